@@ -1,0 +1,116 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The input format a document was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    Text,
+    Markdown,
+    Vtt,
+    Srt,
+    Docx,
+    Csv,
+    Jsonl,
+}
+
+impl SourceFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::Text => "text",
+            SourceFormat::Markdown => "markdown",
+            SourceFormat::Vtt => "vtt",
+            SourceFormat::Srt => "srt",
+            SourceFormat::Docx => "docx",
+            SourceFormat::Csv => "csv",
+            SourceFormat::Jsonl => "jsonl",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "text" => SourceFormat::Text,
+            "markdown" => SourceFormat::Markdown,
+            "vtt" => SourceFormat::Vtt,
+            "srt" => SourceFormat::Srt,
+            "docx" => SourceFormat::Docx,
+            "csv" => SourceFormat::Csv,
+            "jsonl" => SourceFormat::Jsonl,
+            _ => return None,
+        })
+    }
+}
+
+/// One transcript, as ingested.
+///
+/// `text` is the document's plain text (decoded to UTF-8; for DOCX the
+/// paragraphs joined by `\n`; for CSV/JSONL the utterances joined by `\n`).
+/// Every offset in `turns` and `segments` indexes it in code points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// Stable name: the path relative to the ingested folder, or the `doc`
+    /// column of a CSV/JSONL row.
+    pub name: String,
+    /// Path of the file it came from.
+    pub source_path: String,
+    pub format: SourceFormat,
+    /// sha256 of the source file's bytes (all documents of one CSV share it).
+    pub content_hash: String,
+    pub text: String,
+    pub turns: Vec<Turn>,
+    pub segments: Vec<Segment>,
+}
+
+/// One speaker turn: everything a speaker says until the next speaker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    pub index: usize,
+    /// Speaker as written in the transcript (`None` where the source names none).
+    pub speaker: Option<String>,
+    /// Role given inline, e.g. `Anna (Police):`.
+    pub role: Option<String>,
+    pub is_moderator: bool,
+    pub start_char: usize,
+    pub end_char: usize,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+}
+
+/// One sentence of one turn: the unit that is embedded, coded and counted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    pub speaker: Option<String>,
+    /// Participant id, once the speaker is mapped through a participants file
+    /// (or the speaker name itself when the file does not list them).
+    pub participant_id: Option<String>,
+    pub is_moderator: bool,
+    pub turn_index: usize,
+    pub sentence_index: usize,
+    pub start_char: usize,
+    pub end_char: usize,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub text: String,
+}
+
+/// A study participant with attributes such as group, role, age band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Participant {
+    pub id: String,
+    /// Name as it appears in transcripts.
+    pub name: String,
+    /// Restricts the name to one document when names repeat across groups.
+    pub document: Option<String>,
+    pub is_moderator: bool,
+    /// Whether the participants file lists this person (otherwise the speaker
+    /// was found only in a transcript).
+    pub registered: bool,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// The participants of a study, looked up by the names used in transcripts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Participants {
+    pub list: Vec<Participant>,
+}

@@ -1,0 +1,322 @@
+//! Documents, participants, turns and segments.
+
+use std::collections::BTreeMap;
+
+use corpus::{Document, Participant};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::{now, Result, Store};
+
+/// What storing a document did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IngestOutcome {
+    /// Same name and content hash as before: nothing written.
+    Unchanged,
+    Inserted,
+    /// Same name, new content: old turns, segments and their codings replaced.
+    Replaced,
+}
+
+/// A segment as stored, with its row id and document name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredSegment {
+    pub id: i64,
+    pub document: String,
+    pub speaker: Option<String>,
+    pub participant_id: Option<String>,
+    pub is_moderator: bool,
+    pub turn_index: i64,
+    pub sentence_index: i64,
+    pub start_char: i64,
+    pub end_char: i64,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub text: String,
+    pub text_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentSummary {
+    pub id: i64,
+    pub name: String,
+    pub format: String,
+    pub content_hash: String,
+}
+
+/// Counts for `autocode stats`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorpusStats {
+    pub documents: i64,
+    /// Non-moderator participants that speak in at least one document.
+    pub participants: i64,
+    pub moderators: i64,
+    pub turns: i64,
+    pub segments: i64,
+    /// Segments said by participants (not moderators): what gets coded.
+    pub participant_segments: i64,
+    /// attribute name → value → participants.
+    pub participants_by: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+impl Store {
+    /// Stores one document with its turns and segments in one transaction,
+    /// replacing an older version of the same document.
+    pub fn put_document(&mut self, doc: &Document) -> Result<IngestOutcome> {
+        self.write(|tx| put_document_tx(tx, doc))
+    }
+
+    /// Inserts or updates participants (and their attributes) in one transaction.
+    pub fn put_participants(&mut self, people: &[Participant]) -> Result<()> {
+        self.write(|tx| {
+            for p in people {
+                put_participant_tx(tx, p)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn documents(&self) -> Result<Vec<DocumentSummary>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, format, content_hash FROM documents ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DocumentSummary {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                format: r.get(2)?,
+                content_hash: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The stored text of a document, which segment offsets index.
+    pub fn document_text(&self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT text FROM documents WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// All segments in id order; `participants_only` drops moderator turns.
+    pub fn segments(&self, participants_only: bool) -> Result<Vec<StoredSegment>> {
+        let sql = format!(
+            "SELECT s.id, d.name, s.speaker, s.participant_id, s.is_moderator, s.turn_index,
+                    s.sentence_index, s.start_char, s.end_char, s.start_ms, s.end_ms, s.text, s.text_hash
+             FROM segments s JOIN documents d ON d.id = s.document_id
+             {} ORDER BY s.id",
+            if participants_only { "WHERE s.is_moderator = 0" } else { "" }
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StoredSegment {
+                id: r.get(0)?,
+                document: r.get(1)?,
+                speaker: r.get(2)?,
+                participant_id: r.get(3)?,
+                is_moderator: r.get(4)?,
+                turn_index: r.get(5)?,
+                sentence_index: r.get(6)?,
+                start_char: r.get(7)?,
+                end_char: r.get(8)?,
+                start_ms: r.get(9)?,
+                end_ms: r.get(10)?,
+                text: r.get(11)?,
+                text_hash: r.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Participant attributes: participant id → attribute → value.
+    pub fn participant_attributes(&self) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT participant_id, key, value FROM participant_attributes")?;
+        let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        for row in rows {
+            let (id, k, v) = row?;
+            out.entry(id).or_default().insert(k, v);
+        }
+        Ok(out)
+    }
+
+    pub fn corpus_stats(&self) -> Result<CorpusStats> {
+        let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
+        let speaking = "SELECT DISTINCT participant_id FROM segments WHERE participant_id IS NOT NULL";
+        let mut participants_by: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT a.key, a.value, COUNT(*) FROM participant_attributes a
+             JOIN participants p ON p.id = a.participant_id
+             WHERE p.is_moderator = 0 AND a.participant_id IN ({speaking})
+             GROUP BY a.key, a.value ORDER BY a.key, a.value"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        for row in rows {
+            let (k, v, n) = row?;
+            participants_by.entry(k).or_default().insert(v, n);
+        }
+        Ok(CorpusStats {
+            documents: one("SELECT COUNT(*) FROM documents")?,
+            participants: one(&format!(
+                "SELECT COUNT(*) FROM participants WHERE is_moderator = 0 AND id IN ({speaking})"
+            ))?,
+            moderators: one(&format!(
+                "SELECT COUNT(*) FROM participants WHERE is_moderator = 1 AND id IN ({speaking})"
+            ))?,
+            turns: one("SELECT COUNT(*) FROM turns")?,
+            segments: one("SELECT COUNT(*) FROM segments")?,
+            participant_segments: one("SELECT COUNT(*) FROM segments WHERE is_moderator = 0")?,
+            participants_by,
+        })
+    }
+}
+
+fn put_participant_tx(tx: &Transaction, p: &Participant) -> Result<()> {
+    tx.execute(
+        "INSERT INTO participants(id, name, document, is_moderator, registered) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, document = excluded.document,
+             is_moderator = excluded.is_moderator,
+             registered = MAX(participants.registered, excluded.registered)",
+        params![p.id, p.name, p.document, p.is_moderator, p.registered],
+    )?;
+    if p.registered {
+        tx.execute("DELETE FROM participant_attributes WHERE participant_id = ?1", [&p.id])?;
+    }
+    for (k, v) in &p.attributes {
+        tx.execute(
+            "INSERT INTO participant_attributes(participant_id, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT(participant_id, key) DO UPDATE SET value = excluded.value",
+            params![p.id, k, v],
+        )?;
+    }
+    Ok(())
+}
+
+fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
+    let existing: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, content_hash FROM documents WHERE name = ?1",
+            [&doc.name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let outcome = match &existing {
+        Some((_, hash)) if *hash == doc.content_hash => return Ok(IngestOutcome::Unchanged),
+        Some((id, _)) => {
+            // Segments cascade to their codings; reviews keep (document, text_hash).
+            tx.execute("UPDATE reviews SET segment_id = NULL WHERE segment_id IN (SELECT id FROM segments WHERE document_id = ?1)", [id])?;
+            tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+            IngestOutcome::Replaced
+        }
+        None => IngestOutcome::Inserted,
+    };
+    tx.execute(
+        "INSERT INTO documents(name, source_path, format, content_hash, text, ingested_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![doc.name, doc.source_path, doc.format.as_str(), doc.content_hash, doc.text, now()],
+    )?;
+    let doc_id = tx.last_insert_rowid();
+    {
+        let mut turn = tx.prepare(
+            "INSERT INTO turns(document_id, turn_index, speaker, role, is_moderator, start_char, end_char, start_ms, end_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for t in &doc.turns {
+            turn.execute(params![
+                doc_id,
+                t.index as i64,
+                t.speaker,
+                t.role,
+                t.is_moderator,
+                t.start_char as i64,
+                t.end_char as i64,
+                t.start_ms.map(|v| v as i64),
+                t.end_ms.map(|v| v as i64)
+            ])?;
+        }
+        let mut seg = tx.prepare(
+            "INSERT INTO segments(document_id, speaker, participant_id, is_moderator, turn_index, sentence_index,
+                                  start_char, end_char, start_ms, end_ms, text, text_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for s in &doc.segments {
+            seg.execute(params![
+                doc_id,
+                s.speaker,
+                s.participant_id,
+                s.is_moderator,
+                s.turn_index as i64,
+                s.sentence_index as i64,
+                s.start_char as i64,
+                s.end_char as i64,
+                s.start_ms.map(|v| v as i64),
+                s.end_ms.map(|v| v as i64),
+                s.text,
+                corpus::content_hash(s.text.as_bytes()),
+            ])?;
+        }
+    }
+    // Reattach reviews of sentences that survived the edit.
+    tx.execute(
+        "UPDATE reviews SET segment_id = (SELECT s.id FROM segments s WHERE s.document_id = ?1 AND s.text_hash = reviews.text_hash ORDER BY s.id LIMIT 1)
+         WHERE document = ?2 AND segment_id IS NULL",
+        params![doc_id, doc.name],
+    )?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corpus::{Segment, SourceFormat, Turn};
+
+    fn doc(text: &str) -> Document {
+        let n = text.chars().count();
+        Document {
+            name: "g1.txt".into(),
+            source_path: "/x/g1.txt".into(),
+            format: SourceFormat::Text,
+            content_hash: corpus::content_hash(text.as_bytes()),
+            text: text.into(),
+            turns: vec![Turn {
+                index: 0,
+                speaker: Some("Ann".into()),
+                role: None,
+                is_moderator: false,
+                start_char: 0,
+                end_char: n,
+                start_ms: None,
+                end_ms: None,
+            }],
+            segments: vec![Segment {
+                speaker: Some("Ann".into()),
+                participant_id: Some("P1".into()),
+                is_moderator: false,
+                turn_index: 0,
+                sentence_index: 0,
+                start_char: 0,
+                end_char: n,
+                start_ms: None,
+                end_ms: None,
+                text: text.into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn reingest_is_idempotent_and_change_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        assert_eq!(s.put_document(&doc("Hello there.")).unwrap(), IngestOutcome::Inserted);
+        assert_eq!(s.put_document(&doc("Hello there.")).unwrap(), IngestOutcome::Unchanged);
+        assert_eq!(s.put_document(&doc("Goodbye now.")).unwrap(), IngestOutcome::Replaced);
+        let segs = s.segments(false).unwrap();
+        assert_eq!(segs.len(), 1);
+        assert_eq!(segs[0].text, "Goodbye now.");
+        assert_eq!(s.corpus_stats().unwrap().documents, 1);
+    }
+}

@@ -1,0 +1,23 @@
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no autocode project at {0} (run `autocode init` first)")]
+    NotFound(PathBuf),
+    #[error("a project already exists at {0}")]
+    AlreadyExists(PathBuf),
+    #[error("{0}: {1}")]
+    Io(PathBuf, #[source] std::io::Error),
+    #[error("opening {0}: {1}")]
+    Sqlite(PathBuf, #[source] rusqlite::Error),
+    #[error("store {path} has schema version {found}, newer than this autocode knows ({known}); upgrade autocode")]
+    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    #[error("store: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("store: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("store: {0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

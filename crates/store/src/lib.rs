@@ -1,0 +1,214 @@
+//! The project store: one SQLite file (WAL, bundled SQLite) that every stage
+//! reads and writes. The schema is versioned; each stage owns its migration
+//! file under `migrations/`, applied in order by [`Store::open`].
+//!
+//! Every write that changes more than one row goes through one transaction,
+//! so a killed process leaves the store as it was before the write.
+
+mod corpus_tables;
+mod error;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+
+pub use corpus_tables::{CorpusStats, DocumentSummary, IngestOutcome, StoredSegment};
+pub use error::{Error, Result};
+
+/// File name of the store inside a project folder.
+pub const STORE_FILE: &str = "autocode.db";
+
+/// Migrations in order; the schema version is the number applied.
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("001_corpus", include_str!("migrations/001_corpus.sql")),
+    ("002_embeddings", include_str!("migrations/002_embeddings.sql")),
+    ("003_coding", include_str!("migrations/003_coding.sql")),
+    ("004_themes", include_str!("migrations/004_themes.sql")),
+    ("005_reviews", include_str!("migrations/005_reviews.sql")),
+];
+
+/// The latest schema version this build knows.
+pub fn schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// An open project store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Creates a new store at `path` (a file, or a folder to hold `autocode.db`).
+    /// Fails if one exists there already.
+    pub fn create(path: &Path) -> Result<Store> {
+        let path = resolve(path);
+        if path.exists() {
+            return Err(Error::AlreadyExists(path));
+        }
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
+            }
+        }
+        Self::open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+    }
+
+    /// Opens an existing store, applying any pending migrations.
+    pub fn open(path: &Path) -> Result<Store> {
+        let path = resolve(path);
+        if !path.exists() {
+            return Err(Error::NotFound(path));
+        }
+        Self::open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+    }
+
+    /// Opens the store, creating it when missing.
+    pub fn open_or_create(path: &Path) -> Result<Store> {
+        let resolved = resolve(path);
+        if resolved.exists() {
+            Self::open(&resolved)
+        } else {
+            Self::create(&resolved)
+        }
+    }
+
+    fn open_with(path: PathBuf, flags: OpenFlags) -> Result<Store> {
+        let conn = Connection::open_with_flags(&path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| Error::Sqlite(path.clone(), e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let current: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current > schema_version() {
+            return Err(Error::NewerSchema {
+                path: self.path.clone(),
+                found: current,
+                known: schema_version(),
+            });
+        }
+        for (i, (_name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying connection, for stage crates that read their own tables.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one transaction: all of its writes land, or none do.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(Error::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(Error::from)?;
+        Ok(out)
+    }
+
+    /// A value from the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// A folder means the `autocode.db` inside it.
+pub fn resolve(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join(STORE_FILE)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Current UTC time as RFC 3339, for `*_at` columns.
+pub fn now() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format_unix(d.as_secs())
+}
+
+fn format_unix(secs: u64) -> String {
+    // Civil-from-days (Howard Hinnant's algorithm); avoids a date crate for one format.
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_unix_time() {
+        assert_eq!(format_unix(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_unix(1_795_000_000), "2026-11-18T07:06:40Z");
+    }
+
+    #[test]
+    fn create_then_open_migrates_to_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::create(dir.path()).unwrap();
+        let v: i64 = s.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, schema_version());
+        drop(s);
+        assert!(matches!(Store::create(dir.path()), Err(Error::AlreadyExists(_))));
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.path(), dir.path().join(STORE_FILE));
+    }
+
+    #[test]
+    fn open_missing_store_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Store::open(&dir.path().join("nope.db")).err().unwrap();
+        assert!(err.to_string().contains("nope.db"), "{err}");
+    }
+}

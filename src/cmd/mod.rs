@@ -1,0 +1,129 @@
+//! Subcommands. Exit codes (documented in README): 0 success, 1 failure,
+//! 2 bad input with partial success (some files or rows were rejected, the
+//! rest stored).
+
+pub mod code;
+pub mod codebook;
+pub mod embed;
+pub mod eval;
+pub mod ingest;
+pub mod init;
+pub mod report;
+pub mod review;
+pub mod run;
+pub mod stats;
+pub mod themes;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// What a subcommand returns: an exit code, or an error printed with context.
+pub type Outcome = anyhow::Result<ExitCode>;
+
+/// Exit code for bad input with partial success.
+pub const EXIT_PARTIAL: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "autocode",
+    version,
+    about = "Machine-assisted qualitative coding of interviews and focus groups. Nothing leaves your machine."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Project store: an `autocode.db` file, or a folder holding one.
+    #[arg(long, global = true, env = "AUTOCODE_PROJECT", default_value = "autocode.db")]
+    pub project: PathBuf,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors and the command's result.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a project (an `autocode.db` store) in DIR.
+    Init(init::InitArgs),
+    /// Read transcripts (txt/md, vtt, srt, docx, csv, jsonl) and a participants file into the store.
+    Ingest(ingest::IngestArgs),
+    /// Documents, participants by attribute, turns and sentences in the store.
+    Stats(stats::StatsArgs),
+    /// Embed every segment not yet embedded by the current model.
+    Embed(embed::EmbedArgs),
+    /// Embed arbitrary text lines to a .npy matrix (no project needed).
+    Encode(embed::EncodeArgs),
+    /// Validate, import, export and approve codebooks.
+    Codebook(codebook::CodebookArgs),
+    /// Code every participant sentence not yet coded by the current model and codebook.
+    Code(code::CodeArgs),
+    /// Suggest themes by clustering the embedded participant sentences.
+    Themes(themes::ThemesArgs),
+    /// Measure quality against human gold codings.
+    Eval(eval::EvalArgs),
+    /// Frequencies with intervals, agreement, and CSV/JSON/HTML/REFI-QDA exports.
+    Report(report::ReportArgs),
+    /// Serve the local review page (accept, reject, recode machine suggestions).
+    Review(review::ReviewArgs),
+    /// The nightly batch: ingest → embed → code → themes → report, incremental and resumable.
+    Run(run::RunArgs),
+    /// List the run records of a project.
+    Runs(run::RunsArgs),
+    /// Combine shard stores into the project.
+    Merge(run::MergeArgs),
+}
+
+pub fn dispatch(cli: Cli) -> Outcome {
+    let g = &cli.global;
+    match cli.command {
+        Command::Init(a) => init::run(g, a),
+        Command::Ingest(a) => ingest::run(g, a),
+        Command::Stats(a) => stats::run(g, a),
+        Command::Embed(a) => embed::run(g, a),
+        Command::Encode(a) => embed::encode(g, a),
+        Command::Codebook(a) => codebook::run(g, a),
+        Command::Code(a) => code::run(g, a),
+        Command::Themes(a) => themes::run(g, a),
+        Command::Eval(a) => eval::run(g, a),
+        Command::Report(a) => report::run(g, a),
+        Command::Review(a) => review::run(g, a),
+        Command::Run(a) => run::run(g, a),
+        Command::Runs(a) => run::runs(g, a),
+        Command::Merge(a) => run::merge(g, a),
+    }
+}
+
+pub fn init_logging(g: &Global) {
+    let level = if g.quiet {
+        "error"
+    } else {
+        match g.verbose {
+            0 => "warn",
+            1 => "info",
+            _ => "debug",
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AUTOCODE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Opens the project named by `--project`.
+pub fn open_store(g: &Global) -> anyhow::Result<store::Store> {
+    Ok(store::Store::open(&g.project)?)
+}
