@@ -42,7 +42,12 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct Global {
     /// Project store: an `autocode.db` file, or a folder holding one.
-    #[arg(long, global = true, env = "AUTOCODE_PROJECT", default_value = "autocode.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "AUTOCODE_PROJECT",
+        default_value = "autocode.db"
+    )]
     pub project: PathBuf,
     /// More log output (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

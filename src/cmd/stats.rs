@@ -19,7 +19,10 @@ pub fn run(g: &Global, a: StatsArgs) -> Outcome {
         return Ok(ExitCode::SUCCESS);
     }
     println!("documents     {:>7}", stats.documents);
-    println!("participants  {:>7}  (+{} moderators)", stats.participants, stats.moderators);
+    println!(
+        "participants  {:>7}  (+{} moderators)",
+        stats.participants, stats.moderators
+    );
     println!("turns         {:>7}", stats.turns);
     println!(
         "sentences     {:>7}  ({} by participants)",

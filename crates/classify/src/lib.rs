@@ -1,1 +1,5 @@
-//! classify stage.
+//! Codebooks and multi-label classification with calibrated confidence.
+
+mod codebook;
+
+pub use codebook::{Code, Codebook};

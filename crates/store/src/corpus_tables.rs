@@ -96,7 +96,9 @@ impl Store {
     pub fn document_text(&self, name: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT text FROM documents WHERE name = ?1", [name], |r| r.get(0))
+            .query_row("SELECT text FROM documents WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -136,7 +138,13 @@ impl Store {
             .conn
             .prepare("SELECT participant_id, key, value FROM participant_attributes")?;
         let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
         for row in rows {
             let (id, k, v) = row?;
             out.entry(id).or_default().insert(k, v);
@@ -146,7 +154,8 @@ impl Store {
 
     pub fn corpus_stats(&self) -> Result<CorpusStats> {
         let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
-        let speaking = "SELECT DISTINCT participant_id FROM segments WHERE participant_id IS NOT NULL";
+        let speaking =
+            "SELECT DISTINCT participant_id FROM segments WHERE participant_id IS NOT NULL";
         let mut participants_by: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
         let mut stmt = self.conn.prepare(&format!(
             "SELECT a.key, a.value, COUNT(*) FROM participant_attributes a
@@ -154,7 +163,13 @@ impl Store {
              WHERE p.is_moderator = 0 AND a.participant_id IN ({speaking})
              GROUP BY a.key, a.value ORDER BY a.key, a.value"
         ))?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
         for row in rows {
             let (k, v, n) = row?;
             participants_by.entry(k).or_default().insert(v, n);
@@ -184,7 +199,10 @@ fn put_participant_tx(tx: &Transaction, p: &Participant) -> Result<()> {
         params![p.id, p.name, p.document, p.is_moderator, p.registered],
     )?;
     if p.registered {
-        tx.execute("DELETE FROM participant_attributes WHERE participant_id = ?1", [&p.id])?;
+        tx.execute(
+            "DELETE FROM participant_attributes WHERE participant_id = ?1",
+            [&p.id],
+        )?;
     }
     for (k, v) in &p.attributes {
         tx.execute(
@@ -217,7 +235,14 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
     tx.execute(
         "INSERT INTO documents(name, source_path, format, content_hash, text, ingested_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![doc.name, doc.source_path, doc.format.as_str(), doc.content_hash, doc.text, now()],
+        params![
+            doc.name,
+            doc.source_path,
+            doc.format.as_str(),
+            doc.content_hash,
+            doc.text,
+            now()
+        ],
     )?;
     let doc_id = tx.last_insert_rowid();
     {
@@ -311,9 +336,18 @@ mod tests {
     fn reingest_is_idempotent_and_change_replaces() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::create(dir.path()).unwrap();
-        assert_eq!(s.put_document(&doc("Hello there.")).unwrap(), IngestOutcome::Inserted);
-        assert_eq!(s.put_document(&doc("Hello there.")).unwrap(), IngestOutcome::Unchanged);
-        assert_eq!(s.put_document(&doc("Goodbye now.")).unwrap(), IngestOutcome::Replaced);
+        assert_eq!(
+            s.put_document(&doc("Hello there.")).unwrap(),
+            IngestOutcome::Inserted
+        );
+        assert_eq!(
+            s.put_document(&doc("Hello there.")).unwrap(),
+            IngestOutcome::Unchanged
+        );
+        assert_eq!(
+            s.put_document(&doc("Goodbye now.")).unwrap(),
+            IngestOutcome::Replaced
+        );
         let segs = s.segments(false).unwrap();
         assert_eq!(segs.len(), 1);
         assert_eq!(segs[0].text, "Goodbye now.");

@@ -11,7 +11,11 @@ pub enum Error {
     #[error("opening {0}: {1}")]
     Sqlite(PathBuf, #[source] rusqlite::Error),
     #[error("store {path} has schema version {found}, newer than this autocode knows ({known}); upgrade autocode")]
-    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("store: {0}")]
     Db(#[from] rusqlite::Error),
     #[error("store: {0}")]

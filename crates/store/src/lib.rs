@@ -5,15 +5,23 @@
 //! Every write that changes more than one row goes through one transaction,
 //! so a killed process leaves the store as it was before the write.
 
+mod coding;
 mod corpus_tables;
+mod embeddings;
 mod error;
+mod reviews;
+mod runs;
+mod themes;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 pub use corpus_tables::{CorpusStats, DocumentSummary, IngestOutcome, StoredSegment};
+pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
+#[allow(unused_imports)]
+pub use {coding::*, reviews::*, runs::*, themes::*};
 
 /// File name of the store inside a project folder.
 pub const STORE_FILE: &str = "autocode.db";
@@ -21,7 +29,10 @@ pub const STORE_FILE: &str = "autocode.db";
 /// Migrations in order; the schema version is the number applied.
 const MIGRATIONS: &[(&str, &str)] = &[
     ("001_corpus", include_str!("migrations/001_corpus.sql")),
-    ("002_embeddings", include_str!("migrations/002_embeddings.sql")),
+    (
+        "002_embeddings",
+        include_str!("migrations/002_embeddings.sql"),
+    ),
     ("003_coding", include_str!("migrations/003_coding.sql")),
     ("004_themes", include_str!("migrations/004_themes.sql")),
     ("005_reviews", include_str!("migrations/005_reviews.sql")),
@@ -51,7 +62,10 @@ impl Store {
                 std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
             }
         }
-        Self::open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+        Self::open_with(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )
     }
 
     /// Opens an existing store, applying any pending migrations.
@@ -86,7 +100,9 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let current: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if current > schema_version() {
             return Err(Error::NewerSchema {
                 path: self.path.clone(),
@@ -113,7 +129,10 @@ impl Store {
     }
 
     /// Runs `f` in one transaction: all of its writes land, or none do.
-    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    pub fn write<T, E>(
+        &mut self,
+        f: impl FnOnce(&Transaction) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
     where
         E: From<Error>,
     {
@@ -190,17 +209,23 @@ mod tests {
     #[test]
     fn formats_unix_time() {
         assert_eq!(format_unix(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_unix(1_795_000_000), "2026-11-18T07:06:40Z");
+        assert_eq!(format_unix(1_795_000_000), "2026-11-18T11:06:40Z");
     }
 
     #[test]
     fn create_then_open_migrates_to_latest() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::create(dir.path()).unwrap();
-        let v: i64 = s.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, schema_version());
         drop(s);
-        assert!(matches!(Store::create(dir.path()), Err(Error::AlreadyExists(_))));
+        assert!(matches!(
+            Store::create(dir.path()),
+            Err(Error::AlreadyExists(_))
+        ));
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.path(), dir.path().join(STORE_FILE));
     }
