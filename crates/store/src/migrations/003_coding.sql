@@ -14,7 +14,8 @@ CREATE TABLE codings (
     codebook_version INTEGER,
     source           TEXT NOT NULL,  -- machine | human | gold
     coder            TEXT NOT NULL,  -- classifier name or reviewer name
-    confidence       REAL,
+    confidence       REAL,           -- calibrated probability (1.0 for human/gold)
+    assigned         INTEGER NOT NULL DEFAULT 1, -- 1: the code is given; 0: a machine candidate kept for its probability
     model_key        TEXT,
     classifier       TEXT,           -- classifier fingerprint (mode + training data hash)
     created_at       TEXT NOT NULL
