@@ -9,6 +9,7 @@ mod coding;
 mod corpus_tables;
 mod embeddings;
 mod error;
+mod merge;
 mod reviews;
 mod runs;
 mod themes;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 pub use corpus_tables::{CorpusStats, DocumentSummary, IngestOutcome, StoredSegment};
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
+pub use merge::MergeStats;
 #[allow(unused_imports)]
 pub use {coding::*, reviews::*, runs::*, themes::*};
 

@@ -1,0 +1,331 @@
+//! Merging shard stores into a project: the scale-out path. Each shard holds
+//! a disjoint set of documents; merging copies documents (with their turns,
+//! segments and codings), participants, models and embeddings, remapping row
+//! ids. Themes, reviews and reports are not merged: they run once on the
+//! merged whole.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::{Error, Result, Store};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MergeStats {
+    pub documents_added: usize,
+    pub documents_replaced: usize,
+    pub documents_unchanged: usize,
+    pub segments: usize,
+    pub embeddings: usize,
+    pub codings: usize,
+}
+
+impl Store {
+    /// Merges one shard store into this one, in one transaction.
+    pub fn merge_shard(&mut self, shard: &Path) -> Result<MergeStats> {
+        let shard = crate::resolve(shard);
+        if !shard.exists() {
+            return Err(Error::NotFound(shard));
+        }
+        // Bring the shard up to this build's schema before reading it.
+        drop(Store::open(&shard)?);
+        self.conn
+            .execute("ATTACH DATABASE ?1 AS shard", [shard.to_string_lossy()])?;
+        let out = self.write(merge_tx);
+        self.conn.execute("DETACH DATABASE shard", [])?;
+        out
+    }
+}
+
+fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
+    let mut stats = MergeStats::default();
+
+    tx.execute_batch(
+        "INSERT INTO main.participants(id, name, document, is_moderator, registered)
+             SELECT id, name, document, is_moderator, registered FROM shard.participants WHERE true
+             ON CONFLICT(id) DO UPDATE SET registered = MAX(participants.registered, excluded.registered);
+         INSERT OR REPLACE INTO main.participant_attributes(participant_id, key, value)
+             SELECT participant_id, key, value FROM shard.participant_attributes;
+         INSERT OR IGNORE INTO main.models(model_key, path, dim, added_at)
+             SELECT model_key, path, dim, added_at FROM shard.models;",
+    )?;
+    stats.embeddings = tx.execute(
+        "INSERT OR IGNORE INTO main.embeddings(model_key, text_hash, dim, vector, truncated)
+         SELECT model_key, text_hash, dim, vector, truncated FROM shard.embeddings",
+        [],
+    )?;
+
+    // Codebook versions are matched by content.
+    let mut codebook_map: HashMap<i64, i64> = HashMap::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT version, name, content_hash, body, created_at FROM shard.codebooks ORDER BY version",
+        )?;
+        let rows: Vec<(i64, String, String, String, String)> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (version, name, hash, body, created) in rows {
+            let existing: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM main.codebooks WHERE content_hash = ?1",
+                    [&hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let mapped = match existing {
+                Some(v) => v,
+                None => {
+                    tx.execute(
+                        "INSERT INTO main.codebooks(name, content_hash, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![name, hash, body, created],
+                    )?;
+                    tx.last_insert_rowid()
+                }
+            };
+            codebook_map.insert(version, mapped);
+        }
+    }
+
+    let docs: Vec<(i64, String, String, String, String, String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, name, source_path, format, content_hash, text, ingested_at FROM shard.documents ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (shard_id, name, source_path, format, hash, text, ingested_at) in docs {
+        let existing: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, content_hash FROM main.documents WHERE name = ?1",
+                [&name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match existing {
+            Some((_, h)) if h == hash => {
+                stats.documents_unchanged += 1;
+                // Same text: still take codings the project lacks (e.g. shard coded it first).
+                let main_id: i64 = tx.query_row(
+                    "SELECT id FROM main.documents WHERE name = ?1",
+                    [&name],
+                    |r| r.get(0),
+                )?;
+                let has_codings: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM main.codings c JOIN main.segments s ON s.id = c.segment_id WHERE s.document_id = ?1)",
+                    [main_id],
+                    |r| r.get(0),
+                )?;
+                if !has_codings {
+                    let seg_map = segment_map(tx, shard_id, main_id)?;
+                    stats.codings += copy_codings(tx, &seg_map, &codebook_map)?;
+                }
+                continue;
+            }
+            Some((id, _)) => {
+                tx.execute(
+                    "UPDATE main.reviews SET segment_id = NULL WHERE segment_id IN (SELECT id FROM main.segments WHERE document_id = ?1)",
+                    [id],
+                )?;
+                tx.execute("DELETE FROM main.documents WHERE id = ?1", [id])?;
+                stats.documents_replaced += 1;
+            }
+            None => stats.documents_added += 1,
+        }
+        tx.execute(
+            "INSERT INTO main.documents(name, source_path, format, content_hash, text, ingested_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![name, source_path, format, hash, text, ingested_at],
+        )?;
+        let main_id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO main.turns(document_id, turn_index, speaker, role, is_moderator, start_char, end_char, start_ms, end_ms)
+             SELECT ?1, turn_index, speaker, role, is_moderator, start_char, end_char, start_ms, end_ms
+             FROM shard.turns WHERE document_id = ?2",
+            params![main_id, shard_id],
+        )?;
+        stats.segments += tx.execute(
+            "INSERT INTO main.segments(document_id, speaker, participant_id, is_moderator, turn_index, sentence_index,
+                                       start_char, end_char, start_ms, end_ms, text, text_hash)
+             SELECT ?1, speaker, participant_id, is_moderator, turn_index, sentence_index,
+                    start_char, end_char, start_ms, end_ms, text, text_hash
+             FROM shard.segments WHERE document_id = ?2 ORDER BY id",
+            params![main_id, shard_id],
+        )?;
+        tx.execute(
+            "UPDATE main.reviews SET segment_id = (SELECT s.id FROM main.segments s WHERE s.document_id = ?1 AND s.text_hash = reviews.text_hash ORDER BY s.id LIMIT 1)
+             WHERE document = ?2 AND segment_id IS NULL",
+            params![main_id, name],
+        )?;
+        let seg_map = segment_map(tx, shard_id, main_id)?;
+        stats.codings += copy_codings(tx, &seg_map, &codebook_map)?;
+    }
+    Ok(stats)
+}
+
+/// Shard segment id → project segment id, matched by (turn, sentence).
+fn segment_map(tx: &Transaction, shard_doc: i64, main_doc: i64) -> Result<HashMap<i64, i64>> {
+    let mut stmt = tx.prepare(
+        "SELECT a.id, b.id FROM shard.segments a
+         JOIN main.segments b ON b.document_id = ?2 AND b.turn_index = a.turn_index AND b.sentence_index = a.sentence_index
+         WHERE a.document_id = ?1",
+    )?;
+    let rows = stmt.query_map(params![shard_doc, main_doc], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn copy_codings(
+    tx: &Transaction,
+    seg_map: &HashMap<i64, i64>,
+    codebook_map: &HashMap<i64, i64>,
+) -> Result<usize> {
+    if seg_map.is_empty() {
+        return Ok(0);
+    }
+    let mut read = tx.prepare(
+        "SELECT segment_id, code_id, codebook_version, source, coder, confidence, assigned, model_key, classifier, created_at
+         FROM shard.codings WHERE segment_id = ?1 ORDER BY id",
+    )?;
+    let mut write = tx.prepare(
+        "INSERT INTO main.codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, model_key, classifier, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut shard_ids: Vec<&i64> = seg_map.keys().collect();
+    shard_ids.sort();
+    let mut n = 0;
+    for shard_seg in shard_ids {
+        let rows: Vec<CodingRow> = read
+            .query_map([shard_seg], |r| {
+                Ok(CodingRow {
+                    code_id: r.get(1)?,
+                    codebook_version: r.get(2)?,
+                    source: r.get(3)?,
+                    coder: r.get(4)?,
+                    confidence: r.get(5)?,
+                    assigned: r.get(6)?,
+                    model_key: r.get(7)?,
+                    classifier: r.get(8)?,
+                    created_at: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for c in rows {
+            let version = c
+                .codebook_version
+                .and_then(|v| codebook_map.get(&v).copied());
+            write.execute(params![
+                seg_map[shard_seg],
+                c.code_id,
+                version,
+                c.source,
+                c.coder,
+                c.confidence,
+                c.assigned,
+                c.model_key,
+                c.classifier,
+                c.created_at
+            ])?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+struct CodingRow {
+    code_id: String,
+    codebook_version: Option<i64>,
+    source: String,
+    coder: String,
+    confidence: Option<f64>,
+    assigned: bool,
+    model_key: Option<String>,
+    classifier: Option<String>,
+    created_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corpus::{Document, Segment, SourceFormat};
+
+    fn doc(name: &str, sentences: &[&str]) -> Document {
+        let text = sentences.join(" ");
+        let mut segments = Vec::new();
+        let mut start = 0;
+        for (i, s) in sentences.iter().enumerate() {
+            let n = s.chars().count();
+            segments.push(Segment {
+                speaker: Some("Ann".into()),
+                participant_id: Some("P1".into()),
+                is_moderator: false,
+                turn_index: 0,
+                sentence_index: i,
+                start_char: start,
+                end_char: start + n,
+                start_ms: None,
+                end_ms: None,
+                text: s.to_string(),
+            });
+            start += n + 1;
+        }
+        Document {
+            name: name.into(),
+            source_path: name.into(),
+            format: SourceFormat::Text,
+            content_hash: corpus::content_hash(text.as_bytes()),
+            text,
+            turns: vec![],
+            segments,
+        }
+    }
+
+    #[test]
+    fn merging_shards_remaps_ids_and_keeps_codings() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Store::create(&dir.path().join("a.db")).unwrap();
+        let mut b = Store::create(&dir.path().join("b.db")).unwrap();
+        a.put_document(&doc("one.txt", &["Cameras everywhere.", "I like it."]))
+            .unwrap();
+        b.put_document(&doc("two.txt", &["Privacy matters."]))
+            .unwrap();
+        for (s, seg_text) in [(&a, "Cameras everywhere."), (&b, "Privacy matters.")] {
+            s.conn()
+                .execute(
+                    "INSERT INTO codings(segment_id, code_id, source, coder, confidence, assigned, created_at)
+                     SELECT id, 'privacy', 'machine', 'test', 0.9, 1, 'now' FROM segments WHERE text = ?1",
+                    [seg_text],
+                )
+                .unwrap();
+        }
+        drop((a, b));
+        let mut project = Store::create(&dir.path().join("p.db")).unwrap();
+        let s1 = project.merge_shard(&dir.path().join("b.db")).unwrap();
+        let s2 = project.merge_shard(&dir.path().join("a.db")).unwrap();
+        assert_eq!((s1.documents_added, s1.segments, s1.codings), (1, 1, 1));
+        assert_eq!((s2.documents_added, s2.segments, s2.codings), (1, 2, 1));
+        let again = project.merge_shard(&dir.path().join("a.db")).unwrap();
+        assert_eq!((again.documents_unchanged, again.codings), (1, 0));
+        let coded: Vec<String> = project
+            .conn()
+            .prepare("SELECT s.text FROM codings c JOIN segments s ON s.id = c.segment_id ORDER BY s.text")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(coded, ["Cameras everywhere.", "Privacy matters."]);
+    }
+}
