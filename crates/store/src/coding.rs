@@ -1,4 +1,372 @@
-//! Store accessors for the `coding` tables (owned by that stage; see migrations/).
+//! Codebook versions and codings (the `codebooks`, `codings` and
+//! `coding_marks` tables, owned by the classify stage).
+//!
+//! Machine codings: one row per (segment, code) whose calibrated probability
+//! is at least [`MIN_STORED_PROBABILITY`], `assigned` = 1 when the code is
+//! given. Each sentence has one current machine coding: re-coding it replaces
+//! its machine rows (of every version) and its mark, in one transaction.
 
-#[allow(unused_imports)]
-use crate::{Result, Store};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use crate::{now, Result, Store};
+
+/// Probabilities below this are not stored (they count as 0).
+pub const MIN_STORED_PROBABILITY: f64 = 0.05;
+
+/// One stored codebook version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodebookVersion {
+    pub version: i64,
+    pub name: String,
+    pub content_hash: String,
+    pub body: String,
+    pub created_at: String,
+}
+
+/// One machine (segment, code) probability to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MachineCoding {
+    pub segment_id: i64,
+    pub code_id: String,
+    pub confidence: f64,
+    pub assigned: bool,
+}
+
+/// What the classifier that coded a batch was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodingRun<'a> {
+    pub codebook_version: i64,
+    pub model_key: &'a str,
+    /// Classifier fingerprint (mode + training data hash + parameters).
+    pub classifier: &'a str,
+    /// Coder name recorded on the rows, e.g. `autocode/supervised`.
+    pub coder: &'a str,
+}
+
+/// A human or gold coding, with the segment's text and document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HumanCoding {
+    pub segment_id: i64,
+    pub code_id: String,
+    pub source: String,
+    pub coder: String,
+}
+
+impl Store {
+    /// Stores a codebook body under its content hash; the same content keeps
+    /// its version. Returns (version, newly stored).
+    pub fn put_codebook(&mut self, name: &str, body_json: &str, hash: &str) -> Result<(i64, bool)> {
+        self.write(|tx| {
+            let existing: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM codebooks WHERE content_hash = ?1",
+                    [hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(v) = existing {
+                return Ok((v, false));
+            }
+            tx.execute(
+                "INSERT INTO codebooks(name, content_hash, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![name, hash, body_json, now()],
+            )?;
+            Ok((tx.last_insert_rowid(), true))
+        })
+    }
+
+    /// The newest approved codebook: (version, body JSON).
+    pub fn latest_codebook(&self) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version, body FROM codebooks ORDER BY version DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Every stored codebook version, oldest first.
+    pub fn codebook_versions(&self) -> Result<Vec<CodebookVersion>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT version, name, content_hash, body, created_at FROM codebooks ORDER BY version",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CodebookVersion {
+                version: r.get(0)?,
+                name: r.get(1)?,
+                content_hash: r.get(2)?,
+                body: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Segment ids already coded by exactly this model, codebook version and classifier.
+    pub fn coded_segments(&self, run: &CodingRun<'_>) -> Result<BTreeSet<i64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT segment_id FROM coding_marks
+             WHERE codebook_version = ?1 AND model_key = ?2 AND classifier = ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![run.codebook_version, run.model_key, run.classifier],
+            |r| r.get(0),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces the machine codings of `segment_ids` with `rows` (all of which
+    /// must belong to those segments) and marks them coded by `run`, in one
+    /// transaction. Rows below [`MIN_STORED_PROBABILITY`] are dropped.
+    pub fn put_machine_codings(
+        &mut self,
+        run: &CodingRun<'_>,
+        segment_ids: &[i64],
+        rows: &[MachineCoding],
+    ) -> Result<usize> {
+        self.write(|tx| {
+            let created_at = now();
+            let mut del =
+                tx.prepare("DELETE FROM codings WHERE segment_id = ?1 AND source = 'machine'")?;
+            let mut mark = tx.prepare(
+                "INSERT INTO coding_marks(segment_id, codebook_version, model_key, classifier, coded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(segment_id) DO UPDATE SET codebook_version = excluded.codebook_version,
+                   model_key = excluded.model_key, classifier = excluded.classifier, coded_at = excluded.coded_at",
+            )?;
+            for &s in segment_ids {
+                del.execute([s])?;
+                mark.execute(params![s, run.codebook_version, run.model_key, run.classifier, created_at])?;
+            }
+            let mut ins = tx.prepare(
+                "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence,
+                                     assigned, model_key, classifier, created_at)
+                 VALUES (?1, ?2, ?3, 'machine', ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let mut n = 0;
+            for r in rows.iter().filter(|r| r.confidence >= MIN_STORED_PROBABILITY) {
+                ins.execute(params![
+                    r.segment_id,
+                    r.code_id,
+                    run.codebook_version,
+                    run.coder,
+                    r.confidence,
+                    r.assigned,
+                    run.model_key,
+                    run.classifier,
+                    created_at
+                ])?;
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Human and gold codings (source in human|gold), in segment order.
+    pub fn human_codings(&self) -> Result<Vec<HumanCoding>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT segment_id, code_id, source, coder FROM codings
+             WHERE source IN ('human', 'gold') ORDER BY segment_id, code_id, source, coder",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(HumanCoding {
+                segment_id: r.get(0)?,
+                code_id: r.get(1)?,
+                source: r.get(2)?,
+                coder: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Segments that carry gold codings: the gold standard covers every code on them.
+    pub fn gold_segments(&self) -> Result<BTreeSet<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT segment_id FROM codings WHERE source = 'gold' UNION SELECT segment_id FROM gold_coverage")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces the gold codings of the given segments (segment → codes; an
+    /// empty set records "gold says no code applies") in one transaction.
+    pub fn put_gold_codings(
+        &mut self,
+        coder: &str,
+        codebook_version: Option<i64>,
+        labels: &BTreeMap<i64, BTreeSet<String>>,
+    ) -> Result<usize> {
+        self.write(|tx| {
+            let created_at = now();
+            let mut n = 0;
+            for (seg, codes) in labels {
+                tx.execute(
+                    "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold'",
+                    [seg],
+                )?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO gold_coverage(segment_id) VALUES (?1)",
+                    [seg],
+                )?;
+                for code in codes {
+                    tx.execute(
+                        "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder,
+                                             confidence, assigned, created_at)
+                         VALUES (?1, ?2, ?3, 'gold', ?4, 1.0, 1, ?5)",
+                        params![seg, code, codebook_version, coder, created_at],
+                    )?;
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+    }
+
+    /// Distinct participants with an assigned coding per code (machine,
+    /// human or gold), moderators excluded.
+    pub fn code_participant_counts(&self) -> Result<BTreeMap<String, i64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.code_id, COUNT(DISTINCT s.participant_id) FROM codings c
+             JOIN segments s ON s.id = c.segment_id
+             WHERE c.assigned = 1 AND s.is_moderator = 0 AND s.participant_id IS NOT NULL
+             GROUP BY c.code_id ORDER BY c.code_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corpus::{Document, Segment, SourceFormat, Turn};
+
+    fn store_with_segments() -> (tempfile::TempDir, Store, Vec<i64>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        let text = "One. Two.".to_string();
+        let seg = |i: usize, s: usize, t: &str| Segment {
+            speaker: Some("Ann".into()),
+            participant_id: Some("P1".into()),
+            is_moderator: false,
+            turn_index: 0,
+            sentence_index: i,
+            start_char: s,
+            end_char: s + 4,
+            start_ms: None,
+            end_ms: None,
+            text: t.into(),
+        };
+        let doc = Document {
+            name: "a.txt".into(),
+            source_path: "a.txt".into(),
+            format: SourceFormat::Text,
+            content_hash: corpus::content_hash(text.as_bytes()),
+            text,
+            turns: vec![Turn {
+                index: 0,
+                speaker: Some("Ann".into()),
+                role: None,
+                is_moderator: false,
+                start_char: 0,
+                end_char: 9,
+                start_ms: None,
+                end_ms: None,
+            }],
+            segments: vec![seg(0, 0, "One."), seg(1, 5, "Two.")],
+        };
+        store.put_document(&doc).unwrap();
+        let ids = store
+            .segments(false)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        (dir, store, ids)
+    }
+
+    #[test]
+    fn codebook_versions_are_keyed_by_content() {
+        let (_d, mut store, _) = store_with_segments();
+        assert_eq!(store.latest_codebook().unwrap(), None);
+        assert_eq!(store.put_codebook("cb", "{}", "h1").unwrap(), (1, true));
+        assert_eq!(store.put_codebook("cb", "{}", "h1").unwrap(), (1, false));
+        assert_eq!(
+            store.put_codebook("cb", "{\"x\":1}", "h2").unwrap(),
+            (2, true)
+        );
+        assert_eq!(
+            store.latest_codebook().unwrap(),
+            Some((2, "{\"x\":1}".into()))
+        );
+        assert_eq!(store.codebook_versions().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn machine_codings_replace_and_mark() {
+        let (_d, mut store, ids) = store_with_segments();
+        let run = CodingRun {
+            codebook_version: 1,
+            model_key: "m",
+            classifier: "c1",
+            coder: "autocode",
+        };
+        let rows = vec![
+            MachineCoding {
+                segment_id: ids[0],
+                code_id: "a".into(),
+                confidence: 0.9,
+                assigned: true,
+            },
+            MachineCoding {
+                segment_id: ids[0],
+                code_id: "b".into(),
+                confidence: 0.01,
+                assigned: false,
+            },
+        ];
+        assert_eq!(store.put_machine_codings(&run, &ids, &rows).unwrap(), 1);
+        assert_eq!(store.coded_segments(&run).unwrap().len(), 2);
+        let run2 = CodingRun {
+            classifier: "c2",
+            ..run.clone()
+        };
+        assert!(store.coded_segments(&run2).unwrap().is_empty());
+        let rows2 = vec![MachineCoding {
+            segment_id: ids[0],
+            code_id: "b".into(),
+            confidence: 0.4,
+            assigned: false,
+        }];
+        store.put_machine_codings(&run2, &ids[..1], &rows2).unwrap();
+        let got: Vec<(String, f64, bool)> = store
+            .conn()
+            .prepare("SELECT code_id, confidence, assigned FROM codings WHERE source = 'machine'")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(got, vec![("b".to_string(), 0.4, false)]);
+        assert_eq!(store.coded_segments(&run).unwrap().len(), 1);
+        assert!(store.code_participant_counts().unwrap().is_empty());
+    }
+
+    #[test]
+    fn gold_codings_cover_segments_without_codes() {
+        let (_d, mut store, ids) = store_with_segments();
+        let mut labels = BTreeMap::new();
+        labels.insert(ids[0], BTreeSet::from(["a".to_string()]));
+        labels.insert(ids[1], BTreeSet::new());
+        assert_eq!(store.put_gold_codings("gold", None, &labels).unwrap(), 1);
+        assert_eq!(store.put_gold_codings("gold", None, &labels).unwrap(), 1);
+        assert_eq!(store.human_codings().unwrap().len(), 1);
+        assert_eq!(store.gold_segments().unwrap().len(), 2);
+        assert_eq!(store.code_participant_counts().unwrap().get("a"), Some(&1));
+    }
+}

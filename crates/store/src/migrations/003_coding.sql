@@ -22,3 +22,21 @@ CREATE TABLE codings (
 );
 CREATE INDEX codings_segment ON codings(segment_id);
 CREATE INDEX codings_code ON codings(code_id);
+
+-- Which classifier last coded each participant sentence (owned by `classify`).
+-- A sentence whose probabilities are all below 0.05 has no codings rows, so
+-- this mark is what tells `autocode code` it is done; a new model, codebook
+-- version or classifier fingerprint makes the sentence due again.
+CREATE TABLE coding_marks (
+    segment_id       INTEGER PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE,
+    codebook_version INTEGER NOT NULL,
+    model_key        TEXT NOT NULL,
+    classifier       TEXT NOT NULL,
+    coded_at         TEXT NOT NULL
+);
+
+-- Segments covered by an imported gold standard: a gold segment without
+-- codings rows means "no code applies", which codings alone cannot say.
+CREATE TABLE gold_coverage (
+    segment_id INTEGER PRIMARY KEY REFERENCES segments(id) ON DELETE CASCADE
+);
