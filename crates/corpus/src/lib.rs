@@ -5,14 +5,200 @@
 //!
 //! Offsets are Unicode code points into [`Document::text`], because REFI-QDA
 //! selections count code points, not bytes.
+//!
+//! The pipeline, tokenizers-style: a format [`formats::Reader`] turns bytes
+//! into [`formats::RawDocument`]s (text + turns); [`assemble`] marks
+//! moderators, maps speakers to participants and splits sentences.
 
+mod decode;
+mod error;
+pub mod formats;
+mod inputs;
 mod model;
+mod participants;
+pub mod sentences;
+pub mod speaker;
 
+pub use decode::{decode_text, Decoded, MAX_LINE_BYTES};
+pub use error::{IngestError, Result};
+pub use formats::{RawDocument, RawTurn, TableColumns};
+pub use inputs::{collect_inputs, InputFile, Inputs, Skipped};
 pub use model::{Document, Participant, Participants, Segment, SourceFormat, Turn};
+pub use participants::ParticipantIndex;
+
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 /// Hex sha256 of bytes; the store keys documents and embeddings by it.
 pub fn content_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// Reads one file into its documents (one, or one per `doc` value of a
+/// CSV/JSONL file). `name` is the document name for single-document formats.
+pub fn read_file(
+    path: &Path,
+    name: &str,
+    columns: &TableColumns,
+    participants: &ParticipantIndex<'_>,
+) -> Result<Vec<Document>> {
+    let reader = formats::reader_for(path, columns)?;
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+        file: path.into(),
+        source,
+    })?;
+    let raw = reader.read(formats::SourceFile {
+        path,
+        name,
+        bytes: &bytes,
+    })?;
+    if raw.is_empty() {
+        return Err(IngestError::Empty { file: path.into() });
+    }
+    let source_path = path.display().to_string();
+    Ok(raw
+        .into_iter()
+        .map(|r| assemble(r, &source_path, reader.format(), participants))
+        .collect())
+}
+
+/// Turns a reader's output into a [`Document`]: moderators marked, speakers
+/// mapped to participants, turns split into sentences, offsets in code points.
+pub fn assemble(
+    raw: RawDocument,
+    source_path: &str,
+    format: SourceFormat,
+    participants: &ParticipantIndex<'_>,
+) -> Document {
+    let mut chars = CharIndex::new(&raw.text);
+    let mut turns = Vec::with_capacity(raw.turns.len());
+    let mut segments = Vec::new();
+    for (index, t) in raw.turns.iter().enumerate() {
+        let speaker = t
+            .speaker
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let person = speaker.and_then(|s| participants.resolve(s, &raw.name));
+        let is_moderator = speaker.is_some_and(speaker::is_moderator_name)
+            || t.role.as_deref().is_some_and(speaker::is_moderator_role)
+            || person.is_some_and(|p| p.is_moderator);
+        let participant_id = person
+            .map(|p| p.id.clone())
+            .or_else(|| speaker.map(str::to_string));
+        turns.push(Turn {
+            index,
+            speaker: speaker.map(str::to_string),
+            role: t.role.clone(),
+            is_moderator,
+            start_char: chars.at(t.start),
+            end_char: chars.at(t.end),
+            start_ms: t.start_ms,
+            end_ms: t.end_ms,
+        });
+        let body = &raw.text[t.start..t.end];
+        for (sentence_index, (s, e)) in sentences::split_sentences(body).into_iter().enumerate() {
+            let (start, end) = (t.start + s, t.start + e);
+            let (start_ms, end_ms) = times(&raw.cues, start, end).unwrap_or((t.start_ms, t.end_ms));
+            segments.push(Segment {
+                speaker: speaker.map(str::to_string),
+                participant_id: participant_id.clone(),
+                is_moderator,
+                turn_index: index,
+                sentence_index,
+                start_char: chars.at(start),
+                end_char: chars.at(end),
+                start_ms,
+                end_ms,
+                text: raw.text[start..end].to_string(),
+            });
+        }
+    }
+    let content_hash = document_hash(format, &raw.text, &turns, &segments);
+    Document {
+        name: raw.name,
+        source_path: source_path.to_string(),
+        format,
+        content_hash,
+        text: raw.text,
+        turns,
+        segments,
+    }
+}
+
+/// Hash of everything stored for a document (text, turns, segments with
+/// their participant ids), so re-ingesting is a no-op exactly when nothing
+/// would change — including when a new participants file re-maps speakers.
+fn document_hash(format: SourceFormat, text: &str, turns: &[Turn], segments: &[Segment]) -> String {
+    let canonical =
+        serde_json::to_vec(&(format, text, turns, segments)).expect("documents serialise to JSON");
+    content_hash(&canonical)
+}
+
+/// Times of the cues a byte range overlaps: start of the first, end of the last.
+fn times(cues: &[formats::Cue], start: usize, end: usize) -> Option<(Option<u64>, Option<u64>)> {
+    let first = cues.iter().find(|c| c.end > start)?;
+    let last = cues.iter().rev().find(|c| c.start < end)?;
+    Some((Some(first.start_ms), Some(last.end_ms)))
+}
+
+/// Byte offset → code point offset, walking forward (offsets come in order;
+/// a step back restarts from the beginning).
+struct CharIndex<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        CharIndex {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    fn at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
+/// Speakers of a document that the participants file does not list, as
+/// unregistered participants (id = the name as written; the inline role, if
+/// any, as their `role` attribute).
+pub fn unregistered_speakers(
+    doc: &Document,
+    participants: &ParticipantIndex<'_>,
+) -> Vec<Participant> {
+    let mut found: BTreeMap<String, Participant> = BTreeMap::new();
+    for t in &doc.turns {
+        let Some(speaker) = &t.speaker else { continue };
+        if participants.resolve(speaker, &doc.name).is_some() {
+            continue;
+        }
+        let p = found.entry(speaker.clone()).or_insert_with(|| Participant {
+            id: speaker.clone(),
+            name: speaker.clone(),
+            document: None,
+            is_moderator: false,
+            registered: false,
+            attributes: BTreeMap::new(),
+        });
+        p.is_moderator |= t.is_moderator;
+        if let Some(role) = &t.role {
+            p.attributes
+                .entry("role".into())
+                .or_insert_with(|| role.clone());
+        }
+    }
+    found.into_values().collect()
 }

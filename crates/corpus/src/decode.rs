@@ -1,0 +1,268 @@
+//! Bytes to text: UTF-8 (BOM stripped), UTF-16 with a BOM, or Windows-1252
+//! when a file is not UTF-8 but plainly is text. Anything else is an error
+//! that names the byte where decoding failed.
+
+use std::path::Path;
+
+use crate::error::{IngestError, Result};
+
+/// Longest line accepted, in bytes of UTF-8. Transcripts have short lines; a
+/// longer one almost always means a wrong file (a minified export, a dump).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The text of a file and the encoding it was read as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static str,
+}
+
+/// Decodes a text file, then rejects empty files and over-long lines.
+pub fn decode_text(file: &Path, bytes: &[u8]) -> Result<Decoded> {
+    let decoded = decode(file, bytes)?;
+    if decoded.text.trim().is_empty() {
+        return Err(IngestError::Empty { file: file.into() });
+    }
+    check_line_lengths(file, &decoded.text)?;
+    Ok(decoded)
+}
+
+/// Rejects any line longer than [`MAX_LINE_BYTES`].
+pub fn check_line_lengths(file: &Path, text: &str) -> Result<()> {
+    for (i, line) in text.split('\n').enumerate() {
+        if line.len() > MAX_LINE_BYTES {
+            return Err(IngestError::LineTooLong {
+                file: file.into(),
+                line: i + 1,
+                bytes: line.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn decode(file: &Path, bytes: &[u8]) -> Result<Decoded> {
+    if bytes.is_empty() {
+        return Err(IngestError::Empty { file: file.into() });
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return utf8(file, rest, 3);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(file, rest, u16::from_le_bytes).map(|text| Decoded {
+            text,
+            encoding: "UTF-16LE",
+        });
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(file, rest, u16::from_be_bytes).map(|text| Decoded {
+            text,
+            encoding: "UTF-16BE",
+        });
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        let zeros = bytes.iter().filter(|&&b| b == 0).count();
+        let hint = if zeros * 3 >= bytes.len() {
+            " — UTF-16 without a byte-order mark? Save it as UTF-8"
+        } else {
+            ""
+        };
+        return Err(IngestError::Binary {
+            file: file.into(),
+            offset,
+            hint,
+        });
+    }
+    utf8(file, bytes, 0)
+}
+
+fn utf8(file: &Path, bytes: &[u8], base: usize) -> Result<Decoded> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(Decoded {
+            text: text.to_owned(),
+            encoding: "UTF-8",
+        }),
+        Err(e) if base == 0 && looks_like_windows_1252(bytes) => {
+            let _ = e;
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            Ok(Decoded {
+                text: text.into_owned(),
+                encoding: "windows-1252",
+            })
+        }
+        Err(e) => {
+            let offset = e.valid_up_to();
+            let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(IngestError::InvalidUtf8 {
+                file: file.into(),
+                offset: offset + base,
+                line,
+            })
+        }
+    }
+}
+
+/// Windows-1252 is only guessed for files that hold no well-formed UTF-8
+/// multi-byte sequence (a UTF-8 file with one corrupt byte must be an error,
+/// not mojibake), no control bytes other than whitespace, none of the five
+/// bytes Windows-1252 leaves undefined, and mostly ASCII.
+fn looks_like_windows_1252(bytes: &[u8]) -> bool {
+    let mut high = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\t' | b'\n' | b'\r' | 0x0C => {}
+            0x00..=0x1F | 0x7F => return false,
+            0x81 | 0x8D | 0x8F | 0x90 | 0x9D => return false,
+            0x80..=0xFF => {
+                let continuation = match b {
+                    0xC2..=0xDF => 1,
+                    0xE0..=0xEF => 2,
+                    0xF0..=0xF4 => 3,
+                    _ => 0,
+                };
+                if continuation > 0
+                    && i + continuation < bytes.len()
+                    && bytes[i + 1..=i + continuation]
+                        .iter()
+                        .all(|c| (0x80..=0xBF).contains(c))
+                {
+                    return false;
+                }
+                high += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    high * 5 <= bytes.len()
+}
+
+fn utf16(file: &Path, bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String> {
+    let units = bytes.chunks(2).map(|c| {
+        if c.len() == 2 {
+            Ok(unit([c[0], c[1]]))
+        } else {
+            Err(())
+        }
+    });
+    let mut out = String::with_capacity(bytes.len() / 2);
+    let mut units_ok = Vec::with_capacity(bytes.len() / 2);
+    for (i, u) in units.enumerate() {
+        match u {
+            Ok(u) => units_ok.push(u),
+            Err(()) => {
+                return Err(IngestError::InvalidUtf16 {
+                    file: file.into(),
+                    offset: 2 + i * 2,
+                })
+            }
+        }
+    }
+    let mut index = 0usize;
+    for r in char::decode_utf16(units_ok.iter().copied()) {
+        match r {
+            Ok(c) => {
+                out.push(c);
+                index += c.len_utf16();
+            }
+            Err(_) => {
+                return Err(IngestError::InvalidUtf16 {
+                    file: file.into(),
+                    offset: 2 + index * 2,
+                })
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(IngestError::Empty { file: file.into() });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("talk.txt")
+    }
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        let d = decode_text(p(), "Anna: Grüße".as_bytes()).unwrap();
+        assert_eq!(d.text, "Anna: Grüße");
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice("Anna: hi".as_bytes());
+        let d = decode_text(p(), &b).unwrap();
+        assert_eq!(d.text, "Anna: hi");
+        assert_eq!(d.encoding, "UTF-8");
+    }
+
+    #[test]
+    fn utf16_both_byte_orders() {
+        let s = "Anna: Grüße 😀\r\nBo: ok";
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for u in s.encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+            be.extend_from_slice(&u.to_be_bytes());
+        }
+        assert_eq!(decode_text(p(), &le).unwrap().text, s);
+        assert_eq!(decode_text(p(), &be).unwrap().text, s);
+        // An unpaired high surrogate after "A".
+        let bad = [0xFF, 0xFE, b'A', 0, 0x00, 0xD8, b'B', 0];
+        let e = decode_text(p(), &bad).unwrap_err().to_string();
+        assert_eq!(e, "talk.txt: invalid UTF-16 at byte 4 (unpaired surrogate)");
+    }
+
+    #[test]
+    fn windows_1252_is_transcoded() {
+        // "Café – naïve" in Windows-1252.
+        let b = b"Anna: Caf\xe9 \x96 na\xefve, sch\xf6n.\r\n";
+        let d = decode_text(p(), b).unwrap();
+        assert_eq!(d.text, "Anna: Café – naïve, schön.\r\n");
+        assert_eq!(d.encoding, "windows-1252");
+    }
+
+    #[test]
+    fn corrupt_utf8_is_an_error_with_offset() {
+        // Valid UTF-8 "é" earlier means this is broken UTF-8, not Windows-1252.
+        let b = b"Anna: caf\xc3\xa9\nBo: bad \xff byte";
+        let e = decode_text(p(), b).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "talk.txt: invalid UTF-8 at byte 20 (line 2); save the file as UTF-8"
+        );
+        // Control bytes: not text in any encoding.
+        let e = decode_text(p(), b"abc \x01\x02 \xff")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("talk.txt: invalid UTF-8 at byte 7"), "{e}");
+    }
+
+    #[test]
+    fn empty_binary_and_long_lines() {
+        assert_eq!(
+            decode_text(p(), b"").unwrap_err().to_string(),
+            "talk.txt: file is empty"
+        );
+        assert_eq!(
+            decode_text(p(), b" \n\r\n ").unwrap_err().to_string(),
+            "talk.txt: file is empty"
+        );
+        let e = decode_text(p(), b"PK\x03\x04\x00\x00abc")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "talk.txt: binary file (NUL byte at byte 4)");
+        let e = decode_text(p(), b"A\x00n\x00n\x00a\x00")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("UTF-16 without a byte-order mark"), "{e}");
+        let mut long = b"Anna: ok\nBo: ".to_vec();
+        long.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 1));
+        let e = decode_text(p(), &long).unwrap_err().to_string();
+        assert!(e.starts_with("talk.txt: line 2 is longer than 1 MB"), "{e}");
+    }
+}

@@ -1,0 +1,87 @@
+use std::path::PathBuf;
+
+/// Why a file could not be ingested. Every message starts with the file and
+/// names the line, row, byte or field where the problem is.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{}: cannot read: {source}", file.display())]
+    Io {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: file is empty", file.display())]
+    Empty { file: PathBuf },
+    #[error("{}: binary file (NUL byte at byte {offset}){hint}", file.display())]
+    Binary {
+        file: PathBuf,
+        offset: usize,
+        hint: &'static str,
+    },
+    #[error("{}: invalid UTF-8 at byte {offset} (line {line}); save the file as UTF-8", file.display())]
+    InvalidUtf8 {
+        file: PathBuf,
+        offset: usize,
+        line: usize,
+    },
+    #[error("{}: invalid UTF-16 at byte {offset} (unpaired surrogate)", file.display())]
+    InvalidUtf16 { file: PathBuf, offset: usize },
+    #[error("{}: line {line} is longer than 1 MB ({bytes} bytes); is this really a transcript?", file.display())]
+    LineTooLong {
+        file: PathBuf,
+        line: usize,
+        bytes: usize,
+    },
+    #[error("{}: no column `{column}` for the {role}; columns found: {found}", file.display())]
+    MissingColumn {
+        file: PathBuf,
+        column: String,
+        role: &'static str,
+        found: String,
+    },
+    #[error("{}: line {line}: bad JSON: {message}", file.display())]
+    BadJson {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}: {location}: field `{field}`: {message}", file.display())]
+    BadField {
+        file: PathBuf,
+        location: String,
+        field: String,
+        message: String,
+    },
+    #[error("{}: {location}: {message}", file.display())]
+    BadCsv {
+        file: PathBuf,
+        location: String,
+        message: String,
+    },
+    #[error("{}: line {line}: {message}", file.display())]
+    BadCaption {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}: not a DOCX file (not a zip archive: {message})", file.display())]
+    NotZip { file: PathBuf, message: String },
+    #[error("{}: not a DOCX file: no word/document.xml inside", file.display())]
+    NoDocumentXml { file: PathBuf },
+    #[error("{}: word/document.xml at byte {offset}: {message}", file.display())]
+    BadXml {
+        file: PathBuf,
+        offset: u64,
+        message: String,
+    },
+    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .csv or .jsonl", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
+    UnknownExtension { file: PathBuf, ext: Option<String> },
+    #[error("{}: {location}: {message}", file.display())]
+    BadParticipants {
+        file: PathBuf,
+        location: String,
+        message: String,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, IngestError>;

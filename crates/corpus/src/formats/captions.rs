@@ -1,0 +1,374 @@
+//! WebVTT and SRT captions. The speaker of a cue comes from a `<v Name>` voice
+//! tag or a `Name:` label; a cue without one continues the previous speaker.
+//!
+//! Consecutive cues of one speaker are merged into one turn, the way NVivo
+//! and ATLAS.ti users read a transcript (a turn is what one person says until
+//! someone else speaks; caption cues are display chunks of a few seconds that
+//! often cut sentences in half). Each sentence still keeps the times of the
+//! cues it spans: start of the first, end of the last.
+//!
+//! The document text is one line per turn, `Name: cue text cue text`, so the
+//! stored text reads as a transcript; offsets point into it.
+
+use super::{Cue, RawDocument, RawTurn, Reader, SourceFile};
+use crate::decode::decode_text;
+use crate::error::{IngestError, Result};
+use crate::speaker::{parse_clock, parse_speaker_line};
+use crate::SourceFormat;
+
+pub struct VttReader;
+pub struct SrtReader;
+
+impl Reader for VttReader {
+    fn format(&self) -> SourceFormat {
+        SourceFormat::Vtt
+    }
+    fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
+        let text = decode_text(file.path, file.bytes)?.text;
+        let cues = parse_cues(file, &text, true)?;
+        Ok(vec![assemble(file.name, cues)])
+    }
+}
+
+impl Reader for SrtReader {
+    fn format(&self) -> SourceFormat {
+        SourceFormat::Srt
+    }
+    fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
+        let text = decode_text(file.path, file.bytes)?.text;
+        let cues = parse_cues(file, &text, false)?;
+        Ok(vec![assemble(file.name, cues)])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct ParsedCue {
+    speaker: Option<String>,
+    role: Option<String>,
+    start_ms: u64,
+    end_ms: u64,
+    text: String,
+}
+
+fn bad(file: SourceFile<'_>, line: usize, message: impl Into<String>) -> IngestError {
+    IngestError::BadCaption {
+        file: file.path.into(),
+        line,
+        message: message.into(),
+    }
+}
+
+fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedCue>> {
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    if vtt {
+        let first = lines.first().copied().unwrap_or("");
+        if !(first == "WEBVTT" || first.starts_with("WEBVTT ") || first.starts_with("WEBVTT\t")) {
+            return Err(bad(file, 1, "missing the `WEBVTT` header line"));
+        }
+    }
+    // Blocks of non-blank lines, with the 1-based number of their first line.
+    let mut blocks: Vec<(usize, Vec<&str>)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match blocks.last_mut() {
+            Some((start, b)) if *start + b.len() == i + 1 => b.push(line),
+            _ => blocks.push((i + 1, vec![line])),
+        }
+    }
+    let mut cues = Vec::new();
+    let mut current_speaker: Option<(String, Option<String>)> = None;
+    for (block_no, (first_line, block)) in blocks.iter().enumerate() {
+        if vtt && block_no == 0 {
+            continue; // the header block
+        }
+        let head = block[0].trim_start();
+        if vtt
+            && (head.starts_with("NOTE") || head.starts_with("STYLE") || head.starts_with("REGION"))
+        {
+            continue;
+        }
+        let timing_at = match block.iter().take(2).position(|l| l.contains("-->")) {
+            Some(i) => i,
+            None => {
+                return Err(bad(
+                    file,
+                    *first_line,
+                    if vtt {
+                        "expected a cue timing line `00:00:01.000 --> 00:00:04.000`"
+                    } else {
+                        "expected a subtitle timing line `00:00:01,000 --> 00:00:04,000`"
+                    },
+                ))
+            }
+        };
+        let timing_line = first_line + timing_at;
+        let (start_ms, end_ms) = parse_timing(block[timing_at]).ok_or_else(|| {
+            bad(
+                file,
+                timing_line,
+                format!("bad cue timing `{}`", block[timing_at].trim()),
+            )
+        })?;
+        let raw = block[timing_at + 1..].join("\n");
+        let (voice, cleaned) = strip_tags(&raw);
+        let mut body: Vec<String> = cleaned
+            .split('\n')
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut speaker = voice.map(|v| (v, None));
+        if speaker.is_none() {
+            if let Some(first) = body.first() {
+                if let Some(label) = parse_speaker_line(first) {
+                    let rest = first[label.text_start..].trim().to_string();
+                    body[0] = rest;
+                    speaker = Some((label.name, label.role));
+                }
+            }
+        }
+        if speaker.is_some() {
+            current_speaker = speaker;
+        }
+        let text = body
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() {
+            continue;
+        }
+        let (speaker, role) = match &current_speaker {
+            Some((s, r)) => (Some(s.clone()), r.clone()),
+            None => (None, None),
+        };
+        cues.push(ParsedCue {
+            speaker,
+            role,
+            start_ms,
+            end_ms,
+            text,
+        });
+    }
+    Ok(cues)
+}
+
+fn parse_timing(line: &str) -> Option<(u64, u64)> {
+    let (left, right) = line.split_once("-->")?;
+    let start = parse_clock(left.trim())?;
+    let end = parse_clock(right.split_whitespace().next()?)?;
+    (end >= start).then_some((start, end))
+}
+
+/// Removes markup (`<i>`, `<c.x>`, `<00:00:01.000>`, `{\an8}`) and decodes
+/// the entities captions use; returns the `<v Name>` voice if the cue has one.
+fn strip_tags(raw: &str) -> (Option<String>, String) {
+    let mut voice = None;
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            if let Some(end) = rest.find('>') {
+                let tag = &rest[1..end];
+                if voice.is_none() && (tag.starts_with("v ") || tag.starts_with("v.")) {
+                    let name = tag.split_once(' ').map(|(_, n)| n.trim()).unwrap_or("");
+                    if !name.is_empty() {
+                        voice = Some(name.to_string());
+                    }
+                }
+                rest = &rest[end + 1..];
+                continue;
+            }
+        }
+        if c == '{' && rest.starts_with("{\\") {
+            if let Some(end) = rest.find('}') {
+                rest = &rest[end + 1..];
+                continue;
+            }
+        }
+        if c == '&' {
+            let entities = [
+                ("&amp;", "&"),
+                ("&lt;", "<"),
+                ("&gt;", ">"),
+                ("&nbsp;", " "),
+                ("&quot;", "\""),
+                ("&apos;", "'"),
+                ("&lrm;", ""),
+                ("&rlm;", ""),
+            ];
+            if let Some((e, r)) = entities.iter().find(|(e, _)| rest.starts_with(e)) {
+                out.push_str(r);
+                rest = &rest[e.len()..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    (voice, out)
+}
+
+fn assemble(name: &str, cues: Vec<ParsedCue>) -> RawDocument {
+    let mut text = String::new();
+    let mut turns: Vec<RawTurn> = Vec::new();
+    let mut timed: Vec<Cue> = Vec::new();
+    let mut prev: Option<(Option<String>, Option<String>)> = None;
+    for cue in cues {
+        let who = (cue.speaker.clone(), cue.role.clone());
+        let same_turn = prev.as_ref() == Some(&who);
+        if same_turn {
+            text.push(' ');
+        } else {
+            if !turns.is_empty() {
+                text.push('\n');
+            }
+            if let Some(s) = &cue.speaker {
+                text.push_str(s);
+                if let Some(r) = &cue.role {
+                    text.push_str(" (");
+                    text.push_str(r);
+                    text.push(')');
+                }
+                text.push_str(": ");
+            }
+            turns.push(RawTurn {
+                speaker: cue.speaker.clone(),
+                role: cue.role.clone(),
+                start: text.len(),
+                end: text.len(),
+                start_ms: Some(cue.start_ms),
+                end_ms: Some(cue.end_ms),
+            });
+        }
+        let start = text.len();
+        text.push_str(&cue.text);
+        let turn = turns.last_mut().expect("pushed above");
+        turn.end = text.len();
+        turn.end_ms = Some(cue.end_ms);
+        timed.push(Cue {
+            start,
+            end: text.len(),
+            start_ms: cue.start_ms,
+            end_ms: cue.end_ms,
+        });
+        prev = Some(who);
+    }
+    if !turns.is_empty() {
+        text.push('\n');
+    }
+    RawDocument {
+        name: name.to_string(),
+        text,
+        turns,
+        cues: timed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn read(reader: &dyn Reader, name: &str, src: &str) -> Result<RawDocument> {
+        reader
+            .read(SourceFile {
+                path: Path::new(name),
+                name,
+                bytes: src.as_bytes(),
+            })
+            .map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn vtt_voices_merge_into_turns() {
+        let src = "WEBVTT - group 1\n\nNOTE recorded in May\n\n1\n00:00:01.000 --> 00:00:03.500 align:start\n<v Moderator>Welcome. What makes\na city safe?</v>\n\n00:00:04.000 --> 00:00:05.000\n<v Moderator>Anyone?\n\n00:00:05.000 --> 00:00:09.250\n<v.loud Anna Smith>Cameras &amp; <i>lights</i>.\n\n00:01:00.000 --> 00:01:02.000\nBob (Police): Trust, mostly.\n\n00:01:02.000 --> 00:01:03.000\nand people\n";
+        let doc = read(&VttReader, "g1.vtt", src).unwrap();
+        assert_eq!(
+            doc.text,
+            "Moderator: Welcome. What makes a city safe? Anyone?\nAnna Smith: Cameras & lights.\nBob (Police): Trust, mostly. and people\n"
+        );
+        let t: Vec<_> = doc
+            .turns
+            .iter()
+            .map(|t| {
+                (
+                    t.speaker.as_deref(),
+                    t.role.as_deref(),
+                    &doc.text[t.start..t.end],
+                    t.start_ms,
+                    t.end_ms,
+                )
+            })
+            .collect();
+        assert_eq!(
+            t,
+            vec![
+                (
+                    Some("Moderator"),
+                    None,
+                    "Welcome. What makes a city safe? Anyone?",
+                    Some(1_000),
+                    Some(5_000)
+                ),
+                (
+                    Some("Anna Smith"),
+                    None,
+                    "Cameras & lights.",
+                    Some(5_000),
+                    Some(9_250)
+                ),
+                (
+                    Some("Bob"),
+                    Some("Police"),
+                    "Trust, mostly. and people",
+                    Some(60_000),
+                    Some(63_000)
+                ),
+            ]
+        );
+        assert_eq!(doc.cues.len(), 5);
+        assert_eq!(&doc.text[doc.cues[1].start..doc.cues[1].end], "Anyone?");
+    }
+
+    #[test]
+    fn srt_with_name_prefixes() {
+        let src = "1\r\n00:00:01,000 --> 00:00:02,500\r\nANNA: Hello there.\r\n\r\n2\r\n00:00:02,500 --> 00:00:04,000\r\n<i>How are you?</i>\r\n\r\n3\r\n00:00:04,000 --> 00:00:05,000\r\nInterviewer: Fine.\r\n";
+        let doc = read(&SrtReader, "i.srt", src).unwrap();
+        assert_eq!(
+            doc.text,
+            "ANNA: Hello there. How are you?\nInterviewer: Fine.\n"
+        );
+        assert_eq!(doc.turns.len(), 2);
+        assert_eq!(doc.turns[0].start_ms, Some(1_000));
+        assert_eq!(doc.turns[0].end_ms, Some(4_000));
+        assert_eq!(doc.turns[1].speaker.as_deref(), Some("Interviewer"));
+    }
+
+    #[test]
+    fn caption_errors_name_file_and_line() {
+        let e = read(&VttReader, "a.vtt", "00:00:01.000 --> 00:00:02.000\nHi\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "a.vtt: line 1: missing the `WEBVTT` header line");
+        let e = read(&VttReader, "a.vtt", "WEBVTT\n\n00:00:01.000 --> soon\nHi\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "a.vtt: line 3: bad cue timing `00:00:01.000 --> soon`");
+        let e = read(
+            &SrtReader,
+            "b.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\nHi\n\njust text\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "b.srt: line 5: expected a subtitle timing line `00:00:01,000 --> 00:00:04,000`"
+        );
+    }
+}

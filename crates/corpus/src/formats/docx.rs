@@ -1,0 +1,258 @@
+//! DOCX: the paragraphs of `word/document.xml` (read with `zip` and
+//! `quick-xml`), joined by `\n`, then the same speaker rules as plain text.
+//! Table rows (transcription services often export `time | speaker | text`
+//! tables) become one line: `[time] Speaker: text` when a cell holds a name.
+//! Deleted revisions (`w:delText`) and field codes are not text.
+
+use std::io::Read;
+
+use quick_xml::events::Event;
+
+use super::text::turns_from_text;
+use super::{RawDocument, Reader, SourceFile};
+use crate::decode::check_line_lengths;
+use crate::error::{IngestError, Result};
+use crate::speaker::{is_name_like, parse_clock};
+use crate::SourceFormat;
+
+/// Refuse to inflate a document.xml beyond this (a zip bomb, not a transcript).
+const MAX_XML_BYTES: u64 = 256 << 20;
+
+pub struct DocxReader;
+
+impl Reader for DocxReader {
+    fn format(&self) -> SourceFormat {
+        SourceFormat::Docx
+    }
+
+    fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
+        if file.bytes.is_empty() {
+            return Err(IngestError::Empty {
+                file: file.path.into(),
+            });
+        }
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(file.bytes)).map_err(|e| {
+            IngestError::NotZip {
+                file: file.path.into(),
+                message: e.to_string(),
+            }
+        })?;
+        let entry = zip
+            .by_name("word/document.xml")
+            .map_err(|_| IngestError::NoDocumentXml {
+                file: file.path.into(),
+            })?;
+        let mut xml = String::new();
+        entry
+            .take(MAX_XML_BYTES)
+            .read_to_string(&mut xml)
+            .map_err(|e| IngestError::NotZip {
+                file: file.path.into(),
+                message: format!("word/document.xml: {e}"),
+            })?;
+        let text = paragraphs(&xml).map_err(|(offset, message)| IngestError::BadXml {
+            file: file.path.into(),
+            offset,
+            message,
+        })?;
+        if text.trim().is_empty() {
+            return Err(IngestError::Empty {
+                file: file.path.into(),
+            });
+        }
+        check_line_lengths(file.path, &text)?;
+        let turns = turns_from_text(&text, false);
+        Ok(vec![RawDocument {
+            name: file.name.to_string(),
+            text,
+            turns,
+            cues: Vec::new(),
+        }])
+    }
+}
+
+/// The document's paragraphs joined by `\n`; on error the byte offset in the XML.
+pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut lines: Vec<String> = Vec::new();
+    let mut paragraph = String::new();
+    let mut in_text = false;
+    // Cells of the table row being read, innermost table only.
+    let mut row: Option<Vec<String>> = None;
+    let mut cell: Option<Vec<String>> = None;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| (reader.error_position(), e.to_string()))?;
+        match event {
+            Event::Start(e) => match e.name().as_ref() {
+                "w:t" => in_text = true,
+                "w:tr" => row = Some(Vec::new()),
+                "w:tc" => cell = Some(Vec::new()),
+                _ => {}
+            },
+            Event::Empty(e) => match e.name().as_ref() {
+                "w:tab" => paragraph.push('\t'),
+                "w:br" | "w:cr" => paragraph.push('\n'),
+                "w:noBreakHyphen" => paragraph.push('-'),
+                "w:p" => end_paragraph(&mut paragraph, &mut cell, &mut lines),
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                "w:t" => in_text = false,
+                "w:p" => end_paragraph(&mut paragraph, &mut cell, &mut lines),
+                "w:tc" => {
+                    if let (Some(c), Some(r)) = (cell.take(), row.as_mut()) {
+                        r.push(c.join(" ").trim().to_string());
+                    }
+                }
+                "w:tr" => {
+                    if let Some(r) = row.take() {
+                        lines.push(row_line(&r));
+                    }
+                }
+                _ => {}
+            },
+            Event::Text(t) if in_text => paragraph.push_str(&t.xml10_content()),
+            Event::CData(t) if in_text => paragraph.push_str(&t),
+            Event::GeneralRef(r) if in_text => match r.resolve_char_ref() {
+                Ok(Some(c)) => paragraph.push(c),
+                Ok(None) => paragraph.push_str(match r.xml10_content().as_ref() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "",
+                }),
+                Err(e) => return Err((reader.buffer_position(), e.to_string())),
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(lines.join("\n"))
+}
+
+fn end_paragraph(paragraph: &mut String, cell: &mut Option<Vec<String>>, lines: &mut Vec<String>) {
+    let p = std::mem::take(paragraph);
+    match cell {
+        Some(c) => c.push(p),
+        None => lines.push(p),
+    }
+}
+
+/// One line for a table row: `[time] Speaker: text` when the first or second
+/// cell is a name (the other before it a time), else the cells tab-separated.
+fn row_line(cells: &[String]) -> String {
+    let cells: Vec<&str> = cells.iter().map(|c| c.as_str()).collect();
+    for name_at in 0..cells.len().min(2) {
+        let name = cells[name_at];
+        let before_ok = name_at == 0 || parse_clock(cells[0].trim_matches(['[', ']'])).is_some();
+        if cells.len() > name_at + 1 && before_ok && is_name_like(name) {
+            let text = cells[name_at + 1..]
+                .iter()
+                .filter(|c| !c.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            return if name_at == 1 {
+                format!("[{}] {name}: {text}", cells[0].trim_matches(['[', ']']))
+            } else {
+                format!("{name}: {text}")
+            };
+        }
+    }
+    cells.join("\t")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::path::Path;
+
+    const BODY_START: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#;
+
+    fn docx(body: &str) -> Vec<u8> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            zip.start_file("[Content_Types].xml", opts).unwrap();
+            zip.write_all(b"<Types/>").unwrap();
+            zip.start_file("word/document.xml", opts).unwrap();
+            zip.write_all(format!("{BODY_START}{body}</w:body></w:document>").as_bytes())
+                .unwrap();
+            zip.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    fn read(bytes: &[u8]) -> Result<RawDocument> {
+        DocxReader
+            .read(SourceFile {
+                path: Path::new("talk.docx"),
+                name: "talk.docx",
+                bytes,
+            })
+            .map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn paragraphs_runs_and_speakers() {
+        let body = r#"<w:p><w:r><w:t>Group 2</w:t></w:r></w:p><w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">Moderator: </w:t></w:r><w:r><w:t>Safe &amp; smart?</w:t></w:r></w:p><w:p><w:r><w:t>Anna (Police): We</w:t></w:r><w:r><w:delText>never</w:delText><w:t xml:space="preserve"> try.</w:t><w:tab/><w:t>Really&#x21;</w:t></w:r></w:p><w:p/><w:tbl><w:tr><w:tc><w:p><w:r><w:t>00:01:05</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Bob</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Yes, exactly.</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#;
+        let doc = read(&docx(body)).unwrap();
+        assert_eq!(
+            doc.text,
+            "Group 2\nModerator: Safe & smart?\nAnna (Police): We try.\tReally!\n\n[00:01:05] Bob: Yes, exactly."
+        );
+        let turns: Vec<_> = doc
+            .turns
+            .iter()
+            .map(|t| {
+                (
+                    t.speaker.as_deref().unwrap(),
+                    &doc.text[t.start..t.end],
+                    t.start_ms,
+                )
+            })
+            .collect();
+        assert_eq!(
+            turns,
+            vec![
+                ("Moderator", "Safe & smart?", None),
+                ("Anna", "We try.\tReally!", None),
+                ("Bob", "Yes, exactly.", Some(65_000)),
+            ]
+        );
+    }
+
+    #[test]
+    fn not_a_zip_and_missing_document() {
+        let e = read(b"Anna: this is plain text").unwrap_err().to_string();
+        assert!(
+            e.starts_with("talk.docx: not a DOCX file (not a zip archive"),
+            "{e}"
+        );
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            zip.start_file("other.xml", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(b"<x/>").unwrap();
+            zip.finish().unwrap();
+        }
+        let e = read(&buf.into_inner()).unwrap_err().to_string();
+        assert_eq!(e, "talk.docx: not a DOCX file: no word/document.xml inside");
+        let e = read(&docx("<w:p><w:r><w:t>Hi</w:r></w:p>"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("talk.docx: word/document.xml at byte "),
+            "{e}"
+        );
+        let e = read(&docx("<w:p/>")).unwrap_err().to_string();
+        assert_eq!(e, "talk.docx: file is empty");
+    }
+}

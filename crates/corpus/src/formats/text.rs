@@ -1,0 +1,219 @@
+//! Plain text and Markdown transcripts: a turn starts at a line with a
+//! speaker label; every other line continues the turn before it. Text before
+//! the first label (a title, a date) is kept in the document but not
+//! segmented. A file without any label becomes one speakerless turn per
+//! paragraph. In Markdown, headings and rules end a turn and are not
+//! segmented.
+
+use super::{RawDocument, RawTurn, Reader, SourceFile};
+use crate::decode::decode_text;
+use crate::error::Result;
+use crate::speaker::parse_speaker_line;
+use crate::SourceFormat;
+
+pub struct TextReader {
+    pub format: SourceFormat,
+}
+
+impl Reader for TextReader {
+    fn format(&self) -> SourceFormat {
+        self.format
+    }
+
+    fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
+        let text = decode_text(file.path, file.bytes)?.text;
+        let turns = turns_from_text(&text, self.format == SourceFormat::Markdown);
+        Ok(vec![RawDocument {
+            name: file.name.to_string(),
+            text,
+            turns,
+            cues: Vec::new(),
+        }])
+    }
+}
+
+struct OpenTurn {
+    turn: RawTurn,
+    has_content: bool,
+}
+
+/// Speaker turns of a transcript text (byte offsets).
+pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
+    let mut turns: Vec<RawTurn> = Vec::new();
+    let mut open: Option<OpenTurn> = None;
+    // Speakerless paragraphs, used only when the text has no label at all.
+    let mut paragraphs: Vec<RawTurn> = Vec::new();
+    let mut paragraph: Option<(usize, usize)> = None;
+    let mut saw_label = false;
+
+    let close = |open: &mut Option<OpenTurn>, turns: &mut Vec<RawTurn>| {
+        if let Some(t) = open.take() {
+            if t.has_content {
+                turns.push(t.turn);
+            }
+        }
+    };
+
+    let mut line_start = 0usize;
+    for raw_line in text.split('\n') {
+        let line_end = line_start + raw_line.len();
+        let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+        let next_start = line_end + 1;
+        let trimmed = line.trim();
+        let blank = trimmed.is_empty();
+
+        if markdown && (trimmed.starts_with('#') || is_rule(trimmed)) {
+            close(&mut open, &mut turns);
+            if let Some((s, e)) = paragraph.take() {
+                paragraphs.push(speakerless(s, e));
+            }
+            line_start = next_start;
+            continue;
+        }
+
+        // Content range of this line, from `from` (byte offset in the line).
+        let content = |from: usize| -> Option<(usize, usize)> {
+            let part = &line[from..];
+            let lead = part.len() - part.trim_start().len();
+            let body = part.trim();
+            (!body.is_empty()).then(|| {
+                let s = line_start + from + lead;
+                (s, s + body.len())
+            })
+        };
+
+        if let Some(label) = parse_speaker_line(line) {
+            saw_label = true;
+            close(&mut open, &mut turns);
+            let mut turn = RawTurn {
+                speaker: Some(label.name),
+                role: label.role,
+                start: 0,
+                end: 0,
+                start_ms: label.start_ms,
+                end_ms: None,
+            };
+            let has_content = match content(label.text_start) {
+                Some((s, e)) => {
+                    turn.start = s;
+                    turn.end = e;
+                    true
+                }
+                None => false,
+            };
+            open = Some(OpenTurn { turn, has_content });
+        } else if let Some((s, e)) = content(0) {
+            if let Some(t) = open.as_mut() {
+                if !t.has_content {
+                    t.turn.start = s;
+                    t.has_content = true;
+                }
+                t.turn.end = e;
+            }
+            paragraph = Some(match paragraph {
+                Some((ps, _)) => (ps, e),
+                None => (s, e),
+            });
+        }
+        if blank {
+            if let Some((s, e)) = paragraph.take() {
+                paragraphs.push(speakerless(s, e));
+            }
+        }
+        line_start = next_start;
+    }
+    close(&mut open, &mut turns);
+    if let Some((s, e)) = paragraph.take() {
+        paragraphs.push(speakerless(s, e));
+    }
+    if saw_label {
+        turns
+    } else {
+        paragraphs
+    }
+}
+
+fn speakerless(start: usize, end: usize) -> RawTurn {
+    RawTurn {
+        speaker: None,
+        role: None,
+        start,
+        end,
+        start_ms: None,
+        end_ms: None,
+    }
+}
+
+fn is_rule(line: &str) -> bool {
+    line.len() >= 3
+        && ["-", "*", "_"]
+            .iter()
+            .any(|c| line.chars().all(|x| x.to_string() == *c || x == ' '))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TurnView<'a> = (Option<String>, Option<String>, Option<u64>, &'a str);
+
+    fn turns(text: &str, md: bool) -> Vec<TurnView<'_>> {
+        turns_from_text(text, md)
+            .into_iter()
+            .map(|t| (t.speaker, t.role, t.start_ms, &text[t.start..t.end]))
+            .collect()
+    }
+
+    fn s(x: &str) -> Option<String> {
+        Some(x.to_string())
+    }
+
+    #[test]
+    fn speaker_turns_and_continuations() {
+        let text = "Focus group 3\r\nDate: 12 May\r\n\r\nModerator: Welcome all.\r\nPlease introduce yourselves.\r\n\r\nAnna (Police): I'm Anna.\r\nThe point is: we need cameras.\r\nNote: she laughs.\r\n[00:01:02] BOB: Bob here.\r\nQ:\r\nAnd you?\r\nA: Me too.";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (
+                    s("Moderator"),
+                    None,
+                    None,
+                    "Welcome all.\r\nPlease introduce yourselves."
+                ),
+                (
+                    s("Anna"),
+                    s("Police"),
+                    None,
+                    "I'm Anna.\r\nThe point is: we need cameras.\r\nNote: she laughs."
+                ),
+                (s("BOB"), None, Some(62_000), "Bob here."),
+                (s("Q"), None, None, "And you?"),
+                (s("A"), None, None, "Me too."),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_turns_are_dropped_and_markdown_headings_end_turns() {
+        let text = "# Group 1\n\n**Anna:** Hi.\n\n## Question 2\n\nHeading text only.\nBob:\nCarl: Yes.\n---\n";
+        assert_eq!(
+            turns(text, true),
+            vec![
+                (s("Anna"), None, None, "Hi."),
+                (s("Carl"), None, None, "Yes.")
+            ]
+        );
+    }
+
+    #[test]
+    fn no_labels_means_paragraph_turns() {
+        let text = "First paragraph\nstill first.\n\n  Second one.  \n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (None, None, None, "First paragraph\nstill first."),
+                (None, None, None, "Second one."),
+            ]
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! Which files an `ingest` of some paths reads. Folders are walked
+//! recursively in sorted order. In a folder, `participants.csv` is the
+//! participants file; codebooks, gold codings, `*.toml`, `README*` and hidden
+//! files are not transcripts and are passed over, as are files of unknown
+//! type (audio next to its transcript is common), which are reported as
+//! skipped. A file named explicitly is always read (and an unknown type is an
+//! error).
+
+use std::path::{Path, PathBuf};
+
+use crate::SourceFormat;
+
+/// A transcript file to read, with its document name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// The path relative to the folder given (with `/`), or the file name.
+    pub name: String,
+}
+
+/// A file in a folder that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inputs {
+    pub files: Vec<InputFile>,
+    pub participants: Vec<PathBuf>,
+    pub skipped: Vec<Skipped>,
+}
+
+const PARTICIPANTS_FILE: &str = "participants.csv";
+
+/// The transcripts and participants files under `paths`. A path that does
+/// not exist is kept as a file, so that reading it reports the error.
+pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
+    let mut inputs = Inputs::default();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, path, &mut inputs)?;
+        } else {
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string());
+            if file_name.eq_ignore_ascii_case(PARTICIPANTS_FILE) {
+                inputs.participants.push(path.clone());
+            } else {
+                inputs.files.push(InputFile {
+                    path: path.clone(),
+                    name: file_name,
+                });
+            }
+        }
+    }
+    Ok(inputs)
+}
+
+fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, inputs)?;
+            continue;
+        }
+        let lower = name.to_lowercase();
+        if lower == PARTICIPANTS_FILE {
+            inputs.participants.push(path);
+            continue;
+        }
+        let not_transcript = lower.starts_with("codebook.")
+            || (lower.starts_with("gold") && lower.ends_with(".jsonl"))
+            || lower.ends_with(".toml")
+            || lower.starts_with("readme");
+        if not_transcript {
+            continue;
+        }
+        if SourceFormat::from_path(&path).is_none() {
+            inputs.skipped.push(Skipped {
+                path,
+                reason: "not a transcript type",
+            });
+            continue;
+        }
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        inputs.files.push(InputFile {
+            path,
+            name: relative,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sorted_and_skips_non_transcripts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        for f in [
+            "b.txt",
+            "a.md",
+            "sub/c.vtt",
+            "participants.csv",
+            "codebook.yaml",
+            "gold.jsonl",
+            "gold-extra.jsonl",
+            "autocode.toml",
+            "README.md",
+            ".hidden.txt",
+            "audio.mp3",
+            "rows.jsonl",
+        ] {
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        let inputs = collect_inputs(&[root.to_path_buf(), root.join("missing.txt")]).unwrap();
+        let names: Vec<_> = inputs.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["a.md", "b.txt", "rows.jsonl", "sub/c.vtt", "missing.txt"]
+        );
+        assert_eq!(inputs.participants, vec![root.join("participants.csv")]);
+        assert_eq!(inputs.skipped.len(), 1);
+        assert_eq!(inputs.skipped[0].path, root.join("audio.mp3"));
+    }
+}

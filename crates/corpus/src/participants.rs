@@ -1,0 +1,255 @@
+//! The participants file: a CSV with `id`, `name`, optional `document`, and
+//! any attribute columns (`group`, `role`, `age_band`, …). Speakers are found
+//! by name (trimmed, case-insensitive), a name scoped to a document first;
+//! failing that by id, so transcripts may also label turns `P07:`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use crate::decode::decode_text;
+use crate::error::{IngestError, Result};
+use crate::speaker::is_moderator_role;
+use crate::{Participant, Participants};
+
+impl Participants {
+    /// Reads a participants CSV file.
+    pub fn from_csv_path(path: &Path) -> Result<Participants> {
+        let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+            file: path.into(),
+            source,
+        })?;
+        Self::from_csv_bytes(path, &bytes)
+    }
+
+    /// Parses a participants CSV; `path` names the file in errors.
+    pub fn from_csv_bytes(path: &Path, bytes: &[u8]) -> Result<Participants> {
+        let text = decode_text(path, bytes)?.text;
+        let bad = |location: String, message: String| IngestError::BadParticipants {
+            file: path.into(),
+            location,
+            message,
+        };
+        let delimiter = if text.lines().next().unwrap_or("").matches(';').count()
+            > text.lines().next().unwrap_or("").matches(',').count()
+        {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
+        let csv_err = |e: csv::Error| {
+            let location = e
+                .position()
+                .map(|p| format!("row {} (line {})", p.record(), p.line()))
+                .unwrap_or_else(|| "header".into());
+            bad(location, e.to_string())
+        };
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(|h| h.trim().to_lowercase())
+            .collect();
+        let column = |name: &str| headers.iter().position(|h| h == name);
+        let missing = |name: &str| IngestError::MissingColumn {
+            file: path.into(),
+            column: name.to_string(),
+            role: "participants file",
+            found: headers
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let id_i = column("id").ok_or_else(|| missing("id"))?;
+        let name_i = column("name").ok_or_else(|| missing("name"))?;
+        let doc_i = column("document");
+        let mut list = Vec::new();
+        let mut ids: HashMap<String, u64> = HashMap::new();
+        let mut names: HashMap<(String, Option<String>), u64> = HashMap::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_err)?;
+            let pos = record.position().expect("records have positions");
+            let location = format!("row {} (line {})", pos.record(), pos.line());
+            let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+            let id = get(id_i);
+            let name = get(name_i);
+            if id.is_empty() || name.is_empty() {
+                return Err(bad(
+                    location,
+                    format!(
+                        "field `{}` is empty",
+                        if id.is_empty() { "id" } else { "name" }
+                    ),
+                ));
+            }
+            let document = doc_i.map(get).filter(|d| !d.is_empty());
+            if let Some(prev) = ids.insert(id.clone(), pos.record()) {
+                return Err(bad(
+                    location,
+                    format!("participant id `{id}` is already used in row {prev}"),
+                ));
+            }
+            let name_key = (key(&name), document.as_deref().map(document_key));
+            if let Some(prev) = names.insert(name_key, pos.record()) {
+                return Err(bad(
+                    location,
+                    format!(
+                        "name `{name}` is already listed in row {prev}; add a `document` column saying which transcript each belongs to"
+                    ),
+                ));
+            }
+            let mut attributes = BTreeMap::new();
+            for (i, h) in headers.iter().enumerate() {
+                if i == id_i || i == name_i || Some(i) == doc_i || h.is_empty() {
+                    continue;
+                }
+                let v = get(i);
+                if !v.is_empty() {
+                    attributes.insert(h.clone(), v);
+                }
+            }
+            let is_moderator = attributes.get("role").is_some_and(|r| is_moderator_role(r));
+            list.push(Participant {
+                id,
+                name,
+                document,
+                is_moderator,
+                registered: true,
+                attributes,
+            });
+        }
+        Ok(Participants { list })
+    }
+
+    /// Adds the participants of another file; an id listed twice is an error
+    /// naming `other_file`.
+    pub fn merge(&mut self, other: Participants, other_file: &Path) -> Result<()> {
+        for p in other.list {
+            if self.list.iter().any(|q| q.id == p.id) {
+                return Err(IngestError::BadParticipants {
+                    file: other_file.into(),
+                    location: format!("id `{}`", p.id),
+                    message: "listed in another participants file too".into(),
+                });
+            }
+            self.list.push(p);
+        }
+        Ok(())
+    }
+
+    /// A lookup index over the participants.
+    pub fn index(&self) -> ParticipantIndex<'_> {
+        let mut by_name: HashMap<String, Vec<&Participant>> = HashMap::new();
+        let mut by_id: HashMap<String, &Participant> = HashMap::new();
+        for p in &self.list {
+            by_name.entry(key(&p.name)).or_default().push(p);
+            by_id.entry(key(&p.id)).or_insert(p);
+        }
+        ParticipantIndex { by_name, by_id }
+    }
+}
+
+/// Finds the participant a speaker label stands for.
+#[derive(Debug, Default)]
+pub struct ParticipantIndex<'a> {
+    by_name: HashMap<String, Vec<&'a Participant>>,
+    by_id: HashMap<String, &'a Participant>,
+}
+
+impl<'a> ParticipantIndex<'a> {
+    /// The participant for `speaker` in `document`: a name scoped to this
+    /// document, else an unscoped name, else an id.
+    pub fn resolve(&self, speaker: &str, document: &str) -> Option<&'a Participant> {
+        let k = key(speaker);
+        let doc = document_key(document);
+        if let Some(candidates) = self.by_name.get(&k) {
+            let scoped = candidates
+                .iter()
+                .find(|p| p.document.as_deref().map(document_key).as_deref() == Some(&doc));
+            let unscoped = candidates.iter().find(|p| p.document.is_none());
+            if let Some(p) = scoped.or(unscoped) {
+                return Some(p);
+            }
+        }
+        self.by_id
+            .get(&k)
+            .filter(|p| p.document.as_deref().is_none_or(|d| document_key(d) == doc))
+            .copied()
+    }
+}
+
+/// Names compare trimmed, case-insensitive, with inner whitespace collapsed.
+fn key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// A document compares by its file stem, so `group1` scopes `group1.txt`
+/// and `groups/group1.docx`.
+fn document_key(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = match last.rfind('.') {
+        Some(i) if i > 0 => &last[..i],
+        _ => last,
+    };
+    stem.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<Participants> {
+        Participants::from_csv_bytes(Path::new("people.csv"), src.as_bytes())
+    }
+
+    #[test]
+    fn attributes_scopes_and_lookup() {
+        let p = parse("id,name,group,role,age_band,document\nP1,Anna Smith,G1,police,30-39,\nP2,Bob,G1,researcher,,group1\nP3,Bob,G2,business,,group2.txt\nM1,Jane,,Moderator,,\n").unwrap();
+        assert_eq!(p.list.len(), 4);
+        assert_eq!(
+            p.list[0].attributes,
+            BTreeMap::from([
+                ("age_band".to_string(), "30-39".to_string()),
+                ("group".to_string(), "G1".to_string()),
+                ("role".to_string(), "police".to_string()),
+            ])
+        );
+        assert!(p.list[3].is_moderator && !p.list[0].is_moderator);
+        let idx = p.index();
+        assert_eq!(idx.resolve("  anna   SMITH ", "x.txt").unwrap().id, "P1");
+        assert_eq!(idx.resolve("Bob", "data/group1.txt").unwrap().id, "P2");
+        assert_eq!(idx.resolve("BOB", "group2.docx").unwrap().id, "P3");
+        assert!(idx.resolve("Bob", "group3.txt").is_none());
+        assert_eq!(idx.resolve("p1", "any").unwrap().id, "P1");
+        assert!(idx.resolve("Carl", "group1.txt").is_none());
+    }
+
+    #[test]
+    fn errors_name_file_and_row() {
+        let e = parse("id,fullname\nP1,Anna\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "people.csv: no column `name` for the participants file; columns found: `id`, `fullname`"
+        );
+        let e = parse("id,name\nP1,Anna\nP1,Bob\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "people.csv: row 2 (line 3): participant id `P1` is already used in row 1"
+        );
+        let e = parse("id,name\nP1,Anna\nP2, anna\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("people.csv: row 2 (line 3): name `anna` is already listed in row 1"),
+            "{e}"
+        );
+        let e = parse("id,name\n,Anna\n").unwrap_err().to_string();
+        assert_eq!(e, "people.csv: row 1 (line 2): field `id` is empty");
+    }
+}

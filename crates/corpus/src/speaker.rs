@@ -1,0 +1,486 @@
+//! Speaker labels at the start of a transcript line: `Anna: …`,
+//! `Anna (Police): …`, `[00:01:02] Anna: …`, `ANNA: …`, `**Anna:** …`,
+//! `Q: …`. A label is a short name-like prefix — at most four words, each
+//! capitalised (or a digit, or a name particle such as "van") — so ordinary
+//! sentences with a colon ("The point is: we need …", "Note: …") stay text.
+//!
+//! Hand-written rather than a regex: the checks (word shapes, stop-lists,
+//! parenthesised role *or* time) read more plainly as code, and no crate
+//! recognises transcript speaker labels.
+
+/// A speaker label found at the start of a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpeakerLabel {
+    pub name: String,
+    pub role: Option<String>,
+    pub start_ms: Option<u64>,
+    /// Byte offset in the line where the utterance starts (after the label
+    /// and following spaces).
+    pub text_start: usize,
+}
+
+const MAX_NAME_CHARS: usize = 40;
+const MAX_WORDS: usize = 4;
+
+/// Single words that head notes and headers, not speakers.
+const NOT_NAMES: &[&str] = &[
+    "note",
+    "notes",
+    "nb",
+    "ps",
+    "p.s.",
+    "example",
+    "examples",
+    "summary",
+    "update",
+    "edit",
+    "warning",
+    "important",
+    "tip",
+    "reminder",
+    "date",
+    "time",
+    "location",
+    "place",
+    "venue",
+    "title",
+    "subject",
+    "topic",
+    "agenda",
+    "source",
+    "sources",
+    "duration",
+    "participants",
+    "present",
+    "attendees",
+    "transcript",
+    "recording",
+    "session",
+    "context",
+    "definition",
+    "conclusion",
+    "background",
+    "result",
+    "results",
+    "goal",
+    "goals",
+    "re",
+    "fwd",
+    "step",
+    "part",
+    "section",
+    "chapter",
+    "figure",
+    "table",
+    "fact",
+    "problem",
+    "solution",
+    "yes",
+    "no",
+    "ok",
+    "okay",
+    "so",
+    "well",
+    "also",
+    "however",
+    "therefore",
+    "because",
+    "first",
+    "second",
+    "third",
+    "finally",
+    "then",
+    "now",
+    "here",
+    "remember",
+    "caveat",
+    "disclaimer",
+    "keywords",
+    "abstract",
+    "purpose",
+    "aim",
+    "method",
+    "methods",
+    "status",
+    "version",
+    "author",
+    "url",
+    "http",
+    "https",
+    "email",
+    "phone",
+    "tel",
+    "address",
+    "total",
+    "answer:",
+    "todo",
+    "fyi",
+];
+
+/// Words that start sentences, so never the first word of a multi-word name.
+const NOT_FIRST_WORDS: &[&str] = &[
+    "the", "a", "an", "this", "that", "these", "those", "it", "its", "my", "our", "your", "their",
+    "his", "her", "we", "i", "in", "on", "at", "for", "to", "so", "and", "but", "or", "then",
+    "well", "yes", "no", "also", "however", "one", "here", "there", "what", "why", "how", "when",
+    "where", "which", "who", "if", "as", "all", "some", "every", "each", "of", "with", "from",
+    "by", "not", "just", "only", "because", "since", "after", "before", "please", "thank",
+    "thanks", "let", "now", "remember", "okay", "ok", "note",
+];
+
+/// Lower-case particles allowed inside names ("Anna van Dijk").
+const NAME_PARTICLES: &[&str] = &[
+    "van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "la", "le", "bin", "al",
+    "ten", "ter", "y",
+];
+
+/// Parses a speaker label at the start of `line` (a line without its end).
+pub fn parse_speaker_line(line: &str) -> Option<SpeakerLabel> {
+    let mut pos = skip_ws(line, 0);
+    let mut start_ms = None;
+    // Markdown list bullet or quote.
+    for bullet in ["- ", "* ", "> "] {
+        if line[pos..].starts_with(bullet) {
+            pos = skip_ws(line, pos + bullet.len());
+            break;
+        }
+    }
+    // Leading time: `[00:01:02]`, `(00:01:02)` or a bare `00:01:02`.
+    if let Some((ms, next)) = leading_time(line, pos) {
+        start_ms = Some(ms);
+        pos = skip_ws(line, next);
+    }
+    let mut bold = false;
+    for marker in ["**", "__"] {
+        if line[pos..].starts_with(marker) {
+            bold = true;
+            pos += 2;
+            break;
+        }
+    }
+    // The name runs to the first ':', '(', '[' or bold marker.
+    let rest = &line[pos..];
+    let name_end = rest
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, ':' | '：' | '(' | '[')
+                || rest[i..].starts_with("**")
+                || rest[i..].starts_with("__")
+        })
+        .map(|(i, _)| i)
+        .filter(|&i| i > 0)?;
+    let name = rest[..name_end].trim();
+    if !is_name_like(name) {
+        return None;
+    }
+    pos += name_end;
+    let mut role = None;
+    // Up to two bracketed parts after the name: a role and/or a time.
+    for _ in 0..2 {
+        pos = skip_ws(line, pos);
+        let (open, close) = match line[pos..].chars().next() {
+            Some('(') => ('(', ')'),
+            Some('[') => ('[', ']'),
+            _ => break,
+        };
+        let inner_start = pos + open.len_utf8();
+        let inner_len = line[inner_start..].find(close)?;
+        let inner = line[inner_start..inner_start + inner_len].trim();
+        if inner.is_empty() || inner.chars().count() > MAX_NAME_CHARS {
+            return None;
+        }
+        if let Some(ms) = parse_clock(inner) {
+            start_ms = start_ms.or(Some(ms));
+        } else if role.is_none() && open == '(' {
+            role = Some(inner.to_string());
+        } else {
+            return None;
+        }
+        pos = inner_start + inner_len + close.len_utf8();
+    }
+    if bold {
+        pos = skip_bold(line, pos);
+    }
+    let colon = line[pos..].chars().next()?;
+    if colon != ':' && colon != '：' {
+        return None;
+    }
+    pos += colon.len_utf8();
+    if bold {
+        pos = skip_bold(line, pos);
+    }
+    // "Anna:text" or "http://" are not labels; a label is followed by a space or the line end.
+    match line[pos..].chars().next() {
+        None => {}
+        Some(c) if c.is_whitespace() => {}
+        Some(_) if colon == '：' => {}
+        Some(_) => return None,
+    }
+    Some(SpeakerLabel {
+        name: name.to_string(),
+        role,
+        start_ms,
+        text_start: skip_ws(line, pos),
+    })
+}
+
+fn skip_ws(line: &str, pos: usize) -> usize {
+    pos + (line[pos..].len() - line[pos..].trim_start().len())
+}
+
+fn skip_bold(line: &str, pos: usize) -> usize {
+    if line[pos..].starts_with("**") || line[pos..].starts_with("__") {
+        pos + 2
+    } else {
+        pos
+    }
+}
+
+fn leading_time(line: &str, pos: usize) -> Option<(u64, usize)> {
+    let rest = &line[pos..];
+    let (open, close) = match rest.chars().next()? {
+        '[' => ('[', ']'),
+        '(' => ('(', ')'),
+        c if c.is_ascii_digit() => {
+            let end = rest.find(char::is_whitespace)?;
+            return parse_clock(&rest[..end]).map(|ms| (ms, pos + end));
+        }
+        _ => return None,
+    };
+    let inner_len = rest[1..].find(close)?;
+    let ms = parse_clock(rest[1..1 + inner_len].trim())?;
+    let _ = open;
+    Some((ms, pos + 1 + inner_len + 1))
+}
+
+/// `hh:mm:ss`, `h:mm:ss`, `mm:ss`, each optionally with `.mmm` or `,mmm`.
+pub fn parse_clock(s: &str) -> Option<u64> {
+    let (clock, frac) = match s.find(['.', ',']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    let mut total: u64 = 0;
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let v: u64 = part.parse().ok()?;
+        if i > 0 && (v >= 60 || part.len() != 2) {
+            return None;
+        }
+        total = total * 60 + v;
+    }
+    let mut ms = total * 1000;
+    if let Some(frac) = frac {
+        if frac.is_empty() || frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let v: u64 = frac.parse().ok()?;
+        ms += v * 10u64.pow(3 - frac.len() as u32);
+    }
+    Some(ms)
+}
+
+/// Whether `name` reads as a speaker name (see the module comment).
+pub fn is_name_like(name: &str) -> bool {
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return false;
+    }
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if words.is_empty() || words.len() > MAX_WORDS {
+        return false;
+    }
+    if !name.chars().any(char::is_alphabetic) {
+        return false;
+    }
+    let lower = name.to_lowercase();
+    if words.len() == 1 && NOT_NAMES.contains(&lower.as_str()) {
+        return false;
+    }
+    if words.len() > 1 && NOT_FIRST_WORDS.contains(&words[0].to_lowercase().as_str()) {
+        return false;
+    }
+    for (i, word) in words.iter().enumerate() {
+        if !word
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '\'' | '’' | '_'))
+        {
+            return false;
+        }
+        let first = word.chars().next().unwrap_or(' ');
+        let capitalised = first.is_alphabetic() && !first.is_lowercase();
+        let ok = if i == 0 {
+            capitalised
+        } else {
+            capitalised || first.is_ascii_digit() || NAME_PARTICLES.contains(word)
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// Speaker names that stand for the moderator or interviewer. "I" is the
+/// interviewer in common transcription conventions (I:/B:, I:/R:).
+const MODERATOR_NAMES: &[&str] = &[
+    "moderator",
+    "mod",
+    "interviewer",
+    "int",
+    "facilitator",
+    "q",
+    "question",
+    "i",
+    "host",
+];
+
+/// Roles that make a speaker a moderator.
+const MODERATOR_ROLES: &[&str] = &["moderator", "interviewer", "facilitator"];
+
+/// Whether a speaker name marks a moderator: one of the names above, also
+/// numbered ("Interviewer 2") or with a name ("Moderator Jane").
+pub fn is_moderator_name(name: &str) -> bool {
+    let lower = name.trim().to_lowercase();
+    if MODERATOR_NAMES.contains(&lower.as_str()) {
+        return true;
+    }
+    let first = lower.split_whitespace().next().unwrap_or("");
+    lower.contains(' ') && MODERATOR_ROLES.contains(&first)
+}
+
+/// Whether a role (inline or from the participants file) marks a moderator.
+pub fn is_moderator_role(role: &str) -> bool {
+    let lower = role.trim().to_lowercase();
+    MODERATOR_ROLES.contains(&lower.as_str())
+        || lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| MODERATOR_ROLES.contains(&w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Label = (String, Option<String>, Option<u64>, String);
+
+    fn label(line: &str) -> Option<Label> {
+        parse_speaker_line(line)
+            .map(|l| (l.name, l.role, l.start_ms, line[l.text_start..].to_string()))
+    }
+
+    fn named(name: &str, text: &str) -> Option<Label> {
+        Some((name.into(), None, None, text.into()))
+    }
+
+    #[test]
+    fn speaker_forms() {
+        assert_eq!(label("Anna: I agree."), named("Anna", "I agree."));
+        assert_eq!(label("  Anna Smith:  Hello"), named("Anna Smith", "Hello"));
+        assert_eq!(label("ANNA: Yes."), named("ANNA", "Yes."));
+        assert_eq!(label("Q: Why?"), named("Q", "Why?"));
+        assert_eq!(label("A: Because."), named("A", "Because."));
+        assert_eq!(label("Moderator: Welcome."), named("Moderator", "Welcome."));
+        assert_eq!(label("Interviewer:"), named("Interviewer", ""));
+        assert_eq!(label("Speaker 1: hi"), named("Speaker 1", "hi"));
+        assert_eq!(
+            label("Dr. Anna-Lena O'Brien: hi"),
+            named("Dr. Anna-Lena O'Brien", "hi")
+        );
+        assert_eq!(label("Anna van Dijk: hi"), named("Anna van Dijk", "hi"));
+        assert_eq!(label("Ólafur: hæ"), named("Ólafur", "hæ"));
+        assert_eq!(label("王芳：我同意"), named("王芳", "我同意"));
+        assert_eq!(
+            label("Anna (Police): We patrol."),
+            Some((
+                "Anna".into(),
+                Some("Police".into()),
+                None,
+                "We patrol.".into()
+            ))
+        );
+        assert_eq!(
+            label("[00:01:02] Anna: Hi."),
+            Some(("Anna".into(), None, Some(62_000), "Hi.".into()))
+        );
+        assert_eq!(
+            label("(1:02:03.5) BOB (Researcher): ok"),
+            Some((
+                "BOB".into(),
+                Some("Researcher".into()),
+                Some(3_723_500),
+                "ok".into()
+            ))
+        );
+        assert_eq!(
+            label("00:05 Anna: ok"),
+            Some(("Anna".into(), None, Some(5_000), "ok".into()))
+        );
+        assert_eq!(
+            label("Anna [00:00:07]: ok"),
+            Some(("Anna".into(), None, Some(7_000), "ok".into()))
+        );
+        assert_eq!(label("**Anna:** Hello"), named("Anna", "Hello"));
+        assert_eq!(label("**Anna**: Hello"), named("Anna", "Hello"));
+        assert_eq!(label("- Anna: Hello"), named("Anna", "Hello"));
+    }
+
+    #[test]
+    fn sentences_with_colons_are_not_labels() {
+        for line in [
+            "The point is: we need more cameras.",
+            "Note: the recorder stopped here.",
+            "NOTE: late start",
+            "Then Anna: said it",
+            "So: what now?",
+            "Yes: that too.",
+            "see http://example.org for details",
+            "Anna:Bob",
+            "anna: lowercase",
+            "One Two Three Four Five: too long",
+            "We need three things: money, time and people.",
+            "10:30 we met",
+            "[00:01:02] and then we left: ok",
+            "Date: 2024-01-01",
+            "Anna (a very long role that goes on and on and on and on): hi",
+            "",
+            ":",
+            "(Police): hi",
+        ] {
+            assert_eq!(parse_speaker_line(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn clocks() {
+        assert_eq!(parse_clock("00:01:02"), Some(62_000));
+        assert_eq!(parse_clock("01:02.25"), Some(62_250));
+        assert_eq!(parse_clock("00:00:01,5"), Some(1_500));
+        assert_eq!(parse_clock("1:61"), None);
+        assert_eq!(parse_clock("12"), None);
+        assert_eq!(parse_clock("a:bc"), None);
+    }
+
+    #[test]
+    fn moderators() {
+        for n in [
+            "Moderator",
+            "interviewer",
+            "Q",
+            "FACILITATOR",
+            "Interviewer 2",
+            "I",
+        ] {
+            assert!(is_moderator_name(n), "{n}");
+        }
+        for n in ["Anna", "A", "Modesty", "Interviewers"] {
+            assert!(!is_moderator_name(n), "{n}");
+        }
+        assert!(is_moderator_role("moderator"));
+        assert!(is_moderator_role("Co-Moderator"));
+        assert!(!is_moderator_role("Police"));
+    }
+}
