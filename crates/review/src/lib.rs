@@ -1,1 +1,401 @@
-//! review stage.
+//! The local review web page: a small axum server over the project store.
+//!
+//! Reviewers accept, reject and recode machine codings, turn theme
+//! suggestions into codes, and watch agreement. Every decision is committed
+//! to the store (one transaction: review row + human coding) before the
+//! response says it is saved; the page and its assets are embedded in the
+//! binary, so it works offline.
+
+mod auth;
+mod progress;
+mod queue;
+mod themes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+/// Machine candidates below this calibrated probability stay out of the
+/// queue unless the classifier assigned them: below it a "reject" teaches
+/// the classifier little and costs a reviewer's time.
+pub const CANDIDATE_FLOOR: f64 = 0.2;
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The project store (a file, or a folder holding `autocode.db`).
+    pub store: PathBuf,
+    pub listen: SocketAddr,
+    /// Every request must carry it (see [`generate_token`]).
+    pub token: String,
+    /// Reviewer name the page starts with.
+    pub reviewer: Option<String>,
+    /// Blind double coding: reviewers see and version only their own decisions.
+    pub blind: bool,
+    /// Program and arguments the retrain button runs; `None` records the
+    /// request and shows [`ServeConfig::retrain_hint`] instead.
+    pub retrain_command: Option<Vec<String>>,
+    /// The command line shown for retraining by hand.
+    pub retrain_hint: String,
+}
+
+/// A random 128-bit token from the operating system, hex-encoded.
+pub fn generate_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no OS randomness: {e}"))?;
+    Ok(hex::encode(bytes))
+}
+
+pub(crate) struct AppState {
+    pub store: Mutex<store::Store>,
+    pub cfg: ServeConfig,
+    /// The address actually bound (port 0 resolved).
+    pub addr: SocketAddr,
+    /// A retrain child process is running.
+    pub retraining: std::sync::atomic::AtomicBool,
+}
+
+pub(crate) type Shared = Arc<AppState>;
+
+/// A started server.
+pub struct Running {
+    addr: SocketAddr,
+    token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL to open: it carries the token once; the page then keeps it in
+    /// a SameSite cookie.
+    pub fn url(&self) -> String {
+        let host = if self.addr.ip().is_unspecified() {
+            std::net::IpAddr::from([127, 0, 0, 1])
+        } else {
+            self.addr.ip()
+        };
+        format!(
+            "http://{}/?token={}",
+            SocketAddr::new(host, self.addr.port()),
+            self.token
+        )
+    }
+
+    /// Blocks until the server stops (Ctrl-C).
+    pub fn wait(mut self) -> anyhow::Result<()> {
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| anyhow::anyhow!("server thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the server and waits for it.
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| anyhow::anyhow!("server thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Opens the store, binds the address and serves on a background thread.
+/// Bind and store errors are returned here, before anything is served.
+pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
+    if cfg.token.len() < 8 {
+        anyhow::bail!("the review token must be at least 8 characters");
+    }
+    let store = store::Store::open(&cfg.store)?;
+    // WAL with synchronous=NORMAL can drop the last commits on power loss;
+    // review decisions are the project's most valuable data, so the review
+    // server's connection syncs every commit.
+    store
+        .conn()
+        .pragma_update(None, "synchronous", "FULL")
+        .context("setting synchronous=FULL")?;
+    let listener = std::net::TcpListener::bind(cfg.listen)
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let token = cfg.token.clone();
+    let state = Arc::new(AppState {
+        store: Mutex::new(store),
+        cfg,
+        addr,
+        retraining: std::sync::atomic::AtomicBool::new(false),
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("review-server".into())
+        .spawn(move || -> anyhow::Result<()> {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                let app = router(state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        tokio::select! {
+                            _ = rx => {}
+                            _ = tokio::signal::ctrl_c() => {}
+                        }
+                    })
+                    .await?;
+                Ok(())
+            })
+        })?;
+    Ok(Running {
+        addr,
+        token,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/app.js", get(app_js))
+        .route("/app.css", get(app_css))
+        .route("/api/meta", get(queue::meta))
+        .route("/api/queue", get(queue::queue))
+        .route("/api/item/{segment_id}", get(queue::item))
+        .route("/api/decision", post(queue::decide))
+        .route("/api/themes", get(themes::list))
+        .route("/api/themes/{id}/{action}", post(themes::act))
+        .route("/api/progress", get(progress::progress))
+        .route(
+            "/api/retrain",
+            get(progress::retrain_status).post(progress::retrain),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
+        ))
+        .with_state(state)
+}
+
+const INDEX_HTML: &str = include_str!("../assets/index.html");
+const APP_JS: &str = include_str!("../assets/app.js");
+const APP_CSS: &str = include_str!("../assets/app.css");
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+async fn index(axum::extract::State(st): axum::extract::State<Shared>) -> Response {
+    let html = INDEX_HTML
+        .replace("{{TOKEN}}", &escape_html(&st.cfg.token))
+        .replace(
+            "{{REVIEWER}}",
+            &escape_html(st.cfg.reviewer.as_deref().unwrap_or("")),
+        )
+        .replace("{{BLIND}}", if st.cfg.blind { "1" } else { "0" });
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+async fn app_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        APP_JS,
+    )
+        .into_response()
+}
+
+async fn app_css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], APP_CSS).into_response()
+}
+
+/// An API failure, answered as JSON `{"error": ...}` (plus details for 409).
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    BadRequest(String),
+    NotFound(String),
+    /// Stale version: the body tells the page what happened meanwhile.
+    Conflict(serde_json::Value),
+    Internal(anyhow::Error),
+}
+
+impl From<store::Error> for ApiError {
+    fn from(e: store::Error) -> Self {
+        match e {
+            store::Error::Invalid(m) => ApiError::BadRequest(m),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Internal(e)
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, Json(json!({ "error": m }))),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, Json(json!({ "error": m }))),
+            ApiError::Conflict(v) => (StatusCode::CONFLICT, Json(v)),
+            ApiError::Internal(e) => {
+                tracing::error!("review server: {e:#}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({ "error": format!("{e:#}") })),
+                )
+            }
+        }
+        .into_response()
+    }
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs store work off the async threads, holding the store's lock.
+pub(crate) async fn with_store<T: Send + 'static>(
+    st: &Shared,
+    f: impl FnOnce(&mut store::Store, &ServeConfig) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let st = st.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut guard = st
+            .store
+            .lock()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("store lock poisoned")))?;
+        f(&mut guard, &st.cfg)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+}
+
+/// The latest codebook version and its body, if any.
+pub(crate) fn latest_codebook(
+    conn: &rusqlite::Connection,
+) -> ApiResult<Option<(i64, classify::Codebook)>> {
+    use rusqlite::OptionalExtension;
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT version, body FROM codebooks ORDER BY version DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((v, body)) => {
+            let cb: classify::Codebook = serde_json::from_str(&body).map_err(|e| {
+                ApiError::Internal(anyhow::anyhow!("codebook version {v} in the store: {e}"))
+            })?;
+            Ok(Some((v, cb)))
+        }
+    }
+}
+
+/// The reviewer a request acts for: non-empty, trimmed, at most 100 chars.
+pub(crate) fn reviewer_name(name: Option<&str>) -> ApiResult<String> {
+    let name = name.unwrap_or("").trim();
+    if name.is_empty() {
+        return Err(ApiError::BadRequest(
+            "enter your reviewer name first (it is stored with each decision)".into(),
+        ));
+    }
+    if name.chars().count() > 100 {
+        return Err(ApiError::BadRequest(
+            "reviewer name longer than 100 characters".into(),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Opens `url` with the desktop's opener. A crate for this would be one
+/// more dependency for three platform commands.
+pub fn open_in_browser(url: &str) -> anyhow::Result<()> {
+    let (cmd, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    std::process::Command::new(cmd)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("running {cmd}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape_html(r#"<img src=x onerror="alert(1)">&'"#),
+            "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn tokens_are_random_hex() {
+        let a = generate_token().unwrap();
+        let b = generate_token().unwrap();
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

@@ -1,4 +1,496 @@
-//! Store accessors for the `reviews` tables (owned by that stage; see migrations/).
+//! Human review decisions (the `reviews`, `theme_decisions` and
+//! `retrain_requests` tables, owned by the review stage).
+//!
+//! A decision is one appended `reviews` row plus the human `codings` rows it
+//! implies, written in one transaction after an optimistic version check, so
+//! a decision is either fully stored or not at all, and a stale browser tab
+//! cannot silently overwrite a newer decision.
 
-#[allow(unused_imports)]
-use crate::{Result, Store};
+use std::collections::BTreeMap;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::{now, Error, Result, Store};
+
+/// What a reviewer decided about a machine suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// The suggested code applies.
+    Accept,
+    /// The suggested code does not apply.
+    Reject,
+    /// The suggested code does not apply; `new_code_id` does instead.
+    Recode,
+    /// `new_code_id` applies as well.
+    Add,
+    /// No code applies to the sentence.
+    None,
+    /// A note only; changes no coding.
+    Memo,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Accept => "accept",
+            Decision::Reject => "reject",
+            Decision::Recode => "recode",
+            Decision::Add => "add",
+            Decision::None => "none",
+            Decision::Memo => "memo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Decision> {
+        Some(match s {
+            "accept" => Decision::Accept,
+            "reject" => Decision::Reject,
+            "recode" => Decision::Recode,
+            "add" => Decision::Add,
+            "none" => Decision::None,
+            "memo" => Decision::Memo,
+            _ => return None,
+        })
+    }
+}
+
+/// A decision to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewInput {
+    pub segment_id: i64,
+    /// The machine-suggested code the decision is about.
+    pub code_id: Option<String>,
+    pub decision: Decision,
+    /// Recode/add: the code the reviewer gives.
+    pub new_code_id: Option<String>,
+    pub reviewer: String,
+    pub memo: Option<String>,
+}
+
+/// A stored `reviews` row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewRecord {
+    pub id: i64,
+    pub segment_id: Option<i64>,
+    pub document: String,
+    pub text_hash: String,
+    pub code_id: Option<String>,
+    pub decision: String,
+    pub new_code_id: Option<String>,
+    pub reviewer: String,
+    pub memo: Option<String>,
+    pub created_at: String,
+}
+
+/// The result of [`Store::record_review`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum ReviewOutcome {
+    /// Committed: the review row id and the segment's new version.
+    Saved { review_id: i64, version: i64 },
+    /// Nothing written: the segment's version is no longer the one the
+    /// reviewer saw (someone decided in between).
+    Stale { version: i64 },
+}
+
+/// A reviewer's current judgement of one code on one sentence, derived from
+/// the latest of their decisions. `code_id: None` with `applies: false`
+/// means "no code applies to this sentence".
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ReviewLabel {
+    pub reviewer: String,
+    pub segment_id: i64,
+    pub code_id: Option<String>,
+    pub applies: bool,
+    pub document: String,
+    pub text_hash: String,
+}
+
+const REVIEW_COLUMNS: &str = "id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at";
+
+fn review_from_row(r: &rusqlite::Row) -> rusqlite::Result<ReviewRecord> {
+    Ok(ReviewRecord {
+        id: r.get(0)?,
+        segment_id: r.get(1)?,
+        document: r.get(2)?,
+        text_hash: r.get(3)?,
+        code_id: r.get(4)?,
+        decision: r.get(5)?,
+        new_code_id: r.get(6)?,
+        reviewer: r.get(7)?,
+        memo: r.get(8)?,
+        created_at: r.get(9)?,
+    })
+}
+
+impl ReviewInput {
+    fn validate(&self) -> Result<()> {
+        let invalid = |m: &str| Err(Error::Invalid(format!("review: {m}")));
+        if self.reviewer.trim().is_empty() {
+            return invalid("reviewer name is empty");
+        }
+        let has = |c: &Option<String>| c.as_deref().is_some_and(|s| !s.trim().is_empty());
+        match self.decision {
+            Decision::Accept | Decision::Reject if !has(&self.code_id) => {
+                invalid("accept/reject needs code_id")
+            }
+            Decision::Recode if !has(&self.code_id) || !has(&self.new_code_id) => {
+                invalid("recode needs code_id and new_code_id")
+            }
+            Decision::Recode if self.code_id == self.new_code_id => {
+                invalid("recode to the same code; use accept")
+            }
+            Decision::Add if !has(&self.new_code_id) => invalid("add needs new_code_id"),
+            Decision::Memo if !has(&self.memo) => invalid("memo is empty"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A segment's review version: how many review rows it has (only the given
+/// reviewer's in blind mode). Reviews are append-only, so it only grows.
+pub fn review_version_tx(
+    conn: &rusqlite::Connection,
+    segment_id: i64,
+    scope: Option<&str>,
+) -> Result<i64> {
+    Ok(match scope {
+        Some(reviewer) => conn.query_row(
+            "SELECT COUNT(*) FROM reviews WHERE segment_id = ?1 AND reviewer = ?2",
+            params![segment_id, reviewer],
+            |r| r.get(0),
+        )?,
+        None => conn.query_row(
+            "SELECT COUNT(*) FROM reviews WHERE segment_id = ?1",
+            [segment_id],
+            |r| r.get(0),
+        )?,
+    })
+}
+
+/// Records one decision inside `tx`; see [`Store::record_review`].
+pub fn record_review_tx(
+    tx: &Transaction,
+    input: &ReviewInput,
+    expected_version: i64,
+    scope: Option<&str>,
+) -> Result<ReviewOutcome> {
+    input.validate()?;
+    let seg: Option<(String, String)> = tx
+        .query_row(
+            "SELECT d.name, s.text_hash FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id = ?1",
+            [input.segment_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((document, text_hash)) = seg else {
+        return Err(Error::Invalid(format!(
+            "review: no segment with id {}",
+            input.segment_id
+        )));
+    };
+    let version = review_version_tx(tx, input.segment_id, scope)?;
+    if version != expected_version {
+        return Ok(ReviewOutcome::Stale { version });
+    }
+    let created_at = now();
+    tx.execute(
+        "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            input.segment_id,
+            document,
+            text_hash,
+            input.code_id,
+            input.decision.as_str(),
+            input.new_code_id,
+            input.reviewer,
+            input.memo,
+            created_at
+        ],
+    )?;
+    let review_id = tx.last_insert_rowid();
+
+    // The human codings mirror the reviewer's current judgement, so a changed
+    // mind replaces rather than piles up rows.
+    let codebook_version: Option<i64> =
+        tx.query_row("SELECT MAX(version) FROM codebooks", [], |r| r.get(0))?;
+    let give = |code: &str| -> Result<()> {
+        tx.execute(
+            "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+             SELECT ?1, ?2, ?3, 'human', ?4, 1.0, 1, ?5
+             WHERE NOT EXISTS (SELECT 1 FROM codings WHERE segment_id = ?1 AND code_id = ?2
+                               AND source = 'human' AND coder = ?4)",
+            params![input.segment_id, code, codebook_version, input.reviewer, created_at],
+        )?;
+        Ok(())
+    };
+    let take_back = |code: Option<&str>| -> Result<()> {
+        tx.execute(
+            "DELETE FROM codings WHERE segment_id = ?1 AND source = 'human' AND coder = ?2
+             AND (?3 IS NULL OR code_id = ?3)",
+            params![input.segment_id, input.reviewer, code],
+        )?;
+        Ok(())
+    };
+    let code = input.code_id.as_deref();
+    let new_code = input.new_code_id.as_deref();
+    match input.decision {
+        Decision::Accept => give(code.unwrap_or_default())?,
+        Decision::Reject => take_back(code)?,
+        Decision::Recode => {
+            take_back(code)?;
+            give(new_code.unwrap_or_default())?;
+        }
+        Decision::Add => give(new_code.unwrap_or_default())?,
+        Decision::None => take_back(None)?,
+        Decision::Memo => {}
+    }
+    Ok(ReviewOutcome::Saved {
+        review_id,
+        version: version + 1,
+    })
+}
+
+impl Store {
+    /// Records one decision and its human codings in one transaction, if
+    /// the segment's review version is still `expected_version` (counting
+    /// only `scope`'s reviews when given, for blind double coding).
+    pub fn record_review(
+        &mut self,
+        input: &ReviewInput,
+        expected_version: i64,
+        scope: Option<&str>,
+    ) -> Result<ReviewOutcome> {
+        self.write(|tx| record_review_tx(tx, input, expected_version, scope))
+    }
+
+    /// A segment's review version (see [`review_version_tx`]).
+    pub fn review_version(&self, segment_id: i64, scope: Option<&str>) -> Result<i64> {
+        review_version_tx(self.conn(), segment_id, scope)
+    }
+
+    /// Every review row in id order.
+    pub fn reviews(&self) -> Result<Vec<ReviewRecord>> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT {REVIEW_COLUMNS} FROM reviews ORDER BY id"))?;
+        let rows = stmt.query_map([], review_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The review rows of one segment in id order (only `scope`'s when given).
+    pub fn segment_reviews(
+        &self,
+        segment_id: i64,
+        scope: Option<&str>,
+    ) -> Result<Vec<ReviewRecord>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {REVIEW_COLUMNS} FROM reviews WHERE segment_id = ?1
+             AND (?2 IS NULL OR reviewer = ?2) ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![segment_id, scope], review_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Each reviewer's current judgement per (segment, code), from the latest
+    /// of their decisions, sorted. What `autocode code` trains on and what
+    /// agreement is computed from. Reviews whose segment is gone are skipped.
+    pub fn review_labels(&self) -> Result<Vec<ReviewLabel>> {
+        // (reviewer, segment) → (document, text hash, code (None = "no code") → applies)
+        type Judgement = (String, String, BTreeMap<Option<String>, bool>);
+        let mut state: BTreeMap<(String, i64), Judgement> = BTreeMap::new();
+        for r in self.reviews()? {
+            let (Some(seg), Some(decision)) = (r.segment_id, Decision::parse(&r.decision)) else {
+                continue;
+            };
+            let entry = state
+                .entry((r.reviewer.clone(), seg))
+                .or_insert_with(|| (r.document.clone(), r.text_hash.clone(), BTreeMap::new()));
+            let codes = &mut entry.2;
+            let mut set = |code: &Option<String>, applies: bool| {
+                codes.insert(code.clone(), applies);
+                if applies {
+                    codes.remove(&None);
+                }
+            };
+            match decision {
+                Decision::Accept => set(&r.code_id, true),
+                Decision::Reject => set(&r.code_id, false),
+                Decision::Recode => {
+                    set(&r.code_id, false);
+                    set(&r.new_code_id, true);
+                }
+                Decision::Add => set(&r.new_code_id, true),
+                Decision::None => {
+                    for v in codes.values_mut() {
+                        *v = false;
+                    }
+                    codes.insert(None, false);
+                }
+                Decision::Memo => {}
+            }
+        }
+        let live: std::collections::BTreeSet<i64> = {
+            let mut stmt = self.conn().prepare("SELECT id FROM segments")?;
+            let ids = stmt.query_map([], |r| r.get(0))?;
+            ids.collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = Vec::new();
+        for ((reviewer, segment_id), (document, text_hash, codes)) in state {
+            if !live.contains(&segment_id) {
+                continue;
+            }
+            for (code_id, applies) in codes {
+                out.push(ReviewLabel {
+                    reviewer: reviewer.clone(),
+                    segment_id,
+                    code_id,
+                    applies,
+                    document: document.clone(),
+                    text_hash: text_hash.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of review rows (decisions of every kind).
+    pub fn review_count(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM reviews", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corpus::{Document, Segment, SourceFormat, Turn};
+
+    fn store_with_segment() -> (tempfile::TempDir, Store, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        let text = "I like it. I do not.".to_string();
+        let doc = Document {
+            name: "a.txt".into(),
+            source_path: "a.txt".into(),
+            format: SourceFormat::Text,
+            content_hash: corpus::content_hash(text.as_bytes()),
+            text: text.clone(),
+            turns: vec![Turn {
+                index: 0,
+                speaker: Some("Ann".into()),
+                role: None,
+                is_moderator: false,
+                start_char: 0,
+                end_char: 20,
+                start_ms: None,
+                end_ms: None,
+            }],
+            segments: vec![Segment {
+                speaker: Some("Ann".into()),
+                participant_id: Some("P1".into()),
+                is_moderator: false,
+                turn_index: 0,
+                sentence_index: 0,
+                start_char: 0,
+                end_char: 10,
+                start_ms: None,
+                end_ms: None,
+                text: "I like it.".into(),
+            }],
+        };
+        store.put_document(&doc).unwrap();
+        let id = store.segments(false).unwrap()[0].id;
+        (dir, store, id)
+    }
+
+    fn input(seg: i64, d: Decision, code: Option<&str>, new: Option<&str>) -> ReviewInput {
+        ReviewInput {
+            segment_id: seg,
+            code_id: code.map(String::from),
+            decision: d,
+            new_code_id: new.map(String::from),
+            reviewer: "rita".into(),
+            memo: None,
+        }
+    }
+
+    fn human_codes(store: &Store, seg: i64) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT code_id FROM codings WHERE segment_id = ?1 AND source = 'human' ORDER BY code_id")
+            .unwrap();
+        let rows = stmt.query_map([seg], |r| r.get(0)).unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    #[test]
+    fn decisions_write_review_and_human_coding_with_version_check() {
+        let (_dir, mut store, seg) = store_with_segment();
+        let out = store
+            .record_review(&input(seg, Decision::Accept, Some("A"), None), 0, None)
+            .unwrap();
+        assert!(matches!(out, ReviewOutcome::Saved { version: 1, .. }));
+        assert_eq!(human_codes(&store, seg), vec!["A"]);
+        // A second tab that still saw version 0 is refused and writes nothing.
+        let stale = store
+            .record_review(&input(seg, Decision::Reject, Some("A"), None), 0, None)
+            .unwrap();
+        assert_eq!(stale, ReviewOutcome::Stale { version: 1 });
+        assert_eq!(store.review_count().unwrap(), 1);
+        // Recode A → B replaces the human coding.
+        store
+            .record_review(&input(seg, Decision::Recode, Some("A"), Some("B")), 1, None)
+            .unwrap();
+        assert_eq!(human_codes(&store, seg), vec!["B"]);
+        store
+            .record_review(&input(seg, Decision::Add, None, Some("C")), 2, None)
+            .unwrap();
+        assert_eq!(human_codes(&store, seg), vec!["B", "C"]);
+        let labels = store.review_labels().unwrap();
+        let got: Vec<(Option<&str>, bool)> = labels
+            .iter()
+            .map(|l| (l.code_id.as_deref(), l.applies))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(Some("A"), false), (Some("B"), true), (Some("C"), true)]
+        );
+        store
+            .record_review(&input(seg, Decision::None, Some("B"), None), 3, None)
+            .unwrap();
+        assert!(human_codes(&store, seg).is_empty());
+        let labels = store.review_labels().unwrap();
+        assert!(labels.iter().all(|l| !l.applies), "{labels:?}");
+        assert!(labels.iter().any(|l| l.code_id.is_none()));
+    }
+
+    #[test]
+    fn blind_scope_versions_each_reviewer_separately() {
+        let (_dir, mut store, seg) = store_with_segment();
+        let mut a = input(seg, Decision::Accept, Some("A"), None);
+        store.record_review(&a, 0, Some("rita")).unwrap();
+        a.reviewer = "sam".into();
+        let out = store.record_review(&a, 0, Some("sam")).unwrap();
+        assert!(matches!(out, ReviewOutcome::Saved { version: 1, .. }));
+        assert_eq!(store.review_version(seg, None).unwrap(), 2);
+    }
+
+    #[test]
+    fn invalid_decisions_are_refused_with_a_reason() {
+        let (_dir, mut store, seg) = store_with_segment();
+        let err = store
+            .record_review(&input(seg, Decision::Recode, Some("A"), None), 0, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("new_code_id"), "{err}");
+        let err = store
+            .record_review(&input(seg + 99, Decision::Accept, Some("A"), None), 0, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("no segment"), "{err}");
+        assert_eq!(store.review_count().unwrap(), 0);
+    }
+}

@@ -1,0 +1,489 @@
+// autocode review page. Plain DOM; every piece of transcript or codebook
+// text is set through textContent (never innerHTML), so markup in a
+// transcript shows as text.
+'use strict';
+
+(function () {
+  const meta = (name) => document.querySelector('meta[name="' + name + '"]').getAttribute('content');
+  const TOKEN = meta('autocode-token');
+  const BLIND = meta('autocode-blind') === '1';
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    meta: null,
+    items: [],
+    index: -1,
+    detail: null,
+    addMode: false,
+    view: 'queue',
+    saved: 0,
+  };
+
+  // el('div', {class: 'x'}, 'text', child) — strings become text nodes.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') node.className = v;
+      else if (k === 'dataset') Object.assign(node.dataset, v);
+      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      node.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    }
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function setStatus(text, kind) {
+    const s = $('status');
+    s.textContent = text;
+    s.className = kind || '';
+  }
+
+  function reviewer() {
+    return $('reviewer').value.trim();
+  }
+
+  async function api(method, path, body) {
+    const opts = {
+      method,
+      credentials: 'same-origin',
+      headers: { 'X-Autocode-Token': TOKEN },
+    };
+    if (body !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    let resp;
+    try {
+      resp = await fetch(path, opts);
+    } catch (e) {
+      return { ok: false, status: 0, data: { error: 'server not reachable: ' + e.message } };
+    }
+    let data = null;
+    const text = await resp.text();
+    try { data = JSON.parse(text); } catch (_) { data = { error: text }; }
+    return { ok: resp.ok, status: resp.status, data };
+  }
+
+  function codes() {
+    return (state.meta && state.meta.codebook && state.meta.codebook.codes) || [];
+  }
+
+  function codeName(id) {
+    const c = codes().find((c) => c.id === id);
+    return c ? c.name : id;
+  }
+
+  function pct(x) {
+    return (typeof x === 'number') ? x.toFixed(2) : '–';
+  }
+
+  // ---------- meta and filters ----------
+
+  function fillSelect(select, options, keepFirst) {
+    const first = keepFirst ? select.options[0] : null;
+    clear(select);
+    if (first) select.appendChild(first);
+    for (const [value, label] of options) select.appendChild(el('option', { value }, label));
+  }
+
+  async function loadMeta() {
+    const r = await api('GET', '/api/meta');
+    if (!r.ok) { setStatus(r.data.error || 'could not load', 'error'); return false; }
+    state.meta = r.data;
+    const code = $('f-code').value;
+    fillSelect($('f-code'), codes().map((c) => [c.id, c.number + ' ' + c.name]), true);
+    $('f-code').value = code;
+    fillSelect($('f-document'), r.data.documents.map((d) => [d, d]), true);
+    const attrs = [];
+    for (const [k, values] of Object.entries(r.data.attributes)) {
+      for (const v of values) attrs.push([k + '=' + v, k + ': ' + v]);
+    }
+    fillSelect($('f-attr'), attrs, true);
+    return true;
+  }
+
+  function queueQuery() {
+    const p = new URLSearchParams();
+    const add = (k, v) => { if (v !== '' && v !== null && v !== undefined) p.set(k, v); };
+    add('code', $('f-code').value);
+    add('document', $('f-document').value);
+    add('attr', $('f-attr').value);
+    add('min', $('f-min').value);
+    add('max', $('f-max').value);
+    add('status', $('f-status').value);
+    add('order', $('f-order').value);
+    add('reviewer', reviewer());
+    return p.toString();
+  }
+
+  // ---------- queue ----------
+
+  async function loadQueue() {
+    if (BLIND && !reviewer()) {
+      renderEmpty('Blind mode: enter your reviewer name to see your queue.');
+      return;
+    }
+    const r = await api('GET', '/api/queue?' + queueQuery());
+    if (!r.ok) { setStatus(r.data.error, 'error'); return; }
+    state.items = r.data.items;
+    renderQueue(r.data.total);
+    const first = state.items.findIndex((i) => !i.reviewed);
+    await select(first >= 0 ? first : (state.items.length ? 0 : -1));
+  }
+
+  function renderQueue(total) {
+    const list = $('queue-list');
+    clear(list);
+    list.appendChild(el('li', { class: 'queue-count' },
+      state.items.length + (total > state.items.length ? ' of ' + total : '') + ' items'));
+    state.items.forEach((it, i) => {
+      list.appendChild(el('li', {
+        class: 'queue-item' + (i === state.index ? ' current' : '') + (it.reviewed ? ' reviewed' : ''),
+        dataset: { index: String(i) },
+        onclick: () => select(i),
+      },
+      el('span', { class: 'q-code' }, codeName(it.code_id)),
+      el('span', { class: 'q-conf' }, pct(it.confidence)),
+      el('span', { class: 'q-text' }, it.text)));
+    });
+  }
+
+  function renderEmpty(text) {
+    const box = $('item');
+    clear(box);
+    delete box.dataset.segment;
+    box.appendChild(el('p', { class: 'empty' }, text));
+  }
+
+  async function select(i) {
+    state.index = i;
+    state.addMode = false;
+    for (const li of document.querySelectorAll('.queue-item')) {
+      li.classList.toggle('current', Number(li.dataset.index) === i);
+    }
+    if (i < 0 || i >= state.items.length) {
+      state.detail = null;
+      renderEmpty(state.items.length ? 'No item selected.' : 'Nothing to review with these filters.');
+      return;
+    }
+    const it = state.items[i];
+    const cur = document.querySelector('.queue-item.current');
+    if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: 'nearest' });
+    const r = await api('GET', '/api/item/' + it.segment_id + '?reviewer=' + encodeURIComponent(reviewer()));
+    if (!r.ok) { setStatus(r.data.error, 'error'); return; }
+    if (state.index !== i) return; // the reviewer moved on meanwhile
+    state.detail = r.data;
+    it.version = r.data.version;
+    renderItem();
+  }
+
+  function renderItem() {
+    const it = state.items[state.index];
+    const d = state.detail;
+    const box = $('item');
+    clear(box);
+    box.dataset.segment = String(it.segment_id);
+    box.dataset.code = it.code_id;
+
+    box.appendChild(el('p', { class: 'where' },
+      d.segment.document + ' · turn ' + d.segment.turn_index +
+      (d.segment.participant_id ? ' · ' + d.segment.participant_id : '') +
+      (d.segment.attributes ? ' (' + Object.entries(d.segment.attributes).map(([k, v]) => k + ': ' + v).join(', ') + ')' : '') +
+      (it.reviewed ? ' · reviewed' : '')));
+
+    const ctx = el('div', { class: 'context' });
+    for (const t of d.context) {
+      const who = (t.speaker || 'unnamed speaker') + (t.role ? ' (' + t.role + ')' : '');
+      const body = ('sentence' in t)
+        ? el('p', { class: 'turn-text' }, t.before, el('mark', { class: 'sentence' }, t.sentence), t.after)
+        : el('p', { class: 'turn-text' }, t.text);
+      ctx.appendChild(el('div', { class: 'turn' + (t.is_moderator ? ' moderator' : '') + (('sentence' in t) ? ' focus' : '') },
+        el('span', { class: 'speaker' }, who), body));
+    }
+    box.appendChild(ctx);
+
+    const sug = d.suggestions.find((s) => s.code_id === it.code_id) ||
+      { code_id: it.code_id, name: codeName(it.code_id), definition: '', confidence: it.confidence, assigned: it.assigned };
+    box.appendChild(el('div', { class: 'suggestion' },
+      el('h2', {}, 'Suggested: ', el('span', { id: 'suggested-code' }, sug.name), ' ',
+        el('span', { class: 'conf' }, 'confidence ' + pct(sug.confidence) + (sug.assigned ? ' · assigned' : ' · candidate'))),
+      el('p', { class: 'definition' }, sug.definition || '(no definition in the codebook)')));
+
+    const others = d.suggestions.filter((s) => s.code_id !== it.code_id);
+    if (others.length) {
+      box.appendChild(el('p', { class: 'others' }, 'Other suggestions for this sentence: ',
+        others.map((s) => s.name + ' ' + pct(s.confidence)).join(' · ')));
+    }
+
+    const cs = codes();
+    const recodeSel = el('select', { id: 'recode-code' }, cs.map((c) => el('option', { value: c.id }, c.number + ' ' + c.name)));
+    const addSel = el('select', { id: 'add-code' }, cs.map((c) => el('option', { value: c.id }, c.number + ' ' + c.name)));
+    box.appendChild(el('div', { class: 'actions' },
+      el('button', { type: 'button', id: 'btn-accept', onclick: () => decide('accept') }, 'Accept (a)'),
+      el('button', { type: 'button', id: 'btn-reject', onclick: () => decide('reject') }, 'Reject (r)'),
+      el('span', { class: 'group' }, recodeSel,
+        el('button', { type: 'button', id: 'btn-recode', onclick: () => decide('recode', { new_code_id: recodeSel.value }) }, 'Change to (1–9)')),
+      el('span', { class: 'group' }, addSel,
+        el('button', { type: 'button', id: 'btn-add', onclick: () => decide('add', { new_code_id: addSel.value }) }, 'Add (+ 1–9)')),
+      el('button', { type: 'button', id: 'btn-none', onclick: () => decide('none') }, 'No code (n)')));
+
+    const memo = el('textarea', { id: 'memo', rows: '2', placeholder: 'memo (m)' });
+    memo.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); saveMemo(); }
+    });
+    box.appendChild(el('div', { class: 'memo' }, memo,
+      el('button', { type: 'button', id: 'btn-memo', onclick: saveMemo }, 'Save memo')));
+
+    box.appendChild(el('p', { class: 'codes' }, 'Codes: ', cs.slice(0, 9).map((c) => c.number + ' ' + c.name).join(' · ')));
+
+    if (d.decisions.length) {
+      box.appendChild(el('div', { class: 'decisions' },
+        el('h3', {}, BLIND ? 'Your decisions on this sentence' : 'Decisions on this sentence'),
+        el('ul', {}, d.decisions.map((x) => el('li', {},
+          x.created_at + ' · ' + x.reviewer + ': ' + x.decision +
+          (x.code_id ? ' ' + codeName(x.code_id) : '') +
+          (x.new_code_id ? ' → ' + codeName(x.new_code_id) : '') +
+          (x.memo ? ' · “' + x.memo + '”' : ''))))));
+    }
+  }
+
+  async function saveMemo() {
+    const text = $('memo').value.trim();
+    if (!text) return;
+    await decide('memo', { memo: text });
+  }
+
+  async function decide(decision, extra) {
+    const it = state.items[state.index];
+    if (!it) return;
+    if (!reviewer()) {
+      setStatus('Enter your reviewer name first (top right).', 'error');
+      $('reviewer').focus();
+      return;
+    }
+    const body = Object.assign({
+      segment_id: it.segment_id,
+      code_id: it.code_id,
+      decision,
+      reviewer: reviewer(),
+      version: it.version,
+    }, extra || {});
+    setStatus('saving…', 'pending');
+    const r = await api('POST', '/api/decision', body);
+    if (r.status === 409) {
+      setStatus('Not saved: ' + r.data.error, 'error');
+      for (const x of state.items) if (x.segment_id === it.segment_id) x.version = r.data.version;
+      await select(state.index);
+      return;
+    }
+    if (!r.ok) { setStatus('Not saved: ' + (r.data.error || r.status), 'error'); return; }
+    // Only now, with the decision committed, does the page say so.
+    state.saved += 1;
+    $('status').dataset.saved = String(state.saved);
+    const what = decision + (extra && extra.new_code_id ? ' ' + codeName(extra.new_code_id) : (decision === 'memo' ? '' : ' ' + codeName(it.code_id)));
+    setStatus('saved: ' + what, 'saved');
+    for (const x of state.items) if (x.segment_id === it.segment_id) x.version = r.data.version;
+    if (decision === 'memo') { await select(state.index); return; }
+    it.reviewed = true;
+    if (decision === 'none') for (const x of state.items) if (x.segment_id === it.segment_id) x.reviewed = true;
+    const li = document.querySelector('.queue-item[data-index="' + state.index + '"]');
+    if (li) li.classList.add('reviewed');
+    await next();
+  }
+
+  async function next() {
+    if (!state.items.length) return;
+    for (let i = state.index + 1; i < state.items.length; i++) {
+      if (!state.items[i].reviewed) return select(i);
+    }
+    if (state.index + 1 < state.items.length) return select(state.index + 1);
+    return select(state.index);
+  }
+
+  async function prev() {
+    if (state.index > 0) await select(state.index - 1);
+  }
+
+  // ---------- themes ----------
+
+  async function loadThemes() {
+    const r = await api('GET', '/api/themes');
+    const box = $('themes');
+    clear(box);
+    if (!r.ok) { setStatus(r.data.error, 'error'); return; }
+    if (!r.data.themes.length) {
+      box.appendChild(el('p', { class: 'empty' }, 'No theme suggestions yet (run `autocode themes`).'));
+      return;
+    }
+    for (const t of r.data.themes) box.appendChild(themeCard(t));
+  }
+
+  function themeCard(t) {
+    const card = el('div', { class: 'theme ' + t.status, dataset: { themeId: String(t.id) } });
+    card.appendChild(el('h3', {}, el('span', { class: 'theme-label' }, t.label), ' ', el('span', { class: 'theme-status' }, t.status)));
+    card.appendChild(el('p', { class: 'theme-meta' },
+      (t.size !== null ? t.size + ' sentences' : '') + (t.participants !== null ? ' · ' + t.participants + ' participants' : '') +
+      (t.nearest_code ? ' · nearest code: ' + (t.nearest_code.name || t.nearest_code.code_id) + ' ' + pct(t.nearest_code.similarity) : '') +
+      (t.verdict ? ' · ' + t.verdict : '')));
+    const kws = (t.keywords || []).map((k) => Array.isArray(k) ? k[0] : k).filter((k) => typeof k === 'string');
+    card.appendChild(el('p', { class: 'keywords' }, 'Keywords: ', kws.join(', ')));
+    card.appendChild(el('ul', { class: 'quotes' }, (t.quotes || []).map((q) =>
+      el('li', {}, el('q', {}, q.text || ''), ' — ' + (q.speaker || q.participant_id || '') + (q.document ? ', ' + q.document : '')))));
+    if (t.decisions && t.decisions.length) {
+      card.appendChild(el('p', { class: 'theme-decisions' }, t.decisions.map((d) =>
+        d.action + (d.code_id ? ' ' + d.code_id : '') + (d.label ? ' “' + d.label + '”' : '') + ' by ' + d.reviewer).join(' · ')));
+    }
+    const act = async (action, body) => {
+      if (!reviewer()) { setStatus('Enter your reviewer name first (top right).', 'error'); return; }
+      const r = await api('POST', '/api/themes/' + t.id + '/' + action, Object.assign({ reviewer: reviewer(), version: t.version }, body));
+      if (!r.ok) { setStatus('Not saved: ' + (r.data.error || r.status), 'error'); await loadThemes(); return; }
+      state.saved += 1;
+      $('status').dataset.saved = String(state.saved);
+      setStatus('saved: ' + r.data.message, 'saved');
+      await loadMeta();
+      await loadThemes();
+    };
+    const codeOptions = () => codes().map((c) => el('option', { value: c.id }, c.name));
+    if (t.status === 'open') {
+      const name = el('input', { class: 'new-name', value: t.label, 'aria-label': 'code name' });
+      const id = el('input', { class: 'new-id', placeholder: 'id (from the name)', 'aria-label': 'code id' });
+      const def = el('textarea', { class: 'new-definition', rows: '2', placeholder: 'definition', 'aria-label': 'definition' });
+      const parent = el('select', { class: 'new-parent', 'aria-label': 'parent code' }, el('option', { value: '' }, '(top level)'), codeOptions());
+      card.appendChild(el('div', { class: 'theme-accept' },
+        el('label', {}, 'Name ', name), el('label', {}, 'Id ', id), el('label', {}, 'Parent ', parent), def,
+        el('button', { type: 'button', class: 'btn-theme-accept',
+          onclick: () => act('accept', { name: name.value, code_id: id.value, definition: def.value, parent: parent.value }) }, 'Accept as new code')));
+      const mergeSel = el('select', { class: 'merge-code', 'aria-label': 'merge into' }, codeOptions());
+      card.appendChild(el('div', { class: 'theme-other' },
+        mergeSel, el('button', { type: 'button', class: 'btn-theme-merge', onclick: () => act('merge', { code_id: mergeSel.value }) }, 'Merge into code'),
+        el('button', { type: 'button', class: 'btn-theme-split', onclick: () => act('split', {}) }, 'Split'),
+        el('button', { type: 'button', class: 'btn-theme-dismiss', onclick: () => act('dismiss', {}) }, 'Dismiss')));
+    }
+    const newLabel = el('input', { class: 'rename-label', placeholder: 'new label', 'aria-label': 'new label' });
+    card.appendChild(el('div', { class: 'theme-rename' }, newLabel,
+      el('button', { type: 'button', class: 'btn-theme-rename', onclick: () => act('rename', { name: newLabel.value }) }, 'Rename')));
+    return card;
+  }
+
+  // ---------- progress ----------
+
+  function kappaText(k) {
+    if (!k || !k.n) return 'no pairs yet';
+    return 'κ ' + (k.kappa === null ? 'undefined' : k.kappa.toFixed(2)) + ' · agreement ' + pct(k.agreement) + ' · n ' + k.n;
+  }
+
+  async function loadProgress() {
+    const box = $('progress');
+    clear(box);
+    if (BLIND && !reviewer()) { box.appendChild(el('p', {}, 'Enter your reviewer name.')); return; }
+    const r = await api('GET', '/api/progress?reviewer=' + encodeURIComponent(reviewer()));
+    if (!r.ok) { setStatus(r.data.error, 'error'); return; }
+    const p = r.data;
+    box.appendChild(el('p', { id: 'progress-total' }, p.reviewed + ' of ' + p.items + ' suggestions reviewed, ' + p.remaining + ' remaining · ' + p.reviews + ' decisions stored'));
+    box.appendChild(el('p', {}, 'Machine vs reviewer: ' + kappaText(p.machine_vs_reviewer)));
+    box.appendChild(el('table', { class: 'progress-table' },
+      el('thead', {}, el('tr', {}, ['Code', 'Suggestions', 'Reviewed', 'Remaining', 'Machine vs reviewer'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, p.per_code.map((c) => el('tr', { dataset: { code: c.code_id } },
+        el('td', {}, c.name), el('td', {}, c.items), el('td', {}, c.reviewed), el('td', {}, c.remaining),
+        el('td', {}, kappaText(c.machine_vs_reviewer)))))));
+    box.appendChild(el('h3', {}, 'Between reviewers (items both judged)'));
+    box.appendChild(p.between_reviewers.length
+      ? el('ul', {}, p.between_reviewers.map((b) => el('li', {}, b.a + ' vs ' + b.b + ': ' + kappaText(b.agreement))))
+      : el('p', {}, 'No item judged by two reviewers yet.'));
+    await retrainStatus();
+  }
+
+  async function retrainStatus() {
+    const r = await api('GET', '/api/retrain');
+    if (!r.ok) return;
+    const l = r.data.latest;
+    const hint = r.data.mode === 'spawn' ? '' : ' Run: ' + r.data.command;
+    $('retrain-status').textContent = (l ? 'last request: ' + l.status + ' (' + l.created_at + ', ' + l.reviews_at + ' decisions)' + (l.detail ? ' — ' + l.detail : '') : 'no retrain requested yet') + '.' + hint;
+    if (l && l.status === 'running') setTimeout(retrainStatus, 2000);
+  }
+
+  async function retrain() {
+    if (!reviewer()) { setStatus('Enter your reviewer name first (top right).', 'error'); return; }
+    const r = await api('POST', '/api/retrain', { reviewer: reviewer() });
+    if (!r.ok) { setStatus(r.data.error, 'error'); return; }
+    setStatus(r.data.status === 'running' ? 'retraining: ' + r.data.command : 'retrain recorded; run ' + r.data.command, 'saved');
+    await retrainStatus();
+  }
+
+  // ---------- views and keys ----------
+
+  async function show(view) {
+    state.view = view;
+    for (const v of ['queue', 'themes', 'progress']) {
+      $('view-' + v).hidden = v !== view;
+      $('tab-' + v).classList.toggle('active', v === view);
+    }
+    if (view === 'themes') await loadThemes();
+    if (view === 'progress') await loadProgress();
+    if (view === 'queue') await loadQueue();
+  }
+
+  function codeByNumber(n) {
+    return codes().find((c) => c.number === n);
+  }
+
+  async function onKey(e) {
+    const t = e.target;
+    const typing = t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
+    if (typing) {
+      if (e.key === 'Escape') t.blur();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === '?') { $('help').hidden = !$('help').hidden; e.preventDefault(); return; }
+    if (state.view !== 'queue') return;
+    const k = e.key;
+    if (k === 'j') { e.preventDefault(); await next(); return; }
+    if (k === 'k') { e.preventDefault(); await prev(); return; }
+    if (!state.detail) return;
+    if (k === 'a') { e.preventDefault(); await decide('accept'); return; }
+    if (k === 'r') { e.preventDefault(); await decide('reject'); return; }
+    if (k === 'n') { e.preventDefault(); await decide('none'); return; }
+    if (k === 'm') { e.preventDefault(); $('memo').focus(); return; }
+    if (k === '+' || k === '=') { e.preventDefault(); state.addMode = true; setStatus('add which code? press 1–9', 'pending'); return; }
+    if (/^[1-9]$/.test(k)) {
+      e.preventDefault();
+      const c = codeByNumber(Number(k));
+      if (!c) { setStatus('no code number ' + k, 'error'); state.addMode = false; return; }
+      const add = state.addMode;
+      state.addMode = false;
+      if (add) await decide('add', { new_code_id: c.id });
+      else if (c.id === state.items[state.index].code_id) await decide('accept');
+      else await decide('recode', { new_code_id: c.id });
+    }
+  }
+
+  async function init() {
+    const saved = localStorage.getItem('autocode-reviewer');
+    $('reviewer').value = saved || meta('autocode-reviewer') || '';
+    $('reviewer').addEventListener('change', () => {
+      localStorage.setItem('autocode-reviewer', reviewer());
+      if (BLIND) show(state.view);
+    });
+    $('blind-badge').hidden = !BLIND;
+    $('tab-queue').addEventListener('click', () => show('queue'));
+    $('tab-themes').addEventListener('click', () => show('themes'));
+    $('tab-progress').addEventListener('click', () => show('progress'));
+    $('retrain').addEventListener('click', retrain);
+    $('filters').addEventListener('change', loadQueue);
+    $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadQueue(); });
+    document.addEventListener('keydown', onKey);
+    if (await loadMeta()) await loadQueue();
+    document.body.dataset.ready = '1';
+  }
+
+  init();
+})();

@@ -1,0 +1,439 @@
+//! The coding queue: machine codings waiting for a human decision.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::{latest_codebook, reviewer_name, with_store, ApiError, ApiResult, Shared};
+
+/// One machine suggestion: a code on a sentence, with its calibrated probability.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MachineItem {
+    pub segment_id: i64,
+    pub code_id: String,
+    pub confidence: f64,
+    pub assigned: bool,
+    pub document: String,
+    pub participant_id: Option<String>,
+    pub speaker: Option<String>,
+    pub text: String,
+}
+
+/// The machine codings of the newest codebook version the classifier used:
+/// assigned ones, plus candidates at or above [`crate::CANDIDATE_FLOOR`].
+pub(crate) fn machine_items(conn: &rusqlite::Connection) -> ApiResult<Vec<MachineItem>> {
+    // SQLite returns the other columns of the MAX(id) row, i.e. the newest
+    // machine row per (segment, code).
+    let mut stmt = conn.prepare(
+        "WITH v AS (SELECT MAX(codebook_version) AS v FROM codings WHERE source = 'machine'),
+         m AS (SELECT segment_id, code_id, confidence, assigned, MAX(id) AS id FROM codings
+               WHERE source = 'machine' AND codebook_version IS (SELECT v FROM v)
+               GROUP BY segment_id, code_id)
+         SELECT m.segment_id, m.code_id, COALESCE(m.confidence, 0.0), m.assigned, d.name,
+                s.participant_id, s.speaker, s.text
+         FROM m JOIN segments s ON s.id = m.segment_id JOIN documents d ON d.id = s.document_id
+         WHERE m.assigned = 1 OR m.confidence >= ?1
+         ORDER BY m.segment_id, m.code_id",
+    )?;
+    let rows = stmt.query_map([crate::CANDIDATE_FLOOR], |r| {
+        Ok(MachineItem {
+            segment_id: r.get(0)?,
+            code_id: r.get(1)?,
+            confidence: r.get(2)?,
+            assigned: r.get::<_, i64>(3)? != 0,
+            document: r.get(4)?,
+            participant_id: r.get(5)?,
+            speaker: r.get(6)?,
+            text: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What the reviewers in scope have judged: (segment, code) pairs, and
+/// segments marked "no code".
+#[derive(Default)]
+pub(crate) struct Judged {
+    pub pairs: BTreeSet<(i64, String)>,
+    pub no_code: BTreeSet<i64>,
+}
+
+impl Judged {
+    pub fn covers(&self, segment_id: i64, code_id: &str) -> bool {
+        self.no_code.contains(&segment_id)
+            || self.pairs.contains(&(segment_id, code_id.to_string()))
+    }
+}
+
+pub(crate) fn judged(store: &store::Store, scope: Option<&str>) -> ApiResult<Judged> {
+    let mut out = Judged::default();
+    for l in store.review_labels()? {
+        if scope.is_some_and(|r| r != l.reviewer) {
+            continue;
+        }
+        match l.code_id {
+            Some(c) => {
+                out.pairs.insert((l.segment_id, c));
+            }
+            None => {
+                out.no_code.insert(l.segment_id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Review versions of every reviewed segment (see `store::review_version_tx`).
+fn versions(conn: &rusqlite::Connection, scope: Option<&str>) -> ApiResult<BTreeMap<i64, i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT segment_id, COUNT(*) FROM reviews WHERE segment_id IS NOT NULL
+         AND (?1 IS NULL OR reviewer = ?1) GROUP BY segment_id",
+    )?;
+    let rows = stmt.query_map([scope], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// In blind mode each reviewer sees and versions only their own decisions.
+pub(crate) fn scope(blind: bool, reviewer: Option<&str>) -> ApiResult<Option<String>> {
+    if blind {
+        Ok(Some(reviewer_name(reviewer)?))
+    } else {
+        Ok(None)
+    }
+}
+
+pub async fn meta(State(st): State<Shared>) -> ApiResult<Json<Value>> {
+    with_store(&st, |store, cfg| {
+        let conn = store.conn();
+        let codebook = latest_codebook(conn)?.map(|(version, cb)| {
+            let codes: Vec<Value> = cb
+                .codes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    json!({"id": c.id, "name": c.name, "parent": c.parent,
+                           "definition": c.definition, "number": i + 1})
+                })
+                .collect();
+            json!({"version": version, "name": cb.name, "codes": codes})
+        });
+        let documents: Vec<String> = store.documents()?.into_iter().map(|d| d.name).collect();
+        let mut attributes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for attrs in store.participant_attributes()?.into_values() {
+            for (k, v) in attrs {
+                attributes.entry(k).or_default().insert(v);
+            }
+        }
+        Ok(Json(json!({
+            "codebook": codebook,
+            "documents": documents,
+            "attributes": attributes,
+            "reviewer": cfg.reviewer,
+            "blind": cfg.blind,
+            "candidate_floor": crate::CANDIDATE_FLOOR,
+            "retrain": if cfg.retrain_command.is_some() { "spawn" } else { "record" },
+            "retrain_hint": cfg.retrain_hint,
+        })))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct QueueParams {
+    code: Option<String>,
+    document: Option<String>,
+    /// `key=value` of a participant attribute.
+    attr: Option<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+    /// open (default) | reviewed | all
+    status: Option<String>,
+    /// uncertain (default) | low | high
+    order: Option<String>,
+    reviewer: Option<String>,
+    limit: Option<usize>,
+}
+
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+pub async fn queue(
+    State(st): State<Shared>,
+    Query(q): Query<QueueParams>,
+) -> ApiResult<Json<Value>> {
+    with_store(&st, move |store, cfg| {
+        let scope = scope(cfg.blind, q.reviewer.as_deref())?;
+        let scope = scope.as_deref();
+        let attr = match nonempty(&q.attr) {
+            Some(a) => Some(a.split_once('=').ok_or_else(|| {
+                ApiError::BadRequest(format!("attr filter {a:?} is not key=value"))
+            })?),
+            None => None,
+        };
+        let attrs = store.participant_attributes()?;
+        let judged = judged(store, scope)?;
+        let versions = versions(store.conn(), scope)?;
+        let status = nonempty(&q.status).unwrap_or("open");
+        if !["open", "reviewed", "all"].contains(&status) {
+            return Err(ApiError::BadRequest(format!(
+                "status {status:?}: use open, reviewed or all"
+            )));
+        }
+        let mut items: Vec<(MachineItem, bool)> = machine_items(store.conn())?
+            .into_iter()
+            .filter(|m| nonempty(&q.code).is_none_or(|c| c == m.code_id))
+            .filter(|m| nonempty(&q.document).is_none_or(|d| d == m.document))
+            .filter(|m| q.min.is_none_or(|x| m.confidence >= x))
+            .filter(|m| q.max.is_none_or(|x| m.confidence <= x))
+            .filter(|m| {
+                attr.is_none_or(|(k, v)| {
+                    m.participant_id
+                        .as_ref()
+                        .and_then(|p| attrs.get(p))
+                        .and_then(|a| a.get(k))
+                        .is_some_and(|x| x == v)
+                })
+            })
+            .map(|m| {
+                let reviewed = judged.covers(m.segment_id, &m.code_id);
+                (m, reviewed)
+            })
+            .filter(|(_, reviewed)| match status {
+                "open" => !reviewed,
+                "reviewed" => *reviewed,
+                _ => true,
+            })
+            .collect();
+        // A calibrated probability p is wrong with probability min(p, 1-p),
+        // so the items nearest 0.5 are where a human decision helps most.
+        let key = |m: &MachineItem| match nonempty(&q.order).unwrap_or("uncertain") {
+            "low" => m.confidence,
+            "high" => -m.confidence,
+            _ => (m.confidence - 0.5).abs(),
+        };
+        items.sort_by(|(a, _), (b, _)| {
+            key(a)
+                .total_cmp(&key(b))
+                .then(a.segment_id.cmp(&b.segment_id))
+                .then(a.code_id.cmp(&b.code_id))
+        });
+        let total = items.len();
+        let limit = q.limit.unwrap_or(500).min(5000);
+        let out: Vec<Value> = items
+            .into_iter()
+            .take(limit)
+            .map(|(m, reviewed)| {
+                let version = versions.get(&m.segment_id).copied().unwrap_or(0);
+                json!({"segment_id": m.segment_id, "code_id": m.code_id,
+                       "confidence": m.confidence, "assigned": m.assigned,
+                       "document": m.document, "speaker": m.speaker,
+                       "participant_id": m.participant_id, "text": m.text,
+                       "reviewed": reviewed, "version": version})
+            })
+            .collect();
+        Ok(Json(json!({"items": out, "total": total})))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ItemParams {
+    reviewer: Option<String>,
+}
+
+/// Code-point slice of `chars`, clamped to its bounds.
+fn slice(chars: &[char], start: i64, end: i64) -> String {
+    let n = chars.len() as i64;
+    let (s, e) = (start.clamp(0, n), end.clamp(0, n));
+    chars[s as usize..e.max(s) as usize].iter().collect()
+}
+
+pub(crate) fn item_json(
+    store: &store::Store,
+    segment_id: i64,
+    scope: Option<&str>,
+) -> ApiResult<Value> {
+    use rusqlite::OptionalExtension;
+    let conn = store.conn();
+    let seg = conn
+        .query_row(
+            "SELECT s.document_id, d.name, d.text, s.speaker, s.participant_id, s.turn_index,
+                    s.start_char, s.end_char, s.text
+             FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id = ?1",
+            [segment_id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, String>(8)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((doc_id, document, doc_text, speaker, participant_id, turn_index, start, end, text)) =
+        seg
+    else {
+        return Err(ApiError::NotFound(format!(
+            "no segment with id {segment_id}"
+        )));
+    };
+    let attrs = store.participant_attributes()?;
+    let chars: Vec<char> = doc_text.chars().collect();
+    let mut stmt = conn.prepare(
+        "SELECT t.turn_index, t.speaker, t.role, t.is_moderator, t.start_char, t.end_char,
+                (SELECT participant_id FROM segments s WHERE s.document_id = t.document_id
+                 AND s.turn_index = t.turn_index AND s.participant_id IS NOT NULL LIMIT 1)
+         FROM turns t WHERE t.document_id = ?1 AND t.turn_index BETWEEN ?2 AND ?3
+         ORDER BY t.turn_index",
+    )?;
+    let turns = stmt.query_map(params![doc_id, turn_index - 2, turn_index + 2], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, bool>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut context = Vec::new();
+    for t in turns {
+        let (ti, tspeaker, role, is_moderator, ts, te, pid) = t?;
+        let role = role
+            .or_else(|| {
+                pid.as_ref()
+                    .and_then(|p| attrs.get(p))
+                    .and_then(|a| a.get("role").cloned())
+            })
+            .or_else(|| is_moderator.then(|| "moderator".to_string()));
+        let mut turn = json!({"turn_index": ti, "speaker": tspeaker, "role": role,
+                              "is_moderator": is_moderator, "participant_id": pid});
+        if ti == turn_index {
+            turn["before"] = json!(slice(&chars, ts, start));
+            turn["sentence"] = json!(slice(&chars, start, end));
+            turn["after"] = json!(slice(&chars, end, te));
+        } else {
+            turn["text"] = json!(slice(&chars, ts, te));
+        }
+        context.push(turn);
+    }
+    let codebook = latest_codebook(conn)?;
+    let code_info = |id: &str| {
+        codebook
+            .as_ref()
+            .and_then(|(_, cb)| cb.codes.iter().find(|c| c.id == id))
+            .map(|c| (c.name.clone(), c.definition.clone()))
+            .unwrap_or_else(|| (id.to_string(), String::new()))
+    };
+    let suggestions: Vec<Value> = machine_items(conn)?
+        .into_iter()
+        .filter(|m| m.segment_id == segment_id)
+        .map(|m| {
+            let (name, definition) = code_info(&m.code_id);
+            json!({"code_id": m.code_id, "name": name, "definition": definition,
+                   "confidence": m.confidence, "assigned": m.assigned})
+        })
+        .collect();
+    let decisions = store.segment_reviews(segment_id, scope)?;
+    let version = store.review_version(segment_id, scope)?;
+    let participant_attributes = participant_id.as_ref().and_then(|p| attrs.get(p)).cloned();
+    Ok(json!({
+        "segment": {"id": segment_id, "document": document, "speaker": speaker,
+                    "participant_id": participant_id, "attributes": participant_attributes,
+                    "turn_index": turn_index, "text": text},
+        "context": context,
+        "suggestions": suggestions,
+        "decisions": decisions,
+        "version": version,
+    }))
+}
+
+pub async fn item(
+    State(st): State<Shared>,
+    Path(segment_id): Path<i64>,
+    Query(q): Query<ItemParams>,
+) -> ApiResult<Json<Value>> {
+    with_store(&st, move |store, cfg| {
+        let scope = scope(cfg.blind, q.reviewer.as_deref())?;
+        Ok(Json(item_json(store, segment_id, scope.as_deref())?))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionBody {
+    segment_id: i64,
+    code_id: Option<String>,
+    decision: String,
+    new_code_id: Option<String>,
+    memo: Option<String>,
+    reviewer: Option<String>,
+    /// The segment's review version the page showed.
+    version: i64,
+}
+
+pub async fn decide(
+    State(st): State<Shared>,
+    Json(b): Json<DecisionBody>,
+) -> ApiResult<Json<Value>> {
+    with_store(&st, move |store, cfg| {
+        let reviewer = reviewer_name(b.reviewer.as_deref())?;
+        let decision = store::Decision::parse(&b.decision).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "decision {:?}: use accept, reject, recode, add, none or memo",
+                b.decision
+            ))
+        })?;
+        if let Some(m) = &b.memo {
+            if m.chars().count() > 10_000 {
+                return Err(ApiError::BadRequest("memo longer than 10000 characters".into()));
+            }
+        }
+        // A code the reviewer gives must be in the approved codebook.
+        if let Some(new) = b.new_code_id.as_deref().filter(|s| !s.is_empty()) {
+            let known = latest_codebook(store.conn())?
+                .is_some_and(|(_, cb)| cb.codes.iter().any(|c| c.id == new));
+            if !known {
+                return Err(ApiError::BadRequest(format!(
+                    "code {new:?} is not in the latest codebook"
+                )));
+            }
+        }
+        let input = store::ReviewInput {
+            segment_id: b.segment_id,
+            code_id: b.code_id.filter(|s| !s.is_empty()),
+            decision,
+            new_code_id: b.new_code_id.filter(|s| !s.is_empty()),
+            reviewer: reviewer.clone(),
+            memo: b.memo.filter(|s| !s.trim().is_empty()),
+        };
+        let scope = cfg.blind.then_some(reviewer.as_str());
+        match store.record_review(&input, b.version, scope)? {
+            store::ReviewOutcome::Saved { review_id, version } => Ok(Json(
+                json!({"status": "saved", "review_id": review_id, "version": version}),
+            )),
+            store::ReviewOutcome::Stale { version } => {
+                let decisions = store.segment_reviews(b.segment_id, scope)?;
+                Err(ApiError::Conflict(json!({
+                    "status": "stale",
+                    "error": "this sentence was decided meanwhile (another tab or reviewer); its latest decisions are shown, nothing was saved",
+                    "version": version,
+                    "decisions": decisions,
+                })))
+            }
+        }
+    })
+    .await
+}

@@ -1,0 +1,319 @@
+//! Theme suggestions: accept as a new code, rename, merge into a code,
+//! split, dismiss. Accepting and merging write a new codebook version.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{reviewer_name, with_store, ApiError, ApiResult, Shared};
+
+/// Quotes copied into a code's `examples` when a theme becomes (part of) it.
+const MAX_EXAMPLES_FROM_THEME: usize = 5;
+
+struct ThemeRow {
+    id: i64,
+    run: i64,
+    parent_id: Option<i64>,
+    label: String,
+    body: Value,
+    status: String,
+}
+
+fn theme_row(r: &rusqlite::Row) -> rusqlite::Result<ThemeRow> {
+    let body: String = r.get(4)?;
+    Ok(ThemeRow {
+        id: r.get(0)?,
+        run: r.get(1)?,
+        parent_id: r.get(2)?,
+        label: r.get(3)?,
+        // The themes stage owns the body; show what parses, never fail the list.
+        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+        status: r.get(5)?,
+    })
+}
+
+const THEME_COLUMNS: &str = "id, theme_run_id, parent_id, label, body, status";
+
+fn theme_version(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM theme_decisions WHERE theme_id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+}
+
+fn theme_json(conn: &rusqlite::Connection, t: &ThemeRow) -> ApiResult<Value> {
+    let decisions: Vec<Value> =
+        {
+            let mut stmt = conn.prepare(
+                "SELECT action, code_id, label, codebook_version, reviewer, created_at
+             FROM theme_decisions WHERE theme_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([t.id], |r| {
+            Ok(json!({"action": r.get::<_, String>(0)?, "code_id": r.get::<_, Option<String>>(1)?,
+                      "label": r.get::<_, Option<String>>(2)?,
+                      "codebook_version": r.get::<_, Option<i64>>(3)?,
+                      "reviewer": r.get::<_, String>(4)?, "created_at": r.get::<_, String>(5)?}))
+        })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+    let b = &t.body;
+    Ok(json!({
+        "id": t.id, "run": t.run, "parent_id": t.parent_id, "label": t.label, "status": t.status,
+        "keywords": b.get("keywords").cloned().unwrap_or(json!([])),
+        "size": b.get("size").cloned().unwrap_or(Value::Null),
+        "participants": b.get("participants").cloned().unwrap_or(Value::Null),
+        "quotes": b.get("quotes").cloned().unwrap_or(json!([])),
+        "nearest_code": b.get("nearest_code").cloned().unwrap_or(Value::Null),
+        "verdict": b.get("verdict").cloned().unwrap_or(Value::Null),
+        "children": b.get("children").cloned().unwrap_or(json!([])),
+        "level": b.get("level").cloned().unwrap_or(Value::Null),
+        "version": theme_version(conn, t.id)?,
+        "decisions": decisions,
+    }))
+}
+
+/// The suggestions of the newest theme run.
+pub async fn list(State(st): State<Shared>) -> ApiResult<Json<Value>> {
+    with_store(&st, |store, _| {
+        let conn = store.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {THEME_COLUMNS} FROM theme_suggestions
+             WHERE theme_run_id = (SELECT MAX(id) FROM theme_runs) ORDER BY id"
+        ))?;
+        let rows: Vec<ThemeRow> = stmt
+            .query_map([], theme_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let themes: Vec<Value> = rows
+            .iter()
+            .map(|t| theme_json(conn, t))
+            .collect::<ApiResult<_>>()?;
+        Ok(Json(json!({ "themes": themes })))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ThemeAction {
+    reviewer: Option<String>,
+    /// The theme's decision count the page showed.
+    version: i64,
+    /// accept: id of the new code (default: from the name).
+    code_id: Option<String>,
+    /// accept: the new code's name; rename: the new label.
+    name: Option<String>,
+    definition: Option<String>,
+    parent: Option<String>,
+}
+
+/// A code id from a name: lowercase ASCII letters and digits joined by `_`.
+pub(crate) fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+fn quote_texts(body: &Value) -> Vec<String> {
+    body.get("quotes")
+        .and_then(Value::as_array)
+        .map(|qs| {
+            qs.iter()
+                .filter_map(|q| q.get("text").and_then(Value::as_str))
+                .map(str::to_string)
+                .take(MAX_EXAMPLES_FROM_THEME)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Writes `cb` as the next codebook version; returns it.
+fn put_codebook_version(tx: &Transaction, cb: &classify::Codebook) -> ApiResult<i64> {
+    let body = serde_json::to_string(cb)?;
+    let hash = corpus::content_hash(body.as_bytes());
+    if let Some(v) = tx
+        .query_row(
+            "SELECT version FROM codebooks WHERE content_hash = ?1",
+            [&hash],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+    {
+        return Err(ApiError::Conflict(json!({
+            "error": format!("this codebook already exists as version {v}")
+        })));
+    }
+    let version: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM codebooks",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![version, cb.name, hash, body, store::now()],
+    )?;
+    Ok(version)
+}
+
+fn latest_codebook_tx(tx: &Transaction) -> ApiResult<classify::Codebook> {
+    Ok(crate::latest_codebook(tx)?
+        .map(|(_, cb)| cb)
+        .unwrap_or_else(|| classify::Codebook {
+            name: "codebook".into(),
+            codes: Vec::new(),
+        }))
+}
+
+pub async fn act(
+    State(st): State<Shared>,
+    Path((id, action)): Path<(i64, String)>,
+    Json(a): Json<ThemeAction>,
+) -> ApiResult<Json<Value>> {
+    with_store(&st, move |store, _| {
+        let reviewer = reviewer_name(a.reviewer.as_deref())?;
+        if !["accept", "rename", "merge", "split", "dismiss"].contains(&action.as_str()) {
+            return Err(ApiError::NotFound(format!(
+                "theme action {action:?}: use accept, rename, merge, split or dismiss"
+            )));
+        }
+        let result = store.write(|tx| -> ApiResult<Value> {
+            let theme = tx
+                .query_row(
+                    &format!("SELECT {THEME_COLUMNS} FROM theme_suggestions WHERE id = ?1"),
+                    [id],
+                    theme_row,
+                )
+                .optional()?
+                .ok_or_else(|| ApiError::NotFound(format!("no theme suggestion {id}")))?;
+            let version = theme_version(tx, id)?;
+            if version != a.version || (theme.status != "open" && action != "rename") {
+                return Err(ApiError::Conflict(json!({
+                    "status": "stale",
+                    "error": format!("theme {id} was decided meanwhile (now {}); nothing was saved", theme.status),
+                    "theme": theme_json(tx, &theme)?,
+                })));
+            }
+            let mut code_id: Option<String> = None;
+            let mut label: Option<String> = None;
+            let mut codebook_version: Option<i64> = None;
+            let message: String;
+            match action.as_str() {
+                "accept" => {
+                    let name = a.name.as_deref().map(str::trim).filter(|s| !s.is_empty())
+                        .unwrap_or(theme.label.as_str()).to_string();
+                    let new_id = a.code_id.as_deref().map(str::trim).filter(|s| !s.is_empty())
+                        .map(str::to_string).unwrap_or_else(|| slug(&name));
+                    if new_id.is_empty() {
+                        return Err(ApiError::BadRequest("the new code needs an id or a name with letters".into()));
+                    }
+                    let mut cb = latest_codebook_tx(tx)?;
+                    if cb.codes.iter().any(|c| c.id == new_id) {
+                        return Err(ApiError::BadRequest(format!(
+                            "code id {new_id:?} exists already; choose another id or merge into it")));
+                    }
+                    let parent = a.parent.clone().filter(|p| !p.is_empty());
+                    if let Some(p) = &parent {
+                        if !cb.codes.iter().any(|c| &c.id == p) {
+                            return Err(ApiError::BadRequest(format!("parent code {p:?} is not in the codebook")));
+                        }
+                    }
+                    cb.codes.push(classify::Code {
+                        id: new_id.clone(),
+                        name,
+                        parent,
+                        definition: a.definition.clone().unwrap_or_default().trim().to_string(),
+                        examples: quote_texts(&theme.body),
+                        ..Default::default()
+                    });
+                    let v = put_codebook_version(tx, &cb)?;
+                    tx.execute("UPDATE theme_suggestions SET status = 'accepted' WHERE id = ?1", [id])?;
+                    message = format!("code {new_id} added as codebook version {v}");
+                    code_id = Some(new_id);
+                    codebook_version = Some(v);
+                }
+                "merge" => {
+                    let target = a.code_id.clone().filter(|s| !s.is_empty())
+                        .ok_or_else(|| ApiError::BadRequest("merge needs code_id".into()))?;
+                    let mut cb = latest_codebook_tx(tx)?;
+                    let code = cb.codes.iter_mut().find(|c| c.id == target).ok_or_else(|| {
+                        ApiError::BadRequest(format!("code {target:?} is not in the codebook"))
+                    })?;
+                    let before = code.examples.len();
+                    for q in quote_texts(&theme.body) {
+                        if !code.examples.contains(&q) {
+                            code.examples.push(q);
+                        }
+                    }
+                    if code.examples.len() > before {
+                        let v = put_codebook_version(tx, &cb)?;
+                        codebook_version = Some(v);
+                        message = format!("quotes added to {target} as examples in codebook version {v}");
+                    } else {
+                        message = format!("merged into {target} (its examples already held these quotes)");
+                    }
+                    tx.execute("UPDATE theme_suggestions SET status = 'merged' WHERE id = ?1", [id])?;
+                    code_id = Some(target);
+                }
+                "rename" => {
+                    let new_label = a.name.as_deref().map(str::trim).filter(|s| !s.is_empty())
+                        .ok_or_else(|| ApiError::BadRequest("rename needs a new label".into()))?;
+                    tx.execute("UPDATE theme_suggestions SET label = ?2 WHERE id = ?1", params![id, new_label])?;
+                    message = format!("renamed to {new_label}");
+                    label = Some(new_label.to_string());
+                }
+                "split" => {
+                    // Splitting honestly needs finer clusters: use the stored
+                    // sub-themes when clustering kept them, otherwise only mark
+                    // the theme for re-clustering.
+                    let children: Vec<i64> = theme.body.get("children").and_then(Value::as_array)
+                        .map(|c| c.iter().filter_map(Value::as_i64).collect()).unwrap_or_default();
+                    let mut open = 0;
+                    for c in &children {
+                        open += tx.query_row(
+                            "SELECT COUNT(*) FROM theme_suggestions WHERE id = ?1 AND status = 'open'",
+                            [c], |r| r.get::<_, i64>(0))?;
+                    }
+                    if open > 0 {
+                        tx.execute("UPDATE theme_suggestions SET status = 'dismissed' WHERE id = ?1", [id])?;
+                        message = format!("split into its {open} sub-themes (listed as their own suggestions)");
+                    } else {
+                        message = "no stored sub-themes: marked for re-clustering; run `autocode themes` with finer settings".into();
+                    }
+                }
+                "dismiss" => {
+                    tx.execute("UPDATE theme_suggestions SET status = 'dismissed' WHERE id = ?1", [id])?;
+                    message = "dismissed".into();
+                }
+                _ => unreachable!("action checked above"),
+            }
+            tx.execute(
+                "INSERT INTO theme_decisions(theme_id, action, code_id, label, codebook_version, reviewer, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, action, code_id, label, codebook_version, reviewer, store::now()],
+            )?;
+            Ok(json!({"status": "saved", "message": message, "code_id": code_id,
+                      "codebook_version": codebook_version, "version": version + 1}))
+        })?;
+        Ok(Json(result))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_ascii_ids() {
+        assert_eq!(slug("Cost of Living!"), "cost_of_living");
+        assert_eq!(slug("  Ärger & Co "), "rger_co");
+        assert_eq!(slug("***"), "");
+    }
+}

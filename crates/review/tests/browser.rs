@@ -1,0 +1,412 @@
+//! End-to-end: the real review page in headless Chromium, driven over the
+//! DevTools protocol, against the real server and a real store file.
+//! Never skipped: without Chromium these tests fail and say how to get it.
+
+mod fixture;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use headless_chrome::{Browser, LaunchOptions, Tab};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium_path() -> PathBuf {
+    let p = std::env::var_os("AUTOCODE_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(CHROMIUM));
+    assert!(
+        p.exists(),
+        "headless Chromium not found at {} — the review tests need it. \
+         `.ci/run` installs it (Debian: apt-get install -y chromium); \
+         AUTOCODE_CHROMIUM overrides the path.",
+        p.display()
+    );
+    p
+}
+
+struct Session {
+    browser: Browser,
+    _profile: tempfile::TempDir,
+}
+
+fn launch() -> Session {
+    let profile = tempfile::tempdir().unwrap();
+    let opts = LaunchOptions::default_builder()
+        .path(Some(chromium_path()))
+        .headless(true)
+        .sandbox(false)
+        .user_data_dir(Some(profile.path().to_path_buf()))
+        .idle_browser_timeout(Duration::from_secs(300))
+        .args(vec![
+            OsStr::new("--disable-gpu"),
+            OsStr::new("--disable-quic"),
+            OsStr::new("--no-first-run"),
+            OsStr::new("--disable-background-networking"),
+            OsStr::new("--disable-component-update"),
+            OsStr::new("--disable-sync"),
+        ])
+        .build()
+        .unwrap();
+    let browser = Browser::new(opts).expect("starting headless Chromium");
+    Session {
+        browser,
+        _profile: profile,
+    }
+}
+
+fn serve(path: &Path, blind: bool) -> review::Running {
+    review::start(review::ServeConfig {
+        store: path.to_path_buf(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        token: "test-token-0123456789".into(),
+        reviewer: Some("rita".into()),
+        blind,
+        retrain_command: None,
+        retrain_hint: "autocode code".into(),
+    })
+    .unwrap()
+}
+
+fn eval(tab: &Tab, js: &str) -> serde_json::Value {
+    tab.evaluate(js, false)
+        .unwrap_or_else(|e| panic!("evaluating {js}: {e}"))
+        .value
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// Polls a JS condition until it is true.
+fn wait_for(tab: &Tab, js: &str) {
+    let start = Instant::now();
+    loop {
+        if eval(tab, js) == serde_json::Value::Bool(true) {
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let status = eval(tab, "document.getElementById('status') && document.getElementById('status').textContent");
+            panic!("timed out waiting for {js}; status line: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn saved_count_is(tab: &Tab, n: usize) {
+    wait_for(
+        tab,
+        &format!("document.getElementById('status').dataset.saved === '{n}'"),
+    );
+}
+
+fn current_segment(tab: &Tab) -> i64 {
+    eval(
+        tab,
+        "Number(document.getElementById('item').dataset.segment)",
+    )
+    .as_f64()
+    .unwrap() as i64
+}
+
+fn open_page(session: &Session, url: &str) -> Arc<Tab> {
+    let tab = session.browser.new_tab().unwrap();
+    tab.navigate_to(url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    wait_for(&tab, "document.body && document.body.dataset.ready === '1'");
+    tab
+}
+
+#[test]
+fn review_page_decisions_by_keyboard_and_theme_acceptance_persist() {
+    let fx = fixture::build();
+    let server = serve(&fx.path, false);
+    let session = launch();
+    let tab = open_page(&session, &server.url());
+
+    // The token moved from the URL into a cookie.
+    assert!(!tab.get_url().contains("token="), "{}", tab.get_url());
+
+    // First item: the most uncertain suggestion, whose sentence is markup.
+    wait_for(&tab, "!!document.querySelector('mark.sentence')");
+    assert_eq!(current_segment(&tab), fx.seg["xss"]);
+    assert_eq!(
+        eval(&tab, "document.querySelector('mark.sentence').textContent"),
+        serde_json::json!(fixture::XSS)
+    );
+    assert_eq!(
+        eval(&tab, "document.querySelectorAll('img').length"),
+        serde_json::json!(0)
+    );
+    // Context: the neighbouring turns with speaker and role.
+    let context = eval(&tab, "document.querySelector('.context').textContent");
+    let context = context.as_str().unwrap();
+    assert!(
+        context.contains("Mod (Moderator)What do you think"),
+        "{context}"
+    );
+    assert!(
+        context.contains("Ann (commuter)") && context.contains("The bus is always late."),
+        "{context}"
+    );
+    assert!(
+        eval(&tab, "document.querySelector('.definition').textContent")
+            .as_str()
+            .unwrap()
+            .contains("Getting to or into places"),
+    );
+    assert!(
+        eval(&tab, "document.getElementById('help-line').textContent")
+            .as_str()
+            .unwrap()
+            .contains("a accept")
+    );
+
+    // a: accept "access" on the markup sentence.
+    tab.press_key("a").unwrap();
+    saved_count_is(&tab, 1);
+    wait_for(
+        &tab,
+        &format!(
+            "document.getElementById('item').dataset.segment === '{}'",
+            fx.seg["late"]
+        ),
+    );
+    // r: reject "delay" on "The bus is always late."
+    tab.press_key("r").unwrap();
+    saved_count_is(&tab, 2);
+    wait_for(
+        &tab,
+        &format!(
+            "document.getElementById('item').dataset.segment === '{}'",
+            fx.seg["costs"]
+        ),
+    );
+    // 2: change "cost" to code number 2 (delay) on the tickets sentence.
+    tab.press_key("2").unwrap();
+    saved_count_is(&tab, 3);
+
+    let reviews = fixture::reviews(&fx.path);
+    let expect = |d: &str, k: &str, c: &str, n: Option<&str>| {
+        (
+            d.to_string(),
+            fx.seg[k],
+            Some(c.to_string()),
+            n.map(String::from),
+            "rita".to_string(),
+        )
+    };
+    assert_eq!(
+        reviews,
+        vec![
+            expect("accept", "xss", "access", None),
+            expect("reject", "late", "delay", None),
+            expect("recode", "costs", "cost", Some("delay")),
+        ]
+    );
+    assert_eq!(
+        fixture::human_codings(&fx.path),
+        vec![
+            (fx.seg["costs"], "delay".to_string(), "rita".to_string()),
+            (fx.seg["xss"], "access".to_string(), "rita".to_string()),
+        ]
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+    );
+
+    // Themes: accept the suggestion as a new code under "access".
+    tab.find_element("#tab-themes").unwrap().click().unwrap();
+    let card = format!(".theme[data-theme-id='{}']", fx.theme_id);
+    tab.wait_for_element(&format!("{card} .btn-theme-accept"))
+        .unwrap();
+    tab.find_element(&format!("{card} .new-name"))
+        .unwrap()
+        .click()
+        .unwrap();
+    eval(
+        &tab,
+        &format!("document.querySelector(\"{card} .new-name\").value = ''"),
+    );
+    tab.type_str("Parking").unwrap();
+    tab.find_element(&format!("{card} .new-definition"))
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("Finding or paying for a parking space.")
+        .unwrap();
+    eval(
+        &tab,
+        &format!("document.querySelector(\"{card} .new-parent\").value = 'access'"),
+    );
+    tab.find_element(&format!("{card} .btn-theme-accept"))
+        .unwrap()
+        .click()
+        .unwrap();
+    saved_count_is(&tab, 4);
+
+    let store = store::Store::open(&fx.path).unwrap();
+    let (version, body): (i64, String) = store
+        .conn()
+        .query_row(
+            "SELECT version, body FROM codebooks ORDER BY version DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(version, 2);
+    let cb: classify::Codebook = serde_json::from_str(&body).unwrap();
+    let parking = cb
+        .codes
+        .iter()
+        .find(|c| c.id == "parking")
+        .expect("new code in codebook v2");
+    assert_eq!(parking.name, "Parking");
+    assert_eq!(parking.parent.as_deref(), Some("access"));
+    assert_eq!(parking.definition, "Finding or paying for a parking space.");
+    assert_eq!(
+        parking.examples,
+        vec!["Parking in town is impossible.".to_string()]
+    );
+    assert_eq!(cb.codes.len(), 4);
+    let status: String = store
+        .conn()
+        .query_row(
+            "SELECT status FROM theme_suggestions WHERE id = ?1",
+            [fx.theme_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "accepted");
+    drop(store);
+
+    // Reload (the cookie carries the token now): all four decisions show.
+    let base = format!("http://{}/", server.addr());
+    tab.navigate_to(&base)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    wait_for(&tab, "document.body && document.body.dataset.ready === '1'");
+    eval(&tab, "document.getElementById('f-status').value = 'reviewed'; document.getElementById('filters').dispatchEvent(new Event('change'))");
+    wait_for(
+        &tab,
+        "document.querySelectorAll('.queue-item.reviewed').length === 3",
+    );
+    tab.find_element("#tab-themes").unwrap().click().unwrap();
+    wait_for(
+        &tab,
+        &format!("!!document.querySelector(\"{card}.accepted\")"),
+    );
+    // The new code is offered in the queue's code list (codebook v2).
+    assert!(eval(
+        &tab,
+        "Array.from(document.querySelectorAll('#f-code option')).map(o => o.value).join(',')"
+    )
+    .as_str()
+    .unwrap()
+    .contains("parking"));
+    tab.find_element("#tab-progress").unwrap().click().unwrap();
+    wait_for(&tab, "!!document.getElementById('progress-total')");
+    let total = eval(
+        &tab,
+        "document.getElementById('progress-total').textContent",
+    );
+    assert!(
+        total
+            .as_str()
+            .unwrap()
+            .starts_with("3 of 4 suggestions reviewed"),
+        "{total}"
+    );
+    server.stop().unwrap();
+}
+
+#[test]
+fn second_tab_sees_the_first_decision_and_missing_token_is_refused() {
+    let fx = fixture::build();
+    let server = serve(&fx.path, false);
+    let session = launch();
+
+    // No token: the page itself is refused.
+    let bare = session.browser.new_tab().unwrap();
+    bare.navigate_to(&format!("http://{}/", server.addr()))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let text = eval(&bare, "document.body.textContent");
+    assert!(
+        text.as_str().unwrap().contains("refused: no token"),
+        "{text}"
+    );
+    assert_eq!(
+        eval(&bare, "!!document.getElementById('item')"),
+        serde_json::json!(false)
+    );
+
+    let one = open_page(&session, &server.url());
+    let two = open_page(&session, &server.url());
+    for tab in [&one, &two] {
+        wait_for(tab, "!!document.querySelector('mark.sentence')");
+        assert_eq!(current_segment(tab), fx.seg["xss"]);
+    }
+    one.bring_to_front().unwrap();
+    one.press_key("a").unwrap();
+    saved_count_is(&one, 1);
+    two.bring_to_front().unwrap();
+    two.press_key("r").unwrap();
+    wait_for(
+        &two,
+        "document.getElementById('status').textContent.startsWith('Not saved')",
+    );
+    // The stale tab now shows the first tab's decision and saved nothing.
+    wait_for(&two, "!!document.querySelector('.decisions')");
+    let decisions = eval(&two, "document.querySelector('.decisions').textContent");
+    assert!(
+        decisions.as_str().unwrap().contains("rita: accept Access"),
+        "{decisions}"
+    );
+    assert_eq!(fixture::reviews(&fx.path).len(), 1);
+    // Deciding again from the refreshed item works.
+    two.press_key("r").unwrap();
+    saved_count_is(&two, 1);
+    let reviews = fixture::reviews(&fx.path);
+    assert_eq!(reviews.len(), 2);
+    assert_eq!(reviews[1].0, "reject");
+    server.stop().unwrap();
+}
+
+#[test]
+fn blind_reviewers_do_not_see_each_other_and_agreement_is_reported() {
+    let fx = fixture::build();
+    let server = serve(&fx.path, true);
+    let session = launch();
+    let tab = open_page(&session, &server.url());
+    wait_for(&tab, "!!document.querySelector('mark.sentence')");
+    tab.press_key("a").unwrap();
+    saved_count_is(&tab, 1);
+
+    // A second reviewer in the same browser: their queue still holds the item
+    // and shows no decision by rita.
+    eval(&tab, "document.getElementById('reviewer').value = 'sam'; document.getElementById('reviewer').dispatchEvent(new Event('change'))");
+    wait_for(&tab, &format!("document.getElementById('item').dataset.segment === '{}' && !document.querySelector('.decisions')", fx.seg["xss"]));
+    tab.press_key("a").unwrap();
+    saved_count_is(&tab, 2);
+    tab.find_element("#tab-progress").unwrap().click().unwrap();
+    wait_for(&tab, "!!document.getElementById('progress-total')");
+    let text = eval(&tab, "document.getElementById('progress').textContent");
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("rita vs sam: κ undefined · agreement 1.00 · n 1"),
+        "{text}"
+    );
+    assert!(
+        text.as_str()
+            .unwrap()
+            .starts_with("1 of 4 suggestions reviewed"),
+        "{text}"
+    );
+    server.stop().unwrap();
+}
