@@ -1,0 +1,291 @@
+//! Agreement between coders on the sentences (or participants) both coded.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::data::{ProjectData, Source};
+use crate::freq::speaker_key;
+use crate::stats::Table2x2;
+
+/// What one agreement unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AgreementUnit {
+    /// One sentence: does it have the code?
+    #[default]
+    Sentence,
+    /// One participant: did they mention the code in any sentence both coded?
+    Participant,
+}
+
+impl AgreementUnit {
+    pub fn parse(s: &str) -> Option<AgreementUnit> {
+        match s {
+            "sentence" => Some(AgreementUnit::Sentence),
+            "participant" => Some(AgreementUnit::Participant),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Figures {
+    /// Units in the table (for the overall figure: units × codes).
+    pub n: u64,
+    pub both: u64,
+    pub only_a: u64,
+    pub only_b: u64,
+    pub neither: u64,
+    pub percent_agreement: Option<f64>,
+    pub cohen_kappa: Option<f64>,
+    pub krippendorff_alpha: Option<f64>,
+}
+
+impl Figures {
+    fn from_table(t: &Table2x2) -> Figures {
+        Figures {
+            n: t.n(),
+            both: t.both,
+            only_a: t.only_a,
+            only_b: t.only_b,
+            neither: t.neither,
+            percent_agreement: t.percent_agreement(),
+            cohen_kappa: t.cohen_kappa(),
+            krippendorff_alpha: t.krippendorff_alpha(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeAgreement {
+    pub code_id: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairAgreement {
+    pub coder_a: String,
+    pub coder_b: String,
+    /// Units both coded.
+    pub units: u64,
+    /// Every (unit, code) pair pooled into one table.
+    pub overall: Figures,
+    pub codes: Vec<CodeAgreement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agreement {
+    pub unit: AgreementUnit,
+    pub pairs: Vec<PairAgreement>,
+}
+
+/// One coder's decisions: the units they coded and the codes they gave.
+struct CoderView {
+    label: String,
+    units: BTreeSet<i64>,
+    codes: BTreeMap<i64, BTreeSet<String>>,
+}
+
+pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bool) -> Agreement {
+    let included: BTreeMap<i64, &store::StoredSegment> = data
+        .segments
+        .iter()
+        .filter(|s| include_moderators || !s.is_moderator)
+        .map(|s| (s.id, s))
+        .collect();
+    let doc_of = |seg: i64| included.get(&seg).map(|s| s.document.as_str());
+    let segments_in = |docs: &BTreeSet<&str>| -> BTreeSet<i64> {
+        included
+            .values()
+            .filter(|s| docs.contains(s.document.as_str()))
+            .map(|s| s.id)
+            .collect()
+    };
+
+    let mut views: Vec<CoderView> = Vec::new();
+
+    // The machine, as it decided before any review.
+    let mut machine_version: BTreeMap<i64, Option<i64>> = BTreeMap::new();
+    for c in data.codings.iter().filter(|c| c.source == Source::Machine) {
+        let e = machine_version
+            .entry(c.segment_id)
+            .or_insert(c.codebook_version);
+        *e = (*e).max(c.codebook_version);
+    }
+    let machine_docs: BTreeSet<&str> = machine_version.keys().filter_map(|s| doc_of(*s)).collect();
+    if !machine_docs.is_empty() {
+        let mut codes: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+        for c in data
+            .codings
+            .iter()
+            .filter(|c| c.source == Source::Machine && c.assigned)
+        {
+            if machine_version.get(&c.segment_id) == Some(&c.codebook_version) {
+                codes
+                    .entry(c.segment_id)
+                    .or_default()
+                    .insert(c.code_id.clone());
+            }
+        }
+        views.push(CoderView {
+            label: "machine".into(),
+            units: segments_in(&machine_docs),
+            codes,
+        });
+    }
+
+    // Humans and gold coders.
+    let mut people: BTreeSet<(Source, String)> = BTreeSet::new();
+    for c in data.codings.iter().filter(|c| c.source != Source::Machine) {
+        people.insert((c.source, c.coder.clone()));
+    }
+    for r in &data.reviews {
+        people.insert((Source::Human, r.reviewer.clone()));
+    }
+    for (source, coder) in people {
+        let mut codes: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+        let mut touched: BTreeSet<i64> = BTreeSet::new();
+        for c in data
+            .codings
+            .iter()
+            .filter(|c| c.source == source && c.coder == coder)
+        {
+            touched.insert(c.segment_id);
+            codes
+                .entry(c.segment_id)
+                .or_default()
+                .insert(c.code_id.clone());
+        }
+        let reviews: Vec<_> = if source == Source::Human {
+            data.reviews
+                .iter()
+                .filter(|r| r.reviewer == coder)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for r in &reviews {
+            touched.insert(r.segment_id);
+            let set = codes.entry(r.segment_id).or_default();
+            match r.decision.as_str() {
+                "accept" => set.extend(r.code_id.iter().cloned()),
+                "reject" => {
+                    if let Some(c) = &r.code_id {
+                        set.remove(c);
+                    }
+                }
+                "recode" => {
+                    if let Some(c) = &r.code_id {
+                        set.remove(c);
+                    }
+                    set.extend(r.new_code_id.iter().cloned());
+                }
+                "add" => set.extend(
+                    r.new_code_id
+                        .iter()
+                        .chain(r.code_id.iter())
+                        .take(1)
+                        .cloned(),
+                ),
+                "none" => set.clear(),
+                _ => {}
+            }
+        }
+        // A reviewer judged the sentences they touched; an imported coder
+        // (no reviews) coded whole documents, so their silence means "absent".
+        let units = if reviews.is_empty() {
+            let docs: BTreeSet<&str> = touched.iter().filter_map(|s| doc_of(*s)).collect();
+            segments_in(&docs)
+        } else {
+            touched
+                .into_iter()
+                .filter(|s| included.contains_key(s))
+                .collect()
+        };
+        views.push(CoderView {
+            label: format!("{}:{coder}", source.as_str()),
+            units,
+            codes,
+        });
+    }
+
+    let order: BTreeMap<&str, usize> = data
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let mut pairs = Vec::new();
+    for i in 0..views.len() {
+        for j in (i + 1)..views.len() {
+            let (a, b) = (&views[i], &views[j]);
+            let common: Vec<i64> = a.units.intersection(&b.units).copied().collect();
+            if common.is_empty() {
+                continue;
+            }
+            // Units as sets of sentences: one sentence, or a participant's sentences.
+            let grouped: BTreeMap<String, Vec<i64>> = match unit {
+                AgreementUnit::Sentence => common
+                    .iter()
+                    .map(|s| (format!("{s:012}"), vec![*s]))
+                    .collect(),
+                AgreementUnit::Participant => {
+                    let mut m: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+                    for s in &common {
+                        m.entry(speaker_key(included[s])).or_default().push(*s);
+                    }
+                    m
+                }
+            };
+            let given = |v: &CoderView, sentences: &[i64]| -> BTreeSet<String> {
+                sentences
+                    .iter()
+                    .filter_map(|s| v.codes.get(s))
+                    .flatten()
+                    .cloned()
+                    .collect()
+            };
+            let decided: Vec<(BTreeSet<String>, BTreeSet<String>)> = grouped
+                .values()
+                .map(|sents| (given(a, sents), given(b, sents)))
+                .collect();
+            let mut used: Vec<String> = decided
+                .iter()
+                .flat_map(|(x, y)| x.iter().chain(y.iter()))
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            used.sort_by_key(|c| {
+                (
+                    order.get(c.as_str()).copied().unwrap_or(usize::MAX),
+                    c.clone(),
+                )
+            });
+            let mut pooled = Table2x2::default();
+            let mut codes = Vec::new();
+            for code in used {
+                let mut t = Table2x2::default();
+                for (x, y) in &decided {
+                    t.add(x.contains(&code), y.contains(&code));
+                }
+                pooled.merge(&t);
+                codes.push(CodeAgreement {
+                    code_id: code,
+                    figures: Figures::from_table(&t),
+                });
+            }
+            // Machine first so "A" is the machine in every human-vs-machine pair.
+            pairs.push(PairAgreement {
+                coder_a: a.label.clone(),
+                coder_b: b.label.clone(),
+                units: grouped.len() as u64,
+                overall: Figures::from_table(&pooled),
+                codes,
+            });
+        }
+    }
+    Agreement { unit, pairs }
+}

@@ -1,0 +1,507 @@
+//! Everything a report reads from the store, resolved into one view: which
+//! codes each sentence has, with what probability, and whether a human
+//! settled it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use classify::{Code, Codebook};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use store::{Store, StoredSegment};
+
+use crate::Error;
+
+/// Where a coding came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Machine,
+    Human,
+    Gold,
+}
+
+impl Source {
+    pub fn parse(s: &str) -> Option<Source> {
+        Some(match s {
+            "machine" => Source::Machine,
+            "human" => Source::Human,
+            "gold" => Source::Gold,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Machine => "machine",
+            Source::Human => "human",
+            Source::Gold => "gold",
+        }
+    }
+}
+
+/// One row of `codings`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodingRow {
+    pub id: i64,
+    pub segment_id: i64,
+    pub code_id: String,
+    pub codebook_version: Option<i64>,
+    pub source: Source,
+    pub coder: String,
+    pub confidence: f64,
+    pub assigned: bool,
+    pub classifier: Option<String>,
+}
+
+/// One row of `reviews`, attached to a current segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub segment_id: i64,
+    pub code_id: Option<String>,
+    pub decision: String,
+    pub new_code_id: Option<String>,
+    pub reviewer: String,
+}
+
+/// A code with its place in the hierarchy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeNode {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub depth: usize,
+    pub color: Option<String>,
+    pub definition: String,
+    /// Itself and every code below it.
+    #[serde(skip)]
+    pub descendants: BTreeSet<String>,
+    /// Whether the codebook lists it (otherwise it was found only in codings).
+    pub in_codebook: bool,
+}
+
+/// A suggested theme, from `theme_suggestions.body`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ThemeView {
+    #[serde(default)]
+    pub id: i64,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub participants: u64,
+    #[serde(default)]
+    pub keywords: Vec<(String, f64)>,
+    #[serde(default)]
+    pub verdict: String,
+    #[serde(default)]
+    pub level: i64,
+    #[serde(default)]
+    pub quotes: Vec<ThemeQuote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ThemeQuote {
+    #[serde(default)]
+    pub segment_id: i64,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub speaker: Option<String>,
+    #[serde(default)]
+    pub participant_id: Option<String>,
+    #[serde(default)]
+    pub document: String,
+}
+
+/// The store's contents as the report sees them.
+pub struct ProjectData {
+    pub codebook_name: String,
+    pub codebook_version: Option<i64>,
+    /// Codes in hierarchy pre-order (parents before children, codebook order).
+    pub codes: Vec<CodeNode>,
+    /// All segments, moderators included, in id order.
+    pub segments: Vec<StoredSegment>,
+    pub attributes: BTreeMap<String, BTreeMap<String, String>>,
+    pub codings: Vec<CodingRow>,
+    pub reviews: Vec<ReviewRow>,
+    pub themes: Vec<ThemeView>,
+    /// Resolved state of every (segment, code) anyone touched.
+    pub cells: BTreeMap<(i64, String), Cell>,
+}
+
+/// What is known about one code on one sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Cell {
+    /// The machine's calibrated probability (0 when it kept no row).
+    pub machine_p: f64,
+    /// The machine assigned the code (p ≥ the code's threshold).
+    pub machine_assigned: bool,
+    /// A human decided: Some(true) present, Some(false) absent.
+    pub settled: Option<bool>,
+}
+
+impl Cell {
+    /// Whether the code counts as given on this sentence.
+    pub fn present(&self) -> bool {
+        self.settled.unwrap_or(self.machine_assigned)
+    }
+
+    /// Probability that the code applies: certain once a human decided.
+    pub fn probability(&self) -> f64 {
+        match self.settled {
+            Some(true) => 1.0,
+            Some(false) => 0.0,
+            None => self.machine_p,
+        }
+    }
+}
+
+impl ProjectData {
+    pub fn load(store: &Store) -> Result<ProjectData, Error> {
+        let conn = store.conn();
+        let latest: Option<(i64, String)> = conn
+            .query_row(
+                "SELECT version, body FROM codebooks ORDER BY version DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (codebook_version, codebook) = match latest {
+            Some((v, body)) => {
+                let cb: Codebook = serde_json::from_str(&body).map_err(|e| {
+                    Error::Invalid(format!(
+                        "codebooks version {v}: body is not a codebook: {e}"
+                    ))
+                })?;
+                (Some(v), cb)
+            }
+            None => (None, Codebook::default()),
+        };
+        let segments = store.segments(false)?;
+        let attributes = store.participant_attributes()?;
+        let codings = load_codings(store)?;
+        let reviews = load_reviews(store, &segments)?;
+        let themes = load_themes(store)?;
+
+        let mut extra: BTreeSet<String> = BTreeSet::new();
+        for c in &codings {
+            extra.insert(c.code_id.clone());
+        }
+        for r in &reviews {
+            extra.extend(r.code_id.iter().cloned());
+            extra.extend(r.new_code_id.iter().cloned());
+        }
+        let codes = hierarchy(&codebook, &extra);
+        let cells = resolve_cells(&codings, &reviews);
+        Ok(ProjectData {
+            codebook_name: codebook.name,
+            codebook_version,
+            codes,
+            segments,
+            attributes,
+            codings,
+            reviews,
+            themes,
+            cells,
+        })
+    }
+
+    pub fn code(&self, id: &str) -> Option<&CodeNode> {
+        self.codes.iter().find(|c| c.id == id)
+    }
+}
+
+fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
+    let mut stmt = store.conn().prepare(
+        "SELECT id, segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier
+         FROM codings ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<f64>>(6)?,
+            r.get::<_, bool>(7)?,
+            r.get::<_, Option<String>>(8)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (
+            id,
+            segment_id,
+            code_id,
+            codebook_version,
+            source,
+            coder,
+            confidence,
+            assigned,
+            classifier,
+        ) = row?;
+        let source = Source::parse(&source).ok_or_else(|| {
+            Error::Invalid(format!(
+                "codings row {id}: source {source:?} is not machine, human or gold"
+            ))
+        })?;
+        let confidence = confidence.unwrap_or(if source == Source::Machine { 0.0 } else { 1.0 });
+        out.push(CodingRow {
+            id,
+            segment_id,
+            code_id,
+            codebook_version,
+            source,
+            coder,
+            confidence,
+            assigned,
+            classifier,
+        });
+    }
+    Ok(out)
+}
+
+fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewRow>, Error> {
+    // Reviews of a re-ingested document lose their segment id; they come back
+    // through (document, text hash).
+    let mut by_text: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for s in segments {
+        by_text.entry((&s.document, &s.text_hash)).or_insert(s.id);
+    }
+    let live: BTreeSet<i64> = segments.iter().map(|s| s.id).collect();
+    let mut stmt = store.conn().prepare(
+        "SELECT id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer
+         FROM reviews ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<i64>>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer) = row?;
+        let segment_id = match segment_id.filter(|s| live.contains(s)) {
+            Some(s) => s,
+            None => match by_text.get(&(document.as_str(), text_hash.as_str())) {
+                Some(s) => *s,
+                None => continue,
+            },
+        };
+        out.push(ReviewRow {
+            id,
+            segment_id,
+            code_id,
+            decision,
+            new_code_id,
+            reviewer,
+        });
+    }
+    Ok(out)
+}
+
+fn load_themes(store: &Store) -> Result<Vec<ThemeView>, Error> {
+    let run: Option<i64> = store
+        .conn()
+        .query_row("SELECT MAX(id) FROM theme_runs", [], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let Some(run) = run else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = store.conn().prepare(
+        "SELECT id, label, body, status FROM theme_suggestions
+         WHERE theme_run_id = ?1 AND status IN ('open', 'accepted') ORDER BY id",
+    )?;
+    let rows = stmt.query_map([run], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, label, body, status) = row?;
+        let mut theme: ThemeView = serde_json::from_str(&body).map_err(|e| {
+            Error::Invalid(format!(
+                "theme_suggestions row {id}: body is not a theme suggestion: {e}"
+            ))
+        })?;
+        theme.id = id;
+        if theme.label.is_empty() {
+            theme.label = label;
+        }
+        theme.status = status;
+        out.push(theme);
+    }
+    // Biggest themes first, like the study's table.
+    out.sort_by(|a, b| {
+        b.participants
+            .cmp(&a.participants)
+            .then(b.size.cmp(&a.size))
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(out)
+}
+
+/// Orders codes parents-first in codebook order and records their descendants.
+fn hierarchy(codebook: &Codebook, seen: &BTreeSet<String>) -> Vec<CodeNode> {
+    let mut codes: Vec<Code> = codebook.codes.clone();
+    let known: BTreeSet<String> = codes.iter().map(|c| c.id.clone()).collect();
+    for id in seen {
+        if !known.contains(id) {
+            codes.push(Code {
+                id: id.clone(),
+                name: id.clone(),
+                ..Code::default()
+            });
+        }
+    }
+    let ids: BTreeSet<&str> = codes.iter().map(|c| c.id.as_str()).collect();
+    let parent_of = |c: &Code| {
+        c.parent
+            .clone()
+            .filter(|p| ids.contains(p.as_str()) && *p != c.id)
+    };
+    let mut children: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+    for (i, c) in codes.iter().enumerate() {
+        children.entry(parent_of(c)).or_default().push(i);
+    }
+    let mut order = Vec::new();
+    let mut visited = vec![false; codes.len()];
+    fn walk(
+        i: usize,
+        depth: usize,
+        codes: &[Code],
+        children: &BTreeMap<Option<String>, Vec<usize>>,
+        visited: &mut [bool],
+        order: &mut Vec<(usize, usize)>,
+    ) {
+        if visited[i] {
+            return;
+        }
+        visited[i] = true;
+        order.push((i, depth));
+        if let Some(kids) = children.get(&Some(codes[i].id.clone())) {
+            for &k in kids {
+                walk(k, depth + 1, codes, children, visited, order);
+            }
+        }
+    }
+    for &root in children.get(&None).map(Vec::as_slice).unwrap_or(&[]) {
+        walk(root, 0, &codes, &children, &mut visited, &mut order);
+    }
+    // A parent cycle has no root; list its members at the top level rather than drop them.
+    for i in 0..codes.len() {
+        walk(i, 0, &codes, &children, &mut visited, &mut order);
+    }
+    let mut nodes: Vec<CodeNode> = order
+        .iter()
+        .map(|&(i, depth)| {
+            let c = &codes[i];
+            CodeNode {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                parent: parent_of(c),
+                depth,
+                color: c.color.clone(),
+                definition: c.definition.clone(),
+                descendants: BTreeSet::from([c.id.clone()]),
+                in_codebook: known.contains(&c.id),
+            }
+        })
+        .collect();
+    // Pre-order: every descendant follows its ancestor, so one backward pass
+    // folds each code's set into its parent's.
+    for i in (0..nodes.len()).rev() {
+        if let Some(p) = nodes[i].parent.clone() {
+            let desc = nodes[i].descendants.clone();
+            if let Some(parent) = nodes.iter_mut().find(|n| n.id == p) {
+                parent.descendants.extend(desc);
+            }
+        }
+    }
+    nodes
+}
+
+/// Applies machine rows, human/gold rows and review decisions, in that order.
+fn resolve_cells(codings: &[CodingRow], reviews: &[ReviewRow]) -> BTreeMap<(i64, String), Cell> {
+    let mut cells: BTreeMap<(i64, String), Cell> = BTreeMap::new();
+    // Only the newest codebook version's machine rows describe a sentence now.
+    let mut newest: BTreeMap<i64, Option<i64>> = BTreeMap::new();
+    for c in codings.iter().filter(|c| c.source == Source::Machine) {
+        let e = newest.entry(c.segment_id).or_insert(c.codebook_version);
+        *e = (*e).max(c.codebook_version);
+    }
+    for c in codings.iter().filter(|c| c.source == Source::Machine) {
+        if newest.get(&c.segment_id) != Some(&c.codebook_version) {
+            continue;
+        }
+        let cell = cells.entry((c.segment_id, c.code_id.clone())).or_default();
+        cell.machine_p = c.confidence;
+        cell.machine_assigned = c.assigned;
+    }
+    for c in codings.iter().filter(|c| c.source != Source::Machine) {
+        cells
+            .entry((c.segment_id, c.code_id.clone()))
+            .or_default()
+            .settled = Some(true);
+    }
+    for r in reviews {
+        apply_review(r, &mut cells);
+    }
+    cells
+}
+
+fn apply_review(r: &ReviewRow, cells: &mut BTreeMap<(i64, String), Cell>) {
+    fn set(
+        cells: &mut BTreeMap<(i64, String), Cell>,
+        segment: i64,
+        code: Option<&String>,
+        present: bool,
+    ) {
+        if let Some(code) = code {
+            cells.entry((segment, code.clone())).or_default().settled = Some(present);
+        }
+    }
+    let s = r.segment_id;
+    match r.decision.as_str() {
+        "accept" => set(cells, s, r.code_id.as_ref(), true),
+        "reject" => set(cells, s, r.code_id.as_ref(), false),
+        "recode" => {
+            set(cells, s, r.code_id.as_ref(), false);
+            set(cells, s, r.new_code_id.as_ref(), true);
+        }
+        "add" => set(
+            cells,
+            s,
+            r.new_code_id.as_ref().or(r.code_id.as_ref()),
+            true,
+        ),
+        // No code applies: every code known on the sentence is settled absent.
+        "none" => {
+            for ((seg, _), cell) in cells.range_mut((s, String::new())..) {
+                if *seg != s {
+                    break;
+                }
+                cell.settled = Some(false);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,328 @@
+//! Frequencies per code and hierarchy level, crosstabs, expected counts with
+//! intervals, and co-occurrence.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use store::StoredSegment;
+
+use crate::data::{Cell, ProjectData};
+use crate::prob::{any_of, CountInterval, PoissonBinomial};
+
+/// Attribute value for participants the participants file does not describe.
+pub const MISSING: &str = "(missing)";
+
+/// Who said a sentence: the participant id, else the speaker in that
+/// document, so unmapped speakers still count once each.
+pub fn speaker_key(s: &StoredSegment) -> String {
+    match (&s.participant_id, &s.speaker) {
+        (Some(p), _) => p.clone(),
+        (None, Some(sp)) => format!("{sp} @ {}", s.document),
+        (None, None) => format!("(unknown) @ {}", s.document),
+    }
+}
+
+/// A sentence quoted as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quote {
+    pub segment_id: i64,
+    pub document: String,
+    pub speaker: Option<String>,
+    pub participant_id: Option<String>,
+    pub text: String,
+    /// Probability that the code applies (1 when a human confirmed it).
+    pub confidence: f64,
+    pub reviewed: bool,
+}
+
+/// Everything counted for one code, its descendants included.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeFrequency {
+    pub code_id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub depth: usize,
+    pub in_codebook: bool,
+    /// `#RRGGBB` from the codebook, if it gives one.
+    pub color: Option<String>,
+    pub participants: u64,
+    /// participants / totals.participants
+    pub participant_share: f64,
+    pub sentences: u64,
+    pub documents: u64,
+    /// (sentence, code) pairs counted: machine-assigned and not rejected, or human-given.
+    pub codings: u64,
+    /// Of `codings`, those a human confirmed or gave.
+    pub reviewed: u64,
+    /// Of `codings`, machine codings no human has decided on.
+    pub unreviewed: u64,
+    /// Machine-assigned codings a human rejected (not in `codings`).
+    pub rejected: u64,
+    /// Mean calibrated probability of the machine's assigned codings.
+    pub mean_confidence: Option<f64>,
+    /// Expected participants mentioning the code and its 95% interval.
+    pub expected: CountInterval,
+    /// attribute → value → participants mentioning the code.
+    pub by_attribute: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The figure from `--compare`, when given.
+    pub compare: Option<f64>,
+    pub examples: Vec<Quote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Totals {
+    pub participants: u64,
+    pub sentences: u64,
+    pub documents: u64,
+    /// attribute → value → participants.
+    pub participants_by: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// How often codes occur together, counted in units of three sizes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cooccurrence {
+    /// Row/column order: codes given at least once, in hierarchy order.
+    pub codes: Vec<String>,
+    /// `sentence[i][j]`: sentences with both codes i and j (diagonal: with code i).
+    pub sentence: Vec<Vec<u64>>,
+    pub turn: Vec<Vec<u64>>,
+    pub participant: Vec<Vec<u64>>,
+}
+
+pub struct Frequencies {
+    pub totals: Totals,
+    pub codes: Vec<CodeFrequency>,
+    pub cooccurrence: Cooccurrence,
+}
+
+pub fn frequencies(
+    data: &ProjectData,
+    include_moderators: bool,
+    level: f64,
+    examples_per_code: usize,
+) -> Frequencies {
+    let segments: Vec<&StoredSegment> = data
+        .segments
+        .iter()
+        .filter(|s| include_moderators || !s.is_moderator)
+        .collect();
+    let mut by_segment: BTreeMap<i64, Vec<(&str, Cell)>> = BTreeMap::new();
+    for ((seg, code), cell) in &data.cells {
+        by_segment
+            .entry(*seg)
+            .or_default()
+            .push((code.as_str(), *cell));
+    }
+
+    let people: BTreeSet<String> = segments.iter().map(|s| speaker_key(s)).collect();
+    let attribute_keys: BTreeSet<&String> =
+        data.attributes.values().flat_map(|a| a.keys()).collect();
+    let attribute_of = |person: &str, key: &str| -> String {
+        data.attributes
+            .get(person)
+            .and_then(|a| a.get(key))
+            .cloned()
+            .unwrap_or_else(|| MISSING.to_string())
+    };
+    let mut participants_by: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for key in &attribute_keys {
+        let row = participants_by.entry((*key).clone()).or_default();
+        for p in &people {
+            *row.entry(attribute_of(p, key)).or_default() += 1;
+        }
+    }
+    let totals = Totals {
+        participants: people.len() as u64,
+        sentences: segments.len() as u64,
+        documents: segments
+            .iter()
+            .map(|s| &s.document)
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
+        participants_by,
+    };
+
+    let mut codes = Vec::with_capacity(data.codes.len());
+    for node in &data.codes {
+        let mut mentions: BTreeSet<String> = BTreeSet::new();
+        let mut documents: BTreeSet<&str> = BTreeSet::new();
+        let mut none_prob: BTreeMap<String, f64> = BTreeMap::new();
+        let (mut sentences, mut codings, mut reviewed, mut unreviewed, mut rejected) =
+            (0, 0, 0, 0, 0);
+        let (mut conf_sum, mut conf_n) = (0.0, 0u64);
+        let mut candidates: Vec<Quote> = Vec::new();
+        for s in &segments {
+            let Some(cells) = by_segment.get(&s.id) else {
+                continue;
+            };
+            let mine: Vec<&Cell> = cells
+                .iter()
+                .filter(|(c, _)| node.descendants.contains(*c))
+                .map(|(_, cell)| cell)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let person = speaker_key(s);
+            let p_sentence = any_of(mine.iter().map(|c| c.probability()));
+            *none_prob.entry(person.clone()).or_insert(1.0) *= 1.0 - p_sentence;
+            let mut any_present = false;
+            let mut best: Option<(bool, f64)> = None;
+            for cell in &mine {
+                if cell.machine_assigned {
+                    conf_sum += cell.machine_p;
+                    conf_n += 1;
+                    if cell.settled == Some(false) {
+                        rejected += 1;
+                    }
+                }
+                if cell.present() {
+                    any_present = true;
+                    codings += 1;
+                    if cell.settled.is_some() {
+                        reviewed += 1;
+                    } else {
+                        unreviewed += 1;
+                    }
+                    let key = (cell.settled.is_some(), cell.probability());
+                    if best.is_none_or(|b| {
+                        (key.0, key.1).partial_cmp(&b) == Some(std::cmp::Ordering::Greater)
+                    }) {
+                        best = Some(key);
+                    }
+                }
+            }
+            if any_present {
+                sentences += 1;
+                mentions.insert(person);
+                documents.insert(&s.document);
+                let (reviewed, confidence) = best.expect("a present cell was seen");
+                candidates.push(Quote {
+                    segment_id: s.id,
+                    document: s.document.clone(),
+                    speaker: s.speaker.clone(),
+                    participant_id: s.participant_id.clone(),
+                    text: s.text.clone(),
+                    confidence,
+                    reviewed,
+                });
+            }
+        }
+        // Human-confirmed first, then the machine's surest, then transcript order.
+        candidates.sort_by(|a, b| {
+            b.reviewed
+                .cmp(&a.reviewed)
+                .then(b.confidence.total_cmp(&a.confidence))
+                .then(a.segment_id.cmp(&b.segment_id))
+        });
+        candidates.truncate(examples_per_code);
+        let probs: Vec<f64> = none_prob.values().map(|none| 1.0 - none).collect();
+        let expected = PoissonBinomial::new(&probs).interval(level);
+        let mut by_attribute: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for key in &attribute_keys {
+            let row = by_attribute.entry((*key).clone()).or_default();
+            for value in totals.participants_by[*key].keys() {
+                row.insert(value.clone(), 0);
+            }
+            for p in &mentions {
+                *row.entry(attribute_of(p, key)).or_default() += 1;
+            }
+        }
+        codes.push(CodeFrequency {
+            code_id: node.id.clone(),
+            name: node.name.clone(),
+            parent_id: node.parent.clone(),
+            depth: node.depth,
+            in_codebook: node.in_codebook,
+            color: node.color.clone(),
+            participants: mentions.len() as u64,
+            participant_share: if totals.participants > 0 {
+                mentions.len() as f64 / totals.participants as f64
+            } else {
+                0.0
+            },
+            sentences,
+            documents: documents.len() as u64,
+            codings,
+            reviewed,
+            unreviewed,
+            rejected,
+            mean_confidence: (conf_n > 0).then(|| conf_sum / conf_n as f64),
+            expected,
+            by_attribute,
+            compare: None,
+            examples: candidates,
+        });
+    }
+
+    let cooccurrence = cooccurrence(data, &segments, &by_segment);
+    Frequencies {
+        totals,
+        codes,
+        cooccurrence,
+    }
+}
+
+fn cooccurrence(
+    data: &ProjectData,
+    segments: &[&StoredSegment],
+    by_segment: &BTreeMap<i64, Vec<(&str, Cell)>>,
+) -> Cooccurrence {
+    let mut sentence_units: Vec<BTreeSet<&str>> = Vec::new();
+    let mut turn_units: BTreeMap<(&str, i64), BTreeSet<&str>> = BTreeMap::new();
+    let mut person_units: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for s in segments {
+        let present: BTreeSet<&str> = by_segment
+            .get(&s.id)
+            .map(|cells| {
+                cells
+                    .iter()
+                    .filter(|(_, c)| c.present())
+                    .map(|(code, _)| *code)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if present.is_empty() {
+            continue;
+        }
+        turn_units
+            .entry((&s.document, s.turn_index))
+            .or_default()
+            .extend(present.iter().copied());
+        person_units
+            .entry(speaker_key(s))
+            .or_default()
+            .extend(present.iter().copied());
+        sentence_units.push(present);
+    }
+    let used: BTreeSet<&str> = sentence_units.iter().flatten().copied().collect();
+    let codes: Vec<String> = data
+        .codes
+        .iter()
+        .filter(|c| used.contains(c.id.as_str()))
+        .map(|c| c.id.clone())
+        .collect();
+    let matrix = |units: &mut dyn Iterator<Item = &BTreeSet<&str>>| -> Vec<Vec<u64>> {
+        let mut m = vec![vec![0u64; codes.len()]; codes.len()];
+        for unit in units {
+            let idx: Vec<usize> = codes
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| unit.contains(c.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            for &i in &idx {
+                for &j in &idx {
+                    m[i][j] += 1;
+                }
+            }
+        }
+        m
+    };
+    Cooccurrence {
+        sentence: matrix(&mut sentence_units.iter()),
+        turn: matrix(&mut turn_units.values()),
+        participant: matrix(&mut person_units.values()),
+        codes,
+    }
+}

@@ -1,0 +1,329 @@
+//! Terminal table, CSV and JSON renderings of a [`Report`].
+
+use std::path::Path;
+
+use crate::{Error, Report};
+
+/// Shortens `s` to at most `max` characters, marking the cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        s
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn opt(v: Option<f64>, decimals: usize) -> String {
+    v.map(|x| format!("{x:.decimals$}")).unwrap_or_default()
+}
+
+/// Participant count with share, e.g. `12 (26%)`.
+fn count_share(n: u64, share: f64) -> String {
+    format!("{n} ({:.0}%)", share * 100.0)
+}
+
+/// The compact table the study printed, with interval and review columns.
+pub fn render_table(r: &Report) -> String {
+    let with_compare = r.codes.iter().any(|c| c.compare.is_some());
+    let mut header = vec![
+        "Theme".to_string(),
+        "Subtheme".to_string(),
+        "Example".to_string(),
+        format!("Participants (N = {})", r.totals.participants),
+        format!("Expected [{:.0}%]", r.interval_level * 100.0),
+        "Sentences".to_string(),
+        "Reviewed".to_string(),
+        "Unreviewed".to_string(),
+    ];
+    if with_compare {
+        header.push("Study".to_string());
+    }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for c in &r.codes {
+        let (theme, sub) = if c.depth == 0 {
+            (c.name.clone(), String::new())
+        } else {
+            (
+                String::new(),
+                format!("{}{}", "  ".repeat(c.depth - 1), c.name),
+            )
+        };
+        let example = c
+            .examples
+            .first()
+            .map(|q| format!("\"{}\"", truncate_chars(&q.text, 44)))
+            .unwrap_or_default();
+        let mut row = vec![
+            truncate_chars(&theme, 28),
+            truncate_chars(&sub, 32),
+            example,
+            count_share(c.participants, c.participant_share),
+            format!(
+                "{:.1} [{}–{}]",
+                c.expected.mean, c.expected.low, c.expected.high
+            ),
+            c.sentences.to_string(),
+            c.reviewed.to_string(),
+            c.unreviewed.to_string(),
+        ];
+        if with_compare {
+            row.push(c.compare.map(fmt_number).unwrap_or_default());
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|row| row[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let numeric_from = 3;
+    let line = |cells: &[String]| -> String {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let pad = widths[i] - cell.chars().count();
+            if i > 0 {
+                out.push_str("  ");
+            }
+            if i >= numeric_from {
+                out.push_str(&" ".repeat(pad));
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.push_str(&" ".repeat(pad));
+            }
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut out = format!(
+        "{} — codebook {}{} — {} participants, {} sentences, {} documents{}\n\n",
+        r.project,
+        if r.codebook.name.is_empty() {
+            "(none)"
+        } else {
+            &r.codebook.name
+        },
+        r.codebook
+            .version
+            .map(|v| format!(" v{v}"))
+            .unwrap_or_default(),
+        r.totals.participants,
+        r.totals.sentences,
+        r.totals.documents,
+        if r.include_moderators {
+            " (moderators included)"
+        } else {
+            ""
+        },
+    );
+    out.push_str(&line(&header));
+    out.push_str(&line(
+        &widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>(),
+    ));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    if r.codes.is_empty() {
+        out.push_str("(no codes: approve a codebook and run `autocode code`)\n");
+    }
+    out.push_str(&format!(
+        "\nExpected: participants expected to mention the code given the calibrated probabilities \
+         (reviewed codings count as certain), with its {:.0}% interval.\n",
+        r.interval_level * 100.0
+    ));
+    for pair in &r.agreement.pairs {
+        out.push_str(&format!(
+            "Agreement {} vs {} ({} {}s): {} agreement, kappa {}, alpha {}\n",
+            pair.coder_a,
+            pair.coder_b,
+            pair.units,
+            match r.agreement.unit {
+                crate::AgreementUnit::Sentence => "sentence",
+                crate::AgreementUnit::Participant => "participant",
+            },
+            pair.overall
+                .percent_agreement
+                .map(|p| format!("{:.1}%", p * 100.0))
+                .unwrap_or_else(|| "n/a".into()),
+            opt_or_na(pair.overall.cohen_kappa),
+            opt_or_na(pair.overall.krippendorff_alpha),
+        ));
+    }
+    if !r.compare_unmatched.is_empty() {
+        out.push_str(&format!(
+            "Compare rows naming no code: {}\n",
+            r.compare_unmatched.join(", ")
+        ));
+    }
+    out
+}
+
+fn opt_or_na(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "n/a".into())
+}
+
+fn fmt_number(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Columns of report.csv, in order (documented in docs/formats.md).
+pub const CSV_COLUMNS: &[&str] = &[
+    "code_id",
+    "code_name",
+    "parent_id",
+    "depth",
+    "participants",
+    "participants_total",
+    "participant_share",
+    "sentences",
+    "documents",
+    "codings",
+    "reviewed",
+    "unreviewed",
+    "rejected",
+    "mean_confidence",
+    "expected_participants",
+    "expected_low",
+    "expected_high",
+    "compare",
+    "example",
+    "example_speaker",
+    "example_document",
+];
+
+fn csv_err(path: &Path, e: csv::Error) -> Error {
+    Error::Invalid(format!("{}: {e}", path.display()))
+}
+
+/// Writes report.csv (one row per code), report_crosstab.csv and report_agreement.csv into `dir`.
+pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
+    let main = dir.join("report.csv");
+    let mut w = csv::Writer::from_path(&main).map_err(|e| csv_err(&main, e))?;
+    w.write_record(CSV_COLUMNS).map_err(|e| csv_err(&main, e))?;
+    for c in &r.codes {
+        let ex = c.examples.first();
+        w.write_record([
+            c.code_id.clone(),
+            c.name.clone(),
+            c.parent_id.clone().unwrap_or_default(),
+            c.depth.to_string(),
+            c.participants.to_string(),
+            r.totals.participants.to_string(),
+            format!("{:.4}", c.participant_share),
+            c.sentences.to_string(),
+            c.documents.to_string(),
+            c.codings.to_string(),
+            c.reviewed.to_string(),
+            c.unreviewed.to_string(),
+            c.rejected.to_string(),
+            opt(c.mean_confidence, 4),
+            format!("{:.4}", c.expected.mean),
+            c.expected.low.to_string(),
+            c.expected.high.to_string(),
+            c.compare.map(fmt_number).unwrap_or_default(),
+            ex.map(|q| q.text.clone()).unwrap_or_default(),
+            ex.and_then(|q| q.speaker.clone()).unwrap_or_default(),
+            ex.map(|q| q.document.clone()).unwrap_or_default(),
+        ])
+        .map_err(|e| csv_err(&main, e))?;
+    }
+    w.flush().map_err(|e| Error::io(&main, e))?;
+
+    let cross = dir.join("report_crosstab.csv");
+    let mut w = csv::Writer::from_path(&cross).map_err(|e| csv_err(&cross, e))?;
+    w.write_record([
+        "code_id",
+        "attribute",
+        "value",
+        "participants",
+        "participants_in_value",
+        "share",
+    ])
+    .map_err(|e| csv_err(&cross, e))?;
+    for c in &r.codes {
+        for (attr, values) in &c.by_attribute {
+            for (value, n) in values {
+                let total = r.totals.participants_by[attr]
+                    .get(value)
+                    .copied()
+                    .unwrap_or(0);
+                let share = if total > 0 {
+                    *n as f64 / total as f64
+                } else {
+                    0.0
+                };
+                w.write_record([
+                    c.code_id.clone(),
+                    attr.clone(),
+                    value.clone(),
+                    n.to_string(),
+                    total.to_string(),
+                    format!("{share:.4}"),
+                ])
+                .map_err(|e| csv_err(&cross, e))?;
+            }
+        }
+    }
+    w.flush().map_err(|e| Error::io(&cross, e))?;
+
+    let agr = dir.join("report_agreement.csv");
+    let mut w = csv::Writer::from_path(&agr).map_err(|e| csv_err(&agr, e))?;
+    w.write_record([
+        "coder_a",
+        "coder_b",
+        "unit",
+        "code_id",
+        "n",
+        "both",
+        "only_a",
+        "only_b",
+        "neither",
+        "percent_agreement",
+        "cohen_kappa",
+        "krippendorff_alpha",
+    ])
+    .map_err(|e| csv_err(&agr, e))?;
+    let unit = match r.agreement.unit {
+        crate::AgreementUnit::Sentence => "sentence",
+        crate::AgreementUnit::Participant => "participant",
+    };
+    for p in &r.agreement.pairs {
+        let rows = std::iter::once(("(all)".to_string(), &p.overall))
+            .chain(p.codes.iter().map(|c| (c.code_id.clone(), &c.figures)));
+        for (code, f) in rows {
+            w.write_record([
+                p.coder_a.clone(),
+                p.coder_b.clone(),
+                unit.to_string(),
+                code,
+                f.n.to_string(),
+                f.both.to_string(),
+                f.only_a.to_string(),
+                f.only_b.to_string(),
+                f.neither.to_string(),
+                opt(f.percent_agreement, 4),
+                opt(f.cohen_kappa, 4),
+                opt(f.krippendorff_alpha, 4),
+            ])
+            .map_err(|e| csv_err(&agr, e))?;
+        }
+    }
+    w.flush().map_err(|e| Error::io(&agr, e))?;
+    Ok(vec![main, cross, agr])
+}
+
+pub fn render_json(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(r).expect("report serialises");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,738 @@
+//! REFI-QDA project exchange (`.qdpx`): a zip holding `project.qde` (XML,
+//! namespace `urn:QDA-XML:project:1.0`) and the plain text of each source
+//! under `sources/`.
+//!
+//! Export writes every document as a `TextSource`, every coded sentence as a
+//! `PlainTextSelection` (0-based code-point offsets, end exclusive) with one
+//! `Coding`, participants as `Case`s, and the machine as its own `User`.
+//! GUIDs are UUID v5 of the thing's id, so the same store exports the same
+//! bytes. Import reads human codings made in NVivo, ATLAS.ti, MAXQDA or
+//! QualCoder back in as `human` or `gold` codings.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
+
+use rusqlite::params;
+use store::{Store, StoredSegment};
+use uuid::Uuid;
+
+use crate::data::{ProjectData, Source};
+use crate::Error;
+
+/// Namespace of every GUID autocode writes (a v5 UUID of "autocode.qdpx").
+fn namespace() -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, b"autocode.qdpx")
+}
+
+/// A stable GUID for a thing of `kind` named `key`.
+pub fn guid(kind: &str, key: &str) -> String {
+    Uuid::new_v5(&namespace(), format!("{kind}:{key}").as_bytes())
+        .hyphenated()
+        .to_string()
+}
+
+/// The GUID of the machine coder's `User`.
+pub fn machine_user_guid() -> String {
+    guid("user", "machine")
+}
+
+const MACHINE_USER_NAME: &str = "autocode (machine)";
+
+/// Escapes text for XML content and double-quoted attributes; drops
+/// characters XML 1.0 cannot carry, and keeps line breaks in attributes.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    pub project: String,
+    /// Only codings a human gave or confirmed (no unreviewed machine codings).
+    pub accepted_only: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub sources: usize,
+    pub selections: usize,
+    pub codes: usize,
+    pub cases: usize,
+    pub users: usize,
+}
+
+struct Selection<'a> {
+    segment: &'a StoredSegment,
+    code_id: String,
+    source: Source,
+    coder: String,
+    confidence: f64,
+}
+
+/// Writes `<path>` (a .qdpx file).
+pub fn export_qdpx(
+    store: &Store,
+    data: &ProjectData,
+    opts: &ExportOptions,
+    path: &Path,
+) -> Result<ExportSummary, Error> {
+    let (bytes, summary) = qdpx_bytes(store, data, opts)?;
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))?;
+    Ok(summary)
+}
+
+/// The .qdpx file's bytes.
+pub fn qdpx_bytes(
+    store: &Store,
+    data: &ProjectData,
+    opts: &ExportOptions,
+) -> Result<(Vec<u8>, ExportSummary), Error> {
+    let segments: BTreeMap<i64, &StoredSegment> = data.segments.iter().map(|s| (s.id, s)).collect();
+    let code_order: BTreeMap<&str, usize> = data
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+
+    // Which codings to write: human and gold as given (unless a later review
+    // rejected a human one), unreviewed machine codings unless accepted-only.
+    let mut seen: BTreeSet<(i64, String, Source, String)> = BTreeSet::new();
+    let mut selections: Vec<Selection> = Vec::new();
+    for c in &data.codings {
+        let Some(seg) = segments.get(&c.segment_id) else {
+            continue;
+        };
+        let cell = data.cells.get(&(c.segment_id, c.code_id.clone()));
+        let keep = match c.source {
+            Source::Gold => true,
+            Source::Human => cell.and_then(|x| x.settled) != Some(false),
+            Source::Machine => {
+                !opts.accepted_only
+                    && c.assigned
+                    && cell.is_some_and(|x| x.settled.is_none() && x.machine_assigned)
+            }
+        };
+        if !keep || !seen.insert((c.segment_id, c.code_id.clone(), c.source, c.coder.clone())) {
+            continue;
+        }
+        selections.push(Selection {
+            segment: seg,
+            code_id: c.code_id.clone(),
+            source: c.source,
+            coder: c.coder.clone(),
+            confidence: if c.source == Source::Machine {
+                cell.map(|x| x.machine_p).unwrap_or(c.confidence)
+            } else {
+                1.0
+            },
+        });
+    }
+    selections.sort_by(|a, b| {
+        (
+            &a.segment.document,
+            a.segment.start_char,
+            a.segment.end_char,
+        )
+            .cmp(&(
+                &b.segment.document,
+                b.segment.start_char,
+                b.segment.end_char,
+            ))
+            .then(
+                code_order
+                    .get(a.code_id.as_str())
+                    .cmp(&code_order.get(b.code_id.as_str())),
+            )
+            .then(a.source.cmp(&b.source))
+            .then(a.coder.cmp(&b.coder))
+    });
+
+    let user_guid = |source: Source, coder: &str| match source {
+        Source::Machine => machine_user_guid(),
+        Source::Human => guid("user", &format!("human:{coder}")),
+        Source::Gold => guid("user", &format!("gold:{coder}")),
+    };
+    let mut users: BTreeMap<String, String> = BTreeMap::new();
+    users.insert(machine_user_guid(), MACHINE_USER_NAME.to_string());
+    for s in &selections {
+        if s.source != Source::Machine {
+            users.insert(user_guid(s.source, &s.coder), s.coder.clone());
+        }
+    }
+
+    let mut x = String::new();
+    x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    x.push_str(&format!(
+        "<Project xmlns=\"urn:QDA-XML:project:1.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+         xsi:schemaLocation=\"urn:QDA-XML:project:1.0 http://schema.qdasoftware.org/versions/Project/v1.0/Project.xsd\" \
+         name=\"{}\" origin=\"autocode {}\" creatingUserGUID=\"{}\">\n",
+        xml(&opts.project),
+        env!("CARGO_PKG_VERSION"),
+        machine_user_guid()
+    ));
+
+    // Users: the machine first, then people by name.
+    x.push_str("  <Users>\n");
+    let mut user_list: Vec<(&String, &String)> = users.iter().collect();
+    user_list.sort_by_key(|(g, name)| (**g != machine_user_guid(), (*name).clone(), (*g).clone()));
+    for (g, name) in &user_list {
+        x.push_str(&format!(
+            "    <User guid=\"{g}\" name=\"{}\"/>\n",
+            xml(name)
+        ));
+    }
+    x.push_str("  </Users>\n");
+
+    // CodeBook: the hierarchy nested.
+    x.push_str("  <CodeBook>\n    <Codes>\n");
+    let mut children: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (i, c) in data.codes.iter().enumerate() {
+        children.entry(c.parent.as_deref()).or_default().push(i);
+    }
+    fn write_code(
+        x: &mut String,
+        data: &ProjectData,
+        children: &BTreeMap<Option<&str>, Vec<usize>>,
+        i: usize,
+        indent: usize,
+    ) {
+        let c = &data.codes[i];
+        let pad = "  ".repeat(indent);
+        let color = c
+            .color
+            .as_deref()
+            .filter(|col| {
+                col.len() == 7
+                    && col.starts_with('#')
+                    && col[1..].chars().all(|h| h.is_ascii_hexdigit())
+            })
+            .map(|col| format!(" color=\"{}\"", col.to_ascii_uppercase()))
+            .unwrap_or_default();
+        x.push_str(&format!(
+            "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\"{color}>\n",
+            guid("code", &c.id),
+            xml(&c.name)
+        ));
+        let desc = if c.definition.is_empty() {
+            format!("autocode id: {}", c.id)
+        } else {
+            format!("{} (autocode id: {})", c.definition, c.id)
+        };
+        x.push_str(&format!(
+            "{pad}  <Description>{}</Description>\n",
+            xml(&desc)
+        ));
+        if let Some(kids) = children.get(&Some(c.id.as_str())) {
+            for &k in kids {
+                write_code(x, data, children, k, indent + 1);
+            }
+        }
+        x.push_str(&format!("{pad}</Code>\n"));
+    }
+    for &root in children.get(&None).map(Vec::as_slice).unwrap_or(&[]) {
+        write_code(&mut x, data, &children, root, 3);
+    }
+    x.push_str("    </Codes>\n  </CodeBook>\n");
+
+    // Variables and Cases: participants and their attributes.
+    let keys: BTreeSet<&String> = data.attributes.values().flat_map(|a| a.keys()).collect();
+    if !keys.is_empty() {
+        x.push_str("  <Variables>\n");
+        for k in &keys {
+            x.push_str(&format!(
+                "    <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"Text\"/>\n",
+                guid("variable", k),
+                xml(k)
+            ));
+        }
+        x.push_str("  </Variables>\n");
+    }
+    let mut cases: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for s in &data.segments {
+        if let Some(p) = &s.participant_id {
+            cases.entry(p).or_default().insert(&s.document);
+        }
+    }
+    for p in data.attributes.keys() {
+        cases.entry(p).or_default();
+    }
+    if !cases.is_empty() {
+        x.push_str("  <Cases>\n");
+        for (p, docs) in &cases {
+            x.push_str(&format!(
+                "    <Case guid=\"{}\" name=\"{}\">\n",
+                guid("case", p),
+                xml(p)
+            ));
+            if let Some(attrs) = data.attributes.get(*p) {
+                for (k, v) in attrs {
+                    x.push_str(&format!(
+                        "      <VariableValue>\n        <VariableRef targetGUID=\"{}\"/>\n        <TextValue>{}</TextValue>\n      </VariableValue>\n",
+                        guid("variable", k),
+                        xml(v)
+                    ));
+                }
+            }
+            for d in docs {
+                x.push_str(&format!(
+                    "      <SourceRef targetGUID=\"{}\"/>\n",
+                    guid("source", d)
+                ));
+            }
+            x.push_str("    </Case>\n");
+        }
+        x.push_str("  </Cases>\n");
+    }
+
+    // Sources with their selections.
+    let documents = store.documents()?;
+    let mut by_doc: BTreeMap<&str, Vec<&Selection>> = BTreeMap::new();
+    for s in &selections {
+        by_doc.entry(&s.segment.document).or_default().push(s);
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    x.push_str("  <Sources>\n");
+    for d in &documents {
+        let text = store.document_text(&d.name)?.unwrap_or_default();
+        let g = guid("source", &d.name);
+        x.push_str(&format!(
+            "    <TextSource guid=\"{g}\" name=\"{}\" plainTextPath=\"internal://{g}.txt\">\n",
+            xml(&d.name)
+        ));
+        for s in by_doc
+            .get(d.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            let seg = s.segment;
+            let user = user_guid(s.source, &s.coder);
+            let key = format!(
+                "{}:{}:{}:{}:{}:{}",
+                seg.document,
+                seg.start_char,
+                seg.end_char,
+                s.code_id,
+                s.source.as_str(),
+                s.coder
+            );
+            let desc = match s.source {
+                Source::Machine => format!(
+                    "autocode machine coding; code={}; confidence={:.4}; classifier={}",
+                    s.code_id, s.confidence, s.coder
+                ),
+                other => format!(
+                    "autocode {} coding; code={}; coder={}; confidence=1",
+                    other.as_str(),
+                    s.code_id,
+                    s.coder
+                ),
+            };
+            x.push_str(&format!(
+                "      <PlainTextSelection guid=\"{}\" name=\"{}\" startPosition=\"{}\" endPosition=\"{}\" creatingUser=\"{user}\">\n\
+                 \x20       <Description>{}</Description>\n\
+                 \x20       <Coding guid=\"{}\" creatingUser=\"{user}\">\n\
+                 \x20         <CodeRef targetGUID=\"{}\"/>\n\
+                 \x20       </Coding>\n\
+                 \x20     </PlainTextSelection>\n",
+                guid("selection", &key),
+                xml(&crate::output::truncate_chars(&seg.text, 60)),
+                seg.start_char,
+                seg.end_char,
+                xml(&desc),
+                guid("coding", &key),
+                guid("code", &s.code_id),
+            ));
+        }
+        x.push_str("    </TextSource>\n");
+        files.push((format!("sources/{g}.txt"), text));
+    }
+    x.push_str("  </Sources>\n</Project>\n");
+
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let zerr = |e: zip::result::ZipError| Error::Invalid(format!("writing .qdpx: {e}"));
+    zip.start_file("project.qde", options).map_err(zerr)?;
+    zip.write_all(x.as_bytes())
+        .map_err(|e| Error::Invalid(format!("writing .qdpx: {e}")))?;
+    for (name, text) in &files {
+        zip.start_file(name.as_str(), options).map_err(zerr)?;
+        zip.write_all(text.as_bytes())
+            .map_err(|e| Error::Invalid(format!("writing .qdpx: {e}")))?;
+    }
+    let bytes = zip.finish().map_err(zerr)?.into_inner();
+    Ok((
+        bytes,
+        ExportSummary {
+            sources: documents.len(),
+            selections: selections.len(),
+            codes: data.codes.len(),
+            cases: cases.len(),
+            users: users.len(),
+        },
+    ))
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// `Human` or `Gold`.
+    pub source: Source,
+    /// Coder name for every coding; default: the QDPX user who made it.
+    pub coder: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub sources: usize,
+    pub matched_sources: usize,
+    /// New `codings` rows.
+    pub codings_added: usize,
+    /// Rows that were already in the store.
+    pub already_present: usize,
+    /// Codings by autocode's machine user (an autocode export read back): not human.
+    pub skipped_machine: usize,
+    /// Selections covering no stored sentence.
+    pub unplaced_selections: usize,
+    /// Code names not in the codebook → codings skipped.
+    pub unknown_codes: BTreeMap<String, usize>,
+    /// Sources with no matching document, or whose text differs: why.
+    pub unmatched_sources: Vec<String>,
+}
+
+impl ImportSummary {
+    /// Whether anything was left out.
+    pub fn partial(&self) -> bool {
+        !self.unknown_codes.is_empty()
+            || !self.unmatched_sources.is_empty()
+            || self.unplaced_selections > 0
+    }
+}
+
+/// Code-point index → index in the text with `\r\n` (and lone `\r`) as `\n`.
+struct Normalized {
+    chars: Vec<char>,
+    /// `to_norm[i]`: normalized index of original index i (len = original + 1).
+    to_norm: Vec<usize>,
+    /// `from_norm[j]`: original index of normalized index j (len = normalized + 1).
+    from_norm: Vec<usize>,
+}
+
+fn normalize(text: &str) -> Normalized {
+    let orig: Vec<char> = text.chars().collect();
+    let mut chars = Vec::with_capacity(orig.len());
+    let mut to_norm = Vec::with_capacity(orig.len() + 1);
+    let mut from_norm = Vec::with_capacity(orig.len() + 1);
+    for (i, &c) in orig.iter().enumerate() {
+        to_norm.push(chars.len());
+        if c == '\r' && orig.get(i + 1) == Some(&'\n') {
+            continue;
+        }
+        from_norm.push(i);
+        chars.push(if c == '\r' { '\n' } else { c });
+    }
+    to_norm.push(chars.len());
+    from_norm.push(orig.len());
+    Normalized {
+        chars,
+        to_norm,
+        from_norm,
+    }
+}
+
+fn strip_bom(s: &str) -> &str {
+    s.strip_prefix('\u{feff}').unwrap_or(s)
+}
+
+fn stem(name: &str) -> &str {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.rsplit_once('.').map(|(s, _)| s).unwrap_or(base)
+}
+
+/// Reads `path` and stores its codings on the matching sentences.
+pub fn import_qdpx(
+    store: &mut Store,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<ImportSummary, Error> {
+    if opts.source == Source::Machine {
+        return Err(Error::Invalid(
+            "QDPX import stores human or gold codings, not machine".into(),
+        ));
+    }
+    let shown = path.display().to_string();
+    let bad = |msg: String| Error::Invalid(format!("{shown}: {msg}"));
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut zip =
+        zip::ZipArchive::new(file).map_err(|e| bad(format!("not a .qdpx (zip) file: {e}")))?;
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok())
+        .map(|n| n.to_string())
+        .collect();
+    let qde = names
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case("project.qde"))
+        .or_else(|| {
+            names
+                .iter()
+                .find(|n| n.to_ascii_lowercase().ends_with(".qde") && !n.contains('/'))
+        })
+        .cloned()
+        .ok_or_else(|| bad("no project.qde inside".into()))?;
+    let read_entry = |zip: &mut zip::ZipArchive<std::fs::File>,
+                      name: &str|
+     -> Result<String, Error> {
+        let mut f = zip.by_name(name).map_err(|e| bad(format!("{name}: {e}")))?;
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes)
+            .map_err(|e| bad(format!("{name}: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| bad(format!("{name}: not UTF-8 ({e})")))?;
+        Ok(strip_bom(&text).to_string())
+    };
+    let project_xml = read_entry(&mut zip, &qde)?;
+    let doc = roxmltree::Document::parse(&project_xml)
+        .map_err(|e| bad(format!("{qde}: not well-formed XML: {e}")))?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "Project" {
+        return Err(bad(format!(
+            "{qde}: root element is <{}>, not <Project>",
+            root.tag_name().name()
+        )));
+    }
+    let named = |n: &roxmltree::Node, name: &str| n.is_element() && n.tag_name().name() == name;
+
+    let mut users: BTreeMap<String, String> = BTreeMap::new();
+    let mut code_names: BTreeMap<String, String> = BTreeMap::new();
+    for n in root.descendants() {
+        if named(&n, "User") {
+            if let Some(g) = n.attribute("guid") {
+                users.insert(
+                    g.to_ascii_lowercase(),
+                    n.attribute("name").unwrap_or(g).to_string(),
+                );
+            }
+        } else if named(&n, "Code") {
+            if let Some(g) = n.attribute("guid") {
+                code_names.insert(
+                    g.to_ascii_lowercase(),
+                    n.attribute("name").unwrap_or("").to_string(),
+                );
+            }
+        }
+    }
+
+    // Our codebook: GUID, id or name → code id.
+    let data = ProjectData::load(store)?;
+    let mut code_by_guid: BTreeMap<String, String> = BTreeMap::new();
+    let mut code_by_name: BTreeMap<String, String> = BTreeMap::new();
+    for c in data.codes.iter().filter(|c| c.in_codebook) {
+        code_by_guid.insert(guid("code", &c.id), c.id.clone());
+        code_by_name.insert(c.name.trim().to_lowercase(), c.id.clone());
+    }
+    for c in data.codes.iter().filter(|c| c.in_codebook) {
+        code_by_name.insert(c.id.trim().to_lowercase(), c.id.clone());
+    }
+    let documents = store.documents()?;
+    let mut segs_by_doc: BTreeMap<&str, Vec<&StoredSegment>> = BTreeMap::new();
+    for s in &data.segments {
+        segs_by_doc.entry(&s.document).or_default().push(s);
+    }
+
+    let mut summary = ImportSummary::default();
+    let mut rows: BTreeSet<(i64, String, String)> = BTreeSet::new();
+    for source in root.descendants().filter(|n| named(n, "TextSource")) {
+        summary.sources += 1;
+        let sguid = source.attribute("guid").unwrap_or("?");
+        let sname = source.attribute("name").unwrap_or(sguid).to_string();
+        let inline = source
+            .children()
+            .find(|c| named(c, "PlainTextContent"))
+            .map(|c| c.text().unwrap_or("").to_string());
+        let text = match (source.attribute("plainTextPath"), inline) {
+            (Some(p), _) if p.starts_with("internal://") => {
+                let file = &p["internal://".len()..];
+                let entry = names
+                    .iter()
+                    .find(|n| {
+                        n.split_once('/').is_some_and(|(dir, rest)| {
+                            dir.eq_ignore_ascii_case("sources") && rest == file
+                        })
+                    })
+                    .cloned()
+                    .ok_or_else(|| bad(format!("source {sname:?}: {p} is not in the archive")))?;
+                read_entry(&mut zip, &entry)?
+            }
+            (_, Some(t)) => t,
+            (p, None) => {
+                return Err(bad(format!(
+                    "source {sname:?}: no plain text (plainTextPath {:?})",
+                    p.unwrap_or("missing")
+                )))
+            }
+        };
+        let src = normalize(&text);
+        // The stored document: same name, same name without extension, or same text.
+        let candidates: Vec<&store::DocumentSummary> = documents
+            .iter()
+            .filter(|d| d.name == sname)
+            .chain(
+                documents
+                    .iter()
+                    .filter(|d| d.name != sname && stem(&d.name) == stem(&sname)),
+            )
+            .collect();
+        let mut matched: Option<(String, Normalized)> = None;
+        for d in candidates {
+            let stored = store.document_text(&d.name)?.unwrap_or_default();
+            let n = normalize(&stored);
+            if n.chars == src.chars {
+                matched = Some((d.name.clone(), n));
+                break;
+            }
+        }
+        if matched.is_none() {
+            for d in &documents {
+                let stored = store.document_text(&d.name)?.unwrap_or_default();
+                let n = normalize(&stored);
+                if n.chars == src.chars {
+                    matched = Some((d.name.clone(), n));
+                    break;
+                }
+            }
+        }
+        let Some((doc_name, dst)) = matched else {
+            summary
+                .unmatched_sources
+                .push(format!("{sname}: no stored document has this text"));
+            continue;
+        };
+        summary.matched_sources += 1;
+        let segments = segs_by_doc
+            .get(doc_name.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let src_len = src.to_norm.len() - 1;
+        for sel in source.children().filter(|c| named(c, "PlainTextSelection")) {
+            let pos = |attr: &str| -> Result<usize, Error> {
+                let raw = sel.attribute(attr).unwrap_or("");
+                raw.trim().parse::<usize>().map_err(|_| {
+                    bad(format!(
+                        "source {sname:?}, selection {}: {attr} {raw:?} is not a position",
+                        sel.attribute("guid").unwrap_or("?")
+                    ))
+                })
+            };
+            let (start, end) = (pos("startPosition")?, pos("endPosition")?);
+            if start > end || end > src_len {
+                return Err(bad(format!(
+                    "source {sname:?}, selection {}: positions {start}..{end} outside its text of {src_len} characters",
+                    sel.attribute("guid").unwrap_or("?")
+                )));
+            }
+            let (s, e) = (
+                dst.from_norm[src.to_norm[start]] as i64,
+                dst.from_norm[src.to_norm[end]] as i64,
+            );
+            let covered: Vec<i64> = segments
+                .iter()
+                .filter(|seg| {
+                    let overlap = (e.min(seg.end_char) - s.max(seg.start_char)).max(0);
+                    let len = seg.end_char - seg.start_char;
+                    (len > 0 && overlap * 2 >= len)
+                        || (s >= seg.start_char && e <= seg.end_char && e > s)
+                })
+                .map(|seg| seg.id)
+                .collect();
+            let sel_user = sel
+                .attribute("creatingUser")
+                .map(|u| u.to_ascii_lowercase());
+            for coding in sel.children().filter(|c| named(c, "Coding")) {
+                let user = coding
+                    .attribute("creatingUser")
+                    .map(|u| u.to_ascii_lowercase())
+                    .or(sel_user.clone());
+                if user.as_deref() == Some(machine_user_guid().as_str()) {
+                    summary.skipped_machine += 1;
+                    continue;
+                }
+                let Some(target) = coding
+                    .children()
+                    .find(|c| named(c, "CodeRef"))
+                    .and_then(|c| c.attribute("targetGUID"))
+                    .map(|g| g.to_ascii_lowercase())
+                else {
+                    continue;
+                };
+                let code = code_by_guid.get(&target).cloned().or_else(|| {
+                    code_names
+                        .get(&target)
+                        .and_then(|n| code_by_name.get(&n.trim().to_lowercase()))
+                        .cloned()
+                });
+                let Some(code) = code else {
+                    let label = code_names.get(&target).cloned().unwrap_or(target);
+                    *summary.unknown_codes.entry(label).or_default() += 1;
+                    continue;
+                };
+                if covered.is_empty() {
+                    summary.unplaced_selections += 1;
+                    continue;
+                }
+                let coder = opts
+                    .coder
+                    .clone()
+                    .or_else(|| user.as_ref().and_then(|u| users.get(u).cloned()))
+                    .unwrap_or_else(|| "qdpx".to_string());
+                for seg in &covered {
+                    rows.insert((*seg, code.clone(), coder.clone()));
+                }
+            }
+        }
+    }
+
+    let version = data.codebook_version;
+    let source = opts.source.as_str();
+    let classifier = format!(
+        "qdpx:{}",
+        path.file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default()
+    );
+    let (added, present) = store.write(|tx| -> Result<(usize, usize), Error> {
+        let (mut added, mut present) = (0, 0);
+        for (seg, code, coder) in &rows {
+            let n = tx.execute(
+                "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier, created_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, 1.0, 1, ?6, ?7
+                 WHERE NOT EXISTS (SELECT 1 FROM codings WHERE segment_id = ?1 AND code_id = ?2 AND source = ?4 AND coder = ?5)",
+                params![seg, code, version, source, coder, classifier, store::now()],
+            )?;
+            if n == 1 {
+                added += 1;
+            } else {
+                present += 1;
+            }
+        }
+        Ok((added, present))
+    })?;
+    summary.codings_added = added;
+    summary.already_present = present;
+    Ok(summary)
+}

@@ -1,0 +1,176 @@
+mod common;
+
+use common::*;
+use report::{build, AgreementUnit, ReportOptions};
+
+fn code<'a>(r: &'a report::Report, id: &str) -> &'a report::CodeFrequency {
+    r.codes.iter().find(|c| c.code_id == id).unwrap()
+}
+
+#[test]
+fn counts_participants_sentences_and_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    assert_eq!(r.totals.participants, 3, "moderator excluded");
+    assert_eq!(r.totals.sentences, 5);
+    assert_eq!(r.totals.documents, 2);
+    let order: Vec<&str> = r.codes.iter().map(|c| c.code_id.as_str()).collect();
+    assert_eq!(order, ["safety", "police", "lighting", "parks"]);
+
+    let police = code(&r, "police");
+    assert_eq!(
+        (police.participants, police.sentences, police.documents),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        (police.reviewed, police.unreviewed, police.rejected),
+        (1, 0, 1)
+    );
+    assert!((police.mean_confidence.unwrap() - 0.725).abs() < 1e-12);
+    // Ana certain (accepted); Ben 0.3; Cai 0.2 (her 0.55 sentence was rejected).
+    assert!((police.expected.mean - 1.5).abs() < 1e-12);
+    assert_eq!((police.expected.low, police.expected.high), (1, 3));
+
+    let safety = code(&r, "safety");
+    assert_eq!(
+        (safety.participants, safety.sentences),
+        (2, 2),
+        "a parent counts its children"
+    );
+    // Ana 1; Ben 1 − 0.3·0.7 = 0.79; Cai 0.2.
+    assert!((safety.expected.mean - 1.99).abs() < 1e-12);
+    assert_eq!(safety.depth, 0);
+    assert_eq!(police.depth, 1);
+
+    let parks = code(&r, "parks");
+    assert_eq!((parks.participants, parks.documents), (2, 2));
+    assert_eq!(parks.by_attribute["group"]["A"], 1);
+    assert_eq!(parks.by_attribute["group"]["B"], 1);
+    assert_eq!(parks.by_attribute["role"]["resident"], 2);
+    assert_eq!(parks.by_attribute["role"]["police"], 0);
+    assert_eq!(r.totals.participants_by["group"]["A"], 2);
+    // Examples carry speaker and document, best first.
+    assert_eq!(parks.examples[0].text, ANA_PARK);
+    assert_eq!(parks.examples[0].speaker.as_deref(), Some("Ana"));
+    assert_eq!(parks.examples[0].document, "group1.txt");
+
+    let co = &r.cooccurrence;
+    let i = |id: &str| co.codes.iter().position(|c| c == id).unwrap();
+    assert_eq!(co.sentence[i("police")][i("parks")], 0);
+    assert_eq!(co.participant[i("police")][i("parks")], 1, "Ana has both");
+    assert_eq!(co.turn[i("police")][i("parks")], 1, "in one turn of Ana's");
+    assert_eq!(co.sentence[i("parks")][i("parks")], 2);
+}
+
+#[test]
+fn moderators_count_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    let opts = ReportOptions {
+        include_moderators: true,
+        ..Default::default()
+    };
+    let r = build(&store, &opts).unwrap();
+    assert_eq!(r.totals.participants, 4);
+    assert_eq!(code(&r, "police").participants, 2);
+}
+
+#[test]
+fn agreement_between_reviewer_and_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    assert_eq!(r.agreement.pairs.len(), 1);
+    let p = &r.agreement.pairs[0];
+    assert_eq!(
+        (p.coder_a.as_str(), p.coder_b.as_str()),
+        ("machine", "human:rev")
+    );
+    assert_eq!(p.units, 2);
+    let police = p.codes.iter().find(|c| c.code_id == "police").unwrap();
+    assert_eq!((police.figures.both, police.figures.only_a), (1, 1));
+    assert_eq!(police.figures.percent_agreement, Some(0.5));
+    assert_eq!(p.overall.n, 4, "2 units × 2 codes pooled");
+
+    let by_person = build(
+        &store,
+        &ReportOptions {
+            agreement_unit: AgreementUnit::Participant,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(by_person.agreement.pairs[0].units, 2, "Ana and Cai");
+}
+
+#[test]
+fn gold_coder_agreement_covers_whole_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    human(&store, ANA_POLICE, "police", "gold", "study");
+    human(&store, ANA_PARK, "parks", "gold", "study");
+    human(&store, BEN_LIGHTS, "lighting", "gold", "study");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let p = r
+        .agreement
+        .pairs
+        .iter()
+        .find(|p| p.coder_a == "machine" && p.coder_b == "gold:study")
+        .unwrap();
+    // group1.txt has three participant sentences; the machine agrees on all.
+    assert_eq!(p.units, 3);
+    assert_eq!(p.overall.percent_agreement, Some(1.0));
+    assert_eq!(p.overall.cohen_kappa, Some(1.0));
+}
+
+#[test]
+fn report_is_deterministic_and_escapes_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    machine(&store, CAI_SCRIPT, "lighting", 0.5, true);
+    let a = build(&store, &ReportOptions::default()).unwrap();
+    let b = build(&store, &ReportOptions::default()).unwrap();
+    assert_eq!(
+        report::output::render_json(&a),
+        report::output::render_json(&b)
+    );
+    let html = report::html::render_html(&a);
+    assert_eq!(html, report::html::render_html(&b));
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "transcript text must be escaped"
+    );
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_eq!(html.matches("<rect class=\"bar\"").count(), 4);
+    assert!(
+        !html.contains("http://") || !html.contains("src=\"http"),
+        "no network resources"
+    );
+}
+
+#[test]
+fn compare_file_matches_ids_and_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    let path = dir.path().join("study.csv");
+    std::fs::write(&path, "code,expected\nParks,5\npolice,2\nUnknown theme,1\n").unwrap();
+    let compare = report::read_compare(&path).unwrap();
+    let r = build(
+        &store,
+        &ReportOptions {
+            compare,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(code(&r, "parks").compare, Some(5.0));
+    assert_eq!(code(&r, "police").compare, Some(2.0));
+    assert_eq!(r.compare_unmatched, ["Unknown theme"]);
+    let table = report::output::render_table(&r);
+    assert!(table.contains("Study"), "{table}");
+
+    std::fs::write(&path, "code,expected\nParks,many\n").unwrap();
+    let err = report::read_compare(&path).unwrap_err().to_string();
+    assert!(err.contains("study.csv") && err.contains("line 2"), "{err}");
+}

@@ -1,0 +1,339 @@
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+
+use common::*;
+use report::data::Source;
+use report::qdpx::{export_qdpx, import_qdpx, qdpx_bytes, ExportOptions, ImportOptions};
+use report::ProjectData;
+use store::Store;
+
+type Row = (String, i64, i64, String, String);
+
+/// (document, start, end, code, coder) of every coding from `source`.
+fn codings(store: &Store, source: &str) -> BTreeSet<Row> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT d.name, s.start_char, s.end_char, c.code_id, c.coder FROM codings c
+             JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id
+             WHERE c.source = ?1",
+        )
+        .unwrap();
+    stmt.query_map([source], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn export_opts() -> ExportOptions {
+    ExportOptions {
+        project: "Safety study".into(),
+        accepted_only: false,
+    }
+}
+
+fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut s = String::new();
+            f.read_to_string(&mut s).unwrap();
+            (f.name().unwrap().to_string(), s)
+        })
+        .collect()
+}
+
+#[test]
+fn export_then_import_keeps_codings_and_offsets_with_crlf_and_non_ascii() {
+    let a_dir = tempfile::tempdir().unwrap();
+    let a = project(a_dir.path(), "\r\n");
+    human(&a, CAI_PARK, "parks", "human", "Zoë");
+    human(&a, BEN_LIGHTS, "lighting", "gold", "study");
+    let data = ProjectData::load(&a).unwrap();
+    let file = a_dir.path().join("a.qdpx");
+    let summary = export_qdpx(&a, &data, &export_opts(), &file).unwrap();
+    assert_eq!(summary.sources, 2);
+
+    let b_dir = tempfile::tempdir().unwrap();
+    let mut b = empty_project(b_dir.path(), "\r\n");
+    let s = import_qdpx(
+        &mut b,
+        &file,
+        &ImportOptions {
+            source: Source::Human,
+            coder: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.matched_sources, 2);
+    assert!(!s.partial(), "{s:?}");
+    // Machine codings no human settled: Ana's park and the moderator's question
+    // (Ben's lights and Cai's park have gold/human codings).
+    assert_eq!(s.skipped_machine, 2);
+
+    let mut expected = codings(&a, "human");
+    expected.extend(codings(&a, "gold"));
+    assert_eq!(expected.len(), 3);
+    assert_eq!(codings(&b, "human"), expected);
+    // The non-ASCII sentence keeps its code-point offsets across \r\n lines.
+    let cai: Vec<_> = codings(&b, "human")
+        .into_iter()
+        .filter(|r| r.4 == "Zoë")
+        .collect();
+    let text_b = b.document_text("group2.txt").unwrap().unwrap();
+    let chars: Vec<char> = text_b.chars().collect();
+    let got: String = chars[cai[0].1 as usize..cai[0].2 as usize].iter().collect();
+    assert_eq!(got, CAI_PARK);
+
+    // Importing again adds nothing.
+    let again = import_qdpx(
+        &mut b,
+        &file,
+        &ImportOptions {
+            source: Source::Human,
+            coder: None,
+        },
+    )
+    .unwrap();
+    assert_eq!((again.codings_added, again.already_present), (0, 3));
+}
+
+#[test]
+fn export_is_byte_stable_and_follows_the_schema() {
+    let d1 = tempfile::tempdir().unwrap();
+    let d2 = tempfile::tempdir().unwrap();
+    let s1 = project(d1.path(), "\n");
+    let s2 = project(d2.path(), "\n");
+    let (b1, _) = qdpx_bytes(&s1, &ProjectData::load(&s1).unwrap(), &export_opts()).unwrap();
+    let (b2, sum) = qdpx_bytes(&s2, &ProjectData::load(&s2).unwrap(), &export_opts()).unwrap();
+    assert_eq!(b1, b2, "same store content, same bytes");
+
+    let files = unzip(&b1);
+    assert_eq!(files[0].0, "project.qde");
+    assert!(files[1..]
+        .iter()
+        .all(|(n, _)| n.starts_with("sources/") && n.ends_with(".txt")));
+    let xml = &files[0].1;
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().namespace(), Some("urn:QDA-XML:project:1.0"));
+    let order: Vec<&str> = root
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    assert_eq!(
+        order,
+        ["Users", "CodeBook", "Variables", "Cases", "Sources"]
+    );
+    let users: Vec<&str> = root
+        .descendants()
+        .filter(|n| n.has_tag_name(("urn:QDA-XML:project:1.0", "User")))
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    assert_eq!(users, ["autocode (machine)", "rev"]);
+    // Safety nests its two children.
+    let safety = root
+        .descendants()
+        .find(|n| n.tag_name().name() == "Code" && n.attribute("name") == Some("Safety"))
+        .unwrap();
+    assert_eq!(
+        safety
+            .children()
+            .filter(|n| n.tag_name().name() == "Code")
+            .count(),
+        2
+    );
+    // Cases carry attributes as variable values.
+    let p2 = root
+        .descendants()
+        .find(|n| n.tag_name().name() == "Case" && n.attribute("name") == Some("P2"))
+        .unwrap();
+    let values: Vec<&str> = p2
+        .descendants()
+        .filter(|n| n.tag_name().name() == "TextValue")
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(values, ["A", "police"]);
+    // Every selection's positions cut its sentence out of the source text.
+    let mut n = 0;
+    for src in root
+        .descendants()
+        .filter(|n| n.tag_name().name() == "TextSource")
+    {
+        let path = src
+            .attribute("plainTextPath")
+            .unwrap()
+            .strip_prefix("internal://")
+            .unwrap();
+        let text = &files
+            .iter()
+            .find(|(f, _)| f == &format!("sources/{path}"))
+            .unwrap()
+            .1;
+        let chars: Vec<char> = text.chars().collect();
+        for sel in src
+            .children()
+            .filter(|n| n.tag_name().name() == "PlainTextSelection")
+        {
+            let s: usize = sel.attribute("startPosition").unwrap().parse().unwrap();
+            let e: usize = sel.attribute("endPosition").unwrap().parse().unwrap();
+            let cut: String = chars[s..e].iter().collect();
+            let desc = sel
+                .children()
+                .find(|n| n.tag_name().name() == "Description")
+                .unwrap()
+                .text()
+                .unwrap();
+            assert!(desc.contains("confidence="), "{desc}");
+            assert!(!cut.is_empty() && text.contains(&cut));
+            n += 1;
+        }
+    }
+    // Rejected police on Cai's park is gone; Ana's accepted police is the reviewer's.
+    assert_eq!(n, sum.selections);
+    assert_eq!(n, 5);
+
+    let accepted = qdpx_bytes(
+        &s1,
+        &ProjectData::load(&s1).unwrap(),
+        &ExportOptions {
+            accepted_only: true,
+            ..export_opts()
+        },
+    )
+    .unwrap()
+    .1;
+    assert_eq!(accepted.selections, 1);
+}
+
+/// A project as another tool writes it: `Sources/` in capitals, its own
+/// GUIDs, codes matched by name, Windows line endings over a store text
+/// with `\n`, and a selection a little wider than the sentence.
+#[test]
+fn imports_another_tools_project_with_crlf_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let text = store
+        .document_text("group2.txt")
+        .unwrap()
+        .unwrap()
+        .replace('\n', "\r\n");
+    let chars: Vec<char> = text.chars().collect();
+    let start = text[..text.find(CAI_PARK).unwrap()].chars().count();
+    let end = start + CAI_PARK.chars().count();
+    // Ben's sentence in group1 sits after two \r\n line ends.
+    let text1 = store
+        .document_text("group1.txt")
+        .unwrap()
+        .unwrap()
+        .replace('\n', "\r\n");
+    let b_start = text1[..text1.find(BEN_LIGHTS).unwrap()].chars().count();
+    let b_end = b_start + BEN_LIGHTS.chars().count();
+    assert_eq!(chars.len(), text.chars().count());
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="nvivo">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Maria"/></Users>
+ <CodeBook><Codes>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000001" name="parks" isCodable="true"/>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000002" name="Street Lighting" isCodable="true"/>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000003" name="Not in our codebook" isCodable="true"/>
+ </Codes></CodeBook>
+ <Sources>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000002" name="Group 2" plainTextPath="internal://two.txt">
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000001" startPosition="{}" endPosition="{}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000001" creatingUser="AAAAAAAA-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000003" creatingUser="AAAAAAAA-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000003"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000001" name="group1.txt" plainTextPath="internal://one.txt">
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000002" startPosition="{b_start}" endPosition="{b_end}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000002"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000002"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+ </Sources>
+</Project>"#,
+        start.saturating_sub(2),
+        end + 1,
+    );
+    let file = dir.path().join("nvivo.qdpx");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
+    let o = zip::write::SimpleFileOptions::default();
+    z.start_file("project.qde", o).unwrap();
+    z.write_all(qde.as_bytes()).unwrap();
+    z.start_file("Sources/two.txt", o).unwrap();
+    z.write_all(text.as_bytes()).unwrap();
+    z.start_file("Sources/one.txt", o).unwrap();
+    z.write_all(text1.as_bytes()).unwrap();
+    z.finish().unwrap();
+
+    let s = import_qdpx(
+        &mut store,
+        &file,
+        &ImportOptions {
+            source: Source::Gold,
+            coder: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.matched_sources, 2, "{s:?}");
+    assert_eq!(s.unknown_codes.get("Not in our codebook"), Some(&1));
+    assert!(s.partial());
+    let got = codings(&store, "gold");
+    let want: BTreeSet<Row> = [
+        (
+            "group1.txt".to_string(),
+            seg_span(&store, BEN_LIGHTS).0,
+            seg_span(&store, BEN_LIGHTS).1,
+            "lighting".to_string(),
+            "Maria".to_string(),
+        ),
+        (
+            "group2.txt".to_string(),
+            seg_span(&store, CAI_PARK).0,
+            seg_span(&store, CAI_PARK).1,
+            "parks".to_string(),
+            "Maria".to_string(),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(got, want);
+}
+
+fn seg_span(store: &Store, text: &str) -> (i64, i64) {
+    store
+        .conn()
+        .query_row(
+            "SELECT start_char, end_char FROM segments WHERE text = ?1",
+            [text],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn import_names_the_file_when_it_is_not_a_qdpx() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let file = dir.path().join("broken.qdpx");
+    std::fs::write(&file, b"not a zip").unwrap();
+    let err = import_qdpx(
+        &mut store,
+        &file,
+        &ImportOptions {
+            source: Source::Human,
+            coder: None,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("broken.qdpx"), "{err}");
+    assert!(codings(&store, "human").is_empty());
+}
