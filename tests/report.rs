@@ -1,0 +1,242 @@
+//! `autocode report` end to end: the binary on a real store, the HTML in
+//! headless Chromium, and a QDPX round trip between two projects.
+
+#[path = "../crates/report/tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+
+fn autocode(project: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .arg("--project")
+        .arg(project)
+        .args(args)
+        .output()
+        .expect("run autocode")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The demo-like project with one coded sentence that carries a `<script>` tag.
+fn scripted_project(dir: &Path) -> PathBuf {
+    let proj = dir.join("proj");
+    let store = project(&proj, "\n");
+    machine(&store, CAI_SCRIPT, "lighting", 0.5, true);
+    proj
+}
+
+#[test]
+fn writes_every_output_and_prints_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = scripted_project(dir.path());
+    let study = dir.path().join("study_counts.csv");
+    std::fs::write(&study, "code,expected\nParks,2\nPolice presence,1\n").unwrap();
+    let out = dir.path().join("out");
+    let o = autocode(
+        &proj,
+        &[
+            "report",
+            "--out",
+            out.to_str().unwrap(),
+            "--compare",
+            study.to_str().unwrap(),
+            "--name",
+            "demo",
+        ],
+    );
+    let stdout = text(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", text(&o.stderr));
+    assert!(stdout.contains("Participants (N = 3)"), "{stdout}");
+    assert!(stdout.contains("Study"), "{stdout}");
+    assert!(stdout.contains("Police presence"), "{stdout}");
+    for f in [
+        "report.html",
+        "report.csv",
+        "report.json",
+        "demo.qdpx",
+        "report_crosstab.csv",
+        "report_agreement.csv",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(out.join("report.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert_eq!(header, report::output::CSV_COLUMNS.join(","));
+    let parks = csv.lines().find(|l| l.starts_with("parks,")).unwrap();
+    assert!(
+        parks.starts_with("parks,Parks,,0,2,3,0.6667,2,2,"),
+        "{parks}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["schema"], "autocode-report/1");
+    assert_eq!(json["totals"]["participants"], 3);
+    assert_eq!(json["codes"][3]["compare"], 2.0);
+
+    // Same store, same bytes.
+    let out2 = dir.path().join("out2");
+    let o = autocode(
+        &proj,
+        &[
+            "report",
+            "--out",
+            out2.to_str().unwrap(),
+            "--compare",
+            study.to_str().unwrap(),
+            "--name",
+            "demo",
+        ],
+    );
+    assert!(o.status.success());
+    for f in ["report.html", "report.csv", "report.json", "demo.qdpx"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(out2.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+fn chromium() -> PathBuf {
+    for c in ["chromium", "chromium-browser", "google-chrome"] {
+        for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+            let p = Path::new(dir).join(c);
+            if p.is_file() {
+                return p;
+            }
+        }
+    }
+    panic!(
+        "headless Chromium is needed for this test: apt-get install chromium (.ci/run installs it)"
+    );
+}
+
+#[test]
+fn html_renders_the_chart_in_chromium_and_shows_script_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = scripted_project(dir.path());
+    let out = dir.path().join("out");
+    let o = autocode(
+        &proj,
+        &["report", "--format", "html", "--out", out.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let html = out.join("report.html");
+    let profile = tempfile::tempdir().unwrap();
+    let dom = Command::new("timeout")
+        .arg("120")
+        .arg(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("run chromium");
+    let dom_text = text(&dom.stdout);
+    assert!(
+        dom.status.success() && !dom_text.is_empty(),
+        "chromium failed: {}",
+        text(&dom.stderr)
+    );
+    // The page's script measured the laid-out bars: one per code.
+    assert!(dom_text.contains("data-rendered-bars=\"4\""), "{dom_text}");
+    assert_eq!(dom_text.matches("<rect class=\"bar\"").count(), 4);
+    // The transcript's <script> is text, not an element: only the page's own script exists.
+    assert!(
+        dom_text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{dom_text}"
+    );
+    assert_eq!(dom_text.matches("<script").count(), 1, "{dom_text}");
+    assert!(
+        dom_text.contains("Cai — group2.txt"),
+        "quotes show speaker and document"
+    );
+}
+
+#[test]
+fn qdpx_export_imports_into_another_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let store = project(&a, "\r\n");
+    human(&store, CAI_PARK, "parks", "human", "Zoë");
+    drop(store);
+    let out = dir.path().join("out");
+    let o = autocode(
+        &a,
+        &[
+            "report",
+            "--format",
+            "qdpx",
+            "--out",
+            out.to_str().unwrap(),
+            "--name",
+            "study",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    let b = dir.path().join("b");
+    drop(empty_project(&b, "\r\n"));
+    let qdpx = out.join("study.qdpx");
+    let o = autocode(
+        &b,
+        &[
+            "report",
+            "--import-qdpx",
+            qdpx.to_str().unwrap(),
+            "--import-as",
+            "gold",
+        ],
+    );
+    let stdout = text(&o.stdout);
+    assert!(o.status.success(), "{stdout}{}", text(&o.stderr));
+    assert!(
+        stdout.contains("2 of 2 sources matched; 2 codings added"),
+        "{stdout}"
+    );
+    let store = store::Store::open(&b).unwrap();
+    let n: i64 = store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM codings WHERE source = 'gold'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn bad_compare_file_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = scripted_project(dir.path());
+    let study = dir.path().join("study.csv");
+    std::fs::write(&study, "code,expected\nParks,lots\n").unwrap();
+    let o = autocode(
+        &proj,
+        &[
+            "report",
+            "--format",
+            "table",
+            "--compare",
+            study.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("study.csv") && err.contains("line 2"), "{err}");
+}
