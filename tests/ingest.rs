@@ -1,0 +1,556 @@
+//! `autocode ingest` end to end: every input format from
+//! tests/fixtures/ingest/corpus, offsets checked against the stored text,
+//! idempotent re-ingest, replacement of changed files, and bad input that is
+//! reported per file without stopping the others.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/corpus")
+}
+
+fn autocode(project: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .arg("--project")
+        .arg(project)
+        .args(args)
+        .output()
+        .expect("run autocode")
+}
+
+fn new_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = autocode(dir.path(), &["init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+fn ingest_json(project: &Path, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["ingest", "--json"];
+    all.extend_from_slice(args);
+    let out = autocode(project, &all);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "ingest --json printed no JSON ({e}):\n{}\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (out.status.code().expect("exit code"), json, stderr)
+}
+
+fn stats(project: &Path) -> Value {
+    let out = autocode(project, &["stats", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stats --json")
+}
+
+/// Every stored segment is exactly its document's text sliced by its code
+/// point offsets.
+fn assert_offsets_round_trip(store: &store::Store) -> usize {
+    let segments = store.segments(false).expect("segments");
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    for s in &segments {
+        let text = texts.entry(s.document.clone()).or_insert_with(|| {
+            store
+                .document_text(&s.document)
+                .expect("document_text")
+                .expect("document stored")
+        });
+        let slice: String = text
+            .chars()
+            .skip(s.start_char as usize)
+            .take((s.end_char - s.start_char) as usize)
+            .collect();
+        assert_eq!(
+            slice, s.text,
+            "{}:{}:{}",
+            s.document, s.turn_index, s.sentence_index
+        );
+        assert_eq!(s.text.trim(), s.text);
+    }
+    segments.len()
+}
+
+#[test]
+fn every_format_is_ingested_with_exact_offsets() {
+    let project = new_project();
+    let corpus = fixtures();
+    let (code, summary, stderr) = ingest_json(project.path(), &[corpus.to_str().unwrap()]);
+    assert_eq!(code, 0, "{summary}\n{stderr}");
+
+    let statuses: Vec<(String, String)> = summary["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let rel = Path::new(path).strip_prefix(&corpus).unwrap();
+            (
+                rel.display().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let ok = |name: &str| (name.to_string(), "ok".to_string());
+    // Sorted walk; codebook, gold, README, toml, hidden files and the
+    // participants file are not transcripts; the mp3 is reported as skipped.
+    assert_eq!(
+        statuses,
+        vec![
+            ok("group-a.txt"),
+            ok("harbour.docx"),
+            ok("interview-b.md"),
+            ok("panel-c.vtt"),
+            ok("panel-d.srt"),
+            ok("rows.csv"),
+            ok("rows.jsonl"),
+            ok("sub/cafe-1252.txt"),
+            ok("sub/utf16.txt"),
+        ]
+    );
+    assert_eq!(summary["skipped"].as_array().unwrap().len(), 1);
+    assert_eq!(summary["inserted"], 10);
+    assert_eq!(summary["registered_participants"], 14);
+    assert_eq!(
+        summary["unregistered_speakers"],
+        serde_json::json!({"A": ["group-a.txt"], "Carl": ["group-a.txt"]})
+    );
+
+    let st = stats(project.path());
+    assert_eq!(st["documents"], 10, "{st}");
+    assert_eq!(st["turns"], 28, "{st}");
+    assert_eq!(st["segments"], 45, "{st}");
+    assert_eq!(st["participant_segments"], 31, "{st}");
+    // 13 listed participants speak, plus Carl and A who are not listed;
+    // Moderator, Interviewer and Q are moderators.
+    assert_eq!(st["participants"], 15, "{st}");
+    assert_eq!(st["moderators"], 3, "{st}");
+    assert_eq!(st["participants_by"]["role"]["police"], 3, "{st}");
+
+    let store = store::Store::open(project.path()).expect("open store");
+    assert_eq!(assert_offsets_round_trip(&store), 45);
+
+    let segments = store.segments(false).unwrap();
+    let find = |doc: &str, text: &str| {
+        segments
+            .iter()
+            .find(|s| s.document == doc && s.text == text)
+            .unwrap_or_else(|| panic!("no segment {text:?} in {doc}"))
+    };
+    // Plain text: role label, timestamp, abbreviations, a colon sentence kept
+    // inside the turn, emoji, CRLF.
+    let anna = find("group-a.txt", "We need lighting, e.g. Around the station.");
+    assert_eq!(
+        (
+            anna.participant_id.as_deref(),
+            anna.start_ms,
+            anna.turn_index
+        ),
+        (Some("P1"), Some(15_000), 1)
+    );
+    find(
+        "group-a.txt",
+        "Mr. Jansen from the council asked us the same.",
+    );
+    find("group-a.txt", "Note: the recorder was moved here.");
+    let bob = find(
+        "group-a.txt",
+        "Costs rose by 3.5 percent, so… money matters.",
+    );
+    assert_eq!(
+        bob.participant_id.as_deref(),
+        Some("P2"),
+        "BOB maps to Bob, scoped to group-a"
+    );
+    let carl = find("group-a.txt", "The point is: we need trust first.");
+    assert_eq!(carl.participant_id.as_deref(), Some("Carl"));
+    find("group-a.txt", "Naïve optimism won't do 🙂.");
+    assert!(find("group-a.txt", "And the others?").is_moderator);
+    assert!(find("group-a.txt", "Welcome, everyone.").is_moderator);
+    assert!(!find("group-a.txt", "Prof. Smith would say it depends.").is_moderator);
+    // DOCX: bold labels, entities, a table row with time and speaker.
+    let jonas = find("harbour.docx", "It costs approx. 3.5 million a year.");
+    assert_eq!(
+        (jonas.participant_id.as_deref(), jonas.start_ms),
+        (Some("P11"), Some(750_000))
+    );
+    find("harbour.docx", "The new lights & cameras helped.");
+    find(
+        "harbour.docx",
+        "We still lack staff, i.e. People on the street.",
+    );
+    assert!(find("harbour.docx", "How safe does the harbour feel at night?").is_moderator);
+    // Markdown: bold labels; headings are not text of any turn.
+    find(
+        "interview-b.md",
+        "Data breaches happen, cf. The incident last year.",
+    );
+    assert!(!segments.iter().any(|s| s.text.contains("Part 2")));
+    // WebVTT: cues of one voice merged, a sentence spanning two cues gets
+    // the start of the first and the end of the second.
+    let erik = find(
+        "panel-c.vtt",
+        "I mean the feeling of being watched all the time.",
+    );
+    assert_eq!((erik.start_ms, erik.end_ms), (Some(4_500), Some(9_000)));
+    let fatima = find("panel-c.vtt", "And data leaks & hacks.");
+    assert_eq!(fatima.participant_id.as_deref(), Some("P5"));
+    // SRT: a cue without a label continues the speaker before it.
+    let greta = find("panel-d.srt", "Mostly trust, honestly.");
+    assert_eq!(
+        (greta.speaker.as_deref(), greta.start_ms),
+        (Some("GRETA"), Some(6_000))
+    );
+    // CSV and JSONL: rows grouped into documents by `doc`, times kept.
+    let hanna = find("interview-e", "We lack people, staff and budget.");
+    assert_eq!((hanna.start_ms, hanna.end_ms), (Some(2_500), Some(9_000)));
+    find("interview-f", "Profit comes first, sadly.");
+    let jana = find("interview-g", "If the system fails, nothing works.");
+    assert_eq!(
+        (jana.participant_id.as_deref(), jana.end_ms),
+        (Some("P9"), Some(8_500))
+    );
+    // Windows-1252 and UTF-16 transcoded.
+    find("sub/cafe-1252.txt", "Près de la gare – à côté.");
+    find("sub/utf16.txt", "Gut 😀.");
+    assert_eq!(
+        store.document_text("sub/utf16.txt").unwrap().unwrap(),
+        "Moderator: Wie geht’s?\r\nJürgen: Gut 😀. Danke!\r\n"
+    );
+
+    // Participant attributes come from the participants file.
+    let attrs = store.participant_attributes().unwrap();
+    assert_eq!(attrs["P12"]["age_band"], "60-69");
+    assert_eq!(attrs["P12"]["group"], "I");
+}
+
+fn write(dir: &Path, name: &str, body: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+#[test]
+fn reingest_is_idempotent_and_a_changed_file_replaces_its_segments() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let a = write(
+        input.path(),
+        "a.txt",
+        b"Moderator: Hello.\nAnna: First point. Second point.\n",
+    );
+    write(input.path(), "b.txt", b"Moderator: Hi.\nBob: Fine.\n");
+    let dir = input.path().to_str().unwrap();
+
+    let (code, first, _) = ingest_json(project.path(), &[dir]);
+    assert_eq!((code, &first["inserted"]), (0, &Value::from(2)), "{first}");
+    let ids_before: Vec<i64> = store::Store::open(project.path())
+        .unwrap()
+        .segments(false)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+
+    let (code, again, _) = ingest_json(project.path(), &[dir]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        (&again["inserted"], &again["replaced"], &again["unchanged"]),
+        (&Value::from(0), &Value::from(0), &Value::from(2)),
+        "{again}"
+    );
+    assert_eq!(again["files"][0]["status"], "unchanged");
+    let store = store::Store::open(project.path()).unwrap();
+    let ids_again: Vec<i64> = store
+        .segments(false)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(ids_before, ids_again, "nothing rewritten");
+    drop(store);
+
+    std::fs::write(&a, "Moderator: Hello.\nAnna: Only one point now!\n").unwrap();
+    let (code, changed, _) = ingest_json(project.path(), &[dir]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        (&changed["replaced"], &changed["unchanged"]),
+        (&Value::from(1), &Value::from(1)),
+        "{changed}"
+    );
+    let store = store::Store::open(project.path()).unwrap();
+    let texts: Vec<String> = store
+        .segments(false)
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.document == "a.txt")
+        .map(|s| s.text)
+        .collect();
+    assert_eq!(texts, ["Hello.", "Only one point now!"]);
+    assert_eq!(stats(project.path())["segments"], 4);
+    assert_offsets_round_trip(&store);
+}
+
+#[test]
+fn a_new_participants_file_remaps_speakers_on_reingest() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    write(input.path(), "a.txt", b"Moderator: Hello.\nAnna: Yes.\n");
+    let dir = input.path().to_str().unwrap();
+    let (_, first, _) = ingest_json(project.path(), &[dir]);
+    assert_eq!(first["unregistered_speakers"]["Anna"][0], "a.txt");
+    write(
+        input.path(),
+        "participants.csv",
+        b"id,name,group\nP1,Anna,G1\n",
+    );
+    let (code, second, _) = ingest_json(project.path(), &[dir]);
+    assert_eq!(
+        (code, &second["replaced"]),
+        (0, &Value::from(1)),
+        "{second}"
+    );
+    let store = store::Store::open(project.path()).unwrap();
+    let anna = store.segments(true).unwrap();
+    assert_eq!(anna[0].participant_id.as_deref(), Some("P1"));
+    assert_eq!(stats(project.path())["participants_by"]["group"]["G1"], 1);
+}
+
+#[test]
+fn bad_files_are_reported_by_name_and_the_rest_is_stored() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let dir = input.path();
+    write(dir, "good.txt", b"Anna: All fine here.\n");
+    let mut long = b"Anna: ok\nBob: ".to_vec();
+    long.extend(std::iter::repeat_n(b'x', (1 << 20) + 10));
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        ("empty.txt", vec![], "file is empty".into()),
+        ("binary.txt", b"Anna\x00\x01\x02 hi".to_vec(), "binary file (NUL byte at byte 4)".into()),
+        (
+            "broken.txt",
+            b"Anna: caf\xc3\xa9\nBob: \xff\n".to_vec(),
+            "invalid UTF-8 at byte 17 (line 2)".into(),
+        ),
+        ("long.txt", long, "line 2 is longer than 1 MB".into()),
+        (
+            "nocol.csv",
+            b"speaker,utterance\nAnna,hi\n".to_vec(),
+            "no column `text` for the utterance text (--text-column); columns found: `speaker`, `utterance`".into(),
+        ),
+        (
+            "bad.jsonl",
+            b"{\"text\": \"ok\"}\n{\"text\": nope}\n".to_vec(),
+            "line 2: bad JSON".into(),
+        ),
+        (
+            "notzip.docx",
+            b"Anna: I am plain text.".to_vec(),
+            "not a DOCX file (not a zip archive".into(),
+        ),
+        ("nocues.vtt", b"Anna: no header\n".to_vec(), "line 1: missing the `WEBVTT` header line".into()),
+    ];
+    for (name, body, _) in &cases {
+        write(dir, name, body);
+    }
+    let (code, summary, stderr) = ingest_json(project.path(), &[dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "partial success exits 2: {summary}");
+    let files = summary["files"].as_array().unwrap();
+    for (name, _, expected) in &cases {
+        let path = dir.join(name).display().to_string();
+        let f = files
+            .iter()
+            .find(|f| f["path"] == path.as_str())
+            .unwrap_or_else(|| panic!("{name} not in summary"));
+        assert_eq!(f["status"], "error", "{name}");
+        let message = f["error"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("{path}: ")) && message.contains(expected.as_str()),
+            "{name}: {message:?} should name the file and say {expected:?}"
+        );
+    }
+    assert_eq!(summary["failed"], cases.len());
+    assert_eq!(summary["succeeded"], 1);
+    assert_eq!(stats(project.path())["documents"], 1);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // The plain summary names every failed file too.
+    let out = autocode(project.path(), &["ingest", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (name, _, _) in &cases {
+        assert!(
+            text.contains(&format!("error      {}", dir.join(name).display())),
+            "{text}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: 8 of 9 files failed"));
+
+    // Nothing stored at all: exit 1.
+    let out = autocode(
+        project.path(),
+        &[
+            "ingest",
+            dir.join("empty.txt").to_str().unwrap(),
+            dir.join("notzip.docx").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn explicit_files_unknown_types_and_missing_files_are_errors() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let pdf = write(input.path(), "notes.pdf", b"%PDF-1.4");
+    let good = write(input.path(), "g.txt", b"Anna: Hi.\n");
+    let missing = input.path().join("missing.txt");
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[
+            pdf.to_str().unwrap(),
+            good.to_str().unwrap(),
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{summary}");
+    assert_eq!(
+        summary["files"][0]["error"],
+        format!(
+            "{}: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .csv or .jsonl",
+            pdf.display()
+        )
+    );
+    let err = summary["files"][2]["error"].as_str().unwrap();
+    assert!(
+        err.starts_with(&format!("{}: cannot read", missing.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn csv_columns_are_configurable() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let csv = write(
+        input.path(),
+        "export.csv",
+        b"session;who;utterance\ns1;Moderator;Why?\ns1;Anna;Because it works. Mostly.\ns2;Bob;Other session.\n",
+    );
+    let path = csv.to_str().unwrap();
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[
+            path,
+            "--text-column",
+            "utterance",
+            "--speaker-column",
+            "who",
+            "--doc-column",
+            "session",
+        ],
+    );
+    assert_eq!(code, 0, "{summary}");
+    let docs: Vec<&str> = summary["files"][0]["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(docs, ["s1", "s2"]);
+    let st = stats(project.path());
+    assert_eq!(
+        (&st["documents"], &st["segments"], &st["moderators"]),
+        (&Value::from(2), &Value::from(4), &Value::from(1))
+    );
+
+    // A column asked for by name must exist.
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[
+            path,
+            "--text-column",
+            "utterance",
+            "--speaker-column",
+            "speaker",
+        ],
+    );
+    assert_eq!(code, 1);
+    let err = summary["files"][0]["error"].as_str().unwrap();
+    assert_eq!(
+        err,
+        format!(
+            "{}: no column `speaker` for the speaker (--speaker-column); columns found: `session`, `who`, `utterance`",
+            csv.display()
+        )
+    );
+}
+
+#[test]
+fn a_bad_participants_file_stops_before_anything_is_stored() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    write(input.path(), "a.txt", b"Anna: Hi.\n");
+    let people = write(input.path(), "people.csv", b"id,name\nP1,Anna\nP1,Bob\n");
+    let out = autocode(
+        project.path(),
+        &[
+            "ingest",
+            input.path().to_str().unwrap(),
+            "--participants",
+            people.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}: row 2 (line 3): participant id `P1` is already used in row 1",
+            people.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stats(project.path())["documents"], 0);
+}
+
+#[test]
+fn unlisted_speakers_are_kept_with_a_warning() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    write(
+        input.path(),
+        "a.txt",
+        b"Interviewer: Why?\nCarl (Police): Because.\n",
+    );
+    write(input.path(), "participants.csv", b"id,name\nP1,Anna\n");
+    let out = autocode(project.path(), &["ingest", input.path().to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: 1 speakers kept with their names as participant ids (not in the participants file): Carl (a.txt)"),
+        "{stderr}"
+    );
+    let store = store::Store::open(project.path()).unwrap();
+    assert_eq!(
+        store.participant_attributes().unwrap()["Carl"]["role"],
+        "Police"
+    );
+    let st = stats(project.path());
+    assert_eq!(
+        (&st["participants"], &st["moderators"]),
+        (&Value::from(1), &Value::from(1))
+    );
+}
