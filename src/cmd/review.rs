@@ -1,10 +1,94 @@
+//! `autocode review`: serve the local review page.
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+
+use anyhow::Context;
 use clap::Args;
 
 use super::{Global, Outcome};
 
 #[derive(Args, Debug)]
-pub struct ReviewArgs {}
+pub struct ReviewArgs {
+    /// Address to listen on: `IP:PORT` or a bare `PORT` (on 127.0.0.1).
+    /// Port 0 picks a free one. A non-loopback address serves a team.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    listen: String,
+    /// Access token every request must carry; generated when not given.
+    #[arg(
+        long,
+        env = "AUTOCODE_REVIEW_TOKEN",
+        value_name = "T",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// Reviewer name the page starts with (each decision stores its reviewer).
+    #[arg(long, value_name = "NAME")]
+    reviewer: Option<String>,
+    /// Blind double coding: each reviewer sees only their own decisions.
+    #[arg(long)]
+    blind: bool,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    open: bool,
+}
 
-pub fn run(_g: &Global, _a: ReviewArgs) -> Outcome {
-    anyhow::bail!("`autocode review` is not built yet")
+fn parse_listen(s: &str) -> anyhow::Result<SocketAddr> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    s.parse::<SocketAddr>().with_context(|| {
+        format!("--listen {s:?}: expected IP:PORT (e.g. 127.0.0.1:8377) or a port")
+    })
+}
+
+pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
+    let listen = parse_listen(&a.listen)?;
+    let project = store::resolve(&g.project);
+    let generated = a.token.is_none();
+    let token = match a.token {
+        Some(t) => t,
+        None => review::generate_token()?,
+    };
+    let exe = std::env::current_exe()
+        .context("locating the autocode executable for the retrain button")?;
+    let retrain_command = vec![
+        exe.to_string_lossy().into_owned(),
+        "--project".into(),
+        project.to_string_lossy().into_owned(),
+        "code".into(),
+    ];
+    let retrain_hint = format!("autocode --project {} code", project.display());
+    let running = review::start(review::ServeConfig {
+        store: project,
+        listen,
+        token: token.clone(),
+        reviewer: a.reviewer,
+        blind: a.blind,
+        retrain_command: Some(retrain_command),
+        retrain_hint,
+    })?;
+    let url = running.url();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "review page: {url}")?;
+    if !listen.ip().is_loopback() {
+        if generated {
+            writeln!(out, "generated token: {token}")?;
+        }
+        writeln!(
+            out,
+            "listening on {} for the team; share the URL (with its token) only with reviewers",
+            running.addr()
+        )?;
+    }
+    writeln!(out, "press Ctrl-C to stop")?;
+    out.flush()?;
+    drop(out);
+    if a.open {
+        if let Err(e) = review::open_in_browser(&url) {
+            eprintln!("warning: could not open a browser ({e}); open the URL above by hand");
+        }
+    }
+    running.wait()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,454 @@
+//! `autocode review` as a process: token and cross-site refusals, the
+//! version check, and no acknowledged decision lost to SIGKILL. The page
+//! itself is driven in Chromium by crates/review/tests/browser.rs.
+
+#[path = "../crates/review/tests/fixture/mod.rs"]
+mod fixture;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const TOKEN: &str = "binary-test-token-42";
+
+struct Server {
+    child: Child,
+    /// host:port
+    addr: String,
+    stdout_lines: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(project: &std::path::Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .arg("--project")
+        .arg(project)
+        .arg("review")
+        .args(extra)
+        .env_remove("AUTOCODE_REVIEW_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "server exited early: {lines:?}"
+        );
+        let done = line.starts_with("press Ctrl-C");
+        lines.push(line.trim_end().to_string());
+        if done {
+            break;
+        }
+    }
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = out.read_to_end(&mut sink);
+    });
+    let url = lines[0]
+        .strip_prefix("review page: http://")
+        .unwrap_or_else(|| panic!("first line names the URL: {lines:?}"));
+    let addr = url.split('/').next().unwrap().to_string();
+    Server {
+        child,
+        addr,
+        stdout_lines: lines,
+    }
+}
+
+struct Resp {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection; `Host` defaults to the server address.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {addr}\r\n"));
+    }
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    Resp {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+fn decision(seg: i64, code: &str, decision: &str, version: i64, extra: Value) -> Value {
+    let mut b = json!({"segment_id": seg, "code_id": code, "decision": decision,
+                       "reviewer": "rita", "version": version});
+    for (k, v) in extra.as_object().unwrap() {
+        b[k] = v.clone();
+    }
+    b
+}
+
+const AUTH: (&str, &str) = ("X-Autocode-Token", TOKEN);
+
+#[test]
+fn requests_without_token_or_from_other_sites_are_refused() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN, "--reviewer", "<b>\"rita"]);
+    let a = srv.addr.as_str();
+    assert!(
+        srv.stdout_lines[0].ends_with(&format!("/?token={TOKEN}")),
+        "{:?}",
+        srv.stdout_lines
+    );
+
+    assert_eq!(http(a, "GET", "/", &[], None).status, 401);
+    assert_eq!(http(a, "GET", "/api/queue", &[], None).status, 401);
+    assert_eq!(http(a, "GET", "/app.js", &[], None).status, 401);
+    assert_eq!(
+        http(
+            a,
+            "GET",
+            "/api/queue",
+            &[("X-Autocode-Token", "wrong-token-123")],
+            None
+        )
+        .status,
+        401
+    );
+    assert_eq!(
+        http(a, "GET", "/?token=wrong-token-123", &[], None).status,
+        401
+    );
+    let body = decision(fx.seg["xss"], "access", "accept", 0, json!({}));
+    assert_eq!(
+        http(a, "POST", "/api/decision", &[], Some(&body)).status,
+        401
+    );
+
+    // First load with the token: a redirect that sets an HttpOnly SameSite cookie.
+    let first = http(a, "GET", &format!("/?token={TOKEN}"), &[], None);
+    assert_eq!(first.status, 303, "{}", first.head);
+    let cookie_line = first
+        .head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap();
+    assert!(
+        cookie_line.contains("HttpOnly") && cookie_line.contains("SameSite=Strict"),
+        "{cookie_line}"
+    );
+    let cookie = cookie_line
+        .split_once(':')
+        .unwrap()
+        .1
+        .trim()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let with_cookie = ("Cookie", cookie.as_str());
+
+    let page = http(a, "GET", "/", &[with_cookie], None);
+    assert_eq!(page.status, 200);
+    assert!(page
+        .head
+        .to_ascii_lowercase()
+        .contains("content-security-policy: default-src 'none'; script-src 'self'"));
+    // Server-rendered values are escaped.
+    assert!(page.body.contains("&lt;b&gt;&quot;rita") && !page.body.contains("<b>\"rita"));
+    let queue = http(a, "GET", "/api/queue", &[with_cookie], None);
+    assert_eq!(queue.status, 200);
+    let items = queue.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 4, "{items:?}");
+    assert_eq!(items[0]["segment_id"], json!(fx.seg["xss"]));
+    assert_eq!(items[0]["text"], json!(fixture::XSS));
+
+    // The cookie alone cannot change state: a cross-site form would carry it.
+    assert_eq!(
+        http(a, "POST", "/api/decision", &[with_cookie], Some(&body)).status,
+        403
+    );
+    let evil = [AUTH, ("Origin", "http://evil.example")];
+    assert_eq!(
+        http(a, "POST", "/api/decision", &evil, Some(&body)).status,
+        403
+    );
+    let cross = [AUTH, ("Sec-Fetch-Site", "cross-site")];
+    assert_eq!(
+        http(a, "POST", "/api/decision", &cross, Some(&body)).status,
+        403
+    );
+    // DNS rebinding: a foreign Host on the loopback server.
+    let port = a.rsplit(':').next().unwrap();
+    let rebound = format!("evil.example:{port}");
+    assert_eq!(
+        http(
+            a,
+            "GET",
+            "/api/queue",
+            &[AUTH, ("Host", rebound.as_str())],
+            None
+        )
+        .status,
+        403
+    );
+    assert!(fixture::reviews(&fx.path).is_empty());
+
+    let origin = format!("http://{a}");
+    let ok = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[AUTH, ("Origin", origin.as_str())],
+        Some(&body),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["status"], json!("saved"));
+    assert_eq!(fixture::reviews(&fx.path).len(), 1);
+}
+
+#[test]
+fn stale_version_gets_409_with_the_first_decision() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let seg = fx.seg["late"];
+    let first = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[AUTH],
+        Some(&decision(seg, "delay", "accept", 0, json!({}))),
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.json()["version"], json!(1));
+    let mut second = decision(seg, "delay", "reject", 0, json!({}));
+    second["reviewer"] = json!("sam");
+    let stale = http(a, "POST", "/api/decision", &[AUTH], Some(&second));
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    let v = stale.json();
+    assert_eq!(v["version"], json!(1));
+    assert_eq!(v["decisions"][0]["decision"], json!("accept"));
+    assert_eq!(v["decisions"][0]["reviewer"], json!("rita"));
+    // Unknown codes and bad decisions are refused with a reason, not stored.
+    let bad = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[AUTH],
+        Some(&decision(
+            seg,
+            "delay",
+            "recode",
+            1,
+            json!({"new_code_id": "nope"}),
+        )),
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.json()["error"].as_str().unwrap().contains("nope"));
+    assert_eq!(fixture::reviews(&fx.path).len(), 1);
+}
+
+#[test]
+fn acknowledged_decisions_survive_sigkill() {
+    let fx = fixture::build();
+    let mut srv = start(&fx.path, &["--token", TOKEN]);
+    let addr = srv.addr.clone();
+    // Four real decisions, then memos as fast as the server takes them,
+    // until the process is killed mid-stream.
+    let script = vec![
+        decision(fx.seg["xss"], "access", "accept", 0, json!({})),
+        decision(fx.seg["late"], "delay", "reject", 0, json!({})),
+        decision(
+            fx.seg["costs"],
+            "cost",
+            "recode",
+            0,
+            json!({"new_code_id": "delay"}),
+        ),
+        decision(fx.seg["parking"], "access", "none", 0, json!({})),
+    ];
+    let writer = std::thread::spawn(move || {
+        let mut acked: Vec<(i64, Value)> = Vec::new();
+        for body in script {
+            let r = http(&addr, "POST", "/api/decision", &[AUTH], Some(&body));
+            assert_eq!(r.status, 200, "{}", r.body);
+            acked.push((r.json()["review_id"].as_i64().unwrap(), body));
+        }
+        let seg = acked[0].1["segment_id"].as_i64().unwrap();
+        let mut version = 1;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        for i in 0.. {
+            let body = decision(
+                seg,
+                "access",
+                "memo",
+                version,
+                json!({"memo": format!("memo {i}")}),
+            );
+            let Ok(mut s) = TcpStream::connect(&addr) else {
+                break;
+            };
+            let payload = body.to_string();
+            let req = format!(
+                "POST /api/decision HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-Autocode-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+                payload.len()
+            );
+            if s.write_all(req.as_bytes()).is_err() {
+                break;
+            }
+            let mut raw = String::new();
+            if s.read_to_string(&mut raw).is_err() || !raw.starts_with("HTTP/1.1 200") {
+                break; // killed: this one was never acknowledged
+            }
+            let v: Value = serde_json::from_str(raw.split_once("\r\n\r\n").unwrap().1).unwrap();
+            acked.push((v["review_id"].as_i64().unwrap(), body));
+            version = v["version"].as_i64().unwrap();
+            if Instant::now() > deadline {
+                break;
+            }
+        }
+        acked
+    });
+    // Let some memos land, then SIGKILL (Child::kill is SIGKILL on Unix).
+    let start = Instant::now();
+    while fixture_review_count(&fx.path) < 30 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    let acked = writer.join().unwrap();
+    assert!(
+        acked.len() >= 30,
+        "only {} decisions acknowledged before the kill",
+        acked.len()
+    );
+
+    let stored = store::Store::open(&fx.path).unwrap().reviews().unwrap();
+    for (id, body) in &acked {
+        let r = stored
+            .iter()
+            .find(|r| r.id == *id)
+            .unwrap_or_else(|| panic!("acknowledged review {id} lost: {body}"));
+        assert_eq!(r.segment_id, body["segment_id"].as_i64());
+        assert_eq!(r.decision, body["decision"].as_str().unwrap());
+        assert_eq!(r.memo.as_deref(), body.get("memo").and_then(Value::as_str));
+    }
+    let human = fixture::human_codings(&fx.path);
+    assert_eq!(human, {
+        let mut v = vec![
+            (fx.seg["xss"], "access".to_string(), "rita".to_string()),
+            (fx.seg["costs"], "delay".to_string(), "rita".to_string()),
+        ];
+        v.sort();
+        v
+    });
+}
+
+fn fixture_review_count(path: &std::path::Path) -> i64 {
+    store::Store::open(path)
+        .map(|s| s.review_count().unwrap_or(0))
+        .unwrap_or(0)
+}
+
+#[test]
+fn team_listen_without_token_generates_and_prints_one() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--listen", "0.0.0.0:0"]);
+    let generated = srv
+        .stdout_lines
+        .iter()
+        .find_map(|l| l.strip_prefix("generated token: "))
+        .unwrap_or_else(|| panic!("no generated token printed: {:?}", srv.stdout_lines))
+        .to_string();
+    assert_eq!(generated.len(), 32);
+    assert!(srv.stdout_lines[0].ends_with(&format!("?token={generated}")));
+    let port = srv.addr.rsplit(':').next().unwrap();
+    let local = format!("127.0.0.1:{port}");
+    assert_eq!(http(&local, "GET", "/api/meta", &[], None).status, 401);
+    let meta = http(
+        &local,
+        "GET",
+        "/api/meta",
+        &[("X-Autocode-Token", generated.as_str())],
+        None,
+    );
+    assert_eq!(meta.status, 200);
+    assert_eq!(meta.json()["codebook"]["codes"][0]["id"], json!("cost"));
+}
+
+#[test]
+fn retrain_button_runs_autocode_code_and_records_the_outcome() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let r = http(
+        a,
+        "POST",
+        "/api/retrain",
+        &[AUTH],
+        Some(&json!({"reviewer": "rita"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["status"], json!("running"));
+    assert!(r.json()["command"].as_str().unwrap().ends_with(" code"));
+    let start = Instant::now();
+    let latest = loop {
+        let s = http(a, "GET", "/api/retrain", &[AUTH], None).json();
+        if s["latest"]["status"] != json!("running") {
+            break s["latest"].clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "retrain never finished: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // `autocode code` decides ok or failed; either way the outcome is recorded.
+    assert!(
+        latest["status"] == json!("ok") || latest["status"] == json!("failed"),
+        "{latest}"
+    );
+    assert!(latest["detail"].is_string(), "{latest}");
+}
