@@ -139,8 +139,9 @@ fn document_hash(format: SourceFormat, text: &str, turns: &[Turn], segments: &[S
 
 /// Times of the cues a byte range overlaps: start of the first, end of the last.
 fn times(cues: &[formats::Cue], start: usize, end: usize) -> Option<(Option<u64>, Option<u64>)> {
-    let first = cues.iter().find(|c| c.end > start)?;
-    let last = cues.iter().rev().find(|c| c.start < end)?;
+    // Cues are in text order and do not overlap, so binary search finds both ends.
+    let first = cues.get(cues.partition_point(|c| c.end <= start))?;
+    let last = cues.get(cues.partition_point(|c| c.start < end).checked_sub(1)?)?;
     Some((Some(first.start_ms), Some(last.end_ms)))
 }
 
@@ -201,4 +202,135 @@ pub fn unregistered_speakers(
         }
     }
     found.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn read(name: &str, bytes: &[u8], people: &Participants) -> Result<Vec<Document>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path: PathBuf = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        read_file(&path, name, &TableColumns::default(), &people.index())
+    }
+
+    fn assert_offsets(doc: &Document) {
+        for s in &doc.segments {
+            let slice: String = doc
+                .text
+                .chars()
+                .skip(s.start_char)
+                .take(s.end_char - s.start_char)
+                .collect();
+            assert_eq!(slice, s.text);
+        }
+        for t in &doc.turns {
+            assert!(t.start_char <= t.end_char && t.end_char <= doc.text.chars().count());
+        }
+    }
+
+    #[test]
+    fn offsets_are_code_points_in_every_format() {
+        let none = Participants::default();
+        let text = "Ünal (Polizei): Schöne Grüße 😀! Wir brauchen Licht, z.B. am Bahnhof.\r\n\
+                    Zoë: 監視は怖い。でも必要です。\r\nMr. Ørsted says 3.5 is e.g. fine. Yes.";
+        let docs = read("a.txt", text.as_bytes(), &none).unwrap();
+        assert_offsets(&docs[0]);
+        let texts: Vec<&str> = docs[0].segments.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Schöne Grüße 😀!",
+                "Wir brauchen Licht, z.B. am Bahnhof.",
+                "監視は怖い。",
+                "でも必要です。",
+                "Mr. Ørsted says 3.5 is e.g. fine.",
+                "Yes."
+            ]
+        );
+        assert_eq!(
+            docs[0].segments[0].start_char,
+            "Ünal (Polizei): ".chars().count()
+        );
+        let vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Zoë>Ça va 😀? Très\n\n00:00:02.000 --> 00:00:03.000\n<v Zoë>bien.\n";
+        let doc = &read("b.vtt", vtt.as_bytes(), &none).unwrap()[0];
+        assert_offsets(doc);
+        let last = doc.segments.last().unwrap();
+        assert_eq!(
+            (last.text.as_str(), last.start_ms, last.end_ms),
+            ("Très bien.", Some(1_000), Some(3_000))
+        );
+        let csv = "doc,speaker,text\nd1,Ünal,\"Grüße 😀. Zwei.\"\nd1,Zoë,Ja.\n";
+        for doc in read("c.csv", csv.as_bytes(), &none).unwrap() {
+            assert_offsets(&doc);
+            assert_eq!(doc.segments.len(), 3);
+        }
+    }
+
+    #[test]
+    fn moderators_and_participants() {
+        let people = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"id,name,role,document\nM7,Jane,facilitator,\nP1,Anna,police,g1\nP2,Anna,business,g2\n",
+        )
+        .unwrap();
+        let text = "Jane: Welcome.\nAnna: Hi.\nTom (Moderator): Next.\nInterviewer 2: And?\nQ: Why?\nA: Because.\n";
+        let g1 = &read("g1.txt", text.as_bytes(), &people).unwrap()[0];
+        let g2 = &read("g2.txt", text.as_bytes(), &people).unwrap()[0];
+        let view = |d: &Document| -> Vec<(Option<String>, bool)> {
+            d.segments
+                .iter()
+                .map(|s| (s.participant_id.clone(), s.is_moderator))
+                .collect()
+        };
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            view(g1),
+            vec![
+                (s("M7"), true),
+                (s("P1"), false),
+                (s("Tom"), true),
+                (s("Interviewer 2"), true),
+                (s("Q"), true),
+                (s("A"), false)
+            ]
+        );
+        assert_eq!(view(g2)[1], (s("P2"), false));
+        // The same text mapped to other participants is different content.
+        assert_ne!(g1.content_hash, g2.content_hash);
+        assert_eq!(
+            g1.content_hash,
+            read("g1.txt", text.as_bytes(), &people).unwrap()[0].content_hash
+        );
+        let extra = unregistered_speakers(g1, &people.index());
+        let ids: Vec<(&str, bool, Option<&String>)> = extra
+            .iter()
+            .map(|p| (p.id.as_str(), p.is_moderator, p.attributes.get("role")))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("A", false, None),
+                ("Interviewer 2", true, None),
+                ("Q", true, None),
+                ("Tom", true, Some(&"Moderator".to_string()))
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_extension_names_the_file() {
+        let e = read("notes.pdf", b"%PDF", &Participants::default()).unwrap_err();
+        assert!(e.to_string().ends_with(
+            "notes.pdf: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .csv or .jsonl"
+        ));
+        let e = read("Makefile", b"x", &Participants::default()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("Makefile: unknown file type; expected"),
+            "{e}"
+        );
+    }
 }
