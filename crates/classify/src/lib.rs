@@ -3,9 +3,18 @@
 //! Everything here is pure: f32 vectors and texts in, probabilities out. The
 //! store and the embedding model are the caller's business (`src/cmd/code.rs`).
 
+pub mod calibrate;
 mod codebook;
+pub mod features;
+pub mod logistic;
+pub mod metrics;
+pub mod model;
 pub mod qdc;
 
 pub use codebook::{
     load_codebook, parse_codebook, Code, Codebook, CodebookError, CodebookFormat, Problem,
+};
+pub use model::{
+    prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind, CodeModel, Label, Mode,
+    Predictions, TrainingSet, ZeroShotMapping,
 };

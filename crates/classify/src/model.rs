@@ -1,0 +1,770 @@
+//! Multi-label classifiers over sentence embeddings (and, for supervised
+//! codes, TF-IDF features of the text): params → fit → [`Classifier`] → predict.
+//!
+//! Per code, one of two models:
+//! - **supervised**: L2 logistic regression on [embedding ‖ TF-IDF], its
+//!   scores calibrated by Platt scaling fitted on out-of-fold predictions of
+//!   an inner, group-aware cross-validation, and a decision threshold chosen
+//!   on the same out-of-fold probabilities (best F1);
+//! - **zero-shot**: cosine similarity to the code's prototype (the mean of the
+//!   embedded "name: definition", inclusion criteria and examples), mapped to
+//!   a probability by Platt scaling where labelled sentences exist, else by a
+//!   fixed, documented logistic mapping ([`ZeroShotMapping`]).
+//!
+//! A code with fewer than `min_positives` labelled positives falls back to
+//! zero-shot and says so in [`CodeModel::note`]. After prediction the
+//! hierarchy is made consistent: a parent's probability is the max of its own
+//! and its children's, and a child that is assigned assigns its parent.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::calibrate::Platt;
+use crate::codebook::Codebook;
+use crate::features::{FeatureRow, Tfidf, TfidfParams};
+use crate::logistic::{sigmoid, FitError, Logistic, LogisticParams};
+
+/// How codes are modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Supervised where a code has enough labelled positives, else zero-shot.
+    #[default]
+    Auto,
+    ZeroShot,
+    /// Like `auto`; the caller insists that training data exists.
+    Supervised,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        match s {
+            "auto" => Ok(Mode::Auto),
+            "zero-shot" | "zeroshot" => Ok(Mode::ZeroShot),
+            "supervised" => Ok(Mode::Supervised),
+            _ => Err(format!("unknown mode {s:?} (auto, zero-shot, supervised)")),
+        }
+    }
+}
+
+/// Cosine similarity → probability when no human codings exist to calibrate
+/// on: p = σ(slope · (cos − center)). The defaults put p = 0.5 at cosine 0.45
+/// and p ≈ 0.05/0.95 at 0.30/0.60, which is where all-MiniLM-L6-v2 places
+/// unrelated and paraphrased sentence pairs; it is a prior, not a calibration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ZeroShotMapping {
+    pub center: f64,
+    pub slope: f64,
+}
+
+impl Default for ZeroShotMapping {
+    fn default() -> Self {
+        ZeroShotMapping {
+            center: 0.45,
+            slope: 20.0,
+        }
+    }
+}
+
+/// Validated parameters of a [`Classifier`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierParams {
+    pub mode: Mode,
+    pub logistic: LogisticParams,
+    /// TF-IDF block beside the embedding; `None` = embeddings only.
+    pub tfidf: Option<TfidfParams>,
+    /// Scale of the (unit-length) embedding block relative to the (unit-length) TF-IDF block.
+    pub embedding_weight: f32,
+    /// A code with fewer labelled positives falls back to zero-shot.
+    pub min_positives: usize,
+    /// Folds of the inner cross-validation that calibrates and picks thresholds.
+    pub inner_folds: usize,
+    pub zero_shot: ZeroShotMapping,
+    /// Subtract the mean similarity over all codes before mapping (zero-shot).
+    pub zero_shot_centered: bool,
+    pub seed: u64,
+}
+
+impl Default for ClassifierParams {
+    fn default() -> Self {
+        ClassifierParams {
+            mode: Mode::Auto,
+            logistic: LogisticParams::default(),
+            tfidf: Some(TfidfParams::default()),
+            embedding_weight: 1.0,
+            min_positives: 8,
+            inner_folds: 3,
+            zero_shot: ZeroShotMapping::default(),
+            zero_shot_centered: false,
+            seed: 42,
+        }
+    }
+}
+
+impl ClassifierParams {
+    /// Identity of a classifier: these parameters plus the caller's hash of
+    /// its training data (what `autocode code` records on each coding).
+    pub fn fingerprint(&self, training_hash: &str) -> String {
+        let body = serde_json::to_string(self).expect("params serialise");
+        let h = Sha256::digest(format!("{body}\n{training_hash}").as_bytes());
+        let mode = match self.mode {
+            Mode::Auto => "auto",
+            Mode::ZeroShot => "zero-shot",
+            Mode::Supervised => "supervised",
+        };
+        format!("{mode}-{}", &hex::encode(h)[..16])
+    }
+}
+
+/// A label of one training item for one code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    Yes,
+    No,
+    /// Not judged for this code: left out of its training.
+    Unknown,
+}
+
+/// Labelled items to train on. `embeddings` are L2-normalised, one per item.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingSet<'a> {
+    pub embeddings: Vec<&'a [f32]>,
+    pub texts: Vec<&'a str>,
+    /// items × codes (codebook order).
+    pub labels: Vec<Vec<Label>>,
+    /// Group of each item (e.g. document): inner folds never split a group.
+    pub groups: Vec<String>,
+}
+
+/// The texts whose embeddings form each code's zero-shot prototype, codebook order.
+pub fn prototype_texts(cb: &Codebook) -> Vec<Vec<String>> {
+    cb.codes
+        .iter()
+        .map(|c| {
+            let mut t = Vec::new();
+            if !c.definition.trim().is_empty() {
+                t.push(format!("{}: {}", c.name, c.definition.trim()));
+            } else {
+                t.push(c.name.clone());
+            }
+            t.extend(c.inclusion.iter().cloned());
+            t.extend(c.examples.iter().cloned());
+            t
+        })
+        .collect()
+}
+
+/// How one code is modelled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CodeKind {
+    Supervised {
+        model: Logistic,
+        platt: Platt,
+    },
+    ZeroShot {
+        prototype: Vec<f32>,
+        platt: Option<Platt>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeModel {
+    pub code_id: String,
+    pub kind: CodeKind,
+    /// Assigned when the calibrated probability is at least this.
+    pub threshold: f64,
+    pub positives: usize,
+    pub negatives: usize,
+    /// Why this kind was chosen, e.g. "zero-shot: 3 positives < 8".
+    pub note: String,
+}
+
+impl CodeModel {
+    pub fn is_supervised(&self) -> bool {
+        matches!(self.kind, CodeKind::Supervised { .. })
+    }
+}
+
+/// A fitted multi-label classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classifier {
+    pub params: ClassifierParams,
+    pub codes: Vec<CodeModel>,
+    /// Children before parents: the order hierarchy is propagated in.
+    bottom_up: Vec<usize>,
+    parents: Vec<Option<usize>>,
+    tfidf: Option<Tfidf>,
+    dim: usize,
+}
+
+/// Probabilities and decisions, items × codes (codebook order).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Predictions {
+    pub probabilities: Vec<Vec<f32>>,
+    pub assigned: Vec<Vec<bool>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    #[error(transparent)]
+    Fit(#[from] FitError),
+    #[error("{0}")]
+    Input(String),
+}
+
+/// Deterministic pseudo-random stream (splitmix64), for fold assignment:
+/// a hand-written generator keeps folds identical across dependency updates.
+pub(crate) struct SplitMix(pub u64);
+impl SplitMix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Assigns each item to one of `k` folds so that no group is split: groups
+/// are shuffled by `seed`, then each goes to the currently smallest fold.
+pub fn group_folds(groups: &[String], k: usize, seed: u64) -> Vec<usize> {
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for g in groups {
+        *sizes.entry(g).or_default() += 1;
+    }
+    let mut rng = SplitMix(seed);
+    let mut order: Vec<(u64, &str, usize)> =
+        sizes.iter().map(|(g, &n)| (rng.next(), *g, n)).collect();
+    order.sort();
+    let mut load = vec![0usize; k];
+    let mut fold_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, g, n) in order {
+        let f = (0..k).min_by_key(|&f| (load[f], f)).unwrap_or(0);
+        load[f] += n;
+        fold_of.insert(g, f);
+    }
+    groups.iter().map(|g| fold_of[g.as_str()]).collect()
+}
+
+fn normalise(v: &mut [f32]) {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if n > 0.0 {
+        v.iter_mut().for_each(|x| *x /= n);
+    }
+}
+
+fn dot32(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Threshold on `probs` with the best F1 against `labels` (grid 0.05…0.95;
+/// ties go to the threshold nearest 0.5).
+pub fn best_f1_threshold(probs: &[f64], labels: &[bool]) -> f64 {
+    let mut best: (f64, f64) = (f64::MIN, 0.5);
+    for step in 5..=95 {
+        let t = step as f64 / 100.0;
+        let (mut tp, mut fp, mut fnn) = (0.0, 0.0, 0.0);
+        for (&p, &y) in probs.iter().zip(labels) {
+            match (p >= t, y) {
+                (true, true) => tp += 1.0,
+                (true, false) => fp += 1.0,
+                (false, true) => fnn += 1.0,
+                _ => {}
+            }
+        }
+        let f1 = if tp > 0.0 {
+            2.0 * tp / (2.0 * tp + fp + fnn)
+        } else {
+            0.0
+        };
+        let better = f1 > best.0 + 1e-12
+            || ((f1 - best.0).abs() <= 1e-12 && (t - 0.5).abs() < (best.1 - 0.5).abs());
+        if better {
+            best = (f1, t);
+        }
+    }
+    best.1
+}
+
+impl ClassifierParams {
+    pub fn check(&self) -> Result<(), ClassifyError> {
+        self.logistic.check()?;
+        if self.inner_folds < 2 {
+            return Err(ClassifyError::Input(
+                "inner_folds must be at least 2".into(),
+            ));
+        }
+        if self.embedding_weight.is_nan() || self.embedding_weight < 0.0 {
+            return Err(ClassifyError::Input("embedding_weight must be >= 0".into()));
+        }
+        Ok(())
+    }
+
+    /// Fits one model per code. `prototypes[c]` are the embedded
+    /// [`prototype_texts`] of code c (L2-normalised).
+    pub fn fit(
+        &self,
+        codebook: &Codebook,
+        prototypes: &[Vec<Vec<f32>>],
+        train: &TrainingSet<'_>,
+    ) -> Result<Classifier, ClassifyError> {
+        self.check()?;
+        let k = codebook.codes.len();
+        if prototypes.len() != k {
+            return Err(ClassifyError::Input(format!(
+                "{} prototype sets for {k} codes",
+                prototypes.len()
+            )));
+        }
+        let n = train.embeddings.len();
+        if train.labels.len() != n || train.texts.len() != n || train.groups.len() != n {
+            return Err(ClassifyError::Input(
+                "training set columns differ in length".into(),
+            ));
+        }
+        let dim = prototypes
+            .iter()
+            .flatten()
+            .map(|v| v.len())
+            .chain(train.embeddings.iter().map(|v| v.len()))
+            .next()
+            .unwrap_or(0);
+        if train.embeddings.iter().any(|v| v.len() != dim)
+            || prototypes.iter().flatten().any(|v| v.len() != dim)
+        {
+            return Err(ClassifyError::Input(
+                "embeddings of different dimensions".into(),
+            ));
+        }
+        // A child implies its parent: propagate positives upward.
+        let ancestors: Vec<Vec<usize>> = (0..k).map(|c| codebook.ancestors(c)).collect();
+        let mut labels = train.labels.clone();
+        for row in &mut labels {
+            if row.len() != k {
+                return Err(ClassifyError::Input(format!(
+                    "a label row has {} codes, expected {k}",
+                    row.len()
+                )));
+            }
+            for c in 0..k {
+                if row[c] == Label::Yes {
+                    for &a in &ancestors[c] {
+                        row[a] = Label::Yes;
+                    }
+                }
+            }
+        }
+        let supervised_possible = self.mode != Mode::ZeroShot;
+        let tfidf = match (&self.tfidf, supervised_possible && n > 0) {
+            (Some(p), true) => Some(p.fit(&train.texts)),
+            _ => None,
+        };
+        let rows: Vec<FeatureRow> = (0..n)
+            .into_par_iter()
+            .map(|i| FeatureRow {
+                dense: train.embeddings[i]
+                    .iter()
+                    .map(|x| x * self.embedding_weight)
+                    .collect(),
+                sparse: tfidf
+                    .as_ref()
+                    .map(|t| t.transform(train.texts[i]))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let sparse_dim = tfidf.as_ref().map_or(0, |t| t.dim());
+        let folds = {
+            let distinct: std::collections::BTreeSet<&String> = train.groups.iter().collect();
+            if distinct.len() >= self.inner_folds {
+                group_folds(&train.groups, self.inner_folds, self.seed)
+            } else {
+                let ids: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+                group_folds(&ids, self.inner_folds, self.seed)
+            }
+        };
+        let centroids: Vec<Vec<f32>> = prototypes
+            .iter()
+            .map(|ps| {
+                let mut c = vec![0f32; dim];
+                for p in ps {
+                    for (a, b) in c.iter_mut().zip(p) {
+                        *a += b;
+                    }
+                }
+                normalise(&mut c);
+                c
+            })
+            .collect();
+        let zero_shot_scores = |emb: &[f32]| -> Vec<f64> {
+            let s: Vec<f64> = centroids.iter().map(|c| dot32(emb, c) as f64).collect();
+            if self.zero_shot_centered && k > 1 {
+                let m = s.iter().sum::<f64>() / k as f64;
+                s.iter().map(|v| v - m + self.zero_shot.center).collect()
+            } else {
+                s
+            }
+        };
+        let zs_train: Vec<Vec<f64>> = train
+            .embeddings
+            .iter()
+            .map(|e| zero_shot_scores(e))
+            .collect();
+
+        let codes: Vec<Result<CodeModel, ClassifyError>> = (0..k)
+            .into_par_iter()
+            .map(|c| {
+                let idx: Vec<usize> = (0..n).filter(|&i| labels[i][c] != Label::Unknown).collect();
+                let y: Vec<bool> = idx.iter().map(|&i| labels[i][c] == Label::Yes).collect();
+                let positives = y.iter().filter(|&&v| v).count();
+                let negatives = y.len() - positives;
+                let code_id = codebook.codes[c].id.clone();
+                let zero_shot = |note: String| {
+                    let scores: Vec<f64> = idx.iter().map(|&i| zs_train[i][c]).collect();
+                    let (platt, threshold) = if positives >= 2 && negatives >= 2 {
+                        let p = Platt::fit(&scores, &y);
+                        let probs: Vec<f64> = scores.iter().map(|&s| p.apply(s)).collect();
+                        (Some(p), best_f1_threshold(&probs, &y))
+                    } else {
+                        (None, 0.5)
+                    };
+                    CodeModel {
+                        code_id: code_id.clone(),
+                        kind: CodeKind::ZeroShot {
+                            prototype: centroids[c].clone(),
+                            platt,
+                        },
+                        threshold,
+                        positives,
+                        negatives,
+                        note: note
+                            + if platt.is_some() {
+                                ", calibrated on labelled sentences"
+                            } else {
+                                ", fixed mapping"
+                            },
+                    }
+                };
+                if self.mode == Mode::ZeroShot {
+                    return Ok(zero_shot("zero-shot (mode)".into()));
+                }
+                if positives < self.min_positives || negatives < self.min_positives {
+                    return Ok(zero_shot(format!(
+                        "zero-shot: {positives} positives / {negatives} negatives < {}",
+                        self.min_positives
+                    )));
+                }
+                // Out-of-fold decision scores for calibration and the threshold.
+                let mut oof = vec![0.0; idx.len()];
+                let mut filled = vec![false; idx.len()];
+                for f in 0..self.inner_folds {
+                    let tr: Vec<usize> = (0..idx.len()).filter(|&j| folds[idx[j]] != f).collect();
+                    let te: Vec<usize> = (0..idx.len()).filter(|&j| folds[idx[j]] == f).collect();
+                    let ytr: Vec<bool> = tr.iter().map(|&j| y[j]).collect();
+                    if te.is_empty() || ytr.iter().all(|&v| v) || ytr.iter().all(|&v| !v) {
+                        continue;
+                    }
+                    let xtr: Vec<&FeatureRow> = tr.iter().map(|&j| &rows[idx[j]]).collect();
+                    let m = self.logistic.fit(&xtr, &ytr, sparse_dim)?;
+                    for &j in &te {
+                        oof[j] = m.decision(&rows[idx[j]]);
+                        filled[j] = true;
+                    }
+                }
+                let (s_cal, y_cal): (Vec<f64>, Vec<bool>) = (0..idx.len())
+                    .filter(|&j| filled[j])
+                    .map(|j| (oof[j], y[j]))
+                    .unzip();
+                let platt = Platt::fit(&s_cal, &y_cal);
+                let probs: Vec<f64> = s_cal.iter().map(|&s| platt.apply(s)).collect();
+                let threshold = best_f1_threshold(&probs, &y_cal);
+                let xall: Vec<&FeatureRow> = idx.iter().map(|&i| &rows[i]).collect();
+                let model = self.logistic.fit(&xall, &y, sparse_dim)?;
+                Ok(CodeModel {
+                    code_id,
+                    kind: CodeKind::Supervised { model, platt },
+                    threshold,
+                    positives,
+                    negatives,
+                    note: format!("supervised on {positives} positives / {negatives} negatives"),
+                })
+            })
+            .collect();
+        let codes = codes.into_iter().collect::<Result<Vec<_>, _>>()?;
+        Ok(Classifier {
+            params: self.clone(),
+            codes,
+            bottom_up: codebook.bottom_up_order(),
+            parents: codebook.parent_indices(),
+            tfidf,
+            dim,
+        })
+    }
+}
+
+impl Classifier {
+    /// Whether predictions need the items' texts (a TF-IDF block is in use).
+    pub fn needs_texts(&self) -> bool {
+        self.tfidf.is_some() && self.codes.iter().any(|c| c.is_supervised())
+    }
+
+    /// Probabilities and decisions for each item. `texts` is required when
+    /// [`Classifier::needs_texts`].
+    pub fn predict(
+        &self,
+        embeddings: &[&[f32]],
+        texts: Option<&[&str]>,
+    ) -> Result<Predictions, ClassifyError> {
+        if self.needs_texts() && texts.is_none_or(|t| t.len() != embeddings.len()) {
+            return Err(ClassifyError::Input(
+                "this classifier needs the texts of the items".into(),
+            ));
+        }
+        if let Some(e) = embeddings
+            .iter()
+            .find(|e| e.len() != self.dim && self.dim > 0)
+        {
+            return Err(ClassifyError::Input(format!(
+                "embedding of dimension {} given to a classifier of dimension {}",
+                e.len(),
+                self.dim
+            )));
+        }
+        let k = self.codes.len();
+        let centered = self.params.zero_shot_centered && k > 1;
+        let map = self.params.zero_shot;
+        let out: Vec<(Vec<f32>, Vec<bool>)> = embeddings
+            .par_iter()
+            .enumerate()
+            .map(|(i, emb)| {
+                let row = if self.needs_texts() || self.codes.iter().any(|c| c.is_supervised()) {
+                    Some(FeatureRow {
+                        dense: emb
+                            .iter()
+                            .map(|x| x * self.params.embedding_weight)
+                            .collect(),
+                        sparse: match (&self.tfidf, texts) {
+                            (Some(t), Some(ts)) => t.transform(ts[i]),
+                            _ => Vec::new(),
+                        },
+                    })
+                } else {
+                    None
+                };
+                let mut zs: Vec<f64> = self
+                    .codes
+                    .iter()
+                    .map(|c| match &c.kind {
+                        CodeKind::ZeroShot { prototype, .. } => dot32(emb, prototype) as f64,
+                        _ => 0.0,
+                    })
+                    .collect();
+                if centered {
+                    // Centring uses every code's similarity, supervised ones included.
+                    let all: Vec<f64> = self
+                        .codes
+                        .iter()
+                        .zip(&zs)
+                        .map(|(c, &s)| match &c.kind {
+                            CodeKind::ZeroShot { .. } => s,
+                            CodeKind::Supervised { .. } => 0.0,
+                        })
+                        .collect();
+                    let n_zs = self
+                        .codes
+                        .iter()
+                        .filter(|c| !c.is_supervised())
+                        .count()
+                        .max(1);
+                    let m = all.iter().sum::<f64>() / n_zs as f64;
+                    zs.iter_mut().for_each(|v| *v = *v - m + map.center);
+                }
+                let mut p: Vec<f64> = self
+                    .codes
+                    .iter()
+                    .zip(&zs)
+                    .map(|(c, &s)| match &c.kind {
+                        CodeKind::Supervised { model, platt } => {
+                            platt.apply(model.decision(row.as_ref().expect("feature row")))
+                        }
+                        CodeKind::ZeroShot {
+                            platt: Some(pl), ..
+                        } => pl.apply(s),
+                        CodeKind::ZeroShot { platt: None, .. } => {
+                            sigmoid(map.slope * (s - map.center))
+                        }
+                    })
+                    .collect();
+                let mut a: Vec<bool> = p
+                    .iter()
+                    .zip(&self.codes)
+                    .map(|(&pi, c)| pi >= c.threshold)
+                    .collect();
+                for &c in &self.bottom_up {
+                    if let Some(par) = self.parents[c] {
+                        p[par] = p[par].max(p[c]);
+                        a[par] |= a[c];
+                    }
+                }
+                (p.into_iter().map(|v| v as f32).collect(), a)
+            })
+            .collect();
+        let (probabilities, assigned) = out.into_iter().unzip();
+        Ok(Predictions {
+            probabilities,
+            assigned,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::{parse_codebook, CodebookFormat};
+
+    fn codebook() -> Codebook {
+        parse_codebook(
+            "codes:\n- id: x\n  definition: the x axis\n- id: xpos\n  parent: x\n  definition: far right\n- id: y\n  definition: the y axis\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap()
+    }
+
+    fn unit(v: [f32; 3]) -> Vec<f32> {
+        let mut v = v.to_vec();
+        normalise(&mut v);
+        v
+    }
+
+    #[test]
+    fn group_folds_never_split_a_group() {
+        let groups: Vec<String> = (0..50).map(|i| format!("g{}", i % 7)).collect();
+        let f = group_folds(&groups, 3, 1);
+        for (g, fo) in groups.iter().zip(&f) {
+            for (h, fp) in groups.iter().zip(&f) {
+                if g == h {
+                    assert_eq!(fo, fp);
+                }
+            }
+        }
+        assert_eq!(f, group_folds(&groups, 3, 1));
+        assert!((0..3).all(|k| f.contains(&k)));
+    }
+
+    #[test]
+    fn supervised_learns_and_hierarchy_is_consistent() {
+        let cb = codebook();
+        let mut rng = SplitMix(3);
+        let mut u = || (rng.next() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
+        let mut embs = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..300 {
+            let (xv, yv) = (u() * 2.0, u() * 2.0);
+            embs.push(unit([xv, yv, 0.3 + u() * 0.1]));
+            let lx = if xv > 0.0 { Label::Yes } else { Label::No };
+            let lxp = if xv > 0.5 { Label::Yes } else { Label::No };
+            let ly = if yv > 0.1 { Label::Yes } else { Label::No };
+            // The child alone is labelled on some items: the parent must follow.
+            labels.push(vec![if i % 5 == 0 { Label::Unknown } else { lx }, lxp, ly]);
+        }
+        let texts: Vec<&str> = vec![""; 300];
+        let groups: Vec<String> = (0..300).map(|i| format!("d{}", i % 10)).collect();
+        let train = TrainingSet {
+            embeddings: embs.iter().map(|v| v.as_slice()).collect(),
+            texts: texts.clone(),
+            labels,
+            groups,
+        };
+        let protos = vec![
+            vec![unit([1.0, 0.0, 0.0])],
+            vec![unit([1.0, 0.0, 0.0])],
+            vec![unit([0.0, 1.0, 0.0])],
+        ];
+        let params = ClassifierParams {
+            tfidf: None,
+            ..Default::default()
+        };
+        let clf = params.fit(&cb, &protos, &train).unwrap();
+        assert!(
+            clf.codes.iter().all(|c| c.is_supervised()),
+            "{:?}",
+            clf.codes.iter().map(|c| &c.note).collect::<Vec<_>>()
+        );
+        let probe = [unit([0.9, -0.4, 0.3]), unit([-0.9, 0.8, 0.3])];
+        let refs: Vec<&[f32]> = probe.iter().map(|v| v.as_slice()).collect();
+        let p = clf.predict(&refs, None).unwrap();
+        assert!(
+            p.assigned[0][1] && p.assigned[0][0] && !p.assigned[0][2],
+            "{:?}",
+            p.probabilities
+        );
+        assert!(
+            !p.assigned[1][0] && p.assigned[1][2],
+            "{:?}",
+            p.probabilities
+        );
+        for row in &p.probabilities {
+            assert!(row[0] >= row[1]);
+        }
+    }
+
+    #[test]
+    fn too_few_positives_fall_back_to_zero_shot_and_say_so() {
+        let cb = codebook();
+        let embs = [unit([1.0, 0.0, 0.0]), unit([0.0, 1.0, 0.0])];
+        let train = TrainingSet {
+            embeddings: embs.iter().map(|v| v.as_slice()).collect(),
+            texts: vec!["a", "b"],
+            labels: vec![
+                vec![Label::Yes, Label::No, Label::No],
+                vec![Label::No, Label::No, Label::Yes],
+            ],
+            groups: vec!["a".into(), "b".into()],
+        };
+        let protos = vec![
+            vec![unit([1.0, 0.0, 0.0])],
+            vec![unit([1.0, 0.2, 0.0])],
+            vec![unit([0.0, 1.0, 0.0])],
+        ];
+        let clf = ClassifierParams::default()
+            .fit(&cb, &protos, &train)
+            .unwrap();
+        assert!(clf.codes.iter().all(|c| !c.is_supervised()));
+        assert!(
+            clf.codes[0].note.starts_with("zero-shot: 1 positives"),
+            "{}",
+            clf.codes[0].note
+        );
+        let p = clf.predict(&[embs[0].as_slice()], Some(&["a"])).unwrap();
+        // Fixed mapping: cosine 1.0 → p ≈ 1; cosine 0 → p ≈ 0.
+        assert!(
+            p.probabilities[0][0] > 0.99 && p.probabilities[0][2] < 0.01,
+            "{:?}",
+            p.probabilities
+        );
+    }
+
+    #[test]
+    fn fingerprint_depends_on_params_and_data() {
+        let p = ClassifierParams::default();
+        assert_eq!(p.fingerprint("a"), p.fingerprint("a"));
+        assert_ne!(p.fingerprint("a"), p.fingerprint("b"));
+        let q = ClassifierParams {
+            mode: Mode::ZeroShot,
+            ..Default::default()
+        };
+        assert!(q.fingerprint("a").starts_with("zero-shot-"));
+    }
+
+    #[test]
+    fn best_threshold_separates() {
+        let p = [0.1, 0.2, 0.3, 0.7, 0.8];
+        let y = [false, false, false, true, true];
+        let t = best_f1_threshold(&p, &y);
+        assert!(t > 0.3 && t <= 0.7, "{t}");
+    }
+}
