@@ -94,20 +94,53 @@ fn participants() -> BTreeMap<String, (String, String)> {
         .collect()
 }
 
-/// Child code ids of codebook.yaml: entries with a `parent:` line.
+/// Child code ids of codebook.yaml, read and validated by the project's
+/// own codebook loader; every child has a definition and two examples.
 fn child_codes() -> BTreeSet<String> {
-    let body = std::fs::read_to_string(demo_dir().join("codebook.yaml")).expect("codebook.yaml");
-    let mut children = BTreeSet::new();
-    let mut current: Option<String> = None;
-    for line in body.lines() {
-        let t = line.trim();
-        if let Some(id) = t.strip_prefix("- id:") {
-            current = Some(id.trim().to_string());
-        } else if t.starts_with("parent:") {
-            children.insert(current.clone().expect("parent after id"));
+    let path = demo_dir().join("codebook.yaml");
+    let codebook =
+        classify::load_codebook(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(codebook.name, "Smart city safety (demo)");
+    let parents: BTreeSet<&str> = codebook
+        .codes
+        .iter()
+        .filter(|c| c.parent.is_none())
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        parents,
+        BTreeSet::from([
+            "key_elements",
+            "benefits",
+            "risks",
+            "obstacles_public_servants",
+            "obstacles_citizens",
+            "obstacles_companies",
+        ])
+    );
+    let transcripts: String = (1..=7)
+        .map(|n| {
+            std::fs::read_to_string(demo_dir().join(format!("transcripts/group-{n}.txt")))
+                .expect("read transcript")
+        })
+        .collect();
+    let children: Vec<_> = codebook
+        .codes
+        .iter()
+        .filter(|c| c.parent.is_some())
+        .collect();
+    for c in &children {
+        assert!(!c.definition.trim().is_empty(), "{} has a definition", c.id);
+        assert_eq!(c.examples.len(), 2, "{} has two examples", c.id);
+        for example in &c.examples {
+            assert!(
+                !transcripts.contains(example.as_str()),
+                "{}: example {example:?} is copied from a transcript",
+                c.id
+            );
         }
     }
-    children
+    children.into_iter().map(|c| c.id.clone()).collect()
 }
 
 fn autocode(args: &[&str]) -> std::process::Output {
