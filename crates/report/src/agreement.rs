@@ -129,9 +129,19 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                     .insert(c.code_id.clone());
             }
         }
+        // `coding_marks` says which sentences the classifier finished; without
+        // it, every sentence of a document it coded counts.
+        let units = match &data.machine_coded {
+            Some(marked) => marked
+                .iter()
+                .filter(|s| included.contains_key(s))
+                .copied()
+                .collect(),
+            None => segments_in(&machine_docs),
+        };
         views.push(CoderView {
             label: "machine".into(),
-            units: segments_in(&machine_docs),
+            units,
             codes,
         });
     }
@@ -197,7 +207,11 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
         // (no reviews) coded whole documents, so their silence means "absent".
         let units = if reviews.is_empty() {
             let docs: BTreeSet<&str> = touched.iter().filter_map(|s| doc_of(*s)).collect();
-            segments_in(&docs)
+            let whole = segments_in(&docs);
+            match (&data.gold_coverage, source) {
+                (Some(covered), Source::Gold) => whole.intersection(covered).copied().collect(),
+                _ => whole,
+            }
         } else {
             touched
                 .into_iter()

@@ -131,6 +131,11 @@ pub struct ProjectData {
     pub themes: Vec<ThemeView>,
     /// Resolved state of every (segment, code) anyone touched.
     pub cells: BTreeMap<(i64, String), Cell>,
+    /// Sentences the current classifier has coded (`coding_marks`), when recorded.
+    pub machine_coded: Option<BTreeSet<i64>>,
+    /// Sentences an imported gold standard covers (`gold_coverage`), when recorded:
+    /// there, a code without a gold coding is absent.
+    pub gold_coverage: Option<BTreeSet<i64>>,
 }
 
 /// What is known about one code on one sentence.
@@ -196,7 +201,9 @@ impl ProjectData {
             extra.extend(r.new_code_id.iter().cloned());
         }
         let codes = hierarchy(&codebook, &extra);
-        let cells = resolve_cells(&codings, &reviews);
+        let machine_coded = segment_set(store, "coding_marks")?;
+        let gold_coverage = segment_set(store, "gold_coverage")?;
+        let cells = resolve_cells(&codings, &reviews, gold_coverage.as_ref());
         Ok(ProjectData {
             codebook_name: codebook.name,
             codebook_version,
@@ -207,12 +214,37 @@ impl ProjectData {
             reviews,
             themes,
             cells,
+            machine_coded,
+            gold_coverage,
         })
     }
 
     pub fn code(&self, id: &str) -> Option<&CodeNode> {
         self.codes.iter().find(|c| c.id == id)
     }
+}
+
+/// Whether the store's schema has `table` (stages add tables as they land).
+pub fn table_exists(store: &Store, table: &str) -> Result<bool, Error> {
+    Ok(store.conn().query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [table],
+        |r| r.get::<_, i64>(0),
+    )? > 0)
+}
+
+/// The `segment_id`s of `table`, or `None` when it is missing or empty.
+fn segment_set(store: &Store, table: &str) -> Result<Option<BTreeSet<i64>>, Error> {
+    if !table_exists(store, table)? {
+        return Ok(None);
+    }
+    let mut stmt = store
+        .conn()
+        .prepare(&format!("SELECT segment_id FROM {table}"))?;
+    let set: BTreeSet<i64> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((!set.is_empty()).then_some(set))
 }
 
 fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
@@ -440,7 +472,11 @@ fn hierarchy(codebook: &Codebook, seen: &BTreeSet<String>) -> Vec<CodeNode> {
 }
 
 /// Applies machine rows, human/gold rows and review decisions, in that order.
-fn resolve_cells(codings: &[CodingRow], reviews: &[ReviewRow]) -> BTreeMap<(i64, String), Cell> {
+fn resolve_cells(
+    codings: &[CodingRow],
+    reviews: &[ReviewRow],
+    gold_coverage: Option<&BTreeSet<i64>>,
+) -> BTreeMap<(i64, String), Cell> {
     let mut cells: BTreeMap<(i64, String), Cell> = BTreeMap::new();
     // Only the newest codebook version's machine rows describe a sentence now.
     let mut newest: BTreeMap<i64, Option<i64>> = BTreeMap::new();
@@ -461,6 +497,14 @@ fn resolve_cells(codings: &[CodingRow], reviews: &[ReviewRow]) -> BTreeMap<(i64,
             .entry((c.segment_id, c.code_id.clone()))
             .or_default()
             .settled = Some(true);
+    }
+    // A gold standard that covers a sentence says every other code is absent there.
+    if let Some(covered) = gold_coverage {
+        for ((seg, _), cell) in cells.iter_mut() {
+            if cell.settled.is_none() && covered.contains(seg) {
+                cell.settled = Some(false);
+            }
+        }
     }
     for r in reviews {
         apply_review(r, &mut cells);

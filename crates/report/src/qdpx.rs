@@ -557,6 +557,7 @@ pub fn import_qdpx(
 
     let mut summary = ImportSummary::default();
     let mut rows: BTreeSet<(i64, String, String)> = BTreeSet::new();
+    let mut covered_docs: BTreeSet<String> = BTreeSet::new();
     for source in root.descendants().filter(|n| named(n, "TextSource")) {
         summary.sources += 1;
         let sguid = source.attribute("guid").unwrap_or("?");
@@ -624,6 +625,7 @@ pub fn import_qdpx(
             continue;
         };
         summary.matched_sources += 1;
+        covered_docs.insert(doc_name.clone());
         let segments = segs_by_doc
             .get(doc_name.as_str())
             .cloned()
@@ -715,8 +717,23 @@ pub fn import_qdpx(
             .map(|f| f.to_string_lossy().to_string())
             .unwrap_or_default()
     );
+    // A gold project coded whole documents: mark their sentences as covered so
+    // a sentence without a gold coding reads as "no code applies".
+    let coverage: Vec<i64> =
+        if opts.source == Source::Gold && crate::data::table_exists(store, "gold_coverage")? {
+            data.segments
+                .iter()
+                .filter(|s| covered_docs.contains(&s.document) && !s.is_moderator)
+                .map(|s| s.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
     let (added, present) = store.write(|tx| -> Result<(usize, usize), Error> {
         let (mut added, mut present) = (0, 0);
+        for seg in &coverage {
+            tx.execute("INSERT OR IGNORE INTO gold_coverage(segment_id) VALUES (?1)", [seg])?;
+        }
         for (seg, code, coder) in &rows {
             let n = tx.execute(
                 "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier, created_at)

@@ -305,6 +305,25 @@ fn imports_another_tools_project_with_crlf_offsets() {
     .into_iter()
     .collect();
     assert_eq!(got, want);
+
+    // The gold project covers both documents: its silence on Ana's park
+    // sentence overrules the machine there.
+    let covered: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM gold_coverage", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        covered, 5,
+        "every participant sentence of the two documents"
+    );
+    machine(&store, ANA_PARK, "parks", 0.9, true);
+    let r = report::build(&store, &report::ReportOptions::default()).unwrap();
+    let parks = r.codes.iter().find(|c| c.code_id == "parks").unwrap();
+    assert_eq!(
+        (parks.participants, parks.reviewed, parks.rejected),
+        (1, 1, 1)
+    );
+    assert_eq!(parks.expected.mean, 1.0);
 }
 
 fn seg_span(store: &Store, text: &str) -> (i64, i64) {
