@@ -336,7 +336,7 @@ fn bad_files_are_reported_by_name_and_the_rest_is_stored() {
     let dir = input.path();
     write(dir, "good.txt", b"Anna: All fine here.\n");
     let mut long = b"Anna: ok\nBob: ".to_vec();
-    long.extend(std::iter::repeat_n(b'x', (1 << 20) + 10));
+    long.extend(vec![b'x'; (1 << 20) + 10]);
     let cases: Vec<(&str, Vec<u8>, String)> = vec![
         ("empty.txt", vec![], "file is empty".into()),
         ("binary.txt", b"Anna\x00\x01\x02 hi".to_vec(), "binary file (NUL byte at byte 4)".into()),

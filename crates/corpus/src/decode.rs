@@ -261,7 +261,7 @@ mod tests {
             .to_string();
         assert!(e.contains("UTF-16 without a byte-order mark"), "{e}");
         let mut long = b"Anna: ok\nBo: ".to_vec();
-        long.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 1));
+        long.extend(vec![b'x'; MAX_LINE_BYTES + 1]);
         let e = decode_text(p(), &long).unwrap_err().to_string();
         assert!(e.starts_with("talk.txt: line 2 is longer than 1 MB"), "{e}");
     }

@@ -55,7 +55,10 @@ pub struct Document {
     /// Path of the file it came from.
     pub source_path: String,
     pub format: SourceFormat,
-    /// sha256 of the source file's bytes (all documents of one CSV share it).
+    /// sha256 of everything stored for the document (format, text, turns,
+    /// segments with their participant ids): re-ingesting is a no-op exactly
+    /// when nothing stored would change, and one changed group of a CSV does
+    /// not replace its unchanged siblings.
     pub content_hash: String,
     pub text: String,
     pub turns: Vec<Turn>,

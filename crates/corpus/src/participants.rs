@@ -176,7 +176,10 @@ impl<'a> ParticipantIndex<'a> {
         }
         self.by_id
             .get(&k)
-            .filter(|p| p.document.as_deref().is_none_or(|d| document_key(d) == doc))
+            .filter(|p| match p.document.as_deref() {
+                None => true,
+                Some(d) => document_key(d) == doc,
+            })
             .copied()
     }
 }
