@@ -452,3 +452,64 @@ fn retrain_button_runs_autocode_code_and_records_the_outcome() {
     );
     assert!(latest["detail"].is_string(), "{latest}");
 }
+
+#[test]
+fn queue_filters_and_orders() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let segs = |q: &str| -> Vec<(i64, String)> {
+        let r = http(a, "GET", &format!("/api/queue?{q}"), &[AUTH], None);
+        assert_eq!(r.status, 200, "{q}: {}", r.body);
+        r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["segment_id"].as_i64().unwrap(),
+                    i["code_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let s = &fx.seg;
+    let pair = |k: &str, c: &str| (s[k], c.to_string());
+    // Default: most uncertain first; the 0.08 candidate is below the floor.
+    assert_eq!(
+        segs(""),
+        vec![
+            pair("xss", "access"),
+            pair("late", "delay"),
+            pair("costs", "cost"),
+            pair("parking", "access")
+        ]
+    );
+    assert_eq!(segs("order=low")[0], pair("costs", "cost"));
+    assert_eq!(segs("order=high")[0], pair("parking", "access"));
+    assert_eq!(
+        segs("code=access"),
+        vec![pair("xss", "access"), pair("parking", "access")]
+    );
+    assert_eq!(segs("attr=group%3DB"), vec![pair("xss", "access")]);
+    assert_eq!(
+        segs("min=0.45&max=0.6"),
+        vec![pair("xss", "access"), pair("late", "delay")]
+    );
+    assert_eq!(segs("document=nope.txt"), vec![]);
+    let r = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[AUTH],
+        Some(&decision(s["late"], "delay", "accept", 0, json!({}))),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(segs("status=reviewed"), vec![pair("late", "delay")]);
+    assert_eq!(segs("status=open").len(), 3);
+    assert_eq!(segs("status=all").len(), 4);
+    assert_eq!(
+        http(a, "GET", "/api/queue?attr=group", &[AUTH], None).status,
+        400
+    );
+}

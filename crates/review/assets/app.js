@@ -81,6 +81,11 @@
     return c ? c.name : id;
   }
 
+  // "3 Parent › Child": the number key (if any) and the place in the hierarchy.
+  function codeLabel(c) {
+    return (c.number ? c.number + ' ' : '') + c.path;
+  }
+
   function pct(x) {
     return (typeof x === 'number') ? x.toFixed(2) : '–';
   }
@@ -99,7 +104,7 @@
     if (!r.ok) { setStatus(r.data.error || 'could not load', 'error'); return false; }
     state.meta = r.data;
     const code = $('f-code').value;
-    fillSelect($('f-code'), codes().map((c) => [c.id, c.number + ' ' + c.name]), true);
+    fillSelect($('f-code'), codes().map((c) => [c.id, codeLabel(c)]), true);
     $('f-code').value = code;
     fillSelect($('f-document'), r.data.documents.map((d) => [d, d]), true);
     const attrs = [];
@@ -224,8 +229,8 @@
     }
 
     const cs = codes();
-    const recodeSel = el('select', { id: 'recode-code' }, cs.map((c) => el('option', { value: c.id }, c.number + ' ' + c.name)));
-    const addSel = el('select', { id: 'add-code' }, cs.map((c) => el('option', { value: c.id }, c.number + ' ' + c.name)));
+    const recodeSel = el('select', { id: 'recode-code', 'aria-label': 'change to code' }, cs.map((c) => el('option', { value: c.id }, codeLabel(c))));
+    const addSel = el('select', { id: 'add-code', 'aria-label': 'add code' }, cs.map((c) => el('option', { value: c.id }, codeLabel(c))));
     box.appendChild(el('div', { class: 'actions' },
       el('button', { type: 'button', id: 'btn-accept', onclick: () => decide('accept') }, 'Accept (a)'),
       el('button', { type: 'button', id: 'btn-reject', onclick: () => decide('reject') }, 'Reject (r)'),
@@ -242,7 +247,7 @@
     box.appendChild(el('div', { class: 'memo' }, memo,
       el('button', { type: 'button', id: 'btn-memo', onclick: saveMemo }, 'Save memo')));
 
-    box.appendChild(el('p', { class: 'codes' }, 'Codes: ', cs.slice(0, 9).map((c) => c.number + ' ' + c.name).join(' · ')));
+    box.appendChild(el('p', { class: 'codes' }, 'Keys: ', cs.filter((c) => c.number && c.number <= 9).map((c) => c.number + ' ' + c.name).join(' · ')));
 
     if (d.decisions.length) {
       box.appendChild(el('div', { class: 'decisions' },
@@ -351,7 +356,7 @@
       await loadMeta();
       await loadThemes();
     };
-    const codeOptions = () => codes().map((c) => el('option', { value: c.id }, c.name));
+    const codeOptions = () => codes().map((c) => el('option', { value: c.id }, c.path));
     if (t.status === 'open') {
       const name = el('input', { class: 'new-name', value: t.label, 'aria-label': 'code name' });
       const id = el('input', { class: 'new-id', placeholder: 'id (from the name)', 'aria-label': 'code id' });
@@ -422,6 +427,7 @@
 
   async function show(view) {
     state.view = view;
+    history.replaceState(null, '', view === 'queue' ? location.pathname : '#' + view);
     for (const v of ['queue', 'themes', 'progress']) {
       $('view-' + v).hidden = v !== view;
       $('tab-' + v).classList.toggle('active', v === view);
@@ -481,7 +487,10 @@
     $('filters').addEventListener('change', loadQueue);
     $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadQueue(); });
     document.addEventListener('keydown', onKey);
-    if (await loadMeta()) await loadQueue();
+    if (await loadMeta()) {
+      const view = location.hash.slice(1);
+      await show(['themes', 'progress'].includes(view) ? view : 'queue');
+    }
     document.body.dataset.ready = '1';
   }
 

@@ -89,7 +89,7 @@ pub async fn progress(
     with_store(&st, move |store, cfg| {
         let scope = scope(cfg.blind, q.reviewer.as_deref())?;
         let scope = scope.as_deref();
-        let items = machine_items(store.conn())?;
+        let items = machine_items(store.conn(), None)?;
         let judged = judged(store, scope)?;
         let j = judgements(store)?;
         let reviewers: Vec<String> = j
@@ -122,8 +122,18 @@ pub async fn progress(
                 }
             }
         }
-        let per_code: Vec<Value> = rows
+        // Codebook order first (as reviewers know it), then codes only the
+        // machine codings still name.
+        let codebook_order: Vec<String> = latest_codebook(store.conn())?
+            .map(|(_, cb)| cb.codes.into_iter().map(|c| c.id).collect())
+            .unwrap_or_default();
+        let mut ordered: Vec<(&String, &Row)> = codebook_order
             .iter()
+            .filter_map(|c| rows.get_key_value(c))
+            .collect();
+        ordered.extend(rows.iter().filter(|(c, _)| !names.contains_key(*c)));
+        let per_code: Vec<Value> = ordered
+            .into_iter()
             .map(|(code, r)| {
                 json!({"code_id": code, "name": names.get(code).cloned().unwrap_or_else(|| code.clone()),
                        "items": r.items, "reviewed": r.reviewed, "remaining": r.items - r.reviewed,

@@ -24,14 +24,19 @@ pub(crate) struct MachineItem {
 }
 
 /// The machine codings of the newest codebook version the classifier used:
-/// assigned ones, plus candidates at or above [`crate::CANDIDATE_FLOOR`].
-pub(crate) fn machine_items(conn: &rusqlite::Connection) -> ApiResult<Vec<MachineItem>> {
+/// assigned ones, plus candidates at or above [`crate::CANDIDATE_FLOOR`];
+/// only those of `segment` when given.
+pub(crate) fn machine_items(
+    conn: &rusqlite::Connection,
+    segment: Option<i64>,
+) -> ApiResult<Vec<MachineItem>> {
     // SQLite returns the other columns of the MAX(id) row, i.e. the newest
     // machine row per (segment, code).
     let mut stmt = conn.prepare(
         "WITH v AS (SELECT MAX(codebook_version) AS v FROM codings WHERE source = 'machine'),
          m AS (SELECT segment_id, code_id, confidence, assigned, MAX(id) AS id FROM codings
                WHERE source = 'machine' AND codebook_version IS (SELECT v FROM v)
+                 AND (?2 IS NULL OR segment_id = ?2)
                GROUP BY segment_id, code_id)
          SELECT m.segment_id, m.code_id, COALESCE(m.confidence, 0.0), m.assigned, d.name,
                 s.participant_id, s.speaker, s.text
@@ -39,7 +44,7 @@ pub(crate) fn machine_items(conn: &rusqlite::Connection) -> ApiResult<Vec<Machin
          WHERE m.assigned = 1 OR m.confidence >= ?1
          ORDER BY m.segment_id, m.code_id",
     )?;
-    let rows = stmt.query_map([crate::CANDIDATE_FLOOR], |r| {
+    let rows = stmt.query_map(params![crate::CANDIDATE_FLOOR, segment], |r| {
         Ok(MachineItem {
             segment_id: r.get(0)?,
             code_id: r.get(1)?,
@@ -110,13 +115,35 @@ pub async fn meta(State(st): State<Shared>) -> ApiResult<Json<Value>> {
     with_store(&st, |store, cfg| {
         let conn = store.conn();
         let codebook = latest_codebook(conn)?.map(|(version, cb)| {
+            // Number keys go to the codes sentences get: in a hierarchy the
+            // leaves, in codebook order; parents stay reachable in the menus.
+            let parents: BTreeSet<&str> = cb
+                .codes
+                .iter()
+                .filter_map(|c| c.parent.as_deref())
+                .collect();
+            let mut number = 0;
             let codes: Vec<Value> = cb
                 .codes
                 .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    json!({"id": c.id, "name": c.name, "parent": c.parent,
-                           "definition": c.definition, "number": i + 1})
+                .map(|c| {
+                    let n = (!parents.contains(c.id.as_str())).then(|| {
+                        number += 1;
+                        number
+                    });
+                    let path = match &c.parent {
+                        Some(p) => format!(
+                            "{} › {}",
+                            cb.codes
+                                .iter()
+                                .find(|x| &x.id == p)
+                                .map_or(p.as_str(), |x| x.name.as_str()),
+                            c.name
+                        ),
+                        None => c.name.clone(),
+                    };
+                    json!({"id": c.id, "name": c.name, "parent": c.parent, "path": path,
+                           "definition": c.definition, "number": n})
                 })
                 .collect();
             json!({"version": version, "name": cb.name, "codes": codes})
@@ -184,7 +211,7 @@ pub async fn queue(
                 "status {status:?}: use open, reviewed or all"
             )));
         }
-        let mut items: Vec<(MachineItem, bool)> = machine_items(store.conn())?
+        let mut items: Vec<(MachineItem, bool)> = machine_items(store.conn(), None)?
             .into_iter()
             .filter(|m| nonempty(&q.code).is_none_or(|c| c == m.code_id))
             .filter(|m| nonempty(&q.document).is_none_or(|d| d == m.document))
@@ -337,9 +364,8 @@ pub(crate) fn item_json(
             .map(|c| (c.name.clone(), c.definition.clone()))
             .unwrap_or_else(|| (id.to_string(), String::new()))
     };
-    let suggestions: Vec<Value> = machine_items(conn)?
+    let suggestions: Vec<Value> = machine_items(conn, Some(segment_id))?
         .into_iter()
-        .filter(|m| m.segment_id == segment_id)
         .map(|m| {
             let (name, definition) = code_info(&m.code_id);
             json!({"code_id": m.code_id, "name": name, "definition": definition,
