@@ -250,6 +250,23 @@ fn ingested_demo_matches_gold_sentence_for_sentence() {
 
     let store = store::Store::open(dir.path()).expect("open the project store");
     let segments = store.segments(true).expect("segments");
+    // Offsets are code points into the stored document text.
+    let mut documents: BTreeMap<String, Vec<char>> = BTreeMap::new();
+    for s in &segments {
+        let chars = documents.entry(s.document.clone()).or_insert_with(|| {
+            store
+                .document_text(&s.document)
+                .expect("document_text")
+                .expect("document stored")
+                .chars()
+                .collect()
+        });
+        let slice: String = chars[s.start_char as usize..s.end_char as usize]
+            .iter()
+            .collect();
+        assert_eq!(slice, s.text, "offsets of {}:{}", s.document, s.turn_index);
+    }
+    assert_eq!(documents.len(), 7);
     let people = participants();
     let ingested: BTreeMap<String, (String, Option<String>, Option<String>)> = segments
         .iter()
@@ -278,6 +295,11 @@ fn ingested_demo_matches_gold_sentence_for_sentence() {
             g.id
         );
     }
+    let speaking: BTreeSet<&str> = segments
+        .iter()
+        .filter_map(|s| s.participant_id.as_deref())
+        .collect();
+    assert_eq!(speaking.len(), 47, "every participant speaks: {speaking:?}");
     let uncoded: Vec<&String> = ingested
         .keys()
         .filter(|id| !gold_ids.contains(id.as_str()))
