@@ -381,6 +381,10 @@ fn load_themes(store: &Store) -> Result<Vec<ThemeView>, Error> {
         theme.status = status;
         out.push(theme);
     }
+    // The finest level is what a reviewer accepts or dismisses; broader levels
+    // of the merge tree would show the same sentences again.
+    let finest = out.iter().map(|t| t.level).min().unwrap_or(0);
+    out.retain(|t| t.level == finest);
     // Biggest themes first, like the study's table.
     out.sort_by(|a, b| {
         b.participants

@@ -174,3 +174,56 @@ fn compare_file_matches_ids_and_names() {
     let err = report::read_compare(&path).unwrap_err().to_string();
     assert!(err.contains("study.csv") && err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn themes_and_two_reviewers_appear() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    review(&store, ANA_POLICE, "police", "accept", "rev2");
+    review(&store, BEN_LIGHTS, "lighting", "reject", "rev2");
+    store
+        .conn()
+        .execute(
+            "INSERT INTO theme_runs(id, model_key, params, outlier_share, created_at) VALUES (1, 'm', '{}', 0.1, 'now')",
+            [],
+        )
+        .unwrap();
+    let body = serde_json::json!({
+        "label": "parks at night", "keywords": [["park", 0.9], ["night", 0.5]], "size": 2,
+        "participants": 2, "by_attribute": {}, "cohesion": 0.5, "stability": 0.8,
+        "nearest_code": null, "verdict": "matches parks", "level": 0, "children": [],
+        "quotes": [{"segment_id": seg(&store, CAI_PARK), "text": CAI_PARK, "speaker": "Cai",
+                    "participant_id": "P3", "document": "group2.txt", "turn_index": 0, "sentence_index": 1}]
+    });
+    for (label, status) in [("parks at night", "open"), ("gone", "dismissed")] {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO theme_suggestions(theme_run_id, label, body, status) VALUES (1, ?1, ?2, ?3)",
+                (label, body.to_string(), status),
+            )
+            .unwrap();
+    }
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    assert_eq!(r.themes.len(), 1, "dismissed themes are left out");
+    assert_eq!(r.themes[0].quotes[0].speaker.as_deref(), Some("Cai"));
+    let html = report::html::render_html(&r);
+    assert!(html.contains("parks at night"));
+    assert!(
+        html.contains("Cai — group2.txt</cite>"),
+        "theme quotes name speaker and document"
+    );
+
+    let pair = r
+        .agreement
+        .pairs
+        .iter()
+        .find(|p| p.coder_a == "human:rev" && p.coder_b == "human:rev2")
+        .expect("the two reviewers are compared");
+    // Only Ana's police sentence was reviewed by both; both accepted it.
+    assert_eq!(pair.units, 1);
+    assert_eq!(pair.overall.percent_agreement, Some(1.0));
+    // Ben's lights: rev2 rejected the machine's coding, so it is settled absent.
+    let lighting = code(&r, "lighting");
+    assert_eq!((lighting.participants, lighting.rejected), (0, 1));
+}
