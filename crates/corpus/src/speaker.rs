@@ -135,6 +135,34 @@ const NAME_PARTICLES: &[&str] = &[
 
 /// Parses a speaker label at the start of `line` (a line without its end).
 pub fn parse_speaker_line(line: &str) -> Option<SpeakerLabel> {
+    colon_label(line).or_else(|| name_and_time_line(line))
+}
+
+/// The header line of Otter.ai and Teams exports: `Anna Smith  0:02` alone on
+/// a line (two spaces or a tab before the time), the utterance below.
+fn name_and_time_line(line: &str) -> Option<SpeakerLabel> {
+    let trimmed = line.trim();
+    let (name, time) = trimmed.rsplit_once(char::is_whitespace)?;
+    let ms = parse_clock(time)?;
+    // Exports separate name and time by two spaces or a tab; one space is
+    // how a heading ("Meeting 10:30") reads.
+    let separator = trimmed[name.len()..].chars().next();
+    if !(name.ends_with(char::is_whitespace) || separator == Some('\t')) {
+        return None;
+    }
+    let name = name.trim();
+    if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
+        return None;
+    }
+    Some(SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: Some(ms),
+        text_start: line.len(),
+    })
+}
+
+fn colon_label(line: &str) -> Option<SpeakerLabel> {
     let mut pos = skip_ws(line, 0);
     let mut start_ms = None;
     // Markdown list bullet or quote.
@@ -426,6 +454,19 @@ mod tests {
         assert_eq!(label("**Anna:** Hello"), named("Anna", "Hello"));
         assert_eq!(label("**Anna**: Hello"), named("Anna", "Hello"));
         assert_eq!(label("- Anna: Hello"), named("Anna", "Hello"));
+        // Rev: time in parentheses; Otter/Teams: name and time alone on a line.
+        assert_eq!(
+            label("Speaker 1 (00:01):"),
+            Some(("Speaker 1".into(), None, Some(1_000), "".into()))
+        );
+        assert_eq!(
+            label("Anna Smith  1:02:03"),
+            Some(("Anna Smith".into(), None, Some(3_723_000), "".into()))
+        );
+        assert_eq!(
+            label("Bob\t0:15"),
+            Some(("Bob".into(), None, Some(15_000), "".into()))
+        );
     }
 
     #[test]
@@ -449,6 +490,10 @@ mod tests {
             "",
             ":",
             "(Police): hi",
+            "we met at 10:30",
+            "Meeting 10:30",
+            "Meeting  10:30 to 11:00",
+            "12:00 13:00",
         ] {
             assert_eq!(parse_speaker_line(line), None, "{line}");
         }

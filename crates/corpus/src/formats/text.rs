@@ -206,6 +206,23 @@ mod tests {
     }
 
     #[test]
+    fn otter_style_name_and_time_lines() {
+        let text = "Anna Smith  0:02\nSo the cameras are fine.\nMostly.\n\nBob  0:15\nNo.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (
+                    s("Anna Smith"),
+                    None,
+                    Some(2_000),
+                    "So the cameras are fine.\nMostly."
+                ),
+                (s("Bob"), None, Some(15_000), "No."),
+            ]
+        );
+    }
+
+    #[test]
     fn no_labels_means_paragraph_turns() {
         let text = "First paragraph\nstill first.\n\n  Second one.  \n";
         assert_eq!(
