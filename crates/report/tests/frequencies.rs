@@ -227,3 +227,19 @@ fn themes_and_two_reviewers_appear() {
     let lighting = code(&r, "lighting");
     assert_eq!((lighting.participants, lighting.rejected), (0, 1));
 }
+
+#[test]
+fn empty_project_reports_without_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::Store::create(dir.path()).unwrap();
+    for d in documents("\n") {
+        store.put_document(&d).unwrap();
+    }
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    assert!(r.codes.is_empty());
+    assert_eq!(r.totals.participants, 3);
+    assert!(r.agreement.pairs.is_empty());
+    assert!(report::output::render_table(&r).contains("no codes"));
+    let html = report::html::render_html(&r);
+    assert!(html.contains("No codes.") && html.ends_with("</html>\n"));
+}
