@@ -25,17 +25,22 @@ impl PoissonBinomial {
     /// Builds the distribution by the O(n²) recurrence over trials, which is
     /// exact up to rounding and stable because every step is a convex mix.
     pub fn new(probabilities: &[f64]) -> PoissonBinomial {
+        // Certain trials only shift the count, impossible ones change nothing:
+        // the quadratic recurrence runs over the uncertain ones alone.
+        let certain = probabilities.iter().filter(|p| **p >= 1.0).count();
         let mut pmf = Vec::with_capacity(probabilities.len() + 1);
+        pmf.resize(certain, 0.0);
         pmf.push(1.0);
-        for &p in probabilities {
-            let p = p.clamp(0.0, 1.0);
+        for &p in probabilities.iter().filter(|p| **p > 0.0 && **p < 1.0) {
             pmf.push(0.0);
-            for k in (0..pmf.len()).rev() {
+            for k in (certain..pmf.len()).rev() {
                 let stay = pmf[k] * (1.0 - p);
-                let moved = if k > 0 { pmf[k - 1] * p } else { 0.0 };
+                let moved = if k > certain { pmf[k - 1] * p } else { 0.0 };
                 pmf[k] = stay + moved;
             }
         }
+        // Impossible trials still belong to the support (count ≤ n).
+        pmf.resize(probabilities.len() + 1, 0.0);
         PoissonBinomial { pmf }
     }
 
