@@ -177,6 +177,10 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
             Vec::new()
         };
         for r in &reviews {
+            // A memo is a note, not a coding decision.
+            if r.decision == "memo" {
+                continue;
+            }
             touched.insert(r.segment_id);
             let set = codes.entry(r.segment_id).or_default();
             match r.decision.as_str() {
