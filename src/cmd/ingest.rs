@@ -217,6 +217,14 @@ pub fn run(g: &Global, a: IngestArgs) -> Outcome {
     })
 }
 
+fn outcome_name(outcome: IngestOutcome) -> &'static str {
+    match outcome {
+        IngestOutcome::Inserted => "inserted",
+        IngestOutcome::Replaced => "replaced",
+        IngestOutcome::Unchanged => "unchanged",
+    }
+}
+
 fn print_summary(g: &Global, s: &Summary) {
     for f in &s.files {
         match &f.error {
@@ -229,10 +237,7 @@ fn print_summary(g: &Global, s: &Summary) {
                         format!(
                             "{} ({}, {} turns, {} sentences)",
                             d.name,
-                            serde_json::to_value(d.outcome)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_string))
-                                .unwrap_or_default(),
+                            outcome_name(d.outcome),
                             d.turns,
                             d.segments
                         )
