@@ -513,3 +513,103 @@ fn queue_filters_and_orders() {
         400
     );
 }
+
+#[test]
+fn theme_rename_merge_split_dismiss_with_version_checks() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let act = |id: i64, action: &str, body: Value| {
+        let mut b = json!({"reviewer": "rita"});
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        http(
+            a,
+            "POST",
+            &format!("/api/themes/{id}/{action}"),
+            &[AUTH],
+            Some(&b),
+        )
+    };
+    let themes = || http(a, "GET", "/api/themes", &[AUTH], None).json()["themes"].clone();
+    let theme = |id: i64| {
+        themes()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == json!(id))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(themes().as_array().unwrap().len(), 3);
+
+    let p = fx.theme_id;
+    let r = act(
+        p,
+        "rename",
+        json!({"version": 0, "name": "parking in town"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(theme(p)["label"], json!("parking in town"));
+    // The page's copy is stale now.
+    assert_eq!(
+        act(p, "merge", json!({"version": 0, "code_id": "access"})).status,
+        409
+    );
+    let r = act(p, "merge", json!({"version": 1, "code_id": "access"}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["codebook_version"], json!(2));
+    assert_eq!(theme(p)["status"], json!("merged"));
+    let store = store::Store::open(&fx.path).unwrap();
+    let body: String = store
+        .conn()
+        .query_row("SELECT body FROM codebooks WHERE version = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let cb: classify::Codebook = serde_json::from_str(&body).unwrap();
+    let access = cb.codes.iter().find(|c| c.id == "access").unwrap();
+    assert_eq!(
+        access.examples,
+        vec!["Parking in town is impossible.".to_string()]
+    );
+    drop(store);
+    // A decided theme takes no second decision.
+    assert_eq!(act(p, "dismiss", json!({"version": 2})).status, 409);
+
+    // Split with stored sub-themes: the broad theme gives way to them.
+    let r = act(fx.broad_theme_id, "split", json!({"version": 0}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(theme(fx.broad_theme_id)["status"], json!("dismissed"));
+    assert_eq!(theme(fx.sub_theme_id)["status"], json!("open"));
+    // Without sub-themes it is only marked for re-clustering.
+    let r = act(fx.sub_theme_id, "split", json!({"version": 0}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("re-clustering"));
+    assert_eq!(theme(fx.sub_theme_id)["status"], json!("open"));
+    assert_eq!(
+        theme(fx.sub_theme_id)["decisions"][0]["action"],
+        json!("split")
+    );
+
+    // Accepting needs a new id and a known parent.
+    let dup = act(
+        fx.sub_theme_id,
+        "accept",
+        json!({"version": 1, "name": "x", "code_id": "access"}),
+    );
+    assert_eq!(dup.status, 400, "{}", dup.body);
+    let orphan = act(
+        fx.sub_theme_id,
+        "accept",
+        json!({"version": 1, "name": "Late", "parent": "nope"}),
+    );
+    assert_eq!(orphan.status, 400, "{}", orphan.body);
+    let r = act(fx.sub_theme_id, "dismiss", json!({"version": 1}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(theme(fx.sub_theme_id)["status"], json!("dismissed"));
+}

@@ -296,7 +296,8 @@
     const what = decision + (extra && extra.new_code_id ? ' ' + codeName(extra.new_code_id) : (decision === 'memo' ? '' : ' ' + codeName(it.code_id)));
     setStatus('saved: ' + what, 'saved');
     for (const x of state.items) if (x.segment_id === it.segment_id) x.version = r.data.version;
-    if (decision === 'memo') { await select(state.index); return; }
+    // A memo or an added code leaves the suggestion itself undecided.
+    if (decision === 'memo' || decision === 'add') { await select(state.index); return; }
     it.reviewed = true;
     if (decision === 'none') for (const x of state.items) if (x.segment_id === it.segment_id) x.reviewed = true;
     const li = document.querySelector('.queue-item[data-index="' + state.index + '"]');

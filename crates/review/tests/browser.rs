@@ -410,3 +410,78 @@ fn blind_reviewers_do_not_see_each_other_and_agreement_is_reported() {
     );
     server.stop().unwrap();
 }
+
+#[test]
+fn help_navigation_add_no_code_and_memo_keys() {
+    let fx = fixture::build();
+    let server = serve(&fx.path, false);
+    let session = launch();
+    let tab = open_page(&session, &server.url());
+    wait_for(&tab, "!!document.querySelector('mark.sentence')");
+    let at = |key: &str| {
+        format!(
+            "document.getElementById('item').dataset.segment === '{}'",
+            fx.seg[key]
+        )
+    };
+
+    tab.press_key("?").unwrap();
+    wait_for(&tab, "!document.getElementById('help').hidden");
+    tab.press_key("?").unwrap();
+    wait_for(&tab, "document.getElementById('help').hidden");
+    tab.press_key("j").unwrap();
+    wait_for(&tab, &at("late"));
+    tab.press_key("k").unwrap();
+    wait_for(&tab, &at("xss"));
+
+    // + then 1: add code 1 (cost) as well; the suggestion stays undecided.
+    tab.press_key("+").unwrap();
+    tab.press_key("1").unwrap();
+    saved_count_is(&tab, 1);
+    assert!(eval(&tab, &at("xss")).as_bool().unwrap());
+    tab.press_key("a").unwrap();
+    saved_count_is(&tab, 2);
+    wait_for(&tab, &at("late"));
+    tab.press_key("n").unwrap();
+    saved_count_is(&tab, 3);
+    wait_for(&tab, &at("costs"));
+    tab.press_key("m").unwrap();
+    wait_for(
+        &tab,
+        "document.activeElement && document.activeElement.id === 'memo'",
+    );
+    tab.type_str("needs the question").unwrap();
+    tab.press_key_with_modifiers(
+        "Enter",
+        Some(&[headless_chrome::browser::tab::ModifierKey::Ctrl]),
+    )
+    .unwrap();
+    saved_count_is(&tab, 4);
+
+    let reviews = fixture::reviews(&fx.path);
+    let got: Vec<(&str, i64, Option<&str>, Option<&str>)> = reviews
+        .iter()
+        .map(|r| (r.0.as_str(), r.1, r.2.as_deref(), r.3.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("add", fx.seg["xss"], Some("access"), Some("cost")),
+            ("accept", fx.seg["xss"], Some("access"), None),
+            ("none", fx.seg["late"], Some("delay"), None),
+            ("memo", fx.seg["costs"], Some("cost"), None),
+        ]
+    );
+    let store = store::Store::open(&fx.path).unwrap();
+    assert_eq!(
+        store.reviews().unwrap()[3].memo.as_deref(),
+        Some("needs the question")
+    );
+    let mut expect = vec![
+        (fx.seg["xss"], "access".to_string(), "rita".to_string()),
+        (fx.seg["xss"], "cost".to_string(), "rita".to_string()),
+    ];
+    expect.sort();
+    assert_eq!(fixture::human_codings(&fx.path), expect);
+    server.stop().unwrap();
+}

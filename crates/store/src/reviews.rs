@@ -357,6 +357,30 @@ impl Store {
         Ok(out)
     }
 
+    /// Re-creates the human codings that reviews imply but `codings` lacks,
+    /// e.g. after a re-ingested document's segments (and their codings) were
+    /// replaced and its reviews reattached by text. Idempotent; returns the
+    /// number of rows written.
+    pub fn restore_review_codings(&mut self) -> Result<usize> {
+        let labels = self.review_labels()?;
+        self.write(|tx| {
+            let codebook_version: Option<i64> =
+                tx.query_row("SELECT MAX(version) FROM codebooks", [], |r| r.get(0))?;
+            let mut written = 0;
+            for l in labels.iter().filter(|l| l.applies) {
+                let Some(code) = &l.code_id else { continue };
+                written += tx.execute(
+                    "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+                     SELECT ?1, ?2, ?3, 'human', ?4, 1.0, 1, ?5
+                     WHERE NOT EXISTS (SELECT 1 FROM codings WHERE segment_id = ?1 AND code_id = ?2
+                                       AND source = 'human' AND coder = ?4)",
+                    params![l.segment_id, code, codebook_version, l.reviewer, now()],
+                )?;
+            }
+            Ok(written)
+        })
+    }
+
     /// Number of review rows (decisions of every kind).
     pub fn review_count(&self) -> Result<i64> {
         Ok(self
@@ -467,6 +491,18 @@ mod tests {
         let labels = store.review_labels().unwrap();
         assert!(labels.iter().all(|l| !l.applies), "{labels:?}");
         assert!(labels.iter().any(|l| l.code_id.is_none()));
+    }
+
+    #[test]
+    fn human_codings_are_restored_from_reviews() {
+        let (_dir, mut store, seg) = store_with_segment();
+        store
+            .record_review(&input(seg, Decision::Recode, Some("A"), Some("B")), 0, None)
+            .unwrap();
+        store.conn().execute("DELETE FROM codings", []).unwrap();
+        assert_eq!(store.restore_review_codings().unwrap(), 1);
+        assert_eq!(human_codes(&store, seg), vec!["B"]);
+        assert_eq!(store.restore_review_codings().unwrap(), 0);
     }
 
     #[test]
