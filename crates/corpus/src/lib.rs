@@ -85,9 +85,11 @@ pub fn assemble(
         let is_moderator = speaker.is_some_and(speaker::is_moderator_name)
             || t.role.as_deref().is_some_and(speaker::is_moderator_role)
             || person.is_some_and(|p| p.is_moderator);
-        let participant_id = person
-            .map(|p| p.id.clone())
-            .or_else(|| speaker.map(str::to_string));
+        let participant_id = person.map(|p| p.id.clone()).or_else(|| {
+            speaker
+                .filter(|s| !speaker::is_group_name(s))
+                .map(str::to_string)
+        });
         turns.push(Turn {
             index,
             speaker: speaker.map(str::to_string),
@@ -183,7 +185,7 @@ pub fn unregistered_speakers(
     let mut found: BTreeMap<String, Participant> = BTreeMap::new();
     for t in &doc.turns {
         let Some(speaker) = &t.speaker else { continue };
-        if participants.resolve(speaker, &doc.name).is_some() {
+        if participants.resolve(speaker, &doc.name).is_some() || speaker::is_group_name(speaker) {
             continue;
         }
         let p = found.entry(speaker.clone()).or_insert_with(|| Participant {
@@ -276,7 +278,7 @@ mod tests {
             b"id,name,role,document\nM7,Jane,facilitator,\nP1,Anna,police,g1\nP2,Anna,business,g2\n",
         )
         .unwrap();
-        let text = "Jane: Welcome.\nAnna: Hi.\nTom (Moderator): Next.\nInterviewer 2: And?\nQ: Why?\nA: Because.\n";
+        let text = "Jane: Welcome.\nAnna: Hi.\nTom (Moderator): Next.\nInterviewer 2: And?\nQ: Why?\nA: Because.\nAll: Yes!\n";
         let g1 = &read("g1.txt", text.as_bytes(), &people).unwrap()[0];
         let g2 = &read("g2.txt", text.as_bytes(), &people).unwrap()[0];
         let view = |d: &Document| -> Vec<(Option<String>, bool)> {
@@ -294,7 +296,8 @@ mod tests {
                 (s("Tom"), true),
                 (s("Interviewer 2"), true),
                 (s("Q"), true),
-                (s("A"), false)
+                (s("A"), false),
+                (None, false)
             ]
         );
         assert_eq!(view(g2)[1], (s("P2"), false));

@@ -47,6 +47,7 @@ const NOT_NAMES: &[&str] = &[
     "subject",
     "topic",
     "agenda",
+    "meeting",
     "source",
     "sources",
     "duration",
@@ -365,6 +366,32 @@ const MODERATOR_NAMES: &[&str] = &[
     "i",
     "host",
 ];
+
+/// Labels for several people at once or an unknown voice ("All: Yes!").
+/// Their turns are kept but belong to no participant.
+const GROUP_NAMES: &[&str] = &[
+    "all",
+    "everyone",
+    "everybody",
+    "several",
+    "multiple",
+    "group",
+    "participants",
+    "others",
+    "crosstalk",
+    "unknown",
+    "unidentified",
+    "inaudible",
+    "audience",
+];
+
+/// Whether a speaker label stands for several or unknown people.
+pub fn is_group_name(name: &str) -> bool {
+    let lower = name.trim().to_lowercase();
+    GROUP_NAMES.contains(&lower.as_str())
+        || lower.starts_with("unknown ")
+        || lower.starts_with("unidentified ")
+}
 
 /// Roles that make a speaker a moderator.
 const MODERATOR_ROLES: &[&str] = &["moderator", "interviewer", "facilitator"];
