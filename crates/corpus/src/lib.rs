@@ -323,6 +323,76 @@ mod tests {
         );
     }
 
+    /// Random text built from the pieces transcripts are made of (labels,
+    /// brackets, abbreviations, multi-byte characters, line breaks) never
+    /// panics and always yields exact offsets.
+    #[test]
+    fn random_transcripts_keep_exact_offsets() {
+        let pieces = [
+            "Anna: ",
+            "BOB (Police): ",
+            "[00:01:02] ",
+            "Q: ",
+            "**Dana:** ",
+            "Note: ",
+            " ",
+            " ",
+            "word",
+            "Mr. ",
+            "e.g. ",
+            "3.5",
+            ". ",
+            "? ",
+            "! ",
+            "…",
+            "😀",
+            "Zoë",
+            "監視。",
+            "\n",
+            "\r\n",
+            "\n\n",
+            ":",
+            "(",
+            ")",
+            "[",
+            "]",
+            "# ",
+            "---",
+            "\t",
+            "é",
+            "A. ",
+            "  0:02",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let people = Participants::default();
+        for round in 0..2000 {
+            let len = (next() % 60) as usize;
+            let text: String = (0..len)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            for (format, markdown) in [(SourceFormat::Text, false), (SourceFormat::Markdown, true)]
+            {
+                let raw = RawDocument {
+                    name: format!("r{round}.txt"),
+                    turns: formats::turns_from_text(&text, markdown),
+                    text: text.clone(),
+                    cues: Vec::new(),
+                };
+                let doc = assemble(raw, "r.txt", format, &people.index());
+                assert_offsets(&doc);
+                for s in &doc.segments {
+                    assert!(!s.text.is_empty() && s.text.trim() == s.text, "{text:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn unknown_extension_names_the_file() {
         let e = read("notes.pdf", b"%PDF", &Participants::default()).unwrap_err();

@@ -16,7 +16,7 @@ use crate::SourceFormat;
 pub use captions::{SrtReader, VttReader};
 pub use docx::DocxReader;
 pub use table::{CsvReader, JsonlReader};
-pub use text::TextReader;
+pub use text::{turns_from_text, TextReader};
 
 /// One input file.
 #[derive(Debug, Clone, Copy)]
