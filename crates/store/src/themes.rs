@@ -1,4 +1,239 @@
 //! Store accessors for the `themes` tables (owned by that stage; see migrations/).
 
-#[allow(unused_imports)]
-use crate::{Result, Store};
+use std::collections::BTreeMap;
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::{blob_to_vector, Result, Store};
+
+/// A theme run to store: what was clustered and how.
+#[derive(Debug, Clone)]
+pub struct NewThemeRun<'a> {
+    pub model_key: &'a str,
+    pub params_json: &'a str,
+    pub outlier_share: f64,
+    pub n_segments: usize,
+}
+
+/// One suggestion to store. `parent` indexes the same slice and must come
+/// after the theme itself (children first), so ids are known when bodies
+/// that list children are written.
+#[derive(Debug, Clone)]
+pub struct NewTheme<'a> {
+    pub label: &'a str,
+    pub level: usize,
+    pub parent: Option<usize>,
+    pub members: &'a [i64],
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeRunRecord {
+    pub id: i64,
+    pub model_key: String,
+    pub params_json: String,
+    pub outlier_share: f64,
+    pub n_segments: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredTheme {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub level: i64,
+    pub label: String,
+    pub body_json: String,
+    pub status: String,
+}
+
+impl Store {
+    /// Writes a run, its suggestions and their members in one transaction.
+    /// `body(i, ids)` makes theme `i`'s body JSON given the ids of themes
+    /// `0..i` already written. Returns (run id, theme ids in slice order).
+    pub fn put_theme_run(
+        &mut self,
+        run: &NewThemeRun<'_>,
+        themes: &[NewTheme<'_>],
+        body: impl Fn(usize, &[i64]) -> String,
+    ) -> Result<(i64, Vec<i64>)> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO theme_runs(model_key, params, outlier_share, n_segments, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    run.model_key,
+                    run.params_json,
+                    run.outlier_share,
+                    run.n_segments as i64,
+                    crate::now()
+                ],
+            )?;
+            let run_id = tx.last_insert_rowid();
+            let mut ids: Vec<i64> = Vec::with_capacity(themes.len());
+            {
+                let mut theme_stmt = tx.prepare(
+                    "INSERT INTO theme_suggestions(theme_run_id, level, label, body) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                let mut member_stmt =
+                    tx.prepare("INSERT OR IGNORE INTO theme_members(theme_id, segment_id) VALUES (?1, ?2)")?;
+                for (i, t) in themes.iter().enumerate() {
+                    theme_stmt.execute(params![run_id, t.level as i64, t.label, body(i, &ids)])?;
+                    let id = tx.last_insert_rowid();
+                    for &s in t.members {
+                        member_stmt.execute(params![id, s])?;
+                    }
+                    ids.push(id);
+                }
+                let mut parent_stmt = tx.prepare("UPDATE theme_suggestions SET parent_id = ?1 WHERE id = ?2")?;
+                for (i, t) in themes.iter().enumerate() {
+                    if let Some(p) = t.parent {
+                        parent_stmt.execute(params![ids[p], ids[i]])?;
+                    }
+                }
+            }
+            Ok::<_, crate::Error>((run_id, ids))
+        })
+    }
+
+    /// The most recent theme run, if any.
+    pub fn latest_theme_run(&self) -> Result<Option<ThemeRunRecord>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, model_key, params, outlier_share, n_segments, created_at
+                 FROM theme_runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(ThemeRunRecord {
+                        id: r.get(0)?,
+                        model_key: r.get(1)?,
+                        params_json: r.get(2)?,
+                        outlier_share: r.get(3)?,
+                        n_segments: r.get(4)?,
+                        created_at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Suggestions of a run, in id order (finest level first).
+    pub fn theme_suggestions(&self, run_id: i64) -> Result<Vec<StoredTheme>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, parent_id, level, label, body, status FROM theme_suggestions
+             WHERE theme_run_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(StoredTheme {
+                id: r.get(0)?,
+                parent_id: r.get(1)?,
+                level: r.get(2)?,
+                label: r.get(3)?,
+                body_json: r.get(4)?,
+                status: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Segment ids of a theme, ascending.
+    pub fn theme_members(&self, theme_id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT segment_id FROM theme_members WHERE theme_id = ?1 ORDER BY segment_id",
+        )?;
+        let rows = stmt.query_map([theme_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets a suggestion's review status (open | accepted | merged | dismissed).
+    pub fn set_theme_status(&self, theme_id: i64, status: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE theme_suggestions SET status = ?1 WHERE id = ?2",
+            params![status, theme_id],
+        )?;
+        Ok(())
+    }
+
+    /// Cached vectors of `model_key` for the given text hashes (those present).
+    /// `autocode eval themes` caches gold texts this way.
+    pub fn embeddings_by_hash(
+        &self,
+        model_key: &str,
+        hashes: &[String],
+    ) -> Result<BTreeMap<String, Vec<f32>>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT vector FROM embeddings WHERE model_key = ?1 AND text_hash = ?2")?;
+        let mut out = BTreeMap::new();
+        for h in hashes {
+            if let Some(blob) = stmt
+                .query_row(params![model_key, h], |r| r.get::<_, Vec<u8>>(0))
+                .optional()?
+            {
+                out.insert(h.clone(), blob_to_vector(&blob));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_with_tree_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        let themes = [
+            NewTheme {
+                label: "a",
+                level: 0,
+                parent: Some(2),
+                members: &[1, 2],
+            },
+            NewTheme {
+                label: "b",
+                level: 0,
+                parent: Some(2),
+                members: &[3],
+            },
+            NewTheme {
+                label: "ab",
+                level: 1,
+                parent: None,
+                members: &[1, 2, 3],
+            },
+        ];
+        let run = NewThemeRun {
+            model_key: "m",
+            params_json: "{}",
+            outlier_share: 0.25,
+            n_segments: 4,
+        };
+        let (run_id, ids) = store
+            .put_theme_run(&run, &themes, |i, done| {
+                format!("{{\"i\":{i},\"before\":{:?}}}", done)
+            })
+            .unwrap();
+        let latest = store.latest_theme_run().unwrap().unwrap();
+        assert_eq!(
+            (latest.id, latest.outlier_share, latest.n_segments),
+            (run_id, 0.25, 4)
+        );
+        let stored = store.theme_suggestions(run_id).unwrap();
+        assert_eq!(stored.len(), 3);
+        assert_eq!(stored[0].parent_id, Some(ids[2]));
+        assert_eq!(stored[2].parent_id, None);
+        assert_eq!(
+            stored[2].body_json,
+            format!("{{\"i\":2,\"before\":[{}, {}]}}", ids[0], ids[1])
+        );
+        assert_eq!(store.theme_members(ids[2]).unwrap(), vec![1, 2, 3]);
+        store.set_theme_status(ids[1], "dismissed").unwrap();
+        assert_eq!(
+            store.theme_suggestions(run_id).unwrap()[1].status,
+            "dismissed"
+        );
+    }
+}
