@@ -135,9 +135,15 @@ fn quote_texts(body: &Value) -> Vec<String> {
 }
 
 /// Writes `cb` as the next codebook version; returns it.
+/// Body and hash are classify's canonical JSON and its sha256, as
+/// `autocode codebook` writes them.
 fn put_codebook_version(tx: &Transaction, cb: &classify::Codebook) -> ApiResult<i64> {
-    let body = serde_json::to_string(cb)?;
-    let hash = corpus::content_hash(body.as_bytes());
+    if let Err(problems) = cb.validate("the new codebook version", None) {
+        let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(ApiError::BadRequest(all.join("; ")));
+    }
+    let body = cb.to_json();
+    let hash = cb.content_hash();
     if let Some(v) = tx
         .query_row(
             "SELECT version FROM codebooks WHERE content_hash = ?1",
