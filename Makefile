@@ -10,7 +10,7 @@ MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 BIN          := target/release/autocode
 DEMO_OUT     := out/demo
 
-.PHONY: all models build demo test bench lint clean
+.PHONY: all models build demo demo-clean test bench lint clean
 
 all: build
 
@@ -33,11 +33,16 @@ $(MODEL_DIR)/model.safetensors:
 build:
 	$(CARGO) build --release --locked
 
+# The whole pipeline on the demo corpus. Incremental: a second `make demo`
+# finds nothing changed and says so. `make demo-clean` starts over.
 demo: models build
-	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
-	$(BIN) init $(DEMO_OUT)
-	$(BIN) --project $(DEMO_OUT) ingest data/demo
-	$(BIN) --project $(DEMO_OUT) stats
+	$(BIN) run --config data/demo/autocode.toml
+	@echo
+	@echo "report: $(DEMO_OUT)/report.html"
+	@echo "review the machine's suggestions: $(BIN) --project $(DEMO_OUT) review --open"
+
+demo-clean:
+	rm -rf $(DEMO_OUT)
 
 test: models
 	$(CARGO) test --workspace --locked

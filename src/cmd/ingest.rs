@@ -35,6 +35,10 @@ pub struct IngestArgs {
     /// CSV/JSONL column with the end time.
     #[arg(long, default_value = "end")]
     pub end_column: String,
+    /// Store only the documents of shard I of N (by a stable hash of the
+    /// document name); see docs/scale-out.md.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -74,6 +78,11 @@ struct Summary {
 }
 
 pub fn run(g: &Global, a: IngestArgs) -> Outcome {
+    let shard = a
+        .shard
+        .as_deref()
+        .map(super::run::Shard::parse)
+        .transpose()?;
     let mut store = open_store(g)?;
     let inputs = corpus::collect_inputs(&a.paths)?;
     if inputs.files.is_empty() {
@@ -152,7 +161,10 @@ pub fn run(g: &Global, a: IngestArgs) -> Outcome {
                         ));
                     }
                 }
-                for doc in docs {
+                let mine = docs
+                    .into_iter()
+                    .filter(|d| shard.is_none_or(|s| s.contains(&d.name)));
+                for doc in mine {
                     seen.insert(doc.name.clone(), path.clone());
                     let extra = corpus::unregistered_speakers(&doc, &index);
                     for p in &extra {

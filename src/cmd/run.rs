@@ -222,6 +222,15 @@ impl Shard {
         Ok(None)
     }
 
+    /// Whether the document belongs to this shard: the first 8 bytes of
+    /// sha256(name), big-endian, modulo the shard count.
+    pub fn contains(&self, document_name: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let h = Sha256::digest(document_name.as_bytes());
+        let v = u64::from_be_bytes(h[..8].try_into().expect("sha256 has 32 bytes"));
+        v % u64::from(self.count) == u64::from(self.index)
+    }
+
     pub fn label(&self) -> String {
         format!("{}/{}", self.index, self.count)
     }
@@ -468,6 +477,9 @@ fn whole_corpus_stages(cfg: &RunConfig) -> Vec<(&'static str, Vec<String>)> {
                 "all".into(),
             ]);
         }
+        if let Some(name) = &cfg.project.name {
+            report.extend(["--name".into(), name.clone()]);
+        }
         if let Some(c) = &cfg.report.compare {
             report.extend(["--compare".into(), path_arg(c)]);
         }
@@ -573,5 +585,18 @@ mod tests {
         assert!(Shard::parse("4/4").is_err());
         assert!(Shard::parse("0/0").is_err());
         assert!(Shard::parse("x").unwrap_err().to_string().contains("I/N"));
+    }
+
+    #[test]
+    fn every_document_falls_in_exactly_one_shard() {
+        let shards: Vec<Shard> = (0..4).map(|i| Shard { index: i, count: 4 }).collect();
+        let mut sizes = [0; 4];
+        for n in 0..400 {
+            let name = format!("transcripts/group-{n}.txt");
+            let hits: Vec<usize> = (0..4).filter(|&i| shards[i].contains(&name)).collect();
+            assert_eq!(hits.len(), 1, "{name}");
+            sizes[hits[0]] += 1;
+        }
+        assert!(sizes.iter().all(|&n| n > 60), "unbalanced: {sizes:?}");
     }
 }

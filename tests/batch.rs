@@ -1,0 +1,287 @@
+//! The nightly batch: `autocode run` resumes after SIGKILL to the same store
+//! as an uninterrupted run, a second run does nothing, two runs cannot
+//! interleave, and 4 shards merged equal one unsharded run.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_autocode")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the demo project (transcripts, participants, codebook) with its
+/// own store and output folder.
+fn project(dir: &Path, name: &str) -> PathBuf {
+    let demo = root().join("data/demo");
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.join("corpus/transcripts")).unwrap();
+    for f in std::fs::read_dir(demo.join("transcripts")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(
+            &f,
+            p.join("corpus/transcripts").join(f.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    for f in [
+        "participants.csv",
+        "codebook.yaml",
+        "codebook.study-counts.csv",
+    ] {
+        std::fs::copy(demo.join(f), p.join("corpus").join(f)).unwrap();
+    }
+    let cfg = format!(
+        r#"[project]
+store = "store/autocode.db"
+[inputs]
+paths = ["corpus"]
+participants = "corpus/participants.csv"
+[model]
+path = "{model}"
+[codebook]
+path = "corpus/codebook.yaml"
+[themes]
+seed = 7
+[report]
+out = "out"
+compare = "corpus/codebook.study-counts.csv"
+"#,
+        model = root().join("models/all-MiniLM-L6-v2").display()
+    );
+    std::fs::write(p.join("autocode.toml"), cfg).unwrap();
+    p
+}
+
+fn run(project: &Path, extra: &[&str]) -> std::process::Output {
+    let out = Command::new(bin())
+        .arg("run")
+        .arg("--config")
+        .arg(project.join("autocode.toml"))
+        .args(extra)
+        .output()
+        .unwrap();
+    out
+}
+
+fn ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Everything a run decides, independent of row ids and timestamps:
+/// segments, embeddings (rounded), codings (rounded), themes' labels.
+fn fingerprint(store: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(store).unwrap();
+    let mut out = Vec::new();
+    let mut q = |sql: &str| {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut cells = Vec::new();
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    cells.push(match v {
+                        rusqlite::types::Value::Real(f) => format!("{f:.4}"),
+                        rusqlite::types::Value::Blob(b) => format!("blob{}", b.len()),
+                        other => format!("{other:?}"),
+                    });
+                }
+                Ok(cells.join("|"))
+            })
+            .unwrap();
+        let mut rows: Vec<String> = rows.map(|r| r.unwrap()).collect();
+        rows.sort();
+        out.push(format!("{sql}: {} rows", rows.len()));
+        out.extend(rows);
+    };
+    q("SELECT d.name, s.turn_index, s.sentence_index, s.start_char, s.end_char, s.participant_id, s.text_hash
+       FROM segments s JOIN documents d ON d.id = s.document_id");
+    q("SELECT model_key, text_hash, truncated FROM embeddings");
+    q("SELECT d.name, s.turn_index, s.sentence_index, c.code_id, c.source, c.assigned, c.confidence
+       FROM codings c JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id");
+    out
+}
+
+fn store_of(project: &Path) -> PathBuf {
+    project.join("store/autocode.db")
+}
+
+#[test]
+fn second_run_does_nothing_and_a_concurrent_run_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "p");
+    let first = run(&p, &["--json"]);
+    ok(&first);
+    let summary: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(summary["status"], "ok");
+    assert_eq!(summary["counts"]["totals"]["documents"], 7);
+    for f in ["report.html", "report.csv", "report.json"] {
+        assert!(p.join("out").join(f).exists(), "missing {f}");
+    }
+    let before = fingerprint(&store_of(&p));
+
+    let second = run(&p, &["--json"]);
+    ok(&second);
+    let summary: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    for table in ["documents", "segments", "embeddings", "codings"] {
+        assert_eq!(
+            summary["counts"]["changed"][table], 0,
+            "{table} changed: {summary}"
+        );
+    }
+    assert_eq!(fingerprint(&store_of(&p)), before);
+
+    // Hold the project lock as a run would; a second run must refuse.
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(store_of(&p).with_extension("lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let refused = run(&p, &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("another autocode run holds the lock"), "{err}");
+    drop(lock);
+
+    let runs = Command::new(bin())
+        .args(["runs", "--json", "--project"])
+        .arg(store_of(&p))
+        .output()
+        .unwrap();
+    ok(&runs);
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+    let statuses: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["ok", "ok"]);
+}
+
+/// Starts a run with -v, waits for the log line that starts `stage`, then
+/// SIGKILLs it.
+fn kill_during(project: &Path, stage: &str) {
+    let mut child = Command::new(bin())
+        .args(["-v", "run", "--config"])
+        .arg(project.join("autocode.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let needle = format!("stage=\"{stage}\"");
+    let mut seen = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        let hit = line.contains("starting") && line.contains(&needle);
+        seen.push(line);
+        if hit {
+            // Let the stage get some work done before the kill.
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "run finished before it could be killed during {stage}:\n{}",
+        seen.join("\n")
+    );
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_same_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = project(dir.path(), "reference");
+    ok(&run(&reference, &[]));
+    let expected = fingerprint(&store_of(&reference));
+
+    let p = project(dir.path(), "killed");
+    kill_during(&p, "embed");
+    kill_during(&p, "code");
+    let resumed = run(&p, &["--json"]);
+    ok(&resumed);
+    assert_eq!(fingerprint(&store_of(&p)), expected);
+
+    let conn = rusqlite::Connection::open(store_of(&p)).unwrap();
+    let statuses: Vec<String> = conn
+        .prepare("SELECT status FROM runs ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(statuses, ["interrupted", "interrupted", "ok"]);
+}
+
+#[test]
+fn four_shards_merged_equal_one_unsharded_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = project(dir.path(), "whole");
+    ok(&run(&whole, &[]));
+
+    let sharded = project(dir.path(), "sharded");
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            Command::new(bin())
+                .args(["--quiet", "run", "--config"])
+                .arg(sharded.join("autocode.toml"))
+                .args(["--shard", &format!("{i}/4")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut shard_docs = 0;
+    for child in children {
+        ok(&child.wait_with_output().unwrap());
+    }
+    let mut shards = Vec::new();
+    for i in 0..4 {
+        let s = sharded.join(format!("store/autocode.shard-{i}-of-4.db"));
+        let conn = rusqlite::Connection::open(&s).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM documents", [], |r| r.get(0))
+            .unwrap();
+        shard_docs += n;
+        shards.push(s);
+    }
+    assert_eq!(shard_docs, 7, "each document in exactly one shard");
+
+    let merged = Command::new(bin())
+        .args(["merge", "--config"])
+        .arg(sharded.join("autocode.toml"))
+        .args(shards.iter().rev())
+        .output()
+        .unwrap();
+    ok(&merged);
+    assert_eq!(
+        fingerprint(&store_of(&sharded)),
+        fingerprint(&store_of(&whole))
+    );
+    let report = |p: &Path| -> serde_json::Value {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(p.join("out/report.json")).unwrap()).unwrap();
+        // Where and when the report was made differ by construction.
+        if let Some(o) = v.as_object_mut() {
+            o.remove("generated_at");
+            o.remove("project");
+        }
+        v
+    };
+    assert_eq!(report(&sharded), report(&whole));
+}
