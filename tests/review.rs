@@ -613,3 +613,24 @@ fn theme_rename_merge_split_dismiss_with_version_checks() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(theme(fx.sub_theme_id)["status"], json!("dismissed"));
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let fx = fixture::build();
+    let mut srv = start(&fx.path, &["--token", TOKEN]);
+    let pid = srv.child.id().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    loop {
+        if let Some(code) = srv.child.try_wait().unwrap() {
+            assert!(code.success(), "{code:?}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "server ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

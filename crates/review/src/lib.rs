@@ -165,6 +165,7 @@ pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
                         tokio::select! {
                             _ = rx => {}
                             _ = tokio::signal::ctrl_c() => {}
+                            _ = terminated() => {}
                         }
                     })
                     .await?;
@@ -177,6 +178,22 @@ pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
         shutdown: Some(tx),
         thread: Some(thread),
     })
+}
+
+/// Resolves on SIGTERM (how service managers stop a server).
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
 }
 
 fn router(state: Shared) -> Router {
