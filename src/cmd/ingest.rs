@@ -215,6 +215,12 @@ pub fn run(g: &Global, a: IngestArgs) -> Outcome {
         summary.files.push(report);
     }
 
+    if summary.replaced > 0 {
+        // Replaced documents lost their segments' human codings; the reviews
+        // behind them survived and were reattached, so rebuild the codings.
+        // Idempotent: a kill before this line is repaired by the next ingest.
+        store.restore_review_codings()?;
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
