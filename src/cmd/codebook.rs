@@ -1,10 +1,101 @@
-use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
 
 use super::{Global, Outcome};
 
 #[derive(Args, Debug)]
-pub struct CodebookArgs {}
+pub struct CodebookArgs {
+    #[command(subcommand)]
+    pub what: CodebookCmd,
+}
 
-pub fn run(_g: &Global, _a: CodebookArgs) -> Outcome {
-    anyhow::bail!("`autocode codebook` is not built yet")
+#[derive(Subcommand, Debug)]
+pub enum CodebookCmd {
+    /// Check a codebook file (YAML, JSON, shared `codebook.json`, REFI-QDA .qdc); errors name file, line and field.
+    Validate { file: PathBuf },
+    /// Convert a codebook file to another format (by extension: .yaml, .json, .qdc).
+    Import {
+        file: PathBuf,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Write the project's latest approved codebook (or a stored version) to a file (.yaml, .json, .qdc).
+    Export {
+        #[arg(long, short)]
+        out: PathBuf,
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Store a codebook file as the project's current approved version (same content = same version).
+    Approve { file: PathBuf },
+}
+
+pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
+    match a.what {
+        CodebookCmd::Validate { file } => {
+            let cb = classify::load_codebook(&file)?;
+            let parents = cb.codes.iter().filter(|c| c.parent.is_none()).count();
+            if !g.quiet {
+                println!(
+                    "{}: ok, {} codes ({} top-level), content hash {}",
+                    file.display(),
+                    cb.codes.len(),
+                    parents,
+                    &cb.content_hash()[..12]
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CodebookCmd::Import { file, out } => {
+            let cb = classify::load_codebook(&file)?;
+            write_codebook(&cb, &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CodebookCmd::Export { out, version } => {
+            let store = super::open_store(g)?;
+            let body = match version {
+                Some(v) => store
+                    .codebook_versions()?
+                    .into_iter()
+                    .find(|c| c.version == v)
+                    .map(|c| c.body)
+                    .with_context(|| format!("no codebook version {v} in the project"))?,
+                None => {
+                    store
+                        .latest_codebook()?
+                        .context("the project has no approved codebook (run `autocode codebook approve FILE`)")?
+                        .1
+                }
+            };
+            let cb: classify::Codebook = serde_json::from_str(&body)?;
+            write_codebook(&cb, &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CodebookCmd::Approve { file } => {
+            let cb = classify::load_codebook(&file)?;
+            let mut store = super::open_store(g)?;
+            let (version, new) = store.put_codebook(&cb.name, &cb.to_json(), &cb.content_hash())?;
+            if !g.quiet {
+                println!(
+                    "codebook \"{}\" ({} codes): version {version}{}",
+                    cb.name,
+                    cb.codes.len(),
+                    if new { " (new)" } else { " (unchanged)" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn write_codebook(cb: &classify::Codebook, out: &std::path::Path) -> anyhow::Result<()> {
+    let text = match classify::CodebookFormat::from_path(out) {
+        classify::CodebookFormat::Qdc => classify::qdc::to_qdc(cb),
+        classify::CodebookFormat::Json => serde_json::to_string_pretty(cb)? + "\n",
+        classify::CodebookFormat::Yaml => cb.to_yaml(),
+    };
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))
 }

@@ -5,6 +5,7 @@
 
 pub mod calibrate;
 mod codebook;
+pub mod eval;
 pub mod features;
 pub mod logistic;
 pub mod metrics;
@@ -18,3 +19,9 @@ pub use model::{
     prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind, CodeModel, Label, Mode,
     Predictions, TrainingSet, ZeroShotMapping,
 };
+
+/// sha256 of a text, hex: the key of embedding caches (same as the store's `text_hash`).
+pub fn text_hash(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}

@@ -218,9 +218,9 @@ pub enum ClassifyError {
 
 /// Deterministic pseudo-random stream (splitmix64), for fold assignment:
 /// a hand-written generator keeps folds identical across dependency updates.
-pub(crate) struct SplitMix(pub u64);
+pub struct SplitMix(pub u64);
 impl SplitMix {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -238,7 +238,7 @@ pub fn group_folds(groups: &[String], k: usize, seed: u64) -> Vec<usize> {
     }
     let mut rng = SplitMix(seed);
     let mut order: Vec<(u64, &str, usize)> =
-        sizes.iter().map(|(g, &n)| (rng.next(), *g, n)).collect();
+        sizes.iter().map(|(g, &n)| (rng.next_u64(), *g, n)).collect();
     order.sort();
     let mut load = vec![0usize; k];
     let mut fold_of: BTreeMap<&str, usize> = BTreeMap::new();
@@ -659,7 +659,7 @@ mod tests {
     fn supervised_learns_and_hierarchy_is_consistent() {
         let cb = codebook();
         let mut rng = SplitMix(3);
-        let mut u = || (rng.next() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
+        let mut u = || (rng.next_u64() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
         let mut embs = Vec::new();
         let mut labels = Vec::new();
         for i in 0..300 {

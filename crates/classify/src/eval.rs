@@ -1,0 +1,501 @@
+//! Quality against gold codings: grouped k-fold cross-validation (or a
+//! train/test split), per-code precision/recall/F1/kappa, macro-F1, ECE with
+//! a reliability table, the review-band count, and the human annotators' own
+//! pairwise kappa where the gold carries per-annotator labels.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::calibrate::{ece, reliability, ReliabilityBin};
+use crate::codebook::Codebook;
+use crate::features::tokenize;
+use crate::metrics::{binary_scores, cohen_kappa};
+use crate::model::{group_folds, ClassifierParams, ClassifyError, Label, SplitMix, TrainingSet};
+
+/// One gold item (the JSONL form of `../shared/eval`: id, doc, text, labels,
+/// optional annotator_labels).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoldItem {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub doc: Option<String>,
+    #[serde(default)]
+    pub speaker: Option<String>,
+    pub text: String,
+    #[serde(default)]
+    pub labels: BTreeSet<String>,
+    #[serde(default)]
+    pub annotator_labels: Option<BTreeMap<String, BTreeSet<String>>>,
+}
+
+/// What produces the predictions being scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Predictor {
+    Classifier(ClassifierParams),
+    /// Baseline: a code is assigned when the text contains a content word of its name.
+    Keyword,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalOptions {
+    pub folds: usize,
+    pub seed: u64,
+    /// Probabilities in [lo, hi) count as "for review".
+    pub review_band: (f64, f64),
+    /// Learning curve: train on at most this many positives per code.
+    pub per_code_limit: Option<usize>,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            folds: 5,
+            seed: 42,
+            review_band: (0.35, 0.75),
+            per_code_limit: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeReport {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub kappa: f64,
+    pub support: usize,
+    pub predicted: usize,
+    /// Mean pairwise Cohen's kappa of the human annotators, when known.
+    pub human_kappa: Option<f64>,
+    /// How the code was modelled, per fold (e.g. "supervised" ×5).
+    pub models: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub items: usize,
+    pub folds: usize,
+    pub predictor: String,
+    pub macro_f1: f64,
+    pub mean_kappa: f64,
+    pub micro_f1: f64,
+    /// ECE (10 bins) over every (item, code) probability.
+    pub ece: f64,
+    /// ECE (10 bins) over the pairs a coding row would be stored for (p ≥ 0.05).
+    pub ece_stored: f64,
+    pub reliability: Vec<ReliabilityBin>,
+    pub review_band: (f64, f64),
+    /// (item, code) pairs with probability in the review band.
+    pub in_review_band: usize,
+    pub human_mean_kappa: Option<f64>,
+    pub per_code: BTreeMap<String, CodeReport>,
+}
+
+const STOP: &[&str] = &[
+    "and", "the", "for", "with", "between", "from", "into", "about", "their", "other", "data",
+];
+
+fn keyword_predict(cb: &Codebook, text: &str) -> Vec<bool> {
+    let toks: BTreeSet<String> = tokenize(text).into_iter().collect();
+    cb.codes
+        .iter()
+        .map(|c| {
+            tokenize(&format!("{} {}", c.name, c.id.replace('_', " ")))
+                .into_iter()
+                .filter(|w| w.len() >= 4 && !STOP.contains(&w.as_str()))
+                .any(|w| {
+                    // Crude stem: a word matches any token sharing its first 5 letters.
+                    let stem: String = w.chars().take(5).collect();
+                    toks.iter().any(|t| t.starts_with(&stem))
+                })
+        })
+        .collect()
+}
+
+/// Mean pairwise kappa of the annotators per code (each pair of annotator
+/// ids over the items both coded, weighted by that count).
+pub fn human_pairwise_kappa(cb: &Codebook, items: &[GoldItem]) -> BTreeMap<String, f64> {
+    // (code, a, b) → [both, a only, b only, neither]
+    let mut tables: BTreeMap<(usize, String, String), [f64; 4]> = BTreeMap::new();
+    for it in items {
+        let Some(ann) = &it.annotator_labels else {
+            continue;
+        };
+        let ids: Vec<&String> = ann.keys().collect();
+        for i in 0..ids.len() {
+            for j in i + 1..ids.len() {
+                for (c, code) in cb.codes.iter().enumerate() {
+                    let a = ann[ids[i]].contains(&code.id);
+                    let b = ann[ids[j]].contains(&code.id);
+                    let t = tables
+                        .entry((c, ids[i].clone(), ids[j].clone()))
+                        .or_insert([0.0; 4]);
+                    t[match (a, b) {
+                        (true, true) => 0,
+                        (true, false) => 1,
+                        (false, true) => 2,
+                        (false, false) => 3,
+                    }] += 1.0;
+                }
+            }
+        }
+    }
+    let mut acc: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
+    for ((c, _, _), t) in tables {
+        let n: f64 = t.iter().sum();
+        let e = acc.entry(c).or_insert((0.0, 0.0));
+        e.0 += n * cohen_kappa(t[0], t[1], t[2], t[3]);
+        e.1 += n;
+    }
+    acc.into_iter()
+        .filter(|(_, (_, n))| *n > 0.0)
+        .map(|(c, (s, n))| (cb.codes[c].id.clone(), s / n))
+        .collect()
+}
+
+fn labels_of(cb: &Codebook, it: &GoldItem) -> Vec<Label> {
+    cb.codes
+        .iter()
+        .map(|c| {
+            if it.labels.contains(&c.id) {
+                Label::Yes
+            } else {
+                Label::No
+            }
+        })
+        .collect()
+}
+
+/// Restricts training items to at most `limit` positives per code (seeded).
+fn limit_per_code(
+    cb: &Codebook,
+    items: &[&GoldItem],
+    idx: &[usize],
+    limit: usize,
+    seed: u64,
+) -> Vec<usize> {
+    let mut rng = SplitMix(seed ^ 0xC0DE);
+    let mut order: Vec<(u64, usize)> = idx.iter().map(|&i| (rng.next_u64(), i)).collect();
+    order.sort();
+    let mut keep = BTreeSet::new();
+    for c in &cb.codes {
+        let mut n = 0;
+        for &(_, i) in &order {
+            if n >= limit {
+                break;
+            }
+            if items[i].labels.contains(&c.id) {
+                keep.insert(i);
+                n += 1;
+            }
+        }
+    }
+    keep.into_iter().collect()
+}
+
+/// Probabilities and decisions of one fold's test items.
+type FoldOutput = (Vec<Vec<f32>>, Vec<Vec<bool>>);
+
+/// Scores `predictor` on `test` after training on `train` (indices into `items`).
+#[allow(clippy::too_many_arguments)]
+fn run_fold(
+    cb: &Codebook,
+    prototypes: &[Vec<Vec<f32>>],
+    items: &[&GoldItem],
+    embeddings: &[&[f32]],
+    train: &[usize],
+    test: &[usize],
+    predictor: &Predictor,
+    models: &mut [BTreeMap<String, usize>],
+) -> Result<FoldOutput, ClassifyError> {
+    match predictor {
+        Predictor::Keyword => Ok(test
+            .iter()
+            .map(|&i| {
+                let a = keyword_predict(cb, &items[i].text);
+                (a.iter().map(|&b| b as u8 as f32).collect(), a)
+            })
+            .unzip()),
+        Predictor::Classifier(params) => {
+            let set = TrainingSet {
+                embeddings: train.iter().map(|&i| embeddings[i]).collect(),
+                texts: train.iter().map(|&i| items[i].text.as_str()).collect(),
+                labels: train.iter().map(|&i| labels_of(cb, items[i])).collect(),
+                groups: train
+                    .iter()
+                    .map(|&i| items[i].doc.clone().unwrap_or_else(|| items[i].id.clone()))
+                    .collect(),
+            };
+            let clf = params.fit(cb, prototypes, &set)?;
+            for (m, c) in models.iter_mut().zip(&clf.codes) {
+                let kind = if c.is_supervised() {
+                    "supervised"
+                } else {
+                    "zero-shot"
+                };
+                *m.entry(kind.to_string()).or_default() += 1;
+            }
+            let emb: Vec<&[f32]> = test.iter().map(|&i| embeddings[i]).collect();
+            let texts: Vec<&str> = test.iter().map(|&i| items[i].text.as_str()).collect();
+            let p = clf.predict(&emb, Some(&texts))?;
+            Ok((p.probabilities, p.assigned))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    cb: &Codebook,
+    items: &[&GoldItem],
+    probs: &[Vec<f32>],
+    assigned: &[Vec<bool>],
+    human: BTreeMap<String, f64>,
+    models: Vec<BTreeMap<String, usize>>,
+    predictor: String,
+    folds: usize,
+    opts: &EvalOptions,
+) -> EvalReport {
+    let k = cb.codes.len();
+    let mut per_code = BTreeMap::new();
+    let (mut all_p, mut all_y, mut stored_p, mut stored_y) = (vec![], vec![], vec![], vec![]);
+    let mut all_pred = vec![];
+    let mut in_band = 0;
+    for (c, models) in (0..k).zip(models) {
+        let gold: Vec<bool> = items
+            .iter()
+            .map(|it| it.labels.contains(&cb.codes[c].id))
+            .collect();
+        let pred: Vec<bool> = assigned.iter().map(|a| a[c]).collect();
+        for (i, &g) in gold.iter().enumerate() {
+            let p = probs[i][c] as f64;
+            all_p.push(p);
+            all_y.push(g);
+            all_pred.push(pred[i]);
+            if p >= 0.05 {
+                stored_p.push(p);
+                stored_y.push(g);
+            }
+            if p >= opts.review_band.0 && p < opts.review_band.1 {
+                in_band += 1;
+            }
+        }
+        let s = binary_scores(&pred, &gold);
+        per_code.insert(
+            cb.codes[c].id.clone(),
+            CodeReport {
+                precision: s.precision,
+                recall: s.recall,
+                f1: s.f1,
+                kappa: s.kappa,
+                support: s.support,
+                predicted: s.predicted,
+                human_kappa: human.get(&cb.codes[c].id).copied(),
+                models,
+            },
+        );
+    }
+    let macro_f1 = per_code.values().map(|r| r.f1).sum::<f64>() / k.max(1) as f64;
+    let mean_kappa = per_code.values().map(|r| r.kappa).sum::<f64>() / k.max(1) as f64;
+    let micro = binary_scores(&all_pred, &all_y);
+    let human_mean_kappa = if human.len() == k && k > 0 {
+        Some(human.values().sum::<f64>() / k as f64)
+    } else {
+        None
+    };
+    EvalReport {
+        items: items.len(),
+        folds,
+        predictor,
+        macro_f1,
+        mean_kappa,
+        micro_f1: micro.f1,
+        ece: ece(&all_p, &all_y, 10),
+        ece_stored: ece(&stored_p, &stored_y, 10),
+        reliability: reliability(&all_p, &all_y, 10),
+        review_band: opts.review_band,
+        in_review_band: in_band,
+        human_mean_kappa,
+        per_code,
+    }
+}
+
+fn predictor_name(p: &Predictor) -> String {
+    match p {
+        Predictor::Keyword => "keyword".into(),
+        Predictor::Classifier(c) => match c.mode {
+            crate::Mode::ZeroShot => "zero-shot".into(),
+            crate::Mode::Auto => "auto".into(),
+            crate::Mode::Supervised => "supervised".into(),
+        },
+    }
+}
+
+/// Grouped k-fold cross-validation on `items` (grouped by `doc`, else by id):
+/// no group is in both the training and the test part of a fold.
+pub fn cross_validate(
+    cb: &Codebook,
+    prototypes: &[Vec<Vec<f32>>],
+    items: &[&GoldItem],
+    embeddings: &[&[f32]],
+    predictor: &Predictor,
+    opts: &EvalOptions,
+) -> Result<EvalReport, ClassifyError> {
+    let n = items.len();
+    let groups: Vec<String> = items
+        .iter()
+        .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
+        .collect();
+    let distinct: BTreeSet<&String> = groups.iter().collect();
+    if distinct.len() < opts.folds {
+        return Err(ClassifyError::Input(format!(
+            "{} groups (documents) cannot fill {} folds",
+            distinct.len(),
+            opts.folds
+        )));
+    }
+    let fold = group_folds(&groups, opts.folds, opts.seed);
+    let k = cb.codes.len();
+    let mut probs = vec![vec![0f32; k]; n];
+    let mut assigned = vec![vec![false; k]; n];
+    let mut models = vec![BTreeMap::new(); k];
+    for f in 0..opts.folds {
+        let mut train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
+        let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
+        if let Some(limit) = opts.per_code_limit {
+            train = limit_per_code(cb, items, &train, limit, opts.seed + f as u64);
+        }
+        let (p, a) = run_fold(
+            cb,
+            prototypes,
+            items,
+            embeddings,
+            &train,
+            &test,
+            predictor,
+            &mut models,
+        )?;
+        for (j, &i) in test.iter().enumerate() {
+            probs[i] = p[j].clone();
+            assigned[i] = a[j].clone();
+        }
+    }
+    let owned: Vec<GoldItem> = items.iter().map(|i| (*i).clone()).collect();
+    let human = human_pairwise_kappa(cb, &owned);
+    Ok(report(
+        cb,
+        items,
+        &probs,
+        &assigned,
+        human,
+        models,
+        predictor_name(predictor),
+        opts.folds,
+        opts,
+    ))
+}
+
+/// Trains on `train` and scores on `test` (no cross-validation).
+#[allow(clippy::too_many_arguments)]
+pub fn train_test(
+    cb: &Codebook,
+    prototypes: &[Vec<Vec<f32>>],
+    train: &[&GoldItem],
+    train_emb: &[&[f32]],
+    test: &[&GoldItem],
+    test_emb: &[&[f32]],
+    predictor: &Predictor,
+    opts: &EvalOptions,
+) -> Result<EvalReport, ClassifyError> {
+    let items: Vec<&GoldItem> = train.iter().chain(test.iter()).copied().collect();
+    let emb: Vec<&[f32]> = train_emb.iter().chain(test_emb.iter()).copied().collect();
+    let mut tr: Vec<usize> = (0..train.len()).collect();
+    if let Some(limit) = opts.per_code_limit {
+        tr = limit_per_code(cb, &items, &tr, limit, opts.seed);
+    }
+    let te: Vec<usize> = (train.len()..items.len()).collect();
+    let mut models = vec![BTreeMap::new(); cb.codes.len()];
+    let (p, a) = run_fold(
+        cb,
+        prototypes,
+        &items,
+        &emb,
+        &tr,
+        &te,
+        predictor,
+        &mut models,
+    )?;
+    let owned: Vec<GoldItem> = test.iter().map(|i| (*i).clone()).collect();
+    let human = human_pairwise_kappa(cb, &owned);
+    Ok(report(
+        cb,
+        test,
+        &p,
+        &a,
+        human,
+        models,
+        predictor_name(predictor),
+        1,
+        opts,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::{parse_codebook, CodebookFormat};
+
+    #[test]
+    fn human_kappa_of_known_annotations() {
+        let cb = parse_codebook(
+            "codes:\n- id: A\n  definition: a\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let item = |a: bool, b: bool| GoldItem {
+            id: String::new(),
+            doc: None,
+            speaker: None,
+            text: String::new(),
+            labels: BTreeSet::new(),
+            annotator_labels: Some(BTreeMap::from([
+                (
+                    "1".to_string(),
+                    if a {
+                        BTreeSet::from(["A".to_string()])
+                    } else {
+                        BTreeSet::new()
+                    },
+                ),
+                (
+                    "2".to_string(),
+                    if b {
+                        BTreeSet::from(["A".to_string()])
+                    } else {
+                        BTreeSet::new()
+                    },
+                ),
+            ])),
+        };
+        // 3 both, 1 first only, 2 second only, 4 neither → kappa 0.4.
+        let mut items = vec![];
+        items.extend((0..3).map(|_| item(true, true)));
+        items.push(item(true, false));
+        items.extend((0..2).map(|_| item(false, true)));
+        items.extend((0..4).map(|_| item(false, false)));
+        let k = human_pairwise_kappa(&cb, &items);
+        assert!((k["A"] - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn keyword_baseline_matches_name_words() {
+        let cb = parse_codebook("codes:\n- id: privacy\n  name: Privacy\n  definition: a\n- id: trust\n  name: Trust\n  definition: b\n", "t", CodebookFormat::Yaml).unwrap();
+        assert_eq!(
+            keyword_predict(&cb, "My privacy matters"),
+            vec![true, false]
+        );
+        assert_eq!(keyword_predict(&cb, "I trusted them"), vec![false, true]);
+    }
+}
