@@ -357,6 +357,9 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
             if let Some(m) = &cfg.model.path {
                 code.extend(["--model".into(), path_arg(m)]);
             }
+            if let Some(c) = &cfg.report.compare {
+                code.extend(["--expected".into(), path_arg(c)]);
+            }
             if let Some(mode) = &cfg.code.mode {
                 code.extend(["--mode".into(), mode.clone()]);
             }
@@ -372,11 +375,27 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
     let mut worst = 0u8;
     let mut failure = None;
     for (name, argv) in &stages {
+        if *name == "themes" && themes_up_to_date(&store_file, &before, argv)? {
+            tracing::info!(
+                stage = *name,
+                "skipped: corpus, embeddings and settings unchanged"
+            );
+            summaries.push(StageSummary {
+                stage: name,
+                exit_code: 0,
+                seconds: 0.0,
+            });
+            continue;
+        }
         tracing::info!(stage = *name, "starting");
         let t = Instant::now();
         match stage(g, &store_file, argv) {
             Ok(code) => {
                 worst = worst.max(code);
+                if *name == "themes" && code == 0 {
+                    store::Store::open(&store_file)?
+                        .set_meta("last_themes_args", &argv.join(" "))?;
+                }
                 summaries.push(StageSummary {
                     stage: name,
                     exit_code: code,
@@ -449,6 +468,28 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
         return Err(e);
     }
     Ok(ExitCode::from(worst))
+}
+
+/// Clustering is the one stage that is not incremental by itself: it redoes
+/// the whole corpus. Skip it when no sentence, vector or coding changed since
+/// the run began and the last clustering used the same flags.
+fn themes_up_to_date(
+    store_file: &Path,
+    before: &serde_json::Map<String, serde_json::Value>,
+    argv: &[String],
+) -> anyhow::Result<bool> {
+    let store = store::Store::open(store_file)?;
+    let now = store.table_counts()?;
+    let unchanged = ["documents", "segments", "embeddings", "codings"]
+        .iter()
+        .all(|t| now.get(*t) == before.get(*t));
+    let has_run: bool =
+        store
+            .conn()
+            .query_row("SELECT EXISTS(SELECT 1 FROM theme_runs)", [], |r| r.get(0))?;
+    let args = argv.join(" ");
+    let same_args = store.meta("last_themes_args")?.as_deref() == Some(args.as_str());
+    Ok(unchanged && has_run && same_args)
 }
 
 /// Themes and report need the whole corpus: after an unsharded run, or after `merge`.
