@@ -7,6 +7,7 @@
 mod bert;
 mod config;
 pub mod npy;
+pub mod progress;
 mod sentence_transformer;
 
 use std::path::PathBuf;
