@@ -103,90 +103,136 @@ pub fn content_words(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
         .collect()
 }
 
-#[derive(Default)]
-struct ClassCounts {
-    /// term → (count, number of texts containing it)
-    terms: HashMap<String, (u64, u64)>,
-    /// term → surface form → count
-    surfaces: HashMap<String, HashMap<String, u64>>,
-    texts: usize,
+/// Every text's terms (unigram stems and bigrams of adjacent content words)
+/// as ids, tokenised once and shared by all levels of the merge tree.
+pub struct TermIndex {
+    rows: Vec<Vec<u32>>,
+    /// Display form of each term: its most frequent surface form.
+    surfaces: Vec<String>,
 }
 
-fn count_class(texts: &[&str]) -> ClassCounts {
-    let stemmer = Stemmer::create(Algorithm::English);
-    let mut c = ClassCounts {
-        texts: texts.len(),
-        ..Default::default()
-    };
-    for text in texts {
-        let words = content_words(text, &stemmer);
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut add = |term: String, surface: String, c: &mut ClassCounts| {
-            let e = c.terms.entry(term.clone()).or_default();
-            e.0 += 1;
-            if seen.insert(term.clone()) {
-                e.1 += 1;
+impl TermIndex {
+    pub fn build(texts: &[&str]) -> TermIndex {
+        let tokenised: Vec<Vec<(String, String)>> = texts
+            .par_iter()
+            .map_init(
+                || Stemmer::create(Algorithm::English),
+                |stemmer, t| {
+                    let words = content_words(t, stemmer);
+                    let mut terms: Vec<(String, String)> = words.clone();
+                    for pair in words.windows(2) {
+                        if pair[0].0 != pair[1].0 {
+                            terms.push((
+                                format!("{} {}", pair[0].0, pair[1].0),
+                                format!("{} {}", pair[0].1, pair[1].1),
+                            ));
+                        }
+                    }
+                    terms
+                },
+            )
+            .collect();
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut forms: Vec<HashMap<String, u64>> = Vec::new();
+        let rows = tokenised
+            .into_iter()
+            .map(|terms| {
+                terms
+                    .into_iter()
+                    .map(|(term, surface)| {
+                        let next = ids.len() as u32;
+                        let id = *ids.entry(term).or_insert(next);
+                        if id as usize == forms.len() {
+                            forms.push(HashMap::new());
+                        }
+                        *forms[id as usize].entry(surface).or_default() += 1;
+                        id
+                    })
+                    .collect()
+            })
+            .collect();
+        TermIndex {
+            rows,
+            surfaces: forms.iter().map(surface).collect(),
+        }
+    }
+
+    /// Top `top` keywords of each class (rows of the index), best first.
+    /// `background` rows (e.g. outliers) count towards term frequencies
+    /// across classes but get no keywords of their own.
+    pub fn ctfidf(
+        &self,
+        classes: &[Vec<usize>],
+        background: &[usize],
+        top: usize,
+    ) -> Vec<Vec<(String, f64)>> {
+        let count = |rows: &[usize]| {
+            let mut c: HashMap<u32, (u64, u64)> = HashMap::new();
+            let mut seen: HashSet<u32> = HashSet::new();
+            for &r in rows {
+                seen.clear();
+                for &t in &self.rows[r] {
+                    let e = c.entry(t).or_default();
+                    e.0 += 1;
+                    if seen.insert(t) {
+                        e.1 += 1;
+                    }
+                }
             }
-            *c.surfaces
-                .entry(term)
-                .or_default()
-                .entry(surface)
-                .or_default() += 1;
+            c
         };
-        for (stem, surface) in &words {
-            add(stem.clone(), surface.clone(), &mut c);
-        }
-        for pair in words.windows(2) {
-            if pair[0].0 != pair[1].0 {
-                add(
-                    format!("{} {}", pair[0].0, pair[1].0),
-                    format!("{} {}", pair[0].1, pair[1].1),
-                    &mut c,
-                );
+        let mut counts: Vec<HashMap<u32, (u64, u64)>> =
+            classes.par_iter().map(|rows| count(rows)).collect();
+        counts.push(count(background));
+        let mut freq: HashMap<u32, u64> = HashMap::new();
+        let mut total = 0u64;
+        for c in &counts {
+            for (&t, &(n, _)) in c {
+                *freq.entry(t).or_default() += n;
+                total += n;
             }
         }
+        let n_classes = counts.len() - usize::from(background.is_empty());
+        let avg = (total as f64 / n_classes.max(1) as f64).floor().max(1.0);
+        counts[..classes.len()]
+            .iter()
+            .zip(classes)
+            .map(|(c, rows)| {
+                let class_total: u64 = c.values().map(|v| v.0).sum();
+                let mut scored: Vec<(f64, &String)> = c
+                    .iter()
+                    // A word from a single sentence of a large theme says little about it.
+                    .filter(|(_, &(_, df))| rows.len() < 10 || df >= 2)
+                    .map(|(&t, &(n, _))| {
+                        let tf = n as f64 / class_total.max(1) as f64;
+                        (
+                            tf * (1.0 + avg / freq[&t] as f64).ln(),
+                            &self.surfaces[t as usize],
+                        )
+                    })
+                    .collect();
+                scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+                scored
+                    .into_iter()
+                    .take(top)
+                    .map(|(w, s)| (s.clone(), round4(w)))
+                    .collect()
+            })
+            .collect()
     }
-    c
 }
 
-/// Top `top` keywords (surface form, c-TF-IDF weight) of each class, best
-/// first. `background` texts (e.g. outliers) count towards term frequencies
-/// across classes but get no keywords of their own.
+/// c-TF-IDF keywords of classes given as texts (see [`TermIndex::ctfidf`]).
 pub fn ctfidf(classes: &[Vec<&str>], background: &[&str], top: usize) -> Vec<Vec<(String, f64)>> {
-    let mut counts: Vec<ClassCounts> = classes.par_iter().map(|t| count_class(t)).collect();
-    counts.push(count_class(background));
-    let mut freq: HashMap<&str, u64> = HashMap::new();
-    let mut total = 0u64;
-    for c in &counts {
-        for (t, &(n, _)) in &c.terms {
-            *freq.entry(t.as_str()).or_default() += n;
-            total += n;
-        }
+    let mut texts: Vec<&str> = Vec::new();
+    let mut class_rows = Vec::new();
+    for class in classes {
+        class_rows.push((texts.len()..texts.len() + class.len()).collect::<Vec<_>>());
+        texts.extend(class);
     }
-    let n_classes = counts.len() - usize::from(background.is_empty());
-    let avg = (total as f64 / n_classes.max(1) as f64).floor().max(1.0);
-    counts[..classes.len()]
-        .iter()
-        .map(|c| {
-            let class_total: u64 = c.terms.values().map(|v| v.0).sum();
-            let mut scored: Vec<(f64, &String)> = c
-                .terms
-                .iter()
-                // A word from a single sentence of a large theme says little about it.
-                .filter(|(_, &(_, df))| c.texts < 10 || df >= 2)
-                .map(|(t, &(n, _))| {
-                    let tf = n as f64 / class_total.max(1) as f64;
-                    (tf * (1.0 + avg / freq[t.as_str()] as f64).ln(), t)
-                })
-                .collect();
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-            scored
-                .into_iter()
-                .take(top)
-                .map(|(w, t)| (surface(&c.surfaces[t]), round4(w)))
-                .collect()
-        })
-        .collect()
+    let bg: Vec<usize> = (texts.len()..texts.len() + background.len()).collect();
+    texts.extend(background);
+    TermIndex::build(&texts).ctfidf(&class_rows, &bg, top)
 }
 
 fn surface(forms: &HashMap<String, u64>) -> String {

@@ -346,7 +346,7 @@ impl ValidThemeParams {
         if m > sample_min.max(self.n_neighbors) {
             let knn = knn::exact_knn(&sample_data, dim, self.n_neighbors);
             let g = umap::fuzzy_graph(&knn, m);
-            let init = umap::pca_init(&sample_data, dim, self.n_components.min(dim), self.seed);
+            let init = umap::spectral_init(&g, self.n_components.min(dim), self.seed);
             let sc = self.cluster_sample(&g, &init, &sample_data, dim, sample_min, self.seed)?;
             sample_groups = sc.groups;
             graph = Some((g, init));

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::keywords::{ctfidf, label, round4};
+use crate::keywords::{label, round4, TermIndex};
 use crate::knn::dot;
 use crate::{Dataset, FittedThemes};
 
@@ -83,6 +83,8 @@ pub fn describe<K: Ord>(
     assert_eq!(infos.len(), ds.len(), "one SegmentInfo per row");
     // Keywords level by level: each level's themes are the classes, every
     // other sentence is background.
+    let texts: Vec<&str> = infos.iter().map(|i| i.text.as_str()).collect();
+    let index = TermIndex::build(&texts);
     let mut keywords: Vec<Vec<(String, f64)>> = vec![Vec::new(); fit.themes.len()];
     let levels: BTreeSet<usize> = fit.themes.iter().map(|t| t.level).collect();
     for level in levels {
@@ -90,24 +92,19 @@ pub fn describe<K: Ord>(
             .filter(|&t| fit.themes[t].level == level)
             .collect();
         let mut covered = vec![false; ds.len()];
-        let classes: Vec<Vec<&str>> = ids
+        let classes: Vec<Vec<usize>> = ids
             .iter()
             .map(|&t| {
                 fit.themes[t]
                     .members
                     .iter()
-                    .map(|&r| {
-                        covered[r] = true;
-                        infos[r].text.as_str()
-                    })
-                    .collect()
+                    .for_each(|&r| covered[r] = true);
+                fit.themes[t].members.clone()
             })
             .collect();
-        let background: Vec<&str> = (0..ds.len())
-            .filter(|&r| !covered[r])
-            .map(|r| infos[r].text.as_str())
-            .collect();
-        for (kw, &t) in ctfidf(&classes, &background, KEYWORDS)
+        let background: Vec<usize> = (0..ds.len()).filter(|&r| !covered[r]).collect();
+        for (kw, &t) in index
+            .ctfidf(&classes, &background, KEYWORDS)
             .into_iter()
             .zip(&ids)
         {

@@ -16,8 +16,8 @@ use crate::knn::KnnGraph;
 /// Curve parameters umap-learn's `find_ab_params(spread=1.0, min_dist=0.0)`
 /// returns; min_dist 0 packs clusters tightly, which is what BERTopic uses
 /// for clustering.
-const A: f32 = 1.895_605_9;
-const B: f32 = 0.800_637_8;
+const A: f32 = 1.932_808_4;
+const B: f32 = 0.790_495;
 const NEGATIVE_SAMPLE_RATE: f32 = 5.0;
 const REPULSION: f32 = 1.0;
 const SMOOTH_K_TOLERANCE: f32 = 1e-5;
@@ -109,7 +109,7 @@ pub fn fuzzy_graph(knn: &KnnGraph, n: usize) -> FuzzyGraph {
     g
 }
 
-/// Initial layout: the top principal components of the input, scaled to
+/// Alternative initial layout (umap-learn's `init="pca"`): the top principal components of the input, scaled to
 /// [0, 10] per axis (umap-learn's `init="pca"` with its rescaling), plus tiny
 /// seeded noise so duplicates do not sit on one point.
 pub fn pca_init(data: &[f32], dim: usize, n_components: usize, seed: u64) -> Vec<f32> {
@@ -129,6 +129,81 @@ pub fn pca_init(data: &[f32], dim: usize, n_components: usize, seed: u64) -> Vec
                 .sum();
         }
     }
+    rescale(&mut y, n_components, seed);
+    y
+}
+
+/// umap-learn's default initial layout: the leading non-trivial eigenvectors
+/// of the normalised graph Laplacian, found by orthogonal iteration on
+/// ½(I + D^-½ W D^-½) (a hand-rolled sparse eigensolver because the graph is
+/// our own COO form; only a handful of vectors are needed), scaled to
+/// [0, 10] per axis plus tiny seeded noise.
+pub fn spectral_init(graph: &FuzzyGraph, n_components: usize, seed: u64) -> Vec<f32> {
+    let n = graph.n;
+    let p = n_components + 1;
+    let mut degree = vec![0f64; n];
+    for e in 0..graph.weights.len() {
+        degree[graph.heads[e] as usize] += graph.weights[e] as f64;
+    }
+    let inv_sqrt: Vec<f64> = degree
+        .iter()
+        .map(|&d| if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 })
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5bd1_e995);
+    // Column-major blocks: vector c is v[c * n..(c + 1) * n].
+    let mut v: Vec<f64> = (0..p * n).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    // The trivial eigenvector is known: D^½ 1.
+    for i in 0..n {
+        v[i] = degree[i].sqrt();
+    }
+    orthonormalise_columns(&mut v, n);
+    let mut next = vec![0f64; p * n];
+    for _ in 0..300 {
+        next.iter_mut().for_each(|x| *x = 0.0);
+        for e in 0..graph.weights.len() {
+            let (i, j) = (graph.heads[e] as usize, graph.tails[e] as usize);
+            let w = graph.weights[e] as f64 * inv_sqrt[i] * inv_sqrt[j];
+            for c in 0..p {
+                next[c * n + i] += w * v[c * n + j];
+            }
+        }
+        for (a, b) in next.iter_mut().zip(&v) {
+            *a = 0.5 * (*a + b);
+        }
+        std::mem::swap(&mut v, &mut next);
+        orthonormalise_columns(&mut v, n);
+    }
+    let mut y = vec![0f32; n * n_components];
+    for c in 0..n_components {
+        for i in 0..n {
+            y[i * n_components + c] = v[(c + 1) * n + i] as f32;
+        }
+    }
+    rescale(&mut y, n_components, seed);
+    y
+}
+
+fn orthonormalise_columns(v: &mut [f64], n: usize) {
+    let p = v.len() / n;
+    for c in 0..p {
+        for prev in 0..c {
+            let proj: f64 = (0..n).map(|r| v[c * n + r] * v[prev * n + r]).sum();
+            for r in 0..n {
+                v[c * n + r] -= proj * v[prev * n + r];
+            }
+        }
+        let norm = (0..n).map(|r| v[c * n + r].powi(2)).sum::<f64>().sqrt();
+        let norm = if norm > 0.0 { norm } else { 1.0 };
+        for r in 0..n {
+            v[c * n + r] /= norm;
+        }
+    }
+}
+
+/// Scales each axis to [0, 10] and adds tiny seeded noise, as umap-learn does
+/// to any initial layout.
+fn rescale(y: &mut [f32], n_components: usize, seed: u64) {
+    let n = y.len() / n_components.max(1);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15);
     for c in 0..n_components {
         let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
@@ -142,7 +217,6 @@ pub fn pca_init(data: &[f32], dim: usize, n_components: usize, seed: u64) -> Vec
             *v = 10.0 * (*v - lo) / span + rng.gen_range(-1e-4..1e-4);
         }
     }
-    y
 }
 
 /// umap-learn's `optimize_layout_euclidean` with `move_other=True`,

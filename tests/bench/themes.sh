@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Themes benchmark (run by tests/bench/run.sh; results in docs/benchmarks.md ## Themes).
+# 1. Quality: `autocode eval themes` vs BERTopic (defaults, same embeddings) on
+#    OPP-115 dev single-label segments ($SHARED) and the demo gold; ARI/NMI with
+#    outliers scored as one cluster. Ours over seeds 1..5, BERTopic over 5
+#    unseeded runs (its default UMAP is unseeded).
+# 2. Speed: 100k synthetic clustered 384-d vectors (tests/bench/themes_synth.py,
+#    NOT real sentences) with synthetic texts: our fit + describe (c-TF-IDF,
+#    quotes) vs BERTopic's fit_transform (UMAP + HDBSCAN + c-TF-IDF), wall time.
+# 3. Scale: 1M synthetic vectors, our fit + describe, wall time and peak RSS.
+# Set THEMES_BENCH_SKIP_1M=1 / THEMES_BENCH_SKIP_BERTOPIC=1 to skip parts.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SHARED=${SHARED:-../shared}
+OUT=.bench/themes
+mkdir -p "$OUT"
+VENV=.bench/bt
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  # BERTopic without sentence-transformers/torch: we pass precomputed embeddings.
+  "$VENV/bin/pip" install -q numpy scipy scikit-learn pandas tqdm umap-learn hdbscan plotly pyyaml
+  "$VENV/bin/pip" install -q --no-deps bertopic
+fi
+cargo build -q --bin autocode
+cargo build -q -p themes --example cluster_npy
+BIN=target/debug/autocode   # dev profile: themes, embed and all deps are opt-level 3
+EX=target/debug/examples/cluster_npy
+
+summ() { python3 -c '
+import json,sys
+rows=[json.loads(l) for l in sys.stdin if l.strip()]
+a=[r["ari"] for r in rows]; n=[r["nmi"] for r in rows]
+print("ARI %.3f (%.3f-%.3f)  NMI %.3f (%.3f-%.3f)  themes %.1f  outliers %.2f" % (sum(a)/len(a),min(a),max(a),sum(n)/len(n),min(n),max(n),sum(r["themes"] for r in rows)/len(rows),sum(r["outlier_share"] for r in rows)/len(rows)))'; }
+
+quality() { # name gold
+  local name=$1 gold=$2
+  $BIN eval themes --gold "$gold" --cache "$OUT/cache.db" --dump "$OUT/$name.npy" --json > "$OUT/$name.eval.json"
+  echo "-- $name: $(python3 -c "import json;d=json.load(open('$OUT/$name.eval.json'));print(d['single_label_used'],'of',d['sentences_in_gold'],'sentences single-label,',d['gold_labels'],'labels')")"
+  for extra in "" "--reassign 0.3"; do
+    echo -n "autocode${extra:+ $extra}: "
+    for s in 1 2 3 4 5; do $EX "$OUT/$name.npy" --labels "$OUT/$name.labels.txt" --seed $s --stability-runs 0 $extra; done | summ
+  done
+  if [ -z "${THEMES_BENCH_SKIP_BERTOPIC:-}" ]; then
+    echo -n "BERTopic defaults: "
+    "$VENV/bin/python" tests/bench/themes_bertopic.py quality --gold "$gold" --emb "$OUT/$name.npy" --runs 5 2>/dev/null | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+print("ARI %.3f (%.3f-%.3f)  NMI %.3f (%.3f-%.3f)  topics %.1f  outliers %.2f" % (d["ari_mean"],d["ari_min"],d["ari_max"],d["nmi_mean"],d["nmi_min"],d["nmi_max"],d["topics_mean"],d["outlier_share_mean"]))'
+  fi
+}
+
+echo "## quality"
+if [ -f "$SHARED/eval/opp115-dev/segments.jsonl" ]; then
+  quality opp115 "$SHARED/eval/opp115-dev/segments.jsonl"
+else
+  echo "SKIP: $SHARED/eval/opp115-dev not found"
+fi
+quality demo data/demo/gold.jsonl
+
+timed() { # label, command...: prints wall s and peak RSS
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" > "$OUT/last.json"
+  read -r wall rss < "$OUT/time.txt"
+  echo "$label: wall ${wall}s, peak RSS $((rss / 1024)) MB; $(cat "$OUT/last.json")"
+}
+
+echo "## speed (synthetic clustered vectors, 100 clusters + 10% noise, 384-d)"
+[ -f "$OUT/synth100k.npy" ] || "$VENV/bin/python" tests/bench/themes_synth.py 100000 "$OUT/synth100k"
+timed "autocode themes 100k" $EX "$OUT/synth100k.npy" --labels "$OUT/synth100k.labels.txt" --texts "$OUT/synth100k.txt"
+if [ -z "${THEMES_BENCH_SKIP_BERTOPIC:-}" ]; then
+  timed "BERTopic 100k" "$VENV/bin/python" tests/bench/themes_bertopic.py speed --emb "$OUT/synth100k.npy" --texts "$OUT/synth100k.txt"
+fi
+if [ -z "${THEMES_BENCH_SKIP_1M:-}" ]; then
+  [ -f "$OUT/synth1m.npy" ] || "$VENV/bin/python" tests/bench/themes_synth.py 1000000 "$OUT/synth1m"
+  timed "autocode themes 1M" $EX "$OUT/synth1m.npy" --labels "$OUT/synth1m.labels.txt" --texts "$OUT/synth1m.txt"
+fi

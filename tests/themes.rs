@@ -1,0 +1,196 @@
+//! `autocode themes` and `autocode eval themes` on the demo corpus, with the
+//! real model and a real store: ingest → embed → approve codebook → themes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_autocode"))
+}
+
+fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo")
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("autocode runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Themes JSON without run-specific ids, for comparing two runs.
+fn without_ids(v: &Value) -> Vec<Value> {
+    v["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let mut t = t.clone();
+            let o = t.as_object_mut().unwrap();
+            o.remove("id");
+            o.remove("parent_id");
+            o.remove("children");
+            t
+        })
+        .collect()
+}
+
+#[test]
+fn themes_on_the_demo_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(bin().arg("init").arg(p));
+    let proj = ["--project", p.to_str().unwrap()];
+    ok(bin()
+        .args(proj)
+        .arg("ingest")
+        .arg(demo().join("transcripts"))
+        .arg(demo().join("participants.csv")));
+    ok(bin().args(proj).arg("embed"));
+    ok(bin()
+        .args(proj)
+        .args(["codebook", "approve"])
+        .arg(demo().join("codebook.yaml")));
+
+    let run = |seed: &str| -> Value {
+        serde_json::from_str(&ok(bin()
+            .args(proj)
+            .args(["themes", "--json", "--seed", seed])))
+        .unwrap()
+    };
+    let a = run("7");
+    let themes = a["themes"].as_array().unwrap();
+    let leaves: Vec<&Value> = themes.iter().filter(|t| t["level"] == 0).collect();
+    assert!(leaves.len() >= 5, "{} leaf themes", leaves.len());
+    let share = a["outlier_share"].as_f64().unwrap();
+    assert!((0.0..0.6).contains(&share), "outlier share {share}");
+    let mut matched = 0;
+    for t in &leaves {
+        assert!(t["size"].as_u64().unwrap() >= 10);
+        assert!(t["participants"].as_u64().unwrap() >= 1);
+        assert!(!t["label"].as_str().unwrap().is_empty());
+        let kw = t["keywords"].as_array().unwrap();
+        assert!(!kw.is_empty() && kw.len() <= 10);
+        let quotes = t["quotes"].as_array().unwrap();
+        assert!(!quotes.is_empty() && quotes.len() <= 5);
+        assert!(quotes
+            .iter()
+            .all(|q| q["speaker"].is_string() && q["document"].is_string()));
+        // Group and role counts come from participants.csv.
+        assert!(
+            t["by_attribute"]["role"].is_object(),
+            "{}",
+            t["by_attribute"]
+        );
+        let c = t["cohesion"].as_f64().unwrap();
+        assert!(c > 0.2 && c <= 1.0);
+        let s = t["stability"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&s));
+        assert!(t["nearest_code"]["code_id"].is_string());
+        if t["verdict"].as_str().unwrap().starts_with("matches ") {
+            matched += 1;
+        }
+    }
+    assert!(matched >= 1, "no theme matches a codebook code");
+    // Parents list children that exist and hold their members.
+    for t in themes.iter().filter(|t| t["level"].as_u64().unwrap() > 0) {
+        let kids = t["children"].as_array().unwrap();
+        assert!(kids.len() >= 2);
+        let sum: u64 = kids
+            .iter()
+            .map(|k| {
+                themes.iter().find(|x| x["id"] == *k).expect("child stored")["size"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(sum, t["size"].as_u64().unwrap());
+    }
+    // Same seed, same themes (a new run, so only ids differ).
+    let b = run("7");
+    assert_eq!(without_ids(&a), without_ids(&b));
+
+    // Text output: label, participants and two quotes per theme.
+    let text = ok(bin().args(proj).args(["themes", "--seed", "7"]));
+    assert!(text.contains("participants"), "{text}");
+    assert!(text.matches('"').count() >= 2 * 2 * leaves.len());
+}
+
+#[test]
+fn eval_themes_reports_ari_and_nmi_of_single_label_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("gold.jsonl");
+    let mut lines = Vec::new();
+    let topics = [
+        (
+            "parking",
+            [
+                "The car park is always full.",
+                "There is never a parking space near the office.",
+                "Parking costs too much downtown.",
+            ],
+        ),
+        (
+            "food",
+            [
+                "The canteen food is cold.",
+                "Lunch options at the canteen are poor.",
+                "I bring my own lunch because the canteen is bad.",
+            ],
+        ),
+    ];
+    for (label, texts) in topics {
+        for (i, t) in texts.iter().enumerate() {
+            for v in 0..6 {
+                lines.push(format!(
+                    "{{\"text\": \"{t} ({v})\", \"labels\": [\"{label}\"]}}"
+                ));
+                let _ = i;
+            }
+        }
+    }
+    lines.push("{\"text\": \"Two labels here.\", \"labels\": [\"parking\", \"food\"]}".into());
+    std::fs::write(&gold, lines.join("\n")).unwrap();
+    let cache = dir.path().join("cache.db");
+    let out = ok(bin()
+        .args([
+            "eval",
+            "themes",
+            "--json",
+            "--min-size",
+            "5",
+            "--max-themes",
+            "2",
+            "--gold",
+        ])
+        .arg(&gold)
+        .arg("--cache")
+        .arg(&cache));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sentences_in_gold"], 37);
+    assert_eq!(v["single_label_used"], 36);
+    assert_eq!(v["gold_labels"], 2);
+    let ari = v["adjusted_rand_index"].as_f64().unwrap();
+    let nmi = v["nmi"].as_f64().unwrap();
+    assert!(ari > 0.5 && nmi > 0.5, "ARI {ari} NMI {nmi}");
+
+    // Bad input names the file and line.
+    std::fs::write(&gold, "{\"text\": \"a\", \"labels\": [\"x\"]}\nnot json\n").unwrap();
+    let bad = bin()
+        .args(["eval", "themes", "--gold"])
+        .arg(&gold)
+        .arg("--cache")
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("gold.jsonl:2"), "{err}");
+}
