@@ -295,6 +295,37 @@ struct StageSummary {
     seconds: f64,
 }
 
+/// While alive, what the stages print to stdout goes to stderr, so that
+/// `--json` leaves stdout to the one summary object.
+struct StdoutToStderr {
+    saved: i32,
+}
+
+impl StdoutToStderr {
+    fn new() -> anyhow::Result<StdoutToStderr> {
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        // SAFETY: dup/dup2 on the process's own standard descriptors.
+        let saved = unsafe { libc::dup(1) };
+        if saved < 0 || unsafe { libc::dup2(2, 1) } < 0 {
+            anyhow::bail!("redirecting stdout: {}", std::io::Error::last_os_error());
+        }
+        Ok(StdoutToStderr { saved })
+    }
+}
+
+impl Drop for StdoutToStderr {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        // SAFETY: restores the descriptor saved in `new`.
+        unsafe {
+            libc::dup2(self.saved, 1);
+            libc::close(self.saved);
+        }
+    }
+}
+
 /// Runs one subcommand in-process, exactly as `autocode --project P <argv>`.
 fn stage(g: &Global, store: &Path, argv: &[String]) -> anyhow::Result<u8> {
     let mut full: Vec<String> = vec!["autocode".into(), "--project".into()];
@@ -371,6 +402,11 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
     }
 
     let started = Instant::now();
+    let quiet_stdout = if a.json {
+        Some(StdoutToStderr::new()?)
+    } else {
+        None
+    };
     let mut summaries = Vec::new();
     let mut worst = 0u8;
     let mut failure = None;
@@ -419,6 +455,7 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
         }
     }
 
+    drop(quiet_stdout);
     let store = store::Store::open(&store_file)?;
     let after = store.table_counts()?;
     let mut changed = serde_json::Map::new();
@@ -587,6 +624,11 @@ pub fn merge(g: &Global, a: MergeArgs) -> Outcome {
     }
     drop(store);
     let mut worst = 0;
+    let quiet_stdout = if a.json {
+        Some(StdoutToStderr::new()?)
+    } else {
+        None
+    };
     if let Some(cfg) = &cfg {
         for (name, argv) in whole_corpus_stages(cfg) {
             let code =
@@ -594,6 +636,7 @@ pub fn merge(g: &Global, a: MergeArgs) -> Outcome {
             worst = worst.max(code);
         }
     }
+    drop(quiet_stdout);
     let store = store::Store::open(&store_file)?;
     let counts = serde_json::json!({ "shards": per_shard, "totals": store.table_counts()? });
     store.finish_run(
