@@ -284,6 +284,13 @@ fn four_shards_merged_equal_one_unsharded_run() {
         strip_ids(&mut v);
         v
     };
+    // The merged project is complete: a plain run finds nothing to embed or code.
+    let rerun = run(&sharded, &["--json"]);
+    ok(&rerun);
+    let summary: serde_json::Value = serde_json::from_slice(&rerun.stdout).unwrap();
+    for table in ["documents", "segments", "embeddings", "codings"] {
+        assert_eq!(summary["counts"]["changed"][table], 0, "{table}: {summary}");
+    }
     let (a, b) = (report(&sharded), report(&whole));
     if a != b {
         let dump = std::env::temp_dir().join("autocode-shard-report");

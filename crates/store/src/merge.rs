@@ -205,8 +205,26 @@ fn copy_codings(
     )?;
     let mut shard_ids: Vec<&i64> = seg_map.keys().collect();
     shard_ids.sort();
+    let mut marks = tx.prepare(
+        "INSERT OR REPLACE INTO main.coding_marks(segment_id, codebook_version, model_key, classifier, coded_at)
+         SELECT ?1, ?2, model_key, classifier, coded_at FROM shard.coding_marks WHERE segment_id = ?3",
+    )?;
+    let mut mark_version =
+        tx.prepare("SELECT codebook_version FROM shard.coding_marks WHERE segment_id = ?1")?;
+    let mut gold = tx.prepare(
+        "INSERT OR IGNORE INTO main.gold_coverage(segment_id)
+         SELECT ?1 FROM shard.gold_coverage WHERE segment_id = ?2",
+    )?;
     let mut n = 0;
     for shard_seg in shard_ids {
+        // The mark tells `code` this sentence is done (see 003_coding.sql).
+        let version: Option<i64> = mark_version
+            .query_row([shard_seg], |r| r.get(0))
+            .optional()?;
+        if let Some(v) = version.and_then(|v| codebook_map.get(&v)) {
+            marks.execute(params![seg_map[shard_seg], v, shard_seg])?;
+        }
+        gold.execute(params![seg_map[shard_seg], shard_seg])?;
         let rows: Vec<CodingRow> = read
             .query_map([shard_seg], |r| {
                 Ok(CodingRow {
