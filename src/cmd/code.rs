@@ -422,13 +422,12 @@ fn read_expected(path: &Path) -> anyhow::Result<BTreeMap<String, i64>> {
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
-        if line.is_empty()
-            || (i == 0
-                && !line
-                    .split(',')
-                    .nth(1)
-                    .is_some_and(|v| v.trim().parse::<i64>().is_ok()))
-        {
+        let header = i == 0
+            && line
+                .split(',')
+                .nth(1)
+                .is_none_or(|v| v.trim().parse::<i64>().is_err());
+        if line.is_empty() || header {
             continue;
         }
         let (code, n) = line
