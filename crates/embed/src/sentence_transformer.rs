@@ -27,7 +27,7 @@ impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
             max_sentences: 256,
-            max_tokens: 4096,
+            max_tokens: 1024,
         }
     }
 }
