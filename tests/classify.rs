@@ -178,8 +178,8 @@ fn eval_code_on_an_opp115_subset() {
         assert_eq!(r["per_code"].as_object().unwrap().len(), 10);
     }
     let f1 = |r: &Value| r["macro_f1"].as_f64().unwrap();
-    // Measured: supervised 0.61, keyword 0.35, zero-shot 0.22 on this subset.
-    assert!(f1(&sup) > 0.5, "supervised macro-F1 {}", f1(&sup));
+    // Measured 2026-11-28 on this subset: macro-F1 supervised 0.502, zero-shot 0.333, keyword 0.238.
+    assert!(f1(&sup) > 0.45, "supervised macro-F1 {}", f1(&sup));
     assert!(f1(&sup) > f1(&kw) && f1(&sup) > f1(&zs));
     assert!(sup["ece"].as_f64().unwrap() < 0.1, "{}", sup["ece"]);
     // The annotators' own agreement is computed from annotator_labels.
@@ -346,8 +346,9 @@ fn eval_code_on_the_demo_gold() {
     assert_eq!(r["items"], 547);
     assert_eq!(r["folds"], 5);
     let f1 = r["macro_f1"].as_f64().unwrap();
-    // Measured 2026-11-28: see docs/benchmarks.md ## Classification.
-    assert!(f1 > 0.3, "demo macro-F1 {f1}");
+    // 2026-11-28, see docs/benchmarks.md ## Classification.
+    // Measured 0.680 (mean kappa 0.658).
+    assert!(f1 > 0.6, "demo macro-F1 {f1}");
     assert!(r["ece"].as_f64().unwrap() < 0.1);
     // The gold names child codes only; a child implies its parent.
     let parent = r["per_code"]["key_elements"]["support"].as_u64().unwrap();
