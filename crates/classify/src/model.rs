@@ -237,8 +237,10 @@ pub fn group_folds(groups: &[String], k: usize, seed: u64) -> Vec<usize> {
         *sizes.entry(g).or_default() += 1;
     }
     let mut rng = SplitMix(seed);
-    let mut order: Vec<(u64, &str, usize)> =
-        sizes.iter().map(|(g, &n)| (rng.next_u64(), *g, n)).collect();
+    let mut order: Vec<(u64, &str, usize)> = sizes
+        .iter()
+        .map(|(g, &n)| (rng.next_u64(), *g, n))
+        .collect();
     order.sort();
     let mut load = vec![0usize; k];
     let mut fold_of: BTreeMap<&str, usize> = BTreeMap::new();
