@@ -38,7 +38,7 @@ quality() { # name gold
   echo "-- $name: $(python3 -c "import json;d=json.load(open('$OUT/$name.eval.json'));print(d['single_label_used'],'of',d['sentences_in_gold'],'sentences single-label,',d['gold_labels'],'labels')")"
   for extra in "" "--reassign 0.3"; do
     echo -n "autocode${extra:+ $extra}: "
-    for s in 1 2 3 4 5; do $EX "$OUT/$name.npy" --labels "$OUT/$name.labels.txt" --seed $s --stability-runs 0 $extra; done | summ
+    for s in 1 2 3 4 5; do $EX "$OUT/$name.npy" --labels "$OUT/$name.labels.txt" --seed $s $extra; done | summ
   done
   if [ -z "${THEMES_BENCH_SKIP_BERTOPIC:-}" ]; then
     echo -n "BERTopic defaults: "

@@ -342,14 +342,42 @@ impl ValidThemeParams {
 
         let mut leaves: Vec<Vec<usize>> = Vec::new(); // rows
         let mut sample_groups: Vec<Vec<usize>> = Vec::new(); // sample positions
-        let mut graph = None;
-        if m > sample_min.max(self.n_neighbors) {
+        let mut reruns: Vec<SampleClusters> = Vec::new();
+        let clustered = m > sample_min.max(self.n_neighbors);
+        if clustered {
             let knn = knn::exact_knn(&sample_data, dim, self.n_neighbors);
             let g = umap::fuzzy_graph(&knn, m);
             let init = umap::spectral_init(&g, self.n_components.min(dim), self.seed);
-            let sc = self.cluster_sample(&g, &init, &sample_data, dim, sample_min, self.seed)?;
-            sample_groups = sc.groups;
-            graph = Some((g, init));
+            let mut runs = Vec::new();
+            for run in 0..=self.stability_runs {
+                let seed = self.seed.wrapping_add(run as u64 * 0x517c_c1b7_2722_0a95);
+                runs.push(self.cluster_sample(&g, &init, &sample_data, dim, sample_min, seed)?);
+            }
+            // The layout varies with the seed (as umap-learn's does); keep the
+            // run that agrees best with the others (highest summed ARI), the
+            // others score stability.
+            let labelings: Vec<Vec<i64>> = runs
+                .iter()
+                .map(|r| {
+                    let mut l = vec![-1i64; m];
+                    for (c, grp) in r.groups.iter().enumerate() {
+                        grp.iter().for_each(|&p| l[p] = c as i64);
+                    }
+                    l
+                })
+                .collect();
+            let mut best = (f64::NEG_INFINITY, 0);
+            for a in 0..runs.len() {
+                let score: f64 = (0..runs.len())
+                    .filter(|&b| b != a)
+                    .map(|b| metrics::adjusted_rand_index(&labelings[a], &labelings[b]))
+                    .sum();
+                if score > best.0 {
+                    best = (score, a);
+                }
+            }
+            sample_groups = runs.remove(best.1).groups;
+            reruns = runs;
         }
 
         // Centroids from the sample, then every other row joins its nearest
@@ -446,8 +474,8 @@ impl ValidThemeParams {
         // Stability: re-cluster the same sample graph from other seeds and
         // match each theme's sampled members to its best counterpart.
         let mut stability = vec![0f64; leaves.len()];
-        if let Some((g, init)) = &graph {
-            let runs = self.stability_runs;
+        if clustered {
+            let runs = reruns.len();
             let mut pos_of = vec![usize::MAX; n];
             for (p, &r) in sample.iter().enumerate() {
                 pos_of[r] = p;
@@ -464,9 +492,7 @@ impl ValidThemeParams {
                     s
                 })
                 .collect();
-            for run in 1..=runs {
-                let seed = self.seed.wrapping_add(run as u64 * 0x517c_c1b7_2722_0a95);
-                let other = self.cluster_sample(g, init, &sample_data, dim, sample_min, seed)?;
+            for other in &reruns {
                 let mut other_label = vec![usize::MAX; m];
                 for (c, grp) in other.groups.iter().enumerate() {
                     grp.iter().for_each(|&p| other_label[p] = c);
