@@ -30,10 +30,22 @@ pub struct ModelArgs {
     /// Most word pieces per forward pass.
     #[arg(long, default_value_t = BatchOptions::default().max_tokens)]
     pub batch_tokens: usize,
+    /// Threads [default: $RAYON_NUM_THREADS, else the number of cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 impl ModelArgs {
     fn load(&self) -> anyhow::Result<(SentenceTransformer, PathBuf, f64)> {
+        let threads = self
+            .threads
+            .or_else(|| std::env::var("RAYON_NUM_THREADS").ok()?.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        // One single-threaded forward pass per thread, side by side (see
+        // BatchOptions::workers): candle and rayon read this variable when
+        // they first start their thread pools, which has not happened yet.
+        std::env::set_var("RAYON_NUM_THREADS", "1");
         let dir = self.model.clone().unwrap_or_else(embed::default_model_dir);
         let t = Instant::now();
         let model = SentenceTransformer::load(&dir)
@@ -41,6 +53,7 @@ impl ModelArgs {
             .with_batch_options(BatchOptions {
                 max_sentences: self.batch_size,
                 max_tokens: self.batch_tokens,
+                workers: threads,
             });
         Ok((model, dir, t.elapsed().as_secs_f64()))
     }

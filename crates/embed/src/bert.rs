@@ -190,7 +190,7 @@ impl Bert {
     /// The feed-forward expansion with bias and activation applied in one
     /// parallel pass over the product (instead of two full passes in candle),
     /// with a vectorisable erf: libm's scalar `erff` alone took 14% of the time.
-    fn intermediate(&self, lin: &Linear, x: &Tensor) -> Result<Tensor> {
+    fn intermediate(&self, lin: &Linear, x: &Tensor, serial: bool) -> Result<Tensor> {
         let product = x.matmul(&lin.weight_t)?;
         let (rows, cols) = product.dims2()?;
         let mut out = with_f32_slice(&product, |p| p.to_vec())?;
@@ -198,8 +198,12 @@ impl Bert {
         let activation = self.activation;
         let simd = Simd::detect();
         with_f32_slice(&lin.bias, |bias| {
-            out.par_chunks_mut(cols * 16)
-                .for_each(|block| simd.bias_activation(block, bias, activation))
+            if serial {
+                simd.bias_activation(&mut out, bias, activation)
+            } else {
+                out.par_chunks_mut(cols * 16)
+                    .for_each(|block| simd.bias_activation(block, bias, activation))
+            }
         })?;
         Ok(Tensor::from_vec(out, (rows, cols), &self.device)?)
     }
@@ -209,7 +213,9 @@ impl Bert {
     }
 
     /// Last hidden states of every token, (total tokens × hidden), row-major.
-    pub fn forward(&self, batch: &PackedBatch) -> Result<Vec<f32>> {
+    /// `serial`: run this pass on the calling thread only (the caller runs
+    /// several passes side by side); otherwise spread the small kernels over rayon.
+    pub fn forward(&self, batch: &PackedBatch, serial: bool) -> Result<Vec<f32>> {
         let total = batch.ids.len();
         let positions: Vec<u32> = batch
             .offsets
@@ -224,12 +230,19 @@ impl Bert {
         for layer in &self.layers {
             let qkv = layer.qkv.forward(&x)?;
             let context = with_f32_slice(&qkv, |qkv| {
-                attention(qkv, &batch.offsets, self.hidden, self.heads)
+                attention_with(
+                    Simd::detect(),
+                    qkv,
+                    &batch.offsets,
+                    self.hidden,
+                    self.heads,
+                    serial,
+                )
             })?;
             let context = Tensor::from_vec(context, (total, self.hidden), &self.device)?;
             let attn = layer.attn_out.forward(&context)?;
             x = layer.attn_norm.forward(&(attn + &x)?)?;
-            let h = self.intermediate(&layer.intermediate, &x)?;
+            let h = self.intermediate(&layer.intermediate, &x, serial)?;
             let out = layer.output.forward(&h)?;
             x = layer.output_norm.forward(&(out + &x)?)?;
         }
@@ -289,8 +302,9 @@ fn with_f32_slice<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
 /// with each row laid out Q | K | V, heads side by side within each. Returns the
 /// context vectors, (tokens × hidden). No mask is needed: each sentence attends
 /// only to its own tokens.
+#[cfg(test)]
 fn attention(qkv: &[f32], offsets: &[usize], hidden: usize, heads: usize) -> Vec<f32> {
-    attention_with(Simd::detect(), qkv, offsets, hidden, heads)
+    attention_with(Simd::detect(), qkv, offsets, hidden, heads, false)
 }
 
 fn attention_with(
@@ -299,6 +313,7 @@ fn attention_with(
     offsets: &[usize],
     hidden: usize,
     heads: usize,
+    serial: bool,
 ) -> Vec<f32> {
     let total = *offsets.last().unwrap_or(&0);
     let mut out = vec![0f32; total * hidden];
@@ -311,10 +326,15 @@ fn attention_with(
         parts.push((w[0], len, mine));
         rest = tail;
     }
-    parts.into_par_iter().for_each(|(start, len, dst)| {
+    let one = |(start, len, dst): (usize, usize, &mut [f32])| {
         let rows = &qkv[start * 3 * hidden..(start + len) * 3 * hidden];
         simd.attend(rows, len, hidden, heads, dst);
-    });
+    };
+    if serial {
+        parts.into_iter().for_each(one);
+    } else {
+        parts.into_par_iter().for_each(one);
+    }
     out
 }
 
@@ -683,7 +703,7 @@ mod tests {
             .collect();
         let got = attention(&qkv, &offsets, hidden, heads);
         assert_eq!(got.len(), total * hidden);
-        let baseline = attention_with(Simd::Baseline, &qkv, &offsets, hidden, heads);
+        let baseline = attention_with(Simd::Baseline, &qkv, &offsets, hidden, heads, true);
         for (a, b) in got.iter().zip(&baseline) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }

@@ -21,6 +21,13 @@ use crate::{Embeddings, Encoder};
 pub struct BatchOptions {
     pub max_sentences: usize,
     pub max_tokens: usize,
+    /// Forward passes run side by side, each on one thread. Above 1, the
+    /// process must keep candle's own matrix products single-threaded
+    /// (`RAYON_NUM_THREADS=1` before anything starts rayon), as `autocode`
+    /// does: on 2 cores two independent passes scale far better than one
+    /// pass split over both (1.25× measured), because every op of a pass
+    /// ends in a thread join.
+    pub workers: usize,
 }
 
 impl Default for BatchOptions {
@@ -28,6 +35,7 @@ impl Default for BatchOptions {
         BatchOptions {
             max_sentences: 256,
             max_tokens: 1024,
+            workers: 1,
         }
     }
 }
@@ -123,6 +131,7 @@ impl SentenceTransformer {
         self.batch = BatchOptions {
             max_sentences: batch.max_sentences.max(1),
             max_tokens: batch.max_tokens.max(1),
+            workers: batch.workers.max(1),
         };
         self
     }
@@ -222,7 +231,7 @@ impl Encoder for SentenceTransformer {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(tokens[i].0.len()));
 
-        let mut vectors: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        let mut batches = Vec::new();
         let mut start = 0;
         while start < order.len() {
             let mut end = start;
@@ -234,6 +243,12 @@ impl Encoder for SentenceTransformer {
                 n_tokens += tokens[order[end]].0.len();
                 end += 1;
             }
+            batches.push((start, end, n_tokens));
+            start = end;
+        }
+        let run = |&(start, end, n_tokens): &(usize, usize, usize),
+                   serial: bool|
+         -> Result<Vec<Vec<f32>>> {
             let mut batch = PackedBatch {
                 ids: Vec::with_capacity(n_tokens),
                 offsets: Vec::with_capacity(end - start + 1),
@@ -243,14 +258,48 @@ impl Encoder for SentenceTransformer {
                 batch.ids.extend_from_slice(&tokens[i].0);
                 batch.offsets.push(batch.ids.len());
             }
-            let states = self.bert.forward(&batch)?;
-            for (&i, v) in order[start..end]
-                .iter()
-                .zip(self.pool(&states, &batch.offsets))
-            {
-                vectors[i] = v;
+            let states = self.bert.forward(&batch, serial)?;
+            Ok(self.pool(&states, &batch.offsets))
+        };
+
+        let mut vectors: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        let workers = self.batch.workers.min(batches.len()).max(1);
+        if workers == 1 {
+            for b in &batches {
+                for (&i, v) in order[b.0..b.1].iter().zip(run(b, false)?) {
+                    vectors[i] = v;
+                }
             }
-            start = end;
+        } else {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let results = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers)
+                    .map(|_| {
+                        scope.spawn(|| -> Result<Vec<(usize, Vec<Vec<f32>>)>> {
+                            let mut done = Vec::new();
+                            loop {
+                                let b = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(batch) = batches.get(b) else {
+                                    return Ok(done);
+                                };
+                                done.push((b, run(batch, true)?));
+                            }
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("embedding worker panicked"))
+                    .collect::<Vec<_>>()
+            });
+            for worker in results {
+                for (b, vs) in worker? {
+                    let (s, e, _) = batches[b];
+                    for (&i, v) in order[s..e].iter().zip(vs) {
+                        vectors[i] = v;
+                    }
+                }
+            }
         }
         let t2 = Instant::now();
 
