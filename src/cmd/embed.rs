@@ -45,6 +45,13 @@ impl ModelArgs {
         // One single-threaded forward pass per thread, side by side (see
         // BatchOptions::workers): candle and rayon read this variable when
         // they first start their thread pools, which has not happened yet.
+        // The rest of the process (themes, classify in `autocode run`) still
+        // wants every core from rayon: fix its global pool before the
+        // variable below would shrink it to one thread.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(cores)
+            .build_global();
         std::env::set_var("RAYON_NUM_THREADS", "1");
         let dir = self.model.clone().unwrap_or_else(embed::default_model_dir);
         let t = Instant::now();
