@@ -226,8 +226,7 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
         Some((_, hash)) if *hash == doc.content_hash => return Ok(IngestOutcome::Unchanged),
         Some((id, _)) => {
             // Segments cascade to their codings; reviews keep (document, text_hash).
-            tx.execute("UPDATE reviews SET segment_id = NULL WHERE segment_id IN (SELECT id FROM segments WHERE document_id = ?1)", [id])?;
-            tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+            remove_document_tx(tx, *id)?;
             IngestOutcome::Replaced
         }
         None => IngestOutcome::Inserted,
@@ -286,12 +285,29 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
         }
     }
     // Reattach reviews of sentences that survived the edit.
+    reattach_reviews_tx(tx, doc_id, &doc.name)?;
+    Ok(outcome)
+}
+
+/// Deletes a document (its turns, segments and codings cascade) while its
+/// reviews stay, detached, keyed by (document, text hash).
+pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE reviews SET segment_id = NULL WHERE segment_id IN (SELECT id FROM segments WHERE document_id = ?1)",
+        [id],
+    )?;
+    tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Reattaches detached reviews of a document to the sentences whose text survived.
+pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> Result<()> {
     tx.execute(
         "UPDATE reviews SET segment_id = (SELECT s.id FROM segments s WHERE s.document_id = ?1 AND s.text_hash = reviews.text_hash ORDER BY s.id LIMIT 1)
          WHERE document = ?2 AND segment_id IS NULL",
-        params![doc_id, doc.name],
+        params![doc_id, name],
     )?;
-    Ok(outcome)
+    Ok(())
 }
 
 #[cfg(test)]

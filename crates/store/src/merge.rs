@@ -136,11 +136,7 @@ fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
                 continue;
             }
             Some((id, _)) => {
-                tx.execute(
-                    "UPDATE main.reviews SET segment_id = NULL WHERE segment_id IN (SELECT id FROM main.segments WHERE document_id = ?1)",
-                    [id],
-                )?;
-                tx.execute("DELETE FROM main.documents WHERE id = ?1", [id])?;
+                crate::corpus_tables::remove_document_tx(tx, id)?;
                 stats.documents_replaced += 1;
             }
             None => stats.documents_added += 1,
@@ -165,11 +161,7 @@ fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
              FROM shard.segments WHERE document_id = ?2 ORDER BY id",
             params![main_id, shard_id],
         )?;
-        tx.execute(
-            "UPDATE main.reviews SET segment_id = (SELECT s.id FROM main.segments s WHERE s.document_id = ?1 AND s.text_hash = reviews.text_hash ORDER BY s.id LIMIT 1)
-             WHERE document = ?2 AND segment_id IS NULL",
-            params![main_id, name],
-        )?;
+        crate::corpus_tables::reattach_reviews_tx(tx, main_id, &name)?;
         let seg_map = segment_map(tx, shard_id, main_id)?;
         stats.codings += copy_codings(tx, &seg_map, &codebook_map)?;
     }
