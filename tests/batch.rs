@@ -168,6 +168,97 @@ fn second_run_does_nothing_and_a_concurrent_run_is_refused() {
         .map(|r| r["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["ok", "ok"]);
+
+    // The nightly case: a small new transcript. Its sentences join the
+    // existing themes; every earlier sentence keeps its theme.
+    let before_runs = leaf_positions(&store_of(&p));
+    let group1 = std::fs::read_to_string(p.join("corpus/transcripts/group-1.txt")).unwrap();
+    let extra: String = group1
+        .lines()
+        .skip(1)
+        .take(6)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(p.join("corpus/transcripts/group-8.txt"), extra).unwrap();
+    let third = run(&p, &["--json"]);
+    assert_ne!(
+        third.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&third.stdout).unwrap();
+    assert_eq!(summary["counts"]["changed"]["documents"], 1, "{summary}");
+    let after_runs = leaf_positions(&store_of(&p));
+    let (prior_run, prior) = before_runs.last().unwrap();
+    let (new_run, updated_from, now) = {
+        let (id, leaves) = after_runs.last().unwrap();
+        let conn = rusqlite::Connection::open(store_of(&p)).unwrap();
+        let from: Option<i64> = conn
+            .query_row(
+                "SELECT updated_from FROM theme_runs WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (*id, from, leaves.clone())
+    };
+    assert!(new_run > *prior_run);
+    assert_eq!(
+        updated_from,
+        Some(*prior_run),
+        "themes carried forward, not re-clustered"
+    );
+    for (seg, leaf) in prior {
+        assert_eq!(now.get(seg), Some(leaf), "segment {seg} kept its theme");
+    }
+    assert!(
+        now.len() > prior.len(),
+        "the new sentences are among the run's inputs"
+    );
+    assert!(
+        now.iter()
+            .any(|(s, l)| !prior.contains_key(s) && l.is_some()),
+        "some new sentence joined a theme"
+    );
+}
+
+/// Per theme run still holding its inputs (the latest): segment → leaf
+/// position within the run (themes in id order), `None` for outliers.
+fn leaf_positions(store: &Path) -> Vec<(i64, std::collections::BTreeMap<i64, Option<usize>>)> {
+    let conn = rusqlite::Connection::open(store).unwrap();
+    let mut runs = conn
+        .prepare("SELECT DISTINCT theme_run_id FROM theme_run_inputs ORDER BY 1")
+        .unwrap();
+    let runs: Vec<i64> = runs
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    runs.into_iter()
+        .map(|run| {
+            let mut ids = conn
+                .prepare("SELECT id FROM theme_suggestions WHERE theme_run_id = ?1 ORDER BY id")
+                .unwrap();
+            let ids: Vec<i64> = ids
+                .query_map([run], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            let mut stmt = conn
+                .prepare("SELECT segment_id, leaf_theme_id FROM theme_run_inputs WHERE theme_run_id = ?1")
+                .unwrap();
+            let leaves = stmt
+                .query_map([run], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)))
+                .unwrap()
+                .map(|r| {
+                    let (seg, leaf) = r.unwrap();
+                    (seg, leaf.map(|l| ids.iter().position(|&i| i == l).unwrap()))
+                })
+                .collect();
+            (run, leaves)
+        })
+        .collect()
 }
 
 /// Starts a run with -v, waits for the log line that starts `stage`, then

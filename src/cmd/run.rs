@@ -115,6 +115,10 @@ pub struct ThemesConfig {
     pub seed: Option<u64>,
     pub min_size: Option<usize>,
     pub max_themes: Option<usize>,
+    /// Carry the latest themes forward on small changes (default true).
+    pub incremental: Option<bool>,
+    /// Share of new or gone sentences above which themes are re-clustered (default 0.1).
+    pub refit_share: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -542,6 +546,12 @@ fn whole_corpus_stages(cfg: &RunConfig) -> Vec<(&'static str, Vec<String>)> {
         }
         if let Some(n) = cfg.themes.max_themes {
             themes.extend(["--max-themes".into(), n.to_string()]);
+        }
+        if cfg.themes.incremental.unwrap_or(true) {
+            themes.push("--incremental".into());
+        }
+        if let Some(s) = cfg.themes.refit_share {
+            themes.extend(["--refit-share".into(), s.to_string()]);
         }
         stages.push(("themes", themes));
     }

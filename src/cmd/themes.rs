@@ -15,38 +15,42 @@ use themes::{CodeVector, Dataset, SegmentInfo, ThemeParams, ThemeSuggestion};
 
 use super::{Global, Outcome};
 
-/// Clustering options shared by `themes` and `eval themes`.
+/// Clustering options shared by `themes` and `eval themes`. Unset options
+/// take `ThemeParams::default()`, the one place the defaults live.
 #[derive(Args, Debug, Clone)]
 pub struct ClusterOpts {
-    /// Seed of every randomised step; the same seed and input give the same themes.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Smallest theme, in sentences.
-    #[arg(long, default_value_t = 10)]
-    pub min_size: usize,
-    /// Merge the closest themes until at most this many remain.
-    #[arg(long, default_value_t = 40)]
-    pub max_themes: usize,
+    /// Seed of every randomised step; the same seed and input give the same themes [default: 42].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Smallest theme, in sentences [default: 10].
+    #[arg(long)]
+    pub min_size: Option<usize>,
+    /// Merge the closest themes until at most this many remain [default: 40].
+    #[arg(long)]
+    pub max_themes: Option<usize>,
     /// Assign each unclustered sentence to the nearest theme when their cosine similarity is at least T.
     #[arg(long, value_name = "T")]
     pub reassign_outliers: Option<f32>,
     /// Sentences clustered directly; the rest join the nearest theme centroid.
-    #[arg(long, default_value_t = 20_000, hide = true)]
-    pub sample_cap: usize,
-    /// Re-runs from other seeds used for the stability score.
-    #[arg(long, default_value_t = 2, hide = true)]
-    pub stability_runs: usize,
+    #[arg(long, hide = true)]
+    pub sample_cap: Option<usize>,
+    /// Re-runs used for the stability score.
+    #[arg(long, hide = true)]
+    pub stability_runs: Option<usize>,
 }
 
 impl ClusterOpts {
     fn params(&self) -> ThemeParams {
-        ThemeParams::new()
-            .seed(self.seed)
-            .min_size(self.min_size)
-            .max_themes(self.max_themes)
-            .reassign_outliers(self.reassign_outliers)
-            .sample_cap(self.sample_cap)
-            .stability_runs(self.stability_runs)
+        let d = ThemeParams::default();
+        ThemeParams {
+            seed: self.seed.unwrap_or(d.seed),
+            min_size: self.min_size.unwrap_or(d.min_size),
+            max_themes: self.max_themes.unwrap_or(d.max_themes),
+            reassign_outliers: self.reassign_outliers.or(d.reassign_outliers),
+            sample_cap: self.sample_cap.unwrap_or(d.sample_cap),
+            stability_runs: self.stability_runs.unwrap_or(d.stability_runs),
+            ..d
+        }
     }
 }
 
@@ -60,6 +64,15 @@ pub struct ThemesArgs {
     /// Model folder used to embed the codebook (default: the one `autocode embed` used).
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Carry the latest theme run forward when few sentences changed since it
+    /// (same model and settings): its sentences keep their themes and new ones
+    /// join the nearest theme; otherwise cluster from scratch.
+    #[arg(long)]
+    pub incremental: bool,
+    /// With --incremental: cluster from scratch when more than this share of
+    /// the latest run's sentences is new or gone.
+    #[arg(long, default_value_t = 0.1, value_name = "SHARE")]
+    pub refit_share: f64,
     /// Print the stored run as JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -88,6 +101,7 @@ pub struct EvalThemesArgs {
 #[derive(Serialize)]
 struct RunOutput<'a> {
     theme_run_id: i64,
+    updated_from: Option<i64>,
     model_key: &'a str,
     sentences: usize,
     outlier_share: f64,
@@ -105,6 +119,15 @@ struct StoredOutput {
 
 pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
     let params = a.cluster.params().check()?;
+    if !(0.0..=1.0).contains(&a.refit_share) {
+        bail!(
+            "--refit-share must be a share in [0, 1], got {}",
+            a.refit_share
+        );
+    }
+    let mut params_json = serde_json::to_value(&*params)?;
+    params_json["match_threshold"] = serde_json::json!(a.match_threshold);
+    let params_json = params_json.to_string();
     let mut store = Store::open(&g.project)?;
     let model_key = store
         .meta("model_key")?
@@ -150,7 +173,31 @@ pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
     }
     drop(vectors);
     let ds = Dataset::new(keys, flat, dim)?;
-    let fit = params.fit(&ds)?;
+    let prior = if a.incremental {
+        prior_fit(&store, &model_key, &params_json, &segments, a.refit_share)?
+    } else {
+        None
+    };
+    let (fit, updated_from) = match prior {
+        Some((prior_run, prior)) => match params.update(&ds, &prior) {
+            Ok(fit) => {
+                tracing::info!(
+                    new = prior.new_rows(),
+                    from_run = prior_run,
+                    "carried the latest theme run forward"
+                );
+                (fit, Some(prior_run))
+            }
+            Err(themes::ThemeError::LeafEmptied(t)) => {
+                tracing::info!(
+                    "theme {t} of run {prior_run} lost all its sentences: clustering from scratch"
+                );
+                (params.fit(&ds)?, None)
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => (params.fit(&ds)?, None),
+    };
 
     let infos: Vec<SegmentInfo> = segments
         .iter()
@@ -189,9 +236,15 @@ pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
             members: m,
         })
         .collect();
-    let mut params_json = serde_json::to_value(&*params)?;
-    params_json["match_threshold"] = serde_json::json!(a.match_threshold);
-    let params_json = params_json.to_string();
+    let inputs: Vec<store::ThemeInput> = segments
+        .iter()
+        .zip(&fit.labels)
+        .map(|(s, &leaf)| store::ThemeInput {
+            segment_id: s.id,
+            text_hash: &s.text_hash,
+            leaf,
+        })
+        .collect();
     let with_ids = |i: usize, ids: &[i64]| {
         let mut body = suggestions[i].clone();
         body.children = body.children.iter().map(|&c| ids[c] as usize).collect();
@@ -202,15 +255,19 @@ pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
             model_key: &model_key,
             params_json: &params_json,
             outlier_share: fit.outlier_share,
+            outlier_share_clustered: fit.outlier_share_clustered,
             n_segments: segments.len(),
+            updated_from,
         },
         &new,
+        &inputs,
         |i, ids| serde_json::to_string(&with_ids(i, ids)).expect("suggestion serialises"),
     )?;
 
     if a.json {
         let out = RunOutput {
             theme_run_id: run_id,
+            updated_from,
             model_key: &model_key,
             sentences: segments.len(),
             outlier_share: fit.outlier_share,
@@ -226,12 +283,17 @@ pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(prior) = updated_from {
+        println!(
+            "themes of run {prior} carried forward: new sentences joined the nearest theme (`autocode themes` without --incremental clusters afresh)"
+        );
+    }
     println!(
         "{} themes from {} participant sentences (run {run_id}); {:.1}% of sentences in no theme{}",
         fit.n_leaves,
         segments.len(),
         100.0 * fit.outlier_share,
-        if a.cluster.reassign_outliers.is_some() {
+        if params.reassign_outliers.is_some() {
             format!(
                 " ({:.1}% before reassignment)",
                 100.0 * fit.outlier_share_clustered
@@ -280,6 +342,81 @@ pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The latest theme run as a [`themes::PriorFit`] of `segments`, when it used
+/// the same model and settings and at most `refit_share` of its sentences
+/// are new or gone (a sentence whose text changed counts as gone and new).
+fn prior_fit(
+    store: &Store,
+    model_key: &str,
+    params_json: &str,
+    segments: &[store::StoredSegment],
+    refit_share: f64,
+) -> anyhow::Result<Option<(i64, themes::PriorFit)>> {
+    let Some(last) = store.latest_theme_run()? else {
+        tracing::info!("no earlier theme run: clustering from scratch");
+        return Ok(None);
+    };
+    if last.model_key != model_key || last.params_json != params_json {
+        tracing::info!(
+            "model or settings changed since theme run {}: clustering from scratch",
+            last.id
+        );
+        return Ok(None);
+    }
+    let inputs = store.theme_run_inputs(last.id)?;
+    if inputs.is_empty() {
+        tracing::info!(
+            "theme run {} did not record its sentences: clustering from scratch",
+            last.id
+        );
+        return Ok(None);
+    }
+    let stored = store.theme_suggestions(last.id)?;
+    let position: BTreeMap<i64, usize> =
+        stored.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+    let before: BTreeMap<i64, (&str, Option<i64>)> = inputs
+        .iter()
+        .map(|i| (i.segment_id, (i.text_hash.as_str(), i.leaf_theme_id)))
+        .collect();
+    let assignment: Vec<Option<Option<usize>>> = segments
+        .iter()
+        .map(|s| match before.get(&s.id) {
+            Some(&(hash, leaf)) if hash == s.text_hash => Some(leaf.map(|id| position[&id])),
+            _ => None,
+        })
+        .collect();
+    let known = assignment.iter().filter(|a| a.is_some()).count();
+    let changed = (inputs.len() - known) + (segments.len() - known);
+    let share = changed as f64 / inputs.len() as f64;
+    if share > refit_share {
+        tracing::info!(
+            "{changed} sentences new or gone since theme run {} ({:.1}% > {:.1}%): clustering from scratch",
+            last.id,
+            100.0 * share,
+            100.0 * refit_share
+        );
+        return Ok(None);
+    }
+    let mut themes = Vec::with_capacity(stored.len());
+    for t in &stored {
+        let body: serde_json::Value = serde_json::from_str(&t.body_json)
+            .with_context(|| format!("theme {} of run {}", t.id, last.id))?;
+        themes.push(themes::PriorTheme {
+            level: usize::try_from(t.level).context("negative theme level")?,
+            parent: t.parent_id.map(|p| position[&p]),
+            stability: body["stability"].as_f64().unwrap_or(f64::NAN),
+        });
+    }
+    Ok(Some((
+        last.id,
+        themes::PriorFit {
+            themes,
+            assignment,
+            outlier_share_clustered: last.outlier_share_clustered.unwrap_or(last.outlier_share),
+        },
+    )))
 }
 
 /// Unit vectors of the latest codebook's codes (name: definition, inclusions

@@ -1,8 +1,10 @@
 """Writes a large synthetic corpus in the demo corpus's style for the
-end-to-end benchmark: each document is one demo transcript with its
-participant turns shuffled, names swapped and sentences varied by a seeded
-choice of hedges and fillers, so texts are not exact repeats (exact repeats
-would be served by the embedding cache and flatter us).
+end-to-end benchmark: each document is one demo transcript whose sentences
+(moderator's included) are varied by a seeded choice of opener, ending and
+place ("in <district>", from a few thousand made-up district names), so that
+texts are almost never exact repeats: repeats would be served by the
+embedding cache and flatter us against a baseline that embeds every line.
+The script prints how many sentences are distinct.
 
 usage: pipeline_corpus.py DEMO_DIR OUT_DIR SENTENCES [--start-doc K] [--docs N]
 """
@@ -15,6 +17,14 @@ HEDGES = ["I think", "To be honest,", "Well,", "Honestly,", "In my view,", "Fran
           "I guess", "Maybe", "Of course,", "You know,", "Basically,", "Actually,"]
 TAILS = ["", "", " in our city", " these days", " for us", " at the moment",
          " in practice", " for most people", " in the long run", " as far as I can see"]
+# Made-up district names: 60 x 60 syllable pairs.
+SYLLABLES = ["ber", "kel", "mon", "dra", "vos", "lin", "tor", "hal", "wes", "rup",
+             "gan", "mir", "sol", "bra", "fen", "col", "dun", "pel", "ris", "tam",
+             "vel", "cor", "nas", "lom", "hav", "sted", "wijk", "dal", "berg", "veen",
+             "hof", "kamp", "horst", "broek", "meer", "dijk", "burg", "loo", "rode", "zand",
+             "wold", "heim", "stad", "dorp", "laan", "haven", "poort", "brug", "weide", "akker",
+             "bos", "hoek", "kerk", "molen", "plas", "ring", "spoor", "toren", "vliet", "zicht"]
+DISTRICTS = [(a + b).capitalize() for a in SYLLABLES for b in SYLLABLES if a != b]
 
 
 def vary(sentence, rng):
@@ -26,6 +36,8 @@ def vary(sentence, rng):
     if rng.random() < 0.5:
         body = rng.choice(HEDGES) + " " + body[0].lower() + body[1:]
     body += rng.choice(TAILS)
+    if rng.random() < 0.8:
+        body += " in " + rng.choice(DISTRICTS)
     return body + end
 
 
@@ -40,6 +52,7 @@ def main():
             sources.append([l.rstrip("\n") for l in f if l.strip()])
     os.makedirs(out, exist_ok=True)
     written, doc = 0, start
+    seen = set()
     while written < target:
         rng = random.Random(rng_seed + doc)
         lines = sources[doc % len(sources)]
@@ -50,14 +63,14 @@ def main():
                 continue
             speaker, text = m.group(1), m.group(2)
             sentences = re.split(r"(?<=[.?!])\s+", text)
-            if not speaker.startswith("Moderator"):
-                sentences = [vary(s, rng) for s in sentences]
+            sentences = [vary(s, rng) for s in sentences]
             written += len(sentences)
+            seen.update(sentences)
             out_lines.append(f"{speaker}: {' '.join(sentences)}")
         with open(os.path.join(out, f"doc-{doc:06d}.txt"), "w", encoding="utf-8") as f:
             f.write("\n".join(out_lines) + "\n")
         doc += 1
-    print(f"{doc - start} documents, {written} sentences in {out}")
+    print(f"{doc - start} documents, {written} sentences ({len(seen)} distinct) in {out}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("003_coding", include_str!("migrations/003_coding.sql")),
     ("004_themes", include_str!("migrations/004_themes.sql")),
     ("005_reviews", include_str!("migrations/005_reviews.sql")),
+    (
+        "006_theme_inputs",
+        include_str!("migrations/006_theme_inputs.sql"),
+    ),
 ];
 
 /// The latest schema version this build knows.

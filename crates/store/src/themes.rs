@@ -13,6 +13,27 @@ pub struct NewThemeRun<'a> {
     pub params_json: &'a str,
     pub outlier_share: f64,
     pub n_segments: usize,
+    /// Share of sentences the clustering left out, before any reassignment.
+    pub outlier_share_clustered: f64,
+    /// The run this one carried forward, if it was an incremental update.
+    pub updated_from: Option<i64>,
+}
+
+/// One sentence a theme run clustered, with its leaf theme (an index into
+/// the run's theme slice; `None` = outlier).
+#[derive(Debug, Clone)]
+pub struct ThemeInput<'a> {
+    pub segment_id: i64,
+    pub text_hash: &'a str,
+    pub leaf: Option<usize>,
+}
+
+/// A stored [`ThemeInput`], with the leaf as a theme id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredThemeInput {
+    pub segment_id: i64,
+    pub text_hash: String,
+    pub leaf_theme_id: Option<i64>,
 }
 
 /// One suggestion to store. `parent` indexes the same slice and must come
@@ -34,6 +55,9 @@ pub struct ThemeRunRecord {
     pub outlier_share: f64,
     pub n_segments: i64,
     pub created_at: String,
+    pub updated_from: Option<i64>,
+    /// `None` for runs stored before this was recorded.
+    pub outlier_share_clustered: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,25 +71,30 @@ pub struct StoredTheme {
 }
 
 impl Store {
-    /// Writes a run, its suggestions and their members in one transaction.
-    /// `body(i, ids)` makes theme `i`'s body JSON given the ids of themes
-    /// `0..i` already written. Returns (run id, theme ids in slice order).
+    /// Writes a run, its suggestions, their members and the run's inputs in
+    /// one transaction, dropping earlier runs' inputs. `body(i, ids)` makes
+    /// theme `i`'s body JSON given the ids of themes `0..i` already written.
+    /// Returns (run id, theme ids in slice order).
     pub fn put_theme_run(
         &mut self,
         run: &NewThemeRun<'_>,
         themes: &[NewTheme<'_>],
+        inputs: &[ThemeInput<'_>],
         body: impl Fn(usize, &[i64]) -> String,
     ) -> Result<(i64, Vec<i64>)> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO theme_runs(model_key, params, outlier_share, n_segments, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO theme_runs(model_key, params, outlier_share, n_segments, created_at,
+                                        updated_from, outlier_share_clustered)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     run.model_key,
                     run.params_json,
                     run.outlier_share,
                     run.n_segments as i64,
-                    crate::now()
+                    crate::now(),
+                    run.updated_from,
+                    run.outlier_share_clustered
                 ],
             )?;
             let run_id = tx.last_insert_rowid();
@@ -91,8 +120,39 @@ impl Store {
                     }
                 }
             }
+            tx.execute("DELETE FROM theme_run_inputs WHERE theme_run_id <> ?1", [run_id])?;
+            {
+                let mut input_stmt = tx.prepare(
+                    "INSERT INTO theme_run_inputs(theme_run_id, segment_id, text_hash, leaf_theme_id)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for i in inputs {
+                    input_stmt.execute(params![
+                        run_id,
+                        i.segment_id,
+                        i.text_hash,
+                        i.leaf.map(|l| ids[l])
+                    ])?;
+                }
+            }
             Ok::<_, crate::Error>((run_id, ids))
         })
+    }
+
+    /// The sentences a run clustered (kept for the latest run only), by segment id.
+    pub fn theme_run_inputs(&self, run_id: i64) -> Result<Vec<StoredThemeInput>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT segment_id, text_hash, leaf_theme_id FROM theme_run_inputs
+             WHERE theme_run_id = ?1 ORDER BY segment_id",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(StoredThemeInput {
+                segment_id: r.get(0)?,
+                text_hash: r.get(1)?,
+                leaf_theme_id: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The most recent theme run, if any.
@@ -100,7 +160,8 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT id, model_key, params, outlier_share, n_segments, created_at
+                "SELECT id, model_key, params, outlier_share, n_segments, created_at,
+                        updated_from, outlier_share_clustered
                  FROM theme_runs ORDER BY id DESC LIMIT 1",
                 [],
                 |r| {
@@ -111,6 +172,8 @@ impl Store {
                         outlier_share: r.get(3)?,
                         n_segments: r.get(4)?,
                         created_at: r.get(5)?,
+                        updated_from: r.get(6)?,
+                        outlier_share_clustered: r.get(7)?,
                     })
                 },
             )
@@ -210,12 +273,39 @@ mod tests {
             params_json: "{}",
             outlier_share: 0.25,
             n_segments: 4,
+            outlier_share_clustered: 0.25,
+            updated_from: None,
         };
+        let input = |segment_id, leaf| ThemeInput {
+            segment_id,
+            text_hash: "h",
+            leaf,
+        };
+        let inputs = [
+            input(1, Some(0)),
+            input(2, Some(0)),
+            input(3, Some(1)),
+            input(4, None),
+        ];
         let (run_id, ids) = store
-            .put_theme_run(&run, &themes, |i, done| {
+            .put_theme_run(&run, &themes, &inputs, |i, done| {
                 format!("{{\"i\":{i},\"before\":{:?}}}", done)
             })
             .unwrap();
+        let stored_inputs = store.theme_run_inputs(run_id).unwrap();
+        let leaves: Vec<(i64, Option<i64>)> = stored_inputs
+            .iter()
+            .map(|i| (i.segment_id, i.leaf_theme_id))
+            .collect();
+        assert_eq!(
+            leaves,
+            vec![
+                (1, Some(ids[0])),
+                (2, Some(ids[0])),
+                (3, Some(ids[1])),
+                (4, None)
+            ]
+        );
         let latest = store.latest_theme_run().unwrap().unwrap();
         assert_eq!(
             (latest.id, latest.outlier_share, latest.n_segments),
@@ -235,5 +325,19 @@ mod tests {
             store.theme_suggestions(run_id).unwrap()[1].status,
             "dismissed"
         );
+
+        // A later run keeps only its own inputs and records what it updated.
+        let later = NewThemeRun {
+            updated_from: Some(run_id),
+            ..run
+        };
+        let (run2, _) = store
+            .put_theme_run(&later, &themes, &inputs[..2], |_, _| "{}".into())
+            .unwrap();
+        assert!(store.theme_run_inputs(run_id).unwrap().is_empty());
+        assert_eq!(store.theme_run_inputs(run2).unwrap().len(), 2);
+        let latest = store.latest_theme_run().unwrap().unwrap();
+        assert_eq!((latest.id, latest.updated_from), (run2, Some(run_id)));
+        assert_eq!(latest.outlier_share_clustered, Some(0.25));
     }
 }

@@ -26,6 +26,7 @@ mod pca;
 pub mod quotes;
 pub mod suggest;
 pub mod umap;
+pub mod update;
 
 use std::collections::BTreeMap;
 
@@ -36,6 +37,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use suggest::{describe, CodeVector, Quote, SegmentInfo, ThemeSuggestion};
+pub use update::{PriorFit, PriorTheme};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
@@ -47,6 +49,8 @@ pub enum ThemeError {
     Data(String),
     #[error("clustering failed: {0}")]
     Hdbscan(String),
+    #[error("theme {0} of the earlier fit has no sentences left; refit")]
+    LeafEmptied(usize),
 }
 
 pub type Result<T> = std::result::Result<T, ThemeError>;
