@@ -135,6 +135,46 @@ fn encode_rejects_a_missing_input_and_a_missing_model() {
 }
 
 #[test]
+fn encode_device_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "hello there\nsecond line\n").unwrap();
+    let out = dir.path().join("x.npy");
+    let run = |device: &str| {
+        autocode(&[
+            "--quiet",
+            "encode",
+            "--device",
+            device,
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ])
+    };
+    ok(run("cpu"));
+    assert_eq!(read_npy(&out).0, 2);
+    std::fs::remove_file(&out).unwrap();
+
+    let o = run("gpu");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("expected cpu, cuda or cuda:N"), "{err}");
+
+    let o = run("cuda:0");
+    let err = String::from_utf8_lossy(&o.stderr);
+    if !embed::CUDA_BUILT {
+        assert!(!o.status.success());
+        assert!(err.contains("built without the `cuda` feature"), "{err}");
+        assert!(!out.exists(), "no output on a failed device");
+    } else if o.status.success() {
+        assert_eq!(read_npy(&out).0, 2);
+    } else {
+        assert!(err.contains("cuda:0"), "{err}");
+    }
+}
+
+#[test]
 fn embed_twice_does_no_model_work_the_second_time() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("p");

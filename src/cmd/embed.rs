@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use embed::npy::NpyWriter;
 use embed::progress::Progress;
-use embed::{BatchOptions, Encoder, SentenceTransformer};
+use embed::{BatchOptions, DeviceSpec, Encoder, SentenceTransformer};
 use store::{EmbeddingRow, ModelRecord};
 
 use super::{open_store, Global, Outcome};
@@ -33,6 +33,10 @@ pub struct ModelArgs {
     /// Threads [default: $RAYON_NUM_THREADS, else the number of cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where the model runs: cpu, or cuda / cuda:N (needs a build with the
+    /// `cuda` feature; raise --batch-tokens there).
+    #[arg(long, default_value_t = DeviceSpec::Cpu)]
+    pub device: DeviceSpec,
 }
 
 impl ModelArgs {
@@ -54,8 +58,9 @@ impl ModelArgs {
             .build_global();
         std::env::set_var("RAYON_NUM_THREADS", "1");
         let dir = self.model.clone().unwrap_or_else(embed::default_model_dir);
+        let device = self.device.open()?;
         let t = Instant::now();
-        let model = SentenceTransformer::load(&dir)
+        let model = SentenceTransformer::load_on(&dir, &device)
             .with_context(|| format!("loading model {}", dir.display()))?
             .with_batch_options(BatchOptions {
                 max_sentences: self.batch_size,

@@ -1,11 +1,13 @@
 //! Sentence embeddings for the `embed` stage: a local sentence-transformers
 //! folder of the BERT family (`config.json`, `model.safetensors`,
 //! `tokenizer.json`, `sentence_bert_config.json`, `1_Pooling/config.json`,
-//! `modules.json`) run with candle on the CPU, with the same tokenisation,
+//! `modules.json`) run with candle on the CPU (or a CUDA GPU with the `cuda`
+//! feature), with the same tokenisation,
 //! pooling and normalisation as sentence-transformers.
 
 mod bert;
 mod config;
+mod device;
 pub mod npy;
 pub mod progress;
 mod sentence_transformer;
@@ -13,6 +15,7 @@ mod sentence_transformer;
 use std::path::PathBuf;
 
 pub use config::{ModelFolder, Pooling};
+pub use device::{DeviceSpec, CUDA_BUILT};
 pub use sentence_transformer::{BatchOptions, SentenceTransformer, Timings};
 
 /// A text encoder; other back-ends (ONNX Runtime, GPU) implement the same trait.

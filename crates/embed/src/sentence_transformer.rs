@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
+use candle_core::Device;
 use sha2::{Digest, Sha256};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
@@ -57,7 +58,7 @@ struct Counters {
     tokens: AtomicU64,
 }
 
-/// A loaded sentence-transformers model (BERT family), run on the CPU.
+/// A loaded sentence-transformers model (BERT family), run on the CPU or a GPU.
 pub struct SentenceTransformer {
     folder: ModelFolder,
     tokenizer: Tokenizer,
@@ -84,8 +85,15 @@ fn sha256_file(path: &Path) -> Result<String> {
 }
 
 impl SentenceTransformer {
-    /// Loads a local sentence-transformers folder. Nothing is downloaded.
+    /// Loads a local sentence-transformers folder onto the CPU. Nothing is downloaded.
     pub fn load(dir: &Path) -> Result<SentenceTransformer> {
+        Self::load_on(dir, &Device::Cpu)
+    }
+
+    /// Loads a local sentence-transformers folder onto `device` (see
+    /// [`crate::DeviceSpec::open`]). Vectors agree across devices to float32
+    /// rounding, so the model key does not name the device.
+    pub fn load_on(dir: &Path, device: &Device) -> Result<SentenceTransformer> {
         let folder = ModelFolder::read(dir)?;
         let weights = dir.join("model.safetensors");
         if !weights.is_file() {
@@ -109,7 +117,7 @@ impl SentenceTransformer {
                 direction: TruncationDirection::Right,
             }))
             .map_err(|e| anyhow!("{}: {e}", tokenizer_path.display()))?;
-        let bert = Bert::load(&weights, &folder.bert)?;
+        let bert = Bert::load(&weights, &folder.bert, device)?;
         let name = dir
             .canonicalize()
             .unwrap_or_else(|_| dir.to_path_buf())
@@ -131,7 +139,12 @@ impl SentenceTransformer {
         self.batch = BatchOptions {
             max_sentences: batch.max_sentences.max(1),
             max_tokens: batch.max_tokens.max(1),
-            workers: batch.workers.max(1),
+            // Side-by-side passes only pay on CPU cores; a GPU takes one stream.
+            workers: if self.bert.device().is_cpu() {
+                batch.workers.max(1)
+            } else {
+                1
+            },
         };
         self
     }
