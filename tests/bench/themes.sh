@@ -2,17 +2,20 @@
 # Themes benchmark (run by tests/bench/run.sh; results in docs/benchmarks.md ## Themes).
 # 1. Quality: `autocode eval themes` vs BERTopic (defaults, same embeddings) on
 #    OPP-115 dev single-label segments ($SHARED) and the demo gold; ARI/NMI with
-#    outliers scored as one cluster. Ours over seeds 1..5, BERTopic over 5
-#    unseeded runs (its default UMAP is unseeded).
+#    outliers scored as one cluster. Ours over seeds 1..$RUNS, BERTopic over
+#    $RUNS unseeded runs (its default UMAP is unseeded); RUNS=10 by default
+#    because single runs of either side vary by several points.
 # 2. Speed: 100k synthetic clustered 384-d vectors (tests/bench/themes_synth.py,
 #    NOT real sentences) with synthetic texts: our fit + describe (c-TF-IDF,
 #    quotes) vs BERTopic's fit_transform (UMAP + HDBSCAN + c-TF-IDF), wall time.
 # 3. Scale: 1M synthetic vectors, our fit + describe, wall time and peak RSS.
-# Set THEMES_BENCH_SKIP_1M=1 / THEMES_BENCH_SKIP_BERTOPIC=1 to skip parts.
+# Set THEMES_BENCH_SKIP_1M=1 / THEMES_BENCH_SKIP_BERTOPIC=1 /
+# THEMES_BENCH_SKIP_SPEED=1 to skip parts; THEMES_BENCH_RUNS=N for N runs a side.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${SHARED:-../shared}
 OUT=.bench/themes
+RUNS=${THEMES_BENCH_RUNS:-10}
 mkdir -p "$OUT"
 VENV=.bench/bt
 if [ ! -x "$VENV/bin/python" ]; then
@@ -38,11 +41,11 @@ quality() { # name gold
   echo "-- $name: $(python3 -c "import json;d=json.load(open('$OUT/$name.eval.json'));print(d['single_label_used'],'of',d['sentences_in_gold'],'sentences single-label,',d['gold_labels'],'labels')")"
   for extra in "" "--reassign 0.3"; do
     echo -n "autocode${extra:+ $extra}: "
-    for s in 1 2 3 4 5; do $EX "$OUT/$name.npy" --labels "$OUT/$name.labels.txt" --seed $s $extra; done | summ
+    for s in $(seq 1 "$RUNS"); do $EX "$OUT/$name.npy" --labels "$OUT/$name.labels.txt" --seed $s $extra; done | summ
   done
   if [ -z "${THEMES_BENCH_SKIP_BERTOPIC:-}" ]; then
     echo -n "BERTopic defaults: "
-    "$VENV/bin/python" tests/bench/themes_bertopic.py quality --gold "$gold" --emb "$OUT/$name.npy" --runs 5 2>/dev/null | python3 -c '
+    "$VENV/bin/python" tests/bench/themes_bertopic.py quality --gold "$gold" --emb "$OUT/$name.npy" --runs "$RUNS" 2>/dev/null | python3 -c '
 import json,sys; d=json.load(sys.stdin)
 print("ARI %.3f (%.3f-%.3f)  NMI %.3f (%.3f-%.3f)  topics %.1f  outliers %.2f" % (d["ari_mean"],d["ari_min"],d["ari_max"],d["nmi_mean"],d["nmi_min"],d["nmi_max"],d["topics_mean"],d["outlier_share_mean"]))'
   fi
@@ -63,6 +66,7 @@ timed() { # label, command...: prints wall s and peak RSS
   echo "$label: wall ${wall}s, peak RSS $((rss / 1024)) MB; $(cat "$OUT/last.json")"
 }
 
+[ -n "${THEMES_BENCH_SKIP_SPEED:-}" ] && exit 0
 echo "## speed (synthetic clustered vectors, 100 clusters + 10% noise, 384-d)"
 [ -f "$OUT/synth100k.npy" ] || "$VENV/bin/python" tests/bench/themes_synth.py 100000 "$OUT/synth100k"
 timed "autocode themes 100k" $EX "$OUT/synth100k.npy" --labels "$OUT/synth100k.labels.txt" --texts "$OUT/synth100k.txt"

@@ -4,7 +4,8 @@
 //!
 //! cargo run --release -p themes --example cluster_npy -- VECTORS.npy
 //!     [--labels FILE] [--texts FILE] [--seed N] [--min-size N] [--max-themes N]
-//!     [--reassign T] [--sample-cap N] [--stability-runs N]
+//!     [--reassign T] [--sample-cap N] [--stability-runs N] [--epochs N]
+//!     [--n-components N]
 
 use std::time::Instant;
 
@@ -39,6 +40,12 @@ fn main() -> anyhow::Result<()> {
     }
     if let Some(v) = opt("--stability-runs") {
         params = params.stability_runs(v.parse()?);
+    }
+    if let Some(v) = opt("--n-components") {
+        params = params.n_components(v.parse()?);
+    }
+    if let Some(v) = opt("--epochs") {
+        params = params.epochs(Some(v.parse()?));
     }
     let t0 = Instant::now();
     let (rows, dim, data) = embed::npy::read_f32_matrix(std::path::Path::new(path))?;

@@ -8,11 +8,13 @@
 //! [`ThemeSuggestion`]s (keywords, quotes, sizes, nearest code).
 //!
 //! Scaling: the expensive steps (exact k-NN graph, UMAP layout, HDBSCAN) run on
-//! a seeded sample of at most `sample_cap` sentences; every other sentence is
+//! a seeded sample of at most `sample_cap` sentences; every sentence HDBSCAN
+//! did not place (outside the sample, or sampled and called noise) is
 //! assigned to the nearest theme centroid in the original embedding space when
 //! it is at least as similar as the theme's own sampled members typically are
 //! (its 5th-percentile member similarity), otherwise it stays an outlier. That
-//! keeps time and memory linear in the corpus beyond the sample.
+//! keeps time and memory linear in the corpus beyond the sample, and makes
+//! membership one rule whether or not a sentence was sampled.
 //!
 //! Determinism: rows are put in key order before any randomised step, every
 //! random choice comes from a ChaCha RNG seeded by `seed`, and the layout SGD
@@ -384,8 +386,14 @@ impl ValidThemeParams {
             reruns = runs;
         }
 
-        // Centroids from the sample, then every other row joins its nearest
-        // centroid if it is as similar as the sampled members typically are.
+        // Membership: a theme's centroid and join threshold come from the
+        // members HDBSCAN gave it in the sample; then every row it left out
+        // (rows outside the sample and sampled rows HDBSCAN called noise
+        // alike) joins its nearest centroid if it is at least as similar as
+        // the theme's own members typically are (5th percentile). One rule
+        // for every sentence, the same `predict` applies to new ones, so
+        // whether a sentence was sampled does not decide whether it is an
+        // outlier.
         let mut label: Vec<Option<usize>> = vec![None; n];
         let mut join_threshold = Vec::new();
         let mut centroids = Vec::new();
@@ -402,12 +410,13 @@ impl ValidThemeParams {
                 label[sample[p]] = Some(t);
             }
         }
-        if m < n && !centroids.is_empty() {
-            let mut in_sample = vec![false; n];
-            sample.iter().for_each(|&r| in_sample[r] = true);
+        // The group HDBSCAN itself gave each sampled row (before the join):
+        // what the stability re-runs, which have no join, are compared on.
+        let core_label: Vec<Option<usize>> = label.clone();
+        if !centroids.is_empty() {
             let assigned: Vec<(usize, usize)> = (0..n)
                 .into_par_iter()
-                .filter(|&r| !in_sample[r])
+                .filter(|&r| label[r].is_none())
                 .filter_map(|r| {
                     let (t, s) = nearest_centroid(&centroids, row(r));
                     (s >= join_threshold[t]).then_some((r, t))
@@ -440,7 +449,10 @@ impl ValidThemeParams {
         for &old in &kept {
             leaves.push(std::mem::take(&mut members[old]));
         }
-        let clustered_label = label.clone();
+        let core_label: Vec<Option<usize>> = core_label
+            .iter()
+            .map(|l| l.and_then(|t| renumber[t]))
+            .collect();
         let thresholds: Vec<f32> = kept.iter().map(|&t| join_threshold[t]).collect();
         let mut leaf_centroids: Vec<Vec<f32>> = leaves
             .iter()
@@ -480,16 +492,12 @@ impl ValidThemeParams {
         let mut stability = vec![0f64; leaves.len()];
         if clustered {
             let runs = reruns.len();
-            let mut pos_of = vec![usize::MAX; n];
-            for (p, &r) in sample.iter().enumerate() {
-                pos_of[r] = p;
-            }
             let sets: Vec<Vec<usize>> = (0..leaves.len())
                 .map(|t| {
                     let mut s: Vec<usize> = sample
                         .iter()
                         .enumerate()
-                        .filter(|(_, &r)| clustered_label[r] == Some(t))
+                        .filter(|(_, &r)| core_label[r] == Some(t))
                         .map(|(p, _)| p)
                         .collect();
                     s.sort_unstable();

@@ -135,8 +135,10 @@ fn same_seed_same_themes_in_any_input_order() {
 
 #[test]
 fn outliers_reassigned_above_threshold_only() {
-    // Loose blobs in much uniform noise: HDBSCAN leaves about 30% unclustered.
-    let (data, truth) = blobs(5, 80, 400, 32, 1.5, 5);
+    // Loose blobs in twice as much uniform noise: about 9% stay unclustered
+    // (UMAP clumps uniform noise and the membership rule takes in what is as
+    // close to a theme as its own members, so most noise finds a theme).
+    let (data, truth) = blobs(5, 80, 800, 32, 1.2, 5);
     let n = truth.len();
     let ds = Dataset::new((0..n).collect(), data, 32).unwrap();
     let base = ThemeParams::new().seed(2).stability_runs(0);
