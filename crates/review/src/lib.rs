@@ -150,6 +150,10 @@ pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
         retraining: std::sync::atomic::AtomicBool::new(false),
     });
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    // The caller announces the server once `start` returns, so the stop
+    // signals must be registered by then: a SIGTERM right after the
+    // announcement would otherwise kill the process instead of stopping it.
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("review-server".into())
         .spawn(move || -> anyhow::Result<()> {
@@ -159,19 +163,28 @@ pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
                 .build()?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
+                let stop = stop_signals().context("registering SIGTERM/SIGINT handlers")?;
+                let _ = ready_tx.send(());
                 let app = router(state);
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async move {
                         tokio::select! {
                             _ = rx => {}
-                            _ = tokio::signal::ctrl_c() => {}
-                            _ = terminated() => {}
+                            _ = stop => {}
                         }
                     })
                     .await?;
                 Ok(())
             })
         })?;
+    if ready_rx.recv().is_err() {
+        // The thread ended before it could serve: report why.
+        return Err(match thread.join() {
+            Ok(Err(e)) => e,
+            Ok(Ok(())) => anyhow::anyhow!("the review server stopped before it started"),
+            Err(_) => anyhow::anyhow!("the review server thread panicked while starting"),
+        });
+    }
     Ok(Running {
         addr,
         token,
@@ -180,20 +193,26 @@ pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
     })
 }
 
-/// Resolves on SIGTERM (how service managers stop a server).
-async fn terminated() {
+/// A future that resolves on SIGTERM (how service managers stop a server) or
+/// SIGINT (Ctrl-C), with both handlers registered before it returns.
+fn stop_signals() -> std::io::Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>
+{
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(Box::pin(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
+        }))
     }
     #[cfg(not(unix))]
-    std::future::pending::<()>().await
+    Ok(Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    }))
 }
 
 fn router(state: Shared) -> Router {
