@@ -403,12 +403,10 @@ impl ValidThemeParams {
         let mut centroids = Vec::new();
         for (t, g) in sample_groups.iter().enumerate() {
             let c = centroid(g.iter().map(|&p| &sample_data[p * dim..(p + 1) * dim]), dim);
-            let mut sims: Vec<f32> = g
-                .iter()
-                .map(|&p| knn::dot(&c, &sample_data[p * dim..(p + 1) * dim]))
-                .collect();
-            sims.sort_by(f32::total_cmp);
-            join_threshold.push(sims[sims.len() / 20]);
+            join_threshold.push(member_bar(
+                &c,
+                g.iter().map(|&p| &sample_data[p * dim..(p + 1) * dim]),
+            ));
             centroids.push(c);
             for &p in g {
                 label[sample[p]] = Some(t);
@@ -606,6 +604,14 @@ fn nearest_centroid(centroids: &[Vec<f32>], v: &[f32]) -> (usize, f32) {
         }
     }
     best
+}
+
+/// The membership rule's bar: a sentence joins a theme when it is at least
+/// as similar to the centroid `c` as 95% of the theme's own members are.
+fn member_bar<'a>(c: &[f32], members: impl Iterator<Item = &'a [f32]>) -> f32 {
+    let mut sims: Vec<f32> = members.map(|v| knn::dot(c, v)).collect();
+    sims.sort_by(f32::total_cmp);
+    sims[sims.len() / 20]
 }
 
 /// Unit mean of some unit vectors.

@@ -14,7 +14,9 @@
 
 use rayon::prelude::*;
 
-use crate::{centroid, cohesion, nearest_centroid, Dataset, FittedThemes, Result, Theme};
+use crate::{
+    centroid, cohesion, member_bar, nearest_centroid, Dataset, FittedThemes, Result, Theme,
+};
 use crate::{ThemeError, ValidThemeParams};
 
 /// One theme of the earlier fit, in that fit's order: leaves (level 0)
@@ -109,14 +111,7 @@ impl ValidThemeParams {
         let join_threshold: Vec<f32> = members
             .iter()
             .zip(&centroids)
-            .map(|(rows, c)| {
-                let mut sims: Vec<f32> = rows
-                    .iter()
-                    .map(|&r| crate::knn::dot(c, ds.row(r)))
-                    .collect();
-                sims.sort_by(f32::total_cmp);
-                sims[sims.len() / 20]
-            })
+            .map(|(rows, c)| member_bar(c, rows.iter().map(|&r| ds.row(r))))
             .collect();
 
         let mut labels: Vec<Option<usize>> = prior.assignment.iter().map(|a| a.flatten()).collect();
