@@ -8,11 +8,18 @@
 //! "cameras" count as one term, and each term is shown in its most frequent
 //! surface form.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
+
+// Term counting hashes millions of short strings; SipHash (std's default,
+// DoS-resistant) was most of `TermIndex::build`'s serial part. foldhash is
+// hashbrown's own default hasher; the fixed state keeps it the same on every
+// run (no iteration order here reaches the output unsorted anyway).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 /// Filler words of transcribed speech that carry no topic.
 const SPOKEN_FILLERS: &[&str] = &[
@@ -132,7 +139,7 @@ impl TermIndex {
                 },
             )
             .collect();
-        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut ids: HashMap<String, u32> = HashMap::default();
         let mut forms: Vec<HashMap<String, u64>> = Vec::new();
         let rows = tokenised
             .into_iter()
@@ -143,7 +150,7 @@ impl TermIndex {
                         let next = ids.len() as u32;
                         let id = *ids.entry(term).or_insert(next);
                         if id as usize == forms.len() {
-                            forms.push(HashMap::new());
+                            forms.push(HashMap::default());
                         }
                         *forms[id as usize].entry(surface).or_default() += 1;
                         id
@@ -167,8 +174,8 @@ impl TermIndex {
         top: usize,
     ) -> Vec<Vec<(String, f64)>> {
         let count = |rows: &[usize]| {
-            let mut c: HashMap<u32, (u64, u64)> = HashMap::new();
-            let mut seen: HashSet<u32> = HashSet::new();
+            let mut c: HashMap<u32, (u64, u64)> = HashMap::default();
+            let mut seen: HashSet<u32> = HashSet::default();
             for &r in rows {
                 seen.clear();
                 for &t in &self.rows[r] {
@@ -184,7 +191,7 @@ impl TermIndex {
         let mut counts: Vec<HashMap<u32, (u64, u64)>> =
             classes.par_iter().map(|rows| count(rows)).collect();
         counts.push(count(background));
-        let mut freq: HashMap<u32, u64> = HashMap::new();
+        let mut freq: HashMap<u32, u64> = HashMap::default();
         let mut total = 0u64;
         for c in &counts {
             for (&t, &(n, _)) in c {
@@ -252,7 +259,7 @@ pub(crate) fn round4(x: f64) -> f64 {
 /// already inside a chosen bigram and a bigram whose words are both chosen.
 pub fn label(keywords: &[(String, f64)]) -> String {
     let mut chosen: Vec<&str> = Vec::new();
-    let mut words: HashSet<&str> = HashSet::new();
+    let mut words: HashSet<&str> = HashSet::default();
     for (k, _) in keywords {
         let parts: Vec<&str> = k.split(' ').collect();
         if parts.iter().all(|p| words.contains(p)) {
