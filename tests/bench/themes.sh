@@ -10,7 +10,8 @@
 #    quotes) vs BERTopic's fit_transform (UMAP + HDBSCAN + c-TF-IDF), wall time.
 # 3. Scale: 1M synthetic vectors, our fit + describe, wall time and peak RSS.
 # Set THEMES_BENCH_SKIP_1M=1 / THEMES_BENCH_SKIP_BERTOPIC=1 /
-# THEMES_BENCH_SKIP_SPEED=1 to skip parts; THEMES_BENCH_RUNS=N for N runs a side.
+# THEMES_BENCH_SKIP_SPEED=1 to skip parts; THEMES_BENCH_RUNS=N for N quality runs
+# a side; THEMES_BENCH_SPEED_RUNS=N (3) alternating speed runs a side.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${SHARED:-../shared}
@@ -69,10 +70,35 @@ timed() { # label, command...: prints wall s and peak RSS
 [ -n "${THEMES_BENCH_SKIP_SPEED:-}" ] && exit 0
 echo "## speed (synthetic clustered vectors, 100 clusters + 10% noise, 384-d)"
 [ -f "$OUT/synth100k.npy" ] || "$VENV/bin/python" tests/bench/themes_synth.py 100000 "$OUT/synth100k"
-timed "autocode themes 100k" $EX "$OUT/synth100k.npy" --labels "$OUT/synth100k.labels.txt" --texts "$OUT/synth100k.txt"
+# The two sides alternate, $SPEED_RUNS runs each, so a change in machine load
+# hits both; the ratio is of the median process wall times. BERTopic gets one
+# unmeasured warm-up run first (numba compiles UMAP/HDBSCAN on first use and
+# caches it; a user's second run does not pay that).
+SPEED_RUNS=${THEMES_BENCH_SPEED_RUNS:-3}
 if [ -z "${THEMES_BENCH_SKIP_BERTOPIC:-}" ]; then
-  timed "BERTopic 100k" "$VENV/bin/python" tests/bench/themes_bertopic.py speed --emb "$OUT/synth100k.npy" --texts "$OUT/synth100k.txt"
+  "$VENV/bin/python" tests/bench/themes_bertopic.py speed --emb "$OUT/synth100k.npy" --texts "$OUT/synth100k.txt" > /dev/null
 fi
+: > "$OUT/walls.txt"
+for i in $(seq 1 "$SPEED_RUNS"); do
+  timed "autocode themes 100k (run $i)" $EX "$OUT/synth100k.npy" --labels "$OUT/synth100k.labels.txt" --texts "$OUT/synth100k.txt"
+  echo "ours $(cut -d' ' -f1 "$OUT/time.txt")" >> "$OUT/walls.txt"
+  if [ -z "${THEMES_BENCH_SKIP_BERTOPIC:-}" ]; then
+    timed "BERTopic 100k (run $i)" "$VENV/bin/python" tests/bench/themes_bertopic.py speed --emb "$OUT/synth100k.npy" --texts "$OUT/synth100k.txt"
+    echo "bertopic $(cut -d' ' -f1 "$OUT/time.txt")" >> "$OUT/walls.txt"
+  fi
+done
+python3 - "$OUT/walls.txt" <<'PY'
+import statistics, sys
+w = {}
+for line in open(sys.argv[1]):
+    side, s = line.split()
+    w.setdefault(side, []).append(float(s))
+med = {k: statistics.median(v) for k, v in w.items()}
+line = "median wall: autocode %.1f s" % med["ours"]
+if "bertopic" in med:
+    line += ", BERTopic %.1f s, ratio %.2fx (target >= 5x)" % (med["bertopic"], med["bertopic"] / med["ours"])
+print(line)
+PY
 if [ -z "${THEMES_BENCH_SKIP_1M:-}" ]; then
   [ -f "$OUT/synth1m.npy" ] || "$VENV/bin/python" tests/bench/themes_synth.py 1000000 "$OUT/synth1m"
   timed "autocode themes 1M" $EX "$OUT/synth1m.npy" --labels "$OUT/synth1m.labels.txt" --texts "$OUT/synth1m.txt"
