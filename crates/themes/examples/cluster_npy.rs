@@ -5,7 +5,7 @@
 //! cargo run --release -p themes --example cluster_npy -- VECTORS.npy
 //!     [--labels FILE] [--texts FILE] [--seed N] [--min-size N] [--max-themes N]
 //!     [--reassign T] [--sample-cap N] [--stability-runs N] [--epochs N]
-//!     [--n-components N]
+//!     [--n-components N] [--dump-suggestions FILE.json]
 
 use std::time::Instant;
 
@@ -70,6 +70,9 @@ fn main() -> anyhow::Result<()> {
         anyhow::ensure!(infos.len() == rows, "fewer texts than vectors");
         let s = themes::describe(&fit, &ds, &infos, &Default::default(), &[], 0.5);
         describe_s = t2.elapsed().as_secs_f64();
+        if let Some(path) = opt("--dump-suggestions") {
+            std::fs::write(path, serde_json::to_string_pretty(&s)?)?;
+        }
         if std::env::var_os("SHOW_LABELS").is_some() {
             for x in s.iter().take(fit.n_leaves) {
                 eprintln!("{:>7} {}", x.size, x.label);

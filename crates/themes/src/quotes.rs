@@ -25,9 +25,19 @@ pub fn mmr<'a>(
         .collect();
     // Members arrive in key order, so ties resolve the same way on every run.
     cand.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // The first CANDIDATES distinct texts; stops there rather than hashing
+    // every member's text (a broad theme at 1M sentences has 100,000s).
     let mut seen_text = std::collections::HashSet::new();
-    cand.retain(|&(_, r)| seen_text.insert(text_key(r)));
-    cand.truncate(CANDIDATES);
+    let mut distinct = Vec::with_capacity(CANDIDATES);
+    for &(rel, r) in &cand {
+        if distinct.len() == CANDIDATES {
+            break;
+        }
+        if seen_text.insert(text_key(r)) {
+            distinct.push((rel, r));
+        }
+    }
+    let mut cand = distinct;
     let mut picked: Vec<usize> = Vec::new();
     while picked.len() < count && !cand.is_empty() {
         let mut best = (f32::NEG_INFINITY, 0);

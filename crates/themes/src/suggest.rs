@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::keywords::{label, round4, TermIndex};
@@ -72,7 +73,7 @@ pub const MMR_RELEVANCE: f32 = 0.7;
 
 /// One suggestion per theme of `fit` (same order). `infos` is row-aligned
 /// with `ds`; `codes` may be empty (no codebook yet: every theme is "new").
-pub fn describe<K: Ord>(
+pub fn describe<K: Ord + Sync>(
     fit: &FittedThemes,
     ds: &Dataset<K>,
     infos: &[SegmentInfo],
@@ -113,7 +114,7 @@ pub fn describe<K: Ord>(
     }
 
     fit.themes
-        .iter()
+        .par_iter()
         .zip(keywords)
         .map(|(theme, keywords)| {
             let mut participants: BTreeSet<&str> = BTreeSet::new();
