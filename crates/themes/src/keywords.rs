@@ -110,6 +110,25 @@ pub fn content_words(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A text's terms: unigram stems and bigrams of adjacent content words, each
+/// with its surface form.
+fn text_terms(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
+    let words = content_words(text, stemmer);
+    let mut terms: Vec<(String, String)> = Vec::with_capacity(2 * words.len());
+    for pair in words.windows(2) {
+        if pair[0].0 != pair[1].0 {
+            terms.push((
+                format!("{} {}", pair[0].0, pair[1].0),
+                format!("{} {}", pair[0].1, pair[1].1),
+            ));
+        }
+    }
+    // Unigrams first, as before: the order of a row's terms sets id order.
+    let bigrams = std::mem::replace(&mut terms, words);
+    terms.extend(bigrams);
+    terms
+}
+
 /// One chunk's terms under ids local to the chunk.
 #[derive(Default)]
 struct LocalTerms {
@@ -129,58 +148,44 @@ pub struct TermIndex {
 
 impl TermIndex {
     pub fn build(texts: &[&str]) -> TermIndex {
-        let tokenised: Vec<Vec<(String, String)>> = texts
-            .par_iter()
-            .map_init(
-                || Stemmer::create(Algorithm::English),
-                |stemmer, t| {
-                    let words = content_words(t, stemmer);
-                    let mut terms: Vec<(String, String)> = words.clone();
-                    for pair in words.windows(2) {
-                        if pair[0].0 != pair[1].0 {
-                            terms.push((
-                                format!("{} {}", pair[0].0, pair[1].0),
-                                format!("{} {}", pair[0].1, pair[1].1),
-                            ));
-                        }
-                    }
-                    terms
-                },
-            )
-            .collect();
-        // Term ids by first occurrence, built chunk by chunk in parallel and
-        // merged in chunk order (which keeps first-occurrence order: a term
-        // new in a chunk was not in any earlier one). Hashing every token in
-        // one thread was most of this function at 1M sentences.
-        let chunk_rows = tokenised
+        // Tokenised and given term ids chunk by chunk in parallel, then the
+        // chunks' ids are merged in chunk order, which keeps ids in order of
+        // first occurrence (a term new in a chunk was in no earlier one).
+        // Hashing every token in one thread was most of this function at 1M
+        // sentences; strings move into the maps, so only one copy of each
+        // distinct term and surface form per chunk is kept.
+        let chunk_rows = texts
             .len()
             .div_ceil(4 * rayon::current_num_threads())
             .max(1);
-        let chunks: Vec<LocalTerms> = tokenised
+        let chunks: Vec<LocalTerms> = texts
             .par_chunks(chunk_rows)
-            .map(|rows| {
+            .map(|texts| {
+                let stemmer = Stemmer::create(Algorithm::English);
+                let mut ids: HashMap<String, u32> = HashMap::default();
                 let mut local = LocalTerms::default();
-                let mut ids: HashMap<&str, u32> = HashMap::default();
-                for terms in rows {
-                    let row = terms
-                        .iter()
+                for text in texts {
+                    let row = text_terms(text, &stemmer)
+                        .into_iter()
                         .map(|(term, surface)| {
                             let next = ids.len() as u32;
-                            let id = *ids.entry(term.as_str()).or_insert(next);
+                            let id = *ids.entry(term).or_insert(next);
                             if id == next {
-                                local.terms.push(term.clone());
                                 local.forms.push(HashMap::default());
                             }
-                            *local.forms[id as usize].entry(surface.clone()).or_default() += 1;
+                            *local.forms[id as usize].entry(surface).or_default() += 1;
                             id
                         })
                         .collect();
                     local.rows.push(row);
                 }
+                local.terms = vec![String::new(); ids.len()];
+                for (term, id) in ids {
+                    local.terms[id as usize] = term;
+                }
                 local
             })
             .collect();
-        drop(tokenised);
         let mut ids: HashMap<String, u32> = HashMap::default();
         let mut forms: Vec<HashMap<String, u64>> = Vec::new();
         let mut to_global: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
