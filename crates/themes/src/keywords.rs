@@ -123,19 +123,42 @@ fn text_terms(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
             ));
         }
     }
-    // Unigrams first, as before: the order of a row's terms sets id order.
+    // Unigrams, then bigrams: the order of a row's terms sets id order.
     let bigrams = std::mem::replace(&mut terms, words);
     terms.extend(bigrams);
     terms
 }
 
-/// One chunk's terms under ids local to the chunk.
+/// Terms numbered in order of first occurrence, with how often each was
+/// seen in each surface form.
 #[derive(Default)]
-struct LocalTerms {
-    /// Term of each local id, in order of first occurrence.
-    terms: Vec<String>,
+struct Vocabulary {
+    ids: HashMap<String, u32>,
     forms: Vec<HashMap<String, u64>>,
-    rows: Vec<Vec<u32>>,
+}
+
+impl Vocabulary {
+    fn id(&mut self, term: String) -> u32 {
+        let next = self.ids.len() as u32;
+        let id = *self.ids.entry(term).or_insert(next);
+        if id == next {
+            self.forms.push(HashMap::default());
+        }
+        id
+    }
+
+    fn count(&mut self, id: u32, surface: String, times: u64) {
+        *self.forms[id as usize].entry(surface).or_default() += times;
+    }
+
+    /// Terms in id order, each with its surface-form counts.
+    fn into_terms(self) -> impl Iterator<Item = (String, HashMap<String, u64>)> {
+        let mut terms = vec![String::new(); self.ids.len()];
+        for (term, id) in self.ids {
+            terms[id as usize] = term;
+        }
+        terms.into_iter().zip(self.forms)
+    }
 }
 
 /// Every text's terms (unigram stems and bigrams of adjacent content words)
@@ -158,66 +181,55 @@ impl TermIndex {
             .len()
             .div_ceil(4 * rayon::current_num_threads())
             .max(1);
-        let chunks: Vec<LocalTerms> = texts
+        let chunks: Vec<(Vocabulary, Vec<Vec<u32>>)> = texts
             .par_chunks(chunk_rows)
             .map(|texts| {
                 let stemmer = Stemmer::create(Algorithm::English);
-                let mut ids: HashMap<String, u32> = HashMap::default();
-                let mut local = LocalTerms::default();
-                for text in texts {
-                    let row = text_terms(text, &stemmer)
-                        .into_iter()
-                        .map(|(term, surface)| {
-                            let next = ids.len() as u32;
-                            let id = *ids.entry(term).or_insert(next);
-                            if id == next {
-                                local.forms.push(HashMap::default());
-                            }
-                            *local.forms[id as usize].entry(surface).or_default() += 1;
-                            id
-                        })
-                        .collect();
-                    local.rows.push(row);
-                }
-                local.terms = vec![String::new(); ids.len()];
-                for (term, id) in ids {
-                    local.terms[id as usize] = term;
-                }
-                local
+                let mut vocab = Vocabulary::default();
+                let rows = texts
+                    .iter()
+                    .map(|text| {
+                        text_terms(text, &stemmer)
+                            .into_iter()
+                            .map(|(term, surface)| {
+                                let id = vocab.id(term);
+                                vocab.count(id, surface, 1);
+                                id
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (vocab, rows)
             })
             .collect();
-        let mut ids: HashMap<String, u32> = HashMap::default();
-        let mut forms: Vec<HashMap<String, u64>> = Vec::new();
-        let mut to_global: Vec<Vec<u32>> = Vec::with_capacity(chunks.len());
-        let mut chunk_rows_local = Vec::with_capacity(chunks.len());
-        for chunk in chunks {
-            let mut map = Vec::with_capacity(chunk.terms.len());
-            for (term, term_forms) in chunk.terms.into_iter().zip(chunk.forms) {
-                let next = ids.len() as u32;
-                let id = *ids.entry(term).or_insert(next);
-                if id == next {
-                    forms.push(HashMap::default());
-                }
-                let global = &mut forms[id as usize];
-                for (surface, count) in term_forms {
-                    *global.entry(surface).or_default() += count;
-                }
-                map.push(id);
-            }
-            to_global.push(map);
-            chunk_rows_local.push(chunk.rows);
-        }
-        let rows = chunk_rows_local
+        let mut vocab = Vocabulary::default();
+        let chunks: Vec<(Vec<Vec<u32>>, Vec<u32>)> = chunks
+            .into_iter()
+            .map(|(local, rows)| {
+                let to_global = local
+                    .into_terms()
+                    .map(|(term, forms)| {
+                        let id = vocab.id(term);
+                        for (surface, times) in forms {
+                            vocab.count(id, surface, times);
+                        }
+                        id
+                    })
+                    .collect();
+                (rows, to_global)
+            })
+            .collect();
+        let rows = chunks
             .into_par_iter()
-            .zip(to_global)
-            .flat_map_iter(|(rows, map)| {
-                rows.into_iter()
-                    .map(move |row: Vec<u32>| row.into_iter().map(|t| map[t as usize]).collect())
+            .flat_map_iter(|(rows, to_global)| {
+                rows.into_iter().map(move |row: Vec<u32>| {
+                    row.into_iter().map(|t| to_global[t as usize]).collect()
+                })
             })
             .collect();
         TermIndex {
             rows,
-            surfaces: forms.par_iter().map(surface).collect(),
+            surfaces: vocab.forms.par_iter().map(surface).collect(),
         }
     }
 
