@@ -4,6 +4,8 @@ use std::path::PathBuf;
 /// names the line, row, byte or field where the problem is.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    #[error("{}: cannot read: does not exist", file.display())]
+    NotFound { file: PathBuf },
     #[error("{}: cannot read: {source}", file.display())]
     Io {
         file: PathBuf,
@@ -68,6 +70,8 @@ pub enum IngestError {
     NotZip { file: PathBuf, message: String },
     #[error("{}: not a DOCX file: no word/document.xml inside", file.display())]
     NoDocumentXml { file: PathBuf },
+    #[error("{}: word/document.xml: {message}", file.display())]
+    DocumentXml { file: PathBuf, message: String },
     #[error("{}: word/document.xml at byte {offset}: {message}", file.display())]
     BadXml {
         file: PathBuf,

@@ -44,6 +44,17 @@ pub fn read_file(
     columns: &TableColumns,
     participants: &ParticipantIndex<'_>,
 ) -> Result<Vec<Document>> {
+    // Before the extension check, so that `/nonexistent` is reported as
+    // missing rather than as an unknown file type.
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(match source.kind() {
+            std::io::ErrorKind::NotFound => IngestError::NotFound { file: path.into() },
+            _ => IngestError::Io {
+                file: path.into(),
+                source,
+            },
+        });
+    }
     let reader = formats::reader_for(path, columns)?;
     let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
         file: path.into(),
@@ -90,16 +101,9 @@ pub fn assemble(
                 .filter(|s| !speaker::is_group_name(s))
                 .map(str::to_string)
         });
-        turns.push(Turn {
-            index,
-            speaker: speaker.map(str::to_string),
-            role: t.role.clone(),
-            is_moderator,
-            start_char: chars.at(t.start),
-            end_char: chars.at(t.end),
-            start_ms: t.start_ms,
-            end_ms: t.end_ms,
-        });
+        // Offsets are taken in text order (turn start, its sentences, turn
+        // end) so that the cursor only moves forward.
+        let start_char = chars.at(t.start);
         let body = &raw.text[t.start..t.end];
         for (sentence_index, (s, e)) in sentences::split_sentences(body).into_iter().enumerate() {
             let (start, end) = (t.start + s, t.start + e);
@@ -117,6 +121,16 @@ pub fn assemble(
                 text: raw.text[start..end].to_string(),
             });
         }
+        turns.push(Turn {
+            index,
+            speaker: speaker.map(str::to_string),
+            role: t.role.clone(),
+            is_moderator,
+            start_char,
+            end_char: chars.at(t.end),
+            start_ms: t.start_ms,
+            end_ms: t.end_ms,
+        });
     }
     let content_hash = document_hash(format, &raw.text, &turns, &segments);
     Document {
@@ -147,8 +161,11 @@ fn times(cues: &[formats::Cue], start: usize, end: usize) -> Option<(Option<u64>
     Some((Some(first.start_ms), Some(last.end_ms)))
 }
 
-/// Byte offset → code point offset, walking forward (offsets come in order;
-/// a step back restarts from the beginning).
+/// Byte offset → code point offset, a cursor that counts only the code
+/// points between its last position and the next one. `assemble` asks in
+/// text order, so a document costs one pass over its text; a step back (a
+/// reader whose turns overlap) counts the stretch backwards instead of
+/// restarting from byte 0, which made ingestion quadratic in turns.
 struct CharIndex<'a> {
     text: &'a str,
     byte: usize,
@@ -166,10 +183,10 @@ impl<'a> CharIndex<'a> {
 
     fn at(&mut self, byte: usize) -> usize {
         if byte < self.byte {
-            self.byte = 0;
-            self.chars = 0;
+            self.chars -= self.text[byte..self.byte].chars().count();
+        } else {
+            self.chars += self.text[self.byte..byte].chars().count();
         }
-        self.chars += self.text[self.byte..byte].chars().count();
         self.byte = byte;
         self.chars
     }
@@ -390,6 +407,108 @@ mod tests {
                     assert!(!s.text.is_empty() && s.text.trim() == s.text, "{text:?}");
                 }
             }
+        }
+    }
+
+    /// Code point offsets by brute force: count from byte 0 every time.
+    fn naive_chars(text: &str, byte: usize) -> usize {
+        text[..byte].chars().count()
+    }
+
+    fn multi_byte_turns(turns: usize) -> RawDocument {
+        let names = ["Zoë", "Ünal", "監視", "Anna"];
+        let bodies = [
+            "Grüße 😀! Wir brauchen Licht.",
+            "監視は怖い。でも必要です。",
+            "Mr. Ørsted says 3.5 is fine. Yes… maybe.",
+            "ok",
+        ];
+        let text: String = (0..turns)
+            .map(|i| format!("{}: {}\n", names[i % 4], bodies[(i / 4) % 4]))
+            .collect();
+        RawDocument {
+            name: "t.txt".into(),
+            turns: formats::turns_from_text(&text, false),
+            text,
+            cues: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn offsets_match_a_naive_count_per_turn() {
+        let raw = multi_byte_turns(64);
+        let expected_turns: Vec<(usize, usize)> = raw
+            .turns
+            .iter()
+            .map(|t| {
+                (
+                    naive_chars(&raw.text, t.start),
+                    naive_chars(&raw.text, t.end),
+                )
+            })
+            .collect();
+        let text = raw.text.clone();
+        let doc = assemble(
+            raw,
+            "t.txt",
+            SourceFormat::Text,
+            &Participants::default().index(),
+        );
+        assert_eq!(doc.turns.len(), 64);
+        let turns: Vec<(usize, usize)> = doc
+            .turns
+            .iter()
+            .map(|t| (t.start_char, t.end_char))
+            .collect();
+        assert_eq!(turns, expected_turns);
+        assert!(doc.segments.len() > 64);
+        assert_offsets(&doc);
+        // A step back (overlapping turns from some reader) counts backwards.
+        let mut chars = CharIndex::new(&text);
+        for byte in [40, 7, 0, text.len(), 3, text.len() / 2, 12] {
+            let byte = (0..=byte)
+                .rev()
+                .find(|b| text.is_char_boundary(*b))
+                .unwrap();
+            assert_eq!(chars.at(byte), naive_chars(&text, byte), "byte {byte}");
+        }
+    }
+
+    /// The char index restarted from byte 0 on every turn, so 200k turns took
+    /// ~20 s in release and far longer here; linear, this is well under a
+    /// second in release and a few seconds in a debug build.
+    #[test]
+    fn assembling_is_linear_in_turns() {
+        let raw = multi_byte_turns(200_000);
+        let began = std::time::Instant::now();
+        let doc = assemble(
+            raw,
+            "t.txt",
+            SourceFormat::Text,
+            &Participants::default().index(),
+        );
+        let took = began.elapsed();
+        assert_eq!(doc.turns.len(), 200_000);
+        let last = doc.turns.last().unwrap();
+        assert_eq!(last.end_char, doc.text.chars().count() - 1);
+        assert!(took.as_secs() < 30, "200k turns took {took:?}");
+    }
+
+    #[test]
+    fn a_missing_path_is_missing_whatever_its_name() {
+        let people = Participants::default();
+        for name in ["/nonexistent", "/nonexistent/talk.txt"] {
+            let e = read_file(
+                Path::new(name),
+                name,
+                &TableColumns::default(),
+                &people.index(),
+            )
+            .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("{name}: cannot read: does not exist")
+            );
         }
     }
 
