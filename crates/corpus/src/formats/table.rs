@@ -2,7 +2,8 @@
 //! by the `doc` column (in order of first appearance; a row without one
 //! belongs to the file's own document). Each row is one turn; the document
 //! text is the utterances joined by `\n`. Times: a number is seconds, a
-//! string is a clock (`00:01:02.5`) or a number of seconds.
+//! string is a clock (`00:01:02.5`) or a number of seconds; every format
+//! refuses negative, non-finite, out-of-range and reversed times alike.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,11 @@ use crate::decode::decode_text;
 use crate::error::{IngestError, Result};
 use crate::speaker::parse_clock;
 use crate::SourceFormat;
+
+/// The largest time accepted, in milliseconds (about 285,000 years): up to
+/// 2^53 a number of seconds converts to whole milliseconds exactly, and the
+/// store keeps times as i64 (`1e300` used to saturate and be stored as −1).
+pub const MAX_TIME_MS: u64 = (1 << 53) - 1;
 
 pub struct CsvReader {
     pub columns: TableColumns,
@@ -66,8 +72,18 @@ fn sniff_delimiter(text: &str) -> u8 {
 }
 
 fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec<Row>> {
+    let delimiter = sniff_delimiter(text);
+    if let Some(line) = unterminated_quote_line(text, delimiter) {
+        return Err(IngestError::BadCsv {
+            file: file.path.into(),
+            location: format!("line {line}"),
+            message: "a quoted field opens here and is never closed (a `\"` is missing), \
+                      so every row below it would be read as this one field"
+                .into(),
+        });
+    }
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
+        .delimiter(delimiter)
         .flexible(false)
         .from_reader(text.as_bytes());
     let csv_err = |e: csv::Error| {
@@ -126,26 +142,27 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
-        let time = |i: Option<usize>, name: &str| -> Result<Option<u64>> {
-            match cell(i) {
-                None => Ok(None),
-                Some(s) => parse_time_str(&s)
-                    .map(Some)
-                    .ok_or_else(|| IngestError::BadField {
-                        file: file.path.into(),
-                        location: location.clone(),
-                        field: name.to_string(),
-                        message: format!("`{s}` is not a time (seconds or hh:mm:ss)"),
-                    }),
-            }
+        let bad_field = |field: &str, message: String| IngestError::BadField {
+            file: file.path.into(),
+            location: location.clone(),
+            field: field.to_string(),
+            message,
         };
+        let time = |i: Option<usize>, name: &str| -> Result<Option<u64>> {
+            cell(i)
+                .map(|s| parse_time_str(&s).map_err(|message| bad_field(name, message)))
+                .transpose()
+        };
+        let start_ms = time(start_i, &cols.start)?;
+        let end_ms = time(end_i, &cols.end)?;
+        check_order(start_ms, end_ms).map_err(|message| bad_field(&cols.end, message))?;
         rows.push(Row {
             doc: cell(doc_i),
             speaker: cell(speaker_i),
             role: cell(role_i),
             text: record.get(text_i).unwrap_or("").to_string(),
-            start_ms: time(start_i, &cols.start)?,
-            end_ms: time(end_i, &cols.end)?,
+            start_ms,
+            end_ms,
         });
     }
     Ok(rows)
@@ -208,14 +225,15 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
         let time = |name: &str| -> Result<Option<u64>> {
             match get(name) {
                 None | Some(Value::Null) => Ok(None),
-                Some(Value::Number(n)) => n
-                    .as_f64()
-                    .filter(|s| *s >= 0.0 && s.is_finite())
-                    .map(|s| Some((s * 1000.0).round() as u64))
-                    .ok_or_else(|| bad_field(name, format!("`{n}` is not a time in seconds"))),
-                Some(Value::String(s)) => parse_time_str(s).map(Some).ok_or_else(|| {
-                    bad_field(name, format!("`{s}` is not a time (seconds or hh:mm:ss)"))
-                }),
+                Some(Value::Number(n)) => match n.as_f64() {
+                    Some(secs) => seconds_to_ms(secs, &n.to_string())
+                        .map(Some)
+                        .map_err(|message| bad_field(name, message)),
+                    None => Err(bad_field(name, format!("`{n}` is not a time in seconds"))),
+                },
+                Some(Value::String(s)) => parse_time_str(s)
+                    .map(Some)
+                    .map_err(|message| bad_field(name, message)),
                 Some(other) => Err(bad_field(
                     name,
                     format!("expected a time, found {}", json_kind(other)),
@@ -223,6 +241,9 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
             }
         };
         let text = string(&cols.text, true)?.unwrap_or_default();
+        let start_ms = time(&cols.start)?;
+        let end_ms = time(&cols.end)?;
+        check_order(start_ms, end_ms).map_err(|message| bad_field(&cols.end, message))?;
         rows.push(Row {
             doc: string(&cols.doc, cols.doc_required)?.filter(|s| !s.trim().is_empty()),
             speaker: string(&cols.speaker, cols.speaker_required)?
@@ -230,8 +251,8 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
                 .filter(|s| !s.is_empty()),
             role: string("role", false)?.filter(|s| !s.trim().is_empty()),
             text,
-            start_ms: time(&cols.start)?,
-            end_ms: time(&cols.end)?,
+            start_ms,
+            end_ms,
         });
     }
     Ok(rows)
@@ -248,12 +269,89 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-fn parse_time_str(s: &str) -> Option<u64> {
+/// A time cell: seconds (`12.5`) or a clock (`00:01:02.5`), in milliseconds;
+/// on error the message for the field.
+fn parse_time_str(s: &str) -> std::result::Result<u64, String> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<f64>() {
-        return (secs >= 0.0 && secs.is_finite()).then(|| (secs * 1000.0).round() as u64);
+        return seconds_to_ms(secs, s);
     }
-    parse_clock(s)
+    parse_clock(s).ok_or_else(|| format!("`{s}` is not a time (seconds or hh:mm:ss)"))
+}
+
+/// Seconds as milliseconds, refusing what no recording has: NaN and
+/// infinities, negative times, and times beyond [`MAX_TIME_MS`].
+fn seconds_to_ms(secs: f64, shown: &str) -> std::result::Result<u64, String> {
+    if !secs.is_finite() {
+        return Err(format!("`{shown}` is not a time (seconds or hh:mm:ss)"));
+    }
+    if secs < 0.0 {
+        return Err(format!(
+            "`{shown}` is negative; times count from the start of the recording"
+        ));
+    }
+    let ms = (secs * 1000.0).round();
+    if ms > MAX_TIME_MS as f64 {
+        return Err(format!(
+            "`{shown}` is out of range (at most {} seconds)",
+            MAX_TIME_MS / 1000
+        ));
+    }
+    Ok(ms as u64)
+}
+
+/// A row's end may not come before its start (as in WebVTT/SRT cues).
+fn check_order(start_ms: Option<u64>, end_ms: Option<u64>) -> std::result::Result<(), String> {
+    match (start_ms, end_ms) {
+        (Some(start), Some(end)) if end < start => Err(format!(
+            "ends at {} s, before its start at {} s",
+            seconds(end),
+            seconds(start)
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn seconds(ms: u64) -> String {
+    let text = format!("{}.{:03}", ms / 1000, ms % 1000);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The line (1-based) where a quoted field opens that the file never closes,
+/// following the `csv` crate's quoting (RFC 4180: a `"` opens a quoted field
+/// only as a field's first byte; `""` inside is a literal quote). The crate
+/// itself reads such a field to the end of the file, which silently merged
+/// every row below into one utterance. A quoted field that spans lines and
+/// is closed is fine.
+fn unterminated_quote_line(text: &str, delimiter: u8) -> Option<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let mut line = 1;
+    let mut opened_at = 0;
+    for &b in text.as_bytes() {
+        let ends_field = b == delimiter || b == b'\n' || b == b'\r';
+        state = match (state, b) {
+            (State::FieldStart, b'"') => {
+                opened_at = line;
+                State::Quoted
+            }
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, _) if ends_field => State::FieldStart,
+            (_, _) => State::Unquoted,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    (state == State::Quoted).then_some(opened_at)
 }
 
 fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
@@ -404,6 +502,119 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("no column `who` for the speaker"), "{e}");
+    }
+
+    /// An unterminated quote used to swallow every row below it into one
+    /// utterance, with exit 0.
+    #[test]
+    fn csv_unterminated_quote_names_the_line_it_opens() {
+        let cols = || CsvReader {
+            columns: TableColumns::default(),
+        };
+        let src = "speaker,text\nAnna,\"never closed\nBen,I disagree.\nCara,Me too.\n";
+        let e = read(&cols(), "u.csv", src).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "u.csv: line 2: a quoted field opens here and is never closed (a `\"` is missing), \
+             so every row below it would be read as this one field"
+        );
+        let e = read(
+            &cols(),
+            "u.csv",
+            "speaker;text\nAnna;ok\nBen;\"a \"\"b\"\" c\nCara;x\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("u.csv: line 3: a quoted field opens here"),
+            "{e}"
+        );
+        // Closed quotes are fine: across lines, with doubled quotes, and a
+        // quote inside an unquoted field is a literal character.
+        let src = "speaker,text\nAnna,\"Two\nlines, \"\"quoted\"\".\"\nBen,5\" tall\nCara,\"\"\n";
+        let docs = read(&cols(), "u.csv", src).unwrap();
+        assert_eq!(
+            turns(&docs[0]),
+            vec![
+                (Some("Anna"), "Two\nlines, \"quoted\".", None, None),
+                (Some("Ben"), "5\" tall", None, None)
+            ]
+        );
+    }
+
+    /// `1e300` used to become u64::MAX (stored as −1) and end < start was
+    /// accepted; now one rule for CSV and JSONL, as for captions.
+    #[test]
+    fn times_out_of_range_negative_or_reversed_are_errors() {
+        let csv = || CsvReader {
+            columns: TableColumns::default(),
+        };
+        let jsonl = || JsonlReader {
+            columns: TableColumns::default(),
+        };
+        let cases = [
+            (
+                "1e300,",
+                "start",
+                "`1e300` is out of range (at most 9007199254740 seconds)",
+            ),
+            (
+                ",1e16",
+                "end",
+                "`1e16` is out of range (at most 9007199254740 seconds)",
+            ),
+            (
+                "-2,",
+                "start",
+                "`-2` is negative; times count from the start of the recording",
+            ),
+            ("NaN,", "start", "`NaN` is not a time (seconds or hh:mm:ss)"),
+            ("inf,", "start", "`inf` is not a time (seconds or hh:mm:ss)"),
+            ("5,2.5", "end", "ends at 2.5 s, before its start at 5 s"),
+            (
+                "00:01:00,00:00:59.5",
+                "end",
+                "ends at 59.5 s, before its start at 60 s",
+            ),
+        ];
+        for (times, field, message) in cases {
+            let src = format!("text,start,end\nfine,1,2\nHi,{times}\n");
+            let e = read(&csv(), "u.csv", &src).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("u.csv: row 2 (line 3): field `{field}`: {message}")
+            );
+        }
+        let src = "{\"text\": \"a\", \"start\": 1e300}\n";
+        let e = read(&jsonl(), "t.jsonl", src).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.jsonl: line 1: field `start`: `1e+300` is out of range (at most 9007199254740 seconds)"
+        );
+        let src = "{\"text\": \"a\", \"start\": -0.5}\n";
+        let e = read(&jsonl(), "t.jsonl", src).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "field `start`: `-0.5` is negative; times count from the start of the recording"
+            ),
+            "{e}"
+        );
+        let src = "{\"text\": \"a\"}\n{\"text\": \"b\", \"start\": \"00:00:03\", \"end\": 2}\n";
+        let e = read(&jsonl(), "t.jsonl", src).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.jsonl: line 2: field `end`: ends at 2 s, before its start at 3 s"
+        );
+        // Equal times, a large but real time and a zero-length row are fine.
+        let src = "text,start,end\nHi,3,3\nYo,1700000000.25,\n";
+        let docs = read(&csv(), "u.csv", src).unwrap();
+        assert_eq!(
+            turns(&docs[0]),
+            vec![
+                (None, "Hi", Some(3_000), Some(3_000)),
+                (None, "Yo", Some(1_700_000_000_250), None)
+            ]
+        );
     }
 
     #[test]
