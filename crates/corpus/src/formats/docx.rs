@@ -15,8 +15,10 @@ use crate::error::{IngestError, Result};
 use crate::speaker::{is_name_like, parse_clock};
 use crate::SourceFormat;
 
-/// Refuse to inflate a document.xml beyond this (a zip bomb, not a transcript).
-const MAX_XML_BYTES: u64 = 256 << 20;
+/// Refuse to inflate a document.xml beyond this (a zip bomb, not a
+/// transcript). Reaching it is an error: a document cut here would ingest
+/// with its end silently missing.
+pub const MAX_XML_BYTES: u64 = 256 << 20;
 
 pub struct DocxReader;
 
@@ -42,14 +44,36 @@ impl Reader for DocxReader {
             .map_err(|_| IngestError::NoDocumentXml {
                 file: file.path.into(),
             })?;
-        let mut xml = String::new();
+        let too_large = || {
+            IngestError::DocumentXml {
+            file: file.path.into(),
+            message: format!(
+                "larger than the limit of {} MiB when inflated; refused (a zip bomb, or not a transcript)",
+                MAX_XML_BYTES >> 20
+            ),
+        }
+        };
+        // The declared size can lie, so the read is capped as well: one byte
+        // past the limit tells a document at the limit from a longer one.
+        if entry.size() > MAX_XML_BYTES {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
         entry
-            .take(MAX_XML_BYTES)
-            .read_to_string(&mut xml)
-            .map_err(|e| IngestError::NotZip {
+            .take(MAX_XML_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| IngestError::DocumentXml {
                 file: file.path.into(),
-                message: format!("word/document.xml: {e}"),
+                message: format!("cannot inflate: {e}"),
             })?;
+        if bytes.len() as u64 > MAX_XML_BYTES {
+            return Err(too_large());
+        }
+        let xml = String::from_utf8(bytes).map_err(|e| IngestError::BadXml {
+            file: file.path.into(),
+            offset: e.utf8_error().valid_up_to() as u64,
+            message: "not valid UTF-8 (the file is a zip, but its document.xml is not the UTF-8 Word writes)".into(),
+        })?;
         let text = paragraphs(&xml).map_err(|(offset, message)| IngestError::BadXml {
             file: file.path.into(),
             offset,
@@ -115,18 +139,36 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
             },
             Event::Text(t) if in_text => paragraph.push_str(&t.xml10_content()),
             Event::CData(t) if in_text => paragraph.push_str(&t),
-            Event::GeneralRef(r) if in_text => match r.resolve_char_ref() {
-                Ok(Some(c)) => paragraph.push(c),
-                Ok(None) => paragraph.push_str(match r.xml10_content().as_ref() {
-                    "amp" => "&",
-                    "lt" => "<",
-                    "gt" => ">",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                }),
-                Err(e) => return Err((reader.buffer_position(), e.to_string())),
-            },
+            Event::GeneralRef(r) => {
+                let c = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c,
+                    Ok(None) => match r.xml10_content().as_ref() {
+                        "amp" => '&',
+                        "lt" => '<',
+                        "gt" => '>',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        // Word declares no entities; an undefined one (or a
+                        // DTD's, which is never expanded) used to drop its
+                        // text silently.
+                        name => {
+                            return Err((
+                                reader.buffer_position(),
+                                format!(
+                                    "undefined entity `&{name};` (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
+                                ),
+                            ))
+                        }
+                    },
+                    Err(e) if in_text => {
+                        return Err((reader.buffer_position(), e.to_string()))
+                    }
+                    Err(_) => continue,
+                };
+                if in_text {
+                    paragraph.push(c);
+                }
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -254,5 +296,70 @@ mod tests {
         );
         let e = read(&docx("<w:p/>")).unwrap_err().to_string();
         assert_eq!(e, "talk.docx: file is empty");
+    }
+
+    /// Used to say "not a DOCX file (not a zip archive: …)" of a zip.
+    #[test]
+    fn document_xml_not_utf8_says_so() {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            zip.start_file(
+                "word/document.xml",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            zip.write_all(b"<w:document><w:body><w:p><w:r><w:t>caf\xe9</w:t></w:r></w:p></w:body></w:document>")
+                .unwrap();
+            zip.finish().unwrap();
+        }
+        let e = read(&buf.into_inner()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "talk.docx: word/document.xml at byte 38: not valid UTF-8 (the file is a zip, but its document.xml is not the UTF-8 Word writes)"
+        );
+    }
+
+    /// Used to drop the entity's text silently (a document of them ingested
+    /// as ok with 0 turns).
+    #[test]
+    fn undefined_entities_are_named() {
+        let body = "<w:p><w:r><w:t>Anna: I think &nbsp;so.</w:t></w:r></w:p>";
+        let e = read(&docx(body)).unwrap_err().to_string();
+        assert!(
+            e.starts_with("talk.docx: word/document.xml at byte ")
+                && e.contains("undefined entity `&nbsp;`"),
+            "{e}"
+        );
+        let dtd = r#"<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><w:document><w:body><w:p><w:r><w:t>Anna: &xxe;</w:t></w:r></w:p></w:body></w:document>"#;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            zip.start_file(
+                "word/document.xml",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            zip.write_all(dtd.as_bytes()).unwrap();
+            zip.finish().unwrap();
+        }
+        let e = read(&buf.into_inner()).unwrap_err().to_string();
+        assert!(e.contains("undefined entity `&xxe;`"), "{e}");
+        // The predefined entities and character references still work.
+        let body = "<w:p><w:r><w:t>Anna: a &lt;b&gt; &quot;c&apos; &#233;&#x21;</w:t></w:r></w:p>";
+        assert_eq!(read(&docx(body)).unwrap().text, "Anna: a <b> \"c' é!");
+    }
+
+    /// A document.xml over the limit used to be cut at 256 MiB and ingested
+    /// without its end (or reported as a syntax error, or as empty).
+    #[test]
+    fn document_xml_over_the_limit_is_refused_by_name() {
+        let paragraph = "<w:p><w:r><w:t>Anna: We said the same thing again.</w:t></w:r></w:p>";
+        let body = paragraph.repeat(MAX_XML_BYTES as usize / paragraph.len() + 1);
+        let e = read(&docx(&body)).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "talk.docx: word/document.xml: larger than the limit of 256 MiB when inflated; refused (a zip bomb, or not a transcript)"
+        );
     }
 }
