@@ -3,8 +3,9 @@
 //! participants file; codebooks, gold codings, `*.toml`, `README*` and hidden
 //! files are not transcripts and are passed over, as are files of unknown
 //! type (audio next to its transcript is common), which are reported as
-//! skipped. A file named explicitly is always read (and an unknown type is an
-//! error).
+//! skipped, and so are FIFOs, sockets and devices (reading a FIFO waits for a
+//! writer forever). A file named explicitly is always read (and an unknown
+//! type is an error).
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +71,15 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
         let path = entry.path();
         if entry.file_type()?.is_dir() {
             walk(root, &path, inputs)?;
+            continue;
+        }
+        // Through symlinks; a broken link stays a file, so that reading it
+        // reports the error.
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            inputs.skipped.push(Skipped {
+                path,
+                reason: "not a regular file (a FIFO, socket or device)",
+            });
             continue;
         }
         let lower = name.to_lowercase();
@@ -140,5 +150,30 @@ mod tests {
         assert_eq!(inputs.participants, vec![root.join("participants.csv")]);
         assert_eq!(inputs.skipped.len(), 1);
         assert_eq!(inputs.skipped[0].path, root.join("audio.mp3"));
+    }
+
+    /// A FIFO in a folder used to be read, which blocks until something
+    /// writes to it: forever.
+    #[cfg(unix)]
+    #[test]
+    fn fifos_in_a_folder_are_skipped_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.txt");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("run mkfifo");
+        assert!(made.success());
+        std::fs::write(dir.path().join("a.txt"), "x").unwrap();
+        let inputs = collect_inputs(&[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = inputs.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a.txt"]);
+        assert_eq!(
+            inputs.skipped,
+            vec![Skipped {
+                path: fifo,
+                reason: "not a regular file (a FIFO, socket or device)"
+            }]
+        );
     }
 }
