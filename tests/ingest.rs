@@ -554,3 +554,94 @@ fn unlisted_speakers_are_kept_with_a_warning() {
         (&Value::from(1), &Value::from(1))
     );
 }
+
+/// Issue #17 (1, 5, 14): an unterminated CSV quote, times out of range or
+/// reversed, and a missing path without an extension are errors naming the
+/// file and where; nothing of those files is stored.
+#[test]
+fn careless_csv_and_missing_paths_are_refused_by_name() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let dir = input.path();
+    let unclosed = write(
+        dir,
+        "u.csv",
+        b"speaker,text\nAnna,\"never closed\nBen,I disagree.\nCara,Me too.\n",
+    );
+    let huge = write(dir, "t.csv", b"speaker,text,start\nAnna,Hi.,1e300\n");
+    let reversed = write(
+        dir,
+        "r.jsonl",
+        b"{\"text\": \"Hi.\", \"start\": 5, \"end\": 2}\n",
+    );
+    let missing = dir.join("nonexistent");
+    let paths: Vec<&str> = [&unclosed, &huge, &reversed, &missing]
+        .iter()
+        .map(|p| p.to_str().unwrap())
+        .collect();
+    let (code, summary, stderr) = ingest_json(project.path(), &paths);
+    assert_eq!(code, 1, "{summary}");
+    let expected = [
+        format!(
+            "{}: line 2: a quoted field opens here and is never closed (a `\"` is missing), so every row below it would be read as this one field",
+            unclosed.display()
+        ),
+        format!(
+            "{}: row 1 (line 2): field `start`: `1e300` is out of range (at most 9007199254740 seconds)",
+            huge.display()
+        ),
+        format!(
+            "{}: line 1: field `end`: ends at 2 s, before its start at 5 s",
+            reversed.display()
+        ),
+        format!("{}: cannot read: does not exist", missing.display()),
+    ];
+    for (i, message) in expected.iter().enumerate() {
+        assert_eq!(summary["files"][i]["error"], message.as_str(), "{summary}");
+    }
+    assert_eq!(stats(project.path())["documents"], 0);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Issue #17 (7): a FIFO in an input folder used to block ingest forever;
+/// it is listed as skipped and never opened.
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_a_folder_is_skipped_not_waited_on() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    write(input.path(), "a.txt", b"Anna: Fine.\n");
+    let fifo = input.path().join("pipe.txt");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .arg("--project")
+        .arg(project.path())
+        .args(["ingest", "--json", input.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run autocode");
+    let began = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if began.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("ingest blocked on the FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["succeeded"], 1, "{summary}");
+    assert_eq!(
+        summary["skipped"][0]["path"],
+        fifo.display().to_string().as_str()
+    );
+    assert_eq!(
+        summary["skipped"][0]["reason"],
+        "not a regular file (a FIFO, socket or device)"
+    );
+}
