@@ -51,27 +51,27 @@ pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
         }
         CodebookCmd::Import { file, out } => {
             let cb = classify::load_codebook(&file)?;
-            write_codebook(&cb, &out)?;
+            classify::save_codebook(&cb, &out)?;
             Ok(ExitCode::SUCCESS)
         }
         CodebookCmd::Export { out, version } => {
             let store = super::open_store(g)?;
-            let body = match version {
+            let (version, body) = match version {
                 Some(v) => store
                     .codebook_versions()?
                     .into_iter()
                     .find(|c| c.version == v)
-                    .map(|c| c.body)
+                    .map(|c| (v, c.body))
                     .with_context(|| format!("no codebook version {v} in the project"))?,
-                None => {
-                    store
-                        .latest_codebook()?
-                        .context("the project has no approved codebook (run `autocode codebook approve FILE`)")?
-                        .1
-                }
+                None => store.latest_codebook()?.context(
+                    "the project has no approved codebook (run `autocode codebook approve FILE`)",
+                )?,
             };
-            let cb: classify::Codebook = serde_json::from_str(&body)?;
-            write_codebook(&cb, &out)?;
+            let cb = classify::Codebook::from_stored_json(
+                &body,
+                &format!("codebook version {version}"),
+            )?;
+            classify::save_codebook(&cb, &out)?;
             Ok(ExitCode::SUCCESS)
         }
         CodebookCmd::Approve { file } => {
@@ -89,13 +89,4 @@ pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn write_codebook(cb: &classify::Codebook, out: &std::path::Path) -> anyhow::Result<()> {
-    let text = match classify::CodebookFormat::from_path(out) {
-        classify::CodebookFormat::Qdc => classify::qdc::to_qdc(cb),
-        classify::CodebookFormat::Json => serde_json::to_string_pretty(cb)? + "\n",
-        classify::CodebookFormat::Yaml => cb.to_yaml(),
-    };
-    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))
 }

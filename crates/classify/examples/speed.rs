@@ -80,7 +80,7 @@ fn main() {
         ..Default::default()
     };
     let t = Instant::now();
-    let clf = params.fit(&cb, &protos, &set).unwrap();
+    let clf = params.check().unwrap().fit(&cb, &protos, &set).unwrap();
     let fit_s = t.elapsed().as_secs_f64();
     let supervised = clf.codes.iter().filter(|c| c.is_supervised()).count();
     let items: Vec<Vec<f32>> = (0..n).map(|i| sample(i % k)).collect();

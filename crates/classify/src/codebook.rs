@@ -155,6 +155,13 @@ pub fn parse_codebook(
     Ok(cb)
 }
 
+/// Writes the codebook to `path` in the format its extension names (pretty
+/// JSON, YAML, or REFI-QDA `.qdc`).
+pub fn save_codebook(cb: &Codebook, path: &Path) -> Result<(), CodebookError> {
+    std::fs::write(path, cb.to_format(CodebookFormat::from_path(path)))
+        .map_err(|e| CodebookError::Io(path.display().to_string(), e))
+}
+
 fn parse_json(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     let parse_err = |e: serde_json::Error| {
         CodebookError::Parse(Problem {
@@ -280,6 +287,31 @@ impl Codebook {
 
     pub fn to_yaml(&self) -> String {
         serde_yaml_ng::to_string(self).expect("codebook serialises")
+    }
+
+    /// The text of a codebook file of `format`: pretty JSON with a final
+    /// newline, YAML, or REFI-QDA `.qdc` XML.
+    pub fn to_format(&self, format: CodebookFormat) -> String {
+        match format {
+            CodebookFormat::Qdc => crate::qdc::to_qdc(self),
+            CodebookFormat::Json => {
+                serde_json::to_string_pretty(self).expect("codebook serialises") + "\n"
+            }
+            CodebookFormat::Yaml => self.to_yaml(),
+        }
+    }
+
+    /// Reads a stored version's body (the canonical JSON of [`Codebook::to_json`]);
+    /// `origin` names it in the error (e.g. "codebook version 3").
+    pub fn from_stored_json(body: &str, origin: &str) -> Result<Codebook, CodebookError> {
+        serde_json::from_str(body).map_err(|e| {
+            CodebookError::Parse(Problem {
+                file: origin.to_string(),
+                line: Some(e.line()),
+                field: "codebook".into(),
+                message: e.to_string(),
+            })
+        })
     }
 
     pub fn index_of(&self, id: &str) -> Option<usize> {

@@ -48,6 +48,28 @@ pub struct EvalOptions {
     pub per_code_limit: Option<usize>,
 }
 
+impl EvalOptions {
+    /// Every value in range, or an error naming the first field that is not:
+    /// `folds` ≥ 2, `review_band` 0 ≤ lo < hi ≤ 1, `per_code_limit` ≥ 1 when set.
+    pub fn check(&self) -> Result<(), ClassifyError> {
+        let bad = |field: &'static str, reason: String| Err(ClassifyError::Param { field, reason });
+        if self.folds < 2 {
+            return bad("folds", format!("must be at least 2, got {}", self.folds));
+        }
+        let (lo, hi) = self.review_band;
+        if !(0.0 <= lo && lo < hi && hi <= 1.0) {
+            return bad(
+                "review_band",
+                format!("must satisfy 0 <= lo < hi <= 1, got ({lo}, {hi})"),
+            );
+        }
+        if self.per_code_limit == Some(0) {
+            return bad("per_code_limit", "must be at least 1 when set".into());
+        }
+        Ok(())
+    }
+}
+
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
@@ -64,7 +86,9 @@ pub struct CodeReport {
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
-    pub kappa: f64,
+    /// `None` (JSON null) when undefined: predictions and gold both constant
+    /// (see [`crate::metrics::cohen_kappa`]).
+    pub kappa: Option<f64>,
     pub support: usize,
     pub predicted: usize,
     /// Mean pairwise Cohen's kappa of the human annotators, when known.
@@ -79,7 +103,10 @@ pub struct EvalReport {
     pub folds: usize,
     pub predictor: String,
     pub macro_f1: f64,
-    pub mean_kappa: f64,
+    /// Mean of the per-code kappas that are defined; `None` when none is.
+    pub mean_kappa: Option<f64>,
+    /// Codes left out of `mean_kappa` because their kappa is undefined.
+    pub kappa_undefined: usize,
     pub micro_f1: f64,
     /// ECE (10 bins) over every (item, code) probability.
     pub ece: f64,
@@ -89,6 +116,8 @@ pub struct EvalReport {
     pub review_band: (f64, f64),
     /// (item, code) pairs with probability in the review band.
     pub in_review_band: usize,
+    /// Mean of the codes' human kappas (codes whose annotators' kappa is
+    /// undefined left out); `None` without per-annotator labels.
     pub human_mean_kappa: Option<f64>,
     pub per_code: BTreeMap<String, CodeReport>,
 }
@@ -115,7 +144,8 @@ fn keyword_predict(cb: &Codebook, text: &str) -> Vec<bool> {
 }
 
 /// Mean pairwise kappa of the annotators per code (each pair of annotator
-/// ids over the items both coded, weighted by that count).
+/// ids over the items both coded, weighted by that count). Pairs whose kappa
+/// is undefined are left out; a code with no defined pair has no entry.
 pub fn human_pairwise_kappa(cb: &Codebook, items: &[GoldItem]) -> BTreeMap<String, f64> {
     // (code, a, b) → [both, a only, b only, neither]
     let mut tables: BTreeMap<(usize, String, String), [f64; 4]> = BTreeMap::new();
@@ -144,9 +174,12 @@ pub fn human_pairwise_kappa(cb: &Codebook, items: &[GoldItem]) -> BTreeMap<Strin
     }
     let mut acc: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
     for ((c, _, _), t) in tables {
+        let Some(kappa) = cohen_kappa(t[0], t[1], t[2], t[3]) else {
+            continue;
+        };
         let n: f64 = t.iter().sum();
         let e = acc.entry(c).or_insert((0.0, 0.0));
-        e.0 += n * cohen_kappa(t[0], t[1], t[2], t[3]);
+        e.0 += n * kappa;
         e.1 += n;
     }
     acc.into_iter()
@@ -228,7 +261,7 @@ fn run_fold(
                     .map(|&i| items[i].doc.clone().unwrap_or_else(|| items[i].id.clone()))
                     .collect(),
             };
-            let clf = params.fit(cb, prototypes, &set)?;
+            let clf = params.clone().check()?.fit(cb, prototypes, &set)?;
             for (m, c) in models.iter_mut().zip(&clf.codes) {
                 let kind = if c.is_supervised() {
                     "supervised"
@@ -297,19 +330,18 @@ fn report(
         );
     }
     let macro_f1 = per_code.values().map(|r| r.f1).sum::<f64>() / k.max(1) as f64;
-    let mean_kappa = per_code.values().map(|r| r.kappa).sum::<f64>() / k.max(1) as f64;
+    let defined: Vec<f64> = per_code.values().filter_map(|r| r.kappa).collect();
+    let mean_kappa = mean(&defined);
+    let kappa_undefined = k - defined.len();
     let micro = binary_scores(&all_pred, &all_y);
-    let human_mean_kappa = if human.len() == k && k > 0 {
-        Some(human.values().sum::<f64>() / k as f64)
-    } else {
-        None
-    };
+    let human_mean_kappa = mean(&human.values().copied().collect::<Vec<_>>());
     EvalReport {
         items: items.len(),
         folds,
         predictor,
         macro_f1,
         mean_kappa,
+        kappa_undefined,
         micro_f1: micro.f1,
         ece: ece(&all_p, &all_y, 10),
         ece_stored: ece(&stored_p, &stored_y, 10),
@@ -321,15 +353,24 @@ fn report(
     }
 }
 
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
 fn predictor_name(p: &Predictor) -> String {
     match p {
         Predictor::Keyword => "keyword".into(),
-        Predictor::Classifier(c) => match c.mode {
-            crate::Mode::ZeroShot => "zero-shot".into(),
-            crate::Mode::Auto => "auto".into(),
-            crate::Mode::Supervised => "supervised".into(),
-        },
+        Predictor::Classifier(c) => c.mode.to_string(),
     }
+}
+
+/// Checks the options and the predictor's parameters before any work.
+fn check_inputs(predictor: &Predictor, opts: &EvalOptions) -> Result<(), ClassifyError> {
+    opts.check()?;
+    if let Predictor::Classifier(params) = predictor {
+        params.clone().check()?;
+    }
+    Ok(())
 }
 
 /// Grouped k-fold cross-validation on `items` (grouped by `doc`, else by id):
@@ -342,6 +383,7 @@ pub fn cross_validate(
     predictor: &Predictor,
     opts: &EvalOptions,
 ) -> Result<EvalReport, ClassifyError> {
+    check_inputs(predictor, opts)?;
     let n = items.len();
     let groups: Vec<String> = items
         .iter()
@@ -408,6 +450,7 @@ pub fn train_test(
     predictor: &Predictor,
     opts: &EvalOptions,
 ) -> Result<EvalReport, ClassifyError> {
+    check_inputs(predictor, opts)?;
     let items: Vec<&GoldItem> = train.iter().chain(test.iter()).copied().collect();
     let emb: Vec<&[f32]> = train_emb.iter().chain(test_emb.iter()).copied().collect();
     let mut tr: Vec<usize> = (0..train.len()).collect();
@@ -497,5 +540,140 @@ mod tests {
             vec![true, false]
         );
         assert_eq!(keyword_predict(&cb, "I trusted them"), vec![false, true]);
+    }
+
+    fn keyword_items() -> (Codebook, Vec<GoldItem>) {
+        let cb = parse_codebook("codes:\n- id: privacy\n  name: Privacy\n  definition: a\n- id: trust\n  name: Trust\n  definition: b\n- id: weather\n  name: Weather\n  definition: c\n", "t", CodebookFormat::Yaml).unwrap();
+        let item = |i: usize, text: &str, labels: &[&str]| GoldItem {
+            id: format!("i{i}"),
+            doc: Some(format!("d{}", i % 4)),
+            speaker: None,
+            text: text.to_string(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            annotator_labels: None,
+        };
+        let items = (0..8)
+            .map(|i| match i % 4 {
+                0 => item(i, "my privacy matters", &["privacy"]),
+                1 => item(i, "I trust the council", &["trust"]),
+                2 => item(i, "privacy and trust both", &["privacy"]),
+                _ => item(i, "nothing to say", &[]),
+            })
+            .collect();
+        (cb, items)
+    }
+
+    /// Issue #13 bug 3: `--folds 0` panicked (index out of bounds) in
+    /// `group_folds`; the options are refused first, naming the field.
+    #[test]
+    fn zero_folds_is_an_error_not_a_panic() {
+        let (cb, items) = keyword_items();
+        let refs: Vec<&GoldItem> = items.iter().collect();
+        let protos = vec![Vec::new(); cb.codes.len()];
+        let emb: Vec<&[f32]> = vec![&[]; items.len()];
+        for folds in [0, 1] {
+            let opts = EvalOptions {
+                folds,
+                ..EvalOptions::default()
+            };
+            let err =
+                cross_validate(&cb, &protos, &refs, &emb, &Predictor::Keyword, &opts).unwrap_err();
+            assert!(
+                matches!(err, ClassifyError::Param { field: "folds", .. }),
+                "{err}"
+            );
+            assert!(err.to_string().contains("folds"), "{err}");
+        }
+        let opts = EvalOptions {
+            folds: 2,
+            ..EvalOptions::default()
+        };
+        assert!(cross_validate(&cb, &protos, &refs, &emb, &Predictor::Keyword, &opts).is_ok());
+    }
+
+    #[test]
+    fn options_check_names_the_field() {
+        let field = |o: EvalOptions| match o.check() {
+            Err(ClassifyError::Param { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let d = EvalOptions::default;
+        for band in [
+            (0.5, 0.5),
+            (0.7, 0.3),
+            (-0.1, 0.5),
+            (0.2, 1.5),
+            (f64::NAN, 0.5),
+        ] {
+            assert_eq!(
+                field(EvalOptions {
+                    review_band: band,
+                    ..d()
+                }),
+                "review_band"
+            );
+        }
+        assert_eq!(
+            field(EvalOptions {
+                per_code_limit: Some(0),
+                ..d()
+            }),
+            "per_code_limit"
+        );
+        assert!(d().check().is_ok());
+        assert!(EvalOptions {
+            review_band: (0.0, 1.0),
+            per_code_limit: Some(1),
+            folds: 2,
+            ..d()
+        }
+        .check()
+        .is_ok());
+        // The classifier's parameters are checked before any fold runs.
+        let (cb, items) = keyword_items();
+        let refs: Vec<&GoldItem> = items.iter().collect();
+        let bad = Predictor::Classifier(ClassifierParams {
+            min_positives: 0,
+            ..ClassifierParams::default()
+        });
+        let err = cross_validate(&cb, &[], &refs, &[], &bad, &d()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ClassifyError::Param {
+                    field: "min_positives",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    /// A code neither the gold nor the predictions ever use has no kappa:
+    /// it is null in its row and left out of the mean, and counted.
+    #[test]
+    fn undefined_kappa_is_skipped_and_counted() {
+        let (cb, items) = keyword_items();
+        let refs: Vec<&GoldItem> = items.iter().collect();
+        let protos = vec![Vec::new(); cb.codes.len()];
+        let emb: Vec<&[f32]> = vec![&[]; items.len()];
+        let opts = EvalOptions {
+            folds: 2,
+            ..EvalOptions::default()
+        };
+        let r = cross_validate(&cb, &protos, &refs, &emb, &Predictor::Keyword, &opts).unwrap();
+        assert_eq!(r.per_code["weather"].kappa, None);
+        assert_eq!(r.kappa_undefined, 1);
+        let defined = [
+            r.per_code["privacy"].kappa.unwrap(),
+            r.per_code["trust"].kappa.unwrap(),
+        ];
+        let mean = r.mean_kappa.unwrap();
+        assert!(
+            (mean - (defined[0] + defined[1]) / 2.0).abs() < 1e-12,
+            "{mean}"
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json["per_code"]["weather"]["kappa"].is_null());
     }
 }

@@ -13,12 +13,14 @@ pub mod model;
 pub mod qdc;
 
 pub use codebook::{
-    load_codebook, parse_codebook, Code, Codebook, CodebookError, CodebookFormat, Problem,
+    load_codebook, parse_codebook, save_codebook, Code, Codebook, CodebookError, CodebookFormat,
+    Problem,
 };
 pub use model::{
-    prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind, CodeModel, Label, Mode,
-    Predictions, TrainingSet, ZeroShotMapping,
+    prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind, CodeModel, Features,
+    Label, Mode, Predictions, TrainingSet, ValidClassifierParams, ZeroShotMapping,
 };
+pub use qdc::code_guid;
 
 /// sha256 of a text, hex: the key of embedding caches (same as the store's `text_hash`).
 pub fn text_hash(text: &str) -> String {

@@ -51,6 +51,51 @@ impl std::str::FromStr for Mode {
     }
 }
 
+impl std::fmt::Display for Mode {
+    /// The name `FromStr` reads and classifier fingerprints start with.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Auto => "auto",
+            Mode::ZeroShot => "zero-shot",
+            Mode::Supervised => "supervised",
+        })
+    }
+}
+
+/// Which features a supervised code model sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Features {
+    /// The embedding and a TF-IDF block of the text (the default).
+    #[default]
+    Both,
+    /// The embedding only.
+    Embedding,
+    /// TF-IDF only (the embedding block weighted 0).
+    Tfidf,
+}
+
+impl std::str::FromStr for Features {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Features, String> {
+        match s {
+            "both" => Ok(Features::Both),
+            "embedding" => Ok(Features::Embedding),
+            "tfidf" => Ok(Features::Tfidf),
+            _ => Err(format!("unknown features {s:?} (both, embedding, tfidf)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Features {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Features::Both => "both",
+            Features::Embedding => "embedding",
+            Features::Tfidf => "tfidf",
+        })
+    }
+}
+
 /// Cosine similarity → probability when no human codings exist to calibrate
 /// on: p = σ(slope · (cos − center)). The defaults put p = 0.5 at cosine 0.45
 /// and p ≈ 0.05/0.95 at 0.30/0.60, which is where all-MiniLM-L6-v2 places
@@ -70,7 +115,8 @@ impl Default for ZeroShotMapping {
     }
 }
 
-/// Validated parameters of a [`Classifier`].
+/// Parameters of a [`Classifier`]; [`ClassifierParams::check`] validates
+/// them into the [`ValidClassifierParams`] that fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassifierParams {
     pub mode: Mode,
@@ -105,18 +151,96 @@ impl Default for ClassifierParams {
     }
 }
 
+/// Parameters that passed [`ClassifierParams::check`]; the only ones that fit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidClassifierParams(ClassifierParams);
+
+impl std::ops::Deref for ValidClassifierParams {
+    type Target = ClassifierParams;
+    fn deref(&self) -> &ClassifierParams {
+        &self.0
+    }
+}
+
 impl ClassifierParams {
     /// Identity of a classifier: these parameters plus the caller's hash of
     /// its training data (what `autocode code` records on each coding).
     pub fn fingerprint(&self, training_hash: &str) -> String {
         let body = serde_json::to_string(self).expect("params serialise");
         let h = Sha256::digest(format!("{body}\n{training_hash}").as_bytes());
-        let mode = match self.mode {
-            Mode::Auto => "auto",
-            Mode::ZeroShot => "zero-shot",
-            Mode::Supervised => "supervised",
-        };
-        format!("{mode}-{}", &hex::encode(h)[..16])
+        format!("{}-{}", self.mode, &hex::encode(h)[..16])
+    }
+
+    /// These parameters with supervised models seeing `features`: `Embedding`
+    /// drops the TF-IDF block, `Tfidf` weights the embedding block 0.
+    pub fn with_features(mut self, features: Features) -> ClassifierParams {
+        match features {
+            Features::Both => {}
+            Features::Embedding => self.tfidf = None,
+            Features::Tfidf => self.embedding_weight = 0.0,
+        }
+        self
+    }
+
+    /// Every value in range, or an error naming the first field that is not.
+    pub fn check(self) -> Result<ValidClassifierParams, ClassifyError> {
+        let bad = |field: &'static str, reason: String| Err(ClassifyError::Param { field, reason });
+        let l = &self.logistic;
+        if !(l.c > 0.0 && l.c.is_finite()) {
+            return bad(
+                "logistic.c",
+                format!("must be a finite number > 0, got {}", l.c),
+            );
+        }
+        if l.max_iter == 0 {
+            return bad("logistic.max_iter", "must be at least 1".into());
+        }
+        if !(l.tol >= 0.0 && l.tol.is_finite()) {
+            return bad(
+                "logistic.tol",
+                format!("must be a finite number >= 0, got {}", l.tol),
+            );
+        }
+        if let Some(t) = &self.tfidf {
+            if t.max_features == 0 {
+                return bad("tfidf.max_features", "must be at least 1".into());
+            }
+        }
+        if !(0.0..=1.0).contains(&self.embedding_weight) {
+            return bad(
+                "embedding_weight",
+                format!("must be in [0, 1], got {}", self.embedding_weight),
+            );
+        }
+        if self.embedding_weight == 0.0 && self.tfidf.is_none() {
+            return bad(
+                "embedding_weight",
+                "is 0 and there is no TF-IDF block: supervised models would see no features".into(),
+            );
+        }
+        if self.min_positives == 0 {
+            return bad("min_positives", "must be at least 1".into());
+        }
+        if self.inner_folds < 2 {
+            return bad(
+                "inner_folds",
+                format!("must be at least 2, got {}", self.inner_folds),
+            );
+        }
+        let z = &self.zero_shot;
+        if !z.center.is_finite() {
+            return bad(
+                "zero_shot.center",
+                format!("must be finite, got {}", z.center),
+            );
+        }
+        if !(z.slope > 0.0 && z.slope.is_finite()) {
+            return bad(
+                "zero_shot.slope",
+                format!("must be a finite number > 0, got {}", z.slope),
+            );
+        }
+        Ok(ValidClassifierParams(self))
     }
 }
 
@@ -212,6 +336,9 @@ pub struct Predictions {
 pub enum ClassifyError {
     #[error(transparent)]
     Fit(#[from] FitError),
+    /// A parameter out of range; `field` is its name (`logistic.c`, `folds`, …).
+    #[error("invalid parameter {field}: {reason}")]
+    Param { field: &'static str, reason: String },
     #[error("{0}")]
     Input(String),
 }
@@ -292,20 +419,7 @@ pub fn best_f1_threshold(probs: &[f64], labels: &[bool]) -> f64 {
     best.1
 }
 
-impl ClassifierParams {
-    pub fn check(&self) -> Result<(), ClassifyError> {
-        self.logistic.check()?;
-        if self.inner_folds < 2 {
-            return Err(ClassifyError::Input(
-                "inner_folds must be at least 2".into(),
-            ));
-        }
-        if self.embedding_weight.is_nan() || self.embedding_weight < 0.0 {
-            return Err(ClassifyError::Input("embedding_weight must be >= 0".into()));
-        }
-        Ok(())
-    }
-
+impl ValidClassifierParams {
     /// Fits one model per code. `prototypes[c]` are the embedded
     /// [`prototype_texts`] of code c (L2-normalised).
     pub fn fit(
@@ -314,7 +428,6 @@ impl ClassifierParams {
         prototypes: &[Vec<Vec<f32>>],
         train: &TrainingSet<'_>,
     ) -> Result<Classifier, ClassifyError> {
-        self.check()?;
         let k = codebook.codes.len();
         if prototypes.len() != k {
             return Err(ClassifyError::Input(format!(
@@ -497,7 +610,7 @@ impl ClassifierParams {
             .collect();
         let codes = codes.into_iter().collect::<Result<Vec<_>, _>>()?;
         Ok(Classifier {
-            params: self.clone(),
+            params: self.0.clone(),
             codes,
             bottom_up: codebook.bottom_up_order(),
             parents: codebook.parent_indices(),
@@ -690,7 +803,7 @@ mod tests {
             tfidf: None,
             ..Default::default()
         };
-        let clf = params.fit(&cb, &protos, &train).unwrap();
+        let clf = params.check().unwrap().fit(&cb, &protos, &train).unwrap();
         assert!(
             clf.codes.iter().all(|c| c.is_supervised()),
             "{:?}",
@@ -733,6 +846,8 @@ mod tests {
             vec![unit([0.0, 1.0, 0.0])],
         ];
         let clf = ClassifierParams::default()
+            .check()
+            .unwrap()
             .fit(&cb, &protos, &train)
             .unwrap();
         assert!(clf.codes.iter().all(|c| !c.is_supervised()));
@@ -760,6 +875,82 @@ mod tests {
             ..Default::default()
         };
         assert!(q.fingerprint("a").starts_with("zero-shot-"));
+    }
+
+    #[test]
+    fn check_names_the_field_at_fault() {
+        let field = |p: ClassifierParams| match p.check() {
+            Err(ClassifyError::Param { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let d = ClassifierParams::default;
+        let mut p = d();
+        p.logistic.c = 0.0;
+        assert_eq!(field(p), "logistic.c");
+        let mut p = d();
+        p.logistic.c = f64::INFINITY;
+        assert_eq!(field(p), "logistic.c");
+        let mut p = d();
+        p.logistic.max_iter = 0;
+        assert_eq!(field(p), "logistic.max_iter");
+        let mut p = d();
+        p.logistic.tol = f64::NAN;
+        assert_eq!(field(p), "logistic.tol");
+        for w in [f32::NAN, -0.1, 1.5] {
+            assert_eq!(
+                field(ClassifierParams {
+                    embedding_weight: w,
+                    ..d()
+                }),
+                "embedding_weight"
+            );
+        }
+        let no_features = d()
+            .with_features(Features::Embedding)
+            .with_features(Features::Tfidf);
+        assert_eq!(field(no_features), "embedding_weight");
+        assert_eq!(
+            field(ClassifierParams {
+                min_positives: 0,
+                ..d()
+            }),
+            "min_positives"
+        );
+        assert_eq!(
+            field(ClassifierParams {
+                inner_folds: 1,
+                ..d()
+            }),
+            "inner_folds"
+        );
+        let mut p = d();
+        p.zero_shot.slope = 0.0;
+        assert_eq!(field(p), "zero_shot.slope");
+        let err = ClassifierParams {
+            min_positives: 0,
+            ..d()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.to_string().contains("min_positives"), "{err}");
+        assert!(d().check().is_ok());
+        for f in [Features::Both, Features::Embedding, Features::Tfidf] {
+            assert!(d().with_features(f).check().is_ok());
+        }
+    }
+
+    #[test]
+    fn mode_and_features_read_back_what_they_print() {
+        for m in [Mode::Auto, Mode::ZeroShot, Mode::Supervised] {
+            assert_eq!(m.to_string().parse::<Mode>(), Ok(m));
+        }
+        assert_eq!("zero-shot".parse::<Mode>(), Ok(Mode::ZeroShot));
+        for f in [Features::Both, Features::Embedding, Features::Tfidf] {
+            assert_eq!(f.to_string().parse::<Features>(), Ok(f));
+        }
+        assert_eq!(Features::Tfidf.to_string(), "tfidf");
+        assert!("tf-idf".parse::<Features>().is_err());
+        assert!("keyword".parse::<Mode>().is_err());
     }
 
     #[test]

@@ -5,33 +5,68 @@
 //! autocode's criteria and examples travel inside that description as
 //! prefixed lines (`Include:`, `Exclude:`, `Example:`, `Counter-example:`,
 //! and `Id:` when the id differs from the name), so an export re-imports to
-//! the same codebook. Guids derive from the code id, so export is byte-stable.
+//! the same codebook. GUIDs derive from the code id ([`code_guid`], shared
+//! with the `.qdpx` export), so export is byte-stable.
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::{Reader, Writer};
-use sha2::{Digest, Sha256};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use uuid::Uuid;
 
 use crate::codebook::{Code, Codebook, CodebookError, Problem};
 
 pub const QDC_NAMESPACE: &str = "urn:QDA-XML:codebook:1.0";
 
-/// A deterministic guid for a code id: the first 16 bytes of sha256, with the
-/// RFC 9562 version-8 ("custom") and variant bits set.
-pub fn code_guid(id: &str) -> String {
-    let h = Sha256::digest(format!("autocode-code:{id}").as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&h[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let x = hex::encode_upper(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &x[0..8],
-        &x[8..12],
-        &x[12..16],
-        &x[16..20],
-        &x[20..32]
-    )
+/// Namespace of every GUID autocode writes: UUID v5 of `autocode.qdpx` in
+/// the OID namespace (the name predates the `.qdc` writer sharing it).
+fn guid_namespace() -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, b"autocode.qdpx")
+}
+
+/// The GUID autocode gives a thing of `kind` (`code`, `source`, `case`,
+/// `user`, …) identified by `key`: UUID v5 of `<kind>:<key>`, upper-case as
+/// in the REFI-QDA examples. The one GUID function of both exchange files,
+/// so the same thing has the same GUID in a `.qdc` and a `.qdpx`.
+pub fn guid(kind: &str, key: &str) -> String {
+    Uuid::new_v5(&guid_namespace(), format!("{kind}:{key}").as_bytes())
+        .hyphenated()
+        .encode_upper(&mut Uuid::encode_buffer())
+        .to_string()
+}
+
+/// The GUID of the code with id `code_id` (name, definition and colour may
+/// change without changing it): `guid("code", code_id)`.
+pub fn code_guid(code_id: &str) -> String {
+    guid("code", code_id)
+}
+
+/// Escapes text for XML content and double-quoted attributes; drops
+/// characters XML 1.0 cannot carry, and writes line breaks and tabs as
+/// character references so attribute values keep them too.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code's colour as REFI-QDA allows it (`#RRGGBB`, upper-case), else none.
+fn qda_color(color: Option<&str>) -> Option<String> {
+    color
+        .filter(|c| {
+            c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|h| h.is_ascii_hexdigit())
+        })
+        .map(str::to_ascii_uppercase)
 }
 
 fn description_of(c: &Code) -> String {
@@ -76,82 +111,95 @@ fn apply_description(c: &mut Code, text: &str) {
     c.definition = definition.join("\n");
 }
 
-/// Writes the codebook as QDC XML; children nest under their parents.
-pub fn to_qdc(cb: &Codebook) -> String {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let io = |r: std::io::Result<()>| r.expect("writing to memory");
-    io(w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None))));
-    let mut root = BytesStart::new("CodeBook");
-    root.push_attribute(("xmlns", QDC_NAMESPACE));
-    root.push_attribute(("origin", "autocode"));
-    io(w.write_event(Event::Start(root)));
-    io(w.write_event(Event::Start(BytesStart::new("Codes"))));
+/// Writes the `<Codes>` element of a REFI-QDA codebook, `indent` steps of
+/// two spaces deep: one `<Code>` per code (GUID from [`code_guid`], name,
+/// `isCodable`, colour when `#RRGGBB`, the `Description` above), children
+/// nested under their parents. The `.qdc` file and the `.qdpx` project's
+/// `CodeBook` are both written by this.
+pub fn write_codes(out: &mut String, cb: &Codebook, indent: usize) {
     let parents = cb.parent_indices();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); cb.codes.len()];
+    for (i, p) in parents.iter().enumerate() {
+        if let Some(p) = p {
+            children[*p].push(i);
+        }
+    }
     fn write_code(
-        w: &mut Writer<Vec<u8>>,
+        out: &mut String,
         cb: &Codebook,
-        parents: &[Option<usize>],
+        children: &[Vec<usize>],
         i: usize,
         depth: usize,
     ) {
-        let io = |r: std::io::Result<()>| r.expect("writing to memory");
         let c = &cb.codes[i];
-        let guid = code_guid(&c.id);
-        let mut el = BytesStart::new("Code");
-        el.push_attribute(("guid", guid.as_str()));
-        el.push_attribute(("name", c.name.as_str()));
-        el.push_attribute(("isCodable", "true"));
-        if let Some(color) = &c.color {
-            el.push_attribute(("color", color.as_str()));
+        let pad = "  ".repeat(depth);
+        out.push_str(&format!(
+            "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\"",
+            code_guid(&c.id),
+            xml_escape(&c.name)
+        ));
+        if let Some(color) = qda_color(c.color.as_deref()) {
+            out.push_str(&format!(" color=\"{color}\""));
         }
         let desc = description_of(c);
-        let children: Vec<usize> = if depth < cb.codes.len() {
-            (0..cb.codes.len())
-                .filter(|&j| parents[j] == Some(i))
-                .collect()
+        // A parent cycle cannot pass validation; the depth bound keeps an
+        // unvalidated one from recursing forever.
+        let kids: &[usize] = if depth < cb.codes.len() + 8 {
+            &children[i]
         } else {
-            Vec::new()
+            &[]
         };
-        if desc.is_empty() && children.is_empty() {
-            io(w.write_event(Event::Empty(el)));
+        if desc.is_empty() && kids.is_empty() {
+            out.push_str("/>\n");
             return;
         }
-        io(w.write_event(Event::Start(el)));
+        out.push_str(">\n");
         if !desc.is_empty() {
-            io(w.write_event(Event::Start(BytesStart::new("Description"))));
-            io(w.write_event(Event::Text(BytesText::new(&desc))));
-            io(w.write_event(Event::End(BytesEnd::new("Description"))));
+            out.push_str(&format!(
+                "{pad}  <Description>{}</Description>\n",
+                xml_escape(&desc)
+            ));
         }
-        for j in children {
-            write_code(w, cb, parents, j, depth + 1);
+        for &k in kids {
+            write_code(out, cb, children, k, depth + 1);
         }
-        io(w.write_event(Event::End(BytesEnd::new("Code"))));
+        out.push_str(&format!("{pad}</Code>\n"));
     }
+    let pad = "  ".repeat(indent);
+    out.push_str(&format!("{pad}<Codes>\n"));
     for i in 0..cb.codes.len() {
         if parents[i].is_none() {
-            write_code(&mut w, cb, &parents, i, 0);
+            write_code(out, cb, &children, i, indent + 1);
         }
     }
-    io(w.write_event(Event::End(BytesEnd::new("Codes"))));
-    // One set holding every code, named after the codebook: tools that group
-    // codebooks by set keep the import together.
+    out.push_str(&format!("{pad}</Codes>\n"));
+}
+
+/// Writes the codebook as a `.qdc` file: its codes (see [`write_codes`]) and
+/// one set holding every code, named after the codebook, so tools that group
+/// codebooks by set keep the import together.
+pub fn to_qdc(cb: &Codebook) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str(&format!(
+        "<CodeBook xmlns=\"{QDC_NAMESPACE}\" origin=\"autocode\">\n"
+    ));
+    write_codes(&mut out, cb, 1);
     if !cb.codes.is_empty() {
-        let mut set = BytesStart::new("Set");
-        set.push_attribute(("guid", code_guid(&format!("set:{}", cb.name)).as_str()));
-        set.push_attribute(("name", cb.name.as_str()));
-        io(w.write_event(Event::Start(BytesStart::new("Sets"))));
-        io(w.write_event(Event::Start(set)));
+        out.push_str("  <Sets>\n");
+        out.push_str(&format!(
+            "    <Set guid=\"{}\" name=\"{}\">\n",
+            guid("set", &cb.name),
+            xml_escape(&cb.name)
+        ));
         for c in &cb.codes {
-            let mut m = BytesStart::new("MemberCode");
-            m.push_attribute(("targetGUID", code_guid(&c.id).as_str()));
-            io(w.write_event(Event::Empty(m)));
+            out.push_str(&format!(
+                "      <MemberCode targetGUID=\"{}\"/>\n",
+                code_guid(&c.id)
+            ));
         }
-        io(w.write_event(Event::End(BytesEnd::new("Set"))));
-        io(w.write_event(Event::End(BytesEnd::new("Sets"))));
+        out.push_str("    </Set>\n  </Sets>\n");
     }
-    io(w.write_event(Event::End(BytesEnd::new("CodeBook"))));
-    let mut out = String::from_utf8(w.into_inner()).expect("utf-8 XML");
-    out.push('\n');
+    out.push_str("</CodeBook>\n");
     out
 }
 
@@ -310,7 +358,13 @@ mod tests {
         assert_eq!(g, code_guid("safety"));
         assert_ne!(g, code_guid("trust"));
         assert_eq!(g.len(), 36);
-        assert_eq!(&g[14..15], "8");
+        // Version 5 (name-based, SHA-1), upper-case hex.
+        assert_eq!(&g[14..15], "5");
+        assert_eq!(g, g.to_ascii_uppercase());
+        // Pinned: exported files keep their GUIDs from release to release;
+        // this is the value the `.qdpx` export has always given code "trust"
+        // (issue #13), upper-cased.
+        assert_eq!(code_guid("trust"), "AE0E6201-CF25-56D0-8461-B546BEF28ED2");
     }
 
     #[test]

@@ -5,32 +5,21 @@
 //! Export writes every document as a `TextSource`, every coded sentence as a
 //! `PlainTextSelection` (0-based code-point offsets, end exclusive) with one
 //! `Coding`, participants as `Case`s, and the machine as its own `User`.
-//! GUIDs are UUID v5 of the thing's id, so the same store exports the same
-//! bytes. Import reads human codings made in NVivo, ATLAS.ti, MAXQDA or
+//! GUIDs come from `classify::qdc::guid` (UUID v5 of the thing's id, shared
+//! with the `.qdc` writer), so the same store exports the same bytes and a
+//! code has the same GUID in both files. Import reads human codings made in NVivo, ATLAS.ti, MAXQDA or
 //! QualCoder back in as `human` or `gold` codings.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read, Write};
 use std::path::Path;
 
+use classify::qdc::{code_guid, guid, xml_escape as xml};
 use rusqlite::params;
 use store::{Store, StoredSegment};
-use uuid::Uuid;
 
 use crate::data::{ProjectData, Source};
 use crate::Error;
-
-/// Namespace of every GUID autocode writes (a v5 UUID of "autocode.qdpx").
-fn namespace() -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_OID, b"autocode.qdpx")
-}
-
-/// A stable GUID for a thing of `kind` named `key`.
-pub fn guid(kind: &str, key: &str) -> String {
-    Uuid::new_v5(&namespace(), format!("{kind}:{key}").as_bytes())
-        .hyphenated()
-        .to_string()
-}
 
 /// The GUID of the machine coder's `User`.
 pub fn machine_user_guid() -> String {
@@ -38,26 +27,6 @@ pub fn machine_user_guid() -> String {
 }
 
 const MACHINE_USER_NAME: &str = "autocode (machine)";
-
-/// Escapes text for XML content and double-quoted attributes; drops
-/// characters XML 1.0 cannot carry, and keeps line breaks in attributes.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
@@ -198,56 +167,26 @@ pub fn qdpx_bytes(
     }
     x.push_str("  </Users>\n");
 
-    // CodeBook: the hierarchy nested.
-    x.push_str("  <CodeBook>\n    <Codes>\n");
-    let mut children: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
-    for (i, c) in data.codes.iter().enumerate() {
-        children.entry(c.parent.as_deref()).or_default().push(i);
-    }
-    fn write_code(
-        x: &mut String,
-        data: &ProjectData,
-        children: &BTreeMap<Option<&str>, Vec<usize>>,
-        i: usize,
-        indent: usize,
-    ) {
-        let c = &data.codes[i];
-        let pad = "  ".repeat(indent);
-        let color = c
-            .color
-            .as_deref()
-            .filter(|col| {
-                col.len() == 7
-                    && col.starts_with('#')
-                    && col[1..].chars().all(|h| h.is_ascii_hexdigit())
+    // CodeBook: the codes as the `.qdc` writer writes them (same GUIDs,
+    // same descriptions), codes found only in codings included.
+    let codebook = classify::Codebook {
+        name: data.codebook_name.clone(),
+        codes: data
+            .codes
+            .iter()
+            .map(|c| classify::Code {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                parent: c.parent.clone(),
+                definition: c.definition.clone(),
+                color: c.color.clone(),
+                ..classify::Code::default()
             })
-            .map(|col| format!(" color=\"{}\"", col.to_ascii_uppercase()))
-            .unwrap_or_default();
-        x.push_str(&format!(
-            "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\"{color}>\n",
-            guid("code", &c.id),
-            xml(&c.name)
-        ));
-        let desc = if c.definition.is_empty() {
-            format!("autocode id: {}", c.id)
-        } else {
-            format!("{} (autocode id: {})", c.definition, c.id)
-        };
-        x.push_str(&format!(
-            "{pad}  <Description>{}</Description>\n",
-            xml(&desc)
-        ));
-        if let Some(kids) = children.get(&Some(c.id.as_str())) {
-            for &k in kids {
-                write_code(x, data, children, k, indent + 1);
-            }
-        }
-        x.push_str(&format!("{pad}</Code>\n"));
-    }
-    for &root in children.get(&None).map(Vec::as_slice).unwrap_or(&[]) {
-        write_code(&mut x, data, &children, root, 3);
-    }
-    x.push_str("    </Codes>\n  </CodeBook>\n");
+            .collect(),
+    };
+    x.push_str("  <CodeBook>\n");
+    classify::qdc::write_codes(&mut x, &codebook, 2);
+    x.push_str("  </CodeBook>\n");
 
     // Variables and Cases: participants and their attributes.
     let keys: BTreeSet<&String> = data.attributes.values().flat_map(|a| a.keys()).collect();
@@ -355,7 +294,7 @@ pub fn qdpx_bytes(
                 seg.end_char,
                 xml(&desc),
                 guid("coding", &key),
-                guid("code", &s.code_id),
+                code_guid(&s.code_id),
             ));
         }
         x.push_str("    </TextSource>\n");
@@ -543,7 +482,7 @@ pub fn import_qdpx(
     let mut code_by_guid: BTreeMap<String, String> = BTreeMap::new();
     let mut code_by_name: BTreeMap<String, String> = BTreeMap::new();
     for c in data.codes.iter().filter(|c| c.in_codebook) {
-        code_by_guid.insert(guid("code", &c.id), c.id.clone());
+        code_by_guid.insert(code_guid(&c.id).to_ascii_lowercase(), c.id.clone());
         code_by_name.insert(c.name.trim().to_lowercase(), c.id.clone());
     }
     for c in data.codes.iter().filter(|c| c.in_codebook) {
@@ -670,7 +609,7 @@ pub fn import_qdpx(
                     .attribute("creatingUser")
                     .map(|u| u.to_ascii_lowercase())
                     .or(sel_user.clone());
-                if user.as_deref() == Some(machine_user_guid().as_str()) {
+                if user.as_deref() == Some(machine_user_guid().to_ascii_lowercase().as_str()) {
                     summary.skipped_machine += 1;
                     continue;
                 }

@@ -2,7 +2,7 @@
 //! Krippendorff's alpha (nominal).
 //!
 //! Written by hand: no maintained Rust crate computes Krippendorff's alpha
-//! with missing values, and kappa is a few lines on a 2×2 table.
+//! with missing values. Kappa is classify's (one implementation project-wide).
 
 use std::collections::BTreeMap;
 
@@ -47,20 +47,15 @@ impl Table2x2 {
         (n > 0).then(|| (self.both + self.neither) as f64 / n as f64)
     }
 
-    /// Cohen's kappa; `None` when chance agreement is 1 (both coders constant).
+    /// Cohen's kappa ([`classify::metrics::cohen_kappa`]); `None` when
+    /// undefined (no units, or both coders constant).
     pub fn cohen_kappa(&self) -> Option<f64> {
-        let n = self.n() as f64;
-        if n == 0.0 {
-            return None;
-        }
-        let po = (self.both + self.neither) as f64 / n;
-        let a_yes = (self.both + self.only_a) as f64 / n;
-        let b_yes = (self.both + self.only_b) as f64 / n;
-        let pe = a_yes * b_yes + (1.0 - a_yes) * (1.0 - b_yes);
-        if (1.0 - pe).abs() < 1e-12 {
-            return None;
-        }
-        Some((po - pe) / (1.0 - pe))
+        classify::metrics::cohen_kappa(
+            self.both as f64,
+            self.only_a as f64,
+            self.only_b as f64,
+            self.neither as f64,
+        )
     }
 
     /// Krippendorff's alpha for these two coders' binary values.

@@ -356,3 +356,51 @@ fn import_names_the_file_when_it_is_not_a_qdpx() {
     assert!(err.contains("broken.qdpx"), "{err}");
     assert!(codings(&store, "human").is_empty());
 }
+
+/// Issue #13 bug 2: the `.qdc` writer and the `.qdpx` export had two GUID
+/// functions, so a code imported from both into NVivo or ATLAS.ti appeared
+/// twice. A codebook's `.qdc` and a project export with that codebook give
+/// every code the same GUID, and the selections point at it.
+#[test]
+fn qdc_and_qdpx_give_each_code_the_same_guid() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    // Only APIs old main had, so this test shows the bug there.
+    let cb: classify::Codebook = serde_json::from_str(CODEBOOK).unwrap();
+    assert!(cb.codes.len() >= 3);
+
+    let guids = |xml: &str| -> std::collections::BTreeMap<String, String> {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        doc.descendants()
+            .filter(|n| n.tag_name().name() == "Code")
+            .map(|n| {
+                (
+                    n.attribute("name").unwrap().to_string(),
+                    n.attribute("guid").unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let qdc = guids(&classify::qdc::to_qdc(&cb));
+    let (bytes, _) =
+        qdpx_bytes(&store, &ProjectData::load(&store).unwrap(), &export_opts()).unwrap();
+    let files = unzip(&bytes);
+    let project_xml = &files.iter().find(|(f, _)| f == "project.qde").unwrap().1;
+    let qdpx = guids(project_xml);
+    for c in &cb.codes {
+        let g = &qdc[&c.name];
+        assert_eq!(qdpx.get(&c.name), Some(g), "code {}", c.id);
+    }
+    // Every selection's CodeRef names one of those GUIDs.
+    let doc = roxmltree::Document::parse(project_xml).unwrap();
+    let known: BTreeSet<&String> = qdpx.values().collect();
+    let refs: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "CodeRef")
+        .map(|n| n.attribute("targetGUID").unwrap())
+        .collect();
+    assert!(!refs.is_empty());
+    for r in refs {
+        assert!(known.contains(&r.to_string()), "{r}");
+    }
+}

@@ -242,28 +242,12 @@ const INDEX_HTML: &str = include_str!("../assets/index.html");
 const APP_JS: &str = include_str!("../assets/app.js");
 const APP_CSS: &str = include_str!("../assets/app.css");
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 async fn index(axum::extract::State(st): axum::extract::State<Shared>) -> Response {
     let html = INDEX_HTML
-        .replace("{{TOKEN}}", &escape_html(&st.cfg.token))
+        .replace("{{TOKEN}}", &report::html::escape(&st.cfg.token))
         .replace(
             "{{REVIEWER}}",
-            &escape_html(st.cfg.reviewer.as_deref().unwrap_or("")),
+            &report::html::escape(st.cfg.reviewer.as_deref().unwrap_or("")),
         )
         .replace("{{BLIND}}", if st.cfg.blind { "1" } else { "0" });
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
@@ -417,14 +401,6 @@ pub fn open_in_browser(url: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape_html(r#"<img src=x onerror="alert(1)">&'"#),
-            "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;"
-        );
-    }
 
     #[test]
     fn tokens_are_random_hex() {

@@ -13,9 +13,9 @@ use serde_json::{json, Value};
 use crate::queue::{judged, machine_items, scope};
 use crate::{latest_codebook, reviewer_name, with_store, ApiError, ApiResult, Shared};
 
-/// Cohen's kappa for two binary raters, with the raw agreement. Written
-/// here because it is four counts and a ratio; `None` when there are no
-/// pairs or chance agreement is total (kappa undefined).
+/// Cohen's kappa for two binary raters, with the raw agreement; `kappa` is
+/// [`classify::metrics::cohen_kappa`], `None` when there are no pairs or
+/// both raters are constant (kappa undefined).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Kappa {
     pub n: usize,
@@ -24,28 +24,18 @@ pub struct Kappa {
 }
 
 pub fn cohen_kappa(pairs: &[(bool, bool)]) -> Kappa {
+    let count = |want: (bool, bool)| pairs.iter().filter(|&&p| p == want).count() as f64;
+    let (both, first, second, neither) = (
+        count((true, true)),
+        count((true, false)),
+        count((false, true)),
+        count((false, false)),
+    );
     let n = pairs.len();
-    if n == 0 {
-        return Kappa {
-            n,
-            agreement: None,
-            kappa: None,
-        };
-    }
-    let nf = n as f64;
-    let agree = pairs.iter().filter(|(a, b)| a == b).count() as f64 / nf;
-    let a_yes = pairs.iter().filter(|(a, _)| *a).count() as f64 / nf;
-    let b_yes = pairs.iter().filter(|(_, b)| *b).count() as f64 / nf;
-    let chance = a_yes * b_yes + (1.0 - a_yes) * (1.0 - b_yes);
-    let kappa = if (1.0 - chance).abs() < 1e-12 {
-        None
-    } else {
-        Some((agree - chance) / (1.0 - chance))
-    };
     Kappa {
         n,
-        agreement: Some(agree),
-        kappa,
+        agreement: (n > 0).then(|| (both + neither) / n as f64),
+        kappa: classify::metrics::cohen_kappa(both, first, second, neither),
     }
 }
 

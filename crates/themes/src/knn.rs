@@ -55,24 +55,15 @@ pub fn exact_knn(data: &[f32], dim: usize, k: usize) -> KnnGraph {
                 let (rows_a, rows_b) = ((n - a0).min(TILE), (n - b0).min(TILE));
                 sims.resize(rows_a * rows_b, 0f32);
                 // sims = A (rows_a × dim) · Bᵀ (dim × rows_b)
-                unsafe {
-                    matrixmultiply::sgemm(
-                        rows_a,
-                        dim,
-                        rows_b,
-                        1.0,
-                        data[a0 * dim..].as_ptr(),
-                        dim as isize,
-                        1,
-                        data[b0 * dim..].as_ptr(),
-                        1,
-                        dim as isize,
-                        0.0,
-                        sims.as_mut_ptr(),
-                        rows_b as isize,
-                        1,
-                    );
-                }
+                crate::gemm::matmul_abt(
+                    1.0,
+                    &data[a0 * dim..(a0 + rows_a) * dim],
+                    &data[b0 * dim..(b0 + rows_b) * dim],
+                    rows_a,
+                    dim,
+                    rows_b,
+                    &mut sims,
+                );
                 for r in 0..rows_a {
                     let i = a0 + r;
                     let row = &sims[r * rows_b..(r + 1) * rows_b];

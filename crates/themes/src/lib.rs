@@ -21,6 +21,7 @@
 //! is single-threaded; so the same rows and seed give the same themes in any
 //! input order.
 
+mod gemm;
 pub mod keywords;
 pub mod knn;
 pub mod metrics;

@@ -36,24 +36,15 @@ pub fn top_components(data: &[f32], dim: usize, n_components: usize, seed: u64) 
         .collect();
     // Covariance (dim × dim) = Xᵀ X / n.
     let mut cov = vec![0f32; dim * dim];
-    unsafe {
-        matrixmultiply::sgemm(
-            dim,
-            n,
-            dim,
-            1.0 / n.max(1) as f32,
-            centred.as_ptr(),
-            1,
-            dim as isize,
-            centred.as_ptr(),
-            dim as isize,
-            1,
-            0.0,
-            cov.as_mut_ptr(),
-            dim as isize,
-            1,
-        );
-    }
+    crate::gemm::matmul_atb(
+        1.0 / n.max(1) as f32,
+        &centred,
+        &centred,
+        dim,
+        n,
+        dim,
+        &mut cov,
+    );
     let cov: Vec<f64> = cov.into_iter().map(f64::from).collect();
     let p = n_components.min(dim);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
