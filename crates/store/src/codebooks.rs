@@ -157,7 +157,14 @@ fn insert_codebook(
     conn.execute(
         "INSERT INTO codebooks(name, content_hash, body, created_at, parent_version, origin)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![name, hash, body_json, now(), parent_version, origin.as_str()],
+        params![
+            name,
+            hash,
+            body_json,
+            now(),
+            parent_version,
+            origin.as_str()
+        ],
     )?;
     Ok((conn.last_insert_rowid(), true))
 }

@@ -24,11 +24,11 @@ pub use corpus_tables::{CorpusStats, DocumentSummary, IngestOutcome, StoredSegme
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
 pub use merge::MergeStats;
-#[allow(unused_imports)]
-pub use {codebooks::*, coding::*, review_queries::*, reviews::*, runs::*, themes::*};
 /// The connection type the free query functions take: a caller's
 /// transaction (from [`Store::write`]) derefs to one.
 pub use rusqlite::Connection;
+#[allow(unused_imports)]
+pub use {codebooks::*, coding::*, review_queries::*, reviews::*, runs::*, themes::*};
 
 /// File name of the store inside a project folder.
 pub const STORE_FILE: &str = "autocode.db";

@@ -76,7 +76,10 @@ pub struct SegmentInDocument {
 }
 
 /// One sentence and its document, if the segment exists.
-pub fn segment_in_document(conn: &Connection, segment_id: i64) -> Result<Option<SegmentInDocument>> {
+pub fn segment_in_document(
+    conn: &Connection,
+    segment_id: i64,
+) -> Result<Option<SegmentInDocument>> {
     Ok(conn
         .query_row(
             "SELECT s.document_id, d.name, d.text, s.speaker, s.participant_id, s.turn_index,
