@@ -562,13 +562,14 @@ fn theme_rename_merge_split_dismiss_with_version_checks() {
     assert_eq!(r.json()["codebook_version"], json!(2));
     assert_eq!(theme(p)["status"], json!("merged"));
     let store = store::Store::open(&fx.path).unwrap();
-    let body: String = store
-        .conn()
-        .query_row("SELECT body FROM codebooks WHERE version = 2", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    let cb: classify::Codebook = serde_json::from_str(&body).unwrap();
+    let v2 = store.codebook_versions().unwrap().remove(1);
+    assert_eq!(v2.version, 2);
+    // The merge extended version 1: a run configured with that codebook's
+    // file codes with version 2.
+    assert_eq!(v2.parent_version, Some(1));
+    assert_eq!(v2.origin, store::CodebookOrigin::Review);
+    assert_eq!(store.codebook_descendant(1).unwrap(), 2);
+    let cb: classify::Codebook = serde_json::from_str(&v2.body).unwrap();
     let access = cb.codes.iter().find(|c| c.id == "access").unwrap();
     assert_eq!(
         access.examples,

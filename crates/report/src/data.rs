@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use classify::{Code, Codebook};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use store::{Store, StoredSegment};
 
@@ -167,15 +166,7 @@ impl Cell {
 
 impl ProjectData {
     pub fn load(store: &Store) -> Result<ProjectData, Error> {
-        let conn = store.conn();
-        let latest: Option<(i64, String)> = conn
-            .query_row(
-                "SELECT version, body FROM codebooks ORDER BY version DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (codebook_version, codebook) = match latest {
+        let (codebook_version, codebook) = match store.latest_codebook()? {
             Some((v, body)) => {
                 let cb: Codebook = serde_json::from_str(&body).map_err(|e| {
                     Error::Invalid(format!(
@@ -201,8 +192,8 @@ impl ProjectData {
             extra.extend(r.new_code_id.iter().cloned());
         }
         let codes = hierarchy(&codebook, &extra);
-        let machine_coded = segment_set(store, "coding_marks")?;
-        let gold_coverage = segment_set(store, "gold_coverage")?;
+        let machine_coded = nonempty(store.coding_mark_segments()?);
+        let gold_coverage = nonempty(store.gold_coverage_segments()?);
         let cells = resolve_cells(&codings, &reviews, gold_coverage.as_ref());
         Ok(ProjectData {
             codebook_name: codebook.name,
@@ -226,48 +217,18 @@ impl ProjectData {
 
 /// Whether the store's schema has `table` (stages add tables as they land).
 pub fn table_exists(store: &Store, table: &str) -> Result<bool, Error> {
-    Ok(store.conn().query_row(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        [table],
-        |r| r.get::<_, i64>(0),
-    )? > 0)
+    Ok(store.has_table(table)?)
 }
 
-/// The `segment_id`s of `table`, or `None` when it is missing or empty.
-fn segment_set(store: &Store, table: &str) -> Result<Option<BTreeSet<i64>>, Error> {
-    if !table_exists(store, table)? {
-        return Ok(None);
-    }
-    let mut stmt = store
-        .conn()
-        .prepare(&format!("SELECT segment_id FROM {table}"))?;
-    let set: BTreeSet<i64> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok((!set.is_empty()).then_some(set))
+/// `None` stands for "not recorded": no sentence is in the set.
+fn nonempty(set: BTreeSet<i64>) -> Option<BTreeSet<i64>> {
+    (!set.is_empty()).then_some(set)
 }
 
 fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
-    let mut stmt = store.conn().prepare(
-        "SELECT id, segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier
-         FROM codings ORDER BY id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<i64>>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<f64>>(6)?,
-            r.get::<_, bool>(7)?,
-            r.get::<_, Option<String>>(8)?,
-        ))
-    })?;
     let mut out = Vec::new();
-    for row in rows {
-        let (
+    for row in store.codings()? {
+        let store::CodingRecord {
             id,
             segment_id,
             code_id,
@@ -277,7 +238,7 @@ fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
             confidence,
             assigned,
             classifier,
-        ) = row?;
+        } = row;
         let source = Source::parse(&source).ok_or_else(|| {
             Error::Invalid(format!(
                 "codings row {id}: source {source:?} is not machine, human or gold"
@@ -307,25 +268,19 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
         by_text.entry((&s.document, &s.text_hash)).or_insert(s.id);
     }
     let live: BTreeSet<i64> = segments.iter().map(|s| s.id).collect();
-    let mut stmt = store.conn().prepare(
-        "SELECT id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer
-         FROM reviews ORDER BY id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Option<i64>>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, String>(7)?,
-        ))
-    })?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer) = row?;
+    for row in store.reviews()? {
+        let store::ReviewRecord {
+            id,
+            segment_id,
+            document,
+            text_hash,
+            code_id,
+            decision,
+            new_code_id,
+            reviewer,
+            ..
+        } = row;
         let segment_id = match segment_id.filter(|s| live.contains(s)) {
             Some(s) => s,
             None => match by_text.get(&(document.as_str(), text_hash.as_str())) {
@@ -346,39 +301,25 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
 }
 
 fn load_themes(store: &Store) -> Result<Vec<ThemeView>, Error> {
-    let run: Option<i64> = store
-        .conn()
-        .query_row("SELECT MAX(id) FROM theme_runs", [], |r| r.get(0))
-        .optional()?
-        .flatten();
-    let Some(run) = run else {
+    let Some(run) = store.latest_theme_run()? else {
         return Ok(Vec::new());
     };
-    let mut stmt = store.conn().prepare(
-        "SELECT id, label, body, status FROM theme_suggestions
-         WHERE theme_run_id = ?1 AND status IN ('open', 'accepted') ORDER BY id",
-    )?;
-    let rows = stmt.query_map([run], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-        ))
-    })?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, label, body, status) = row?;
-        let mut theme: ThemeView = serde_json::from_str(&body).map_err(|e| {
+    for t in store.theme_suggestions(run.id)? {
+        if !matches!(t.status.as_str(), "open" | "accepted") {
+            continue;
+        }
+        let id = t.id;
+        let mut theme: ThemeView = serde_json::from_str(&t.body_json).map_err(|e| {
             Error::Invalid(format!(
                 "theme_suggestions row {id}: body is not a theme suggestion: {e}"
             ))
         })?;
         theme.id = id;
         if theme.label.is_empty() {
-            theme.label = label;
+            theme.label = t.label;
         }
-        theme.status = status;
+        theme.status = t.status;
         out.push(theme);
     }
     // The finest level is what a reviewer accepts or dismisses; broader levels

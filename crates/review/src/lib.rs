@@ -135,8 +135,7 @@ pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
     // review decisions are the project's most valuable data, so the review
     // server's connection syncs every commit.
     store
-        .conn()
-        .pragma_update(None, "synchronous", "FULL")
+        .sync_every_commit()
         .context("setting synchronous=FULL")?;
     let listener = std::net::TcpListener::bind(cfg.listen)
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -284,12 +283,6 @@ impl From<store::Error> for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        ApiError::Internal(e.into())
-    }
-}
-
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         ApiError::Internal(e)
@@ -341,17 +334,9 @@ pub(crate) async fn with_store<T: Send + 'static>(
 
 /// The latest codebook version and its body, if any.
 pub(crate) fn latest_codebook(
-    conn: &rusqlite::Connection,
+    conn: &store::Connection,
 ) -> ApiResult<Option<(i64, classify::Codebook)>> {
-    use rusqlite::OptionalExtension;
-    let row: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT version, body FROM codebooks ORDER BY version DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    match row {
+    match store::latest_codebook(conn)? {
         None => Ok(None),
         Some((v, body)) => {
             let cb: classify::Codebook = serde_json::from_str(&body).map_err(|e| {

@@ -6,7 +6,6 @@ use std::sync::atomic::Ordering;
 
 use axum::extract::{Query, State};
 use axum::Json;
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -168,18 +167,12 @@ pub async fn progress(
     .await
 }
 
-fn latest_request(conn: &rusqlite::Connection) -> ApiResult<Option<Value>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, reviewer, reviews_at, status, detail, created_at FROM retrain_requests ORDER BY id DESC LIMIT 1",
-            [],
-            |r| {
-                Ok(json!({"id": r.get::<_, i64>(0)?, "reviewer": r.get::<_, String>(1)?,
-                          "reviews_at": r.get::<_, i64>(2)?, "status": r.get::<_, String>(3)?,
-                          "detail": r.get::<_, Option<String>>(4)?, "created_at": r.get::<_, String>(5)?}))
-            },
-        )
-        .optional()?)
+fn latest_request(conn: &store::Connection) -> ApiResult<Option<Value>> {
+    Ok(store::latest_retrain_request(conn)?.map(|r| {
+        json!({"id": r.id, "reviewer": r.reviewer,
+               "reviews_at": r.reviews_at, "status": r.status,
+               "detail": r.detail, "created_at": r.created_at})
+    }))
 }
 
 pub async fn retrain_status(State(st): State<Shared>) -> ApiResult<Json<Value>> {
@@ -221,11 +214,7 @@ pub async fn retrain(
     let id = with_store(&st, move |store, _| {
         let reviews = store.review_count()?;
         store.write(|tx| -> ApiResult<i64> {
-            tx.execute(
-                "INSERT INTO retrain_requests(reviewer, reviews_at, status, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![reviewer, reviews, status, store::now()],
-            )?;
-            Ok(tx.last_insert_rowid())
+            Ok(store::add_retrain_request(tx, &reviewer, reviews, status)?)
         })
     })
     .await;
@@ -260,10 +249,7 @@ pub async fn retrain(
                 Err(e) => ("failed", format!("could not start {}: {e}", cmd[0])),
             };
             if let Ok(store) = st2.store.lock() {
-                let _ = store.conn().execute(
-                    "UPDATE retrain_requests SET status = ?2, detail = ?3 WHERE id = ?1",
-                    params![id, status, detail],
-                );
+                let _ = store::finish_retrain_request(store.conn(), id, status, &detail);
             }
             st2.retraining.store(false, Ordering::SeqCst);
         });

@@ -4,59 +4,26 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use rusqlite::params;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{latest_codebook, reviewer_name, with_store, ApiError, ApiResult, Shared};
 
 /// One machine suggestion: a code on a sentence, with its calibrated probability.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct MachineItem {
-    pub segment_id: i64,
-    pub code_id: String,
-    pub confidence: f64,
-    pub assigned: bool,
-    pub document: String,
-    pub participant_id: Option<String>,
-    pub speaker: Option<String>,
-    pub text: String,
-}
+pub(crate) type MachineItem = store::MachineSuggestion;
 
 /// The machine codings of the newest codebook version the classifier used:
 /// assigned ones, plus candidates at or above [`crate::CANDIDATE_FLOOR`];
 /// only those of `segment` when given.
 pub(crate) fn machine_items(
-    conn: &rusqlite::Connection,
+    conn: &store::Connection,
     segment: Option<i64>,
 ) -> ApiResult<Vec<MachineItem>> {
-    // SQLite returns the other columns of the MAX(id) row, i.e. the newest
-    // machine row per (segment, code).
-    let mut stmt = conn.prepare(
-        "WITH v AS (SELECT MAX(codebook_version) AS v FROM codings WHERE source = 'machine'),
-         m AS (SELECT segment_id, code_id, confidence, assigned, MAX(id) AS id FROM codings
-               WHERE source = 'machine' AND codebook_version IS (SELECT v FROM v)
-                 AND (?2 IS NULL OR segment_id = ?2)
-               GROUP BY segment_id, code_id)
-         SELECT m.segment_id, m.code_id, COALESCE(m.confidence, 0.0), m.assigned, d.name,
-                s.participant_id, s.speaker, s.text
-         FROM m JOIN segments s ON s.id = m.segment_id JOIN documents d ON d.id = s.document_id
-         WHERE m.assigned = 1 OR m.confidence >= ?1
-         ORDER BY m.segment_id, m.code_id",
-    )?;
-    let rows = stmt.query_map(params![crate::CANDIDATE_FLOOR, segment], |r| {
-        Ok(MachineItem {
-            segment_id: r.get(0)?,
-            code_id: r.get(1)?,
-            confidence: r.get(2)?,
-            assigned: r.get::<_, i64>(3)? != 0,
-            document: r.get(4)?,
-            participant_id: r.get(5)?,
-            speaker: r.get(6)?,
-            text: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(store::machine_suggestions(
+        conn,
+        crate::CANDIDATE_FLOOR,
+        segment,
+    )?)
 }
 
 /// What the reviewers in scope have judged: (segment, code) pairs, and
@@ -90,16 +57,6 @@ pub(crate) fn judged(store: &store::Store, scope: Option<&str>) -> ApiResult<Jud
         }
     }
     Ok(out)
-}
-
-/// Review versions of every reviewed segment (see `store::review_version_tx`).
-fn versions(conn: &rusqlite::Connection, scope: Option<&str>) -> ApiResult<BTreeMap<i64, i64>> {
-    let mut stmt = conn.prepare(
-        "SELECT segment_id, COUNT(*) FROM reviews WHERE segment_id IS NOT NULL
-         AND (?1 IS NULL OR reviewer = ?1) GROUP BY segment_id",
-    )?;
-    let rows = stmt.query_map([scope], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// In blind mode each reviewer sees and versions only their own decisions.
@@ -204,7 +161,7 @@ pub async fn queue(
         };
         let attrs = store.participant_attributes()?;
         let judged = judged(store, scope)?;
-        let versions = versions(store.conn(), scope)?;
+        let versions = store::review_versions(store.conn(), scope)?;
         let status = nonempty(&q.status).unwrap_or("open");
         if !["open", "reviewed", "all"].contains(&status) {
             return Err(ApiError::BadRequest(format!(
@@ -285,74 +242,37 @@ pub(crate) fn item_json(
     segment_id: i64,
     scope: Option<&str>,
 ) -> ApiResult<Value> {
-    use rusqlite::OptionalExtension;
     let conn = store.conn();
-    let seg = conn
-        .query_row(
-            "SELECT s.document_id, d.name, d.text, s.speaker, s.participant_id, s.turn_index,
-                    s.start_char, s.end_char, s.text
-             FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id = ?1",
-            [segment_id],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, String>(8)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((doc_id, document, doc_text, speaker, participant_id, turn_index, start, end, text)) =
-        seg
-    else {
+    let Some(seg) = store::segment_in_document(conn, segment_id)? else {
         return Err(ApiError::NotFound(format!(
             "no segment with id {segment_id}"
         )));
     };
+    let (turn_index, start, end) = (seg.turn_index, seg.start_char, seg.end_char);
     let attrs = store.participant_attributes()?;
-    let chars: Vec<char> = doc_text.chars().collect();
-    let mut stmt = conn.prepare(
-        "SELECT t.turn_index, t.speaker, t.role, t.is_moderator, t.start_char, t.end_char,
-                (SELECT participant_id FROM segments s WHERE s.document_id = t.document_id
-                 AND s.turn_index = t.turn_index AND s.participant_id IS NOT NULL LIMIT 1)
-         FROM turns t WHERE t.document_id = ?1 AND t.turn_index BETWEEN ?2 AND ?3
-         ORDER BY t.turn_index",
-    )?;
-    let turns = stmt.query_map(params![doc_id, turn_index - 2, turn_index + 2], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, bool>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, Option<String>>(6)?,
-        ))
-    })?;
+    let chars: Vec<char> = seg.document_text.chars().collect();
+    let turns = store::document_turns(conn, seg.document_id, turn_index - 2, turn_index + 2)?;
     let mut context = Vec::new();
     for t in turns {
-        let (ti, tspeaker, role, is_moderator, ts, te, pid) = t?;
-        let role = role
+        let ti = t.turn_index;
+        let is_moderator = t.is_moderator;
+        let pid = t.participant_id;
+        let role = t
+            .role
             .or_else(|| {
                 pid.as_ref()
                     .and_then(|p| attrs.get(p))
                     .and_then(|a| a.get("role").cloned())
             })
             .or_else(|| is_moderator.then(|| "moderator".to_string()));
-        let mut turn = json!({"turn_index": ti, "speaker": tspeaker, "role": role,
+        let mut turn = json!({"turn_index": ti, "speaker": t.speaker, "role": role,
                               "is_moderator": is_moderator, "participant_id": pid});
         if ti == turn_index {
-            turn["before"] = json!(slice(&chars, ts, start));
+            turn["before"] = json!(slice(&chars, t.start_char, start));
             turn["sentence"] = json!(slice(&chars, start, end));
-            turn["after"] = json!(slice(&chars, end, te));
+            turn["after"] = json!(slice(&chars, end, t.end_char));
         } else {
-            turn["text"] = json!(slice(&chars, ts, te));
+            turn["text"] = json!(slice(&chars, t.start_char, t.end_char));
         }
         context.push(turn);
     }
@@ -374,11 +294,15 @@ pub(crate) fn item_json(
         .collect();
     let decisions = store.segment_reviews(segment_id, scope)?;
     let version = store.review_version(segment_id, scope)?;
-    let participant_attributes = participant_id.as_ref().and_then(|p| attrs.get(p)).cloned();
+    let participant_attributes = seg
+        .participant_id
+        .as_ref()
+        .and_then(|p| attrs.get(p))
+        .cloned();
     Ok(json!({
-        "segment": {"id": segment_id, "document": document, "speaker": speaker,
-                    "participant_id": participant_id, "attributes": participant_attributes,
-                    "turn_index": turn_index, "text": text},
+        "segment": {"id": segment_id, "document": seg.document, "speaker": seg.speaker,
+                    "participant_id": seg.participant_id, "attributes": participant_attributes,
+                    "turn_index": turn_index, "text": seg.text},
         "context": context,
         "suggestions": suggestions,
         "decisions": decisions,

@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -21,44 +20,30 @@ struct ThemeRow {
     status: String,
 }
 
-fn theme_row(r: &rusqlite::Row) -> rusqlite::Result<ThemeRow> {
-    let body: String = r.get(4)?;
-    Ok(ThemeRow {
-        id: r.get(0)?,
-        run: r.get(1)?,
-        parent_id: r.get(2)?,
-        label: r.get(3)?,
-        // The themes stage owns the body; show what parses, never fail the list.
-        body: serde_json::from_str(&body).unwrap_or(Value::Null),
-        status: r.get(5)?,
-    })
+impl From<store::StoredTheme> for ThemeRow {
+    fn from(t: store::StoredTheme) -> ThemeRow {
+        ThemeRow {
+            id: t.id,
+            run: t.theme_run_id,
+            parent_id: t.parent_id,
+            label: t.label,
+            // The themes stage owns the body; show what parses, never fail the list.
+            body: serde_json::from_str(&t.body_json).unwrap_or(Value::Null),
+            status: t.status,
+        }
+    }
 }
 
-const THEME_COLUMNS: &str = "id, theme_run_id, parent_id, label, body, status";
-
-fn theme_version(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<i64> {
-    conn.query_row(
-        "SELECT COUNT(*) FROM theme_decisions WHERE theme_id = ?1",
-        [id],
-        |r| r.get(0),
-    )
-}
-
-fn theme_json(conn: &rusqlite::Connection, t: &ThemeRow) -> ApiResult<Value> {
-    let decisions: Vec<Value> =
-        {
-            let mut stmt = conn.prepare(
-                "SELECT action, code_id, label, codebook_version, reviewer, created_at
-             FROM theme_decisions WHERE theme_id = ?1 ORDER BY id",
-            )?;
-            let rows = stmt.query_map([t.id], |r| {
-            Ok(json!({"action": r.get::<_, String>(0)?, "code_id": r.get::<_, Option<String>>(1)?,
-                      "label": r.get::<_, Option<String>>(2)?,
-                      "codebook_version": r.get::<_, Option<i64>>(3)?,
-                      "reviewer": r.get::<_, String>(4)?, "created_at": r.get::<_, String>(5)?}))
-        })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+fn theme_json(conn: &store::Connection, t: &ThemeRow) -> ApiResult<Value> {
+    let decisions: Vec<Value> = store::theme_decisions(conn, t.id)?
+        .into_iter()
+        .map(|d| {
+            json!({"action": d.action, "code_id": d.code_id,
+                   "label": d.label,
+                   "codebook_version": d.codebook_version,
+                   "reviewer": d.reviewer, "created_at": d.created_at})
+        })
+        .collect();
     let b = &t.body;
     Ok(json!({
         "id": t.id, "run": t.run, "parent_id": t.parent_id, "label": t.label, "status": t.status,
@@ -70,7 +55,7 @@ fn theme_json(conn: &rusqlite::Connection, t: &ThemeRow) -> ApiResult<Value> {
         "verdict": b.get("verdict").cloned().unwrap_or(Value::Null),
         "children": b.get("children").cloned().unwrap_or(json!([])),
         "level": b.get("level").cloned().unwrap_or(Value::Null),
-        "version": theme_version(conn, t.id)?,
+        "version": store::theme_decision_count(conn, t.id)?,
         "decisions": decisions,
     }))
 }
@@ -79,13 +64,10 @@ fn theme_json(conn: &rusqlite::Connection, t: &ThemeRow) -> ApiResult<Value> {
 pub async fn list(State(st): State<Shared>) -> ApiResult<Json<Value>> {
     with_store(&st, |store, _| {
         let conn = store.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {THEME_COLUMNS} FROM theme_suggestions
-             WHERE theme_run_id = (SELECT MAX(id) FROM theme_runs) ORDER BY id"
-        ))?;
-        let rows: Vec<ThemeRow> = stmt
-            .query_map([], theme_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<ThemeRow> = store::latest_run_theme_suggestions(conn)?
+            .into_iter()
+            .map(ThemeRow::from)
+            .collect();
         let themes: Vec<Value> = rows
             .iter()
             .map(|t| theme_json(conn, t))
@@ -134,47 +116,48 @@ fn quote_texts(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Writes `cb` as the next codebook version; returns it.
-/// Body and hash are classify's canonical JSON and its sha256, as
-/// `autocode codebook` writes them.
-fn put_codebook_version(tx: &Transaction, cb: &classify::Codebook) -> ApiResult<i64> {
+/// Writes `cb` as a new codebook version made on the review page: a child
+/// of `extended` (the version the page changed), or a root when the project
+/// had no codebook yet. Body and hash are classify's canonical JSON and its
+/// sha256, as `autocode codebook` writes them. Returns the new version.
+fn put_codebook_version(
+    conn: &store::Connection,
+    extended: Option<i64>,
+    cb: &classify::Codebook,
+) -> ApiResult<i64> {
     if let Err(problems) = cb.validate("the new codebook version", None) {
         let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
         return Err(ApiError::BadRequest(all.join("; ")));
     }
     let body = cb.to_json();
     let hash = cb.content_hash();
-    if let Some(v) = tx
-        .query_row(
-            "SELECT version FROM codebooks WHERE content_hash = ?1",
-            [&hash],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()?
-    {
+    let (version, newly_stored) = match extended {
+        Some(parent) => store::put_codebook_child(conn, parent, &cb.name, &body, &hash)?,
+        None => {
+            store::put_codebook_root(conn, &cb.name, &body, &hash, store::CodebookOrigin::Review)?
+        }
+    };
+    if !newly_stored {
         return Err(ApiError::Conflict(json!({
-            "error": format!("this codebook already exists as version {v}")
+            "error": format!("this codebook already exists as version {version}")
         })));
     }
-    let version: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(version), 0) + 1 FROM codebooks",
-        [],
-        |r| r.get(0),
-    )?;
-    tx.execute(
-        "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![version, cb.name, hash, body, store::now()],
-    )?;
     Ok(version)
 }
 
-fn latest_codebook_tx(tx: &Transaction) -> ApiResult<classify::Codebook> {
-    Ok(crate::latest_codebook(tx)?
-        .map(|(_, cb)| cb)
-        .unwrap_or_else(|| classify::Codebook {
-            name: "codebook".into(),
-            codes: Vec::new(),
-        }))
+/// The codebook the page extends: the newest version (and its number), or
+/// an empty one when the project has none.
+fn latest_codebook_tx(conn: &store::Connection) -> ApiResult<(Option<i64>, classify::Codebook)> {
+    Ok(match crate::latest_codebook(conn)? {
+        Some((v, cb)) => (Some(v), cb),
+        None => (
+            None,
+            classify::Codebook {
+                name: "codebook".into(),
+                codes: Vec::new(),
+            },
+        ),
+    })
 }
 
 pub async fn act(
@@ -190,15 +173,10 @@ pub async fn act(
             )));
         }
         let result = store.write(|tx| -> ApiResult<Value> {
-            let theme = tx
-                .query_row(
-                    &format!("SELECT {THEME_COLUMNS} FROM theme_suggestions WHERE id = ?1"),
-                    [id],
-                    theme_row,
-                )
-                .optional()?
-                .ok_or_else(|| ApiError::NotFound(format!("no theme suggestion {id}")))?;
-            let version = theme_version(tx, id)?;
+            let theme: ThemeRow = store::theme_suggestion(tx, id)?
+                .ok_or_else(|| ApiError::NotFound(format!("no theme suggestion {id}")))?
+                .into();
+            let version = store::theme_decision_count(tx, id)?;
             if version != a.version || (theme.status != "open" && action != "rename") {
                 return Err(ApiError::Conflict(json!({
                     "status": "stale",
@@ -219,7 +197,7 @@ pub async fn act(
                     if new_id.is_empty() {
                         return Err(ApiError::BadRequest("the new code needs an id or a name with letters".into()));
                     }
-                    let mut cb = latest_codebook_tx(tx)?;
+                    let (extended, mut cb) = latest_codebook_tx(tx)?;
                     if cb.codes.iter().any(|c| c.id == new_id) {
                         return Err(ApiError::BadRequest(format!(
                             "code id {new_id:?} exists already; choose another id or merge into it")));
@@ -238,8 +216,8 @@ pub async fn act(
                         examples: quote_texts(&theme.body),
                         ..Default::default()
                     });
-                    let v = put_codebook_version(tx, &cb)?;
-                    tx.execute("UPDATE theme_suggestions SET status = 'accepted' WHERE id = ?1", [id])?;
+                    let v = put_codebook_version(tx, extended, &cb)?;
+                    store::set_theme_status(tx, id, "accepted")?;
                     message = format!("code {new_id} added as codebook version {v}");
                     code_id = Some(new_id);
                     codebook_version = Some(v);
@@ -247,7 +225,7 @@ pub async fn act(
                 "merge" => {
                     let target = a.code_id.clone().filter(|s| !s.is_empty())
                         .ok_or_else(|| ApiError::BadRequest("merge needs code_id".into()))?;
-                    let mut cb = latest_codebook_tx(tx)?;
+                    let (extended, mut cb) = latest_codebook_tx(tx)?;
                     let code = cb.codes.iter_mut().find(|c| c.id == target).ok_or_else(|| {
                         ApiError::BadRequest(format!("code {target:?} is not in the codebook"))
                     })?;
@@ -258,19 +236,19 @@ pub async fn act(
                         }
                     }
                     if code.examples.len() > before {
-                        let v = put_codebook_version(tx, &cb)?;
+                        let v = put_codebook_version(tx, extended, &cb)?;
                         codebook_version = Some(v);
                         message = format!("quotes added to {target} as examples in codebook version {v}");
                     } else {
                         message = format!("merged into {target} (its examples already held these quotes)");
                     }
-                    tx.execute("UPDATE theme_suggestions SET status = 'merged' WHERE id = ?1", [id])?;
+                    store::set_theme_status(tx, id, "merged")?;
                     code_id = Some(target);
                 }
                 "rename" => {
                     let new_label = a.name.as_deref().map(str::trim).filter(|s| !s.is_empty())
                         .ok_or_else(|| ApiError::BadRequest("rename needs a new label".into()))?;
-                    tx.execute("UPDATE theme_suggestions SET label = ?2 WHERE id = ?1", params![id, new_label])?;
+                    store::set_theme_label(tx, id, new_label)?;
                     message = format!("renamed to {new_label}");
                     label = Some(new_label.to_string());
                 }
@@ -282,27 +260,31 @@ pub async fn act(
                         .map(|c| c.iter().filter_map(Value::as_i64).collect()).unwrap_or_default();
                     let mut open = 0;
                     for c in &children {
-                        open += tx.query_row(
-                            "SELECT COUNT(*) FROM theme_suggestions WHERE id = ?1 AND status = 'open'",
-                            [c], |r| r.get::<_, i64>(0))?;
+                        open += i64::from(store::theme_is_open(tx, *c)?);
                     }
                     if open > 0 {
-                        tx.execute("UPDATE theme_suggestions SET status = 'dismissed' WHERE id = ?1", [id])?;
+                        store::set_theme_status(tx, id, "dismissed")?;
                         message = format!("split into its {open} sub-themes (listed as their own suggestions)");
                     } else {
                         message = "no stored sub-themes: marked for re-clustering; run `autocode themes` with finer settings".into();
                     }
                 }
                 "dismiss" => {
-                    tx.execute("UPDATE theme_suggestions SET status = 'dismissed' WHERE id = ?1", [id])?;
+                    store::set_theme_status(tx, id, "dismissed")?;
                     message = "dismissed".into();
                 }
                 _ => unreachable!("action checked above"),
             }
-            tx.execute(
-                "INSERT INTO theme_decisions(theme_id, action, code_id, label, codebook_version, reviewer, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id, action, code_id, label, codebook_version, reviewer, store::now()],
+            store::record_theme_decision(
+                tx,
+                &store::NewThemeDecision {
+                    theme_id: id,
+                    action: &action,
+                    code_id: code_id.as_deref(),
+                    label: label.as_deref(),
+                    codebook_version,
+                    reviewer: &reviewer,
+                },
             )?;
             Ok(json!({"status": "saved", "message": message, "code_id": code_id,
                       "codebook_version": codebook_version, "version": version + 1}))

@@ -248,16 +248,12 @@ fn review_page_decisions_by_keyboard_and_theme_acceptance_persist() {
     saved_count_is(&tab, 4);
 
     let store = store::Store::open(&fx.path).unwrap();
-    let (version, body): (i64, String) = store
-        .conn()
-        .query_row(
-            "SELECT version, body FROM codebooks ORDER BY version DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!(version, 2);
-    let cb: classify::Codebook = serde_json::from_str(&body).unwrap();
+    let newest = store.codebook_versions().unwrap().pop().unwrap();
+    assert_eq!(newest.version, 2);
+    // The accepted code extends version 1, the codebook the page showed.
+    assert_eq!(newest.parent_version, Some(1));
+    assert_eq!(newest.origin, store::CodebookOrigin::Review);
+    let cb: classify::Codebook = serde_json::from_str(&newest.body).unwrap();
     let parking = cb
         .codes
         .iter()
@@ -271,15 +267,10 @@ fn review_page_decisions_by_keyboard_and_theme_acceptance_persist() {
         vec!["Parking in town is impossible.".to_string()]
     );
     assert_eq!(cb.codes.len(), 4);
-    let status: String = store
-        .conn()
-        .query_row(
-            "SELECT status FROM theme_suggestions WHERE id = ?1",
-            [fx.theme_id],
-            |r| r.get(0),
-        )
+    let theme = store::theme_suggestion(store.conn(), fx.theme_id)
+        .unwrap()
         .unwrap();
-    assert_eq!(status, "accepted");
+    assert_eq!(theme.status, "accepted");
     drop(store);
 
     // Reload (the cookie carries the token now): all four decisions show.

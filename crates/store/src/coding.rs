@@ -1,5 +1,5 @@
-//! Codebook versions and codings (the `codebooks`, `codings` and
-//! `coding_marks` tables, owned by the classify stage).
+//! Codings (the `codings`, `coding_marks` and `gold_coverage` tables, owned
+//! by the classify stage); codebook versions are in `codebooks.rs`.
 //!
 //! Machine codings: one row per (segment, code) whose calibrated probability
 //! is at least [`MIN_STORED_PROBABILITY`], `assigned` = 1 when the code is
@@ -8,23 +8,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::{now, Result, Store};
 
 /// Probabilities below this are not stored (they count as 0).
 pub const MIN_STORED_PROBABILITY: f64 = 0.05;
-
-/// One stored codebook version.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CodebookVersion {
-    pub version: i64,
-    pub name: String,
-    pub content_hash: String,
-    pub body: String,
-    pub created_at: String,
-}
 
 /// One machine (segment, code) probability to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,58 +45,58 @@ pub struct HumanCoding {
     pub coder: String,
 }
 
+/// One stored `codings` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodingRecord {
+    pub id: i64,
+    pub segment_id: i64,
+    pub code_id: String,
+    pub codebook_version: Option<i64>,
+    /// machine | human | gold
+    pub source: String,
+    pub coder: String,
+    pub confidence: Option<f64>,
+    pub assigned: bool,
+    pub classifier: Option<String>,
+}
+
+/// A human or gold coding to add (certain and assigned).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettledCoding<'a> {
+    pub segment_id: i64,
+    pub code_id: &'a str,
+    pub codebook_version: Option<i64>,
+    /// human | gold
+    pub source: &'a str,
+    pub coder: &'a str,
+    /// What produced it, e.g. `qdpx:FILE` for an import.
+    pub classifier: Option<&'a str>,
+    pub created_at: &'a str,
+}
+
+/// Adds a human or gold coding unless the same coder already gave the same
+/// code on the sentence from the same source; returns whether it was added.
+pub fn add_settled_coding(conn: &Connection, c: &SettledCoding<'_>) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, 1.0, 1, ?6, ?7
+         WHERE NOT EXISTS (SELECT 1 FROM codings WHERE segment_id = ?1 AND code_id = ?2 AND source = ?4 AND coder = ?5)",
+        params![c.segment_id, c.code_id, c.codebook_version, c.source, c.coder, c.classifier, c.created_at],
+    )?;
+    Ok(n == 1)
+}
+
+/// Marks a sentence as covered by the gold standard: there, a code without a
+/// gold coding is absent.
+pub fn add_gold_coverage(conn: &Connection, segment_id: i64) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO gold_coverage(segment_id) VALUES (?1)",
+        [segment_id],
+    )?;
+    Ok(())
+}
+
 impl Store {
-    /// Stores a codebook body under its content hash; the same content keeps
-    /// its version. Returns (version, newly stored).
-    pub fn put_codebook(&mut self, name: &str, body_json: &str, hash: &str) -> Result<(i64, bool)> {
-        self.write(|tx| {
-            let existing: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM codebooks WHERE content_hash = ?1",
-                    [hash],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(v) = existing {
-                return Ok((v, false));
-            }
-            tx.execute(
-                "INSERT INTO codebooks(name, content_hash, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![name, hash, body_json, now()],
-            )?;
-            Ok((tx.last_insert_rowid(), true))
-        })
-    }
-
-    /// The newest approved codebook: (version, body JSON).
-    pub fn latest_codebook(&self) -> Result<Option<(i64, String)>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT version, body FROM codebooks ORDER BY version DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
-    }
-
-    /// Every stored codebook version, oldest first.
-    pub fn codebook_versions(&self) -> Result<Vec<CodebookVersion>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT version, name, content_hash, body, created_at FROM codebooks ORDER BY version",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(CodebookVersion {
-                version: r.get(0)?,
-                name: r.get(1)?,
-                content_hash: r.get(2)?,
-                body: r.get(3)?,
-                created_at: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Segment ids already coded by exactly this model, codebook version and classifier.
     pub fn coded_segments(&self, run: &CodingRun<'_>) -> Result<BTreeSet<i64>> {
         let mut stmt = self.conn.prepare(
@@ -181,6 +171,42 @@ impl Store {
                 coder: r.get(3)?,
             })
         })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every coding row in id order.
+    pub fn codings(&self) -> Result<Vec<CodingRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier
+             FROM codings ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CodingRecord {
+                id: r.get(0)?,
+                segment_id: r.get(1)?,
+                code_id: r.get(2)?,
+                codebook_version: r.get(3)?,
+                source: r.get(4)?,
+                coder: r.get(5)?,
+                confidence: r.get(6)?,
+                assigned: r.get(7)?,
+                classifier: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sentences the current classifier has coded (`coding_marks`).
+    pub fn coding_mark_segments(&self) -> Result<BTreeSet<i64>> {
+        let mut stmt = self.conn.prepare("SELECT segment_id FROM coding_marks")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sentences an imported gold standard covers (`gold_coverage`).
+    pub fn gold_coverage_segments(&self) -> Result<BTreeSet<i64>> {
+        let mut stmt = self.conn.prepare("SELECT segment_id FROM gold_coverage")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -288,23 +314,6 @@ mod tests {
             .map(|s| s.id)
             .collect();
         (dir, store, ids)
-    }
-
-    #[test]
-    fn codebook_versions_are_keyed_by_content() {
-        let (_d, mut store, _) = store_with_segments();
-        assert_eq!(store.latest_codebook().unwrap(), None);
-        assert_eq!(store.put_codebook("cb", "{}", "h1").unwrap(), (1, true));
-        assert_eq!(store.put_codebook("cb", "{}", "h1").unwrap(), (1, false));
-        assert_eq!(
-            store.put_codebook("cb", "{\"x\":1}", "h2").unwrap(),
-            (2, true)
-        );
-        assert_eq!(
-            store.latest_codebook().unwrap(),
-            Some((2, "{\"x\":1}".into()))
-        );
-        assert_eq!(store.codebook_versions().unwrap().len(), 2);
     }
 
     #[test]

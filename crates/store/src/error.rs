@@ -22,6 +22,29 @@ pub enum Error {
     Json(#[from] serde_json::Error),
     #[error("store: {0}")]
     Invalid(String),
+    /// A changed codebook file would drop codes the review page added.
+    #[error(
+        "codebook \"{name}\" lacks {} that the review page added in codebook version {descendant} \
+         (made from version {root}, the previously approved file); nothing was approved. \
+         Export that version with `autocode codebook export --version {descendant} -o FILE`, \
+         merge your changes into FILE and approve it again",
+        plural_codes(missing)
+    )]
+    CodebookLacksReviewCodes {
+        name: String,
+        missing: Vec<String>,
+        root: i64,
+        descendant: i64,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+fn plural_codes(ids: &[String]) -> String {
+    let list = ids.join(", ");
+    if ids.len() == 1 {
+        format!("code {list}")
+    } else {
+        format!("codes {list}")
+    }
+}

@@ -5,25 +5,30 @@
 //! Every write that changes more than one row goes through one transaction,
 //! so a killed process leaves the store as it was before the write.
 
+mod codebooks;
 mod coding;
 mod corpus_tables;
 mod embeddings;
 mod error;
 mod merge;
+mod review_queries;
 mod reviews;
 mod runs;
 mod themes;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{OpenFlags, Transaction};
 
 pub use corpus_tables::{CorpusStats, DocumentSummary, IngestOutcome, StoredSegment};
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
 pub use merge::MergeStats;
+/// The connection type the free query functions take: a caller's
+/// transaction (from [`Store::write`]) derefs to one.
+pub use rusqlite::Connection;
 #[allow(unused_imports)]
-pub use {coding::*, reviews::*, runs::*, themes::*};
+pub use {codebooks::*, coding::*, review_queries::*, reviews::*, runs::*, themes::*};
 
 /// File name of the store inside a project folder.
 pub const STORE_FILE: &str = "autocode.db";
@@ -41,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "006_theme_inputs",
         include_str!("migrations/006_theme_inputs.sql"),
+    ),
+    (
+        "007_codebook_lineage",
+        include_str!("migrations/007_codebook_lineage.sql"),
     ),
 ];
 
@@ -151,6 +160,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether the store's schema has `table`.
+    pub fn has_table(&self, table: &str) -> Result<bool> {
+        table_exists(&self.conn, table)
+    }
+
+    /// Makes every commit of this connection durable on power loss
+    /// (`synchronous=FULL`; WAL with the default NORMAL can drop the last
+    /// commits). For connections whose writes are people's work, like the
+    /// review server's.
+    pub fn sync_every_commit(&self) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(())
+    }
+
     /// A value from the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
@@ -167,6 +190,16 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Whether the schema has `table`.
+pub fn table_exists(conn: &Connection, table: &str) -> Result<bool> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [table],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
 }
 
 /// A folder means the `autocode.db` inside it.

@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use crate::{now, Error, Result, Store};
+use crate::{add_settled_coding, now, Error, Result, SettledCoding, Store};
 
 /// What a reviewer decided about a machine suggestion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -218,12 +218,17 @@ pub fn record_review_tx(
     let codebook_version: Option<i64> =
         tx.query_row("SELECT MAX(version) FROM codebooks", [], |r| r.get(0))?;
     let give = |code: &str| -> Result<()> {
-        tx.execute(
-            "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
-             SELECT ?1, ?2, ?3, 'human', ?4, 1.0, 1, ?5
-             WHERE NOT EXISTS (SELECT 1 FROM codings WHERE segment_id = ?1 AND code_id = ?2
-                               AND source = 'human' AND coder = ?4)",
-            params![input.segment_id, code, codebook_version, input.reviewer, created_at],
+        add_settled_coding(
+            tx,
+            &SettledCoding {
+                segment_id: input.segment_id,
+                code_id: code,
+                codebook_version,
+                source: "human",
+                coder: &input.reviewer,
+                classifier: None,
+                created_at: &created_at,
+            },
         )?;
         Ok(())
     };
@@ -252,6 +257,143 @@ pub fn record_review_tx(
         review_id,
         version: version + 1,
     })
+}
+
+/// Review versions of every reviewed segment (see [`review_version_tx`]),
+/// counting only `scope`'s reviews when given.
+pub fn review_versions(conn: &Connection, scope: Option<&str>) -> Result<BTreeMap<i64, i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT segment_id, COUNT(*) FROM reviews WHERE segment_id IS NOT NULL
+         AND (?1 IS NULL OR reviewer = ?1) GROUP BY segment_id",
+    )?;
+    let rows = stmt.query_map([scope], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A stored `theme_decisions` row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThemeDecisionRecord {
+    /// accept | rename | merge | split | dismiss
+    pub action: String,
+    /// accept: the new code; merge: the code merged into.
+    pub code_id: Option<String>,
+    /// rename: the new label.
+    pub label: Option<String>,
+    /// The codebook version the action wrote, if any.
+    pub codebook_version: Option<i64>,
+    pub reviewer: String,
+    pub created_at: String,
+}
+
+/// A decision on a theme suggestion to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewThemeDecision<'a> {
+    pub theme_id: i64,
+    pub action: &'a str,
+    pub code_id: Option<&'a str>,
+    pub label: Option<&'a str>,
+    pub codebook_version: Option<i64>,
+    pub reviewer: &'a str,
+}
+
+/// A theme suggestion's version: how many decisions it has (append-only).
+pub fn theme_decision_count(conn: &Connection, theme_id: i64) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM theme_decisions WHERE theme_id = ?1",
+        [theme_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// A theme suggestion's decisions in the order they were made.
+pub fn theme_decisions(conn: &Connection, theme_id: i64) -> Result<Vec<ThemeDecisionRecord>> {
+    let mut stmt = conn.prepare(
+        "SELECT action, code_id, label, codebook_version, reviewer, created_at
+         FROM theme_decisions WHERE theme_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([theme_id], |r| {
+        Ok(ThemeDecisionRecord {
+            action: r.get(0)?,
+            code_id: r.get(1)?,
+            label: r.get(2)?,
+            codebook_version: r.get(3)?,
+            reviewer: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Appends a theme decision; returns its row id.
+pub fn record_theme_decision(conn: &Connection, d: &NewThemeDecision<'_>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO theme_decisions(theme_id, action, code_id, label, codebook_version, reviewer, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![d.theme_id, d.action, d.code_id, d.label, d.codebook_version, d.reviewer, now()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A stored `retrain_requests` row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RetrainRequest {
+    pub id: i64,
+    pub reviewer: String,
+    /// Number of review rows when requested.
+    pub reviews_at: i64,
+    /// requested | running | ok | failed
+    pub status: String,
+    pub detail: Option<String>,
+    pub created_at: String,
+}
+
+/// The newest retrain request, if any.
+pub fn latest_retrain_request(conn: &Connection) -> Result<Option<RetrainRequest>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, reviewer, reviews_at, status, detail, created_at
+             FROM retrain_requests ORDER BY id DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(RetrainRequest {
+                    id: r.get(0)?,
+                    reviewer: r.get(1)?,
+                    reviews_at: r.get(2)?,
+                    status: r.get(3)?,
+                    detail: r.get(4)?,
+                    created_at: r.get(5)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Records a retrain request; returns its id.
+pub fn add_retrain_request(
+    conn: &Connection,
+    reviewer: &str,
+    reviews_at: i64,
+    status: &str,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO retrain_requests(reviewer, reviews_at, status, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![reviewer, reviews_at, status, now()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Records how a retrain request ended.
+pub fn finish_retrain_request(
+    conn: &Connection,
+    id: i64,
+    status: &str,
+    detail: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE retrain_requests SET status = ?2, detail = ?3 WHERE id = ?1",
+        params![id, status, detail],
+    )?;
+    Ok(())
 }
 
 impl Store {
@@ -369,13 +511,16 @@ impl Store {
             let mut written = 0;
             for l in labels.iter().filter(|l| l.applies) {
                 let Some(code) = &l.code_id else { continue };
-                written += tx.execute(
-                    "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
-                     SELECT ?1, ?2, ?3, 'human', ?4, 1.0, 1, ?5
-                     WHERE NOT EXISTS (SELECT 1 FROM codings WHERE segment_id = ?1 AND code_id = ?2
-                                       AND source = 'human' AND coder = ?4)",
-                    params![l.segment_id, code, codebook_version, l.reviewer, now()],
-                )?;
+                let coding = SettledCoding {
+                    segment_id: l.segment_id,
+                    code_id: code,
+                    codebook_version,
+                    source: "human",
+                    coder: &l.reviewer,
+                    classifier: None,
+                    created_at: &now(),
+                };
+                written += usize::from(add_settled_coding(tx, &coding)?);
             }
             Ok(written)
         })

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::{blob_to_vector, Result, Store};
 
@@ -63,11 +63,75 @@ pub struct ThemeRunRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredTheme {
     pub id: i64,
+    pub theme_run_id: i64,
     pub parent_id: Option<i64>,
     pub level: i64,
     pub label: String,
     pub body_json: String,
     pub status: String,
+}
+
+const THEME_COLUMNS: &str = "id, theme_run_id, parent_id, level, label, body, status";
+
+fn theme_from_row(r: &rusqlite::Row) -> rusqlite::Result<StoredTheme> {
+    Ok(StoredTheme {
+        id: r.get(0)?,
+        theme_run_id: r.get(1)?,
+        parent_id: r.get(2)?,
+        level: r.get(3)?,
+        label: r.get(4)?,
+        body_json: r.get(5)?,
+        status: r.get(6)?,
+    })
+}
+
+/// Suggestions of the newest theme run, in id order (none before a run).
+pub fn latest_run_theme_suggestions(conn: &Connection) -> Result<Vec<StoredTheme>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {THEME_COLUMNS} FROM theme_suggestions
+         WHERE theme_run_id = (SELECT MAX(id) FROM theme_runs) ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], theme_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One suggestion of any run, if it exists.
+pub fn theme_suggestion(conn: &Connection, theme_id: i64) -> Result<Option<StoredTheme>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {THEME_COLUMNS} FROM theme_suggestions WHERE id = ?1"),
+            [theme_id],
+            theme_from_row,
+        )
+        .optional()?)
+}
+
+/// Whether a suggestion exists with status `open`.
+pub fn theme_is_open(conn: &Connection, theme_id: i64) -> Result<bool> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM theme_suggestions WHERE id = ?1 AND status = 'open'",
+        [theme_id],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+/// Sets a suggestion's review status (open | accepted | merged | dismissed).
+pub fn set_theme_status(conn: &Connection, theme_id: i64, status: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE theme_suggestions SET status = ?1 WHERE id = ?2",
+        params![status, theme_id],
+    )?;
+    Ok(())
+}
+
+/// Renames a suggestion.
+pub fn set_theme_label(conn: &Connection, theme_id: i64, label: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE theme_suggestions SET label = ?2 WHERE id = ?1",
+        params![theme_id, label],
+    )?;
+    Ok(())
 }
 
 impl Store {
@@ -182,20 +246,10 @@ impl Store {
 
     /// Suggestions of a run, in id order (finest level first).
     pub fn theme_suggestions(&self, run_id: i64) -> Result<Vec<StoredTheme>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT id, parent_id, level, label, body, status FROM theme_suggestions
-             WHERE theme_run_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([run_id], |r| {
-            Ok(StoredTheme {
-                id: r.get(0)?,
-                parent_id: r.get(1)?,
-                level: r.get(2)?,
-                label: r.get(3)?,
-                body_json: r.get(4)?,
-                status: r.get(5)?,
-            })
-        })?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {THEME_COLUMNS} FROM theme_suggestions WHERE theme_run_id = ?1 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([run_id], theme_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -208,13 +262,9 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Sets a suggestion's review status (open | accepted | merged | dismissed).
+    /// Sets a suggestion's review status (see [`set_theme_status`]).
     pub fn set_theme_status(&self, theme_id: i64, status: &str) -> Result<()> {
-        self.conn().execute(
-            "UPDATE theme_suggestions SET status = ?1 WHERE id = ?2",
-            params![status, theme_id],
-        )?;
-        Ok(())
+        set_theme_status(self.conn(), theme_id, status)
     }
 
     /// Cached vectors of `model_key` for the given text hashes (those present).
