@@ -101,10 +101,7 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
             }
         );
         for (k, v) in &summary.counts.changed {
-            println!(
-                "  {k:<18} {:>+8}  (now {})",
-                v, summary.counts.totals[k]
-            );
+            println!("  {k:<18} {:>+8}  (now {})", v, summary.counts.totals[k]);
         }
     }
     if let Some(e) = summary.failure {

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use classify::{Codebook, Label, Mode};
 use embed::Encoder;
 use serde::Serialize;
-use store::{StoredSegment, Store};
+use store::{Store, StoredSegment};
 
 use crate::{ExitStatus, Project, EXIT_PARTIAL};
 
@@ -187,7 +187,10 @@ impl TrainingData {
 ///   still-unknown code No.
 ///
 /// Codes outside the codebook are ignored.
-pub fn stored_labels(store: &Store, codebook: &Codebook) -> anyhow::Result<BTreeMap<i64, Vec<Label>>> {
+pub fn stored_labels(
+    store: &Store,
+    codebook: &Codebook,
+) -> anyhow::Result<BTreeMap<i64, Vec<Label>>> {
     let k = codebook.codes.len();
     let index: BTreeMap<&str, usize> = codebook
         .codes

@@ -489,8 +489,7 @@ fn whole_corpus_stages(
     if cfg.themes.enabled.unwrap_or(true) {
         let opts = cfg.themes_options();
         let code = stage("themes", summaries, on_stage, || {
-            crate::themes::themes_unless_up_to_date(project, &opts, since)
-                .map(StageOutput::Themes)
+            crate::themes::themes_unless_up_to_date(project, &opts, since).map(StageOutput::Themes)
         })?;
         worst = worst.max(code);
     }
@@ -543,7 +542,8 @@ pub fn run(
             })?);
         }
         if shard.is_none() {
-            let code = whole_corpus_stages(&mut project, cfg, Some(&before), &mut summaries, on_stage)?;
+            let code =
+                whole_corpus_stages(&mut project, cfg, Some(&before), &mut summaries, on_stage)?;
             worst = worst.max(code);
         }
         Ok(())
@@ -703,7 +703,11 @@ mod tests {
         let themes = cfg.themes_options();
         assert_eq!(themes.params.seed, 7);
         assert!(themes.incremental);
-        std::fs::write(&p, "[inputs]\npaths = [\"t\"]\n[codebook]\npath = \"cb.yaml\"\n[code]\nmode = \"fast\"\n").unwrap();
+        std::fs::write(
+            &p,
+            "[inputs]\npaths = [\"t\"]\n[codebook]\npath = \"cb.yaml\"\n[code]\nmode = \"fast\"\n",
+        )
+        .unwrap();
         let err = RunConfig::load(&p).unwrap_err().to_string();
         assert!(err.contains("[code] mode"), "{err}");
     }

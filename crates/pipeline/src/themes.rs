@@ -349,7 +349,8 @@ pub fn themes_unless_up_to_date(
         .collect();
     let codes = codebook_vectors(store, &model_key, opts.model.as_deref())?;
     let attributes = store.participant_attributes()?;
-    let suggestions = themes::describe(&fit, &ds, &infos, &attributes, &codes, opts.match_threshold);
+    let suggestions =
+        themes::describe(&fit, &ds, &infos, &attributes, &codes, opts.match_threshold);
 
     let member_ids: Vec<Vec<i64>> = fit
         .themes
