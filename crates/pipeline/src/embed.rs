@@ -86,7 +86,7 @@ impl ModelOptions {
 
 impl LoadedModel {
     pub fn encode(&self, texts: &[&str]) -> anyhow::Result<Embeddings> {
-        Ok(self.model.encode(texts)?)
+        self.model.encode(texts)
     }
 }
 
@@ -245,7 +245,7 @@ pub fn encode(
         max_seq_length: model.max_seq_length(),
         load_seconds: loaded.load_seconds,
         encode_seconds: started.elapsed().as_secs_f64(),
-        tokens: t.tokens as u64,
+        tokens: t.tokens,
         tokenize_seconds: t.tokenize_s,
         forward_seconds: t.forward_s,
     })
