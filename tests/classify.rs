@@ -354,3 +354,24 @@ fn eval_code_on_the_demo_gold() {
     let parent = r["per_code"]["key_elements"]["support"].as_u64().unwrap();
     assert!(parent >= r["per_code"]["technology"]["support"].as_u64().unwrap() && parent > 0);
 }
+
+/// Bug 3 of issue #13: `--folds 0` indexed an empty fold list and panicked.
+#[test]
+fn eval_code_refuses_fewer_than_two_folds() {
+    for folds in ["0", "1"] {
+        let out = autocode(&[
+            "eval",
+            "code",
+            "--gold",
+            "data/demo/gold.jsonl",
+            "--codebook",
+            "data/demo/codebook.yaml",
+            "--folds",
+            folds,
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "--folds {folds}: {err}");
+        assert!(err.contains("--folds"), "--folds {folds}: {err}");
+        assert!(!err.contains("panicked"), "--folds {folds}: {err}");
+    }
+}

@@ -23,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 pub type Outcome = anyhow::Result<ExitCode>;
 
 /// Exit code for bad input with partial success.
-pub const EXIT_PARTIAL: u8 = 2;
+pub const EXIT_PARTIAL: u8 = pipeline::EXIT_PARTIAL;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -1,14 +1,15 @@
 //! `autocode report`: frequencies with intervals, agreement, and the
 //! table/CSV/JSON/HTML/REFI-QDA outputs; `--import-qdpx` reads human codings
-//! from another QDA tool.
-use std::path::{Path, PathBuf};
+//! from another QDA tool. Arguments and printing; the stage is `pipeline::report`.
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
+use pipeline::{Project, ReportOptions, ReportSummary};
 use report::data::Source;
-use report::qdpx::{ExportOptions, ImportOptions};
-use report::{AgreementUnit, ReportOptions};
+use report::qdpx::ImportOptions;
+use report::AgreementUnit;
 
 use super::{Global, Outcome, EXIT_PARTIAL};
 
@@ -69,17 +70,22 @@ pub struct ReportArgs {
     pub coder: Option<String>,
 }
 
-fn project_name(store_path: &Path) -> String {
-    store_path
-        .parent()
-        .and_then(|p| p.canonicalize().ok())
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "autocode".to_string())
+impl From<Format> for pipeline::report::Format {
+    fn from(f: Format) -> Self {
+        use pipeline::report::Format as F;
+        match f {
+            Format::Table => F::Table,
+            Format::Csv => F::Csv,
+            Format::Json => F::Json,
+            Format::Html => F::Html,
+            Format::Qdpx => F::Qdpx,
+            Format::All => F::All,
+        }
+    }
 }
 
 pub fn run(g: &Global, a: ReportArgs) -> Outcome {
-    let mut store = super::open_store(g)?;
+    let mut project = Project::open(&g.project)?;
     if let Some(path) = &a.import_qdpx {
         let opts = ImportOptions {
             source: match a.import_as {
@@ -88,8 +94,7 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
             },
             coder: a.coder.clone(),
         };
-        let s = report::qdpx::import_qdpx(&mut store, path, &opts)
-            .with_context(|| format!("importing {}", path.display()))?;
+        let s = pipeline::report::import_qdpx(&mut project, path, &opts)?;
         println!(
             "{}: {} of {} sources matched; {} codings added, {} already present",
             path.display(),
@@ -123,81 +128,33 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
         });
     }
 
-    let name = a.name.clone().unwrap_or_else(|| project_name(store.path()));
-    let compare = match &a.compare {
-        Some(p) => report::read_compare(p)?,
-        None => Default::default(),
-    };
     let opts = ReportOptions {
-        project: name.clone(),
-        include_moderators: a.include_moderators,
+        out: a.out,
+        format: a.format.into(),
+        accepted_only: a.accepted_only,
         agreement_unit: match a.agreement_unit {
             Unit::Sentence => AgreementUnit::Sentence,
             Unit::Participant => AgreementUnit::Participant,
         },
-        compare,
-        ..Default::default()
+        compare: a.compare,
+        include_moderators: a.include_moderators,
+        name: a.name,
     };
-    let data = report::ProjectData::load(&store)?;
-    let r = report::build_from(&data, &opts);
-    let out = a.out.clone().unwrap_or_else(|| {
-        store
-            .path()
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-    });
-    let wants = |f: Format| a.format == f || a.format == Format::All;
-    if a.format != Format::Table {
-        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    }
-    let mut written: Vec<PathBuf> = Vec::new();
-    if wants(Format::Csv) {
-        written.extend(report::output::write_csv(&r, &out)?);
-    }
-    if wants(Format::Json) {
-        let p = out.join("report.json");
-        std::fs::write(&p, report::output::render_json(&r))
-            .with_context(|| format!("writing {}", p.display()))?;
-        written.push(p);
-    }
-    if wants(Format::Html) {
-        let p = out.join("report.html");
-        std::fs::write(&p, report::html::render_html(&r))
-            .with_context(|| format!("writing {}", p.display()))?;
-        written.push(p);
-    }
-    if wants(Format::Qdpx) {
-        let file: String = name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let p = out.join(format!("{file}.qdpx"));
-        let s = report::qdpx::export_qdpx(
-            &store,
-            &data,
-            &ExportOptions {
-                project: name.clone(),
-                accepted_only: a.accepted_only,
-            },
-            &p,
-        )?;
-        tracing::info!("qdpx: {} sources, {} selections", s.sources, s.selections);
-        written.push(p);
-    }
-    if (a.format == Format::Table || a.format == Format::All) && !g.quiet {
-        print!("{}", report::output::render_table(&r));
-    }
-    for p in &written {
-        if !g.quiet {
-            println!("wrote {}", p.display());
-        }
-    }
+    let summary = pipeline::report(&mut project, &opts)?;
+    print(g, &summary, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The table and the files written, to `out`.
+pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Result<()> {
+    if g.quiet {
+        return Ok(());
+    }
+    if let Some(table) = &s.table {
+        write!(out, "{table}")?;
+    }
+    for p in &s.written {
+        writeln!(out, "wrote {}", p.display())?;
+    }
+    Ok(())
 }

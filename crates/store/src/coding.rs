@@ -267,6 +267,20 @@ impl Store {
     }
 }
 
+impl Store {
+    /// (segment, code) of every machine coding that assigns its code to a
+    /// participant sentence, in segment order.
+    pub fn machine_assignments(&self) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.segment_id, c.code_id FROM codings c JOIN segments s ON s.id = c.segment_id
+             WHERE c.source = 'machine' AND c.assigned = 1 AND s.is_moderator = 0
+             ORDER BY c.segment_id, c.code_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

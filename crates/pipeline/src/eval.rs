@@ -1,0 +1,498 @@
+//! Evaluation against gold codings: classification (`eval code`) and
+//! clustering (`eval themes`). One gold reader and one embedding cache (a
+//! store file) serve both.
+
+use std::collections::BTreeSet;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use classify::eval::{EvalOptions, EvalReport, GoldItem, Predictor};
+use classify::{Codebook, Mode};
+use embed::Encoder;
+use serde::Serialize;
+use store::Store;
+use themes::metrics::{adjusted_rand_index, normalized_mutual_info};
+use themes::{Dataset, ThemeParams};
+
+/// Reads gold JSONL: one [`GoldItem`] per line (`text`, `labels`, optional
+/// `id`, `doc`, `annotator_labels`); blank lines are skipped and an item
+/// without an id gets `FILE:LINE`. Errors name the file and line.
+pub fn read_gold(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
+    let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.with_context(|| format!("{}:{}", path.display(), i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut item: GoldItem = serde_json::from_str(&line).with_context(|| {
+            format!(
+                "{}:{}: not a gold item (id, text, labels, doc)",
+                path.display(),
+                i + 1
+            )
+        })?;
+        if item.id.is_empty() {
+            item.id = format!("{}:{}", path.display(), i + 1);
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// The evaluation embedding cache: a store file. `explicit` when given;
+/// else the project store when it exists; else `$XDG_CACHE_HOME` (or
+/// `~/.cache`)`/autocode/eval.db`.
+pub fn cache_path(explicit: Option<&Path>, project: &Path) -> PathBuf {
+    match explicit {
+        Some(p) => p.to_path_buf(),
+        None if store::resolve(project).exists() => project.to_path_buf(),
+        None => {
+            let home = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(|| PathBuf::from("."));
+            home.join("autocode").join("eval.db")
+        }
+    }
+}
+
+pub fn open_cache(path: &Path) -> anyhow::Result<Store> {
+    Store::open_or_create(path)
+        .with_context(|| format!("opening the embedding cache {}", path.display()))
+}
+
+/// Vectors of `texts` (in order) from the cache, embedding and storing the
+/// ones it lacks a transaction per batch, so a killed run keeps what it stored.
+pub fn cached_embeddings(
+    cache: &mut Store,
+    encoder: &dyn Encoder,
+    texts: &[&str],
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    let hashes: Vec<String> = texts
+        .iter()
+        .map(|t| corpus::content_hash(t.as_bytes()))
+        .collect();
+    let mut have = cache.embeddings_by_hash(encoder.model_key(), &hashes)?;
+    let mut missing: Vec<(String, &str)> = Vec::new();
+    let mut queued = BTreeSet::new();
+    for (h, t) in hashes.iter().zip(texts) {
+        if !have.contains_key(h) && queued.insert(h.clone()) {
+            missing.push((h.clone(), t));
+        }
+    }
+    let t0 = std::time::Instant::now();
+    let mut done = 0;
+    for chunk in missing.chunks(256) {
+        let batch: Vec<&str> = chunk.iter().map(|(_, t)| *t).collect();
+        let emb = encoder.encode(&batch)?;
+        let rows: Vec<store::EmbeddingRow> = chunk
+            .iter()
+            .zip(emb.vectors.iter().zip(&emb.truncated))
+            .map(|((h, _), (v, &tr))| store::EmbeddingRow {
+                text_hash: h,
+                vector: v,
+                truncated: tr,
+            })
+            .collect();
+        cache.put_embeddings(encoder.model_key(), &rows)?;
+        for ((h, _), v) in chunk.iter().zip(emb.vectors) {
+            have.insert(h.clone(), v);
+        }
+        done += chunk.len();
+        tracing::info!(
+            "embedded {done}/{} texts ({:.0} s)",
+            missing.len(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    Ok(hashes.iter().map(|h| have[h].clone()).collect())
+}
+
+/// What is scored in `eval code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvalMode {
+    #[default]
+    Auto,
+    Supervised,
+    ZeroShot,
+    /// Baseline: a code's name words in the text.
+    Keyword,
+}
+
+/// Feature blocks of supervised codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Features {
+    /// Embedding + TF-IDF.
+    #[default]
+    Both,
+    Embedding,
+    Tfidf,
+}
+
+/// Fold groups of the cross-validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupBy {
+    /// No document in both train and test.
+    #[default]
+    Doc,
+    /// Each item its own group.
+    Id,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvalCodeOptions {
+    /// Gold JSONL ([`read_gold`]).
+    pub gold: PathBuf,
+    /// Train on this file and test on `gold`; `None`: grouped k-fold CV on `gold`.
+    pub train: Option<PathBuf>,
+    /// Codebook file; `None`: one code per label seen.
+    pub codebook: Option<PathBuf>,
+    pub folds: usize,
+    pub group_by: GroupBy,
+    /// Use only the first N gold items.
+    pub limit: Option<usize>,
+    /// Probabilities in [lo, hi) count as needing review.
+    pub review_band: (f64, f64),
+    pub mode: EvalMode,
+    pub features: Features,
+    /// Learning curve: train on at most N positives per code.
+    pub per_code: Option<usize>,
+    pub min_positives: usize,
+    /// Inverse regularisation strength of the logistic regressions.
+    pub c: f64,
+    pub seed: u64,
+    pub model: Option<PathBuf>,
+    /// Embedding cache store; `None`: see [`cache_path`].
+    pub cache: Option<PathBuf>,
+    /// Also write the item embeddings (gold order) and fold ids here, as JSON.
+    pub dump: Option<PathBuf>,
+}
+
+impl Default for EvalCodeOptions {
+    fn default() -> Self {
+        let eval = EvalOptions::default();
+        let params = classify::ClassifierParams::default();
+        EvalCodeOptions {
+            gold: PathBuf::new(),
+            train: None,
+            codebook: None,
+            folds: eval.folds,
+            group_by: GroupBy::default(),
+            limit: None,
+            review_band: eval.review_band,
+            mode: EvalMode::default(),
+            features: Features::default(),
+            per_code: None,
+            min_positives: params.min_positives,
+            c: params.logistic.c,
+            seed: eval.seed,
+            model: None,
+            cache: None,
+            dump: None,
+        }
+    }
+}
+
+impl EvalCodeOptions {
+    /// Refuses values the evaluation cannot use, naming the flag.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.folds < 2 {
+            bail!(
+                "--folds {}: cross-validation needs at least 2 folds",
+                self.folds
+            );
+        }
+        let (lo, hi) = self.review_band;
+        if lo.is_nan() || hi.is_nan() || lo >= hi {
+            bail!("--review-band {lo},{hi}: expected LO,HI with LO < HI");
+        }
+        if !(self.c > 0.0 && self.c.is_finite()) {
+            bail!("--c {}: must be a positive number", self.c);
+        }
+        if self.limit == Some(0) {
+            bail!("--limit 0: use at least one gold item");
+        }
+        Ok(())
+    }
+
+    fn predictor(&self) -> Predictor {
+        let mode = match self.mode {
+            EvalMode::Keyword => return Predictor::Keyword,
+            EvalMode::Auto => Mode::Auto,
+            EvalMode::Supervised => Mode::Supervised,
+            EvalMode::ZeroShot => Mode::ZeroShot,
+        };
+        let mut params = classify::ClassifierParams {
+            mode,
+            min_positives: self.min_positives,
+            seed: self.seed,
+            ..Default::default()
+        };
+        params.logistic.c = self.c;
+        match self.features {
+            Features::Both => {}
+            Features::Embedding => params.tfidf = None,
+            Features::Tfidf => params.embedding_weight = 0.0,
+        }
+        Predictor::Classifier(params)
+    }
+}
+
+/// One code per label seen, for evaluations without a codebook file.
+pub fn codebook_from_labels(items: &[GoldItem]) -> Codebook {
+    let labels: BTreeSet<&String> = items.iter().flat_map(|i| i.labels.iter()).collect();
+    Codebook {
+        name: "labels".into(),
+        codes: labels
+            .into_iter()
+            .map(|l| classify::Code {
+                id: l.clone(),
+                name: l.clone(),
+                definition: l.clone(),
+                ..Default::default()
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalCodeSummary {
+    #[serde(flatten)]
+    pub report: EvalReport,
+    /// Time of the evaluation proper (embedding excluded).
+    pub seconds: f64,
+}
+
+/// `eval code`: per-code P/R/F1/kappa, macro-F1 and calibration of the
+/// classifier (or the keyword baseline) against gold codings.
+/// `project` is where the embedding cache defaults to (see [`cache_path`]).
+pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalCodeSummary> {
+    opts.check()?;
+    let mut gold = read_gold(&opts.gold)?;
+    if let Some(n) = opts.limit {
+        gold.truncate(n);
+    }
+    if opts.group_by == GroupBy::Id {
+        gold.iter_mut().for_each(|it| it.doc = None);
+    }
+    let mut train_items = match &opts.train {
+        Some(p) => Some(read_gold(p)?),
+        None => None,
+    };
+    let cb = match &opts.codebook {
+        Some(p) => classify::load_codebook(p)?,
+        None => codebook_from_labels(&gold),
+    };
+    let ids: BTreeSet<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();
+    for it in gold.iter().chain(train_items.iter().flatten()) {
+        if let Some(bad) = it.labels.iter().find(|l| !ids.contains(l.as_str())) {
+            bail!(
+                "gold item {}: label {bad:?} is not a code of the codebook",
+                it.id
+            );
+        }
+    }
+    // A child code implies its parent, in the gold as in the predictions.
+    for it in gold.iter_mut().chain(train_items.iter_mut().flatten()) {
+        let mut extra = Vec::new();
+        for l in &it.labels {
+            if let Some(i) = cb.index_of(l) {
+                extra.extend(cb.ancestors(i).into_iter().map(|j| cb.codes[j].id.clone()));
+            }
+        }
+        it.labels.extend(extra);
+    }
+    let predictor = opts.predictor();
+    let eval_opts = EvalOptions {
+        folds: opts.folds,
+        seed: opts.seed,
+        review_band: opts.review_band,
+        per_code_limit: opts.per_code,
+    };
+    let needs_model = !matches!(predictor, Predictor::Keyword) || opts.dump.is_some();
+    let (protos, gold_emb, train_emb) = if needs_model {
+        let enc = crate::load_model(&crate::model_dir(opts.model.as_deref(), None)?)?;
+        let mut cache = open_cache(&cache_path(opts.cache.as_deref(), project))?;
+        let texts: Vec<&str> = gold.iter().map(|i| i.text.as_str()).collect();
+        let ge = cached_embeddings(&mut cache, &enc, &texts)?;
+        let te = match &train_items {
+            Some(t) => {
+                let texts: Vec<&str> = t.iter().map(|i| i.text.as_str()).collect();
+                cached_embeddings(&mut cache, &enc, &texts)?
+            }
+            None => Vec::new(),
+        };
+        (crate::code::prototypes(&enc, &cb)?, ge, te)
+    } else {
+        (
+            vec![Vec::new(); cb.codes.len()],
+            vec![Vec::new(); gold.len()],
+            Vec::new(),
+        )
+    };
+    let gold_refs: Vec<&GoldItem> = gold.iter().collect();
+    let gold_emb_refs: Vec<&[f32]> = gold_emb.iter().map(|v| v.as_slice()).collect();
+    if let Some(path) = &opts.dump {
+        let groups: Vec<String> = gold
+            .iter()
+            .map(|i| i.doc.clone().unwrap_or_else(|| i.id.clone()))
+            .collect();
+        let folds = classify::model::group_folds(&groups, opts.folds, opts.seed);
+        let dump = serde_json::json!({
+            "codes": cb.codes.iter().map(|c| &c.id).collect::<Vec<_>>(),
+            "folds": folds,
+            "labels": gold.iter().map(|i| &i.labels).collect::<Vec<_>>(),
+            "texts": gold.iter().map(|i| &i.text).collect::<Vec<_>>(),
+            "embeddings": gold_emb,
+        });
+        std::fs::write(path, serde_json::to_vec(&dump)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let t0 = std::time::Instant::now();
+    let report = match &train_items {
+        None => classify::eval::cross_validate(
+            &cb,
+            &protos,
+            &gold_refs,
+            &gold_emb_refs,
+            &predictor,
+            &eval_opts,
+        )?,
+        Some(train) => {
+            let train_refs: Vec<&GoldItem> = train.iter().collect();
+            let te: Vec<&[f32]> = train_emb.iter().map(|v| v.as_slice()).collect();
+            classify::eval::train_test(
+                &cb,
+                &protos,
+                &train_refs,
+                &te,
+                &gold_refs,
+                &gold_emb_refs,
+                &predictor,
+                &eval_opts,
+            )?
+        }
+    };
+    Ok(EvalCodeSummary {
+        report,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct EvalThemesOptions {
+    /// Gold JSONL ([`read_gold`]); items with exactly one label are used.
+    pub gold: PathBuf,
+    pub model: Option<PathBuf>,
+    /// Embedding cache store; `None`: see [`cache_path`].
+    pub cache: Option<PathBuf>,
+    pub params: ThemeParams,
+    /// Also write the used sentences' embeddings (.npy) and labels (.labels.txt) here.
+    pub dump: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalThemesSummary {
+    pub gold: String,
+    pub model_key: String,
+    pub sentences_in_gold: usize,
+    pub single_label_used: usize,
+    pub gold_labels: usize,
+    pub themes: usize,
+    pub outlier_share: f64,
+    pub adjusted_rand_index: f64,
+    pub nmi: f64,
+    pub note: &'static str,
+}
+
+/// `eval themes`: adjusted Rand index and NMI of the clustering against
+/// the single-label gold items.
+pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<EvalThemesSummary> {
+    let params = opts.params.clone().check()?;
+    let all = read_gold(&opts.gold)?;
+    let items: Vec<(&str, &str)> = all
+        .iter()
+        .filter_map(|it| match it.labels.iter().collect::<Vec<_>>().as_slice() {
+            [only] => Some((it.text.as_str(), only.as_str())),
+            _ => None,
+        })
+        .collect();
+    if items.len() < 2 {
+        bail!(
+            "{}: fewer than 2 sentences with exactly one label",
+            opts.gold.display()
+        );
+    }
+    let encoder = crate::load_model(&crate::model_dir(opts.model.as_deref(), None)?)?;
+    let mut cache = open_cache(&cache_path(opts.cache.as_deref(), project))?;
+    let texts: Vec<&str> = items.iter().map(|(t, _)| *t).collect();
+    let vectors = cached_embeddings(&mut cache, &encoder, &texts)?;
+    let dim = encoder.dim();
+    let flat: Vec<f32> = vectors.into_iter().flatten().collect();
+    if let Some(out) = &opts.dump {
+        let mut w = embed::npy::NpyWriter::create(out, items.len(), dim)?;
+        for v in flat.chunks_exact(dim) {
+            w.write_row(v)?;
+        }
+        w.finish()?;
+        let labels: String = items.iter().map(|(_, l)| format!("{l}\n")).collect();
+        std::fs::write(out.with_extension("labels.txt"), labels)?;
+    }
+    // Keys: line number, as the gold file fixes the sentences.
+    let ds = Dataset::new((0..items.len()).collect(), flat, dim)?;
+    let fit = params.fit(&ds)?;
+    let gold: Vec<&str> = items.iter().map(|(_, l)| *l).collect();
+    let pred: Vec<i64> = fit
+        .labels
+        .iter()
+        .map(|l| l.map_or(-1, |t| t as i64))
+        .collect();
+    Ok(EvalThemesSummary {
+        gold: opts.gold.display().to_string(),
+        model_key: encoder.model_key().to_string(),
+        sentences_in_gold: all.len(),
+        single_label_used: items.len(),
+        gold_labels: gold.iter().collect::<BTreeSet<_>>().len(),
+        themes: fit.n_leaves,
+        outlier_share: fit.outlier_share,
+        adjusted_rand_index: adjusted_rand_index(&gold, &pred),
+        nmi: normalized_mutual_info(&gold, &pred),
+        note: "unclustered sentences count as one cluster (as BERTopic's topic -1)",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_refuses_fewer_than_two_folds() {
+        let opts = EvalCodeOptions {
+            folds: 0,
+            ..Default::default()
+        };
+        assert!(opts.check().unwrap_err().to_string().contains("--folds 0"));
+        let opts = EvalCodeOptions {
+            folds: 2,
+            ..Default::default()
+        };
+        opts.check().unwrap();
+    }
+
+    #[test]
+    fn read_gold_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gold.jsonl");
+        std::fs::write(&p, "{\"text\": \"a\", \"labels\": [\"x\"]}\n\nnot json\n").unwrap();
+        let err = format!("{:#}", read_gold(&p).unwrap_err());
+        assert!(err.contains("gold.jsonl:3"), "{err}");
+        std::fs::write(&p, "{\"text\": \"a\", \"labels\": [\"x\"]}\n").unwrap();
+        let items = read_gold(&p).unwrap();
+        assert_eq!(items[0].id, format!("{}:1", p.display()));
+    }
+}

@@ -1,0 +1,240 @@
+//! Ingest: read transcripts and participants files into the store.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use corpus::{Participants, TableColumns};
+use serde::Serialize;
+use store::IngestOutcome;
+
+use crate::run::Shard;
+use crate::{ExitStatus, Project, EXIT_PARTIAL};
+
+/// What to ingest. Unset columns take the defaults below.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Transcript files or folders (walked recursively; a folder's
+    /// `participants.csv` is read as the participants file).
+    pub paths: Vec<PathBuf>,
+    /// Replaces any `participants.csv` found in the folders.
+    pub participants: Option<PathBuf>,
+    /// CSV/JSONL column holding the utterance.
+    pub text_column: String,
+    /// Column holding the speaker; `None`: `speaker`, optional.
+    pub speaker_column: Option<String>,
+    /// Column naming the document a row belongs to; `None`: `doc`, optional.
+    pub doc_column: Option<String>,
+    pub start_column: String,
+    pub end_column: String,
+    /// Store only the documents of this shard.
+    pub shard: Option<Shard>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            paths: Vec::new(),
+            participants: None,
+            text_column: "text".into(),
+            speaker_column: None,
+            doc_column: None,
+            start_column: "start".into(),
+            end_column: "end".into(),
+            shard: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    /// ok | unchanged | error
+    pub status: &'static str,
+    pub documents: Vec<DocumentReport>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentReport {
+    pub name: String,
+    pub format: &'static str,
+    pub outcome: IngestOutcome,
+    pub turns: usize,
+    pub segments: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestSummary {
+    pub files: Vec<FileReport>,
+    pub skipped: Vec<BTreeMap<&'static str, String>>,
+    pub participants_files: Vec<String>,
+    pub registered_participants: usize,
+    pub inserted: usize,
+    pub replaced: usize,
+    pub unchanged: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    /// Speaker → documents, for speakers the participants file does not list.
+    pub unregistered_speakers: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl ExitStatus for IngestSummary {
+    /// 0 when every file was read, 2 when some failed, 1 when all did.
+    fn exit_code(&self) -> u8 {
+        if self.failed == 0 {
+            0
+        } else if self.succeeded > 0 {
+            EXIT_PARTIAL
+        } else {
+            1
+        }
+    }
+}
+
+/// Reads every transcript under `opts.paths` into the store. A file that
+/// fails is reported in the summary and the rest go on; only an unusable
+/// request (no transcripts, a bad participants file, a store error) is an error.
+pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<IngestSummary> {
+    let store = project.store_mut();
+    let inputs = corpus::collect_inputs(&opts.paths)?;
+    if inputs.files.is_empty() {
+        anyhow::bail!(
+            "no transcripts found in {}",
+            opts.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let participant_files = match &opts.participants {
+        Some(p) => vec![p.clone()],
+        None => inputs.participants.clone(),
+    };
+    let mut participants = Participants::default();
+    for file in &participant_files {
+        participants.merge(Participants::from_csv_path(file)?, file)?;
+    }
+    // Registered participants first, so every document's speakers resolve to them.
+    store.put_participants(&participants.list)?;
+    let index = participants.index();
+    let columns = TableColumns {
+        text: opts.text_column.clone(),
+        speaker: opts
+            .speaker_column
+            .clone()
+            .unwrap_or_else(|| "speaker".into()),
+        doc: opts.doc_column.clone().unwrap_or_else(|| "doc".into()),
+        start: opts.start_column.clone(),
+        end: opts.end_column.clone(),
+        speaker_required: opts.speaker_column.is_some(),
+        doc_required: opts.doc_column.is_some(),
+    };
+
+    let mut summary = IngestSummary {
+        files: Vec::new(),
+        skipped: inputs
+            .skipped
+            .iter()
+            .map(|s| {
+                BTreeMap::from([
+                    ("path", s.path.display().to_string()),
+                    ("reason", s.reason.to_string()),
+                ])
+            })
+            .collect(),
+        participants_files: participant_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        registered_participants: participants.list.len(),
+        inserted: 0,
+        replaced: 0,
+        unchanged: 0,
+        succeeded: 0,
+        failed: 0,
+        unregistered_speakers: BTreeMap::new(),
+    };
+    // Document name → file that provided it in this run.
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for input in &inputs.files {
+        let path = input.path.display().to_string();
+        let mut report = FileReport {
+            path: path.clone(),
+            status: "ok",
+            documents: Vec::new(),
+            error: None,
+        };
+        let result = corpus::read_file(&input.path, &input.name, &columns, &index)
+            .map_err(|e| e.to_string())
+            .and_then(|docs| {
+                for doc in &docs {
+                    if let Some(other) = seen.get(&doc.name) {
+                        return Err(format!(
+                            "{path}: document name `{}` is already used by {other} in this run",
+                            doc.name
+                        ));
+                    }
+                }
+                let mine = docs
+                    .into_iter()
+                    .filter(|d| opts.shard.is_none_or(|s| s.contains(&d.name)));
+                for doc in mine {
+                    seen.insert(doc.name.clone(), path.clone());
+                    let extra = corpus::unregistered_speakers(&doc, &index);
+                    for p in &extra {
+                        if !p.is_moderator {
+                            summary
+                                .unregistered_speakers
+                                .entry(p.id.clone())
+                                .or_default()
+                                .insert(doc.name.clone());
+                        }
+                    }
+                    let outcome = store
+                        .put_participants(&extra)
+                        .and_then(|()| store.put_document(&doc))
+                        .map_err(|e| format!("{path}: storing document `{}`: {e}", doc.name))?;
+                    match outcome {
+                        IngestOutcome::Inserted => summary.inserted += 1,
+                        IngestOutcome::Replaced => summary.replaced += 1,
+                        IngestOutcome::Unchanged => summary.unchanged += 1,
+                    }
+                    report.documents.push(DocumentReport {
+                        name: doc.name.clone(),
+                        format: doc.format.as_str(),
+                        outcome,
+                        turns: doc.turns.len(),
+                        segments: doc.segments.len(),
+                    });
+                }
+                Ok(())
+            });
+        match result {
+            Ok(()) => {
+                summary.succeeded += 1;
+                if report
+                    .documents
+                    .iter()
+                    .all(|d| d.outcome == IngestOutcome::Unchanged)
+                {
+                    report.status = "unchanged";
+                }
+            }
+            Err(message) => {
+                summary.failed += 1;
+                report.status = "error";
+                report.error = Some(message);
+            }
+        }
+        summary.files.push(report);
+    }
+
+    if summary.replaced > 0 {
+        // Replaced documents lost their segments' human codings; the reviews
+        // behind them survived and were reattached, so rebuild the codings.
+        // Idempotent: a kill before this line is repaired by the next ingest.
+        store.restore_review_codings()?;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,146 @@
+//! Orchestration of the stages: open a project, ingest, embed, code, themes,
+//! report, and the batch `run` that chains them. Every stage is a plain
+//! function taking the project and a typed options value and returning a
+//! serialisable summary; nothing here prints to stdout (the `autocode`
+//! binary prints the summaries, the review server calls stages in-process).
+//! Progress notes go through `tracing`.
+
+pub mod code;
+pub mod embed;
+pub mod eval;
+pub mod ingest;
+pub mod report;
+pub mod run;
+pub mod themes;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use store::Store;
+
+pub use self::code::{code, CodeOptions, CodeSummary};
+pub use self::embed::{embed, EmbedOptions, EmbedSummary};
+pub use self::ingest::{ingest, IngestOptions, IngestSummary};
+pub use self::report::{report, ReportOptions, ReportSummary};
+pub use self::run::{merge, run, MergeSummary, RunConfig, RunOptions, RunSummary, Shard};
+pub use self::themes::{themes, ThemesOptions, ThemesPlan, ThemesSummary};
+
+/// Exit status of a stage that stored the good part of its input and
+/// rejected the rest (documented in the README: 0 ok, 1 failed, 2 partial).
+pub const EXIT_PARTIAL: u8 = 2;
+
+/// An open project store.
+pub struct Project {
+    store: Store,
+}
+
+impl Project {
+    /// Opens an existing project: an `autocode.db` file or a folder holding one.
+    pub fn open(path: &Path) -> anyhow::Result<Project> {
+        Ok(Project {
+            store: Store::open(path)?,
+        })
+    }
+
+    /// Opens the project, creating an empty store when there is none.
+    pub fn open_or_create(path: &Path) -> anyhow::Result<Project> {
+        Ok(Project {
+            store: Store::open_or_create(path)?,
+        })
+    }
+
+    pub fn from_store(store: Store) -> Project {
+        Project { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The store file.
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// The model folder for this project; see [`model_dir`].
+    pub fn model_dir(&self, explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+        model_dir(explicit, Some(&self.store))
+    }
+}
+
+/// The one model lookup: the explicit folder (a `--model` flag or the
+/// config's `[model] path`) when given; else the folder the project last
+/// embedded with (store meta `model_path`) when it still is a folder; else
+/// [`::embed::default_model_dir`]. The explicit folder is used as given, so a
+/// wrong one fails in [`load_model`] with its name.
+pub fn model_dir(explicit: Option<&Path>, store: Option<&Store>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
+    }
+    if let Some(store) = store {
+        if let Some(p) = store.meta("model_path")? {
+            if Path::new(&p).is_dir() {
+                return Ok(PathBuf::from(p));
+            }
+        }
+    }
+    Ok(::embed::default_model_dir())
+}
+
+/// Loads the sentence-transformers model in `dir`; the error names the folder.
+///
+/// On the CPU it runs one forward pass per thread of rayon's global pool,
+/// side by side (see `embed::BatchOptions::workers`). Each pass stays on one
+/// thread only when candle's own kernels do, which candle reads from
+/// `RAYON_NUM_THREADS`: a process that embeds much should set it to 1 before
+/// any thread starts and size rayon's global pool explicitly, as the
+/// `autocode` binary's `main` does. Without that, results are the same and
+/// only slower.
+pub fn load_model(dir: &Path) -> anyhow::Result<::embed::SentenceTransformer> {
+    let batch = ::embed::BatchOptions {
+        workers: rayon::current_num_threads(),
+        ..Default::default()
+    };
+    Ok(::embed::SentenceTransformer::load(dir)
+        .with_context(|| format!("loading the model in {}", dir.display()))?
+        .with_batch_options(batch))
+}
+
+/// Where a stage's result leaves the process: 0 ok, [`EXIT_PARTIAL`], 1 failed.
+pub trait ExitStatus {
+    fn exit_code(&self) -> u8;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_dir_prefers_the_flag_then_the_store_then_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path()).unwrap();
+        let flag = Path::new("/nowhere/model");
+        assert_eq!(model_dir(Some(flag), Some(&store)).unwrap(), flag);
+        assert_eq!(
+            model_dir(None, Some(&store)).unwrap(),
+            ::embed::default_model_dir()
+        );
+        // A stored folder that no longer exists falls back to the default.
+        store.set_meta("model_path", "/nowhere/gone").unwrap();
+        assert_eq!(
+            model_dir(None, Some(&store)).unwrap(),
+            ::embed::default_model_dir()
+        );
+        let model = dir.path().join("m");
+        std::fs::create_dir(&model).unwrap();
+        store
+            .set_meta("model_path", model.to_str().unwrap())
+            .unwrap();
+        assert_eq!(model_dir(None, Some(&store)).unwrap(), model);
+        assert_eq!(model_dir(None, None).unwrap(), ::embed::default_model_dir());
+    }
+}

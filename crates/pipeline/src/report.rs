@@ -1,0 +1,158 @@
+//! Report: frequencies with intervals, agreement, and the CSV/JSON/HTML/
+//! REFI-QDA outputs; and the import of human codings from a `.qdpx`.
+
+use std::path::{Path, PathBuf};
+
+use ::report::qdpx::{ExportOptions, ImportOptions, ImportSummary};
+use ::report::AgreementUnit;
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::Project;
+
+/// Which outputs to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// The table only (no files).
+    Table,
+    Csv,
+    Json,
+    Html,
+    Qdpx,
+    /// Every file, and the table.
+    #[default]
+    All,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// Folder for the files; `None`: the project folder.
+    pub out: Option<PathBuf>,
+    pub format: Format,
+    /// QDPX: only codings a human gave or confirmed.
+    pub accepted_only: bool,
+    pub agreement_unit: AgreementUnit,
+    /// CSV `code,expected` ([`::report::read_compare`]): figures shown beside the counts.
+    pub compare: Option<PathBuf>,
+    /// Count moderator sentences too.
+    pub include_moderators: bool,
+    /// Project name in titles and the .qdpx file name; `None`: the project folder's name.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportSummary {
+    /// The text table, for `Table` and `All`.
+    pub table: Option<String>,
+    /// Files written, in order.
+    pub written: Vec<PathBuf>,
+    pub qdpx_sources: Option<usize>,
+    pub qdpx_selections: Option<usize>,
+}
+
+/// The project folder's name, for titles.
+pub fn project_name(store_path: &Path) -> String {
+    store_path
+        .parent()
+        .and_then(|p| p.canonicalize().ok())
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "autocode".to_string())
+}
+
+/// Builds the report from the store and writes the requested files.
+pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<ReportSummary> {
+    let store = project.store();
+    let name = opts
+        .name
+        .clone()
+        .unwrap_or_else(|| project_name(store.path()));
+    let compare = match &opts.compare {
+        Some(p) => ::report::read_compare(p)?,
+        None => Default::default(),
+    };
+    let ropts = ::report::ReportOptions {
+        project: name.clone(),
+        include_moderators: opts.include_moderators,
+        agreement_unit: opts.agreement_unit,
+        compare,
+        ..Default::default()
+    };
+    let data = ::report::ProjectData::load(store)?;
+    let r = ::report::build_from(&data, &ropts);
+    let out = opts.out.clone().unwrap_or_else(|| {
+        store
+            .path()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    });
+    let wants = |f: Format| opts.format == f || opts.format == Format::All;
+    if opts.format != Format::Table {
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    }
+    let mut summary = ReportSummary {
+        table: None,
+        written: Vec::new(),
+        qdpx_sources: None,
+        qdpx_selections: None,
+    };
+    if wants(Format::Csv) {
+        summary
+            .written
+            .extend(::report::output::write_csv(&r, &out)?);
+    }
+    if wants(Format::Json) {
+        let p = out.join("report.json");
+        std::fs::write(&p, ::report::output::render_json(&r))
+            .with_context(|| format!("writing {}", p.display()))?;
+        summary.written.push(p);
+    }
+    if wants(Format::Html) {
+        let p = out.join("report.html");
+        std::fs::write(&p, ::report::html::render_html(&r))
+            .with_context(|| format!("writing {}", p.display()))?;
+        summary.written.push(p);
+    }
+    if wants(Format::Qdpx) {
+        let file: String = name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let p = out.join(format!("{file}.qdpx"));
+        let s = ::report::qdpx::export_qdpx(
+            store,
+            &data,
+            &ExportOptions {
+                project: name.clone(),
+                accepted_only: opts.accepted_only,
+            },
+            &p,
+        )?;
+        tracing::info!("qdpx: {} sources, {} selections", s.sources, s.selections);
+        summary.qdpx_sources = Some(s.sources);
+        summary.qdpx_selections = Some(s.selections);
+        summary.written.push(p);
+    }
+    if opts.format == Format::Table || opts.format == Format::All {
+        summary.table = Some(::report::output::render_table(&r));
+    }
+    Ok(summary)
+}
+
+/// Imports the human codings of a REFI-QDA project.
+pub fn import_qdpx(
+    project: &mut Project,
+    path: &Path,
+    opts: &ImportOptions,
+) -> anyhow::Result<ImportSummary> {
+    ::report::qdpx::import_qdpx(project.store_mut(), path, opts)
+        .with_context(|| format!("importing {}", path.display()))
+}

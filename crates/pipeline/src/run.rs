@@ -1,0 +1,714 @@
+//! The nightly batch: ingest → embed → code → themes → report, each stage
+//! called as a function with options built from `autocode.toml`. Every
+//! stage is incremental on its own (content hashes, the embedding cache,
+//! codings keyed by codebook and classifier, [`crate::themes::up_to_date`]),
+//! so a run only does what changed, and a killed run resumes where the store
+//! says it stopped. Also the project lock, shards and `merge`.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+use crate::code::{CodeOptions, CodeSummary};
+use crate::embed::{EmbedOptions, EmbedSummary, ModelOptions};
+use crate::ingest::{IngestOptions, IngestSummary};
+use crate::report::{Format, ReportOptions, ReportSummary};
+use crate::themes::{ThemesOptions, ThemesSummary};
+use crate::{ExitStatus, Project, EXIT_PARTIAL};
+
+/// `autocode.toml`. Relative paths are relative to the file's folder.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    #[serde(default)]
+    pub project: ProjectConfig,
+    pub inputs: InputsConfig,
+    #[serde(default)]
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub codebook: CodebookConfig,
+    #[serde(default)]
+    pub code: CodeConfig,
+    #[serde(default)]
+    pub themes: ThemesConfig,
+    #[serde(default)]
+    pub report: ReportConfig,
+    /// The file this was read from (for messages).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    pub name: Option<String>,
+    /// The store (a file or a folder holding autocode.db).
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct InputsConfig {
+    /// Folders, files or glob patterns.
+    pub paths: Vec<String>,
+    pub participants: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CodebookConfig {
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CodeConfig {
+    /// auto | supervised | zero-shot
+    pub mode: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ThemesConfig {
+    pub enabled: Option<bool>,
+    pub seed: Option<u64>,
+    pub min_size: Option<usize>,
+    pub max_themes: Option<usize>,
+    /// Carry the latest themes forward on small changes (default true).
+    pub incremental: Option<bool>,
+    /// Share of new or gone sentences above which themes are re-clustered (default 0.1).
+    pub refit_share: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    pub enabled: Option<bool>,
+    pub out: Option<PathBuf>,
+    /// CSV of `code,expected` figures shown beside the counts.
+    pub compare: Option<PathBuf>,
+}
+
+impl RunConfig {
+    /// Reads and checks the file: relative paths resolved against its
+    /// folder, inputs not empty, every stage's options valid.
+    pub fn load(path: &Path) -> anyhow::Result<RunConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        let mut cfg: RunConfig =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        cfg.source = path.to_path_buf();
+        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let fix = |p: &mut Option<PathBuf>| {
+            if let Some(v) = p.as_mut() {
+                if v.is_relative() {
+                    *v = base.join(&*v);
+                }
+            }
+        };
+        fix(&mut cfg.project.store);
+        fix(&mut cfg.inputs.participants);
+        fix(&mut cfg.model.path);
+        fix(&mut cfg.codebook.path);
+        fix(&mut cfg.report.out);
+        fix(&mut cfg.report.compare);
+        for p in &mut cfg.inputs.paths {
+            if Path::new(p).is_relative() {
+                *p = base.join(&*p).to_string_lossy().into_owned();
+            }
+        }
+        if cfg.inputs.paths.is_empty() {
+            bail!("{}: [inputs] paths is empty", path.display());
+        }
+        cfg.code_options()?;
+        cfg.themes_options().check()?;
+        Ok(cfg)
+    }
+
+    /// Inputs with globs expanded, in sorted order.
+    pub fn input_paths(&self) -> anyhow::Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        for p in &self.inputs.paths {
+            if p.contains(['*', '?', '[']) {
+                let mut hits: Vec<PathBuf> = glob::glob(p)
+                    .with_context(|| format!("bad glob pattern {p}"))?
+                    .collect::<Result<_, _>>()?;
+                hits.sort();
+                if hits.is_empty() {
+                    bail!("input pattern {p} matches no file");
+                }
+                out.extend(hits);
+            } else {
+                out.push(PathBuf::from(p));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn ingest_options(&self, shard: Option<Shard>) -> anyhow::Result<IngestOptions> {
+        Ok(IngestOptions {
+            paths: self.input_paths()?,
+            participants: self.inputs.participants.clone(),
+            shard,
+            ..Default::default()
+        })
+    }
+
+    pub fn embed_options(&self, progress: bool) -> EmbedOptions {
+        EmbedOptions {
+            model: ModelOptions {
+                model: self.model.path.clone(),
+                ..Default::default()
+            },
+            export: None,
+            progress,
+        }
+    }
+
+    /// The code stage's options, or `None` when it is disabled or no
+    /// codebook file is configured.
+    pub fn code_options(&self) -> anyhow::Result<Option<CodeOptions>> {
+        if !self.code.enabled.unwrap_or(true) {
+            return Ok(None);
+        }
+        let Some(codebook) = &self.codebook.path else {
+            return Ok(None);
+        };
+        let mut opts = CodeOptions {
+            codebook: Some(codebook.clone()),
+            model: self.model.path.clone(),
+            expected: self.report.compare.clone(),
+            ..Default::default()
+        };
+        if let Some(mode) = &self.code.mode {
+            opts.mode = mode.parse().map_err(|e: String| {
+                anyhow::anyhow!("{}: [code] mode: {e}", self.source.display())
+            })?;
+        }
+        Ok(Some(opts))
+    }
+
+    pub fn themes_options(&self) -> ThemesOptions {
+        let d = ThemesOptions::default();
+        let mut params = d.params.clone();
+        if let Some(s) = self.themes.seed {
+            params.seed = s;
+        }
+        if let Some(n) = self.themes.min_size {
+            params.min_size = n;
+        }
+        if let Some(n) = self.themes.max_themes {
+            params.max_themes = n;
+        }
+        ThemesOptions {
+            params,
+            incremental: self.themes.incremental.unwrap_or(true),
+            refit_share: self.themes.refit_share.unwrap_or(d.refit_share),
+            ..d
+        }
+    }
+
+    pub fn report_options(&self) -> ReportOptions {
+        ReportOptions {
+            out: self.report.out.clone(),
+            format: Format::All,
+            name: self.project.name.clone(),
+            compare: self.report.compare.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// The store a (possibly sharded) run writes: `explicit` (a `--project`
+    /// given on the command line) over `[project] store`.
+    pub fn store_path(&self, explicit: Option<&Path>, shard: Option<Shard>) -> PathBuf {
+        let base = match (explicit, &self.project.store) {
+            (Some(p), _) => p.to_path_buf(),
+            (None, Some(p)) => p.clone(),
+            (None, None) => PathBuf::from("autocode.db"),
+        };
+        let base = store::resolve(&base);
+        match shard {
+            None => base,
+            Some(s) => {
+                let stem = base.file_stem().unwrap_or_default().to_string_lossy();
+                base.with_file_name(format!("{stem}.shard-{}-of-{}.db", s.index, s.count))
+            }
+        }
+    }
+}
+
+/// A shard of a job array: this process handles shard `index` of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    pub fn parse(s: &str) -> anyhow::Result<Shard> {
+        let (i, n) = s
+            .split_once('/')
+            .with_context(|| format!("--shard {s}: expected I/N, e.g. 0/4"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .with_context(|| format!("--shard {s}: bad I"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .with_context(|| format!("--shard {s}: bad N"))?;
+        if count == 0 || index >= count {
+            bail!("--shard {s}: need 0 <= I < N");
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// From the flag, or the job array variables of Slurm or Kubernetes.
+    pub fn from_env_or(flag: Option<&str>) -> anyhow::Result<Option<Shard>> {
+        if let Some(s) = flag {
+            return Shard::parse(s).map(Some);
+        }
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let (Some(i), Some(n)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
+            // Slurm arrays may start at any index; the documented scripts use --array=0-(N-1).
+            return Shard::parse(&format!("{i}/{n}")).map(Some);
+        }
+        if let Some(i) = var("JOB_COMPLETION_INDEX") {
+            let n = var("AUTOCODE_SHARD_COUNT")
+                .context("JOB_COMPLETION_INDEX is set but AUTOCODE_SHARD_COUNT is not (set it to the Job's completions)")?;
+            return Shard::parse(&format!("{i}/{n}")).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// Whether the document belongs to this shard: the first 8 bytes of
+    /// sha256(name), big-endian, modulo the shard count.
+    pub fn contains(&self, document_name: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let h = Sha256::digest(document_name.as_bytes());
+        let v = u64::from_be_bytes(h[..8].try_into().expect("sha256 has 32 bytes"));
+        v % u64::from(self.count) == u64::from(self.index)
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.index, self.count)
+    }
+}
+
+/// Holds an exclusive lock on `<store>.lock` while alive; the kernel drops
+/// it when the process dies, so a killed run never blocks the next.
+pub struct ProjectLock {
+    _file: File,
+}
+
+impl ProjectLock {
+    pub fn acquire(store: &Path) -> anyhow::Result<ProjectLock> {
+        let path = store.with_extension("lock");
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening lock {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(ProjectLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "another autocode run holds the lock on {} (project {}); wait for it to finish",
+                path.display(),
+                store.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("locking {}", path.display()))
+            }
+        }
+    }
+}
+
+/// What one stage of a batch produced.
+#[derive(Debug, Clone)]
+pub enum StageOutput {
+    Ingest(IngestSummary),
+    Embed(EmbedSummary),
+    Code(CodeSummary),
+    /// `None`: skipped, nothing changed ([`crate::ThemesPlan::Skip`]).
+    Themes(Option<ThemesSummary>),
+    Report(ReportSummary),
+}
+
+impl StageOutput {
+    pub fn stage(&self) -> &'static str {
+        match self {
+            StageOutput::Ingest(_) => "ingest",
+            StageOutput::Embed(_) => "embed",
+            StageOutput::Code(_) => "code",
+            StageOutput::Themes(_) => "themes",
+            StageOutput::Report(_) => "report",
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StageOutput::Ingest(s) => s.exit_code(),
+            StageOutput::Code(s) => s.exit_code(),
+            _ => 0,
+        }
+    }
+}
+
+/// One stage's line in the run record.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageSummary {
+    pub stage: &'static str,
+    pub exit_code: u8,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub config: RunConfig,
+    /// A store given on the command line, over the config's `[project] store`.
+    pub project: Option<PathBuf>,
+    pub shard: Option<Shard>,
+    /// Draw progress bars on a terminal's stderr.
+    pub progress: bool,
+    /// Version recorded in the run record.
+    pub autocode_version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Versions {
+    pub autocode: String,
+    pub model_key: Option<String>,
+    pub schema: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunCounts {
+    /// Rows per table after the run.
+    pub totals: serde_json::Map<String, serde_json::Value>,
+    /// Rows added (or removed, negative) per table.
+    pub changed: serde_json::Map<String, serde_json::Value>,
+    pub stages: Vec<StageSummary>,
+}
+
+/// The run as recorded (serialises as `autocode run --json` prints it).
+#[derive(Debug, Serialize)]
+pub struct RunSummary {
+    pub run: i64,
+    /// ok | partial | failed
+    pub status: &'static str,
+    pub store: PathBuf,
+    pub shard: Option<String>,
+    pub seconds: f64,
+    pub versions: Versions,
+    pub counts: RunCounts,
+    /// The error that stopped the run, when it failed.
+    #[serde(skip)]
+    pub failure: Option<anyhow::Error>,
+    /// The worst stage exit status (0, 2 partial, 1 failed).
+    #[serde(skip)]
+    pub exit_code: u8,
+}
+
+impl RunSummary {
+    /// No table changed and nothing failed.
+    pub fn nothing_changed(&self) -> bool {
+        self.failure.is_none() && self.counts.changed.values().all(|v| v.as_i64() == Some(0))
+    }
+}
+
+/// Runs one stage and reports it.
+fn stage<F>(
+    name: &'static str,
+    summaries: &mut Vec<StageSummary>,
+    on_stage: &mut dyn FnMut(&StageOutput),
+    f: F,
+) -> anyhow::Result<u8>
+where
+    F: FnOnce() -> anyhow::Result<StageOutput>,
+{
+    tracing::info!(stage = name, "starting");
+    let t = Instant::now();
+    match f().with_context(|| format!("stage `{name}`")) {
+        Ok(out) => {
+            let code = out.exit_code();
+            let skipped = matches!(out, StageOutput::Themes(None));
+            summaries.push(StageSummary {
+                stage: name,
+                exit_code: code,
+                seconds: if skipped {
+                    0.0
+                } else {
+                    t.elapsed().as_secs_f64()
+                },
+            });
+            on_stage(&out);
+            // Bad input (2) in ingest still lets the good documents go on.
+            if code == 1 {
+                bail!("stage `{name}` failed");
+            }
+            Ok(code)
+        }
+        Err(e) => {
+            summaries.push(StageSummary {
+                stage: name,
+                exit_code: 1,
+                seconds: t.elapsed().as_secs_f64(),
+            });
+            Err(e)
+        }
+    }
+}
+
+/// Themes and report need the whole corpus: after an unsharded run, or after
+/// `merge`. With `since` (the table counts when the batch began), themes
+/// may be skipped ([`crate::themes::up_to_date`]).
+fn whole_corpus_stages(
+    project: &mut Project,
+    cfg: &RunConfig,
+    since: Option<&serde_json::Map<String, serde_json::Value>>,
+    summaries: &mut Vec<StageSummary>,
+    on_stage: &mut dyn FnMut(&StageOutput),
+) -> anyhow::Result<u8> {
+    let mut worst = 0;
+    if cfg.themes.enabled.unwrap_or(true) {
+        let opts = cfg.themes_options();
+        let code = stage("themes", summaries, on_stage, || {
+            crate::themes::themes_unless_up_to_date(project, &opts, since).map(StageOutput::Themes)
+        })?;
+        worst = worst.max(code);
+    }
+    if cfg.report.enabled.unwrap_or(true) {
+        let opts = cfg.report_options();
+        let code = stage("report", summaries, on_stage, || {
+            crate::report::report(project, &opts).map(StageOutput::Report)
+        })?;
+        worst = worst.max(code);
+    }
+    Ok(worst)
+}
+
+/// The batch: takes the project lock, records a run, calls the stages in
+/// order (`on_stage` sees each one's output as it finishes), stops at the
+/// first failure, and records the outcome. A shard run stops after `code`
+/// (themes and report are left to [`merge`]). The run record is written
+/// even when a stage fails; the error is then in [`RunSummary::failure`].
+pub fn run(
+    opts: &RunOptions,
+    on_stage: &mut dyn FnMut(&StageOutput),
+) -> anyhow::Result<RunSummary> {
+    let cfg = &opts.config;
+    let shard = opts.shard;
+    let store_file = cfg.store_path(opts.project.as_deref(), shard);
+    let _lock = ProjectLock::acquire(&store_file)?;
+    let mut project = Project::open_or_create(&store_file)?;
+    let before = project.store().table_counts()?;
+    let run_id = project.store().start_run(&match shard {
+        Some(s) => format!("run --shard {}", s.label()),
+        None => "run".to_string(),
+    })?;
+
+    let started = Instant::now();
+    let mut summaries = Vec::new();
+    let mut worst = 0u8;
+    let mut failure = None;
+    let mut stages = || -> anyhow::Result<()> {
+        let ingest = cfg.ingest_options(shard)?;
+        worst = worst.max(stage("ingest", &mut summaries, on_stage, || {
+            crate::ingest::ingest(&mut project, &ingest).map(StageOutput::Ingest)
+        })?);
+        let embed = cfg.embed_options(opts.progress);
+        worst = worst.max(stage("embed", &mut summaries, on_stage, || {
+            crate::embed::embed(&mut project, &embed).map(StageOutput::Embed)
+        })?);
+        if let Some(code) = cfg.code_options()? {
+            worst = worst.max(stage("code", &mut summaries, on_stage, || {
+                crate::code::code(&mut project, &code).map(StageOutput::Code)
+            })?);
+        }
+        if shard.is_none() {
+            let code =
+                whole_corpus_stages(&mut project, cfg, Some(&before), &mut summaries, on_stage)?;
+            worst = worst.max(code);
+        }
+        Ok(())
+    };
+    if let Err(e) = stages() {
+        failure = Some(e);
+    }
+
+    let store = project.store();
+    let after = store.table_counts()?;
+    let mut changed = serde_json::Map::new();
+    for (k, v) in &after {
+        let delta = v.as_i64().unwrap_or(0) - before.get(k).and_then(|x| x.as_i64()).unwrap_or(0);
+        changed.insert(k.clone(), delta.into());
+    }
+    let status = match (&failure, worst) {
+        (Some(_), _) => "failed",
+        (None, EXIT_PARTIAL) => "partial",
+        _ => "ok",
+    };
+    let versions = Versions {
+        autocode: opts.autocode_version.clone(),
+        model_key: store.meta("model_key")?,
+        schema: store::schema_version(),
+    };
+    let counts = RunCounts {
+        totals: after,
+        changed,
+        stages: summaries,
+    };
+    store.finish_run(
+        run_id,
+        status,
+        &serde_json::to_value(&versions)?,
+        &serde_json::to_value(&counts)?,
+    )?;
+    Ok(RunSummary {
+        run: run_id,
+        status,
+        store: store_file,
+        shard: shard.map(|s| s.label()),
+        seconds: started.elapsed().as_secs_f64(),
+        versions,
+        counts,
+        failure,
+        exit_code: worst,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MergeSummary {
+    /// Per shard (name order): `{shard, stats}`.
+    pub shards: Vec<serde_json::Value>,
+    pub totals: serde_json::Map<String, serde_json::Value>,
+    /// The worst exit status of the stages run after merging.
+    #[serde(skip)]
+    pub exit_code: u8,
+}
+
+/// Combines shard stores into the project `store_file` (in name order, so
+/// merged ids do not depend on argument order); with a config, then runs
+/// the whole-corpus stages (themes, report) as configured.
+pub fn merge(
+    store_file: &Path,
+    shards: &[PathBuf],
+    config: Option<&RunConfig>,
+    on_stage: &mut dyn FnMut(&StageOutput),
+) -> anyhow::Result<MergeSummary> {
+    let _lock = ProjectLock::acquire(store_file)?;
+    let mut project = Project::open_or_create(store_file)?;
+    let run_id = project.store().start_run("merge")?;
+    let mut per_shard = Vec::new();
+    let mut shards = shards.to_vec();
+    shards.sort();
+    for shard in &shards {
+        let stats = project
+            .store_mut()
+            .merge_shard(shard)
+            .with_context(|| format!("merging {}", shard.display()))?;
+        per_shard.push(serde_json::json!({ "shard": shard, "stats": stats }));
+    }
+    // Later stages default to the model the shards embedded with.
+    let store = project.store();
+    if store.meta("model_key")?.is_none() {
+        for shard in &shards {
+            let s = store::Store::open(shard)?;
+            if let (Some(k), p) = (s.meta("model_key")?, s.meta("model_path")?) {
+                store.set_meta("model_key", &k)?;
+                if let Some(p) = p {
+                    store.set_meta("model_path", &p)?;
+                }
+                break;
+            }
+        }
+    }
+    let mut worst = 0;
+    if let Some(cfg) = config {
+        // Always re-cluster after a merge: the corpus grew by the shards.
+        let mut stages = Vec::new();
+        worst = whole_corpus_stages(&mut project, cfg, None, &mut stages, on_stage)
+            .context("after merge")?;
+    }
+    let store = project.store();
+    let totals = store.table_counts()?;
+    let summary = MergeSummary {
+        shards: per_shard,
+        totals,
+        exit_code: worst,
+    };
+    store.finish_run(
+        run_id,
+        if worst == 0 { "ok" } else { "partial" },
+        &serde_json::json!({}),
+        &serde_json::to_value(&summary)?,
+    )?;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_parsing_rejects_out_of_range() {
+        assert_eq!(Shard::parse("1/4").unwrap(), Shard { index: 1, count: 4 });
+        assert!(Shard::parse("4/4").is_err());
+        assert!(Shard::parse("0/0").is_err());
+        assert!(Shard::parse("x").unwrap_err().to_string().contains("I/N"));
+    }
+
+    #[test]
+    fn every_document_falls_in_exactly_one_shard() {
+        let shards: Vec<Shard> = (0..4).map(|i| Shard { index: i, count: 4 }).collect();
+        let mut sizes = [0; 4];
+        for n in 0..400 {
+            let name = format!("transcripts/group-{n}.txt");
+            let hits: Vec<usize> = (0..4).filter(|&i| shards[i].contains(&name)).collect();
+            assert_eq!(hits.len(), 1, "{name}");
+            sizes[hits[0]] += 1;
+        }
+        assert!(sizes.iter().all(|&n| n > 60), "unbalanced: {sizes:?}");
+    }
+
+    #[test]
+    fn config_builds_stage_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("autocode.toml");
+        std::fs::write(
+            &p,
+            "[inputs]\npaths = [\"t\"]\n[codebook]\npath = \"cb.yaml\"\n[code]\nmode = \"zero-shot\"\n[themes]\nseed = 7\n",
+        )
+        .unwrap();
+        let cfg = RunConfig::load(&p).unwrap();
+        let code = cfg.code_options().unwrap().unwrap();
+        assert_eq!(code.mode, classify::Mode::ZeroShot);
+        assert_eq!(code.codebook.unwrap(), dir.path().join("cb.yaml"));
+        let themes = cfg.themes_options();
+        assert_eq!(themes.params.seed, 7);
+        assert!(themes.incremental);
+        std::fs::write(
+            &p,
+            "[inputs]\npaths = [\"t\"]\n[codebook]\npath = \"cb.yaml\"\n[code]\nmode = \"fast\"\n",
+        )
+        .unwrap();
+        let err = RunConfig::load(&p).unwrap_err().to_string();
+        assert!(err.contains("[code] mode"), "{err}");
+    }
+}

@@ -1,0 +1,464 @@
+//! Themes: cluster the embedded participant sentences, describe each theme,
+//! and store the run. With `incremental`, the latest run is carried forward
+//! when little changed ([`plan`] holds the rule).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use embed::Encoder;
+use serde::Serialize;
+use store::{NewTheme, NewThemeRun, Store, StoredSegment};
+use themes::{CodeVector, Dataset, SegmentInfo, ThemeParams, ThemeSuggestion, ValidThemeParams};
+
+use crate::Project;
+
+/// Options of the themes stage; unset clustering parameters come from
+/// `ThemeParams::default()`.
+#[derive(Debug, Clone)]
+pub struct ThemesOptions {
+    pub params: ThemeParams,
+    /// A theme "matches" a code when their cosine similarity is at least this.
+    pub match_threshold: f32,
+    /// Model folder used to embed the codebook; `None`: see [`crate::model_dir`].
+    pub model: Option<PathBuf>,
+    /// Carry the latest theme run forward when few sentences changed since it.
+    pub incremental: bool,
+    /// With `incremental`: cluster from scratch when more than this share of
+    /// the latest run's sentences is new or gone.
+    pub refit_share: f64,
+}
+
+impl Default for ThemesOptions {
+    fn default() -> Self {
+        ThemesOptions {
+            params: ThemeParams::default(),
+            match_threshold: 0.5,
+            model: None,
+            incremental: false,
+            refit_share: 0.1,
+        }
+    }
+}
+
+/// [`ThemesOptions`] that passed [`ThemesOptions::check`].
+#[derive(Debug, Clone)]
+pub struct ValidThemesOptions {
+    pub params: ValidThemeParams,
+    pub match_threshold: f32,
+    pub model: Option<PathBuf>,
+    pub incremental: bool,
+    pub refit_share: f64,
+}
+
+impl ThemesOptions {
+    pub fn check(&self) -> anyhow::Result<ValidThemesOptions> {
+        if !(0.0..=1.0).contains(&self.refit_share) {
+            bail!(
+                "--refit-share must be a share in [0, 1], got {}",
+                self.refit_share
+            );
+        }
+        if !(-1.0..=1.0).contains(&self.match_threshold) {
+            bail!(
+                "--match-threshold must be a cosine similarity in [-1, 1], got {}",
+                self.match_threshold
+            );
+        }
+        Ok(ValidThemesOptions {
+            params: self.params.clone().check()?,
+            match_threshold: self.match_threshold,
+            model: self.model.clone(),
+            incremental: self.incremental,
+            refit_share: self.refit_share,
+        })
+    }
+}
+
+impl ValidThemesOptions {
+    /// The settings a theme run records (`params_json`): the clustering
+    /// parameters and the match threshold.
+    pub fn params_json(&self) -> anyhow::Result<String> {
+        let mut v = serde_json::to_value(&*self.params)?;
+        v["match_threshold"] = serde_json::json!(self.match_threshold);
+        Ok(v.to_string())
+    }
+
+    /// Everything that changes what a run of the stage produces: with
+    /// unchanged data and the same key, a batch run skips the stage.
+    pub fn settings_key(&self) -> anyhow::Result<String> {
+        Ok(serde_json::json!({
+            "params": self.params_json()?,
+            "model": self.model,
+            "incremental": self.incremental,
+            "refit_share": self.refit_share,
+        })
+        .to_string())
+    }
+}
+
+/// What the themes stage does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThemesPlan {
+    /// Nothing to do (batch runs only, decided by [`up_to_date`] before the
+    /// sentences are loaded): no sentence, vector or coding changed since
+    /// the batch began, a theme run exists and the last batch clustered
+    /// with the same settings.
+    Skip,
+    /// Carry the latest run forward: its sentences keep their themes, new
+    /// ones join the nearest theme.
+    Update {
+        from_run: i64,
+        prior: themes::PriorFit,
+    },
+    /// Cluster from scratch; why.
+    Refit { reason: String },
+}
+
+/// Store meta key of the settings the last batch clustered with.
+pub const LAST_SETTINGS_META: &str = "last_themes_settings";
+
+/// Clustering redoes the whole corpus, so a batch run skips it when the
+/// tables it reads are as they were when the batch began (`since`), a
+/// theme run exists and the last batch used the same settings.
+pub fn up_to_date(
+    store: &Store,
+    since: &serde_json::Map<String, serde_json::Value>,
+    settings_key: &str,
+) -> anyhow::Result<bool> {
+    let now = store.table_counts()?;
+    let unchanged = ["documents", "segments", "embeddings", "codings"]
+        .iter()
+        .all(|t| now.get(*t) == since.get(*t));
+    let has_run = store.latest_theme_run()?.is_some();
+    let same = store.meta(LAST_SETTINGS_META)?.as_deref() == Some(settings_key);
+    Ok(unchanged && has_run && same)
+}
+
+/// The re-cluster rule for `segments` (the embedded participant sentences):
+/// [`ThemesPlan::Update`] from the latest theme run when `incremental`, it
+/// used the same model and settings, recorded its sentences, and at most
+/// `refit_share` of its sentences are new or gone (a sentence whose text
+/// changed counts as gone and new); else [`ThemesPlan::Refit`].
+pub fn plan(
+    store: &Store,
+    opts: &ValidThemesOptions,
+    model_key: &str,
+    segments: &[StoredSegment],
+) -> anyhow::Result<ThemesPlan> {
+    let refit = |reason: String| Ok(ThemesPlan::Refit { reason });
+    if !opts.incremental {
+        return refit("not incremental".into());
+    }
+    let Some(last) = store.latest_theme_run()? else {
+        return refit("no earlier theme run".into());
+    };
+    if last.model_key != model_key || last.params_json != opts.params_json()? {
+        return refit(format!(
+            "model or settings changed since theme run {}",
+            last.id
+        ));
+    }
+    let inputs = store.theme_run_inputs(last.id)?;
+    if inputs.is_empty() {
+        return refit(format!(
+            "theme run {} did not record its sentences",
+            last.id
+        ));
+    }
+    let stored = store.theme_suggestions(last.id)?;
+    let position: BTreeMap<i64, usize> =
+        stored.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+    let before: BTreeMap<i64, (&str, Option<i64>)> = inputs
+        .iter()
+        .map(|i| (i.segment_id, (i.text_hash.as_str(), i.leaf_theme_id)))
+        .collect();
+    let assignment: Vec<Option<Option<usize>>> = segments
+        .iter()
+        .map(|s| match before.get(&s.id) {
+            Some(&(hash, leaf)) if hash == s.text_hash => Some(leaf.map(|id| position[&id])),
+            _ => None,
+        })
+        .collect();
+    let known = assignment.iter().filter(|a| a.is_some()).count();
+    let changed = (inputs.len() - known) + (segments.len() - known);
+    let share = changed as f64 / inputs.len() as f64;
+    if share > opts.refit_share {
+        return refit(format!(
+            "{changed} sentences new or gone since theme run {} ({:.1}% > {:.1}%)",
+            last.id,
+            100.0 * share,
+            100.0 * opts.refit_share
+        ));
+    }
+    let mut themes = Vec::with_capacity(stored.len());
+    for t in &stored {
+        let body: serde_json::Value = serde_json::from_str(&t.body_json)
+            .with_context(|| format!("theme {} of run {}", t.id, last.id))?;
+        themes.push(themes::PriorTheme {
+            level: usize::try_from(t.level).context("negative theme level")?,
+            parent: t.parent_id.map(|p| position[&p]),
+            stability: body["stability"].as_f64().unwrap_or(f64::NAN),
+        });
+    }
+    Ok(ThemesPlan::Update {
+        from_run: last.id,
+        prior: themes::PriorFit {
+            themes,
+            assignment,
+            outlier_share_clustered: last.outlier_share_clustered.unwrap_or(last.outlier_share),
+        },
+    })
+}
+
+/// One stored theme: its id, its parent's id, and its description with
+/// `children` as theme ids.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredThemeSummary {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    #[serde(flatten)]
+    pub body: ThemeSuggestion,
+}
+
+/// The stored theme run (serialises as `autocode themes --json` prints it).
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemesSummary {
+    pub theme_run_id: i64,
+    pub updated_from: Option<i64>,
+    pub model_key: String,
+    pub sentences: usize,
+    pub outlier_share: f64,
+    pub outlier_share_before_reassignment: f64,
+    /// Leaves first (`n_leaves` of them), then the broader themes of the merge tree.
+    pub themes: Vec<StoredThemeSummary>,
+    #[serde(skip)]
+    pub n_leaves: usize,
+    /// Whether outliers were reassigned to the nearest theme.
+    #[serde(skip)]
+    pub reassigned_outliers: bool,
+}
+
+/// Clusters the embedded participant sentences and stores the run.
+pub fn themes(project: &mut Project, opts: &ThemesOptions) -> anyhow::Result<ThemesSummary> {
+    themes_unless_up_to_date(project, opts, None)?
+        .context("the themes stage skipped without being asked to")
+}
+
+/// As [`themes`], but for a batch that began when the tables counted
+/// `since`: returns `None` ([`ThemesPlan::Skip`]) when [`up_to_date`] says
+/// there is nothing to do, and records the settings after clustering.
+pub fn themes_unless_up_to_date(
+    project: &mut Project,
+    opts: &ThemesOptions,
+    since: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> anyhow::Result<Option<ThemesSummary>> {
+    let opts = opts.check()?;
+    let settings_key = opts.settings_key()?;
+    if let Some(since) = since {
+        if up_to_date(project.store(), since, &settings_key)? {
+            tracing::info!("themes skipped: corpus, embeddings and settings unchanged");
+            return Ok(None);
+        }
+    }
+    let params = &opts.params;
+    let params_json = opts.params_json()?;
+    let store = project.store_mut();
+    let model_key = store
+        .meta("model_key")?
+        .context("no embeddings in this project: run `autocode embed` first")?;
+    let segments = store.segments(true)?;
+    let vectors: BTreeMap<i64, Vec<f32>> = store
+        .segment_embeddings(&model_key, true)?
+        .into_iter()
+        .collect();
+    let segments: Vec<_> = segments
+        .into_iter()
+        .filter(|s| vectors.contains_key(&s.id))
+        .collect();
+    if segments.is_empty() {
+        bail!(
+            "no embedded participant sentences for model {model_key}: run `autocode embed` first"
+        );
+    }
+    let dim = vectors.values().next().map_or(0, Vec::len);
+    // Keys independent of ingest order (segment ids are not).
+    let keys: Vec<(String, String, i64, i64)> = segments
+        .iter()
+        .map(|s| {
+            (
+                s.text_hash.clone(),
+                s.document.clone(),
+                s.turn_index,
+                s.sentence_index,
+            )
+        })
+        .collect();
+    let mut flat = Vec::with_capacity(segments.len() * dim);
+    for s in &segments {
+        let v = &vectors[&s.id];
+        if v.len() != dim {
+            bail!(
+                "segment {} has a {}-d vector, others {dim}-d",
+                s.id,
+                v.len()
+            );
+        }
+        flat.extend_from_slice(v);
+    }
+    drop(vectors);
+    let ds = Dataset::new(keys, flat, dim)?;
+    let (fit, updated_from) = match plan(store, &opts, &model_key, &segments)? {
+        ThemesPlan::Update { from_run, prior } => match params.update(&ds, &prior) {
+            Ok(fit) => {
+                tracing::info!(
+                    new = prior.new_rows(),
+                    from_run,
+                    "carried the latest theme run forward"
+                );
+                (fit, Some(from_run))
+            }
+            Err(themes::ThemeError::LeafEmptied(t)) => {
+                tracing::info!(
+                    "theme {t} of run {from_run} lost all its sentences: clustering from scratch"
+                );
+                (params.fit(&ds)?, None)
+            }
+            Err(e) => return Err(e.into()),
+        },
+        ThemesPlan::Refit { reason } => {
+            if opts.incremental {
+                tracing::info!("{reason}: clustering from scratch");
+            }
+            (params.fit(&ds)?, None)
+        }
+        ThemesPlan::Skip => return Ok(None),
+    };
+
+    let infos: Vec<SegmentInfo> = segments
+        .iter()
+        .map(|s| SegmentInfo {
+            segment_id: s.id,
+            text: s.text.clone(),
+            speaker: s.speaker.clone(),
+            participant_id: s.participant_id.clone(),
+            document: s.document.clone(),
+            turn_index: s.turn_index,
+            sentence_index: s.sentence_index,
+        })
+        .collect();
+    let codes = codebook_vectors(store, &model_key, opts.model.as_deref())?;
+    let attributes = store.participant_attributes()?;
+    let suggestions =
+        themes::describe(&fit, &ds, &infos, &attributes, &codes, opts.match_threshold);
+
+    let member_ids: Vec<Vec<i64>> = fit
+        .themes
+        .iter()
+        .map(|t| {
+            let mut ids: Vec<i64> = t.members.iter().map(|&r| segments[r].id).collect();
+            ids.sort_unstable();
+            ids
+        })
+        .collect();
+    let new: Vec<NewTheme> = fit
+        .themes
+        .iter()
+        .zip(&suggestions)
+        .zip(&member_ids)
+        .map(|((t, s), m)| NewTheme {
+            label: &s.label,
+            level: t.level,
+            parent: t.parent,
+            members: m,
+        })
+        .collect();
+    let inputs: Vec<store::ThemeInput> = segments
+        .iter()
+        .zip(&fit.labels)
+        .map(|(s, &leaf)| store::ThemeInput {
+            segment_id: s.id,
+            text_hash: &s.text_hash,
+            leaf,
+        })
+        .collect();
+    let with_ids = |i: usize, ids: &[i64]| {
+        let mut body = suggestions[i].clone();
+        body.children = body.children.iter().map(|&c| ids[c] as usize).collect();
+        body
+    };
+    let (run_id, ids) = store.put_theme_run(
+        &NewThemeRun {
+            model_key: &model_key,
+            params_json: &params_json,
+            outlier_share: fit.outlier_share,
+            outlier_share_clustered: fit.outlier_share_clustered,
+            n_segments: segments.len(),
+            updated_from,
+        },
+        &new,
+        &inputs,
+        |i, ids| serde_json::to_string(&with_ids(i, ids)).expect("suggestion serialises"),
+    )?;
+    if since.is_some() {
+        store.set_meta(LAST_SETTINGS_META, &settings_key)?;
+    }
+    Ok(Some(ThemesSummary {
+        theme_run_id: run_id,
+        updated_from,
+        model_key: model_key.clone(),
+        sentences: segments.len(),
+        outlier_share: fit.outlier_share,
+        outlier_share_before_reassignment: fit.outlier_share_clustered,
+        themes: (0..suggestions.len())
+            .map(|i| StoredThemeSummary {
+                id: ids[i],
+                parent_id: fit.themes[i].parent.map(|p| ids[p]),
+                body: with_ids(i, &ids),
+            })
+            .collect(),
+        n_leaves: fit.n_leaves,
+        reassigned_outliers: params.reassign_outliers.is_some(),
+    }))
+}
+
+/// Unit vectors of the latest codebook's codes (name: definition, inclusions
+/// and examples averaged), or none when there is no codebook.
+fn codebook_vectors(
+    store: &Store,
+    model_key: &str,
+    model: Option<&std::path::Path>,
+) -> anyhow::Result<Vec<CodeVector>> {
+    let Some((version, body)) = store.latest_codebook()? else {
+        return Ok(Vec::new());
+    };
+    let cb: classify::Codebook = serde_json::from_str(&body)
+        .with_context(|| format!("codebook version {version} in the store"))?;
+    let dir = crate::model_dir(model, Some(store))?;
+    let encoder = crate::load_model(&dir).context("embedding the codebook")?;
+    if encoder.model_key() != model_key {
+        bail!(
+            "the model at {} ({}) is not the one the sentences were embedded with ({model_key}); pass --model",
+            dir.display(),
+            encoder.model_key()
+        );
+    }
+    let texts = classify::prototype_texts(&cb);
+    let mut out = Vec::new();
+    for (code, t) in cb.codes.iter().zip(texts) {
+        let refs: Vec<&str> = t.iter().map(String::as_str).collect();
+        let emb = encoder.encode(&refs)?;
+        let dim = encoder.dim();
+        let mut v = vec![0f32; dim];
+        for e in &emb.vectors {
+            v.iter_mut().zip(e).for_each(|(a, b)| *a += b);
+        }
+        themes::normalise_rows(&mut v, dim);
+        out.push(CodeVector {
+            code_id: code.id.clone(),
+            name: code.name.clone(),
+            vector: v,
+        });
+    }
+    Ok(out)
+}
