@@ -376,12 +376,12 @@ fn print_report(r: &EvalReport, secs: f64) {
     for (code, c) in &r.per_code {
         let models: Vec<String> = c.models.iter().map(|(k, n)| format!("{k}×{n}")).collect();
         println!(
-            "{:<40} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>7} {:>7} {:>7}  {}",
+            "{:<40} {:>6.3} {:>6.3} {:>6.3} {:>6} {:>7} {:>7} {:>7}  {}",
             code,
             c.precision,
             c.recall,
             c.f1,
-            c.kappa,
+            c.kappa.map_or("–".into(), |k| format!("{k:.3}")),
             c.human_kappa.map_or("-".into(), |k| format!("{k:.3}")),
             c.support,
             c.predicted,
@@ -389,9 +389,13 @@ fn print_report(r: &EvalReport, secs: f64) {
         );
     }
     println!(
-        "macro-F1 {:.3}  mean kappa {:.3}{}  micro-F1 {:.3}",
+        "macro-F1 {:.3}  mean kappa {}{}{}  micro-F1 {:.3}",
         r.macro_f1,
-        r.mean_kappa,
+        r.mean_kappa.map_or("–".into(), |k| format!("{k:.3}")),
+        match r.kappa_undefined {
+            0 => String::new(),
+            n => format!(" ({n} code(s) without a kappa left out)"),
+        },
         r.human_mean_kappa
             .map_or(String::new(), |h| format!(" (humans {h:.3})")),
         r.micro_f1

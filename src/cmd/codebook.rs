@@ -77,14 +77,25 @@ pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
         CodebookCmd::Approve { file } => {
             let cb = classify::load_codebook(&file)?;
             let mut store = super::open_store(g)?;
-            let (version, new) = store.put_codebook(&cb.name, &cb.to_json(), &cb.content_hash())?;
+            let ids: Vec<String> = cb.codes.iter().map(|c| c.id.clone()).collect();
+            let choice = store
+                .approve_codebook_file(&cb.name, &cb.to_json(), &cb.content_hash(), &ids)
+                .with_context(|| format!("approving {}", file.display()))?;
+            let version = choice.root_version;
             if !g.quiet {
                 println!(
                     "codebook \"{}\" ({} codes): version {version}{}",
                     cb.name,
                     cb.codes.len(),
-                    if new { " (new)" } else { " (unchanged)" }
+                    if choice.newly_stored {
+                        " (new)"
+                    } else {
+                        " (unchanged)"
+                    }
                 );
+                if let Some(note) = &choice.note {
+                    println!("runs with this file code with {note}");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

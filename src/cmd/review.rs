@@ -50,14 +50,16 @@ pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
         Some(t) => t,
         None => review::generate_token()?,
     };
-    let exe = std::env::current_exe()
-        .context("locating the autocode executable for the retrain button")?;
-    let retrain_command = vec![
-        exe.to_string_lossy().into_owned(),
-        "--project".into(),
-        project.to_string_lossy().into_owned(),
-        "code".into(),
-    ];
+    // The retrain button codes in this process, exactly as `autocode code`.
+    let retrain_project = project.clone();
+    let retrain = review::Retrainer(std::sync::Arc::new(move || {
+        let mut p = pipeline::Project::open(&retrain_project)?;
+        let s = pipeline::code(&mut p, &pipeline::CodeOptions::default())?;
+        Ok(format!(
+            "coded {} sentences (codebook v{}, {}); {} already coded",
+            s.coded, s.codebook_version, s.classifier, s.already_coded
+        ))
+    }));
     let retrain_hint = format!("autocode --project {} code", project.display());
     let running = review::start(review::ServeConfig {
         store: project,
@@ -65,7 +67,7 @@ pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
         token: token.clone(),
         reviewer: a.reviewer,
         blind: a.blind,
-        retrain_command: Some(retrain_command),
+        retrain: Some(retrain),
         retrain_hint,
     })?;
     let url = running.url();

@@ -131,9 +131,28 @@ pub fn choose_codebook(
 ) -> anyhow::Result<(i64, Codebook, Option<String>)> {
     match file {
         Some(path) => {
-            let cb = classify::load_codebook(path)?;
-            let (v, _) = store.put_codebook(&cb.name, &cb.to_json(), &cb.content_hash())?;
-            Ok((v, cb, None))
+            // The file is the root of a lineage: a run codes with the newest
+            // version made in review from the file's version (docs/classify.md),
+            // so file-configured runs and the review page agree.
+            let file_cb = classify::load_codebook(path)?;
+            let ids: Vec<String> = file_cb.codes.iter().map(|c| c.id.clone()).collect();
+            let choice = store
+                .approve_codebook_file(
+                    &file_cb.name,
+                    &file_cb.to_json(),
+                    &file_cb.content_hash(),
+                    &ids,
+                )
+                .with_context(|| format!("approving codebook {}", path.display()))?;
+            let cb = if choice.version == choice.root_version {
+                file_cb
+            } else {
+                Codebook::from_stored_json(
+                    &choice.body,
+                    &format!("codebook version {}", choice.version),
+                )?
+            };
+            Ok((choice.version, cb, choice.note))
         }
         None => {
             let (v, body) = store.latest_codebook()?.context(
@@ -332,7 +351,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     };
     let protos = prototypes(&enc, &cb)?;
     let fingerprint = params.fingerprint(&train.hash(&cb, &model_key));
-    let clf = params.fit(&cb, &protos, &train.as_set())?;
+    let clf = params.clone().check()?.fit(&cb, &protos, &train.as_set())?;
     if opts.mode == Mode::Supervised && !clf.codes.iter().any(|c| c.is_supervised()) {
         bail!(
             "--mode supervised: no code has {} human-coded positives and negatives",

@@ -122,16 +122,7 @@ pub enum EvalMode {
     Keyword,
 }
 
-/// Feature blocks of supervised codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Features {
-    /// Embedding + TF-IDF.
-    #[default]
-    Both,
-    Embedding,
-    Tfidf,
-}
+pub use classify::Features;
 
 /// Fold groups of the cross-validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -234,12 +225,7 @@ impl EvalCodeOptions {
             ..Default::default()
         };
         params.logistic.c = self.c;
-        match self.features {
-            Features::Both => {}
-            Features::Embedding => params.tfidf = None,
-            Features::Tfidf => params.embedding_weight = 0.0,
-        }
-        Predictor::Classifier(params)
+        Predictor::Classifier(params.with_features(self.features))
     }
 }
 

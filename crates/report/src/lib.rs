@@ -32,8 +32,6 @@ pub const SCHEMA: &str = "autocode-report/1";
 pub enum Error {
     #[error(transparent)]
     Store(#[from] store::Error),
-    #[error("store: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Invalid(String),
     #[error("{path}: {source}")]

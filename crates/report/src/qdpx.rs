@@ -15,7 +15,6 @@ use std::io::{Cursor, Read, Write};
 use std::path::Path;
 
 use classify::qdc::{code_guid, guid, xml_escape as xml};
-use rusqlite::params;
 use store::{Store, StoredSegment};
 
 use crate::data::{ProjectData, Source};
@@ -671,16 +670,20 @@ pub fn import_qdpx(
     let (added, present) = store.write(|tx| -> Result<(usize, usize), Error> {
         let (mut added, mut present) = (0, 0);
         for seg in &coverage {
-            tx.execute("INSERT OR IGNORE INTO gold_coverage(segment_id) VALUES (?1)", [seg])?;
+            store::add_gold_coverage(tx, *seg)?;
         }
+        let now = store::now();
         for (seg, code, coder) in &rows {
-            let n = tx.execute(
-                "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier, created_at)
-                 SELECT ?1, ?2, ?3, ?4, ?5, 1.0, 1, ?6, ?7
-                 WHERE NOT EXISTS (SELECT 1 FROM codings WHERE segment_id = ?1 AND code_id = ?2 AND source = ?4 AND coder = ?5)",
-                params![seg, code, version, source, coder, classifier, store::now()],
-            )?;
-            if n == 1 {
+            let coding = store::SettledCoding {
+                segment_id: *seg,
+                code_id: code,
+                codebook_version: version,
+                source,
+                coder,
+                classifier: Some(&classifier),
+                created_at: &now,
+            };
+            if store::add_settled_coding(tx, &coding)? {
                 added += 1;
             } else {
                 present += 1;

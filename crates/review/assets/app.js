@@ -411,7 +411,7 @@
     const r = await api('GET', '/api/retrain');
     if (!r.ok) return;
     const l = r.data.latest;
-    const hint = r.data.mode === 'spawn' ? '' : ' Run: ' + r.data.command;
+    const hint = r.data.mode === 'in-process' ? '' : ' Run: ' + r.data.command;
     $('retrain-status').textContent = (l ? 'last request: ' + l.status + ' (' + l.created_at + ', ' + l.reviews_at + ' decisions)' + (l.detail ? ' — ' + l.detail : '') : 'no retrain requested yet') + '.' + hint;
     if (l && l.status === 'running') setTimeout(retrainStatus, 2000);
   }

@@ -39,11 +39,23 @@ pub struct ServeConfig {
     pub reviewer: Option<String>,
     /// Blind double coding: reviewers see and version only their own decisions.
     pub blind: bool,
-    /// Program and arguments the retrain button runs; `None` records the
-    /// request and shows [`ServeConfig::retrain_hint`] instead.
-    pub retrain_command: Option<Vec<String>>,
+    /// What the retrain button runs, in this process (the `autocode` binary
+    /// passes the pipeline's code stage); `None` records the request and
+    /// shows [`ServeConfig::retrain_hint`] instead.
+    pub retrain: Option<Retrainer>,
     /// The command line shown for retraining by hand.
     pub retrain_hint: String,
+}
+
+/// Retrains and re-codes the project in-process; returns a one-line summary
+/// for the page. Called on a background thread, one call at a time.
+#[derive(Clone)]
+pub struct Retrainer(pub Arc<dyn Fn() -> anyhow::Result<String> + Send + Sync>);
+
+impl std::fmt::Debug for Retrainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Retrainer(..)")
+    }
 }
 
 /// A random 128-bit token from the operating system, hex-encoded.
@@ -58,7 +70,7 @@ pub(crate) struct AppState {
     pub cfg: ServeConfig,
     /// The address actually bound (port 0 resolved).
     pub addr: SocketAddr,
-    /// A retrain child process is running.
+    /// A retrain is running.
     pub retraining: std::sync::atomic::AtomicBool,
 }
 

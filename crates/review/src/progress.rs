@@ -180,7 +180,7 @@ pub async fn retrain_status(State(st): State<Shared>) -> ApiResult<Json<Value>> 
         Ok(Json(json!({
             "latest": latest_request(store.conn())?,
             "reviews": store.review_count()?,
-            "mode": if cfg.retrain_command.is_some() { "spawn" } else { "record" },
+            "mode": if cfg.retrain.is_some() { "in-process" } else { "record" },
             "command": cfg.retrain_hint,
         })))
     })
@@ -192,21 +192,21 @@ pub struct RetrainBody {
     reviewer: Option<String>,
 }
 
-/// Records a retrain request; when the server was given a command (the
-/// `autocode` binary does: itself with `code`), runs it in the background
-/// and records how it ended.
+/// Records a retrain request; when the server was given a retrainer (the
+/// `autocode` binary gives the pipeline's code stage), runs it on a
+/// background thread in this process and records how it ended.
 pub async fn retrain(
     State(st): State<Shared>,
     Json(b): Json<RetrainBody>,
 ) -> ApiResult<Json<Value>> {
     let reviewer = reviewer_name(b.reviewer.as_deref())?;
-    let spawn = st.cfg.retrain_command.clone();
-    if spawn.is_some() && st.retraining.swap(true, Ordering::SeqCst) {
+    let retrainer = st.cfg.retrain.clone();
+    if retrainer.is_some() && st.retraining.swap(true, Ordering::SeqCst) {
         return Err(ApiError::Conflict(
             json!({"error": "a retrain is already running"}),
         ));
     }
-    let status = if spawn.is_some() {
+    let status = if retrainer.is_some() {
         "running"
     } else {
         "requested"
@@ -225,31 +225,33 @@ pub async fn retrain(
             return Err(e);
         }
     };
-    if let Some(cmd) = spawn {
+    if let Some(retrainer) = retrainer {
         let st2 = st.clone();
         std::thread::spawn(move || {
-            let out = std::process::Command::new(&cmd[0]).args(&cmd[1..]).output();
-            let (status, detail) = match out {
-                Ok(o) => {
-                    let text = String::from_utf8_lossy(if o.status.success() {
-                        &o.stdout
-                    } else {
-                        &o.stderr
-                    });
-                    let tail: String = text
-                        .chars()
-                        .rev()
-                        .take(2000)
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .rev()
-                        .collect();
-                    (if o.status.success() { "ok" } else { "failed" }, tail)
+            // A panic in the stage must still end the request and free the button.
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (retrainer.0)()));
+            let (status, detail) = match outcome {
+                Ok(Ok(summary)) => ("ok", summary),
+                Ok(Err(e)) => {
+                    tracing::error!("retrain failed: {e:#}");
+                    ("failed", format!("{e:#}"))
                 }
-                Err(e) => ("failed", format!("could not start {}: {e}", cmd[0])),
+                Err(_) => (
+                    "failed",
+                    "the retrain stopped unexpectedly (see the server log)".to_string(),
+                ),
             };
+            let tail: String = detail
+                .chars()
+                .rev()
+                .take(2000)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             if let Ok(store) = st2.store.lock() {
-                let _ = store::finish_retrain_request(store.conn(), id, status, &detail);
+                let _ = store::finish_retrain_request(store.conn(), id, status, &tail);
             }
             st2.retraining.store(false, Ordering::SeqCst);
         });

@@ -119,7 +119,7 @@ pub async fn meta(State(st): State<Shared>) -> ApiResult<Json<Value>> {
             "reviewer": cfg.reviewer,
             "blind": cfg.blind,
             "candidate_floor": crate::CANDIDATE_FLOOR,
-            "retrain": if cfg.retrain_command.is_some() { "spawn" } else { "record" },
+            "retrain": if cfg.retrain.is_some() { "in-process" } else { "record" },
             "retrain_hint": cfg.retrain_hint,
         })))
     })

@@ -64,7 +64,7 @@ fn serve(path: &Path, blind: bool) -> review::Running {
         token: "test-token-0123456789".into(),
         reviewer: Some("rita".into()),
         blind,
-        retrain_command: None,
+        retrain: None,
         retrain_hint: "autocode code".into(),
     })
     .unwrap()
