@@ -635,3 +635,94 @@ fn sigterm_stops_the_server_cleanly() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Issue #13, bug 1: a code accepted from a theme on the review page is kept
+/// by the nightly run configured with the codebook file (the run codes with
+/// the newest review-made descendant of the file's version), and the run
+/// after that re-codes nothing.
+#[test]
+fn a_theme_accepted_in_review_is_coded_by_the_next_file_configured_run() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("corpus")).unwrap();
+    for f in ["participants.csv", "codebook.yaml"] {
+        std::fs::copy(root.join("data/demo").join(f), p.join("corpus").join(f)).unwrap();
+    }
+    let cfg = format!(
+        "[project]\nstore = \"autocode.db\"\n[inputs]\npaths = [\"{t}\"]\nparticipants = \"corpus/participants.csv\"\n\
+         [model]\npath = \"{m}\"\n[codebook]\npath = \"corpus/codebook.yaml\"\n[themes]\nseed = 7\n[report]\nenabled = false\n",
+        t = root.join("data/demo/transcripts").display(),
+        m = root.join("models/all-MiniLM-L6-v2").display()
+    );
+    std::fs::write(p.join("autocode.toml"), cfg).unwrap();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_autocode"))
+            .args(["run", "--json", "--config"])
+            .arg(p.join("autocode.toml"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    run();
+    let store_file = p.join("autocode.db");
+
+    // Accept the first theme as a new code on the review page.
+    {
+        let srv = start(&store_file, &["--token", TOKEN]);
+        let a = srv.addr.as_str();
+        let themes = http(a, "GET", "/api/themes", &[AUTH], None).json()["themes"].clone();
+        let id = themes[0]["id"].as_i64().expect("the demo has themes");
+        let r = http(
+            a,
+            "POST",
+            &format!("/api/themes/{id}/accept"),
+            &[AUTH],
+            Some(&json!({"reviewer": "rita", "version": 0,
+                         "name": "Review-made code", "code_id": "review_made"})),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["codebook_version"], json!(2));
+    }
+
+    // The next run codes with version 2, the new code included.
+    let second = run();
+    let store = store::Store::open(&store_file).unwrap();
+    let versions = store.codebook_versions().unwrap();
+    assert_eq!(versions.len(), 2, "the run stored no extra version");
+    let machine_v2: Vec<_> = store
+        .codings()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.source == "machine" && c.codebook_version == Some(2))
+        .collect();
+    assert!(
+        machine_v2.iter().any(|c| c.code_id == "review_made"),
+        "the review-made code was not coded"
+    );
+    assert!(
+        second["counts"]["changed"]["codings"].as_i64().unwrap() != 0,
+        "{second}"
+    );
+    drop(store);
+
+    // And the run after that re-codes nothing.
+    let third = run();
+    assert_eq!(
+        third["counts"]["changed"]["codings"],
+        json!(0),
+        "a second run re-coded: {third}"
+    );
+    let store = store::Store::open(&store_file).unwrap();
+    assert!(store
+        .codings()
+        .unwrap()
+        .iter()
+        .filter(|c| c.source == "machine")
+        .all(|c| c.codebook_version == Some(2)));
+}
