@@ -167,8 +167,8 @@ pub fn write_codes(out: &mut String, cb: &Codebook, indent: usize) {
     }
     let pad = "  ".repeat(indent);
     out.push_str(&format!("{pad}<Codes>\n"));
-    for i in 0..cb.codes.len() {
-        if parents[i].is_none() {
+    for (i, parent) in parents.iter().enumerate() {
+        if parent.is_none() {
             write_code(out, cb, &children, i, indent + 1);
         }
     }
