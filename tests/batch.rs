@@ -414,3 +414,29 @@ fn strip_ids(v: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// Issue #17 item 19: merging the project store into itself is refused by
+/// name (it used to fail with "database is locked").
+#[test]
+fn merging_a_store_into_itself_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("autocode.db");
+    let init = Command::new(bin())
+        .args(["--project"])
+        .arg(&db)
+        .arg("init")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    ok(&init);
+    let out = Command::new(bin())
+        .arg("--project")
+        .arg(&db)
+        .arg("merge")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is the project store itself"), "{err}");
+}

@@ -612,6 +612,19 @@ pub fn merge(
     config: Option<&RunConfig>,
     on_stage: &mut dyn FnMut(&StageOutput),
 ) -> anyhow::Result<MergeSummary> {
+    // Merging a store into itself would deadlock on SQLite's lock ("database
+    // is locked"); refuse it by name. Compared as canonical paths, so
+    // `./x.db` and `x.db` (or a symlink) are the same file.
+    let same_file = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(shard) = shards.iter().find(|s| same_file(s, store_file)) {
+        anyhow::bail!(
+            "{} is the project store itself: merge takes shard stores written by `autocode run --shard I/N`",
+            shard.display()
+        );
+    }
     let _lock = ProjectLock::acquire(store_file)?;
     let mut project = Project::open_or_create(store_file)?;
     let run_id = project.store().start_run("merge")?;

@@ -205,6 +205,20 @@ fn csv_err(path: &Path, e: csv::Error) -> Error {
     Error::Invalid(format!("{}: {e}", path.display()))
 }
 
+/// A text cell as a spreadsheet will read it: a cell that starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return is a formula to Excel, LibreOffice
+/// and Google Sheets (a code name `=HYPERLINK(...)` would run), so it gets a
+/// leading `'`, as OWASP's CSV-injection advice says. Applied to every cell
+/// that holds user text (names, ids, quotes, attributes, coders); the figures
+/// we format ourselves are left as numbers.
+pub fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// Writes report.csv (one row per code), report_crosstab.csv and report_agreement.csv into `dir`.
 pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
     let main = dir.join("report.csv");
@@ -213,9 +227,9 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
     for c in &r.codes {
         let ex = c.examples.first();
         w.write_record([
-            c.code_id.clone(),
-            c.name.clone(),
-            c.parent_id.clone().unwrap_or_default(),
+            csv_text(&c.code_id),
+            csv_text(&c.name),
+            csv_text(c.parent_id.as_deref().unwrap_or_default()),
             c.depth.to_string(),
             c.participants.to_string(),
             r.totals.participants.to_string(),
@@ -231,9 +245,9 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
             c.expected.low.to_string(),
             c.expected.high.to_string(),
             c.compare.map(fmt_number).unwrap_or_default(),
-            ex.map(|q| q.text.clone()).unwrap_or_default(),
-            ex.and_then(|q| q.speaker.clone()).unwrap_or_default(),
-            ex.map(|q| q.document.clone()).unwrap_or_default(),
+            csv_text(ex.map(|q| q.text.as_str()).unwrap_or_default()),
+            csv_text(ex.and_then(|q| q.speaker.as_deref()).unwrap_or_default()),
+            csv_text(ex.map(|q| q.document.as_str()).unwrap_or_default()),
         ])
         .map_err(|e| csv_err(&main, e))?;
     }
@@ -263,9 +277,9 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
                     0.0
                 };
                 w.write_record([
-                    c.code_id.clone(),
-                    attr.clone(),
-                    value.clone(),
+                    csv_text(&c.code_id),
+                    csv_text(attr),
+                    csv_text(value),
                     n.to_string(),
                     total.to_string(),
                     format!("{share:.4}"),
@@ -302,10 +316,10 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
             .chain(p.codes.iter().map(|c| (c.code_id.clone(), &c.figures)));
         for (code, f) in rows {
             w.write_record([
-                p.coder_a.clone(),
-                p.coder_b.clone(),
+                csv_text(&p.coder_a),
+                csv_text(&p.coder_b),
                 unit.to_string(),
-                code,
+                csv_text(&code),
                 f.n.to_string(),
                 f.both.to_string(),
                 f.only_a.to_string(),
@@ -326,4 +340,20 @@ pub fn render_json(r: &Report) -> String {
     let mut s = serde_json::to_string_pretty(r).expect("report serialises");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(csv_text("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        for lead in ["+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"x\")"] {
+            assert!(csv_text(lead).starts_with('\''), "{lead:?}");
+        }
+        assert_eq!(csv_text("trust"), "trust");
+        assert_eq!(csv_text(""), "");
+        assert_eq!(csv_text("a=b"), "a=b");
+    }
 }
