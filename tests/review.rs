@@ -726,3 +726,21 @@ fn a_theme_accepted_in_review_is_coded_by_the_next_file_configured_run() {
         .filter(|c| c.source == "machine")
         .all(|c| c.codebook_version == Some(2)));
 }
+
+/// Issue #17 item 17: a POST with the right token in the URL but no header is
+/// told that the header is required, not that the token is wrong.
+#[test]
+fn a_url_token_on_an_api_post_asks_for_the_header() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let r = http(
+        srv.addr.as_str(),
+        "POST",
+        &format!("/api/decision?token={TOKEN}"),
+        &[],
+        Some(&decision(fx.seg["xss"], "access", "accept", 0, json!({}))),
+    );
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(r.body.contains("X-Autocode-Token header"), "{}", r.body);
+    assert!(!r.body.contains("wrong token"), "{}", r.body);
+}

@@ -580,7 +580,13 @@ pub fn import_qdpx(
                 })
             };
             let (start, end) = (pos("startPosition")?, pos("endPosition")?);
-            if start > end || end > src_len {
+            if start > end {
+                return Err(bad(format!(
+                    "source {sname:?}, selection {}: positions {start}..{end} are reversed (the start is after the end)",
+                    sel.attribute("guid").unwrap_or("?")
+                )));
+            }
+            if end > src_len {
                 return Err(bad(format!(
                     "source {sname:?}, selection {}: positions {start}..{end} outside its text of {src_len} characters",
                     sel.attribute("guid").unwrap_or("?")

@@ -404,3 +404,45 @@ fn qdc_and_qdpx_give_each_code_the_same_guid() {
         assert!(known.contains(&r.to_string()), "{r}");
     }
 }
+
+/// Issue #17 item 18: a selection whose start is after its end is called
+/// reversed (it was "outside its text").
+#[test]
+fn reversed_positions_are_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let text = store.document_text("group1.txt").unwrap().unwrap();
+    let qde = r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="x">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Maria"/></Users>
+ <CodeBook><Codes>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000001" name="parks" isCodable="true"/>
+ </Codes></CodeBook>
+ <Sources>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000001" name="group1.txt" plainTextPath="internal://one.txt">
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000001" startPosition="20" endPosition="10" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+ </Sources>
+</Project>"#;
+    let file = dir.path().join("reversed.qdpx");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
+    let o = zip::write::SimpleFileOptions::default();
+    z.start_file("project.qde", o).unwrap();
+    z.write_all(qde.as_bytes()).unwrap();
+    z.start_file("Sources/one.txt", o).unwrap();
+    z.write_all(text.as_bytes()).unwrap();
+    z.finish().unwrap();
+    let err = import_qdpx(
+        &mut store,
+        &file,
+        &ImportOptions {
+            source: Source::Gold,
+            coder: None,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("20..10 are reversed"), "{err}");
+}

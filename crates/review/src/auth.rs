@@ -96,6 +96,14 @@ pub async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Respon
             }
             return secure(resp);
         }
+        // A right token in the URL of anything but a page load: say what is
+        // missing instead of calling the token wrong.
+        if token_matches(&st, &t) {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "refused: a token in the URL only opens the page; API requests need the X-Autocode-Token header",
+            );
+        }
         return refuse(StatusCode::UNAUTHORIZED, "refused: wrong token");
     }
 
