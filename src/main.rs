@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", cmd::printable(&format!("{err:#}")));
             ExitCode::from(1)
         }
     }

@@ -645,3 +645,28 @@ fn a_fifo_in_a_folder_is_skipped_not_waited_on() {
         "not a regular file (a FIFO, socket or device)"
     );
 }
+
+/// Issue #17 item 12: a file name with an escape sequence or a newline is
+/// printed escaped, so it cannot recolour the terminal or forge a line.
+#[test]
+fn file_names_with_control_characters_are_printed_escaped() {
+    let dir = new_project();
+    let name = "red\x1b[31m\nfake line.txt";
+    let file = dir.path().join(name);
+    std::fs::write(&file, "Anna: We need more light.\n").unwrap();
+    let out = autocode(dir.path(), &["ingest", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        stdout.contains("red\\u{1b}[31m\\nfake line.txt"),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("fake line")),
+        "{stdout}"
+    );
+}

@@ -8,7 +8,7 @@ use pipeline::ingest::IngestOptions;
 use pipeline::{ExitStatus, IngestSummary, Project};
 use store::IngestOutcome;
 
-use super::{Global, Outcome};
+use super::{printable, Global, Outcome};
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
@@ -79,7 +79,7 @@ fn outcome_name(outcome: IngestOutcome) -> &'static str {
 pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Result<()> {
     for f in &s.files {
         match &f.error {
-            Some(message) => writeln!(out, "  error      {message}")?,
+            Some(message) => writeln!(out, "  error      {}", printable(message))?,
             None if !g.quiet => {
                 let detail = f
                     .documents
@@ -87,7 +87,7 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
                     .map(|d| {
                         format!(
                             "{} ({}, {} turns, {} sentences)",
-                            d.name,
+                            printable(&d.name),
                             outcome_name(d.outcome),
                             d.turns,
                             d.segments
@@ -95,7 +95,7 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
-                writeln!(out, "  {:<10} {}: {detail}", f.status, f.path)?;
+                writeln!(out, "  {:<10} {}: {detail}", f.status, printable(&f.path))?;
             }
             None => {}
         }
@@ -105,8 +105,8 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             writeln!(
                 out,
                 "  skipped    {} ({})",
-                skipped.get("path").map(String::as_str).unwrap_or(""),
-                skipped.get("reason").map(String::as_str).unwrap_or("")
+                printable(skipped.get("path").map(String::as_str).unwrap_or("")),
+                printable(skipped.get("reason").map(String::as_str).unwrap_or(""))
             )?;
         }
     }
@@ -127,8 +127,9 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             .iter()
             .map(|(speaker, docs)| {
                 format!(
-                    "{speaker} ({})",
-                    docs.iter().cloned().collect::<Vec<_>>().join(", ")
+                    "{} ({})",
+                    printable(speaker),
+                    printable(&docs.iter().cloned().collect::<Vec<_>>().join(", "))
                 )
             })
             .collect::<Vec<_>>()

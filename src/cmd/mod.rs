@@ -133,3 +133,35 @@ pub fn init_logging(g: &Global) {
 pub fn open_store(g: &Global) -> anyhow::Result<store::Store> {
     Ok(store::Store::open(&g.project)?)
 }
+
+/// User data (file names, speakers, messages that quote them) as it may be
+/// printed to a terminal: control characters — an escape sequence that would
+/// recolour or rewrite the screen, a newline that would forge a line — are
+/// shown escaped (`\u{1b}`, `\n`), everything else as is.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("plain name.txt"), "plain name.txt");
+        assert_eq!(printable("red\x1b[31m.txt"), "red\\u{1b}[31m.txt");
+        assert_eq!(printable("two\nlines"), "two\\nlines");
+        assert_eq!(printable("Zoë – ok"), "Zoë – ok");
+    }
+}
