@@ -151,7 +151,33 @@ fn second_run_does_nothing_and_a_concurrent_run_is_refused() {
     let refused = run(&p, &[]);
     assert_eq!(refused.status.code(), Some(1));
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(err.contains("another autocode run holds the lock"), "{err}");
+    assert!(err.contains("holds the lock on"), "{err}");
+    // Issue #17 item 10: every command that writes the store takes the same
+    // lock; a reader does not need it.
+    for cmd in [
+        &["embed"][..],
+        &["themes"],
+        &["code"],
+        &["ingest", "corpus"],
+    ] {
+        let out = Command::new(bin())
+            .arg("--project")
+            .arg(store_of(&p))
+            .args(cmd)
+            .current_dir(&p)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd:?} was not refused");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("holds the lock on"), "{cmd:?}: {err}");
+    }
+    let stats = Command::new(bin())
+        .arg("--project")
+        .arg(store_of(&p))
+        .arg("stats")
+        .output()
+        .unwrap();
+    ok(&stats);
     drop(lock);
 
     let runs = Command::new(bin())

@@ -213,6 +213,7 @@ pub struct EvalCodeArgs {
 // ---------------------------------------------------------------- code
 
 pub fn run(g: &Global, a: CodeArgs) -> Outcome {
+    let _lock = super::lock_project(g)?;
     let opts = CodeOptions {
         model: a.model,
         codebook: a.codebook,

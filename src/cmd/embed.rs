@@ -72,6 +72,7 @@ pub struct EncodeArgs {
 }
 
 pub fn run(g: &Global, a: EmbedArgs) -> Outcome {
+    let _lock = super::lock_project(g)?;
     let mut project = Project::open(&g.project)?;
     let opts = EmbedOptions {
         model: a.model.options(),

@@ -46,6 +46,7 @@ pub struct IngestArgs {
 }
 
 pub fn run(g: &Global, a: IngestArgs) -> Outcome {
+    let _lock = super::lock_project(g)?;
     let d = IngestOptions::default();
     let opts = IngestOptions {
         paths: a.paths,

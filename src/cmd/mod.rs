@@ -129,6 +129,14 @@ pub fn init_logging(g: &Global) {
         .try_init();
 }
 
+/// Takes the project lock for a command that writes the store (the lock
+/// `autocode run` holds), so two writers never interleave; it is released
+/// when the value is dropped or the process dies. Readers (`stats`,
+/// `report` without an import, the review page's reads) do not take it.
+pub fn lock_project(g: &Global) -> anyhow::Result<pipeline::run::ProjectLock> {
+    pipeline::run::ProjectLock::acquire(&store::resolve(&g.project))
+}
+
 /// Opens the project named by `--project`.
 pub fn open_store(g: &Global) -> anyhow::Result<store::Store> {
     Ok(store::Store::open(&g.project)?)

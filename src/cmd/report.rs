@@ -85,6 +85,10 @@ impl From<Format> for pipeline::report::Format {
 }
 
 pub fn run(g: &Global, a: ReportArgs) -> Outcome {
+    let _lock = match a.import_qdpx {
+        Some(_) => Some(super::lock_project(g)?),
+        None => None,
+    };
     let mut project = Project::open(&g.project)?;
     if let Some(path) = &a.import_qdpx {
         let opts = ImportOptions {

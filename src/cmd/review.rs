@@ -53,6 +53,7 @@ pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
     // The retrain button codes in this process, exactly as `autocode code`.
     let retrain_project = project.clone();
     let retrain = review::Retrainer(std::sync::Arc::new(move || {
+        let _lock = pipeline::run::ProjectLock::acquire(&retrain_project)?;
         let mut p = pipeline::Project::open(&retrain_project)?;
         let s = pipeline::code(&mut p, &pipeline::CodeOptions::default())?;
         Ok(format!(

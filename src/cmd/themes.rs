@@ -96,6 +96,7 @@ pub struct EvalThemesArgs {
 }
 
 pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
+    let _lock = super::lock_project(g)?;
     let opts = ThemesOptions {
         params: a.cluster.params(),
         match_threshold: a.match_threshold,

@@ -328,7 +328,7 @@ impl ProjectLock {
         match file.try_lock() {
             Ok(()) => Ok(ProjectLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => bail!(
-                "another autocode run holds the lock on {} (project {}); wait for it to finish",
+                "another autocode run or command that writes the project holds the lock on {} (project {}); wait for it to finish",
                 path.display(),
                 store.display()
             ),
