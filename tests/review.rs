@@ -744,3 +744,31 @@ fn a_url_token_on_an_api_post_asks_for_the_header() {
     assert!(r.body.contains("X-Autocode-Token header"), "{}", r.body);
     assert!(!r.body.contains("wrong token"), "{}", r.body);
 }
+
+/// Issue #17 item 13: refusals carry the same security headers as every
+/// other answer.
+#[test]
+fn refusals_carry_the_security_headers() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let no_token = http(a, "GET", "/api/queue", &[], None);
+    assert_eq!(no_token.status, 401);
+    let cookie_post = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[("Cookie", "x=y")],
+        Some(&decision(fx.seg["xss"], "access", "accept", 0, json!({}))),
+    );
+    assert!(cookie_post.status == 401 || cookie_post.status == 403);
+    for r in [&no_token, &cookie_post] {
+        let head = r.head.to_ascii_lowercase();
+        assert!(head.contains("content-security-policy:"), "{}", r.head);
+        assert!(
+            head.contains("x-content-type-options: nosniff"),
+            "{}",
+            r.head
+        );
+    }
+}

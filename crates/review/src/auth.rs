@@ -31,13 +31,16 @@ fn token_matches(st: &Shared, given: &str) -> bool {
     given.as_bytes().ct_eq(st.cfg.token.as_bytes()).into()
 }
 
+/// A refusal carries the same security headers as every other answer.
 fn refuse(status: StatusCode, why: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{why}\n"),
+    secure(
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{why}\n"),
+        )
+            .into_response(),
     )
-        .into_response()
 }
 
 fn query_token(req: &Request) -> Option<String> {

@@ -313,11 +313,12 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, Json(json!({ "error": m }))),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, Json(json!({ "error": m }))),
             ApiError::Conflict(v) => (StatusCode::CONFLICT, Json(v)),
+            // The detail (paths, SQL errors) goes to the server log only.
             ApiError::Internal(e) => {
                 tracing::error!("review server: {e:#}");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({ "error": format!("{e:#}") })),
+                    Json(json!({ "error": "internal error; the server log has the details" })),
                 )
             }
         }
