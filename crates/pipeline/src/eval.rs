@@ -191,24 +191,45 @@ impl Default for EvalCodeOptions {
 
 impl EvalCodeOptions {
     /// Refuses values the evaluation cannot use, naming the flag.
+    /// Refuses bad values before any model is loaded. The rules live with the
+    /// types they guard (`classify::eval::EvalOptions::check`,
+    /// `ClassifierParams::check`); this adds the one option only the
+    /// pipeline has (`limit`) and names the flag a CLI user typed.
     pub fn check(&self) -> anyhow::Result<()> {
-        if self.folds < 2 {
-            bail!(
-                "--folds {}: cross-validation needs at least 2 folds",
-                self.folds
-            );
-        }
-        let (lo, hi) = self.review_band;
-        if lo.is_nan() || hi.is_nan() || lo >= hi {
-            bail!("--review-band {lo},{hi}: expected LO,HI with LO < HI");
-        }
-        if !(self.c > 0.0 && self.c.is_finite()) {
-            bail!("--c {}: must be a positive number", self.c);
+        let flag = |e: classify::ClassifyError| match &e {
+            classify::ClassifyError::Param { field, .. } => {
+                let (name, value) = match *field {
+                    "folds" => ("--folds", self.folds.to_string()),
+                    "review_band" => (
+                        "--review-band",
+                        format!("{},{}", self.review_band.0, self.review_band.1),
+                    ),
+                    "per_code_limit" => ("--per-code", format!("{:?}", self.per_code)),
+                    "logistic.c" => ("--c", self.c.to_string()),
+                    "min_positives" => ("--min-positives", self.min_positives.to_string()),
+                    other => (other, String::new()),
+                };
+                anyhow::anyhow!("{name} {value}: {e}")
+            }
+            _ => anyhow::Error::new(e),
+        };
+        self.eval_options().check().map_err(flag)?;
+        if let Predictor::Classifier(params) = self.predictor() {
+            params.check().map_err(flag)?;
         }
         if self.limit == Some(0) {
             bail!("--limit 0: use at least one gold item");
         }
         Ok(())
+    }
+
+    fn eval_options(&self) -> EvalOptions {
+        EvalOptions {
+            folds: self.folds,
+            seed: self.seed,
+            review_band: self.review_band,
+            per_code_limit: self.per_code,
+        }
     }
 
     fn predictor(&self) -> Predictor {
@@ -294,12 +315,7 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         it.labels.extend(extra);
     }
     let predictor = opts.predictor();
-    let eval_opts = EvalOptions {
-        folds: opts.folds,
-        seed: opts.seed,
-        review_band: opts.review_band,
-        per_code_limit: opts.per_code,
-    };
+    let eval_opts = opts.eval_options();
     let needs_model = !matches!(predictor, Predictor::Keyword) || opts.dump.is_some();
     let (protos, gold_emb, train_emb) = if needs_model {
         let enc = crate::load_model(&crate::model_dir(opts.model.as_deref(), None)?)?;

@@ -231,6 +231,22 @@ mod tests {
         buf.into_inner()
     }
 
+    /// A zip holding only `word/document.xml` with these bytes.
+    fn zip_with_document_xml(xml: &[u8]) -> Vec<u8> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            zip.start_file(
+                "word/document.xml",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            zip.write_all(xml).unwrap();
+            zip.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
     fn read(bytes: &[u8]) -> Result<RawDocument> {
         DocxReader
             .read(SourceFile {
@@ -301,19 +317,10 @@ mod tests {
     /// Used to say "not a DOCX file (not a zip archive: …)" of a zip.
     #[test]
     fn document_xml_not_utf8_says_so() {
-        let mut buf = std::io::Cursor::new(Vec::new());
-        {
-            let mut zip = zip::ZipWriter::new(&mut buf);
-            zip.start_file(
-                "word/document.xml",
-                zip::write::SimpleFileOptions::default(),
-            )
-            .unwrap();
-            zip.write_all(b"<w:document><w:body><w:p><w:r><w:t>caf\xe9</w:t></w:r></w:p></w:body></w:document>")
-                .unwrap();
-            zip.finish().unwrap();
-        }
-        let e = read(&buf.into_inner()).unwrap_err().to_string();
+        let bytes = zip_with_document_xml(
+            b"<w:document><w:body><w:p><w:r><w:t>caf\xe9</w:t></w:r></w:p></w:body></w:document>",
+        );
+        let e = read(&bytes).unwrap_err().to_string();
         assert_eq!(
             e,
             "talk.docx: word/document.xml at byte 38: not valid UTF-8 (the file is a zip, but its document.xml is not the UTF-8 Word writes)"
@@ -332,18 +339,8 @@ mod tests {
             "{e}"
         );
         let dtd = r#"<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><w:document><w:body><w:p><w:r><w:t>Anna: &xxe;</w:t></w:r></w:p></w:body></w:document>"#;
-        let mut buf = std::io::Cursor::new(Vec::new());
-        {
-            let mut zip = zip::ZipWriter::new(&mut buf);
-            zip.start_file(
-                "word/document.xml",
-                zip::write::SimpleFileOptions::default(),
-            )
-            .unwrap();
-            zip.write_all(dtd.as_bytes()).unwrap();
-            zip.finish().unwrap();
-        }
-        let e = read(&buf.into_inner()).unwrap_err().to_string();
+        let bytes = zip_with_document_xml(dtd.as_bytes());
+        let e = read(&bytes).unwrap_err().to_string();
         assert!(e.contains("undefined entity `&xxe;`"), "{e}");
         // The predefined entities and character references still work.
         let body = "<w:p><w:r><w:t>Anna: a &lt;b&gt; &quot;c&apos; &#233;&#x21;</w:t></w:r></w:p>";
