@@ -10,7 +10,7 @@ MODEL_SHA256 := 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 BIN          := target/release/autocode
 DEMO_OUT     := out/demo
 
-.PHONY: all models build demo demo-clean test bench lint clean
+.PHONY: all models build demo demo-clean test bench lint clean ppi-reference
 
 all: build
 
@@ -44,8 +44,18 @@ demo: models build
 demo-clean:
 	rm -rf $(DEMO_OUT)
 
-test: models
+test: models ppi-reference
 	$(CARGO) test --workspace --locked
+
+# The reference implementation of prediction-powered inference (ppi-python
+# from PyPI, with numpy/scipy) in its own venv, for crates/report/tests/ppi.rs.
+PPI_VENV := target/ppi-venv
+ppi-reference: $(PPI_VENV)/.ok
+
+$(PPI_VENV)/.ok:
+	python3 -m venv $(PPI_VENV)
+	$(PPI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check ppi-python==0.2.3
+	touch $@
 
 bench: models build
 	bash tests/bench/run.sh

@@ -375,3 +375,151 @@ fn eval_code_refuses_fewer_than_two_folds() {
         assert!(!err.contains("panicked"), "--folds {folds}: {err}");
     }
 }
+
+fn report_json(project: &str, out: &Path) -> Value {
+    ok(&[
+        "--project",
+        project,
+        "report",
+        "--format",
+        "json",
+        "--out",
+        s(out),
+    ]);
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_zero_shot_only_report_says_uncalibrated_and_gives_no_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo_project(dir.path());
+    let p = s(&project);
+    let table = ok(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        "data/demo/codebook.yaml",
+    ]);
+    assert!(table.contains("zero-shot (uncalibrated)"), "{table}");
+    let r = report_json(p, &dir.path().join("out"));
+    for c in r["codes"].as_array().unwrap() {
+        let e = &c["estimate"];
+        assert_eq!(e["method"], "model-only (uncalibrated)", "{}", c["code_id"]);
+        assert!(e["low"].is_null() && e["high"].is_null(), "{e}");
+        assert!(
+            c["expected"].is_null(),
+            "no calibrated-looking interval: {c}"
+        );
+        assert_eq!(c["estimates"]["calibrated"], false);
+        assert!(c["estimates"]["audit_advice"].as_u64().unwrap() >= 2);
+        for q in c["examples"].as_array().unwrap() {
+            assert_eq!(q["calibrated"], false, "{q}");
+        }
+    }
+    let printed = ok(&["--project", p, "report", "--format", "table"]);
+    assert!(printed.contains("model-only (uncalibrated)"), "{printed}");
+    assert!(printed.contains("autocode audit draw --size"), "{printed}");
+    let html_dir = dir.path().join("html");
+    ok(&[
+        "--project",
+        p,
+        "report",
+        "--format",
+        "html",
+        "--out",
+        s(&html_dir),
+    ]);
+    let html = std::fs::read_to_string(html_dir.join("report.html")).unwrap();
+    assert!(html.contains("(uncalibrated)") && !html.contains(" · p = "));
+}
+
+#[test]
+fn an_audit_sample_is_reproducible_persisted_and_gives_valid_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo_project(dir.path());
+    let p = s(&project);
+    let draw = |project: &str| -> Value {
+        serde_json::from_str(&ok(&[
+            "--project",
+            project,
+            "audit",
+            "draw",
+            "--fraction",
+            "0.25",
+            "--seed",
+            "7",
+            "--json",
+        ]))
+        .unwrap()
+    };
+    let first = draw(p);
+    assert_eq!(
+        (first["drawn"].as_u64(), first["population"].as_u64()),
+        (Some(12), Some(47))
+    );
+    let again = draw(p);
+    assert_eq!(again["unchanged"], true);
+    assert_eq!(again["sample_id"], first["sample_id"]);
+    let shown: Value =
+        serde_json::from_str(&ok(&["--project", p, "audit", "show", "--json"])).unwrap();
+    // A fresh project given the same seed draws the same participants.
+    let other = dir.path().join("other");
+    ok(&["init", s(&other)]);
+    ok(&[
+        "--project",
+        s(&other),
+        "ingest",
+        "data/demo",
+        "--participants",
+        "data/demo/participants.csv",
+    ]);
+    draw(s(&other));
+    let other_shown: Value =
+        serde_json::from_str(&ok(&["--project", s(&other), "audit", "show", "--json"])).unwrap();
+    assert_eq!(shown["units"], other_shown["units"]);
+    assert_eq!(shown["units"].as_array().unwrap().len(), 12);
+
+    // The drawn participants' gold, and nothing else, is imported; their
+    // predictions come from models that did not see them.
+    let out = autocode(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        "data/demo/codebook.yaml",
+        "--import-gold",
+        "data/demo/gold.jsonl",
+        "--audit-only",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cross-fitted: the 12 participants"),
+        "{stderr}"
+    );
+    let r = report_json(p, &dir.path().join("out"));
+    let study = report::read_compare(&root().join("data/demo/codebook.study-counts.csv")).unwrap();
+    let mut inside = 0;
+    for c in r["codes"].as_array().unwrap() {
+        let e = &c["estimate"];
+        assert_eq!(e["method"], "prediction-powered", "{}", c["code_id"]);
+        assert_eq!(
+            (e["audited"].as_u64(), e["units"].as_u64()),
+            (Some(12), Some(47))
+        );
+        let (lo, hi) = (e["low"].as_f64().unwrap(), e["high"].as_f64().unwrap());
+        assert!(lo <= e["estimate"].as_f64().unwrap() && e["estimate"].as_f64().unwrap() <= hi);
+        if let Some(v) = study.get(c["code_id"].as_str().unwrap()) {
+            inside += (lo <= *v && *v <= hi) as usize;
+        }
+    }
+    assert!(
+        inside >= 18,
+        "the study's figure is inside {inside} of 20 intervals"
+    );
+}

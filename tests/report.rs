@@ -74,7 +74,7 @@ fn writes_every_output_and_prints_the_table() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(json["schema"], "autocode-report/1");
+    assert_eq!(json["schema"], "autocode-report/2");
     assert_eq!(json["totals"]["participants"], 3);
     assert_eq!(json["codes"][3]["compare"], 2.0);
 

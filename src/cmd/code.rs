@@ -154,6 +154,13 @@ pub struct CodeArgs {
     /// CSV with columns `code,expected` (code id or name): print the expected participant counts beside ours.
     #[arg(long)]
     pub expected: Option<PathBuf>,
+    /// The --import-gold file covers a random sample of these units: the units it
+    /// codes completely become the audit sample the report's estimates use.
+    #[arg(long, value_enum, requires = "import_gold")]
+    pub random_sample: Option<super::audit::UnitArg>,
+    /// Import --import-gold only for the units of the drawn audit sample (`autocode audit draw`).
+    #[arg(long, requires = "import_gold", conflicts_with = "random_sample")]
+    pub audit_only: bool,
     /// Print the per-code table as JSON.
     #[arg(long)]
     pub json: bool,
@@ -208,6 +215,9 @@ pub struct EvalCodeArgs {
     /// Also write the item embeddings (gold order) and fold ids here, as JSON, for baselines.
     #[arg(long)]
     pub dump: Option<PathBuf>,
+    /// Also write each item's out-of-fold probabilities here (JSONL), the input of `eval audit`.
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
 }
 
 // ---------------------------------------------------------------- code
@@ -221,6 +231,8 @@ pub fn run(g: &Global, a: CodeArgs) -> Outcome {
         min_positives: a.min_positives,
         import_gold: a.import_gold,
         expected: a.expected,
+        random_sample: a.random_sample.map(Into::into),
+        audit_only: a.audit_only,
     };
     let mut project = Project::open(&g.project)?;
     let summary = pipeline::code(&mut project, &opts)?;
@@ -244,6 +256,17 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
                 gold.path.display()
             );
         }
+        if let Some(a) = &s.audit {
+            if !g.quiet {
+                eprintln!(
+                    "audit sample {}: the gold codes {} of {} {}s completely (declared a random sample)",
+                    a.sample_id,
+                    a.coded,
+                    a.population,
+                    a.unit.as_str()
+                );
+            }
+        }
         if gold.unmatched > 0 {
             eprintln!(
                 "gold: {} lines of {} match no stored sentence (document + text)",
@@ -259,6 +282,14 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
                 c.code_id, c.note, c.threshold
             );
         }
+    }
+    if let (Some(c), false) = (&s.crossfit, g.quiet) {
+        eprintln!(
+            "cross-fitted: the {} {}s with human codes are coded by {} models that did not see them",
+            c.units,
+            c.unit.as_str(),
+            c.folds
+        );
     }
     if s.missing_embeddings > 0 {
         eprintln!(
@@ -313,7 +344,11 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             format!("{}{}", "  ".repeat(depth), row.code),
             row.sentences,
             row.participants,
-            row.model
+            if row.calibrated {
+                row.model.to_string()
+            } else {
+                format!("{} (uncalibrated)", row.model)
+            }
         )?;
     }
     Ok(())
@@ -350,6 +385,7 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
         model: a.model,
         cache: a.cache,
         dump: a.dump,
+        predictions: a.predictions,
     };
     let s = pipeline::eval::eval_code(&opts, &g.project)?;
     if a.json {

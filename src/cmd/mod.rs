@@ -2,6 +2,7 @@
 //! 2 bad input with partial success (some files or rows were rejected, the
 //! rest stored).
 
+pub mod audit;
 pub mod code;
 pub mod codebook;
 pub mod embed;
@@ -73,6 +74,8 @@ pub enum Command {
     Codebook(codebook::CodebookArgs),
     /// Code every participant sentence not yet coded by the current model and codebook.
     Code(code::CodeArgs),
+    /// Draw the random audit sample people code blind (it makes the report's intervals valid).
+    Audit(audit::AuditArgs),
     /// Suggest themes by clustering the embedded participant sentences.
     Themes(themes::ThemesArgs),
     /// Measure quality against human gold codings.
@@ -99,6 +102,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Command::Encode(a) => embed::encode(g, a),
         Command::Codebook(a) => codebook::run(g, a),
         Command::Code(a) => code::run(g, a),
+        Command::Audit(a) => audit::run(g, a),
         Command::Themes(a) => themes::run(g, a),
         Command::Eval(a) => eval::run(g, a),
         Command::Report(a) => report::run(g, a),

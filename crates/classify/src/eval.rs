@@ -120,6 +120,10 @@ pub struct EvalReport {
     /// undefined left out); `None` without per-annotator labels.
     pub human_mean_kappa: Option<f64>,
     pub per_code: BTreeMap<String, CodeReport>,
+    /// Each scored item's probabilities (items × codes), out of fold: what
+    /// `eval code --predictions` writes for the audit simulation.
+    #[serde(skip)]
+    pub item_probabilities: Vec<Vec<f32>>,
 }
 
 const STOP: &[&str] = &[
@@ -336,6 +340,7 @@ fn report(
     let micro = binary_scores(&all_pred, &all_y);
     let human_mean_kappa = mean(&human.values().copied().collect::<Vec<_>>());
     EvalReport {
+        item_probabilities: probs.to_vec(),
         items: items.len(),
         folds,
         predictor,

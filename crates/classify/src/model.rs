@@ -311,6 +311,16 @@ impl CodeModel {
     pub fn is_supervised(&self) -> bool {
         matches!(self.kind, CodeKind::Supervised { .. })
     }
+
+    /// Whether its probabilities were calibrated on labelled sentences
+    /// (Platt scaling); otherwise they come from the fixed zero-shot mapping
+    /// σ(a·(cos − b)), a prior, not a calibration.
+    pub fn is_calibrated(&self) -> bool {
+        match &self.kind {
+            CodeKind::Supervised { .. } => true,
+            CodeKind::ZeroShot { platt, .. } => platt.is_some(),
+        }
+    }
 }
 
 /// A fitted multi-label classifier.

@@ -13,6 +13,8 @@ use serde::Serialize;
 use store::{Store, StoredSegment};
 
 use crate::{ExitStatus, Project, EXIT_PARTIAL};
+use report::data::{CalibrationRecord, CALIBRATION_META};
+use report::ppi::AuditUnit;
 
 /// Sentences per store transaction while coding.
 const CHUNK: usize = 5000;
@@ -32,6 +34,12 @@ pub struct CodeOptions {
     pub import_gold: Option<PathBuf>,
     /// CSV `code,expected` (see [`report::read_compare`]): figures shown beside the counts.
     pub expected: Option<PathBuf>,
+    /// The imported gold is a random sample of these units (`--random-sample`):
+    /// the units it covers completely become the audit sample.
+    pub random_sample: Option<AuditUnit>,
+    /// Import gold only for the units of the drawn audit sample (`--audit-only`):
+    /// the people coded the drawn units in another tool, or the demo plays them.
+    pub audit_only: bool,
 }
 
 impl Default for CodeOptions {
@@ -44,6 +52,8 @@ impl Default for CodeOptions {
             min_positives: params.min_positives,
             import_gold: None,
             expected: None,
+            random_sample: None,
+            audit_only: false,
         }
     }
 }
@@ -56,6 +66,9 @@ pub struct CodeRow {
     pub parent: Option<String>,
     /// supervised | zero-shot
     pub model: &'static str,
+    /// Whether its probabilities were calibrated on labelled sentences
+    /// (otherwise they are the zero-shot prior, not probabilities to trust).
+    pub calibrated: bool,
     /// Participant sentences with the code assigned by the machine.
     pub sentences: usize,
     /// Distinct participants among those sentences.
@@ -81,6 +94,19 @@ pub struct CodeModelNote {
     pub threshold: f64,
 }
 
+/// Cross-fitting: each labelled unit is predicted by a model trained without it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossFit {
+    pub unit: AuditUnit,
+    pub units: usize,
+    pub folds: usize,
+}
+
+/// Folds for cross-fitting (fewer when fewer units carry labels).
+pub const CROSSFIT_FOLDS: usize = 5;
+/// Seed of the cross-fitting fold assignment.
+const CROSSFIT_SEED: u64 = 0x5EED_C0DE;
+
 /// Gold codings imported before coding.
 #[derive(Debug, Clone, Serialize)]
 pub struct GoldImport {
@@ -105,6 +131,11 @@ pub struct CodeSummary {
     /// Participant sentences without a vector for the model (not coded).
     pub missing_embeddings: usize,
     pub gold: Option<GoldImport>,
+    /// The audit sample declared by this import (`--random-sample`).
+    pub audit: Option<crate::audit::AuditSummary>,
+    /// Units whose predictions come from cross-fitted models that did not see
+    /// their labels (only when an audit sample exists), and how many folds.
+    pub crossfit: Option<CrossFit>,
     /// Whether expected figures were given (their column is shown).
     pub expected_given: bool,
     pub models: Vec<CodeModelNote>,
@@ -173,6 +204,8 @@ pub struct TrainingData {
     /// items × codes (codebook order).
     pub labels: Vec<Vec<Label>>,
     pub groups: Vec<String>,
+    /// The stored sentence of each item (`None`: a codebook example).
+    pub segment_ids: Vec<Option<i64>>,
     /// What identifies the training data (texts or text hashes with their labels).
     pub identity: String,
 }
@@ -184,6 +217,17 @@ impl TrainingData {
             texts: self.texts.iter().map(String::as_str).collect(),
             labels: self.labels.clone(),
             groups: self.groups.clone(),
+        }
+    }
+
+    /// The items for which `keep` holds, as a training set.
+    pub fn subset(&self, keep: impl Fn(usize) -> bool) -> classify::TrainingSet<'_> {
+        let idx: Vec<usize> = (0..self.labels.len()).filter(|&i| keep(i)).collect();
+        classify::TrainingSet {
+            embeddings: idx.iter().map(|&i| self.embeddings[i].as_slice()).collect(),
+            texts: idx.iter().map(|&i| self.texts[i].as_str()).collect(),
+            labels: idx.iter().map(|&i| self.labels[i].clone()).collect(),
+            groups: idx.iter().map(|&i| self.groups[i].clone()).collect(),
         }
     }
 
@@ -290,6 +334,7 @@ pub fn training_set(
         out.texts.push(t);
         out.labels.push(row);
         out.groups.push("codebook".into());
+        out.segment_ids.push(None);
     }
     for (sid, row) in labels {
         let (Some(seg), Some(e)) = (segments.get(&sid), embeddings.get(&sid)) else {
@@ -301,6 +346,7 @@ pub fn training_set(
         out.texts.push(seg.text.clone());
         out.labels.push(row);
         out.groups.push(seg.document.clone());
+        out.segment_ids.push(Some(sid));
     }
     Ok(out)
 }
@@ -321,8 +367,32 @@ pub fn prototypes(enc: &dyn Encoder, cb: &Codebook) -> anyhow::Result<Vec<Vec<Ve
 pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSummary> {
     let store = project.store_mut();
     let (cb_version, cb, codebook_note) = choose_codebook(store, opts.codebook.as_deref())?;
+    if opts.import_gold.is_none() && (opts.random_sample.is_some() || opts.audit_only) {
+        bail!("--random-sample and --audit-only describe an --import-gold file: give one");
+    }
+    let only_units = if opts.audit_only {
+        let Some(sample) = store.audit_sample()? else {
+            bail!("--audit-only: no audit sample drawn yet: run `autocode audit draw` first");
+        };
+        let unit = AuditUnit::parse(&sample.unit).ok_or_else(|| {
+            anyhow::anyhow!("audit sample {}: unknown unit {:?}", sample.id, sample.unit)
+        })?;
+        Some((unit, sample.units.into_iter().collect::<BTreeSet<String>>()))
+    } else {
+        None
+    };
     let gold = match &opts.import_gold {
-        Some(path) => Some(import_gold(store, &cb, cb_version, path)?),
+        Some(path) => Some(import_gold(
+            store,
+            &cb,
+            cb_version,
+            path,
+            only_units.as_ref(),
+        )?),
+        None => None,
+    };
+    let audit = match opts.random_sample {
+        Some(unit) => Some(crate::audit::declare_imported(store, unit)?),
         None => None,
     };
     let enc = crate::load_model(&crate::model_dir(opts.model.as_deref(), Some(store))?)?;
@@ -350,8 +420,81 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         ..Default::default()
     };
     let protos = prototypes(&enc, &cb)?;
-    let fingerprint = params.fingerprint(&train.hash(&cb, &model_key));
-    let clf = params.clone().check()?.fit(&cb, &protos, &train.as_set())?;
+    let valid = params.clone().check()?;
+    let clf = valid.fit(&cb, &protos, &train.as_set())?;
+
+    // With an audit sample, every unit with labels is predicted by a model
+    // trained without that unit (cross-fitting, Zrnic & Candès 2024), so the
+    // human-minus-machine correction the report measures on audited units is
+    // not flattered by the model having seen them.
+    let sample = store.audit_sample()?;
+    let crossfit_unit = sample.as_ref().and_then(|s| AuditUnit::parse(&s.unit));
+    let mut fold_of: HashMap<i64, usize> = HashMap::new();
+    let mut fold_models = Vec::new();
+    let mut crossfit = None;
+    if let Some(unit) = crossfit_unit {
+        let unit_of_item: Vec<Option<String>> = train
+            .segment_ids
+            .iter()
+            .map(|sid| sid.and_then(|id| seg_by_id.get(&id)).map(|s| unit.key(s)))
+            .collect();
+        let labelled: Vec<String> = unit_of_item
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if labelled.len() >= 2 {
+            let folds = CROSSFIT_FOLDS.min(labelled.len());
+            let fold_by_unit: HashMap<String, usize> =
+                crate::audit::shuffled(&labelled, CROSSFIT_SEED)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, k)| (k, i % folds))
+                    .collect();
+            for f in 0..folds {
+                let subset = train.subset(|i| {
+                    unit_of_item[i]
+                        .as_ref()
+                        .is_none_or(|k| fold_by_unit[k] != f)
+                });
+                fold_models.push(valid.fit(&cb, &protos, &subset)?);
+            }
+            for s in &participant_segments {
+                if let Some(&f) = fold_by_unit.get(&unit.key(s)) {
+                    fold_of.insert(s.id, f);
+                }
+            }
+            crossfit = Some(CrossFit {
+                unit,
+                units: labelled.len(),
+                folds,
+            });
+        }
+    }
+    let training_hash = match &crossfit {
+        Some(c) => classify::text_hash(&format!(
+            "{}\ncrossfit {} {}",
+            train.hash(&cb, &model_key),
+            c.unit.as_str(),
+            c.folds
+        )),
+        None => train.hash(&cb, &model_key),
+    };
+    let fingerprint = params.fingerprint(&training_hash);
+    store.set_meta(
+        CALIBRATION_META,
+        &serde_json::to_string(&CalibrationRecord {
+            classifier: fingerprint.clone(),
+            uncalibrated: clf
+                .codes
+                .iter()
+                .filter(|c| !c.is_calibrated())
+                .map(|c| c.code_id.clone())
+                .collect(),
+        })?,
+    )?;
     if opts.mode == Mode::Supervised && !clf.codes.iter().any(|c| c.is_supervised()) {
         bail!(
             "--mode supervised: no code has {} human-coded positives and negatives",
@@ -389,7 +532,22 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     for chunk in todo.chunks(CHUNK) {
         let emb: Vec<&[f32]> = chunk.iter().map(|s| seg_emb[&s.id].as_slice()).collect();
         let texts: Vec<&str> = chunk.iter().map(|s| s.text.as_str()).collect();
-        let pred = clf.predict(&emb, Some(&texts))?;
+        let mut pred = clf.predict(&emb, Some(&texts))?;
+        for (f, model) in fold_models.iter().enumerate() {
+            let idx: Vec<usize> = (0..chunk.len())
+                .filter(|&j| fold_of.get(&chunk[j].id) == Some(&f))
+                .collect();
+            if idx.is_empty() {
+                continue;
+            }
+            let e: Vec<&[f32]> = idx.iter().map(|&j| emb[j]).collect();
+            let t: Vec<&str> = idx.iter().map(|&j| texts[j]).collect();
+            let p = model.predict(&e, Some(&t))?;
+            for (r, &j) in idx.iter().enumerate() {
+                pred.probabilities[j] = p.probabilities[r].clone();
+                pred.assigned[j] = p.assigned[r].clone();
+            }
+        }
         let mut rows = Vec::new();
         for (j, s) in chunk.iter().enumerate() {
             for (c, code) in cb.codes.iter().enumerate() {
@@ -441,6 +599,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
             } else {
                 "zero-shot"
             },
+            calibrated: m.is_calibrated(),
             sentences: sentences.get(code.id.as_str()).copied().unwrap_or(0),
             participants: people.get(code.id.as_str()).map_or(0, |s| s.len()),
             expected: expected_for(&expected, &code.id, &code.name),
@@ -455,6 +614,8 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         already_coded: done.len(),
         missing_embeddings,
         gold,
+        audit,
+        crossfit,
         expected_given: !expected.is_empty(),
         models,
         codes,
@@ -477,6 +638,7 @@ fn import_gold(
     cb: &Codebook,
     version: i64,
     path: &Path,
+    only_units: Option<&(AuditUnit, BTreeSet<String>)>,
 ) -> anyhow::Result<GoldImport> {
     let items = crate::eval::read_gold(path)?;
     let ids: BTreeSet<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();
@@ -491,7 +653,13 @@ fn import_gold(
         }
     }
     let mut by_text: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    let mut outside: BTreeSet<i64> = BTreeSet::new();
     for s in store.segments(false)? {
+        if let Some((unit, keys)) = only_units {
+            if !keys.contains(&unit.key(&s)) {
+                outside.insert(s.id);
+            }
+        }
         by_text
             .entry((s.document.clone(), s.text.clone()))
             .or_default()
@@ -503,7 +671,7 @@ fn import_gold(
         let key = (it.doc.clone().unwrap_or_default(), it.text.clone());
         match by_text.get(&key) {
             Some(segs) => {
-                for s in segs {
+                for s in segs.iter().filter(|s| !outside.contains(s)) {
                     labels
                         .entry(*s)
                         .or_default()

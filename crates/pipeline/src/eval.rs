@@ -2,7 +2,7 @@
 //! clustering (`eval themes`). One gold reader and one embedding cache (a
 //! store file) serve both.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -162,6 +162,10 @@ pub struct EvalCodeOptions {
     pub cache: Option<PathBuf>,
     /// Also write the item embeddings (gold order) and fold ids here, as JSON.
     pub dump: Option<PathBuf>,
+    /// Also write each item's out-of-fold probabilities here, as JSONL
+    /// (`id`, `doc`, `speaker`, `labels`, `probabilities` by code id): the
+    /// input of `eval audit`.
+    pub predictions: Option<PathBuf>,
 }
 
 impl Default for EvalCodeOptions {
@@ -185,6 +189,7 @@ impl Default for EvalCodeOptions {
             model: None,
             cache: None,
             dump: None,
+            predictions: None,
         }
     }
 }
@@ -380,10 +385,28 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
             )?
         }
     };
-    Ok(EvalCodeSummary {
-        report,
-        seconds: t0.elapsed().as_secs_f64(),
-    })
+    let seconds = t0.elapsed().as_secs_f64();
+    if let Some(path) = &opts.predictions {
+        let mut out = String::new();
+        for (item, probs) in gold.iter().zip(&report.item_probabilities) {
+            let by_code: BTreeMap<&str, f64> = cb
+                .codes
+                .iter()
+                .zip(probs)
+                .map(|(c, p)| (c.id.as_str(), (*p as f64 * 1e6).round() / 1e6))
+                .collect();
+            out.push_str(&serde_json::to_string(&serde_json::json!({
+                "id": item.id,
+                "doc": item.doc,
+                "speaker": item.speaker,
+                "labels": item.labels,
+                "probabilities": by_code,
+            }))?);
+            out.push('\n');
+        }
+        std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(EvalCodeSummary { report, seconds })
 }
 
 #[derive(Debug, Clone)]
@@ -497,4 +520,248 @@ mod tests {
         let items = read_gold(&p).unwrap();
         assert_eq!(items[0].id, format!("{}:1", p.display()));
     }
+}
+
+/// What an audit simulation draws: gold items grouped by document, by
+/// speaker within a document (participants), or one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimUnit {
+    #[default]
+    Doc,
+    Speaker,
+    Item,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvalAuditOptions {
+    /// JSONL written by `eval code --predictions` (out-of-fold probabilities).
+    pub predictions: PathBuf,
+    pub unit: SimUnit,
+    pub fractions: Vec<f64>,
+    pub draws: usize,
+    pub seed: u64,
+    pub level: f64,
+}
+
+impl Default for EvalAuditOptions {
+    fn default() -> Self {
+        EvalAuditOptions {
+            predictions: PathBuf::new(),
+            unit: SimUnit::Doc,
+            fractions: vec![0.1, 0.2, 0.3],
+            draws: 200,
+            seed: 1,
+            level: 0.95,
+        }
+    }
+}
+
+/// One code at one audit share, over all draws.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeCoverage {
+    pub code: String,
+    pub truth: f64,
+    /// Share of draws whose interval holds the true count.
+    pub coverage: f64,
+    pub sample_only_coverage: f64,
+    pub mean_width: f64,
+    pub sample_only_width: f64,
+    /// Mean |estimate − truth|.
+    pub mean_abs_error: f64,
+    pub sample_only_abs_error: f64,
+    /// |machine's expected count − truth| (no audit).
+    pub model_only_abs_error: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FractionResult {
+    pub fraction: f64,
+    pub audited_units: usize,
+    pub mean_coverage: f64,
+    pub min_coverage: f64,
+    pub sample_only_mean_coverage: f64,
+    /// mean PPI width / mean sample-only width, over codes.
+    pub width_ratio: f64,
+    pub mean_abs_error: f64,
+    pub sample_only_abs_error: f64,
+    pub model_only_abs_error: f64,
+    pub codes: Vec<CodeCoverage>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalAuditSummary {
+    pub unit: SimUnit,
+    pub units: usize,
+    pub draws: usize,
+    pub level: f64,
+    pub fractions: Vec<FractionResult>,
+}
+
+/// `eval audit`: how often the report's prediction-powered interval holds
+/// the true count, over seeded random audit samples of gold-coded units,
+/// with the machine's out-of-fold probabilities standing in for the
+/// machine's predictions (a model that never saw the unit, as cross-fitting
+/// guarantees in `code`); the sample-only interval beside it.
+pub fn eval_audit(opts: &EvalAuditOptions) -> anyhow::Result<EvalAuditSummary> {
+    use report::ppi::{estimate_count, Audited, UnitRange};
+    if opts.draws == 0 {
+        bail!("--draws 0: draw at least once");
+    }
+    if let Some(f) = opts.fractions.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
+        bail!("--fractions: {f} is not a share in (0, 1)");
+    }
+    #[derive(serde::Deserialize)]
+    struct Line {
+        id: String,
+        doc: Option<String>,
+        speaker: Option<String>,
+        labels: BTreeSet<String>,
+        probabilities: BTreeMap<String, f64>,
+    }
+    let text = std::fs::read_to_string(&opts.predictions)
+        .with_context(|| format!("reading {}", opts.predictions.display()))?;
+    let mut lines = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let line: Line = serde_json::from_str(l).with_context(|| {
+            format!(
+                "{}:{}: not a line of `eval code --predictions`",
+                opts.predictions.display(),
+                i + 1
+            )
+        })?;
+        lines.push(line);
+    }
+    let codes: Vec<String> = lines
+        .first()
+        .map(|l| l.probabilities.keys().cloned().collect())
+        .unwrap_or_default();
+    // Unit → (per code: mentions?, machine P(mentions)).
+    let mut units: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for l in &lines {
+        let key = match opts.unit {
+            SimUnit::Doc => l.doc.clone().unwrap_or_else(|| l.id.clone()),
+            SimUnit::Speaker => format!(
+                "{} @ {}",
+                l.speaker.clone().unwrap_or_default(),
+                l.doc.clone().unwrap_or_default()
+            ),
+            SimUnit::Item => l.id.clone(),
+        };
+        let row = units
+            .entry(key)
+            .or_insert_with(|| vec![(0.0, 1.0); codes.len()]);
+        for (c, code) in codes.iter().enumerate() {
+            if l.labels.contains(code) {
+                row[c].0 = 1.0;
+            }
+            // Store P(none) while accumulating; turned into P(any) below.
+            row[c].1 *= 1.0 - l.probabilities.get(code).copied().unwrap_or(0.0);
+        }
+    }
+    let values: Vec<Vec<(f64, f64)>> = units
+        .into_values()
+        .map(|row| row.into_iter().map(|(y, none)| (y, 1.0 - none)).collect())
+        .collect();
+    let n_units = values.len();
+    if n_units < 4 {
+        bail!("{n_units} units: an audit simulation needs at least 4");
+    }
+    let keys: Vec<String> = (0..n_units).map(|i| format!("{i:08}")).collect();
+    let mut fractions = Vec::new();
+    for &fraction in &opts.fractions {
+        let n = ((fraction * n_units as f64).round() as usize).clamp(2, n_units - 1);
+        let mut per_code: Vec<CodeCoverage> = codes
+            .iter()
+            .enumerate()
+            .map(|(c, code)| CodeCoverage {
+                code: code.clone(),
+                truth: values.iter().map(|v| v[c].0).sum(),
+                coverage: 0.0,
+                sample_only_coverage: 0.0,
+                mean_width: 0.0,
+                sample_only_width: 0.0,
+                mean_abs_error: 0.0,
+                sample_only_abs_error: 0.0,
+                model_only_abs_error: (values.iter().map(|v| v[c].1).sum::<f64>()
+                    - values.iter().map(|v| v[c].0).sum::<f64>())
+                .abs(),
+            })
+            .collect();
+        for d in 0..opts.draws {
+            let order = crate::audit::shuffled(&keys, opts.seed.wrapping_add(d as u64));
+            let picked: BTreeSet<usize> = order[..n].iter().map(|k| k.parse().unwrap()).collect();
+            for (c, cov) in per_code.iter_mut().enumerate() {
+                let mut audited = Vec::with_capacity(n);
+                let mut rest = Vec::with_capacity(n_units - n);
+                for (i, v) in values.iter().enumerate() {
+                    if picked.contains(&i) {
+                        audited.push(Audited {
+                            human: v[c].0,
+                            machine: v[c].1,
+                        });
+                    } else {
+                        rest.push(v[c].1);
+                    }
+                }
+                let range = UnitRange { max: 1.0 };
+                for (use_machine, hit, width, err) in [
+                    (
+                        true,
+                        &mut cov.coverage,
+                        &mut cov.mean_width,
+                        &mut cov.mean_abs_error,
+                    ),
+                    (
+                        false,
+                        &mut cov.sample_only_coverage,
+                        &mut cov.sample_only_width,
+                        &mut cov.sample_only_abs_error,
+                    ),
+                ] {
+                    let e = estimate_count(&audited, &rest, opts.level, range, use_machine);
+                    let (lo, hi) = (e.low.unwrap_or(0.0), e.high.unwrap_or(f64::INFINITY));
+                    if lo - 1e-9 <= cov.truth && cov.truth <= hi + 1e-9 {
+                        *hit += 1.0;
+                    }
+                    *width += hi - lo;
+                    *err += (e.estimate - cov.truth).abs();
+                }
+            }
+        }
+        let draws = opts.draws as f64;
+        for c in &mut per_code {
+            c.coverage /= draws;
+            c.sample_only_coverage /= draws;
+            c.mean_width /= draws;
+            c.sample_only_width /= draws;
+            c.mean_abs_error /= draws;
+            c.sample_only_abs_error /= draws;
+        }
+        let mean_of = |f: &dyn Fn(&CodeCoverage) -> f64| {
+            per_code.iter().map(f).sum::<f64>() / per_code.len().max(1) as f64
+        };
+        fractions.push(FractionResult {
+            fraction,
+            audited_units: n,
+            mean_coverage: mean_of(&|c| c.coverage),
+            min_coverage: per_code.iter().map(|c| c.coverage).fold(1.0, f64::min),
+            sample_only_mean_coverage: mean_of(&|c| c.sample_only_coverage),
+            width_ratio: mean_of(&|c| c.mean_width) / mean_of(&|c| c.sample_only_width),
+            mean_abs_error: mean_of(&|c| c.mean_abs_error),
+            sample_only_abs_error: mean_of(&|c| c.sample_only_abs_error),
+            model_only_abs_error: mean_of(&|c| c.model_only_abs_error),
+            codes: per_code,
+        });
+    }
+    Ok(EvalAuditSummary {
+        unit: opts.unit,
+        units: n_units,
+        draws: opts.draws,
+        level: opts.level,
+        fractions,
+    })
 }

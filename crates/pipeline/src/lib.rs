@@ -5,6 +5,7 @@
 //! binary prints the summaries, the review server calls stages in-process).
 //! Progress notes go through `tracing`.
 
+pub mod audit;
 pub mod code;
 pub mod embed;
 pub mod eval;

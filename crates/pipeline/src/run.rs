@@ -33,6 +33,8 @@ pub struct RunConfig {
     #[serde(default)]
     pub code: CodeConfig,
     #[serde(default)]
+    pub audit: Option<AuditConfig>,
+    #[serde(default)]
     pub themes: ThemesConfig,
     #[serde(default)]
     pub report: ReportConfig,
@@ -75,6 +77,21 @@ pub struct CodeConfig {
     /// auto | supervised | zero-shot
     pub mode: Option<String>,
     pub enabled: Option<bool>,
+}
+
+/// `[audit]`: draw a random audit sample before coding, and import a gold
+/// file's codes for the drawn units only (people coded them elsewhere; the
+/// demo plays them from its gold standard).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// participant | sentence | document (default participant).
+    pub unit: Option<String>,
+    pub size: Option<usize>,
+    pub fraction: Option<f64>,
+    pub seed: Option<u64>,
+    /// Gold JSONL whose lines for the drawn units are imported (`--audit-only`).
+    pub gold: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -122,6 +139,9 @@ impl RunConfig {
         fix(&mut cfg.codebook.path);
         fix(&mut cfg.report.out);
         fix(&mut cfg.report.compare);
+        if let Some(a) = cfg.audit.as_mut() {
+            fix(&mut a.gold);
+        }
         for p in &mut cfg.inputs.paths {
             if Path::new(p).is_relative() {
                 *p = base.join(&*p).to_string_lossy().into_owned();
@@ -131,6 +151,7 @@ impl RunConfig {
             bail!("{}: [inputs] paths is empty", path.display());
         }
         cfg.code_options()?;
+        cfg.audit_options()?;
         cfg.themes_options().check()?;
         Ok(cfg)
     }
@@ -190,12 +211,45 @@ impl RunConfig {
             expected: self.report.compare.clone(),
             ..Default::default()
         };
+        if let Some(gold) = self.audit.as_ref().and_then(|a| a.gold.clone()) {
+            opts.import_gold = Some(gold);
+            opts.audit_only = true;
+        }
         if let Some(mode) = &self.code.mode {
             opts.mode = mode.parse().map_err(|e: String| {
                 anyhow::anyhow!("{}: [code] mode: {e}", self.source.display())
             })?;
         }
         Ok(Some(opts))
+    }
+
+    /// The audit draw to make before coding, when `[audit]` is configured.
+    pub fn audit_options(&self) -> anyhow::Result<Option<crate::audit::AuditOptions>> {
+        let Some(a) = &self.audit else {
+            return Ok(None);
+        };
+        let src = self.source.display();
+        let d = crate::audit::AuditOptions::default();
+        let unit = match &a.unit {
+            Some(u) => report::ppi::AuditUnit::parse(u).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{src}: [audit] unit {u:?}: expected participant, sentence or document"
+                )
+            })?,
+            None => d.unit,
+        };
+        let size = match (a.size, a.fraction) {
+            (Some(_), Some(_)) => bail!("{src}: [audit] give size or fraction, not both"),
+            (Some(n), None) => crate::audit::AuditSize::Units(n),
+            (None, Some(f)) if f > 0.0 && f <= 1.0 => crate::audit::AuditSize::Fraction(f),
+            (None, Some(f)) => bail!("{src}: [audit] fraction {f}: expected a share in (0, 1]"),
+            (None, None) => d.size,
+        };
+        Ok(Some(crate::audit::AuditOptions {
+            unit,
+            size,
+            seed: a.seed.unwrap_or(d.seed),
+        }))
     }
 
     pub fn themes_options(&self) -> ThemesOptions {
@@ -536,6 +590,9 @@ pub fn run(
         worst = worst.max(stage("embed", &mut summaries, on_stage, || {
             crate::embed::embed(&mut project, &embed).map(StageOutput::Embed)
         })?);
+        if let (Some(audit), true) = (cfg.audit_options()?, shard.is_none()) {
+            crate::audit::draw(project.store_mut(), &audit)?;
+        }
         if let Some(code) = cfg.code_options()? {
             worst = worst.max(stage("code", &mut summaries, on_stage, || {
                 crate::code::code(&mut project, &code).map(StageOutput::Code)

@@ -10,6 +10,27 @@ use store::{Store, StoredSegment};
 
 use crate::Error;
 
+/// Meta key of the per-code calibration record the code stage writes.
+pub const CALIBRATION_META: &str = "code_calibration";
+
+/// Which codes of the current classifier have uncalibrated probabilities
+/// (the zero-shot prior, no labels to calibrate on).
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct CalibrationRecord {
+    pub classifier: String,
+    pub uncalibrated: Vec<String>,
+}
+
+/// The audit sample in use.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditSampleView {
+    pub unit: crate::ppi::AuditUnit,
+    /// `draw` or `import`.
+    pub origin: String,
+    pub seed: Option<i64>,
+    pub units: Vec<String>,
+}
+
 /// Where a coding came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -135,6 +156,12 @@ pub struct ProjectData {
     /// Sentences an imported gold standard covers (`gold_coverage`), when recorded:
     /// there, a code without a gold coding is absent.
     pub gold_coverage: Option<BTreeSet<i64>>,
+    /// Sentences people coded completely (gold): what makes an audited unit.
+    pub human_coded: BTreeSet<i64>,
+    /// The audit sample in use, if any.
+    pub audit: Option<AuditSampleView>,
+    /// Codes whose probabilities are uncalibrated, when the code stage recorded it.
+    pub uncalibrated: Option<BTreeSet<String>>,
 }
 
 /// What is known about one code on one sentence.
@@ -195,6 +222,29 @@ impl ProjectData {
         let machine_coded = nonempty(store.coding_mark_segments()?);
         let gold_coverage = nonempty(store.gold_coverage_segments()?);
         let cells = resolve_cells(&codings, &reviews, gold_coverage.as_ref());
+        let human_coded = store.gold_segments()?;
+        let audit = match store.audit_sample()? {
+            Some(s) => Some(AuditSampleView {
+                unit: crate::ppi::AuditUnit::parse(&s.unit).ok_or_else(|| {
+                    Error::Invalid(format!("audit sample {}: unknown unit {:?}", s.id, s.unit))
+                })?,
+                origin: s.origin,
+                seed: s.seed,
+                units: s.units,
+            }),
+            None => None,
+        };
+        let uncalibrated = match store.meta(CALIBRATION_META)? {
+            Some(json) => {
+                let rec: CalibrationRecord = serde_json::from_str(&json).map_err(|e| {
+                    Error::Invalid(format!(
+                        "meta {CALIBRATION_META}: not a calibration record: {e}"
+                    ))
+                })?;
+                Some(rec.uncalibrated.into_iter().collect())
+            }
+            None => None,
+        };
         Ok(ProjectData {
             codebook_name: codebook.name,
             codebook_version,
@@ -207,6 +257,9 @@ impl ProjectData {
             cells,
             machine_coded,
             gold_coverage,
+            human_coded,
+            audit,
+            uncalibrated,
         })
     }
 

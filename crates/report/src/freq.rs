@@ -32,6 +32,9 @@ pub struct Quote {
     pub text: String,
     /// Probability that the code applies (1 when a human confirmed it).
     pub confidence: f64,
+    /// Whether `confidence` is a calibrated probability (otherwise a
+    /// zero-shot score on the probability scale).
+    pub calibrated: bool,
     pub reviewed: bool,
 }
 
@@ -60,8 +63,15 @@ pub struct CodeFrequency {
     pub rejected: u64,
     /// Mean calibrated probability of the machine's assigned codings.
     pub mean_confidence: Option<f64>,
-    /// Expected participants mentioning the code and its 95% interval.
-    pub expected: CountInterval,
+    /// The model's own spread of the participant count (Poisson-binomial over
+    /// its probabilities): only when those are calibrated, and even then it
+    /// assumes the calibration holds; the valid interval is `estimate`'s.
+    pub expected: Option<CountInterval>,
+    /// The participant count estimated from the audit sample and the
+    /// machine (prediction-powered), with its interval and method.
+    pub estimate: crate::ppi::CountEstimate,
+    /// The same for sentences, per attribute value, and the calibration state.
+    pub estimates: crate::estimates::CodeEstimates,
     /// attribute → value → participants mentioning the code.
     pub by_attribute: BTreeMap<String, BTreeMap<String, u64>>,
     /// The figure from `--compare`, when given.
@@ -131,6 +141,7 @@ pub fn frequencies(
             *row.entry(attribute_of(p, key)).or_default() += 1;
         }
     }
+    let audit = crate::estimates::AuditView::new(data, &segments);
     let totals = Totals {
         participants: people.len() as u64,
         sentences: segments.len() as u64,
@@ -204,6 +215,7 @@ pub fn frequencies(
                     participant_id: s.participant_id.clone(),
                     text: s.text.clone(),
                     confidence,
+                    calibrated: true,
                     reviewed,
                 });
             }
@@ -217,7 +229,22 @@ pub fn frequencies(
         });
         candidates.truncate(examples_per_code);
         let probs: Vec<f64> = none_prob.values().map(|none| 1.0 - none).collect();
-        let expected = PoissonBinomial::new(&probs).interval(level);
+        let estimates = crate::estimates::estimate(
+            data,
+            node,
+            &segments,
+            &by_segment,
+            audit.as_ref(),
+            &attribute_of,
+            &attribute_keys,
+            level,
+        );
+        let expected = estimates
+            .calibrated
+            .then(|| PoissonBinomial::new(&probs).interval(level));
+        for q in &mut candidates {
+            q.calibrated = q.reviewed || estimates.calibrated;
+        }
         let mut by_attribute: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
         for key in &attribute_keys {
             let row = by_attribute.entry((*key).clone()).or_default();
@@ -249,6 +276,8 @@ pub fn frequencies(
             rejected,
             mean_confidence: (conf_n > 0).then(|| conf_sum / conf_n as f64),
             expected,
+            estimate: estimates.participants,
+            estimates,
             by_attribute,
             compare: None,
             examples: candidates,

@@ -59,8 +59,10 @@ fn quote_html(q: &Quote) -> String {
         escape(&q.document),
         if q.reviewed {
             " · reviewed".to_string()
-        } else {
+        } else if q.calibrated {
             format!(" · p = {:.2}", q.confidence)
+        } else {
+            format!(" · score {:.2} (uncalibrated)", q.confidence)
         }
     )
 }
@@ -153,13 +155,15 @@ fn frequency_table(h: &mut String, r: &Report) {
     let _ = writeln!(
         h,
         "<p class=\"legend\">A parent code counts every sentence of its children. \
-         Expected: participants expected to mention the code given the calibrated probabilities \
-         (human-reviewed codings count as certain), with its {level:.0}% interval.</p>"
+         Estimate: participants mentioning the code, with its {level:.0}% interval when people coded a random \
+         audit sample (method prediction-powered: the audited count plus the machine's figure for the rest, \
+         corrected by its error on the audit; docs/report.md). Model-only figures have no interval; \
+         uncalibrated ones come from the zero-shot prior and are a rough guide only.</p>"
     );
     let _ = writeln!(
         h,
         "<table id=\"freq\"><thead><tr><th>Code</th><th>Participants (N = {})</th>\
-         <th>Expected [{level:.0}%]</th><th>Sentences</th><th>Documents</th><th>Mean confidence</th>\
+         <th>Estimate [{level:.0}%]</th><th>Method</th><th>Audited</th><th>Sentences</th><th>Documents</th><th>Mean confidence</th>\
          <th>Reviewed</th><th>Unreviewed</th>{}<th>Examples</th></tr></thead><tbody>",
         r.totals.participants,
         if with_compare { "<th>Study</th>" } else { "" }
@@ -169,16 +173,16 @@ fn frequency_table(h: &mut String, r: &Report) {
         let _ = writeln!(
             h,
             "<tr data-code=\"{}\"><td class=\"d{}\">{}</td><td class=\"n\">{} ({:.0}%)</td>\
-             <td class=\"n\">{:.1} [{}–{}]</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n est\">{}</td><td class=\"method\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>{}<td>{}</td></tr>",
             escape(&c.code_id),
             c.depth.min(3),
             escape(&c.name),
             c.participants,
             c.participant_share * 100.0,
-            c.expected.mean,
-            c.expected.low,
-            c.expected.high,
+            escape(&crate::output::estimate_text(&c.estimate)),
+            escape(c.estimate.method.as_str()),
+            crate::output::audited_text(&c.estimate),
             c.sentences,
             c.documents,
             c.mean_confidence.map(|m| format!("{m:.2}")).unwrap_or_else(|| "–".into()),
@@ -214,7 +218,7 @@ fn bar_chart(h: &mut String, r: &Report) {
         .iter()
         .map(|c| {
             (c.participants as f64)
-                .max(c.expected.high as f64)
+                .max(c.estimate.high.unwrap_or(c.estimate.estimate))
                 .max(c.compare.unwrap_or(0.0))
         })
         .fold(1.0f64, f64::max);
@@ -240,7 +244,7 @@ fn bar_chart(h: &mut String, r: &Report) {
         );
         let _ = writeln!(
             h,
-            "<rect class=\"bar\" data-code=\"{}\" data-participants=\"{}\" x=\"{label_w:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {} participants; expected {:.1} [{}–{}]</title></rect>",
+            "<rect class=\"bar\" data-code=\"{}\" data-participants=\"{}\" x=\"{label_w:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {} participants; estimate {} ({})</title></rect>",
             escape(&c.code_id),
             c.participants,
             y + 4.0,
@@ -249,12 +253,12 @@ fn bar_chart(h: &mut String, r: &Report) {
             safe_color(c.color.as_deref()),
             escape(&c.name),
             c.participants,
-            c.expected.mean,
-            c.expected.low,
-            c.expected.high
+            escape(&crate::output::estimate_text(&c.estimate)),
+            escape(c.estimate.method.as_str())
         );
-        let (lo, hi) = (x(c.expected.low as f64), x(c.expected.high as f64));
-        let _ = writeln!(
+        if let (Some(lo), Some(hi)) = (c.estimate.low, c.estimate.high) {
+            let (lo, hi) = (x(lo), x(hi));
+            let _ = writeln!(
             h,
             "<g class=\"interval\"><line class=\"whisker\" x1=\"{lo:.1}\" x2=\"{hi:.1}\" y1=\"{mid:.1}\" y2=\"{mid:.1}\"/>\
              <line class=\"whisker\" x1=\"{lo:.1}\" x2=\"{lo:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
@@ -264,8 +268,9 @@ fn bar_chart(h: &mut String, r: &Report) {
             mid + 5.0,
             mid - 5.0,
             mid + 5.0,
-            x(c.expected.mean)
+            x(c.estimate.estimate)
         );
+        }
         if let Some(v) = c.compare {
             let cx = x(v);
             let _ = writeln!(
@@ -298,7 +303,7 @@ fn bar_chart(h: &mut String, r: &Report) {
     h.push_str("</svg>\n");
     let _ = writeln!(
         h,
-        "<p class=\"legend\">Bar: participants with the code. Whisker: {:.0}% interval of the expected count; circle: its mean.{}</p>",
+        "<p class=\"legend\">Bar: participants with the code (machine and people). Whisker: {:.0}% interval of the estimate from the audit sample; circle: the estimate (none without an audit sample).{}</p>",
         r.interval_level * 100.0,
         if r.codes.iter().any(|c| c.compare.is_some()) { " Red diamond: the comparison figure." } else { "" }
     );

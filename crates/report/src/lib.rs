@@ -7,9 +7,11 @@
 
 pub mod agreement;
 pub mod data;
+pub mod estimates;
 pub mod freq;
 pub mod html;
 pub mod output;
+pub mod ppi;
 pub mod prob;
 pub mod qdpx;
 pub mod stats;
@@ -26,7 +28,7 @@ pub use freq::{CodeFrequency, Cooccurrence, Quote, Totals};
 pub use prob::{CountInterval, PoissonBinomial};
 
 /// Version of the JSON schema documented in docs/formats.md.
-pub const SCHEMA: &str = "autocode-report/1";
+pub const SCHEMA: &str = "autocode-report/2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::ppi::{CountEstimate, Method};
 use crate::{Error, Report};
 
 /// Shortens `s` to at most `max` characters, marking the cut.
@@ -33,7 +34,9 @@ pub fn render_table(r: &Report) -> String {
         "Subtheme".to_string(),
         "Example".to_string(),
         format!("Participants (N = {})", r.totals.participants),
-        format!("Expected [{:.0}%]", r.interval_level * 100.0),
+        format!("Estimate [{:.0}%]", r.interval_level * 100.0),
+        "Method".to_string(),
+        "Audited".to_string(),
         "Sentences".to_string(),
         "Reviewed".to_string(),
         "Unreviewed".to_string(),
@@ -61,10 +64,9 @@ pub fn render_table(r: &Report) -> String {
             truncate_chars(&sub, 32),
             example,
             count_share(c.participants, c.participant_share),
-            format!(
-                "{:.1} [{}–{}]",
-                c.expected.mean, c.expected.low, c.expected.high
-            ),
+            estimate_text(&c.estimate),
+            c.estimate.method.as_str().to_string(),
+            audited_text(&c.estimate),
             c.sentences.to_string(),
             c.reviewed.to_string(),
             c.unreviewed.to_string(),
@@ -132,11 +134,7 @@ pub fn render_table(r: &Report) -> String {
     if r.codes.is_empty() {
         out.push_str("(no codes: approve a codebook and run `autocode code`)\n");
     }
-    out.push_str(&format!(
-        "\nExpected: participants expected to mention the code given the calibrated probabilities \
-         (reviewed codings count as certain), with its {:.0}% interval.\n",
-        r.interval_level * 100.0
-    ));
+    out.push_str(&estimate_legend(r));
     for pair in &r.agreement.pairs {
         out.push_str(&format!(
             "Agreement {} vs {} ({} {}s): {} agreement, kappa {}, alpha {}\n",
@@ -195,6 +193,13 @@ pub const CSV_COLUMNS: &[&str] = &[
     "expected_participants",
     "expected_low",
     "expected_high",
+    "estimate",
+    "estimate_low",
+    "estimate_high",
+    "estimate_method",
+    "audited_units",
+    "units",
+    "calibrated",
     "compare",
     "example",
     "example_speaker",
@@ -203,6 +208,71 @@ pub const CSV_COLUMNS: &[&str] = &[
 
 fn csv_err(path: &Path, e: csv::Error) -> Error {
     Error::Invalid(format!("{}: {e}", path.display()))
+}
+
+/// An estimate as the table and the HTML show it: the figure and, when
+/// there is one, its interval; no interval for model-only figures.
+pub fn estimate_text(e: &CountEstimate) -> String {
+    match (e.low, e.high) {
+        (Some(lo), Some(hi)) if e.method == Method::Census => {
+            format!("{:.0} [{lo:.0}–{hi:.0}]", e.estimate)
+        }
+        (Some(lo), Some(hi)) => format!("{:.1} [{lo:.1}–{hi:.1}]", e.estimate),
+        _ => format!("{:.1} (no interval)", e.estimate),
+    }
+}
+
+/// The estimate columns of a crosstab cell (empty without a participant
+/// audit sample).
+fn crosstab_estimate(c: &crate::CodeFrequency, attr: &str, value: &str) -> [String; 4] {
+    match c
+        .estimates
+        .by_attribute
+        .get(attr)
+        .and_then(|v| v.get(value))
+    {
+        Some(e) => [
+            format!("{:.4}", e.estimate),
+            opt(e.low, 4),
+            opt(e.high, 4),
+            e.method.as_str().to_string(),
+        ],
+        None => Default::default(),
+    }
+}
+
+/// Audited units of all units, e.g. `12/47`.
+pub fn audited_text(e: &CountEstimate) -> String {
+    format!("{}/{}", e.audited, e.units)
+}
+
+/// What the estimate column means, for this report's methods.
+pub fn estimate_legend(r: &Report) -> String {
+    let level = r.interval_level * 100.0;
+    let mut out = format!(
+        "\nEstimate: participants mentioning the code, with a {level:.0}% interval when people coded a random audit sample.\n"
+    );
+    let has = |m: Method| r.codes.iter().any(|c| c.estimate.method == m);
+    if has(Method::PredictionPowered) {
+        out.push_str("  prediction-powered: the audited participants' count (known) plus the machine's figure for the rest, corrected by its error on the audit sample (docs/report.md).\n");
+    }
+    if has(Method::ModelOnly) {
+        out.push_str("  model-only: the machine's expected count from calibrated probabilities; no interval without an audit sample.\n");
+    }
+    if has(Method::ModelOnlyUncalibrated) {
+        out.push_str("  model-only (uncalibrated): no labels calibrated these probabilities (zero-shot prior); the figure is a rough guide, not an estimate.\n");
+    }
+    if let Some(n) = r
+        .codes
+        .iter()
+        .filter_map(|c| c.estimates.audit_advice)
+        .max()
+    {
+        out.push_str(&format!(
+            "  For {level:.0}% intervals: `autocode audit draw --size {n}` and code the drawn participants (review --audit), or import gold coded for a random sample (`code --import-gold FILE --random-sample`).\n"
+        ));
+    }
+    out
 }
 
 /// A text cell as a spreadsheet will read it: a cell that starts with `=`,
@@ -241,9 +311,18 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
             c.unreviewed.to_string(),
             c.rejected.to_string(),
             opt(c.mean_confidence, 4),
-            format!("{:.4}", c.expected.mean),
-            c.expected.low.to_string(),
-            c.expected.high.to_string(),
+            c.expected
+                .map(|e| format!("{:.4}", e.mean))
+                .unwrap_or_default(),
+            c.expected.map(|e| e.low.to_string()).unwrap_or_default(),
+            c.expected.map(|e| e.high.to_string()).unwrap_or_default(),
+            format!("{:.4}", c.estimate.estimate),
+            opt(c.estimate.low, 4),
+            opt(c.estimate.high, 4),
+            c.estimate.method.as_str().to_string(),
+            c.estimate.audited.to_string(),
+            c.estimate.units.to_string(),
+            c.estimates.calibrated.to_string(),
             c.compare.map(fmt_number).unwrap_or_default(),
             csv_text(ex.map(|q| q.text.as_str()).unwrap_or_default()),
             csv_text(ex.and_then(|q| q.speaker.as_deref()).unwrap_or_default()),
@@ -262,6 +341,10 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
         "participants",
         "participants_in_value",
         "share",
+        "estimate",
+        "estimate_low",
+        "estimate_high",
+        "estimate_method",
     ])
     .map_err(|e| csv_err(&cross, e))?;
     for c in &r.codes {
@@ -276,14 +359,19 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
                 } else {
                     0.0
                 };
-                w.write_record([
-                    csv_text(&c.code_id),
-                    csv_text(attr),
-                    csv_text(value),
-                    n.to_string(),
-                    total.to_string(),
-                    format!("{share:.4}"),
-                ])
+                w.write_record(
+                    [
+                        csv_text(&c.code_id),
+                        csv_text(attr),
+                        csv_text(value),
+                        n.to_string(),
+                        total.to_string(),
+                        format!("{share:.4}"),
+                    ]
+                    .into_iter()
+                    .chain(crosstab_estimate(c, attr, value))
+                    .collect::<Vec<_>>(),
+                )
                 .map_err(|e| csv_err(&cross, e))?;
             }
         }

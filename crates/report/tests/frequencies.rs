@@ -29,8 +29,11 @@ fn counts_participants_sentences_and_levels() {
     );
     assert!((police.mean_confidence.unwrap() - 0.725).abs() < 1e-12);
     // Ana certain (accepted); Ben 0.3; Cai 0.2 (her 0.55 sentence was rejected).
-    assert!((police.expected.mean - 1.5).abs() < 1e-12);
-    assert_eq!((police.expected.low, police.expected.high), (1, 3));
+    assert!((police.expected.unwrap().mean - 1.5).abs() < 1e-12);
+    assert_eq!(
+        (police.expected.unwrap().low, police.expected.unwrap().high),
+        (1, 3)
+    );
 
     let safety = code(&r, "safety");
     assert_eq!(
@@ -39,7 +42,7 @@ fn counts_participants_sentences_and_levels() {
         "a parent counts its children"
     );
     // Ana 1; Ben 1 − 0.3·0.7 = 0.79; Cai 0.2.
-    assert!((safety.expected.mean - 1.99).abs() < 1e-12);
+    assert!((safety.expected.unwrap().mean - 1.99).abs() < 1e-12);
     assert_eq!(safety.depth, 0);
     assert_eq!(police.depth, 1);
 

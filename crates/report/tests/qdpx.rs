@@ -323,7 +323,7 @@ fn imports_another_tools_project_with_crlf_offsets() {
         (parks.participants, parks.reviewed, parks.rejected),
         (1, 1, 1)
     );
-    assert_eq!(parks.expected.mean, 1.0);
+    assert_eq!(parks.expected.unwrap().mean, 1.0);
 }
 
 fn seg_span(store: &Store, text: &str) -> (i64, i64) {

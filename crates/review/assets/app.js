@@ -156,7 +156,8 @@
         onclick: () => select(i),
       },
       el('span', { class: 'q-code' }, codeName(it.code_id)),
-      el('span', { class: 'q-conf' }, pct(it.confidence)),
+      el('span', { class: 'q-conf', title: it.calibrated === false ? 'uncalibrated score: no labels calibrated this code yet' : 'calibrated probability' },
+        pct(it.confidence) + (it.calibrated === false ? '?' : '')),
       el('span', { class: 'q-text' }, it.text)));
     });
   }
@@ -216,16 +217,16 @@
     box.appendChild(ctx);
 
     const sug = d.suggestions.find((s) => s.code_id === it.code_id) ||
-      { code_id: it.code_id, name: codeName(it.code_id), definition: '', confidence: it.confidence, assigned: it.assigned };
+      { code_id: it.code_id, name: codeName(it.code_id), definition: '', confidence: it.confidence, assigned: it.assigned, calibrated: it.calibrated };
     box.appendChild(el('div', { class: 'suggestion' },
       el('h2', {}, 'Suggested: ', el('span', { id: 'suggested-code' }, sug.name), ' ',
-        el('span', { class: 'conf' }, 'confidence ' + pct(sug.confidence) + (sug.assigned ? ' · assigned' : ' · candidate'))),
+        el('span', { class: 'conf' }, (sug.calibrated === false ? 'uncalibrated score ' : 'confidence ') + pct(sug.confidence) + (sug.assigned ? ' · assigned' : ' · candidate'))),
       el('p', { class: 'definition' }, sug.definition || '(no definition in the codebook)')));
 
     const others = d.suggestions.filter((s) => s.code_id !== it.code_id);
     if (others.length) {
       box.appendChild(el('p', { class: 'others' }, 'Other suggestions for this sentence: ',
-        others.map((s) => s.name + ' ' + pct(s.confidence)).join(' · ')));
+        others.map((s) => s.name + ' ' + pct(s.confidence) + (s.calibrated === false ? ' (uncalibrated)' : '')).join(' · ')));
     }
 
     const cs = codes();

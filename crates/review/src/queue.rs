@@ -160,6 +160,7 @@ pub async fn queue(
             None => None,
         };
         let attrs = store.participant_attributes()?;
+        let uncalibrated = uncalibrated_codes(store)?;
         let judged = judged(store, scope)?;
         let versions = store::review_versions(store.conn(), scope)?;
         let status = nonempty(&q.status).unwrap_or("open");
@@ -215,6 +216,7 @@ pub async fn queue(
                 let version = versions.get(&m.segment_id).copied().unwrap_or(0);
                 json!({"segment_id": m.segment_id, "code_id": m.code_id,
                        "confidence": m.confidence, "assigned": m.assigned,
+                       "calibrated": !uncalibrated.contains(&m.code_id),
                        "document": m.document, "speaker": m.speaker,
                        "participant_id": m.participant_id, "text": m.text,
                        "reviewed": reviewed, "version": version})
@@ -284,12 +286,14 @@ pub(crate) fn item_json(
             .map(|c| (c.name.clone(), c.definition.clone()))
             .unwrap_or_else(|| (id.to_string(), String::new()))
     };
+    let uncalibrated = uncalibrated_codes(store)?;
     let suggestions: Vec<Value> = machine_items(conn, Some(segment_id))?
         .into_iter()
         .map(|m| {
             let (name, definition) = code_info(&m.code_id);
             json!({"code_id": m.code_id, "name": name, "definition": definition,
-                   "confidence": m.confidence, "assigned": m.assigned})
+                   "confidence": m.confidence, "assigned": m.assigned,
+                   "calibrated": !uncalibrated.contains(&m.code_id)})
         })
         .collect();
     let decisions = store.segment_reviews(segment_id, scope)?;
@@ -386,4 +390,21 @@ pub async fn decide(
         }
     })
     .await
+}
+
+/// Codes whose machine probabilities no label calibrated (the zero-shot
+/// prior): the page shows their figure as an uncalibrated score.
+fn uncalibrated_codes(
+    store: &store::Store,
+) -> Result<std::collections::BTreeSet<String>, ApiError> {
+    let Some(json) = store.meta(report::data::CALIBRATION_META)? else {
+        return Ok(Default::default());
+    };
+    let rec: report::data::CalibrationRecord = serde_json::from_str(&json).map_err(|e| {
+        ApiError::Internal(anyhow::anyhow!(
+            "meta {}: {e}",
+            report::data::CALIBRATION_META
+        ))
+    })?;
+    Ok(rec.uncalibrated.into_iter().collect())
 }

@@ -5,6 +5,7 @@
 //! Every write that changes more than one row goes through one transaction,
 //! so a killed process leaves the store as it was before the write.
 
+mod audit;
 mod codebooks;
 mod coding;
 mod corpus_tables;
@@ -28,7 +29,7 @@ pub use merge::MergeStats;
 /// transaction (from [`Store::write`]) derefs to one.
 pub use rusqlite::Connection;
 #[allow(unused_imports)]
-pub use {codebooks::*, coding::*, review_queries::*, reviews::*, runs::*, themes::*};
+pub use {audit::*, codebooks::*, coding::*, review_queries::*, reviews::*, runs::*, themes::*};
 
 /// File name of the store inside a project folder.
 pub const STORE_FILE: &str = "autocode.db";
@@ -51,6 +52,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "007_codebook_lineage",
         include_str!("migrations/007_codebook_lineage.sql"),
     ),
+    ("010_audit", include_str!("migrations/010_audit.sql")),
 ];
 
 /// The latest schema version this build knows.

@@ -1,0 +1,246 @@
+//! Per-code estimates of the counts the report shows, from the audit sample
+//! and the machine's predictions ([`crate::ppi`]); model-only when nobody
+//! audited a random sample.
+//!
+//! The machine's prediction for a unit uses the machine's probabilities
+//! only, never human decisions: the correction measured on audited units must
+//! apply to unaudited units built the same way. Human decisions outside the
+//! audit (the review queue, which is ordered by uncertainty, not drawn at
+//! random) reach the estimate through the next run's better predictions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use store::StoredSegment;
+
+use crate::data::{Cell, CodeNode, ProjectData};
+use crate::ppi::{self, AuditUnit, Audited, CountEstimate, UnitRange};
+use crate::prob::any_of;
+
+/// Half-width (as a share of all units) the audit advice aims at.
+pub const ADVICE_HALF_WIDTH: f64 = 0.1;
+
+/// The estimates of one code.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeEstimates {
+    /// Participants mentioning the code.
+    pub participants: CountEstimate,
+    /// Sentences with the code.
+    pub sentences: CountEstimate,
+    /// attribute → value → participants mentioning the code (participant
+    /// audit samples only; empty otherwise).
+    pub by_attribute: BTreeMap<String, BTreeMap<String, CountEstimate>>,
+    /// Whether every code under it has calibrated probabilities.
+    pub calibrated: bool,
+    /// Without an audit sample: units to audit for a ±10% interval.
+    pub audit_advice: Option<u64>,
+}
+
+/// What the audit sample says about the corpus, computed once per report.
+pub struct AuditView<'a> {
+    pub unit: AuditUnit,
+    /// Unit key → its sentences (counted ones only).
+    pub units: BTreeMap<String, Vec<&'a StoredSegment>>,
+    /// Units of the sample whose every sentence people coded.
+    pub audited: BTreeSet<String>,
+}
+
+impl<'a> AuditView<'a> {
+    pub fn new(data: &ProjectData, segments: &[&'a StoredSegment]) -> Option<AuditView<'a>> {
+        let sample = data.audit.as_ref()?;
+        let unit = sample.unit;
+        let mut units: BTreeMap<String, Vec<&StoredSegment>> = BTreeMap::new();
+        for s in segments {
+            units.entry(unit.key(s)).or_default().push(s);
+        }
+        let audited = sample
+            .units
+            .iter()
+            .filter(|k| {
+                units
+                    .get(*k)
+                    .is_some_and(|ss| ss.iter().all(|s| data.human_coded.contains(&s.id)))
+            })
+            .cloned()
+            .collect();
+        Some(AuditView {
+            unit,
+            units,
+            audited,
+        })
+    }
+}
+
+/// The machine's probability that a sentence has the code or one below it.
+fn machine_p(cells: Option<&Vec<(&str, Cell)>>, node: &CodeNode) -> f64 {
+    cells.map_or(0.0, |cells| {
+        any_of(
+            cells
+                .iter()
+                .filter(|(c, _)| node.descendants.contains(*c))
+                .map(|(_, cell)| cell.machine_p),
+        )
+    })
+}
+
+/// Whether people said the sentence has the code or one below it.
+fn human_present(cells: Option<&Vec<(&str, Cell)>>, node: &CodeNode) -> bool {
+    cells.is_some_and(|cells| {
+        cells
+            .iter()
+            .any(|(c, cell)| node.descendants.contains(*c) && cell.settled == Some(true))
+    })
+}
+
+/// One unit's values: (human count if audited, machine expectation), for the
+/// participants and the sentences quantities, and per participant.
+struct UnitValues {
+    key: String,
+    audited: bool,
+    participants: (f64, f64),
+    sentences: (f64, f64),
+    max_participants: f64,
+    max_sentences: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn estimate(
+    data: &ProjectData,
+    node: &CodeNode,
+    segments: &[&StoredSegment],
+    by_segment: &BTreeMap<i64, Vec<(&str, Cell)>>,
+    audit: Option<&AuditView>,
+    attribute_of: &dyn Fn(&str, &str) -> String,
+    attribute_keys: &BTreeSet<&String>,
+    level: f64,
+) -> CodeEstimates {
+    let calibrated = match &data.uncalibrated {
+        Some(set) => !node.descendants.iter().any(|c| set.contains(c)),
+        None => true,
+    };
+    // Per participant: the machine's P(mentions the code).
+    let mut person_none: BTreeMap<String, f64> = BTreeMap::new();
+    let mut sentence_sum = 0.0;
+    for s in segments {
+        let p = machine_p(by_segment.get(&s.id), node);
+        *person_none
+            .entry(crate::freq::speaker_key(s))
+            .or_insert(1.0) *= 1.0 - p;
+        sentence_sum += p;
+    }
+    let person_p: BTreeMap<&String, f64> = person_none
+        .iter()
+        .map(|(k, none)| (k, 1.0 - none))
+        .collect();
+
+    let Some(audit) = audit.filter(|a| !a.audited.is_empty()) else {
+        let probs: Vec<f64> = person_p.values().copied().collect();
+        let participants = ppi::model_only(&probs, calibrated);
+        let mut sentences = ppi::model_only(&[], calibrated);
+        sentences.estimate = sentence_sum;
+        sentences.units = segments.len() as u64;
+        let units = person_p.len() as u64;
+        let prevalence = if units > 0 {
+            participants.estimate / units as f64
+        } else {
+            0.0
+        };
+        return CodeEstimates {
+            participants,
+            sentences,
+            by_attribute: BTreeMap::new(),
+            calibrated,
+            audit_advice: Some(ppi::audit_size_for(units, prevalence, ADVICE_HALF_WIDTH)),
+        };
+    };
+
+    let mut values: Vec<UnitValues> = Vec::with_capacity(audit.units.len());
+    for (key, sentences) in &audit.units {
+        let audited = audit.audited.contains(key);
+        let mut people: BTreeMap<String, bool> = BTreeMap::new();
+        let (mut sent_y, mut sent_f) = (0.0, 0.0);
+        for s in sentences {
+            let cells = by_segment.get(&s.id);
+            let present = audited && human_present(cells, node);
+            *people.entry(crate::freq::speaker_key(s)).or_default() |= present;
+            sent_y += present as u8 as f64;
+            sent_f += machine_p(cells, node);
+        }
+        let part_y = people.values().filter(|v| **v).count() as f64;
+        let part_f: f64 = people
+            .keys()
+            .map(|p| person_p.get(p).copied().unwrap_or(0.0))
+            .sum();
+        values.push(UnitValues {
+            key: key.clone(),
+            audited,
+            participants: (part_y, part_f),
+            sentences: (sent_y, sent_f),
+            max_participants: people.len() as f64,
+            max_sentences: sentences.len() as f64,
+        });
+    }
+    let count = |pick: &dyn Fn(&UnitValues) -> Option<(f64, f64)>, max: f64| -> CountEstimate {
+        let mut audited = Vec::new();
+        let mut rest = Vec::new();
+        for v in &values {
+            let Some((y, f)) = pick(v) else { continue };
+            if v.audited {
+                audited.push(Audited {
+                    human: y,
+                    machine: f,
+                });
+            } else {
+                rest.push(f);
+            }
+        }
+        ppi::estimate_count(&audited, &rest, level, UnitRange { max }, true)
+    };
+    let max_s = values.iter().map(|v| v.max_sentences).fold(0.0, f64::max);
+    let sentences = count(&|v| Some(v.sentences), max_s);
+    let participants = match audit.unit {
+        AuditUnit::Sentence => {
+            // A sample of sentences says nothing direct about how many people
+            // mention a code: the machine's figure, no interval.
+            let probs: Vec<f64> = person_p.values().copied().collect();
+            ppi::model_only(&probs, calibrated)
+        }
+        _ => {
+            let max_p = values
+                .iter()
+                .map(|v| v.max_participants)
+                .fold(0.0, f64::max);
+            count(&|v| Some(v.participants), max_p)
+        }
+    };
+    let mut by_attribute: BTreeMap<String, BTreeMap<String, CountEstimate>> = BTreeMap::new();
+    if audit.unit == AuditUnit::Participant {
+        for key in attribute_keys {
+            let mut values_of: BTreeSet<String> = BTreeSet::new();
+            for v in &values {
+                values_of.insert(attribute_of(&v.key, key));
+            }
+            let row = by_attribute.entry((*key).clone()).or_default();
+            for value in values_of {
+                let est = count(
+                    &|v| {
+                        Some(if attribute_of(&v.key, key) == value {
+                            v.participants
+                        } else {
+                            (0.0, 0.0)
+                        })
+                    },
+                    1.0,
+                );
+                row.insert(value, est);
+            }
+        }
+    }
+    CodeEstimates {
+        participants,
+        sentences,
+        by_attribute,
+        calibrated,
+        audit_advice: None,
+    }
+}
