@@ -153,15 +153,17 @@ impl DocumentCases {
             } else {
                 match by_key.get(&document_key(&case.document)).map(Vec::as_slice) {
                     Some([one]) => one,
-                    Some(several) => return Err(IngestError::BadDocuments {
-                        file: self.file.clone(),
-                        location: case.location.clone(),
-                        message: format!(
+                    Some(several) => {
+                        return Err(IngestError::BadDocuments {
+                            file: self.file.clone(),
+                            location: case.location.clone(),
+                            message: format!(
                             "field `document`: `{}` could be any of {}; write the document name",
                             case.document,
                             several.join(", ")
                         ),
-                    }),
+                        })
+                    }
                     None => {
                         unknown.push(case);
                         continue;

@@ -8,6 +8,7 @@
 mod codebooks;
 mod coding;
 mod corpus_tables;
+mod document_attributes;
 mod embeddings;
 mod error;
 mod merge;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{OpenFlags, Transaction};
 
 pub use corpus_tables::{CorpusStats, DocumentSummary, IngestOutcome, StoredSegment};
+pub use document_attributes::{DocumentAttributes, SpeakerResolution};
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
 pub use merge::MergeStats;
@@ -50,6 +52,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "007_codebook_lineage",
         include_str!("migrations/007_codebook_lineage.sql"),
+    ),
+    // Numbered 009 on its branch; 008 is another branch's (the lead orders them on merge).
+    (
+        "009_document_attributes",
+        include_str!("migrations/009_document_attributes.sql"),
     ),
 ];
 
