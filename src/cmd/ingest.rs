@@ -13,13 +13,19 @@ use super::{printable, Global, Outcome};
 #[derive(Args, Debug)]
 pub struct IngestArgs {
     /// Transcript files or folders (walked recursively; a folder's
-    /// `participants.csv` is read as the participants file).
+    /// `participants.csv` is read as the participants file, its
+    /// `documents.csv` as the documents file).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Participants CSV (`id`, `name`, optional `document`, attribute columns);
     /// replaces any `participants.csv` found in the folders.
     #[arg(long)]
     pub participants: Option<PathBuf>,
+    /// Documents CSV (`document` + attribute columns such as site, date):
+    /// case attributes the report's crosstabs use; replaces any
+    /// `documents.csv` found in the folders.
+    #[arg(long)]
+    pub documents: Option<PathBuf>,
     /// CSV/JSONL column holding the utterance [default: text].
     #[arg(long)]
     pub text_column: Option<String>,
@@ -51,6 +57,7 @@ pub fn run(g: &Global, a: IngestArgs) -> Outcome {
     let opts = IngestOptions {
         paths: a.paths,
         participants: a.participants,
+        documents: a.documents,
         text_column: a.text_column.unwrap_or(d.text_column),
         speaker_column: a.speaker_column,
         doc_column: a.doc_column,
@@ -144,6 +151,30 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             "warning: {} speakers kept with their names as participant ids ({why}): {list}",
             s.unregistered_speakers.len()
         );
+    }
+    if s.described_documents > 0 && !g.quiet {
+        writeln!(
+            out,
+            "{} documents described by {}",
+            s.described_documents,
+            printable(&s.documents_files.join(", "))
+        )?;
+    }
+    if !s.per_document_speakers.is_empty() && !g.quiet {
+        let list = s
+            .per_document_speakers
+            .iter()
+            .map(|(label, docs)| {
+                let n = docs.len();
+                let noun = if n == 1 { "document" } else { "documents" };
+                format!("'{}' in {n} {noun}", printable(label))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(
+            out,
+            "generic speaker labels, one participant per document (<document>/<label>): {list}"
+        )?;
     }
     if s.failed > 0 {
         eprintln!("error: {} of {} files failed", s.failed, s.files.len());

@@ -81,6 +81,12 @@ pub enum IngestError {
     #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .csv or .jsonl", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
     UnknownExtension { file: PathBuf, ext: Option<String> },
     #[error("{}: {location}: {message}", file.display())]
+    BadDocuments {
+        file: PathBuf,
+        location: String,
+        message: String,
+    },
+    #[error("{}: {location}: {message}", file.display())]
     BadParticipants {
         file: PathBuf,
         location: String,

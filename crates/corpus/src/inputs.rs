@@ -1,6 +1,6 @@
 //! Which files an `ingest` of some paths reads. Folders are walked
 //! recursively in sorted order. In a folder, `participants.csv` is the
-//! participants file; codebooks, gold codings, `*.toml`, `README*` and hidden
+//! participants file and `documents.csv` the documents file; codebooks, gold codings, `*.toml`, `README*` and hidden
 //! files are not transcripts and are passed over, as are files of unknown
 //! type (audio next to its transcript is common), which are reported as
 //! skipped, and so are FIFOs, sockets and devices (reading a FIFO waits for a
@@ -30,12 +30,15 @@ pub struct Skipped {
 pub struct Inputs {
     pub files: Vec<InputFile>,
     pub participants: Vec<PathBuf>,
+    /// `documents.csv` files: case attributes per document.
+    pub documents: Vec<PathBuf>,
     pub skipped: Vec<Skipped>,
 }
 
 const PARTICIPANTS_FILE: &str = "participants.csv";
+const DOCUMENTS_FILE: &str = "documents.csv";
 
-/// The transcripts and participants files under `paths`. A path that does
+/// The transcripts, participants and documents files under `paths`. A path that does
 /// not exist is kept as a file, so that reading it reports the error.
 pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
     let mut inputs = Inputs::default();
@@ -49,6 +52,8 @@ pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
                 .unwrap_or_else(|| path.display().to_string());
             if file_name.eq_ignore_ascii_case(PARTICIPANTS_FILE) {
                 inputs.participants.push(path.clone());
+            } else if file_name.eq_ignore_ascii_case(DOCUMENTS_FILE) {
+                inputs.documents.push(path.clone());
             } else {
                 inputs.files.push(InputFile {
                     path: path.clone(),
@@ -85,6 +90,10 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
         let lower = name.to_lowercase();
         if lower == PARTICIPANTS_FILE {
             inputs.participants.push(path);
+            continue;
+        }
+        if lower == DOCUMENTS_FILE {
+            inputs.documents.push(path);
             continue;
         }
         let not_transcript = lower.starts_with("codebook.")
@@ -130,6 +139,7 @@ mod tests {
             "a.md",
             "sub/c.vtt",
             "participants.csv",
+            "documents.csv",
             "codebook.yaml",
             "gold.jsonl",
             "gold-extra.jsonl",
@@ -148,6 +158,7 @@ mod tests {
             ["a.md", "b.txt", "rows.jsonl", "sub/c.vtt", "missing.txt"]
         );
         assert_eq!(inputs.participants, vec![root.join("participants.csv")]);
+        assert_eq!(inputs.documents, vec![root.join("documents.csv")]);
         assert_eq!(inputs.skipped.len(), 1);
         assert_eq!(inputs.skipped[0].path, root.join("audio.mp3"));
     }

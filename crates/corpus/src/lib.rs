@@ -11,15 +11,18 @@
 //! moderators, maps speakers to participants and splits sentences.
 
 mod decode;
+mod documents;
 mod error;
 pub mod formats;
 mod inputs;
 mod model;
 mod participants;
+pub mod resolve;
 pub mod sentences;
 pub mod speaker;
 
 pub use decode::{decode_text, Decoded, MAX_LINE_BYTES};
+pub use documents::{DocumentCase, DocumentCases};
 pub use error::{IngestError, Result};
 pub use formats::{RawDocument, RawTurn, TableColumns};
 pub use inputs::{collect_inputs, InputFile, Inputs, Skipped};
@@ -86,21 +89,27 @@ pub fn assemble(
     let mut chars = CharIndex::new(&raw.text);
     let mut turns = Vec::with_capacity(raw.turns.len());
     let mut segments = Vec::new();
+    let speakers = resolve::DocumentSpeakers::new(
+        &raw.name,
+        raw.turns.iter().filter_map(|t| t.speaker.as_deref()),
+        participants,
+    );
     for (index, t) in raw.turns.iter().enumerate() {
         let speaker = t
             .speaker
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        let person = speaker.and_then(|s| participants.resolve(s, &raw.name));
-        let is_moderator = speaker.is_some_and(speaker::is_moderator_name)
-            || t.role.as_deref().is_some_and(speaker::is_moderator_role)
-            || person.is_some_and(|p| p.is_moderator);
-        let participant_id = person.map(|p| p.id.clone()).or_else(|| {
-            speaker
-                .filter(|s| !speaker::is_group_name(s))
-                .map(str::to_string)
-        });
+        let (participant_id, is_moderator) = match speaker {
+            Some(s) => {
+                let r = speakers.resolve(s, t.role.as_deref());
+                (r.participant_id, r.is_moderator)
+            }
+            None => (
+                None,
+                t.role.as_deref().is_some_and(speaker::is_moderator_role),
+            ),
+        };
         // Offsets are taken in text order (turn start, its sentences, turn
         // end) so that the cursor only moves forward.
         let start_char = chars.at(t.start);
@@ -193,22 +202,31 @@ impl<'a> CharIndex<'a> {
 }
 
 /// Speakers of a document that the participants file does not list, as
-/// unregistered participants (id = the name as written; the inline role, if
-/// any, as their `role` attribute).
+/// unregistered participants (id as [`resolve`] makes it: the name as
+/// written, or `<document>/<label>` with `document` set for a generic
+/// label; the inline role, if any, as their `role` attribute).
 pub fn unregistered_speakers(
     doc: &Document,
     participants: &ParticipantIndex<'_>,
 ) -> Vec<Participant> {
+    let speakers = resolve::DocumentSpeakers::new(
+        &doc.name,
+        doc.turns.iter().filter_map(|t| t.speaker.as_deref()),
+        participants,
+    );
     let mut found: BTreeMap<String, Participant> = BTreeMap::new();
     for t in &doc.turns {
         let Some(speaker) = &t.speaker else { continue };
-        if participants.resolve(speaker, &doc.name).is_some() || speaker::is_group_name(speaker) {
+        let r = speakers.resolve(speaker, t.role.as_deref());
+        let Some(id) = r.participant_id else { continue };
+        if r.source == resolve::IdSource::Registered {
             continue;
         }
-        let p = found.entry(speaker.clone()).or_insert_with(|| Participant {
-            id: speaker.clone(),
+        let per_document = r.source == resolve::IdSource::PerDocument;
+        let p = found.entry(id.clone()).or_insert_with(|| Participant {
+            id,
             name: speaker.clone(),
-            document: None,
+            document: per_document.then(|| doc.name.clone()),
             is_moderator: false,
             registered: false,
             attributes: BTreeMap::new(),
@@ -313,7 +331,8 @@ mod tests {
                 (s("Tom"), true),
                 (s("Interviewer 2"), true),
                 (s("Q"), true),
-                (s("A"), false),
+                // Issue #16: `A` beside `Q` is this document's interviewee.
+                (s("g1.txt/A"), false),
                 (None, false)
             ]
         );
@@ -329,13 +348,15 @@ mod tests {
             .iter()
             .map(|p| (p.id.as_str(), p.is_moderator, p.attributes.get("role")))
             .collect();
+        let a = extra.iter().find(|p| p.name == "A").unwrap();
+        assert_eq!(a.document.as_deref(), Some("g1.txt"));
         assert_eq!(
             ids,
             vec![
-                ("A", false, None),
                 ("Interviewer 2", true, None),
                 ("Q", true, None),
-                ("Tom", true, Some(&"Moderator".to_string()))
+                ("Tom", true, Some(&"Moderator".to_string())),
+                ("g1.txt/A", false, None),
             ]
         );
     }

@@ -194,7 +194,7 @@ fn key(name: &str) -> String {
 
 /// A document compares by its file stem, so `group1` scopes `group1.txt`
 /// and `groups/group1.docx`.
-fn document_key(name: &str) -> String {
+pub(crate) fn document_key(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let stem = match last.rfind('.') {
         Some(i) if i > 0 => &last[..i],

@@ -332,6 +332,8 @@ pub fn is_name_like(name: &str) -> bool {
     if words.len() > 1 && NOT_FIRST_WORDS.contains(&words[0].to_lowercase().as_str()) {
         return false;
     }
+    let lower_case_role =
+        LOWER_CASE_ROLE_LABELS.contains(&crate::resolve::label_base(&lower).as_str());
     for (i, word) in words.iter().enumerate() {
         if !word
             .chars()
@@ -340,7 +342,9 @@ pub fn is_name_like(name: &str) -> bool {
             return false;
         }
         let first = word.chars().next().unwrap_or(' ');
-        let capitalised = first.is_alphabetic() && !first.is_lowercase();
+        // Transcribers write role labels in lower case too ("interviewee:").
+        let capitalised =
+            (first.is_alphabetic() && !first.is_lowercase()) || (i == 0 && lower_case_role);
         let ok = if i == 0 {
             capitalised
         } else {
@@ -352,6 +356,18 @@ pub fn is_name_like(name: &str) -> bool {
     }
     true
 }
+
+/// Role labels that are labels in lower case too; short ones ("int", "q")
+/// are not, since lower case they start ordinary lines.
+const LOWER_CASE_ROLE_LABELS: &[&str] = &[
+    "interviewer",
+    "interviewee",
+    "moderator",
+    "facilitator",
+    "respondent",
+    "participant",
+    "speaker",
+];
 
 /// Speaker names that stand for the moderator or interviewer. "I" is the
 /// interviewer in common transcription conventions (I:/B:, I:/R:).
@@ -398,9 +414,12 @@ const MODERATOR_ROLES: &[&str] = &["moderator", "interviewer", "facilitator"];
 
 /// Whether a speaker name marks a moderator: one of the names above, also
 /// numbered ("Interviewer 2") or with a name ("Moderator Jane").
+/// Also with a number attached: "Interviewer2", "Int1", "I1", "Moderator 2".
 pub fn is_moderator_name(name: &str) -> bool {
     let lower = name.trim().to_lowercase();
-    if MODERATOR_NAMES.contains(&lower.as_str()) {
+    if MODERATOR_NAMES.contains(&lower.as_str())
+        || MODERATOR_NAMES.contains(&crate::resolve::label_base(&lower).as_str())
+    {
         return true;
     }
     let first = lower.split_whitespace().next().unwrap_or("");
@@ -441,6 +460,9 @@ mod tests {
         assert_eq!(label("Moderator: Welcome."), named("Moderator", "Welcome."));
         assert_eq!(label("Interviewer:"), named("Interviewer", ""));
         assert_eq!(label("Speaker 1: hi"), named("Speaker 1", "hi"));
+        assert_eq!(label("interviewee: Yeah."), named("interviewee", "Yeah."));
+        assert_eq!(label("interviewer2: So?"), named("interviewer2", "So?"));
+        assert_eq!(label("Interviewer2: So?"), named("Interviewer2", "So?"));
         assert_eq!(
             label("Dr. Anna-Lena O'Brien: hi"),
             named("Dr. Anna-Lena O'Brien", "hi")
@@ -545,6 +567,11 @@ mod tests {
             "FACILITATOR",
             "Interviewer 2",
             "I",
+            "Interviewer2",
+            "Int1",
+            "INT",
+            "I1",
+            "Moderator 2",
         ] {
             assert!(is_moderator_name(n), "{n}");
         }

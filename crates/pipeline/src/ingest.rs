@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
-use corpus::{Participants, TableColumns};
+use corpus::{DocumentCases, Participants, TableColumns};
 use serde::Serialize;
 use store::IngestOutcome;
 
@@ -18,6 +18,9 @@ pub struct IngestOptions {
     pub paths: Vec<PathBuf>,
     /// Replaces any `participants.csv` found in the folders.
     pub participants: Option<PathBuf>,
+    /// Documents file (`document` + attribute columns); replaces any
+    /// `documents.csv` found in the folders.
+    pub documents: Option<PathBuf>,
     /// CSV/JSONL column holding the utterance.
     pub text_column: String,
     /// Column holding the speaker; `None`: `speaker`, optional.
@@ -35,6 +38,7 @@ impl Default for IngestOptions {
         IngestOptions {
             paths: Vec::new(),
             participants: None,
+            documents: None,
             text_column: "text".into(),
             speaker_column: None,
             doc_column: None,
@@ -74,8 +78,15 @@ pub struct IngestSummary {
     pub unchanged: usize,
     pub succeeded: usize,
     pub failed: usize,
-    /// Speaker → documents, for speakers the participants file does not list.
+    /// Speaker → documents, for named speakers the participants file does
+    /// not list (kept with their names as participant ids).
     pub unregistered_speakers: BTreeMap<String, BTreeSet<String>>,
+    /// Generic label (`Interviewee`, `Respondent`…) → documents where it
+    /// became that document's own participant (`<document>/<label>`).
+    pub per_document_speakers: BTreeMap<String, BTreeSet<String>>,
+    pub documents_files: Vec<String>,
+    /// Documents given attributes by the documents file.
+    pub described_documents: usize,
 }
 
 impl ExitStatus for IngestSummary {
@@ -115,6 +126,15 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     for file in &participant_files {
         participants.merge(Participants::from_csv_path(file)?, file)?;
     }
+    // Read (and checked) before any transcript, so a bad file stores nothing.
+    let documents_files = match &opts.documents {
+        Some(p) => vec![p.clone()],
+        None => inputs.documents.clone(),
+    };
+    let document_cases = documents_files
+        .iter()
+        .map(|f| DocumentCases::from_csv_path(f))
+        .collect::<Result<Vec<_>, _>>()?;
     // Registered participants first, so every document's speakers resolve to them.
     store.put_participants(&participants.list)?;
     let index = participants.index();
@@ -154,7 +174,16 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         succeeded: 0,
         failed: 0,
         unregistered_speakers: BTreeMap::new(),
+        per_document_speakers: BTreeMap::new(),
+        documents_files: documents_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        described_documents: 0,
     };
+    // Every document read in this run, other shards' included: the names a
+    // documents file may use besides those already stored.
+    let mut read_names: BTreeSet<String> = BTreeSet::new();
     // Document name → file that provided it in this run.
     let mut seen: HashMap<String, String> = HashMap::new();
     for input in &inputs.files {
@@ -169,6 +198,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             .map_err(|e| e.to_string())
             .and_then(|docs| {
                 for doc in &docs {
+                    read_names.insert(doc.name.clone());
                     if let Some(other) = seen.get(&doc.name) {
                         return Err(format!(
                             "{path}: document name `{}` is already used by {other} in this run",
@@ -182,14 +212,14 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                 for doc in mine {
                     seen.insert(doc.name.clone(), path.clone());
                     let extra = corpus::unregistered_speakers(&doc, &index);
-                    for p in &extra {
-                        if !p.is_moderator {
-                            summary
-                                .unregistered_speakers
-                                .entry(p.id.clone())
-                                .or_default()
-                                .insert(doc.name.clone());
-                        }
+                    for p in extra.iter().filter(|p| !p.is_moderator) {
+                        // A per-document participant has its document set.
+                        let list = if p.document.is_some() {
+                            summary.per_document_speakers.entry(p.name.clone())
+                        } else {
+                            summary.unregistered_speakers.entry(p.id.clone())
+                        };
+                        list.or_default().insert(doc.name.clone());
                     }
                     let outcome = store
                         .put_participants(&extra)
@@ -228,6 +258,20 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             }
         }
         summary.files.push(report);
+    }
+
+    if !document_cases.is_empty() {
+        let stored: Vec<String> = store.documents()?.into_iter().map(|d| d.name).collect();
+        let known: BTreeSet<&str> = read_names
+            .iter()
+            .chain(&stored)
+            .map(String::as_str)
+            .collect();
+        for cases in &document_cases {
+            let attributes = cases.match_documents(known.iter().copied())?;
+            summary.described_documents += attributes.len();
+            store.put_document_attributes(&attributes)?;
+        }
     }
 
     if summary.replaced > 0 {

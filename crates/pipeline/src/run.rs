@@ -57,6 +57,8 @@ pub struct InputsConfig {
     /// Folders, files or glob patterns.
     pub paths: Vec<String>,
     pub participants: Option<PathBuf>,
+    /// Documents file (case attributes per document).
+    pub documents: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -135,6 +137,7 @@ impl RunConfig {
         };
         fix(&mut cfg.project.store);
         fix(&mut cfg.inputs.participants);
+        fix(&mut cfg.inputs.documents);
         fix(&mut cfg.model.path);
         fix(&mut cfg.codebook.path);
         fix(&mut cfg.report.out);
@@ -180,6 +183,7 @@ impl RunConfig {
         Ok(IngestOptions {
             paths: self.input_paths()?,
             participants: self.inputs.participants.clone(),
+            documents: self.inputs.documents.clone(),
             shard,
             ..Default::default()
         })

@@ -145,7 +145,10 @@ pub struct ProjectData {
     pub codes: Vec<CodeNode>,
     /// All segments, moderators included, in id order.
     pub segments: Vec<StoredSegment>,
+    /// Participant id → attribute → value (the participants file).
     pub attributes: BTreeMap<String, BTreeMap<String, String>>,
+    /// Document name → attribute → value (the documents file).
+    pub document_attributes: BTreeMap<String, BTreeMap<String, String>>,
     pub codings: Vec<CodingRow>,
     pub reviews: Vec<ReviewRow>,
     pub themes: Vec<ThemeView>,
@@ -206,6 +209,7 @@ impl ProjectData {
         };
         let segments = store.segments(false)?;
         let attributes = store.participant_attributes()?;
+        let document_attributes = store.document_attributes()?;
         let codings = load_codings(store)?;
         let reviews = load_reviews(store, &segments)?;
         let themes = load_themes(store)?;
@@ -251,6 +255,7 @@ impl ProjectData {
             codes,
             segments,
             attributes,
+            document_attributes,
             codings,
             reviews,
             themes,
@@ -266,7 +271,58 @@ impl ProjectData {
     pub fn code(&self, id: &str) -> Option<&CodeNode> {
         self.codes.iter().find(|c| c.id == id)
     }
+
+    /// The attributes crosstabs count participants by: speaker (as
+    /// [`crate::freq::speaker_key`] names them) → attribute → value.
+    ///
+    /// Participant attributes as given; a document attribute becomes an
+    /// attribute of everyone who speaks in that document, so an interview's
+    /// site or date counts its interviewee (NVivo cases, ATLAS.ti document
+    /// groups). Someone who speaks in documents with different values gets
+    /// [`SEVERAL`]. A name used by both files means the participant
+    /// attribute: the document attribute of that name is not used.
+    pub fn crosstab_attributes(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        let mut out = self.attributes.clone();
+        if self.document_attributes.is_empty() {
+            return out;
+        }
+        let participant_keys: BTreeSet<&String> =
+            self.attributes.values().flat_map(|a| a.keys()).collect();
+        let document_keys: BTreeSet<&String> = self
+            .document_attributes
+            .values()
+            .flat_map(|a| a.keys())
+            .filter(|k| !participant_keys.contains(k))
+            .collect();
+        let mut documents_of: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+        for s in &self.segments {
+            documents_of
+                .entry(crate::freq::speaker_key(s))
+                .or_default()
+                .insert(&s.document);
+        }
+        for (person, documents) in documents_of {
+            for key in &document_keys {
+                let values: BTreeSet<Option<&String>> = documents
+                    .iter()
+                    .map(|d| self.document_attributes.get(*d).and_then(|a| a.get(*key)))
+                    .collect();
+                let value = match values.iter().collect::<Vec<_>>().as_slice() {
+                    [None] => continue,
+                    [Some(v)] => (*v).clone(),
+                    _ => SEVERAL.to_string(),
+                };
+                out.entry(person.clone())
+                    .or_default()
+                    .insert((*key).clone(), value);
+            }
+        }
+        out
+    }
 }
+
+/// Document attribute value of someone who speaks in documents that differ in it.
+pub const SEVERAL: &str = "(several)";
 
 /// Whether the store's schema has `table` (stages add tables as they land).
 pub fn table_exists(store: &Store, table: &str) -> Result<bool, Error> {

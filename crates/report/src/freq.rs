@@ -125,10 +125,11 @@ pub fn frequencies(
     }
 
     let people: BTreeSet<String> = segments.iter().map(|s| speaker_key(s)).collect();
-    let attribute_keys: BTreeSet<&String> =
-        data.attributes.values().flat_map(|a| a.keys()).collect();
+    // Participant attributes and, through the documents they speak in, document attributes.
+    let attributes = data.crosstab_attributes();
+    let attribute_keys: BTreeSet<&String> = attributes.values().flat_map(|a| a.keys()).collect();
     let attribute_of = |person: &str, key: &str| -> String {
-        data.attributes
+        attributes
             .get(person)
             .and_then(|a| a.get(key))
             .cloned()

@@ -335,7 +335,7 @@ fn heat(value: f64) -> String {
 fn crosstabs(h: &mut String, r: &Report) {
     let _ = writeln!(h, "<h2 id=\"crosstabs\">By participant attribute</h2>");
     if r.totals.participants_by.is_empty() {
-        h.push_str("<p>No participant attributes (give a participants file at ingest).</p>\n");
+        h.push_str("<p>No participant or document attributes (give a participants or documents file at ingest).</p>\n");
         return;
     }
     for (attr, values) in &r.totals.participants_by {

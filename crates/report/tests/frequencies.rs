@@ -246,3 +246,41 @@ fn empty_project_reports_without_codes() {
     let html = report::html::render_html(&r);
     assert!(html.contains("No codes.") && html.ends_with("</html>\n"));
 }
+
+/// Issue #16: a document attribute (from documents.csv) counts the people
+/// who speak in that document, like a participant attribute; a name both
+/// files use means the participant attribute.
+#[test]
+fn crosstabs_count_document_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = project(dir.path(), "\n");
+    let attrs = |pairs: &[(&str, &str, &str)]| {
+        let mut m = store::DocumentAttributes::new();
+        for (d, k, v) in pairs {
+            m.entry(d.to_string())
+                .or_default()
+                .insert(k.to_string(), v.to_string());
+        }
+        m
+    };
+    store
+        .put_document_attributes(&attrs(&[
+            ("group1.txt", "city", "Leeds"),
+            ("group1.txt", "role", "ignored: participants say role"),
+            ("group2.txt", "city", "Bristol"),
+        ]))
+        .unwrap();
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    // Ana and Ben speak in group1 (Leeds), Cai in group2 (Bristol).
+    assert_eq!(r.totals.participants_by["city"]["Leeds"], 2);
+    assert_eq!(r.totals.participants_by["city"]["Bristol"], 1);
+    let parks = code(&r, "parks");
+    assert_eq!(parks.by_attribute["city"]["Leeds"], 1);
+    assert_eq!(parks.by_attribute["city"]["Bristol"], 1);
+    let lighting = code(&r, "lighting");
+    assert_eq!(lighting.by_attribute["city"]["Leeds"], 1);
+    assert_eq!(lighting.by_attribute["city"]["Bristol"], 0);
+    // The participant attribute `role` wins over the document attribute of that name.
+    assert_eq!(r.totals.participants_by["role"]["resident"], 2);
+    assert!(!r.totals.participants_by["role"].contains_key("ignored: participants say role"));
+}

@@ -1,5 +1,5 @@
 //! Audit samples: which units people coded as a random sample (see
-//! migrations/010_audit.sql and docs/report.md).
+//! migrations/009_audit.sql and docs/report.md).
 
 use rusqlite::OptionalExtension;
 

@@ -9,6 +9,7 @@ mod audit;
 mod codebooks;
 mod coding;
 mod corpus_tables;
+mod document_attributes;
 mod embeddings;
 mod error;
 mod merge;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{OpenFlags, Transaction};
 
 pub use corpus_tables::{CorpusStats, DocumentSummary, IngestOutcome, StoredSegment};
+pub use document_attributes::{DocumentAttributes, SpeakerResolution};
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
 pub use merge::MergeStats;
@@ -52,7 +54,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "007_codebook_lineage",
         include_str!("migrations/007_codebook_lineage.sql"),
     ),
-    ("010_audit", include_str!("migrations/010_audit.sql")),
+    (
+        "008_document_attributes",
+        include_str!("migrations/008_document_attributes.sql"),
+    ),
+    ("009_audit", include_str!("migrations/009_audit.sql")),
 ];
 
 /// The latest schema version this build knows.

@@ -48,6 +48,8 @@ fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
              ON CONFLICT(id) DO UPDATE SET registered = MAX(participants.registered, excluded.registered);
          INSERT OR REPLACE INTO main.participant_attributes(participant_id, key, value)
              SELECT participant_id, key, value FROM shard.participant_attributes;
+         INSERT OR REPLACE INTO main.document_attributes(document, key, value)
+             SELECT document, key, value FROM shard.document_attributes;
          INSERT OR IGNORE INTO main.models(model_key, path, dim, added_at)
              SELECT model_key, path, dim, added_at FROM shard.models;",
     )?;

@@ -1,0 +1,266 @@
+//! The documents file (`documents.csv`): case attributes per document, the
+//! way NVivo cases and ATLAS.ti document groups describe an interview (site,
+//! date, role of the interviewee). A column `document` names the transcript
+//! (its document name, e.g. `interviews/03.txt`, or its file stem, `03`, as
+//! in the participants file); every other column is an attribute. Empty
+//! cells are no attribute.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::decode::decode_text;
+use crate::error::{IngestError, Result};
+use crate::participants::document_key;
+
+/// One row of the documents file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentCase {
+    /// As written in the file.
+    pub document: String,
+    pub attributes: BTreeMap<String, String>,
+    /// `row N (line M)`, for errors found later (an unknown document).
+    pub location: String,
+}
+
+/// A parsed documents file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentCases {
+    pub file: PathBuf,
+    pub list: Vec<DocumentCase>,
+}
+
+impl DocumentCases {
+    /// Reads a documents CSV file.
+    pub fn from_csv_path(path: &Path) -> Result<DocumentCases> {
+        let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+            file: path.into(),
+            source,
+        })?;
+        Self::from_csv_bytes(path, &bytes)
+    }
+
+    /// Parses a documents CSV; `path` names the file in errors.
+    pub fn from_csv_bytes(path: &Path, bytes: &[u8]) -> Result<DocumentCases> {
+        let text = decode_text(path, bytes)?.text;
+        let bad = |location: String, message: String| IngestError::BadDocuments {
+            file: path.into(),
+            location,
+            message,
+        };
+        let header_line = text.lines().next().unwrap_or("");
+        let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
+        let csv_err = |e: csv::Error| {
+            let location = e
+                .position()
+                .map(|p| format!("row {} (line {})", p.record(), p.line()))
+                .unwrap_or_else(|| "header".into());
+            bad(location, e.to_string())
+        };
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(|h| h.trim().to_lowercase())
+            .collect();
+        let doc_i = headers
+            .iter()
+            .position(|h| h == "document")
+            .ok_or_else(|| IngestError::MissingColumn {
+                file: path.into(),
+                column: "document".into(),
+                role: "documents file",
+                found: headers
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        let mut seen_headers: HashMap<&str, usize> = HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            if let Some(first) = seen_headers.insert(h.as_str(), i) {
+                if !h.is_empty() {
+                    return Err(bad(
+                        "header".into(),
+                        format!(
+                            "column `{h}` appears twice (columns {} and {})",
+                            first + 1,
+                            i + 1
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut list = Vec::new();
+        let mut rows: HashMap<String, u64> = HashMap::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_err)?;
+            let pos = record.position().expect("records have positions");
+            let location = format!("row {} (line {})", pos.record(), pos.line());
+            let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+            let document = get(doc_i);
+            if document.is_empty() {
+                return Err(bad(location, "field `document` is empty".into()));
+            }
+            if let Some(prev) = rows.insert(document_key(&document), pos.record()) {
+                return Err(bad(
+                    location,
+                    format!("field `document`: `{document}` is already listed in row {prev}"),
+                ));
+            }
+            let attributes = headers
+                .iter()
+                .enumerate()
+                .filter(|(i, h)| *i != doc_i && !h.is_empty())
+                .map(|(i, h)| (h.clone(), get(i)))
+                .filter(|(_, v)| !v.is_empty())
+                .collect();
+            list.push(DocumentCase {
+                document,
+                attributes,
+                location,
+            });
+        }
+        Ok(DocumentCases {
+            file: path.into(),
+            list,
+        })
+    }
+
+    /// Attributes by stored document name. Each row must name exactly one of
+    /// `known` (by name, else by file stem); a row naming none, or a stem
+    /// that two documents share, is an error naming the file, row and field.
+    pub fn match_documents<'a>(
+        &self,
+        known: impl IntoIterator<Item = &'a str>,
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+        let known: Vec<&str> = known.into_iter().collect();
+        let mut by_key: HashMap<String, Vec<&str>> = HashMap::new();
+        for name in &known {
+            by_key.entry(document_key(name)).or_default().push(name);
+        }
+        let mut out = BTreeMap::new();
+        let mut unknown = Vec::new();
+        for case in &self.list {
+            let name = if known.contains(&case.document.as_str()) {
+                case.document.as_str()
+            } else {
+                match by_key.get(&document_key(&case.document)).map(Vec::as_slice) {
+                    Some([one]) => one,
+                    Some(several) => {
+                        return Err(IngestError::BadDocuments {
+                            file: self.file.clone(),
+                            location: case.location.clone(),
+                            message: format!(
+                            "field `document`: `{}` could be any of {}; write the document name",
+                            case.document,
+                            several.join(", ")
+                        ),
+                        })
+                    }
+                    None => {
+                        unknown.push(case);
+                        continue;
+                    }
+                }
+            };
+            out.insert(name.to_string(), case.attributes.clone());
+        }
+        if let Some(first) = unknown.first() {
+            let names = unknown
+                .iter()
+                .map(|c| format!("`{}`", c.document))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(IngestError::BadDocuments {
+                file: self.file.clone(),
+                location: first.location.clone(),
+                message: format!(
+                    "field `document`: no ingested document is called {names} ({} unknown)",
+                    unknown.len()
+                ),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<DocumentCases> {
+        DocumentCases::from_csv_bytes(Path::new("documents.csv"), src.as_bytes())
+    }
+
+    #[test]
+    fn attributes_by_name_or_stem() {
+        let cases =
+            parse("Document,Site,date,empty\ninterviews/a.txt,Leeds,2024-03-01,\nb,Bristol,,\n")
+                .unwrap();
+        let m = cases
+            .match_documents(["interviews/a.txt", "sub/b.vtt", "c.txt"])
+            .unwrap();
+        assert_eq!(
+            m,
+            BTreeMap::from([
+                (
+                    "interviews/a.txt".to_string(),
+                    BTreeMap::from([
+                        ("date".to_string(), "2024-03-01".to_string()),
+                        ("site".to_string(), "Leeds".to_string())
+                    ])
+                ),
+                (
+                    "sub/b.vtt".to_string(),
+                    BTreeMap::from([("site".to_string(), "Bristol".to_string())])
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn errors_name_file_row_and_field() {
+        let e = parse("doc,site\na,x\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "documents.csv: no column `document` for the documents file; columns found: `doc`, `site`"
+        );
+        let e = parse("document,site\na,x\nA.txt,y\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "documents.csv: row 2 (line 3): field `document`: `A.txt` is already listed in row 1"
+        );
+        let e = parse("document,site\n,x\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "documents.csv: row 1 (line 2): field `document` is empty"
+        );
+        let e = parse("document,site,site\na,x,y\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "documents.csv: header: column `site` appears twice (columns 2 and 3)"
+        );
+        let cases = parse("document,site\na,x\nzz,y\nyy,z\n").unwrap();
+        let e = cases.match_documents(["a.txt"]).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "documents.csv: row 2 (line 3): field `document`: no ingested document is called `zz`, `yy` (2 unknown)"
+        );
+        let e = cases
+            .match_documents(["a.txt", "x/a.vtt", "zz.txt", "yy.txt"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("documents.csv: row 1 (line 2): field `document`: `a` could be any of a.txt, x/a.vtt"), "{e}");
+    }
+}

@@ -1,0 +1,390 @@
+//! Who a speaker label stands for: the one rule that turns the labels of a
+//! document into participants.
+//!
+//! In order, for each label of a document:
+//! 1. **Participants file.** A label the participants file lists (by name,
+//!    scoped to the document first, else by id) is that participant, and a
+//!    moderator when the file's `role` says so. This always wins, so a file
+//!    can make `Interviewee` one person across documents or mark `Speaker 1`
+//!    of one interview as the interviewer.
+//! 2. **Group labels** (`All`, `Unknown`, `Crosstalk`, …) belong to no participant.
+//! 3. **Moderator labels** (`Moderator`, `Interviewer`, `Interviewer 1`,
+//!    `Interviewer2`, `Int1`, `INT`, `I`, `I1`, `Q`, `Moderator 2`,
+//!    `Facilitator`, `Host`; see [`crate::speaker::is_moderator_name`]) and
+//!    labels with an inline moderator role (`Tom (Moderator):`) are
+//!    moderators, with the label as their id (moderators are not counted, so
+//!    one id per label is enough).
+//! 4. **Generic interviewee labels** (`Interviewee`, `Respondent`,
+//!    `Participant`, `Speaker`, `Guest`, `Informant`, `IE`, each also
+//!    numbered: `Speaker 1`, `Respondent2`) name a role, not a person: they
+//!    are a different participant in each document, with the id
+//!    `<document>/<label>` (`interview-03.txt/Interviewee`). Case and spacing
+//!    variants of a label in one document are one participant (the first
+//!    spelling names it). `Speaker 1`/`Speaker 2` with nothing else to go on
+//!    are both per-document participants: which one asks the questions is
+//!    not reliably visible in the text, so a participants file says so
+//!    (`Speaker 1,interviewer,<document>`) where it matters.
+//! 5. **Single letters** `A`, `B`, `R` are generic interviewees in a document
+//!    that also labels a speaker `Q` or `I` (the Q/A, I/B and I/R transcription
+//!    conventions); elsewhere they are read as initials, i.e. names.
+//! 6. **Names** (`Anna`, `Dr. Smith`) are the same person wherever they are
+//!    written: the label is the participant id (as before this rule existed).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::speaker::{is_group_name, is_moderator_name, is_moderator_role};
+use crate::ParticipantIndex;
+
+/// What a label alone says about its speaker (rules 2–6 above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeakerRole {
+    /// Several or unknown people: no participant.
+    Group,
+    /// The interviewer or moderator.
+    Moderator,
+    /// A generic interviewee label: a different person in each document.
+    Interviewee,
+    /// A name: the same person in every document.
+    Named,
+}
+
+/// Generic interviewee labels (rule 4), lower case, without a number.
+const GENERIC_INTERVIEWEE_NAMES: &[&str] = &[
+    "interviewee",
+    "respondent",
+    "participant",
+    "speaker",
+    "guest",
+    "informant",
+    "ie",
+];
+
+/// Interviewee letters of the Q/A, I/B and I/R conventions (rule 5).
+const PAIRED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r"];
+
+/// Interviewer letters that make [`PAIRED_INTERVIEWEE_LETTERS`] interviewees.
+const PAIRED_INTERVIEWER_LETTERS: &[&str] = &["q", "i"];
+
+/// `"Interviewer2"` → `"interviewer"`, `"Speaker 1"` → `"speaker"`: the label
+/// lower-cased without a trailing number (and the space, `_` or `-` before it).
+pub fn label_base(label: &str) -> String {
+    let lower = label.trim().to_lowercase();
+    let without_number = lower.trim_end_matches(|c: char| c.is_ascii_digit());
+    if without_number.len() == lower.len() {
+        return lower;
+    }
+    let base = without_number.trim_end_matches([' ', '_', '-']);
+    if base.is_empty() {
+        lower
+    } else {
+        base.to_string()
+    }
+}
+
+/// Whether the label is a generic interviewee label of rule 4.
+pub fn is_generic_interviewee_name(label: &str) -> bool {
+    GENERIC_INTERVIEWEE_NAMES.contains(&label_base(label).as_str())
+}
+
+/// The role of `label` in a document that does (`paired_letters`) or does
+/// not label a speaker `Q` or `I`.
+pub fn label_role(label: &str, paired_letters: bool) -> SpeakerRole {
+    if is_group_name(label) {
+        SpeakerRole::Group
+    } else if is_moderator_name(label) {
+        SpeakerRole::Moderator
+    } else if is_generic_interviewee_name(label)
+        || (paired_letters && PAIRED_INTERVIEWEE_LETTERS.contains(&label_key(label).as_str()))
+    {
+        SpeakerRole::Interviewee
+    } else {
+        SpeakerRole::Named
+    }
+}
+
+/// Where a speaker's participant id came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdSource {
+    /// The participants file lists the speaker (rule 1).
+    Registered,
+    /// The label is the id, the same person in every document (rules 3, 6).
+    Label,
+    /// `<document>/<label>`: a generic label, a person of this document only (rules 4, 5).
+    PerDocument,
+    /// No participant (rule 2).
+    None,
+}
+
+/// The participant a label stands for in one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub participant_id: Option<String>,
+    pub is_moderator: bool,
+    pub source: IdSource,
+    pub role: SpeakerRole,
+}
+
+/// Resolves the speaker labels of one document (the rule in the module comment).
+pub struct DocumentSpeakers<'a, 'p> {
+    document: &'a str,
+    participants: &'a ParticipantIndex<'p>,
+    paired_letters: bool,
+    /// Label key → first spelling of a generic label in this document.
+    first_spelling: HashMap<String, &'a str>,
+}
+
+impl<'a, 'p> DocumentSpeakers<'a, 'p> {
+    /// `labels`: every speaker label of the document, in text order.
+    pub fn new(
+        document: &'a str,
+        labels: impl IntoIterator<Item = &'a str>,
+        participants: &'a ParticipantIndex<'p>,
+    ) -> Self {
+        let labels: Vec<&'a str> = labels
+            .into_iter()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let paired_letters = labels
+            .iter()
+            .any(|l| PAIRED_INTERVIEWER_LETTERS.contains(&label_base(l).as_str()));
+        let mut first_spelling = HashMap::new();
+        for l in &labels {
+            first_spelling.entry(label_key(l)).or_insert(*l);
+        }
+        DocumentSpeakers {
+            document,
+            participants,
+            paired_letters,
+            first_spelling,
+        }
+    }
+
+    /// The participant `label` (with its inline role, if any) stands for.
+    pub fn resolve(&self, label: &str, inline_role: Option<&str>) -> Resolution {
+        let label = label.trim();
+        let role = label_role(label, self.paired_letters);
+        let inline_moderator = inline_role.is_some_and(is_moderator_role);
+        if let Some(p) = self.participants.resolve(label, self.document) {
+            return Resolution {
+                participant_id: Some(p.id.clone()),
+                is_moderator: p.is_moderator || inline_moderator || role == SpeakerRole::Moderator,
+                source: IdSource::Registered,
+                role,
+            };
+        }
+        let (participant_id, source) = match role {
+            SpeakerRole::Group => (None, IdSource::None),
+            SpeakerRole::Moderator | SpeakerRole::Named => {
+                (Some(label.to_string()), IdSource::Label)
+            }
+            SpeakerRole::Interviewee => {
+                let spelling = self
+                    .first_spelling
+                    .get(&label_key(label))
+                    .copied()
+                    .unwrap_or(label);
+                (
+                    Some(per_document_id(self.document, spelling)),
+                    IdSource::PerDocument,
+                )
+            }
+        };
+        Resolution {
+            participant_id,
+            is_moderator: inline_moderator || role == SpeakerRole::Moderator,
+            source,
+            role,
+        }
+    }
+}
+
+/// The id of a generic label's speaker in one document: `<document>/<label>`.
+pub fn per_document_id(document: &str, label: &str) -> String {
+    format!("{document}/{}", label.trim())
+}
+
+/// Labels compare case-insensitively with inner whitespace collapsed.
+fn label_key(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Participants;
+    use std::path::Path;
+
+    fn resolve_all(document: &str, labels: &[&str], people: &Participants) -> Vec<Resolution> {
+        let index = people.index();
+        let speakers = DocumentSpeakers::new(document, labels.iter().copied(), &index);
+        labels.iter().map(|l| speakers.resolve(l, None)).collect()
+    }
+
+    fn ids(rs: &[Resolution]) -> Vec<(Option<&str>, bool)> {
+        rs.iter()
+            .map(|r| (r.participant_id.as_deref(), r.is_moderator))
+            .collect()
+    }
+
+    #[test]
+    fn interviewer_variants_are_moderators() {
+        for label in [
+            "Interviewer",
+            "Interviewer 1",
+            "Interviewer2",
+            "interviewer3",
+            "Int1",
+            "INT",
+            "I",
+            "I1",
+            "Q",
+            "Moderator 2",
+            "Facilitator",
+            "Host",
+        ] {
+            assert_eq!(label_role(label, false), SpeakerRole::Moderator, "{label}");
+        }
+        for label in [
+            "Interviewers",
+            "Intern",
+            "Anna",
+            "Ian",
+            "Q and A",
+            "Modesty",
+        ] {
+            assert_ne!(label_role(label, false), SpeakerRole::Moderator, "{label}");
+        }
+    }
+
+    #[test]
+    fn generic_labels_are_one_person_per_document() {
+        let none = Participants::default();
+        let labels = [
+            "Interviewer 1",
+            "Interviewee",
+            "Interviewer2",
+            "interviewee",
+            "Respondent",
+            "Speaker 1",
+            "Speaker 2",
+            "IE",
+            "Participant 3",
+            "Anna",
+        ];
+        let a = resolve_all("a.txt", &labels, &none);
+        assert_eq!(
+            ids(&a),
+            vec![
+                (Some("Interviewer 1"), true),
+                (Some("a.txt/Interviewee"), false),
+                (Some("Interviewer2"), true),
+                // A case variant in the same document is the same person.
+                (Some("a.txt/Interviewee"), false),
+                (Some("a.txt/Respondent"), false),
+                (Some("a.txt/Speaker 1"), false),
+                (Some("a.txt/Speaker 2"), false),
+                (Some("a.txt/IE"), false),
+                (Some("a.txt/Participant 3"), false),
+                // Names stay the same person in every document.
+                (Some("Anna"), false),
+            ]
+        );
+        assert_eq!(a[1].source, IdSource::PerDocument);
+        assert_eq!(a[9].source, IdSource::Label);
+        let b = resolve_all("sub/b.vtt", &["Interviewee", "Anna"], &none);
+        assert_eq!(
+            ids(&b),
+            vec![
+                (Some("sub/b.vtt/Interviewee"), false),
+                (Some("Anna"), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn single_letters_are_interviewees_only_beside_q_or_i() {
+        let none = Participants::default();
+        assert_eq!(
+            ids(&resolve_all("qa.txt", &["Q", "A"], &none)),
+            vec![(Some("Q"), true), (Some("qa.txt/A"), false)]
+        );
+        assert_eq!(
+            ids(&resolve_all("ib.txt", &["I", "B", "I", "R"], &none)),
+            vec![
+                (Some("I"), true),
+                (Some("ib.txt/B"), false),
+                (Some("I"), true),
+                (Some("ib.txt/R"), false)
+            ]
+        );
+        // Without Q or I, letters are initials: names.
+        assert_eq!(
+            ids(&resolve_all("fg.txt", &["Moderator", "A", "B"], &none)),
+            vec![
+                (Some("Moderator"), true),
+                (Some("A"), false),
+                (Some("B"), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_participants_file_wins() {
+        let people = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"id,name,role,document\nP9,Interviewee,,\nM1,Speaker 1,interviewer,two\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ids(&resolve_all("one.txt", &["Interviewee"], &people)),
+            vec![(Some("P9"), false)]
+        );
+        let two = resolve_all("two.txt", &["Speaker 1", "Speaker 2"], &people);
+        assert_eq!(
+            ids(&two),
+            vec![(Some("M1"), true), (Some("two.txt/Speaker 2"), false)]
+        );
+        assert_eq!(two[0].source, IdSource::Registered);
+        // Scoped to `two`: in another document Speaker 1 is per-document.
+        assert_eq!(
+            ids(&resolve_all("three.txt", &["Speaker 1"], &people)),
+            vec![(Some("three.txt/Speaker 1"), false)]
+        );
+    }
+
+    #[test]
+    fn groups_and_inline_roles() {
+        let none = Participants::default();
+        let index = none.index();
+        let speakers = DocumentSpeakers::new("g.txt", ["All", "Tom", "Speaker 1"], &index);
+        assert_eq!(speakers.resolve("All", None).participant_id, None);
+        let tom = speakers.resolve("Tom", Some("Moderator"));
+        assert_eq!(
+            (tom.participant_id.as_deref(), tom.is_moderator),
+            (Some("Tom"), true)
+        );
+        let s1 = speakers.resolve("Speaker 1", Some("Interviewer"));
+        assert_eq!(
+            (s1.participant_id.as_deref(), s1.is_moderator),
+            (Some("g.txt/Speaker 1"), true)
+        );
+    }
+
+    #[test]
+    fn bases() {
+        assert_eq!(label_base("Interviewer2"), "interviewer");
+        assert_eq!(label_base("Speaker 12"), "speaker");
+        assert_eq!(label_base("Int_1"), "int");
+        assert_eq!(label_base("42"), "42");
+        assert_eq!(label_base("Anna"), "anna");
+    }
+}
