@@ -772,3 +772,47 @@ fn refusals_carry_the_security_headers() {
         );
     }
 }
+
+/// Issue #17 item 20: `--token 'a b&x#y'` printed a URL that was not
+/// percent-encoded, and the encoded form was refused. The URL encodes the
+/// token, the server decodes it, and the cookie and header carry it too.
+#[test]
+fn a_token_with_url_characters_is_percent_encoded_and_accepted() {
+    let fx = fixture::build();
+    let token = "a b&x#y;1%2";
+    let srv = start(&fx.path, &["--token", token]);
+    let a = srv.addr.as_str();
+    let encoded = "a%20b%26x%23y%3B1%252";
+    assert!(
+        srv.stdout_lines[0].ends_with(&format!("/?token={encoded}")),
+        "{:?}",
+        srv.stdout_lines
+    );
+    let first = http(a, "GET", &format!("/?token={encoded}"), &[], None);
+    assert_eq!(first.status, 303, "{}", first.head);
+    let cookie = first
+        .head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase().starts_with("set-cookie:").then(|| {
+                l.split_once(':')
+                    .unwrap()
+                    .1
+                    .trim()
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+        })
+        .unwrap();
+    assert!(cookie.ends_with(&format!("={encoded}")), "{cookie}");
+    assert_eq!(
+        http(a, "GET", "/", &[("Cookie", cookie.as_str())], None).status,
+        200
+    );
+    let queue = http(a, "GET", "/api/queue", &[("X-Autocode-Token", token)], None);
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    // Unencoded, its `&` cuts the token short: refused.
+    assert_eq!(http(a, "GET", "/?token=a%20b&x", &[], None).status, 401);
+}

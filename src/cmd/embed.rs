@@ -1,6 +1,6 @@
 //! `autocode embed` (the project's segments) and `autocode encode` (any text
 //! lines): arguments and printing; the work is in `pipeline::embed`.
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -117,24 +117,83 @@ pub fn print(g: &Global, s: &EmbedSummary, out: &mut dyn Write) -> std::io::Resu
 }
 
 fn read_lines(input: Option<&Path>) -> anyhow::Result<Vec<String>> {
-    let reader: Box<dyn BufRead> = match input {
-        Some(p) => Box::new(BufReader::new(
-            std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?,
-        )),
-        None => Box::new(BufReader::new(std::io::stdin())),
-    };
+    let mut bytes = Vec::new();
+    match input {
+        Some(p) => {
+            bytes = std::fs::read(p).with_context(|| format!("opening {}", p.display()))?;
+        }
+        None => {
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .context("reading standard input")?;
+        }
+    }
     let name = input
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "standard input".into());
-    let mut lines = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let mut line = line.with_context(|| format!("{name}: line {}: not UTF-8 text", i + 1))?;
-        if line.ends_with('\r') {
-            line.pop();
+    input_lines(&name, &bytes)
+}
+
+/// The lines of an `encode` input: UTF-8, or UTF-16 with a byte-order mark.
+/// UTF-16 without one is refused by name, as ingest refuses it: read as
+/// UTF-8 it split into NUL-riddled rows (3 lines became 4 rows), and guessing
+/// the byte order from NUL patterns misreads short or non-Latin text.
+/// Lines end at `\n` or `\r\n`; one more trailing `\r` is dropped.
+fn input_lines(name: &str, bytes: &[u8]) -> anyhow::Result<Vec<String>> {
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16, label: &str| {
+        if !rest.len().is_multiple_of(2) {
+            anyhow::bail!("{name}: {label} text with an odd number of bytes");
         }
-        lines.push(line);
+        let units = rest.chunks_exact(2).map(|c| from([c[0], c[1]]));
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|e| anyhow::anyhow!("{name}: not valid {label} ({e})"))
+    };
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        utf16(rest, u16::from_le_bytes, "UTF-16LE")?
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        utf16(rest, u16::from_be_bytes, "UTF-16BE")?
+    } else if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        let zeros = bytes.iter().filter(|&&b| b == 0).count();
+        let hint = if zeros * 3 >= bytes.len() {
+            "; it looks like UTF-16 without a byte-order mark: save it as UTF-8 (or UTF-16 with a BOM)"
+        } else {
+            "; not a text file"
+        };
+        anyhow::bail!("{name}: line {line}: NUL byte at byte {offset}{hint}");
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(t) => t.to_string(),
+            Err(e) => {
+                let line = bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                anyhow::bail!("{name}: line {}: not UTF-8 text", line + 1);
+            }
+        }
+    };
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    if text.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(lines)
+    let pieces: Vec<&str> = body.split('\n').collect();
+    let last = pieces.len() - 1;
+    let ended = text.ends_with('\n');
+    Ok(pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            // A line ended by `\n` may have had `\r\n`; any line loses one `\r` more.
+            let mut line = line;
+            if i < last || ended {
+                line = line.strip_suffix('\r').unwrap_or(line);
+            }
+            line.strip_suffix('\r').unwrap_or(line).to_string()
+        })
+        .collect())
 }
 
 pub fn encode(g: &Global, a: EncodeArgs) -> Outcome {
@@ -166,4 +225,56 @@ pub fn encode(g: &Global, a: EncodeArgs) -> Outcome {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_lines;
+
+    fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+        let mut out = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+        out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        out
+    }
+
+    /// Issue #17 item 20: UTF-16 without a BOM was read as 4 NUL-riddled
+    /// rows from 3 lines.
+    #[test]
+    fn utf16_without_a_bom_is_refused_with_a_reason() {
+        let e = input_lines("in.txt", &utf16le("one\ntwo\nthree\n", false))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "in.txt: line 1: NUL byte at byte 1; it looks like UTF-16 without a byte-order mark: save it as UTF-8 (or UTF-16 with a BOM)");
+        let be: Vec<u8> = "a\nb".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let e = input_lines("be.txt", &be).unwrap_err().to_string();
+        assert!(
+            e.starts_with("be.txt: line 1: NUL byte at byte 0; it looks like UTF-16"),
+            "{e}"
+        );
+        let e = input_lines("bin", b"ab\ncd\0efghijkl")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "bin: line 2: NUL byte at byte 5; not a text file");
+    }
+
+    #[test]
+    fn lines_split_as_before_and_utf16_with_a_bom_decodes() {
+        let want = vec!["one".to_string(), "two".into(), "three".into()];
+        assert_eq!(
+            input_lines("x", &utf16le("one\r\ntwo\nthree\n", true)).unwrap(),
+            want
+        );
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("one\ntwo\nthree".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(input_lines("x", &be).unwrap(), want);
+        // What BufRead::lines plus one popped `\r` gave.
+        assert_eq!(input_lines("x", b"").unwrap(), Vec::<String>::new());
+        assert_eq!(input_lines("x", b"\n").unwrap(), vec![""]);
+        assert_eq!(input_lines("x", b"a\r\r\nb\r").unwrap(), vec!["a", "b"]);
+        assert_eq!(input_lines("x", b"a\n\nb\n").unwrap(), vec!["a", "", "b"]);
+        let e = input_lines("x", b"ok\nbad \xff\n").unwrap_err().to_string();
+        assert_eq!(e, "x: line 2: not UTF-8 text");
+    }
 }

@@ -2,15 +2,44 @@
 //! `codebook.json` form, REFI-QDA `.qdc`), validation with file/line/field
 //! errors, and a content hash that names a version.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// The approved list of codes, a hierarchy of any depth (via `parent`).
+/// Deepest code hierarchy accepted: a chain of this many codes (a root and
+/// its descendants) is the limit. Real codebooks have two to four levels; the
+/// limit keeps a runaway or hostile file from costing time in every stage
+/// that walks parents.
+pub const MAX_HIERARCHY_DEPTH: usize = 64;
+
+/// Deepest YAML nesting (flow `[`/`{` plus block `- ` on one line) accepted
+/// before parsing. A codebook nests four levels; the YAML parser spends time
+/// quadratic in the nesting depth, so deeper input is refused unread.
+pub const MAX_YAML_NESTING: usize = 64;
+
+/// Keys of a codebook file's top level and of each code (serde's field
+/// names), for naming the nearest one to an unknown key.
+const CODEBOOK_KEYS: &[&str] = &["name", "codes"];
+const CODE_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "parent",
+    "definition",
+    "inclusion",
+    "exclusion",
+    "examples",
+    "counter_examples",
+    "color",
+];
+
+/// The approved list of codes, a hierarchy (via `parent`) of at most
+/// [`MAX_HIERARCHY_DEPTH`] levels. Unknown keys are errors: a misspelled
+/// `parnet:` would otherwise drop the hierarchy silently.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct Codebook {
     #[serde(default)]
     pub name: String,
@@ -20,6 +49,7 @@ pub struct Codebook {
 
 /// One code: what it means and sentences that are (and are not) in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct Code {
     pub id: String,
     #[serde(default)]
@@ -98,6 +128,7 @@ impl CodebookFormat {
 }
 
 /// The `codebook.json` form of the shared eval data: ids are the label text.
+/// Its other keys (counts, provenance) are someone else's format and ignored.
 #[derive(Deserialize)]
 struct SharedCodebook {
     #[serde(default)]
@@ -134,14 +165,13 @@ pub fn parse_codebook(
     format: CodebookFormat,
 ) -> Result<Codebook, CodebookError> {
     let mut cb = match format {
-        CodebookFormat::Yaml => serde_yaml_ng::from_str::<Codebook>(src).map_err(|e| {
-            CodebookError::Parse(Problem {
-                file: file.to_string(),
-                line: e.location().map(|l| l.line()),
-                field: "codebook".into(),
-                message: e.to_string(),
-            })
-        })?,
+        CodebookFormat::Yaml => {
+            check_yaml_nesting(src, file)?;
+            serde_yaml_ng::from_str::<Codebook>(src).map_err(|e| {
+                let line = e.location().map(|l| l.line());
+                CodebookError::Parse(parse_problem(file, line, &e.to_string()))
+            })?
+        }
         CodebookFormat::Json => parse_json(src, file)?,
         CodebookFormat::Qdc => crate::qdc::from_qdc(src, file)?,
     };
@@ -164,12 +194,7 @@ pub fn save_codebook(cb: &Codebook, path: &Path) -> Result<(), CodebookError> {
 
 fn parse_json(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     let parse_err = |e: serde_json::Error| {
-        CodebookError::Parse(Problem {
-            file: file.to_string(),
-            line: Some(e.line()),
-            field: "codebook".into(),
-            message: e.to_string(),
-        })
+        CodebookError::Parse(parse_problem(file, Some(e.line()), &e.to_string()))
     };
     let value: serde_json::Value = serde_json::from_str(src).map_err(parse_err)?;
     if value.get("labels").is_some() && value.get("codes").is_none() {
@@ -191,10 +216,252 @@ fn parse_json(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     serde_json::from_str(src).map_err(parse_err)
 }
 
+/// A YAML/JSON parse error as a [`Problem`]. An unknown key (serde's
+/// `unknown field`) is named with the nearest known key, so a misspelled
+/// `parnet:` says what was meant; other errors keep the parser's words.
+fn parse_problem(file: &str, line: Option<usize>, message: &str) -> Problem {
+    let unknown = message.find("unknown field `").and_then(|at| {
+        let rest = &message[at + "unknown field `".len()..];
+        let key = &rest[..rest.find('`')?];
+        Some((at, key))
+    });
+    let Some((at, key)) = unknown else {
+        return Problem {
+            file: file.to_string(),
+            line,
+            field: "codebook".into(),
+            message: message.to_string(),
+        };
+    };
+    // serde_yaml_ng puts the path first ("codes[1]: unknown field ...").
+    let path = message[..at].trim_end().trim_end_matches(':').trim();
+    let known = if message[at..].contains("`codes`") {
+        CODEBOOK_KEYS
+    } else {
+        CODE_KEYS
+    };
+    let what = if known == CODEBOOK_KEYS {
+        "a codebook's keys are"
+    } else {
+        "a code's keys are"
+    };
+    let hint = nearest_key(key, known)
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    Problem {
+        file: file.to_string(),
+        line,
+        field: if path.is_empty() {
+            "codebook".into()
+        } else {
+            path.to_string()
+        },
+        message: format!("unknown key `{key}`{hint}; {what} {}", known.join(", ")),
+    }
+}
+
+/// The known key nearest to `key` by edit distance, when near enough to be
+/// a misspelling of it (at most 2 edits, or a third of its length).
+fn nearest_key(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let limit = 2.max(key.chars().count() / 3);
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over chars (insert, delete, substitute).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// Refuses YAML nested deeper than [`MAX_YAML_NESTING`] before the parser
+/// sees it (it takes time quadratic in the depth: 100,000 `[` took 22 s).
+fn check_yaml_nesting(src: &str, file: &str) -> Result<(), CodebookError> {
+    match yaml_nesting_over(src, MAX_YAML_NESTING) {
+        None => Ok(()),
+        Some(line) => Err(CodebookError::Parse(Problem {
+            file: file.to_string(),
+            line: Some(line),
+            field: "codebook".into(),
+            message: format!(
+                "nested more than {MAX_YAML_NESTING} levels deep; refused (a codebook nests about four)"
+            ),
+        })),
+    }
+}
+
+/// The 1-based line where YAML nesting first exceeds `limit`, counting flow
+/// collections (`[`, `{`) and block indicators (`- `, `? `) that open one
+/// line. A lexer for just that much of YAML: quoted scalars (which may span
+/// lines) and block scalars (`|`, `>`) are skipped, a plain scalar in block
+/// context cannot open a collection, and in a flow collection every `[` or
+/// `{` outside quotes opens one. One pass, linear in the input.
+fn yaml_nesting_over(src: &str, limit: usize) -> Option<usize> {
+    let mut flow = 0usize;
+    let mut quote: Option<u8> = None;
+    // Indentation of the line that opened a block scalar.
+    let mut block_scalar: Option<usize> = None;
+    for (n, line) in src.lines().enumerate() {
+        let b = line.as_bytes();
+        let indent = b.iter().take_while(|&&c| c == b' ').count();
+        if let Some(ind) = block_scalar {
+            if line.trim().is_empty() || indent > ind {
+                continue;
+            }
+            block_scalar = None;
+        }
+        let mut i = 0;
+        // In block context the line's value starts after its indicators and key.
+        let mut at_value = false;
+        if quote.is_none() && flow == 0 {
+            let mut indicators = 0;
+            i = indent;
+            loop {
+                while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+                    i += 1;
+                }
+                let lone = |k: usize| k >= b.len() || b[k] == b' ' || b[k] == b'\t';
+                if i < b.len() && (b[i] == b'-' || b[i] == b'?') && lone(i + 1) {
+                    indicators += 1;
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            if indicators > limit {
+                return Some(n + 1);
+            }
+            at_value = true;
+        }
+        // In flow context: whether the next char starts a token (a quote there opens a scalar).
+        let mut token_start = true;
+        while i < b.len() {
+            let c = b[i];
+            if let Some(q) = quote {
+                if q == b'"' && c == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if c == q {
+                    if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    quote = None;
+                    token_start = false;
+                    if flow == 0 {
+                        // A quoted key: its value follows the `:`.
+                        let mut k = i + 1;
+                        while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
+                            k += 1;
+                        }
+                        if k < b.len() && b[k] == b':' {
+                            i = k + 1;
+                            at_value = true;
+                            continue;
+                        }
+                        break;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            if flow == 0 {
+                if !at_value {
+                    break;
+                }
+                match c {
+                    b' ' | b'\t' => i += 1,
+                    b'[' | b'{' => {
+                        flow = 1;
+                        token_start = true;
+                        i += 1;
+                    }
+                    b'"' | b'\'' => {
+                        quote = Some(c);
+                        i += 1;
+                    }
+                    b'|' | b'>' => {
+                        block_scalar = Some(indent);
+                        break;
+                    }
+                    // A tag or an anchor before the value.
+                    b'!' | b'&' => {
+                        while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
+                            i += 1;
+                        }
+                    }
+                    b'#' => break,
+                    _ => {
+                        // A plain key or scalar: a value may follow its `: `.
+                        let rest = &line[i..];
+                        match rest
+                            .find(": ")
+                            .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))
+                        {
+                            Some(k) if !rest[..k].contains(" #") => i += k + 1,
+                            _ => break,
+                        }
+                    }
+                }
+                continue;
+            }
+            match c {
+                b'[' | b'{' => {
+                    flow += 1;
+                    if flow > limit {
+                        return Some(n + 1);
+                    }
+                    token_start = true;
+                }
+                b']' | b'}' => {
+                    flow -= 1;
+                    token_start = false;
+                    if flow == 0 {
+                        at_value = false;
+                    }
+                }
+                b'"' | b'\'' if token_start => quote = Some(c),
+                b'#' if token_start => break,
+                b' ' | b'\t' | b',' | b':' => token_start = true,
+                _ => token_start = false,
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
 impl Codebook {
-    /// Every problem: duplicate or empty id, unknown parent, cycle, a code with
-    /// neither definition nor examples. `src` (the file text) locates lines.
+    /// Every problem: no codes, duplicate or empty id, unknown parent, cycle,
+    /// a hierarchy deeper than [`MAX_HIERARCHY_DEPTH`], a code with neither
+    /// definition nor examples. `src` (the file text) locates lines. Linear
+    /// in the number of codes (plus the problems' line look-ups).
     pub fn validate(&self, file: &str, src: Option<&str>) -> Result<(), Vec<Problem>> {
+        if self.codes.is_empty() {
+            return Err(vec![Problem {
+                file: file.to_string(),
+                line: None,
+                field: "codes".into(),
+                message: "the codebook has no codes (a codebook file has `codes:` with at least one `- id: ...`)".into(),
+            }]);
+        }
         let locator = src.map(|s| Locator::new(s, self.codes.len()));
         let line_of = |i: usize, field: &str| locator.as_ref().and_then(|l| l.line(i, field));
         let mut problems = Vec::new();
@@ -206,7 +473,7 @@ impl Codebook {
                 message,
             })
         };
-        let mut first_index: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut first_index: HashMap<&str, usize> = HashMap::with_capacity(self.codes.len());
         for (i, c) in self.codes.iter().enumerate() {
             if c.id.trim().is_empty() {
                 push(i, "id", "empty id".into());
@@ -242,31 +509,42 @@ impl Codebook {
                 );
             }
         }
-        // A cycle through parents: report it once, on its first code in file order.
-        let mut reported: BTreeSet<&str> = BTreeSet::new();
-        for (i, c) in self.codes.iter().enumerate() {
-            let mut seen = vec![c.id.as_str()];
-            let mut cur = c.parent.as_deref();
-            while let Some(p) = cur {
-                if p == c.id {
-                    if seen.iter().all(|s| !reported.contains(s)) && seen.len() > 1 {
-                        reported.extend(seen.iter().copied());
-                        push(
-                            i,
-                            "parent",
-                            format!("parent cycle: {} -> {}", seen.join(" -> "), c.id),
-                        );
-                    }
-                    break;
-                }
-                if seen.contains(&p) {
-                    break;
-                }
-                seen.push(p);
-                cur = first_index
-                    .get(p)
-                    .and_then(|&j| self.codes[j].parent.as_deref());
-            }
+        // Cycles and depth in one linear walk over the parent links (each code
+        // has at most one): a cycle is reported once, on its first code in file
+        // order; a chain deeper than the limit on its first too-deep code.
+        // A code that names itself is reported above, not as a cycle.
+        let parent: Vec<Option<usize>> = self
+            .codes
+            .iter()
+            .map(|c| {
+                c.parent
+                    .as_deref()
+                    .filter(|p| *p != c.id)
+                    .and_then(|p| first_index.get(p).copied())
+            })
+            .collect();
+        let hierarchy = walk_hierarchy(&parent);
+        let mut cycles = hierarchy.cycles;
+        cycles.sort_by_key(|c| c[0]);
+        for cycle in cycles {
+            let ids: Vec<&str> = cycle.iter().map(|&j| self.codes[j].id.as_str()).collect();
+            push(
+                cycle[0],
+                "parent",
+                format!("parent cycle: {} -> {}", ids.join(" -> "), ids[0]),
+            );
+        }
+        let too_deep = |d: usize| d > MAX_HIERARCHY_DEPTH && d != BROKEN_CHAIN;
+        if let Some(i) = (0..self.codes.len()).find(|&i| too_deep(hierarchy.depth[i])) {
+            let deeper = hierarchy.depth.iter().filter(|&&d| too_deep(d)).count();
+            push(
+                i,
+                "parent",
+                format!(
+                    "code \"{}\" is nested {} levels deep ({deeper} code(s) are deeper than the limit); a codebook may nest at most {MAX_HIERARCHY_DEPTH} levels (a top-level code is level 1)",
+                    self.codes[i].id, hierarchy.depth[i]
+                ),
+            );
         }
         if problems.is_empty() {
             Ok(())
@@ -320,35 +598,111 @@ impl Codebook {
 
     /// Index of each code's parent (None for roots or unknown parents).
     pub fn parent_indices(&self) -> Vec<Option<usize>> {
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(self.codes.len());
+        for (i, c) in self.codes.iter().enumerate() {
+            first.entry(c.id.as_str()).or_insert(i);
+        }
         self.codes
             .iter()
-            .map(|c| c.parent.as_deref().and_then(|p| self.index_of(p)))
+            .map(|c| c.parent.as_deref().and_then(|p| first.get(p).copied()))
             .collect()
     }
 
     /// Indices of the ancestors of code `i`, nearest first (cycle-safe).
     pub fn ancestors(&self, i: usize) -> Vec<usize> {
+        ancestors_of(&self.parent_indices(), i)
+    }
+
+    /// [`Codebook::ancestors`] of every code, sharing one parent index.
+    pub fn all_ancestors(&self) -> Vec<Vec<usize>> {
         let parents = self.parent_indices();
-        let mut out = Vec::new();
-        let mut cur = parents[i];
-        while let Some(p) = cur {
-            if p == i || out.contains(&p) {
-                break;
-            }
-            out.push(p);
-            cur = parents[p];
-        }
-        out
+        (0..self.codes.len())
+            .map(|i| ancestors_of(&parents, i))
+            .collect()
     }
 
     /// Code indices ordered children before parents (deepest first), for
     /// propagating probabilities up the hierarchy in one pass.
     pub fn bottom_up_order(&self) -> Vec<usize> {
+        let depth: Vec<usize> = self.all_ancestors().iter().map(Vec::len).collect();
         let mut idx: Vec<usize> = (0..self.codes.len()).collect();
-        let depth: Vec<usize> = idx.iter().map(|&i| self.ancestors(i).len()).collect();
         idx.sort_by_key(|&i| (std::cmp::Reverse(depth[i]), i));
         idx
     }
+}
+
+/// Ancestors of `i` through `parents`, nearest first, stopping where a chain
+/// comes back on itself. Validated codebooks have at most
+/// [`MAX_HIERARCHY_DEPTH`] levels, so the membership test stays small.
+fn ancestors_of(parents: &[Option<usize>], i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut cur = parents[i];
+    while let Some(p) = cur {
+        if p == i || out.contains(&p) {
+            break;
+        }
+        out.push(p);
+        cur = parents[p];
+    }
+    out
+}
+
+/// What one walk over the parent links finds.
+struct Hierarchy {
+    /// Each cycle once, starting at its smallest index and following parents.
+    cycles: Vec<Vec<usize>>,
+    /// Level of each code (1 for a top-level code); [`BROKEN_CHAIN`] for a
+    /// code on a cycle or below one.
+    depth: Vec<usize>,
+}
+
+const BROKEN_CHAIN: usize = usize::MAX;
+
+/// Cycles and depths of the forest `parent` describes, in time linear in
+/// its length: each code is walked up once, until a code already known.
+fn walk_hierarchy(parent: &[Option<usize>]) -> Hierarchy {
+    const UNKNOWN: usize = 0;
+    let n = parent.len();
+    let mut depth = vec![UNKNOWN; n];
+    // Position of a code on the current walk's path (n when not on it).
+    let mut on_path = vec![n; n];
+    let mut cycles = Vec::new();
+    let mut path: Vec<usize> = Vec::new();
+    for start in 0..n {
+        if depth[start] != UNKNOWN {
+            continue;
+        }
+        path.clear();
+        let mut cur = Some(start);
+        // The level above the path's last code: 0 past a root.
+        let base = loop {
+            let Some(c) = cur else { break 0 };
+            if depth[c] != UNKNOWN {
+                break depth[c];
+            }
+            if on_path[c] != n {
+                let mut cycle = path[on_path[c]..].to_vec();
+                let first = (0..cycle.len()).min_by_key(|&k| cycle[k]).unwrap_or(0);
+                cycle.rotate_left(first);
+                cycles.push(cycle);
+                break BROKEN_CHAIN;
+            }
+            on_path[c] = path.len();
+            path.push(c);
+            cur = parent[c];
+        };
+        let mut level = base;
+        for &c in path.iter().rev() {
+            level = if level == BROKEN_CHAIN {
+                BROKEN_CHAIN
+            } else {
+                level + 1
+            };
+            depth[c] = level;
+            on_path[c] = n;
+        }
+    }
+    Hierarchy { cycles, depth }
 }
 
 /// Finds the source line of the i-th code's fields. Codes appear in file order,
@@ -490,6 +844,191 @@ mod tests {
         let cb = parse_codebook(src, "codebook.json", CodebookFormat::Json).unwrap();
         assert_eq!(cb.codes[0].id, "Other");
         assert_eq!(cb.codes[0].definition, "misc");
+    }
+
+    /// Unknown keys used to be ignored: `parnet:` lost the hierarchy, and a
+    /// transcript approved as a codebook of 0 codes.
+    #[test]
+    fn unknown_keys_are_named_with_the_nearest_known_one() {
+        let src = "name: t\ncodes:\n  - id: a\n    definition: x\n  - id: b\n    parnet: a\n    definition: y\n";
+        let e = parse_codebook(src, "cb.yaml", CodebookFormat::Yaml)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cb.yaml:6: codes[1]: unknown key `parnet` (did you mean `parent`?); a code's keys are id, name, parent,"),
+            "{e}"
+        );
+        let src = "{\n \"codes\": [\n  {\"id\": \"a\",\n   \"exmples\": [\"x\"]}\n ]\n}\n";
+        let e = parse_codebook(src, "cb.json", CodebookFormat::Json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cb.json:4: codebook: unknown key `exmples` (did you mean `examples`?)"),
+            "{e}"
+        );
+        let e = parse_codebook("nmae: t\ncodes: []\n", "top.yaml", CodebookFormat::Yaml)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("top.yaml:1: codebook: unknown key `nmae` (did you mean `name`?); a codebook's keys are name, codes"),
+            "{e}"
+        );
+        // A transcript is not a codebook; nothing near its speakers is a key.
+        let e = parse_codebook(
+            "Anna: I think so.\nBen: Me too.\n",
+            "talk.txt",
+            CodebookFormat::Yaml,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with(
+                "talk.txt:1: codebook: unknown key `Anna`; a codebook's keys are name, codes"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_codebook_without_codes_is_refused() {
+        for (src, format) in [
+            ("name: empty\n", CodebookFormat::Yaml),
+            ("name: empty\ncodes: []\n", CodebookFormat::Yaml),
+            ("{\"codes\": []}", CodebookFormat::Json),
+        ] {
+            let e = parse_codebook(src, "e", format).unwrap_err().to_string();
+            assert!(e.contains("e: codes: the codebook has no codes"), "{e}");
+        }
+    }
+
+    #[test]
+    fn edit_distance_matches_hand_counts() {
+        assert_eq!(edit_distance("parnet", "parent"), 2);
+        assert_eq!(edit_distance("exmples", "examples"), 1);
+        assert_eq!(edit_distance("", "id"), 2);
+        assert_eq!(edit_distance("color", "color"), 0);
+        assert_eq!(nearest_key("definiton", CODE_KEYS), Some("definition"));
+        assert_eq!(nearest_key("speaker", CODE_KEYS), None);
+    }
+
+    fn chain_yaml(levels: usize) -> String {
+        let mut src = String::from("codes:\n- id: c0\n  definition: d\n");
+        for i in 1..levels {
+            src.push_str(&format!(
+                "- id: c{i}\n  parent: c{}\n  definition: d\n",
+                i - 1
+            ));
+        }
+        src
+    }
+
+    /// 4,000 levels took 24 s (the cycle check walked every chain, the order
+    /// recomputed every ancestor list); 20,000 would take hours. Now one
+    /// linear walk, and a depth limit.
+    #[test]
+    fn deep_parent_chains_are_refused_quickly() {
+        let at_limit = parse_codebook(
+            &chain_yaml(MAX_HIERARCHY_DEPTH),
+            "ok.yaml",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        assert_eq!(
+            at_limit.ancestors(MAX_HIERARCHY_DEPTH - 1).len(),
+            MAX_HIERARCHY_DEPTH - 1
+        );
+        assert_eq!(at_limit.bottom_up_order()[0], MAX_HIERARCHY_DEPTH - 1);
+        let CodebookError::Invalid(ps) =
+            parse_codebook(&chain_yaml(20_000), "deep.yaml", CodebookFormat::Yaml).unwrap_err()
+        else {
+            panic!()
+        };
+        let shown: Vec<String> = ps.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![format!("deep.yaml:{}: codes[64].parent: code \"c64\" is nested 65 levels deep (19936 code(s) are deeper than the limit); a codebook may nest at most 64 levels (a top-level code is level 1)", 4 + 3 * 63 + 1)]
+        );
+        // One long cycle: reported once, from its first code.
+        let mut cyc = chain_yaml(20_000);
+        cyc = cyc.replacen("- id: c0\n", "- id: c0\n  parent: c19999\n", 1);
+        let CodebookError::Invalid(ps) =
+            parse_codebook(&cyc, "cyc.yaml", CodebookFormat::Yaml).unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(ps.len(), 1, "{:?}", &ps[..ps.len().min(3)]);
+        assert!(
+            ps[0]
+                .message
+                .starts_with("parent cycle: c0 -> c19999 -> c19998"),
+            "{}",
+            &ps[0].message[..80]
+        );
+        assert!(ps[0].message.ends_with("c1 -> c0"));
+    }
+
+    /// 100,000 nested `[` took 22.5 s to be rejected by the YAML parser.
+    #[test]
+    fn deep_yaml_nesting_is_refused_before_parsing() {
+        let flow = format!("codes: {}", "[".repeat(100_000));
+        let e = parse_codebook(&flow, "nest.yaml", CodebookFormat::Yaml)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "nest.yaml:1: codebook: nested more than 64 levels deep; refused (a codebook nests about four)"
+        );
+        let block = format!("codes:\n{}x\n", "- ".repeat(100_000));
+        let e = parse_codebook(&block, "seq.yaml", CodebookFormat::Yaml)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("seq.yaml:2: codebook: nested more than 64"),
+            "{e}"
+        );
+        let hidden = format!("codes: !!seq &a\n  {}", "{\"k\": [".repeat(50_000));
+        let e = parse_codebook(&hidden, "tag.yaml", CodebookFormat::Yaml)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("tag.yaml:2: codebook: nested more than 64"),
+            "{e}"
+        );
+    }
+
+    /// Brackets inside quoted, plain and block scalars are text, not nesting.
+    #[test]
+    fn brackets_in_text_are_not_nesting() {
+        let many = "[".repeat(200);
+        let src = format!(
+            "name: t\ncodes:\n  - id: a\n    definition: \"{many} it's\"\n    examples: ['{many}', \"x]\", {{k: '[['}}]\n  - id: b\n    definition: plain {many} text\n  - id: c\n    definition: |\n      {many}\n      \"open\n    inclusion: [\"{many}\"]\n"
+        );
+        let cb = parse_codebook(&src, "t.yaml", CodebookFormat::Yaml);
+        // The `{k: ...}` example is not a string: serde names that, not nesting.
+        let e = cb.unwrap_err().to_string();
+        assert!(!e.contains("nested"), "{e}");
+        let src = src.replace(", {k: '[['}", "");
+        let cb = parse_codebook(&src, "t.yaml", CodebookFormat::Yaml).unwrap();
+        assert_eq!(cb.codes[2].definition, format!("{many}\n\"open\n"));
+        assert_eq!(yaml_nesting_over("a: [[[]]]\nb: {c: [1, [2]]}\n", 3), None);
+        assert_eq!(
+            yaml_nesting_over("a: [[[]]]\nb: {c: [1, [[2]]]}\n", 3),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn demo_codebook_loads() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/codebook.yaml");
+        let cb = load_codebook(&demo).unwrap_or_else(|e| panic!("{e}"));
+        assert!(cb.codes.len() > 5);
+        // The shared eval data sits beside the checkout when present.
+        let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/eval/opp115-dev/codebook.json");
+        if shared.exists() {
+            let cb = load_codebook(&shared).unwrap_or_else(|e| panic!("{e}"));
+            assert!(cb.codes.len() > 5);
+        }
     }
 
     #[test]

@@ -466,7 +466,7 @@ impl ValidClassifierParams {
             ));
         }
         // A child implies its parent: propagate positives upward.
-        let ancestors: Vec<Vec<usize>> = (0..k).map(|c| codebook.ancestors(c)).collect();
+        let ancestors: Vec<Vec<usize>> = codebook.all_ancestors();
         let mut labels = train.labels.clone();
         for row in &mut labels {
             if row.len() != k {

@@ -10,6 +10,7 @@
 //! into [`formats::RawDocument`]s (text + turns); [`assemble`] marks
 //! moderators, maps speakers to participants and splits sentences.
 
+pub mod archive;
 mod decode;
 mod documents;
 mod error;

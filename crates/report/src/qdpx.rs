@@ -11,7 +11,7 @@
 //! QualCoder back in as `human` or `gold` codings.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 use std::path::Path;
 
 use classify::qdc::{code_guid, guid, xml_escape as xml};
@@ -403,7 +403,13 @@ fn stem(name: &str) -> &str {
     base.rsplit_once('.').map(|(s, _)| s).unwrap_or(base)
 }
 
-/// Reads `path` and stores its codings on the matching sentences.
+/// Largest inflated size of any one `.qdpx` entry (`project.qde`, each
+/// `sources/` text) the import reads: a few megabytes of deflate can inflate
+/// to gigabytes. The same limit as a DOCX's document.xml.
+pub const MAX_QDPX_ENTRY_BYTES: u64 = 256 << 20;
+
+/// Reads `path` and stores its codings on the matching sentences. Every
+/// archive entry read is capped at [`MAX_QDPX_ENTRY_BYTES`] inflated.
 pub fn import_qdpx(
     store: &mut Store,
     path: &Path,
@@ -434,16 +440,21 @@ pub fn import_qdpx(
         })
         .cloned()
         .ok_or_else(|| bad("no project.qde inside".into()))?;
-    let read_entry = |zip: &mut zip::ZipArchive<std::fs::File>,
-                      name: &str|
-     -> Result<String, Error> {
-        let mut f = zip.by_name(name).map_err(|e| bad(format!("{name}: {e}")))?;
-        let mut bytes = Vec::new();
-        f.read_to_end(&mut bytes)
-            .map_err(|e| bad(format!("{name}: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| bad(format!("{name}: not UTF-8 ({e})")))?;
-        Ok(strip_bom(&text).to_string())
-    };
+    let read_entry =
+        |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| -> Result<String, Error> {
+            let f = zip.by_name(name).map_err(|e| bad(format!("{name}: {e}")))?;
+            let declared = f.size();
+            let bytes = corpus::archive::read_entry_capped(f, declared, MAX_QDPX_ENTRY_BYTES)
+                .map_err(|e| match e {
+                    corpus::archive::CappedReadError::TooLarge { .. } => bad(format!(
+                        "{name}: {e}; refused (a zip bomb, or not a REFI-QDA project)"
+                    )),
+                    corpus::archive::CappedReadError::Io(_) => bad(format!("{name}: {e}")),
+                })?;
+            let text =
+                String::from_utf8(bytes).map_err(|e| bad(format!("{name}: not UTF-8 ({e})")))?;
+            Ok(strip_bom(&text).to_string())
+        };
     let project_xml = read_entry(&mut zip, &qde)?;
     let doc = roxmltree::Document::parse(&project_xml)
         .map_err(|e| bad(format!("{qde}: not well-formed XML: {e}")))?;

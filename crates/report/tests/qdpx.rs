@@ -446,3 +446,51 @@ fn reversed_positions_are_named_as_such() {
     .to_string();
     assert!(err.contains("20..10 are reversed"), "{err}");
 }
+
+/// Issue #17 item 8: the import inflated entries without a limit (a 1.2 MB
+/// file whose project.qde inflated to 1.2 GB reached 2.47 GB of memory).
+/// Every entry read is capped, and the error names the entry and the limit.
+#[test]
+fn an_entry_inflating_past_the_cap_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let limit = report::qdpx::MAX_QDPX_ENTRY_BYTES;
+    let bomb = |entry: &str| {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        if entry != "project.qde" {
+            let qde = r#"<?xml version="1.0" encoding="utf-8"?><Project name="p"><Sources><TextSource guid="a" name="t" plainTextPath="internal://t.txt"/></Sources></Project>"#;
+            zip.start_file("project.qde", options).unwrap();
+            zip.write_all(qde.as_bytes()).unwrap();
+        }
+        // Zeros compress about 1000:1: a few hundred KB of archive.
+        zip.start_file(entry, options.large_file(true)).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..=(limit >> 20) {
+            zip.write_all(&chunk).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    };
+    let opts = ImportOptions {
+        source: Source::Human,
+        coder: None,
+    };
+    for entry in ["project.qde", "sources/t.txt"] {
+        let file = dir.path().join("bomb.qdpx");
+        let bytes = bomb(entry);
+        assert!(bytes.len() < 2 << 20, "{} bytes", bytes.len());
+        std::fs::write(&file, bytes).unwrap();
+        let err = import_qdpx(&mut store, &file, &opts)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: {entry}: larger than the limit of 256 MiB when inflated; refused (a zip bomb, or not a REFI-QDA project)",
+                file.display()
+            )
+        );
+    }
+    assert!(codings(&store, "human").is_empty());
+}

@@ -1,6 +1,6 @@
 //! Who may talk to the server, and from where.
 //!
-//! - Every request carries the token: `?token=` on the first page load
+//! - Every request carries the token: `?token=` (percent-encoded) on the first page load
 //!   (answered with a redirect that moves it into an HttpOnly, SameSite=Strict
 //!   cookie), then the cookie or the `X-Autocode-Token` header.
 //! - State-changing requests need the token in the `X-Autocode-Token` header
@@ -43,11 +43,48 @@ fn refuse(status: StatusCode, why: &str) -> Response {
     )
 }
 
+/// The `token` query parameter, percent-decoded (the printed URL encodes
+/// it, so a token like `a b&x#y` survives the address bar).
 fn query_token(req: &Request) -> Option<String> {
     req.uri().query()?.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
-        (k == "token").then(|| v.to_string())
+        (k == "token").then(|| percent_decode(v))
     })
+}
+
+/// `s` with every byte outside the URL-safe set (`A-Z a-z 0-9 - . _ ~`)
+/// written as `%XX`: the token in the printed URL and in the cookie.
+pub(crate) fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Undoes [`percent_encode`] (and any other `%XX`); a `%` not followed by
+/// two hex digits stays as it is, and `+` stays `+` (a token may hold one).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -58,7 +95,7 @@ fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .find_map(|kv| {
             let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
+            (k == name).then(|| percent_decode(v))
         })
 }
 
@@ -87,7 +124,11 @@ pub async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Respon
     // the address bar so it does not linger in history.
     if let Some(t) = query_token(&req) {
         if req.method() == Method::GET && token_matches(&st, &t) {
-            let cookie_value = format!("{cookie}={t}; Path=/; HttpOnly; SameSite=Strict");
+            // Encoded: a cookie value cannot hold spaces, `;` or `,`.
+            let cookie_value = format!(
+                "{cookie}={}; Path=/; HttpOnly; SameSite=Strict",
+                percent_encode(&t)
+            );
             let mut resp = Response::new(Body::empty());
             *resp.status_mut() = StatusCode::SEE_OTHER;
             let path = req.uri().path().to_string();
@@ -165,4 +206,25 @@ fn secure(mut resp: Response) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{percent_decode, percent_encode};
+
+    #[test]
+    fn tokens_round_trip_through_percent_encoding() {
+        for t in [
+            "a b&x#y",
+            "plain-token_0.9~",
+            "100%;=+/?é",
+            "%",
+            "%4",
+            "%zz",
+        ] {
+            assert_eq!(percent_decode(&percent_encode(t)), t, "{t}");
+        }
+        assert_eq!(percent_encode("a b&x#y"), "a%20b%26x%23y");
+        assert_eq!(percent_decode("a%2bb+c%"), "a+b+c%");
+    }
 }

@@ -89,8 +89,8 @@ impl Running {
         self.addr
     }
 
-    /// The URL to open: it carries the token once; the page then keeps it in
-    /// a SameSite cookie.
+    /// The URL to open: it carries the token (percent-encoded) once; the
+    /// page then keeps it in a SameSite cookie.
     pub fn url(&self) -> String {
         let host = if self.addr.ip().is_unspecified() {
             std::net::IpAddr::from([127, 0, 0, 1])
@@ -100,7 +100,7 @@ impl Running {
         format!(
             "http://{}/?token={}",
             SocketAddr::new(host, self.addr.port()),
-            self.token
+            auth::percent_encode(&self.token)
         )
     }
 
@@ -358,6 +358,25 @@ pub(crate) fn latest_codebook(
             Ok(Some((v, cb)))
         }
     }
+}
+
+/// Longest code id, code name or theme label a request may carry, in
+/// characters. Code ids are short slugs; without a cap a 1.9 MB id became a
+/// row of every report.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Longest memo or code definition a request may carry, in characters.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+
+/// Refuses a request field longer than `max` characters, naming it.
+pub(crate) fn check_len(field: &str, value: Option<&str>, max: usize) -> ApiResult<()> {
+    let n = value.map_or(0, |v| v.chars().count());
+    if n > max {
+        return Err(ApiError::BadRequest(format!(
+            "{field} is {n} characters long; at most {max} are accepted"
+        )));
+    }
+    Ok(())
 }
 
 /// The reviewer a request acts for: non-empty, trimmed, at most 100 chars.

@@ -7,7 +7,10 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{latest_codebook, reviewer_name, with_store, ApiError, ApiResult, Shared};
+use crate::{
+    check_len, latest_codebook, reviewer_name, with_store, ApiError, ApiResult, Shared,
+    MAX_NAME_CHARS, MAX_TEXT_CHARS,
+};
 
 /// One machine suggestion: a code on a sentence, with its calibrated probability.
 pub(crate) type MachineItem = store::MachineSuggestion;
@@ -344,24 +347,49 @@ pub async fn decide(
 ) -> ApiResult<Json<Value>> {
     with_store(&st, move |store, cfg| {
         let reviewer = reviewer_name(b.reviewer.as_deref())?;
+        check_len("decision", Some(&b.decision), 20)?;
+        check_len("code_id", b.code_id.as_deref(), MAX_NAME_CHARS)?;
+        check_len("new_code_id", b.new_code_id.as_deref(), MAX_NAME_CHARS)?;
+        check_len("memo", b.memo.as_deref(), MAX_TEXT_CHARS)?;
         let decision = store::Decision::parse(&b.decision).ok_or_else(|| {
             ApiError::BadRequest(format!(
                 "decision {:?}: use accept, reject, recode, add, none or memo",
                 b.decision
             ))
         })?;
-        if let Some(m) = &b.memo {
-            if m.chars().count() > 10_000 {
-                return Err(ApiError::BadRequest("memo longer than 10000 characters".into()));
+        let conn = store.conn();
+        let latest = latest_codebook(conn)?;
+        let in_latest = |id: &str| {
+            latest
+                .as_ref()
+                .is_some_and(|(_, cb)| cb.codes.iter().any(|c| c.id == id))
+        };
+        let version_name = || match &latest {
+            Some((v, _)) => format!("the latest codebook (version {v})"),
+            None => "the project's codebook (none is approved yet)".to_string(),
+        };
+        // The code a decision is about: a code of the codebook the sentence
+        // is reviewed under, or one the machine suggested for it (suggestions
+        // come from the version the classifier last used).
+        if let Some(code) = b.code_id.as_deref().filter(|s| !s.is_empty()) {
+            if !in_latest(code)
+                && !machine_items(conn, Some(b.segment_id))?
+                    .iter()
+                    .any(|m| m.code_id == code)
+            {
+                return Err(ApiError::BadRequest(format!(
+                    "code_id {code:?} is not in {} nor suggested for sentence {}",
+                    version_name(),
+                    b.segment_id
+                )));
             }
         }
         // A code the reviewer gives must be in the approved codebook.
         if let Some(new) = b.new_code_id.as_deref().filter(|s| !s.is_empty()) {
-            let known = latest_codebook(store.conn())?
-                .is_some_and(|(_, cb)| cb.codes.iter().any(|c| c.id == new));
-            if !known {
+            if !in_latest(new) {
                 return Err(ApiError::BadRequest(format!(
-                    "code {new:?} is not in the latest codebook"
+                    "code {new:?} is not in {}",
+                    version_name()
                 )));
             }
         }

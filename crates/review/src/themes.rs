@@ -6,7 +6,10 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{reviewer_name, with_store, ApiError, ApiResult, Shared};
+use crate::{
+    check_len, reviewer_name, with_store, ApiError, ApiResult, Shared, MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+};
 
 /// Quotes copied into a code's `examples` when a theme becomes (part of) it.
 const MAX_EXAMPLES_FROM_THEME: usize = 5;
@@ -167,6 +170,10 @@ pub async fn act(
 ) -> ApiResult<Json<Value>> {
     with_store(&st, move |store, _| {
         let reviewer = reviewer_name(a.reviewer.as_deref())?;
+        check_len("code_id", a.code_id.as_deref(), MAX_NAME_CHARS)?;
+        check_len("name", a.name.as_deref(), MAX_NAME_CHARS)?;
+        check_len("parent", a.parent.as_deref(), MAX_NAME_CHARS)?;
+        check_len("definition", a.definition.as_deref(), MAX_TEXT_CHARS)?;
         if !["accept", "rename", "merge", "split", "dismiss"].contains(&action.as_str()) {
             return Err(ApiError::NotFound(format!(
                 "theme action {action:?}: use accept, rename, merge, split or dismiss"

@@ -4,12 +4,11 @@
 //! tables) become one line: `[time] Speaker: text` when a cell holds a name.
 //! Deleted revisions (`w:delText`) and field codes are not text.
 
-use std::io::Read;
-
 use quick_xml::events::Event;
 
 use super::text::turns_from_text;
 use super::{RawDocument, Reader, SourceFile};
+use crate::archive::{read_entry_capped, CappedReadError};
 use crate::decode::check_line_lengths;
 use crate::error::{IngestError, Result};
 use crate::speaker::{is_name_like, parse_clock};
@@ -53,22 +52,15 @@ impl Reader for DocxReader {
             ),
         }
         };
-        // The declared size can lie, so the read is capped as well: one byte
-        // past the limit tells a document at the limit from a longer one.
-        if entry.size() > MAX_XML_BYTES {
-            return Err(too_large());
-        }
-        let mut bytes = Vec::new();
-        entry
-            .take(MAX_XML_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| IngestError::DocumentXml {
+        // The declared size can lie, so the read is capped as well.
+        let declared = entry.size();
+        let bytes = read_entry_capped(entry, declared, MAX_XML_BYTES).map_err(|e| match e {
+            CappedReadError::TooLarge { .. } => too_large(),
+            CappedReadError::Io(e) => IngestError::DocumentXml {
                 file: file.path.into(),
                 message: format!("cannot inflate: {e}"),
-            })?;
-        if bytes.len() as u64 > MAX_XML_BYTES {
-            return Err(too_large());
-        }
+            },
+        })?;
         let xml = String::from_utf8(bytes).map_err(|e| IngestError::BadXml {
             file: file.path.into(),
             offset: e.utf8_error().valid_up_to() as u64,
