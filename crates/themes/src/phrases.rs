@@ -159,11 +159,17 @@ mod tests {
         assert!(c.contains("life"), "{c:?}");
         for bad in c.iter() {
             let w: Vec<&str> = bad.split(' ').collect();
-            assert!(is_content_word(w[0]) && is_content_word(w[w.len() - 1]), "{bad}");
+            assert!(
+                is_content_word(w[0]) && is_content_word(w[w.len() - 1]),
+                "{bad}"
+            );
             assert!(w.len() <= MAX_WORDS);
         }
         // "was great" ends in a backchannel word, "city was" in a stop word.
-        assert!(!c.iter().any(|p| p.contains("great") || p.ends_with("was")), "{c:?}");
+        assert!(
+            !c.iter().any(|p| p.contains("great") || p.ends_with("was")),
+            "{c:?}"
+        );
         // Clauses end at commas: no phrase spans "life in the city was, uh".
         assert!(text_candidates("Hiring, engineers").len() == 2);
         assert!(text_candidates("Yeah. Okay, right.").is_empty());

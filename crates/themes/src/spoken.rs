@@ -8,7 +8,7 @@
 //! ("yeah", "okay, alright") and coded they add noise; so the themes and
 //! code stages skip them by default. The rule is one function,
 //! [`SpokenParams::is_minimal`]: a sentence is minimal when it has fewer
-//! than `min_content_words` content words, a content word being a word of
+//! than `min_content_words` content words (default 1: none), a content word being a word of
 //! two or more letters that is neither an English stop word (NLTK), a
 //! spoken filler ("um", "like", "you know") nor a backchannel word
 //! ("yeah", "okay", "perfect", "thanks").
@@ -243,7 +243,7 @@ impl Default for SpokenParams {
     fn default() -> Self {
         SpokenParams {
             skip_minimal: true,
-            min_content_words: 2,
+            min_content_words: 1,
         }
     }
 }
@@ -266,7 +266,12 @@ impl SpokenParams {
     /// `min_content_words`. Independent of `skip_minimal`.
     pub fn is_minimal(&self, text: &str) -> bool {
         let need = self.min_content_words;
-        need > 0 && words(text).filter(|w| is_content_word(w)).take(need).count() < need
+        need > 0
+            && words(text)
+                .filter(|w| is_content_word(w))
+                .take(need)
+                .count()
+                < need
     }
 
     /// Whether `text` is left out of themes and coding.
@@ -336,13 +341,13 @@ mod tests {
             "Perfect.",
             "Yeah, yeah, exactly.",
             "Um, yeah, so , that's about it.",
-            "Sure, let's hear it.",
             "Great question.",
             "Okay, alright, anyway.",
             "Uh-huh",
             "",
             "...",
-            "Thank you so much, Adam!",
+            "I'd agree with that.",
+            "No, of course not.",
         ] {
             assert!(is_minimal(t), "{t:?} should be minimal");
         }
@@ -356,6 +361,10 @@ mod tests {
             "Hiring engineers was hard.",
             "Yeah, the pricing page confused customers.",
             "Privacy matters.",
+            // One-word content answers of focus groups (the demo) are kept.
+            "And no budget.",
+            "And money, of course.",
+            "Then staff.",
         ] {
             assert!(!is_minimal(t), "{t:?} should not be minimal");
         }
@@ -363,13 +372,15 @@ mod tests {
 
     #[test]
     fn threshold_is_configurable() {
-        let one = SpokenParams {
-            min_content_words: 1,
+        let two = SpokenParams {
+            min_content_words: 2,
             ..Default::default()
         };
-        assert!(!one.is_minimal("Cameras!"));
-        assert!(one.is_minimal("Yeah, okay."));
-        assert!(is_minimal("Cameras!"));
+        assert!(two.is_minimal("Cameras!"));
+        assert!(two.is_minimal("Sure, let's hear it."));
+        assert!(!two.is_minimal("Privacy matters."));
+        assert!(!is_minimal("Cameras!"));
+        assert!(is_minimal("Yeah, okay."));
         let off = SpokenParams {
             skip_minimal: false,
             ..Default::default()
@@ -409,7 +420,10 @@ mod tests {
             "we, hired fast."
         );
         // "like", "well", "right" are words too: kept.
-        assert_eq!(clean("I like it well enough, right?"), "I like it well enough, right?");
+        assert_eq!(
+            clean("I like it well enough, right?"),
+            "I like it well enough, right?"
+        );
         assert_eq!(clean("very, very good"), "very, good");
         assert_eq!(clean(""), "");
     }
