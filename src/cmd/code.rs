@@ -161,6 +161,9 @@ pub struct CodeArgs {
     /// Import --import-gold only for the units of the drawn audit sample (`autocode audit draw`).
     #[arg(long, requires = "import_gold", conflicts_with = "random_sample")]
     pub audit_only: bool,
+    /// Code minimal responses too ("Yeah.", "Okay.", sentences without a content word; docs/themes.md).
+    #[arg(long)]
+    pub keep_minimal: bool,
     /// Print the per-code table as JSON.
     #[arg(long)]
     pub json: bool,
@@ -233,6 +236,10 @@ pub fn run(g: &Global, a: CodeArgs) -> Outcome {
         expected: a.expected,
         random_sample: a.random_sample.map(Into::into),
         audit_only: a.audit_only,
+        spoken: themes::SpokenParams {
+            skip_minimal: !a.keep_minimal,
+            ..Default::default()
+        },
     };
     let mut project = Project::open(&g.project)?;
     let summary = pipeline::code(&mut project, &opts)?;
@@ -303,6 +310,7 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             "model_key": s.model_key,
             "classifier": s.classifier,
             "coded": s.coded,
+            "skipped_minimal": s.skipped_minimal,
             "codes": s.codes,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
@@ -313,8 +321,12 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
     }
     writeln!(
         out,
-        "coded {} sentences (codebook v{}, {}); {} already coded",
-        s.coded, s.codebook_version, s.classifier, s.already_coded
+        "coded {} sentences (codebook v{}, {}); {} already coded{}",
+        s.coded,
+        s.codebook_version,
+        s.classifier,
+        s.already_coded,
+        skipped_note(s.skipped_minimal)
     )?;
     let show_expected = s.expected_given;
     writeln!(
@@ -452,4 +464,26 @@ fn print_report(r: &EvalReport, secs: f64) {
             b.lower, b.upper, b.count, b.confidence, b.frequency
         );
     }
+}
+
+/// "; skipped N minimal responses" when there were any (`--keep-minimal` codes them).
+pub fn skipped_note(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("; skipped {} minimal responses", thousands(n))
+    }
+}
+
+/// 1234567 → "1,234,567".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

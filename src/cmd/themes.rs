@@ -70,6 +70,9 @@ pub struct ThemesArgs {
     /// the latest run's sentences is new or gone.
     #[arg(long, default_value_t = ThemesOptions::default().refit_share, value_name = "SHARE")]
     pub refit_share: f64,
+    /// Cluster minimal responses too ("Yeah.", "Okay.", sentences without a content word; docs/themes.md).
+    #[arg(long)]
+    pub keep_minimal: bool,
     /// Print the stored run as JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -99,6 +102,10 @@ pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
     let _lock = super::lock_project(g)?;
     let opts = ThemesOptions {
         params: a.cluster.params(),
+        spoken: themes::SpokenParams {
+            skip_minimal: !a.keep_minimal,
+            ..Default::default()
+        },
         match_threshold: a.match_threshold,
         model: a.model,
         incremental: a.incremental,
@@ -124,10 +131,11 @@ pub fn print(s: &ThemesSummary, json: bool, out: &mut dyn Write) -> anyhow::Resu
     }
     writeln!(
         out,
-        "{} themes from {} participant sentences (run {}); {:.1}% of sentences in no theme{}",
+        "{} themes from {} participant sentences (run {}{}); {:.1}% of sentences in no theme{}",
         s.n_leaves,
         s.sentences,
         s.theme_run_id,
+        super::code::skipped_note(s.skipped_minimal),
         100.0 * s.outlier_share,
         if s.reassigned_outliers {
             format!(
@@ -144,9 +152,14 @@ pub fn print(s: &ThemesSummary, json: bool, out: &mut dyn Write) -> anyhow::Resu
             .parent_id
             .map(|p| format!(", under #{p}"))
             .unwrap_or_default();
+        let phrase = b
+            .phrase
+            .as_deref()
+            .map(|p| format!(" — \"{p}\""))
+            .unwrap_or_default();
         writeln!(
             out,
-            "\n#{} {}  [{} sentences, {} participants; cohesion {:.2}, stability {:.2}; {}{}]",
+            "\n#{} {}{phrase}  [{} sentences, {} participants; cohesion {:.2}, stability {:.2}; {}{}]",
             t.id, b.label, b.size, b.participants, b.cohesion, b.stability, b.verdict, parent
         )?;
         for q in b.quotes.iter().take(2) {

@@ -40,6 +40,8 @@ pub struct CodeOptions {
     /// Import gold only for the units of the drawn audit sample (`--audit-only`):
     /// the people coded the drawn units in another tool, or the demo plays them.
     pub audit_only: bool,
+    /// Which sentences are minimal responses ("Yeah.", "Okay."), not coded.
+    pub spoken: themes::SpokenParams,
 }
 
 impl Default for CodeOptions {
@@ -54,6 +56,7 @@ impl Default for CodeOptions {
             expected: None,
             random_sample: None,
             audit_only: false,
+            spoken: themes::SpokenParams::default(),
         }
     }
 }
@@ -130,6 +133,9 @@ pub struct CodeSummary {
     pub already_coded: usize,
     /// Participant sentences without a vector for the model (not coded).
     pub missing_embeddings: usize,
+    /// Participant sentences left out as minimal responses (not coded, not
+    /// counted in `codes`).
+    pub skipped_minimal: usize,
     pub gold: Option<GoldImport>,
     /// The audit sample declared by this import (`--random-sample`).
     pub audit: Option<crate::audit::AuditSummary>,
@@ -401,9 +407,15 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         .segment_embeddings(&model_key, false)?
         .into_iter()
         .collect();
+    opts.spoken.check()?;
     let segments = store.segments(false)?;
-    let participant_segments: Vec<&StoredSegment> =
-        segments.iter().filter(|s| !s.is_moderator).collect();
+    // Minimal responses are decided from the text, as the themes stage does.
+    let participant_all = segments.iter().filter(|s| !s.is_moderator).count();
+    let participant_segments: Vec<&StoredSegment> = segments
+        .iter()
+        .filter(|s| !s.is_moderator && !opts.spoken.skips(&s.text))
+        .collect();
+    let skipped_minimal = participant_all - participant_segments.len();
     if participant_segments
         .iter()
         .all(|s| !seg_emb.contains_key(&s.id))
@@ -576,10 +588,16 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     let mut sentences: BTreeMap<&str, usize> = BTreeMap::new();
     let mut people: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let assigned = store.machine_assignments()?;
+    let counted: BTreeSet<i64> = participant_segments.iter().map(|s| s.id).collect();
     for (sid, code) in &assigned {
         let Some(c) = cb.index_of(code) else {
             continue;
         };
+        // Codings a run under another minimal-response rule left on a
+        // sentence this rule skips are not counted.
+        if !counted.contains(sid) {
+            continue;
+        }
         let id = cb.codes[c].id.as_str();
         *sentences.entry(id).or_default() += 1;
         if let Some(p) = seg_by_id.get(sid).and_then(|s| s.participant_id.as_deref()) {
@@ -613,6 +631,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         coded,
         already_coded: done.len(),
         missing_embeddings,
+        skipped_minimal,
         gold,
         audit,
         crossfit,

@@ -38,6 +38,8 @@ pub struct RunConfig {
     pub themes: ThemesConfig,
     #[serde(default)]
     pub report: ReportConfig,
+    #[serde(default)]
+    pub spoken: SpokenConfig,
     /// The file this was read from (for messages).
     #[serde(skip)]
     pub source: PathBuf,
@@ -107,6 +109,27 @@ pub struct ThemesConfig {
     pub incremental: Option<bool>,
     /// Share of new or gone sentences above which themes are re-clustered (default 0.1).
     pub refit_share: Option<f64>,
+}
+
+/// `[spoken]`: the minimal-response rule of the code and themes stages
+/// (`themes::SpokenParams`; unset keys take its defaults).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SpokenConfig {
+    /// Leave minimal responses out of coding and themes (default true).
+    pub skip_minimal: Option<bool>,
+    /// Fewer content words than this make a minimal response (default 1).
+    pub min_content_words: Option<usize>,
+}
+
+impl SpokenConfig {
+    pub fn params(&self) -> themes::SpokenParams {
+        let d = themes::SpokenParams::default();
+        themes::SpokenParams {
+            skip_minimal: self.skip_minimal.unwrap_or(d.skip_minimal),
+            min_content_words: self.min_content_words.unwrap_or(d.min_content_words),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -213,6 +236,7 @@ impl RunConfig {
             codebook: Some(codebook.clone()),
             model: self.model.path.clone(),
             expected: self.report.compare.clone(),
+            spoken: self.spoken.params(),
             ..Default::default()
         };
         if let Some(gold) = self.audit.as_ref().and_then(|a| a.gold.clone()) {
@@ -270,6 +294,7 @@ impl RunConfig {
         }
         ThemesOptions {
             params,
+            spoken: self.spoken.params(),
             incremental: self.themes.incremental.unwrap_or(true),
             refit_share: self.themes.refit_share.unwrap_or(d.refit_share),
             ..d

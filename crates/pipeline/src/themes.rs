@@ -9,7 +9,9 @@ use anyhow::{bail, Context};
 use embed::Encoder;
 use serde::Serialize;
 use store::{NewTheme, NewThemeRun, Store, StoredSegment};
-use themes::{CodeVector, Dataset, SegmentInfo, ThemeParams, ThemeSuggestion, ValidThemeParams};
+use themes::{
+    CodeVector, Dataset, SegmentInfo, SpokenParams, ThemeParams, ThemeSuggestion, ValidThemeParams,
+};
 
 use crate::Project;
 
@@ -18,6 +20,8 @@ use crate::Project;
 #[derive(Debug, Clone)]
 pub struct ThemesOptions {
     pub params: ThemeParams,
+    /// Which sentences are minimal responses, left out of the themes.
+    pub spoken: SpokenParams,
     /// A theme "matches" a code when their cosine similarity is at least this.
     pub match_threshold: f32,
     /// Model folder used to embed the codebook; `None`: see [`crate::model_dir`].
@@ -33,6 +37,7 @@ impl Default for ThemesOptions {
     fn default() -> Self {
         ThemesOptions {
             params: ThemeParams::default(),
+            spoken: SpokenParams::default(),
             match_threshold: 0.5,
             model: None,
             incremental: false,
@@ -45,6 +50,7 @@ impl Default for ThemesOptions {
 #[derive(Debug, Clone)]
 pub struct ValidThemesOptions {
     pub params: ValidThemeParams,
+    pub spoken: SpokenParams,
     pub match_threshold: f32,
     pub model: Option<PathBuf>,
     pub incremental: bool,
@@ -65,8 +71,10 @@ impl ThemesOptions {
                 self.match_threshold
             );
         }
+        self.spoken.check()?;
         Ok(ValidThemesOptions {
             params: self.params.clone().check()?,
+            spoken: self.spoken.clone(),
             match_threshold: self.match_threshold,
             model: self.model.clone(),
             incremental: self.incremental,
@@ -77,10 +85,15 @@ impl ThemesOptions {
 
 impl ValidThemesOptions {
     /// The settings a theme run records (`params_json`): the clustering
-    /// parameters and the match threshold.
+    /// parameters, the match threshold and, when it differs from the
+    /// default, the minimal-response rule (which decides the sentences
+    /// clustered: a run with another rule is not carried forward).
     pub fn params_json(&self) -> anyhow::Result<String> {
         let mut v = serde_json::to_value(&*self.params)?;
         v["match_threshold"] = serde_json::json!(self.match_threshold);
+        if self.spoken != SpokenParams::default() {
+            v["spoken"] = serde_json::to_value(&self.spoken)?;
+        }
         Ok(v.to_string())
     }
 
@@ -228,6 +241,9 @@ pub struct ThemesSummary {
     pub updated_from: Option<i64>,
     pub model_key: String,
     pub sentences: usize,
+    /// Embedded participant sentences left out as minimal responses
+    /// ([`SpokenParams`]); not in `sentences`.
+    pub skipped_minimal: usize,
     pub outlier_share: f64,
     pub outlier_share_before_reassignment: f64,
     /// Leaves first (`n_leaves` of them), then the broader themes of the merge tree.
@@ -276,6 +292,14 @@ pub fn themes_unless_up_to_date(
         .into_iter()
         .filter(|s| vectors.contains_key(&s.id))
         .collect();
+    // Minimal responses ("Yeah.", "Okay.") are decided from the text here,
+    // not stored: a word count per sentence costs nothing beside clustering.
+    let embedded = segments.len();
+    let segments: Vec<_> = segments
+        .into_iter()
+        .filter(|s| !opts.spoken.skips(&s.text))
+        .collect();
+    let skipped_minimal = embedded - segments.len();
     if segments.is_empty() {
         bail!(
             "no embedded participant sentences for model {model_key}: run `autocode embed` first"
@@ -349,8 +373,19 @@ pub fn themes_unless_up_to_date(
         .collect();
     let codes = codebook_vectors(store, &model_key, opts.model.as_deref())?;
     let attributes = store.participant_attributes()?;
-    let suggestions =
+    let mut suggestions =
         themes::describe(&fit, &ds, &infos, &attributes, &codes, opts.match_threshold);
+    let texts: Vec<&str> = infos.iter().map(|i| i.text.as_str()).collect();
+    for (s, phrase) in suggestions.iter_mut().zip(phrase_labels(
+        store,
+        &model_key,
+        opts.model.as_deref(),
+        &fit,
+        &ds,
+        &texts,
+    )?) {
+        s.phrase = phrase;
+    }
 
     let member_ids: Vec<Vec<i64>> = fit
         .themes
@@ -408,6 +443,7 @@ pub fn themes_unless_up_to_date(
         updated_from,
         model_key: model_key.clone(),
         sentences: segments.len(),
+        skipped_minimal,
         outlier_share: fit.outlier_share,
         outlier_share_before_reassignment: fit.outlier_share_clustered,
         themes: (0..suggestions.len())
@@ -420,6 +456,42 @@ pub fn themes_unless_up_to_date(
         n_leaves: fit.n_leaves,
         reassigned_outliers: params.reassign_outliers.is_some(),
     }))
+}
+
+/// The phrase label of every theme ([`themes::phrases`]), embedded with the
+/// model the sentences were embedded with. When that model cannot be loaded
+/// (moved, or a different one at `--model`), themes keep their keywords and
+/// get no phrase, with a warning: the phrase is a reading aid, not worth
+/// failing a run for.
+fn phrase_labels(
+    store: &Store,
+    model_key: &str,
+    model: Option<&std::path::Path>,
+    fit: &themes::FittedThemes,
+    ds: &Dataset<(String, String, i64, i64)>,
+    texts: &[&str],
+) -> anyhow::Result<Vec<Option<String>>> {
+    let none = || Ok(vec![None; fit.themes.len()]);
+    let dir = crate::model_dir(model, Some(store))?;
+    let encoder = match crate::load_model(&dir) {
+        Ok(e) if e.model_key() == model_key => e,
+        Ok(e) => {
+            tracing::warn!(
+                "no phrase labels: the model at {} ({}) is not the one the sentences were embedded with ({model_key})",
+                dir.display(),
+                e.model_key()
+            );
+            return none();
+        }
+        Err(e) => {
+            tracing::warn!("no phrase labels: {e:#}");
+            return none();
+        }
+    };
+    themes::phrases::phrase_labels(fit, ds, texts, |phrases| {
+        encoder.encode(phrases).map(|e| e.vectors)
+    })
+    .context("embedding the theme phrase candidates")
 }
 
 /// Unit vectors of the latest codebook's codes (name: definition, inclusions

@@ -115,6 +115,9 @@ pub struct ThemeView {
     pub participants: u64,
     #[serde(default)]
     pub keywords: Vec<(String, f64)>,
+    /// The theme's phrase label (themes' KeyBERT-style phrase), if stored.
+    #[serde(default)]
+    pub phrase: Option<String>,
     #[serde(default)]
     pub verdict: String,
     #[serde(default)]

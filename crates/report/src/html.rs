@@ -448,6 +448,7 @@ fn themes(h: &mut String, r: &Report) {
             escape(&t.status),
             escape(&t.verdict),
             if keywords.is_empty() { String::new() } else { format!(" · keywords: {}", keywords.join(", ")) }
+                + &t.phrase.as_deref().map(|p| format!(" · phrase: “{}”", escape(p))).unwrap_or_default()
         );
         for q in &t.quotes {
             let _ = writeln!(

@@ -341,7 +341,7 @@
       (t.nearest_code ? ' · nearest code: ' + (t.nearest_code.name || t.nearest_code.code_id) + ' ' + pct(t.nearest_code.similarity) : '') +
       (t.verdict ? ' · ' + t.verdict : '')));
     const kws = (t.keywords || []).map((k) => Array.isArray(k) ? k[0] : k).filter((k) => typeof k === 'string');
-    card.appendChild(el('p', { class: 'keywords' }, 'Keywords: ', kws.join(', ')));
+    card.appendChild(el('p', { class: 'keywords' }, (typeof t.phrase === 'string' ? 'Phrase: “' + t.phrase + '” · ' : '') + 'Keywords: ', kws.join(', ')));
     card.appendChild(el('ul', { class: 'quotes' }, (t.quotes || []).map((q) =>
       el('li', {}, el('q', {}, q.text || ''), ' — ' + (q.speaker || q.participant_id || '') + (q.document ? ', ' + q.document : '')))));
     if (t.decisions && t.decisions.length) {

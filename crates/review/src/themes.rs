@@ -51,6 +51,7 @@ fn theme_json(conn: &store::Connection, t: &ThemeRow) -> ApiResult<Value> {
     Ok(json!({
         "id": t.id, "run": t.run, "parent_id": t.parent_id, "label": t.label, "status": t.status,
         "keywords": b.get("keywords").cloned().unwrap_or(json!([])),
+        "phrase": b.get("phrase").cloned().unwrap_or(Value::Null),
         "size": b.get("size").cloned().unwrap_or(Value::Null),
         "participants": b.get("participants").cloned().unwrap_or(Value::Null),
         "quotes": b.get("quotes").cloned().unwrap_or(json!([])),

@@ -3,13 +3,13 @@
 //! of terms per class and f_t the term's frequency over all classes.
 //!
 //! Terms are unigrams and bigrams of the words left after English stop words
-//! (NLTK's list plus spoken fillers) are removed, as scikit-learn's
+//! (NLTK's list plus spoken fillers, [`crate::spoken::stop_words`]) are
+//! removed from the cleaned text ([`crate::spoken::clean`]), as scikit-learn's
 //! CountVectorizer builds them; words are Porter2-stemmed so "camera" and
 //! "cameras" count as one term, and each term is shown in its most frequent
 //! surface form.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
@@ -21,87 +21,9 @@ use rust_stemmers::{Algorithm, Stemmer};
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
-/// Filler words of transcribed speech that carry no topic.
-const SPOKEN_FILLERS: &[&str] = &[
-    "um",
-    "uh",
-    "erm",
-    "hmm",
-    "mm",
-    "yeah",
-    "yes",
-    "ok",
-    "okay",
-    "like",
-    "just",
-    "really",
-    "know",
-    "think",
-    "mean",
-    "kind",
-    "sort",
-    "gonna",
-    "wanna",
-    "got",
-    "get",
-    "well",
-    "actually",
-    "basically",
-    "lot",
-    "thing",
-    "things",
-    "stuff",
-    "also",
-    "would",
-    "could",
-    "one",
-    "maybe",
-    "something",
-    "oh",
-    "right",
-    "go",
-    "going",
-    "say",
-    "said",
-    "much",
-    "even",
-    "guess",
-    "pretty",
-    "bit",
-    "us",
-    "may",
-    "might",
-    "shall",
-    "must",
-    "can",
-    "will",
-    "im",
-    "dont",
-    "its",
-    "thats",
-    "ive",
-    "youre",
-    "cant",
-];
-
-fn stop_words() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
-    SET.get_or_init(|| {
-        let mut s: HashSet<String> = stop_words::get("en")
-            .iter()
-            .map(|w| w.to_string())
-            .collect();
-        s.extend(SPOKEN_FILLERS.iter().map(|w| w.to_string()));
-        // Contractions written without the apostrophe ("dont") are stop words too.
-        let bare: Vec<String> = s.iter().map(|w| w.replace('\'', "")).collect();
-        s.extend(bare);
-        s
-    })
-}
-
 /// Content words of a text: (stem, lower-case surface), stop words removed.
 pub fn content_words(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
-    let stops = stop_words();
+    let stops = crate::spoken::stop_words();
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .map(|t| t.replace('’', "'").trim_matches('\'').to_lowercase())
         .filter(|t| t.chars().count() >= 2 && !t.chars().all(|c| c.is_numeric()))
@@ -189,7 +111,9 @@ impl TermIndex {
                 let rows = texts
                     .iter()
                     .map(|text| {
-                        text_terms(text, &stemmer)
+                        // Weighed on the cleaned text: a word said twice
+                        // in a restart ("the pricing, uh, pricing") counts once.
+                        text_terms(&crate::spoken::clean(text), &stemmer)
                             .into_iter()
                             .map(|(term, surface)| {
                                 let id = vocab.id(term);

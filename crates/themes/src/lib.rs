@@ -26,7 +26,9 @@ pub mod keywords;
 pub mod knn;
 pub mod metrics;
 mod pca;
+pub mod phrases;
 pub mod quotes;
+pub mod spoken;
 pub mod suggest;
 pub mod umap;
 pub mod update;
@@ -39,6 +41,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use spoken::SpokenParams;
 pub use suggest::{describe, CodeVector, Quote, SegmentInfo, ThemeSuggestion};
 pub use update::{PriorFit, PriorTheme};
 

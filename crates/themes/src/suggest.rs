@@ -52,6 +52,11 @@ pub struct NearestCode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemeSuggestion {
     pub label: String,
+    /// A short phrase from the theme's own sentences, the one closest to its
+    /// centroid ([`crate::phrases::phrase_labels`]); `None` when not computed
+    /// (runs stored before it existed, or no encoder at hand).
+    #[serde(default)]
+    pub phrase: Option<String>,
     pub keywords: Vec<(String, f64)>,
     pub size: usize,
     pub participants: usize,
@@ -67,6 +72,11 @@ pub struct ThemeSuggestion {
 }
 
 pub const QUOTES: usize = 5;
+/// Quotes are drawn first from members with at least this many content
+/// words ([`crate::spoken::content_word_count`]), so a theme is shown by
+/// full sentences rather than "Yeah, exactly." or "That's about it."; other
+/// members only fill up when there are too few of those.
+pub const QUOTE_MIN_CONTENT_WORDS: usize = 4;
 pub const KEYWORDS: usize = 10;
 /// λ of maximal marginal relevance for quotes.
 pub const MMR_RELEVANCE: f32 = 0.7;
@@ -86,6 +96,10 @@ pub fn describe<K: Ord + Sync>(
     // other sentence is background.
     let texts: Vec<&str> = infos.iter().map(|i| i.text.as_str()).collect();
     let index = TermIndex::build(&texts);
+    let content: Vec<usize> = texts
+        .par_iter()
+        .map(|t| crate::spoken::content_word_count(t))
+        .collect();
     let mut keywords: Vec<Vec<(String, f64)>> = vec![Vec::new(); fit.themes.len()];
     let levels: BTreeSet<usize> = fit.themes.iter().map(|t| t.level).collect();
     for level in levels {
@@ -135,14 +149,23 @@ pub fn describe<K: Ord + Sync>(
                     }
                 }
             }
-            let picked = crate::quotes::mmr(
-                &theme.members,
-                |r| ds.row(r),
-                |r| infos[r].text.as_str(),
-                &theme.centroid,
-                QUOTES,
-                MMR_RELEVANCE,
-            );
+            let (full, short): (Vec<usize>, Vec<usize>) = theme
+                .members
+                .iter()
+                .partition(|&&r| content[r] >= QUOTE_MIN_CONTENT_WORDS);
+            let mut picked = Vec::with_capacity(QUOTES);
+            for pool in [full, short] {
+                if picked.len() < QUOTES {
+                    picked.extend(crate::quotes::mmr(
+                        &pool,
+                        |r| ds.row(r),
+                        |r| infos[r].text.as_str(),
+                        &theme.centroid,
+                        QUOTES - picked.len(),
+                        MMR_RELEVANCE,
+                    ));
+                }
+            }
             let quotes = picked
                 .into_iter()
                 .map(|r| {
@@ -178,6 +201,7 @@ pub fn describe<K: Ord + Sync>(
             };
             ThemeSuggestion {
                 label: label(&keywords),
+                phrase: None,
                 keywords,
                 size: theme.members.len(),
                 participants: participants.len(),

@@ -1,0 +1,430 @@
+//! Spoken language: which sentences are minimal responses, and the cleaned
+//! text that keywords are weighed on.
+//!
+//! Transcribed interviews are full of backchannels ("Yeah.", "Mm-hmm.",
+//! "Okay.", "Right.", "I see.", "Thank you.") and of sentences with almost
+//! no content words ("Um, yeah, so, that's about it."). They stay in the
+//! store and the transcript, but clustered they become themes of their own
+//! ("yeah", "okay, alright") and coded they add noise; so the themes and
+//! code stages skip them by default. The rule is one function,
+//! [`SpokenParams::is_minimal`]: a sentence is minimal when it has fewer
+//! than `min_content_words` content words (default 1: none), a content word being a word of
+//! two or more letters that is neither an English stop word (NLTK), a
+//! spoken filler ("um", "like", "you know") nor a backchannel word
+//! ("yeah", "okay", "perfect", "thanks").
+//!
+//! Fillers and disfluencies stay in the stored text and its offsets;
+//! [`clean`] drops them ("uh", "um", "you know", "I mean", a word repeated
+//! at once: "I I", "the the") for the text c-TF-IDF weighs.
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use crate::{Result, ThemeError};
+
+// Looked up once per word of every sentence: foldhash as in `keywords`.
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
+/// Filler and discourse words of transcribed speech that carry no topic
+/// ("um", "like", "exactly", "alright"). Keyword terms never contain them;
+/// they do not count as content words.
+pub const SPOKEN_FILLERS: &[&str] = &[
+    "um",
+    "uh",
+    "erm",
+    "er",
+    "ah",
+    "eh",
+    "hmm",
+    "hm",
+    "mm",
+    "mhm",
+    "uhm",
+    "yeah",
+    "yes",
+    "ok",
+    "okay",
+    "like",
+    "just",
+    "really",
+    "know",
+    "think",
+    "mean",
+    "kind",
+    "sort",
+    "gonna",
+    "wanna",
+    "gotta",
+    "got",
+    "get",
+    "well",
+    "actually",
+    "basically",
+    "literally",
+    "lot",
+    "thing",
+    "things",
+    "stuff",
+    "also",
+    "would",
+    "could",
+    "one",
+    "maybe",
+    "something",
+    "oh",
+    "right",
+    "go",
+    "going",
+    "say",
+    "said",
+    "much",
+    "even",
+    "guess",
+    "pretty",
+    "bit",
+    "us",
+    "may",
+    "might",
+    "shall",
+    "must",
+    "can",
+    "will",
+    "im",
+    "dont",
+    "its",
+    "thats",
+    "ive",
+    "youre",
+    "cant",
+    "yep",
+    "yup",
+    "nope",
+    "nah",
+    "sure",
+    "alright",
+    "exactly",
+    "absolutely",
+    "definitely",
+    "totally",
+    "certainly",
+    "indeed",
+    "anyway",
+    "anyways",
+    "gotcha",
+    "wow",
+    "huh",
+    "hey",
+    "let's",
+    "lets",
+];
+
+/// Words of backchannels and minimal answers ("Yeah, exactly.", "Perfect,
+/// thank you.", "Sure, sure.", "Good question."): topical words in other
+/// texts, so they stay in keyword terms (c-TF-IDF down-weights them where
+/// they are common to all themes), but they do not make a sentence
+/// content-bearing.
+pub const BACKCHANNEL_WORDS: &[&str] = &[
+    "correct",
+    "true",
+    "fine",
+    "great",
+    "good",
+    "perfect",
+    "cool",
+    "nice",
+    "awesome",
+    "interesting",
+    "thanks",
+    "thank",
+    "welcome",
+    "see",
+    "agree",
+    "course",
+    "fair",
+    "enough",
+    "question",
+    "hi",
+    "hello",
+    "bye",
+    "mm-hmm",
+    "uh-huh",
+    "um-hum",
+    "mm-mm",
+    "uh-uh",
+    "hmm-mm",
+];
+
+/// Multi-word fillers [`clean`] removes (as lower-case word sequences).
+const FILLER_PHRASES: &[&[&str]] = &[&["you", "know"], &["i", "mean"]];
+
+/// Single-word fillers [`clean`] removes: hesitations only, never a word
+/// that is also a content word elsewhere ("like", "well", "right" stay).
+const HESITATIONS: &[&str] = &[
+    "um", "uh", "erm", "er", "ah", "eh", "hmm", "hm", "mm", "mhm", "uhm",
+];
+
+/// NLTK's English stop words, the spoken fillers, and each without its
+/// apostrophe ("dont"): the words no keyword term is made of.
+pub fn stop_words() -> &'static HashSet<String> {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut s: HashSet<String> = stop_words::get("en")
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        s.extend(SPOKEN_FILLERS.iter().map(|w| w.to_string()));
+        let bare: Vec<String> = s.iter().map(|w| w.replace('\'', "")).collect();
+        s.extend(bare);
+        s
+    })
+}
+
+/// Stop words plus backchannel words: what a content word is not.
+fn non_content_words() -> &'static HashSet<String> {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut s = stop_words().clone();
+        s.extend(BACKCHANNEL_WORDS.iter().map(|w| w.to_string()));
+        s
+    })
+}
+
+/// The lower-case words of `text`: letters, digits, inner apostrophes and
+/// hyphens ("don't", "mm-hmm"); curly apostrophes read as straight ones.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
+        .map(|t| {
+            t.replace('’', "'")
+                .trim_matches(|c| c == '\'' || c == '-')
+                .to_lowercase()
+        })
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether `word` (lower case, from [`words`]) is a content word: two or
+/// more characters, not all digits, not a stop word, filler or backchannel.
+/// A hyphenated word counts when any of its parts does ("mm-hmm" does not,
+/// "long-term" does).
+pub fn is_content_word(word: &str) -> bool {
+    let skip = non_content_words();
+    let single = |w: &str| {
+        w.chars().count() >= 2
+            && !w.chars().all(|c| c.is_numeric())
+            && !skip.contains(w)
+            && !skip.contains(&w.replace('\'', ""))
+    };
+    if skip.contains(word) {
+        return false;
+    }
+    if word.contains('-') {
+        word.split('-').any(single)
+    } else {
+        single(word)
+    }
+}
+
+/// Content words in `text` (see [`is_content_word`]).
+pub fn content_word_count(text: &str) -> usize {
+    words(text).filter(|w| is_content_word(w)).count()
+}
+
+/// The minimal-response rule; `Default` is what `autocode themes` and
+/// `autocode code` apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpokenParams {
+    /// Leave minimal responses out of themes and coding.
+    pub skip_minimal: bool,
+    /// A sentence with fewer content words than this is a minimal response.
+    pub min_content_words: usize,
+}
+
+impl Default for SpokenParams {
+    fn default() -> Self {
+        SpokenParams {
+            skip_minimal: true,
+            min_content_words: 1,
+        }
+    }
+}
+
+impl SpokenParams {
+    pub fn check(&self) -> Result<()> {
+        if self.min_content_words > 20 {
+            return Err(ThemeError::Param {
+                name: "min_content_words",
+                reason: format!(
+                    "{} content words would skip most sentences; at most 20",
+                    self.min_content_words
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether `text` is a minimal response: fewer content words than
+    /// `min_content_words`. Independent of `skip_minimal`.
+    pub fn is_minimal(&self, text: &str) -> bool {
+        let need = self.min_content_words;
+        need > 0
+            && words(text)
+                .filter(|w| is_content_word(w))
+                .take(need)
+                .count()
+                < need
+    }
+
+    /// Whether `text` is left out of themes and coding.
+    pub fn skips(&self, text: &str) -> bool {
+        self.skip_minimal && self.is_minimal(text)
+    }
+}
+
+/// [`SpokenParams::is_minimal`] with the default threshold.
+pub fn is_minimal(text: &str) -> bool {
+    SpokenParams::default().is_minimal(text)
+}
+
+/// `text` without hesitations ("uh", "um"), the fillers "you know" and
+/// "I mean", and words repeated at once ("I I", "the the"), as words joined
+/// by single spaces, punctuation inside kept with the word before it. Only
+/// for weighing keywords: stored text and offsets are never cleaned.
+pub fn clean(text: &str) -> String {
+    // Tokens as written (punctuation attached), with their bare lower form.
+    let tokens: Vec<(&str, String)> = text
+        .split_whitespace()
+        .map(|t| (t, words(t).collect::<Vec<_>>().join("-")))
+        .collect();
+    let mut out: Vec<&str> = Vec::with_capacity(tokens.len());
+    let mut last: Option<&str> = None;
+    let mut i = 0;
+    while i < tokens.len() {
+        let bare = tokens[i].1.as_str();
+        if HESITATIONS.contains(&bare) {
+            i += 1;
+            continue;
+        }
+        if let Some(p) = FILLER_PHRASES.iter().find(|p| {
+            p.iter()
+                .enumerate()
+                .all(|(k, w)| tokens.get(i + k).is_some_and(|t| t.1 == *w))
+        }) {
+            i += p.len();
+            continue;
+        }
+        if !bare.is_empty() && last == Some(bare) {
+            i += 1;
+            continue;
+        }
+        out.push(tokens[i].0);
+        if !bare.is_empty() {
+            last = Some(bare);
+        }
+        i += 1;
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backchannels_are_minimal() {
+        for t in [
+            "Yeah.",
+            "Mm-hmm.",
+            "Okay.",
+            "Right.",
+            "I see.",
+            "Thank you.",
+            "Perfect.",
+            "Yeah, yeah, exactly.",
+            "Um, yeah, so , that's about it.",
+            "Great question.",
+            "Okay, alright, anyway.",
+            "Uh-huh",
+            "",
+            "...",
+            "I'd agree with that.",
+            "No, of course not.",
+        ] {
+            assert!(is_minimal(t), "{t:?} should be minimal");
+        }
+    }
+
+    #[test]
+    fn content_bearing_sentences_are_not() {
+        for t in [
+            "The cameras in the car park make me feel safer.",
+            "We raised our seed round in 2019.",
+            "Hiring engineers was hard.",
+            "Yeah, the pricing page confused customers.",
+            "Privacy matters.",
+            // One-word content answers of focus groups (the demo) are kept.
+            "And no budget.",
+            "And money, of course.",
+            "Then staff.",
+        ] {
+            assert!(!is_minimal(t), "{t:?} should not be minimal");
+        }
+    }
+
+    #[test]
+    fn threshold_is_configurable() {
+        let two = SpokenParams {
+            min_content_words: 2,
+            ..Default::default()
+        };
+        assert!(two.is_minimal("Cameras!"));
+        assert!(two.is_minimal("Sure, let's hear it."));
+        assert!(!two.is_minimal("Privacy matters."));
+        assert!(!is_minimal("Cameras!"));
+        assert!(is_minimal("Yeah, okay."));
+        let off = SpokenParams {
+            skip_minimal: false,
+            ..Default::default()
+        };
+        assert!(off.is_minimal("Yeah."));
+        assert!(!off.skips("Yeah."));
+        assert!(SpokenParams::default().skips("Yeah."));
+        let zero = SpokenParams {
+            min_content_words: 0,
+            ..Default::default()
+        };
+        assert!(!zero.is_minimal("Yeah."));
+        assert!(SpokenParams {
+            min_content_words: 21,
+            ..Default::default()
+        }
+        .check()
+        .is_err());
+    }
+
+    #[test]
+    fn content_words_are_counted() {
+        assert_eq!(content_word_count("Um, I think the parking lot is full"), 2);
+        assert_eq!(content_word_count("Mm-hmm, long-term planning."), 2);
+        assert_eq!(content_word_count("I don't know, you know?"), 0);
+    }
+
+    #[test]
+    fn cleaning_drops_fillers_and_repeats_only() {
+        assert_eq!(
+            clean("Um, so I I think the the pricing, uh, was wrong."),
+            "so I think the pricing, was wrong."
+        );
+        assert_eq!(
+            clean("You know, we, I mean, we hired fast."),
+            // The restart "we, I mean, we" leaves one "we".
+            "we, hired fast."
+        );
+        // "like", "well", "right" are words too: kept.
+        assert_eq!(
+            clean("I like it well enough, right?"),
+            "I like it well enough, right?"
+        );
+        assert_eq!(clean("very, very good"), "very, good");
+        assert_eq!(clean(""), "");
+    }
+}

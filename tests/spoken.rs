@@ -1,0 +1,248 @@
+//! Spoken interviews: minimal responses ("Yeah.", "Okay.") stay in the store
+//! but no theme is made of them, labelled with them or quoted with them
+//! (issue #16 items 2 and 3). Real model, real store.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use themes::spoken::{is_content_word, is_minimal, words, SPOKEN_FILLERS};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_autocode"))
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("autocode runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Asserts that a stored theme run (`autocode themes --json`) reads as
+/// content: no keyword holds a filler, every label part and the phrase
+/// have a content word, no quote is a minimal response, and no theme's
+/// members (from the store) are mostly minimal responses.
+pub fn assert_readable(run: &Value, store: &Path) {
+    let db = rusqlite::Connection::open(store).unwrap();
+    let themes = run["themes"].as_array().unwrap();
+    assert!(!themes.is_empty());
+    for t in themes {
+        let label = t["label"].as_str().unwrap();
+        for part in label.split(", ") {
+            assert!(
+                words(part).any(|w| is_content_word(&w)),
+                "label {label:?}: {part:?} is not a content word"
+            );
+        }
+        for kw in t["keywords"].as_array().unwrap() {
+            let k = kw[0].as_str().unwrap();
+            assert!(
+                !k.split(' ').any(|w| SPOKEN_FILLERS.contains(&w)),
+                "theme {label:?}: keyword {k:?} holds a filler"
+            );
+        }
+        if let Some(p) = t["phrase"].as_str() {
+            assert!(
+                words(p).any(|w| is_content_word(&w)),
+                "theme {label:?}: phrase {p:?}"
+            );
+        }
+        for q in t["quotes"].as_array().unwrap() {
+            let text = q["text"].as_str().unwrap();
+            assert!(
+                !is_minimal(text),
+                "theme {label:?} quotes a minimal response: {text:?}"
+            );
+        }
+        let mut stmt = db
+            .prepare(
+                "SELECT s.text FROM theme_members m JOIN segments s ON s.id = m.segment_id
+                 WHERE m.theme_id = ?1",
+            )
+            .unwrap();
+        let texts: Vec<String> = stmt
+            .query_map([t["id"].as_i64().unwrap()], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let minimal = texts.iter().filter(|t| is_minimal(t)).count();
+        assert!(
+            2 * minimal <= texts.len(),
+            "theme {label:?}: {minimal} of {} members are minimal responses",
+            texts.len()
+        );
+    }
+}
+
+/// A small interview corpus in spoken style: three topics said in content
+/// sentences with fillers and restarts, between many backchannels.
+fn write_spoken_corpus(dir: &Path) {
+    let topics: [&[&str]; 3] = [
+        &[
+            "we raised our seed round from two angel investors",
+            "the investors wanted a bigger valuation for the next funding round",
+            "fundraising took us about six months of investor meetings",
+            "our venture capital partners pushed us to raise a series A",
+            "the term sheet from the investors had a hard liquidation preference",
+        ],
+        &[
+            "hiring senior engineers was the hardest part of growing the team",
+            "we interviewed dozens of developers before making the first hire",
+            "our engineering team grew from three people to twenty",
+            "recruiting designers in a small city meant paying higher salaries",
+            "we built a hiring process with a paid take-home project",
+        ],
+        &[
+            "customers found the pricing page confusing at first",
+            "we switched from a monthly subscription to usage based pricing",
+            "the enterprise plan price doubled our annual revenue",
+            "small customers churned when we raised the subscription price",
+            "we offered a free tier so customers could try the product",
+        ],
+    ];
+    let fillers = ["Um, ", "Uh, so ", "You know, ", "I mean, ", "", "Yeah, "];
+    let backchannels = [
+        "Yeah.",
+        "Mm-hmm.",
+        "Okay.",
+        "Right.",
+        "I see.",
+        "Thank you.",
+        "Perfect.",
+        "Yeah, yeah, exactly.",
+        "Sure, let's hear it.",
+        "Um, yeah, so, that's about it.",
+    ];
+    for doc in 0..6 {
+        let mut text = String::new();
+        for turn in 0..20 {
+            let topic = topics[(doc + turn) % 3];
+            let s = topic[(turn * 7 + doc) % topic.len()];
+            text.push_str(&format!(
+                "Interviewer: {} Can you tell me more?\n\nInterviewee: {} {}{}. {}\n\n",
+                backchannels[(turn + doc) % backchannels.len()],
+                backchannels[(turn * 3 + doc) % backchannels.len()],
+                fillers[(turn + 2 * doc) % fillers.len()],
+                s,
+                backchannels[(turn * 5 + doc + 1) % backchannels.len()],
+            ));
+        }
+        std::fs::write(dir.join(format!("interview-{doc}.txt")), text).unwrap();
+    }
+}
+
+fn themes_json(project: &Path, extra: &[&str]) -> Value {
+    serde_json::from_str(&ok(bin()
+        .args(["--project", project.to_str().unwrap()])
+        .args(["themes", "--json", "--min-size", "5"])
+        .args(extra)))
+    .unwrap()
+}
+
+#[test]
+fn minimal_responses_make_no_theme_on_a_spoken_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    write_spoken_corpus(&corpus);
+    let p = dir.path().join("project");
+    ok(bin().arg("init").arg(&p));
+    let proj = ["--project", p.to_str().unwrap()];
+    ok(bin().args(proj).arg("ingest").arg(&corpus));
+    ok(bin().args(proj).arg("embed"));
+
+    let run = themes_json(&p, &[]);
+    let skipped = run["skipped_minimal"].as_u64().unwrap();
+    // Each interviewee turn opens and ends with a backchannel.
+    assert!(skipped >= 150, "skipped {skipped}");
+    assert!(run["sentences"].as_u64().unwrap() >= 100);
+    assert_readable(&run, &p.join("autocode.db"));
+    assert!(
+        run["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["phrase"].is_string()),
+        "no theme has a phrase label"
+    );
+
+    // --keep-minimal clusters them too: the count is gone, the sentences are in.
+    let all = themes_json(&p, &["--keep-minimal"]);
+    assert_eq!(all["skipped_minimal"], 0);
+    assert_eq!(
+        all["sentences"].as_u64().unwrap(),
+        run["sentences"].as_u64().unwrap() + skipped
+    );
+    // And the text output says how many were skipped.
+    let text = ok(bin().args(proj).args(["themes", "--min-size", "5"]));
+    assert!(
+        text.contains(&format!("skipped {skipped} minimal responses")),
+        "{text}"
+    );
+}
+
+fn shared() -> PathBuf {
+    let base = std::env::var_os("AUTOCODE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    base.join("eval/interviews-founderstalk/transcripts")
+}
+
+/// Eight of the 50 Founders Talk interviews (real transcribed speech): the
+/// first eight by name, to keep the test's embedding time in bounds.
+#[test]
+fn founderstalk_themes_are_not_backchannels() {
+    let src = shared();
+    if !src.is_dir() {
+        eprintln!(
+            "SKIPPED founderstalk_themes_are_not_backchannels: {} is absent",
+            src.display()
+        );
+        return;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    files.truncate(8);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(bin().arg("init").arg(p));
+    let proj = ["--project", p.to_str().unwrap()];
+    ok(bin().args(proj).arg("ingest").args(&files));
+    ok(bin().args(proj).arg("embed"));
+    let run: Value =
+        serde_json::from_str(&ok(bin().args(proj).args(["themes", "--json"]))).unwrap();
+    assert!(run["skipped_minimal"].as_u64().unwrap() > 0);
+    assert_readable(&run, &p.join("autocode.db"));
+}
+
+/// The demo corpus (written-style focus groups): the same reading rules hold.
+#[test]
+fn demo_themes_are_readable() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(bin().arg("init").arg(p));
+    let proj = ["--project", p.to_str().unwrap()];
+    ok(bin()
+        .args(proj)
+        .arg("ingest")
+        .arg(demo.join("transcripts"))
+        .arg(demo.join("participants.csv")));
+    ok(bin().args(proj).arg("embed"));
+    let run: Value =
+        serde_json::from_str(&ok(bin().args(proj).args(["themes", "--json"]))).unwrap();
+    eprintln!(
+        "demo: {} sentences clustered, {} minimal responses skipped",
+        run["sentences"], run["skipped_minimal"]
+    );
+    assert_readable(&run, &p.join("autocode.db"));
+}
