@@ -71,6 +71,14 @@ impl<'a> AuditView<'a> {
     }
 }
 
+/// A sum that does not depend on the order of its terms (sorted first):
+/// sentence ids, and so their order, differ between a sharded-and-merged
+/// store and an unsharded one, and the report must be byte-identical.
+fn stable_sum(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.iter().sum()
+}
+
 /// The machine's probability that a sentence has the code or one below it.
 fn machine_p(cells: Option<&Vec<(&str, Cell)>>, node: &CodeNode) -> f64 {
     cells.map_or(0.0, |cells| {
@@ -120,14 +128,15 @@ pub fn estimate(
     };
     // Per participant: the machine's P(mentions the code).
     let mut person_none: BTreeMap<String, f64> = BTreeMap::new();
-    let mut sentence_sum = 0.0;
+    let mut sentence_ps = Vec::with_capacity(segments.len());
     for s in segments {
         let p = machine_p(by_segment.get(&s.id), node);
         *person_none
             .entry(crate::freq::speaker_key(s))
             .or_insert(1.0) *= 1.0 - p;
-        sentence_sum += p;
+        sentence_ps.push(p);
     }
+    let sentence_sum = stable_sum(sentence_ps);
     let person_p: BTreeMap<&String, f64> = person_none
         .iter()
         .map(|(k, none)| (k, 1.0 - none))
@@ -158,14 +167,16 @@ pub fn estimate(
     for (key, sentences) in &audit.units {
         let audited = audit.audited.contains(key);
         let mut people: BTreeMap<String, bool> = BTreeMap::new();
-        let (mut sent_y, mut sent_f) = (0.0, 0.0);
+        let mut sent_y = 0.0;
+        let mut sent_ps = Vec::with_capacity(sentences.len());
         for s in sentences {
             let cells = by_segment.get(&s.id);
             let present = audited && human_present(cells, node);
             *people.entry(crate::freq::speaker_key(s)).or_default() |= present;
             sent_y += present as u8 as f64;
-            sent_f += machine_p(cells, node);
+            sent_ps.push(machine_p(cells, node));
         }
+        let sent_f = stable_sum(sent_ps);
         let part_y = people.values().filter(|v| **v).count() as f64;
         let part_f: f64 = people
             .keys()
