@@ -28,6 +28,7 @@ pub fn content_words(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
         .map(|t| t.replace('’', "'").trim_matches('\'').to_lowercase())
         .filter(|t| t.chars().count() >= 2 && !t.chars().all(|c| c.is_numeric()))
         .filter(|t| !stops.contains(t) && !stops.contains(&t.replace('\'', "")))
+        .filter(|t| crate::spoken::is_content_word(t))
         .map(|t| (stemmer.stem(&t).into_owned(), t))
         .collect()
 }
