@@ -276,7 +276,10 @@ fn code_the_demo_corpus_incrementally_and_with_gold() {
     // Minimal responses ("Yeah.") are left out of coding and counted.
     let skipped = first["skipped_minimal"].as_i64().unwrap();
     assert!(skipped > 0);
-    assert_eq!(first["coded"].as_i64().unwrap() + skipped, participant_sentences);
+    assert_eq!(
+        first["coded"].as_i64().unwrap() + skipped,
+        participant_sentences
+    );
     let tech = codes.iter().find(|c| c["code"] == "technology").unwrap();
     assert_eq!(tech["expected"], 24);
     // Nothing new: nothing coded again.
@@ -309,7 +312,10 @@ fn code_the_demo_corpus_incrementally_and_with_gold() {
     // With the gold coding imported, codes with enough positives are supervised
     // and every sentence is coded again by the new classifier.
     let second = code(&["--import-gold", "data/demo/gold.jsonl"]);
-    assert_eq!(second["coded"].as_i64().unwrap() + skipped, participant_sentences);
+    assert_eq!(
+        second["coded"].as_i64().unwrap() + skipped,
+        participant_sentences
+    );
     let codes = second["codes"].as_array().unwrap();
     let supervised = codes.iter().filter(|c| c["model"] == "supervised").count();
     assert!(supervised >= 10, "{supervised} supervised codes");
