@@ -59,6 +59,9 @@ pub struct ReportArgs {
     /// Project name in titles and the .qdpx file name (default: the project folder's name).
     #[arg(long)]
     pub name: Option<String>,
+    /// Count machine codings on minimal responses too, as `code --keep-minimal` makes them (docs/themes.md).
+    #[arg(long)]
+    pub keep_minimal: bool,
     /// Import the human codings of a REFI-QDA project (.qdpx) instead of reporting.
     #[arg(long, value_name = "FILE")]
     pub import_qdpx: Option<PathBuf>,
@@ -143,6 +146,10 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
         compare: a.compare,
         include_moderators: a.include_moderators,
         name: a.name,
+        spoken: themes::SpokenParams {
+            skip_minimal: !a.keep_minimal,
+            ..Default::default()
+        },
     };
     let summary = pipeline::report(&mut project, &opts)?;
     print(g, &summary, &mut std::io::stdout().lock())?;

@@ -94,6 +94,12 @@ pub struct EvalThemesArgs {
     /// Also write the used sentences' embeddings (.npy) and labels (.labels.txt) here, for baselines.
     #[arg(long, hide = true)]
     pub dump: Option<PathBuf>,
+    /// Use minimal responses too (skipped by default, as `autocode themes` does).
+    #[arg(long)]
+    pub keep_minimal: bool,
+    /// Embed the cleaned text (fillers and repeats dropped) instead of the text: a measurement (docs/themes.md).
+    #[arg(long, hide = true)]
+    pub embed_cleaned: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -200,17 +206,23 @@ pub fn eval(g: &Global, a: EvalThemesArgs) -> Outcome {
         cache: a.cache,
         params: a.cluster.params(),
         dump: a.dump,
+        spoken: themes::SpokenParams {
+            skip_minimal: !a.keep_minimal,
+            ..Default::default()
+        },
+        embed_cleaned: a.embed_cleaned,
     };
     let out = pipeline::eval::eval_themes(&opts, &g.project)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!(
-            "{}: {} of {} sentences have exactly one label ({} labels)\n{} themes, {:.1}% outliers (scored as one cluster)\nadjusted Rand index {:.4}\nNMI                 {:.4}",
+            "{}: {} of {} sentences have exactly one label ({} labels; {} minimal responses left out)\n{} themes, {:.1}% outliers (scored as one cluster)\nadjusted Rand index {:.4}\nNMI                 {:.4}",
             out.gold,
             out.single_label_used,
             out.sentences_in_gold,
             out.gold_labels,
+            out.skipped_minimal,
             out.themes,
             100.0 * out.outlier_share,
             out.adjusted_rand_index,

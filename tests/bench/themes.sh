@@ -2,7 +2,9 @@
 # Themes benchmark (run by tests/bench/run.sh; results in docs/benchmarks.md ## Themes).
 # 1. Quality: `autocode eval themes` vs BERTopic (defaults, same embeddings) on
 #    OPP-115 dev single-label segments ($SHARED) and the demo gold; ARI/NMI with
-#    outliers scored as one cluster. Ours over seeds 1..$RUNS, BERTopic over
+#    outliers scored as one cluster; and the interview corpus data/interviews
+#    (interviewee sentences, minimal responses left out as `autocode themes`
+#    does; both sides get the sentences `eval themes --dump` used). Ours over seeds 1..$RUNS, BERTopic over
 #    $RUNS unseeded runs (its default UMAP is unseeded); RUNS=10 by default
 #    because single runs of either side vary by several points.
 # 2. Speed: 100k synthetic clustered 384-d vectors (tests/bench/themes_synth.py,
@@ -10,7 +12,8 @@
 #    quotes) vs BERTopic's fit_transform (UMAP + HDBSCAN + c-TF-IDF), wall time.
 # 3. Scale: 1M synthetic vectors, our fit + describe, wall time and peak RSS.
 # Set THEMES_BENCH_SKIP_1M=1 / THEMES_BENCH_SKIP_BERTOPIC=1 /
-# THEMES_BENCH_SKIP_SPEED=1 to skip parts; THEMES_BENCH_RUNS=N for N quality runs
+# THEMES_BENCH_SKIP_SPEED=1 to skip parts; THEMES_BENCH_CORPORA="interviews" (or
+# any of "opp115 demo interviews") for some quality corpora only; THEMES_BENCH_RUNS=N for N quality runs
 # a side; THEMES_BENCH_SPEED_RUNS=N (3) alternating speed runs a side.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,26 +42,30 @@ print("ARI %.3f (%.3f-%.3f)  NMI %.3f (%.3f-%.3f)  themes %.1f  outliers %.2f" %
 quality() { # name gold
   local name=$1 gold=$2
   $BIN eval themes --gold "$gold" --cache "$OUT/cache.db" --dump "$OUT/$name.npy" --json > "$OUT/$name.eval.json"
-  echo "-- $name: $(python3 -c "import json;d=json.load(open('$OUT/$name.eval.json'));print(d['single_label_used'],'of',d['sentences_in_gold'],'sentences single-label,',d['gold_labels'],'labels')")"
+  echo "-- $name: $(python3 -c "import json;d=json.load(open('$OUT/$name.eval.json'));print(d['single_label_used'],'of',d['sentences_in_gold'],'sentences single-label and not minimal,',d['gold_labels'],'labels')")"
   for extra in "" "--reassign 0.3"; do
     echo -n "autocode${extra:+ $extra}: "
     for s in $(seq 1 "$RUNS"); do $EX "$OUT/$name.npy" --labels "$OUT/$name.labels.txt" --seed $s $extra; done | summ
   done
   if [ -z "${THEMES_BENCH_SKIP_BERTOPIC:-}" ]; then
     echo -n "BERTopic defaults: "
-    "$VENV/bin/python" tests/bench/themes_bertopic.py quality --gold "$gold" --emb "$OUT/$name.npy" --runs "$RUNS" 2>/dev/null | python3 -c '
+    "$VENV/bin/python" tests/bench/themes_bertopic.py quality --gold "$gold" --items "$OUT/$name.items.jsonl" --emb "$OUT/$name.npy" --runs "$RUNS" 2>/dev/null | python3 -c '
 import json,sys; d=json.load(sys.stdin)
 print("ARI %.3f (%.3f-%.3f)  NMI %.3f (%.3f-%.3f)  topics %.1f  outliers %.2f" % (d["ari_mean"],d["ari_min"],d["ari_max"],d["nmi_mean"],d["nmi_min"],d["nmi_max"],d["topics_mean"],d["outlier_share_mean"]))'
   fi
 }
 
+CORPORA=" ${THEMES_BENCH_CORPORA:-opp115 demo interviews} "
 echo "## quality"
-if [ -f "$SHARED/eval/opp115-dev/segments.jsonl" ]; then
-  quality opp115 "$SHARED/eval/opp115-dev/segments.jsonl"
-else
-  echo "SKIP: $SHARED/eval/opp115-dev not found"
+if [[ $CORPORA == *" opp115 "* ]]; then
+  if [ -f "$SHARED/eval/opp115-dev/segments.jsonl" ]; then
+    quality opp115 "$SHARED/eval/opp115-dev/segments.jsonl"
+  else
+    echo "SKIP: $SHARED/eval/opp115-dev not found"
+  fi
 fi
-quality demo data/demo/gold.jsonl
+[[ $CORPORA == *" demo "* ]] && quality demo data/demo/gold.jsonl
+[[ $CORPORA == *" interviews "* ]] && quality interviews data/interviews/gold.jsonl
 
 timed() { # label, command...: prints wall s and peak RSS
   local label=$1; shift

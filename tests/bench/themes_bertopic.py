@@ -23,12 +23,18 @@ def quality(a):
 
     emb = np.load(a.emb)
     docs, gold = [], []
-    with open(a.gold) as f:
+    # The sentences `autocode eval themes --dump` used (single-label, minimal
+    # responses left out), in its order; or, without --items, the gold file's
+    # single-label sentences.
+    with open(a.items or a.gold) as f:
         for line in f:
             if not line.strip():
                 continue
             d = json.loads(line)
-            if len(d["labels"]) == 1:
+            if a.items:
+                docs.append(d["text"])
+                gold.append(d["label"])
+            elif len(d["labels"]) == 1:
                 docs.append(d["text"])
                 gold.append(d["labels"][0])
     assert len(docs) == emb.shape[0], (len(docs), emb.shape)
@@ -68,6 +74,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     q = sub.add_parser("quality")
     q.add_argument("--gold", required=True)
+    q.add_argument("--items", help="the .items.jsonl of `eval themes --dump`")
     q.add_argument("--emb", required=True)
     q.add_argument("--runs", type=int, default=3)
     s = sub.add_parser("speed")

@@ -2,7 +2,10 @@
 //! `unicode-segmentation`) plus a merge step for abbreviations that UAX #29
 //! ends a sentence at when a capital follows ("Dr. Jones", "e.g. Amsterdam").
 //! UAX #29 already keeps numbers ("3.5") and abbreviations followed by a
-//! lower-case word ("etc. and") together.
+//! lower-case word ("etc. and") together. A last step joins the fragments
+//! such a split leaves in speech ("solution,", "and I was like \"Sure.\"",
+//! "or other purposes?") to their neighbour in the same text (one turn):
+//! [`join_fragments`].
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -43,7 +46,7 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
                 && !piece.ends_with('\n');
         }
     }
-    merged
+    let trimmed: Vec<(usize, usize)> = merged
         .into_iter()
         .filter_map(|(s, e)| {
             let slice = &text[s..e];
@@ -51,7 +54,137 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
             let trail = slice.len() - slice.trim_end().len();
             (s + lead < e - trail).then_some((s + lead, e - trail))
         })
-        .collect()
+        .collect();
+    join_fragments(text, trimmed)
+}
+
+/// Joins the fragments a split leaves to their neighbour; `sentences` are
+/// trimmed, ordered byte ranges into `text` (one turn, so never across
+/// turns). A joined sentence runs from the first piece's start to the last
+/// one's end, so it is still a slice of the stored text. A piece joins the
+/// sentence before it when
+/// - the sentence before it ends in a comma: it was cut mid-sentence
+///   (a blank line inside the turn: "we needed a solution,");
+/// - it starts with a lower-case word and the sentence before it with a
+///   capital (a cased text): UAX #29 ends a sentence at every "?" and "!",
+///   also inside one: `I asked "Can I help?" and he said no.`, "Yahoo! stock";
+/// - it is an alternative question ("Or other purposes?") after a question;
+/// - it is one or two words without a verb after an abbreviation UAX #29
+///   ended a sentence at ("the U.S." + "Government.", "Acme Inc." + "Software.").
+///
+/// A last piece of one or two words without a verb that ends in a comma
+/// (an interrupted "solution,") joins the sentence before it too. All other
+/// short sentences ("Yeah.", "Then staff.") stay: they are answers of
+/// their own, and minimal responses must stay apart to be recognised.
+pub fn join_fragments(text: &str, sentences: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(sentences.len());
+    for (s, e) in sentences {
+        let piece = &text[s..e];
+        let join = out.last().is_some_and(|&(ps, pe)| {
+            let before = &text[ps..pe];
+            before.ends_with(',')
+                || (starts_lower_case(piece) && starts_upper_case(before))
+                || (before.trim_end_matches(CLOSING).ends_with('?')
+                    && is_alternative_question(piece))
+                || (ends_with_acronym(before) && is_short_verbless(piece))
+        });
+        match out.last_mut() {
+            Some(last) if join => last.1 = e,
+            _ => out.push((s, e)),
+        }
+    }
+    // An interrupted last piece ("solution,") has no next one to join.
+    if let [.., _, (s, e)] = out[..] {
+        let last = &text[s..e];
+        if last.ends_with(',') && is_short_verbless(last) {
+            out.pop();
+            out.last_mut().expect("two or more pieces").1 = e;
+        }
+    }
+    out
+}
+
+/// Closing quotes and brackets after a sentence's final mark.
+const CLOSING: &[char] = &['"', '\'', '”', '’', ')', ']'];
+
+/// The first word, without opening quotes or brackets.
+fn first_word(sentence: &str) -> &str {
+    sentence
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+}
+
+/// Whether the first word is lower case throughout ("and", "to-do"; not "iPhone").
+fn starts_lower_case(sentence: &str) -> bool {
+    let w = first_word(sentence);
+    w.chars().next().is_some_and(char::is_lowercase) && !w.chars().any(char::is_uppercase)
+}
+
+fn starts_upper_case(sentence: &str) -> bool {
+    first_word(sentence)
+        .chars()
+        .next()
+        .is_some_and(char::is_uppercase)
+}
+
+/// "Or …?": the second half of an either-or question split at its "?".
+fn is_alternative_question(sentence: &str) -> bool {
+    first_word(sentence).eq_ignore_ascii_case("or")
+        && sentence.trim_end_matches(CLOSING).ends_with('?')
+}
+
+/// Abbreviations UAX #29 ends a sentence at before a capital, and that end
+/// one as often as not ("We moved to the U.S. Then we grew."), so they are
+/// not glued like [`ABBREVIATIONS`]; only a verbless piece of one or two
+/// words joins them.
+const ACRONYM_ENDINGS: &[&str] = &["inc.", "corp.", "co.", "ltd.", "llc.", "bros."];
+
+/// Whether the last word is a dotted acronym ("U.S.", "p.m.", "Ph.D.") or a
+/// company abbreviation ("Inc.").
+fn ends_with_acronym(sentence: &str) -> bool {
+    let last = sentence.split_whitespace().last().unwrap_or("");
+    let lower = last.to_lowercase();
+    if ACRONYM_ENDINGS.contains(&lower.as_str()) {
+        return true;
+    }
+    let parts: Vec<&str> = lower.split('.').collect();
+    parts.len() >= 3
+        && parts.last() == Some(&"")
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| (1..=2).contains(&p.chars().count()) && p.chars().all(char::is_alphabetic))
+}
+
+/// Verbs and auxiliaries that make a one- or two-word piece a clause ("It is.",
+/// "We did.", "Go!").
+const COMMON_VERBS: &[&str] = &[
+    "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "do", "does",
+    "did", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "go",
+    "goes", "went", "get", "gets", "got", "know", "knew", "think", "thought", "see", "saw", "say",
+    "said", "make", "made", "want", "need", "like", "love", "hate", "agree", "mean", "come",
+    "came", "take", "took", "give", "gave", "work", "works", "let", "stop", "wait",
+];
+
+/// One or two words, none of them a common verb, a contraction ("it's",
+/// "don't") or an -ed/-ing form.
+fn is_short_verbless(sentence: &str) -> bool {
+    let words: Vec<String> = sentence
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+                .replace('’', "'")
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    (1..=2).contains(&words.len())
+        && !words.iter().any(|w| {
+            COMMON_VERBS.contains(&w.as_str())
+                || w.contains('\'')
+                || (w.len() > 4 && (w.ends_with("ed") || w.ends_with("ing")))
+        })
 }
 
 fn ends_with_abbreviation(sentence: &str) -> bool {
@@ -177,6 +310,109 @@ mod tests {
                 "New paragraph"
             ]
         );
+    }
+
+    #[test]
+    fn fragments_join_their_neighbour() {
+        // A quoted question inside a sentence: the rest starts lower case.
+        assert_eq!(
+            split("So I asked him \"Would you sell it back?\" and he did. Great."),
+            [
+                "So I asked him \"Would you sell it back?\" and he did.",
+                "Great."
+            ]
+        );
+        assert_eq!(
+            split("She made money in Yahoo! stock, and then left."),
+            ["She made money in Yahoo! stock, and then left."]
+        );
+        // A list of questions in lower case after the first.
+        assert_eq!(
+            split("Was he considering a blog? to-do app? Nobody knew."),
+            ["Was he considering a blog? to-do app?", "Nobody knew."]
+        );
+        // The second half of an either-or question.
+        assert_eq!(
+            split("Do you use the laptop for work? Or other purposes? Okay."),
+            [
+                "Do you use the laptop for work? Or other purposes?",
+                "Okay."
+            ]
+        );
+        assert_eq!(
+            split("Is it for work? or other purposes?"),
+            ["Is it for work? or other purposes?"]
+        );
+        // A piece cut at a blank line inside the turn ends in a comma.
+        assert_eq!(
+            split("We needed a, a solution,\n\nso we built one. Yeah."),
+            ["We needed a, a solution,\n\nso we built one.", "Yeah."]
+        );
+        // An interrupted last piece joins the sentence before it.
+        assert_eq!(
+            split("We tried everything. The solution,"),
+            ["We tried everything. The solution,"]
+        );
+        assert_eq!(split("It was hard. Honestly,"), ["It was hard. Honestly,"]);
+        // A verbless word or two after a dotted acronym or "Inc.".
+        assert_eq!(
+            split("We sold to the U.S. Government. Then Europe."),
+            ["We sold to the U.S. Government.", "Then Europe."]
+        );
+        assert_eq!(
+            split("We bought from Acme Inc. Software. It worked."),
+            ["We bought from Acme Inc. Software.", "It worked."]
+        );
+    }
+
+    #[test]
+    fn sentences_that_stand_alone_stay() {
+        // Backchannels and short answers are sentences of their own.
+        assert_eq!(
+            split("Yeah. Okay. Then staff. And no budget."),
+            ["Yeah.", "Okay.", "Then staff.", "And no budget."]
+        );
+        // After an acronym, a clause is a new sentence.
+        assert_eq!(
+            split("We moved to the U.S. Then we grew. It's the U.S. We did."),
+            [
+                "We moved to the U.S.",
+                "Then we grew.",
+                "It's the U.S.",
+                "We did."
+            ]
+        );
+        // An interrupted sentence of its own at the end of a turn stays.
+        assert_eq!(
+            split("It was hard. But if you zoom in, it looks small,"),
+            ["It was hard.", "But if you zoom in, it looks small,"]
+        );
+        // A text without capitals is not read as continuations.
+        assert_eq!(
+            split("yeah! we did it? sure."),
+            ["yeah!", "we did it?", "sure."]
+        );
+        // A lower-case brand name starts a sentence ("iPhone").
+        assert_eq!(
+            split("Wow! iPhone sales doubled."),
+            ["Wow!", "iPhone sales doubled."]
+        );
+        // A question answered with "Or" that is not a question.
+        assert_eq!(
+            split("Is it red? Or blue. Fine."),
+            ["Is it red?", "Or blue.", "Fine."]
+        );
+    }
+
+    #[test]
+    fn joined_sentences_are_slices_of_the_text() {
+        let text = "  Um, the, the U.S. Army. \"Can I?\" and I did,\n\nso yes, Or not?  ";
+        let got = split_sentences(text);
+        assert!(got.windows(2).all(|w| w[0].1 <= w[1].0));
+        for (s, e) in got {
+            assert_eq!(&text[s..e], text[s..e].trim());
+            assert!(!text[s..e].is_empty());
+        }
     }
 
     #[test]

@@ -417,8 +417,14 @@ pub struct EvalThemesOptions {
     /// Embedding cache store; `None`: see [`cache_path`].
     pub cache: Option<PathBuf>,
     pub params: ThemeParams,
-    /// Also write the used sentences' embeddings (.npy) and labels (.labels.txt) here.
+    /// Also write the used sentences' embeddings (.npy), labels (.labels.txt)
+    /// and texts with labels (.items.jsonl, for baselines) here.
     pub dump: Option<PathBuf>,
+    /// Minimal responses are left out, as `autocode themes` does.
+    pub spoken: themes::SpokenParams,
+    /// Embed `themes::spoken::clean(text)` instead of the text: the
+    /// measurement of cleaning before embedding (docs/themes.md).
+    pub embed_cleaned: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -427,6 +433,8 @@ pub struct EvalThemesSummary {
     pub model_key: String,
     pub sentences_in_gold: usize,
     pub single_label_used: usize,
+    /// Single-label sentences left out as minimal responses (not in `single_label_used`).
+    pub skipped_minimal: usize,
     pub gold_labels: usize,
     pub themes: usize,
     pub outlier_share: f64,
@@ -439,14 +447,21 @@ pub struct EvalThemesSummary {
 /// the single-label gold items.
 pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<EvalThemesSummary> {
     let params = opts.params.clone().check()?;
+    opts.spoken.check()?;
     let all = read_gold(&opts.gold)?;
-    let items: Vec<(&str, &str)> = all
+    let single: Vec<(&str, &str)> = all
         .iter()
         .filter_map(|it| match it.labels.iter().collect::<Vec<_>>().as_slice() {
             [only] => Some((it.text.as_str(), only.as_str())),
             _ => None,
         })
         .collect();
+    let items: Vec<(&str, &str)> = single
+        .iter()
+        .filter(|(t, _)| !opts.spoken.skips(t))
+        .copied()
+        .collect();
+    let skipped_minimal = single.len() - items.len();
     if items.len() < 2 {
         bail!(
             "{}: fewer than 2 sentences with exactly one label",
@@ -455,7 +470,19 @@ pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<E
     }
     let encoder = crate::load_model(&crate::model_dir(opts.model.as_deref(), None)?)?;
     let mut cache = open_cache(&cache_path(opts.cache.as_deref(), project))?;
-    let texts: Vec<&str> = items.iter().map(|(t, _)| *t).collect();
+    let cleaned: Vec<String> = if opts.embed_cleaned {
+        items
+            .iter()
+            .map(|(t, _)| themes::spoken::clean(t))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let texts: Vec<&str> = if opts.embed_cleaned {
+        cleaned.iter().map(String::as_str).collect()
+    } else {
+        items.iter().map(|(t, _)| *t).collect()
+    };
     let vectors = cached_embeddings(&mut cache, &encoder, &texts)?;
     let dim = encoder.dim();
     let flat: Vec<f32> = vectors.into_iter().flatten().collect();
@@ -467,6 +494,14 @@ pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<E
         w.finish()?;
         let labels: String = items.iter().map(|(_, l)| format!("{l}\n")).collect();
         std::fs::write(out.with_extension("labels.txt"), labels)?;
+        let mut lines = String::new();
+        for (text, label) in &items {
+            lines.push_str(&serde_json::to_string(
+                &serde_json::json!({"text": text, "label": label}),
+            )?);
+            lines.push('\n');
+        }
+        std::fs::write(out.with_extension("items.jsonl"), lines)?;
     }
     // Keys: line number, as the gold file fixes the sentences.
     let ds = Dataset::new((0..items.len()).collect(), flat, dim)?;
@@ -482,6 +517,7 @@ pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<E
         model_key: encoder.model_key().to_string(),
         sentences_in_gold: all.len(),
         single_label_used: items.len(),
+        skipped_minimal,
         gold_labels: gold.iter().collect::<BTreeSet<_>>().len(),
         themes: fit.n_leaves,
         outlier_share: fit.outlier_share,

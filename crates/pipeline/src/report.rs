@@ -1,6 +1,7 @@
 //! Report: frequencies with intervals, agreement, and the CSV/JSON/HTML/
 //! REFI-QDA outputs; and the import of human codings from a `.qdpx`.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ::report::qdpx::{ExportOptions, ImportOptions, ImportSummary};
@@ -39,6 +40,9 @@ pub struct ReportOptions {
     pub include_moderators: bool,
     /// Project name in titles and the .qdpx file name; `None`: the project folder's name.
     pub name: Option<String>,
+    /// The code stage's minimal-response rule: machine codings on sentences
+    /// it skips (stored by a run under another rule) are not counted.
+    pub spoken: themes::SpokenParams,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,7 +83,17 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         compare,
         ..Default::default()
     };
-    let data = ::report::ProjectData::load(store)?;
+    opts.spoken.check()?;
+    let mut data = ::report::ProjectData::load(store)?;
+    // The sentences `code` would skip now: what the machine said there before
+    // does not count (human codings and reviews do).
+    let skipped: BTreeSet<i64> = data
+        .segments
+        .iter()
+        .filter(|s| opts.spoken.skips(&s.text))
+        .map(|s| s.id)
+        .collect();
+    data.drop_machine_codings(&skipped);
     let r = ::report::build_from(&data, &ropts);
     let out = opts.out.clone().unwrap_or_else(|| {
         store

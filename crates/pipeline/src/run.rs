@@ -307,6 +307,7 @@ impl RunConfig {
             format: Format::All,
             name: self.project.name.clone(),
             compare: self.report.compare.clone(),
+            spoken: self.spoken.params(),
             ..Default::default()
         }
     }

@@ -271,6 +271,23 @@ impl ProjectData {
         })
     }
 
+    /// Leaves out the machine's codings (and coding marks) on `segments`, as
+    /// if no classifier had coded them: the code stage skips them now
+    /// (minimal responses under the current rule), so codings a run under
+    /// an older rule stored there do not count. Human and gold codings and
+    /// review decisions on them stay.
+    pub fn drop_machine_codings(&mut self, segments: &BTreeSet<i64>) {
+        if segments.is_empty() {
+            return;
+        }
+        self.codings
+            .retain(|c| c.source != Source::Machine || !segments.contains(&c.segment_id));
+        if let Some(marked) = self.machine_coded.as_mut() {
+            marked.retain(|s| !segments.contains(s));
+        }
+        self.cells = resolve_cells(&self.codings, &self.reviews, self.gold_coverage.as_ref());
+    }
+
     pub fn code(&self, id: &str) -> Option<&CodeNode> {
         self.codes.iter().find(|c| c.id == id)
     }
