@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use embed::{BatchOptions, DeviceSpec};
+use embed::{BatchOptions, DeviceSpec, Precision};
 use pipeline::embed::ModelOptions;
 use pipeline::{EmbedOptions, EmbedSummary, Project};
 
@@ -32,6 +32,11 @@ pub struct ModelArgs {
     /// `cuda` feature; raise --batch-tokens there).
     #[arg(long, default_value_t = DeviceSpec::Cpu)]
     pub device: DeviceSpec,
+    /// Number format of the encoder's matrix products: f32, bf16 or int8
+    /// (bf16/int8 need a CPU with AVX-512 BF16/VNNI, else f32 runs). Vectors
+    /// are stored under a model key that names a non-f32 precision.
+    #[arg(long, default_value_t = Precision::F32)]
+    pub precision: Precision,
 }
 
 impl ModelArgs {
@@ -42,6 +47,7 @@ impl ModelArgs {
             batch_tokens: self.batch_tokens,
             threads: self.threads,
             device: self.device,
+            precision: self.precision,
         }
     }
 }

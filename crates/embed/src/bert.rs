@@ -23,17 +23,77 @@ use candle_core::{DType, Device, Storage, Tensor};
 use rayon::prelude::*;
 
 use crate::config::BertConfig;
+use crate::lowp::{Bf16Weights, Int8Weights, Precision};
 
 /// A linear layer with its weight stored transposed, (in × out), so the
-/// forward pass is one row-major matrix product.
+/// forward pass is one row-major matrix product; in bf16 or int8 mode also
+/// packed once for that kernel (the f32 weight stays for the generic path).
 struct Linear {
     weight_t: Tensor,
     bias: Tensor,
+    packed: Option<Packed>,
+}
+
+enum Packed {
+    Bf16(Bf16Weights),
+    Int8(Int8Weights),
+}
+
+/// The four projections of a layer, for choosing their number format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Projection {
+    Qkv,
+    AttentionOutput,
+    FfnUp,
+    FfnDown,
+}
+
+/// The number format each projection runs in under `precision`. int8 keeps
+/// the fused Q|K|V projection in bf16: its errors go through the softmax's
+/// exponential, and it was the one projection whose int8 error the parity
+/// bar could not absorb. Measured min cosine to f32 on the 211 parity
+/// sentences with only that projection in int8 (the rest bf16): Q|K|V
+/// 0.9963, attention output 0.9999, FFN up 0.9983, FFN down 0.9971; all
+/// four int8 0.9922 (fails 0.995), all but Q|K|V 0.9954 (this plan); on the
+/// 3,000 benchmark sentences 0.9978 and 0.9989. Speed cost of keeping Q|K|V
+/// in bf16: within run-to-run noise (docs/embed.md, "Reduced precision").
+fn format_of(precision: Precision, projection: Projection) -> Precision {
+    match (precision, projection) {
+        (Precision::Int8, Projection::Qkv) => Precision::Bf16,
+        (p, _) => p,
+    }
 }
 
 impl Linear {
+    /// Plain f32 product through candle (any device).
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         Ok(x.matmul(&self.weight_t)?.broadcast_add(&self.bias)?)
+    }
+
+    /// x · W + bias on the CPU fast path: the packed reduced-precision
+    /// kernel when there is one, else candle's f32 product.
+    fn forward_cpu(&self, x: &Tensor, serial: bool) -> Result<Tensor> {
+        let Some(packed) = &self.packed else {
+            return self.forward(x);
+        };
+        let (rows, n, out) = with_f32_slice(x, |x| match packed {
+            Packed::Bf16(w) => (x.len() / w.k().max(1), w.n(), w.matmul(x, serial)),
+            Packed::Int8(w) => (x.len() / w.k().max(1), w.n(), w.matmul(x, serial)),
+        })?;
+        Ok(Tensor::from_vec(out, (rows, n), x.device())?)
+    }
+
+    /// Packs the weight for `format`'s kernel (nothing for f32).
+    fn pack(mut self, format: Precision) -> Result<Linear> {
+        let (k, n) = self.weight_t.dims2()?;
+        let w = self.weight_t.flatten_all()?.to_vec1::<f32>()?;
+        let bias = self.bias.to_vec1::<f32>()?;
+        self.packed = match format {
+            Precision::F32 => None,
+            Precision::Bf16 => Some(Packed::Bf16(Bf16Weights::pack(&w, k, n, &bias))),
+            Precision::Int8 => Some(Packed::Int8(Int8Weights::pack(&w, k, n, &bias))),
+        };
+        Ok(self)
     }
 }
 
@@ -81,6 +141,7 @@ pub struct Bert {
     heads: usize,
     activation: Activation,
     device: Device,
+    precision: Precision,
 }
 
 /// Token ids of several sentences laid end to end; sentence `i` holds
@@ -111,6 +172,7 @@ impl Weights {
         Ok(Linear {
             weight_t: w.t()?.contiguous()?,
             bias: self.get(&format!("{name}.bias"))?,
+            packed: None,
         })
     }
 
@@ -122,7 +184,11 @@ impl Weights {
             .collect::<Result<Vec<_>>>()?;
         let weight_t = Tensor::cat(&parts.iter().map(|l| &l.weight_t).collect::<Vec<_>>(), 1)?;
         let bias = Tensor::cat(&parts.iter().map(|l| &l.bias).collect::<Vec<_>>(), 0)?;
-        Ok(Linear { weight_t, bias })
+        Ok(Linear {
+            weight_t,
+            bias,
+            packed: None,
+        })
     }
 
     fn layer_norm(&self, name: &str, eps: f64) -> Result<LayerNorm> {
@@ -136,9 +202,22 @@ impl Weights {
 
 impl Bert {
     /// Loads the weights onto `device` (the fast path runs on the CPU only;
-    /// other devices take [`Bert::forward_generic`]).
-    pub fn load(path: &Path, cfg: &BertConfig, device: &Device) -> Result<Bert> {
+    /// other devices take [`Bert::forward_generic`]), with the projections
+    /// in `precision` where this is a CPU with its instructions, else in f32
+    /// (see [`Bert::precision`]).
+    pub fn load(
+        path: &Path,
+        cfg: &BertConfig,
+        device: &Device,
+        precision: Precision,
+    ) -> Result<Bert> {
         let device = device.clone();
+        let precision = if device.is_cpu() && precision.supported() {
+            precision
+        } else {
+            Precision::F32
+        };
+        let linear = |l: Linear, projection: Projection| l.pack(format_of(precision, projection));
         let tensors = candle_core::safetensors::load(path, &device)
             .with_context(|| format!("reading {}", path.display()))?;
         // Checkpoints saved from BertForXxx carry a "bert." prefix.
@@ -158,11 +237,20 @@ impl Bert {
             .map(|i| {
                 let p = format!("encoder.layer.{i}");
                 Ok(Layer {
-                    qkv: w.fused_qkv(&format!("{p}.attention.self"))?,
-                    attn_out: w.linear(&format!("{p}.attention.output.dense"))?,
+                    qkv: linear(
+                        w.fused_qkv(&format!("{p}.attention.self"))?,
+                        Projection::Qkv,
+                    )?,
+                    attn_out: linear(
+                        w.linear(&format!("{p}.attention.output.dense"))?,
+                        Projection::AttentionOutput,
+                    )?,
                     attn_norm: w.layer_norm(&format!("{p}.attention.output.LayerNorm"), eps)?,
-                    intermediate: w.linear(&format!("{p}.intermediate.dense"))?,
-                    output: w.linear(&format!("{p}.output.dense"))?,
+                    intermediate: linear(
+                        w.linear(&format!("{p}.intermediate.dense"))?,
+                        Projection::FfnUp,
+                    )?,
+                    output: linear(w.linear(&format!("{p}.output.dense"))?, Projection::FfnDown)?,
                     output_norm: w.layer_norm(&format!("{p}.output.LayerNorm"), eps)?,
                 })
             })
@@ -192,20 +280,31 @@ impl Bert {
             heads: cfg.num_attention_heads,
             activation,
             device,
+            precision,
         })
+    }
+
+    /// The format the projections actually run in: the one asked for at
+    /// load, or f32 off the CPU or on a CPU without its instructions.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// The feed-forward expansion with bias and activation applied in one
     /// parallel pass over the product (instead of two full passes in candle),
     /// with a vectorisable erf: libm's scalar `erff` alone took 14% of the time.
     fn intermediate(&self, lin: &Linear, x: &Tensor, serial: bool) -> Result<Tensor> {
-        let product = x.matmul(&lin.weight_t)?;
+        // The packed kernels add the bias themselves: only the activation is left.
+        let (product, bias) = match &lin.packed {
+            None => (x.matmul(&lin.weight_t)?, lin.bias.clone()),
+            Some(_) => (lin.forward_cpu(x, serial)?, lin.bias.zeros_like()?),
+        };
         let (rows, cols) = product.dims2()?;
         let mut out = with_f32_slice(&product, |p| p.to_vec())?;
         drop(product);
         let activation = self.activation;
         let simd = Simd::detect();
-        with_f32_slice(&lin.bias, |bias| {
+        with_f32_slice(&bias, |bias| {
             if serial {
                 simd.bias_activation(&mut out, bias, activation)
             } else {
@@ -234,7 +333,7 @@ impl Bert {
         let total = batch.ids.len();
         let mut x = self.embeddings(batch)?;
         for layer in &self.layers {
-            let qkv = layer.qkv.forward(&x)?;
+            let qkv = layer.qkv.forward_cpu(&x, serial)?;
             let context = with_f32_slice(&qkv, |qkv| {
                 attention_with(
                     Simd::detect(),
@@ -246,10 +345,10 @@ impl Bert {
                 )
             })?;
             let context = Tensor::from_vec(context, (total, self.hidden), &self.device)?;
-            let attn = layer.attn_out.forward(&context)?;
+            let attn = layer.attn_out.forward_cpu(&context, serial)?;
             x = layer.attn_norm.forward(&(attn + &x)?)?;
             let h = self.intermediate(&layer.intermediate, &x, serial)?;
-            let out = layer.output.forward(&h)?;
+            let out = layer.output.forward_cpu(&h, serial)?;
             x = layer.output_norm.forward(&(out + &x)?)?;
         }
         with_f32_slice(&x, |s| s.to_vec())
@@ -696,7 +795,13 @@ mod tests {
     fn generic_forward_matches_packed_forward() {
         let dir = crate::default_model_dir();
         let folder = crate::config::ModelFolder::read(&dir).unwrap();
-        let bert = Bert::load(&dir.join("model.safetensors"), &folder.bert, &Device::Cpu).unwrap();
+        let bert = Bert::load(
+            &dir.join("model.safetensors"),
+            &folder.bert,
+            &Device::Cpu,
+            Precision::F32,
+        )
+        .unwrap();
         // [CLS] … [SEP] sentences of 19, 7, 3 and 1 word pieces.
         let lens = [19usize, 7, 3, 1];
         let mut batch = PackedBatch {

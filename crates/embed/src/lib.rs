@@ -8,6 +8,7 @@
 mod bert;
 mod config;
 mod device;
+mod lowp;
 pub mod npy;
 pub mod progress;
 mod sentence_transformer;
@@ -16,13 +17,15 @@ use std::path::PathBuf;
 
 pub use config::{ModelFolder, Pooling};
 pub use device::{DeviceSpec, CUDA_BUILT};
+pub use lowp::Precision;
 pub use sentence_transformer::{BatchOptions, SentenceTransformer, Timings};
 
 /// A text encoder; other back-ends (ONNX Runtime, GPU) implement the same trait.
 pub trait Encoder {
     /// Length of every vector.
     fn dim(&self) -> usize;
-    /// "<model folder name>@<first 12 hex digits of sha256(model.safetensors)>":
+    /// "<model folder name>@<first 12 hex digits of sha256(model.safetensors)>",
+    /// plus "+bf16" / "+int8" when the projections run in that precision:
     /// the cache key of the vectors this encoder produces.
     fn model_key(&self) -> &str;
     /// One vector per text, in input order.

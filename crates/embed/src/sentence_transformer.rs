@@ -12,7 +12,7 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 
 use crate::bert::{Bert, PackedBatch};
 use crate::config::{ModelFolder, Pooling};
-use crate::{Embeddings, Encoder};
+use crate::{Embeddings, Encoder, Precision};
 
 /// How inputs are grouped for the forward pass. Inputs are sorted by length
 /// and packed without padding; a batch closes at `max_sentences` inputs or
@@ -94,6 +94,19 @@ impl SentenceTransformer {
     /// [`crate::DeviceSpec::open`]). Vectors agree across devices to float32
     /// rounding, so the model key does not name the device.
     pub fn load_on(dir: &Path, device: &Device) -> Result<SentenceTransformer> {
+        Self::load_with(dir, device, Precision::F32)
+    }
+
+    /// Loads onto `device` with the projections in `precision` (where the
+    /// CPU has the instructions; else f32: see [`SentenceTransformer::precision`]).
+    /// The model key gets a `+bf16` / `+int8` suffix for those precisions,
+    /// so that vectors of different precisions are never mixed in a store;
+    /// f32 keys are as before.
+    pub fn load_with(
+        dir: &Path,
+        device: &Device,
+        precision: Precision,
+    ) -> Result<SentenceTransformer> {
         let folder = ModelFolder::read(dir)?;
         let weights = dir.join("model.safetensors");
         if !weights.is_file() {
@@ -117,14 +130,17 @@ impl SentenceTransformer {
                 direction: TruncationDirection::Right,
             }))
             .map_err(|e| anyhow!("{}: {e}", tokenizer_path.display()))?;
-        let bert = Bert::load(&weights, &folder.bert, device)?;
+        let bert = Bert::load(&weights, &folder.bert, device, precision)?;
         let name = dir
             .canonicalize()
             .unwrap_or_else(|_| dir.to_path_buf())
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
-        let model_key = format!("{name}@{}", &sha256_file(&weights)?[..12]);
+        let mut model_key = format!("{name}@{}", &sha256_file(&weights)?[..12]);
+        if bert.precision() != Precision::F32 {
+            model_key = format!("{model_key}+{}", bert.precision());
+        }
         Ok(SentenceTransformer {
             folder,
             tokenizer,
@@ -147,6 +163,12 @@ impl SentenceTransformer {
             },
         };
         self
+    }
+
+    /// The format the projections run in (f32 where the requested one is
+    /// not available on this device).
+    pub fn precision(&self) -> Precision {
+        self.bert.precision()
     }
 
     pub fn folder(&self) -> &ModelFolder {

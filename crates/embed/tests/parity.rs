@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use embed::{Encoder, SentenceTransformer};
+use candle_core::Device;
+use embed::{Encoder, Precision, SentenceTransformer};
 
 fn workspace() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
@@ -93,4 +94,70 @@ fn missing_model_folder_is_a_clear_error() {
         err.contains("no-such-model") && err.contains("make models"),
         "{err}"
     );
+}
+
+/// Min and mean cosine of `precision`'s vectors to the f32 engine's and to
+/// sentence-transformers' on the 211 reference sentences, and the key.
+fn reduced_precision_cosines(precision: Precision) -> Option<(f32, f32, f32, String)> {
+    if !precision.supported() {
+        eprintln!("skipped: this CPU has no {precision} instructions");
+        return None;
+    }
+    let dir = workspace().join("models/all-MiniLM-L6-v2");
+    let f32_model = SentenceTransformer::load(&dir).unwrap();
+    let model = SentenceTransformer::load_with(&dir, &Device::Cpu, precision).unwrap();
+    assert_eq!(model.precision(), precision);
+    let reference = reference();
+    let texts: Vec<&str> = reference.iter().map(|(t, _)| t.as_str()).collect();
+    let base = f32_model.encode(&texts).unwrap();
+    let got = model.encode(&texts).unwrap();
+    let (mut min_f32, mut min_st, mut sum) = (1f32, 1f32, 0f32);
+    for ((v, b), (_, st)) in got.vectors.iter().zip(&base.vectors).zip(&reference) {
+        let c = cosine(v, b);
+        min_f32 = min_f32.min(c);
+        sum += c;
+        min_st = min_st.min(cosine(v, st));
+    }
+    let mean = sum / texts.len() as f32;
+    eprintln!(
+        "{precision}: cosine to f32 min {min_f32:.5} mean {mean:.5}; to sentence-transformers min {min_st:.5}"
+    );
+    Some((min_f32, mean, min_st, model.model_key().to_string()))
+}
+
+#[test]
+fn bf16_parity() {
+    let Some((min_f32, _, min_st, key)) = reduced_precision_cosines(Precision::Bf16) else {
+        return;
+    };
+    assert!(
+        key.starts_with("all-MiniLM-L6-v2@53aa51172d14") && key.ends_with("+bf16"),
+        "{key}"
+    );
+    assert!(min_f32 >= 0.999, "bf16 min cosine to f32 {min_f32}");
+    assert!(
+        min_st >= 0.999,
+        "bf16 min cosine to sentence-transformers {min_st}"
+    );
+}
+
+#[test]
+fn int8_parity() {
+    let Some((min_f32, _, min_st, key)) = reduced_precision_cosines(Precision::Int8) else {
+        return;
+    };
+    assert!(key.ends_with("+int8"), "{key}");
+    assert!(min_f32 >= 0.995, "int8 min cosine to f32 {min_f32}");
+    assert!(
+        min_st >= 0.995,
+        "int8 min cosine to sentence-transformers {min_st}"
+    );
+}
+
+#[test]
+fn f32_key_is_unchanged_by_the_precision_option() {
+    let dir = workspace().join("models/all-MiniLM-L6-v2");
+    let model = SentenceTransformer::load_with(&dir, &Device::Cpu, Precision::F32).unwrap();
+    assert_eq!(model.precision(), Precision::F32);
+    assert!(!model.model_key().contains('+'), "{}", model.model_key());
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use embed::npy::NpyWriter;
 use embed::progress::Progress;
-use embed::{BatchOptions, DeviceSpec, Embeddings, Encoder, SentenceTransformer};
+use embed::{BatchOptions, DeviceSpec, Embeddings, Encoder, Precision, SentenceTransformer};
 use serde::Serialize;
 use store::{EmbeddingRow, ModelRecord, Store};
 
@@ -31,6 +31,9 @@ pub struct ModelOptions {
     /// pool (`$RAYON_NUM_THREADS` as the process started, else the cores).
     pub threads: Option<usize>,
     pub device: DeviceSpec,
+    /// Number format of the projections; a non-f32 one is part of the
+    /// model key, so its vectors never mix with f32 ones in the store.
+    pub precision: Precision,
 }
 
 impl Default for ModelOptions {
@@ -42,6 +45,7 @@ impl Default for ModelOptions {
             batch_tokens: batch.max_tokens,
             threads: None,
             device: DeviceSpec::Cpu,
+            precision: Precision::default(),
         }
     }
 }
@@ -69,13 +73,21 @@ impl ModelOptions {
         let dir = crate::model_dir(self.model.as_deref(), store)?;
         let device = self.device.open()?;
         let t = Instant::now();
-        let model = SentenceTransformer::load_on(&dir, &device)
+        let model = SentenceTransformer::load_with(&dir, &device, self.precision)
             .with_context(|| format!("loading the model in {}", dir.display()))?
             .with_batch_options(BatchOptions {
                 max_sentences: self.batch_size,
                 max_tokens: self.batch_tokens,
                 workers: threads,
             });
+        if model.precision() != self.precision {
+            tracing::warn!(
+                "precision {} needs AVX-512 BF16/VNNI on the CPU; running in {} (model key {})",
+                self.precision,
+                model.precision(),
+                model.model_key()
+            );
+        }
         Ok(LoadedModel {
             model,
             dir,

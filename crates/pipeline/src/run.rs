@@ -67,6 +67,8 @@ pub struct InputsConfig {
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     pub path: Option<PathBuf>,
+    /// "f32" (default), "bf16" or "int8": see `embed::Precision`.
+    pub precision: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -176,6 +178,7 @@ impl RunConfig {
         if cfg.inputs.paths.is_empty() {
             bail!("{}: [inputs] paths is empty", path.display());
         }
+        cfg.model_precision()?;
         cfg.code_options()?;
         cfg.audit_options()?;
         cfg.themes_options().check()?;
@@ -212,10 +215,24 @@ impl RunConfig {
         })
     }
 
+    /// `[model] precision`, f32 when absent; an unknown value is an error
+    /// naming the file, the value and the choices.
+    pub fn model_precision(&self) -> anyhow::Result<embed::Precision> {
+        match &self.model.precision {
+            None => Ok(embed::Precision::default()),
+            Some(p) => p
+                .parse()
+                .map_err(|e| anyhow::anyhow!("{}: [model] precision: {e}", self.source.display())),
+        }
+    }
+
+    /// The embed stage's options (the precision as [`RunConfig::load`]
+    /// checked it).
     pub fn embed_options(&self, progress: bool) -> EmbedOptions {
         EmbedOptions {
             model: ModelOptions {
                 model: self.model.path.clone(),
+                precision: self.model_precision().unwrap_or_default(),
                 ..Default::default()
             },
             export: None,
@@ -810,5 +827,40 @@ mod tests {
         .unwrap();
         let err = RunConfig::load(&p).unwrap_err().to_string();
         assert!(err.contains("[code] mode"), "{err}");
+    }
+
+    #[test]
+    fn model_precision_from_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("autocode.toml");
+        std::fs::write(&p, "[inputs]\npaths = [\"t\"]\n").unwrap();
+        let cfg = RunConfig::load(&p).unwrap();
+        assert_eq!(
+            cfg.embed_options(false).model.precision,
+            embed::Precision::F32
+        );
+        std::fs::write(
+            &p,
+            "[inputs]\npaths = [\"t\"]\n[model]\nprecision = \"bf16\"\n",
+        )
+        .unwrap();
+        let cfg = RunConfig::load(&p).unwrap();
+        assert_eq!(
+            cfg.embed_options(false).model.precision,
+            embed::Precision::Bf16
+        );
+        std::fs::write(
+            &p,
+            "[inputs]\npaths = [\"t\"]\n[model]\nprecision = \"fp4\"\n",
+        )
+        .unwrap();
+        let err = RunConfig::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("autocode.toml")
+                && err.contains("[model] precision")
+                && err.contains("\"fp4\"")
+                && err.contains("f32, bf16, int8"),
+            "{err}"
+        );
     }
 }
