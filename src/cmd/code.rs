@@ -212,6 +212,9 @@ pub struct EvalCodeArgs {
     pub seed: u64,
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Number format of the encoder's matrix products (see `embed --precision`).
+    #[arg(long, default_value_t = EvalCodeOptions::default().precision)]
+    pub precision: embed::Precision,
     /// Embedding cache: a store file (default: the project store if it exists, else ~/.cache/autocode/eval.db).
     #[arg(long)]
     pub cache: Option<PathBuf>,
@@ -395,6 +398,7 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
         c: a.c,
         seed: a.seed,
         model: a.model,
+        precision: a.precision,
         cache: a.cache,
         dump: a.dump,
         predictions: a.predictions,

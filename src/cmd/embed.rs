@@ -35,7 +35,7 @@ pub struct ModelArgs {
     /// Number format of the encoder's matrix products: f32, bf16 or int8
     /// (bf16/int8 need a CPU with AVX-512 BF16/VNNI, else f32 runs). Vectors
     /// are stored under a model key that names a non-f32 precision.
-    #[arg(long, default_value_t = Precision::F32)]
+    #[arg(long, default_value_t = Precision::default())]
     pub precision: Precision,
 }
 

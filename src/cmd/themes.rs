@@ -86,6 +86,9 @@ pub struct EvalThemesArgs {
     /// Model folder (default: $AUTOCODE_MODEL or models/all-MiniLM-L6-v2).
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Number format of the encoder's matrix products (see `embed --precision`).
+    #[arg(long, default_value_t = embed::Precision::default())]
+    pub precision: embed::Precision,
     /// Embedding cache: a store file (default: the project store if it exists, else ~/.cache/autocode/eval.db).
     #[arg(long)]
     pub cache: Option<PathBuf>,
@@ -203,6 +206,7 @@ pub fn eval(g: &Global, a: EvalThemesArgs) -> Outcome {
     let opts = EvalThemesOptions {
         gold: a.gold,
         model: a.model,
+        precision: a.precision,
         cache: a.cache,
         params: a.cluster.params(),
         dump: a.dump,

@@ -401,7 +401,10 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         Some(unit) => Some(crate::audit::declare_imported(store, unit)?),
         None => None,
     };
-    let enc = crate::load_model(&crate::model_dir(opts.model.as_deref(), Some(store))?)?;
+    let enc = crate::load_model(
+        &crate::model_dir(opts.model.as_deref(), Some(store))?,
+        crate::store_precision(store)?,
+    )?;
     let model_key = enc.model_key().to_string();
     let seg_emb: HashMap<i64, Vec<f32>> = store
         .segment_embeddings(&model_key, false)?

@@ -158,6 +158,8 @@ pub struct EvalCodeOptions {
     pub c: f64,
     pub seed: u64,
     pub model: Option<PathBuf>,
+    /// Number format of the model's projections (part of the cache's key).
+    pub precision: embed::Precision,
     /// Embedding cache store; `None`: see [`cache_path`].
     pub cache: Option<PathBuf>,
     /// Also write the item embeddings (gold order) and fold ids here, as JSON.
@@ -187,6 +189,7 @@ impl Default for EvalCodeOptions {
             c: params.logistic.c,
             seed: eval.seed,
             model: None,
+            precision: embed::Precision::default(),
             cache: None,
             dump: None,
             predictions: None,
@@ -323,7 +326,10 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
     let eval_opts = opts.eval_options();
     let needs_model = !matches!(predictor, Predictor::Keyword) || opts.dump.is_some();
     let (protos, gold_emb, train_emb) = if needs_model {
-        let enc = crate::load_model(&crate::model_dir(opts.model.as_deref(), None)?)?;
+        let enc = crate::load_model(
+            &crate::model_dir(opts.model.as_deref(), None)?,
+            opts.precision,
+        )?;
         let mut cache = open_cache(&cache_path(opts.cache.as_deref(), project))?;
         let texts: Vec<&str> = gold.iter().map(|i| i.text.as_str()).collect();
         let ge = cached_embeddings(&mut cache, &enc, &texts)?;
@@ -414,6 +420,8 @@ pub struct EvalThemesOptions {
     /// Gold JSONL ([`read_gold`]); items with exactly one label are used.
     pub gold: PathBuf,
     pub model: Option<PathBuf>,
+    /// Number format of the model's projections (part of the cache's key).
+    pub precision: embed::Precision,
     /// Embedding cache store; `None`: see [`cache_path`].
     pub cache: Option<PathBuf>,
     pub params: ThemeParams,
@@ -468,7 +476,10 @@ pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<E
             opts.gold.display()
         );
     }
-    let encoder = crate::load_model(&crate::model_dir(opts.model.as_deref(), None)?)?;
+    let encoder = crate::load_model(
+        &crate::model_dir(opts.model.as_deref(), None)?,
+        opts.precision,
+    )?;
     let mut cache = open_cache(&cache_path(opts.cache.as_deref(), project))?;
     let cleaned: Vec<String> = if opts.embed_cleaned {
         items

@@ -92,7 +92,9 @@ pub fn model_dir(explicit: Option<&Path>, store: Option<&Store>) -> anyhow::Resu
     Ok(::embed::default_model_dir())
 }
 
-/// Loads the sentence-transformers model in `dir`; the error names the folder.
+/// Loads the sentence-transformers model in `dir` with its projections in
+/// `precision` (see [`store_precision`] for a project's); the error names the
+/// folder.
 ///
 /// On the CPU it runs one forward pass per thread of rayon's global pool,
 /// side by side (see `embed::BatchOptions::workers`). Each pass stays on one
@@ -101,14 +103,31 @@ pub fn model_dir(explicit: Option<&Path>, store: Option<&Store>) -> anyhow::Resu
 /// any thread starts and size rayon's global pool explicitly, as the
 /// `autocode` binary's `main` does. Without that, results are the same and
 /// only slower.
-pub fn load_model(dir: &Path) -> anyhow::Result<::embed::SentenceTransformer> {
+pub fn load_model(
+    dir: &Path,
+    precision: ::embed::Precision,
+) -> anyhow::Result<::embed::SentenceTransformer> {
     let batch = ::embed::BatchOptions {
         workers: rayon::current_num_threads(),
         ..Default::default()
     };
-    Ok(::embed::SentenceTransformer::load(dir)
-        .with_context(|| format!("loading the model in {}", dir.display()))?
-        .with_batch_options(batch))
+    let device = ::embed::DeviceSpec::Cpu.open()?;
+    Ok(
+        ::embed::SentenceTransformer::load_with(dir, &device, precision)
+            .with_context(|| format!("loading the model in {}", dir.display()))?
+            .with_batch_options(batch),
+    )
+}
+
+/// The precision the project's sentences were embedded in (the suffix of
+/// store meta `model_key`), so that what later stages embed (codebook
+/// prototypes, theme phrases) lands beside them; the default precision for
+/// a project not embedded yet.
+pub fn store_precision(store: &Store) -> anyhow::Result<::embed::Precision> {
+    Ok(match store.meta("model_key")? {
+        Some(key) => ::embed::Precision::of_model_key(&key),
+        None => ::embed::Precision::default(),
+    })
 }
 
 /// Where a stage's result leaves the process: 0 ok, [`EXIT_PARTIAL`], 1 failed.

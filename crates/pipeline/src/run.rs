@@ -215,7 +215,7 @@ impl RunConfig {
         })
     }
 
-    /// `[model] precision`, f32 when absent; an unknown value is an error
+    /// `[model] precision`, `Precision::default()` when absent; an unknown value is an error
     /// naming the file, the value and the choices.
     pub fn model_precision(&self) -> anyhow::Result<embed::Precision> {
         match &self.model.precision {

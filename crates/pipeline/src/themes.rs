@@ -473,7 +473,7 @@ fn phrase_labels(
 ) -> anyhow::Result<Vec<Option<String>>> {
     let none = || Ok(vec![None; fit.themes.len()]);
     let dir = crate::model_dir(model, Some(store))?;
-    let encoder = match crate::load_model(&dir) {
+    let encoder = match crate::load_model(&dir, embed::Precision::of_model_key(model_key)) {
         Ok(e) if e.model_key() == model_key => e,
         Ok(e) => {
             tracing::warn!(
@@ -507,7 +507,8 @@ fn codebook_vectors(
     let cb: classify::Codebook = serde_json::from_str(&body)
         .with_context(|| format!("codebook version {version} in the store"))?;
     let dir = crate::model_dir(model, Some(store))?;
-    let encoder = crate::load_model(&dir).context("embedding the codebook")?;
+    let encoder = crate::load_model(&dir, embed::Precision::of_model_key(model_key))
+        .context("embedding the codebook")?;
     if encoder.model_key() != model_key {
         bail!(
             "the model at {} ({}) is not the one the sentences were embedded with ({model_key}); pass --model",
