@@ -33,7 +33,20 @@ def export(model_dir, work):
         from transformers import AutoModel, AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModel.from_pretrained(model_dir).eval()
+        bert = AutoModel.from_pretrained(model_dir).eval()
+
+        class LastHidden(torch.nn.Module):
+            # Keyword arguments: the positional order of forward() changes
+            # between transformers releases.
+            def __init__(self, m):
+                super().__init__()
+                self.m = m
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.m(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+        model = LastHidden(bert).eval()
         enc = tok(["an example sentence", "and another one, a little longer"],
                   padding=True, return_tensors="pt")
         args = (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])

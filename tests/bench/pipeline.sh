@@ -10,7 +10,8 @@
 #   3. the nightly case: 1% new documents, then `autocode run` on the whole
 #      project (incremental: new sentences embedded, coded and joined to the
 #      existing themes; report redone).
-# PIPELINE_PYTHON=0 skips step 2.
+# PIPELINE_PYTHON=0 skips step 2. PIPELINE_PRECISION=f32|bf16|int8 embeds in
+# that precision (default: autocode's default, bf16).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${PIPELINE_SENTENCES:-100000}
@@ -22,6 +23,8 @@ W=.bench/pipeline
 [ -x "$BIN" ] || { echo "pipeline bench: $BIN missing (run make build)" >&2; exit 1; }
 rm -rf "$W" && mkdir -p "$W"
 python3 tests/bench/pipeline_corpus.py data/demo "$W/corpus/transcripts" "$N" | tee "$W/corpus.txt"
+PRECISION_LINE=""
+[ -n "${PIPELINE_PRECISION:-}" ] && PRECISION_LINE="precision = \"$PIPELINE_PRECISION\""
 cat > "$W/autocode.toml" <<TOML
 [project]
 store = "store/autocode.db"
@@ -29,6 +32,7 @@ store = "store/autocode.db"
 paths = ["corpus/transcripts"]
 [model]
 path = "$PWD/$MODEL"
+$PRECISION_LINE
 [codebook]
 path = "$PWD/$CODEBOOK"
 [themes]
@@ -50,7 +54,7 @@ timed() { # side, stage, then the command
 
 export RAYON_NUM_THREADS=$THREADS
 timed autocode ingest $BIN $P ingest "$W/corpus/transcripts"
-timed autocode embed  $BIN $P embed --model $MODEL
+timed autocode embed  $BIN $P embed --model $MODEL ${PIPELINE_PRECISION:+--precision $PIPELINE_PRECISION}
 timed autocode code   $BIN $P code --codebook $CODEBOOK --model $MODEL
 timed autocode themes $BIN $P themes --seed 42 --incremental
 timed autocode report $BIN $P report --out "$W/out" --format all

@@ -81,12 +81,19 @@ impl ModelOptions {
                 workers: threads,
             });
         if model.precision() != self.precision {
-            tracing::warn!(
+            // Asked for, it deserves a warning; the default falling back
+            // on an older CPU (or a GPU) is the expected case.
+            let msg = format!(
                 "precision {} needs AVX-512 BF16/VNNI on the CPU; running in {} (model key {})",
                 self.precision,
                 model.precision(),
                 model.model_key()
             );
+            if self.precision == Precision::default() {
+                tracing::info!("{msg}");
+            } else {
+                tracing::warn!("{msg}");
+            }
         }
         Ok(LoadedModel {
             model,

@@ -835,20 +835,24 @@ mod tests {
         let p = dir.path().join("autocode.toml");
         std::fs::write(&p, "[inputs]\npaths = [\"t\"]\n").unwrap();
         let cfg = RunConfig::load(&p).unwrap();
-        assert_eq!(
-            cfg.embed_options(false).model.precision,
-            embed::Precision::F32
-        );
-        std::fs::write(
-            &p,
-            "[inputs]\npaths = [\"t\"]\n[model]\nprecision = \"bf16\"\n",
-        )
-        .unwrap();
-        let cfg = RunConfig::load(&p).unwrap();
+        // Absent: the measured default (bf16, issue #18).
         assert_eq!(
             cfg.embed_options(false).model.precision,
             embed::Precision::Bf16
         );
+        for (value, want) in [
+            ("f32", embed::Precision::F32),
+            ("bf16", embed::Precision::Bf16),
+            ("int8", embed::Precision::Int8),
+        ] {
+            std::fs::write(
+                &p,
+                format!("[inputs]\npaths = [\"t\"]\n[model]\nprecision = \"{value}\"\n"),
+            )
+            .unwrap();
+            let cfg = RunConfig::load(&p).unwrap();
+            assert_eq!(cfg.embed_options(false).model.precision, want);
+        }
         std::fs::write(
             &p,
             "[inputs]\npaths = [\"t\"]\n[model]\nprecision = \"fp4\"\n",

@@ -267,7 +267,16 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
                                   start_char, end_char, start_ms, end_ms, text, text_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
-        for s in &doc.segments {
+        // Hashing is independent per sentence: on every core, ahead of the
+        // single-threaded inserts.
+        let hashes: Vec<String> = {
+            use rayon::prelude::*;
+            doc.segments
+                .par_iter()
+                .map(|s| corpus::content_hash(s.text.as_bytes()))
+                .collect()
+        };
+        for (s, hash) in doc.segments.iter().zip(&hashes) {
             seg.execute(params![
                 doc_id,
                 s.speaker,
@@ -280,7 +289,7 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
                 s.start_ms.map(|v| v as i64),
                 s.end_ms.map(|v| v as i64),
                 s.text,
-                corpus::content_hash(s.text.as_bytes()),
+                hash,
             ])?;
         }
     }

@@ -117,6 +117,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Up to 64 MiB of page cache (SQLite's default is 2 MiB): a large
+        // ingest's transaction then keeps its index pages in memory instead
+        // of spilling them to the WAL and reading them back (issue #17 item 6).
+        conn.pragma_update(None, "cache_size", -65536)?;
         let mut store = Store { conn, path };
         store.migrate()?;
         Ok(store)
