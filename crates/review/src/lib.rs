@@ -56,11 +56,12 @@ pub struct ServeConfig {
     pub report_data: Option<ReportDataAdjust>,
 }
 
+/// A change to the report's view of the project, made after loading it.
+pub type AdjustReportData = dyn Fn(&mut report::ProjectData) -> anyhow::Result<()> + Send + Sync;
+
 /// Adjusts the report's view of the project the way `autocode report` does.
 #[derive(Clone)]
-pub struct ReportDataAdjust(
-    pub Arc<dyn Fn(&mut report::ProjectData) -> anyhow::Result<()> + Send + Sync>,
-);
+pub struct ReportDataAdjust(pub Arc<AdjustReportData>);
 
 impl std::fmt::Debug for ReportDataAdjust {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
