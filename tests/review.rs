@@ -816,3 +816,236 @@ fn a_token_with_url_characters_is_percent_encoded_and_accepted() {
     // Unencoded, its `&` cuts the token short: refused.
     assert_eq!(http(a, "GET", "/?token=a%20b&x", &[], None).status, 401);
 }
+
+mod audit_browser {
+    //! Issue #14: `review --audit` in headless Chromium, then `autocode report`.
+    use super::*;
+    use headless_chrome::{Browser, LaunchOptions, Tab};
+    use std::ffi::OsStr;
+
+    fn chromium() -> std::path::PathBuf {
+        let p = std::env::var_os("AUTOCODE_CHROMIUM")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| "/usr/bin/chromium".into());
+        assert!(
+            p.exists(),
+            "headless Chromium not found at {} — the review tests need it \
+             (Debian: apt-get install -y chromium; AUTOCODE_CHROMIUM overrides the path)",
+            p.display()
+        );
+        p
+    }
+
+    fn eval(tab: &Tab, js: &str) -> Value {
+        tab.evaluate(js, false)
+            .unwrap_or_else(|e| panic!("evaluating {js}: {e}"))
+            .value
+            .unwrap_or(Value::Null)
+    }
+
+    fn wait_for(tab: &Tab, js: &str) {
+        let start = Instant::now();
+        while eval(tab, js) != Value::Bool(true) {
+            if start.elapsed() > Duration::from_secs(20) {
+                let status = eval(tab, "document.getElementById('status').textContent");
+                panic!("timed out waiting for {js}; status line: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn autocode(project: &std::path::Path, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_autocode"))
+            .arg("--project")
+            .arg(project)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "autocode {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// report.json's participant estimates: code → (method, audited, units).
+    fn estimates(
+        project: &std::path::Path,
+        out: &std::path::Path,
+    ) -> Vec<(String, String, u64, u64)> {
+        autocode(
+            project,
+            &["report", "--format", "json", "--out", out.to_str().unwrap()],
+        );
+        let r: Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+        r["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let e = &c["estimate"];
+                (
+                    c["code_id"].as_str().unwrap().to_string(),
+                    e["method"].as_str().unwrap().to_string(),
+                    e["audited"].as_u64().unwrap(),
+                    e["units"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn review_audit_codes_units_blind_and_the_report_counts_them() {
+        let fx = fixture::build_audit();
+        let out = fx.dir.path().join("out");
+        autocode(&fx.path, &["audit", "draw", "--size", "3", "--seed", "5"]);
+        let before = estimates(&fx.path, &out);
+        assert_eq!(before.len(), 3, "{before:?}");
+        for (code, method, audited, units) in &before {
+            assert_eq!(
+                (method.as_str(), *audited, *units),
+                ("model-only", 0, 8),
+                "{code}"
+            );
+        }
+
+        let srv = start(
+            &fx.path,
+            &["--audit", "--token", TOKEN, "--reviewer", "rita"],
+        );
+        let url = srv.stdout_lines[0]
+            .strip_prefix("review page: ")
+            .unwrap()
+            .to_string();
+        let profile = tempfile::tempdir().unwrap();
+        let browser = Browser::new(
+            LaunchOptions::default_builder()
+                .path(Some(chromium()))
+                .headless(true)
+                .sandbox(false)
+                .user_data_dir(Some(profile.path().to_path_buf()))
+                .idle_browser_timeout(Duration::from_secs(300))
+                .args(vec![
+                    OsStr::new("--disable-gpu"),
+                    OsStr::new("--no-first-run"),
+                    OsStr::new("--disable-background-networking"),
+                    OsStr::new("--disable-component-update"),
+                    OsStr::new("--disable-sync"),
+                ])
+                .build()
+                .unwrap(),
+        )
+        .expect("starting headless Chromium");
+        let tab = browser.new_tab().unwrap();
+        tab.navigate_to(&url)
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        wait_for(&tab, "document.body && document.body.dataset.ready === '1'");
+        // `--audit` opens on the Audit tab, on the sample's first unit.
+        assert_eq!(
+            eval(&tab, "document.getElementById('view-audit').hidden === false && document.getElementById('tab-audit').classList.contains('active')"),
+            Value::Bool(true)
+        );
+        wait_for(
+            &tab,
+            "document.querySelectorAll('#audit-unit .audit-sentence').length > 0",
+        );
+        assert_eq!(
+            eval(
+                &tab,
+                "document.getElementById('audit-unit').dataset.position"
+            ),
+            "0"
+        );
+        // Blind: the tab shows no machine figure or suggestion.
+        let shown = eval(&tab, "document.getElementById('view-audit').innerText")
+            .as_str()
+            .unwrap()
+            .to_string();
+        for machine in [
+            "0.85",
+            "0.80",
+            "0.70",
+            "0.15",
+            "Suggested",
+            "confidence",
+            "score",
+        ] {
+            assert!(!shown.contains(machine), "{machine} shown: {shown}");
+        }
+
+        // Unit 1: the first sentence gets "cost"; the others no code.
+        eval(
+            &tab,
+            "document.querySelector('#audit-unit .audit-sentence input.audit-code[value=\"cost\"]').click()",
+        );
+        eval(&tab, "document.getElementById('audit-save').click()");
+        wait_for(
+            &tab,
+            "document.getElementById('status').dataset.saved === '1'",
+        );
+        // The page moves on to the next uncoded unit; "No code applies" there.
+        wait_for(&tab, "document.getElementById('audit-unit').dataset.position === '1' && document.querySelectorAll('#audit-unit .audit-sentence').length > 0");
+        eval(&tab, "document.getElementById('audit-none').click()");
+        wait_for(
+            &tab,
+            "document.getElementById('status').dataset.saved === '2'",
+        );
+        wait_for(
+            &tab,
+            "/^2 of 3 participants coded/.test(document.getElementById('audit-count').textContent)",
+        );
+
+        // The Progress tab shows the narrowing, from the report's estimator.
+        eval(&tab, "document.getElementById('tab-progress').click()");
+        wait_for(&tab, "!!document.getElementById('narrowing-table')");
+        assert_eq!(
+            eval(
+                &tab,
+                "document.querySelectorAll('#narrowing-table tbody tr').length"
+            ),
+            json!(3)
+        );
+        let n = http(&srv.addr, "GET", "/api/audit/narrowing", &[AUTH], None).json();
+        assert_eq!(n["points"], json!([0, 2]));
+        drop(srv);
+
+        let after = estimates(&fx.path, &out);
+        for (code, method, audited, units) in &after {
+            assert_eq!(
+                (method.as_str(), *audited, *units),
+                ("prediction-powered", 2, 8),
+                "{code}"
+            );
+        }
+        // The same figures as the Progress tab's last point.
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+        for c in n["codes"].as_array().unwrap() {
+            let r = report["codes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["code_id"] == c["code_id"])
+                .unwrap();
+            let last = &c["points"][1];
+            for k in ["estimate", "low", "high", "method"] {
+                assert_eq!(last[k], r["estimate"][k], "{k} of {}", c["code_id"]);
+            }
+        }
+        // Stored as gold by the reviewer: two participants' every sentence.
+        let store = store::Store::open(&fx.path).unwrap();
+        let coders: Vec<String> = store
+            .conn()
+            .prepare("SELECT DISTINCT coder FROM codings WHERE source = 'gold'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(coders, ["rita"]);
+    }
+}

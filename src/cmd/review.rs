@@ -28,6 +28,10 @@ pub struct ReviewArgs {
     /// Blind double coding: each reviewer sees only their own decisions.
     #[arg(long)]
     blind: bool,
+    /// Open the page on the Audit tab: blind coding of the audit sample
+    /// drawn with `autocode audit draw` (no machine suggestions shown).
+    #[arg(long)]
+    audit: bool,
     /// Open the page in the default browser.
     #[arg(long)]
     open: bool,
@@ -62,6 +66,20 @@ pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
         ))
     }));
     let retrain_hint = format!("autocode --project {} code", project.display());
+    // The Progress tab's estimates read the project as `autocode report`
+    // does: machine codings on minimal responses (which `code` skips now) do
+    // not count.
+    let report_data = review::ReportDataAdjust(std::sync::Arc::new(|data| {
+        let spoken = themes::SpokenParams::default();
+        let skipped: std::collections::BTreeSet<i64> = data
+            .segments
+            .iter()
+            .filter(|s| spoken.skips(&s.text))
+            .map(|s| s.id)
+            .collect();
+        data.drop_machine_codings(&skipped);
+        Ok(())
+    }));
     let running = review::start(review::ServeConfig {
         store: project,
         listen,
@@ -70,6 +88,8 @@ pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
         blind: a.blind,
         retrain: Some(retrain),
         retrain_hint,
+        audit: a.audit,
+        report_data: Some(report_data),
     })?;
     let url = running.url();
     let mut out = std::io::stdout().lock();

@@ -7,6 +7,7 @@
   const meta = (name) => document.querySelector('meta[name="' + name + '"]').getAttribute('content');
   const TOKEN = meta('autocode-token');
   const BLIND = meta('autocode-blind') === '1';
+  const AUDIT = meta('autocode-audit') === '1';
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -17,6 +18,9 @@
     addMode: false,
     view: 'queue',
     saved: 0,
+    audit: null,
+    auditPosition: -1,
+    auditUnit: null,
   };
 
   // el('div', {class: 'x'}, 'text', child) — strings become text nodes.
@@ -380,6 +384,112 @@
     return card;
   }
 
+  // ---------- audit (blind coding of the audit sample) ----------
+  // Nothing here receives or shows a machine code, score or probability:
+  // the API serves the sample's sentences and the codebook only.
+
+  async function loadAudit() {
+    const list = $('audit-list');
+    const box = $('audit-unit');
+    if (BLIND && !reviewer()) {
+      clear(list);
+      clear(box);
+      box.appendChild(el('p', { class: 'empty' }, 'Blind mode: enter your reviewer name to code the audit sample.'));
+      return;
+    }
+    const r = await api('GET', '/api/audit?reviewer=' + encodeURIComponent(reviewer()));
+    if (!r.ok) { setStatus(r.data.error, 'error'); return; }
+    state.audit = r.data;
+    clear(list);
+    clear(box);
+    if (!r.data.sample) {
+      box.appendChild(el('p', { id: 'audit-hint', class: 'empty' }, r.data.hint));
+      return;
+    }
+    const s = r.data.sample;
+    list.appendChild(el('li', { class: 'queue-count', id: 'audit-count' },
+      s.audited + ' of ' + s.size + ' ' + s.unit + 's coded (drawn from ' + s.population + ')'));
+    r.data.units.forEach((u) => {
+      list.appendChild(el('li', {
+        class: 'audit-unit-item' + (u.audited ? ' audited' : ''),
+        dataset: { position: String(u.position) },
+        onclick: () => selectAuditUnit(u.position),
+      }, (u.position + 1) + '. ' + u.label + ' (' + u.sentences + (u.sentences === 1 ? ' sentence)' : ' sentences)')));
+    });
+    const keep = r.data.units.find((u) => u.position === state.auditPosition && !u.audited);
+    const first = keep || r.data.units.find((u) => !u.audited);
+    await selectAuditUnit(first ? first.position : (r.data.units.length ? 0 : -1));
+  }
+
+  async function selectAuditUnit(position) {
+    state.auditPosition = position;
+    for (const li of document.querySelectorAll('.audit-unit-item')) {
+      li.classList.toggle('current', Number(li.dataset.position) === position);
+    }
+    const box = $('audit-unit');
+    if (position < 0) {
+      clear(box);
+      box.appendChild(el('p', { class: 'empty' }, 'The audit sample has no units.'));
+      return;
+    }
+    const r = await api('GET', '/api/audit/unit/' + position + '?reviewer=' + encodeURIComponent(reviewer()));
+    if (!r.ok) { setStatus(r.data.error, 'error'); return; }
+    if (state.auditPosition !== position) return;
+    state.auditUnit = r.data;
+    renderAuditUnit();
+  }
+
+  function renderAuditUnit() {
+    const u = state.auditUnit;
+    const box = $('audit-unit');
+    clear(box);
+    box.dataset.position = String(u.position);
+    box.appendChild(el('p', { class: 'where' },
+      u.unit + ' ' + (u.position + 1) + ' of ' + u.size + ': ' + u.label +
+      (u.audited ? ' · coded' + (u.coders.length ? ' by ' + u.coders.join(', ') : '') : ' · not coded yet')));
+    const cs = codes();
+    for (const s of u.sentences) {
+      const given = new Set(s.codes || []);
+      box.appendChild(el('div', { class: 'audit-sentence', dataset: { segment: String(s.segment_id) } },
+        el('span', { class: 'speaker' }, (s.speaker || 'unnamed speaker') + ' · ' + s.document + ' · turn ' + s.turn_index),
+        el('p', { class: 'turn-text' }, s.text),
+        el('div', { class: 'audit-codes' }, cs.map((c) => el('label', { title: c.definition || '' },
+          el('input', { type: 'checkbox', class: 'audit-code', value: c.id, checked: given.has(c.id) }), ' ' + c.path)))));
+    }
+    box.appendChild(el('div', { class: 'actions' },
+      el('button', { type: 'button', id: 'audit-save', onclick: () => submitAudit(false) }, 'Save this unit'),
+      el('button', { type: 'button', id: 'audit-none', onclick: () => submitAudit(true) }, 'No code applies')));
+  }
+
+  async function submitAudit(none) {
+    const u = state.auditUnit;
+    if (!u) return;
+    if (!reviewer()) {
+      setStatus('Enter your reviewer name first (top right).', 'error');
+      $('reviewer').focus();
+      return;
+    }
+    const sentences = [];
+    let ticked = 0;
+    for (const div of document.querySelectorAll('#audit-unit .audit-sentence')) {
+      const codes = none ? [] : [...div.querySelectorAll('input.audit-code:checked')].map((i) => i.value);
+      ticked += codes.length;
+      sentences.push({ segment_id: Number(div.dataset.segment), codes });
+    }
+    if (!none && ticked === 0) {
+      setStatus('Nothing ticked: press “No code applies” if none of the codes applies to this unit.', 'error');
+      return;
+    }
+    setStatus('saving…', 'pending');
+    const r = await api('POST', '/api/audit/code', { position: u.position, key: u.key, reviewer: reviewer(), sentences });
+    if (!r.ok) { setStatus('Not saved: ' + (r.data.error || r.status), 'error'); if (r.status === 409) await loadAudit(); return; }
+    state.saved += 1;
+    $('status').dataset.saved = String(state.saved);
+    setStatus('saved: ' + u.unit + ' ' + (u.position + 1) + (none ? ' (no code applies)' : ' (' + ticked + ' codes)'), 'saved');
+    state.auditPosition = -1;
+    await loadAudit();
+  }
+
   // ---------- progress ----------
 
   function kappaText(k) {
@@ -405,7 +515,52 @@
     box.appendChild(p.between_reviewers.length
       ? el('ul', {}, p.between_reviewers.map((b) => el('li', {}, b.a + ' vs ' + b.b + ': ' + kappaText(b.agreement))))
       : el('p', {}, 'No item judged by two reviewers yet.'));
+    await loadNarrowing();
     await retrainStatus();
+  }
+
+  const SVG = 'http://www.w3.org/2000/svg';
+
+  function svgEl(tag, attrs) {
+    const n = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+    return n;
+  }
+
+  // The interval (line) and estimate (dot) after each step of audited units.
+  function narrowingSvg(points) {
+    const w = 24 * Math.max(points.length, 2), h = 44;
+    const top = Math.max(1, ...points.map((p) => Math.max(p.high === null ? p.estimate : p.high, p.estimate)));
+    const y = (v) => (h - 4 - (h - 8) * (v / top)).toFixed(1);
+    const svg = svgEl('svg', { class: 'narrowing-svg', width: w, height: h, viewBox: '0 0 ' + w + ' ' + h, role: 'img' });
+    svg.appendChild(svgEl('line', { class: 'axis', x1: 0, x2: w, y1: h - 4, y2: h - 4 }));
+    points.forEach((p, i) => {
+      const x = 12 + 24 * i;
+      if (p.low !== null && p.high !== null) svg.appendChild(svgEl('line', { x1: x, x2: x, y1: y(p.low), y2: y(p.high) }));
+      svg.appendChild(svgEl('circle', { cx: x, cy: y(p.estimate), r: 3 }));
+    });
+    return svg;
+  }
+
+  function estimateText(p) {
+    return p.estimate.toFixed(1) + (p.low !== null && p.high !== null ? ' [' + p.low.toFixed(1) + '–' + p.high.toFixed(1) + ']' : ' (no interval)');
+  }
+
+  async function loadNarrowing() {
+    const box = $('narrowing');
+    clear(box);
+    const r = await api('GET', '/api/audit/narrowing');
+    if (!r.ok) { setStatus(r.data.error, 'error'); return; }
+    const d = r.data;
+    box.appendChild(el('h3', {}, 'Estimates as audited units are added'));
+    if (!d.sample) { box.appendChild(el('p', { id: 'narrowing-hint', class: 'empty' }, d.hint)); return; }
+    box.appendChild(el('p', {}, 'Per code: the report’s estimate of ' + d.quantity + ' with its ' + Math.round(d.level * 100) +
+      '% interval, using the first N audited ' + d.sample.unit + 's of the sample (' + d.sample.audited + ' of ' + d.sample.size + ' coded so far).'));
+    box.appendChild(el('table', { class: 'progress-table narrowing-table', id: 'narrowing-table' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'Code'), el('th', {}, 'Narrowing'), d.points.map((n) => el('th', {}, 'N = ' + n)))),
+      el('tbody', {}, d.codes.map((c) => el('tr', { dataset: { code: c.code_id } },
+        el('td', {}, c.name), el('td', {}, narrowingSvg(c.points)),
+        c.points.map((p) => el('td', { title: p.method }, estimateText(p))))))));
   }
 
   async function retrainStatus() {
@@ -430,12 +585,13 @@
   async function show(view) {
     state.view = view;
     history.replaceState(null, '', view === 'queue' ? location.pathname : '#' + view);
-    for (const v of ['queue', 'themes', 'progress']) {
+    for (const v of ['queue', 'themes', 'audit', 'progress']) {
       $('view-' + v).hidden = v !== view;
       $('tab-' + v).classList.toggle('active', v === view);
     }
     if (view === 'themes') await loadThemes();
     if (view === 'progress') await loadProgress();
+    if (view === 'audit') await loadAudit();
     if (view === 'queue') await loadQueue();
   }
 
@@ -484,14 +640,15 @@
     $('blind-badge').hidden = !BLIND;
     $('tab-queue').addEventListener('click', () => show('queue'));
     $('tab-themes').addEventListener('click', () => show('themes'));
+    $('tab-audit').addEventListener('click', () => show('audit'));
     $('tab-progress').addEventListener('click', () => show('progress'));
     $('retrain').addEventListener('click', retrain);
     $('filters').addEventListener('change', loadQueue);
     $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadQueue(); });
     document.addEventListener('keydown', onKey);
     if (await loadMeta()) {
-      const view = location.hash.slice(1);
-      await show(['themes', 'progress'].includes(view) ? view : 'queue');
+      const view = location.hash.slice(1) || (AUDIT ? 'audit' : '');
+      await show(['themes', 'audit', 'progress'].includes(view) ? view : 'queue');
     }
     document.body.dataset.ready = '1';
   }

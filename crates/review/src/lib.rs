@@ -1,11 +1,13 @@
 //! The local review web page: a small axum server over the project store.
 //!
 //! Reviewers accept, reject and recode machine codings, turn theme
-//! suggestions into codes, and watch agreement. Every decision is committed
+//! suggestions into codes, code the audit sample blind (the Audit tab), and
+//! watch agreement and the estimates narrow. Every decision is committed
 //! to the store (one transaction: review row + human coding) before the
 //! response says it is saved; the page and its assets are embedded in the
 //! binary, so it works offline.
 
+mod audit;
 mod auth;
 mod progress;
 mod queue;
@@ -45,6 +47,26 @@ pub struct ServeConfig {
     pub retrain: Option<Retrainer>,
     /// The command line shown for retraining by hand.
     pub retrain_hint: String,
+    /// Open the page on the Audit tab (`autocode review --audit`).
+    pub audit: bool,
+    /// How the report's figures read the project, for the Progress tab's
+    /// interval narrowing: applied after `report::ProjectData::load` (the
+    /// `autocode` binary drops machine codings on minimal responses, as
+    /// `autocode report` does); `None` uses the loaded data as it is.
+    pub report_data: Option<ReportDataAdjust>,
+}
+
+/// A change to the report's view of the project, made after loading it.
+pub type AdjustReportData = dyn Fn(&mut report::ProjectData) -> anyhow::Result<()> + Send + Sync;
+
+/// Adjusts the report's view of the project the way `autocode report` does.
+#[derive(Clone)]
+pub struct ReportDataAdjust(pub Arc<AdjustReportData>);
+
+impl std::fmt::Debug for ReportDataAdjust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReportDataAdjust(..)")
+    }
 }
 
 /// Retrains and re-codes the project in-process; returns a one-line summary
@@ -238,6 +260,10 @@ fn router(state: Shared) -> Router {
         .route("/api/themes", get(themes::list))
         .route("/api/themes/{id}/{action}", post(themes::act))
         .route("/api/progress", get(progress::progress))
+        .route("/api/audit", get(audit::overview))
+        .route("/api/audit/unit/{position}", get(audit::unit))
+        .route("/api/audit/code", post(audit::submit))
+        .route("/api/audit/narrowing", get(audit::narrowing))
         .route(
             "/api/retrain",
             get(progress::retrain_status).post(progress::retrain),
@@ -260,7 +286,8 @@ async fn index(axum::extract::State(st): axum::extract::State<Shared>) -> Respon
             "{{REVIEWER}}",
             &report::html::escape(st.cfg.reviewer.as_deref().unwrap_or("")),
         )
-        .replace("{{BLIND}}", if st.cfg.blind { "1" } else { "0" });
+        .replace("{{BLIND}}", if st.cfg.blind { "1" } else { "0" })
+        .replace("{{AUDIT}}", if st.cfg.audit { "1" } else { "0" });
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 

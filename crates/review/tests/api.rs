@@ -21,6 +21,8 @@ fn serve(path: &std::path::Path) -> review::Running {
         blind: false,
         retrain: None,
         retrain_hint: "autocode code".into(),
+        audit: false,
+        report_data: None,
     })
     .unwrap()
 }
@@ -143,4 +145,257 @@ fn decisions_take_only_codes_of_the_codebook_and_capped_fields() {
     let r = act("accept", json!({"name": "Parking"}));
     assert_eq!(r.0, 200, "{:?}", r.1);
     server.stop().unwrap();
+}
+
+/// One GET with the token header on a fresh connection: (status, JSON body).
+fn get(addr: &str, path: &str) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-Autocode-Token: {TOKEN}\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let json = serde_json::from_str(body).unwrap_or(Value::String(body.to_string()));
+    (status, json)
+}
+
+/// Every object key and every number in `v`.
+fn keys_and_numbers(v: &Value, keys: &mut Vec<String>, numbers: &mut Vec<f64>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                keys.push(k.clone());
+                keys_and_numbers(x, keys, numbers);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| keys_and_numbers(x, keys, numbers)),
+        Value::Number(n) => numbers.push(n.as_f64().unwrap()),
+        _ => {}
+    }
+}
+
+/// Draws an audit sample of all eight participants, in a fixed order.
+fn audit_fixture() -> fixture::Fixture {
+    let fx = fixture::build_audit();
+    let mut store = store::Store::open(&fx.path).unwrap();
+    let units: Vec<String> = ["P5", "P1", "P7", "P2", "P3", "P4", "P6", "P8"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    store
+        .put_audit_sample("participant", "draw", Some(3), 8, &units)
+        .unwrap();
+    fx
+}
+
+/// Issue #14: the Audit tab is blind. What it receives names the sentences
+/// and the sample, never a machine code, score or probability.
+#[test]
+fn audit_items_carry_no_machine_suggestion_or_score() {
+    let fx = audit_fixture();
+    let server = serve(&fx.path);
+    let addr = server.addr().to_string();
+    let machine: Vec<f64> = {
+        let store = store::Store::open(&fx.path).unwrap();
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT confidence FROM codings WHERE source = 'machine'")
+            .unwrap();
+        let v = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        v
+    };
+    assert!(machine.contains(&0.85) && machine.contains(&0.56));
+    let overview = get(&addr, "/api/audit");
+    assert_eq!(overview.0, 200, "{:?}", overview.1);
+    assert_eq!(overview.1["sample"]["size"], 8);
+    assert_eq!(
+        overview.1["units"][0]["key"], "P5",
+        "the sample's seeded order"
+    );
+    let mut answers = vec![overview.1];
+    for position in 0..8 {
+        let r = get(&addr, &format!("/api/audit/unit/{position}"));
+        assert_eq!(r.0, 200, "{:?}", r.1);
+        answers.push(r.1);
+    }
+    assert_eq!(answers[1]["key"], "P5");
+    assert_eq!(answers[1]["sentences"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        answers[1]["sentences"][0]["text"],
+        "I cannot get my wheelchair onto the tram."
+    );
+    for a in &answers {
+        let (mut keys, mut numbers) = (Vec::new(), Vec::new());
+        keys_and_numbers(a, &mut keys, &mut numbers);
+        for bad in [
+            "confidence",
+            "suggestions",
+            "probability",
+            "assigned",
+            "score",
+            "machine",
+            "calibrated",
+            "code_id",
+        ] {
+            assert!(!keys.iter().any(|k| k == bad), "{bad} in {a}");
+        }
+        for n in numbers {
+            assert!(
+                n.fract() == 0.0 && !machine.contains(&n),
+                "a machine figure {n} in {a}"
+            );
+        }
+        let text = a.to_string();
+        assert!(!text.contains("test-classifier") && !text.contains("test-model"));
+    }
+    // Nothing is coded yet: no unit shows codes.
+    assert!(answers[1]["sentences"][0]["codes"].is_null());
+    assert_eq!(get(&addr, "/api/audit/unit/8").0, 404);
+}
+
+/// Blind audit codings take only codes of the codebook, cover the whole
+/// unit, and are refused when the sample changed since the page loaded.
+#[test]
+fn audit_codings_take_only_codebook_codes_and_whole_units() {
+    let fx = audit_fixture();
+    let server = serve(&fx.path);
+    let addr = server.addr().to_string();
+    let unit = get(&addr, "/api/audit/unit/0").1;
+    let ids: Vec<i64> = unit["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["segment_id"].as_i64().unwrap())
+        .collect();
+    let submit = |codes0: Value, extra: Value| {
+        let mut b = json!({"position": 0, "key": "P5", "reviewer": "rita",
+                           "sentences": [{"segment_id": ids[0], "codes": codes0},
+                                         {"segment_id": ids[1], "codes": []}]});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        post(&addr, "/api/audit/code", &b)
+    };
+    let junk = "x'); DROP TABLE codings;--";
+    let r = submit(json!([junk]), json!({}));
+    assert_eq!(r.0, 400, "{:?}", r.1);
+    assert_eq!(
+        error_of(&r),
+        format!("sentences[0].codes[0]: code {junk:?} is not in the latest codebook (version 1)")
+    );
+    // A code the machine suggested elsewhere but not in the codebook: refused too.
+    let r = submit(json!(["x".repeat(5000)]), json!({}));
+    assert_eq!(r.0, 400);
+    assert_eq!(
+        error_of(&r),
+        "sentences[0].codes[0] is 5000 characters long; at most 200 are accepted"
+    );
+    let r = submit(json!(["access"]), json!({"reviewer": ""}));
+    assert_eq!(r.0, 400);
+    let r = submit(
+        json!(["access"]),
+        json!({"sentences": [{"segment_id": ids[0], "codes": ["access"]}]}),
+    );
+    assert_eq!(r.0, 400);
+    assert!(
+        error_of(&r).contains("is missing: a unit is coded whole"),
+        "{r:?}"
+    );
+    let other = fx.seg["xss"];
+    let r = submit(
+        json!(["access"]),
+        json!({"sentences": [{"segment_id": ids[0], "codes": ["access"]},
+                             {"segment_id": ids[1], "codes": []},
+                             {"segment_id": other, "codes": []}]}),
+    );
+    assert_eq!(r.0, 400);
+    assert_eq!(
+        error_of(&r),
+        format!("sentences[2]: sentence {other} is not part of unit \"P5\"")
+    );
+    let r = submit(json!(["access"]), json!({"key": "P1"}));
+    assert_eq!(r.0, 409, "{:?}", r.1);
+    // Nothing refused was stored.
+    let store = store::Store::open(&fx.path).unwrap();
+    assert!(store.gold_segments().unwrap().is_empty());
+    drop(store);
+
+    let r = submit(json!(["access", "delay"]), json!({}));
+    assert_eq!(r.0, 200, "{:?}", r.1);
+    assert_eq!(
+        (r.1["sentences"].as_i64(), r.1["codings"].as_i64()),
+        (Some(2), Some(2))
+    );
+    let store = store::Store::open(&fx.path).unwrap();
+    let gold = store.gold_codings_of(&ids).unwrap();
+    assert_eq!(gold[&ids[0]].codes.len(), 2);
+    assert!(
+        gold[&ids[1]].codes.is_empty(),
+        "the second: no code applies"
+    );
+    assert_eq!(gold[&ids[0]].coders.iter().collect::<Vec<_>>(), ["rita"]);
+    drop(store);
+    // Review-queue decisions are not gold: they never make a unit audited,
+    // even when they decide every sentence of it (P2 has one).
+    let r = post(
+        &addr,
+        "/api/decision",
+        &json!({"segment_id": fx.seg["xss"], "code_id": "access", "decision": "accept",
+                "reviewer": "rita", "version": 0}),
+    );
+    assert_eq!(r.0, 200, "{:?}", r.1);
+    let overview = get(&addr, "/api/audit").1;
+    assert_eq!(overview["sample"]["audited"], 1);
+    assert_eq!(overview["units"][0]["audited"], true);
+    assert_eq!(overview["units"][3]["key"], "P2");
+    assert_eq!(overview["units"][3]["audited"], false);
+    // The Progress tab's narrowing: the report's estimator with 0, then 1
+    // audited unit.
+    let n = get(&addr, "/api/audit/narrowing");
+    assert_eq!(n.0, 200, "{:?}", n.1);
+    assert_eq!(n.1["points"], json!([0, 1]));
+    assert_eq!(n.1["quantity"], "participants");
+    let codes = n.1["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 3, "{}", n.1);
+    for c in codes {
+        assert_eq!(c["points"][0]["method"], "model-only", "{c}");
+        assert_eq!(c["points"][1]["audited"], 1, "{c}");
+        assert_ne!(c["points"][1]["method"], "model-only", "{c}");
+    }
+    let shown = get(&addr, "/api/audit/unit/0").1;
+    assert_eq!(shown["audited"], true);
+    assert_eq!(shown["sentences"][0]["codes"], json!(["access", "delay"]));
+    assert_eq!(shown["sentences"][1]["codes"], json!([]));
+}
+
+#[test]
+fn without_an_audit_sample_the_tab_says_how_to_draw_one() {
+    let fx = fixture::build();
+    let server = serve(&fx.path);
+    let addr = server.addr().to_string();
+    let r = get(&addr, "/api/audit");
+    assert_eq!(r.0, 200);
+    assert!(r.1["sample"].is_null());
+    assert!(r.1["hint"]
+        .as_str()
+        .unwrap()
+        .contains("autocode audit draw --size N"));
+    let n = get(&addr, "/api/audit/narrowing");
+    assert_eq!(n.0, 200, "{:?}", n.1);
+    assert!(n.1["sample"].is_null());
+    let r = post(
+        &addr,
+        "/api/audit/code",
+        &json!({"position": 0, "key": "P1", "reviewer": "rita", "sentences": []}),
+    );
+    assert_eq!(r.0, 400);
 }

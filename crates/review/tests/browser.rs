@@ -66,6 +66,8 @@ fn serve(path: &Path, blind: bool) -> review::Running {
         blind,
         retrain: None,
         retrain_hint: "autocode code".into(),
+        audit: false,
+        report_data: None,
     })
     .unwrap()
 }

@@ -1,5 +1,8 @@
 //! Audit samples: which units people coded as a random sample (see
-//! migrations/009_audit.sql and docs/report.md).
+//! migrations/009_audit.sql and docs/report.md), and the gold codings the
+//! review page's Audit tab reads back for them.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::OptionalExtension;
 
@@ -47,7 +50,10 @@ impl Store {
         })
     }
 
-    /// The audit sample in use (the newest), with its units in draw order.
+    /// The audit sample in use (the newest by creation time, then by id:
+    /// samples merged in from shards keep their creation time, so merging an
+    /// older shard sample does not displace a newer one), with its units in
+    /// draw order.
     pub fn audit_sample(&self) -> Result<Option<AuditSample>> {
         if !self.has_table("audit_samples")? {
             return Ok(None);
@@ -55,7 +61,7 @@ impl Store {
         let head = self
             .conn
             .query_row(
-                "SELECT id, unit, origin, seed, population, created_at FROM audit_samples ORDER BY id DESC LIMIT 1",
+                "SELECT id, unit, origin, seed, population, created_at FROM audit_samples ORDER BY created_at DESC, id DESC LIMIT 1",
                 [],
                 |r| {
                     Ok(AuditSample {
@@ -81,4 +87,41 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(Some(sample))
     }
+
+    /// The gold codings of `segments` that the gold standard covers (a
+    /// covered sentence without a gold coding is "no code applies"): segment
+    /// → its gold codes and the coders who gave them. Segments not covered
+    /// are left out.
+    pub fn gold_codings_of(&self, segments: &[i64]) -> Result<BTreeMap<i64, GoldCodes>> {
+        let mut covered = self.conn.prepare(
+            "SELECT EXISTS(SELECT 1 FROM gold_coverage WHERE segment_id = ?1)
+                 OR EXISTS(SELECT 1 FROM codings WHERE segment_id = ?1 AND source = 'gold')",
+        )?;
+        let mut codes = self.conn.prepare(
+            "SELECT code_id, coder FROM codings WHERE segment_id = ?1 AND source = 'gold' ORDER BY id",
+        )?;
+        let mut out = BTreeMap::new();
+        for &seg in segments {
+            if !covered.query_row([seg], |r| r.get::<_, bool>(0))? {
+                continue;
+            }
+            let mut g = GoldCodes::default();
+            let rows = codes.query_map([seg], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+            for row in rows {
+                let (code, coder) = row?;
+                g.codes.insert(code);
+                g.coders.insert(coder);
+            }
+            out.insert(seg, g);
+        }
+        Ok(out)
+    }
+}
+
+/// What the gold standard says about one sentence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GoldCodes {
+    /// Empty: no code applies.
+    pub codes: BTreeSet<String>,
+    pub coders: BTreeSet<String>,
 }

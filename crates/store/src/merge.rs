@@ -1,8 +1,10 @@
 //! Merging shard stores into a project: the scale-out path. Each shard holds
 //! a disjoint set of documents; merging copies documents (with their turns,
 //! segments and codings), participants, models and embeddings, remapping row
-//! ids. Themes, reviews and reports are not merged: they run once on the
-//! merged whole.
+//! ids. Audit samples are copied too (their unit keys name participants,
+//! documents and sentence texts, not row ids), and the gold codings people
+//! gave their units travel with the codings. Themes, reviews and reports are
+//! not merged: they run once on the merged whole.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,6 +22,8 @@ pub struct MergeStats {
     pub segments: usize,
     pub embeddings: usize,
     pub codings: usize,
+    /// Audit samples copied (ones the project already holds are skipped).
+    pub audit_samples: usize,
 }
 
 impl Store {
@@ -167,7 +171,78 @@ fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
         let seg_map = segment_map(tx, shard_id, main_id)?;
         stats.codings += copy_codings(tx, &seg_map, &codebook_map)?;
     }
+    stats.audit_samples = copy_audit_samples(tx)?;
     Ok(stats)
+}
+
+/// Copies the shard's audit samples the project does not hold yet (same
+/// unit, origin, seed, population, creation time and units), oldest first,
+/// keeping their creation time: the sample in use stays the newest one
+/// drawn (see `Store::audit_sample`).
+fn copy_audit_samples(tx: &Transaction) -> Result<usize> {
+    type Head = (i64, String, String, Option<i64>, i64, String);
+    let heads: Vec<Head> = tx
+        .prepare(
+            "SELECT id, unit, origin, seed, population, created_at FROM shard.audit_samples
+             ORDER BY created_at, id",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let units_of = |schema: &str, id: i64| -> Result<Vec<String>> {
+        let sql = format!(
+            "SELECT unit_key FROM {schema}.audit_units WHERE sample_id = ?1 ORDER BY position"
+        );
+        let keys = tx
+            .prepare(&sql)?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(keys)
+    };
+    let mut n = 0;
+    for (id, unit, origin, seed, population, created_at) in heads {
+        let units = units_of("shard", id)?;
+        let candidates: Vec<i64> = tx
+            .prepare(
+                "SELECT id FROM main.audit_samples WHERE unit = ?1 AND origin = ?2 AND seed IS ?3
+                 AND population = ?4 AND created_at = ?5",
+            )?
+            .query_map(params![unit, origin, seed, population, created_at], |r| {
+                r.get(0)
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut held = false;
+        for c in candidates {
+            if units_of("main", c)? == units {
+                held = true;
+                break;
+            }
+        }
+        if held {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO main.audit_samples(unit, origin, seed, population, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![unit, origin, seed, population, created_at],
+        )?;
+        let new_id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO main.audit_units(sample_id, position, unit_key)
+             SELECT ?1, position, unit_key FROM shard.audit_units WHERE sample_id = ?2",
+            params![new_id, id],
+        )?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Shard segment id → project segment id, matched by (turn, sentence).
@@ -339,5 +414,93 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(coded, ["Cameras everywhere.", "Privacy matters."]);
+    }
+
+    #[test]
+    fn merging_keeps_audit_samples_and_their_gold_codings() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut shard = Store::create(&dir.path().join("s.db")).unwrap();
+        shard
+            .put_document(&doc("one.txt", &["Cameras everywhere.", "I like it."]))
+            .unwrap();
+        let segs: Vec<i64> = shard
+            .segments(false)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        let sample = shard
+            .put_audit_sample("participant", "draw", Some(7), 1, &["P1".to_string()])
+            .unwrap();
+        assert!(sample > 0);
+        // The blind coding of the unit: one sentence with a code, one "none applies".
+        let labels: std::collections::BTreeMap<i64, std::collections::BTreeSet<String>> = [
+            (segs[0], ["privacy".to_string()].into_iter().collect()),
+            (segs[1], Default::default()),
+        ]
+        .into_iter()
+        .collect();
+        shard.put_gold_codings("rita", None, &labels).unwrap();
+        drop(shard);
+
+        let mut project = Store::create(&dir.path().join("p.db")).unwrap();
+        let stats = project.merge_shard(&dir.path().join("s.db")).unwrap();
+        assert_eq!(stats.audit_samples, 1);
+        let got = project.audit_sample().unwrap().unwrap();
+        assert_eq!(
+            (
+                got.unit.as_str(),
+                got.origin.as_str(),
+                got.seed,
+                got.population
+            ),
+            ("participant", "draw", Some(7), 1)
+        );
+        assert_eq!(got.units, ["P1"]);
+        let merged: Vec<i64> = project
+            .segments(false)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        let gold = project.gold_codings_of(&merged).unwrap();
+        assert_eq!(gold.len(), 2, "both sentences stay audited: {gold:?}");
+        assert_eq!(
+            gold[&merged[0]].codes.iter().collect::<Vec<_>>(),
+            ["privacy"]
+        );
+        assert!(gold[&merged[1]].codes.is_empty());
+
+        // Merging again copies nothing twice; a newer sample drawn on the
+        // project stays the one in use after merging the older shard sample.
+        let again = project.merge_shard(&dir.path().join("s.db")).unwrap();
+        assert_eq!(again.audit_samples, 0);
+        project
+            .conn()
+            .execute(
+                "UPDATE audit_samples SET created_at = '2000-01-01T00:00:00Z'",
+                [],
+            )
+            .unwrap();
+        project
+            .put_audit_sample("document", "draw", Some(1), 1, &["one.txt".to_string()])
+            .unwrap();
+        let shard = Store::open(&dir.path().join("s.db")).unwrap();
+        shard
+            .conn()
+            .execute(
+                "UPDATE audit_samples SET created_at = '2001-01-01T00:00:00Z'",
+                [],
+            )
+            .unwrap();
+        drop(shard);
+        assert_eq!(
+            project
+                .merge_shard(&dir.path().join("s.db"))
+                .unwrap()
+                .audit_samples,
+            1
+        );
+        assert_eq!(project.audit_sample().unwrap().unwrap().unit, "document");
     }
 }
