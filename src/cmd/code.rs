@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use classify::active::QueueStrategy;
 use classify::eval::EvalReport;
+use classify::simulate::SimulationOptions;
 use pipeline::eval::{EvalCodeOptions, EvalMode, Features, GroupBy};
 use pipeline::{CodeOptions, CodeSummary, ExitStatus, Project};
 
@@ -224,6 +226,23 @@ pub struct EvalCodeArgs {
     /// Also write each item's out-of-fold probabilities here (JSONL), the input of `eval audit`.
     #[arg(long)]
     pub predictions: Option<PathBuf>,
+    /// Simulated review instead of the CV: from the codebook alone, review the
+    /// queue's next items (answered from gold), retrain, repeat; against random
+    /// items. Scored on the held-out 1/--folds of the documents.
+    #[arg(long)]
+    pub simulate_review: bool,
+    /// --simulate-review checkpoints: reviewed items per code.
+    #[arg(long, value_delimiter = ',', default_values_t = SimulationOptions::default().per_code_steps)]
+    pub per_code_steps: Vec<usize>,
+    /// --simulate-review repetitions (document split and random order per seed).
+    #[arg(long, default_value_t = SimulationOptions::default().seeds)]
+    pub seeds: usize,
+    /// --simulate-review: items reviewed between retrainings.
+    #[arg(long, default_value_t = SimulationOptions::default().batch)]
+    pub batch: usize,
+    /// --simulate-review: the queue order measured (balanced, balanced-uncertain, uncertain).
+    #[arg(long, default_value_t = SimulationOptions::default().queue.strategy)]
+    pub queue_order: QueueStrategy,
 }
 
 // ---------------------------------------------------------------- code
@@ -402,7 +421,26 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
         cache: a.cache,
         dump: a.dump,
         predictions: a.predictions,
+        simulate_review: a.simulate_review.then(|| SimulationOptions {
+            per_code_steps: a.per_code_steps.clone(),
+            seeds: a.seeds,
+            batch: a.batch,
+            queue: classify::active::QueueParams {
+                strategy: a.queue_order,
+                ..Default::default()
+            },
+            ..Default::default()
+        }),
     };
+    if opts.simulate_review.is_some() {
+        let r = pipeline::eval::eval_simulated_review(&opts, &g.project)?;
+        if a.json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            print_simulation(&r);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let s = pipeline::eval::eval_code(&opts, &g.project)?;
     if a.json {
         println!("{}", serde_json::to_string(&serde_json::to_value(&s)?)?);
@@ -410,6 +448,50 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
         print_report(&s.report, s.seconds);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The simulation's table: one row per checkpoint, queue and random side
+/// by side, mean (min–max) over seeds.
+fn print_simulation(r: &classify::simulate::SimulationReport) {
+    use classify::simulate::spread;
+    println!(
+        "simulated review: {} items, {} codes, held-out 1/{} of the documents per seed, {} seeds, batch {}, queue order {}",
+        r.items, r.codes, r.folds, r.seeds, r.batch, r.queue
+    );
+    println!(
+        "{:>8} {:>9}  {:<22} {:<22} {:>7}  {:<22} {:<22}",
+        "per code",
+        "reviewed",
+        "kappa queue",
+        "kappa random",
+        "Δκ",
+        "macro-F1 queue",
+        "macro-F1 random"
+    );
+    let cell = |v: &[f64]| {
+        let (m, lo, hi) = spread(v);
+        format!("{m:.3} ({lo:.3}–{hi:.3})")
+    };
+    for q in r.rows.iter().filter(|x| x.order == "queue") {
+        let Some(rnd) = r
+            .rows
+            .iter()
+            .find(|x| x.order == "random" && x.per_code == q.per_code)
+        else {
+            continue;
+        };
+        let reviewed = q.reviewed.iter().sum::<usize>() / q.reviewed.len().max(1);
+        println!(
+            "{:>8} {:>9}  {:<22} {:<22} {:>+7.3}  {:<22} {:<22}",
+            q.per_code,
+            reviewed,
+            cell(&q.kappa),
+            cell(&rnd.kappa),
+            spread(&q.kappa).0 - spread(&rnd.kappa).0,
+            cell(&q.macro_f1),
+            cell(&rnd.macro_f1)
+        );
+    }
 }
 
 fn print_report(r: &EvalReport, secs: f64) {

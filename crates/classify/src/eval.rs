@@ -192,7 +192,7 @@ pub fn human_pairwise_kappa(cb: &Codebook, items: &[GoldItem]) -> BTreeMap<Strin
         .collect()
 }
 
-fn labels_of(cb: &Codebook, it: &GoldItem) -> Vec<Label> {
+pub(crate) fn labels_of(cb: &Codebook, it: &GoldItem) -> Vec<Label> {
     cb.codes
         .iter()
         .map(|c| {
@@ -243,6 +243,7 @@ fn run_fold(
     items: &[&GoldItem],
     embeddings: &[&[f32]],
     train: &[usize],
+    corpus: &[usize],
     test: &[usize],
     predictor: &Predictor,
     models: &mut [BTreeMap<String, usize>],
@@ -265,9 +266,31 @@ fn run_fold(
                     .map(|&i| items[i].doc.clone().unwrap_or_else(|| items[i].id.clone()))
                     .collect(),
             };
-            let clf = params.clone().check()?.fit(cb, prototypes, &set)?;
+            // The training documents' texts, labels unread, are the corpus
+            // the zero-shot fallback draws its pseudo-labels from.
+            let group = |i: usize| items[i].doc.clone().unwrap_or_else(|| items[i].id.clone());
+            let unlabelled = crate::zeroshot::pseudo_labelled(
+                cb,
+                prototypes,
+                &corpus.iter().map(|&i| embeddings[i]).collect::<Vec<_>>(),
+                &corpus
+                    .iter()
+                    .map(|&i| items[i].text.as_str())
+                    .collect::<Vec<_>>(),
+                &corpus.iter().map(|&i| group(i)).collect::<Vec<_>>(),
+                &crate::zeroshot::PseudoLabelParams::default(),
+            );
+            let clf = crate::zeroshot::fit_with_corpus(
+                &params.clone().check()?,
+                cb,
+                prototypes,
+                &set,
+                &unlabelled,
+            )?;
             for (m, c) in models.iter_mut().zip(&clf.codes) {
-                let kind = if c.is_supervised() {
+                let kind = if c.pseudo_labelled {
+                    "zero-shot (pseudo-labels)"
+                } else if c.is_supervised() {
                     "supervised"
                 } else {
                     "zero-shot"
@@ -283,7 +306,7 @@ fn run_fold(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn report(
+pub(crate) fn report(
     cb: &Codebook,
     items: &[&GoldItem],
     probs: &[Vec<f32>],
@@ -408,7 +431,8 @@ pub fn cross_validate(
     let mut assigned = vec![vec![false; k]; n];
     let mut models = vec![BTreeMap::new(); k];
     for f in 0..opts.folds {
-        let mut train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
+        let corpus: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
+        let mut train = corpus.clone();
         let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
         if let Some(limit) = opts.per_code_limit {
             train = limit_per_code(cb, items, &train, limit, opts.seed + f as u64);
@@ -419,6 +443,7 @@ pub fn cross_validate(
             items,
             embeddings,
             &train,
+            &corpus,
             &test,
             predictor,
             &mut models,
@@ -458,7 +483,8 @@ pub fn train_test(
     check_inputs(predictor, opts)?;
     let items: Vec<&GoldItem> = train.iter().chain(test.iter()).copied().collect();
     let emb: Vec<&[f32]> = train_emb.iter().chain(test_emb.iter()).copied().collect();
-    let mut tr: Vec<usize> = (0..train.len()).collect();
+    let corpus: Vec<usize> = (0..train.len()).collect();
+    let mut tr = corpus.clone();
     if let Some(limit) = opts.per_code_limit {
         tr = limit_per_code(cb, &items, &tr, limit, opts.seed);
     }
@@ -470,6 +496,7 @@ pub fn train_test(
         &items,
         &emb,
         &tr,
+        &corpus,
         &te,
         predictor,
         &mut models,

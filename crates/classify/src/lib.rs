@@ -3,6 +3,7 @@
 //! Everything here is pure: f32 vectors and texts in, probabilities out. The
 //! store and the embedding model are the caller's business (`src/cmd/code.rs`).
 
+pub mod active;
 pub mod calibrate;
 mod codebook;
 pub mod eval;
@@ -11,6 +12,8 @@ pub mod logistic;
 pub mod metrics;
 pub mod model;
 pub mod qdc;
+pub mod simulate;
+pub mod zeroshot;
 
 pub use codebook::{
     load_codebook, parse_codebook, save_codebook, Code, Codebook, CodebookError, CodebookFormat,

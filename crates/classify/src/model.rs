@@ -305,6 +305,10 @@ pub struct CodeModel {
     pub negatives: usize,
     /// Why this kind was chosen, e.g. "zero-shot: 3 positives < 8".
     pub note: String,
+    /// Trained on corpus pseudo-labels (`crate::zeroshot`), not human ones:
+    /// a zero-shot model whatever its kind, its probabilities uncalibrated.
+    #[serde(default)]
+    pub pseudo_labelled: bool,
 }
 
 impl CodeModel {
@@ -316,6 +320,9 @@ impl CodeModel {
     /// (Platt scaling); otherwise they come from the fixed zero-shot mapping
     /// σ(a·(cos − b)), a prior, not a calibration.
     pub fn is_calibrated(&self) -> bool {
+        if self.pseudo_labelled {
+            return false;
+        }
         match &self.kind {
             CodeKind::Supervised { .. } => true,
             CodeKind::ZeroShot { platt, .. } => platt.is_some(),
@@ -326,6 +333,7 @@ impl CodeModel {
 /// A fitted multi-label classifier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classifier {
+    /// The parameters it was fitted with.
     pub params: ClassifierParams,
     pub codes: Vec<CodeModel>,
     /// Children before parents: the order hierarchy is propagated in.
@@ -565,6 +573,7 @@ impl ValidClassifierParams {
                         threshold,
                         positives,
                         negatives,
+                        pseudo_labelled: false,
                         note: note
                             + if platt.is_some() {
                                 ", calibrated on labelled sentences"
@@ -615,6 +624,7 @@ impl ValidClassifierParams {
                     positives,
                     negatives,
                     note: format!("supervised on {positives} positives / {negatives} negatives"),
+                    pseudo_labelled: false,
                 })
             })
             .collect();

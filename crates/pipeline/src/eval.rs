@@ -168,6 +168,9 @@ pub struct EvalCodeOptions {
     /// (`id`, `doc`, `speaker`, `labels`, `probabilities` by code id): the
     /// input of `eval audit`.
     pub predictions: Option<PathBuf>,
+    /// Instead of the cross-validation: the simulated reviewer
+    /// (`classify::simulate`), queue order against random review.
+    pub simulate_review: Option<classify::simulate::SimulationOptions>,
 }
 
 impl Default for EvalCodeOptions {
@@ -193,6 +196,7 @@ impl Default for EvalCodeOptions {
             cache: None,
             dump: None,
             predictions: None,
+            simulate_review: None,
         }
     }
 }
@@ -273,6 +277,81 @@ pub fn codebook_from_labels(items: &[GoldItem]) -> Codebook {
             })
             .collect(),
     }
+}
+
+/// `eval code --simulate-review`: the simulation's figures over seeds.
+pub fn eval_simulated_review(
+    opts: &EvalCodeOptions,
+    project: &Path,
+) -> anyhow::Result<classify::simulate::SimulationReport> {
+    let sim = opts.simulate_review.clone().unwrap_or_default();
+    opts.check()?;
+    sim.check().map_err(|e| match &e {
+        classify::ClassifyError::Param { field, .. } => {
+            let flag = match *field {
+                "per_code_steps" => "--per-code-steps",
+                "seeds" => "--seeds",
+                "batch" => "--batch",
+                "folds" => "--folds",
+                other => other,
+            };
+            anyhow::anyhow!("{flag}: {e}")
+        }
+        _ => anyhow::Error::new(e),
+    })?;
+    let mut gold = read_gold(&opts.gold)?;
+    if let Some(n) = opts.limit {
+        gold.truncate(n);
+    }
+    if opts.group_by == GroupBy::Id {
+        gold.iter_mut().for_each(|it| it.doc = None);
+    }
+    let cb = match &opts.codebook {
+        Some(p) => classify::load_codebook(p)?,
+        None => codebook_from_labels(&gold),
+    };
+    for it in gold.iter_mut() {
+        if let Some(bad) = it.labels.iter().find(|l| cb.index_of(l).is_none()) {
+            bail!(
+                "gold item {}: label {bad:?} is not a code of the codebook",
+                it.id
+            );
+        }
+        let mut extra = Vec::new();
+        for l in &it.labels {
+            if let Some(i) = cb.index_of(l) {
+                extra.extend(cb.ancestors(i).into_iter().map(|j| cb.codes[j].id.clone()));
+            }
+        }
+        it.labels.extend(extra);
+    }
+    let Predictor::Classifier(params) = opts.predictor() else {
+        bail!("--simulate-review needs a classifier, not --mode keyword");
+    };
+    let enc = crate::load_model(&crate::model_dir(opts.model.as_deref(), None)?)?;
+    let mut cache = open_cache(&cache_path(opts.cache.as_deref(), project))?;
+    let texts: Vec<&str> = gold.iter().map(|i| i.text.as_str()).collect();
+    let emb = cached_embeddings(&mut cache, &enc, &texts)?;
+    let protos = crate::code::prototypes(&enc, &cb)?;
+    let refs: Vec<&GoldItem> = gold.iter().collect();
+    let emb_refs: Vec<&[f32]> = emb.iter().map(|v| v.as_slice()).collect();
+    let sim = classify::simulate::SimulationOptions {
+        folds: opts.folds,
+        seed: opts.seed,
+        queue: classify::active::QueueParams {
+            min_positives: opts.min_positives,
+            ..sim.queue
+        },
+        ..sim
+    };
+    Ok(classify::simulate::simulate_review(
+        &cb,
+        &protos,
+        &refs,
+        &emb_refs,
+        &params.check()?,
+        &sim,
+    )?)
 }
 
 #[derive(Debug, Clone, Serialize)]

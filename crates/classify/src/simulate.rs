@@ -1,0 +1,350 @@
+//! The simulated reviewer of `autocode eval code --simulate-review`: start
+//! from the codebook alone, review the queue's next items (answered from
+//! gold), retrain, repeat; score on held-out documents after so many
+//! reviewed items per code, against the same loop reviewing random items.
+//!
+//! Protocol, per seed: the documents are split into `folds` groups
+//! ([`group_folds`], seeded); group 0 is the test set, never reviewed, never
+//! in the corpus; the others are the pool the reviewer works through and the
+//! unlabelled corpus the zero-shot fallback draws pseudo-labels from. A
+//! reviewed item is answered completely (its gold codes: accept, reject and
+//! add as a reviewer would), so it is a labelled row for every code.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::active::{items_in_order, queue_order, QueueEntry, QueueParams};
+use crate::codebook::Codebook;
+use crate::eval::{labels_of, report, EvalOptions, GoldItem};
+use crate::model::{
+    group_folds, Classifier, ClassifyError, SplitMix, TrainingSet, ValidClassifierParams,
+};
+use crate::zeroshot::{fit_with_corpus, pseudo_labelled, PseudoLabelParams};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulationOptions {
+    /// Checkpoints: reviewed items per code (total = step × codes).
+    pub per_code_steps: Vec<usize>,
+    /// Repetitions, each with its own document split and random order.
+    pub seeds: usize,
+    /// Items reviewed between two retrainings.
+    pub batch: usize,
+    /// 1/folds of the documents are held out for scoring.
+    pub folds: usize,
+    /// First seed; the others follow it.
+    pub seed: u64,
+    pub queue: QueueParams,
+    pub pseudo: PseudoLabelParams,
+    /// The queue lists suggestions with at least this probability (the
+    /// review page's candidate floor) and, below it, nothing.
+    pub candidate_floor: f64,
+}
+
+impl Default for SimulationOptions {
+    fn default() -> Self {
+        SimulationOptions {
+            per_code_steps: vec![5, 10, 25, 50, 100],
+            seeds: 5,
+            batch: 50,
+            folds: 5,
+            seed: 42,
+            queue: QueueParams::default(),
+            pseudo: PseudoLabelParams::default(),
+            candidate_floor: 0.2,
+        }
+    }
+}
+
+impl SimulationOptions {
+    /// Every value in range, or an error naming the first field that is not.
+    pub fn check(&self) -> Result<(), ClassifyError> {
+        let bad = |field: &'static str, reason: String| Err(ClassifyError::Param { field, reason });
+        if self.per_code_steps.is_empty() || self.per_code_steps.contains(&0) {
+            return bad(
+                "per_code_steps",
+                "give at least one step, each at least 1".into(),
+            );
+        }
+        if self.seeds == 0 {
+            return bad("seeds", "must be at least 1".into());
+        }
+        if self.batch == 0 {
+            return bad("batch", "must be at least 1".into());
+        }
+        if self.folds < 2 {
+            return bad("folds", format!("must be at least 2, got {}", self.folds));
+        }
+        self.pseudo.check()
+    }
+}
+
+/// One checkpoint of one order, over the seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulationRow {
+    /// "queue" or "random".
+    pub order: String,
+    /// Reviewed items per code (0: the codebook alone).
+    pub per_code: usize,
+    /// Reviewed items in all, per seed.
+    pub reviewed: Vec<usize>,
+    /// Mean kappa on the held-out documents, per seed.
+    pub kappa: Vec<f64>,
+    pub macro_f1: Vec<f64>,
+    /// Codes trained on human labels (not the zero-shot fallback), per seed.
+    pub supervised_codes: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulationReport {
+    pub items: usize,
+    pub codes: usize,
+    pub folds: usize,
+    pub seeds: usize,
+    pub batch: usize,
+    pub queue: String,
+    pub rows: Vec<SimulationRow>,
+}
+
+/// Mean, min and max of `v` (0 when empty).
+pub fn spread(v: &[f64]) -> (f64, f64, f64) {
+    if v.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (mean, lo, hi)
+}
+
+struct Split<'a> {
+    cb: &'a Codebook,
+    prototypes: &'a [Vec<Vec<f32>>],
+    items: &'a [&'a GoldItem],
+    embeddings: &'a [&'a [f32]],
+    params: &'a ValidClassifierParams,
+    pool: Vec<usize>,
+    test: Vec<usize>,
+    corpus: TrainingSet<'a>,
+}
+
+impl Split<'_> {
+    fn group(&self, i: usize) -> String {
+        let it = self.items[i];
+        it.doc.clone().unwrap_or_else(|| it.id.clone())
+    }
+
+    /// The classifier after reviewing `reviewed` (indices into `items`).
+    fn fit(&self, reviewed: &[usize]) -> Result<Classifier, ClassifyError> {
+        let human = TrainingSet {
+            embeddings: reviewed.iter().map(|&i| self.embeddings[i]).collect(),
+            texts: reviewed
+                .iter()
+                .map(|&i| self.items[i].text.as_str())
+                .collect(),
+            labels: reviewed
+                .iter()
+                .map(|&i| labels_of(self.cb, self.items[i]))
+                .collect(),
+            groups: reviewed.iter().map(|&i| self.group(i)).collect(),
+        };
+        fit_with_corpus(self.params, self.cb, self.prototypes, &human, &self.corpus)
+    }
+
+    fn predict(
+        &self,
+        clf: &Classifier,
+        idx: &[usize],
+    ) -> Result<crate::model::Predictions, ClassifyError> {
+        let emb: Vec<&[f32]> = idx.iter().map(|&i| self.embeddings[i]).collect();
+        let texts: Vec<&str> = idx.iter().map(|&i| self.items[i].text.as_str()).collect();
+        clf.predict(&emb, Some(&texts))
+    }
+
+    /// Mean kappa, macro-F1 and supervised codes on the test documents.
+    fn score(&self, clf: &Classifier) -> Result<(f64, f64, usize), ClassifyError> {
+        let p = self.predict(clf, &self.test)?;
+        let test: Vec<&GoldItem> = self.test.iter().map(|&i| self.items[i]).collect();
+        let models = vec![BTreeMap::new(); self.cb.codes.len()];
+        let r = report(
+            self.cb,
+            &test,
+            &p.probabilities,
+            &p.assigned,
+            BTreeMap::new(),
+            models,
+            String::new(),
+            1,
+            &EvalOptions::default(),
+        );
+        let supervised = clf
+            .codes
+            .iter()
+            .filter(|c| c.is_supervised() && !c.pseudo_labelled)
+            .count();
+        Ok((r.mean_kappa.unwrap_or(0.0), r.macro_f1, supervised))
+    }
+}
+
+/// Runs the simulation (see the module's protocol). `params` is the
+/// classifier the review decisions train (`min_positives` decides the
+/// fallback); `prototypes[c]` are code c's embedded prototype texts.
+pub fn simulate_review(
+    cb: &Codebook,
+    prototypes: &[Vec<Vec<f32>>],
+    items: &[&GoldItem],
+    embeddings: &[&[f32]],
+    params: &ValidClassifierParams,
+    opts: &SimulationOptions,
+) -> Result<SimulationReport, ClassifyError> {
+    opts.check()?;
+    let k = cb.codes.len();
+    let groups: Vec<String> = items
+        .iter()
+        .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
+        .collect();
+    let distinct: BTreeSet<&String> = groups.iter().collect();
+    if distinct.len() < opts.folds {
+        return Err(ClassifyError::Input(format!(
+            "{} groups (documents) cannot fill {} folds",
+            distinct.len(),
+            opts.folds
+        )));
+    }
+    let mut rows: Vec<SimulationRow> = Vec::new();
+    let mut row = |order: &str, per_code: usize, reviewed: usize, s: (f64, f64, usize)| {
+        let i = match rows
+            .iter()
+            .position(|r| r.order == order && r.per_code == per_code)
+        {
+            Some(i) => i,
+            None => {
+                rows.push(SimulationRow {
+                    order: order.into(),
+                    per_code,
+                    reviewed: Vec::new(),
+                    kappa: Vec::new(),
+                    macro_f1: Vec::new(),
+                    supervised_codes: Vec::new(),
+                });
+                rows.len() - 1
+            }
+        };
+        rows[i].reviewed.push(reviewed);
+        rows[i].kappa.push(s.0);
+        rows[i].macro_f1.push(s.1);
+        rows[i].supervised_codes.push(s.2);
+    };
+    for s in 0..opts.seeds as u64 {
+        let seed = opts.seed.wrapping_add(s);
+        let fold = group_folds(&groups, opts.folds, seed);
+        let pool: Vec<usize> = (0..items.len()).filter(|&i| fold[i] != 0).collect();
+        let test: Vec<usize> = (0..items.len()).filter(|&i| fold[i] == 0).collect();
+        let corpus = pseudo_labelled(
+            cb,
+            prototypes,
+            &pool.iter().map(|&i| embeddings[i]).collect::<Vec<_>>(),
+            &pool
+                .iter()
+                .map(|&i| items[i].text.as_str())
+                .collect::<Vec<_>>(),
+            &pool.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
+            &opts.pseudo,
+        );
+        let split = Split {
+            cb,
+            prototypes,
+            items,
+            embeddings,
+            params,
+            pool,
+            test,
+            corpus,
+        };
+        let start = split.fit(&[])?;
+        let zero = split.score(&start)?;
+        let mut rng = SplitMix(seed ^ 0x005E_ED0F_AC71);
+        let mut random: Vec<(u64, usize)> =
+            split.pool.iter().map(|&i| (rng.next_u64(), i)).collect();
+        random.sort();
+        for order in ["queue", "random"] {
+            row(order, 0, 0, zero);
+            let mut clf = start.clone();
+            let mut reviewed: Vec<usize> = Vec::new();
+            let mut done = vec![false; items.len()];
+            for &step in &opts.per_code_steps {
+                let target = (step * k).min(split.pool.len());
+                while reviewed.len() < target {
+                    let want = opts.batch.min(target - reviewed.len());
+                    let mut next: Vec<usize> = if order == "random" {
+                        random
+                            .iter()
+                            .map(|&(_, i)| i)
+                            .filter(|&i| !done[i])
+                            .take(want)
+                            .collect()
+                    } else {
+                        let open: Vec<usize> =
+                            split.pool.iter().copied().filter(|&i| !done[i]).collect();
+                        let p = split.predict(&clf, &open)?;
+                        let mut entries = Vec::new();
+                        for (j, &i) in open.iter().enumerate() {
+                            for (c, code) in cb.codes.iter().enumerate() {
+                                let pr = p.probabilities[j][c] as f64;
+                                if pr >= opts.candidate_floor || p.assigned[j][c] {
+                                    entries.push(QueueEntry {
+                                        item: i as i64,
+                                        code: code.id.clone(),
+                                        probability: pr,
+                                    });
+                                }
+                            }
+                        }
+                        let mut positives: BTreeMap<String, usize> = BTreeMap::new();
+                        for &i in &reviewed {
+                            for l in &items[i].labels {
+                                *positives.entry(l.clone()).or_default() += 1;
+                            }
+                        }
+                        let order = queue_order(&entries, &positives, &opts.queue);
+                        items_in_order(&entries, &order)
+                            .into_iter()
+                            .map(|i| i as usize)
+                            .take(want)
+                            .collect()
+                    };
+                    // An empty queue: the reviewer reads on in document order.
+                    if next.len() < want {
+                        let have: BTreeSet<usize> = next.iter().copied().collect();
+                        let more: Vec<usize> = split
+                            .pool
+                            .iter()
+                            .copied()
+                            .filter(|&i| !done[i] && !have.contains(&i))
+                            .take(want - next.len())
+                            .collect();
+                        next.extend(more);
+                    }
+                    if next.is_empty() {
+                        break;
+                    }
+                    for &i in &next {
+                        done[i] = true;
+                    }
+                    reviewed.extend(next);
+                    clf = split.fit(&reviewed)?;
+                }
+                row(order, step, reviewed.len(), split.score(&clf)?);
+            }
+        }
+    }
+    Ok(SimulationReport {
+        items: items.len(),
+        codes: k,
+        folds: opts.folds,
+        seeds: opts.seeds,
+        batch: opts.batch,
+        queue: opts.queue.strategy.to_string(),
+        rows,
+    })
+}

@@ -1,0 +1,425 @@
+//! Zero-shot coding that uses the corpus: the codebook's prototypes pick
+//! pseudo-labels among the project's own (unlabelled) sentences, and the
+//! usual embedding + TF-IDF classifier is trained on them, so the corpus's
+//! vocabulary (the TF-IDF block) carries what the definitions alone cannot.
+//!
+//! The probabilities of such a model are calibrated on pseudo-labels, not on
+//! human ones: [`crate::CodeModel::pseudo_labelled`] marks it and
+//! [`crate::CodeModel::is_calibrated`] says false.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codebook::Codebook;
+use crate::features::tokenize;
+use crate::model::{
+    Classifier, ClassifierParams, ClassifyError, Label, Mode, TrainingSet, ValidClassifierParams,
+};
+
+/// How pseudo-labels are drawn from the corpus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PseudoLabelParams {
+    /// Of the sentences whose best-matching code is c, the share (largest
+    /// margin over the runner-up first) taken as c's positives.
+    pub positive_share: f64,
+    /// A sentence is a negative of c when its score for c is below this
+    /// quantile of all sentences' scores for c (and c is not its best code).
+    pub negative_quantile: f64,
+    /// Added to a code's cosine when the sentence holds a content word of
+    /// the code's name (5-letter stem): the label-name signal of
+    /// keyword-seeded classifiers.
+    pub name_bonus: f64,
+    /// Fewer pseudo-positives than this: the code keeps the prototype model.
+    pub min_positives: usize,
+}
+
+impl Default for PseudoLabelParams {
+    /// Tuned on OPP-115 dev (docs/classify.md, "Zero-shot that uses the corpus").
+    fn default() -> Self {
+        PseudoLabelParams {
+            positive_share: 0.1,
+            negative_quantile: 0.5,
+            name_bonus: 0.15,
+            min_positives: 3,
+        }
+    }
+}
+
+impl PseudoLabelParams {
+    /// Every value in range, or an error naming the first field that is not.
+    pub fn check(&self) -> Result<(), ClassifyError> {
+        let bad = |field: &'static str, reason: String| Err(ClassifyError::Param { field, reason });
+        if !(self.positive_share > 0.0 && self.positive_share <= 1.0) {
+            return bad(
+                "pseudo.positive_share",
+                format!("must be in (0, 1], got {}", self.positive_share),
+            );
+        }
+        if !(self.negative_quantile > 0.0 && self.negative_quantile <= 1.0) {
+            return bad(
+                "pseudo.negative_quantile",
+                format!("must be in (0, 1], got {}", self.negative_quantile),
+            );
+        }
+        if !self.name_bonus.is_finite() {
+            return bad(
+                "pseudo.name_bonus",
+                format!("must be finite, got {}", self.name_bonus),
+            );
+        }
+        if self.min_positives == 0 {
+            return bad("pseudo.min_positives", "must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+const NAME_STOP: &[&str] = &[
+    "and", "the", "for", "with", "between", "from", "into", "about", "their", "other", "data",
+    "user", "users", "specific",
+];
+
+/// Content-word stems (first 5 letters of words of ≥ 4 letters) of each code's name.
+fn name_stems(cb: &Codebook) -> Vec<Vec<String>> {
+    cb.codes
+        .iter()
+        .map(|c| {
+            let mut s: Vec<String> = tokenize(&format!("{} {}", c.name, c.id.replace('_', " ")))
+                .into_iter()
+                .filter(|w| w.len() >= 4 && !NAME_STOP.contains(&w.as_str()))
+                .map(|w| w.chars().take(5).collect())
+                .collect();
+            s.sort();
+            s.dedup();
+            s
+        })
+        .collect()
+}
+
+fn centroid(protos: &[Vec<f32>], dim: usize) -> Vec<f32> {
+    let mut c = vec![0f32; dim];
+    for p in protos {
+        for (a, b) in c.iter_mut().zip(p) {
+            *a += b;
+        }
+    }
+    let n = c.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if n > 0.0 {
+        c.iter_mut().for_each(|x| *x /= n);
+    }
+    c
+}
+
+/// Each sentence's score for each code: cosine to the code's prototype
+/// centroid, plus the name bonus, minus the sentence's mean over codes (a
+/// sentence close to everything is evidence for nothing in particular).
+pub fn code_scores(
+    cb: &Codebook,
+    prototypes: &[Vec<Vec<f32>>],
+    embeddings: &[&[f32]],
+    texts: &[&str],
+    params: &PseudoLabelParams,
+) -> Vec<Vec<f64>> {
+    let dim = embeddings.first().map_or(0, |e| e.len());
+    let cents: Vec<Vec<f32>> = prototypes.iter().map(|p| centroid(p, dim)).collect();
+    let stems = name_stems(cb);
+    embeddings
+        .iter()
+        .zip(texts)
+        .map(|(e, t)| {
+            let toks: BTreeSet<String> = tokenize(t).into_iter().collect();
+            let mut s: Vec<f64> = cents
+                .iter()
+                .zip(&stems)
+                .map(|(c, st)| {
+                    let cos = e.iter().zip(c).map(|(a, b)| a * b).sum::<f32>() as f64;
+                    let named = st.iter().any(|w| toks.iter().any(|t| t.starts_with(w)));
+                    cos + if named { params.name_bonus } else { 0.0 }
+                })
+                .collect();
+            let m = s.iter().sum::<f64>() / s.len().max(1) as f64;
+            s.iter_mut().for_each(|v| *v -= m);
+            s
+        })
+        .collect()
+}
+
+/// Pseudo-labels (sentences × codes) from [`code_scores`]: a sentence is a
+/// positive of its best-scoring code when its margin over the runner-up is
+/// in the top `positive_share` of that code's sentences; a negative of every
+/// code it scores below that code's `negative_quantile`; else unknown.
+pub fn pseudo_labels(scores: &[Vec<f64>], params: &PseudoLabelParams) -> Vec<Vec<Label>> {
+    let n = scores.len();
+    let k = scores.first().map_or(0, |s| s.len());
+    let mut labels = vec![vec![Label::Unknown; k]; n];
+    // (margin, item) of the sentences whose best code is c.
+    let mut best: Vec<Vec<(f64, usize)>> = vec![Vec::new(); k];
+    for (i, s) in scores.iter().enumerate() {
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+        if let Some(&top) = order.first() {
+            let second = order.get(1).map_or(0.0, |&j| s[j]);
+            best[top].push((s[top] - second, i));
+        }
+    }
+    for c in 0..k {
+        let mut col: Vec<f64> = scores.iter().map(|s| s[c]).collect();
+        col.sort_by(f64::total_cmp);
+        let cut = col
+            .get(((n as f64 * params.negative_quantile) as usize).min(n.saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NEG_INFINITY);
+        for (i, s) in scores.iter().enumerate() {
+            if s[c] < cut {
+                labels[i][c] = Label::No;
+            }
+        }
+        let mut b = best[c].clone();
+        b.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        let take = ((b.len() as f64 * params.positive_share).ceil() as usize).min(b.len());
+        for &(_, i) in &b[..take] {
+            labels[i][c] = Label::Yes;
+        }
+    }
+    labels
+}
+
+/// The training set of a code model, human labels first: codes with at
+/// least `min_positives` human positives and negatives train on the human
+/// labels alone; the others on the human labels plus the corpus's
+/// pseudo-labels (a sentence both reviewed and in the corpus keeps its human
+/// label: the corpus row is left out). Returns the set and, per code,
+/// whether pseudo-labels were used.
+pub fn with_pseudo_labels<'a>(
+    human: &TrainingSet<'a>,
+    corpus: &TrainingSet<'a>,
+    min_positives: usize,
+) -> (TrainingSet<'a>, Vec<bool>) {
+    let k = human
+        .labels
+        .first()
+        .or(corpus.labels.first())
+        .map_or(0, |r| r.len());
+    let uses_pseudo: Vec<bool> = (0..k)
+        .map(|c| {
+            let pos = human.labels.iter().filter(|r| r[c] == Label::Yes).count();
+            let neg = human.labels.iter().filter(|r| r[c] == Label::No).count();
+            pos < min_positives || neg < min_positives
+        })
+        .collect();
+    let mut out = human.clone();
+    if !uses_pseudo.iter().any(|&p| p) {
+        return (out, uses_pseudo);
+    }
+    let reviewed: BTreeSet<&str> = human.texts.iter().copied().collect();
+    for i in 0..corpus.embeddings.len() {
+        if reviewed.contains(corpus.texts[i]) {
+            continue;
+        }
+        out.embeddings.push(corpus.embeddings[i]);
+        out.texts.push(corpus.texts[i]);
+        out.groups.push(corpus.groups[i].clone());
+        out.labels.push(
+            (0..k)
+                .map(|c| {
+                    if uses_pseudo[c] {
+                        corpus.labels[i][c]
+                    } else {
+                        Label::Unknown
+                    }
+                })
+                .collect(),
+        );
+    }
+    (out, uses_pseudo)
+}
+
+/// Fits `params` on the human labels, codes short of human examples falling
+/// back to the corpus's pseudo-labels (`corpus.labels`) instead of the
+/// prototype prior; those codes are marked [`crate::CodeModel::pseudo_labelled`].
+/// `Mode::ZeroShot` ignores the human labels: every code learns from the corpus.
+pub fn fit_with_corpus(
+    params: &ValidClassifierParams,
+    cb: &Codebook,
+    prototypes: &[Vec<Vec<f32>>],
+    human: &TrainingSet<'_>,
+    corpus: &TrainingSet<'_>,
+) -> Result<Classifier, ClassifyError> {
+    let no_human = TrainingSet::default();
+    let human = if params.mode == Mode::ZeroShot {
+        &no_human
+    } else {
+        human
+    };
+    let (set, pseudo) = with_pseudo_labels(human, corpus, params.min_positives);
+    if !pseudo.iter().any(|&p| p) {
+        return params.fit(cb, prototypes, &set);
+    }
+    // Pseudo-labelled codes are trained like supervised ones; the floor on
+    // examples is the pseudo-labeller's, applied before.
+    let inner = ClassifierParams {
+        mode: Mode::Auto,
+        min_positives: 2,
+        ..(**params).clone()
+    }
+    .check()?;
+    let mut clf = inner.fit(cb, prototypes, &set)?;
+    clf.params = (**params).clone();
+    for (m, &p) in clf.codes.iter_mut().zip(&pseudo) {
+        if p && m.is_supervised() {
+            m.pseudo_labelled = true;
+            m.note = format!(
+                "zero-shot: trained on corpus pseudo-labels ({} positives / {} negatives), uncalibrated",
+                m.positives, m.negatives
+            );
+        }
+    }
+    Ok(clf)
+}
+
+/// The corpus as a pseudo-labelled training set: [`code_scores`] then
+/// [`pseudo_labels`]; a code with fewer than `min_positives` pseudo-positives
+/// gets none (it keeps the prototype model).
+pub fn pseudo_labelled<'a>(
+    cb: &Codebook,
+    prototypes: &[Vec<Vec<f32>>],
+    embeddings: &[&'a [f32]],
+    texts: &[&'a str],
+    groups: &[String],
+    params: &PseudoLabelParams,
+) -> TrainingSet<'a> {
+    let scores = code_scores(cb, prototypes, embeddings, texts, params);
+    let mut labels = pseudo_labels(&scores, params);
+    for c in 0..cb.codes.len() {
+        let pos = labels.iter().filter(|r| r[c] == Label::Yes).count();
+        if pos < params.min_positives {
+            labels.iter_mut().for_each(|r| r[c] = Label::Unknown);
+        }
+    }
+    TrainingSet {
+        embeddings: embeddings.to_vec(),
+        texts: texts.to_vec(),
+        labels,
+        groups: groups.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::{parse_codebook, CodebookFormat};
+
+    fn cb() -> Codebook {
+        parse_codebook(
+            "codes:\n- id: cost\n  name: Cost\n  definition: money\n- id: access\n  name: Access\n  definition: getting there\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn best_code_with_a_clear_margin_is_positive_and_far_ones_negative() {
+        let scores = vec![
+            vec![0.4, -0.4],
+            vec![0.1, -0.1],
+            vec![-0.3, 0.3],
+            vec![-0.05, 0.05],
+        ];
+        let p = PseudoLabelParams {
+            positive_share: 0.5,
+            negative_quantile: 0.5,
+            ..Default::default()
+        };
+        let l = pseudo_labels(&scores, &p);
+        // Item 0 has the larger margin of code 0's two items; item 2 of code 1's.
+        assert_eq!(l[0], vec![Label::Yes, Label::No]);
+        assert_eq!(l[2], vec![Label::No, Label::Yes]);
+        // Smaller margins stay unknown for their own code.
+        assert_eq!(l[1][0], Label::Unknown);
+        assert_eq!(l[3][1], Label::Unknown);
+        // Deterministic.
+        assert_eq!(l, pseudo_labels(&scores, &p));
+    }
+
+    #[test]
+    fn name_words_add_to_the_score_and_scores_are_centred() {
+        let cb = cb();
+        let protos = vec![vec![vec![1.0, 0.0]], vec![vec![0.0, 1.0]]];
+        let e = [0.6f32, 0.8];
+        let p = PseudoLabelParams::default();
+        let plain = code_scores(&cb, &protos, &[&e], &["nothing here"], &p);
+        let named = code_scores(&cb, &protos, &[&e], &["the costs were high"], &p);
+        assert!((plain[0][0] + plain[0][1]).abs() < 1e-9);
+        assert!(named[0][0] - plain[0][0] > 0.02, "{named:?} {plain:?}");
+    }
+
+    #[test]
+    fn human_labels_win_where_a_code_has_enough() {
+        let e = [1.0f32, 0.0];
+        let human = TrainingSet {
+            embeddings: vec![&e; 3],
+            texts: vec!["a"; 3],
+            labels: vec![vec![Label::Yes, Label::No]; 3],
+            groups: vec!["h".into(); 3],
+        };
+        let corpus = TrainingSet {
+            embeddings: vec![&e; 2],
+            texts: vec!["b"; 2],
+            labels: vec![vec![Label::No, Label::Yes]; 2],
+            groups: vec!["c".into(); 2],
+        };
+        // Code 0 has 3 human positives but no negatives: both codes fall back.
+        let (set, pseudo) = with_pseudo_labels(&human, &corpus, 2);
+        assert_eq!(pseudo, vec![true, true]);
+        assert_eq!(set.labels[3], vec![Label::No, Label::Yes]);
+        let (set, pseudo) = with_pseudo_labels(&human, &corpus, 4);
+        assert_eq!(pseudo, vec![true, true]);
+        assert_eq!(set.labels.len(), 5);
+        let human2 = TrainingSet {
+            labels: vec![
+                vec![Label::Yes, Label::No],
+                vec![Label::No, Label::No],
+                vec![Label::Yes, Label::No],
+            ],
+            ..human
+        };
+        let (set, pseudo) = with_pseudo_labels(&human2, &corpus, 1);
+        assert_eq!(pseudo, vec![false, true]);
+        assert_eq!(set.labels[4], vec![Label::Unknown, Label::Yes]);
+        // Enough human labels everywhere: the corpus is not added.
+        let human3 = TrainingSet {
+            labels: vec![
+                vec![Label::Yes, Label::No],
+                vec![Label::No, Label::Yes],
+                vec![Label::Yes, Label::No],
+            ],
+            ..human2.clone()
+        };
+        let (set, pseudo) = with_pseudo_labels(&human3, &corpus, 1);
+        assert_eq!(pseudo, vec![false, false]);
+        assert_eq!(set.labels.len(), 3);
+        // A corpus sentence that was reviewed keeps only its human row.
+        let same = TrainingSet {
+            texts: vec!["a"; 2],
+            ..corpus.clone()
+        };
+        let (set, _) = with_pseudo_labels(&human2, &same, 1);
+        assert_eq!(set.labels.len(), 3);
+    }
+
+    #[test]
+    fn params_check_names_the_field() {
+        let bad = PseudoLabelParams {
+            positive_share: 0.0,
+            ..Default::default()
+        };
+        assert!(bad
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("positive_share"));
+        assert!(PseudoLabelParams::default().check().is_ok());
+    }
+}

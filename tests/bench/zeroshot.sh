@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make bench` stage: zero-shot from the codebook alone (corpus
+# pseudo-labels, no labels read) and the simulated reviewer (queue order vs
+# random review) on OPP-115 dev, and the demo's zero-shot beside it.
+# Prints the tables of docs/benchmarks.md, "Zero-shot and simulated review".
+# Run from the repository root.
+set -euo pipefail
+BIN=${BIN:-target/release/autocode}
+SHARED=${SHARED:-../shared}
+OPP=$SHARED/eval/opp115-dev
+CACHE=${AUTOCODE_EVAL_CACHE:-.bench/cache}
+mkdir -p "$CACHE" .bench
+summary() { python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(f"{sys.argv[1]:<40} macro-F1 {r[\"macro_f1\"]:.3f}  mean kappa {r[\"mean_kappa\"]:.3f}  ({r[\"seconds\"]:.0f} s)")' "$1"; }
+"$BIN" --quiet eval code --gold data/demo/gold.jsonl --codebook data/demo/codebook.yaml --cache "$CACHE" --json --mode zero-shot | summary "demo gold: zero-shot (codebook + corpus)"
+if [ -f "$OPP/segments.jsonl" ]; then
+  ev() { "$BIN" --quiet eval code --gold "$OPP/segments.jsonl" --codebook "$OPP/codebook.json" --cache "$CACHE" "$@"; }
+  ev --json --mode zero-shot | summary "OPP-115 dev: zero-shot (codebook + corpus)"
+  start=$(date +%s)
+  ev --simulate-review --per-code-steps 5,10,25,50,100 --seeds 5
+  echo "simulated review: $(( $(date +%s) - start )) s"
+else
+  echo "SKIP: $OPP not found; OPP-115 zero-shot and simulated review not run"
+fi
