@@ -118,7 +118,10 @@ fn encode_matches_sentence_transformers() {
     assert_eq!((n, d), (211, 384));
     for (i, (text, want)) in rows.iter().enumerate() {
         let c = cosine(&data[i * d..(i + 1) * d], want);
-        assert!(c >= 0.999, "default precision, row {i} cosine {c}: {text:?}");
+        assert!(
+            c >= 0.999,
+            "default precision, row {i} cosine {c}: {text:?}"
+        );
     }
 }
 

@@ -104,8 +104,10 @@ pub fn assemble(
         .par_iter()
         .map(|t| sentences::split_sentences(&raw.text[t.start..t.end]))
         .collect();
-    // A label resolves the same way on every turn: once per (label, role).
-    let mut resolved: HashMap<(&str, Option<&str>), (Option<String>, bool)> = HashMap::new();
+    // A label resolves the same way on every turn: once per (label, role),
+    // to (participant id, is moderator).
+    type LabelRole<'a> = (&'a str, Option<&'a str>);
+    let mut resolved: HashMap<LabelRole, (Option<String>, bool)> = HashMap::new();
     for ((index, t), split) in raw.turns.iter().enumerate().zip(splits) {
         let speaker = t
             .speaker

@@ -844,7 +844,8 @@ mod tests {
         for p in [Precision::F32, Precision::Bf16, Precision::Int8] {
             assert_eq!(p.to_string().parse::<Precision>().unwrap(), p);
         }
-        assert_eq!(Precision::default(), Precision::F32);
+        // The measured default (issue #18, docs/embed.md).
+        assert_eq!(Precision::default(), Precision::Bf16);
         assert_eq!(" BF16 ".parse::<Precision>().unwrap(), Precision::Bf16);
         let err = "fp8".parse::<Precision>().unwrap_err().to_string();
         assert!(

@@ -328,7 +328,10 @@ pub fn eval_simulated_review(
     let Predictor::Classifier(params) = opts.predictor() else {
         bail!("--simulate-review needs a classifier, not --mode keyword");
     };
-    let enc = crate::load_model(&crate::model_dir(opts.model.as_deref(), None)?)?;
+    let enc = crate::load_model(
+        &crate::model_dir(opts.model.as_deref(), None)?,
+        opts.precision,
+    )?;
     let mut cache = open_cache(&cache_path(opts.cache.as_deref(), project))?;
     let texts: Vec<&str> = gold.iter().map(|i| i.text.as_str()).collect();
     let emb = cached_embeddings(&mut cache, &enc, &texts)?;
