@@ -197,7 +197,7 @@ fn requests_without_token_or_from_other_sites_are_refused() {
         .contains("content-security-policy: default-src 'none'; script-src 'self'"));
     // Server-rendered values are escaped.
     assert!(page.body.contains("&lt;b&gt;&quot;rita") && !page.body.contains("<b>\"rita"));
-    let queue = http(a, "GET", "/api/queue", &[with_cookie], None);
+    let queue = http(a, "GET", "/api/queue?order=uncertain", &[with_cookie], None);
     assert_eq!(queue.status, 200);
     let items = queue.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 4, "{items:?}");
@@ -475,9 +475,12 @@ fn queue_filters_and_orders() {
     };
     let s = &fx.seg;
     let pair = |k: &str, c: &str| (s[k], c.to_string());
-    // Default: most uncertain first; the 0.08 candidate is below the floor.
+    // The default is the measured review order (issue #15).
+    assert_eq!(segs(""), segs("order=review"));
+    assert_eq!(segs("").len(), 4);
+    // Most uncertain first; the 0.08 candidate is below the floor.
     assert_eq!(
-        segs(""),
+        segs("order=uncertain"),
         vec![
             pair("xss", "access"),
             pair("late", "delay"),
@@ -488,12 +491,12 @@ fn queue_filters_and_orders() {
     assert_eq!(segs("order=low")[0], pair("costs", "cost"));
     assert_eq!(segs("order=high")[0], pair("parking", "access"));
     assert_eq!(
-        segs("code=access"),
+        segs("code=access&order=uncertain"),
         vec![pair("xss", "access"), pair("parking", "access")]
     );
     assert_eq!(segs("attr=group%3DB"), vec![pair("xss", "access")]);
     assert_eq!(
-        segs("min=0.45&max=0.6"),
+        segs("min=0.45&max=0.6&order=uncertain"),
         vec![pair("xss", "access"), pair("late", "delay")]
     );
     assert_eq!(segs("document=nope.txt"), vec![]);

@@ -139,8 +139,8 @@ pub struct QueueParams {
     max: Option<f64>,
     /// open (default) | reviewed | all
     status: Option<String>,
-    /// uncertain (default) | review (the order `eval code --simulate-review`
-    /// measured best, `classify::active`) | balanced | balanced-uncertain | low | high
+    /// review (default: the order `eval code --simulate-review` measured
+    /// best, `classify::active`) | uncertain | balanced | balanced-uncertain | low | high
     order: Option<String>,
     reviewer: Option<String>,
     limit: Option<usize>,
@@ -198,9 +198,9 @@ pub async fn queue(
                 _ => true,
             })
             .collect();
-        // TODO(lead): the default is still `uncertain` because the review
-        // page's tests pin its first item; `review` is the measured order.
-        let order = nonempty(&q.order).unwrap_or("uncertain");
+        // The default is the order `eval code --simulate-review` measured
+        // (docs/benchmarks.md, issue #15); the page's select starts on it.
+        let order = nonempty(&q.order).unwrap_or("review");
         if order == "low" || order == "high" {
             let key = |m: &MachineItem| {
                 if order == "low" {

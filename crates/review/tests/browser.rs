@@ -110,6 +110,21 @@ fn current_segment(tab: &Tab) -> i64 {
     .unwrap() as i64
 }
 
+/// Switches the queue to "most uncertain first" (the page starts on the
+/// measured review order) and waits for `first` to be the current item.
+fn order_most_uncertain(tab: &Tab, first: i64) {
+    wait_for(tab, "!!document.querySelector('mark.sentence')");
+    eval(
+        tab,
+        "(() => { const s = document.getElementById('f-order'); s.value = 'uncertain'; \
+         s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()",
+    );
+    wait_for(
+        tab,
+        &format!("Number(document.getElementById('item').dataset.segment) === {first}"),
+    );
+}
+
 fn open_page(session: &Session, url: &str) -> Arc<Tab> {
     let tab = session.browser.new_tab().unwrap();
     tab.navigate_to(url)
@@ -130,8 +145,14 @@ fn review_page_decisions_by_keyboard_and_theme_acceptance_persist() {
     // The token moved from the URL into a cookie.
     assert!(!tab.get_url().contains("token="), "{}", tab.get_url());
 
-    // First item: the most uncertain suggestion, whose sentence is markup.
+    // The page starts on the measured review order (issue #15).
     wait_for(&tab, "!!document.querySelector('mark.sentence')");
+    assert_eq!(
+        eval(&tab, "document.getElementById('f-order').value"),
+        serde_json::json!("review")
+    );
+    // Most uncertain first: the first item's sentence is markup.
+    order_most_uncertain(&tab, fx.seg["xss"]);
     assert_eq!(current_segment(&tab), fx.seg["xss"]);
     assert_eq!(
         eval(&tab, "document.querySelector('mark.sentence').textContent"),
@@ -341,7 +362,7 @@ fn second_tab_sees_the_first_decision_and_missing_token_is_refused() {
     let one = open_page(&session, &server.url());
     let two = open_page(&session, &server.url());
     for tab in [&one, &two] {
-        wait_for(tab, "!!document.querySelector('mark.sentence')");
+        order_most_uncertain(tab, fx.seg["xss"]);
         assert_eq!(current_segment(tab), fx.seg["xss"]);
     }
     one.bring_to_front().unwrap();
@@ -376,7 +397,7 @@ fn blind_reviewers_do_not_see_each_other_and_agreement_is_reported() {
     let server = serve(&fx.path, true);
     let session = launch();
     let tab = open_page(&session, &server.url());
-    wait_for(&tab, "!!document.querySelector('mark.sentence')");
+    order_most_uncertain(&tab, fx.seg["xss"]);
     tab.press_key("a").unwrap();
     saved_count_is(&tab, 1);
 
@@ -410,7 +431,7 @@ fn help_navigation_add_no_code_and_memo_keys() {
     let server = serve(&fx.path, false);
     let session = launch();
     let tab = open_page(&session, &server.url());
-    wait_for(&tab, "!!document.querySelector('mark.sentence')");
+    order_most_uncertain(&tab, fx.seg["xss"]);
     let at = |key: &str| {
         format!(
             "document.getElementById('item').dataset.segment === '{}'",
