@@ -38,7 +38,16 @@ use sha2::{Digest, Sha256};
 
 /// Hex sha256 of bytes; the store keys documents and embeddings by it.
 pub fn content_hash(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    hex_digest(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of a SHA-256 digest. `hex::encode` goes through a char
+/// iterator and a growing `String`; a fixed buffer is a third of the cost,
+/// which shows at a million sentences hashed per ingest (issue #17 item 6).
+fn hex_digest(digest: &[u8]) -> String {
+    let mut buf = [0u8; 64];
+    hex::encode_to_slice(digest, &mut buf).expect("a SHA-256 digest is 32 bytes");
+    String::from_utf8(buf.to_vec()).expect("hex digits are ASCII")
 }
 
 /// Reads one file into its documents (one, or one per `doc` value of a
@@ -173,11 +182,14 @@ pub fn assemble(
 /// their participant ids), so re-ingesting is a no-op exactly when nothing
 /// would change — including when a new participants file re-maps speakers.
 fn document_hash(format: SourceFormat, text: &str, turns: &[Turn], segments: &[Segment]) -> String {
-    // The JSON is streamed into the hash rather than built first: the same
-    // bytes (so stored hashes still match) without a copy the size of the
-    // document, which at a million turns cost a tenth of ingest's time.
-    struct HashWriter(Sha256);
-    impl std::io::Write for HashWriter {
+    // The bytes hashed are exactly `serde_json::to_vec(&(format, text, turns,
+    // segments))`, so stored hashes still match, but they are streamed into
+    // the hash rather than built first (a copy the size of the document), and
+    // the turns and segments are serialised on every core, a window at a
+    // time; only SHA-256 itself is sequential. At a million turns the
+    // serialisation was a tenth of ingest's time (issue #17 item 6).
+    struct HashWriter<'a>(&'a mut Sha256);
+    impl std::io::Write for HashWriter<'_> {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             self.0.update(buf);
             Ok(buf.len())
@@ -186,10 +198,49 @@ fn document_hash(format: SourceFormat, text: &str, turns: &[Turn], segments: &[S
             Ok(())
         }
     }
-    let mut w = HashWriter(Sha256::new());
-    serde_json::to_writer(&mut w, &(format, text, turns, segments))
-        .expect("documents serialise to JSON");
-    hex::encode(w.0.finalize())
+    let mut hasher = Sha256::new();
+    hasher.update(b"[");
+    serde_json::to_writer(HashWriter(&mut hasher), &format).expect("formats serialise to JSON");
+    hasher.update(b",");
+    serde_json::to_writer(HashWriter(&mut hasher), text).expect("text serialises to JSON");
+    hasher.update(b",");
+    hash_json_array(&mut hasher, turns, JSON_CHUNK);
+    hasher.update(b",");
+    hash_json_array(&mut hasher, segments, JSON_CHUNK);
+    hasher.update(b"]");
+    hex_digest(&hasher.finalize())
+}
+
+/// Turns or segments per parallel serialisation task.
+const JSON_CHUNK: usize = 2048;
+
+/// Feeds `serde_json`'s compact JSON array of `items` into `hasher`: the
+/// elements serialised in parallel chunks of `chunk`, hashed in order, 64
+/// chunks' bytes held at a time (a few MB for turns and segments).
+fn hash_json_array<T: serde::Serialize + Sync>(hasher: &mut Sha256, items: &[T], chunk: usize) {
+    hasher.update(b"[");
+    for (w, window) in items.chunks(64 * chunk).enumerate() {
+        let parts: Vec<Vec<u8>> = window
+            .par_chunks(chunk)
+            .map(|chunk| {
+                let mut out = Vec::with_capacity(chunk.len() * 64);
+                for (i, item) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut out, item).expect("documents serialise to JSON");
+                }
+                out
+            })
+            .collect();
+        for (i, part) in parts.iter().enumerate() {
+            if w > 0 || i > 0 {
+                hasher.update(b",");
+            }
+            hasher.update(part);
+        }
+    }
+    hasher.update(b"]");
 }
 
 /// Times of the cues a byte range overlaps: start of the first, end of the last.
@@ -347,6 +398,33 @@ mod tests {
             serde_json::to_vec(&(doc.format, &doc.text, &doc.turns, &doc.segments)).unwrap();
         assert_eq!(doc.content_hash, content_hash(&canonical));
         assert_eq!(doc.content_hash.len(), 64);
+    }
+
+    #[test]
+    fn json_arrays_hash_the_same_in_parallel_chunks_and_windows() {
+        // Every split of an array into chunks and windows of chunks (64 per
+        // window) must hash serde_json's own bytes: lengths around each edge.
+        let none = Participants::default();
+        let text: String = (0..3000)
+            .map(|i| format!("S{}: Das ist Zeile {i}. Hier kommt noch ein Satz.\n", i % 3))
+            .collect();
+        let doc = &read("long.txt", text.as_bytes(), &none).unwrap()[0];
+        for chunk in [1, 2, 3] {
+            for n in [0, 1, 2, 3, 4, 63, 64, 65, 127, 128, 129, 192, 193, 300] {
+                let turns = &doc.turns[..n.min(doc.turns.len())];
+                let mut hasher = Sha256::new();
+                hash_json_array(&mut hasher, turns, chunk);
+                let expected = Sha256::digest(serde_json::to_vec(turns).unwrap());
+                assert_eq!(hasher.finalize(), expected, "chunk {chunk}, {n} turns");
+            }
+        }
+        assert!(
+            doc.segments.len() > 2 * JSON_CHUNK,
+            "several chunks of segments"
+        );
+        let canonical =
+            serde_json::to_vec(&(doc.format, &doc.text, &doc.turns, &doc.segments)).unwrap();
+        assert_eq!(doc.content_hash, content_hash(&canonical));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Documents, participants, turns and segments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use corpus::{Document, Participant};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -244,58 +244,68 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
         ],
     )?;
     let doc_id = tx.last_insert_rowid();
-    {
-        let mut turn = tx.prepare(
-            "INSERT INTO turns(document_id, turn_index, speaker, role, is_moderator, start_char, end_char, start_ms, end_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for t in &doc.turns {
-            turn.execute(params![
-                doc_id,
-                t.index as i64,
-                t.speaker,
-                t.role,
-                t.is_moderator,
-                t.start_char as i64,
-                t.end_char as i64,
-                t.start_ms.map(|v| v as i64),
-                t.end_ms.map(|v| v as i64)
-            ])?;
-        }
-        let mut seg = tx.prepare(
-            "INSERT INTO segments(document_id, speaker, participant_id, is_moderator, turn_index, sentence_index,
-                                  start_char, end_char, start_ms, end_ms, text, text_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        // Hashing is independent per sentence: on every core, ahead of the
-        // single-threaded inserts.
-        let hashes: Vec<String> = {
+    // Sentence hashes are independent of each other and of the turns: they
+    // are computed on the other cores while this thread inserts the turns
+    // (the connection stays on this thread), so the single SQLite writer
+    // never waits for them (issue #17 item 6).
+    let hashes = std::thread::scope(|scope| -> Result<Vec<String>> {
+        let hashing = scope.spawn(|| {
             use rayon::prelude::*;
             doc.segments
                 .par_iter()
                 .map(|s| corpus::content_hash(s.text.as_bytes()))
-                .collect()
-        };
-        for (s, hash) in doc.segments.iter().zip(&hashes) {
-            seg.execute(params![
-                doc_id,
-                s.speaker,
-                s.participant_id,
-                s.is_moderator,
-                s.turn_index as i64,
-                s.sentence_index as i64,
-                s.start_char as i64,
-                s.end_char as i64,
-                s.start_ms.map(|v| v as i64),
-                s.end_ms.map(|v| v as i64),
-                s.text,
-                hash,
-            ])?;
-        }
+                .collect::<Vec<String>>()
+        });
+        let turns = insert_turns_tx(tx, doc_id, doc);
+        let hashes = hashing.join().expect("hashing sentences does not panic");
+        turns.map(|()| hashes)
+    })?;
+    let mut seg = tx.prepare(
+        "INSERT INTO segments(document_id, speaker, participant_id, is_moderator, turn_index, sentence_index,
+                              start_char, end_char, start_ms, end_ms, text, text_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for (s, hash) in doc.segments.iter().zip(&hashes) {
+        seg.execute(params![
+            doc_id,
+            s.speaker,
+            s.participant_id,
+            s.is_moderator,
+            s.turn_index as i64,
+            s.sentence_index as i64,
+            s.start_char as i64,
+            s.end_char as i64,
+            s.start_ms.map(|v| v as i64),
+            s.end_ms.map(|v| v as i64),
+            s.text,
+            hash,
+        ])?;
     }
+    drop(seg);
     // Reattach reviews of sentences that survived the edit.
     reattach_reviews_tx(tx, doc_id, &doc.name)?;
     Ok(outcome)
+}
+
+fn insert_turns_tx(tx: &Transaction, doc_id: i64, doc: &Document) -> Result<()> {
+    let mut turn = tx.prepare(
+        "INSERT INTO turns(document_id, turn_index, speaker, role, is_moderator, start_char, end_char, start_ms, end_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for t in &doc.turns {
+        turn.execute(params![
+            doc_id,
+            t.index as i64,
+            t.speaker,
+            t.role,
+            t.is_moderator,
+            t.start_char as i64,
+            t.end_char as i64,
+            t.start_ms.map(|v| v as i64),
+            t.end_ms.map(|v| v as i64)
+        ])?;
+    }
+    Ok(())
 }
 
 /// Deletes a document (its turns, segments and codings cascade) while its
@@ -309,13 +319,41 @@ pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Reattaches detached reviews of a document to the sentences whose text survived.
+/// Reattaches detached reviews of a document to the sentences whose text
+/// survived: each to the first sentence (by id) with the same text hash.
+/// The lookup is built here, from the document's own sentences, rather than
+/// by an index on `segments(text_hash)`: that index cost every ingest a
+/// B-tree filled in random order (migration 010), and this runs only when
+/// the document has detached reviews.
 pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> Result<()> {
-    tx.execute(
-        "UPDATE reviews SET segment_id = (SELECT s.id FROM segments s WHERE s.document_id = ?1 AND s.text_hash = reviews.text_hash ORDER BY s.id LIMIT 1)
-         WHERE document = ?2 AND segment_id IS NULL",
-        params![doc_id, name],
-    )?;
+    let detached: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, text_hash FROM reviews WHERE document = ?1 AND segment_id IS NULL",
+        )?;
+        let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    if detached.is_empty() {
+        return Ok(());
+    }
+    let mut first: HashMap<String, i64> = HashMap::new();
+    {
+        let mut stmt =
+            tx.prepare("SELECT id, text_hash FROM segments WHERE document_id = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([doc_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (id, hash) = row?;
+            first.entry(hash).or_insert(id);
+        }
+    }
+    let mut update = tx.prepare("UPDATE reviews SET segment_id = ?1 WHERE id = ?2")?;
+    for (review, hash) in &detached {
+        if let Some(segment) = first.get(hash) {
+            update.execute(params![segment, review])?;
+        }
+    }
     Ok(())
 }
 
@@ -377,5 +415,72 @@ mod tests {
         assert_eq!(segs.len(), 1);
         assert_eq!(segs[0].text, "Goodbye now.");
         assert_eq!(s.corpus_stats().unwrap().documents, 1);
+    }
+
+    /// A document of one turn whose sentences are `sentences`.
+    fn doc_of(sentences: &[&str]) -> Document {
+        let text = sentences.join(" ");
+        let mut d = doc(&text);
+        let mut at = 0;
+        d.segments = sentences
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let start = at;
+                at += t.chars().count() + 1;
+                Segment {
+                    sentence_index: i,
+                    start_char: start,
+                    end_char: start + t.chars().count(),
+                    text: t.to_string(),
+                    ..d.segments[0].clone()
+                }
+            })
+            .collect();
+        d
+    }
+
+    #[test]
+    fn reviews_follow_their_sentence_text_across_a_reingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&doc_of(&["Keep me.", "Drop me."])).unwrap();
+        let old = s.segments(false).unwrap();
+        for seg in &old {
+            s.conn
+                .execute(
+                    "INSERT INTO reviews(segment_id, document, text_hash, decision, reviewer, created_at)
+                     VALUES (?1, 'g1.txt', ?2, 'none', 'ann', 'now')",
+                    params![seg.id, seg.text_hash],
+                )
+                .unwrap();
+        }
+        // "Keep me." survives twice, after a new sentence; "Drop me." is gone.
+        let outcome = s
+            .put_document(&doc_of(&["New one.", "Keep me.", "Keep me."]))
+            .unwrap();
+        assert_eq!(outcome, IngestOutcome::Replaced);
+        let new = s.segments(false).unwrap();
+        let attached: Vec<(String, Option<i64>)> = s
+            .conn
+            .prepare("SELECT text_hash, segment_id FROM reviews ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(attached[0], (old[0].text_hash.clone(), Some(new[1].id)));
+        assert_eq!(attached[1], (old[1].text_hash.clone(), None));
+        // Migration 010: no index on segments(text_hash) alone.
+        let index: Option<String> = s
+            .conn
+            .query_row(
+                "SELECT name FROM sqlite_master WHERE name = 'segments_text_hash'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap();
+        assert_eq!(index, None);
     }
 }

@@ -59,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/008_document_attributes.sql"),
     ),
     ("009_audit", include_str!("migrations/009_audit.sql")),
+    (
+        "010_segments_text_hash_index",
+        include_str!("migrations/010_segments_text_hash_index.sql"),
+    ),
 ];
 
 /// The latest schema version this build knows.
