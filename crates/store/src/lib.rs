@@ -60,8 +60,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("009_audit", include_str!("migrations/009_audit.sql")),
     (
-        "010_segments_text_hash_index",
-        include_str!("migrations/010_segments_text_hash_index.sql"),
+        "010_ingest_write_path",
+        include_str!("migrations/010_ingest_write_path.sql"),
     ),
 ];
 
@@ -283,6 +283,64 @@ mod tests {
         ));
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.path(), dir.path().join(STORE_FILE));
+    }
+
+    #[test]
+    fn migration_010_keeps_turns_and_keys_them_without_rowid() {
+        // A store at schema 9 with a document and a turn, as the previous
+        // release wrote it.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STORE_FILE);
+        {
+            let conn = Connection::open(&path).unwrap();
+            for (_, sql) in &MIGRATIONS[..9] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO documents(id, name, source_path, format, content_hash, text, ingested_at)
+                 VALUES (1, 'a.txt', 'a.txt', 'text', 'h', 'Ann: Hi.', 'now');
+                 INSERT INTO turns VALUES (1, 0, 'Ann', NULL, 0, 0, 8, NULL, 250);
+                 PRAGMA user_version = 9;",
+            )
+            .unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        let turn: (i64, i64, String, Option<i64>) = s
+            .conn()
+            .query_row(
+                "SELECT document_id, turn_index, speaker, end_ms FROM turns",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(turn, (1, 0, "Ann".into(), Some(250)));
+        let sql: String = s
+            .conn()
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'turns'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(sql.ends_with("WITHOUT ROWID"), "{sql}");
+        let indexes: i64 = s
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'segments_text_hash'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 0);
+        // Deleting the document still cascades to its turns.
+        s.conn()
+            .execute_batch("PRAGMA foreign_keys = ON; DELETE FROM documents;")
+            .unwrap();
+        let left: i64 = s
+            .conn()
+            .query_row("SELECT COUNT(*) FROM turns", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]
