@@ -36,11 +36,10 @@ fn main() -> ExitCode {
 /// freed memory stays with the process up to 1 GiB. Measured on the 3,000
 /// reference sentences: int8 413–435 → 582–631 sentences/s, bf16 339–384 →
 /// 474–496, f32 225–242 → 296–308, vectors byte-identical, peak RSS 201 →
-/// 261 MB (docs/benchmarks.md, issue #18). Only for the commands that are
-/// the encoder's work (`embed`, `encode`): on ingest the same setting kept
-/// 430 MB more at a million turns and cost system time, and `run`'s other
-/// stages are not measured with it yet. glibc only; other C libraries keep
-/// their defaults.
+/// 261 MB (docs/benchmarks.md, issue #18). For the encoder's commands
+/// (`embed`, `encode`) and for `run` from its embed stage on, not for
+/// ingest: there the same setting kept 430 MB more at a million turns and
+/// cost system time. glibc only; other C libraries keep their defaults.
 fn large_buffers_stay_in_the_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets malloc's tuning parameters, under malloc's

@@ -84,7 +84,14 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
         autocode_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     let mut printer = stage_printer(g, a.json);
-    let summary = pipeline::run(&opts, &mut printer)?;
+    let mut on_stage = |out: &StageOutput| {
+        printer(out);
+        // Ingest is done: the encoder's allocation pattern comes next.
+        if matches!(out, StageOutput::Ingest(_)) {
+            crate::large_buffers_stay_in_the_heap();
+        }
+    };
+    let summary = pipeline::run(&opts, &mut on_stage)?;
     if a.json {
         let v = serde_json::to_value(&summary)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
