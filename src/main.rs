@@ -37,9 +37,9 @@ fn main() -> ExitCode {
 /// reference sentences: int8 413–435 → 582–631 sentences/s, bf16 339–384 →
 /// 474–496, f32 225–242 → 296–308, vectors byte-identical, peak RSS 201 →
 /// 261 MB (docs/benchmarks.md, issue #18). For the encoder's commands
-/// (`embed`, `encode`) and for `run` from its embed stage on, not for
-/// ingest: there the same setting kept 430 MB more at a million turns and
-/// cost system time. glibc only; other C libraries keep their defaults.
+/// (`embed`, `encode`) and for `run`'s embed stage only: on ingest the same
+/// setting kept 430 MB more at a million turns and cost system time. glibc
+/// only; other C libraries keep their defaults.
 fn large_buffers_stay_in_the_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets malloc's tuning parameters, under malloc's
@@ -47,6 +47,20 @@ fn large_buffers_stay_in_the_heap() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
+
+/// Undoes [`large_buffers_stay_in_the_heap`] as far as glibc allows: its
+/// default trim threshold (128 KiB), the mmap threshold at the most its
+/// self-adjusting one reaches (32 MiB), and the freed memory returned now.
+fn heap_back_to_defaults() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: as in large_buffers_stay_in_the_heap; malloc_trim only
+    // returns free memory to the kernel.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 10);
+        libc::malloc_trim(0);
     }
 }
 

@@ -86,9 +86,13 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
     let mut printer = stage_printer(g, a.json);
     let mut on_stage = |out: &StageOutput| {
         printer(out);
-        // Ingest is done: the encoder's allocation pattern comes next.
-        if matches!(out, StageOutput::Ingest(_)) {
-            crate::large_buffers_stay_in_the_heap();
+        // The encoder's allocation pattern is the embed stage's alone: the
+        // heap keeps large buffers from ingest's end to embed's end, then
+        // gives the memory back for the stages after it.
+        match out {
+            StageOutput::Ingest(_) => crate::large_buffers_stay_in_the_heap(),
+            StageOutput::Embed(_) => crate::heap_back_to_defaults(),
+            _ => {}
         }
     };
     let summary = pipeline::run(&opts, &mut on_stage)?;
