@@ -13,6 +13,23 @@ use crate::features::tokenize;
 use crate::metrics::{binary_scores, cohen_kappa};
 use crate::model::{group_folds, ClassifierParams, ClassifyError, Label, SplitMix, TrainingSet};
 
+/// Each item's fold group (its document, else its own id), checked to fill
+/// `folds` folds: shared by the cross-validation and the simulated review.
+pub(crate) fn fold_groups(items: &[&GoldItem], folds: usize) -> Result<Vec<String>, ClassifyError> {
+    let groups: Vec<String> = items
+        .iter()
+        .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
+        .collect();
+    let distinct: BTreeSet<&String> = groups.iter().collect();
+    if distinct.len() < folds {
+        return Err(ClassifyError::Input(format!(
+            "{} groups (documents) cannot fill {folds} folds",
+            distinct.len()
+        )));
+    }
+    Ok(groups)
+}
+
 /// One gold item (the JSONL form of `../shared/eval`: id, doc, text, labels,
 /// optional annotator_labels).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -413,18 +430,7 @@ pub fn cross_validate(
 ) -> Result<EvalReport, ClassifyError> {
     check_inputs(predictor, opts)?;
     let n = items.len();
-    let groups: Vec<String> = items
-        .iter()
-        .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
-        .collect();
-    let distinct: BTreeSet<&String> = groups.iter().collect();
-    if distinct.len() < opts.folds {
-        return Err(ClassifyError::Input(format!(
-            "{} groups (documents) cannot fill {} folds",
-            distinct.len(),
-            opts.folds
-        )));
-    }
+    let groups = fold_groups(items, opts.folds)?;
     let fold = group_folds(&groups, opts.folds, opts.seed);
     let k = cb.codes.len();
     let mut probs = vec![vec![0f32; k]; n];

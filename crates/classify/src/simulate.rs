@@ -199,18 +199,7 @@ pub fn simulate_review(
 ) -> Result<SimulationReport, ClassifyError> {
     opts.check()?;
     let k = cb.codes.len();
-    let groups: Vec<String> = items
-        .iter()
-        .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
-        .collect();
-    let distinct: BTreeSet<&String> = groups.iter().collect();
-    if distinct.len() < opts.folds {
-        return Err(ClassifyError::Input(format!(
-            "{} groups (documents) cannot fill {} folds",
-            distinct.len(),
-            opts.folds
-        )));
-    }
+    let groups = crate::eval::fold_groups(items, opts.folds)?;
     let mut rows: Vec<SimulationRow> = Vec::new();
     let mut row = |order: &str, per_code: usize, reviewed: usize, s: (f64, f64, usize)| {
         let i = match rows
