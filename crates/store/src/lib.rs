@@ -65,6 +65,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The page size of a new store, in bytes (see `Store::open_with`).
+pub const STORE_PAGE_SIZE: i64 = 16384;
+
 /// The latest schema version this build knows.
 pub fn schema_version() -> i64 {
     MIGRATIONS.len() as i64
@@ -118,6 +121,16 @@ impl Store {
         let conn = Connection::open_with_flags(&path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| Error::Sqlite(path.clone(), e))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        if flags.contains(OpenFlags::SQLITE_OPEN_CREATE) {
+            // 16 KiB pages instead of SQLite's 4 KiB, set before the first
+            // write (an existing store keeps its size: changing it needs a
+            // VACUUM). Sentence rows are ~170 bytes and a large ingest writes
+            // millions of them: fewer, fuller pages mean fewer B-tree splits
+            // and WAL frames. Measured on 1M turns (alternating rounds,
+            // docs/benchmarks.md): 4 KiB median 13.3 s, 16 KiB 11.5 s,
+            // 64 KiB 11.7 s; 16 KiB keeps a point read of one row small.
+            conn.pragma_update(None, "page_size", STORE_PAGE_SIZE)?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -283,6 +296,33 @@ mod tests {
         ));
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.path(), dir.path().join(STORE_FILE));
+    }
+
+    #[test]
+    fn a_new_store_has_16_kib_pages_and_an_old_one_keeps_its_own() {
+        let page_size = |s: &Store| -> i64 {
+            s.conn()
+                .query_row("PRAGMA page_size", [], |r| r.get(0))
+                .unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let new = Store::create(&dir.path().join("new")).unwrap();
+        assert_eq!(page_size(&new), STORE_PAGE_SIZE);
+        assert_eq!(STORE_PAGE_SIZE, 16384);
+        // A store made by an older build (SQLite's default 4 KiB pages)
+        // opens, migrates and keeps its page size.
+        let old_path = dir.path().join("old.db");
+        Connection::open(&old_path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x); DROP TABLE t;")
+            .unwrap();
+        let old = Store::open(&old_path).unwrap();
+        assert_eq!(page_size(&old), 4096);
+        let journal: String = old
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(journal, "wal");
     }
 
     #[test]
