@@ -58,6 +58,24 @@ pub fn read_file(
     columns: &TableColumns,
     participants: &ParticipantIndex<'_>,
 ) -> Result<Vec<Document>> {
+    let mut docs = read_file_unhashed(path, name, columns, participants)?;
+    for doc in &mut docs {
+        doc.content_hash = document_hash(doc);
+    }
+    Ok(docs)
+}
+
+/// [`read_file`] without the documents' content hashes: `content_hash` is
+/// empty until the caller sets it from [`document_hash`]. Ingest does so
+/// while the store writes a new document's rows (the hash is needed only
+/// once they are written), which takes the hash, a tenth of a large
+/// document's ingest, off the critical path (issue #17 item 6).
+pub fn read_file_unhashed(
+    path: &Path,
+    name: &str,
+    columns: &TableColumns,
+    participants: &ParticipantIndex<'_>,
+) -> Result<Vec<Document>> {
     // Before the extension check, so that `/nonexistent` is reported as
     // missing rather than as an unknown file type.
     if let Err(source) = std::fs::metadata(path) {
@@ -85,13 +103,25 @@ pub fn read_file(
     let source_path = path.display().to_string();
     Ok(raw
         .into_iter()
-        .map(|r| assemble(r, &source_path, reader.format(), participants))
+        .map(|r| assemble_unhashed(r, &source_path, reader.format(), participants))
         .collect())
 }
 
 /// Turns a reader's output into a [`Document`]: moderators marked, speakers
 /// mapped to participants, turns split into sentences, offsets in code points.
 pub fn assemble(
+    raw: RawDocument,
+    source_path: &str,
+    format: SourceFormat,
+    participants: &ParticipantIndex<'_>,
+) -> Document {
+    let mut doc = assemble_unhashed(raw, source_path, format, participants);
+    doc.content_hash = document_hash(&doc);
+    doc
+}
+
+/// [`assemble`] with `content_hash` left empty (see [`read_file_unhashed`]).
+fn assemble_unhashed(
     raw: RawDocument,
     source_path: &str,
     format: SourceFormat,
@@ -166,12 +196,11 @@ pub fn assemble(
             end_ms: t.end_ms,
         });
     }
-    let content_hash = document_hash(format, &raw.text, &turns, &segments);
     Document {
         name: raw.name,
         source_path: source_path.to_string(),
         format,
-        content_hash,
+        content_hash: String::new(),
         text: raw.text,
         turns,
         segments,
@@ -181,7 +210,14 @@ pub fn assemble(
 /// Hash of everything stored for a document (text, turns, segments with
 /// their participant ids), so re-ingesting is a no-op exactly when nothing
 /// would change — including when a new participants file re-maps speakers.
-fn document_hash(format: SourceFormat, text: &str, turns: &[Turn], segments: &[Segment]) -> String {
+pub fn document_hash(doc: &Document) -> String {
+    let Document {
+        format,
+        text,
+        turns,
+        segments,
+        ..
+    } = doc;
     // The bytes hashed are exactly `serde_json::to_vec(&(format, text, turns,
     // segments))`, so stored hashes still match, but they are streamed into
     // the hash rather than built first (a copy the size of the document), and
@@ -200,7 +236,7 @@ fn document_hash(format: SourceFormat, text: &str, turns: &[Turn], segments: &[S
     }
     let mut hasher = Sha256::new();
     hasher.update(b"[");
-    serde_json::to_writer(HashWriter(&mut hasher), &format).expect("formats serialise to JSON");
+    serde_json::to_writer(HashWriter(&mut hasher), format).expect("formats serialise to JSON");
     hasher.update(b",");
     serde_json::to_writer(HashWriter(&mut hasher), text).expect("text serialises to JSON");
     hasher.update(b",");
@@ -398,6 +434,15 @@ mod tests {
             serde_json::to_vec(&(doc.format, &doc.text, &doc.turns, &doc.segments)).unwrap();
         assert_eq!(doc.content_hash, content_hash(&canonical));
         assert_eq!(doc.content_hash.len(), 64);
+        // Read without the hash (ingest hashes alongside the store's
+        // writes), the same document hashes to the same value.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.txt");
+        std::fs::write(&path, text).unwrap();
+        let unhashed = &read_file_unhashed(&path, "h.txt", &TableColumns::default(), &none.index())
+            .unwrap()[0];
+        assert_eq!(unhashed.content_hash, "");
+        assert_eq!(document_hash(unhashed), doc.content_hash);
     }
 
     #[test]

@@ -194,7 +194,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             documents: Vec::new(),
             error: None,
         };
-        let result = corpus::read_file(&input.path, &input.name, &columns, &index)
+        let result = corpus::read_file_unhashed(&input.path, &input.name, &columns, &index)
             .map_err(|e| e.to_string())
             .and_then(|docs| {
                 for doc in &docs {
@@ -223,7 +223,9 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                     }
                     let outcome = store
                         .put_participants(&extra)
-                        .and_then(|()| store.put_document(&doc))
+                        .and_then(|()| {
+                            store.put_document_hashed_by(&doc, || corpus::document_hash(&doc))
+                        })
                         .map_err(|e| format!("{path}: storing document `{}`: {e}", doc.name))?;
                     match outcome {
                         IngestOutcome::Inserted => summary.inserted += 1,

@@ -64,7 +64,21 @@ impl Store {
     /// Stores one document with its turns and segments in one transaction,
     /// replacing an older version of the same document.
     pub fn put_document(&mut self, doc: &Document) -> Result<IngestOutcome> {
-        self.write(|tx| put_document_tx(tx, doc))
+        self.put_document_hashed_by(doc, || doc.content_hash.clone())
+    }
+
+    /// [`Store::put_document`] for a document whose content hash is still to
+    /// be computed (`corpus::read_file_unhashed`): `hash` gives it. When a
+    /// stored document has the same name, the hash decides first whether
+    /// anything changed; a new name does not need it until its rows are
+    /// written, so `hash` runs on another thread meanwhile and the single
+    /// SQLite writer never waits for it (issue #17 item 6).
+    pub fn put_document_hashed_by(
+        &mut self,
+        doc: &Document,
+        hash: impl FnOnce() -> String + Send,
+    ) -> Result<IngestOutcome> {
+        self.write(|tx| put_document_tx(tx, doc, hash))
     }
 
     /// Inserts or updates participants (and their attributes) in one transaction.
@@ -214,7 +228,11 @@ fn put_participant_tx(tx: &Transaction, p: &Participant) -> Result<()> {
     Ok(())
 }
 
-fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
+fn put_document_tx(
+    tx: &Transaction,
+    doc: &Document,
+    hash: impl FnOnce() -> String + Send,
+) -> Result<IngestOutcome> {
     let existing: Option<(i64, String)> = tx
         .query_row(
             "SELECT id, content_hash FROM documents WHERE name = ?1",
@@ -222,23 +240,46 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let outcome = match &existing {
-        Some((_, hash)) if *hash == doc.content_hash => return Ok(IngestOutcome::Unchanged),
-        Some((id, _)) => {
-            // Segments cascade to their codings; reviews keep (document, text_hash).
-            remove_document_tx(tx, *id)?;
-            IngestOutcome::Replaced
-        }
-        None => IngestOutcome::Inserted,
+    let Some((id, stored)) = existing else {
+        let (doc_id, content_hash) = insert_document_rows_tx(tx, doc, hash)?;
+        tx.execute(
+            "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
+            params![content_hash, doc_id],
+        )?;
+        return Ok(IngestOutcome::Inserted);
     };
+    let content_hash = hash();
+    if stored == content_hash {
+        return Ok(IngestOutcome::Unchanged);
+    }
+    // Segments cascade to their codings; reviews keep (document, text_hash).
+    remove_document_tx(tx, id)?;
+    let (doc_id, ()) = insert_document_rows_tx(tx, doc, || ())?;
+    tx.execute(
+        "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
+        params![content_hash, doc_id],
+    )?;
+    Ok(IngestOutcome::Replaced)
+}
+
+/// Inserts the document's row (its content hash empty: the caller sets it),
+/// turns and segments, and reattaches its detached reviews; returns its id
+/// and what `alongside` returned. `alongside` runs on another thread while
+/// this one inserts the segments, the longest write, once the sentence
+/// hashes are done (so that the two do not compete for the cores the
+/// writer is waiting on).
+fn insert_document_rows_tx<T: Send>(
+    tx: &Transaction,
+    doc: &Document,
+    alongside: impl FnOnce() -> T + Send,
+) -> Result<(i64, T)> {
     tx.execute(
         "INSERT INTO documents(name, source_path, format, content_hash, text, ingested_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, '', ?4, ?5)",
         params![
             doc.name,
             doc.source_path,
             doc.format.as_str(),
-            doc.content_hash,
             doc.text,
             now()
         ],
@@ -260,12 +301,31 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
         let hashes = hashing.join().expect("hashing sentences does not panic");
         turns.map(|()| hashes)
     })?;
+    let alongside = std::thread::scope(|scope| -> Result<T> {
+        let running = scope.spawn(alongside);
+        let inserted = insert_segments_tx(tx, doc_id, doc, &hashes);
+        let out = running
+            .join()
+            .expect("work alongside the writer does not panic");
+        inserted.map(|()| out)
+    })?;
+    // Reattach reviews of sentences that survived the edit.
+    reattach_reviews_tx(tx, doc_id, &doc.name)?;
+    Ok((doc_id, alongside))
+}
+
+fn insert_segments_tx(
+    tx: &Transaction,
+    doc_id: i64,
+    doc: &Document,
+    hashes: &[String],
+) -> Result<()> {
     let mut seg = tx.prepare(
         "INSERT INTO segments(document_id, speaker, participant_id, is_moderator, turn_index, sentence_index,
                               start_char, end_char, start_ms, end_ms, text, text_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
-    for (s, hash) in doc.segments.iter().zip(&hashes) {
+    for (s, hash) in doc.segments.iter().zip(hashes) {
         seg.execute(params![
             doc_id,
             s.speaker,
@@ -281,10 +341,7 @@ fn put_document_tx(tx: &Transaction, doc: &Document) -> Result<IngestOutcome> {
             hash,
         ])?;
     }
-    drop(seg);
-    // Reattach reviews of sentences that survived the edit.
-    reattach_reviews_tx(tx, doc_id, &doc.name)?;
-    Ok(outcome)
+    Ok(())
 }
 
 fn insert_turns_tx(tx: &Transaction, doc_id: i64, doc: &Document) -> Result<()> {
@@ -415,6 +472,37 @@ mod tests {
         assert_eq!(segs.len(), 1);
         assert_eq!(segs[0].text, "Goodbye now.");
         assert_eq!(s.corpus_stats().unwrap().documents, 1);
+    }
+
+    #[test]
+    fn a_document_hashed_alongside_its_writes_stores_that_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        let stored_hash = |s: &Store| -> String {
+            s.conn()
+                .query_row("SELECT content_hash FROM documents", [], |r| r.get(0))
+                .unwrap()
+        };
+        let mut unhashed = doc("Hello there.");
+        unhashed.content_hash = String::new();
+        // A new name: the hash is computed while the rows are written, and
+        // stored once they are.
+        let new = s
+            .put_document_hashed_by(&unhashed, || "a".repeat(64))
+            .unwrap();
+        assert_eq!(new, IngestOutcome::Inserted);
+        assert_eq!(stored_hash(&s), "a".repeat(64));
+        // A known name: the hash decides before anything is written.
+        let same = s
+            .put_document_hashed_by(&unhashed, || "a".repeat(64))
+            .unwrap();
+        assert_eq!(same, IngestOutcome::Unchanged);
+        let changed = s
+            .put_document_hashed_by(&unhashed, || "b".repeat(64))
+            .unwrap();
+        assert_eq!(changed, IngestOutcome::Replaced);
+        assert_eq!(stored_hash(&s), "b".repeat(64));
+        assert_eq!(s.segments(false).unwrap().len(), 1);
     }
 
     /// A document of one turn whose sentences are `sentences`.
