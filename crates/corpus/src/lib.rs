@@ -332,8 +332,16 @@ pub fn unregistered_speakers(
         participants,
     );
     let mut found: BTreeMap<String, Participant> = BTreeMap::new();
+    // A turn adds nothing that an earlier turn with the same speaker, role
+    // and moderator flag did not: skip it before resolving (a long document
+    // has a million turns and a handful of such triples; issue #17 item 6).
+    let mut seen: std::collections::HashSet<(&str, Option<&str>, bool)> =
+        std::collections::HashSet::new();
     for t in &doc.turns {
         let Some(speaker) = &t.speaker else { continue };
+        if !seen.insert((speaker, t.role.as_deref(), t.is_moderator)) {
+            continue;
+        }
         let r = speakers.resolve(speaker, t.role.as_deref());
         let Some(id) = r.participant_id else { continue };
         if r.source == resolve::IdSource::Registered {

@@ -144,10 +144,14 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         labels: impl IntoIterator<Item = &'a str>,
         participants: &'a ParticipantIndex<'p>,
     ) -> Self {
+        // Each distinct label once, in order of first appearance: a long
+        // document repeats a handful of labels a million times, and the
+        // checks below allocate (issue #17 item 6).
+        let mut seen = std::collections::HashSet::new();
         let labels: Vec<&'a str> = labels
             .into_iter()
             .map(str::trim)
-            .filter(|l| !l.is_empty())
+            .filter(|l| !l.is_empty() && seen.insert(*l))
             .collect();
         let paired_letters = labels
             .iter()
