@@ -1,6 +1,6 @@
 //! Documents, participants, turns and segments.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use corpus::{Document, Participant};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -168,8 +168,7 @@ impl Store {
 
     pub fn corpus_stats(&self) -> Result<CorpusStats> {
         let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
-        let speaking =
-            "SELECT DISTINCT participant_id FROM segments WHERE participant_id IS NOT NULL";
+        let speaking = "SELECT DISTINCT participant_id FROM document_speakers";
         let mut participants_by: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
         let mut stmt = self.conn.prepare(&format!(
             "SELECT a.key, a.value, COUNT(*) FROM participant_attributes a
@@ -309,6 +308,16 @@ fn insert_document_rows_tx<T: Send>(
             .expect("work alongside the writer does not panic");
         inserted.map(|()| out)
     })?;
+    let speakers: BTreeSet<&str> = doc
+        .segments
+        .iter()
+        .filter_map(|s| s.participant_id.as_deref())
+        .collect();
+    let mut speaker =
+        tx.prepare("INSERT INTO document_speakers(document_id, participant_id) VALUES (?1, ?2)")?;
+    for id in speakers {
+        speaker.execute(params![doc_id, id])?;
+    }
     // Reattach reviews of sentences that survived the edit.
     reattach_reviews_tx(tx, doc_id, &doc.name)?;
     Ok((doc_id, alongside))
@@ -512,6 +521,16 @@ mod tests {
         assert_eq!(segs.len(), 1);
         assert_eq!(segs[0].text, "Goodbye now.");
         assert_eq!(s.corpus_stats().unwrap().documents, 1);
+        // The replaced document's speakers were replaced with it, not doubled.
+        let speakers: Vec<String> = s
+            .conn()
+            .prepare("SELECT participant_id FROM document_speakers")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(speakers, ["P1"]);
     }
 
     #[test]

@@ -90,8 +90,7 @@ impl Store {
 
     /// How the speaking participants were resolved.
     pub fn speaker_resolution(&self) -> Result<SpeakerResolution> {
-        let speaking =
-            "SELECT DISTINCT participant_id FROM segments WHERE participant_id IS NOT NULL";
+        let speaking = "SELECT DISTINCT participant_id FROM document_speakers";
         let mut out = SpeakerResolution::default();
         let mut stmt = self.conn.prepare(&format!(
             "SELECT name, document, registered FROM participants

@@ -63,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "010_ingest_write_path",
         include_str!("migrations/010_ingest_write_path.sql"),
     ),
+    (
+        "011_document_speakers",
+        include_str!("migrations/011_document_speakers.sql"),
+    ),
 ];
 
 /// The page size of a new store, in bytes (see `Store::open_with`).
@@ -381,6 +385,65 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM turns", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn migration_011_lists_each_documents_speakers_and_drops_the_participant_index() {
+        // A store at schema 10 whose documents have sentences by two
+        // participants and one sentence without a participant.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STORE_FILE);
+        {
+            let conn = Connection::open(&path).unwrap();
+            for (_, sql) in &MIGRATIONS[..10] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO documents(id, name, source_path, format, content_hash, text, ingested_at)
+                 VALUES (1, 'a.txt', 'a.txt', 'text', 'h', 'x', 'now'),
+                        (2, 'b.txt', 'b.txt', 'text', 'h', 'x', 'now');
+                 INSERT INTO segments(document_id, speaker, participant_id, is_moderator, turn_index,
+                                      sentence_index, start_char, end_char, text, text_hash)
+                 VALUES (1, 'Ann', 'ann', 0, 0, 0, 0, 1, 'a', 'h1'),
+                        (1, 'Ann', 'ann', 0, 0, 1, 0, 1, 'b', 'h2'),
+                        (1, 'Bo', 'bo', 0, 1, 0, 0, 1, 'c', 'h3'),
+                        (2, 'All', NULL, 0, 0, 0, 0, 1, 'd', 'h4'),
+                        (2, 'Bo', 'bo', 0, 1, 0, 0, 1, 'e', 'h5');
+                 PRAGMA user_version = 10;",
+            )
+            .unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        let speakers: Vec<(i64, String)> = s
+            .conn()
+            .prepare("SELECT document_id, participant_id FROM document_speakers ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            speakers,
+            [(1, "ann".into()), (1, "bo".into()), (2, "bo".into())]
+        );
+        let indexes: i64 = s
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'segments_participant'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 0);
+        // A deleted document takes its speakers with it.
+        s.conn()
+            .execute_batch("PRAGMA foreign_keys = ON; DELETE FROM documents WHERE id = 1;")
+            .unwrap();
+        let left: i64 = s
+            .conn()
+            .query_row("SELECT COUNT(*) FROM document_speakers", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 1);
     }
 
     #[test]

@@ -167,6 +167,12 @@ fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
              FROM shard.segments WHERE document_id = ?2 ORDER BY id",
             params![main_id, shard_id],
         )?;
+        tx.execute(
+            "INSERT INTO main.document_speakers(document_id, participant_id)
+             SELECT DISTINCT ?1, participant_id FROM main.segments
+             WHERE document_id = ?1 AND participant_id IS NOT NULL",
+            [main_id],
+        )?;
         crate::corpus_tables::reattach_reviews_tx(tx, main_id, &name)?;
         let seg_map = segment_map(tx, shard_id, main_id)?;
         stats.codings += copy_codings(tx, &seg_map, &codebook_map)?;
@@ -414,6 +420,25 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(coded, ["Cameras everywhere.", "Privacy matters."]);
+        // Each merged document lists its speaker.
+        let speakers: Vec<(String, String)> = project
+            .conn()
+            .prepare(
+                "SELECT d.name, s.participant_id FROM document_speakers s
+                 JOIN documents d ON d.id = s.document_id ORDER BY d.name",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            speakers,
+            [
+                ("one.txt".to_string(), "P1".to_string()),
+                ("two.txt".to_string(), "P1".to_string())
+            ]
+        );
     }
 
     #[test]
