@@ -252,7 +252,20 @@ pub fn fit_with_corpus(
     } else {
         human
     };
-    let (set, pseudo) = with_pseudo_labels(human, corpus, params.min_positives);
+    // A child's positive is its parent's too (as `fit` propagates them):
+    // a parent whose examples are all in its children has enough of them.
+    let ancestors = cb.all_ancestors();
+    let mut human = human.clone();
+    for row in &mut human.labels {
+        for c in 0..row.len().min(ancestors.len()) {
+            if row[c] == Label::Yes {
+                for &a in &ancestors[c] {
+                    row[a] = Label::Yes;
+                }
+            }
+        }
+    }
+    let (set, pseudo) = with_pseudo_labels(&human, corpus, params.min_positives);
     if !pseudo.iter().any(|&p| p) {
         return params.fit(cb, prototypes, &set);
     }
@@ -407,6 +420,68 @@ mod tests {
         };
         let (set, _) = with_pseudo_labels(&human2, &same, 1);
         assert_eq!(set.labels.len(), 3);
+    }
+
+    #[test]
+    fn a_parent_counts_its_childrens_human_positives_before_falling_back() {
+        // The parent `x` is never labelled Yes itself, only through its
+        // child `xpos`; with the child's positives counted it has enough
+        // human examples and must not learn from pseudo-labels.
+        let cb = parse_codebook(
+            "codes:\n- id: x\n  definition: the x axis\n- id: xpos\n  parent: x\n  definition: far right\n- id: y\n  definition: the y axis\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let unit = |v: [f32; 3]| -> Vec<f32> {
+            let n = v.iter().map(|a| a * a).sum::<f32>().sqrt();
+            v.iter().map(|a| a / n).collect()
+        };
+        let mut embs = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..120 {
+            let xv = (i % 12) as f32 / 6.0 - 1.0;
+            let yv = ((i * 7) % 11) as f32 / 5.5 - 1.0;
+            embs.push(unit([xv, yv, 0.4]));
+            let parent = if xv < 0.0 { Label::No } else { Label::Unknown };
+            let child = if xv > 0.3 { Label::Yes } else { Label::No };
+            let y = if yv > 0.0 { Label::Yes } else { Label::No };
+            labels.push(vec![parent, child, y]);
+        }
+        let human = TrainingSet {
+            embeddings: embs.iter().map(Vec::as_slice).collect(),
+            texts: vec!["h"; 120],
+            labels,
+            groups: (0..120).map(|i| format!("d{}", i % 6)).collect(),
+        };
+        let far = unit([-1.0, -1.0, 0.4]);
+        let corpus = TrainingSet {
+            embeddings: vec![far.as_slice(); 4],
+            texts: vec!["c"; 4],
+            labels: vec![vec![Label::Yes, Label::No, Label::No]; 4],
+            groups: vec!["c".into(); 4],
+        };
+        let protos = vec![
+            vec![unit([1.0, 0.0, 0.0])],
+            vec![unit([1.0, 0.0, 0.0])],
+            vec![unit([0.0, 1.0, 0.0])],
+        ];
+        let params = ClassifierParams {
+            tfidf: None,
+            min_positives: 5,
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        let clf = fit_with_corpus(&params, &cb, &protos, &human, &corpus).unwrap();
+        for m in &clf.codes {
+            assert!(
+                m.is_supervised() && !m.pseudo_labelled,
+                "{}: {}",
+                m.code_id,
+                m.note
+            );
+        }
     }
 
     #[test]

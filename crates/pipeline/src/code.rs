@@ -358,6 +358,69 @@ pub fn training_set(
 }
 
 /// Embeds the prototype texts of every code (definition, criteria, examples).
+/// Sentences at most in the zero-shot corpus: the pseudo-labels were tuned
+/// on OPP-115 dev's training folds (about 2,400 sentences), and every code
+/// model trains on the whole corpus, so a project of 100k sentences would
+/// otherwise make `code` train on all of them, for each cross-fitting fold.
+pub const ZERO_SHOT_CORPUS_MAX: usize = 5000;
+
+/// The unlabelled sentences the zero-shot fallback draws pseudo-labels from.
+pub struct ZeroShotCorpus<'a> {
+    pub set: classify::TrainingSet<'a>,
+    /// Hash of the sentences and their pseudo-labels (part of the
+    /// classifier's fingerprint).
+    pub identity: String,
+}
+
+/// The participant sentences with an embedding, one per distinct text, at
+/// most [`ZERO_SHOT_CORPUS_MAX`] of them: those with the smallest text
+/// hashes, a sample that is random with respect to content and that keeps
+/// its members when documents are added (bottom-k sampling). `None` when
+/// there are none.
+pub fn zero_shot_corpus<'a>(
+    cb: &Codebook,
+    protos: &[Vec<Vec<f32>>],
+    segments: &[&'a StoredSegment],
+    embeddings: &'a HashMap<i64, Vec<f32>>,
+) -> Option<ZeroShotCorpus<'a>> {
+    let mut by_hash: BTreeMap<&str, &StoredSegment> = BTreeMap::new();
+    for s in segments.iter().filter(|s| embeddings.contains_key(&s.id)) {
+        by_hash.entry(s.text_hash.as_str()).or_insert(s);
+    }
+    let picked: Vec<&StoredSegment> = by_hash.into_values().take(ZERO_SHOT_CORPUS_MAX).collect();
+    if picked.is_empty() {
+        return None;
+    }
+    let set = classify::zeroshot::pseudo_labelled(
+        cb,
+        protos,
+        &picked
+            .iter()
+            .map(|s| embeddings[&s.id].as_slice())
+            .collect::<Vec<_>>(),
+        &picked.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(),
+        &picked
+            .iter()
+            .map(|s| s.document.clone())
+            .collect::<Vec<_>>(),
+        &classify::zeroshot::PseudoLabelParams::default(),
+    );
+    let mut rows = String::new();
+    for (s, labels) in picked.iter().zip(&set.labels) {
+        rows.push_str(&s.text_hash);
+        rows.extend(labels.iter().map(|l| match l {
+            Label::Yes => '+',
+            Label::No => '-',
+            Label::Unknown => '?',
+        }));
+        rows.push('\n');
+    }
+    Some(ZeroShotCorpus {
+        set,
+        identity: classify::text_hash(&rows),
+    })
+}
+
 pub fn prototypes(enc: &dyn Encoder, cb: &Codebook) -> anyhow::Result<Vec<Vec<Vec<f32>>>> {
     classify::prototype_texts(cb)
         .iter()
@@ -436,7 +499,19 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     };
     let protos = prototypes(&enc, &cb)?;
     let valid = params.clone().check()?;
-    let clf = valid.fit(&cb, &protos, &train.as_set())?;
+    // Codes short of human examples learn from the corpus's pseudo-labels
+    // rather than from the prototype prior (`classify::zeroshot`; on
+    // OPP-115 with no labels, κ 0.179 → 0.338, docs/classify.md).
+    let corpus = if opts.mode == Mode::Supervised {
+        None
+    } else {
+        zero_shot_corpus(&cb, &protos, &participant_segments, &seg_emb)
+    };
+    let fit = |set: &classify::TrainingSet<'_>| match &corpus {
+        Some(c) => classify::zeroshot::fit_with_corpus(&valid, &cb, &protos, set, &c.set),
+        None => valid.fit(&cb, &protos, set),
+    };
+    let clf = fit(&train.as_set())?;
 
     // With an audit sample, every unit with labels is predicted by a model
     // trained without that unit (cross-fitting, Zrnic & Candès 2024), so the
@@ -474,7 +549,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
                         .as_ref()
                         .is_none_or(|k| fold_by_unit[k] != f)
                 });
-                fold_models.push(valid.fit(&cb, &protos, &subset)?);
+                fold_models.push(fit(&subset)?);
             }
             for s in &participant_segments {
                 if let Some(&f) = fold_by_unit.get(&unit.key(s)) {
@@ -488,7 +563,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
             });
         }
     }
-    let training_hash = match &crossfit {
+    let mut training_hash = match &crossfit {
         Some(c) => classify::text_hash(&format!(
             "{}\ncrossfit {} {}",
             train.hash(&cb, &model_key),
@@ -497,6 +572,13 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         )),
         None => train.hash(&cb, &model_key),
     };
+    // A model that learnt from the corpus changes when the corpus does.
+    if let Some(c) = corpus
+        .as_ref()
+        .filter(|_| clf.codes.iter().any(|m| m.pseudo_labelled))
+    {
+        training_hash = classify::text_hash(&format!("{training_hash}\ncorpus {}", c.identity));
+    }
     let fingerprint = params.fingerprint(&training_hash);
     store.set_meta(
         CALIBRATION_META,
@@ -615,7 +697,9 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
             code: code.id.clone(),
             name: code.name.clone(),
             parent: code.parent.clone(),
-            model: if m.is_supervised() {
+            model: if m.pseudo_labelled {
+                "zero-shot (pseudo-labels)"
+            } else if m.is_supervised() {
                 "supervised"
             } else {
                 "zero-shot"

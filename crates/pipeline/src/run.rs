@@ -758,10 +758,24 @@ pub fn merge(
     }
     let mut worst = 0;
     if let Some(cfg) = config {
-        // Always re-cluster after a merge: the corpus grew by the shards.
         let mut stages = Vec::new();
-        worst = whole_corpus_stages(&mut project, cfg, None, &mut stages, on_stage)
-            .context("after merge")?;
+        // Code again on the merged whole: a code short of human examples
+        // learns from the corpus's pseudo-labels, and each shard saw only its
+        // own part of the corpus. `code` is incremental, so sentences a
+        // shard coded with the classifier the whole corpus gives are kept.
+        if let Some(code) = cfg.code_options()? {
+            worst = worst.max(
+                stage("code", &mut stages, on_stage, || {
+                    crate::code::code(&mut project, &code).map(StageOutput::Code)
+                })
+                .context("after merge")?,
+            );
+        }
+        // Always re-cluster after a merge: the corpus grew by the shards.
+        worst = worst.max(
+            whole_corpus_stages(&mut project, cfg, None, &mut stages, on_stage)
+                .context("after merge")?,
+        );
     }
     let store = project.store();
     let totals = store.table_counts()?;

@@ -1,7 +1,7 @@
 //! Frequencies per code and hierarchy level, crosstabs, expected counts with
 //! intervals, and co-occurrence.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use store::StoredSegment;
@@ -154,6 +154,13 @@ pub fn frequencies(
         participants_by,
     };
 
+    // Transcript order by document name and position, not by row id: ids
+    // depend on the order documents were stored in (a merge of shards stores
+    // them in another order than one run), and the report must not.
+    let transcript_order: HashMap<i64, (&str, i64, i64)> = segments
+        .iter()
+        .map(|s| (s.id, (s.document.as_str(), s.turn_index, s.sentence_index)))
+        .collect();
     let mut codes = Vec::with_capacity(data.codes.len());
     for node in &data.codes {
         let mut mentions: BTreeSet<String> = BTreeSet::new();
@@ -226,7 +233,7 @@ pub fn frequencies(
             b.reviewed
                 .cmp(&a.reviewed)
                 .then(b.confidence.total_cmp(&a.confidence))
-                .then(a.segment_id.cmp(&b.segment_id))
+                .then(transcript_order[&a.segment_id].cmp(&transcript_order[&b.segment_id]))
         });
         candidates.truncate(examples_per_code);
         let probs: Vec<f64> = none_prob.values().map(|none| 1.0 - none).collect();
