@@ -795,3 +795,71 @@ fn import_gold(
         unmatched,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment(id: i64, text: &str) -> StoredSegment {
+        StoredSegment {
+            id,
+            document: format!("d{}", id % 3),
+            speaker: Some("Ann".into()),
+            participant_id: Some("P1".into()),
+            is_moderator: false,
+            turn_index: id,
+            sentence_index: 0,
+            start_char: 0,
+            end_char: text.chars().count() as i64,
+            start_ms: None,
+            end_ms: None,
+            text: text.into(),
+            text_hash: corpus::content_hash(text.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn the_zero_shot_corpus_is_one_row_per_text_in_text_hash_order() {
+        let cb = classify::parse_codebook(
+            "codes:\n- id: cost\n  name: Cost\n  definition: money\n- id: access\n  name: Access\n  definition: getting there\n",
+            "t",
+            classify::CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let protos = vec![vec![vec![1.0f32, 0.0]], vec![vec![0.0f32, 1.0]]];
+        let texts = [
+            "It costs too much.",
+            "The bus is far.",
+            "It costs too much.",
+            "Cheap.",
+        ];
+        let segments: Vec<StoredSegment> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| segment(i as i64 + 1, t))
+            .collect();
+        let refs: Vec<&StoredSegment> = segments.iter().collect();
+        // Sentence 4 has no embedding: it is left out.
+        let embeddings: HashMap<i64, Vec<f32>> = [
+            (1, vec![0.9f32, 0.1]),
+            (2, vec![0.1, 0.9]),
+            (3, vec![0.9, 0.1]),
+        ]
+        .into_iter()
+        .collect();
+        let corpus = zero_shot_corpus(&cb, &protos, &refs, &embeddings).unwrap();
+        let mut expected: Vec<(&str, &str)> = segments[..2]
+            .iter()
+            .map(|s| (s.text_hash.as_str(), s.text.as_str()))
+            .collect();
+        expected.sort();
+        let got: Vec<&str> = corpus.set.texts.clone();
+        assert_eq!(got, expected.iter().map(|e| e.1).collect::<Vec<_>>());
+        assert_eq!(corpus.set.labels.len(), 2);
+        assert_eq!(corpus.identity.len(), 64);
+        // The same sentences give the same identity; none gives no corpus.
+        let again = zero_shot_corpus(&cb, &protos, &refs, &embeddings).unwrap();
+        assert_eq!(again.identity, corpus.identity);
+        assert!(zero_shot_corpus(&cb, &protos, &refs[3..], &embeddings).is_none());
+    }
+}
