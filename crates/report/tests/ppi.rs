@@ -207,7 +207,19 @@ fn coverage_holds_whatever_the_classifier() {
     ];
     let mut failures = Vec::new();
     for (name, predict, floor) in classifiers {
-        for (size, prevalence) in [(47, 0.3), (400, 0.1), (2000, 0.4)] {
+        // The last four are lopsided, as OPP-115's near-universal and rare
+        // categories are (85 policies, 2,983 segments): the Wald interval
+        // fell to 0.90–0.91 on them, the score interval holds.
+        let populations = [
+            (47, 0.3),
+            (400, 0.1),
+            (2000, 0.4),
+            (85, 0.9),
+            (85, 0.05),
+            (2983, 0.007),
+            (47, 0.1),
+        ];
+        for (size, prevalence) in populations {
             let pop = population(size, prevalence, 3, predict);
             for fraction in [0.1, 0.2, 0.3] {
                 let (cov, width) = coverage(&pop, fraction, 400, true, 17);
