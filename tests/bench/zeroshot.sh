@@ -10,7 +10,7 @@ SHARED=${SHARED:-../shared}
 OPP=$SHARED/eval/opp115-dev
 CACHE=${AUTOCODE_EVAL_CACHE:-.bench/cache}
 mkdir -p "$CACHE" .bench
-summary() { python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(f"{sys.argv[1]:<40} macro-F1 {r[\"macro_f1\"]:.3f}  mean kappa {r[\"mean_kappa\"]:.3f}  ({r[\"seconds\"]:.0f} s)")' "$1"; }
+summary() { python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print("{:<40} macro-F1 {:.3f}  mean kappa {:.3f}  ({:.0f} s)".format(sys.argv[1], r["macro_f1"], r["mean_kappa"], r["seconds"]))' "$1"; }
 "$BIN" --quiet eval code --gold data/demo/gold.jsonl --codebook data/demo/codebook.yaml --cache "$CACHE" --json --mode zero-shot | summary "demo gold: zero-shot (codebook + corpus)"
 if [ -f "$OPP/segments.jsonl" ]; then
   ev() { "$BIN" --quiet eval code --gold "$OPP/segments.jsonl" --codebook "$OPP/codebook.json" --cache "$CACHE" "$@"; }

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::codebook::Codebook;
 use crate::features::tokenize;
 use crate::model::{
-    Classifier, ClassifierParams, ClassifyError, Label, Mode, TrainingSet, ValidClassifierParams,
+    Classifier, ClassifierParams, ClassifyError, Label, Mode, SelfTraining, TrainingSet,
+    ValidClassifierParams,
 };
 
 /// How pseudo-labels are drawn from the corpus.
@@ -278,6 +279,11 @@ pub fn fit_with_corpus(
     }
     .check()?;
     let mut clf = inner.fit(cb, prototypes, &set)?;
+    for _ in 0..params.self_training.rounds {
+        let relabelled = self_trained_labels(&clf, corpus, &pseudo, params.self_training)?;
+        let (set, _) = with_pseudo_labels(&human, &relabelled, params.min_positives);
+        clf = inner.fit(cb, prototypes, &set)?;
+    }
     clf.params = (**params).clone();
     for (m, &p) in clf.codes.iter_mut().zip(&pseudo) {
         if p && m.is_supervised() {
@@ -289,6 +295,56 @@ pub fn fit_with_corpus(
         }
     }
     Ok(clf)
+}
+
+/// One self-training round: the corpus relabelled by the model trained on
+/// its pseudo-labels. The model's logits (minus each sentence's mean over
+/// codes) replace the prototype scores in [`pseudo_labels`], with a smaller
+/// positive share (`SelfTraining::positive_share`): a sentence becomes a
+/// positive of the code it fits best, by the widest margins. Codes that did
+/// not learn from pseudo-labels (`relabel[c]` false), and codes the round
+/// would leave with fewer than the pseudo-labeller's minimum of positives,
+/// keep their labels.
+fn self_trained_labels<'a>(
+    clf: &Classifier,
+    corpus: &TrainingSet<'a>,
+    relabel: &[bool],
+    st: SelfTraining,
+) -> Result<TrainingSet<'a>, ClassifyError> {
+    let p = clf.predict(&corpus.embeddings, Some(&corpus.texts))?;
+    let scores: Vec<Vec<f64>> = p
+        .probabilities
+        .iter()
+        .map(|row| {
+            let mut s: Vec<f64> = row
+                .iter()
+                .map(|&q| {
+                    let q = (q as f64).clamp(1e-6, 1.0 - 1e-6);
+                    (q / (1.0 - q)).ln()
+                })
+                .collect();
+            let m = s.iter().sum::<f64>() / s.len().max(1) as f64;
+            s.iter_mut().for_each(|v| *v -= m);
+            s
+        })
+        .collect();
+    let lp = PseudoLabelParams {
+        positive_share: st.positive_share,
+        ..PseudoLabelParams::default()
+    };
+    let mut labels = pseudo_labels(&scores, &lp);
+    for c in 0..relabel.len() {
+        let pos = labels.iter().filter(|r| r[c] == Label::Yes).count();
+        if !relabel[c] || pos < lp.min_positives {
+            for (row, old) in labels.iter_mut().zip(&corpus.labels) {
+                row[c] = old[c];
+            }
+        }
+    }
+    Ok(TrainingSet {
+        labels,
+        ..corpus.clone()
+    })
 }
 
 /// The corpus as a pseudo-labelled training set: [`code_scores`] then
@@ -366,6 +422,71 @@ mod tests {
         let named = code_scores(&cb, &protos, &[&e], &["the costs were high"], &p);
         assert!((plain[0][0] + plain[0][1]).abs() < 1e-9);
         assert!(named[0][0] - plain[0][0] > 0.02, "{named:?} {plain:?}");
+    }
+
+    #[test]
+    fn self_training_relabels_only_pseudo_labelled_codes_with_the_models_surest() {
+        let cb = cb();
+        let unit = |a: f32| -> Vec<f32> { vec![a.cos(), a.sin()] };
+        // 200 sentences on the quarter circle: cost near angle 0, access near π/2.
+        let embs: Vec<Vec<f32>> = (0..200)
+            .map(|i| unit(i as f32 / 199.0 * std::f32::consts::FRAC_PI_2))
+            .collect();
+        let protos = vec![vec![unit(0.0)], vec![unit(std::f32::consts::FRAC_PI_2)]];
+        let texts: Vec<String> = (0..200).map(|i| format!("s{i}")).collect();
+        let corpus = pseudo_labelled(
+            &cb,
+            &protos,
+            &embs.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+            &texts.iter().map(String::as_str).collect::<Vec<_>>(),
+            &(0..200).map(|i| format!("d{}", i % 5)).collect::<Vec<_>>(),
+            &PseudoLabelParams::default(),
+        );
+        let params = ClassifierParams {
+            tfidf: None,
+            mode: Mode::ZeroShot,
+            self_training: SelfTraining {
+                rounds: 0,
+                positive_share: 0.05,
+            },
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        let clf = fit_with_corpus(&params, &cb, &protos, &TrainingSet::default(), &corpus).unwrap();
+        let st = params.self_training;
+        let out = self_trained_labels(&clf, &corpus, &[true, false], st).unwrap();
+        // Code 1 was not to be relabelled: its column is the corpus's.
+        for (a, b) in out.labels.iter().zip(&corpus.labels) {
+            assert_eq!(a[1], b[1]);
+        }
+        // Code 0: 5% of the sentences it fits best, fewer than before, and
+        // all of them at the cost end of the arc.
+        let pos: Vec<usize> = (0..200)
+            .filter(|&i| out.labels[i][0] == Label::Yes)
+            .collect();
+        let before = corpus.labels.iter().filter(|r| r[0] == Label::Yes).count();
+        assert!(
+            pos.len() >= 3 && pos.len() < before,
+            "{} vs {before}",
+            pos.len()
+        );
+        assert!(pos.iter().all(|&i| i < 50), "{pos:?}");
+        // Deterministic.
+        assert_eq!(
+            out.labels,
+            self_trained_labels(&clf, &corpus, &[true, false], st)
+                .unwrap()
+                .labels
+        );
+        let bad = ClassifierParams {
+            self_training: SelfTraining {
+                rounds: 1,
+                positive_share: 0.0,
+            },
+            ..Default::default()
+        };
+        assert!(bad.check().is_err());
     }
 
     #[test]
