@@ -11,6 +11,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     threads_before_anything_starts();
     let cli = cmd::Cli::parse();
+    if !matches!(cli.command, cmd::Command::Review(_)) {
+        stop_quietly_when_the_reader_goes();
+    }
     if matches!(
         cli.command,
         cmd::Command::Embed(_) | cmd::Command::Encode(_)
@@ -83,4 +86,18 @@ fn threads_before_anything_starts() {
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global();
+}
+
+/// `autocode … | head` must end quietly when `head` has read enough, as
+/// Unix tools do, not panic in `println!`: Rust ignores SIGPIPE, so a write
+/// to a closed pipe is an error that `println!` turns into a panic. The
+/// default action ends the process (status 141 in a shell) instead. Not for
+/// `review`: its server writes to sockets whose browser may have gone, and
+/// must live on.
+fn stop_quietly_when_the_reader_goes() {
+    // SAFETY: called once at start-up, before any thread is spawned;
+    // restoring a signal's default action has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
