@@ -209,7 +209,10 @@ mod tests {
             e(4, "b", 0.9),
             e(5, "b", 0.4),
         ];
-        assert_eq!(QueueParams::default().strategy, QueueStrategy::BalancedUncertain);
+        assert_eq!(
+            QueueParams::default().strategy,
+            QueueStrategy::BalancedUncertain
+        );
         let order = queue_order(&es, &BTreeMap::new(), &QueueParams::default());
         // Turns a, b, a, b, a; within each code nearest 0.5 first.
         assert_eq!(order, vec![1, 4, 2, 3, 0]);
