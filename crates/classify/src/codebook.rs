@@ -33,6 +33,7 @@ const CODE_KEYS: &[&str] = &[
     "examples",
     "counter_examples",
     "color",
+    "residual",
 ];
 
 /// The approved list of codes, a hierarchy (via `parent`) of at most
@@ -68,6 +69,65 @@ pub struct Code {
     pub counter_examples: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
+    /// A catch-all code ("Other"): assigned to a unit that none of its
+    /// sibling codes fits, while it has too few human examples to learn from
+    /// (see [`Codebook::residual_codes`]). Unset: decided from the name and
+    /// definition ([`Code::looks_residual`]); `false` turns that off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual: Option<bool>,
+}
+
+/// Names of catch-all codes (lower case, words joined by one space).
+const RESIDUAL_NAMES: &[&str] = &[
+    "other",
+    "others",
+    "other topics",
+    "other issues",
+    "other themes",
+    "misc",
+    "miscellaneous",
+    "none of the above",
+    "anything else",
+];
+
+/// Phrases of a catch-all code's definition (lower case).
+const RESIDUAL_DEFINITIONS: &[&str] = &[
+    "not covered in the other",
+    "not covered by the other",
+    "not covered by any other",
+    "not covered in any other",
+    "not captured by the other",
+    "not captured by any other",
+    "does not fit any other",
+    "does not fit into any other",
+    "doesn't fit any other",
+    "none of the other codes",
+    "none of the other categories",
+];
+
+impl Code {
+    /// Whether the code reads as a catch-all: its name is "Other",
+    /// "Miscellaneous", "None of the above" and the like, or its definition
+    /// says it covers what the other codes do not ("not covered in the other
+    /// categories"). Such a code names no topic, so neither its prototype nor
+    /// pseudo-labels can find it; what defines it is the other codes' absence.
+    pub fn looks_residual(&self) -> bool {
+        let words = |t: &str| {
+            t.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric() && c != '\'')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let name = words(if self.name.trim().is_empty() {
+            &self.id
+        } else {
+            &self.name
+        });
+        let definition = words(&self.definition);
+        RESIDUAL_NAMES.contains(&name.as_str())
+            || RESIDUAL_DEFINITIONS.iter().any(|p| definition.contains(p))
+    }
 }
 
 /// One thing wrong with a codebook file, located as precisely as the source allows.
@@ -546,6 +606,18 @@ impl Codebook {
                 ),
             );
         }
+        for (i, c) in self.codes.iter().enumerate() {
+            if c.residual == Some(true) && parent.contains(&Some(i)) {
+                push(
+                    i,
+                    "residual",
+                    format!(
+                        "code \"{}\" has children, so it cannot be a catch-all (residual: true); put the catch-all beside its siblings as a code without children",
+                        c.id
+                    ),
+                );
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
@@ -590,6 +662,23 @@ impl Codebook {
                 message: e.to_string(),
             })
         })
+    }
+
+    /// Per code, whether it is a catch-all ([`Code::residual`], else
+    /// [`Code::looks_residual`]). A code with children never is: its
+    /// children's codings make it assigned, so it cannot be "none of the
+    /// others" (`validate` refuses `residual: true` on one).
+    pub fn residual_codes(&self) -> Vec<bool> {
+        let parents = self.parent_indices();
+        let mut has_children = vec![false; self.codes.len()];
+        for p in parents.iter().flatten() {
+            has_children[*p] = true;
+        }
+        self.codes
+            .iter()
+            .zip(has_children)
+            .map(|(c, parent)| !parent && c.residual.unwrap_or_else(|| c.looks_residual()))
+            .collect()
     }
 
     pub fn index_of(&self, id: &str) -> Option<usize> {
@@ -1029,6 +1118,56 @@ mod tests {
             let cb = load_codebook(&shared).unwrap_or_else(|e| panic!("{e}"));
             assert!(cb.codes.len() > 5);
         }
+    }
+
+    #[test]
+    fn catch_all_codes_are_found_by_name_or_definition_and_can_be_turned_off() {
+        let src = "codes:\n\
+            - id: cost\n  definition: money and prices\n\
+            - id: other\n  name: Other\n  definition: anything\n\
+            - id: misc\n  name: ' Miscellaneous. '\n  definition: odds and ends\n\
+            - id: rest\n  name: Rest\n  definition: Another aspect not covered in the other categories.\n\
+            - id: others_view\n  name: Other people's views\n  definition: what others think\n\
+            - id: kept\n  name: Other\n  definition: x\n  residual: false\n\
+            - id: said\n  name: Said so\n  definition: x\n  residual: true\n";
+        let cb = parse_codebook(src, "r.yaml", CodebookFormat::Yaml).unwrap();
+        assert_eq!(
+            cb.residual_codes(),
+            vec![false, true, true, true, false, false, true]
+        );
+        // The explicit value is kept through the stored body; an unset one stays unset.
+        let back = Codebook::from_stored_json(&cb.to_json(), "v1").unwrap();
+        assert_eq!(back.codes[5].residual, Some(false));
+        assert_eq!(back.codes[1].residual, None);
+        assert!(!cb.to_json().contains("\"residual\":null"));
+        // The shared eval form's "Other" is one.
+        let shared = r#"{"labels": [{"label": "Data Security", "definition": "how data is secured"},
+            {"label": "Other", "definition": "Another aspect not covered in the other categories is discussed in the text segment."}]}"#;
+        let cb = parse_codebook(shared, "c.json", CodebookFormat::Json).unwrap();
+        assert_eq!(cb.residual_codes(), vec![false, true]);
+    }
+
+    #[test]
+    fn a_code_with_children_is_never_a_catch_all() {
+        let src =
+            "codes:\n- id: other\n  definition: x\n- id: sub\n  parent: other\n  definition: y\n";
+        let cb = parse_codebook(src, "p.yaml", CodebookFormat::Yaml).unwrap();
+        assert_eq!(cb.residual_codes(), vec![false, false]);
+        let said = "codes:\n- id: top\n  definition: x\n  residual: true\n- id: sub\n  parent: top\n  definition: y\n";
+        let err = parse_codebook(said, "p.yaml", CodebookFormat::Yaml).unwrap_err();
+        let CodebookError::Invalid(ps) = err else {
+            panic!("{err}")
+        };
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        let shown = ps[0].to_string();
+        assert!(
+            shown.starts_with("p.yaml:4: codes[0].residual: code \"top\" has children"),
+            "{shown}"
+        );
+        // A misspelled key is named with it.
+        let typo = "codes:\n- id: a\n  definition: x\n  residul: true\n";
+        let err = parse_codebook(typo, "t.yaml", CodebookFormat::Yaml).unwrap_err();
+        assert!(err.to_string().contains("residual"), "{err}");
     }
 
     #[test]

@@ -373,6 +373,9 @@ pub struct Classifier {
     /// Children before parents: the order hierarchy is propagated in.
     bottom_up: Vec<usize>,
     parents: Vec<Option<usize>>,
+    /// Catch-all codes ([`Codebook::residual_codes`]).
+    #[serde(default)]
+    residual: Vec<bool>,
     tfidf: Option<Tfidf>,
     dim: usize,
 }
@@ -663,14 +666,17 @@ impl ValidClassifierParams {
             })
             .collect();
         let codes = codes.into_iter().collect::<Result<Vec<_>, _>>()?;
-        Ok(Classifier {
+        let mut clf = Classifier {
             params: self.0.clone(),
             codes,
             bottom_up: codebook.bottom_up_order(),
             parents: codebook.parent_indices(),
+            residual: codebook.residual_codes(),
             tfidf,
             dim,
-        })
+        };
+        clf.note_residual_codes();
+        Ok(clf)
     }
 }
 
@@ -680,12 +686,61 @@ impl Classifier {
         self.tfidf.is_some() && self.codes.iter().any(|c| c.is_supervised())
     }
 
+    /// Which codes the residual rule decides: catch-all codes whose model
+    /// did not learn from human codings (zero-shot or pseudo-labelled). A
+    /// catch-all with enough human examples is learnt like any other code.
+    pub fn residual_rule(&self) -> Vec<bool> {
+        self.codes
+            .iter()
+            .enumerate()
+            .map(|(c, m)| {
+                self.residual.get(c).copied().unwrap_or(false)
+                    && (!m.is_supervised() || m.pseudo_labelled)
+            })
+            .collect()
+    }
+
+    /// Says on each code the residual rule decides that it does.
+    pub(crate) fn note_residual_codes(&mut self) {
+        const NOTE: &str = "; catch-all: assigned when none of its sibling codes is";
+        let rule = self.residual_rule();
+        for (m, r) in self.codes.iter_mut().zip(rule) {
+            if r && !m.note.ends_with(NOTE) {
+                m.note.push_str(NOTE);
+            }
+        }
+    }
+
     /// Probabilities and decisions for each item. `texts` is required when
     /// [`Classifier::needs_texts`].
+    ///
+    /// A catch-all code without human examples ([`Classifier::residual_rule`])
+    /// is not decided by its own model, which has no topic to find: it is
+    /// assigned when its parent is (always, at the top level) and none of its
+    /// siblings is, with probability min(parent's, 1 − the siblings' largest).
     pub fn predict(
         &self,
         embeddings: &[&[f32]],
         texts: Option<&[&str]>,
+    ) -> Result<Predictions, ClassifyError> {
+        self.predict_with(embeddings, texts, true)
+    }
+
+    /// [`Classifier::predict`] with every code decided by its own model (no
+    /// residual rule): what self-training relabels the corpus from.
+    pub(crate) fn predict_by_own_models(
+        &self,
+        embeddings: &[&[f32]],
+        texts: Option<&[&str]>,
+    ) -> Result<Predictions, ClassifyError> {
+        self.predict_with(embeddings, texts, false)
+    }
+
+    fn predict_with(
+        &self,
+        embeddings: &[&[f32]],
+        texts: Option<&[&str]>,
+        residual_rule: bool,
     ) -> Result<Predictions, ClassifyError> {
         if self.needs_texts() && texts.is_none_or(|t| t.len() != embeddings.len()) {
             return Err(ClassifyError::Input(
@@ -703,6 +758,21 @@ impl Classifier {
             )));
         }
         let k = self.codes.len();
+        let rule = if residual_rule {
+            self.residual_rule()
+        } else {
+            vec![false; k]
+        };
+        // Each ruled code's siblings (same parent, not ruled themselves).
+        let siblings: Vec<Vec<usize>> = (0..k)
+            .map(|r| {
+                (0..k)
+                    .filter(|&j| {
+                        rule[r] && j != r && !rule[j] && self.parents[j] == self.parents[r]
+                    })
+                    .collect()
+            })
+            .collect();
         let centered = self.params.zero_shot_centered && k > 1;
         let map = self.params.zero_shot;
         let out: Vec<(Vec<f32>, Vec<bool>)> = embeddings
@@ -772,11 +842,25 @@ impl Classifier {
                     .zip(&self.codes)
                     .map(|(&pi, c)| pi >= c.threshold)
                     .collect();
+                for r in (0..k).filter(|&r| rule[r]) {
+                    p[r] = 0.0;
+                    a[r] = false;
+                }
                 for &c in &self.bottom_up {
                     if let Some(par) = self.parents[c] {
                         p[par] = p[par].max(p[c]);
                         a[par] |= a[c];
                     }
+                }
+                // After propagation, so a sibling counts with its children's
+                // codings; a ruled code needs no propagation of its own: its
+                // parent is already assigned, at no less probability.
+                for r in (0..k).filter(|&r| rule[r]) {
+                    let (parent_p, parent_a) =
+                        self.parents[r].map_or((1.0, true), |q| (p[q], a[q]));
+                    let most = siblings[r].iter().map(|&j| p[j]).fold(0.0, f64::max);
+                    p[r] = parent_p.min(1.0 - most);
+                    a[r] = parent_a && !siblings[r].iter().any(|&j| a[j]);
                 }
                 (p.into_iter().map(|v| v as f32).collect(), a)
             })
@@ -879,6 +963,126 @@ mod tests {
         for row in &p.probabilities {
             assert!(row[0] >= row[1]);
         }
+    }
+
+    /// x, its children xpos and the catch-all xother, y, and the top-level
+    /// catch-all "Other"; 300 items labelled for x, xpos and y (and for the
+    /// catch-alls when `label_catch_alls`).
+    fn catch_all_fit(label_catch_alls: bool) -> Classifier {
+        let cb = parse_codebook(
+            "codes:\n- id: x\n  definition: the x axis\n- id: xpos\n  parent: x\n  definition: far right\n- id: xother\n  parent: x\n  definition: x but not far right\n  residual: true\n- id: y\n  definition: the y axis\n- id: other\n  name: Other\n  definition: anything else\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let mut rng = SplitMix(5);
+        let mut u = || (rng.next_u64() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
+        let mut embs = Vec::new();
+        let mut labels = Vec::new();
+        let yes = |b: bool| if b { Label::Yes } else { Label::No };
+        for _ in 0..300 {
+            let (xv, yv) = (u() * 2.0, u() * 2.0);
+            embs.push(unit([xv, yv, 0.3 + u() * 0.1]));
+            let (x, xpos, y) = (xv > 0.0, xv > 0.5, yv > 0.1);
+            let unknown = Label::Unknown;
+            labels.push(vec![
+                yes(x),
+                yes(xpos),
+                if label_catch_alls {
+                    yes(x && !xpos)
+                } else {
+                    unknown
+                },
+                yes(y),
+                if label_catch_alls {
+                    yes(!x && !y)
+                } else {
+                    unknown
+                },
+            ]);
+        }
+        let train = TrainingSet {
+            embeddings: embs.iter().map(|v| v.as_slice()).collect(),
+            texts: vec![""; 300],
+            labels,
+            groups: (0..300).map(|i| format!("d{}", i % 10)).collect(),
+        };
+        let protos: Vec<Vec<Vec<f32>>> = [
+            [1.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0],
+        ]
+        .iter()
+        .map(|&v| vec![unit(v)])
+        .collect();
+        ClassifierParams {
+            tfidf: None,
+            ..Default::default()
+        }
+        .check()
+        .unwrap()
+        .fit(&cb, &protos, &train)
+        .unwrap()
+    }
+
+    #[test]
+    fn a_catch_all_without_examples_is_assigned_when_no_sibling_is() {
+        let clf = catch_all_fit(false);
+        assert_eq!(clf.residual_rule(), vec![false, false, true, false, true]);
+        assert!(
+            clf.codes[4]
+                .note
+                .ends_with("catch-all: assigned when none of its sibling codes is"),
+            "{}",
+            clf.codes[4].note
+        );
+        assert!(!clf.codes[3].note.contains("catch-all"));
+        let probe = [
+            unit([0.9, -0.4, 0.3]),  // x and xpos
+            unit([0.2, -0.8, 0.3]),  // x, not xpos: xother
+            unit([-0.9, -0.8, 0.3]), // nothing: Other
+            unit([-0.9, 0.8, 0.3]),  // y
+        ];
+        let refs: Vec<&[f32]> = probe.iter().map(|v| v.as_slice()).collect();
+        let p = clf.predict(&refs, None).unwrap();
+        let expected = [
+            [true, true, false, false, false],
+            [true, false, true, false, false],
+            [false, false, false, false, true],
+            [false, false, false, true, false],
+        ];
+        for (i, want) in expected.iter().enumerate() {
+            assert_eq!(
+                p.assigned[i],
+                want.to_vec(),
+                "item {i}: {:?}",
+                p.probabilities[i]
+            );
+            let q = &p.probabilities[i];
+            // Other: 1 − the largest top-level sibling; xother: also at most x.
+            assert!((q[4] - (1.0 - q[0].max(q[3]))).abs() < 1e-6, "{q:?}");
+            assert!((q[2] - q[0].min(1.0 - q[1])).abs() < 1e-6, "{q:?}");
+        }
+        // Self-training reads the catch-alls' own models instead.
+        let own = clf.predict_by_own_models(&refs, None).unwrap();
+        assert_ne!(own.probabilities, p.probabilities);
+        assert_eq!(own.probabilities[0][..2], p.probabilities[0][..2]);
+    }
+
+    #[test]
+    fn a_catch_all_with_human_examples_is_learnt_like_any_code() {
+        let clf = catch_all_fit(true);
+        assert!(clf.codes.iter().all(|c| c.is_supervised()));
+        assert_eq!(clf.residual_rule(), vec![false; 5]);
+        assert!(clf.codes.iter().all(|c| !c.note.contains("catch-all")));
+        let probe = [unit([-0.9, -0.8, 0.3])];
+        let refs: Vec<&[f32]> = probe.iter().map(|v| v.as_slice()).collect();
+        let p = clf.predict(&refs, None).unwrap();
+        let own = clf.predict_by_own_models(&refs, None).unwrap();
+        assert_eq!(p, own);
+        assert!(p.assigned[0][4], "{:?}", p.probabilities);
     }
 
     #[test]

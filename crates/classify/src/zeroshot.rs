@@ -294,6 +294,7 @@ pub fn fit_with_corpus(
             );
         }
     }
+    clf.note_residual_codes();
     Ok(clf)
 }
 
@@ -311,7 +312,7 @@ fn self_trained_labels<'a>(
     relabel: &[bool],
     st: SelfTraining,
 ) -> Result<TrainingSet<'a>, ClassifyError> {
-    let p = clf.predict(&corpus.embeddings, Some(&corpus.texts))?;
+    let p = clf.predict_by_own_models(&corpus.embeddings, Some(&corpus.texts))?;
     let scores: Vec<Vec<f64>> = p
         .probabilities
         .iter()
