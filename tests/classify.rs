@@ -185,16 +185,64 @@ fn eval_code_on_an_opp115_subset() {
     // The annotators' own agreement is computed from annotator_labels.
     assert!(sup["human_mean_kappa"].as_f64().unwrap() > 0.5);
     // "Other" names no topic: zero-shot, it is the catch-all of the others
-    // (never predicted before that rule; measured F1 0.288 on this subset).
+    // (never predicted before that rule). Its quality on a corpus this small
+    // (about 170 sentences per fold) is poor; the whole of dev is checked in
+    // `zero_shot_on_opp115_dev_reaches_kappa_045`.
     let other = &zs["per_code"]["Other"];
-    assert!(
-        other["predicted"].as_u64().unwrap() > 0 && other["f1"].as_f64().unwrap() > 0.2,
-        "{other}"
-    );
+    assert!(other["predicted"].as_u64().unwrap() > 0, "{other}");
     let fp = &sup["per_code"]["First Party Collection/Use"];
     assert!(
         fp["support"].as_u64().unwrap() > 50 && fp["kappa"].as_f64().unwrap() > 0.4,
         "{fp}"
+    );
+}
+
+/// Issue #15's target: zero-shot from the codebook alone (no label read),
+/// all of OPP-115 dev, policy-grouped 5-fold CV, the default seed.
+#[test]
+fn zero_shot_on_opp115_dev_reaches_kappa_045() {
+    let shared = root().join("../shared/eval/opp115-dev");
+    if !shared.join("segments.jsonl").exists() {
+        eprintln!(
+            "SKIP: {} not found; OPP-115 zero-shot test not run",
+            shared.display()
+        );
+        return;
+    }
+    // Kept between runs: embedding the 2,983 segments is most of the time.
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opp115-eval-cache.db");
+    let zs = eval_json(&[
+        "eval",
+        "code",
+        "--gold",
+        s(&shared.join("segments.jsonl")),
+        "--codebook",
+        s(&shared.join("codebook.json")),
+        "--mode",
+        "zero-shot",
+        "--json",
+        "--cache",
+        s(&cache),
+    ]);
+    assert_eq!(zs["items"], 2983);
+    // Measured 2026-12-03: 0.451 (0.428 before the catch-all rule and rank
+    // positives; 0.179 from prototypes alone).
+    let kappa = zs["mean_kappa"].as_f64().unwrap();
+    assert!(kappa >= 0.45, "zero-shot mean kappa {kappa}");
+    // The catch-all "Other" is predicted and agrees beyond chance
+    // (measured F1 0.419, kappa 0.111; never predicted before).
+    let other = &zs["per_code"]["Other"];
+    assert!(
+        other["f1"].as_f64().unwrap() > 0.35 && other["kappa"].as_f64().unwrap() > 0.05,
+        "{other}"
+    );
+    // Rare codes are no longer flooded (Data Retention: 149 predicted for
+    // 55 with margin positives, 49 with rank positives).
+    let retention = &zs["per_code"]["Data Retention"];
+    assert!(
+        retention["predicted"].as_u64().unwrap() < 100
+            && retention["kappa"].as_f64().unwrap() > 0.3,
+        "{retention}"
     );
 }
 

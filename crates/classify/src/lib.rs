@@ -21,7 +21,8 @@ pub use codebook::{
 };
 pub use model::{
     prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind, CodeModel, Features,
-    Label, Mode, Predictions, TrainingSet, ValidClassifierParams, ZeroShotMapping,
+    Label, Mode, Predictions, SelfTraining, SelfTrainingPositives, TrainingSet,
+    ValidClassifierParams, ZeroShotMapping,
 };
 pub use qdc::code_guid;
 

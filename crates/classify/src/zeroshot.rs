@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::codebook::Codebook;
 use crate::features::tokenize;
 use crate::model::{
-    Classifier, ClassifierParams, ClassifyError, Label, Mode, SelfTraining, TrainingSet,
-    ValidClassifierParams,
+    Classifier, ClassifierParams, ClassifyError, Label, Mode, SelfTraining, SelfTrainingPositives,
+    TrainingSet, ValidClassifierParams,
 };
 
 /// How pseudo-labels are drawn from the corpus.
@@ -301,11 +301,11 @@ pub fn fit_with_corpus(
 /// One self-training round: the corpus relabelled by the model trained on
 /// its pseudo-labels. The model's logits (minus each sentence's mean over
 /// codes) replace the prototype scores in [`pseudo_labels`], with a smaller
-/// positive share (`SelfTraining::positive_share`): a sentence becomes a
-/// positive of the code it fits best, by the widest margins. Codes that did
-/// not learn from pseudo-labels (`relabel[c]` false), and codes the round
-/// would leave with fewer than the pseudo-labeller's minimum of positives,
-/// keep their labels.
+/// positive share (`SelfTraining::positive_share`); the positives are then
+/// those of `SelfTraining::positives` ([`positives_by_rank`] by default).
+/// Codes that did not learn from pseudo-labels (`relabel[c]` false), and
+/// codes the round would leave with fewer than the pseudo-labeller's
+/// minimum of positives, keep their labels.
 fn self_trained_labels<'a>(
     clf: &Classifier,
     corpus: &TrainingSet<'a>,
@@ -334,6 +334,9 @@ fn self_trained_labels<'a>(
         ..PseudoLabelParams::default()
     };
     let mut labels = pseudo_labels(&scores, &lp);
+    if st.positives == SelfTrainingPositives::Rank {
+        positives_by_rank(&scores, st.positive_share, &mut labels);
+    }
     for c in 0..relabel.len() {
         let pos = labels.iter().filter(|r| r[c] == Label::Yes).count();
         if !relabel[c] || pos < lp.min_positives {
@@ -346,6 +349,37 @@ fn self_trained_labels<'a>(
         labels,
         ..corpus.clone()
     })
+}
+
+/// Replaces each code's positives in `labels` by its `share` × n_c
+/// highest-scoring sentences over the whole corpus, where n_c is the number
+/// of sentences the code scores highest (as [`pseudo_labels`] counts them):
+/// the same number of positives as the margin rule, but a sentence may be a
+/// positive of several codes. Negatives stay unless taken (they are below
+/// the code's median score, so only a share near 1 reaches them).
+pub fn positives_by_rank(scores: &[Vec<f64>], share: f64, labels: &mut [Vec<Label>]) {
+    let n = scores.len();
+    let k = scores.first().map_or(0, |s| s.len());
+    let mut best_count = vec![0usize; k];
+    for s in scores {
+        let top = (0..k).max_by(|&a, &b| s[a].total_cmp(&s[b]).then(b.cmp(&a)));
+        if let Some(top) = top {
+            best_count[top] += 1;
+        }
+    }
+    for c in 0..k {
+        for row in labels.iter_mut() {
+            if row[c] == Label::Yes {
+                row[c] = Label::Unknown;
+            }
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| scores[b][c].total_cmp(&scores[a][c]).then(a.cmp(&b)));
+        let take = ((best_count[c] as f64 * share).ceil() as usize).min(n);
+        for &i in &order[..take] {
+            labels[i][c] = Label::Yes;
+        }
+    }
 }
 
 /// The corpus as a pseudo-labelled training set: [`code_scores`] then
@@ -414,6 +448,42 @@ mod tests {
     }
 
     #[test]
+    fn rank_positives_may_share_a_sentence_where_margins_cannot() {
+        // Sentence 0 fits both codes well; codes 0 and 1 are each the best of two.
+        let scores = vec![
+            vec![0.5, 0.45],
+            vec![0.3, -0.3],
+            vec![-0.2, 0.2],
+            vec![-0.4, 0.4],
+        ];
+        let p = PseudoLabelParams {
+            positive_share: 0.5,
+            negative_quantile: 0.5,
+            ..Default::default()
+        };
+        let margin = pseudo_labels(&scores, &p);
+        assert_eq!(margin[1][0], Label::Yes);
+        assert_eq!(margin[3][1], Label::Yes);
+        let mut rank = margin.clone();
+        positives_by_rank(&scores, 0.5, &mut rank);
+        use Label::*;
+        assert_eq!(
+            rank,
+            vec![
+                vec![Yes, Yes],
+                vec![Unknown, No],
+                vec![No, No],
+                vec![No, Unknown],
+            ]
+        );
+        // As many positives per code as the margin rule.
+        for c in 0..2 {
+            let count = |l: &[Vec<Label>]| l.iter().filter(|r| r[c] == Yes).count();
+            assert_eq!(count(&rank), count(&margin));
+        }
+    }
+
+    #[test]
     fn name_words_add_to_the_score_and_scores_are_centred() {
         let cb = cb();
         let protos = vec![vec![vec![1.0, 0.0]], vec![vec![0.0, 1.0]]];
@@ -449,6 +519,7 @@ mod tests {
             self_training: SelfTraining {
                 rounds: 0,
                 positive_share: 0.05,
+                ..SelfTraining::default()
             },
             ..Default::default()
         }
@@ -484,6 +555,7 @@ mod tests {
             self_training: SelfTraining {
                 rounds: 1,
                 positive_share: 0.0,
+                ..SelfTraining::default()
             },
             ..Default::default()
         };
