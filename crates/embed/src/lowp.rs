@@ -27,6 +27,7 @@
 //! with tolerances derived from the number format.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::str::FromStr;
 
 use rayon::prelude::*;
@@ -213,8 +214,8 @@ impl Bf16Weights {
     pub fn matmul(&self, x: &[f32], serial: bool) -> Vec<f32> {
         assert_eq!(x.len() % self.k.max(1), 0);
         let m = x.len().checked_div(self.k).unwrap_or(0);
-        let mut out = vec![0f32; m * self.n];
-        let block = |(b, dst): (usize, &mut [f32])| {
+        let mut out = Vec::with_capacity(m * self.n);
+        let block = |(b, dst): (usize, &mut [MaybeUninit<f32>])| {
             let rows = dst.len() / self.n;
             let src = &x[b * MC * self.k..][..rows * self.k];
             #[cfg(target_arch = "x86_64")]
@@ -232,12 +233,18 @@ impl Bf16Weights {
         if self.n == 0 {
             return out;
         }
-        let blocks = out.chunks_mut(MC * self.n).enumerate();
+        let blocks = out.spare_capacity_mut()[..m * self.n]
+            .chunks_mut(MC * self.n)
+            .enumerate();
         if serial {
             blocks.for_each(block);
         } else {
             blocks.collect::<Vec<_>>().into_par_iter().for_each(block);
         }
+        // SAFETY: the kernel stored every element of every block: each row
+        // tile writes all columns of each 64-column panel (the last panel
+        // with a masked store), and the blocks cover all m rows.
+        unsafe { out.set_len(m * self.n) };
         out
     }
 }
@@ -311,11 +318,11 @@ impl Int8Weights {
     pub fn matmul(&self, x: &[f32], serial: bool) -> Vec<f32> {
         assert_eq!(x.len() % self.k.max(1), 0);
         let m = x.len().checked_div(self.k).unwrap_or(0);
-        let mut out = vec![0f32; m * self.n];
+        let mut out = Vec::with_capacity(m * self.n);
         if self.n == 0 {
             return out;
         }
-        let block = |(b, dst): (usize, &mut [f32])| {
+        let block = |(b, dst): (usize, &mut [MaybeUninit<f32>])| {
             let rows = dst.len() / self.n;
             let src = &x[b * MC * self.k..][..rows * self.k];
             #[cfg(target_arch = "x86_64")]
@@ -330,12 +337,16 @@ impl Int8Weights {
                 unreachable!("int8 kernels exist on x86-64 only")
             }
         };
-        let blocks = out.chunks_mut(MC * self.n).enumerate();
+        let blocks = out.spare_capacity_mut()[..m * self.n]
+            .chunks_mut(MC * self.n)
+            .enumerate();
         if serial {
             blocks.for_each(block);
         } else {
             blocks.collect::<Vec<_>>().into_par_iter().for_each(block);
         }
+        // SAFETY: as in `Bf16Weights::matmul`, the kernel stored every element.
+        unsafe { out.set_len(m * self.n) };
         out
     }
 }
@@ -366,7 +377,7 @@ fn row_quant_params(min: f32, max: f32) -> (f32, f32, i32) {
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{row_quant_params, Bf16Weights, Int8Weights, MR, NR};
+    use super::{row_quant_params, Bf16Weights, Int8Weights, MaybeUninit, MR, NR};
 
     /// Lane mask for the first `valid` of 16 lanes.
     #[inline(always)]
@@ -380,7 +391,12 @@ mod x86 {
 
     /// One block of rows (at most MC) of the bf16 product.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512bf16")]
-    pub(super) unsafe fn bf16_block(w: &Bf16Weights, x: &[f32], rows: usize, out: &mut [f32]) {
+    pub(super) unsafe fn bf16_block(
+        w: &Bf16Weights,
+        x: &[f32],
+        rows: usize,
+        out: &mut [MaybeUninit<f32>],
+    ) {
         let (k, n) = (w.k, w.n);
         let pairs = w.k_pad / 2;
         // Activations as bf16 pairs, one u32 per k-pair (zero past k).
@@ -405,7 +421,7 @@ mod x86 {
             let mut r = 0;
             while r < rows {
                 let ap = a.as_ptr().add(r * pairs);
-                let op = out.as_mut_ptr().add(r * n + col0);
+                let op = (out.as_mut_ptr() as *mut f32).add(r * n + col0);
                 match rows - r {
                     1 => bf16_tile::<1>(ap, pairs, b, bias, op, n, cols),
                     2 => bf16_tile::<2>(ap, pairs, b, bias, op, n, cols),
@@ -465,7 +481,12 @@ mod x86 {
 
     /// One block of rows (at most MC) of the int8 product.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni")]
-    pub(super) unsafe fn int8_block(w: &Int8Weights, x: &[f32], rows: usize, out: &mut [f32]) {
+    pub(super) unsafe fn int8_block(
+        w: &Int8Weights,
+        x: &[f32],
+        rows: usize,
+        out: &mut [MaybeUninit<f32>],
+    ) {
         let (k, n) = (w.k, w.n);
         let quads = w.k_pad / 4;
         // Activations quantised per row to u8, one u32 per k-quad (padding:
@@ -523,7 +544,7 @@ mod x86 {
                     scale: row_scale.as_ptr().add(r),
                     zero: row_zero.as_ptr().add(r),
                 };
-                let op = out.as_mut_ptr().add(r * n + col0);
+                let op = (out.as_mut_ptr() as *mut f32).add(r * n + col0);
                 match rows - r {
                     1 => int8_tile::<1>(ap, quads, b, &cp, &rp, op, n, cols),
                     2 => int8_tile::<2>(ap, quads, b, &cp, &rp, op, n, cols),
