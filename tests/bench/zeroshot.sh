@@ -16,7 +16,7 @@ if [ -f "$OPP/segments.jsonl" ]; then
   ev() { "$BIN" --quiet eval code --gold "$OPP/segments.jsonl" --codebook "$OPP/codebook.json" --cache "$CACHE" "$@"; }
   ev --json --mode zero-shot | summary "OPP-115 dev: zero-shot (codebook + corpus)"
   start=$(date +%s)
-  ev --simulate-review --per-code-steps 5,10,25,50,100 --seeds 5
+  ev --simulate-review --per-code-steps 5,10,25,50,100 --seeds 10
   echo "simulated review: $(( $(date +%s) - start )) s"
 else
   echo "SKIP: $OPP not found; OPP-115 zero-shot and simulated review not run"

@@ -341,10 +341,6 @@ pub fn eval_simulated_review(
     let sim = classify::simulate::SimulationOptions {
         folds: opts.folds,
         seed: opts.seed,
-        queue: classify::active::QueueParams {
-            min_positives: opts.min_positives,
-            ..sim.queue
-        },
         ..sim
     };
     Ok(classify::simulate::simulate_review(
