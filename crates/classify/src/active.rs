@@ -206,15 +206,20 @@ mod tests {
         assert_eq!(none, vec![0, 1, 2]);
     }
 
-    #[test]
-    fn balanced_uncertain_takes_turns_and_is_uncertain_first_even_without_positives() {
-        let es = vec![
+    /// Three suggestions of code "a" and two of "b", spread around 0.5.
+    fn two_codes() -> Vec<QueueEntry> {
+        vec![
             e(1, "a", 0.95),
             e(2, "a", 0.52),
             e(3, "a", 0.1),
             e(4, "b", 0.9),
             e(5, "b", 0.4),
-        ];
+        ]
+    }
+
+    #[test]
+    fn balanced_uncertain_takes_turns_and_is_uncertain_first_even_without_positives() {
+        let es = two_codes();
         let p = QueueParams {
             strategy: QueueStrategy::BalancedUncertain,
             ..QueueParams::default()
@@ -229,15 +234,9 @@ mod tests {
         let d = QueueParams::default();
         assert_eq!(d.strategy, QueueStrategy::Balanced);
         assert_eq!(d.seek_positives, 3);
-        let es = vec![
-            e(1, "a", 0.95),
-            e(2, "a", 0.52),
-            e(3, "a", 0.1),
-            e(4, "b", 0.9),
-            e(5, "b", 0.4),
-        ];
-        // Neither code has 3 positives: most probable first in each, turns
-        // a, b, a, b, a.
+        let es = two_codes();
+        // Neither code has 3 positives: most probable first in each; "b"
+        // (fewer positives) starts, so turns b, a, b, a, a.
         let two = BTreeMap::from([("a".to_string(), 2)]);
         assert_eq!(queue_order(&es, &two, &d), vec![3, 0, 4, 1, 2]);
         // "a" has 3: nearest 0.5 first there; "b" (none) goes first and seeks.
