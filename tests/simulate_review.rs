@@ -71,13 +71,37 @@ fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
     let rows = first["rows"].as_array().unwrap();
     // 2 orders × 3 checkpoints, 2 seeds each; 26 codes → 26 and 52 reviewed.
     assert_eq!(rows.len(), 6);
+    let mut found_any = false;
     for r in rows {
         assert_eq!(r["kappa"].as_array().unwrap().len(), 2, "{r}");
         let want = 26 * r["per_code"].as_u64().unwrap();
         for n in r["reviewed"].as_array().unwrap() {
             assert_eq!(n.as_u64().unwrap(), want, "{r}");
         }
+        // Per code: a kappa and the positives found, per seed; no more
+        // positives than items reviewed, none before the first review.
+        let kappas = r["code_kappa"].as_object().unwrap();
+        let found = r["code_positives"].as_object().unwrap();
+        assert_eq!(kappas.len(), 26, "{r}");
+        assert_eq!(found.len(), 26, "{r}");
+        for (code, per_seed) in found {
+            assert_eq!(kappas[code].as_array().unwrap().len(), 2, "{code}");
+            for n in per_seed.as_array().unwrap() {
+                let n = n.as_u64().unwrap();
+                assert!(n <= want, "{code}: {n} positives of {want} reviewed");
+                found_any |= n > 0;
+            }
+        }
     }
+    assert!(found_any, "no order found a single positive: {first}");
+    // The per-code table, one line per code.
+    assert!(table.contains("per code: Δκ queue − random"), "{table}");
+    let code_lines = table
+        .lines()
+        .skip_while(|l| !l.starts_with("per code: Δκ"))
+        .skip(2)
+        .count();
+    assert_eq!(code_lines, 26, "{table}");
 }
 
 #[test]

@@ -492,6 +492,59 @@ fn print_simulation(r: &classify::simulate::SimulationReport) {
             cell(&rnd.macro_f1)
         );
     }
+    print_simulation_codes(r);
+}
+
+/// Per code and checkpoint: the queue's kappa minus random review's (mean
+/// over the seeds where both are defined), and the positives each found.
+fn print_simulation_codes(r: &classify::simulate::SimulationReport) {
+    let pairs: Vec<_> = r
+        .rows
+        .iter()
+        .filter(|q| q.order == "queue" && q.per_code > 0)
+        .filter_map(|q| {
+            r.rows
+                .iter()
+                .find(|x| x.order == "random" && x.per_code == q.per_code)
+                .map(|rnd| (q, rnd))
+        })
+        .collect();
+    let Some((first, _)) = pairs.first() else {
+        return;
+    };
+    println!("per code: Δκ queue − random (positives found, queue / random), mean over seeds");
+    let mut head = format!("{:<40}", "code");
+    for (q, _) in &pairs {
+        head += &format!(" {:>20}", format!("at {}", q.per_code));
+    }
+    println!("{head}");
+    let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / v.len().max(1) as f64;
+    for code in first.code_kappa.keys() {
+        let mut line = format!("{code:<40}");
+        for (q, rnd) in &pairs {
+            let (Some(qk), Some(rk)) = (q.code_kappa.get(code), rnd.code_kappa.get(code)) else {
+                continue;
+            };
+            let both: Vec<f64> = qk
+                .iter()
+                .zip(rk)
+                .filter_map(|(a, b)| Some((*a)? - (*b)?))
+                .collect();
+            let delta = if both.is_empty() {
+                "–".to_string()
+            } else {
+                format!("{:+.3}", both.iter().sum::<f64>() / both.len() as f64)
+            };
+            let found = |row: &classify::simulate::SimulationRow| {
+                mean(row.code_positives.get(code).map_or(&[][..], |v| v))
+            };
+            line += &format!(
+                " {:>20}",
+                format!("{delta} ({:.1}/{:.1})", found(q), found(rnd))
+            );
+        }
+        println!("{line}");
+    }
 }
 
 fn print_report(r: &EvalReport, secs: f64) {

@@ -18,7 +18,7 @@ use crate::active::{items_in_order, queue_order, QueueEntry, QueueParams};
 use crate::codebook::Codebook;
 use crate::eval::{labels_of, report, EvalOptions, GoldItem};
 use crate::model::{
-    group_folds, Classifier, ClassifyError, SplitMix, TrainingSet, ValidClassifierParams,
+    group_folds, Classifier, ClassifyError, Label, SplitMix, TrainingSet, ValidClassifierParams,
 };
 use crate::zeroshot::{fit_with_corpus, pseudo_labelled, PseudoLabelParams};
 
@@ -93,6 +93,22 @@ pub struct SimulationRow {
     pub macro_f1: Vec<f64>,
     /// Codes trained on human labels (not the zero-shot fallback), per seed.
     pub supervised_codes: Vec<usize>,
+    /// Per code id, its kappa on the held-out documents, per seed (`None`
+    /// where undefined): where an order gains or loses.
+    #[serde(default)]
+    pub code_kappa: BTreeMap<String, Vec<Option<f64>>>,
+    /// Per code id, the reviewed items that have it, per seed: the
+    /// positives an order found.
+    #[serde(default)]
+    pub code_positives: BTreeMap<String, Vec<usize>>,
+}
+
+/// One checkpoint of one seed.
+struct Score {
+    kappa: f64,
+    macro_f1: f64,
+    supervised: usize,
+    code_kappa: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,8 +177,8 @@ impl Split<'_> {
         clf.predict(&emb, Some(&texts))
     }
 
-    /// Mean kappa, macro-F1 and supervised codes on the test documents.
-    fn score(&self, clf: &Classifier) -> Result<(f64, f64, usize), ClassifyError> {
+    /// Kappas, macro-F1 and supervised codes on the test documents.
+    fn score(&self, clf: &Classifier) -> Result<Score, ClassifyError> {
         let p = self.predict(clf, &self.test)?;
         let test: Vec<&GoldItem> = self.test.iter().map(|&i| self.items[i]).collect();
         let models = vec![BTreeMap::new(); self.cb.codes.len()];
@@ -182,7 +198,17 @@ impl Split<'_> {
             .iter()
             .filter(|c| c.is_supervised() && !c.pseudo_labelled)
             .count();
-        Ok((r.mean_kappa.unwrap_or(0.0), r.macro_f1, supervised))
+        Ok(Score {
+            kappa: r.mean_kappa.unwrap_or(0.0),
+            macro_f1: r.macro_f1,
+            supervised,
+            code_kappa: self
+                .cb
+                .codes
+                .iter()
+                .map(|c| r.per_code.get(&c.id).and_then(|x| x.kappa))
+                .collect(),
+        })
     }
 }
 
@@ -201,7 +227,7 @@ pub fn simulate_review(
     let k = cb.codes.len();
     let groups = crate::eval::fold_groups(items, opts.folds)?;
     let mut rows: Vec<SimulationRow> = Vec::new();
-    let mut row = |order: &str, per_code: usize, reviewed: usize, s: (f64, f64, usize)| {
+    let mut row = |order: &str, per_code: usize, reviewed: &[usize], s: &Score| {
         let i = match rows
             .iter()
             .position(|r| r.order == order && r.per_code == per_code)
@@ -215,14 +241,31 @@ pub fn simulate_review(
                     kappa: Vec::new(),
                     macro_f1: Vec::new(),
                     supervised_codes: Vec::new(),
+                    code_kappa: BTreeMap::new(),
+                    code_positives: BTreeMap::new(),
                 });
                 rows.len() - 1
             }
         };
-        rows[i].reviewed.push(reviewed);
-        rows[i].kappa.push(s.0);
-        rows[i].macro_f1.push(s.1);
-        rows[i].supervised_codes.push(s.2);
+        let r = &mut rows[i];
+        r.reviewed.push(reviewed.len());
+        r.kappa.push(s.kappa);
+        r.macro_f1.push(s.macro_f1);
+        r.supervised_codes.push(s.supervised);
+        for (c, code) in cb.codes.iter().enumerate() {
+            r.code_kappa
+                .entry(code.id.clone())
+                .or_default()
+                .push(s.code_kappa[c]);
+            let found = reviewed
+                .iter()
+                .filter(|&&i| labels_of(cb, items[i])[c] == Label::Yes)
+                .count();
+            r.code_positives
+                .entry(code.id.clone())
+                .or_default()
+                .push(found);
+        }
     };
     for s in 0..opts.seeds as u64 {
         let seed = opts.seed.wrapping_add(s);
@@ -257,7 +300,7 @@ pub fn simulate_review(
             split.pool.iter().map(|&i| (rng.next_u64(), i)).collect();
         random.sort();
         for order in ["queue", "random"] {
-            row(order, 0, 0, zero);
+            row(order, 0, &[], &zero);
             let mut clf = start.clone();
             let mut reviewed: Vec<usize> = Vec::new();
             let mut done = vec![false; items.len()];
@@ -323,7 +366,7 @@ pub fn simulate_review(
                     reviewed.extend(next);
                     clf = split.fit(&reviewed)?;
                 }
-                row(order, step, reviewed.len(), split.score(&clf)?);
+                row(order, step, &reviewed, &split.score(&clf)?);
             }
         }
     }
