@@ -252,15 +252,17 @@ pub fn simulate_review(
         r.kappa.push(s.kappa);
         r.macro_f1.push(s.macro_f1);
         r.supervised_codes.push(s.supervised);
-        for (c, code) in cb.codes.iter().enumerate() {
+        let mut found = vec![0usize; cb.codes.len()];
+        for &i in reviewed {
+            for (n, l) in found.iter_mut().zip(labels_of(cb, items[i])) {
+                *n += usize::from(l == Label::Yes);
+            }
+        }
+        for ((code, kappa), found) in cb.codes.iter().zip(&s.code_kappa).zip(found) {
             r.code_kappa
                 .entry(code.id.clone())
                 .or_default()
-                .push(s.code_kappa[c]);
-            let found = reviewed
-                .iter()
-                .filter(|&&i| labels_of(cb, items[i])[c] == Label::Yes)
-                .count();
+                .push(*kappa);
             r.code_positives
                 .entry(code.id.clone())
                 .or_default()
