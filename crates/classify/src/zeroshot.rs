@@ -372,9 +372,7 @@ fn keep_round_floor(
             continue;
         }
         if relabelled && positives(prior) > 0 {
-            let mut order: Vec<usize> = (0..scores.len()).collect();
-            order.sort_by(|&a, &b| scores[b][c].total_cmp(&scores[a][c]).then(a.cmp(&b)));
-            for &i in order.iter().take(min) {
+            for i in highest_scoring(scores, c, min) {
                 labels[i][c] = Label::Yes;
             }
             continue;
@@ -383,6 +381,15 @@ fn keep_round_floor(
             row[c] = old[c];
         }
     }
+}
+
+/// The `k` sentences with code `c`'s highest scores, best first; ties go
+/// to the earlier sentence.
+fn highest_scoring(scores: &[Vec<f64>], c: usize, k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b][c].total_cmp(&scores[a][c]).then(a.cmp(&b)));
+    order.truncate(k);
+    order
 }
 
 /// Replaces each code's positives in `labels` by its `share` × n_c
@@ -407,10 +414,8 @@ pub fn positives_by_rank(scores: &[Vec<f64>], share: f64, labels: &mut [Vec<Labe
                 row[c] = Label::Unknown;
             }
         }
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| scores[b][c].total_cmp(&scores[a][c]).then(a.cmp(&b)));
         let take = ((best_count[c] as f64 * share).ceil() as usize).min(n);
-        for &i in &order[..take] {
+        for i in highest_scoring(scores, c, take) {
             labels[i][c] = Label::Yes;
         }
     }
