@@ -65,6 +65,12 @@ fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
             "{step:?}\n{table}"
         );
     }
+    // Each lead carries its standard error over the two seeds.
+    assert!(table.contains("Δκ (± s.e.)"), "{table}");
+    for step in ["       1 ", "       2 "] {
+        let line = table.lines().find(|l| l.starts_with(step)).unwrap();
+        assert!(line.contains(" ± "), "{line}");
+    }
     let first: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
     let second: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
     assert_eq!(first, second, "same seed, same figures");

@@ -451,20 +451,20 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
 }
 
 /// The simulation's table: one row per checkpoint, queue and random side
-/// by side, mean (min–max) over seeds.
+/// by side, mean (min–max) over seeds, and the lead ± its standard error.
 fn print_simulation(r: &classify::simulate::SimulationReport) {
-    use classify::simulate::spread;
+    use classify::simulate::{paired_difference, spread};
     println!(
         "simulated review: {} items, {} codes, held-out 1/{} of the documents per seed, {} seeds, batch {}, queue order {}",
         r.items, r.codes, r.folds, r.seeds, r.batch, r.queue
     );
     println!(
-        "{:>8} {:>9}  {:<22} {:<22} {:>7}  {:<22} {:<22}",
+        "{:>8} {:>9}  {:<22} {:<22} {:>15}  {:<22} {:<22}",
         "per code",
         "reviewed",
         "kappa queue",
         "kappa random",
-        "Δκ",
+        "Δκ (± s.e.)",
         "macro-F1 queue",
         "macro-F1 random"
     );
@@ -481,13 +481,19 @@ fn print_simulation(r: &classify::simulate::SimulationReport) {
             continue;
         };
         let reviewed = q.reviewed.iter().sum::<usize>() / q.reviewed.len().max(1);
+        // The lead with its standard error over the seeds (paired: both
+        // orders review the same split).
+        let lead = match paired_difference(&q.kappa, &rnd.kappa) {
+            Some((d, se)) => format!("{d:+.3} ± {se:.3}"),
+            None => format!("{:+.3}", spread(&q.kappa).0 - spread(&rnd.kappa).0),
+        };
         println!(
-            "{:>8} {:>9}  {:<22} {:<22} {:>+7.3}  {:<22} {:<22}",
+            "{:>8} {:>9}  {:<22} {:<22} {:>15}  {:<22} {:<22}",
             q.per_code,
             reviewed,
             cell(&q.kappa),
             cell(&rnd.kappa),
-            spread(&q.kappa).0 - spread(&rnd.kappa).0,
+            lead,
             cell(&q.macro_f1),
             cell(&rnd.macro_f1)
         );

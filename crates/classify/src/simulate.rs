@@ -133,6 +133,24 @@ pub fn spread(v: &[f64]) -> (f64, f64, f64) {
     (mean, lo, hi)
 }
 
+/// Mean and standard error of the paired differences `a[i] − b[i]`: the
+/// queue's lead over random review on the same splits, and how far the
+/// seeds pin it down. The standard error is the sample standard deviation
+/// (n − 1 denominator) over √n; `None` with fewer than two pairs. The
+/// per-seed leads on OPP-115 dev vary by about ±0.05 κ, so ten seeds fix
+/// a mean lead only to about ±0.017 (docs/benchmarks.md, "Thirty more
+/// splits"): the error says whether a lead is more than the choice of splits.
+pub fn paired_difference(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    if d.len() < 2 {
+        return None;
+    }
+    let n = d.len() as f64;
+    let mean = d.iter().sum::<f64>() / n;
+    let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some((mean, (var / n).sqrt()))
+}
+
 struct Split<'a> {
     cb: &'a Codebook,
     prototypes: &'a [Vec<Vec<f32>>],
@@ -381,4 +399,26 @@ pub fn simulate_review(
         queue: opts.queue.strategy.to_string(),
         rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paired_difference_matches_pythons_statistics() {
+        // Python: d = [0.1, 0, 0.2, 0.3]; statistics.mean(d) = 0.15,
+        // statistics.stdev(d) / 2 = 0.06454972243679029.
+        let a = [0.5, 0.6, 0.7, 0.9];
+        let b = [0.4, 0.6, 0.5, 0.6];
+        let (mean, se) = paired_difference(&a, &b).unwrap();
+        assert!((mean - 0.15).abs() < 1e-12, "{mean}");
+        assert!((se - 0.06454972243679029).abs() < 1e-12, "{se}");
+        assert_eq!(paired_difference(&[0.5], &[0.4]), None);
+        // Equal leads on every seed: no error.
+        assert_eq!(
+            paired_difference(&[1.5, 2.5], &[1.0, 2.0]).unwrap(),
+            (0.5, 0.0)
+        );
+    }
 }
