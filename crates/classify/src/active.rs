@@ -15,11 +15,12 @@ pub enum QueueStrategy {
     /// Round-robin over codes, codes with the fewest known positives first;
     /// within a code still short of `seek_positives` positives, its
     /// highest-probability suggestions first (find examples), else the most
-    /// uncertain first (refine the boundary). The default: with the
-    /// catch-all rule and rank self-training positives, and seeking only
-    /// until 3 positives, it beats random review by Δκ +0.036 / +0.073 at
-    /// 10 / 25 per code over 10 seeds on OPP-115 dev, where
-    /// `BalancedUncertain` gave +0.010 / +0.053 (docs/classify.md, "Review
+    /// uncertain first (refine the boundary). The default. Against random
+    /// review on OPP-115 dev (30 splits, `make bench`), Δκ −0.008 ± 0.012
+    /// / +0.027 ± 0.008 at 10 / 25 per code: it finds the rare codes'
+    /// examples (2–10× random's, +0.03 to +0.19 κ on those codes) and
+    /// loses about as much on the frequent codes and the catch-all. No
+    /// order tried leads by more at 10 per code (docs/classify.md, "Review
     /// queue order").
     #[default]
     Balanced,
