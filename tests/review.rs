@@ -475,9 +475,13 @@ fn queue_filters_and_orders() {
     };
     let s = &fx.seg;
     let pair = |k: &str, c: &str| (s[k], c.to_string());
-    // The default is the measured review order (issue #15).
+    // The default is the measured review order (issue #15): the
+    // representative order. Codes take turns (access, cost, delay: none
+    // has positives yet).
     assert_eq!(segs(""), segs("order=review"));
-    assert_eq!(segs("").len(), 4);
+    assert_eq!(segs(""), segs("order=representative"));
+    let codes: Vec<String> = segs("").into_iter().map(|(_, c)| c).collect();
+    assert_eq!(codes, ["access", "cost", "delay", "access"]);
     // Most uncertain first; the 0.08 candidate is below the floor.
     assert_eq!(
         segs("order=uncertain"),
@@ -508,6 +512,19 @@ fn queue_filters_and_orders() {
         Some(&decision(s["late"], "delay", "accept", 0, json!({}))),
     );
     assert_eq!(r.status, 200);
+    // It reads the sentence vectors: "late" (reviewed now) lies next to
+    // "parking", so access's other suggestion, xss, covers more that is
+    // not yet covered and comes first; `balanced` shows access's most
+    // probable (parking) first.
+    assert_eq!(
+        segs(""),
+        vec![
+            pair("xss", "access"),
+            pair("costs", "cost"),
+            pair("parking", "access")
+        ]
+    );
+    assert_eq!(segs("order=balanced")[0], pair("parking", "access"));
     assert_eq!(segs("status=reviewed"), vec![pair("late", "delay")]);
     assert_eq!(segs("status=open").len(), 3);
     assert_eq!(segs("status=all").len(), 4);

@@ -240,7 +240,7 @@ pub struct EvalCodeArgs {
     /// --simulate-review: items reviewed between retrainings.
     #[arg(long, default_value_t = SimulationOptions::default().batch)]
     pub batch: usize,
-    /// --simulate-review: the queue order measured (balanced, balanced-uncertain, uncertain).
+    /// --simulate-review: the queue order measured (representative, balanced, balanced-uncertain, uncertain).
     #[arg(long, default_value_t = SimulationOptions::default().queue.strategy)]
     pub queue_order: QueueStrategy,
 }

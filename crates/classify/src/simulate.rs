@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::active::{items_in_order, queue_order, QueueEntry, QueueParams};
+use crate::active::{items_in_order, queue_order, QueueEntry, QueueParams, QueueVectors};
 use crate::codebook::Codebook;
 use crate::eval::{labels_of, report, EvalOptions, GoldItem};
 use crate::model::{
@@ -313,6 +313,12 @@ pub fn simulate_review(
             test,
             corpus,
         };
+        // The page samples a code's suggestions with seed 0; each split
+        // draws its own sample so that the splits do not share one.
+        let queue = QueueParams {
+            seed,
+            ..opts.queue.clone()
+        };
         let start = split.fit(&[])?;
         let zero = split.score(&start)?;
         let mut rng = SplitMix(seed ^ 0x005E_ED0F_AC71);
@@ -358,7 +364,15 @@ pub fn simulate_review(
                                 *positives.entry(l.clone()).or_default() += 1;
                             }
                         }
-                        let order = queue_order(&entries, &positives, &opts.queue);
+                        let vectors = QueueVectors {
+                            items: open.iter().map(|&i| (i as i64, embeddings[i])).collect(),
+                            reviewed: reviewed.iter().map(|&i| embeddings[i]).collect(),
+                        };
+                        let queue = QueueParams {
+                            lead: Some(want),
+                            ..queue.clone()
+                        };
+                        let order = queue_order(&entries, &positives, Some(&vectors), &queue);
                         items_in_order(&entries, &order)
                             .into_iter()
                             .map(|i| i as usize)

@@ -223,10 +223,14 @@ pub async fn queue(
                 other => other.parse().map_err(ApiError::BadRequest)?,
             };
             let mut positives: BTreeMap<String, usize> = BTreeMap::new();
+            let mut reviewed: BTreeSet<i64> = BTreeSet::new();
             for l in store.review_labels()? {
-                if l.applies && scope.is_none_or(|r| r == l.reviewer) {
-                    if let Some(c) = l.code_id {
-                        *positives.entry(c).or_default() += 1;
+                if scope.is_none_or(|r| r == l.reviewer) {
+                    reviewed.insert(l.segment_id);
+                    if l.applies {
+                        if let Some(c) = l.code_id {
+                            *positives.entry(c).or_default() += 1;
+                        }
                     }
                 }
             }
@@ -238,11 +242,44 @@ pub async fn queue(
                     probability: m.confidence,
                 })
                 .collect();
+            // The page lists the first `limit`: no need to weigh more.
             let params = classify::active::QueueParams {
                 strategy,
+                lead: Some(q.limit.unwrap_or(500).min(5000)),
                 ..Default::default()
             };
-            let ranked = classify::active::queue_order(&entries, &positives, &params);
+            // The representative order compares sentence vectors (unit
+            // length, as it assumes): the queue's and the reviewed ones.
+            let vectors: BTreeMap<i64, Vec<f32>> =
+                if strategy == classify::active::QueueStrategy::Representative {
+                    let mut ids: BTreeSet<i64> = entries.iter().map(|e| e.item).collect();
+                    ids.extend(&reviewed);
+                    let ids: Vec<i64> = ids.into_iter().collect();
+                    store::machine_segment_vectors(store.conn(), &ids)?
+                        .into_iter()
+                        .map(|(id, mut v)| {
+                            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                            if norm > 0.0 {
+                                v.iter_mut().for_each(|x| *x /= norm);
+                            }
+                            (id, v)
+                        })
+                        .collect()
+                } else {
+                    BTreeMap::new()
+                };
+            let queue_vectors = classify::active::QueueVectors {
+                items: entries
+                    .iter()
+                    .filter_map(|e| vectors.get(&e.item).map(|v| (e.item, v.as_slice())))
+                    .collect(),
+                reviewed: reviewed
+                    .iter()
+                    .filter_map(|i| vectors.get(i).map(|v| v.as_slice()))
+                    .collect(),
+            };
+            let ranked =
+                classify::active::queue_order(&entries, &positives, Some(&queue_vectors), &params);
             let mut slots: Vec<Option<(MachineItem, bool)>> = items.into_iter().map(Some).collect();
             items = ranked.into_iter().filter_map(|i| slots[i].take()).collect();
         }

@@ -60,6 +60,48 @@ pub fn machine_suggestions(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Sentence vectors of `segment_ids` from the model of the newest machine
+/// codings, by segment id: what the review queue's representative order
+/// compares. Segments without one are left out.
+pub fn machine_segment_vectors(
+    conn: &Connection,
+    segment_ids: &[i64],
+) -> Result<std::collections::BTreeMap<i64, Vec<f32>>> {
+    let key: Option<String> = conn
+        .query_row(
+            "SELECT model_key FROM codings WHERE source = 'machine' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut out = std::collections::BTreeMap::new();
+    let Some(key) = key else {
+        return Ok(out);
+    };
+    // Chunks stay under SQLite's limit on bound parameters.
+    for chunk in segment_ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let mut stmt = conn.prepare(&format!(
+            "SELECT s.id, e.vector FROM segments s
+             JOIN embeddings e ON e.model_key = ?1 AND e.text_hash = s.text_hash
+             WHERE s.id IN ({marks})"
+        ))?;
+        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&key];
+        args.extend(chunk.iter().map(|i| i as &dyn rusqlite::ToSql));
+        let rows = stmt.query_map(args.as_slice(), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                crate::embeddings::blob_to_vector(&r.get::<_, Vec<u8>>(1)?),
+            ))
+        })?;
+        for row in rows {
+            let (id, v) = row?;
+            out.insert(id, v);
+        }
+    }
+    Ok(out)
+}
+
 /// A sentence with its document's full text, to cut context from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentInDocument {
