@@ -4,7 +4,7 @@
 //! One ordering function, [`queue_order`], serves both the review page and
 //! `autocode eval code --simulate-review`: the order measured is the order used.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -202,32 +202,18 @@ pub fn queue_order(
     out
 }
 
-/// `QueueStrategy::Representative`: codes take turns (fewest known
-/// positives first, as `Balanced`); on its turn a code takes the open item
-/// among its suggestions with the largest coverage gain
-/// Σ_{j ∈ its suggestions} max(0, sim(j, item) − cover_j), where cover_j
-/// is j's highest similarity to anything reviewed or taken before (0 at
-/// least); that item's other suggestions follow it, so a reviewer sees the
-/// whole sentence at once. This is the greedy algorithm for facility
-/// location, a submodular objective, so gains only fall as cover grows:
-/// each code keeps its candidates in a heap of stale gains and recomputes
-/// only the top (lazy greedy, Minoux 1978), which picks what the plain
-/// greedy picks. Written here because no maintained crate offers facility
-/// location over a caller's similarities; the plain greedy it replaces
-/// is in the tests as the reference.
-fn representative_order(
-    entries: &[QueueEntry],
-    positives: &BTreeMap<String, usize>,
-    vectors: &QueueVectors,
+/// Per code, the entries `Representative` weighs: those whose item has a
+/// vector, down to a seeded sample of `params.sample` (the lowest hashes
+/// of seed and item); and the entries it does not.
+fn weighed<'e>(
+    entries: &'e [QueueEntry],
+    has_vector: impl Fn(i64) -> bool,
     params: &QueueParams,
-) -> Vec<usize> {
-    use std::collections::BinaryHeap;
-    let known = |c: &str| positives.get(c).copied().unwrap_or(0);
-    // Per code: its entries with a vector, sampled down to `sample`.
+) -> (BTreeMap<&'e str, Vec<usize>>, Vec<usize>) {
     let mut by_code: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut rest: Vec<usize> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        if vectors.items.contains_key(&e.item) {
+        if has_vector(e.item) {
             by_code.entry(e.code.as_str()).or_default().push(i);
         } else {
             rest.push(i);
@@ -251,6 +237,45 @@ fn representative_order(
             *idx = kept;
         }
     }
+    (by_code, rest)
+}
+
+/// The items whose vectors `Representative` reads from `entries` (each
+/// code's sample): a caller that loads only these vectors gets the same
+/// order as one that loads them all, since an item outside every sample
+/// is never weighed and every sample stays the lowest hashes of its code.
+/// The review page loads these, not one vector per suggestion.
+pub fn weighed_items(entries: &[QueueEntry], params: &QueueParams) -> BTreeSet<i64> {
+    let (by_code, _) = weighed(entries, |_| true, params);
+    by_code
+        .values()
+        .flatten()
+        .map(|&i| entries[i].item)
+        .collect()
+}
+
+/// `QueueStrategy::Representative`: codes take turns (fewest known
+/// positives first, as `Balanced`); on its turn a code takes the open item
+/// among its suggestions with the largest coverage gain
+/// Σ_{j ∈ its suggestions} max(0, sim(j, item) − cover_j), where cover_j
+/// is j's highest similarity to anything reviewed or taken before (0 at
+/// least); that item's other suggestions follow it, so a reviewer sees the
+/// whole sentence at once. This is the greedy algorithm for facility
+/// location, a submodular objective, so gains only fall as cover grows:
+/// each code keeps its candidates in a heap of stale gains and recomputes
+/// only the top (lazy greedy, Minoux 1978), which picks what the plain
+/// greedy picks. Written here because no maintained crate offers facility
+/// location over a caller's similarities; the plain greedy it replaces
+/// is in the tests as the reference.
+fn representative_order(
+    entries: &[QueueEntry],
+    positives: &BTreeMap<String, usize>,
+    vectors: &QueueVectors,
+    params: &QueueParams,
+) -> Vec<usize> {
+    use std::collections::BinaryHeap;
+    let known = |c: &str| positives.get(c).copied().unwrap_or(0);
+    let (by_code, rest) = weighed(entries, |item| vectors.items.contains_key(&item), params);
     // Items in play, each with its vector and cover.
     let mut items: Vec<i64> = by_code
         .values()
@@ -430,7 +455,6 @@ pub fn items_in_order(entries: &[QueueEntry], order: &[usize]) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
 
     fn e(item: i64, code: &str, p: f64) -> QueueEntry {
         QueueEntry {
@@ -647,6 +671,44 @@ mod tests {
             .collect();
         assert!(samples.len() > 1, "{samples:?}");
         assert!(weighed.iter().all(|i| (1..=4).contains(i)));
+    }
+
+    #[test]
+    fn vectors_of_the_weighed_items_alone_give_the_same_order() {
+        let mut rng = crate::model::SplitMix(5);
+        let mut unif = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let vecs: Vec<Vec<f32>> = (0..60).map(|i| at(6.0 * i as f64)).collect();
+        let mut es = Vec::new();
+        for item in 0..60i64 {
+            for code in ["a", "b", "c"] {
+                if unif() < 0.6 {
+                    es.push(e(item, code, unif()));
+                }
+            }
+        }
+        let p = QueueParams {
+            sample: 12,
+            ..QueueParams::default()
+        };
+        let all = QueueVectors {
+            items: (0..60).map(|i| (i, vecs[i as usize].as_slice())).collect(),
+            reviewed: vec![vecs[7].as_slice()],
+        };
+        let weighed = weighed_items(&es, &p);
+        assert!(weighed.len() < 36, "{}", weighed.len());
+        let some = QueueVectors {
+            items: all
+                .items
+                .iter()
+                .filter(|(i, _)| weighed.contains(i))
+                .map(|(&i, &v)| (i, v))
+                .collect(),
+            reviewed: all.reviewed.clone(),
+        };
+        assert_eq!(
+            queue_order(&es, &BTreeMap::new(), Some(&all), &p),
+            queue_order(&es, &BTreeMap::new(), Some(&some), &p)
+        );
     }
 
     #[test]

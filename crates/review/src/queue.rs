@@ -252,7 +252,9 @@ pub async fn queue(
             // length, as it assumes): the queue's and the reviewed ones.
             let vectors: BTreeMap<i64, Vec<f32>> =
                 if strategy == classify::active::QueueStrategy::Representative {
-                    let mut ids: BTreeSet<i64> = entries.iter().map(|e| e.item).collect();
+                    // Only the suggestions the order weighs (at most
+                    // `sample` per code): the same order as with all loaded.
+                    let mut ids = classify::active::weighed_items(&entries, &params);
                     ids.extend(&reviewed);
                     let ids: Vec<i64> = ids.into_iter().collect();
                     store::machine_segment_vectors(store.conn(), &ids)?
