@@ -101,6 +101,12 @@ pub struct SimulationRow {
     /// positives an order found.
     #[serde(default)]
     pub code_positives: BTreeMap<String, Vec<usize>>,
+    /// Per code id, its precision and recall on the held-out documents,
+    /// per seed: whether an order's trained model over- or under-codes.
+    #[serde(default)]
+    pub code_precision: BTreeMap<String, Vec<f64>>,
+    #[serde(default)]
+    pub code_recall: BTreeMap<String, Vec<f64>>,
 }
 
 /// One checkpoint of one seed.
@@ -109,6 +115,8 @@ struct Score {
     macro_f1: f64,
     supervised: usize,
     code_kappa: Vec<Option<f64>>,
+    code_precision: Vec<f64>,
+    code_recall: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,6 +234,18 @@ impl Split<'_> {
                 .iter()
                 .map(|c| r.per_code.get(&c.id).and_then(|x| x.kappa))
                 .collect(),
+            code_precision: self
+                .cb
+                .codes
+                .iter()
+                .map(|c| r.per_code.get(&c.id).map_or(0.0, |x| x.precision))
+                .collect(),
+            code_recall: self
+                .cb
+                .codes
+                .iter()
+                .map(|c| r.per_code.get(&c.id).map_or(0.0, |x| x.recall))
+                .collect(),
         })
     }
 }
@@ -261,6 +281,8 @@ pub fn simulate_review(
                     supervised_codes: Vec::new(),
                     code_kappa: BTreeMap::new(),
                     code_positives: BTreeMap::new(),
+                    code_precision: BTreeMap::new(),
+                    code_recall: BTreeMap::new(),
                 });
                 rows.len() - 1
             }
@@ -285,6 +307,16 @@ pub fn simulate_review(
                 .entry(code.id.clone())
                 .or_default()
                 .push(found);
+        }
+        for (c, code) in cb.codes.iter().enumerate() {
+            r.code_precision
+                .entry(code.id.clone())
+                .or_default()
+                .push(s.code_precision[c]);
+            r.code_recall
+                .entry(code.id.clone())
+                .or_default()
+                .push(s.code_recall[c]);
         }
     };
     for s in 0..opts.seeds as u64 {
