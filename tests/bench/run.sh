@@ -9,7 +9,7 @@ SHARED=${AUTOCODE_SHARED:-../shared}
 export SHARED
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "date: $(date -u +%FT%TZ)"
-stages=${BENCH_STAGES:-"embed classify zeroshot audit themes ingest_scale pipeline"}
+stages=${BENCH_STAGES:-"embed classify zeroshot audit themes ingest_scale pipeline review_queue"}
 for stage in $stages; do
   script="tests/bench/$stage.sh"
   if [ -f "$script" ]; then
