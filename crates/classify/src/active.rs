@@ -291,9 +291,6 @@ fn representative_order(
     items.sort_unstable();
     items.dedup();
     let slot: BTreeMap<i64, usize> = items.iter().enumerate().map(|(k, &it)| (it, k)).collect();
-    // The vectors in play side by side, in slot order: a map lookup per
-    // similarity cost more than the similarity (1.35 s of the review page's
-    // 1.7 s at 100k sentences, tests/bench/review_queue.sh).
     // The length most vectors have; a vector of another length (a
     // caller's mistake) counts as unlike everything rather than reading
     // out of bounds or half a vector.
@@ -313,6 +310,9 @@ fn representative_order(
         .copied()
         .filter(|r| r.len() == dim)
         .collect();
+    // The vectors in play side by side, in slot order: a map lookup per
+    // similarity cost more than the similarity (1.35 s of the review page's
+    // 1.7 s at 100k sentences, tests/bench/review_queue.sh).
     let mut matrix: Vec<f32> = Vec::with_capacity(items.len() * dim);
     for it in &items {
         let v = vectors.items[it];
@@ -625,17 +625,22 @@ mod tests {
         );
     }
 
-    #[test]
-    fn representative_takes_the_centre_of_a_cluster_then_what_is_left_uncovered() {
-        // Code "a": a tight cluster of three (items 1–3, centre 2) and a
-        // lone item 4 far off; the most probable is the lone one.
+    /// Code "a": a tight cluster of three (items 1–3, centre 2) and item
+    /// 4, the most probable, with vector `fourth`.
+    fn cluster_and(fourth: Vec<f32>) -> (Vec<QueueEntry>, [Vec<f32>; 4]) {
         let es = vec![
             e(1, "a", 0.5),
             e(2, "a", 0.5),
             e(3, "a", 0.5),
             e(4, "a", 0.99),
         ];
-        let v = [at(0.0), at(10.0), at(20.0), at(270.0)];
+        (es, [at(0.0), at(10.0), at(20.0), fourth])
+    }
+
+    #[test]
+    fn representative_takes_the_centre_of_a_cluster_then_what_is_left_uncovered() {
+        // Item 4 lone and far off.
+        let (es, v) = cluster_and(at(270.0));
         let vectors = QueueVectors {
             items: (1..=4).map(|i| (i, v[i as usize - 1].as_slice())).collect(),
             reviewed: Vec::new(),
@@ -804,15 +809,9 @@ mod tests {
     #[test]
     fn a_vector_of_another_length_is_unlike_everything_and_does_not_panic() {
         // Item 4's vector is 2-d where the others are 3-d (a caller's
-        // mistake): it covers nothing, so the cluster's centre still leads,
-        // and every entry is still ordered.
-        let es = vec![
-            e(1, "a", 0.5),
-            e(2, "a", 0.5),
-            e(3, "a", 0.5),
-            e(4, "a", 0.9),
-        ];
-        let v = [at(0.0), at(10.0), at(20.0), vec![1.0, 0.0]];
+        // mistake), and so is the reviewed one: they cover nothing, so the
+        // cluster's centre still leads, and every entry is still ordered.
+        let (es, v) = cluster_and(vec![1.0, 0.0]);
         let vectors = QueueVectors {
             items: (1..=4).map(|i| (i, v[i as usize - 1].as_slice())).collect(),
             reviewed: vec![v[3].as_slice()],

@@ -298,23 +298,19 @@ pub fn simulate_review(
                 *n += usize::from(l == Label::Yes);
             }
         }
-        for ((code, kappa), found) in cb.codes.iter().zip(&s.code_kappa).zip(found) {
+        for (c, (code, found)) in cb.codes.iter().zip(found).enumerate() {
+            let id = &code.id;
             r.code_kappa
-                .entry(code.id.clone())
+                .entry(id.clone())
                 .or_default()
-                .push(*kappa);
-            r.code_positives
-                .entry(code.id.clone())
-                .or_default()
-                .push(found);
-        }
-        for (c, code) in cb.codes.iter().enumerate() {
+                .push(s.code_kappa[c]);
+            r.code_positives.entry(id.clone()).or_default().push(found);
             r.code_precision
-                .entry(code.id.clone())
+                .entry(id.clone())
                 .or_default()
                 .push(s.code_precision[c]);
             r.code_recall
-                .entry(code.id.clone())
+                .entry(id.clone())
                 .or_default()
                 .push(s.code_recall[c]);
         }
