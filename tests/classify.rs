@@ -197,8 +197,9 @@ fn eval_code_on_an_opp115_subset() {
     );
 }
 
-/// Issue #15's target: zero-shot from the codebook alone (no label read),
-/// all of OPP-115 dev, policy-grouped 5-fold CV, the default seed.
+/// Issue #15's targets: zero-shot from the codebook alone (no label read),
+/// all of OPP-115 dev, policy-grouped 5-fold CV, the default seed; and
+/// supervised on all labels no lower than before.
 #[test]
 fn zero_shot_on_opp115_dev_reaches_kappa_045() {
     let shared = root().join("../shared/eval/opp115-dev");
@@ -245,6 +246,24 @@ fn zero_shot_on_opp115_dev_reaches_kappa_045() {
             && retention["kappa"].as_f64().unwrap() > 0.3,
         "{retention}"
     );
+    // Issue #15's other bound: supervised on all labels (the same folds and
+    // cache, so in this test rather than beside it) stays at or above its
+    // figure before the issue, κ 0.734. Measured 2026-12-04: 0.7416 with
+    // κ-best thresholds drawn towards the corpus's (0.7345 with best-F1
+    // thresholds before).
+    let sup = eval_json(&[
+        "eval",
+        "code",
+        "--gold",
+        s(&shared.join("segments.jsonl")),
+        "--codebook",
+        s(&shared.join("codebook.json")),
+        "--json",
+        "--cache",
+        s(&cache),
+    ]);
+    let kappa = sup["mean_kappa"].as_f64().unwrap();
+    assert!(kappa >= 0.734, "supervised mean kappa {kappa}");
 }
 
 /// What `autocode embed` stores, done through the library so this test

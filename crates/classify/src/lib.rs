@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod model;
 pub mod qdc;
 pub mod simulate;
+pub mod threshold;
 pub mod zeroshot;
 
 pub use codebook::{

@@ -240,6 +240,8 @@ pub fn with_pseudo_labels<'a>(
 /// back to the corpus's pseudo-labels (`corpus.labels`) instead of the
 /// prototype prior; those codes are marked [`crate::CodeModel::pseudo_labelled`].
 /// `Mode::ZeroShot` ignores the human labels: every code learns from the corpus.
+/// Codes trained on human labels then take thresholds drawn towards what
+/// the corpus expects ([`Classifier::fit_thresholds_to_corpus`]).
 pub fn fit_with_corpus(
     params: &ValidClassifierParams,
     cb: &Codebook,
@@ -268,7 +270,9 @@ pub fn fit_with_corpus(
     }
     let (set, pseudo) = with_pseudo_labels(&human, corpus, params.min_positives);
     if !pseudo.iter().any(|&p| p) {
-        return params.fit(cb, prototypes, &set);
+        let mut clf = params.fit(cb, prototypes, &set)?;
+        clf.fit_thresholds_to_corpus(corpus)?;
+        return Ok(clf);
     }
     // Pseudo-labelled codes are trained like supervised ones; the floor on
     // examples is the pseudo-labeller's, applied before.
@@ -295,6 +299,7 @@ pub fn fit_with_corpus(
         }
     }
     clf.note_residual_codes();
+    clf.fit_thresholds_to_corpus(corpus)?;
     Ok(clf)
 }
 
