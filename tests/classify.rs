@@ -187,7 +187,7 @@ fn eval_code_on_an_opp115_subset() {
     // "Other" names no topic: zero-shot, it is the catch-all of the others
     // (never predicted before that rule). Its quality on a corpus this small
     // (about 170 sentences per fold) is poor; the whole of dev is checked in
-    // `zero_shot_on_opp115_dev_reaches_kappa_045`.
+    // `opp115_dev_zero_shot_reaches_045_supervised_keeps_0734`.
     let other = &zs["per_code"]["Other"];
     assert!(other["predicted"].as_u64().unwrap() > 0, "{other}");
     let fp = &sup["per_code"]["First Party Collection/Use"];
@@ -201,7 +201,7 @@ fn eval_code_on_an_opp115_subset() {
 /// all of OPP-115 dev, policy-grouped 5-fold CV, the default seed; and
 /// supervised on all labels no lower than before.
 #[test]
-fn zero_shot_on_opp115_dev_reaches_kappa_045() {
+fn opp115_dev_zero_shot_reaches_045_supervised_keeps_0734() {
     let shared = root().join("../shared/eval/opp115-dev");
     if !shared.join("segments.jsonl").exists() {
         eprintln!(
@@ -212,19 +212,23 @@ fn zero_shot_on_opp115_dev_reaches_kappa_045() {
     }
     // Kept between runs: embedding the 2,983 segments is most of the time.
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opp115-eval-cache.db");
-    let zs = eval_json(&[
-        "eval",
-        "code",
-        "--gold",
-        s(&shared.join("segments.jsonl")),
-        "--codebook",
-        s(&shared.join("codebook.json")),
-        "--mode",
-        "zero-shot",
-        "--json",
-        "--cache",
-        s(&cache),
-    ]);
+    let (gold, codebook) = (shared.join("segments.jsonl"), shared.join("codebook.json"));
+    let eval = |mode: &str| {
+        eval_json(&[
+            "eval",
+            "code",
+            "--gold",
+            s(&gold),
+            "--codebook",
+            s(&codebook),
+            "--mode",
+            mode,
+            "--json",
+            "--cache",
+            s(&cache),
+        ])
+    };
+    let zs = eval("zero-shot");
     assert_eq!(zs["items"], 2983);
     // Measured 2026-12-03 with a fresh cache: 0.453 (0.428 before the
     // catch-all rule and rank positives; 0.179 from prototypes alone; 0.460
@@ -251,17 +255,7 @@ fn zero_shot_on_opp115_dev_reaches_kappa_045() {
     // figure before the issue, κ 0.734. Measured 2026-12-04: 0.7416 with
     // κ-best thresholds drawn towards the corpus's (0.7345 with best-F1
     // thresholds before).
-    let sup = eval_json(&[
-        "eval",
-        "code",
-        "--gold",
-        s(&shared.join("segments.jsonl")),
-        "--codebook",
-        s(&shared.join("codebook.json")),
-        "--json",
-        "--cache",
-        s(&cache),
-    ]);
+    let sup = eval("auto");
     let kappa = sup["mean_kappa"].as_f64().unwrap();
     assert!(kappa >= 0.734, "supervised mean kappa {kappa}");
 }
