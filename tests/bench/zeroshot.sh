@@ -12,6 +12,12 @@ CACHE=${AUTOCODE_EVAL_CACHE:-.bench/cache}
 mkdir -p "$CACHE" .bench
 summary() { python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print("{:<40} macro-F1 {:.3f}  mean kappa {:.3f}  ({:.0f} s)".format(sys.argv[1], r["macro_f1"], r["mean_kappa"], r["seconds"]))' "$1"; }
 "$BIN" --quiet eval code --gold data/demo/gold.jsonl --codebook data/demo/codebook.yaml --cache "$CACHE" --json --mode zero-shot | summary "demo gold: zero-shot (codebook + corpus)"
+# The demo's focus groups (26 codes in a hierarchy, 7 transcripts): the
+# simulated reviewer on data other than OPP-115 (docs/benchmarks.md,
+# "The simulated reviewer on the demo").
+start=$(date +%s)
+"$BIN" --quiet eval code --gold data/demo/gold.jsonl --codebook data/demo/codebook.yaml --cache "$CACHE" --simulate-review --per-code-steps 1,2,5,10 --seeds 30
+echo "demo simulated review (1-10 per code, 30 splits): $(( $(date +%s) - start )) s"
 if [ -f "$OPP/segments.jsonl" ]; then
   ev() { "$BIN" --quiet eval code --gold "$OPP/segments.jsonl" --codebook "$OPP/codebook.json" --cache "$CACHE" "$@"; }
   ev --json --mode zero-shot | summary "OPP-115 dev: zero-shot (codebook + corpus)"
