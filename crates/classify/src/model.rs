@@ -1003,6 +1003,20 @@ mod tests {
         v
     }
 
+    /// `n` seeded points (x, y) uniform in [−1, 1)², each with its unit
+    /// vector (x, y, 0.3 + a little noise): the synthetic sentences of the
+    /// fitting tests.
+    fn points(seed: u64, n: usize) -> Vec<(f32, f32, Vec<f32>)> {
+        let mut rng = SplitMix(seed);
+        let mut u = || (rng.next_u64() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
+        (0..n)
+            .map(|_| {
+                let (xv, yv) = (u() * 2.0, u() * 2.0);
+                (xv, yv, unit([xv, yv, 0.3 + u() * 0.1]))
+            })
+            .collect()
+    }
+
     #[test]
     fn group_folds_never_split_a_group() {
         let groups: Vec<String> = (0..50).map(|i| format!("g{}", i % 7)).collect();
@@ -1021,13 +1035,10 @@ mod tests {
     #[test]
     fn supervised_learns_and_hierarchy_is_consistent() {
         let cb = codebook();
-        let mut rng = SplitMix(3);
-        let mut u = || (rng.next_u64() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
         let mut embs = Vec::new();
         let mut labels = Vec::new();
-        for i in 0..300 {
-            let (xv, yv) = (u() * 2.0, u() * 2.0);
-            embs.push(unit([xv, yv, 0.3 + u() * 0.1]));
+        for (i, (xv, yv, v)) in points(3, 300).into_iter().enumerate() {
+            embs.push(v);
             let lx = if xv > 0.0 { Label::Yes } else { Label::No };
             let lxp = if xv > 0.5 { Label::Yes } else { Label::No };
             let ly = if yv > 0.1 { Label::Yes } else { Label::No };
@@ -1086,14 +1097,11 @@ mod tests {
             CodebookFormat::Yaml,
         )
         .unwrap();
-        let mut rng = SplitMix(11);
-        let mut u = || (rng.next_u64() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
         let mut embs = Vec::new();
         let mut labels = Vec::new();
         let yes = |b: bool| if b { Label::Yes } else { Label::No };
-        for _ in 0..200 {
-            let (xv, yv) = (u() * 2.0, u() * 2.0);
-            embs.push(unit([xv, yv, 0.3 + u() * 0.1]));
+        for (xv, yv, v) in points(11, 200) {
+            embs.push(v);
             labels.push(vec![yes(xv > 0.2), yes(yv > 0.0)]);
         }
         let texts: Vec<&str> = vec![""; 200];
@@ -1158,14 +1166,11 @@ mod tests {
             CodebookFormat::Yaml,
         )
         .unwrap();
-        let mut rng = SplitMix(5);
-        let mut u = || (rng.next_u64() >> 11) as f32 / (1u64 << 53) as f32 - 0.5;
         let mut embs = Vec::new();
         let mut labels = Vec::new();
         let yes = |b: bool| if b { Label::Yes } else { Label::No };
-        for _ in 0..300 {
-            let (xv, yv) = (u() * 2.0, u() * 2.0);
-            embs.push(unit([xv, yv, 0.3 + u() * 0.1]));
+        for (xv, yv, v) in points(5, 300) {
+            embs.push(v);
             let (x, xpos, y) = (xv > 0.0, xv > 0.5, yv > 0.1);
             let unknown = Label::Unknown;
             labels.push(vec![
