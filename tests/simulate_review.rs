@@ -19,21 +19,29 @@ fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `autocode --quiet eval code` on the demo gold with its codebook and an
+/// embedding cache in `cache`, then `more`.
+fn eval_demo(cache: &std::path::Path, more: &[&str]) -> String {
+    let mut args = vec![
+        "--quiet",
+        "eval",
+        "code",
+        "--gold",
+        "data/demo/gold.jsonl",
+        "--codebook",
+        "data/demo/codebook.yaml",
+        "--cache",
+        cache.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    ok(&args)
+}
+
 #[test]
 fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
     let cache = tempfile::tempdir().unwrap();
-    let cache = cache.path().to_str().unwrap();
-    let args = |json: bool| {
+    let run = |json: bool| {
         let mut a = vec![
-            "--quiet",
-            "eval",
-            "code",
-            "--gold",
-            "data/demo/gold.jsonl",
-            "--codebook",
-            "data/demo/codebook.yaml",
-            "--cache",
-            cache,
             "--simulate-review",
             "--per-code-steps",
             "1,2",
@@ -49,11 +57,7 @@ fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
         if json {
             a.push("--json");
         }
-        a.into_iter().map(String::from).collect::<Vec<_>>()
-    };
-    let run = |json: bool| {
-        let a = args(json);
-        ok(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        eval_demo(cache.path(), &a)
     };
     let table = run(false);
     assert!(table.contains("kappa queue"), "{table}");
@@ -113,20 +117,7 @@ fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
 #[test]
 fn zero_shot_reads_no_labels_and_says_so() {
     let cache = tempfile::tempdir().unwrap();
-    let out = ok(&[
-        "--quiet",
-        "eval",
-        "code",
-        "--gold",
-        "data/demo/gold.jsonl",
-        "--codebook",
-        "data/demo/codebook.yaml",
-        "--cache",
-        cache.path().to_str().unwrap(),
-        "--mode",
-        "zero-shot",
-        "--json",
-    ]);
+    let out = eval_demo(cache.path(), &["--mode", "zero-shot", "--json"]);
     let r: serde_json::Value = serde_json::from_str(&out).unwrap();
     let models: Vec<String> = r["per_code"]
         .as_object()
@@ -150,23 +141,17 @@ fn zero_shot_reads_no_labels_and_says_so() {
 #[test]
 fn the_first_reviews_lift_the_demo_above_the_codebook_alone() {
     let cache = tempfile::tempdir().unwrap();
-    let out = ok(&[
-        "--quiet",
-        "eval",
-        "code",
-        "--gold",
-        "data/demo/gold.jsonl",
-        "--codebook",
-        "data/demo/codebook.yaml",
-        "--cache",
-        cache.path().to_str().unwrap(),
-        "--simulate-review",
-        "--per-code-steps",
-        "1,2",
-        "--seeds",
-        "10",
-        "--json",
-    ]);
+    let out = eval_demo(
+        cache.path(),
+        &[
+            "--simulate-review",
+            "--per-code-steps",
+            "1,2",
+            "--seeds",
+            "10",
+            "--json",
+        ],
+    );
     let r: serde_json::Value = serde_json::from_str(&out).unwrap();
     let mean_kappa = |order: &str, per_code: u64| {
         let row = r["rows"]
