@@ -23,7 +23,7 @@ pub use codebook::{
 pub use model::{
     prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind, CodeModel, Features,
     Label, Mode, Predictions, SelfTraining, SelfTrainingPositives, TrainingSet,
-    ValidClassifierParams, ZeroShotMapping,
+    ValidClassifierParams, ZeroShotMapping, CODEBOOK_GROUP,
 };
 pub use qdc::code_guid;
 

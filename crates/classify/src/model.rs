@@ -385,8 +385,20 @@ pub struct TrainingSet<'a> {
     /// items × codes (codebook order).
     pub labels: Vec<Vec<Label>>,
     /// Group of each item (e.g. document): inner folds never split a group.
+    /// [`CODEBOOK_GROUP`] marks rows written from the codebook.
     pub groups: Vec<String>,
 }
+
+/// The group of training rows written from the codebook (a code's examples
+/// as positives, its counter-examples as negatives), not read from a
+/// document: no document name holds a NUL. Such rows train a code's model
+/// but do not count towards the human positives and negatives that decide
+/// whether a code learns from its human labels or waits
+/// ([`crate::zeroshot::fit_with_corpus`]): two written examples would make
+/// two reviewed positives enough, and a model on two reviewed sentences
+/// and two written ones cost the demo's first reviews κ (docs/classify.md,
+/// "Codes the corpus gives no pseudo-labels").
+pub const CODEBOOK_GROUP: &str = "\0codebook";
 
 /// The texts whose embeddings form each code's zero-shot prototype, codebook order.
 pub fn prototype_texts(cb: &Codebook) -> Vec<Vec<String>> {

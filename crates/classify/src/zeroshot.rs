@@ -186,8 +186,20 @@ pub fn pseudo_labels(scores: &[Vec<f64>], params: &PseudoLabelParams) -> Vec<Vec
     labels
 }
 
+/// How many of `human`'s rows label code `c` with `label`, the rows written
+/// from the codebook ([`crate::model::CODEBOOK_GROUP`]) left out.
+fn human_count(human: &TrainingSet<'_>, c: usize, label: Label) -> usize {
+    human
+        .labels
+        .iter()
+        .zip(&human.groups)
+        .filter(|(r, g)| r.get(c) == Some(&label) && g.as_str() != crate::model::CODEBOOK_GROUP)
+        .count()
+}
+
 /// The training set of a code model, human labels first: codes with at
-/// least `min_positives` human positives and negatives train on the human
+/// least `min_positives` human positives and negatives (rows written from
+/// the codebook train but do not count) train on the human
 /// labels alone; the others on the human labels plus the corpus's
 /// pseudo-labels (a sentence both reviewed and in the corpus keeps its human
 /// label: the corpus row is left out). Returns the set and, per code,
@@ -204,8 +216,8 @@ pub fn with_pseudo_labels<'a>(
         .map_or(0, |r| r.len());
     let uses_pseudo: Vec<bool> = (0..k)
         .map(|c| {
-            let pos = human.labels.iter().filter(|r| r[c] == Label::Yes).count();
-            let neg = human.labels.iter().filter(|r| r[c] == Label::No).count();
+            let pos = human_count(human, c, Label::Yes);
+            let neg = human_count(human, c, Label::No);
             pos < min_positives || neg < min_positives
         })
         .collect();
@@ -347,12 +359,7 @@ fn waiting_for_positives(
                 .labels
                 .iter()
                 .any(|r| r.get(c).is_some_and(|&l| l != Label::Unknown));
-            let positives = human
-                .labels
-                .iter()
-                .filter(|r| r.get(c) == Some(&Label::Yes))
-                .count();
-            !seeded && !residual[c] && positives < floor
+            !seeded && !residual[c] && human_count(human, c, Label::Yes) < floor
         })
         .collect()
 }
@@ -750,6 +757,16 @@ mod tests {
         };
         let (set, _) = with_pseudo_labels(&human2, &same, 1);
         assert_eq!(set.labels.len(), 3);
+        // Rows written from the codebook train, but do not count: with
+        // human3's rows as codebook examples both codes fall back.
+        let written = TrainingSet {
+            groups: vec![crate::model::CODEBOOK_GROUP.into(); 3],
+            ..human3.clone()
+        };
+        let (set, pseudo) = with_pseudo_labels(&written, &corpus, 1);
+        assert_eq!(pseudo, vec![true, true]);
+        assert_eq!(set.labels.len(), 5);
+        assert_eq!(set.labels[..3], human3.labels[..]);
     }
 
     #[test]
@@ -892,6 +909,21 @@ mod tests {
         assert!(b.note.contains("no corpus pseudo-labels"), "{}", b.note);
         assert!(other.is_supervised(), "{}", other.note);
         assert_eq!(other.positives, 3, "{}", other.note);
+        // Two codebook examples of `b` beside its 3 reviewed positives do not
+        // make 4.
+        let mut with_examples = human(3);
+        for e in &human_embs[..2] {
+            with_examples.embeddings.push(e.as_slice());
+            with_examples.texts.push("an example");
+            with_examples
+                .labels
+                .push(vec![Label::Unknown, Label::Yes, Label::Unknown]);
+            with_examples
+                .groups
+                .push(crate::model::CODEBOOK_GROUP.into());
+        }
+        let clf = fit_with_corpus(&params(4), &cb, &protos, &with_examples, &corpus).unwrap();
+        assert!(!clf.codes[1].is_supervised(), "{}", clf.codes[1].note);
         // A fourth positive, or a floor of 3: `b` learns from its own.
         for clf in [fit(4, 4), fit(3, 3)] {
             let b = &clf.codes[1];

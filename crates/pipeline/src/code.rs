@@ -339,7 +339,7 @@ pub fn training_set(
         out.embeddings.push(e);
         out.texts.push(t);
         out.labels.push(row);
-        out.groups.push("codebook".into());
+        out.groups.push(classify::CODEBOOK_GROUP.into());
         out.segment_ids.push(None);
     }
     for (sid, row) in labels {
