@@ -257,6 +257,7 @@ type FoldOutput = (Vec<Vec<f32>>, Vec<Vec<bool>>);
 fn run_fold(
     cb: &Codebook,
     prototypes: &[Vec<Vec<f32>>],
+    written: &TrainingSet<'_>,
     items: &[&GoldItem],
     embeddings: &[&[f32]],
     train: &[usize],
@@ -274,15 +275,15 @@ fn run_fold(
             })
             .unzip()),
         Predictor::Classifier(params) => {
-            let set = TrainingSet {
-                embeddings: train.iter().map(|&i| embeddings[i]).collect(),
-                texts: train.iter().map(|&i| items[i].text.as_str()).collect(),
-                labels: train.iter().map(|&i| labels_of(cb, items[i])).collect(),
-                groups: train
-                    .iter()
-                    .map(|&i| items[i].doc.clone().unwrap_or_else(|| items[i].id.clone()))
-                    .collect(),
-            };
+            // The codebook's own rows first, as `autocode code` trains.
+            let mut set = written.clone();
+            for &i in train {
+                set.embeddings.push(embeddings[i]);
+                set.texts.push(items[i].text.as_str());
+                set.labels.push(labels_of(cb, items[i]));
+                set.groups
+                    .push(items[i].doc.clone().unwrap_or_else(|| items[i].id.clone()));
+            }
             // The training documents' texts, labels unread, are the corpus
             // the zero-shot fallback draws its pseudo-labels from.
             let group = |i: usize| items[i].doc.clone().unwrap_or_else(|| items[i].id.clone());
@@ -419,10 +420,15 @@ fn check_inputs(predictor: &Predictor, opts: &EvalOptions) -> Result<(), Classif
 }
 
 /// Grouped k-fold cross-validation on `items` (grouped by `doc`, else by id):
-/// no group is in both the training and the test part of a fold.
+/// no group is in both the training and the test part of a fold. Every
+/// fold's classifier also trains on `written`, the codebook's own rows
+/// ([`crate::codebook_rows`], embedded, group [`crate::CODEBOOK_GROUP`]),
+/// as `autocode code` does.
+#[allow(clippy::too_many_arguments)]
 pub fn cross_validate(
     cb: &Codebook,
     prototypes: &[Vec<Vec<f32>>],
+    written: &TrainingSet<'_>,
     items: &[&GoldItem],
     embeddings: &[&[f32]],
     predictor: &Predictor,
@@ -446,6 +452,7 @@ pub fn cross_validate(
         let (p, a) = run_fold(
             cb,
             prototypes,
+            written,
             items,
             embeddings,
             &train,
@@ -479,6 +486,7 @@ pub fn cross_validate(
 pub fn train_test(
     cb: &Codebook,
     prototypes: &[Vec<Vec<f32>>],
+    written: &TrainingSet<'_>,
     train: &[&GoldItem],
     train_emb: &[&[f32]],
     test: &[&GoldItem],
@@ -499,6 +507,7 @@ pub fn train_test(
     let (p, a) = run_fold(
         cb,
         prototypes,
+        written,
         &items,
         &emb,
         &tr,
@@ -526,6 +535,11 @@ pub fn train_test(
 mod tests {
     use super::*;
     use crate::codebook::{parse_codebook, CodebookFormat};
+
+    /// No rows written from the codebook.
+    fn none() -> TrainingSet<'static> {
+        TrainingSet::default()
+    }
 
     #[test]
     fn human_kappa_of_known_annotations() {
@@ -614,8 +628,16 @@ mod tests {
                 folds,
                 ..EvalOptions::default()
             };
-            let err =
-                cross_validate(&cb, &protos, &refs, &emb, &Predictor::Keyword, &opts).unwrap_err();
+            let err = cross_validate(
+                &cb,
+                &protos,
+                &none(),
+                &refs,
+                &emb,
+                &Predictor::Keyword,
+                &opts,
+            )
+            .unwrap_err();
             assert!(
                 matches!(err, ClassifyError::Param { field: "folds", .. }),
                 "{err}"
@@ -626,7 +648,16 @@ mod tests {
             folds: 2,
             ..EvalOptions::default()
         };
-        assert!(cross_validate(&cb, &protos, &refs, &emb, &Predictor::Keyword, &opts).is_ok());
+        assert!(cross_validate(
+            &cb,
+            &protos,
+            &none(),
+            &refs,
+            &emb,
+            &Predictor::Keyword,
+            &opts
+        )
+        .is_ok());
     }
 
     #[test]
@@ -674,7 +705,7 @@ mod tests {
             min_positives: 0,
             ..ClassifierParams::default()
         });
-        let err = cross_validate(&cb, &[], &refs, &[], &bad, &d()).unwrap_err();
+        let err = cross_validate(&cb, &[], &none(), &refs, &[], &bad, &d()).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -699,7 +730,16 @@ mod tests {
             folds: 2,
             ..EvalOptions::default()
         };
-        let r = cross_validate(&cb, &protos, &refs, &emb, &Predictor::Keyword, &opts).unwrap();
+        let r = cross_validate(
+            &cb,
+            &protos,
+            &none(),
+            &refs,
+            &emb,
+            &Predictor::Keyword,
+            &opts,
+        )
+        .unwrap();
         assert_eq!(r.per_code["weather"].kappa, None);
         assert_eq!(r.kappa_undefined, 1);
         let defined = [

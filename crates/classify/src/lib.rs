@@ -21,9 +21,9 @@ pub use codebook::{
     Problem,
 };
 pub use model::{
-    prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind, CodeModel, Features,
-    Label, Mode, Predictions, SelfTraining, SelfTrainingPositives, TrainingSet,
-    ValidClassifierParams, ZeroShotMapping, CODEBOOK_GROUP,
+    codebook_rows, prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind,
+    CodeModel, Features, Label, Mode, Predictions, SelfTraining, SelfTrainingPositives,
+    TrainingSet, ValidClassifierParams, ZeroShotMapping, CODEBOOK_GROUP,
 };
 pub use qdc::code_guid;
 

@@ -400,6 +400,28 @@ pub struct TrainingSet<'a> {
 /// "Codes the corpus gives no pseudo-labels").
 pub const CODEBOOK_GROUP: &str = "\0codebook";
 
+/// The training rows a codebook writes: each code's examples (Yes for that
+/// code) and counter-examples (No), every other code unknown, codebook
+/// order. `autocode code` and `eval code` both train on them, under
+/// [`CODEBOOK_GROUP`].
+pub fn codebook_rows(cb: &Codebook) -> Vec<(String, Vec<Label>)> {
+    let k = cb.codes.len();
+    let mut out = Vec::new();
+    for (c, code) in cb.codes.iter().enumerate() {
+        for (texts, l) in [
+            (&code.examples, Label::Yes),
+            (&code.counter_examples, Label::No),
+        ] {
+            for t in texts {
+                let mut row = vec![Label::Unknown; k];
+                row[c] = l;
+                out.push((t.clone(), row));
+            }
+        }
+    }
+    out
+}
+
 /// The texts whose embeddings form each code's zero-shot prototype, codebook order.
 pub fn prototype_texts(cb: &Codebook) -> Vec<Vec<String>> {
     cb.codes

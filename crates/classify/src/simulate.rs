@@ -162,6 +162,7 @@ pub fn paired_difference(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
 struct Split<'a> {
     cb: &'a Codebook,
     prototypes: &'a [Vec<Vec<f32>>],
+    written: &'a TrainingSet<'a>,
     items: &'a [&'a GoldItem],
     embeddings: &'a [&'a [f32]],
     params: &'a ValidClassifierParams,
@@ -176,20 +177,16 @@ impl Split<'_> {
         it.doc.clone().unwrap_or_else(|| it.id.clone())
     }
 
-    /// The classifier after reviewing `reviewed` (indices into `items`).
+    /// The classifier after reviewing `reviewed` (indices into `items`),
+    /// trained on the codebook's own rows and those, as `autocode code` is.
     fn fit(&self, reviewed: &[usize]) -> Result<Classifier, ClassifyError> {
-        let human = TrainingSet {
-            embeddings: reviewed.iter().map(|&i| self.embeddings[i]).collect(),
-            texts: reviewed
-                .iter()
-                .map(|&i| self.items[i].text.as_str())
-                .collect(),
-            labels: reviewed
-                .iter()
-                .map(|&i| labels_of(self.cb, self.items[i]))
-                .collect(),
-            groups: reviewed.iter().map(|&i| self.group(i)).collect(),
-        };
+        let mut human = self.written.clone();
+        for &i in reviewed {
+            human.embeddings.push(self.embeddings[i]);
+            human.texts.push(self.items[i].text.as_str());
+            human.labels.push(labels_of(self.cb, self.items[i]));
+            human.groups.push(self.group(i));
+        }
         fit_with_corpus(self.params, self.cb, self.prototypes, &human, &self.corpus)
     }
 
@@ -252,10 +249,14 @@ impl Split<'_> {
 
 /// Runs the simulation (see the module's protocol). `params` is the
 /// classifier the review decisions train (`min_positives` decides the
-/// fallback); `prototypes[c]` are code c's embedded prototype texts.
+/// fallback); `prototypes[c]` are code c's embedded prototype texts;
+/// `written` the codebook's own rows ([`crate::codebook_rows`], embedded,
+/// group [`crate::CODEBOOK_GROUP`]), trained on beside every review.
+#[allow(clippy::too_many_arguments)]
 pub fn simulate_review(
     cb: &Codebook,
     prototypes: &[Vec<Vec<f32>>],
+    written: &TrainingSet<'_>,
     items: &[&GoldItem],
     embeddings: &[&[f32]],
     params: &ValidClassifierParams,
@@ -334,6 +335,7 @@ pub fn simulate_review(
         let split = Split {
             cb,
             prototypes,
+            written,
             items,
             embeddings,
             params,

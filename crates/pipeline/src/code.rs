@@ -310,23 +310,9 @@ pub fn training_set(
     segments: &HashMap<i64, &StoredSegment>,
     embeddings: &HashMap<i64, Vec<f32>>,
 ) -> anyhow::Result<TrainingData> {
-    let k = codebook.codes.len();
     let labels = stored_labels(store, codebook)?;
-    let mut ex_texts: Vec<String> = Vec::new();
-    let mut ex_labels: Vec<Vec<Label>> = Vec::new();
-    for (c, code) in codebook.codes.iter().enumerate() {
-        for (texts, l) in [
-            (&code.examples, Label::Yes),
-            (&code.counter_examples, Label::No),
-        ] {
-            for t in texts {
-                let mut row = vec![Label::Unknown; k];
-                row[c] = l;
-                ex_texts.push(t.clone());
-                ex_labels.push(row);
-            }
-        }
-    }
+    let (ex_texts, ex_labels): (Vec<String>, Vec<Vec<Label>>) =
+        classify::codebook_rows(codebook).into_iter().unzip();
     let ex_refs: Vec<&str> = ex_texts.iter().map(|s| s.as_str()).collect();
     let ex_emb = if ex_refs.is_empty() {
         Vec::new()

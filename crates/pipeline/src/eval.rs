@@ -280,6 +280,39 @@ pub fn codebook_from_labels(items: &[GoldItem]) -> Codebook {
 }
 
 /// `eval code --simulate-review`: the simulation's figures over seeds.
+/// The codebook's own training rows (examples and counter-examples,
+/// [`classify::codebook_rows`]) and their vectors: what `autocode code`
+/// trains on besides the stored labels.
+#[derive(Default)]
+struct WrittenRows {
+    rows: Vec<(String, Vec<classify::Label>)>,
+    vectors: Vec<Vec<f32>>,
+}
+
+impl WrittenRows {
+    /// The codebook's rows, embedded through the cache.
+    fn embed(cache: &mut Store, enc: &dyn embed::Encoder, cb: &Codebook) -> anyhow::Result<Self> {
+        let rows = classify::codebook_rows(cb);
+        let texts: Vec<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
+        let vectors = if texts.is_empty() {
+            Vec::new()
+        } else {
+            cached_embeddings(cache, enc, &texts)?
+        };
+        Ok(WrittenRows { rows, vectors })
+    }
+
+    /// As a training set, group [`classify::CODEBOOK_GROUP`].
+    fn set(&self) -> classify::TrainingSet<'_> {
+        classify::TrainingSet {
+            embeddings: self.vectors.iter().map(Vec::as_slice).collect(),
+            texts: self.rows.iter().map(|(t, _)| t.as_str()).collect(),
+            labels: self.rows.iter().map(|(_, l)| l.clone()).collect(),
+            groups: vec![classify::CODEBOOK_GROUP.to_string(); self.rows.len()],
+        }
+    }
+}
+
 pub fn eval_simulated_review(
     opts: &EvalCodeOptions,
     project: &Path,
@@ -336,6 +369,7 @@ pub fn eval_simulated_review(
     let texts: Vec<&str> = gold.iter().map(|i| i.text.as_str()).collect();
     let emb = cached_embeddings(&mut cache, &enc, &texts)?;
     let protos = crate::code::prototypes(&enc, &cb)?;
+    let written = WrittenRows::embed(&mut cache, &enc, &cb)?;
     let refs: Vec<&GoldItem> = gold.iter().collect();
     let emb_refs: Vec<&[f32]> = emb.iter().map(|v| v.as_slice()).collect();
     let sim = classify::simulate::SimulationOptions {
@@ -346,6 +380,7 @@ pub fn eval_simulated_review(
     Ok(classify::simulate::simulate_review(
         &cb,
         &protos,
+        &written.set(),
         &refs,
         &emb_refs,
         &params.check()?,
@@ -403,7 +438,7 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
     let predictor = opts.predictor();
     let eval_opts = opts.eval_options();
     let needs_model = !matches!(predictor, Predictor::Keyword) || opts.dump.is_some();
-    let (protos, gold_emb, train_emb) = if needs_model {
+    let (protos, gold_emb, train_emb, written) = if needs_model {
         let enc = crate::load_model(
             &crate::model_dir(opts.model.as_deref(), None)?,
             opts.precision,
@@ -418,14 +453,17 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
             }
             None => Vec::new(),
         };
-        (crate::code::prototypes(&enc, &cb)?, ge, te)
+        let written = WrittenRows::embed(&mut cache, &enc, &cb)?;
+        (crate::code::prototypes(&enc, &cb)?, ge, te, written)
     } else {
         (
             vec![Vec::new(); cb.codes.len()],
             vec![Vec::new(); gold.len()],
             Vec::new(),
+            WrittenRows::default(),
         )
     };
+    let written = written.set();
     let gold_refs: Vec<&GoldItem> = gold.iter().collect();
     let gold_emb_refs: Vec<&[f32]> = gold_emb.iter().map(|v| v.as_slice()).collect();
     if let Some(path) = &opts.dump {
@@ -449,6 +487,7 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         None => classify::eval::cross_validate(
             &cb,
             &protos,
+            &written,
             &gold_refs,
             &gold_emb_refs,
             &predictor,
@@ -460,6 +499,7 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
             classify::eval::train_test(
                 &cb,
                 &protos,
+                &written,
                 &train_refs,
                 &te,
                 &gold_refs,
