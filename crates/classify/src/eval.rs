@@ -536,11 +536,6 @@ mod tests {
     use super::*;
     use crate::codebook::{parse_codebook, CodebookFormat};
 
-    /// No rows written from the codebook.
-    fn none() -> TrainingSet<'static> {
-        TrainingSet::default()
-    }
-
     #[test]
     fn human_kappa_of_known_annotations() {
         let cb = parse_codebook(
@@ -615,49 +610,33 @@ mod tests {
         (cb, items)
     }
 
-    /// Issue #13 bug 3: `--folds 0` panicked (index out of bounds) in
-    /// `group_folds`; the options are refused first, naming the field.
-    #[test]
-    fn zero_folds_is_an_error_not_a_panic() {
+    /// The keyword baseline cross-validated on [`keyword_items`] in `folds`.
+    fn keyword_cv(folds: usize) -> Result<EvalReport, ClassifyError> {
         let (cb, items) = keyword_items();
         let refs: Vec<&GoldItem> = items.iter().collect();
         let protos = vec![Vec::new(); cb.codes.len()];
         let emb: Vec<&[f32]> = vec![&[]; items.len()];
+        let opts = EvalOptions {
+            folds,
+            ..EvalOptions::default()
+        };
+        let none = TrainingSet::default();
+        cross_validate(&cb, &protos, &none, &refs, &emb, &Predictor::Keyword, &opts)
+    }
+
+    /// Issue #13 bug 3: `--folds 0` panicked (index out of bounds) in
+    /// `group_folds`; the options are refused first, naming the field.
+    #[test]
+    fn zero_folds_is_an_error_not_a_panic() {
         for folds in [0, 1] {
-            let opts = EvalOptions {
-                folds,
-                ..EvalOptions::default()
-            };
-            let err = cross_validate(
-                &cb,
-                &protos,
-                &none(),
-                &refs,
-                &emb,
-                &Predictor::Keyword,
-                &opts,
-            )
-            .unwrap_err();
+            let err = keyword_cv(folds).unwrap_err();
             assert!(
                 matches!(err, ClassifyError::Param { field: "folds", .. }),
                 "{err}"
             );
             assert!(err.to_string().contains("folds"), "{err}");
         }
-        let opts = EvalOptions {
-            folds: 2,
-            ..EvalOptions::default()
-        };
-        assert!(cross_validate(
-            &cb,
-            &protos,
-            &none(),
-            &refs,
-            &emb,
-            &Predictor::Keyword,
-            &opts
-        )
-        .is_ok());
+        assert!(keyword_cv(2).is_ok());
     }
 
     #[test]
@@ -705,7 +684,8 @@ mod tests {
             min_positives: 0,
             ..ClassifierParams::default()
         });
-        let err = cross_validate(&cb, &[], &none(), &refs, &[], &bad, &d()).unwrap_err();
+        let err =
+            cross_validate(&cb, &[], &TrainingSet::default(), &refs, &[], &bad, &d()).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -722,24 +702,7 @@ mod tests {
     /// it is null in its row and left out of the mean, and counted.
     #[test]
     fn undefined_kappa_is_skipped_and_counted() {
-        let (cb, items) = keyword_items();
-        let refs: Vec<&GoldItem> = items.iter().collect();
-        let protos = vec![Vec::new(); cb.codes.len()];
-        let emb: Vec<&[f32]> = vec![&[]; items.len()];
-        let opts = EvalOptions {
-            folds: 2,
-            ..EvalOptions::default()
-        };
-        let r = cross_validate(
-            &cb,
-            &protos,
-            &none(),
-            &refs,
-            &emb,
-            &Predictor::Keyword,
-            &opts,
-        )
-        .unwrap();
+        let r = keyword_cv(2).unwrap();
         assert_eq!(r.per_code["weather"].kappa, None);
         assert_eq!(r.kappa_undefined, 1);
         let defined = [
