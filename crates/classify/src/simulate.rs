@@ -178,7 +178,8 @@ impl Split<'_> {
     }
 
     /// The classifier after reviewing `reviewed` (indices into `items`),
-    /// trained on the codebook's own rows and those, as `autocode code` is.
+    /// trained on the codebook's own rows and the reviewed ones, as
+    /// `autocode code` is.
     fn fit(&self, reviewed: &[usize]) -> Result<Classifier, ClassifyError> {
         let mut human = self.written.clone();
         for &i in reviewed {
