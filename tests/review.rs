@@ -309,12 +309,21 @@ fn acknowledged_decisions_survive_sigkill() {
         ),
         decision(fx.seg["parking"], "access", "none", 0, json!({})),
     ];
+    // How many decisions the writer has had acknowledged: the kill waits
+    // for 30 of them (a stored review is not yet an acknowledged one: the
+    // writer may still be reading the answer).
+    let acks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let writer_acks = acks.clone();
     let writer = std::thread::spawn(move || {
         let mut acked: Vec<(i64, Value)> = Vec::new();
+        let ack = |acked: &Vec<(i64, Value)>| {
+            writer_acks.store(acked.len(), std::sync::atomic::Ordering::SeqCst)
+        };
         for body in script {
             let r = http(&addr, "POST", "/api/decision", &[AUTH], Some(&body));
             assert_eq!(r.status, 200, "{}", r.body);
             acked.push((r.json()["review_id"].as_i64().unwrap(), body));
+            ack(&acked);
         }
         let seg = acked[0].1["segment_id"].as_i64().unwrap();
         let mut version = 1;
@@ -344,6 +353,7 @@ fn acknowledged_decisions_survive_sigkill() {
             }
             let v: Value = serde_json::from_str(raw.split_once("\r\n\r\n").unwrap().1).unwrap();
             acked.push((v["review_id"].as_i64().unwrap(), body));
+            ack(&acked);
             version = v["version"].as_i64().unwrap();
             if Instant::now() > deadline {
                 break;
@@ -353,7 +363,9 @@ fn acknowledged_decisions_survive_sigkill() {
     });
     // Let some memos land, then SIGKILL (Child::kill is SIGKILL on Unix).
     let start = Instant::now();
-    while fixture_review_count(&fx.path) < 30 && start.elapsed() < Duration::from_secs(60) {
+    while acks.load(std::sync::atomic::Ordering::SeqCst) < 30
+        && start.elapsed() < Duration::from_secs(60)
+    {
         std::thread::sleep(Duration::from_millis(20));
     }
     srv.child.kill().unwrap();
@@ -384,12 +396,6 @@ fn acknowledged_decisions_survive_sigkill() {
         v.sort();
         v
     });
-}
-
-fn fixture_review_count(path: &std::path::Path) -> i64 {
-    store::Store::open(path)
-        .map(|s| s.review_count().unwrap_or(0))
-        .unwrap_or(0)
 }
 
 #[test]
