@@ -210,6 +210,10 @@ pub struct EvalCodeArgs {
     /// Inverse regularisation strength of the logistic regressions.
     #[arg(long, default_value_t = EvalCodeOptions::default().c)]
     pub c: f64,
+    /// Weight of the sentences before and after a spoken sentence in
+    /// supervised codes' features (0: each sentence alone).
+    #[arg(long, default_value_t = EvalCodeOptions::default().context_weight)]
+    pub context_weight: f32,
     #[arg(long, default_value_t = EvalCodeOptions::default().seed)]
     pub seed: u64,
     #[arg(long)]
@@ -415,6 +419,7 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
         per_code: a.per_code,
         min_positives: a.min_positives,
         c: a.c,
+        context_weight: a.context_weight,
         seed: a.seed,
         model: a.model,
         precision: a.precision,

@@ -3,12 +3,29 @@
 //! cluster directions in 384-d plus noise; half the codes supervised, half
 //! zero-shot (too few examples), as in a codebook that is partly coded.
 //!
-//! cargo run --release -p classify --example speed -- [N] [K]
+//! cargo run --release -p classify --example speed -- [N] [K] [CONTEXT]
+//!
+//! CONTEXT 1: every sentence is spoken, its neighbours the sentences
+//! before and after it in runs of 20 (a transcript), so supervised codes
+//! read the context blocks (`ClassifierParams::context_weight`).
 
 use std::time::Instant;
 
 use classify::model::SplitMix;
-use classify::{ClassifierParams, Code, Codebook, Label, TrainingSet};
+use classify::{ClassifierParams, Code, Codebook, Context, Label, TrainingSet};
+
+/// Item i's neighbours in runs of 20 (none when `on` is false).
+fn runs_of_20<'a>(vectors: &'a [Vec<f32>], on: bool) -> Vec<Context<'a>> {
+    if !on {
+        return Vec::new();
+    }
+    (0..vectors.len())
+        .map(|i| Context {
+            before: (i % 20 > 0).then(|| vectors[i - 1].as_slice()),
+            after: (i % 20 < 19 && i + 1 < vectors.len()).then(|| vectors[i + 1].as_slice()),
+        })
+        .collect()
+}
 
 fn main() {
     let args: Vec<usize> = std::env::args()
@@ -17,6 +34,7 @@ fn main() {
         .collect();
     let n = args.first().copied().unwrap_or(100_000);
     let k = args.get(1).copied().unwrap_or(25);
+    let spoken = args.get(2).copied().unwrap_or(0) == 1;
     let dim = 384;
     let mut rng = SplitMix(7);
     let mut gauss = move || {
@@ -74,6 +92,7 @@ fn main() {
         texts: vec![""; 2000],
         labels,
         groups: (0..2000).map(|i| format!("d{}", i % 40)).collect(),
+        context: runs_of_20(&train_emb, spoken),
     };
     let params = ClassifierParams {
         tfidf: None,
@@ -90,6 +109,7 @@ fn main() {
         texts: vec![""; 5000],
         labels: vec![vec![Label::Unknown; k]; 5000],
         groups: vec!["corpus".into(); 5000],
+        context: runs_of_20(&corpus_emb, spoken),
     };
     let t = Instant::now();
     clf.fit_thresholds_to_corpus(&corpus).unwrap();
@@ -97,8 +117,9 @@ fn main() {
     let supervised = clf.codes.iter().filter(|c| c.is_supervised()).count();
     let items: Vec<Vec<f32>> = (0..n).map(|i| sample(i % k)).collect();
     let refs: Vec<&[f32]> = items.iter().map(|v| v.as_slice()).collect();
+    let context = runs_of_20(&items, spoken);
     let t = Instant::now();
-    let p = clf.predict(&refs, None).unwrap();
+    let p = clf.predict_in_context(&refs, None, &context).unwrap();
     let predict_s = t.elapsed().as_secs_f64();
     let stored = p
         .probabilities
@@ -107,7 +128,7 @@ fn main() {
         .filter(|&&x| x >= 0.05)
         .count();
     println!(
-        "{{\"n\": {n}, \"codes\": {k}, \"supervised\": {supervised}, \"fit_s\": {fit_s:.3}, \"thresholds_s\": {thresholds_s:.3}, \"predict_s\": {predict_s:.3}, \"rows_p_ge_0.05\": {stored}, \"threads\": {}}}",
+        "{{\"n\": {n}, \"codes\": {k}, \"spoken\": {spoken}, \"supervised\": {supervised}, \"fit_s\": {fit_s:.3}, \"thresholds_s\": {thresholds_s:.3}, \"predict_s\": {predict_s:.3}, \"rows_p_ge_0.05\": {stored}, \"threads\": {}}}",
         rayon::current_num_threads()
     );
 }

@@ -11,7 +11,9 @@ use crate::calibrate::{ece, reliability, ReliabilityBin};
 use crate::codebook::Codebook;
 use crate::features::tokenize;
 use crate::metrics::{binary_scores, cohen_kappa};
-use crate::model::{group_folds, ClassifierParams, ClassifyError, Label, SplitMix, TrainingSet};
+use crate::model::{
+    group_folds, ClassifierParams, ClassifyError, Context, Label, SplitMix, TrainingSet,
+};
 
 /// Each item's fold group (its document, else its own id), checked to fill
 /// `folds` folds: shared by the cross-validation and the simulated review.
@@ -260,6 +262,7 @@ fn run_fold(
     written: &TrainingSet<'_>,
     items: &[&GoldItem],
     embeddings: &[&[f32]],
+    context: &[Context<'_>],
     train: &[usize],
     corpus: &[usize],
     test: &[usize],
@@ -277,7 +280,11 @@ fn run_fold(
         Predictor::Classifier(params) => {
             // The codebook's own rows first, as `autocode code` trains.
             let mut set = written.clone();
+            set.context = (0..written.embeddings.len())
+                .map(|i| written.context_of(i))
+                .collect();
             for &i in train {
+                set.context.push(context[i]);
                 set.embeddings.push(embeddings[i]);
                 set.texts.push(items[i].text.as_str());
                 set.labels.push(labels_of(cb, items[i]));
@@ -287,6 +294,7 @@ fn run_fold(
             // The training documents' texts, labels unread, are the corpus
             // the zero-shot fallback draws its pseudo-labels from.
             let group = |i: usize| items[i].doc.clone().unwrap_or_else(|| items[i].id.clone());
+            let corpus_context: Vec<Context> = corpus.iter().map(|&i| context[i]).collect();
             let unlabelled = crate::zeroshot::pseudo_labelled(
                 cb,
                 prototypes,
@@ -296,6 +304,7 @@ fn run_fold(
                     .map(|&i| items[i].text.as_str())
                     .collect::<Vec<_>>(),
                 &corpus.iter().map(|&i| group(i)).collect::<Vec<_>>(),
+                &corpus_context,
                 &crate::zeroshot::PseudoLabelParams::default(),
             );
             let clf = crate::zeroshot::fit_with_corpus(
@@ -317,7 +326,8 @@ fn run_fold(
             }
             let emb: Vec<&[f32]> = test.iter().map(|&i| embeddings[i]).collect();
             let texts: Vec<&str> = test.iter().map(|&i| items[i].text.as_str()).collect();
-            let p = clf.predict(&emb, Some(&texts))?;
+            let ctx: Vec<Context> = test.iter().map(|&i| context[i]).collect();
+            let p = clf.predict_in_context(&emb, Some(&texts), &ctx)?;
             Ok((p.probabilities, p.assigned))
         }
     }
@@ -442,6 +452,7 @@ pub fn cross_validate(
     let mut probs = vec![vec![0f32; k]; n];
     let mut assigned = vec![vec![false; k]; n];
     let mut models = vec![BTreeMap::new(); k];
+    let context = crate::context::contexts(embeddings, &crate::context::gold_neighbours(items));
     for f in 0..opts.folds {
         let corpus: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
         let mut train = corpus.clone();
@@ -455,6 +466,7 @@ pub fn cross_validate(
             written,
             items,
             embeddings,
+            &context,
             &train,
             &corpus,
             &test,
@@ -503,6 +515,13 @@ pub fn train_test(
         tr = limit_per_code(cb, &items, &tr, limit, opts.seed);
     }
     let te: Vec<usize> = (train.len()..items.len()).collect();
+    // Each file's own neighbours: a training and a test document of one
+    // name are not one document.
+    let mut context = crate::context::contexts(train_emb, &crate::context::gold_neighbours(train));
+    context.extend(crate::context::contexts(
+        test_emb,
+        &crate::context::gold_neighbours(test),
+    ));
     let mut models = vec![BTreeMap::new(); cb.codes.len()];
     let (p, a) = run_fold(
         cb,
@@ -510,6 +529,7 @@ pub fn train_test(
         written,
         &items,
         &emb,
+        &context,
         &tr,
         &corpus,
         &te,

@@ -6,6 +6,7 @@
 pub mod active;
 pub mod calibrate;
 mod codebook;
+pub mod context;
 pub mod eval;
 pub mod features;
 pub mod logistic;
@@ -22,7 +23,7 @@ pub use codebook::{
 };
 pub use model::{
     codebook_rows, prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind,
-    CodeModel, Features, Label, Mode, Predictions, SelfTraining, SelfTrainingPositives,
+    CodeModel, Context, Features, Label, Mode, Predictions, SelfTraining, SelfTrainingPositives,
     TrainingSet, ValidClassifierParams, ZeroShotMapping, CODEBOOK_GROUP,
 };
 pub use qdc::code_guid;

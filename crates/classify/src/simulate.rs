@@ -18,7 +18,8 @@ use crate::active::{items_in_order, queue_order, QueueEntry, QueueParams, QueueV
 use crate::codebook::Codebook;
 use crate::eval::{labels_of, report, EvalOptions, GoldItem};
 use crate::model::{
-    group_folds, Classifier, ClassifyError, Label, SplitMix, TrainingSet, ValidClassifierParams,
+    group_folds, Classifier, ClassifyError, Context, Label, SplitMix, TrainingSet,
+    ValidClassifierParams,
 };
 use crate::zeroshot::{fit_with_corpus, pseudo_labelled, PseudoLabelParams};
 
@@ -165,6 +166,8 @@ struct Split<'a> {
     written: &'a TrainingSet<'a>,
     items: &'a [&'a GoldItem],
     embeddings: &'a [&'a [f32]],
+    /// Each item's neighbours in its document ([`crate::context`]).
+    context: &'a [Context<'a>],
     params: &'a ValidClassifierParams,
     pool: Vec<usize>,
     test: Vec<usize>,
@@ -182,7 +185,11 @@ impl Split<'_> {
     /// `autocode code` is.
     fn fit(&self, reviewed: &[usize]) -> Result<Classifier, ClassifyError> {
         let mut human = self.written.clone();
+        human.context = (0..self.written.embeddings.len())
+            .map(|i| self.written.context_of(i))
+            .collect();
         for &i in reviewed {
+            human.context.push(self.context[i]);
             human.embeddings.push(self.embeddings[i]);
             human.texts.push(self.items[i].text.as_str());
             human.labels.push(labels_of(self.cb, self.items[i]));
@@ -198,7 +205,8 @@ impl Split<'_> {
     ) -> Result<crate::model::Predictions, ClassifyError> {
         let emb: Vec<&[f32]> = idx.iter().map(|&i| self.embeddings[i]).collect();
         let texts: Vec<&str> = idx.iter().map(|&i| self.items[i].text.as_str()).collect();
-        clf.predict(&emb, Some(&texts))
+        let ctx: Vec<Context> = idx.iter().map(|&i| self.context[i]).collect();
+        clf.predict_in_context(&emb, Some(&texts), &ctx)
     }
 
     /// Kappas, macro-F1 and supervised codes on the test documents.
@@ -266,6 +274,7 @@ pub fn simulate_review(
     opts.check()?;
     let k = cb.codes.len();
     let groups = crate::eval::fold_groups(items, opts.folds)?;
+    let context = crate::context::contexts(embeddings, &crate::context::gold_neighbours(items));
     let mut rows: Vec<SimulationRow> = Vec::new();
     let mut row = |order: &str, per_code: usize, reviewed: &[usize], s: &Score| {
         let i = match rows
@@ -322,6 +331,7 @@ pub fn simulate_review(
         let fold = group_folds(&groups, opts.folds, seed);
         let pool: Vec<usize> = (0..items.len()).filter(|&i| fold[i] != 0).collect();
         let test: Vec<usize> = (0..items.len()).filter(|&i| fold[i] == 0).collect();
+        let pool_context: Vec<Context> = pool.iter().map(|&i| context[i]).collect();
         let corpus = pseudo_labelled(
             cb,
             prototypes,
@@ -331,6 +341,7 @@ pub fn simulate_review(
                 .map(|&i| items[i].text.as_str())
                 .collect::<Vec<_>>(),
             &pool.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
+            &pool_context,
             &opts.pseudo,
         );
         let split = Split {
@@ -339,6 +350,7 @@ pub fn simulate_review(
             written,
             items,
             embeddings,
+            context: &context,
             params,
             pool,
             test,

@@ -212,18 +212,16 @@ pub struct TrainingData {
     pub groups: Vec<String>,
     /// The stored sentence of each item (`None`: a codebook example).
     pub segment_ids: Vec<Option<i64>>,
+    /// The embeddings of the sentences before and after each item in its
+    /// document ([`classify::Context`]; `None` for a codebook example).
+    pub context: Vec<[Option<Vec<f32>>; 2]>,
     /// What identifies the training data (texts or text hashes with their labels).
     pub identity: String,
 }
 
 impl TrainingData {
     pub fn as_set(&self) -> classify::TrainingSet<'_> {
-        classify::TrainingSet {
-            embeddings: self.embeddings.iter().map(Vec::as_slice).collect(),
-            texts: self.texts.iter().map(String::as_str).collect(),
-            labels: self.labels.clone(),
-            groups: self.groups.clone(),
-        }
+        self.subset(|_| true)
     }
 
     /// The items for which `keep` holds, as a training set.
@@ -234,7 +232,16 @@ impl TrainingData {
             texts: idx.iter().map(|&i| self.texts[i].as_str()).collect(),
             labels: idx.iter().map(|&i| self.labels[i].clone()).collect(),
             groups: idx.iter().map(|&i| self.groups[i].clone()).collect(),
+            context: idx.iter().map(|&i| self.context_of(i)).collect(),
         }
+    }
+
+    fn context_of(&self, i: usize) -> classify::Context<'_> {
+        let [before, after] = self
+            .context
+            .get(i)
+            .map_or([None, None], |[b, a]| [b.as_deref(), a.as_deref()]);
+        classify::Context { before, after }
     }
 
     /// Hash of codebook, model and training data: with the parameters, the
@@ -300,15 +307,53 @@ pub fn stored_labels(
     Ok(labels)
 }
 
+/// Each spoken participant sentence's [`classify::Context`]: the
+/// participant sentences just before and after it in its document, by
+/// turn and sentence (moderators' sentences are not among them; minimal
+/// responses are, as in a gold file of every participant sentence that
+/// `eval code` reads the same way, `classify::context::gold_neighbours`).
+/// Sentences without a speaker (written text) stand alone. A neighbour
+/// without a vector counts as none.
+pub fn segment_contexts<'a>(
+    segments: &[StoredSegment],
+    embeddings: &'a HashMap<i64, Vec<f32>>,
+) -> HashMap<i64, classify::Context<'a>> {
+    let participant: Vec<&StoredSegment> = segments
+        .iter()
+        .filter(|s| !s.is_moderator && s.speaker.is_some())
+        .collect();
+    let keys: Vec<(Option<&str>, (i64, i64))> = participant
+        .iter()
+        .map(|s| (Some(s.document.as_str()), (s.turn_index, s.sentence_index)))
+        .collect();
+    let vector =
+        |j: Option<usize>| j.and_then(|j| embeddings.get(&participant[j].id).map(Vec::as_slice));
+    classify::context::neighbours(&keys)
+        .into_iter()
+        .zip(&participant)
+        .map(|((before, after), s)| {
+            (
+                s.id,
+                classify::Context {
+                    before: vector(before),
+                    after: vector(after),
+                },
+            )
+        })
+        .collect()
+}
+
 /// The training set: the codebook's examples (Yes) and counter-examples
 /// (No) for their code, then every stored sentence with labels
-/// ([`stored_labels`]) that has a vector, grouped by document.
+/// ([`stored_labels`]) that has a vector, grouped by document, each with
+/// its context (`contexts`, [`segment_contexts`]).
 pub fn training_set(
     store: &Store,
     codebook: &Codebook,
     encoder: &dyn Encoder,
     segments: &HashMap<i64, &StoredSegment>,
     embeddings: &HashMap<i64, Vec<f32>>,
+    contexts: &HashMap<i64, classify::Context<'_>>,
 ) -> anyhow::Result<TrainingData> {
     let labels = stored_labels(store, codebook)?;
     let (ex_texts, ex_labels): (Vec<String>, Vec<Vec<Label>>) =
@@ -327,13 +372,32 @@ pub fn training_set(
         out.labels.push(row);
         out.groups.push(classify::CODEBOOK_GROUP.into());
         out.segment_ids.push(None);
+        out.context.push([None, None]);
     }
     for (sid, row) in labels {
         let (Some(seg), Some(e)) = (segments.get(&sid), embeddings.get(&sid)) else {
             continue;
         };
-        out.identity
-            .push_str(&format!("{}\t{:?}\n", seg.text_hash, row));
+        let ctx = contexts.get(&sid).copied().unwrap_or_default();
+        // A sentence's neighbours are part of what the model learns from it.
+        let around = [ctx.before, ctx.after].map(|v| {
+            v.map_or(String::new(), |v| {
+                classify::text_hash(&format!("{v:?}"))[..16].to_string()
+            })
+        });
+        if ctx == classify::Context::default() {
+            out.identity
+                .push_str(&format!("{}\t{:?}\n", seg.text_hash, row));
+        } else {
+            out.identity.push_str(&format!(
+                "{}\t{:?}\t{}\t{}\n",
+                seg.text_hash, row, around[0], around[1]
+            ));
+        }
+        out.context.push([
+            ctx.before.map(<[f32]>::to_vec),
+            ctx.after.map(<[f32]>::to_vec),
+        ]);
         out.embeddings.push(e.clone());
         out.texts.push(seg.text.clone());
         out.labels.push(row);
@@ -368,6 +432,7 @@ pub fn zero_shot_corpus<'a>(
     protos: &[Vec<Vec<f32>>],
     segments: &[&'a StoredSegment],
     embeddings: &'a HashMap<i64, Vec<f32>>,
+    contexts: &HashMap<i64, classify::Context<'a>>,
 ) -> Option<ZeroShotCorpus<'a>> {
     let mut by_hash: BTreeMap<&str, &StoredSegment> = BTreeMap::new();
     for s in segments.iter().filter(|s| embeddings.contains_key(&s.id)) {
@@ -377,6 +442,10 @@ pub fn zero_shot_corpus<'a>(
     if picked.is_empty() {
         return None;
     }
+    let context: Vec<classify::Context<'a>> = picked
+        .iter()
+        .map(|s| contexts.get(&s.id).copied().unwrap_or_default())
+        .collect();
     let set = classify::zeroshot::pseudo_labelled(
         cb,
         protos,
@@ -389,6 +458,7 @@ pub fn zero_shot_corpus<'a>(
             .iter()
             .map(|s| s.document.clone())
             .collect::<Vec<_>>(),
+        &context,
         &classify::zeroshot::PseudoLabelParams::default(),
     );
     let mut rows = String::new();
@@ -477,7 +547,8 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     }
     let seg_by_id: HashMap<i64, &StoredSegment> = segments.iter().map(|s| (s.id, s)).collect();
 
-    let train = training_set(store, &cb, &enc, &seg_by_id, &seg_emb)?;
+    let contexts = segment_contexts(&segments, &seg_emb);
+    let train = training_set(store, &cb, &enc, &seg_by_id, &seg_emb, &contexts)?;
     let params = classify::ClassifierParams {
         mode: opts.mode,
         min_positives: opts.min_positives,
@@ -491,7 +562,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     let corpus = if opts.mode == Mode::Supervised {
         None
     } else {
-        zero_shot_corpus(&cb, &protos, &participant_segments, &seg_emb)
+        zero_shot_corpus(&cb, &protos, &participant_segments, &seg_emb, &contexts)
     };
     let fit = |set: &classify::TrainingSet<'_>| match &corpus {
         Some(c) => classify::zeroshot::fit_with_corpus(&valid, &cb, &protos, set, &c.set),
@@ -615,7 +686,11 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     for chunk in todo.chunks(CHUNK) {
         let emb: Vec<&[f32]> = chunk.iter().map(|s| seg_emb[&s.id].as_slice()).collect();
         let texts: Vec<&str> = chunk.iter().map(|s| s.text.as_str()).collect();
-        let mut pred = clf.predict(&emb, Some(&texts))?;
+        let ctx: Vec<classify::Context> = chunk
+            .iter()
+            .map(|s| contexts.get(&s.id).copied().unwrap_or_default())
+            .collect();
+        let mut pred = clf.predict_in_context(&emb, Some(&texts), &ctx)?;
         for (f, model) in fold_models.iter().enumerate() {
             let idx: Vec<usize> = (0..chunk.len())
                 .filter(|&j| fold_of.get(&chunk[j].id) == Some(&f))
@@ -625,7 +700,8 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
             }
             let e: Vec<&[f32]> = idx.iter().map(|&j| emb[j]).collect();
             let t: Vec<&str> = idx.iter().map(|&j| texts[j]).collect();
-            let p = model.predict(&e, Some(&t))?;
+            let c: Vec<classify::Context> = idx.iter().map(|&j| ctx[j]).collect();
+            let p = model.predict_in_context(&e, Some(&t), &c)?;
             for (r, &j) in idx.iter().enumerate() {
                 pred.probabilities[j] = p.probabilities[r].clone();
                 pred.assigned[j] = p.assigned[r].clone();
@@ -833,7 +909,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let corpus = zero_shot_corpus(&cb, &protos, &refs, &embeddings).unwrap();
+        let corpus = zero_shot_corpus(&cb, &protos, &refs, &embeddings, &HashMap::new()).unwrap();
         let mut expected: Vec<(&str, &str)> = segments[..2]
             .iter()
             .map(|s| (s.text_hash.as_str(), s.text.as_str()))
@@ -844,8 +920,8 @@ mod tests {
         assert_eq!(corpus.set.labels.len(), 2);
         assert_eq!(corpus.identity.len(), 64);
         // The same sentences give the same identity; none gives no corpus.
-        let again = zero_shot_corpus(&cb, &protos, &refs, &embeddings).unwrap();
+        let again = zero_shot_corpus(&cb, &protos, &refs, &embeddings, &HashMap::new()).unwrap();
         assert_eq!(again.identity, corpus.identity);
-        assert!(zero_shot_corpus(&cb, &protos, &refs[3..], &embeddings).is_none());
+        assert!(zero_shot_corpus(&cb, &protos, &refs[3..], &embeddings, &HashMap::new()).is_none());
     }
 }

@@ -154,6 +154,8 @@ pub struct EvalCodeOptions {
     /// Learning curve: train on at most N positives per code.
     pub per_code: Option<usize>,
     pub min_positives: usize,
+    /// `ClassifierParams::context_weight`.
+    pub context_weight: f32,
     /// Inverse regularisation strength of the logistic regressions.
     pub c: f64,
     pub seed: u64,
@@ -189,6 +191,7 @@ impl Default for EvalCodeOptions {
             features: Features::default(),
             per_code: None,
             min_positives: params.min_positives,
+            context_weight: params.context_weight,
             c: params.logistic.c,
             seed: eval.seed,
             model: None,
@@ -219,6 +222,7 @@ impl EvalCodeOptions {
                     "per_code_limit" => ("--per-code", format!("{:?}", self.per_code)),
                     "logistic.c" => ("--c", self.c.to_string()),
                     "min_positives" => ("--min-positives", self.min_positives.to_string()),
+                    "context_weight" => ("--context-weight", self.context_weight.to_string()),
                     other => (other, String::new()),
                 };
                 anyhow::anyhow!("{name} {value}: {e}")
@@ -254,6 +258,7 @@ impl EvalCodeOptions {
         let mut params = classify::ClassifierParams {
             mode,
             min_positives: self.min_positives,
+            context_weight: self.context_weight,
             seed: self.seed,
             ..Default::default()
         };
@@ -309,6 +314,7 @@ impl WrittenRows {
             texts: self.rows.iter().map(|(t, _)| t.as_str()).collect(),
             labels: self.rows.iter().map(|(_, l)| l.clone()).collect(),
             groups: vec![classify::CODEBOOK_GROUP.to_string(); self.rows.len()],
+            context: Vec::new(),
         }
     }
 }
