@@ -437,8 +437,10 @@ pub enum Label {
 /// coded (in an interview, the interviewee's sentences; `None` at a
 /// document's edge, for a codebook example, or where the order is not
 /// known). A supervised code model sees them beside the item's own
-/// embedding ([`ClassifierParams::context_weight`]); zero-shot scores
-/// read the item alone.
+/// embedding ([`ClassifierParams::context_weight`]); a prototype is
+/// compared with the item read with them
+/// ([`ClassifierParams::zero_shot_context`]); pseudo-labels are drawn
+/// from the item alone.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Context<'a> {
     pub before: Option<&'a [f32]>,
@@ -463,15 +465,6 @@ impl<'a> TrainingSet<'a> {
     /// Item `i`'s context (none when the set has no context column).
     pub fn context_of(&self, i: usize) -> Context<'a> {
         self.context.get(i).copied().unwrap_or_default()
-    }
-
-    /// Appends item `i` of `other` (all its columns).
-    pub fn push_from(&mut self, other: &TrainingSet<'a>, i: usize, labels: Vec<Label>) {
-        self.embeddings.push(other.embeddings[i]);
-        self.texts.push(other.texts[i]);
-        self.labels.push(labels);
-        self.groups.push(other.groups[i].clone());
-        self.context.push(other.context_of(i));
     }
 }
 
@@ -911,34 +904,29 @@ impl ValidClassifierParams {
                     )));
                 }
                 // Out-of-fold decision scores for calibration and the threshold.
-                let out_of_fold = |rows: &[FeatureRow]| -> Result<_, ClassifyError> {
-                    let mut oof = vec![0.0; idx.len()];
-                    let mut filled = vec![false; idx.len()];
-                    for f in 0..self.inner_folds {
-                        let tr: Vec<usize> =
-                            (0..idx.len()).filter(|&j| folds[idx[j]] != f).collect();
-                        let te: Vec<usize> =
-                            (0..idx.len()).filter(|&j| folds[idx[j]] == f).collect();
-                        let ytr: Vec<bool> = tr.iter().map(|&j| y[j]).collect();
-                        if te.is_empty() || ytr.iter().all(|&v| v) || ytr.iter().all(|&v| !v) {
-                            continue;
-                        }
-                        let xtr: Vec<&FeatureRow> = tr.iter().map(|&j| &rows[idx[j]]).collect();
-                        let m = self.logistic.fit(&xtr, &ytr, sparse_dim)?;
-                        for &j in &te {
-                            oof[j] = m.decision(&rows[idx[j]]);
-                            filled[j] = true;
-                        }
+                let mut oof = vec![0.0; idx.len()];
+                let mut filled = vec![false; idx.len()];
+                for f in 0..self.inner_folds {
+                    let tr: Vec<usize> = (0..idx.len()).filter(|&j| folds[idx[j]] != f).collect();
+                    let te: Vec<usize> = (0..idx.len()).filter(|&j| folds[idx[j]] == f).collect();
+                    let ytr: Vec<bool> = tr.iter().map(|&j| y[j]).collect();
+                    if te.is_empty() || ytr.iter().all(|&v| v) || ytr.iter().all(|&v| !v) {
+                        continue;
                     }
-                    let (s_cal, y_cal): (Vec<f64>, Vec<bool>) = (0..idx.len())
-                        .filter(|&j| filled[j])
-                        .map(|j| (oof[j], y[j]))
-                        .unzip();
-                    let platt = Platt::fit(&s_cal, &y_cal);
-                    let probs: Vec<f64> = s_cal.iter().map(|&s| platt.apply(s)).collect();
-                    Ok((platt, best_kappa_threshold(&probs, &y_cal)))
-                };
-                let (platt, threshold) = out_of_fold(rows)?;
+                    let xtr: Vec<&FeatureRow> = tr.iter().map(|&j| &rows[idx[j]]).collect();
+                    let m = self.logistic.fit(&xtr, &ytr, sparse_dim)?;
+                    for &j in &te {
+                        oof[j] = m.decision(&rows[idx[j]]);
+                        filled[j] = true;
+                    }
+                }
+                let (s_cal, y_cal): (Vec<f64>, Vec<bool>) = (0..idx.len())
+                    .filter(|&j| filled[j])
+                    .map(|j| (oof[j], y[j]))
+                    .unzip();
+                let platt = Platt::fit(&s_cal, &y_cal);
+                let probs: Vec<f64> = s_cal.iter().map(|&s| platt.apply(s)).collect();
+                let threshold = best_kappa_threshold(&probs, &y_cal);
                 let xall: Vec<&FeatureRow> = idx.iter().map(|&i| &rows[i]).collect();
                 let model = self.logistic.fit(&xall, &y, sparse_dim)?;
                 Ok(CodeModel {
