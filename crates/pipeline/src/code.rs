@@ -880,6 +880,48 @@ mod tests {
         }
     }
 
+    /// A transcript's participant sentences are each other's neighbours in
+    /// turn and sentence order; a moderator's sentence is no one's, written
+    /// text (no speaker) has none, and a neighbour without a vector counts
+    /// as none.
+    #[test]
+    fn segment_contexts_follow_the_transcript_and_skip_moderators() {
+        let at = |id: i64, turn: i64, sentence: i64| StoredSegment {
+            document: "t.txt".into(),
+            turn_index: turn,
+            sentence_index: sentence,
+            ..segment(id, &format!("s{id}"))
+        };
+        let mut moderator = at(4, 2, 0);
+        moderator.is_moderator = true;
+        let mut written = at(6, 9, 0);
+        written.document = "w.txt".into();
+        written.speaker = None;
+        // Stored out of order on purpose.
+        let segments = vec![
+            at(3, 3, 0),
+            at(1, 1, 0),
+            moderator,
+            at(2, 1, 1),
+            at(5, 3, 1),
+            written,
+        ];
+        let vectors: HashMap<i64, Vec<f32>> = [1, 2, 3, 4, 6]
+            .into_iter()
+            .map(|id| (id, vec![id as f32, 0.0]))
+            .collect();
+        let c = segment_contexts(&segments, &vectors);
+        let id_of = |v: Option<&[f32]>| v.map(|v| v[0] as i64);
+        let around = |id: i64| (id_of(c[&id].before), id_of(c[&id].after));
+        assert_eq!(around(1), (None, Some(2)));
+        // The moderator's question between turns 1 and 3 is skipped.
+        assert_eq!(around(2), (Some(1), Some(3)));
+        // Sentence 5 has no vector: 3 has no neighbour after it.
+        assert_eq!(around(3), (Some(2), None));
+        assert_eq!(around(5), (Some(3), None));
+        assert!(!c.contains_key(&4) && !c.contains_key(&6));
+    }
+
     #[test]
     fn the_zero_shot_corpus_is_one_row_per_text_in_text_hash_order() {
         let cb = classify::parse_codebook(
