@@ -452,7 +452,7 @@ fn eval_code_on_the_demo_gold() {
 /// Transcribed speech is coded in its place: the sentences around a spoken
 /// sentence lift supervised coding of data/interviews (5 folds by
 /// interview). Measured 2026-12-04: mean κ 0.161 with each sentence alone,
-/// 0.266 with its neighbours (docs/classify.md, "The sentences around a
+/// 0.322 with its neighbours in the turn (docs/classify.md, "The sentences around a
 /// unit").
 #[test]
 fn the_sentences_around_a_spoken_sentence_lift_interview_coding() {

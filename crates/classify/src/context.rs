@@ -1,26 +1,29 @@
 //! The units around a unit: which item comes just before and just after
-//! each one in its document, so that a code model can read a sentence in
+//! each one in its turn, so that a code model can read a sentence in
 //! its place ([`crate::Context`], [`crate::ClassifierParams::context_weight`]).
 //! `autocode code` orders the stored sentences by turn and sentence;
 //! `autocode eval code` orders gold items the same way, so the learner
 //! measured is the learner used.
 //!
 //! Only spoken units (those with a speaker: transcripts of interviews and
-//! focus groups) have neighbours. A sentence of talk is often about what
-//! the sentence before it was about ("It's not the same but it's, it's
+//! focus groups) have neighbours, and only within their turn: what the
+//! same person said in one go. A sentence of talk is often about what the
+//! sentence before it was about ("It's not the same but it's, it's
 //! something."), and a coder reads it there; a paragraph of a written
-//! document, or a survey answer, stands alone. Measured by grouped
-//! cross-validation (docs/classify.md, "The sentences around a unit"):
-//! context lifts supervised κ on the demo's focus groups and on
-//! data/interviews, and costs it on OPP-115's policy paragraphs.
+//! document stands alone, and the next turn answers another question (in
+//! an interview) or comes from another respondent (a survey's rows).
+//! Measured by grouped cross-validation (docs/classify.md, "The sentences
+//! around a unit"): context lifts supervised κ on the demo's focus groups
+//! and on data/interviews and costs it on OPP-115's policy paragraphs;
+//! neighbours across turns did worse on data/interviews.
 
 use crate::eval::GoldItem;
 use crate::model::Context;
 
 /// For each item, the index of the item just before it and just after it
-/// in the same document, the items of a document ordered by `keys[i].1`
-/// (ties by index). `None` at a document's edge, and for every item whose
-/// document is `None` (a unit alone, such as a survey answer).
+/// in the same group (`keys[i].0`, a turn of a document), the items of a
+/// group ordered by `keys[i].1` (ties by index). `None` at a group's edge,
+/// and for every item whose group is `None` (a unit alone).
 pub fn neighbours<D: Ord, P: Ord>(keys: &[(Option<D>, P)]) -> Vec<(Option<usize>, Option<usize>)> {
     let mut order: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].0.is_some()).collect();
     order.sort_by(|&a, &b| (&keys[a].0, &keys[a].1, a).cmp(&(&keys[b].0, &keys[b].1, b)));
@@ -49,11 +52,12 @@ pub fn contexts<'a>(
         .collect()
 }
 
-/// Where a gold item stands in its document: the turn and sentence of
-/// autocode's own ids (`<doc>:<turn>:<sentence>`, as `autocode code`
-/// orders stored sentences), else its line in the file; a file whose ids
-/// are not all of that form keeps file order for all its items. Items
-/// without a speaker (written text) have no neighbours and are no one's.
+/// Each gold item's neighbours within its turn, by the turn and sentence
+/// of autocode's own ids (`<doc>:<turn>:<sentence>`, as `autocode code`
+/// groups and orders stored sentences). A file whose ids are not all of
+/// that form has no turns: its items follow the file's order within each
+/// document. Items without a speaker (written text) have no neighbours
+/// and are no one's.
 pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>)> {
     let parsed: Vec<Option<(u64, u64)>> = items
         .iter()
@@ -65,16 +69,17 @@ pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>
         })
         .collect();
     let all = parsed.iter().all(Option::is_some);
-    let keys: Vec<(Option<&str>, (u64, u64))> = items
+    let keys: Vec<(Option<(&str, u64)>, (u64, u64))> = items
         .iter()
         .zip(&parsed)
         .enumerate()
         .map(|(i, (it, p))| {
-            let pos = match (all, p) {
-                (true, Some(p)) => *p,
-                _ => (i as u64, 0),
+            let (turn, pos) = match (all, p) {
+                (true, Some(p)) => (p.0, *p),
+                _ => (0, (i as u64, 0)),
             };
-            (it.doc.as_deref().filter(|_| it.speaker.is_some()), pos)
+            let doc = it.doc.as_deref().filter(|_| it.speaker.is_some());
+            (doc.map(|d| (d, turn)), pos)
         })
         .collect();
     neighbours(&keys)
@@ -120,13 +125,14 @@ mod tests {
 
     #[test]
     fn gold_items_follow_autocodes_ids_else_the_file() {
-        // Turn 10 comes after turn 9 (numbers, not text); another document
-        // does not interleave.
+        // Sentences 0, 1 and 10 of turn 9 (numbers, not text); turn 10 and
+        // another document are not in it.
         let its = [
-            item("t.txt:10:0", Some("t.txt")),
+            item("t.txt:9:10", Some("t.txt")),
             item("t.txt:9:1", Some("t.txt")),
-            item("u.txt:1:0", Some("u.txt")),
+            item("u.txt:9:0", Some("u.txt")),
             item("t.txt:9:0", Some("t.txt")),
+            item("t.txt:10:0", Some("t.txt")),
         ];
         let refs: Vec<&GoldItem> = its.iter().collect();
         assert_eq!(
@@ -135,7 +141,8 @@ mod tests {
                 (Some(1), None),
                 (Some(3), Some(0)),
                 (None, None),
-                (None, Some(1))
+                (None, Some(1)),
+                (None, None)
             ]
         );
         // Ids of another form: file order.

@@ -164,8 +164,8 @@ pub struct ClassifierParams {
     #[serde(default = "default_min_positives_without_pseudo_labels")]
     pub min_positives_without_pseudo_labels: usize,
     /// Scale of each of the two context blocks, the (unit-length)
-    /// embeddings of the unit before and the unit after in the same
-    /// document ([`Context`]), beside the unit's own embedding in a
+    /// embeddings of the sentence before and the sentence after in the
+    /// same turn ([`Context`]), beside the unit's own embedding in a
     /// supervised code model's features. 0: no context blocks.
     #[serde(default = "default_context_weight")]
     pub context_weight: f32,
@@ -432,11 +432,10 @@ pub enum Label {
     Unknown,
 }
 
-/// The units around an item in its document: the L2-normalised
-/// embeddings of the unit just before it and just after it among those
-/// coded (in an interview, the interviewee's sentences; `None` at a
-/// document's edge, for a codebook example, or where the order is not
-/// known). A supervised code model sees them beside the item's own
+/// The units around an item: the L2-normalised embeddings of the
+/// sentence just before it and just after it in its turn
+/// ([`crate::context`]; `None` at a turn's edge, for written text, for a
+/// codebook example, or where the order is not known). A supervised code model sees them beside the item's own
 /// embedding ([`ClassifierParams::context_weight`]); a prototype is
 /// compared with the item read with them
 /// ([`ClassifierParams::zero_shot_context`]); pseudo-labels are drawn

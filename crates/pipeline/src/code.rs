@@ -308,12 +308,11 @@ pub fn stored_labels(
 }
 
 /// Each spoken participant sentence's [`classify::Context`]: the
-/// participant sentences just before and after it in its document, by
-/// turn and sentence (moderators' sentences are not among them; minimal
-/// responses are, as in a gold file of every participant sentence that
+/// sentences just before and after it in its turn (minimal responses
+/// among them, as in a gold file of every participant sentence, which
 /// `eval code` reads the same way, `classify::context::gold_neighbours`).
-/// Sentences without a speaker (written text) stand alone. A neighbour
-/// without a vector counts as none.
+/// Moderators' sentences and sentences without a speaker (written text)
+/// have none. A neighbour without a vector counts as none.
 pub fn segment_contexts<'a>(
     segments: &[StoredSegment],
     embeddings: &'a HashMap<i64, Vec<f32>>,
@@ -322,9 +321,9 @@ pub fn segment_contexts<'a>(
         .iter()
         .filter(|s| !s.is_moderator && s.speaker.is_some())
         .collect();
-    let keys: Vec<(Option<&str>, (i64, i64))> = participant
+    let keys: Vec<(Option<(&str, i64)>, i64)> = participant
         .iter()
-        .map(|s| (Some(s.document.as_str()), (s.turn_index, s.sentence_index)))
+        .map(|s| (Some((s.document.as_str(), s.turn_index)), s.sentence_index))
         .collect();
     let vector =
         |j: Option<usize>| j.and_then(|j| embeddings.get(&participant[j].id).map(Vec::as_slice));
@@ -880,8 +879,8 @@ mod tests {
         }
     }
 
-    /// A transcript's participant sentences are each other's neighbours in
-    /// turn and sentence order; a moderator's sentence is no one's, written
+    /// A turn's sentences are each other's neighbours in sentence order;
+    /// the next turn's are not, a moderator's sentence has none, written
     /// text (no speaker) has none, and a neighbour without a vector counts
     /// as none.
     #[test]
@@ -914,10 +913,10 @@ mod tests {
         let id_of = |v: Option<&[f32]>| v.map(|v| v[0] as i64);
         let around = |id: i64| (id_of(c[&id].before), id_of(c[&id].after));
         assert_eq!(around(1), (None, Some(2)));
-        // The moderator's question between turns 1 and 3 is skipped.
-        assert_eq!(around(2), (Some(1), Some(3)));
+        // Turn 3 is another turn (after the moderator's question).
+        assert_eq!(around(2), (Some(1), None));
         // Sentence 5 has no vector: 3 has no neighbour after it.
-        assert_eq!(around(3), (Some(2), None));
+        assert_eq!(around(3), (None, None));
         assert_eq!(around(5), (Some(3), None));
         assert!(!c.contains_key(&4) && !c.contains_key(&6));
     }
