@@ -69,14 +69,15 @@ pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>
         })
         .collect();
     let all = parsed.iter().all(Option::is_some);
-    let keys: Vec<(Option<(&str, u64)>, (u64, u64))> = items
+    // (document, turn) groups; the sentence, or the line, orders a group.
+    let keys: Vec<(Option<(&str, u64)>, u64)> = items
         .iter()
         .zip(&parsed)
         .enumerate()
         .map(|(i, (it, p))| {
             let (turn, pos) = match (all, p) {
-                (true, Some(p)) => (p.0, *p),
-                _ => (0, (i as u64, 0)),
+                (true, Some((turn, sentence))) => (*turn, *sentence),
+                _ => (0, i as u64),
             };
             let doc = it.doc.as_deref().filter(|_| it.speaker.is_some());
             (doc.map(|d| (d, turn)), pos)
