@@ -1130,6 +1130,15 @@ impl Classifier {
             context_weight: 0.0,
             ..self.params.clone()
         };
+        // Which feature rows and prototype inputs the codes need, once for
+        // all items rather than per item.
+        let supervised = |ctx: bool| {
+            self.codes
+                .iter()
+                .any(|c| c.is_supervised() && c.reads_context == ctx)
+        };
+        let (needs_context_row, needs_plain_row) = (supervised(true), supervised(false));
+        let has_prototype = self.codes.iter().any(|c| !c.is_supervised());
         let out: Vec<(Vec<f32>, Vec<bool>)> = embeddings
             .par_iter()
             .enumerate()
@@ -1138,12 +1147,7 @@ impl Classifier {
                     (Some(t), Some(ts)) => t.transform(ts[i]),
                     _ => Vec::new(),
                 };
-                let supervised = |ctx: bool| {
-                    self.codes
-                        .iter()
-                        .any(|c| c.is_supervised() && c.reads_context == ctx)
-                };
-                let row_context = supervised(true).then(|| FeatureRow {
+                let row_context = needs_context_row.then(|| FeatureRow {
                     dense: dense_features(
                         emb,
                         context.get(i).copied().unwrap_or_default(),
@@ -1151,15 +1155,19 @@ impl Classifier {
                     ),
                     sparse: sparse(),
                 });
-                let row_plain = supervised(false).then(|| FeatureRow {
+                let row_plain = needs_plain_row.then(|| FeatureRow {
                     dense: dense_features(emb, Context::default(), &plain),
                     sparse: sparse(),
                 });
-                let read = in_context(
-                    emb,
-                    context.get(i).copied().unwrap_or_default(),
-                    self.params.zero_shot_context,
-                );
+                let read = if has_prototype {
+                    in_context(
+                        emb,
+                        context.get(i).copied().unwrap_or_default(),
+                        self.params.zero_shot_context,
+                    )
+                } else {
+                    std::borrow::Cow::Borrowed(*emb)
+                };
                 let mut zs: Vec<f64> = self
                     .codes
                     .iter()
