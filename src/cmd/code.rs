@@ -214,6 +214,16 @@ pub struct EvalCodeArgs {
     /// supervised codes' features (0: each sentence alone).
     #[arg(long, default_value_t = EvalCodeOptions::default().context_weight)]
     pub context_weight: f32,
+    /// Weight of the question a spoken sentence's turn answers (the
+    /// moderator's last turn before it) in supervised codes' features (0:
+    /// not read). Read from the transcripts the gold's `doc` names.
+    #[arg(long, default_value_t = EvalCodeOptions::default().question_weight)]
+    pub question_weight: f32,
+    /// Folder the gold's `doc` paths are relative to, for the questions
+    /// (default: the gold file's folder; where a file is missing, its
+    /// items are read without their question).
+    #[arg(long)]
+    pub transcripts: Option<PathBuf>,
     #[arg(long, default_value_t = EvalCodeOptions::default().seed)]
     pub seed: u64,
     #[arg(long)]
@@ -420,6 +430,8 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
         min_positives: a.min_positives,
         c: a.c,
         context_weight: a.context_weight,
+        question_weight: a.question_weight,
+        transcripts: a.transcripts,
         seed: a.seed,
         model: a.model,
         precision: a.precision,

@@ -23,4 +23,7 @@ else
   echo "SKIP: $OPP not found; OPP-115 classification benchmarks not run"
 fi
 "$BIN" --quiet eval code --gold data/demo/gold.jsonl --codebook data/demo/codebook.yaml --cache "$CACHE" --json | summary "demo gold (5-fold by group)"
+"$BIN" --quiet eval code --gold data/demo/gold.jsonl --codebook data/demo/codebook.yaml --cache "$CACHE" --json --question-weight 0 | summary "demo gold, without the question"
+"$BIN" --quiet eval code --gold data/interviews/gold.jsonl --codebook data/interviews/codebook.yaml --cache "$CACHE" --json | summary "interviews gold (5-fold by interview)"
+"$BIN" --quiet eval code --gold data/interviews/gold.jsonl --codebook data/interviews/codebook.yaml --cache "$CACHE" --json --question-weight 0 | summary "interviews gold, without the question"
 cargo run --quiet --release -p classify --example speed -- 100000 25

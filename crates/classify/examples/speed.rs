@@ -6,15 +6,17 @@
 //! cargo run --release -p classify --example speed -- [N] [K] [CONTEXT]
 //!
 //! CONTEXT 1: every sentence is spoken, its neighbours the sentences
-//! before and after it in runs of 20 (a transcript), so supervised codes
-//! read the context blocks (`ClassifierParams::context_weight`).
+//! before and after it in runs of 20 (a transcript) and its question the
+//! vector before its run (a moderator's), so supervised codes read the
+//! context blocks (`ClassifierParams::context_weight`, `question_weight`).
 
 use std::time::Instant;
 
 use classify::model::SplitMix;
 use classify::{ClassifierParams, Code, Codebook, Context, Label, TrainingSet};
 
-/// Item i's neighbours in runs of 20 (none when `on` is false).
+/// Item i's neighbours in runs of 20 and the vector before its run as its
+/// question (none when `on` is false).
 fn runs_of_20<'a>(vectors: &'a [Vec<f32>], on: bool) -> Vec<Context<'a>> {
     if !on {
         return Vec::new();
@@ -23,6 +25,7 @@ fn runs_of_20<'a>(vectors: &'a [Vec<f32>], on: bool) -> Vec<Context<'a>> {
         .map(|i| Context {
             before: (i % 20 > 0).then(|| vectors[i - 1].as_slice()),
             after: (i % 20 < 19 && i + 1 < vectors.len()).then(|| vectors[i + 1].as_slice()),
+            question: (i >= 20).then(|| vectors[i - i % 20 - 1].as_slice()),
         })
         .collect()
 }

@@ -38,7 +38,7 @@ pub fn neighbours<D: Ord, P: Ord>(keys: &[(Option<D>, P)]) -> Vec<(Option<usize>
     out
 }
 
-/// Each item's [`Context`]: the embeddings of its [`neighbours`].
+/// Each item's [`Context`]: the embeddings of its [`neighbours`], no question.
 pub fn contexts<'a>(
     embeddings: &[&'a [f32]],
     neighbours: &[(Option<usize>, Option<usize>)],
@@ -48,8 +48,142 @@ pub fn contexts<'a>(
         .map(|&(before, after)| Context {
             before: before.map(|j| embeddings[j]),
             after: after.map(|j| embeddings[j]),
+            question: None,
         })
         .collect()
+}
+
+/// Each gold item's [`Context`]: its [`gold_neighbours`] and `questions[i]`
+/// (the question its turn answers, read from its transcript by the caller;
+/// empty: none known).
+pub fn gold_contexts<'a>(
+    items: &[&GoldItem],
+    embeddings: &[&'a [f32]],
+    questions: &[Option<&'a [f32]>],
+) -> Vec<Context<'a>> {
+    let mut out = contexts(embeddings, &gold_neighbours(items));
+    for (c, q) in out.iter_mut().zip(questions) {
+        c.question = *q;
+    }
+    out
+}
+
+/// A sentence of a transcript as [`questions`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spoken<D> {
+    /// Its document; `None`: written text, no turns.
+    pub doc: Option<D>,
+    pub turn: i64,
+    pub sentence: i64,
+    /// Said by an interviewer or moderator.
+    pub moderator: bool,
+    /// Says something: not a minimal response ("Mm-hmm.", "Right.").
+    pub substantive: bool,
+}
+
+/// For each sentence, the sentences of the question its turn answers: the
+/// substantive sentences of the last moderator turn before its turn, in
+/// its document, that has any (an interviewer's "Mm-hmm." mid-answer does
+/// not replace the question asked). Empty for moderators' own sentences,
+/// written text, and turns before the first question. A coder reads an
+/// answer by its question: "Some weeks, yes." is about isolation after
+/// "Has it been lonely?" (docs/classify.md, "The question a turn answers").
+pub fn questions<D: Ord>(units: &[Spoken<D>]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..units.len())
+        .filter(|&i| units[i].doc.is_some())
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&units[a], &units[b]);
+        (&x.doc, x.turn, x.sentence, a).cmp(&(&y.doc, y.turn, y.sentence, b))
+    });
+    let mut out = vec![Vec::new(); units.len()];
+    // The question in force, and the moderator turn being read.
+    let mut asked: Vec<usize> = Vec::new();
+    let mut reading: Vec<usize> = Vec::new();
+    let mut at: Option<(&D, i64)> = None;
+    for &i in &order {
+        let u = &units[i];
+        let doc = u
+            .doc
+            .as_ref()
+            .expect("only units with a document are ordered");
+        if at.is_none_or(|(d, _)| d != doc) {
+            asked.clear();
+            reading.clear();
+        } else if at.is_some_and(|(_, t)| t != u.turn) && !reading.is_empty() {
+            asked = std::mem::take(&mut reading);
+        }
+        at = Some((doc, u.turn));
+        if u.moderator {
+            if u.substantive {
+                reading.push(i);
+            }
+        } else {
+            out[i] = asked.clone();
+        }
+    }
+    out
+}
+
+/// The question each unit's turn answers as one vector: the normalised
+/// mean of its sentences' embeddings ([`questions`]), each distinct
+/// question stored once (a turn's sentences share theirs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Questions {
+    vectors: Vec<Vec<f32>>,
+    of: Vec<Option<usize>>,
+}
+
+impl Questions {
+    /// `embedding(j)` is sentence `j`'s vector; a question none of whose
+    /// sentences has one is none.
+    pub fn new<'e>(
+        questions: &[Vec<usize>],
+        embedding: impl Fn(usize) -> Option<&'e [f32]>,
+    ) -> Questions {
+        let mut seen: std::collections::HashMap<&[usize], Option<usize>> = Default::default();
+        let mut vectors: Vec<Vec<f32>> = Vec::new();
+        let of = questions
+            .iter()
+            .map(|q| {
+                if q.is_empty() {
+                    return None;
+                }
+                *seen.entry(q.as_slice()).or_insert_with(|| {
+                    let parts: Vec<&[f32]> = q.iter().filter_map(|&j| embedding(j)).collect();
+                    let dim = parts.first()?.len();
+                    let mut v = vec![0f32; dim];
+                    for p in parts.iter().filter(|p| p.len() == dim) {
+                        for (a, b) in v.iter_mut().zip(*p) {
+                            *a += b;
+                        }
+                    }
+                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    if norm == 0.0 {
+                        return None;
+                    }
+                    v.iter_mut().for_each(|x| *x /= norm);
+                    vectors.push(v);
+                    Some(vectors.len() - 1)
+                })
+            })
+            .collect();
+        Questions { vectors, of }
+    }
+
+    /// Unit `i`'s question vector.
+    pub fn get(&self, i: usize) -> Option<&[f32]> {
+        self.of
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|q| self.vectors[q].as_slice())
+    }
+
+    /// Units with a question.
+    pub fn count(&self) -> usize {
+        self.of.iter().filter(|q| q.is_some()).count()
+    }
 }
 
 /// Each gold item's neighbours within its turn, by the turn and sentence
@@ -177,5 +311,64 @@ mod tests {
         assert_eq!(c[1].before, Some([1f32].as_slice()));
         assert_eq!(c[1].after, Some([4f32].as_slice()));
         assert_eq!(c[2], Context::default());
+    }
+
+    fn said(
+        doc: Option<&'static str>,
+        turn: i64,
+        sentence: i64,
+        who: &str,
+    ) -> Spoken<&'static str> {
+        Spoken {
+            doc,
+            turn,
+            sentence,
+            moderator: who != "answer",
+            substantive: who != "mm-hmm",
+        }
+    }
+
+    #[test]
+    fn a_turn_answers_the_last_question_asked_in_its_document() {
+        let units = [
+            said(Some("a"), 1, 0, "answer"),   // 0: before any question
+            said(Some("a"), 2, 0, "question"), // 1
+            said(Some("a"), 2, 1, "question"), // 2
+            said(Some("a"), 3, 0, "answer"),   // 3
+            said(Some("a"), 4, 0, "mm-hmm"),   // 4: not a question
+            said(Some("a"), 5, 1, "answer"),   // 5: stored out of order
+            said(Some("a"), 5, 0, "answer"),   // 6
+            said(Some("a"), 6, 0, "mm-hmm"),   // 7: a mixed turn keeps
+            said(Some("a"), 6, 1, "question"), // 8: what it says
+            said(Some("a"), 7, 0, "answer"),   // 9
+            said(Some("b"), 1, 0, "answer"),   // 10: another document
+            said(None, 8, 0, "answer"),        // 11: written text
+        ];
+        let q = questions(&units);
+        let none: Vec<usize> = Vec::new();
+        assert_eq!(q[0], none);
+        assert_eq!(q[1], none, "a moderator's own sentence");
+        assert_eq!(q[3], vec![1, 2]);
+        assert_eq!(q[5], vec![1, 2], "Mm-hmm does not replace the question");
+        assert_eq!(q[6], vec![1, 2]);
+        assert_eq!(q[9], vec![8]);
+        assert_eq!(q[10], none);
+        assert_eq!(q[11], none);
+    }
+
+    #[test]
+    fn a_question_is_the_normalised_mean_of_its_sentences_stored_once() {
+        let e = [vec![1f32, 0.0], vec![0.0, 1.0], vec![0.5, 0.0]];
+        let asked = vec![vec![0, 1], vec![], vec![0, 1], vec![2, 9]];
+        let q = Questions::new(&asked, |j| e.get(j).map(Vec::as_slice));
+        let h = 0.5f32.sqrt();
+        assert_eq!(q.get(0), Some([h, h].as_slice()));
+        assert_eq!(q.get(1), None);
+        assert_eq!(q.get(2), q.get(0));
+        // A sentence without a vector is left out; one beyond the units is none.
+        assert_eq!(q.get(3), Some([1f32, 0.0].as_slice()));
+        assert_eq!(q.get(4), None);
+        assert_eq!(q.count(), 3);
+        assert_eq!(q.vectors.len(), 2);
     }
 }

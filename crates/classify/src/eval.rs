@@ -433,7 +433,8 @@ fn check_inputs(predictor: &Predictor, opts: &EvalOptions) -> Result<(), Classif
 /// no group is in both the training and the test part of a fold. Every
 /// fold's classifier also trains on `written`, the codebook's own rows
 /// ([`crate::codebook_rows`], embedded, group [`crate::CODEBOOK_GROUP`]),
-/// as `autocode code` does.
+/// as `autocode code` does. `questions[i]` is the question item i's turn
+/// answers ([`crate::context::gold_contexts`]; empty: none known).
 #[allow(clippy::too_many_arguments)]
 pub fn cross_validate(
     cb: &Codebook,
@@ -441,6 +442,7 @@ pub fn cross_validate(
     written: &TrainingSet<'_>,
     items: &[&GoldItem],
     embeddings: &[&[f32]],
+    questions: &[Option<&[f32]>],
     predictor: &Predictor,
     opts: &EvalOptions,
 ) -> Result<EvalReport, ClassifyError> {
@@ -452,7 +454,7 @@ pub fn cross_validate(
     let mut probs = vec![vec![0f32; k]; n];
     let mut assigned = vec![vec![false; k]; n];
     let mut models = vec![BTreeMap::new(); k];
-    let context = crate::context::contexts(embeddings, &crate::context::gold_neighbours(items));
+    let context = crate::context::gold_contexts(items, embeddings, questions);
     for f in 0..opts.folds {
         let corpus: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
         let mut train = corpus.clone();
@@ -493,7 +495,8 @@ pub fn cross_validate(
     ))
 }
 
-/// Trains on `train` and scores on `test` (no cross-validation).
+/// Trains on `train` and scores on `test` (no cross-validation); the
+/// questions as in [`cross_validate`], each file's own.
 #[allow(clippy::too_many_arguments)]
 pub fn train_test(
     cb: &Codebook,
@@ -501,8 +504,10 @@ pub fn train_test(
     written: &TrainingSet<'_>,
     train: &[&GoldItem],
     train_emb: &[&[f32]],
+    train_questions: &[Option<&[f32]>],
     test: &[&GoldItem],
     test_emb: &[&[f32]],
+    test_questions: &[Option<&[f32]>],
     predictor: &Predictor,
     opts: &EvalOptions,
 ) -> Result<EvalReport, ClassifyError> {
@@ -517,10 +522,11 @@ pub fn train_test(
     let te: Vec<usize> = (train.len()..items.len()).collect();
     // Each file's own neighbours: a training and a test document of one
     // name are not one document.
-    let mut context = crate::context::contexts(train_emb, &crate::context::gold_neighbours(train));
-    context.extend(crate::context::contexts(
+    let mut context = crate::context::gold_contexts(train, train_emb, train_questions);
+    context.extend(crate::context::gold_contexts(
+        test,
         test_emb,
-        &crate::context::gold_neighbours(test),
+        test_questions,
     ));
     let mut models = vec![BTreeMap::new(); cb.codes.len()];
     let (p, a) = run_fold(
@@ -641,7 +647,16 @@ mod tests {
             ..EvalOptions::default()
         };
         let none = TrainingSet::default();
-        cross_validate(&cb, &protos, &none, &refs, &emb, &Predictor::Keyword, &opts)
+        cross_validate(
+            &cb,
+            &protos,
+            &none,
+            &refs,
+            &emb,
+            &[],
+            &Predictor::Keyword,
+            &opts,
+        )
     }
 
     /// Issue #13 bug 3: `--folds 0` panicked (index out of bounds) in
@@ -704,8 +719,17 @@ mod tests {
             min_positives: 0,
             ..ClassifierParams::default()
         });
-        let err =
-            cross_validate(&cb, &[], &TrainingSet::default(), &refs, &[], &bad, &d()).unwrap_err();
+        let err = cross_validate(
+            &cb,
+            &[],
+            &TrainingSet::default(),
+            &refs,
+            &[],
+            &[],
+            &bad,
+            &d(),
+        )
+        .unwrap_err();
         assert!(
             matches!(
                 err,

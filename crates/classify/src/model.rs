@@ -173,6 +173,20 @@ pub struct ClassifierParams {
     /// plus this times each neighbour's ([`in_context`]); 0: the unit alone.
     #[serde(default = "default_zero_shot_context")]
     pub zero_shot_context: f32,
+    /// Scale of the question block: the (unit-length) embedding of the
+    /// interviewer's or moderator's question the unit's turn answers
+    /// ([`Context::question`]), beside the unit's own embedding in a
+    /// supervised code model's features. 0: no question block.
+    #[serde(default = "default_question_weight")]
+    pub question_weight: f32,
+}
+
+/// In a semi-structured interview or a focus group the moderator's
+/// question frames the answer ("And has it been lonely?" before "Some
+/// weeks, yes."). Measured by transcript-grouped cross-validation
+/// (docs/classify.md, "The question a turn answers").
+fn default_question_weight() -> f32 {
+    0.7
 }
 
 /// Measured on the demo's focus groups (docs/classify.md, "The sentences
@@ -286,6 +300,7 @@ impl Default for ClassifierParams {
             min_positives_without_pseudo_labels: default_min_positives_without_pseudo_labels(),
             context_weight: default_context_weight(),
             zero_shot_context: default_zero_shot_context(),
+            question_weight: default_question_weight(),
         }
     }
 }
@@ -319,6 +334,7 @@ impl ClassifierParams {
             Features::Tfidf => {
                 self.embedding_weight = 0.0;
                 self.context_weight = 0.0;
+                self.question_weight = 0.0;
             }
         }
         self
@@ -364,6 +380,12 @@ impl ClassifierParams {
             return bad(
                 "context_weight",
                 format!("must be a finite number >= 0, got {}", self.context_weight),
+            );
+        }
+        if !(self.question_weight >= 0.0 && self.question_weight.is_finite()) {
+            return bad(
+                "question_weight",
+                format!("must be a finite number >= 0, got {}", self.question_weight),
             );
         }
         if !(self.zero_shot_context >= 0.0 && self.zero_shot_context.is_finite()) {
@@ -435,15 +457,19 @@ pub enum Label {
 /// The units around an item: the L2-normalised embeddings of the
 /// sentence just before it and just after it in its turn
 /// ([`crate::context`]; `None` at a turn's edge, for written text, for a
-/// codebook example, or where the order is not known). A supervised code model sees them beside the item's own
-/// embedding ([`ClassifierParams::context_weight`]); a prototype is
-/// compared with the item read with them
-/// ([`ClassifierParams::zero_shot_context`]); pseudo-labels are drawn
-/// from the item alone.
+/// codebook example, or where the order is not known), and of the
+/// question its turn answers (the moderator's last turn before it,
+/// [`crate::context::questions`]). A supervised code model sees them
+/// beside the item's own embedding ([`ClassifierParams::context_weight`],
+/// [`ClassifierParams::question_weight`]); a prototype is compared with
+/// the item read with its neighbours
+/// ([`ClassifierParams::zero_shot_context`]; the question did not help
+/// there); pseudo-labels are drawn from the item alone.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Context<'a> {
     pub before: Option<&'a [f32]>,
     pub after: Option<&'a [f32]>,
+    pub question: Option<&'a [f32]>,
 }
 
 /// Labelled items to train on. `embeddings` are L2-normalised, one per item.
@@ -469,7 +495,9 @@ impl<'a> TrainingSet<'a> {
 
 /// What a prototype is compared with: the unit's embedding plus `weight`
 /// times each neighbour's ([`Context`]), normalised; the unit's own where
-/// it has no neighbours or `weight` is 0.
+/// it has no neighbours or `weight` is 0. The question is not read: on
+/// the demo's zero-shot it cost κ (docs/classify.md, "The question a turn
+/// answers").
 pub fn in_context<'e>(
     emb: &'e [f32],
     ctx: Context<'_>,
@@ -495,19 +523,27 @@ pub fn in_context<'e>(
 
 /// The dense block of a feature row: the item's embedding scaled by
 /// `embedding_weight`, then (where `context_weight` > 0) the embeddings
-/// before and after it scaled by `context_weight`, zeros where absent.
+/// before and after it scaled by `context_weight`, then (where
+/// `question_weight` > 0) the question's scaled by `question_weight`,
+/// zeros where absent.
 fn dense_features(emb: &[f32], ctx: Context<'_>, params: &ClassifierParams) -> Vec<f32> {
     let we = params.embedding_weight;
     let wc = params.context_weight;
-    let blocks = if wc > 0.0 { 3 } else { 1 };
-    let mut out = Vec::with_capacity(emb.len() * blocks);
-    out.extend(emb.iter().map(|x| x * we));
+    let wq = params.question_weight;
+    let mut blocks: Vec<(f32, Option<&[f32]>)> = Vec::with_capacity(3);
     if wc > 0.0 {
-        for side in [ctx.before, ctx.after] {
-            match side.filter(|v| v.len() == emb.len()) {
-                Some(v) => out.extend(v.iter().map(|x| x * wc)),
-                None => out.extend(std::iter::repeat_n(0f32, emb.len())),
-            }
+        blocks.push((wc, ctx.before));
+        blocks.push((wc, ctx.after));
+    }
+    if wq > 0.0 {
+        blocks.push((wq, ctx.question));
+    }
+    let mut out = Vec::with_capacity(emb.len() * (1 + blocks.len()));
+    out.extend(emb.iter().map(|x| x * we));
+    for (w, block) in blocks {
+        match block.filter(|v| v.len() == emb.len()) {
+            Some(v) => out.extend(v.iter().map(|x| x * w)),
+            None => out.extend(std::iter::repeat_n(0f32, emb.len())),
         }
     }
     out
@@ -776,15 +812,28 @@ impl ValidClassifierParams {
             _ => None,
         };
         // Without a neighbour anywhere in the training set (written text,
-        // survey answers) the context blocks would be zeros: leave them out.
-        let with_context = self.context_weight > 0.0
-            && train
-                .context
-                .iter()
-                .any(|c| c.before.is_some() || c.after.is_some());
+        // survey answers) the neighbours' blocks would be zeros, and
+        // without a question anywhere (no moderator) the question's: leave
+        // them out. The classifier keeps the blocks it was fitted with.
+        let has_sides = train
+            .context
+            .iter()
+            .any(|c| c.before.is_some() || c.after.is_some());
+        let has_question = train.context.iter().any(|c| c.question.is_some());
+        let fitted = ClassifierParams {
+            context_weight: if has_sides { self.context_weight } else { 0.0 },
+            question_weight: if has_question {
+                self.question_weight
+            } else {
+                0.0
+            },
+            ..self.0.clone()
+        };
+        let with_context = fitted.context_weight > 0.0 || fitted.question_weight > 0.0;
         let reads_context = |c: usize| with_context && reads.get(c).copied().unwrap_or(true);
         let plain = ClassifierParams {
             context_weight: 0.0,
+            question_weight: 0.0,
             ..self.0.clone()
         };
         let feature_rows = |params: &ClassifierParams| -> Vec<FeatureRow> {
@@ -800,7 +849,7 @@ impl ValidClassifierParams {
                 .collect()
         };
         let rows_context: Vec<FeatureRow> = if (0..k).any(reads_context) {
-            feature_rows(self)
+            feature_rows(&fitted)
         } else {
             Vec::new()
         };
@@ -942,7 +991,7 @@ impl ValidClassifierParams {
             .collect();
         let codes = codes.into_iter().collect::<Result<Vec<_>, _>>()?;
         let mut clf = Classifier {
-            params: self.0.clone(),
+            params: fitted,
             codes,
             bottom_up: codebook.bottom_up_order(),
             parents: codebook.parent_indices(),
@@ -1128,6 +1177,7 @@ impl Classifier {
         let map = self.params.zero_shot;
         let plain = ClassifierParams {
             context_weight: 0.0,
+            question_weight: 0.0,
             ..self.params.clone()
         };
         // Which feature rows and prototype inputs the codes need, once for
@@ -1392,6 +1442,7 @@ mod tests {
             .map(|i| Context {
                 before: (i % 20 > 0).then(|| pts[i - 1].2.as_slice()),
                 after: (i % 20 < 19).then(|| pts[i + 1].2.as_slice()),
+                question: None,
             })
             .collect();
         let train = TrainingSet {
@@ -1417,6 +1468,7 @@ mod tests {
                 .map(|i| Context {
                     before: (i % 20 > 0).then(|| test[i - 1].2.as_slice()),
                     after: (i % 20 < 19).then(|| test[i + 1].2.as_slice()),
+                    question: None,
                 })
                 .collect();
             let p = clf.predict_in_context(&emb, None, &ctx).unwrap();
@@ -1434,6 +1486,96 @@ mod tests {
         let (alone, read) = (kappa_at(0.0), kappa_at(1.0));
         assert!(read > 0.5, "with context κ {read} (alone {alone})");
         assert!(read > alone + 0.3, "κ {read} with context, {alone} without");
+    }
+
+    /// A code that is about the question a turn answers ("Has it been
+    /// lonely?" before "Some weeks, yes.") is learnt from the question
+    /// block and cannot be without it; the block is left out, and the
+    /// classifier fitted as before, where no training item has a question.
+    #[test]
+    fn the_question_block_teaches_what_the_turn_answers() {
+        let cb = codebook();
+        // Turns of 10 items; each turn answers a question, a point of its own.
+        let fitted = |seed: u64, n: usize| {
+            let pts = points(seed, n);
+            let questions = points(seed + 100, n / 10);
+            let labels: Vec<Vec<Label>> = (0..n)
+                .map(|i| {
+                    let l = if questions[i / 10].0 > 0.0 {
+                        Label::Yes
+                    } else {
+                        Label::No
+                    };
+                    vec![l, Label::Unknown, Label::Unknown]
+                })
+                .collect();
+            (pts, questions, labels)
+        };
+        let (pts, questions, labels) = fitted(7, 400);
+        let context: Vec<Context> = (0..400)
+            .map(|i| Context {
+                question: Some(questions[i / 10].2.as_slice()),
+                ..Default::default()
+            })
+            .collect();
+        let train = TrainingSet {
+            embeddings: pts.iter().map(|p| p.2.as_slice()).collect(),
+            texts: vec![""; 400],
+            labels,
+            groups: (0..400).map(|i| format!("d{}", i / 40)).collect(),
+            context,
+        };
+        let protos = vec![vec![unit([1.0, 0.0, 0.0])]; 3];
+        let (test, test_questions, test_labels) = fitted(8, 200);
+        let emb: Vec<&[f32]> = test.iter().map(|p| p.2.as_slice()).collect();
+        let ctx: Vec<Context> = (0..200)
+            .map(|i| Context {
+                question: Some(test_questions[i / 10].2.as_slice()),
+                ..Default::default()
+            })
+            .collect();
+        let gold: Vec<bool> = test_labels.iter().map(|l| l[0] == Label::Yes).collect();
+        let kappa_at = |weight: f32| {
+            let params = ClassifierParams {
+                tfidf: None,
+                question_weight: weight,
+                ..Default::default()
+            };
+            let clf = params.check().unwrap().fit(&cb, &protos, &train).unwrap();
+            assert_eq!(clf.codes[0].reads_context, weight > 0.0);
+            let p = clf.predict_in_context(&emb, None, &ctx).unwrap();
+            let pred: Vec<bool> = p.assigned.iter().map(|a| a[0]).collect();
+            crate::metrics::binary_scores(&pred, &gold)
+                .kappa
+                .unwrap_or(0.0)
+        };
+        let (alone, read) = (kappa_at(0.0), kappa_at(1.0));
+        assert!(read > 0.5, "with the question κ {read} (alone {alone})");
+        assert!(
+            read > alone + 0.3,
+            "κ {read} with the question, {alone} without"
+        );
+        // No question anywhere in training: no block, the same model as with weight 0.
+        let mut plain = train.clone();
+        plain.context = Vec::new();
+        let params = ClassifierParams {
+            tfidf: None,
+            ..Default::default()
+        };
+        let clf = params.check().unwrap().fit(&cb, &protos, &plain).unwrap();
+        assert_eq!(clf.params.question_weight, 0.0);
+        assert!(!clf.codes[0].reads_context);
+        let off = ClassifierParams {
+            tfidf: None,
+            question_weight: 0.0,
+            context_weight: 0.0,
+            ..Default::default()
+        };
+        let base = off.check().unwrap().fit(&cb, &protos, &plain).unwrap();
+        assert_eq!(
+            clf.predict(&emb, None).unwrap().probabilities,
+            base.predict(&emb, None).unwrap().probabilities
+        );
     }
 
     /// A human-trained code's threshold moves to the blend of its sample's

@@ -268,13 +268,14 @@ pub fn simulate_review(
     written: &TrainingSet<'_>,
     items: &[&GoldItem],
     embeddings: &[&[f32]],
+    questions: &[Option<&[f32]>],
     params: &ValidClassifierParams,
     opts: &SimulationOptions,
 ) -> Result<SimulationReport, ClassifyError> {
     opts.check()?;
     let k = cb.codes.len();
     let groups = crate::eval::fold_groups(items, opts.folds)?;
-    let context = crate::context::contexts(embeddings, &crate::context::gold_neighbours(items));
+    let context = crate::context::gold_contexts(items, embeddings, questions);
     let mut rows: Vec<SimulationRow> = Vec::new();
     let mut row = |order: &str, per_code: usize, reviewed: &[usize], s: &Score| {
         let i = match rows

@@ -320,7 +320,12 @@ pub fn fit_with_corpus(
         let (set, _) = with_pseudo_labels(&human, &relabelled, params.min_positives);
         clf = inner.fit_reading_context(cb, prototypes, &set, &reads_context)?;
     }
-    clf.params = (**params).clone();
+    // The caller's parameters, with the context blocks the fit found data for.
+    clf.params = ClassifierParams {
+        context_weight: clf.params.context_weight,
+        question_weight: clf.params.question_weight,
+        ..(**params).clone()
+    };
     for ((m, &p), &w) in clf.codes.iter_mut().zip(&pseudo).zip(&waiting) {
         if p && m.is_supervised() {
             m.pseudo_labelled = true;

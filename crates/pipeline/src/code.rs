@@ -213,8 +213,9 @@ pub struct TrainingData {
     /// The stored sentence of each item (`None`: a codebook example).
     pub segment_ids: Vec<Option<i64>>,
     /// The embeddings of the sentences before and after each item in its
-    /// document ([`classify::Context`]; `None` for a codebook example).
-    pub context: Vec<[Option<Vec<f32>>; 2]>,
+    /// turn and of the question the turn answers ([`classify::Context`];
+    /// `None` for a codebook example).
+    pub context: Vec<[Option<Vec<f32>>; 3]>,
     /// What identifies the training data (texts or text hashes with their labels).
     pub identity: String,
 }
@@ -237,11 +238,15 @@ impl TrainingData {
     }
 
     fn context_of(&self, i: usize) -> classify::Context<'_> {
-        let [before, after] = self
-            .context
-            .get(i)
-            .map_or([None, None], |[b, a]| [b.as_deref(), a.as_deref()]);
-        classify::Context { before, after }
+        let [before, after, question] =
+            self.context.get(i).map_or([None, None, None], |[b, a, q]| {
+                [b.as_deref(), a.as_deref(), q.as_deref()]
+            });
+        classify::Context {
+            before,
+            after,
+            question,
+        }
     }
 
     /// Hash of codebook, model and training data: with the parameters, the
@@ -312,15 +317,19 @@ pub fn stored_labels(
 /// among them, as in a gold file of every participant sentence, which
 /// `eval code` reads the same way, `classify::context::gold_neighbours`).
 /// Moderators' sentences and sentences without a speaker (written text)
-/// have none. A neighbour without a vector counts as none.
+/// have none. A neighbour without a vector counts as none. `questions`
+/// ([`segment_questions`] of the same `segments`) gives each its question.
 pub fn segment_contexts<'a>(
     segments: &[StoredSegment],
     embeddings: &'a HashMap<i64, Vec<f32>>,
+    questions: &'a classify::context::Questions,
 ) -> HashMap<i64, classify::Context<'a>> {
-    let participant: Vec<&StoredSegment> = segments
+    let (participant, question): (Vec<&StoredSegment>, Vec<Option<&[f32]>>) = segments
         .iter()
-        .filter(|s| !s.is_moderator && s.speaker.is_some())
-        .collect();
+        .enumerate()
+        .filter(|(_, s)| !s.is_moderator && s.speaker.is_some())
+        .map(|(i, s)| (s, questions.get(i)))
+        .unzip();
     let keys: Vec<(Option<(&str, i64)>, i64)> = participant
         .iter()
         .map(|s| (Some((s.document.as_str(), s.turn_index)), s.sentence_index))
@@ -329,17 +338,43 @@ pub fn segment_contexts<'a>(
         |j: Option<usize>| j.and_then(|j| embeddings.get(&participant[j].id).map(Vec::as_slice));
     classify::context::neighbours(&keys)
         .into_iter()
-        .zip(&participant)
-        .map(|((before, after), s)| {
+        .zip(participant.iter().zip(question))
+        .map(|((before, after), (s, question))| {
             (
                 s.id,
                 classify::Context {
                     before: vector(before),
                     after: vector(after),
+                    question,
                 },
             )
         })
         .collect()
+}
+
+/// The question each stored sentence's turn answers
+/// ([`classify::context::questions`], in `segments`' order): the
+/// moderator's last turn before it in its document that says something
+/// (`spoken`'s minimal-response rule), as the normalised mean of that
+/// turn's substantive sentences' vectors. Written text (no speaker) has none.
+pub fn segment_questions(
+    segments: &[StoredSegment],
+    embeddings: &HashMap<i64, Vec<f32>>,
+    spoken: &themes::SpokenParams,
+) -> classify::context::Questions {
+    let units: Vec<classify::context::Spoken<&str>> = segments
+        .iter()
+        .map(|s| classify::context::Spoken {
+            doc: s.speaker.as_ref().map(|_| s.document.as_str()),
+            turn: s.turn_index,
+            sentence: s.sentence_index,
+            moderator: s.is_moderator,
+            substantive: !spoken.is_minimal(&s.text),
+        })
+        .collect();
+    classify::context::Questions::new(&classify::context::questions(&units), |j| {
+        embeddings.get(&segments[j].id).map(Vec::as_slice)
+    })
 }
 
 /// The training set: the codebook's examples (Yes) and counter-examples
@@ -371,15 +406,16 @@ pub fn training_set(
         out.labels.push(row);
         out.groups.push(classify::CODEBOOK_GROUP.into());
         out.segment_ids.push(None);
-        out.context.push([None, None]);
+        out.context.push([None, None, None]);
     }
     for (sid, row) in labels {
         let (Some(seg), Some(e)) = (segments.get(&sid), embeddings.get(&sid)) else {
             continue;
         };
         let ctx = contexts.get(&sid).copied().unwrap_or_default();
-        // A sentence's neighbours are part of what the model learns from it.
-        let around = [ctx.before, ctx.after].map(|v| {
+        // A sentence's neighbours and question are part of what the model
+        // learns from it.
+        let around = [ctx.before, ctx.after, ctx.question].map(|v| {
             v.map_or(String::new(), |v| {
                 classify::text_hash(&format!("{v:?}"))[..16].to_string()
             })
@@ -387,15 +423,21 @@ pub fn training_set(
         if ctx == classify::Context::default() {
             out.identity
                 .push_str(&format!("{}\t{:?}\n", seg.text_hash, row));
-        } else {
+        } else if ctx.question.is_none() {
             out.identity.push_str(&format!(
                 "{}\t{:?}\t{}\t{}\n",
                 seg.text_hash, row, around[0], around[1]
+            ));
+        } else {
+            out.identity.push_str(&format!(
+                "{}\t{:?}\t{}\t{}\t{}\n",
+                seg.text_hash, row, around[0], around[1], around[2]
             ));
         }
         out.context.push([
             ctx.before.map(<[f32]>::to_vec),
             ctx.after.map(<[f32]>::to_vec),
+            ctx.question.map(<[f32]>::to_vec),
         ]);
         out.embeddings.push(e.clone());
         out.texts.push(seg.text.clone());
@@ -546,7 +588,8 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     }
     let seg_by_id: HashMap<i64, &StoredSegment> = segments.iter().map(|s| (s.id, s)).collect();
 
-    let contexts = segment_contexts(&segments, &seg_emb);
+    let questions = segment_questions(&segments, &seg_emb, &opts.spoken);
+    let contexts = segment_contexts(&segments, &seg_emb, &questions);
     let train = training_set(store, &cb, &enc, &seg_by_id, &seg_emb, &contexts)?;
     let params = classify::ClassifierParams {
         mode: opts.mode,
@@ -891,8 +934,11 @@ mod tests {
             sentence_index: sentence,
             ..segment(id, &format!("s{id}"))
         };
-        let mut moderator = at(4, 2, 0);
-        moderator.is_moderator = true;
+        let said_by_moderator = |id: i64, turn: i64, text: &str| StoredSegment {
+            is_moderator: true,
+            text: text.into(),
+            ..at(id, turn, 0)
+        };
         let mut written = at(6, 9, 0);
         written.document = "w.txt".into();
         written.speaker = None;
@@ -900,16 +946,19 @@ mod tests {
         let segments = vec![
             at(3, 3, 0),
             at(1, 1, 0),
-            moderator,
+            said_by_moderator(4, 2, "How do you keep in touch with the team?"),
             at(2, 1, 1),
             at(5, 3, 1),
             written,
+            said_by_moderator(7, 4, "Mm-hmm."),
+            at(8, 5, 0),
         ];
-        let vectors: HashMap<i64, Vec<f32>> = [1, 2, 3, 4, 6]
+        let vectors: HashMap<i64, Vec<f32>> = [1, 2, 3, 4, 6, 7, 8]
             .into_iter()
             .map(|id| (id, vec![id as f32, 0.0]))
             .collect();
-        let c = segment_contexts(&segments, &vectors);
+        let questions = segment_questions(&segments, &vectors, &themes::SpokenParams::default());
+        let c = segment_contexts(&segments, &vectors, &questions);
         let id_of = |v: Option<&[f32]>| v.map(|v| v[0] as i64);
         let around = |id: i64| (id_of(c[&id].before), id_of(c[&id].after));
         assert_eq!(around(1), (None, Some(2)));
@@ -918,7 +967,14 @@ mod tests {
         // Sentence 5 has no vector: 3 has no neighbour after it.
         assert_eq!(around(3), (None, None));
         assert_eq!(around(5), (Some(3), None));
-        assert!(!c.contains_key(&4) && !c.contains_key(&6));
+        assert!(!c.contains_key(&4) && !c.contains_key(&6) && !c.contains_key(&7));
+        // The question each turn answers (normalised): none before the
+        // first; "Mm-hmm." does not replace it.
+        let question = |id: i64| c[&id].question.map(<[f32]>::to_vec);
+        assert_eq!(question(1), None);
+        assert_eq!(question(3), Some(vec![1.0, 0.0]));
+        assert_eq!(question(5), Some(vec![1.0, 0.0]));
+        assert_eq!(question(8), Some(vec![1.0, 0.0]));
     }
 
     #[test]

@@ -41,6 +41,117 @@ pub fn read_gold(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
     Ok(out)
 }
 
+/// The question each gold item's turn answers
+/// ([`classify::context::questions`]), read from the item's transcript as
+/// `autocode code` reads it from the store: `dir` joined with the item's
+/// `doc`, read as `autocode ingest` reads it, where that file exists and
+/// the item's id is autocode's `<doc>:<turn>:<sentence>` naming a sentence
+/// of the same text. The questions' sentences are embedded through the
+/// cache; whether a moderator's sentence says something is `spoken`'s
+/// minimal-response rule. `None` where no question is known.
+pub fn gold_questions(
+    gold: &[GoldItem],
+    dir: &Path,
+    cache: &mut Store,
+    enc: &dyn Encoder,
+    spoken: &themes::SpokenParams,
+) -> anyhow::Result<Vec<Option<Vec<f32>>>> {
+    let docs: BTreeSet<&str> = gold
+        .iter()
+        .filter(|it| it.speaker.is_some())
+        .filter_map(|it| it.doc.as_deref())
+        .collect();
+    let none = corpus::Participants::default();
+    let participants = none.index();
+    // Per document: its transcript's sentences by (turn, sentence) and each one's question.
+    let mut read: BTreeMap<&str, (Vec<corpus::Segment>, Vec<Vec<usize>>)> = BTreeMap::new();
+    for doc in docs {
+        let path = dir.join(doc);
+        if !path.is_file() {
+            continue;
+        }
+        let mut documents =
+            match corpus::read_file(&path, doc, &corpus::TableColumns::default(), &participants) {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!("{}: not read for its questions: {e}", path.display());
+                    continue;
+                }
+            };
+        // A table of several documents is not one transcript.
+        if documents.len() != 1 {
+            continue;
+        }
+        let Some(document) = documents.pop() else {
+            continue;
+        };
+        let units: Vec<classify::context::Spoken<u8>> = document
+            .segments
+            .iter()
+            .map(|s| classify::context::Spoken {
+                doc: s.speaker.as_ref().map(|_| 0),
+                turn: s.turn_index as i64,
+                sentence: s.sentence_index as i64,
+                moderator: s.is_moderator,
+                substantive: !spoken.is_minimal(&s.text),
+            })
+            .collect();
+        let q = classify::context::questions(&units);
+        read.insert(doc, (document.segments, q));
+    }
+    let read = &read;
+    // Each item's question, as indices into its document's sentences.
+    let asked: Vec<Option<(&str, &[usize])>> = gold
+        .iter()
+        .map(|it| {
+            let doc = it.doc.as_deref().filter(|_| it.speaker.is_some())?;
+            let (segments, q) = read.get(doc)?;
+            let (turn, sentence) = it
+                .id
+                .strip_prefix(doc)?
+                .strip_prefix(':')?
+                .split_once(':')?;
+            let (turn, sentence): (usize, usize) = (turn.parse().ok()?, sentence.parse().ok()?);
+            let j = segments
+                .iter()
+                .position(|s| s.turn_index == turn && s.sentence_index == sentence)?;
+            (segments[j].text.trim() == it.text.trim() && !q[j].is_empty())
+                .then(|| (doc, q[j].as_slice()))
+        })
+        .collect();
+    let texts: Vec<&str> = asked
+        .iter()
+        .flatten()
+        .flat_map(|&(doc, q)| q.iter().map(move |&j| read[doc].0[j].text.as_str()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let vectors = if texts.is_empty() {
+        Vec::new()
+    } else {
+        cached_embeddings(cache, enc, &texts)?
+    };
+    let by_text: BTreeMap<&str, &[f32]> = texts
+        .iter()
+        .copied()
+        .zip(vectors.iter().map(Vec::as_slice))
+        .collect();
+    Ok(asked
+        .iter()
+        .map(|a| {
+            let (doc, q) = (*a)?;
+            let parts: Vec<&[f32]> = q
+                .iter()
+                .filter_map(|&j| by_text.get(read[doc].0[j].text.as_str()).copied())
+                .collect();
+            let questions = classify::context::Questions::new(&[(0..parts.len()).collect()], |j| {
+                parts.get(j).copied()
+            });
+            questions.get(0).map(<[f32]>::to_vec)
+        })
+        .collect())
+}
+
 /// The evaluation embedding cache: a store file. `explicit` when given;
 /// else the project store when it exists; else `$XDG_CACHE_HOME` (or
 /// `~/.cache`)`/autocode/eval.db`.
@@ -156,6 +267,12 @@ pub struct EvalCodeOptions {
     pub min_positives: usize,
     /// `ClassifierParams::context_weight`.
     pub context_weight: f32,
+    /// `ClassifierParams::question_weight`.
+    pub question_weight: f32,
+    /// Where the gold's (and `train`'s) `doc` paths are read from for the
+    /// question each turn answers ([`gold_questions`]); `None`: each gold
+    /// file's own folder.
+    pub transcripts: Option<PathBuf>,
     /// Inverse regularisation strength of the logistic regressions.
     pub c: f64,
     pub seed: u64,
@@ -192,6 +309,8 @@ impl Default for EvalCodeOptions {
             per_code: None,
             min_positives: params.min_positives,
             context_weight: params.context_weight,
+            question_weight: params.question_weight,
+            transcripts: None,
             c: params.logistic.c,
             seed: eval.seed,
             model: None,
@@ -223,6 +342,7 @@ impl EvalCodeOptions {
                     "logistic.c" => ("--c", self.c.to_string()),
                     "min_positives" => ("--min-positives", self.min_positives.to_string()),
                     "context_weight" => ("--context-weight", self.context_weight.to_string()),
+                    "question_weight" => ("--question-weight", self.question_weight.to_string()),
                     other => (other, String::new()),
                 };
                 anyhow::anyhow!("{name} {value}: {e}")
@@ -237,6 +357,33 @@ impl EvalCodeOptions {
             bail!("--limit 0: use at least one gold item");
         }
         Ok(())
+    }
+
+    /// The questions of `gold`'s items, read from `file`'s transcripts
+    /// ([`gold_questions`]); none when the question block is off.
+    fn questions(
+        &self,
+        gold: &[GoldItem],
+        file: &Path,
+        cache: &mut Store,
+        enc: &dyn Encoder,
+    ) -> anyhow::Result<Vec<Option<Vec<f32>>>> {
+        if self.question_weight == 0.0 {
+            return Ok(Vec::new());
+        }
+        let dir = match &self.transcripts {
+            Some(d) => d.clone(),
+            None => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let q = gold_questions(gold, &dir, cache, enc, &themes::SpokenParams::default())?;
+        tracing::info!(
+            "{}: {} of {} items read with the question their turn answers (transcripts in {})",
+            file.display(),
+            q.iter().filter(|q| q.is_some()).count(),
+            gold.len(),
+            dir.display()
+        );
+        Ok(q)
     }
 
     fn eval_options(&self) -> EvalOptions {
@@ -259,6 +406,7 @@ impl EvalCodeOptions {
             mode,
             min_positives: self.min_positives,
             context_weight: self.context_weight,
+            question_weight: self.question_weight,
             seed: self.seed,
             ..Default::default()
         };
@@ -376,6 +524,8 @@ pub fn eval_simulated_review(
     let emb = cached_embeddings(&mut cache, &enc, &texts)?;
     let protos = crate::code::prototypes(&enc, &cb)?;
     let written = WrittenRows::embed(&mut cache, &enc, &cb)?;
+    let questions = opts.questions(&gold, &opts.gold, &mut cache, &enc)?;
+    let question_refs: Vec<Option<&[f32]>> = questions.iter().map(|q| q.as_deref()).collect();
     let refs: Vec<&GoldItem> = gold.iter().collect();
     let emb_refs: Vec<&[f32]> = emb.iter().map(|v| v.as_slice()).collect();
     let sim = classify::simulate::SimulationOptions {
@@ -389,6 +539,7 @@ pub fn eval_simulated_review(
         &written.set(),
         &refs,
         &emb_refs,
+        &question_refs,
         &params.check()?,
         &sim,
     )?)
@@ -444,7 +595,7 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
     let predictor = opts.predictor();
     let eval_opts = opts.eval_options();
     let needs_model = !matches!(predictor, Predictor::Keyword) || opts.dump.is_some();
-    let (protos, gold_emb, train_emb, written) = if needs_model {
+    let (protos, gold_emb, train_emb, written, gold_q, train_q) = if needs_model {
         let enc = crate::load_model(
             &crate::model_dir(opts.model.as_deref(), None)?,
             opts.precision,
@@ -460,18 +611,27 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
             None => Vec::new(),
         };
         let written = WrittenRows::embed(&mut cache, &enc, &cb)?;
-        (crate::code::prototypes(&enc, &cb)?, ge, te, written)
+        let gq = opts.questions(&gold, &opts.gold, &mut cache, &enc)?;
+        let tq = match (&train_items, &opts.train) {
+            (Some(t), Some(file)) => opts.questions(t, file, &mut cache, &enc)?,
+            _ => Vec::new(),
+        };
+        (crate::code::prototypes(&enc, &cb)?, ge, te, written, gq, tq)
     } else {
         (
             vec![Vec::new(); cb.codes.len()],
             vec![Vec::new(); gold.len()],
             Vec::new(),
             WrittenRows::default(),
+            Vec::new(),
+            Vec::new(),
         )
     };
     let written = written.set();
     let gold_refs: Vec<&GoldItem> = gold.iter().collect();
     let gold_emb_refs: Vec<&[f32]> = gold_emb.iter().map(|v| v.as_slice()).collect();
+    let gold_q: Vec<Option<&[f32]>> = gold_q.iter().map(|q| q.as_deref()).collect();
+    let train_q: Vec<Option<&[f32]>> = train_q.iter().map(|q| q.as_deref()).collect();
     if let Some(path) = &opts.dump {
         let groups: Vec<String> = gold
             .iter()
@@ -496,6 +656,7 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
             &written,
             &gold_refs,
             &gold_emb_refs,
+            &gold_q,
             &predictor,
             &eval_opts,
         )?,
@@ -508,8 +669,10 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
                 &written,
                 &train_refs,
                 &te,
+                &train_q,
                 &gold_refs,
                 &gold_emb_refs,
+                &gold_q,
                 &predictor,
                 &eval_opts,
             )?
