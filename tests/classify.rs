@@ -522,6 +522,35 @@ fn the_question_a_turn_answers_lifts_interview_coding() {
     assert_eq!(elsewhere, without);
 }
 
+/// A gold file may hold the interviewer's rows: `autocode code` never
+/// codes a moderator's sentence, so `eval code` neither scores nor trains
+/// on them, and reads them as the questions of the turns after them.
+#[test]
+fn an_interviewers_gold_rows_are_questions_not_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = std::fs::read_to_string("data/interviews/gold.jsonl").unwrap();
+    let asked = "{\"id\": \"interview-01.txt:0:0\", \"doc\": \"interview-01.txt\", \"speaker\": \"Interviewer 1\", \"text\": \"Could you tell me about your business and how you work?\", \"labels\": []}\n";
+    let path = dir.path().join("gold.jsonl");
+    std::fs::write(&path, format!("{asked}{gold}")).unwrap();
+    let r = eval_json(&[
+        "eval",
+        "code",
+        "--gold",
+        s(&path),
+        "--codebook",
+        "data/interviews/codebook.yaml",
+        "--json",
+        "--cache",
+        s(dir.path()),
+    ]);
+    assert_eq!(r["items"], 490);
+    assert!(
+        r["mean_kappa"].as_f64().unwrap() > 0.2,
+        "{}",
+        r["mean_kappa"]
+    );
+}
+
 /// Bug 3 of issue #13: `--folds 0` indexed an empty fold list and panicked.
 #[test]
 fn eval_code_refuses_fewer_than_two_folds() {

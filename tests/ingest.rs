@@ -531,6 +531,43 @@ fn a_bad_participants_file_stops_before_anything_is_stored() {
     assert_eq!(stats(project.path())["documents"], 0);
 }
 
+/// A series of interviews with a named host: the one speaker in every
+/// document is named as the likely interviewer, and a participants file
+/// with that role makes them a moderator (no hint, not counted).
+#[test]
+fn a_named_speaker_in_every_interview_is_hinted_as_the_interviewer() {
+    let input = tempfile::tempdir().unwrap();
+    for (file, guest) in [
+        ("a.txt", "Ann Lee"),
+        ("b.txt", "Bo Kim"),
+        ("c.txt", "Cy Ng"),
+    ] {
+        let body = format!("Pat Host: Why did you start?\n{guest}: Money, mostly.\n");
+        write(input.path(), file, body.as_bytes());
+    }
+    let project = new_project();
+    let dir = input.path().to_str().unwrap();
+    let out = autocode(project.path(), &["ingest", dir]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("hint: speaking in nearly every document: Pat Host (3 of 3)."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Ann Lee (1 of 3)"), "{stderr}");
+    assert_eq!(stats(project.path())["participants"], 4);
+    write(
+        input.path(),
+        "participants.csv",
+        b"id,name,role\nH,Pat Host,interviewer\n",
+    );
+    let project = new_project();
+    let out = autocode(project.path(), &["ingest", dir]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("hint:"), "{stderr}");
+    assert_eq!(stats(project.path())["participants"], 3);
+}
+
 #[test]
 fn unlisted_speakers_are_kept_with_a_warning() {
     let project = new_project();

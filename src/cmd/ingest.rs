@@ -152,6 +152,21 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             s.unregistered_speakers.len()
         );
     }
+    let everywhere = s.likely_interviewers();
+    if !everywhere.is_empty() && !g.quiet {
+        let documents = s.inserted + s.replaced + s.unchanged;
+        let list = everywhere
+            .iter()
+            .map(|(speaker, n)| format!("{} ({n} of {documents})", printable(speaker)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        eprintln!(
+            "hint: speaking in nearly every document: {list}. If one is the interviewer or \
+             moderator, list them in a participants file with role `interviewer` \
+             (`id,name,role`): their sentences are then not coded or counted, and the \
+             answers are read with their questions (docs/corpus.md, \"Speaker resolution\")"
+        );
+    }
     if s.described_documents > 0 && !g.quiet {
         writeln!(
             out,

@@ -41,6 +41,118 @@ pub fn read_gold(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
     Ok(out)
 }
 
+/// Whether a gold row was said by an interviewer or moderator (a speaker
+/// label `autocode ingest` reads as a moderator's: `Interviewer`, `I`,
+/// `Q`, `Moderator 2`, …). `autocode code` never codes such sentences, so
+/// `eval code` does not score or train on them: they are the questions
+/// of the turns after them ([`row_questions`]).
+pub fn is_moderator_row(item: &GoldItem) -> bool {
+    item.speaker
+        .as_deref()
+        .is_some_and(corpus::speaker::is_moderator_name)
+}
+
+/// A gold file's rows (the first `limit`; without documents under
+/// `GroupBy::Id`) and, of them, the items to score and train on: every row
+/// not said by a moderator ([`is_moderator_row`]).
+fn read_gold_rows(
+    path: &Path,
+    limit: Option<usize>,
+    group_by: GroupBy,
+) -> anyhow::Result<(Vec<GoldItem>, Vec<GoldItem>)> {
+    let mut rows = read_gold(path)?;
+    if let Some(n) = limit {
+        rows.truncate(n);
+    }
+    if group_by == GroupBy::Id {
+        rows.iter_mut().for_each(|it| it.doc = None);
+    }
+    let items = rows
+        .iter()
+        .filter(|it| !is_moderator_row(it))
+        .cloned()
+        .collect();
+    Ok((rows, items))
+}
+
+/// The question each row of a gold file answers, from the file's own
+/// moderator rows ([`is_moderator_row`]): turns and sentences by
+/// autocode's ids (`<doc>:<turn>:<sentence>`) where every row has one,
+/// else the file's order, a turn being a run of rows of one speaker in a
+/// document. Embedded through the cache. `None` for moderators' rows, rows
+/// without a speaker or a document, and rows before the first question.
+pub fn row_questions(
+    rows: &[GoldItem],
+    cache: &mut Store,
+    enc: &dyn Encoder,
+    spoken: &themes::SpokenParams,
+) -> anyhow::Result<Vec<Option<Vec<f32>>>> {
+    if !rows.iter().any(is_moderator_row) {
+        return Ok(vec![None; rows.len()]);
+    }
+    let asked = row_question_sentences(rows, spoken);
+    let needed: BTreeSet<usize> = asked.iter().flatten().copied().collect();
+    let texts: Vec<&str> = needed.iter().map(|&j| rows[j].text.as_str()).collect();
+    let vectors = if texts.is_empty() {
+        Vec::new()
+    } else {
+        cached_embeddings(cache, enc, &texts)?
+    };
+    let vector_of: BTreeMap<usize, &[f32]> = needed
+        .iter()
+        .copied()
+        .zip(vectors.iter().map(Vec::as_slice))
+        .collect();
+    let questions = classify::context::Questions::new(&asked, |j| vector_of.get(&j).copied());
+    Ok((0..rows.len())
+        .map(|i| questions.get(i).map(<[f32]>::to_vec))
+        .collect())
+}
+
+/// [`row_questions`] as row indices: the moderator rows each row's turn
+/// answers.
+fn row_question_sentences(rows: &[GoldItem], spoken: &themes::SpokenParams) -> Vec<Vec<usize>> {
+    let ids: Vec<Option<(i64, i64)>> = rows
+        .iter()
+        .map(|it| {
+            let rest = it.id.strip_prefix(it.doc.as_deref()?)?.strip_prefix(':')?;
+            let (turn, sentence) = rest.split_once(':')?;
+            Some((turn.parse().ok()?, sentence.parse().ok()?))
+        })
+        .collect();
+    let by_id = ids.iter().all(Option::is_some);
+    // In file order: a new turn where a document's speaker changes.
+    let mut last: BTreeMap<&str, (&str, i64)> = BTreeMap::new();
+    let units: Vec<classify::context::Spoken<&str>> = rows
+        .iter()
+        .zip(&ids)
+        .enumerate()
+        .map(|(i, (it, id))| {
+            let doc = it.doc.as_deref().filter(|_| it.speaker.is_some());
+            let (turn, sentence) = match (by_id, id, doc) {
+                (true, Some(id), _) => *id,
+                (_, _, Some(d)) => {
+                    let speaker = it.speaker.as_deref().unwrap_or("");
+                    let entry = last.entry(d).or_insert((speaker, 0));
+                    if entry.0 != speaker {
+                        *entry = (speaker, entry.1 + 1);
+                    }
+                    (entry.1, i as i64)
+                }
+                _ => (0, i as i64),
+            };
+            classify::context::Spoken {
+                doc,
+                turn,
+                sentence,
+                moderator: is_moderator_row(it),
+                substantive: !spoken.is_minimal(&it.text),
+            }
+        })
+        .collect();
+    classify::context::questions(&units)
+}
+
 /// The question each gold item's turn answers
 /// ([`classify::context::questions`]), read from the item's transcript as
 /// `autocode code` reads it from the store: `dir` joined with the item's
@@ -359,11 +471,14 @@ impl EvalCodeOptions {
         Ok(())
     }
 
-    /// The questions of `gold`'s items, read from `file`'s transcripts
-    /// ([`gold_questions`]); none when the question block is off.
+    /// The questions of `gold`'s items (the rows of `rows`, `file`'s,
+    /// that are not moderators'): read from `file`'s transcripts
+    /// ([`gold_questions`]), else from the file's own moderator rows
+    /// ([`row_questions`]); none when the question block is off.
     fn questions(
         &self,
         gold: &[GoldItem],
+        rows: &[GoldItem],
         file: &Path,
         cache: &mut Store,
         enc: &dyn Encoder,
@@ -375,13 +490,26 @@ impl EvalCodeOptions {
             Some(d) => d.clone(),
             None => file.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
-        let q = gold_questions(gold, &dir, cache, enc, &themes::SpokenParams::default())?;
+        let spoken = themes::SpokenParams::default();
+        let from_transcripts = gold_questions(gold, &dir, cache, enc, &spoken)?;
+        let from_rows = row_questions(rows, cache, enc, &spoken)?;
+        let from_rows = rows
+            .iter()
+            .zip(from_rows)
+            .filter(|(it, _)| !is_moderator_row(it))
+            .map(|(_, q)| q);
+        let q: Vec<Option<Vec<f32>>> = from_transcripts
+            .into_iter()
+            .zip(from_rows)
+            .map(|(t, r)| t.or(r))
+            .collect();
         tracing::info!(
-            "{}: {} of {} items read with the question their turn answers (transcripts in {})",
+            "{}: {} of {} items read with the question their turn answers (transcripts in {}; {} moderator rows)",
             file.display(),
             q.iter().filter(|q| q.is_some()).count(),
             gold.len(),
-            dir.display()
+            dir.display(),
+            rows.len() - gold.len()
         );
         Ok(q)
     }
@@ -486,13 +614,7 @@ pub fn eval_simulated_review(
         }
         _ => anyhow::Error::new(e),
     })?;
-    let mut gold = read_gold(&opts.gold)?;
-    if let Some(n) = opts.limit {
-        gold.truncate(n);
-    }
-    if opts.group_by == GroupBy::Id {
-        gold.iter_mut().for_each(|it| it.doc = None);
-    }
+    let (rows, mut gold) = read_gold_rows(&opts.gold, opts.limit, opts.group_by)?;
     let cb = match &opts.codebook {
         Some(p) => classify::load_codebook(p)?,
         None => codebook_from_labels(&gold),
@@ -524,7 +646,7 @@ pub fn eval_simulated_review(
     let emb = cached_embeddings(&mut cache, &enc, &texts)?;
     let protos = crate::code::prototypes(&enc, &cb)?;
     let written = WrittenRows::embed(&mut cache, &enc, &cb)?;
-    let questions = opts.questions(&gold, &opts.gold, &mut cache, &enc)?;
+    let questions = opts.questions(&gold, &rows, &opts.gold, &mut cache, &enc)?;
     let question_refs: Vec<Option<&[f32]>> = questions.iter().map(|q| q.as_deref()).collect();
     let refs: Vec<&GoldItem> = gold.iter().collect();
     let emb_refs: Vec<&[f32]> = emb.iter().map(|v| v.as_slice()).collect();
@@ -558,16 +680,13 @@ pub struct EvalCodeSummary {
 /// `project` is where the embedding cache defaults to (see [`cache_path`]).
 pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalCodeSummary> {
     opts.check()?;
-    let mut gold = read_gold(&opts.gold)?;
-    if let Some(n) = opts.limit {
-        gold.truncate(n);
-    }
-    if opts.group_by == GroupBy::Id {
-        gold.iter_mut().for_each(|it| it.doc = None);
-    }
-    let mut train_items = match &opts.train {
-        Some(p) => Some(read_gold(p)?),
-        None => None,
+    let (rows, mut gold) = read_gold_rows(&opts.gold, opts.limit, opts.group_by)?;
+    let (train_rows, mut train_items) = match &opts.train {
+        Some(p) => {
+            let (rows, items) = read_gold_rows(p, None, GroupBy::Doc)?;
+            (rows, Some(items))
+        }
+        None => (Vec::new(), None),
     };
     let cb = match &opts.codebook {
         Some(p) => classify::load_codebook(p)?,
@@ -611,9 +730,9 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
             None => Vec::new(),
         };
         let written = WrittenRows::embed(&mut cache, &enc, &cb)?;
-        let gq = opts.questions(&gold, &opts.gold, &mut cache, &enc)?;
+        let gq = opts.questions(&gold, &rows, &opts.gold, &mut cache, &enc)?;
         let tq = match (&train_items, &opts.train) {
-            (Some(t), Some(file)) => opts.questions(t, file, &mut cache, &enc)?,
+            (Some(t), Some(file)) => opts.questions(t, &train_rows, file, &mut cache, &enc)?,
             _ => Vec::new(),
         };
         (crate::code::prototypes(&enc, &cb)?, ge, te, written, gq, tq)
@@ -841,6 +960,63 @@ mod tests {
             ..Default::default()
         };
         opts.check().unwrap();
+    }
+
+    fn row(id: &str, doc: &str, speaker: &str, text: &str) -> GoldItem {
+        GoldItem {
+            id: id.into(),
+            doc: Some(doc.into()),
+            speaker: Some(speaker.into()),
+            text: text.into(),
+            labels: Default::default(),
+            annotator_labels: None,
+        }
+    }
+
+    /// A gold file's interviewer rows are not scored and are the questions
+    /// of the turns after them, by autocode's ids or, failing those, by
+    /// the file's order (a turn: a run of one speaker's rows).
+    #[test]
+    fn moderator_rows_are_the_questions_of_the_turns_after_them() {
+        let spoken = themes::SpokenParams::default();
+        let by_order = [
+            row("1", "a", "Respondent", "Before any question."),
+            row(
+                "2",
+                "a",
+                "Interviewer",
+                "How do you keep in touch with the team?",
+            ),
+            row("3", "a", "Respondent", "We have a call every Monday."),
+            row("4", "a", "Respondent", "And a chat channel."),
+            row("5", "a", "Interviewer", "Mm-hmm."),
+            row("6", "a", "Respondent", "It works, mostly."),
+            row("7", "b", "Respondent", "Another interview."),
+            row("8", "a", "I", "And the costs of the office?"),
+            row("9", "a", "Respondent", "We gave up the lease."),
+        ];
+        assert!(is_moderator_row(&by_order[1]) && is_moderator_row(&by_order[7]));
+        assert!(!is_moderator_row(&by_order[0]));
+        let q = row_question_sentences(&by_order, &spoken);
+        let none: Vec<usize> = Vec::new();
+        assert_eq!(q[0], none);
+        assert_eq!(q[1], none);
+        assert_eq!((&q[2], &q[3], &q[5]), (&vec![1], &vec![1], &vec![1]));
+        assert_eq!(q[6], none);
+        assert_eq!(q[8], vec![7]);
+        // Autocode's ids order the rows, whatever the file's order.
+        let by_id = [
+            row("a:3:0", "a", "Respondent", "We have a call every Monday."),
+            row(
+                "a:2:0",
+                "a",
+                "Interviewer",
+                "How do you keep in touch with the team?",
+            ),
+            row("a:1:0", "a", "Respondent", "Before any question."),
+        ];
+        let q = row_question_sentences(&by_id, &spoken);
+        assert_eq!((&q[0], &q[1], &q[2]), (&vec![1], &none, &none));
     }
 
     #[test]

@@ -89,6 +89,28 @@ pub struct IngestSummary {
     pub described_documents: usize,
 }
 
+impl IngestSummary {
+    /// Named speakers the participants file does not list who speak in at
+    /// least 80% of this run's documents (at least 3), with how many: in a
+    /// series of interviews or focus groups, the one person in every
+    /// document is usually the interviewer or moderator (a podcast's host
+    /// in ../shared's founderstalk interviews: 50 of 50). autocode cannot
+    /// tell from a name, so it counts them as participants and says so;
+    /// a participants file with their role makes them moderators, whose
+    /// questions are then read with the answers (docs/classify.md).
+    pub fn likely_interviewers(&self) -> Vec<(&str, usize)> {
+        let documents = self.inserted + self.replaced + self.unchanged;
+        if documents < 3 {
+            return Vec::new();
+        }
+        self.unregistered_speakers
+            .iter()
+            .map(|(speaker, docs)| (speaker.as_str(), docs.len()))
+            .filter(|&(_, n)| n * 5 >= documents * 4)
+            .collect()
+    }
+}
+
 impl ExitStatus for IngestSummary {
     /// 0 when every file was read, 2 when some failed, 1 when all did.
     fn exit_code(&self) -> u8 {
