@@ -365,6 +365,8 @@ fn code_the_demo_corpus_incrementally_and_with_gold() {
         first["coded"].as_i64().unwrap() + skipped,
         participant_sentences
     );
+    // The moderator opens every group: each coded sentence answers a question.
+    assert_eq!(first["with_question"], first["coded"]);
     let tech = codes.iter().find(|c| c["code"] == "technology").unwrap();
     assert_eq!(tech["expected"], 24);
     // Nothing new: nothing coded again.

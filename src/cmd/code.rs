@@ -334,6 +334,12 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             c.folds
         );
     }
+    if s.with_question > 0 && !g.quiet {
+        eprintln!(
+            "{} participant sentences answer a moderator's question, which the codes learnt from human labels read with them",
+            s.with_question
+        );
+    }
     if s.missing_embeddings > 0 {
         eprintln!(
             "{} participant sentences have no embedding yet and were not coded (run `autocode embed`)",
@@ -347,6 +353,7 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             "classifier": s.classifier,
             "coded": s.coded,
             "skipped_minimal": s.skipped_minimal,
+            "with_question": s.with_question,
             "codes": s.codes,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;

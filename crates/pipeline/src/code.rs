@@ -136,6 +136,9 @@ pub struct CodeSummary {
     /// Participant sentences left out as minimal responses (not coded, not
     /// counted in `codes`).
     pub skipped_minimal: usize,
+    /// Participant sentences coded with the question their turn answers
+    /// (`segment_questions`; read by supervised codes).
+    pub with_question: usize,
     pub gold: Option<GoldImport>,
     /// The audit sample declared by this import (`--random-sample`).
     pub audit: Option<crate::audit::AuditSummary>,
@@ -590,6 +593,10 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
 
     let questions = segment_questions(&segments, &seg_emb, &opts.spoken);
     let contexts = segment_contexts(&segments, &seg_emb, &questions);
+    let with_question = participant_segments
+        .iter()
+        .filter(|s| contexts.get(&s.id).is_some_and(|c| c.question.is_some()))
+        .count();
     let train = training_set(store, &cb, &enc, &seg_by_id, &seg_emb, &contexts)?;
     let params = classify::ClassifierParams {
         mode: opts.mode,
@@ -823,6 +830,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         already_coded: done.len(),
         missing_embeddings,
         skipped_minimal,
+        with_question,
         gold,
         audit,
         crossfit,
