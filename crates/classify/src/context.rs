@@ -188,10 +188,10 @@ impl Questions {
 
 /// Each gold item's neighbours within its turn, by the turn and sentence
 /// of autocode's own ids (`<doc>:<turn>:<sentence>`, as `autocode code`
-/// groups and orders stored sentences). A file whose ids are not all of
-/// that form has no turns: its items follow the file's order within each
-/// document. Items without a speaker (written text) have no neighbours
-/// and are no one's.
+/// groups and orders stored sentences). In a file whose ids are not all
+/// of that form, a turn is a run of one speaker's items in a document, in
+/// the file's order. Items without a speaker (written text) have no
+/// neighbours and are no one's.
 pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>)> {
     let parsed: Vec<Option<(u64, u64)>> = items
         .iter()
@@ -203,6 +203,23 @@ pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>
         })
         .collect();
     let all = parsed.iter().all(Option::is_some);
+    // Without such ids, a turn is a run of one speaker's rows in a
+    // document, in the file's order: a survey's rows (one respondent
+    // each) and a focus group's speakers are not each other's context.
+    let mut runs: std::collections::HashMap<&str, (&str, u64)> = Default::default();
+    let run_of: Vec<u64> = items
+        .iter()
+        .map(|it| match (it.doc.as_deref(), it.speaker.as_deref()) {
+            (Some(doc), Some(speaker)) => {
+                let run = runs.entry(doc).or_insert((speaker, 0));
+                if run.0 != speaker {
+                    *run = (speaker, run.1 + 1);
+                }
+                run.1
+            }
+            _ => 0,
+        })
+        .collect();
     // (document, turn) groups; the sentence, or the line, orders a group.
     let keys: Vec<(Option<(&str, u64)>, u64)> = items
         .iter()
@@ -211,7 +228,7 @@ pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>
         .map(|(i, (it, p))| {
             let (turn, pos) = match (all, p) {
                 (true, Some((turn, sentence))) => (*turn, *sentence),
-                _ => (0, i as u64),
+                _ => (run_of[i], i as u64),
             };
             let doc = it.doc.as_deref().filter(|_| it.speaker.is_some());
             (doc.map(|d| (d, turn)), pos)
@@ -280,7 +297,7 @@ mod tests {
                 (None, None)
             ]
         );
-        // Ids of another form: file order.
+        // Ids of another form: file order (one speaker: one turn).
         let its = [
             item("p1-3", Some("p1")),
             item("p1-1", Some("p1")),
@@ -305,6 +322,33 @@ mod tests {
             gold_neighbours(&refs),
             vec![(None, Some(3)), (None, None), (None, None), (Some(0), None)]
         );
+        // In file order, a new speaker starts a new turn: a survey's
+        // respondents, a focus group's speakers are not each other's context.
+        let mut rows: Vec<GoldItem> = ["a", "a", "b", "a", "a"]
+            .iter()
+            .enumerate()
+            .map(|(i, who)| GoldItem {
+                speaker: Some(who.to_string()),
+                ..item(&format!("r{i}"), Some("s"))
+            })
+            .collect();
+        let refs: Vec<&GoldItem> = rows.iter().collect();
+        assert_eq!(
+            gold_neighbours(&refs),
+            vec![
+                (None, Some(1)),
+                (Some(0), None),
+                (None, None),
+                (None, Some(4)),
+                (Some(3), None)
+            ]
+        );
+        // ... and autocode's ids, where all have them, decide instead.
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.id = format!("s:0:{i}");
+        }
+        let refs: Vec<&GoldItem> = rows.iter().collect();
+        assert_eq!(gold_neighbours(&refs)[2], (Some(1), Some(3)));
         let refs: Vec<&GoldItem> = its.iter().collect();
         let e = [[1f32].as_slice(), &[2.0], &[3.0], &[4.0]];
         let c = contexts(&e, &gold_neighbours(&refs));
