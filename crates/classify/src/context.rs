@@ -228,7 +228,7 @@ pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>
         .map(|(i, (it, p))| {
             let (turn, pos) = match (all, p) {
                 (true, Some((turn, sentence))) => (*turn, *sentence),
-                _ => (run_of[i], i as u64),
+                _ => (it.turn.unwrap_or(run_of[i]), i as u64),
             };
             let doc = it.doc.as_deref().filter(|_| it.speaker.is_some());
             (doc.map(|d| (d, turn)), pos)
@@ -249,6 +249,7 @@ mod tests {
             text: id.into(),
             labels: Default::default(),
             annotator_labels: None,
+            turn: None,
         }
     }
 

@@ -47,6 +47,13 @@ pub struct GoldItem {
     pub labels: BTreeSet<String>,
     #[serde(default)]
     pub annotator_labels: Option<BTreeMap<String, BTreeSet<String>>>,
+    /// The item's turn where its id is not autocode's
+    /// (`<doc>:<turn>:<sentence>`): set by the file's reader, a run of one
+    /// speaker's rows in a document counting the rows that are not items
+    /// (an interviewer's). `None`: [`crate::context::gold_neighbours`]
+    /// counts the runs among the items.
+    #[serde(skip)]
+    pub turn: Option<u64>,
 }
 
 /// What produces the predictions being scored.
@@ -576,6 +583,7 @@ mod tests {
             speaker: None,
             text: String::new(),
             labels: BTreeSet::new(),
+            turn: None,
             annotator_labels: Some(BTreeMap::from([
                 (
                     "1".to_string(),
@@ -624,6 +632,7 @@ mod tests {
             text: text.to_string(),
             labels: labels.iter().map(|l| l.to_string()).collect(),
             annotator_labels: None,
+            turn: None,
         };
         let items = (0..8)
             .map(|i| match i % 4 {

@@ -67,6 +67,20 @@ fn read_gold_rows(
     if group_by == GroupBy::Id {
         rows.iter_mut().for_each(|it| it.doc = None);
     }
+    // Turns in the file's order, counted over every row: an interviewer's
+    // rows, which are not items, end the answer before them.
+    let mut runs: BTreeMap<String, (String, u64)> = BTreeMap::new();
+    for it in rows.iter_mut() {
+        if let (Some(doc), Some(speaker)) = (&it.doc, &it.speaker) {
+            let run = runs
+                .entry(doc.clone())
+                .or_insert_with(|| (speaker.clone(), 0));
+            if &run.0 != speaker {
+                *run = (speaker.clone(), run.1 + 1);
+            }
+            it.turn = Some(run.1);
+        }
+    }
     let items = rows
         .iter()
         .filter(|it| !is_moderator_row(it))
@@ -970,6 +984,7 @@ mod tests {
             text: text.into(),
             labels: Default::default(),
             annotator_labels: None,
+            turn: None,
         }
     }
 
@@ -1017,6 +1032,33 @@ mod tests {
         ];
         let q = row_question_sentences(&by_id, &spoken);
         assert_eq!((&q[0], &q[1], &q[2]), (&vec![1], &none, &none));
+    }
+
+    /// Without autocode's ids, an interviewer's row ends the answer before
+    /// it, though it is not an item: the answers on either side are two
+    /// turns, not each other's context.
+    #[test]
+    fn an_interviewers_row_ends_the_turn_in_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gold.jsonl");
+        let line = |speaker: &str, text: &str| {
+            format!("{{\"doc\": \"d\", \"speaker\": \"{speaker}\", \"text\": \"{text}\", \"labels\": []}}\n")
+        };
+        let body = [
+            line("Respondent", "We had an office."),
+            line("Respondent", "Then we gave it up."),
+            line("Interviewer", "And your clients?"),
+            line("Respondent", "They did not mind."),
+        ]
+        .concat();
+        std::fs::write(&p, body).unwrap();
+        let (rows, items) = read_gold_rows(&p, None, GroupBy::Doc).unwrap();
+        assert_eq!((rows.len(), items.len()), (4, 3));
+        let refs: Vec<&GoldItem> = items.iter().collect();
+        assert_eq!(
+            classify::context::gold_neighbours(&refs),
+            vec![(None, Some(1)), (Some(0), None), (None, None)]
+        );
     }
 
     #[test]
