@@ -553,6 +553,43 @@ fn an_interviewers_gold_rows_are_questions_not_items() {
     );
 }
 
+/// A survey's open answers, one row each with the respondent as speaker
+/// and each question as a row by `Q` before its answers: every answer is
+/// coded with its question, none with another respondent's words.
+#[test]
+fn a_surveys_answers_are_coded_with_their_questions() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("answers.csv");
+    std::fs::write(
+        &csv,
+        "doc,speaker,text\n\
+         remote-survey,Q,What is the hardest part of working from home?\n\
+         remote-survey,R001,Nobody to talk to at lunch.\n\
+         remote-survey,R002,The wifi drops every afternoon.\n\
+         remote-survey,Q,What would you change about your team's tools?\n\
+         remote-survey,R001,One chat app instead of three.\n",
+    )
+    .unwrap();
+    let project = dir.path().join("p");
+    let p = s(&project);
+    ok(&["init", p]);
+    ok(&["--project", p, "ingest", s(&csv)]);
+    ok(&["--project", p, "embed"]);
+    let out = ok(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        "data/interviews/codebook.yaml",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (&v["coded"], &v["with_question"]),
+        (&Value::from(3), &Value::from(3))
+    );
+}
+
 /// Bug 3 of issue #13: `--folds 0` indexed an empty fold list and panicked.
 #[test]
 fn eval_code_refuses_fewer_than_two_folds() {
