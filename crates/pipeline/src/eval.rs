@@ -81,6 +81,17 @@ fn read_gold_rows(
             it.turn = Some(run.1);
         }
     }
+    let coded_moderators = rows
+        .iter()
+        .filter(|it| is_moderator_row(it) && !it.labels.is_empty())
+        .count();
+    if coded_moderators > 0 {
+        tracing::warn!(
+            "{}: {coded_moderators} rows said by an interviewer or moderator carry codes; \
+             they are read as questions, not scored (autocode does not code a moderator's words)",
+            path.display()
+        );
+    }
     let items = rows
         .iter()
         .filter(|it| !is_moderator_row(it))
