@@ -451,6 +451,26 @@ fn eval_code_on_the_demo_gold() {
     assert!(parent >= r["per_code"]["technology"]["support"].as_u64().unwrap() && parent > 0);
 }
 
+/// Mean κ of supervised CV on data/interviews' gold (490 items) with
+/// `extra` flags, embeddings cached in `cache`.
+fn interviews_kappa(cache: &Path, extra: &[&str]) -> f64 {
+    let mut args = vec![
+        "eval",
+        "code",
+        "--gold",
+        "data/interviews/gold.jsonl",
+        "--codebook",
+        "data/interviews/codebook.yaml",
+        "--json",
+        "--cache",
+        s(cache),
+    ];
+    args.extend(extra);
+    let r = eval_json(&args);
+    assert_eq!(r["items"], 490);
+    r["mean_kappa"].as_f64().unwrap()
+}
+
 /// Transcribed speech is coded in its place: the sentences around a spoken
 /// sentence lift supervised coding of data/interviews (5 folds by
 /// interview). Measured 2026-12-04: mean κ 0.161 with each sentence alone,
@@ -459,23 +479,7 @@ fn eval_code_on_the_demo_gold() {
 #[test]
 fn the_sentences_around_a_spoken_sentence_lift_interview_coding() {
     let cache = tempfile::tempdir().unwrap();
-    let kappa = |extra: &[&str]| {
-        let mut args = vec![
-            "eval",
-            "code",
-            "--gold",
-            "data/interviews/gold.jsonl",
-            "--codebook",
-            "data/interviews/codebook.yaml",
-            "--json",
-            "--cache",
-            s(cache.path()),
-        ];
-        args.extend(extra);
-        let r = eval_json(&args);
-        assert_eq!(r["items"], 490);
-        r["mean_kappa"].as_f64().unwrap()
-    };
+    let kappa = |extra: &[&str]| interviews_kappa(cache.path(), extra);
     // The default reads the context; the question is measured below.
     let alone = kappa(&["--context-weight", "0", "--question-weight", "0"]);
     let around = kappa(&["--question-weight", "0"]);
@@ -495,23 +499,7 @@ fn the_sentences_around_a_spoken_sentence_lift_interview_coding() {
 #[test]
 fn the_question_a_turn_answers_lifts_interview_coding() {
     let cache = tempfile::tempdir().unwrap();
-    let kappa = |extra: &[&str]| {
-        let mut args = vec![
-            "eval",
-            "code",
-            "--gold",
-            "data/interviews/gold.jsonl",
-            "--codebook",
-            "data/interviews/codebook.yaml",
-            "--json",
-            "--cache",
-            s(cache.path()),
-        ];
-        args.extend(extra);
-        let r = eval_json(&args);
-        assert_eq!(r["items"], 490);
-        r["mean_kappa"].as_f64().unwrap()
-    };
+    let kappa = |extra: &[&str]| interviews_kappa(cache.path(), extra);
     let (without, with) = (kappa(&["--question-weight", "0"]), kappa(&[]));
     assert!(with >= 0.38, "interviews κ with the question {with}");
     assert!(

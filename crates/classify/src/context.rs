@@ -186,6 +186,38 @@ impl Questions {
     }
 }
 
+/// The turn and sentence an item's id gives, where the id is autocode's
+/// own (`<doc>:<turn>:<sentence>`, its `doc` first).
+pub fn turn_and_sentence(item: &GoldItem) -> Option<(u64, u64)> {
+    let rest = item
+        .id
+        .strip_prefix(item.doc.as_deref()?)?
+        .strip_prefix(':')?;
+    let (turn, sentence) = rest.split_once(':')?;
+    Some((turn.parse().ok()?, sentence.parse().ok()?))
+}
+
+/// Each item's turn in the file's order: the run of one speaker's items it
+/// belongs to in its document, counted from 0 (`None` without a document
+/// or a speaker). Where ids do not say which turn an item is in (they are
+/// not autocode's), a survey's respondents and a focus group's speakers
+/// are so kept apart; the gold reader counts them over every row,
+/// interviewers' included ([`GoldItem::turn`]).
+pub fn speaker_runs(items: &[&GoldItem]) -> Vec<Option<u64>> {
+    let mut runs: std::collections::HashMap<&str, (&str, u64)> = Default::default();
+    items
+        .iter()
+        .map(|it| {
+            let (doc, speaker) = (it.doc.as_deref()?, it.speaker.as_deref()?);
+            let run = runs.entry(doc).or_insert((speaker, 0));
+            if run.0 != speaker {
+                *run = (speaker, run.1 + 1);
+            }
+            Some(run.1)
+        })
+        .collect()
+}
+
 /// Each gold item's neighbours within its turn, by the turn and sentence
 /// of autocode's own ids (`<doc>:<turn>:<sentence>`, as `autocode code`
 /// groups and orders stored sentences). In a file whose ids are not all
@@ -193,33 +225,9 @@ impl Questions {
 /// the file's order. Items without a speaker (written text) have no
 /// neighbours and are no one's.
 pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>)> {
-    let parsed: Vec<Option<(u64, u64)>> = items
-        .iter()
-        .map(|it| {
-            let doc = it.doc.as_deref()?;
-            let rest = it.id.strip_prefix(doc)?.strip_prefix(':')?;
-            let (turn, sentence) = rest.split_once(':')?;
-            Some((turn.parse().ok()?, sentence.parse().ok()?))
-        })
-        .collect();
+    let parsed: Vec<Option<(u64, u64)>> = items.iter().map(|it| turn_and_sentence(it)).collect();
     let all = parsed.iter().all(Option::is_some);
-    // Without such ids, a turn is a run of one speaker's rows in a
-    // document, in the file's order: a survey's rows (one respondent
-    // each) and a focus group's speakers are not each other's context.
-    let mut runs: std::collections::HashMap<&str, (&str, u64)> = Default::default();
-    let run_of: Vec<u64> = items
-        .iter()
-        .map(|it| match (it.doc.as_deref(), it.speaker.as_deref()) {
-            (Some(doc), Some(speaker)) => {
-                let run = runs.entry(doc).or_insert((speaker, 0));
-                if run.0 != speaker {
-                    *run = (speaker, run.1 + 1);
-                }
-                run.1
-            }
-            _ => 0,
-        })
-        .collect();
+    let run_of = speaker_runs(items);
     // (document, turn) groups; the sentence, or the line, orders a group.
     let keys: Vec<(Option<(&str, u64)>, u64)> = items
         .iter()
@@ -228,7 +236,7 @@ pub fn gold_neighbours(items: &[&GoldItem]) -> Vec<(Option<usize>, Option<usize>
         .map(|(i, (it, p))| {
             let (turn, pos) = match (all, p) {
                 (true, Some((turn, sentence))) => (*turn, *sentence),
-                _ => (it.turn.unwrap_or(run_of[i]), i as u64),
+                _ => (it.turn.or(run_of[i]).unwrap_or(0), i as u64),
             };
             let doc = it.doc.as_deref().filter(|_| it.speaker.is_some());
             (doc.map(|d| (d, turn)), pos)

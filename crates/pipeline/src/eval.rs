@@ -69,17 +69,10 @@ fn read_gold_rows(
     }
     // Turns in the file's order, counted over every row: an interviewer's
     // rows, which are not items, end the answer before them.
-    let mut runs: BTreeMap<String, (String, u64)> = BTreeMap::new();
-    for it in rows.iter_mut() {
-        if let (Some(doc), Some(speaker)) = (&it.doc, &it.speaker) {
-            let run = runs
-                .entry(doc.clone())
-                .or_insert_with(|| (speaker.clone(), 0));
-            if &run.0 != speaker {
-                *run = (speaker.clone(), run.1 + 1);
-            }
-            it.turn = Some(run.1);
-        }
+    let refs: Vec<&GoldItem> = rows.iter().collect();
+    let turns = classify::context::speaker_runs(&refs);
+    for (it, turn) in rows.iter_mut().zip(turns) {
+        it.turn = turn;
     }
     let coded_moderators = rows
         .iter()
@@ -137,34 +130,21 @@ pub fn row_questions(
 /// [`row_questions`] as row indices: the moderator rows each row's turn
 /// answers.
 fn row_question_sentences(rows: &[GoldItem], spoken: &themes::SpokenParams) -> Vec<Vec<usize>> {
-    let ids: Vec<Option<(i64, i64)>> = rows
+    let ids: Vec<Option<(u64, u64)>> = rows
         .iter()
-        .map(|it| {
-            let rest = it.id.strip_prefix(it.doc.as_deref()?)?.strip_prefix(':')?;
-            let (turn, sentence) = rest.split_once(':')?;
-            Some((turn.parse().ok()?, sentence.parse().ok()?))
-        })
+        .map(classify::context::turn_and_sentence)
         .collect();
     let by_id = ids.iter().all(Option::is_some);
-    // In file order: a new turn where a document's speaker changes.
-    let mut last: BTreeMap<&str, (&str, i64)> = BTreeMap::new();
     let units: Vec<classify::context::Spoken<&str>> = rows
         .iter()
         .zip(&ids)
         .enumerate()
         .map(|(i, (it, id))| {
             let doc = it.doc.as_deref().filter(|_| it.speaker.is_some());
-            let (turn, sentence) = match (by_id, id, doc) {
-                (true, Some(id), _) => *id,
-                (_, _, Some(d)) => {
-                    let speaker = it.speaker.as_deref().unwrap_or("");
-                    let entry = last.entry(d).or_insert((speaker, 0));
-                    if entry.0 != speaker {
-                        *entry = (speaker, entry.1 + 1);
-                    }
-                    (entry.1, i as i64)
-                }
-                _ => (0, i as i64),
+            // Without autocode's ids: the reader's turns ([`read_gold_rows`]).
+            let (turn, sentence) = match (by_id, id) {
+                (true, Some((turn, sentence))) => (*turn as i64, *sentence as i64),
+                _ => (it.turn.unwrap_or(0) as i64, i as i64),
             };
             classify::context::Spoken {
                 doc,
@@ -243,12 +223,8 @@ pub fn gold_questions(
         .map(|it| {
             let doc = it.doc.as_deref().filter(|_| it.speaker.is_some())?;
             let (segments, q) = read.get(doc)?;
-            let (turn, sentence) = it
-                .id
-                .strip_prefix(doc)?
-                .strip_prefix(':')?
-                .split_once(':')?;
-            let (turn, sentence): (usize, usize) = (turn.parse().ok()?, sentence.parse().ok()?);
+            let (turn, sentence) = classify::context::turn_and_sentence(it)?;
+            let (turn, sentence) = (turn as usize, sentence as usize);
             let j = segments
                 .iter()
                 .position(|s| s.turn_index == turn && s.sentence_index == sentence)?;
@@ -1005,7 +981,7 @@ mod tests {
     #[test]
     fn moderator_rows_are_the_questions_of_the_turns_after_them() {
         let spoken = themes::SpokenParams::default();
-        let by_order = [
+        let mut by_order = [
             row("1", "a", "Respondent", "Before any question."),
             row(
                 "2",
@@ -1021,6 +997,12 @@ mod tests {
             row("8", "a", "I", "And the costs of the office?"),
             row("9", "a", "Respondent", "We gave up the lease."),
         ];
+        // The reader's turns (`read_gold_rows`).
+        let refs: Vec<&GoldItem> = by_order.iter().collect();
+        let turns = classify::context::speaker_runs(&refs);
+        for (it, turn) in by_order.iter_mut().zip(turns) {
+            it.turn = turn;
+        }
         assert!(is_moderator_row(&by_order[1]) && is_moderator_row(&by_order[7]));
         assert!(!is_moderator_row(&by_order[0]));
         let q = row_question_sentences(&by_order, &spoken);
