@@ -376,26 +376,31 @@ impl ClassifierParams {
                 "is 0 and there is no TF-IDF block: supervised models would see no features".into(),
             );
         }
-        if !(self.context_weight >= 0.0 && self.context_weight.is_finite()) {
-            return bad(
+        // Weights: each a finite number >= 0 (the value as given in the message).
+        let weights = [
+            (
                 "context_weight",
-                format!("must be a finite number >= 0, got {}", self.context_weight),
-            );
-        }
-        if !(self.question_weight >= 0.0 && self.question_weight.is_finite()) {
-            return bad(
+                self.context_weight.is_finite() && self.context_weight >= 0.0,
+                self.context_weight.to_string(),
+            ),
+            (
                 "question_weight",
-                format!("must be a finite number >= 0, got {}", self.question_weight),
-            );
-        }
-        if !(self.zero_shot_context >= 0.0 && self.zero_shot_context.is_finite()) {
-            return bad(
+                self.question_weight.is_finite() && self.question_weight >= 0.0,
+                self.question_weight.to_string(),
+            ),
+            (
                 "zero_shot_context",
-                format!(
-                    "must be a finite number >= 0, got {}",
-                    self.zero_shot_context
-                ),
-            );
+                self.zero_shot_context.is_finite() && self.zero_shot_context >= 0.0,
+                self.zero_shot_context.to_string(),
+            ),
+            (
+                "corpus_threshold_weight",
+                self.corpus_threshold_weight.is_finite() && self.corpus_threshold_weight >= 0.0,
+                self.corpus_threshold_weight.to_string(),
+            ),
+        ];
+        if let Some((field, _, value)) = weights.into_iter().find(|w| !w.1) {
+            return bad(field, format!("must be a finite number >= 0, got {value}"));
         }
         if self.min_positives == 0 {
             return bad("min_positives", "must be at least 1".into());
@@ -417,15 +422,6 @@ impl ClassifierParams {
             return bad(
                 "catch_all_floor",
                 format!("must be in [0, 1], got {}", self.catch_all_floor),
-            );
-        }
-        if !(self.corpus_threshold_weight >= 0.0 && self.corpus_threshold_weight.is_finite()) {
-            return bad(
-                "corpus_threshold_weight",
-                format!(
-                    "must be a finite number >= 0, got {}",
-                    self.corpus_threshold_weight
-                ),
             );
         }
         let z = &self.zero_shot;
