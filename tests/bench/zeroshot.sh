@@ -21,6 +21,13 @@ echo "demo simulated review (1-10 per code, 30 splits): $(( $(date +%s) - start 
 if [ -f "$OPP/segments.jsonl" ]; then
   ev() { "$BIN" --quiet eval code --gold "$OPP/segments.jsonl" --codebook "$OPP/codebook.json" --cache "$CACHE" "$@"; }
   ev --json --mode zero-shot | summary "OPP-115 dev: zero-shot (codebook + corpus)"
+  # Small corpora (docs/benchmarks.md, "Small corpora, definitions alone"):
+  # the first N segments, policy-grouped CV as above.
+  for n in 300 600 900 1200 2000; do
+    ev --json --mode zero-shot --limit "$n" | summary "OPP-115 dev, first $n: zero-shot"
+  done
+  # The same corpus in simulated review (1-10 per code, 30 splits).
+  ev --simulate-review --per-code-steps 2,5,10 --seeds 30 --limit 900
   start=$(date +%s)
   # Issue #15's checkpoints over 30 splits: the per-seed lead varies by
   # about ±0.05 κ, so 10 splits fix a mean lead only to about ±0.017.

@@ -163,6 +163,15 @@ pub struct ClassifierParams {
     /// Values up to 2 change nothing: a pseudo-labelled code needs 2.
     #[serde(default = "default_min_positives_without_pseudo_labels")]
     pub min_positives_without_pseudo_labels: usize,
+    /// Where an unlabelled corpus is given (`crate::zeroshot::fit_with_corpus`),
+    /// a code whose prototype is its definition alone (a leaf with no
+    /// examples and no inclusion criteria) takes at least this many
+    /// pseudo-positives, its best-fitting sentences, until it has a human
+    /// positive: on a small corpus the pseudo-labeller's share of 10% gives
+    /// it fewer than the 3 it needs, and a definition's prototype alone
+    /// codes poorly. 0: no floor.
+    #[serde(default = "default_definition_floor")]
+    pub definition_floor: usize,
     /// Scale of each of the two context blocks, the (unit-length)
     /// embeddings of the sentence before and the sentence after in the
     /// same turn ([`Context`]), beside the unit's own embedding in a
@@ -234,6 +243,18 @@ fn default_min_positives_without_pseudo_labels() -> usize {
     4
 }
 
+/// Measured on OPP-115 dev, whose codebook gives definitions only
+/// (docs/classify.md, "Codes with a definition alone"): zero-shot κ by
+/// policy-grouped CV on its first 300 / 600 / 900 / 1,200 / 2,000 / all
+/// 2,983 segments, 0.229 / 0.241 / 0.315 / 0.320 / 0.375 / 0.453 without,
+/// 0.315 / 0.361 / 0.394 / 0.412 / 0.400 / 0.461 at 4, 0.322 / 0.303 /
+/// 0.391 / 0.422 / 0.391 / 0.458 at 6, 0.310 / 0.307 / 0.410 / 0.422 /
+/// 0.375 / 0.457 at 8. Codes with examples keep the share alone: a floor
+/// of 4 for them too cost the demo's zero-shot 0.436 → 0.316.
+fn default_definition_floor() -> usize {
+    4
+}
+
 /// Measured on OPP-115 dev (docs/classify.md, "Catch-all codes"): mean κ
 /// over four seeds 0.453 / 0.460 / 0.460 / 0.455 / 0.449 at 0.1 / 0.15 /
 /// 0.2 / 0.25 / 0.3, 0.437 without.
@@ -298,6 +319,7 @@ impl Default for ClassifierParams {
             catch_all_floor: default_catch_all_floor(),
             corpus_threshold_weight: default_corpus_threshold_weight(),
             min_positives_without_pseudo_labels: default_min_positives_without_pseudo_labels(),
+            definition_floor: default_definition_floor(),
             context_weight: default_context_weight(),
             zero_shot_context: default_zero_shot_context(),
             question_weight: default_question_weight(),
