@@ -591,13 +591,11 @@ impl ValidThemeParams {
         let labels = hdbscan_rs::Hdbscan::new(params)
             .fit_predict(&arr.view())
             .map_err(|e| ThemeError::Hdbscan(e.to_string()))?;
-        if std::env::var_os("THEMES_DEBUG").is_some() {
-            let noise = labels.iter().filter(|&&l| l < 0).count();
-            eprintln!(
-                "hdbscan: {m} points, {noise} noise, {} clusters",
-                labels.iter().max().unwrap_or(&-1) + 1
-            );
-        }
+        tracing::debug!(
+            "hdbscan: {m} points, {} noise, {} clusters",
+            labels.iter().filter(|&&l| l < 0).count(),
+            labels.iter().max().unwrap_or(&-1) + 1
+        );
         let mut groups: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
         for (p, &l) in labels.iter().enumerate() {
             if l >= 0 {
