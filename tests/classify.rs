@@ -141,17 +141,23 @@ fn eval_json(args: &[&str]) -> Value {
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
+/// `../shared/eval/opp115-dev`, or `None` after a notice that `test` is
+/// skipped (a user's clone has no `../shared`).
+fn opp115_dev(test: &str) -> Option<PathBuf> {
+    let shared = root().join("../shared/eval/opp115-dev");
+    if shared.join("segments.jsonl").exists() {
+        return Some(shared);
+    }
+    eprintln!("SKIP: {} not found; {test} not run", shared.display());
+    None
+}
+
 /// OPP-115 dev, first 250 segments (7 policies), 3 grouped folds.
 #[test]
 fn eval_code_on_an_opp115_subset() {
-    let shared = root().join("../shared/eval/opp115-dev");
-    if !shared.join("segments.jsonl").exists() {
-        eprintln!(
-            "SKIP: {} not found; OPP-115 eval test not run",
-            shared.display()
-        );
+    let Some(shared) = opp115_dev("OPP-115 eval test") else {
         return;
-    }
+    };
     let cache = tempfile::tempdir().unwrap();
     let gold = shared.join("segments.jsonl");
     let cb = shared.join("codebook.json");
@@ -204,14 +210,9 @@ fn eval_code_on_an_opp115_subset() {
 /// (`ClassifierParams::definition_floor`).
 #[test]
 fn a_small_corpus_of_a_definitions_only_codebook_is_coded_from_its_best_fits() {
-    let shared = root().join("../shared/eval/opp115-dev");
-    if !shared.join("segments.jsonl").exists() {
-        eprintln!(
-            "SKIP: {} not found; OPP-115 small-corpus zero-shot test not run",
-            shared.display()
-        );
+    let Some(shared) = opp115_dev("OPP-115 small-corpus zero-shot test") else {
         return;
-    }
+    };
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opp115-eval-cache.db");
     let (gold, codebook) = (shared.join("segments.jsonl"), shared.join("codebook.json"));
     let zs = eval_json(&[
@@ -248,14 +249,9 @@ fn a_small_corpus_of_a_definitions_only_codebook_is_coded_from_its_best_fits() {
 /// supervised on all labels no lower than before.
 #[test]
 fn opp115_dev_zero_shot_reaches_045_supervised_keeps_0734() {
-    let shared = root().join("../shared/eval/opp115-dev");
-    if !shared.join("segments.jsonl").exists() {
-        eprintln!(
-            "SKIP: {} not found; OPP-115 zero-shot test not run",
-            shared.display()
-        );
+    let Some(shared) = opp115_dev("OPP-115 zero-shot test") else {
         return;
-    }
+    };
     // Kept between runs: embedding the 2,983 segments is most of the time.
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opp115-eval-cache.db");
     let (gold, codebook) = (shared.join("segments.jsonl"), shared.join("codebook.json"));

@@ -639,6 +639,25 @@ mod tests {
         .unwrap()
     }
 
+    /// `v` scaled to unit length.
+    fn unit(v: [f32; 3]) -> Vec<f32> {
+        let n = v.iter().map(|a| a * a).sum::<f32>().sqrt();
+        v.iter().map(|a| a / n).collect()
+    }
+
+    /// The fits of the floor tests: no TF-IDF block, and no self-training
+    /// round (a round could give a code pseudo-labels of its own).
+    fn without_tfidf_or_rounds() -> ClassifierParams {
+        ClassifierParams {
+            tfidf: None,
+            self_training: SelfTraining {
+                rounds: 0,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn best_code_with_a_clear_margin_is_positive_and_far_ones_negative() {
         let scores = vec![
@@ -902,10 +921,6 @@ mod tests {
             CodebookFormat::Yaml,
         )
         .unwrap();
-        let unit = |v: [f32; 3]| -> Vec<f32> {
-            let n = v.iter().map(|a| a * a).sum::<f32>().sqrt();
-            v.iter().map(|a| a / n).collect()
-        };
         let mut embs = Vec::new();
         let mut labels = Vec::new();
         for i in 0..120 {
@@ -967,10 +982,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cb.residual_codes(), vec![false, false, true]);
-        let unit = |v: [f32; 3]| -> Vec<f32> {
-            let n = v.iter().map(|a| a * a).sum::<f32>().sqrt();
-            v.iter().map(|a| a / n).collect()
-        };
         let protos = vec![
             vec![unit([1.0, 0.0, 0.0])],
             vec![unit([0.0, 1.0, 0.0])],
@@ -1008,16 +1019,10 @@ mod tests {
             groups: (0..30).map(|i| format!("d{}", i % 6)).collect(),
             context: Vec::new(),
         };
-        // No self-training round: it could give `b` pseudo-labels of its own.
         let params = |floor: usize| {
             ClassifierParams {
-                tfidf: None,
-                self_training: SelfTraining {
-                    rounds: 0,
-                    ..Default::default()
-                },
                 min_positives_without_pseudo_labels: floor,
-                ..Default::default()
+                ..without_tfidf_or_rounds()
             }
             .check()
             .unwrap()
@@ -1067,10 +1072,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(definition_only(&cb), vec![true, false]);
-        let unit = |v: [f32; 3]| -> Vec<f32> {
-            let n = v.iter().map(|a| a * a).sum::<f32>().sqrt();
-            v.iter().map(|a| a / n).collect()
-        };
         let protos = vec![vec![unit([1.0, 0.0, 0.0])], vec![unit([0.0, 1.0, 0.0])]];
         // Ten sentences near `a`, ten near `b`, ten near neither: the share
         // of 10% gives each code one positive, short of the 3 it needs, so
@@ -1101,13 +1102,8 @@ mod tests {
         assert!(corpus.labels.iter().all(|r| r[1] == Label::Unknown));
         let params = |floor: usize| {
             ClassifierParams {
-                tfidf: None,
-                self_training: SelfTraining {
-                    rounds: 0,
-                    ..Default::default()
-                },
                 definition_floor: floor,
-                ..Default::default()
+                ..without_tfidf_or_rounds()
             }
             .check()
             .unwrap()
