@@ -584,6 +584,67 @@ fn an_interviewers_gold_rows_are_questions_not_items() {
     );
 }
 
+/// A gold file whose rows name their question (`"question"`, as a survey's
+/// export gives it): the same short answer ("Yes, a lot.") is coded by the
+/// question it answers. Thirty respondents, two questions, six answers.
+#[test]
+fn a_gold_rows_own_question_codes_the_same_answer_by_what_was_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = [
+        "Yes, a lot.",
+        "Yes, most days.",
+        "Sometimes, I suppose.",
+        "Not really.",
+        "No, never.",
+        "Quite often, yes.",
+    ];
+    let asked = [
+        ("Do you feel isolated when you work from home?", "isolation"),
+        (
+            "Do your digital tools and internet connection work well for you?",
+            "tools",
+        ),
+    ];
+    let mut gold = String::new();
+    for r in 0..30 {
+        for (q, (question, code)) in asked.iter().enumerate() {
+            let answer = answers[(r * 7 + q * 3) % answers.len()];
+            let labels = if answer.starts_with("No") {
+                "[]".to_string()
+            } else {
+                format!("[\"{code}\"]")
+            };
+            gold.push_str(&format!(
+                "{{\"id\": \"R{r:02}-Q{q}\", \"doc\": \"R{r:02}\", \"question\": \"{question}\", \"text\": \"{answer}\", \"labels\": {labels}}}\n"
+            ));
+        }
+    }
+    let path = dir.path().join("survey.jsonl");
+    std::fs::write(&path, gold).unwrap();
+    let kappa = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "code",
+            "--gold",
+            s(&path),
+            "--codebook",
+            "data/interviews/codebook.yaml",
+            "--json",
+            "--cache",
+            s(dir.path()),
+        ];
+        args.extend(extra);
+        let r = eval_json(&args);
+        assert_eq!(r["items"], 60);
+        r["mean_kappa"].as_f64().unwrap()
+    };
+    // Measured 2026-12-04: 1.000 with the question, 0.255 without.
+    let with = kappa(&[]);
+    let without = kappa(&["--question-weight", "0"]);
+    assert!(with >= 0.9, "κ with the question {with}");
+    assert!(without <= 0.5, "κ without the question {without}");
+}
+
 /// A survey's open answers, one row each with the respondent as speaker
 /// and each question as a row by `Q` before its answers: every answer is
 /// coded with its question, none with another respondent's words.

@@ -258,6 +258,7 @@ mod tests {
             labels: Default::default(),
             annotator_labels: None,
             turn: None,
+            question: None,
         }
     }
 

@@ -47,6 +47,11 @@ pub struct GoldItem {
     pub labels: BTreeSet<String>,
     #[serde(default)]
     pub annotator_labels: Option<BTreeMap<String, BTreeSet<String>>>,
+    /// The question the item answers, where the file gives it (a survey's
+    /// question, an interview's prompt): read as an interviewer's turn
+    /// before the item's (docs/classify.md, "The question a turn answers").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
     /// The item's turn where its id is not autocode's
     /// (`<doc>:<turn>:<sentence>`): set by the file's reader, a run of one
     /// speaker's rows in a document counting the rows that are not items
@@ -584,6 +589,7 @@ mod tests {
             text: String::new(),
             labels: BTreeSet::new(),
             turn: None,
+            question: None,
             annotator_labels: Some(BTreeMap::from([
                 (
                     "1".to_string(),
@@ -633,6 +639,7 @@ mod tests {
             labels: labels.iter().map(|l| l.to_string()).collect(),
             annotator_labels: None,
             turn: None,
+            question: None,
         };
         let items = (0..8)
             .map(|i| match i % 4 {

@@ -265,6 +265,57 @@ pub fn gold_questions(
         .collect())
 }
 
+/// The question each gold item names itself (its `question` field, as a
+/// survey's rows give it): read as an interviewer's turn before the item's,
+/// its sentences split as `ingest` splits a turn, those that say nothing
+/// (`spoken`'s minimal-response rule) left out, the others embedded through
+/// the cache and averaged as [`classify::context::Questions`] averages a
+/// moderator's sentences. `None` for an item without one.
+pub fn field_questions(
+    gold: &[GoldItem],
+    cache: &mut Store,
+    enc: &dyn Encoder,
+    spoken: &themes::SpokenParams,
+) -> anyhow::Result<Vec<Option<Vec<f32>>>> {
+    let sentences: Vec<Vec<&str>> = gold
+        .iter()
+        .map(|it| {
+            let q = it.question.as_deref().unwrap_or("");
+            corpus::sentences::split_sentences(q)
+                .into_iter()
+                .map(|(a, b)| &q[a..b])
+                .filter(|t| !spoken.is_minimal(t))
+                .collect()
+        })
+        .collect();
+    let texts: Vec<&str> = sentences
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if texts.is_empty() {
+        return Ok(vec![None; gold.len()]);
+    }
+    let vectors = cached_embeddings(cache, enc, &texts)?;
+    let by_text: BTreeMap<&str, &[f32]> = texts
+        .iter()
+        .copied()
+        .zip(vectors.iter().map(Vec::as_slice))
+        .collect();
+    Ok(sentences
+        .iter()
+        .map(|q| {
+            let parts: Vec<&[f32]> = q.iter().filter_map(|t| by_text.get(t).copied()).collect();
+            let questions = classify::context::Questions::new(&[(0..parts.len()).collect()], |j| {
+                parts.get(j).copied()
+            });
+            questions.get(0).map(<[f32]>::to_vec)
+        })
+        .collect())
+}
+
 /// The evaluation embedding cache: a store file. `explicit` when given;
 /// else the project store when it exists; else `$XDG_CACHE_HOME` (or
 /// `~/.cache`)`/autocode/eval.db`.
@@ -473,7 +524,8 @@ impl EvalCodeOptions {
     }
 
     /// The questions of `gold`'s items (the rows of `rows`, `file`'s,
-    /// that are not moderators'): read from `file`'s transcripts
+    /// that are not moderators'): an item's own `question` field
+    /// ([`field_questions`]), else read from `file`'s transcripts
     /// ([`gold_questions`]), else from the file's own moderator rows
     /// ([`row_questions`]); none when the question block is off.
     fn questions(
@@ -492,6 +544,7 @@ impl EvalCodeOptions {
             None => file.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
         let spoken = themes::SpokenParams::default();
+        let from_fields = field_questions(gold, cache, enc, &spoken)?;
         let from_transcripts = gold_questions(gold, &dir, cache, enc, &spoken)?;
         let from_rows = row_questions(rows, cache, enc, &spoken)?;
         let from_rows = rows
@@ -499,10 +552,11 @@ impl EvalCodeOptions {
             .zip(from_rows)
             .filter(|(it, _)| !is_moderator_row(it))
             .map(|(_, q)| q);
-        let q: Vec<Option<Vec<f32>>> = from_transcripts
+        let q: Vec<Option<Vec<f32>>> = from_fields
             .into_iter()
+            .zip(from_transcripts)
             .zip(from_rows)
-            .map(|(t, r)| t.or(r))
+            .map(|((f, t), r)| f.or(t).or(r))
             .collect();
         tracing::info!(
             "{}: {} of {} items read with the question their turn answers (transcripts in {}; {} moderator rows)",
@@ -972,6 +1026,7 @@ mod tests {
             labels: Default::default(),
             annotator_labels: None,
             turn: None,
+            question: None,
         }
     }
 
