@@ -584,6 +584,42 @@ fn an_interviewers_gold_rows_are_questions_not_items() {
     );
 }
 
+/// A survey export with a `question` column (one row per answer): each
+/// answer is read after its question, which `ingest` makes an
+/// interviewer's turn, as the long form's `Q` rows are; the questions are
+/// not coded.
+#[test]
+fn a_surveys_question_column_gives_each_answer_its_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("answers.csv");
+    std::fs::write(
+        &csv,
+        "doc,speaker,question,text\n\
+         remote-survey,R001,What is the hardest part of working from home?,Nobody to talk to at lunch.\n\
+         remote-survey,R002,What is the hardest part of working from home?,The wifi drops every afternoon.\n\
+         remote-survey,R001,What would you change about your team's tools?,One chat app instead of three.\n",
+    )
+    .unwrap();
+    let project = dir.path().join("p");
+    let p = s(&project);
+    ok(&["init", p]);
+    ok(&["--project", p, "ingest", s(&csv)]);
+    ok(&["--project", p, "embed"]);
+    let out = ok(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        "data/interviews/codebook.yaml",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (&v["coded"], &v["with_question"]),
+        (&Value::from(3), &Value::from(3))
+    );
+}
+
 /// A gold file whose rows name their question (`"question"`, as a survey's
 /// export gives it): the same short answer ("Yes, a lot.") is coded by the
 /// question it answers. Thirty respondents, two questions, six answers.

@@ -32,6 +32,9 @@ struct Row {
     doc: Option<String>,
     speaker: Option<String>,
     role: Option<String>,
+    /// The question the row answers (a survey's): read as an
+    /// interviewer's turn before it ([`group`]).
+    question: Option<String>,
     text: String,
     start_ms: Option<u64>,
     end_ms: Option<u64>,
@@ -129,6 +132,7 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
     let start_i = find(&cols.start, "start time", false)?;
     let end_i = find(&cols.end, "end time", false)?;
     let role_i = find("role", "role", false)?;
+    let question_i = find("question", "question", false)?;
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_err)?;
@@ -160,6 +164,7 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
             doc: cell(doc_i),
             speaker: cell(speaker_i),
             role: cell(role_i),
+            question: cell(question_i),
             text: record.get(text_i).unwrap_or("").to_string(),
             start_ms,
             end_ms,
@@ -250,6 +255,9 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty()),
             role: string("role", false)?.filter(|s| !s.trim().is_empty()),
+            question: string("question", false)?
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
             text,
             start_ms,
             end_ms,
@@ -354,9 +362,21 @@ fn unterminated_quote_line(text: &str, delimiter: u8) -> Option<usize> {
     (state == State::Quoted).then_some(opened_at)
 }
 
+/// The speaker of the turn a row's `question` becomes: a label
+/// `ingest` reads as a moderator's, as in the long form of a survey
+/// (docs/corpus.md).
+const QUESTION_SPEAKER: &str = "Q";
+
+/// The rows as documents, one turn per row. A row with a `question`
+/// different from the last one asked in its document gets that question as
+/// a turn of its own before it, by [`QUESTION_SPEAKER`] in the role of
+/// interviewer: a survey's answers are read with their question as an
+/// interview's are (docs/classify.md, "The question a turn answers").
 fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
     let mut docs: Vec<RawDocument> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
+    // Per document, the last question asked.
+    let mut asked: HashMap<usize, String> = HashMap::new();
     for row in rows {
         let name = row
             .doc
@@ -377,6 +397,22 @@ fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
         let body = row.text.trim();
         if body.is_empty() {
             continue;
+        }
+        if let Some(q) = row.question.filter(|q| asked.get(&at) != Some(q)) {
+            if !doc.text.is_empty() {
+                doc.text.push('\n');
+            }
+            let start = doc.text.len();
+            doc.text.push_str(&q);
+            doc.turns.push(RawTurn {
+                speaker: Some(QUESTION_SPEAKER.into()),
+                role: Some("interviewer".into()),
+                start,
+                end: doc.text.len(),
+                start_ms: None,
+                end_ms: None,
+            });
+            asked.insert(at, q);
         }
         if !doc.text.is_empty() {
             doc.text.push('\n');
@@ -450,6 +486,52 @@ mod tests {
             turns(&docs[1]),
             vec![(Some("Anna"), "Two\nlines.", Some(2_000), None)]
         );
+    }
+
+    #[test]
+    fn a_rows_question_is_an_interviewers_turn_before_it_when_it_changes() {
+        let csv = "doc,speaker,question,text\n\
+                   s,R1,Is it lonely?,Some weeks.\n\
+                   s,R2,Is it lonely?,Not at all.\n\
+                   s,R3,Is it lonely?,\n\
+                   s,R1,Which tools?,A shared board.\n\
+                   t,R4,Which tools?,Email.\n";
+        let jsonl = "{\"doc\": \"s\", \"speaker\": \"R1\", \"question\": \"Is it lonely?\", \"text\": \"Some weeks.\"}\n\
+                     {\"doc\": \"s\", \"speaker\": \"R2\", \"question\": \" Is it lonely? \", \"text\": \"Not at all.\"}\n\
+                     {\"doc\": \"s\", \"speaker\": \"R3\", \"question\": \"Is it lonely?\", \"text\": \"\"}\n\
+                     {\"doc\": \"s\", \"speaker\": \"R1\", \"question\": \"Which tools?\", \"text\": \"A shared board.\"}\n\
+                     {\"doc\": \"t\", \"speaker\": \"R4\", \"question\": \"Which tools?\", \"text\": \"Email.\"}\n";
+        let columns = TableColumns::default;
+        for docs in [
+            read(&CsvReader { columns: columns() }, "a.csv", csv).unwrap(),
+            read(&JsonlReader { columns: columns() }, "a.jsonl", jsonl).unwrap(),
+        ] {
+            assert_eq!(docs.len(), 2);
+            assert_eq!(
+                turns(&docs[0]),
+                vec![
+                    (Some("Q"), "Is it lonely?", None, None),
+                    (Some("R1"), "Some weeks.", None, None),
+                    (Some("R2"), "Not at all.", None, None),
+                    (Some("Q"), "Which tools?", None, None),
+                    (Some("R1"), "A shared board.", None, None),
+                ]
+            );
+            // Each document is asked its own questions.
+            assert_eq!(
+                turns(&docs[1]),
+                vec![
+                    (Some("Q"), "Which tools?", None, None),
+                    (Some("R4"), "Email.", None, None),
+                ]
+            );
+            let roles: Vec<Option<&str>> =
+                docs[0].turns.iter().map(|t| t.role.as_deref()).collect();
+            assert_eq!(
+                roles,
+                vec![Some("interviewer"), None, None, Some("interviewer"), None]
+            );
+        }
     }
 
     #[test]
