@@ -620,6 +620,51 @@ fn a_surveys_question_column_gives_each_answer_its_question() {
     );
 }
 
+/// A wide survey export, one row per respondent and one column per open
+/// question (`--question-column`): each answer is read after its question
+/// and coded; the questions and the other columns are not.
+#[test]
+fn a_wide_survey_export_is_read_question_by_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("survey.csv");
+    std::fs::write(
+        &csv,
+        "respondent,team_size,What is the hardest part of working from home?,What would you change about your team's tools?\n\
+         R001,4,Nobody to talk to at lunch.,One chat app instead of three.\n\
+         R002,12,The wifi drops every afternoon.,\n",
+    )
+    .unwrap();
+    let project = dir.path().join("p");
+    let p = s(&project);
+    ok(&["init", p]);
+    ok(&[
+        "--project",
+        p,
+        "ingest",
+        s(&csv),
+        "--speaker-column",
+        "respondent",
+        "--question-column",
+        "What is the hardest part of working from home?",
+        "--question-column",
+        "What would you change about your team's tools?",
+    ]);
+    ok(&["--project", p, "embed"]);
+    let out = ok(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        "data/interviews/codebook.yaml",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (&v["coded"], &v["with_question"]),
+        (&Value::from(3), &Value::from(3))
+    );
+}
+
 /// A gold file whose rows name their question (`"question"`, as a survey's
 /// export gives it): the same short answer ("Yes, a lot.") is coded by the
 /// question it answers. Thirty respondents, two questions, six answers.

@@ -42,6 +42,12 @@ pub struct IngestArgs {
     /// CSV/JSONL column with the end time [default: end].
     #[arg(long)]
     pub end_column: Option<String>,
+    /// A wide survey export (one row per respondent, `--speaker-column`
+    /// naming the respondent): this column is an open question, each cell
+    /// an answer read after the question (its header). Repeat for each
+    /// question; the text column is then not read.
+    #[arg(long = "question-column", value_name = "COLUMN")]
+    pub question_columns: Vec<String>,
     /// Store only the documents of shard I of N (by a stable hash of the
     /// document name); see docs/scale-out.md.
     #[arg(long, value_name = "I/N")]
@@ -63,6 +69,7 @@ pub fn run(g: &Global, a: IngestArgs) -> Outcome {
         doc_column: a.doc_column,
         start_column: a.start_column.unwrap_or(d.start_column),
         end_column: a.end_column.unwrap_or(d.end_column),
+        question_columns: a.question_columns,
         shard: a.shard.as_deref().map(pipeline::Shard::parse).transpose()?,
     };
     let mut project = Project::open(&g.project)?;

@@ -29,6 +29,9 @@ pub struct IngestOptions {
     pub doc_column: Option<String>,
     pub start_column: String,
     pub end_column: String,
+    /// A wide survey export: these columns are its open questions, one
+    /// respondent per row ([`corpus::TableColumns::questions`]).
+    pub question_columns: Vec<String>,
     /// Store only the documents of this shard.
     pub shard: Option<Shard>,
 }
@@ -44,6 +47,7 @@ impl Default for IngestOptions {
             doc_column: None,
             start_column: "start".into(),
             end_column: "end".into(),
+            question_columns: Vec::new(),
             shard: None,
         }
     }
@@ -171,6 +175,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         end: opts.end_column.clone(),
         speaker_required: opts.speaker_column.is_some(),
         doc_required: opts.doc_column.is_some(),
+        questions: opts.question_columns.clone(),
     };
 
     let mut summary = IngestSummary {

@@ -39,6 +39,11 @@ pub struct TableColumns {
     /// (except `text`).
     pub speaker_required: bool,
     pub doc_required: bool,
+    /// A wide survey export (one row per respondent): these columns are
+    /// the open questions, each cell an answer read after its question
+    /// (the column's header), question by question; `text` is then not
+    /// read. Empty: one utterance per row in `text`.
+    pub questions: Vec<String>,
 }
 
 impl Default for TableColumns {
@@ -51,6 +56,7 @@ impl Default for TableColumns {
             end: "end".into(),
             speaker_required: false,
             doc_required: false,
+            questions: Vec::new(),
         }
     }
 }

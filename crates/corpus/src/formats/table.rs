@@ -122,7 +122,19 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
             None => Ok(None),
         }
     };
-    let text_i = find(&cols.text, "utterance text (--text-column)", true)?.expect("required");
+    let wide = !cols.questions.is_empty();
+    let text_i = find(&cols.text, "utterance text (--text-column)", !wide)?;
+    let question_cols: Vec<(usize, &str)> = cols
+        .questions
+        .iter()
+        .map(|q| {
+            let i = find(q, "survey question (--question-column)", true)?.expect("required");
+            Ok((i, headers[i].as_str()))
+        })
+        .collect::<Result<_>>()?;
+    // A wide export's answers, question by question (then respondent by
+    // respondent), so that a question is asked once before its answers.
+    let mut answers: Vec<Vec<Row>> = (0..question_cols.len()).map(|_| Vec::new()).collect();
     let speaker_i = find(
         &cols.speaker,
         "speaker (--speaker-column)",
@@ -160,21 +172,38 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
         let start_ms = time(start_i, &cols.start)?;
         let end_ms = time(end_i, &cols.end)?;
         check_order(start_ms, end_ms).map_err(|message| bad_field(&cols.end, message))?;
+        if wide {
+            for (&(i, header), out) in question_cols.iter().zip(answers.iter_mut()) {
+                out.push(Row {
+                    doc: cell(doc_i),
+                    speaker: cell(speaker_i),
+                    role: cell(role_i),
+                    question: Some(header.to_string()),
+                    text: record.get(i).unwrap_or("").to_string(),
+                    start_ms: None,
+                    end_ms: None,
+                });
+            }
+            continue;
+        }
         rows.push(Row {
             doc: cell(doc_i),
             speaker: cell(speaker_i),
             role: cell(role_i),
             question: cell(question_i),
-            text: record.get(text_i).unwrap_or("").to_string(),
+            text: text_i.and_then(|i| record.get(i)).unwrap_or("").to_string(),
             start_ms,
             end_ms,
         });
     }
+    rows.extend(answers.into_iter().flatten());
     Ok(rows)
 }
 
 fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
+    // A wide export's answers, question by question (see `csv_rows`).
+    let mut answers: Vec<Vec<Row>> = (0..cols.questions.len()).map(|_| Vec::new()).collect();
     for (i, line) in text.split('\n').enumerate() {
         let line_no = i + 1;
         let line = line.trim();
@@ -245,6 +274,25 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
                 )),
             }
         };
+        if !cols.questions.is_empty() {
+            let doc = string(&cols.doc, cols.doc_required)?.filter(|s| !s.trim().is_empty());
+            let speaker = string(&cols.speaker, cols.speaker_required)?
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            let role = string("role", false)?.filter(|s| !s.trim().is_empty());
+            for (q, out) in cols.questions.iter().zip(answers.iter_mut()) {
+                out.push(Row {
+                    doc: doc.clone(),
+                    speaker: speaker.clone(),
+                    role: role.clone(),
+                    question: Some(q.clone()),
+                    text: string(q, true)?.unwrap_or_default(),
+                    start_ms: None,
+                    end_ms: None,
+                });
+            }
+            continue;
+        }
         let text = string(&cols.text, true)?.unwrap_or_default();
         let start_ms = time(&cols.start)?;
         let end_ms = time(&cols.end)?;
@@ -263,6 +311,7 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
             end_ms,
         });
     }
+    rows.extend(answers.into_iter().flatten());
     Ok(rows)
 }
 
@@ -532,6 +581,54 @@ mod tests {
                 vec![Some("interviewer"), None, None, Some("interviewer"), None]
             );
         }
+    }
+
+    #[test]
+    fn a_wide_surveys_answers_come_question_by_question_after_their_question() {
+        let columns = || TableColumns {
+            speaker: "respondent".into(),
+            questions: vec!["Is it lonely?".into(), "Which tools?".into()],
+            ..TableColumns::default()
+        };
+        let csv = "respondent,age,Is it lonely?,Which tools?\n\
+                   R1,30,Some weeks.,A shared board.\n\
+                   R2,41,,Email.\n";
+        let jsonl = "{\"respondent\": \"R1\", \"age\": 30, \"Is it lonely?\": \"Some weeks.\", \"Which tools?\": \"A shared board.\"}\n\
+                     {\"respondent\": \"R2\", \"age\": 41, \"Is it lonely?\": null, \"Which tools?\": \"Email.\"}\n";
+        for (docs, name) in [
+            (
+                read(&CsvReader { columns: columns() }, "s.csv", csv).unwrap(),
+                "s.csv",
+            ),
+            (
+                read(&JsonlReader { columns: columns() }, "s.jsonl", jsonl).unwrap(),
+                "s.jsonl",
+            ),
+        ] {
+            assert_eq!(docs.len(), 1);
+            assert_eq!(docs[0].name, name);
+            // R2 left the first question blank: no answer, no turn.
+            assert_eq!(
+                turns(&docs[0]),
+                vec![
+                    (Some("Q"), "Is it lonely?", None, None),
+                    (Some("R1"), "Some weeks.", None, None),
+                    (Some("Q"), "Which tools?", None, None),
+                    (Some("R1"), "A shared board.", None, None),
+                    (Some("R2"), "Email.", None, None),
+                ]
+            );
+        }
+        // A question column the file lacks is named, with what it has.
+        let missing = TableColumns {
+            questions: vec!["Why?".into()],
+            ..columns()
+        };
+        let err = read(&CsvReader { columns: missing }, "s.csv", csv)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("s.csv") && err.contains("Why?"), "{err}");
+        assert!(err.contains("Which tools?"), "{err}");
     }
 
     #[test]
