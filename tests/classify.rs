@@ -600,24 +600,8 @@ fn a_surveys_question_column_gives_each_answer_its_question() {
          remote-survey,R001,What would you change about your team's tools?,One chat app instead of three.\n",
     )
     .unwrap();
-    let project = dir.path().join("p");
-    let p = s(&project);
-    ok(&["init", p]);
-    ok(&["--project", p, "ingest", s(&csv)]);
-    ok(&["--project", p, "embed"]);
-    let out = ok(&[
-        "--project",
-        p,
-        "code",
-        "--codebook",
-        "data/interviews/codebook.yaml",
-        "--json",
-    ]);
-    let v: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(
-        (&v["coded"], &v["with_question"]),
-        (&Value::from(3), &Value::from(3))
-    );
+    let (coded, with_question) = coded_and_with_question(dir.path(), &csv, &[]);
+    assert_eq!((coded, with_question), (3, 3));
 }
 
 /// A wide survey export, one row per respondent and one column per open
@@ -634,35 +618,19 @@ fn a_wide_survey_export_is_read_question_by_question() {
          R002,12,The wifi drops every afternoon.,\n",
     )
     .unwrap();
-    let project = dir.path().join("p");
-    let p = s(&project);
-    ok(&["init", p]);
-    ok(&[
-        "--project",
-        p,
-        "ingest",
-        s(&csv),
-        "--speaker-column",
-        "respondent",
-        "--question-column",
-        "What is the hardest part of working from home?",
-        "--question-column",
-        "What would you change about your team's tools?",
-    ]);
-    ok(&["--project", p, "embed"]);
-    let out = ok(&[
-        "--project",
-        p,
-        "code",
-        "--codebook",
-        "data/interviews/codebook.yaml",
-        "--json",
-    ]);
-    let v: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(
-        (&v["coded"], &v["with_question"]),
-        (&Value::from(3), &Value::from(3))
+    let (coded, with_question) = coded_and_with_question(
+        dir.path(),
+        &csv,
+        &[
+            "--speaker-column",
+            "respondent",
+            "--question-column",
+            "What is the hardest part of working from home?",
+            "--question-column",
+            "What would you change about your team's tools?",
+        ],
     );
+    assert_eq!((coded, with_question), (3, 3));
 }
 
 /// A gold file whose rows name their question (`"question"`, as a survey's
@@ -726,6 +694,30 @@ fn a_gold_rows_own_question_codes_the_same_answer_by_what_was_asked() {
     assert!(without <= 0.5, "κ without the question {without}");
 }
 
+/// Ingests `file` (with `ingest_args`) into a new project in `dir`,
+/// embeds it and codes it against data/interviews' codebook: how many
+/// sentences were coded and how many of them with a question.
+fn coded_and_with_question(dir: &Path, file: &Path, ingest_args: &[&str]) -> (u64, u64) {
+    let project = dir.join("p");
+    let p = s(&project);
+    ok(&["init", p]);
+    ok(&[&["--project", p, "ingest", s(file)], ingest_args].concat());
+    ok(&["--project", p, "embed"]);
+    let out = ok(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        "data/interviews/codebook.yaml",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    (
+        v["coded"].as_u64().unwrap(),
+        v["with_question"].as_u64().unwrap(),
+    )
+}
+
 /// A survey's open answers, one row each with the respondent as speaker
 /// and each question as a row by `Q` before its answers: every answer is
 /// coded with its question, none with another respondent's words.
@@ -743,24 +735,8 @@ fn a_surveys_answers_are_coded_with_their_questions() {
          remote-survey,R001,One chat app instead of three.\n",
     )
     .unwrap();
-    let project = dir.path().join("p");
-    let p = s(&project);
-    ok(&["init", p]);
-    ok(&["--project", p, "ingest", s(&csv)]);
-    ok(&["--project", p, "embed"]);
-    let out = ok(&[
-        "--project",
-        p,
-        "code",
-        "--codebook",
-        "data/interviews/codebook.yaml",
-        "--json",
-    ]);
-    let v: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(
-        (&v["coded"], &v["with_question"]),
-        (&Value::from(3), &Value::from(3))
-    );
+    let (coded, with_question) = coded_and_with_question(dir.path(), &csv, &[]);
+    assert_eq!((coded, with_question), (3, 3));
 }
 
 /// Bug 3 of issue #13: `--folds 0` indexed an empty fold list and panicked.

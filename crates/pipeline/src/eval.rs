@@ -232,31 +232,44 @@ pub fn gold_questions(
                 .then(|| (doc, q[j].as_slice()))
         })
         .collect();
-    let texts: Vec<&str> = asked
+    let sentences: Vec<Vec<&str>> = asked
+        .iter()
+        .map(|a| match *a {
+            Some((doc, q)) => q.iter().map(|&j| read[doc].0[j].text.as_str()).collect(),
+            None => Vec::new(),
+        })
+        .collect();
+    question_means(&sentences, cache, enc)
+}
+
+/// Per item, the normalised mean of its question's sentences' embeddings
+/// ([`classify::context::Questions`]), each distinct sentence embedded once
+/// through the cache; `None` for an item with no sentence.
+fn question_means(
+    sentences: &[Vec<&str>],
+    cache: &mut Store,
+    enc: &dyn Encoder,
+) -> anyhow::Result<Vec<Option<Vec<f32>>>> {
+    let texts: Vec<&str> = sentences
         .iter()
         .flatten()
-        .flat_map(|&(doc, q)| q.iter().map(move |&j| read[doc].0[j].text.as_str()))
+        .copied()
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let vectors = if texts.is_empty() {
-        Vec::new()
-    } else {
-        cached_embeddings(cache, enc, &texts)?
-    };
+    if texts.is_empty() {
+        return Ok(vec![None; sentences.len()]);
+    }
+    let vectors = cached_embeddings(cache, enc, &texts)?;
     let by_text: BTreeMap<&str, &[f32]> = texts
         .iter()
         .copied()
         .zip(vectors.iter().map(Vec::as_slice))
         .collect();
-    Ok(asked
+    Ok(sentences
         .iter()
-        .map(|a| {
-            let (doc, q) = (*a)?;
-            let parts: Vec<&[f32]> = q
-                .iter()
-                .filter_map(|&j| by_text.get(read[doc].0[j].text.as_str()).copied())
-                .collect();
+        .map(|q| {
+            let parts: Vec<&[f32]> = q.iter().filter_map(|t| by_text.get(t).copied()).collect();
             let questions = classify::context::Questions::new(&[(0..parts.len()).collect()], |j| {
                 parts.get(j).copied()
             });
@@ -288,32 +301,7 @@ pub fn field_questions(
                 .collect()
         })
         .collect();
-    let texts: Vec<&str> = sentences
-        .iter()
-        .flatten()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if texts.is_empty() {
-        return Ok(vec![None; gold.len()]);
-    }
-    let vectors = cached_embeddings(cache, enc, &texts)?;
-    let by_text: BTreeMap<&str, &[f32]> = texts
-        .iter()
-        .copied()
-        .zip(vectors.iter().map(Vec::as_slice))
-        .collect();
-    Ok(sentences
-        .iter()
-        .map(|q| {
-            let parts: Vec<&[f32]> = q.iter().filter_map(|t| by_text.get(t).copied()).collect();
-            let questions = classify::context::Questions::new(&[(0..parts.len()).collect()], |j| {
-                parts.get(j).copied()
-            });
-            questions.get(0).map(<[f32]>::to_vec)
-        })
-        .collect())
+    question_means(&sentences, cache, enc)
 }
 
 /// The evaluation embedding cache: a store file. `explicit` when given;
