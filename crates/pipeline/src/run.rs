@@ -61,6 +61,15 @@ pub struct InputsConfig {
     pub participants: Option<PathBuf>,
     /// Documents file (case attributes per document).
     pub documents: Option<PathBuf>,
+    /// CSV/JSONL columns, as `autocode ingest`'s `--text-column` etc.
+    pub text_column: Option<String>,
+    pub speaker_column: Option<String>,
+    pub doc_column: Option<String>,
+    pub start_column: Option<String>,
+    pub end_column: Option<String>,
+    /// A wide survey export's open questions (`--question-column`).
+    #[serde(default)]
+    pub question_columns: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -206,12 +215,19 @@ impl RunConfig {
     }
 
     pub fn ingest_options(&self, shard: Option<Shard>) -> anyhow::Result<IngestOptions> {
+        let d = IngestOptions::default();
+        let i = &self.inputs;
         Ok(IngestOptions {
             paths: self.input_paths()?,
-            participants: self.inputs.participants.clone(),
-            documents: self.inputs.documents.clone(),
+            participants: i.participants.clone(),
+            documents: i.documents.clone(),
+            text_column: i.text_column.clone().unwrap_or(d.text_column),
+            speaker_column: i.speaker_column.clone(),
+            doc_column: i.doc_column.clone(),
+            start_column: i.start_column.clone().unwrap_or(d.start_column),
+            end_column: i.end_column.clone().unwrap_or(d.end_column),
+            question_columns: i.question_columns.clone(),
             shard,
-            ..Default::default()
         })
     }
 
@@ -841,6 +857,32 @@ mod tests {
         .unwrap();
         let err = RunConfig::load(&p).unwrap_err().to_string();
         assert!(err.contains("[code] mode"), "{err}");
+    }
+
+    #[test]
+    fn config_names_a_tables_columns_as_ingest_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("autocode.toml");
+        std::fs::write(&p, "[inputs]\npaths = [\"t\"]\n").unwrap();
+        let plain = RunConfig::load(&p).unwrap().ingest_options(None).unwrap();
+        let d = IngestOptions::default();
+        assert_eq!(
+            (
+                plain.text_column,
+                plain.speaker_column,
+                plain.question_columns
+            ),
+            (d.text_column, d.speaker_column, d.question_columns)
+        );
+        std::fs::write(
+            &p,
+            "[inputs]\npaths = [\"t\"]\nspeaker_column = \"respondent\"\nquestion_columns = [\"Why?\", \"How?\"]\n",
+        )
+        .unwrap();
+        let survey = RunConfig::load(&p).unwrap().ingest_options(None).unwrap();
+        assert_eq!(survey.speaker_column.as_deref(), Some("respondent"));
+        assert_eq!(survey.question_columns, vec!["Why?", "How?"]);
+        assert_eq!(survey.text_column, "text");
     }
 
     #[test]
