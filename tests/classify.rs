@@ -494,14 +494,14 @@ fn eval_code_on_the_demo_gold() {
     assert!(parent >= r["per_code"]["technology"]["support"].as_u64().unwrap() && parent > 0);
 }
 
-/// Mean κ of supervised CV on data/interviews' gold (490 items) with
+/// `eval code --json` of `gold` against data/interviews' codebook with
 /// `extra` flags, embeddings cached in `cache`.
-fn interviews_kappa(cache: &Path, extra: &[&str]) -> f64 {
+fn eval_interviews_codebook(gold: &Path, cache: &Path, extra: &[&str]) -> Value {
     let mut args = vec![
         "eval",
         "code",
         "--gold",
-        "data/interviews/gold.jsonl",
+        s(gold),
         "--codebook",
         "data/interviews/codebook.yaml",
         "--json",
@@ -509,7 +509,13 @@ fn interviews_kappa(cache: &Path, extra: &[&str]) -> f64 {
         s(cache),
     ];
     args.extend(extra);
-    let r = eval_json(&args);
+    eval_json(&args)
+}
+
+/// Mean κ of supervised CV on data/interviews' gold (490 items) with
+/// `extra` flags, embeddings cached in `cache`.
+fn interviews_kappa(cache: &Path, extra: &[&str]) -> f64 {
+    let r = eval_interviews_codebook(Path::new("data/interviews/gold.jsonl"), cache, extra);
     assert_eq!(r["items"], 490);
     r["mean_kappa"].as_f64().unwrap()
 }
@@ -565,17 +571,7 @@ fn an_interviewers_gold_rows_are_questions_not_items() {
     let asked = "{\"id\": \"interview-01.txt:0:0\", \"doc\": \"interview-01.txt\", \"speaker\": \"Interviewer 1\", \"text\": \"Could you tell me about your business and how you work?\", \"labels\": []}\n";
     let path = dir.path().join("gold.jsonl");
     std::fs::write(&path, format!("{asked}{gold}")).unwrap();
-    let r = eval_json(&[
-        "eval",
-        "code",
-        "--gold",
-        s(&path),
-        "--codebook",
-        "data/interviews/codebook.yaml",
-        "--json",
-        "--cache",
-        s(dir.path()),
-    ]);
+    let r = eval_interviews_codebook(&path, dir.path(), &[]);
     assert_eq!(r["items"], 490);
     assert!(
         r["mean_kappa"].as_f64().unwrap() > 0.2,
@@ -671,19 +667,7 @@ fn a_gold_rows_own_question_codes_the_same_answer_by_what_was_asked() {
     let path = dir.path().join("survey.jsonl");
     std::fs::write(&path, gold).unwrap();
     let kappa = |extra: &[&str]| {
-        let mut args = vec![
-            "eval",
-            "code",
-            "--gold",
-            s(&path),
-            "--codebook",
-            "data/interviews/codebook.yaml",
-            "--json",
-            "--cache",
-            s(dir.path()),
-        ];
-        args.extend(extra);
-        let r = eval_json(&args);
+        let r = eval_interviews_codebook(&path, dir.path(), extra);
         assert_eq!(r["items"], 60);
         r["mean_kappa"].as_f64().unwrap()
     };
