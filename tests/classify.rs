@@ -152,6 +152,27 @@ fn opp115_dev(test: &str) -> Option<PathBuf> {
     None
 }
 
+/// `eval code --json` on OPP-115 dev (`shared`) with its codebook and
+/// `extra` flags. The embedding cache is kept between runs: embedding the
+/// 2,983 segments is most of the time.
+fn eval_opp115_dev(shared: &Path, extra: &[&str]) -> Value {
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opp115-eval-cache.db");
+    let (gold, codebook) = (shared.join("segments.jsonl"), shared.join("codebook.json"));
+    let mut args = vec![
+        "eval",
+        "code",
+        "--gold",
+        s(&gold),
+        "--codebook",
+        s(&codebook),
+        "--json",
+        "--cache",
+        s(&cache),
+    ];
+    args.extend(extra);
+    eval_json(&args)
+}
+
 /// OPP-115 dev, first 250 segments (7 policies), 3 grouped folds.
 #[test]
 fn eval_code_on_an_opp115_subset() {
@@ -213,23 +234,7 @@ fn a_small_corpus_of_a_definitions_only_codebook_is_coded_from_its_best_fits() {
     let Some(shared) = opp115_dev("OPP-115 small-corpus zero-shot test") else {
         return;
     };
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opp115-eval-cache.db");
-    let (gold, codebook) = (shared.join("segments.jsonl"), shared.join("codebook.json"));
-    let zs = eval_json(&[
-        "eval",
-        "code",
-        "--gold",
-        s(&gold),
-        "--codebook",
-        s(&codebook),
-        "--mode",
-        "zero-shot",
-        "--limit",
-        "900",
-        "--json",
-        "--cache",
-        s(&cache),
-    ]);
+    let zs = eval_opp115_dev(&shared, &["--mode", "zero-shot", "--limit", "900"]);
     assert_eq!(zs["items"], 900);
     // Measured 2026-12-04: 0.394 (0.315 without the floor).
     let kappa = zs["mean_kappa"].as_f64().unwrap();
@@ -252,24 +257,7 @@ fn opp115_dev_zero_shot_reaches_045_supervised_keeps_0734() {
     let Some(shared) = opp115_dev("OPP-115 zero-shot test") else {
         return;
     };
-    // Kept between runs: embedding the 2,983 segments is most of the time.
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("opp115-eval-cache.db");
-    let (gold, codebook) = (shared.join("segments.jsonl"), shared.join("codebook.json"));
-    let eval = |mode: &str| {
-        eval_json(&[
-            "eval",
-            "code",
-            "--gold",
-            s(&gold),
-            "--codebook",
-            s(&codebook),
-            "--mode",
-            mode,
-            "--json",
-            "--cache",
-            s(&cache),
-        ])
-    };
+    let eval = |mode: &str| eval_opp115_dev(&shared, &["--mode", mode]);
     let zs = eval("zero-shot");
     assert_eq!(zs["items"], 2983);
     // Measured 2026-12-03 with a fresh cache: 0.453 (0.428 before the
