@@ -141,7 +141,13 @@ fn assemble_unhashed(
     let splits: Vec<Vec<(usize, usize)>> = raw
         .turns
         .par_iter()
-        .map(|t| sentences::split_sentences(&raw.text[t.start..t.end]))
+        .map(|t| {
+            let turn = &raw.text[t.start..t.end];
+            sentences::split_sentences(turn)
+                .into_iter()
+                .filter_map(|(s, e)| without_leading_time_stamps(turn, s, e))
+                .collect()
+        })
         .collect();
     // A label resolves the same way on every turn: once per (label, role),
     // to (participant id, is moderator).
@@ -205,6 +211,14 @@ fn assemble_unhashed(
         turns,
         segments,
     }
+}
+
+/// A sentence's range without the time stamps a transcript writes before a
+/// paragraph (`\[08:05\] Then I started …`): they are when, not what, was
+/// said. `None` when nothing but stamps is left.
+fn without_leading_time_stamps(turn: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let (_, skipped) = speaker::skip_time_stamps(&turn[start..end], 0);
+    (skipped < end - start).then_some((start + skipped, end))
 }
 
 /// Hash of everything stored for a document (text, turns, segments with
@@ -487,6 +501,18 @@ mod tests {
         let canonical =
             serde_json::to_vec(&(doc.format, &doc.text, &doc.turns, &doc.segments)).unwrap();
         assert_eq!(doc.content_hash, content_hash(&canonical));
+    }
+
+    #[test]
+    fn a_paragraphs_leading_time_stamp_is_not_part_of_its_sentence() {
+        let text = "**Sam:** Yes.\n\\[08:05\\] Then I started PHP. \\[11:53\\] So I went home.\n\n(12:00) [laughs] Right.\n";
+        let doc = &read("t.md", text.as_bytes(), &Participants::default()).unwrap()[0];
+        let sentences: Vec<&str> = doc.segments.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            sentences,
+            ["Yes.", "Then I started PHP.", "So I went home.", "[laughs] Right."]
+        );
+        assert_offsets(doc);
     }
 
     #[test]

@@ -244,12 +244,60 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
         Some(_) if colon == '：' => {}
         Some(_) => return None,
     }
+    // Time stamps right after the label (`**Anna:** \[03:46\] So …`, as
+    // published podcast transcripts write them) are the turn's time, not
+    // speech; a label followed by nothing but stamps (`**Break:** \[01:44\]`)
+    // is then a turn without content, which the readers drop unless lines
+    // follow it.
+    let (stamp_ms, text_start) = skip_time_stamps(line, skip_ws(line, pos));
     Some(SpeakerLabel {
         name: name.to_string(),
         role,
-        start_ms,
-        text_start: skip_ws(line, pos),
+        start_ms: start_ms.or(stamp_ms),
+        text_start,
     })
+}
+
+/// A bracketed time stamp at `pos`: `[03:46]`, `(01:11:52.04)`, or the
+/// Markdown-escaped `\[03:46\]`; its milliseconds and the byte after it.
+fn bracketed_time(line: &str, pos: usize) -> Option<(u64, usize)> {
+    let rest = &line[pos..];
+    let escaped = rest.starts_with('\\');
+    let rest = if escaped { &rest[1..] } else { rest };
+    let close = match rest.chars().next()? {
+        '[' => ']',
+        '(' => ')',
+        _ => return None,
+    };
+    let inner_len = rest[1..].find(close)?;
+    let mut inner = &rest[1..1 + inner_len];
+    if escaped {
+        inner = inner.strip_suffix('\\')?;
+    }
+    let ms = parse_clock(inner.trim())?;
+    Some((ms, pos + usize::from(escaped) + 1 + inner_len + 1))
+}
+
+/// Skips bracketed time stamps from `pos` (also a range, `[01:53:10] -
+/// [01:54:40]`): the first stamp's milliseconds and where the text resumes.
+pub(crate) fn skip_time_stamps(line: &str, mut pos: usize) -> (Option<u64>, usize) {
+    let mut first = None;
+    while let Some((ms, next)) = bracketed_time(line, pos) {
+        first = first.or(Some(ms));
+        pos = skip_ws(line, next);
+        // A dash joins two stamps of a range; before words it is speech.
+        let after_dash = ['-', '–', '—']
+            .into_iter()
+            .find_map(|d| line[pos..].strip_prefix(d))
+            .map(|r| line.len() - r.len());
+        if let Some(after) = after_dash {
+            let resumed = skip_ws(line, after);
+            if bracketed_time(line, resumed).is_some() {
+                pos = resumed;
+            }
+        }
+    }
+    (first, pos)
 }
 
 fn skip_ws(line: &str, pos: usize) -> usize {
@@ -501,6 +549,29 @@ mod tests {
             Some(("Anna".into(), None, Some(7_000), "ok".into()))
         );
         assert_eq!(label("**Anna:** Hello"), named("Anna", "Hello"));
+        // A time stamp after the label is the turn's time, not its text.
+        let at = |ms: u64, text: &str| Some(("Sam".into(), None, Some(ms), text.to_string()));
+        assert_eq!(
+            label(r"**Sam:** \[03:46\] Yeah, so."),
+            at(226_000, "Yeah, so.")
+        );
+        assert_eq!(label("Sam: [01:11:52.04] And"), at(4_312_040, "And"));
+        assert_eq!(label("Sam: (00:07) ok"), at(7_000, "ok"));
+        assert_eq!(label(r"**Sam:** \[01:44\]"), at(104_000, ""));
+        assert_eq!(
+            label(r"**Sam:** \[01:53:10\] - \[01:54:40\]"),
+            at(6_790_000, "")
+        );
+        // A dash before words, brackets that are not times, and a bare time
+        // in the speech stay text.
+        assert_eq!(label("Sam: [00:09] - and then"), at(9_000, "- and then"));
+        assert_eq!(label("Sam: [laughs] Yes."), named("Sam", "[laughs] Yes."));
+        assert_eq!(
+            label(r"Sam: \[laughs\] Yes."),
+            named("Sam", r"\[laughs\] Yes.")
+        );
+        assert_eq!(label("Sam: 10:30 is late."), named("Sam", "10:30 is late."));
+        assert_eq!(label(r"Sam: \[03:46 Yes."), named("Sam", r"\[03:46 Yes."));
         assert_eq!(label("**Anna**: Hello"), named("Anna", "Hello"));
         assert_eq!(label("- Anna: Hello"), named("Anna", "Hello"));
         // Rev: time in parentheses; Otter/Teams: name and time alone on a line.

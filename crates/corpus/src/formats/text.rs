@@ -206,6 +206,22 @@ mod tests {
     }
 
     #[test]
+    fn a_label_with_only_a_time_is_a_marker_unless_speech_follows_it() {
+        // A podcast transcript's ad breaks and outro are labels with a time
+        // and no speech: no turn, so no participant "Break". A speaker whose
+        // speech starts on the line below keeps the time.
+        let text = "**Adam:** Welcome.\n\n**Break:** \\[01:44\\]\n\n**Sam:** \\[03:46\\] Yeah, so.\n\n**Outro:** \\[01:53:10\\] - \\[01:54:40\\]\n\nAnna: [02:00:00]\nI was late.\n";
+        assert_eq!(
+            turns(text, true),
+            vec![
+                (s("Adam"), None, None, "Welcome."),
+                (s("Sam"), None, Some(226_000), "Yeah, so."),
+                (s("Anna"), None, Some(7_200_000), "I was late."),
+            ]
+        );
+    }
+
+    #[test]
     fn otter_style_name_and_time_lines() {
         let text = "Anna Smith  0:02\nSo the cameras are fine.\nMostly.\n\nBob  0:15\nNo.\n";
         assert_eq!(
