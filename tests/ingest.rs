@@ -531,6 +531,76 @@ fn a_bad_participants_file_stops_before_anything_is_stored() {
     assert_eq!(stats(project.path())["documents"], 0);
 }
 
+/// A wide survey export's respondent columns (`--attribute-column`) are the
+/// participants' attributes, as a participants file's columns are: the
+/// report's crosstabs can use them, a re-ingest of a corrected sheet updates
+/// them, and a participants file listing a respondent wins.
+#[test]
+fn a_surveys_attribute_columns_are_its_respondents_attributes() {
+    let input = tempfile::tempdir().unwrap();
+    let sheet = |r2_team: &str| {
+        format!(
+            "respondent,team_size,country,Is it lonely?\n\
+             R001,4,NL,Some weeks.\n\
+             R002,{r2_team},NL,Never.\n\
+             R003,4,,Often.\n"
+        )
+    };
+    let csv = write(input.path(), "survey.csv", sheet("12").as_bytes());
+    let path = csv.to_str().unwrap();
+    let args = [
+        path,
+        "--speaker-column",
+        "respondent",
+        "--question-column",
+        "Is it lonely?",
+        "--attribute-column",
+        "team_size",
+        "--attribute-column",
+        "country",
+    ];
+    let project = new_project();
+    let out = autocode(project.path(), &[&["ingest"][..], &args].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The sheet lists its respondents: no unlisted-speaker warning.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("kept with their names"), "{stderr}");
+    let st = stats(project.path());
+    assert_eq!(st["participants"], 3);
+    assert_eq!(st["participants_by"]["team_size"]["4"], 2);
+    assert_eq!(st["participants_by"]["team_size"]["12"], 1);
+    assert_eq!(st["participants_by"]["country"]["NL"], 2);
+    // A corrected sheet updates the attribute.
+    write(input.path(), "survey.csv", sheet("13").as_bytes());
+    let (code, summary, _) = ingest_json(project.path(), &args);
+    assert_eq!(code, 0, "{summary}");
+    let st = stats(project.path());
+    assert_eq!(st["participants_by"]["team_size"]["13"], 1);
+    assert!(
+        st["participants_by"]["team_size"].get("12").is_none(),
+        "{st}"
+    );
+    // A participants file listing a respondent wins over the sheet.
+    let people = write(
+        input.path(),
+        "people.csv",
+        b"id,name,team_size\nR001,R001,5\n",
+    );
+    let project = new_project();
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[&args[..], &["--participants", people.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(code, 0, "{summary}");
+    let st = stats(project.path());
+    assert_eq!(st["participants_by"]["team_size"]["5"], 1);
+    assert_eq!(st["participants_by"]["team_size"]["4"], 1);
+}
+
 /// A series of interviews with a named host: the one speaker in every
 /// document is named as the likely interviewer, and a participants file
 /// with that role makes them a moderator (no hint, not counted).

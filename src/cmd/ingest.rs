@@ -48,6 +48,12 @@ pub struct IngestArgs {
     /// question; the text column is then not read.
     #[arg(long = "question-column", value_name = "COLUMN")]
     pub question_columns: Vec<String>,
+    /// CSV/JSONL column holding an attribute of the speaker (a survey's age
+    /// band, team size): stored as the participant's attribute, for the
+    /// report's crosstabs, as a participants file's columns are. Repeat for
+    /// each; a participants file listing the speaker wins.
+    #[arg(long = "attribute-column", value_name = "COLUMN")]
+    pub attribute_columns: Vec<String>,
     /// Store only the documents of shard I of N (by a stable hash of the
     /// document name); see docs/scale-out.md.
     #[arg(long, value_name = "I/N")]
@@ -70,6 +76,7 @@ pub fn run(g: &Global, a: IngestArgs) -> Outcome {
         start_column: a.start_column.unwrap_or(d.start_column),
         end_column: a.end_column.unwrap_or(d.end_column),
         question_columns: a.question_columns,
+        attribute_columns: a.attribute_columns,
         shard: a.shard.as_deref().map(pipeline::Shard::parse).transpose()?,
     };
     let mut project = Project::open(&g.project)?;

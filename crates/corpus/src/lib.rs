@@ -210,6 +210,7 @@ fn assemble_unhashed(
         text: raw.text,
         turns,
         segments,
+        speaker_attributes: raw.speaker_attributes,
     }
 }
 
@@ -373,7 +374,11 @@ pub fn unregistered_speakers(
             document: per_document.then(|| doc.name.clone()),
             is_moderator: false,
             registered: false,
-            attributes: BTreeMap::new(),
+            attributes: doc
+                .speaker_attributes
+                .get(speaker)
+                .cloned()
+                .unwrap_or_default(),
         });
         p.is_moderator |= t.is_moderator;
         if let Some(role) = &t.role {
@@ -510,7 +515,12 @@ mod tests {
         let sentences: Vec<&str> = doc.segments.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(
             sentences,
-            ["Yes.", "Then I started PHP.", "So I went home.", "[laughs] Right."]
+            [
+                "Yes.",
+                "Then I started PHP.",
+                "So I went home.",
+                "[laughs] Right."
+            ]
         );
         assert_offsets(doc);
     }
@@ -630,6 +640,7 @@ mod tests {
                     turns: formats::turns_from_text(&text, markdown),
                     text: text.clone(),
                     cues: Vec::new(),
+                    speaker_attributes: Default::default(),
                 };
                 let doc = assemble(raw, "r.txt", format, &people.index());
                 assert_offsets(&doc);
@@ -661,6 +672,7 @@ mod tests {
             turns: formats::turns_from_text(&text, false),
             text,
             cues: Vec::new(),
+            speaker_attributes: Default::default(),
         }
     }
 

@@ -63,6 +63,12 @@ pub struct Document {
     pub text: String,
     pub turns: Vec<Turn>,
     pub segments: Vec<Segment>,
+    /// A survey table's respondent attributes (`--attribute-column`), by
+    /// speaker label: given to the participants the document's labels
+    /// make ([`crate::unregistered_speakers`]). Not part of the content
+    /// hash: attributes are stored on every ingest, unchanged text or not.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub speaker_attributes: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// One speaker turn: everything a speaker says until the next speaker.

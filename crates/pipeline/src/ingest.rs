@@ -32,6 +32,9 @@ pub struct IngestOptions {
     /// A wide survey export: these columns are its open questions, one
     /// respondent per row ([`corpus::TableColumns::questions`]).
     pub question_columns: Vec<String>,
+    /// Columns holding the speaker's attributes
+    /// ([`corpus::TableColumns::attributes`]).
+    pub attribute_columns: Vec<String>,
     /// Store only the documents of this shard.
     pub shard: Option<Shard>,
 }
@@ -48,6 +51,7 @@ impl Default for IngestOptions {
             start_column: "start".into(),
             end_column: "end".into(),
             question_columns: Vec::new(),
+            attribute_columns: Vec::new(),
             shard: None,
         }
     }
@@ -176,6 +180,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         speaker_required: opts.speaker_column.is_some(),
         doc_required: opts.doc_column.is_some(),
         questions: opts.question_columns.clone(),
+        attributes: opts.attribute_columns.clone(),
     };
 
     let mut summary = IngestSummary {
@@ -239,7 +244,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                 for doc in mine {
                     seen.insert(doc.name.clone(), path.clone());
                     let extra = corpus::unregistered_speakers(&doc, &index);
-                    for p in extra.iter().filter(|p| !p.is_moderator) {
+                    // A survey table's respondents with attribute columns
+                    // are listed by the table itself: no warning.
+                    let listed = |p: &&corpus::Participant| {
+                        p.is_moderator || doc.speaker_attributes.contains_key(&p.name)
+                    };
+                    for p in extra.iter().filter(|p| !listed(p)) {
                         // A per-document participant has its document set.
                         let list = if p.document.is_some() {
                             summary.per_document_speakers.entry(p.name.clone())

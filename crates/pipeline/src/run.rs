@@ -70,6 +70,9 @@ pub struct InputsConfig {
     /// A wide survey export's open questions (`--question-column`).
     #[serde(default)]
     pub question_columns: Vec<String>,
+    /// Columns holding the speaker's attributes (`--attribute-column`).
+    #[serde(default)]
+    pub attribute_columns: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -227,6 +230,7 @@ impl RunConfig {
             start_column: i.start_column.clone().unwrap_or(d.start_column),
             end_column: i.end_column.clone().unwrap_or(d.end_column),
             question_columns: i.question_columns.clone(),
+            attribute_columns: i.attribute_columns.clone(),
             shard,
         })
     }
@@ -876,12 +880,13 @@ mod tests {
         );
         std::fs::write(
             &p,
-            "[inputs]\npaths = [\"t\"]\nspeaker_column = \"respondent\"\nquestion_columns = [\"Why?\", \"How?\"]\n",
+            "[inputs]\npaths = [\"t\"]\nspeaker_column = \"respondent\"\nquestion_columns = [\"Why?\", \"How?\"]\nattribute_columns = [\"age\"]\n",
         )
         .unwrap();
         let survey = RunConfig::load(&p).unwrap().ingest_options(None).unwrap();
         assert_eq!(survey.speaker_column.as_deref(), Some("respondent"));
         assert_eq!(survey.question_columns, vec!["Why?", "How?"]);
+        assert_eq!(survey.attribute_columns, vec!["age"]);
         assert_eq!(survey.text_column, "text");
     }
 

@@ -319,6 +319,7 @@ mod tests {
                 end_ms: None,
             }],
             segments: vec![seg(0, 0, "One."), seg(1, 5, "Two.")],
+            speaker_attributes: Default::default(),
         };
         store.put_document(&doc).unwrap();
         let ids = store

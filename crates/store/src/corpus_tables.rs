@@ -498,6 +498,7 @@ mod tests {
                 end_ms: None,
                 text: text.into(),
             }],
+            speaker_attributes: Default::default(),
         }
     }
 

@@ -382,6 +382,7 @@ mod tests {
             text,
             turns: vec![],
             segments,
+            speaker_attributes: Default::default(),
         }
     }
 

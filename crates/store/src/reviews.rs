@@ -571,6 +571,7 @@ mod tests {
                 end_ms: None,
                 text: "I like it.".into(),
             }],
+            speaker_attributes: Default::default(),
         };
         store.put_document(&doc).unwrap();
         let id = store.segments(false).unwrap()[0].id;

@@ -266,6 +266,7 @@ fn assemble(name: &str, cues: Vec<ParsedCue>) -> RawDocument {
         text,
         turns,
         cues: timed,
+        speaker_attributes: Default::default(),
     }
 }
 

@@ -83,6 +83,7 @@ impl Reader for DocxReader {
             text,
             turns,
             cues: Vec::new(),
+            speaker_attributes: Default::default(),
         }])
     }
 }

@@ -8,6 +8,7 @@ mod docx;
 mod table;
 mod text;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{IngestError, Result};
@@ -44,6 +45,9 @@ pub struct TableColumns {
     /// (the column's header), question by question; `text` is then not
     /// read. Empty: one utterance per row in `text`.
     pub questions: Vec<String>,
+    /// Columns holding the speaker's attributes (a survey's age band,
+    /// team size): one value per speaker, given to the participant.
+    pub attributes: Vec<String>,
 }
 
 impl Default for TableColumns {
@@ -57,6 +61,7 @@ impl Default for TableColumns {
             speaker_required: false,
             doc_required: false,
             questions: Vec::new(),
+            attributes: Vec::new(),
         }
     }
 }
@@ -90,6 +95,8 @@ pub struct RawDocument {
     pub text: String,
     pub turns: Vec<RawTurn>,
     pub cues: Vec<Cue>,
+    /// Attributes by speaker label, from a table's attribute columns.
+    pub speaker_attributes: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A format reader: a stage of the ingestion pipeline.

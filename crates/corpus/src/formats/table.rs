@@ -5,7 +5,7 @@
 //! string is a clock (`00:01:02.5`) or a number of seconds; every format
 //! refuses negative, non-finite, out-of-range and reversed times alike.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -38,6 +38,8 @@ struct Row {
     text: String,
     start_ms: Option<u64>,
     end_ms: Option<u64>,
+    /// The speaker's attributes from the attribute columns (non-empty cells).
+    attributes: BTreeMap<String, String>,
 }
 
 impl Reader for CsvReader {
@@ -145,6 +147,22 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
     let end_i = find(&cols.end, "end time", false)?;
     let role_i = find("role", "role", false)?;
     let question_i = find("question", "question", false)?;
+    let attribute_cols: Vec<(usize, &str)> = cols
+        .attributes
+        .iter()
+        .map(|a| {
+            let i = find(a, "participant attribute (--attribute-column)", true)?.expect("required");
+            Ok((i, headers[i].as_str()))
+        })
+        .collect::<Result<_>>()?;
+    if !attribute_cols.is_empty() && speaker_i.is_none() {
+        find(
+            &cols.speaker,
+            "speaker, whose attributes the attribute columns hold (--speaker-column)",
+            true,
+        )?;
+    }
+    let mut attributes_seen = AttributesSeen::default();
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_err)?;
@@ -172,6 +190,17 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
         let start_ms = time(start_i, &cols.start)?;
         let end_ms = time(end_i, &cols.end)?;
         check_order(start_ms, end_ms).map_err(|message| bad_field(&cols.end, message))?;
+        let attributes: BTreeMap<String, String> = attribute_cols
+            .iter()
+            .filter_map(|&(i, header)| cell(Some(i)).map(|v| (header.to_string(), v)))
+            .collect();
+        attributes_seen.check(
+            cell(doc_i),
+            cell(speaker_i),
+            &attributes,
+            &location,
+            |f, m| bad_field(f, m),
+        )?;
         if wide {
             for (&(i, header), out) in question_cols.iter().zip(answers.iter_mut()) {
                 out.push(Row {
@@ -182,6 +211,7 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
                     text: record.get(i).unwrap_or("").to_string(),
                     start_ms: None,
                     end_ms: None,
+                    attributes: attributes.clone(),
                 });
             }
             continue;
@@ -194,6 +224,7 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
             text: text_i.and_then(|i| record.get(i)).unwrap_or("").to_string(),
             start_ms,
             end_ms,
+            attributes,
         });
     }
     rows.extend(answers.into_iter().flatten());
@@ -202,6 +233,7 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
 
 fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
+    let mut attributes_seen = AttributesSeen::default();
     // A wide export's answers, question by question (see `csv_rows`).
     let mut answers: Vec<Vec<Row>> = (0..cols.questions.len()).map(|_| Vec::new()).collect();
     for (i, line) in text.split('\n').enumerate() {
@@ -274,11 +306,30 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
                 )),
             }
         };
+        let doc = string(&cols.doc, cols.doc_required)?.filter(|s| !s.trim().is_empty());
+        let speaker = string(
+            &cols.speaker,
+            cols.speaker_required || !cols.attributes.is_empty(),
+        )?
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+        let attributes: BTreeMap<String, String> = cols
+            .attributes
+            .iter()
+            .map(|a| Ok(string(a, true)?.map(|v| (a.clone(), v.trim().to_string()))))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        attributes_seen.check(
+            doc.clone(),
+            speaker.clone(),
+            &attributes,
+            &format!("line {line_no}"),
+            |f, m| bad_field(f, m),
+        )?;
         if !cols.questions.is_empty() {
-            let doc = string(&cols.doc, cols.doc_required)?.filter(|s| !s.trim().is_empty());
-            let speaker = string(&cols.speaker, cols.speaker_required)?
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty());
             let role = string("role", false)?.filter(|s| !s.trim().is_empty());
             for (q, out) in cols.questions.iter().zip(answers.iter_mut()) {
                 out.push(Row {
@@ -289,6 +340,7 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
                     text: string(q, true)?.unwrap_or_default(),
                     start_ms: None,
                     end_ms: None,
+                    attributes: attributes.clone(),
                 });
             }
             continue;
@@ -298,10 +350,8 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
         let end_ms = time(&cols.end)?;
         check_order(start_ms, end_ms).map_err(|message| bad_field(&cols.end, message))?;
         rows.push(Row {
-            doc: string(&cols.doc, cols.doc_required)?.filter(|s| !s.trim().is_empty()),
-            speaker: string(&cols.speaker, cols.speaker_required)?
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty()),
+            doc,
+            speaker,
             role: string("role", false)?.filter(|s| !s.trim().is_empty()),
             question: string("question", false)?
                 .map(|s| s.trim().to_string())
@@ -309,10 +359,53 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
             text,
             start_ms,
             end_ms,
+            attributes,
         });
     }
     rows.extend(answers.into_iter().flatten());
     Ok(rows)
+}
+
+/// Each speaker's attributes as first given, to refuse a later row that
+/// gives another value (a respondent is one person, with one age band).
+#[derive(Default)]
+struct AttributesSeen {
+    /// (document, speaker) → attribute → (value, where it was given).
+    given: HashMap<(Option<String>, String), BTreeMap<String, GivenAt>>,
+}
+
+/// An attribute's value and the row (or line) that gave it.
+type GivenAt = (String, String);
+
+impl AttributesSeen {
+    fn check(
+        &mut self,
+        doc: Option<String>,
+        speaker: Option<String>,
+        attributes: &BTreeMap<String, String>,
+        location: &str,
+        bad_field: impl Fn(&str, String) -> IngestError,
+    ) -> Result<()> {
+        let Some(speaker) = speaker else {
+            return Ok(());
+        };
+        let given = self.given.entry((doc, speaker.clone())).or_default();
+        for (key, value) in attributes {
+            match given.get(key) {
+                Some((first, at)) if first != value => {
+                    return Err(bad_field(
+                        key,
+                        format!("`{value}` for speaker `{speaker}`, who has `{first}` in {at}"),
+                    ))
+                }
+                Some(_) => {}
+                None => {
+                    given.insert(key.clone(), (value.clone(), location.to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -439,10 +532,17 @@ fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
                 text: String::new(),
                 turns: Vec::new(),
                 cues: Vec::new(),
+                speaker_attributes: BTreeMap::new(),
             });
             docs.len() - 1
         });
         let doc = &mut docs[at];
+        if let Some(speaker) = row.speaker.as_ref().filter(|_| !row.attributes.is_empty()) {
+            doc.speaker_attributes
+                .entry(speaker.clone())
+                .or_default()
+                .extend(row.attributes);
+        }
         let body = row.text.trim();
         if body.is_empty() {
             continue;
@@ -629,6 +729,99 @@ mod tests {
             .to_string();
         assert!(err.contains("s.csv") && err.contains("Why?"), "{err}");
         assert!(err.contains("Which tools?"), "{err}");
+    }
+
+    #[test]
+    fn attribute_columns_give_each_respondent_their_attributes_once() {
+        let columns = |attributes: &[&str]| TableColumns {
+            speaker: "respondent".into(),
+            questions: vec!["Is it lonely?".into()],
+            attributes: attributes.iter().map(|a| a.to_string()).collect(),
+            ..TableColumns::default()
+        };
+        let csv = "respondent,age,team,Is it lonely?\n\
+                   R1,30,4,Some weeks.\n\
+                   R2,41,,Never.\n";
+        let jsonl = "{\"respondent\": \"R1\", \"age\": 30, \"team\": \"4\", \"Is it lonely?\": \"Some weeks.\"}\n\
+                     {\"respondent\": \"R2\", \"age\": 41, \"team\": null, \"Is it lonely?\": \"Never.\"}\n";
+        let expected = BTreeMap::from([
+            (
+                "R1".to_string(),
+                BTreeMap::from([("age".into(), "30".into()), ("team".into(), "4".into())]),
+            ),
+            // R2 left `team` blank: no value, not an empty one.
+            (
+                "R2".to_string(),
+                BTreeMap::from([("age".into(), "41".into())]),
+            ),
+        ]);
+        let csv_docs = read(
+            &CsvReader {
+                columns: columns(&["age", "team"]),
+            },
+            "s.csv",
+            csv,
+        );
+        let jsonl_docs = read(
+            &JsonlReader {
+                columns: columns(&["age", "team"]),
+            },
+            "s.jsonl",
+            jsonl,
+        );
+        for docs in [csv_docs.unwrap(), jsonl_docs.unwrap()] {
+            assert_eq!(docs[0].speaker_attributes, expected);
+            // Attribute columns are not answers.
+            assert_eq!(docs[0].turns.len(), 3);
+        }
+        // A long table may repeat a speaker's attributes, not change them.
+        let long = "speaker,age,text\nR1,30,Hi.\nR1,30,Yes.\nR1,31,No.\n";
+        let long_columns = TableColumns {
+            attributes: vec!["age".into()],
+            ..TableColumns::default()
+        };
+        let err = read(
+            &CsvReader {
+                columns: long_columns.clone(),
+            },
+            "l.csv",
+            long,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("l.csv") && err.contains("row 3") && err.contains("`age`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`31`") && err.contains("`30`") && err.contains("row 1"),
+            "{err}"
+        );
+        // A missing attribute column, and attributes with no speaker column,
+        // are errors naming the file and the column.
+        let err = read(
+            &CsvReader {
+                columns: columns(&["gender"]),
+            },
+            "s.csv",
+            csv,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("s.csv") && err.contains("gender") && err.contains("respondent"),
+            "{err}"
+        );
+        let err = read(
+            &CsvReader {
+                columns: long_columns,
+            },
+            "n.csv",
+            "age,text\n30,Hi.\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("n.csv") && err.contains("speaker"), "{err}");
     }
 
     #[test]

@@ -28,6 +28,7 @@ impl Reader for TextReader {
             text,
             turns,
             cues: Vec::new(),
+            speaker_attributes: Default::default(),
         }])
     }
 }

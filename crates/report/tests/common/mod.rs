@@ -69,6 +69,7 @@ pub fn document(name: &str, turns: &[SpeakerTurn], newline: &str) -> Document {
         text,
         turns: out_turns,
         segments,
+        speaker_attributes: Default::default(),
     }
 }
 
