@@ -270,6 +270,13 @@ fn default_catch_all_floor() -> f64 {
 pub struct SelfTraining {
     /// Rounds of relabel-and-refit; 0 trains on the prototype pseudo-labels only.
     pub rounds: usize,
+    /// Rounds in a corpus of answers to questions (interviews, focus
+    /// groups, surveys; [`crate::zeroshot::answers_questions`]). None: there
+    /// a round relabels each code's 3% best-fitting sentences, two or three
+    /// of a study's few hundred, and the codes drift from their prototypes
+    /// (docs/classify.md, "Zero-shot in a corpus of answers").
+    #[serde(default)]
+    pub rounds_for_answers: usize,
     /// A code's positives number this share of the sentences it fits best
     /// (its logit above every other code's).
     pub positive_share: f64,
@@ -297,6 +304,7 @@ impl Default for SelfTraining {
     fn default() -> Self {
         SelfTraining {
             rounds: 1,
+            rounds_for_answers: 0,
             positive_share: 0.03,
             positives: SelfTrainingPositives::default(),
         }
@@ -765,9 +773,12 @@ impl ValidClassifierParams {
 
     /// [`ValidClassifierParams::fit`] where only the codes `reads[c]` (all,
     /// when `reads` is empty) see the context blocks: a code trained on
-    /// the corpus's pseudo-labels, drawn from each sentence alone, learns
-    /// nothing from the sentences around it but noise (on the demo's zero-shot
-    /// κ, 0.374 without context blocks, 0.365 with them).
+    /// the corpus's pseudo-labels, drawn from each sentence alone (a
+    /// written document's), learns nothing from the sentences around it
+    /// but noise (on the demo's zero-shot κ, 0.374 without context blocks,
+    /// 0.365 with them, when its pseudo-labels were drawn so); in a corpus
+    /// of answers they are drawn in context and read it
+    /// ([`crate::zeroshot::answers_questions`]).
     pub(crate) fn fit_reading_context(
         &self,
         codebook: &Codebook,

@@ -33,6 +33,28 @@ pub struct PseudoLabelParams {
     pub name_bonus: f64,
     /// Fewer pseudo-positives than this: the code keeps the prototype model.
     pub min_positives: usize,
+    /// In a corpus of answers to questions ([`answers_questions`]: an
+    /// interview's, a focus group's, a survey's), a sentence is scored with
+    /// the sentences before and after it in its turn added at this weight
+    /// and the question its turn answers at `question_weight` (then
+    /// normalised), as a coder reads it. Other corpora score each sentence
+    /// alone.
+    #[serde(default = "default_reading_weight")]
+    pub neighbour_weight: f32,
+    #[serde(default = "default_reading_weight")]
+    pub question_weight: f32,
+}
+
+/// The weight at which a zero-shot code's prototype model reads a unit's
+/// neighbours (`ClassifierParams::zero_shot_context`): the pseudo-labels
+/// come from the same prototypes. The learner's heavier 0.7 codes better
+/// from the codebook alone (data/interviews 0.201 against 0.176, the demo
+/// 0.476 against 0.469) but leaves less for the first reviews to teach:
+/// on the demo's ten splits 52 random reviews lift κ +0.012 over the
+/// codebook alone with 0.7, +0.039 with 0.3, and the queue's +0.022
+/// against +0.072 (docs/classify.md, "Zero-shot in a corpus of answers").
+fn default_reading_weight() -> f32 {
+    0.3
 }
 
 impl Default for PseudoLabelParams {
@@ -43,6 +65,8 @@ impl Default for PseudoLabelParams {
             negative_quantile: 0.5,
             name_bonus: 0.15,
             min_positives: 3,
+            neighbour_weight: default_reading_weight(),
+            question_weight: default_reading_weight(),
         }
     }
 }
@@ -71,6 +95,14 @@ impl PseudoLabelParams {
         }
         if self.min_positives == 0 {
             return bad("pseudo.min_positives", "must be at least 1".into());
+        }
+        for (field, w) in [
+            ("pseudo.neighbour_weight", self.neighbour_weight),
+            ("pseudo.question_weight", self.question_weight),
+        ] {
+            if !(w.is_finite() && w >= 0.0) {
+                return bad(field, format!("must be finite and at least 0, got {w}"));
+            }
         }
         Ok(())
     }
@@ -110,6 +142,74 @@ fn centroid(protos: &[Vec<f32>], dim: usize) -> Vec<f32> {
         c.iter_mut().for_each(|x| *x /= n);
     }
     c
+}
+
+/// Whether the corpus is one of answers to questions: some sentence's
+/// turn answers an interviewer's or moderator's question (or a survey
+/// row's). There, a sentence is read with its question and neighbours when
+/// pseudo-labelled, codes learn from those blocks, and no self-training
+/// round relabels the corpus (docs/classify.md, "Zero-shot in a corpus of
+/// answers").
+pub fn answers_questions(context: &[Context<'_>]) -> bool {
+    context.iter().any(|c| c.question.is_some())
+}
+
+/// The vectors [`code_scores`] compares with the prototypes: in a corpus
+/// of answers ([`answers_questions`]) each sentence plus its neighbours
+/// and question at `params`' weights, normalised; `None` (each sentence
+/// alone) elsewhere.
+fn read_as_answers(
+    embeddings: &[&[f32]],
+    context: &[Context<'_>],
+    params: &PseudoLabelParams,
+) -> Option<Vec<Vec<f32>>> {
+    if !answers_questions(context) {
+        return None;
+    }
+    Some(
+        embeddings
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let ctx = context.get(i).copied().unwrap_or_default();
+                let mut v = e.to_vec();
+                let sides = [
+                    (params.neighbour_weight, ctx.before),
+                    (params.neighbour_weight, ctx.after),
+                    (params.question_weight, ctx.question),
+                ];
+                for (w, side) in sides {
+                    if let Some(side) = side.filter(|s| s.len() == v.len() && w > 0.0) {
+                        v.iter_mut().zip(side).for_each(|(a, b)| *a += w * b);
+                    }
+                }
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                if n > 0.0 {
+                    v.iter_mut().for_each(|x| *x /= n);
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+/// [`code_scores`] of the corpus's sentences, each read as
+/// [`read_as_answers`] says.
+fn corpus_scores(
+    cb: &Codebook,
+    prototypes: &[Vec<Vec<f32>>],
+    embeddings: &[&[f32]],
+    texts: &[&str],
+    context: &[Context<'_>],
+    params: &PseudoLabelParams,
+) -> Vec<Vec<f64>> {
+    match read_as_answers(embeddings, context, params) {
+        Some(read) => {
+            let views: Vec<&[f32]> = read.iter().map(Vec::as_slice).collect();
+            code_scores(cb, prototypes, &views, texts, params)
+        }
+        None => code_scores(cb, prototypes, embeddings, texts, params),
+    }
 }
 
 /// Each sentence's score for each code: cosine to the code's prototype
@@ -327,11 +427,21 @@ pub fn fit_with_corpus(
         ..(**params).clone()
     }
     .check()?;
-    // Pseudo-labels are drawn from each sentence alone: their codes do not
-    // read the sentences around it.
-    let reads_context: Vec<bool> = pseudo.iter().map(|&p| !p).collect();
+    // A written document's pseudo-labels are drawn from each sentence
+    // alone: their codes do not read the sentences around it. An answer's
+    // are drawn from it read with its question and neighbours, and so are
+    // its codes learnt; and no round relabels them: on interviews and focus
+    // groups a round costs zero-shot κ on every codebook measured
+    // (`SelfTraining::rounds_for_answers`).
+    let answers = answers_questions(&corpus.context);
+    let reads_context: Vec<bool> = pseudo.iter().map(|&p| !p || answers).collect();
+    let rounds = if answers {
+        params.self_training.rounds_for_answers
+    } else {
+        params.self_training.rounds
+    };
     let mut clf = inner.fit_reading_context(cb, prototypes, &set, &reads_context)?;
-    for _ in 0..params.self_training.rounds {
+    for _ in 0..rounds {
         let relabelled = self_trained_labels(&clf, corpus, &pseudo, params.self_training)?;
         let (set, _) = with_pseudo_labels(&human, &relabelled, params.min_positives);
         clf = inner.fit_reading_context(cb, prototypes, &set, &reads_context)?;
@@ -420,7 +530,14 @@ fn with_definition_floor<'a>(
     if corpus.embeddings.is_empty() || !(0..floors.len()).any(binds) {
         return None;
     }
-    let scores = code_scores(cb, prototypes, &corpus.embeddings, &corpus.texts, &pp);
+    let scores = corpus_scores(
+        cb,
+        prototypes,
+        &corpus.embeddings,
+        &corpus.texts,
+        &corpus.context,
+        &pp,
+    );
     let drawn = pseudo_labels_with_floor(&scores, &pp, &floors);
     let mut labels = corpus.labels.clone();
     for c in (0..floors.len()).filter(|&c| binds(c)) {
@@ -605,10 +722,12 @@ pub fn pseudo_labelled<'a>(
     context: &[Context<'a>],
     params: &PseudoLabelParams,
 ) -> TrainingSet<'a> {
-    // Scored alone: read with its neighbours (`model::in_context`, weight
-    // 0.3 / 0.5), a sentence's pseudo-labels cost data/interviews'
-    // zero-shot κ (0.103 → 0.070 / 0.093) and left the demo's level.
-    let scores = code_scores(cb, prototypes, embeddings, texts, params);
+    // A written document's sentence is scored alone; read with its
+    // neighbours, OPP-115's segments lose (0.461 → 0.343 zero-shot κ with
+    // each segment's neighbours in its policy). An answer is scored with its
+    // question and neighbours: docs/classify.md, "Zero-shot in a corpus of
+    // answers".
+    let scores = corpus_scores(cb, prototypes, embeddings, texts, context, params);
     let mut labels = pseudo_labels(&scores, params);
     for c in 0..cb.codes.len() {
         let pos = labels.iter().filter(|r| r[c] == Label::Yes).count();
@@ -842,6 +961,100 @@ mod tests {
             ..Default::default()
         };
         assert!(bad.check().is_err());
+    }
+
+    /// In a corpus of answers, an answer that says little alone ("Yes, a
+    /// lot.") is pseudo-labelled by the question it answers, the codes
+    /// trained on those labels read the question too, and no self-training
+    /// round relabels them; a corpus without questions is as before.
+    #[test]
+    fn an_answer_is_pseudo_labelled_with_its_question_and_not_self_trained() {
+        let cb = cb();
+        let unit = |a: f32| -> Vec<f32> { vec![a.cos(), a.sin()] };
+        let quarter = std::f32::consts::FRAC_PI_2;
+        // 200 answers halfway between cost (angle 0) and access (π/2), a
+        // little jitter either way; the first 100 answer a question about
+        // cost, the others one about access.
+        let embs: Vec<Vec<f32>> = (0..200)
+            .map(|i| unit(quarter / 2.0 + 0.02 * ((i * 7919 % 13) as f32 / 6.0 - 1.0)))
+            .collect();
+        let (about_cost, about_access) = (unit(0.0), unit(quarter));
+        let context: Vec<Context<'_>> = (0..200)
+            .map(|i| Context {
+                question: Some(if i < 100 { &about_cost } else { &about_access }),
+                ..Context::default()
+            })
+            .collect();
+        let protos = vec![vec![unit(0.0)], vec![unit(quarter)]];
+        let texts: Vec<String> = (0..200).map(|i| format!("s{i}")).collect();
+        let groups: Vec<String> = (0..200).map(|i| format!("d{}", i % 5)).collect();
+        let emb_refs: Vec<&[f32]> = embs.iter().map(Vec::as_slice).collect();
+        let text_refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let label = |context: &[Context<'_>]| -> Vec<Vec<Label>> {
+            pseudo_labelled(
+                &cb,
+                &protos,
+                &emb_refs,
+                &text_refs,
+                &groups,
+                context,
+                &PseudoLabelParams::default(),
+            )
+            .labels
+        };
+        let positives = |labels: &[Vec<Label>], c: usize| -> Vec<usize> {
+            (0..200).filter(|&i| labels[i][c] == Label::Yes).collect()
+        };
+        assert!(answers_questions(&context) && !answers_questions(&[]));
+        let read = label(&context);
+        let (cost, access) = (positives(&read, 0), positives(&read, 1));
+        assert!(cost.len() >= 3 && cost.iter().all(|&i| i < 100), "{cost:?}");
+        assert!(
+            access.len() >= 3 && access.iter().all(|&i| i >= 100),
+            "{access:?}"
+        );
+        // Alone, the same sentences are labelled by their jitter: both
+        // halves give each code positives.
+        let cost_alone = positives(&label(&[]), 0);
+        assert!(cost_alone.iter().any(|&i| i < 100) && cost_alone.iter().any(|&i| i >= 100));
+
+        let fit = |rounds: usize, corpus: &TrainingSet<'_>| {
+            let params = ClassifierParams {
+                tfidf: None,
+                mode: Mode::ZeroShot,
+                self_training: SelfTraining {
+                    rounds,
+                    ..SelfTraining::default()
+                },
+                ..Default::default()
+            }
+            .check()
+            .unwrap();
+            fit_with_corpus(&params, &cb, &protos, &TrainingSet::default(), corpus).unwrap()
+        };
+        let answers = TrainingSet {
+            embeddings: emb_refs.clone(),
+            texts: text_refs.clone(),
+            labels: read,
+            groups: groups.clone(),
+            context: context.clone(),
+        };
+        let clf = fit(1, &answers);
+        assert!(clf
+            .codes
+            .iter()
+            .all(|m| m.pseudo_labelled && m.reads_context));
+        // No round in a corpus of answers: one round or none fit the same.
+        assert_eq!(clf.codes, fit(0, &answers).codes);
+        // Without questions the round runs, and the codes read no context.
+        let written = TrainingSet {
+            labels: label(&[]),
+            context: Vec::new(),
+            ..answers.clone()
+        };
+        let clf = fit(1, &written);
+        assert!(clf.codes.iter().all(|m| !m.reads_context));
+        assert_ne!(clf.codes, fit(0, &written).codes);
     }
 
     #[test]
