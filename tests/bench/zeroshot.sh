@@ -12,6 +12,15 @@ CACHE=${AUTOCODE_EVAL_CACHE:-.bench/cache}
 mkdir -p "$CACHE" .bench
 summary() { python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print("{:<40} macro-F1 {:.3f}  mean kappa {:.3f}  ({:.0f} s)".format(sys.argv[1], r["macro_f1"], r["mean_kappa"], r["seconds"]))' "$1"; }
 "$BIN" --quiet eval code --gold data/demo/gold.jsonl --codebook data/demo/codebook.yaml --cache "$CACHE" --json --mode zero-shot | summary "demo gold: zero-shot (codebook + corpus)"
+# A corpus of answers (docs/classify.md, "Zero-shot in a corpus of
+# answers"): the demo and data/interviews from their codebooks alone, over
+# five CV seeds, and data/interviews in simulated review.
+for gold in demo interviews; do
+  for seed in 42 1 2 3 4; do
+    "$BIN" --quiet eval code --gold data/$gold/gold.jsonl --codebook data/$gold/codebook.yaml --cache "$CACHE" --json --mode zero-shot --seed $seed | summary "$gold gold: zero-shot, CV seed $seed"
+  done
+done
+"$BIN" --quiet eval code --gold data/interviews/gold.jsonl --codebook data/interviews/codebook.yaml --cache "$CACHE" --simulate-review --per-code-steps 1,2,5,10 --seeds 30
 # The demo's focus groups (26 codes in a hierarchy, 7 transcripts): the
 # simulated reviewer on data other than OPP-115 (docs/benchmarks.md,
 # "The simulated reviewer on the demo").
