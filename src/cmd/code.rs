@@ -336,7 +336,7 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
     }
     if s.with_question > 0 && !g.quiet {
         eprintln!(
-            "{} participant sentences answer a moderator's question, which the codes learnt from human labels read with them",
+            "{} participant sentences answer a moderator's question, which the codes learnt from human labels or from the corpus read with them",
             s.with_question
         );
     }
