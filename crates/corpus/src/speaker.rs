@@ -572,6 +572,22 @@ mod tests {
         );
         assert_eq!(label("Sam: 10:30 is late."), named("Sam", "10:30 is late."));
         assert_eq!(label(r"Sam: \[03:46 Yes."), named("Sam", r"\[03:46 Yes."));
+        // Cut-off brackets and escapes are text, never a panic.
+        for rest in [
+            r"\",
+            r"\[",
+            "[",
+            "(",
+            "[01:44",
+            r"\[01:44]",
+            "[]",
+            "[01:44] –",
+            "– [01:44]",
+        ] {
+            let line = format!("Sam: {rest}");
+            assert!(label(&line).is_some(), "{line}");
+        }
+        assert_eq!(label("Sam: [01:44] –"), at(104_000, "–"));
         assert_eq!(label("**Anna**: Hello"), named("Anna", "Hello"));
         assert_eq!(label("- Anna: Hello"), named("Anna", "Hello"));
         // Rev: time in parentheses; Otter/Teams: name and time alone on a line.
