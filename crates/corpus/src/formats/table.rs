@@ -126,14 +126,17 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
     };
     let wide = !cols.questions.is_empty();
     let text_i = find(&cols.text, "utterance text (--text-column)", !wide)?;
-    let question_cols: Vec<(usize, &str)> = cols
-        .questions
-        .iter()
-        .map(|q| {
-            let i = find(q, "survey question (--question-column)", true)?.expect("required");
-            Ok((i, headers[i].as_str()))
-        })
-        .collect::<Result<_>>()?;
+    // Columns named by the user, each required: (index, header as written).
+    let named = |names: &[String], role: &'static str| -> Result<Vec<(usize, &str)>> {
+        names
+            .iter()
+            .map(|n| {
+                let i = find(n, role, true)?.expect("required");
+                Ok((i, headers[i].as_str()))
+            })
+            .collect()
+    };
+    let question_cols = named(&cols.questions, "survey question (--question-column)")?;
     // A wide export's answers, question by question (then respondent by
     // respondent), so that a question is asked once before its answers.
     let mut answers: Vec<Vec<Row>> = (0..question_cols.len()).map(|_| Vec::new()).collect();
@@ -147,14 +150,10 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
     let end_i = find(&cols.end, "end time", false)?;
     let role_i = find("role", "role", false)?;
     let question_i = find("question", "question", false)?;
-    let attribute_cols: Vec<(usize, &str)> = cols
-        .attributes
-        .iter()
-        .map(|a| {
-            let i = find(a, "participant attribute (--attribute-column)", true)?.expect("required");
-            Ok((i, headers[i].as_str()))
-        })
-        .collect::<Result<_>>()?;
+    let attribute_cols = named(
+        &cols.attributes,
+        "participant attribute (--attribute-column)",
+    )?;
     if !attribute_cols.is_empty() && speaker_i.is_none() {
         find(
             &cols.speaker,
