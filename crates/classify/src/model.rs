@@ -748,7 +748,7 @@ pub fn group_folds(groups: &[String], k: usize, seed: u64) -> Vec<usize> {
     groups.iter().map(|g| fold_of[g.as_str()]).collect()
 }
 
-fn normalise(v: &mut [f32]) {
+pub(crate) fn normalise(v: &mut [f32]) {
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     if n > 0.0 {
         v.iter_mut().for_each(|x| *x /= n);

@@ -183,10 +183,7 @@ fn read_as_answers(
                         v.iter_mut().zip(side).for_each(|(a, b)| *a += w * b);
                     }
                 }
-                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-                if n > 0.0 {
-                    v.iter_mut().for_each(|x| *x /= n);
-                }
+                crate::model::normalise(&mut v);
                 v
             })
             .collect(),
