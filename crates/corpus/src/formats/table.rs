@@ -163,8 +163,29 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
     }
     let mut attributes_seen = AttributesSeen::default();
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(csv_err)?;
+    let mut records = reader.records();
+    // A survey tool's extra header rows come first: read them apart.
+    let mut head: Vec<csv::StringRecord> = Vec::new();
+    if wide {
+        for record in records.by_ref().take(2) {
+            head.push(record.map_err(csv_err)?);
+        }
+    }
+    let (skip, texts_row) = survey_header_rows(&head, &question_cols, speaker_i);
+    let question_texts: Vec<String> = question_cols
+        .iter()
+        .map(|&(i, header)| {
+            texts_row
+                .and_then(|r| head[r].get(i))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .unwrap_or(header)
+                .to_string()
+        })
+        .collect();
+    let head = head.into_iter().skip(skip).map(Ok);
+    for record in head.chain(records) {
+        let record: csv::StringRecord = record.map_err(csv_err)?;
         let pos = record
             .position()
             .expect("records from a reader have positions");
@@ -201,12 +222,16 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
             |f, m| bad_field(f, m),
         )?;
         if wide {
-            for (&(i, header), out) in question_cols.iter().zip(answers.iter_mut()) {
+            for ((&(i, _), question), out) in question_cols
+                .iter()
+                .zip(&question_texts)
+                .zip(answers.iter_mut())
+            {
                 out.push(Row {
                     doc: cell(doc_i),
                     speaker: cell(speaker_i),
                     role: cell(role_i),
-                    question: Some(header.to_string()),
+                    question: Some(question.clone()),
                     text: record.get(i).unwrap_or("").to_string(),
                     start_ms: None,
                     end_ms: None,
@@ -228,6 +253,43 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
     }
     rows.extend(answers.into_iter().flatten());
     Ok(rows)
+}
+
+/// The header rows survey tools write below a wide export's column names,
+/// as (rows to skip, the row holding each question's text): Qualtrics
+/// writes the question texts, then a row of `{"ImportId":…}` cells (its
+/// column names are ids such as `Q4`); SurveyMonkey a row naming each
+/// column's kind of answer (`Open-Ended Response`) under the question
+/// texts it uses as column names. (0, None) for any other sheet.
+fn survey_header_rows(
+    head: &[csv::StringRecord],
+    question_cols: &[(usize, &str)],
+    speaker_i: Option<usize>,
+) -> (usize, Option<usize>) {
+    let qualtrics = head.get(1).is_some_and(|r| {
+        r.iter()
+            .any(|c| c.trim_start().starts_with("{\"ImportId\""))
+    });
+    if qualtrics {
+        return (2, Some(0));
+    }
+    // Its respondent id column is blank on that row; a respondent who
+    // answered "Open-Ended Response" to every question has an id.
+    let kind_row = head.first().is_some_and(|r| {
+        speaker_i.is_none_or(|i| r.get(i).unwrap_or("").trim().is_empty())
+            && !question_cols.is_empty()
+            && question_cols.iter().all(|&(i, _)| {
+                r.get(i)
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("Open-Ended Response")
+            })
+    });
+    if kind_row {
+        (1, None)
+    } else {
+        (0, None)
+    }
 }
 
 fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec<Row>> {
@@ -728,6 +790,73 @@ mod tests {
             .to_string();
         assert!(err.contains("s.csv") && err.contains("Why?"), "{err}");
         assert!(err.contains("Which tools?"), "{err}");
+    }
+
+    #[test]
+    fn survey_tools_extra_header_rows_are_questions_not_answers() {
+        let columns = |speaker: &str, questions: &[&str]| TableColumns {
+            speaker: speaker.into(),
+            questions: questions.iter().map(|q| q.to_string()).collect(),
+            ..TableColumns::default()
+        };
+        // Qualtrics: ids as column names, the question texts below them,
+        // then a row of ImportIds.
+        let qualtrics = "ResponseId,Q1,Q2\n\
+            Response ID,Has working from home been lonely?,Which tools do you use?\n\
+            \"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID1_TEXT\"\"}\",\"{\"\"ImportId\"\":\"\"QID2_TEXT\"\"}\"\n\
+            R_1,Some weeks.,A shared board.\n\
+            R_2,,Email.\n";
+        let docs = read(
+            &CsvReader {
+                columns: columns("ResponseId", &["Q1", "Q2"]),
+            },
+            "q.csv",
+            qualtrics,
+        )
+        .unwrap();
+        assert_eq!(
+            turns(&docs[0]),
+            vec![
+                (Some("Q"), "Has working from home been lonely?", None, None),
+                (Some("R_1"), "Some weeks.", None, None),
+                (Some("Q"), "Which tools do you use?", None, None),
+                (Some("R_1"), "A shared board.", None, None),
+                (Some("R_2"), "Email.", None, None),
+            ]
+        );
+        // SurveyMonkey: question texts as column names, then a row naming
+        // each column's kind of answer.
+        let monkey = "Respondent ID,Has it been lonely?,Anything else?\n\
+            ,Open-Ended Response,Open-Ended Response\n\
+            101,Nobody to talk to.,No.\n";
+        let docs = read(
+            &CsvReader {
+                columns: columns("Respondent ID", &["Has it been lonely?", "Anything else?"]),
+            },
+            "m.csv",
+            monkey,
+        )
+        .unwrap();
+        assert_eq!(
+            turns(&docs[0]),
+            vec![
+                (Some("Q"), "Has it been lonely?", None, None),
+                (Some("101"), "Nobody to talk to.", None, None),
+                (Some("Q"), "Anything else?", None, None),
+                (Some("101"), "No.", None, None),
+            ]
+        );
+        // A plain sheet's first respondents are answers, whatever they say.
+        let plain = "id,Why?\nP1,Open-Ended Response\nP2,Because.\n";
+        let docs = read(
+            &CsvReader {
+                columns: columns("id", &["Why?"]),
+            },
+            "p.csv",
+            plain,
+        )
+        .unwrap();
+        assert_eq!(docs[0].turns.len(), 3);
     }
 
     #[test]
