@@ -263,11 +263,15 @@ impl SpokenParams {
     }
 
     /// Whether `text` is a minimal response: fewer content words than
-    /// `min_content_words`. Independent of `skip_minimal`.
+    /// `min_content_words`, words in square brackets not counted (a
+    /// transcriber's note such as `[laughs]`, `[crosstalk]`, Markdown's
+    /// `\[laughs\]`: "Right. [laughs]" says no more than "Right."; round
+    /// brackets are speech's own asides and count). Independent of
+    /// `skip_minimal`.
     pub fn is_minimal(&self, text: &str) -> bool {
         let need = self.min_content_words;
         need > 0
-            && words(text)
+            && words(&without_transcriber_notes(text))
                 .filter(|w| is_content_word(w))
                 .take(need)
                 .count()
@@ -278,6 +282,26 @@ impl SpokenParams {
     pub fn skips(&self, text: &str) -> bool {
         self.skip_minimal && self.is_minimal(text)
     }
+}
+
+/// `text` with its square-bracketed spans (`[laughs]`, `\[inaudible
+/// 01:09:28\]`) blanked; an unclosed `[` keeps the rest.
+fn without_transcriber_notes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('[') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push(' ');
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// [`SpokenParams::is_minimal`] with the default threshold.
@@ -348,6 +372,11 @@ mod tests {
             "...",
             "I'd agree with that.",
             "No, of course not.",
+            // A transcriber's note in square brackets is not speech.
+            "Right. [laughs]",
+            r"Sure. \[laughs\]",
+            "[crosstalk]",
+            "[unintelligible 01:09:28.11] Yeah.",
         ] {
             assert!(is_minimal(t), "{t:?} should be minimal");
         }
@@ -365,6 +394,9 @@ mod tests {
             "And no budget.",
             "And money, of course.",
             "Then staff.",
+            r"\[laughs\] That's not fair to the staff.",
+            "Right. (Laughs at the cost.)",
+            "Right. [laughs",
         ] {
             assert!(!is_minimal(t), "{t:?} should not be minimal");
         }
