@@ -794,10 +794,28 @@ mod tests {
 
     #[test]
     fn survey_tools_extra_header_rows_are_questions_not_answers() {
-        let columns = |speaker: &str, questions: &[&str]| TableColumns {
-            speaker: speaker.into(),
-            questions: questions.iter().map(|q| q.to_string()).collect(),
-            ..TableColumns::default()
+        // (speaker, text, start, end) of each turn of a wide sheet's one document.
+        type Said = Vec<(String, String, Option<u64>, Option<u64>)>;
+        fn wide(csv: &str, speaker: &str, questions: &[&str]) -> Said {
+            let columns = TableColumns {
+                speaker: speaker.into(),
+                questions: questions.iter().map(|q| q.to_string()).collect(),
+                ..TableColumns::default()
+            };
+            let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+            turns(&docs[0])
+                .into_iter()
+                .map(|(who, text, start, end)| {
+                    (who.unwrap_or("").to_string(), text.to_string(), start, end)
+                })
+                .collect()
+        }
+        // Answers of a wide sheet have no times.
+        let said = |pairs: &[(&str, &str)]| -> Said {
+            pairs
+                .iter()
+                .map(|(w, t)| (w.to_string(), t.to_string(), None, None))
+                .collect()
         };
         // Qualtrics: ids as column names, the question texts below them,
         // then a row of ImportIds.
@@ -806,57 +824,37 @@ mod tests {
             \"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID1_TEXT\"\"}\",\"{\"\"ImportId\"\":\"\"QID2_TEXT\"\"}\"\n\
             R_1,Some weeks.,A shared board.\n\
             R_2,,Email.\n";
-        let docs = read(
-            &CsvReader {
-                columns: columns("ResponseId", &["Q1", "Q2"]),
-            },
-            "q.csv",
-            qualtrics,
-        )
-        .unwrap();
         assert_eq!(
-            turns(&docs[0]),
-            vec![
-                (Some("Q"), "Has working from home been lonely?", None, None),
-                (Some("R_1"), "Some weeks.", None, None),
-                (Some("Q"), "Which tools do you use?", None, None),
-                (Some("R_1"), "A shared board.", None, None),
-                (Some("R_2"), "Email.", None, None),
-            ]
+            wide(qualtrics, "ResponseId", &["Q1", "Q2"]),
+            said(&[
+                ("Q", "Has working from home been lonely?"),
+                ("R_1", "Some weeks."),
+                ("Q", "Which tools do you use?"),
+                ("R_1", "A shared board."),
+                ("R_2", "Email."),
+            ])
         );
         // SurveyMonkey: question texts as column names, then a row naming
         // each column's kind of answer.
         let monkey = "Respondent ID,Has it been lonely?,Anything else?\n\
             ,Open-Ended Response,Open-Ended Response\n\
             101,Nobody to talk to.,No.\n";
-        let docs = read(
-            &CsvReader {
-                columns: columns("Respondent ID", &["Has it been lonely?", "Anything else?"]),
-            },
-            "m.csv",
-            monkey,
-        )
-        .unwrap();
         assert_eq!(
-            turns(&docs[0]),
-            vec![
-                (Some("Q"), "Has it been lonely?", None, None),
-                (Some("101"), "Nobody to talk to.", None, None),
-                (Some("Q"), "Anything else?", None, None),
-                (Some("101"), "No.", None, None),
-            ]
+            wide(
+                monkey,
+                "Respondent ID",
+                &["Has it been lonely?", "Anything else?"]
+            ),
+            said(&[
+                ("Q", "Has it been lonely?"),
+                ("101", "Nobody to talk to."),
+                ("Q", "Anything else?"),
+                ("101", "No."),
+            ])
         );
         // A plain sheet's first respondents are answers, whatever they say.
         let plain = "id,Why?\nP1,Open-Ended Response\nP2,Because.\n";
-        let docs = read(
-            &CsvReader {
-                columns: columns("id", &["Why?"]),
-            },
-            "p.csv",
-            plain,
-        )
-        .unwrap();
-        assert_eq!(docs[0].turns.len(), 3);
+        assert_eq!(wide(plain, "id", &["Why?"]).len(), 3);
     }
 
     #[test]
