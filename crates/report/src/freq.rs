@@ -127,7 +127,13 @@ pub fn frequencies(
     let people: BTreeSet<String> = segments.iter().map(|s| speaker_key(s)).collect();
     // Participant attributes and, through the documents they speak in, document attributes.
     let attributes = data.crosstab_attributes();
-    let attribute_keys: BTreeSet<&String> = attributes.values().flat_map(|a| a.keys()).collect();
+    // The attributes of the people counted: a key only moderators have (the
+    // `role` of a survey's question turns, "interviewer") crosstabs nobody.
+    let attribute_keys: BTreeSet<&String> = people
+        .iter()
+        .filter_map(|p| attributes.get(p))
+        .flat_map(|a| a.keys())
+        .collect();
     let attribute_of = |person: &str, key: &str| -> String {
         attributes
             .get(person)

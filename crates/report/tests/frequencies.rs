@@ -284,3 +284,31 @@ fn crosstabs_count_document_attributes() {
     assert_eq!(r.totals.participants_by["role"]["resident"], 2);
     assert!(!r.totals.participants_by["role"].contains_key("ignored: participants say role"));
 }
+
+/// An attribute only moderators have (a survey's question turns are by `Q`,
+/// role `interviewer`) crosstabs nobody counted, so it is no crosstab;
+/// counting moderators brings it back.
+#[test]
+fn an_attribute_only_moderators_have_is_no_crosstab() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = project(dir.path(), "\n");
+    let mut people = participants();
+    let moderator = people.iter_mut().find(|p| p.is_moderator).unwrap();
+    moderator.attributes.insert("site".into(), "HQ".into());
+    store.put_participants(&people).unwrap();
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    assert!(
+        !r.totals.participants_by.contains_key("site"),
+        "{:?}",
+        r.totals.participants_by
+    );
+    assert!(!code(&r, "parks").by_attribute.contains_key("site"));
+    assert_eq!(r.totals.participants_by["group"]["A"], 2);
+    let with_moderators = ReportOptions {
+        include_moderators: true,
+        ..Default::default()
+    };
+    let r = build(&store, &with_moderators).unwrap();
+    assert_eq!(r.totals.participants_by["site"]["HQ"], 1);
+    assert_eq!(r.totals.participants_by["site"]["(missing)"], 3);
+}
