@@ -636,6 +636,21 @@ fn a_named_speaker_in_every_interview_is_hinted_as_the_interviewer() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("hint:"), "{stderr}");
     assert_eq!(stats(project.path())["participants"], 3);
+    // `--interviewer NAME` says the same without a file.
+    std::fs::remove_file(input.path().join("participants.csv")).unwrap();
+    let project = new_project();
+    let out = autocode(
+        project.path(),
+        &["ingest", dir, "--interviewer", "Pat Host"],
+    );
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("hint:"), "{stderr}");
+    let st = stats(project.path());
+    assert_eq!(
+        (&st["participants"], &st["moderators"]),
+        (&Value::from(3), &Value::from(1))
+    );
 }
 
 #[test]

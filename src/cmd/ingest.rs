@@ -48,6 +48,13 @@ pub struct IngestArgs {
     /// question; the text column is then not read.
     #[arg(long = "question-column", value_name = "COLUMN")]
     pub question_columns: Vec<String>,
+    /// A speaker named in the transcripts who is the interviewer or
+    /// moderator wherever they speak (the host of every interview): their
+    /// sentences are not coded or counted, and the answers after them are
+    /// read with their questions. Repeat for each; the same as a
+    /// participants file row with role `interviewer`.
+    #[arg(long = "interviewer", value_name = "NAME")]
+    pub interviewers: Vec<String>,
     /// CSV/JSONL column holding an attribute of the speaker (a survey's age
     /// band, team size): stored as the participant's attribute, for the
     /// report's crosstabs, as a participants file's columns are. Repeat for
@@ -69,6 +76,7 @@ pub fn run(g: &Global, a: IngestArgs) -> Outcome {
     let opts = IngestOptions {
         paths: a.paths,
         participants: a.participants,
+        interviewers: a.interviewers,
         documents: a.documents,
         text_column: a.text_column.unwrap_or(d.text_column),
         speaker_column: a.speaker_column,
@@ -176,9 +184,10 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             .join(", ");
         eprintln!(
             "hint: speaking in nearly every document: {list}. If one is the interviewer or \
-             moderator, list them in a participants file with role `interviewer` \
-             (`id,name,role`): their sentences are then not coded or counted, and the \
-             answers are read with their questions (docs/corpus.md, \"Speaker resolution\")"
+             moderator, ingest again with `--interviewer \"NAME\"` (or list them in a \
+             participants file with role `interviewer`): their sentences are then not coded \
+             or counted, and the answers are read with their questions (docs/corpus.md, \
+             \"Speaker resolution\")"
         );
     }
     if s.described_documents > 0 && !g.quiet {

@@ -124,6 +124,35 @@ impl Participants {
         Ok(Participants { list })
     }
 
+    /// Marks each of `names` as an interviewer (`ingest --interviewer`): a
+    /// listed participant of that name or id becomes a moderator with role
+    /// `interviewer`; a name not listed is added as one, with the name as
+    /// its id, in every document.
+    pub fn mark_interviewers(&mut self, names: &[String]) {
+        for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            let mut listed = false;
+            for p in self
+                .list
+                .iter_mut()
+                .filter(|p| key(&p.name) == key(name) || p.id == name)
+            {
+                p.is_moderator = true;
+                p.attributes.insert("role".into(), "interviewer".into());
+                listed = true;
+            }
+            if !listed {
+                self.list.push(Participant {
+                    id: name.to_string(),
+                    name: name.to_string(),
+                    document: None,
+                    is_moderator: true,
+                    registered: true,
+                    attributes: BTreeMap::from([("role".into(), "interviewer".into())]),
+                });
+            }
+        }
+    }
+
     /// Adds the participants of another file; an id listed twice is an error
     /// naming `other_file`.
     pub fn merge(&mut self, other: Participants, other_file: &Path) -> Result<()> {
@@ -206,6 +235,35 @@ pub(crate) fn document_key(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interviewers_named_are_moderators_listed_or_not() {
+        let mut p = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"id,name,role\nH,Pat Host,host\nP1,Ann Lee,founder\n",
+        )
+        .unwrap();
+        p.mark_interviewers(&["pat  host".into(), "Jo Bloggs".into(), " ".into()]);
+        let view: Vec<(&str, bool, Option<&str>)> = p
+            .list
+            .iter()
+            .map(|x| {
+                (
+                    x.id.as_str(),
+                    x.is_moderator,
+                    x.attributes.get("role").map(String::as_str),
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("H", true, Some("interviewer")),
+                ("P1", false, Some("founder")),
+                ("Jo Bloggs", true, Some("interviewer")),
+            ]
+        );
+    }
 
     fn parse(src: &str) -> Result<Participants> {
         Participants::from_csv_bytes(Path::new("people.csv"), src.as_bytes())

@@ -18,6 +18,10 @@ pub struct IngestOptions {
     pub paths: Vec<PathBuf>,
     /// Replaces any `participants.csv` found in the folders.
     pub participants: Option<PathBuf>,
+    /// Speakers named in the transcripts who are the interviewer or
+    /// moderator in every document they speak in, as a participants file
+    /// with role `interviewer` says (and over what it says of them).
+    pub interviewers: Vec<String>,
     /// Documents file (`document` + attribute columns); replaces any
     /// `documents.csv` found in the folders.
     pub documents: Option<PathBuf>,
@@ -44,6 +48,7 @@ impl Default for IngestOptions {
         IngestOptions {
             paths: Vec::new(),
             participants: None,
+            interviewers: Vec::new(),
             documents: None,
             text_column: "text".into(),
             speaker_column: None,
@@ -156,6 +161,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     for file in &participant_files {
         participants.merge(Participants::from_csv_path(file)?, file)?;
     }
+    participants.mark_interviewers(&opts.interviewers);
     // Read (and checked) before any transcript, so a bad file stores nothing.
     let documents_files = match &opts.documents {
         Some(p) => vec![p.clone()],

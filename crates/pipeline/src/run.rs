@@ -59,6 +59,9 @@ pub struct InputsConfig {
     /// Folders, files or glob patterns.
     pub paths: Vec<String>,
     pub participants: Option<PathBuf>,
+    /// Named speakers who are the interviewer (`--interviewer`).
+    #[serde(default)]
+    pub interviewers: Vec<String>,
     /// Documents file (case attributes per document).
     pub documents: Option<PathBuf>,
     /// CSV/JSONL columns, as `autocode ingest`'s `--text-column` etc.
@@ -223,6 +226,7 @@ impl RunConfig {
         Ok(IngestOptions {
             paths: self.input_paths()?,
             participants: i.participants.clone(),
+            interviewers: i.interviewers.clone(),
             documents: i.documents.clone(),
             text_column: i.text_column.clone().unwrap_or(d.text_column),
             speaker_column: i.speaker_column.clone(),
@@ -880,13 +884,14 @@ mod tests {
         );
         std::fs::write(
             &p,
-            "[inputs]\npaths = [\"t\"]\nspeaker_column = \"respondent\"\nquestion_columns = [\"Why?\", \"How?\"]\nattribute_columns = [\"age\"]\n",
+            "[inputs]\npaths = [\"t\"]\nspeaker_column = \"respondent\"\nquestion_columns = [\"Why?\", \"How?\"]\nattribute_columns = [\"age\"]\ninterviewers = [\"Pat Host\"]\n",
         )
         .unwrap();
         let survey = RunConfig::load(&p).unwrap().ingest_options(None).unwrap();
         assert_eq!(survey.speaker_column.as_deref(), Some("respondent"));
         assert_eq!(survey.question_columns, vec!["Why?", "How?"]);
         assert_eq!(survey.attribute_columns, vec!["age"]);
+        assert_eq!(survey.interviewers, vec!["Pat Host"]);
         assert_eq!(survey.text_column, "text");
     }
 
