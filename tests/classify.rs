@@ -295,7 +295,11 @@ fn opp115_dev_zero_shot_reaches_045_supervised_keeps_0734() {
 /// depends only on the embed crate's API, not on its subcommand.
 fn embed_project(project: &Path) {
     use embed::Encoder;
-    let enc = embed::SentenceTransformer::load(&embed::default_model_dir()).unwrap();
+    // Read as the pipeline reads a project's texts, so that `code` finds
+    // these vectors under its model key.
+    let enc = embed::SentenceTransformer::load(&embed::default_model_dir())
+        .unwrap()
+        .with_reading(pipeline::READING);
     let mut store = store::Store::open(project).unwrap();
     let missing = store.texts_missing_embedding(enc.model_key()).unwrap();
     let texts: Vec<&str> = missing.iter().map(|(_, t)| t.as_str()).collect();

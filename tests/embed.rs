@@ -259,3 +259,69 @@ fn embed_twice_does_no_model_work_the_second_time() {
     assert!(second.contains("embedded 0 distinct texts;"), "{second}");
     assert!(second.contains("6 segments have vectors"), "{second}");
 }
+
+/// The model reads a transcript's sentences without the transcriber's
+/// notes: "[laughs]" and Markdown's escaped "\[inaudible …\]" leave a
+/// sentence's vector as it is without them, while an editor's "[the
+/// landlord]" is speech and is read. The stored text keeps every note, and
+/// the model key says how the texts were read.
+#[test]
+fn the_model_reads_speech_without_the_transcribers_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::write(
+        corpus.join("interview.md"),
+        "Interviewer: How was the office?\n\
+         Anna: The rent was far too high for us. [laughs]\n\
+         Bram: The rent was far too high for us.\n\
+         Anna: \\[inaudible 00:12:01\\] The rent was far too high for us.\n\
+         Bram: The rent was far too high for us [the landlord].\n",
+    )
+    .unwrap();
+    let p = project.to_str().unwrap();
+    ok(autocode(&["--project", p, "init"]));
+    ok(autocode(&[
+        "--project",
+        p,
+        "ingest",
+        corpus.to_str().unwrap(),
+    ]));
+    let export = dir.path().join("all.npy");
+    let log = ok(autocode(&[
+        "--project",
+        p,
+        "embed",
+        "--model",
+        model().to_str().unwrap(),
+        "--export",
+        export.to_str().unwrap(),
+    ]));
+    assert!(
+        log.contains("+notes-out"),
+        "the model key names the reading: {log}"
+    );
+    let (rows, dim, data) = read_npy(&export);
+    // Segments in id order: the question, then the four answers.
+    assert_eq!(rows, 5, "{log}");
+    let row = |i: usize| &data[i * dim..(i + 1) * dim];
+    assert_eq!(row(1), row(2), "[laughs] is not read");
+    assert_eq!(row(3), row(2), "an escaped note with a time is not read");
+    assert_ne!(row(4), row(2), "an editor's insertion is read");
+    assert!(cosine(row(4), row(2)) > 0.8);
+
+    let db = rusqlite::Connection::open(&project).unwrap();
+    let texts: Vec<String> = db
+        .prepare("SELECT text FROM segments ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(texts[1], "The rent was far too high for us. [laughs]");
+    assert_eq!(
+        texts[3],
+        "\\[inaudible 00:12:01\\] The rent was far too high for us."
+    );
+}

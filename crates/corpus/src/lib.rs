@@ -17,6 +17,7 @@ mod error;
 pub mod formats;
 mod inputs;
 mod model;
+pub mod notes;
 mod participants;
 pub mod resolve;
 pub mod sentences;

@@ -18,15 +18,16 @@ use std::path::PathBuf;
 pub use config::{ModelFolder, Pooling};
 pub use device::{DeviceSpec, CUDA_BUILT};
 pub use lowp::Precision;
-pub use sentence_transformer::{BatchOptions, SentenceTransformer, Timings};
+pub use sentence_transformer::{BatchOptions, Reading, SentenceTransformer, Timings};
 
 /// A text encoder; other back-ends (ONNX Runtime, GPU) implement the same trait.
 pub trait Encoder {
     /// Length of every vector.
     fn dim(&self) -> usize;
     /// "<model folder name>@<first 12 hex digits of sha256(model.safetensors)>",
-    /// plus "+bf16" / "+int8" when the projections run in that precision:
-    /// the cache key of the vectors this encoder produces.
+    /// plus "+bf16" / "+int8" when the projections run in that precision,
+    /// plus "+NAME" of a [`Reading`] the texts go through: the cache key of
+    /// the vectors this encoder produces.
     fn model_key(&self) -> &str;
     /// One vector per text, in input order.
     fn encode(&self, texts: &[&str]) -> anyhow::Result<Embeddings>;

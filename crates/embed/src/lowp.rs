@@ -86,7 +86,7 @@ impl Precision {
     pub fn of_model_key(key: &str) -> Precision {
         [Precision::Bf16, Precision::Int8]
             .into_iter()
-            .find(|p| key.ends_with(&format!("+{p}")))
+            .find(|p| key.split('+').skip(1).any(|part| part == p.as_str()))
             .unwrap_or(Precision::F32)
     }
 }
@@ -874,6 +874,12 @@ mod tests {
             "{err}"
         );
         assert_eq!(Precision::of_model_key("m@0123+bf16"), Precision::Bf16);
+        // A reading's name may follow the precision (`SentenceTransformer::with_reading`).
+        assert_eq!(
+            Precision::of_model_key("m@0123+int8+notes-out"),
+            Precision::Int8
+        );
+        assert_eq!(Precision::of_model_key("m@0123+notes-out"), Precision::F32);
         assert_eq!(Precision::of_model_key("m@0123+int8"), Precision::Int8);
         assert_eq!(Precision::of_model_key("m@0123"), Precision::F32);
     }

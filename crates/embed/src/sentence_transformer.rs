@@ -66,6 +66,23 @@ pub struct SentenceTransformer {
     model_key: String,
     batch: BatchOptions,
     counters: Counters,
+    reading: Option<Reading>,
+}
+
+/// A stage before tokenising (as a tokenizers normaliser is): what of each
+/// text the model reads. Its name joins the model key (`…+bf16+NAME`), so
+/// vectors read one way never mix in a store with vectors read another. The
+/// default reads every text as it is, as sentence-transformers does.
+#[derive(Clone, Copy)]
+pub struct Reading {
+    pub name: &'static str,
+    pub read: for<'a> fn(&'a str) -> std::borrow::Cow<'a, str>,
+}
+
+impl std::fmt::Debug for Reading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reading").field("name", &self.name).finish()
+    }
 }
 
 fn sha256_file(path: &Path) -> Result<String> {
@@ -148,7 +165,22 @@ impl SentenceTransformer {
             model_key,
             batch: BatchOptions::default(),
             counters: Counters::default(),
+            reading: None,
         })
+    }
+
+    /// Reads each text through `reading` before tokenising; the model key
+    /// gets `+{reading.name}`.
+    pub fn with_reading(mut self, reading: Reading) -> Self {
+        if let Some(old) = self.reading {
+            let suffix = format!("+{}", old.name);
+            if let Some(base) = self.model_key.strip_suffix(&suffix) {
+                self.model_key = base.to_string();
+            }
+        }
+        self.model_key = format!("{}+{}", self.model_key, reading.name);
+        self.reading = Some(reading);
+        self
     }
 
     pub fn with_batch_options(mut self, batch: BatchOptions) -> Self {
@@ -192,11 +224,20 @@ impl SentenceTransformer {
 
     /// Word-piece ids of each text (with [CLS]/[SEP], truncated) and whether it was cut.
     fn tokenize(&self, texts: &[&str]) -> Result<Vec<(Vec<u32>, bool)>> {
-        let inputs: Vec<String> = if self.folder.do_lower_case {
-            texts.iter().map(|t| t.to_lowercase()).collect()
-        } else {
-            texts.iter().map(|t| t.to_string()).collect()
-        };
+        let inputs: Vec<String> = texts
+            .iter()
+            .map(|t| {
+                let read = match self.reading {
+                    Some(r) => (r.read)(t),
+                    None => std::borrow::Cow::Borrowed(*t),
+                };
+                if self.folder.do_lower_case {
+                    read.to_lowercase()
+                } else {
+                    read.into_owned()
+                }
+            })
+            .collect();
         let encodings = self
             .tokenizer
             .encode_batch(inputs, true)

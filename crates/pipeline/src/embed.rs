@@ -79,7 +79,8 @@ impl ModelOptions {
                 max_sentences: self.batch_size,
                 max_tokens: self.batch_tokens,
                 workers: threads,
-            });
+            })
+            .with_reading(crate::READING);
         if model.precision() != self.precision {
             // Asked for, it deserves a warning; the default falling back
             // on an older CPU (or a GPU) is the expected case.

@@ -103,6 +103,16 @@ pub fn model_dir(explicit: Option<&Path>, store: Option<&Store>) -> anyhow::Resu
 /// any thread starts and size rayon's global pool explicitly, as the
 /// `autocode` binary's `main` does. Without that, results are the same and
 /// only slower.
+/// How the model reads a project's texts: without the transcriber's notes
+/// (`[laughs]`, `[inaudible 00:12:01]`; [`corpus::notes`]), which say what
+/// happened in the room, not what was said. Read with them, a podcast's
+/// 983 sentences with `\[laughs\]` or `\[unintelligible …\]` made a
+/// theme of their own (docs/embed.md, "What the model reads").
+pub const READING: ::embed::Reading = ::embed::Reading {
+    name: "notes-out",
+    read: corpus::notes::without_transcriber_notes,
+};
+
 pub fn load_model(
     dir: &Path,
     precision: ::embed::Precision,
@@ -115,7 +125,8 @@ pub fn load_model(
     Ok(
         ::embed::SentenceTransformer::load_with(dir, &device, precision)
             .with_context(|| format!("loading the model in {}", dir.display()))?
-            .with_batch_options(batch),
+            .with_batch_options(batch)
+            .with_reading(READING),
     )
 }
 

@@ -296,7 +296,8 @@ fn without_transcriber_notes(text: &str) -> std::borrow::Cow<'_, str> {
         let Some(close) = rest[open..].find(']') else {
             break;
         };
-        out.push_str(&rest[..open]);
+        // Markdown escapes the bracket: `\[laughs\]`.
+        out.push_str(rest[..open].strip_suffix('\\').unwrap_or(&rest[..open]));
         out.push(' ');
         rest = &rest[open + close + 1..];
     }
@@ -314,6 +315,9 @@ pub fn is_minimal(text: &str) -> bool {
 /// by single spaces, punctuation inside kept with the word before it. Only
 /// for weighing keywords: stored text and offsets are never cleaned.
 pub fn clean(text: &str) -> String {
+    // A transcriber's note ("[laughs]") is not a word said; nor is an
+    // editor's bracketed insertion ("[company]") a word of the theme's.
+    let text = without_transcriber_notes(text);
     // Tokens as written (punctuation attached), with their bare lower form.
     let tokens: Vec<(&str, String)> = text
         .split_whitespace()
@@ -457,6 +461,10 @@ mod tests {
             "I like it well enough, right?"
         );
         assert_eq!(clean("very, very good"), "very, good");
+        assert_eq!(
+            clean(r"So it's, uh, \[laughs\] a [company] thing [inaudible 00:12:01]."),
+            "So it's, a thing ."
+        );
         assert_eq!(clean(""), "");
     }
 }
