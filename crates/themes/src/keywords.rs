@@ -309,6 +309,9 @@ mod tests {
         let surf: Vec<&str> = w.iter().map(|(_, s)| s.as_str()).collect();
         // "lot" is a filler ("a lot"), so only the topical words remain.
         assert_eq!(surf, ["parking", "full"]);
+        let w = content_words("There's the office, and what's left of it.", &stemmer);
+        let surf: Vec<&str> = w.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(surf, ["office", "left"]);
         let kw = ctfidf(
             &[vec!["night shift rota", "the night shift rota again"]],
             &[],

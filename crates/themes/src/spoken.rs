@@ -164,8 +164,18 @@ const HESITATIONS: &[&str] = &[
     "um", "uh", "erm", "er", "ah", "eh", "hmm", "hm", "mm", "mhm", "uhm",
 ];
 
-/// NLTK's English stop words, the spoken fillers, and each without its
-/// apostrophe ("dont"): the words no keyword term is made of.
+/// Contractions of stop words that NLTK's list lacks (it has "it's" and
+/// "they're", not "there's"): "there's" was a label word of the largest
+/// Founders Talk theme, and "There's that." is as minimal as "That's it.".
+const STOP_CONTRACTIONS: &[&str] = &[
+    "there's", "there're", "there'd", "there'll", "here's", "what's", "what're", "what'd",
+    "what'll", "who's", "who'd", "who'll", "where's", "where'd", "when's", "why's", "how's",
+    "how'd", "that'd", "that's", "this'll", "y'all", "kinda", "sorta", "dunno",
+];
+
+/// NLTK's English stop words, the spoken fillers, the contractions NLTK
+/// lacks, and each without its apostrophe ("dont"): the words no keyword
+/// term is made of.
 pub fn stop_words() -> &'static HashSet<String> {
     static SET: OnceLock<HashSet<String>> = OnceLock::new();
     SET.get_or_init(|| {
@@ -174,6 +184,7 @@ pub fn stop_words() -> &'static HashSet<String> {
             .map(|w| w.to_string())
             .collect();
         s.extend(SPOKEN_FILLERS.iter().map(|w| w.to_string()));
+        s.extend(STOP_CONTRACTIONS.iter().map(|w| w.to_string()));
         let bare: Vec<String> = s.iter().map(|w| w.replace('\'', "")).collect();
         s.extend(bare);
         s
@@ -369,6 +380,9 @@ mod tests {
             "Perfect.",
             "Yeah, yeah, exactly.",
             "Um, yeah, so , that's about it.",
+            // Contractions of stop words NLTK's list lacks.
+            "There's that.",
+            "Well, here's the thing.",
             "Great question.",
             "Okay, alright, anyway.",
             "Uh-huh",
