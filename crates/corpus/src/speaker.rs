@@ -163,6 +163,52 @@ fn name_and_time_line(line: &str) -> Option<SpeakerLabel> {
     })
 }
 
+/// A speaker header as some exports write it, alone on its line, that one
+/// line alone cannot tell from a heading: `Participant 3 00:00:07` (name,
+/// one space, time: Trint, Happy Scribe) or `00:00:07 Speaker 2` (time,
+/// then name: Word's Transcribe). [`crate::formats::text::turns_from_text`]
+/// reads these as labels only where a document repeats them
+/// ([`repeated_header_lines`]); "Meeting 10:30" once is a heading.
+pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
+    let trimmed = line.trim();
+    let (first, last) = (
+        trimmed.split_whitespace().next()?,
+        trimmed.split_whitespace().last()?,
+    );
+    let (name, ms) = if let Some(ms) = parse_clock(last) {
+        (trimmed[..trimmed.len() - last.len()].trim(), ms)
+    } else {
+        let first_time = first
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or(first);
+        (trimmed[first.len()..].trim(), parse_clock(first_time)?)
+    };
+    if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
+        return None;
+    }
+    Some(SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: Some(ms),
+        text_start: line.len(),
+    })
+}
+
+/// Whether `lines` repeat [`header_line`]s as speaker headers do: at least
+/// three such lines that no other rule reads as a label, and some name in
+/// two of them.
+pub(crate) fn repeated_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> bool {
+    let mut names: Vec<String> = lines
+        .filter(|l| parse_speaker_line(l).is_none())
+        .filter_map(|l| header_line(l).map(|h| h.name))
+        .collect();
+    let count = names.len();
+    names.sort();
+    names.dedup();
+    count >= 3 && names.len() < count
+}
+
 fn colon_label(line: &str) -> Option<SpeakerLabel> {
     let mut pos = skip_ws(line, 0);
     let mut start_ms = None;

@@ -8,7 +8,7 @@
 use super::{RawDocument, RawTurn, Reader, SourceFile};
 use crate::decode::decode_text;
 use crate::error::Result;
-use crate::speaker::parse_speaker_line;
+use crate::speaker::{header_line, parse_speaker_line, repeated_header_lines};
 use crate::SourceFormat;
 
 pub struct TextReader {
@@ -55,6 +55,9 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
         }
     };
 
+    // `Speaker 2 00:00:07` or `00:00:07 Speaker 2` alone on a line is a
+    // label only where the document repeats such lines.
+    let headers = repeated_header_lines(text.lines());
     let mut line_start = 0usize;
     for raw_line in text.split('\n') {
         let line_end = line_start + raw_line.len();
@@ -83,7 +86,9 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
             })
         };
 
-        if let Some(label) = parse_speaker_line(line) {
+        let label =
+            parse_speaker_line(line).or_else(|| headers.then(|| header_line(line)).flatten());
+        if let Some(label) = label {
             saw_label = true;
             close(&mut open, &mut turns);
             let mut turn = RawTurn {
@@ -237,6 +242,36 @@ mod tests {
                 (s("Bob"), None, Some(15_000), "No."),
             ]
         );
+    }
+
+    #[test]
+    fn repeated_name_and_time_lines_with_one_space_or_time_first_are_labels() {
+        // Trint / Happy Scribe: name, one space, time.
+        let text = "Interviewer 00:00:01\nThanks for joining.\n\nParticipant 3 00:00:07\nSure. Nights.\n\nInterviewer 00:00:20\nWhy?\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Interviewer"), None, Some(1_000), "Thanks for joining."),
+                (s("Participant 3"), None, Some(7_000), "Sure. Nights."),
+                (s("Interviewer"), None, Some(20_000), "Why?"),
+            ]
+        );
+        // Word's Transcribe: time, then name.
+        let text =
+            "00:00:00 Speaker 1\nHello.\n\n00:00:05 Speaker 2\nHi.\n\n[00:00:09] Speaker 1\nBye.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Speaker 1"), None, Some(0), "Hello."),
+                (s("Speaker 2"), None, Some(5_000), "Hi."),
+                (s("Speaker 1"), None, Some(9_000), "Bye."),
+            ]
+        );
+        // Once, or never repeating a name, such a line is a heading.
+        let text = "Meeting 10:30\nAnna: Hello.\n";
+        assert_eq!(turns(text, false), vec![(s("Anna"), None, None, "Hello.")]);
+        let text = "Budget 10:30\nWe spent it.\n\nPlans 11:00\nMore.\n\nRisks 11:30\nFew.\n";
+        assert!(turns(text, false).iter().all(|t| t.0.is_none()));
     }
 
     #[test]
