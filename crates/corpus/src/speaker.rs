@@ -195,13 +195,43 @@ pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
     })
 }
 
-/// Whether `lines` repeat [`header_line`]s as speaker headers do: at least
-/// three such lines that no other rule reads as a label, and some name in
-/// two of them.
+/// A label separated from its words by a tab or a dash rather than a colon:
+/// `Interviewer<TAB>Thanks for coming.` (a two-column table saved as text),
+/// `I - So tell me.`, `Anna – Well.` Like [`header_line`], only where a
+/// document repeats them.
+pub(crate) fn separated_label(line: &str) -> Option<SpeakerLabel> {
+    let (name_end, text_start) = match line.find('\t') {
+        Some(tab) => (tab, tab + 1),
+        None => [" - ", " – ", " — "]
+            .iter()
+            .filter_map(|d| line.find(d).map(|i| (i, i + d.len())))
+            .min()?,
+    };
+    let name = line[..name_end].trim();
+    if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
+        return None;
+    }
+    Some(SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: None,
+        text_start: skip_ws(line, text_start),
+    })
+}
+
+/// [`header_line`] or [`separated_label`]: the labels a document's
+/// repetition confirms ([`repeated_header_lines`]).
+pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
+    header_line(line).or_else(|| separated_label(line))
+}
+
+/// Whether `lines` repeat [`relaxed_label`]s as speaker labels do: at
+/// least three such lines that no other rule reads as a label, and some
+/// name in two of them.
 pub(crate) fn repeated_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> bool {
     let mut names: Vec<String> = lines
         .filter(|l| parse_speaker_line(l).is_none())
-        .filter_map(|l| header_line(l).map(|h| h.name))
+        .filter_map(|l| relaxed_label(l).map(|h| h.name))
         .collect();
     let count = names.len();
     names.sort();

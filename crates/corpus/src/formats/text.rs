@@ -8,7 +8,7 @@
 use super::{RawDocument, RawTurn, Reader, SourceFile};
 use crate::decode::decode_text;
 use crate::error::Result;
-use crate::speaker::{header_line, parse_speaker_line, repeated_header_lines};
+use crate::speaker::{parse_speaker_line, relaxed_label, repeated_header_lines};
 use crate::SourceFormat;
 
 pub struct TextReader {
@@ -55,8 +55,9 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
         }
     };
 
-    // `Speaker 2 00:00:07` or `00:00:07 Speaker 2` alone on a line is a
-    // label only where the document repeats such lines.
+    // `Speaker 2 00:00:07` or `00:00:07 Speaker 2` alone on a line, and
+    // `Anna<TAB>…` or `Anna - …`, are labels only where the document
+    // repeats such lines.
     let headers = repeated_header_lines(text.lines());
     let mut line_start = 0usize;
     for raw_line in text.split('\n') {
@@ -87,7 +88,7 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
         };
 
         let label =
-            parse_speaker_line(line).or_else(|| headers.then(|| header_line(line)).flatten());
+            parse_speaker_line(line).or_else(|| headers.then(|| relaxed_label(line)).flatten());
         if let Some(label) = label {
             saw_label = true;
             close(&mut open, &mut turns);
@@ -271,6 +272,32 @@ mod tests {
         let text = "Meeting 10:30\nAnna: Hello.\n";
         assert_eq!(turns(text, false), vec![(s("Anna"), None, None, "Hello.")]);
         let text = "Budget 10:30\nWe spent it.\n\nPlans 11:00\nMore.\n\nRisks 11:30\nFew.\n";
+        assert!(turns(text, false).iter().all(|t| t.0.is_none()));
+    }
+
+    #[test]
+    fn repeated_tab_or_dash_separated_labels_are_labels() {
+        for (text, asker) in [
+            (
+                "Interviewer\tWhy nights?\nParticipant\tThe pay.\nInterviewer\tAnd?\n",
+                "Interviewer",
+            ),
+            ("I - Why nights?\nParticipant - The pay.\nI - And?\n", "I"),
+        ] {
+            let got: Vec<(Option<String>, &str)> =
+                turns(text, false).into_iter().map(|t| (t.0, t.3)).collect();
+            assert_eq!(
+                got,
+                vec![
+                    (s(asker), "Why nights?"),
+                    (s("Participant"), "The pay."),
+                    (s(asker), "And?"),
+                ],
+                "{text:?}"
+            );
+        }
+        // Once, a dash is punctuation: "Anna - the nurse - said so."
+        let text = "Notes\nAnna - the nurse - said so.\n";
         assert!(turns(text, false).iter().all(|t| t.0.is_none()));
     }
 
