@@ -435,7 +435,7 @@ fn explicit_files_unknown_types_and_missing_files_are_errors() {
     assert_eq!(
         summary["files"][0]["error"],
         format!(
-            "{}: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .csv or .jsonl",
+            "{}: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .csv, .jsonl, .xlsx, .xls or .ods",
             pdf.display()
         )
     );
@@ -796,4 +796,66 @@ fn file_names_with_control_characters_are_printed_escaped() {
         !stdout.lines().any(|l| l.starts_with("fake line")),
         "{stdout}"
     );
+}
+
+/// A spreadsheet export (Microsoft Forms writes only .xlsx) is read as a
+/// CSV table is: the wide survey's question columns, the respondent and
+/// attribute columns by name; date and number cells as they show; blank
+/// rows and answers skipped. A file that is no workbook is an error naming it.
+#[test]
+fn a_spreadsheet_survey_is_read_as_its_csv_would_be() {
+    let xlsx =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/forms-survey.xlsx");
+    let project = new_project();
+    let (code, summary, stderr) = ingest_json(
+        project.path(),
+        &[
+            xlsx.to_str().unwrap(),
+            "--speaker-column",
+            "ID",
+            "--question-column",
+            "What is the hardest part of working from home?",
+            "--question-column",
+            "What would help most?",
+            "--attribute-column",
+            "Team size",
+        ],
+    );
+    assert_eq!(code, 0, "{summary}\n{stderr}");
+    let st = stats(project.path());
+    assert_eq!(st["participants"], 3, "{st}");
+    assert_eq!(st["participants_by"]["Team size"]["4"], 2, "{st}");
+    assert_eq!(st["participants_by"]["Team size"]["12"], 1, "{st}");
+    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
+    let segments: Vec<(String, bool, String)> = db
+        .prepare("SELECT speaker, is_moderator, text FROM segments ORDER BY document_id, turn_index, sentence_index")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expect = |s: &str, m: bool, t: &str| (s.to_string(), m, t.to_string());
+    assert_eq!(
+        segments,
+        vec![
+            expect("Q", true, "What is the hardest part of working from home?"),
+            expect("1", false, "Nobody to talk to at lunch."),
+            expect("1", false, "Some weeks I only see the courier."),
+            expect("2", false, "The internet in the village drops every call."),
+            expect("Q", true, "What would help most?"),
+            expect("1", false, "A shared office one day a week."),
+            expect("3", false, "Better broadband."),
+        ]
+    );
+
+    let input = tempfile::tempdir().unwrap();
+    let bad = write(input.path(), "bad.xlsx", b"ID,answer\n1,not a workbook\n");
+    let out = autocode(project.path(), &["ingest", bad.to_str().unwrap()]);
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{printed}");
+    assert!(printed.contains("bad.xlsx: not a spreadsheet"), "{printed}");
 }

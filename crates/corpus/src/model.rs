@@ -13,6 +13,9 @@ pub enum SourceFormat {
     Docx,
     Csv,
     Jsonl,
+    /// A spreadsheet workbook (.xlsx, .xlsm, .xls, .ods): its first sheet
+    /// with cells, read as a CSV table.
+    Sheet,
 }
 
 impl SourceFormat {
@@ -25,6 +28,7 @@ impl SourceFormat {
             SourceFormat::Docx => "docx",
             SourceFormat::Csv => "csv",
             SourceFormat::Jsonl => "jsonl",
+            SourceFormat::Sheet => "sheet",
         }
     }
 
@@ -37,6 +41,7 @@ impl SourceFormat {
             "docx" => SourceFormat::Docx,
             "csv" => SourceFormat::Csv,
             "jsonl" => SourceFormat::Jsonl,
+            "sheet" => SourceFormat::Sheet,
             _ => return None,
         })
     }

@@ -5,6 +5,7 @@
 
 mod captions;
 mod docx;
+mod sheet;
 mod table;
 mod text;
 
@@ -16,6 +17,7 @@ use crate::SourceFormat;
 
 pub use captions::{SrtReader, VttReader};
 pub use docx::DocxReader;
+pub use sheet::SheetReader;
 pub use table::{CsvReader, JsonlReader};
 pub use text::{turns_from_text, TextReader};
 
@@ -117,6 +119,7 @@ impl SourceFormat {
             "docx" => SourceFormat::Docx,
             "csv" => SourceFormat::Csv,
             "jsonl" | "ndjson" => SourceFormat::Jsonl,
+            "xlsx" | "xlsm" | "xls" | "ods" => SourceFormat::Sheet,
             _ => return None,
         })
     }
@@ -137,6 +140,9 @@ pub fn reader_for(path: &Path, columns: &TableColumns) -> Result<Box<dyn Reader>
             columns: columns.clone(),
         }),
         SourceFormat::Jsonl => Box::new(JsonlReader {
+            columns: columns.clone(),
+        }),
+        SourceFormat::Sheet => Box::new(SheetReader {
             columns: columns.clone(),
         }),
     })

@@ -28,7 +28,7 @@ pub struct JsonlReader {
     pub columns: TableColumns,
 }
 
-struct Row {
+pub(super) struct Row {
     doc: Option<String>,
     speaker: Option<String>,
     role: Option<String>,
@@ -108,6 +108,25 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
+    let records = reader.into_records().map(|record| {
+        let record = record.map_err(csv_err)?;
+        let pos = record
+            .position()
+            .expect("records from a reader have positions");
+        let location = format!("row {} (line {})", pos.record(), pos.line());
+        Ok((record, location))
+    });
+    table_rows(file, headers, records, cols)
+}
+
+/// A table's rows (a record and where it is, for errors: "row 3 (line
+/// 4)", "sheet Answers, row 4") as utterances, by the columns `cols` names.
+pub(super) fn table_rows(
+    file: SourceFile<'_>,
+    headers: Vec<String>,
+    records: impl Iterator<Item = Result<(csv::StringRecord, String)>>,
+    cols: &TableColumns,
+) -> Result<Vec<Row>> {
     let find = |name: &str, role: &'static str, required: bool| -> Result<Option<usize>> {
         match headers.iter().position(|h| h.eq_ignore_ascii_case(name)) {
             Some(i) => Ok(Some(i)),
@@ -163,20 +182,21 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
     }
     let mut attributes_seen = AttributesSeen::default();
     let mut rows = Vec::new();
-    let mut records = reader.records();
+    let mut records = records;
     // A survey tool's extra header rows come first: read them apart.
-    let mut head: Vec<csv::StringRecord> = Vec::new();
+    let mut head: Vec<(csv::StringRecord, String)> = Vec::new();
     if wide {
         for record in records.by_ref().take(2) {
-            head.push(record.map_err(csv_err)?);
+            head.push(record?);
         }
     }
-    let (skip, texts_row) = survey_header_rows(&head, &question_cols, speaker_i);
+    let head_records: Vec<&csv::StringRecord> = head.iter().map(|(r, _)| r).collect();
+    let (skip, texts_row) = survey_header_rows(&head_records, &question_cols, speaker_i);
     let question_texts: Vec<String> = question_cols
         .iter()
         .map(|&(i, header)| {
             texts_row
-                .and_then(|r| head[r].get(i))
+                .and_then(|r| head[r].0.get(i))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .unwrap_or(header)
@@ -185,11 +205,7 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
         .collect();
     let head = head.into_iter().skip(skip).map(Ok);
     for record in head.chain(records) {
-        let record: csv::StringRecord = record.map_err(csv_err)?;
-        let pos = record
-            .position()
-            .expect("records from a reader have positions");
-        let location = format!("row {} (line {})", pos.record(), pos.line());
+        let (record, location) = record?;
         let cell = |i: Option<usize>| {
             i.and_then(|i| record.get(i))
                 .map(str::trim)
@@ -262,7 +278,7 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
 /// column's kind of answer (`Open-Ended Response`) under the question
 /// texts it uses as column names. (0, None) for any other sheet.
 fn survey_header_rows(
-    head: &[csv::StringRecord],
+    head: &[&csv::StringRecord],
     question_cols: &[(usize, &str)],
     speaker_i: Option<usize>,
 ) -> (usize, Option<usize>) {
@@ -575,7 +591,7 @@ const QUESTION_SPEAKER: &str = "Q";
 /// a turn of its own before it, by [`QUESTION_SPEAKER`] in the role of
 /// interviewer: a survey's answers are read with their question as an
 /// interview's are (docs/classify.md, "The question a turn answers").
-fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
+pub(super) fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
     let mut docs: Vec<RawDocument> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     // Per document, the last question asked.
