@@ -199,19 +199,23 @@ pub fn turn_and_sentence(item: &GoldItem) -> Option<(u64, u64)> {
 
 /// Each item's turn in the file's order: the run of one speaker's items it
 /// belongs to in its document, counted from 0 (`None` without a document
-/// or a speaker). Where ids do not say which turn an item is in (they are
-/// not autocode's), a survey's respondents and a focus group's speakers
-/// are so kept apart; the gold reader counts them over every row,
-/// interviewers' included ([`GoldItem::turn`]).
+/// or a speaker); a row naming another `question` than the row before
+/// starts a new run, as a survey's next question does at ingest. Where ids
+/// do not say which turn an item is in (they are not autocode's), a
+/// survey's respondents and a focus group's speakers are so kept apart,
+/// and so are one respondent's answers to two questions; the gold reader
+/// counts them over every row, interviewers' included ([`GoldItem::turn`]).
 pub fn speaker_runs(items: &[&GoldItem]) -> Vec<Option<u64>> {
-    let mut runs: std::collections::HashMap<&str, (&str, u64)> = Default::default();
+    type Run<'a> = ((&'a str, Option<&'a str>), u64);
+    let mut runs: std::collections::HashMap<&str, Run<'_>> = Default::default();
     items
         .iter()
         .map(|it| {
             let (doc, speaker) = (it.doc.as_deref()?, it.speaker.as_deref()?);
-            let run = runs.entry(doc).or_insert((speaker, 0));
-            if run.0 != speaker {
-                *run = (speaker, run.1 + 1);
+            let who = (speaker, it.question.as_deref());
+            let run = runs.entry(doc).or_insert((who, 0));
+            if run.0 != who {
+                *run = (who, run.1 + 1);
             }
             Some(run.1)
         })
@@ -260,6 +264,32 @@ mod tests {
             turn: None,
             question: None,
         }
+    }
+
+    #[test]
+    fn a_respondents_answers_to_two_questions_are_two_turns() {
+        let answer = |id: &str, speaker: &str, question: &str| GoldItem {
+            speaker: Some(speaker.into()),
+            question: Some(question.into()),
+            ..item(id, Some("survey"))
+        };
+        let rows = [
+            answer("a", "R1", "Why remote?"),
+            answer("b", "R1", "Why remote?"),
+            answer("c", "R1", "What helps?"),
+            answer("d", "R2", "What helps?"),
+        ];
+        let refs: Vec<&GoldItem> = rows.iter().collect();
+        assert_eq!(
+            speaker_runs(&refs),
+            vec![Some(0), Some(0), Some(1), Some(2)]
+        );
+        // R1's two sentences answering one question read each other; their
+        // answer to the next question is not their context.
+        assert_eq!(
+            gold_neighbours(&refs),
+            vec![(None, Some(1)), (Some(0), None), (None, None), (None, None)]
+        );
     }
 
     #[test]
