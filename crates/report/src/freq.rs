@@ -74,6 +74,9 @@ pub struct CodeFrequency {
     pub estimates: crate::estimates::CodeEstimates,
     /// attribute → value → participants mentioning the code.
     pub by_attribute: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per question of [`Totals::participants_by_question`], in its order:
+    /// the participants who mention the code in their answers to it.
+    pub by_question: Vec<QuestionCount>,
     /// The figure from `--compare`, when given.
     pub compare: Option<f64>,
     pub examples: Vec<Quote>,
@@ -86,6 +89,98 @@ pub struct Totals {
     pub documents: u64,
     /// attribute → value → participants.
     pub participants_by: BTreeMap<String, BTreeMap<String, u64>>,
+    /// A survey's questions ([`questions_answered`]), in the order first
+    /// asked, each with the participants who answered it.
+    pub participants_by_question: Vec<QuestionCount>,
+}
+
+/// Participants for one question: who answered it (in [`Totals`]) or who
+/// mention a code in their answers to it (in [`CodeFrequency`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionCount {
+    pub question: String,
+    pub participants: u64,
+}
+
+/// The questions a report is broken down by, and the one each counted
+/// segment answers: the turns by [`corpus::formats::QUESTION_SPEAKER`] (a
+/// survey's questions as ingest writes them, and `Q:` in a transcript)
+/// that at least two counted people answer, in transcript order. A
+/// segment answers the last such turn before its own in its document.
+/// Other moderator turns ("Mm-hmm.", a focus group's follow-ups) are not
+/// questions here; a Q/A interview's questions, each answered once, list
+/// nothing.
+fn questions_answered(
+    data: &ProjectData,
+    counted: &[&StoredSegment],
+) -> (Vec<String>, HashMap<i64, usize>) {
+    let mut order: Vec<&StoredSegment> = data.segments.iter().collect();
+    order.sort_by(|a, b| {
+        (&a.document, a.turn_index, a.sentence_index).cmp(&(
+            &b.document,
+            b.turn_index,
+            b.sentence_index,
+        ))
+    });
+    // Each question turn's text, and the question each segment answers.
+    let mut asked: Vec<(String, (String, i64))> = Vec::new();
+    let mut answers: HashMap<i64, usize> = HashMap::new();
+    let mut current: Option<usize> = None;
+    let mut doc: Option<&str> = None;
+    for s in order {
+        if doc != Some(s.document.as_str()) {
+            doc = Some(s.document.as_str());
+            current = None;
+        }
+        let key = (s.document.clone(), s.turn_index);
+        if s.is_moderator && s.speaker.as_deref() == Some(corpus::formats::QUESTION_SPEAKER) {
+            match asked.last_mut() {
+                Some((text, k)) if *k == key => {
+                    text.push(' ');
+                    text.push_str(s.text.trim());
+                }
+                _ => asked.push((s.text.trim().to_string(), key)),
+            }
+            current = Some(asked.len() - 1);
+        } else if let Some(q) = current {
+            answers.insert(s.id, q);
+        }
+    }
+    let counted_ids: HashMap<i64, &StoredSegment> = counted.iter().map(|s| (s.id, *s)).collect();
+    // Who answered each question text (the same text asked in several
+    // documents is one question).
+    let mut people: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut first_asked: Vec<&str> = Vec::new();
+    for (text, _) in &asked {
+        if !people.contains_key(text.as_str()) {
+            first_asked.push(text);
+            people.insert(text, BTreeSet::new());
+        }
+    }
+    for (id, &q) in &answers {
+        if let Some(s) = counted_ids.get(id) {
+            people
+                .get_mut(asked[q].0.as_str())
+                .expect("every asked text has an entry")
+                .insert(speaker_key(s));
+        }
+    }
+    let listed: Vec<String> = first_asked
+        .into_iter()
+        .filter(|t| people[t].len() >= 2)
+        .map(str::to_string)
+        .collect();
+    let index: HashMap<&str, usize> = listed
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let of_segment = answers
+        .into_iter()
+        .filter(|(id, _)| counted_ids.contains_key(id))
+        .filter_map(|(id, q)| index.get(asked[q].0.as_str()).map(|&i| (id, i)))
+        .collect();
+    (listed, of_segment)
 }
 
 /// How often codes occur together, counted in units of three sizes.
@@ -148,6 +243,13 @@ pub fn frequencies(
             *row.entry(attribute_of(p, key)).or_default() += 1;
         }
     }
+    let (questions, question_of) = questions_answered(data, &segments);
+    let mut answered: Vec<BTreeSet<String>> = vec![BTreeSet::new(); questions.len()];
+    for s in &segments {
+        if let Some(&q) = question_of.get(&s.id) {
+            answered[q].insert(speaker_key(s));
+        }
+    }
     let audit = crate::estimates::AuditView::new(data, &segments);
     let totals = Totals {
         participants: people.len() as u64,
@@ -158,6 +260,14 @@ pub fn frequencies(
             .collect::<BTreeSet<_>>()
             .len() as u64,
         participants_by,
+        participants_by_question: questions
+            .iter()
+            .zip(&answered)
+            .map(|(q, who)| QuestionCount {
+                question: q.clone(),
+                participants: who.len() as u64,
+            })
+            .collect(),
     };
 
     // Transcript order by document name and position, not by row id: ids
@@ -170,6 +280,8 @@ pub fn frequencies(
     let mut codes = Vec::with_capacity(data.codes.len());
     for node in &data.codes {
         let mut mentions: BTreeSet<String> = BTreeSet::new();
+        let mut mentions_by_question: Vec<BTreeSet<String>> =
+            vec![BTreeSet::new(); questions.len()];
         let mut documents: BTreeSet<&str> = BTreeSet::new();
         let mut none_prob: BTreeMap<String, f64> = BTreeMap::new();
         let (mut sentences, mut codings, mut reviewed, mut unreviewed, mut rejected) =
@@ -219,6 +331,9 @@ pub fn frequencies(
             }
             if any_present {
                 sentences += 1;
+                if let Some(&q) = question_of.get(&s.id) {
+                    mentions_by_question[q].insert(person.clone());
+                }
                 mentions.insert(person);
                 documents.insert(&s.document);
                 let (reviewed, confidence) = best.expect("a present cell was seen");
@@ -293,6 +408,14 @@ pub fn frequencies(
             estimate: estimates.participants,
             estimates,
             by_attribute,
+            by_question: questions
+                .iter()
+                .zip(&mentions_by_question)
+                .map(|(q, who)| QuestionCount {
+                    question: q.clone(),
+                    participants: who.len() as u64,
+                })
+                .collect(),
             compare: None,
             examples: candidates,
         });

@@ -140,6 +140,7 @@ pub fn render_html(r: &Report) -> String {
     frequency_table(&mut h, r);
     bar_chart(&mut h, r);
     crosstabs(&mut h, r);
+    by_question(&mut h, r);
     cooccurrence(&mut h, r);
     themes(&mut h, r);
     agreement(&mut h, r);
@@ -379,6 +380,52 @@ fn crosstabs(h: &mut String, r: &Report) {
         }
         h.push_str("</tbody></table>\n");
     }
+}
+
+/// Codes by survey question (NVivo's matrix of codes by question): only
+/// when the project has questions answered by two or more people.
+fn by_question(h: &mut String, r: &Report) {
+    let questions = &r.totals.participants_by_question;
+    if questions.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h2 id=\"by-question\">By question</h2>\n<p>Participants who mention each code in their answers to each question, of those who answered it.</p>\n<table class=\"crosstab\" data-attribute=\"(question)\"><thead><tr><th>Code</th>"
+    );
+    for q in questions {
+        let _ = write!(
+            h,
+            "<th>{} (n = {})</th>",
+            escape(&q.question),
+            q.participants
+        );
+    }
+    h.push_str("</tr></thead><tbody>\n");
+    for c in &r.codes {
+        let _ = write!(
+            h,
+            "<tr><td class=\"d{}\">{}</td>",
+            c.depth.min(3),
+            escape(&c.name)
+        );
+        for (q, total) in c.by_question.iter().zip(questions) {
+            let (n, total) = (q.participants, total.participants);
+            let share = if total > 0 {
+                n as f64 / total as f64
+            } else {
+                0.0
+            };
+            let _ = write!(
+                h,
+                "<td class=\"heat\" style=\"{}\" title=\"{:.0}%\">{n}/{total}</td>",
+                heat(share),
+                share * 100.0
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table>\n");
 }
 
 fn cooccurrence(h: &mut String, r: &Report) {

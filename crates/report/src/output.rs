@@ -289,7 +289,9 @@ pub fn csv_text(s: &str) -> String {
     }
 }
 
-/// Writes report.csv (one row per code), report_crosstab.csv and report_agreement.csv into `dir`.
+/// Writes report.csv (one row per code), report_crosstab.csv,
+/// report_agreement.csv and, for a survey's questions,
+/// report_by_question.csv into `dir`.
 pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
     let main = dir.join("report.csv");
     let mut w = csv::Writer::from_path(&main).map_err(|e| csv_err(&main, e))?;
@@ -378,6 +380,39 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
     }
     w.flush().map_err(|e| Error::io(&cross, e))?;
 
+    let mut written = Vec::new();
+    if !r.totals.participants_by_question.is_empty() {
+        let by_q = dir.join("report_by_question.csv");
+        let mut w = csv::Writer::from_path(&by_q).map_err(|e| csv_err(&by_q, e))?;
+        w.write_record([
+            "code_id",
+            "question",
+            "participants",
+            "participants_answering",
+            "share",
+        ])
+        .map_err(|e| csv_err(&by_q, e))?;
+        for c in &r.codes {
+            for (q, total) in c.by_question.iter().zip(&r.totals.participants_by_question) {
+                let share = if total.participants > 0 {
+                    q.participants as f64 / total.participants as f64
+                } else {
+                    0.0
+                };
+                w.write_record([
+                    csv_text(&c.code_id),
+                    csv_text(&q.question),
+                    q.participants.to_string(),
+                    total.participants.to_string(),
+                    format!("{share:.4}"),
+                ])
+                .map_err(|e| csv_err(&by_q, e))?;
+            }
+        }
+        w.flush().map_err(|e| Error::io(&by_q, e))?;
+        written.push(by_q);
+    }
+
     let agr = dir.join("report_agreement.csv");
     let mut w = csv::Writer::from_path(&agr).map_err(|e| csv_err(&agr, e))?;
     w.write_record([
@@ -421,7 +456,9 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
         }
     }
     w.flush().map_err(|e| Error::io(&agr, e))?;
-    Ok(vec![main, cross, agr])
+    let mut files = vec![main, cross, agr];
+    files.extend(written);
+    Ok(files)
 }
 
 pub fn render_json(r: &Report) -> String {

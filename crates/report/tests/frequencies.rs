@@ -312,3 +312,91 @@ fn an_attribute_only_moderators_have_is_no_crosstab() {
     assert_eq!(r.totals.participants_by["site"]["HQ"], 1);
     assert_eq!(r.totals.participants_by["site"]["(missing)"], 3);
 }
+
+/// A survey's questions (turns by `Q`, as ingest writes them) break the
+/// codes down: who mentions a code in their answers to each question, of
+/// those who answered it. A focus group's moderator turns are no such
+/// questions, and a question one person answered is not listed.
+#[test]
+fn a_surveys_questions_break_the_codes_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    // The focus groups alone: their moderator is no survey question.
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    assert!(r.totals.participants_by_question.is_empty());
+    assert!(code(&r, "parks").by_question.is_empty());
+
+    let q = |text: &'static [&'static str]| SpeakerTurn {
+        speaker: "Q",
+        participant: None,
+        moderator: true,
+        sentences: text,
+    };
+    let answer = |who: &'static str, text: &'static [&'static str]| SpeakerTurn {
+        speaker: who,
+        participant: Some(who),
+        moderator: false,
+        sentences: text,
+    };
+    let survey = document(
+        "survey.csv",
+        &[
+            q(&["Where do you feel safe?"]),
+            answer("R1", &["In the park by day."]),
+            answer("R2", &["At home."]),
+            q(&["What would help?"]),
+            answer("R1", &["More police.", "And the park lit at night."]),
+            answer("R2", &["Nothing."]),
+            q(&["Anything else?"]),
+            answer("R2", &["The park again."]),
+        ],
+        "\n",
+    );
+    let mut store = store;
+    store.put_document(&survey).unwrap();
+    machine(&store, "In the park by day.", "parks", 0.9, true);
+    machine(&store, "And the park lit at night.", "parks", 0.8, true);
+    machine(&store, "And the park lit at night.", "lighting", 0.8, true);
+    machine(&store, "More police.", "police", 0.9, true);
+    machine(&store, "The park again.", "parks", 0.9, true);
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let asked: Vec<(&str, u64)> = r
+        .totals
+        .participants_by_question
+        .iter()
+        .map(|q| (q.question.as_str(), q.participants))
+        .collect();
+    // "Anything else?" had one answer: not listed.
+    assert_eq!(
+        asked,
+        [("Where do you feel safe?", 2), ("What would help?", 2)]
+    );
+    let by = |id: &str| -> Vec<u64> {
+        code(&r, id)
+            .by_question
+            .iter()
+            .map(|q| q.participants)
+            .collect()
+    };
+    assert_eq!(by("parks"), [1, 1]);
+    // A parent counts its children: police and lighting are both R1's.
+    assert_eq!(by("safety"), [0, 1]);
+    assert_eq!(by("police"), [0, 1]);
+    // The whole-survey counts are unchanged by the breakdown: R2 mentions
+    // parks in answer to "Anything else?".
+    assert_eq!(code(&r, "parks").participants, 2 + 2);
+
+    let out = tempfile::tempdir().unwrap();
+    let files = report::output::write_csv(&r, out.path()).unwrap();
+    let by_q = out.path().join("report_by_question.csv");
+    assert!(files.contains(&by_q), "{files:?}");
+    let csv = std::fs::read_to_string(&by_q).unwrap();
+    assert!(
+        csv.starts_with("code_id,question,participants,participants_answering,share\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nparks,What would help?,1,2,0.5000\n"),
+        "{csv}"
+    );
+}

@@ -18,7 +18,7 @@ use crate::SourceFormat;
 pub use captions::{SrtReader, VttReader};
 pub use docx::DocxReader;
 pub use sheet::SheetReader;
-pub use table::{CsvReader, JsonlReader};
+pub use table::{CsvReader, JsonlReader, QUESTION_SPEAKER};
 pub use text::{turns_from_text, TextReader};
 
 /// One input file.

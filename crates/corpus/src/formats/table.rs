@@ -584,7 +584,7 @@ fn unterminated_quote_line(text: &str, delimiter: u8) -> Option<usize> {
 /// The speaker of the turn a row's `question` becomes: a label
 /// `ingest` reads as a moderator's, as in the long form of a survey
 /// (docs/corpus.md).
-const QUESTION_SPEAKER: &str = "Q";
+pub const QUESTION_SPEAKER: &str = "Q";
 
 /// The rows as documents, one turn per row. A row with a `question`
 /// different from the last one asked in its document gets that question as
