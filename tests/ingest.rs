@@ -859,3 +859,50 @@ fn a_spreadsheet_survey_is_read_as_its_csv_would_be() {
     assert!(!out.status.success(), "{printed}");
     assert!(printed.contains("bad.xlsx: not a spreadsheet"), "{printed}");
 }
+
+/// Participants and documents files may be spreadsheets (NVivo's
+/// classification sheets are often Excel): in a folder, `participants.xlsx`
+/// and `documents.xlsx` are read as the CSVs would be, and errors name the
+/// sheet's rows.
+#[test]
+fn participants_and_documents_files_may_be_spreadsheets() {
+    let sheets = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest");
+    let input = tempfile::tempdir().unwrap();
+    for name in ["participants.xlsx", "documents.xlsx"] {
+        std::fs::copy(sheets.join(name), input.path().join(name)).unwrap();
+    }
+    write(
+        input.path(),
+        "ward.txt",
+        b"Interviewer: How are nights?\nAnna: Long and quiet.\nBram: Busy for me.\n",
+    );
+    let project = new_project();
+    let (code, summary, stderr) = ingest_json(project.path(), &[input.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{summary}\n{stderr}");
+    let st = stats(project.path());
+    assert_eq!(st["participants"], 2, "{st}");
+    assert_eq!(st["participants_by"]["group"]["night shift"], 1, "{st}");
+    assert_eq!(st["participants_by"]["age"]["34"], 1, "{st}");
+    assert_eq!(st["documents_by"]["site"]["North"], 1, "{st}");
+
+    let twice = sheets.join("participants-twice.xlsx");
+    let out = autocode(
+        new_project().path(),
+        &[
+            "ingest",
+            input.path().join("ward.txt").to_str().unwrap(),
+            "--participants",
+            twice.to_str().unwrap(),
+        ],
+    );
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{printed}");
+    assert!(
+        printed.contains("participants-twice.xlsx: sheet Sheet, row 3: participant id `P1` is already used in row 2"),
+        "{printed}"
+    );
+}

@@ -13,17 +13,17 @@ use super::{printable, Global, Outcome};
 #[derive(Args, Debug)]
 pub struct IngestArgs {
     /// Transcript files or folders (walked recursively; a folder's
-    /// `participants.csv` is read as the participants file, its
-    /// `documents.csv` as the documents file).
+    /// `participants.csv` or `.xlsx` is read as the participants file, its
+    /// `documents.csv` or `.xlsx` as the documents file).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Participants CSV (`id`, `name`, optional `document`, attribute columns);
-    /// replaces any `participants.csv` found in the folders.
+    /// Participants CSV or spreadsheet (`id`, `name`, optional `document`,
+    /// attribute columns); replaces any participants file found in the folders.
     #[arg(long)]
     pub participants: Option<PathBuf>,
-    /// Documents CSV (`document` + attribute columns such as site, date):
-    /// case attributes the report's crosstabs use; replaces any
-    /// `documents.csv` found in the folders.
+    /// Documents CSV or spreadsheet (`document` + attribute columns such as
+    /// site, date): case attributes the report's crosstabs use; replaces any
+    /// documents file found in the folders.
     #[arg(long)]
     pub documents: Option<PathBuf>,
     /// CSV/JSONL column holding the utterance [default: text].

@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::decode::decode_text;
 use crate::error::{IngestError, Result};
 use crate::participants::document_key;
 
@@ -39,36 +38,15 @@ impl DocumentCases {
         Self::from_csv_bytes(path, &bytes)
     }
 
-    /// Parses a documents CSV; `path` names the file in errors.
+    /// Parses a documents file, a CSV or a spreadsheet workbook
+    /// (`formats::case_table`); `path` names the file in errors.
     pub fn from_csv_bytes(path: &Path, bytes: &[u8]) -> Result<DocumentCases> {
-        let text = decode_text(path, bytes)?.text;
         let bad = |location: String, message: String| IngestError::BadDocuments {
             file: path.into(),
             location,
             message,
         };
-        let header_line = text.lines().next().unwrap_or("");
-        let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
-            b';'
-        } else {
-            b','
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .from_reader(text.as_bytes());
-        let csv_err = |e: csv::Error| {
-            let location = e
-                .position()
-                .map(|p| format!("row {} (line {})", p.record(), p.line()))
-                .unwrap_or_else(|| "header".into());
-            bad(location, e.to_string())
-        };
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(csv_err)?
-            .iter()
-            .map(|h| h.trim().to_lowercase())
-            .collect();
+        let (headers, records) = crate::formats::case_table(path, bytes, &bad)?;
         let doc_i = headers
             .iter()
             .position(|h| h == "document")
@@ -99,16 +77,14 @@ impl DocumentCases {
         }
         let mut list = Vec::new();
         let mut rows: HashMap<String, u64> = HashMap::new();
-        for record in reader.records() {
-            let record = record.map_err(csv_err)?;
-            let pos = record.position().expect("records have positions");
-            let location = format!("row {} (line {})", pos.record(), pos.line());
+        for row in records {
+            let (record, location) = (&row.record, row.location);
             let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
             let document = get(doc_i);
             if document.is_empty() {
                 return Err(bad(location, "field `document` is empty".into()));
             }
-            if let Some(prev) = rows.insert(document_key(&document), pos.record()) {
+            if let Some(prev) = rows.insert(document_key(&document), row.number) {
                 return Err(bad(
                     location,
                     format!("field `document`: `{document}` is already listed in row {prev}"),

@@ -1,6 +1,7 @@
 //! Which files an `ingest` of some paths reads. Folders are walked
-//! recursively in sorted order. In a folder, `participants.csv` is the
-//! participants file and `documents.csv` the documents file; codebooks, gold codings, `*.toml`, `README*` and hidden
+//! recursively in sorted order. In a folder, `participants.csv` (or
+//! `participants.xlsx`, `.xls`, `.ods`) is the participants file and
+//! `documents.csv` (or a spreadsheet) the documents file; codebooks, gold codings, `*.toml`, `README*` and hidden
 //! files are not transcripts and are passed over, as are files of unknown
 //! type (audio next to its transcript is common), which are reported as
 //! skipped, and so are FIFOs, sockets and devices (reading a FIFO waits for a
@@ -35,8 +36,18 @@ pub struct Inputs {
     pub skipped: Vec<Skipped>,
 }
 
-const PARTICIPANTS_FILE: &str = "participants.csv";
-const DOCUMENTS_FILE: &str = "documents.csv";
+const PARTICIPANTS_FILE: &str = "participants";
+const DOCUMENTS_FILE: &str = "documents";
+
+/// Whether `file_name` is `{stem}.csv` or a spreadsheet of that stem
+/// (`participants.xlsx`), any case.
+fn is_case_file(file_name: &str, stem: &str) -> bool {
+    let lower = file_name.to_lowercase();
+    lower
+        .strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .is_some_and(|ext| matches!(ext, "csv" | "xlsx" | "xlsm" | "xls" | "ods"))
+}
 
 /// The transcripts, participants and documents files under `paths`. A path that does
 /// not exist is kept as a file, so that reading it reports the error.
@@ -50,9 +61,9 @@ pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| path.display().to_string());
-            if file_name.eq_ignore_ascii_case(PARTICIPANTS_FILE) {
+            if is_case_file(&file_name, PARTICIPANTS_FILE) {
                 inputs.participants.push(path.clone());
-            } else if file_name.eq_ignore_ascii_case(DOCUMENTS_FILE) {
+            } else if is_case_file(&file_name, DOCUMENTS_FILE) {
                 inputs.documents.push(path.clone());
             } else {
                 inputs.files.push(InputFile {
@@ -88,11 +99,11 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
             continue;
         }
         let lower = name.to_lowercase();
-        if lower == PARTICIPANTS_FILE {
+        if is_case_file(&lower, PARTICIPANTS_FILE) {
             inputs.participants.push(path);
             continue;
         }
-        if lower == DOCUMENTS_FILE {
+        if is_case_file(&lower, DOCUMENTS_FILE) {
             inputs.documents.push(path);
             continue;
         }

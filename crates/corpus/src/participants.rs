@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use crate::decode::decode_text;
 use crate::error::{IngestError, Result};
 use crate::speaker::is_moderator_role;
 use crate::{Participant, Participants};
@@ -21,37 +20,15 @@ impl Participants {
         Self::from_csv_bytes(path, &bytes)
     }
 
-    /// Parses a participants CSV; `path` names the file in errors.
+    /// Parses a participants file, a CSV or a spreadsheet workbook
+    /// (`formats::case_table`); `path` names the file in errors.
     pub fn from_csv_bytes(path: &Path, bytes: &[u8]) -> Result<Participants> {
-        let text = decode_text(path, bytes)?.text;
         let bad = |location: String, message: String| IngestError::BadParticipants {
             file: path.into(),
             location,
             message,
         };
-        let delimiter = if text.lines().next().unwrap_or("").matches(';').count()
-            > text.lines().next().unwrap_or("").matches(',').count()
-        {
-            b';'
-        } else {
-            b','
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .from_reader(text.as_bytes());
-        let csv_err = |e: csv::Error| {
-            let location = e
-                .position()
-                .map(|p| format!("row {} (line {})", p.record(), p.line()))
-                .unwrap_or_else(|| "header".into());
-            bad(location, e.to_string())
-        };
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(csv_err)?
-            .iter()
-            .map(|h| h.trim().to_lowercase())
-            .collect();
+        let (headers, records) = crate::formats::case_table(path, bytes, &bad)?;
         let column = |name: &str| headers.iter().position(|h| h == name);
         let missing = |name: &str| IngestError::MissingColumn {
             file: path.into(),
@@ -69,10 +46,8 @@ impl Participants {
         let mut list = Vec::new();
         let mut ids: HashMap<String, u64> = HashMap::new();
         let mut names: HashMap<(String, Option<String>), u64> = HashMap::new();
-        for record in reader.records() {
-            let record = record.map_err(csv_err)?;
-            let pos = record.position().expect("records have positions");
-            let location = format!("row {} (line {})", pos.record(), pos.line());
+        for row in records {
+            let (record, location) = (&row.record, row.location);
             let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
             let id = get(id_i);
             let name = get(name_i);
@@ -86,14 +61,14 @@ impl Participants {
                 ));
             }
             let document = doc_i.map(get).filter(|d| !d.is_empty());
-            if let Some(prev) = ids.insert(id.clone(), pos.record()) {
+            if let Some(prev) = ids.insert(id.clone(), row.number) {
                 return Err(bad(
                     location,
                     format!("participant id `{id}` is already used in row {prev}"),
                 ));
             }
             let name_key = (key(&name), document.as_deref().map(document_key));
-            if let Some(prev) = names.insert(name_key, pos.record()) {
+            if let Some(prev) = names.insert(name_key, row.number) {
                 return Err(bad(
                     location,
                     format!(

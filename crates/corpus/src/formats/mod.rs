@@ -125,6 +125,68 @@ impl SourceFormat {
     }
 }
 
+/// A row of a participants or documents file: its cells, where it is
+/// (`row 3 (line 4)`, `sheet Sheet1, row 4`) and its number in the
+/// messages that point back to it ("already listed in row 3").
+pub(crate) struct CaseRow {
+    pub record: csv::StringRecord,
+    pub location: String,
+    pub number: u64,
+}
+
+/// A participants or documents file's column names (trimmed, lower case)
+/// and rows: a CSV (`,` or `;` separated), or a spreadsheet workbook's
+/// first sheet with cells (NVivo's classification sheets are often Excel).
+/// `bad` makes the file's error from a location and a message.
+pub(crate) fn case_table(
+    path: &Path,
+    bytes: &[u8],
+    bad: &dyn Fn(String, String) -> IngestError,
+) -> Result<(Vec<String>, Vec<CaseRow>)> {
+    let (headers, rows) = if SourceFormat::from_path(path) == Some(SourceFormat::Sheet) {
+        sheet::workbook_table(path, bytes)?
+    } else {
+        let text = crate::decode::decode_text(path, bytes)?.text;
+        let header_line = text.lines().next().unwrap_or("");
+        let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
+        let csv_err = |e: csv::Error| {
+            let location = e
+                .position()
+                .map(|p| format!("row {} (line {})", p.record(), p.line()))
+                .unwrap_or_else(|| "header".into());
+            bad(location, e.to_string())
+        };
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|record| {
+                let record = record.map_err(csv_err)?;
+                let pos = record.position().expect("records have positions");
+                Ok(CaseRow {
+                    location: format!("row {} (line {})", pos.record(), pos.line()),
+                    number: pos.record(),
+                    record,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        (headers, rows)
+    };
+    let headers = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    Ok((headers, rows))
+}
+
 /// The reader for a file, by its extension.
 pub fn reader_for(path: &Path, columns: &TableColumns) -> Result<Box<dyn Reader>> {
     let format = SourceFormat::from_path(path).ok_or_else(|| IngestError::UnknownExtension {

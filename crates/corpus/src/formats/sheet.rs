@@ -5,11 +5,12 @@
 //! workbook is read with calamine; each cell becomes the text it shows.
 
 use std::io::Cursor;
+use std::path::Path;
 
 use calamine::{open_workbook_auto_from_rs, Data, Range, Reader as _};
 
 use super::table::{group, table_rows};
-use super::{RawDocument, Reader, SourceFile, TableColumns};
+use super::{CaseRow, RawDocument, Reader, SourceFile, TableColumns};
 use crate::error::{IngestError, Result};
 use crate::SourceFormat;
 
@@ -23,51 +24,56 @@ impl Reader for SheetReader {
     }
 
     fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
-        let bad = |message: String| IngestError::BadSheet {
-            file: file.path.into(),
-            message,
-        };
-        let mut workbook =
-            open_workbook_auto_from_rs(Cursor::new(file.bytes)).map_err(|e| bad(e.to_string()))?;
-        let mut sheet = None;
-        for name in workbook.sheet_names() {
-            let range = workbook
-                .worksheet_range(&name)
-                .map_err(|e| bad(format!("sheet {name}: {e}")))?;
-            if !range.is_empty() {
-                sheet = Some((name, range));
-                break;
-            }
-        }
-        let Some((name, range)) = sheet else {
-            return Err(IngestError::Empty {
-                file: file.path.into(),
-            });
-        };
-        let (headers, records) = sheet_records(&name, &range);
-        let rows = table_rows(file, headers, records.into_iter().map(Ok), &self.columns)?;
+        let (headers, rows) = workbook_table(file.path, file.bytes)?;
+        let records = rows.into_iter().map(|r| Ok((r.record, r.location)));
+        let rows = table_rows(file, headers, records, &self.columns)?;
         Ok(group(file.name, rows))
     }
 }
 
-/// The sheet's first row (trimmed) as column names, and every later row
-/// that has a cell as a record, with where it is ("sheet Answers, row 4",
-/// the row number a spreadsheet shows).
-fn sheet_records(
-    name: &str,
-    range: &Range<Data>,
-) -> (Vec<String>, Vec<(csv::StringRecord, String)>) {
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut rows = range.rows().enumerate();
+/// The first worksheet with cells of the workbook in `bytes`: its first row
+/// (trimmed) as column names, and every later row that has a value, with
+/// where it is ("sheet Answers, row 4", the row number a spreadsheet
+/// shows).
+pub(crate) fn workbook_table(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<CaseRow>)> {
+    let bad = |message: String| IngestError::BadSheet {
+        file: path.into(),
+        message,
+    };
+    let mut workbook =
+        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let mut sheet = None;
+    for name in workbook.sheet_names() {
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| bad(format!("sheet {name}: {e}")))?;
+        if !range.is_empty() {
+            sheet = Some((name, range));
+            break;
+        }
+    }
+    let Some((name, range)) = sheet else {
+        return Err(IngestError::Empty { file: path.into() });
+    };
+    Ok(sheet_rows(&name, &range))
+}
+
+fn sheet_rows(name: &str, range: &Range<Data>) -> (Vec<String>, Vec<CaseRow>) {
+    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
+    let mut rows = range.rows().zip(1..);
     let headers = rows
         .next()
-        .map(|(_, r)| r.iter().map(|c| cell_text(c).trim().to_string()).collect())
+        .map(|(r, _)| r.iter().map(|c| cell_text(c).trim().to_string()).collect())
         .unwrap_or_default();
     let records = rows
-        .filter(|(_, r)| r.iter().any(|c| !cell_text(c).trim().is_empty()))
-        .map(|(i, r)| {
-            let record: csv::StringRecord = r.iter().map(cell_text).collect();
-            (record, format!("sheet {name}, row {}", first_row + i + 1))
+        .filter(|(r, _)| r.iter().any(|c| !cell_text(c).trim().is_empty()))
+        .map(|(r, i)| {
+            let number = first_row + i;
+            CaseRow {
+                record: r.iter().map(cell_text).collect(),
+                location: format!("sheet {name}, row {number}"),
+                number,
+            }
         })
         .collect();
     (headers, records)
