@@ -488,13 +488,16 @@ const LOWER_CASE_ROLE_LABELS: &[&str] = &[
     "interviewee",
     "moderator",
     "facilitator",
+    "researcher",
     "respondent",
     "participant",
     "speaker",
 ];
 
 /// Speaker names that stand for the moderator or interviewer. "I" is the
-/// interviewer in common transcription conventions (I:/B:, I:/R:).
+/// interviewer in common transcription conventions (I:/B:, I:/R:);
+/// academic transcripts often write "Researcher:", survey interviews in
+/// the field "Enumerator:" or "Fieldworker:".
 const MODERATOR_NAMES: &[&str] = &[
     "moderator",
     "mod",
@@ -505,6 +508,10 @@ const MODERATOR_NAMES: &[&str] = &[
     "question",
     "i",
     "host",
+    "researcher",
+    "investigator",
+    "fieldworker",
+    "enumerator",
 ];
 
 /// Labels for several people at once or an unknown voice ("All: Yes!").
@@ -534,7 +541,15 @@ pub fn is_group_name(name: &str) -> bool {
 }
 
 /// Roles that make a speaker a moderator.
-const MODERATOR_ROLES: &[&str] = &["moderator", "interviewer", "facilitator"];
+const MODERATOR_ROLES: &[&str] = &[
+    "moderator",
+    "interviewer",
+    "facilitator",
+    "researcher",
+    "investigator",
+    "fieldworker",
+    "enumerator",
+];
 
 /// Whether a speaker name marks a moderator: one of the names above, also
 /// numbered ("Interviewer 2") or with a name ("Moderator Jane").
@@ -735,14 +750,19 @@ mod tests {
             "INT",
             "I1",
             "Moderator 2",
+            "Researcher",
+            "researcher 2",
+            "Enumerator",
+            "Fieldworker",
         ] {
             assert!(is_moderator_name(n), "{n}");
         }
-        for n in ["Anna", "A", "Modesty", "Interviewers"] {
+        for n in ["Anna", "A", "Modesty", "Interviewers", "Research"] {
             assert!(!is_moderator_name(n), "{n}");
         }
         assert!(is_moderator_role("moderator"));
         assert!(is_moderator_role("Co-Moderator"));
+        assert!(is_moderator_role("researcher"));
         assert!(!is_moderator_role("Police"));
     }
 }
