@@ -196,25 +196,12 @@ fn encode_device_option() {
     }
 }
 
-#[test]
-fn embed_twice_does_no_model_work_the_second_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("p");
-    let corpus = dir.path().join("corpus");
+/// A project in `dir` with one transcript, `name` holding `text`, ingested.
+fn ingested_project(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let project = dir.join("p");
+    let corpus = dir.join("corpus");
     std::fs::create_dir_all(&corpus).unwrap();
-    // A turn of one sentence far beyond 256 word pieces, said twice (one
-    // distinct text), plus ordinary short sentences.
-    let long = (0..300)
-        .map(|i| format!("point{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    std::fs::write(
-        corpus.join("interview.txt"),
-        format!(
-            "Moderator: What makes a street feel safe?\nAnna: Light, mostly. And people around.\nBram: {long}\nAnna: {long}\nBram: Light, mostly.\n"
-        ),
-    )
-    .unwrap();
+    std::fs::write(corpus.join(name), text).unwrap();
     let p = project.to_str().unwrap();
     ok(autocode(&["--project", p, "init"]));
     ok(autocode(&[
@@ -223,6 +210,26 @@ fn embed_twice_does_no_model_work_the_second_time() {
         "ingest",
         corpus.to_str().unwrap(),
     ]));
+    project
+}
+
+#[test]
+fn embed_twice_does_no_model_work_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    // A turn of one sentence far beyond 256 word pieces, said twice (one
+    // distinct text), plus ordinary short sentences.
+    let long = (0..300)
+        .map(|i| format!("point{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let project = ingested_project(
+        dir.path(),
+        "interview.txt",
+        &format!(
+            "Moderator: What makes a street feel safe?\nAnna: Light, mostly. And people around.\nBram: {long}\nAnna: {long}\nBram: Light, mostly.\n"
+        ),
+    );
+    let p = project.to_str().unwrap();
 
     let m = model();
     let export = dir.path().join("all.npy");
@@ -268,26 +275,16 @@ fn embed_twice_does_no_model_work_the_second_time() {
 #[test]
 fn the_model_reads_speech_without_the_transcribers_notes() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("p");
-    let corpus = dir.path().join("corpus");
-    std::fs::create_dir_all(&corpus).unwrap();
-    std::fs::write(
-        corpus.join("interview.md"),
+    let project = ingested_project(
+        dir.path(),
+        "interview.md",
         "Interviewer: How was the office?\n\
          Anna: The rent was far too high for us. [laughs]\n\
          Bram: The rent was far too high for us.\n\
          Anna: \\[inaudible 00:12:01\\] The rent was far too high for us.\n\
          Bram: The rent was far too high for us [the landlord].\n",
-    )
-    .unwrap();
+    );
     let p = project.to_str().unwrap();
-    ok(autocode(&["--project", p, "init"]));
-    ok(autocode(&[
-        "--project",
-        p,
-        "ingest",
-        corpus.to_str().unwrap(),
-    ]));
     let export = dir.path().join("all.npy");
     let log = ok(autocode(&[
         "--project",

@@ -151,7 +151,12 @@ fn name_and_time_line(line: &str) -> Option<SpeakerLabel> {
     if !(name.ends_with(char::is_whitespace) || separator == Some('\t')) {
         return None;
     }
-    let name = name.trim();
+    timed_header(name.trim(), ms, line)
+}
+
+/// The label of a header line alone on `line` (its words on the lines
+/// below): `name` must read as a name and hold no time.
+fn timed_header(name: &str, ms: u64, line: &str) -> Option<SpeakerLabel> {
     if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
         return None;
     }
@@ -184,15 +189,7 @@ pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
             .unwrap_or(first);
         (trimmed[first.len()..].trim(), parse_clock(first_time)?)
     };
-    if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
-        return None;
-    }
-    Some(SpeakerLabel {
-        name: name.to_string(),
-        role: None,
-        start_ms: Some(ms),
-        text_start: line.len(),
-    })
+    timed_header(name, ms, line)
 }
 
 /// A label separated from its words by a tab or a dash rather than a colon:

@@ -102,6 +102,18 @@ pub struct QuestionCount {
     pub participants: u64,
 }
 
+/// Each question with how many people are in its set.
+fn question_counts(questions: &[String], people: &[BTreeSet<String>]) -> Vec<QuestionCount> {
+    questions
+        .iter()
+        .zip(people)
+        .map(|(q, who)| QuestionCount {
+            question: q.clone(),
+            participants: who.len() as u64,
+        })
+        .collect()
+}
+
 /// The questions a report is broken down by, and the one each counted
 /// segment answers: the turns by [`corpus::formats::QUESTION_SPEAKER`] (a
 /// survey's questions as ingest writes them, and `Q:` in a transcript)
@@ -260,14 +272,7 @@ pub fn frequencies(
             .collect::<BTreeSet<_>>()
             .len() as u64,
         participants_by,
-        participants_by_question: questions
-            .iter()
-            .zip(&answered)
-            .map(|(q, who)| QuestionCount {
-                question: q.clone(),
-                participants: who.len() as u64,
-            })
-            .collect(),
+        participants_by_question: question_counts(&questions, &answered),
     };
 
     // Transcript order by document name and position, not by row id: ids
@@ -408,14 +413,7 @@ pub fn frequencies(
             estimate: estimates.participants,
             estimates,
             by_attribute,
-            by_question: questions
-                .iter()
-                .zip(&mentions_by_question)
-                .map(|(q, who)| QuestionCount {
-                    question: q.clone(),
-                    participants: who.len() as u64,
-                })
-                .collect(),
+            by_question: question_counts(&questions, &mentions_by_question),
             compare: None,
             examples: candidates,
         });

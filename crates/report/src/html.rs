@@ -364,22 +364,27 @@ fn crosstabs(h: &mut String, r: &Report) {
                     .and_then(|m| m.get(v))
                     .copied()
                     .unwrap_or(0);
-                let share = if *total > 0 {
-                    n as f64 / *total as f64
-                } else {
-                    0.0
-                };
-                let _ = write!(
-                    h,
-                    "<td class=\"heat\" style=\"{}\" title=\"{:.0}%\">{n}/{total}</td>",
-                    heat(share),
-                    share * 100.0
-                );
+                heat_cell(h, n, *total);
             }
             h.push_str("</tr>\n");
         }
         h.push_str("</tbody></table>\n");
     }
+}
+
+/// A crosstab cell: `n/total`, shaded by the share.
+fn heat_cell(h: &mut String, n: u64, total: u64) {
+    let share = if total > 0 {
+        n as f64 / total as f64
+    } else {
+        0.0
+    };
+    let _ = write!(
+        h,
+        "<td class=\"heat\" style=\"{}\" title=\"{:.0}%\">{n}/{total}</td>",
+        heat(share),
+        share * 100.0
+    );
 }
 
 /// Codes by survey question (NVivo's matrix of codes by question): only
@@ -410,18 +415,7 @@ fn by_question(h: &mut String, r: &Report) {
             escape(&c.name)
         );
         for (q, total) in c.by_question.iter().zip(questions) {
-            let (n, total) = (q.participants, total.participants);
-            let share = if total > 0 {
-                n as f64 / total as f64
-            } else {
-                0.0
-            };
-            let _ = write!(
-                h,
-                "<td class=\"heat\" style=\"{}\" title=\"{:.0}%\">{n}/{total}</td>",
-                heat(share),
-                share * 100.0
-            );
+            heat_cell(h, q.participants, total.participants);
         }
         h.push_str("</tr>\n");
     }
