@@ -435,7 +435,7 @@ fn explicit_files_unknown_types_and_missing_files_are_errors() {
     assert_eq!(
         summary["files"][0]["error"],
         format!(
-            "{}: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .csv, .jsonl, .xlsx, .xls or .ods",
+            "{}: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .rtf, .csv, .jsonl, .xlsx, .xls or .ods",
             pdf.display()
         )
     );
@@ -904,5 +904,43 @@ fn participants_and_documents_files_may_be_spreadsheets() {
     assert!(
         printed.contains("participants-twice.xlsx: sheet Sheet, row 3: participant id `P1` is already used in row 2"),
         "{printed}"
+    );
+}
+
+/// An RTF transcript (as Word saves one, and as archives hold them) is
+/// read for its body text: speakers from its paragraphs, accents from its
+/// code page, no font table or document info.
+#[test]
+fn an_rtf_transcript_is_read_for_its_body_text() {
+    let input = tempfile::tempdir().unwrap();
+    let rtf = write(
+        input.path(),
+        "interview-07.rtf",
+        br"{\rtf1\ansi\ansicpg1252{\fonttbl{\f0 Calibri;}}{\info{\title Interview 7}}
+\pard\b Interviewer:\b0  How was the caf\'e9 at night?\par
+\b Participant:\b0  Quiet. We\rquote re used to it.\par
+}",
+    );
+    let project = new_project();
+    let (code, summary, stderr) = ingest_json(project.path(), &[rtf.to_str().unwrap()]);
+    assert_eq!(code, 0, "{summary}\n{stderr}");
+    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
+    let segments: Vec<(String, bool, String)> = db
+        .prepare(
+            "SELECT speaker, is_moderator, text FROM segments ORDER BY turn_index, sentence_index",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expect = |s: &str, m: bool, t: &str| (s.to_string(), m, t.to_string());
+    assert_eq!(
+        segments,
+        vec![
+            expect("Interviewer", true, "How was the café at night?"),
+            expect("Participant", false, "Quiet."),
+            expect("Participant", false, "We’re used to it."),
+        ]
     );
 }

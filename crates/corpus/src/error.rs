@@ -78,9 +78,11 @@ pub enum IngestError {
         offset: u64,
         message: String,
     },
+    #[error("{}: {message}", file.display())]
+    BadRtf { file: PathBuf, message: String },
     #[error("{}: not a spreadsheet autocode can read ({message})", file.display())]
     BadSheet { file: PathBuf, message: String },
-    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
+    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .rtf, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
     UnknownExtension { file: PathBuf, ext: Option<String> },
     #[error("{}: {location}: {message}", file.display())]
     BadDocuments {

@@ -11,6 +11,8 @@ pub enum SourceFormat {
     Vtt,
     Srt,
     Docx,
+    /// Rich Text Format: the body text, then the plain-text speaker rules.
+    Rtf,
     Csv,
     Jsonl,
     /// A spreadsheet workbook (.xlsx, .xlsm, .xls, .ods): its first sheet
@@ -26,6 +28,7 @@ impl SourceFormat {
             SourceFormat::Vtt => "vtt",
             SourceFormat::Srt => "srt",
             SourceFormat::Docx => "docx",
+            SourceFormat::Rtf => "rtf",
             SourceFormat::Csv => "csv",
             SourceFormat::Jsonl => "jsonl",
             SourceFormat::Sheet => "sheet",
@@ -39,6 +42,7 @@ impl SourceFormat {
             "vtt" => SourceFormat::Vtt,
             "srt" => SourceFormat::Srt,
             "docx" => SourceFormat::Docx,
+            "rtf" => SourceFormat::Rtf,
             "csv" => SourceFormat::Csv,
             "jsonl" => SourceFormat::Jsonl,
             "sheet" => SourceFormat::Sheet,

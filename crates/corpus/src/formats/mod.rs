@@ -5,6 +5,7 @@
 
 mod captions;
 mod docx;
+mod rtf;
 mod sheet;
 mod table;
 mod text;
@@ -17,6 +18,7 @@ use crate::SourceFormat;
 
 pub use captions::{SrtReader, VttReader};
 pub use docx::DocxReader;
+pub use rtf::{rtf_text, RtfReader};
 pub use sheet::SheetReader;
 pub use table::{CsvReader, JsonlReader, QUESTION_SPEAKER};
 pub use text::{turns_from_text, TextReader};
@@ -117,6 +119,7 @@ impl SourceFormat {
             "vtt" => SourceFormat::Vtt,
             "srt" => SourceFormat::Srt,
             "docx" => SourceFormat::Docx,
+            "rtf" => SourceFormat::Rtf,
             "csv" => SourceFormat::Csv,
             "jsonl" | "ndjson" => SourceFormat::Jsonl,
             "xlsx" | "xlsm" | "xls" | "ods" => SourceFormat::Sheet,
@@ -198,6 +201,7 @@ pub fn reader_for(path: &Path, columns: &TableColumns) -> Result<Box<dyn Reader>
         SourceFormat::Vtt => Box::new(VttReader),
         SourceFormat::Srt => Box::new(SrtReader),
         SourceFormat::Docx => Box::new(DocxReader),
+        SourceFormat::Rtf => Box::new(RtfReader),
         SourceFormat::Csv => Box::new(CsvReader {
             columns: columns.clone(),
         }),
