@@ -210,7 +210,11 @@
       (it.reviewed ? ' · reviewed' : '')));
 
     const ctx = el('div', { class: 'context' });
+    let last = null;
     for (const t of d.context) {
+      // The question asked further back (a survey's), then a gap.
+      if (last !== null && t.turn_index > last + 1) ctx.appendChild(el('p', { class: 'gap' }, '…'));
+      last = t.turn_index;
       const who = (t.speaker || 'unnamed speaker') + (t.role ? ' (' + t.role + ')' : '');
       const body = ('sentence' in t)
         ? el('p', { class: 'turn-text' }, t.before, el('mark', { class: 'sentence' }, t.sentence), t.after)

@@ -331,7 +331,18 @@ pub(crate) fn item_json(
     let (turn_index, start, end) = (seg.turn_index, seg.start_char, seg.end_char);
     let attrs = store.participant_attributes()?;
     let chars: Vec<char> = seg.document_text.chars().collect();
-    let turns = store::document_turns(conn, seg.document_id, turn_index - 2, turn_index + 2)?;
+    let mut turns = store::document_turns(conn, seg.document_id, turn_index - 2, turn_index + 2)?;
+    // The question the turn answers, where it is further back than the
+    // turns shown: a survey's answers follow their question by all the
+    // answers before theirs.
+    let asked_nearby = turns
+        .iter()
+        .any(|t| t.is_moderator && t.turn_index < turn_index);
+    if !asked_nearby {
+        if let Some(q) = store::moderator_turn_before(conn, seg.document_id, turn_index - 2)? {
+            turns.insert(0, q);
+        }
+    }
     let mut context = Vec::new();
     for t in turns {
         let ti = t.turn_index;

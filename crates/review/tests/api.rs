@@ -399,3 +399,47 @@ fn without_an_audit_sample_the_tab_says_how_to_draw_one() {
     );
     assert_eq!(r.0, 400);
 }
+
+/// An item's context holds the question its turn answers even where it is
+/// further back than the two turns shown around it (a survey's answers
+/// follow their question by every answer before theirs); once, where it
+/// is among them.
+#[test]
+fn an_items_context_holds_the_question_its_turn_answers() {
+    let fx = fixture::build();
+    let server = serve(&fx.path);
+    let addr = server.addr().to_string();
+    let turns = |key: &str| -> Vec<(i64, bool, String)> {
+        let (status, item) = get(&addr, &format!("/api/item/{}", fx.seg[key]));
+        assert_eq!(status, 200, "{item}");
+        item["context"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let text = t["text"]
+                    .as_str()
+                    .or(t["sentence"].as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                (
+                    t["turn_index"].as_i64().unwrap(),
+                    t["is_moderator"] == json!(true),
+                    text,
+                )
+            })
+            .collect()
+    };
+    // "Parking in town is impossible." is turn 3; turns 1–5 are shown, and
+    // the moderator's question, turn 0, before them.
+    let parking = turns("parking");
+    assert_eq!(
+        parking.iter().map(|t| t.0).collect::<Vec<_>>(),
+        [0, 1, 2, 3]
+    );
+    assert!(parking[0].1, "{parking:?}");
+    assert_eq!(parking[0].2, "What do you think about the buses?");
+    // Turn 1 has the question among its neighbours: it is shown once.
+    let late = turns("late");
+    assert_eq!(late.iter().map(|t| t.0).collect::<Vec<_>>(), [0, 1, 2, 3]);
+}

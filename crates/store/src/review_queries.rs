@@ -160,20 +160,51 @@ pub struct ContextTurn {
 }
 
 /// The turns `first..=last` of a document, in order.
+/// The last moderator turn before turn `before` of a document: the question
+/// a turn answers, for the review page to show where it falls outside the
+/// turns around the sentence (a survey's answers follow their question by
+/// every respondent's answer before theirs).
+pub fn moderator_turn_before(
+    conn: &Connection,
+    document_id: i64,
+    before: i64,
+) -> Result<Option<ContextTurn>> {
+    let turns = document_turns_where(
+        conn,
+        "t.document_id = ?1 AND t.turn_index < ?2 AND t.is_moderator = 1
+         ORDER BY t.turn_index DESC LIMIT 1",
+        params![document_id, before],
+    )?;
+    Ok(turns.into_iter().next())
+}
+
 pub fn document_turns(
     conn: &Connection,
     document_id: i64,
     first: i64,
     last: i64,
 ) -> Result<Vec<ContextTurn>> {
-    let mut stmt = conn.prepare(
+    document_turns_where(
+        conn,
+        "t.document_id = ?1 AND t.turn_index BETWEEN ?2 AND ?3 ORDER BY t.turn_index",
+        params![document_id, first, last],
+    )
+}
+
+/// [`ContextTurn`]s of the turns `filter` (an SQL condition on `t`, with
+/// its ordering) selects.
+fn document_turns_where(
+    conn: &Connection,
+    filter: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<ContextTurn>> {
+    let mut stmt = conn.prepare(&format!(
         "SELECT t.turn_index, t.speaker, t.role, t.is_moderator, t.start_char, t.end_char,
                 (SELECT participant_id FROM segments s WHERE s.document_id = t.document_id
                  AND s.turn_index = t.turn_index AND s.participant_id IS NOT NULL LIMIT 1)
-         FROM turns t WHERE t.document_id = ?1 AND t.turn_index BETWEEN ?2 AND ?3
-         ORDER BY t.turn_index",
-    )?;
-    let rows = stmt.query_map(params![document_id, first, last], |r| {
+         FROM turns t WHERE {filter}"
+    ))?;
+    let rows = stmt.query_map(args, |r| {
         Ok(ContextTurn {
             turn_index: r.get(0)?,
             speaker: r.get(1)?,
