@@ -157,7 +157,11 @@ fn name_and_time_line(line: &str) -> Option<SpeakerLabel> {
 /// The label of a header line alone on `line` (its words on the lines
 /// below): `name` must read as a name and hold no time.
 fn timed_header(name: &str, ms: u64, line: &str) -> Option<SpeakerLabel> {
-    if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
+    // A tab inside separates a name from its words (`00:12<TAB>Jonas<TAB>No.`).
+    if name.contains('\t')
+        || !is_name_like(name)
+        || name.split_whitespace().any(|w| parse_clock(w).is_some())
+    {
         return None;
     }
     Some(SpeakerLabel {
@@ -196,23 +200,30 @@ pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
 /// `Interviewer<TAB>Thanks for coming.` (a two-column table saved as text),
 /// `I - So tell me.`, `Anna – Well.` Like [`header_line`], only where a
 /// document repeats them.
+/// A time may come first, as in a table row `00:12<TAB>Jonas<TAB>…` (an
+/// RTF or text export of a transcription service's table).
 pub(crate) fn separated_label(line: &str) -> Option<SpeakerLabel> {
-    let (name_end, text_start) = match line.find('\t') {
+    let (start_ms, from) = match leading_time(line, skip_ws(line, 0)) {
+        Some((ms, next)) => (Some(ms), skip_ws(line, next)),
+        None => (None, 0),
+    };
+    let rest = &line[from..];
+    let (name_end, text_start) = match rest.find('\t') {
         Some(tab) => (tab, tab + 1),
         None => [" - ", " – ", " — "]
             .iter()
-            .filter_map(|d| line.find(d).map(|i| (i, i + d.len())))
+            .filter_map(|d| rest.find(d).map(|i| (i, i + d.len())))
             .min()?,
     };
-    let name = line[..name_end].trim();
+    let name = rest[..name_end].trim();
     if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
         return None;
     }
     Some(SpeakerLabel {
         name: name.to_string(),
         role: None,
-        start_ms: None,
-        text_start: skip_ws(line, text_start),
+        start_ms,
+        text_start: skip_ws(line, from + text_start),
     })
 }
 

@@ -296,6 +296,16 @@ mod tests {
                 "{text:?}"
             );
         }
+        // A table row saved as text, its time first.
+        let text = "00:12\tJonas\tToo dear.\n00:20\tIlse\tNo.\n00:31\tJonas\tYes.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Jonas"), None, Some(12_000), "Too dear."),
+                (s("Ilse"), None, Some(20_000), "No."),
+                (s("Jonas"), None, Some(31_000), "Yes."),
+            ]
+        );
         // Once, a dash is punctuation: "Anna - the nurse - said so."
         let text = "Notes\nAnna - the nurse - said so.\n";
         assert!(turns(text, false).iter().all(|t| t.0.is_none()));
