@@ -217,10 +217,14 @@ fn assemble_unhashed(
 
 /// A sentence's range without the time stamps a transcript writes before a
 /// paragraph (`\[08:05\] Then I started …`): they are when, not what, was
-/// said. `None` when nothing but stamps is left.
+/// said. `None` when nothing but stamps is left, or nothing but a bare
+/// clock (`00:05:00` on a line of its own, as meeting transcripts write
+/// one every few minutes).
 fn without_leading_time_stamps(turn: &str, start: usize, end: usize) -> Option<(usize, usize)> {
     let (_, skipped) = speaker::skip_time_stamps(&turn[start..end], 0);
-    (skipped < end - start).then_some((start + skipped, end))
+    let rest = turn[start + skipped..end].trim();
+    (skipped < end - start && speaker::parse_clock(rest).is_none())
+        .then_some((start + skipped, end))
 }
 
 /// Hash of everything stored for a document (text, turns, segments with
@@ -511,7 +515,7 @@ mod tests {
 
     #[test]
     fn a_paragraphs_leading_time_stamp_is_not_part_of_its_sentence() {
-        let text = "**Sam:** Yes.\n\\[08:05\\] Then I started PHP. \\[11:53\\] So I went home.\n\n(12:00) [laughs] Right.\n";
+        let text = "**Sam:** Yes.\n\\[08:05\\] Then I started PHP. \\[11:53\\] So I went home.\n00:05:00\n\n(12:00) [laughs] Right.\n";
         let doc = &read("t.md", text.as_bytes(), &Participants::default()).unwrap()[0];
         let sentences: Vec<&str> = doc.segments.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(
