@@ -173,9 +173,9 @@ fn timed_header(name: &str, ms: u64, line: &str) -> Option<SpeakerLabel> {
 }
 
 /// A speaker header as some exports write it, alone on its line, that one
-/// line alone cannot tell from a heading: `Participant 3 00:00:07` (name,
-/// one space, time: Trint, Happy Scribe) or `00:00:07 Speaker 2` (time,
-/// then name: Word's Transcribe). [`crate::formats::text::turns_from_text`]
+/// line alone cannot tell from a heading: `Participant 3 00:00:07` or
+/// `Speaker 1 [00:00:07]` (name, then time: Trint, Happy Scribe) or
+/// `00:00:07 Speaker 2` (time, then name: Word's Transcribe). [`crate::formats::text::turns_from_text`]
 /// reads these as labels only where a document repeats them
 /// ([`repeated_header_lines`]); "Meeting 10:30" once is a heading.
 pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
@@ -184,16 +184,24 @@ pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
         trimmed.split_whitespace().next()?,
         trimmed.split_whitespace().last()?,
     );
-    let (name, ms) = if let Some(ms) = parse_clock(last) {
+    let (name, ms) = if let Some(ms) = token_time(last) {
         (trimmed[..trimmed.len() - last.len()].trim(), ms)
     } else {
-        let first_time = first
-            .strip_prefix('[')
-            .and_then(|t| t.strip_suffix(']'))
-            .unwrap_or(first);
-        (trimmed[first.len()..].trim(), parse_clock(first_time)?)
+        (trimmed[first.len()..].trim(), token_time(first)?)
     };
     timed_header(name, ms, line)
+}
+
+/// A time written as one token: `00:00:07`, `[00:00:07]`, `(00:07)` or
+/// Markdown's `\[00:00:07\]`.
+fn token_time(token: &str) -> Option<u64> {
+    let t = token.strip_prefix('\\').unwrap_or(token);
+    let t = t
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .or_else(|| t.strip_prefix('(').and_then(|t| t.strip_suffix(')')))
+        .unwrap_or(t);
+    parse_clock(t.strip_suffix('\\').unwrap_or(t))
 }
 
 /// A label separated from its words by a tab or a dash rather than a colon:

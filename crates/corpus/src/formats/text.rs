@@ -257,6 +257,15 @@ mod tests {
                 (s("Interviewer"), None, Some(20_000), "Why?"),
             ]
         );
+        let text = "Speaker 1 [00:00:01]\nHello.\n\nSpeaker 2 [00:00:05]\nHi.\n\nSpeaker 1 [00:00:09]\nBye.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Speaker 1"), None, Some(1_000), "Hello."),
+                (s("Speaker 2"), None, Some(5_000), "Hi."),
+                (s("Speaker 1"), None, Some(9_000), "Bye."),
+            ]
+        );
         // Word's Transcribe: time, then name.
         let text =
             "00:00:00 Speaker 1\nHello.\n\n00:00:05 Speaker 2\nHi.\n\n[00:00:09] Speaker 1\nBye.\n";
