@@ -47,6 +47,23 @@ fn ingest_json(project: &Path, args: &[&str]) -> (i32, Value, String) {
     (out.status.code().expect("exit code"), json, stderr)
 }
 
+/// Every stored sentence as (speaker, is a moderator's, text), in
+/// document and transcript order.
+fn speakers_and_sentences(project: &Path) -> Vec<(String, bool, String)> {
+    let db = rusqlite::Connection::open(project.join("autocode.db")).unwrap();
+    let mut stmt = db
+        .prepare(
+            "SELECT speaker, is_moderator, text FROM segments ORDER BY document_id, turn_index, sentence_index",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows
+}
+
 fn stats(project: &Path) -> Value {
     let out = autocode(project, &["stats", "--json"]);
     assert!(
@@ -826,14 +843,7 @@ fn a_spreadsheet_survey_is_read_as_its_csv_would_be() {
     assert_eq!(st["participants"], 3, "{st}");
     assert_eq!(st["participants_by"]["Team size"]["4"], 2, "{st}");
     assert_eq!(st["participants_by"]["Team size"]["12"], 1, "{st}");
-    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
-    let segments: Vec<(String, bool, String)> = db
-        .prepare("SELECT speaker, is_moderator, text FROM segments ORDER BY document_id, turn_index, sentence_index")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let segments = speakers_and_sentences(project.path());
     let expect = |s: &str, m: bool, t: &str| (s.to_string(), m, t.to_string());
     assert_eq!(
         segments,
@@ -924,16 +934,7 @@ fn an_rtf_transcript_is_read_for_its_body_text() {
     let project = new_project();
     let (code, summary, stderr) = ingest_json(project.path(), &[rtf.to_str().unwrap()]);
     assert_eq!(code, 0, "{summary}\n{stderr}");
-    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
-    let segments: Vec<(String, bool, String)> = db
-        .prepare(
-            "SELECT speaker, is_moderator, text FROM segments ORDER BY turn_index, sentence_index",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let segments = speakers_and_sentences(project.path());
     let expect = |s: &str, m: bool, t: &str| (s.to_string(), m, t.to_string());
     assert_eq!(
         segments,

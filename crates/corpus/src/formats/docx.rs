@@ -6,10 +6,9 @@
 
 use quick_xml::events::Event;
 
-use super::text::turns_from_text;
+use super::text::extracted_text_document;
 use super::{RawDocument, Reader, SourceFile};
 use crate::archive::{read_entry_capped, CappedReadError};
-use crate::decode::check_line_lengths;
 use crate::error::{IngestError, Result};
 use crate::speaker::{is_name_like, parse_clock};
 use crate::SourceFormat;
@@ -71,20 +70,7 @@ impl Reader for DocxReader {
             offset,
             message,
         })?;
-        if text.trim().is_empty() {
-            return Err(IngestError::Empty {
-                file: file.path.into(),
-            });
-        }
-        check_line_lengths(file.path, &text)?;
-        let turns = turns_from_text(&text, false);
-        Ok(vec![RawDocument {
-            name: file.name.to_string(),
-            text,
-            turns,
-            cues: Vec::new(),
-            speaker_attributes: Default::default(),
-        }])
+        extracted_text_document(file, text)
     }
 }
 

@@ -13,9 +13,8 @@
 //! document info, pictures, field instructions, `\*` groups), which are
 //! skipped.
 
-use super::text::turns_from_text;
+use super::text::extracted_text_document;
 use super::{RawDocument, Reader, SourceFile};
-use crate::decode::check_line_lengths;
 use crate::error::{IngestError, Result};
 use crate::SourceFormat;
 
@@ -31,20 +30,7 @@ impl Reader for RtfReader {
             file: file.path.into(),
             message,
         })?;
-        if text.trim().is_empty() {
-            return Err(IngestError::Empty {
-                file: file.path.into(),
-            });
-        }
-        check_line_lengths(file.path, &text)?;
-        let turns = turns_from_text(&text, false);
-        Ok(vec![RawDocument {
-            name: file.name.to_string(),
-            text,
-            turns,
-            cues: Vec::new(),
-            speaker_attributes: Default::default(),
-        }])
+        extracted_text_document(file, text)
     }
 }
 

@@ -33,6 +33,29 @@ impl Reader for TextReader {
     }
 }
 
+/// A document of text a reader extracted (DOCX's paragraphs, RTF's body):
+/// refused when empty or with a line beyond the limit, then read for
+/// speaker turns as plain text is.
+pub(super) fn extracted_text_document(
+    file: SourceFile<'_>,
+    text: String,
+) -> Result<Vec<RawDocument>> {
+    if text.trim().is_empty() {
+        return Err(crate::error::IngestError::Empty {
+            file: file.path.into(),
+        });
+    }
+    crate::decode::check_line_lengths(file.path, &text)?;
+    let turns = turns_from_text(&text, false);
+    Ok(vec![RawDocument {
+        name: file.name.to_string(),
+        text,
+        turns,
+        cues: Vec::new(),
+        speaker_attributes: Default::default(),
+    }])
+}
+
 struct OpenTurn {
     turn: RawTurn,
     has_content: bool,
