@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", cmd::printable(&format!("{err:#}")));
+            eprintln!("error: {}", cmd::printable_message(&format!("{err:#}")));
             ExitCode::from(1)
         }
     }

@@ -165,9 +165,40 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// An error message as it may be printed: its lines kept (a codebook's
+/// problems come one per line), each one [`printable`], and every line
+/// after the first indented, so a newline inside a quoted file name cannot
+/// start a line that reads as autocode's own `error:`.
+pub fn printable_message(s: &str) -> String {
+    s.split('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            let line = printable(line);
+            if i == 0 || line.starts_with(char::is_whitespace) {
+                line.into_owned()
+            } else {
+                format!("  {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{printable, printable_message};
+
+    #[test]
+    fn an_error_keeps_its_lines_and_indents_the_ones_after_the_first() {
+        assert_eq!(
+            printable_message("2 problem(s):\n  a.yaml:3: x\n  a.yaml:5: y"),
+            "2 problem(s):\n  a.yaml:3: x\n  a.yaml:5: y"
+        );
+        assert_eq!(
+            printable_message("cannot read x\nerror: forged\x1b[31m"),
+            "cannot read x\n  error: forged\\u{1b}[31m"
+        );
+    }
 
     #[test]
     fn control_characters_are_escaped() {
