@@ -60,6 +60,65 @@ fn codebook_validate_names_file_line_and_field() {
     assert!(good.contains("ok, 3 codes (2 top-level)"), "{good}");
 }
 
+/// A codebook kept as a spreadsheet (one code per row, the columns of a
+/// codebook template) reads as the same codebook as its YAML; a CSV's
+/// problems name the file and the row; a table is not a format to write.
+#[test]
+fn a_codebook_sheet_reads_as_its_yaml_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_sheet = dir.path().join("sheet.json");
+    let from_yaml = dir.path().join("yaml.json");
+    ok(&[
+        "codebook",
+        "import",
+        "tests/fixtures/classify/small-codebook.xlsx",
+        "-o",
+        s(&from_sheet),
+    ]);
+    ok(&[
+        "codebook",
+        "import",
+        "tests/fixtures/classify/small-codebook.yaml",
+        "-o",
+        s(&from_yaml),
+    ]);
+    let mut a: Value = serde_json::from_str(&std::fs::read_to_string(&from_yaml).unwrap()).unwrap();
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&from_sheet).unwrap()).unwrap();
+    a["name"] = Value::String("small-codebook".into()); // a table has no codebook name: the file stem stands in
+    assert_eq!(a, b);
+
+    let csv = dir.path().join("codes.csv");
+    std::fs::write(
+        &csv,
+        "Code;Description;Parent\nPrivacy;Personal data;\nCameras;;Privacy\nTrust;Belief;Privcy\n",
+    )
+    .unwrap();
+    let out = autocode(&["codebook", "validate", s(&csv)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let f = s(&csv);
+    for want in [
+        "error: 2 problem(s) in the codebook:\n".to_string(),
+        format!("\n  {f}: row 2 (line 3), definition: code \"Cameras\" has neither a definition nor examples\n"),
+        format!("\n  {f}: row 3 (line 4), parent: code \"Trust\" has unknown parent \"Privcy\""),
+    ] {
+        assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+    }
+    let out = autocode(&[
+        "codebook",
+        "import",
+        s(&csv),
+        "-o",
+        s(&dir.path().join("x.csv")),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a codebook is written as .yaml, .json or .qdc, not .csv"),
+        "{err}"
+    );
+}
+
 #[test]
 fn codebook_qdc_round_trip_and_store_versions() {
     let dir = tempfile::tempdir().unwrap();

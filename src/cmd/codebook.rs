@@ -14,9 +14,9 @@ pub struct CodebookArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum CodebookCmd {
-    /// Check a codebook file (YAML, JSON, shared `codebook.json`, REFI-QDA .qdc); errors name file, line and field.
+    /// Check a codebook file (YAML, JSON, shared `codebook.json`, REFI-QDA .qdc, or a table of codes: .csv, .xlsx, .ods); errors name file, line and field.
     Validate { file: PathBuf },
-    /// Convert a codebook file to another format (by extension: .yaml, .json, .qdc).
+    /// Convert a codebook file (any format `validate` reads) to YAML, JSON or .qdc (by OUT's extension).
     Import {
         file: PathBuf,
         #[arg(long, short)]
@@ -36,7 +36,7 @@ pub enum CodebookCmd {
 pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
     match a.what {
         CodebookCmd::Validate { file } => {
-            let cb = classify::load_codebook(&file)?;
+            let cb = pipeline::load_codebook(&file)?;
             let parents = cb.codes.iter().filter(|c| c.parent.is_none()).count();
             if !g.quiet {
                 println!(
@@ -50,11 +50,13 @@ pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         CodebookCmd::Import { file, out } => {
-            let cb = classify::load_codebook(&file)?;
+            refuse_table_output(&out)?;
+            let cb = pipeline::load_codebook(&file)?;
             classify::save_codebook(&cb, &out)?;
             Ok(ExitCode::SUCCESS)
         }
         CodebookCmd::Export { out, version } => {
+            refuse_table_output(&out)?;
             let store = super::open_store(g)?;
             let (version, body) = match version {
                 Some(v) => store
@@ -75,7 +77,7 @@ pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         CodebookCmd::Approve { file } => {
-            let cb = classify::load_codebook(&file)?;
+            let cb = pipeline::load_codebook(&file)?;
             let mut store = super::open_store(g)?;
             let ids: Vec<String> = cb.codes.iter().map(|c| c.id.clone()).collect();
             let choice = store
@@ -100,4 +102,20 @@ pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A codebook is written as YAML, JSON or `.qdc`; a table extension would
+/// otherwise get YAML inside a file named `.csv`.
+fn refuse_table_output(out: &std::path::Path) -> anyhow::Result<()> {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if matches!(ext.as_str(), "csv" | "xlsx" | "xlsm" | "xls" | "ods") {
+        anyhow::bail!(
+            "{}: a codebook is written as .yaml, .json or .qdc, not .{ext} (tables are read, not written)",
+            out.display()
+        );
+    }
+    Ok(())
 }

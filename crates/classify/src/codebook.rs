@@ -57,7 +57,9 @@ pub struct Code {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    #[serde(default)]
+    /// `description:` is read as the definition too (NVivo's and REFI-QDA's
+    /// word for it); it is written as `definition`.
+    #[serde(default, alias = "description")]
     pub definition: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inclusion: Vec<String>,
@@ -196,11 +198,82 @@ struct SharedCodebook {
     labels: Vec<SharedLabel>,
 }
 
+/// One entry of `labels`. Beyond `label` and `definition`, an entry may
+/// carry what a codebook has (a parent, criteria, examples), under the
+/// names codebooks give them (`description`, `inclusion_criteria`, `when to
+/// use`, …), each a string or a list of strings: an eval set's codebook
+/// with examples is read with its examples rather than as names and
+/// definitions alone.
 #[derive(Deserialize)]
 struct SharedLabel {
     label: String,
+    /// An id other than the label text (the label is then the name).
     #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    parent: Option<String>,
+    #[serde(default, alias = "description")]
     definition: String,
+    #[serde(
+        default,
+        alias = "include",
+        alias = "inclusion_criteria",
+        alias = "when_to_use",
+        deserialize_with = "one_or_many"
+    )]
+    inclusion: Vec<String>,
+    #[serde(
+        default,
+        alias = "exclude",
+        alias = "exclusion_criteria",
+        alias = "when_not_to_use",
+        deserialize_with = "one_or_many"
+    )]
+    exclusion: Vec<String>,
+    #[serde(default, alias = "example", deserialize_with = "one_or_many")]
+    examples: Vec<String>,
+    #[serde(
+        default,
+        alias = "counter_example",
+        alias = "counterexamples",
+        alias = "negative_examples",
+        alias = "non_examples",
+        deserialize_with = "one_or_many"
+    )]
+    counter_examples: Vec<String>,
+}
+
+/// A field given as one string or as a list of strings; blank ones dropped.
+/// Anything else is an error saying what was expected.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct OneOrMany;
+    impl<'de> serde::de::Visitor<'de> for OneOrMany {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or a list of strings")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(vec![v.to_string()])
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut texts = Vec::new();
+            while let Some(t) = seq.next_element::<String>()? {
+                texts.push(t);
+            }
+            Ok(texts)
+        }
+    }
+    let texts = d.deserialize_any(OneOrMany)?;
+    Ok(texts.into_iter().filter(|t| !t.trim().is_empty()).collect())
 }
 
 /// Reads and validates a codebook file (format from its extension).
@@ -265,9 +338,14 @@ fn parse_json(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 .labels
                 .into_iter()
                 .map(|l| Code {
-                    id: l.label.clone(),
+                    id: l.id.unwrap_or_else(|| l.label.clone()),
                     name: l.label,
+                    parent: l.parent.filter(|p| !p.trim().is_empty()),
                     definition: l.definition,
+                    inclusion: l.inclusion,
+                    exclusion: l.exclusion,
+                    examples: l.examples,
+                    counter_examples: l.counter_examples,
                     ..Code::default()
                 })
                 .collect(),
@@ -933,6 +1011,58 @@ mod tests {
         let cb = parse_codebook(src, "codebook.json", CodebookFormat::Json).unwrap();
         assert_eq!(cb.codes[0].id, "Other");
         assert_eq!(cb.codes[0].definition, "misc");
+    }
+
+    /// An eval set's codebook may carry examples and criteria beside the
+    /// label and definition, under a codebook's usual names, one string or
+    /// a list: they are read, not dropped with the counts.
+    #[test]
+    fn shared_form_reads_criteria_and_examples_under_their_usual_names() {
+        let src = r#"{"labels": [
+            {"label": "Costs", "description": "money spent or saved",
+             "inclusion_criteria": "rent, salaries",
+             "when_not_to_use": ["prices charged to clients", " "],
+             "examples": ["We dropped the lease.", "Rent doubled."],
+             "counter_example": "Our prices went up.",
+             "n_segments": 12},
+            {"label": "Premises", "id": "premises", "parent": "Costs",
+             "definition": "offices", "example": "We rent a hot desk."}
+        ]}"#;
+        let cb = parse_codebook(src, "codebook.json", CodebookFormat::Json).unwrap();
+        let costs = &cb.codes[0];
+        assert_eq!(costs.id, "Costs");
+        assert_eq!(costs.definition, "money spent or saved");
+        assert_eq!(costs.inclusion, vec!["rent, salaries"]);
+        assert_eq!(costs.exclusion, vec!["prices charged to clients"]);
+        assert_eq!(
+            costs.examples,
+            vec!["We dropped the lease.", "Rent doubled."]
+        );
+        assert_eq!(costs.counter_examples, vec!["Our prices went up."]);
+        let premises = &cb.codes[1];
+        assert_eq!(
+            (premises.id.as_str(), premises.name.as_str()),
+            ("premises", "Premises")
+        );
+        assert_eq!(premises.parent.as_deref(), Some("Costs"));
+        assert_eq!(premises.examples, vec!["We rent a hot desk."]);
+        // A wrong type is an error naming the line, not a silent drop.
+        let bad = r#"{"labels": [
+            {"label": "Costs", "examples": 3}
+        ]}"#;
+        let e = parse_codebook(bad, "codebook.json", CodebookFormat::Json)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("codebook.json:2:"), "{e}");
+        assert!(e.contains("expected a string or a list of strings"), "{e}");
+    }
+
+    #[test]
+    fn a_codes_description_is_its_definition() {
+        let src = "codes:\n  - id: costs\n    description: money spent or saved\n";
+        let cb = parse_codebook(src, "cb.yaml", CodebookFormat::Yaml).unwrap();
+        assert_eq!(cb.codes[0].definition, "money spent or saved");
+        assert!(cb.to_yaml().contains("definition: money spent or saved"));
     }
 
     /// Unknown keys used to be ignored: `parnet:` lost the hierarchy, and a

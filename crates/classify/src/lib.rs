@@ -6,6 +6,7 @@
 pub mod active;
 pub mod calibrate;
 mod codebook;
+mod codebook_table;
 pub mod context;
 pub mod eval;
 pub mod features;
@@ -21,6 +22,7 @@ pub use codebook::{
     load_codebook, parse_codebook, save_codebook, Code, Codebook, CodebookError, CodebookFormat,
     Problem,
 };
+pub use codebook_table::codebook_from_table;
 pub use model::{
     codebook_rows, prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind,
     CodeModel, Context, Features, Label, Mode, Predictions, SelfTraining, SelfTrainingPositives,

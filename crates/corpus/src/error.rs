@@ -91,6 +91,12 @@ pub enum IngestError {
         message: String,
     },
     #[error("{}: {location}: {message}", file.display())]
+    BadTable {
+        file: PathBuf,
+        location: String,
+        message: String,
+    },
+    #[error("{}: {location}: {message}", file.display())]
     BadParticipants {
         file: PathBuf,
         location: String,

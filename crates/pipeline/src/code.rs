@@ -174,7 +174,7 @@ pub fn choose_codebook(
             // The file is the root of a lineage: a run codes with the newest
             // version made in review from the file's version (docs/classify.md),
             // so file-configured runs and the review page agree.
-            let file_cb = classify::load_codebook(path)?;
+            let file_cb = crate::load_codebook(path)?;
             let ids: Vec<String> = file_cb.codes.iter().map(|c| c.id.clone()).collect();
             let choice = store
                 .approve_codebook_file(

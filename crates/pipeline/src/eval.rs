@@ -659,7 +659,7 @@ pub fn eval_simulated_review(
     })?;
     let (rows, mut gold) = read_gold_rows(&opts.gold, opts.limit, opts.group_by)?;
     let cb = match &opts.codebook {
-        Some(p) => classify::load_codebook(p)?,
+        Some(p) => crate::load_codebook(p)?,
         None => codebook_from_labels(&gold),
     };
     for it in gold.iter_mut() {
@@ -732,7 +732,7 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         None => (Vec::new(), None),
     };
     let cb = match &opts.codebook {
-        Some(p) => classify::load_codebook(p)?,
+        Some(p) => crate::load_codebook(p)?,
         None => codebook_from_labels(&gold),
     };
     let ids: BTreeSet<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();

@@ -26,6 +26,30 @@ pub use self::report::{report, ReportOptions, ReportSummary};
 pub use self::run::{merge, run, MergeSummary, RunConfig, RunOptions, RunSummary, Shard};
 pub use self::themes::{themes, ThemesOptions, ThemesPlan, ThemesSummary};
 
+/// Reads a codebook file: YAML, JSON or REFI-QDA `.qdc`
+/// (`classify::load_codebook`), or a table with one code per row, a CSV or a
+/// spreadsheet workbook (`.xlsx`, `.xlsm`, `.xls`, `.ods`), as teams keep
+/// codebooks and NVivo and ATLAS.ti export code lists
+/// (`classify::codebook_from_table`, docs/classify.md "Codebook files").
+/// The table is read by `corpus`, which reads every other table a user
+/// gives; classify stays free of file formats other than its own.
+pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
+    let Some(table) = corpus::formats::read_table(path) else {
+        return Ok(classify::load_codebook(path)?);
+    };
+    let table = table?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(classify::codebook_from_table(
+        &path.display().to_string(),
+        &name,
+        &table.headers,
+        &table.rows,
+    )?)
+}
+
 /// Exit status of a stage that stored the good part of its input and
 /// rejected the rest (documented in the README: 0 ok, 1 failed, 2 partial).
 pub const EXIT_PARTIAL: u8 = 2;

@@ -190,6 +190,44 @@ pub(crate) fn case_table(
     Ok((headers, rows))
 }
 
+/// A table that is not a corpus (a codebook kept in a spreadsheet): its
+/// column names (trimmed, lower case) and each row's location (`row 3 (line
+/// 4)`, `sheet Codes, row 4`) and cells, read as participants and documents
+/// files are ([`case_table`]). `None` when the extension names no table
+/// (`.csv`, or a workbook: `.xlsx`, `.xlsm`, `.xls`, `.ods`).
+pub fn read_table(path: &Path) -> Option<Result<Table>> {
+    let format = SourceFormat::from_path(path)?;
+    if !matches!(format, SourceFormat::Csv | SourceFormat::Sheet) {
+        return None;
+    }
+    let read = || -> Result<Table> {
+        let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+            file: path.into(),
+            source,
+        })?;
+        let bad = |location: String, message: String| IngestError::BadTable {
+            file: path.into(),
+            location,
+            message,
+        };
+        let (headers, rows) = case_table(path, &bytes, &bad)?;
+        let rows = rows
+            .into_iter()
+            .map(|r| (r.location, r.record.iter().map(str::to_string).collect()))
+            .collect();
+        Ok(Table { headers, rows })
+    };
+    Some(read())
+}
+
+/// What [`read_table`] reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    /// (where the row is, its cells in column order).
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
 /// The reader for a file, by its extension.
 pub fn reader_for(path: &Path, columns: &TableColumns) -> Result<Box<dyn Reader>> {
     let format = SourceFormat::from_path(path).ok_or_else(|| IngestError::UnknownExtension {

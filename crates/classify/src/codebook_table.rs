@@ -1,0 +1,367 @@
+//! A codebook kept as a table, one code per row: how research teams write
+//! codebooks in a spreadsheet (code, definition, when to use, when not to
+//! use, examples; MacQueen et al. 1998's template) and how NVivo and
+//! ATLAS.ti export code lists (`Name`/`Code` and `Description`/`Comment`
+//! columns). Columns are recognised by their names; the file itself is read
+//! by the caller (`corpus::formats::read_table`), so this module stays free
+//! of I/O as the rest of the crate is.
+
+use std::collections::HashMap;
+
+use crate::codebook::{Code, Codebook, CodebookError, Problem};
+
+/// The codebook field a column fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Id,
+    Name,
+    Parent,
+    Definition,
+    Inclusion,
+    Exclusion,
+    Examples,
+    CounterExamples,
+    Color,
+}
+
+/// Column names (lower case, words joined by one space) and the field each
+/// fills. A name ending in a number (`example 2`) counts as its stem.
+const COLUMNS: &[(&str, Field)] = &[
+    ("id", Field::Id),
+    ("code id", Field::Id),
+    ("key", Field::Id),
+    ("code", Field::Name),
+    ("code name", Field::Name),
+    ("name", Field::Name),
+    ("label", Field::Name),
+    ("code label", Field::Name),
+    ("theme", Field::Name),
+    ("node", Field::Name),
+    ("category", Field::Name),
+    ("parent", Field::Parent),
+    ("parent code", Field::Parent),
+    ("parent id", Field::Parent),
+    ("parent name", Field::Parent),
+    ("parent theme", Field::Parent),
+    ("parent node", Field::Parent),
+    ("parent category", Field::Parent),
+    ("definition", Field::Definition),
+    ("code definition", Field::Definition),
+    ("brief definition", Field::Definition),
+    ("short definition", Field::Definition),
+    ("full definition", Field::Definition),
+    ("description", Field::Definition),
+    ("comment", Field::Definition),
+    ("inclusion", Field::Inclusion),
+    ("inclusion criteria", Field::Inclusion),
+    ("include", Field::Inclusion),
+    ("when to use", Field::Inclusion),
+    ("exclusion", Field::Exclusion),
+    ("exclusion criteria", Field::Exclusion),
+    ("exclude", Field::Exclusion),
+    ("when not to use", Field::Exclusion),
+    ("example", Field::Examples),
+    ("examples", Field::Examples),
+    ("typical example", Field::Examples),
+    ("typical examples", Field::Examples),
+    ("example quote", Field::Examples),
+    ("example quotes", Field::Examples),
+    ("counter example", Field::CounterExamples),
+    ("counter examples", Field::CounterExamples),
+    ("counterexample", Field::CounterExamples),
+    ("counterexamples", Field::CounterExamples),
+    ("non example", Field::CounterExamples),
+    ("non examples", Field::CounterExamples),
+    ("negative example", Field::CounterExamples),
+    ("negative examples", Field::CounterExamples),
+    ("close but no", Field::CounterExamples),
+    ("color", Field::Color),
+    ("colour", Field::Color),
+];
+
+/// A column name as [`COLUMNS`] lists it: lower case, punctuation and
+/// underscores as spaces, a trailing number dropped.
+fn column_key(header: &str) -> String {
+    let words: Vec<String> = header
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let keep = match words.last() {
+        Some(w) if words.len() > 1 && w.chars().all(|c| c.is_ascii_digit()) => words.len() - 1,
+        _ => words.len(),
+    };
+    words[..keep].join(" ")
+}
+
+/// A cell's texts: one per line (a spreadsheet cell holding several
+/// examples has a line for each), blank lines dropped.
+fn cell_lines(cell: &str) -> impl Iterator<Item = String> + '_ {
+    cell.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+}
+
+/// The codebook in a table: `headers` are the column names, `rows` each
+/// row's location (for messages) and cells. A row without a code name or id
+/// is skipped (a blank line, a section heading in a merged cell); columns
+/// the table has beyond [`COLUMNS`] (NVivo's `Files` and `References`
+/// counts, a team's own notes) are ignored. A parent cell may hold the
+/// parent's id or its name. Problems name the file and the row.
+pub fn codebook_from_table(
+    file: &str,
+    name: &str,
+    headers: &[String],
+    rows: &[(String, Vec<String>)],
+) -> Result<Codebook, CodebookError> {
+    let fields: Vec<Option<Field>> = headers
+        .iter()
+        .map(|h| {
+            let key = column_key(h);
+            COLUMNS.iter().find(|(k, _)| *k == key).map(|(_, f)| *f)
+        })
+        .collect();
+    let has = |field: Field| fields.contains(&Some(field));
+    if !has(Field::Id) && !has(Field::Name) {
+        return Err(CodebookError::Parse(Problem {
+            file: file.to_string(),
+            line: None,
+            field: "header".into(),
+            message: format!(
+                "no column names the codes (a codebook table has a `code`, `name`, `label` or `id` column, and `definition`, `inclusion`, `exclusion`, `examples` …); columns found: {}",
+                headers
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }));
+    }
+    let mut codes = Vec::new();
+    let mut locations = Vec::new();
+    for (location, cells) in rows {
+        let mut code = Code::default();
+        let mut definitions = Vec::new();
+        for (cell, field) in cells.iter().zip(&fields) {
+            let text = cell.trim();
+            let Some(field) = field else { continue };
+            if text.is_empty() {
+                continue;
+            }
+            match field {
+                Field::Id => code.id = text.to_string(),
+                Field::Name => code.name = text.to_string(),
+                Field::Parent => code.parent = Some(text.to_string()),
+                Field::Definition => definitions.push(text.to_string()),
+                Field::Inclusion => code.inclusion.extend(cell_lines(text)),
+                Field::Exclusion => code.exclusion.extend(cell_lines(text)),
+                Field::Examples => code.examples.extend(cell_lines(text)),
+                Field::CounterExamples => code.counter_examples.extend(cell_lines(text)),
+                Field::Color => code.color = Some(text.to_string()),
+            }
+        }
+        if code.id.is_empty() && code.name.is_empty() {
+            continue;
+        }
+        if code.id.is_empty() {
+            code.id = code.name.clone();
+        }
+        if code.name.is_empty() {
+            code.name = code.id.clone();
+        }
+        code.definition = definitions.join(" ");
+        codes.push(code);
+        locations.push(location.as_str());
+    }
+    // A parent named by its name rather than its id.
+    let ids: HashMap<String, String> = codes
+        .iter()
+        .map(|c| (c.id.clone(), c.id.clone()))
+        .chain(codes.iter().map(|c| (c.name.clone(), c.id.clone())))
+        .collect();
+    for code in &mut codes {
+        if let Some(parent) = &code.parent {
+            if let Some(id) = ids.get(parent) {
+                code.parent = Some(id.clone());
+            }
+        }
+    }
+    let codebook = Codebook {
+        name: name.to_string(),
+        codes,
+    };
+    codebook.validate(file, None).map_err(|problems| {
+        CodebookError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| Problem {
+                    field: row_field(&p.field, &locations),
+                    ..p
+                })
+                .collect(),
+        )
+    })?;
+    Ok(codebook)
+}
+
+/// `codes[3].parent` as the table's row: `row 4 (line 5), parent`.
+fn row_field(field: &str, locations: &[&str]) -> String {
+    let indexed = field
+        .strip_prefix("codes[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)));
+    match indexed {
+        Some((i, rest)) if i < locations.len() => {
+            let rest = rest.trim_start_matches('.');
+            if rest.is_empty() {
+                locations[i].to_string()
+            } else {
+                format!("{}, {rest}", locations[i])
+            }
+        }
+        _ => field.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[&[&str]]) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+        let headers = rows[0].iter().map(|h| h.to_string()).collect();
+        let rows = rows[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    format!("row {} (line {})", i + 1, i + 2),
+                    r.iter().map(|c| c.to_string()).collect(),
+                )
+            })
+            .collect();
+        (headers, rows)
+    }
+
+    #[test]
+    fn a_teams_codebook_sheet_is_read_by_its_column_names() {
+        let (headers, rows) = table(&[
+            &[
+                "Code",
+                "Parent code",
+                "Brief definition",
+                "Full definition",
+                "When to use",
+                "When not to use",
+                "Example 1",
+                "Example 2",
+                "Close, but no",
+                "Files",
+            ],
+            &[
+                "Costs",
+                "",
+                "Money.",
+                "Rent and wages.",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "3",
+            ],
+            &[
+                "Premises",
+                "Costs",
+                "Offices.",
+                "",
+                "desks\ncoworking",
+                "home offices",
+                "We dropped the lease.",
+                "We rent a hot desk.\n\nRent doubled.",
+                "My kitchen table is my office.",
+                "7",
+            ],
+            &["", "", "", "", "", "", "", "", "", ""],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(cb.name, "cb");
+        assert_eq!(cb.codes.len(), 2, "the blank row is skipped");
+        let costs = &cb.codes[0];
+        assert_eq!((costs.id.as_str(), costs.name.as_str()), ("Costs", "Costs"));
+        assert_eq!(costs.definition, "Money. Rent and wages.");
+        let premises = &cb.codes[1];
+        assert_eq!(premises.parent.as_deref(), Some("Costs"));
+        assert_eq!(premises.inclusion, vec!["desks", "coworking"]);
+        assert_eq!(premises.exclusion, vec!["home offices"]);
+        assert_eq!(
+            premises.examples,
+            vec![
+                "We dropped the lease.",
+                "We rent a hot desk.",
+                "Rent doubled."
+            ]
+        );
+        assert_eq!(
+            premises.counter_examples,
+            vec!["My kitchen table is my office."]
+        );
+    }
+
+    #[test]
+    fn an_export_with_ids_takes_parents_by_id_or_name() {
+        let (headers, rows) = table(&[
+            &["ID", "Name", "Parent", "Comment"],
+            &["c1", "Costs", "", "money"],
+            &["c2", "Premises", "Costs", "offices"],
+            &["c3", "Rent", "c2", "rent"],
+        ]);
+        let cb = codebook_from_table("codes.csv", "codes", &headers, &rows).unwrap();
+        let parents: Vec<_> = cb.codes.iter().map(|c| c.parent.as_deref()).collect();
+        assert_eq!(parents, vec![None, Some("c1"), Some("c2")]);
+        assert_eq!(cb.codes[2].name, "Rent");
+        assert_eq!(cb.codes[0].definition, "money");
+    }
+
+    #[test]
+    fn problems_name_the_file_and_the_row() {
+        let (headers, rows) = table(&[&["Definition", "Notes"], &["money", "x"]]);
+        let e = codebook_from_table("cb.csv", "cb", &headers, &rows)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cb.csv: header: no column names the codes")
+                && e.contains("columns found: `Definition`, `Notes`"),
+            "{e}"
+        );
+        let (headers, rows) = table(&[
+            &["code", "definition", "parent"],
+            &["Costs", "money", ""],
+            &["Premises", "", "Cost"],
+            &["Costs", "again", ""],
+        ]);
+        let e = codebook_from_table("cb.csv", "cb", &headers, &rows)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "cb.csv: row 2 (line 3), parent: code \"Premises\" has unknown parent \"Cost\""
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("cb.csv: row 3 (line 4), id: duplicate id \"Costs\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn column_names_are_matched_without_case_punctuation_or_numbers() {
+        assert_eq!(column_key("  Inclusion_Criteria "), "inclusion criteria");
+        assert_eq!(column_key("Example 2"), "example");
+        assert_eq!(column_key("Close, but no"), "close but no");
+        assert_eq!(column_key("Non-examples"), "non examples");
+        assert_eq!(column_key("2"), "2");
+    }
+}
