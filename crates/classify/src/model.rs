@@ -587,9 +587,13 @@ fn dense_features(emb: &[f32], ctx: Context<'_>, params: &ClassifierParams) -> V
 pub const CODEBOOK_GROUP: &str = "\0codebook";
 
 /// The training rows a codebook writes: each code's examples (Yes for that
-/// code) and counter-examples (No), every other code unknown, codebook
-/// order. `autocode code` and `eval code` both train on them, under
-/// [`CODEBOOK_GROUP`].
+/// code), counter-examples and exclusion criteria (No), every other code
+/// unknown, codebook order. `autocode code` and `eval code` both train on
+/// them, under [`CODEBOOK_GROUP`]. An exclusion criterion ("prices charged
+/// to clients") names what the code is not, as a counter-example shows it:
+/// as a negative row it turns the code's model away from the sentences
+/// near it, as inclusion criteria draw its prototype towards theirs
+/// ([`prototype_texts`]).
 pub fn codebook_rows(cb: &Codebook) -> Vec<(String, Vec<Label>)> {
     let k = cb.codes.len();
     let mut out = Vec::new();
@@ -597,6 +601,7 @@ pub fn codebook_rows(cb: &Codebook) -> Vec<(String, Vec<Label>)> {
         for (texts, l) in [
             (&code.examples, Label::Yes),
             (&code.counter_examples, Label::No),
+            (&code.exclusion, Label::No),
         ] {
             for t in texts {
                 let mut row = vec![Label::Unknown; k];
@@ -1358,6 +1363,26 @@ mod tests {
             CodebookFormat::Yaml,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_codebook_trains_on_its_examples_counter_examples_and_exclusions() {
+        let cb = parse_codebook(
+            "codes:\n- id: costs\n  definition: money\n  examples: [Rent doubled.]\n  counter_examples: [Our prices went up.]\n  exclusion: [prices charged to clients]\n  inclusion: [rent and wages]\n- id: tools\n  definition: software\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let rows = codebook_rows(&cb);
+        let want = |t: &str, l: Label| (t.to_string(), vec![l, Label::Unknown]);
+        assert_eq!(
+            rows,
+            vec![
+                want("Rent doubled.", Label::Yes),
+                want("Our prices went up.", Label::No),
+                want("prices charged to clients", Label::No),
+            ]
+        );
     }
 
     fn unit(v: [f32; 3]) -> Vec<f32> {
