@@ -21,6 +21,12 @@ for gold in demo interviews; do
   done
 done
 "$BIN" --quiet eval code --gold data/interviews/gold.jsonl --codebook data/interviews/codebook.yaml --cache "$CACHE" --simulate-review --per-code-steps 1,2,5,10 --seeds 30
+# The same codebook with exclusion criteria (docs/classify.md, "Exclusion
+# criteria"): zero-shot over the five seeds and the simulated reviewer.
+for seed in 42 1 2 3 4; do
+  "$BIN" --quiet eval code --gold data/interviews/gold.jsonl --codebook data/interviews/codebook-exclusions.yaml --cache "$CACHE" --json --mode zero-shot --seed $seed | summary "interviews gold, exclusion criteria: zero-shot, CV seed $seed"
+done
+"$BIN" --quiet eval code --gold data/interviews/gold.jsonl --codebook data/interviews/codebook-exclusions.yaml --cache "$CACHE" --simulate-review --per-code-steps 1,2,5,10 --seeds 30
 # The demo's focus groups (26 codes in a hierarchy, 7 transcripts): the
 # simulated reviewer on data other than OPP-115 (docs/benchmarks.md,
 # "The simulated reviewer on the demo").
