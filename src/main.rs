@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", cmd::printable_message(&format!("{err:#}")));
+            eprintln!("error: {}", cmd::printable_message(&cmd::error_chain(&err)));
             ExitCode::from(1)
         }
     }

@@ -165,6 +165,25 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// An error and its causes joined by `: ` (anyhow's `{:#}`), each cause
+/// left out where the message so far already says it: an error whose text
+/// quotes its source (`x.csv: cannot read: No such file`) would otherwise
+/// print the source twice.
+pub fn error_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// An error message as it may be printed: its lines kept (a codebook's
 /// problems come one per line), each one [`printable`], and every line
 /// after the first indented, so a newline inside a quoted file name cannot
@@ -187,6 +206,18 @@ pub fn printable_message(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{printable, printable_message};
+
+    #[test]
+    fn an_errors_causes_are_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let quoted = anyhow::Error::new(io).context("x.csv: cannot read: No such file");
+        assert_eq!(
+            super::error_chain(&quoted),
+            "x.csv: cannot read: No such file"
+        );
+        let plain = anyhow::anyhow!("disk full").context("writing out.json");
+        assert_eq!(super::error_chain(&plain), "writing out.json: disk full");
+    }
 
     #[test]
     fn an_error_keeps_its_lines_and_indents_the_ones_after_the_first() {

@@ -175,6 +175,14 @@ pub fn codebook_from_table(
         codes.push(code);
         locations.push(location.as_str());
     }
+    if codes.is_empty() {
+        return Err(CodebookError::Parse(Problem {
+            file: file.to_string(),
+            line: None,
+            field: "rows".into(),
+            message: "no row names a code (each code is a row with its name or id)".into(),
+        }));
+    }
     // A parent named by its name rather than its id.
     let ids: HashMap<String, String> = codes
         .iter()
