@@ -119,6 +119,65 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
     );
 }
 
+/// An eval codebook whose entries have ids beside their labels may be
+/// scored against gold written in either; a label that is neither is an
+/// error naming the item.
+#[test]
+fn gold_labels_may_name_a_code_by_its_id_or_its_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let cb = dir.path().join("codebook.json");
+    std::fs::write(
+        &cb,
+        r#"{"labels": [{"id": "cost", "label": "Costs", "definition": "money"},
+                      {"id": "tool", "label": "Tools", "definition": "software"}]}"#,
+    )
+    .unwrap();
+    let gold = dir.path().join("gold.jsonl");
+    let mut rows = String::new();
+    for i in 0..10 {
+        let (text, label) = if i % 2 == 0 {
+            ("The costs went up again.", "Costs")
+        } else {
+            ("We moved to new tools.", "tool")
+        };
+        rows.push_str(&format!(
+            "{{\"id\": \"{i}\", \"doc\": \"d{i}\", \"text\": \"{text}\", \"labels\": [\"{label}\"]}}\n"
+        ));
+    }
+    std::fs::write(&gold, &rows).unwrap();
+    let out = ok(&[
+        "eval",
+        "code",
+        "--gold",
+        s(&gold),
+        "--codebook",
+        s(&cb),
+        "--mode",
+        "keyword",
+        "--json",
+    ]);
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["per_code"]["cost"]["support"], 5, "{out}");
+    assert_eq!(r["per_code"]["tool"]["support"], 5, "{out}");
+    std::fs::write(&gold, rows.replace("\"tool\"]", "\"Tool\"]")).unwrap();
+    let out = autocode(&[
+        "eval",
+        "code",
+        "--gold",
+        s(&gold),
+        "--codebook",
+        s(&cb),
+        "--mode",
+        "keyword",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gold item 1: label \"Tool\" is not a code of the codebook"),
+        "{err}"
+    );
+}
+
 #[test]
 fn codebook_qdc_round_trip_and_store_versions() {
     let dir = tempfile::tempdir().unwrap();

@@ -586,6 +586,35 @@ impl EvalCodeOptions {
     }
 }
 
+/// Each gold label as the id of the code it names: an id, or else the name
+/// of exactly one code (a codebook whose entries have an `id` beside their
+/// label, with gold written in labels). Any other label is an error naming
+/// the item.
+fn labels_as_code_ids<'a>(
+    cb: &Codebook,
+    items: impl Iterator<Item = &'a mut GoldItem>,
+) -> anyhow::Result<()> {
+    for it in items {
+        let mut ids = BTreeSet::new();
+        for l in &it.labels {
+            if cb.index_of(l).is_some() {
+                ids.insert(l.clone());
+                continue;
+            }
+            let mut named = cb.codes.iter().filter(|c| c.name == *l);
+            match (named.next(), named.next()) {
+                (Some(code), None) => ids.insert(code.id.clone()),
+                _ => bail!(
+                    "gold item {}: label {l:?} is not a code of the codebook",
+                    it.id
+                ),
+            };
+        }
+        it.labels = ids;
+    }
+    Ok(())
+}
+
 /// One code per label seen, for evaluations without a codebook file.
 pub fn codebook_from_labels(items: &[GoldItem]) -> Codebook {
     let labels: BTreeSet<&String> = items.iter().flat_map(|i| i.labels.iter()).collect();
@@ -662,13 +691,8 @@ pub fn eval_simulated_review(
         Some(p) => crate::load_codebook(p)?,
         None => codebook_from_labels(&gold),
     };
+    labels_as_code_ids(&cb, gold.iter_mut())?;
     for it in gold.iter_mut() {
-        if let Some(bad) = it.labels.iter().find(|l| cb.index_of(l).is_none()) {
-            bail!(
-                "gold item {}: label {bad:?} is not a code of the codebook",
-                it.id
-            );
-        }
         let mut extra = Vec::new();
         for l in &it.labels {
             if let Some(i) = cb.index_of(l) {
@@ -735,15 +759,7 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         Some(p) => crate::load_codebook(p)?,
         None => codebook_from_labels(&gold),
     };
-    let ids: BTreeSet<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();
-    for it in gold.iter().chain(train_items.iter().flatten()) {
-        if let Some(bad) = it.labels.iter().find(|l| !ids.contains(l.as_str())) {
-            bail!(
-                "gold item {}: label {bad:?} is not a code of the codebook",
-                it.id
-            );
-        }
-    }
+    labels_as_code_ids(&cb, gold.iter_mut().chain(train_items.iter_mut().flatten()))?;
     // A child code implies its parent, in the gold as in the predictions.
     for it in gold.iter_mut().chain(train_items.iter_mut().flatten()) {
         let mut extra = Vec::new();
