@@ -29,6 +29,13 @@ fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The stderr of a run that must fail with exit status 1.
+fn failure(args: &[&str]) -> String {
+    let out = autocode(args);
+    assert_eq!(out.status.code(), Some(1), "autocode {args:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -93,9 +100,7 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
         "Code;Description;Parent\nPrivacy;Personal data;\nCameras;;Privacy\nTrust;Belief;Privcy\n",
     )
     .unwrap();
-    let out = autocode(&["codebook", "validate", s(&csv)]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = failure(&["codebook", "validate", s(&csv)]);
     let f = s(&csv);
     for want in [
         "error: 2 problem(s) in the codebook:\n".to_string(),
@@ -104,15 +109,13 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
     ] {
         assert!(err.contains(&want), "missing {want:?} in:\n{err}");
     }
-    let out = autocode(&[
+    let err = failure(&[
         "codebook",
         "import",
         s(&csv),
         "-o",
         s(&dir.path().join("x.csv")),
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("a codebook is written as .yaml, .json or .qdc, not .csv"),
         "{err}"
@@ -160,7 +163,7 @@ fn gold_labels_may_name_a_code_by_its_id_or_its_label() {
     assert_eq!(r["per_code"]["cost"]["support"], 5, "{out}");
     assert_eq!(r["per_code"]["tool"]["support"], 5, "{out}");
     std::fs::write(&gold, rows.replace("\"tool\"]", "\"Tool\"]")).unwrap();
-    let out = autocode(&[
+    let err = failure(&[
         "eval",
         "code",
         "--gold",
@@ -170,8 +173,6 @@ fn gold_labels_may_name_a_code_by_its_id_or_its_label() {
         "--mode",
         "keyword",
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("gold item 1: label \"Tool\" is not a code of the codebook"),
         "{err}"
