@@ -229,7 +229,10 @@
     box.appendChild(el('div', { class: 'suggestion' },
       el('h2', {}, 'Suggested: ', el('span', { id: 'suggested-code' }, sug.name), ' ',
         el('span', { class: 'conf' }, (sug.calibrated === false ? 'uncalibrated score ' : 'confidence ') + pct(sug.confidence) + (sug.assigned ? ' · assigned' : ' · candidate'))),
-      el('p', { class: 'definition' }, sug.definition || '(no definition in the codebook)')));
+      el('p', { class: 'definition' }, sug.definition || '(no definition in the codebook)'),
+      // The codebook's criteria, as a coder checks them before deciding.
+      (sug.inclusion || []).length ? el('p', { class: 'criteria inclusion' }, 'Use when: ' + sug.inclusion.join('; ')) : null,
+      (sug.exclusion || []).length ? el('p', { class: 'criteria exclusion' }, 'Not when: ' + sug.exclusion.join('; ')) : null));
 
     const others = d.suggestions.filter((s) => s.code_id !== it.code_id);
     if (others.length) {

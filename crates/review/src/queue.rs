@@ -368,19 +368,24 @@ pub(crate) fn item_json(
         context.push(turn);
     }
     let codebook = latest_codebook(conn)?;
-    let code_info = |id: &str| {
+    // What the reviewer decides against: the code's definition and its
+    // criteria (when to use it, when not), as a codebook gives them.
+    let code_of = |id: &str| {
         codebook
             .as_ref()
             .and_then(|(_, cb)| cb.codes.iter().find(|c| c.id == id))
-            .map(|c| (c.name.clone(), c.definition.clone()))
-            .unwrap_or_else(|| (id.to_string(), String::new()))
     };
     let uncalibrated = uncalibrated_codes(store)?;
+    let no_criteria: &[String] = &[];
     let suggestions: Vec<Value> = machine_items(conn, Some(segment_id))?
         .into_iter()
         .map(|m| {
-            let (name, definition) = code_info(&m.code_id);
-            json!({"code_id": m.code_id, "name": name, "definition": definition,
+            let code = code_of(&m.code_id);
+            json!({"code_id": m.code_id,
+                   "name": code.map_or(m.code_id.as_str(), |c| c.name.as_str()),
+                   "definition": code.map_or("", |c| c.definition.as_str()),
+                   "inclusion": code.map_or(no_criteria, |c| c.inclusion.as_slice()),
+                   "exclusion": code.map_or(no_criteria, |c| c.exclusion.as_slice()),
                    "confidence": m.confidence, "assigned": m.assigned,
                    "calibrated": !uncalibrated.contains(&m.code_id)})
         })

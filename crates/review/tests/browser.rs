@@ -179,6 +179,21 @@ fn review_page_decisions_by_keyboard_and_theme_acceptance_persist() {
             .unwrap()
             .contains("Getting to or into places"),
     );
+    // Its criteria, to decide against.
+    assert_eq!(
+        eval(
+            &tab,
+            "document.querySelector('.criteria.inclusion').textContent"
+        ),
+        serde_json::json!("Use when: ramps, lifts and steps")
+    );
+    assert_eq!(
+        eval(
+            &tab,
+            "document.querySelector('.criteria.exclusion').textContent"
+        ),
+        serde_json::json!("Not when: services running late (code Delays); fares")
+    );
     assert!(
         eval(&tab, "document.getElementById('help-line').textContent")
             .as_str()
