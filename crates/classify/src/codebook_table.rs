@@ -125,6 +125,25 @@ pub fn codebook_from_table(
         .collect();
     let has = |field: Field| fields.contains(&Some(field));
     if !has(Field::Id) && !has(Field::Name) {
+        // A sheet that opens with a title or a note above its column
+        // names ("Codebook v3, agreed 12 May"): the first of its first
+        // rows that names a code column is the header.
+        let names_codes = |cells: &[String]| {
+            cells.iter().any(|c| {
+                let key = column_key(c);
+                COLUMNS
+                    .iter()
+                    .any(|(k, f)| *k == key && matches!(f, Field::Id | Field::Name))
+            })
+        };
+        if let Some(at) = rows
+            .iter()
+            .take(10)
+            .position(|(_, cells)| names_codes(cells))
+        {
+            let headers: Vec<String> = rows[at].1.iter().map(|c| c.trim().to_string()).collect();
+            return codebook_from_table(file, name, &headers, &rows[at + 1..]);
+        }
         return Err(CodebookError::Parse(Problem {
             file: file.to_string(),
             line: None,
@@ -362,6 +381,20 @@ mod tests {
             e.contains("cb.csv: row 3 (line 4), id: duplicate id \"Costs\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_title_above_the_column_names_is_skipped() {
+        let (headers, rows) = table(&[
+            &["Codebook v3, agreed 12 May", "", ""],
+            &["for the remote work study", "", ""],
+            &["Code", "Definition", "Example"],
+            &["Costs", "money", "Rent doubled."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(cb.codes.len(), 1);
+        assert_eq!(cb.codes[0].id, "Costs");
+        assert_eq!(cb.codes[0].examples, vec!["Rent doubled."]);
     }
 
     #[test]
