@@ -206,6 +206,8 @@ struct SharedCodebook {
 /// definitions alone.
 #[derive(Deserialize)]
 struct SharedLabel {
+    /// The code's text (`name` or `code` in some exports).
+    #[serde(alias = "name", alias = "code")]
     label: String,
     /// An id other than the label text (the label is then the name).
     #[serde(default)]
@@ -1025,7 +1027,7 @@ mod tests {
              "examples": ["We dropped the lease.", "Rent doubled."],
              "counter_example": "Our prices went up.",
              "n_segments": 12},
-            {"label": "Premises", "id": "premises", "parent": "Costs",
+            {"name": "Premises", "id": "premises", "parent": "Costs",
              "definition": "offices", "example": "We rent a hot desk."}
         ]}"#;
         let cb = parse_codebook(src, "codebook.json", CodebookFormat::Json).unwrap();
