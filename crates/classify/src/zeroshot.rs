@@ -369,8 +369,8 @@ pub fn with_pseudo_labels<'a>(
 /// any review, so that `eval code --mode zero-shot` measures what a project
 /// codes from its codebook alone. Measured (docs/classify.md, "Codebook
 /// examples never calibrate"): zero-shot κ over five CV seeds, demo 0.469 →
-/// 0.462, data/interviews 0.182 → 0.253; training on the negatives alone
-/// gave data/interviews' codebook with exclusion criteria 0.182 → 0.195.
+/// 0.462, data/interviews 0.182 → 0.253, with the written rows kept out of
+/// calibration (model.rs, the inner cross-validation of a code's fit).
 fn written_rows<'a>(set: &TrainingSet<'a>) -> TrainingSet<'a> {
     let keep: Vec<usize> = (0..set.labels.len())
         .filter(|&i| set.groups.get(i).map(String::as_str) == Some(crate::model::CODEBOOK_GROUP))
