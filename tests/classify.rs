@@ -579,6 +579,98 @@ fn code_the_demo_corpus_incrementally_and_with_gold() {
     assert!(gold > 300, "{gold} gold codings");
 }
 
+/// Memos reach training as evidence, not labels: a memo written with a
+/// decision that still stands trains as its reason, a memo alone holds its
+/// sentence out of the corpus's pseudo-labels, and either way the classifier
+/// is fitted again (its fingerprint changes).
+#[test]
+fn reviewers_memos_reach_the_next_coding_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo_project(dir.path());
+    let p = s(&project);
+    let code = || -> Value {
+        let out = ok(&[
+            "--project",
+            p,
+            "code",
+            "--codebook",
+            "data/demo/codebook.yaml",
+            "--json",
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let first = code();
+    assert_eq!(
+        (first["memo_reasons"].as_u64(), first["memo_held"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let mut st = store::Store::open(&project).unwrap();
+    let ids: Vec<i64> = {
+        let mut q = st
+            .conn()
+            .prepare("SELECT id FROM segments WHERE is_moderator = 0 AND length(text) > 40 ORDER BY id LIMIT 5")
+            .unwrap();
+        let rows = q.query_map([], |r| r.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    let mut decide = |seg: i64, code: &str, decision: store::Decision, memo: Option<&str>| {
+        let version = st.review_version(seg, None).unwrap();
+        let out = st
+            .record_review(
+                &store::ReviewInput {
+                    segment_id: seg,
+                    code_id: Some(code.into()),
+                    decision,
+                    new_code_id: None,
+                    reviewer: "rita".into(),
+                    memo: memo.map(String::from),
+                },
+                version,
+                None,
+            )
+            .unwrap();
+        assert!(matches!(out, store::ReviewOutcome::Saved { .. }), "{out:?}");
+    };
+    use store::Decision::{Accept, Memo, Reject};
+    decide(
+        ids[0],
+        "surveillance",
+        Accept,
+        Some("cameras watching people on the street"),
+    );
+    decide(
+        ids[1],
+        "privacy",
+        Reject,
+        Some("this is about bus fares, not personal data"),
+    );
+    // Too short to say what the code is about.
+    decide(ids[2], "technology", Accept, Some("yes"));
+    // A reason taken back with its decision.
+    decide(
+        ids[3],
+        "safety",
+        Accept,
+        Some("feeling safe walking home at night"),
+    );
+    decide(ids[3], "safety", Reject, None);
+    // A memo alone on a sentence nobody decided.
+    let held = ids[4];
+    decide(
+        held,
+        "privacy",
+        Memo,
+        Some("ask the team whether this counts"),
+    );
+    drop(st);
+    let second = code();
+    assert_eq!(second["memo_reasons"], 2, "{}", second["memo_reasons"]);
+    assert_eq!(second["memo_held"], 1, "{}", second["memo_held"]);
+    assert_ne!(second["classifier"], first["classifier"]);
+    // Retrained: every sentence coded again by the new classifier.
+    assert_eq!(second["coded"], first["coded"]);
+}
+
 #[test]
 fn eval_code_on_the_demo_gold() {
     let cache = tempfile::tempdir().unwrap();

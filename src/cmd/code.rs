@@ -340,6 +340,12 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             s.with_question
         );
     }
+    if (s.memo_reasons > 0 || s.memo_held > 0) && !g.quiet {
+        eprintln!(
+            "reviewers' memos: {} trained on as the reasons of their decisions; {} sentences with a memo alone held out of the corpus's pseudo-labels",
+            s.memo_reasons, s.memo_held
+        );
+    }
     if s.missing_embeddings > 0 {
         eprintln!(
             "{} participant sentences have no embedding yet and were not coded (run `autocode embed`)",
@@ -354,6 +360,8 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             "coded": s.coded,
             "skipped_minimal": s.skipped_minimal,
             "with_question": s.with_question,
+            "memo_reasons": s.memo_reasons,
+            "memo_held": s.memo_held,
             "codes": s.codes,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;

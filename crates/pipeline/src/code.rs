@@ -139,6 +139,12 @@ pub struct CodeSummary {
     /// Participant sentences coded with the question their turn answers
     /// (`segment_questions`; read by supervised codes).
     pub with_question: usize,
+    /// Reviewers' memos trained on as their decisions' reasons
+    /// ([`memo_reasons`]).
+    pub memo_reasons: usize,
+    /// Participant sentences with a memo alone, held out of the corpus's
+    /// pseudo-labels ([`memo_held_texts`]).
+    pub memo_held: usize,
     pub gold: Option<GoldImport>,
     /// The audit sample declared by this import (`--random-sample`).
     pub audit: Option<crate::audit::AuditSummary>,
@@ -221,6 +227,8 @@ pub struct TrainingData {
     pub context: Vec<[Option<Vec<f32>>; 3]>,
     /// What identifies the training data (texts or text hashes with their labels).
     pub identity: String,
+    /// Reviewers' memos among the written rows ([`memo_reasons`]).
+    pub memo_reasons: usize,
 }
 
 impl TrainingData {
@@ -315,6 +323,115 @@ pub fn stored_labels(
     Ok(labels)
 }
 
+/// Words a memo needs to count as a reviewer's reason ([`memo_reasons`]):
+/// "ok" or "not sure" names nothing the code is about.
+pub const MIN_REASON_WORDS: usize = 3;
+
+/// Memos as evidence, not labels (issue #15). A memo written with a
+/// decision is the reviewer's reason for it ("she means the cameras on her
+/// street"), and it says what the decided code is about as a codebook's
+/// examples and exclusion criteria do: it becomes a written training row of
+/// that code, Yes for an accept, an add and a recode's new code, No for a
+/// reject, a recode's old code and the suggestion a "no code" turns down.
+/// Like the codebook's own rows ([`classify::CODEBOOK_GROUP`]) it trains in
+/// every inner fold, is never scored for calibration and counts towards no
+/// floor, so a memo never makes a code supervised and never moves a
+/// threshold. Rationales as evidence follow Zaidan, Eisner & Piatko (2007),
+/// "Using annotator rationales to improve machine learning for text
+/// categorization".
+///
+/// A reason counts only while its decision stands: the reviewer's current
+/// judgement (`current`, [`Store::review_labels`]) of that code on that
+/// sentence must still say the same, so a decision taken back takes its
+/// reason with it. Memos under [`MIN_REASON_WORDS`] words, codes outside
+/// the codebook and repeated (text, labels) rows are left out. A memo
+/// alone (decision `memo`) judges nothing: it trains nothing, and its
+/// sentence is held out of the corpus's pseudo-labels ([`memo_held_texts`]).
+/// Rows in review order, codebook order within one.
+pub fn memo_reasons(
+    reviews: &[store::ReviewRecord],
+    current: &[store::ReviewLabel],
+    codebook: &Codebook,
+) -> Vec<(String, Vec<Label>)> {
+    let index: BTreeMap<&str, usize> = codebook
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let judged: BTreeMap<(&str, i64, Option<&str>), bool> = current
+        .iter()
+        .map(|l| {
+            (
+                (l.reviewer.as_str(), l.segment_id, l.code_id.as_deref()),
+                l.applies,
+            )
+        })
+        .collect();
+    // Does the reviewer still judge `code` on the sentence as `applies`?
+    // A "no code" judgement answers No for every code it has not since
+    // been given.
+    let stands = |r: &store::ReviewRecord, seg: i64, code: &str, applies: bool| match judged.get(&(
+        r.reviewer.as_str(),
+        seg,
+        Some(code),
+    )) {
+        Some(&a) => a == applies,
+        None => !applies && judged.get(&(r.reviewer.as_str(), seg, None)) == Some(&false),
+    };
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for r in reviews {
+        let (Some(seg), Some(memo)) = (r.segment_id, r.memo.as_deref()) else {
+            continue;
+        };
+        let memo = memo.trim();
+        if memo.split_whitespace().count() < MIN_REASON_WORDS {
+            continue;
+        }
+        let said: Vec<(Option<&str>, bool)> = match store::Decision::parse(&r.decision) {
+            Some(store::Decision::Accept) => vec![(r.code_id.as_deref(), true)],
+            Some(store::Decision::Reject) | Some(store::Decision::None) => {
+                vec![(r.code_id.as_deref(), false)]
+            }
+            Some(store::Decision::Recode) => vec![
+                (r.code_id.as_deref(), false),
+                (r.new_code_id.as_deref(), true),
+            ],
+            Some(store::Decision::Add) => vec![(r.new_code_id.as_deref(), true)],
+            Some(store::Decision::Memo) | None => continue,
+        };
+        let mut row = vec![Label::Unknown; codebook.codes.len()];
+        for (code, applies) in said {
+            let Some(code) = code else { continue };
+            if let Some(&c) = index.get(code) {
+                if stands(r, seg, code, applies) {
+                    row[c] = if applies { Label::Yes } else { Label::No };
+                }
+            }
+        }
+        if row.iter().any(|l| *l != Label::Unknown)
+            && seen.insert((memo.to_string(), format!("{row:?}")))
+        {
+            out.push((memo.to_string(), row));
+        }
+    }
+    out
+}
+
+/// The text hashes of sentences a reviewer wrote a memo alone on (decision
+/// `memo`): a person stopped at them without deciding, so they are no sure
+/// example for the machine to label itself, and the zero-shot corpus
+/// ([`zero_shot_corpus`]) leaves them out. What is decided on them trains as
+/// any review does.
+pub fn memo_held_texts(reviews: &[store::ReviewRecord]) -> BTreeSet<String> {
+    reviews
+        .iter()
+        .filter(|r| store::Decision::parse(&r.decision) == Some(store::Decision::Memo))
+        .map(|r| r.text_hash.clone())
+        .collect()
+}
+
 /// Each spoken participant sentence's [`classify::Context`]: the
 /// sentences just before and after it in its turn (minimal responses
 /// among them, as in a gold file of every participant sentence, which
@@ -381,7 +498,8 @@ pub fn segment_questions(
 }
 
 /// The training set: the codebook's examples (Yes) and counter-examples
-/// (No) for their code, then every stored sentence with labels
+/// (No) for their code and the reviewers' reasons ([`memo_reasons`]), all
+/// written rows, then every stored sentence with labels
 /// ([`stored_labels`]) that has a vector, grouped by document, each with
 /// its context (`contexts`, [`segment_contexts`]).
 pub fn training_set(
@@ -393,15 +511,22 @@ pub fn training_set(
     contexts: &HashMap<i64, classify::Context<'_>>,
 ) -> anyhow::Result<TrainingData> {
     let labels = stored_labels(store, codebook)?;
-    let (ex_texts, ex_labels): (Vec<String>, Vec<Vec<Label>>) =
-        classify::codebook_rows(codebook).into_iter().unzip();
+    let reasons = memo_reasons(&store.reviews()?, &store.review_labels()?, codebook);
+    let memo_reasons = reasons.len();
+    let (ex_texts, ex_labels): (Vec<String>, Vec<Vec<Label>>) = classify::codebook_rows(codebook)
+        .into_iter()
+        .chain(reasons)
+        .unzip();
     let ex_refs: Vec<&str> = ex_texts.iter().map(|s| s.as_str()).collect();
     let ex_emb = if ex_refs.is_empty() {
         Vec::new()
     } else {
         encoder.encode(&ex_refs)?.vectors
     };
-    let mut out = TrainingData::default();
+    let mut out = TrainingData {
+        memo_reasons,
+        ..Default::default()
+    };
     for ((t, row), e) in ex_texts.into_iter().zip(ex_labels).zip(ex_emb) {
         out.identity.push_str(&format!("ex\t{t}\t{row:?}\n"));
         out.embeddings.push(e);
@@ -598,6 +723,11 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         .filter(|s| contexts.get(&s.id).is_some_and(|c| c.question.is_some()))
         .count();
     let train = training_set(store, &cb, &enc, &seg_by_id, &seg_emb, &contexts)?;
+    let memo_held = memo_held_texts(&store.reviews()?);
+    let memo_held_sentences = participant_segments
+        .iter()
+        .filter(|s| memo_held.contains(&s.text_hash))
+        .count();
     let params = classify::ClassifierParams {
         mode: opts.mode,
         min_positives: opts.min_positives,
@@ -611,7 +741,12 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     let corpus = if opts.mode == Mode::Supervised {
         None
     } else {
-        zero_shot_corpus(&cb, &protos, &participant_segments, &seg_emb, &contexts)
+        let unheld: Vec<&StoredSegment> = participant_segments
+            .iter()
+            .filter(|s| !memo_held.contains(&s.text_hash))
+            .copied()
+            .collect();
+        zero_shot_corpus(&cb, &protos, &unheld, &seg_emb, &contexts)
     };
     let fit = |set: &classify::TrainingSet<'_>| match &corpus {
         Some(c) => classify::zeroshot::fit_with_corpus(&valid, &cb, &protos, set, &c.set),
@@ -831,6 +966,8 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         missing_embeddings,
         skipped_minimal,
         with_question,
+        memo_reasons: train.memo_reasons,
+        memo_held: memo_held_sentences,
         gold,
         audit,
         crossfit,
@@ -1028,5 +1165,150 @@ mod tests {
         let again = zero_shot_corpus(&cb, &protos, &refs, &embeddings, &HashMap::new()).unwrap();
         assert_eq!(again.identity, corpus.identity);
         assert!(zero_shot_corpus(&cb, &protos, &refs[3..], &embeddings, &HashMap::new()).is_none());
+    }
+
+    /// A memo with a decision trains as its reason, with the decision's
+    /// polarity, while the decision stands; a memo alone, a short one, a
+    /// code outside the codebook and a repeat train nothing.
+    #[test]
+    fn memos_train_as_the_reasons_of_decisions_that_stand() {
+        let cb = classify::parse_codebook(
+            "codes:\n- id: cost\n  name: Cost\n  definition: money\n- id: access\n  name: Access\n  definition: getting there\n",
+            "t",
+            classify::CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let review = |id: i64,
+                      seg: i64,
+                      code: &str,
+                      decision: &str,
+                      new: Option<&str>,
+                      memo: Option<&str>| {
+            store::ReviewRecord {
+                id,
+                segment_id: Some(seg),
+                document: "d".into(),
+                text_hash: format!("h{seg}"),
+                code_id: Some(code.into()),
+                decision: decision.into(),
+                new_code_id: new.map(String::from),
+                reviewer: "rita".into(),
+                memo: memo.map(String::from),
+                created_at: String::new(),
+            }
+        };
+        let judged = |seg: i64, code: Option<&str>, applies: bool| store::ReviewLabel {
+            reviewer: "rita".into(),
+            segment_id: seg,
+            code_id: code.map(String::from),
+            applies,
+            document: "d".into(),
+            text_hash: format!("h{seg}"),
+        };
+        let reviews = vec![
+            review(
+                1,
+                1,
+                "cost",
+                "accept",
+                None,
+                Some("tickets are what she pays for"),
+            ),
+            review(
+                2,
+                2,
+                "cost",
+                "reject",
+                None,
+                Some("the bus being late, no money"),
+            ),
+            review(
+                3,
+                3,
+                "cost",
+                "recode",
+                Some("access"),
+                Some("about reaching the town centre"),
+            ),
+            review(4, 4, "cost", "accept", None, Some("fine")),
+            // Accepted with a reason, then taken back: the reason goes.
+            review(
+                5,
+                5,
+                "access",
+                "accept",
+                None,
+                Some("he cannot get to the stop"),
+            ),
+            review(6, 5, "access", "reject", None, None),
+            // A memo alone judges nothing.
+            review(
+                7,
+                6,
+                "access",
+                "memo",
+                None,
+                Some("check this one with the team"),
+            ),
+            review(
+                8,
+                7,
+                "parking",
+                "accept",
+                None,
+                Some("a code the codebook lost"),
+            ),
+            // The same reason twice is one row.
+            review(
+                9,
+                8,
+                "cost",
+                "accept",
+                None,
+                Some("tickets are what she pays for"),
+            ),
+            review(
+                10,
+                9,
+                "access",
+                "none",
+                None,
+                Some("small talk about the weather"),
+            ),
+        ];
+        let current = vec![
+            judged(1, Some("cost"), true),
+            judged(2, Some("cost"), false),
+            judged(3, Some("cost"), false),
+            judged(3, Some("access"), true),
+            judged(4, Some("cost"), true),
+            judged(5, Some("access"), false),
+            judged(7, Some("parking"), true),
+            judged(8, Some("cost"), true),
+            judged(9, None, false),
+        ];
+        use Label::{No, Unknown, Yes};
+        assert_eq!(
+            memo_reasons(&reviews, &current, &cb),
+            vec![
+                (
+                    "tickets are what she pays for".to_string(),
+                    vec![Yes, Unknown]
+                ),
+                (
+                    "the bus being late, no money".to_string(),
+                    vec![No, Unknown]
+                ),
+                ("about reaching the town centre".to_string(), vec![No, Yes]),
+                (
+                    "small talk about the weather".to_string(),
+                    vec![Unknown, No]
+                ),
+            ]
+        );
+        assert_eq!(
+            memo_held_texts(&reviews).into_iter().collect::<Vec<_>>(),
+            vec!["h6".to_string()]
+        );
     }
 }

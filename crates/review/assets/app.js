@@ -286,6 +286,11 @@
       $('reviewer').focus();
       return;
     }
+    // A memo left in the box goes with the decision as its reason (the
+    // next `autocode code` trains on it; pipeline::code::memo_reasons).
+    const memoBox = $('memo');
+    const reason = memoBox ? memoBox.value.trim() : '';
+    if (reason && decision !== 'memo') extra = Object.assign({ memo: reason }, extra || {});
     const body = Object.assign({
       segment_id: it.segment_id,
       code_id: it.code_id,
@@ -305,7 +310,8 @@
     // Only now, with the decision committed, does the page say so.
     state.saved += 1;
     $('status').dataset.saved = String(state.saved);
-    const what = decision + (extra && extra.new_code_id ? ' ' + codeName(extra.new_code_id) : (decision === 'memo' ? '' : ' ' + codeName(it.code_id)));
+    const what = decision + (extra && extra.new_code_id ? ' ' + codeName(extra.new_code_id) : (decision === 'memo' ? '' : ' ' + codeName(it.code_id))) +
+      (decision !== 'memo' && extra && extra.memo ? ' with its memo' : '');
     setStatus('saved: ' + what, 'saved');
     for (const x of state.items) if (x.segment_id === it.segment_id) x.version = r.data.version;
     // A memo or an added code leaves the suggestion itself undecided.

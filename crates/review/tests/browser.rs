@@ -486,6 +486,22 @@ fn help_navigation_add_no_code_and_memo_keys() {
     )
     .unwrap();
     saved_count_is(&tab, 4);
+    // A memo left in the box when deciding is saved with the decision, as
+    // its reason (which the next `autocode code` trains on).
+    wait_for(&tab, &at("costs"));
+    tab.press_key("m").unwrap();
+    wait_for(
+        &tab,
+        "document.activeElement && document.activeElement.id === 'memo'",
+    );
+    tab.type_str("the price of tickets, not access").unwrap();
+    tab.press_key("Escape").unwrap();
+    tab.press_key("r").unwrap();
+    saved_count_is(&tab, 5);
+    wait_for(
+        &tab,
+        "document.getElementById('status').textContent === 'saved: reject Cost with its memo'",
+    );
 
     let reviews = fixture::reviews(&fx.path);
     let got: Vec<(&str, i64, Option<&str>, Option<&str>)> = reviews
@@ -499,12 +515,25 @@ fn help_navigation_add_no_code_and_memo_keys() {
             ("accept", fx.seg["xss"], Some("access"), None),
             ("none", fx.seg["late"], Some("delay"), None),
             ("memo", fx.seg["costs"], Some("cost"), None),
+            ("reject", fx.seg["costs"], Some("cost"), None),
         ]
     );
     let store = store::Store::open(&fx.path).unwrap();
+    let memos: Vec<Option<String>> = store
+        .reviews()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.memo)
+        .collect();
     assert_eq!(
-        store.reviews().unwrap()[3].memo.as_deref(),
-        Some("needs the question")
+        memos,
+        vec![
+            None,
+            None,
+            None,
+            Some("needs the question".to_string()),
+            Some("the price of tickets, not access".to_string()),
+        ]
     );
     let mut expect = vec![
         (fx.seg["xss"], "access".to_string(), "rita".to_string()),
