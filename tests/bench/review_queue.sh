@@ -8,7 +8,8 @@
 # (nothing reviewed) and after REVIEW_DECISIONS decisions posted through the
 # page's API (what is reviewed is what the order must cover). The page asks
 # for its queue when it opens and when a filter changes, not after each
-# decision. Works on a copy: the pipeline's store is left as it was.
+# decision. Then times `autocode code` retraining on those decisions.
+# Works on copies: the pipeline's store is left as it was.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-target/release/autocode}
@@ -71,3 +72,31 @@ for i, it in enumerate(items):
 PY
 measure "$DECISIONS decisions"
 echo "page process peak RSS: $(awk '/VmHWM/{print int($2/1024) " MB"}' /proc/$PID/status)"
+kill $PID 2>/dev/null || true
+wait $PID 2>/dev/null || true
+
+# Retraining after the batch of reviews (issue 15: "retraining after a
+# batch of reviews takes seconds on 100k sentences"): `autocode code` on
+# the reviewed copy fits the classifier again on the decisions and codes
+# every sentence anew. Reference, the same run: `autocode code` on a copy
+# of the store as coded, which loads and fits the same way but finds
+# nothing to code (the floor of any run); the first coding of the whole
+# store is the pipeline bench's `code` stage (.bench/pipeline/rows).
+cp "$STORE" "$W/unreviewed.db"
+timed_code() { # store -> "secs MB coded"
+  RAYON_NUM_THREADS=${PIPELINE_THREADS:-2} /usr/bin/time -f "%e %M" -o "$W/time.code" \
+    $BIN --quiet --project "$1" code --json > "$W/code.json" 2> "$W/code.err" || {
+      echo "review queue bench: autocode code failed:" >&2; cat "$W/code.err" >&2; exit 1; }
+  read -r secs kb < "$W/time.code"
+  echo "$secs $((kb / 1024)) $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["coded"])' "$W/code.json")"
+}
+read -r ref_s ref_mb ref_n <<< "$(timed_code "$W/unreviewed.db")"
+read -r re_s re_mb re_n <<< "$(timed_code "$W/autocode.db")"
+first=$(awk '$1 == "autocode" && $2 == "code" {print $3}' .bench/pipeline/rows 2>/dev/null || true)
+echo
+echo "| autocode code | sentences coded | wall | peak RSS |"
+echo "|---|---:|---:|---:|"
+echo "| nothing reviewed, nothing new (reference: load and fit) | $ref_n | $ref_s s | $ref_mb MB |"
+echo "| after $DECISIONS decisions (retrain, code everything again) | $re_n | $re_s s | $re_mb MB |"
+python3 -c "import sys; r, b = float(sys.argv[1]), float(sys.argv[2]); print(f'ratio, retrain / reference: {r / b:.2f}')" "$re_s" "$ref_s"
+[ -n "$first" ] && echo "the pipeline bench's first coding of this store (its code stage): $first s"

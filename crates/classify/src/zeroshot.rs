@@ -113,16 +113,35 @@ const NAME_STOP: &[&str] = &[
     "user", "users", "specific",
 ];
 
-/// Content-word stems (first 5 letters of words of ≥ 4 letters) of each code's name.
+/// The stem [`name_stems`] keeps of a word: its first 5 letters, a plural's
+/// without its "s" ("tools" matches "tool").
+fn name_stem(w: &str) -> String {
+    let w = match w.strip_suffix('s') {
+        Some(stem) if !stem.ends_with('s') && stem.len() >= 4 => stem,
+        _ => w,
+    };
+    w.chars().take(5).collect()
+}
+
+/// Content-word stems ([`name_stem`] of words of ≥ 4 letters) of each
+/// code's name, without the words of the codebook's own name: those name
+/// the study's topic, which every code shares ("Remote work in small
+/// businesses" made "Managing a remote team" the best code of every
+/// sentence that says "remote").
 fn name_stems(cb: &Codebook) -> Vec<Vec<String>> {
+    let stems = |text: &str| -> Vec<String> {
+        tokenize(text)
+            .into_iter()
+            .filter(|w| w.len() >= 4 && !NAME_STOP.contains(&w.as_str()))
+            .map(|w| name_stem(&w))
+            .collect()
+    };
+    let topic: BTreeSet<String> = stems(&cb.name).into_iter().collect();
     cb.codes
         .iter()
         .map(|c| {
-            let mut s: Vec<String> = tokenize(&format!("{} {}", c.name, c.id.replace('_', " ")))
-                .into_iter()
-                .filter(|w| w.len() >= 4 && !NAME_STOP.contains(&w.as_str()))
-                .map(|w| w.chars().take(5).collect())
-                .collect();
+            let mut s = stems(&format!("{} {}", c.name, c.id.replace('_', " ")));
+            s.retain(|w| !topic.contains(w));
             s.sort();
             s.dedup();
             s
@@ -909,6 +928,37 @@ mod tests {
         let named = code_scores(&cb, &protos, &[&e], &["the costs were high"], &p);
         assert!((plain[0][0] + plain[0][1]).abs() < 1e-9);
         assert!(named[0][0] - plain[0][0] > 0.02, "{named:?} {plain:?}");
+    }
+
+    /// A code's name words are its stems, a plural's without the "s"; the
+    /// words of the codebook's own name (the study's topic) are no code's.
+    #[test]
+    fn name_stems_leave_out_the_studys_topic_and_match_singulars() {
+        let cb = crate::parse_codebook(
+            "name: Remote work in small businesses\ncodes:\n- id: team\n  name: Managing a remote team\n  definition: staff\n- id: tools\n  name: Digital tools\n  definition: software\n- id: boundaries\n  name: Work-life boundaries\n  definition: home\n",
+            "t",
+            crate::CodebookFormat::Yaml,
+        )
+        .unwrap();
+        assert_eq!(
+            name_stems(&cb),
+            vec![
+                vec!["manag".to_string(), "team".into()],
+                vec!["digit".into(), "tool".into()],
+                vec!["bound".into(), "life".into()],
+            ]
+        );
+        let protos = vec![
+            vec![vec![1.0, 0.0]],
+            vec![vec![0.0, 1.0]],
+            vec![vec![0.6, 0.8]],
+        ];
+        let e = [0.6f32, 0.8];
+        let p = PseudoLabelParams::default();
+        let score = |text: &str| code_scores(&cb, &protos, &[&e], &[text], &p)[0].clone();
+        // "remote" is every code's topic here: no bonus for "team".
+        assert_eq!(score("we are all remote now"), score("we are all here now"));
+        assert!(score("the tool crashed")[1] - score("the van crashed")[1] > 0.05);
     }
 
     #[test]
