@@ -33,6 +33,23 @@ done
 start=$(date +%s)
 "$BIN" --quiet eval code --gold data/demo/gold.jsonl --codebook data/demo/codebook.yaml --cache "$CACHE" --simulate-review --per-code-steps 1,2,5,10 --seeds 30
 echo "demo simulated review (1-10 per code, 30 splits): $(( $(date +%s) - start )) s"
+# Codebooks that cover part of their corpus (docs/classify.md, "A
+# codebook that covers part of the corpus"): subsets of data/interviews'
+# codes and, where ../shared exists, of OPP-115's, written to .bench by
+# tests/bench/partial_codebooks.py; zero-shot over two CV seeds and the
+# simulated reviewer.
+PARTS=.bench/partial-codebooks
+python3 tests/bench/partial_codebooks.py "$SHARED" "$PARTS"
+for part in "$PARTS"/*.jsonl; do
+  name=$(basename "$part" .jsonl)
+  codebook="$PARTS/$name.yaml"; [ -f "$codebook" ] || codebook="$PARTS/$name.json"
+  for seed in 42 1; do
+    "$BIN" --quiet eval code --gold "$part" --codebook "$codebook" --cache "$CACHE" --json --mode zero-shot --seed $seed | summary "$name: zero-shot, CV seed $seed"
+  done
+  case $name in interviews-*) seeds=30 ;; *) seeds=10 ;; esac
+  echo "$name: simulated review, $seeds splits"
+  "$BIN" --quiet eval code --gold "$part" --codebook "$codebook" --cache "$CACHE" --simulate-review --per-code-steps 5,10,25 --seeds $seeds
+done
 if [ -f "$OPP/segments.jsonl" ]; then
   ev() { "$BIN" --quiet eval code --gold "$OPP/segments.jsonl" --codebook "$OPP/codebook.json" --cache "$CACHE" "$@"; }
   ev --json --mode zero-shot | summary "OPP-115 dev: zero-shot (codebook + corpus)"
