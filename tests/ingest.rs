@@ -619,17 +619,22 @@ fn a_surveys_attribute_columns_are_its_respondents_attributes() {
 }
 
 /// A series of interviews with a named host: the one speaker in every
-/// document is named as the likely interviewer, and a participants file
-/// with that role makes them a moderator (no hint, not counted).
+/// document who asks (a question in more of their turns than the others)
+/// is taken as the interviewer, and a later run of one new interview
+/// remembers them; a participants file that lists them decides instead;
+/// one who is in every document but answers (a panel's interviewee) is
+/// only named in a hint.
 #[test]
-fn a_named_speaker_in_every_interview_is_hinted_as_the_interviewer() {
+fn a_named_host_who_asks_in_every_interview_is_taken_as_the_interviewer() {
     let input = tempfile::tempdir().unwrap();
     for (file, guest) in [
         ("a.txt", "Ann Lee"),
         ("b.txt", "Bo Kim"),
         ("c.txt", "Cy Ng"),
     ] {
-        let body = format!("Pat Host: Why did you start?\n{guest}: Money, mostly.\n");
+        let body = format!(
+            "Pat Host: Why did you start?\n{guest}: Money, mostly.\nPat Host: And then?\n{guest}: Then it grew.\n"
+        );
         write(input.path(), file, body.as_bytes());
     }
     let project = new_project();
@@ -638,23 +643,52 @@ fn a_named_speaker_in_every_interview_is_hinted_as_the_interviewer() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("hint: speaking in nearly every document: Pat Host (3 of 3)."),
+        stderr.contains("interviewer: Pat Host speaks in 3 of 3 documents and asks in 100% of their turns (the others 0%): taken as the interviewer"),
         "{stderr}"
     );
-    assert!(!stderr.contains("Ann Lee (1 of 3)"), "{stderr}");
-    assert_eq!(stats(project.path())["participants"], 4);
+    assert!(!stderr.contains("hint:"), "{stderr}");
+    let st = stats(project.path());
+    assert_eq!(
+        (&st["participants"], &st["moderators"]),
+        (&Value::from(3), &Value::from(1))
+    );
+    assert!(speakers_and_sentences(project.path())
+        .iter()
+        .all(|(speaker, moderator, _)| (speaker == "Pat Host") == *moderator));
+    // The nightly run of one new interview: too few documents to tell, but
+    // the store remembers.
+    let later = tempfile::tempdir().unwrap();
+    write(
+        later.path(),
+        "d.txt",
+        b"Pat Host: What was hard?\nDi Wu: Hiring.\n",
+    );
+    let out = autocode(project.path(), &["ingest", later.path().to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("interviewer: Pat Host (found by an earlier run)"),
+        "{stderr}"
+    );
+    let st = stats(project.path());
+    assert_eq!(
+        (&st["participants"], &st["moderators"]),
+        (&Value::from(4), &Value::from(1))
+    );
+
+    // A participants file that lists the host decides: a participant.
     write(
         input.path(),
         "participants.csv",
-        b"id,name,role\nH,Pat Host,interviewer\n",
+        b"id,name,role\nH,Pat Host,guest host\n",
     );
     let project = new_project();
     let out = autocode(project.path(), &["ingest", dir]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("hint:"), "{stderr}");
-    assert_eq!(stats(project.path())["participants"], 3);
-    // `--interviewer NAME` says the same without a file.
+    assert!(!stderr.contains("interviewer:"), "{stderr}");
+    assert_eq!(stats(project.path())["participants"], 4);
     std::fs::remove_file(input.path().join("participants.csv")).unwrap();
+    // `--interviewer NAME` says so without a file.
     let project = new_project();
     let out = autocode(
         project.path(),
@@ -662,12 +696,34 @@ fn a_named_speaker_in_every_interview_is_hinted_as_the_interviewer() {
     );
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("hint:"), "{stderr}");
+    assert!(
+        !stderr.contains("hint:") && !stderr.contains("interviewer:"),
+        "{stderr}"
+    );
     let st = stats(project.path());
     assert_eq!(
         (&st["participants"], &st["moderators"]),
         (&Value::from(3), &Value::from(1))
     );
+
+    // A panel: the same interviewee in every document, answering.
+    let panel = tempfile::tempdir().unwrap();
+    for file in ["w1.txt", "w2.txt", "w3.txt"] {
+        write(
+            panel.path(),
+            file,
+            b"Interviewer: How is it going?\nAnn Lee: Better than last time.\n",
+        );
+    }
+    let project = new_project();
+    let out = autocode(project.path(), &["ingest", panel.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("interviewer: Ann Lee"), "{stderr}");
+    assert!(
+        stderr.contains("hint: speaking in nearly every document: Ann Lee (3 of 3)."),
+        "{stderr}"
+    );
+    assert_eq!(stats(project.path())["participants"], 1);
 }
 
 #[test]

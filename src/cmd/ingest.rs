@@ -174,6 +174,28 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             s.unregistered_speakers.len()
         );
     }
+    if !g.quiet {
+        for d in &s.detected_interviewers {
+            if d.remembered {
+                eprintln!(
+                    "interviewer: {} (found by an earlier run): not coded or counted",
+                    printable(&d.name)
+                );
+            } else {
+                eprintln!(
+                    "interviewer: {} speaks in {} of {} documents and asks in {:.0}% of their turns \
+                     (the others {:.0}%): taken as the interviewer, not coded or counted; a \
+                     participants file that lists them decides instead (docs/corpus.md, \
+                     \"Speaker resolution\")",
+                    printable(&d.name),
+                    d.documents,
+                    d.of,
+                    100.0 * d.question_share,
+                    100.0 * d.others_question_share
+                );
+            }
+        }
+    }
     let everywhere = s.likely_interviewers();
     if !everywhere.is_empty() && !g.quiet {
         let documents = s.inserted + s.replaced + s.unchanged;

@@ -99,6 +99,13 @@ impl Participants {
         Ok(Participants { list })
     }
 
+    /// Whether a participants file lists `name` (by name or id).
+    pub fn lists(&self, name: &str) -> bool {
+        self.list
+            .iter()
+            .any(|p| key(&p.name) == key(name) || p.id == name)
+    }
+
     /// Marks each of `names` as an interviewer (`ingest --interviewer`): a
     /// listed participant of that name or id becomes a moderator with role
     /// `interviewer`; a name not listed is added as one, with the name as

@@ -100,6 +100,118 @@ pub struct IngestSummary {
     pub documents_files: Vec<String>,
     /// Documents given attributes by the documents file.
     pub described_documents: usize,
+    /// Named speakers taken as the interviewer ([`detect_interviewers`]).
+    pub detected_interviewers: Vec<DetectedInterviewer>,
+}
+
+/// A named speaker taken as the interviewer without being told
+/// ([`detect_interviewers`]), with the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetectedInterviewer {
+    pub name: String,
+    /// Documents of the run they speak in, of `documents`.
+    pub documents: usize,
+    pub of: usize,
+    /// Share of their turns that ask something (hold a "?"), and of the
+    /// other speakers' turns in the same documents.
+    pub question_share: f64,
+    pub others_question_share: f64,
+    /// Taken from an earlier run's detection (the store remembers it)
+    /// rather than from this run's documents.
+    pub remembered: bool,
+}
+
+/// The store's meta key of the names taken as interviewers by detection.
+pub const DETECTED_INTERVIEWERS_META: &str = "detected_interviewers";
+
+/// One named speaker's turns in one document: (turns, turns asking
+/// something), and the same for the document's other speakers who are
+/// not moderators.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SpeakerTurns {
+    pub turns: usize,
+    pub questions: usize,
+    pub others_turns: usize,
+    pub others_questions: usize,
+}
+
+/// Per named speaker that no participants file lists (not a per-document
+/// label, not a moderator label), their [`SpeakerTurns`] in `doc`. A turn
+/// asks something when one of its sentences holds a "?".
+pub fn speaker_turns(
+    doc: &corpus::Document,
+    index: &corpus::ParticipantIndex<'_>,
+) -> BTreeMap<String, SpeakerTurns> {
+    let named: BTreeSet<String> = corpus::unregistered_speakers(doc, index)
+        .into_iter()
+        .filter(|p| p.document.is_none() && !p.is_moderator)
+        .map(|p| p.id)
+        .collect();
+    // turn → (participant id, asks)
+    let mut turns: BTreeMap<usize, (Option<&str>, bool)> = BTreeMap::new();
+    for s in doc.segments.iter().filter(|s| !s.is_moderator) {
+        let t = turns
+            .entry(s.turn_index)
+            .or_insert((s.participant_id.as_deref(), false));
+        t.1 |= s.text.contains('?');
+    }
+    named
+        .into_iter()
+        .map(|name| {
+            let mut c = SpeakerTurns::default();
+            for (who, asks) in turns.values() {
+                if *who == Some(name.as_str()) {
+                    c.turns += 1;
+                    c.questions += usize::from(*asks);
+                } else {
+                    c.others_turns += 1;
+                    c.others_questions += usize::from(*asks);
+                }
+            }
+            (name, c)
+        })
+        .filter(|(_, c)| c.turns > 0)
+        .collect()
+}
+
+/// Named speakers to take as the interviewer in a series of interviews or
+/// focus groups: in at least 3 documents, one speaks in at least 80% of
+/// them (as `IngestSummary::likely_interviewers` hints) and asks: the share
+/// of their turns with a question is at least 1.5 times the other
+/// speakers' in the same documents, and at least 20%. An interviewee
+/// interviewed again and again (a panel) is in every document too, but
+/// answers more than they ask. ../shared's founderstalk host speaks in 50
+/// of 50 episodes and asks in 39% of his turns, the founders in 15% (the
+/// most asking founder 30%).
+pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<DetectedInterviewer> {
+    let n = docs.len();
+    if n < 3 {
+        return Vec::new();
+    }
+    let mut total: BTreeMap<&str, (usize, SpeakerTurns)> = BTreeMap::new();
+    for doc in docs {
+        for (name, c) in doc {
+            let e = total.entry(name.as_str()).or_default();
+            e.0 += 1;
+            e.1.turns += c.turns;
+            e.1.questions += c.questions;
+            e.1.others_turns += c.others_turns;
+            e.1.others_questions += c.others_questions;
+        }
+    }
+    total
+        .into_iter()
+        .filter(|(_, (d, c))| d * 5 >= n * 4 && c.others_turns > 0)
+        .map(|(name, (d, c))| DetectedInterviewer {
+            name: name.to_string(),
+            documents: d,
+            of: n,
+            question_share: c.questions as f64 / c.turns as f64,
+            others_question_share: c.others_questions as f64 / c.others_turns as f64,
+            remembered: false,
+        })
+        .filter(|x| x.question_share >= 0.2 && x.question_share >= 1.5 * x.others_question_share)
+        .collect()
 }
 
 impl IngestSummary {
@@ -107,9 +219,10 @@ impl IngestSummary {
     /// least 80% of this run's documents (at least 3), with how many: in a
     /// series of interviews or focus groups, the one person in every
     /// document is usually the interviewer or moderator (a podcast's host
-    /// in ../shared's founderstalk interviews: 50 of 50). autocode cannot
-    /// tell from a name, so it counts them as participants and says so;
-    /// a participants file with their role makes them moderators, whose
+    /// in ../shared's founderstalk interviews: 50 of 50). One who asks is
+    /// taken as the interviewer ([`detect_interviewers`]) and is no longer
+    /// here; one who does not is counted as a participant, and ingest says
+    /// so: a participants file with their role makes them moderators, whose
     /// questions are then read with the answers (docs/classify.md).
     pub fn likely_interviewers(&self) -> Vec<(&str, usize)> {
         let documents = self.inserted + self.replaced + self.unchanged;
@@ -137,6 +250,74 @@ impl ExitStatus for IngestSummary {
     }
 }
 
+fn columns_of(opts: &IngestOptions) -> TableColumns {
+    TableColumns {
+        text: opts.text_column.clone(),
+        speaker: opts
+            .speaker_column
+            .clone()
+            .unwrap_or_else(|| "speaker".into()),
+        doc: opts.doc_column.clone().unwrap_or_else(|| "doc".into()),
+        start: opts.start_column.clone(),
+        end: opts.end_column.clone(),
+        speaker_required: opts.speaker_column.is_some(),
+        doc_required: opts.doc_column.is_some(),
+        questions: opts.question_columns.clone(),
+        attributes: opts.attribute_columns.clone(),
+    }
+}
+
+/// The interviewers [`detect_interviewers`] finds in every document of the
+/// run (all shards' documents, so that each shard decides the same), and
+/// those an earlier run found (the store remembers them, so a nightly run
+/// of one new interview treats its host as the first run did). A name a
+/// participants file or `--interviewer` lists is never detected: the file
+/// decides. The store's list is updated with this run's finds.
+fn interviewers_by_detection(
+    store: &store::Store,
+    inputs: &corpus::Inputs,
+    columns: &TableColumns,
+    participants: &Participants,
+) -> anyhow::Result<Vec<DetectedInterviewer>> {
+    let index = participants.index();
+    let mut per_doc = Vec::new();
+    for input in &inputs.files {
+        // A file that cannot be read fails in the main pass, with its error.
+        if let Ok(docs) = corpus::read_file_unhashed(&input.path, &input.name, columns, &index) {
+            per_doc.extend(docs.iter().map(|d| speaker_turns(d, &index)));
+        }
+    }
+    let mut found: Vec<DetectedInterviewer> = detect_interviewers(&per_doc)
+        .into_iter()
+        .filter(|d| !participants.lists(&d.name))
+        .collect();
+    let mut remembered: BTreeSet<String> = match store.meta(DETECTED_INTERVIEWERS_META)? {
+        Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+        None => BTreeSet::new(),
+    };
+    for name in &remembered {
+        if !participants.lists(name) && found.iter().all(|d| &d.name != name) {
+            found.push(DetectedInterviewer {
+                name: name.clone(),
+                documents: 0,
+                of: per_doc.len(),
+                question_share: 0.0,
+                others_question_share: 0.0,
+                remembered: true,
+            });
+        }
+    }
+    let before = remembered.len();
+    remembered.extend(found.iter().map(|d| d.name.clone()));
+    if remembered.len() != before {
+        store.set_meta(
+            DETECTED_INTERVIEWERS_META,
+            &serde_json::to_string(&remembered)?,
+        )?;
+    }
+    Ok(found)
+}
+
 /// Reads every transcript under `opts.paths` into the store. A file that
 /// fails is reported in the summary and the rest go on; only an unusable
 /// request (no transcripts, a bad participants file, a store error) is an error.
@@ -162,6 +343,8 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         participants.merge(Participants::from_csv_path(file)?, file)?;
     }
     participants.mark_interviewers(&opts.interviewers);
+    let detected = interviewers_by_detection(store, &inputs, &columns_of(opts), &participants)?;
+    participants.mark_interviewers(&detected.iter().map(|d| d.name.clone()).collect::<Vec<_>>());
     // Read (and checked) before any transcript, so a bad file stores nothing.
     let documents_files = match &opts.documents {
         Some(p) => vec![p.clone()],
@@ -174,20 +357,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     // Registered participants first, so every document's speakers resolve to them.
     store.put_participants(&participants.list)?;
     let index = participants.index();
-    let columns = TableColumns {
-        text: opts.text_column.clone(),
-        speaker: opts
-            .speaker_column
-            .clone()
-            .unwrap_or_else(|| "speaker".into()),
-        doc: opts.doc_column.clone().unwrap_or_else(|| "doc".into()),
-        start: opts.start_column.clone(),
-        end: opts.end_column.clone(),
-        speaker_required: opts.speaker_column.is_some(),
-        doc_required: opts.doc_column.is_some(),
-        questions: opts.question_columns.clone(),
-        attributes: opts.attribute_columns.clone(),
-    };
+    let columns = columns_of(opts);
 
     let mut summary = IngestSummary {
         files: Vec::new(),
@@ -218,6 +388,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             .map(|p| p.display().to_string())
             .collect(),
         described_documents: 0,
+        detected_interviewers: detected,
     };
     // Every document read in this run, other shards' included: the names a
     // documents file may use besides those already stored.
@@ -326,4 +497,62 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         store.restore_review_codings()?;
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turns(turns: usize, questions: usize, others: usize, others_q: usize) -> SpeakerTurns {
+        SpeakerTurns {
+            turns,
+            questions,
+            others_turns: others,
+            others_questions: others_q,
+        }
+    }
+
+    /// The host in every document who asks is found; a panel's interviewee
+    /// in every document who answers is not, nor a questioner in too few
+    /// documents, nor anyone in fewer than three documents.
+    #[test]
+    fn the_speaker_in_every_document_who_asks_is_the_interviewer() {
+        let doc = |entries: &[(&str, SpeakerTurns)]| -> BTreeMap<String, SpeakerTurns> {
+            entries.iter().map(|(n, c)| (n.to_string(), *c)).collect()
+        };
+        let docs = vec![
+            doc(&[
+                ("Host", turns(10, 4, 10, 1)),
+                ("Ann", turns(10, 1, 10, 4)),
+                ("Panel", turns(5, 0, 15, 5)),
+            ]),
+            doc(&[
+                ("Host", turns(8, 3, 8, 2)),
+                ("Bo", turns(8, 2, 8, 3)),
+                ("Panel", turns(4, 0, 12, 5)),
+            ]),
+            doc(&[
+                ("Host", turns(12, 5, 12, 1)),
+                ("Cy", turns(12, 1, 12, 5)),
+                ("Panel", turns(6, 1, 18, 5)),
+            ]),
+            doc(&[("Panel", turns(6, 0, 6, 6)), ("Asker", turns(6, 6, 6, 0))]),
+            doc(&[
+                ("Host", turns(9, 4, 9, 1)),
+                ("Di", turns(9, 1, 9, 4)),
+                ("Panel", turns(3, 0, 9, 5)),
+            ]),
+        ];
+        let found = detect_interviewers(&docs);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let host = &found[0];
+        assert_eq!(
+            (host.name.as_str(), host.documents, host.of),
+            ("Host", 4, 5)
+        );
+        assert!((host.question_share - 16.0 / 39.0).abs() < 1e-12);
+        assert!((host.others_question_share - 5.0 / 39.0).abs() < 1e-12);
+        // The asker is in one document of five, the panel answers.
+        assert!(detect_interviewers(&docs[..2]).is_empty());
+    }
 }
