@@ -229,6 +229,9 @@ pub struct TrainingData {
     pub identity: String,
     /// Reviewers' memos among the written rows ([`memo_reasons`]).
     pub memo_reasons: usize,
+    /// Texts of sentences with a memo alone ([`memo_held_texts`]): not
+    /// for the zero-shot corpus.
+    pub memo_held: BTreeSet<String>,
 }
 
 impl TrainingData {
@@ -511,7 +514,8 @@ pub fn training_set(
     contexts: &HashMap<i64, classify::Context<'_>>,
 ) -> anyhow::Result<TrainingData> {
     let labels = stored_labels(store, codebook)?;
-    let reasons = memo_reasons(&store.reviews()?, &store.review_labels()?, codebook);
+    let reviews = store.reviews()?;
+    let reasons = memo_reasons(&reviews, &store.review_labels()?, codebook);
     let memo_reasons = reasons.len();
     let (ex_texts, ex_labels): (Vec<String>, Vec<Vec<Label>>) = classify::codebook_rows(codebook)
         .into_iter()
@@ -525,6 +529,7 @@ pub fn training_set(
     };
     let mut out = TrainingData {
         memo_reasons,
+        memo_held: memo_held_texts(&reviews),
         ..Default::default()
     };
     for ((t, row), e) in ex_texts.into_iter().zip(ex_labels).zip(ex_emb) {
@@ -723,7 +728,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         .filter(|s| contexts.get(&s.id).is_some_and(|c| c.question.is_some()))
         .count();
     let train = training_set(store, &cb, &enc, &seg_by_id, &seg_emb, &contexts)?;
-    let memo_held = memo_held_texts(&store.reviews()?);
+    let memo_held = &train.memo_held;
     let memo_held_sentences = participant_segments
         .iter()
         .filter(|s| memo_held.contains(&s.text_hash))
