@@ -38,6 +38,9 @@ pub struct ExportOptions {
 pub struct ExportSummary {
     pub sources: usize,
     pub selections: usize,
+    /// Reviewers' memos written as `<Note>`s, each referred to from a
+    /// selection of its sentence.
+    pub notes: usize,
     pub codes: usize,
     pub cases: usize,
     pub users: usize,
@@ -142,6 +145,28 @@ pub fn qdpx_bytes(
             users.insert(user_guid(s.source, &s.coder), s.coder.clone());
         }
     }
+    // Reviewers' memos on sentences still stored, as REFI-QDA notes: what
+    // NVivo and ATLAS.ti show as a memo or comment on the passage. Each is
+    // referred to from a selection of its sentence that codes nothing.
+    let mut memos: Vec<(&StoredSegment, store::ReviewRecord)> = store
+        .reviews()?
+        .into_iter()
+        .filter(|r| r.memo.as_deref().is_some_and(|m| !m.trim().is_empty()))
+        .filter_map(|r| Some((*segments.get(&r.segment_id?)?, r)))
+        .collect();
+    memos.sort_by(|(a, ra), (b, rb)| {
+        (&a.document, a.start_char, a.end_char, ra.id).cmp(&(
+            &b.document,
+            b.start_char,
+            b.end_char,
+            rb.id,
+        ))
+    });
+    for (_, r) in &memos {
+        users.insert(user_guid(Source::Human, &r.reviewer), r.reviewer.clone());
+    }
+    let note_guid =
+        |r: &store::ReviewRecord| guid("note", &format!("review:{}:{}", r.id, r.created_at));
 
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
@@ -243,6 +268,18 @@ pub fn qdpx_bytes(
     for s in &selections {
         by_doc.entry(&s.segment.document).or_default().push(s);
     }
+    // Document → sentence → its memos, in sentence order.
+    type SentenceMemos<'a> = (&'a StoredSegment, Vec<&'a store::ReviewRecord>);
+    let mut memos_by_doc: BTreeMap<&str, BTreeMap<(i64, i64), SentenceMemos>> = BTreeMap::new();
+    for (seg, r) in &memos {
+        memos_by_doc
+            .entry(&seg.document)
+            .or_default()
+            .entry((seg.start_char, seg.end_char))
+            .or_insert_with(|| (seg, Vec::new()))
+            .1
+            .push(r);
+    }
     let mut files: Vec<(String, String)> = Vec::new();
     x.push_str("  <Sources>\n");
     for d in &documents {
@@ -296,10 +333,52 @@ pub fn qdpx_bytes(
                 code_guid(&s.code_id),
             ));
         }
+        for ((start, end), (seg, notes)) in memos_by_doc.get(d.name.as_str()).into_iter().flatten()
+        {
+            let key = format!("{}:{start}:{end}", d.name);
+            let text = seg.text.as_str();
+            x.push_str(&format!(
+                "      <PlainTextSelection guid=\"{}\" name=\"{}\" startPosition=\"{start}\" endPosition=\"{end}\">\n\
+                 \x20       <Description>autocode reviewers' memos on this sentence</Description>\n",
+                guid("memo-selection", &key),
+                xml(&crate::output::truncate_chars(text, 60)),
+            ));
+            for r in notes {
+                x.push_str(&format!(
+                    "        <NoteRef targetGUID=\"{}\"/>\n",
+                    note_guid(r)
+                ));
+            }
+            x.push_str("      </PlainTextSelection>\n");
+        }
         x.push_str("    </TextSource>\n");
         files.push((format!("sources/{g}.txt"), text));
     }
-    x.push_str("  </Sources>\n</Project>\n");
+    x.push_str("  </Sources>\n");
+    if !memos.is_empty() {
+        x.push_str("  <Notes>\n");
+        for (_, r) in &memos {
+            let what = match (r.decision.as_str(), &r.code_id, &r.new_code_id) {
+                ("memo", Some(code), _) => format!("memo on {code}"),
+                (decision, Some(code), Some(new)) => format!("{decision} {code} → {new}"),
+                (decision, _, Some(new)) => format!("{decision} {new}"),
+                (decision, Some(code), None) => format!("{decision} {code}"),
+                (decision, None, None) => decision.to_string(),
+            };
+            x.push_str(&format!(
+                "    <Note guid=\"{}\" name=\"{}\" creatingUser=\"{}\" creationDateTime=\"{}\">\n\
+                 \x20     <PlainTextContent>{}</PlainTextContent>\n\
+                 \x20   </Note>\n",
+                note_guid(r),
+                xml(&format!("{}: {what}", r.reviewer)),
+                user_guid(Source::Human, &r.reviewer),
+                xml(&r.created_at),
+                xml(r.memo.as_deref().unwrap_or_default()),
+            ));
+        }
+        x.push_str("  </Notes>\n");
+    }
+    x.push_str("</Project>\n");
 
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
@@ -321,6 +400,7 @@ pub fn qdpx_bytes(
         ExportSummary {
             sources: documents.len(),
             selections: selections.len(),
+            notes: memos.len(),
             codes: data.codes.len(),
             cases: cases.len(),
             users: users.len(),

@@ -494,3 +494,158 @@ fn an_entry_inflating_past_the_cap_is_refused_by_name() {
     }
     assert!(codings(&store, "human").is_empty());
 }
+
+/// Reviewers' memos travel as REFI-QDA notes: one `<Note>` per memo after
+/// the sources, each referred to from a selection of its sentence that
+/// codes nothing, its reviewer a user; the same store gives the same
+/// bytes, and importing the file stores the same codings as without them.
+#[test]
+fn reviewers_memos_are_exported_as_notes_on_their_sentences() {
+    let memo = |store: &Store, text: &str, code: &str, decision: &str, memo: &str| {
+        let s = seg(store, text);
+        store
+            .conn()
+            .execute(
+                "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, reviewer, memo, created_at)
+                 SELECT s.id, d.name, s.text_hash, ?2, ?3, 'mo', ?4, '2026-02-03T04:05:06Z'
+                 FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id = ?1",
+                (s, code, decision, memo),
+            )
+            .unwrap();
+    };
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let stores: Vec<Store> = dirs
+        .iter()
+        .map(|d| {
+            let s = project(d.path(), "\n");
+            memo(
+                &s,
+                ANA_PARK,
+                "parks",
+                "memo",
+                "she means the new park, <not> the old one",
+            );
+            memo(
+                &s,
+                CAI_PARK,
+                "police",
+                "reject",
+                "about the café, not the police",
+            );
+            s
+        })
+        .collect();
+    let export = |s: &Store| qdpx_bytes(s, &ProjectData::load(s).unwrap(), &export_opts()).unwrap();
+    let (bytes, summary) = export(&stores[0]);
+    assert_eq!(
+        bytes,
+        export(&stores[1]).0,
+        "same store content, same bytes"
+    );
+    assert_eq!((summary.notes, summary.selections), (2, 5));
+
+    let files = unzip(&bytes);
+    let doc = roxmltree::Document::parse(&files[0].1).unwrap();
+    let root = doc.root_element();
+    let order: Vec<&str> = root
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "Users",
+            "CodeBook",
+            "Variables",
+            "Cases",
+            "Sources",
+            "Notes"
+        ]
+    );
+    let mo = root
+        .descendants()
+        .find(|n| n.tag_name().name() == "User" && n.attribute("name") == Some("mo"))
+        .unwrap()
+        .attribute("guid")
+        .unwrap();
+    let notes: Vec<(&str, &str, &str)> = root
+        .descendants()
+        .filter(|n| n.tag_name().name() == "Note")
+        .map(|n| {
+            assert_eq!(n.attribute("creatingUser"), Some(mo));
+            assert_eq!(
+                n.attribute("creationDateTime"),
+                Some("2026-02-03T04:05:06Z")
+            );
+            let text = n
+                .children()
+                .find(|c| c.tag_name().name() == "PlainTextContent")
+                .unwrap()
+                .text()
+                .unwrap();
+            (
+                n.attribute("guid").unwrap(),
+                n.attribute("name").unwrap(),
+                text,
+            )
+        })
+        .collect();
+    assert_eq!(notes.len(), 2);
+    // Each note is referred to from a selection of its sentence.
+    for (guid, name, text) in &notes {
+        let sel = root
+            .descendants()
+            .find(|n| {
+                n.tag_name().name() == "PlainTextSelection"
+                    && n.children().any(|c| {
+                        c.tag_name().name() == "NoteRef" && c.attribute("targetGUID") == Some(guid)
+                    })
+            })
+            .unwrap();
+        assert!(!sel.children().any(|c| c.tag_name().name() == "Coding"));
+        let source = sel.parent().unwrap();
+        let path = source
+            .attribute("plainTextPath")
+            .unwrap()
+            .strip_prefix("internal://")
+            .unwrap();
+        let body = &files
+            .iter()
+            .find(|(f, _)| f == &format!("sources/{path}"))
+            .unwrap()
+            .1;
+        let chars: Vec<char> = body.chars().collect();
+        let (s, e): (usize, usize) = (
+            sel.attribute("startPosition").unwrap().parse().unwrap(),
+            sel.attribute("endPosition").unwrap().parse().unwrap(),
+        );
+        let sentence: String = chars[s..e].iter().collect();
+        match *text {
+            "she means the new park, <not> the old one" => {
+                assert_eq!((sentence.as_str(), *name), (ANA_PARK, "mo: memo on parks"))
+            }
+            "about the café, not the police" => {
+                assert_eq!((sentence.as_str(), *name), (CAI_PARK, "mo: reject police"))
+            }
+            other => panic!("unexpected note {other:?}"),
+        }
+    }
+
+    // Importing the file stores the codings, as without the notes.
+    let file = dirs[0].path().join("memos.qdpx");
+    std::fs::write(&file, &bytes).unwrap();
+    let b_dir = tempfile::tempdir().unwrap();
+    let mut b = empty_project(b_dir.path(), "\n");
+    let s = import_qdpx(
+        &mut b,
+        &file,
+        &ImportOptions {
+            source: Source::Human,
+            coder: None,
+        },
+    )
+    .unwrap();
+    assert!(!s.partial(), "{s:?}");
+    assert_eq!(codings(&b, "human"), codings(&stores[0], "human"));
+}
