@@ -48,6 +48,27 @@ fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The text a `PlainTextSelection` cuts out of its source's file.
+fn selection_text(files: &[(String, String)], sel: roxmltree::Node) -> String {
+    let path = sel
+        .parent()
+        .unwrap()
+        .attribute("plainTextPath")
+        .unwrap()
+        .strip_prefix("internal://")
+        .unwrap();
+    let body = &files
+        .iter()
+        .find(|(f, _)| f == &format!("sources/{path}"))
+        .unwrap()
+        .1;
+    let position = |a: &str| -> usize { sel.attribute(a).unwrap().parse().unwrap() };
+    body.chars()
+        .skip(position("startPosition"))
+        .take(position("endPosition") - position("startPosition"))
+        .collect()
+}
+
 #[test]
 fn export_then_import_keeps_codings_and_offsets_with_crlf_and_non_ascii() {
     let a_dir = tempfile::tempdir().unwrap();
@@ -604,23 +625,7 @@ fn reviewers_memos_are_exported_as_notes_on_their_sentences() {
             })
             .unwrap();
         assert!(!sel.children().any(|c| c.tag_name().name() == "Coding"));
-        let source = sel.parent().unwrap();
-        let path = source
-            .attribute("plainTextPath")
-            .unwrap()
-            .strip_prefix("internal://")
-            .unwrap();
-        let body = &files
-            .iter()
-            .find(|(f, _)| f == &format!("sources/{path}"))
-            .unwrap()
-            .1;
-        let chars: Vec<char> = body.chars().collect();
-        let (s, e): (usize, usize) = (
-            sel.attribute("startPosition").unwrap().parse().unwrap(),
-            sel.attribute("endPosition").unwrap().parse().unwrap(),
-        );
-        let sentence: String = chars[s..e].iter().collect();
+        let sentence = selection_text(&files, sel);
         match *text {
             "she means the new park, <not> the old one" => {
                 assert_eq!((sentence.as_str(), *name), (ANA_PARK, "mo: memo on parks"))
