@@ -579,6 +579,89 @@ fn code_the_demo_corpus_incrementally_and_with_gold() {
     assert!(gold > 300, "{gold} gold codings");
 }
 
+/// A nightly run that adds a few documents and no review: the corpus
+/// sample of the last run is kept, the classifier is loaded from the
+/// store's cache rather than fitted again, and only the new sentences are
+/// coded, exactly as a fresh fit of the same data codes them.
+#[test]
+fn new_documents_and_no_review_load_the_last_classifier_and_code_only_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo_project(dir.path());
+    let p = s(&project);
+    let code = |project: &str| -> Value {
+        let out = ok(&[
+            "--project",
+            project,
+            "code",
+            "--codebook",
+            "data/demo/codebook.yaml",
+            "--json",
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let first = code(p);
+    assert_eq!(first["sample_kept"], false);
+    assert_eq!(first["classifier_loaded"], false);
+    // Nothing new: the same classifier, loaded.
+    let again = code(p);
+    assert_eq!(again["classifier_loaded"], true);
+    assert_eq!(again["sample_kept"], true);
+    assert_eq!(again["classifier"], first["classifier"]);
+    assert_eq!(again["coded"], 0);
+
+    // One more group, a few sentences (well under a tenth of the corpus).
+    let extra = dir.path().join("group-8.txt");
+    std::fs::write(
+        &extra,
+        "Moderator: What would make the station square feel safer?\n\
+         Eva: Better lighting at night, and cameras that someone actually watches.\n\
+         Finn: I worry about who keeps the camera images and for how long.\n\
+         Eva: The police should work with the neighbourhood, not only with sensors.\n",
+    )
+    .unwrap();
+    ok(&["--project", p, "ingest", s(&extra)]);
+    embed_project(&project);
+    // A copy of the store without the cache fits the same data afresh.
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = fresh_dir.path().join("autocode.db");
+    std::fs::copy(store::resolve(&project), &fresh).unwrap();
+    store::Store::open(&fresh)
+        .unwrap()
+        .conn()
+        .execute("DELETE FROM classifier_cache", [])
+        .unwrap();
+
+    let nightly = code(p);
+    assert_eq!(nightly["sample_kept"], true);
+    assert_eq!(nightly["classifier_loaded"], true);
+    assert_eq!(nightly["classifier"], first["classifier"]);
+    assert_eq!(nightly["coded"], 3, "{nightly}");
+    let refit = code(s(&fresh));
+    assert_eq!(refit["classifier_loaded"], false);
+    assert_eq!(refit["classifier"], first["classifier"]);
+    assert_eq!(refit["coded"], 3);
+    let codings = |db: &Path| -> Vec<(String, String, f64, bool)> {
+        let st = store::Store::open(db).unwrap();
+        let mut stmt = st
+            .conn()
+            .prepare(
+                "SELECT s.text, c.code_id, c.confidence, c.assigned FROM codings c
+                 JOIN segments s ON s.id = c.segment_id
+                 WHERE c.source = 'machine' ORDER BY s.text, c.code_id",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        rows
+    };
+    let loaded = codings(&store::resolve(&project));
+    assert!(loaded.iter().any(|r| r.0.contains("camera images")));
+    assert_eq!(loaded, codings(&fresh));
+}
+
 /// Memos reach training as evidence, not labels: a memo written with a
 /// decision that still stands trains as its reason, a memo alone holds its
 /// sentence out of the corpus's pseudo-labels, and either way the classifier

@@ -346,6 +346,16 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             s.memo_reasons, s.memo_held
         );
     }
+    if s.classifier_loaded && !g.quiet {
+        eprintln!(
+            "classifier: loaded as last fitted (same training data{}, parameters)",
+            if s.sample_kept {
+                ", the corpus sample of the last run"
+            } else {
+                ", corpus sample"
+            }
+        );
+    }
     if s.missing_embeddings > 0 {
         eprintln!(
             "{} participant sentences have no embedding yet and were not coded (run `autocode embed`)",
@@ -362,6 +372,8 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             "with_question": s.with_question,
             "memo_reasons": s.memo_reasons,
             "memo_held": s.memo_held,
+            "sample_kept": s.sample_kept,
+            "classifier_loaded": s.classifier_loaded,
             "codes": s.codes,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;

@@ -105,6 +105,14 @@ pub struct CrossFit {
     pub folds: usize,
 }
 
+/// What the store's classifier cache holds: the classifier and, with an
+/// audit sample, its cross-fitted fold models.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedFit {
+    classifier: classify::Classifier,
+    folds: Vec<classify::Classifier>,
+}
+
 /// Folds for cross-fitting (fewer when fewer units carry labels).
 pub const CROSSFIT_FOLDS: usize = 5;
 /// Seed of the cross-fitting fold assignment.
@@ -145,6 +153,12 @@ pub struct CodeSummary {
     /// Participant sentences with a memo alone, held out of the corpus's
     /// pseudo-labels ([`memo_held_texts`]).
     pub memo_held: usize,
+    /// The corpus sample of the zero-shot fallback is the last run's
+    /// ([`zero_shot_sample`]); false when drawn now or not used.
+    pub sample_kept: bool,
+    /// The classifier was loaded from the store's cache (the last fit had
+    /// the same training data, sample and parameters), not fitted.
+    pub classifier_loaded: bool,
     pub gold: Option<GoldImport>,
     /// The audit sample declared by this import (`--random-sample`).
     pub audit: Option<crate::audit::AuditSummary>,
@@ -596,23 +610,71 @@ pub struct ZeroShotCorpus<'a> {
     pub identity: String,
 }
 
-/// The participant sentences with an embedding, one per distinct text, at
-/// most [`ZERO_SHOT_CORPUS_MAX`] of them: those with the smallest text
-/// hashes, a sample that is random with respect to content and that keeps
-/// its members when documents are added (bottom-k sampling). `None` when
-/// there are none.
-pub fn zero_shot_corpus<'a>(
-    cb: &Codebook,
-    protos: &[Vec<Vec<f32>>],
+/// Meta key of the corpus sample the zero-shot fallback draws its
+/// pseudo-labels from ([`ZeroShotSample`]).
+pub const ZERO_SHOT_SAMPLE_META: &str = "zero_shot_sample";
+
+/// The sample is drawn again once the corpus's distinct texts outnumber
+/// those it was drawn from by more than this share.
+pub const ZERO_SHOT_SAMPLE_GROWTH: f64 = 0.1;
+
+/// The corpus sample of the last draw: its members' text hashes and how
+/// many distinct texts the corpus had then. Kept in the store so that a
+/// nightly run that adds a few documents pseudo-labels the same sentences,
+/// gets the same classifier (loaded, not fitted again: the store's
+/// classifier cache) and codes only the new sentences, rather than a
+/// classifier refitted on a sample 1% different that recodes every
+/// sentence (docs/classify.md, "The corpus sample between runs").
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ZeroShotSample {
+    pub distinct: usize,
+    pub hashes: Vec<String>,
+}
+
+/// The participant sentences with an embedding the zero-shot fallback
+/// draws pseudo-labels from, one per distinct text, at most
+/// [`ZERO_SHOT_CORPUS_MAX`] of them: those with the smallest text hashes, a
+/// sample that is random with respect to content and that keeps its
+/// members when documents are added (bottom-k sampling). `kept`, the last
+/// draw, is used instead while every member is still in the corpus and the
+/// corpus has grown by at most [`ZERO_SHOT_SAMPLE_GROWTH`] since. Returns
+/// the sample's sentences, the sample, and whether it is `kept`'s.
+pub fn zero_shot_sample<'a>(
     segments: &[&'a StoredSegment],
-    embeddings: &'a HashMap<i64, Vec<f32>>,
-    contexts: &HashMap<i64, classify::Context<'a>>,
-) -> Option<ZeroShotCorpus<'a>> {
+    embeddings: &HashMap<i64, Vec<f32>>,
+    kept: Option<&ZeroShotSample>,
+) -> (Vec<&'a StoredSegment>, ZeroShotSample, bool) {
     let mut by_hash: BTreeMap<&str, &StoredSegment> = BTreeMap::new();
     for s in segments.iter().filter(|s| embeddings.contains_key(&s.id)) {
         by_hash.entry(s.text_hash.as_str()).or_insert(s);
     }
+    let distinct = by_hash.len();
+    if let Some(k) = kept.filter(|k| {
+        k.hashes.len() <= ZERO_SHOT_CORPUS_MAX
+            && !k.hashes.is_empty()
+            && distinct as f64 <= k.distinct as f64 * (1.0 + ZERO_SHOT_SAMPLE_GROWTH)
+            && k.hashes.iter().all(|h| by_hash.contains_key(h.as_str()))
+    }) {
+        let picked = k.hashes.iter().map(|h| by_hash[h.as_str()]).collect();
+        return (picked, k.clone(), true);
+    }
     let picked: Vec<&StoredSegment> = by_hash.into_values().take(ZERO_SHOT_CORPUS_MAX).collect();
+    let sample = ZeroShotSample {
+        distinct,
+        hashes: picked.iter().map(|s| s.text_hash.clone()).collect(),
+    };
+    (picked, sample, false)
+}
+
+/// The pseudo-labelled training set of the sample `picked`
+/// ([`zero_shot_sample`]). `None` when it is empty.
+pub fn zero_shot_corpus<'a>(
+    cb: &Codebook,
+    protos: &[Vec<Vec<f32>>],
+    picked: &[&'a StoredSegment],
+    embeddings: &'a HashMap<i64, Vec<f32>>,
+    contexts: &HashMap<i64, classify::Context<'a>>,
+) -> Option<ZeroShotCorpus<'a>> {
     if picked.is_empty() {
         return None;
     }
@@ -636,13 +698,24 @@ pub fn zero_shot_corpus<'a>(
         &classify::zeroshot::PseudoLabelParams::default(),
     );
     let mut rows = String::new();
-    for (s, labels) in picked.iter().zip(&set.labels) {
+    for ((s, labels), ctx) in picked.iter().zip(&set.labels).zip(&context) {
         rows.push_str(&s.text_hash);
         rows.extend(labels.iter().map(|l| match l {
             Label::Yes => '+',
             Label::No => '-',
             Label::Unknown => '?',
         }));
+        // What the sentence was read with (its neighbours and question):
+        // the pseudo-labelled codes learn from it too.
+        if *ctx != classify::Context::default() {
+            let mut bytes = Vec::new();
+            for v in [ctx.before, ctx.after, ctx.question] {
+                bytes.extend(v.map_or(0u32, |v| v.len() as u32).to_le_bytes());
+                bytes.extend(v.into_iter().flatten().flat_map(|x| x.to_le_bytes()));
+            }
+            rows.push('\t');
+            rows.push_str(&corpus::content_hash(&bytes)[..16]);
+        }
         rows.push('\n');
     }
     Some(ZeroShotCorpus {
@@ -743,6 +816,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     // Codes short of human examples learn from the corpus's pseudo-labels
     // rather than from the prototype prior (`classify::zeroshot`; on
     // OPP-115 with no labels, κ 0.179 → 0.338, docs/classify.md).
+    let mut sample_kept = false;
     let corpus = if opts.mode == Mode::Supervised {
         None
     } else {
@@ -751,13 +825,20 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
             .filter(|s| !memo_held.contains(&s.text_hash))
             .copied()
             .collect();
-        zero_shot_corpus(&cb, &protos, &unheld, &seg_emb, &contexts)
+        let kept: Option<ZeroShotSample> = store
+            .meta(ZERO_SHOT_SAMPLE_META)?
+            .and_then(|v| serde_json::from_str(&v).ok());
+        let (picked, sample, was_kept) = zero_shot_sample(&unheld, &seg_emb, kept.as_ref());
+        sample_kept = was_kept;
+        if !was_kept && !picked.is_empty() {
+            store.set_meta(ZERO_SHOT_SAMPLE_META, &serde_json::to_string(&sample)?)?;
+        }
+        zero_shot_corpus(&cb, &protos, &picked, &seg_emb, &contexts)
     };
     let fit = |set: &classify::TrainingSet<'_>| match &corpus {
         Some(c) => classify::zeroshot::fit_with_corpus(&valid, &cb, &protos, set, &c.set),
         None => valid.fit(&cb, &protos, set),
     };
-    let clf = fit(&train.as_set())?;
 
     // With an audit sample, every unit with labels is predicted by a model
     // trained without that unit (cross-fitting, Zrnic & Candès 2024), so the
@@ -766,10 +847,11 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     let sample = store.audit_sample()?;
     let crossfit_unit = sample.as_ref().and_then(|s| AuditUnit::parse(&s.unit));
     let mut fold_of: HashMap<i64, usize> = HashMap::new();
-    let mut fold_models = Vec::new();
     let mut crossfit = None;
+    let mut unit_of_item: Vec<Option<String>> = Vec::new();
+    let mut fold_by_unit: BTreeMap<String, usize> = BTreeMap::new();
     if let Some(unit) = crossfit_unit {
-        let unit_of_item: Vec<Option<String>> = train
+        unit_of_item = train
             .segment_ids
             .iter()
             .map(|sid| sid.and_then(|id| seg_by_id.get(&id)).map(|s| unit.key(s)))
@@ -783,20 +865,11 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
             .collect();
         if labelled.len() >= 2 {
             let folds = CROSSFIT_FOLDS.min(labelled.len());
-            let fold_by_unit: HashMap<String, usize> =
-                crate::audit::shuffled(&labelled, CROSSFIT_SEED)
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, k)| (k, i % folds))
-                    .collect();
-            for f in 0..folds {
-                let subset = train.subset(|i| {
-                    unit_of_item[i]
-                        .as_ref()
-                        .is_none_or(|k| fold_by_unit[k] != f)
-                });
-                fold_models.push(fit(&subset)?);
-            }
+            fold_by_unit = crate::audit::shuffled(&labelled, CROSSFIT_SEED)
+                .into_iter()
+                .enumerate()
+                .map(|(i, k)| (k, i % folds))
+                .collect();
             for s in &participant_segments {
                 if let Some(&f) = fold_by_unit.get(&unit.key(s)) {
                     fold_of.insert(s.id, f);
@@ -809,6 +882,11 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
             });
         }
     }
+
+    // The fit is a function of the training data, the corpus sample with
+    // its pseudo-labels, the cross-fitting folds and the parameters: a run
+    // with all four unchanged (a nightly that adds documents and no
+    // review) loads the classifier the last fit saved.
     let mut training_hash = match &crossfit {
         Some(c) => classify::text_hash(&format!(
             "{}\ncrossfit {} {}",
@@ -817,6 +895,41 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
             c.folds
         )),
         None => train.hash(&cb, &model_key),
+    };
+    let cache_key = params.fingerprint(&classify::text_hash(&format!(
+        "{training_hash}\ncorpus {}\nfolds {}",
+        corpus.as_ref().map_or("", |c| c.identity.as_str()),
+        fold_by_unit
+            .iter()
+            .map(|(k, f)| format!("{k}\t{f}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )));
+    let cached: Option<CachedFit> = store
+        .cached_classifier(&cache_key)?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .filter(|c: &CachedFit| c.folds.len() == crossfit.as_ref().map_or(0, |c| c.folds));
+    let classifier_loaded = cached.is_some();
+    let (clf, fold_models) = match cached {
+        Some(c) => (c.classifier, c.folds),
+        None => {
+            let clf = fit(&train.as_set())?;
+            let mut fold_models = Vec::new();
+            for f in 0..crossfit.as_ref().map_or(0, |c| c.folds) {
+                let subset = train.subset(|i| {
+                    unit_of_item[i]
+                        .as_ref()
+                        .is_none_or(|k| fold_by_unit[k] != f)
+                });
+                fold_models.push(fit(&subset)?);
+            }
+            let fitted = CachedFit {
+                classifier: clf,
+                folds: fold_models,
+            };
+            store.put_cached_classifier(&cache_key, &serde_json::to_vec(&fitted)?)?;
+            (fitted.classifier, fitted.folds)
+        }
     };
     // A model that learnt from the corpus changes when the corpus does.
     if let Some(c) = corpus
@@ -973,6 +1086,8 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         with_question,
         memo_reasons: train.memo_reasons,
         memo_held: memo_held_sentences,
+        sample_kept,
+        classifier_loaded,
         gold,
         audit,
         crossfit,
@@ -1156,7 +1271,10 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let corpus = zero_shot_corpus(&cb, &protos, &refs, &embeddings, &HashMap::new()).unwrap();
+        let (picked, sample, kept) = zero_shot_sample(&refs, &embeddings, None);
+        assert!(!kept);
+        assert_eq!(sample.distinct, 2);
+        let corpus = zero_shot_corpus(&cb, &protos, &picked, &embeddings, &HashMap::new()).unwrap();
         let mut expected: Vec<(&str, &str)> = segments[..2]
             .iter()
             .map(|s| (s.text_hash.as_str(), s.text.as_str()))
@@ -1167,9 +1285,41 @@ mod tests {
         assert_eq!(corpus.set.labels.len(), 2);
         assert_eq!(corpus.identity.len(), 64);
         // The same sentences give the same identity; none gives no corpus.
-        let again = zero_shot_corpus(&cb, &protos, &refs, &embeddings, &HashMap::new()).unwrap();
+        let again = zero_shot_corpus(&cb, &protos, &picked, &embeddings, &HashMap::new()).unwrap();
         assert_eq!(again.identity, corpus.identity);
-        assert!(zero_shot_corpus(&cb, &protos, &refs[3..], &embeddings, &HashMap::new()).is_none());
+        assert!(zero_shot_corpus(&cb, &protos, &[], &embeddings, &HashMap::new()).is_none());
+        let (none, _, _) = zero_shot_sample(&refs[3..], &embeddings, None);
+        assert!(none.is_empty());
+    }
+
+    /// The last run's sample is kept while all its members are in the corpus
+    /// and the corpus has grown by at most a tenth; else it is drawn again.
+    #[test]
+    fn the_corpus_sample_is_kept_until_the_corpus_grows_by_a_tenth() {
+        let segments: Vec<StoredSegment> = (0..40)
+            .map(|i| segment(i as i64 + 1, &format!("Sentence number {i}.")))
+            .collect();
+        let embeddings: HashMap<i64, Vec<f32>> =
+            (1..=40).map(|i| (i as i64, vec![1.0f32, 0.0])).collect();
+        let refs: Vec<&StoredSegment> = segments.iter().collect();
+        let (_, first, _) = zero_shot_sample(&refs[..30], &embeddings, None);
+        assert_eq!(first.distinct, 30);
+        // Three more (10%): the same members, though a fresh draw of 33
+        // would hold the newcomers.
+        let (picked, kept, was_kept) = zero_shot_sample(&refs[..33], &embeddings, Some(&first));
+        assert!(was_kept);
+        assert_eq!(kept, first);
+        assert_eq!(picked.len(), 30);
+        assert!(picked.iter().all(|s| s.id <= 30));
+        // Four more (13%): drawn again, from all 34.
+        let (picked, drawn, was_kept) = zero_shot_sample(&refs[..34], &embeddings, Some(&first));
+        assert!(!was_kept);
+        assert_eq!(drawn.distinct, 34);
+        assert_eq!(picked.len(), 34);
+        // A member gone (its document removed): drawn again.
+        let (_, drawn, was_kept) = zero_shot_sample(&refs[1..31], &embeddings, Some(&first));
+        assert!(!was_kept);
+        assert!(!drawn.hashes.contains(&segments[0].text_hash));
     }
 
     /// A memo with a decision trains as its reason, with the decision's

@@ -6,6 +6,7 @@
 //! so a killed process leaves the store as it was before the write.
 
 mod audit;
+mod classifier_cache;
 mod codebooks;
 mod coding;
 mod corpus_tables;
@@ -66,6 +67,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "011_document_speakers",
         include_str!("migrations/011_document_speakers.sql"),
+    ),
+    (
+        "012_classifier_cache",
+        include_str!("migrations/012_classifier_cache.sql"),
     ),
 ];
 
