@@ -14,6 +14,7 @@ use serde::Serialize;
 use store::StoredSegment;
 
 use crate::data::{Cell, CodeNode, ProjectData};
+use crate::freq::Counted;
 use crate::ppi::{self, AuditUnit, Audited, CountEstimate, UnitRange};
 use crate::prob::any_of;
 
@@ -79,25 +80,22 @@ fn stable_sum(mut values: Vec<f64>) -> f64 {
     values.iter().sum()
 }
 
-/// The machine's probability that a sentence has the code or one below it.
-fn machine_p(cells: Option<&Vec<(&str, Cell)>>, node: &CodeNode) -> f64 {
-    cells.map_or(0.0, |cells| {
-        any_of(
-            cells
-                .iter()
-                .filter(|(c, _)| node.descendants.contains(*c))
-                .map(|(_, cell)| cell.machine_p),
-        )
-    })
+/// The machine's probability that a sentence has the code or one below it
+/// (`mask`: [`Counted::mask`]).
+fn machine_p(cells: &[(usize, Cell)], mask: &[bool]) -> f64 {
+    any_of(
+        cells
+            .iter()
+            .filter(|(c, _)| mask[*c])
+            .map(|(_, cell)| cell.machine_p),
+    )
 }
 
 /// Whether people said the sentence has the code or one below it.
-fn human_present(cells: Option<&Vec<(&str, Cell)>>, node: &CodeNode) -> bool {
-    cells.is_some_and(|cells| {
-        cells
-            .iter()
-            .any(|(c, cell)| node.descendants.contains(*c) && cell.settled == Some(true))
-    })
+fn human_present(cells: &[(usize, Cell)], mask: &[bool]) -> bool {
+    cells
+        .iter()
+        .any(|(c, cell)| mask[*c] && cell.settled == Some(true))
 }
 
 /// One unit's values: (human count if audited, machine expectation), for the
@@ -112,11 +110,11 @@ struct UnitValues {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn estimate(
+pub(crate) fn estimate(
     data: &ProjectData,
     node: &CodeNode,
-    segments: &[&StoredSegment],
-    by_segment: &BTreeMap<i64, Vec<(&str, Cell)>>,
+    counted: &Counted,
+    mask: &[bool],
     audit: Option<&AuditView>,
     attribute_of: &dyn Fn(&str, &str) -> String,
     attribute_keys: &BTreeSet<&String>,
@@ -126,28 +124,24 @@ pub fn estimate(
         Some(set) => !node.descendants.iter().any(|c| set.contains(c)),
         None => true,
     };
-    // Per participant: the machine's P(mentions the code).
-    let mut person_none: BTreeMap<String, f64> = BTreeMap::new();
-    let mut sentence_ps = Vec::with_capacity(segments.len());
-    for s in segments {
-        let p = machine_p(by_segment.get(&s.id), node);
-        *person_none
-            .entry(crate::freq::speaker_key(s))
-            .or_insert(1.0) *= 1.0 - p;
+    // Per participant (index into `counted.persons`, every counted
+    // sentence's speaker): the machine's P(mentions the code).
+    let mut person_none: Vec<f64> = vec![1.0; counted.persons.len()];
+    let mut sentence_ps = Vec::with_capacity(counted.cells.len());
+    for (cells, &person) in counted.cells.iter().zip(&counted.person) {
+        let p = machine_p(cells, mask);
+        person_none[person] *= 1.0 - p;
         sentence_ps.push(p);
     }
+    let sentences_counted = sentence_ps.len();
     let sentence_sum = stable_sum(sentence_ps);
-    let person_p: BTreeMap<&String, f64> = person_none
-        .iter()
-        .map(|(k, none)| (k, 1.0 - none))
-        .collect();
+    let person_p: Vec<f64> = person_none.iter().map(|none| 1.0 - none).collect();
 
     let Some(audit) = audit.filter(|a| !a.audited.is_empty()) else {
-        let probs: Vec<f64> = person_p.values().copied().collect();
-        let participants = ppi::model_only(&probs, calibrated);
+        let participants = ppi::model_only(&person_p, calibrated);
         let mut sentences = ppi::model_only(&[], calibrated);
         sentences.estimate = sentence_sum;
-        sentences.units = segments.len() as u64;
+        sentences.units = sentences_counted as u64;
         let units = person_p.len() as u64;
         let prevalence = if units > 0 {
             participants.estimate / units as f64
@@ -166,22 +160,20 @@ pub fn estimate(
     let mut values: Vec<UnitValues> = Vec::with_capacity(audit.units.len());
     for (key, sentences) in &audit.units {
         let audited = audit.audited.contains(key);
-        let mut people: BTreeMap<String, bool> = BTreeMap::new();
+        let mut people: BTreeMap<usize, bool> = BTreeMap::new();
         let mut sent_y = 0.0;
         let mut sent_ps = Vec::with_capacity(sentences.len());
         for s in sentences {
-            let cells = by_segment.get(&s.id);
-            let present = audited && human_present(cells, node);
-            *people.entry(crate::freq::speaker_key(s)).or_default() |= present;
+            let pos = counted.position[&s.id];
+            let cells = &counted.cells[pos];
+            let present = audited && human_present(cells, mask);
+            *people.entry(counted.person[pos]).or_default() |= present;
             sent_y += present as u8 as f64;
-            sent_ps.push(machine_p(cells, node));
+            sent_ps.push(machine_p(cells, mask));
         }
         let sent_f = stable_sum(sent_ps);
         let part_y = people.values().filter(|v| **v).count() as f64;
-        let part_f: f64 = people
-            .keys()
-            .map(|p| person_p.get(p).copied().unwrap_or(0.0))
-            .sum();
+        let part_f: f64 = people.keys().map(|&p| person_p[p]).sum();
         values.push(UnitValues {
             key: key.clone(),
             audited,
@@ -213,8 +205,7 @@ pub fn estimate(
         AuditUnit::Sentence => {
             // A sample of sentences says nothing direct about how many people
             // mention a code: the machine's figure, no interval.
-            let probs: Vec<f64> = person_p.values().copied().collect();
-            ppi::model_only(&probs, calibrated)
+            ppi::model_only(&person_p, calibrated)
         }
         _ => {
             let max_p = values

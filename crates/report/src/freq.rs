@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use store::StoredSegment;
 
-use crate::data::{Cell, ProjectData};
+use crate::data::{Cell, CodeNode, ProjectData};
 use crate::prob::{any_of, CountInterval, PoissonBinomial};
 
 /// Attribute value for participants the participants file does not describe.
@@ -212,6 +212,79 @@ pub struct Frequencies {
     pub cooccurrence: Cooccurrence,
 }
 
+/// What every code's counts read of each counted sentence, worked out once
+/// per report rather than once per code (at 100k sentences and 26 codes,
+/// per-code speaker strings and code-name lookups were most of the
+/// report's time): its cells with codes as indices into `codes`, and its
+/// speaker as an index into `persons`, the sorted speaker keys
+/// ([`speaker_key`]), so that maps keyed by the index keep the keys' order.
+pub(crate) struct Counted<'a> {
+    /// Per sentence, in the order of the sentences given.
+    pub cells: Vec<Vec<(usize, Cell)>>,
+    pub person: Vec<usize>,
+    pub persons: Vec<&'a String>,
+    /// Position of each sentence id in that order.
+    pub position: HashMap<i64, usize>,
+    /// The code ids the cells name.
+    pub codes: Vec<&'a str>,
+}
+
+impl<'a> Counted<'a> {
+    fn new(
+        segments: &[&StoredSegment],
+        by_segment: &BTreeMap<i64, Vec<(&'a str, Cell)>>,
+        people: &'a BTreeSet<String>,
+    ) -> Self {
+        let codes: Vec<&str> = by_segment
+            .values()
+            .flatten()
+            .map(|(c, _)| *c)
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        let code_index: HashMap<&str, usize> =
+            codes.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+        let persons: Vec<&String> = people.iter().collect();
+        let person_index: HashMap<&str, usize> = persons
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect();
+        Counted {
+            cells: segments
+                .iter()
+                .map(|s| {
+                    by_segment.get(&s.id).map_or_else(Vec::new, |cells| {
+                        cells
+                            .iter()
+                            .map(|(c, cell)| (code_index[c], *cell))
+                            .collect()
+                    })
+                })
+                .collect(),
+            person: segments
+                .iter()
+                .map(|s| person_index[speaker_key(s).as_str()])
+                .collect(),
+            persons,
+            position: segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id, i))
+                .collect(),
+            codes,
+        }
+    }
+
+    /// Which of `codes` are the node or below it.
+    pub fn mask(&self, node: &CodeNode) -> Vec<bool> {
+        self.codes
+            .iter()
+            .map(|c| node.descendants.contains(*c))
+            .collect()
+    }
+}
+
 pub fn frequencies(
     data: &ProjectData,
     include_moderators: bool,
@@ -232,6 +305,7 @@ pub fn frequencies(
     }
 
     let people: BTreeSet<String> = segments.iter().map(|s| speaker_key(s)).collect();
+    let counted = Counted::new(&segments, &by_segment, &people);
     // Participant attributes and, through the documents they speak in, document attributes.
     let attributes = data.crosstab_attributes();
     // The attributes of the people counted: a key only moderators have (the
@@ -284,30 +358,34 @@ pub fn frequencies(
         .collect();
     let mut codes = Vec::with_capacity(data.codes.len());
     for node in &data.codes {
-        let mut mentions: BTreeSet<String> = BTreeSet::new();
-        let mut mentions_by_question: Vec<BTreeSet<String>> =
-            vec![BTreeSet::new(); questions.len()];
+        let mask = counted.mask(node);
+        // People as their index in `counted.persons` (sorted like the keys).
+        let mut mentions: BTreeSet<usize> = BTreeSet::new();
+        let mut mentions_by_question: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); questions.len()];
         let mut documents: BTreeSet<&str> = BTreeSet::new();
-        let mut none_prob: BTreeMap<String, f64> = BTreeMap::new();
+        let mut none_prob: BTreeMap<usize, f64> = BTreeMap::new();
         let (mut sentences, mut codings, mut reviewed, mut unreviewed, mut rejected) =
             (0, 0, 0, 0, 0);
         let (mut conf_sum, mut conf_n) = (0.0, 0u64);
-        let mut candidates: Vec<Quote> = Vec::new();
-        for s in &segments {
-            let Some(cells) = by_segment.get(&s.id) else {
+        // (reviewed, confidence, position in `segments`): the quotes are
+        // made for the examples kept, not for every coded sentence.
+        let mut candidates: Vec<(bool, f64, usize)> = Vec::new();
+        for (pos, s) in segments.iter().enumerate() {
+            let cells = &counted.cells[pos];
+            if cells.is_empty() {
                 continue;
-            };
+            }
             let mine: Vec<&Cell> = cells
                 .iter()
-                .filter(|(c, _)| node.descendants.contains(*c))
+                .filter(|(c, _)| mask[*c])
                 .map(|(_, cell)| cell)
                 .collect();
             if mine.is_empty() {
                 continue;
             }
-            let person = speaker_key(s);
+            let person = counted.person[pos];
             let p_sentence = any_of(mine.iter().map(|c| c.probability()));
-            *none_prob.entry(person.clone()).or_insert(1.0) *= 1.0 - p_sentence;
+            *none_prob.entry(person).or_insert(1.0) *= 1.0 - p_sentence;
             let mut any_present = false;
             let mut best: Option<(bool, f64)> = None;
             for cell in &mine {
@@ -337,12 +415,26 @@ pub fn frequencies(
             if any_present {
                 sentences += 1;
                 if let Some(&q) = question_of.get(&s.id) {
-                    mentions_by_question[q].insert(person.clone());
+                    mentions_by_question[q].insert(person);
                 }
                 mentions.insert(person);
                 documents.insert(&s.document);
                 let (reviewed, confidence) = best.expect("a present cell was seen");
-                candidates.push(Quote {
+                candidates.push((reviewed, confidence, pos));
+            }
+        }
+        // Human-confirmed first, then the machine's surest, then transcript order.
+        candidates.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(b.1.total_cmp(&a.1))
+                .then(transcript_order[&segments[a.2].id].cmp(&transcript_order[&segments[b.2].id]))
+        });
+        candidates.truncate(examples_per_code);
+        let mut candidates: Vec<Quote> = candidates
+            .into_iter()
+            .map(|(reviewed, confidence, pos)| {
+                let s = segments[pos];
+                Quote {
                     segment_id: s.id,
                     document: s.document.clone(),
                     speaker: s.speaker.clone(),
@@ -351,23 +443,15 @@ pub fn frequencies(
                     confidence,
                     calibrated: true,
                     reviewed,
-                });
-            }
-        }
-        // Human-confirmed first, then the machine's surest, then transcript order.
-        candidates.sort_by(|a, b| {
-            b.reviewed
-                .cmp(&a.reviewed)
-                .then(b.confidence.total_cmp(&a.confidence))
-                .then(transcript_order[&a.segment_id].cmp(&transcript_order[&b.segment_id]))
-        });
-        candidates.truncate(examples_per_code);
+                }
+            })
+            .collect();
         let probs: Vec<f64> = none_prob.values().map(|none| 1.0 - none).collect();
         let estimates = crate::estimates::estimate(
             data,
             node,
-            &segments,
-            &by_segment,
+            &counted,
+            &mask,
             audit.as_ref(),
             &attribute_of,
             &attribute_keys,
@@ -385,8 +469,9 @@ pub fn frequencies(
             for value in totals.participants_by[*key].keys() {
                 row.insert(value.clone(), 0);
             }
-            for p in &mentions {
-                *row.entry(attribute_of(p, key)).or_default() += 1;
+            for &p in &mentions {
+                *row.entry(attribute_of(counted.persons[p], key))
+                    .or_default() += 1;
             }
         }
         codes.push(CodeFrequency {
@@ -413,7 +498,14 @@ pub fn frequencies(
             estimate: estimates.participants,
             estimates,
             by_attribute,
-            by_question: question_counts(&questions, &mentions_by_question),
+            by_question: questions
+                .iter()
+                .zip(&mentions_by_question)
+                .map(|(q, who)| QuestionCount {
+                    question: q.clone(),
+                    participants: who.len() as u64,
+                })
+                .collect(),
             compare: None,
             examples: candidates,
         });

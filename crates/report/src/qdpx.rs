@@ -381,8 +381,12 @@ pub fn qdpx_bytes(
     x.push_str("</Project>\n");
 
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    // Deflate level 3, not the default 6: on the pipeline bench's 100k
+    // sentences the export is 13.2 MB instead of 12.6 MB and the report
+    // takes 2.1 s instead of 2.4 s (measured 2026-12-05; level 1: 18.7 MB).
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(3))
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
     let zerr = |e: zip::result::ZipError| Error::Invalid(format!("writing .qdpx: {e}"));
