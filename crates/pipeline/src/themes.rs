@@ -371,19 +371,19 @@ pub fn themes_unless_up_to_date(
             sentence_index: s.sentence_index,
         })
         .collect();
-    let codes = codebook_vectors(store, &model_key, opts.model.as_deref())?;
+    // One model for the codebook's vectors and the phrase labels (it was
+    // loaded twice, a quarter of a second each at the nightly's scale).
+    let dir = crate::model_dir(opts.model.as_deref(), Some(store))?;
+    let encoder = crate::load_model(&dir, embed::Precision::of_model_key(&model_key));
+    let codes = codebook_vectors(store, &model_key, &dir, &encoder)?;
     let attributes = store.participant_attributes()?;
     let mut suggestions =
         themes::describe(&fit, &ds, &infos, &attributes, &codes, opts.match_threshold);
     let texts: Vec<&str> = infos.iter().map(|i| i.text.as_str()).collect();
-    for (s, phrase) in suggestions.iter_mut().zip(phrase_labels(
-        store,
-        &model_key,
-        opts.model.as_deref(),
-        &fit,
-        &ds,
-        &texts,
-    )?) {
+    for (s, phrase) in suggestions
+        .iter_mut()
+        .zip(phrase_labels(&model_key, &dir, &encoder, &fit, &ds, &texts)?)
+    {
         s.phrase = phrase;
     }
 
@@ -464,16 +464,15 @@ pub fn themes_unless_up_to_date(
 /// get no phrase, with a warning: the phrase is a reading aid, not worth
 /// failing a run for.
 fn phrase_labels(
-    store: &Store,
     model_key: &str,
-    model: Option<&std::path::Path>,
+    dir: &std::path::Path,
+    encoder: &anyhow::Result<embed::SentenceTransformer>,
     fit: &themes::FittedThemes,
     ds: &Dataset<(String, String, i64, i64)>,
     texts: &[&str],
 ) -> anyhow::Result<Vec<Option<String>>> {
     let none = || Ok(vec![None; fit.themes.len()]);
-    let dir = crate::model_dir(model, Some(store))?;
-    let encoder = match crate::load_model(&dir, embed::Precision::of_model_key(model_key)) {
+    let encoder = match encoder {
         Ok(e) if e.model_key() == model_key => e,
         Ok(e) => {
             tracing::warn!(
@@ -499,16 +498,17 @@ fn phrase_labels(
 fn codebook_vectors(
     store: &Store,
     model_key: &str,
-    model: Option<&std::path::Path>,
+    dir: &std::path::Path,
+    encoder: &anyhow::Result<embed::SentenceTransformer>,
 ) -> anyhow::Result<Vec<CodeVector>> {
     let Some((version, body)) = store.latest_codebook()? else {
         return Ok(Vec::new());
     };
     let cb: classify::Codebook = serde_json::from_str(&body)
         .with_context(|| format!("codebook version {version} in the store"))?;
-    let dir = crate::model_dir(model, Some(store))?;
-    let encoder = crate::load_model(&dir, embed::Precision::of_model_key(model_key))
-        .context("embedding the codebook")?;
+    let encoder = encoder
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("embedding the codebook: {e:#}"))?;
     if encoder.model_key() != model_key {
         bail!(
             "the model at {} ({}) is not the one the sentences were embedded with ({model_key}); pass --model",
