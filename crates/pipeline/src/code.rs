@@ -896,8 +896,11 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         )),
         None => train.hash(&cb, &model_key),
     };
+    // The build's version too: a new release may fit the same data
+    // differently, and its first run fits again.
     let cache_key = params.fingerprint(&classify::text_hash(&format!(
-        "{training_hash}\ncorpus {}\nfolds {}",
+        "autocode {}\n{training_hash}\ncorpus {}\nfolds {}",
+        env!("CARGO_PKG_VERSION"),
         corpus.as_ref().map_or("", |c| c.identity.as_str()),
         fold_by_unit
             .iter()

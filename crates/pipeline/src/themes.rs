@@ -380,10 +380,9 @@ pub fn themes_unless_up_to_date(
     let mut suggestions =
         themes::describe(&fit, &ds, &infos, &attributes, &codes, opts.match_threshold);
     let texts: Vec<&str> = infos.iter().map(|i| i.text.as_str()).collect();
-    for (s, phrase) in suggestions
-        .iter_mut()
-        .zip(phrase_labels(&model_key, &dir, &encoder, &fit, &ds, &texts)?)
-    {
+    for (s, phrase) in suggestions.iter_mut().zip(phrase_labels(
+        &model_key, &dir, &encoder, &fit, &ds, &texts,
+    )?) {
         s.phrase = phrase;
     }
 
