@@ -103,7 +103,7 @@ pub struct QuestionCount {
 }
 
 /// Each question with how many people are in its set.
-fn question_counts(questions: &[String], people: &[BTreeSet<String>]) -> Vec<QuestionCount> {
+fn question_counts<P>(questions: &[String], people: &[BTreeSet<P>]) -> Vec<QuestionCount> {
     questions
         .iter()
         .zip(people)
@@ -498,14 +498,7 @@ pub fn frequencies(
             estimate: estimates.participants,
             estimates,
             by_attribute,
-            by_question: questions
-                .iter()
-                .zip(&mentions_by_question)
-                .map(|(q, who)| QuestionCount {
-                    question: q.clone(),
-                    participants: who.len() as u64,
-                })
-                .collect(),
+            by_question: question_counts(&questions, &mentions_by_question),
             compare: None,
             examples: candidates,
         });
