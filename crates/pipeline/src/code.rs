@@ -737,6 +737,7 @@ pub fn prototypes(enc: &dyn Encoder, cb: &Codebook) -> anyhow::Result<Vec<Vec<Ve
 /// Codes every participant sentence the current classifier has not coded,
 /// a transaction per chunk, and counts what the machine assigned.
 pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSummary> {
+    let ready_model = project.loaded_model();
     let store = project.store_mut();
     let (cb_version, cb, codebook_note) = choose_codebook(store, opts.codebook.as_deref())?;
     if opts.import_gold.is_none() && (opts.random_sample.is_some() || opts.audit_only) {
@@ -767,10 +768,14 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         Some(unit) => Some(crate::audit::declare_imported(store, unit)?),
         None => None,
     };
-    let enc = crate::load_model(
-        &crate::model_dir(opts.model.as_deref(), Some(store))?,
-        crate::store_precision(store)?,
-    )?;
+    // The codebook's texts are embedded once and kept: a run whose
+    // codebook did not change loads no model (crate::text_vectors).
+    let enc = crate::text_vectors::StageEncoder::for_project(
+        store,
+        opts.model.as_deref(),
+        crate::text_vectors::CODEBOOK_KIND,
+    )?
+    .with_ready(ready_model);
     let model_key = enc.model_key().to_string();
     let seg_emb: HashMap<i64, Vec<f32>> = store
         .segment_embeddings(&model_key, false)?
@@ -800,7 +805,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         .iter()
         .filter(|s| contexts.get(&s.id).is_some_and(|c| c.question.is_some()))
         .count();
-    let train = training_set(store, &cb, &enc, &seg_by_id, &seg_emb, &contexts)?;
+    let train = training_set(store, &cb, &enc.on(store), &seg_by_id, &seg_emb, &contexts)?;
     let memo_held = &train.memo_held;
     let memo_held_sentences = participant_segments
         .iter()
@@ -811,7 +816,8 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         min_positives: opts.min_positives,
         ..Default::default()
     };
-    let protos = prototypes(&enc, &cb)?;
+    let protos = prototypes(&enc.on(store), &cb)?;
+    enc.keep(store)?;
     let valid = params.clone().check()?;
     // Codes short of human examples learn from the corpus's pseudo-labels
     // rather than from the prototype prior (`classify::zeroshot`; on

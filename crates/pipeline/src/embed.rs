@@ -184,33 +184,47 @@ pub fn embed(project: &mut Project, opts: &EmbedOptions) -> anyhow::Result<Embed
     store.set_meta("model_path", &path)?;
     let seconds = started.elapsed().as_secs_f64();
 
-    let vectors = store.segment_embeddings(&key, false)?;
-    let export = match &opts.export {
+    // Every vector is read only for an export; the summary's counts need
+    // none (reading 100k of them was a third of a nightly's embed stage).
+    let (export, segments_with_vectors) = match &opts.export {
         Some(out) => {
+            let vectors = store.segment_embeddings(&key, false)?;
             let mut w = NpyWriter::create(out, vectors.len(), model.dim())?;
             for (_, v) in &vectors {
                 w.write_row(v)?;
             }
             w.finish()?;
-            Some(ExportSummary {
+            let rows = vectors.len();
+            let export = ExportSummary {
                 path: out.clone(),
-                rows: vectors.len(),
+                rows,
                 dim: model.dim(),
-            })
+            };
+            (Some(export), rows)
         }
-        None => None,
+        // Every text without a vector was embedded above (a failure ends
+        // the stage), so every segment has one.
+        None => (None, store.segment_count()?),
     };
-    Ok(EmbedSummary {
+    let summary = EmbedSummary {
         model_key: key.clone(),
         model_path: path,
         embedded: missing.len(),
         seconds,
         truncated,
         max_seq_length: model.max_seq_length(),
-        segments_with_vectors: vectors.len(),
-        truncated_in_all: store.truncated_segments(&key)?.len(),
+        segments_with_vectors,
+        truncated_in_all: store.truncated_segment_count(&key)?,
         export,
-    })
+    };
+    // Left for the later stages of this process (`autocode run`), which
+    // otherwise load it again for the codebook's texts and theme phrases.
+    // On the CPU only: those stages embed on the CPU, and a GPU's vectors
+    // need not match its bits.
+    if opts.model.device == embed::DeviceSpec::Cpu {
+        project.keep_model(std::sync::Arc::new(loaded.model));
+    }
+    Ok(summary)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -12,9 +12,11 @@ pub mod eval;
 pub mod ingest;
 pub mod report;
 pub mod run;
+pub mod text_vectors;
 pub mod themes;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use store::Store;
@@ -54,28 +56,36 @@ pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
 /// rejected the rest (documented in the README: 0 ok, 1 failed, 2 partial).
 pub const EXIT_PARTIAL: u8 = 2;
 
-/// An open project store.
+/// An open project store, and the model its `embed` stage loaded in this
+/// process (so that `code` and `themes` in the same `autocode run` reuse
+/// it rather than load it again for their own texts).
 pub struct Project {
     store: Store,
+    model: Option<Arc<::embed::SentenceTransformer>>,
 }
 
 impl Project {
     /// Opens an existing project: an `autocode.db` file or a folder holding one.
     pub fn open(path: &Path) -> anyhow::Result<Project> {
-        Ok(Project {
-            store: Store::open(path)?,
-        })
+        Ok(Project::from_store(Store::open(path)?))
     }
 
     /// Opens the project, creating an empty store when there is none.
     pub fn open_or_create(path: &Path) -> anyhow::Result<Project> {
-        Ok(Project {
-            store: Store::open_or_create(path)?,
-        })
+        Ok(Project::from_store(Store::open_or_create(path)?))
     }
 
     pub fn from_store(store: Store) -> Project {
-        Project { store }
+        Project { store, model: None }
+    }
+
+    /// The model this process's `embed` stage loaded for the project, if it ran.
+    pub fn loaded_model(&self) -> Option<Arc<::embed::SentenceTransformer>> {
+        self.model.clone()
+    }
+
+    pub(crate) fn keep_model(&mut self, model: Arc<::embed::SentenceTransformer>) {
+        self.model = Some(model);
     }
 
     pub fn store(&self) -> &Store {

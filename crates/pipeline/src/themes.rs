@@ -2,17 +2,17 @@
 //! and store the run. With `incremental`, the latest run is carried forward
 //! when little changed ([`plan`] holds the rule).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use embed::Encoder;
 use serde::Serialize;
 use store::{NewTheme, NewThemeRun, Store, StoredSegment};
 use themes::{
     CodeVector, Dataset, SegmentInfo, SpokenParams, ThemeParams, ThemeSuggestion, ValidThemeParams,
 };
 
+use crate::text_vectors::{StageEncoder, CODEBOOK_KIND, PHRASE_KIND};
 use crate::Project;
 
 /// Options of the themes stage; unset clustering parameters come from
@@ -279,6 +279,7 @@ pub fn themes_unless_up_to_date(
     }
     let params = &opts.params;
     let params_json = opts.params_json()?;
+    let ready_model = project.loaded_model();
     let store = project.store_mut();
     let model_key = store
         .meta("model_key")?
@@ -371,19 +372,29 @@ pub fn themes_unless_up_to_date(
             sentence_index: s.sentence_index,
         })
         .collect();
-    // One model for the codebook's vectors and the phrase labels (it was
-    // loaded twice, a quarter of a second each at the nightly's scale).
+    // The codebook's texts and the phrase candidates are embedded once and
+    // kept; the model is loaded (once) only for texts not seen before
+    // (crate::text_vectors).
     let dir = crate::model_dir(opts.model.as_deref(), Some(store))?;
-    let encoder = crate::load_model(&dir, embed::Precision::of_model_key(&model_key));
-    let codes = codebook_vectors(store, &model_key, &dir, &encoder)?;
+    let code_encoder = StageEncoder::lazy(dir.clone(), model_key.clone(), CODEBOOK_KIND)
+        .with_ready(ready_model.clone());
+    let codes = codebook_vectors(store, &code_encoder)?;
+    code_encoder.keep(store)?;
     let attributes = store.participant_attributes()?;
     let mut suggestions =
         themes::describe(&fit, &ds, &infos, &attributes, &codes, opts.match_threshold);
     let texts: Vec<&str> = infos.iter().map(|i| i.text.as_str()).collect();
-    for (s, phrase) in suggestions.iter_mut().zip(phrase_labels(
-        &model_key, &dir, &encoder, &fit, &ds, &texts,
-    )?) {
+    let phrase_encoder =
+        StageEncoder::lazy(dir, model_key.clone(), PHRASE_KIND).with_ready(ready_model);
+    let (phrases, candidates) = phrase_labels(store, &phrase_encoder, &fit, &ds, &texts)?;
+    for (s, phrase) in suggestions.iter_mut().zip(phrases) {
         s.phrase = phrase;
+    }
+    if phrase_encoder.keep(store)? > 0 {
+        // Only this run's candidates stay: a nightly's carried themes ask
+        // for nearly the same ones again, and the rest would pile up.
+        let keep: BTreeSet<&str> = candidates.iter().map(String::as_str).collect();
+        store.prune_text_vectors(PHRASE_KIND, &keep)?;
     }
 
     let member_ids: Vec<Vec<i64>> = fit
@@ -458,71 +469,50 @@ pub fn themes_unless_up_to_date(
 }
 
 /// The phrase label of every theme ([`themes::phrases`]), embedded with the
-/// model the sentences were embedded with. When that model cannot be loaded
-/// (moved, or a different one at `--model`), themes keep their keywords and
-/// get no phrase, with a warning: the phrase is a reading aid, not worth
-/// failing a run for.
+/// model the sentences were embedded with, and the text hashes of the
+/// candidates asked for. When that model cannot be loaded (moved, or a
+/// different one at `--model`) and some candidate has no kept vector,
+/// themes keep their keywords and get no phrase, with a warning: the
+/// phrase is a reading aid, not worth failing a run for.
 fn phrase_labels(
-    model_key: &str,
-    dir: &std::path::Path,
-    encoder: &anyhow::Result<embed::SentenceTransformer>,
+    store: &Store,
+    encoder: &StageEncoder,
     fit: &themes::FittedThemes,
     ds: &Dataset<(String, String, i64, i64)>,
     texts: &[&str],
-) -> anyhow::Result<Vec<Option<String>>> {
-    let none = || Ok(vec![None; fit.themes.len()]);
-    let encoder = match encoder {
-        Ok(e) if e.model_key() == model_key => e,
-        Ok(e) => {
-            tracing::warn!(
-                "no phrase labels: the model at {} ({}) is not the one the sentences were embedded with ({model_key})",
-                dir.display(),
-                e.model_key()
-            );
-            return none();
-        }
+) -> anyhow::Result<(Vec<Option<String>>, BTreeSet<String>)> {
+    let mut asked = BTreeSet::new();
+    let labels = themes::phrases::phrase_labels(fit, ds, texts, |phrases| {
+        asked.extend(phrases.iter().map(|p| classify::text_hash(p)));
+        encoder.vectors(store, phrases)
+    });
+    match labels {
+        Ok(labels) => Ok((labels, asked)),
         Err(e) => {
             tracing::warn!("no phrase labels: {e:#}");
-            return none();
+            Ok((vec![None; fit.themes.len()], asked))
         }
-    };
-    themes::phrases::phrase_labels(fit, ds, texts, |phrases| {
-        encoder.encode(phrases).map(|e| e.vectors)
-    })
-    .context("embedding the theme phrase candidates")
+    }
 }
 
 /// Unit vectors of the latest codebook's codes (name: definition, inclusions
 /// and examples averaged), or none when there is no codebook.
-fn codebook_vectors(
-    store: &Store,
-    model_key: &str,
-    dir: &std::path::Path,
-    encoder: &anyhow::Result<embed::SentenceTransformer>,
-) -> anyhow::Result<Vec<CodeVector>> {
+fn codebook_vectors(store: &Store, encoder: &StageEncoder) -> anyhow::Result<Vec<CodeVector>> {
     let Some((version, body)) = store.latest_codebook()? else {
         return Ok(Vec::new());
     };
     let cb: classify::Codebook = serde_json::from_str(&body)
         .with_context(|| format!("codebook version {version} in the store"))?;
-    let encoder = encoder
-        .as_ref()
-        .map_err(|e| anyhow::anyhow!("embedding the codebook: {e:#}"))?;
-    if encoder.model_key() != model_key {
-        bail!(
-            "the model at {} ({}) is not the one the sentences were embedded with ({model_key}); pass --model",
-            dir.display(),
-            encoder.model_key()
-        );
-    }
     let texts = classify::prototype_texts(&cb);
     let mut out = Vec::new();
     for (code, t) in cb.codes.iter().zip(texts) {
         let refs: Vec<&str> = t.iter().map(String::as_str).collect();
-        let emb = encoder.encode(&refs)?;
-        let dim = encoder.dim();
+        let vectors = encoder
+            .vectors(store, &refs)
+            .context("embedding the codebook")?;
+        let dim = vectors.first().map_or(0, Vec::len);
         let mut v = vec![0f32; dim];
-        for e in &emb.vectors {
+        for e in &vectors {
             v.iter_mut().zip(e).for_each(|(a, b)| *a += b);
         }
         themes::normalise_rows(&mut v, dim);

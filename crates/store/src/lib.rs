@@ -17,6 +17,7 @@ mod merge;
 mod review_queries;
 mod reviews;
 mod runs;
+mod text_vectors;
 mod themes;
 
 use std::path::{Path, PathBuf};
@@ -71,6 +72,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "012_classifier_cache",
         include_str!("migrations/012_classifier_cache.sql"),
+    ),
+    (
+        "013_text_vectors",
+        include_str!("migrations/013_text_vectors.sql"),
     ),
 ];
 

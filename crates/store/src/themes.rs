@@ -171,11 +171,20 @@ impl Store {
                     tx.prepare("INSERT OR IGNORE INTO theme_members(theme_id, segment_id) VALUES (?1, ?2)")?;
                 for (i, t) in themes.iter().enumerate() {
                     theme_stmt.execute(params![run_id, t.level as i64, t.label, body(i, &ids)])?;
-                    let id = tx.last_insert_rowid();
-                    for &s in t.members {
-                        member_stmt.execute(params![id, s])?;
-                    }
-                    ids.push(id);
+                    ids.push(tx.last_insert_rowid());
+                }
+                // In sentence order: the index by sentence (`theme_members_segment`)
+                // then fills front to back rather than at random (a nightly's
+                // 320k members at 100k sentences: 0.81 → 0.64 s for the whole
+                // write, one profiled run each).
+                let mut members: Vec<(i64, i64)> = themes
+                    .iter()
+                    .zip(&ids)
+                    .flat_map(|(t, &id)| t.members.iter().map(move |&s| (s, id)))
+                    .collect();
+                members.sort_unstable();
+                for (s, id) in members {
+                    member_stmt.execute(params![id, s])?;
                 }
                 let mut parent_stmt = tx.prepare("UPDATE theme_suggestions SET parent_id = ?1 WHERE id = ?2")?;
                 for (i, t) in themes.iter().enumerate() {
