@@ -121,6 +121,52 @@ fn themes_on_the_demo_corpus() {
     let text = ok(bin().args(proj).args(["themes", "--seed", "7"]));
     assert!(text.contains("participants"), "{text}");
     assert!(text.matches('"').count() >= 2 * 2 * leaves.len());
+
+    // A run writes no member rows: a theme's members are its run's inputs
+    // whose leaf is the theme or one below it, as many as its size, for a
+    // run from scratch and for one carried forward.
+    for args in [
+        &["themes", "--json", "--seed", "7"][..],
+        &["themes", "--json", "--seed", "7", "--incremental"][..],
+    ] {
+        let r: Value = serde_json::from_str(&ok(bin().args(proj).args(args))).unwrap();
+        let conn = rusqlite::Connection::open(p.join("autocode.db")).unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT COUNT(*) FROM theme_members", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "{args:?}");
+        let leaf_of: Vec<Option<i64>> = conn
+            .prepare(
+                "SELECT leaf_theme_id FROM theme_run_inputs
+                 WHERE theme_run_id = (SELECT MAX(id) FROM theme_runs)",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let themes = r["themes"].as_array().unwrap();
+        let parent = |id: i64| -> Option<i64> {
+            themes.iter().find(|t| t["id"] == id).unwrap()["parent_id"].as_i64()
+        };
+        for t in themes {
+            let id = t["id"].as_i64().unwrap();
+            let members = leaf_of
+                .iter()
+                .filter(|l| {
+                    let mut at = **l;
+                    while let Some(x) = at {
+                        if x == id {
+                            return true;
+                        }
+                        at = parent(x);
+                    }
+                    false
+                })
+                .count();
+            assert_eq!(members as u64, t["size"].as_u64().unwrap(), "{args:?}: {t}");
+        }
+    }
 }
 
 #[test]

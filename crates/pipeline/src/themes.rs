@@ -397,25 +397,16 @@ pub fn themes_unless_up_to_date(
         store.prune_text_vectors(PHRASE_KIND, &keep)?;
     }
 
-    let member_ids: Vec<Vec<i64>> = fit
-        .themes
-        .iter()
-        .map(|t| {
-            let mut ids: Vec<i64> = t.members.iter().map(|&r| segments[r].id).collect();
-            ids.sort_unstable();
-            ids
-        })
-        .collect();
+    // A theme's members are the inputs whose leaf is it or one below it
+    // (store::theme_members), so they are not written twice.
     let new: Vec<NewTheme> = fit
         .themes
         .iter()
         .zip(&suggestions)
-        .zip(&member_ids)
-        .map(|((t, s), m)| NewTheme {
+        .map(|(t, s)| NewTheme {
             label: &s.label,
             level: t.level,
             parent: t.parent,
-            members: m,
         })
         .collect();
     let inputs: Vec<store::ThemeInput> = segments

@@ -142,8 +142,22 @@ fn decisions_take_only_codes_of_the_codebook_and_capped_fields() {
             format!("{field} is {len} characters long; at most {max} are accepted")
         );
     }
+    let kept = || -> Vec<i64> {
+        let store = store::Store::open(&fx.path).unwrap();
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT segment_id FROM theme_members WHERE theme_id = ?1 ORDER BY 1")
+            .unwrap();
+        let rows = stmt.query_map([fx.theme_id], |r| r.get(0)).unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    };
+    assert!(kept().is_empty(), "members are kept only once decided on");
     let r = act("accept", json!({"name": "Parking"}));
     assert_eq!(r.0, 200, "{:?}", r.1);
+    // The accepted theme keeps its members past its run's inputs.
+    let mut members = vec![fx.seg["parking"], fx.seg["costs"]];
+    members.sort_unstable();
+    assert_eq!(kept(), members);
     server.stop().unwrap();
 }
 

@@ -77,6 +77,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "013_text_vectors",
         include_str!("migrations/013_text_vectors.sql"),
     ),
+    (
+        "014_theme_members_kept",
+        include_str!("migrations/014_theme_members_kept.sql"),
+    ),
 ];
 
 /// The page size of a new store, in bytes (see `Store::open_with`).
@@ -395,6 +399,47 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM turns", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn migration_014_keeps_the_members_of_themes_decided_on_and_drops_the_rest() {
+        // A store at schema 13 whose two theme runs each wrote every
+        // member: run 1's theme 1 was dismissed, theme 2 left open; run 2's
+        // theme 3 is open (its members come back from its inputs).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STORE_FILE);
+        {
+            let conn = Connection::open(&path).unwrap();
+            for (_, sql) in &MIGRATIONS[..13] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO theme_runs(id, model_key, params, outlier_share, created_at)
+                 VALUES (1, 'm', '{}', 0, 'now'), (2, 'm', '{}', 0, 'now');
+                 INSERT INTO theme_suggestions(id, theme_run_id, label, body, status)
+                 VALUES (1, 1, 'a', '{}', 'dismissed'), (2, 1, 'b', '{}', 'open'),
+                        (3, 2, 'c', '{}', 'open');
+                 INSERT INTO theme_members VALUES (1, 10), (1, 11), (2, 12), (3, 10), (3, 13);
+                 INSERT INTO theme_decisions(theme_id, action, reviewer, created_at)
+                 VALUES (1, 'dismiss', 'ana', 'now');
+                 INSERT INTO theme_run_inputs VALUES (2, 10, 'h', 3), (2, 13, 'h', 3);
+                 PRAGMA user_version = 13;",
+            )
+            .unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        let rows: Vec<(i64, i64)> = s
+            .conn()
+            .prepare("SELECT theme_id, segment_id FROM theme_members ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows, [(1, 10), (1, 11)]);
+        assert_eq!(s.theme_members(1).unwrap(), [10, 11]);
+        assert!(s.theme_members(2).unwrap().is_empty());
+        assert_eq!(s.theme_members(3).unwrap(), [10, 13]);
     }
 
     #[test]

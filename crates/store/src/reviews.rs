@@ -324,14 +324,17 @@ pub fn theme_decisions(conn: &Connection, theme_id: i64) -> Result<Vec<ThemeDeci
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Appends a theme decision; returns its row id.
+/// Appends a theme decision and keeps the theme's members past its run
+/// ([`crate::keep_theme_members`]); returns the decision's row id.
 pub fn record_theme_decision(conn: &Connection, d: &NewThemeDecision<'_>) -> Result<i64> {
     conn.execute(
         "INSERT INTO theme_decisions(theme_id, action, code_id, label, codebook_version, reviewer, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![d.theme_id, d.action, d.code_id, d.label, d.codebook_version, d.reviewer, now()],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    crate::keep_theme_members(conn, d.theme_id)?;
+    Ok(id)
 }
 
 /// A stored `retrain_requests` row.

@@ -38,13 +38,14 @@ pub struct StoredThemeInput {
 
 /// One suggestion to store. `parent` indexes the same slice and must come
 /// after the theme itself (children first), so ids are known when bodies
-/// that list children are written.
+/// that list children are written. Its members are not given: they are the
+/// run's inputs whose leaf is the theme or a theme below it
+/// ([`theme_members`]).
 #[derive(Debug, Clone)]
 pub struct NewTheme<'a> {
     pub label: &'a str,
     pub level: usize,
     pub parent: Option<usize>,
-    pub members: &'a [i64],
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +117,50 @@ pub fn theme_is_open(conn: &Connection, theme_id: i64) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// The sentences of a theme the latest run's inputs give it: those whose
+/// leaf is the theme or one below it (a parent holds its children's
+/// members). Empty for a theme of an earlier run, whose inputs are gone.
+const DERIVED_MEMBERS: &str = "WITH RECURSIVE below(id) AS (
+         SELECT ?1
+         UNION ALL
+         SELECT s.id FROM theme_suggestions s JOIN below ON s.parent_id = below.id
+     )
+     SELECT segment_id FROM theme_run_inputs
+     WHERE leaf_theme_id IN (SELECT id FROM below)";
+
+/// Segment ids of a theme, ascending: the members kept when someone
+/// decided on it ([`keep_theme_members`]), else those the latest run's
+/// inputs give it. A theme of an earlier run no one decided on has none
+/// left: its members were the sentences of a clustering since replaced,
+/// and keeping every night's (320k rows a run at 100k sentences, never
+/// read) grew the store without bound.
+pub fn theme_members(conn: &Connection, theme_id: i64) -> Result<Vec<i64>> {
+    let mut kept = conn
+        .prepare("SELECT segment_id FROM theme_members WHERE theme_id = ?1 ORDER BY segment_id")?;
+    let ids: Vec<i64> = kept
+        .query_map([theme_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !ids.is_empty() {
+        return Ok(ids);
+    }
+    let mut derived = conn.prepare(&format!("{DERIVED_MEMBERS} ORDER BY segment_id"))?;
+    let ids = derived
+        .query_map([theme_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// Copies a theme's members from the latest run's inputs into
+/// `theme_members`, so that they outlive the run: what someone accepted,
+/// merged or dismissed stays traceable to its sentences. Returns the rows
+/// written (0 when they were kept already or the run is not the latest).
+pub fn keep_theme_members(conn: &Connection, theme_id: i64) -> Result<usize> {
+    Ok(conn.execute(
+        &format!("INSERT OR IGNORE INTO theme_members(theme_id, segment_id) SELECT ?1, segment_id FROM ({DERIVED_MEMBERS})"),
+        [theme_id],
+    )?)
+}
+
 /// Sets a suggestion's review status (open | accepted | merged | dismissed).
 pub fn set_theme_status(conn: &Connection, theme_id: i64, status: &str) -> Result<()> {
     conn.execute(
@@ -135,8 +180,9 @@ pub fn set_theme_label(conn: &Connection, theme_id: i64, label: &str) -> Result<
 }
 
 impl Store {
-    /// Writes a run, its suggestions, their members and the run's inputs in
-    /// one transaction, dropping earlier runs' inputs. `body(i, ids)` makes
+    /// Writes a run, its suggestions and the run's inputs (which give the
+    /// suggestions' members, [`theme_members`]) in one transaction,
+    /// dropping earlier runs' inputs. `body(i, ids)` makes
     /// theme `i`'s body JSON given the ids of themes `0..i` already written.
     /// Returns (run id, theme ids in slice order).
     pub fn put_theme_run(
@@ -167,24 +213,9 @@ impl Store {
                 let mut theme_stmt = tx.prepare(
                     "INSERT INTO theme_suggestions(theme_run_id, level, label, body) VALUES (?1, ?2, ?3, ?4)",
                 )?;
-                let mut member_stmt =
-                    tx.prepare("INSERT OR IGNORE INTO theme_members(theme_id, segment_id) VALUES (?1, ?2)")?;
                 for (i, t) in themes.iter().enumerate() {
                     theme_stmt.execute(params![run_id, t.level as i64, t.label, body(i, &ids)])?;
                     ids.push(tx.last_insert_rowid());
-                }
-                // In sentence order: the index by sentence (`theme_members_segment`)
-                // then fills front to back rather than at random (a nightly's
-                // 320k members at 100k sentences: 0.81 → 0.64 s for the whole
-                // write, one profiled run each).
-                let mut members: Vec<(i64, i64)> = themes
-                    .iter()
-                    .zip(&ids)
-                    .flat_map(|(t, &id)| t.members.iter().map(move |&s| (s, id)))
-                    .collect();
-                members.sort_unstable();
-                for (s, id) in members {
-                    member_stmt.execute(params![id, s])?;
                 }
                 let mut parent_stmt = tx.prepare("UPDATE theme_suggestions SET parent_id = ?1 WHERE id = ?2")?;
                 for (i, t) in themes.iter().enumerate() {
@@ -262,13 +293,9 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Segment ids of a theme, ascending.
+    /// Segment ids of a theme, ascending (see [`theme_members`]).
     pub fn theme_members(&self, theme_id: i64) -> Result<Vec<i64>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT segment_id FROM theme_members WHERE theme_id = ?1 ORDER BY segment_id",
-        )?;
-        let rows = stmt.query_map([theme_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        theme_members(self.conn(), theme_id)
     }
 
     /// Sets a suggestion's review status (see [`set_theme_status`]).
@@ -312,19 +339,16 @@ mod tests {
                 label: "a",
                 level: 0,
                 parent: Some(2),
-                members: &[1, 2],
             },
             NewTheme {
                 label: "b",
                 level: 0,
                 parent: Some(2),
-                members: &[3],
             },
             NewTheme {
                 label: "ab",
                 level: 1,
                 parent: None,
-                members: &[1, 2, 3],
             },
         ];
         let run = NewThemeRun {
@@ -378,8 +402,31 @@ mod tests {
             stored[2].body_json,
             format!("{{\"i\":2,\"before\":[{}, {}]}}", ids[0], ids[1])
         );
+        // Members come from the inputs: a leaf's own, a parent's its leaves'.
+        assert_eq!(store.theme_members(ids[0]).unwrap(), vec![1, 2]);
+        assert_eq!(store.theme_members(ids[1]).unwrap(), vec![3]);
         assert_eq!(store.theme_members(ids[2]).unwrap(), vec![1, 2, 3]);
+        let kept_rows = |store: &Store| -> i64 {
+            store
+                .conn()
+                .query_row("SELECT COUNT(*) FROM theme_members", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(kept_rows(&store), 0, "a run writes no member rows");
         store.set_theme_status(ids[1], "dismissed").unwrap();
+        crate::record_theme_decision(
+            store.conn(),
+            &crate::NewThemeDecision {
+                theme_id: ids[1],
+                action: "dismiss",
+                code_id: None,
+                label: None,
+                codebook_version: None,
+                reviewer: "ana",
+            },
+        )
+        .unwrap();
+        assert_eq!(kept_rows(&store), 1, "a decision keeps its theme's members");
         assert_eq!(
             store.theme_suggestions(run_id).unwrap()[1].status,
             "dismissed"
@@ -395,6 +442,23 @@ mod tests {
             .unwrap();
         assert!(store.theme_run_inputs(run_id).unwrap().is_empty());
         assert_eq!(store.theme_run_inputs(run2).unwrap().len(), 2);
+        // The earlier run: the theme decided on keeps its members, the
+        // others' went with the run's inputs.
+        assert_eq!(store.theme_members(ids[1]).unwrap(), vec![3]);
+        assert!(store.theme_members(ids[0]).unwrap().is_empty());
+        assert!(store.theme_members(ids[2]).unwrap().is_empty());
+        let ids2: Vec<i64> = store
+            .theme_suggestions(run2)
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(store.theme_members(ids2[0]).unwrap(), vec![1, 2]);
+        assert_eq!(store.theme_members(ids2[2]).unwrap(), vec![1, 2]);
+        assert!(store.theme_members(ids2[1]).unwrap().is_empty());
+        // Deciding twice keeps the rows once.
+        assert_eq!(crate::keep_theme_members(store.conn(), ids2[2]).unwrap(), 2);
+        assert_eq!(crate::keep_theme_members(store.conn(), ids2[2]).unwrap(), 0);
         let latest = store.latest_theme_run().unwrap().unwrap();
         assert_eq!((latest.id, latest.updated_from), (run2, Some(run_id)));
         assert_eq!(latest.outlier_share_clustered, Some(0.25));
