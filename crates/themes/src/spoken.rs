@@ -155,27 +155,6 @@ pub const BACKCHANNEL_WORDS: &[&str] = &[
     "hmm-mm",
 ];
 
-/// Words of a survey's non-answers ("Nothing really.", "None.", "idk",
-/// "NA", "Not applicable.", "No comment.", "No idea."): open questions are
-/// answered so by a tenth or more of respondents, and read with their
-/// question such an answer took the question's code ("Nothing really" to
-/// "What would help you work from home?" was coded *tools* at 0.92 in a
-/// ten-respondent check). As [`BACKCHANNEL_WORDS`], they stay in keyword
-/// terms but do not make a sentence content-bearing: "Nothing beats my
-/// own desk." still says something.
-pub const NON_ANSWER_WORDS: &[&str] = &[
-    "nothing",
-    "none",
-    "nil",
-    "idk",
-    "na",
-    "unsure",
-    "applicable",
-    "comment",
-    "comments",
-    "idea",
-];
-
 /// Multi-word fillers [`clean`] removes (as lower-case word sequences).
 const FILLER_PHRASES: &[&[&str]] = &[&["you", "know"], &["i", "mean"]];
 
@@ -212,14 +191,12 @@ pub fn stop_words() -> &'static HashSet<String> {
     })
 }
 
-/// Stop words plus backchannel and non-answer words: what a content word
-/// is not.
+/// Stop words plus backchannel words: what a content word is not.
 fn non_content_words() -> &'static HashSet<String> {
     static SET: OnceLock<HashSet<String>> = OnceLock::new();
     SET.get_or_init(|| {
         let mut s = stop_words().clone();
         s.extend(BACKCHANNEL_WORDS.iter().map(|w| w.to_string()));
-        s.extend(NON_ANSWER_WORDS.iter().map(|w| w.to_string()));
         s
     })
 }
@@ -420,39 +397,6 @@ mod tests {
             "[unintelligible 01:09:28.11] Yeah.",
         ] {
             assert!(is_minimal(t), "{t:?} should be minimal");
-        }
-    }
-
-    #[test]
-    fn a_surveys_non_answers_are_minimal() {
-        for t in [
-            "Nothing really",
-            "None.",
-            "none of the above",
-            "N/A",
-            "n/a",
-            "NA",
-            "Nil",
-            "idk",
-            "IDK, not sure",
-            "Not applicable.",
-            "No comment.",
-            "No comments",
-            "No idea.",
-            "Same as above",
-            "-",
-            "Unsure.",
-        ] {
-            assert!(is_minimal(t), "{t:?} should be minimal");
-        }
-        // An answer that says something around those words is kept.
-        for t in [
-            "Nothing beats my own desk.",
-            "None of my staff want to go back.",
-            "Most residents have no idea how any of this works.",
-            "No comment from the landlord yet.",
-        ] {
-            assert!(!is_minimal(t), "{t:?} should not be minimal");
         }
     }
 
