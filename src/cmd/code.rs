@@ -599,7 +599,11 @@ fn print_simulation_codes(r: &classify::simulate::SimulationReport) {
 
 fn print_report(r: &EvalReport, secs: f64) {
     let fold_note = if r.folds > 1 {
-        format!("{}-fold grouped CV", r.folds)
+        match r.grouped_by.as_str() {
+            // A survey of one document: its respondents are the groups.
+            "speaker" => format!("{}-fold CV grouped by speaker", r.folds),
+            _ => format!("{}-fold grouped CV", r.folds),
+        }
     } else {
         "train/test".into()
     };

@@ -15,21 +15,49 @@ use crate::model::{
     group_folds, ClassifierParams, ClassifyError, Context, Label, SplitMix, TrainingSet,
 };
 
-/// Each item's fold group (its document, else its own id), checked to fill
-/// `folds` folds: shared by the cross-validation and the simulated review.
-pub(crate) fn fold_groups(items: &[&GoldItem], folds: usize) -> Result<Vec<String>, ClassifyError> {
-    let groups: Vec<String> = items
+/// Each item's fold group, checked to fill `folds` folds: shared by the
+/// cross-validation and the simulated review. Its document (else its own
+/// id), so that no document is in both train and test; where the items lie
+/// in fewer documents than folds and each names its speaker, the speaker
+/// within the document: a survey export is one document of many
+/// respondents, and its folds then hold no respondent on both sides (the
+/// answers of one person are alike, as a document's sentences are).
+/// Returns the groups and what they are, for the report.
+pub(crate) fn fold_groups(
+    items: &[&GoldItem],
+    folds: usize,
+) -> Result<(Vec<String>, &'static str), ClassifyError> {
+    let by_document: Vec<String> = items
         .iter()
         .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
         .collect();
-    let distinct: BTreeSet<&String> = groups.iter().collect();
-    if distinct.len() < folds {
+    let documents = by_document.iter().collect::<BTreeSet<_>>().len();
+    if documents >= folds {
+        let unit = if items.iter().all(|it| it.doc.is_none()) {
+            "item"
+        } else {
+            "document"
+        };
+        return Ok((by_document, unit));
+    }
+    let speakers: Option<Vec<String>> = items
+        .iter()
+        .zip(&by_document)
+        .map(|(it, d)| it.speaker.as_ref().map(|s| format!("{d}\u{1f}{s}")))
+        .collect();
+    if let Some(by_speaker) = speakers {
+        let distinct = by_speaker.iter().collect::<BTreeSet<_>>().len();
+        if distinct >= folds {
+            return Ok((by_speaker, "speaker"));
+        }
         return Err(ClassifyError::Input(format!(
-            "{} groups (documents) cannot fill {folds} folds",
-            distinct.len()
+            "{documents} documents and {distinct} speakers in them cannot fill {folds} folds"
         )));
     }
-    Ok(groups)
+    Err(ClassifyError::Input(format!(
+        "{documents} groups (documents) cannot fill {folds} folds; \
+         a file of one document whose items name no `speaker` can only be split by item (--group-by id)"
+    )))
 }
 
 /// One gold item (the JSONL form of `../shared/eval`: id, doc, text, labels,
@@ -132,6 +160,11 @@ pub struct CodeReport {
 pub struct EvalReport {
     pub items: usize,
     pub folds: usize,
+    /// What the cross-validation's folds keep apart: "document", "speaker"
+    /// (within a document: a survey's respondents) or "item"; empty for a
+    /// train/test split ([`fold_groups`]).
+    #[serde(default)]
+    pub grouped_by: String,
     pub predictor: String,
     pub macro_f1: f64,
     /// Mean of the per-code kappas that are defined; `None` when none is.
@@ -406,6 +439,7 @@ pub(crate) fn report(
         item_probabilities: probs.to_vec(),
         items: items.len(),
         folds,
+        grouped_by: String::new(),
         predictor,
         macro_f1,
         mean_kappa,
@@ -460,7 +494,7 @@ pub fn cross_validate(
 ) -> Result<EvalReport, ClassifyError> {
     check_inputs(predictor, opts)?;
     let n = items.len();
-    let groups = fold_groups(items, opts.folds)?;
+    let (groups, grouped_by) = fold_groups(items, opts.folds)?;
     let fold = group_folds(&groups, opts.folds, opts.seed);
     let k = cb.codes.len();
     let mut probs = vec![vec![0f32; k]; n];
@@ -494,7 +528,7 @@ pub fn cross_validate(
     }
     let owned: Vec<GoldItem> = items.iter().map(|i| (*i).clone()).collect();
     let human = human_pairwise_kappa(cb, &owned);
-    Ok(report(
+    let mut r = report(
         cb,
         items,
         &probs,
@@ -504,7 +538,9 @@ pub fn cross_validate(
         predictor_name(predictor),
         opts.folds,
         opts,
-    ))
+    );
+    r.grouped_by = grouped_by.to_string();
+    Ok(r)
 }
 
 /// Trains on `train` and scores on `test` (no cross-validation); the
@@ -573,6 +609,61 @@ pub fn train_test(
 mod tests {
     use super::*;
     use crate::codebook::{parse_codebook, CodebookFormat};
+
+    #[test]
+    fn folds_keep_documents_apart_and_a_surveys_respondents_when_it_is_one_document() {
+        let item = |id: &str, doc: Option<&str>, speaker: Option<&str>| GoldItem {
+            id: id.into(),
+            doc: doc.map(str::to_string),
+            speaker: speaker.map(str::to_string),
+            text: String::new(),
+            labels: BTreeSet::new(),
+            turn: None,
+            question: None,
+            annotator_labels: None,
+        };
+        // Interviews: one group per document, whoever speaks.
+        let interviews: Vec<GoldItem> = (0..6)
+            .map(|i| item(&i.to_string(), Some(["a", "b", "c"][i % 3]), Some("R1")))
+            .collect();
+        let refs: Vec<&GoldItem> = interviews.iter().collect();
+        let (groups, unit) = fold_groups(&refs, 3).unwrap();
+        assert_eq!(unit, "document");
+        assert_eq!(groups[0], groups[3]);
+        assert_ne!(groups[0], groups[1]);
+        // A survey export: one document, five respondents, two answers each.
+        let survey: Vec<GoldItem> = (0..10)
+            .map(|i| {
+                item(
+                    &i.to_string(),
+                    Some("survey.csv"),
+                    Some(&format!("R{}", i / 2)),
+                )
+            })
+            .collect();
+        let refs: Vec<&GoldItem> = survey.iter().collect();
+        let (groups, unit) = fold_groups(&refs, 5).unwrap();
+        assert_eq!(unit, "speaker");
+        assert_eq!(groups[0], groups[1]);
+        assert_ne!(groups[1], groups[2]);
+        assert_eq!(groups.iter().collect::<BTreeSet<_>>().len(), 5);
+        // Too few respondents, or none named: an error that says so.
+        let e = fold_groups(&refs, 6).unwrap_err().to_string();
+        assert!(
+            e.contains("1 documents and 5 speakers in them cannot fill 6 folds"),
+            "{e}"
+        );
+        let anonymous: Vec<GoldItem> = (0..10)
+            .map(|i| item(&i.to_string(), Some("survey.csv"), None))
+            .collect();
+        let refs: Vec<&GoldItem> = anonymous.iter().collect();
+        let e = fold_groups(&refs, 5).unwrap_err().to_string();
+        assert!(e.contains("--group-by id"), "{e}");
+        // No documents at all: each item is its own group.
+        let loose: Vec<GoldItem> = (0..5).map(|i| item(&i.to_string(), None, None)).collect();
+        let refs: Vec<&GoldItem> = loose.iter().collect();
+        assert_eq!(fold_groups(&refs, 5).unwrap().1, "item");
+    }
 
     #[test]
     fn human_kappa_of_known_annotations() {

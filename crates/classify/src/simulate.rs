@@ -274,7 +274,7 @@ pub fn simulate_review(
 ) -> Result<SimulationReport, ClassifyError> {
     opts.check()?;
     let k = cb.codes.len();
-    let groups = crate::eval::fold_groups(items, opts.folds)?;
+    let (groups, _) = crate::eval::fold_groups(items, opts.folds)?;
     let context = crate::context::gold_contexts(items, embeddings, questions);
     let mut rows: Vec<SimulationRow> = Vec::new();
     let mut row = |order: &str, per_code: usize, reviewed: &[usize], s: &Score| {

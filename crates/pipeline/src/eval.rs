@@ -173,9 +173,12 @@ pub fn gold_questions(
     enc: &dyn Encoder,
     spoken: &themes::SpokenParams,
 ) -> anyhow::Result<Vec<Option<Vec<f32>>>> {
+    // Items that name their question ([`field_questions`]) need no
+    // transcript: a survey export's gold gives it, and its wide table is
+    // no transcript the default columns read.
     let docs: BTreeSet<&str> = gold
         .iter()
-        .filter(|it| it.speaker.is_some())
+        .filter(|it| it.speaker.is_some() && it.question.is_none())
         .filter_map(|it| it.doc.as_deref())
         .collect();
     let none = corpus::Participants::default();
