@@ -60,15 +60,7 @@ impl FeatureRow {
         let mut acc = [0f64; 8];
         _mm256_storeu_pd(acc.as_mut_ptr(), lo);
         _mm256_storeu_pd(acc.as_mut_ptr().add(4), hi);
-        for (k, (x, wi)) in self.dense[full..].iter().zip(&wd[full..]).enumerate() {
-            acc[k] += *x as f64 * wi;
-        }
-        let mut sum =
-            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-        for &(j, v) in &self.sparse {
-            sum += v as f64 * ws[j as usize];
-        }
-        sum
+        self.finish_dot(acc, &self.dense[full..], &wd[full..], ws)
     }
 
     #[inline(always)]
@@ -84,6 +76,14 @@ impl FeatureRow {
                 acc[k] += x8[k] as f64 * w8[k];
             }
         }
+        self.finish_dot(acc, x_rest, w_rest, ws)
+    }
+
+    /// The end both dense paths share, so that they stay the same bits:
+    /// the last `x_rest.len()` (< 8) dense terms into sums 0.., the eight
+    /// sums added pairwise in a fixed order, then the sparse terms.
+    #[inline(always)]
+    fn finish_dot(&self, mut acc: [f64; 8], x_rest: &[f32], w_rest: &[f64], ws: &[f64]) -> f64 {
         for (k, (x, wi)) in x_rest.iter().zip(w_rest).enumerate() {
             acc[k] += *x as f64 * wi;
         }
