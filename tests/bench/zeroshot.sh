@@ -21,6 +21,12 @@ for gold in demo interviews; do
   done
 done
 "$BIN" --quiet eval code --gold data/interviews/gold.jsonl --codebook data/interviews/codebook.yaml --cache "$CACHE" --simulate-review --per-code-steps 1,2,5,10 --seeds 30
+# A survey's open answers (docs/classify.md, "A survey's open answers"):
+# data/survey, one document, its folds by respondent.
+for mode in keyword zero-shot auto; do
+  "$BIN" --quiet eval code --gold data/survey/gold.jsonl --codebook data/survey/codebook.yaml --cache "$CACHE" --json --mode $mode | summary "survey gold: $mode"
+done
+"$BIN" --quiet eval code --gold data/survey/gold.jsonl --codebook data/survey/codebook.yaml --cache "$CACHE" --simulate-review --per-code-steps 5,10,25 --seeds 10
 # The same codebook with exclusion criteria (docs/classify.md, "Exclusion
 # criteria"): zero-shot over the five seeds and the simulated reviewer.
 for seed in 42 1 2 3 4; do
