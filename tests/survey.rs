@@ -40,7 +40,7 @@ fn ok(out: Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn gold() -> Vec<Value> {
+fn gold_rows() -> Vec<Value> {
     std::fs::read_to_string(corpus().join("gold.jsonl"))
         .unwrap()
         .lines()
@@ -87,7 +87,7 @@ fn the_survey_ingests_with_its_questions_and_the_gold_names_every_answer_sentenc
     }
     assert_eq!(questions.values().collect::<Vec<_>>(), QUESTIONS);
     assert_eq!(speakers.len(), 160);
-    let gold = gold();
+    let gold = gold_rows();
     assert_eq!(gold.len(), answers.len());
     for g in &gold {
         let (asked, text) = &answers[g["id"].as_str().unwrap()];
@@ -133,4 +133,100 @@ fn eval_code_measures_on_a_survey_grouped_by_respondent() {
     );
     assert!(zero_shot >= 0.35, "zero-shot {zero_shot}");
     assert!(supervised >= 0.58, "supervised {supervised}");
+}
+
+#[test]
+fn a_gold_coding_of_every_answer_makes_the_reports_estimates_a_census() {
+    // Coded from the codebook alone, then the whole survey's gold imported
+    // (no audit sample drawn): every count is known, so the estimate is
+    // that count, exact, not the machine's uncalibrated figure.
+    let project = tempfile::tempdir().unwrap();
+    let p = project.path();
+    ok(autocode(p, &["init"]));
+    let csv = corpus().join("survey.csv");
+    let mut args = vec![
+        "ingest",
+        csv.to_str().unwrap(),
+        "--speaker-column",
+        "respondent_id",
+    ];
+    for q in QUESTIONS {
+        args.extend(["--question-column", q]);
+    }
+    ok(autocode(p, &args));
+    ok(autocode(p, &["embed"]));
+    let codebook = corpus().join("codebook.yaml");
+    ok(autocode(
+        p,
+        &["codebook", "approve", codebook.to_str().unwrap()],
+    ));
+    let before = p.join("before");
+    ok(autocode(p, &["code", "--mode", "zero-shot"]));
+    ok(autocode(
+        p,
+        &[
+            "report",
+            "--format",
+            "json",
+            "--out",
+            before.to_str().unwrap(),
+        ],
+    ));
+    let read = |dir: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+    };
+    for c in read(&before)["codes"].as_array().unwrap() {
+        assert_eq!(c["estimate"]["method"], "model-only (uncalibrated)", "{c}");
+    }
+    let gold = corpus().join("gold.jsonl");
+    let after = p.join("after");
+    ok(autocode(
+        p,
+        &[
+            "code",
+            "--mode",
+            "zero-shot",
+            "--import-gold",
+            gold.to_str().unwrap(),
+        ],
+    ));
+    ok(autocode(
+        p,
+        &[
+            "report",
+            "--format",
+            "json",
+            "--out",
+            after.to_str().unwrap(),
+        ],
+    ));
+    // Respondents per code in the gold, as the report counts them.
+    let mut by_code: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for g in gold_rows() {
+        for l in g["labels"].as_array().unwrap() {
+            by_code
+                .entry(l.as_str().unwrap().to_string())
+                .or_default()
+                .insert(g["speaker"].as_str().unwrap().to_string());
+        }
+    }
+    let report = read(&after);
+    let codes = report["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 8);
+    for c in codes {
+        let e = &c["estimate"];
+        let n = by_code[c["code_id"].as_str().unwrap()].len() as f64;
+        assert_eq!(e["method"], "census", "{c}");
+        assert_eq!(c["participants"].as_f64().unwrap(), n, "{c}");
+        assert_eq!(e["estimate"].as_f64().unwrap(), n, "{c}");
+        assert_eq!(
+            (e["low"].as_f64(), e["high"].as_f64()),
+            (Some(n), Some(n)),
+            "{c}"
+        );
+        assert_eq!(
+            (e["audited"].as_u64(), e["units"].as_u64()),
+            (Some(160), Some(160))
+        );
+    }
 }

@@ -47,15 +47,35 @@ pub struct AuditView<'a> {
 }
 
 impl<'a> AuditView<'a> {
+    /// The stored audit sample's view; without one, a census of
+    /// participants when people coded every counted sentence (an imported
+    /// gold coding of the whole corpus): every count is then known, and a
+    /// model-only figure beside it would contradict it.
     pub fn new(data: &ProjectData, segments: &[&'a StoredSegment]) -> Option<AuditView<'a>> {
-        let sample = data.audit.as_ref()?;
-        let unit = sample.unit;
+        let census;
+        let (unit, listed) = match data.audit.as_ref() {
+            Some(sample) => (sample.unit, &sample.units),
+            None => {
+                let all_coded = !segments.is_empty()
+                    && segments.iter().all(|s| data.human_coded.contains(&s.id));
+                if !all_coded {
+                    return None;
+                }
+                let unit = AuditUnit::Participant;
+                census = segments
+                    .iter()
+                    .map(|s| unit.key(s))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>();
+                (unit, &census)
+            }
+        };
         let mut units: BTreeMap<String, Vec<&StoredSegment>> = BTreeMap::new();
         for s in segments {
             units.entry(unit.key(s)).or_default().push(s);
         }
-        let audited = sample
-            .units
+        let audited = listed
             .iter()
             .filter(|k| {
                 units
