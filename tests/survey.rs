@@ -230,3 +230,45 @@ fn a_gold_coding_of_every_answer_makes_the_reports_estimates_a_census() {
         );
     }
 }
+
+#[test]
+fn themes_of_a_surveys_short_answers_are_not_one_theme_of_nearly_everything() {
+    // HDBSCAN's default selection made the survey one theme of 452 of its
+    // 504 answer sentences (and one of non-answers); its cluster tree's
+    // leaves are taken when one cluster holds more than half.
+    let project = tempfile::tempdir().unwrap();
+    let p = project.path();
+    ok(autocode(p, &["init"]));
+    let csv = corpus().join("survey.csv");
+    let mut args = vec![
+        "ingest",
+        csv.to_str().unwrap(),
+        "--speaker-column",
+        "respondent_id",
+    ];
+    for q in QUESTIONS {
+        args.extend(["--question-column", q]);
+    }
+    ok(autocode(p, &args));
+    ok(autocode(p, &["embed"]));
+    let r: Value =
+        serde_json::from_str(&ok(autocode(p, &["themes", "--json", "--seed", "42"]))).unwrap();
+    let clustered = r["sentences"].as_u64().unwrap();
+    let leaves: Vec<u64> = r["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["level"] == 0)
+        .map(|t| t["size"].as_u64().unwrap())
+        .collect();
+    assert!(
+        leaves.len() >= 8,
+        "{} leaf themes: {leaves:?}",
+        leaves.len()
+    );
+    let largest = *leaves.iter().max().unwrap();
+    assert!(
+        2 * largest < clustered,
+        "largest theme {largest} of {clustered}: {leaves:?}"
+    );
+}
