@@ -48,8 +48,9 @@ fn gold_rows() -> Vec<Value> {
         .collect()
 }
 
-#[test]
-fn the_survey_ingests_with_its_questions_and_the_gold_names_every_answer_sentence() {
+/// A new project holding the survey, read as its README says: the
+/// respondent column, the three questions, two attribute columns.
+fn ingested() -> tempfile::TempDir {
     let project = tempfile::tempdir().unwrap();
     let p = project.path();
     ok(autocode(p, &["init"]));
@@ -70,6 +71,13 @@ fn the_survey_ingests_with_its_questions_and_the_gold_names_every_answer_sentenc
         "role",
     ]);
     ok(autocode(p, &args));
+    project
+}
+
+#[test]
+fn the_survey_ingests_with_its_questions_and_the_gold_names_every_answer_sentence() {
+    let project = ingested();
+    let p = project.path();
     let store = store::Store::open(p).unwrap();
     let segments = store.segments(false).unwrap();
     let mut questions: BTreeMap<i64, String> = BTreeMap::new();
@@ -140,20 +148,8 @@ fn a_gold_coding_of_every_answer_makes_the_reports_estimates_a_census() {
     // Coded from the codebook alone, then the whole survey's gold imported
     // (no audit sample drawn): every count is known, so the estimate is
     // that count, exact, not the machine's uncalibrated figure.
-    let project = tempfile::tempdir().unwrap();
+    let project = ingested();
     let p = project.path();
-    ok(autocode(p, &["init"]));
-    let csv = corpus().join("survey.csv");
-    let mut args = vec![
-        "ingest",
-        csv.to_str().unwrap(),
-        "--speaker-column",
-        "respondent_id",
-    ];
-    for q in QUESTIONS {
-        args.extend(["--question-column", q]);
-    }
-    ok(autocode(p, &args));
     ok(autocode(p, &["embed"]));
     let codebook = corpus().join("codebook.yaml");
     ok(autocode(
@@ -236,20 +232,8 @@ fn themes_of_a_surveys_short_answers_are_not_one_theme_of_nearly_everything() {
     // HDBSCAN's default selection made the survey one theme of 452 of its
     // 504 answer sentences (and one of non-answers); its cluster tree's
     // leaves are taken when one cluster holds more than half.
-    let project = tempfile::tempdir().unwrap();
+    let project = ingested();
     let p = project.path();
-    ok(autocode(p, &["init"]));
-    let csv = corpus().join("survey.csv");
-    let mut args = vec![
-        "ingest",
-        csv.to_str().unwrap(),
-        "--speaker-column",
-        "respondent_id",
-    ];
-    for q in QUESTIONS {
-        args.extend(["--question-column", q]);
-    }
-    ok(autocode(p, &args));
     ok(autocode(p, &["embed"]));
     let r: Value =
         serde_json::from_str(&ok(autocode(p, &["themes", "--json", "--seed", "42"]))).unwrap();
