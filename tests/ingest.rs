@@ -452,7 +452,7 @@ fn explicit_files_unknown_types_and_missing_files_are_errors() {
     assert_eq!(
         summary["files"][0]["error"],
         format!(
-            "{}: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .rtf, .csv, .jsonl, .xlsx, .xls or .ods",
+            "{}: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .odt, .rtf, .csv, .jsonl, .xlsx, .xls or .ods",
             pdf.display()
         )
     );
@@ -1000,4 +1000,48 @@ fn an_rtf_transcript_is_read_for_its_body_text() {
             expect("Participant", false, "We’re used to it."),
         ]
     );
+}
+
+/// An ODT that LibreOffice 7 wrote from the corpus's harbour.docx
+/// (LibreOffice 7.4, `soffice --headless --convert-to odt`: styled spans for the bold
+/// labels, a sequence-declarations block, the table) reads as that DOCX:
+/// the same sentences, speakers, moderators and times.
+#[test]
+fn an_odt_written_by_libreoffice_reads_as_the_docx_it_came_from() {
+    let sentences_of = |file: &Path| {
+        let project = new_project();
+        let (code, summary, stderr) = ingest_json(project.path(), &[file.to_str().unwrap()]);
+        assert_eq!(code, 0, "{summary}\n{stderr}");
+        let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
+        let mut stmt = db
+            .prepare(
+                "SELECT speaker, is_moderator, start_ms, text FROM segments
+                 ORDER BY turn_index, sentence_index",
+            )
+            .unwrap();
+        let rows: Vec<(Option<String>, bool, Option<i64>, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let format: String = db
+            .query_row("SELECT format FROM documents", [], |r| r.get(0))
+            .unwrap();
+        (rows, format)
+    };
+    let (odt, format) = sentences_of(&fixtures().join("../harbour.odt"));
+    assert_eq!(format, "odt");
+    let (docx, _) = sentences_of(&fixtures().join("harbour.docx"));
+    assert_eq!(odt, docx);
+    assert!(odt.contains(&(
+        Some("Jonas".into()),
+        false,
+        Some(750_000),
+        "It costs approx. 3.5 million a year.".into()
+    )));
+    assert!(odt
+        .iter()
+        .any(|(s, m, _, t)| s.as_deref() == Some("Interviewer")
+            && *m
+            && t == "How safe does the harbour feel at night?"));
 }

@@ -66,15 +66,29 @@ pub enum IngestError {
         line: usize,
         message: String,
     },
-    #[error("{}: not a DOCX file (not a zip archive: {message})", file.display())]
-    NotZip { file: PathBuf, message: String },
-    #[error("{}: not a DOCX file: no word/document.xml inside", file.display())]
-    NoDocumentXml { file: PathBuf },
-    #[error("{}: word/document.xml: {message}", file.display())]
-    DocumentXml { file: PathBuf, message: String },
-    #[error("{}: word/document.xml at byte {offset}: {message}", file.display())]
+    /// `kind`: "a DOCX" or "an ODT"; `entry`: the XML part the text is in.
+    #[error("{}: not {kind} file (not a zip archive: {message})", file.display())]
+    NotZip {
+        file: PathBuf,
+        kind: &'static str,
+        message: String,
+    },
+    #[error("{}: not {kind} file: no {entry} inside", file.display())]
+    NoDocumentXml {
+        file: PathBuf,
+        kind: &'static str,
+        entry: &'static str,
+    },
+    #[error("{}: {entry}: {message}", file.display())]
+    DocumentXml {
+        file: PathBuf,
+        entry: &'static str,
+        message: String,
+    },
+    #[error("{}: {entry} at byte {offset}: {message}", file.display())]
     BadXml {
         file: PathBuf,
+        entry: &'static str,
         offset: u64,
         message: String,
     },
@@ -82,7 +96,7 @@ pub enum IngestError {
     BadRtf { file: PathBuf, message: String },
     #[error("{}: not a spreadsheet autocode can read ({message})", file.display())]
     BadSheet { file: PathBuf, message: String },
-    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .rtf, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
+    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .odt, .rtf, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
     UnknownExtension { file: PathBuf, ext: Option<String> },
     #[error("{}: {location}: {message}", file.display())]
     BadDocuments {

@@ -11,6 +11,8 @@ pub enum SourceFormat {
     Vtt,
     Srt,
     Docx,
+    /// OpenDocument text: the paragraphs of `content.xml`, as a DOCX's.
+    Odt,
     /// Rich Text Format: the body text, then the plain-text speaker rules.
     Rtf,
     Csv,
@@ -28,6 +30,7 @@ impl SourceFormat {
             SourceFormat::Vtt => "vtt",
             SourceFormat::Srt => "srt",
             SourceFormat::Docx => "docx",
+            SourceFormat::Odt => "odt",
             SourceFormat::Rtf => "rtf",
             SourceFormat::Csv => "csv",
             SourceFormat::Jsonl => "jsonl",
@@ -42,6 +45,7 @@ impl SourceFormat {
             "vtt" => SourceFormat::Vtt,
             "srt" => SourceFormat::Srt,
             "docx" => SourceFormat::Docx,
+            "odt" => SourceFormat::Odt,
             "rtf" => SourceFormat::Rtf,
             "csv" => SourceFormat::Csv,
             "jsonl" => SourceFormat::Jsonl,

@@ -103,12 +103,21 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
 }
 
 fn docx(document_xml: &[u8]) -> Vec<u8> {
+    zip_of("word/document.xml", document_xml)
+}
+
+fn odt(content_xml: &[u8]) -> Vec<u8> {
+    zip_of("content.xml", content_xml)
+}
+
+/// A zip holding one entry.
+fn zip_of(entry: &str, bytes: &[u8]) -> Vec<u8> {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buf);
         let opts = zip::write::SimpleFileOptions::default();
-        zip.start_file("word/document.xml", opts).unwrap();
-        zip.write_all(document_xml).unwrap();
+        zip.start_file(entry, opts).unwrap();
+        zip.write_all(bytes).unwrap();
         zip.finish().unwrap();
     }
     buf.into_inner()
@@ -177,4 +186,8 @@ fn mutated_inputs_of_every_format_never_panic_and_errors_name_the_file() {
     // DOCX twice: a mutated document.xml in a sound zip, and mutated zip bytes.
     fuzz(dir.path(), "docx", document_xml, &mut rng, docx);
     fuzz(dir.path(), "docx", &docx(document_xml), &mut rng, same);
+    // ODT the same two ways.
+    let content_xml = br#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"><office:body><office:text><text:p><text:span>Moderator: </text:span>Safe &amp; smart?</text:p><text:p>Anna: We<text:s text:c="2"/>try.<text:tab/>Really&#x21;</text:p><table:table><table:table-row><table:table-cell><text:p>00:01:05</text:p></table:table-cell><table:table-cell><text:p>Bob</text:p></table:table-cell><table:table-cell><text:p>Yes.</text:p></table:table-cell></table:table-row></table:table></office:text></office:body></office:document-content>"#;
+    fuzz(dir.path(), "odt", content_xml, &mut rng, odt);
+    fuzz(dir.path(), "odt", &odt(content_xml), &mut rng, same);
 }

@@ -26,51 +26,116 @@ impl Reader for DocxReader {
     }
 
     fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
-        if file.bytes.is_empty() {
-            return Err(IngestError::Empty {
-                file: file.path.into(),
-            });
+        extracted_text_document(file, package_text(file, &DOCX, paragraphs)?)
+    }
+}
+
+/// A zipped XML document format: what its files are called in messages,
+/// and the part that holds the text.
+pub(super) struct Package {
+    /// "a DOCX", "an ODT", as messages say it.
+    pub kind: &'static str,
+    /// The part inside the zip: "word/document.xml", "content.xml".
+    pub entry: &'static str,
+    /// Who writes it, for the message about a part that is not UTF-8.
+    pub writer: &'static str,
+}
+
+const DOCX: Package = Package {
+    kind: "a DOCX",
+    entry: "word/document.xml",
+    writer: "Word",
+};
+
+/// The text of a zipped XML document: its `package.entry` inflated (capped
+/// at [`MAX_XML_BYTES`]), checked to be UTF-8 and read by `text_of`, which
+/// gives a byte offset in the XML with its error. Errors name the file and
+/// the part.
+pub(super) fn package_text(
+    file: SourceFile<'_>,
+    package: &Package,
+    text_of: impl Fn(&str) -> std::result::Result<String, (u64, String)>,
+) -> Result<String> {
+    if file.bytes.is_empty() {
+        return Err(IngestError::Empty {
+            file: file.path.into(),
+        });
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(file.bytes)).map_err(|e| {
+        IngestError::NotZip {
+            file: file.path.into(),
+            kind: package.kind,
+            message: e.to_string(),
         }
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(file.bytes)).map_err(|e| {
-            IngestError::NotZip {
-                file: file.path.into(),
-                message: e.to_string(),
+    })?;
+    let entry = zip
+        .by_name(package.entry)
+        .map_err(|_| IngestError::NoDocumentXml {
+            file: file.path.into(),
+            kind: package.kind,
+            entry: package.entry,
+        })?;
+    let xml_error = |message: String| IngestError::DocumentXml {
+        file: file.path.into(),
+        entry: package.entry,
+        message,
+    };
+    // The declared size can lie, so the read is capped as well.
+    let declared = entry.size();
+    let bytes = read_entry_capped(entry, declared, MAX_XML_BYTES).map_err(|e| match e {
+        CappedReadError::TooLarge { .. } => xml_error(format!(
+            "larger than the limit of {} MiB when inflated; refused (a zip bomb, or not a transcript)",
+            MAX_XML_BYTES >> 20
+        )),
+        CappedReadError::Io(e) => xml_error(format!("cannot inflate: {e}")),
+    })?;
+    let short = package.entry.rsplit('/').next().unwrap_or(package.entry);
+    let xml = String::from_utf8(bytes).map_err(|e| IngestError::BadXml {
+        file: file.path.into(),
+        entry: package.entry,
+        offset: e.utf8_error().valid_up_to() as u64,
+        message: format!(
+            "not valid UTF-8 (the file is a zip, but its {short} is not the UTF-8 {} writes)",
+            package.writer
+        ),
+    })?;
+    text_of(&xml).map_err(|(offset, message)| IngestError::BadXml {
+        file: file.path.into(),
+        entry: package.entry,
+        offset,
+        message,
+    })
+}
+
+/// The character an entity or character reference in the text stands for:
+/// the five XML predefines and numeric references. Neither Word nor
+/// LibreOffice declares other entities; an undefined one (or a DTD's, never
+/// expanded) is an error rather than text dropped silently. `Ok(None)`: a
+/// bad reference outside text, ignored.
+pub(super) fn reference_char(
+    r: &quick_xml::events::BytesRef<'_>,
+    position: u64,
+    in_text: bool,
+) -> std::result::Result<Option<char>, (u64, String)> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(Some(c)),
+        Ok(None) => Ok(Some(match r.xml10_content().as_ref() {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            name => {
+                return Err((
+                    position,
+                    format!(
+                        "undefined entity `&{name};` (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
+                    ),
+                ))
             }
-        })?;
-        let entry = zip
-            .by_name("word/document.xml")
-            .map_err(|_| IngestError::NoDocumentXml {
-                file: file.path.into(),
-            })?;
-        let too_large = || {
-            IngestError::DocumentXml {
-            file: file.path.into(),
-            message: format!(
-                "larger than the limit of {} MiB when inflated; refused (a zip bomb, or not a transcript)",
-                MAX_XML_BYTES >> 20
-            ),
-        }
-        };
-        // The declared size can lie, so the read is capped as well.
-        let declared = entry.size();
-        let bytes = read_entry_capped(entry, declared, MAX_XML_BYTES).map_err(|e| match e {
-            CappedReadError::TooLarge { .. } => too_large(),
-            CappedReadError::Io(e) => IngestError::DocumentXml {
-                file: file.path.into(),
-                message: format!("cannot inflate: {e}"),
-            },
-        })?;
-        let xml = String::from_utf8(bytes).map_err(|e| IngestError::BadXml {
-            file: file.path.into(),
-            offset: e.utf8_error().valid_up_to() as u64,
-            message: "not valid UTF-8 (the file is a zip, but its document.xml is not the UTF-8 Word writes)".into(),
-        })?;
-        let text = paragraphs(&xml).map_err(|(offset, message)| IngestError::BadXml {
-            file: file.path.into(),
-            offset,
-            message,
-        })?;
-        extracted_text_document(file, text)
+        })),
+        Err(e) if in_text => Err((position, e.to_string())),
+        Err(_) => Ok(None),
     }
 }
 
@@ -119,30 +184,8 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
             Event::Text(t) if in_text => paragraph.push_str(&t.xml10_content()),
             Event::CData(t) if in_text => paragraph.push_str(&t),
             Event::GeneralRef(r) => {
-                let c = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c,
-                    Ok(None) => match r.xml10_content().as_ref() {
-                        "amp" => '&',
-                        "lt" => '<',
-                        "gt" => '>',
-                        "quot" => '"',
-                        "apos" => '\'',
-                        // Word declares no entities; an undefined one (or a
-                        // DTD's, which is never expanded) used to drop its
-                        // text silently.
-                        name => {
-                            return Err((
-                                reader.buffer_position(),
-                                format!(
-                                    "undefined entity `&{name};` (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)"
-                                ),
-                            ))
-                        }
-                    },
-                    Err(e) if in_text => {
-                        return Err((reader.buffer_position(), e.to_string()))
-                    }
-                    Err(_) => continue,
+                let Some(c) = reference_char(&r, reader.buffer_position(), in_text)? else {
+                    continue;
                 };
                 if in_text {
                     paragraph.push(c);
@@ -165,7 +208,7 @@ fn end_paragraph(paragraph: &mut String, cell: &mut Option<Vec<String>>, lines: 
 
 /// One line for a table row: `[time] Speaker: text` when the first or second
 /// cell is a name (the other before it a time), else the cells tab-separated.
-fn row_line(cells: &[String]) -> String {
+pub(super) fn row_line(cells: &[String]) -> String {
     let cells: Vec<&str> = cells.iter().map(|c| c.as_str()).collect();
     for name_at in 0..cells.len().min(2) {
         let name = cells[name_at];

@@ -5,6 +5,7 @@
 
 mod captions;
 mod docx;
+mod odt;
 mod rtf;
 mod sheet;
 mod table;
@@ -18,6 +19,7 @@ use crate::SourceFormat;
 
 pub use captions::{SrtReader, VttReader};
 pub use docx::DocxReader;
+pub use odt::OdtReader;
 pub use rtf::{rtf_text, RtfReader};
 pub use sheet::SheetReader;
 pub use table::{CsvReader, JsonlReader, QUESTION_SPEAKER};
@@ -119,6 +121,7 @@ impl SourceFormat {
             "vtt" => SourceFormat::Vtt,
             "srt" => SourceFormat::Srt,
             "docx" => SourceFormat::Docx,
+            "odt" => SourceFormat::Odt,
             "rtf" => SourceFormat::Rtf,
             "csv" => SourceFormat::Csv,
             "jsonl" | "ndjson" => SourceFormat::Jsonl,
@@ -239,6 +242,7 @@ pub fn reader_for(path: &Path, columns: &TableColumns) -> Result<Box<dyn Reader>
         SourceFormat::Vtt => Box::new(VttReader),
         SourceFormat::Srt => Box::new(SrtReader),
         SourceFormat::Docx => Box::new(DocxReader),
+        SourceFormat::Odt => Box::new(OdtReader),
         SourceFormat::Rtf => Box::new(RtfReader),
         SourceFormat::Csv => Box::new(CsvReader {
             columns: columns.clone(),
