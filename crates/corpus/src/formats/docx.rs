@@ -198,7 +198,12 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     Ok(lines.join("\n"))
 }
 
-fn end_paragraph(paragraph: &mut String, cell: &mut Option<Vec<String>>, lines: &mut Vec<String>) {
+/// A finished paragraph: a line of the document, or of the table cell being read.
+pub(super) fn end_paragraph(
+    paragraph: &mut String,
+    cell: &mut Option<Vec<String>>,
+    lines: &mut Vec<String>,
+) {
     let p = std::mem::take(paragraph);
     match cell {
         Some(c) => c.push(p),

@@ -8,7 +8,7 @@
 
 use quick_xml::events::Event;
 
-use super::docx::{package_text, reference_char, row_line, Package};
+use super::docx::{end_paragraph, package_text, reference_char, row_line, Package};
 use super::text::extracted_text_document;
 use super::{RawDocument, Reader, SourceFile};
 use crate::error::Result;
@@ -143,14 +143,6 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
         }
     }
     Ok(lines.join("\n"))
-}
-
-fn end_paragraph(paragraph: &mut String, cell: &mut Option<Vec<String>>, lines: &mut Vec<String>) {
-    let p = std::mem::take(paragraph);
-    match cell {
-        Some(c) => c.push(p),
-        None => lines.push(p),
-    }
 }
 
 #[cfg(test)]
