@@ -255,4 +255,19 @@ fn themes_of_a_surveys_short_answers_are_not_one_theme_of_nearly_everything() {
         2 * largest < clustered,
         "largest theme {largest} of {clustered}: {leaves:?}"
     );
+    // Non-answers are left out of the themes, with the minimal responses
+    // (they made a theme of their own, "nothing"); coding still reads them.
+    let conn = rusqlite::Connection::open(p.join("autocode.db")).unwrap();
+    let clustered_non_answers: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM theme_run_inputs i JOIN segments s ON s.id = i.segment_id
+             WHERE s.text IN ('Nothing', 'Nothing.', 'Nothing really', 'idk', 'none',
+                              'No comment', 'Nothing to add.')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(clustered_non_answers, 0);
+    let skipped = r["skipped_minimal"].as_u64().unwrap();
+    assert!(skipped >= 36 + 20, "{skipped} skipped");
 }

@@ -70,7 +70,7 @@ pub struct ThemesArgs {
     /// the latest run's sentences is new or gone.
     #[arg(long, default_value_t = ThemesOptions::default().refit_share, value_name = "SHARE")]
     pub refit_share: f64,
-    /// Cluster minimal responses too ("Yeah.", "Okay.", sentences without a content word; docs/themes.md).
+    /// Cluster minimal responses too ("Yeah.", "Okay.", sentences without a content word) and a survey's non-answers ("Nothing really.", "idk"); docs/themes.md.
     #[arg(long)]
     pub keep_minimal: bool,
     /// Print the stored run as JSON instead of text.

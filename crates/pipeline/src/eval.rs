@@ -934,7 +934,7 @@ pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<E
         .collect();
     let items: Vec<(&str, &str)> = single
         .iter()
-        .filter(|(t, _)| !opts.spoken.skips(t))
+        .filter(|(t, _)| !opts.spoken.skips_in_themes(t))
         .copied()
         .collect();
     let skipped_minimal = single.len() - items.len();

@@ -241,8 +241,8 @@ pub struct ThemesSummary {
     pub updated_from: Option<i64>,
     pub model_key: String,
     pub sentences: usize,
-    /// Embedded participant sentences left out as minimal responses
-    /// ([`SpokenParams`]); not in `sentences`.
+    /// Embedded participant sentences left out as minimal responses or
+    /// non-answers ([`SpokenParams::skips_in_themes`]); not in `sentences`.
     pub skipped_minimal: usize,
     pub outlier_share: f64,
     pub outlier_share_before_reassignment: f64,
@@ -298,7 +298,7 @@ pub fn themes_unless_up_to_date(
     let embedded = segments.len();
     let segments: Vec<_> = segments
         .into_iter()
-        .filter(|s| !opts.spoken.skips(&s.text))
+        .filter(|s| !opts.spoken.skips_in_themes(&s.text))
         .collect();
     let skipped_minimal = embedded - segments.len();
     if segments.is_empty() {

@@ -155,6 +155,32 @@ pub const BACKCHANNEL_WORDS: &[&str] = &[
     "hmm-mm",
 ];
 
+/// Words of a survey's non-answers ("Nothing really.", "None.", "idk",
+/// "NA", "Not applicable.", "No comment.", "No idea."): a sentence whose
+/// only content words are these says nothing to cluster, and clustered
+/// such answers made a theme of their own (data/survey: "nothing", 57
+/// sentences). Themes leave them out ([`SpokenParams::skips_in_themes`]);
+/// coding does not: there the zero-shot sample's off-topic negatives
+/// already hold them, and without them real answers took their place
+/// (pipeline κ 0.401 → 0.364; docs/classify.md, "A survey's open
+/// answers").
+pub const NON_ANSWER_WORDS: &[&str] = &[
+    "nothing",
+    "none",
+    "nil",
+    "idk",
+    "na",
+    "unsure",
+    "applicable",
+    "comment",
+    "comments",
+    "idea",
+    // "Nothing else to add.", "Not sure tbh."
+    "else",
+    "add",
+    "tbh",
+];
+
 /// Multi-word fillers [`clean`] removes (as lower-case word sequences).
 const FILLER_PHRASES: &[&[&str]] = &[&["you", "know"], &["i", "mean"]];
 
@@ -293,6 +319,21 @@ impl SpokenParams {
     pub fn skips(&self, text: &str) -> bool {
         self.skip_minimal && self.is_minimal(text)
     }
+
+    /// Whether `text` is a non-answer: not minimal, but every content word
+    /// it has is one of [`NON_ANSWER_WORDS`] ("Nothing really.", "idk").
+    pub fn is_non_answer(&self, text: &str) -> bool {
+        let said = without_transcriber_notes(text);
+        let mut content = words(&said).filter(|w| is_content_word(w)).peekable();
+        content.peek().is_some() && content.all(|w| NON_ANSWER_WORDS.contains(&w.as_str()))
+    }
+
+    /// Whether `text` is left out of themes: [`SpokenParams::skips`], and
+    /// non-answers too ([`SpokenParams::is_non_answer`]) when minimal
+    /// responses are skipped.
+    pub fn skips_in_themes(&self, text: &str) -> bool {
+        self.skips(text) || (self.skip_minimal && self.is_non_answer(text))
+    }
 }
 
 /// `text` with its square-bracketed spans (`[laughs]`, `\[inaudible
@@ -398,6 +439,49 @@ mod tests {
         ] {
             assert!(is_minimal(t), "{t:?} should be minimal");
         }
+    }
+
+    #[test]
+    fn a_surveys_non_answers_are_left_out_of_themes_only() {
+        let spoken = SpokenParams::default();
+        for t in [
+            "Nothing really",
+            "None.",
+            "none of the above",
+            "NA",
+            "Nil",
+            "idk",
+            "Not applicable.",
+            "No comment.",
+            "No comments",
+            "No idea.",
+            "Unsure.",
+            "Nothing else to add.",
+            "Not sure tbh",
+        ] {
+            assert!(spoken.is_non_answer(t), "{t:?} should be a non-answer");
+            assert!(spoken.skips_in_themes(t), "{t:?}");
+            assert!(!spoken.skips(t), "{t:?} is still coded");
+        }
+        // Minimal already, or saying something: not a non-answer.
+        for t in [
+            "N/A",
+            "Same as above",
+            "-",
+            "Nothing beats my own desk.",
+            "None of my staff want to go back.",
+            "Most residents have no idea how any of this works.",
+            "We should add more desks.",
+        ] {
+            assert!(!spoken.is_non_answer(t), "{t:?}");
+        }
+        assert!(spoken.skips_in_themes("N/A"));
+        assert!(!spoken.skips_in_themes("Nothing beats my own desk."));
+        let keep = SpokenParams {
+            skip_minimal: false,
+            ..SpokenParams::default()
+        };
+        assert!(!keep.skips_in_themes("Nothing really"));
     }
 
     #[test]
