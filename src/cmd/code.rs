@@ -219,6 +219,11 @@ pub struct EvalCodeArgs {
     /// not read). Read from the transcripts the gold's `doc` names.
     #[arg(long, default_value_t = EvalCodeOptions::default().question_weight)]
     pub question_weight: f32,
+    /// A unit no top-level code takes gets its most probable code learnt
+    /// from human codings when that probability reaches this, in a codebook
+    /// without a top-level catch-all code (1: off).
+    #[arg(long, default_value_t = EvalCodeOptions::default().best_code_floor)]
+    pub best_code_floor: f64,
     /// Folder the gold's `doc` paths are relative to, for the questions
     /// (default: the gold file's folder; where a file is missing, its
     /// items are read without their question).
@@ -458,6 +463,7 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
         c: a.c,
         context_weight: a.context_weight,
         question_weight: a.question_weight,
+        best_code_floor: a.best_code_floor,
         transcripts: a.transcripts,
         seed: a.seed,
         model: a.model,

@@ -430,6 +430,8 @@ pub struct EvalCodeOptions {
     pub transcripts: Option<PathBuf>,
     /// Inverse regularisation strength of the logistic regressions.
     pub c: f64,
+    /// `ClassifierParams::best_code_floor`.
+    pub best_code_floor: f64,
     pub seed: u64,
     pub model: Option<PathBuf>,
     /// Number format of the model's projections (part of the cache's key).
@@ -467,6 +469,7 @@ impl Default for EvalCodeOptions {
             question_weight: params.question_weight,
             transcripts: None,
             c: params.logistic.c,
+            best_code_floor: params.best_code_floor,
             seed: eval.seed,
             model: None,
             precision: embed::Precision::default(),
@@ -498,6 +501,7 @@ impl EvalCodeOptions {
                     "min_positives" => ("--min-positives", self.min_positives.to_string()),
                     "context_weight" => ("--context-weight", self.context_weight.to_string()),
                     "question_weight" => ("--question-weight", self.question_weight.to_string()),
+                    "best_code_floor" => ("--best-code-floor", self.best_code_floor.to_string()),
                     other => (other, String::new()),
                 };
                 anyhow::anyhow!("{name} {value}: {e}")
@@ -581,6 +585,7 @@ impl EvalCodeOptions {
             min_positives: self.min_positives,
             context_weight: self.context_weight,
             question_weight: self.question_weight,
+            best_code_floor: self.best_code_floor,
             seed: self.seed,
             ..Default::default()
         };
