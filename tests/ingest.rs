@@ -437,13 +437,13 @@ fn bad_files_are_reported_by_name_and_the_rest_is_stored() {
 fn explicit_files_unknown_types_and_missing_files_are_errors() {
     let project = new_project();
     let input = tempfile::tempdir().unwrap();
-    let pdf = write(input.path(), "notes.pdf", b"%PDF-1.4");
+    let pages = write(input.path(), "notes.pages", b"PK");
     let good = write(input.path(), "g.txt", b"Anna: Hi.\n");
     let missing = input.path().join("missing.txt");
     let (code, summary, _) = ingest_json(
         project.path(),
         &[
-            pdf.to_str().unwrap(),
+            pages.to_str().unwrap(),
             good.to_str().unwrap(),
             missing.to_str().unwrap(),
         ],
@@ -452,8 +452,8 @@ fn explicit_files_unknown_types_and_missing_files_are_errors() {
     assert_eq!(
         summary["files"][0]["error"],
         format!(
-            "{}: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .odt, .rtf, .csv, .jsonl, .xlsx, .xls or .ods",
-            pdf.display()
+            "{}: unknown file type `.pages`; expected .txt, .md, .vtt, .srt, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods",
+            pages.display()
         )
     );
     let err = summary["files"][2]["error"].as_str().unwrap();
@@ -1006,29 +1006,33 @@ fn an_rtf_transcript_is_read_for_its_body_text() {
 /// (LibreOffice 7.4, `soffice --headless --convert-to odt`: styled spans for the bold
 /// labels, a sequence-declarations block, the table) reads as that DOCX:
 /// the same sentences, speakers, moderators and times.
+/// A file's sentences as `ingest` stores them (speaker, moderator, start,
+/// text, in reading order) and its document's format.
+#[allow(clippy::type_complexity)]
+fn sentences_of(file: &Path) -> (Vec<(Option<String>, bool, Option<i64>, String)>, String) {
+    let project = new_project();
+    let (code, summary, stderr) = ingest_json(project.path(), &[file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{summary}\n{stderr}");
+    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
+    let mut stmt = db
+        .prepare(
+            "SELECT speaker, is_moderator, start_ms, text FROM segments
+             ORDER BY turn_index, sentence_index",
+        )
+        .unwrap();
+    let rows: Vec<(Option<String>, bool, Option<i64>, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let format: String = db
+        .query_row("SELECT format FROM documents", [], |r| r.get(0))
+        .unwrap();
+    (rows, format)
+}
+
 #[test]
 fn an_odt_written_by_libreoffice_reads_as_the_docx_it_came_from() {
-    let sentences_of = |file: &Path| {
-        let project = new_project();
-        let (code, summary, stderr) = ingest_json(project.path(), &[file.to_str().unwrap()]);
-        assert_eq!(code, 0, "{summary}\n{stderr}");
-        let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
-        let mut stmt = db
-            .prepare(
-                "SELECT speaker, is_moderator, start_ms, text FROM segments
-                 ORDER BY turn_index, sentence_index",
-            )
-            .unwrap();
-        let rows: Vec<(Option<String>, bool, Option<i64>, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let format: String = db
-            .query_row("SELECT format FROM documents", [], |r| r.get(0))
-            .unwrap();
-        (rows, format)
-    };
     let (odt, format) = sentences_of(&fixtures().join("../harbour.odt"));
     assert_eq!(format, "odt");
     let (docx, _) = sentences_of(&fixtures().join("harbour.docx"));
@@ -1044,4 +1048,57 @@ fn an_odt_written_by_libreoffice_reads_as_the_docx_it_came_from() {
         .any(|(s, m, _, t)| s.as_deref() == Some("Interviewer")
             && *m
             && t == "How safe does the harbour feel at night?"));
+}
+
+/// A PDF transcript (a real one: LibreOffice 7.4.7.2's export of
+/// tests/fixtures/ingest/pdf/remote-p07.fodt, five pages with a running
+/// header and "Page N" in the footer, every turn wrapped over two or more
+/// lines, one answer longer than a page so that a page break cuts a
+/// sentence) reads as the plain text it was written from, sentence for
+/// sentence; a damaged PDF and one without text are refused naming the file.
+#[test]
+fn a_pdf_written_by_libreoffice_reads_as_the_text_it_came_from() {
+    let dir = fixtures().join("../pdf");
+    let (pdf, format) = sentences_of(&dir.join("remote-p07.pdf"));
+    assert_eq!(format, "pdf");
+    let (text, _) = sentences_of(&dir.join("remote-p07.txt"));
+    assert_eq!(pdf, text);
+    assert_eq!(pdf.len(), 208);
+    assert!(pdf
+        .iter()
+        .all(|(_, _, _, t)| !t.contains("confidential") && !t.starts_with("Page")));
+    assert!(pdf.contains(&(
+        Some("Maria".into()),
+        false,
+        None,
+        "The internet in the village is the weak point.".into()
+    )));
+    // The sentence the break between pages 2 and 3 cuts.
+    assert!(pdf
+        .iter()
+        .any(|(_, _, _, t)| t.starts_with("Last winter one of the lads was struggling")));
+
+    let input = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(dir.join("remote-p07.pdf")).unwrap();
+    let cut = write(input.path(), "cut.pdf", &whole[..whole.len() / 2]);
+    let blank = dir.join("blank.pdf");
+    let project = new_project();
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[cut.to_str().unwrap(), blank.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "every file failed: {summary}");
+    let error = |i: usize| summary["files"][i]["error"].as_str().unwrap().to_string();
+    assert!(
+        error(0).starts_with(&format!("{}: cannot read this PDF (", cut.display())),
+        "{}",
+        error(0)
+    );
+    assert_eq!(
+        error(1),
+        format!(
+            "{}: the PDF has 1 page(s) but no text on them (a scanned document?); run OCR on it or export the transcript as text",
+            blank.display()
+        )
+    );
 }

@@ -66,6 +66,13 @@ pub enum IngestError {
         line: usize,
         message: String,
     },
+    /// A PDF the extractor could not read: damaged, encrypted, or a kind it
+    /// does not handle; `message` says which where it can.
+    #[error("{}: cannot read this PDF ({message}); export the transcript as DOCX, ODT or text instead", file.display())]
+    BadPdf { file: PathBuf, message: String },
+    /// A PDF whose pages hold no text: a scan, or pages of images.
+    #[error("{}: the PDF has {pages} page(s) but no text on them (a scanned document?); run OCR on it or export the transcript as text", file.display())]
+    PdfWithoutText { file: PathBuf, pages: usize },
     /// `kind`: "a DOCX" or "an ODT"; `entry`: the XML part the text is in.
     #[error("{}: not {kind} file (not a zip archive: {message})", file.display())]
     NotZip {
@@ -96,7 +103,7 @@ pub enum IngestError {
     BadRtf { file: PathBuf, message: String },
     #[error("{}: not a spreadsheet autocode can read ({message})", file.display())]
     BadSheet { file: PathBuf, message: String },
-    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .odt, .rtf, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
+    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
     UnknownExtension { file: PathBuf, ext: Option<String> },
     #[error("{}: {location}: {message}", file.display())]
     BadDocuments {

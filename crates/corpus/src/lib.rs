@@ -761,9 +761,9 @@ mod tests {
 
     #[test]
     fn unknown_extension_names_the_file() {
-        let e = read("notes.pdf", b"%PDF", &Participants::default()).unwrap_err();
+        let e = read("notes.pages", b"PK", &Participants::default()).unwrap_err();
         assert!(e.to_string().ends_with(
-            "notes.pdf: unknown file type `.pdf`; expected .txt, .md, .vtt, .srt, .docx, .odt, .rtf, .csv, .jsonl, .xlsx, .xls or .ods"
+            "notes.pages: unknown file type `.pages`; expected .txt, .md, .vtt, .srt, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods"
         ));
         let e = read("Makefile", b"x", &Participants::default()).unwrap_err();
         assert!(

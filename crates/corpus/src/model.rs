@@ -13,6 +13,9 @@ pub enum SourceFormat {
     Docx,
     /// OpenDocument text: the paragraphs of `content.xml`, as a DOCX's.
     Odt,
+    /// A PDF's text layer, read as plain text once page furniture (page
+    /// numbers, running headers) is dropped and wrapped lines are joined.
+    Pdf,
     /// Rich Text Format: the body text, then the plain-text speaker rules.
     Rtf,
     Csv,
@@ -31,6 +34,7 @@ impl SourceFormat {
             SourceFormat::Srt => "srt",
             SourceFormat::Docx => "docx",
             SourceFormat::Odt => "odt",
+            SourceFormat::Pdf => "pdf",
             SourceFormat::Rtf => "rtf",
             SourceFormat::Csv => "csv",
             SourceFormat::Jsonl => "jsonl",
@@ -46,6 +50,7 @@ impl SourceFormat {
             "srt" => SourceFormat::Srt,
             "docx" => SourceFormat::Docx,
             "odt" => SourceFormat::Odt,
+            "pdf" => SourceFormat::Pdf,
             "rtf" => SourceFormat::Rtf,
             "csv" => SourceFormat::Csv,
             "jsonl" => SourceFormat::Jsonl,

@@ -190,4 +190,12 @@ fn mutated_inputs_of_every_format_never_panic_and_errors_name_the_file() {
     let content_xml = br#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"><office:body><office:text><text:p><text:span>Moderator: </text:span>Safe &amp; smart?</text:p><text:p>Anna: We<text:s text:c="2"/>try.<text:tab/>Really&#x21;</text:p><table:table><table:table-row><table:table-cell><text:p>00:01:05</text:p></table:table-cell><table:table-cell><text:p>Bob</text:p></table:table-cell><table:table-cell><text:p>Yes.</text:p></table:table-cell></table:table-row></table:table></office:text></office:body></office:document-content>"#;
     fuzz(dir.path(), "odt", content_xml, &mut rng, odt);
     fuzz(dir.path(), "odt", &odt(content_xml), &mut rng, same);
+    // PDF: a real one (LibreOffice's, streams compressed) with its bytes
+    // mutated; the extractor's own panics must come back as errors.
+    let pdf = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/ingest/pdf/remote-p07.pdf"),
+    )
+    .unwrap();
+    fuzz(dir.path(), "pdf", &pdf, &mut rng, same);
 }

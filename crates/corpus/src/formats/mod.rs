@@ -6,6 +6,7 @@
 mod captions;
 mod docx;
 mod odt;
+mod pdf;
 mod rtf;
 mod sheet;
 mod table;
@@ -20,6 +21,7 @@ use crate::SourceFormat;
 pub use captions::{SrtReader, VttReader};
 pub use docx::DocxReader;
 pub use odt::OdtReader;
+pub use pdf::PdfReader;
 pub use rtf::{rtf_text, RtfReader};
 pub use sheet::SheetReader;
 pub use table::{CsvReader, JsonlReader, QUESTION_SPEAKER};
@@ -122,6 +124,7 @@ impl SourceFormat {
             "srt" => SourceFormat::Srt,
             "docx" => SourceFormat::Docx,
             "odt" => SourceFormat::Odt,
+            "pdf" => SourceFormat::Pdf,
             "rtf" => SourceFormat::Rtf,
             "csv" => SourceFormat::Csv,
             "jsonl" | "ndjson" => SourceFormat::Jsonl,
@@ -243,6 +246,7 @@ pub fn reader_for(path: &Path, columns: &TableColumns) -> Result<Box<dyn Reader>
         SourceFormat::Srt => Box::new(SrtReader),
         SourceFormat::Docx => Box::new(DocxReader),
         SourceFormat::Odt => Box::new(OdtReader),
+        SourceFormat::Pdf => Box::new(PdfReader),
         SourceFormat::Rtf => Box::new(RtfReader),
         SourceFormat::Csv => Box::new(CsvReader {
             columns: columns.clone(),

@@ -1,0 +1,349 @@
+//! PDF transcripts (NVivo and ATLAS.ti import them): each page's text
+//! layer, extracted by `pdf-extract` (the maintained pure-Rust extractor,
+//! on `lopdf`), then read as plain text is ([`super::text`]) once the page
+//! furniture is gone and the lines the page width wrapped are joined again.
+//!
+//! - **Page furniture**: a line that is only a page number ("12", "Page 3 of
+//!   9", "- 4 -") is dropped, and so is a running header or footer: a line
+//!   among the first or last two of at least half of the pages (three or
+//!   more), its digits aside ("Transcript P07 – page 3").
+//! - **Wrapped lines**: a PDF has no paragraphs, only lines. A line joins
+//!   the one before it unless it starts a speaker turn, follows a blank line
+//!   or a label alone on its line; a line ending in a hyphen joins the next
+//!   without a space ("well-" + "known"). Without this every line end would
+//!   end a sentence.
+//! - **What it cannot read** gets a clear error naming the file: a damaged
+//!   or encrypted PDF, and a scan (pages without text: run OCR first). The
+//!   extractor can panic on a malformed file; it runs on its own thread,
+//!   whose panic becomes that error (and prints nothing).
+
+use std::sync::Once;
+
+use super::text::extracted_text_document;
+use super::{RawDocument, Reader, SourceFile};
+use crate::error::{IngestError, Result};
+use crate::speaker::{parse_speaker_line, relaxed_label, repeated_header_lines};
+use crate::SourceFormat;
+
+pub struct PdfReader;
+
+impl Reader for PdfReader {
+    fn format(&self) -> SourceFormat {
+        SourceFormat::Pdf
+    }
+
+    fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
+        let pages = page_texts(file)?;
+        let text = transcript_text(&pages);
+        if text.trim().is_empty() {
+            return Err(IngestError::PdfWithoutText {
+                file: file.path.into(),
+                pages: pages.len(),
+            });
+        }
+        extracted_text_document(file, text)
+    }
+}
+
+/// The name of the threads the extractor runs on; their panics are not
+/// printed ([`quiet_extractor_panics`]).
+const EXTRACTOR_THREAD: &str = "autocode-pdf";
+
+/// Each page's text, in page order.
+fn page_texts(file: SourceFile<'_>) -> Result<Vec<String>> {
+    quiet_extractor_panics();
+    let bytes = file.bytes.to_vec();
+    let bad = |message: String| IngestError::BadPdf {
+        file: file.path.into(),
+        message,
+    };
+    let worker = std::thread::Builder::new()
+        .name(EXTRACTOR_THREAD.into())
+        // The extractor recurses through the page tree and nested forms.
+        .stack_size(64 << 20)
+        .spawn(move || pdf_extract::extract_text_from_mem_by_pages(&bytes))
+        .map_err(|e| bad(format!("could not start the PDF reader: {e}")))?;
+    match worker.join() {
+        Ok(Ok(pages)) => Ok(pages),
+        Ok(Err(e)) => Err(bad(e.to_string())),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown cause");
+            Err(bad(format!("damaged or unsupported: {why}")))
+        }
+    }
+}
+
+/// Leaves the process's panic hook as it was for every thread but the
+/// extractor's, whose panics [`page_texts`] reports as an ingest error.
+fn quiet_extractor_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() != Some(EXTRACTOR_THREAD) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// The pages as one transcript text: furniture dropped, wrapped lines joined.
+pub fn transcript_text(pages: &[String]) -> String {
+    let pages: Vec<Vec<&str>> = pages
+        .iter()
+        .map(|p| {
+            p.split(['\n', '\x0c'])
+                .map(|l| l.strip_suffix('\r').unwrap_or(l))
+                .collect()
+        })
+        .collect();
+    let furniture = running_lines(&pages);
+    let mut lines: Vec<&str> = Vec::new();
+    for page in &pages {
+        let edge = edge_lines(page);
+        let kept: Vec<&str> = page
+            .iter()
+            .enumerate()
+            .filter(|&(i, l)| {
+                let t = l.trim();
+                !(is_page_number(t) || edge.contains(&i) && furniture.contains(&shape(t)))
+            })
+            .map(|(_, &l)| l)
+            .collect();
+        // A page break is no paragraph break: the blank lines the extractor
+        // puts around a page's text go, so a sentence the page cut joins up.
+        let first = kept.iter().position(|l| !l.trim().is_empty());
+        let last = kept.iter().rposition(|l| !l.trim().is_empty());
+        if let (Some(a), Some(b)) = (first, last) {
+            lines.extend(&kept[a..=b]);
+        }
+    }
+    unwrap_lines(&lines)
+}
+
+/// A line's shape for comparing running headers: trimmed, lower case,
+/// each run of digits one `#`.
+fn shape(line: &str) -> String {
+    let mut out = String::new();
+    for c in line.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_digit() {
+            if !out.ends_with('#') {
+                out.push('#');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Indices of a page's first two and last two non-blank lines.
+fn edge_lines(page: &[&str]) -> Vec<usize> {
+    let filled: Vec<usize> = (0..page.len())
+        .filter(|&i| !page[i].trim().is_empty())
+        .collect();
+    let mut edge: Vec<usize> = filled.iter().take(2).copied().collect();
+    edge.extend(filled.iter().rev().take(2));
+    edge
+}
+
+/// Shapes of the lines that run along the top or bottom of at least half
+/// of the pages (and of three or more).
+fn running_lines(pages: &[Vec<&str>]) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for page in pages {
+        let mut seen: Vec<String> = edge_lines(page)
+            .into_iter()
+            .map(|i| shape(page[i]))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        for s in seen {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    let need = pages.len().div_ceil(2).max(3);
+    counts
+        .into_iter()
+        .filter(|&(_, n)| n >= need)
+        .map(|(s, _)| s)
+        .collect()
+}
+
+/// "12", "Page 3", "page 3 of 9", "p. 4", "3/9", "- 4 -", "— 4 —".
+fn is_page_number(line: &str) -> bool {
+    let t = line
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—'))
+        .to_lowercase();
+    let t = ["page ", "page", "p. ", "p.", "pg. ", "pg "]
+        .iter()
+        .find_map(|p| t.strip_prefix(p))
+        .unwrap_or(&t)
+        .trim();
+    let number = |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
+    if number(t) {
+        return true;
+    }
+    [" of ", "/"].iter().any(|sep| {
+        t.split_once(sep)
+            .is_some_and(|(a, b)| number(a.trim()) && number(b.trim()))
+    })
+}
+
+/// Lines joined into the paragraphs they were wrapped from: a line starts
+/// a new one after a blank line, at a speaker label (as the plain-text
+/// reader will read it) and after a label alone on its line.
+fn unwrap_lines(lines: &[&str]) -> String {
+    let headers = repeated_header_lines(lines.iter().copied());
+    let label =
+        |l: &str| parse_speaker_line(l).or_else(|| headers.then(|| relaxed_label(l)).flatten());
+    let mut out: Vec<String> = Vec::new();
+    // The paragraph being joined, and its last line as extracted.
+    let mut open = String::new();
+    let mut last = "";
+    let flush = |open: &mut String, out: &mut Vec<String>| {
+        if !open.is_empty() {
+            out.push(std::mem::take(open));
+        }
+    };
+    for &line in lines {
+        let t = line.trim();
+        if t.is_empty() {
+            flush(&mut open, &mut out);
+            if out.last().is_some_and(|l| !l.is_empty()) {
+                out.push(String::new());
+            }
+            continue;
+        }
+        if let Some(l) = label(line) {
+            flush(&mut open, &mut out);
+            let body = line.get(l.text_start..).unwrap_or("").trim();
+            if body.is_empty() {
+                out.push(t.to_string());
+            } else {
+                open = line.trim_end().to_string();
+                last = line;
+            }
+            continue;
+        }
+        if !open.is_empty() && !broke_inside_word(last) {
+            open.push(' ');
+        }
+        open.push_str(t);
+        last = line;
+    }
+    flush(&mut open, &mut out);
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
+}
+
+/// Whether the line break after `line` (as extracted) fell inside a word:
+/// the line ends in a hyphen or dash right after a letter or digit
+/// ("pre-" + "Kickstarter", "times--" + "what"; "material --" + "for" is a
+/// dash between words), or in a backslash (a Markdown escape, "\\" +
+/// "[laughs\\]"), with no space kept after it. The extractor keeps the
+/// space a line ended on where the page had one, but not always after a
+/// dash; a line ending in a letter is joined with a space whatever it kept,
+/// since some producers (LaTeX) put no space at line ends at all.
+fn broke_inside_word(line: &str) -> bool {
+    let t = line.trim_end();
+    if t.len() != line.len() {
+        return false;
+    }
+    if t.ends_with('\\') {
+        return true;
+    }
+    let word = t.trim_end_matches(['-', '\u{2010}', '\u{2013}', '\u{2014}']);
+    word.len() < t.len() && word.chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers_are_dropped_and_other_short_lines_kept() {
+        for t in [
+            "12",
+            "Page 3",
+            "page 3 of 9",
+            "p. 4",
+            "3/9",
+            "- 4 -",
+            "— 4 —",
+            " Page 10 ",
+        ] {
+            assert!(is_page_number(t), "{t}");
+        }
+        for t in ["Yes.", "2019 was hard.", "12 people", "Q3", "Page", "12345"] {
+            assert!(!is_page_number(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn wrapped_lines_join_and_turns_stay_apart() {
+        let lines = [
+            "Interviewer: How safe does the harbour",
+            "feel at night?",
+            "Ilse: Safer than before. The well-",
+            "known problem is staff on the",
+            "street.",
+            "",
+            "A new paragraph of ",
+            "hers, pre-",
+            "Kickstarter, as a dash -",
+            "says, and times--",
+            "what, and a dash --",
+            "there.",
+            "Jonas:",
+            "I disagree.",
+        ];
+        assert_eq!(
+            unwrap_lines(&lines),
+            "Interviewer: How safe does the harbour feel at night?\n\
+             Ilse: Safer than before. The well-known problem is staff on the street.\n\
+             \n\
+             A new paragraph of hers, pre-Kickstarter, as a dash - says, and times--what, and a dash -- there.\n\
+             Jonas:\n\
+             I disagree.\n"
+        );
+    }
+
+    #[test]
+    fn running_headers_and_footers_go_and_the_same_words_in_the_text_stay() {
+        let page = |n: usize, body: &str| {
+            format!("Harbour study – transcript P07\n\n{body}\n\nConfidential – page {n} of 3\n")
+        };
+        let pages = vec![
+            page(1, "Interviewer: Is it\nsafe?"),
+            page(
+                2,
+                "Ilse: Mostly. Harbour study – transcript P07 is\nthis one.",
+            ),
+            page(3, "Interviewer: Thanks."),
+        ];
+        assert_eq!(
+            transcript_text(&pages),
+            "Interviewer: Is it safe?\n\
+             Ilse: Mostly. Harbour study – transcript P07 is this one.\n\
+             Interviewer: Thanks.\n"
+        );
+        // The extractor's blank lines around a page are no paragraph break.
+        let cut = [
+            "\n\nAnna: It was hard to\n\n".to_string(),
+            "\n\nsay.\n".to_string(),
+        ];
+        assert_eq!(transcript_text(&cut), "Anna: It was hard to say.\n");
+        // Two pages are too few to tell a running header from a line.
+        let two = transcript_text(&pages[..2]);
+        assert!(two.starts_with("Harbour study – transcript P07\n"), "{two}");
+    }
+}
