@@ -452,7 +452,7 @@ fn explicit_files_unknown_types_and_missing_files_are_errors() {
     assert_eq!(
         summary["files"][0]["error"],
         format!(
-            "{}: unknown file type `.pages`; expected .txt, .md, .vtt, .srt, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods",
+            "{}: unknown file type `.pages`; expected .txt, .md, .vtt, .srt, .doc, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods",
             pages.display()
         )
     );
@@ -1101,4 +1101,39 @@ fn a_pdf_written_by_libreoffice_reads_as_the_text_it_came_from() {
             blank.display()
         )
     );
+}
+
+/// A Word 97-2003 `.doc` (a real one: LibreOffice 7.4.7.2's "MS Word 97"
+/// export of the corpus's harbour.docx, its table row included) reads as
+/// the DOCX it came from; a damaged one is refused naming the file.
+#[test]
+fn a_doc_written_by_libreoffice_reads_as_the_docx_it_came_from() {
+    let (doc, format) = sentences_of(&fixtures().join("../harbour.doc"));
+    assert_eq!(format, "doc");
+    let (docx, _) = sentences_of(&fixtures().join("harbour.docx"));
+    assert_eq!(doc, docx);
+    assert!(doc.contains(&(
+        Some("Jonas".into()),
+        false,
+        Some(750_000),
+        "It costs approx. 3.5 million a year.".into()
+    )));
+
+    let input = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(fixtures().join("../harbour.doc")).unwrap();
+    let cut = write(input.path(), "cut.doc", &whole[..whole.len() / 2]);
+    let text = write(input.path(), "notes.doc", b"Anna: not a Word file.\n");
+    let project = new_project();
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[cut.to_str().unwrap(), text.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "every file failed: {summary}");
+    for (i, f) in [cut, text].iter().enumerate() {
+        let e = summary["files"][i]["error"].as_str().unwrap();
+        assert!(
+            e.starts_with(&format!("{}: cannot read this .doc (", f.display())),
+            "{e}"
+        );
+    }
 }

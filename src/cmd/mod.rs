@@ -62,7 +62,7 @@ pub struct Global {
 pub enum Command {
     /// Create a project (an `autocode.db` store) in DIR.
     Init(init::InitArgs),
-    /// Read transcripts (txt/md, vtt, srt, docx, odt, pdf, rtf, csv, jsonl, xlsx/xls/ods) and a participants file into the store.
+    /// Read transcripts (txt/md, vtt, srt, doc, docx, odt, pdf, rtf, csv, jsonl, xlsx/xls/ods) and a participants file into the store.
     Ingest(ingest::IngestArgs),
     /// Documents, participants by attribute, turns and sentences in the store.
     Stats(stats::StatsArgs),

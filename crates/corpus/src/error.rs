@@ -66,6 +66,9 @@ pub enum IngestError {
         line: usize,
         message: String,
     },
+    /// A `.doc` that is not a Word 97-2003 document this reader can read.
+    #[error("{}: cannot read this .doc ({message})", file.display())]
+    BadDoc { file: PathBuf, message: String },
     /// A PDF the extractor could not read: damaged, encrypted, or a kind it
     /// does not handle; `message` says which where it can.
     #[error("{}: cannot read this PDF ({message}); export the transcript as DOCX, ODT or text instead", file.display())]
@@ -103,7 +106,7 @@ pub enum IngestError {
     BadRtf { file: PathBuf, message: String },
     #[error("{}: not a spreadsheet autocode can read ({message})", file.display())]
     BadSheet { file: PathBuf, message: String },
-    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
+    #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .doc, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
     UnknownExtension { file: PathBuf, ext: Option<String> },
     #[error("{}: {location}: {message}", file.display())]
     BadDocuments {

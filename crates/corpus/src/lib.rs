@@ -763,7 +763,7 @@ mod tests {
     fn unknown_extension_names_the_file() {
         let e = read("notes.pages", b"PK", &Participants::default()).unwrap_err();
         assert!(e.to_string().ends_with(
-            "notes.pages: unknown file type `.pages`; expected .txt, .md, .vtt, .srt, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods"
+            "notes.pages: unknown file type `.pages`; expected .txt, .md, .vtt, .srt, .doc, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods"
         ));
         let e = read("Makefile", b"x", &Participants::default()).unwrap_err();
         assert!(

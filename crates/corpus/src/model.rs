@@ -13,6 +13,9 @@ pub enum SourceFormat {
     Docx,
     /// OpenDocument text: the paragraphs of `content.xml`, as a DOCX's.
     Odt,
+    /// Word 97-2003: the main document's text through its piece table,
+    /// then as a DOCX's paragraphs.
+    Doc,
     /// A PDF's text layer, read as plain text once page furniture (page
     /// numbers, running headers) is dropped and wrapped lines are joined.
     Pdf,
@@ -34,6 +37,7 @@ impl SourceFormat {
             SourceFormat::Srt => "srt",
             SourceFormat::Docx => "docx",
             SourceFormat::Odt => "odt",
+            SourceFormat::Doc => "doc",
             SourceFormat::Pdf => "pdf",
             SourceFormat::Rtf => "rtf",
             SourceFormat::Csv => "csv",
@@ -50,6 +54,7 @@ impl SourceFormat {
             "srt" => SourceFormat::Srt,
             "docx" => SourceFormat::Docx,
             "odt" => SourceFormat::Odt,
+            "doc" => SourceFormat::Doc,
             "pdf" => SourceFormat::Pdf,
             "rtf" => SourceFormat::Rtf,
             "csv" => SourceFormat::Csv,

@@ -198,4 +198,10 @@ fn mutated_inputs_of_every_format_never_panic_and_errors_name_the_file() {
     )
     .unwrap();
     fuzz(dir.path(), "pdf", &pdf, &mut rng, same);
+    // DOC: LibreOffice's Word 97 export with its bytes mutated.
+    let doc = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ingest/harbour.doc"),
+    )
+    .unwrap();
+    fuzz(dir.path(), "doc", &doc, &mut rng, same);
 }

@@ -4,6 +4,7 @@
 //! same for every format (see `crate::assemble`).
 
 mod captions;
+mod doc;
 mod docx;
 mod odt;
 mod pdf;
@@ -19,6 +20,7 @@ use crate::error::{IngestError, Result};
 use crate::SourceFormat;
 
 pub use captions::{SrtReader, VttReader};
+pub use doc::DocReader;
 pub use docx::DocxReader;
 pub use odt::OdtReader;
 pub use pdf::PdfReader;
@@ -124,6 +126,7 @@ impl SourceFormat {
             "srt" => SourceFormat::Srt,
             "docx" => SourceFormat::Docx,
             "odt" => SourceFormat::Odt,
+            "doc" => SourceFormat::Doc,
             "pdf" => SourceFormat::Pdf,
             "rtf" => SourceFormat::Rtf,
             "csv" => SourceFormat::Csv,
@@ -246,6 +249,7 @@ pub fn reader_for(path: &Path, columns: &TableColumns) -> Result<Box<dyn Reader>
         SourceFormat::Srt => Box::new(SrtReader),
         SourceFormat::Docx => Box::new(DocxReader),
         SourceFormat::Odt => Box::new(OdtReader),
+        SourceFormat::Doc => Box::new(DocReader),
         SourceFormat::Pdf => Box::new(PdfReader),
         SourceFormat::Rtf => Box::new(RtfReader),
         SourceFormat::Csv => Box::new(CsvReader {
