@@ -1855,25 +1855,30 @@ mod tests {
             groups: (0..300).map(|i| format!("d{}", i % 10)).collect(),
             context: Vec::new(),
         };
-        let protos: Vec<Vec<Vec<f32>>> = [
+        let protos = [
             [1.0, 0.0, 0.0],
             [1.0, 0.0, 0.0],
             [1.0, 0.0, 0.0],
             [0.0, 1.0, 0.0],
             [0.0, 0.0, 1.0],
-        ]
-        .iter()
-        .map(|&v| vec![unit(v)])
-        .collect();
-        ClassifierParams {
+        ];
+        let params = ClassifierParams {
             tfidf: None,
             catch_all_floor,
             ..Default::default()
-        }
-        .check()
-        .unwrap()
-        .fit(&cb, &protos, &train)
-        .unwrap()
+        };
+        fit_on(&cb, &protos, &train, params)
+    }
+
+    /// `params` fitted on `train`, code c's prototype the unit vector `protos[c]`.
+    fn fit_on(
+        cb: &Codebook,
+        protos: &[[f32; 3]],
+        train: &TrainingSet<'_>,
+        params: ClassifierParams,
+    ) -> Classifier {
+        let protos: Vec<Vec<Vec<f32>>> = protos.iter().map(|&v| vec![unit(v)]).collect();
+        params.check().unwrap().fit(cb, &protos, train).unwrap()
     }
 
     #[test]
@@ -1991,19 +1996,13 @@ mod tests {
             groups: (0..300).map(|i| format!("d{}", i % 10)).collect(),
             context: Vec::new(),
         };
-        let protos: Vec<Vec<Vec<f32>>> = [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
-            .iter()
-            .map(|&v| vec![unit(v)])
-            .collect();
-        ClassifierParams {
+        let protos = [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
+        let params = ClassifierParams {
             tfidf: None,
             best_code_floor,
             ..Default::default()
-        }
-        .check()
-        .unwrap()
-        .fit(&cb, &protos, &train)
-        .unwrap()
+        };
+        fit_on(&cb, &protos, &train, params)
     }
 
     #[test]
