@@ -114,6 +114,16 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
         if not_transcript {
             continue;
         }
+        // Word and Excel keep `~$name.docx` beside a document while it is
+        // open: a few bytes naming who opened it, no transcript. Read, it
+        // would fail the run; LibreOffice's `.~lock.…#` is hidden already.
+        if name.starts_with("~$") && SourceFormat::from_path(&path).is_some() {
+            inputs.skipped.push(Skipped {
+                path,
+                reason: "an Office lock file (the document is open in Word or Excel)",
+            });
+            continue;
+        }
         if SourceFormat::from_path(&path).is_none() {
             inputs.skipped.push(Skipped {
                 path,
@@ -159,6 +169,7 @@ mod tests {
             ".hidden.txt",
             "audio.mp3",
             "rows.jsonl",
+            "~$terview 3.docx",
         ] {
             std::fs::write(root.join(f), "x").unwrap();
         }
@@ -170,8 +181,17 @@ mod tests {
         );
         assert_eq!(inputs.participants, vec![root.join("participants.csv")]);
         assert_eq!(inputs.documents, vec![root.join("documents.csv")]);
-        assert_eq!(inputs.skipped.len(), 1);
-        assert_eq!(inputs.skipped[0].path, root.join("audio.mp3"));
+        let skipped: Vec<_> = inputs.skipped.iter().map(|s| (&s.path, s.reason)).collect();
+        assert_eq!(
+            skipped,
+            [
+                (&root.join("audio.mp3"), "not a transcript type"),
+                (
+                    &root.join("~$terview 3.docx"),
+                    "an Office lock file (the document is open in Word or Excel)"
+                )
+            ]
+        );
     }
 
     /// A FIFO in a folder used to be read, which blocks until something
