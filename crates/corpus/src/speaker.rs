@@ -255,6 +255,180 @@ pub(crate) fn repeated_header_lines<'a>(lines: impl Iterator<Item = &'a str>) ->
     count >= 3 && names.len() < count
 }
 
+/// Words said alone on a line that a name line is not ("Right", "Okay",
+/// "Thank you"), lower case.
+const REPLIES: &[&str] = &[
+    "yes",
+    "no",
+    "yeah",
+    "yep",
+    "nope",
+    "ok",
+    "okay",
+    "right",
+    "sure",
+    "fine",
+    "good",
+    "great",
+    "true",
+    "exactly",
+    "absolutely",
+    "definitely",
+    "really",
+    "indeed",
+    "thanks",
+    "thank you",
+    "hello",
+    "hi",
+    "bye",
+    "well",
+    "so",
+    "and",
+    "but",
+    "hmm",
+    "mm",
+    "mhm",
+    "uh",
+    "um",
+    "oh",
+    "ah",
+    "wow",
+    "cool",
+    "nice",
+    "agreed",
+    "correct",
+    "maybe",
+    "perhaps",
+    "never",
+    "always",
+    "sometimes",
+    "pause",
+    "silence",
+    "laughter",
+    "laughs",
+    "inaudible",
+    "crosstalk",
+    "end",
+    "introduction",
+    "background",
+    "transcript",
+    "interview",
+    "contents",
+];
+
+/// A speaker's name alone on its line, the words on the lines below
+/// (`Interviewer`, `Participant 3`, `Dr Jones`), as a transcript written in
+/// Word often sets a bold name paragraph above each turn. One line cannot
+/// tell it from a short reply, so [`DocumentLabels`] takes these only
+/// where a whole document is labelled so.
+fn bare_label(line: &str) -> Option<SpeakerLabel> {
+    let name = line.trim();
+    let lower = name.to_lowercase();
+    if name.ends_with(['.', '?', '!', ',', ';', '…', '-'])
+        || REPLIES.contains(&lower.as_str())
+        || !is_name_like(name)
+        || name.split_whitespace().any(|w| parse_clock(w).is_some())
+    {
+        return None;
+    }
+    Some(SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: None,
+        text_start: line.len(),
+    })
+}
+
+/// `Q. How did you start?` / `A. I was nineteen.`: the question-and-answer
+/// letters of court and oral-history transcripts, with a full stop where
+/// others write a colon. [`DocumentLabels`] takes them where a document
+/// has both, each at least twice.
+fn letter_dot_label(line: &str) -> Option<SpeakerLabel> {
+    let from = skip_ws(line, 0);
+    let rest = &line[from..];
+    let letter = ["Q. ", "A. ", "Q.\t", "A.\t"]
+        .iter()
+        .find(|p| rest.starts_with(**p))?;
+    Some(SpeakerLabel {
+        name: letter[..1].to_string(),
+        role: None,
+        start_ms: None,
+        text_start: skip_ws(line, from + 2),
+    })
+}
+
+/// How one document labels its speakers, beyond what a single line shows
+/// ([`parse_speaker_line`]): decided once from all its lines, then applied
+/// line by line ([`DocumentLabels::label`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct DocumentLabels {
+    /// Headers and tab- or dash-separated labels ([`relaxed_label`]).
+    relaxed: bool,
+    /// Names alone on their lines ([`bare_label`]).
+    bare: bool,
+    /// `Q.` and `A.` ([`letter_dot_label`]).
+    letter_dots: bool,
+}
+
+impl DocumentLabels {
+    /// The rules `lines` confirm. Relaxed labels: [`repeated_header_lines`].
+    /// Names alone on a line: in a document with no other label, at least
+    /// four such lines, each with words below it, and two names that come
+    /// back. `Q.`/`A.`: in a document with no other label, each at least twice.
+    pub(crate) fn of<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> DocumentLabels {
+        let relaxed = repeated_header_lines(lines.clone());
+        let all: Vec<&str> = lines.collect();
+        let plain = !relaxed && !all.iter().any(|l| parse_speaker_line(l).is_some());
+        if !plain {
+            return DocumentLabels {
+                relaxed,
+                ..Default::default()
+            };
+        }
+        let filled: Vec<&str> = all.into_iter().filter(|l| !l.trim().is_empty()).collect();
+        let mut names: Vec<String> = Vec::new();
+        for (i, l) in filled.iter().enumerate() {
+            if let Some(b) = bare_label(l) {
+                // A label has the turn's words below it, not another label.
+                if filled
+                    .get(i + 1)
+                    .is_some_and(|next| bare_label(next).is_none())
+                {
+                    names.push(b.name);
+                }
+            }
+        }
+        let count = names.len();
+        names.sort();
+        let mut repeated = names.clone();
+        repeated.dedup();
+        let returning = repeated
+            .iter()
+            .filter(|n| names.iter().filter(|m| m == n).count() >= 2)
+            .count();
+        let bare = count >= 4 && returning >= 2;
+        let letters = |c: &str| {
+            filled
+                .iter()
+                .filter(|l| letter_dot_label(l).is_some_and(|x| x.name == c))
+                .count()
+        };
+        DocumentLabels {
+            relaxed: false,
+            bare,
+            letter_dots: !bare && letters("Q") >= 2 && letters("A") >= 2,
+        }
+    }
+
+    /// The label `line` starts with, under these rules.
+    pub(crate) fn label(&self, line: &str) -> Option<SpeakerLabel> {
+        parse_speaker_line(line)
+            .or_else(|| self.relaxed.then(|| relaxed_label(line)).flatten())
+            .or_else(|| self.bare.then(|| bare_label(line)).flatten())
+            .or_else(|| self.letter_dots.then(|| letter_dot_label(line)).flatten())
+    }
+}
+
 fn colon_label(line: &str) -> Option<SpeakerLabel> {
     let mut pos = skip_ws(line, 0);
     let mut start_ms = None;

@@ -22,7 +22,7 @@ use std::sync::Once;
 use super::text::extracted_text_document;
 use super::{RawDocument, Reader, SourceFile};
 use crate::error::{IngestError, Result};
-use crate::speaker::{parse_speaker_line, relaxed_label, repeated_header_lines};
+use crate::speaker::DocumentLabels;
 use crate::SourceFormat;
 
 pub struct PdfReader;
@@ -198,9 +198,8 @@ fn is_page_number(line: &str) -> bool {
 /// a new one after a blank line, at a speaker label (as the plain-text
 /// reader will read it) and after a label alone on its line.
 fn unwrap_lines(lines: &[&str]) -> String {
-    let headers = repeated_header_lines(lines.iter().copied());
-    let label =
-        |l: &str| parse_speaker_line(l).or_else(|| headers.then(|| relaxed_label(l)).flatten());
+    let labels = DocumentLabels::of(lines.iter().copied());
+    let label = |l: &str| labels.label(l);
     let mut out: Vec<String> = Vec::new();
     // The paragraph being joined, and its last line as extracted.
     let mut open = String::new();

@@ -8,7 +8,7 @@
 use super::{RawDocument, RawTurn, Reader, SourceFile};
 use crate::decode::decode_text;
 use crate::error::Result;
-use crate::speaker::{parse_speaker_line, relaxed_label, repeated_header_lines};
+use crate::speaker::DocumentLabels;
 use crate::SourceFormat;
 
 pub struct TextReader {
@@ -81,7 +81,7 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
     // `Speaker 2 00:00:07` or `00:00:07 Speaker 2` alone on a line, and
     // `Anna<TAB>…` or `Anna - …`, are labels only where the document
     // repeats such lines.
-    let headers = repeated_header_lines(text.lines());
+    let labels = DocumentLabels::of(text.lines());
     let mut line_start = 0usize;
     for raw_line in text.split('\n') {
         let line_end = line_start + raw_line.len();
@@ -110,8 +110,7 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
             })
         };
 
-        let label =
-            parse_speaker_line(line).or_else(|| headers.then(|| relaxed_label(line)).flatten());
+        let label = labels.label(line);
         if let Some(label) = label {
             saw_label = true;
             close(&mut open, &mut turns);
@@ -266,6 +265,58 @@ mod tests {
                 (s("Bob"), None, Some(15_000), "No."),
             ]
         );
+    }
+
+    #[test]
+    fn names_alone_on_their_lines_label_a_document_labelled_so() {
+        // A Word transcript's bold name paragraphs, saved as text.
+        let text = "Interview 12\n\nInterviewer\nHow did you start?\n\nParticipant 4\nI was nineteen.\nI needed money.\n\nInterviewer\nAnd then?\n\nParticipant 4\nThe depot hired me.\nRight\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Interviewer"), None, None, "How did you start?"),
+                (
+                    s("Participant 4"),
+                    None,
+                    None,
+                    "I was nineteen.\nI needed money."
+                ),
+                (s("Interviewer"), None, None, "And then?"),
+                (s("Participant 4"), None, None, "The depot hired me.\nRight"),
+            ]
+        );
+        // Headings that do not come back, and replies, are no labels: the
+        // paragraphs stay speakerless.
+        let text = "Introduction\nWe asked ten people.\n\nMethods\nInterviews.\n\nFindings\nMostly nights.\n\nOkay\nFine.\n";
+        assert!(turns(text, false).iter().all(|t| t.0.is_none()));
+        let text = "Okay\nWe start.\n\nRight\nGo on.\n\nOkay\nThen.\n\nRight\nYes.\n";
+        assert!(turns(text, false).iter().all(|t| t.0.is_none()));
+        // Beside colon labels a short line is that speaker's words.
+        let text = "Anna: Hello.\nBob\nHi.\nAnna: Bye.\nBob\nSee you.\nBob\nOk.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Anna"), None, None, "Hello.\nBob\nHi."),
+                (s("Anna"), None, None, "Bye.\nBob\nSee you.\nBob\nOk."),
+            ]
+        );
+    }
+
+    #[test]
+    fn q_and_a_with_full_stops_label_a_document_that_has_both() {
+        let text = "Q. How did you start?\nA. I was nineteen.\nQ. And then?\nA. The depot.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Q"), None, None, "How did you start?"),
+                (s("A"), None, None, "I was nineteen."),
+                (s("Q"), None, None, "And then?"),
+                (s("A"), None, None, "The depot."),
+            ]
+        );
+        // A list is not an interview.
+        let text = "A. Costs\nB. Staff\nA. Again costs\n";
+        assert!(turns(text, false).iter().all(|t| t.0.is_none()));
     }
 
     #[test]
