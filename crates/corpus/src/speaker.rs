@@ -324,8 +324,11 @@ const REPLIES: &[&str] = &[
 fn bare_label(line: &str) -> Option<SpeakerLabel> {
     let name = line.trim();
     let lower = name.to_lowercase();
+    let first = lower.split_whitespace().next().unwrap_or("");
     if name.ends_with(['.', '?', '!', ',', ';', '…', '-'])
         || REPLIES.contains(&lower.as_str())
+        // A wrapped line's first word ("The", "We") is no name.
+        || NOT_FIRST_WORDS.contains(&first)
         || !is_name_like(name)
         || name.split_whitespace().any(|w| parse_clock(w).is_some())
     {
@@ -373,8 +376,8 @@ pub(crate) struct DocumentLabels {
 impl DocumentLabels {
     /// The rules `lines` confirm. Relaxed labels: [`repeated_header_lines`].
     /// Names alone on a line: in a document with no other label, at least
-    /// four such lines, each with words below it, and two names that come
-    /// back. `Q.`/`A.`: in a document with no other label, each at least twice.
+    /// four such lines, each with words below it, two names that come back,
+    /// and those that come back nine in ten of them. `Q.`/`A.`: in a document with no other label, each at least twice.
     pub(crate) fn of<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> DocumentLabels {
         let relaxed = repeated_header_lines(lines.clone());
         let all: Vec<&str> = lines.collect();
@@ -402,11 +405,12 @@ impl DocumentLabels {
         names.sort();
         let mut repeated = names.clone();
         repeated.dedup();
-        let returning = repeated
-            .iter()
-            .filter(|n| names.iter().filter(|m| m == n).count() >= 2)
-            .count();
-        let bare = count >= 4 && returning >= 2;
+        let times = |n: &String| names.iter().filter(|m| *m == n).count();
+        let returning: Vec<&String> = repeated.iter().filter(|n| times(n) >= 2).collect();
+        let covered: usize = returning.iter().map(|n| times(n)).sum();
+        // A few speakers, taking turns: the names that come back are nine
+        // in ten of such lines.
+        let bare = count >= 4 && returning.len() >= 2 && covered * 10 >= count * 9;
         let letters = |c: &str| {
             filled
                 .iter()

@@ -122,7 +122,12 @@ pub fn transcript_text(pages: &[String]) -> String {
             lines.extend(&kept[a..=b]);
         }
     }
-    unwrap_lines(&lines)
+    // Line numbers first: left in, no line would start with its label.
+    let joined = lines.join("\n");
+    match super::text::without_line_numbers(&joined) {
+        Some(clean) => unwrap_lines(&clean.lines().collect::<Vec<_>>()),
+        None => unwrap_lines(&lines),
+    }
 }
 
 /// A line's shape for comparing running headers: trimmed, lower case,

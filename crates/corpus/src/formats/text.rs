@@ -22,6 +22,7 @@ impl Reader for TextReader {
 
     fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
         let text = decode_text(file.path, file.bytes)?.text;
+        let text = without_line_numbers(&text).unwrap_or(text);
         let turns = turns_from_text(&text, self.format == SourceFormat::Markdown);
         Ok(vec![RawDocument {
             name: file.name.to_string(),
@@ -46,6 +47,7 @@ pub(super) fn extracted_text_document(
         });
     }
     crate::decode::check_line_lengths(file.path, &text)?;
+    let text = without_line_numbers(&text).unwrap_or(text);
     let turns = turns_from_text(&text, false);
     Ok(vec![RawDocument {
         name: file.name.to_string(),
@@ -54,6 +56,52 @@ pub(super) fn extracted_text_document(
         cues: Vec::new(),
         speaker_attributes: Default::default(),
     }])
+}
+
+/// The number a line-numbered transcript starts each line with (ATLAS.ti's
+/// and NVivo's printouts, and transcripts prepared for them: `12  I: So…`),
+/// with the spaces after it: its length in bytes.
+fn line_number_len(line: &str) -> Option<(usize, u64)> {
+    let lead = line.len() - line.trim_start().len();
+    let rest = &line[lead..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 5 {
+        return None;
+    }
+    let after = &rest[digits..];
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    if gap == 0 && !(after.is_empty() || after.starts_with(['\r', '\n'])) {
+        return None;
+    }
+    Some((lead + digits + gap, rest[..digits].parse().ok()?))
+}
+
+/// `text` without its line numbers, when it is line-numbered: at least
+/// five lines, nine in ten of its non-blank lines starting with a number
+/// and a space or tab, and nine in ten of those numbers above the one
+/// before. A transcript's own words rarely start so many lines with a
+/// number, let alone rising ones. The numbers are layout, not speech: left
+/// in, they would hide every speaker label behind them and start every
+/// wrapped line's words. `None`: not line-numbered.
+pub(super) fn without_line_numbers(text: &str) -> Option<String> {
+    let filled: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let numbers: Vec<u64> = filled
+        .iter()
+        .filter_map(|l| line_number_len(l).map(|(_, n)| n))
+        .collect();
+    let rising = numbers.windows(2).filter(|w| w[1] > w[0]).count();
+    if filled.len() < 5
+        || numbers.len() * 10 < filled.len() * 9
+        || rising * 10 < (numbers.len() - 1) * 9
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let cut = line_number_len(line).map_or(0, |(n, _)| n);
+        out.push_str(&line[cut..]);
+    }
+    Some(out)
 }
 
 struct OpenTurn {
@@ -291,6 +339,9 @@ mod tests {
         assert!(turns(text, false).iter().all(|t| t.0.is_none()));
         let text = "Okay\nWe start.\n\nRight\nGo on.\n\nOkay\nThen.\n\nRight\nYes.\n";
         assert!(turns(text, false).iter().all(|t| t.0.is_none()));
+        // Lines a page wrapped, one word left on some: no names either.
+        let text = "It was in the spring of that year and\nThe\nlast shift ended late, so\nWe\nwalked home; in the end\nThe\nbus came and\nWe\ngot on. Then Maria\nSmith\nrang and Maria\nSmith\nsaid no.\n";
+        assert!(turns(text, false).iter().all(|t| t.0.is_none()));
         // Beside colon labels a short line is that speaker's words.
         let text = "Anna: Hello.\nBob\nHi.\nAnna: Bye.\nBob\nSee you.\nBob\nOk.\n";
         assert_eq!(
@@ -300,6 +351,32 @@ mod tests {
                 (s("Anna"), None, None, "Bye.\nBob\nSee you.\nBob\nOk."),
             ]
         );
+    }
+
+    #[test]
+    fn a_line_numbered_transcript_reads_without_its_numbers() {
+        let text = "1  Interview 7\n2\n3  I: So tell me about the\n4  night shifts.\n5  R: They got longer.\n\n6\tI: Why?\n7  R: The merger.\n";
+        let clean = without_line_numbers(text).unwrap();
+        assert_eq!(
+            clean,
+            "Interview 7\n\nI: So tell me about the\nnight shifts.\nR: They got longer.\n\nI: Why?\nR: The merger.\n"
+        );
+        assert_eq!(
+            turns(&clean, false),
+            vec![
+                (s("I"), None, None, "So tell me about the\nnight shifts."),
+                (s("R"), None, None, "They got longer."),
+                (s("I"), None, None, "Why?"),
+                (s("R"), None, None, "The merger."),
+            ]
+        );
+        // Numbers that start some lines, or do not rise, are the words'.
+        for text in [
+            "Anna: We had\n3 kids then.\n12 years later\nwe moved.\nBob: Ok.\n",
+            "10 people came.\n5 left.\n3 stayed.\n2 slept.\n1 spoke.\n",
+        ] {
+            assert_eq!(without_line_numbers(text), None, "{text}");
+        }
     }
 
     #[test]
