@@ -1926,13 +1926,18 @@ mod tests {
         assert_eq!(own.probabilities[0][..2], p.probabilities[0][..2]);
     }
 
+    /// Unit vectors on a 21 × 21 grid over [−1, 1]², the third coordinate 0.3.
+    fn grid() -> Vec<Vec<f32>> {
+        (0..21)
+            .flat_map(|i| (0..21).map(move |j| (i, j)))
+            .map(|(i, j)| unit([i as f32 / 10.0 - 1.0, j as f32 / 10.0 - 1.0, 0.3]))
+            .collect()
+    }
+
     #[test]
     fn the_floor_gives_a_unit_its_best_code_before_the_catch_all() {
         let floor = ClassifierParams::default().catch_all_floor;
-        let grid: Vec<Vec<f32>> = (0..21)
-            .flat_map(|i| (0..21).map(move |j| (i, j)))
-            .map(|(i, j)| unit([i as f32 / 10.0 - 1.0, j as f32 / 10.0 - 1.0, 0.3]))
-            .collect();
+        let grid = grid();
         let refs: Vec<&[f32]> = grid.iter().map(|v| v.as_slice()).collect();
         let off = catch_all_fit(false, 1.0).predict(&refs, None).unwrap();
         let clf = catch_all_fit(false, floor);
@@ -2008,10 +2013,7 @@ mod tests {
     #[test]
     fn a_unit_no_code_takes_gets_its_best_calibrated_code_above_the_floor() {
         let floor = ClassifierParams::default().best_code_floor;
-        let grid: Vec<Vec<f32>> = (0..21)
-            .flat_map(|i| (0..21).map(move |j| (i, j)))
-            .map(|(i, j)| unit([i as f32 / 10.0 - 1.0, j as f32 / 10.0 - 1.0, 0.3]))
-            .collect();
+        let grid = grid();
         let refs: Vec<&[f32]> = grid.iter().map(|v| v.as_slice()).collect();
         let off = best_code_fit(1.0).predict(&refs, None).unwrap();
         let clf = best_code_fit(floor);

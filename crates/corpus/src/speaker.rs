@@ -158,16 +158,22 @@ fn name_and_time_line(line: &str) -> Option<SpeakerLabel> {
 /// below): `name` must read as a name and hold no time.
 fn timed_header(name: &str, ms: u64, line: &str) -> Option<SpeakerLabel> {
     // A tab inside separates a name from its words (`00:12<TAB>Jonas<TAB>No.`).
-    if name.contains('\t')
-        || !is_name_like(name)
-        || name.split_whitespace().any(|w| parse_clock(w).is_some())
-    {
+    if name.contains('\t') {
+        return None;
+    }
+    name_line(name, Some(ms), line)
+}
+
+/// The label of a line that holds a name and nothing said (the words are
+/// on the lines below), if `name` reads as a name and holds no time.
+fn name_line(name: &str, start_ms: Option<u64>, line: &str) -> Option<SpeakerLabel> {
+    if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
         return None;
     }
     Some(SpeakerLabel {
         name: name.to_string(),
         role: None,
-        start_ms: Some(ms),
+        start_ms,
         text_start: line.len(),
     })
 }
@@ -329,17 +335,10 @@ fn bare_label(line: &str) -> Option<SpeakerLabel> {
         || REPLIES.contains(&lower.as_str())
         // A wrapped line's first word ("The", "We") is no name.
         || NOT_FIRST_WORDS.contains(&first)
-        || !is_name_like(name)
-        || name.split_whitespace().any(|w| parse_clock(w).is_some())
     {
         return None;
     }
-    Some(SpeakerLabel {
-        name: name.to_string(),
-        role: None,
-        start_ms: None,
-        text_start: line.len(),
-    })
+    name_line(name, None, line)
 }
 
 /// `Q. How did you start?` / `A. I was nineteen.`: the question-and-answer
