@@ -1139,3 +1139,32 @@ fn a_doc_written_by_libreoffice_reads_as_the_docx_it_came_from() {
         );
     }
 }
+
+/// A Word transcript whose speakers are name paragraphs above their turns,
+/// no colon (a real DOCX, LibreOffice's; make_fixtures.py says from what):
+/// the names are read as labels, the interviewer as the moderator, and no
+/// name is part of a sentence.
+#[test]
+fn a_docx_with_a_name_paragraph_above_each_turn_reads_its_speakers() {
+    let (rows, format) = sentences_of(&fixtures().join("../name-paragraphs.docx"));
+    assert_eq!(format, "docx");
+    let view: Vec<(Option<&str>, bool, &str)> = rows
+        .iter()
+        .map(|(s, m, _, t)| (s.as_deref(), *m, t.as_str()))
+        .collect();
+    assert_eq!(
+        view,
+        [
+            (Some("Interviewer"), true, "How did you start?"),
+            (
+                Some("Participant 4"),
+                false,
+                "I was nineteen and needed money."
+            ),
+            (Some("Participant 4"), false, "The depot was hiring."),
+            (Some("Interviewer"), true, "And then?"),
+            (Some("Participant 4"), false, "Then they hired me."),
+            (Some("Interviewer"), true, "Thanks."),
+        ]
+    );
+}
