@@ -1848,13 +1848,6 @@ mod tests {
                 },
             ]);
         }
-        let train = TrainingSet {
-            embeddings: embs.iter().map(|v| v.as_slice()).collect(),
-            texts: vec![""; 300],
-            labels,
-            groups: (0..300).map(|i| format!("d{}", i % 10)).collect(),
-            context: Vec::new(),
-        };
         let protos = [
             [1.0, 0.0, 0.0],
             [1.0, 0.0, 0.0],
@@ -1867,18 +1860,28 @@ mod tests {
             catch_all_floor,
             ..Default::default()
         };
-        fit_on(&cb, &protos, &train, params)
+        fit_on(&cb, &protos, &embs, labels, params)
     }
 
-    /// `params` fitted on `train`, code c's prototype the unit vector `protos[c]`.
+    /// `params` fitted on `embs` labelled `labels` (ten documents, taking
+    /// turns), code c's prototype the unit vector `protos[c]`.
     fn fit_on(
         cb: &Codebook,
         protos: &[[f32; 3]],
-        train: &TrainingSet<'_>,
+        embs: &[Vec<f32>],
+        labels: Vec<Vec<Label>>,
         params: ClassifierParams,
     ) -> Classifier {
+        let n = embs.len();
+        let train = TrainingSet {
+            embeddings: embs.iter().map(|v| v.as_slice()).collect(),
+            texts: vec![""; n],
+            labels,
+            groups: (0..n).map(|i| format!("d{}", i % 10)).collect(),
+            context: Vec::new(),
+        };
         let protos: Vec<Vec<Vec<f32>>> = protos.iter().map(|&v| vec![unit(v)]).collect();
-        params.check().unwrap().fit(cb, &protos, train).unwrap()
+        params.check().unwrap().fit(cb, &protos, &train).unwrap()
     }
 
     #[test]
@@ -1994,20 +1997,13 @@ mod tests {
                 (v, vec![yes(x), yes(x && xv > 0.6), yes(yv > 0.3)])
             })
             .unzip();
-        let train = TrainingSet {
-            embeddings: embs.iter().map(|v| v.as_slice()).collect(),
-            texts: vec![""; 300],
-            labels,
-            groups: (0..300).map(|i| format!("d{}", i % 10)).collect(),
-            context: Vec::new(),
-        };
         let protos = [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]];
         let params = ClassifierParams {
             tfidf: None,
             best_code_floor,
             ..Default::default()
         };
-        fit_on(&cb, &protos, &train, params)
+        fit_on(&cb, &protos, &embs, labels, params)
     }
 
     #[test]
