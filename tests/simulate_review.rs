@@ -78,6 +78,91 @@ fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
     let first: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
     let second: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
     assert_eq!(first, second, "same seed, same figures");
+    // --picks writes what each order reviewed and leaves the figures as
+    // they are.
+    let picks_file = cache.path().join("picks.jsonl");
+    let mut a = vec![
+        "--simulate-review",
+        "--per-code-steps",
+        "1,2",
+        "--seeds",
+        "2",
+        "--batch",
+        "26",
+        "--folds",
+        "3",
+        "--seed",
+        "7",
+        "--json",
+        "--picks",
+    ];
+    a.push(picks_file.to_str().unwrap());
+    let with_picks: serde_json::Value = serde_json::from_str(&eval_demo(cache.path(), &a)).unwrap();
+    assert_eq!(first, with_picks, "--picks changed the figures");
+    let picks: Vec<serde_json::Value> = std::fs::read_to_string(&picks_file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    // 2 seeds × 2 orders × 2 checkpoints.
+    assert_eq!(picks.len(), 8);
+    let gold_ids: std::collections::BTreeSet<String> =
+        std::fs::read_to_string("data/demo/gold.jsonl")
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+    for p in &picks {
+        let reviewed = strings(&p["reviewed"]);
+        let test = strings(&p["test"]);
+        assert_eq!(
+            reviewed.len() as u64,
+            26 * p["per_code"].as_u64().unwrap(),
+            "{p}"
+        );
+        let unique: std::collections::BTreeSet<&String> = reviewed.iter().collect();
+        assert_eq!(unique.len(), reviewed.len(), "an item reviewed twice: {p}");
+        assert!(
+            reviewed.iter().chain(&test).all(|id| gold_ids.contains(id)),
+            "{p}"
+        );
+        assert!(
+            !reviewed.iter().any(|id| test.contains(id)),
+            "a held-out item reviewed: {p}"
+        );
+        // A later checkpoint goes on from the earlier one; both orders of a
+        // seed are scored on the same held-out items.
+        let same = |order: &str, per_code: u64| {
+            picks
+                .iter()
+                .find(|q| {
+                    q["seed"] == p["seed"] && q["order"] == order && q["per_code"] == per_code
+                })
+                .unwrap()
+        };
+        if p["per_code"] == 2 {
+            let earlier = strings(&same(p["order"].as_str().unwrap(), 1)["reviewed"]);
+            assert_eq!(&reviewed[..26], &earlier[..], "{p}");
+        }
+        assert_eq!(test, strings(&same("random", 1)["test"]), "{p}");
+    }
+    let queue: Vec<String> =
+        strings(&picks.iter().find(|p| p["order"] == "queue").unwrap()["reviewed"]);
+    let random: Vec<String> =
+        strings(&picks.iter().find(|p| p["order"] == "random").unwrap()["reviewed"]);
+    assert_ne!(queue, random, "the queue reviewed what random review did");
     let rows = first["rows"].as_array().unwrap();
     // 2 orders × 3 checkpoints, 2 seeds each; 26 codes → 26 and 52 reviewed.
     assert_eq!(rows.len(), 6);

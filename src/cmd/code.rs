@@ -262,6 +262,10 @@ pub struct EvalCodeArgs {
     /// --simulate-review: the queue order measured (representative, balanced, balanced-uncertain, uncertain).
     #[arg(long, default_value_t = SimulationOptions::default().queue.strategy)]
     pub queue_order: QueueStrategy,
+    /// --simulate-review: also write each order's reviewed items (gold ids) per seed and
+    /// checkpoint here, with the held-out ids, as JSON lines: to train another learner on the same reviews.
+    #[arg(long, requires = "simulate_review")]
+    pub picks: Option<PathBuf>,
 }
 
 // ---------------------------------------------------------------- code
@@ -479,11 +483,21 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
                 strategy: a.queue_order,
                 ..Default::default()
             },
+            record_picks: a.picks.is_some(),
             ..Default::default()
         }),
     };
     if opts.simulate_review.is_some() {
-        let r = pipeline::eval::eval_simulated_review(&opts, &g.project)?;
+        let mut r = pipeline::eval::eval_simulated_review(&opts, &g.project)?;
+        if let Some(path) = &a.picks {
+            let mut lines = String::new();
+            for p in std::mem::take(&mut r.picks) {
+                lines.push_str(&serde_json::to_string(&p)?);
+                lines.push('\n');
+            }
+            std::fs::write(path, lines)
+                .map_err(|e| anyhow::anyhow!("--picks {}: {e}", path.display()))?;
+        }
         if a.json {
             println!("{}", serde_json::to_string(&r)?);
         } else {

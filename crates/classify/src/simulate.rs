@@ -40,6 +40,11 @@ pub struct SimulationOptions {
     /// The queue lists suggestions with at least this probability (the
     /// review page's candidate floor) and, below it, nothing.
     pub candidate_floor: f64,
+    /// Keep each order's reviewed items per checkpoint and seed in
+    /// [`SimulationReport::picks`], so that another learner can be trained
+    /// on the same reviews.
+    #[serde(default)]
+    pub record_picks: bool,
 }
 
 impl Default for SimulationOptions {
@@ -53,6 +58,7 @@ impl Default for SimulationOptions {
             queue: QueueParams::default(),
             pseudo: PseudoLabelParams::default(),
             candidate_floor: 0.2,
+            record_picks: false,
         }
     }
 }
@@ -120,6 +126,20 @@ struct Score {
     code_recall: Vec<f64>,
 }
 
+/// What one order had reviewed at one checkpoint of one seed, by gold id,
+/// and the held-out items it was scored on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulationPicks {
+    pub seed: u64,
+    /// "queue" or "random".
+    pub order: String,
+    pub per_code: usize,
+    /// The held-out items, in gold order (the same for both orders).
+    pub test: Vec<String>,
+    /// The reviewed items, in the order they were reviewed.
+    pub reviewed: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimulationReport {
     pub items: usize,
@@ -129,6 +149,10 @@ pub struct SimulationReport {
     pub batch: usize,
     pub queue: String,
     pub rows: Vec<SimulationRow>,
+    /// Each order's reviewed items per checkpoint and seed, where
+    /// [`SimulationOptions::record_picks`] asked for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub picks: Vec<SimulationPicks>,
 }
 
 /// Mean, min and max of `v` (0 when empty).
@@ -277,6 +301,7 @@ pub fn simulate_review(
     let (groups, _) = crate::eval::fold_groups(items, opts.folds)?;
     let context = crate::context::gold_contexts(items, embeddings, questions);
     let mut rows: Vec<SimulationRow> = Vec::new();
+    let mut picks: Vec<SimulationPicks> = Vec::new();
     let mut row = |order: &str, per_code: usize, reviewed: &[usize], s: &Score| {
         let i = match rows
             .iter()
@@ -444,6 +469,16 @@ pub fn simulate_review(
                     reviewed.extend(next);
                     clf = split.fit(&reviewed)?;
                 }
+                if opts.record_picks {
+                    let ids = |v: &[usize]| v.iter().map(|&i| items[i].id.clone()).collect();
+                    picks.push(SimulationPicks {
+                        seed,
+                        order: order.into(),
+                        per_code: step,
+                        test: ids(&split.test),
+                        reviewed: ids(&reviewed),
+                    });
+                }
                 row(order, step, &reviewed, &split.score(&clf)?);
             }
         }
@@ -456,6 +491,7 @@ pub fn simulate_review(
         batch: opts.batch,
         queue: opts.queue.strategy.to_string(),
         rows,
+        picks,
     })
 }
 
