@@ -1140,6 +1140,45 @@ fn a_doc_written_by_libreoffice_reads_as_the_docx_it_came_from() {
     }
 }
 
+/// A transcript typed as a time / speaker / words table, some time cells
+/// and one row's words left empty (table-gaps.docx, and LibreOffice's Word
+/// 97 save of it; make_fixtures.py): a row with no time is its speaker's
+/// turn all the same, and in the .doc an empty cell does not end its row.
+#[test]
+fn a_transcript_table_with_empty_cells_reads_its_speakers_in_docx_and_doc() {
+    let (docx, format) = sentences_of(&fixtures().join("../table-gaps.docx"));
+    assert_eq!(format, "docx");
+    let view: Vec<(Option<&str>, bool, Option<i64>, &str)> = docx
+        .iter()
+        .map(|(s, m, t, x)| (s.as_deref(), *m, *t, x.as_str()))
+        .collect();
+    assert_eq!(
+        view,
+        [
+            (
+                Some("Interviewer"),
+                true,
+                Some(5000),
+                "How did the move go?"
+            ),
+            (Some("Mara"), false, None, "Slowly."),
+            (Some("Mara"), false, None, "The boxes took weeks."),
+            (
+                Some("Interviewer"),
+                true,
+                Some(70000),
+                "And the neighbours?"
+            ),
+            (Some("Mara"), false, None, "Kind, mostly."),
+            (Some("Mara"), false, None, "One of them lent us a van."),
+            (Some("Mara"), false, None, "End of interview."),
+        ]
+    );
+    let (doc, format) = sentences_of(&fixtures().join("../table-gaps.doc"));
+    assert_eq!(format, "doc");
+    assert_eq!(doc, docx);
+}
+
 /// A Word transcript whose speakers are name paragraphs above their turns,
 /// no colon (a real DOCX, LibreOffice's; make_fixtures.py says from what):
 /// the names are read as labels, the interviewer as the moderator, and no

@@ -204,4 +204,10 @@ fn mutated_inputs_of_every_format_never_panic_and_errors_name_the_file() {
     )
     .unwrap();
     fuzz(dir.path(), "doc", &doc, &mut rng, same);
+    // And one whose table rows end where its paragraph properties say.
+    let doc = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ingest/table-gaps.doc"),
+    )
+    .unwrap();
+    fuzz(dir.path(), "doc", &doc, &mut rng, same);
 }

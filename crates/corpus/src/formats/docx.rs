@@ -212,12 +212,16 @@ pub(super) fn end_paragraph(
 }
 
 /// One line for a table row: `[time] Speaker: text` when the first or second
-/// cell is a name (the other before it a time), else the cells tab-separated.
+/// cell is a name (the other before it a time, or empty), else the cells
+/// tab-separated.
 pub(super) fn row_line(cells: &[String]) -> String {
     let cells: Vec<&str> = cells.iter().map(|c| c.as_str()).collect();
     for name_at in 0..cells.len().min(2) {
         let name = cells[name_at];
-        let before_ok = name_at == 0 || parse_clock(cells[0].trim_matches(['[', ']'])).is_some();
+        // A time before the name, or a time cell left empty (a turn
+        // typed on without its time).
+        let time = cells[0].trim().trim_matches(['[', ']']);
+        let before_ok = name_at == 0 || time.is_empty() || parse_clock(time).is_some();
         if cells.len() > name_at + 1 && before_ok && is_name_like(name) {
             let text = cells[name_at + 1..]
                 .iter()
@@ -225,8 +229,8 @@ pub(super) fn row_line(cells: &[String]) -> String {
                 .copied()
                 .collect::<Vec<_>>()
                 .join(" ");
-            return if name_at == 1 {
-                format!("[{}] {name}: {text}", cells[0].trim_matches(['[', ']']))
+            return if name_at == 1 && !time.is_empty() {
+                format!("[{time}] {name}: {text}")
             } else {
                 format!("{name}: {text}")
             };
