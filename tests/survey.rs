@@ -143,6 +143,109 @@ fn eval_code_measures_on_a_survey_grouped_by_respondent() {
     assert!(supervised >= 0.58, "supervised {supervised}");
 }
 
+/// Survey answers are often coded by hand in a spreadsheet: a row per
+/// answer, a `labels` column or one column per code marked `x`. Both forms
+/// of data/survey's gold are the JSONL gold to `eval code`, figure for
+/// figure; a cell that is no mark, and a table without codes, are errors
+/// that name the file (and the row and column).
+#[test]
+fn a_survey_coded_in_a_spreadsheet_is_the_same_gold_as_its_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("eval.db");
+    let codebook = corpus().join("codebook.yaml");
+    let quote = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+    let rows = gold_rows();
+    let field = |r: &Value, k: &str| quote(r[k].as_str().unwrap_or(""));
+    let labels = |r: &Value| -> Vec<String> {
+        r["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect()
+    };
+    // The codes' names, as a coder's sheet heads its columns.
+    let names: Vec<(String, String)> = vec![
+        ("isolation", "Isolation and loneliness"),
+        ("boundaries", "Work-life boundaries"),
+        ("tools", "Tools and connectivity"),
+        ("equipment_costs", "Equipment and home office costs"),
+        ("communication", "Communication with team and manager"),
+        ("career", "Career, visibility and learning"),
+        ("focus", "Focus and productivity"),
+        ("commute_office", "Commuting and the office"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    let mut with_labels = String::from("ID,Doc,Speaker,Question,Text,Labels\n");
+    let mut with_columns = String::from("id,doc,speaker,question,text");
+    for (_, name) in &names {
+        with_columns.push(',');
+        with_columns.push_str(&quote(name));
+    }
+    with_columns.push('\n');
+    for r in &rows {
+        let head = ["id", "doc", "speaker", "question", "text"]
+            .iter()
+            .map(|k| field(r, k))
+            .collect::<Vec<_>>()
+            .join(",");
+        let l = labels(r);
+        with_labels.push_str(&format!("{head},{}\n", quote(&l.join("; "))));
+        with_columns.push_str(&head);
+        for (id, _) in &names {
+            with_columns.push_str(if l.contains(id) { ",x" } else { "," });
+        }
+        with_columns.push('\n');
+    }
+    let eval = |gold: &Path| -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_autocode"))
+            .args(["eval", "code", "--json", "--mode", "auto", "--gold"])
+            .arg(gold)
+            .arg("--codebook")
+            .arg(&codebook)
+            .arg("--cache")
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let figures = |out: std::process::Output| -> Value {
+        let mut r: Value = serde_json::from_str(&ok(out)).unwrap();
+        r.as_object_mut().unwrap().remove("seconds");
+        r
+    };
+    let jsonl = figures(eval(&corpus().join("gold.jsonl")));
+    assert!(jsonl["mean_kappa"].as_f64().unwrap() > 0.5, "{jsonl}");
+    for (name, body) in [("labels.csv", &with_labels), ("columns.csv", &with_columns)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        assert_eq!(figures(eval(&path)), jsonl, "{name}");
+    }
+
+    let bad = dir.path().join("bad.csv");
+    let marked = with_columns.replacen(",x", ",maybe", 1);
+    std::fs::write(&bad, marked).unwrap();
+    let out = eval(&bad);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}: row ", bad.display())) && err.contains("\"maybe\" is no mark"),
+        "{err}"
+    );
+    std::fs::write(&bad, "text,group\nWe had an office.,A\n").unwrap();
+    let out = eval(&bad);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: a gold table needs a `labels` column",
+            bad.display()
+        )) && err.contains("text, group"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_gold_coding_of_every_answer_makes_the_reports_estimates_a_census() {
     // Coded from the codebook alone, then the whole survey's gold imported

@@ -150,7 +150,7 @@ pub struct CodeArgs {
     /// A code needs this many human-coded positives (and negatives) to be supervised.
     #[arg(long, default_value_t = CodeOptions::default().min_positives)]
     pub min_positives: usize,
-    /// First import gold codings (JSONL: doc, text, labels) as source='gold', matched by document and text.
+    /// First import gold codings (JSONL: doc, text, labels; or a table, as eval code --gold) as source='gold', matched by document and text.
     #[arg(long)]
     pub import_gold: Option<PathBuf>,
     /// CSV with columns `code,expected` (code id or name): print the expected participant counts beside ours.
@@ -173,7 +173,8 @@ pub struct CodeArgs {
 
 #[derive(Args, Debug)]
 pub struct EvalCodeArgs {
-    /// Gold codings, JSONL with id, text, labels (and doc, annotator_labels).
+    /// Gold codings, JSONL with id, text, labels (and doc, annotator_labels), or a table
+    /// (.csv/.xlsx/.xls/.ods) with a text column and a labels column or one column per code.
     #[arg(long)]
     pub gold: PathBuf,
     /// Train on this file and test on --gold (default: grouped k-fold CV on --gold).

@@ -62,7 +62,7 @@ pub(crate) fn fold_groups(
 
 /// One gold item (the JSONL form of `../shared/eval`: id, doc, text, labels,
 /// optional annotator_labels).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GoldItem {
     #[serde(default)]
     pub id: String,

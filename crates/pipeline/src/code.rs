@@ -1124,7 +1124,7 @@ fn import_gold(
     path: &Path,
     only_units: Option<&(AuditUnit, BTreeSet<String>)>,
 ) -> anyhow::Result<GoldImport> {
-    let items = crate::eval::read_gold(path)?;
+    let items = crate::eval::read_gold(path, Some(cb))?;
     let ids: BTreeSet<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();
     for (i, it) in items.iter().enumerate() {
         if let Some(bad) = it.labels.iter().find(|l| !ids.contains(l.as_str())) {

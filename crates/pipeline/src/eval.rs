@@ -17,8 +17,12 @@ use themes::{Dataset, ThemeParams};
 
 /// Reads gold JSONL: one [`GoldItem`] per line (`text`, `labels`, optional
 /// `id`, `doc`, `annotator_labels`); blank lines are skipped and an item
-/// without an id gets `FILE:LINE`. Errors name the file and line.
-pub fn read_gold(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
+/// without an id gets `FILE:LINE`. Errors name the file and line. A table
+/// (`.csv`, `.xlsx`, `.xls`, `.ods`) is read by [`read_gold_table`].
+pub fn read_gold(path: &Path, cb: Option<&Codebook>) -> anyhow::Result<Vec<GoldItem>> {
+    if let Some(table) = corpus::formats::read_table(path) {
+        return read_gold_table(path, &table?, cb);
+    }
     let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
@@ -41,6 +45,113 @@ pub fn read_gold(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
     Ok(out)
 }
 
+/// Marks that code a row in a code's column of a gold table, and those
+/// that leave it uncoded (with the empty cell), lower case.
+const CODED_MARKS: [&str; 7] = ["1", "x", "yes", "y", "true", "✓", "✔"];
+const UNCODED_MARKS: [&str; 5] = ["0", "no", "n", "false", "-"];
+
+/// Gold coded in a spreadsheet, as survey answers are coded by hand: one
+/// row per item, its `text` column, optionally `id`, `doc`, `speaker` and
+/// `question`, and its codes either in a `labels` (or `codes`) column,
+/// separated by `;`, or as one column per code, named by the code's id or
+/// name (with `cb`; case aside), a row coded where the cell holds a mark
+/// (`1`, `x`, `yes`, `true`, `✓`) and not where it is empty or `0`/`no`.
+/// Errors name the file, the row and the column.
+fn read_gold_table(
+    path: &Path,
+    table: &corpus::formats::Table,
+    cb: Option<&Codebook>,
+) -> anyhow::Result<Vec<GoldItem>> {
+    let column = |names: &[&str]| {
+        table
+            .headers
+            .iter()
+            .position(|h| names.contains(&h.as_str()))
+    };
+    let text = column(&["text"]).with_context(|| {
+        format!(
+            "{}: a gold table needs a `text` column; its columns are {}",
+            path.display(),
+            table.headers.join(", ")
+        )
+    })?;
+    let (id, doc, speaker, question) = (
+        column(&["id"]),
+        column(&["doc", "document"]),
+        column(&["speaker"]),
+        column(&["question"]),
+    );
+    let labels = column(&["labels", "codes"]);
+    let known = [Some(text), id, doc, speaker, question, labels];
+    let code_columns: Vec<(usize, String)> = match cb {
+        Some(cb) => table
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !known.contains(&Some(*i)))
+            .filter_map(|(i, h)| {
+                cb.codes
+                    .iter()
+                    .find(|c| c.id.to_lowercase() == *h || c.name.trim().to_lowercase() == *h)
+                    .map(|c| (i, c.id.clone()))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    if labels.is_none() && code_columns.is_empty() {
+        bail!(
+            "{}: a gold table needs a `labels` column (codes separated by ;) or {}; its columns are {}",
+            path.display(),
+            if cb.is_some() {
+                "columns named after the codebook's codes"
+            } else {
+                "--codebook, whose codes name its code columns"
+            },
+            table.headers.join(", ")
+        );
+    }
+    let cell = |row: &[String], i: Option<usize>| -> Option<String> {
+        let v = row.get(i?)?.trim();
+        (!v.is_empty()).then(|| v.to_string())
+    };
+    let mut out = Vec::new();
+    for (location, row) in &table.rows {
+        let Some(text) = cell(row, Some(text)) else {
+            continue;
+        };
+        let mut item = GoldItem {
+            id: cell(row, id).unwrap_or_else(|| format!("{}: {location}", path.display())),
+            doc: cell(row, doc),
+            speaker: cell(row, speaker),
+            question: cell(row, question),
+            text,
+            ..Default::default()
+        };
+        if let Some(l) = cell(row, labels) {
+            item.labels.extend(
+                l.split(';')
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string),
+            );
+        }
+        for (i, code) in &code_columns {
+            let mark = cell(row, Some(*i)).unwrap_or_default().to_lowercase();
+            if CODED_MARKS.contains(&mark.as_str()) {
+                item.labels.insert(code.clone());
+            } else if !mark.is_empty() && !UNCODED_MARKS.contains(&mark.as_str()) {
+                bail!(
+                    "{}: {location}: column {:?}: {mark:?} is no mark; a code's column holds 1, x or yes where the row has the code, and is empty or 0 where not",
+                    path.display(),
+                    table.headers[*i]
+                );
+            }
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
 /// Whether a gold row was said by an interviewer or moderator (a speaker
 /// label `autocode ingest` reads as a moderator's: `Interviewer`, `I`,
 /// `Q`, `Moderator 2`, …). `autocode code` never codes such sentences, so
@@ -57,10 +168,11 @@ pub fn is_moderator_row(item: &GoldItem) -> bool {
 /// not said by a moderator ([`is_moderator_row`]).
 fn read_gold_rows(
     path: &Path,
+    cb: Option<&Codebook>,
     limit: Option<usize>,
     group_by: GroupBy,
 ) -> anyhow::Result<(Vec<GoldItem>, Vec<GoldItem>)> {
-    let mut rows = read_gold(path)?;
+    let mut rows = read_gold(path, cb)?;
     if let Some(n) = limit {
         rows.truncate(n);
     }
@@ -694,11 +806,13 @@ pub fn eval_simulated_review(
         }
         _ => anyhow::Error::new(e),
     })?;
-    let (rows, mut gold) = read_gold_rows(&opts.gold, opts.limit, opts.group_by)?;
-    let cb = match &opts.codebook {
-        Some(p) => crate::load_codebook(p)?,
-        None => codebook_from_labels(&gold),
-    };
+    let file_cb = opts
+        .codebook
+        .as_deref()
+        .map(crate::load_codebook)
+        .transpose()?;
+    let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit, opts.group_by)?;
+    let cb = file_cb.unwrap_or_else(|| codebook_from_labels(&gold));
     labels_as_code_ids(&cb, gold.iter_mut())?;
     for it in gold.iter_mut() {
         let mut extra = Vec::new();
@@ -755,18 +869,20 @@ pub struct EvalCodeSummary {
 /// `project` is where the embedding cache defaults to (see [`cache_path`]).
 pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalCodeSummary> {
     opts.check()?;
-    let (rows, mut gold) = read_gold_rows(&opts.gold, opts.limit, opts.group_by)?;
+    let file_cb = opts
+        .codebook
+        .as_deref()
+        .map(crate::load_codebook)
+        .transpose()?;
+    let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit, opts.group_by)?;
     let (train_rows, mut train_items) = match &opts.train {
         Some(p) => {
-            let (rows, items) = read_gold_rows(p, None, GroupBy::Doc)?;
+            let (rows, items) = read_gold_rows(p, file_cb.as_ref(), None, GroupBy::Doc)?;
             (rows, Some(items))
         }
         None => (Vec::new(), None),
     };
-    let cb = match &opts.codebook {
-        Some(p) => crate::load_codebook(p)?,
-        None => codebook_from_labels(&gold),
-    };
+    let cb = file_cb.unwrap_or_else(|| codebook_from_labels(&gold));
     labels_as_code_ids(&cb, gold.iter_mut().chain(train_items.iter_mut().flatten()))?;
     // A child code implies its parent, in the gold as in the predictions.
     for it in gold.iter_mut().chain(train_items.iter_mut().flatten()) {
@@ -929,7 +1045,7 @@ pub struct EvalThemesSummary {
 pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<EvalThemesSummary> {
     let params = opts.params.clone().check()?;
     opts.spoken.check()?;
-    let all = read_gold(&opts.gold)?;
+    let all = read_gold(&opts.gold, None)?;
     let single: Vec<(&str, &str)> = all
         .iter()
         .filter_map(|it| match it.labels.iter().collect::<Vec<_>>().as_slice() {
@@ -1112,7 +1228,7 @@ mod tests {
         ]
         .concat();
         std::fs::write(&p, body).unwrap();
-        let (rows, items) = read_gold_rows(&p, None, GroupBy::Doc).unwrap();
+        let (rows, items) = read_gold_rows(&p, None, None, GroupBy::Doc).unwrap();
         assert_eq!((rows.len(), items.len()), (4, 3));
         let refs: Vec<&GoldItem> = items.iter().collect();
         assert_eq!(
@@ -1126,10 +1242,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("gold.jsonl");
         std::fs::write(&p, "{\"text\": \"a\", \"labels\": [\"x\"]}\n\nnot json\n").unwrap();
-        let err = format!("{:#}", read_gold(&p).unwrap_err());
+        let err = format!("{:#}", read_gold(&p, None).unwrap_err());
         assert!(err.contains("gold.jsonl:3"), "{err}");
         std::fs::write(&p, "{\"text\": \"a\", \"labels\": [\"x\"]}\n").unwrap();
-        let items = read_gold(&p).unwrap();
+        let items = read_gold(&p, None).unwrap();
         assert_eq!(items[0].id, format!("{}:1", p.display()));
     }
 }
