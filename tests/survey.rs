@@ -309,25 +309,101 @@ fn a_gold_coding_of_every_answer_makes_the_reports_estimates_a_census() {
                 .insert(g["speaker"].as_str().unwrap().to_string());
         }
     }
-    let report = read(&after);
-    let codes = report["codes"].as_array().unwrap();
-    assert_eq!(codes.len(), 8);
-    for c in codes {
-        let e = &c["estimate"];
-        let n = by_code[c["code_id"].as_str().unwrap()].len() as f64;
-        assert_eq!(e["method"], "census", "{c}");
-        assert_eq!(c["participants"].as_f64().unwrap(), n, "{c}");
-        assert_eq!(e["estimate"].as_f64().unwrap(), n, "{c}");
-        assert_eq!(
-            (e["low"].as_f64(), e["high"].as_f64()),
-            (Some(n), Some(n)),
-            "{c}"
+    let census = |report: &Value| {
+        let codes = report["codes"].as_array().unwrap();
+        assert_eq!(codes.len(), 8);
+        for c in codes {
+            let e = &c["estimate"];
+            let n = by_code[c["code_id"].as_str().unwrap()].len() as f64;
+            assert_eq!(e["method"], "census", "{c}");
+            assert_eq!(c["participants"].as_f64().unwrap(), n, "{c}");
+            assert_eq!(e["estimate"].as_f64().unwrap(), n, "{c}");
+            assert_eq!(
+                (e["low"].as_f64(), e["high"].as_f64()),
+                (Some(n), Some(n)),
+                "{c}"
+            );
+            assert_eq!(
+                (e["audited"].as_u64(), e["units"].as_u64()),
+                (Some(160), Some(160))
+            );
+        }
+    };
+    census(&read(&after));
+
+    // The same gold as a coder's sheet codes a survey: one row per answer
+    // (its sentences as one cell, their codes together), no document
+    // column. Each answer is matched to its stored turn, every sentence of
+    // it, and the census is the same.
+    let mut sheet = String::from("Respondent,Question,Text,Codes\n");
+    let quote = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+    let mut answers: Vec<(
+        String,
+        String,
+        Vec<String>,
+        std::collections::BTreeSet<String>,
+    )> = Vec::new();
+    for g in gold_rows() {
+        let key = (
+            g["speaker"].as_str().unwrap(),
+            g["question"].as_str().unwrap(),
         );
-        assert_eq!(
-            (e["audited"].as_u64(), e["units"].as_u64()),
-            (Some(160), Some(160))
+        if answers.last().map(|a| (a.0.as_str(), a.1.as_str())) != Some(key) {
+            answers.push((key.0.into(), key.1.into(), Vec::new(), Default::default()));
+        }
+        let a = answers.last_mut().unwrap();
+        a.2.push(g["text"].as_str().unwrap().to_string());
+        a.3.extend(
+            g["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_str().unwrap().to_string()),
         );
     }
+    assert!(
+        answers.iter().filter(|a| a.2.len() > 1).count() > 50,
+        "few answers of several sentences"
+    );
+    for (speaker, question, texts, codes) in &answers {
+        sheet.push_str(&format!(
+            "{},{},{},{}\n",
+            quote(speaker),
+            quote(question),
+            quote(&texts.join(" ")),
+            quote(&codes.iter().cloned().collect::<Vec<_>>().join("; "))
+        ));
+    }
+    let sheet_file = p.join("answers.csv");
+    std::fs::write(&sheet_file, sheet).unwrap();
+    let imported = autocode(
+        p,
+        &[
+            "code",
+            "--mode",
+            "zero-shot",
+            "--import-gold",
+            sheet_file.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&imported.stderr).into_owned();
+    ok(imported);
+    assert!(
+        stderr.contains("gold: 540 sentences, ") && !stderr.contains("match no stored"),
+        "{stderr}"
+    );
+    let sheet_report = p.join("sheet");
+    ok(autocode(
+        p,
+        &[
+            "report",
+            "--format",
+            "json",
+            "--out",
+            sheet_report.to_str().unwrap(),
+        ],
+    ));
+    census(&read(&sheet_report));
 }
 
 #[test]

@@ -322,7 +322,7 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
         }
         if gold.unmatched > 0 {
             eprintln!(
-                "gold: {} lines of {} match no stored sentence (document + text)",
+                "gold: {} items of {} match no stored sentence or turn (document + text; without a document, in one document only)",
                 gold.unmatched,
                 gold.path.display()
             );

@@ -124,7 +124,8 @@ pub struct GoldImport {
     pub path: PathBuf,
     pub sentences: usize,
     pub codings: usize,
-    /// Gold lines that match no stored sentence (document + text).
+    /// Gold items that match no stored sentence or turn (document + text),
+    /// or, without a document, match them in more than one document.
     pub unmatched: usize,
 }
 
@@ -1136,7 +1137,17 @@ fn import_gold(
             );
         }
     }
+    // An item is matched to a stored sentence by its document and text;
+    // failing that, to a turn whose sentences, joined, are its text (a
+    // coder's sheet codes a survey's whole answer, not its sentences), and
+    // its codes go to each of them. Texts compare with runs of white space
+    // as one space. An item without a document is matched so in whichever
+    // one document holds its text.
+    let squeeze = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut by_text: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    // Per (document, turn): its sentences as (sentence index, id, text).
+    type Sentences = Vec<(i64, i64, String)>;
+    let mut turns: BTreeMap<(String, i64), Sentences> = BTreeMap::new();
     let mut outside: BTreeSet<i64> = BTreeSet::new();
     for s in store.segments(false)? {
         if let Some((unit, keys)) = only_units {
@@ -1145,15 +1156,58 @@ fn import_gold(
             }
         }
         by_text
-            .entry((s.document.clone(), s.text.clone()))
+            .entry((s.document.clone(), squeeze(&s.text)))
             .or_default()
             .push(s.id);
+        turns
+            .entry((s.document.clone(), s.turn_index))
+            .or_default()
+            .push((s.sentence_index, s.id, s.text));
     }
+    let mut by_turn: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    for ((doc, _), mut sentences) in turns {
+        if sentences.len() < 2 {
+            continue;
+        }
+        sentences.sort();
+        let text = squeeze(
+            &sentences
+                .iter()
+                .map(|(_, _, t)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        by_turn
+            .entry((doc, text))
+            .or_default()
+            .extend(sentences.iter().map(|(_, id, _)| *id));
+    }
+    // Which documents hold a text, as a sentence and as a turn.
+    let documents_of = |index: &HashMap<(String, String), Vec<i64>>| {
+        let mut docs: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (d, t) in index.keys() {
+            docs.entry(t.clone()).or_default().insert(d.clone());
+        }
+        docs
+    };
+    let (sentence_docs, turn_docs) = (documents_of(&by_text), documents_of(&by_turn));
     let mut labels: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
     let mut unmatched = 0;
     for it in &items {
-        let key = (it.doc.clone().unwrap_or_default(), it.text.clone());
-        match by_text.get(&key) {
+        let text = squeeze(&it.text);
+        let doc = match &it.doc {
+            Some(d) => Some(d.clone()),
+            None => sentence_docs
+                .get(&text)
+                .or_else(|| turn_docs.get(&text))
+                .filter(|docs| docs.len() == 1)
+                .and_then(|docs| docs.first().cloned()),
+        };
+        let key = doc.map(|d| (d, text));
+        let segs = key
+            .as_ref()
+            .and_then(|k| by_text.get(k).or_else(|| by_turn.get(k)));
+        match segs {
             Some(segs) => {
                 for s in segs.iter().filter(|s| !outside.contains(s)) {
                     labels
