@@ -404,6 +404,17 @@ fn a_gold_coding_of_every_answer_makes_the_reports_estimates_a_census() {
         ],
     ));
     census(&read(&sheet_report));
+    // And `eval code` reads the sheet's respondents as speakers: its
+    // folds keep each respondent's answers together.
+    let out = Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .args(["eval", "code", "--json", "--mode", "keyword", "--gold"])
+        .arg(&sheet_file)
+        .arg("--codebook")
+        .arg(&codebook)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_str(&ok(out)).unwrap();
+    assert_eq!(r["grouped_by"], "speaker", "{r}");
 }
 
 #[test]

@@ -26,12 +26,32 @@ use crate::model::{
 pub(crate) fn fold_groups(
     items: &[&GoldItem],
     folds: usize,
+    by_item: bool,
 ) -> Result<(Vec<String>, &'static str), ClassifyError> {
     let by_document: Vec<String> = items
         .iter()
         .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
         .collect();
     let documents = by_document.iter().collect::<BTreeSet<_>>().len();
+    // Items that name speakers but no documents (a coder's sheet of survey
+    // answers): a respondent's answers stay together, as in one document,
+    // unless each item was asked to be its own group.
+    let speakers: BTreeSet<&str> = items
+        .iter()
+        .filter_map(|it| it.speaker.as_deref())
+        .collect();
+    if !by_item
+        && items
+            .iter()
+            .all(|it| it.doc.is_none() && it.speaker.is_some())
+        && speakers.len() >= folds
+    {
+        let by_speaker = items
+            .iter()
+            .map(|it| format!("\u{1f}{}", it.speaker.as_deref().unwrap_or_default()))
+            .collect();
+        return Ok((by_speaker, "speaker"));
+    }
     if documents >= folds {
         let unit = if items.iter().all(|it| it.doc.is_none()) {
             "item"
@@ -105,6 +125,10 @@ pub struct EvalOptions {
     pub review_band: (f64, f64),
     /// Learning curve: train on at most this many positives per code.
     pub per_code_limit: Option<usize>,
+    /// Each item its own group in the folds (`eval code --group-by id`),
+    /// even where the items name their speakers.
+    #[serde(default)]
+    pub by_item: bool,
 }
 
 impl EvalOptions {
@@ -136,6 +160,7 @@ impl Default for EvalOptions {
             seed: 42,
             review_band: (0.35, 0.75),
             per_code_limit: None,
+            by_item: false,
         }
     }
 }
@@ -494,7 +519,7 @@ pub fn cross_validate(
 ) -> Result<EvalReport, ClassifyError> {
     check_inputs(predictor, opts)?;
     let n = items.len();
-    let (groups, grouped_by) = fold_groups(items, opts.folds)?;
+    let (groups, grouped_by) = fold_groups(items, opts.folds, opts.by_item)?;
     let fold = group_folds(&groups, opts.folds, opts.seed);
     let k = cb.codes.len();
     let mut probs = vec![vec![0f32; k]; n];
@@ -627,7 +652,7 @@ mod tests {
             .map(|i| item(&i.to_string(), Some(["a", "b", "c"][i % 3]), Some("R1")))
             .collect();
         let refs: Vec<&GoldItem> = interviews.iter().collect();
-        let (groups, unit) = fold_groups(&refs, 3).unwrap();
+        let (groups, unit) = fold_groups(&refs, 3, false).unwrap();
         assert_eq!(unit, "document");
         assert_eq!(groups[0], groups[3]);
         assert_ne!(groups[0], groups[1]);
@@ -642,13 +667,13 @@ mod tests {
             })
             .collect();
         let refs: Vec<&GoldItem> = survey.iter().collect();
-        let (groups, unit) = fold_groups(&refs, 5).unwrap();
+        let (groups, unit) = fold_groups(&refs, 5, false).unwrap();
         assert_eq!(unit, "speaker");
         assert_eq!(groups[0], groups[1]);
         assert_ne!(groups[1], groups[2]);
         assert_eq!(groups.iter().collect::<BTreeSet<_>>().len(), 5);
         // Too few respondents, or none named: an error that says so.
-        let e = fold_groups(&refs, 6).unwrap_err().to_string();
+        let e = fold_groups(&refs, 6, false).unwrap_err().to_string();
         assert!(
             e.contains("1 documents and 5 speakers in them cannot fill 6 folds"),
             "{e}"
@@ -657,12 +682,24 @@ mod tests {
             .map(|i| item(&i.to_string(), Some("survey.csv"), None))
             .collect();
         let refs: Vec<&GoldItem> = anonymous.iter().collect();
-        let e = fold_groups(&refs, 5).unwrap_err().to_string();
+        let e = fold_groups(&refs, 5, false).unwrap_err().to_string();
         assert!(e.contains("--group-by id"), "{e}");
         // No documents at all: each item is its own group.
         let loose: Vec<GoldItem> = (0..5).map(|i| item(&i.to_string(), None, None)).collect();
         let refs: Vec<&GoldItem> = loose.iter().collect();
-        assert_eq!(fold_groups(&refs, 5).unwrap().1, "item");
+        assert_eq!(fold_groups(&refs, 5, false).unwrap().1, "item");
+        // No documents but respondents (a coder's sheet of answers): each
+        // respondent's answers together, unless each item is asked to be
+        // its own group.
+        let sheet: Vec<GoldItem> = (0..10)
+            .map(|i| item(&i.to_string(), None, Some(&format!("R{}", i / 2))))
+            .collect();
+        let refs: Vec<&GoldItem> = sheet.iter().collect();
+        let (groups, unit) = fold_groups(&refs, 5, false).unwrap();
+        assert_eq!(unit, "speaker");
+        assert_eq!(groups[0], groups[1]);
+        assert_ne!(groups[1], groups[2]);
+        assert_eq!(fold_groups(&refs, 5, true).unwrap().1, "item");
     }
 
     #[test]

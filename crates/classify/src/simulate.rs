@@ -298,7 +298,7 @@ pub fn simulate_review(
 ) -> Result<SimulationReport, ClassifyError> {
     opts.check()?;
     let k = cb.codes.len();
-    let (groups, _) = crate::eval::fold_groups(items, opts.folds)?;
+    let (groups, _) = crate::eval::fold_groups(items, opts.folds, false)?;
     let context = crate::context::gold_contexts(items, embeddings, questions);
     let mut rows: Vec<SimulationRow> = Vec::new();
     let mut picks: Vec<SimulationPicks> = Vec::new();

@@ -51,8 +51,8 @@ const CODED_MARKS: [&str; 7] = ["1", "x", "yes", "y", "true", "✓", "✔"];
 const UNCODED_MARKS: [&str; 5] = ["0", "no", "n", "false", "-"];
 
 /// Gold coded in a spreadsheet, as survey answers are coded by hand: one
-/// row per item, its `text` column, optionally `id`, `doc`, `speaker` and
-/// `question`, and its codes either in a `labels` (or `codes`) column,
+/// row per item, its `text` column, optionally `id`, `doc`, `speaker` (or
+/// `respondent`, `participant`, `ResponseId`, …) and `question`, and its codes either in a `labels` (or `codes`) column,
 /// separated by `;`, or as one column per code, named by the code's id or
 /// name (with `cb`; case aside), a row coded where the cell holds a mark
 /// (`1`, `x`, `yes`, `true`, `✓`) and not where it is empty or `0`/`no`.
@@ -78,7 +78,18 @@ fn read_gold_table(
     let (id, doc, speaker, question) = (
         column(&["id"]),
         column(&["doc", "document"]),
-        column(&["speaker"]),
+        // A coder's sheet names its respondents so, as survey tools do.
+        column(&[
+            "speaker",
+            "respondent",
+            "respondent_id",
+            "respondent id",
+            "participant",
+            "participant_id",
+            "participant id",
+            "responseid",
+            "response id",
+        ]),
         column(&["question"]),
     );
     let labels = column(&["labels", "codes"]);
@@ -682,6 +693,7 @@ impl EvalCodeOptions {
             seed: self.seed,
             review_band: self.review_band,
             per_code_limit: self.per_code,
+            by_item: self.group_by == GroupBy::Id,
         }
     }
 
