@@ -40,7 +40,7 @@ fn eval_demo(cache: &std::path::Path, more: &[&str]) -> String {
 #[test]
 fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
     let cache = tempfile::tempdir().unwrap();
-    let run = |json: bool| {
+    let run_with = |more: &[&str]| {
         let mut a = vec![
             "--simulate-review",
             "--per-code-steps",
@@ -54,11 +54,10 @@ fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
             "--seed",
             "7",
         ];
-        if json {
-            a.push("--json");
-        }
+        a.extend_from_slice(more);
         eval_demo(cache.path(), &a)
     };
+    let run = |json: bool| run_with(if json { &["--json"] } else { &[] });
     let table = run(false);
     assert!(table.contains("kappa queue"), "{table}");
     assert!(table.contains("kappa random"), "{table}");
@@ -81,23 +80,12 @@ fn simulated_review_prints_the_table_and_is_deterministic_for_a_seed() {
     // --picks writes what each order reviewed and leaves the figures as
     // they are.
     let picks_file = cache.path().join("picks.jsonl");
-    let mut a = vec![
-        "--simulate-review",
-        "--per-code-steps",
-        "1,2",
-        "--seeds",
-        "2",
-        "--batch",
-        "26",
-        "--folds",
-        "3",
-        "--seed",
-        "7",
+    let with_picks: serde_json::Value = serde_json::from_str(&run_with(&[
         "--json",
         "--picks",
-    ];
-    a.push(picks_file.to_str().unwrap());
-    let with_picks: serde_json::Value = serde_json::from_str(&eval_demo(cache.path(), &a)).unwrap();
+        picks_file.to_str().unwrap(),
+    ]))
+    .unwrap();
     assert_eq!(first, with_picks, "--picks changed the figures");
     let picks: Vec<serde_json::Value> = std::fs::read_to_string(&picks_file)
         .unwrap()

@@ -687,6 +687,15 @@ impl EvalCodeOptions {
         Ok(q)
     }
 
+    /// The `--codebook` file's codebook, where one is given (the gold's
+    /// tables name their code columns after it).
+    fn codebook_file(&self) -> anyhow::Result<Option<Codebook>> {
+        self.codebook
+            .as_deref()
+            .map(crate::load_codebook)
+            .transpose()
+    }
+
     fn eval_options(&self) -> EvalOptions {
         EvalOptions {
             folds: self.folds,
@@ -818,11 +827,7 @@ pub fn eval_simulated_review(
         }
         _ => anyhow::Error::new(e),
     })?;
-    let file_cb = opts
-        .codebook
-        .as_deref()
-        .map(crate::load_codebook)
-        .transpose()?;
+    let file_cb = opts.codebook_file()?;
     let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit, opts.group_by)?;
     let cb = file_cb.unwrap_or_else(|| codebook_from_labels(&gold));
     labels_as_code_ids(&cb, gold.iter_mut())?;
@@ -881,11 +886,7 @@ pub struct EvalCodeSummary {
 /// `project` is where the embedding cache defaults to (see [`cache_path`]).
 pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalCodeSummary> {
     opts.check()?;
-    let file_cb = opts
-        .codebook
-        .as_deref()
-        .map(crate::load_codebook)
-        .transpose()?;
+    let file_cb = opts.codebook_file()?;
     let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit, opts.group_by)?;
     let (train_rows, mut train_items) = match &opts.train {
         Some(p) => {
