@@ -577,6 +577,35 @@ fn code_the_demo_corpus_incrementally_and_with_gold() {
         )
         .unwrap();
     assert!(gold > 300, "{gold} gold codings");
+    drop(st);
+
+    // The same gold naming its documents as NVivo and ATLAS.ti list them
+    // (no folder, no extension, another case: "Group-1" for
+    // transcripts/group-1.txt) matches the same sentences.
+    let renamed: String = std::fs::read_to_string("data/demo/gold.jsonl")
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let doc = v["doc"].as_str().unwrap().to_string();
+            let stem = doc
+                .trim_start_matches("transcripts/")
+                .trim_end_matches(".txt");
+            v["doc"] = Value::from(format!("G{}", &stem[1..]));
+            format!("{v}\n")
+        })
+        .collect();
+    assert!(
+        renamed.contains("\"doc\":\"Group-1\""),
+        "{}",
+        &renamed[..200]
+    );
+    let renamed_file = dir.path().join("gold-renamed.jsonl");
+    std::fs::write(&renamed_file, renamed).unwrap();
+    let third = code(&["--import-gold", renamed_file.to_str().unwrap()]);
+    assert_eq!(third["gold"]["unmatched"], 0, "{}", third["gold"]);
+    assert_eq!(third["gold"]["codings"], second["gold"]["codings"]);
+    assert_eq!(third["gold"]["sentences"], second["gold"]["sentences"]);
 }
 
 /// A nightly run that adds a few documents and no review: the corpus

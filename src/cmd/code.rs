@@ -384,6 +384,8 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             "memo_held": s.memo_held,
             "sample_kept": s.sample_kept,
             "classifier_loaded": s.classifier_loaded,
+            "gold": s.gold,
+            "audit": s.audit,
             "codes": s.codes,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;

@@ -1191,12 +1191,32 @@ fn import_gold(
         docs
     };
     let (sentence_docs, turn_docs) = (documents_of(&by_text), documents_of(&by_turn));
+    // A document named as NVivo and ATLAS.ti list them, without folder or
+    // extension ("Interview 3" for interviews/Interview 3.docx), or with
+    // another case, is the one stored document of that stem.
+    let stem = |name: &str| {
+        let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+        stem.to_lowercase()
+    };
+    let documents: BTreeSet<&String> = by_text.keys().map(|(d, _)| d).collect();
+    let mut by_stem: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for doc in &documents {
+        by_stem.entry(stem(doc)).or_default().insert((*doc).clone());
+    }
+    let stored_document = |d: &str| -> Option<String> {
+        if documents.contains(&d.to_string()) {
+            return Some(d.to_string());
+        }
+        let docs = by_stem.get(&stem(d))?;
+        (docs.len() == 1).then(|| docs.first().cloned()).flatten()
+    };
     let mut labels: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
     let mut unmatched = 0;
     for it in &items {
         let text = squeeze(&it.text);
         let doc = match &it.doc {
-            Some(d) => Some(d.clone()),
+            Some(d) => stored_document(d),
             None => sentence_docs
                 .get(&text)
                 .or_else(|| turn_docs.get(&text))
