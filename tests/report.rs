@@ -61,9 +61,26 @@ fn writes_every_output_and_prints_the_table() {
         "demo.qdpx",
         "report_crosstab.csv",
         "report_agreement.csv",
+        "report_segments.csv",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    // The coded segments: the scripted sentence's machine coding, its
+    // `<script>` kept as text, and Ana's accepted police coding.
+    let segments = std::fs::read_to_string(out.join("report_segments.csv")).unwrap();
+    assert_eq!(
+        segments.lines().next().unwrap(),
+        report::output::SEGMENTS_COLUMNS.join(",")
+    );
+    assert!(
+        segments.contains("lighting,Street lighting,safety,group2.txt,")
+            && segments.contains(CAI_SCRIPT),
+        "{segments}"
+    );
+    assert!(
+        segments.contains(&format!("{ANA_POLICE},human,rev,0.9000,")),
+        "{segments}"
+    );
     let csv = std::fs::read_to_string(out.join("report.csv")).unwrap();
     let header = csv.lines().next().unwrap();
     assert_eq!(header, report::output::CSV_COLUMNS.join(","));
@@ -93,7 +110,13 @@ fn writes_every_output_and_prints_the_table() {
         ],
     );
     assert!(o.status.success());
-    for f in ["report.html", "report.csv", "report.json", "demo.qdpx"] {
+    for f in [
+        "report.html",
+        "report.csv",
+        "report.json",
+        "demo.qdpx",
+        "report_segments.csv",
+    ] {
         assert_eq!(
             std::fs::read(out.join(f)).unwrap(),
             std::fs::read(out2.join(f)).unwrap(),

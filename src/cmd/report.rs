@@ -17,6 +17,7 @@ use super::{Global, Outcome, EXIT_PARTIAL};
 pub enum Format {
     /// Print the table only.
     Table,
+    /// report.csv, its crosstab, agreement and by-question tables, and report_segments.csv (every coded segment).
     Csv,
     Json,
     Html,
@@ -39,7 +40,7 @@ pub enum ImportAs {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Folder for report.html, report.csv, report.json and <project>.qdpx (default: the project folder).
+    /// Folder for report.html, report.csv (and the other CSVs), report.json and <project>.qdpx (default: the project folder).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "all")]

@@ -120,6 +120,11 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
             let mut written = Vec::new();
             if wants(Format::Csv) {
                 written.extend(::report::output::write_csv(&r, &out)?);
+                written.push(::report::output::write_segments_csv(
+                    &data,
+                    opts.include_moderators,
+                    &out,
+                )?);
             }
             if wants(Format::Json) {
                 let p = out.join("report.json");

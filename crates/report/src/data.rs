@@ -341,6 +341,105 @@ impl ProjectData {
     }
 }
 
+/// A coding the report counts as given, from one source and coder
+/// ([`ProjectData::given_codings`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GivenCoding<'a> {
+    pub segment: &'a StoredSegment,
+    pub code_id: String,
+    pub source: Source,
+    pub coder: String,
+    /// The machine's calibrated probability for a machine coding; 1 for
+    /// human and gold ones.
+    pub confidence: f64,
+    /// The classifier that made a machine coding.
+    pub classifier: Option<&'a str>,
+}
+
+impl ProjectData {
+    /// The codings a reader of the project sees as given, one per (sentence,
+    /// code, source, coder), in document order (start, end, codebook order,
+    /// source, coder): human and gold codings as given (unless a later review
+    /// rejected a human one), and the machine's assigned codings no one has
+    /// decided on, unless `accepted_only`. What the REFI-QDA export writes
+    /// and the coded-segments table lists.
+    pub fn given_codings(&self, accepted_only: bool) -> Vec<GivenCoding<'_>> {
+        let segments: BTreeMap<i64, &StoredSegment> =
+            self.segments.iter().map(|s| (s.id, s)).collect();
+        let code_order: BTreeMap<&str, usize> = self
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        // A sentence's machine rows of older codebook versions say nothing
+        // now (as in `resolve_cells`); the newest names the classifier.
+        let mut newest: BTreeMap<i64, Option<i64>> = BTreeMap::new();
+        for c in self.codings.iter().filter(|c| c.source == Source::Machine) {
+            let e = newest.entry(c.segment_id).or_insert(c.codebook_version);
+            *e = (*e).max(c.codebook_version);
+        }
+        let mut seen: BTreeSet<(i64, &str, Source, &str)> = BTreeSet::new();
+        let mut out: Vec<GivenCoding> = Vec::new();
+        for c in &self.codings {
+            let Some(seg) = segments.get(&c.segment_id) else {
+                continue;
+            };
+            if c.source == Source::Machine && newest.get(&c.segment_id) != Some(&c.codebook_version)
+            {
+                continue;
+            }
+            let cell = self.cells.get(&(c.segment_id, c.code_id.clone()));
+            let keep = match c.source {
+                Source::Gold => true,
+                Source::Human => cell.and_then(|x| x.settled) != Some(false),
+                Source::Machine => {
+                    !accepted_only
+                        && c.assigned
+                        && cell.is_some_and(|x| x.settled.is_none() && x.machine_assigned)
+                }
+            };
+            if !keep || !seen.insert((c.segment_id, &c.code_id, c.source, &c.coder)) {
+                continue;
+            }
+            out.push(GivenCoding {
+                segment: seg,
+                code_id: c.code_id.clone(),
+                source: c.source,
+                coder: c.coder.clone(),
+                confidence: if c.source == Source::Machine {
+                    cell.map(|x| x.machine_p).unwrap_or(c.confidence)
+                } else {
+                    1.0
+                },
+                classifier: (c.source == Source::Machine)
+                    .then_some(c.classifier.as_deref())
+                    .flatten(),
+            });
+        }
+        out.sort_by(|a, b| {
+            (
+                &a.segment.document,
+                a.segment.start_char,
+                a.segment.end_char,
+            )
+                .cmp(&(
+                    &b.segment.document,
+                    b.segment.start_char,
+                    b.segment.end_char,
+                ))
+                .then(
+                    code_order
+                        .get(a.code_id.as_str())
+                        .cmp(&code_order.get(b.code_id.as_str())),
+                )
+                .then(a.source.cmp(&b.source))
+                .then(a.coder.cmp(&b.coder))
+        });
+        out
+    }
+}
+
 /// Document attribute value of someone who speaks in documents that differ in it.
 pub const SEVERAL: &str = "(several)";
 

@@ -2,6 +2,10 @@
 
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
+use crate::data::{GivenCoding, ProjectData, Source};
+use crate::freq::speaker_key;
 use crate::ppi::{CountEstimate, Method};
 use crate::{Error, Report};
 
@@ -290,6 +294,145 @@ pub fn csv_text(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// report_segments.csv's columns (docs/formats.md).
+pub const SEGMENTS_COLUMNS: [&str; 16] = [
+    "code_id",
+    "code_name",
+    "parent_id",
+    "document",
+    "segment_id",
+    "turn",
+    "sentence",
+    "time",
+    "participant",
+    "speaker",
+    "text",
+    "source",
+    "coders",
+    "machine_probability",
+    "calibrated",
+    "classifier",
+];
+
+/// A sentence's start as `H:MM:SS`, as transcripts write it.
+fn clock(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Writes report_segments.csv into `dir`: every coded segment, one row per
+/// (sentence, code) the report counts as given, code by code in codebook
+/// order, then by document and position — the coded-segments export of
+/// MAXQDA, ATLAS.ti's quotation list, NVivo's node references. A row names
+/// its strongest source (gold, then human, then machine), the people who
+/// gave it, and the machine's probability and classifier where the machine
+/// scored the sentence, so every machine decision can be traced. Moderators'
+/// sentences only with `include_moderators`, as the counts.
+pub fn write_segments_csv(
+    data: &ProjectData,
+    include_moderators: bool,
+    dir: &Path,
+) -> Result<std::path::PathBuf, Error> {
+    struct Row<'a> {
+        given: GivenCoding<'a>,
+        coders: Vec<String>,
+    }
+    let mut rows: BTreeMap<(i64, String), Row> = BTreeMap::new();
+    for g in data.given_codings(false) {
+        if g.segment.is_moderator && !include_moderators {
+            continue;
+        }
+        let coder = (g.source != Source::Machine).then(|| g.coder.clone());
+        let row = rows
+            .entry((g.segment.id, g.code_id.clone()))
+            .or_insert_with(|| Row {
+                given: g.clone(),
+                coders: Vec::new(),
+            });
+        if g.source > row.given.source {
+            row.given = g;
+        }
+        row.coders.extend(coder);
+    }
+    // The classifier of the newest machine row on each (sentence, code),
+    // accepted ones included.
+    let mut classifier: BTreeMap<(i64, &str), (Option<i64>, &str)> = BTreeMap::new();
+    for c in data.codings.iter().filter(|c| c.source == Source::Machine) {
+        if let Some(name) = c.classifier.as_deref() {
+            let e = classifier
+                .entry((c.segment_id, c.code_id.as_str()))
+                .or_insert((c.codebook_version, name));
+            if c.codebook_version >= e.0 {
+                *e = (c.codebook_version, name);
+            }
+        }
+    }
+    let order: BTreeMap<&str, usize> = data
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let mut rows: Vec<Row> = rows.into_values().collect();
+    rows.sort_by(|a, b| {
+        let key = |r: &Row| {
+            (
+                order.get(r.given.code_id.as_str()).copied(),
+                r.given.segment.document.clone(),
+                r.given.segment.start_char,
+                r.given.segment.id,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let path = dir.join("report_segments.csv");
+    let mut w = csv::Writer::from_path(&path).map_err(|e| csv_err(&path, e))?;
+    w.write_record(SEGMENTS_COLUMNS)
+        .map_err(|e| csv_err(&path, e))?;
+    for mut r in rows {
+        let g = &r.given;
+        let s = g.segment;
+        let node = data.code(&g.code_id);
+        let cell = data.cells.get(&(s.id, g.code_id.clone()));
+        let scored = cell.is_some_and(|c| c.machine_p > 0.0 || c.machine_assigned);
+        r.coders.sort();
+        r.coders.dedup();
+        let calibrated = match (&data.uncalibrated, scored) {
+            (Some(set), true) => (!set.contains(&g.code_id)).to_string(),
+            _ => String::new(),
+        };
+        w.write_record([
+            csv_text(&g.code_id),
+            csv_text(node.map_or(g.code_id.as_str(), |n| n.name.as_str())),
+            csv_text(node.and_then(|n| n.parent.as_deref()).unwrap_or_default()),
+            csv_text(&s.document),
+            s.id.to_string(),
+            s.turn_index.to_string(),
+            s.sentence_index.to_string(),
+            s.start_ms.map(clock).unwrap_or_default(),
+            csv_text(&speaker_key(s)),
+            csv_text(s.speaker.as_deref().unwrap_or_default()),
+            csv_text(&s.text),
+            g.source.as_str().to_string(),
+            csv_text(&r.coders.join("; ")),
+            if scored {
+                format!("{:.4}", cell.map_or(0.0, |c| c.machine_p))
+            } else {
+                String::new()
+            },
+            calibrated,
+            csv_text(
+                classifier
+                    .get(&(s.id, g.code_id.as_str()))
+                    .map_or("", |(_, name)| name),
+            ),
+        ])
+        .map_err(|e| csv_err(&path, e))?;
+    }
+    w.flush().map_err(|e| Error::io(&path, e))?;
+    Ok(path)
 }
 
 /// Writes report.csv (one row per code), report_crosstab.csv,

@@ -17,7 +17,7 @@ use std::path::Path;
 use classify::qdc::{code_guid, guid, xml_escape as xml};
 use store::{Store, StoredSegment};
 
-use crate::data::{ProjectData, Source};
+use crate::data::{GivenCoding, ProjectData, Source};
 use crate::Error;
 
 /// The GUID of the machine coder's `User`.
@@ -46,14 +46,6 @@ pub struct ExportSummary {
     pub users: usize,
 }
 
-struct Selection<'a> {
-    segment: &'a StoredSegment,
-    code_id: String,
-    source: Source,
-    coder: String,
-    confidence: f64,
-}
-
 /// Writes `<path>` (a .qdpx file).
 pub fn export_qdpx(
     store: &Store,
@@ -73,65 +65,7 @@ pub fn qdpx_bytes(
     opts: &ExportOptions,
 ) -> Result<(Vec<u8>, ExportSummary), Error> {
     let segments: BTreeMap<i64, &StoredSegment> = data.segments.iter().map(|s| (s.id, s)).collect();
-    let code_order: BTreeMap<&str, usize> = data
-        .codes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
-
-    // Which codings to write: human and gold as given (unless a later review
-    // rejected a human one), unreviewed machine codings unless accepted-only.
-    let mut seen: BTreeSet<(i64, String, Source, String)> = BTreeSet::new();
-    let mut selections: Vec<Selection> = Vec::new();
-    for c in &data.codings {
-        let Some(seg) = segments.get(&c.segment_id) else {
-            continue;
-        };
-        let cell = data.cells.get(&(c.segment_id, c.code_id.clone()));
-        let keep = match c.source {
-            Source::Gold => true,
-            Source::Human => cell.and_then(|x| x.settled) != Some(false),
-            Source::Machine => {
-                !opts.accepted_only
-                    && c.assigned
-                    && cell.is_some_and(|x| x.settled.is_none() && x.machine_assigned)
-            }
-        };
-        if !keep || !seen.insert((c.segment_id, c.code_id.clone(), c.source, c.coder.clone())) {
-            continue;
-        }
-        selections.push(Selection {
-            segment: seg,
-            code_id: c.code_id.clone(),
-            source: c.source,
-            coder: c.coder.clone(),
-            confidence: if c.source == Source::Machine {
-                cell.map(|x| x.machine_p).unwrap_or(c.confidence)
-            } else {
-                1.0
-            },
-        });
-    }
-    selections.sort_by(|a, b| {
-        (
-            &a.segment.document,
-            a.segment.start_char,
-            a.segment.end_char,
-        )
-            .cmp(&(
-                &b.segment.document,
-                b.segment.start_char,
-                b.segment.end_char,
-            ))
-            .then(
-                code_order
-                    .get(a.code_id.as_str())
-                    .cmp(&code_order.get(b.code_id.as_str())),
-            )
-            .then(a.source.cmp(&b.source))
-            .then(a.coder.cmp(&b.coder))
-    });
+    let selections = data.given_codings(opts.accepted_only);
 
     let user_guid = |source: Source, coder: &str| match source {
         Source::Machine => machine_user_guid(),
@@ -264,7 +198,7 @@ pub fn qdpx_bytes(
 
     // Sources with their selections.
     let documents = store.documents()?;
-    let mut by_doc: BTreeMap<&str, Vec<&Selection>> = BTreeMap::new();
+    let mut by_doc: BTreeMap<&str, Vec<&GivenCoding>> = BTreeMap::new();
     for s in &selections {
         by_doc.entry(&s.segment.document).or_default().push(s);
     }

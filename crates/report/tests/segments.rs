@@ -1,0 +1,137 @@
+//! report_segments.csv: every coded segment the report counts, with its
+//! source, coders and the machine's probability and classifier.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use report::data::CALIBRATION_META;
+use report::output::{write_segments_csv, SEGMENTS_COLUMNS};
+use report::{build, ProjectData, ReportOptions};
+
+fn rows(
+    dir: &std::path::Path,
+    data: &ProjectData,
+    moderators: bool,
+) -> Vec<BTreeMap<String, String>> {
+    let out = dir.join(if moderators { "with" } else { "without" });
+    std::fs::create_dir_all(&out).unwrap();
+    let path = write_segments_csv(data, moderators, &out).unwrap();
+    assert_eq!(path, out.join("report_segments.csv"));
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(header, SEGMENTS_COLUMNS);
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+fn find<'a>(
+    rows: &'a [BTreeMap<String, String>],
+    code: &str,
+    text: &str,
+) -> Option<&'a BTreeMap<String, String>> {
+    rows.iter()
+        .find(|r| r["code_id"] == code && r["text"] == text)
+}
+
+#[test]
+fn coded_segments_are_the_counted_codings_with_their_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    // Ben's lights: a gold coder and a reviewer both give lighting.
+    human(&store, BEN_LIGHTS, "lighting", "gold", "Dana");
+    human(&store, BEN_LIGHTS, "lighting", "human", "rev");
+    store
+        .set_meta(
+            CALIBRATION_META,
+            r#"{"classifier": "knn:abc", "uncalibrated": ["parks"]}"#,
+        )
+        .unwrap();
+    let data = ProjectData::load(&store).unwrap();
+    let all = rows(dir.path(), &data, false);
+
+    // Accepted by a reviewer: the reviewer's, with the machine's trace.
+    let p = find(&all, "police", ANA_POLICE).expect("accepted police");
+    assert_eq!(p["source"], "human");
+    assert_eq!(p["coders"], "rev");
+    assert_eq!(p["machine_probability"], "0.9000");
+    assert_eq!(p["calibrated"], "true");
+    assert_eq!(p["classifier"], "knn:abc");
+    assert_eq!(p["code_name"], "Police presence");
+    assert_eq!(p["parent_id"], "safety");
+    assert_eq!(p["participant"], "P1");
+    assert_eq!(p["speaker"], "Ana");
+    assert_eq!(p["document"], "group1.txt");
+    assert_eq!((p["turn"].as_str(), p["sentence"].as_str()), ("1", "0"));
+    // Rejected, below threshold, or a moderator's: not listed.
+    assert!(find(&all, "police", CAI_PARK).is_none(), "rejected");
+    assert!(find(&all, "lighting", ANA_POLICE).is_none(), "not assigned");
+    assert!(find(&all, "police", MOD_Q).is_none(), "moderator");
+    // Unreviewed machine codings, marked uncalibrated where they are.
+    let park = find(&all, "parks", ANA_PARK).unwrap();
+    assert_eq!(
+        (
+            park["source"].as_str(),
+            park["coders"].as_str(),
+            park["calibrated"].as_str()
+        ),
+        ("machine", "", "false")
+    );
+    assert_eq!(park["machine_probability"], "0.8000");
+    // One row per sentence and code: the strongest source, every coder.
+    let lights: Vec<_> = all
+        .iter()
+        .filter(|r| r["code_id"] == "lighting" && r["text"] == BEN_LIGHTS)
+        .collect();
+    assert_eq!(lights.len(), 1);
+    assert_eq!(lights[0]["source"], "gold");
+    assert_eq!(lights[0]["coders"], "Dana; rev");
+    assert_eq!(lights[0]["machine_probability"], "0.7000");
+    // Code by code in codebook order, then document order.
+    let order: Vec<(&str, &str)> = all
+        .iter()
+        .map(|r| (r["code_id"].as_str(), r["text"].as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("police", ANA_POLICE),
+            ("lighting", BEN_LIGHTS),
+            ("parks", ANA_PARK),
+            ("parks", CAI_PARK),
+        ]
+    );
+    // The rows are what the report counts: per code given directly (no
+    // children here but safety's), its sentences.
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    for c in report.codes.iter().filter(|c| c.code_id != "safety") {
+        let n = all.iter().filter(|r| r["code_id"] == c.code_id).count();
+        assert_eq!(n as u64, c.sentences, "{}", c.code_id);
+    }
+
+    // With moderators, the moderator's machine coding too.
+    let with = rows(dir.path(), &data, true);
+    let q = find(&with, "police", MOD_Q).expect("moderator's coding");
+    assert_eq!(
+        (q["participant"].as_str(), q["source"].as_str()),
+        ("M", "machine")
+    );
+    assert_eq!(with.len(), all.len() + 1);
+
+    // Same store, same bytes.
+    let again = dir.path().join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    let p2 = write_segments_csv(&data, false, &again).unwrap();
+    assert_eq!(
+        std::fs::read(p2).unwrap(),
+        std::fs::read(dir.path().join("without/report_segments.csv")).unwrap()
+    );
+}
