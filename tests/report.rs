@@ -62,9 +62,21 @@ fn writes_every_output_and_prints_the_table() {
         "report_crosstab.csv",
         "report_agreement.csv",
         "report_segments.csv",
+        "report_by_document.csv",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    // Every code in every document, zeros included.
+    let by_doc = std::fs::read_to_string(out.join("report_by_document.csv")).unwrap();
+    assert_eq!(
+        by_doc.lines().next().unwrap(),
+        report::output::BY_DOCUMENT_COLUMNS.join(",")
+    );
+    assert_eq!(by_doc.lines().count(), 1 + 4 * 2, "{by_doc}");
+    assert!(
+        by_doc.contains("\nparks,group2.txt,1,2,1,1,1.0000\n"),
+        "{by_doc}"
+    );
     // The coded segments: the scripted sentence's machine coding, its
     // `<script>` kept as text, and Ana's accepted police coding.
     let segments = std::fs::read_to_string(out.join("report_segments.csv")).unwrap();
@@ -116,6 +128,7 @@ fn writes_every_output_and_prints_the_table() {
         "report.json",
         "demo.qdpx",
         "report_segments.csv",
+        "report_by_document.csv",
     ] {
         assert_eq!(
             std::fs::read(out.join(f)).unwrap(),

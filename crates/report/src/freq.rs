@@ -77,6 +77,10 @@ pub struct CodeFrequency {
     /// Per question of [`Totals::participants_by_question`], in its order:
     /// the participants who mention the code in their answers to it.
     pub by_question: Vec<QuestionCount>,
+    /// Per document with a sentence that has the code: its sentences and
+    /// the participants who mention it there (ATLAS.ti's code-document
+    /// table; the documents without are in [`Totals::by_document`]).
+    pub by_document: BTreeMap<String, DocumentCount>,
     /// The figure from `--compare`, when given.
     pub compare: Option<f64>,
     pub examples: Vec<Quote>,
@@ -92,6 +96,16 @@ pub struct Totals {
     /// A survey's questions ([`questions_answered`]), in the order first
     /// asked, each with the participants who answered it.
     pub participants_by_question: Vec<QuestionCount>,
+    /// Per document: its counted sentences and the participants who say them.
+    pub by_document: BTreeMap<String, DocumentCount>,
+}
+
+/// Sentences and participants in one document: all counted ones (in
+/// [`Totals`]) or those with a code (in [`CodeFrequency`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct DocumentCount {
+    pub sentences: u64,
+    pub participants: u64,
 }
 
 /// Participants for one question: who answered it (in [`Totals`]) or who
@@ -100,6 +114,31 @@ pub struct Totals {
 pub struct QuestionCount {
     pub question: String,
     pub participants: u64,
+}
+
+/// Sentences and distinct people per document, from (document, person)
+/// per sentence.
+fn document_counts<'a>(
+    sentences: impl Iterator<Item = (&'a str, usize)>,
+) -> BTreeMap<String, DocumentCount> {
+    let mut people: BTreeMap<&str, (u64, BTreeSet<usize>)> = BTreeMap::new();
+    for (document, person) in sentences {
+        let e = people.entry(document).or_default();
+        e.0 += 1;
+        e.1.insert(person);
+    }
+    people
+        .into_iter()
+        .map(|(d, (sentences, who))| {
+            (
+                d.to_string(),
+                DocumentCount {
+                    sentences,
+                    participants: who.len() as u64,
+                },
+            )
+        })
+        .collect()
 }
 
 /// Each question with how many people are in its set.
@@ -347,6 +386,12 @@ pub fn frequencies(
             .len() as u64,
         participants_by,
         participants_by_question: question_counts(&questions, &answered),
+        by_document: document_counts(
+            segments
+                .iter()
+                .enumerate()
+                .map(|(pos, s)| (s.document.as_str(), counted.person[pos])),
+        ),
     };
 
     // Transcript order by document name and position, not by row id: ids
@@ -363,6 +408,8 @@ pub fn frequencies(
         let mut mentions: BTreeSet<usize> = BTreeSet::new();
         let mut mentions_by_question: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); questions.len()];
         let mut documents: BTreeSet<&str> = BTreeSet::new();
+        // (document, person) of each sentence with the code.
+        let mut coded_in: Vec<(&str, usize)> = Vec::new();
         let mut none_prob: BTreeMap<usize, f64> = BTreeMap::new();
         let (mut sentences, mut codings, mut reviewed, mut unreviewed, mut rejected) =
             (0, 0, 0, 0, 0);
@@ -419,6 +466,7 @@ pub fn frequencies(
                 }
                 mentions.insert(person);
                 documents.insert(&s.document);
+                coded_in.push((&s.document, person));
                 let (reviewed, confidence) = best.expect("a present cell was seen");
                 candidates.push((reviewed, confidence, pos));
             }
@@ -499,6 +547,7 @@ pub fn frequencies(
             estimates,
             by_attribute,
             by_question: question_counts(&questions, &mentions_by_question),
+            by_document: document_counts(coded_in.into_iter()),
             compare: None,
             examples: candidates,
         });

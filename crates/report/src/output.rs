@@ -296,6 +296,17 @@ pub fn csv_text(s: &str) -> String {
     }
 }
 
+/// report_by_document.csv's columns (docs/formats.md).
+pub const BY_DOCUMENT_COLUMNS: [&str; 7] = [
+    "code_id",
+    "document",
+    "sentences",
+    "sentences_in_document",
+    "participants",
+    "participants_in_document",
+    "participant_share",
+];
+
 /// report_segments.csv's columns (docs/formats.md).
 pub const SEGMENTS_COLUMNS: [&str; 16] = [
     "code_id",
@@ -436,7 +447,7 @@ pub fn write_segments_csv(
 }
 
 /// Writes report.csv (one row per code), report_crosstab.csv,
-/// report_agreement.csv and, for a survey's questions,
+/// report_agreement.csv, report_by_document.csv and, for a survey's questions,
 /// report_by_question.csv into `dir`.
 pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
     let main = dir.join("report.csv");
@@ -527,6 +538,34 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
     w.flush().map_err(|e| Error::io(&cross, e))?;
 
     let mut written = Vec::new();
+    // The code-document table: every code in every document with counted
+    // sentences, zeros included, so it pivots into a full matrix.
+    let by_doc = dir.join("report_by_document.csv");
+    let mut w = csv::Writer::from_path(&by_doc).map_err(|e| csv_err(&by_doc, e))?;
+    w.write_record(BY_DOCUMENT_COLUMNS)
+        .map_err(|e| csv_err(&by_doc, e))?;
+    for c in &r.codes {
+        for (document, all) in &r.totals.by_document {
+            let coded = c.by_document.get(document).copied().unwrap_or_default();
+            let share = if all.participants > 0 {
+                coded.participants as f64 / all.participants as f64
+            } else {
+                0.0
+            };
+            w.write_record([
+                csv_text(&c.code_id),
+                csv_text(document),
+                coded.sentences.to_string(),
+                all.sentences.to_string(),
+                coded.participants.to_string(),
+                all.participants.to_string(),
+                format!("{share:.4}"),
+            ])
+            .map_err(|e| csv_err(&by_doc, e))?;
+        }
+    }
+    w.flush().map_err(|e| Error::io(&by_doc, e))?;
+    written.push(by_doc);
     if !r.totals.participants_by_question.is_empty() {
         let by_q = dir.join("report_by_question.csv");
         let mut w = csv::Writer::from_path(&by_q).map_err(|e| csv_err(&by_q, e))?;

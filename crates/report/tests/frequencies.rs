@@ -58,6 +58,27 @@ fn counts_participants_sentences_and_levels() {
     assert_eq!(parks.examples[0].speaker.as_deref(), Some("Ana"));
     assert_eq!(parks.examples[0].document, "group1.txt");
 
+    // The code-document table: per document, sentences and participants.
+    use report::freq::DocumentCount;
+    let count = |sentences, participants| DocumentCount {
+        sentences,
+        participants,
+    };
+    assert_eq!(
+        r.totals.by_document["group1.txt"],
+        count(3, 2),
+        "moderator excluded"
+    );
+    assert_eq!(r.totals.by_document["group2.txt"], count(2, 1));
+    assert_eq!(parks.by_document["group1.txt"], count(1, 1));
+    assert_eq!(parks.by_document["group2.txt"], count(1, 1));
+    assert_eq!(
+        police.by_document.keys().collect::<Vec<_>>(),
+        ["group1.txt"],
+        "Cai's police coding was rejected"
+    );
+    assert_eq!(safety.by_document["group1.txt"], count(2, 2));
+
     let co = &r.cooccurrence;
     let i = |id: &str| co.codes.iter().position(|c| c == id).unwrap();
     assert_eq!(co.sentence[i("police")][i("parks")], 0);
