@@ -7,7 +7,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{open_workbook_auto_from_rs, Data, Range, Reader as _};
+use calamine::{open_workbook_auto_from_rs, Cell, Data, DataRef, Range, Reader as _, Sheets};
 
 use super::table::{group, table_rows};
 use super::{CaseRow, RawDocument, Reader, SourceFile, TableColumns};
@@ -44,9 +44,40 @@ pub(crate) fn workbook_table(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, 
         open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let mut sheet = None;
     for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| bad(format!("sheet {name}: {e}")))?;
+        let range = match &mut workbook {
+            Sheets::Xlsx(x) => match x.worksheet_cells_reader(&name) {
+                Ok(mut cells) => {
+                    let mut used = Vec::new();
+                    while let Some(c) = cells
+                        .next_cell()
+                        .map_err(|e| bad(format!("sheet {name}: {e}")))?
+                    {
+                        used.extend(owned(c));
+                    }
+                    checked_range(&name, used).map_err(bad)?
+                }
+                // A chart sheet or a macro sheet: no cells to read.
+                Err(calamine::XlsxError::NotAWorksheet(_)) => Range::default(),
+                Err(e) => return Err(bad(format!("sheet {name}: {e}"))),
+            },
+            Sheets::Xlsb(x) => {
+                let mut cells = x
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| bad(format!("sheet {name}: {e}")))?;
+                let mut used = Vec::new();
+                while let Some(c) = cells
+                    .next_cell()
+                    .map_err(|e| bad(format!("sheet {name}: {e}")))?
+                {
+                    used.extend(owned(c));
+                }
+                checked_range(&name, used).map_err(bad)?
+            }
+            // .xls holds at most 65,536 × 256 cells; .ods is read by its rows.
+            other => other
+                .worksheet_range(&name)
+                .map_err(|e| bad(format!("sheet {name}: {e}")))?,
+        };
         if !range.is_empty() {
             sheet = Some((name, range));
             break;
@@ -56,6 +87,69 @@ pub(crate) fn workbook_table(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, 
         return Err(IngestError::Empty { file: path.into() });
     };
     Ok(sheet_rows(&name, &range))
+}
+
+/// The most cells a sheet's table may span (the rows × columns between its
+/// first and last used cells). calamine lays a sheet out densely, so one
+/// stray value at XFD1048576 would ask for half a terabyte and abort the
+/// process; a survey export of 100,000 answers × 200 columns is 20 million.
+const MAX_SHEET_CELLS: u64 = 50_000_000;
+
+/// A used cell with its value owned; an empty one is left out.
+fn owned(c: Cell<DataRef<'_>>) -> Option<Cell<Data>> {
+    let pos = c.get_position();
+    let value: Data = c.get_value().clone().into();
+    (value != Data::Empty).then(|| Cell::new(pos, value))
+}
+
+/// The sheet's used cells as a range, or why not: their span names the
+/// farthest cell, which is usually a stray value far from the table.
+fn checked_range(name: &str, cells: Vec<Cell<Data>>) -> std::result::Result<Range<Data>, String> {
+    let Some(first) = cells.first() else {
+        return Ok(Range::default());
+    };
+    let (mut top, mut left) = first.get_position();
+    let (mut bottom, mut right) = (top, left);
+    let mut far = first.get_position();
+    for c in &cells {
+        let (r, col) = c.get_position();
+        top = top.min(r);
+        left = left.min(col);
+        bottom = bottom.max(r);
+        right = right.max(col);
+        if (u64::from(r) + 1) * (u64::from(col) + 1)
+            > (u64::from(far.0) + 1) * (u64::from(far.1) + 1)
+        {
+            far = (r, col);
+        }
+    }
+    let rows = u64::from(bottom - top) + 1;
+    let columns = u64::from(right - left) + 1;
+    if rows * columns > MAX_SHEET_CELLS {
+        return Err(format!(
+            "sheet {name}: its cells span {rows} rows × {columns} columns, more than the \
+             {MAX_SHEET_CELLS} cells a table is read with; is the value at {} a stray one? \
+             Delete it, or copy the table to a sheet of its own",
+            cell_name(far)
+        ));
+    }
+    Ok(Range::from_sparse(cells))
+}
+
+/// A cell's name as a spreadsheet shows it: (0, 0) is A1.
+fn cell_name((row, col): (u32, u32)) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&letters),
+        u64::from(row) + 1
+    )
 }
 
 fn sheet_rows(name: &str, range: &Range<Data>) -> (Vec<String>, Vec<CaseRow>) {
@@ -121,6 +215,96 @@ fn clock(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A minimal .xlsx: one sheet of inline-string cells at the given names.
+    fn xlsx(cells: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut rows: std::collections::BTreeMap<u32, String> = Default::default();
+        for (at, text) in cells {
+            let row: u32 = at.trim_start_matches(char::is_alphabetic).parse().unwrap();
+            rows.entry(row).or_default().push_str(&format!(
+                r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#
+            ));
+        }
+        let data: String = rows
+            .iter()
+            .map(|(r, c)| format!(r#"<row r="{r}">{c}</row>"#))
+            .collect();
+        let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+        let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string(),
+            ),
+            (
+                "_rels/.rels",
+                format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+            ),
+            (
+                "xl/workbook.xml",
+                format!(r#"<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="Codes" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(r#"<worksheet xmlns="{main}"><sheetData>{data}</sheetData></worksheet>"#),
+            ),
+        ];
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        for (name, body) in parts {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        buf.into_inner()
+    }
+
+    #[test]
+    fn a_stray_cell_far_from_the_table_is_named_not_laid_out() {
+        let path = Path::new("codes.xlsx");
+        let table = [
+            ("A1", "name"),
+            ("B1", "definition"),
+            ("A2", "Trust"),
+            ("B2", "d"),
+        ];
+        let (headers, rows) = workbook_table(path, &xlsx(&table)).unwrap();
+        assert_eq!(headers, ["name", "definition"]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].record.iter().collect::<Vec<_>>(), ["Trust", "d"]);
+        assert_eq!(rows[0].location, "sheet Codes, row 2");
+        // One value at the sheet's last cell: 2^34 cells laid out densely
+        // aborted the process (a 512 GiB allocation).
+        let far = [&table[..], &[("XFD1048576", "z")]].concat();
+        let Err(err) = workbook_table(path, &xlsx(&far)) else {
+            panic!("a table 2^34 cells wide was read");
+        };
+        let err = err.to_string();
+        assert!(err.contains("codes.xlsx"), "{err}");
+        assert!(err.contains("sheet Codes"), "{err}");
+        assert!(err.contains("1048576 rows × 16384 columns"), "{err}");
+        assert!(err.contains("the value at XFD1048576"), "{err}");
+        // Far, but within the bound: read, with the stray column.
+        let near = [&table[..], &[("C300", "z")]].concat();
+        let (headers, rows) = workbook_table(path, &xlsx(&near)).unwrap();
+        assert_eq!(headers, ["name", "definition", ""]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].location, "sheet Codes, row 300");
+    }
+
+    #[test]
+    fn cell_names_are_a_spreadsheets() {
+        assert_eq!(cell_name((0, 0)), "A1");
+        assert_eq!(cell_name((9, 25)), "Z10");
+        assert_eq!(cell_name((0, 26)), "AA1");
+        assert_eq!(cell_name((1_048_575, 16_383)), "XFD1048576");
+    }
 
     #[test]
     fn cells_read_as_they_show() {
