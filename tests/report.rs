@@ -275,4 +275,31 @@ fn bad_compare_file_is_named_with_its_line() {
     assert!(!o.status.success());
     let err = text(&o.stderr);
     assert!(err.contains("study.csv") && err.contains("line 2"), "{err}");
+    // Not a count: infinite (the HTML's chart scale never finished), not a
+    // number, negative.
+    for value in ["inf", "1e400", "NaN", "-5"] {
+        std::fs::write(
+            &study,
+            format!("code,expected\nPolice presence,1\nParks,{value}\n"),
+        )
+        .unwrap();
+        let o = autocode(
+            &proj,
+            &[
+                "report",
+                "--format",
+                "html",
+                "--out",
+                dir.path().join("out").to_str().unwrap(),
+                "--compare",
+                study.to_str().unwrap(),
+            ],
+        );
+        assert!(!o.status.success(), "{value} accepted");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains("study.csv") && err.contains("line 3") && err.contains("not a count"),
+            "{value}: {err}"
+        );
+    }
 }

@@ -182,7 +182,13 @@ pub fn read_compare(path: &Path) -> Result<BTreeMap<String, f64>, Error> {
         }
         let value: f64 = raw
             .parse()
-            .map_err(|_| bad(format!("line {line}: `expected` is {raw:?}, not a number")))?;
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| {
+                bad(format!(
+                    "line {line}: `expected` is {raw:?}, not a count (a number, at least 0)"
+                ))
+            })?;
         if out.insert(code.clone(), value).is_some() {
             return Err(bad(format!("line {line}: code {code:?} listed twice")));
         }
