@@ -844,6 +844,42 @@ fn a_fifo_in_a_folder_is_skipped_not_waited_on() {
         summary["skipped"][0]["reason"],
         "not a regular file (a FIFO, socket or device)"
     );
+
+    // Named directly, a FIFO and a link to an endless device are errors by
+    // name: the one blocked forever, the other read 20 GB before it was
+    // killed.
+    let zero = input.path().join("zero.txt");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .arg("--project")
+        .arg(project.path())
+        .args(["ingest", "--json"])
+        .args([&fifo, &zero])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run autocode");
+    let began = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if began.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("ingest blocked on the FIFO or read the device");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "every file failed");
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (i, path) in [&fifo, &zero].iter().enumerate() {
+        assert_eq!(
+            summary["files"][i]["error"],
+            format!(
+                "{}: not a regular file (a FIFO, socket or device); give a file",
+                path.display()
+            )
+            .as_str(),
+            "{summary}"
+        );
+    }
 }
 
 /// Issue #17 item 12: a file name with an escape sequence or a newline is

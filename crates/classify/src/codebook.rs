@@ -281,6 +281,13 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 /// Reads and validates a codebook file (format from its extension).
 pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookError> {
     let file = path.display().to_string();
+    // A FIFO or a device would block or feed the read forever.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Err(CodebookError::Io(
+            file,
+            std::io::Error::other("not a regular file (a FIFO, socket or device)"),
+        ));
+    }
     let src = std::fs::read_to_string(path).map_err(|e| CodebookError::Io(file.clone(), e))?;
     let fallback_name = path
         .file_stem()
@@ -299,6 +306,9 @@ pub fn parse_codebook(
     file: &str,
     format: CodebookFormat,
 ) -> Result<Codebook, CodebookError> {
+    // Notepad and Excel save UTF-8 with a byte-order mark; YAML read it as a
+    // second document and JSON as a stray character.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut cb = match format {
         CodebookFormat::Yaml => {
             check_yaml_nesting(src, file)?;
@@ -936,6 +946,18 @@ fn key_of(line: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_codebook() {
+        let yaml =
+            "\u{feff}name: Study\ncodes:\n  - id: trust\n    name: Trust\n    definition: Trusting\n";
+        let json = "\u{feff}{\"name\": \"Study\", \"codes\": [{\"id\": \"trust\", \"name\": \"Trust\", \"definition\": \"Trusting\"}]}";
+        for (src, format) in [(yaml, CodebookFormat::Yaml), (json, CodebookFormat::Json)] {
+            let cb = parse_codebook(src, "codebook", format).unwrap();
+            assert_eq!(cb.name, "Study");
+            assert_eq!(cb.codes[0].id, "trust");
+        }
+    }
 
     const GOOD: &str = "name: t\ncodes:\n  - id: a\n    name: A\n    definition: about a\n  - id: b\n    parent: a\n    examples: [\"b one\"]\n";
 

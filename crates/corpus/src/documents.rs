@@ -31,10 +31,7 @@ pub struct DocumentCases {
 impl DocumentCases {
     /// Reads a documents CSV file.
     pub fn from_csv_path(path: &Path) -> Result<DocumentCases> {
-        let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
-            file: path.into(),
-            source,
-        })?;
+        let bytes = crate::read_input(path)?;
         Self::from_csv_bytes(path, &bytes)
     }
 

@@ -12,6 +12,10 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{}: not a regular file (a FIFO, socket or device); give a file", file.display())]
+    NotRegular { file: PathBuf },
+    #[error("{}: {bytes} bytes, more than the {max} a file is read with; split it", file.display())]
+    TooLarge { file: PathBuf, bytes: u64, max: u64 },
     #[error("{}: file is empty", file.display())]
     Empty { file: PathBuf },
     #[error("{}: binary file (NUL byte at byte {offset}){hint}", file.display())]

@@ -51,6 +51,43 @@ fn hex_digest(digest: &[u8]) -> String {
     String::from_utf8(buf.to_vec()).expect("hex digits are ASCII")
 }
 
+/// The most bytes one input file is read with: 4 GiB, far beyond any
+/// transcript or table (a million survey answers are a few hundred MB).
+pub const MAX_INPUT_BYTES: u64 = 4 << 30;
+
+/// An input file's bytes: a regular file (through links), not a FIFO or a
+/// device, which would block on or feed reading forever, of at most
+/// [`MAX_INPUT_BYTES`]. Every reader of user files in this crate reads
+/// through it.
+pub fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let io = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::NotFound => IngestError::NotFound { file: path.into() },
+        _ => IngestError::Io {
+            file: path.into(),
+            source,
+        },
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(if meta.is_dir() {
+            IngestError::Io {
+                file: path.into(),
+                source: std::io::Error::other("a folder, not a file"),
+            }
+        } else {
+            IngestError::NotRegular { file: path.into() }
+        });
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(IngestError::TooLarge {
+            file: path.into(),
+            bytes: meta.len(),
+            max: MAX_INPUT_BYTES,
+        });
+    }
+    std::fs::read(path).map_err(io)
+}
+
 /// Reads one file into its documents (one, or one per `doc` value of a
 /// CSV/JSONL file). `name` is the document name for single-document formats.
 pub fn read_file(
@@ -89,10 +126,7 @@ pub fn read_file_unhashed(
         });
     }
     let reader = formats::reader_for(path, columns)?;
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
-        file: path.into(),
-        source,
-    })?;
+    let bytes = read_input(path)?;
     let raw = reader.read(formats::SourceFile {
         path,
         name,

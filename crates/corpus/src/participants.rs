@@ -13,10 +13,7 @@ use crate::{Participant, Participants};
 impl Participants {
     /// Reads a participants CSV file.
     pub fn from_csv_path(path: &Path) -> Result<Participants> {
-        let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
-            file: path.into(),
-            source,
-        })?;
+        let bytes = crate::read_input(path)?;
         Self::from_csv_bytes(path, &bytes)
     }
 

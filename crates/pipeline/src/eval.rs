@@ -3,7 +3,6 @@
 //! store file) serve both.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -23,14 +22,29 @@ pub fn read_gold(path: &Path, cb: Option<&Codebook>) -> anyhow::Result<Vec<GoldI
     if let Some(table) = corpus::formats::read_table(path) {
         return read_gold_table(path, &table?, cb);
     }
-    let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = corpus::read_input(path)?;
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.with_context(|| format!("{}:{}", path.display(), i + 1))?;
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = std::str::from_utf8(line)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}: invalid UTF-8 at byte {} of the line; save the file as UTF-8",
+                    path.display(),
+                    i + 1,
+                    e.valid_up_to()
+                )
+            })?
+            .trim_end_matches('\r');
+        // A byte-order mark, as Notepad saves UTF-8.
+        let line = if i == 0 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let mut item: GoldItem = serde_json::from_str(&line).with_context(|| {
+        let mut item: GoldItem = serde_json::from_str(line).with_context(|| {
             format!(
                 "{}:{}: not a gold item (id, text, labels, doc)",
                 path.display(),
@@ -1260,6 +1274,24 @@ mod tests {
         std::fs::write(&p, "{\"text\": \"a\", \"labels\": [\"x\"]}\n").unwrap();
         let items = read_gold(&p, None).unwrap();
         assert_eq!(items[0].id, format!("{}:1", p.display()));
+        // Saved by Notepad: a byte-order mark and CRLF line ends.
+        std::fs::write(
+            &p,
+            "\u{feff}{\"text\": \"a\", \"labels\": [\"x\"]}\r\n{\"text\": \"b\", \"labels\": []}\r\n",
+        )
+        .unwrap();
+        let items = read_gold(&p, None).unwrap();
+        assert_eq!(
+            items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        std::fs::write(
+            &p,
+            b"{\"text\": \"a\", \"labels\": []}\n{\"text\": \"\xff\"}\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", read_gold(&p, None).unwrap_err());
+        assert!(err.contains("gold.jsonl:2: invalid UTF-8"), "{err}");
     }
 }
 
@@ -1360,13 +1392,23 @@ pub fn eval_audit(opts: &EvalAuditOptions) -> anyhow::Result<EvalAuditSummary> {
         labels: BTreeSet<String>,
         probabilities: BTreeMap<String, f64>,
     }
-    let text = std::fs::read_to_string(&opts.predictions)
-        .with_context(|| format!("reading {}", opts.predictions.display()))?;
+    let text = String::from_utf8(corpus::read_input(&opts.predictions)?).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: invalid UTF-8 at byte {}; save the file as UTF-8",
+            opts.predictions.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let mut lines = Vec::new();
     for (i, l) in text.lines().enumerate() {
         if l.trim().is_empty() {
             continue;
         }
+        let l = if i == 0 {
+            l.strip_prefix('\u{feff}').unwrap_or(l)
+        } else {
+            l
+        };
         let line: Line = serde_json::from_str(l).with_context(|| {
             format!(
                 "{}:{}: not a line of `eval code --predictions`",
@@ -1374,6 +1416,17 @@ pub fn eval_audit(opts: &EvalAuditOptions) -> anyhow::Result<EvalAuditSummary> {
                 i + 1
             )
         })?;
+        if let Some((code, p)) = line
+            .probabilities
+            .iter()
+            .find(|(_, p)| !(0.0..=1.0).contains(*p))
+        {
+            anyhow::bail!(
+                "{}:{}: the probability of {code:?} is {p}, not in [0, 1]",
+                opts.predictions.display(),
+                i + 1
+            );
+        }
         lines.push(line);
     }
     let codes: Vec<String> = lines

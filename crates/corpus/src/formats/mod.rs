@@ -210,10 +210,7 @@ pub fn read_table(path: &Path) -> Option<Result<Table>> {
         return None;
     }
     let read = || -> Result<Table> {
-        let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
-            file: path.into(),
-            source,
-        })?;
+        let bytes = crate::read_input(path)?;
         let bad = |location: String, message: String| IngestError::BadTable {
             file: path.into(),
             location,
