@@ -465,4 +465,50 @@ fn merging_a_store_into_itself_is_refused_by_name() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is the project store itself"), "{err}");
+    // Named by its folder, as `--project` takes it: refused at once, not
+    // after 30 s on SQLite's lock.
+    let out = Command::new(bin())
+        .arg("--project")
+        .arg(&db)
+        .arg("merge")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is the project store itself"), "{err}");
+
+    // Not autocode stores: an empty file and someone else's SQLite file are
+    // refused by name and left as they were, by merge and by a read-only
+    // command alike.
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let foreign = dir.path().join("other.db");
+    {
+        let c = rusqlite::Connection::open(&foreign).unwrap();
+        c.execute_batch("CREATE TABLE foo(x); INSERT INTO foo VALUES (1);")
+            .unwrap();
+    }
+    let before = std::fs::read(&foreign).unwrap();
+    for (project, args) in [
+        (&db, vec!["merge", empty.to_str().unwrap()]),
+        (&db, vec!["merge", foreign.to_str().unwrap()]),
+        (&foreign, vec!["stats"]),
+        (&empty, vec!["stats"]),
+    ] {
+        let out = Command::new(bin())
+            .arg("--project")
+            .arg(project)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("is not an autocode project"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read(&foreign).unwrap(), before);
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
 }

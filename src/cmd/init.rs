@@ -14,7 +14,14 @@ pub struct InitArgs {
 pub fn run(g: &Global, a: InitArgs) -> Outcome {
     let target = match a.dir {
         Some(dir) => {
-            std::fs::create_dir_all(&dir)?;
+            if dir.exists() && !dir.is_dir() {
+                anyhow::bail!(
+                    "{} exists and is not a folder: `autocode init DIR` makes DIR/autocode.db",
+                    dir.display()
+                );
+            }
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
             dir
         }
         None => g.project.clone(),

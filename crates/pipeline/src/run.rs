@@ -743,7 +743,11 @@ pub fn merge(
     // Merging a store into itself would deadlock on SQLite's lock ("database
     // is locked"); refuse it by name. Compared as canonical paths, so
     // `./x.db` and `x.db` (or a symlink) are the same file.
-    let same_file = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+    // A folder names its autocode.db, as `--project` does.
+    let same_file = |a: &Path, b: &Path| match (
+        store::resolve(a).canonicalize(),
+        store::resolve(b).canonicalize(),
+    ) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     };

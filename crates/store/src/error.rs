@@ -6,6 +6,8 @@ pub enum Error {
     NotFound(PathBuf),
     #[error("a project already exists at {0}")]
     AlreadyExists(PathBuf),
+    #[error("{0} is not an autocode project (an SQLite file without autocode's tables, or an empty file); nothing was written to it. Give the project's autocode.db or its folder, or create one with `autocode init`")]
+    NotAStore(PathBuf),
     #[error("{0}: {1}")]
     Io(PathBuf, #[source] std::io::Error),
     #[error("opening {0}: {1}")]

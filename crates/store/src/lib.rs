@@ -138,7 +138,18 @@ impl Store {
     fn open_with(path: PathBuf, flags: OpenFlags) -> Result<Store> {
         let conn = Connection::open_with_flags(&path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| Error::Sqlite(path.clone(), e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(|e| Error::Sqlite(path.clone(), e))?;
+        // Before anything writes (journal mode is stored in the file): an
+        // existing file is a store only if a migration ran on it. Someone
+        // else's SQLite file, or an empty one, would otherwise get the whole
+        // schema written into it, by a read-only command too.
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| Error::Sqlite(path.clone(), e))?;
+        if version == 0 && !flags.contains(OpenFlags::SQLITE_OPEN_CREATE) {
+            return Err(Error::NotAStore(path));
+        }
         if flags.contains(OpenFlags::SQLITE_OPEN_CREATE) {
             // 16 KiB pages instead of SQLite's 4 KiB, set before the first
             // write (an existing store keeps its size: changing it needs a
