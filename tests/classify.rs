@@ -109,6 +109,14 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
     ] {
         assert!(err.contains(&want), "missing {want:?} in:\n{err}");
     }
+    // Saved by Excel, with CRLF line ends: the same lines.
+    std::fs::write(
+        &csv,
+        "Code;Description;Parent\r\nPrivacy;Personal data;\r\nCameras;;Privacy\r\nTrust;Belief;Privcy\r\n",
+    )
+    .unwrap();
+    let crlf = failure(&["codebook", "validate", s(&csv)]);
+    assert_eq!(crlf, err);
     let err = failure(&[
         "codebook",
         "import",

@@ -146,6 +146,64 @@ pub(crate) struct CaseRow {
     pub number: u64,
 }
 
+/// Line numbers of CSV records from their byte offsets. The csv crate's
+/// own line count misses the `\r` of a CRLF line end, so every row of an
+/// Excel-saved CSV was reported a line too high. Records come in order, so
+/// each count goes on from the last one.
+pub(crate) struct CsvLines<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> CsvLines<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        CsvLines {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line (from 1) of the record whose position is byte `byte` of the
+    /// text. After a CRLF the csv crate puts the next record at the `\n`
+    /// (it ended the last one at the `\r`), so line ends there are skipped.
+    pub(crate) fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = (byte as usize).min(self.text.len());
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte < self.byte {
+            (self.byte, self.line) = (0, 1);
+        }
+        self.line += self.text[self.byte..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.byte = byte;
+        self.line
+    }
+
+    /// What is wrong with a record, without the csv crate's own position
+    /// (whose line is the miscounted one).
+    pub(crate) fn message(e: &csv::Error) -> String {
+        match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("{len} fields where the rows above have {expected_len}"),
+            csv::ErrorKind::Utf8 { err, .. } => {
+                format!("invalid UTF-8 in field {}", err.field() + 1)
+            }
+            _ => e.to_string(),
+        }
+    }
+
+    /// "row 3 (line 4)" for a record at `pos`.
+    pub(crate) fn location(&mut self, pos: &csv::Position) -> String {
+        format!("row {} (line {})", pos.record(), self.line_at(pos.byte()))
+    }
+}
+
 /// A participants or documents file's column names (trimmed, lower case)
 /// and rows: a CSV (`,` or `;` separated), or a spreadsheet workbook's
 /// first sheet with cells (NVivo's classification sheets are often Excel).
@@ -171,10 +229,11 @@ pub(crate) fn case_table(
         let csv_err = |e: csv::Error| {
             let location = e
                 .position()
-                .map(|p| format!("row {} (line {})", p.record(), p.line()))
+                .map(|p| CsvLines::new(&text).location(p))
                 .unwrap_or_else(|| "header".into());
-            bad(location, e.to_string())
+            bad(location, CsvLines::message(&e))
         };
+        let mut lines = CsvLines::new(&text);
         let headers: Vec<String> = reader
             .headers()
             .map_err(csv_err)?
@@ -187,7 +246,7 @@ pub(crate) fn case_table(
                 let record = record.map_err(csv_err)?;
                 let pos = record.position().expect("records have positions");
                 Ok(CaseRow {
-                    location: format!("row {} (line {})", pos.record(), pos.line()),
+                    location: lines.location(pos),
                     number: pos.record(),
                     record,
                 })

@@ -93,13 +93,13 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
         .from_reader(text.as_bytes());
     let csv_err = |e: csv::Error| {
         let location = match e.position() {
-            Some(p) => format!("row {} (line {})", p.record(), p.line()),
+            Some(p) => super::CsvLines::new(text).location(p),
             None => "header".to_string(),
         };
         IngestError::BadCsv {
             file: file.path.into(),
             location,
-            message: e.to_string(),
+            message: super::CsvLines::message(&e),
         }
     };
     let headers: Vec<String> = reader
@@ -108,12 +108,13 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let records = reader.into_records().map(|record| {
+    let mut lines = super::CsvLines::new(text);
+    let records = reader.into_records().map(move |record| {
         let record = record.map_err(csv_err)?;
         let pos = record
             .position()
             .expect("records from a reader have positions");
-        let location = format!("row {} (line {})", pos.record(), pos.line());
+        let location = lines.location(pos);
         Ok((record, location))
     });
     table_rows(file, headers, records, cols)
@@ -998,6 +999,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("u.csv: row 2 (line 3): "), "{e}");
+        // Saved by Excel (CRLF): the same lines, not one too high as the
+        // csv crate counts them, and without its miscounted position.
+        let e = read(
+            &cols(),
+            "u.csv",
+            "speaker,text\r\nAnna,Hi\r\nBob,Hi,extra\r\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "u.csv: row 2 (line 3): 3 fields where the rows above have 2"
+        );
+        let e = read(&cols(), "u.csv", "text,start\r\nHi,1\r\n\r\nHo,soon\r\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("u.csv: row 2 (line 4): field `start`"), "{e}");
         let e = read(&cols(), "u.csv", "text,start\nHi,soon\n")
             .unwrap_err()
             .to_string();
