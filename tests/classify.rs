@@ -614,6 +614,46 @@ fn code_the_demo_corpus_incrementally_and_with_gold() {
     assert_eq!(third["gold"]["unmatched"], 0, "{}", third["gold"]);
     assert_eq!(third["gold"]["codings"], second["gold"]["codings"]);
     assert_eq!(third["gold"]["sentences"], second["gold"]["sentences"]);
+
+    // Items that match nothing are named (the first five), with why: the
+    // import goes on and exits 2.
+    let stray = dir.path().join("gold-stray.jsonl");
+    std::fs::write(
+        &stray,
+        concat!(
+            "{\"id\": \"a\", \"doc\": \"Group-9\", \"text\": \"Hello.\", \"labels\": [\"privacy\"]}\n",
+            "{\"doc\": \"Group-1\", \"text\": \"Nobody said this.\", \"labels\": []}\n",
+        ),
+    )
+    .unwrap();
+    let out = autocode(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        "data/demo/codebook.yaml",
+        "--json",
+        "--import-gold",
+        stray.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let fourth: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(fourth["gold"]["unmatched"], 2);
+    assert_eq!(
+        fourth["gold"]["unmatched_items"],
+        serde_json::json!([
+            "a (no stored document \"Group-9\"): \"Hello.\"",
+            format!(
+                "{}:2 (its document holds no sentence or turn of this text): \"Nobody said this.\"",
+                stray.display()
+            ),
+        ])
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("  a (no stored document \"Group-9\")"),
+        "{stderr}"
+    );
 }
 
 /// A nightly run that adds a few documents and no review: the corpus

@@ -322,10 +322,14 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
         }
         if gold.unmatched > 0 {
             eprintln!(
-                "gold: {} items of {} match no stored sentence or turn (document + text; without a document, in one document only)",
+                "gold: {} items of {} match no stored sentence or turn (document + text; without a document, in one document only){}",
                 gold.unmatched,
-                gold.path.display()
+                gold.path.display(),
+                if gold.unmatched > gold.unmatched_items.len() { ", the first:" } else { ":" }
             );
+            for item in &gold.unmatched_items {
+                eprintln!("  {item}");
+            }
         }
     }
     if !g.quiet {

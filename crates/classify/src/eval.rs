@@ -28,6 +28,13 @@ pub(crate) fn fold_groups(
     folds: usize,
     by_item: bool,
 ) -> Result<(Vec<String>, &'static str), ClassifyError> {
+    if items.len() < folds {
+        return Err(ClassifyError::Input(format!(
+            "{} items cannot fill {folds} folds (each fold tests on at least one); \
+             give more gold items or fewer --folds",
+            items.len()
+        )));
+    }
     let by_document: Vec<String> = items
         .iter()
         .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
@@ -688,6 +695,11 @@ mod tests {
         let loose: Vec<GoldItem> = (0..5).map(|i| item(&i.to_string(), None, None)).collect();
         let refs: Vec<&GoldItem> = loose.iter().collect();
         assert_eq!(fold_groups(&refs, 5, false).unwrap().1, "item");
+        // Fewer items than folds, however grouped: said of the items.
+        for by_item in [false, true] {
+            let e = fold_groups(&refs[..1], 2, by_item).unwrap_err().to_string();
+            assert!(e.contains("1 items cannot fill 2 folds"), "{e}");
+        }
         // No documents but respondents (a coder's sheet of answers): each
         // respondent's answers together, unless each item is asked to be
         // its own group.

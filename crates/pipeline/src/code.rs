@@ -127,7 +127,14 @@ pub struct GoldImport {
     /// Gold items that match no stored sentence or turn (document + text),
     /// or, without a document, match them in more than one document.
     pub unmatched: usize,
+    /// The first few of them (the item's id, `FILE:LINE` when it has none,
+    /// and why), so that they can be found and mended.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmatched_items: Vec<String>,
 }
+
+/// How many unmatched gold items [`GoldImport::unmatched_items`] names.
+pub const UNMATCHED_SHOWN: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeSummary {
@@ -1213,6 +1220,7 @@ fn import_gold(
     };
     let mut labels: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
     let mut unmatched = 0;
+    let mut unmatched_items = Vec::new();
     for it in &items {
         let text = squeeze(&it.text);
         let doc = match &it.doc {
@@ -1236,7 +1244,21 @@ fn import_gold(
                         .extend(it.labels.iter().cloned());
                 }
             }
-            None => unmatched += 1,
+            None => {
+                unmatched += 1;
+                if unmatched_items.len() < UNMATCHED_SHOWN {
+                    let why = match (&it.doc, &key) {
+                        (Some(d), None) => format!("no stored document {d:?}"),
+                        (None, None) => "its text is in no stored document, or in several".into(),
+                        _ => "its document holds no sentence or turn of this text".into(),
+                    };
+                    unmatched_items.push(format!(
+                        "{} ({why}): {:?}",
+                        it.id,
+                        corpus_snippet(&it.text)
+                    ));
+                }
+            }
         }
     }
     let n = store.put_gold_codings("gold", Some(version), &labels)?;
@@ -1245,7 +1267,18 @@ fn import_gold(
         sentences: labels.len(),
         codings: n,
         unmatched,
+        unmatched_items,
     })
+}
+
+/// The first 60 characters of a text, for naming it in a message.
+fn corpus_snippet(text: &str) -> String {
+    let t: String = text.chars().take(60).collect();
+    if t.len() < text.len() {
+        format!("{t}…")
+    } else {
+        t
+    }
 }
 
 #[cfg(test)]

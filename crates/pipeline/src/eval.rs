@@ -19,9 +19,24 @@ use themes::{Dataset, ThemeParams};
 /// without an id gets `FILE:LINE`. Errors name the file and line. A table
 /// (`.csv`, `.xlsx`, `.xls`, `.ods`) is read by [`read_gold_table`].
 pub fn read_gold(path: &Path, cb: Option<&Codebook>) -> anyhow::Result<Vec<GoldItem>> {
-    if let Some(table) = corpus::formats::read_table(path) {
-        return read_gold_table(path, &table?, cb);
+    let items = match corpus::formats::read_table(path) {
+        Some(table) => read_gold_table(path, &table?, cb)?,
+        None => read_gold_lines(path)?,
+    };
+    // Every use of a gold file needs items to read; an empty file, or one of
+    // a header alone, used to fail later without naming it.
+    if !items.iter().any(|it| !it.text.trim().is_empty()) {
+        bail!(
+            "{}: no gold item with a text ({} rows, all empty)",
+            path.display(),
+            items.len()
+        );
     }
+    Ok(items)
+}
+
+/// [`read_gold`] of a JSONL file.
+fn read_gold_lines(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
     let bytes = corpus::read_input(path)?;
     let mut out = Vec::new();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -1292,6 +1307,15 @@ mod tests {
         .unwrap();
         let err = format!("{:#}", read_gold(&p, None).unwrap_err());
         assert!(err.contains("gold.jsonl:2: invalid UTF-8"), "{err}");
+        // No item to read: said of the file, not later of the folds.
+        for empty in ["", "\n\n", "{\"text\": \" \", \"labels\": []}\n"] {
+            std::fs::write(&p, empty).unwrap();
+            let err = format!("{:#}", read_gold(&p, None).unwrap_err());
+            assert!(
+                err.starts_with(&format!("{}: no gold item with a text", p.display())),
+                "{err}"
+            );
+        }
     }
 }
 
