@@ -338,13 +338,14 @@ mod tests {
         let new = Store::create(&dir.path().join("new")).unwrap();
         assert_eq!(page_size(&new), STORE_PAGE_SIZE);
         assert_eq!(STORE_PAGE_SIZE, 16384);
-        // A store made by an older build (SQLite's default 4 KiB pages)
-        // opens, migrates and keeps its page size.
+        // A store made by an older build (SQLite's default 4 KiB pages, its
+        // first migration run) opens, migrates and keeps its page size.
         let old_path = dir.path().join("old.db");
-        Connection::open(&old_path)
-            .unwrap()
-            .execute_batch("CREATE TABLE t(x); DROP TABLE t;")
-            .unwrap();
+        {
+            let conn = Connection::open(&old_path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].1).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
         let old = Store::open(&old_path).unwrap();
         assert_eq!(page_size(&old), 4096);
         let journal: String = old
@@ -352,6 +353,35 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(journal, "wal");
+    }
+
+    #[test]
+    fn a_file_no_migration_ran_on_is_not_opened_as_a_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("other.db");
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE foo(x); INSERT INTO foo VALUES (1);")
+            .unwrap();
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        for path in [&foreign, &empty] {
+            let before = std::fs::read(path).unwrap();
+            match Store::open(path) {
+                Err(Error::NotAStore(p)) => assert_eq!(&p, path),
+                other => panic!("{path:?} opened: {:?}", other.map(|s| s.path)),
+            }
+            assert_eq!(std::fs::read(path).unwrap(), before, "{path:?} written");
+        }
+        // A text file: named, as SQLite's "not a database".
+        let text = dir.path().join("notes.txt");
+        std::fs::write(
+            &text,
+            "not a database at all, but long enough to be read as a header .....",
+        )
+        .unwrap();
+        let e = Store::open(&text).err().unwrap().to_string();
+        assert!(e.contains("notes.txt"), "{e}");
     }
 
     #[test]
