@@ -30,3 +30,59 @@ fn a_closed_pipe_ends_the_command_without_a_panic() {
 fn libc_sigpipe() -> i32 {
     13
 }
+
+/// Options that only change something with another one, or name a folder
+/// that is not there, are refused rather than ignored.
+#[test]
+fn options_that_would_be_ignored_are_refused() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_autocode"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run autocode")
+    };
+    for flag in [
+        ["--seeds", "3"],
+        ["--per-code-steps", "5"],
+        ["--batch", "10"],
+        ["--queue-order", "balanced"],
+    ] {
+        let mut args = vec!["eval", "code", "--gold", "data/demo/gold.jsonl"];
+        args.extend(flag);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{flag:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--simulate-review"), "{flag:?}: {stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("gold.jsonl");
+    std::fs::write(
+        &gold,
+        "{\"doc\": \"a.txt\", \"text\": \"The cameras watch us.\", \"labels\": [\"privacy\"]}\n\
+         {\"doc\": \"b.txt\", \"text\": \"The park is nice.\", \"labels\": []}\n",
+    )
+    .unwrap();
+    let missing = dir.path().join("nowhere");
+    let out = run(&[
+        "eval",
+        "code",
+        "--gold",
+        gold.to_str().unwrap(),
+        "--codebook",
+        "data/demo/codebook.yaml",
+        "--folds",
+        "2",
+        "--transcripts",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "--transcripts {}: no such folder",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+}

@@ -252,16 +252,16 @@ pub struct EvalCodeArgs {
     #[arg(long)]
     pub simulate_review: bool,
     /// --simulate-review checkpoints: reviewed items per code.
-    #[arg(long, value_delimiter = ',', default_values_t = SimulationOptions::default().per_code_steps)]
+    #[arg(long, value_delimiter = ',', default_values_t = SimulationOptions::default().per_code_steps, requires = "simulate_review")]
     pub per_code_steps: Vec<usize>,
     /// --simulate-review repetitions (document split and random order per seed).
-    #[arg(long, default_value_t = SimulationOptions::default().seeds)]
+    #[arg(long, default_value_t = SimulationOptions::default().seeds, requires = "simulate_review")]
     pub seeds: usize,
     /// --simulate-review: items reviewed between retrainings.
-    #[arg(long, default_value_t = SimulationOptions::default().batch)]
+    #[arg(long, default_value_t = SimulationOptions::default().batch, requires = "simulate_review")]
     pub batch: usize,
     /// --simulate-review: the queue order measured (representative, balanced, balanced-uncertain, uncertain).
-    #[arg(long, default_value_t = SimulationOptions::default().queue.strategy)]
+    #[arg(long, default_value_t = SimulationOptions::default().queue.strategy, requires = "simulate_review")]
     pub queue_order: QueueStrategy,
     /// --simulate-review: also write each order's reviewed items (gold ids) per seed and
     /// checkpoint here, with the held-out ids, as JSON lines: to train another learner on the same reviews.

@@ -687,6 +687,10 @@ impl EvalCodeOptions {
             return Ok(Vec::new());
         }
         let dir = match &self.transcripts {
+            Some(d) if !d.is_dir() => bail!(
+                "--transcripts {}: no such folder (the transcripts the gold's documents name)",
+                d.display()
+            ),
             Some(d) => d.clone(),
             None => file.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
