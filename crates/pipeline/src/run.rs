@@ -158,6 +158,28 @@ pub struct ReportConfig {
     pub compare: Option<PathBuf>,
 }
 
+/// A stage's message about its command-line options (`--refit-share`) as
+/// the config file names them (`refit_share`).
+fn as_config_fields(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("--") {
+        out.push_str(&rest[..at]);
+        let name = &rest[at + 2..];
+        let end = name
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+            .unwrap_or(name.len());
+        if end == 0 {
+            out.push_str("--");
+        } else {
+            out.push_str(&name[..end].replace('-', "_"));
+        }
+        rest = &name[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl RunConfig {
     /// Reads and checks the file: relative paths resolved against its
     /// folder, inputs not empty, every stage's options valid.
@@ -196,7 +218,14 @@ impl RunConfig {
         cfg.model_precision()?;
         cfg.code_options()?;
         cfg.audit_options()?;
-        cfg.themes_options().check()?;
+        // The themes stage speaks of its command-line options.
+        cfg.themes_options().check().map_err(|e| {
+            anyhow::anyhow!(
+                "{}: [themes] {}",
+                path.display(),
+                as_config_fields(&e.to_string())
+            )
+        })?;
         Ok(cfg)
     }
 
@@ -309,6 +338,9 @@ impl RunConfig {
         };
         let size = match (a.size, a.fraction) {
             (Some(_), Some(_)) => bail!("{src}: [audit] give size or fraction, not both"),
+            (Some(0), None) => {
+                bail!("{src}: [audit] size 0: an audit sample needs at least one unit")
+            }
             (Some(n), None) => crate::audit::AuditSize::Units(n),
             (None, Some(f)) if f > 0.0 && f <= 1.0 => crate::audit::AuditSize::Fraction(f),
             (None, Some(f)) => bail!("{src}: [audit] fraction {f}: expected a share in (0, 1]"),
@@ -869,6 +901,25 @@ mod tests {
         .unwrap();
         let err = RunConfig::load(&p).unwrap_err().to_string();
         assert!(err.contains("[code] mode"), "{err}");
+        // Named as the file names them, not as the command-line flags.
+        for (section, want) in [
+            (
+                "[themes]\nrefit_share = 5\n",
+                "autocode.toml: [themes] refit_share must be a share in [0, 1], got 5",
+            ),
+            (
+                "[audit]\nsize = 0\n",
+                "autocode.toml: [audit] size 0: an audit sample needs at least one unit",
+            ),
+        ] {
+            std::fs::write(&p, format!("[inputs]\npaths = [\"t\"]\n{section}")).unwrap();
+            let err = RunConfig::load(&p).unwrap_err().to_string();
+            assert!(err.ends_with(want), "{err}");
+        }
+        assert_eq!(
+            as_config_fields("--match-threshold must be in [-1, 1]; --x and -- alone"),
+            "match_threshold must be in [-1, 1]; x and -- alone"
+        );
     }
 
     #[test]
