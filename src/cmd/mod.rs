@@ -123,8 +123,16 @@ pub fn init_logging(g: &Global) {
             _ => "debug",
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AUTOCODE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // The PDF libraries log what they cannot parse; ingest reports the file
+    // as damaged in its own words, so their lines show only at -vv.
+    let quiet_libraries = if g.verbose >= 2 {
+        ""
+    } else {
+        ",lopdf=off,pdf_extract=off"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AUTOCODE_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level}{quiet_libraries}"))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -34,6 +34,14 @@ impl Reader for PdfReader {
 
     fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
         let pages = page_texts(file)?;
+        if pages.is_empty() {
+            // No page could be read: the file's structure is broken (its
+            // cross-reference table, say), not a scan.
+            return Err(IngestError::BadPdf {
+                file: file.path.into(),
+                message: "damaged or unsupported: no page could be read".into(),
+            });
+        }
         let text = transcript_text(&pages);
         if text.trim().is_empty() {
             return Err(IngestError::PdfWithoutText {
@@ -72,7 +80,10 @@ fn page_texts(file: SourceFile<'_>) -> Result<Vec<String>> {
                 .map(String::as_str)
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("unknown cause");
-            Err(bad(format!("damaged or unsupported: {why}")))
+            let why: String = why.chars().take(160).collect();
+            Err(bad(format!(
+                "damaged or unsupported: the PDF library stopped inside the file ({why})"
+            )))
         }
     }
 }
@@ -272,6 +283,26 @@ fn broke_inside_word(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A one-page PDF whose cross-reference offsets all point wrong: the
+    /// library reads no page, which is damage, not a scan (it was reported
+    /// as "0 page(s) but no text", with the library's own error lines).
+    #[test]
+    fn a_pdf_of_which_no_page_can_be_read_is_damaged_not_scanned() {
+        let bytes = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>\nendobj\n4 0 obj\n<< /Length 130 >>\nstream\nBT /F1 12 Tf 72 720 Td (Anna: Hello there, the park is nice.) Tj 0 -20 Td (Bram: Yes indeed.) Tj 0 -20 Td (Anna: Okay then.) Tj ET\nendstream\nendobj\n5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\nxref\n0 6\n0000000000 65535 f \n0000000016 00000 n \n0000000065 00000 n \n0000000122 00000 n \n0000000248 00000 n \n0000000429 00000 n \ntrailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n492\n%%EOF\n";
+        let path = std::path::Path::new("broken.pdf");
+        let file = SourceFile {
+            path,
+            name: "broken.pdf",
+            bytes: bytes.as_bytes(),
+        };
+        let err = PdfReader.read(file).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "broken.pdf: cannot read this PDF (damaged or unsupported: no page could be read); \
+             export the transcript as DOCX, ODT or text instead"
+        );
+    }
 
     #[test]
     fn page_numbers_are_dropped_and_other_short_lines_kept() {
