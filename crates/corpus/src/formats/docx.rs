@@ -139,9 +139,35 @@ pub(super) fn reference_char(
     }
 }
 
+/// Counts the elements open after `event`; at the end of the XML, an
+/// error when some are still open. quick-xml reads a part cut off after a
+/// whole tag to its end without complaint, and a truncated document.xml
+/// was reported as an empty file.
+pub(super) fn track_open(
+    event: &Event<'_>,
+    open: &mut usize,
+    position: u64,
+) -> std::result::Result<(), (u64, String)> {
+    match event {
+        Event::Start(_) => *open += 1,
+        Event::End(_) => *open = open.saturating_sub(1),
+        Event::Eof if *open > 0 => {
+            return Err((
+                position,
+                format!(
+                    "the XML ends with {open} element(s) still open (a cut-off or damaged file?)"
+                ),
+            ))
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The document's paragraphs joined by `\n`; on error the byte offset in the XML.
 pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     let mut reader = quick_xml::Reader::from_str(xml);
+    let mut open = 0usize;
     let mut lines: Vec<String> = Vec::new();
     let mut paragraph = String::new();
     let mut in_text = false;
@@ -152,6 +178,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
         let event = reader
             .read_event()
             .map_err(|e| (reader.error_position(), e.to_string()))?;
+        track_open(&event, &mut open, reader.buffer_position())?;
         match event {
             Event::Start(e) => match e.name().as_ref() {
                 "w:t" => in_text = true,
@@ -286,6 +313,26 @@ mod tests {
                 bytes,
             })
             .map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn a_cut_off_document_is_an_error_not_an_empty_one() {
+        let whole = r#"<w:document><w:body><w:p><w:r><w:t>Anna: Hi.</w:t></w:r></w:p></w:body></w:document>"#;
+        assert_eq!(paragraphs(whole).unwrap(), "Anna: Hi.");
+        let cut = &whole[..whole.find("</w:p>").unwrap()];
+        let (at, message) = paragraphs(cut).unwrap_err();
+        assert_eq!(at, cut.len() as u64);
+        assert_eq!(
+            message,
+            "the XML ends with 3 element(s) still open (a cut-off or damaged file?)"
+        );
+        let odt = r#"<office:document-content><office:body><office:text><text:p>Anna: Hi.</text:p></office:text></office:body></office:document-content>"#;
+        assert_eq!(super::super::odt::paragraphs(odt).unwrap(), "Anna: Hi.");
+        let cut = &odt[..odt.find("</text:p>").unwrap()];
+        assert!(super::super::odt::paragraphs(cut)
+            .unwrap_err()
+            .1
+            .contains("still open"));
     }
 
     #[test]

@@ -58,10 +58,12 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     let mut skipping = 0usize;
     let mut row: Option<Vec<String>> = None;
     let mut cell: Option<Vec<String>> = None;
+    let mut depth = 0usize;
     loop {
         let event = reader
             .read_event()
             .map_err(|e| (reader.error_position(), e.to_string()))?;
+        super::docx::track_open(&event, &mut depth, reader.buffer_position())?;
         match event {
             Event::Start(e) => {
                 let name = e.name();
