@@ -91,11 +91,30 @@ fn read_gold_table(
     table: &corpus::formats::Table,
     cb: Option<&Codebook>,
 ) -> anyhow::Result<Vec<GoldItem>> {
-    let column = |names: &[&str]| {
-        table
-            .headers
-            .iter()
-            .position(|h| names.contains(&h.as_str()))
+    // A role's names in order of preference (a `speaker` column before a
+    // `participant` one); one name heading two columns is an error, not the
+    // first column's: which one the coder meant is theirs to say.
+    let mut twice: Option<String> = None;
+    let mut column = |names: &[&str]| {
+        names.iter().find_map(|name| {
+            let hits: Vec<usize> = table
+                .headers
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.as_str() == *name)
+                .map(|(i, _)| i)
+                .collect();
+            if hits.len() > 1 && twice.is_none() {
+                twice = Some(
+                    hits.iter()
+                        .map(|&i| format!("column {}", i + 1))
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                )
+                .map(|cols| format!("`{name}` heads {cols}"));
+            }
+            hits.first().copied()
+        })
     };
     let text = column(&["text"]).with_context(|| {
         format!(
@@ -122,6 +141,9 @@ fn read_gold_table(
         column(&["question"]),
     );
     let labels = column(&["labels", "codes"]);
+    if let Some(both) = twice {
+        bail!("{}: {both}; keep one of them", path.display());
+    }
     let known = [Some(text), id, doc, speaker, question, labels];
     let code_columns: Vec<(usize, String)> = match cb {
         Some(cb) => table
@@ -138,6 +160,29 @@ fn read_gold_table(
             .collect(),
         None => Vec::new(),
     };
+    if let (Some(l), Some((first, _))) = (labels, code_columns.first()) {
+        bail!(
+            "{}: both a `{}` column (column {}) and columns named after codes (`{}`, column {}); \
+             give the codes one way",
+            path.display(),
+            table.headers[l],
+            l + 1,
+            table.headers[*first],
+            first + 1
+        );
+    }
+    for (k, (i, code)) in code_columns.iter().enumerate() {
+        if let Some((j, _)) = code_columns[..k].iter().find(|(_, c)| c == code) {
+            bail!(
+                "{}: columns {} (`{}`) and {} (`{}`) both name the code {code:?}; keep one of them",
+                path.display(),
+                j + 1,
+                table.headers[*j],
+                i + 1,
+                table.headers[*i]
+            );
+        }
+    }
     if labels.is_none() && code_columns.is_empty() {
         bail!(
             "{}: a gold table needs a `labels` column (codes separated by ;) or {}; its columns are {}",
@@ -1281,6 +1326,48 @@ mod tests {
             classify::context::gold_neighbours(&refs),
             vec![(None, Some(1)), (Some(0), None), (None, None)]
         );
+    }
+
+    #[test]
+    fn a_gold_table_says_which_columns_clash() {
+        let dir = tempfile::tempdir().unwrap();
+        let cb = classify::parse_codebook(
+            "name: S\ncodes:\n  - id: privacy\n    name: Privacy\n    definition: Data about people\n",
+            "cb.yaml",
+            classify::CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let read = |name: &str, body: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, body).unwrap();
+            read_gold(&p, Some(&cb)).map_err(|e| format!("{e:#}"))
+        };
+        let err = read("a.csv", "text,text,labels\nHi,Ho,privacy\n").unwrap_err();
+        assert!(
+            err.ends_with("a.csv: `text` heads column 1 and column 2; keep one of them"),
+            "{err}"
+        );
+        let err = read("b.csv", "text,labels,Privacy\nHi,privacy,x\n").unwrap_err();
+        assert!(
+            err.contains("b.csv: both a `labels` column (column 2) and columns named after codes (`privacy`, column 3)"),
+            "{err}"
+        );
+        let err = read("c.csv", "text,privacy,Privacy\nHi,x,\n").unwrap_err();
+        assert!(
+            err.contains(
+                "c.csv: columns 2 (`privacy`) and 3 (`privacy`) both name the code \"privacy\""
+            ),
+            "{err}"
+        );
+        // Names of one role in order of preference: a speaker column before
+        // a participant id, not an error.
+        let items = read(
+            "d.csv",
+            "participant_id,speaker,text,labels\nP1,Anna,Hi,privacy\n",
+        )
+        .unwrap();
+        assert_eq!(items[0].speaker.as_deref(), Some("Anna"));
+        assert_eq!(items[0].labels.iter().collect::<Vec<_>>(), ["privacy"]);
     }
 
     #[test]
