@@ -6,7 +6,7 @@
 //! by the caller (`corpus::formats::read_table`), so this module stays free
 //! of I/O as the rest of the crate is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::codebook::{Code, Codebook, CodebookError, Problem};
 
@@ -202,35 +202,67 @@ pub fn codebook_from_table(
             message: "no row names a code (each code is a row with its name or id)".into(),
         }));
     }
-    // A parent named by its name rather than its id.
-    let ids: HashMap<String, String> = codes
-        .iter()
-        .map(|c| (c.id.clone(), c.id.clone()))
-        .chain(codes.iter().map(|c| (c.name.clone(), c.id.clone())))
-        .collect();
-    for code in &mut codes {
-        if let Some(parent) = &code.parent {
-            if let Some(id) = ids.get(parent) {
-                code.parent = Some(id.clone());
-            }
+    // A parent named by its id, or else by its name; a name two codes share
+    // names neither (it went to the last of them).
+    let ids: HashSet<String> = codes.iter().map(|c| c.id.clone()).collect();
+    let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
+    for c in &codes {
+        by_name
+            .entry(c.name.clone())
+            .or_default()
+            .push(c.id.clone());
+    }
+    let mut ambiguous = Vec::new();
+    for (i, code) in codes.iter_mut().enumerate() {
+        let Some(parent) = code.parent.clone() else {
+            continue;
+        };
+        if ids.contains(&parent) {
+            continue;
+        }
+        match by_name.get(&parent).map(Vec::as_slice) {
+            Some([id]) => code.parent = Some(id.clone()),
+            Some(several) if several.len() > 1 => ambiguous.push(Problem {
+                file: file.to_string(),
+                line: None,
+                field: format!("codes[{i}].parent"),
+                message: format!(
+                    "code {:?} has parent {parent:?}, the name of {} codes ({}); give the parent's id",
+                    code.name,
+                    several.len(),
+                    several.join(", ")
+                ),
+            }),
+            _ => {}
         }
     }
     let codebook = Codebook {
         name: name.to_string(),
         codes,
     };
-    codebook.validate(file, None).map_err(|problems| {
-        CodebookError::Invalid(
-            problems
+    let problems = match codebook.validate(file, None) {
+        Ok(()) if ambiguous.is_empty() => return Ok(codebook),
+        Ok(()) => ambiguous,
+        // The validator's "unknown parent" for those names says less.
+        Err(found) => {
+            let named: HashSet<&str> = ambiguous.iter().map(|p| p.field.as_str()).collect();
+            let mut all: Vec<Problem> = found
                 .into_iter()
-                .map(|p| Problem {
-                    field: row_field(&p.field, &locations),
-                    ..p
-                })
-                .collect(),
-        )
-    })?;
-    Ok(codebook)
+                .filter(|p| !named.contains(p.field.as_str()))
+                .collect();
+            all.extend(ambiguous);
+            all
+        }
+    };
+    Err(CodebookError::Invalid(
+        problems
+            .into_iter()
+            .map(|p| Problem {
+                field: row_field(&p.field, &locations),
+                ..p
+            })
+            .collect(),
+    ))
 }
 
 /// `codes[3].parent` as the table's row: `row 4 (line 5), parent`.
@@ -349,6 +381,22 @@ mod tests {
         assert_eq!(parents, vec![None, Some("c1"), Some("c2")]);
         assert_eq!(cb.codes[2].name, "Rent");
         assert_eq!(cb.codes[0].definition, "money");
+        // A name two codes share is no parent's name: said, not given to
+        // the last of them.
+        let (headers, rows) = table(&[
+            &["ID", "Name", "Parent", "Comment"],
+            &["a", "Same", "", "one"],
+            &["b", "Same", "", "two"],
+            &["c", "Child", "Same", "three"],
+            &["d", "Other", "b", "four"],
+        ]);
+        let e = codebook_from_table("codes.csv", "codes", &headers, &rows)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "1 problem(s) in the codebook:\n  codes.csv: row 3 (line 4), parent: code \"Child\" has parent \"Same\", the name of 2 codes (a, b); give the parent's id"
+        );
     }
 
     #[test]
