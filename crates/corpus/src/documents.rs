@@ -57,21 +57,6 @@ impl DocumentCases {
                     .collect::<Vec<_>>()
                     .join(", "),
             })?;
-        let mut seen_headers: HashMap<&str, usize> = HashMap::new();
-        for (i, h) in headers.iter().enumerate() {
-            if let Some(first) = seen_headers.insert(h.as_str(), i) {
-                if !h.is_empty() {
-                    return Err(bad(
-                        "header".into(),
-                        format!(
-                            "column `{h}` appears twice (columns {} and {})",
-                            first + 1,
-                            i + 1
-                        ),
-                    ));
-                }
-            }
-        }
         let mut list = Vec::new();
         let mut rows: HashMap<String, u64> = HashMap::new();
         for row in records {

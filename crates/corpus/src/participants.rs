@@ -291,5 +291,19 @@ mod tests {
         );
         let e = parse("id,name\n,Anna\n").unwrap_err().to_string();
         assert_eq!(e, "people.csv: row 1 (line 2): field `id` is empty");
+        // Two columns of one name: the id, or an attribute the other would
+        // overwrite.
+        for (csv, h, cols) in [
+            ("id,name,ID\nP1,Anna,P2\n", "id", "1 and 3"),
+            ("id,name,group,Group \nP1,Anna,G1,G2\n", "group", "3 and 4"),
+        ] {
+            let e = parse(csv).unwrap_err().to_string();
+            assert!(
+                e.ends_with(&format!(
+                    "header: column `{h}` appears twice (columns {cols})"
+                )),
+                "{e}"
+            );
+        }
     }
 }

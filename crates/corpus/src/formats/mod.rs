@@ -254,7 +254,21 @@ pub(crate) fn case_table(
             .collect::<Result<Vec<_>>>()?;
         (headers, rows)
     };
-    let headers = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    let headers: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    // Every column of a participants or documents file is read (the others
+    // as attributes): a name heading two is ambiguous, not the last one's.
+    for (j, h) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+        if let Some(i) = headers[..j].iter().position(|g| g == h) {
+            return Err(bad(
+                "header".into(),
+                format!(
+                    "column `{h}` appears twice (columns {} and {})",
+                    i + 1,
+                    j + 1
+                ),
+            ));
+        }
+    }
     Ok((headers, rows))
 }
 

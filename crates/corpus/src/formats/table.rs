@@ -129,7 +129,25 @@ pub(super) fn table_rows(
     cols: &TableColumns,
 ) -> Result<Vec<Row>> {
     let find = |name: &str, role: &'static str, required: bool| -> Result<Option<usize>> {
-        match headers.iter().position(|h| h.eq_ignore_ascii_case(name)) {
+        let mut hits = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+            .map(|(i, _)| i);
+        let first = hits.next();
+        if let (Some(i), Some(j)) = (first, hits.next()) {
+            // Which of the two the file meant is its author's to say.
+            return Err(IngestError::BadCsv {
+                file: file.path.into(),
+                location: "header".into(),
+                message: format!(
+                    "`{name}` heads columns {} and {}, so the {role} is ambiguous; keep one of them",
+                    i + 1,
+                    j + 1
+                ),
+            });
+        }
+        match first {
             Some(i) => Ok(Some(i)),
             None if required => Err(IngestError::MissingColumn {
                 file: file.path.into(),
@@ -1016,6 +1034,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("u.csv: row 2 (line 4): field `start`"), "{e}");
+        let e = read(&cols(), "u.csv", "speaker,text,Text\nAnna,Hi,Ho\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "u.csv: header: `text` heads columns 2 and 3, so the utterance text (--text-column) is ambiguous; keep one of them"
+        );
         let e = read(&cols(), "u.csv", "text,start\nHi,soon\n")
             .unwrap_err()
             .to_string();
