@@ -44,6 +44,7 @@ impl DocumentCases {
             message,
         };
         let (headers, records) = crate::formats::case_table(path, bytes, &bad)?;
+        crate::formats::unique_headers(&headers, &bad)?;
         let doc_i = headers
             .iter()
             .position(|h| h == "document")

@@ -26,6 +26,7 @@ impl Participants {
             message,
         };
         let (headers, records) = crate::formats::case_table(path, bytes, &bad)?;
+        crate::formats::unique_headers(&headers, &bad)?;
         let column = |name: &str| headers.iter().position(|h| h == name);
         let missing = |name: &str| IngestError::MissingColumn {
             file: path.into(),

@@ -254,9 +254,19 @@ pub(crate) fn case_table(
             .collect::<Result<Vec<_>>>()?;
         (headers, rows)
     };
-    let headers: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
-    // Every column of a participants or documents file is read (the others
-    // as attributes): a name heading two is ambiguous, not the last one's.
+    let headers = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    Ok((headers, rows))
+}
+
+/// For a table every column of which is read (a participants or documents
+/// file: the columns past the id are attributes), a name heading two
+/// columns is ambiguous, not the last one's. Tables that read some columns
+/// by name and pass over the rest (gold, codebooks) check only the names
+/// they read.
+pub(crate) fn unique_headers(
+    headers: &[String],
+    bad: &dyn Fn(String, String) -> IngestError,
+) -> Result<()> {
     for (j, h) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
         if let Some(i) = headers[..j].iter().position(|g| g == h) {
             return Err(bad(
@@ -269,7 +279,7 @@ pub(crate) fn case_table(
             ));
         }
     }
-    Ok((headers, rows))
+    Ok(())
 }
 
 /// A table that is not a corpus (a codebook kept in a spreadsheet): its
