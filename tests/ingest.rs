@@ -803,6 +803,29 @@ fn careless_csv_and_missing_paths_are_refused_by_name() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// `ingest --json ARGS`, killed and failed with `stuck` if it runs past a
+/// minute (what a blocking read would do).
+#[cfg(unix)]
+fn ingest_within_a_minute(project: &Path, args: &[&std::ffi::OsStr], stuck: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .arg("--project")
+        .arg(project)
+        .args(["ingest", "--json"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run autocode");
+    let began = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if began.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("{stuck}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Issue #17 (7): a FIFO in an input folder used to block ingest forever;
 /// it is listed as skipped and never opened.
 #[cfg(unix)]
@@ -817,22 +840,11 @@ fn a_fifo_in_a_folder_is_skipped_not_waited_on() {
         .status()
         .expect("mkfifo")
         .success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_autocode"))
-        .arg("--project")
-        .arg(project.path())
-        .args(["ingest", "--json", input.path().to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run autocode");
-    let began = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if began.elapsed() > std::time::Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("ingest blocked on the FIFO");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = ingest_within_a_minute(
+        project.path(),
+        &[input.path().as_os_str()],
+        "ingest blocked on the FIFO",
+    );
     assert_eq!(out.status.code(), Some(0));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["succeeded"], 1, "{summary}");
@@ -850,23 +862,11 @@ fn a_fifo_in_a_folder_is_skipped_not_waited_on() {
     // killed.
     let zero = input.path().join("zero.txt");
     std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_autocode"))
-        .arg("--project")
-        .arg(project.path())
-        .args(["ingest", "--json"])
-        .args([&fifo, &zero])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run autocode");
-    let began = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if began.elapsed() > std::time::Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("ingest blocked on the FIFO or read the device");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = ingest_within_a_minute(
+        project.path(),
+        &[fifo.as_os_str(), zero.as_os_str()],
+        "ingest blocked on the FIFO or read the device",
+    );
     assert_eq!(out.status.code(), Some(1), "every file failed");
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     for (i, path) in [&fifo, &zero].iter().enumerate() {

@@ -229,12 +229,7 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
         });
     }
 
-    let order: BTreeMap<&str, usize> = data
-        .codes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
+    let order = data.code_order();
     let mut pairs = Vec::new();
     for i in 0..views.len() {
         for j in (i + 1)..views.len() {

@@ -288,6 +288,15 @@ impl ProjectData {
         self.cells = resolve_cells(&self.codings, &self.reviews, self.gold_coverage.as_ref());
     }
 
+    /// Each code id's place in the hierarchy order (`codes`), for sorting.
+    pub fn code_order(&self) -> BTreeMap<&str, usize> {
+        self.codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect()
+    }
+
     pub fn code(&self, id: &str) -> Option<&CodeNode> {
         self.codes.iter().find(|c| c.id == id)
     }
@@ -366,12 +375,7 @@ impl ProjectData {
     pub fn given_codings(&self, accepted_only: bool) -> Vec<GivenCoding<'_>> {
         let segments: BTreeMap<i64, &StoredSegment> =
             self.segments.iter().map(|s| (s.id, s)).collect();
-        let code_order: BTreeMap<&str, usize> = self
-            .codes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.as_str(), i))
-            .collect();
+        let code_order = self.code_order();
         // A sentence's machine rows of older codebook versions say nothing
         // now (as in `resolve_cells`); the newest names the classifier.
         let mut newest: BTreeMap<i64, Option<i64>> = BTreeMap::new();

@@ -380,12 +380,7 @@ pub fn write_segments_csv(
             }
         }
     }
-    let order: BTreeMap<&str, usize> = data
-        .codes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
+    let order = data.code_order();
     let mut rows: Vec<Row> = rows.into_values().collect();
     rows.sort_by(|a, b| {
         let key = |r: &Row| {

@@ -46,16 +46,9 @@ pub(crate) fn workbook_table(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, 
     for name in workbook.sheet_names() {
         let range = match &mut workbook {
             Sheets::Xlsx(x) => match x.worksheet_cells_reader(&name) {
-                Ok(mut cells) => {
-                    let mut used = Vec::new();
-                    while let Some(c) = cells
-                        .next_cell()
-                        .map_err(|e| bad(format!("sheet {name}: {e}")))?
-                    {
-                        used.extend(owned(c));
-                    }
-                    checked_range(&name, used).map_err(bad)?
-                }
+                Ok(mut cells) => used_cells(|| cells.next_cell())
+                    .map_err(|e| bad(format!("sheet {name}: {e}")))
+                    .and_then(|used| checked_range(&name, used).map_err(bad))?,
                 // A chart sheet or a macro sheet: no cells to read.
                 Err(calamine::XlsxError::NotAWorksheet(_)) => Range::default(),
                 Err(e) => return Err(bad(format!("sheet {name}: {e}"))),
@@ -64,14 +57,9 @@ pub(crate) fn workbook_table(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, 
                 let mut cells = x
                     .worksheet_cells_reader(&name)
                     .map_err(|e| bad(format!("sheet {name}: {e}")))?;
-                let mut used = Vec::new();
-                while let Some(c) = cells
-                    .next_cell()
-                    .map_err(|e| bad(format!("sheet {name}: {e}")))?
-                {
-                    used.extend(owned(c));
-                }
-                checked_range(&name, used).map_err(bad)?
+                used_cells(|| cells.next_cell())
+                    .map_err(|e| bad(format!("sheet {name}: {e}")))
+                    .and_then(|used| checked_range(&name, used).map_err(bad))?
             }
             // .xls holds at most 65,536 × 256 cells; .ods is read by its rows.
             other => other
@@ -95,11 +83,20 @@ pub(crate) fn workbook_table(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, 
 /// process; a survey export of 100,000 answers × 200 columns is 20 million.
 const MAX_SHEET_CELLS: u64 = 50_000_000;
 
-/// A used cell with its value owned; an empty one is left out.
-fn owned(c: Cell<DataRef<'_>>) -> Option<Cell<Data>> {
-    let pos = c.get_position();
-    let value: Data = c.get_value().clone().into();
-    (value != Data::Empty).then(|| Cell::new(pos, value))
+/// A sheet's used cells with their values owned (empty ones left out),
+/// from a cell reader's `next_cell` (.xlsx's and .xlsb's differ in type).
+fn used_cells<'a, E>(
+    mut next: impl FnMut() -> std::result::Result<Option<Cell<DataRef<'a>>>, E>,
+) -> std::result::Result<Vec<Cell<Data>>, E> {
+    let mut used = Vec::new();
+    while let Some(c) = next()? {
+        let pos = c.get_position();
+        let value: Data = c.get_value().clone().into();
+        if value != Data::Empty {
+            used.push(Cell::new(pos, value));
+        }
+    }
+    Ok(used)
 }
 
 /// The sheet's used cells as a range, or why not: their span names the
