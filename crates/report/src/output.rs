@@ -25,6 +25,15 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map(|x| format!("{x:.decimals$}")).unwrap_or_default()
 }
 
+/// `n` of `total` as a share; 0 of nobody.
+fn share_of(n: u64, total: u64) -> f64 {
+    if total > 0 {
+        n as f64 / total as f64
+    } else {
+        0.0
+    }
+}
+
 /// Participant count with share, e.g. `12 (26%)`.
 fn count_share(n: u64, share: f64) -> String {
     format!("{n} ({:.0}%)", share * 100.0)
@@ -508,11 +517,7 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
                     .get(value)
                     .copied()
                     .unwrap_or(0);
-                let share = if total > 0 {
-                    *n as f64 / total as f64
-                } else {
-                    0.0
-                };
+                let share = share_of(*n, total);
                 w.write_record(
                     [
                         csv_text(&c.code_id),
@@ -542,11 +547,7 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
     for c in &r.codes {
         for (document, all) in &r.totals.by_document {
             let coded = c.by_document.get(document).copied().unwrap_or_default();
-            let share = if all.participants > 0 {
-                coded.participants as f64 / all.participants as f64
-            } else {
-                0.0
-            };
+            let share = share_of(coded.participants, all.participants);
             w.write_record([
                 csv_text(&c.code_id),
                 csv_text(document),
@@ -574,11 +575,7 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
         .map_err(|e| csv_err(&by_q, e))?;
         for c in &r.codes {
             for (q, total) in c.by_question.iter().zip(&r.totals.participants_by_question) {
-                let share = if total.participants > 0 {
-                    q.participants as f64 / total.participants as f64
-                } else {
-                    0.0
-                };
+                let share = share_of(q.participants, total.participants);
                 w.write_record([
                     csv_text(&c.code_id),
                     csv_text(&q.question),
