@@ -187,6 +187,93 @@ fn gold_labels_may_name_a_code_by_its_id_or_its_label() {
     );
 }
 
+/// A gold or training file none of whose items carries a code (its labels
+/// column misnamed, say) is read as uncoded items, each a valid "no code";
+/// the run warns instead of scoring or training on nothing in silence.
+#[test]
+fn a_file_with_no_coded_item_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let cb = dir.path().join("codebook.yaml");
+    std::fs::write(
+        &cb,
+        "codes:\n  - id: cost\n    definition: money spent\n  - id: tool\n    definition: software used\n",
+    )
+    .unwrap();
+    let write = |name: &str, coded: bool| {
+        let path = dir.path().join(name);
+        let mut rows = String::new();
+        for i in 0..10 {
+            let (text, label) = if i % 2 == 0 {
+                ("The costs went up again.", "cost")
+            } else {
+                ("We moved to new tools.", "tool")
+            };
+            let labels = if coded {
+                format!("\"{label}\"")
+            } else {
+                String::new()
+            };
+            rows.push_str(&format!(
+                "{{\"id\": \"{i}\", \"doc\": \"d{i}\", \"text\": \"{text}\", \"labels\": [{labels}]}}\n"
+            ));
+        }
+        std::fs::write(&path, rows).unwrap();
+        path
+    };
+    let (coded, uncoded) = (write("coded.jsonl", true), write("uncoded.jsonl", false));
+    let stderr = |args: &[&str]| {
+        let out = autocode(args);
+        assert!(out.status.success(), "autocode {args:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let err = stderr(&[
+        "eval",
+        "code",
+        "--gold",
+        s(&uncoded),
+        "--codebook",
+        s(&cb),
+        "--mode",
+        "keyword",
+    ]);
+    assert!(
+        err.contains(&format!(
+            "{}: none of its 10 items carries a code; nothing can be scored",
+            uncoded.display()
+        )),
+        "{err}"
+    );
+    let cache = dir.path().join("cache.db");
+    let train = |train: &Path, mode: &str| {
+        stderr(&[
+            "eval",
+            "code",
+            "--gold",
+            s(&coded),
+            "--train",
+            s(train),
+            "--codebook",
+            s(&cb),
+            "--mode",
+            mode,
+            "--cache",
+            s(&cache),
+        ])
+    };
+    let err = train(&uncoded, "supervised");
+    assert!(
+        err.contains(&format!(
+            "{}: none of its 10 items carries a code; every code falls back to zero-shot",
+            uncoded.display()
+        )),
+        "{err}"
+    );
+    // Zero-shot reads a training file as unlabelled text, and a coded file
+    // is no cause for a warning.
+    assert!(!train(&uncoded, "zero-shot").contains("carries a code"));
+    assert!(!train(&coded, "supervised").contains("carries a code"));
+}
+
 #[test]
 fn codebook_qdc_round_trip_and_store_versions() {
     let dir = tempfile::tempdir().unwrap();

@@ -42,7 +42,7 @@ const CODE_KEYS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Codebook {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_null")]
     pub name: String,
     #[serde(default)]
     pub codes: Vec<Code>,
@@ -52,22 +52,41 @@ pub struct Codebook {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Code {
+    /// A YAML null (`id: ~`, `id:`) is an empty id, which `validate` refuses
+    /// by line; read as a string it was a code called "~".
+    #[serde(deserialize_with = "text_or_null")]
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_null")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// `description:` is read as the definition too (NVivo's and REFI-QDA's
     /// word for it); it is written as `definition`.
-    #[serde(default, alias = "description")]
+    #[serde(default, alias = "description", deserialize_with = "text_or_null")]
     pub definition: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "texts_or_null"
+    )]
     pub inclusion: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "texts_or_null"
+    )]
     pub exclusion: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "texts_or_null"
+    )]
     pub examples: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "texts_or_null"
+    )]
     pub counter_examples: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
@@ -207,14 +226,14 @@ struct SharedCodebook {
 #[derive(Deserialize)]
 struct SharedLabel {
     /// The code's text (`name` or `code` in some exports).
-    #[serde(alias = "name", alias = "code")]
+    #[serde(alias = "name", alias = "code", deserialize_with = "text_or_null")]
     label: String,
     /// An id other than the label text (the label is then the name).
     #[serde(default)]
     id: Option<String>,
     #[serde(default)]
     parent: Option<String>,
-    #[serde(default, alias = "description")]
+    #[serde(default, alias = "description", deserialize_with = "text_or_null")]
     definition: String,
     #[serde(
         default,
@@ -245,6 +264,19 @@ struct SharedLabel {
     counter_examples: Vec<String>,
 }
 
+/// A text field whose YAML or JSON null (`name: ~`, `definition:`) means
+/// no text. serde reads a YAML null into a `String` as the text "~".
+fn text_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A list of texts (`examples:`) where a null list or a null entry
+/// (`- ~`, an empty `-`) is no text, rather than the text "~".
+fn texts_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let texts = Option::<Vec<Option<String>>>::deserialize(d)?.unwrap_or_default();
+    Ok(texts.into_iter().flatten().collect())
+}
+
 /// A field given as one string or as a list of strings; blank ones dropped.
 /// Anything else is an error saying what was expected.
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -268,8 +300,9 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
             mut seq: A,
         ) -> Result<Self::Value, A::Error> {
             let mut texts = Vec::new();
-            while let Some(t) = seq.next_element::<String>()? {
-                texts.push(t);
+            // A null entry is no text (YAML reads `~` into a String as "~").
+            while let Some(t) = seq.next_element::<Option<String>>()? {
+                texts.extend(t);
             }
             Ok(texts)
         }
@@ -960,6 +993,38 @@ mod tests {
     }
 
     const GOOD: &str = "name: t\ncodes:\n  - id: a\n    name: A\n    definition: about a\n  - id: b\n    parent: a\n    examples: [\"b one\"]\n";
+
+    #[test]
+    fn a_null_is_no_text_not_a_tilde() {
+        // `id: ~` used to be a code called "~", and `name: ~` a name "~".
+        let src = "name: ~\ncodes:\n  - id: ~\n    definition: x\n  - id: b\n    name: ~\n    definition: ~\n    examples: [~, \"an example\"]\n    inclusion:\n      -\n    exclusion: ~\n";
+        let CodebookError::Invalid(ps) =
+            parse_codebook(src, "cb.yaml", CodebookFormat::Yaml).unwrap_err()
+        else {
+            panic!("expected a validation error")
+        };
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_eq!(ps[0].to_string(), "cb.yaml:3: codes[0].id: empty id");
+        let fixed = src.replace("id: ~", "id: a");
+        let cb = parse_codebook(&fixed, "cb.yaml", CodebookFormat::Yaml).unwrap();
+        assert_eq!(cb.name, "");
+        let b = &cb.codes[1];
+        assert_eq!((b.name.as_str(), b.definition.as_str()), ("b", ""));
+        assert_eq!(b.examples, vec!["an example".to_string()]);
+        assert!(b.inclusion.is_empty() && b.exclusion.is_empty());
+        // JSON's null reads the same, in both forms.
+        let json =
+            r#"{"codes": [{"id": "a", "name": null, "definition": "x", "examples": [null]}]}"#;
+        let cb = parse_codebook(json, "cb.json", CodebookFormat::Json).unwrap();
+        assert_eq!(
+            (cb.codes[0].name.as_str(), cb.codes[0].examples.len()),
+            ("a", 0)
+        );
+        let shared =
+            r#"{"labels": [{"label": "Costs", "definition": null, "examples": [null, "cheap"]}]}"#;
+        let cb = parse_codebook(shared, "cb.json", CodebookFormat::Json).unwrap();
+        assert_eq!(cb.codes[0].examples, vec!["cheap".to_string()]);
+    }
 
     #[test]
     fn loads_yaml_and_fills_names() {

@@ -959,6 +959,19 @@ pub struct EvalCodeSummary {
     pub seconds: f64,
 }
 
+/// Warns when no item of a gold or training file carries a code: a labels
+/// column misnamed, or codes that match none of the codebook's, read as a
+/// file of uncoded items (each of which is a valid "no code" answer).
+fn warn_if_uncoded(path: &Path, items: &[GoldItem], consequence: &str) {
+    if !items.is_empty() && items.iter().all(|it| it.labels.is_empty()) {
+        tracing::warn!(
+            "{}: none of its {} items carries a code; {consequence}",
+            path.display(),
+            items.len()
+        );
+    }
+}
+
 /// `eval code`: per-code P/R/F1/kappa, macro-F1 and calibration of the
 /// classifier (or the keyword baseline) against gold codings.
 /// `project` is where the embedding cache defaults to (see [`cache_path`]).
@@ -986,6 +999,16 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         it.labels.extend(extra);
     }
     let predictor = opts.predictor();
+    warn_if_uncoded(
+        &opts.gold,
+        &gold,
+        "nothing can be scored: every code's kappa and F1 are 0",
+    );
+    if let (Some(path), Some(items)) = (&opts.train, &train_items) {
+        if !matches!(predictor, Predictor::Keyword) && !matches!(opts.mode, EvalMode::ZeroShot) {
+            warn_if_uncoded(path, items, "every code falls back to zero-shot");
+        }
+    }
     let eval_opts = opts.eval_options();
     let needs_model = !matches!(predictor, Predictor::Keyword) || opts.dump.is_some();
     let (protos, gold_emb, train_emb, written, gold_q, train_q) = if needs_model {
