@@ -46,7 +46,7 @@ fn is_case_file(file_name: &str, stem: &str) -> bool {
     lower
         .strip_prefix(stem)
         .and_then(|rest| rest.strip_prefix('.'))
-        .is_some_and(|ext| matches!(ext, "csv" | "xlsx" | "xlsm" | "xls" | "ods"))
+        .is_some_and(|ext| matches!(ext, "csv" | "tsv" | "xlsx" | "xlsm" | "xls" | "ods"))
 }
 
 /// The transcripts, participants and documents files under `paths`. A path that does

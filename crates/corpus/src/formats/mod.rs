@@ -129,7 +129,7 @@ impl SourceFormat {
             "doc" => SourceFormat::Doc,
             "pdf" => SourceFormat::Pdf,
             "rtf" => SourceFormat::Rtf,
-            "csv" => SourceFormat::Csv,
+            "csv" | "tsv" => SourceFormat::Csv,
             "jsonl" | "ndjson" => SourceFormat::Jsonl,
             "xlsx" | "xlsm" | "xls" | "ods" => SourceFormat::Sheet,
             _ => return None,
@@ -205,7 +205,7 @@ impl<'a> CsvLines<'a> {
 }
 
 /// A participants or documents file's column names (trimmed, lower case)
-/// and rows: a CSV (`,` or `;` separated), or a spreadsheet workbook's
+/// and rows: a CSV (`,`, `;` or tab separated), or a spreadsheet workbook's
 /// first sheet with cells (NVivo's classification sheets are often Excel).
 /// `bad` makes the file's error from a location and a message.
 pub(crate) fn case_table(
@@ -217,12 +217,7 @@ pub(crate) fn case_table(
         sheet::workbook_table(path, bytes)?
     } else {
         let text = crate::decode::decode_text(path, bytes)?.text;
-        let header_line = text.lines().next().unwrap_or("");
-        let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
-            b';'
-        } else {
-            b','
-        };
+        let delimiter = table::sniff_delimiter(&text);
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .from_reader(text.as_bytes());

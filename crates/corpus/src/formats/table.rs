@@ -66,13 +66,30 @@ impl Reader for JsonlReader {
     }
 }
 
-/// The delimiter with most occurrences in the header line: spreadsheet
-/// exports in many locales use `;`, some tools use tabs.
-fn sniff_delimiter(text: &str) -> u8 {
+/// The delimiter of a CSV: spreadsheet exports in many locales use `;`,
+/// some tools use tabs. The one that splits the first rows into as many
+/// fields as the header, more than one, wins; among those (or if none
+/// does) the one with most occurrences in the header line. Counting alone
+/// read Excel's `;` export of a survey whose question headers hold commas
+/// (`Thinking about the last month, what, if anything, …`) by commas.
+pub(super) fn sniff_delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or("");
+    let in_header = |d: u8| header.bytes().filter(|&b| b == d).count();
+    let consistent = |d: u8| {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(d)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut widths = reader.records().take(21).map(|r| r.map(|r| r.len()));
+        match widths.next() {
+            Some(Ok(n)) if n > 1 => widths.all(|w| matches!(w, Ok(w) if w == n)),
+            _ => false,
+        }
+    };
     [b',', b';', b'\t']
         .into_iter()
-        .max_by_key(|&d| (header.bytes().filter(|&b| b == d).count(), d == b','))
+        .max_by_key(|&d| (consistent(d), in_header(d), d == b','))
         .unwrap_or(b',')
 }
 
@@ -162,8 +179,20 @@ pub(super) fn table_rows(
             None => Ok(None),
         }
     };
-    let wide = !cols.questions.is_empty();
-    let text_i = find(&cols.text, "utterance text (--text-column)", !wide)?;
+    let text_i = find(
+        &cols.text,
+        "utterance text (--text-column)",
+        cols.questions.is_empty(),
+    )?;
+    // One row per answer with the question in a column of its own (a long
+    // export: respondent, item, answer): the one question column named is
+    // that column, not an open question of a wide export, when the file
+    // has the text column too.
+    let long_question = match (&cols.questions[..], text_i) {
+        ([q], Some(_)) => Some(q.as_str()),
+        _ => None,
+    };
+    let wide = !cols.questions.is_empty() && long_question.is_none();
     // Columns named by the user, each required: (index, header as written).
     let named = |names: &[String], role: &'static str| -> Result<Vec<(usize, &str)>> {
         names
@@ -174,7 +203,11 @@ pub(super) fn table_rows(
             })
             .collect()
     };
-    let question_cols = named(&cols.questions, "survey question (--question-column)")?;
+    let question_cols = if wide {
+        named(&cols.questions, "survey question (--question-column)")?
+    } else {
+        Vec::new()
+    };
     // A wide export's answers, question by question (then respondent by
     // respondent), so that a question is asked once before its answers.
     let mut answers: Vec<Vec<Row>> = (0..question_cols.len()).map(|_| Vec::new()).collect();
@@ -183,11 +216,29 @@ pub(super) fn table_rows(
         "speaker (--speaker-column)",
         cols.speaker_required,
     )?;
-    let doc_i = find(&cols.doc, "document (--doc-column)", cols.doc_required)?;
-    let start_i = find(&cols.start, "start time", false)?;
-    let end_i = find(&cols.end, "end time", false)?;
-    let role_i = find("role", "role", false)?;
-    let question_i = find("question", "question", false)?;
+    // A wide export is read by the columns named and no others: its other
+    // columns are closed questions and the survey tool's metadata, and a
+    // closed question headed `Role`, `Doc` or `Start` (Kobo's start time)
+    // is no transcript's role, document or time.
+    let doc_i = if wide && !cols.doc_required {
+        None
+    } else {
+        find(&cols.doc, "document (--doc-column)", cols.doc_required)?
+    };
+    let (start_i, end_i, role_i) = if wide {
+        (None, None, None)
+    } else {
+        (
+            find(&cols.start, "start time", false)?,
+            find(&cols.end, "end time", false)?,
+            find("role", "role", false)?,
+        )
+    };
+    let question_i = match long_question {
+        Some(q) => find(q, "survey question (--question-column)", true)?,
+        None if wide => None,
+        None => find("question", "question", false)?,
+    };
     let attribute_cols = named(
         &cols.attributes,
         "participant attribute (--attribute-column)",
@@ -210,8 +261,10 @@ pub(super) fn table_rows(
         }
     }
     let head_records: Vec<&csv::StringRecord> = head.iter().map(|(r, _)| r).collect();
-    let (skip, texts_row) = survey_header_rows(&head_records, &question_cols, speaker_i);
-    let question_texts: Vec<String> = question_cols
+    let speaker_header = speaker_i.map(|i| headers[i].as_str());
+    let (skip, texts_row) =
+        survey_header_rows(&head_records, &question_cols, speaker_i, speaker_header);
+    let mut question_texts: Vec<String> = question_cols
         .iter()
         .map(|&(i, header)| {
             texts_row
@@ -222,8 +275,22 @@ pub(super) fn table_rows(
                 .to_string()
         })
         .collect();
+    // Two questions of one text ("Please explain your answer.") are two
+    // questions: each is read with its column's name, or its answers would
+    // read as more answers to the first.
+    let texts_before = question_texts.clone();
+    for (k, (_, header)) in question_cols.iter().enumerate() {
+        if texts_before
+            .iter()
+            .filter(|t| **t == texts_before[k])
+            .count()
+            > 1
+        {
+            question_texts[k] = format!("{} ({header})", texts_before[k]);
+        }
+    }
     let head = head.into_iter().skip(skip).map(Ok);
-    for record in head.chain(records) {
+    for (data_row, record) in head.chain(records).enumerate() {
         let (record, location) = record?;
         let cell = |i: Option<usize>| {
             i.and_then(|i| record.get(i))
@@ -257,6 +324,12 @@ pub(super) fn table_rows(
             |f, m| bad_field(f, m),
         )?;
         if wide {
+            // A row is a respondent: one without an id (no respondent
+            // column, or a blank cell in it, as an optional e-mail column
+            // leaves it) is a respondent of its own, as NVivo's survey
+            // import makes a case of each row, not one pooled speaker.
+            let speaker =
+                cell(speaker_i).unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
             for ((&(i, _), question), out) in question_cols
                 .iter()
                 .zip(&question_texts)
@@ -264,7 +337,7 @@ pub(super) fn table_rows(
             {
                 out.push(Row {
                     doc: cell(doc_i),
-                    speaker: cell(speaker_i),
+                    speaker: Some(speaker.clone()),
                     role: cell(role_i),
                     question: Some(question.clone()),
                     text: record.get(i).unwrap_or("").to_string(),
@@ -300,13 +373,41 @@ fn survey_header_rows(
     head: &[&csv::StringRecord],
     question_cols: &[(usize, &str)],
     speaker_i: Option<usize>,
+    speaker_header: Option<&str>,
 ) -> (usize, Option<usize>) {
-    let qualtrics = head.get(1).is_some_and(|r| {
-        r.iter()
-            .any(|c| c.trim_start().starts_with("{\"ImportId\""))
-    });
-    if qualtrics {
+    let import_ids = |r: Option<&&csv::StringRecord>| {
+        r.is_some_and(|r| {
+            r.iter()
+                .any(|c| c.trim_start().starts_with("{\"ImportId\""))
+        })
+    };
+    if import_ids(head.get(1)) {
         return (2, Some(0));
+    }
+    // The same export with one of its two extra rows deleted (an older
+    // Qualtrics export, or a tidy-up in Excel): the ImportId row alone, or
+    // the question texts alone, whose respondent cell is its column's
+    // label (`Response ID` under `ResponseId`).
+    if import_ids(head.first()) {
+        return (1, None);
+    }
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let labels_row =
+        head.first().is_some_and(
+            |r| match (speaker_i.and_then(|i| r.get(i)), speaker_header) {
+                (Some(cell), Some(header)) => {
+                    !letters(cell).is_empty() && letters(cell) == letters(header)
+                }
+                _ => false,
+            },
+        );
+    if labels_row {
+        return (1, Some(0));
     }
     // Its respondent id column is blank on that row; a respondent who
     // answered "Open-Ended Response" to every question has an id.
@@ -426,12 +527,15 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
             |f, m| bad_field(f, m),
         )?;
         if !cols.questions.is_empty() {
-            let role = string("role", false)?.filter(|s| !s.trim().is_empty());
+            // As a wide CSV is (`table_rows`): the keys named and no
+            // others, and a respondent without an id one of their own.
+            let doc = doc.filter(|_| cols.doc_required);
+            let speaker = speaker.unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {line_no}"));
             for (q, out) in cols.questions.iter().zip(answers.iter_mut()) {
                 out.push(Row {
                     doc: doc.clone(),
-                    speaker: speaker.clone(),
-                    role: role.clone(),
+                    speaker: Some(speaker.clone()),
+                    role: None,
                     question: Some(q.clone()),
                     text: string(q, true)?.unwrap_or_default(),
                     start_ms: None,
@@ -604,6 +708,12 @@ fn unterminated_quote_line(text: &str, delimiter: u8) -> Option<usize> {
 /// `ingest` reads as a moderator's, as in the long form of a survey
 /// (docs/corpus.md).
 pub const QUESTION_SPEAKER: &str = "Q";
+
+/// The label of a wide export's respondent whose row gives no id, with
+/// the row's number among the answers' rows: `Respondent 12`, a generic
+/// label, so a participant of its document alone
+/// ([`crate::resolve`], rule 4).
+pub const UNNAMED_RESPONDENT: &str = "Respondent";
 
 /// The rows as documents, one turn per row. A row with a `question`
 /// different from the last one asked in its document gets that question as
@@ -890,6 +1000,143 @@ mod tests {
         // A plain sheet's first respondents are answers, whatever they say.
         let plain = "id,Why?\nP1,Open-Ended Response\nP2,Because.\n";
         assert_eq!(wide(plain, "id", &["Why?"]).len(), 3);
+    }
+
+    #[test]
+    fn a_qualtrics_export_with_one_of_its_extra_rows_deleted_has_no_header_answers() {
+        let read_q = |csv: &str| {
+            let columns = TableColumns {
+                speaker: "ResponseId".into(),
+                speaker_required: true,
+                questions: vec!["Q1".into()],
+                ..TableColumns::default()
+            };
+            let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+            turns(&docs[0])
+                .into_iter()
+                .map(|(who, text, _, _)| (who.unwrap_or("").to_string(), text.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let pair = |w: &str, t: &str| (w.to_string(), t.to_string());
+        // The question texts kept, the ImportId row deleted: the texts row's
+        // respondent cell is its column's label.
+        let texts_only = "ResponseId,Q1\nResponse ID,Has it been lonely?\nR_1,Some weeks.\n";
+        assert_eq!(
+            read_q(texts_only),
+            vec![pair("Q", "Has it been lonely?"), pair("R_1", "Some weeks.")]
+        );
+        // The ImportId row kept, the texts deleted.
+        let ids_only = "ResponseId,Q1\n\"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID1_TEXT\"\"}\"\nR_1,Some weeks.\n";
+        assert_eq!(
+            read_q(ids_only),
+            vec![pair("Q", "Q1"), pair("R_1", "Some weeks.")]
+        );
+    }
+
+    #[test]
+    fn a_wide_export_reads_the_columns_named_and_no_others() {
+        // A closed question headed `role` and Kobo's `start`/`end` times are
+        // no transcript's role and times, a closed `doc` no document.
+        let csv = "start,end,doc,role,id,Why?,Anything else?\n\
+            2024-03-05T09:00:00.000+00:00,later,yes,Facilitator,a1,Too quiet.,Please explain your answer.\n\
+            2024-03-05T10:00:00.000+00:00,later,no,Interviewer,,Long days.,\n\
+            ,,no,Interviewer,a3,,No.\n";
+        let columns = TableColumns {
+            speaker: "id".into(),
+            speaker_required: true,
+            questions: vec!["Why?".into(), "Anything else?".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+        assert_eq!(docs.len(), 1, "one document, not one per `doc` value");
+        let who: Vec<(Option<&str>, Option<&str>)> = docs[0]
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.role.as_deref()))
+            .collect();
+        // The second row has no id: a respondent of its own, by its row.
+        assert_eq!(
+            who,
+            vec![
+                (Some("Q"), Some("interviewer")),
+                (Some("a1"), None),
+                (Some("Respondent 2"), None),
+                (Some("Q"), Some("interviewer")),
+                (Some("a1"), None),
+                (Some("a3"), None),
+            ]
+        );
+        // No respondent column at all: each row is a respondent.
+        let columns = TableColumns {
+            questions: vec!["Why?".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+        let speakers: Vec<&str> = docs[0]
+            .turns
+            .iter()
+            .filter_map(|t| t.speaker.as_deref())
+            .collect();
+        assert_eq!(speakers, vec!["Q", "Respondent 1", "Respondent 2"]);
+    }
+
+    #[test]
+    fn two_questions_of_one_text_stay_two_questions() {
+        let csv = "ResponseId,Q6,Q8\nResponse ID,Please explain your answer.,Please explain your answer.\nR_1,Too far.,Too loud.\n";
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            questions: vec!["Q6".into(), "Q8".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+        let texts: Vec<&str> = turns(&docs[0]).into_iter().map(|t| t.1).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Please explain your answer. (Q6)",
+                "Too far.",
+                "Please explain your answer. (Q8)",
+                "Too loud."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_export_names_its_question_column() {
+        // respondent;item;answer: one question column named beside the
+        // text column is the question of each row.
+        let csv = "respondent;item;answer\nP1;Is it lonely?;Some weeks.\nP2;Is it lonely?;No.\nP1;Which tools?;Email.\n";
+        let columns = TableColumns {
+            speaker: "respondent".into(),
+            text: "answer".into(),
+            questions: vec!["item".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+        let said: Vec<(Option<&str>, &str)> =
+            turns(&docs[0]).into_iter().map(|t| (t.0, t.1)).collect();
+        assert_eq!(
+            said,
+            vec![
+                (Some("Q"), "Is it lonely?"),
+                (Some("P1"), "Some weeks."),
+                (Some("P2"), "No."),
+                (Some("Q"), "Which tools?"),
+                (Some("P1"), "Email."),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_delimiter_is_the_one_that_splits_the_rows_evenly() {
+        // Excel's `;` CSV does not quote the commas in a question header.
+        let text = "id;age;Thinking about the last month, what, if anything, was hard?;Any ideas, big or small, to share?\n\
+                    R1;30;Nobody to talk to, really.;More days out, fewer calls.\n";
+        assert_eq!(sniff_delimiter(text), b';');
+        assert_eq!(sniff_delimiter("a,b;c\n1,2;3\n"), b',');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
+        // Nothing splits evenly: the header's most frequent one, as before.
+        assert_eq!(sniff_delimiter("a;b;c\n1\n"), b';');
     }
 
     #[test]
