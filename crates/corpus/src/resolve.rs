@@ -55,11 +55,25 @@ pub enum SpeakerRole {
 const GENERIC_INTERVIEWEE_NAMES: &[&str] = &[
     "interviewee",
     "respondent",
+    "resp",
     "participant",
     "speaker",
     "guest",
     "informant",
     "ie",
+    // German (IP: Interviewpartner:in, B: Befragte:r), French, Spanish
+    // and Italian transcripts' interviewee.
+    "ip",
+    "interviewpartner",
+    "interviewpartnerin",
+    "befragte",
+    "befragter",
+    "enquêté",
+    "enquêtée",
+    "entrevistado",
+    "entrevistada",
+    "intervistato",
+    "intervistata",
 ];
 
 /// Interviewee letters of the Q/A, I/B and I/R conventions (rule 5).
@@ -86,7 +100,8 @@ pub fn label_base(label: &str) -> String {
 
 /// Whether the label is a generic interviewee label of rule 4.
 pub fn is_generic_interviewee_name(label: &str) -> bool {
-    GENERIC_INTERVIEWEE_NAMES.contains(&label_base(label).as_str())
+    // `Resp.`: an abbreviation's full stop.
+    GENERIC_INTERVIEWEE_NAMES.contains(&label_base(label.trim().trim_end_matches('.')).as_str())
 }
 
 /// The role of `label` in a document that does (`paired_letters`) or does
@@ -224,6 +239,26 @@ fn label_key(label: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_interviewee_in_other_words_and_languages() {
+        for label in [
+            "Resp",
+            "Resp.",
+            "IP",
+            "Befragte",
+            "Enquêtée",
+            "Entrevistada",
+            "Respondent 2",
+        ] {
+            assert_eq!(
+                label_role(label, false),
+                SpeakerRole::Interviewee,
+                "{label}"
+            );
+        }
+        assert_eq!(label_role("Rosa", false), SpeakerRole::Named);
+    }
     use crate::Participants;
     use std::path::Path;
 

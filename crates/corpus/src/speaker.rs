@@ -116,6 +116,69 @@ const NOT_NAMES: &[&str] = &[
     "answer:",
     "todo",
     "fyi",
+    // A research transcript's header block (`Project:`, `Transcriber:
+    // KL`, `Interview 07`), in English, German, French and Spanish.
+    "project",
+    "study",
+    "interview",
+    "transcriber",
+    "transcribed",
+    "transcription",
+    "file",
+    "filename",
+    "audio",
+    "video",
+    "length",
+    "pseudonym",
+    "datum",
+    "dauer",
+    "ort",
+    "projekt",
+    "fecha",
+    "lugar",
+    "duración",
+    "durée",
+    "lieu",
+    "entretien",
+    "entrevista",
+    // Pronouns head the lines of dialogue a speaker re-enacts inside an
+    // answer (`Me: "Can we talk?"` / `Her: "Not now."`), never a speaker
+    // of the transcript; "I" is the interviewer's label and stays one.
+    "me",
+    "her",
+    "him",
+    "she",
+    "he",
+    "they",
+    "them",
+    "we",
+    "us",
+    "you",
+    "myself",
+];
+
+/// Last words of a header block's multi-word keys (`Interview ID`,
+/// `Participant code`, `Date of interview`, `Transcribed by`), lower
+/// case: such a line is metadata, not a speaker.
+const METADATA_LAST_WORDS: &[&str] = &[
+    "id",
+    "no",
+    "no.",
+    "nr",
+    "nr.",
+    "number",
+    "code",
+    "date",
+    "time",
+    "length",
+    "duration",
+    "by",
+    "on",
+    "location",
+    "interview",
+    "recording",
+    "transcript",
+    "pseudonym",
 ];
 
 /// Words that start sentences, so never the first word of a multi-word name.
@@ -643,7 +706,17 @@ pub fn is_name_like(name: &str) -> bool {
         return false;
     }
     let lower = name.to_lowercase();
-    if words.len() == 1 && NOT_NAMES.contains(&lower.as_str()) {
+    // `Session 2`, `Interview 07`: a note or header word with a number.
+    if NOT_NAMES.contains(&lower.as_str())
+        || NOT_NAMES.contains(&crate::resolve::label_base(&lower).as_str())
+    {
+        return false;
+    }
+    if words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| METADATA_LAST_WORDS.contains(&w.to_lowercase().as_str()))
+    {
         return false;
     }
     if words.len() > 1 && NOT_FIRST_WORDS.contains(&words[0].to_lowercase().as_str()) {
@@ -705,6 +778,26 @@ const MODERATOR_NAMES: &[&str] = &[
     "investigator",
     "fieldworker",
     "enumerator",
+    // `IV:`/`IE:` (interviewer/interviewee), and the interviewer in
+    // German, French, Spanish and Italian transcripts.
+    "iv",
+    "interviewerin",
+    "interviewende",
+    "enquêteur",
+    "enquêtrice",
+    "enquêteuse",
+    "entrevistador",
+    "entrevistadora",
+    "intervistatore",
+    "intervistatrice",
+    // The research team's other voices: not participants either.
+    "note-taker",
+    "notetaker",
+    "note taker",
+    "observer",
+    "co-moderator",
+    "co-facilitator",
+    "assistant moderator",
 ];
 
 /// Labels for several people at once or an unknown voice ("All: Yes!").
@@ -743,7 +836,8 @@ const MODERATOR_ROLES: &[&str] = &["moderator", "interviewer", "facilitator"];
 /// numbered ("Interviewer 2") or with a name ("Moderator Jane").
 /// Also with a number attached: "Interviewer2", "Int1", "I1", "Moderator 2".
 pub fn is_moderator_name(name: &str) -> bool {
-    let lower = name.trim().to_lowercase();
+    // `Int.`: an abbreviation's full stop.
+    let lower = name.trim().trim_end_matches('.').to_lowercase();
     if MODERATOR_NAMES.contains(&lower.as_str())
         || MODERATOR_NAMES.contains(&crate::resolve::label_base(&lower).as_str())
     {
@@ -775,6 +869,48 @@ mod tests {
 
     fn named(name: &str, text: &str) -> Option<Label> {
         Some((name.into(), None, None, text.into()))
+    }
+
+    #[test]
+    fn a_header_blocks_keys_and_re_enacted_pronouns_are_no_speakers() {
+        for line in [
+            "Project: Digital care pathways",
+            "Interview ID: DCPC-INT-07",
+            "Participant ID: P07",
+            "Transcriber: KL",
+            "Transcribed by: KL",
+            "Date of interview: 3 May",
+            "Interview 07 - DCPC",
+            "Datum: 12.03.2024",
+            "Dauer: 47 Minuten",
+            "Session 2: the afternoon",
+            "Me: \"Can we talk about the rota?\"",
+            "Her: \"Not now.\"",
+        ] {
+            assert_eq!(parse_speaker_line(line), None, "{line}");
+        }
+        // Speakers stay speakers.
+        assert_eq!(label("I: So tell me."), named("I", "So tell me."));
+        assert_eq!(label("Int.: So?"), named("Int.", "So?"));
+        assert_eq!(label("Anna Byrne: Yes."), named("Anna Byrne", "Yes."));
+    }
+
+    #[test]
+    fn the_interviewer_in_other_words_and_languages() {
+        for name in [
+            "IV",
+            "Int.",
+            "Interviewerin",
+            "Enquêtrice",
+            "Entrevistadora",
+            "Note-taker",
+            "Observer",
+        ] {
+            assert!(is_moderator_name(name), "{name}");
+        }
+        for name in ["IE", "Ivy", "Integrity", "M"] {
+            assert!(!is_moderator_name(name), "{name}");
+        }
     }
 
     #[test]

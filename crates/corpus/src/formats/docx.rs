@@ -238,11 +238,53 @@ pub(super) fn end_paragraph(
     }
 }
 
+/// The column names of a transcript table's heading row, lower case.
+const TABLE_HEADINGS: &[&str] = &[
+    "speaker",
+    "speakers",
+    "name",
+    "person",
+    "who",
+    "role",
+    "time",
+    "timestamp",
+    "time stamp",
+    "timecode",
+    "time code",
+    "start",
+    "end",
+    "transcript",
+    "transcription",
+    "text",
+    "utterance",
+    "content",
+    "speech",
+    "dialogue",
+    "verbatim",
+    "notes",
+    "comments",
+    "sprecher",
+    "sprecherin",
+    "zeit",
+    "locuteur",
+    "texte",
+    "hablante",
+    "texto",
+];
+
 /// One line for a table row: `[time] Speaker: text` when the first or second
 /// cell is a name (the other before it a time, or empty), else the cells
 /// tab-separated.
 pub(super) fn row_line(cells: &[String]) -> String {
     let cells: Vec<&str> = cells.iter().map(|c| c.as_str()).collect();
+    // A transcript table's heading row (`Speaker | Transcript`, `Time |
+    // Name | Text`) names its columns: no one said "Transcript".
+    let filled = || cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
+    if filled().count() >= 2
+        && filled().all(|c| TABLE_HEADINGS.contains(&c.to_lowercase().trim_end_matches(':')))
+    {
+        return cells.join("\t");
+    }
     for name_at in 0..cells.len().min(2) {
         let name = cells[name_at];
         // A time before the name, or a time cell left empty (a turn
@@ -313,6 +355,19 @@ mod tests {
                 bytes,
             })
             .map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn a_transcript_tables_heading_row_is_no_turn() {
+        let row =
+            |cells: &[&str]| row_line(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+        assert_eq!(row(&["Speaker", "Transcript"]), "Speaker\tTranscript");
+        assert_eq!(row(&["Time", "Name:", "Text"]), "Time\tName:\tText");
+        assert_eq!(row(&["Anna", "Text me later."]), "Anna: Text me later.");
+        assert_eq!(
+            row(&["00:12", "Speaker 1", "Hello."]),
+            "[00:12] Speaker 1: Hello."
+        );
     }
 
     #[test]

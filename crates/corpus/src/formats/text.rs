@@ -147,6 +147,18 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
             continue;
         }
 
+        // `END OF TRANSCRIPT`, `Transcribed by https://otter.ai`: the
+        // transcriber's or the tool's line, said by no one. It ends the
+        // turn before it rather than becoming its last sentence.
+        if is_transcript_marker(trimmed) {
+            close(&mut open, &mut turns);
+            if let Some((s, e)) = paragraph.take() {
+                paragraphs.push(speakerless(s, e));
+            }
+            line_start = next_start;
+            continue;
+        }
+
         // Content range of this line, from `from` (byte offset in the line).
         let content = |from: usize| -> Option<(usize, usize)> {
             let part = &line[from..];
@@ -208,6 +220,68 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
     } else {
         paragraphs
     }
+}
+
+/// Whether a whole line is a transcript's own marker, not speech: the end
+/// line (`END OF TRANSCRIPT`, `[END OF RECORDING]`, `--- END ---`, `ENDE
+/// DES TRANSKRIPTS`, `FIN DE LA TRANSCRIPCIÓN`), a transcription tool's
+/// credit (`Transcribed by https://otter.ai`), and a meeting tool's notice
+/// (Teams' `Helen Ward started transcription`, Meet's `Meeting ended after
+/// 00:47:12`).
+pub(crate) fn is_transcript_marker(line: &str) -> bool {
+    let decoration = |c: char| !c.is_alphanumeric() && c != '\'' && c != '’';
+    let core = line.trim_matches(decoration);
+    if core.is_empty() || core.len() > 80 {
+        return false;
+    }
+    // Brackets, rules or stars around it, not a full stop after it.
+    let marks = [
+        '[', ']', '(', ')', '-', '–', '—', '*', '=', '_', '#', '<', '>', '~',
+    ];
+    let decorated = line.starts_with(marks) || line.ends_with(marks);
+    let lower = core.to_lowercase();
+    let lower = lower.as_str();
+    const ENDS: &[&str] = &[
+        "end of transcript",
+        "end of the transcript",
+        "end of transcription",
+        "end of recording",
+        "end of the recording",
+        "end of interview",
+        "end of the interview",
+        "end of focus group",
+        "end of the focus group",
+        "end of session",
+        "end of the session",
+        "end of tape",
+        "end of audio",
+        "recording ends",
+        "recording ended",
+        "interview ends",
+        "interview ended",
+        "ende des transkripts",
+        "ende des transkriptes",
+        "ende der transkription",
+        "ende des interviews",
+        "ende der aufnahme",
+        "fin de la transcription",
+        "fin de l'entretien",
+        "fin de l’entretien",
+        "fin de l'enregistrement",
+        "fin de la transcripción",
+        "fin de la entrevista",
+        "fin de la grabación",
+    ];
+    ENDS.contains(&lower)
+        // `--- END ---`, `[End]`, or `END` in capitals: a marker; a
+        // speaker's plain "End." continuing a turn is not.
+        || (lower == "end" && (decorated || core == "END"))
+        || ((lower.starts_with("transcribed by ") || lower.starts_with("transcription by "))
+            && !lower.contains(',')
+            && lower.split_whitespace().count() <= 5)
+        || lower.starts_with("meeting ended after ")
+        || lower.ends_with(" started transcription")
+        || lower.ends_with(" stopped transcription")
 }
 
 fn speakerless(start: usize, end: usize) -> RawTurn {
@@ -469,6 +543,44 @@ mod tests {
         // Once, a dash is punctuation: "Anna - the nurse - said so."
         let text = "Notes\nAnna - the nurse - said so.\n";
         assert!(turns(text, false).iter().all(|t| t.0.is_none()));
+    }
+
+    #[test]
+    fn a_transcripts_end_line_and_a_tools_notices_are_no_ones_speech() {
+        let text = "Helen Ward started transcription\n\
+                    Interviewer: How long have you worked there?\n\
+                    Participant: Eleven years.\n\
+                    And it went by fast.\n\
+                    END OF TRANSCRIPT\n\
+                    Transcribed by https://otter.ai\n";
+        let t = turns(text, false);
+        assert_eq!(
+            t.iter().map(|t| t.3).collect::<Vec<_>>(),
+            vec![
+                "How long have you worked there?",
+                "Eleven years.\nAnd it went by fast."
+            ]
+        );
+        for marker in [
+            "[END OF RECORDING]",
+            "--- END ---",
+            "END",
+            "*** End of interview ***",
+            "ENDE DES TRANSKRIPTS",
+            "FIN DE LA TRANSCRIPCIÓN",
+            "Meeting ended after 00:47:12 👋",
+            "Helen Ward stopped transcription",
+        ] {
+            assert!(is_transcript_marker(marker), "{marker}");
+        }
+        // A speaker's own words are not markers.
+        for speech in [
+            "End.",
+            "That was the end of it.",
+            "Transcribed by whom, I wonder",
+        ] {
+            assert!(!is_transcript_marker(speech), "{speech}");
+        }
     }
 
     #[test]
