@@ -551,6 +551,9 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
         }
         if let Some(ms) = parse_clock(inner) {
             start_ms = start_ms.or(Some(ms));
+        } else if is_pronouns(inner) {
+            // Zoom's and Teams' display names carry pronouns, `Helen
+            // Ward (she/her)`: part of how a person is shown, no role.
         } else if role.is_none() && open == '(' {
             role = Some(inner.to_string());
         } else {
@@ -817,6 +820,24 @@ const GROUP_NAMES: &[&str] = &[
     "inaudible",
     "audience",
 ];
+
+/// Whether a parenthesis after a name gives pronouns (`she/her`, `they/
+/// them`, `he/him/his`, `any pronouns`).
+pub(crate) fn is_pronouns(inner: &str) -> bool {
+    const PRONOUNS: &[&str] = &[
+        "she", "her", "hers", "he", "him", "his", "they", "them", "theirs", "xe", "xem", "ze",
+        "zir", "hir", "it", "its", "any", "all", "pronouns", "sie", "ihr", "er", "ihm", "elle",
+        "il", "iel", "ella", "él", "elle",
+    ];
+    let words: Vec<String> = inner
+        .split(|c: char| c == '/' || c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    !words.is_empty()
+        && (inner.contains('/') || words.iter().any(|w| w == "pronouns"))
+        && words.iter().all(|w| PRONOUNS.contains(&w.as_str()))
+}
 
 /// Whether a speaker label stands for several or unknown people.
 pub fn is_group_name(name: &str) -> bool {

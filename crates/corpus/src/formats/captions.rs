@@ -10,6 +10,8 @@
 //! The document text is one line per turn, `Name: cue text cue text`, so the
 //! stored text reads as a transcript; offsets point into it.
 
+use std::collections::{HashMap, HashSet};
+
 use super::{Cue, RawDocument, RawTurn, Reader, SourceFile};
 use crate::decode::decode_text;
 use crate::error::{IngestError, Result};
@@ -80,6 +82,7 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
             _ => blocks.push((i + 1, vec![line])),
         }
     }
+    let display_names = display_name_labels(&blocks, vtt);
     let mut cues = Vec::new();
     let mut current_speaker: Option<(String, Option<String>)> = None;
     for (block_no, (first_line, block)) in blocks.iter().enumerate() {
@@ -128,6 +131,11 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
                     let rest = first[label.text_start..].trim().to_string();
                     body[0] = rest;
                     speaker = Some((label.name, label.role));
+                } else if let Some((name, rest)) = display_name_prefix(first)
+                    .filter(|(name, _)| display_names.contains(name.as_str()))
+                {
+                    body[0] = rest.to_string();
+                    speaker = Some((name, None));
                 }
             }
         }
@@ -155,6 +163,62 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
         });
     }
     Ok(cues)
+}
+
+/// A cue's `Name: words` as a meeting tool writes it with the display
+/// name as the user set it: `karen doyle: …`, `Karen's iPhone: …`, `Helen
+/// Ward (she/her): …` (Zoom's transcript). The name (pronouns left out)
+/// and the words, where the prefix is short and holds no sentence
+/// punctuation; [`display_name_labels`] decides whether a document is
+/// labelled so.
+fn display_name_prefix(line: &str) -> Option<(String, &str)> {
+    let (prefix, rest) = line.split_once(": ")?;
+    let mut name = prefix.trim();
+    if let Some(open) = name.rfind(" (") {
+        if name.ends_with(')') && crate::speaker::is_pronouns(&name[open + 2..name.len() - 1]) {
+            name = name[..open].trim_end();
+        }
+    }
+    let ok = !name.is_empty()
+        && name.chars().count() <= 40
+        && name.split_whitespace().count() <= 5
+        && name.chars().any(char::is_alphabetic)
+        && !name.contains(['"', '“', '”', '?', '!', ',', ';', ':', '(', ')', '[', ']'])
+        && !name.to_lowercase().contains("http");
+    ok.then(|| (name.to_string(), rest.trim()))
+}
+
+/// The display names of a caption file whose cues each start with one
+/// (Zoom's transcript `.vtt`), where the strict label rules miss them
+/// (lower case, `Karen's iPhone`): the names that head at least two
+/// cues, in a file where at least half of three or more cues start with
+/// such a prefix. Empty elsewhere, so a cue's "he said: no" is speech.
+fn display_name_labels<'a>(blocks: &[(usize, Vec<&'a str>)], vtt: bool) -> HashSet<String> {
+    let firsts: Vec<&str> = blocks
+        .iter()
+        .skip(usize::from(vtt))
+        .filter_map(|(_, b)| {
+            let at = b.iter().take(2).position(|l| l.contains("-->"))?;
+            b.get(at + 1).map(|l| l.trim())
+        })
+        .filter(|l| !l.starts_with('<'))
+        .collect();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut prefixed = 0;
+    for first in &firsts {
+        if let Some((name, _)) = display_name_prefix(first) {
+            prefixed += 1;
+            *counts.entry(name).or_default() += 1;
+        }
+    }
+    if firsts.len() < 3 || prefixed * 2 < firsts.len() {
+        return HashSet::new();
+    }
+    counts
+        .into_iter()
+        .filter(|&(_, n)| n >= 2)
+        .map(|(name, _)| name)
+        .collect()
 }
 
 fn parse_timing(line: &str) -> Option<(u64, u64)> {
@@ -283,6 +347,53 @@ mod tests {
                 bytes: src.as_bytes(),
             })
             .map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn zoom_display_names_label_their_cues_as_set() {
+        // Zoom writes each cue as `Display name: words`, the name as the
+        // user set it: lower case, a device's, with pronouns.
+        let src = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nHelen Ward (she/her): Could you tell me about your\n\n\
+                   2\n00:00:03.000 --> 00:00:04.000\nHelen Ward (she/her): role?\n\n\
+                   3\n00:00:04.000 --> 00:00:06.000\nKaren's iPhone: Yeah, sure. I'm a nurse.\n\n\
+                   4\n00:00:06.000 --> 00:00:07.000\nkaren doyle: Eleven years now.\n\n\
+                   5\n00:00:07.000 --> 00:00:08.000\nHelen Ward (she/her): Mm-hmm.\n\n\
+                   6\n00:00:08.000 --> 00:00:09.000\nkaren doyle: And I said: no.\n\n\
+                   7\n00:00:09.000 --> 00:00:10.000\nKaren's iPhone: Right.\n";
+        let doc = read(&VttReader, "z.vtt", src).unwrap();
+        let t: Vec<(Option<&str>, Option<&str>, &str)> = doc
+            .turns
+            .iter()
+            .map(|t| {
+                (
+                    t.speaker.as_deref(),
+                    t.role.as_deref(),
+                    &doc.text[t.start..t.end],
+                )
+            })
+            .collect();
+        assert_eq!(
+            t,
+            vec![
+                (
+                    Some("Helen Ward"),
+                    None,
+                    "Could you tell me about your role?"
+                ),
+                (Some("Karen's iPhone"), None, "Yeah, sure. I'm a nurse."),
+                (Some("karen doyle"), None, "Eleven years now."),
+                (Some("Helen Ward"), None, "Mm-hmm."),
+                (Some("karen doyle"), None, "And I said: no."),
+                (Some("Karen's iPhone"), None, "Right."),
+            ]
+        );
+        // A caption file of plain speech keeps "he said: no" as words.
+        let plain = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nSo then he said: no.\n\n\
+                     00:00:02.000 --> 00:00:03.000\nAnd that was it.\n\n\
+                     00:00:03.000 --> 00:00:04.000\nWe left.\n";
+        let doc = read(&VttReader, "p.vtt", plain).unwrap();
+        assert_eq!(doc.turns.len(), 1);
+        assert_eq!(doc.turns[0].speaker, None);
     }
 
     #[test]
