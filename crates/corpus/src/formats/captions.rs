@@ -193,7 +193,7 @@ fn display_name_prefix(line: &str) -> Option<(String, &str)> {
 /// (lower case, `Karen's iPhone`): the names that head at least two
 /// cues, in a file where at least half of three or more cues start with
 /// such a prefix. Empty elsewhere, so a cue's "he said: no" is speech.
-fn display_name_labels<'a>(blocks: &[(usize, Vec<&'a str>)], vtt: bool) -> HashSet<String> {
+fn display_name_labels(blocks: &[(usize, Vec<&str>)], vtt: bool) -> HashSet<String> {
     let firsts: Vec<&str> = blocks
         .iter()
         .skip(usize::from(vtt))
