@@ -14,7 +14,7 @@ use unicode_segmentation::UnicodeSegmentation;
 /// stays inside one when a lower-case word follows (UAX #29 does that).
 const ABBREVIATIONS: &[&str] = &[
     "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "vs.", "approx.", "e.g.", "i.e.", "cf.", "jr.",
-    "sr.", "nr.", "ca.", "z.b.", "d.h.",
+    "sr.", "nr.", "ca.", "z.b.", "d.h.", "dra.", "sra.", "srta.", "mme.", "mlle.", "ee.",
 ];
 
 /// Splits `text` into sentences: byte ranges into `text`, trimmed of
@@ -26,8 +26,25 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
     let normalised = join_wrapped_lines(text);
     let mut merged: Vec<(usize, usize)> = Vec::new();
     let mut glue_next = false;
-    for (start, piece) in normalised.split_sentence_bound_indices() {
+    for (mut start, mut piece) in normalised.split_sentence_bound_indices() {
         let end = start + piece.len();
+        // French writes a space before the closing guillemet (`« Vous
+        // apprendrez sur le tas. » Voilà.`), and UAX #29 then starts the
+        // next sentence with it: it closes the sentence before.
+        if let Some(last) = merged.last_mut() {
+            let body = piece.trim_start();
+            let closers = body.len() - body.trim_start_matches(['»', '›']).len();
+            if closers > 0 {
+                let cut = piece.len() - body.len() + closers;
+                last.1 = start + cut;
+                start += cut;
+                piece = &piece[cut..];
+                if piece.trim().is_empty() {
+                    last.1 = end;
+                    continue;
+                }
+            }
+        }
         let trimmed = piece.trim();
         let attach = match merged.last() {
             Some(_) if glue_next => true,
@@ -251,6 +268,21 @@ mod tests {
         );
         assert_eq!(split("   "), Vec::<&str>::new());
         assert_eq!(split("no punctuation at all"), ["no punctuation at all"]);
+    }
+
+    #[test]
+    fn spanish_and_french_conventions() {
+        assert_eq!(
+            split("Hablé con la Dra. López ayer. Trabaja en EE. UU., o sea, lejos."),
+            vec![
+                "Hablé con la Dra. López ayer.",
+                "Trabaja en EE. UU., o sea, lejos."
+            ]
+        );
+        assert_eq!(
+            split("Elle m'a dit : « Vous apprendrez sur le tas. » Voilà."),
+            vec!["Elle m'a dit : « Vous apprendrez sur le tas. »", "Voilà."]
+        );
     }
 
     #[test]
