@@ -257,7 +257,8 @@ fn assemble_unhashed(
 fn without_leading_time_stamps(turn: &str, start: usize, end: usize) -> Option<(usize, usize)> {
     let (_, skipped) = speaker::skip_time_stamps(&turn[start..end], 0);
     let rest = turn[start + skipped..end].trim();
-    (skipped < end - start && speaker::parse_clock(rest).is_none())
+    let end = start + skipped + speaker::end_before_f4_stamp(&turn[start + skipped..end]);
+    (start + skipped < end && speaker::parse_clock(rest).is_none())
         .then_some((start + skipped, end))
 }
 

@@ -602,6 +602,7 @@ fn bracketed_time(line: &str, pos: usize) -> Option<(u64, usize)> {
     let close = match rest.chars().next()? {
         '[' => ']',
         '(' => ')',
+        '#' if !escaped => '#',
         _ => return None,
     };
     let inner_len = rest[1..].find(close)?;
@@ -609,8 +610,39 @@ fn bracketed_time(line: &str, pos: usize) -> Option<(u64, usize)> {
     if escaped {
         inner = inner.strip_suffix('\\')?;
     }
-    let ms = parse_clock(inner.trim())?;
+    let ms = if close == '#' {
+        f4_clock(inner)?
+    } else {
+        parse_clock(inner.trim())?
+    };
     Some((ms, pos + usize::from(escaped) + 1 + inner_len + 1))
+}
+
+/// The inside of f4's and MAXQDA's time stamp `#00:00:28-8#` (German
+/// transcription's convention, at the end of each paragraph): a clock and
+/// the tenths after a dash.
+fn f4_clock(inner: &str) -> Option<u64> {
+    let (clock, tenths) = inner.split_once('-').unwrap_or((inner, ""));
+    let ms = parse_clock(clock)?;
+    if tenths.is_empty() {
+        return Some(ms);
+    }
+    (tenths.len() <= 2 && tenths.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| ms + tenths.parse::<u64>().unwrap_or(0) * 100 / 10u64.pow(tenths.len() as u32 - 1))
+}
+
+/// Where a sentence ends without f4's time stamp after it (`Mhm.
+/// #00:00:44-4#` → `Mhm.`): the stamp says when, not what.
+pub(crate) fn end_before_f4_stamp(sentence: &str) -> usize {
+    let trimmed = sentence.trim_end();
+    if let Some(body) = trimmed.strip_suffix('#') {
+        if let Some(open) = body.rfind('#') {
+            if f4_clock(&body[open + 1..]).is_some() {
+                return body[..open].trim_end().len();
+            }
+        }
+    }
+    sentence.len()
 }
 
 /// Skips bracketed time stamps from `pos` (also a range, `[01:53:10] -
@@ -914,6 +946,19 @@ mod tests {
         assert_eq!(label("I: So tell me."), named("I", "So tell me."));
         assert_eq!(label("Int.: So?"), named("Int.", "So?"));
         assert_eq!(label("Anna Byrne: Yes."), named("Anna Byrne", "Yes."));
+    }
+
+    #[test]
+    fn f4_time_stamps_are_times() {
+        assert_eq!(skip_time_stamps("#00:00:28-8# Ja.", 0), (Some(28_800), 13));
+        assert_eq!(skip_time_stamps("#01:02:03# Ja.", 0), (Some(3_723_000), 11));
+        assert_eq!(skip_time_stamps("#metoo was big", 0), (None, 0));
+        assert_eq!(end_before_f4_stamp("Mhm. #00:00:44-4#"), 4);
+        assert_eq!(end_before_f4_stamp("Mhm #00:00:44-4# "), 3);
+        assert_eq!(
+            end_before_f4_stamp("Issue #12 and #13#"),
+            "Issue #12 and #13#".len()
+        );
     }
 
     #[test]
