@@ -425,8 +425,11 @@ fn letter_dot_label(line: &str) -> Option<SpeakerLabel> {
 /// How one document labels its speakers, beyond what a single line shows
 /// ([`parse_speaker_line`]): decided once from all its lines, then applied
 /// line by line ([`DocumentLabels::label`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct DocumentLabels {
+    /// The names the document's own labels give (`P2`, `Priya`), sorted:
+    /// the parts a joint label (`P2/P5:`) is read from.
+    names: Vec<String>,
     /// Headers and tab- or dash-separated labels ([`relaxed_label`]).
     relaxed: bool,
     /// Names alone on their lines ([`bare_label`]).
@@ -443,9 +446,16 @@ impl DocumentLabels {
     pub(crate) fn of<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> DocumentLabels {
         let relaxed = repeated_header_lines(lines.clone());
         let all: Vec<&str> = lines.collect();
-        let plain = !relaxed && !all.iter().any(|l| parse_speaker_line(l).is_some());
+        let mut names: Vec<String> = all
+            .iter()
+            .filter_map(|l| parse_speaker_line(l).map(|x| x.name))
+            .collect();
+        names.sort();
+        names.dedup();
+        let plain = !relaxed && names.is_empty();
         if !plain {
             return DocumentLabels {
+                names,
                 relaxed,
                 ..Default::default()
             };
@@ -480,6 +490,7 @@ impl DocumentLabels {
                 .count()
         };
         DocumentLabels {
+            names: Vec::new(),
             relaxed: false,
             bare,
             letter_dots: !bare && letters("Q") >= 2 && letters("A") >= 2,
@@ -492,7 +503,44 @@ impl DocumentLabels {
             .or_else(|| self.relaxed.then(|| relaxed_label(line)).flatten())
             .or_else(|| self.bare.then(|| bare_label(line)).flatten())
             .or_else(|| self.letter_dots.then(|| letter_dot_label(line)).flatten())
+            .or_else(|| self.joint_label(line))
     }
+
+    /// Two or more of the document's own speakers answering together:
+    /// `P2/P5:`, `Priya and Siobhán:`, `Anna & Bob:`. A group voice
+    /// ([`is_group_name`]): no one participant said it. Only names the
+    /// document labels on their own count, so `Pros and cons:` is text.
+    fn joint_label(&self, line: &str) -> Option<SpeakerLabel> {
+        let from = skip_ws(line, 0);
+        let colon = line[from..].find(':').filter(|&i| i <= 80)? + from;
+        let after = &line[colon + 1..];
+        if !(after.is_empty() || after.starts_with(char::is_whitespace)) {
+            return None;
+        }
+        let joint = line[from..colon].trim();
+        let parts = joint_parts(joint);
+        let known = |p: &&str| self.names.binary_search_by(|n| n.as_str().cmp(p)).is_ok();
+        (parts.len() >= 2 && parts.iter().all(known)).then(|| SpeakerLabel {
+            name: joint.to_string(),
+            role: None,
+            start_ms: None,
+            text_start: skip_ws(line, colon + 1),
+        })
+    }
+}
+
+/// The names of a joint label, split at `/`, `&`, `+`, `,` and the word
+/// "and" (also `und`, `et`, `y`); one part when there is no separator.
+fn joint_parts(joint: &str) -> Vec<&str> {
+    let mut parts = vec![joint];
+    for sep in ["/", "&", "+", ",", " and ", " und ", " et ", " y "] {
+        parts = parts.into_iter().flat_map(|p| p.split(sep)).collect();
+    }
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn colon_label(line: &str) -> Option<SpeakerLabel> {
@@ -874,7 +922,11 @@ pub(crate) fn is_pronouns(inner: &str) -> bool {
 /// Whether a speaker label stands for several or unknown people.
 pub fn is_group_name(name: &str) -> bool {
     let lower = name.trim().to_lowercase();
-    GROUP_NAMES.contains(&lower.as_str())
+    // A joint label (`P2/P5`, `Priya and Siobhán`): no single label holds
+    // these separators, so only [`DocumentLabels::joint_label`] makes one.
+    let joint = joint_parts(name).len() >= 2 && !is_name_like(name);
+    joint
+        || GROUP_NAMES.contains(&lower.as_str())
         || lower.starts_with("unknown ")
         || lower.starts_with("unidentified ")
 }

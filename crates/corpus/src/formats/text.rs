@@ -546,6 +546,38 @@ mod tests {
     }
 
     #[test]
+    fn two_speakers_answering_together_are_a_joint_voice() {
+        let text = "Moderator: Is the bus on time?\n\
+                    P2: Never.\n\
+                    P5: Not once.\n\
+                    P2/P5: Which is crazy.\n\
+                    Priya: And the fares.\n\
+                    Siobhán: Yes.\n\
+                    Priya and Siobhán: Far too dear.\n\
+                    Pros and cons: a line of text.\n";
+        let t = turns(text, false);
+        let who: Vec<Option<&str>> = t.iter().map(|t| t.0.as_deref()).collect();
+        assert_eq!(
+            who,
+            vec![
+                Some("Moderator"),
+                Some("P2"),
+                Some("P5"),
+                Some("P2/P5"),
+                Some("Priya"),
+                Some("Siobhán"),
+                Some("Priya and Siobhán"),
+            ]
+        );
+        // `Pros and cons` names no speaker of the document: Priya and
+        // Siobhán's turn goes on.
+        assert_eq!(t[6].3, "Far too dear.\nPros and cons: a line of text.");
+        assert!(crate::speaker::is_group_name("P2/P5"));
+        assert!(crate::speaker::is_group_name("Priya and Siobhán"));
+        assert!(!crate::speaker::is_group_name("Juan García y López"));
+    }
+
+    #[test]
     fn a_transcripts_end_line_and_a_tools_notices_are_no_ones_speech() {
         let text = "Helen Ward started transcription\n\
                     Interviewer: How long have you worked there?\n\
