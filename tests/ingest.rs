@@ -1207,7 +1207,8 @@ fn a_transcript_table_with_empty_cells_reads_its_speakers_in_docx_and_doc() {
             ),
             (Some("Mara"), false, None, "Kind, mostly."),
             (Some("Mara"), false, None, "One of them lent us a van."),
-            (Some("Mara"), false, None, "End of interview."),
+            // The table's last line, "End of interview.", is the
+            // transcript's end line, no one's speech (it was Mara's).
         ]
     );
     let (doc, format) = sentences_of(&fixtures().join("../table-gaps.doc"));
