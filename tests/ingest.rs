@@ -1244,26 +1244,3 @@ fn a_docx_with_a_name_paragraph_above_each_turn_reads_its_speakers() {
         ]
     );
 }
-
-/// `--project study init` on a path that does not exist makes the folder
-/// `study` with its `autocode.db`, as `init study` does; a path named as a
-/// database file is that file.
-#[test]
-fn init_on_a_new_project_path_makes_a_folder_unless_it_names_a_db_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("study");
-    let out = autocode(&folder, &["init"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(folder.join("autocode.db").is_file());
-    let file = dir.path().join("other.db");
-    assert!(autocode(&file, &["init"]).status.success());
-    assert!(file.is_file());
-    // Both open as projects.
-    for project in [&folder, &file] {
-        assert_eq!(stats(project)["documents"], 0, "{}", project.display());
-    }
-}
