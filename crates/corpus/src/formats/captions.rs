@@ -98,15 +98,23 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
         let timing_at = match block.iter().take(2).position(|l| l.contains("-->")) {
             Some(i) => i,
             None => {
+                // The line meant as the timing: the first of the two that
+                // holds a clock (a cue id comes before it), else the first.
+                let meant = block
+                    .iter()
+                    .take(2)
+                    .position(|l| l.contains(':') && l.chars().any(|c| c.is_ascii_digit()))
+                    .unwrap_or(0);
+                let expected = if vtt {
+                    "expected a cue timing line `00:00:01.000 --> 00:00:04.000`"
+                } else {
+                    "expected a subtitle timing line `00:00:01,000 --> 00:00:04,000`"
+                };
                 return Err(bad(
                     file,
-                    *first_line,
-                    if vtt {
-                        "expected a cue timing line `00:00:01.000 --> 00:00:04.000`"
-                    } else {
-                        "expected a subtitle timing line `00:00:01,000 --> 00:00:04,000`"
-                    },
-                ))
+                    first_line + meant,
+                    format!("{expected}, found `{}`", block[meant].trim()),
+                ));
             }
         };
         let timing_line = first_line + timing_at;
@@ -480,7 +488,19 @@ mod tests {
         .to_string();
         assert_eq!(
             e,
-            "b.srt: line 5: expected a subtitle timing line `00:00:01,000 --> 00:00:04,000`"
+            "b.srt: line 5: expected a subtitle timing line `00:00:01,000 --> 00:00:04,000`, found `just text`"
+        );
+        // A cue id, then a timing with a broken arrow: the timing's line.
+        let e = read(
+            &VttReader,
+            "c.vtt",
+            "WEBVTT\n\n7\n00:00:05.000 -> 00:00:07.000\nHi\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "c.vtt: line 4: expected a cue timing line `00:00:01.000 --> 00:00:04.000`, found `00:00:05.000 -> 00:00:07.000`"
         );
     }
 }

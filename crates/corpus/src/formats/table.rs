@@ -328,8 +328,11 @@ pub(super) fn table_rows(
             // column, or a blank cell in it, as an optional e-mail column
             // leaves it) is a respondent of its own, as NVivo's survey
             // import makes a case of each row, not one pooled speaker.
-            let speaker =
-                cell(speaker_i).unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
+            // Microsoft Forms writes `anonymous` in the e-mail and name
+            // columns of an anonymous form's every response: no id either.
+            let speaker = cell(speaker_i)
+                .filter(|id| !id.eq_ignore_ascii_case("anonymous"))
+                .unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
             for ((&(i, _), question), out) in question_cols
                 .iter()
                 .zip(&question_texts)
@@ -530,7 +533,9 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
             // As a wide CSV is (`table_rows`): the keys named and no
             // others, and a respondent without an id one of their own.
             let doc = doc.filter(|_| cols.doc_required);
-            let speaker = speaker.unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {line_no}"));
+            let speaker = speaker
+                .filter(|id| !id.eq_ignore_ascii_case("anonymous"))
+                .unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {line_no}"));
             for (q, out) in cols.questions.iter().zip(answers.iter_mut()) {
                 out.push(Row {
                     doc: doc.clone(),
@@ -1040,7 +1045,8 @@ mod tests {
         let csv = "start,end,doc,role,id,Why?,Anything else?\n\
             2024-03-05T09:00:00.000+00:00,later,yes,Facilitator,a1,Too quiet.,Please explain your answer.\n\
             2024-03-05T10:00:00.000+00:00,later,no,Interviewer,,Long days.,\n\
-            ,,no,Interviewer,a3,,No.\n";
+            ,,no,Interviewer,a3,,No.\n\
+            ,,no,Interviewer,Anonymous,Nothing to add.,\n";
         let columns = TableColumns {
             speaker: "id".into(),
             speaker_required: true,
@@ -1061,6 +1067,7 @@ mod tests {
                 (Some("Q"), Some("interviewer")),
                 (Some("a1"), None),
                 (Some("Respondent 2"), None),
+                (Some("Respondent 4"), None),
                 (Some("Q"), Some("interviewer")),
                 (Some("a1"), None),
                 (Some("a3"), None),
@@ -1077,7 +1084,10 @@ mod tests {
             .iter()
             .filter_map(|t| t.speaker.as_deref())
             .collect();
-        assert_eq!(speakers, vec!["Q", "Respondent 1", "Respondent 2"]);
+        assert_eq!(
+            speakers,
+            vec!["Q", "Respondent 1", "Respondent 2", "Respondent 4"]
+        );
     }
 
     #[test]
