@@ -1244,3 +1244,72 @@ fn a_docx_with_a_name_paragraph_above_each_turn_reads_its_speakers() {
         ]
     );
 }
+
+/// A second wave's file given on its own, with the first wave's name
+/// (`Sheet_1.csv`), replaces the first wave's document: documents are
+/// known by name. The run says so, naming both files; re-reading the same
+/// file, or a file moved since, is no cause.
+#[test]
+fn a_document_replaced_by_another_file_of_its_name_is_warned_about() {
+    let project = new_project();
+    let dir = tempfile::tempdir().unwrap();
+    let (w1, w2) = (dir.path().join("wave1"), dir.path().join("wave2"));
+    std::fs::create_dir_all(&w1).unwrap();
+    std::fs::create_dir_all(&w2).unwrap();
+    std::fs::write(w1.join("a.txt"), "Anna: The first wave.\n").unwrap();
+    std::fs::write(w2.join("a.txt"), "Anna: The second wave.\n").unwrap();
+    let (code, first, _) = ingest_json(project.path(), &[w1.join("a.txt").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(first["replaced_from_other_files"], serde_json::json!([]));
+    let (code, second, _) = ingest_json(project.path(), &[w2.join("a.txt").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(second["replaced"], 1);
+    let replaced = &second["replaced_from_other_files"][0];
+    assert_eq!(replaced["document"], "a.txt");
+    assert_eq!(replaced["earlier_file"], w1.join("a.txt").to_str().unwrap());
+    assert_eq!(replaced["file"], w2.join("a.txt").to_str().unwrap());
+    let out = autocode(
+        project.path(),
+        &["ingest", w1.join("a.txt").to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "warning: {} replaced document `a.txt`, which was read from {}",
+            w1.join("a.txt").display(),
+            w2.join("a.txt").display()
+        )),
+        "{stderr}"
+    );
+    // The same file again: unchanged, and no warning.
+    let (_, again, _) = ingest_json(project.path(), &[w1.join("a.txt").to_str().unwrap()]);
+    assert_eq!(again["unchanged"], 1);
+    assert_eq!(again["replaced_from_other_files"], serde_json::json!([]));
+}
+
+/// A wide survey export names its respondents by its rows: no warning
+/// listing each of them as a speaker no participants file lists.
+#[test]
+fn a_wide_exports_respondents_are_no_unlisted_speakers() {
+    let input = tempfile::tempdir().unwrap();
+    let csv = input.path().join("survey.csv");
+    std::fs::write(
+        &csv,
+        "respondent,Is it lonely?\nR001,Some weeks.\nR002,Never.\n",
+    )
+    .unwrap();
+    let project = new_project();
+    let (code, summary, stderr) = ingest_json(
+        project.path(),
+        &[
+            csv.to_str().unwrap(),
+            "--speaker-column",
+            "respondent",
+            "--question-column",
+            "Is it lonely?",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["unregistered_speakers"], serde_json::json!({}));
+    assert_eq!(stats(project.path())["participants"], 2);
+}

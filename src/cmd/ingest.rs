@@ -174,6 +174,15 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             s.unregistered_speakers.len()
         );
     }
+    for r in &s.replaced_from_other_files {
+        eprintln!(
+            "warning: {} replaced document `{}`, which was read from {} (a document is known by its name; \
+             to keep both, ingest their folders together, so each is named by its folder, or rename one)",
+            printable(&r.file),
+            printable(&r.document),
+            printable(&r.earlier_file)
+        );
+    }
     if !g.quiet {
         for d in &s.detected_interviewers {
             if d.remembered {

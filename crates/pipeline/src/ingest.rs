@@ -102,6 +102,30 @@ pub struct IngestSummary {
     pub described_documents: usize,
     /// Named speakers taken as the interviewer ([`detect_interviewers`]).
     pub detected_interviewers: Vec<DetectedInterviewer>,
+    /// Stored documents this run replaced with another file of the same
+    /// name, the earlier file still there: a second wave's `Sheet_1.csv`
+    /// given on its own replaces the first's.
+    pub replaced_from_other_files: Vec<ReplacedFromOtherFile>,
+}
+
+/// A document replaced by a different file of its name
+/// ([`IngestSummary::replaced_from_other_files`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplacedFromOtherFile {
+    pub document: String,
+    /// The file it was read from before, as given then.
+    pub earlier_file: String,
+    pub file: String,
+}
+
+/// Whether `earlier` (a stored document's source path) names a file that
+/// still exists and is not `now`: relative paths given from another
+/// folder, or a file moved since, are no cause for a warning.
+fn another_existing_file(earlier: &str, now: &std::path::Path) -> bool {
+    match (std::fs::canonicalize(earlier), std::fs::canonicalize(now)) {
+        (Ok(a), Ok(b)) => a != b,
+        _ => false,
+    }
 }
 
 /// A named speaker taken as the interviewer without being told
@@ -398,6 +422,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             .collect(),
         described_documents: 0,
         detected_interviewers: detected,
+        replaced_from_other_files: Vec::new(),
     };
     // Every document read in this run, other shards' included: the names a
     // documents file may use besides those already stored.
@@ -430,10 +455,20 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                 for doc in mine {
                     seen.insert(doc.name.clone(), path.clone());
                     let extra = corpus::unregistered_speakers(&doc, &index);
-                    // A survey table's respondents with attribute columns
-                    // are listed by the table itself: no warning.
+                    // A survey table's respondents (a wide export's rows,
+                    // or a table's with attribute columns) are listed by
+                    // the table itself: no warning naming each of them.
+                    let survey_table = !opts.question_columns.is_empty()
+                        && matches!(
+                            doc.format,
+                            corpus::SourceFormat::Csv
+                                | corpus::SourceFormat::Jsonl
+                                | corpus::SourceFormat::Sheet
+                        );
                     let listed = |p: &&corpus::Participant| {
-                        p.is_moderator || doc.speaker_attributes.contains_key(&p.name)
+                        p.is_moderator
+                            || survey_table
+                            || doc.speaker_attributes.contains_key(&p.name)
                     };
                     for p in extra.iter().filter(|p| !listed(p)) {
                         // A per-document participant has its document set.
@@ -444,6 +479,10 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         };
                         list.or_default().insert(doc.name.clone());
                     }
+                    let earlier = store
+                        .document_source(&doc.name)
+                        .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?
+                        .filter(|earlier| another_existing_file(earlier, &input.path));
                     let outcome = store
                         .put_participants(&extra)
                         .and_then(|()| {
@@ -454,6 +493,15 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         IngestOutcome::Inserted => summary.inserted += 1,
                         IngestOutcome::Replaced => summary.replaced += 1,
                         IngestOutcome::Unchanged => summary.unchanged += 1,
+                    }
+                    if let (IngestOutcome::Replaced, Some(earlier_file)) = (outcome, earlier) {
+                        summary
+                            .replaced_from_other_files
+                            .push(ReplacedFromOtherFile {
+                                document: doc.name.clone(),
+                                earlier_file,
+                                file: path.clone(),
+                            });
                     }
                     report.documents.push(DocumentReport {
                         name: doc.name.clone(),

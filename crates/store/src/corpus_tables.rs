@@ -61,6 +61,18 @@ pub struct CorpusStats {
 }
 
 impl Store {
+    /// The path a stored document was last read from, as it was given.
+    pub fn document_source(&self, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT source_path FROM documents WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Stores one document with its turns and segments in one transaction,
     /// replacing an older version of the same document.
     pub fn put_document(&mut self, doc: &Document) -> Result<IngestOutcome> {
