@@ -203,14 +203,22 @@ pub(super) fn table_rows(
             })
             .collect()
     };
-    let question_cols = if wide {
-        named(&cols.questions, "survey question (--question-column)")?
+    // Each question named, with the columns it heads: every one of them,
+    // for a survey tool repeats a follow-up's header ("Please explain your
+    // answer." under two questions: two questions, not an ambiguity).
+    let by_header = |name: &str| -> Vec<usize> {
+        headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut question_hits: Vec<Vec<usize>> = if wide {
+        cols.questions.iter().map(|n| by_header(n)).collect()
     } else {
         Vec::new()
     };
-    // A wide export's answers, question by question (then respondent by
-    // respondent), so that a question is asked once before its answers.
-    let mut answers: Vec<Vec<Row>> = (0..question_cols.len()).map(|_| Vec::new()).collect();
     let speaker_i = find(
         &cols.speaker,
         "speaker (--speaker-column)",
@@ -262,8 +270,43 @@ pub(super) fn table_rows(
     }
     let head_records: Vec<&csv::StringRecord> = head.iter().map(|(r, _)| r).collect();
     let speaker_header = speaker_i.map(|i| headers[i].as_str());
-    let (skip, texts_row) =
-        survey_header_rows(&head_records, &question_cols, speaker_i, speaker_header);
+    let found: Vec<(usize, &str)> = question_hits
+        .iter()
+        .flatten()
+        .map(|&i| (i, headers[i].as_str()))
+        .collect();
+    let (skip, texts_row) = survey_header_rows(&head_records, &found, speaker_i, speaker_header);
+    // A question named by its text where the export names its columns by
+    // id (Qualtrics' `Q4`, its text on the row below): that column.
+    if let Some(r) = texts_row {
+        for (hits, name) in question_hits.iter_mut().zip(&cols.questions) {
+            if hits.is_empty() {
+                *hits = head[r]
+                    .0
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.trim().eq_ignore_ascii_case(name.trim()))
+                    .map(|(i, _)| i)
+                    .collect();
+            }
+        }
+    }
+    if let Some(missing) = question_hits
+        .iter()
+        .zip(&cols.questions)
+        .find(|(hits, _)| hits.is_empty())
+    {
+        // The error names the columns the file has.
+        find(missing.1, "survey question (--question-column)", true)?;
+    }
+    let question_cols: Vec<(usize, &str)> = question_hits
+        .iter()
+        .flatten()
+        .map(|&i| (i, headers[i].as_str()))
+        .collect();
+    // A wide export's answers, question by question (then respondent by
+    // respondent), so that a question is asked once before its answers.
+    let mut answers: Vec<Vec<Row>> = (0..question_cols.len()).map(|_| Vec::new()).collect();
     let mut question_texts: Vec<String> = question_cols
         .iter()
         .map(|&(i, header)| {
@@ -279,14 +322,16 @@ pub(super) fn table_rows(
     // questions: each is read with its column's name, or its answers would
     // read as more answers to the first.
     let texts_before = question_texts.clone();
-    for (k, (_, header)) in question_cols.iter().enumerate() {
-        if texts_before
-            .iter()
-            .filter(|t| **t == texts_before[k])
-            .count()
-            > 1
-        {
-            question_texts[k] = format!("{} ({header})", texts_before[k]);
+    let same = |all: &[&str], x: &str| all.iter().filter(|t| **t == x).count() > 1;
+    let texts: Vec<&str> = texts_before.iter().map(String::as_str).collect();
+    let column_headers: Vec<&str> = question_cols.iter().map(|&(_, h)| h).collect();
+    for (k, &(i, header)) in question_cols.iter().enumerate() {
+        if same(&texts, &texts_before[k]) {
+            question_texts[k] = if same(&column_headers, header) {
+                format!("{} (column {})", texts_before[k], i + 1)
+            } else {
+                format!("{} ({header})", texts_before[k])
+            };
         }
     }
     let head = head.into_iter().skip(skip).map(Ok);
@@ -1109,6 +1154,64 @@ mod tests {
                 "Too loud."
             ]
         );
+    }
+
+    #[test]
+    fn a_header_two_columns_share_names_two_questions() {
+        // SurveyMonkey repeats a follow-up's header under two questions.
+        let csv =
+            "Respondent ID,Why?,Please explain your answer.,How?,Please explain your answer.\n\
+                   101,Too far.,It takes an hour.,By bus.,The train is dear.\n";
+        let columns = TableColumns {
+            speaker: "Respondent ID".into(),
+            questions: vec!["Please explain your answer.".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+        let texts: Vec<&str> = turns(&docs[0]).into_iter().map(|t| t.1).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Please explain your answer. (column 3)",
+                "It takes an hour.",
+                "Please explain your answer. (column 5)",
+                "The train is dear.",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_qualtrics_question_may_be_named_by_its_text() {
+        let csv = "ResponseId,Q1,Q2\n\
+            Response ID,Has working from home been lonely?,Which tools do you use?\n\
+            \"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID1_TEXT\"\"}\",\"{\"\"ImportId\"\":\"\"QID2_TEXT\"\"}\"\n\
+            R_1,Some weeks.,A shared board.\n";
+        let columns = |q: &str| TableColumns {
+            speaker: "ResponseId".into(),
+            questions: vec![q.into()],
+            ..TableColumns::default()
+        };
+        let docs = read(
+            &CsvReader {
+                columns: columns("Which tools do you use?"),
+            },
+            "s.csv",
+            csv,
+        )
+        .unwrap();
+        let texts: Vec<&str> = turns(&docs[0]).into_iter().map(|t| t.1).collect();
+        assert_eq!(texts, vec!["Which tools do you use?", "A shared board."]);
+        // Neither a column nor a question text: named, with the columns.
+        let err = read(
+            &CsvReader {
+                columns: columns("Why?"),
+            },
+            "s.csv",
+            csv,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("Why?") && err.contains("`Q2`"), "{err}");
     }
 
     #[test]
