@@ -258,7 +258,31 @@ pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
     } else {
         (trimmed[first.len()..].trim(), token_time(first)?)
     };
+    // Zoom's transcript (.txt): `[Helen Ward] 10:02:14`, the display name
+    // in brackets as its user set it (`[karen doyle]`, `[Karen's iPhone]`).
+    if let Some(inner) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        let inner = inner.trim();
+        return is_display_name(inner).then(|| SpeakerLabel {
+            name: inner.to_string(),
+            role: None,
+            start_ms: Some(ms),
+            text_start: line.len(),
+        });
+    }
     timed_header(name, ms, line)
+}
+
+/// A display name as a meeting tool shows it, as its user set it: short,
+/// with a letter and without sentence punctuation (`karen doyle`,
+/// `Karen's iPhone`). Looser than [`is_name_like`], so read only where the
+/// format marks the name (Zoom's brackets, a caption file's every cue).
+pub(crate) fn is_display_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && name.split_whitespace().count() <= MAX_WORDS + 1
+        && name.chars().any(char::is_alphabetic)
+        && !name.contains(['"', '“', '”', '?', '!', ',', ';', ':', '(', ')', '[', ']'])
+        && !name.to_lowercase().contains("http")
 }
 
 /// A time written as one token: `00:00:07`, `[00:00:07]`, `(00:07)` or
@@ -307,7 +331,29 @@ pub(crate) fn separated_label(line: &str) -> Option<SpeakerLabel> {
 /// [`header_line`] or [`separated_label`]: the labels a document's
 /// repetition confirms ([`repeated_header_lines`]).
 pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
-    header_line(line).or_else(|| separated_label(line))
+    header_line(line)
+        .or_else(|| separated_label(line))
+        .or_else(|| timed_display_label(line))
+}
+
+/// `[00:00:14] karen doyle: words`: a time, then a display name as its
+/// user set it (lower case, `Karen's iPhone`) and a colon, as meeting
+/// tools' exports write a turn. Like [`header_line`], only where a
+/// document repeats them.
+fn timed_display_label(line: &str) -> Option<SpeakerLabel> {
+    let (ms, from) = leading_time(line, skip_ws(line, 0))?;
+    let from = skip_ws(line, from);
+    let rest = &line[from..];
+    let colon = rest
+        .find(": ")
+        .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))?;
+    let name = rest[..colon].trim();
+    is_display_name(name).then(|| SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: Some(ms),
+        text_start: skip_ws(line, from + colon + 1),
+    })
 }
 
 /// Whether `lines` repeat [`relaxed_label`]s as speaker labels do: at

@@ -187,13 +187,7 @@ fn display_name_prefix(line: &str) -> Option<(String, &str)> {
             name = name[..open].trim_end();
         }
     }
-    let ok = !name.is_empty()
-        && name.chars().count() <= 40
-        && name.split_whitespace().count() <= 5
-        && name.chars().any(char::is_alphabetic)
-        && !name.contains(['"', '“', '”', '?', '!', ',', ';', ':', '(', ')', '[', ']'])
-        && !name.to_lowercase().contains("http");
-    ok.then(|| (name.to_string(), rest.trim()))
+    crate::speaker::is_display_name(name).then(|| (name.to_string(), rest.trim()))
 }
 
 /// The display names of a caption file whose cues each start with one

@@ -546,6 +546,50 @@ mod tests {
     }
 
     #[test]
+    fn zooms_transcript_and_lower_case_display_names_label_turns() {
+        // Zoom's .txt transcript: `[Display name] time`, the words below.
+        let zoom = "[Helen Ward] 10:02:14\nCould you tell me about your role?\n\n\
+                    [karen doyle] 10:02:20\nYeah, sure.\n\n\
+                    [Helen Ward] 10:02:31\nAnd how long?\n\n\
+                    [karen doyle] 10:02:35\nEleven years now.\n";
+        let t = turns(zoom, false);
+        assert_eq!(
+            t.iter()
+                .map(|t| (t.0.as_deref(), t.2, t.3))
+                .collect::<Vec<_>>(),
+            vec![
+                (
+                    Some("Helen Ward"),
+                    Some(36_134_000),
+                    "Could you tell me about your role?"
+                ),
+                (Some("karen doyle"), Some(36_140_000), "Yeah, sure."),
+                (Some("Helen Ward"), Some(36_151_000), "And how long?"),
+                (Some("karen doyle"), Some(36_155_000), "Eleven years now."),
+            ]
+        );
+        // A time, a display name in lower case and a colon.
+        let timed = "[00:00:01] Helen Ward: Your role?\n\
+                     [00:00:14] karen doyle: A nurse.\n\
+                     [00:00:27] Helen Ward: Mm-hmm.\n\
+                     [00:00:29] karen doyle: For years.\n\
+                     [00:00:40] Helen Ward: Thanks.\n\
+                     [00:00:41] karen doyle: Bye.\n";
+        let who: Vec<Option<String>> = turns(timed, false).into_iter().map(|t| t.0).collect();
+        assert_eq!(
+            who,
+            vec![
+                s("Helen Ward"),
+                s("karen doyle"),
+                s("Helen Ward"),
+                s("karen doyle"),
+                s("Helen Ward"),
+                s("karen doyle")
+            ]
+        );
+    }
+
+    #[test]
     fn two_speakers_answering_together_are_a_joint_voice() {
         let text = "Moderator: Is the bus on time?\n\
                     P2: Never.\n\
