@@ -303,3 +303,41 @@ fn bad_compare_file_is_named_with_its_line() {
         );
     }
 }
+
+/// Sentences the current classifier has not coded (ingested since the
+/// last `code`) count for no code: the report says how many, rather than
+/// showing their zeros as counts.
+#[test]
+fn sentences_not_coded_yet_are_named_not_counted_as_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = scripted_project(dir.path());
+    let store = store::Store::open(&proj).unwrap();
+    let mark = |except: &str| {
+        store
+            .conn()
+            .execute("DELETE FROM coding_marks", [])
+            .unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO coding_marks(segment_id, codebook_version, model_key, classifier, coded_at)
+                 SELECT id, 1, 'm', 'knn:abc', '2026-01-01T00:00:00Z' FROM segments WHERE text != ?1",
+                [except],
+            )
+            .unwrap();
+    };
+    let stderr = || {
+        let o = autocode(&proj, &["report", "--format", "table"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stderr)
+    };
+    mark(CAI_PARK);
+    let err = stderr();
+    assert!(
+        err.contains("warning: 1 participant sentences are not coded by the current classifier"),
+        "{err}"
+    );
+    // Every sentence coded (the moderator's question needs none): no warning.
+    mark("");
+    assert!(!stderr().contains("not coded"), "{}", stderr());
+}

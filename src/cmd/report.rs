@@ -159,6 +159,14 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
 
 /// The table and the files written, to `out`.
 pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Result<()> {
+    if s.not_coded > 0 {
+        eprintln!(
+            "warning: {} participant sentences are not coded by the current classifier and count for no code \
+             (ingested since the last `autocode code`, or not embedded): run `autocode embed` and `autocode code`, \
+             or `autocode run`",
+            s.not_coded
+        );
+    }
     if g.quiet {
         return Ok(());
     }

@@ -53,6 +53,10 @@ pub struct ReportSummary {
     pub written: Vec<PathBuf>,
     pub qdpx_sources: Option<usize>,
     pub qdpx_selections: Option<usize>,
+    /// Participant sentences the current classifier has not coded (new
+    /// since the last `code`, or never embedded), which count for no code:
+    /// a report read without knowing it under-counts them.
+    pub not_coded: usize,
 }
 
 /// The project folder's name, for titles.
@@ -94,6 +98,20 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         .map(|s| s.id)
         .collect();
     data.drop_machine_codings(&skipped);
+    let not_coded = match &data.machine_coded {
+        Some(coded) => data
+            .segments
+            .iter()
+            .filter(|s| !s.is_moderator && !skipped.contains(&s.id) && !coded.contains(&s.id))
+            .filter(|s| !data.human_coded.contains(&s.id))
+            .filter(|s| {
+                data.gold_coverage
+                    .as_ref()
+                    .is_none_or(|g| !g.contains(&s.id))
+            })
+            .count(),
+        None => 0,
+    };
     let out = opts.out.clone().unwrap_or_else(|| {
         store
             .path()
@@ -110,6 +128,7 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         written: Vec::new(),
         qdpx_sources: None,
         qdpx_selections: None,
+        not_coded,
     };
     // The report's tables and their files on one thread, the .qdpx (which
     // reads the store, so stays on this one) beside it: they share only
