@@ -101,7 +101,8 @@ pub fn label_base(label: &str) -> String {
 /// Whether the label is a generic interviewee label of rule 4.
 pub fn is_generic_interviewee_name(label: &str) -> bool {
     // `Resp.`: an abbreviation's full stop.
-    GENERIC_INTERVIEWEE_NAMES.contains(&label_base(label.trim().trim_end_matches('.')).as_str())
+    let label = crate::speaker::without_gender_suffix(label.trim());
+    GENERIC_INTERVIEWEE_NAMES.contains(&label_base(label.trim_end_matches('.')).as_str())
 }
 
 /// The role of `label` in a document that does (`paired_letters`) or does

@@ -623,6 +623,12 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
         })
         .map(|(i, _)| i)
         .filter(|&i| i > 0)?;
+    // German gender-inclusive role words put a colon inside the label:
+    // `Interviewer:in:`, `Befragte:r:`.
+    let name_end = [":innen", ":in", ":r"]
+        .iter()
+        .find(|g| rest[name_end..].starts_with(**g) && rest[name_end + g.len()..].starts_with(':'))
+        .map_or(name_end, |g| name_end + g.len());
     let name = rest[..name_end].trim();
     if !is_name_like(name) {
         return None;
@@ -824,6 +830,7 @@ pub fn parse_clock(s: &str) -> Option<u64> {
 
 /// Whether `name` reads as a speaker name (see the module comment).
 pub fn is_name_like(name: &str) -> bool {
+    let name = without_gender_suffix(name);
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return false;
     }
@@ -874,6 +881,24 @@ pub fn is_name_like(name: &str) -> bool {
         }
     }
     true
+}
+
+/// A label without German's gender-inclusive ending (`Interviewer:in`,
+/// `Interviewer*in`, `Interviewer_innen`, `Befragte:r` → `Interviewer`,
+/// `Befragte`): the role word it is.
+pub(crate) fn without_gender_suffix(label: &str) -> &str {
+    for sep in [':', '*', '_'] {
+        for ending in ["innen", "in", "r"] {
+            if let Some(base) = label
+                .strip_suffix(ending)
+                .and_then(|b| b.strip_suffix(sep))
+                .filter(|b| b.chars().last().is_some_and(char::is_alphabetic))
+            {
+                return base;
+            }
+        }
+    }
+    label
 }
 
 /// Role labels that are labels in lower case too; short ones ("int", "q")
@@ -987,8 +1012,11 @@ const MODERATOR_ROLES: &[&str] = &["moderator", "interviewer", "facilitator"];
 /// numbered ("Interviewer 2") or with a name ("Moderator Jane").
 /// Also with a number attached: "Interviewer2", "Int1", "I1", "Moderator 2".
 pub fn is_moderator_name(name: &str) -> bool {
-    // `Int.`: an abbreviation's full stop.
-    let lower = name.trim().trim_end_matches('.').to_lowercase();
+    // `Int.`: an abbreviation's full stop; `Interviewer:in`: German's
+    // gender-inclusive ending.
+    let lower = without_gender_suffix(name.trim())
+        .trim_end_matches('.')
+        .to_lowercase();
     if MODERATOR_NAMES.contains(&lower.as_str())
         || MODERATOR_NAMES.contains(&crate::resolve::label_base(&lower).as_str())
     {
@@ -1057,6 +1085,24 @@ mod tests {
             end_before_f4_stamp("Issue #12 and #13#"),
             "Issue #12 and #13#".len()
         );
+    }
+
+    #[test]
+    fn german_gender_inclusive_role_labels() {
+        assert_eq!(
+            label("Interviewer:in: Okay."),
+            named("Interviewer:in", "Okay.")
+        );
+        assert_eq!(label("Befragte:r: Ja."), named("Befragte:r", "Ja."));
+        assert_eq!(
+            label("Interviewer*in: Gut."),
+            named("Interviewer*in", "Gut.")
+        );
+        assert!(is_moderator_name("Interviewer:in"));
+        assert!(is_moderator_name("Interviewer*in"));
+        assert!(crate::resolve::is_generic_interviewee_name("Befragte:r"));
+        // A colon with no gender ending after it is no label.
+        assert_eq!(label("Anna:in the end"), None);
     }
 
     #[test]
