@@ -23,7 +23,7 @@ use crate::model::{
 /// respondents, and its folds then hold no respondent on both sides (the
 /// answers of one person are alike, as a document's sentences are).
 /// Returns the groups and what they are, for the report.
-pub(crate) fn fold_groups(
+pub fn fold_groups(
     items: &[&GoldItem],
     folds: usize,
     by_item: bool,

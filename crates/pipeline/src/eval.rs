@@ -2,7 +2,7 @@
 //! clustering (`eval themes`). One gold reader and one embedding cache (a
 //! store file) serve both.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -21,7 +21,7 @@ use themes::{Dataset, ThemeParams};
 pub fn read_gold(path: &Path, cb: Option<&Codebook>) -> anyhow::Result<Vec<GoldItem>> {
     let items = match corpus::formats::read_table(path) {
         Some(table) => read_gold_table(path, &table?, cb)?,
-        None => read_gold_lines(path)?,
+        None => merge_repeated_items(path, read_gold_lines(path)?, false)?,
     };
     // Every use of a gold file needs items to read; an empty file, or one of
     // a header alone, used to fail later without naming it.
@@ -33,6 +33,65 @@ pub fn read_gold(path: &Path, cb: Option<&Codebook>) -> anyhow::Result<Vec<GoldI
         );
     }
     Ok(items)
+}
+
+/// One item per coded text where a file gives an item on several rows, one
+/// code each, as QDA tools export coded segments (MAXQDA's one row per
+/// coding, NVivo's per node): rows of one id are one item with all their
+/// codes, and so, in a table without ids, are rows of one text in one
+/// document by one speaker that carry different codes (`by_text`; rows
+/// without codes, a respondent's "Nothing." twice, stay two items).
+/// Before, each row was an item of
+/// its own and the negative of the others' codes. Rows of one id with
+/// different texts are an error naming both.
+fn merge_repeated_items(
+    path: &Path,
+    items: Vec<GoldItem>,
+    by_text: bool,
+) -> anyhow::Result<Vec<GoldItem>> {
+    type Key = (String, Option<String>, Option<String>, Option<String>);
+    let mut first: HashMap<Key, usize> = HashMap::new();
+    let mut out: Vec<GoldItem> = Vec::with_capacity(items.len());
+    for item in items {
+        let key = if by_text {
+            (
+                item.text.trim().to_string(),
+                item.doc.clone(),
+                item.speaker.clone(),
+                item.question.clone(),
+            )
+        } else {
+            (item.id.clone(), None, None, None)
+        };
+        // By text, only rows that each carry codes, other ones: one row
+        // per coding. A respondent's "Nothing." twice is two items.
+        let repeat = first.get(&key).copied().filter(|&k| {
+            !by_text
+                || (!item.labels.is_empty()
+                    && !out[k].labels.is_empty()
+                    && out[k].labels != item.labels)
+        });
+        match repeat {
+            Some(k) => {
+                let kept = &mut out[k];
+                if kept.text.trim() != item.text.trim() {
+                    bail!(
+                        "{}: item {:?} is given twice with different texts ({:?} and {:?}); an id names one item",
+                        path.display(),
+                        item.id,
+                        kept.text,
+                        item.text
+                    );
+                }
+                kept.labels.extend(item.labels);
+            }
+            None => {
+                first.entry(key).or_insert(out.len());
+                out.push(item);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// [`read_gold`] of a JSONL file.
@@ -116,16 +175,37 @@ fn read_gold_table(
             hits.first().copied()
         })
     };
-    let text = column(&["text"]).with_context(|| {
+    // The coded text under the names QDA tools and survey sheets give it:
+    // MAXQDA's `Segment`, ATLAS.ti's `Quotation Content`, NVivo's `Coded
+    // Text`, Dedoose's `Excerpt Copy`, a survey's `Response` or `Answer`
+    // (a `Comment` last: MAXQDA's is a memo beside its `Segment`).
+    let text = column(&[
+        "text",
+        "segment",
+        "quotation content",
+        "coded text",
+        "excerpt copy",
+        "quotation",
+        "excerpt",
+        "utterance",
+        "sentence",
+        "response",
+        "answer",
+        "verbatim",
+        "open-ended response",
+        "content",
+        "comment",
+    ])
+    .with_context(|| {
         format!(
-            "{}: a gold table needs a `text` column; its columns are {}",
+            "{}: a gold table needs a `text` column (or `segment`, `response`, `answer`, …); its columns are {}",
             path.display(),
             table.headers.join(", ")
         )
     })?;
     let (id, doc, speaker, question) = (
         column(&["id"]),
-        column(&["doc", "document"]),
+        column(&["doc", "document", "document name", "file", "source"]),
         // A coder's sheet names its respondents so, as survey tools do.
         column(&[
             "speaker",
@@ -140,7 +220,15 @@ fn read_gold_table(
         ]),
         column(&["question"]),
     );
-    let labels = column(&["labels", "codes"]);
+    let labels = column(&[
+        "labels",
+        "codes",
+        "code",
+        "themes",
+        "theme",
+        "categories",
+        "category",
+    ]);
     if let Some(both) = twice {
         bail!("{}: {both}; keep one of them", path.display());
     }
@@ -152,9 +240,15 @@ fn read_gold_table(
             .enumerate()
             .filter(|(i, _)| !known.contains(&Some(*i)))
             .filter_map(|(i, h)| {
+                let header = code_column_name(h);
                 cb.codes
                     .iter()
-                    .find(|c| c.id.to_lowercase() == *h || c.name.trim().to_lowercase() == *h)
+                    .find(|c| {
+                        c.id.to_lowercase() == *h
+                            || c.name.trim().to_lowercase() == *h
+                            || letters_and_digits(&c.id) == header
+                            || letters_and_digits(&c.name) == header
+                    })
                     .map(|c| (i, c.id.clone()))
             })
             .collect(),
@@ -200,10 +294,25 @@ fn read_gold_table(
         (!v.is_empty()).then(|| v.to_string())
     };
     let mut out = Vec::new();
-    for (location, row) in &table.rows {
+    for (n, (location, row)) in table.rows.iter().enumerate() {
         let Some(text) = cell(row, Some(text)) else {
             continue;
         };
+        // A survey tool's header rows below the column names (Qualtrics'
+        // question texts, whose respondent cell is its column's label, and
+        // its `{"ImportId":…}` row) are no items.
+        let import_ids = row
+            .iter()
+            .any(|c| c.trim_start().starts_with("{\"ImportId\""));
+        let labels_row = n == 0
+            && speaker.is_some_and(|i| {
+                cell(row, Some(i)).is_some_and(|c| {
+                    letters_and_digits(&c) == letters_and_digits(&table.headers[i])
+                })
+            });
+        if import_ids || labels_row {
+            continue;
+        }
         let mut item = GoldItem {
             id: cell(row, id).unwrap_or_else(|| format!("{}: {location}", path.display())),
             doc: cell(row, doc),
@@ -213,15 +322,16 @@ fn read_gold_table(
             ..Default::default()
         };
         if let Some(l) = cell(row, labels) {
-            item.labels.extend(
-                l.split(';')
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string),
-            );
+            item.labels.extend(split_labels(&l, cb));
         }
         for (i, code) in &code_columns {
-            let mark = cell(row, Some(*i)).unwrap_or_default().to_lowercase();
+            let mut mark = cell(row, Some(*i)).unwrap_or_default().to_lowercase();
+            // `1.0` and `0.0`, as a number column saved to CSV writes them.
+            if let Ok(v) = mark.parse::<f64>() {
+                if v == 1.0 || v == 0.0 {
+                    mark = if v == 1.0 { "1" } else { "0" }.to_string();
+                }
+            }
             if CODED_MARKS.contains(&mark.as_str()) {
                 item.labels.insert(code.clone());
             } else if !mark.is_empty() && !UNCODED_MARKS.contains(&mark.as_str()) {
@@ -234,7 +344,133 @@ fn read_gold_table(
         }
         out.push(item);
     }
-    Ok(out)
+    if let (Some(cb), false) = (cb, code_columns.is_empty()) {
+        // One column per code: a code without a column would count every
+        // item a negative, and a column of marks naming no code be dropped.
+        let missing: Vec<&str> = cb
+            .codes
+            .iter()
+            .filter(|c| {
+                !cb.codes
+                    .iter()
+                    .any(|d| d.parent.as_deref() == Some(c.id.as_str()))
+            })
+            .filter(|c| !code_columns.iter().any(|(_, id)| *id == c.id))
+            .map(|c| c.id.as_str())
+            .collect();
+        let marked: Vec<&str> = table
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                !known.contains(&Some(*i)) && !code_columns.iter().any(|(j, _)| j == i)
+            })
+            .filter(|(i, _)| {
+                let marks: Vec<String> = table
+                    .rows
+                    .iter()
+                    .filter_map(|(_, r)| r.get(*i).map(|v| v.trim().to_lowercase()))
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                !marks.is_empty()
+                    && marks.iter().all(|m| {
+                        CODED_MARKS.contains(&m.as_str()) || UNCODED_MARKS.contains(&m.as_str())
+                    })
+                    && marks.iter().any(|m| CODED_MARKS.contains(&m.as_str()))
+            })
+            .map(|(_, h)| h.as_str())
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "{}: the codebook's {} has no column here, so every item would count as without it; \
+                 name a column after each code (by id or name){}",
+                path.display(),
+                missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                if marked.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " — columns of marks that name no code: {}",
+                        marked.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                    )
+                }
+            );
+        }
+        if !marked.is_empty() {
+            bail!(
+                "{}: {} hold(s) marks like a code's column but name(s) no code of the codebook; \
+                 rename to a code's id or name, or remove",
+                path.display(),
+                marked
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    // One row per coding (a QDA export's coded segments): one item per id,
+    // or per text where the table has no ids and its codes are in a column.
+    merge_repeated_items(path, out, id.is_none() && labels.is_some())
+}
+
+/// A code column's header as the code it names: without a number before
+/// it (`3. Isolation`), a path to it (NVivo's `Challenges\\Isolation`) or
+/// Dedoose's `Code: Isolation Applied`, in [`letters_and_digits`].
+fn code_column_name(header: &str) -> String {
+    let h = header.trim();
+    let h = h.rsplit('\\').next().unwrap_or(h).trim();
+    let lower = h.to_lowercase();
+    let h = match (lower.strip_prefix("code:"), lower.ends_with(" applied")) {
+        (Some(_), true) => &h[5..h.len() - " applied".len()],
+        _ => h,
+    };
+    let h =
+        h.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')' | ' ' | '-'));
+    letters_and_digits(h)
+}
+
+/// Lower-case letters and digits alone: `Work-life boundaries` →
+/// `worklifeboundaries`.
+fn letters_and_digits(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The codes of a gold table's labels cell: separated by `;`, `|` or line
+/// breaks (Excel's Alt+Enter, ATLAS.ti's export), or by commas where each
+/// piece names a code of the codebook (a code's name may hold a comma:
+/// "User Access, Edit and Deletion"). A `Parent\Child` path (NVivo's and
+/// MAXQDA's hierarchy) names its last part.
+fn split_labels(cell: &str, cb: Option<&Codebook>) -> Vec<String> {
+    let is_code = |l: &str| {
+        cb.is_some_and(|cb| {
+            let l = l.trim().to_lowercase();
+            cb.codes
+                .iter()
+                .any(|c| c.id.to_lowercase() == l || c.name.trim().to_lowercase() == l)
+        })
+    };
+    let mut out = Vec::new();
+    for piece in cell.split([';', '|', '\n']) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        let commas: Vec<&str> = piece
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if !is_code(piece) && commas.len() > 1 && commas.iter().all(|p| is_code(p)) {
+            out.extend(commas.into_iter().map(str::to_string));
+        } else {
+            out.push(piece.to_string());
+        }
+    }
+    out
 }
 
 /// Whether a gold row was said by an interviewer or moderator (a speaker
@@ -816,22 +1052,76 @@ fn labels_as_code_ids<'a>(
     for it in items {
         let mut ids = BTreeSet::new();
         for l in &it.labels {
-            if cb.index_of(l).is_some() {
-                ids.insert(l.clone());
-                continue;
+            match code_of_label(cb, l) {
+                Ok(id) => {
+                    ids.insert(id);
+                }
+                // A coder's word for "no code", where no code is called so.
+                Err(_) if NO_CODE_LABELS.contains(&l.trim().to_lowercase().as_str()) => {}
+                Err(why) => bail!("gold item {}: label {l:?} {why}", it.id),
             }
-            let mut named = cb.codes.iter().filter(|c| c.name == *l);
-            match (named.next(), named.next()) {
-                (Some(code), None) => ids.insert(code.id.clone()),
-                _ => bail!(
-                    "gold item {}: label {l:?} is not a code of the codebook",
-                    it.id
-                ),
-            };
         }
         it.labels = ids;
     }
     Ok(())
+}
+
+/// Labels a coder writes for an item with no code, lower case.
+const NO_CODE_LABELS: &[&str] = &["none", "no code", "uncoded", "n/a", "na", "-", "—"];
+
+/// The code a gold label names: its id, else its name, else either
+/// without regard to case; a `Parent\Child` path (NVivo's and MAXQDA's
+/// way of writing a code in its hierarchy) names its last part, under
+/// that parent where two codes share the name. The error says why not.
+fn code_of_label(cb: &Codebook, label: &str) -> Result<String, String> {
+    let path: Vec<&str> = label
+        .split('\\')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let (leaf, parent) = match path[..] {
+        [.., parent, leaf] => (leaf, Some(parent)),
+        _ => (label.trim(), None),
+    };
+    if cb.index_of(leaf).is_some() {
+        return Ok(leaf.to_string());
+    }
+    let lower = leaf.to_lowercase();
+    let tiers: [&dyn Fn(&classify::Code) -> bool; 2] = [&|c| c.name.trim() == leaf, &|c| {
+        c.id.to_lowercase() == lower || c.name.trim().to_lowercase() == lower
+    }];
+    for matches in tiers {
+        let mut hits: Vec<&classify::Code> = cb.codes.iter().filter(|c| matches(c)).collect();
+        if hits.len() > 1 {
+            if let Some(parent) = parent {
+                let under = |c: &&classify::Code| {
+                    c.parent.as_deref().is_some_and(|p| {
+                        cb.index_of(p).is_some_and(|i| {
+                            let pc = &cb.codes[i];
+                            pc.id.eq_ignore_ascii_case(parent)
+                                || pc.name.trim().eq_ignore_ascii_case(parent)
+                        })
+                    })
+                };
+                hits.retain(under);
+            }
+        }
+        match hits[..] {
+            [code] => return Ok(code.id.clone()),
+            [] => {}
+            _ => {
+                return Err(format!(
+                "names {} codes ({}); write a code's id, or its parent's name before a backslash",
+                hits.len(),
+                hits.iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            }
+        }
+    }
+    Err("is not a code of the codebook".into())
 }
 
 /// One code per label seen, for evaluations without a codebook file.
@@ -1049,10 +1339,13 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
     let gold_q: Vec<Option<&[f32]>> = gold_q.iter().map(|q| q.as_deref()).collect();
     let train_q: Vec<Option<&[f32]>> = train_q.iter().map(|q| q.as_deref()).collect();
     if let Some(path) = &opts.dump {
-        let groups: Vec<String> = gold
-            .iter()
-            .map(|i| i.doc.clone().unwrap_or_else(|| i.id.clone()))
-            .collect();
+        // The folds the cross-validation uses (by document, or by
+        // respondent in a sheet of answers), not a grouping of its own.
+        let (groups, _) = classify::eval::fold_groups(
+            &gold.iter().collect::<Vec<_>>(),
+            opts.folds,
+            opts.group_by == GroupBy::Id,
+        )?;
         let folds = classify::model::group_folds(&groups, opts.folds, opts.seed);
         let dump = serde_json::json!({
             "codes": cb.codes.iter().map(|c| &c.id).collect::<Vec<_>>(),
@@ -1348,6 +1641,130 @@ mod tests {
         assert_eq!(
             classify::context::gold_neighbours(&refs),
             vec![(None, Some(1)), (Some(0), None), (None, None)]
+        );
+    }
+
+    #[test]
+    fn qda_exports_and_coding_sheets_read_as_their_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let cb = classify::parse_codebook(
+            concat!(
+                "name: S\ncodes:\n",
+                "  - id: challenges\n    name: Challenges\n    definition: hard things\n",
+                "  - id: isolation\n    name: Isolation\n    parent: challenges\n    definition: alone\n",
+                "  - id: tools\n    name: Tools, kit and software\n    definition: software\n",
+                "  - id: costs\n    name: Costs\n    definition: money\n",
+            ),
+            "cb.yaml",
+            classify::CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let read = |name: &str, body: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, body).unwrap();
+            read_gold(&p, Some(&cb)).map_err(|e| format!("{e:#}"))
+        };
+        let labels = |items: &[GoldItem]| -> Vec<(String, Vec<String>)> {
+            let mut items: Vec<GoldItem> = items.to_vec();
+            let cbr = &cb;
+            labels_as_code_ids(cbr, items.iter_mut()).unwrap();
+            items
+                .into_iter()
+                .map(|i| (i.text, i.labels.into_iter().collect()))
+                .collect()
+        };
+        // MAXQDA's coded segments: one row per coding, `Parent\Child`.
+        let maxqda = read(
+            "m.csv",
+            "Document name,Code,Segment,Comment\n\
+             int1,Challenges\\Isolation,Nobody to talk to.,\n\
+             int1,Costs,Nobody to talk to.,memo\n\
+             int1,\"Tools, kit and software\",The VPN drops.,\n",
+        )
+        .unwrap();
+        assert_eq!(
+            labels(&maxqda),
+            vec![
+                (
+                    "Nobody to talk to.".into(),
+                    vec!["costs".into(), "isolation".into()]
+                ),
+                ("The VPN drops.".into(), vec!["tools".into()]),
+            ]
+        );
+        // A survey sheet: `Response`, codes by `|`, commas and line breaks.
+        let sheet = read(
+            "s.csv",
+            "id,Response,Codes\n1,Too dear.,costs|TOOLS\n2,Alone.,\"isolation\ncosts\"\n3,The kit.,\"Tools, kit and software\"\n4,Both.,\"costs, isolation\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            labels(&sheet),
+            vec![
+                ("Too dear.".into(), vec!["costs".into(), "tools".into()]),
+                ("Alone.".into(), vec!["costs".into(), "isolation".into()]),
+                ("The kit.".into(), vec!["tools".into()]),
+                ("Both.".into(), vec!["costs".into(), "isolation".into()]),
+            ]
+        );
+        // One column per code: a code without its column, and a column of
+        // marks naming no code, are errors naming them.
+        let err = read("c.csv", "text,Isolation,Tools\nHi,x,\n").unwrap_err();
+        assert!(
+            err.contains("the codebook's `costs` has no column here"),
+            "{err}"
+        );
+        let err = read(
+            "d.csv",
+            "text,Isolation,Tools,Costs,Childcare\nHi,x,,,1\nHo,,x,,0\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("`childcare` hold(s) marks like a code's column"),
+            "{err}"
+        );
+        // One id on two rows is one item; with two texts, an error.
+        let ok = read(
+            "e.jsonl",
+            "{\"id\": \"a\", \"text\": \"Hi.\", \"labels\": [\"costs\"]}\n{\"id\": \"a\", \"text\": \"Hi.\", \"labels\": [\"tools\"]}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            labels(&ok),
+            vec![("Hi.".into(), vec!["costs".into(), "tools".into()])]
+        );
+        let err = read(
+            "f.jsonl",
+            "{\"id\": \"a\", \"text\": \"Hi.\", \"labels\": []}\n{\"id\": \"a\", \"text\": \"Ho.\", \"labels\": []}\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("item \"a\" is given twice with different texts"),
+            "{err}"
+        );
+        // Headers as tools write them, marks as numbers, Qualtrics' extra
+        // rows, `none`, and a respondent's "Nothing." twice: two items.
+        let sheet = read(
+            "g.csv",
+            "ResponseId,text,1. Isolation,Challenges\\Costs,Code: Tools Applied\n\
+             Response ID,Q3 - Open text,,,\n\
+             R1,Alone.,1.0,0.0,0\n\
+             R2,Nothing.,0,0,0\n\
+             R2,Nothing.,0,0,0\n",
+        )
+        .unwrap();
+        assert_eq!(
+            labels(&sheet),
+            vec![
+                ("Alone.".into(), vec!["isolation".into()]),
+                ("Nothing.".into(), vec![]),
+                ("Nothing.".into(), vec![]),
+            ]
+        );
+        let none = read("h.csv", "text,codes\nHi.,none\nHo.,costs\n").unwrap();
+        assert_eq!(
+            labels(&none),
+            vec![("Hi.".into(), vec![]), ("Ho.".into(), vec!["costs".into()])]
         );
     }
 
