@@ -37,6 +37,7 @@ const COLUMNS: &[(&str, Field)] = &[
     ("code label", Field::Name),
     ("theme", Field::Name),
     ("node", Field::Name),
+    ("hierarchical name", Field::Name),
     ("category", Field::Name),
     ("parent", Field::Parent),
     ("parent code", Field::Parent),
@@ -52,6 +53,8 @@ const COLUMNS: &[(&str, Field)] = &[
     ("full definition", Field::Definition),
     ("description", Field::Definition),
     ("comment", Field::Definition),
+    ("memo", Field::Definition),
+    ("code memo", Field::Definition),
     ("inclusion", Field::Inclusion),
     ("inclusion criteria", Field::Inclusion),
     ("include", Field::Inclusion),
@@ -183,6 +186,29 @@ pub fn codebook_from_table(
         }
         if code.id.is_empty() && code.name.is_empty() {
             continue;
+        }
+        // NVivo and MAXQDA write a code with its path, `Challenges\Isolation`
+        // (NVivo's Hierarchical Name from its root, `Codes\\Challenges\\…`):
+        // the last part is the code, the one before it its parent.
+        if code.name.contains('\\') {
+            let parts: Vec<&str> = code
+                .name
+                .split('\\')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
+            let root = parts.len() > 1
+                && matches!(
+                    parts[0].to_lowercase().as_str(),
+                    "codes" | "nodes" | "code system"
+                );
+            let parts = &parts[usize::from(root)..];
+            if let Some((leaf, above)) = parts.split_last() {
+                if code.parent.is_none() {
+                    code.parent = above.last().map(|p| p.to_string());
+                }
+                code.name = leaf.to_string();
+            }
         }
         if code.id.is_empty() {
             code.id = code.name.clone();
@@ -366,6 +392,37 @@ mod tests {
             premises.counter_examples,
             vec!["My kitchen table is my office."]
         );
+    }
+
+    #[test]
+    fn nvivo_and_maxqda_paths_are_the_hierarchy() {
+        let (headers, rows) = table(&[
+            &["Name", "Description", "Files", "References"],
+            &["Challenges", "Hard things", "3", "10"],
+            &["Challenges\\Isolation", "Being alone", "2", "4"],
+            &["Codes\\Challenges\\Costs", "Money", "1", "2"],
+        ]);
+        let cb = codebook_from_table("codebook.csv", "codebook", &headers, &rows).unwrap();
+        let view: Vec<(&str, Option<&str>)> = cb
+            .codes
+            .iter()
+            .map(|c| (c.name.as_str(), c.parent.as_deref()))
+            .collect();
+        assert_eq!(
+            view,
+            vec![
+                ("Challenges", None),
+                ("Isolation", Some("Challenges")),
+                ("Costs", Some("Challenges"))
+            ]
+        );
+        // MAXQDA's code system: a memo is the definition.
+        let (headers, rows) = table(&[
+            &["Parent code", "Code", "Code memo"],
+            &["", "Tools", "Software"],
+        ]);
+        let cb = codebook_from_table("cs.csv", "cs", &headers, &rows).unwrap();
+        assert_eq!(cb.codes[0].definition, "Software");
     }
 
     #[test]
