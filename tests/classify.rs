@@ -155,36 +155,32 @@ fn gold_labels_may_name_a_code_by_its_id_or_its_label() {
             "{{\"id\": \"{i}\", \"doc\": \"d{i}\", \"text\": \"{text}\", \"labels\": [\"{label}\"]}}\n"
         ));
     }
-    std::fs::write(&gold, &rows).unwrap();
-    let out = ok(&[
-        "eval",
-        "code",
-        "--gold",
-        s(&gold),
-        "--codebook",
-        s(&cb),
-        "--mode",
-        "keyword",
-        "--json",
-    ]);
-    let r: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(r["per_code"]["cost"]["support"], 5, "{out}");
-    assert_eq!(r["per_code"]["tool"]["support"], 5, "{out}");
+    // Each code's support in the keyword baseline's evaluation of `body`.
+    let supports = |body: &str| -> (Value, Value) {
+        std::fs::write(&gold, body).unwrap();
+        let out = ok(&[
+            "eval",
+            "code",
+            "--gold",
+            s(&gold),
+            "--codebook",
+            s(&cb),
+            "--mode",
+            "keyword",
+            "--json",
+        ]);
+        let r: Value = serde_json::from_str(&out).unwrap();
+        (
+            r["per_code"]["cost"]["support"].clone(),
+            r["per_code"]["tool"]["support"].clone(),
+        )
+    };
+    assert_eq!(supports(&rows), (5.into(), 5.into()));
     // Case aside, a label names its code too.
-    std::fs::write(&gold, rows.replace("\"tool\"]", "\"TOOLS\"]")).unwrap();
-    let out = ok(&[
-        "eval",
-        "code",
-        "--gold",
-        s(&gold),
-        "--codebook",
-        s(&cb),
-        "--mode",
-        "keyword",
-        "--json",
-    ]);
-    let r: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(r["per_code"]["tool"]["support"], 5, "{out}");
+    assert_eq!(
+        supports(&rows.replace("\"tool\"]", "\"TOOLS\"]")),
+        (5.into(), 5.into())
+    );
     std::fs::write(
         &gold,
         rows.replace("\"tool\"]", "\"Tool\"]")
