@@ -228,6 +228,22 @@ pub fn codebook_from_table(
             message: "no row names a code (each code is a row with its name or id)".into(),
         }));
     }
+    // Without an id column a code's id is its name, and the same name
+    // under two parents (`Challenges\Other`, `Practicalities\Other`) is
+    // two codes: each such id is its parent's name and its own
+    // (`Challenges/Other`).
+    if !has(Field::Id) {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for c in &codes {
+            *seen.entry(c.id.as_str()).or_default() += 1;
+        }
+        let shared: Vec<bool> = codes.iter().map(|c| seen[c.id.as_str()] > 1).collect();
+        for (c, shared) in codes.iter_mut().zip(shared) {
+            if let (true, Some(parent)) = (shared, &c.parent) {
+                c.id = format!("{parent}/{}", c.name);
+            }
+        }
+    }
     // A parent named by its id, or else by its name; a name two codes share
     // names neither (it went to the last of them).
     let ids: HashSet<String> = codes.iter().map(|c| c.id.clone()).collect();
@@ -414,6 +430,25 @@ mod tests {
                 ("Challenges", None),
                 ("Isolation", Some("Challenges")),
                 ("Costs", Some("Challenges"))
+            ]
+        );
+        // One name under two parents: two codes, told apart by their ids.
+        let (headers, rows) = table(&[
+            &["Name", "Description"],
+            &["Challenges", "Hard things"],
+            &["Challenges\\Other", "Other hard things"],
+            &["Practicalities", "Everyday things"],
+            &["Practicalities\\Other", "Other everyday things"],
+        ]);
+        let cb = codebook_from_table("codebook.csv", "codebook", &headers, &rows).unwrap();
+        let ids: Vec<&str> = cb.codes.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "Challenges",
+                "Challenges/Other",
+                "Practicalities",
+                "Practicalities/Other"
             ]
         );
         // MAXQDA's code system: a memo is the definition.
