@@ -130,6 +130,26 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
     );
 }
 
+/// Ten gold items in ten documents, costs and tools in turn, labelled with
+/// `labels` (the costs item's label, the tools item's) or with none.
+fn cost_and_tool_gold(labels: Option<(&str, &str)>) -> String {
+    (0..10)
+        .map(|i| {
+            let text = if i % 2 == 0 {
+                "The costs went up again."
+            } else {
+                "We moved to new tools."
+            };
+            let label = labels
+                .map(|(cost, tool)| format!("\"{}\"", if i % 2 == 0 { cost } else { tool }))
+                .unwrap_or_default();
+            format!(
+                "{{\"id\": \"{i}\", \"doc\": \"d{i}\", \"text\": \"{text}\", \"labels\": [{label}]}}\n"
+            )
+        })
+        .collect()
+}
+
 /// An eval codebook whose entries have ids beside their labels may be
 /// scored against gold written in either; a label that is neither is an
 /// error naming the item.
@@ -144,17 +164,7 @@ fn gold_labels_may_name_a_code_by_its_id_or_its_label() {
     )
     .unwrap();
     let gold = dir.path().join("gold.jsonl");
-    let mut rows = String::new();
-    for i in 0..10 {
-        let (text, label) = if i % 2 == 0 {
-            ("The costs went up again.", "Costs")
-        } else {
-            ("We moved to new tools.", "tool")
-        };
-        rows.push_str(&format!(
-            "{{\"id\": \"{i}\", \"doc\": \"d{i}\", \"text\": \"{text}\", \"labels\": [\"{label}\"]}}\n"
-        ));
-    }
+    let rows = cost_and_tool_gold(Some(("Costs", "tool")));
     // Each code's support in the keyword baseline's evaluation of `body`.
     let supports = |body: &str| -> (Value, Value) {
         std::fs::write(&gold, body).unwrap();
@@ -217,23 +227,7 @@ fn a_file_with_no_coded_item_is_warned_about() {
     .unwrap();
     let write = |name: &str, coded: bool| {
         let path = dir.path().join(name);
-        let mut rows = String::new();
-        for i in 0..10 {
-            let (text, label) = if i % 2 == 0 {
-                ("The costs went up again.", "cost")
-            } else {
-                ("We moved to new tools.", "tool")
-            };
-            let labels = if coded {
-                format!("\"{label}\"")
-            } else {
-                String::new()
-            };
-            rows.push_str(&format!(
-                "{{\"id\": \"{i}\", \"doc\": \"d{i}\", \"text\": \"{text}\", \"labels\": [{labels}]}}\n"
-            ));
-        }
-        std::fs::write(&path, rows).unwrap();
+        std::fs::write(&path, cost_and_tool_gold(coded.then_some(("cost", "tool")))).unwrap();
         path
     };
     let (coded, uncoded) = (write("coded.jsonl", true), write("uncoded.jsonl", false));
