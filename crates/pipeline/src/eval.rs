@@ -20,7 +20,7 @@ use themes::{Dataset, ThemeParams};
 /// (`.csv`, `.xlsx`, `.xls`, `.ods`) is read by [`read_gold_table`].
 pub fn read_gold(path: &Path, cb: Option<&Codebook>) -> anyhow::Result<Vec<GoldItem>> {
     let items = match corpus::formats::read_table(path) {
-        Some(table) => read_gold_table(path, &table?, cb)?,
+        Some(table) => read_gold_table(path, &below_its_title(table?), cb)?,
         None => merge_repeated_items(path, read_gold_lines(path)?, false)?,
     };
     // Every use of a gold file needs items to read; an empty file, or one of
@@ -138,6 +138,60 @@ fn read_gold_lines(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
 const CODED_MARKS: [&str; 7] = ["1", "x", "yes", "y", "true", "✓", "✔"];
 const UNCODED_MARKS: [&str; 5] = ["0", "no", "n", "false", "-"];
 
+/// The coded text's column under the names QDA tools and survey sheets
+/// give it, in order of preference: MAXQDA's `Segment`, ATLAS.ti's
+/// `Quotation Content`, NVivo's `Coded Text`, Dedoose's `Excerpt Copy`, a
+/// survey's `Response` or `Answer` (a `Comment` last: MAXQDA's is a memo
+/// beside its `Segment`). Lower case, as a table's headers are compared.
+const GOLD_TEXT_COLUMNS: &[&str] = &[
+    "text",
+    "segment",
+    "quotation content",
+    "coded text",
+    "excerpt copy",
+    "quotation",
+    "excerpt",
+    "utterance",
+    "sentence",
+    "response",
+    "answer",
+    "verbatim",
+    "open-ended response",
+    "content",
+    "comment",
+];
+
+/// A coder's sheet with a title or a note above its column names (`Q3
+/// open-ended coding — coder JM`): the first of its first ten rows that
+/// names a text column is the header, as a codebook table's is. A table
+/// whose header names one already is returned as it is.
+fn below_its_title(table: corpus::formats::Table) -> corpus::formats::Table {
+    let names_text = |cells: &[String]| {
+        cells
+            .iter()
+            .any(|c| GOLD_TEXT_COLUMNS.contains(&c.trim().to_lowercase().as_str()))
+    };
+    if names_text(&table.headers) {
+        return table;
+    }
+    match table
+        .rows
+        .iter()
+        .take(10)
+        .position(|(_, cells)| names_text(cells))
+    {
+        Some(at) => corpus::formats::Table {
+            headers: table.rows[at]
+                .1
+                .iter()
+                .map(|c| c.trim().to_lowercase())
+                .collect(),
+            rows: table.rows[at + 1..].to_vec(),
+        },
+        None => table,
+    }
+}
+
 /// Gold coded in a spreadsheet, as survey answers are coded by hand: one
 /// row per item, its `text` column, optionally `id`, `doc`, `speaker` (or
 /// `respondent`, `participant`, `ResponseId`, …) and `question`, and its codes either in a `labels` (or `codes`) column,
@@ -175,28 +229,7 @@ fn read_gold_table(
             hits.first().copied()
         })
     };
-    // The coded text under the names QDA tools and survey sheets give it:
-    // MAXQDA's `Segment`, ATLAS.ti's `Quotation Content`, NVivo's `Coded
-    // Text`, Dedoose's `Excerpt Copy`, a survey's `Response` or `Answer`
-    // (a `Comment` last: MAXQDA's is a memo beside its `Segment`).
-    let text = column(&[
-        "text",
-        "segment",
-        "quotation content",
-        "coded text",
-        "excerpt copy",
-        "quotation",
-        "excerpt",
-        "utterance",
-        "sentence",
-        "response",
-        "answer",
-        "verbatim",
-        "open-ended response",
-        "content",
-        "comment",
-    ])
-    .with_context(|| {
+    let text = column(GOLD_TEXT_COLUMNS).with_context(|| {
         format!(
             "{}: a gold table needs a `text` column (or `segment`, `response`, `answer`, …); its columns are {}",
             path.display(),
@@ -1761,7 +1794,11 @@ mod tests {
                 ("Nothing.".into(), vec![]),
             ]
         );
-        let none = read("h.csv", "text,codes\nHi.,none\nHo.,costs\n").unwrap();
+        let none = read(
+            "h.csv",
+            "Coding of Q3 - coder JM,\n,\ntext,codes\nHi.,none\nHo.,costs\n",
+        )
+        .unwrap();
         assert_eq!(
             labels(&none),
             vec![("Hi.".into(), vec![]), ("Ho.".into(), vec!["costs".into()])]
