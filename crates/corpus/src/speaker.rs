@@ -552,6 +552,25 @@ impl DocumentLabels {
             .or_else(|| self.joint_label(line))
     }
 
+    /// A second speaker's label inside a labelled line, where a transcriber
+    /// ran two turns together (`P3: Okay, maybe not. [laughs] P1: Fair
+    /// enough.`): one of the document's own labels, after a sentence's end
+    /// (or a note's bracket) and a space, before a colon and a space. Its
+    /// byte offset in `text`, where its words start, and the name.
+    pub(crate) fn mid_line_label(&self, text: &str) -> Option<(usize, usize, String)> {
+        self.names
+            .iter()
+            .filter_map(|name| {
+                text.match_indices(name.as_str()).find_map(|(at, _)| {
+                    let before = text[..at].strip_suffix(' ')?;
+                    let ends = before.ends_with(['.', '?', '!', '…', ']', ')']);
+                    let after = text[at + name.len()..].strip_prefix(": ")?;
+                    ends.then(|| (at, text.len() - after.len(), name.clone()))
+                })
+            })
+            .min_by_key(|(at, _, _)| *at)
+    }
+
     /// Two or more of the document's own speakers answering together:
     /// `P2/P5:`, `Priya and Siobhán:`, `Anna & Bob:`. A group voice
     /// ([`is_group_name`]): no one participant said it. Only names the

@@ -173,24 +173,40 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
         let label = labels.label(line);
         if let Some(label) = label {
             saw_label = true;
-            close(&mut open, &mut turns);
-            let mut turn = RawTurn {
-                speaker: Some(label.name),
-                role: label.role,
-                start: 0,
-                end: 0,
-                start_ms: label.start_ms,
-                end_ms: None,
-            };
-            let has_content = match content(label.text_start) {
-                Some((s, e)) => {
-                    turn.start = s;
-                    turn.end = e;
-                    true
+            let (mut speaker, mut role, mut start_ms) = (label.name, label.role, label.start_ms);
+            let mut from = label.text_start;
+            // A line may hold a second speaker's turn after the first's
+            // (`DocumentLabels::mid_line_label`): each is a turn of its own.
+            loop {
+                close(&mut open, &mut turns);
+                let next = labels.mid_line_label(&line[from..]);
+                let to = next.as_ref().map_or(line.len(), |(at, _, _)| from + at);
+                let mut turn = RawTurn {
+                    speaker: Some(speaker),
+                    role,
+                    start: 0,
+                    end: 0,
+                    start_ms,
+                    end_ms: None,
+                };
+                let has_content = match content(from).map(|(s, e)| (s, e.min(line_start + to))) {
+                    Some((s, e)) if s < e => {
+                        let body = text[s..e].trim_end();
+                        turn.start = s;
+                        turn.end = s + body.len();
+                        true
+                    }
+                    _ => false,
+                };
+                open = Some(OpenTurn { turn, has_content });
+                match next {
+                    Some((_, words, name)) => {
+                        (speaker, role, start_ms) = (name, None, None);
+                        from += words;
+                    }
+                    None => break,
                 }
-                None => false,
-            };
-            open = Some(OpenTurn { turn, has_content });
+            }
         } else if let Some((s, e)) = content(0) {
             if let Some(t) = open.as_mut() {
                 if !t.has_content {
@@ -585,6 +601,24 @@ mod tests {
                 s("karen doyle"),
                 s("Helen Ward"),
                 s("karen doyle")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_second_speakers_label_inside_a_line_starts_their_turn() {
+        let text = "Moderator: Is the bus on time?\n\
+                    P3: Okay, maybe not. [laughs] P1: Fair enough.\n\
+                    P1: It is late. The driver said: wait.\n";
+        let t = turns(text, false);
+        assert_eq!(
+            t.iter().map(|t| (t.0.as_deref(), t.3)).collect::<Vec<_>>(),
+            vec![
+                (Some("Moderator"), "Is the bus on time?"),
+                (Some("P3"), "Okay, maybe not. [laughs]"),
+                (Some("P1"), "Fair enough."),
+                // "said:" names no speaker of the document.
+                (Some("P1"), "It is late. The driver said: wait."),
             ]
         );
     }
