@@ -334,14 +334,11 @@ fn read_gold_table(
         // A survey tool's header rows below the column names (Qualtrics'
         // question texts, whose respondent cell is its column's label, and
         // its `{"ImportId":…}` row) are no items.
-        let import_ids = row
-            .iter()
-            .any(|c| c.trim_start().starts_with("{\"ImportId\""));
+        let import_ids = corpus::formats::is_import_id_row(row.iter().map(String::as_str));
         let labels_row = n == 0
             && speaker.is_some_and(|i| {
-                cell(row, Some(i)).is_some_and(|c| {
-                    letters_and_digits(&c) == letters_and_digits(&table.headers[i])
-                })
+                cell(row, Some(i))
+                    .is_some_and(|c| corpus::formats::is_column_label(&c, &table.headers[i]))
             });
         if import_ids || labels_row {
             continue;

@@ -417,18 +417,32 @@ pub(super) fn table_rows(
 /// column names are ids such as `Q4`); SurveyMonkey a row naming each
 /// column's kind of answer (`Open-Ended Response`) under the question
 /// texts it uses as column names. (0, None) for any other sheet.
+/// Whether a row is Qualtrics' `{"ImportId":…}` row, below its column
+/// names: no respondent's answers.
+pub fn is_import_id_row<'a>(mut cells: impl Iterator<Item = &'a str>) -> bool {
+    cells.any(|c| c.trim_start().starts_with("{\"ImportId\""))
+}
+
+/// Whether a cell is its column's name written as a label (`Response ID`
+/// under `ResponseId`): the letters and digits alike, case aside. On a
+/// respondent column, the mark of a survey tool's row of question texts.
+pub fn is_column_label(cell: &str, header: &str) -> bool {
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    !letters(cell).is_empty() && letters(cell) == letters(header)
+}
+
 fn survey_header_rows(
     head: &[&csv::StringRecord],
     question_cols: &[(usize, &str)],
     speaker_i: Option<usize>,
     speaker_header: Option<&str>,
 ) -> (usize, Option<usize>) {
-    let import_ids = |r: Option<&&csv::StringRecord>| {
-        r.is_some_and(|r| {
-            r.iter()
-                .any(|c| c.trim_start().starts_with("{\"ImportId\""))
-        })
-    };
+    let import_ids = |r: Option<&&csv::StringRecord>| r.is_some_and(|r| is_import_id_row(r.iter()));
     if import_ids(head.get(1)) {
         return (2, Some(0));
     }
@@ -439,18 +453,10 @@ fn survey_header_rows(
     if import_ids(head.first()) {
         return (1, None);
     }
-    let letters = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
     let labels_row =
         head.first().is_some_and(
             |r| match (speaker_i.and_then(|i| r.get(i)), speaker_header) {
-                (Some(cell), Some(header)) => {
-                    !letters(cell).is_empty() && letters(cell) == letters(header)
-                }
+                (Some(cell), Some(header)) => is_column_label(cell, header),
                 _ => false,
             },
         );
