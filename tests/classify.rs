@@ -53,12 +53,14 @@ fn codebook_validate_names_file_line_and_field() {
     for want in [
         format!("{f}:8: codes[1].parent: code \"lighting\" has unknown parent \"safty\""),
         format!("{f}:10: codes[2].id: duplicate id \"safety\" (first used by codes[0])"),
-        format!(
-            "{f}:13: codes[3].definition: code \"vague\" has neither a definition nor examples"
-        ),
     ] {
         assert!(err.contains(&want), "missing {want:?} in:\n{err}");
     }
+    // A code with a name alone is no problem (NVivo codebooks often are).
+    assert!(
+        err.contains("error: 2 problem(s) in the codebook:"),
+        "{err}"
+    );
     let good = ok(&[
         "codebook",
         "validate",
@@ -103,8 +105,7 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
     let err = failure(&["codebook", "validate", s(&csv)]);
     let f = s(&csv);
     for want in [
-        "error: 2 problem(s) in the codebook:\n".to_string(),
-        format!("\n  {f}: row 2 (line 3), definition: code \"Cameras\" has neither a definition nor examples\n"),
+        "error: 1 problem(s) in the codebook:\n".to_string(),
         format!("\n  {f}: row 3 (line 4), parent: code \"Trust\" has unknown parent \"Privcy\""),
     ] {
         assert!(err.contains(&want), "missing {want:?} in:\n{err}");
@@ -1075,6 +1076,59 @@ fn interviews_from_the_codebook_alone_are_read_as_answers_to_their_questions() {
     assert!(
         answers >= alone + 0.05,
         "zero-shot κ {alone} alone, {answers} as answers"
+    );
+}
+
+/// A codebook of names alone, as NVivo and ATLAS.ti export code lists, is
+/// valid with a warning naming the file and the codes, and codes from the
+/// names: on data/interviews' gold (measured 2026-12-05, CV seed 42) κ 0.193
+/// against 0.108 for keywords from the same names and 0.287 with the
+/// definitions and examples (docs/classify.md, "Codes with a name alone").
+#[test]
+fn a_codebook_of_names_alone_codes_from_its_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = dir.path().join("names.yaml");
+    std::fs::write(
+        &names,
+        "name: Remote work\ncodes:\n- id: isolation\n  name: Isolation and loneliness\n\
+         - id: boundaries\n  name: Work-life boundaries\n- id: tools\n  name: Digital tools and infrastructure\n\
+         - id: team_trust\n  name: Managing a remote team\n- id: clients\n  name: Client relationships\n\
+         - id: costs\n  name: Costs and premises\n- id: focus\n  name: Focus and productivity\n",
+    )
+    .unwrap();
+    let out = autocode(&["codebook", "validate", s(&names)]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: 7 of 7 codes have a name alone, no definition, examples or inclusion criteria \
+             (\"isolation\", \"boundaries\", \"tools\", \"team_trust\", \"clients\", \"costs\", \"focus\")",
+            names.display()
+        )),
+        "{err}"
+    );
+    let kappa = |mode: &str| {
+        let r = eval_json(&[
+            "eval",
+            "code",
+            "--gold",
+            "data/interviews/gold.jsonl",
+            "--codebook",
+            s(&names),
+            "--json",
+            "--cache",
+            s(&dir.path().join("cache")),
+            "--mode",
+            mode,
+        ]);
+        assert_eq!(r["items"], 490);
+        r["mean_kappa"].as_f64().unwrap()
+    };
+    let (zero_shot, keyword) = (kappa("zero-shot"), kappa("keyword"));
+    assert!(zero_shot >= 0.17, "zero-shot κ from names {zero_shot}");
+    assert!(
+        zero_shot >= keyword + 0.05,
+        "zero-shot κ from names {zero_shot}, keywords {keyword}"
     );
 }
 

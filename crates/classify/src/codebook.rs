@@ -684,13 +684,6 @@ impl Codebook {
                     push(i, "parent", format!("code \"{}\" is its own parent", c.id));
                 }
             }
-            if c.definition.trim().is_empty() && c.examples.iter().all(|e| e.trim().is_empty()) {
-                push(
-                    i,
-                    "definition",
-                    format!("code \"{}\" has neither a definition nor examples", c.id),
-                );
-            }
         }
         // Cycles and depth in one linear walk over the parent links (each code
         // has at most one): a cycle is reported once, on its first code in file
@@ -801,6 +794,29 @@ impl Codebook {
             .iter()
             .zip(has_children)
             .map(|(c, parent)| !parent && c.residual.unwrap_or_else(|| c.looks_residual()))
+            .collect()
+    }
+
+    /// The leaf codes described by their name alone: no definition, no
+    /// examples, no inclusion criteria. NVivo and ATLAS.ti codebooks often
+    /// carry names only, so such a code is valid: its prototype is its name
+    /// ([`crate::prototype_texts`]), a label-name-only classifier's start.
+    /// It codes worse than one with a definition, which callers warn about
+    /// (docs/classify.md, "Codes with a name alone"). A parent is not
+    /// listed: its positives come from its children.
+    pub fn name_only(&self) -> Vec<&str> {
+        self.codes
+            .iter()
+            .filter(|c| {
+                c.definition.trim().is_empty()
+                    && c.examples.iter().all(|e| e.trim().is_empty())
+                    && c.inclusion.iter().all(|e| e.trim().is_empty())
+                    && !self
+                        .codes
+                        .iter()
+                        .any(|o| o.parent.as_deref() == Some(c.id.as_str()))
+            })
+            .map(|c| c.id.as_str())
             .collect()
     }
 
@@ -1055,7 +1071,17 @@ mod tests {
             ),
             "{shown:?}"
         );
-        assert!(shown.contains(&"cb.yaml:10: codes[3].definition: code \"c\" has neither a definition nor examples".to_string()), "{shown:?}");
+        // A code with a name alone is valid (NVivo codebooks often are).
+        assert_eq!(shown.len(), 2, "{shown:?}");
+    }
+
+    #[test]
+    fn codes_with_a_name_alone_are_valid_and_listed() {
+        let src = "codes:\n- id: challenges\n  name: Challenges\n- id: isolation\n  parent: challenges\n  name: Isolation\n- id: costs\n  name: Costs\n  definition: money spent\n- id: tools\n  examples: [We moved to a shared board.]\n- id: place\n  inclusion: [working from cafes]\n";
+        let cb = parse_codebook(src, "cb.yaml", CodebookFormat::Yaml).unwrap();
+        // The parent's positives come from its child; the others have a
+        // definition, an example or an inclusion criterion.
+        assert_eq!(cb.name_only(), vec!["isolation"]);
     }
 
     #[test]

@@ -36,20 +36,51 @@ pub use self::themes::{themes, ThemesOptions, ThemesPlan, ThemesSummary};
 /// The table is read by `corpus`, which reads every other table a user
 /// gives; classify stays free of file formats other than its own.
 pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
-    let Some(table) = corpus::formats::read_table(path) else {
-        return Ok(classify::load_codebook(path)?);
+    let cb = match corpus::formats::read_table(path) {
+        None => classify::load_codebook(path)?,
+        Some(table) => {
+            let table = table?;
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            classify::codebook_from_table(
+                &path.display().to_string(),
+                &name,
+                &table.headers,
+                &table.rows,
+            )?
+        }
     };
-    let table = table?;
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(classify::codebook_from_table(
-        &path.display().to_string(),
-        &name,
-        &table.headers,
-        &table.rows,
-    )?)
+    warn_of_names_alone(path, &cb);
+    Ok(cb)
+}
+
+/// A codebook of names alone is valid (NVivo and ATLAS.ti export many), but
+/// its codes are found by their names only: the analyst is told which, and
+/// what would code them better.
+fn warn_of_names_alone(path: &Path, cb: &classify::Codebook) {
+    let alone = cb.name_only();
+    if alone.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 8;
+    let mut list = alone
+        .iter()
+        .take(SHOWN)
+        .map(|id| format!("{id:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if alone.len() > SHOWN {
+        list.push_str(&format!(" and {} more", alone.len() - SHOWN));
+    }
+    tracing::warn!(
+        "{}: {} of {} codes have a name alone, no definition, examples or inclusion criteria ({list}); \
+         they are coded from their names, which finds less than a definition and two examples do",
+        path.display(),
+        alone.len(),
+        cb.codes.len(),
+    );
 }
 
 /// Exit status of a stage that stored the good part of its input and
