@@ -95,6 +95,19 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
     let b: Value = serde_json::from_str(&std::fs::read_to_string(&from_sheet).unwrap()).unwrap();
     a["name"] = Value::String("small-codebook".into()); // a table has no codebook name: the file stem stands in
     assert_eq!(a, b);
+    // The same sheet behind a sheet of instructions: the first sheet that
+    // names a code column is the codebook.
+    let behind = dir.path().join("behind.json");
+    ok(&[
+        "codebook",
+        "import",
+        "tests/fixtures/classify/small-codebook-readme.xlsx",
+        "-o",
+        s(&behind),
+    ]);
+    let mut c: Value = serde_json::from_str(&std::fs::read_to_string(&behind).unwrap()).unwrap();
+    c["name"] = Value::String("small-codebook".into());
+    assert_eq!(a, c);
 
     let csv = dir.path().join("codes.csv");
     std::fs::write(

@@ -113,6 +113,23 @@ fn cell_lines(cell: &str) -> impl Iterator<Item = String> + '_ {
 /// the table has beyond [`COLUMNS`] (NVivo's `Files` and `References`
 /// counts, a team's own notes) are ignored. A parent cell may hold the
 /// parent's id or its name. Problems name the file and the row.
+/// Whether cells name a code column (`code`, `name`, `id`, …).
+fn names_codes(cells: &[String]) -> bool {
+    cells.iter().any(|c| {
+        let key = column_key(c);
+        COLUMNS
+            .iter()
+            .any(|(k, f)| *k == key && matches!(f, Field::Id | Field::Name))
+    })
+}
+
+/// Whether a sheet reads as a codebook table: its column names, or one of
+/// its first ten rows (below a title), name a code column. A workbook's
+/// first such sheet is its codebook, past a sheet of instructions.
+pub fn table_names_codes(headers: &[String], rows: &[(String, Vec<String>)]) -> bool {
+    names_codes(headers) || rows.iter().take(10).any(|(_, cells)| names_codes(cells))
+}
+
 pub fn codebook_from_table(
     file: &str,
     name: &str,
@@ -131,14 +148,6 @@ pub fn codebook_from_table(
         // A sheet that opens with a title or a note above its column
         // names ("Codebook v3, agreed 12 May"): the first of its first
         // rows that names a code column is the header.
-        let names_codes = |cells: &[String]| {
-            cells.iter().any(|c| {
-                let key = column_key(c);
-                COLUMNS
-                    .iter()
-                    .any(|(k, f)| *k == key && matches!(f, Field::Id | Field::Name))
-            })
-        };
         if let Some(at) = rows
             .iter()
             .take(10)

@@ -19,7 +19,7 @@ use themes::{Dataset, ThemeParams};
 /// without an id gets `FILE:LINE`. Errors name the file and line. A table
 /// (`.csv`, `.xlsx`, `.xls`, `.ods`) is read by [`read_gold_table`].
 pub fn read_gold(path: &Path, cb: Option<&Codebook>) -> anyhow::Result<Vec<GoldItem>> {
-    let items = match corpus::formats::read_table(path) {
+    let items = match corpus::formats::read_table_where(path, &names_gold_text) {
         Some(table) => read_gold_table(path, &below_its_title(table?), cb)?,
         None => merge_repeated_items(path, read_gold_lines(path)?, false)?,
     };
@@ -165,12 +165,21 @@ const GOLD_TEXT_COLUMNS: &[&str] = &[
 /// open-ended coding — coder JM`): the first of its first ten rows that
 /// names a text column is the header, as a codebook table's is. A table
 /// whose header names one already is returned as it is.
+/// Whether cells name a gold text column (`text`, `segment`, …).
+fn names_text(cells: &[String]) -> bool {
+    cells
+        .iter()
+        .any(|c| GOLD_TEXT_COLUMNS.contains(&c.trim().to_lowercase().as_str()))
+}
+
+/// Whether a sheet reads as gold: its column names, or one of its first
+/// ten rows (below a title), name a text column. A workbook's first such
+/// sheet is its gold, past a sheet of instructions.
+fn names_gold_text(table: &corpus::formats::Table) -> bool {
+    names_text(&table.headers) || table.rows.iter().take(10).any(|(_, c)| names_text(c))
+}
+
 fn below_its_title(table: corpus::formats::Table) -> corpus::formats::Table {
-    let names_text = |cells: &[String]| {
-        cells
-            .iter()
-            .any(|c| GOLD_TEXT_COLUMNS.contains(&c.trim().to_lowercase().as_str()))
-    };
     if names_text(&table.headers) {
         return table;
     }
@@ -1881,6 +1890,42 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    /// A coding workbook whose first sheet is its instructions: the first
+    /// sheet that names a text column is the gold (before, the instructions
+    /// were read and refused for want of a text column).
+    #[test]
+    fn a_coding_sheet_behind_its_instructions_is_read() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/classify/gold-behind-readme.xlsx");
+        let items = read_gold(&p, None).unwrap();
+        let read: Vec<(&str, &str, Vec<&str>)> = items
+            .iter()
+            .map(|i| {
+                (
+                    i.id.as_str(),
+                    i.text.as_str(),
+                    i.labels.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    "1",
+                    "We walk the dog in the park every evening.",
+                    vec!["parks"]
+                ),
+                (
+                    "2",
+                    "I do not believe the council would misuse the footage.",
+                    vec!["trust"]
+                ),
+                ("3", "The bus was late again.", vec![]),
+            ]
+        );
     }
 }
 

@@ -36,7 +36,9 @@ pub use self::themes::{themes, ThemesOptions, ThemesPlan, ThemesSummary};
 /// The table is read by `corpus`, which reads every other table a user
 /// gives; classify stays free of file formats other than its own.
 pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
-    let cb = match corpus::formats::read_table(path) {
+    let cb = match corpus::formats::read_table_where(path, &|t| {
+        classify::table_names_codes(&t.headers, &t.rows)
+    }) {
         None => classify::load_codebook(path)?,
         Some(table) => {
             let table = table?;

@@ -213,8 +213,19 @@ pub(crate) fn case_table(
     bytes: &[u8],
     bad: &dyn Fn(String, String) -> IngestError,
 ) -> Result<(Vec<String>, Vec<CaseRow>)> {
+    case_table_where(path, bytes, bad, &|_, _| true)
+}
+
+/// [`case_table`] of the first sheet `wanted` takes (a workbook's; a CSV
+/// has one table), else of the first sheet with cells.
+fn case_table_where(
+    path: &Path,
+    bytes: &[u8],
+    bad: &dyn Fn(String, String) -> IngestError,
+    wanted: &dyn Fn(&[String], &[CaseRow]) -> bool,
+) -> Result<(Vec<String>, Vec<CaseRow>)> {
     let (headers, rows) = if SourceFormat::from_path(path) == Some(SourceFormat::Sheet) {
-        sheet::workbook_table(path, bytes)?
+        sheet::workbook_table_where(path, bytes, wanted)?
     } else {
         let text = crate::decode::decode_text(path, bytes)?.text;
         let delimiter = table::sniff_delimiter(&text);
@@ -283,6 +294,15 @@ pub(crate) fn unique_headers(
 /// files are ([`case_table`]). `None` when the extension names no table
 /// (`.csv`, or a workbook: `.xlsx`, `.xlsm`, `.xls`, `.ods`).
 pub fn read_table(path: &Path) -> Option<Result<Table>> {
+    read_table_where(path, &|_| true)
+}
+
+/// [`read_table`] of a workbook's first sheet whose first rows `wanted`
+/// takes (given the sheet's column names as written and at most its first
+/// ten rows, which may hold the column names below a title), else of its
+/// first sheet with cells: a coding sheet behind a sheet of instructions is
+/// read, and a workbook without one fails on its first sheet as before.
+pub fn read_table_where(path: &Path, wanted: &dyn Fn(&Table) -> bool) -> Option<Result<Table>> {
     let format = SourceFormat::from_path(path)?;
     if !matches!(format, SourceFormat::Csv | SourceFormat::Sheet) {
         return None;
@@ -294,7 +314,22 @@ pub fn read_table(path: &Path) -> Option<Result<Table>> {
             location,
             message,
         };
-        let (headers, rows) = case_table(path, &bytes, &bad)?;
+        let first_rows = |headers: &[String], rows: &[CaseRow]| Table {
+            headers: headers.to_vec(),
+            rows: rows
+                .iter()
+                .take(10)
+                .map(|r| {
+                    (
+                        r.location.clone(),
+                        r.record.iter().map(str::to_string).collect(),
+                    )
+                })
+                .collect(),
+        };
+        let (headers, rows) = case_table_where(path, &bytes, &bad, &|headers, rows| {
+            wanted(&first_rows(headers, rows))
+        })?;
         let rows = rows
             .into_iter()
             .map(|r| (r.location, r.record.iter().map(str::to_string).collect()))

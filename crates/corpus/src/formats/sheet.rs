@@ -36,13 +36,25 @@ impl Reader for SheetReader {
 /// where it is ("sheet Answers, row 4", the row number a spreadsheet
 /// shows).
 pub(crate) fn workbook_table(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<CaseRow>)> {
+    workbook_table_where(path, bytes, &|_, _| true)
+}
+
+/// The first worksheet with cells that `wanted` takes (its column names as
+/// written, its rows), else the first with cells: a coding sheet or a
+/// codebook behind a sheet of instructions ("README", "How to code") is
+/// found, and a workbook with none keeps the first sheet's error.
+pub(crate) fn workbook_table_where(
+    path: &Path,
+    bytes: &[u8],
+    wanted: &dyn Fn(&[String], &[CaseRow]) -> bool,
+) -> Result<(Vec<String>, Vec<CaseRow>)> {
     let bad = |message: String| IngestError::BadSheet {
         file: path.into(),
         message,
     };
     let mut workbook =
         open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
-    let mut sheet = None;
+    let mut first = None;
     for name in workbook.sheet_names() {
         let range = match &mut workbook {
             Sheets::Xlsx(x) => match x.worksheet_cells_reader(&name) {
@@ -66,15 +78,16 @@ pub(crate) fn workbook_table(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, 
                 .worksheet_range(&name)
                 .map_err(|e| bad(format!("sheet {name}: {e}")))?,
         };
-        if !range.is_empty() {
-            sheet = Some((name, range));
-            break;
+        if range.is_empty() {
+            continue;
         }
+        let (headers, rows) = sheet_rows(&name, &range);
+        if wanted(&headers, &rows) {
+            return Ok((headers, rows));
+        }
+        first.get_or_insert((headers, rows));
     }
-    let Some((name, range)) = sheet else {
-        return Err(IngestError::Empty { file: path.into() });
-    };
-    Ok(sheet_rows(&name, &range))
+    first.ok_or_else(|| IngestError::Empty { file: path.into() })
 }
 
 /// The most cells a sheet's table may span (the rows × columns between its
