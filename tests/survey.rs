@@ -330,6 +330,28 @@ fn a_gold_coding_of_every_answer_makes_the_reports_estimates_a_census() {
         }
     };
     census(&read(&after));
+    // Of those who answered each question: a respondent whose cell is a
+    // mark of no answer ("N/A", "-", "--", "No comment") did not. Counted
+    // from survey.csv by hand: 160, 160 − 2, 144 − 8.
+    let answered: Vec<(String, u64)> = read(&after)["totals"]["participants_by_question"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["question"].as_str().unwrap().to_string(),
+                q["participants"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        answered,
+        QUESTIONS
+            .iter()
+            .map(|q| q.to_string())
+            .zip([160, 158, 136])
+            .collect::<Vec<_>>()
+    );
 
     // The same gold as a coder's sheet codes a survey: one row per answer
     // (its sentences as one cell, their codes together), no document

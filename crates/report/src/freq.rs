@@ -141,6 +141,53 @@ fn document_counts<'a>(
         .collect()
 }
 
+/// Marks of a missing answer, as survey tools export and respondents type
+/// them (lower case, without a closing full stop). "Nothing" and "No" are
+/// answers ("What is the hardest part?" "Nothing."), so they are not here.
+const NON_ANSWERS: &[&str] = &[
+    "n/a",
+    "na",
+    "n.a",
+    "#n/a",
+    "-",
+    "--",
+    "---",
+    "–",
+    "—",
+    "",
+    "…",
+    "?",
+    "x",
+    "/",
+    "not applicable",
+    "no answer",
+    "no response",
+    "no comment",
+    "no comments",
+    "prefer not to say",
+    "prefer not to answer",
+    "skip",
+    "skipped",
+    "blank",
+    "(blank)",
+    "[blank]",
+    "(no answer)",
+    "[no answer]",
+    "nan",
+    "null",
+];
+
+/// Whether a sentence is a survey's mark of a missing answer ("N/A", "-",
+/// "No comment.", "Prefer not to say"): such a respondent did not answer
+/// the question, and is not counted among those who did (the "of N who
+/// answered" of [`Totals::participants_by_question`]). Before, LimeSurvey's
+/// "N/A" and a typed "-" counted as answering.
+pub fn is_non_answer(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    let t = t.trim_end_matches(['.', '!']).trim();
+    NON_ANSWERS.contains(&t)
+}
+
 /// Each question with how many people are in its set.
 fn question_counts<P>(questions: &[String], people: &[BTreeSet<P>]) -> Vec<QuestionCount> {
     questions
@@ -372,7 +419,9 @@ pub fn frequencies(
     let mut answered: Vec<BTreeSet<String>> = vec![BTreeSet::new(); questions.len()];
     for s in &segments {
         if let Some(&q) = question_of.get(&s.id) {
-            answered[q].insert(speaker_key(s));
+            if !is_non_answer(&s.text) {
+                answered[q].insert(speaker_key(s));
+            }
         }
     }
     let audit = crate::estimates::AuditView::new(data, &segments);
@@ -461,7 +510,9 @@ pub fn frequencies(
             }
             if any_present {
                 sentences += 1;
-                if let Some(&q) = question_of.get(&s.id) {
+                // A missing answer's mark answers nothing, coded or not,
+                // so a question's mentions stay among those who answered it.
+                if let Some(&q) = question_of.get(&s.id).filter(|_| !is_non_answer(&s.text)) {
                     mentions_by_question[q].insert(person);
                 }
                 mentions.insert(person);
