@@ -230,6 +230,7 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
     }
 
     let order = data.code_order();
+    let ancestors = crate::data::ancestors_of(&data.codes);
     let mut pairs = Vec::new();
     for i in 0..views.len() {
         for j in (i + 1)..views.len() {
@@ -252,11 +253,15 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                     m
                 }
             };
+            // Closed upward: a child is its parents' code too, as every
+            // count of the report has it (gold lists the child alone, the
+            // machine stores both).
             let given = |v: &CoderView, sentences: &[i64]| -> BTreeSet<String> {
                 sentences
                     .iter()
                     .filter_map(|s| v.codes.get(s))
                     .flatten()
+                    .flat_map(|c| std::iter::once(c).chain(ancestors.get(c).into_iter().flatten()))
                     .cloned()
                     .collect()
             };

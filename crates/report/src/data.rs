@@ -228,7 +228,7 @@ impl ProjectData {
         let codes = hierarchy(&codebook, &extra);
         let machine_coded = nonempty(store.coding_mark_segments()?);
         let gold_coverage = nonempty(store.gold_coverage_segments()?);
-        let cells = resolve_cells(&codings, &reviews, gold_coverage.as_ref());
+        let cells = resolve_cells(&codes, &codings, &reviews, gold_coverage.as_ref());
         let human_coded = store.gold_segments()?;
         let audit = match store.audit_sample()? {
             Some(s) => Some(AuditSampleView {
@@ -285,7 +285,12 @@ impl ProjectData {
         if let Some(marked) = self.machine_coded.as_mut() {
             marked.retain(|s| !segments.contains(s));
         }
-        self.cells = resolve_cells(&self.codings, &self.reviews, self.gold_coverage.as_ref());
+        self.cells = resolve_cells(
+            &self.codes,
+            &self.codings,
+            &self.reviews,
+            self.gold_coverage.as_ref(),
+        );
     }
 
     /// Each code id's place in the hierarchy order (`codes`), for sorting.
@@ -648,8 +653,33 @@ fn hierarchy(codebook: &Codebook, seen: &BTreeSet<String>) -> Vec<CodeNode> {
     nodes
 }
 
+/// Each code's ancestors, nearest first (a code without a parent has none).
+pub fn ancestors_of(codes: &[CodeNode]) -> BTreeMap<String, Vec<String>> {
+    let parent: BTreeMap<&str, &str> = codes
+        .iter()
+        .filter_map(|c| c.parent.as_deref().map(|p| (c.id.as_str(), p)))
+        .collect();
+    codes
+        .iter()
+        .map(|c| {
+            let mut up = Vec::new();
+            let mut at = c.id.as_str();
+            // A cycle (which `hierarchy` lists at the top level) ends the walk.
+            while let Some(&p) = parent.get(at) {
+                if p == c.id || up.iter().any(|u: &String| u == p) {
+                    break;
+                }
+                up.push(p.to_string());
+                at = p;
+            }
+            (c.id.clone(), up)
+        })
+        .collect()
+}
+
 /// Applies machine rows, human/gold rows and review decisions, in that order.
 fn resolve_cells(
+    codes: &[CodeNode],
     codings: &[CodingRow],
     reviews: &[ReviewRow],
     gold_coverage: Option<&BTreeSet<i64>>,
@@ -669,11 +699,20 @@ fn resolve_cells(
         cell.machine_p = c.confidence;
         cell.machine_assigned = c.assigned;
     }
+    // A person's coding of a child is a coding of its parents too (gold and
+    // QDA exports list the child alone, the machine stores both): else the
+    // machine's parent coding on a sentence the gold gives the child would
+    // count as rejected by the gold.
+    let ancestors = ancestors_of(codes);
     for c in codings.iter().filter(|c| c.source != Source::Machine) {
-        cells
-            .entry((c.segment_id, c.code_id.clone()))
-            .or_default()
-            .settled = Some(true);
+        for code in
+            std::iter::once(&c.code_id).chain(ancestors.get(&c.code_id).into_iter().flatten())
+        {
+            cells
+                .entry((c.segment_id, code.clone()))
+                .or_default()
+                .settled = Some(true);
+        }
     }
     // A gold standard that covers a sentence says every other code is absent there.
     if let Some(covered) = gold_coverage {

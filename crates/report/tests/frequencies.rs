@@ -115,7 +115,10 @@ fn agreement_between_reviewer_and_machine() {
     let police = p.codes.iter().find(|c| c.code_id == "police").unwrap();
     assert_eq!((police.figures.both, police.figures.only_a), (1, 1));
     assert_eq!(police.figures.percent_agreement, Some(0.5));
-    assert_eq!(p.overall.n, 4, "2 units × 2 codes pooled");
+    assert_eq!(
+        p.overall.n, 6,
+        "2 units × 3 codes pooled (police, its parent safety, parks)"
+    );
 
     let by_person = build(
         &store,
@@ -146,6 +149,44 @@ fn gold_coder_agreement_covers_whole_documents() {
     assert_eq!(p.units, 3);
     assert_eq!(p.overall.percent_agreement, Some(1.0));
     assert_eq!(p.overall.cohen_kappa, Some(1.0));
+}
+
+/// The machine stores a parent's coding beside its child's; a gold coder
+/// (and a QDA export) gives the child alone. The gold's child is its
+/// parent's code too: the parent agrees, and the machine's parent coding
+/// is confirmed, not left unreviewed (before: "safety" only the machine's,
+/// κ 0, and the demo's key_elements κ 0 against 0.545 closed upward).
+#[test]
+fn a_gold_childs_code_is_its_parents_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    machine(&store, ANA_POLICE, "safety", 0.9, true);
+    machine(&store, BEN_LIGHTS, "safety", 0.7, true);
+    human(&store, ANA_POLICE, "police", "gold", "study");
+    human(&store, ANA_PARK, "parks", "gold", "study");
+    human(&store, BEN_LIGHTS, "lighting", "gold", "study");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let p = r
+        .agreement
+        .pairs
+        .iter()
+        .find(|p| p.coder_a == "machine" && p.coder_b == "gold:study")
+        .unwrap();
+    let safety = p.codes.iter().find(|c| c.code_id == "safety").unwrap();
+    assert_eq!(
+        (
+            safety.figures.both,
+            safety.figures.only_a,
+            safety.figures.only_b
+        ),
+        (2, 0, 0)
+    );
+    assert_eq!(p.overall.cohen_kappa, Some(1.0));
+    let data = report::data::ProjectData::load(&store).unwrap();
+    for text in [ANA_POLICE, BEN_LIGHTS] {
+        let cell = &data.cells[&(seg(&store, text), "safety".to_string())];
+        assert_eq!(cell.settled, Some(true), "{text}");
+    }
 }
 
 #[test]
