@@ -1386,6 +1386,87 @@ fn a_zero_shot_only_report_says_uncalibrated_and_gives_no_interval() {
     assert!(html.contains("(uncalibrated)") && !html.contains(" · p = "));
 }
 
+/// An audit answered before any classifier has coded (no embeddings yet):
+/// `code` says the gold is stored though it cannot code, and the report's
+/// estimates are the sample's alone, `sample-only`, with a warning for the
+/// sentences nothing has coded (before: labelled `prediction-powered`,
+/// naming a machine that had not run, and no warning).
+#[test]
+fn an_audit_answered_before_any_coding_is_a_sample_only_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("demo");
+    let p = s(&project);
+    ok(&["init", p]);
+    ok(&[
+        "--project",
+        p,
+        "ingest",
+        "data/demo",
+        "--participants",
+        "data/demo/participants.csv",
+    ]);
+    ok(&[
+        "--project",
+        p,
+        "codebook",
+        "approve",
+        "data/demo/codebook.yaml",
+    ]);
+    ok(&[
+        "--project",
+        p,
+        "audit",
+        "draw",
+        "--fraction",
+        "0.25",
+        "--seed",
+        "7",
+    ]);
+    let err = failure(&[
+        "--project",
+        p,
+        "code",
+        "--import-gold",
+        "data/demo/gold.jsonl",
+        "--audit-only",
+    ]);
+    assert!(
+        err.contains("run `autocode embed` first, then `autocode code`; the gold of data/demo/gold.jsonl is stored"),
+        "{err}"
+    );
+    let out = dir.path().join("out");
+    let report = autocode(&[
+        "--project",
+        p,
+        "report",
+        "--format",
+        "json",
+        "--out",
+        s(&out),
+    ]);
+    assert!(report.status.success());
+    let stderr = String::from_utf8_lossy(&report.stderr);
+    assert!(
+        stderr.contains("participant sentences are not coded by the current classifier"),
+        "{stderr}"
+    );
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    for c in r["codes"].as_array().unwrap() {
+        let e = &c["estimate"];
+        assert_eq!(e["method"], "sample-only", "{c}");
+        assert_eq!(
+            (e["audited"].as_u64(), e["units"].as_u64()),
+            (Some(12), Some(47))
+        );
+        let (lo, hi) = (e["low"].as_f64().unwrap(), e["high"].as_f64().unwrap());
+        assert!(
+            e["audited_count"].as_f64().unwrap() <= lo && lo < hi && hi <= 47.0,
+            "{c}"
+        );
+    }
+}
+
 #[test]
 fn an_audit_sample_is_reproducible_persisted_and_gives_valid_counts() {
     let dir = tempfile::tempdir().unwrap();

@@ -803,7 +803,22 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         .all(|s| !seg_emb.contains_key(&s.id))
         && !participant_segments.is_empty()
     {
-        bail!("no sentence has an embedding from model {model_key}: run `autocode embed` first");
+        // The gold is stored by then (its own transaction): say so, or the
+        // analyst reads the error as nothing having happened.
+        let stored = gold
+            .as_ref()
+            .map(|g| {
+                format!(
+                    "; the gold of {} is stored ({} codings on {} sentences), and a report counts it",
+                    g.path.display(),
+                    g.codings,
+                    g.sentences
+                )
+            })
+            .unwrap_or_default();
+        bail!(
+            "no sentence has an embedding from model {model_key}: run `autocode embed` first, then `autocode code`{stored}"
+        );
     }
     let seg_by_id: HashMap<i64, &StoredSegment> = segments.iter().map(|s| (s.id, s)).collect();
 

@@ -98,7 +98,15 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         .map(|s| s.id)
         .collect();
     data.drop_machine_codings(&skipped);
-    let not_coded = match &data.machine_coded {
+    // Without coding marks no classifier has run: a project of people's
+    // codings alone (a QDA import) is not warned about, but one with an
+    // audit sample is, since its estimates then rest on the sample alone.
+    let nothing = BTreeSet::new();
+    let coded = match &data.machine_coded {
+        Some(coded) => Some(coded),
+        None => data.audit.is_some().then_some(&nothing),
+    };
+    let not_coded = match coded {
         Some(coded) => data
             .segments
             .iter()

@@ -203,6 +203,14 @@ pub(crate) fn estimate(
             max_sentences: sentences.len() as f64,
         });
     }
+    // Without any machine coding (the audit answered before `code` ran, or
+    // never), the estimate is the sample's alone and says so: "prediction-
+    // powered" with λ = 0 named a machine that had not run.
+    let machine_ran = data.machine_coded.is_some()
+        || data
+            .codings
+            .iter()
+            .any(|c| c.source == crate::data::Source::Machine);
     let count = |pick: &dyn Fn(&UnitValues) -> Option<(f64, f64)>, max: f64| -> CountEstimate {
         let mut audited = Vec::new();
         let mut rest = Vec::new();
@@ -217,7 +225,7 @@ pub(crate) fn estimate(
                 rest.push(f);
             }
         }
-        ppi::estimate_count(&audited, &rest, level, UnitRange { max }, true)
+        ppi::estimate_count(&audited, &rest, level, UnitRange { max }, machine_ran)
     };
     let max_s = values.iter().map(|v| v.max_sentences).fold(0.0, f64::max);
     let sentences = count(&|v| Some(v.sentences), max_s);

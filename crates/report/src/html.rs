@@ -158,7 +158,8 @@ fn frequency_table(h: &mut String, r: &Report) {
         "<p class=\"legend\">A parent code counts every sentence of its children. \
          Estimate: participants mentioning the code, with its {level:.0}% interval when people coded a random \
          audit sample (method prediction-powered: the audited count plus the machine's figure for the rest, \
-         corrected by its error on the audit; docs/report.md). Model-only figures have no interval; \
+         corrected by its error on the audit; sample-only where no classifier has coded: the sample alone; \
+         docs/report.md). Model-only figures have no interval; \
          uncalibrated ones come from the zero-shot prior and are a rough guide only.</p>"
     );
     let _ = writeln!(

@@ -269,6 +269,9 @@ pub fn estimate_legend(r: &Report) -> String {
     if has(Method::PredictionPowered) {
         out.push_str("  prediction-powered: the audited participants' count (known) plus the machine's figure for the rest, corrected by its error on the audit sample (docs/report.md).\n");
     }
+    if has(Method::SampleOnly) {
+        out.push_str("  sample-only: no classifier has coded the corpus; the audited participants' count (known) plus the rest estimated from the audit sample alone (docs/report.md).\n");
+    }
     if has(Method::Census) {
         out.push_str("  census: people coded every participant's sentences (an audit of all of them, or a gold coding of the whole corpus); the count is exact.\n");
     }
