@@ -330,8 +330,10 @@ fn insert_document_rows_tx<T: Send>(
     for id in speakers {
         speaker.execute(params![doc_id, id])?;
     }
-    // Reattach reviews of sentences that survived the edit.
+    // Reattach reviews, people's codings and gold coverage of sentences that
+    // survived the edit.
     reattach_reviews_tx(tx, doc_id, &doc.name)?;
+    reattach_people_codings_tx(tx, doc_id, &doc.name)?;
     Ok((doc_id, alongside))
 }
 
@@ -433,8 +435,126 @@ pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
         "UPDATE reviews SET segment_id = NULL WHERE segment_id IN (SELECT id FROM segments WHERE document_id = ?1)",
         [id],
     )?;
+    detach_people_codings_tx(tx, id)?;
     tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
     Ok(())
+}
+
+/// A document's sentences numbered within their text: the k-th sentence
+/// (by id, so in document order) whose text hash is h is (h, k). A
+/// transcriber's edit to one sentence leaves every other sentence's (h, k)
+/// as it was, repeated "Yeah."s included.
+const SENTENCE_OCCURRENCES: &str = "SELECT id, text_hash,
+        ROW_NUMBER() OVER (PARTITION BY text_hash ORDER BY id) AS occurrence
+     FROM segments WHERE document_id = ?1";
+
+/// Sets aside the people's codings (human and gold, not the machine's,
+/// which a re-run recomputes) and the gold coverage of a document about to
+/// be replaced, by document name and each sentence's (text hash,
+/// occurrence), in temporary tables of this connection:
+/// [`reattach_people_codings_tx`] gives them back to the new version's
+/// sentences of the same text. Before, segments cascaded to every coding,
+/// so correcting one sentence of a transcript deleted its gold and human
+/// codings with no word.
+fn detach_people_codings_tx(tx: &Transaction, id: i64) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS detached_codings(
+             document TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL,
+             code_id TEXT NOT NULL, codebook_version INTEGER, source TEXT NOT NULL, coder TEXT NOT NULL,
+             confidence REAL, assigned INTEGER NOT NULL, model_key TEXT, classifier TEXT, created_at TEXT NOT NULL);
+         CREATE TEMP TABLE IF NOT EXISTS detached_coverage(
+             document TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL);",
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO temp.detached_codings
+             SELECT d.name, s.text_hash, s.occurrence, c.code_id, c.codebook_version, c.source, c.coder,
+                    c.confidence, c.assigned, c.model_key, c.classifier, c.created_at
+             FROM main.codings c JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = c.segment_id
+             JOIN main.documents d ON d.id = ?1
+             WHERE c.source != 'machine' ORDER BY c.id"
+        ),
+        [id],
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO temp.detached_coverage
+             SELECT d.name, s.text_hash, s.occurrence
+             FROM main.gold_coverage g JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = g.segment_id
+             JOIN main.documents d ON d.id = ?1"
+        ),
+        [id],
+    )?;
+    Ok(())
+}
+
+/// Gives a replaced document's people's codings and gold coverage
+/// ([`detach_people_codings_tx`]) to its new sentences of the same text and
+/// occurrence, where the project does not hold the same coding already (a
+/// merged shard's copy). Those whose sentence the edit removed or changed
+/// are dropped: they coded a text that no longer exists. Returns how many
+/// codings were dropped.
+pub(crate) fn reattach_people_codings_tx(
+    tx: &Transaction,
+    doc_id: i64,
+    name: &str,
+) -> Result<usize> {
+    let held: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_temp_master WHERE name = 'detached_codings')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !held {
+        return Ok(0);
+    }
+    let detached: usize = tx.query_row(
+        "SELECT COUNT(*) FROM temp.detached_codings WHERE document = ?1",
+        [name],
+        |r| r.get(0),
+    )?;
+    let kept = tx.execute(
+        &format!(
+            "INSERT INTO main.codings(segment_id, code_id, codebook_version, source, coder, confidence,
+                                      assigned, model_key, classifier, created_at)
+             SELECT s.id, d.code_id, d.codebook_version, d.source, d.coder, d.confidence, d.assigned,
+                    d.model_key, d.classifier, d.created_at
+             FROM temp.detached_codings d JOIN ({SENTENCE_OCCURRENCES}) s
+               ON s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+             WHERE d.document = ?2 AND NOT EXISTS (
+                 SELECT 1 FROM main.codings c WHERE c.segment_id = s.id AND c.code_id = d.code_id
+                     AND c.source = d.source AND c.coder = d.coder)
+             ORDER BY d.rowid"
+        ),
+        params![doc_id, name],
+    )?;
+    let matched: usize = tx.query_row(
+        &format!(
+            "SELECT COUNT(*) FROM temp.detached_codings d JOIN ({SENTENCE_OCCURRENCES}) s
+               ON s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+             WHERE d.document = ?2"
+        ),
+        params![doc_id, name],
+        |r| r.get(0),
+    )?;
+    debug_assert!(kept <= matched);
+    tx.execute(
+        &format!(
+            "INSERT OR IGNORE INTO main.gold_coverage(segment_id)
+             SELECT s.id FROM temp.detached_coverage d JOIN ({SENTENCE_OCCURRENCES}) s
+               ON s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+             WHERE d.document = ?2"
+        ),
+        params![doc_id, name],
+    )?;
+    tx.execute(
+        "DELETE FROM temp.detached_codings WHERE document = ?1",
+        [name],
+    )?;
+    tx.execute(
+        "DELETE FROM temp.detached_coverage WHERE document = ?1",
+        [name],
+    )?;
+    Ok(detached - matched)
 }
 
 /// Reattaches detached reviews of a document to the sentences whose text
@@ -642,5 +762,79 @@ mod tests {
             .optional()
             .unwrap();
         assert_eq!(index, None);
+    }
+
+    /// A transcriber corrects one sentence and the file is ingested again:
+    /// the gold and human codings and the gold coverage of the sentences
+    /// that kept their text stay, by text and occurrence (the second
+    /// "Yeah." keeps its own); the machine's go, as the changed sentence's
+    /// do. Before, the segments cascaded to every coding.
+    #[test]
+    fn peoples_codings_follow_their_sentence_text_across_a_reingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&doc_of(&[
+            "Yeah.",
+            "The rent is high.",
+            "Yeah.",
+            "Typo hre.",
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        let code = |seg: i64, code: &str, source: &str| {
+            s.conn
+                .execute(
+                    "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+                     VALUES (?1, ?2, 1, ?3, 'ann', 1.0, 1, 'now')",
+                    params![seg, code, source],
+                )
+                .unwrap();
+        };
+        code(old[1].id, "costs", "gold");
+        code(old[1].id, "costs", "machine");
+        code(old[2].id, "agree", "human");
+        code(old[3].id, "typos", "gold");
+        for seg in &old {
+            s.conn
+                .execute(
+                    "INSERT INTO gold_coverage(segment_id) VALUES (?1)",
+                    [seg.id],
+                )
+                .unwrap();
+        }
+        let outcome = s
+            .put_document(&doc_of(&[
+                "Yeah.",
+                "The rent is high.",
+                "Yeah.",
+                "Typo here.",
+            ]))
+            .unwrap();
+        assert_eq!(outcome, IngestOutcome::Replaced);
+        let new = s.segments(false).unwrap();
+        let kept: Vec<(i64, String, String)> = s
+            .conn
+            .prepare("SELECT segment_id, code_id, source FROM codings ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            kept,
+            [
+                (new[1].id, "costs".to_string(), "gold".to_string()),
+                (new[2].id, "agree".to_string(), "human".to_string()),
+            ]
+        );
+        let covered: Vec<i64> = s
+            .conn
+            .prepare("SELECT segment_id FROM gold_coverage ORDER BY segment_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(covered, [new[0].id, new[1].id, new[2].id]);
     }
 }

@@ -176,6 +176,9 @@ fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
         crate::corpus_tables::reattach_reviews_tx(tx, main_id, &name)?;
         let seg_map = segment_map(tx, shard_id, main_id)?;
         stats.codings += copy_codings(tx, &seg_map, &codebook_map)?;
+        // After the shard's own codings, so that a coding both hold is
+        // the shard's, once.
+        crate::corpus_tables::reattach_people_codings_tx(tx, main_id, &name)?;
     }
     stats.audit_samples = copy_audit_samples(tx)?;
     Ok(stats)
