@@ -1313,3 +1313,30 @@ fn a_wide_exports_respondents_are_no_unlisted_speakers() {
     assert_eq!(summary["unregistered_speakers"], serde_json::json!({}));
     assert_eq!(stats(project.path())["participants"], 2);
 }
+
+/// A transcript and a caption file whose lines end in a lone carriage
+/// return (classic Mac OS, some transcription tools; WebVTT allows it) read
+/// as their line-feed versions do, sentence for sentence. Before, the
+/// demo's first focus group became one moderator turn and nothing in it
+/// was coded, and the WebVTT file lost its header line.
+#[test]
+fn lone_carriage_returns_end_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let lf = std::fs::read_to_string("data/demo/transcripts/group-1.txt").unwrap();
+    let vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Interviewer>How do you get to work?\n\n00:00:05.000 --> 00:00:09.000\n<v Ana>By bike, most days.\n";
+    let read = |name: &str, body: &str, sub: &str| {
+        let folder = dir.path().join(sub);
+        std::fs::create_dir_all(&folder).unwrap();
+        let file = write(&folder, name, body.as_bytes());
+        let project = new_project();
+        let (code, _, stderr) = ingest_json(project.path(), &[file.to_str().unwrap()]);
+        assert_eq!(code, 0, "{stderr}");
+        speakers_and_sentences(project.path())
+    };
+    for (name, body) in [("group-1.txt", lf.as_str()), ("talk.vtt", vtt)] {
+        let cr = body.replace("\r\n", "\n").replace('\n', "\r");
+        let with_lf = read(name, body, "lf");
+        assert!(with_lf.iter().any(|(_, moderator, _)| !moderator));
+        assert_eq!(read(name, &cr, "cr"), with_lf, "{name}");
+    }
+}

@@ -19,12 +19,32 @@ pub struct Decoded {
 
 /// Decodes a text file, then rejects empty files and over-long lines.
 pub fn decode_text(file: &Path, bytes: &[u8]) -> Result<Decoded> {
-    let decoded = decode(file, bytes)?;
+    let mut decoded = decode(file, bytes)?;
+    decoded.text = lone_carriage_returns_as_line_feeds(decoded.text);
     if decoded.text.trim().is_empty() {
         return Err(IngestError::Empty { file: file.into() });
     }
     check_line_lengths(file, &decoded.text)?;
     Ok(decoded)
+}
+
+/// A carriage return not followed by a line feed ends a line, as classic
+/// Mac OS and some transcription tools write them (WebVTT allows them too):
+/// read as text, such a file was one line, so a focus group of 58 turns
+/// became one moderator turn and nothing was coded. Each lone `\r` becomes
+/// `\n`, one byte for one, so every offset into the text stays where it
+/// was; `\r\n` is left as it is.
+fn lone_carriage_returns_as_line_feeds(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    String::from_utf8(bytes).expect("an ASCII byte for an ASCII byte keeps UTF-8 valid")
 }
 
 /// Rejects any line longer than [`MAX_LINE_BYTES`].
