@@ -52,6 +52,13 @@ pub(crate) fn workbook_table_where(
         file: path.into(),
         message,
     };
+    if SourceFormat::from_path(path) == Some(SourceFormat::Sheet)
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("ods"))
+    {
+        ods_expansion_within_limits(bytes).map_err(bad)?;
+    }
     let mut workbook =
         open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let mut first = None;
@@ -88,6 +95,117 @@ pub(crate) fn workbook_table_where(
         first.get_or_insert((headers, rows));
     }
     first.ok_or_else(|| IngestError::Empty { file: path.into() })
+}
+
+/// The most text a workbook's cells may expand to (the limit of a DOCX's
+/// inflated XML, [`super::docx::MAX_XML_BYTES`]).
+const MAX_SHEET_TEXT_BYTES: u64 = super::docx::MAX_XML_BYTES;
+
+/// Checks an OpenDocument spreadsheet's repeated rows and columns before
+/// calamine expands them: `table:number-rows-repeated="200000"` on a row
+/// with text makes 200,000 copies of it, so an 845-byte file asked for
+/// 4.8 GB and aborted the process. Rows and cells without content
+/// (LibreOffice repeats its empty trailing rows a million times) count for
+/// nothing. The content is streamed once, its inflated size capped as a
+/// DOCX's is.
+fn ods_expansion_within_limits(bytes: &[u8]) -> std::result::Result<(), String> {
+    use quick_xml::events::Event;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Not a zip: calamine says why.
+        return Ok(());
+    };
+    let Ok(entry) = zip.by_name("content.xml") else {
+        return Ok(());
+    };
+    let declared = entry.size();
+    let xml = crate::archive::read_entry_capped(entry, declared, super::docx::MAX_XML_BYTES)
+        .map_err(|e| format!("content.xml: {e}; refused"))?;
+    let Ok(xml) = std::str::from_utf8(&xml) else {
+        return Ok(());
+    };
+    let repeat = |e: &quick_xml::events::BytesStart<'_>, name: &str| -> u64 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == name)
+            .and_then(|a| a.value.trim().parse().ok())
+            .unwrap_or(1u64)
+            .max(1)
+    };
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut cells, mut text) = (0u64, 0u64);
+    // The row being read: its repeat, and its cells' count and text (each
+    // cell's times its own column repeat).
+    let mut row: Option<(u64, u64, u64)> = None;
+    let mut cell: Option<(u64, u64)> = None;
+    loop {
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            // Malformed XML: calamine reports it.
+            Err(_) => return Ok(()),
+        };
+        match event {
+            Event::Eof => break,
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let closed = matches!(event, Event::Empty(_));
+                match e.name().as_ref() {
+                    "table:table-row" if !closed => {
+                        row = Some((repeat(e, "table:number-rows-repeated"), 0, 0));
+                    }
+                    "table:table-cell" | "table:covered-table-cell" => {
+                        let columns = repeat(e, "table:number-columns-repeated");
+                        let value: u64 = e
+                            .attributes()
+                            .flatten()
+                            .filter(|a| {
+                                a.key.as_ref().starts_with("office:")
+                                    && a.key.as_ref().ends_with("value")
+                            })
+                            .map(|a| a.value.len() as u64)
+                            .sum();
+                        if let Some(r) = row.as_mut() {
+                            if value > 0 {
+                                r.1 = r.1.saturating_add(columns);
+                                r.2 = r.2.saturating_add(columns.saturating_mul(value));
+                            }
+                        }
+                        cell = (!closed).then_some((columns, value));
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(ref t) => {
+                if let (Some(r), Some((columns, value))) = (row.as_mut(), cell.as_mut()) {
+                    let n = t.trim_ascii().len() as u64;
+                    if n > 0 {
+                        if *value == 0 {
+                            r.1 = r.1.saturating_add(*columns);
+                        }
+                        *value = value.saturating_add(n);
+                        r.2 = r.2.saturating_add(columns.saturating_mul(n));
+                    }
+                }
+            }
+            Event::End(e) => match e.name().as_ref() {
+                "table:table-row" => {
+                    if let Some((repeated, row_cells, row_text)) = row.take() {
+                        cells = cells.saturating_add(repeated.saturating_mul(row_cells));
+                        text = text.saturating_add(repeated.saturating_mul(row_text));
+                    }
+                }
+                "table:table-cell" | "table:covered-table-cell" => cell = None,
+                _ => {}
+            },
+            _ => {}
+        }
+        if cells > MAX_SHEET_CELLS || text > MAX_SHEET_TEXT_BYTES {
+            return Err(format!(
+                "its repeated rows and columns expand to more than {MAX_SHEET_CELLS} cells or {} MiB of text; \
+                 refused (a table that large, or a file made to exhaust memory)",
+                MAX_SHEET_TEXT_BYTES >> 20
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The most cells a sheet's table may span (the rows × columns between its
@@ -273,6 +391,77 @@ mod tests {
         }
         zip.finish().unwrap();
         buf.into_inner()
+    }
+
+    /// An OpenDocument spreadsheet of one sheet whose rows are `rows`
+    /// (each `<table:table-row …>…</table:table-row>`).
+    fn ods(rows: &str) -> Vec<u8> {
+        use std::io::Write;
+        let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2""#;
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body><office:spreadsheet><table:table table:name="Answers">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        for (name, body) in [
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("META-INF/manifest.xml", manifest),
+            ("content.xml", content.as_str()),
+        ] {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        buf.into_inner()
+    }
+
+    fn ods_cell(text: &str) -> String {
+        format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#
+        )
+    }
+
+    /// LibreOffice repeats its empty trailing rows and columns a million
+    /// times: read. A row of text repeated 200,000 times (an 845-byte file
+    /// that asked for 4.8 GB and aborted the process): refused, by name.
+    #[test]
+    fn an_ods_is_read_and_its_repeated_rows_are_bounded() {
+        let path = Path::new("answers.ods");
+        let header = format!(
+            "<table:table-row>{}{}</table:table-row>",
+            ods_cell("speaker"),
+            ods_cell("text")
+        );
+        let row = format!(
+            "<table:table-row>{}{}<table:table-cell table:number-columns-repeated=\"1022\"/></table:table-row>",
+            ods_cell("Anna"),
+            ods_cell("Cameras help.")
+        );
+        let trailing = r#"<table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#;
+        let (headers, rows) =
+            workbook_table(path, &ods(&format!("{header}{row}{trailing}"))).unwrap();
+        assert_eq!(headers, ["speaker", "text"]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].record.iter().take(2).collect::<Vec<_>>(),
+            ["Anna", "Cameras help."]
+        );
+        let bomb = format!(
+            "{header}<table:table-row table:number-rows-repeated=\"200000\">{}{}</table:table-row>",
+            ods_cell("Anna"),
+            ods_cell(&"Cameras help. ".repeat(200))
+        );
+        let Err(err) = workbook_table(path, &ods(&bomb)) else {
+            panic!("200,000 copies of a 2.8 kB row were read");
+        };
+        let err = err.to_string();
+        assert!(
+            err.starts_with("answers.ods: ")
+                && err.contains("repeated rows and columns expand to more than"),
+            "{err}"
+        );
     }
 
     #[test]
