@@ -74,8 +74,16 @@ fn description_of(c: &Code) -> String {
     if c.id != c.name {
         lines.push(format!("Id: {}", c.id));
     }
-    if !c.definition.is_empty() {
-        lines.push(c.definition.clone());
+    // A definition line that reads as a field ("Example: …", "Id: …") or
+    // starts with the escape is written behind a backslash, which
+    // `apply_description` takes off: before, such a line came back as an
+    // example, or as the code's id, renaming it.
+    for line in c.definition.lines() {
+        if line.trim_start().starts_with('\\') || field_of(line.trim()).is_some() {
+            lines.push(format!("\\{line}"));
+        } else {
+            lines.push(line.to_string());
+        }
     }
     for (prefix, items) in [
         ("Include", &c.inclusion),
@@ -90,22 +98,41 @@ fn description_of(c: &Code) -> String {
     lines.join("\n")
 }
 
+/// The description line prefixes that carry a code's fields.
+const FIELD_PREFIXES: [&str; 5] = [
+    "Id: ",
+    "Include: ",
+    "Exclude: ",
+    "Example: ",
+    "Counter-example: ",
+];
+
+/// The field prefix a (trimmed) description line starts with, if any.
+fn field_of(line: &str) -> Option<&'static str> {
+    FIELD_PREFIXES.into_iter().find(|p| line.starts_with(p))
+}
+
 fn apply_description(c: &mut Code, text: &str) {
     let mut definition = Vec::new();
     for line in text.lines() {
         let t = line.trim();
-        if let Some(v) = t.strip_prefix("Id: ") {
-            c.id = v.trim().to_string();
-        } else if let Some(v) = t.strip_prefix("Include: ") {
-            c.inclusion.push(v.to_string());
-        } else if let Some(v) = t.strip_prefix("Exclude: ") {
-            c.exclusion.push(v.to_string());
-        } else if let Some(v) = t.strip_prefix("Example: ") {
-            c.examples.push(v.to_string());
-        } else if let Some(v) = t.strip_prefix("Counter-example: ") {
-            c.counter_examples.push(v.to_string());
-        } else if !t.is_empty() {
-            definition.push(t.to_string());
+        if let Some(escaped) = t.strip_prefix('\\') {
+            definition.push(escaped.to_string());
+            continue;
+        }
+        match field_of(t) {
+            Some(prefix) => {
+                let v = t[prefix.len()..].to_string();
+                match prefix {
+                    "Id: " => c.id = v.trim().to_string(),
+                    "Include: " => c.inclusion.push(v),
+                    "Exclude: " => c.exclusion.push(v),
+                    "Example: " => c.examples.push(v),
+                    _ => c.counter_examples.push(v),
+                }
+            }
+            None if !t.is_empty() => definition.push(t.to_string()),
+            None => {}
         }
     }
     c.definition = definition.join("\n");
@@ -223,6 +250,7 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     let mut in_sets = false;
     let mut desc = String::new();
     let mut saw_root = false;
+    let mut root_closed = false;
     let attrs = |e: &BytesStart, pos: u64| -> Result<Code, CodebookError> {
         let mut c = Code::default();
         for a in e.attributes() {
@@ -289,6 +317,7 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 desc.push_str(&String::from_utf8_lossy(&t));
             }
             Event::End(e) => match e.local_name().as_ref() {
+                b"CodeBook" => root_closed = true,
                 b"Sets" => in_sets = false,
                 b"Description" if in_description => {
                     in_description = false;
@@ -316,6 +345,21 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     }
     if !saw_root {
         return Err(err(0, "no <CodeBook> element".into()));
+    }
+    // A file cut short (a copy interrupted, an attachment truncated) parses
+    // up to its end: its codes so far would be approved as the codebook.
+    if !root_closed {
+        return Err(err(
+            src.len() as u64,
+            format!(
+                "the file ends inside <CodeBook>{}; it was cut short",
+                if stack.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and {} <Code> element(s)", stack.len())
+                }
+            ),
+        ));
     }
     Ok(cb)
 }
@@ -365,6 +409,37 @@ mod tests {
         // this is the value the `.qdpx` export has always given code "trust"
         // (issue #13), upper-cased.
         assert_eq!(code_guid("trust"), "AE0E6201-CF25-56D0-8461-B546BEF28ED2");
+    }
+
+    /// Definition lines that read as fields come back as definition lines:
+    /// before, "Id: …" renamed the code and "Example: …" became an example.
+    #[test]
+    fn definition_lines_that_read_as_fields_round_trip() {
+        let cb = parse_codebook(
+            "codes:\n- id: privacy\n  name: Privacy\n  definition: \"Personal data.\\nId: cost and privacy overlap; code both\\nExample: a line of prose\\n\\\\ a backslash\"\n  examples: [\"They read my messages.\"]\n",
+            "cb.yaml",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let back = parse_codebook(&to_qdc(&cb), "cb.qdc", CodebookFormat::Qdc).unwrap();
+        assert_eq!(back.codes[0].id, "privacy");
+        assert_eq!(back.codes[0].definition, cb.codes[0].definition);
+        assert_eq!(back.codes[0].examples, cb.codes[0].examples);
+    }
+
+    /// A `.qdc` cut short is an error naming the file and its last line,
+    /// not the codes read so far approved as the codebook.
+    #[test]
+    fn a_codebook_cut_short_is_refused() {
+        let xml = to_qdc(&sample());
+        // Cut at a line end, between elements (a cut inside a tag is a
+        // syntax error already).
+        let cut = &xml[..=xml[..xml.len() / 2].rfind('\n').unwrap()];
+        let err = parse_codebook(cut, "cut.qdc", CodebookFormat::Qdc)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("cut.qdc:"), "{err}");
+        assert!(err.contains("the file ends inside <CodeBook>"), "{err}");
     }
 
     #[test]
