@@ -69,6 +69,42 @@ fn codebook_validate_names_file_line_and_field() {
     assert!(good.contains("ok, 3 codes (2 top-level)"), "{good}");
 }
 
+/// A codebook saved by Notepad or Excel is read as a transcript is: UTF-16
+/// with its byte-order mark, Windows-1252; a bad byte is named with its
+/// line (before: "stream did not contain valid UTF-8", no line).
+#[test]
+fn a_codebooks_encoding_is_read_or_named_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml =
+        "name: x\ncodes:\n  - id: cam\n    name: Caméras\n    definition: Vidéo surveillance\n";
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(yaml.encode_utf16().flat_map(u16::to_le_bytes));
+    let cp1252: Vec<u8> = yaml
+        .chars()
+        .map(|c| if c == 'é' { 0xE9 } else { c as u8 })
+        .collect();
+    for p in [write("utf16.yaml", &utf16), write("cp1252.yaml", &cp1252)] {
+        let json = dir.path().join("out.json");
+        ok(&["codebook", "import", s(&p), "-o", s(&json)]);
+        let cb: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(cb["codes"][0]["name"], "Caméras", "{}", p.display());
+    }
+    let mut bad = yaml.as_bytes().to_vec();
+    bad.extend_from_slice(b"  - id: b\n    definition: a bad \xff byte\n");
+    let p = write("bad.yaml", &bad);
+    let err = failure(&["codebook", "validate", s(&p)]);
+    assert!(
+        err.contains(&format!("{}: invalid UTF-8 at byte", s(&p))),
+        "{err}"
+    );
+    assert!(err.contains("(line 7)"), "{err}");
+}
+
 /// A codebook kept as a spreadsheet (one code per row, the columns of a
 /// codebook template) reads as the same codebook as its YAML; a CSV's
 /// problems name the file and the row; a table is not a format to write.

@@ -322,11 +322,20 @@ pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookError> {
         ));
     }
     let src = std::fs::read_to_string(path).map_err(|e| CodebookError::Io(file.clone(), e))?;
+    codebook_of_file_text(path, &src)
+}
+
+/// Parses and validates `src`, the decoded text of the codebook file
+/// `path` (format from its extension); a codebook without a name takes the
+/// file's stem. The caller decodes: `pipeline::load_codebook` reads
+/// UTF-16 and Windows-1252 files as transcripts are read.
+pub fn codebook_of_file_text(path: &Path, src: &str) -> Result<Codebook, CodebookError> {
+    let file = path.display().to_string();
     let fallback_name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut cb = parse_codebook(&src, &file, CodebookFormat::from_path(path))?;
+    let mut cb = parse_codebook(src, &file, CodebookFormat::from_path(path))?;
     if cb.name.is_empty() {
         cb.name = fallback_name;
     }

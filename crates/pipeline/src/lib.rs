@@ -39,7 +39,15 @@ pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
     let cb = match corpus::formats::read_table_where(path, &|t| {
         classify::table_names_codes(&t.headers, &t.rows)
     }) {
-        None => classify::load_codebook(path)?,
+        // Decoded as a transcript is: a byte-order mark, UTF-16 and
+        // Windows-1252 (Notepad's and Excel's encodings) are read, and a bad
+        // byte is named with its line. Before, each of these was "stream
+        // did not contain valid UTF-8", with no line.
+        None => {
+            let bytes = corpus::read_input(path)?;
+            let text = corpus::decode_text(path, &bytes)?.text;
+            classify::codebook_of_file_text(path, &text)?
+        }
         Some(table) => {
             let table = table?;
             let name = path
