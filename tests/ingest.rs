@@ -1340,3 +1340,35 @@ fn lone_carriage_returns_end_lines() {
         assert_eq!(read(name, &cr, "cr"), with_lf, "{name}");
     }
 }
+
+/// A question column named twice is refused before anything is stored
+/// (before, every answer to it was stored twice).
+#[test]
+fn a_question_column_named_twice_is_refused() {
+    let project = new_project();
+    let csv = write(
+        project.path(),
+        "survey.csv",
+        b"respondent,What helps?\nR1,A quiet room.\nR2,Good wifi.\n",
+    );
+    let out = autocode(
+        project.path(),
+        &[
+            "ingest",
+            csv.to_str().unwrap(),
+            "--speaker-column",
+            "respondent",
+            "--question-column",
+            "What helps?",
+            "--question-column",
+            "what helps?",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--question-column \"what helps?\" is given twice"),
+        "{err}"
+    );
+    assert_eq!(stats(project.path())["segments"], 0, "nothing stored");
+}

@@ -355,6 +355,19 @@ fn interviewers_by_detection(
 /// fails is reported in the summary and the rest go on; only an unusable
 /// request (no transcripts, a bad participants file, a store error) is an error.
 pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<IngestSummary> {
+    // A question named twice read every answer to it twice (174 sentences
+    // stored as 347), and an attribute twice is a mistake of the same kind.
+    for (flag, names) in [
+        ("--question-column", &opts.question_columns),
+        ("--attribute-column", &opts.attribute_columns),
+    ] {
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = names.iter().find(|n| !seen.insert(n.trim().to_lowercase())) {
+            anyhow::bail!(
+                "{flag} {twice:?} is given twice: each column is read once, name it once"
+            );
+        }
+    }
     let store = project.store_mut();
     let inputs = corpus::collect_inputs(&opts.paths)?;
     if inputs.files.is_empty() {
