@@ -73,6 +73,21 @@ impl SimulationOptions {
                 "give at least one step, each at least 1".into(),
             );
         }
+        // The loop reviews up to each step in turn: a step below the one
+        // before it was printed with the figures of the larger one.
+        if self.per_code_steps.windows(2).any(|w| w[0] >= w[1]) {
+            return bad(
+                "per_code_steps",
+                format!(
+                    "steps go up, each once (e.g. 5,10,25), got {}",
+                    self.per_code_steps
+                        .iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            );
+        }
         if self.seeds == 0 {
             return bad("seeds", "must be at least 1".into());
         }
@@ -497,6 +512,19 @@ pub fn simulate_review(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn steps_must_go_up_each_once() {
+        let with = |steps: &[usize]| SimulationOptions {
+            per_code_steps: steps.to_vec(),
+            ..SimulationOptions::default()
+        };
+        assert!(with(&[5, 10, 25]).check().is_ok());
+        for bad in [&[][..], &[0, 5], &[10, 5], &[5, 5]] {
+            let err = with(bad).check().unwrap_err().to_string();
+            assert!(err.contains("per_code_steps"), "{bad:?}: {err}");
+        }
+    }
     use super::*;
 
     #[test]

@@ -968,7 +968,10 @@ impl EvalCodeOptions {
                         "--review-band",
                         format!("{},{}", self.review_band.0, self.review_band.1),
                     ),
-                    "per_code_limit" => ("--per-code", format!("{:?}", self.per_code)),
+                    "per_code_limit" => (
+                        "--per-code",
+                        self.per_code.map(|n| n.to_string()).unwrap_or_default(),
+                    ),
                     "logistic.c" => ("--c", self.c.to_string()),
                     "min_positives" => ("--min-positives", self.min_positives.to_string()),
                     "context_weight" => ("--context-weight", self.context_weight.to_string()),
