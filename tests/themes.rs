@@ -240,3 +240,45 @@ fn eval_themes_reports_ari_and_nmi_of_single_label_sentences() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("gold.jsonl:2"), "{err}");
 }
+
+/// A transcript of minimal responses alone, embedded: `themes` says so and
+/// names `--keep-minimal`, instead of asking for `autocode embed` again.
+#[test]
+fn themes_of_minimal_responses_alone_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let transcript = dir.path().join("short.txt");
+    let lines: String = (0..20)
+        .map(|i| {
+            format!(
+                "P{i}: {}\n",
+                ["Yeah.", "Okay.", "Mm-hm.", "Right, right."][i % 4]
+            )
+        })
+        .collect();
+    std::fs::write(&transcript, lines).unwrap();
+    let project = dir.path().join("p");
+    ok(bin().arg("init").arg(&project));
+    ok(bin()
+        .arg("--project")
+        .arg(&project)
+        .arg("ingest")
+        .arg(&transcript));
+    ok(bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--project")
+        .arg(&project)
+        .arg("embed"));
+    let out = bin()
+        .arg("--project")
+        .arg(&project)
+        .arg("themes")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("embedded participant sentences are minimal responses")
+            && err.contains("--keep-minimal"),
+        "{err}"
+    );
+}

@@ -301,9 +301,16 @@ pub fn themes_unless_up_to_date(
         .filter(|s| !opts.spoken.skips_in_themes(&s.text))
         .collect();
     let skipped_minimal = embedded - segments.len();
+    if segments.is_empty() && skipped_minimal > 0 {
+        bail!(
+            "all {skipped_minimal} embedded participant sentences are minimal responses (\"Yeah.\", \"Okay.\") \
+             and make no theme; `--keep-minimal` clusters them too"
+        );
+    }
     if segments.is_empty() {
         bail!(
-            "no embedded participant sentences for model {model_key}: run `autocode embed` first"
+            "no embedded participant sentences for model {model_key}: run `autocode embed` first \
+             (a project of moderators' lines alone has none)"
         );
     }
     let dim = vectors.values().next().map_or(0, Vec::len);
