@@ -146,7 +146,13 @@ pub fn init_logging(g: &Global) {
 /// when the value is dropped or the process dies. Readers (`stats`,
 /// `report` without an import, the review page's reads) do not take it.
 pub fn lock_project(g: &Global) -> anyhow::Result<pipeline::run::ProjectLock> {
-    pipeline::run::ProjectLock::acquire(&store::resolve(&g.project))
+    let store = store::resolve(&g.project);
+    // A mistyped `--project` is refused before the lock file is made: it
+    // used to leave `studyy/autocode.lock` (and the folder) behind.
+    if !store.is_file() {
+        return Err(store::Error::NotFound(store).into());
+    }
+    pipeline::run::ProjectLock::acquire(&store)
 }
 
 /// Opens the project named by `--project`.
