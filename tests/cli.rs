@@ -86,3 +86,33 @@ fn options_that_would_be_ignored_are_refused() {
         "{stderr}"
     );
 }
+
+/// A mistyped `--project` is refused by every writing command before it
+/// leaves a lock file (and its folder) behind.
+#[test]
+fn a_missing_project_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("studyy").join("autocode.db");
+    for args in [
+        &["ingest", "data/demo"][..],
+        &["embed"],
+        &["code"],
+        &["themes"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_autocode"))
+            .arg("--project")
+            .arg(&missing)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no autocode project at"), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{args:?} left files"
+        );
+    }
+}
