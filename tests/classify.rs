@@ -257,8 +257,12 @@ fn gold_labels_may_name_a_code_by_its_id_or_its_label() {
         "--mode",
         "keyword",
     ]);
+    // The file is named, and the code a typo most likely meant.
     assert!(
-        err.contains("gold item 0: label \"Toolz\" is not a code of the codebook"),
+        err.contains(&format!(
+            "{}: gold item 0: label \"Toolz\" is not a code of the codebook (did you mean ",
+            s(&gold)
+        )),
         "{err}"
     );
 }

@@ -465,7 +465,7 @@ fn nearest_key(key: &str, known: &[&'static str]) -> Option<&'static str> {
 }
 
 /// Levenshtein distance over chars (insert, delete, substitute).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -1089,6 +1089,7 @@ impl EvalCodeOptions {
 /// the item.
 fn labels_as_code_ids<'a>(
     cb: &Codebook,
+    file: &Path,
     items: impl Iterator<Item = &'a mut GoldItem>,
 ) -> anyhow::Result<()> {
     for it in items {
@@ -1100,12 +1101,33 @@ fn labels_as_code_ids<'a>(
                 }
                 // A coder's word for "no code", where no code is called so.
                 Err(_) if NO_CODE_LABELS.contains(&l.trim().to_lowercase().as_str()) => {}
-                Err(why) => bail!("gold item {}: label {l:?} {why}", it.id),
+                Err(why) => bail!(
+                    "{}: gold item {}: label {l:?} {why}{}",
+                    file.display(),
+                    it.id,
+                    nearest_code(cb, l)
+                        .map(|c| format!(" (did you mean {c:?}?)"))
+                        .unwrap_or_default()
+                ),
             }
         }
         it.labels = ids;
     }
     Ok(())
+}
+
+/// The code id or name nearest a label that names none, within two edits
+/// (or a third of the label): a typo's likely meaning.
+fn nearest_code<'c>(cb: &'c Codebook, label: &str) -> Option<&'c str> {
+    let label = label.trim().to_lowercase();
+    let limit = 2.max(label.chars().count() / 3);
+    cb.codes
+        .iter()
+        .flat_map(|c| [c.id.as_str(), c.name.as_str()])
+        .map(|n| (classify::edit_distance(&label, &n.to_lowercase()), n))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, n)| n)
 }
 
 /// Labels a coder writes for an item with no code, lower case.
@@ -1240,7 +1262,7 @@ pub fn eval_simulated_review(
     let file_cb = opts.codebook_file()?;
     let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit, opts.group_by)?;
     let cb = file_cb.unwrap_or_else(|| codebook_from_labels(&gold));
-    labels_as_code_ids(&cb, gold.iter_mut())?;
+    labels_as_code_ids(&cb, &opts.gold, gold.iter_mut())?;
     for it in gold.iter_mut() {
         let mut extra = Vec::new();
         for l in &it.labels {
@@ -1319,7 +1341,10 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         None => (Vec::new(), None),
     };
     let cb = file_cb.unwrap_or_else(|| codebook_from_labels(&gold));
-    labels_as_code_ids(&cb, gold.iter_mut().chain(train_items.iter_mut().flatten()))?;
+    labels_as_code_ids(&cb, &opts.gold, gold.iter_mut())?;
+    if let (Some(path), Some(items)) = (&opts.train, train_items.as_mut()) {
+        labels_as_code_ids(&cb, path, items.iter_mut())?;
+    }
     // A child code implies its parent, in the gold as in the predictions.
     for it in gold.iter_mut().chain(train_items.iter_mut().flatten()) {
         let mut extra = Vec::new();
@@ -1709,7 +1734,7 @@ mod tests {
         let labels = |items: &[GoldItem]| -> Vec<(String, Vec<String>)> {
             let mut items: Vec<GoldItem> = items.to_vec();
             let cbr = &cb;
-            labels_as_code_ids(cbr, items.iter_mut()).unwrap();
+            labels_as_code_ids(cbr, Path::new("g.csv"), items.iter_mut()).unwrap();
             items
                 .into_iter()
                 .map(|i| (i.text, i.labels.into_iter().collect()))
