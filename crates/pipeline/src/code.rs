@@ -1171,7 +1171,25 @@ fn import_gold(
     type Sentences = Vec<(i64, i64, String)>;
     let mut turns: BTreeMap<(String, i64), Sentences> = BTreeMap::new();
     let mut outside: BTreeSet<i64> = BTreeSet::new();
+    // Each sentence's speaker label and participant id, lower case: an
+    // item that names its speaker takes that speaker's sentences of its
+    // text, not the interviewer's identical "Yeah." beside them.
+    let mut spoken_by: HashMap<i64, (String, String)> = HashMap::new();
     for s in store.segments(false)? {
+        spoken_by.insert(
+            s.id,
+            (
+                s.speaker
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_lowercase(),
+                s.participant_id
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_lowercase(),
+            ),
+        );
         if let Some((unit, keys)) = only_units {
             if !keys.contains(&unit.key(&s)) {
                 outside.insert(s.id);
@@ -1250,6 +1268,29 @@ fn import_gold(
         let segs = key
             .as_ref()
             .and_then(|k| by_text.get(k).or_else(|| by_turn.get(k)));
+        // Of the sentences of this text, the item's speaker's, where the
+        // item names one that speaks any of them.
+        let segs = segs.map(|segs| -> Vec<i64> {
+            let Some(speaker) = it.speaker.as_deref().map(|s| s.trim().to_lowercase()) else {
+                return segs.clone();
+            };
+            let theirs: Vec<i64> = segs
+                .iter()
+                .copied()
+                .filter(|id| {
+                    spoken_by.get(id).is_some_and(|(label, participant)| {
+                        *label == speaker
+                            || *participant == speaker
+                            || participant.rsplit('/').next() == Some(speaker.as_str())
+                    })
+                })
+                .collect();
+            if theirs.is_empty() {
+                segs.clone()
+            } else {
+                theirs
+            }
+        });
         match segs {
             Some(segs) => {
                 for s in segs.iter().filter(|s| !outside.contains(s)) {
