@@ -341,3 +341,21 @@ fn sentences_not_coded_yet_are_named_not_counted_as_zeros() {
     mark("");
     assert!(!stderr().contains("not coded"), "{}", stderr());
 }
+
+/// `--out` naming an existing file is refused in words, not as
+/// "File exists (os error 17)".
+#[test]
+fn out_naming_a_file_is_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = scripted_project(dir.path());
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let o = autocode(&proj, &["report", "--out", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!("--out {}: a file, not a folder", file.display())),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

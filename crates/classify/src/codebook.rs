@@ -179,7 +179,7 @@ pub enum CodebookError {
     #[error("{}", .0)]
     Parse(Problem),
     /// Well-formed but invalid: every problem found.
-    #[error("{} problem(s) in the codebook:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} problem(s) in the codebook:\n{}", .0.len(), shown_problems(.0))]
     Invalid(Vec<Problem>),
 }
 
@@ -309,6 +309,27 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
     }
     let texts = d.deserialize_any(OneOrMany)?;
     Ok(texts.into_iter().filter(|t| !t.trim().is_empty()).collect())
+}
+
+/// The most problems an error lists: a generated codebook of 200,000
+/// nested codes printed 399,998 lines (26 MB).
+const PROBLEMS_SHOWN: usize = 50;
+
+/// The problems as the error lists them, one per line, the first
+/// [`PROBLEMS_SHOWN`] and how many more.
+fn shown_problems(problems: &[Problem]) -> String {
+    let mut lines: Vec<String> = problems
+        .iter()
+        .take(PROBLEMS_SHOWN)
+        .map(|p| format!("  {p}"))
+        .collect();
+    if problems.len() > PROBLEMS_SHOWN {
+        lines.push(format!(
+            "  … and {} more of the same kinds",
+            problems.len() - PROBLEMS_SHOWN
+        ));
+    }
+    lines.join("\n")
 }
 
 /// Reads and validates a codebook file (format from its extension).
@@ -1082,6 +1103,19 @@ mod tests {
         );
         // A code with a name alone is valid (NVivo codebooks often are).
         assert_eq!(shown.len(), 2, "{shown:?}");
+    }
+
+    #[test]
+    fn a_long_list_of_problems_is_cut_at_fifty() {
+        let src: String = std::iter::once("codes:\n".to_string())
+            .chain((0..60).map(|i| format!("- id: c{i}\n  parent: nowhere\n  definition: x\n")))
+            .collect();
+        let err = parse_codebook(&src, "cb.yaml", CodebookFormat::Yaml)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("60 problem(s) in the codebook:\n"), "{err}");
+        assert_eq!(err.lines().count(), 1 + 50 + 1, "{err}");
+        assert!(err.ends_with("  … and 10 more of the same kinds"), "{err}");
     }
 
     #[test]

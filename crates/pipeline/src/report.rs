@@ -129,6 +129,12 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
     });
     let wants = |f: Format| opts.format == f || opts.format == Format::All;
     if opts.format != Format::Table {
+        if out.exists() && !out.is_dir() {
+            anyhow::bail!(
+                "--out {}: a file, not a folder; the report writes several files into a folder",
+                out.display()
+            );
+        }
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     }
     let mut summary = ReportSummary {
