@@ -1372,3 +1372,42 @@ fn a_question_column_named_twice_is_refused() {
     );
     assert_eq!(stats(project.path())["segments"], 0, "nothing stored");
 }
+
+/// An `--interviewer` that names no speaker of the documents read (a typo)
+/// is warned about; the right name is not.
+#[test]
+fn an_interviewer_who_never_speaks_is_warned_about() {
+    for (name, warned) in [("Moderater", true), ("moderator", false)] {
+        let project = new_project();
+        let (code, json, stderr) = ingest_json(
+            project.path(),
+            &["data/demo/transcripts/group-1.txt", "--interviewer", name],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            json["interviewers_not_speaking"],
+            if warned {
+                serde_json::json!([name])
+            } else {
+                serde_json::json!([])
+            }
+        );
+        let out = autocode(
+            new_project().path(),
+            &[
+                "ingest",
+                "data/demo/transcripts/group-1.txt",
+                "--interviewer",
+                name,
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.contains(&format!(
+                "warning: --interviewer \"{name}\" names no speaker of the documents read"
+            )),
+            warned,
+            "{stderr}"
+        );
+    }
+}

@@ -174,6 +174,16 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             s.unregistered_speakers.len()
         );
     }
+    if !s.interviewers_not_speaking.is_empty() && s.succeeded > 0 {
+        eprintln!(
+            "warning: --interviewer {} names no speaker of the documents read (a typo? the names are the transcripts' labels)",
+            s.interviewers_not_speaking
+                .iter()
+                .map(|n| format!("{:?}", printable(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for r in &s.replaced_from_other_files {
         eprintln!(
             "warning: {} replaced document `{}`, which was read from {} (a document is known by its name; \

@@ -106,6 +106,9 @@ pub struct IngestSummary {
     /// name, the earlier file still there: a second wave's `Sheet_1.csv`
     /// given on its own replaces the first's.
     pub replaced_from_other_files: Vec<ReplacedFromOtherFile>,
+    /// `--interviewer` names no speaker of a document read in this run says
+    /// (a typo, `Moderater`, would leave the real moderator coded).
+    pub interviewers_not_speaking: Vec<String>,
 }
 
 /// A document replaced by a different file of its name
@@ -436,7 +439,11 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         described_documents: 0,
         detected_interviewers: detected,
         replaced_from_other_files: Vec::new(),
+        interviewers_not_speaking: Vec::new(),
     };
+    // Every speaker label and participant id of the documents read, lower
+    // case, for `interviewers_not_speaking`.
+    let mut spoken: BTreeSet<String> = BTreeSet::new();
     // Every document read in this run, other shards' included: the names a
     // documents file may use besides those already stored.
     let mut read_names: BTreeSet<String> = BTreeSet::new();
@@ -467,6 +474,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                     .filter(|d| opts.shard.is_none_or(|s| s.contains(&d.name)));
                 for doc in mine {
                     seen.insert(doc.name.clone(), path.clone());
+                    spoken.extend(doc.segments.iter().flat_map(|seg| {
+                        [seg.speaker.as_deref(), seg.participant_id.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .map(|n| n.trim().to_lowercase())
+                    }));
                     let extra = corpus::unregistered_speakers(&doc, &index);
                     // A survey table's respondents (a wide export's rows,
                     // or a table's with attribute columns) are listed by
@@ -561,11 +574,18 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     }
 
     if summary.replaced > 0 {
-        // Replaced documents lost their segments' human codings; the reviews
-        // behind them survived and were reattached, so rebuild the codings.
-        // Idempotent: a kill before this line is repaired by the next ingest.
+        // Replaced documents keep their people's codings where the text
+        // survived (store: `reattach_people_codings_tx`); a review whose
+        // coding was lost before that (a store from an older version)
+        // gets it back here. Idempotent.
         store.restore_review_codings()?;
     }
+    summary.interviewers_not_speaking = opts
+        .interviewers
+        .iter()
+        .filter(|n| !n.trim().is_empty() && !spoken.contains(&n.trim().to_lowercase()))
+        .cloned()
+        .collect();
     Ok(summary)
 }
 
