@@ -290,6 +290,51 @@ fn stale_version_gets_409_with_the_first_decision() {
     assert_eq!(fixture::reviews(&fx.path).len(), 1);
 }
 
+/// A decision carries the sentence's text as the page showed it: after a
+/// re-ingest an id can name another sentence, and a decision whose text is
+/// not the stored one is refused (409), not saved on that other sentence.
+#[test]
+fn a_decision_on_a_sentence_that_changed_is_refused() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let seg = fx.seg["late"];
+    let item = http(a, "GET", &format!("/api/item/{seg}"), &[AUTH], None);
+    assert_eq!(item.status, 200, "{}", item.body);
+    let text = item.json()["segment"]["text"].as_str().unwrap().to_string();
+    let changed = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[AUTH],
+        Some(&decision(
+            seg,
+            "delay",
+            "accept",
+            0,
+            json!({"text": "I feel lonely at home."}),
+        )),
+    );
+    assert_eq!(changed.status, 409, "{}", changed.body);
+    assert_eq!(changed.json()["status"], json!("changed"));
+    assert!(fixture::reviews(&fx.path).is_empty());
+    let shown = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[AUTH],
+        Some(&decision(
+            seg,
+            "delay",
+            "accept",
+            0,
+            json!({ "text": text }),
+        )),
+    );
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!(fixture::reviews(&fx.path).len(), 1);
+}
+
 #[test]
 fn acknowledged_decisions_survive_sigkill() {
     let fx = fixture::build();

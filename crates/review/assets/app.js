@@ -16,6 +16,7 @@
     index: -1,
     detail: null,
     addMode: false,
+    saving: false,
     view: 'queue',
     saved: 0,
     audit: null,
@@ -176,6 +177,7 @@
   async function select(i) {
     state.index = i;
     state.addMode = false;
+    state.detail = null; // no decision until this item's detail is shown
     for (const li of document.querySelectorAll('.queue-item')) {
       li.classList.toggle('current', Number(li.dataset.index) === i);
     }
@@ -281,6 +283,11 @@
   async function decide(decision, extra) {
     const it = state.items[state.index];
     if (!it) return;
+    // One decision at a time, on the item whose detail is shown: a key held
+    // down, or pressed while the next item loads, decided items the
+    // reviewer never saw.
+    const d = state.detail;
+    if (state.saving || !d || !d.segment || d.segment.id !== it.segment_id) return;
     if (!reviewer()) {
       setStatus('Enter your reviewer name first (top right).', 'error');
       $('reviewer').focus();
@@ -297,9 +304,16 @@
       decision,
       reviewer: reviewer(),
       version: it.version,
+      text: d.segment.text,
     }, extra || {});
     setStatus('saving…', 'pending');
-    const r = await api('POST', '/api/decision', body);
+    state.saving = true;
+    let r;
+    try {
+      r = await api('POST', '/api/decision', body);
+    } finally {
+      state.saving = false;
+    }
     if (r.status === 409) {
       setStatus('Not saved: ' + r.data.error, 'error');
       for (const x of state.items) if (x.segment_id === it.segment_id) x.version = r.data.version;
@@ -623,6 +637,8 @@
     if (e.key === '?') { $('help').hidden = !$('help').hidden; e.preventDefault(); return; }
     if (state.view !== 'queue') return;
     const k = e.key;
+    // A held key repeats: moving may, deciding may not.
+    if (e.repeat && k !== 'j' && k !== 'k') { e.preventDefault(); return; }
     if (k === 'j') { e.preventDefault(); await next(); return; }
     if (k === 'k') { e.preventDefault(); await prev(); return; }
     if (!state.detail) return;

@@ -253,6 +253,11 @@ fn router(state: Shared) -> Router {
         .route("/", get(index))
         .route("/app.js", get(app_js))
         .route("/app.css", get(app_css))
+        // No icon: an empty answer, not a 404 the browser logs as an error.
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .route("/api/meta", get(queue::meta))
         .route("/api/queue", get(queue::queue))
         .route("/api/item/{segment_id}", get(queue::item))

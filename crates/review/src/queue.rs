@@ -220,7 +220,11 @@ pub async fn queue(
             // classify::active::queue_order); `uncertain`: nearest 0.5 first.
             let strategy = match order {
                 "review" => classify::active::QueueStrategy::default(),
-                other => other.parse().map_err(ApiError::BadRequest)?,
+                other => other.parse().map_err(|_: String| {
+                    ApiError::BadRequest(format!(
+                        "order {other:?}: use review (the default), low, high, representative, balanced, balanced-uncertain or uncertain"
+                    ))
+                })?,
             };
             let mut positives: BTreeMap<String, usize> = BTreeMap::new();
             let mut reviewed: BTreeSet<i64> = BTreeSet::new();
@@ -430,6 +434,11 @@ pub struct DecisionBody {
     reviewer: Option<String>,
     /// The segment's review version the page showed.
     version: i64,
+    /// The sentence's text as the page showed it. A re-ingest gives a
+    /// document's new sentences ids its old ones had, so an id alone could
+    /// name another sentence to a page opened before it: a decision whose
+    /// text is not the stored one is refused (409), not saved elsewhere.
+    text: Option<String>,
 }
 
 pub async fn decide(
@@ -449,6 +458,20 @@ pub async fn decide(
             ))
         })?;
         let conn = store.conn();
+        if let Some(shown) = &b.text {
+            let stored = store::segment_in_document(conn, b.segment_id)?
+                .map(|seg| seg.text)
+                .unwrap_or_default();
+            if *shown != stored {
+                let scope = cfg.blind.then_some(reviewer.as_str());
+                return Err(ApiError::Conflict(json!({
+                    "status": "changed",
+                    "error": "this sentence changed since the page showed it (its document was ingested again); reload the queue, nothing was saved",
+                    "version": store.review_version(b.segment_id, scope)?,
+                    "decisions": store.segment_reviews(b.segment_id, scope)?,
+                })));
+            }
+        }
         let latest = latest_codebook(conn)?;
         let in_latest = |id: &str| {
             latest
