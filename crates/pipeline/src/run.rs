@@ -696,7 +696,19 @@ pub fn run(
         if let (Some(audit), true) = (cfg.audit_options()?, shard.is_none()) {
             crate::audit::draw(project.store_mut(), &audit)?;
         }
-        if let Some(code) = cfg.code_options()? {
+        // A shard draws no audit sample (a sample of one shard's units is no
+        // random sample of the whole), so it imports no audit gold either:
+        // `merge --config` draws on the merged store and imports there.
+        // Before, every shard of a config with `[audit]` failed with
+        // "--audit-only: no audit sample drawn yet".
+        let code_options = cfg.code_options()?.map(|mut c| {
+            if shard.is_some() && c.audit_only {
+                c.import_gold = None;
+                c.audit_only = false;
+            }
+            c
+        });
+        if let Some(code) = code_options {
             worst = worst.max(stage("code", &mut summaries, on_stage, || {
                 crate::code::code(&mut project, &code).map(StageOutput::Code)
             })?);
@@ -823,6 +835,11 @@ pub fn merge(
         // learns from the corpus's pseudo-labels, and each shard saw only its
         // own part of the corpus. `code` is incremental, so sentences a
         // shard coded with the classifier the whole corpus gives are kept.
+        // The audit sample is drawn on the merged whole, as an unsharded
+        // run draws it, before the code stage imports its gold.
+        if let Some(audit) = cfg.audit_options()? {
+            crate::audit::draw(project.store_mut(), &audit).context("after merge")?;
+        }
         if let Some(code) = cfg.code_options()? {
             worst = worst.max(
                 stage("code", &mut stages, on_stage, || {
