@@ -557,3 +557,22 @@ fn shards_of_a_config_with_an_audit_merge_to_the_unsharded_run() {
     );
     assert_eq!(csv(&sharded), csv(&whole));
 }
+
+/// A transcript deleted from a run's input folder stays in the project
+/// (nothing stored is deleted by a run) and the run says so, naming it.
+#[test]
+fn a_transcript_gone_from_the_inputs_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "gone");
+    ok(&run(&p, &[]));
+    std::fs::remove_file(p.join("corpus/transcripts/group-5.txt")).unwrap();
+    let again = run(&p, &[]);
+    ok(&again);
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains(
+            "warning: 1 stored documents are no longer in the inputs (`transcripts/group-5.txt`)"
+        ),
+        "{err}"
+    );
+}

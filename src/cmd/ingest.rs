@@ -86,6 +86,7 @@ pub fn run(g: &Global, a: IngestArgs) -> Outcome {
         question_columns: a.question_columns,
         attribute_columns: a.attribute_columns,
         shard: a.shard.as_deref().map(pipeline::Shard::parse).transpose()?,
+        whole_corpus: false,
     };
     let mut project = Project::open(&g.project)?;
     let summary = pipeline::ingest(&mut project, &opts)?;
@@ -182,6 +183,26 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
                 .map(|n| format!("{:?}", printable(n)))
                 .collect::<Vec<_>>()
                 .join(", ")
+        );
+    }
+    if !s.stored_not_in_inputs.is_empty() {
+        const SHOWN: usize = 5;
+        let mut list = s
+            .stored_not_in_inputs
+            .iter()
+            .take(SHOWN)
+            .map(|n| format!("`{}`", printable(n)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if s.stored_not_in_inputs.len() > SHOWN {
+            list.push_str(&format!(
+                " and {} more",
+                s.stored_not_in_inputs.len() - SHOWN
+            ));
+        }
+        eprintln!(
+            "warning: {} stored documents are no longer in the inputs ({list}); they stay in the project and in every count (nothing stored is deleted by a run)",
+            s.stored_not_in_inputs.len()
         );
     }
     for r in &s.replaced_from_other_files {

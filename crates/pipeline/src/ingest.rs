@@ -41,6 +41,11 @@ pub struct IngestOptions {
     pub attribute_columns: Vec<String>,
     /// Store only the documents of this shard.
     pub shard: Option<Shard>,
+    /// The paths are the whole corpus (a `run`'s configured inputs): stored
+    /// documents that none of them holds any more are listed
+    /// ([`IngestSummary::stored_not_in_inputs`]). A plain `ingest FILE`
+    /// adds to the corpus, so it lists none.
+    pub whole_corpus: bool,
 }
 
 impl Default for IngestOptions {
@@ -58,6 +63,7 @@ impl Default for IngestOptions {
             question_columns: Vec::new(),
             attribute_columns: Vec::new(),
             shard: None,
+            whole_corpus: false,
         }
     }
 }
@@ -109,6 +115,10 @@ pub struct IngestSummary {
     /// `--interviewer` names no speaker of a document read in this run says
     /// (a typo, `Moderater`, would leave the real moderator coded).
     pub interviewers_not_speaking: Vec<String>,
+    /// Stored documents the run's inputs no longer hold (a transcript
+    /// deleted or moved out of the input folder), with `whole_corpus`:
+    /// they stay in the store and in every count, so the run says so.
+    pub stored_not_in_inputs: Vec<String>,
 }
 
 /// A document replaced by a different file of its name
@@ -440,6 +450,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         detected_interviewers: detected,
         replaced_from_other_files: Vec::new(),
         interviewers_not_speaking: Vec::new(),
+        stored_not_in_inputs: Vec::new(),
     };
     // Every speaker label and participant id of the documents read, lower
     // case, for `interviewers_not_speaking`.
@@ -579,6 +590,16 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         // coding was lost before that (a store from an older version)
         // gets it back here. Idempotent.
         store.restore_review_codings()?;
+    }
+    // Only when every file was read: a failed file's documents are not
+    // known to be gone.
+    if opts.whole_corpus && summary.failed == 0 {
+        summary.stored_not_in_inputs = store
+            .documents()?
+            .into_iter()
+            .map(|d| d.name)
+            .filter(|n| !read_names.contains(n))
+            .collect();
     }
     summary.interviewers_not_speaking = opts
         .interviewers

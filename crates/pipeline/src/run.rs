@@ -265,6 +265,7 @@ impl RunConfig {
             question_columns: i.question_columns.clone(),
             attribute_columns: i.attribute_columns.clone(),
             shard,
+            whole_corpus: true,
         })
     }
 
