@@ -1920,6 +1920,36 @@ mod tests {
         }
     }
 
+    /// Predictions that give no code's probability are refused by name,
+    /// not simulated into a table of NaN.
+    #[test]
+    fn audit_simulation_of_predictions_without_codes_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("preds.jsonl");
+        let lines: String = (0..20)
+            .map(|i| {
+                format!(
+                    "{{\"id\":\"a{i}\",\"doc\":\"d{i}\",\"labels\":[],\"probabilities\":{{}}}}\n"
+                )
+            })
+            .collect();
+        std::fs::write(&p, lines).unwrap();
+        let err = eval_audit(&EvalAuditOptions {
+            predictions: p.clone(),
+            draws: 5,
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{}: its first line gives no code's probability",
+                p.display()
+            )),
+            "{err}"
+        );
+    }
+
     /// A coding workbook whose first sheet is its instructions: the first
     /// sheet that names a text column is the gold (before, the instructions
     /// were read and refused for want of a text column).
@@ -2095,6 +2125,15 @@ pub fn eval_audit(opts: &EvalAuditOptions) -> anyhow::Result<EvalAuditSummary> {
         .first()
         .map(|l| l.probabilities.keys().cloned().collect())
         .unwrap_or_default();
+    // Without a code there is nothing to estimate: the table was rows of
+    // NaN before.
+    if codes.is_empty() {
+        bail!(
+            "{}: its first line gives no code's probability (`probabilities` is empty); \
+             write the predictions with `autocode eval code --predictions FILE`",
+            opts.predictions.display()
+        );
+    }
     // Unit → (per code: mentions?, machine P(mentions)).
     let mut units: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for l in &lines {
