@@ -116,3 +116,23 @@ fn a_missing_project_leaves_nothing_behind() {
         );
     }
 }
+
+/// A job array's variables out of range are named as the variables they
+/// are, not as a `--shard` flag the user never gave.
+#[test]
+fn a_bad_slurm_array_index_is_named_as_slurms() {
+    let out = Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .args(["run", "--config", "data/demo/autocode.toml"])
+        .env("SLURM_ARRAY_TASK_ID", "5")
+        .env("SLURM_ARRAY_TASK_COUNT", "2")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_COUNT=2: the shard comes from Slurm's job array")
+            && !err.contains("--shard"),
+        "{err}"
+    );
+}

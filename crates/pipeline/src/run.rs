@@ -439,12 +439,24 @@ impl Shard {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         if let (Some(i), Some(n)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
             // Slurm arrays may start at any index; the documented scripts use --array=0-(N-1).
-            return Shard::parse(&format!("{i}/{n}")).map(Some);
+            // The error names the variables, not a flag the user never gave.
+            return Shard::parse(&format!("{i}/{n}")).map(Some).map_err(|_| {
+                anyhow::anyhow!(
+                    "SLURM_ARRAY_TASK_ID={i} SLURM_ARRAY_TASK_COUNT={n}: the shard comes from Slurm's job array, \
+                     whose task ids must be whole numbers 0..N-1 (--array=0-{})",
+                    n.trim().parse::<u32>().map_or(0, |n| n.saturating_sub(1))
+                )
+            });
         }
         if let Some(i) = var("JOB_COMPLETION_INDEX") {
             let n = var("AUTOCODE_SHARD_COUNT")
                 .context("JOB_COMPLETION_INDEX is set but AUTOCODE_SHARD_COUNT is not (set it to the Job's completions)")?;
-            return Shard::parse(&format!("{i}/{n}")).map(Some);
+            return Shard::parse(&format!("{i}/{n}")).map(Some).map_err(|_| {
+                anyhow::anyhow!(
+                    "JOB_COMPLETION_INDEX={i} AUTOCODE_SHARD_COUNT={n}: the shard comes from these variables, \
+                     whose index must be a whole number 0..N-1"
+                )
+            });
         }
         Ok(None)
     }
