@@ -576,3 +576,45 @@ fn a_transcript_gone_from_the_inputs_is_named() {
         "{err}"
     );
 }
+
+/// A run's documents file may describe interviews whose transcripts have
+/// not arrived: the run names them and goes on (before, its ingest failed
+/// and nothing was embedded, coded or reported that night); when the
+/// transcript arrives, the next run gives it its attributes.
+#[test]
+fn a_documents_file_ahead_of_its_transcripts_does_not_stop_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "ahead");
+    let later = dir.path().join("group-7.txt");
+    std::fs::rename(p.join("corpus/transcripts/group-7.txt"), &later).unwrap();
+    std::fs::write(
+        p.join("documents.csv"),
+        "document,site\ntranscripts/group-1.txt,Leeds\ntranscripts/group-7.txt,York\n",
+    )
+    .unwrap();
+    let cfg = std::fs::read_to_string(p.join("autocode.toml"))
+        .unwrap()
+        .replace(
+            "participants = \"corpus/participants.csv\"",
+            "participants = \"corpus/participants.csv\"\ndocuments = \"documents.csv\"",
+        );
+    std::fs::write(p.join("autocode.toml"), cfg).unwrap();
+    let first = run(&p, &[]);
+    ok(&first);
+    let err = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        err.contains("the documents file describes 1 document(s) no input holds yet (`transcripts/group-7.txt`)"),
+        "{err}"
+    );
+    std::fs::rename(&later, p.join("corpus/transcripts/group-7.txt")).unwrap();
+    ok(&run(&p, &[]));
+    let conn = rusqlite::Connection::open(store_of(&p)).unwrap();
+    let site: String = conn
+        .query_row(
+            "SELECT value FROM document_attributes WHERE document = 'transcripts/group-7.txt' AND key = 'site'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(site, "York");
+}

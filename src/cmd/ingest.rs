@@ -185,6 +185,18 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
                 .join(", ")
         );
     }
+    if !s.documents_not_ingested.is_empty() {
+        eprintln!(
+            "warning: the documents file describes {} document(s) no input holds yet ({}); their attributes wait for their transcripts",
+            s.documents_not_ingested.len(),
+            s.documents_not_ingested
+                .iter()
+                .take(5)
+                .map(|n| format!("`{}`", printable(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if !s.stored_not_in_inputs.is_empty() {
         const SHOWN: usize = 5;
         let mut list = s

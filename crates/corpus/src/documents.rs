@@ -99,6 +99,19 @@ impl DocumentCases {
         &self,
         known: impl IntoIterator<Item = &'a str>,
     ) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+        self.match_documents_allowing_unknown(known, false)
+            .map(|(matched, _)| matched)
+    }
+
+    /// [`Self::match_documents`], but with `allow_unknown` the rows that
+    /// name no known document are returned (their names) instead of
+    /// refused: a nightly run's documents file lists interviews whose
+    /// transcripts have not arrived yet, and the run goes on with the rest.
+    pub fn match_documents_allowing_unknown<'a>(
+        &self,
+        known: impl IntoIterator<Item = &'a str>,
+        allow_unknown: bool,
+    ) -> Result<(BTreeMap<String, BTreeMap<String, String>>, Vec<String>)> {
         let known: Vec<&str> = known.into_iter().collect();
         let mut by_key: HashMap<String, Vec<&str>> = HashMap::new();
         for name in &known {
@@ -131,6 +144,10 @@ impl DocumentCases {
             };
             out.insert(name.to_string(), case.attributes.clone());
         }
+        if allow_unknown {
+            let names = unknown.iter().map(|c| c.document.clone()).collect();
+            return Ok((out, names));
+        }
         if let Some(first) = unknown.first() {
             let names = unknown
                 .iter()
@@ -146,7 +163,7 @@ impl DocumentCases {
                 ),
             });
         }
-        Ok(out)
+        Ok((out, Vec::new()))
     }
 }
 

@@ -119,6 +119,9 @@ pub struct IngestSummary {
     /// deleted or moved out of the input folder), with `whole_corpus`:
     /// they stay in the store and in every count, so the run says so.
     pub stored_not_in_inputs: Vec<String>,
+    /// Documents a run's documents file describes that no input holds yet
+    /// (with `whole_corpus`; a plain `ingest` refuses them).
+    pub documents_not_ingested: Vec<String>,
 }
 
 /// A document replaced by a different file of its name
@@ -451,6 +454,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         replaced_from_other_files: Vec::new(),
         interviewers_not_speaking: Vec::new(),
         stored_not_in_inputs: Vec::new(),
+        documents_not_ingested: Vec::new(),
     };
     // Every speaker label and participant id of the documents read, lower
     // case, for `interviewers_not_speaking`.
@@ -578,8 +582,14 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             .map(String::as_str)
             .collect();
         for cases in &document_cases {
-            let attributes = cases.match_documents(known.iter().copied())?;
+            // A run's documents file may list interviews not transcribed
+            // yet: named in a warning, the rest described and the run goes
+            // on. A plain `ingest` refuses them (a typo's attributes would
+            // be lost in silence).
+            let (attributes, unknown) =
+                cases.match_documents_allowing_unknown(known.iter().copied(), opts.whole_corpus)?;
             summary.described_documents += attributes.len();
+            summary.documents_not_ingested.extend(unknown);
             store.put_document_attributes(&attributes)?;
         }
     }
