@@ -28,6 +28,9 @@ pub struct DocumentCases {
     pub list: Vec<DocumentCase>,
 }
 
+/// Document name → attribute → value.
+pub type DocumentAttributes = BTreeMap<String, BTreeMap<String, String>>;
+
 impl DocumentCases {
     /// Reads a documents CSV file.
     pub fn from_csv_path(path: &Path) -> Result<DocumentCases> {
@@ -98,7 +101,7 @@ impl DocumentCases {
     pub fn match_documents<'a>(
         &self,
         known: impl IntoIterator<Item = &'a str>,
-    ) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    ) -> Result<DocumentAttributes> {
         self.match_documents_allowing_unknown(known, false)
             .map(|(matched, _)| matched)
     }
@@ -111,7 +114,7 @@ impl DocumentCases {
         &self,
         known: impl IntoIterator<Item = &'a str>,
         allow_unknown: bool,
-    ) -> Result<(BTreeMap<String, BTreeMap<String, String>>, Vec<String>)> {
+    ) -> Result<(DocumentAttributes, Vec<String>)> {
         let known: Vec<&str> = known.into_iter().collect();
         let mut by_key: HashMap<String, Vec<&str>> = HashMap::new();
         for name in &known {
