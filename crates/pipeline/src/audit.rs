@@ -1,10 +1,17 @@
 //! The audit sample: units drawn at random for blind human coding, whose
 //! codes estimate the report's counts (docs/report.md, "Estimates").
 //!
-//! A draw shuffles every unit with a seeded Fisher–Yates shuffle of the
-//! sorted unit keys and keeps the first `size`: the same seed gives the same
-//! order, so a bigger draw with the same seed extends a smaller one and stays
-//! a simple random sample. Stratification is not offered: the estimator in
+//! A draw gives every unit a permanent random number (its key hashed with
+//! the seed, [`drawn_order`]) and keeps the `size` smallest: a simple random
+//! sample, since the numbers are independent and uniform. The same seed
+//! gives the same order, so a bigger draw with the same seed extends a
+//! smaller one; and a unit keeps its number when others are added, so a
+//! nightly run whose corpus grew keeps most of the sample people have
+//! audited (survey sampling's coordination of samples over time by
+//! permanent random numbers, Ohlsson 1995). Before, a seeded shuffle of the
+//! sorted keys redrew the sample from scratch when one unit was added: the
+//! demo grown by a transcript kept 2 of its 11 audited participants.
+//! Stratification is not offered: the estimator in
 //! `report::ppi` assumes a simple random sample, and a stratified draw would
 //! need a stratified estimator to stay valid.
 
@@ -80,6 +87,29 @@ pub fn shuffled(keys: &[String], seed: u64) -> Vec<String> {
     out
 }
 
+/// The draw order of `keys` for `seed`: each key's permanent random number,
+/// the first 8 bytes of SHA-256(seed, key), smallest first (ties, which do
+/// not happen in practice, by key). A unit's place depends on its key and
+/// the seed only, not on the other units.
+pub fn drawn_order(keys: &[String], seed: u64) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut ranked: Vec<(u64, &String)> = keys
+        .iter()
+        .map(|k| {
+            let mut h = Sha256::new();
+            h.update(seed.to_le_bytes());
+            h.update(k.as_bytes());
+            let d = h.finalize();
+            (
+                u64::from_be_bytes(d[..8].try_into().expect("sha256 has 32 bytes")),
+                k,
+            )
+        })
+        .collect();
+    ranked.sort();
+    ranked.into_iter().map(|(_, k)| k.clone()).collect()
+}
+
 /// Units of the sample whose every participant sentence is gold-covered.
 pub fn coded_units(store: &Store, unit: AuditUnit, keys: &[String]) -> anyhow::Result<usize> {
     let gold = store.gold_segments()?;
@@ -121,13 +151,19 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
             opts.unit.as_str()
         );
     }
-    let order = shuffled(&keys, opts.seed);
+    let order = drawn_order(&keys, opts.seed);
     let units: Vec<String> = order[..size].to_vec();
     if let Some(old) = store.audit_sample()? {
-        if old.unit == opts.unit.as_str()
+        let same_draw = old.unit == opts.unit.as_str()
             && old.seed == Some(opts.seed as i64)
-            && old.units == units
-        {
+            && old.origin == "draw";
+        // A sample drawn by an earlier version (a shuffle) of the same
+        // units, seed and size is kept while the population is the same:
+        // replacing it would orphan the audit people have done.
+        let earlier_order = old.population == keys.len() as i64
+            && old.units.len() == size
+            && old.units.iter().all(|u| keys.binary_search(u).is_ok());
+        if same_draw && (old.units == units || earlier_order) {
             let coded = coded_units(store, opts.unit, &units)?;
             return Ok(AuditSummary {
                 sample_id: old.id,
@@ -207,5 +243,51 @@ mod tests {
         assert_ne!(a, shuffled(&keys, 8));
         let set: BTreeSet<&String> = a.iter().collect();
         assert_eq!(set.len(), 50);
+    }
+
+    /// The draw order depends on the set and the seed only; a unit added
+    /// leaves the others' order as it was (the old order is the new one
+    /// with the added units taken out).
+    #[test]
+    fn the_draw_order_keeps_its_units_places_as_units_are_added() {
+        let keys: Vec<String> = (0..41).map(|i| format!("P{i:02}")).collect();
+        let a = drawn_order(&keys, 7);
+        let mut reversed = keys.clone();
+        reversed.reverse();
+        assert_eq!(a, drawn_order(&reversed, 7));
+        assert_ne!(a, drawn_order(&keys, 8));
+        let grown: Vec<String> = (0..47).map(|i| format!("P{i:02}")).collect();
+        let b = drawn_order(&grown, 7);
+        let old: Vec<&String> = b.iter().filter(|k| keys.contains(k)).collect();
+        assert_eq!(old, a.iter().collect::<Vec<_>>());
+        // The demo's case: a quarter of 41 participants, then of 47.
+        let first: BTreeSet<&String> = a[..11].iter().collect();
+        let kept = b[..12].iter().filter(|k| first.contains(k)).count();
+        assert!(kept >= 10, "{kept} of 11 kept");
+    }
+
+    /// A simple random sample: over 4,000 seeds each of 10 units is drawn
+    /// into a sample of 3 about 30% of the time, and each pair about
+    /// 3·2/(10·9) = 6.7% (binomial standard errors 0.7 and 0.4 points).
+    #[test]
+    fn the_draw_is_a_simple_random_sample() {
+        let keys: Vec<String> = (0..10).map(|i| format!("u{i}")).collect();
+        let mut single = [0usize; 10];
+        let mut pair_01 = 0usize;
+        let seeds = 4000;
+        for seed in 0..seeds {
+            let order = drawn_order(&keys, seed);
+            let drawn: Vec<usize> = order[..3].iter().map(|k| k[1..].parse().unwrap()).collect();
+            for &u in &drawn {
+                single[u] += 1;
+            }
+            pair_01 += usize::from(drawn.contains(&0) && drawn.contains(&1));
+        }
+        for (u, &n) in single.iter().enumerate() {
+            let share = n as f64 / seeds as f64;
+            assert!((share - 0.3).abs() < 0.03, "unit {u}: {share}");
+        }
+        let share = pair_01 as f64 / seeds as f64;
+        assert!((share - 6.0 / 90.0).abs() < 0.02, "pair: {share}");
     }
 }
