@@ -440,12 +440,15 @@ pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// A document's sentences numbered within their text: the k-th sentence
-/// (by id, so in document order) whose text hash is h is (h, k). A
-/// transcriber's edit to one sentence leaves every other sentence's (h, k)
-/// as it was, repeated "Yeah."s included.
+/// A document's sentences numbered within their speaker and text: the
+/// k-th sentence (by id, so in document order) whose speaker label (and
+/// role) is s and text hash is h is (s, h, k). A transcriber's edit to one
+/// sentence leaves every other sentence's (s, h, k) as it was, repeated
+/// "Yeah."s included; and an interviewer's "Yeah." added never takes a
+/// participant's "Yeah." coding (numbered across speakers, it did).
 const SENTENCE_OCCURRENCES: &str = "SELECT id, text_hash,
-        ROW_NUMBER() OVER (PARTITION BY text_hash ORDER BY id) AS occurrence
+        COALESCE(speaker, '') || char(31) || is_moderator AS voice,
+        ROW_NUMBER() OVER (PARTITION BY speaker, is_moderator, text_hash ORDER BY id) AS occurrence
      FROM segments WHERE document_id = ?1";
 
 /// Sets aside the people's codings (human and gold, not the machine's,
@@ -459,16 +462,16 @@ const SENTENCE_OCCURRENCES: &str = "SELECT id, text_hash,
 fn detach_people_codings_tx(tx: &Transaction, id: i64) -> Result<()> {
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS detached_codings(
-             document TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL,
+             document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL,
              code_id TEXT NOT NULL, codebook_version INTEGER, source TEXT NOT NULL, coder TEXT NOT NULL,
              confidence REAL, assigned INTEGER NOT NULL, model_key TEXT, classifier TEXT, created_at TEXT NOT NULL);
          CREATE TEMP TABLE IF NOT EXISTS detached_coverage(
-             document TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL);",
+             document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL);",
     )?;
     tx.execute(
         &format!(
             "INSERT INTO temp.detached_codings
-             SELECT d.name, s.text_hash, s.occurrence, c.code_id, c.codebook_version, c.source, c.coder,
+             SELECT d.name, s.voice, s.text_hash, s.occurrence, c.code_id, c.codebook_version, c.source, c.coder,
                     c.confidence, c.assigned, c.model_key, c.classifier, c.created_at
              FROM main.codings c JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = c.segment_id
              JOIN main.documents d ON d.id = ?1
@@ -479,7 +482,7 @@ fn detach_people_codings_tx(tx: &Transaction, id: i64) -> Result<()> {
     tx.execute(
         &format!(
             "INSERT INTO temp.detached_coverage
-             SELECT d.name, s.text_hash, s.occurrence
+             SELECT d.name, s.voice, s.text_hash, s.occurrence
              FROM main.gold_coverage g JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = g.segment_id
              JOIN main.documents d ON d.id = ?1"
         ),
@@ -519,7 +522,7 @@ pub(crate) fn reattach_people_codings_tx(
              SELECT s.id, d.code_id, d.codebook_version, d.source, d.coder, d.confidence, d.assigned,
                     d.model_key, d.classifier, d.created_at
              FROM temp.detached_codings d JOIN ({SENTENCE_OCCURRENCES}) s
-               ON s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+               ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
              WHERE d.document = ?2 AND NOT EXISTS (
                  SELECT 1 FROM main.codings c WHERE c.segment_id = s.id AND c.code_id = d.code_id
                      AND c.source = d.source AND c.coder = d.coder)
@@ -530,7 +533,7 @@ pub(crate) fn reattach_people_codings_tx(
     let matched: usize = tx.query_row(
         &format!(
             "SELECT COUNT(*) FROM temp.detached_codings d JOIN ({SENTENCE_OCCURRENCES}) s
-               ON s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+               ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
              WHERE d.document = ?2"
         ),
         params![doc_id, name],
@@ -541,7 +544,7 @@ pub(crate) fn reattach_people_codings_tx(
         &format!(
             "INSERT OR IGNORE INTO main.gold_coverage(segment_id)
              SELECT s.id FROM temp.detached_coverage d JOIN ({SENTENCE_OCCURRENCES}) s
-               ON s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+               ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
              WHERE d.document = ?2"
         ),
         params![doc_id, name],
@@ -836,5 +839,50 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(covered, [new[0].id, new[1].id, new[2].id]);
+    }
+
+    /// Occurrences are counted per speaker: an interviewer's "Yeah." added
+    /// before the participant's does not take the participant's coding.
+    #[test]
+    fn peoples_codings_stay_with_their_speaker_across_a_reingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        // Sentences by (speaker, moderator?).
+        let voiced = |sentences: &[(&str, bool)]| {
+            let mut d = doc_of(&sentences.iter().map(|(t, _)| *t).collect::<Vec<_>>());
+            for (seg, (_, moderator)) in d.segments.iter_mut().zip(sentences) {
+                if *moderator {
+                    seg.speaker = Some("Interviewer".into());
+                    seg.participant_id = None;
+                    seg.is_moderator = true;
+                }
+            }
+            d
+        };
+        s.put_document(&voiced(&[("Yeah.", false), ("The rent is high.", false)]))
+            .unwrap();
+        let old = s.segments(false).unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+                 VALUES (?1, 'agree', 1, 'gold', 'g', 1.0, 1, 'now')",
+                [old[0].id],
+            )
+            .unwrap();
+        s.put_document(&voiced(&[
+            ("Yeah.", true),
+            ("Yeah.", false),
+            ("The rent is high.", false),
+        ]))
+        .unwrap();
+        let new = s.segments(false).unwrap();
+        let coded: i64 = s
+            .conn
+            .query_row("SELECT segment_id FROM codings", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            coded, new[1].id,
+            "the participant's Yeah., not the interviewer's"
+        );
     }
 }
