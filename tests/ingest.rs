@@ -1371,6 +1371,28 @@ fn a_question_column_named_twice_is_refused() {
         "{err}"
     );
     assert_eq!(stats(project.path())["segments"], 0, "nothing stored");
+    // Nor may a question be an attribute or the respondent column too.
+    for flag in ["--attribute-column", "--speaker-column"] {
+        let mut args = vec![
+            "ingest",
+            csv.to_str().unwrap(),
+            "--question-column",
+            "What helps?",
+        ];
+        if flag == "--attribute-column" {
+            args.extend(["--speaker-column", "respondent"]);
+        }
+        args.extend([flag, "What helps?"]);
+        let out = autocode(project.path(), &args);
+        assert_eq!(out.status.code(), Some(1), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "--question-column \"What helps?\" is also the {flag}"
+            )),
+            "{err}"
+        );
+    }
 }
 
 /// An `--interviewer` that names no speaker of the documents read (a typo)

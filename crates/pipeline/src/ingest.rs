@@ -384,6 +384,29 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             );
         }
     }
+    // A question's answers are text to code; an attribute or an id column
+    // is not: one column cannot be both.
+    let key = |n: &str| n.trim().to_lowercase();
+    for q in &opts.question_columns {
+        let other = if opts.attribute_columns.iter().any(|a| key(a) == key(q)) {
+            Some(("--attribute-column", "an attribute"))
+        } else if opts
+            .speaker_column
+            .as_deref()
+            .is_some_and(|c| key(c) == key(q))
+        {
+            Some(("--speaker-column", "an id column"))
+        } else if opts.doc_column.as_deref().is_some_and(|c| key(c) == key(q)) {
+            Some(("--doc-column", "an id column"))
+        } else {
+            None
+        };
+        if let Some((flag, what)) = other {
+            anyhow::bail!(
+                "--question-column {q:?} is also the {flag}: a question's answers are coded, {what} is not; name the column once"
+            );
+        }
+    }
     let store = project.store_mut();
     let inputs = corpus::collect_inputs(&opts.paths)?;
     if inputs.files.is_empty() {
