@@ -561,7 +561,8 @@ pub(crate) fn reattach_people_codings_tx(
 }
 
 /// Reattaches detached reviews of a document to the sentences whose text
-/// survived: each to the first sentence (by id) with the same text hash.
+/// survived: each to the first participant's sentence (by id) with the
+/// same text hash, else the first moderator's.
 /// The lookup is built here, from the document's own sentences, rather than
 /// by an index on `segments(text_hash)`: that index cost every ingest a
 /// B-tree filled in random order (migration 010), and this runs only when
@@ -579,8 +580,12 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
     }
     let mut first: HashMap<String, i64> = HashMap::new();
     {
-        let mut stmt =
-            tx.prepare("SELECT id, text_hash FROM segments WHERE document_id = ?1 ORDER BY id")?;
+        // Participants' sentences first: a review decides a machine
+        // suggestion, which only a participant's sentence has, so an
+        // interviewer's "Yeah." added before theirs does not take it.
+        let mut stmt = tx.prepare(
+            "SELECT id, text_hash FROM segments WHERE document_id = ?1 ORDER BY is_moderator, id",
+        )?;
         let rows = stmt.query_map([doc_id], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -869,6 +874,13 @@ mod tests {
                 [old[0].id],
             )
             .unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, reviewer, created_at)
+                 VALUES (?1, 'g1.txt', ?2, 'agree', 'accept', 'ann', 'now')",
+                params![old[0].id, old[0].text_hash],
+            )
+            .unwrap();
         s.put_document(&voiced(&[
             ("Yeah.", true),
             ("Yeah.", false),
@@ -884,5 +896,10 @@ mod tests {
             coded, new[1].id,
             "the participant's Yeah., not the interviewer's"
         );
+        let reviewed: i64 = s
+            .conn
+            .query_row("SELECT segment_id FROM reviews", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(reviewed, new[1].id, "the review too");
     }
 }
