@@ -158,7 +158,13 @@
       list.appendChild(el('li', {
         class: 'queue-item' + (i === state.index ? ' current' : '') + (it.reviewed ? ' reviewed' : ''),
         dataset: { index: String(i) },
+        // Reachable by Tab and chosen by Enter or Space, as by a click.
+        role: 'button',
+        tabindex: 0,
         onclick: () => select(i),
+        onkeydown: (e) => {
+          if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(i); }
+        },
       },
       el('span', { class: 'q-code' }, codeName(it.code_id)),
       el('span', { class: 'q-conf', title: it.calibrated === false ? 'uncalibrated score: no labels calibrated this code yet' : 'calibrated probability' },
@@ -555,11 +561,12 @@
   }
 
   // The interval (line) and estimate (dot) after each step of audited units.
-  function narrowingSvg(points) {
+  function narrowingSvg(points, name) {
     const w = 24 * Math.max(points.length, 2), h = 44;
     const top = Math.max(1, ...points.map((p) => Math.max(p.high === null ? p.estimate : p.high, p.estimate)));
     const y = (v) => (h - 4 - (h - 8) * (v / top)).toFixed(1);
-    const svg = svgEl('svg', { class: 'narrowing-svg', width: w, height: h, viewBox: '0 0 ' + w + ' ' + h, role: 'img' });
+    const svg = svgEl('svg', { class: 'narrowing-svg', width: w, height: h, viewBox: '0 0 ' + w + ' ' + h, role: 'img',
+      'aria-label': (name ? name + ': ' : '') + 'the estimate and its interval after each step of audited units' });
     svg.appendChild(svgEl('line', { class: 'axis', x1: 0, x2: w, y1: h - 4, y2: h - 4 }));
     points.forEach((p, i) => {
       const x = 12 + 24 * i;
@@ -586,7 +593,7 @@
     box.appendChild(el('table', { class: 'progress-table narrowing-table', id: 'narrowing-table' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Code'), el('th', {}, 'Narrowing'), d.points.map((n) => el('th', {}, 'N = ' + n)))),
       el('tbody', {}, d.codes.map((c) => el('tr', { dataset: { code: c.code_id } },
-        el('td', {}, c.name), el('td', {}, narrowingSvg(c.points)),
+        el('td', {}, c.name), el('td', {}, narrowingSvg(c.points, c.name)),
         c.points.map((p) => el('td', { title: p.method }, estimateText(p))))))));
   }
 

@@ -458,6 +458,13 @@ fn help_navigation_add_no_code_and_memo_keys() {
     wait_for(&tab, "!document.getElementById('help').hidden");
     tab.press_key("?").unwrap();
     wait_for(&tab, "document.getElementById('help').hidden");
+    // Queue entries are buttons a keyboard reaches (Tab) and takes (Enter).
+    assert!(eval(
+        &tab,
+        "[...document.querySelectorAll('.queue-item')].every(li => li.getAttribute('role') === 'button' && li.tabIndex === 0)"
+    )
+    .as_bool()
+    .unwrap());
     tab.press_key("j").unwrap();
     wait_for(&tab, &at("late"));
     tab.press_key("k").unwrap();
