@@ -113,6 +113,17 @@ fn fingerprint(store: &Path) -> Vec<String> {
     out
 }
 
+/// `merge --config` of `shards` into the project, which must succeed.
+fn merge_into<P: AsRef<std::ffi::OsStr>>(project: &Path, shards: impl IntoIterator<Item = P>) {
+    let merged = Command::new(bin())
+        .args(["merge", "--config"])
+        .arg(project.join("autocode.toml"))
+        .args(shards)
+        .output()
+        .unwrap();
+    ok(&merged);
+}
+
 fn store_of(project: &Path) -> PathBuf {
     project.join("store/autocode.db")
 }
@@ -379,13 +390,7 @@ fn four_shards_merged_equal_one_unsharded_run() {
     }
     assert_eq!(shard_docs, 7, "each document in exactly one shard");
 
-    let merged = Command::new(bin())
-        .args(["merge", "--config"])
-        .arg(sharded.join("autocode.toml"))
-        .args(shards.iter().rev())
-        .output()
-        .unwrap();
-    ok(&merged);
+    merge_into(&sharded, shards.iter().rev());
     assert_eq!(
         fingerprint(&store_of(&sharded)),
         fingerprint(&store_of(&whole))
@@ -538,13 +543,10 @@ fn shards_of_a_config_with_an_audit_merge_to_the_unsharded_run() {
     for i in 0..2 {
         ok(&run(&sharded, &["--shard", &format!("{i}/2")]));
     }
-    let merged = Command::new(bin())
-        .args(["merge", "--config"])
-        .arg(sharded.join("autocode.toml"))
-        .args((0..2).map(|i| sharded.join(format!("store/autocode.shard-{i}-of-2.db"))))
-        .output()
-        .unwrap();
-    ok(&merged);
+    merge_into(
+        &sharded,
+        (0..2).map(|i| sharded.join(format!("store/autocode.shard-{i}-of-2.db"))),
+    );
     assert_eq!(
         fingerprint(&store_of(&sharded)),
         fingerprint(&store_of(&whole))

@@ -131,6 +131,15 @@ fn agreement_between_reviewer_and_machine() {
     assert_eq!(by_person.agreement.pairs[0].units, 2, "Ana and Cai");
 }
 
+/// The agreement of the machine with the gold coder "study".
+fn machine_and_study(r: &report::Report) -> &report::agreement::PairAgreement {
+    r.agreement
+        .pairs
+        .iter()
+        .find(|p| p.coder_a == "machine" && p.coder_b == "gold:study")
+        .unwrap()
+}
+
 #[test]
 fn gold_coder_agreement_covers_whole_documents() {
     let dir = tempfile::tempdir().unwrap();
@@ -139,12 +148,7 @@ fn gold_coder_agreement_covers_whole_documents() {
     human(&store, ANA_PARK, "parks", "gold", "study");
     human(&store, BEN_LIGHTS, "lighting", "gold", "study");
     let r = build(&store, &ReportOptions::default()).unwrap();
-    let p = r
-        .agreement
-        .pairs
-        .iter()
-        .find(|p| p.coder_a == "machine" && p.coder_b == "gold:study")
-        .unwrap();
+    let p = machine_and_study(&r);
     // group1.txt has three participant sentences; the machine agrees on all.
     assert_eq!(p.units, 3);
     assert_eq!(p.overall.percent_agreement, Some(1.0));
@@ -166,12 +170,7 @@ fn a_gold_childs_code_is_its_parents_too() {
     human(&store, ANA_PARK, "parks", "gold", "study");
     human(&store, BEN_LIGHTS, "lighting", "gold", "study");
     let r = build(&store, &ReportOptions::default()).unwrap();
-    let p = r
-        .agreement
-        .pairs
-        .iter()
-        .find(|p| p.coder_a == "machine" && p.coder_b == "gold:study")
-        .unwrap();
+    let p = machine_and_study(&r);
     let safety = p.codes.iter().find(|c| c.code_id == "safety").unwrap();
     assert_eq!(
         (
