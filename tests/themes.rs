@@ -282,3 +282,36 @@ fn themes_of_minimal_responses_alone_say_so() {
         "{err}"
     );
 }
+
+/// A gold table whose codes are columns is read by `eval themes` with the
+/// codebook that names them, as `eval code` reads it (before, the error
+/// asked for a `--codebook` that `eval themes` did not take).
+#[test]
+fn eval_themes_reads_a_gold_table_of_code_columns_with_its_codebook() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("cols.csv");
+    std::fs::write(
+        &gold,
+        "text,cost,tools\n\"The rent went up again.\",1,0\n\"Our office lease costs too much.\",1,0\n\
+         \"We moved every job onto a shared board.\",0,1\n\"The video calls freeze all the time.\",0,1\n",
+    )
+    .unwrap();
+    let cb = dir.path().join("cb.yaml");
+    std::fs::write(
+        &cb,
+        "codes:\n- id: cost\n  name: Costs\n  definition: money\n- id: tools\n  name: Tools\n  definition: software\n",
+    )
+    .unwrap();
+    let out = ok(bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["eval", "themes", "--json", "--gold"])
+        .arg(&gold)
+        .arg("--codebook")
+        .arg(&cb)
+        .arg("--cache")
+        .arg(dir.path().join("cache.db")));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sentences_in_gold"], 4);
+    assert_eq!(v["single_label_used"], 4);
+    assert_eq!(v["gold_labels"], 2);
+}

@@ -100,6 +100,9 @@ pub struct EvalThemesArgs {
     /// Use minimal responses too (skipped by default, as `autocode themes` does).
     #[arg(long)]
     pub keep_minimal: bool,
+    /// Codebook whose codes name a gold table's code columns (as `eval code --codebook`).
+    #[arg(long)]
+    pub codebook: Option<PathBuf>,
     /// Embed the cleaned text (fillers and repeats dropped) instead of the text: a measurement (docs/themes.md).
     #[arg(long, hide = true)]
     pub embed_cleaned: bool,
@@ -215,6 +218,7 @@ pub fn eval(g: &Global, a: EvalThemesArgs) -> Outcome {
             ..Default::default()
         },
         embed_cleaned: a.embed_cleaned,
+        codebook: a.codebook,
     };
     let out = pipeline::eval::eval_themes(&opts, &g.project)?;
     if a.json {

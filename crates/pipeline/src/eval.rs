@@ -1496,6 +1496,9 @@ pub struct EvalThemesOptions {
     /// Embed `themes::spoken::clean(text)` instead of the text: the
     /// measurement of cleaning before embedding (docs/themes.md).
     pub embed_cleaned: bool,
+    /// The codebook a gold table's code columns are named after (as
+    /// `eval code --codebook`); its labels are then read as code ids.
+    pub codebook: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1519,7 +1522,15 @@ pub struct EvalThemesSummary {
 pub fn eval_themes(opts: &EvalThemesOptions, project: &Path) -> anyhow::Result<EvalThemesSummary> {
     let params = opts.params.clone().check()?;
     opts.spoken.check()?;
-    let all = read_gold(&opts.gold, None)?;
+    let cb = opts
+        .codebook
+        .as_deref()
+        .map(crate::load_codebook)
+        .transpose()?;
+    let mut all = read_gold(&opts.gold, cb.as_ref())?;
+    if let Some(cb) = &cb {
+        labels_as_code_ids(cb, &opts.gold, all.iter_mut())?;
+    }
     let single: Vec<(&str, &str)> = all
         .iter()
         .filter_map(|it| match it.labels.iter().collect::<Vec<_>>().as_slice() {
