@@ -189,6 +189,24 @@ impl RunConfig {
         let mut cfg: RunConfig =
             toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         cfg.source = path.to_path_buf();
+        // An empty path would be joined onto the config's folder or read
+        // as nothing ("opening lock : No such file or directory").
+        for (key, value) in [
+            ("[project] store", &cfg.project.store),
+            ("[inputs] participants", &cfg.inputs.participants),
+            ("[inputs] documents", &cfg.inputs.documents),
+            ("[model] path", &cfg.model.path),
+            ("[codebook] path", &cfg.codebook.path),
+            ("[report] out", &cfg.report.out),
+            ("[report] compare", &cfg.report.compare),
+        ] {
+            if value.as_ref().is_some_and(|v| v.as_os_str().is_empty()) {
+                bail!(
+                    "{}: {key} is empty: give a path, or leave the key out for its default",
+                    path.display()
+                );
+            }
+        }
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
         let fix = |p: &mut Option<PathBuf>| {
             if let Some(v) = p.as_mut() {
@@ -940,6 +958,10 @@ mod tests {
             (
                 "[audit]\nsize = 0\n",
                 "autocode.toml: [audit] size 0: an audit sample needs at least one unit",
+            ),
+            (
+                "[project]\nstore = \"\"\n",
+                "autocode.toml: [project] store is empty: give a path, or leave the key out for its default",
             ),
         ] {
             std::fs::write(&p, format!("[inputs]\npaths = [\"t\"]\n{section}")).unwrap();
