@@ -457,3 +457,63 @@ fn an_items_context_holds_the_question_its_turn_answers() {
     let late = turns("late");
     assert_eq!(late.iter().map(|t| t.0).collect::<Vec<_>>(), [0, 1, 2, 3]);
 }
+
+/// "No code" on a sentence, then one of its codes accepted after all: the
+/// sentence's other suggestions stay decided (absent), in the queue as in
+/// the report, which counts them rejected. Before, accepting lifted the
+/// "no code" mark and the queue offered them again.
+#[test]
+fn no_code_then_one_code_keeps_the_other_suggestions_decided() {
+    let fx = fixture::build();
+    let seg = fx.seg["late"];
+    // Two suggestions on the sentence: "cost" raised above the page's floor.
+    store::Store::open(&fx.path)
+        .unwrap()
+        .conn()
+        .execute(
+            "UPDATE codings SET confidence = 0.3 WHERE segment_id = ?1 AND code_id = 'cost'",
+            [seg],
+        )
+        .unwrap();
+    let server = serve(&fx.path);
+    let addr = server.addr().to_string();
+    let open_codes = || -> Vec<String> {
+        let (status, v) = get(&addr, "/api/queue?status=open&limit=5000");
+        assert_eq!(status, 200, "{v}");
+        let mut codes: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["segment_id"].as_i64() == Some(seg))
+            .map(|i| i["code_id"].as_str().unwrap().to_string())
+            .collect();
+        codes.sort();
+        codes
+    };
+    assert_eq!(open_codes(), vec!["cost", "delay"]);
+    let decide = |decision: &str, version: i64| {
+        let r = post(
+            &addr,
+            "/api/decision",
+            &json!({"segment_id": seg, "code_id": "delay", "decision": decision,
+                    "reviewer": "rita", "version": version}),
+        );
+        assert_eq!(r.0, 200, "{:?}", r.1);
+    };
+    decide("none", 0);
+    assert!(open_codes().is_empty());
+    decide("accept", 1);
+    assert!(open_codes().is_empty(), "{:?}", open_codes());
+    let (_, reviewed) = get(&addr, "/api/queue?status=reviewed&limit=5000");
+    let mut decided: Vec<&str> = reviewed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["segment_id"].as_i64() == Some(seg))
+        .map(|i| i["code_id"].as_str().unwrap())
+        .collect();
+    decided.sort();
+    assert_eq!(decided, vec!["cost", "delay"]);
+    assert_eq!(fixture::human_codings(&fx.path).len(), 1);
+    server.stop().unwrap();
+}

@@ -96,8 +96,9 @@ pub enum ReviewOutcome {
 }
 
 /// A reviewer's current judgement of one code on one sentence, derived from
-/// the latest of their decisions. `code_id: None` with `applies: false`
-/// means "no code applies to this sentence".
+/// the latest of their decisions. `code_id: None` (with `applies: false`)
+/// means the reviewer marked the sentence "no code": every code without a
+/// judgement of its own is absent; a code given after the mark has one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ReviewLabel {
     pub reviewer: String,
@@ -455,11 +456,12 @@ impl Store {
                 .entry((r.reviewer.clone(), seg))
                 .or_insert_with(|| (r.document.clone(), r.text_hash.clone(), BTreeMap::new()));
             let codes = &mut entry.2;
+            // A "no code" mark stays when a code is given afterwards: the
+            // codes not given since are still judged absent, as the report
+            // counts them (`report::data`, "none"), so the sentence's other
+            // suggestions do not come back to the queue.
             let mut set = |code: &Option<String>, applies: bool| {
                 codes.insert(code.clone(), applies);
-                if applies {
-                    codes.remove(&None);
-                }
             };
             match decision {
                 Decision::Accept => set(&r.code_id, true),
@@ -640,6 +642,25 @@ mod tests {
         let labels = store.review_labels().unwrap();
         assert!(labels.iter().all(|l| !l.applies), "{labels:?}");
         assert!(labels.iter().any(|l| l.code_id.is_none()));
+        // A code given after "no code" applies; the mark stays for the rest.
+        store
+            .record_review(&input(seg, Decision::Accept, Some("C"), None), 4, None)
+            .unwrap();
+        let got: Vec<(Option<String>, bool)> = store
+            .review_labels()
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.code_id, l.applies))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (None, false),
+                (Some("A".into()), false),
+                (Some("B".into()), false),
+                (Some("C".into()), true)
+            ]
+        );
     }
 
     #[test]
