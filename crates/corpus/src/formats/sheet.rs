@@ -216,12 +216,29 @@ const MAX_SHEET_CELLS: u64 = 50_000_000;
 
 /// A sheet's used cells with their values owned (empty ones left out),
 /// from a cell reader's `next_cell` (.xlsx's and .xlsb's differ in type).
-fn used_cells<'a, E>(
+/// Their text is capped as an `.ods`'s is: an .xlsx cell may name a shared
+/// string by its number, so many cells naming one long string copied it
+/// each time (a 1.6 MB file became 560 MB); the copies stop at the limit.
+fn used_cells<'a, E: std::fmt::Display>(
     mut next: impl FnMut() -> std::result::Result<Option<Cell<DataRef<'a>>>, E>,
-) -> std::result::Result<Vec<Cell<Data>>, E> {
+) -> std::result::Result<Vec<Cell<Data>>, String> {
     let mut used = Vec::new();
-    while let Some(c) = next()? {
+    let mut text = 0u64;
+    while let Some(c) = next().map_err(|e| e.to_string())? {
         let pos = c.get_position();
+        let len = match c.get_value() {
+            DataRef::SharedString(s) => s.len(),
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+            _ => 0,
+        };
+        text = text.saturating_add(len as u64);
+        if text > MAX_SHEET_TEXT_BYTES {
+            return Err(format!(
+                "its cells hold more than {} MiB of text (a cell's shared string counts each \
+                 time a cell shows it); refused (a table that large, or a file made to exhaust memory)",
+                MAX_SHEET_TEXT_BYTES >> 20
+            ));
+        }
         let value: Data = c.get_value().clone().into();
         if value != Data::Empty {
             used.push(Cell::new(pos, value));
@@ -346,7 +363,6 @@ mod tests {
 
     /// A minimal .xlsx: one sheet of inline-string cells at the given names.
     fn xlsx(cells: &[(&str, &str)]) -> Vec<u8> {
-        use std::io::Write;
         let mut rows: std::collections::BTreeMap<u32, String> = Default::default();
         for (at, text) in cells {
             let row: u32 = at.trim_start_matches(char::is_alphabetic).parse().unwrap();
@@ -358,6 +374,13 @@ mod tests {
             .iter()
             .map(|(r, c)| format!(r#"<row r="{r}">{c}</row>"#))
             .collect();
+        xlsx_of(&data, None)
+    }
+
+    /// A minimal .xlsx of one sheet whose `<sheetData>` holds `data`, with
+    /// a shared-strings part of `shared` (each an `<si>`) if given.
+    fn xlsx_of(data: &str, shared: Option<&[&str]>) -> Vec<u8> {
+        use std::io::Write;
         let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
         let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
         let parts = [
@@ -382,9 +405,22 @@ mod tests {
                 format!(r#"<worksheet xmlns="{main}"><sheetData>{data}</sheetData></worksheet>"#),
             ),
         ];
+        let strings = shared.map(|items| {
+            let si: String = items
+                .iter()
+                .map(|t| format!("<si><t>{t}</t></si>"))
+                .collect();
+            (
+                "xl/sharedStrings.xml",
+                format!(
+                    r#"<sst xmlns="{main}" count="{n}" uniqueCount="{n}">{si}</sst>"#,
+                    n = items.len()
+                ),
+            )
+        });
         let mut buf = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut buf);
-        for (name, body) in parts {
+        for (name, body) in parts.into_iter().chain(strings) {
             zip.start_file(name, zip::write::SimpleFileOptions::default())
                 .unwrap();
             zip.write_all(body.as_bytes()).unwrap();
@@ -460,6 +496,54 @@ mod tests {
         assert!(
             err.starts_with("answers.ods: ")
                 && err.contains("repeated rows and columns expand to more than"),
+            "{err}"
+        );
+    }
+
+    /// Cells naming a shared string by number are read; a hundred and
+    /// thirty cells showing one 2 MiB shared string (260 MiB of text from
+    /// a file of a few kB) are refused, by name, before they are copied.
+    #[test]
+    fn shared_strings_are_read_and_their_copies_are_bounded() {
+        let path = Path::new("answers.xlsx");
+        let cell = |at: &str, n: usize| format!(r#"<c r="{at}" t="s"><v>{n}</v></c>"#);
+        let data = format!(
+            r#"<row r="1">{}{}</row><row r="2">{}{}</row><row r="3">{}{}</row>"#,
+            cell("A1", 0),
+            cell("B1", 1),
+            cell("A2", 2),
+            cell("B2", 3),
+            cell("A3", 2),
+            cell("B3", 3),
+        );
+        let (headers, rows) = workbook_table(
+            path,
+            &xlsx_of(&data, Some(&["speaker", "text", "Anna", "Cameras help."])),
+        )
+        .unwrap();
+        assert_eq!(headers, ["speaker", "text"]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[1].record.iter().collect::<Vec<_>>(),
+            ["Anna", "Cameras help."]
+        );
+        let long = "Cameras help. ".repeat((2 << 20) / 14 + 1);
+        let mut data = format!(r#"<row r="1">{}{}</row>"#, cell("A1", 0), cell("B1", 1));
+        for r in 2..132 {
+            data.push_str(&format!(
+                r#"<row r="{r}">{}{}</row>"#,
+                cell(&format!("A{r}"), 2),
+                cell(&format!("B{r}"), 3)
+            ));
+        }
+        let bytes = xlsx_of(&data, Some(&["speaker", "text", "Anna", &long]));
+        let Err(err) = workbook_table(path, &bytes) else {
+            panic!("130 copies of a 2 MiB shared string were read");
+        };
+        let err = err.to_string();
+        assert!(
+            err.starts_with("answers.xlsx: ")
+                && err.contains("sheet Codes: its cells hold more than 256 MiB of text"),
             "{err}"
         );
     }
