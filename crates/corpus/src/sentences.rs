@@ -48,6 +48,16 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
         let trimmed = piece.trim();
         let attach = match merged.last() {
             Some(_) if glue_next => true,
+            // A word that starts with a full stop (".NET", ".js"): UAX #29
+            // ends a sentence at its dot, which follows a space and is
+            // followed by a letter with none between them.
+            Some(&(s, _))
+                if piece.starts_with(char::is_alphanumeric)
+                    && normalised[s..start].ends_with('.')
+                    && normalised[s..start - 1].ends_with(char::is_whitespace) =>
+            {
+                true
+            }
             // Stray punctuation ("…", "—") belongs to the sentence before it.
             Some(_) => !trimmed.is_empty() && !trimmed.chars().any(char::is_alphanumeric),
             None => false,
@@ -445,6 +455,26 @@ mod tests {
             assert_eq!(&text[s..e], text[s..e].trim());
             assert!(!text[s..e].is_empty());
         }
+    }
+
+    #[test]
+    fn a_word_that_starts_with_a_full_stop_stays_in_its_sentence() {
+        assert_eq!(
+            split("So Visual Studio, the .NET framework, all that stuff. Of course I loved it."),
+            [
+                "So Visual Studio, the .NET framework, all that stuff.",
+                "Of course I loved it."
+            ]
+        );
+        assert_eq!(
+            split("We rewrote it in .NET. Then we hired."),
+            ["We rewrote it in .NET.", "Then we hired."]
+        );
+        // A full stop after a space at the end of a sentence still ends it.
+        assert_eq!(
+            split("It was hard . Then we grew."),
+            ["It was hard .", "Then we grew."]
+        );
     }
 
     #[test]
