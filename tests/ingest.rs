@@ -755,6 +755,52 @@ fn unlisted_speakers_are_kept_with_a_warning() {
     );
 }
 
+/// A participants-file row whose `document` names no transcript (a typo,
+/// `ft-91` for `ft91.txt`) matches no speaker, so its attributes are lost
+/// to the crosstabs: the ingest names the row and the nearest document. A
+/// row for a transcript still to come is named too, without a guess.
+#[test]
+fn a_participants_row_naming_no_document_is_warned_about() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    write(
+        input.path(),
+        "ft91.txt",
+        b"Interviewer: How did you start?\nParticipant: After my old job ended.\n",
+    );
+    write(
+        input.path(),
+        "participants.csv",
+        b"id,name,document,sector\nP01,Participant,ft-91,fintech\nP02,Participant,zz-later,retail\n",
+    );
+    let out = autocode(project.path(), &["ingest", input.path().to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: the participants file names 2 document(s) no input holds: \
+             `ft-91` (row P01; did you mean `ft91.txt`?); `zz-later` (row P02); \
+             those rows match no speaker"
+        ),
+        "{stderr}"
+    );
+    // Named as it should be, the row matches and nothing is warned about.
+    write(
+        input.path(),
+        "participants.csv",
+        b"id,name,document,sector\nP01,Participant,ft91,fintech\n",
+    );
+    let project = new_project();
+    let out = autocode(project.path(), &["ingest", input.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("no input holds"), "{stderr}");
+    let store = store::Store::open(project.path()).unwrap();
+    assert_eq!(
+        store.participant_attributes().unwrap()["P01"]["sector"],
+        "fintech"
+    );
+}
+
 /// Issue #17 (1, 5, 14): an unterminated CSV quote, times out of range or
 /// reversed, and a missing path without an extension are errors naming the
 /// file and where; nothing of those files is stored.

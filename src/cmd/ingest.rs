@@ -185,6 +185,35 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
                 .join(", ")
         );
     }
+    if !s.participants_unknown_documents.is_empty() {
+        const SHOWN: usize = 5;
+        let mut list = s
+            .participants_unknown_documents
+            .iter()
+            .take(SHOWN)
+            .map(|u| match &u.nearest {
+                Some(n) => format!(
+                    "`{}` (row {}; did you mean `{}`?)",
+                    printable(&u.document),
+                    printable(&u.id),
+                    printable(n)
+                ),
+                None => format!("`{}` (row {})", printable(&u.document), printable(&u.id)),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        if s.participants_unknown_documents.len() > SHOWN {
+            list.push_str(&format!(
+                "; and {} more",
+                s.participants_unknown_documents.len() - SHOWN
+            ));
+        }
+        eprintln!(
+            "warning: the participants file names {} document(s) no input holds: {list}; \
+             those rows match no speaker (nor give their attributes) until such a transcript is ingested",
+            s.participants_unknown_documents.len()
+        );
+    }
     if !s.documents_not_ingested.is_empty() {
         eprintln!(
             "warning: the documents file describes {} document(s) no input holds yet ({}); their attributes wait for their transcripts",

@@ -201,6 +201,28 @@ fn key(name: &str) -> String {
         .to_lowercase()
 }
 
+impl Participants {
+    /// The listed participants whose `document` names none of `known` (the
+    /// documents read or stored, compared as [`document_key`] does): a typo
+    /// (`ft-91` for `ft91.txt`) leaves the row matching no speaker, its
+    /// attributes with nobody, or the transcript is still to come.
+    pub fn with_unknown_documents<'a>(
+        &self,
+        known: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<&Participant> {
+        let known: std::collections::BTreeSet<String> =
+            known.into_iter().map(document_key).collect();
+        self.list
+            .iter()
+            .filter(|p| {
+                p.document
+                    .as_deref()
+                    .is_some_and(|d| !known.contains(&document_key(d)))
+            })
+            .collect()
+    }
+}
+
 /// A document compares by its file stem, so `group1` scopes `group1.txt`
 /// and `groups/group1.docx`.
 pub(crate) fn document_key(name: &str) -> String {

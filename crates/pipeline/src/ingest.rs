@@ -122,6 +122,19 @@ pub struct IngestSummary {
     /// Documents a run's documents file describes that no input holds yet
     /// (with `whole_corpus`; a plain `ingest` refuses them).
     pub documents_not_ingested: Vec<String>,
+    /// Participants-file rows whose `document` names no document read or
+    /// stored: they match no speaker until such a transcript comes.
+    pub participants_unknown_documents: Vec<UnknownParticipantDocument>,
+}
+
+/// A participants-file row naming a document no input holds
+/// ([`IngestSummary::participants_unknown_documents`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnknownParticipantDocument {
+    pub id: String,
+    pub document: String,
+    /// The known document whose name is nearest, when one is close (a typo).
+    pub nearest: Option<String>,
 }
 
 /// A document replaced by a different file of its name
@@ -478,6 +491,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         interviewers_not_speaking: Vec::new(),
         stored_not_in_inputs: Vec::new(),
         documents_not_ingested: Vec::new(),
+        participants_unknown_documents: Vec::new(),
     };
     // Every speaker label and participant id of the documents read, lower
     // case, for `interviewers_not_speaking`.
@@ -595,6 +609,36 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             }
         }
         summary.files.push(report);
+    }
+
+    if participants.list.iter().any(|p| p.document.is_some()) {
+        let stored: Vec<String> = store.documents()?.into_iter().map(|d| d.name).collect();
+        let known: Vec<&str> = read_names
+            .iter()
+            .chain(&stored)
+            .map(String::as_str)
+            .collect();
+        for p in participants.with_unknown_documents(known.iter().copied()) {
+            let document = p.document.clone().unwrap_or_default();
+            let wanted = document.to_lowercase();
+            let nearest = known
+                .iter()
+                .map(|k| {
+                    let stem = k.rsplit(['/', '\\']).next().unwrap_or(k);
+                    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
+                    (classify::edit_distance(&wanted, &stem.to_lowercase()), *k)
+                })
+                .filter(|&(d, _)| d <= 2.max(wanted.chars().count() / 4))
+                .min()
+                .map(|(_, k)| k.to_string());
+            summary
+                .participants_unknown_documents
+                .push(UnknownParticipantDocument {
+                    id: p.id.clone(),
+                    document,
+                    nearest,
+                });
+        }
     }
 
     if !document_cases.is_empty() {
