@@ -431,6 +431,23 @@ fn insert_rows<T>(
 /// Deletes a document (its turns, segments and codings cascade) while its
 /// reviews stay, detached, keyed by (document, text hash).
 pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
+    // Where each review was, by speaker, text and occurrence, for
+    // `reattach_reviews_tx`: two respondents who wrote the same answer
+    // keep their own reviews.
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS detached_reviews(
+             review_id INTEGER PRIMARY KEY, document TEXT NOT NULL, voice TEXT NOT NULL,
+             text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL);",
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO temp.detached_reviews
+             SELECT r.id, d.name, s.voice, s.text_hash, s.occurrence
+             FROM main.reviews r JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = r.segment_id
+             JOIN main.documents d ON d.id = ?1"
+        ),
+        [id],
+    )?;
     tx.execute(
         "UPDATE reviews SET segment_id = NULL WHERE segment_id IN (SELECT id FROM segments WHERE document_id = ?1)",
         [id],
@@ -561,13 +578,41 @@ pub(crate) fn reattach_people_codings_tx(
 }
 
 /// Reattaches detached reviews of a document to the sentences whose text
-/// survived: each to the first participant's sentence (by id) with the
-/// same text hash, else the first moderator's.
+/// survived: a review detached in this transaction to the sentence of the
+/// same speaker, text and occurrence ([`remove_document_tx`] noted it),
+/// as people's codings are; the rest (a sentence whose speaker changed, a
+/// review detached before) to the first participant's sentence (by id)
+/// with the same text hash, else the first moderator's. Before, every
+/// review went to the first sentence of its text: in a survey where two
+/// respondents wrote "Fix the hoists.", a re-ingest moved the second's
+/// review onto the first.
 /// The lookup is built here, from the document's own sentences, rather than
 /// by an index on `segments(text_hash)`: that index cost every ingest a
 /// B-tree filled in random order (migration 010), and this runs only when
 /// the document has detached reviews.
 pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> Result<()> {
+    let noted: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_temp_master WHERE name = 'detached_reviews')",
+        [],
+        |r| r.get(0),
+    )?;
+    if noted {
+        tx.execute(
+            &format!(
+                "UPDATE main.reviews SET segment_id = (
+                     SELECT s.id FROM temp.detached_reviews d JOIN ({SENTENCE_OCCURRENCES}) s
+                       ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+                     WHERE d.review_id = main.reviews.id)
+                 WHERE segment_id IS NULL AND document = ?2
+                   AND id IN (SELECT review_id FROM temp.detached_reviews WHERE document = ?2)"
+            ),
+            params![doc_id, name],
+        )?;
+        tx.execute(
+            "DELETE FROM temp.detached_reviews WHERE document = ?1",
+            [name],
+        )?;
+    }
     let detached: Vec<(i64, String)> = {
         let mut stmt = tx.prepare(
             "SELECT id, text_hash FROM reviews WHERE document = ?1 AND segment_id IS NULL",
@@ -844,6 +889,47 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(covered, [new[0].id, new[1].id, new[2].id]);
+    }
+
+    /// Two respondents wrote the same answer: a re-ingest (a survey export
+    /// grown by a row) keeps each one's review on their own sentence.
+    /// Before, reviews went to the first sentence of their text, so the
+    /// second respondent's review moved to the first.
+    #[test]
+    fn reviews_stay_with_their_speaker_across_a_reingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        let by = |sentences: &[(&str, &str)]| {
+            let mut d = doc_of(&sentences.iter().map(|(_, t)| *t).collect::<Vec<_>>());
+            for (seg, (who, _)) in d.segments.iter_mut().zip(sentences) {
+                seg.speaker = Some(who.to_string());
+                seg.participant_id = Some(who.to_string());
+            }
+            d
+        };
+        s.put_document(&by(&[("R1", "Fix the hoists."), ("R2", "Fix the hoists.")]))
+            .unwrap();
+        let old = s.segments(false).unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO reviews(segment_id, document, text_hash, new_code_id, decision, reviewer, created_at)
+                 VALUES (?1, 'g1.txt', ?2, 'training', 'add', 'ann', 'now')",
+                params![old[1].id, old[1].text_hash],
+            )
+            .unwrap();
+        s.put_document(&by(&[
+            ("R1", "Fix the hoists."),
+            ("R2", "Fix the hoists."),
+            ("R3", "More staff."),
+        ]))
+        .unwrap();
+        let new = s.segments(false).unwrap();
+        let reviewed: i64 = s
+            .conn
+            .query_row("SELECT segment_id FROM reviews", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(reviewed, new[1].id, "R2's review stays R2's");
+        assert_eq!(new[1].participant_id.as_deref(), Some("R2"));
     }
 
     /// Occurrences are counted per speaker: an interviewer's "Yeah." added
