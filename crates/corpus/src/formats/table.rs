@@ -361,9 +361,12 @@ pub(super) fn table_rows(
             .iter()
             .filter_map(|&(i, header)| cell(Some(i)).map(|v| (header.to_string(), v)))
             .collect();
+        // An anonymous respondent of a wide export is a respondent of
+        // their own (below): no other row's attributes are theirs.
+        let checked_speaker = cell(speaker_i).filter(|id| !(wide && is_anonymous(id)));
         attributes_seen.check(
             cell(doc_i),
-            cell(speaker_i),
+            checked_speaker,
             &attributes,
             &location,
             |f, m| bad_field(f, m),
@@ -376,7 +379,7 @@ pub(super) fn table_rows(
             // Microsoft Forms writes `anonymous` in the e-mail and name
             // columns of an anonymous form's every response: no id either.
             let speaker = cell(speaker_i)
-                .filter(|id| !id.eq_ignore_ascii_case("anonymous"))
+                .filter(|id| !is_anonymous(id))
                 .unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
             for ((&(i, _), question), out) in question_cols
                 .iter()
@@ -575,7 +578,9 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
             .collect();
         attributes_seen.check(
             doc.clone(),
-            speaker.clone(),
+            speaker
+                .clone()
+                .filter(|id| cols.questions.is_empty() || !is_anonymous(id)),
             &attributes,
             &format!("line {line_no}"),
             |f, m| bad_field(f, m),
@@ -585,7 +590,7 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
             // others, and a respondent without an id one of their own.
             let doc = doc.filter(|_| cols.doc_required);
             let speaker = speaker
-                .filter(|id| !id.eq_ignore_ascii_case("anonymous"))
+                .filter(|id| !is_anonymous(id))
                 .unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {line_no}"));
             for (q, out) in cols.questions.iter().zip(answers.iter_mut()) {
                 out.push(Row {
@@ -620,6 +625,12 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
     }
     rows.extend(answers.into_iter().flatten());
     Ok(rows)
+}
+
+/// Microsoft Forms writes `anonymous` in the e-mail and name columns of an
+/// anonymous form's every response: in a wide export, no id.
+fn is_anonymous(id: &str) -> bool {
+    id.eq_ignore_ascii_case("anonymous")
 }
 
 /// Each speaker's attributes as first given, to refuse a later row that
@@ -1138,6 +1149,58 @@ mod tests {
         assert_eq!(
             speakers,
             vec!["Q", "Respondent 1", "Respondent 2", "Respondent 4"]
+        );
+    }
+
+    /// An anonymous Microsoft Forms export: `anonymous` in every row's
+    /// e-mail column is no id, so two rows' departments do not conflict.
+    /// Before, the attribute check ran before that rule and refused the
+    /// file ("`Nursing` for speaker `anonymous`, who has `Pharmacy`").
+    #[test]
+    fn anonymous_respondents_each_keep_their_own_attributes() {
+        let csv = "ID,Email,Department,Why?\n1,anonymous,Pharmacy,The rota is late.\n\
+                   2,anonymous,Nursing,Short staffing.\n3,ann@x.org,Nursing,Hoists.\n\
+                   4,ann@x.org,Pharmacy,Nothing.\n";
+        let columns = TableColumns {
+            speaker: "Email".into(),
+            questions: vec!["Why?".into()],
+            attributes: vec!["Department".into()],
+            ..TableColumns::default()
+        };
+        let err = read(
+            &CsvReader {
+                columns: columns.clone(),
+            },
+            "f.csv",
+            csv,
+        )
+        .unwrap_err();
+        // A named respondent is still one person with one department.
+        assert!(
+            err.to_string()
+                .contains("`Pharmacy` for speaker `ann@x.org`, who has `Nursing`"),
+            "{err}"
+        );
+        let csv = csv.replace("4,ann@x.org,Pharmacy", "4,ann@x.org,Nursing");
+        let docs = read(&CsvReader { columns }, "f.csv", &csv).unwrap();
+        let speakers: Vec<&str> = docs[0]
+            .turns
+            .iter()
+            .filter_map(|t| t.speaker.as_deref())
+            .collect();
+        assert_eq!(
+            speakers,
+            vec![
+                "Q",
+                "Respondent 1",
+                "Respondent 2",
+                "ann@x.org",
+                "ann@x.org"
+            ]
+        );
+        assert_eq!(
+            docs[0].speaker_attributes["Respondent 2"]["Department"],
+            "Nursing"
         );
     }
 
