@@ -1417,6 +1417,18 @@ fn a_question_column_named_twice_is_refused() {
         "{err}"
     );
     assert_eq!(stats(project.path())["segments"], 0, "nothing stored");
+    // An empty name names no column (it matched a blank header and read a
+    // survey tool's header row as answers).
+    let out = autocode(
+        project.path(),
+        &["ingest", csv.to_str().unwrap(), "--question-column", " "],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--question-column \"\" names no column"),
+        "{err}"
+    );
     // Nor may a question be an attribute or the respondent column too.
     for flag in ["--attribute-column", "--speaker-column"] {
         let mut args = vec![

@@ -390,6 +390,13 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         ("--question-column", &opts.question_columns),
         ("--attribute-column", &opts.attribute_columns),
     ] {
+        if names.iter().any(|n| n.trim().is_empty()) {
+            anyhow::bail!(
+                "{flag} \"\" names no column: name a column by its header (a survey tool's \
+                 question spread over several columns, whose later headers are blank, is read \
+                 whole by naming its first column)"
+            );
+        }
         let mut seen = std::collections::HashSet::new();
         if let Some(twice) = names.iter().find(|n| !seen.insert(n.trim().to_lowercase())) {
             anyhow::bail!(

@@ -275,7 +275,8 @@ pub(super) fn table_rows(
         .flatten()
         .map(|&i| (i, headers[i].as_str()))
         .collect();
-    let (skip, texts_row) = survey_header_rows(&head_records, &found, speaker_i, speaker_header);
+    let (skip, texts_row) =
+        survey_header_rows(&headers, &head_records, &found, speaker_i, speaker_header);
     // A question named by its text where the export names its columns by
     // id (Qualtrics' `Q4`, its text on the row below): that column.
     if let Some(r) = texts_row {
@@ -303,6 +304,30 @@ pub(super) fn table_rows(
         .iter()
         .flatten()
         .map(|&i| (i, headers[i].as_str()))
+        .collect();
+    // SurveyMonkey heads a question of several boxes (`Idea 1`, `Idea 2`,
+    // …, named on its row of answer kinds) or with an "Other (please
+    // specify)" box by its first column alone, the next ones blank: those
+    // are more of the question's answer, read with it, a blank line apart
+    // (so each box is a sentence of its own).
+    let kind_row = skip == 1
+        && texts_row.is_none()
+        && head
+            .first()
+            .is_some_and(|(r, _)| !is_import_id_row(r.iter()));
+    let boxes: Vec<Vec<usize>> = question_cols
+        .iter()
+        .map(|&(i, _)| {
+            if !kind_row {
+                return Vec::new();
+            }
+            (i + 1..headers.len())
+                .take_while(|&j| {
+                    headers[j].trim().is_empty()
+                        && head[0].0.get(j).is_some_and(|c| !c.trim().is_empty())
+                })
+                .collect()
+        })
         .collect();
     // A wide export's answers, question by question (then respondent by
     // respondent), so that a question is asked once before its answers.
@@ -381,17 +406,24 @@ pub(super) fn table_rows(
             let speaker = cell(speaker_i)
                 .filter(|id| !is_anonymous(id))
                 .unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
-            for ((&(i, _), question), out) in question_cols
+            for (((&(i, _), question), out), more) in question_cols
                 .iter()
                 .zip(&question_texts)
                 .zip(answers.iter_mut())
+                .zip(&boxes)
             {
+                let text = std::iter::once(i)
+                    .chain(more.iter().copied())
+                    .filter_map(|j| record.get(j))
+                    .filter(|t| !t.trim().is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
                 out.push(Row {
                     doc: cell(doc_i),
                     speaker: Some(speaker.clone()),
                     role: cell(role_i),
                     question: Some(question.clone()),
-                    text: record.get(i).unwrap_or("").to_string(),
+                    text,
                     start_ms: None,
                     end_ms: None,
                     attributes: attributes.clone(),
@@ -440,6 +472,7 @@ pub fn is_column_label(cell: &str, header: &str) -> bool {
 }
 
 fn survey_header_rows(
+    headers: &[String],
     head: &[&csv::StringRecord],
     question_cols: &[(usize, &str)],
     speaker_i: Option<usize>,
@@ -456,33 +489,46 @@ fn survey_header_rows(
     if import_ids(head.first()) {
         return (1, None);
     }
-    let labels_row =
-        head.first().is_some_and(
-            |r| match (speaker_i.and_then(|i| r.get(i)), speaker_header) {
-                (Some(cell), Some(header)) => is_column_label(cell, header),
-                _ => false,
-            },
-        );
+    // Or two of its columns' cells are their labels (`Start Date` under
+    // `StartDate`, `Response ID` under `ResponseId`), whichever column
+    // names the respondent (`ExternalReference`, labelled `External Data
+    // Reference`) or none: no respondent writes two headers back.
+    let labels_row = head.first().is_some_and(|r| {
+        let speaker_labelled = match (speaker_i.and_then(|i| r.get(i)), speaker_header) {
+            (Some(cell), Some(header)) => is_column_label(cell, header),
+            _ => false,
+        };
+        speaker_labelled
+            || r.iter()
+                .zip(headers)
+                .filter(|(cell, header)| is_column_label(cell, header))
+                .count()
+                >= 2
+    });
     if labels_row {
         return (1, Some(0));
     }
-    // Its respondent id column is blank on that row; a respondent who
-    // answered "Open-Ended Response" to every question has an id.
+    // Its respondent id column is blank on that row, and it names some
+    // column's kind of answer (`Open-Ended Response`, `Response`, `Other
+    // (please specify)`) while others hold a box's or an option's label
+    // (`Idea 1`, `Yes`); a respondent who answered so has an id.
     let kind_row = head.first().is_some_and(|r| {
         speaker_i.is_none_or(|i| r.get(i).unwrap_or("").trim().is_empty())
             && !question_cols.is_empty()
-            && question_cols.iter().all(|&(i, _)| {
-                r.get(i)
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case("Open-Ended Response")
-            })
+            && r.iter().any(is_answer_kind_label)
     });
     if kind_row {
         (1, None)
     } else {
         (0, None)
     }
+}
+
+/// A SurveyMonkey header cell naming a column's kind of answer.
+fn is_answer_kind_label(cell: &str) -> bool {
+    ["Open-Ended Response", "Response", "Other (please specify)"]
+        .iter()
+        .any(|k| cell.trim().eq_ignore_ascii_case(k))
 }
 
 fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec<Row>> {
@@ -1067,6 +1113,29 @@ mod tests {
         // A plain sheet's first respondents are answers, whatever they say.
         let plain = "id,Why?\nP1,Open-Ended Response\nP2,Because.\n";
         assert_eq!(wide(plain, "id", &["Why?"]).len(), 3);
+        // A question of three boxes, headed by its first column alone, and
+        // its kinds row naming the boxes: the row is no respondent's, and
+        // the boxes are one answer, a blank line apart. Before, "Idea 1"
+        // kept the row as a respondent's answers.
+        let boxes = "Respondent ID,Collector ID,Hardest part?,Three things that would help.,,\n\
+            ,,Open-Ended Response,Idea 1,Idea 2,Idea 3\n\
+            101,43,Short staffing.,More nurses,Better rota,\n\
+            102,43,The rota.,,,Earlier rota\n";
+        assert_eq!(
+            wide(
+                boxes,
+                "Respondent ID",
+                &["Hardest part?", "Three things that would help."]
+            ),
+            said(&[
+                ("Q", "Hardest part?"),
+                ("101", "Short staffing."),
+                ("102", "The rota."),
+                ("Q", "Three things that would help."),
+                ("101", "More nurses\n\nBetter rota"),
+                ("102", "Earlier rota"),
+            ])
+        );
     }
 
     #[test]
@@ -1098,6 +1167,26 @@ mod tests {
             read_q(ids_only),
             vec![pair("Q", "Q1"), pair("R_1", "Some weeks.")]
         );
+        // The texts kept, read by another respondent column (labelled
+        // `External Data Reference`) or none: two other columns' cells are
+        // their labels. Before, the texts were a respondent's answers.
+        let csv = "StartDate,ResponseId,ExternalReference,Q1\n\
+                   Start Date,Response ID,External Data Reference,Has it been lonely?\n\
+                   2024-03-01,R_1,EMP001,Some weeks.\n";
+        for speaker in ["ExternalReference", ""] {
+            let columns = TableColumns {
+                speaker: speaker.into(),
+                questions: vec!["Q1".into()],
+                ..TableColumns::default()
+            };
+            let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+            let got: Vec<&str> = turns(&docs[0]).into_iter().map(|t| t.1).collect();
+            assert_eq!(
+                got,
+                vec!["Has it been lonely?", "Some weeks."],
+                "{speaker:?}"
+            );
+        }
     }
 
     #[test]
