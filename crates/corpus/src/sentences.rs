@@ -23,7 +23,14 @@ const ABBREVIATIONS: &[&str] = &[
 /// A single line break inside a paragraph is read as a space, since
 /// transcripts are often hard-wrapped; a blank line always ends a sentence.
 pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
-    let normalised = join_wrapped_lines(text);
+    // A number at a line's start is a list's only where two lines start
+    // with one: "23. If you're listening…" answers "How old were you?".
+    let numbered = text
+        .lines()
+        .filter(|l| starts_numbered_item(l))
+        .nth(1)
+        .is_some();
+    let normalised = join_wrapped_lines(text, numbered);
     let mut merged: Vec<(usize, usize)> = Vec::new();
     let mut glue_next = false;
     for (mut start, mut piece) in normalised.split_sentence_bound_indices() {
@@ -68,7 +75,13 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
             merged.push((start, end));
         }
         if !trimmed.is_empty() {
-            glue_next = ends_with_abbreviation(trimmed)
+            // A list's number at the start of a line ("1.", "2)") numbers
+            // the sentence after it: UAX #29 ends a sentence at its dot.
+            let line_start = normalised[..start + (piece.len() - piece.trim_start().len())]
+                .trim_end_matches([' ', '\t'])
+                .is_empty_or_ends_with_newline();
+            glue_next = (ends_with_abbreviation(trimmed)
+                || (numbered && line_start && is_list_number(trimmed)))
                 && !piece.contains("\n\n")
                 && !piece.ends_with('\n');
         }
@@ -82,7 +95,7 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
             (s + lead < e - trail).then_some((s + lead, e - trail))
         })
         .collect();
-    join_fragments(text, trimmed)
+    join_fragments(text, trimmed, numbered)
 }
 
 /// Joins the fragments a split leaves to their neighbour; `sentences` are
@@ -103,18 +116,23 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
 /// (an interrupted "solution,") joins the sentence before it too. All other
 /// short sentences ("Yeah.", "Then staff.") stay: they are answers of
 /// their own, and minimal responses must stay apart to be recognised.
-pub fn join_fragments(text: &str, sentences: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+pub fn join_fragments(
+    text: &str,
+    sentences: Vec<(usize, usize)>,
+    numbered: bool,
+) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(sentences.len());
     for (s, e) in sentences {
         let piece = &text[s..e];
-        let join = out.last().is_some_and(|&(ps, pe)| {
-            let before = &text[ps..pe];
-            before.ends_with(',')
-                || (starts_lower_case(piece) && starts_upper_case(before))
-                || (before.trim_end_matches(CLOSING).ends_with('?')
-                    && is_alternative_question(piece))
-                || (ends_with_acronym(before) && is_short_verbless(piece))
-        });
+        let join = !starts_list_item(piece, numbered)
+            && out.last().is_some_and(|&(ps, pe)| {
+                let before = &text[ps..pe];
+                before.ends_with(',')
+                    || (starts_lower_case(piece) && starts_upper_case(before))
+                    || (before.trim_end_matches(CLOSING).ends_with('?')
+                        && is_alternative_question(piece))
+                    || (ends_with_acronym(before) && is_short_verbless(piece))
+            });
         match out.last_mut() {
             Some(last) if join => last.1 = e,
             _ => out.push((s, e)),
@@ -231,10 +249,51 @@ fn ends_with_abbreviation(sentence: &str) -> bool {
     )
 }
 
+trait LineStart {
+    fn is_empty_or_ends_with_newline(&self) -> bool;
+}
+
+impl LineStart for str {
+    fn is_empty_or_ends_with_newline(&self) -> bool {
+        self.is_empty() || self.ends_with('\n')
+    }
+}
+
+/// A list item's number alone: `1.`, `12)`, `a)`.
+fn is_list_number(piece: &str) -> bool {
+    let Some(body) = piece.strip_suffix(['.', ')']) else {
+        return false;
+    };
+    (!body.is_empty() && body.len() <= 3 && body.bytes().all(|b| b.is_ascii_digit()))
+        || (body.len() == 1 && piece.ends_with(')') && body.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// Whether a line starts a list item: a bullet (`-`, `*`, `•`, `–`) and
+/// a space, or, in a text with a `numbered` list, a number (`1.`, `2)`,
+/// `a)`) and a space. Such a line starts a sentence, even in a paragraph
+/// of wrapped lines: "- Publish the rota.\n- Pay on time." are two (read
+/// as one line, the dash joined them, as UAX #29 reads "ahead. - Pay" as
+/// one sentence).
+fn starts_list_item(line: &str, numbered: bool) -> bool {
+    let line = line.trim_start();
+    ["- ", "* ", "• ", "– ", "· "]
+        .iter()
+        .any(|b| line.starts_with(b))
+        || (numbered && starts_numbered_item(line))
+}
+
+/// A line that starts with a list number and a space (`1. `, `2) `).
+fn starts_numbered_item(line: &str) -> bool {
+    line.trim_start()
+        .split_once(' ')
+        .is_some_and(|(marker, _)| is_list_number(marker))
+}
+
 /// Replaces line breaks inside a paragraph by spaces (and `\r` always), so
 /// that UAX #29, which ends a sentence at every line break, sees wrapped
-/// lines as one. Every replaced byte is one ASCII byte, so offsets hold.
-fn join_wrapped_lines(text: &str) -> String {
+/// lines as one; a line that starts a list item ([`starts_list_item`])
+/// keeps its break. Every replaced byte is one ASCII byte, so offsets hold.
+fn join_wrapped_lines(text: &str, numbered: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
     let line_blank = |from: usize, to: usize| bytes[from..to].iter().all(u8::is_ascii_whitespace);
@@ -247,7 +306,10 @@ fn join_wrapped_lines(text: &str) -> String {
     for (k, &i) in breaks.iter().enumerate() {
         let prev_start = if k == 0 { 0 } else { breaks[k - 1] + 1 };
         let next_end = breaks.get(k + 1).copied().unwrap_or(bytes.len());
-        if !line_blank(prev_start, i) && !line_blank(i + 1, next_end) {
+        if !line_blank(prev_start, i)
+            && !line_blank(i + 1, next_end)
+            && !starts_list_item(&text[i + 1..next_end], numbered)
+        {
             out[i] = b' ';
         }
     }
@@ -455,6 +517,42 @@ mod tests {
             assert_eq!(&text[s..e], text[s..e].trim());
             assert!(!text[s..e].is_empty());
         }
+    }
+
+    /// Survey answers written as lists: each item a sentence, whatever its
+    /// bullet, and an item's number part of it. Before, dash bullets read
+    /// as one sentence and each number ("1.") as a sentence of its own.
+    #[test]
+    fn list_items_are_sentences_with_their_numbers() {
+        for bullet in ["- ", "• ", "* "] {
+            let text = format!(
+                "{bullet}Publish the rota six weeks ahead.\n{bullet}Pay overtime on time.\n{bullet}Fix the hoists."
+            );
+            assert_eq!(split(&text).len(), 3, "{text:?}");
+        }
+        assert_eq!(
+            split("1. Publish the rota six weeks ahead.\n2. Pay overtime on time.\n10) Fix the hoists."),
+            [
+                "1. Publish the rota six weeks ahead.",
+                "2. Pay overtime on time.",
+                "10) Fix the hoists."
+            ]
+        );
+        assert_eq!(
+            split("Three things:\na) more staff\nb) a quiet room"),
+            ["Three things:", "a) more staff", "b) a quiet room"]
+        );
+        // A wrapped line is still joined, and a number inside a line is no item.
+        assert_eq!(
+            split("We waited for\n2 hours. I gave it a 7. Then we left."),
+            ["We waited for\n2 hours.", "I gave it a 7.", "Then we left."]
+        );
+        // One line that starts with a number is an answer, not a list.
+        assert_eq!(
+            split("23.\nIf you're listening, you knew that."),
+            ["23.", "If you're listening, you knew that."]
+        );
+        assert_eq!(split("23. I was young."), ["23.", "I was young."]);
     }
 
     #[test]
