@@ -755,6 +755,44 @@ fn unlisted_speakers_are_kept_with_a_warning() {
     );
 }
 
+/// A transcript without speaker labels: its sentences are one unnamed
+/// participant's, the questions among them. The ingest says so, and
+/// `stats` counts that person as the report does (it said one participant
+/// where the report's N was two).
+#[test]
+fn a_transcript_without_speaker_labels_is_warned_about_and_counted_as_the_report_does() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    write(
+        input.path(),
+        "a.txt",
+        b"Interviewer: How did you start?\nParticipant: After my old job ended.\n",
+    );
+    write(
+        input.path(),
+        "b.txt",
+        b"How did you start?\n\nAfter my old job ended. We had no money.\n",
+    );
+    let out = autocode(project.path(), &["ingest", input.path().to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: 1 document(s) have sentences no speaker label names (`b.txt`): \
+             each document's are counted as one unnamed participant's"
+        ),
+        "{stderr}"
+    );
+    let st = stats(project.path());
+    assert_eq!(
+        (&st["participants"], &st["unlabelled_participants"]),
+        (&Value::from(2), &Value::from(1))
+    );
+    let out = autocode(project.path(), &["report", "--format", "table"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("2 participants"), "{table}");
+}
+
 /// A participants-file row whose `document` names no transcript (a typo,
 /// `ft-91` for `ft91.txt`) matches no speaker, so its attributes are lost
 /// to the crosstabs: the ingest names the row and the nearest document. A

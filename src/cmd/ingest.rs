@@ -185,6 +185,28 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
                 .join(", ")
         );
     }
+    if !s.unlabelled_documents.is_empty() {
+        const SHOWN: usize = 5;
+        let mut list = s
+            .unlabelled_documents
+            .iter()
+            .take(SHOWN)
+            .map(|n| format!("`{}`", printable(n)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if s.unlabelled_documents.len() > SHOWN {
+            list.push_str(&format!(
+                " and {} more",
+                s.unlabelled_documents.len() - SHOWN
+            ));
+        }
+        eprintln!(
+            "warning: {} document(s) have sentences no speaker label names ({list}): each document's \
+             are counted as one unnamed participant's, an interviewer's questions among them; label \
+             the turns (`Interviewer:`, `Participant:`), or name a table's --speaker-column",
+            s.unlabelled_documents.len()
+        );
+    }
     if !s.participants_unknown_documents.is_empty() {
         const SHOWN: usize = 5;
         let mut list = s

@@ -51,7 +51,14 @@ pub fn run(g: &Global, a: StatsArgs) -> Outcome {
         "sentences     {:>7}  ({} by participants)",
         stats.segments, stats.participant_segments
     );
-    println!("speakers      {}", speaker_line(&speakers));
+    let mut line = speaker_line(&speakers);
+    if stats.unlabelled_participants > 0 {
+        line.push_str(&format!(
+            ", {} unnamed (sentences without a speaker label, one per document)",
+            stats.unlabelled_participants
+        ));
+    }
+    println!("speakers      {line}");
     for (attr, values) in &stats.participants_by {
         println!("participants by {attr}:");
         for (value, n) in values {

@@ -125,6 +125,10 @@ pub struct IngestSummary {
     /// Participants-file rows whose `document` names no document read or
     /// stored: they match no speaker until such a transcript comes.
     pub participants_unknown_documents: Vec<UnknownParticipantDocument>,
+    /// Documents read in this run with sentences no speaker label names
+    /// (a transcript without `Name:` labels): each such document's are one
+    /// unnamed participant's, the interviewer's questions included.
+    pub unlabelled_documents: Vec<String>,
 }
 
 /// A participants-file row naming a document no input holds
@@ -499,6 +503,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         stored_not_in_inputs: Vec::new(),
         documents_not_ingested: Vec::new(),
         participants_unknown_documents: Vec::new(),
+        unlabelled_documents: Vec::new(),
     };
     // Every speaker label and participant id of the documents read, lower
     // case, for `interviewers_not_speaking`.
@@ -539,6 +544,13 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                             .flatten()
                             .map(|n| n.trim().to_lowercase())
                     }));
+                    if doc
+                        .segments
+                        .iter()
+                        .any(|s| !s.is_moderator && s.speaker.is_none())
+                    {
+                        summary.unlabelled_documents.push(doc.name.clone());
+                    }
                     let extra = corpus::unregistered_speakers(&doc, &index);
                     // A survey table's respondents (a wide export's rows,
                     // or a table's with attribute columns) are listed by

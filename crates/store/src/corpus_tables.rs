@@ -49,8 +49,13 @@ pub struct DocumentSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CorpusStats {
     pub documents: i64,
-    /// Non-moderator participants that speak in at least one document.
+    /// Non-moderator participants that speak in at least one document,
+    /// `unlabelled_participants` included: the people the report counts.
     pub participants: i64,
+    /// Sentences without a speaker label (a transcript without `Name:`
+    /// labels, a table without a speaker column): one unnamed participant
+    /// per document, as the report counts them (`report::freq::speaker_key`).
+    pub unlabelled_participants: i64,
     pub moderators: i64,
     pub turns: i64,
     pub segments: i64,
@@ -199,11 +204,16 @@ impl Store {
             let (k, v, n) = row?;
             participants_by.entry(k).or_default().insert(v, n);
         }
+        let unlabelled = one(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT document_id, speaker FROM segments
+             WHERE is_moderator = 0 AND participant_id IS NULL)",
+        )?;
         Ok(CorpusStats {
             documents: one("SELECT COUNT(*) FROM documents")?,
             participants: one(&format!(
                 "SELECT COUNT(*) FROM participants WHERE is_moderator = 0 AND id IN ({speaking})"
-            ))?,
+            ))? + unlabelled,
+            unlabelled_participants: unlabelled,
             moderators: one(&format!(
                 "SELECT COUNT(*) FROM participants WHERE is_moderator = 1 AND id IN ({speaking})"
             ))?,
