@@ -120,6 +120,20 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
         for why in &s.unmatched_sources {
             eprintln!("warning: source {why}");
         }
+        if !s.uncoded_sources.is_empty() && a.import_as == ImportAs::Gold {
+            eprintln!(
+                "warning: {} source(s) hold no person's coding ({}): not marked as coded by people, \
+                 so their sentences keep the machine's codes; a transcript read and found to hold \
+                 no code is declared with `code --import-gold` items without labels",
+                s.uncoded_sources.len(),
+                s.uncoded_sources
+                    .iter()
+                    .take(5)
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         for (code, n) in &s.unknown_codes {
             eprintln!("warning: code {code:?} is not in the codebook: {n} codings skipped");
         }

@@ -370,6 +370,11 @@ pub struct ImportSummary {
     pub unknown_codes: BTreeMap<String, usize>,
     /// Sources with no matching document, or whose text differs: why.
     pub unmatched_sources: Vec<String>,
+    /// Matched sources no person coded anything in (a QDA project holds
+    /// every transcript, coded or not): imported as gold, they are not
+    /// marked as coded by people, so their sentences keep the machine's
+    /// codes rather than reading as "no code applies".
+    pub uncoded_sources: Vec<String>,
 }
 
 impl ImportSummary {
@@ -592,7 +597,7 @@ pub fn import_qdpx(
             continue;
         };
         summary.matched_sources += 1;
-        covered_docs.insert(doc_name.clone());
+        let rows_before = rows.len();
         let segments = segs_by_doc
             .get(doc_name.as_str())
             .cloned()
@@ -680,6 +685,26 @@ pub fn import_qdpx(
                 }
             }
         }
+        // Only a source a person coded in was read by one (see
+        // `uncoded_sources`); the rows are a set, so a coding it repeats
+        // from another source's text still counts as its own here.
+        let coded_here = rows.len() > rows_before
+            || source
+                .children()
+                .filter(|c| named(c, "PlainTextSelection"))
+                .flat_map(|sel| sel.children().filter(|c| named(c, "Coding")))
+                .any(|coding| {
+                    let user = coding
+                        .attribute("creatingUser")
+                        .or_else(|| coding.parent().and_then(|p| p.attribute("creatingUser")))
+                        .map(|u| u.to_ascii_lowercase());
+                    user.as_deref() != Some(machine_user_guid().to_ascii_lowercase().as_str())
+                });
+        if coded_here {
+            covered_docs.insert(doc_name.clone());
+        } else {
+            summary.uncoded_sources.push(sname.clone());
+        }
     }
 
     let version = data.codebook_version;
@@ -690,8 +715,9 @@ pub fn import_qdpx(
             .map(|f| f.to_string_lossy().to_string())
             .unwrap_or_default()
     );
-    // A gold project coded whole documents: mark their sentences as covered so
-    // a sentence without a gold coding reads as "no code applies".
+    // A gold project coded whole documents: mark the sentences of those a
+    // person coded in as covered, so a sentence without a gold coding
+    // reads as "no code applies".
     let coverage: Vec<i64> =
         if opts.source == Source::Gold && crate::data::table_exists(store, "gold_coverage")? {
             data.segments

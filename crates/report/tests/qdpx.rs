@@ -347,6 +347,72 @@ fn imports_another_tools_project_with_crlf_offsets() {
     assert_eq!(parks.expected.unwrap().mean, 1.0);
 }
 
+/// A QDA project holds every transcript, coded or not: imported as gold,
+/// a source no person coded in is not covered (its sentences keep the
+/// machine's codes) and is named. Before, it was covered whole, and the
+/// report called an estimate over a half-coded project a census.
+#[test]
+fn a_source_no_person_coded_is_not_covered_as_gold() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let two = store.document_text("group2.txt").unwrap().unwrap();
+    let one = store.document_text("group1.txt").unwrap().unwrap();
+    let start = two[..two.find(CAI_PARK).unwrap()].chars().count();
+    let end = start + CAI_PARK.chars().count();
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="nvivo">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Maria"/></Users>
+ <CodeBook><Codes><Code guid="CCCCCCCC-0000-0000-0000-000000000001" name="parks" isCodable="true"/></Codes></CodeBook>
+ <Sources>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000002" name="group2.txt" plainTextPath="internal://two.txt">
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000001" startPosition="{start}" endPosition="{end}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000001" name="group1.txt" plainTextPath="internal://one.txt"/>
+ </Sources>
+</Project>"#
+    );
+    let file = dir.path().join("half.qdpx");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
+    let o = zip::write::SimpleFileOptions::default();
+    for (name, body) in [
+        ("project.qde", qde.as_str()),
+        ("sources/two.txt", two.as_str()),
+        ("sources/one.txt", one.as_str()),
+    ] {
+        z.start_file(name, o).unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
+    let s = import_qdpx(
+        &mut store,
+        &file,
+        &ImportOptions {
+            source: Source::Gold,
+            coder: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.matched_sources, 2, "{s:?}");
+    assert_eq!(s.uncoded_sources, ["group1.txt"]);
+    let count = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    let group2 = count(
+        "SELECT COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id
+         WHERE d.name = 'group2.txt' AND s.is_moderator = 0",
+    );
+    assert!(group2 > 0);
+    assert_eq!(count("SELECT COUNT(*) FROM gold_coverage"), group2);
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM gold_coverage g JOIN segments s ON s.id = g.segment_id
+             JOIN documents d ON d.id = s.document_id WHERE d.name = 'group1.txt'"
+        ),
+        0
+    );
+}
+
 fn seg_span(store: &Store, text: &str) -> (i64, i64) {
     store
         .conn()
