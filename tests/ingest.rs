@@ -793,6 +793,53 @@ fn a_transcript_without_speaker_labels_is_warned_about_and_counted_as_the_report
     assert!(table.contains("2 participants"), "{table}");
 }
 
+/// A participants file whose ids are not the export's (`R0001` for
+/// `R_0001`) matches no respondent, and its attributes reach no crosstab:
+/// the ingest says so, naming the rows; one that matches says nothing.
+#[test]
+fn a_participants_file_that_matches_no_speaker_is_warned_about() {
+    let input = tempfile::tempdir().unwrap();
+    write(
+        input.path(),
+        "s.csv",
+        b"ResponseId,What would help?\nR_0001,More staff.\nR_0002,A quiet room.\n",
+    );
+    let run = |participants: &[u8]| {
+        let project = new_project();
+        let file = write(project.path(), "participants.csv", participants);
+        let out = autocode(
+            project.path(),
+            &[
+                "ingest",
+                input.path().join("s.csv").to_str().unwrap(),
+                "--participants",
+                file.to_str().unwrap(),
+                "--speaker-column",
+                "ResponseId",
+                "--question-column",
+                "What would help?",
+            ],
+        );
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let stderr = run(b"id,name,dept\nR0001,R0001,Nursing\nR0002,R0002,Admin\n");
+    assert!(
+        stderr.contains(
+            "warning: the participants file's 2 people speak in no document (`R0001`, `R0002`)"
+        ),
+        "{stderr}"
+    );
+    let stderr = run(b"id,name,dept\nR_0001,R_0001,Nursing\nR9,R9,Admin\n");
+    assert!(
+        stderr
+            .contains("warning: 1 of the participants file's 2 people speak in no document (`R9`)"),
+        "{stderr}"
+    );
+    let stderr = run(b"id,name,dept\nR_0001,R_0001,Nursing\nR_0002,R_0002,Admin\n");
+    assert!(!stderr.contains("speak in no document"), "{stderr}");
+}
+
 /// A participants-file row whose `document` names no transcript (a typo,
 /// `ft-91` for `ft91.txt`) matches no speaker, so its attributes are lost
 /// to the crosstabs: the ingest names the row and the nearest document. A

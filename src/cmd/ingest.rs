@@ -185,6 +185,36 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
                 .join(", ")
         );
     }
+    if !s.participants_not_speaking.is_empty() && s.succeeded > 0 {
+        const SHOWN: usize = 5;
+        let mut list = s
+            .participants_not_speaking
+            .iter()
+            .take(SHOWN)
+            .map(|n| format!("`{}`", printable(n)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if s.participants_not_speaking.len() > SHOWN {
+            list.push_str(&format!(
+                " and {} more",
+                s.participants_not_speaking.len() - SHOWN
+            ));
+        }
+        let how_many = if s.participants_not_speaking.len() == s.participants_rows {
+            format!("the participants file's {} people", s.participants_rows)
+        } else {
+            format!(
+                "{} of the participants file's {} people",
+                s.participants_not_speaking.len(),
+                s.participants_rows
+            )
+        };
+        eprintln!(
+            "warning: {how_many} speak in no document ({list}): their attributes reach no count \
+             until a speaker's name or id matches theirs (ids as the transcripts or the export \
+             write them, `R_0001` not `R0001`?)"
+        );
+    }
     if !s.unlabelled_documents.is_empty() {
         const SHOWN: usize = 5;
         let mut list = s

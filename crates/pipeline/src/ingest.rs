@@ -125,6 +125,12 @@ pub struct IngestSummary {
     /// Participants-file rows whose `document` names no document read or
     /// stored: they match no speaker until such a transcript comes.
     pub participants_unknown_documents: Vec<UnknownParticipantDocument>,
+    /// Participants-file rows (not moderators) that no speaker of any
+    /// stored document resolves to, by id, and the file's rows: a file
+    /// whose ids are not the export's (`R0001` for `R_0001`) matches no one
+    /// and its attributes reach no crosstab.
+    pub participants_not_speaking: Vec<String>,
+    pub participants_rows: usize,
     /// Documents read in this run with sentences no speaker label names
     /// (a transcript without `Name:` labels): each such document's are one
     /// unnamed participant's, the interviewer's questions included.
@@ -504,6 +510,8 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         documents_not_ingested: Vec::new(),
         participants_unknown_documents: Vec::new(),
         unlabelled_documents: Vec::new(),
+        participants_not_speaking: Vec::new(),
+        participants_rows: participants.list.iter().filter(|p| !p.is_moderator).count(),
     };
     // Every speaker label and participant id of the documents read, lower
     // case, for `interviewers_not_speaking`.
@@ -630,6 +638,15 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         summary.files.push(report);
     }
 
+    if !participants.list.is_empty() {
+        let speaking = store.speaking_participants()?;
+        summary.participants_not_speaking = participants
+            .list
+            .iter()
+            .filter(|p| !p.is_moderator && !speaking.contains(&p.id))
+            .map(|p| p.id.clone())
+            .collect();
+    }
     if participants.list.iter().any(|p| p.document.is_some()) {
         let stored: Vec<String> = store.documents()?.into_iter().map(|d| d.name).collect();
         let known: Vec<&str> = read_names

@@ -88,6 +88,15 @@ impl Store {
         Ok(out)
     }
 
+    /// The ids of the participants who speak in some stored document.
+    pub fn speaking_participants(&self) -> Result<std::collections::BTreeSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT participant_id FROM document_speakers")?;
+        let ids = stmt.query_map([], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// How the speaking participants were resolved.
     pub fn speaker_resolution(&self) -> Result<SpeakerResolution> {
         let speaking = "SELECT DISTINCT participant_id FROM document_speakers";
