@@ -836,8 +836,36 @@ fn a_participants_file_that_matches_no_speaker_is_warned_about() {
             .contains("warning: 1 of the participants file's 2 people speak in no document (`R9`)"),
         "{stderr}"
     );
-    let stderr = run(b"id,name,dept\nR_0001,R_0001,Nursing\nR_0002,R_0002,Admin\n");
+    let matching = b"id,name,dept\nR_0001,R_0001,Nursing\nR_0002,R_0002,Admin\n";
+    let stderr = run(matching);
     assert!(!stderr.contains("speak in no document"), "{stderr}");
+    // A shard holds some documents alone: the others' speakers are not
+    // silent, so no shard warns.
+    for shard in ["0/2", "1/2"] {
+        let project = new_project();
+        let file = write(project.path(), "participants.csv", matching);
+        let out = autocode(
+            project.path(),
+            &[
+                "ingest",
+                input.path().join("s.csv").to_str().unwrap(),
+                "--participants",
+                file.to_str().unwrap(),
+                "--speaker-column",
+                "ResponseId",
+                "--question-column",
+                "What would help?",
+                "--shard",
+                shard,
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(
+            !stderr.contains("speak in no document"),
+            "{shard}: {stderr}"
+        );
+    }
 }
 
 /// A participants-file row whose `document` names no transcript (a typo,

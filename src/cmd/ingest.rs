@@ -211,8 +211,8 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
         };
         eprintln!(
             "warning: {how_many} speak in no document ({list}): their attributes reach no count \
-             until a speaker's name or id matches theirs (ids as the transcripts or the export \
-             write them, `R_0001` not `R0001`?)"
+             until a speaker's name or id matches theirs (a transcript still to come, or ids \
+             other than the transcripts' or the export's: `R_0001`, not `R0001`?)"
         );
     }
     if !s.unlabelled_documents.is_empty() {

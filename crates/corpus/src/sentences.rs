@@ -21,15 +21,24 @@ const ABBREVIATIONS: &[&str] = &[
 /// surrounding whitespace, never empty, in order.
 ///
 /// A single line break inside a paragraph is read as a space, since
-/// transcripts are often hard-wrapped; a blank line always ends a sentence.
+/// transcripts are often hard-wrapped; a blank line always ends a sentence,
+/// and so does a line break before a list item after a clause's end
+/// ([`join_wrapped_lines`]).
 pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
-    // A number at a line's start is a list's only where two lines start
-    // with one: "23. If you're listening…" answers "How old were you?".
-    let numbered = text
-        .lines()
-        .filter(|l| starts_numbered_item(l))
-        .nth(1)
-        .is_some();
+    // A number at a line's start is a list's only where lines numbered 1
+    // and 2 (or a and b) are: "23. If you're listening…" answers "How old
+    // were you?", and "5." and "4." starting wrapped lines are no list.
+    let first_two = |a: &str, b: &str| {
+        let starts = |n: &str| {
+            text.lines().any(|l| {
+                l.trim_start()
+                    .split_once(' ')
+                    .is_some_and(|(m, _)| is_list_number(m) && m[..m.len() - 1] == *n)
+            })
+        };
+        starts(a) && starts(b)
+    };
+    let numbered = first_two("1", "2") || first_two("a", "b");
     let normalised = join_wrapped_lines(text, numbered);
     let mut merged: Vec<(usize, usize)> = Vec::new();
     let mut glue_next = false;
@@ -124,7 +133,11 @@ pub fn join_fragments(
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(sentences.len());
     for (s, e) in sentences {
         let piece = &text[s..e];
-        let join = !starts_list_item(piece, numbered)
+        // A list item that starts a line is a sentence of its own, even
+        // in lower case ("Three things:\na) more staff").
+        let item = starts_list_item(piece, numbered)
+            && text[..s].trim_end_matches([' ', '\t']).ends_with('\n');
+        let join = !item
             && out.last().is_some_and(|&(ps, pe)| {
                 let before = &text[ps..pe];
                 before.ends_with(',')
@@ -306,10 +319,16 @@ fn join_wrapped_lines(text: &str, numbered: bool) -> String {
     for (k, &i) in breaks.iter().enumerate() {
         let prev_start = if k == 0 { 0 } else { breaks[k - 1] + 1 };
         let next_end = breaks.get(k + 1).copied().unwrap_or(bytes.len());
-        if !line_blank(prev_start, i)
-            && !line_blank(i + 1, next_end)
-            && !starts_list_item(&text[i + 1..next_end], numbered)
-        {
+        // A list item's line keeps its break where the line before it
+        // ends a clause: "- Fix the hoists.\n- Pay on time." are two, while
+        // "we had\n- and I'm not exaggerating -" is a wrapped line, and "-
+        // new laptop\n- bigger monitor" one answer, as before.
+        let item = starts_list_item(&text[i + 1..next_end], numbered)
+            && text[prev_start..i]
+                .trim_end()
+                .trim_end_matches(CLOSING)
+                .ends_with(['.', '!', '?', ':', ';', '…']);
+        if !line_blank(prev_start, i) && !line_blank(i + 1, next_end) && !item {
             out[i] = b' ';
         }
     }
@@ -539,8 +558,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            split("Three things:\na) more staff\nb) a quiet room"),
-            ["Three things:", "a) more staff", "b) a quiet room"]
+            split("Three things:\na) more staff.\nb) a quiet room."),
+            ["Three things:", "a) more staff.", "b) a quiet room."]
         );
         // A wrapped line is still joined, and a number inside a line is no item.
         assert_eq!(
@@ -553,6 +572,29 @@ mod tests {
             ["23.", "If you're listening, you knew that."]
         );
         assert_eq!(split("23. I was young."), ["23.", "I was young."]);
+        // Wrapped lines that start with a dash or a number are no list items.
+        assert_eq!(
+            split("So we had\n- and I'm not exaggerating - forty boxes\nthat nobody had read."),
+            ["So we had\n- and I'm not exaggerating - forty boxes\nthat nobody had read."]
+        );
+        assert_eq!(
+            split("Last year I gave them\n5. And the year before\n4. It dropped."),
+            [
+                "Last year I gave them\n5.",
+                "And the year before\n4.",
+                "It dropped."
+            ]
+        );
+        // Items without a full stop stay one answer, as a survey's gold has it.
+        assert_eq!(
+            split("- new laptop\n- bigger monitor\n- a decent headset"),
+            ["- new laptop\n- bigger monitor\n- a decent headset"]
+        );
+        // A dash after a question inside a line still joins it.
+        assert_eq!(
+            split("Did you go? - yes I did."),
+            ["Did you go? - yes I did."]
+        );
     }
 
     #[test]

@@ -638,7 +638,9 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         summary.files.push(report);
     }
 
-    if !participants.list.is_empty() {
+    // A shard's store holds its own documents alone: the others' speakers
+    // are not silent, so only a whole ingest says who is.
+    if !participants.list.is_empty() && opts.shard.is_none() {
         let speaking = store.speaking_participants()?;
         summary.participants_not_speaking = participants
             .list

@@ -489,10 +489,12 @@ fn survey_header_rows(
     if import_ids(head.first()) {
         return (1, None);
     }
-    // Or two of its columns' cells are their labels (`Start Date` under
-    // `StartDate`, `Response ID` under `ResponseId`), whichever column
-    // names the respondent (`ExternalReference`, labelled `External Data
-    // Reference`) or none: no respondent writes two headers back.
+    // Or two of its columns' cells are their labels written apart
+    // (`Start Date` under `StartDate`, `Response ID` under `ResponseId`),
+    // whichever column names the respondent (`ExternalReference`, labelled
+    // `External Data Reference`) or none: no respondent writes two headers
+    // back spelt another way (a consent box's "I agree" under "I agree" is
+    // an answer).
     let labels_row = head.first().is_some_and(|r| {
         let speaker_labelled = match (speaker_i.and_then(|i| r.get(i)), speaker_header) {
             (Some(cell), Some(header)) => is_column_label(cell, header),
@@ -501,21 +503,34 @@ fn survey_header_rows(
         speaker_labelled
             || r.iter()
                 .zip(headers)
-                .filter(|(cell, header)| is_column_label(cell, header))
+                .filter(|(cell, header)| {
+                    cell.trim() != header.trim() && is_column_label(cell, header)
+                })
                 .count()
                 >= 2
     });
     if labels_row {
         return (1, Some(0));
     }
-    // Its respondent id column is blank on that row, and it names some
-    // column's kind of answer (`Open-Ended Response`, `Response`, `Other
-    // (please specify)`) while others hold a box's or an option's label
-    // (`Idea 1`, `Yes`); a respondent who answered so has an id.
+    // Its respondent id column is blank on that row, and every named
+    // question's cell names its kind of answer (`Open-Ended Response`); or,
+    // in an export with SurveyMonkey's `Respondent ID` or `Collector ID`
+    // column, some cell does (`Response`) while others hold a box's or an
+    // option's label (`Idea 1`, `Yes`). A respondent who answered so has
+    // an id, and a form's first respondent who chose "Other (please
+    // specify)" is a respondent.
+    let monkey = headers.iter().any(|h| {
+        ["Respondent ID", "Collector ID"]
+            .iter()
+            .any(|m| h.trim().eq_ignore_ascii_case(m))
+    });
     let kind_row = head.first().is_some_and(|r| {
         speaker_i.is_none_or(|i| r.get(i).unwrap_or("").trim().is_empty())
             && !question_cols.is_empty()
-            && r.iter().any(is_answer_kind_label)
+            && (question_cols
+                .iter()
+                .all(|&(i, _)| is_answer_kind_label(r.get(i).unwrap_or("")))
+                || (monkey && r.iter().any(is_answer_kind_label)))
     });
     if kind_row {
         (1, None)
@@ -526,7 +541,7 @@ fn survey_header_rows(
 
 /// A SurveyMonkey header cell naming a column's kind of answer.
 fn is_answer_kind_label(cell: &str) -> bool {
-    ["Open-Ended Response", "Response", "Other (please specify)"]
+    ["Open-Ended Response", "Response"]
         .iter()
         .any(|k| cell.trim().eq_ignore_ascii_case(k))
 }
@@ -1113,6 +1128,13 @@ mod tests {
         // A plain sheet's first respondents are answers, whatever they say.
         let plain = "id,Why?\nP1,Open-Ended Response\nP2,Because.\n";
         assert_eq!(wide(plain, "id", &["Why?"]).len(), 3);
+        // A form's first respondent, without an id, who chose "Other
+        // (please specify)" or answered "Response": a respondent.
+        let form = "Timestamp,What is your role?,What could we improve?\n\
+            2024-03-01,Other (please specify),The rota.\n2024-03-02,Nurse,Pay.\n";
+        assert_eq!(wide(form, "", &["What could we improve?"]).len(), 3);
+        let form = "Timestamp,Kind?,What could we improve?\n2024-03-01,Response,The rota.\n";
+        assert_eq!(wide(form, "", &["What could we improve?"]).len(), 2);
         // A question of three boxes, headed by its first column alone, and
         // its kinds row naming the boxes: the row is no respondent's, and
         // the boxes are one answer, a blank line apart. Before, "Idea 1"
@@ -1173,6 +1195,17 @@ mod tests {
         let csv = "StartDate,ResponseId,ExternalReference,Q1\n\
                    Start Date,Response ID,External Data Reference,Has it been lonely?\n\
                    2024-03-01,R_1,EMP001,Some weeks.\n";
+        // A consent box whose answer is its header, and a form of
+        // questions whose first answers repeat them: answers.
+        let consent = "Email,I agree,Why?\nann@x.org,I agree,Why not.\n";
+        let columns = TableColumns {
+            speaker: "Email".into(),
+            questions: vec!["Why?".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "s.csv", consent).unwrap();
+        let got: Vec<&str> = turns(&docs[0]).into_iter().map(|t| t.1).collect();
+        assert_eq!(got, vec!["Why?", "Why not."]);
         for speaker in ["ExternalReference", ""] {
             let columns = TableColumns {
                 speaker: speaker.into(),
