@@ -36,6 +36,7 @@ const COLUMNS: &[(&str, Field)] = &[
     ("label", Field::Name),
     ("code label", Field::Name),
     ("theme", Field::Name),
+    ("tag", Field::Name),
     ("node", Field::Name),
     ("hierarchical name", Field::Name),
     ("category", Field::Name),
@@ -52,6 +53,7 @@ const COLUMNS: &[(&str, Field)] = &[
     ("short definition", Field::Definition),
     ("full definition", Field::Definition),
     ("description", Field::Definition),
+    ("code description", Field::Definition),
     ("comment", Field::Definition),
     ("memo", Field::Definition),
     ("code memo", Field::Definition),
@@ -140,7 +142,17 @@ pub fn codebook_from_table(
         .iter()
         .map(|h| {
             let key = column_key(h);
-            COLUMNS.iter().find(|(k, _)| *k == key).map(|(_, f)| *f)
+            COLUMNS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, f)| *f)
+                // `Node Description`, `Theme definition`: a definition.
+                .or_else(|| {
+                    key.rsplit(' ')
+                        .next()
+                        .is_some_and(|w| w == "description" || w == "definition")
+                        .then_some(Field::Definition)
+                })
         })
         .collect();
     let has = |field: Field| fields.contains(&Some(field));
@@ -172,9 +184,19 @@ pub fn codebook_from_table(
     }
     let mut codes = Vec::new();
     let mut locations = Vec::new();
+    // Each code's path from its root, where its row wrote one
+    // (`Barriers\Other\Misc`): its parent is the code of the path above.
+    let mut paths: Vec<Option<Vec<String>>> = Vec::new();
     for (location, cells) in rows {
         let mut code = Code::default();
         let mut definitions = Vec::new();
+        // A table with NVivo's `Hierarchical Name` beside its `Name` reads
+        // the path: the one cell of the row that holds one.
+        let path_cell = cells
+            .iter()
+            .zip(&fields)
+            .find(|(c, f)| **f == Some(Field::Name) && c.contains('\\'))
+            .map(|(c, _)| c.trim().to_string());
         for (cell, field) in cells.iter().zip(&fields) {
             let text = cell.trim();
             let Some(field) = field else { continue };
@@ -183,6 +205,7 @@ pub fn codebook_from_table(
             }
             match field {
                 Field::Id => code.id = text.to_string(),
+                Field::Name if code.name.contains('\\') => {}
                 Field::Name => code.name = text.to_string(),
                 Field::Parent => code.parent = Some(text.to_string()),
                 Field::Definition => definitions.push(text.to_string()),
@@ -193,15 +216,19 @@ pub fn codebook_from_table(
                 Field::Color => code.color = Some(text.to_string()),
             }
         }
+        if let Some(path) = path_cell {
+            code.name = path;
+        }
         if code.id.is_empty() && code.name.is_empty() {
             continue;
         }
+        let mut path = None;
         // NVivo and MAXQDA write a code with its path, `Challenges\Isolation`
         // (NVivo's Hierarchical Name from its root, `Codes\\Challenges\\…`):
         // the last part is the code, the one before it its parent.
         if code.name.contains('\\') {
-            let parts: Vec<&str> = code
-                .name
+            let written = code.name.clone();
+            let parts: Vec<&str> = written
                 .split('\\')
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
@@ -216,6 +243,7 @@ pub fn codebook_from_table(
                 if code.parent.is_none() {
                     code.parent = above.last().map(|p| p.to_string());
                 }
+                path = Some(parts.iter().map(|p| p.to_string()).collect::<Vec<_>>());
                 code.name = leaf.to_string();
             }
         }
@@ -228,6 +256,7 @@ pub fn codebook_from_table(
         code.definition = definitions.join(" ");
         codes.push(code);
         locations.push(location.as_str());
+        paths.push(path);
     }
     if codes.is_empty() {
         return Err(CodebookError::Parse(Problem {
@@ -241,16 +270,80 @@ pub fn codebook_from_table(
     // under two parents (`Challenges\Other`, `Practicalities\Other`) is
     // two codes: each such id is its parent's name and its own
     // (`Challenges/Other`).
+    // A path deeper than two (`Barriers\Other\Misc`, `Facilitators\Other\
+    // Misc`) takes as many of its last parts as make it unique.
     if !has(Field::Id) {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for c in &codes {
             *seen.entry(c.id.as_str()).or_default() += 1;
         }
         let shared: Vec<bool> = codes.iter().map(|c| seen[c.id.as_str()] > 1).collect();
-        for (c, shared) in codes.iter_mut().zip(shared) {
-            if let (true, Some(parent)) = (shared, &c.parent) {
-                c.id = format!("{parent}/{}", c.name);
+        let suffix = |path: &[String], n: usize| path[path.len() - n..].join("/");
+        let mut ids: Vec<String> = codes.iter().map(|c| c.id.clone()).collect();
+        for (k, c) in codes.iter().enumerate() {
+            if !shared[k] {
+                continue;
             }
+            match &paths[k] {
+                Some(path) if path.len() > 1 => {
+                    let mut n = 2;
+                    while n < path.len()
+                        && codes.iter().enumerate().any(|(j, d)| {
+                            j != k
+                                && d.id == c.id
+                                && paths[j].as_ref().is_some_and(|q| {
+                                    q.len() >= n && suffix(q, n) == suffix(path, n)
+                                })
+                        })
+                    {
+                        n += 1;
+                    }
+                    ids[k] = suffix(path, n);
+                }
+                _ => {
+                    if let Some(parent) = &c.parent {
+                        ids[k] = format!("{parent}/{}", c.name);
+                    }
+                }
+            }
+        }
+        for (c, id) in codes.iter_mut().zip(ids) {
+            c.id = id;
+        }
+    }
+    // A code written with its path has the code of the path above it as
+    // its parent, whatever names repeat; so has a parent cell holding a
+    // path (`Facilitators\Peer support`).
+    let by_path: HashMap<Vec<String>, String> = paths
+        .iter()
+        .zip(&codes)
+        .filter_map(|(p, c)| Some((p.clone()?, c.id.clone())))
+        .collect();
+    for (code, path) in codes.iter_mut().zip(&paths) {
+        let above: Option<Vec<String>> = match (path, &code.parent) {
+            (Some(path), _) if path.len() > 1 => Some(path[..path.len() - 1].to_vec()),
+            (_, Some(parent)) if parent.contains('\\') => {
+                let parts: Vec<String> = parent
+                    .split('\\')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let root = parts.len() > 1
+                    && matches!(
+                        parts[0].to_lowercase().as_str(),
+                        "codes" | "nodes" | "code system"
+                    );
+                let parts = parts[usize::from(root)..].to_vec();
+                if let Some(last) = parts.last() {
+                    code.parent = Some(last.clone());
+                }
+                Some(parts)
+            }
+            _ => None,
+        };
+        if let Some(id) = above.and_then(|a| by_path.get(&a)) {
+            code.parent = Some(id.clone());
         }
     }
     // A parent named by its id, or else by its name; a name two codes share
@@ -417,6 +510,75 @@ mod tests {
             premises.counter_examples,
             vec!["My kitchen table is my office."]
         );
+    }
+
+    /// Exports the first reading missed: a path three deep whose parents'
+    /// names repeat, NVivo's `Hierarchical Name` beside its `Name`, a
+    /// parent cell holding a path, Taguette's `tag`, a `Code Description`.
+    #[test]
+    fn deep_paths_two_name_columns_and_other_tools_columns() {
+        let ids = |cb: &Codebook| -> Vec<(String, Option<String>)> {
+            cb.codes
+                .iter()
+                .map(|c| (c.id.clone(), c.parent.clone()))
+                .collect()
+        };
+        let own = |v: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
+            v.iter()
+                .map(|(i, p)| (i.to_string(), p.map(str::to_string)))
+                .collect()
+        };
+        let (headers, rows) = table(&[
+            &["Name", "Description"],
+            &["Barriers", "In the way"],
+            &["Barriers\\Other", "Other barriers"],
+            &["Barriers\\Other\\Misc", "Odd barriers"],
+            &["Facilitators", "Help"],
+            &["Facilitators\\Other", "Other help"],
+            &["Facilitators\\Other\\Misc", "Odd help"],
+        ]);
+        let cb = codebook_from_table("codes.csv", "codes", &headers, &rows).unwrap();
+        assert_eq!(
+            ids(&cb),
+            own(&[
+                ("Barriers", None),
+                ("Barriers/Other", Some("Barriers")),
+                ("Barriers/Other/Misc", Some("Barriers/Other")),
+                ("Facilitators", None),
+                ("Facilitators/Other", Some("Facilitators")),
+                ("Facilitators/Other/Misc", Some("Facilitators/Other")),
+            ])
+        );
+        let (headers, rows) = table(&[
+            &["Hierarchical Name", "Name", "Description"],
+            &["Codes\\Barriers", "Barriers", "In the way"],
+            &["Codes\\Barriers\\Cost", "Cost", "Money"],
+        ]);
+        let cb = codebook_from_table("nodes.csv", "nodes", &headers, &rows).unwrap();
+        assert_eq!(
+            ids(&cb),
+            own(&[("Barriers", None), ("Cost", Some("Barriers"))])
+        );
+        let (headers, rows) = table(&[
+            &["Code", "Parent code", "Code Description"],
+            &["Facilitators", "", "Help"],
+            &["Peer support", "Facilitators", "Peers"],
+            &["Buddies", "Facilitators\\Peer support", "A named buddy"],
+        ]);
+        let cb = codebook_from_table("codes.csv", "codes", &headers, &rows).unwrap();
+        assert_eq!(cb.codes[2].parent.as_deref(), Some("Peer support"));
+        assert_eq!(cb.codes[2].definition, "A named buddy");
+        let (headers, rows) = table(&[
+            &["tag", "parent", "description", "number of highlights"],
+            &["cost", "", "Money", "4"],
+            &["fees", "cost", "Fees paid", "2"],
+        ]);
+        let cb = codebook_from_table("taguette.csv", "t", &headers, &rows).unwrap();
+        assert_eq!(ids(&cb), own(&[("cost", None), ("fees", Some("cost"))]));
+        let (headers, rows) =
+            table(&[&["Node", "Node Description"], &["Trust", "Faith in others"]]);
+        let cb = codebook_from_table("n.csv", "n", &headers, &rows).unwrap();
+        assert_eq!(cb.codes[0].definition, "Faith in others");
     }
 
     #[test]
