@@ -355,6 +355,79 @@ fn a_killed_run_resumes_to_the_same_store() {
     assert_eq!(statuses, ["interrupted", "interrupted", "ok"]);
 }
 
+/// A run that coded the night's new transcripts and was killed before it
+/// clustered (here: ingest, embed and code run by hand, as a killed run
+/// leaves them) is clustered by the next run. Before, the next run compared
+/// the tables with their counts at its own start, found nothing changed and
+/// kept the last night's themes, without the new transcript's sentences.
+#[test]
+fn a_run_after_one_killed_before_clustering_clusters_the_new_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "p");
+    let held = dir.path().join("held.txt");
+    let late = std::fs::read_dir(p.join("corpus/transcripts"))
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .max()
+        .unwrap();
+    std::fs::rename(&late, &held).unwrap();
+    ok(&run(&p, &[]));
+    std::fs::rename(&held, &late).unwrap();
+    let by_hand = |args: &[&str]| {
+        let out = Command::new(bin())
+            .arg("--project")
+            .arg(store_of(&p))
+            .args(args)
+            .current_dir(&p)
+            .output()
+            .unwrap();
+        ok(&out);
+    };
+    by_hand(&[
+        "ingest",
+        "corpus",
+        "--participants",
+        "corpus/participants.csv",
+    ]);
+    by_hand(&[
+        "embed",
+        "--model",
+        root().join("models/all-MiniLM-L6-v2").to_str().unwrap(),
+    ]);
+    by_hand(&["code"]);
+    let out = Command::new(bin())
+        .args(["-v", "run", "--config"])
+        .arg(p.join("autocode.toml"))
+        .output()
+        .unwrap();
+    ok(&out);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains("themes skipped"), "{log}");
+    let conn = rusqlite::Connection::open(store_of(&p)).unwrap();
+    let name = late.file_name().unwrap().to_str().unwrap();
+    let themed: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM theme_run_inputs i JOIN segments s ON s.id = i.segment_id
+             JOIN documents d ON d.id = s.document_id
+             WHERE i.theme_run_id = (SELECT MAX(id) FROM theme_runs) AND d.name LIKE '%' || ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        themed > 0,
+        "the late transcript's sentences are in the latest theme run"
+    );
+    // And a run with nothing new skips clustering.
+    let out = Command::new(bin())
+        .args(["-v", "run", "--config"])
+        .arg(p.join("autocode.toml"))
+        .output()
+        .unwrap();
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("themes skipped"));
+}
+
 #[test]
 fn four_shards_merged_equal_one_unsharded_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -131,18 +131,18 @@ pub enum ThemesPlan {
 /// Store meta key of the settings the last batch clustered with.
 pub const LAST_SETTINGS_META: &str = "last_themes_settings";
 
+/// Store meta key of the inputs the last batch clustered
+/// ([`Store::themes_inputs_fingerprint`]).
+pub const LAST_INPUTS_META: &str = "last_themes_inputs";
+
 /// Clustering redoes the whole corpus, so a batch run skips it when the
-/// tables it reads are as they were when the batch began (`since`), a
-/// theme run exists and the last batch used the same settings.
-pub fn up_to_date(
-    store: &Store,
-    since: &serde_json::Map<String, serde_json::Value>,
-    settings_key: &str,
-) -> anyhow::Result<bool> {
-    let now = store.table_counts()?;
-    let unchanged = ["documents", "segments", "embeddings", "codings"]
-        .iter()
-        .all(|t| now.get(*t) == since.get(*t));
+/// sentences, embeddings and codings it reads are those the last batch
+/// clustered (`fingerprint`), a theme run exists and that batch used the
+/// same settings. Before, it compared the table counts at the batch's own
+/// start: a run killed after coding but before clustering left the next
+/// run nothing to compare, and the last night's themes stayed.
+pub fn up_to_date(store: &Store, fingerprint: &str, settings_key: &str) -> anyhow::Result<bool> {
+    let unchanged = store.meta(LAST_INPUTS_META)?.as_deref() == Some(fingerprint);
     let has_run = store.latest_theme_run()?.is_some();
     let same = store.meta(LAST_SETTINGS_META)?.as_deref() == Some(settings_key);
     Ok(unchanged && has_run && same)
@@ -271,8 +271,12 @@ pub fn themes_unless_up_to_date(
 ) -> anyhow::Result<Option<ThemesSummary>> {
     let opts = opts.check()?;
     let settings_key = opts.settings_key()?;
-    if let Some(since) = since {
-        if up_to_date(project.store(), since, &settings_key)? {
+    let fingerprint = match since {
+        Some(_) => Some(project.store().themes_inputs_fingerprint()?),
+        None => None,
+    };
+    if let Some(fingerprint) = &fingerprint {
+        if up_to_date(project.store(), fingerprint, &settings_key)? {
             tracing::info!("themes skipped: corpus, embeddings and settings unchanged");
             return Ok(None);
         }
@@ -443,8 +447,9 @@ pub fn themes_unless_up_to_date(
         &inputs,
         |i, ids| serde_json::to_string(&with_ids(i, ids)).expect("suggestion serialises"),
     )?;
-    if since.is_some() {
+    if let Some(fingerprint) = &fingerprint {
         store.set_meta(LAST_SETTINGS_META, &settings_key)?;
+        store.set_meta(LAST_INPUTS_META, fingerprint)?;
     }
     Ok(Some(ThemesSummary {
         theme_run_id: run_id,

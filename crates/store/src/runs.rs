@@ -90,6 +90,33 @@ impl Store {
     }
 
     /// Row counts of the tables a run changes, for its summary.
+    /// A fingerprint of what the themes stage reads: every participant
+    /// sentence (id and text hash, in id order) and the number of
+    /// embeddings and codings. Equal fingerprints, equal inputs: a batch
+    /// compares the one its last clustering recorded, not the counts at
+    /// its own start, so a run killed after coding but before clustering
+    /// is clustered by the next, and a re-ingest that keeps every count
+    /// (rows reordered) is seen.
+    pub fn themes_inputs_fingerprint(&self) -> Result<String> {
+        let mut text = String::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, text_hash FROM segments WHERE is_moderator = 0 ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let hash: String = r.get(1)?;
+            text.push_str(&format!("{id}:{hash}\n"));
+        }
+        for table in ["embeddings", "codings"] {
+            let n: i64 =
+                self.conn
+                    .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+            text.push_str(&format!("{table}:{n}\n"));
+        }
+        Ok(corpus::content_hash(text.as_bytes()))
+    }
+
     pub fn table_counts(&self) -> Result<serde_json::Map<String, serde_json::Value>> {
         let mut out = serde_json::Map::new();
         for table in [
