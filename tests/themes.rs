@@ -315,3 +315,64 @@ fn eval_themes_reads_a_gold_table_of_code_columns_with_its_codebook() {
     assert_eq!(v["single_label_used"], 4);
     assert_eq!(v["gold_labels"], 2);
 }
+
+/// A survey export grown by a respondent and with one removed, near its
+/// top: every later answer's sentence id moves (a wide export is read
+/// question by question), yet almost every sentence is the same text. The
+/// incremental themes carry the run forward. Before, sentences were known
+/// by id alone, and a growing survey re-clustered every night.
+#[test]
+fn a_reingested_survey_carries_its_themes_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let src = std::fs::read_to_string(demo().join("../survey/survey.csv")).unwrap();
+    let mut lines: Vec<&str> = src.lines().collect();
+    let csv = p.join("survey.csv");
+    let ingest = |csv: &std::path::Path| {
+        ok(bin()
+            .args(["--project", p.to_str().unwrap()])
+            .arg("ingest")
+            .arg(csv)
+            .args([
+                "--speaker-column",
+                "respondent_id",
+                "--question-column",
+                "What is the hardest part of working from home?",
+                "--question-column",
+                "What would make remote work better for you?",
+                "--question-column",
+                "Is there anything else you would like to tell us?",
+            ]));
+    };
+    ok(bin().arg("init").arg(p));
+    std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
+    ingest(&csv);
+    ok(bin().args(["--project", p.to_str().unwrap(), "embed"]));
+    let themes = || -> Value {
+        serde_json::from_str(&ok(bin().args([
+            "--project",
+            p.to_str().unwrap(),
+            "themes",
+            "--json",
+            "--seed",
+            "7",
+            "--incremental",
+        ])))
+        .unwrap()
+    };
+    let first = themes();
+    assert!(first["updated_from"].is_null());
+    // The third respondent leaves; a new one answers at the end.
+    assert!(lines[3].starts_with("R003,"), "{}", lines[3]);
+    lines.remove(3);
+    lines.push("R161,25-34,employee,The quiet is nice.,More meetings.,No.");
+    std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
+    ingest(&csv);
+    ok(bin().args(["--project", p.to_str().unwrap(), "embed"]));
+    let second = themes();
+    assert_eq!(
+        second["updated_from"], first["theme_run_id"],
+        "carried forward: {}",
+        second["theme_run_id"]
+    );
+}

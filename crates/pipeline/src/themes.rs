@@ -152,7 +152,8 @@ pub fn up_to_date(store: &Store, fingerprint: &str, settings_key: &str) -> anyho
 /// [`ThemesPlan::Update`] from the latest theme run when `incremental`, it
 /// used the same model and settings, recorded its sentences, and at most
 /// `refit_share` of its sentences are new or gone (a sentence whose text
-/// changed counts as gone and new); else [`ThemesPlan::Refit`].
+/// changed counts as gone and new; one that kept its text under another
+/// id, as a re-ingest renumbers, is known); else [`ThemesPlan::Refit`].
 pub fn plan(
     store: &Store,
     opts: &ValidThemesOptions,
@@ -186,13 +187,41 @@ pub fn plan(
         .iter()
         .map(|i| (i.segment_id, (i.text_hash.as_str(), i.leaf_theme_id)))
         .collect();
-    let assignment: Vec<Option<Option<usize>>> = segments
+    let mut assignment: Vec<Option<Option<usize>>> = segments
         .iter()
         .map(|s| match before.get(&s.id) {
             Some(&(hash, leaf)) if hash == s.text_hash => Some(leaf.map(|id| position[&id])),
             _ => None,
         })
         .collect();
+    // A re-ingest numbers a document's sentences anew: a survey export
+    // grown by a row, or reordered, moves every later answer's id (wide
+    // exports are read question by question). A sentence the run clustered
+    // under another id is still known by its text, one for one, so a
+    // growing survey is carried forward instead of re-clustered each night.
+    let exact: std::collections::BTreeSet<i64> = segments
+        .iter()
+        .zip(&assignment)
+        .filter(|(_, a)| a.is_some())
+        .map(|(s, _)| s.id)
+        .collect();
+    let mut by_text: BTreeMap<&str, std::collections::VecDeque<Option<i64>>> = BTreeMap::new();
+    for i in inputs.iter().filter(|i| !exact.contains(&i.segment_id)) {
+        by_text
+            .entry(i.text_hash.as_str())
+            .or_default()
+            .push_back(i.leaf_theme_id);
+    }
+    for (s, a) in segments.iter().zip(assignment.iter_mut()) {
+        if a.is_none() {
+            if let Some(leaf) = by_text
+                .get_mut(s.text_hash.as_str())
+                .and_then(|q| q.pop_front())
+            {
+                *a = Some(leaf.map(|id| position[&id]));
+            }
+        }
+    }
     let known = assignment.iter().filter(|a| a.is_some()).count();
     let changed = (inputs.len() - known) + (segments.len() - known);
     let share = changed as f64 / inputs.len() as f64;
