@@ -492,6 +492,9 @@ pub fn import_qdpx(
 
     let mut users: BTreeMap<String, String> = BTreeMap::new();
     let mut code_names: BTreeMap<String, String> = BTreeMap::new();
+    // Each of the project's codes' names from its root (`Barriers`,
+    // `Other`): "Other" under two parents is two codes.
+    let mut code_paths: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for n in root.descendants() {
         if named(&n, "User") {
             if let Some(g) = n.attribute("guid") {
@@ -506,6 +509,13 @@ pub fn import_qdpx(
                     g.to_ascii_lowercase(),
                     n.attribute("name").unwrap_or("").to_string(),
                 );
+                let mut path: Vec<String> = n
+                    .ancestors()
+                    .filter(|a| named(a, "Code"))
+                    .map(|a| a.attribute("name").unwrap_or("").trim().to_lowercase())
+                    .collect();
+                path.reverse();
+                code_paths.insert(g.to_ascii_lowercase(), path);
             }
         }
     }
@@ -520,6 +530,30 @@ pub fn import_qdpx(
     }
     for c in data.codes.iter().filter(|c| c.in_codebook) {
         code_by_name.insert(c.id.trim().to_lowercase(), c.id.clone());
+    }
+    // A name two codes share names neither: matched by its path of names
+    // instead (before, the last code of that name took every coding).
+    let mut name_count: BTreeMap<String, usize> = BTreeMap::new();
+    for c in data.codes.iter().filter(|c| c.in_codebook) {
+        *name_count.entry(c.name.trim().to_lowercase()).or_default() += 1;
+    }
+    let by_id: BTreeMap<&str, &crate::data::CodeNode> =
+        data.codes.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut code_by_path: BTreeMap<Vec<String>, String> = BTreeMap::new();
+    for c in data.codes.iter().filter(|c| c.in_codebook) {
+        let mut path = vec![c.name.trim().to_lowercase()];
+        let mut at = c.parent.as_deref();
+        let mut hops = 0;
+        while let Some(p) = at.and_then(|p| by_id.get(p)) {
+            path.push(p.name.trim().to_lowercase());
+            at = p.parent.as_deref();
+            hops += 1;
+            if hops > data.codes.len() {
+                break;
+            }
+        }
+        path.reverse();
+        code_by_path.insert(path, c.id.clone());
     }
     let documents = store.documents()?;
     let mut segs_by_doc: BTreeMap<&str, Vec<&StoredSegment>> = BTreeMap::new();
@@ -660,14 +694,36 @@ pub fn import_qdpx(
                 else {
                     continue;
                 };
-                let code = code_by_guid.get(&target).cloned().or_else(|| {
-                    code_names
-                        .get(&target)
-                        .and_then(|n| code_by_name.get(&n.trim().to_lowercase()))
-                        .cloned()
-                });
+                let code = code_by_guid
+                    .get(&target)
+                    .cloned()
+                    .or_else(|| {
+                        code_paths
+                            .get(&target)
+                            .and_then(|p| code_by_path.get(p))
+                            .cloned()
+                    })
+                    .or_else(|| {
+                        code_names.get(&target).and_then(|n| {
+                            let n = n.trim().to_lowercase();
+                            (name_count.get(&n).copied().unwrap_or(0) <= 1)
+                                .then(|| code_by_name.get(&n).cloned())
+                                .flatten()
+                        })
+                    });
                 let Some(code) = code else {
-                    let label = code_names.get(&target).cloned().unwrap_or(target);
+                    let shared = code_paths.get(&target).and_then(|path| {
+                        let n = path.last()?;
+                        let count = name_count.get(n).copied().unwrap_or(0);
+                        (count > 1).then(|| (path.join("\\"), count))
+                    });
+                    let name = code_names.get(&target).cloned().unwrap_or(target);
+                    let label = match shared {
+                        Some((path, count)) => format!(
+                            "{name} (a name {count} codes share; its path {path} is none of theirs)"
+                        ),
+                        None => name,
+                    };
                     *summary.unknown_codes.entry(label).or_default() += 1;
                     continue;
                 };

@@ -720,3 +720,80 @@ fn reviewers_memos_are_exported_as_notes_on_their_sentences() {
     assert!(!s.partial(), "{s:?}");
     assert_eq!(codings(&b, "human"), codings(&stores[0], "human"));
 }
+
+/// "Other" under two parents, in the codebook and in another tool's
+/// project: a coding goes to the code of its path of names. Before, every
+/// coding of either "Other" went to the last code of that name; a name the
+/// path does not settle is now left out and named.
+#[test]
+fn codes_sharing_a_name_are_told_apart_by_their_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    store
+        .conn()
+        .execute(
+            "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (2, 'two others', 'h2', ?1, '2026-01-02T00:00:00Z')",
+            [r#"{"name": "two others", "codes": [
+              {"id": "safety", "name": "Safety"},
+              {"id": "safety/other", "name": "Other", "parent": "safety"},
+              {"id": "parks", "name": "Parks"},
+              {"id": "parks/other", "name": "Other", "parent": "parks"}]}"#],
+        )
+        .unwrap();
+    let two = store.document_text("group2.txt").unwrap().unwrap();
+    let start = two[..two.find(CAI_PARK).unwrap()].chars().count();
+    let end = start + CAI_PARK.chars().count();
+    let coded = |guid: &str| {
+        format!(
+            r#"<PlainTextSelection guid="EEEEEEEE-0000-0000-0000-00000000000{g}" startPosition="{start}" endPosition="{end}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001"><Coding guid="FFFFFFFF-0000-0000-0000-00000000000{g}"><CodeRef targetGUID="{guid}"/></Coding></PlainTextSelection>"#,
+            g = &guid[guid.len() - 1..]
+        )
+    };
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="nvivo">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Maria"/></Users>
+ <CodeBook><Codes>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000001" name="Safety" isCodable="true">
+   <Code guid="CCCCCCCC-0000-0000-0000-000000000002" name="Other" isCodable="true"/>
+  </Code>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000003" name="Parks" isCodable="true">
+   <Code guid="CCCCCCCC-0000-0000-0000-000000000004" name="Other" isCodable="true"/>
+  </Code>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000005" name="Other" isCodable="true"/>
+ </Codes></CodeBook>
+ <Sources>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000002" name="group2.txt" plainTextPath="internal://two.txt">
+   {}{}
+  </TextSource>
+ </Sources>
+</Project>"#,
+        coded("CCCCCCCC-0000-0000-0000-000000000004"),
+        coded("CCCCCCCC-0000-0000-0000-000000000005"),
+    );
+    let file = dir.path().join("others.qdpx");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
+    let o = zip::write::SimpleFileOptions::default();
+    for (name, body) in [
+        ("project.qde", qde.as_str()),
+        ("sources/two.txt", two.as_str()),
+    ] {
+        z.start_file(name, o).unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
+    let s = import_qdpx(
+        &mut store,
+        &file,
+        &ImportOptions {
+            source: Source::Human,
+            coder: None,
+        },
+    )
+    .unwrap();
+    let got: Vec<String> = codings(&store, "human").into_iter().map(|r| r.3).collect();
+    assert_eq!(got, ["parks/other"]);
+    let (label, n) = s.unknown_codes.iter().next().unwrap();
+    assert_eq!(*n, 1);
+    assert!(label.contains("a name 2 codes share"), "{label}");
+}
