@@ -112,12 +112,19 @@ fn field_of(line: &str) -> Option<&'static str> {
     FIELD_PREFIXES.into_iter().find(|p| line.starts_with(p))
 }
 
+/// Reads a `<Description>` into the code's fields; the definition keeps
+/// its lines as written (blank lines between paragraphs, an indented
+/// line), trailing spaces and blank lines at either end aside, so that an
+/// exported codebook imports back to the same codebook (before, blank
+/// lines and indentation were dropped, and re-approving an export made a
+/// new version).
 fn apply_description(c: &mut Code, text: &str) {
-    let mut definition = Vec::new();
+    let mut definition: Vec<String> = Vec::new();
     for line in text.lines() {
         let t = line.trim();
-        if let Some(escaped) = t.strip_prefix('\\') {
-            definition.push(escaped.to_string());
+        if let Some(escaped) = line.trim_start().strip_prefix('\\') {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            definition.push(format!("{indent}{}", escaped.trim_end()));
             continue;
         }
         match field_of(t) {
@@ -131,11 +138,14 @@ fn apply_description(c: &mut Code, text: &str) {
                     _ => c.counter_examples.push(v),
                 }
             }
-            None if !t.is_empty() => definition.push(t.to_string()),
-            None => {}
+            None => definition.push(line.trim_end().to_string()),
         }
     }
-    c.definition = definition.join("\n");
+    while definition.last().is_some_and(|l| l.is_empty()) {
+        definition.pop();
+    }
+    let first = definition.iter().position(|l| !l.is_empty()).unwrap_or(0);
+    c.definition = definition[first..].join("\n");
 }
 
 /// Writes the `<Codes>` element of a REFI-QDA codebook, `indent` steps of
@@ -245,6 +255,11 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
         })
     };
     let mut cb = Codebook::default();
+    // Each code's parent, by position: ids are settled at the end, when a
+    // name two codes share (NVivo's "Other" under two parents) is known.
+    let mut parent_of: Vec<Option<usize>> = Vec::new();
+    // Codes whose description gave their id (`Id: …`).
+    let mut given_id: Vec<bool> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     let mut in_description = false;
     let mut in_sets = false;
@@ -284,8 +299,9 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 b"CodeBook" => saw_root = true,
                 b"Sets" => in_sets = true,
                 b"Code" => {
-                    let mut c = attrs(&e, pos)?;
-                    c.parent = stack.last().map(|&p| cb.codes[p].id.clone());
+                    let c = attrs(&e, pos)?;
+                    parent_of.push(stack.last().copied());
+                    given_id.push(false);
                     cb.codes.push(c);
                     stack.push(cb.codes.len() - 1);
                 }
@@ -296,8 +312,9 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 _ => {}
             },
             Event::Empty(e) if e.local_name().as_ref() == b"Code" => {
-                let mut c = attrs(&e, pos)?;
-                c.parent = stack.last().map(|&p| cb.codes[p].id.clone());
+                let c = attrs(&e, pos)?;
+                parent_of.push(stack.last().copied());
+                given_id.push(false);
                 cb.codes.push(c);
             }
             Event::Text(t) if in_description => {
@@ -324,15 +341,7 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                     let i = *stack.last().expect("description inside a code");
                     let old_id = cb.codes[i].id.clone();
                     apply_description(&mut cb.codes[i], &desc);
-                    let new_id = cb.codes[i].id.clone();
-                    if new_id != old_id {
-                        // Children read before the description? Not in QDC order, but be safe.
-                        for c in &mut cb.codes {
-                            if c.parent.as_deref() == Some(old_id.as_str()) {
-                                c.parent = Some(new_id.clone());
-                            }
-                        }
-                    }
+                    given_id[i] |= cb.codes[i].id != old_id;
                 }
                 b"Code" if !in_sets => {
                     stack.pop();
@@ -360,6 +369,49 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 }
             ),
         ));
+    }
+    // A name two codes share, without an id of its own, takes as many of
+    // its path's last names as make it unique (`Barriers/Other`), as a
+    // table of paths does; before, the second was refused as a duplicate.
+    let path = |mut i: usize| -> Vec<String> {
+        let mut names = vec![cb.codes[i].name.clone()];
+        while let Some(p) = parent_of[i] {
+            names.push(cb.codes[p].name.clone());
+            i = p;
+        }
+        names.reverse();
+        names
+    };
+    let paths: Vec<Vec<String>> = (0..cb.codes.len()).map(path).collect();
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for c in &cb.codes {
+        *count.entry(c.id.as_str()).or_default() += 1;
+    }
+    let suffix = |p: &[String], n: usize| p[p.len() - n..].join("/");
+    let ids: Vec<String> = (0..cb.codes.len())
+        .map(|k| {
+            let c = &cb.codes[k];
+            if given_id[k] || count[c.id.as_str()] < 2 || paths[k].len() < 2 {
+                return c.id.clone();
+            }
+            let mut n = 2;
+            while n < paths[k].len()
+                && (0..cb.codes.len()).any(|j| {
+                    j != k
+                        && !given_id[j]
+                        && cb.codes[j].id == c.id
+                        && paths[j].len() >= n
+                        && suffix(&paths[j], n) == suffix(&paths[k], n)
+                })
+            {
+                n += 1;
+            }
+            suffix(&paths[k], n)
+        })
+        .collect();
+    for (k, id) in ids.iter().enumerate() {
+        cb.codes[k].parent = parent_of[k].map(|p| ids[p].clone());
+        cb.codes[k].id = id.clone();
     }
     Ok(cb)
 }
@@ -440,6 +492,46 @@ mod tests {
             .to_string();
         assert!(err.starts_with("cut.qdc:"), "{err}");
         assert!(err.contains("the file ends inside <CodeBook>"), "{err}");
+    }
+
+    /// NVivo and MAXQDA allow one name under two parents: two codes, their
+    /// ids their paths' last names. A definition's paragraphs and indented
+    /// lines come back as written.
+    #[test]
+    fn a_name_under_two_parents_and_a_definitions_paragraphs_come_through() {
+        let xml = r##"<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>
+  <Code guid="a0000000-0000-4000-8000-000000000001" name="Barriers" isCodable="true">
+    <Code guid="a0000000-0000-4000-8000-000000000002" name="Other" isCodable="true"/>
+  </Code>
+  <Code guid="a0000000-0000-4000-8000-000000000003" name="Facilitators" isCodable="true">
+    <Code guid="a0000000-0000-4000-8000-000000000004" name="Other" isCodable="true">
+      <Description>Other help.
+
+Second paragraph:
+  - an indented line</Description>
+    </Code>
+  </Code>
+</Codes></CodeBook>"##;
+        let cb = parse_codebook(xml, "n.qdc", CodebookFormat::Qdc).unwrap();
+        let view: Vec<(&str, Option<&str>)> = cb
+            .codes
+            .iter()
+            .map(|c| (c.id.as_str(), c.parent.as_deref()))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("Barriers", None),
+                ("Barriers/Other", Some("Barriers")),
+                ("Facilitators", None),
+                ("Facilitators/Other", Some("Facilitators"))
+            ]
+        );
+        let definition = "Other help.\n\nSecond paragraph:\n  - an indented line";
+        assert_eq!(cb.codes[3].definition, definition);
+        let back = from_qdc(&to_qdc(&cb), "n.qdc").unwrap();
+        assert_eq!(back, cb, "an export imports back to the same codebook");
     }
 
     #[test]
