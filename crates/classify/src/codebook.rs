@@ -377,7 +377,20 @@ pub fn parse_codebook(
             check_yaml_nesting(src, file)?;
             serde_yaml_ng::from_str::<Codebook>(src).map_err(|e| {
                 let line = e.location().map(|l| l.line());
-                CodebookError::Parse(parse_problem(file, line, &e.to_string()))
+                let mut message = e.to_string();
+                // Excel's "Unicode Text" is a tab-separated table saved as
+                // `.txt`, read here as YAML by its extension.
+                if src
+                    .lines()
+                    .next()
+                    .is_some_and(|l| l.matches('\t').count() >= 1)
+                {
+                    message.push_str(
+                        "; its first line is tab-separated, as a table is: a table of codes \
+                         is read from a `.tsv`, `.csv` or workbook, so save or rename it so",
+                    );
+                }
+                CodebookError::Parse(parse_problem(file, line, &message))
             })?
         }
         CodebookFormat::Json => parse_json(src, file)?,
@@ -1070,6 +1083,18 @@ mod tests {
             r#"{"labels": [{"label": "Costs", "definition": null, "examples": [null, "cheap"]}]}"#;
         let cb = parse_codebook(shared, "cb.json", CodebookFormat::Json).unwrap();
         assert_eq!(cb.codes[0].examples, vec!["cheap".to_string()]);
+    }
+
+    #[test]
+    fn a_tab_separated_table_saved_as_text_is_named_as_such() {
+        let src = "Code\tParent\tDescription\nBarriers\t\tThings in the way\n";
+        let err = codebook_of_file_text(Path::new("codes.txt"), src)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("codes.txt:1: ") && err.contains("its first line is tab-separated"),
+            "{err}"
+        );
     }
 
     #[test]

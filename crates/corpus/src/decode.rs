@@ -28,6 +28,19 @@ pub fn decode_text(file: &Path, bytes: &[u8]) -> Result<Decoded> {
     Ok(decoded)
 }
 
+/// Decodes a structured file (a codebook in JSON, YAML or REFI-QDA XML)
+/// as [`decode_text`] does, without its line limit: a minified JSON or an
+/// unindented `.qdc` is one long line and a valid file, where in a
+/// transcript such a line means a wrong file.
+pub fn decode_structured_text(file: &Path, bytes: &[u8]) -> Result<Decoded> {
+    let mut decoded = decode(file, bytes)?;
+    decoded.text = lone_carriage_returns_as_line_feeds(decoded.text);
+    if decoded.text.trim().is_empty() {
+        return Err(IngestError::Empty { file: file.into() });
+    }
+    Ok(decoded)
+}
+
 /// A carriage return not followed by a line feed ends a line, as classic
 /// Mac OS and some transcription tools write them (WebVTT allows them too):
 /// read as text, such a file was one line, so a focus group of 58 turns

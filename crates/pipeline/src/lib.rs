@@ -45,7 +45,7 @@ pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
         // did not contain valid UTF-8", with no line.
         None => {
             let bytes = corpus::read_input(path)?;
-            let text = corpus::decode_text(path, &bytes)?.text;
+            let text = corpus::decode_structured_text(path, &bytes)?.text;
             classify::codebook_of_file_text(path, &text)?
         }
         Some(table) => {
@@ -248,5 +248,26 @@ mod tests {
             .unwrap();
         assert_eq!(model_dir(None, Some(&store)).unwrap(), model);
         assert_eq!(model_dir(None, None).unwrap(), ::embed::default_model_dir());
+    }
+
+    /// A minified JSON codebook is one line longer than a transcript's
+    /// limit, and valid: read. Before, it was refused as "longer than 1
+    /// MB; is this really a transcript?".
+    #[test]
+    fn a_codebook_on_one_long_line_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let codes: Vec<String> = (0..900)
+            .map(|i| {
+                format!(
+                    r#"{{"id":"c{i}","name":"Code {i}","definition":"{}"}}"#,
+                    "words of a long definition ".repeat(50)
+                )
+            })
+            .collect();
+        let json = format!(r#"{{"name":"big","codes":[{}]}}"#, codes.join(","));
+        assert!(json.len() > corpus::MAX_LINE_BYTES);
+        let path = dir.path().join("big.json");
+        std::fs::write(&path, json).unwrap();
+        assert_eq!(load_codebook(&path).unwrap().codes.len(), 900);
     }
 }
