@@ -403,6 +403,13 @@ pub fn codebook_from_table(
             .into_iter()
             .map(|p| Problem {
                 field: row_field(&p.field, &locations),
+                // "first used by codes[0]": the row it is.
+                message: locations
+                    .iter()
+                    .enumerate()
+                    .fold(p.message.clone(), |m, (i, at)| {
+                        m.replace(&format!("codes[{i}]"), at)
+                    }),
                 ..p
             })
             .collect(),
@@ -689,7 +696,9 @@ mod tests {
             "{e}"
         );
         assert!(
-            e.contains("cb.csv: row 3 (line 4), id: duplicate id \"Costs\""),
+            e.contains(
+                "cb.csv: row 3 (line 4), id: duplicate id \"Costs\" (first used by row 1 (line 2))"
+            ),
             "{e}"
         );
     }
