@@ -939,7 +939,22 @@ impl ValidClassifierParams {
             if distinct.len() >= self.inner_folds {
                 group_folds(&train.groups, self.inner_folds, self.seed)
             } else {
-                let ids: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+                // Too few documents to fold by (a survey export is one):
+                // each row is its own group, keyed by its text and the
+                // text's occurrence, not its position, so that the same
+                // answers in another row order fall in the same folds
+                // (keyed by position, a reordered export gave other
+                // thresholds and counts).
+                let mut seen: std::collections::HashMap<&str, usize> =
+                    std::collections::HashMap::new();
+                let ids: Vec<String> = (0..n)
+                    .map(|i| {
+                        let text = train.texts.get(i).copied().unwrap_or("");
+                        let k = seen.entry(text).or_default();
+                        *k += 1;
+                        format!("{text}\u{1f}{k}")
+                    })
+                    .collect();
                 group_folds(&ids, self.inner_folds, self.seed)
             }
         };
@@ -1482,6 +1497,65 @@ mod tests {
         }
         assert_eq!(f, group_folds(&groups, 3, 1));
         assert!((0..3).all(|k| f.contains(&k)));
+    }
+
+    /// One document (a survey export): rows fall in folds by their text,
+    /// so the same answers in another order give the same classifier.
+    /// Keyed by position, a reordered export got other folds, thresholds
+    /// and counts.
+    #[test]
+    fn one_documents_rows_fold_by_text_not_position() {
+        let cb = codebook();
+        let rows: Vec<(Vec<f32>, Vec<Label>, String)> = points(3, 120)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (xv, yv, v))| {
+                let yes = |b: bool| if b { Label::Yes } else { Label::No };
+                (
+                    v,
+                    vec![yes(xv > 0.0), yes(xv > 0.5), yes(yv > 0.1)],
+                    format!("answer {i}"),
+                )
+            })
+            .collect();
+        let fit = |order: &[usize]| {
+            let train = TrainingSet {
+                embeddings: order.iter().map(|&i| rows[i].0.as_slice()).collect(),
+                texts: order.iter().map(|&i| rows[i].2.as_str()).collect(),
+                labels: order.iter().map(|&i| rows[i].1.clone()).collect(),
+                groups: vec!["survey.csv".to_string(); order.len()],
+                context: Vec::new(),
+            };
+            let protos = vec![
+                vec![unit([1.0, 0.0, 0.0])],
+                vec![unit([1.0, 0.0, 0.0])],
+                vec![unit([0.0, 1.0, 0.0])],
+            ];
+            let params = ClassifierParams {
+                tfidf: None,
+                ..Default::default()
+            };
+            params.check().unwrap().fit(&cb, &protos, &train).unwrap()
+        };
+        let forward: Vec<usize> = (0..rows.len()).collect();
+        let mut shuffled = forward.clone();
+        shuffled.reverse();
+        shuffled.rotate_left(17);
+        let (a, b) = (fit(&forward), fit(&shuffled));
+        let probe: Vec<&[f32]> = rows.iter().map(|r| r.0.as_slice()).collect();
+        let (pa, pb) = (
+            a.predict(&probe, None).unwrap(),
+            b.predict(&probe, None).unwrap(),
+        );
+        assert_eq!(pa.assigned, pb.assigned);
+        for (x, y) in pa
+            .probabilities
+            .iter()
+            .flatten()
+            .zip(pb.probabilities.iter().flatten())
+        {
+            assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+        }
     }
 
     #[test]
