@@ -106,6 +106,18 @@ fn outcome_name(outcome: IngestOutcome) -> &'static str {
     }
 }
 
+/// The first five of `items` joined by `sep`, and how many more there are
+/// (" and 3 more"): a warning names some, not thousands.
+fn shown_list(items: impl ExactSizeIterator<Item = String>, sep: &str) -> String {
+    const SHOWN: usize = 5;
+    let n = items.len();
+    let mut list = items.take(SHOWN).collect::<Vec<_>>().join(sep);
+    if n > SHOWN {
+        list.push_str(&format!(" and {} more", n - SHOWN));
+    }
+    list
+}
+
 /// The human summary to `out`; warnings and the failure count to stderr.
 pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Result<()> {
     for f in &s.files {
@@ -186,20 +198,12 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
         );
     }
     if !s.participants_not_speaking.is_empty() && s.succeeded > 0 {
-        const SHOWN: usize = 5;
-        let mut list = s
-            .participants_not_speaking
-            .iter()
-            .take(SHOWN)
-            .map(|n| format!("`{}`", printable(n)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if s.participants_not_speaking.len() > SHOWN {
-            list.push_str(&format!(
-                " and {} more",
-                s.participants_not_speaking.len() - SHOWN
-            ));
-        }
+        let list = shown_list(
+            s.participants_not_speaking
+                .iter()
+                .map(|n| format!("`{}`", printable(n))),
+            ", ",
+        );
         let how_many = if s.participants_not_speaking.len() == s.participants_rows {
             format!("the participants file's {} people", s.participants_rows)
         } else {
@@ -216,20 +220,12 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
         );
     }
     if !s.unlabelled_documents.is_empty() {
-        const SHOWN: usize = 5;
-        let mut list = s
-            .unlabelled_documents
-            .iter()
-            .take(SHOWN)
-            .map(|n| format!("`{}`", printable(n)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if s.unlabelled_documents.len() > SHOWN {
-            list.push_str(&format!(
-                " and {} more",
-                s.unlabelled_documents.len() - SHOWN
-            ));
-        }
+        let list = shown_list(
+            s.unlabelled_documents
+                .iter()
+                .map(|n| format!("`{}`", printable(n))),
+            ", ",
+        );
         eprintln!(
             "warning: {} document(s) have sentences no speaker label names ({list}): each document's \
              are counted as one unnamed participant's, an interviewer's questions among them; label \
@@ -238,28 +234,20 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
         );
     }
     if !s.participants_unknown_documents.is_empty() {
-        const SHOWN: usize = 5;
-        let mut list = s
-            .participants_unknown_documents
-            .iter()
-            .take(SHOWN)
-            .map(|u| match &u.nearest {
-                Some(n) => format!(
-                    "`{}` (row {}; did you mean `{}`?)",
-                    printable(&u.document),
-                    printable(&u.id),
-                    printable(n)
-                ),
-                None => format!("`{}` (row {})", printable(&u.document), printable(&u.id)),
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        if s.participants_unknown_documents.len() > SHOWN {
-            list.push_str(&format!(
-                "; and {} more",
-                s.participants_unknown_documents.len() - SHOWN
-            ));
-        }
+        let list = shown_list(
+            s.participants_unknown_documents
+                .iter()
+                .map(|u| match &u.nearest {
+                    Some(n) => format!(
+                        "`{}` (row {}; did you mean `{}`?)",
+                        printable(&u.document),
+                        printable(&u.id),
+                        printable(n)
+                    ),
+                    None => format!("`{}` (row {})", printable(&u.document), printable(&u.id)),
+                }),
+            "; ",
+        );
         eprintln!(
             "warning: the participants file names {} document(s) no input holds: {list}; \
              those rows match no speaker (nor give their attributes) until such a transcript is ingested",
@@ -279,20 +267,12 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
         );
     }
     if !s.stored_not_in_inputs.is_empty() {
-        const SHOWN: usize = 5;
-        let mut list = s
-            .stored_not_in_inputs
-            .iter()
-            .take(SHOWN)
-            .map(|n| format!("`{}`", printable(n)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if s.stored_not_in_inputs.len() > SHOWN {
-            list.push_str(&format!(
-                " and {} more",
-                s.stored_not_in_inputs.len() - SHOWN
-            ));
-        }
+        let list = shown_list(
+            s.stored_not_in_inputs
+                .iter()
+                .map(|n| format!("`{}`", printable(n))),
+            ", ",
+        );
         eprintln!(
             "warning: {} stored documents are no longer in the inputs ({list}); they stay in the project and in every count (nothing stored is deleted by a run)",
             s.stored_not_in_inputs.len()

@@ -346,6 +346,40 @@ pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookError> {
     codebook_of_file_text(path, &src)
 }
 
+/// Ids for codes that share one (a name under two parents, NVivo's
+/// "Other"): each such code not `fixed` takes as many of its `paths`' last
+/// names as make it unique (`Barriers/Other`, `Barriers/Other/Misc`);
+/// others keep theirs. The `.qdc` reader and the table reader both name
+/// such codes so.
+pub(crate) fn ids_by_path(ids: &[String], paths: &[Vec<String>], fixed: &[bool]) -> Vec<String> {
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for id in ids {
+        *count.entry(id.as_str()).or_default() += 1;
+    }
+    let suffix = |p: &[String], n: usize| p[p.len() - n..].join("/");
+    (0..ids.len())
+        .map(|k| {
+            let path = &paths[k];
+            if fixed[k] || count[ids[k].as_str()] < 2 || path.len() < 2 {
+                return ids[k].clone();
+            }
+            let mut n = 2;
+            while n < path.len()
+                && (0..ids.len()).any(|j| {
+                    j != k
+                        && !fixed[j]
+                        && ids[j] == ids[k]
+                        && paths[j].len() >= n
+                        && suffix(&paths[j], n) == suffix(path, n)
+                })
+            {
+                n += 1;
+            }
+            suffix(path, n)
+        })
+        .collect()
+}
+
 /// Parses and validates `src`, the decoded text of the codebook file
 /// `path` (format from its extension); a codebook without a name takes the
 /// file's stem. The caller decodes: `pipeline::load_codebook` reads

@@ -227,23 +227,12 @@ pub fn codebook_from_table(
         // (NVivo's Hierarchical Name from its root, `Codes\\Challenges\\…`):
         // the last part is the code, the one before it its parent.
         if code.name.contains('\\') {
-            let written = code.name.clone();
-            let parts: Vec<&str> = written
-                .split('\\')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .collect();
-            let root = parts.len() > 1
-                && matches!(
-                    parts[0].to_lowercase().as_str(),
-                    "codes" | "nodes" | "code system"
-                );
-            let parts = &parts[usize::from(root)..];
+            let parts = path_parts(&code.name);
             if let Some((leaf, above)) = parts.split_last() {
                 if code.parent.is_none() {
                     code.parent = above.last().map(|p| p.to_string());
                 }
-                path = Some(parts.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+                path = Some(parts.clone());
                 code.name = leaf.to_string();
             }
         }
@@ -273,40 +262,19 @@ pub fn codebook_from_table(
     // A path deeper than two (`Barriers\Other\Misc`, `Facilitators\Other\
     // Misc`) takes as many of its last parts as make it unique.
     if !has(Field::Id) {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        for c in &codes {
-            *seen.entry(c.id.as_str()).or_default() += 1;
-        }
-        let shared: Vec<bool> = codes.iter().map(|c| seen[c.id.as_str()] > 1).collect();
-        let suffix = |path: &[String], n: usize| path[path.len() - n..].join("/");
-        let mut ids: Vec<String> = codes.iter().map(|c| c.id.clone()).collect();
-        for (k, c) in codes.iter().enumerate() {
-            if !shared[k] {
-                continue;
-            }
-            match &paths[k] {
-                Some(path) if path.len() > 1 => {
-                    let mut n = 2;
-                    while n < path.len()
-                        && codes.iter().enumerate().any(|(j, d)| {
-                            j != k
-                                && d.id == c.id
-                                && paths[j].as_ref().is_some_and(|q| {
-                                    q.len() >= n && suffix(q, n) == suffix(path, n)
-                                })
-                        })
-                    {
-                        n += 1;
-                    }
-                    ids[k] = suffix(path, n);
-                }
-                _ => {
-                    if let Some(parent) = &c.parent {
-                        ids[k] = format!("{parent}/{}", c.name);
-                    }
-                }
-            }
-        }
+        // A code without a path but with a parent's name reads as the
+        // path of the two.
+        let full: Vec<Vec<String>> = codes
+            .iter()
+            .zip(&paths)
+            .map(|(c, p)| match (p, &c.parent) {
+                (Some(p), _) => p.clone(),
+                (None, Some(parent)) => vec![parent.clone(), c.name.clone()],
+                (None, None) => vec![c.name.clone()],
+            })
+            .collect();
+        let current: Vec<String> = codes.iter().map(|c| c.id.clone()).collect();
+        let ids = crate::codebook::ids_by_path(&current, &full, &vec![false; codes.len()]);
         for (c, id) in codes.iter_mut().zip(ids) {
             c.id = id;
         }
@@ -323,18 +291,7 @@ pub fn codebook_from_table(
         let above: Option<Vec<String>> = match (path, &code.parent) {
             (Some(path), _) if path.len() > 1 => Some(path[..path.len() - 1].to_vec()),
             (_, Some(parent)) if parent.contains('\\') => {
-                let parts: Vec<String> = parent
-                    .split('\\')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                let root = parts.len() > 1
-                    && matches!(
-                        parts[0].to_lowercase().as_str(),
-                        "codes" | "nodes" | "code system"
-                    );
-                let parts = parts[usize::from(root)..].to_vec();
+                let parts = path_parts(parent);
                 if let Some(last) = parts.last() {
                     code.parent = Some(last.clone());
                 }
@@ -414,6 +371,24 @@ pub fn codebook_from_table(
             })
             .collect(),
     ))
+}
+
+/// A code's path as NVivo and MAXQDA write it (`Challenges\Isolation`),
+/// its names from the top, without the root folder NVivo starts its
+/// Hierarchical Name with (`Codes\…`).
+fn path_parts(written: &str) -> Vec<String> {
+    let parts: Vec<String> = written
+        .split('\\')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    let root = parts.len() > 1
+        && matches!(
+            parts[0].to_lowercase().as_str(),
+            "codes" | "nodes" | "code system"
+        );
+    parts[usize::from(root)..].to_vec()
 }
 
 /// `codes[3].parent` as the table's row: `row 4 (line 5), parent`.

@@ -383,32 +383,8 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
         names
     };
     let paths: Vec<Vec<String>> = (0..cb.codes.len()).map(path).collect();
-    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for c in &cb.codes {
-        *count.entry(c.id.as_str()).or_default() += 1;
-    }
-    let suffix = |p: &[String], n: usize| p[p.len() - n..].join("/");
-    let ids: Vec<String> = (0..cb.codes.len())
-        .map(|k| {
-            let c = &cb.codes[k];
-            if given_id[k] || count[c.id.as_str()] < 2 || paths[k].len() < 2 {
-                return c.id.clone();
-            }
-            let mut n = 2;
-            while n < paths[k].len()
-                && (0..cb.codes.len()).any(|j| {
-                    j != k
-                        && !given_id[j]
-                        && cb.codes[j].id == c.id
-                        && paths[j].len() >= n
-                        && suffix(&paths[j], n) == suffix(&paths[k], n)
-                })
-            {
-                n += 1;
-            }
-            suffix(&paths[k], n)
-        })
-        .collect();
+    let current: Vec<String> = cb.codes.iter().map(|c| c.id.clone()).collect();
+    let ids = crate::codebook::ids_by_path(&current, &paths, &given_id);
     for (k, id) in ids.iter().enumerate() {
         cb.codes[k].parent = parent_of[k].map(|p| ids[p].clone());
         cb.codes[k].id = id.clone();

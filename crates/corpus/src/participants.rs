@@ -225,7 +225,7 @@ impl Participants {
 
 /// A document compares by its file stem, so `group1` scopes `group1.txt`
 /// and `groups/group1.docx`.
-pub(crate) fn document_key(name: &str) -> String {
+pub fn document_key(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let stem = match last.rfind('.') {
         Some(i) if i > 0 => &last[..i],

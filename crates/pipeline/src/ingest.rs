@@ -658,13 +658,14 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             .collect();
         for p in participants.with_unknown_documents(known.iter().copied()) {
             let document = p.document.clone().unwrap_or_default();
-            let wanted = document.to_lowercase();
+            let wanted = corpus::document_key(&document);
             let nearest = known
                 .iter()
                 .map(|k| {
-                    let stem = k.rsplit(['/', '\\']).next().unwrap_or(k);
-                    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
-                    (classify::edit_distance(&wanted, &stem.to_lowercase()), *k)
+                    (
+                        classify::edit_distance(&wanted, &corpus::document_key(k)),
+                        *k,
+                    )
                 })
                 .filter(|&(d, _)| d <= 2.max(wanted.chars().count() / 4))
                 .min()
