@@ -804,63 +804,49 @@ fn a_participants_file_that_matches_no_speaker_is_warned_about() {
         "s.csv",
         b"ResponseId,What would help?\nR_0001,More staff.\nR_0002,A quiet room.\n",
     );
-    let run = |participants: &[u8]| {
+    let run = |participants: &[u8], extra: &[&str]| {
         let project = new_project();
         let file = write(project.path(), "participants.csv", participants);
-        let out = autocode(
-            project.path(),
-            &[
-                "ingest",
-                input.path().join("s.csv").to_str().unwrap(),
-                "--participants",
-                file.to_str().unwrap(),
-                "--speaker-column",
-                "ResponseId",
-                "--question-column",
-                "What would help?",
-            ],
-        );
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stderr).to_string()
+        let csv = input.path().join("s.csv");
+        let mut args = vec![
+            "ingest",
+            csv.to_str().unwrap(),
+            "--participants",
+            file.to_str().unwrap(),
+            "--speaker-column",
+            "ResponseId",
+            "--question-column",
+            "What would help?",
+        ];
+        args.extend(extra);
+        let out = autocode(project.path(), &args);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{stderr}");
+        stderr
     };
-    let stderr = run(b"id,name,dept\nR0001,R0001,Nursing\nR0002,R0002,Admin\n");
+    let stderr = run(
+        b"id,name,dept\nR0001,R0001,Nursing\nR0002,R0002,Admin\n",
+        &[],
+    );
     assert!(
         stderr.contains(
             "warning: the participants file's 2 people speak in no document (`R0001`, `R0002`)"
         ),
         "{stderr}"
     );
-    let stderr = run(b"id,name,dept\nR_0001,R_0001,Nursing\nR9,R9,Admin\n");
+    let stderr = run(b"id,name,dept\nR_0001,R_0001,Nursing\nR9,R9,Admin\n", &[]);
     assert!(
         stderr
             .contains("warning: 1 of the participants file's 2 people speak in no document (`R9`)"),
         "{stderr}"
     );
     let matching = b"id,name,dept\nR_0001,R_0001,Nursing\nR_0002,R_0002,Admin\n";
-    let stderr = run(matching);
+    let stderr = run(matching, &[]);
     assert!(!stderr.contains("speak in no document"), "{stderr}");
     // A shard holds some documents alone: the others' speakers are not
     // silent, so no shard warns.
     for shard in ["0/2", "1/2"] {
-        let project = new_project();
-        let file = write(project.path(), "participants.csv", matching);
-        let out = autocode(
-            project.path(),
-            &[
-                "ingest",
-                input.path().join("s.csv").to_str().unwrap(),
-                "--participants",
-                file.to_str().unwrap(),
-                "--speaker-column",
-                "ResponseId",
-                "--question-column",
-                "What would help?",
-                "--shard",
-                shard,
-            ],
-        );
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{stderr}");
+        let stderr = run(matching, &["--shard", shard]);
         assert!(
             !stderr.contains("speak in no document"),
             "{shard}: {stderr}"

@@ -375,17 +375,14 @@ fn a_source_no_person_coded_is_not_covered_as_gold() {
 </Project>"#
     );
     let file = dir.path().join("half.qdpx");
-    let mut z = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
-    let o = zip::write::SimpleFileOptions::default();
-    for (name, body) in [
-        ("project.qde", qde.as_str()),
-        ("sources/two.txt", two.as_str()),
-        ("sources/one.txt", one.as_str()),
-    ] {
-        z.start_file(name, o).unwrap();
-        z.write_all(body.as_bytes()).unwrap();
-    }
-    z.finish().unwrap();
+    write_zip(
+        &file,
+        &[
+            ("project.qde", &qde),
+            ("sources/two.txt", &two),
+            ("sources/one.txt", &one),
+        ],
+    );
     let s = import_qdpx(
         &mut store,
         &file,
@@ -411,6 +408,17 @@ fn a_source_no_person_coded_is_not_covered_as_gold() {
         ),
         0
     );
+}
+
+/// A zip of `entries` (name, text) at `path`, as a tool's `.qdpx` is.
+fn write_zip(path: &std::path::Path, entries: &[(&str, &str)]) {
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let o = zip::write::SimpleFileOptions::default();
+    for (name, body) in entries {
+        z.start_file(*name, o).unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
 }
 
 fn seg_span(store: &Store, text: &str) -> (i64, i64) {
@@ -772,16 +780,7 @@ fn codes_sharing_a_name_are_told_apart_by_their_path() {
         coded("CCCCCCCC-0000-0000-0000-000000000005"),
     );
     let file = dir.path().join("others.qdpx");
-    let mut z = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
-    let o = zip::write::SimpleFileOptions::default();
-    for (name, body) in [
-        ("project.qde", qde.as_str()),
-        ("sources/two.txt", two.as_str()),
-    ] {
-        z.start_file(name, o).unwrap();
-        z.write_all(body.as_bytes()).unwrap();
-    }
-    z.finish().unwrap();
+    write_zip(&file, &[("project.qde", &qde), ("sources/two.txt", &two)]);
     let s = import_qdpx(
         &mut store,
         &file,
