@@ -1027,7 +1027,22 @@ impl<'a> Locator<'a> {
             .filter(|(_, l)| key_of(l) == Some("id"))
             .map(|(i, _)| i)
             .collect();
-        // XML (qdc) or unusual layouts: no per-code lines.
+        // A `.qdc`: each code opens a `<Code …>` element, in the order the
+        // codes are read (a set's `<MemberCode>` is no code).
+        let starts = if starts.is_empty() {
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| {
+                    let t = l.trim_start();
+                    t.starts_with("<Code ") || t.starts_with("<Code>")
+                })
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            starts
+        };
+        // Unusual layouts: no per-code lines.
         let starts = if starts.len() == n_codes {
             starts
         } else {
@@ -1117,6 +1132,25 @@ mod tests {
             r#"{"labels": [{"label": "Costs", "definition": null, "examples": [null, "cheap"]}]}"#;
         let cb = parse_codebook(shared, "cb.json", CodebookFormat::Json).unwrap();
         assert_eq!(cb.codes[0].examples, vec!["cheap".to_string()]);
+    }
+
+    #[test]
+    fn a_qdc_problem_names_its_line() {
+        let src = r#"<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0">
+  <Codes>
+    <Code guid="a0000000-0000-4000-8000-000000000001" name="Cost" isCodable="true"/>
+    <Code guid="a0000000-0000-4000-8000-000000000002" name="Trust" isCodable="true"/>
+    <Code guid="a0000000-0000-4000-8000-000000000003" name="Cost" isCodable="true"/>
+  </Codes>
+</CodeBook>"#;
+        let err = parse_codebook(src, "dup.qdc", CodebookFormat::Qdc)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("dup.qdc:6: codes[2].id: duplicate id \"Cost\""),
+            "{err}"
+        );
     }
 
     #[test]
