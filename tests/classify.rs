@@ -1505,6 +1505,28 @@ fn an_audit_answered_before_any_coding_is_a_sample_only_estimate() {
             "{c}"
         );
     }
+    // A smaller sample of the same seed leaves out six of the twelve
+    // audited participants: the draw names them (their gold stays as
+    // people's coding, no longer as audit).
+    let out = autocode(&[
+        "--project",
+        p,
+        "audit",
+        "draw",
+        "--size",
+        "6",
+        "--seed",
+        "7",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("leaves out 6 audited unit(s) people coded"),
+        "{stderr}"
+    );
+    let drawn: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(drawn["dropped_coded"].as_array().map(Vec::len), Some(6));
 }
 
 #[test]

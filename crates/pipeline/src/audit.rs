@@ -61,6 +61,12 @@ pub struct AuditSummary {
     pub coded: usize,
     /// Whether the sample is the one already stored (same unit, seed and size).
     pub unchanged: bool,
+    /// Units of the sample this one replaced that people had coded and
+    /// that this one leaves out (a sample of a share of a grown corpus can,
+    /// when enough new units draw smaller numbers): their gold stays as
+    /// people's coding, no longer as audit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped_coded: Vec<String>,
 }
 
 /// Participant sentences (moderators are not coded) grouped as units: the
@@ -112,6 +118,11 @@ pub fn drawn_order(keys: &[String], seed: u64) -> Vec<String> {
 
 /// Units of the sample whose every participant sentence is gold-covered.
 pub fn coded_units(store: &Store, unit: AuditUnit, keys: &[String]) -> anyhow::Result<usize> {
+    Ok(coded_unit_keys(store, unit, keys)?.len())
+}
+
+/// The units of `keys` whose every participant sentence is gold-covered.
+fn coded_unit_keys(store: &Store, unit: AuditUnit, keys: &[String]) -> anyhow::Result<Vec<String>> {
     let gold = store.gold_segments()?;
     let wanted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
     let mut complete: std::collections::BTreeMap<String, bool> = Default::default();
@@ -122,7 +133,11 @@ pub fn coded_units(store: &Store, unit: AuditUnit, keys: &[String]) -> anyhow::R
             *e &= gold.contains(&s.id);
         }
     }
-    Ok(complete.values().filter(|c| **c).count())
+    Ok(complete
+        .into_iter()
+        .filter(|(_, c)| *c)
+        .map(|(k, _)| k)
+        .collect())
 }
 
 /// Draws (or extends) the audit sample and records it in the store.
@@ -153,6 +168,7 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
     }
     let order = drawn_order(&keys, opts.seed);
     let units: Vec<String> = order[..size].to_vec();
+    let mut dropped_coded = Vec::new();
     if let Some(old) = store.audit_sample()? {
         let same_draw = old.unit == opts.unit.as_str()
             && old.seed == Some(opts.seed as i64)
@@ -173,8 +189,35 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
                 drawn: size,
                 coded,
                 unchanged: true,
+                dropped_coded,
             });
         }
+        if old.unit == opts.unit.as_str() {
+            let kept: BTreeSet<&str> = units.iter().map(String::as_str).collect();
+            let gone: Vec<String> = old
+                .units
+                .iter()
+                .filter(|u| !kept.contains(u.as_str()))
+                .cloned()
+                .collect();
+            dropped_coded = coded_unit_keys(store, opts.unit, &gone)?;
+        }
+    }
+    if !dropped_coded.is_empty() {
+        tracing::warn!(
+            "the new audit sample ({size} of {} {}s) leaves out {} audited unit(s) people coded ({}): \
+             more new units drew smaller numbers than theirs; their codes stay as people's coding, \
+             no longer as audit",
+            keys.len(),
+            opts.unit.as_str(),
+            dropped_coded.len(),
+            dropped_coded
+                .iter()
+                .take(5)
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let id = store.put_audit_sample(
         opts.unit.as_str(),
@@ -192,6 +235,7 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
         drawn: size,
         coded,
         unchanged: false,
+        dropped_coded,
     })
 }
 
@@ -226,6 +270,7 @@ pub fn declare_imported(store: &mut Store, unit: AuditUnit) -> anyhow::Result<Au
         drawn: units.len(),
         coded: units.len(),
         unchanged: false,
+        dropped_coded: Vec::new(),
     })
 }
 
