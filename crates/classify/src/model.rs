@@ -1499,6 +1499,21 @@ mod tests {
         assert!((0..3).all(|k| f.contains(&k)));
     }
 
+    /// The three test codes' classifier on embeddings alone (no TF-IDF),
+    /// prototypes along the first two axes.
+    fn fit_on_embeddings(cb: &Codebook, train: &TrainingSet<'_>) -> Classifier {
+        let protos = vec![
+            vec![unit([1.0, 0.0, 0.0])],
+            vec![unit([1.0, 0.0, 0.0])],
+            vec![unit([0.0, 1.0, 0.0])],
+        ];
+        let params = ClassifierParams {
+            tfidf: None,
+            ..Default::default()
+        };
+        params.check().unwrap().fit(cb, &protos, train).unwrap()
+    }
+
     /// One document (a survey export): rows fall in folds by their text,
     /// so the same answers in another order give the same classifier.
     /// Keyed by position, a reordered export got other folds, thresholds
@@ -1526,16 +1541,7 @@ mod tests {
                 groups: vec!["survey.csv".to_string(); order.len()],
                 context: Vec::new(),
             };
-            let protos = vec![
-                vec![unit([1.0, 0.0, 0.0])],
-                vec![unit([1.0, 0.0, 0.0])],
-                vec![unit([0.0, 1.0, 0.0])],
-            ];
-            let params = ClassifierParams {
-                tfidf: None,
-                ..Default::default()
-            };
-            params.check().unwrap().fit(&cb, &protos, &train).unwrap()
+            fit_on_embeddings(&cb, &train)
         };
         let forward: Vec<usize> = (0..rows.len()).collect();
         let mut shuffled = forward.clone();
@@ -1580,16 +1586,7 @@ mod tests {
             groups,
             context: Vec::new(),
         };
-        let protos = vec![
-            vec![unit([1.0, 0.0, 0.0])],
-            vec![unit([1.0, 0.0, 0.0])],
-            vec![unit([0.0, 1.0, 0.0])],
-        ];
-        let params = ClassifierParams {
-            tfidf: None,
-            ..Default::default()
-        };
-        let clf = params.check().unwrap().fit(&cb, &protos, &train).unwrap();
+        let clf = fit_on_embeddings(&cb, &train);
         assert!(
             clf.codes.iter().all(|c| c.is_supervised()),
             "{:?}",
