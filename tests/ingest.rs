@@ -1590,3 +1590,67 @@ fn an_interviewer_who_never_speaks_is_warned_about() {
         );
     }
 }
+
+/// A respondent deleted from a re-exported survey takes their answers,
+/// and a reviewer's decision on one, out of the project's counts: the
+/// ingest says what was left behind and whose it was.
+#[test]
+fn a_respondent_deleted_from_a_survey_export_is_named_with_the_review_left_behind() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let survey = |rows: &str| {
+        write(
+            input.path(),
+            "s.csv",
+            format!("respondent_id,answer\n{rows}").as_bytes(),
+        )
+    };
+    let args = |path: &Path| {
+        vec![
+            "ingest".to_string(),
+            path.to_str().unwrap().to_string(),
+            "--speaker-column".into(),
+            "respondent_id".into(),
+            "--question-column".into(),
+            "answer".into(),
+        ]
+    };
+    let path = survey("R_1,More staff please.\nR_2,Fix the hoists.\nR_3,Less noise.\n");
+    let run = |path: &Path| {
+        let a = args(path);
+        autocode(
+            project.path(),
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    assert!(run(&path).status.success());
+    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
+    db.execute(
+        "INSERT INTO reviews(segment_id, document, text_hash, new_code_id, decision, reviewer, created_at)
+         SELECT id, 's.csv', text_hash, 'safety', 'add', 'ann', 'now' FROM segments WHERE text = 'Fix the hoists.'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    // An answer edited by someone who left no decision: nothing to say.
+    let path = survey("R_1,\"More staff, please.\"\nR_2,Fix the hoists.\nR_3,Less noise.\n");
+    let out = run(&path);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("people decided"), "{stderr}");
+    let path = survey("R_1,\"More staff, please.\"\nR_3,Less noise.\n");
+    let out = run(&path);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: `s.csv` changed and sentences people decided are gone: 1 review(s) kept \
+             detached (they return if their sentences do)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("participants no longer in it: `R_2`"),
+        "{stderr}"
+    );
+}

@@ -278,6 +278,37 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             s.stored_not_in_inputs.len()
         );
     }
+    for (document, lost) in &s.replaced_losses {
+        let mut what = Vec::new();
+        if lost.detached_reviews > 0 {
+            what.push(format!(
+                "{} review(s) kept detached (they return if their sentences do)",
+                lost.detached_reviews
+            ));
+        }
+        if lost.dropped_people_codings > 0 {
+            what.push(format!(
+                "{} of people's codings (gold, human) dropped",
+                lost.dropped_people_codings
+            ));
+        }
+        if !lost.speakers_gone.is_empty() {
+            what.push(format!(
+                "participants no longer in it: {}",
+                shown_list(
+                    lost.speakers_gone
+                        .iter()
+                        .map(|n| format!("`{}`", printable(n))),
+                    ", "
+                )
+            ));
+        }
+        eprintln!(
+            "warning: `{}` changed and sentences people decided are gone: {}",
+            printable(document),
+            what.join("; ")
+        );
+    }
     for r in &s.replaced_from_other_files {
         eprintln!(
             "warning: {} replaced document `{}`, which was read from {} (a document is known by its name; \

@@ -135,6 +135,11 @@ pub struct IngestSummary {
     /// (a transcript without `Name:` labels): each such document's are one
     /// unnamed participant's, the interviewer's questions included.
     pub unlabelled_documents: Vec<String>,
+    /// Documents replaced in this run whose new text left people's work
+    /// behind: reviews detached and people's codings dropped because their
+    /// sentences are gone (a respondent deleted from a survey export, a
+    /// corrected transcript), with the participants who left it.
+    pub replaced_losses: Vec<(String, store::ReplacedLosses)>,
 }
 
 /// A participants-file row naming a document no input holds
@@ -510,6 +515,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         documents_not_ingested: Vec::new(),
         participants_unknown_documents: Vec::new(),
         unlabelled_documents: Vec::new(),
+        replaced_losses: Vec::new(),
         participants_not_speaking: Vec::new(),
         participants_rows: participants.list.iter().filter(|p| !p.is_moderator).count(),
     };
@@ -588,12 +594,16 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         .document_source(&doc.name)
                         .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?
                         .filter(|earlier| another_existing_file(earlier, &input.path));
-                    let outcome = store
+                    let (outcome, losses) = store
                         .put_participants(&extra)
                         .and_then(|()| {
-                            store.put_document_hashed_by(&doc, || corpus::document_hash(&doc))
+                            store
+                                .put_document_reporting_losses(&doc, || corpus::document_hash(&doc))
                         })
                         .map_err(|e| format!("{path}: storing document `{}`: {e}", doc.name))?;
+                    if !losses.is_empty() {
+                        summary.replaced_losses.push((doc.name.clone(), losses));
+                    }
                     match outcome {
                         IngestOutcome::Inserted => summary.inserted += 1,
                         IngestOutcome::Replaced => summary.replaced += 1,

@@ -19,6 +19,28 @@ pub enum IngestOutcome {
     Replaced,
 }
 
+/// What a replaced document's new text left behind: the people's work on
+/// sentences the edit removed or changed (a survey respondent deleted from
+/// the export, a transcript corrected). Ingest names it in a warning, so
+/// that a changed gold or a review gone from the page is never silent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplacedLosses {
+    /// Reviews whose sentence is gone: kept, detached, and reattached if
+    /// a later version brings the sentence back.
+    pub detached_reviews: usize,
+    /// People's codings (gold, human) whose sentence is gone: dropped.
+    pub dropped_people_codings: usize,
+    /// Participants who spoke in the old version and not in the new one,
+    /// where they left reviews or codings behind.
+    pub speakers_gone: Vec<String>,
+}
+
+impl ReplacedLosses {
+    pub fn is_empty(&self) -> bool {
+        self.detached_reviews == 0 && self.dropped_people_codings == 0
+    }
+}
+
 /// A segment as stored, with its row id and document name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredSegment {
@@ -95,6 +117,16 @@ impl Store {
         doc: &Document,
         hash: impl FnOnce() -> String + Send,
     ) -> Result<IngestOutcome> {
+        Ok(self.put_document_reporting_losses(doc, hash)?.0)
+    }
+
+    /// [`Store::put_document_hashed_by`], with what a replacement left
+    /// behind ([`ReplacedLosses`]; empty unless the document was replaced).
+    pub fn put_document_reporting_losses(
+        &mut self,
+        doc: &Document,
+        hash: impl FnOnce() -> String + Send,
+    ) -> Result<(IngestOutcome, ReplacedLosses)> {
         self.write(|tx| put_document_tx(tx, doc, hash))
     }
 
@@ -253,7 +285,7 @@ fn put_document_tx(
     tx: &Transaction,
     doc: &Document,
     hash: impl FnOnce() -> String + Send,
-) -> Result<IngestOutcome> {
+) -> Result<(IngestOutcome, ReplacedLosses)> {
     let existing: Option<(i64, String)> = tx
         .query_row(
             "SELECT id, content_hash FROM documents WHERE name = ?1",
@@ -262,30 +294,65 @@ fn put_document_tx(
         )
         .optional()?;
     let Some((id, stored)) = existing else {
-        let (doc_id, content_hash) = insert_document_rows_tx(tx, doc, hash)?;
+        let (doc_id, content_hash, _) = insert_document_rows_tx(tx, doc, hash)?;
         tx.execute(
             "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
             params![content_hash, doc_id],
         )?;
-        return Ok(IngestOutcome::Inserted);
+        return Ok((IngestOutcome::Inserted, ReplacedLosses::default()));
     };
     let content_hash = hash();
     if stored == content_hash {
-        return Ok(IngestOutcome::Unchanged);
+        return Ok((IngestOutcome::Unchanged, ReplacedLosses::default()));
     }
+    let detached_before = detached_reviews_tx(tx, &doc.name)?;
+    // Who left work on this version: reviews or people's codings.
+    let workers_before: BTreeSet<String> = {
+        let mut stmt = tx.prepare(
+            "SELECT DISTINCT s.participant_id FROM segments s
+             WHERE s.document_id = ?1 AND s.participant_id IS NOT NULL
+               AND (EXISTS(SELECT 1 FROM reviews r WHERE r.segment_id = s.id)
+                    OR EXISTS(SELECT 1 FROM codings c WHERE c.segment_id = s.id AND c.source != 'machine'))",
+        )?;
+        let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
     // Segments cascade to their codings; reviews keep (document, text_hash).
     remove_document_tx(tx, id)?;
-    let (doc_id, ()) = insert_document_rows_tx(tx, doc, || ())?;
+    let (doc_id, (), dropped_people_codings) = insert_document_rows_tx(tx, doc, || ())?;
     tx.execute(
         "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
         params![content_hash, doc_id],
     )?;
-    Ok(IngestOutcome::Replaced)
+    let speaking: BTreeSet<&str> = doc
+        .segments
+        .iter()
+        .filter_map(|s| s.participant_id.as_deref())
+        .collect();
+    let losses = ReplacedLosses {
+        detached_reviews: detached_reviews_tx(tx, &doc.name)?.saturating_sub(detached_before),
+        dropped_people_codings,
+        speakers_gone: workers_before
+            .into_iter()
+            .filter(|p| !speaking.contains(p.as_str()))
+            .collect(),
+    };
+    Ok((IngestOutcome::Replaced, losses))
+}
+
+/// A document's reviews whose sentence is gone (kept, detached).
+fn detached_reviews_tx(tx: &Transaction, name: &str) -> Result<usize> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*) FROM reviews WHERE document = ?1 AND segment_id IS NULL",
+        [name],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
 }
 
 /// Inserts the document's row (its content hash empty: the caller sets it),
-/// turns and segments, and reattaches its detached reviews; returns its id
-/// and what `alongside` returned. `alongside` runs on another thread while
+/// turns and segments, and reattaches its detached reviews; returns its id,
+/// what `alongside` returned and how many of people's codings of its
+/// earlier version found no sentence (dropped). `alongside` runs on another thread while
 /// this one inserts the segments, the longest write, once the sentence
 /// hashes are done (so that the two do not compete for the cores the
 /// writer is waiting on).
@@ -293,7 +360,7 @@ fn insert_document_rows_tx<T: Send>(
     tx: &Transaction,
     doc: &Document,
     alongside: impl FnOnce() -> T + Send,
-) -> Result<(i64, T)> {
+) -> Result<(i64, T, usize)> {
     tx.execute(
         "INSERT INTO documents(name, source_path, format, content_hash, text, ingested_at)
          VALUES (?1, ?2, ?3, '', ?4, ?5)",
@@ -343,8 +410,8 @@ fn insert_document_rows_tx<T: Send>(
     // Reattach reviews, people's codings and gold coverage of sentences that
     // survived the edit.
     reattach_reviews_tx(tx, doc_id, &doc.name)?;
-    reattach_people_codings_tx(tx, doc_id, &doc.name)?;
-    Ok((doc_id, alongside))
+    let dropped = reattach_people_codings_tx(tx, doc_id, &doc.name)?;
+    Ok((doc_id, alongside, dropped))
 }
 
 fn insert_segments_tx(
@@ -940,6 +1007,85 @@ mod tests {
             .unwrap();
         assert_eq!(reviewed, new[1].id, "R2's review stays R2's");
         assert_eq!(new[1].participant_id.as_deref(), Some("R2"));
+    }
+
+    /// A respondent deleted from a survey export takes their sentences
+    /// with them: the replacement says what people's work was left behind
+    /// (the review kept detached, the gold coding dropped, and whose).
+    #[test]
+    fn a_replacement_reports_the_reviews_and_codings_its_edit_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        let by = |sentences: &[(&str, &str)]| {
+            let mut d = doc_of(&sentences.iter().map(|(_, t)| *t).collect::<Vec<_>>());
+            for (seg, (who, _)) in d.segments.iter_mut().zip(sentences) {
+                seg.speaker = Some(who.to_string());
+                seg.participant_id = Some(who.to_string());
+            }
+            d
+        };
+        let first = by(&[
+            ("R1", "More staff."),
+            ("R2", "Fix the hoists."),
+            ("R3", "Less noise."),
+        ]);
+        let (outcome, losses) = s
+            .put_document_reporting_losses(&first, || first.content_hash.clone())
+            .unwrap();
+        assert_eq!(
+            (outcome, losses),
+            (IngestOutcome::Inserted, ReplacedLosses::default())
+        );
+        let old = s.segments(false).unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO reviews(segment_id, document, text_hash, new_code_id, decision, reviewer, created_at)
+                 VALUES (?1, 'g1.txt', ?2, 'training', 'add', 'ann', 'now')",
+                params![old[1].id, old[1].text_hash],
+            )
+            .unwrap();
+        for seg in [&old[1], &old[2]] {
+            s.conn
+                .execute(
+                    "INSERT INTO codings(segment_id, code_id, source, coder, confidence, created_at)
+                     VALUES (?1, 'safety', 'gold', 'gold', 1.0, 'now')",
+                    [seg.id],
+                )
+                .unwrap();
+        }
+        // R2 deleted from the export; R3 kept; R4 new.
+        let second = by(&[
+            ("R1", "More staff."),
+            ("R3", "Less noise."),
+            ("R4", "Nothing."),
+        ]);
+        let (outcome, losses) = s
+            .put_document_reporting_losses(&second, || second.content_hash.clone())
+            .unwrap();
+        assert_eq!(outcome, IngestOutcome::Replaced);
+        assert_eq!(
+            losses,
+            ReplacedLosses {
+                detached_reviews: 1,
+                dropped_people_codings: 1,
+                speakers_gone: vec!["R2".into()],
+            }
+        );
+        // Nothing more is left behind when R2 comes back: the review returns.
+        let third = by(&[
+            ("R1", "More staff."),
+            ("R2", "Fix the hoists."),
+            ("R3", "Less noise."),
+        ]);
+        let (_, losses) = s
+            .put_document_reporting_losses(&third, || third.content_hash.clone())
+            .unwrap();
+        assert!(losses.is_empty(), "{losses:?}");
+        let reviewed: Option<i64> = s
+            .conn
+            .query_row("SELECT segment_id FROM reviews", [], |r| r.get(0))
+            .unwrap();
+        assert!(reviewed.is_some());
     }
 
     /// Occurrences are counted per speaker: an interviewer's "Yeah." added

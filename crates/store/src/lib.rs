@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{OpenFlags, Transaction};
 
-pub use corpus_tables::{CorpusStats, DocumentSummary, IngestOutcome, StoredSegment};
+pub use corpus_tables::{
+    CorpusStats, DocumentSummary, IngestOutcome, ReplacedLosses, StoredSegment,
+};
 pub use document_attributes::{DocumentAttributes, SpeakerResolution};
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
