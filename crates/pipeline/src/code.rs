@@ -326,23 +326,27 @@ pub fn stored_labels(
                 .or_insert_with(|| vec![Label::Unknown; k])[c] = Label::Yes;
         }
     }
-    for r in store.review_labels()? {
+    // Every reviewer's current judgements in decision order: the latest
+    // judgement of a code on a sentence stands, whoever made it, as the
+    // report counts it (`report::data`, `apply_review`). Before, one
+    // reviewer's No beat another's later Yes and a Yes beat a later "no
+    // code", so what `code` learnt from two reviewers depended on how their
+    // names sorted.
+    let mut judged = store.review_labels()?;
+    judged.sort_by_key(|r| r.decided_by);
+    for r in judged {
         let row = labels
             .entry(r.segment_id)
             .or_insert_with(|| vec![Label::Unknown; k]);
-        match (&r.code_id, r.applies) {
-            (Some(code), applies) => {
+        match &r.code_id {
+            Some(code) => {
                 if let Some(&c) = index.get(code.as_str()) {
-                    if !applies || row[c] != Label::Yes {
-                        row[c] = if applies { Label::Yes } else { Label::No };
-                    }
+                    row[c] = if r.applies { Label::Yes } else { Label::No };
                 }
             }
-            (None, _) => {
-                for l in row.iter_mut().filter(|l| **l == Label::Unknown) {
-                    *l = Label::No;
-                }
-            }
+            // "No code": every code the sentence has is absent, until a
+            // later judgement gives one.
+            None => row.fill(Label::No),
         }
     }
     Ok(labels)
@@ -1341,6 +1345,68 @@ fn corpus_snippet(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Two reviewers on one sentence: the later judgement is the label
+    /// `code` trains on, whichever name sorts first, as the report counts
+    /// it; and a later "no code" takes back an earlier reviewer's accept.
+    #[test]
+    fn the_latest_judgement_of_any_reviewer_is_the_training_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(
+            &path,
+            "Ann: Cameras everywhere. I trust nobody. We need rules.\n",
+        )
+        .unwrap();
+        let people = corpus::Participants::default();
+        let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        store.put_document(&docs[0]).unwrap();
+        let segs = store.segments(false).unwrap();
+        let cb = Codebook {
+            name: "t".into(),
+            codes: ["surveillance", "trust"]
+                .iter()
+                .map(|id| classify::Code {
+                    id: id.to_string(),
+                    name: id.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+        };
+        let mut decide = |seg: usize, code: Option<&str>, decision: store::Decision, who: &str| {
+            let segment_id = segs[seg].id;
+            let version = store.review_version(segment_id, None).unwrap();
+            store
+                .record_review(
+                    &store::ReviewInput {
+                        segment_id,
+                        code_id: code.map(String::from),
+                        decision,
+                        new_code_id: None,
+                        reviewer: who.into(),
+                        memo: None,
+                    },
+                    version,
+                    None,
+                )
+                .unwrap();
+        };
+        use store::Decision::{Accept, None as NoCode, Reject};
+        // Sentence 0: "zoe" rejects, then "ann" accepts (ann sorts first).
+        decide(0, Some("surveillance"), Reject, "zoe");
+        decide(0, Some("surveillance"), Accept, "ann");
+        // Sentence 1: "ann" rejects, then "zoe" accepts (zoe sorts last).
+        decide(1, Some("trust"), Reject, "ann");
+        decide(1, Some("trust"), Accept, "zoe");
+        // Sentence 2: "zoe" accepts, then "ann" marks it "no code".
+        decide(2, Some("trust"), Accept, "zoe");
+        decide(2, None, NoCode, "ann");
+        let labels = stored_labels(&store, &cb).unwrap();
+        assert_eq!(labels[&segs[0].id], vec![Label::Yes, Label::Unknown]);
+        assert_eq!(labels[&segs[1].id], vec![Label::Unknown, Label::Yes]);
+        assert_eq!(labels[&segs[2].id], vec![Label::No, Label::No]);
+    }
+
     fn segment(id: i64, text: &str) -> StoredSegment {
         StoredSegment {
             id,
@@ -1531,6 +1597,7 @@ mod tests {
             applies,
             document: "d".into(),
             text_hash: format!("h{seg}"),
+            decided_by: seg,
         };
         let reviews = vec![
             review(

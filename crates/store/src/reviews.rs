@@ -107,6 +107,11 @@ pub struct ReviewLabel {
     pub applies: bool,
     pub document: String,
     pub text_hash: String,
+    /// The id of the review row that made this judgement (reviews are
+    /// only appended, so ids are decision order): across reviewers, the
+    /// latest judgement of a code on a sentence is the one that stands, as
+    /// the report counts it.
+    pub decided_by: i64,
 }
 
 const REVIEW_COLUMNS: &str = "id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at";
@@ -446,7 +451,7 @@ impl Store {
     /// agreement is computed from. Reviews whose segment is gone are skipped.
     pub fn review_labels(&self) -> Result<Vec<ReviewLabel>> {
         // (reviewer, segment) → (document, text hash, code (None = "no code") → applies)
-        type Judgement = (String, String, BTreeMap<Option<String>, bool>);
+        type Judgement = (String, String, BTreeMap<Option<String>, (bool, i64)>);
         let mut state: BTreeMap<(String, i64), Judgement> = BTreeMap::new();
         for r in self.reviews()? {
             let (Some(seg), Some(decision)) = (r.segment_id, Decision::parse(&r.decision)) else {
@@ -461,7 +466,7 @@ impl Store {
             // counts them (`report::data`, "none"), so the sentence's other
             // suggestions do not come back to the queue.
             let mut set = |code: &Option<String>, applies: bool| {
-                codes.insert(code.clone(), applies);
+                codes.insert(code.clone(), (applies, r.id));
             };
             match decision {
                 Decision::Accept => set(&r.code_id, true),
@@ -473,9 +478,9 @@ impl Store {
                 Decision::Add => set(&r.new_code_id, true),
                 Decision::None => {
                     for v in codes.values_mut() {
-                        *v = false;
+                        *v = (false, r.id);
                     }
-                    codes.insert(None, false);
+                    codes.insert(None, (false, r.id));
                 }
                 Decision::Memo => {}
             }
@@ -490,7 +495,7 @@ impl Store {
             if !live.contains(&segment_id) {
                 continue;
             }
-            for (code_id, applies) in codes {
+            for (code_id, (applies, decided_by)) in codes {
                 out.push(ReviewLabel {
                     reviewer: reviewer.clone(),
                     segment_id,
@@ -498,6 +503,7 @@ impl Store {
                     applies,
                     document: document.clone(),
                     text_hash: text_hash.clone(),
+                    decided_by,
                 });
             }
         }
