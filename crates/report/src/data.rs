@@ -374,7 +374,8 @@ impl ProjectData {
     /// The codings a reader of the project sees as given, one per (sentence,
     /// code, source, coder), in document order (start, end, codebook order,
     /// source, coder): human and gold codings as given (unless a later review
-    /// rejected a human one), and the machine's assigned codings no one has
+    /// rejected them: the report counts such a code absent, so the segments
+    /// table and the REFI-QDA export leave it out too), and the machine's assigned codings no one has
     /// decided on, unless `accepted_only`. What the REFI-QDA export writes
     /// and the coded-segments table lists.
     pub fn given_codings(&self, accepted_only: bool) -> Vec<GivenCoding<'_>> {
@@ -400,8 +401,7 @@ impl ProjectData {
             }
             let cell = self.cells.get(&(c.segment_id, c.code_id.clone()));
             let keep = match c.source {
-                Source::Gold => true,
-                Source::Human => cell.and_then(|x| x.settled) != Some(false),
+                Source::Gold | Source::Human => cell.and_then(|x| x.settled) != Some(false),
                 Source::Machine => {
                     !accepted_only
                         && c.assigned

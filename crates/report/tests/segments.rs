@@ -135,3 +135,36 @@ fn coded_segments_are_the_counted_codings_with_their_sources() {
         std::fs::read(dir.path().join("without/report_segments.csv")).unwrap()
     );
 }
+
+/// A gold coding a reviewer rejected later is counted absent by the
+/// report: the segments table (and the REFI-QDA export, which lists the
+/// same codings) leaves it out, as it does a rejected human one.
+#[test]
+fn a_gold_coding_a_reviewer_rejected_is_not_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    human(&store, ANA_PARK, "lighting", "gold", "Dana");
+    human(&store, BEN_LIGHTS, "lighting", "gold", "Dana");
+    review(&store, BEN_LIGHTS, "lighting", "reject", "rev");
+    let data = ProjectData::load(&store).unwrap();
+    let all = rows(dir.path(), &data, false);
+    assert!(find(&all, "lighting", ANA_PARK).is_some(), "gold kept");
+    assert!(
+        find(&all, "lighting", BEN_LIGHTS).is_none(),
+        "rejected gold"
+    );
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let lighting = report
+        .codes
+        .iter()
+        .find(|c| c.code_id == "lighting")
+        .unwrap();
+    assert_eq!(lighting.sentences, 1);
+    assert_eq!(
+        data.given_codings(false)
+            .iter()
+            .filter(|g| g.code_id == "lighting")
+            .count(),
+        1
+    );
+}
