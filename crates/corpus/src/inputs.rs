@@ -49,6 +49,20 @@ fn is_case_file(file_name: &str, stem: &str) -> bool {
         .is_some_and(|ext| matches!(ext, "csv" | "tsv" | "xlsx" | "xlsm" | "xls" | "ods"))
 }
 
+/// The tables `autocode report` writes (`report::output`; lower case).
+const REPORT_TABLES: &[&str] = &[
+    "report.csv",
+    "report_segments.csv",
+    "report_crosstab.csv",
+    "report_by_document.csv",
+    "report_by_question.csv",
+    "report_agreement.csv",
+];
+
+fn is_report_table(lower_name: &str) -> bool {
+    REPORT_TABLES.contains(&lower_name)
+}
+
 /// The transcripts, participants and documents files under `paths`. A path that does
 /// not exist is kept as a file, so that reading it reports the error.
 pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
@@ -124,6 +138,18 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
             });
             continue;
         }
+        // `autocode report` writes its tables into its output folder, the
+        // project folder unless `[report] out` says otherwise: a run whose
+        // inputs are that folder (`paths = ["."]`) read report_segments.csv
+        // back as a transcript of every coded sentence, and counted them
+        // twice.
+        if is_report_table(&lower) {
+            inputs.skipped.push(Skipped {
+                path,
+                reason: "autocode's own report output",
+            });
+            continue;
+        }
         if SourceFormat::from_path(&path).is_none() {
             inputs.skipped.push(Skipped {
                 path,
@@ -170,6 +196,9 @@ mod tests {
             "audio.mp3",
             "rows.jsonl",
             "~$terview 3.docx",
+            "report.csv",
+            "report_segments.csv",
+            "report.html",
         ] {
             std::fs::write(root.join(f), "x").unwrap();
         }
@@ -186,6 +215,12 @@ mod tests {
             skipped,
             [
                 (&root.join("audio.mp3"), "not a transcript type"),
+                (&root.join("report.csv"), "autocode's own report output"),
+                (&root.join("report.html"), "not a transcript type"),
+                (
+                    &root.join("report_segments.csv"),
+                    "autocode's own report output"
+                ),
                 (
                     &root.join("~$terview 3.docx"),
                     "an Office lock file (the document is open in Word or Excel)"
