@@ -152,6 +152,28 @@ impl Store {
         if version == 0 && !flags.contains(OpenFlags::SQLITE_OPEN_CREATE) {
             return Err(Error::NotAStore(path));
         }
+        // Another program's SQLite file may keep its own `user_version`
+        // (3, or a negative one): it is a store only if it holds the
+        // tables the first migration wrote, and a new store only if it
+        // holds no table at all. Before, a version of 3 made `stats` run
+        // migrations 4–6 on the file before failing.
+        let tables: Vec<String> = {
+            let mut stmt = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .map_err(|e| Error::Sqlite(path.clone(), e))?;
+            let names = stmt
+                .query_map([], |r| r.get(0))
+                .map_err(|e| Error::Sqlite(path.clone(), e))?;
+            names
+                .collect::<rusqlite::Result<_>>()
+                .map_err(|e| Error::Sqlite(path.clone(), e))?
+        };
+        let ours = ["meta", "documents", "segments"]
+            .iter()
+            .all(|t| tables.iter().any(|n| n == t));
+        if version < 0 || (version > 0 && !ours) || (version == 0 && !tables.is_empty()) {
+            return Err(Error::NotAStore(path));
+        }
         if flags.contains(OpenFlags::SQLITE_OPEN_CREATE) {
             // 16 KiB pages instead of SQLite's 4 KiB, set before the first
             // write (an existing store keeps its size: changing it needs a
@@ -367,7 +389,19 @@ mod tests {
             .unwrap();
         let empty = dir.path().join("empty.db");
         std::fs::write(&empty, b"").unwrap();
-        for path in [&foreign, &empty] {
+        // Another program's file that keeps a schema version of its own,
+        // or a negative one: not migrated, not written.
+        let versioned = dir.path().join("versioned.db");
+        Connection::open(&versioned)
+            .unwrap()
+            .execute_batch("CREATE TABLE foo(x); PRAGMA user_version = 3;")
+            .unwrap();
+        let negative = dir.path().join("negative.db");
+        Connection::open(&negative)
+            .unwrap()
+            .execute_batch("CREATE TABLE foo(x); PRAGMA user_version = -2;")
+            .unwrap();
+        for path in [&foreign, &empty, &versioned, &negative] {
             let before = std::fs::read(path).unwrap();
             match Store::open(path) {
                 Err(Error::NotAStore(p)) => assert_eq!(&p, path),
