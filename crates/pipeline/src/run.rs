@@ -251,7 +251,10 @@ impl RunConfig {
     pub fn input_paths(&self) -> anyhow::Result<Vec<PathBuf>> {
         let mut out = Vec::new();
         for p in &self.inputs.paths {
-            if p.contains(['*', '?', '[']) {
+            // A folder or file that exists is itself, whatever its name
+            // holds: "Interviews [2024]" was read as a pattern matching
+            // nothing, and "wave[1]" as one matching the folder `wave1`.
+            if p.contains(['*', '?', '[']) && !Path::new(p).exists() {
                 let mut hits: Vec<PathBuf> = glob::glob(p)
                     .with_context(|| format!("bad glob pattern {p}"))?
                     .collect::<Result<_, _>>()?;
@@ -924,6 +927,29 @@ mod tests {
             sizes[hits[0]] += 1;
         }
         assert!(sizes.iter().all(|&n| n > 60), "unbalanced: {sizes:?}");
+    }
+
+    /// Input paths are patterns only where no such path exists.
+    #[test]
+    fn an_existing_input_folder_with_pattern_characters_is_read_as_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["Interviews [2024]", "wave[1]", "wave1", "w2", "w3"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        let p = dir.path().join("autocode.toml");
+        std::fs::write(
+            &p,
+            "[inputs]\npaths = [\"Interviews [2024]\", \"wave[1]\", \"w[23]\"]\n",
+        )
+        .unwrap();
+        let cfg = RunConfig::load(&p).unwrap();
+        let names: Vec<String> = cfg
+            .input_paths()
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["Interviews [2024]", "wave[1]", "w2", "w3"]);
     }
 
     #[test]
