@@ -1368,6 +1368,46 @@ fn eval_code_refuses_fewer_than_two_folds() {
     }
 }
 
+/// Repetition counts past their caps are refused at once: a typo's
+/// u64::MAX ran with no progress until killed.
+#[test]
+fn eval_refuses_repetition_counts_past_their_caps() {
+    let huge = u64::MAX.to_string();
+    for (args, flag) in [
+        (
+            vec![
+                "eval",
+                "code",
+                "--gold",
+                "data/demo/gold.jsonl",
+                "--codebook",
+                "data/demo/codebook.yaml",
+                "--simulate-review",
+                "--seeds",
+                &huge,
+            ],
+            "seeds: must be in 1..=1000",
+        ),
+        (
+            vec![
+                "eval",
+                "audit",
+                "--predictions",
+                "data/demo/gold.jsonl",
+                "--draws",
+                &huge,
+            ],
+            "--draws 18446744073709551615: at most 100000",
+        ),
+    ] {
+        let out = autocode(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
 fn report_json(project: &str, out: &Path) -> Value {
     ok(&[
         "--project",

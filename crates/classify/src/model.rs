@@ -118,6 +118,10 @@ impl Default for ZeroShotMapping {
     }
 }
 
+/// The largest weight of the neighbours' or the question's block beside a
+/// sentence's own features (weight 1): [`ClassifierParams::check`].
+pub const MAX_BLOCK_WEIGHT: f32 = 1000.0;
+
 /// Parameters of a [`Classifier`]; [`ClassifierParams::check`] validates
 /// them into the [`ValidClassifierParams`] that fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -429,29 +433,30 @@ impl ClassifierParams {
                 "is 0 and there is no TF-IDF block: supervised models would see no features".into(),
             );
         }
+        // The neighbours' and the question's weights beside the sentence's
+        // own (1): up to MAX_BLOCK_WEIGHT, where the sentence itself has long
+        // stopped counting; from about 1e18 their squares overflow f32 and
+        // every code predicted nothing, with no word.
+        let block_weight = |w: f32| w.is_finite() && (0.0..=MAX_BLOCK_WEIGHT).contains(&w);
+        if let Some((field, value)) = [
+            ("context_weight", self.context_weight),
+            ("question_weight", self.question_weight),
+            ("zero_shot_context", self.zero_shot_context),
+        ]
+        .into_iter()
+        .find(|(_, w)| !block_weight(*w))
+        {
+            return bad(
+                field,
+                format!("must be a number in [0, {MAX_BLOCK_WEIGHT}], got {value}"),
+            );
+        }
         // Weights: each a finite number >= 0 (the value as given in the message).
-        let weights = [
-            (
-                "context_weight",
-                self.context_weight.is_finite() && self.context_weight >= 0.0,
-                self.context_weight.to_string(),
-            ),
-            (
-                "question_weight",
-                self.question_weight.is_finite() && self.question_weight >= 0.0,
-                self.question_weight.to_string(),
-            ),
-            (
-                "zero_shot_context",
-                self.zero_shot_context.is_finite() && self.zero_shot_context >= 0.0,
-                self.zero_shot_context.to_string(),
-            ),
-            (
-                "corpus_threshold_weight",
-                self.corpus_threshold_weight.is_finite() && self.corpus_threshold_weight >= 0.0,
-                self.corpus_threshold_weight.to_string(),
-            ),
-        ];
+        let weights = [(
+            "corpus_threshold_weight",
+            self.corpus_threshold_weight.is_finite() && self.corpus_threshold_weight >= 0.0,
+            self.corpus_threshold_weight.to_string(),
+        )];
         if let Some((field, _, value)) = weights.into_iter().find(|w| !w.1) {
             return bad(field, format!("must be a finite number >= 0, got {value}"));
         }
@@ -2251,6 +2256,18 @@ mod tests {
         let mut p = d();
         p.zero_shot.slope = 0.0;
         assert_eq!(field(p), "zero_shot.slope");
+        // Past MAX_BLOCK_WEIGHT (1e30 overflowed the features silently).
+        for w in [f32::NAN, -1.0, 1e30, MAX_BLOCK_WEIGHT * 2.0] {
+            let mut p = d();
+            p.question_weight = w;
+            assert_eq!(field(p), "question_weight");
+            let mut p = d();
+            p.context_weight = w;
+            assert_eq!(field(p), "context_weight");
+        }
+        let mut p = d();
+        p.context_weight = MAX_BLOCK_WEIGHT;
+        assert!(p.check().is_ok());
         for floor in [f64::NAN, -0.1, 1.5] {
             assert_eq!(
                 field(ClassifierParams {

@@ -23,6 +23,9 @@ use crate::model::{
 };
 use crate::zeroshot::{fit_with_corpus, pseudo_labelled, PseudoLabelParams};
 
+/// The most seeds (splits) one simulation runs: [`SimulationOptions`].
+pub const MAX_SEEDS: usize = 1000;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimulationOptions {
     /// Checkpoints: reviewed items per code (total = step × codes).
@@ -88,8 +91,13 @@ impl SimulationOptions {
                 ),
             );
         }
-        if self.seeds == 0 {
-            return bad("seeds", "must be at least 1".into());
+        // Each seed is a whole simulation (minutes): a typo's u64::MAX ran
+        // with no progress until killed.
+        if !(1..=MAX_SEEDS).contains(&self.seeds) {
+            return bad(
+                "seeds",
+                format!("must be in 1..={MAX_SEEDS}, got {}", self.seeds),
+            );
         }
         if self.batch == 0 {
             return bad("batch", "must be at least 1".into());

@@ -2074,6 +2074,9 @@ pub struct EvalAuditSummary {
     pub fractions: Vec<FractionResult>,
 }
 
+/// The most draws `eval audit` takes per share.
+pub const MAX_AUDIT_DRAWS: usize = 100_000;
+
 /// `eval audit`: how often the report's prediction-powered interval holds
 /// the true count, over seeded random audit samples of gold-coded units,
 /// with the machine's out-of-fold probabilities standing in for the
@@ -2083,6 +2086,11 @@ pub fn eval_audit(opts: &EvalAuditOptions) -> anyhow::Result<EvalAuditSummary> {
     use report::ppi::{estimate_count, Audited, UnitRange};
     if opts.draws == 0 {
         bail!("--draws 0: draw at least once");
+    }
+    // 100,000 draws pin a 95% coverage to ±0.0014; a typo's u64::MAX ran
+    // with no progress until killed.
+    if opts.draws > MAX_AUDIT_DRAWS {
+        bail!("--draws {}: at most {MAX_AUDIT_DRAWS}", opts.draws);
     }
     if let Some(f) = opts.fractions.iter().find(|f| !(**f > 0.0 && **f < 1.0)) {
         bail!("--fractions: {f} is not a share in (0, 1)");
