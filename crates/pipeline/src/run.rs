@@ -812,6 +812,46 @@ pub struct MergeSummary {
 /// Combines shard stores into the project `store_file` (in name order, so
 /// merged ids do not depend on argument order); with a config, then runs
 /// the whole-corpus stages (themes, report) as configured.
+/// Shards of one run must have embedded with one model and coded with one
+/// codebook (docs/scale-out.md): merged, a shard on another model left its
+/// sentences without the project's vectors and two classifiers' codings
+/// side by side, and the report named one codebook. Refused before
+/// anything is merged, naming the shards that differ and how.
+fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
+    let mut first: Option<(&PathBuf, store::ShardIdentity)> = None;
+    for shard in shards {
+        let id = store::Store::open(shard)
+            .and_then(|s| s.shard_identity())
+            .with_context(|| format!("reading shard {}", shard.display()))?;
+        let Some((first_shard, first_id)) = &first else {
+            first = Some((shard, id));
+            continue;
+        };
+        let differ = |a: &Option<String>, b: &Option<String>| a.is_some() && b.is_some() && a != b;
+        if differ(&first_id.model_key, &id.model_key) {
+            anyhow::bail!(
+                "shards {} and {} were embedded with different models ({} and {}): \
+                 shards of one run share the model and its precision; run the odd one again",
+                first_shard.display(),
+                shard.display(),
+                first_id.model_key.as_deref().unwrap_or_default(),
+                id.model_key.as_deref().unwrap_or_default()
+            );
+        }
+        if differ(&first_id.codebook_hash, &id.codebook_hash) {
+            anyhow::bail!(
+                "shards {} and {} were coded with different codebooks ({:?} and {:?}, \
+                 different content): shards of one run share the approved codebook; run the odd one again",
+                first_shard.display(),
+                shard.display(),
+                first_id.codebook_name.as_deref().unwrap_or_default(),
+                id.codebook_name.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn merge(
     store_file: &Path,
     shards: &[PathBuf],
@@ -836,11 +876,12 @@ pub fn merge(
         );
     }
     let _lock = ProjectLock::acquire(store_file)?;
+    let mut shards = shards.to_vec();
+    shards.sort();
+    check_shards_agree(&shards)?;
     let mut project = Project::open_or_create(store_file)?;
     let run_id = project.store().start_run("merge")?;
     let mut per_shard = Vec::new();
-    let mut shards = shards.to_vec();
-    shards.sort();
     for shard in &shards {
         let stats = project
             .store_mut()
@@ -927,6 +968,35 @@ mod tests {
             sizes[hits[0]] += 1;
         }
         assert!(sizes.iter().all(|&n| n > 60), "unbalanced: {sizes:?}");
+    }
+
+    /// Shards embedded with two models are refused before anything is
+    /// merged, naming both; shards that agree merge.
+    #[test]
+    fn shards_of_different_models_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let shard = |name: &str, key: &str| {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(&p).unwrap();
+            let s = store::Store::create(&p).unwrap();
+            s.set_meta("model_key", key).unwrap();
+            p.join(store::STORE_FILE)
+        };
+        let a = shard("s0", "minilm+bf16");
+        let b = shard("s1", "minilm+f32");
+        let c = shard("s2", "minilm+bf16");
+        let project = dir.path().join("project.db");
+        let err = merge(&project, &[b.clone(), a.clone()], None, &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("different models (minilm+bf16 and minilm+f32)")
+                && err.contains("s0")
+                && err.contains("s1"),
+            "{err}"
+        );
+        assert!(!project.exists(), "nothing merged");
+        merge(&project, &[a, c], None, &mut |_| {}).unwrap();
     }
 
     /// Input paths are patterns only where no such path exists.

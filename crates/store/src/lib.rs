@@ -30,7 +30,7 @@ pub use corpus_tables::{
 pub use document_attributes::{DocumentAttributes, SpeakerResolution};
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
-pub use merge::MergeStats;
+pub use merge::{MergeStats, ShardIdentity};
 /// The connection type the free query functions take: a caller's
 /// transaction (from [`Store::write`]) derefs to one.
 pub use rusqlite::Connection;

@@ -43,6 +43,39 @@ impl Store {
     }
 }
 
+/// What a shard was embedded and coded with: the model key its runs
+/// recorded and the content hash of the newest codebook its machine
+/// codings used. Shards of one run must agree on both
+/// (docs/scale-out.md); `pipeline::run::merge` compares them before
+/// merging anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShardIdentity {
+    pub model_key: Option<String>,
+    pub codebook_hash: Option<String>,
+    /// The codebook's name, for messages.
+    pub codebook_name: Option<String>,
+}
+
+impl Store {
+    /// This store's [`ShardIdentity`].
+    pub fn shard_identity(&self) -> Result<ShardIdentity> {
+        let codebook: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT cb.content_hash, cb.name FROM codebooks cb
+                 WHERE cb.version = (SELECT MAX(codebook_version) FROM codings WHERE source = 'machine')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(ShardIdentity {
+            model_key: self.meta("model_key")?,
+            codebook_hash: codebook.as_ref().map(|c| c.0.clone()),
+            codebook_name: codebook.map(|c| c.1),
+        })
+    }
+}
+
 fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
     let mut stats = MergeStats::default();
 
