@@ -178,6 +178,10 @@ pub(crate) fn estimate(
     };
 
     let mut values: Vec<UnitValues> = Vec::with_capacity(audit.units.len());
+    // Per participant: how many units they speak in, and whether people
+    // said they mention the code (in an audited unit).
+    let mut person_units: Vec<u32> = vec![0; counted.persons.len()];
+    let mut person_human: Vec<bool> = vec![false; counted.persons.len()];
     for (key, sentences) in &audit.units {
         let audited = audit.audited.contains(key);
         let mut people: BTreeMap<usize, bool> = BTreeMap::new();
@@ -192,6 +196,10 @@ pub(crate) fn estimate(
             sent_ps.push(machine_p(cells, mask));
         }
         let sent_f = stable_sum(sent_ps);
+        for (&p, &present) in &people {
+            person_units[p] += 1;
+            person_human[p] |= present;
+        }
         let part_y = people.values().filter(|v| **v).count() as f64;
         let part_f: f64 = people.keys().map(|&p| person_p[p]).sum();
         values.push(UnitValues {
@@ -229,11 +237,37 @@ pub(crate) fn estimate(
     };
     let max_s = values.iter().map(|v| v.max_sentences).fold(0.0, f64::max);
     let sentences = count(&|v| Some(v.sentences), max_s);
+    // A participant who speaks in several documents (a panel's repeat
+    // interviews) is in several units of a document sample: summed per
+    // document, they counted once per document, and a census of two
+    // interviews of the same three people said 3 of 3 where 2 mentioned
+    // the code. Their mention is not a sum over documents, so a document
+    // sample gives an interval for participants only where each speaks in
+    // one document; else the exact count when every document is audited,
+    // and the machine's figure otherwise (an audit by participant gives
+    // the interval).
+    let spans_documents = person_units.iter().any(|&n| n > 1);
     let participants = match audit.unit {
         AuditUnit::Sentence => {
             // A sample of sentences says nothing direct about how many people
             // mention a code: the machine's figure, no interval.
             ppi::model_only(&person_p, calibrated)
+        }
+        AuditUnit::Document if spans_documents => {
+            if values.iter().all(|v| v.audited) {
+                let people: Vec<Audited> = person_human
+                    .iter()
+                    .zip(&person_units)
+                    .filter(|(_, &n)| n > 0)
+                    .map(|(&h, _)| Audited {
+                        human: f64::from(u8::from(h)),
+                        machine: 0.0,
+                    })
+                    .collect();
+                ppi::estimate_count(&people, &[], level, UnitRange { max: 1.0 }, machine_ran)
+            } else {
+                ppi::model_only(&person_p, calibrated)
+            }
         }
         _ => {
             let max_p = values

@@ -1,0 +1,83 @@
+//! The report's estimates from a document audit sample where a participant
+//! speaks in several documents (a panel's repeat interviews).
+
+mod common;
+
+use common::*;
+use report::ppi::Method;
+use report::{build, ReportOptions};
+
+/// Ana speaks in group1.txt and in a second interview, group3.txt; people
+/// coded every sentence of the three documents, the audit sample. She
+/// mentions parks in both: the census counts her once (Ana and Cai, 2),
+/// not once per document (3). With one document left out of the sample,
+/// the participants' figure is the machine's, with no interval claimed
+/// (the sentences' estimate keeps its interval: sentences nest in
+/// documents).
+#[test]
+fn a_document_sample_counts_a_participant_in_two_documents_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    store
+        .put_document(&document(
+            "group3.txt",
+            &[SpeakerTurn {
+                speaker: "Ana",
+                participant: Some("P1"),
+                moderator: false,
+                sentences: &["We walk in the park on Sundays."],
+            }],
+            "\n",
+        ))
+        .unwrap();
+    for text in [
+        ANA_POLICE,
+        ANA_PARK,
+        BEN_LIGHTS,
+        CAI_SCRIPT,
+        CAI_PARK,
+        "We walk in the park on Sundays.",
+    ] {
+        machine(&store, text, "parks", 0.5, true);
+    }
+    human(&store, ANA_PARK, "parks", "gold", "g");
+    human(&store, CAI_PARK, "parks", "gold", "g");
+    human(
+        &store,
+        "We walk in the park on Sundays.",
+        "parks",
+        "gold",
+        "g",
+    );
+    for text in [ANA_POLICE, BEN_LIGHTS, CAI_SCRIPT] {
+        human(&store, text, "police", "gold", "g");
+    }
+    let all: Vec<String> = ["group1.txt", "group2.txt", "group3.txt"]
+        .map(String::from)
+        .to_vec();
+    store
+        .put_audit_sample("document", "draw", Some(1), 3, &all)
+        .unwrap();
+    let parks = |store: &store::Store| {
+        let report = build(store, &ReportOptions::default()).unwrap();
+        let c = report
+            .codes
+            .iter()
+            .find(|c| c.code_id == "parks")
+            .unwrap()
+            .clone();
+        c
+    };
+    let census = parks(&store).estimates;
+    assert_eq!(census.participants.method, Method::Census);
+    assert_eq!(census.participants.estimate, 2.0);
+    assert_eq!(census.sentences.estimate, 3.0);
+
+    store
+        .put_audit_sample("document", "draw", Some(2), 3, &all[..2])
+        .unwrap();
+    let partial = parks(&store).estimates;
+    assert_eq!(partial.participants.method, Method::ModelOnly);
+    assert_eq!(partial.participants.low, None);
+    assert_ne!(partial.sentences.method, Method::ModelOnly);
+}
