@@ -157,7 +157,45 @@ pub(crate) fn estimate(
     let sentence_sum = stable_sum(sentence_ps);
     let person_p: Vec<f64> = person_none.iter().map(|none| 1.0 - none).collect();
 
+    // Without any machine coding (the audit answered before `code` ran, or
+    // never), the estimate is the sample's alone and says so: "prediction-
+    // powered" with λ = 0 named a machine that had not run.
+    let machine_ran = data.machine_coded.is_some()
+        || data
+            .codings
+            .iter()
+            .any(|c| c.source == crate::data::Source::Machine);
     let Some(audit) = audit.filter(|a| !a.audited.is_empty()) else {
+        if !machine_ran {
+            // Neither a machine nor a random sample: what people coded is
+            // all there is, a lower bound. A "model-only" 0 beside a
+            // participant people coded named a machine that never ran.
+            let mut people = BTreeSet::new();
+            let mut sentences_coded = 0u64;
+            for (cells, &person) in counted.cells.iter().zip(&counted.person) {
+                if human_present(cells, mask) {
+                    people.insert(person);
+                    sentences_coded += 1;
+                }
+            }
+            let people_coded = |count: f64, units: usize| CountEstimate {
+                method: ppi::Method::PeopleCoded,
+                estimate: count,
+                low: None,
+                high: None,
+                units: units as u64,
+                audited: 0,
+                audited_count: 0.0,
+                lambda: None,
+            };
+            return CodeEstimates {
+                participants: people_coded(people.len() as f64, person_p.len()),
+                sentences: people_coded(sentences_coded as f64, sentences_counted),
+                by_attribute: BTreeMap::new(),
+                calibrated: false,
+                audit_advice: None,
+            };
+        }
         let participants = ppi::model_only(&person_p, calibrated);
         let mut sentences = ppi::model_only(&[], calibrated);
         sentences.estimate = sentence_sum;
@@ -211,14 +249,6 @@ pub(crate) fn estimate(
             max_sentences: sentences.len() as f64,
         });
     }
-    // Without any machine coding (the audit answered before `code` ran, or
-    // never), the estimate is the sample's alone and says so: "prediction-
-    // powered" with λ = 0 named a machine that had not run.
-    let machine_ran = data.machine_coded.is_some()
-        || data
-            .codings
-            .iter()
-            .any(|c| c.source == crate::data::Source::Machine);
     let count = |pick: &dyn Fn(&UnitValues) -> Option<(f64, f64)>, max: f64| -> CountEstimate {
         let mut audited = Vec::new();
         let mut rest = Vec::new();

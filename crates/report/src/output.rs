@@ -278,6 +278,9 @@ pub fn estimate_legend(r: &Report) -> String {
     if has(Method::ModelOnly) {
         out.push_str("  model-only: the machine's expected count from calibrated probabilities; no interval without an audit sample.\n");
     }
+    if has(Method::PeopleCoded) {
+        out.push_str("  people-coded: no classifier has coded the corpus and no random sample was audited; the participants people coded with it, a lower bound, not an estimate (`autocode code`, or an audit sample, gives one).\n");
+    }
     if has(Method::ModelOnlyUncalibrated) {
         out.push_str("  model-only (uncalibrated): no labels calibrated these probabilities (zero-shot prior); the figure is a rough guide, not an estimate.\n");
     }

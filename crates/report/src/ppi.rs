@@ -99,6 +99,10 @@ pub enum Method {
     /// No audit sample and probabilities that no label calibrated.
     #[serde(rename = "model-only (uncalibrated)")]
     ModelOnlyUncalibrated,
+    /// No audit sample and no machine coding: the count people coded, a
+    /// lower bound, no interval.
+    #[serde(rename = "people-coded")]
+    PeopleCoded,
 }
 
 impl Method {
@@ -109,6 +113,7 @@ impl Method {
             Method::Census => "census",
             Method::ModelOnly => "model-only",
             Method::ModelOnlyUncalibrated => "model-only (uncalibrated)",
+            Method::PeopleCoded => "people-coded",
         }
     }
 }

@@ -81,3 +81,27 @@ fn a_document_sample_counts_a_participant_in_two_documents_once() {
     assert_eq!(partial.participants.low, None);
     assert_ne!(partial.sentences.method, Method::ModelOnly);
 }
+
+/// People coded some sentences, no classifier ever ran and no sample was
+/// audited: the figure is the count people coded, a lower bound named as
+/// such, not a "model-only" 0 beside a participant people coded.
+#[test]
+fn without_a_machine_or_an_audit_the_figure_is_what_people_coded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    human(&store, ANA_PARK, "parks", "gold", "g");
+    human(&store, CAI_PARK, "parks", "gold", "g");
+    human(&store, "The park is lovely.", "police", "human", "rev");
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let parks = report.codes.iter().find(|c| c.code_id == "parks").unwrap();
+    let e = &parks.estimates;
+    assert_eq!(e.participants.method, Method::PeopleCoded);
+    assert_eq!((e.participants.estimate, e.participants.low), (2.0, None));
+    assert_eq!(e.sentences.estimate, 2.0);
+    assert!(!e.calibrated);
+    let legend = report::output::estimate_legend(&report);
+    assert!(
+        legend.contains("people-coded: no classifier has coded the corpus"),
+        "{legend}"
+    );
+}
