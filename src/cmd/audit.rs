@@ -83,6 +83,7 @@ fn draw(g: &Global, a: DrawArgs) -> Outcome {
         unit: a.unit.into(),
         size,
         seed: a.seed,
+        keep_extended: false,
     };
     let mut project = Project::open(&g.project)?;
     let s = pipeline::audit::draw(project.store_mut(), &opts)?;

@@ -36,6 +36,12 @@ pub struct AuditOptions {
     pub unit: AuditUnit,
     pub size: AuditSize,
     pub seed: u64,
+    /// Keep the current sample when it is this draw extended (the same
+    /// seed's order, more units: `audit draw --size 15` after a config's
+    /// 12). A nightly run's draw sets it, so that it never undoes an
+    /// extension people are coding; an explicit `audit draw` of fewer
+    /// units does what it says (and names the audited units it leaves out).
+    pub keep_extended: bool,
 }
 
 impl Default for AuditOptions {
@@ -44,6 +50,7 @@ impl Default for AuditOptions {
             unit: AuditUnit::Participant,
             size: AuditSize::Fraction(0.2),
             seed: 1,
+            keep_extended: false,
         }
     }
 }
@@ -169,7 +176,11 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
     let order = drawn_order(&keys, opts.seed);
     let units: Vec<String> = order[..size].to_vec();
     let mut dropped_coded = Vec::new();
+    // The sample this draw replaces: its size and population, for the
+    // warning's reason.
+    let mut previous: Option<(usize, i64)> = None;
     if let Some(old) = store.audit_sample()? {
+        previous = Some((old.units.len(), old.population));
         let same_draw = old.unit == opts.unit.as_str()
             && old.seed == Some(opts.seed as i64)
             && old.origin == "draw";
@@ -192,6 +203,28 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
                 dropped_coded,
             });
         }
+        // The same seed's sample extended (`audit draw --size 15` after a
+        // run's 12, and people coding the 13th): its first `size` units are
+        // this draw, so it is kept whole. Before, the next nightly run drew
+        // its 12 again and the 13th unit's audit was no longer audit.
+        let extends = opts.keep_extended
+            && same_draw
+            && old.units.len() > size
+            && old.units.len() <= order.len()
+            && old.units[..] == order[..old.units.len()];
+        if extends {
+            let coded = coded_units(store, opts.unit, &old.units)?;
+            return Ok(AuditSummary {
+                sample_id: old.id,
+                unit: opts.unit,
+                seed: Some(opts.seed),
+                population: keys.len(),
+                drawn: old.units.len(),
+                coded,
+                unchanged: true,
+                dropped_coded,
+            });
+        }
         if old.unit == opts.unit.as_str() {
             let kept: BTreeSet<&str> = units.iter().map(String::as_str).collect();
             let gone: Vec<String> = old
@@ -204,10 +237,15 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
         }
     }
     if !dropped_coded.is_empty() {
+        let why = match &previous {
+            Some((n, population)) if *population == keys.len() as i64 && *n > size => {
+                format!("it is smaller than the sample of {n} they were drawn in")
+            }
+            _ => "more new units drew smaller numbers than theirs".to_string(),
+        };
         tracing::warn!(
             "the new audit sample ({size} of {} {}s) leaves out {} audited unit(s) people coded ({}): \
-             more new units drew smaller numbers than theirs; their codes stay as people's coding, \
-             no longer as audit",
+             {why}; their codes stay as people's coding, no longer as audit",
             keys.len(),
             opts.unit.as_str(),
             dropped_coded.len(),
@@ -309,6 +347,41 @@ mod tests {
         let first: BTreeSet<&String> = a[..11].iter().collect();
         let kept = b[..12].iter().filter(|k| first.contains(k)).count();
         assert!(kept >= 10, "{kept} of 11 kept");
+    }
+
+    /// A nightly run's draw keeps the same seed's sample extended by hand
+    /// (`audit draw --size 15` after the config's 12); an explicit smaller
+    /// draw replaces it.
+    #[test]
+    fn a_runs_draw_keeps_its_sample_extended_by_hand() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.txt");
+        let text: String = (0..20)
+            .map(|i| format!("Person {i:02}: I said thing number {i}.\n"))
+            .collect();
+        std::fs::write(&path, text).unwrap();
+        let people = corpus::Participants::default();
+        let docs = corpus::read_file(&path, "g.txt", &Default::default(), &people.index()).unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        store.put_document(&docs[0]).unwrap();
+        let opts = |n: usize, keep_extended: bool| AuditOptions {
+            unit: AuditUnit::Participant,
+            size: AuditSize::Units(n),
+            seed: 7,
+            keep_extended,
+        };
+        let twelve = draw(&mut store, &opts(12, true)).unwrap();
+        let fifteen = draw(&mut store, &opts(15, false)).unwrap();
+        assert!(!fifteen.unchanged);
+        let by_run = draw(&mut store, &opts(12, true)).unwrap();
+        assert!(by_run.unchanged);
+        assert_eq!((by_run.sample_id, by_run.drawn), (fifteen.sample_id, 15));
+        let sample = store.audit_sample().unwrap().unwrap();
+        assert_eq!(sample.units.len(), 15);
+        let by_hand = draw(&mut store, &opts(12, false)).unwrap();
+        assert!(!by_hand.unchanged);
+        assert_ne!(by_hand.sample_id, twelve.sample_id);
+        assert_eq!(store.audit_sample().unwrap().unwrap().units.len(), 12);
     }
 
     /// A simple random sample: over 4,000 seeds each of 10 units is drawn

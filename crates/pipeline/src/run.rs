@@ -372,6 +372,7 @@ impl RunConfig {
             unit,
             size,
             seed: a.seed.unwrap_or(d.seed),
+            keep_extended: true,
         }))
     }
 
