@@ -281,7 +281,7 @@ pub async fn submit(
                 check_len(&format!("sentences[{i}].codes[{j}]"), Some(c), MAX_NAME_CHARS)?;
                 if !known.contains(c.as_str()) {
                     return Err(ApiError::BadRequest(format!(
-                        "sentences[{i}].codes[{j}]: code {c:?} is not in the latest codebook (version {version})"
+                        "sentences[{i}].codes[{j}]: code {c:?} is not in the codebook in use (version {version})"
                     )));
                 }
                 codes.insert(c.clone());

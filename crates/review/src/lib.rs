@@ -377,11 +377,13 @@ pub(crate) async fn with_store<T: Send + 'static>(
     .map_err(|e| ApiError::Internal(e.into()))?
 }
 
-/// The latest codebook version and its body, if any.
+/// The codebook version the project codes with now and its body, if any
+/// (`store::codebook_in_use`: the lineage of the newest machine codings'
+/// version, not the newest version by number).
 pub(crate) fn latest_codebook(
     conn: &store::Connection,
 ) -> ApiResult<Option<(i64, classify::Codebook)>> {
-    match store::latest_codebook(conn)? {
+    match store::codebook_in_use(conn)? {
         None => Ok(None),
         Some((v, body)) => {
             let cb: classify::Codebook = serde_json::from_str(&body).map_err(|e| {

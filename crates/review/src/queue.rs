@@ -479,7 +479,7 @@ pub async fn decide(
                 .is_some_and(|(_, cb)| cb.codes.iter().any(|c| c.id == id))
         };
         let version_name = || match &latest {
-            Some((v, _)) => format!("the latest codebook (version {v})"),
+            Some((v, _)) => format!("the codebook in use (version {v})"),
             None => "the project's codebook (none is approved yet)".to_string(),
         };
         // The code a decision is about: a code of the codebook the sentence

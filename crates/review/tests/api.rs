@@ -72,7 +72,7 @@ fn decisions_take_only_codes_of_the_codebook_and_capped_fields() {
     assert_eq!(r.0, 400, "{:?}", r.1);
     assert_eq!(
         error_of(&r),
-        format!("code_id {junk:?} is not in the latest codebook (version 1) nor suggested for sentence {seg}")
+        format!("code_id {junk:?} is not in the codebook in use (version 1) nor suggested for sentence {seg}")
     );
     let r = decide(json!({"code_id": "x".repeat(1_900_000)}));
     assert_eq!(r.0, 400);
@@ -84,7 +84,7 @@ fn decisions_take_only_codes_of_the_codebook_and_capped_fields() {
     assert_eq!(r.0, 400);
     assert_eq!(
         error_of(&r),
-        "code \"nope\" is not in the latest codebook (version 1)"
+        "code \"nope\" is not in the codebook in use (version 1)"
     );
     let r = decide(json!({"decision": "add", "new_code_id": "é".repeat(201)}));
     assert_eq!(r.0, 400);
@@ -304,7 +304,7 @@ fn audit_codings_take_only_codebook_codes_and_whole_units() {
     assert_eq!(r.0, 400, "{:?}", r.1);
     assert_eq!(
         error_of(&r),
-        format!("sentences[0].codes[0]: code {junk:?} is not in the latest codebook (version 1)")
+        format!("sentences[0].codes[0]: code {junk:?} is not in the codebook in use (version 1)")
     );
     // A code the machine suggested elsewhere but not in the codebook: refused too.
     let r = submit(json!(["x".repeat(5000)]), json!({}));

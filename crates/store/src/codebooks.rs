@@ -107,6 +107,39 @@ pub fn latest_codebook(conn: &Connection) -> Result<Option<(i64, String)>> {
         .optional()?)
 }
 
+/// The codebook version the project codes with now, and its body: the
+/// newest version in the lineage of the one the newest machine codings
+/// used (a code added in review extends it: [`codebook_descendant`]), or
+/// the newest version when nothing was coded yet. The review page checks
+/// decisions against it and extends it: the newest version by number is
+/// not it when a run went back to an earlier codebook file (`code
+/// --codebook A.yaml` after approving B), and the page then refused
+/// recodes to the codes the queue's suggestions were made with.
+pub fn codebook_in_use(conn: &Connection) -> Result<Option<(i64, String)>> {
+    let coded: Option<i64> = conn
+        .query_row(
+            "SELECT codebook_version FROM codings
+             WHERE source = 'machine' AND codebook_version IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(coded) = coded else {
+        return latest_codebook(conn);
+    };
+    let Ok(version) = codebook_descendant(conn, coded) else {
+        return latest_codebook(conn);
+    };
+    Ok(conn
+        .query_row(
+            "SELECT version, body FROM codebooks WHERE version = ?1",
+            [version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// One stored version, if it exists.
 pub fn codebook_version(conn: &Connection, version: i64) -> Result<Option<CodebookVersion>> {
     Ok(conn
@@ -332,6 +365,11 @@ impl Store {
         latest_codebook(self.conn())
     }
 
+    /// The version the project codes with now ([`codebook_in_use`]).
+    pub fn codebook_in_use(&self) -> Result<Option<(i64, String)>> {
+        codebook_in_use(self.conn())
+    }
+
     /// The newest version whose parent chain reaches `root`.
     pub fn codebook_descendant(&self, root: i64) -> Result<i64> {
         codebook_descendant(self.conn(), root)
@@ -468,6 +506,44 @@ mod tests {
         let v3 = &store.codebook_versions().unwrap()[2];
         assert_eq!(v3.parent_version, None);
         assert_eq!(v3.origin, CodebookOrigin::File);
+    }
+
+    /// The codebook in use follows the newest machine codings' lineage,
+    /// not the newest version by number: after approving B and coding
+    /// again with A, it is A (with the codes added to A in review).
+    #[test]
+    fn the_codebook_in_use_is_the_lineage_the_newest_codings_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        assert_eq!(store.codebook_in_use().unwrap(), None);
+        approve(&mut store, &["a"]).unwrap();
+        approve(&mut store, &["b"]).unwrap();
+        // Nothing coded yet: the newest.
+        assert_eq!(store.codebook_in_use().unwrap().unwrap().0, 2);
+        let code_with = |store: &Store, version: i64| {
+            store
+                .conn
+                .execute_batch("PRAGMA foreign_keys = OFF")
+                .unwrap();
+            store
+                .conn
+                .execute(
+                    "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, created_at)
+                     VALUES (1, 'x', ?1, 'machine', 'm', 0.5, 'now')",
+                    [version],
+                )
+                .unwrap();
+        };
+        code_with(&store, 2);
+        assert_eq!(store.codebook_in_use().unwrap().unwrap().0, 2);
+        code_with(&store, 1);
+        let (v, body) = store.codebook_in_use().unwrap().unwrap();
+        assert_eq!(v, 1);
+        assert!(body.contains("\"a\""), "{body}");
+        // A code added in review extends A: in use, though B is older.
+        let child = review_child(&mut store, 1, &["a", "parking"]);
+        assert_eq!(store.codebook_in_use().unwrap().unwrap().0, child);
+        assert_eq!(store.latest_codebook().unwrap().unwrap().0, child);
     }
 
     #[test]

@@ -221,8 +221,7 @@ pub fn record_review_tx(
 
     // The human codings mirror the reviewer's current judgement, so a changed
     // mind replaces rather than piles up rows.
-    let codebook_version: Option<i64> =
-        tx.query_row("SELECT MAX(version) FROM codebooks", [], |r| r.get(0))?;
+    let codebook_version: Option<i64> = crate::codebooks::codebook_in_use(tx)?.map(|(v, _)| v);
     let give = |code: &str| -> Result<()> {
         add_settled_coding(
             tx,
@@ -518,7 +517,7 @@ impl Store {
         let labels = self.review_labels()?;
         self.write(|tx| {
             let codebook_version: Option<i64> =
-                tx.query_row("SELECT MAX(version) FROM codebooks", [], |r| r.get(0))?;
+                crate::codebooks::codebook_in_use(tx)?.map(|(v, _)| v);
             let mut written = 0;
             for l in labels.iter().filter(|l| l.applies) {
                 let Some(code) = &l.code_id else { continue };
