@@ -86,6 +86,13 @@ struct CoderView {
     label: String,
     units: BTreeSet<i64>,
     codes: BTreeMap<i64, BTreeSet<String>>,
+    /// The codes a reviewer judged on each sentence (`None` in the map: a
+    /// "no code", every code judged). `None`: a coder who judged every code
+    /// of every unit (the machine, gold, an imported coder). A reviewer
+    /// decides one suggestion at a time: a code they never judged on a
+    /// sentence is not their "absent", and counted so it made a reviewer
+    /// who accepted one code disagree with another who rejected a second.
+    judged: Option<BTreeMap<i64, Option<BTreeSet<String>>>>,
 }
 
 pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bool) -> Agreement {
@@ -143,6 +150,7 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
             label: "machine".into(),
             units,
             codes,
+            judged: None,
         });
     }
 
@@ -176,12 +184,27 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
         } else {
             Vec::new()
         };
+        let mut judged: BTreeMap<i64, Option<BTreeSet<String>>> = BTreeMap::new();
+        for (seg, given) in &codes {
+            judged.insert(*seg, Some(given.clone()));
+        }
         for r in &reviews {
             // A memo is a note, not a coding decision.
             if r.decision == "memo" {
                 continue;
             }
             touched.insert(r.segment_id);
+            let judged_here = judged
+                .entry(r.segment_id)
+                .or_insert_with(|| Some(BTreeSet::new()));
+            match r.decision.as_str() {
+                "none" => *judged_here = None,
+                _ => {
+                    if let Some(set) = judged_here {
+                        set.extend(r.code_id.iter().chain(r.new_code_id.iter()).cloned());
+                    }
+                }
+            }
             let set = codes.entry(r.segment_id).or_default();
             match r.decision.as_str() {
                 "accept" => set.extend(r.code_id.iter().cloned()),
@@ -226,6 +249,7 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
             label: format!("{}:{coder}", source.as_str()),
             units,
             codes,
+            judged: (!reviews.is_empty()).then_some(judged),
         });
     }
 
@@ -265,13 +289,41 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                     .cloned()
                     .collect()
             };
-            let decided: Vec<(BTreeSet<String>, BTreeSet<String>)> = grouped
+            // What a coder judged on a unit: every code (`None`), or the
+            // codes a reviewer decided on its sentences and those they
+            // give (closed upward as `given` is).
+            let judged = |v: &CoderView, sentences: &[i64], given: &BTreeSet<String>| {
+                let per_sentence = v.judged.as_ref()?;
+                let mut out = given.clone();
+                for s in sentences {
+                    match per_sentence.get(s) {
+                        Some(None) => return None,
+                        Some(Some(codes)) => out.extend(codes.iter().cloned()),
+                        None => {}
+                    }
+                }
+                Some(out)
+            };
+            type Judged = Option<BTreeSet<String>>;
+            let decided: Vec<(BTreeSet<String>, BTreeSet<String>, Judged, Judged)> = grouped
                 .values()
-                .map(|sents| (given(a, sents), given(b, sents)))
+                .map(|sents| {
+                    let (x, y) = (given(a, sents), given(b, sents));
+                    let (jx, jy) = (judged(a, sents, &x), judged(b, sents, &y));
+                    (x, y, jx, jy)
+                })
                 .collect();
+            let both_judged = |jx: &Judged, jy: &Judged, code: &String| {
+                jx.as_ref().is_none_or(|j| j.contains(code))
+                    && jy.as_ref().is_none_or(|j| j.contains(code))
+            };
             let mut used: Vec<String> = decided
                 .iter()
-                .flat_map(|(x, y)| x.iter().chain(y.iter()))
+                .flat_map(|(x, y, jx, jy)| {
+                    x.iter()
+                        .chain(y.iter())
+                        .filter(move |c| both_judged(jx, jy, c))
+                })
                 .cloned()
                 .collect::<BTreeSet<_>>()
                 .into_iter()
@@ -286,8 +338,10 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
             let mut codes = Vec::new();
             for code in used {
                 let mut t = Table2x2::default();
-                for (x, y) in &decided {
-                    t.add(x.contains(&code), y.contains(&code));
+                for (x, y, jx, jy) in &decided {
+                    if both_judged(jx, jy, &code) {
+                        t.add(x.contains(&code), y.contains(&code));
+                    }
                 }
                 pooled.merge(&t);
                 codes.push(CodeAgreement {

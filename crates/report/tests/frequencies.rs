@@ -115,9 +115,15 @@ fn agreement_between_reviewer_and_machine() {
     let police = p.codes.iter().find(|c| c.code_id == "police").unwrap();
     assert_eq!((police.figures.both, police.figures.only_a), (1, 1));
     assert_eq!(police.figures.percent_agreement, Some(0.5));
-    assert_eq!(
-        p.overall.n, 6,
-        "2 units × 3 codes pooled (police, its parent safety, parks)"
+    // The reviewer judged police on both sentences (and safety with the
+    // police they accepted on Ana's); the machine's parks and its safety
+    // on Cai's sentence were never judged by the reviewer, so they are no
+    // disagreement: 3 (unit, code) pairs, not 2 units × 3 codes.
+    assert_eq!(p.overall.n, 3, "police on both, safety on Ana's");
+    assert!(
+        p.codes.iter().all(|c| c.code_id != "parks"),
+        "{:?}",
+        p.codes
     );
 
     let by_person = build(
@@ -129,6 +135,35 @@ fn agreement_between_reviewer_and_machine() {
     )
     .unwrap();
     assert_eq!(by_person.agreement.pairs[0].units, 2, "Ana and Cai");
+}
+
+/// Two reviewers who judged different suggestions of one sentence do not
+/// disagree: each code's table takes the units where both judged it.
+#[test]
+fn reviewers_agree_or_disagree_only_on_codes_both_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    // "rev" accepted police on Ana's sentence; "bob" rejects parks there,
+    // then both judge lighting on Ben's: rev accepts, bob rejects.
+    review(&store, ANA_POLICE, "parks", "reject", "bob");
+    review(&store, BEN_LIGHTS, "lighting", "accept", "rev");
+    review(&store, BEN_LIGHTS, "lighting", "reject", "bob");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let pair = r
+        .agreement
+        .pairs
+        .iter()
+        .find(|p| p.coder_a == "human:bob" && p.coder_b == "human:rev")
+        .unwrap();
+    let codes: Vec<&str> = pair.codes.iter().map(|c| c.code_id.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["lighting"],
+        "police and parks were judged by one of them each"
+    );
+    let lighting = &pair.codes[0].figures;
+    assert_eq!((lighting.n, lighting.only_b), (1, 1));
+    assert_eq!(pair.overall.n, 1);
 }
 
 /// The agreement of the machine with the gold coder "study".
