@@ -110,6 +110,14 @@ pub enum IngestError {
     BadRtf { file: PathBuf, message: String },
     #[error("{}: not a spreadsheet autocode can read ({message})", file.display())]
     BadSheet { file: PathBuf, message: String },
+    /// A readable sheet whose cells cannot be read as shown (formulas
+    /// without a saved value).
+    #[error("{}: sheet {sheet}: {message}", file.display())]
+    SheetCells {
+        file: PathBuf,
+        sheet: String,
+        message: String,
+    },
     #[error("{}: unknown file type{}; expected .txt, .md, .vtt, .srt, .doc, .docx, .odt, .pdf, .rtf, .csv, .jsonl, .xlsx, .xls or .ods", file.display(), ext.as_ref().map(|e| format!(" `.{e}`")).unwrap_or_default())]
     UnknownExtension { file: PathBuf, ext: Option<String> },
     #[error("{}: {location}: {message}", file.display())]

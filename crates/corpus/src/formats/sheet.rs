@@ -63,11 +63,24 @@ pub(crate) fn workbook_table_where(
         open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let mut first = None;
     for name in workbook.sheet_names() {
+        // Formula cells an .xlsx holds without a saved result (openpyxl
+        // and pandas write formulas uncalculated): calamine reads them as
+        // empty, so a respondent's answer vanished with no word.
+        let mut uncached: Vec<(u32, u32)> = Vec::new();
         let range = match &mut workbook {
             Sheets::Xlsx(x) => match x.worksheet_cells_reader(&name) {
-                Ok(mut cells) => used_cells(|| cells.next_cell())
-                    .map_err(|e| bad(format!("sheet {name}: {e}")))
-                    .and_then(|used| checked_range(&name, used).map_err(bad))?,
+                Ok(mut cells) => used_cells(|| {
+                    cells.next_cell_with_formula_metadata().map(|c| {
+                        c.map(|c| {
+                            if c.formula.is_some() && c.value == DataRef::Empty {
+                                uncached.push(c.pos);
+                            }
+                            Cell::new(c.pos, c.value)
+                        })
+                    })
+                })
+                .map_err(|e| bad(format!("sheet {name}: {e}")))
+                .and_then(|used| checked_range(&name, used).map_err(bad))?,
                 // A chart sheet or a macro sheet: no cells to read.
                 Err(calamine::XlsxError::NotAWorksheet(_)) => Range::default(),
                 Err(e) => return Err(bad(format!("sheet {name}: {e}"))),
@@ -89,12 +102,35 @@ pub(crate) fn workbook_table_where(
             continue;
         }
         let (headers, rows) = sheet_rows(&name, &range);
-        if wanted(&headers, &rows) {
-            return Ok((headers, rows));
+        let is_wanted = wanted(&headers, &rows);
+        let read = if uncached.is_empty() {
+            Ok((headers, rows))
+        } else {
+            Err(IngestError::SheetCells {
+                file: path.into(),
+                sheet: name.clone(),
+                message: format!(
+                "{} cell(s) hold a formula with no saved value ({}{}), read as empty they would \
+                 lose what they say: the file was written by a program that does not calculate \
+                 formulas; open and save it in Excel or LibreOffice (or write values, not \
+                 formulas) and ingest it again",
+                uncached.len(),
+                uncached
+                    .iter()
+                    .take(5)
+                    .map(|&pos| cell_name(pos))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if uncached.len() > 5 { ", …" } else { "" }
+            ),
+            })
+        };
+        if is_wanted {
+            return read;
         }
-        first.get_or_insert((headers, rows));
+        first.get_or_insert(read);
     }
-    first.ok_or_else(|| IngestError::Empty { file: path.into() })
+    first.unwrap_or_else(|| Err(IngestError::Empty { file: path.into() }))
 }
 
 /// The most text a workbook's cells may expand to (the limit of a DOCX's
@@ -545,6 +581,44 @@ mod tests {
             err.starts_with("answers.xlsx: ")
                 && err.contains("sheet Codes: its cells hold more than 256 MiB of text"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_formula_without_a_saved_value_is_named_not_read_as_empty() {
+        let path = Path::new("survey.xlsx");
+        let inline =
+            |at: &str, t: &str| format!(r#"<c r="{at}" t="inlineStr"><is><t>{t}</t></is></c>"#);
+        let row = |r: u32, cells: String| format!(r#"<row r="{r}">{cells}</row>"#);
+        // openpyxl's formula: no <v>, so no value to show.
+        let uncached = r#"<c r="B3" t="str"><f>"Privacy "&amp;"matters."</f></c>"#;
+        // Excel's: the formula with its saved result.
+        let cached = r#"<c r="B2" t="str"><f>"Fine "&amp;"thanks."</f><v>Fine thanks.</v></c>"#;
+        let data = [
+            row(1, inline("A1", "id") + &inline("B1", "answer")),
+            row(2, inline("A2", "P1") + cached),
+            row(3, inline("A3", "P2") + uncached),
+        ]
+        .concat();
+        let Err(err) = workbook_table(path, &xlsx_of(&data, None)) else {
+            panic!("a formula without a value was read as empty");
+        };
+        let err = err.to_string();
+        assert!(
+            err.starts_with(
+                "survey.xlsx: sheet Codes: 1 cell(s) hold a formula with no saved value (B3)"
+            ),
+            "{err}"
+        );
+        let data = [
+            row(1, inline("A1", "id") + &inline("B1", "answer")),
+            row(2, inline("A2", "P1") + cached),
+        ]
+        .concat();
+        let (_, rows) = workbook_table(path, &xlsx_of(&data, None)).unwrap();
+        assert_eq!(
+            rows[0].record.iter().collect::<Vec<_>>(),
+            ["P1", "Fine thanks."]
         );
     }
 
