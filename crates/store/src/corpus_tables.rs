@@ -305,7 +305,7 @@ fn put_document_tx(
     if stored == content_hash {
         return Ok((IngestOutcome::Unchanged, ReplacedLosses::default()));
     }
-    let detached_before = detached_reviews_tx(tx, &doc.name)?;
+    let detached_before: BTreeSet<i64> = detached_reviews_tx(tx, &doc.name)?;
     // Who left work on this version: reviews or people's codings.
     let workers_before: BTreeSet<String> = {
         let mut stmt = tx.prepare(
@@ -330,7 +330,11 @@ fn put_document_tx(
         .filter_map(|s| s.participant_id.as_deref())
         .collect();
     let losses = ReplacedLosses {
-        detached_reviews: detached_reviews_tx(tx, &doc.name)?.saturating_sub(detached_before),
+        // Newly detached ones, by id: a version that brings one reviewed
+        // sentence back and removes another is no net change of the count.
+        detached_reviews: detached_reviews_tx(tx, &doc.name)?
+            .difference(&detached_before)
+            .count(),
         dropped_people_codings,
         speakers_gone: workers_before
             .into_iter()
@@ -340,13 +344,12 @@ fn put_document_tx(
     Ok((IngestOutcome::Replaced, losses))
 }
 
-/// A document's reviews whose sentence is gone (kept, detached).
-fn detached_reviews_tx(tx: &Transaction, name: &str) -> Result<usize> {
-    Ok(tx.query_row(
-        "SELECT COUNT(*) FROM reviews WHERE document = ?1 AND segment_id IS NULL",
-        [name],
-        |r| r.get::<_, i64>(0),
-    )? as usize)
+/// A document's reviews whose sentence is gone (kept, detached), by id.
+fn detached_reviews_tx(tx: &Transaction, name: &str) -> Result<BTreeSet<i64>> {
+    let mut stmt =
+        tx.prepare("SELECT id FROM reviews WHERE document = ?1 AND segment_id IS NULL")?;
+    let ids = stmt.query_map([name], |r| r.get(0))?;
+    Ok(ids.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Inserts the document's row (its content hash empty: the caller sets it),
@@ -1071,7 +1074,30 @@ mod tests {
                 speakers_gone: vec!["R2".into()],
             }
         );
-        // Nothing more is left behind when R2 comes back: the review returns.
+        // R2 back and R1 gone, R1 reviewed meanwhile: R2's review returns
+        // and R1's is newly detached (the count of detached ones stays one).
+        let now = s.segments(false).unwrap();
+        let r1 = now.iter().find(|x| x.text == "More staff.").unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO reviews(segment_id, document, text_hash, new_code_id, decision, reviewer, created_at)
+                 VALUES (?1, 'g1.txt', ?2, 'staffing', 'add', 'ann', 'now')",
+                params![r1.id, r1.text_hash],
+            )
+            .unwrap();
+        let swapped = by(&[
+            ("R2", "Fix the hoists."),
+            ("R3", "Less noise."),
+            ("R4", "Nothing."),
+        ]);
+        let (_, losses) = s
+            .put_document_reporting_losses(&swapped, || swapped.content_hash.clone())
+            .unwrap();
+        assert_eq!(
+            (losses.detached_reviews, losses.speakers_gone.clone()),
+            (1, vec!["R1".to_string()])
+        );
+        // Nothing more is left behind when R1 comes back: the review returns.
         let third = by(&[
             ("R1", "More staff."),
             ("R2", "Fix the hoists."),
@@ -1081,11 +1107,15 @@ mod tests {
             .put_document_reporting_losses(&third, || third.content_hash.clone())
             .unwrap();
         assert!(losses.is_empty(), "{losses:?}");
-        let reviewed: Option<i64> = s
+        let detached: i64 = s
             .conn
-            .query_row("SELECT segment_id FROM reviews", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM reviews WHERE segment_id IS NULL",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
-        assert!(reviewed.is_some());
+        assert_eq!(detached, 0);
     }
 
     /// Occurrences are counted per speaker: an interviewer's "Yeah." added
