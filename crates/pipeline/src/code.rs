@@ -223,7 +223,7 @@ pub fn choose_codebook(
             Ok((choice.version, cb, choice.note))
         }
         None => {
-            let (v, body) = store.latest_codebook()?.context(
+            let (v, body) = store.codebook_in_use()?.context(
                 "no codebook: pass --codebook FILE or run `autocode codebook approve FILE`",
             )?;
             let cb = serde_json::from_str::<Codebook>(&body)

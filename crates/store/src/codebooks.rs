@@ -107,28 +107,47 @@ pub fn latest_codebook(conn: &Connection) -> Result<Option<(i64, String)>> {
         .optional()?)
 }
 
+/// The meta key holding the root version of the codebook file approved
+/// last ([`approve_codebook_file`]: `codebook approve`, or a run's
+/// `code --codebook FILE`).
+pub const CODEBOOK_IN_USE_META: &str = "codebook_in_use";
+
 /// The codebook version the project codes with now, and its body: the
-/// newest version in the lineage of the one the newest machine codings
-/// used (a code added in review extends it: [`codebook_descendant`]), or
-/// the newest version when nothing was coded yet. The review page checks
-/// decisions against it and extends it: the newest version by number is
-/// not it when a run went back to an earlier codebook file (`code
-/// --codebook A.yaml` after approving B), and the page then refused
-/// recodes to the codes the queue's suggestions were made with.
+/// newest version in the lineage of the codebook file approved last (a
+/// code added in review extends it: [`codebook_descendant`]); in a store
+/// from before that was recorded, the lineage of the newest machine
+/// codings' version; else the newest version. The review page checks
+/// decisions against it and extends it, and `code` without `--codebook`
+/// codes with it. The newest version by number is not it when a run went
+/// back to an earlier codebook file (`code --codebook A.yaml` after
+/// approving B): the page then refused recodes to the codes the queue's
+/// suggestions were made with, and a theme accepted as a code extended B,
+/// which the next run of A never coded.
 pub fn codebook_in_use(conn: &Connection) -> Result<Option<(i64, String)>> {
-    let coded: Option<i64> = conn
+    let approved: Option<i64> = conn
         .query_row(
-            "SELECT codebook_version FROM codings
-             WHERE source = 'machine' AND codebook_version IS NOT NULL
-             ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
+            "SELECT value FROM meta WHERE key = ?1",
+            [CODEBOOK_IN_USE_META],
+            |r| r.get::<_, String>(0),
         )
-        .optional()?;
-    let Some(coded) = coded else {
+        .optional()?
+        .and_then(|v| v.parse().ok());
+    let root = match approved {
+        Some(v) => Some(v),
+        None => conn
+            .query_row(
+                "SELECT codebook_version FROM codings
+                 WHERE source = 'machine' AND codebook_version IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
+    let Some(root) = root else {
         return latest_codebook(conn);
     };
-    let Ok(version) = codebook_descendant(conn, coded) else {
+    let Ok(version) = codebook_descendant(conn, root) else {
         return latest_codebook(conn);
     };
     Ok(conn
@@ -318,6 +337,12 @@ pub fn approve_codebook_file(
     let version = codebook_descendant(conn, root_version)?;
     let chosen = codebook_version(conn, version)?
         .ok_or_else(|| Error::Invalid(format!("no codebook version {version} in the project")))?;
+    // The file approved last is the one in use: `codebook approve B`, or a
+    // run's `code --codebook A` going back to A.
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![CODEBOOK_IN_USE_META, root_version.to_string()],
+    )?;
     let note = (version != root_version).then(|| match chosen.parent_version {
         Some(p) if p != root_version => format!(
             "codebook v{version} (made in review from v{p}, which descends from v{root_version}, the file's version)"
@@ -518,7 +543,14 @@ mod tests {
         assert_eq!(store.codebook_in_use().unwrap(), None);
         approve(&mut store, &["a"]).unwrap();
         approve(&mut store, &["b"]).unwrap();
-        // Nothing coded yet: the newest.
+        // B approved last.
+        assert_eq!(store.codebook_in_use().unwrap().unwrap().0, 2);
+        // A store from before the approval was recorded: the newest
+        // machine codings' lineage, else the newest version.
+        store
+            .conn
+            .execute("DELETE FROM meta WHERE key = ?1", [CODEBOOK_IN_USE_META])
+            .unwrap();
         assert_eq!(store.codebook_in_use().unwrap().unwrap().0, 2);
         let code_with = |store: &Store, version: i64| {
             store
@@ -540,10 +572,15 @@ mod tests {
         let (v, body) = store.codebook_in_use().unwrap().unwrap();
         assert_eq!(v, 1);
         assert!(body.contains("\"a\""), "{body}");
-        // A code added in review extends A: in use, though B is older.
+        // A run going back to A approves it again: A in use.
+        approve(&mut store, &["a"]).unwrap();
+        assert_eq!(store.codebook_in_use().unwrap().unwrap().0, 1);
+        // A code added in review extends A: in use.
         let child = review_child(&mut store, 1, &["a", "parking"]);
         assert_eq!(store.codebook_in_use().unwrap().unwrap().0, child);
-        assert_eq!(store.latest_codebook().unwrap().unwrap().0, child);
+        // B approved after the last coding: B in use, whatever was coded.
+        approve(&mut store, &["b"]).unwrap();
+        assert_eq!(store.codebook_in_use().unwrap().unwrap().0, 2);
     }
 
     #[test]
