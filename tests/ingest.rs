@@ -1654,3 +1654,127 @@ fn a_respondent_deleted_from_a_survey_export_is_named_with_the_review_left_behin
         "{stderr}"
     );
 }
+
+/// A speaker label written with a combining accent (as macOS may write
+/// "Zoé") is a label, and the same speaker as one written composed.
+#[test]
+fn a_label_with_a_combining_accent_is_the_same_speaker_as_the_composed_one() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    write(
+        input.path(),
+        "a.txt",
+        "Moderator: Hello there?\nZoe\u{301}: I like cake.\nBob: Me too.\n".as_bytes(),
+    );
+    write(
+        input.path(),
+        "b.txt",
+        "Moderator: Hello there?\rZo\u{e9}: I like pie.\rBob: Me too.\r".as_bytes(),
+    );
+    let out = autocode(project.path(), &["ingest", input.path().to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = speakers_and_sentences(project.path());
+    let zoe: Vec<_> = said.iter().filter(|(s, _, _)| s == "Zo\u{e9}").collect();
+    assert_eq!(zoe.len(), 2, "{said:?}");
+    assert_eq!(zoe[0].2, "I like cake.");
+    assert_eq!(stats(project.path())["participants"], Value::from(2));
+}
+
+/// A wide survey export read with a column that repeats (a department)
+/// as the respondent id pools its rows: the ingest says so.
+#[test]
+fn a_survey_id_column_that_repeats_within_a_question_is_warned_about() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let rows: String = (0..8)
+        .map(|i| {
+            format!(
+                "R{i},{},Answer number {i}.\n",
+                if i % 2 == 0 { "Sales" } else { "Ops" }
+            )
+        })
+        .collect();
+    let path = write(
+        input.path(),
+        "s.csv",
+        format!("id,dept,answer\n{rows}").as_bytes(),
+    );
+    let run = |speaker: &str| {
+        autocode(
+            project.path(),
+            &[
+                "ingest",
+                path.to_str().unwrap(),
+                "--speaker-column",
+                speaker,
+                "--question-column",
+                "answer",
+            ],
+        )
+    };
+    let out = run("dept");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`s.csv`: 6 of its 8 answers are by a respondent id that already answered the same question (`Ops` 4 times, `Sales` 4 times)"),
+        "{stderr}"
+    );
+    let out = run("id");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("already answered"), "{stderr}");
+}
+
+/// An audit sample drawn before documents were added covers the corpus as
+/// it was: the report says so, and how to extend it.
+#[test]
+fn a_report_names_an_audit_sample_drawn_from_fewer_units() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let g1 = write(
+        input.path(),
+        "g1.txt",
+        b"Moderator: Why?\nAnn: Because.\nBob: Fine.\nCai: Sure.\n",
+    );
+    assert!(autocode(project.path(), &["ingest", g1.to_str().unwrap()])
+        .status
+        .success());
+    let drawn = autocode(
+        project.path(),
+        &["audit", "draw", "--size", "2", "--seed", "3"],
+    );
+    assert!(
+        drawn.status.success(),
+        "{}",
+        String::from_utf8_lossy(&drawn.stderr)
+    );
+    let out_dir = tempfile::tempdir().unwrap();
+    let report = || {
+        autocode(
+            project.path(),
+            &[
+                "report",
+                "--format",
+                "table",
+                "--out",
+                out_dir.path().to_str().unwrap(),
+            ],
+        )
+    };
+    let before = report();
+    assert!(!String::from_utf8_lossy(&before.stderr).contains("audit sample was drawn"));
+    let g2 = write(input.path(), "g2.txt", b"Moderator: Why?\nDee: Because.\n");
+    assert!(autocode(project.path(), &["ingest", g2.to_str().unwrap()])
+        .status
+        .success());
+    let after = report();
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(
+        stderr
+            .contains("warning: the audit sample was drawn from 3 units and the project has 4 now"),
+        "{stderr}"
+    );
+}

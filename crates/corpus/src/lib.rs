@@ -157,11 +157,22 @@ pub fn assemble(
 
 /// [`assemble`] with `content_hash` left empty (see [`read_file_unhashed`]).
 fn assemble_unhashed(
-    raw: RawDocument,
+    mut raw: RawDocument,
     source_path: &str,
     format: SourceFormat,
     participants: &ParticipantIndex<'_>,
 ) -> Document {
+    // Speaker labels in composed form (NFC): "Zoé" written with a
+    // combining accent in one transcript and as one character in another
+    // is one speaker. The text keeps its form, so offsets stay exact.
+    for t in &mut raw.turns {
+        if let Some(s) = t.speaker.as_mut() {
+            if !unicode_normalization::is_nfc(s) {
+                use unicode_normalization::UnicodeNormalization;
+                *s = s.nfc().collect();
+            }
+        }
+    }
     let mut chars = CharIndex::new(&raw.text);
     let mut turns = Vec::with_capacity(raw.turns.len());
     let mut segments = Vec::new();

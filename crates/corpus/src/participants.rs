@@ -193,11 +193,17 @@ impl<'a> ParticipantIndex<'a> {
     }
 }
 
-/// Names compare trimmed, case-insensitive, with inner whitespace collapsed.
+/// Names compare trimmed, case-insensitive, with inner whitespace collapsed
+/// and in Unicode's composed form (NFC): a transcript typed on a Mac may
+/// write "Zoé" as "Zoe" and a combining accent, a participants file as one
+/// character.
 fn key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     name.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+        .nfc()
+        .collect::<String>()
         .to_lowercase()
 }
 
@@ -226,17 +232,28 @@ impl Participants {
 /// A document compares by its file stem, so `group1` scopes `group1.txt`
 /// and `groups/group1.docx`.
 pub fn document_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let stem = match last.rfind('.') {
         Some(i) if i > 0 => &last[..i],
         _ => last,
     };
-    stem.trim().to_lowercase()
+    // macOS file names are often decomposed (NFD), a typed document
+    // column composed: compared composed.
+    stem.trim().nfc().collect::<String>().to_lowercase()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name or a file name with a combining accent (macOS) compares
+    /// equal to the composed one.
+    #[test]
+    fn names_and_documents_compare_composed() {
+        assert_eq!(key("Zoe\u{301}  Martin"), key("zo\u{e9} martin"));
+        assert_eq!(document_key("Interviews/Zoe\u{301}.txt"), document_key("zo\u{e9}"));
+    }
 
     #[test]
     fn interviewers_named_are_moderators_listed_or_not() {

@@ -880,10 +880,13 @@ pub fn is_name_like(name: &str) -> bool {
     let lower_case_role =
         LOWER_CASE_ROLE_LABELS.contains(&crate::resolve::label_base(&lower).as_str());
     for (i, word) in words.iter().enumerate() {
-        if !word
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '\'' | '’' | '_'))
-        {
+        // A combining mark is part of its letter ("Zoé" typed as "e" and
+        // U+0301, as macOS may write it).
+        if !word.chars().all(|c| {
+            c.is_alphanumeric()
+                || matches!(c, '.' | '-' | '\'' | '’' | '_')
+                || unicode_normalization::char::is_combining_mark(c)
+        }) {
             return false;
         }
         let first = word.chars().next().unwrap_or(' ');
