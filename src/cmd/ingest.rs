@@ -278,6 +278,22 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             s.stored_not_in_inputs.len()
         );
     }
+    for p in &s.pooled_respondents {
+        eprintln!(
+            "warning: `{}`: {} of its {} answers are by a respondent id that already answered the same \
+             question ({}): in a wide survey export each row is one respondent, so the --speaker-column \
+             repeats where an id column would not: is it the respondent id column (ResponseId, \
+             Respondent ID)? As it is, each id's answers are counted as one participant's",
+            printable(&p.document),
+            p.repeated,
+            p.answers,
+            p.most
+                .iter()
+                .map(|(w, n)| format!("`{}` {n} times", printable(w)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for (document, lost) in &s.replaced_losses {
         let mut what = Vec::new();
         if lost.detached_reviews > 0 {

@@ -181,6 +181,14 @@ pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Res
             s.not_coded
         );
     }
+    if let Some((drawn_from, now)) = s.audit_population_changed {
+        eprintln!(
+            "warning: the audit sample was drawn from {drawn_from} units and the project has {now} now \
+             (documents or respondents added or removed since): units added since could not be drawn, so \
+             the intervals describe the corpus as it was; draw again with the same seed \
+             (`autocode audit draw`, or the next `autocode run` with [audit]) to extend it to today's units"
+        );
+    }
     if g.quiet {
         return Ok(());
     }

@@ -140,6 +140,66 @@ pub struct IngestSummary {
     /// sentences are gone (a respondent deleted from a survey export, a
     /// corrected transcript), with the participants who left it.
     pub replaced_losses: Vec<(String, store::ReplacedLosses)>,
+    /// Survey tables whose rows share respondent ids within a question (a
+    /// wrong `--speaker-column`, such as a department column, pools the
+    /// respondents of a wide export into a few "participants").
+    pub pooled_respondents: Vec<PooledRespondents>,
+}
+
+/// A survey table whose answers to one question share respondent ids.
+#[derive(Debug, Clone, Serialize)]
+pub struct PooledRespondents {
+    pub document: String,
+    /// Answers, and answers by an id that already answered that question.
+    pub answers: usize,
+    pub repeated: usize,
+    /// The ids answering most often, with how many answers to one question.
+    pub most: Vec<(String, usize)>,
+}
+
+/// Whether a survey table's answers repeat respondent ids within a
+/// question, at least half of them: in a wide export one row is one
+/// respondent, so a column that repeats (`Dept`) is not the id column. A
+/// question's answers are the participant turns after its question (a
+/// moderator turn).
+fn pooled_respondents(doc: &corpus::Document) -> Option<PooledRespondents> {
+    let mut answers = 0usize;
+    let mut repeated = 0usize;
+    let mut in_block: HashMap<&str, usize> = HashMap::new();
+    let mut most: HashMap<&str, usize> = HashMap::new();
+    for t in &doc.turns {
+        if t.is_moderator {
+            in_block.clear();
+            continue;
+        }
+        let Some(who) = t.speaker.as_deref() else {
+            continue;
+        };
+        answers += 1;
+        let n = in_block.entry(who).or_default();
+        *n += 1;
+        if *n > 1 {
+            repeated += 1;
+        }
+        let m = most.entry(who).or_default();
+        *m = (*m).max(*n);
+    }
+    if answers < 4 || repeated * 2 < answers {
+        return None;
+    }
+    let mut most: Vec<(String, usize)> = most
+        .into_iter()
+        .filter(|&(_, n)| n > 1)
+        .map(|(w, n)| (w.to_string(), n))
+        .collect();
+    most.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    most.truncate(3);
+    Some(PooledRespondents {
+        document: doc.name.clone(),
+        answers,
+        repeated,
+        most,
+    })
 }
 
 /// A participants-file row naming a document no input holds
@@ -516,6 +576,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         participants_unknown_documents: Vec::new(),
         unlabelled_documents: Vec::new(),
         replaced_losses: Vec::new(),
+        pooled_respondents: Vec::new(),
         participants_not_speaking: Vec::new(),
         participants_rows: participants.list.iter().filter(|p| !p.is_moderator).count(),
     };
@@ -581,6 +642,11 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                             || survey_table
                             || doc.speaker_attributes.contains_key(&p.name)
                     };
+                    if survey_table {
+                        if let Some(pooled) = pooled_respondents(&doc) {
+                            summary.pooled_respondents.push(pooled);
+                        }
+                    }
                     for p in extra.iter().filter(|p| !listed(p)) {
                         // A per-document participant has its document set.
                         let list = if p.document.is_some() {

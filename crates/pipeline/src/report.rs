@@ -57,6 +57,10 @@ pub struct ReportSummary {
     /// since the last `code`, or never embedded), which count for no code:
     /// a report read without knowing it under-counts them.
     pub not_coded: usize,
+    /// A drawn audit sample whose units were drawn from a population of
+    /// another size than today's (units drawn from, units now): the
+    /// corpus grew or shrank since, and the units added could not be drawn.
+    pub audit_population_changed: Option<(i64, usize)>,
 }
 
 /// The project folder's name, for titles.
@@ -98,13 +102,17 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         .map(|s| s.id)
         .collect();
     data.drop_machine_codings(&skipped);
-    // Without coding marks no classifier has run: a project of people's
-    // codings alone (a QDA import) is not warned about, but one with an
-    // audit sample is, since its estimates then rest on the sample alone.
+    // Without coding marks and without a classifier's record no classifier
+    // has run: a project of people's codings alone (a QDA import) is not
+    // warned about, but one with an audit sample is, since its estimates
+    // then rest on the sample alone. A classifier that ran before (its
+    // calibration record) and whose marks a re-ingest took (a survey export
+    // replaced whole) leaves every sentence not coded yet: warned, not a
+    // report of zeros.
     let nothing = BTreeSet::new();
     let coded = match &data.machine_coded {
         Some(coded) => Some(coded),
-        None => data.audit.is_some().then_some(&nothing),
+        None => (data.audit.is_some() || data.uncalibrated.is_some()).then_some(&nothing),
     };
     let not_coded = match coded {
         Some(coded) => data
@@ -137,12 +145,22 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         }
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     }
+    // The units today, as `audit draw` counts them.
+    let audit_population_changed =
+        data.audit
+            .as_ref()
+            .filter(|a| a.origin == "draw")
+            .and_then(|a| {
+                let now = crate::audit::population(&data.segments, a.unit).len();
+                (a.population != now as i64).then_some((a.population, now))
+            });
     let mut summary = ReportSummary {
         table: None,
         written: Vec::new(),
         qdpx_sources: None,
         qdpx_selections: None,
         not_coded,
+        audit_population_changed,
     };
     // The report's tables and their files on one thread, the .qdpx (which
     // reads the store, so stays on this one) beside it: they share only

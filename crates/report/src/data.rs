@@ -29,6 +29,8 @@ pub struct AuditSampleView {
     pub origin: String,
     pub seed: Option<i64>,
     pub units: Vec<String>,
+    /// Units there were to draw from when it was drawn.
+    pub population: i64,
 }
 
 /// Where a coding came from.
@@ -238,6 +240,7 @@ impl ProjectData {
                 origin: s.origin,
                 seed: s.seed,
                 units: s.units,
+                population: s.population,
             }),
             None => None,
         };

@@ -160,7 +160,10 @@ pub(crate) fn estimate(
     // Without any machine coding (the audit answered before `code` ran, or
     // never), the estimate is the sample's alone and says so: "prediction-
     // powered" with λ = 0 named a machine that had not run.
+    // A classifier's calibration record says one ran, even where a
+    // re-ingest took its codings (they come back with the next `code`).
     let machine_ran = data.machine_coded.is_some()
+        || data.uncalibrated.is_some()
         || data
             .codings
             .iter()

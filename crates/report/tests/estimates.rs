@@ -105,3 +105,22 @@ fn without_a_machine_or_an_audit_the_figure_is_what_people_coded() {
         "{legend}"
     );
 }
+
+/// A classifier ran (its calibration record is there) but a re-ingest took
+/// its codings (a survey export replaced whole): not "people-coded", which
+/// says no classifier ran; the machine's figure until `code` runs again.
+#[test]
+fn a_classifier_whose_codings_a_reingest_took_is_not_called_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    human(&store, ANA_PARK, "parks", "gold", "g");
+    store
+        .set_meta(
+            report::data::CALIBRATION_META,
+            r#"{"classifier": "auto:abc", "uncalibrated": []}"#,
+        )
+        .unwrap();
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let parks = report.codes.iter().find(|c| c.code_id == "parks").unwrap();
+    assert_eq!(parks.estimates.participants.method, Method::ModelOnly);
+}
