@@ -1778,3 +1778,48 @@ fn a_report_names_an_audit_sample_drawn_from_fewer_units() {
         "{stderr}"
     );
 }
+
+/// A survey downloaded again under another file name (Qualtrics names each
+/// download by its date) is a second document whose answers count twice:
+/// the ingest names the earlier one.
+#[test]
+fn a_survey_downloaded_again_under_another_name_is_warned_about() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let rows = "respondent_id,answer\nR_1,More staff please.\nR_2,Fix the hoists.\nR_3,Less noise.\nR_4,Better pay.\n";
+    let first = write(input.path(), "Survey_March 9.csv", rows.as_bytes());
+    let second = write(
+        input.path(),
+        "Survey_March 10.csv",
+        format!("{rows}R_5,Fewer meetings.\n").as_bytes(),
+    );
+    let ingest = |path: &Path| {
+        autocode(
+            project.path(),
+            &[
+                "ingest",
+                path.to_str().unwrap(),
+                "--speaker-column",
+                "respondent_id",
+                "--question-column",
+                "answer",
+            ],
+        )
+    };
+    let out = ingest(&first);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("another download"));
+    let out = ingest(&second);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: `Survey_March 10.csv` holds 4 of its 5 respondents answering the same questions \
+             as `Survey_March 9.csv`, a document stored already (another download of the same survey?)"
+        ),
+        "{stderr}"
+    );
+    // Re-ingested unchanged: nothing new to say.
+    let out = ingest(&second);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("another download"), "{stderr}");
+}

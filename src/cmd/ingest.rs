@@ -278,6 +278,18 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             s.stored_not_in_inputs.len()
         );
     }
+    for (document, other) in &s.survey_reexports {
+        eprintln!(
+            "warning: `{}` holds {} of its {} respondents answering the same questions as `{}`, a document \
+             stored already (another download of the same survey?): both are counted, so their answers \
+             count twice; ingest a survey's new export under the file name of the earlier one, which it \
+             then replaces (reviews and people's codings reattach); a panel's later wave is counted as meant",
+            printable(document),
+            other.shared_respondents,
+            other.respondents,
+            printable(&other.document)
+        );
+    }
     for p in &s.pooled_respondents {
         eprintln!(
             "warning: `{}`: {} of its {} answers are by a respondent id that already answered the same \

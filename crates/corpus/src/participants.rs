@@ -252,7 +252,10 @@ mod tests {
     #[test]
     fn names_and_documents_compare_composed() {
         assert_eq!(key("Zoe\u{301}  Martin"), key("zo\u{e9} martin"));
-        assert_eq!(document_key("Interviews/Zoe\u{301}.txt"), document_key("zo\u{e9}"));
+        assert_eq!(
+            document_key("Interviews/Zoe\u{301}.txt"),
+            document_key("zo\u{e9}")
+        );
     }
 
     #[test]

@@ -144,6 +144,11 @@ pub struct IngestSummary {
     /// wrong `--speaker-column`, such as a department column, pools the
     /// respondents of a wide export into a few "participants").
     pub pooled_respondents: Vec<PooledRespondents>,
+    /// Survey tables read in this run whose respondents answer the same
+    /// questions in another stored document: a survey downloaded again
+    /// under another file name (Qualtrics names each download by its date)
+    /// is a second document, and every answer is counted twice.
+    pub survey_reexports: Vec<(String, store::SharedAnswers)>,
 }
 
 /// A survey table whose answers to one question share respondent ids.
@@ -577,6 +582,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         unlabelled_documents: Vec::new(),
         replaced_losses: Vec::new(),
         pooled_respondents: Vec::new(),
+        survey_reexports: Vec::new(),
         participants_not_speaking: Vec::new(),
         participants_rows: participants.list.iter().filter(|p| !p.is_moderator).count(),
     };
@@ -674,6 +680,20 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         IngestOutcome::Inserted => summary.inserted += 1,
                         IngestOutcome::Replaced => summary.replaced += 1,
                         IngestOutcome::Unchanged => summary.unchanged += 1,
+                    }
+                    if survey_table && outcome != IngestOutcome::Unchanged {
+                        let shared = store
+                            .documents_sharing_answers(&doc.name)
+                            .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?;
+                        // Most of its respondents, answering its questions.
+                        if let Some(other) = shared.into_iter().find(|o| {
+                            o.shared_respondents >= 3
+                                && o.shared_respondents * 2 >= o.respondents
+                                && o.shared_questions > 0
+                                && o.shared_questions * 2 >= o.questions
+                        }) {
+                            summary.survey_reexports.push((doc.name.clone(), other));
+                        }
                     }
                     if let (IngestOutcome::Replaced, Some(earlier_file)) = (outcome, earlier) {
                         summary

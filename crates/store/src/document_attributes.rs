@@ -88,6 +88,53 @@ impl Store {
         Ok(out)
     }
 
+    /// Other stored documents that hold the same respondents answering the
+    /// same questions as `name` (a survey downloaded twice, under two file
+    /// names): per document, the participants (not moderators) both hold
+    /// and the question sentences (moderators') both ask, with `name`'s own
+    /// counts of each.
+    pub fn documents_sharing_answers(&self, name: &str) -> Result<Vec<SharedAnswers>> {
+        let own =
+            |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [name], |r| r.get(0))?) };
+        let respondents = own(
+            "SELECT COUNT(DISTINCT s.participant_id) FROM segments s JOIN documents d ON d.id = s.document_id
+             WHERE d.name = ?1 AND s.is_moderator = 0 AND s.participant_id IS NOT NULL",
+        )?;
+        let questions = own(
+            "SELECT COUNT(DISTINCT s.text_hash) FROM segments s JOIN documents d ON d.id = s.document_id
+             WHERE d.name = ?1 AND s.is_moderator = 1",
+        )?;
+        let mut stmt = self.conn.prepare(
+            "WITH mine AS (SELECT id FROM documents WHERE name = ?1),
+             people AS (
+                 SELECT o.document_id AS doc, COUNT(DISTINCT o.participant_id) AS n
+                 FROM document_speakers m JOIN document_speakers o ON o.participant_id = m.participant_id
+                 JOIN participants p ON p.id = m.participant_id AND p.is_moderator = 0
+                 WHERE m.document_id = (SELECT id FROM mine) AND o.document_id != m.document_id
+                 GROUP BY o.document_id),
+             asked AS (
+                 SELECT o.document_id AS doc, COUNT(DISTINCT o.text_hash) AS n
+                 FROM segments m JOIN segments o ON o.text_hash = m.text_hash
+                 WHERE m.document_id = (SELECT id FROM mine) AND m.is_moderator = 1
+                   AND o.is_moderator = 1 AND o.document_id != m.document_id
+                 GROUP BY o.document_id)
+             SELECT d.name, people.n, COALESCE(asked.n, 0)
+             FROM people JOIN documents d ON d.id = people.doc
+             LEFT JOIN asked ON asked.doc = people.doc
+             ORDER BY people.n DESC, d.name",
+        )?;
+        let rows = stmt.query_map([name], |r| {
+            Ok(SharedAnswers {
+                document: r.get(0)?,
+                shared_respondents: r.get::<_, i64>(1)? as usize,
+                shared_questions: r.get::<_, i64>(2)? as usize,
+                respondents: respondents as usize,
+                questions: questions as usize,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The ids of the participants who speak in some stored document.
     pub fn speaking_participants(&self) -> Result<std::collections::BTreeSet<String>> {
         let mut stmt = self
@@ -165,4 +212,16 @@ mod tests {
         // No documents stored: nothing to count.
         assert!(s.documents_by_attribute().unwrap().is_empty());
     }
+}
+
+/// Another document holding the same respondents and questions
+/// ([`Store::documents_sharing_answers`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SharedAnswers {
+    pub document: String,
+    pub shared_respondents: usize,
+    pub shared_questions: usize,
+    /// The document asked about: its respondents and question sentences.
+    pub respondents: usize,
+    pub questions: usize,
 }

@@ -27,7 +27,7 @@ use rusqlite::{OpenFlags, Transaction};
 pub use corpus_tables::{
     CorpusStats, DocumentSummary, IngestOutcome, ReplacedLosses, StoredSegment,
 };
-pub use document_attributes::{DocumentAttributes, SpeakerResolution};
+pub use document_attributes::{DocumentAttributes, SharedAnswers, SpeakerResolution};
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
 pub use error::{Error, Result};
 pub use merge::{MergeStats, ShardIdentity};
