@@ -437,7 +437,10 @@ mod tests {
         );
         assert_eq!(
             split("She told me, “Hey, look. Enjoy your life.” Then she left."),
-            ["She told me, “Hey, look. Enjoy your life.”", "Then she left."]
+            [
+                "She told me, “Hey, look. Enjoy your life.”",
+                "Then she left."
+            ]
         );
         assert_eq!(
             split("He said \"No. Stop. Wait. Go on. Fine. Sure. Okay. Right. Never closed."),
