@@ -359,3 +359,36 @@ fn out_naming_a_file_is_refused_in_words() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// A name of dots or nothing wrote a hidden `.qdpx` or `..qdpx`: leading
+/// dots go, and a name left empty is `project`.
+#[test]
+fn a_name_of_dots_makes_no_hidden_qdpx() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = scripted_project(dir.path());
+    for (name, file) in [
+        ("", "project.qdpx"),
+        ("..", "project.qdpx"),
+        (".study", "study.qdpx"),
+    ] {
+        let out = dir.path().join(format!("out{}", file.len() + name.len()));
+        let o = autocode(
+            &proj,
+            &[
+                "report",
+                "--format",
+                "qdpx",
+                "--out",
+                out.to_str().unwrap(),
+                "--name",
+                name,
+            ],
+        );
+        assert!(o.status.success(), "{name:?}: {}", text(&o.stderr));
+        let written: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(written, [file], "{name:?}");
+    }
+}

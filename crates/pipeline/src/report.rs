@@ -217,7 +217,8 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
 }
 
 /// Writes the project's REFI-QDA file, `<name>.qdpx` in `out` (the name's
-/// characters other than letters, digits, `-`, `_` and `.` as `_`).
+/// characters other than letters, digits, `-`, `_` and `.` as `_`, without
+/// leading dots; `project.qdpx` for a name left empty).
 fn write_qdpx(
     store: &store::Store,
     data: &::report::ProjectData,
@@ -235,6 +236,12 @@ fn write_qdpx(
             }
         })
         .collect();
+    // `--name ""`, `.` or `..` wrote `.qdpx` or `..qdpx`, a hidden file:
+    // leading dots go, and a name left empty is `project`.
+    let file = match file.trim_start_matches('.') {
+        "" => "project",
+        kept => kept,
+    };
     let p = out.join(format!("{file}.qdpx"));
     let s = ::report::qdpx::export_qdpx(
         store,
