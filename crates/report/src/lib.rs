@@ -158,10 +158,15 @@ pub fn build_from(data: &ProjectData, opts: &ReportOptions) -> Report {
 
 /// Reads a `code,expected` CSV (header required; `code` is a code id or name).
 pub fn read_compare(path: &Path) -> Result<BTreeMap<String, f64>, Error> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Decoded as every other table autocode reads: Excel's "Unicode Text"
+    // and UTF-16 CSVs, a BOM, Latin-1 (before, UTF-16 was "invalid UTF-8").
+    let text = corpus::decode_structured_text(path, &bytes)
+        .map_err(|e| Error::Invalid(e.to_string()))?
+        .text;
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(file);
+        .from_reader(text.as_bytes());
     let bad = |msg: String| Error::Invalid(format!("{}: {msg}", path.display()));
     let headers = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));

@@ -272,6 +272,19 @@ fn compare_file_matches_ids_and_names() {
     std::fs::write(&path, "code,expected\nParks,many\n").unwrap();
     let err = report::read_compare(&path).unwrap_err().to_string();
     assert!(err.contains("study.csv") && err.contains("line 2"), "{err}");
+
+    // Excel's "Unicode Text" and UTF-16 CSVs: read as the other tables are.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "code,expected\r\nParks,5\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    std::fs::write(&path, utf16).unwrap();
+    let compare = report::read_compare(&path).unwrap();
+    assert_eq!(compare.get("Parks"), Some(&5.0));
 }
 
 #[test]
