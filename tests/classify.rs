@@ -1658,3 +1658,44 @@ fn an_audit_sample_is_reproducible_persisted_and_gives_valid_counts() {
         "the study's figure is inside {inside} of 20 intervals"
     );
 }
+
+/// A `code --mode supervised` that fails (no code has enough human
+/// positives) writes no classifier record: the report of people's codings
+/// stays `people-coded`, not a machine's "model-only" zeros.
+#[test]
+fn a_failed_supervised_run_leaves_no_classifier_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo_project(dir.path());
+    let p = s(&project);
+    let gold: String = std::fs::read_to_string("data/demo/gold.jsonl")
+        .unwrap()
+        .lines()
+        .take(20)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let gold_path = dir.path().join("gold.jsonl");
+    std::fs::write(&gold_path, gold).unwrap();
+    let err = failure(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        "data/demo/codebook.yaml",
+        "--mode",
+        "supervised",
+        "--import-gold",
+        s(&gold_path),
+        "--min-positives",
+        "1000",
+    ]);
+    assert!(err.contains("--mode supervised"), "{err}");
+    let out = dir.path().join("out");
+    let report = report_json(p, &out);
+    let methods: std::collections::BTreeSet<&str> = report["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["estimate"]["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["people-coded"].into(), "{report}");
+}

@@ -1682,6 +1682,42 @@ fn a_label_with_a_combining_accent_is_the_same_speaker_as_the_composed_one() {
     assert_eq!(zoe.len(), 2, "{said:?}");
     assert_eq!(zoe[0].2, "I like cake.");
     assert_eq!(stats(project.path())["participants"], Value::from(2));
+    // A table's attribute of a decomposed id reaches the speaker.
+    let table = write(
+        input.path(),
+        "t.csv",
+        "speaker,age,text\nZoe\u{301},30,I like tea.\nBob,40,Me too.\n".as_bytes(),
+    );
+    let fresh = new_project();
+    let out = autocode(
+        fresh.path(),
+        &[
+            "ingest",
+            table.to_str().unwrap(),
+            "--attribute-column",
+            "age",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = rusqlite::Connection::open(fresh.path().join("autocode.db")).unwrap();
+    let ages: Vec<(String, String)> = db
+        .prepare("SELECT participant_id, value FROM participant_attributes WHERE key = 'age' ORDER BY value")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        ages,
+        [
+            ("Zo\u{e9}".to_string(), "30".to_string()),
+            ("Bob".into(), "40".into())
+        ]
+    );
 }
 
 /// A wide survey export read with a column that repeats (a department)
@@ -1693,7 +1729,7 @@ fn a_survey_id_column_that_repeats_within_a_question_is_warned_about() {
     let rows: String = (0..8)
         .map(|i| {
             format!(
-                "R{i},{},Answer number {i}.\n",
+                "R{i},{},Answer number {i}.,More {i}.\n",
                 if i % 2 == 0 { "Sales" } else { "Ops" }
             )
         })
@@ -1701,7 +1737,7 @@ fn a_survey_id_column_that_repeats_within_a_question_is_warned_about() {
     let path = write(
         input.path(),
         "s.csv",
-        format!("id,dept,answer\n{rows}").as_bytes(),
+        format!("id,dept,answer,other\n{rows}").as_bytes(),
     );
     let run = |speaker: &str| {
         autocode(
@@ -1713,6 +1749,8 @@ fn a_survey_id_column_that_repeats_within_a_question_is_warned_about() {
                 speaker,
                 "--question-column",
                 "answer",
+                "--question-column",
+                "other",
             ],
         )
     };
@@ -1720,10 +1758,27 @@ fn a_survey_id_column_that_repeats_within_a_question_is_warned_about() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("`s.csv`: 6 of its 8 answers are by a respondent id that already answered the same question (`Ops` 4 times, `Sales` 4 times)"),
+        stderr.contains("`s.csv`: 12 of its 16 answers are by a respondent id that already answered the same question (`Ops` 4 times, `Sales` 4 times)"),
         "{stderr}"
     );
     let out = run("id");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("already answered"), "{stderr}");
+    // A long table, one row per answer, two per respondent: no warning.
+    let long = write(
+        input.path(),
+        "long.csv",
+        b"speaker,question,text\nR1,Name two things.,Quiet.\nR1,Name two things.,Light.\nR2,Name two things.,Pay.\nR2,Name two things.,Time.\nR3,Name two things.,Desk.\nR3,Name two things.,Chair.\n",
+    );
+    let out = autocode(
+        project.path(),
+        &[
+            "ingest",
+            long.to_str().unwrap(),
+            "--question-column",
+            "question",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("already answered"), "{stderr}");
 }
@@ -1777,6 +1832,20 @@ fn a_report_names_an_audit_sample_drawn_from_fewer_units() {
             .contains("warning: the audit sample was drawn from 3 units and the project has 4 now"),
         "{stderr}"
     );
+    // Drawn again as the warning says (the same seed keeps its units):
+    // drawn from today's units, so no warning.
+    let again = autocode(
+        project.path(),
+        &["audit", "draw", "--size", "2", "--seed", "3"],
+    );
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let after = report();
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(!stderr.contains("audit sample was drawn"), "{stderr}");
 }
 
 /// A survey downloaded again under another file name (Qualtrics names each
@@ -1820,6 +1889,31 @@ fn a_survey_downloaded_again_under_another_name_is_warned_about() {
     );
     // Re-ingested unchanged: nothing new to say.
     let out = ingest(&second);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("another download"), "{stderr}");
+    // A survey split into a file per question, the same respondents and a
+    // sentence the two questions share: no re-export.
+    let per_question = |name: &str, question: &str| {
+        let column = format!("{question} Please explain your answer.");
+        let path = write(
+            input.path(),
+            name,
+            format!("id,\"{column}\"\nR1,Fine.\nR2,Good.\nR3,Bad.\nR4,Okay then.\n").as_bytes(),
+        );
+        autocode(
+            project.path(),
+            &[
+                "ingest",
+                path.to_str().unwrap(),
+                "--speaker-column",
+                "id",
+                "--question-column",
+                &column,
+            ],
+        )
+    };
+    per_question("q1.csv", "How do you rate working from home?");
+    let out = per_question("q2.csv", "How do you rate the office?");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("another download"), "{stderr}");
 }

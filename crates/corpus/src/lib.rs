@@ -173,6 +173,18 @@ fn assemble_unhashed(
             }
         }
     }
+    // A table's attributes are keyed by the same labels.
+    if raw
+        .speaker_attributes
+        .keys()
+        .any(|k| !unicode_normalization::is_nfc(k))
+    {
+        use unicode_normalization::UnicodeNormalization;
+        raw.speaker_attributes = std::mem::take(&mut raw.speaker_attributes)
+            .into_iter()
+            .map(|(k, v)| (k.nfc().collect(), v))
+            .collect();
+    }
     let mut chars = CharIndex::new(&raw.text);
     let mut turns = Vec::with_capacity(raw.turns.len());
     let mut segments = Vec::new();

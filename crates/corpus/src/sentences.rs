@@ -124,8 +124,11 @@ fn join_open_quotes(text: &str, sentences: Vec<(usize, usize)>) -> Vec<(usize, u
         let (start, end) = sentences[i];
         let mut joined = None;
         if quotes_open(&text[start..end]) {
-            for (k, &(_, e)) in sentences.iter().enumerate().skip(i + 1) {
-                if k - i >= MAX_QUOTE_SENTENCES || e - start > MAX_QUOTE_BYTES {
+            for (k, &(s, e)) in sentences.iter().enumerate().skip(i + 1) {
+                // Never across a line break: a list's items, a paragraph.
+                let gap = &text[sentences[k - 1].1..s];
+                if k - i >= MAX_QUOTE_SENTENCES || e - start > MAX_QUOTE_BYTES || gap.contains('\n')
+                {
                     break;
                 }
                 if !quotes_open(&text[start..e]) {
@@ -154,11 +157,16 @@ const MAX_QUOTE_SENTENCES: usize = 5;
 const MAX_QUOTE_BYTES: usize = 800;
 
 /// Whether `s` leaves a double quotation open: an odd number of straight
-/// quotes, or more opening curly quotes than closing ones.
+/// quotes, or more opening curly quotes than closing ones. A straight quote
+/// right after a digit is an inch mark (`a 27" monitor`), not a quote.
 fn quotes_open(s: &str) -> bool {
     let (mut straight, mut opening, mut closing) = (0usize, 0usize, 0usize);
+    let mut before = ' ';
     for c in s.chars() {
+        let after_digit = before.is_ascii_digit();
+        before = c;
         match c {
+            '"' if after_digit => {}
             '"' => straight += 1,
             '“' => opening += 1,
             '”' => closing += 1,
@@ -420,6 +428,30 @@ mod tests {
         );
         assert_eq!(split("   "), Vec::<&str>::new());
         assert_eq!(split("no punctuation at all"), ["no punctuation at all"]);
+    }
+
+    /// Inch marks are no quotes, and a quotation never joins across a
+    /// line break (a list's items).
+    #[test]
+    fn inch_marks_and_list_items_are_not_joined_as_a_quotation() {
+        assert_eq!(
+            split("I got a 27\" monitor. It is great. My old laptop had a 13\" screen. Too small."),
+            [
+                "I got a 27\" monitor.",
+                "It is great.",
+                "My old laptop had a 13\" screen.",
+                "Too small."
+            ]
+        );
+        assert_eq!(
+            split("What helps:\n- a \"quiet room.\n- a chair.\n- a lamp.\""),
+            [
+                "What helps:",
+                "- a \"quiet room.",
+                "- a chair.",
+                "- a lamp.\""
+            ]
+        );
     }
 
     /// Speech that quotes is one sentence with its quotation; a quote

@@ -191,6 +191,10 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
             && old.units.len() == size
             && old.units.iter().all(|u| keys.binary_search(u).is_ok());
         if same_draw && (old.units == units || earlier_order) {
+            // Kept as it is, it is a draw from today's units.
+            if old.population != keys.len() as i64 {
+                store.set_audit_population(old.id, keys.len() as i64)?;
+            }
             let coded = coded_units(store, opts.unit, &units)?;
             return Ok(AuditSummary {
                 sample_id: old.id,
@@ -213,6 +217,9 @@ pub fn draw(store: &mut Store, opts: &AuditOptions) -> anyhow::Result<AuditSumma
             && old.units.len() <= order.len()
             && old.units[..] == order[..old.units.len()];
         if extends {
+            if old.population != keys.len() as i64 {
+                store.set_audit_population(old.id, keys.len() as i64)?;
+            }
             let coded = coded_units(store, opts.unit, &old.units)?;
             return Ok(AuditSummary {
                 sample_id: old.id,

@@ -975,6 +975,15 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
         training_hash = classify::text_hash(&format!("{training_hash}\ncorpus {}", c.identity));
     }
     let fingerprint = params.fingerprint(&training_hash);
+    // Before the classifier's record is written: the report reads that
+    // record as "a classifier ran" (a failed run wrote it, and a project
+    // of people's codings then read as model-only zeros).
+    if opts.mode == Mode::Supervised && !clf.codes.iter().any(|c| c.is_supervised()) {
+        bail!(
+            "--mode supervised: no code has {} human-coded positives and negatives",
+            opts.min_positives
+        );
+    }
     store.set_meta(
         CALIBRATION_META,
         &serde_json::to_string(&CalibrationRecord {
@@ -987,12 +996,6 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
                 .collect(),
         })?,
     )?;
-    if opts.mode == Mode::Supervised && !clf.codes.iter().any(|c| c.is_supervised()) {
-        bail!(
-            "--mode supervised: no code has {} human-coded positives and negatives",
-            opts.min_positives
-        );
-    }
     let models = clf
         .codes
         .iter()

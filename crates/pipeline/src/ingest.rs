@@ -648,7 +648,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                             || survey_table
                             || doc.speaker_attributes.contains_key(&p.name)
                     };
-                    if survey_table {
+                    // A long table (one row per answer, its one question
+                    // column beside the text column) may hold several
+                    // rows per respondent and question; a wide export of
+                    // two or more questions never does. (One question
+                    // column names either, so it is not checked.)
+                    if survey_table && opts.question_columns.len() >= 2 {
                         if let Some(pooled) = pooled_respondents(&doc) {
                             summary.pooled_respondents.push(pooled);
                         }
@@ -689,8 +694,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         if let Some(other) = shared.into_iter().find(|o| {
                             o.shared_respondents >= 3
                                 && o.shared_respondents * 2 >= o.respondents
-                                && o.shared_questions > 0
-                                && o.shared_questions * 2 >= o.questions
+                                && o.shared_questions * 2 > o.questions
                         }) {
                             summary.survey_reexports.push((doc.name.clone(), other));
                         }

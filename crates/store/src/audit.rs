@@ -50,6 +50,17 @@ impl Store {
         })
     }
 
+    /// Records the number of units a sample's draw was checked against
+    /// today: a draw that keeps the sample as it is (the same seed's first
+    /// units, after units were added) drew it from today's units.
+    pub fn set_audit_population(&mut self, sample_id: i64, population: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE audit_samples SET population = ?1 WHERE id = ?2",
+            rusqlite::params![population, sample_id],
+        )?;
+        Ok(())
+    }
+
     /// The audit sample in use (the newest by creation time, then by id:
     /// samples merged in from shards keep their creation time, so merging an
     /// older shard sample does not displace a newer one), with its units in
