@@ -1012,6 +1012,22 @@ mod tests {
         assert_eq!(new[1].participant_id.as_deref(), Some("R2"));
     }
 
+    /// A reviewer's "add" of `code` on `seg`, as the review page records it.
+    fn add_review(s: &Store, seg: &StoredSegment, code: &str) {
+        s.conn
+            .execute(
+                "INSERT INTO reviews(segment_id, document, text_hash, new_code_id, decision, reviewer, created_at)
+                 VALUES (?1, 'g1.txt', ?2, ?3, 'add', 'ann', 'now')",
+                params![seg.id, seg.text_hash, code],
+            )
+            .unwrap();
+    }
+
+    fn put(s: &mut Store, doc: &Document) -> (IngestOutcome, ReplacedLosses) {
+        s.put_document_reporting_losses(doc, || doc.content_hash.clone())
+            .unwrap()
+    }
+
     /// A respondent deleted from a survey export takes their sentences
     /// with them: the replacement says what people's work was left behind
     /// (the review kept detached, the gold coding dropped, and whose).
@@ -1032,21 +1048,13 @@ mod tests {
             ("R2", "Fix the hoists."),
             ("R3", "Less noise."),
         ]);
-        let (outcome, losses) = s
-            .put_document_reporting_losses(&first, || first.content_hash.clone())
-            .unwrap();
+        let (outcome, losses) = put(&mut s, &first);
         assert_eq!(
             (outcome, losses),
             (IngestOutcome::Inserted, ReplacedLosses::default())
         );
         let old = s.segments(false).unwrap();
-        s.conn
-            .execute(
-                "INSERT INTO reviews(segment_id, document, text_hash, new_code_id, decision, reviewer, created_at)
-                 VALUES (?1, 'g1.txt', ?2, 'training', 'add', 'ann', 'now')",
-                params![old[1].id, old[1].text_hash],
-            )
-            .unwrap();
+        add_review(&s, &old[1], "training");
         for seg in [&old[1], &old[2]] {
             s.conn
                 .execute(
@@ -1062,9 +1070,7 @@ mod tests {
             ("R3", "Less noise."),
             ("R4", "Nothing."),
         ]);
-        let (outcome, losses) = s
-            .put_document_reporting_losses(&second, || second.content_hash.clone())
-            .unwrap();
+        let (outcome, losses) = put(&mut s, &second);
         assert_eq!(outcome, IngestOutcome::Replaced);
         assert_eq!(
             losses,
@@ -1078,21 +1084,13 @@ mod tests {
         // and R1's is newly detached (the count of detached ones stays one).
         let now = s.segments(false).unwrap();
         let r1 = now.iter().find(|x| x.text == "More staff.").unwrap();
-        s.conn
-            .execute(
-                "INSERT INTO reviews(segment_id, document, text_hash, new_code_id, decision, reviewer, created_at)
-                 VALUES (?1, 'g1.txt', ?2, 'staffing', 'add', 'ann', 'now')",
-                params![r1.id, r1.text_hash],
-            )
-            .unwrap();
+        add_review(&s, r1, "staffing");
         let swapped = by(&[
             ("R2", "Fix the hoists."),
             ("R3", "Less noise."),
             ("R4", "Nothing."),
         ]);
-        let (_, losses) = s
-            .put_document_reporting_losses(&swapped, || swapped.content_hash.clone())
-            .unwrap();
+        let (_, losses) = put(&mut s, &swapped);
         assert_eq!(
             (losses.detached_reviews, losses.speakers_gone.clone()),
             (1, vec!["R1".to_string()])
@@ -1103,9 +1101,7 @@ mod tests {
             ("R2", "Fix the hoists."),
             ("R3", "Less noise."),
         ]);
-        let (_, losses) = s
-            .put_document_reporting_losses(&third, || third.content_hash.clone())
-            .unwrap();
+        let (_, losses) = put(&mut s, &third);
         assert!(losses.is_empty(), "{losses:?}");
         let detached: i64 = s
             .conn
