@@ -831,6 +831,16 @@ mod tests {
     }
 
     /// A document of one turn whose sentences are `sentences`.
+    /// [`doc_of`] with each sentence said by its speaker (a respondent).
+    fn doc_by(sentences: &[(&str, &str)]) -> Document {
+        let mut d = doc_of(&sentences.iter().map(|(_, t)| *t).collect::<Vec<_>>());
+        for (seg, (who, _)) in d.segments.iter_mut().zip(sentences) {
+            seg.speaker = Some(who.to_string());
+            seg.participant_id = Some(who.to_string());
+        }
+        d
+    }
+
     fn doc_of(sentences: &[&str]) -> Document {
         let text = sentences.join(" ");
         let mut d = doc(&text);
@@ -979,16 +989,11 @@ mod tests {
     fn reviews_stay_with_their_speaker_across_a_reingest() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::create(dir.path()).unwrap();
-        let by = |sentences: &[(&str, &str)]| {
-            let mut d = doc_of(&sentences.iter().map(|(_, t)| *t).collect::<Vec<_>>());
-            for (seg, (who, _)) in d.segments.iter_mut().zip(sentences) {
-                seg.speaker = Some(who.to_string());
-                seg.participant_id = Some(who.to_string());
-            }
-            d
-        };
-        s.put_document(&by(&[("R1", "Fix the hoists."), ("R2", "Fix the hoists.")]))
-            .unwrap();
+        s.put_document(&doc_by(&[
+            ("R1", "Fix the hoists."),
+            ("R2", "Fix the hoists."),
+        ]))
+        .unwrap();
         let old = s.segments(false).unwrap();
         s.conn
             .execute(
@@ -997,7 +1002,7 @@ mod tests {
                 params![old[1].id, old[1].text_hash],
             )
             .unwrap();
-        s.put_document(&by(&[
+        s.put_document(&doc_by(&[
             ("R1", "Fix the hoists."),
             ("R2", "Fix the hoists."),
             ("R3", "More staff."),
@@ -1035,15 +1040,7 @@ mod tests {
     fn a_replacement_reports_the_reviews_and_codings_its_edit_left_behind() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::create(dir.path()).unwrap();
-        let by = |sentences: &[(&str, &str)]| {
-            let mut d = doc_of(&sentences.iter().map(|(_, t)| *t).collect::<Vec<_>>());
-            for (seg, (who, _)) in d.segments.iter_mut().zip(sentences) {
-                seg.speaker = Some(who.to_string());
-                seg.participant_id = Some(who.to_string());
-            }
-            d
-        };
-        let first = by(&[
+        let first = doc_by(&[
             ("R1", "More staff."),
             ("R2", "Fix the hoists."),
             ("R3", "Less noise."),
@@ -1065,7 +1062,7 @@ mod tests {
                 .unwrap();
         }
         // R2 deleted from the export; R3 kept; R4 new.
-        let second = by(&[
+        let second = doc_by(&[
             ("R1", "More staff."),
             ("R3", "Less noise."),
             ("R4", "Nothing."),
@@ -1085,7 +1082,7 @@ mod tests {
         let now = s.segments(false).unwrap();
         let r1 = now.iter().find(|x| x.text == "More staff.").unwrap();
         add_review(&s, r1, "staffing");
-        let swapped = by(&[
+        let swapped = doc_by(&[
             ("R2", "Fix the hoists."),
             ("R3", "Less noise."),
             ("R4", "Nothing."),
@@ -1096,7 +1093,7 @@ mod tests {
             (1, vec!["R1".to_string()])
         );
         // Nothing more is left behind when R1 comes back: the review returns.
-        let third = by(&[
+        let third = doc_by(&[
             ("R1", "More staff."),
             ("R2", "Fix the hoists."),
             ("R3", "Less noise."),
