@@ -342,6 +342,34 @@ fn sentences_not_coded_yet_are_named_not_counted_as_zeros() {
     assert!(!stderr().contains("not coded"), "{}", stderr());
 }
 
+/// An audit coded before "lighting" was in the codebook is named in a
+/// warning, and its figure is the machine's; coded again, no warning.
+#[test]
+fn an_audit_coded_before_a_code_existed_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = dir.path().join("proj");
+    let (mut store, labels_v2) = audited_before_lighting(&proj);
+    let report = |proj: &Path| {
+        let o = autocode(proj, &["report", "--format", "table"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        (text(&o.stdout), text(&o.stderr))
+    };
+    let (table, err) = report(&proj);
+    assert!(
+        err.contains(
+            "warning: people coded the audit sample before safety, lighting were in the codebook"
+        ),
+        "{err}"
+    );
+    let lighting = table.lines().find(|l| l.contains("Street lighting")).unwrap();
+    assert!(lighting.contains("model-only"), "{table}");
+    store.put_gold_codings("g", Some(2), &labels_v2).unwrap();
+    let (table, err) = report(&proj);
+    assert!(!err.contains("audit sample before"), "{err}");
+    let lighting = table.lines().find(|l| l.contains("Street lighting")).unwrap();
+    assert!(lighting.contains("census"), "{table}");
+}
+
 /// `--out` naming an existing file is refused in words, not as
 /// "File exists (os error 17)".
 #[test]

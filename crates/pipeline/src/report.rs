@@ -61,6 +61,10 @@ pub struct ReportSummary {
     /// another size than today's (units drawn from, units now): the
     /// corpus grew or shrank since, and the units added could not be drawn.
     pub audit_population_changed: Option<(i64, usize)>,
+    /// Codes people coded the audit sample without (added to the codebook
+    /// since): their figures are the machine's, with no interval
+    /// (`CodeEstimates::audit_predates_code`).
+    pub audit_predates_codes: Vec<String>,
 }
 
 /// The project folder's name, for titles.
@@ -120,11 +124,7 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
             .iter()
             .filter(|s| !s.is_moderator && !skipped.contains(&s.id) && !coded.contains(&s.id))
             .filter(|s| !data.human_coded.contains(&s.id))
-            .filter(|s| {
-                data.gold_coverage
-                    .as_ref()
-                    .is_none_or(|g| !g.contains(&s.id))
-            })
+            .filter(|s| data.gold_coverage.as_ref().is_none_or(|g| !g.covers(s.id)))
             .count(),
         None => 0,
     };
@@ -161,6 +161,7 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         qdpx_selections: None,
         not_coded,
         audit_population_changed,
+        audit_predates_codes: Vec::new(),
     };
     // The report's tables and their files on one thread, the .qdpx (which
     // reads the store, so stays on this one) beside it: they share only
@@ -203,6 +204,12 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
     });
     let (r, written) = built?;
     summary.written = written;
+    summary.audit_predates_codes = r
+        .codes
+        .iter()
+        .filter(|c| c.estimates.audit_predates_code)
+        .map(|c| c.code_id.clone())
+        .collect();
     if let Some(qdpx) = qdpx {
         let (p, s) = qdpx?;
         tracing::info!("qdpx: {} sources, {} selections", s.sources, s.selections);

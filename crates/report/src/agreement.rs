@@ -236,7 +236,9 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
             let docs: BTreeSet<&str> = touched.iter().filter_map(|s| doc_of(*s)).collect();
             let whole = segments_in(&docs);
             match (&data.gold_coverage, source) {
-                (Some(covered), Source::Gold) => whole.intersection(covered).copied().collect(),
+                (Some(covered), Source::Gold) => {
+                    whole.into_iter().filter(|s| covered.covers(*s)).collect()
+                }
                 _ => whole,
             }
         } else {
@@ -245,11 +247,32 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                 .filter(|s| included.contains_key(s))
                 .collect()
         };
+        // A gold coder judged, on a covered sentence, the codes of the
+        // codebook they coded under (`GoldCoverage`): a code added since
+        // is not their "absent".
+        let judged = match (&data.gold_coverage, source) {
+            (Some(covered), Source::Gold) if reviews.is_empty() => {
+                let versioned = units.iter().any(|s| covered.judged_codes(*s).is_some());
+                versioned.then(|| {
+                    units
+                        .iter()
+                        .map(|&s| {
+                            let given = codes.get(&s).cloned().unwrap_or_default();
+                            let judged = covered
+                                .judged_codes(s)
+                                .map(|c| c.union(&given).cloned().collect());
+                            (s, judged)
+                        })
+                        .collect()
+                })
+            }
+            _ => (!reviews.is_empty()).then_some(judged),
+        };
         views.push(CoderView {
             label: format!("{}:{coder}", source.as_str()),
             units,
             codes,
-            judged: (!reviews.is_empty()).then_some(judged),
+            judged,
         });
     }
 

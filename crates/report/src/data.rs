@@ -162,14 +162,84 @@ pub struct ProjectData {
     /// Sentences the current classifier has coded (`coding_marks`), when recorded.
     pub machine_coded: Option<BTreeSet<i64>>,
     /// Sentences an imported gold standard covers (`gold_coverage`), when recorded:
-    /// there, a code without a gold coding is absent.
-    pub gold_coverage: Option<BTreeSet<i64>>,
+    /// there, a code without a gold coding is absent, where people judged it.
+    pub gold_coverage: Option<GoldCoverage>,
     /// Sentences people coded completely (gold): what makes an audited unit.
     pub human_coded: BTreeSet<i64>,
     /// The audit sample in use, if any.
     pub audit: Option<AuditSampleView>,
     /// Codes whose probabilities are uncalibrated, when the code stage recorded it.
     pub uncalibrated: Option<BTreeSet<String>>,
+}
+
+/// The sentences a gold standard covers (people coded them completely:
+/// `code --import-gold`, the audit page) and the codes each was judged
+/// for: those of the codebook version people coded it under. A code added
+/// since (a theme accepted as a code, an edited codebook) was never judged
+/// there, and a covered sentence without it is not its "absent": before,
+/// the machine's codings of such a code on audited sentences counted as
+/// rejected and the audit as people's "no", so an interval claimed the code
+/// was nearly absent where the machine found it in nine of ten people.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GoldCoverage {
+    /// Sentence → the codebook version people coded it under (`None`: not
+    /// recorded, every code judged, as before migration 015).
+    pub segments: BTreeMap<i64, Option<i64>>,
+    /// Each such version's code ids.
+    pub version_codes: BTreeMap<i64, BTreeSet<String>>,
+}
+
+impl GoldCoverage {
+    pub fn covers(&self, segment: i64) -> bool {
+        self.segments.contains_key(&segment)
+    }
+
+    /// The codes people judged on a covered sentence: `None` for every
+    /// code (or a sentence not covered: nothing judged, `Some` of none).
+    pub fn judged_codes(&self, segment: i64) -> Option<&BTreeSet<String>> {
+        static NOTHING: BTreeSet<String> = BTreeSet::new();
+        match self.segments.get(&segment) {
+            None => Some(&NOTHING),
+            Some(None) => None,
+            Some(Some(v)) => self.version_codes.get(v),
+        }
+    }
+
+    /// Whether people judged `code` on `segment` (coded it completely,
+    /// under a codebook that had the code).
+    pub fn judges(&self, segment: i64, code: &str) -> bool {
+        self.covers(segment) && self.judged_codes(segment).is_none_or(|c| c.contains(code))
+    }
+
+    fn load(store: &Store) -> Result<Option<GoldCoverage>, Error> {
+        let segments = store.gold_coverage_segments()?;
+        if segments.is_empty() {
+            return Ok(None);
+        }
+        let wanted: BTreeSet<i64> = segments.values().flatten().copied().collect();
+        let mut version_codes = BTreeMap::new();
+        for v in store.codebook_versions()? {
+            if !wanted.contains(&v.version) {
+                continue;
+            }
+            let cb: Codebook = serde_json::from_str(&v.body).map_err(|e| {
+                Error::Invalid(format!(
+                    "codebooks version {}: body is not a codebook: {e}",
+                    v.version
+                ))
+            })?;
+            version_codes.insert(v.version, cb.codes.iter().map(|c| c.id.clone()).collect());
+        }
+        // A version no longer stored: what it held is not known.
+        let segments = segments
+            .into_iter()
+            .map(|(seg, v)| (seg, v.filter(|v| version_codes.contains_key(v))))
+            .collect();
+        Ok(Some(GoldCoverage {
+            segments,
+            version_codes,
+        }))
+    }
 }
 
 /// What is known about one code on one sentence.
@@ -229,7 +299,7 @@ impl ProjectData {
         }
         let codes = hierarchy(&codebook, &extra);
         let machine_coded = nonempty(store.coding_mark_segments()?);
-        let gold_coverage = nonempty(store.gold_coverage_segments()?);
+        let gold_coverage = GoldCoverage::load(store)?;
         let cells = resolve_cells(&codes, &codings, &reviews, gold_coverage.as_ref());
         let human_coded = store.gold_segments()?;
         let audit = match store.audit_sample()? {
@@ -685,7 +755,7 @@ fn resolve_cells(
     codes: &[CodeNode],
     codings: &[CodingRow],
     reviews: &[ReviewRow],
-    gold_coverage: Option<&BTreeSet<i64>>,
+    gold_coverage: Option<&GoldCoverage>,
 ) -> BTreeMap<(i64, String), Cell> {
     let mut cells: BTreeMap<(i64, String), Cell> = BTreeMap::new();
     // Only the newest codebook version's machine rows describe a sentence now.
@@ -717,10 +787,11 @@ fn resolve_cells(
                 .settled = Some(true);
         }
     }
-    // A gold standard that covers a sentence says every other code is absent there.
+    // A gold standard that covers a sentence says every other code people
+    // judged there is absent.
     if let Some(covered) = gold_coverage {
-        for ((seg, _), cell) in cells.iter_mut() {
-            if cell.settled.is_none() && covered.contains(seg) {
+        for ((seg, code), cell) in cells.iter_mut() {
+            if cell.settled.is_none() && covered.judges(*seg, code) {
                 cell.settled = Some(false);
             }
         }

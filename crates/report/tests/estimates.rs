@@ -124,3 +124,53 @@ fn a_classifier_whose_codings_a_reingest_took_is_not_called_absent() {
     let parks = report.codes.iter().find(|c| c.code_id == "parks").unwrap();
     assert_eq!(parks.estimates.participants.method, Method::ModelOnly);
 }
+
+/// People coded the audit sample (every document, a census) under
+/// codebook version 1, which had no "lighting"; version 2 added it, and
+/// the machine codes it on Ben's sentence. The audit judged every other
+/// code but never "lighting", nor "safety" above it: those fall back to
+/// the machine's figure (no interval), the machine's "lighting" is not
+/// counted as rejected, and the gold coder's agreement leaves it out.
+/// Coded again under version 2, the census judges it.
+#[test]
+fn an_audit_coded_before_a_code_existed_does_not_judge_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, labels_v2) = audited_before_lighting(dir.path());
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let code =
+        |r: &report::Report, id: &str| r.codes.iter().find(|c| c.code_id == id).unwrap().clone();
+    let lighting = code(&report, "lighting");
+    assert_eq!(lighting.rejected, 0);
+    assert!(lighting.estimates.audit_predates_code);
+    assert_eq!(lighting.estimates.participants.method, Method::ModelOnly);
+    assert_eq!(lighting.estimates.participants.low, None);
+    assert!(code(&report, "safety").estimates.audit_predates_code);
+    let parks = code(&report, "parks");
+    assert!(!parks.estimates.audit_predates_code);
+    assert_eq!(parks.estimates.participants.method, Method::Census);
+    assert_eq!(parks.estimates.participants.estimate, 2.0);
+    let gold_pair = report
+        .agreement
+        .pairs
+        .iter()
+        .find(|p| p.coder_a == "gold:g" || p.coder_b == "gold:g")
+        .expect("machine vs gold:g");
+    assert!(
+        gold_pair.codes.iter().all(|c| c.code_id != "lighting"),
+        "{:?}",
+        gold_pair
+            .codes
+            .iter()
+            .map(|c| &c.code_id)
+            .collect::<Vec<_>>()
+    );
+    assert!(gold_pair.codes.iter().any(|c| c.code_id == "parks"));
+
+    // Coded again under version 2: Ben's broken lights are lighting.
+    store.put_gold_codings("g", Some(2), &labels_v2).unwrap();
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let lighting = code(&report, "lighting");
+    assert!(!lighting.estimates.audit_predates_code);
+    assert_eq!(lighting.estimates.participants.method, Method::Census);
+    assert_eq!(lighting.estimates.participants.estimate, 1.0);
+}

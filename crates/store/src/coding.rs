@@ -203,10 +203,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Sentences an imported gold standard covers (`gold_coverage`).
-    pub fn gold_coverage_segments(&self) -> Result<BTreeSet<i64>> {
-        let mut stmt = self.conn.prepare("SELECT segment_id FROM gold_coverage")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
+    /// Sentences an imported gold standard covers (`gold_coverage`), each
+    /// with the codebook version people coded it under (`None`: not
+    /// known, every code judged; migration 015).
+    pub fn gold_coverage_segments(&self) -> Result<BTreeMap<i64, Option<i64>>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT segment_id, codebook_version FROM gold_coverage")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -235,9 +239,11 @@ impl Store {
                     "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold'",
                     [seg],
                 )?;
+                // Coded again: the sentence is judged under this version now.
                 tx.execute(
-                    "INSERT OR IGNORE INTO gold_coverage(segment_id) VALUES (?1)",
-                    [seg],
+                    "INSERT INTO gold_coverage(segment_id, codebook_version) VALUES (?1, ?2)
+                     ON CONFLICT(segment_id) DO UPDATE SET codebook_version = excluded.codebook_version",
+                    params![seg, codebook_version],
                 )?;
                 for code in codes {
                     tx.execute(
@@ -392,5 +398,20 @@ mod tests {
         assert_eq!(store.human_codings().unwrap().len(), 1);
         assert_eq!(store.gold_segments().unwrap().len(), 2);
         assert_eq!(store.code_participant_counts().unwrap().get("a"), Some(&1));
+    }
+
+    /// The coverage records the codebook version people coded under, and a
+    /// sentence coded again takes the newer one (migration 015).
+    #[test]
+    fn gold_coverage_keeps_the_codebook_version_coded_under() {
+        let (_d, mut store, ids) = store_with_segments();
+        let labels = BTreeMap::from([(ids[0], BTreeSet::new()), (ids[1], BTreeSet::new())]);
+        store.put_gold_codings("gold", Some(1), &labels).unwrap();
+        let again = BTreeMap::from([(ids[1], BTreeSet::from(["a".to_string()]))]);
+        store.put_gold_codings("ann", Some(2), &again).unwrap();
+        assert_eq!(
+            store.gold_coverage_segments().unwrap(),
+            BTreeMap::from([(ids[0], Some(1)), (ids[1], Some(2))])
+        );
     }
 }

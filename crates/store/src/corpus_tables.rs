@@ -563,7 +563,8 @@ fn detach_people_codings_tx(tx: &Transaction, id: i64) -> Result<()> {
              code_id TEXT NOT NULL, codebook_version INTEGER, source TEXT NOT NULL, coder TEXT NOT NULL,
              confidence REAL, assigned INTEGER NOT NULL, model_key TEXT, classifier TEXT, created_at TEXT NOT NULL);
          CREATE TEMP TABLE IF NOT EXISTS detached_coverage(
-             document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL);",
+             document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL,
+             codebook_version INTEGER);",
     )?;
     tx.execute(
         &format!(
@@ -579,7 +580,7 @@ fn detach_people_codings_tx(tx: &Transaction, id: i64) -> Result<()> {
     tx.execute(
         &format!(
             "INSERT INTO temp.detached_coverage
-             SELECT d.name, s.voice, s.text_hash, s.occurrence
+             SELECT d.name, s.voice, s.text_hash, s.occurrence, g.codebook_version
              FROM main.gold_coverage g JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = g.segment_id
              JOIN main.documents d ON d.id = ?1"
         ),
@@ -639,8 +640,8 @@ pub(crate) fn reattach_people_codings_tx(
     debug_assert!(kept <= matched);
     tx.execute(
         &format!(
-            "INSERT OR IGNORE INTO main.gold_coverage(segment_id)
-             SELECT s.id FROM temp.detached_coverage d JOIN ({SENTENCE_OCCURRENCES}) s
+            "INSERT OR IGNORE INTO main.gold_coverage(segment_id, codebook_version)
+             SELECT s.id, d.codebook_version FROM temp.detached_coverage d JOIN ({SENTENCE_OCCURRENCES}) s
                ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
              WHERE d.document = ?2"
         ),
@@ -940,7 +941,7 @@ mod tests {
         for seg in &old {
             s.conn
                 .execute(
-                    "INSERT INTO gold_coverage(segment_id) VALUES (?1)",
+                    "INSERT INTO gold_coverage(segment_id, codebook_version) VALUES (?1, 1)",
                     [seg.id],
                 )
                 .unwrap();
@@ -970,15 +971,23 @@ mod tests {
                 (new[2].id, "agree".to_string(), "human".to_string()),
             ]
         );
-        let covered: Vec<i64> = s
+        // Each keeps the codebook version it was coded under.
+        let covered: Vec<(i64, Option<i64>)> = s
             .conn
-            .prepare("SELECT segment_id FROM gold_coverage ORDER BY segment_id")
+            .prepare("SELECT segment_id, codebook_version FROM gold_coverage ORDER BY segment_id")
             .unwrap()
-            .query_map([], |r| r.get(0))
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(covered, [new[0].id, new[1].id, new[2].id]);
+        assert_eq!(
+            covered,
+            [
+                (new[0].id, Some(1)),
+                (new[1].id, Some(1)),
+                (new[2].id, Some(1))
+            ]
+        );
     }
 
     /// Two respondents wrote the same answer: a re-ingest (a survey export

@@ -83,6 +83,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "014_theme_members_kept",
         include_str!("migrations/014_theme_members_kept.sql"),
     ),
+    (
+        "015_gold_coverage_codebook",
+        include_str!("migrations/015_gold_coverage_codebook.sql"),
+    ),
 ];
 
 /// The page size of a new store, in bytes (see `Store::open_with`).

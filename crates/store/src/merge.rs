@@ -323,9 +323,11 @@ fn copy_codings(
     let mut mark_version =
         tx.prepare("SELECT codebook_version FROM shard.coding_marks WHERE segment_id = ?1")?;
     let mut gold = tx.prepare(
-        "INSERT OR IGNORE INTO main.gold_coverage(segment_id)
-         SELECT ?1 FROM shard.gold_coverage WHERE segment_id = ?2",
+        "INSERT OR IGNORE INTO main.gold_coverage(segment_id, codebook_version)
+         SELECT ?1, ?3 FROM shard.gold_coverage WHERE segment_id = ?2",
     )?;
+    let mut gold_version =
+        tx.prepare("SELECT codebook_version FROM shard.gold_coverage WHERE segment_id = ?1")?;
     let mut n = 0;
     for shard_seg in shard_ids {
         // The mark tells `code` this sentence is done (see 003_coding.sql).
@@ -335,7 +337,13 @@ fn copy_codings(
         if let Some(v) = version.and_then(|v| codebook_map.get(&v)) {
             marks.execute(params![seg_map[shard_seg], v, shard_seg])?;
         }
-        gold.execute(params![seg_map[shard_seg], shard_seg])?;
+        // The version people coded under, as the project numbers it.
+        let coded_under: Option<i64> = gold_version
+            .query_row([shard_seg], |r| r.get(0))
+            .optional()?
+            .flatten();
+        let coded_under = coded_under.and_then(|v| codebook_map.get(&v).copied());
+        gold.execute(params![seg_map[shard_seg], shard_seg, coded_under])?;
         let rows: Vec<CodingRow> = read
             .query_map([shard_seg], |r| {
                 Ok(CodingRow {

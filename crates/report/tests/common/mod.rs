@@ -4,7 +4,7 @@
 //! crate's tests and the binary's tests (tests/report.rs).
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use corpus::{Document, Participant, Segment, SourceFormat, Turn};
@@ -244,4 +244,58 @@ pub fn project(dir: &Path, newline: &str) -> Store {
     review(&store, ANA_POLICE, "police", "accept", "rev");
     review(&store, CAI_PARK, "police", "reject", "rev");
     store
+}
+
+/// Gold for every sentence, audited by document (a census), coded under
+/// codebook version 1, which had no "lighting"; version 2 (`CODEBOOK`)
+/// added it, and the machine codes it on Ben's sentence. Returns the store
+/// and the gold as people would code it under version 2 (Ben's broken
+/// lights are lighting).
+pub fn audited_before_lighting(dir: &Path) -> (Store, BTreeMap<i64, BTreeSet<String>>) {
+    let mut store = empty_project(dir, "\n");
+    let v1 = CODEBOOK.replace(
+        "  {\"id\": \"lighting\", \"name\": \"Street lighting\", \"parent\": \"safety\"},\n",
+        "",
+    );
+    assert_ne!(v1, CODEBOOK);
+    store
+        .conn()
+        .execute("UPDATE codebooks SET body = ?1 WHERE version = 1", [&v1])
+        .unwrap();
+    store
+        .conn()
+        .execute(
+            "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-01-02T00:00:00Z')",
+            [CODEBOOK],
+        )
+        .unwrap();
+    machine(&store, BEN_LIGHTS, "lighting", 0.7, true);
+    machine(&store, ANA_PARK, "parks", 0.8, true);
+    let everyone = [ANA_POLICE, ANA_PARK, BEN_LIGHTS, CAI_SCRIPT, CAI_PARK];
+    let gold = |extra: Option<&str>| {
+        everyone
+            .iter()
+            .map(|t| {
+                let mut codes = BTreeSet::new();
+                match *t {
+                    ANA_POLICE => {
+                        codes.insert("police".to_string());
+                    }
+                    ANA_PARK | CAI_PARK => {
+                        codes.insert("parks".to_string());
+                    }
+                    BEN_LIGHTS => codes.extend(extra.map(String::from)),
+                    _ => {}
+                }
+                (seg(&store, t), codes)
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (labels_v1, labels_v2) = (gold(None), gold(Some("lighting")));
+    store.put_gold_codings("g", Some(1), &labels_v1).unwrap();
+    let docs: Vec<String> = ["group1.txt", "group2.txt"].map(String::from).to_vec();
+    store
+        .put_audit_sample("document", "draw", Some(1), 2, &docs)
+        .unwrap();
+    (store, labels_v2)
 }
