@@ -108,7 +108,7 @@ impl Store {
     /// Fails if one exists there already.
     pub fn create(path: &Path) -> Result<Store> {
         let path = resolve(path);
-        if path.exists() {
+        if path.exists() && !is_unfinished_store(&path) {
             return Err(Error::AlreadyExists(path));
         }
         if let Some(dir) = path.parent() {
@@ -134,7 +134,7 @@ impl Store {
     /// Opens the store, creating it when missing.
     pub fn open_or_create(path: &Path) -> Result<Store> {
         let resolved = resolve(path);
-        if resolved.exists() {
+        if resolved.exists() && !is_unfinished_store(&resolved) {
             Self::open(&resolved)
         } else {
             Self::create(&resolved)
@@ -297,6 +297,33 @@ pub fn resolve(path: &Path) -> PathBuf {
     }
 }
 
+/// Whether `path` is a store an `init` or `run` killed while creating it
+/// left behind: an empty file, or an SQLite file with no table and
+/// `user_version` 0 (the first migration never committed). Nothing is in
+/// it to lose, and before, every later `run` refused it as "not an autocode
+/// project" and `init` as "a project already exists": only deleting it by
+/// hand got the project going again. Anything else (another program's
+/// file, a file SQLite cannot read) is not one, and stays refused.
+fn is_unfinished_store(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == 0 => return true,
+        Ok(m) if m.is_file() => {}
+        _ => return false,
+    }
+    // Read-write, so that SQLite rolls back a hot journal the kill left.
+    let Ok(conn) = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return false;
+    };
+    let version = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
+    let tables = conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    matches!((version, tables), (Ok(0), Ok(0)))
+}
+
 /// Current UTC time as RFC 3339, for `*_at` columns.
 pub fn now() -> String {
     let d = std::time::SystemTime::now()
@@ -422,6 +449,45 @@ mod tests {
         .unwrap();
         let e = Store::open(&text).err().unwrap().to_string();
         assert!(e.contains("notes.txt"), "{e}");
+    }
+
+    /// A store a kill left before its first migration committed (an empty
+    /// file, or an SQLite file with its page size and journal mode set but
+    /// no table) is set up by `run` and `init`; `open` (a command that
+    /// reads) still refuses it, and another program's file stays refused.
+    #[test]
+    fn a_store_killed_while_created_is_set_up_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        let bare = dir.path().join("bare.db");
+        Connection::open(&bare)
+            .unwrap()
+            .execute_batch("PRAGMA page_size = 16384; PRAGMA journal_mode = WAL;")
+            .unwrap();
+        for path in [&empty, &bare] {
+            assert!(matches!(Store::open(path), Err(Error::NotAStore(_))));
+        }
+        let s = Store::open_or_create(&empty).unwrap();
+        assert_eq!(s.segments(false).unwrap().len(), 0);
+        drop(s);
+        let s = Store::create(&bare).unwrap();
+        drop(s);
+        Store::open(&bare).unwrap();
+        assert!(matches!(Store::create(&bare), Err(Error::AlreadyExists(_))));
+        let foreign = dir.path().join("other.db");
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE foo(x);")
+            .unwrap();
+        assert!(matches!(
+            Store::open_or_create(&foreign),
+            Err(Error::NotAStore(_))
+        ));
+        assert!(matches!(
+            Store::create(&foreign),
+            Err(Error::AlreadyExists(_))
+        ));
     }
 
     #[test]
