@@ -108,7 +108,7 @@ fn fingerprint(store: &Path) -> Vec<String> {
     q("SELECT d.name, s.turn_index, s.sentence_index, s.start_char, s.end_char, s.participant_id, s.text_hash
        FROM segments s JOIN documents d ON d.id = s.document_id");
     q("SELECT model_key, text_hash, truncated FROM embeddings");
-    q("SELECT d.name, s.turn_index, s.sentence_index, c.code_id, c.source, c.assigned, c.confidence
+    q("SELECT d.name, s.turn_index, s.sentence_index, c.code_id, c.source, c.assigned, c.confidence, c.classifier
        FROM codings c JOIN segments s ON s.id = c.segment_id JOIN documents d ON d.id = s.document_id");
     out
 }
@@ -479,11 +479,18 @@ fn four_shards_merged_equal_one_unsharded_run() {
         strip_ids(&mut v);
         v
     };
-    // The merged project is complete: a plain run finds nothing to embed or code.
+    // The merged project is complete: a plain run finds nothing to embed,
+    // code or cluster (the merge records the inputs its themes clustered).
     let rerun = run(&sharded, &["--json"]);
     ok(&rerun);
     let summary: serde_json::Value = serde_json::from_slice(&rerun.stdout).unwrap();
-    for table in ["documents", "segments", "embeddings", "codings"] {
+    for table in [
+        "documents",
+        "segments",
+        "embeddings",
+        "codings",
+        "theme_suggestions",
+    ] {
         assert_eq!(summary["counts"]["changed"][table], 0, "{table}: {summary}");
     }
     let (a, b) = (report(&sharded), report(&whole));

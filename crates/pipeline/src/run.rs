@@ -668,12 +668,11 @@ where
 }
 
 /// Themes and report need the whole corpus: after an unsharded run, or after
-/// `merge`. With `since` (the table counts when the batch began), themes
-/// may be skipped ([`crate::themes::up_to_date`]).
+/// `merge`. Themes are skipped when their inputs are those the last batch
+/// clustered ([`crate::themes::up_to_date`]).
 fn whole_corpus_stages(
     project: &mut Project,
     cfg: &RunConfig,
-    since: Option<&serde_json::Map<String, serde_json::Value>>,
     summaries: &mut Vec<StageSummary>,
     on_stage: &mut dyn FnMut(&StageOutput),
 ) -> anyhow::Result<u8> {
@@ -681,7 +680,7 @@ fn whole_corpus_stages(
     if cfg.themes.enabled.unwrap_or(true) {
         let opts = cfg.themes_options();
         let code = stage("themes", summaries, on_stage, || {
-            crate::themes::themes_unless_up_to_date(project, &opts, since).map(StageOutput::Themes)
+            crate::themes::themes_unless_up_to_date(project, &opts, true).map(StageOutput::Themes)
         })?;
         worst = worst.max(code);
     }
@@ -749,8 +748,7 @@ pub fn run(
             })?);
         }
         if shard.is_none() {
-            let code =
-                whole_corpus_stages(&mut project, cfg, Some(&before), &mut summaries, on_stage)?;
+            let code = whole_corpus_stages(&mut project, cfg, &mut summaries, on_stage)?;
             worst = worst.max(code);
         }
         Ok(())
@@ -924,10 +922,10 @@ pub fn merge(
                 .context("after merge")?,
             );
         }
-        // Always re-cluster after a merge: the corpus grew by the shards.
+        // The shards grew the corpus, so themes cluster again, unless a
+        // merge killed after its themes stage already clustered these inputs.
         worst = worst.max(
-            whole_corpus_stages(&mut project, cfg, None, &mut stages, on_stage)
-                .context("after merge")?,
+            whole_corpus_stages(&mut project, cfg, &mut stages, on_stage).context("after merge")?,
         );
     }
     let store = project.store();

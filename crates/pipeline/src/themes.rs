@@ -286,23 +286,27 @@ pub struct ThemesSummary {
 
 /// Clusters the embedded participant sentences and stores the run.
 pub fn themes(project: &mut Project, opts: &ThemesOptions) -> anyhow::Result<ThemesSummary> {
-    themes_unless_up_to_date(project, opts, None)?
+    themes_unless_up_to_date(project, opts, false)?
         .context("the themes stage skipped without being asked to")
 }
 
-/// As [`themes`], but for a batch that began when the tables counted
-/// `since`: returns `None` ([`ThemesPlan::Skip`]) when [`up_to_date`] says
-/// there is nothing to do, and records the settings after clustering.
+/// As [`themes`], but for a batch (`run`, or `merge --config`; `batch`):
+/// returns `None` ([`ThemesPlan::Skip`]) when [`up_to_date`] says there is
+/// nothing to do, and records the inputs and settings after clustering.
+/// A merge records them too: before, it did not, so the next unchanged
+/// `run` clustered again and gave every theme a new id, and a merge killed
+/// after its themes and run again clustered a second time.
 pub fn themes_unless_up_to_date(
     project: &mut Project,
     opts: &ThemesOptions,
-    since: Option<&serde_json::Map<String, serde_json::Value>>,
+    batch: bool,
 ) -> anyhow::Result<Option<ThemesSummary>> {
     let opts = opts.check()?;
     let settings_key = opts.settings_key()?;
-    let fingerprint = match since {
-        Some(_) => Some(project.store().themes_inputs_fingerprint()?),
-        None => None,
+    let fingerprint = if batch {
+        Some(project.store().themes_inputs_fingerprint()?)
+    } else {
+        None
     };
     if let Some(fingerprint) = &fingerprint {
         if up_to_date(project.store(), fingerprint, &settings_key)? {
