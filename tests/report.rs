@@ -361,12 +361,18 @@ fn an_audit_coded_before_a_code_existed_is_named() {
         ),
         "{err}"
     );
-    let lighting = table.lines().find(|l| l.contains("Street lighting")).unwrap();
+    let lighting = table
+        .lines()
+        .find(|l| l.contains("Street lighting"))
+        .unwrap();
     assert!(lighting.contains("model-only"), "{table}");
     store.put_gold_codings("g", Some(2), &labels_v2).unwrap();
     let (table, err) = report(&proj);
     assert!(!err.contains("audit sample before"), "{err}");
-    let lighting = table.lines().find(|l| l.contains("Street lighting")).unwrap();
+    let lighting = table
+        .lines()
+        .find(|l| l.contains("Street lighting"))
+        .unwrap();
     assert!(lighting.contains("census"), "{table}");
 }
 

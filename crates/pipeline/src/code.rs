@@ -297,7 +297,9 @@ impl TrainingData {
 }
 
 /// Per stored sentence, what humans said about each code:
-/// - a sentence with gold codings is gold-covered: every code not given is No;
+/// - a sentence with gold codings is gold-covered: every code not given is
+///   No, of the codes the codebook people coded it under had (a code added
+///   since was not judged there: Unknown, as the report reads it);
 /// - a human or gold coding makes its code Yes;
 /// - a review decision on a code sets Yes/No (a No never overrides a coded Yes
 ///   unless the decision is a No), a "no code applies" decision makes every
@@ -316,8 +318,38 @@ pub fn stored_labels(
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
     let mut labels: BTreeMap<i64, Vec<Label>> = BTreeMap::new();
+    let coverage = store.gold_coverage_segments()?;
+    let mut judged_by_version = BTreeMap::new();
+    for v in coverage
+        .values()
+        .flatten()
+        .copied()
+        .collect::<BTreeSet<i64>>()
+    {
+        if let Some(codes) = store.codebook_code_ids(v)? {
+            let row: Vec<Label> = codebook
+                .codes
+                .iter()
+                .map(|c| {
+                    if codes.contains(&c.id) {
+                        Label::No
+                    } else {
+                        Label::Unknown
+                    }
+                })
+                .collect();
+            judged_by_version.insert(v, row);
+        }
+    }
     for s in &store.gold_segments()? {
-        labels.insert(*s, vec![Label::No; k]);
+        let row = coverage
+            .get(s)
+            .copied()
+            .flatten()
+            .and_then(|v| judged_by_version.get(&v))
+            .cloned()
+            .unwrap_or_else(|| vec![Label::No; k]);
+        labels.insert(*s, row);
     }
     for h in store.human_codings()? {
         if let Some(&c) = index.get(h.code_id.as_str()) {
@@ -567,6 +599,17 @@ pub fn training_set(
         out.segment_ids.push(None);
         out.context.push([None, None, None]);
     }
+    // In transcript order (document, turn, sentence), not by row id: ids
+    // depend on the order documents were stored in, and four shards merged
+    // number them otherwise than one run. The fit and its fingerprint are
+    // then the same for the same sentences and labels (before, a merged
+    // project's codings named another classifier than an unsharded run's).
+    let mut labels: Vec<(i64, Vec<Label>)> = labels.into_iter().collect();
+    labels.sort_by_cached_key(|(sid, _)| {
+        segments
+            .get(sid)
+            .map(|s| (s.document.clone(), s.turn_index, s.sentence_index))
+    });
     for (sid, row) in labels {
         let (Some(seg), Some(e)) = (segments.get(&sid), embeddings.get(&sid)) else {
             continue;
@@ -1408,6 +1451,47 @@ mod tests {
         assert_eq!(labels[&segs[0].id], vec![Label::Yes, Label::Unknown]);
         assert_eq!(labels[&segs[1].id], vec![Label::Unknown, Label::Yes]);
         assert_eq!(labels[&segs[2].id], vec![Label::No, Label::No]);
+    }
+
+    /// Gold coded under a codebook that had no "trust" says nothing about
+    /// trust: the sentence is a No of surveillance only. Gold whose
+    /// version is not recorded judges every code, as before.
+    #[test]
+    fn gold_coded_before_a_code_existed_is_no_label_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "Ann: Cameras everywhere. I trust nobody.\n").unwrap();
+        let people = corpus::Participants::default();
+        let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        store.put_document(&docs[0]).unwrap();
+        let segs = store.segments(false).unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO codebooks(version, name, content_hash, body, created_at)
+                 VALUES (1, 't', 'h1', '{\"name\":\"t\",\"codes\":[{\"id\":\"surveillance\",\"name\":\"s\"}]}', 'now')",
+                [],
+            )
+            .unwrap();
+        let cb = Codebook {
+            name: "t".into(),
+            codes: ["surveillance", "trust"]
+                .iter()
+                .map(|id| classify::Code {
+                    id: id.to_string(),
+                    name: id.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+        };
+        let none = BTreeMap::from([(segs[0].id, BTreeSet::new())]);
+        store.put_gold_codings("g", Some(1), &none).unwrap();
+        let unversioned = BTreeMap::from([(segs[1].id, BTreeSet::new())]);
+        store.put_gold_codings("g", None, &unversioned).unwrap();
+        let labels = stored_labels(&store, &cb).unwrap();
+        assert_eq!(labels[&segs[0].id], vec![Label::No, Label::Unknown]);
+        assert_eq!(labels[&segs[1].id], vec![Label::No, Label::No]);
     }
 
     fn segment(id: i64, text: &str) -> StoredSegment {

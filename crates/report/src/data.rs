@@ -216,19 +216,16 @@ impl GoldCoverage {
         if segments.is_empty() {
             return Ok(None);
         }
-        let wanted: BTreeSet<i64> = segments.values().flatten().copied().collect();
         let mut version_codes = BTreeMap::new();
-        for v in store.codebook_versions()? {
-            if !wanted.contains(&v.version) {
-                continue;
+        for v in segments
+            .values()
+            .flatten()
+            .copied()
+            .collect::<BTreeSet<i64>>()
+        {
+            if let Some(codes) = store.codebook_code_ids(v)? {
+                version_codes.insert(v, codes);
             }
-            let cb: Codebook = serde_json::from_str(&v.body).map_err(|e| {
-                Error::Invalid(format!(
-                    "codebooks version {}: body is not a codebook: {e}",
-                    v.version
-                ))
-            })?;
-            version_codes.insert(v.version, cb.codes.iter().map(|c| c.id.clone()).collect());
         }
         // A version no longer stored: what it held is not known.
         let segments = segments

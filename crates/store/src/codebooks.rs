@@ -395,6 +395,30 @@ impl Store {
         codebook_in_use(self.conn())
     }
 
+    /// The code ids of codebook `version` (its body's `codes[].id`), or
+    /// `None` when no such version is stored: what people who coded under
+    /// that version judged (`gold_coverage.codebook_version`).
+    pub fn codebook_code_ids(&self, version: i64) -> Result<Option<BTreeSet<String>>> {
+        let exists: bool = self.conn().query_row(
+            "SELECT EXISTS(SELECT 1 FROM codebooks WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(None);
+        }
+        let mut stmt = self.conn().prepare(
+            "SELECT json_extract(c.value, '$.id') FROM codebooks b, json_each(b.body, '$.codes') c
+             WHERE b.version = ?1",
+        )?;
+        let ids = stmt.query_map([version], |r| r.get::<_, Option<String>>(0))?;
+        let mut out = BTreeSet::new();
+        for id in ids {
+            out.extend(id?);
+        }
+        Ok(Some(out))
+    }
+
     /// The newest version whose parent chain reaches `root`.
     pub fn codebook_descendant(&self, root: i64) -> Result<i64> {
         codebook_descendant(self.conn(), root)
