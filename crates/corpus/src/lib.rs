@@ -274,14 +274,16 @@ fn assemble_unhashed(
 
 /// A sentence's range without the time stamps a transcript writes before a
 /// paragraph (`\[08:05\] Then I started …`): they are when, not what, was
-/// said. `None` when nothing but stamps is left, or nothing but a bare
+/// said. `None` when nothing but stamps is left, nothing but a bare
 /// clock (`00:05:00` on a line of its own, as meeting transcripts write
-/// one every few minutes).
+/// one every few minutes), or nothing but a cue's time range (`0:0:5.0 -->
+/// 0:0:9.500`, Teams' older transcripts; before, each was a sentence of
+/// the speaker before it, embedded, coded and counted).
 fn without_leading_time_stamps(turn: &str, start: usize, end: usize) -> Option<(usize, usize)> {
     let (_, skipped) = speaker::skip_time_stamps(&turn[start..end], 0);
     let rest = turn[start + skipped..end].trim();
     let end = start + skipped + speaker::end_before_f4_stamp(&turn[start + skipped..end]);
-    (start + skipped < end && speaker::parse_clock(rest).is_none())
+    (start + skipped < end && speaker::parse_clock(rest).is_none() && !speaker::is_cue_timing(rest))
         .then_some((start + skipped, end))
 }
 
@@ -583,6 +585,34 @@ mod tests {
                 "Then I started PHP.",
                 "So I went home.",
                 "[laughs] Right."
+            ]
+        );
+        assert_offsets(doc);
+    }
+
+    /// Teams' older transcript download: a cue's time range, the name, the
+    /// words. The ranges are no sentence of anyone's.
+    #[test]
+    fn a_teams_cue_timing_line_is_no_sentence() {
+        let text = "0:0:0.0 --> 0:0:4.500\nHelen Ward\nSo tell me about nights.\n\n\
+                    0:0:5.0 --> 0:0:9.500\nNina Patel\nNights are long. Really long.\n\n\
+                    0:0:10.0 --> 0:0:14.500\nHelen Ward\nDo you get breaks?\n\n\
+                    0:0:15.0 --> 0:0:19.500\nNina Patel\nSometimes. Not often.\n";
+        let doc = &read("teams.txt", text.as_bytes(), &Participants::default()).unwrap()[0];
+        let said: Vec<(Option<&str>, &str)> = doc
+            .segments
+            .iter()
+            .map(|s| (s.speaker.as_deref(), s.text.as_str()))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                (Some("Helen Ward"), "So tell me about nights."),
+                (Some("Nina Patel"), "Nights are long."),
+                (Some("Nina Patel"), "Really long."),
+                (Some("Helen Ward"), "Do you get breaks?"),
+                (Some("Nina Patel"), "Sometimes."),
+                (Some("Nina Patel"), "Not often."),
             ]
         );
         assert_offsets(doc);

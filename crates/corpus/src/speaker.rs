@@ -815,6 +815,33 @@ fn leading_time(line: &str, pos: usize) -> Option<(u64, usize)> {
     Some((ms, pos + 1 + inner_len + 1))
 }
 
+/// A cue's time range on a line of its own, `0:0:5.0 --> 0:0:9.500`, as
+/// Microsoft Teams' older transcript download (.docx, or pasted as text)
+/// writes one above each speaker's name: when the turn was said, not
+/// speech. Its clocks may drop leading zeros (`0:0:5.0`), which
+/// [`parse_clock`] alone would not take for a clock in running text.
+pub fn is_cue_timing(line: &str) -> bool {
+    let Some((from, to)) = line.trim().split_once("-->") else {
+        return false;
+    };
+    let loose = |c: &str| -> bool {
+        let c = c.trim();
+        let (clock, frac) = c.split_once(['.', ',']).unwrap_or((c, "0"));
+        let parts: Vec<&str> = clock.split(':').collect();
+        (2..=3).contains(&parts.len())
+            && parts.iter().enumerate().all(|(i, p)| {
+                !p.is_empty()
+                    && p.len() <= if i == 0 { 3 } else { 2 }
+                    && p.bytes().all(|b| b.is_ascii_digit())
+                    && (i == 0 || p.parse::<u32>().is_ok_and(|v| v < 60))
+            })
+            && !frac.is_empty()
+            && frac.len() <= 3
+            && frac.bytes().all(|b| b.is_ascii_digit())
+    };
+    loose(from) && loose(to)
+}
+
 /// `hh:mm:ss`, `h:mm:ss`, `mm:ss`, each optionally with `.mmm` or `,mmm`.
 pub fn parse_clock(s: &str) -> Option<u64> {
     let (clock, frac) = match s.find(['.', ',']) {
@@ -1285,6 +1312,13 @@ mod tests {
     #[test]
     fn clocks() {
         assert_eq!(parse_clock("00:01:02"), Some(62_000));
+        assert!(is_cue_timing("0:0:5.0 --> 0:0:9.500"));
+        assert!(is_cue_timing(" 00:01:02.345 --> 00:01:04,000 "));
+        assert!(is_cue_timing("1:02:03 --> 1:02:09"));
+        assert!(!is_cue_timing("0:0:5.0 -> 0:0:9.500"));
+        assert!(!is_cue_timing("0:0:5.0 --> later"));
+        assert!(!is_cue_timing("see 0:05 --> 0:09"));
+        assert!(!is_cue_timing("0:75:00 --> 0:76:00"));
         assert_eq!(parse_clock("01:02.25"), Some(62_250));
         assert_eq!(parse_clock("00:00:01,5"), Some(1_500));
         assert_eq!(parse_clock("1:61"), None);
