@@ -463,6 +463,25 @@ fn four_shards_merged_equal_one_unsharded_run() {
     }
     assert_eq!(shard_docs, 7, "each document in exactly one shard");
 
+    // Three of the four are refused before anything is merged, naming the
+    // one missing; so is a shard given as another run's.
+    let partial = Command::new(bin())
+        .args(["merge", "--config"])
+        .arg(sharded.join("autocode.toml"))
+        .args([&shards[0], &shards[2], &shards[3]])
+        .output()
+        .unwrap();
+    assert!(!partial.status.success());
+    let err = String::from_utf8_lossy(&partial.stderr);
+    assert!(err.contains("shard 1/4 of this run is missing"), "{err}");
+    assert!(
+        !store_of(&sharded).exists() || {
+            let conn = rusqlite::Connection::open(store_of(&sharded)).unwrap();
+            conn.query_row("SELECT COUNT(*) FROM documents", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+                == 0
+        }
+    );
     merge_into(&sharded, shards.iter().rev());
     assert_eq!(
         fingerprint(&store_of(&sharded)),

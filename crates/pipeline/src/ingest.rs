@@ -508,6 +508,9 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         }
     }
     let store = project.store_mut();
+    if let Some(shard) = opts.shard {
+        store.set_meta(crate::run::SHARD_META, &shard.label())?;
+    }
     let inputs = corpus::collect_inputs(&opts.paths)?;
     if inputs.files.is_empty() {
         anyhow::bail!(

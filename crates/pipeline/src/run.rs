@@ -5,6 +5,7 @@
 //! so a run only does what changed, and a killed run resumes where the store
 //! says it stopped. Also the project lock, shards and `merge`.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -427,6 +428,10 @@ impl RunConfig {
     }
 }
 
+/// The store meta key of the shard a shard store holds (`I/N`), written by
+/// `ingest --shard` (and so `run --shard`): `merge` checks the set.
+pub const SHARD_META: &str = "shard";
+
 /// A shard of a job array: this process handles shard `index` of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
@@ -818,10 +823,15 @@ pub struct MergeSummary {
 /// anything is merged, naming the shards that differ and how.
 fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
     let mut first: Option<(&PathBuf, store::ShardIdentity)> = None;
+    // Which shard of which count each store says it is (`SHARD_META`).
+    let mut placed: Vec<(&PathBuf, Shard)> = Vec::new();
     for shard in shards {
-        let id = store::Store::open(shard)
-            .and_then(|s| s.shard_identity())
+        let (id, place) = store::Store::open(shard)
+            .and_then(|s| Ok((s.shard_identity()?, s.meta(SHARD_META)?)))
             .with_context(|| format!("reading shard {}", shard.display()))?;
+        if let Some(place) = place.as_deref().and_then(|p| Shard::parse(p).ok()) {
+            placed.push((shard, place));
+        }
         let Some((first_shard, first_id)) = &first else {
             first = Some((shard, id));
             continue;
@@ -847,6 +857,57 @@ fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
                 id.codebook_name.as_deref().unwrap_or_default()
             );
         }
+    }
+    check_shard_set(&placed)
+}
+
+/// The shards given are one run's whole set: one count, each index once,
+/// none missing. Before, a missing shard merged into a report of part of
+/// the corpus without a word, shards of a 2-way and a 4-way run merged
+/// together, and two different stores that were both shard 0 of 4 (runs
+/// of different inputs) merged with one document replacing the other,
+/// whichever sorted last. Stores that do not say which shard they are
+/// (written before 2026-12-06) are not checked.
+fn check_shard_set(placed: &[(&PathBuf, Shard)]) -> anyhow::Result<()> {
+    let Some((first, first_place)) = placed.first() else {
+        return Ok(());
+    };
+    if let Some((other, place)) = placed.iter().find(|(_, p)| p.count != first_place.count) {
+        anyhow::bail!(
+            "{} is shard {} and {} is shard {}: shards of different runs (split {} and {} ways) \
+             cannot be merged; merge one run's shards",
+            first.display(),
+            first_place.label(),
+            other.display(),
+            place.label(),
+            first_place.count,
+            place.count
+        );
+    }
+    let mut by_index: BTreeMap<u32, &PathBuf> = BTreeMap::new();
+    for (path, place) in placed {
+        if let Some(before) = by_index.insert(place.index, path) {
+            anyhow::bail!(
+                "{} and {} are both shard {}: two runs of that shard (of different inputs, or \
+                 copied) would replace each other's documents; merge one store per shard",
+                before.display(),
+                path.display(),
+                place.label()
+            );
+        }
+    }
+    let missing: Vec<String> = (0..first_place.count)
+        .filter(|i| !by_index.contains_key(i))
+        .map(|i| format!("{i}/{}", first_place.count))
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "shard {} of this run {} missing: the merged project would hold part of the corpus; \
+             run it (`autocode run --shard I/N`) and merge all {} shards",
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" },
+            first_place.count
+        );
     }
     Ok(())
 }
@@ -877,6 +938,15 @@ pub fn merge(
     let _lock = ProjectLock::acquire(store_file)?;
     let mut shards = shards.to_vec();
     shards.sort();
+    // One file named twice (`x.db ./x.db`) is one shard.
+    let mut seen = std::collections::BTreeSet::new();
+    shards.retain(|s| {
+        seen.insert(
+            store::resolve(s)
+                .canonicalize()
+                .unwrap_or_else(|_| s.clone()),
+        )
+    });
     check_shards_agree(&shards)?;
     let mut project = Project::open_or_create(store_file)?;
     let run_id = project.store().start_run("merge")?;
@@ -946,6 +1016,29 @@ pub fn merge(
 
 #[cfg(test)]
 mod tests {
+    /// One run's whole set merges; another count, an index twice or one
+    /// missing is refused, naming the stores or the shard.
+    #[test]
+    fn a_shard_set_is_one_runs_whole_set() {
+        let paths: Vec<PathBuf> = (0..5).map(|i| PathBuf::from(format!("s{i}.db"))).collect();
+        let at = |i: u32, n: u32| Shard { index: i, count: n };
+        let set = |v: &[(usize, Shard)]| -> Vec<(&PathBuf, Shard)> {
+            v.iter().map(|&(p, s)| (&paths[p], s)).collect()
+        };
+        assert!(check_shard_set(&set(&[(0, at(0, 2)), (1, at(1, 2))])).is_ok());
+        assert!(check_shard_set(&[]).is_ok());
+        let err = |v: &[(usize, Shard)]| check_shard_set(&set(v)).unwrap_err().to_string();
+        let e = err(&[(0, at(0, 4)), (1, at(2, 4)), (2, at(3, 4))]);
+        assert!(e.contains("shard 1/4 of this run is missing"), "{e}");
+        let e = err(&[(0, at(0, 4)), (1, at(0, 2))]);
+        assert!(
+            e.contains("s0.db is shard 0/4 and s1.db is shard 0/2"),
+            "{e}"
+        );
+        let e = err(&[(0, at(0, 2)), (1, at(1, 2)), (2, at(0, 2))]);
+        assert!(e.contains("s0.db and s2.db are both shard 0/2"), "{e}");
+    }
+
     use super::*;
 
     #[test]
