@@ -366,6 +366,14 @@ pub fn stored_labels(
     // names sorted.
     let mut judged = store.review_labels()?;
     judged.sort_by_key(|r| r.decided_by);
+    // A "no code" judged the codes of its day: one first in a codebook
+    // after it (a theme accepted as a code) is no label of it.
+    let first_seen = store.code_first_seen()?;
+    let decided_at: BTreeMap<i64, String> = store
+        .reviews()?
+        .into_iter()
+        .map(|r| (r.id, r.created_at))
+        .collect();
     for r in judged {
         let row = labels
             .entry(r.segment_id)
@@ -378,7 +386,18 @@ pub fn stored_labels(
             }
             // "No code": every code the sentence has is absent, until a
             // later judgement gives one.
-            None => row.fill(Label::No),
+            None => {
+                let at = decided_at.get(&r.decided_by);
+                for (l, code) in row.iter_mut().zip(&codebook.codes) {
+                    let existed = match (first_seen.get(&code.id), at) {
+                        (Some(first), Some(at)) => first <= at,
+                        _ => true,
+                    };
+                    if existed {
+                        *l = Label::No;
+                    }
+                }
+            }
         }
     }
     Ok(labels)
@@ -1455,12 +1474,18 @@ mod tests {
 
     /// Gold coded under a codebook that had no "trust" says nothing about
     /// trust: the sentence is a No of surveillance only. Gold whose
-    /// version is not recorded judges every code, as before.
+    /// version is not recorded judges every code, as before. A reviewer's
+    /// "no code" made before trust was in any codebook does not judge it
+    /// either.
     #[test]
-    fn gold_coded_before_a_code_existed_is_no_label_of_it() {
+    fn a_judgement_made_before_a_code_existed_is_no_label_of_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
-        std::fs::write(&path, "Ann: Cameras everywhere. I trust nobody.\n").unwrap();
+        std::fs::write(
+            &path,
+            "Ann: Cameras everywhere. I trust nobody. We need rules.\n",
+        )
+        .unwrap();
         let people = corpus::Participants::default();
         let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
         let mut store = Store::create(dir.path()).unwrap();
@@ -1470,7 +1495,7 @@ mod tests {
             .conn()
             .execute(
                 "INSERT INTO codebooks(version, name, content_hash, body, created_at)
-                 VALUES (1, 't', 'h1', '{\"name\":\"t\",\"codes\":[{\"id\":\"surveillance\",\"name\":\"s\"}]}', 'now')",
+                 VALUES (1, 't', 'h1', '{\"name\":\"t\",\"codes\":[{\"id\":\"surveillance\",\"name\":\"s\"}]}', '2000-01-01T00:00:00Z')",
                 [],
             )
             .unwrap();
@@ -1492,6 +1517,35 @@ mod tests {
         let labels = stored_labels(&store, &cb).unwrap();
         assert_eq!(labels[&segs[0].id], vec![Label::No, Label::Unknown]);
         assert_eq!(labels[&segs[1].id], vec![Label::No, Label::No]);
+
+        // A reviewer's "no code" now, and "trust" first in a codebook made
+        // after it (a future date stands for "later"): no label of trust.
+        let mut store = store;
+        let version = store.review_version(segs[2].id, None).unwrap();
+        store
+            .record_review(
+                &store::ReviewInput {
+                    segment_id: segs[2].id,
+                    code_id: None,
+                    decision: store::Decision::None,
+                    new_code_id: None,
+                    reviewer: "ann".into(),
+                    memo: None,
+                },
+                version,
+                None,
+            )
+            .unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO codebooks(version, name, content_hash, body, created_at)
+                 VALUES (2, 't', 'h2', '{\"name\":\"t\",\"codes\":[{\"id\":\"surveillance\",\"name\":\"s\"},{\"id\":\"trust\",\"name\":\"t\"}]}', '2999-01-01T00:00:00Z')",
+                [],
+            )
+            .unwrap();
+        let labels = stored_labels(&store, &cb).unwrap();
+        assert_eq!(labels[&segs[2].id], vec![Label::No, Label::Unknown]);
     }
 
     fn segment(id: i64, text: &str) -> StoredSegment {

@@ -198,7 +198,17 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                 .entry(r.segment_id)
                 .or_insert_with(|| Some(BTreeSet::new()));
             match r.decision.as_str() {
-                "none" => *judged_here = None,
+                // Every code, but those added to the codebook since.
+                "none" if r.codes_after.is_empty() => *judged_here = None,
+                "none" => {
+                    *judged_here = Some(
+                        data.codes
+                            .iter()
+                            .map(|c| c.id.clone())
+                            .filter(|c| !r.codes_after.contains(c))
+                            .collect(),
+                    )
+                }
                 _ => {
                     if let Some(set) = judged_here {
                         set.extend(r.code_id.iter().chain(r.new_code_id.iter()).cloned());

@@ -84,6 +84,10 @@ pub struct ReviewRow {
     pub decision: String,
     pub new_code_id: Option<String>,
     pub reviewer: String,
+    /// Codes first in a codebook after this decision was made
+    /// (`Store::code_first_seen`): a "no code" did not judge them, so it
+    /// is not their "absent" (a theme accepted as a code later).
+    pub codes_after: BTreeSet<String>,
 }
 
 /// A code with its place in the hierarchy.
@@ -575,6 +579,7 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
         by_text.entry((&s.document, &s.text_hash)).or_insert(s.id);
     }
     let live: BTreeSet<i64> = segments.iter().map(|s| s.id).collect();
+    let first_seen = store.code_first_seen()?;
     let mut out = Vec::new();
     for row in store.reviews()? {
         let store::ReviewRecord {
@@ -586,6 +591,7 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
             decision,
             new_code_id,
             reviewer,
+            created_at,
             ..
         } = row;
         let segment_id = match segment_id.filter(|s| live.contains(s)) {
@@ -595,6 +601,15 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
                 None => continue,
             },
         };
+        let codes_after = if decision == "none" {
+            first_seen
+                .iter()
+                .filter(|(_, at)| at.as_str() > created_at.as_str())
+                .map(|(code, _)| code.clone())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         out.push(ReviewRow {
             id,
             segment_id,
@@ -602,6 +617,7 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
             decision,
             new_code_id,
             reviewer,
+            codes_after,
         });
     }
     Ok(out)
@@ -824,13 +840,16 @@ fn apply_review(r: &ReviewRow, cells: &mut BTreeMap<(i64, String), Cell>) {
             r.new_code_id.as_ref().or(r.code_id.as_ref()),
             true,
         ),
-        // No code applies: every code known on the sentence is settled absent.
+        // No code applies: every code known on the sentence is settled
+        // absent, but for codes added to the codebook since, never judged.
         "none" => {
-            for ((seg, _), cell) in cells.range_mut((s, String::new())..) {
+            for ((seg, code), cell) in cells.range_mut((s, String::new())..) {
                 if *seg != s {
                     break;
                 }
-                cell.settled = Some(false);
+                if !r.codes_after.contains(code) {
+                    cell.settled = Some(false);
+                }
             }
         }
         _ => {}

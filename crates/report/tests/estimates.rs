@@ -174,3 +174,27 @@ fn an_audit_coded_before_a_code_existed_does_not_judge_it() {
     assert_eq!(lighting.estimates.participants.method, Method::Census);
     assert_eq!(lighting.estimates.participants.estimate, 1.0);
 }
+
+/// Rev marked Ben's sentence "no code" on 2026-01-01, under version 1;
+/// "lighting" came with version 2 a day later, and the machine gives it
+/// there. The "no code" did not judge lighting: the machine's coding
+/// counts, and is not rejected. The police suggestion it did judge is.
+#[test]
+fn a_no_code_decision_does_not_judge_a_code_added_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    add_lighting_later(&store);
+    machine(&store, BEN_LIGHTS, "lighting", 0.7, true);
+    machine(&store, BEN_LIGHTS, "police", 0.6, true);
+    review(&store, BEN_LIGHTS, "police", "none", "rev");
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let code = |id: &str| report.codes.iter().find(|c| c.code_id == id).unwrap();
+    assert_eq!(
+        (code("lighting").participants, code("lighting").rejected),
+        (1, 0)
+    );
+    assert_eq!(
+        (code("police").participants, code("police").rejected),
+        (0, 1)
+    );
+}

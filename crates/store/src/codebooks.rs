@@ -17,7 +17,7 @@
 //! transaction (a [`rusqlite::Transaction`] derefs to one); the [`Store`]
 //! methods wrap them in their own.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -417,6 +417,19 @@ impl Store {
             out.extend(id?);
         }
         Ok(Some(out))
+    }
+
+    /// When each code id first appeared in a stored codebook (the earliest
+    /// `created_at` of a version whose body lists it): a reviewer's "no
+    /// code" made before then did not judge it.
+    pub fn code_first_seen(&self) -> Result<BTreeMap<String, String>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT json_extract(c.value, '$.id') AS code, MIN(b.created_at)
+             FROM codebooks b, json_each(b.body, '$.codes') c
+             WHERE code IS NOT NULL GROUP BY code",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The newest version whose parent chain reaches `root`.

@@ -253,22 +253,7 @@ pub fn project(dir: &Path, newline: &str) -> Store {
 /// lights are lighting).
 pub fn audited_before_lighting(dir: &Path) -> (Store, BTreeMap<i64, BTreeSet<String>>) {
     let mut store = empty_project(dir, "\n");
-    let v1 = CODEBOOK.replace(
-        "  {\"id\": \"lighting\", \"name\": \"Street lighting\", \"parent\": \"safety\"},\n",
-        "",
-    );
-    assert_ne!(v1, CODEBOOK);
-    store
-        .conn()
-        .execute("UPDATE codebooks SET body = ?1 WHERE version = 1", [&v1])
-        .unwrap();
-    store
-        .conn()
-        .execute(
-            "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-01-02T00:00:00Z')",
-            [CODEBOOK],
-        )
-        .unwrap();
+    add_lighting_later(&store);
     machine(&store, BEN_LIGHTS, "lighting", 0.7, true);
     machine(&store, ANA_PARK, "parks", 0.8, true);
     let everyone = [ANA_POLICE, ANA_PARK, BEN_LIGHTS, CAI_SCRIPT, CAI_PARK];
@@ -298,4 +283,25 @@ pub fn audited_before_lighting(dir: &Path) -> (Store, BTreeMap<i64, BTreeSet<Str
         .put_audit_sample("document", "draw", Some(1), 2, &docs)
         .unwrap();
     (store, labels_v2)
+}
+
+/// Codebook version 1 (2026-01-01) without "lighting", version 2
+/// (2026-01-02, `CODEBOOK`) with it: a code added after people coded.
+pub fn add_lighting_later(store: &Store) {
+    let v1 = CODEBOOK.replace(
+        "  {\"id\": \"lighting\", \"name\": \"Street lighting\", \"parent\": \"safety\"},\n",
+        "",
+    );
+    assert_ne!(v1, CODEBOOK);
+    store
+        .conn()
+        .execute("UPDATE codebooks SET body = ?1 WHERE version = 1", [&v1])
+        .unwrap();
+    store
+        .conn()
+        .execute(
+            "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-01-02T00:00:00Z')",
+            [CODEBOOK],
+        )
+        .unwrap();
 }
