@@ -270,9 +270,8 @@ fn embed_twice_does_no_model_work_the_second_time() {
 /// The model reads a transcript's sentences without the transcriber's
 /// notes: "[laughs]" and Markdown's escaped "\[inaudible …\]" leave a
 /// sentence's vector as it is without them, while an editor's "[the
-/// landlord]" is speech and is read. The stored text keeps every note (as
-/// a Markdown reader shows it), and the model key says how the texts were
-/// read.
+/// landlord]" is speech and is read. The stored text keeps every note, and
+/// the model key says how the texts were read.
 #[test]
 fn the_model_reads_speech_without_the_transcribers_notes() {
     let dir = tempfile::tempdir().unwrap();
@@ -318,9 +317,8 @@ fn the_model_reads_speech_without_the_transcribers_notes() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(texts[1], "The rent was far too high for us. [laughs]");
-    // Markdown's escapes are decoded as a Markdown reader shows them.
     assert_eq!(
         texts[3],
-        "[inaudible 00:12:01] The rent was far too high for us."
+        "\\[inaudible 00:12:01\\] The rent was far too high for us."
     );
 }
