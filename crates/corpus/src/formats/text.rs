@@ -25,7 +25,7 @@ impl Reader for TextReader {
         let text = without_line_numbers(&text).unwrap_or(text);
         let md = self.format == SourceFormat::Markdown;
         let text = if md {
-            with_escapes_decoded(with_entities_decoded(text))
+            with_entities_decoded(text)
         } else {
             text
         };
@@ -65,36 +65,6 @@ fn with_entities_decoded(text: String) -> String {
             }
         })
         .collect()
-}
-
-/// Markdown's backslash escapes decoded, as a Markdown reader shows them:
-/// a backslash before ASCII punctuation is not shown (`\[laughs\]` reads
-/// `[laughs]`, `\*` reads `*`, `\\` reads `\`); before anything else it
-/// is a backslash (CommonMark, "Backslash escapes"). ../shared's Founders
-/// Talk transcripts escape every bracket: 509 stored sentences showed
-/// `\[laughs\]` or `\[unintelligible …\]` in the report's quotes and on
-/// the review page. Decoded after the character references, so an escaped
-/// `\&amp;` reads `&`, not `&amp;` as CommonMark has it (no transcript
-/// seen writes one).
-fn with_escapes_decoded(text: String) -> String {
-    if !text.contains('\\') {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(&next) = chars.peek() {
-                if next.is_ascii_punctuation() {
-                    out.push(next);
-                    chars.next();
-                    continue;
-                }
-            }
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A document of text a reader extracted (DOCX's paragraphs, RTF's body):
@@ -398,45 +368,6 @@ mod tests {
             ),
             "Jack: I said \"no\" and it's fine & done. Yes.\nJack: AT&T is great; R&D too.\n"
         );
-    }
-
-    /// Markdown's backslash escapes are decoded; a backslash before a
-    /// letter, a space or the end stays.
-    #[test]
-    fn markdown_backslash_escapes_are_decoded() {
-        assert_eq!(
-            with_escapes_decoded(
-                "Jack: No way. \\[laughs\\] 5 \\* 3, C:\\Users, a \\\\ b, \\_x\\_ end\\\n"
-                    .to_string()
-            ),
-            "Jack: No way. [laughs] 5 * 3, C:\\Users, a \\ b, _x_ end\\\n"
-        );
-    }
-
-    /// In a Markdown file the escaped brackets of a transcriber's note and
-    /// a timestamp are read as brackets: the stored sentence shows
-    /// `[laughs]`, and the timestamp after the label is read as one.
-    #[test]
-    fn a_markdown_transcript_with_escaped_brackets_reads_plain_brackets() {
-        let bytes =
-            b"**Adam:** \\[40:21\\] No way. \\[laughs\\]\n\n**Jack:** It was \\*really\\* fun.\n";
-        let docs = TextReader {
-            format: SourceFormat::Markdown,
-        }
-        .read(SourceFile {
-            path: std::path::Path::new("t.md"),
-            name: "t.md",
-            bytes,
-        })
-        .unwrap();
-        let doc = &docs[0];
-        let said: Vec<&str> = doc
-            .turns
-            .iter()
-            .map(|t| &doc.text[t.start..t.end])
-            .collect();
-        assert_eq!(said, ["No way. [laughs]", "It was *really* fun."]);
-        assert_eq!(doc.turns[0].start_ms, Some(2_421_000));
     }
 
     fn turns(text: &str, md: bool) -> Vec<TurnView<'_>> {
