@@ -357,7 +357,8 @@ fn an_audit_coded_before_a_code_existed_is_named() {
     let (table, err) = report(&proj);
     assert!(
         err.contains(
-            "warning: people coded the audit sample before safety, lighting were in the codebook"
+            "warning: people coded the audit sample before lighting was in the codebook: the sample says \
+             nothing about it, so its figures and those of the codes above it are the machine's"
         ),
         "{err}"
     );

@@ -190,15 +190,18 @@ pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Res
         );
     }
     if !s.audit_predates_codes.is_empty() {
+        let one = s.audit_predates_codes.len() == 1;
         eprintln!(
             "warning: people coded the audit sample before {} {} in the codebook: the sample says nothing \
-             about {}, so {} figures are the machine's, with no interval; code the audit units again \
-             under this codebook (the review page's Audit tab, or `autocode code --import-gold`) to judge {}",
+             about {}, so {} figures and those of the codes above {} are the machine's, with no interval; \
+             code the audit units again under this codebook (the review page's Audit tab, or \
+             `autocode code --import-gold`) to judge {}",
             s.audit_predates_codes.join(", "),
-            if s.audit_predates_codes.len() == 1 { "was" } else { "were" },
-            if s.audit_predates_codes.len() == 1 { "it" } else { "them" },
-            if s.audit_predates_codes.len() == 1 { "its" } else { "their" },
-            if s.audit_predates_codes.len() == 1 { "it" } else { "them" },
+            if one { "was" } else { "were" },
+            if one { "it" } else { "them" },
+            if one { "its" } else { "their" },
+            if one { "it" } else { "them" },
+            if one { "it" } else { "them" },
         );
     }
     if g.quiet {

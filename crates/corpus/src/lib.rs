@@ -591,10 +591,12 @@ mod tests {
     }
 
     /// Teams' older transcript download: a cue's time range, the name, the
-    /// words. The ranges are no sentence of anyone's.
+    /// words. The ranges are no sentence of anyone's, nor part of one: the
+    /// first turn ends without a full stop, and the range below it was
+    /// joined to it.
     #[test]
     fn a_teams_cue_timing_line_is_no_sentence() {
-        let text = "0:0:0.0 --> 0:0:4.500\nHelen Ward\nSo tell me about nights.\n\n\
+        let text = "0:0:0.0 --> 0:0:4.500\nHelen Ward\nSo tell me about nights\n\
                     0:0:5.0 --> 0:0:9.500\nNina Patel\nNights are long. Really long.\n\n\
                     0:0:10.0 --> 0:0:14.500\nHelen Ward\nDo you get breaks?\n\n\
                     0:0:15.0 --> 0:0:19.500\nNina Patel\nSometimes. Not often.\n";
@@ -607,7 +609,7 @@ mod tests {
         assert_eq!(
             said,
             [
-                (Some("Helen Ward"), "So tell me about nights."),
+                (Some("Helen Ward"), "So tell me about nights"),
                 (Some("Nina Patel"), "Nights are long."),
                 (Some("Nina Patel"), "Really long."),
                 (Some("Helen Ward"), "Do you get breaks?"),

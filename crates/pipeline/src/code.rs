@@ -1386,7 +1386,7 @@ fn import_gold(
             }
         }
     }
-    let n = store.put_gold_codings("gold", Some(version), &labels)?;
+    let n = store.import_gold_codings("gold", Some(version), &labels)?;
     Ok(GoldImport {
         path: path.to_path_buf(),
         sentences: labels.len(),

@@ -62,8 +62,8 @@ pub struct ReportSummary {
     /// corpus grew or shrank since, and the units added could not be drawn.
     pub audit_population_changed: Option<(i64, usize)>,
     /// Codes people coded the audit sample without (added to the codebook
-    /// since): their figures are the machine's, with no interval
-    /// (`CodeEstimates::audit_predates_code`).
+    /// since): their figures, and those of the codes above them, are the
+    /// machine's, with no interval (`CodeEstimates::audit_predates`).
     pub audit_predates_codes: Vec<String>,
 }
 
@@ -204,11 +204,14 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
     });
     let (r, written) = built?;
     summary.written = written;
+    // In codebook order, each code once (a parent lists its children's).
+    let mut seen = BTreeSet::new();
     summary.audit_predates_codes = r
         .codes
         .iter()
-        .filter(|c| c.estimates.audit_predates_code)
+        .filter(|c| c.estimates.audit_predates.contains(&c.code_id))
         .map(|c| c.code_id.clone())
+        .filter(|c| seen.insert(c.clone()))
         .collect();
     if let Some(qdpx) = qdpx {
         let (p, s) = qdpx?;

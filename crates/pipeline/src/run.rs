@@ -858,7 +858,10 @@ fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
             );
         }
     }
-    check_shard_set(&placed)
+    // A store that does not say which shard it is (written before
+    // 2026-12-06) may be any of them: the set is then not checked for one
+    // missing.
+    check_shard_set(&placed, placed.len() == shards.len())
 }
 
 /// The shards given are one run's whole set: one count, each index once,
@@ -867,8 +870,9 @@ fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
 /// together, and two different stores that were both shard 0 of 4 (runs
 /// of different inputs) merged with one document replacing the other,
 /// whichever sorted last. Stores that do not say which shard they are
-/// (written before 2026-12-06) are not checked.
-fn check_shard_set(placed: &[(&PathBuf, Shard)]) -> anyhow::Result<()> {
+/// (written before 2026-12-06) are not checked, and with one of them given
+/// (`all_placed` false) no shard is called missing.
+fn check_shard_set(placed: &[(&PathBuf, Shard)], all_placed: bool) -> anyhow::Result<()> {
     let Some((first, first_place)) = placed.first() else {
         return Ok(());
     };
@@ -900,7 +904,7 @@ fn check_shard_set(placed: &[(&PathBuf, Shard)]) -> anyhow::Result<()> {
         .filter(|i| !by_index.contains_key(i))
         .map(|i| format!("{i}/{}", first_place.count))
         .collect();
-    if !missing.is_empty() {
+    if all_placed && !missing.is_empty() {
         anyhow::bail!(
             "shard {} of this run {} missing: the merged project would hold part of the corpus; \
              run it (`autocode run --shard I/N`) and merge all {} shards",
@@ -1025,9 +1029,11 @@ mod tests {
         let set = |v: &[(usize, Shard)]| -> Vec<(&PathBuf, Shard)> {
             v.iter().map(|&(p, s)| (&paths[p], s)).collect()
         };
-        assert!(check_shard_set(&set(&[(0, at(0, 2)), (1, at(1, 2))])).is_ok());
-        assert!(check_shard_set(&[]).is_ok());
-        let err = |v: &[(usize, Shard)]| check_shard_set(&set(v)).unwrap_err().to_string();
+        assert!(check_shard_set(&set(&[(0, at(0, 2)), (1, at(1, 2))]), true).is_ok());
+        assert!(check_shard_set(&[], true).is_ok());
+        // Shard 1/2 is a store from before shards said which they are.
+        assert!(check_shard_set(&set(&[(0, at(0, 2))]), false).is_ok());
+        let err = |v: &[(usize, Shard)]| check_shard_set(&set(v), true).unwrap_err().to_string();
         let e = err(&[(0, at(0, 4)), (1, at(2, 4)), (2, at(3, 4))]);
         assert!(e.contains("shard 1/4 of this run is missing"), "{e}");
         let e = err(&[(0, at(0, 4)), (1, at(0, 2))]);

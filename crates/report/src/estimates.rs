@@ -35,11 +35,12 @@ pub struct CodeEstimates {
     pub calibrated: bool,
     /// Without an audit sample: units to audit for a ±10% interval.
     pub audit_advice: Option<u64>,
-    /// People coded the audit sample under a codebook without this code
-    /// (or one below it): the sample says nothing about it, and its
-    /// figures are the machine's until the audited units are coded again.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub audit_predates_code: bool,
+    /// This code and those below it that people coded the audit sample
+    /// without (added to the codebook since): the sample says nothing
+    /// about them, and where any is, this code's figures are the machine's
+    /// until the audited units are coded again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audit_predates: Vec<String>,
 }
 
 /// What the audit sample says about the corpus, computed once per report.
@@ -123,23 +124,29 @@ fn human_present(cells: &[(usize, Cell)], mask: &[bool]) -> bool {
         .any(|(c, cell)| mask[*c] && cell.settled == Some(true))
 }
 
-/// Whether people judged `node` and every code below it on each sentence
-/// of the audited units: coded them under a codebook that had those codes
-/// ([`crate::data::GoldCoverage`]). A code added since was never judged
+/// The codes of `node` and below it that people did not judge on every
+/// sentence of the audited units: they coded them under a codebook that
+/// did not have the code ([`crate::data::GoldCoverage`]). A code added since was never judged
 /// there, and an audit read as people's "no" for it claimed the code nearly
 /// absent with an interval to match.
-fn audit_judges(data: &ProjectData, audit: &AuditView, node: &CodeNode) -> bool {
+fn audit_unjudged(data: &ProjectData, audit: &AuditView, node: &CodeNode) -> Vec<String> {
     let Some(coverage) = &data.gold_coverage else {
-        return true;
+        return Vec::new();
     };
-    audit.audited.iter().all(|unit| {
-        audit.units.get(unit).into_iter().flatten().all(|s| {
-            !coverage.covers(s.id)
-                || coverage
-                    .judged_codes(s.id)
-                    .is_none_or(|codes| node.descendants.iter().all(|c| codes.contains(c)))
+    node.descendants
+        .iter()
+        .filter(|code| {
+            !audit.audited.iter().all(|unit| {
+                audit.units.get(unit).into_iter().flatten().all(|s| {
+                    !coverage.covers(s.id)
+                        || coverage
+                            .judged_codes(s.id)
+                            .is_none_or(|codes| codes.contains(*code))
+                })
+            })
         })
-    })
+        .cloned()
+        .collect()
 }
 
 /// One unit's values: (human count if audited, machine expectation), for the
@@ -193,8 +200,8 @@ pub(crate) fn estimate(
             .iter()
             .any(|c| c.source == crate::data::Source::Machine);
     let audit = audit.filter(|a| !a.audited.is_empty());
-    let audit_predates_code = audit.is_some_and(|a| !audit_judges(data, a, node));
-    let Some(audit) = audit.filter(|_| !audit_predates_code) else {
+    let audit_predates = audit.map_or_else(Vec::new, |a| audit_unjudged(data, a, node));
+    let Some(audit) = audit.filter(|_| audit_predates.is_empty()) else {
         if !machine_ran {
             // Neither a machine nor a random sample: what people coded is
             // all there is, a lower bound. A "model-only" 0 beside a
@@ -223,7 +230,7 @@ pub(crate) fn estimate(
                 by_attribute: BTreeMap::new(),
                 calibrated: false,
                 audit_advice: None,
-                audit_predates_code,
+                audit_predates,
             };
         }
         let participants = ppi::model_only(&person_p, calibrated);
@@ -242,7 +249,7 @@ pub(crate) fn estimate(
             by_attribute: BTreeMap::new(),
             calibrated,
             audit_advice: Some(ppi::audit_size_for(units, prevalence, ADVICE_HALF_WIDTH)),
-            audit_predates_code,
+            audit_predates,
         };
     };
 
@@ -367,6 +374,6 @@ pub(crate) fn estimate(
         by_attribute,
         calibrated,
         audit_advice: None,
-        audit_predates_code: false,
+        audit_predates: Vec::new(),
     }
 }

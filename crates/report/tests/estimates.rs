@@ -141,12 +141,15 @@ fn an_audit_coded_before_a_code_existed_does_not_judge_it() {
         |r: &report::Report, id: &str| r.codes.iter().find(|c| c.code_id == id).unwrap().clone();
     let lighting = code(&report, "lighting");
     assert_eq!(lighting.rejected, 0);
-    assert!(lighting.estimates.audit_predates_code);
+    assert_eq!(lighting.estimates.audit_predates, ["lighting"]);
     assert_eq!(lighting.estimates.participants.method, Method::ModelOnly);
     assert_eq!(lighting.estimates.participants.low, None);
-    assert!(code(&report, "safety").estimates.audit_predates_code);
+    // Safety's figure counts lighting's mentions: the machine's too.
+    let safety = code(&report, "safety");
+    assert_eq!(safety.estimates.audit_predates, ["lighting"]);
+    assert_eq!(safety.estimates.participants.method, Method::ModelOnly);
     let parks = code(&report, "parks");
-    assert!(!parks.estimates.audit_predates_code);
+    assert!(parks.estimates.audit_predates.is_empty());
     assert_eq!(parks.estimates.participants.method, Method::Census);
     assert_eq!(parks.estimates.participants.estimate, 2.0);
     let gold_pair = report
@@ -170,7 +173,7 @@ fn an_audit_coded_before_a_code_existed_does_not_judge_it() {
     store.put_gold_codings("g", Some(2), &labels_v2).unwrap();
     let report = build(&store, &ReportOptions::default()).unwrap();
     let lighting = code(&report, "lighting");
-    assert!(!lighting.estimates.audit_predates_code);
+    assert!(lighting.estimates.audit_predates.is_empty());
     assert_eq!(lighting.estimates.participants.method, Method::Census);
     assert_eq!(lighting.estimates.participants.estimate, 1.0);
 }

@@ -224,17 +224,57 @@ impl Store {
     }
 
     /// Replaces the gold codings of the given segments (segment → codes; an
-    /// empty set records "gold says no code applies") in one transaction.
+    /// empty set records "gold says no code applies") in one transaction:
+    /// people coded them just now, under `codebook_version` (the audit page).
     pub fn put_gold_codings(
         &mut self,
         coder: &str,
         codebook_version: Option<i64>,
         labels: &BTreeMap<i64, BTreeSet<String>>,
     ) -> Result<usize> {
+        self.write_gold_codings(coder, codebook_version, labels, false)
+    }
+
+    /// As [`Store::put_gold_codings`], for gold read from a file
+    /// (`code --import-gold`, which a nightly `run` repeats): a covered
+    /// sentence whose gold codes are those the file gives again is left as
+    /// it is, with the codebook version it was coded under. Before, every
+    /// run re-stamped the unchanged file with the codebook in use, and a
+    /// code added since read as judged absent on every audited sentence.
+    pub fn import_gold_codings(
+        &mut self,
+        coder: &str,
+        codebook_version: Option<i64>,
+        labels: &BTreeMap<i64, BTreeSet<String>>,
+    ) -> Result<usize> {
+        self.write_gold_codings(coder, codebook_version, labels, true)
+    }
+
+    fn write_gold_codings(
+        &mut self,
+        coder: &str,
+        codebook_version: Option<i64>,
+        labels: &BTreeMap<i64, BTreeSet<String>>,
+        keep_unchanged: bool,
+    ) -> Result<usize> {
         self.write(|tx| {
             let created_at = now();
             let mut n = 0;
+            let mut covered =
+                tx.prepare("SELECT EXISTS(SELECT 1 FROM gold_coverage WHERE segment_id = ?1)")?;
+            let mut given = tx.prepare(
+                "SELECT DISTINCT code_id FROM codings WHERE segment_id = ?1 AND source = 'gold'",
+            )?;
             for (seg, codes) in labels {
+                if keep_unchanged && covered.query_row([seg], |r| r.get::<_, bool>(0))? {
+                    let before: BTreeSet<String> = given
+                        .query_map([seg], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    if &before == codes {
+                        n += codes.len();
+                        continue;
+                    }
+                }
                 tx.execute(
                     "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold'",
                     [seg],
@@ -401,17 +441,34 @@ mod tests {
     }
 
     /// The coverage records the codebook version people coded under, and a
-    /// sentence coded again takes the newer one (migration 015).
+    /// sentence coded again takes the newer one (migration 015). A file
+    /// imported again changes only the sentences whose gold it changes.
     #[test]
     fn gold_coverage_keeps_the_codebook_version_coded_under() {
         let (_d, mut store, ids) = store_with_segments();
         let labels = BTreeMap::from([(ids[0], BTreeSet::new()), (ids[1], BTreeSet::new())]);
-        store.put_gold_codings("gold", Some(1), &labels).unwrap();
+        store.import_gold_codings("gold", Some(1), &labels).unwrap();
         let again = BTreeMap::from([(ids[1], BTreeSet::from(["a".to_string()]))]);
         store.put_gold_codings("ann", Some(2), &again).unwrap();
         assert_eq!(
             store.gold_coverage_segments().unwrap(),
             BTreeMap::from([(ids[0], Some(1)), (ids[1], Some(2))])
+        );
+        // The file again under version 3: sentence 0 unchanged keeps 1;
+        // sentence 1 loses its "a" and is re-judged under 3.
+        assert_eq!(
+            store.import_gold_codings("gold", Some(3), &labels).unwrap(),
+            0
+        );
+        assert_eq!(
+            store.gold_coverage_segments().unwrap(),
+            BTreeMap::from([(ids[0], Some(1)), (ids[1], Some(3))])
+        );
+        // Submitted again on the audit page, unchanged: judged under 3 now.
+        store.put_gold_codings("ann", Some(3), &labels).unwrap();
+        assert_eq!(
+            store.gold_coverage_segments().unwrap(),
+            BTreeMap::from([(ids[0], Some(3)), (ids[1], Some(3))])
         );
     }
 }

@@ -182,8 +182,11 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
 
         // `END OF TRANSCRIPT`, `Transcribed by https://otter.ai`: the
         // transcriber's or the tool's line, said by no one. It ends the
-        // turn before it rather than becoming its last sentence.
-        if is_transcript_marker(trimmed) {
+        // turn before it rather than becoming its last sentence. So does a
+        // cue's time range (`0:0:5.0 --> 0:0:9.500`, Teams' older
+        // transcripts), which a line without final punctuation above it
+        // would otherwise join into one sentence.
+        if is_transcript_marker(trimmed) || crate::speaker::is_cue_timing(trimmed) {
             close(&mut open, &mut turns);
             if let Some((s, e)) = paragraph.take() {
                 paragraphs.push(speakerless(s, e));
