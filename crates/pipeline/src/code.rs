@@ -320,26 +320,19 @@ pub fn stored_labels(
     let mut labels: BTreeMap<i64, Vec<Label>> = BTreeMap::new();
     let coverage = store.gold_coverage_segments()?;
     let mut judged_by_version = BTreeMap::new();
-    for v in coverage
-        .values()
-        .flatten()
-        .copied()
-        .collect::<BTreeSet<i64>>()
-    {
-        if let Some(codes) = store.codebook_code_ids(v)? {
-            let row: Vec<Label> = codebook
-                .codes
-                .iter()
-                .map(|c| {
-                    if codes.contains(&c.id) {
-                        Label::No
-                    } else {
-                        Label::Unknown
-                    }
-                })
-                .collect();
-            judged_by_version.insert(v, row);
-        }
+    for (v, codes) in store.gold_coverage_codebooks(&coverage)? {
+        let row: Vec<Label> = codebook
+            .codes
+            .iter()
+            .map(|c| {
+                if codes.contains(&c.id) {
+                    Label::No
+                } else {
+                    Label::Unknown
+                }
+            })
+            .collect();
+        judged_by_version.insert(v, row);
     }
     for s in &store.gold_segments()? {
         let row = coverage
@@ -1410,13 +1403,10 @@ fn corpus_snippet(text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// Two reviewers on one sentence: the later judgement is the label
-    /// `code` trains on, whichever name sorts first, as the report counts
-    /// it; and a later "no code" takes back an earlier reviewer's accept.
-    #[test]
-    fn the_latest_judgement_of_any_reviewer_is_the_training_label() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.txt");
+    /// A store of Ann's three sentences ("Cameras everywhere.", "I trust
+    /// nobody.", "We need rules.") and their stored rows.
+    fn three_sentences(dir: &Path) -> (Store, Vec<StoredSegment>) {
+        let path = dir.join("a.txt");
         std::fs::write(
             &path,
             "Ann: Cameras everywhere. I trust nobody. We need rules.\n",
@@ -1424,10 +1414,14 @@ mod tests {
         .unwrap();
         let people = corpus::Participants::default();
         let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
-        let mut store = Store::create(dir.path()).unwrap();
+        let mut store = Store::create(dir).unwrap();
         store.put_document(&docs[0]).unwrap();
         let segs = store.segments(false).unwrap();
-        let cb = Codebook {
+        (store, segs)
+    }
+
+    fn surveillance_and_trust() -> Codebook {
+        Codebook {
             name: "t".into(),
             codes: ["surveillance", "trust"]
                 .iter()
@@ -1437,24 +1431,44 @@ mod tests {
                     ..Default::default()
                 })
                 .collect(),
-        };
+        }
+    }
+
+    /// Records a reviewer's decision on a sentence, at its current version.
+    fn decide(
+        store: &mut Store,
+        segment_id: i64,
+        code: Option<&str>,
+        decision: store::Decision,
+        who: &str,
+    ) {
+        let version = store.review_version(segment_id, None).unwrap();
+        store
+            .record_review(
+                &store::ReviewInput {
+                    segment_id,
+                    code_id: code.map(String::from),
+                    decision,
+                    new_code_id: None,
+                    reviewer: who.into(),
+                    memo: None,
+                },
+                version,
+                None,
+            )
+            .unwrap();
+    }
+
+    /// Two reviewers on one sentence: the later judgement is the label
+    /// `code` trains on, whichever name sorts first, as the report counts
+    /// it; and a later "no code" takes back an earlier reviewer's accept.
+    #[test]
+    fn the_latest_judgement_of_any_reviewer_is_the_training_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, segs) = three_sentences(dir.path());
+        let cb = surveillance_and_trust();
         let mut decide = |seg: usize, code: Option<&str>, decision: store::Decision, who: &str| {
-            let segment_id = segs[seg].id;
-            let version = store.review_version(segment_id, None).unwrap();
-            store
-                .record_review(
-                    &store::ReviewInput {
-                        segment_id,
-                        code_id: code.map(String::from),
-                        decision,
-                        new_code_id: None,
-                        reviewer: who.into(),
-                        memo: None,
-                    },
-                    version,
-                    None,
-                )
-                .unwrap();
+            decide(&mut store, segs[seg].id, code, decision, who)
         };
         use store::Decision::{Accept, None as NoCode, Reject};
         // Sentence 0: "zoe" rejects, then "ann" accepts (ann sorts first).
@@ -1480,17 +1494,7 @@ mod tests {
     #[test]
     fn a_judgement_made_before_a_code_existed_is_no_label_of_it() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.txt");
-        std::fs::write(
-            &path,
-            "Ann: Cameras everywhere. I trust nobody. We need rules.\n",
-        )
-        .unwrap();
-        let people = corpus::Participants::default();
-        let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
-        let mut store = Store::create(dir.path()).unwrap();
-        store.put_document(&docs[0]).unwrap();
-        let segs = store.segments(false).unwrap();
+        let (mut store, segs) = three_sentences(dir.path());
         store
             .conn()
             .execute(
@@ -1499,17 +1503,7 @@ mod tests {
                 [],
             )
             .unwrap();
-        let cb = Codebook {
-            name: "t".into(),
-            codes: ["surveillance", "trust"]
-                .iter()
-                .map(|id| classify::Code {
-                    id: id.to_string(),
-                    name: id.to_string(),
-                    ..Default::default()
-                })
-                .collect(),
-        };
+        let cb = surveillance_and_trust();
         let none = BTreeMap::from([(segs[0].id, BTreeSet::new())]);
         store.put_gold_codings("g", Some(1), &none).unwrap();
         let unversioned = BTreeMap::from([(segs[1].id, BTreeSet::new())]);
@@ -1520,22 +1514,7 @@ mod tests {
 
         // A reviewer's "no code" now, and "trust" first in a codebook made
         // after it (a future date stands for "later"): no label of trust.
-        let mut store = store;
-        let version = store.review_version(segs[2].id, None).unwrap();
-        store
-            .record_review(
-                &store::ReviewInput {
-                    segment_id: segs[2].id,
-                    code_id: None,
-                    decision: store::Decision::None,
-                    new_code_id: None,
-                    reviewer: "ann".into(),
-                    memo: None,
-                },
-                version,
-                None,
-            )
-            .unwrap();
+        decide(&mut store, segs[2].id, None, store::Decision::None, "ann");
         store
             .conn()
             .execute(

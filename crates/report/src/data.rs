@@ -220,17 +220,7 @@ impl GoldCoverage {
         if segments.is_empty() {
             return Ok(None);
         }
-        let mut version_codes = BTreeMap::new();
-        for v in segments
-            .values()
-            .flatten()
-            .copied()
-            .collect::<BTreeSet<i64>>()
-        {
-            if let Some(codes) = store.codebook_code_ids(v)? {
-                version_codes.insert(v, codes);
-            }
-        }
+        let version_codes = store.gold_coverage_codebooks(&segments)?;
         // A version no longer stored: what it held is not known.
         let segments = segments
             .into_iter()

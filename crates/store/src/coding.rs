@@ -214,6 +214,23 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The code ids of each codebook version `coverage` names
+    /// ([`Store::gold_coverage_segments`]; [`Store::codebook_code_ids`]):
+    /// the codes people judged there. A version no longer stored is left out.
+    pub fn gold_coverage_codebooks(
+        &self,
+        coverage: &BTreeMap<i64, Option<i64>>,
+    ) -> Result<BTreeMap<i64, BTreeSet<String>>> {
+        let versions: BTreeSet<i64> = coverage.values().flatten().copied().collect();
+        let mut out = BTreeMap::new();
+        for v in versions {
+            if let Some(codes) = self.codebook_code_ids(v)? {
+                out.insert(v, codes);
+            }
+        }
+        Ok(out)
+    }
+
     /// Segments that carry gold codings: the gold standard covers every code on them.
     pub fn gold_segments(&self) -> Result<BTreeSet<i64>> {
         let mut stmt = self
