@@ -1495,14 +1495,21 @@ mod tests {
     fn a_judgement_made_before_a_code_existed_is_no_label_of_it() {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, segs) = three_sentences(dir.path());
-        store
-            .conn()
-            .execute(
-                "INSERT INTO codebooks(version, name, content_hash, body, created_at)
-                 VALUES (1, 't', 'h1', '{\"name\":\"t\",\"codes\":[{\"id\":\"surveillance\",\"name\":\"s\"}]}', '2000-01-01T00:00:00Z')",
-                [],
-            )
-            .unwrap();
+        // Version 1 of the codebook, with surveillance alone.
+        let version = |store: &Store, v: i64, codes: &[&str], at: &str| {
+            let body = serde_json::json!({
+                "name": "t",
+                "codes": codes.iter().map(|c| serde_json::json!({"id": c, "name": c})).collect::<Vec<_>>(),
+            });
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (?1, 't', ?1, ?2, ?3)",
+                    (v, body.to_string(), at),
+                )
+                .unwrap();
+        };
+        version(&store, 1, &["surveillance"], "2000-01-01T00:00:00Z");
         let cb = surveillance_and_trust();
         let none = BTreeMap::from([(segs[0].id, BTreeSet::new())]);
         store.put_gold_codings("g", Some(1), &none).unwrap();
@@ -1515,14 +1522,12 @@ mod tests {
         // A reviewer's "no code" now, and "trust" first in a codebook made
         // after it (a future date stands for "later"): no label of trust.
         decide(&mut store, segs[2].id, None, store::Decision::None, "ann");
-        store
-            .conn()
-            .execute(
-                "INSERT INTO codebooks(version, name, content_hash, body, created_at)
-                 VALUES (2, 't', 'h2', '{\"name\":\"t\",\"codes\":[{\"id\":\"surveillance\",\"name\":\"s\"},{\"id\":\"trust\",\"name\":\"t\"}]}', '2999-01-01T00:00:00Z')",
-                [],
-            )
-            .unwrap();
+        version(
+            &store,
+            2,
+            &["surveillance", "trust"],
+            "2999-01-01T00:00:00Z",
+        );
         let labels = stored_labels(&store, &cb).unwrap();
         assert_eq!(labels[&segs[2].id], vec![Label::No, Label::Unknown]);
     }
