@@ -1,0 +1,139 @@
+//! The labels `code` trains on from what people stored
+//! ([`pipeline::code::stored_labels`]): reviewers' latest judgements, and
+//! only the codes a judgement could have seen.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use classify::{Codebook, Label};
+use pipeline::code::stored_labels;
+use store::{Store, StoredSegment};
+
+/// A store of Ann's three sentences ("Cameras everywhere.", "I trust
+/// nobody.", "We need rules.") and their stored rows.
+fn three_sentences(dir: &Path) -> (Store, Vec<StoredSegment>) {
+    let path = dir.join("a.txt");
+    std::fs::write(
+        &path,
+        "Ann: Cameras everywhere. I trust nobody. We need rules.\n",
+    )
+    .unwrap();
+    let people = corpus::Participants::default();
+    let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
+    let mut store = Store::create(dir).unwrap();
+    store.put_document(&docs[0]).unwrap();
+    let segs = store.segments(false).unwrap();
+    (store, segs)
+}
+
+fn surveillance_and_trust() -> Codebook {
+    Codebook {
+        name: "t".into(),
+        codes: ["surveillance", "trust"]
+            .iter()
+            .map(|id| classify::Code {
+                id: id.to_string(),
+                name: id.to_string(),
+                ..Default::default()
+            })
+            .collect(),
+    }
+}
+
+/// Records a reviewer's decision on a sentence, at its current version.
+fn decide(
+    store: &mut Store,
+    segment_id: i64,
+    code: Option<&str>,
+    decision: store::Decision,
+    who: &str,
+) {
+    let version = store.review_version(segment_id, None).unwrap();
+    store
+        .record_review(
+            &store::ReviewInput {
+                segment_id,
+                code_id: code.map(String::from),
+                decision,
+                new_code_id: None,
+                reviewer: who.into(),
+                memo: None,
+            },
+            version,
+            None,
+        )
+        .unwrap();
+}
+
+/// Two reviewers on one sentence: the later judgement is the label
+/// `code` trains on, whichever name sorts first, as the report counts
+/// it; and a later "no code" takes back an earlier reviewer's accept.
+#[test]
+fn the_latest_judgement_of_any_reviewer_is_the_training_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, segs) = three_sentences(dir.path());
+    let cb = surveillance_and_trust();
+    let mut decide = |seg: usize, code: Option<&str>, decision: store::Decision, who: &str| {
+        decide(&mut store, segs[seg].id, code, decision, who)
+    };
+    use store::Decision::{Accept, None as NoCode, Reject};
+    // Sentence 0: "zoe" rejects, then "ann" accepts (ann sorts first).
+    decide(0, Some("surveillance"), Reject, "zoe");
+    decide(0, Some("surveillance"), Accept, "ann");
+    // Sentence 1: "ann" rejects, then "zoe" accepts (zoe sorts last).
+    decide(1, Some("trust"), Reject, "ann");
+    decide(1, Some("trust"), Accept, "zoe");
+    // Sentence 2: "zoe" accepts, then "ann" marks it "no code".
+    decide(2, Some("trust"), Accept, "zoe");
+    decide(2, None, NoCode, "ann");
+    let labels = stored_labels(&store, &cb).unwrap();
+    assert_eq!(labels[&segs[0].id], vec![Label::Yes, Label::Unknown]);
+    assert_eq!(labels[&segs[1].id], vec![Label::Unknown, Label::Yes]);
+    assert_eq!(labels[&segs[2].id], vec![Label::No, Label::No]);
+}
+
+/// Gold coded under a codebook that had no "trust" says nothing about
+/// trust: the sentence is a No of surveillance only. Gold whose
+/// version is not recorded judges every code, as before. A reviewer's
+/// "no code" made before trust was in any codebook does not judge it
+/// either.
+#[test]
+fn a_judgement_made_before_a_code_existed_is_no_label_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, segs) = three_sentences(dir.path());
+    // Version 1 of the codebook, with surveillance alone.
+    let version = |store: &Store, v: i64, codes: &[&str], at: &str| {
+        let body = serde_json::json!({
+            "name": "t",
+            "codes": codes.iter().map(|c| serde_json::json!({"id": c, "name": c})).collect::<Vec<_>>(),
+        });
+        store
+            .conn()
+            .execute(
+                "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (?1, 't', ?1, ?2, ?3)",
+                (v, body.to_string(), at),
+            )
+            .unwrap();
+    };
+    version(&store, 1, &["surveillance"], "2000-01-01T00:00:00Z");
+    let cb = surveillance_and_trust();
+    let none = BTreeMap::from([(segs[0].id, BTreeSet::new())]);
+    store.put_gold_codings("g", Some(1), &none).unwrap();
+    let unversioned = BTreeMap::from([(segs[1].id, BTreeSet::new())]);
+    store.put_gold_codings("g", None, &unversioned).unwrap();
+    let labels = stored_labels(&store, &cb).unwrap();
+    assert_eq!(labels[&segs[0].id], vec![Label::No, Label::Unknown]);
+    assert_eq!(labels[&segs[1].id], vec![Label::No, Label::No]);
+
+    // A reviewer's "no code" now, and "trust" first in a codebook made
+    // after it (a future date stands for "later"): no label of trust.
+    decide(&mut store, segs[2].id, None, store::Decision::None, "ann");
+    version(
+        &store,
+        2,
+        &["surveillance", "trust"],
+        "2999-01-01T00:00:00Z",
+    );
+    let labels = stored_labels(&store, &cb).unwrap();
+    assert_eq!(labels[&segs[2].id], vec![Label::No, Label::Unknown]);
+}
