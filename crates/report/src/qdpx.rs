@@ -159,14 +159,25 @@ pub fn qdpx_bytes(
         }
         x.push_str("  </Variables>\n");
     }
+    // A Case is a participant, as in the report's counts: a speaker who only
+    // moderates (an interviewer, a survey's question turns) is none, even when
+    // the participants file gives it attributes. Their sentences are still
+    // sources' text and keep their codings.
     let mut cases: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut moderating: BTreeSet<&str> = BTreeSet::new();
     for s in &data.segments {
         if let Some(p) = &s.participant_id {
-            cases.entry(p).or_default().insert(&s.document);
+            if s.is_moderator {
+                moderating.insert(p);
+            } else {
+                cases.entry(p).or_default().insert(&s.document);
+            }
         }
     }
     for p in data.attributes.keys() {
-        cases.entry(p).or_default();
+        if !moderating.contains(p.as_str()) {
+            cases.entry(p).or_default();
+        }
     }
     if !cases.is_empty() {
         x.push_str("  <Cases>\n");

@@ -170,6 +170,15 @@ fn export_is_byte_stable_and_follows_the_schema() {
             .count(),
         2
     );
+    // One Case per participant: the moderator, who speaks in both documents
+    // and is in the participants file, is none.
+    let cases: Vec<&str> = root
+        .descendants()
+        .filter(|n| n.tag_name().name() == "Case")
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    assert_eq!(cases, ["P1", "P2", "P3"]);
+    assert_eq!(sum.cases, 3);
     // Cases carry attributes as variable values.
     let p2 = root
         .descendants()
