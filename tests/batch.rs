@@ -719,3 +719,30 @@ fn a_documents_file_ahead_of_its_transcripts_does_not_stop_a_run() {
         .unwrap();
     assert_eq!(site, "York");
 }
+
+/// A codebook file the config names but that is missing or broken stops the
+/// run before it ingests or embeds anything, naming the file (before, the
+/// error came at the code stage, after a night's embedding).
+#[test]
+fn a_missing_or_broken_codebook_stops_the_run_before_any_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "nocodebook");
+    std::fs::remove_file(p.join("corpus/codebook.yaml")).unwrap();
+    let out = run(&p, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("[codebook] path"), "{err}");
+    assert!(err.contains("codebook.yaml"), "{err}");
+    assert!(!err.contains("embed"), "no stage ran: {err}");
+    assert!(
+        !store_of(&p).exists(),
+        "nothing was ingested: the store was not even created"
+    );
+
+    std::fs::write(p.join("corpus/codebook.yaml"), "codes: [unclosed\n").unwrap();
+    let out = run(&p, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("codebook.yaml"), "{err}");
+    assert!(!store_of(&p).exists());
+}

@@ -36,6 +36,13 @@ pub use self::themes::{themes, ThemesOptions, ThemesPlan, ThemesSummary};
 /// The table is read by `corpus`, which reads every other table a user
 /// gives; classify stays free of file formats other than its own.
 pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
+    let cb = read_codebook(path)?;
+    warn_of_names_alone(path, &cb);
+    Ok(cb)
+}
+
+/// [`load_codebook`] without its warnings: for checking a file before a run.
+pub fn read_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
     let cb = match corpus::formats::read_table_where(path, &|t| {
         classify::table_names_codes(&t.headers, &t.rows)
     }) {
@@ -62,7 +69,6 @@ pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
             )?
         }
     };
-    warn_of_names_alone(path, &cb);
     Ok(cb)
 }
 

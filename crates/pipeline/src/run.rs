@@ -710,6 +710,13 @@ pub fn run(
 ) -> anyhow::Result<RunSummary> {
     let cfg = &opts.config;
     let shard = opts.shard;
+    // The codebook file is read before any stage: a missing or broken one
+    // used to surface only at the code stage, after ingest and a long embed,
+    // and is a mistake in the config, like a bad option.
+    if let Some(path) = cfg.code_options()?.and_then(|c| c.codebook) {
+        crate::read_codebook(&path)
+            .with_context(|| format!("{}: [codebook] path", cfg.source.display()))?;
+    }
     let store_file = cfg.store_path(opts.project.as_deref(), shard);
     let _lock = ProjectLock::acquire(&store_file)?;
     let mut project = Project::open_or_create(&store_file)?;
