@@ -502,6 +502,24 @@ impl Shard {
     }
 }
 
+/// The lock file of a store: `<store>.lock` beside the file the path leads
+/// to, so that two paths to one store (a symlink to the file or to a folder
+/// above it, `..` segments) take one lock. A store not created yet is
+/// resolved through its folder, when that exists.
+fn lock_path(store: &Path) -> PathBuf {
+    let resolved = std::fs::canonicalize(store).ok().or_else(|| {
+        let name = store.file_name()?;
+        let dir = match store.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(dir).ok()?.join(name))
+    });
+    resolved
+        .unwrap_or_else(|| store.to_path_buf())
+        .with_extension("lock")
+}
+
 /// Holds an exclusive lock on `<store>.lock` while alive; the kernel drops
 /// it when the process dies, so a killed run never blocks the next.
 pub struct ProjectLock {
@@ -510,7 +528,7 @@ pub struct ProjectLock {
 
 impl ProjectLock {
     pub fn acquire(store: &Path) -> anyhow::Result<ProjectLock> {
-        let path = store.with_extension("lock");
+        let path = lock_path(store);
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir)?;
@@ -1027,6 +1045,35 @@ pub fn merge(
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn two_paths_to_one_store_take_one_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let store = real.join("autocode.db");
+        std::fs::write(&store, b"").unwrap();
+        std::os::unix::fs::symlink(&store, dir.path().join("link.db")).unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("linked")).unwrap();
+
+        let held = super::ProjectLock::acquire(&store).unwrap();
+        for other in [
+            dir.path().join("link.db"),
+            dir.path().join("linked/autocode.db"),
+            real.join("../real/autocode.db"),
+        ] {
+            let err = super::ProjectLock::acquire(&other)
+                .err()
+                .unwrap_or_else(|| panic!("{} took a second lock", other.display()));
+            assert!(err.to_string().contains("holds the lock"), "{err}");
+        }
+        // A store not created yet, reached through the linked folder.
+        let fresh = super::ProjectLock::acquire(&real.join("new.db")).unwrap();
+        assert!(super::ProjectLock::acquire(&dir.path().join("linked/new.db")).is_err());
+        drop((held, fresh));
+        assert!(super::ProjectLock::acquire(&dir.path().join("link.db")).is_ok());
+    }
+
     /// One run's whole set merges; another count, an index twice or one
     /// missing is refused, naming the stores or the shard.
     #[test]
