@@ -925,6 +925,35 @@ mod audit_browser {
         }
     }
 
+    /// Headless Chromium on `url`, once the page says it is ready.
+    fn open_page(url: &str, profile: &std::path::Path) -> (Browser, std::sync::Arc<Tab>) {
+        let browser = Browser::new(
+            LaunchOptions::default_builder()
+                .path(Some(chromium()))
+                .headless(true)
+                .sandbox(false)
+                .user_data_dir(Some(profile.to_path_buf()))
+                .idle_browser_timeout(Duration::from_secs(300))
+                .args(vec![
+                    OsStr::new("--disable-gpu"),
+                    OsStr::new("--no-first-run"),
+                    OsStr::new("--disable-background-networking"),
+                    OsStr::new("--disable-component-update"),
+                    OsStr::new("--disable-sync"),
+                ])
+                .build()
+                .unwrap(),
+        )
+        .expect("starting headless Chromium");
+        let tab = browser.new_tab().unwrap();
+        tab.navigate_to(url)
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        wait_for(&tab, "document.body && document.body.dataset.ready === '1'");
+        (browser, tab)
+    }
+
     fn autocode(project: &std::path::Path, args: &[&str]) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_autocode"))
             .arg("--project")
@@ -991,30 +1020,7 @@ mod audit_browser {
             .unwrap()
             .to_string();
         let profile = tempfile::tempdir().unwrap();
-        let browser = Browser::new(
-            LaunchOptions::default_builder()
-                .path(Some(chromium()))
-                .headless(true)
-                .sandbox(false)
-                .user_data_dir(Some(profile.path().to_path_buf()))
-                .idle_browser_timeout(Duration::from_secs(300))
-                .args(vec![
-                    OsStr::new("--disable-gpu"),
-                    OsStr::new("--no-first-run"),
-                    OsStr::new("--disable-background-networking"),
-                    OsStr::new("--disable-component-update"),
-                    OsStr::new("--disable-sync"),
-                ])
-                .build()
-                .unwrap(),
-        )
-        .expect("starting headless Chromium");
-        let tab = browser.new_tab().unwrap();
-        tab.navigate_to(&url)
-            .unwrap()
-            .wait_until_navigated()
-            .unwrap();
-        wait_for(&tab, "document.body && document.body.dataset.ready === '1'");
+        let (_browser, tab) = open_page(&url, profile.path());
         // `--audit` opens on the Audit tab, on the sample's first unit.
         assert_eq!(
             eval(&tab, "document.getElementById('view-audit').hidden === false && document.getElementById('tab-audit').classList.contains('active')"),
@@ -1118,5 +1124,93 @@ mod audit_browser {
             .map(|r| r.unwrap())
             .collect();
         assert_eq!(coders, ["rita"]);
+    }
+
+    /// A unit coded on a page that loaded an older codebook is refused, not
+    /// saved under the new version (where it would judge a code the coder
+    /// had no box for); the page shows the unit again with the new code's
+    /// box and the coder's ticks, and the next save is recorded.
+    #[test]
+    fn a_unit_coded_under_an_older_codebook_is_shown_again_with_the_new_codes() {
+        let fx = fixture::build_audit();
+        autocode(&fx.path, &["audit", "draw", "--size", "3", "--seed", "5"]);
+        let srv = start(
+            &fx.path,
+            &["--audit", "--token", TOKEN, "--reviewer", "rita"],
+        );
+        let url = srv.stdout_lines[0]
+            .strip_prefix("review page: ")
+            .unwrap()
+            .to_string();
+        let profile = tempfile::tempdir().unwrap();
+        let (_browser, tab) = open_page(&url, profile.path());
+        let cost = "#audit-unit .audit-sentence input.audit-code[value=\"cost\"]";
+        wait_for(&tab, &format!("!!document.querySelector('{cost}')"));
+        eval(&tab, &format!("document.querySelector('{cost}').click()"));
+
+        // Meanwhile another reviewer accepts a theme as a code.
+        let themes = http(&srv.addr, "GET", "/api/themes", &[AUTH], None).json()["themes"].clone();
+        let parking = themes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["label"] == "parking town")
+            .expect("the fixture's theme")["id"]
+            .as_i64()
+            .unwrap();
+        let r = http(
+            &srv.addr,
+            "POST",
+            &format!("/api/themes/{parking}/accept"),
+            &[AUTH],
+            Some(
+                &json!({"reviewer": "sam", "version": 0, "name": "Parking", "code_id": "parking"}),
+            ),
+        );
+        assert_eq!(r.json()["codebook_version"], json!(2), "{}", r.body);
+
+        eval(&tab, "document.getElementById('audit-save').click()");
+        wait_for(
+            &tab,
+            "!!document.querySelector('#audit-unit .audit-sentence input.audit-code[value=\"parking\"]')",
+        );
+        let status = eval(&tab, "document.getElementById('status').textContent");
+        assert!(
+            status
+                .as_str()
+                .unwrap()
+                .contains("the codebook changed since this page loaded (version 1, now 2)"),
+            "{status}"
+        );
+        assert_eq!(
+            eval(&tab, &format!("document.querySelector('{cost}').checked")),
+            json!(true),
+            "the coder's tick survives"
+        );
+        let gold = || {
+            store::Store::open(&fx.path)
+                .unwrap()
+                .conn()
+                .query_row("SELECT COUNT(*) FROM gold_coverage", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .unwrap()
+        };
+        assert_eq!(gold(), 0, "nothing saved");
+
+        eval(&tab, "document.getElementById('audit-save').click()");
+        wait_for(
+            &tab,
+            "document.getElementById('status').dataset.saved === '1'",
+        );
+        assert!(gold() > 0);
+        let version: i64 = store::Store::open(&fx.path)
+            .unwrap()
+            .conn()
+            .query_row("SELECT MIN(codebook_version) FROM gold_coverage", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(version, 2, "coded with version 2's boxes");
     }
 }

@@ -514,7 +514,21 @@
       return;
     }
     setStatus('saving…', 'pending');
-    const r = await api('POST', '/api/audit/code', { position: u.position, key: u.key, reviewer: reviewer(), sentences });
+    const shown = state.meta && state.meta.codebook ? state.meta.codebook.version : null;
+    const r = await api('POST', '/api/audit/code',
+      { position: u.position, key: u.key, reviewer: reviewer(), codebook_version: shown, sentences });
+    if (!r.ok && r.status === 409 && r.data.codebook_version) {
+      // The codebook changed under the page: show the unit again with the
+      // new codes, the coder's ticks kept where their code still exists.
+      for (const s of u.sentences) {
+        const sent = sentences.find((x) => x.segment_id === s.segment_id);
+        if (sent) s.codes = sent.codes;
+      }
+      await loadMeta();
+      renderAuditUnit();
+      setStatus('Not saved: ' + r.data.error, 'error');
+      return;
+    }
     if (!r.ok) { setStatus('Not saved: ' + (r.data.error || r.status), 'error'); if (r.status === 409) await loadAudit(); return; }
     state.saved += 1;
     $('status').dataset.saved = String(state.saved);

@@ -214,6 +214,12 @@ pub struct AuditSubmission {
     position: usize,
     key: String,
     reviewer: Option<String>,
+    /// The codebook version whose codes the page offered. A unit coded from
+    /// an older version (a theme accepted as a code, or a codebook approved,
+    /// since the page loaded) is refused: saved, it would be recorded under
+    /// the new version and "judge" codes the coder had no box for.
+    #[serde(default)]
+    codebook_version: Option<i64>,
     /// Every sentence of the unit, each with the codes that apply.
     sentences: Vec<SentenceCodes>,
 }
@@ -238,6 +244,15 @@ pub async fn submit(
                     .into(),
             ));
         };
+        if let Some(shown) = b.codebook_version.filter(|v| *v != version) {
+            return Err(ApiError::Conflict(json!({
+                "error": format!(
+                    "the codebook changed since this page loaded (version {shown}, now {version}): \
+                     the unit is shown again with the codes of version {version}; check them and save again. Nothing was saved"
+                ),
+                "codebook_version": version,
+            })));
+        }
         let known: BTreeSet<&str> = codebook.codes.iter().map(|c| c.id.as_str()).collect();
         let Some(su) = sample_units(store)? else {
             return Err(ApiError::BadRequest(NO_SAMPLE_HINT.into()));

@@ -338,12 +338,29 @@ fn audit_codings_take_only_codebook_codes_and_whole_units() {
     );
     let r = submit(json!(["access"]), json!({"key": "P1"}));
     assert_eq!(r.0, 409, "{:?}", r.1);
+    // A page that loaded an older codebook than the one in use: refused,
+    // with the version to reload (its codes had no box for a newer code).
+    let meta = get(&addr, "/api/meta").1;
+    let version = meta["codebook"]["version"].as_i64().unwrap();
+    let r = submit(json!(["access"]), json!({"codebook_version": version - 1}));
+    assert_eq!(r.0, 409, "{:?}", r.1);
+    assert_eq!(r.1["codebook_version"], version);
+    assert!(
+        error_of(&r).starts_with(&format!(
+            "the codebook changed since this page loaded (version {}, now {version})",
+            version - 1
+        )),
+        "{r:?}"
+    );
     // Nothing refused was stored.
     let store = store::Store::open(&fx.path).unwrap();
     assert!(store.gold_segments().unwrap().is_empty());
     drop(store);
 
-    let r = submit(json!(["access", "delay"]), json!({}));
+    let r = submit(
+        json!(["access", "delay"]),
+        json!({"codebook_version": version}),
+    );
     assert_eq!(r.0, 200, "{:?}", r.1);
     assert_eq!(
         (r.1["sentences"].as_i64(), r.1["codings"].as_i64()),
