@@ -562,12 +562,12 @@ fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
 }
 
 fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewRow>, Error> {
-    // Reviews of a re-ingested document lose their segment id; they come back
-    // through (document, text hash).
-    let mut by_text: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-    for s in segments {
-        by_text.entry((&s.document, &s.text_hash)).or_insert(s.id);
-    }
+    // A review whose sentence a re-ingest removed is detached (segment id
+    // NULL): ingest gives it back where its sentence returns, to its own
+    // speaker (store::corpus_tables::reattach_reviews_tx). Until then it
+    // decides nothing here, as in training (`Store::review_labels`). Before,
+    // the report gave it to the first sentence of its text, whoever said it:
+    // another respondent's identical answer "mentioned" the reviewer's code.
     let live: BTreeSet<i64> = segments.iter().map(|s| s.id).collect();
     let first_seen = store.code_first_seen()?;
     let mut out = Vec::new();
@@ -575,8 +575,6 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
         let store::ReviewRecord {
             id,
             segment_id,
-            document,
-            text_hash,
             code_id,
             decision,
             new_code_id,
@@ -584,12 +582,8 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
             created_at,
             ..
         } = row;
-        let segment_id = match segment_id.filter(|s| live.contains(s)) {
-            Some(s) => s,
-            None => match by_text.get(&(document.as_str(), text_hash.as_str())) {
-                Some(s) => *s,
-                None => continue,
-            },
+        let Some(segment_id) = segment_id.filter(|s| live.contains(s)) else {
+            continue;
         };
         let codes_after = if decision == "none" {
             first_seen

@@ -1,6 +1,6 @@
 //! Documents, participants, turns and segments.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use corpus::{Document, Participant};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -509,27 +509,18 @@ fn insert_rows<T>(
 }
 
 /// Deletes a document (its turns, segments and codings cascade) while its
-/// reviews stay, detached, keyed by (document, text hash).
+/// reviews stay, detached, keyed by (document, text hash) and where they
+/// were: the speaker and the occurrence of the text in that speaker's
+/// sentences, for [`reattach_reviews_tx`] (two respondents who wrote the
+/// same answer keep their own reviews).
 pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
-    // Where each review was, by speaker, text and occurrence, for
-    // `reattach_reviews_tx`: two respondents who wrote the same answer
-    // keep their own reviews.
-    tx.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS detached_reviews(
-             review_id INTEGER PRIMARY KEY, document TEXT NOT NULL, voice TEXT NOT NULL,
-             text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL);",
-    )?;
     tx.execute(
         &format!(
-            "INSERT OR REPLACE INTO temp.detached_reviews
-             SELECT r.id, d.name, s.voice, s.text_hash, s.occurrence
-             FROM main.reviews r JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = r.segment_id
-             JOIN main.documents d ON d.id = ?1"
+            "UPDATE main.reviews SET segment_id = NULL,
+                 detached_voice = (SELECT s.voice FROM ({SENTENCE_OCCURRENCES}) s WHERE s.id = main.reviews.segment_id),
+                 detached_occurrence = (SELECT s.occurrence FROM ({SENTENCE_OCCURRENCES}) s WHERE s.id = main.reviews.segment_id)
+             WHERE segment_id IN (SELECT id FROM main.segments WHERE document_id = ?1)"
         ),
-        [id],
-    )?;
-    tx.execute(
-        "UPDATE reviews SET segment_id = NULL WHERE segment_id IN (SELECT id FROM segments WHERE document_id = ?1)",
         [id],
     )?;
     detach_people_codings_tx(tx, id)?;
@@ -659,56 +650,57 @@ pub(crate) fn reattach_people_codings_tx(
 }
 
 /// Reattaches detached reviews of a document to the sentences whose text
-/// survived: a review detached in this transaction to the sentence of the
-/// same speaker, text and occurrence ([`remove_document_tx`] noted it),
-/// as people's codings are; the rest (a sentence whose speaker changed, a
-/// review detached before) to the first participant's sentence (by id)
+/// survived: a review that knows where it was ([`remove_document_tx`]
+/// wrote its speaker and occurrence) to the sentence of the same speaker,
+/// text and occurrence, as people's codings are; while that speaker still
+/// speaks in the document without it, it stays detached (its sentence is
+/// gone). The rest (its speaker relabelled or gone, a review detached
+/// before migration 016) go to the first participant's sentence (by id)
 /// with the same text hash, else the first moderator's. Before, every
 /// review went to the first sentence of its text: in a survey where two
 /// respondents wrote "Fix the hoists.", a re-ingest moved the second's
-/// review onto the first.
+/// review onto the first; and a respondent's review whose answer was
+/// edited went to another respondent who had written the same.
 /// The lookup is built here, from the document's own sentences, rather than
 /// by an index on `segments(text_hash)`: that index cost every ingest a
 /// B-tree filled in random order (migration 010), and this runs only when
 /// the document has detached reviews.
 pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> Result<()> {
-    let noted: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sqlite_temp_master WHERE name = 'detached_reviews')",
-        [],
-        |r| r.get(0),
-    )?;
-    if noted {
-        tx.execute(
-            &format!(
-                "UPDATE main.reviews SET segment_id = (
-                     SELECT s.id FROM temp.detached_reviews d JOIN ({SENTENCE_OCCURRENCES}) s
-                       ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
-                     WHERE d.review_id = main.reviews.id)
-                 WHERE segment_id IS NULL AND document = ?2
-                   AND id IN (SELECT review_id FROM temp.detached_reviews WHERE document = ?2)"
-            ),
-            params![doc_id, name],
-        )?;
-        tx.execute(
-            "DELETE FROM temp.detached_reviews WHERE document = ?1",
-            [name],
-        )?;
-    }
-    let detached: Vec<(i64, String)> = {
+    let detached: Vec<(i64, String, Option<String>, Option<i64>)> = {
         let mut stmt = tx.prepare(
-            "SELECT id, text_hash FROM reviews WHERE document = ?1 AND segment_id IS NULL",
+            "SELECT id, text_hash, detached_voice, detached_occurrence FROM reviews
+             WHERE document = ?1 AND segment_id IS NULL",
         )?;
-        let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     if detached.is_empty() {
         return Ok(());
     }
+    // (voice, text hash, occurrence) → sentence; text hash → the first
+    // sentence, participants' first: a review decides a machine
+    // suggestion, which only a participant's sentence has, so an
+    // interviewer's "Yeah." added before theirs does not take it.
+    let mut placed: HashMap<(String, String, i64), i64> = HashMap::new();
+    let mut voices: HashSet<String> = HashSet::new();
+    {
+        let mut stmt = tx.prepare(SENTENCE_OCCURRENCES)?;
+        let rows = stmt.query_map([doc_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, hash, voice, occurrence) = row?;
+            voices.insert(voice.clone());
+            placed.insert((voice, hash, occurrence), id);
+        }
+    }
     let mut first: HashMap<String, i64> = HashMap::new();
     {
-        // Participants' sentences first: a review decides a machine
-        // suggestion, which only a participant's sentence has, so an
-        // interviewer's "Yeah." added before theirs does not take it.
         let mut stmt = tx.prepare(
             "SELECT id, text_hash FROM segments WHERE document_id = ?1 ORDER BY is_moderator, id",
         )?;
@@ -721,8 +713,16 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
         }
     }
     let mut update = tx.prepare("UPDATE reviews SET segment_id = ?1 WHERE id = ?2")?;
-    for (review, hash) in &detached {
-        if let Some(segment) = first.get(hash) {
+    for (review, hash, voice, occurrence) in detached {
+        let segment = match (voice, occurrence) {
+            (Some(v), Some(k)) => match placed.get(&(v.clone(), hash.clone(), k)) {
+                Some(id) => Some(*id),
+                None if voices.contains(&v) => None,
+                None => first.get(&hash).copied(),
+            },
+            _ => first.get(&hash).copied(),
+        };
+        if let Some(segment) = segment {
             update.execute(params![segment, review])?;
         }
     }
@@ -1024,6 +1024,50 @@ mod tests {
             .unwrap();
         assert_eq!(reviewed, new[1].id, "R2's review stays R2's");
         assert_eq!(new[1].participant_id.as_deref(), Some("R2"));
+    }
+
+    /// A respondent edits the answer a reviewer decided, and another
+    /// respondent wrote the same words: the review stays detached (its
+    /// sentence is gone), at this re-ingest and the next, and returns when
+    /// the answer does. Before, it went to the other respondent's sentence,
+    /// who then "mentioned" the reviewer's code.
+    #[test]
+    fn a_review_of_an_edited_answer_does_not_move_to_another_respondents_same_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        let a_says = |answer: &str| {
+            doc_by(&[
+                ("RA", answer),
+                ("RB", "The bus is late."),
+                ("RB", "Cap the daily fare."),
+            ])
+        };
+        s.put_document(&a_says("Cap the daily fare.")).unwrap();
+        let old = s.segments(false).unwrap();
+        add_review(&s, &old[0], "fares");
+        let reviewed = |s: &Store| -> Option<i64> {
+            s.conn
+                .query_row("SELECT segment_id FROM reviews", [], |r| r.get(0))
+                .unwrap()
+        };
+        s.put_document(&a_says("The driver was rude.")).unwrap();
+        assert_eq!(reviewed(&s), None, "RA's sentence is gone");
+        // The next re-ingest (another edit) leaves it detached too.
+        let mut again = a_says("The driver was rude.");
+        again.name = "g1.txt".into();
+        again.text.push(' ');
+        again.content_hash = corpus::content_hash(again.text.as_bytes());
+        s.put_document(&again).unwrap();
+        assert_eq!(reviewed(&s), None);
+        s.put_document(&a_says("Cap the daily fare.")).unwrap();
+        let now = s.segments(false).unwrap();
+        assert_eq!(reviewed(&s), Some(now[0].id));
+        assert_eq!(now[0].participant_id.as_deref(), Some("RA"));
+        // A relabelled speaker (RA gone, the same words by RC) still takes it.
+        let relabelled = doc_by(&[("RC", "Cap the daily fare."), ("RB", "The bus is late.")]);
+        s.put_document(&relabelled).unwrap();
+        let now = s.segments(false).unwrap();
+        assert_eq!(reviewed(&s), Some(now[0].id));
     }
 
     /// A reviewer's "add" of `code` on `seg`, as the review page records it.

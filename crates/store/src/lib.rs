@@ -87,6 +87,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "015_gold_coverage_codebook",
         include_str!("migrations/015_gold_coverage_codebook.sql"),
     ),
+    (
+        "016_review_detached_voice",
+        include_str!("migrations/016_review_detached_voice.sql"),
+    ),
 ];
 
 /// The page size of a new store, in bytes (see `Store::open_with`).
