@@ -24,9 +24,11 @@
 //!    are both per-document participants: which one asks the questions is
 //!    not reliably visible in the text, so a participants file says so
 //!    (`Speaker 1,interviewer,<document>`) where it matters.
-//! 5. **Single letters** `A`, `B`, `R` are generic interviewees in a document
-//!    that also labels a speaker `Q` or `I` (the Q/A, I/B and I/R transcription
-//!    conventions); elsewhere they are read as initials, i.e. names.
+//! 5. **Single letters** `A`, `B`, `R`, `P` are generic interviewees in a
+//!    document that also labels a speaker `Q`, `I` or with an interviewer's
+//!    word (`Interviewer`, `Int`, `IV`, …: the Q/A, I/B, I/R, I/P and
+//!    Interviewer/R transcription conventions); elsewhere (beside a focus
+//!    group's `Moderator`) they are read as initials, i.e. names.
 //! 6. **Names** (`Anna`, `Dr. Smith`) are the same person wherever they are
 //!    written: the label is the participant id (as before this rule existed).
 
@@ -76,11 +78,38 @@ const GENERIC_INTERVIEWEE_NAMES: &[&str] = &[
     "intervistata",
 ];
 
-/// Interviewee letters of the Q/A, I/B and I/R conventions (rule 5).
-const PAIRED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r"];
+/// Interviewee letters of the Q/A, I/B, I/R and I/P conventions (rule 5).
+const PAIRED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r", "p"];
 
-/// Interviewer letters that make [`PAIRED_INTERVIEWEE_LETTERS`] interviewees.
-const PAIRED_INTERVIEWER_LETTERS: &[&str] = &["q", "i"];
+/// Interviewer labels that make [`PAIRED_INTERVIEWEE_LETTERS`] interviewees:
+/// the letters and the interviewer's own words (`Interviewer:`/`R:`,
+/// `Int:`/`R:`, `IV:`/`P:` are as common as `I:`/`R:` in one-to-one
+/// interviews; before, their `R` was a name, one person across every
+/// interview). Not a focus group's `Moderator` or `Facilitator`, beside
+/// which letters are participants' initials.
+const PAIRED_INTERVIEWER_LABELS: &[&str] = &[
+    "q",
+    "i",
+    "int",
+    "iv",
+    "interviewer",
+    "question",
+    "interviewerin",
+    "interviewende",
+    "enquêteur",
+    "enquêtrice",
+    "entrevistador",
+    "entrevistadora",
+    "intervistatore",
+    "intervistatrice",
+];
+
+/// Whether a label is one of [`PAIRED_INTERVIEWER_LABELS`] (numbered, with
+/// an abbreviation's full stop or German's gender ending too).
+fn is_paired_interviewer_label(label: &str) -> bool {
+    let label = crate::speaker::without_gender_suffix(label.trim());
+    PAIRED_INTERVIEWER_LABELS.contains(&label_base(label.trim_end_matches('.')).as_str())
+}
 
 /// `"Interviewer2"` → `"interviewer"`, `"Speaker 1"` → `"speaker"`: the label
 /// lower-cased without a trailing number (and the space, `_` or `-` before it).
@@ -169,9 +198,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             .map(str::trim)
             .filter(|l| !l.is_empty() && seen.insert(*l))
             .collect();
-        let paired_letters = labels
-            .iter()
-            .any(|l| PAIRED_INTERVIEWER_LETTERS.contains(&label_base(l).as_str()));
+        let paired_letters = labels.iter().any(|l| is_paired_interviewer_label(l));
         let mut first_spelling = HashMap::new();
         for l in &labels {
             first_spelling.entry(label_key(l)).or_insert(*l);
@@ -351,7 +378,7 @@ mod tests {
     }
 
     #[test]
-    fn single_letters_are_interviewees_only_beside_q_or_i() {
+    fn single_letters_are_interviewees_only_beside_an_interviewer() {
         let none = Participants::default();
         assert_eq!(
             ids(&resolve_all("qa.txt", &["Q", "A"], &none)),
@@ -366,7 +393,26 @@ mod tests {
                 (Some("ib.txt/R"), false)
             ]
         );
-        // Without Q or I, letters are initials: names.
+        // The interviewer's own word pairs them too, and `P` is the
+        // participant of the I/P convention.
+        for interviewer in ["Interviewer", "Int", "IV", "Int.", "Interviewer 1"] {
+            for letter in ["R", "P", "A"] {
+                let doc = format!("{interviewer}-{letter}.txt");
+                assert_eq!(
+                    ids(&resolve_all(&doc, &[interviewer, letter], &none)),
+                    vec![
+                        (Some(interviewer), true),
+                        (Some(format!("{doc}/{letter}").as_str()), false)
+                    ],
+                    "{interviewer}/{letter}"
+                );
+            }
+        }
+        assert_eq!(
+            ids(&resolve_all("ip.txt", &["I", "P"], &none)),
+            vec![(Some("I"), true), (Some("ip.txt/P"), false)]
+        );
+        // Beside a focus group's moderator, letters are initials: names.
         assert_eq!(
             ids(&resolve_all("fg.txt", &["Moderator", "A", "B"], &none)),
             vec![

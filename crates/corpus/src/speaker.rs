@@ -141,6 +141,40 @@ const NOT_NAMES: &[&str] = &[
     "lieu",
     "entretien",
     "entrevista",
+    // The interviewee's particulars in that block (`Gender: Female`,
+    // `Age: 54`, `Occupation: Staff nurse`, `Site: Leeds`): keys, never a
+    // speaker. Before, each was a participant shared by every interview.
+    "gender",
+    "sex",
+    "age",
+    "occupation",
+    "profession",
+    "job",
+    "site",
+    "setting",
+    "ethnicity",
+    "nationality",
+    "religion",
+    "language",
+    "languages",
+    "mode",
+    "consent",
+    "education",
+    "department",
+    "ward",
+    "organisation",
+    "organization",
+    "employer",
+    "region",
+    "country",
+    "geschlecht",
+    "alter",
+    "beruf",
+    "sexe",
+    "âge",
+    "sexo",
+    "edad",
+    "ocupación",
     // Pronouns head the lines of dialogue a speaker re-enacts inside an
     // answer (`Me: "Can we talk?"` / `Her: "Not now."`), never a speaker
     // of the transcript; "I" is the interviewer's label and stays one.
@@ -872,6 +906,87 @@ pub fn parse_clock(s: &str) -> Option<u64> {
         ms += v * 10u64.pow(3 - frac.len() as u32);
     }
     Some(ms)
+}
+
+/// Whether `key` (the words before a colon) is a header block's key: a note
+/// or header word (`Date`, `Gender`, `Site`), or a key of several words
+/// ending in one (`Interview ID`, `Date of interview`, `Transcribed by`).
+fn is_header_key(key: &str) -> bool {
+    let lower = key.trim().to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    NOT_NAMES.contains(&lower.as_str())
+        || NOT_NAMES.contains(&crate::resolve::label_base(&lower).as_str())
+        || (words.len() > 1
+            && words
+                .last()
+                .is_some_and(|w| METADATA_LAST_WORDS.contains(w)))
+}
+
+/// The byte length of a research transcript's header block at the start of
+/// `text`, or 0 where it has none. The block is the document's first lines
+/// up to a blank line: a title (`Interview 07, 12 March 2023`) and lines
+/// `Key: value` with a short value (at most six words, no question or
+/// exclamation; a full stop at its end only after one or two words,
+/// inside only after an abbreviation: `Dr. Smith`, `K.L.`), at least two of them, one with a header key (`Gender: Female`,
+/// `Date: 12/03/2023`, `Interview ID: 07`). Its `Participant: P01` and
+/// `Interviewer: Dr Smith` describe the interview and are no turns: before,
+/// each such line was a speaker's turn whose sentence was the value, one
+/// more participant per interview. A line with a sentence after its label
+/// (`I: Welcome. What…`) ends the block: the dialogue has begun.
+pub(crate) fn header_block_end(text: &str) -> usize {
+    let mut at = 0usize;
+    let mut end = 0usize;
+    let (mut keyed, mut header_key, mut started) = (0usize, false, false);
+    for raw in text.split('\n') {
+        let next = at + raw.len() + 1;
+        let line = raw.trim_end_matches('\r').trim();
+        if line.is_empty() {
+            if started {
+                break;
+            }
+            at = next;
+            continue;
+        }
+        started = true;
+        let key_value = line.split_once(':').filter(|(k, v)| {
+            let k = k.trim();
+            (v.is_empty() || v.starts_with([' ', '\t']))
+                && !k.is_empty()
+                && k.chars().count() <= MAX_NAME_CHARS
+                && k.split_whitespace().count() <= MAX_WORDS
+                && k.chars().next().is_some_and(char::is_alphabetic)
+        });
+        match key_value {
+            Some((k, v)) => {
+                let v = v.trim();
+                let words = v.split_whitespace().count();
+                // A full stop inside ends a sentence unless it ends an
+                // abbreviation (`Dr. Smith`, `St. James`).
+                let sentence_inside = v.split_whitespace().rev().skip(1).any(|w| {
+                    w.ends_with(['.', '?', '!']) && w.trim_end_matches('.').chars().count() > 3
+                });
+                let short = words <= 6
+                    && !v.ends_with(['?', '!'])
+                    && (!v.ends_with('.') || words <= 2)
+                    && !sentence_inside;
+                if !short {
+                    break;
+                }
+                keyed += 1;
+                header_key |= is_header_key(k);
+            }
+            // A title line; a label of another kind starts the dialogue.
+            None if parse_speaker_line(line).is_some() => break,
+            None => {}
+        }
+        at = next;
+        end = next.min(text.len());
+    }
+    if keyed >= 2 && header_key {
+        end
+    } else {
+        0
+    }
 }
 
 /// Whether `name` reads as a speaker name (see the module comment).

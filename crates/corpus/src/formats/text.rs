@@ -163,6 +163,9 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
     // `Anna<TAB>…` or `Anna - …`, are labels only where the document
     // repeats such lines.
     let labels = DocumentLabels::of(text.lines());
+    // A research transcript's header block (`Participant: P01`, `Gender:
+    // Female`) is read as text before the first label: kept, not segmented.
+    let header_end = crate::speaker::header_block_end(text);
     let mut line_start = 0usize;
     for raw_line in text.split('\n') {
         let line_end = line_start + raw_line.len();
@@ -206,7 +209,11 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
             })
         };
 
-        let label = labels.label(line);
+        let label = if line_start < header_end {
+            None
+        } else {
+            labels.label(line)
+        };
         if let Some(label) = label {
             saw_label = true;
             let (mut speaker, mut role, mut start_ms) = (label.name, label.role, label.start_ms);
@@ -382,6 +389,45 @@ mod tests {
 
     fn s(x: &str) -> Option<String> {
         Some(x.to_string())
+    }
+
+    /// A research transcript's header block: the interviewee's particulars,
+    /// and the participant's and interviewer's names, are no turns (each
+    /// was a participant, `Gender` and `Age` shared by every interview).
+    #[test]
+    fn a_research_transcripts_header_block_is_no_turns() {
+        let text = "Interview 01, 12 March 2023\nParticipant: P01\nGender: Female\nAge: 51\n\
+                    Occupation: Staff nurse\nInterviewer: Dr. Smith\n\n\
+                    I: Welcome. What has been hardest?\nR: The nights.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("I"), None, None, "Welcome. What has been hardest?"),
+                (s("R"), None, None, "The nights."),
+            ]
+        );
+        // Without a blank line: the first line of dialogue ends the block.
+        let text = "Date: 12/03/2023\nParticipant: P02\nI: Welcome. Tell me.\nR: Fine.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("I"), None, None, "Welcome. Tell me."),
+                (s("R"), None, None, "Fine."),
+            ]
+        );
+        // Short turns at the top with no header key are dialogue.
+        let text = "Moderator: Welcome everyone\nAnna: Hi\nBob: Hello\n\nModerator: Let's start. Who goes first?\n";
+        assert_eq!(turns(text, false).len(), 4);
+        // A key of the block mid-transcript is no speaker either: the line
+        // continues the turn above it.
+        let text = "I: How old are you?\nR: Well.\nAge: 51, I think.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("I"), None, None, "How old are you?"),
+                (s("R"), None, None, "Well.\nAge: 51, I think."),
+            ]
+        );
     }
 
     #[test]
