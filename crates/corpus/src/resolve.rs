@@ -76,6 +76,15 @@ const GENERIC_INTERVIEWEE_NAMES: &[&str] = &[
     "entrevistada",
     "intervistato",
     "intervistata",
+    // Health and social research's interviewees, named by their role:
+    // each interview's own person, as `Respondent` is.
+    "patient",
+    "service user",
+    "family member",
+    "carer",
+    "caregiver",
+    "client",
+    "relative",
 ];
 
 /// Interviewee letters of the Q/A, I/B, I/R and I/P conventions (rule 5).
@@ -119,7 +128,7 @@ pub fn label_base(label: &str) -> String {
     if without_number.len() == lower.len() {
         return lower;
     }
-    let base = without_number.trim_end_matches([' ', '_', '-']);
+    let base = without_number.trim_end_matches([' ', '_', '-', '#']);
     if base.is_empty() {
         lower
     } else {

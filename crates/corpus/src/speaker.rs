@@ -656,6 +656,17 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
     if let Some((ms, next)) = leading_time(line, pos) {
         start_ms = Some(ms);
         pos = skip_ws(line, next);
+        // `00:00:12 - Interviewer:`, `[00:00:12] | Maria:`: a dash or bar
+        // between the time and the name (before, it became part of the
+        // name, and `- Interviewer` was a participant).
+        for sep in ["-", "–", "—", "|"] {
+            if let Some(after) = line[pos..].strip_prefix(sep) {
+                if after.starts_with([' ', '\t']) {
+                    pos = skip_ws(line, pos + sep.len());
+                    break;
+                }
+            }
+        }
     }
     let mut bold = false;
     for marker in ["**", "__"] {
@@ -1019,9 +1030,24 @@ pub fn is_name_like(name: &str) -> bool {
     if words.len() > 1 && NOT_FIRST_WORDS.contains(&words[0].to_lowercase().as_str()) {
         return false;
     }
-    let lower_case_role =
-        LOWER_CASE_ROLE_LABELS.contains(&crate::resolve::label_base(&lower).as_str());
+    let base = crate::resolve::label_base(&lower);
+    let lower_case_role = LOWER_CASE_ROLE_LABELS.contains(&base.as_str());
+    // A role of several words is written in sentence case as often as in
+    // title case (`Assistant moderator:`, `Service user 2:`): its later
+    // words may be lower case. Before, such a label was not read and its
+    // words joined the turn above it.
+    let several_word_role = words.len() > 1
+        && (MODERATOR_NAMES.contains(&base.as_str())
+            || crate::resolve::is_generic_interviewee_name(&lower));
     for (i, word) in words.iter().enumerate() {
+        // `Participant #3`: a number after a hash sign.
+        if i > 0
+            && word
+                .strip_prefix('#')
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        {
+            continue;
+        }
         // A combining mark is part of its letter ("Zoé" typed as "e" and
         // U+0301, as macOS may write it).
         if !word.chars().all(|c| {
@@ -1033,8 +1059,10 @@ pub fn is_name_like(name: &str) -> bool {
         }
         let first = word.chars().next().unwrap_or(' ');
         // Transcribers write role labels in lower case too ("interviewee:").
-        let capitalised =
-            (first.is_alphabetic() && !first.is_lowercase()) || (i == 0 && lower_case_role);
+        let capitalised = (first.is_alphabetic() && !first.is_lowercase())
+            || (i == 0 && lower_case_role)
+            || (i > 0 && several_word_role)
+            || elided_particle(word);
         let ok = if i == 0 {
             capitalised
         } else {
@@ -1045,6 +1073,17 @@ pub fn is_name_like(name: &str) -> bool {
         }
     }
     true
+}
+
+/// A surname after an elided particle: `d'Souza`, `l'Aquila`, `dell’Orto`
+/// (one to four lower-case letters, an apostrophe, a capital).
+fn elided_particle(word: &str) -> bool {
+    let Some((particle, rest)) = word.split_once(['\'', '’']) else {
+        return false;
+    };
+    (1..=4).contains(&particle.chars().count())
+        && particle.chars().all(|c| c.is_lowercase())
+        && rest.chars().next().is_some_and(char::is_uppercase)
 }
 
 /// A label without German's gender-inclusive ending (`Interviewer:in`,
@@ -1170,7 +1209,17 @@ pub fn is_group_name(name: &str) -> bool {
 /// Not "researcher": as a participants file's role it is as often a
 /// participant's profession (the demo's stakeholder focus groups have
 /// researchers among police and business people) as the interviewer.
-const MODERATOR_ROLES: &[&str] = &["moderator", "interviewer", "facilitator"];
+const MODERATOR_ROLES: &[&str] = &[
+    "moderator",
+    "interviewer",
+    "facilitator",
+    // The research team's other voices, inline (`Tom (note-taker):`) as
+    // on their own (`Observer:`): before, Tom was a participant.
+    "note-taker",
+    "notetaker",
+    "note taker",
+    "observer",
+];
 
 /// Whether a speaker name marks a moderator: one of the names above, also
 /// numbered ("Interviewer 2") or with a name ("Moderator Jane").
@@ -1471,5 +1520,43 @@ mod tests {
         // group is a participant.
         assert!(!is_moderator_role("researcher"));
         assert!(!is_moderator_role("Police"));
+        // The research team's other voices, inline.
+        for role in [
+            "note-taker",
+            "Note taker",
+            "observer",
+            "assistant moderator",
+        ] {
+            assert!(is_moderator_role(role), "{role}");
+        }
+    }
+
+    /// Labels a research transcript writes that were not read, their words
+    /// joining the turn above (the interviewer's): a role of several words
+    /// in sentence case, a number after a hash sign, an elided particle.
+    #[test]
+    fn sentence_case_roles_hash_numbers_and_elided_particles_are_labels() {
+        for (line, name) in [
+            ("Assistant moderator: Can I check?", "Assistant moderator"),
+            ("Service user: It was hard.", "Service user"),
+            ("Family member 2: She wanders.", "Family member 2"),
+            ("Participant #3: Yes.", "Participant #3"),
+            ("d'Souza: I agree.", "d'Souza"),
+            ("Maria dell’Orto: Sì.", "Maria dell’Orto"),
+            ("00:00:12 - Interviewer: How long?", "Interviewer"),
+            ("[00:00:18] – Maria Lopez: Since 1998.", "Maria Lopez"),
+            ("00:00:31 | Maria Lopez: Up and down.", "Maria Lopez"),
+        ] {
+            assert_eq!(label(line).map(|l| l.0), Some(name.to_string()), "{line}");
+        }
+        assert!(is_moderator_name("Assistant moderator"));
+        assert!(crate::resolve::is_generic_interviewee_name("Service user"));
+        assert!(crate::resolve::is_generic_interviewee_name(
+            "Participant #3"
+        ));
+        // Still no labels: a sentence's start, a lower-case word.
+        for line in ["Service is: slow.", "the user: here", "so d'Souza: said"] {
+            assert_eq!(label(line), None, "{line}");
+        }
     }
 }
