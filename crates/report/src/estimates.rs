@@ -287,7 +287,7 @@ pub(crate) fn estimate(
             max_sentences: sentences.len() as f64,
         });
     }
-    let count = |pick: &dyn Fn(&UnitValues) -> Option<(f64, f64)>, max: f64| -> CountEstimate {
+    let split = |pick: &dyn Fn(&UnitValues) -> Option<(f64, f64)>| {
         let mut audited = Vec::new();
         let mut rest = Vec::new();
         for v in &values {
@@ -301,6 +301,10 @@ pub(crate) fn estimate(
                 rest.push(f);
             }
         }
+        (audited, rest)
+    };
+    let count = |pick: &dyn Fn(&UnitValues) -> Option<(f64, f64)>, max: f64| -> CountEstimate {
+        let (audited, rest) = split(pick);
         ppi::estimate_count(&audited, &rest, level, UnitRange { max }, machine_ran)
     };
     let max_s = values.iter().map(|v| v.max_sentences).fold(0.0, f64::max);
@@ -354,15 +358,25 @@ pub(crate) fn estimate(
             }
             let row = by_attribute.entry((*key).clone()).or_default();
             for value in values_of {
-                let est = count(
-                    &|v| {
-                        Some(if attribute_of(&v.key, key) == value {
-                            v.participants
-                        } else {
-                            (0.0, 0.0)
-                        })
-                    },
-                    1.0,
+                let (audited, rest) = split(&|v| {
+                    Some(if attribute_of(&v.key, key) == value {
+                        v.participants
+                    } else {
+                        (0.0, 0.0)
+                    })
+                });
+                // The group's unaudited members: at most each of them.
+                let members = values
+                    .iter()
+                    .filter(|v| !v.audited && attribute_of(&v.key, key) == value)
+                    .count();
+                let est = ppi::estimate_domain_count(
+                    &audited,
+                    &rest,
+                    level,
+                    UnitRange { max: 1.0 },
+                    machine_ran,
+                    members as f64,
                 );
                 row.insert(value, est);
             }

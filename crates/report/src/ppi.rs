@@ -250,6 +250,41 @@ pub fn estimate_count(
     range: UnitRange,
     use_machine: bool,
 ) -> CountEstimate {
+    estimate_count_within(audited, unaudited, level, range, use_machine, None)
+}
+
+/// [`estimate_count`] of a domain (a crosstab's group): units outside it
+/// count 0 (`Audited { human: 0, machine: 0 }`, and 0 among `unaudited`),
+/// so the estimator is the whole sample's, and the unaudited units can
+/// hold at most `unaudited_capacity` together (the group's unaudited
+/// members × the unit maximum). Before, the interval was clipped to every
+/// unaudited unit's maximum: a group of 7 got 7.06 [2.01, 12.99].
+pub fn estimate_domain_count(
+    audited: &[Audited],
+    unaudited: &[f64],
+    level: f64,
+    range: UnitRange,
+    use_machine: bool,
+    unaudited_capacity: f64,
+) -> CountEstimate {
+    estimate_count_within(
+        audited,
+        unaudited,
+        level,
+        range,
+        use_machine,
+        Some(unaudited_capacity),
+    )
+}
+
+fn estimate_count_within(
+    audited: &[Audited],
+    unaudited: &[f64],
+    level: f64,
+    range: UnitRange,
+    use_machine: bool,
+    unaudited_capacity: Option<f64>,
+) -> CountEstimate {
     let n = audited.len();
     let n_u = unaudited.len();
     let audited_count: f64 = audited.iter().map(|a| a.human).sum();
@@ -298,7 +333,10 @@ pub fn estimate_count(
     let mean_u = lambda * mean(unaudited) + mean(&residual);
     let estimate = audited_count + n_u as f64 * mean_u;
     let lo_possible = audited_count;
-    let hi_possible = audited_count + n_u as f64 * range.max;
+    let hi_possible = audited_count
+        + unaudited_capacity
+            .unwrap_or(f64::INFINITY)
+            .min(n_u as f64 * range.max);
     if n < 2 {
         // One audited unit says nothing about the spread: no better than
         // everything possible.
