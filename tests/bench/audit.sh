@@ -28,3 +28,5 @@ for mode in auto zero-shot; do
   echo "--- demo, units = participants, classifier --mode $mode"
   "$BIN" eval audit --predictions ".bench/demo-$mode-predictions.jsonl" --unit speaker --draws "$DRAWS" --per-code
 done
+echo "--- demo, the whole workflow per draw (audit draw, code --import-gold --audit-only, report)"
+SEEDS=${WORKFLOW_SEEDS:-200} bash tests/bench/audit_workflow.sh

@@ -1167,6 +1167,39 @@ impl Classifier {
 
     /// [`Classifier::predict`] for items whose [`Context`] is known, one
     /// per item (empty: none known).
+    /// The mean of `models`' probabilities for each item (cross-prediction,
+    /// Zrnic & Candès 2024: what the fold models of a cross-fit predict
+    /// for units none of them held out), summed in the models' order so the
+    /// result is the same bits on every run. `None` for no model.
+    pub fn mean_probabilities(
+        models: &[Classifier],
+        embeddings: &[&[f32]],
+        texts: Option<&[&str]>,
+        context: &[Context<'_>],
+    ) -> Result<Option<Vec<Vec<f32>>>, ClassifyError> {
+        let mut sum: Option<Vec<Vec<f64>>> = None;
+        for model in models {
+            let p = model.predict_in_context(embeddings, texts, context)?;
+            let acc = sum.get_or_insert_with(|| {
+                p.probabilities
+                    .iter()
+                    .map(|row| vec![0.0; row.len()])
+                    .collect()
+            });
+            for (a_row, p_row) in acc.iter_mut().zip(&p.probabilities) {
+                for (a, v) in a_row.iter_mut().zip(p_row) {
+                    *a += f64::from(*v);
+                }
+            }
+        }
+        let k = models.len() as f64;
+        Ok(sum.map(|rows| {
+            rows.into_iter()
+                .map(|row| row.into_iter().map(|a| (a / k) as f32).collect())
+                .collect()
+        }))
+    }
+
     pub fn predict_in_context(
         &self,
         embeddings: &[&[f32]],
@@ -1523,6 +1556,53 @@ mod tests {
     /// so the same answers in another order give the same classifier.
     /// Keyed by position, a reordered export got other folds, thresholds
     /// and counts.
+    /// Cross-prediction's mean: each item's probability is the mean of the
+    /// models' (two models fitted on different halves here).
+    #[test]
+    fn mean_probabilities_average_the_models() {
+        let cb = codebook();
+        let rows: Vec<(Vec<f32>, Vec<Label>)> = points(5, 80)
+            .into_iter()
+            .map(|(xv, yv, v)| {
+                let yes = |b: bool| if b { Label::Yes } else { Label::No };
+                (v, vec![yes(xv > 0.0), yes(xv > 0.5), yes(yv > 0.1)])
+            })
+            .collect();
+        let fit = |keep: &dyn Fn(usize) -> bool| {
+            let idx: Vec<usize> = (0..rows.len()).filter(|&i| keep(i)).collect();
+            let train = TrainingSet {
+                embeddings: idx.iter().map(|&i| rows[i].0.as_slice()).collect(),
+                texts: idx.iter().map(|_| "").collect(),
+                labels: idx.iter().map(|&i| rows[i].1.clone()).collect(),
+                groups: idx.iter().map(|&i| format!("g{i}")).collect(),
+                context: Vec::new(),
+            };
+            fit_on_embeddings(&cb, &train)
+        };
+        let models = [fit(&|i| i % 2 == 0), fit(&|i| i % 2 == 1)];
+        let probe: Vec<&[f32]> = rows.iter().take(10).map(|r| r.0.as_slice()).collect();
+        let ctx = vec![Context::default(); probe.len()];
+        let mean = Classifier::mean_probabilities(&models, &probe, None, &ctx)
+            .unwrap()
+            .unwrap();
+        let (a, b) = (
+            models[0].predict_in_context(&probe, None, &ctx).unwrap(),
+            models[1].predict_in_context(&probe, None, &ctx).unwrap(),
+        );
+        let mut differ = false;
+        for i in 0..probe.len() {
+            for c in 0..cb.codes.len() {
+                let (x, y) = (a.probabilities[i][c], b.probabilities[i][c]);
+                differ |= (x - y).abs() > 1e-3;
+                assert!((mean[i][c] - (x + y) / 2.0).abs() < 1e-6);
+            }
+        }
+        assert!(differ, "the two halves' models differ somewhere");
+        assert!(Classifier::mean_probabilities(&[], &probe, None, &ctx)
+            .unwrap()
+            .is_none());
+    }
+
     #[test]
     fn one_documents_rows_fold_by_text_not_position() {
         let cb = codebook();
