@@ -1590,11 +1590,10 @@ mod tests {
             models[1].predict_in_context(&probe, None, &ctx).unwrap(),
         );
         let mut differ = false;
-        for i in 0..probe.len() {
-            for c in 0..cb.codes.len() {
-                let (x, y) = (a.probabilities[i][c], b.probabilities[i][c]);
+        for ((m_row, a_row), b_row) in mean.iter().zip(&a.probabilities).zip(&b.probabilities) {
+            for ((m, x), y) in m_row.iter().zip(a_row).zip(b_row) {
                 differ |= (x - y).abs() > 1e-3;
-                assert!((mean[i][c] - (x + y) / 2.0).abs() < 1e-6);
+                assert!((m - (x + y) / 2.0).abs() < 1e-6);
             }
         }
         assert!(differ, "the two halves' models differ somewhere");
