@@ -16,7 +16,6 @@ use store::StoredSegment;
 use crate::data::{Cell, CodeNode, ProjectData};
 use crate::freq::Counted;
 use crate::ppi::{self, AuditUnit, Audited, CountEstimate, UnitRange};
-use crate::prob::any_of;
 
 /// Half-width (as a share of all units) the audit advice aims at.
 pub const ADVICE_HALF_WIDTH: f64 = 0.1;
@@ -106,10 +105,30 @@ fn stable_sum(mut values: Vec<f64>) -> f64 {
     values.iter().sum()
 }
 
+/// The probability that a sentence has a code or one below it, from the
+/// code's own (`own`, where it has a cell) and those of the code and below
+/// it (`all`). A parent's own probability already covers its children (its
+/// model learns their positives as its own, and the classifier raises it to
+/// theirs), so it is the largest of them: combined as independent (1 −
+/// Π(1 − p)) a child counted twice, and a survey's parent code came out
+/// 21% above the parent's own figure. Without a cell of its own (a parent
+/// no classifier coded), its children's are combined as independent.
+pub(crate) fn code_or_below(own: Option<f64>, all: impl IntoIterator<Item = f64>) -> f64 {
+    let all = all.into_iter().map(|p| p.clamp(0.0, 1.0));
+    match own {
+        Some(p) => all.fold(p.clamp(0.0, 1.0), f64::max),
+        None => crate::prob::any_of(all),
+    }
+}
+
 /// The machine's probability that a sentence has the code or one below it
-/// (`mask`: [`Counted::mask`]).
-fn machine_p(cells: &[(usize, Cell)], mask: &[bool]) -> f64 {
-    any_of(
+/// (`mask`: [`Counted::mask`], `own`: [`Counted::own`]).
+fn machine_p(cells: &[(usize, Cell)], mask: &[bool], own: Option<usize>) -> f64 {
+    let own_p = own
+        .and_then(|o| cells.iter().find(|(c, _)| *c == o))
+        .map(|(_, cell)| cell.machine_p);
+    code_or_below(
+        own_p,
         cells
             .iter()
             .filter(|(c, _)| mask[*c])
@@ -177,10 +196,11 @@ pub(crate) fn estimate(
     };
     // Per participant (index into `counted.persons`, every counted
     // sentence's speaker): the machine's P(mentions the code).
+    let own = counted.own(node);
     let mut person_none: Vec<f64> = vec![1.0; counted.persons.len()];
     let mut sentence_ps = Vec::with_capacity(counted.cells.len());
     for (cells, &person) in counted.cells.iter().zip(&counted.person) {
-        let p = machine_p(cells, mask);
+        let p = machine_p(cells, mask, own);
         person_none[person] *= 1.0 - p;
         sentence_ps.push(p);
     }
@@ -269,7 +289,7 @@ pub(crate) fn estimate(
             let present = audited && human_present(cells, mask);
             *people.entry(counted.person[pos]).or_default() |= present;
             sent_y += present as u8 as f64;
-            sent_ps.push(machine_p(cells, mask));
+            sent_ps.push(machine_p(cells, mask, own));
         }
         let sent_f = stable_sum(sent_ps);
         for (&p, &present) in &people {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use store::StoredSegment;
 
 use crate::data::{Cell, CodeNode, ProjectData};
-use crate::prob::{any_of, CountInterval, PoissonBinomial};
+use crate::prob::{CountInterval, PoissonBinomial};
 
 /// Attribute value for participants the participants file does not describe.
 pub const MISSING: &str = "(missing)";
@@ -362,6 +362,11 @@ impl<'a> Counted<'a> {
         }
     }
 
+    /// The index of the node's own code in `codes`, where it has cells.
+    pub fn own(&self, node: &CodeNode) -> Option<usize> {
+        self.codes.iter().position(|c| *c == node.id)
+    }
+
     /// Which of `codes` are the node or below it.
     pub fn mask(&self, node: &CodeNode) -> Vec<bool> {
         self.codes
@@ -453,6 +458,7 @@ pub fn frequencies(
     let mut codes = Vec::with_capacity(data.codes.len());
     for node in &data.codes {
         let mask = counted.mask(node);
+        let own = counted.own(node);
         // People as their index in `counted.persons` (sorted like the keys).
         let mut mentions: BTreeSet<usize> = BTreeSet::new();
         let mut mentions_by_question: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); questions.len()];
@@ -480,7 +486,12 @@ pub fn frequencies(
                 continue;
             }
             let person = counted.person[pos];
-            let p_sentence = any_of(mine.iter().map(|c| c.probability()));
+            // The code or one below it (`estimates::code_or_below`).
+            let own_p = own
+                .and_then(|o| cells.iter().find(|(c, _)| *c == o))
+                .map(|(_, cell)| cell.probability());
+            let p_sentence =
+                crate::estimates::code_or_below(own_p, mine.iter().map(|c| c.probability()));
             *none_prob.entry(person).or_insert(1.0) *= 1.0 - p_sentence;
             let mut any_present = false;
             let mut best: Option<(bool, f64)> = None;

@@ -509,3 +509,25 @@ fn a_surveys_questions_break_the_codes_down() {
         "{csv}"
     );
 }
+
+/// A parent's own probability covers its children (the classifier raises
+/// it to theirs): where it has one, the sentence's chance of the parent or
+/// below is the largest, not the children's and the parent's combined as
+/// independent, which counted a child twice.
+#[test]
+fn a_parents_own_probability_is_not_combined_with_its_childrens() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    // As the classifier stores it: the parent at least its children's.
+    machine(&store, BEN_LIGHTS, "safety", 0.7, true);
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let safety = code(&r, "safety");
+    // Ana 1 (accepted); Ben max(0.7, 0.3, 0.7) = 0.7, where combined it
+    // was 1 − 0.3·0.7·0.3 = 0.937; Cai 0.2 (no parent cell: her children's
+    // combined, the rejected one 0).
+    assert!(
+        (safety.expected.unwrap().mean - 1.9).abs() < 1e-12,
+        "{:?}",
+        safety.expected
+    );
+}
