@@ -616,6 +616,42 @@ fn a_surveys_attribute_columns_are_its_respondents_attributes() {
     let st = stats(project.path());
     assert_eq!(st["participants_by"]["team_size"]["5"], 1);
     assert_eq!(st["participants_by"]["team_size"]["4"], 1);
+    // It wins only where it gives the attribute: R001 keeps the sheet's
+    // country beside the file's department (before, a listed respondent
+    // lost every sheet attribute and fell into "(missing)" in each
+    // crosstab), and the file's `Country` (read in lower case) is the
+    // sheet's `country`, one attribute.
+    let people = write(
+        input.path(),
+        "people.csv",
+        b"id,name,Department,Country\nR001,R001,Sales,\nR002,R002,IT,BE\n",
+    );
+    let project = new_project();
+    let sheet_caps = sheet("12").replace("country", "Country");
+    write(input.path(), "survey.csv", sheet_caps.as_bytes());
+    let caps_args: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "country" { "Country" } else { a })
+        .collect();
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[
+            &caps_args[..],
+            &["--participants", people.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{summary}");
+    let st = stats(project.path());
+    let by = &st["participants_by"];
+    assert_eq!(by["department"]["Sales"], 1, "{st}");
+    assert_eq!(
+        by["team_size"]["4"], 2,
+        "R001 keeps the sheet's team size: {st}"
+    );
+    assert_eq!(by["country"]["NL"], 1, "R001's from the sheet: {st}");
+    assert_eq!(by["country"]["BE"], 1, "R002's from the file: {st}");
+    assert!(by.get("Country").is_none(), "one attribute: {st}");
 }
 
 /// A series of interviews with a named host: the one speaker in every

@@ -403,6 +403,33 @@ impl<'a> CharIndex<'a> {
     }
 }
 
+/// The attributes a survey sheet's attribute columns give speakers the
+/// participants file lists, less those the file gives them (the file wins;
+/// keys compared case-insensitively): (participant id, attributes). Before,
+/// a listed respondent kept only the file's attributes, and a participants
+/// file adding one column to some respondents took their sheet's
+/// demographics out of every crosstab.
+pub fn registered_sheet_attributes(
+    doc: &Document,
+    participants: &ParticipantIndex<'_>,
+) -> Vec<(String, BTreeMap<String, String>)> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (speaker, attributes) in &doc.speaker_attributes {
+        let Some(p) = participants.resolve(speaker, &doc.name) else {
+            continue;
+        };
+        let given: std::collections::HashSet<String> =
+            p.attributes.keys().map(|k| k.to_lowercase()).collect();
+        let extra = out.entry(p.id.clone()).or_default();
+        for (k, v) in attributes {
+            if !given.contains(&k.to_lowercase()) {
+                extra.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    out.into_iter().filter(|(_, a)| !a.is_empty()).collect()
+}
+
 /// Speakers of a document that the participants file does not list, as
 /// unregistered participants (id as [`resolve`] makes it: the name as
 /// written, or `<document>/<label>` with `document` set for a generic

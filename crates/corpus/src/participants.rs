@@ -196,13 +196,19 @@ impl<'a> ParticipantIndex<'a> {
 /// Names compare trimmed, case-insensitive, with inner whitespace collapsed
 /// and in Unicode's composed form (NFC): a transcript typed on a Mac may
 /// write "Zoé" as "Zoe" and a combining accent, a participants file as one
-/// character.
+/// character. Typographic apostrophes are the typewriter's: Word writes
+/// `O’Brien` where a participants file typed in a spreadsheet has
+/// `O'Brien` (before, she was an unlisted speaker without her attributes).
 fn key(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     name.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .nfc()
+        .map(|c| match c {
+            '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{00B4}' => '\'',
+            c => c,
+        })
         .collect::<String>()
         .to_lowercase()
 }
@@ -311,6 +317,12 @@ mod tests {
         assert!(idx.resolve("Bob", "group3.txt").is_none());
         assert_eq!(idx.resolve("p1", "any").unwrap().id, "P1");
         assert!(idx.resolve("Carl", "group1.txt").is_none());
+        // Word's typographic apostrophe is the file's typewriter one.
+        let p = parse("id,name\nP9,Siobhán O'Brien\n").unwrap();
+        assert_eq!(
+            p.index().resolve("Siobhán O’Brien", "fg.docx").unwrap().id,
+            "P9"
+        );
     }
 
     #[test]

@@ -546,6 +546,15 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     store.put_participants(&participants.list)?;
     let index = participants.index();
     let columns = columns_of(opts);
+    // A survey sheet's attribute column named like a participants file's
+    // column (`Region` and `region`: the file's names are read in lower
+    // case) is that attribute: one crosstab, not two.
+    let file_keys: BTreeMap<String, String> = participants
+        .list
+        .iter()
+        .flat_map(|p| p.attributes.keys())
+        .map(|k| (k.to_lowercase(), k.clone()))
+        .collect();
 
     let mut summary = IngestSummary {
         files: Vec::new(),
@@ -620,7 +629,17 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                 let mine = docs
                     .into_iter()
                     .filter(|d| opts.shard.is_none_or(|s| s.contains(&d.name)));
-                for doc in mine {
+                for mut doc in mine {
+                    if !file_keys.is_empty() {
+                        for attrs in doc.speaker_attributes.values_mut() {
+                            *attrs = std::mem::take(attrs)
+                                .into_iter()
+                                .map(|(k, v)| {
+                                    (file_keys.get(&k.to_lowercase()).cloned().unwrap_or(k), v)
+                                })
+                                .collect();
+                        }
+                    }
                     seen.insert(doc.name.clone(), path.clone());
                     spoken.extend(doc.segments.iter().flat_map(|seg| {
                         [seg.speaker.as_deref(), seg.participant_id.as_deref()]
@@ -674,8 +693,10 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         .document_source(&doc.name)
                         .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?
                         .filter(|earlier| another_existing_file(earlier, &input.path));
+                    let sheet = corpus::registered_sheet_attributes(&doc, &index);
                     let (outcome, losses) = store
                         .put_participants(&extra)
+                        .and_then(|()| store.add_participant_attributes(&sheet))
                         .and_then(|()| {
                             store
                                 .put_document_reporting_losses(&doc, || corpus::document_hash(&doc))

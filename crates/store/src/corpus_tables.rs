@@ -140,6 +140,31 @@ impl Store {
         })
     }
 
+    /// Sets attributes of participants already stored, beside those they
+    /// have (a listed respondent's survey-sheet attributes the participants
+    /// file does not give: `corpus::registered_sheet_attributes`).
+    pub fn add_participant_attributes(
+        &mut self,
+        attributes: &[(String, BTreeMap<String, String>)],
+    ) -> Result<()> {
+        if attributes.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            for (id, attrs) in attributes {
+                for (k, v) in attrs {
+                    tx.execute(
+                        "INSERT INTO participant_attributes(participant_id, key, value)
+                         SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM participants WHERE id = ?1)
+                         ON CONFLICT(participant_id, key) DO UPDATE SET value = excluded.value",
+                        params![id, k, v],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+
     pub fn documents(&self) -> Result<Vec<DocumentSummary>> {
         let mut stmt = self
             .conn
