@@ -1953,3 +1953,70 @@ fn a_survey_downloaded_again_under_another_name_is_warned_about() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("another download"), "{stderr}");
 }
+
+/// A focus group's group voices (`All:`, `Everyone:`) are nobody: the
+/// stats and the report count the two people who speak, not four (each
+/// voice was an "unlabelled participant" and one more in the report's N).
+/// And research transcripts' conventions are read as their participants:
+/// the header block is no one's, `Interviewer:`/`R:` is each interview's own
+/// respondent, `Service user:` a label.
+#[test]
+fn group_voices_and_research_transcript_conventions_count_the_right_people() {
+    let input = tempfile::tempdir().unwrap();
+    let fg = write(
+        input.path(),
+        "fg.txt",
+        b"Moderator: Welcome. What has been hardest?\nAnna: The nights.\nBram: The paperwork.\n\
+          Moderator: Does everyone agree?\nAll: Yes.\nEveryone: (laughs)\n",
+    );
+    let project = new_project();
+    let (code, summary, _) = ingest_json(project.path(), &[fg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{summary}");
+    let st = stats(project.path());
+    assert_eq!(
+        (
+            st["participants"].as_i64(),
+            st["unlabelled_participants"].as_i64()
+        ),
+        (Some(2), Some(0)),
+        "{st}"
+    );
+    let out = project.path().join("out");
+    let r = autocode(
+        project.path(),
+        &["report", "--format", "json", "--out", out.to_str().unwrap()],
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["totals"]["participants"], 2, "{}", report["totals"]);
+
+    let interviews = tempfile::tempdir().unwrap();
+    for i in 1..=3 {
+        write(
+            interviews.path(),
+            &format!("int0{i}.txt"),
+            format!(
+                "Interview 0{i}, 12 March 2023\nParticipant: P0{i}\nGender: Female\nAge: 5{i}\n\
+                 Interviewer: Dr. Smith\n\nInterviewer: Welcome. What is hardest?\n\
+                 R: The nights. We are short of staff.\nInterviewer: And at home?\n\
+                 Service user: My son helps.\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let project = new_project();
+    let (code, summary, _) = ingest_json(project.path(), &[interviews.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{summary}");
+    let people: Vec<(String, bool, String)> = speakers_and_sentences(project.path());
+    assert!(
+        people
+            .iter()
+            .all(|(_, _, t)| !["Female", "51", "P01", "Dr. Smith"].contains(&t.as_str())),
+        "the header block is no one's speech: {people:?}"
+    );
+    let st = stats(project.path());
+    // Each interview's R and its service user: six people, no `Gender`.
+    assert_eq!(st["participants"], 6, "{st}");
+    assert_eq!(st["moderators"], 1, "{st}");
+}

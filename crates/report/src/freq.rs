@@ -14,6 +14,13 @@ pub const MISSING: &str = "(missing)";
 
 /// Who said a sentence: the participant id, else the speaker in that
 /// document, so unmapped speakers still count once each.
+/// A group's voice (`All:`, `Everyone:`) or a joint label (`P2/P5:`):
+/// labelled, but no participant's (docs/corpus.md, rule 2). Nobody is
+/// counted for it: before, each was a participant `All @ fg.txt` in N.
+pub fn is_group_voice(s: &StoredSegment) -> bool {
+    s.participant_id.is_none() && s.speaker.is_some() && !s.is_moderator
+}
+
 pub fn speaker_key(s: &StoredSegment) -> String {
     match (&s.participant_id, &s.speaker) {
         (Some(p), _) => p.clone(),
@@ -385,7 +392,7 @@ pub fn frequencies(
     let segments: Vec<&StoredSegment> = data
         .segments
         .iter()
-        .filter(|s| include_moderators || !s.is_moderator)
+        .filter(|s| (include_moderators || !s.is_moderator) && !is_group_voice(s))
         .collect();
     let mut by_segment: BTreeMap<i64, Vec<(&str, Cell)>> = BTreeMap::new();
     for ((seg, code), cell) in &data.cells {

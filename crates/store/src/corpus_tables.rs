@@ -262,8 +262,8 @@ impl Store {
             participants_by.entry(k).or_default().insert(v, n);
         }
         let unlabelled = one(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT document_id, speaker FROM segments
-             WHERE is_moderator = 0 AND participant_id IS NULL)",
+            "SELECT COUNT(*) FROM (SELECT DISTINCT document_id FROM segments
+             WHERE is_moderator = 0 AND participant_id IS NULL AND speaker IS NULL)",
         )?;
         Ok(CorpusStats {
             documents: one("SELECT COUNT(*) FROM documents")?,
