@@ -2020,3 +2020,72 @@ fn group_voices_and_research_transcript_conventions_count_the_right_people() {
     assert_eq!(st["participants"], 6, "{st}");
     assert_eq!(st["moderators"], 1, "{st}");
 }
+
+/// A wide survey export where one respondent id answers twice (a double
+/// submission) is named in a warning; a respondent id with slashes (Google
+/// Forms' timestamp, the only id it exports) is a respondent with its
+/// attributes; and without a participants file no participant is "listed".
+#[test]
+fn a_double_submission_is_named_and_a_slashed_id_is_a_respondent() {
+    let input = tempfile::tempdir().unwrap();
+    let csv = write(
+        input.path(),
+        "form.csv",
+        b"Timestamp,Age group,What is the problem?,What would help?\n\
+          2025/03/01 9:00:00 AM GMT,18-24,Buses are late.,More buses.\n\
+          2025/03/01 9:05:00 AM GMT,25-34,Too expensive.,Cheaper tickets.\n\
+          2025/03/01 9:05:00 AM GMT,25-34,Too dear.,Cheaper.\n\
+          2025/03/02 10:15:00 AM GMT,25-34,Dirty seats.,Clean them.\n",
+    );
+    let project = new_project();
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[
+            csv.to_str().unwrap(),
+            "--speaker-column",
+            "Timestamp",
+            "--question-column",
+            "What is the problem?",
+            "--question-column",
+            "What would help?",
+            "--attribute-column",
+            "Age group",
+            "--interviewer",
+            "Dr Smith",
+        ],
+    );
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!(summary["registered_participants"], 0, "{summary}");
+    assert_eq!(
+        summary["duplicate_respondents"],
+        serde_json::json!([["form.csv", ["2025/03/01 9:05:00 AM GMT"]]]),
+        "{summary}"
+    );
+    // Without --json, the warning names it.
+    let again = new_project();
+    let out = autocode(
+        again.path(),
+        &[
+            "ingest",
+            csv.to_str().unwrap(),
+            "--speaker-column",
+            "Timestamp",
+            "--question-column",
+            "What is the problem?",
+            "--question-column",
+            "What would help?",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: `form.csv`: 1 respondent id(s) answer a question more than once \
+             (`2025/03/01 9:05:00 AM GMT`): a double submission or a copied row?"
+        ),
+        "{stderr}"
+    );
+    let st = stats(project.path());
+    assert_eq!(st["participants"], 3, "{st}");
+    assert_eq!(st["unlabelled_participants"], 0, "{st}");
+    assert_eq!(st["participants_by"]["Age group"]["25-34"], 2, "{st}");
+}

@@ -306,6 +306,23 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
                 .join(", ")
         );
     }
+    for (document, ids) in &s.duplicate_respondents {
+        const SHOWN: usize = 5;
+        let mut list = ids
+            .iter()
+            .take(SHOWN)
+            .map(|w| format!("`{}`", printable(w)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if ids.len() > SHOWN {
+            list.push_str(&format!(", … ({} more)", ids.len() - SHOWN));
+        }
+        eprintln!(
+            "warning: `{}`: {} respondent id(s) answer a question more than once ({list}): a double submission or a copied row? Each id's answers are counted as one participant's",
+            printable(document),
+            ids.len()
+        );
+    }
     for (document, lost) in &s.replaced_losses {
         let mut what = Vec::new();
         if lost.detached_reviews > 0 {

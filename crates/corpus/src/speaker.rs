@@ -1198,7 +1198,13 @@ pub fn is_group_name(name: &str) -> bool {
     let lower = name.trim().to_lowercase();
     // A joint label (`P2/P5`, `Priya and Siobhán`): no single label holds
     // these separators, so only [`DocumentLabels::joint_label`] makes one.
-    let joint = joint_parts(name).len() >= 2 && !is_name_like(name);
+    // Each part a name or label: a table's speaker column may hold an id
+    // with a slash or comma (Google Forms' `2025/03/01 9:00:00 AM GMT`,
+    // the only id it exports), which is one respondent, not a group
+    // (before, such respondents had no participant and lost their
+    // attributes).
+    let parts = joint_parts(name);
+    let joint = parts.len() >= 2 && !is_name_like(name) && parts.iter().all(|p| is_name_like(p));
     joint
         || GROUP_NAMES.contains(&lower.as_str())
         || lower.starts_with("unknown ")
@@ -1554,6 +1560,11 @@ mod tests {
         assert!(crate::resolve::is_generic_interviewee_name(
             "Participant #3"
         ));
+        // A joint label's parts are names; an id with a slash is one person.
+        assert!(is_group_name("P2/P5"));
+        assert!(is_group_name("Priya and Siobhán"));
+        assert!(!is_group_name("2025/03/01 9:00:00 AM GMT"));
+        assert!(!is_group_name("a/b"));
         // Still no labels: a sentence's start, a lower-case word.
         for line in ["Service is: slow.", "the user: here", "so d'Souza: said"] {
             assert_eq!(label(line), None, "{line}");

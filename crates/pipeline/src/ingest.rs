@@ -144,6 +144,10 @@ pub struct IngestSummary {
     /// wrong `--speaker-column`, such as a department column, pools the
     /// respondents of a wide export into a few "participants").
     pub pooled_respondents: Vec<PooledRespondents>,
+    /// A wide survey export's respondent ids that answer one question more
+    /// than once, where few do (a double submission, a copied row): their
+    /// answers are pooled as one participant's. (document, ids)
+    pub duplicate_respondents: Vec<(String, Vec<String>)>,
     /// Survey tables read in this run whose respondents answer the same
     /// questions in another stored document: a survey downloaded again
     /// under another file name (Qualtrics names each download by its date)
@@ -205,6 +209,28 @@ fn pooled_respondents(doc: &corpus::Document) -> Option<PooledRespondents> {
         repeated,
         most,
     })
+}
+
+/// The respondent ids of a survey table that answer one question more than
+/// once (see [`pooled_respondents`] for a question's answers), sorted.
+fn duplicate_respondents(doc: &corpus::Document) -> Vec<String> {
+    let mut in_block: HashMap<&str, usize> = HashMap::new();
+    let mut twice: BTreeSet<String> = BTreeSet::new();
+    for t in &doc.turns {
+        if t.is_moderator {
+            in_block.clear();
+            continue;
+        }
+        let Some(who) = t.speaker.as_deref() else {
+            continue;
+        };
+        let n = in_block.entry(who).or_default();
+        *n += 1;
+        if *n > 1 {
+            twice.insert(who.to_string());
+        }
+    }
+    twice.into_iter().collect()
 }
 
 /// A participants-file row naming a document no input holds
@@ -530,6 +556,9 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     for file in &participant_files {
         participants.merge(Participants::from_csv_path(file)?, file)?;
     }
+    // Listed by a participants file: not the interviewers `--interviewer`
+    // or detection add below (before, "1 participants listed" with no file).
+    let listed_in_files = participants.list.len();
     participants.mark_interviewers(&opts.interviewers);
     let detected = interviewers_by_detection(store, &inputs, &columns_of(opts), &participants)?;
     participants.mark_interviewers(&detected.iter().map(|d| d.name.clone()).collect::<Vec<_>>());
@@ -572,7 +601,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             .iter()
             .map(|p| p.display().to_string())
             .collect(),
-        registered_participants: participants.list.len(),
+        registered_participants: listed_in_files,
         inserted: 0,
         replaced: 0,
         unchanged: 0,
@@ -594,6 +623,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         unlabelled_documents: Vec::new(),
         replaced_losses: Vec::new(),
         pooled_respondents: Vec::new(),
+        duplicate_respondents: Vec::new(),
         survey_reexports: Vec::new(),
         participants_not_speaking: Vec::new(),
         participants_rows: participants.list.iter().filter(|p| !p.is_moderator).count(),
@@ -678,6 +708,13 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                     if survey_table && opts.question_columns.len() >= 2 {
                         if let Some(pooled) = pooled_respondents(&doc) {
                             summary.pooled_respondents.push(pooled);
+                        } else {
+                            let twice = duplicate_respondents(&doc);
+                            if !twice.is_empty() {
+                                summary
+                                    .duplicate_respondents
+                                    .push((doc.name.clone(), twice));
+                            }
                         }
                     }
                     for p in extra.iter().filter(|p| !listed(p)) {
