@@ -87,12 +87,22 @@ fn speaker_line(s: &SpeakerResolution) -> String {
         parts.push(format!("{} named participants", s.named_participants));
     }
     if s.per_document_participants > 0 {
-        let labels = s
+        // A wide survey without a respondent column has a label per row
+        // (`Respondent 1` … `Respondent 192`): the first few and a count.
+        const SHOWN: usize = 8;
+        let mut labels = s
             .per_document_labels
             .keys()
+            .take(SHOWN)
             .map(|l| format!("'{}'", printable(l)))
             .collect::<Vec<_>>()
             .join(", ");
+        if s.per_document_labels.len() > SHOWN {
+            labels.push_str(&format!(
+                ", … ({} more)",
+                s.per_document_labels.len() - SHOWN
+            ));
+        }
         let noun = if s.per_document_labels.len() == 1 {
             "label"
         } else {
@@ -103,14 +113,51 @@ fn speaker_line(s: &SpeakerResolution) -> String {
             s.per_document_participants
         ));
     }
+    const SHOWN_MODERATORS: usize = 8;
+    let mut moderators = s
+        .moderator_labels
+        .iter()
+        .take(SHOWN_MODERATORS)
+        .map(|l| printable(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if s.moderator_labels.len() > SHOWN_MODERATORS {
+        moderators.push_str(&format!(
+            ", … ({} more)",
+            s.moderator_labels.len() - SHOWN_MODERATORS
+        ));
+    }
     parts.push(format!(
-        "{} moderator labels ({})",
-        s.moderator_labels.len(),
-        s.moderator_labels
-            .iter()
-            .map(|l| printable(l).into_owned())
-            .collect::<Vec<_>>()
-            .join(", ")
+        "{} moderator labels ({moderators})",
+        s.moderator_labels.len()
     ));
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A survey without a respondent column labels each row: the line
+    /// shows the first few labels and a count, not 192 of them.
+    #[test]
+    fn the_speaker_line_names_a_few_labels_and_counts_the_rest() {
+        let labels: BTreeMap<String, i64> = (1..=192)
+            .map(|i| (format!("Respondent {i:03}"), 1))
+            .collect();
+        let line = speaker_line(&SpeakerResolution {
+            registered_participants: 0,
+            named_participants: 0,
+            per_document_participants: 192,
+            per_document_labels: labels,
+            moderator_labels: vec!["Q".into()],
+        });
+        assert_eq!(
+            line,
+            "0 named participants, 192 per-document interviewees (labels 'Respondent 001', \
+             'Respondent 002', 'Respondent 003', 'Respondent 004', 'Respondent 005', \
+             'Respondent 006', 'Respondent 007', 'Respondent 008', … (184 more)), \
+             1 moderator labels (Q)"
+        );
+    }
 }
