@@ -354,11 +354,24 @@ pub(crate) fn separated_label(line: &str) -> Option<SpeakerLabel> {
     if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
         return None;
     }
+    let mut text_start = skip_ws(line, from + text_start);
+    let mut start_ms = start_ms;
+    // Speaker | Time | Text (a transcript table's columns in that order):
+    // the time cell after the name, before a tab, is the turn's start, not
+    // its first words.
+    if start_ms.is_none() {
+        if let Some(tab) = line[text_start..].find('\t') {
+            if let Some(ms) = parse_clock(line[text_start..text_start + tab].trim()) {
+                start_ms = Some(ms);
+                text_start = skip_ws(line, text_start + tab + 1);
+            }
+        }
+    }
     Some(SpeakerLabel {
         name: name.to_string(),
         role: None,
         start_ms,
-        text_start: skip_ws(line, from + text_start),
+        text_start,
     })
 }
 

@@ -1,7 +1,8 @@
 //! DOCX: the paragraphs of `word/document.xml` (read with `zip` and
 //! `quick-xml`), joined by `\n`, then the same speaker rules as plain text.
 //! Table rows (transcription services often export `time | speaker | text`
-//! tables) become one line: `[time] Speaker: text` when a cell holds a name.
+//! or `speaker | time | text` tables) become one line: `[time] Speaker:
+//! text` when a cell holds a name.
 //! Deleted revisions (`w:delText`) and field codes are not text.
 
 use quick_xml::events::Event;
@@ -292,7 +293,11 @@ pub(super) fn row_line(cells: &[String]) -> String {
         let time = cells[0].trim().trim_matches(['[', ']']);
         let before_ok = name_at == 0 || time.is_empty() || parse_clock(time).is_some();
         if cells.len() > name_at + 1 && before_ok && is_name_like(name) {
-            let text = cells[name_at + 1..]
+            // Speaker | Time | Text: the time cell after the name.
+            let after = cells[name_at + 1].trim().trim_matches(['[', ']']);
+            let time_after = name_at == 0 && cells.len() > 2 && parse_clock(after).is_some();
+            let text_from = name_at + 1 + usize::from(time_after);
+            let text = cells[text_from..]
                 .iter()
                 .filter(|c| !c.is_empty())
                 .copied()
@@ -300,6 +305,8 @@ pub(super) fn row_line(cells: &[String]) -> String {
                 .join(" ");
             return if name_at == 1 && !time.is_empty() {
                 format!("[{time}] {name}: {text}")
+            } else if time_after {
+                format!("[{after}] {name}: {text}")
             } else {
                 format!("{name}: {text}")
             };
@@ -368,6 +375,12 @@ mod tests {
             row(&["00:12", "Speaker 1", "Hello."]),
             "[00:12] Speaker 1: Hello."
         );
+        // Speaker | Time | Text: the time is no part of what was said.
+        assert_eq!(
+            row(&["Participant 2", "00:01:11", "It was a shock."]),
+            "[00:01:11] Participant 2: It was a shock."
+        );
+        assert_eq!(row(&["Anna", "12 noon", "Fine."]), "Anna: 12 noon Fine.");
     }
 
     #[test]

@@ -651,6 +651,16 @@ mod tests {
                 (s("Jonas"), None, Some(31_000), "Yes."),
             ]
         );
+        // Its time second (Speaker | Time | Text): the time is the start.
+        let text = "Jonas\t00:12\tToo dear.\nIlse\t00:20\tNo.\nJonas\t00:31\tYes.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Jonas"), None, Some(12_000), "Too dear."),
+                (s("Ilse"), None, Some(20_000), "No."),
+                (s("Jonas"), None, Some(31_000), "Yes."),
+            ]
+        );
         // Once, a dash is punctuation: "Anna - the nurse - said so."
         let text = "Notes\nAnna - the nurse - said so.\n";
         assert!(turns(text, false).iter().all(|t| t.0.is_none()));
