@@ -251,7 +251,10 @@ pub(super) fn table_rows(
         &cols.attributes,
         "participant attribute (--attribute-column)",
     )?;
-    if !attribute_cols.is_empty() && speaker_i.is_none() {
+    // A wide export's rows are its respondents (`Respondent 12` without an
+    // id column, as Google Forms exports): each row's attributes are its
+    // own. A long table needs the speaker column its attributes belong to.
+    if !attribute_cols.is_empty() && speaker_i.is_none() && !wide {
         find(
             &cols.speaker,
             "speaker, whose attributes the attribute columns hold (--speaker-column)",
@@ -1323,6 +1326,28 @@ mod tests {
         assert_eq!(
             docs[0].speaker_attributes["Respondent 2"]["Department"],
             "Nursing"
+        );
+    }
+
+    /// Google Forms exports no respondent id: a wide export's rows are its
+    /// respondents, each with its own attributes (before, the attribute
+    /// column was refused, naming a `speaker` column nobody typed).
+    #[test]
+    fn a_wide_export_without_an_id_column_gives_each_row_its_attributes() {
+        let csv = "Timestamp,Age group,Why?\n2025-03-01,18-24,Late buses.\n2025-03-01,25-34,Fares.\n";
+        let columns = TableColumns {
+            questions: vec!["Why?".into()],
+            attributes: vec!["Age group".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "f.csv", csv).unwrap();
+        assert_eq!(
+            docs[0].speaker_attributes["Respondent 1"]["Age group"],
+            "18-24"
+        );
+        assert_eq!(
+            docs[0].speaker_attributes["Respondent 2"]["Age group"],
+            "25-34"
         );
     }
 
