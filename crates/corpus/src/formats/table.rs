@@ -193,16 +193,6 @@ pub(super) fn table_rows(
         _ => None,
     };
     let wide = !cols.questions.is_empty() && long_question.is_none();
-    // Columns named by the user, each required: (index, header as written).
-    let named = |names: &[String], role: &'static str| -> Result<Vec<(usize, &str)>> {
-        names
-            .iter()
-            .map(|n| {
-                let i = find(n, role, true)?.expect("required");
-                Ok((i, headers[i].as_str()))
-            })
-            .collect()
-    };
     // Each question named, with the columns it heads: every one of them,
     // for a survey tool repeats a follow-up's header ("Please explain your
     // answer." under two questions: two questions, not an ambiguity).
@@ -247,14 +237,19 @@ pub(super) fn table_rows(
         None if wide => None,
         None => find("question", "question", false)?,
     };
-    let attribute_cols = named(
-        &cols.attributes,
-        "participant attribute (--attribute-column)",
-    )?;
+    // Attribute columns by header; in a wide export one may also be named
+    // by its question text where the export names its columns by id
+    // (Qualtrics' `Q4` over "What is your age group?"): resolved once the
+    // header rows are read, below.
+    let attribute_by_header: Vec<Option<usize>> = cols
+        .attributes
+        .iter()
+        .map(|n| find(n, "participant attribute (--attribute-column)", !wide))
+        .collect::<Result<_>>()?;
     // A wide export's rows are its respondents (`Respondent 12` without an
     // id column, as Google Forms exports): each row's attributes are its
     // own. A long table needs the speaker column its attributes belong to.
-    if !attribute_cols.is_empty() && speaker_i.is_none() && !wide {
+    if !cols.attributes.is_empty() && speaker_i.is_none() && !wide {
         find(
             &cols.speaker,
             "speaker, whose attributes the attribute columns hold (--speaker-column)",
@@ -302,6 +297,30 @@ pub(super) fn table_rows(
     {
         // The error names the columns the file has.
         find(missing.1, "survey question (--question-column)", true)?;
+    }
+    // Each attribute column with its name: the header, or the question
+    // text the user named it by (its crosstab is labelled as they wrote it).
+    let mut attribute_cols: Vec<(usize, &str)> = Vec::new();
+    for (name, hit) in cols.attributes.iter().zip(&attribute_by_header) {
+        let by_text = || {
+            let r = texts_row?;
+            let hits: Vec<usize> = head[r]
+                .0
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.trim().eq_ignore_ascii_case(name.trim()))
+                .map(|(i, _)| i)
+                .collect();
+            (hits.len() == 1).then(|| hits[0])
+        };
+        match (hit, by_text()) {
+            (Some(i), _) => attribute_cols.push((*i, headers[*i].as_str())),
+            (None, Some(i)) => attribute_cols.push((i, name.as_str())),
+            // The error names the columns the file has.
+            (None, None) => {
+                find(name, "participant attribute (--attribute-column)", true)?;
+            }
+        }
     }
     let question_cols: Vec<(usize, &str)> = question_hits
         .iter()
@@ -1332,9 +1351,50 @@ mod tests {
     /// Google Forms exports no respondent id: a wide export's rows are its
     /// respondents, each with its own attributes (before, the attribute
     /// column was refused, naming a `speaker` column nobody typed).
+    /// Qualtrics names its columns by id, the question texts on the row
+    /// below: an attribute column may be named by its text, as a question
+    /// column may, and is labelled as named.
+    #[test]
+    fn a_qualtrics_attribute_column_may_be_named_by_its_question_text() {
+        let csv = "ResponseId,Q4,Q1\n\
+                   Response ID,What is your age group?,What is the biggest problem?\n\
+                   {\"ImportId\":\"_recordId\"},{\"ImportId\":\"QID4\"},{\"ImportId\":\"QID1\"}\n\
+                   R_1,18-24,Late buses.\nR_2,25-34,Fares.\n";
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            questions: vec!["What is the biggest problem?".into()],
+            attributes: vec!["What is your age group?".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "f.csv", csv).unwrap();
+        assert_eq!(
+            docs[0].speaker_attributes["R_2"]["What is your age group?"],
+            "25-34"
+        );
+        // By its id, as before.
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            questions: vec!["Q1".into()],
+            attributes: vec!["Q4".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "f.csv", csv).unwrap();
+        assert_eq!(docs[0].speaker_attributes["R_1"]["Q4"], "18-24");
+        // Neither: the error names the columns the file has.
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            questions: vec!["Q1".into()],
+            attributes: vec!["Your age?".into()],
+            ..TableColumns::default()
+        };
+        let err = read(&CsvReader { columns }, "f.csv", csv).unwrap_err();
+        assert!(err.to_string().contains("Your age?"), "{err}");
+    }
+
     #[test]
     fn a_wide_export_without_an_id_column_gives_each_row_its_attributes() {
-        let csv = "Timestamp,Age group,Why?\n2025-03-01,18-24,Late buses.\n2025-03-01,25-34,Fares.\n";
+        let csv =
+            "Timestamp,Age group,Why?\n2025-03-01,18-24,Late buses.\n2025-03-01,25-34,Fares.\n";
         let columns = TableColumns {
             questions: vec!["Why?".into()],
             attributes: vec!["Age group".into()],
