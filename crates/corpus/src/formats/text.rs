@@ -318,6 +318,10 @@ pub(crate) fn is_transcript_marker(line: &str) -> bool {
         "recording ended",
         "interview ends",
         "interview ended",
+        "interview concluded",
+        "transcript ends",
+        "transcript ended",
+        "recording stopped",
         "ende des transkripts",
         "ende des transkriptes",
         "ende der transkription",
@@ -785,6 +789,9 @@ mod tests {
             "FIN DE LA TRANSCRIPCIÓN",
             "Meeting ended after 00:47:12 👋",
             "Helen Ward stopped transcription",
+            "[Recording stopped]",
+            "[Transcript ends]",
+            "[Interview concluded]",
         ] {
             assert!(is_transcript_marker(marker), "{marker}");
         }
