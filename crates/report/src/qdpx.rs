@@ -179,6 +179,45 @@ pub fn qdpx_bytes(
             cases.entry(p).or_default();
         }
     }
+    // In a document several participants speak in (a focus group, a
+    // survey export's respondents), a Case holds its participant's turns,
+    // each a selection, as NVivo's auto-coding by speaker makes them: a
+    // Case referring to the whole document gave each respondent every
+    // answer. A document with one participant is their Case whole.
+    let mut speakers_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (p, docs) in &cases {
+        for d in docs {
+            speakers_of.entry(d).or_default().insert(p);
+        }
+    }
+    // (document, turn) → (participant, first start, last end, first
+    // sentence), in order.
+    let mut turns: BTreeMap<(&str, i64), (&str, i64, i64, &str)> = BTreeMap::new();
+    for s in &data.segments {
+        let Some(p) = s.participant_id.as_deref() else {
+            continue;
+        };
+        if s.is_moderator
+            || speakers_of
+                .get(s.document.as_str())
+                .is_none_or(|ps| ps.len() < 2)
+        {
+            continue;
+        }
+        let t = turns.entry((s.document.as_str(), s.turn_index)).or_insert((
+            p,
+            s.start_char,
+            s.end_char,
+            s.text.as_str(),
+        ));
+        t.1 = t.1.min(s.start_char);
+        t.2 = t.2.max(s.end_char);
+    }
+    let turn_guid = |doc: &str, turn: i64| guid("turn", &format!("{doc}:{turn}"));
+    let mut turns_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for ((doc, turn), (p, _, _, _)) in &turns {
+        turns_of.entry(p).or_default().push(turn_guid(doc, *turn));
+    }
     if !cases.is_empty() {
         x.push_str("  <Cases>\n");
         for (p, docs) in &cases {
@@ -197,10 +236,15 @@ pub fn qdpx_bytes(
                 }
             }
             for d in docs {
-                x.push_str(&format!(
-                    "      <SourceRef targetGUID=\"{}\"/>\n",
-                    guid("source", d)
-                ));
+                if speakers_of.get(d).is_some_and(|ps| ps.len() < 2) {
+                    x.push_str(&format!(
+                        "      <SourceRef targetGUID=\"{}\"/>\n",
+                        guid("source", d)
+                    ));
+                }
+            }
+            for g in turns_of.get(*p).map(Vec::as_slice).unwrap_or(&[]) {
+                x.push_str(&format!("      <SelectionRef targetGUID=\"{g}\"/>\n"));
             }
             x.push_str("    </Case>\n");
         }
@@ -295,6 +339,20 @@ pub fn qdpx_bytes(
                 ));
             }
             x.push_str("      </PlainTextSelection>\n");
+        }
+        // Each participant's turn in a document several speak in: what
+        // their Case holds (no coding).
+        for ((_, turn), (p, start, end, first)) in
+            turns.range((d.name.as_str(), i64::MIN)..=(d.name.as_str(), i64::MAX))
+        {
+            x.push_str(&format!(
+                "      <PlainTextSelection guid=\"{}\" name=\"{}\" startPosition=\"{start}\" endPosition=\"{end}\">\n\
+                 \x20       <Description>autocode: a turn of participant {}</Description>\n\
+                 \x20     </PlainTextSelection>\n",
+                turn_guid(&d.name, *turn),
+                xml(&crate::output::truncate_chars(&format!("{p}: {first}"), 60)),
+                xml(p),
+            ));
         }
         x.push_str("    </TextSource>\n");
         files.push((format!("sources/{g}.txt"), text));

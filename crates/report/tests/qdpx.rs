@@ -179,6 +179,38 @@ fn export_is_byte_stable_and_follows_the_schema() {
         .collect();
     assert_eq!(cases, ["P1", "P2", "P3"]);
     assert_eq!(sum.cases, 3);
+    // Ana and Ben share group1.txt: their Cases hold their turns there, not
+    // the whole document (which would give each the other's words); Cai
+    // alone in group2.txt has it whole.
+    let case = |name: &str| {
+        root.descendants()
+            .find(|n| n.tag_name().name() == "Case" && n.attribute("name") == Some(name))
+            .unwrap()
+    };
+    let refs = |name: &str, tag: &str| -> Vec<String> {
+        case(name)
+            .children()
+            .filter(|c| c.tag_name().name() == tag)
+            .map(|c| c.attribute("targetGUID").unwrap().to_string())
+            .collect()
+    };
+    assert!(refs("P1", "SourceRef").is_empty());
+    assert_eq!(refs("P3", "SourceRef").len(), 1);
+    assert!(refs("P3", "SelectionRef").is_empty());
+    let anas: Vec<String> = refs("P1", "SelectionRef")
+        .iter()
+        .map(|g| {
+            let sel = root
+                .descendants()
+                .find(|n| {
+                    n.tag_name().name() == "PlainTextSelection" && n.attribute("guid") == Some(g)
+                })
+                .expect("a Case's selection is in its source");
+            assert!(!sel.children().any(|c| c.tag_name().name() == "Coding"));
+            selection_text(&files, sel)
+        })
+        .collect();
+    assert_eq!(anas, [format!("{ANA_POLICE} {ANA_PARK}")]);
     // Cases carry attributes as variable values.
     let p2 = root
         .descendants()
@@ -207,10 +239,10 @@ fn export_is_byte_stable_and_follows_the_schema() {
             .unwrap()
             .1;
         let chars: Vec<char> = text.chars().collect();
-        for sel in src
-            .children()
-            .filter(|n| n.tag_name().name() == "PlainTextSelection")
-        {
+        for sel in src.children().filter(|n| {
+            n.tag_name().name() == "PlainTextSelection"
+                && n.children().any(|c| c.tag_name().name() == "Coding")
+        }) {
             let s: usize = sel.attribute("startPosition").unwrap().parse().unwrap();
             let e: usize = sel.attribute("endPosition").unwrap().parse().unwrap();
             let cut: String = chars[s..e].iter().collect();
