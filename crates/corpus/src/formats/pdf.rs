@@ -113,6 +113,19 @@ pub fn transcript_text(pages: &[String]) -> String {
         })
         .collect();
     let furniture = running_lines(&pages);
+    // A line-numbered printout numbers its blank lines too: inside a page,
+    // a line holding only its number is a blank line (a paragraph break),
+    // not a page number to drop. Dropped, it joined an `END OF TRANSCRIPT`
+    // below it to the last speaker's turn.
+    let numbered = super::text::without_line_numbers(
+        &pages
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .is_some();
     let mut lines: Vec<&str> = Vec::new();
     for page in &pages {
         let edge = edge_lines(page);
@@ -121,7 +134,26 @@ pub fn transcript_text(pages: &[String]) -> String {
             .enumerate()
             .filter(|&(i, l)| {
                 let t = l.trim();
-                !(is_page_number(t) || edge.contains(&i) && furniture.contains(&shape(t)))
+                // At a page's edge, a bare number is that line's number
+                // where it follows the line before or leads into the next.
+                let leading = |j: usize| {
+                    page.get(j).and_then(|l| {
+                        let d: String = l
+                            .trim_start()
+                            .chars()
+                            .take_while(char::is_ascii_digit)
+                            .collect();
+                        d.parse::<u64>().ok()
+                    })
+                };
+                let in_sequence = t.parse::<u64>().is_ok_and(|n| {
+                    let before = i.checked_sub(1).and_then(leading);
+                    (before.is_some() && before == n.checked_sub(1))
+                        || leading(i + 1) == Some(n + 1)
+                });
+                let numbered_blank = numbered && (!edge.contains(&i) || in_sequence);
+                !(is_page_number(t) && !numbered_blank
+                    || edge.contains(&i) && furniture.contains(&shape(t)))
             })
             .map(|(_, &l)| l)
             .collect();
@@ -321,6 +353,32 @@ mod tests {
         for t in ["Yes.", "2019 was hard.", "12 people", "Q3", "Page", "12345"] {
             assert!(!is_page_number(t), "{t}");
         }
+    }
+
+    /// A line-numbered printout numbers its blank lines: such a line is a
+    /// paragraph break, also at the page's end, while the page's own
+    /// number still goes. Dropped, the blank joined `END OF TRANSCRIPT` to
+    /// the last speaker's turn.
+    #[test]
+    fn a_numbered_printouts_numbered_blank_line_is_a_blank_line() {
+        let mut page = String::from("1  Interview 5\n2\n");
+        for n in 3..20 {
+            let who = if n % 2 == 1 { "Interviewer" } else { "Zoe" };
+            page.push_str(&format!("{n}  {who}: Line {n} of the talk.\n"));
+        }
+        page.push_str(
+            "20  Zoe: She cried. Then she organised\n21  everything.\n22\n\
+                       23  END OF TRANSCRIPT\n3",
+        );
+        let text = transcript_text(&[page]);
+        assert!(
+            text.contains("everything.\n\nEND OF TRANSCRIPT"),
+            "{text:?}"
+        );
+        assert!(
+            !text.trim_end().ends_with('3'),
+            "the page number goes: {text:?}"
+        );
     }
 
     #[test]
