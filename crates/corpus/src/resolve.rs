@@ -25,10 +25,11 @@
 //!    not reliably visible in the text, so a participants file says so
 //!    (`Speaker 1,interviewer,<document>`) where it matters.
 //! 5. **Single letters** `A`, `B`, `R`, `P` are generic interviewees in a
-//!    document that also labels a speaker `Q`, `I` or with an interviewer's
-//!    word (`Interviewer`, `Int`, `IV`, …: the Q/A, I/B, I/R, I/P and
-//!    Interviewer/R transcription conventions); elsewhere (beside a focus
-//!    group's `Moderator`) they are read as initials, i.e. names.
+//!    document that also labels a speaker `Q` or `I` (the Q/A, I/B, I/R and
+//!    I/P transcription conventions), or with an interviewer's word
+//!    (`Interviewer`, `Int`, `IV`, …) where one such letter is its only
+//!    interviewee (Interviewer/R); elsewhere (beside a focus group's
+//!    `Moderator`, or several letters) they are read as initials, i.e. names.
 //! 6. **Names** (`Anna`, `Dr. Smith`) are the same person wherever they are
 //!    written: the label is the participant id (as before this rule existed).
 
@@ -207,7 +208,18 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             .map(str::trim)
             .filter(|l| !l.is_empty() && seen.insert(*l))
             .collect();
-        let paired_letters = labels.iter().any(|l| is_paired_interviewer_label(l));
+        // `Q`/`I` pair every letter (Q/A, I/B, I/R); an interviewer's word
+        // pairs the one interviewee letter of an interview, not a group's
+        // initials (`Interviewer:` with `A:`, `K:`, `P:` is a focus group).
+        let letters: std::collections::BTreeSet<String> = labels
+            .iter()
+            .map(|l| label_key(l))
+            .filter(|k| PAIRED_INTERVIEWEE_LETTERS.contains(&k.as_str()))
+            .collect();
+        let paired_letters = labels
+            .iter()
+            .any(|l| ["q", "i"].contains(&label_base(l).as_str()))
+            || (letters.len() == 1 && labels.iter().any(|l| is_paired_interviewer_label(l)));
         let mut first_spelling = HashMap::new();
         for l in &labels {
             first_spelling.entry(label_key(l)).or_insert(*l);
@@ -420,6 +432,21 @@ mod tests {
         assert_eq!(
             ids(&resolve_all("ip.txt", &["I", "P"], &none)),
             vec![(Some("I"), true), (Some("ip.txt/P"), false)]
+        );
+        // Beside an interviewer's word, several letters are a group's
+        // initials: names.
+        assert_eq!(
+            ids(&resolve_all(
+                "fg.txt",
+                &["Interviewer", "A", "K", "P"],
+                &none
+            )),
+            vec![
+                (Some("Interviewer"), true),
+                (Some("A"), false),
+                (Some("K"), false),
+                (Some("P"), false)
+            ]
         );
         // Beside a focus group's moderator, letters are initials: names.
         assert_eq!(

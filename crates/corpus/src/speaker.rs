@@ -141,9 +141,27 @@ const NOT_NAMES: &[&str] = &[
     "lieu",
     "entretien",
     "entrevista",
-    // The interviewee's particulars in that block (`Gender: Female`,
-    // `Age: 54`, `Occupation: Staff nurse`, `Site: Leeds`): keys, never a
-    // speaker. Before, each was a participant shared by every interview.
+    // Pronouns head the lines of dialogue a speaker re-enacts inside an
+    // answer (`Me: "Can we talk?"` / `Her: "Not now."`), never a speaker
+    // of the transcript; "I" is the interviewer's label and stays one.
+    "me",
+    "her",
+    "him",
+    "she",
+    "he",
+    "they",
+    "them",
+    "we",
+    "us",
+    "you",
+    "myself",
+];
+
+/// Keys of the interviewee's particulars in a research transcript's header
+/// block (`Gender: Female`, `Age: 54`, `Occupation: Staff nurse`, `Site:
+/// Leeds`): header keys there ([`header_block_end`]), not everywhere, for
+/// `Ward:` and `Job:` are names too.
+const HEADER_KEYS: &[&str] = &[
     "gender",
     "sex",
     "age",
@@ -175,20 +193,6 @@ const NOT_NAMES: &[&str] = &[
     "sexo",
     "edad",
     "ocupación",
-    // Pronouns head the lines of dialogue a speaker re-enacts inside an
-    // answer (`Me: "Can we talk?"` / `Her: "Not now."`), never a speaker
-    // of the transcript; "I" is the interviewer's label and stays one.
-    "me",
-    "her",
-    "him",
-    "she",
-    "he",
-    "they",
-    "them",
-    "we",
-    "us",
-    "you",
-    "myself",
 ];
 
 /// Last words of a header block's multi-word keys (`Interview ID`,
@@ -529,6 +533,8 @@ pub(crate) struct DocumentLabels {
     bare: bool,
     /// `Q.` and `A.` ([`letter_dot_label`]).
     letter_dots: bool,
+    /// A time, a dash, then a label ([`dashed_label`]).
+    dashed: bool,
 }
 
 impl DocumentLabels {
@@ -539,6 +545,7 @@ impl DocumentLabels {
     pub(crate) fn of<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> DocumentLabels {
         let relaxed = repeated_header_lines(lines.clone());
         let all: Vec<&str> = lines.collect();
+        let dashed = confirmed_dashed_labels(&all);
         let mut names: Vec<String> = all
             .iter()
             .filter_map(|l| parse_speaker_line(l).map(|x| x.name))
@@ -550,6 +557,7 @@ impl DocumentLabels {
             return DocumentLabels {
                 names,
                 relaxed,
+                dashed,
                 ..Default::default()
             };
         }
@@ -587,12 +595,14 @@ impl DocumentLabels {
             relaxed: false,
             bare,
             letter_dots: !bare && letters("Q") >= 2 && letters("A") >= 2,
+            dashed,
         }
     }
 
     /// The label `line` starts with, under these rules.
     pub(crate) fn label(&self, line: &str) -> Option<SpeakerLabel> {
         parse_speaker_line(line)
+            .or_else(|| self.dashed.then(|| dashed_label(line)).flatten())
             .or_else(|| self.relaxed.then(|| relaxed_label(line)).flatten())
             .or_else(|| self.bare.then(|| bare_label(line)).flatten())
             .or_else(|| self.letter_dots.then(|| letter_dot_label(line)).flatten())
@@ -641,6 +651,46 @@ impl DocumentLabels {
     }
 }
 
+/// `00:00:12 - Interviewer: words`, `[00:00:12] | Maria: words`: a time,
+/// a dash or bar, then a label. Read only where a document confirms it
+/// ([`DocumentLabels::of`]): a participant's `12:30 - Lunch: we eat.` or
+/// field notes' `09:00 - Arrival: …` are no speakers.
+fn dashed_label(line: &str) -> Option<SpeakerLabel> {
+    let (ms, next) = leading_time(line, skip_ws(line, 0))?;
+    let pos = skip_ws(line, next);
+    let sep = ["-", "–", "—", "|"].iter().find(|sep| {
+        line[pos..]
+            .strip_prefix(**sep)
+            .is_some_and(|a| a.starts_with([' ', '\t']))
+    })?;
+    let from = skip_ws(line, pos + sep.len());
+    let label = colon_label(&line[from..])?;
+    Some(SpeakerLabel {
+        start_ms: label.start_ms.or(Some(ms)),
+        text_start: from + label.text_start,
+        ..label
+    })
+}
+
+/// Whether a document's dashed labels ([`dashed_label`]) are its speakers:
+/// at least four such lines, two names that come back, and those that come
+/// back nine in ten of them (speakers take turns; notes' topics do not).
+fn confirmed_dashed_labels(lines: &[&str]) -> bool {
+    let mut names: Vec<String> = lines
+        .iter()
+        .filter(|l| parse_speaker_line(l).is_none())
+        .filter_map(|l| dashed_label(l).map(|x| x.name))
+        .collect();
+    let count = names.len();
+    names.sort();
+    let mut distinct = names.clone();
+    distinct.dedup();
+    let times = |n: &String| names.iter().filter(|m| *m == n).count();
+    let returning: Vec<&String> = distinct.iter().filter(|n| times(n) >= 2).collect();
+    let covered: usize = returning.iter().map(|n| times(n)).sum();
+    count >= 4 && returning.len() >= 2 && covered * 10 >= count * 9
+}
+
 /// The names of a joint label, split at `/`, `&`, `+`, `,` and the word
 /// "and" (also `und`, `et`, `y`); one part when there is no separator.
 fn joint_parts(joint: &str) -> Vec<&str> {
@@ -669,17 +719,6 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
     if let Some((ms, next)) = leading_time(line, pos) {
         start_ms = Some(ms);
         pos = skip_ws(line, next);
-        // `00:00:12 - Interviewer:`, `[00:00:12] | Maria:`: a dash or bar
-        // between the time and the name (before, it became part of the
-        // name, and `- Interviewer` was a participant).
-        for sep in ["-", "–", "—", "|"] {
-            if let Some(after) = line[pos..].strip_prefix(sep) {
-                if after.starts_with([' ', '\t']) {
-                    pos = skip_ws(line, pos + sep.len());
-                    break;
-                }
-            }
-        }
     }
     let mut bold = false;
     for marker in ["**", "__"] {
@@ -940,6 +979,7 @@ fn is_header_key(key: &str) -> bool {
     let words: Vec<&str> = lower.split_whitespace().collect();
     NOT_NAMES.contains(&lower.as_str())
         || NOT_NAMES.contains(&crate::resolve::label_base(&lower).as_str())
+        || HEADER_KEYS.contains(&lower.as_str())
         || (words.len() > 1
             && words
                 .last()
@@ -948,15 +988,19 @@ fn is_header_key(key: &str) -> bool {
 
 /// The byte length of a research transcript's header block at the start of
 /// `text`, or 0 where it has none. The block is the document's first lines
-/// up to a blank line: a title (`Interview 07, 12 March 2023`) and lines
-/// `Key: value` with a short value (at most six words, no question or
-/// exclamation; a full stop at its end only after one or two words,
-/// inside only after an abbreviation: `Dr. Smith`, `K.L.`), at least two of them, one with a header key (`Gender: Female`,
-/// `Date: 12/03/2023`, `Interview ID: 07`). Its `Participant: P01` and
-/// `Interviewer: Dr Smith` describe the interview and are no turns: before,
-/// each such line was a speaker's turn whose sentence was the value, one
-/// more participant per interview. A line with a sentence after its label
-/// (`I: Welcome. What…`) ends the block: the dialogue has begun.
+/// up to a blank line: title lines (no label) and lines `Key: value` with a
+/// short value (at most six words, no question or exclamation; a full stop
+/// at its end only after one or two words, inside only after an
+/// abbreviation: `Dr. Smith`, `K.L.`), at least two of them, one with a
+/// header key (`Gender: Female`, `Date: 12/03/2023`, `Interview ID: 07`).
+/// A key that is a speaker's role (`Participant: P01`, `Interviewer: Dr.
+/// Smith`) is part of it only with a name or an id as its value: such lines
+/// describe the interview and are no turns (before, each was a turn, one
+/// more participant per interview). Any other label ends the block, the
+/// dialogue having begun: one followed by a sentence (`I: Welcome. What…`),
+/// by words that are no name (`Moderator: Welcome everyone`, `Anna: Anna,
+/// teacher`), or by nothing (`Interviewer:` alone on its line, its words
+/// below).
 pub(crate) fn header_block_end(text: &str) -> usize {
     let mut at = 0usize;
     let mut end = 0usize;
@@ -993,11 +1037,16 @@ pub(crate) fn header_block_end(text: &str) -> usize {
                     && !v.ends_with(['?', '!'])
                     && (!v.ends_with('.') || words <= 2)
                     && !sentence_inside;
-                if !short {
+                let is_key = is_header_key(k);
+                // A role's name or id: `Dr. Smith`, `P01`, `Jane Doe`.
+                let describes_speaker = !v.is_empty()
+                    && (is_moderator_name(k) || crate::resolve::is_generic_interviewee_name(k))
+                    && (is_name_like(v) || is_id_like(v));
+                if !short || !(is_key || describes_speaker) {
                     break;
                 }
                 keyed += 1;
-                header_key |= is_header_key(k);
+                header_key |= is_key;
             }
             // A title line; a label of another kind starts the dialogue.
             None if parse_speaker_line(line).is_some() => break,
@@ -1011,6 +1060,16 @@ pub(crate) fn header_block_end(text: &str) -> usize {
     } else {
         0
     }
+}
+
+/// An identifier such as a participant code: one word of letters and
+/// digits with at least one digit (`P01`, `INT-07`, `R_12`).
+fn is_id_like(value: &str) -> bool {
+    !value.contains(char::is_whitespace)
+        && value.chars().any(|c| c.is_ascii_digit())
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
 }
 
 /// Whether `name` reads as a speaker name (see the module comment).
@@ -1094,8 +1153,9 @@ fn elided_particle(word: &str) -> bool {
     let Some((particle, rest)) = word.split_once(['\'', '’']) else {
         return false;
     };
-    (1..=4).contains(&particle.chars().count())
-        && particle.chars().all(|c| c.is_lowercase())
+    // Surnames' particles, not the article `l'` of a sentence's noun
+    // ("Et l'Afrique: …").
+    ["d", "dall", "dell", "degl", "dal", "del"].contains(&particle)
         && rest.chars().next().is_some_and(char::is_uppercase)
 }
 
@@ -1562,9 +1622,6 @@ mod tests {
             ("Participant #3: Yes.", "Participant #3"),
             ("d'Souza: I agree.", "d'Souza"),
             ("Maria dell’Orto: Sì.", "Maria dell’Orto"),
-            ("00:00:12 - Interviewer: How long?", "Interviewer"),
-            ("[00:00:18] – Maria Lopez: Since 1998.", "Maria Lopez"),
-            ("00:00:31 | Maria Lopez: Up and down.", "Maria Lopez"),
         ] {
             assert_eq!(label(line).map(|l| l.0), Some(name.to_string()), "{line}");
         }
@@ -1579,8 +1636,43 @@ mod tests {
         assert!(!is_group_name("2025/03/01 9:00:00 AM GMT"));
         assert!(!is_group_name("a/b"));
         // Still no labels: a sentence's start, a lower-case word.
-        for line in ["Service is: slow.", "the user: here", "so d'Souza: said"] {
+        for line in [
+            "Service is: slow.",
+            "the user: here",
+            "so d'Souza: said",
+            "Et l'Afrique: on n'en parle jamais.",
+        ] {
             assert_eq!(label(line), None, "{line}");
         }
+        // A time, a dash, then a label: where the document's speakers take
+        // turns so, not a participant's `12:30 - Lunch:` or notes' topics.
+        let dialogue = [
+            "00:00:12 - Interviewer: How long have you lived here?",
+            "[00:00:18] – Maria Lopez: Since 1998.",
+            "00:00:31 | Interviewer: And your health?",
+            "00:00:36 - Maria Lopez: Up and down.",
+        ];
+        let labels = DocumentLabels::of(dialogue.iter().copied());
+        let got: Vec<(String, Option<u64>)> = dialogue
+            .iter()
+            .map(|l| labels.label(l).map(|x| (x.name, x.start_ms)).unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Interviewer".to_string(), Some(12_000)),
+                ("Maria Lopez".to_string(), Some(18_000)),
+                ("Interviewer".to_string(), Some(31_000)),
+                ("Maria Lopez".to_string(), Some(36_000)),
+            ]
+        );
+        let notes = [
+            "09:00 - Arrival: the ward is quiet.",
+            "10:00 - Breakfast: most eat in bed.",
+            "11:00 - Medication: on time.",
+            "12:30 - Lunch: we all sit together.",
+        ];
+        let labels = DocumentLabels::of(notes.iter().copied());
+        assert!(notes.iter().all(|l| labels.label(l).is_none()));
     }
 }

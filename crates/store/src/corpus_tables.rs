@@ -539,6 +539,22 @@ fn insert_rows<T>(
 /// sentences, for [`reattach_reviews_tx`] (two respondents who wrote the
 /// same answer keep their own reviews).
 pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
+    // The version's sentences, for [`reattach_reviews_tx`]: a sentence of
+    // the new version that no speaker said so before is one a correction
+    // moved (its speaker fixed), not another speaker's own same words.
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS replaced_sentences(
+             document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL,
+             occurrence INTEGER NOT NULL);",
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO temp.replaced_sentences
+             SELECT d.name, s.voice, s.text_hash, s.occurrence
+             FROM ({SENTENCE_OCCURRENCES}) s JOIN main.documents d ON d.id = ?1"
+        ),
+        [id],
+    )?;
     tx.execute(
         &format!(
             "UPDATE main.reviews SET segment_id = NULL,
@@ -679,7 +695,8 @@ pub(crate) fn reattach_people_codings_tx(
 /// wrote its speaker and occurrence) to the sentence of the same speaker,
 /// text and occurrence, as people's codings are; while that speaker still
 /// speaks in the document without it, it stays detached (its sentence is
-/// gone). The rest (its speaker relabelled or gone, a review detached
+/// gone), unless this re-ingest gave the text to another speaker where no
+/// one said it so before (a transcriber corrected who said the line). The rest (its speaker relabelled or gone, a review detached
 /// before migration 016) go to the first participant's sentence (by id)
 /// with the same text hash, else the first moderator's. Before, every
 /// review went to the first sentence of its text: in a survey where two
@@ -724,6 +741,54 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
             placed.insert((voice, hash, occurrence), id);
         }
     }
+    // The sentences the version before this one had, where this ingest
+    // replaced it (none for a review detached by an earlier ingest).
+    let mut before: HashSet<(String, String, i64)> = HashSet::new();
+    let replaced: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_temp_master WHERE name = 'replaced_sentences')",
+        [],
+        |r| r.get(0),
+    )?;
+    if replaced {
+        let mut stmt = tx.prepare(
+            "SELECT voice, text_hash, occurrence FROM temp.replaced_sentences WHERE document = ?1",
+        )?;
+        let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        before = rows.collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        tx.execute(
+            "DELETE FROM temp.replaced_sentences WHERE document = ?1",
+            [name],
+        )?;
+    }
+    // Text hash → the first sentence (participants' first) no speaker said
+    // so in the version before: where a corrected speaker label moved it.
+    let mut moved: HashMap<String, i64> = HashMap::new();
+    if !before.is_empty() {
+        let mut order: Vec<(bool, i64, String, String, i64)> = Vec::new();
+        let mut stmt = tx.prepare(&format!(
+            "SELECT o.id, o.text_hash, o.voice, o.occurrence, s.is_moderator
+             FROM ({SENTENCE_OCCURRENCES}) o JOIN segments s ON s.id = o.id"
+        ))?;
+        let rows = stmt.query_map([doc_id], |r| {
+            Ok((
+                r.get::<_, bool>(4)?,
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        for row in rows {
+            order.push(row?);
+        }
+        order.sort();
+        for (_, id, hash, voice, occurrence) in order {
+            if !before.contains(&(voice, hash.clone(), occurrence)) {
+                moved.entry(hash).or_insert(id);
+            }
+        }
+    }
     let mut first: HashMap<String, i64> = HashMap::new();
     {
         let mut stmt = tx.prepare(
@@ -742,7 +807,9 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
         let segment = match (voice, occurrence) {
             (Some(v), Some(k)) => match placed.get(&(v.clone(), hash.clone(), k)) {
                 Some(id) => Some(*id),
-                None if voices.contains(&v) => None,
+                // Its speaker still speaks: its sentence is gone, unless a
+                // corrected label moved it to another speaker.
+                None if voices.contains(&v) => moved.get(&hash).copied(),
                 None => first.get(&hash).copied(),
             },
             _ => first.get(&hash).copied(),
@@ -1093,6 +1160,39 @@ mod tests {
         s.put_document(&relabelled).unwrap();
         let now = s.segments(false).unwrap();
         assert_eq!(reviewed(&s), Some(now[0].id));
+    }
+
+    /// A transcriber corrects who said one line (Ana's → Bob's) while Ana
+    /// still speaks: the review follows the line to Bob, since no one said
+    /// it so before. (An edited answer whose words another speaker already
+    /// had stays detached: the test above.)
+    #[test]
+    fn a_review_follows_a_line_whose_speaker_was_corrected() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&doc_by(&[
+            ("Ana", "I take the tram."),
+            ("Ana", "The buses are always late."),
+            ("Bob", "I drive."),
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        add_review(&s, &old[1], "delays");
+        let mut corrected = doc_by(&[
+            ("Ana", "I take the tram."),
+            ("Bob", "The buses are always late."),
+            ("Bob", "I drive."),
+        ]);
+        // The labels are in the file's text: it changed.
+        corrected.content_hash = corpus::content_hash(b"Ana: ... Bob: ...");
+        assert_eq!(s.put_document(&corrected).unwrap(), IngestOutcome::Replaced);
+        let now = s.segments(false).unwrap();
+        let reviewed: Option<i64> = s
+            .conn
+            .query_row("SELECT segment_id FROM reviews", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(reviewed, Some(now[1].id));
+        assert_eq!(now[1].participant_id.as_deref(), Some("Bob"));
     }
 
     /// A reviewer's "add" of `code` on `seg`, as the review page records it.

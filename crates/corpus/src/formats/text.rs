@@ -422,15 +422,29 @@ mod tests {
         // Short turns at the top with no header key are dialogue.
         let text = "Moderator: Welcome everyone\nAnna: Hi\nBob: Hello\n\nModerator: Let's start. Who goes first?\n";
         assert_eq!(turns(text, false).len(), 4);
-        // A key of the block mid-transcript is no speaker either: the line
-        // continues the turn above it.
-        let text = "I: How old are you?\nR: Well.\nAge: 51, I think.\n";
+        // A block's key is a speaker outside it: `Ward:` and `Job:` are names.
+        let text = "Moderator: Who walks?\nWard: I do.\nJob: Me too.\n";
+        assert_eq!(turns(text, false).len(), 3);
+        // The dialogue begins at a label alone on its line, or at a label
+        // followed by words that are no name: the block ends there, with no
+        // blank line (a DOCX without empty paragraphs).
+        let text = "Participant: P04\nGender: Female\nAge: 45\nInterviewer:\nHow are nights?\n\
+                    P04:\nI work nights mostly. It is hard.\n";
         assert_eq!(
             turns(text, false),
             vec![
-                (s("I"), None, None, "How old are you?"),
-                (s("R"), None, None, "Well.\nAge: 51, I think."),
+                (s("Interviewer"), None, None, "How are nights?"),
+                (s("P04"), None, None, "I work nights mostly. It is hard."),
             ]
+        );
+        let text = "Focus group 2\nDate: 4 May 2023\nModerator: Welcome everyone, lets go round\n\
+                    Anna: Anna, teacher\nBob: Bob, retired\n";
+        assert_eq!(
+            turns(text, false)
+                .iter()
+                .map(|t| t.0.clone().unwrap())
+                .collect::<Vec<_>>(),
+            ["Moderator", "Anna", "Bob"]
         );
     }
 
