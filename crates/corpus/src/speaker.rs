@@ -159,15 +159,20 @@ const NOT_NAMES: &[&str] = &[
 
 /// Keys of the interviewee's particulars in a research transcript's header
 /// block (`Gender: Female`, `Age: 54`, `Occupation: Staff nurse`, `Site:
-/// Leeds`): header keys there ([`header_block_end`]), not everywhere, for
-/// `Ward:` and `Job:` are names too.
+/// Leeds`, `Age group: 40-49`, `Marital status: married`): header keys there
+/// ([`header_block_end`]), not everywhere, and no first name (`Ward:` and
+/// `Job:` speak in Dutch and English transcripts).
 const HEADER_KEYS: &[&str] = &[
+    "role",
+    "employment",
+    "marital",
+    "years",
+    "experience",
     "gender",
     "sex",
     "age",
     "occupation",
     "profession",
-    "job",
     "site",
     "setting",
     "ethnicity",
@@ -179,7 +184,6 @@ const HEADER_KEYS: &[&str] = &[
     "consent",
     "education",
     "department",
-    "ward",
     "organisation",
     "organization",
     "employer",
@@ -226,7 +230,8 @@ const NOT_FIRST_WORDS: &[&str] = &[
     "well", "yes", "no", "also", "however", "one", "here", "there", "what", "why", "how", "when",
     "where", "which", "who", "if", "as", "all", "some", "every", "each", "of", "with", "from",
     "by", "not", "just", "only", "because", "since", "after", "before", "please", "thank",
-    "thanks", "let", "now", "remember", "okay", "ok", "note",
+    "thanks", "let", "now", "remember", "okay", "ok", "note", "hi", "hello", "hey", "welcome",
+    "morning", "good", "great", "sure", "right",
 ];
 
 /// Lower-case particles allowed inside names ("Anna van Dijk").
@@ -980,6 +985,7 @@ fn is_header_key(key: &str) -> bool {
     NOT_NAMES.contains(&lower.as_str())
         || NOT_NAMES.contains(&crate::resolve::label_base(&lower).as_str())
         || HEADER_KEYS.contains(&lower.as_str())
+        || (words.len() > 1 && HEADER_KEYS.contains(&words[0]))
         || (words.len() > 1
             && words
                 .last()
@@ -1001,7 +1007,7 @@ fn is_header_key(key: &str) -> bool {
 /// by words that are no name (`Moderator: Welcome everyone`, `Anna: Anna,
 /// teacher`), or by nothing (`Interviewer:` alone on its line, its words
 /// below).
-pub(crate) fn header_block_end(text: &str) -> usize {
+pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> usize {
     let mut at = 0usize;
     let mut end = 0usize;
     let (mut keyed, mut header_key, mut started) = (0usize, false, false);
@@ -1038,18 +1044,26 @@ pub(crate) fn header_block_end(text: &str) -> usize {
                     && (!v.ends_with('.') || words <= 2)
                     && !sentence_inside;
                 let is_key = is_header_key(k);
-                // A role's name or id: `Dr. Smith`, `P01`, `Jane Doe`.
-                let describes_speaker = !v.is_empty()
-                    && (is_moderator_name(k) || crate::resolve::is_generic_interviewee_name(k))
-                    && (is_name_like(v) || is_id_like(v));
+                // A role's full name or id: `Dr. Smith`, `Jane Doe`, `P01`
+                // (one word, `Hello` or `Maria`, is as likely a turn).
+                let describes_speaker = (is_moderator_name(k)
+                    || crate::resolve::is_generic_interviewee_name(k))
+                    && ((words >= 2 && is_name_like(v)) || is_id_like(v));
                 if !short || !(is_key || describes_speaker) {
                     break;
                 }
                 keyed += 1;
                 header_key |= is_key;
             }
-            // A title line; a label of another kind starts the dialogue.
-            None if parse_speaker_line(line).is_some() => break,
+            // A title line; a label of another kind (`Q.`, `Interviewer<TAB>…`,
+            // `Speaker 1 00:00:03`: the document's own), or a line that
+            // starts with a time, starts the dialogue.
+            None if is_label(raw.trim_end_matches('\r'))
+                || parse_speaker_line(line).is_some()
+                || leading_time(line, 0).is_some() =>
+            {
+                break
+            }
             None => {}
         }
         at = next;
@@ -1063,10 +1077,11 @@ pub(crate) fn header_block_end(text: &str) -> usize {
 }
 
 /// An identifier such as a participant code: one word of letters and
-/// digits with at least one digit (`P01`, `INT-07`, `R_12`).
+/// digits with at least one of each (`P01`, `INT-07`, `R_12`; not `1985`).
 fn is_id_like(value: &str) -> bool {
     !value.contains(char::is_whitespace)
         && value.chars().any(|c| c.is_ascii_digit())
+        && value.chars().any(char::is_alphabetic)
         && value
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))

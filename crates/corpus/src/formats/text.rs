@@ -165,7 +165,7 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
     let labels = DocumentLabels::of(text.lines());
     // A research transcript's header block (`Participant: P01`, `Gender:
     // Female`) is read as text before the first label: kept, not segmented.
-    let header_end = crate::speaker::header_block_end(text);
+    let header_end = crate::speaker::header_block_end(text, &|line| labels.label(line).is_some());
     let mut line_start = 0usize;
     for raw_line in text.split('\n') {
         let line_end = line_start + raw_line.len();
@@ -422,6 +422,26 @@ mod tests {
         // Short turns at the top with no header key are dialogue.
         let text = "Moderator: Welcome everyone\nAnna: Hi\nBob: Hello\n\nModerator: Let's start. Who goes first?\n";
         assert_eq!(turns(text, false).len(), 4);
+        // The document's other labels end the block too: `Q.`/`A.`, a tab
+        // after the name, a name and a time alone on a line; so does a line
+        // that starts with a time. And a role with one word (`Hello`) or a
+        // bare number is a turn, not a description.
+        for text in [
+            "Date: 3 May\nLocation: clinic\nQ. How far is the GP?\nA. Two miles.\nQ. And the bus?\nA. Rare.\n",
+            "Date: 3 May\nSite: B\nInterviewer\tHow far is the GP?\nParticipant\tTwo miles.\n\
+             Interviewer\tAnd the bus?\nParticipant\tRare.\n",
+            "Participant ID: 07\nGender: F\n00:00:05 - Interviewer: How far?\n00:00:09 - Participant: Two miles.\n\
+             00:00:15 - Interviewer: And the bus?\n00:00:19 - Participant: Rare.\n",
+            "Date: 3 May\nSite: B\nInterviewer: Hello\nParticipant: Hi\nInterviewer: How far is the GP?\n",
+            "Interview ID: 14\nInterviewer: Morning\nParticipant: 1985\n",
+        ] {
+            let got = turns(text, false);
+            assert!(
+                got.len() >= 2 && got.iter().all(|t| t.0.is_some()),
+                "{text:?}: {got:?}"
+            );
+            assert!(got.iter().any(|t| t.0.as_deref().is_some_and(|s| s.ends_with("Participant") || s == "A")), "{text:?}: {got:?}");
+        }
         // A block's key is a speaker outside it: `Ward:` and `Job:` are names.
         let text = "Moderator: Who walks?\nWard: I do.\nJob: Me too.\n";
         assert_eq!(turns(text, false).len(), 3);
