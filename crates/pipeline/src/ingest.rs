@@ -172,26 +172,13 @@ pub struct PooledRespondents {
 /// question's answers are the participant turns after its question (a
 /// moderator turn).
 fn pooled_respondents(doc: &corpus::Document) -> Option<PooledRespondents> {
-    let mut answers = 0usize;
-    let mut repeated = 0usize;
-    let mut in_block: HashMap<&str, usize> = HashMap::new();
+    let answered = answers_by_respondent(doc);
+    let answers = answered.len();
+    let repeated = answered.iter().filter(|(_, n)| *n > 1).count();
     let mut most: HashMap<&str, usize> = HashMap::new();
-    for t in &doc.turns {
-        if t.is_moderator {
-            in_block.clear();
-            continue;
-        }
-        let Some(who) = t.speaker.as_deref() else {
-            continue;
-        };
-        answers += 1;
-        let n = in_block.entry(who).or_default();
-        *n += 1;
-        if *n > 1 {
-            repeated += 1;
-        }
+    for &(who, n) in &answered {
         let m = most.entry(who).or_default();
-        *m = (*m).max(*n);
+        *m = (*m).max(n);
     }
     if answers < 4 || repeated * 2 < answers {
         return None;
@@ -214,8 +201,20 @@ fn pooled_respondents(doc: &corpus::Document) -> Option<PooledRespondents> {
 /// The respondent ids of a survey table that answer one question more than
 /// once (see [`pooled_respondents`] for a question's answers), sorted.
 fn duplicate_respondents(doc: &corpus::Document) -> Vec<String> {
+    let twice: BTreeSet<&str> = answers_by_respondent(doc)
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(who, _)| who)
+        .collect();
+    twice.into_iter().map(String::from).collect()
+}
+
+/// Each answer of a survey table, in order, as (respondent id, its how
+/// many-th answer to the question it answers): a question's answers are
+/// the participant turns after its question turn.
+fn answers_by_respondent(doc: &corpus::Document) -> Vec<(&str, usize)> {
+    let mut out = Vec::new();
     let mut in_block: HashMap<&str, usize> = HashMap::new();
-    let mut twice: BTreeSet<String> = BTreeSet::new();
     for t in &doc.turns {
         if t.is_moderator {
             in_block.clear();
@@ -226,11 +225,9 @@ fn duplicate_respondents(doc: &corpus::Document) -> Vec<String> {
         };
         let n = in_block.entry(who).or_default();
         *n += 1;
-        if *n > 1 {
-            twice.insert(who.to_string());
-        }
+        out.push((who, *n));
     }
-    twice.into_iter().collect()
+    out
 }
 
 /// A participants-file row naming a document no input holds

@@ -719,28 +719,6 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
     if detached.is_empty() {
         return Ok(());
     }
-    // (voice, text hash, occurrence) → sentence; text hash → the first
-    // sentence, participants' first: a review decides a machine
-    // suggestion, which only a participant's sentence has, so an
-    // interviewer's "Yeah." added before theirs does not take it.
-    let mut placed: HashMap<(String, String, i64), i64> = HashMap::new();
-    let mut voices: HashSet<String> = HashSet::new();
-    {
-        let mut stmt = tx.prepare(SENTENCE_OCCURRENCES)?;
-        let rows = stmt.query_map([doc_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, hash, voice, occurrence) = row?;
-            voices.insert(voice.clone());
-            placed.insert((voice, hash, occurrence), id);
-        }
-    }
     // The sentences the version before this one had, where this ingest
     // replaced it (none for a review detached by an earlier ingest).
     let mut before: HashSet<(String, String, i64)> = HashSet::new();
@@ -761,18 +739,25 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
             [name],
         )?;
     }
-    // Text hash → the first sentence (participants' first) no speaker said
-    // so in the version before: where a corrected speaker label moved it.
+    // One pass over the document's sentences, participants' first (a
+    // review decides a machine suggestion, which only a participant's
+    // sentence has, so an interviewer's "Yeah." added before theirs does
+    // not take it): (voice, text hash, occurrence) → sentence, the voices
+    // that speak, text hash → its first sentence, and text hash → its first
+    // sentence no speaker said so in the version before (where a corrected
+    // speaker label moved it).
+    let mut placed: HashMap<(String, String, i64), i64> = HashMap::new();
+    let mut voices: HashSet<String> = HashSet::new();
+    let mut first: HashMap<String, i64> = HashMap::new();
     let mut moved: HashMap<String, i64> = HashMap::new();
-    if !before.is_empty() {
-        let mut order: Vec<(bool, i64, String, String, i64)> = Vec::new();
+    {
         let mut stmt = tx.prepare(&format!(
-            "SELECT o.id, o.text_hash, o.voice, o.occurrence, s.is_moderator
-             FROM ({SENTENCE_OCCURRENCES}) o JOIN segments s ON s.id = o.id"
+            "SELECT o.id, o.text_hash, o.voice, o.occurrence
+             FROM ({SENTENCE_OCCURRENCES}) o JOIN segments s ON s.id = o.id
+             ORDER BY s.is_moderator, o.id"
         ))?;
         let rows = stmt.query_map([doc_id], |r| {
             Ok((
-                r.get::<_, bool>(4)?,
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
@@ -780,26 +765,14 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
             ))
         })?;
         for row in rows {
-            order.push(row?);
-        }
-        order.sort();
-        for (_, id, hash, voice, occurrence) in order {
-            if !before.contains(&(voice, hash.clone(), occurrence)) {
-                moved.entry(hash).or_insert(id);
+            let (id, hash, voice, occurrence) = row?;
+            first.entry(hash.clone()).or_insert(id);
+            let key = (voice, hash, occurrence);
+            if !before.is_empty() && !before.contains(&key) {
+                moved.entry(key.1.clone()).or_insert(id);
             }
-        }
-    }
-    let mut first: HashMap<String, i64> = HashMap::new();
-    {
-        let mut stmt = tx.prepare(
-            "SELECT id, text_hash FROM segments WHERE document_id = ?1 ORDER BY is_moderator, id",
-        )?;
-        let rows = stmt.query_map([doc_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        for row in rows {
-            let (id, hash) = row?;
-            first.entry(hash).or_insert(id);
+            voices.insert(key.0.clone());
+            placed.insert(key, id);
         }
     }
     let mut update = tx.prepare("UPDATE reviews SET segment_id = ?1 WHERE id = ?2")?;
