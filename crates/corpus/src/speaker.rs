@@ -1015,13 +1015,25 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
         let next = at + raw.len() + 1;
         let line = raw.trim_end_matches('\r').trim();
         if line.is_empty() {
-            if started {
+            // A title and a blank line may stand above the keys.
+            if started && keyed > 0 {
                 break;
             }
             at = next;
             continue;
         }
         started = true;
+        // A Markdown list's or bold key (`- Age: 45`, `**Site:** Leeds`).
+        let line = line
+            .strip_prefix("- ")
+            .or_else(|| line.strip_prefix("* "))
+            .unwrap_or(line);
+        let unbolded = line.replacen("**", "", 2);
+        let line = if line.starts_with("**") {
+            unbolded.as_str()
+        } else {
+            line
+        };
         let key_value = line.split_once(':').filter(|(k, v)| {
             let k = k.trim();
             (v.is_empty() || v.starts_with([' ', '\t']))
@@ -1235,6 +1247,16 @@ const MODERATOR_NAMES: &[&str] = &[
     "entrevistadora",
     "intervistatore",
     "intervistatrice",
+    // A focus group's moderator in French, Spanish, Italian and German.
+    "animateur",
+    "animatrice",
+    "modérateur",
+    "modératrice",
+    "moderador",
+    "moderadora",
+    "moderatore",
+    "moderatrice",
+    "moderatorin",
     // The research team's other voices: not participants either.
     "note-taker",
     "notetaker",

@@ -442,6 +442,16 @@ mod tests {
             );
             assert!(got.iter().any(|t| t.0.as_deref().is_some_and(|s| s.ends_with("Participant") || s == "A")), "{text:?}: {got:?}");
         }
+        // A title, a blank line, then the keys; and keys as a Markdown list
+        // or in bold.
+        for text in [
+            "Interview transcript - P09\n\nGender: F\nAge: 45\n\nI: Welcome. Ready?\nR: Yes.\n",
+            "Focus group 3\n\n- Date: 4 May\n- Site: B\n\nModerator: Welcome all.\nAnna: Hi.\n",
+            "**Date:** 4 May\n**Site:** Leeds\n\nModerator: Welcome all.\nAnna: Hi.\n",
+        ] {
+            let got: Vec<Option<String>> = turns(text, false).into_iter().map(|t| t.0).collect();
+            assert_eq!(got.len(), 2, "{text:?}: {got:?}");
+        }
         // A block's key is a speaker outside it: `Ward:` and `Job:` are names.
         let text = "Moderator: Who walks?\nWard: I do.\nJob: Me too.\n";
         assert_eq!(turns(text, false).len(), 3);
