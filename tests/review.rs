@@ -954,6 +954,24 @@ mod audit_browser {
         (browser, tab)
     }
 
+    /// `review --audit` as reviewer rita, and the page in headless Chromium
+    /// (with the profile folder it runs in).
+    fn open_audit_page(
+        project: &std::path::Path,
+    ) -> (Server, tempfile::TempDir, Browser, std::sync::Arc<Tab>) {
+        let srv = start(
+            project,
+            &["--audit", "--token", TOKEN, "--reviewer", "rita"],
+        );
+        let url = srv.stdout_lines[0]
+            .strip_prefix("review page: ")
+            .unwrap()
+            .to_string();
+        let profile = tempfile::tempdir().unwrap();
+        let (browser, tab) = open_page(&url, profile.path());
+        (srv, profile, browser, tab)
+    }
+
     fn autocode(project: &std::path::Path, args: &[&str]) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_autocode"))
             .arg("--project")
@@ -1011,16 +1029,7 @@ mod audit_browser {
             );
         }
 
-        let srv = start(
-            &fx.path,
-            &["--audit", "--token", TOKEN, "--reviewer", "rita"],
-        );
-        let url = srv.stdout_lines[0]
-            .strip_prefix("review page: ")
-            .unwrap()
-            .to_string();
-        let profile = tempfile::tempdir().unwrap();
-        let (_browser, tab) = open_page(&url, profile.path());
+        let (srv, _profile, _browser, tab) = open_audit_page(&fx.path);
         // `--audit` opens on the Audit tab, on the sample's first unit.
         assert_eq!(
             eval(&tab, "document.getElementById('view-audit').hidden === false && document.getElementById('tab-audit').classList.contains('active')"),
@@ -1134,16 +1143,7 @@ mod audit_browser {
     fn a_unit_coded_under_an_older_codebook_is_shown_again_with_the_new_codes() {
         let fx = fixture::build_audit();
         autocode(&fx.path, &["audit", "draw", "--size", "3", "--seed", "5"]);
-        let srv = start(
-            &fx.path,
-            &["--audit", "--token", TOKEN, "--reviewer", "rita"],
-        );
-        let url = srv.stdout_lines[0]
-            .strip_prefix("review page: ")
-            .unwrap()
-            .to_string();
-        let profile = tempfile::tempdir().unwrap();
-        let (_browser, tab) = open_page(&url, profile.path());
+        let (srv, _profile, _browser, tab) = open_audit_page(&fx.path);
         let cost = "#audit-unit .audit-sentence input.audit-code[value=\"cost\"]";
         wait_for(&tab, &format!("!!document.querySelector('{cost}')"));
         eval(&tab, &format!("document.querySelector('{cost}').click()"));
