@@ -400,6 +400,11 @@ fn timed_display_label(line: &str) -> Option<SpeakerLabel> {
     let (ms, from) = leading_time(line, skip_ws(line, 0))?;
     let from = skip_ws(line, from);
     let rest = &line[from..];
+    // `00:00:05 - Anna:` is [`dashed_label`]'s form, read only where the
+    // document confirms it; here it made a speaker `- Anna`.
+    if rest.starts_with(['-', '–', '—', '|']) {
+        return None;
+    }
     let colon = rest
         .find(": ")
         .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))?;
@@ -680,13 +685,24 @@ fn dashed_label(line: &str) -> Option<SpeakerLabel> {
 /// Whether a document's dashed labels ([`dashed_label`]) are its speakers:
 /// at least four such lines, two names that come back, and those that come
 /// back nine in ten of them (speakers take turns; notes' topics do not).
+/// Their times run forward, at most one in ten going back (a recording's
+/// clock does; a diary read out over two days, `07:00 - Breakfast:`,
+/// `12:30 - Lunch:`, `07:00 - Breakfast:`, starts again).
 fn confirmed_dashed_labels(lines: &[&str]) -> bool {
-    let mut names: Vec<String> = lines
+    let labels: Vec<SpeakerLabel> = lines
         .iter()
         .filter(|l| parse_speaker_line(l).is_none())
-        .filter_map(|l| dashed_label(l).map(|x| x.name))
+        .filter_map(|l| dashed_label(l))
         .collect();
+    let back = labels
+        .windows(2)
+        .filter(|w| w[1].start_ms < w[0].start_ms)
+        .count();
+    let mut names: Vec<String> = labels.into_iter().map(|x| x.name).collect();
     let count = names.len();
+    if back * 10 > count {
+        return false;
+    }
     names.sort();
     let mut distinct = names.clone();
     distinct.dedup();
@@ -1711,5 +1727,29 @@ mod tests {
         ];
         let labels = DocumentLabels::of(notes.iter().copied());
         assert!(notes.iter().all(|l| labels.label(l).is_none()));
+        // A diary read out over two days: names come back, times start again.
+        let diary = [
+            "Anna: Let me read my diary.",
+            "07:00 - Breakfast: toast and tea.",
+            "12:30 - Lunch: soup.",
+            "07:00 - Breakfast: porridge.",
+            "12:30 - Lunch: a sandwich.",
+        ];
+        let labels = DocumentLabels::of(diary.iter().copied());
+        assert!(diary[1..].iter().all(|l| labels.label(l).is_none()));
+        // Too few dashed lines to confirm them, repeated as display-name
+        // lines are: no speaker `- Anna`.
+        let short = [
+            "00:00:05 - Interviewer: How did you start?",
+            "00:00:09 - Anna: With a friend.",
+            "00:00:20 - Interviewer: Why?",
+        ];
+        let labels = DocumentLabels::of(short.iter().copied());
+        for line in short {
+            assert!(
+                labels.label(line).is_none_or(|x| !x.name.starts_with('-')),
+                "{line}"
+            );
+        }
     }
 }
