@@ -48,9 +48,7 @@ impl DocumentCases {
         };
         let (headers, records) = crate::formats::case_table(path, bytes, &bad)?;
         crate::formats::unique_headers(&headers, &bad)?;
-        let doc_i = headers
-            .iter()
-            .position(|h| h == "document")
+        let doc_i = crate::formats::find_column(&headers, crate::formats::DOCUMENT_COLUMNS)
             .ok_or_else(|| IngestError::MissingColumn {
                 file: path.into(),
                 column: "document".into(),
@@ -179,6 +177,17 @@ mod tests {
     }
 
     #[test]
+    fn the_document_column_as_people_head_it() {
+        for csv in [
+            "File Name,Site\na,Leeds\n",
+            "transcript,site\na.txt,Leeds\n",
+        ] {
+            let m = parse(csv).unwrap().match_documents(["a.txt"]).unwrap();
+            assert_eq!(m["a.txt"]["site"], "Leeds", "{csv}");
+        }
+    }
+
+    #[test]
     fn attributes_by_name_or_stem() {
         let cases =
             parse("Document,Site,date,empty\ninterviews/a.txt,Leeds,2024-03-01,\nb,Bristol,,\n")
@@ -206,10 +215,10 @@ mod tests {
 
     #[test]
     fn errors_name_file_row_and_field() {
-        let e = parse("doc,site\na,x\n").unwrap_err().to_string();
+        let e = parse("interview,site\na,x\n").unwrap_err().to_string();
         assert_eq!(
             e,
-            "documents.csv: no column `document` for the documents file; columns found: `doc`, `site`"
+            "documents.csv: no column `document` for the documents file; columns found: `interview`, `site`"
         );
         let e = parse("document,site\na,x\nA.txt,y\n")
             .unwrap_err()

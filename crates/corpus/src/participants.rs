@@ -10,6 +10,41 @@ use crate::error::{IngestError, Result};
 use crate::speaker::is_moderator_role;
 use crate::{Participant, Participants};
 
+/// The names a participants file's id column goes by, preferred first
+/// (compared as [`crate::formats::find_column`] does). Before, only `id`
+/// was read, and a file headed `Participant ID` was an error.
+const ID_COLUMNS: &[&str] = &[
+    "id",
+    "participant id",
+    "participantid",
+    "participant code",
+    "participant number",
+    "participant no",
+    "participant no.",
+    "pid",
+    "respondent id",
+    "respondentid",
+    "response id",
+    "responseid",
+    "speaker id",
+    "case id",
+];
+
+/// The names a participants file's name column goes by, preferred first:
+/// the name a transcript's labels use.
+const NAME_COLUMNS: &[&str] = &[
+    "name",
+    "participant name",
+    "speaker name",
+    "speaker",
+    "pseudonym",
+    "participant",
+    "respondent",
+    "display name",
+    "full name",
+    "fullname",
+];
+
 impl Participants {
     /// Reads a participants CSV file.
     pub fn from_csv_path(path: &Path) -> Result<Participants> {
@@ -27,20 +62,29 @@ impl Participants {
         };
         let (headers, records) = crate::formats::case_table(path, bytes, &bad)?;
         crate::formats::unique_headers(&headers, &bad)?;
-        let column = |name: &str| headers.iter().position(|h| h == name);
-        let missing = |name: &str| IngestError::MissingColumn {
-            file: path.into(),
-            column: name.to_string(),
-            role: "participants file",
-            found: headers
-                .iter()
-                .map(|h| format!("`{h}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
+        use crate::formats::find_column;
+        // A file with ids alone (`P01`, as the transcripts label turns) or
+        // names alone uses the one column as both.
+        let (id_i, name_i) = match (
+            find_column(&headers, ID_COLUMNS),
+            find_column(&headers, NAME_COLUMNS),
+        ) {
+            (Some(id), Some(name)) if id != name => (id, name),
+            (Some(i), _) | (None, Some(i)) => (i, i),
+            (None, None) => {
+                return Err(IngestError::MissingColumn {
+                    file: path.into(),
+                    column: "id` or `name".to_string(),
+                    role: "participants file",
+                    found: headers
+                        .iter()
+                        .map(|h| format!("`{h}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
         };
-        let id_i = column("id").ok_or_else(|| missing("id"))?;
-        let name_i = column("name").ok_or_else(|| missing("name"))?;
-        let doc_i = column("document");
+        let doc_i = find_column(&headers, crate::formats::DOCUMENT_COLUMNS);
         let mut list = Vec::new();
         let mut ids: HashMap<String, u64> = HashMap::new();
         let mut names: HashMap<(String, Option<String>), u64> = HashMap::new();
@@ -298,6 +342,38 @@ mod tests {
     }
 
     #[test]
+    fn id_and_name_columns_as_people_head_them() {
+        // `Participant ID` and `Pseudonym`, as a study's sheet heads them.
+        let p = parse("Participant ID,Pseudonym,Age Group\nP01,Anna,30-39\n").unwrap();
+        let anna = &p.list[0];
+        assert_eq!((anna.id.as_str(), anna.name.as_str()), ("P01", "Anna"));
+        assert_eq!(
+            anna.attributes,
+            BTreeMap::from([("age group".to_string(), "30-39".to_string())])
+        );
+        // Ids alone, as the transcripts label turns (`P01:`): the one column
+        // is both, and `participant_id` is `participant id`.
+        for csv in [
+            "participant_id,gender,transcript\nP01,F,int01.docx\n",
+            "Participant,Gender,File\nP01,F,int01.docx\n",
+        ] {
+            let p = parse(csv).unwrap();
+            let x = &p.list[0];
+            assert_eq!((x.id.as_str(), x.name.as_str()), ("P01", "P01"), "{csv}");
+            assert_eq!(x.document.as_deref(), Some("int01.docx"), "{csv}");
+            assert_eq!(x.attributes.len(), 1, "{csv}");
+            assert_eq!(p.index().resolve("P01", "int01.docx").unwrap().id, "P01");
+        }
+        // `id` and `name` win over the other spellings.
+        let p = parse("speaker,id,name\nx,P1,Anna\n").unwrap();
+        assert_eq!(
+            (p.list[0].id.as_str(), p.list[0].name.as_str()),
+            ("P1", "Anna")
+        );
+        assert_eq!(p.list[0].attributes["speaker"], "x");
+    }
+
+    #[test]
     fn attributes_scopes_and_lookup() {
         let p = parse("id,name,group,role,age_band,document\nP1,Anna Smith,G1,police,30-39,\nP2,Bob,G1,researcher,,group1\nP3,Bob,G2,business,,group2.txt\nM1,Jane,,Moderator,,\n").unwrap();
         assert_eq!(p.list.len(), 4);
@@ -327,10 +403,10 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_row() {
-        let e = parse("id,fullname\nP1,Anna\n").unwrap_err().to_string();
+        let e = parse("who,group\nAnna,G1\n").unwrap_err().to_string();
         assert_eq!(
             e,
-            "people.csv: no column `name` for the participants file; columns found: `id`, `fullname`"
+            "people.csv: no column `id` or `name` for the participants file; columns found: `who`, `group`"
         );
         let e = parse("id,name\nP1,Anna\nP1,Bob\n").unwrap_err().to_string();
         assert_eq!(

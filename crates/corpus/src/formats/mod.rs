@@ -264,6 +264,35 @@ fn case_table_where(
     Ok((headers, rows))
 }
 
+/// The first of `names` (in their order of preference) that a column of
+/// `headers` is called, written as people head a spreadsheet's column:
+/// `Participant ID`, `participant_id` and `participant-id` are all
+/// `participant id` (headers are trimmed and lower case already).
+pub(crate) fn find_column(headers: &[String], names: &[&str]) -> Option<usize> {
+    let spelled = |h: &str| {
+        h.split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let headers: Vec<String> = headers.iter().map(|h| spelled(h)).collect();
+    names
+        .iter()
+        .find_map(|name| headers.iter().position(|h| h == name))
+}
+
+/// The names a case table's document column goes by, preferred first.
+pub(crate) const DOCUMENT_COLUMNS: &[&str] = &[
+    "document",
+    "document name",
+    "file",
+    "file name",
+    "filename",
+    "transcript",
+    "transcript file",
+    "doc",
+];
+
 /// For a table every column of which is read (a participants or documents
 /// file: the columns past the id are attributes), a name heading two
 /// columns is ambiguous, not the last one's. Tables that read some columns
