@@ -144,6 +144,19 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
     let mut c: Value = serde_json::from_str(&std::fs::read_to_string(&behind).unwrap()).unwrap();
     c["name"] = Value::String("small-codebook".into());
     assert_eq!(a, c);
+    // The same codebook as a Word table, under a title and behind a table
+    // that is no codebook: the first table naming a code column is read.
+    let from_docx = dir.path().join("docx.json");
+    ok(&[
+        "codebook",
+        "import",
+        "tests/fixtures/classify/small-codebook.docx",
+        "-o",
+        s(&from_docx),
+    ]);
+    let mut d: Value = serde_json::from_str(&std::fs::read_to_string(&from_docx).unwrap()).unwrap();
+    d["name"] = Value::String("small-codebook".into());
+    assert_eq!(a, d);
 
     let csv = dir.path().join("codes.csv");
     std::fs::write(
@@ -178,6 +191,10 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
         err.contains("a codebook is written as .yaml, .json or .qdc, not .csv"),
         "{err}"
     );
+    let docx_out = dir.path().join("x.docx");
+    let err = failure(&["codebook", "import", s(&csv), "-o", s(&docx_out)]);
+    assert!(err.contains("not .docx"), "{err}");
+    assert!(!docx_out.exists());
 }
 
 /// Ten gold items in ten documents, costs and tools in turn, labelled with

@@ -111,7 +111,10 @@ fn refuse_table_output(out: &std::path::Path) -> anyhow::Result<()> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if matches!(ext.as_str(), "csv" | "xlsx" | "xlsm" | "xls" | "ods") {
+    if matches!(
+        ext.as_str(),
+        "csv" | "tsv" | "xlsx" | "xlsm" | "xls" | "ods" | "docx"
+    ) {
         anyhow::bail!(
             "{}: a codebook is written as .yaml, .json or .qdc, not .{ext} (tables are read, not written)",
             out.display()

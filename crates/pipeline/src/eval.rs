@@ -17,7 +17,7 @@ use themes::{Dataset, ThemeParams};
 /// Reads gold JSONL: one [`GoldItem`] per line (`text`, `labels`, optional
 /// `id`, `doc`, `annotator_labels`); blank lines are skipped and an item
 /// without an id gets `FILE:LINE`. Errors name the file and line. A table
-/// (`.csv`, `.xlsx`, `.xls`, `.ods`) is read by [`read_gold_table`].
+/// (`.csv`, `.xlsx`, `.xls`, `.ods`, a `.docx` table) is read by [`read_gold_table`].
 pub fn read_gold(path: &Path, cb: Option<&Codebook>) -> anyhow::Result<Vec<GoldItem>> {
     let items = match corpus::formats::read_table_where(path, &names_gold_text) {
         Some(table) => read_gold_table(path, &below_its_title(table?), cb)?,

@@ -52,11 +52,11 @@ const DOCX: Package = Package {
 /// at [`MAX_XML_BYTES`]), checked to be UTF-8 and read by `text_of`, which
 /// gives a byte offset in the XML with its error. Errors name the file and
 /// the part.
-pub(super) fn package_text(
+pub(super) fn package_text<T>(
     file: SourceFile<'_>,
     package: &Package,
-    text_of: impl Fn(&str) -> std::result::Result<String, (u64, String)>,
-) -> Result<String> {
+    text_of: impl Fn(&str) -> std::result::Result<T, (u64, String)>,
+) -> Result<T> {
     if file.bytes.is_empty() {
         return Err(IngestError::Empty {
             file: file.path.into(),
@@ -226,6 +226,91 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     Ok(lines.join("\n"))
 }
 
+/// The tables of a DOCX's `word/document.xml`, each a list of rows of cells,
+/// a cell's paragraphs joined by `\n` (a codebook's cell of examples holds
+/// one per paragraph). A table inside a cell is read as its cell's text.
+pub(super) fn docx_tables(file: SourceFile<'_>) -> Result<Vec<Vec<Vec<String>>>> {
+    package_text(file, &DOCX, tables)
+}
+
+type Tables = Vec<Vec<Vec<String>>>;
+
+fn tables(xml: &str) -> std::result::Result<Tables, (u64, String)> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut open = 0usize;
+    let mut out: Tables = Vec::new();
+    // How deep in tables the reader is; only the outermost's rows and cells
+    // are kept, what is nested in a cell is that cell's text.
+    let mut depth = 0usize;
+    let mut row: Vec<String> = Vec::new();
+    let mut cell: Vec<String> = Vec::new();
+    let mut paragraph = String::new();
+    let mut in_text = false;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| (reader.error_position(), e.to_string()))?;
+        track_open(&event, &mut open, reader.buffer_position())?;
+        match event {
+            Event::Start(e) => match e.name().as_ref() {
+                "w:t" => in_text = true,
+                "w:tbl" => {
+                    depth += 1;
+                    if depth == 1 {
+                        out.push(Vec::new());
+                    }
+                }
+                _ => {}
+            },
+            Event::Empty(e) => match e.name().as_ref() {
+                "w:tab" => paragraph.push('\t'),
+                "w:br" | "w:cr" => paragraph.push('\n'),
+                "w:noBreakHyphen" => paragraph.push('-'),
+                "w:p" if depth > 0 => cell.push(String::new()),
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                "w:t" => in_text = false,
+                "w:tbl" => depth = depth.saturating_sub(1),
+                "w:p" => {
+                    let p = std::mem::take(&mut paragraph);
+                    if depth > 0 {
+                        cell.push(p);
+                    }
+                }
+                "w:tc" if depth == 1 => {
+                    let text = std::mem::take(&mut cell)
+                        .iter()
+                        .map(|p| p.trim())
+                        .filter(|p| !p.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    row.push(text);
+                }
+                "w:tr" if depth == 1 => {
+                    if let Some(table) = out.last_mut() {
+                        table.push(std::mem::take(&mut row));
+                    }
+                }
+                _ => {}
+            },
+            Event::Text(t) if in_text => paragraph.push_str(&t.xml10_content()),
+            Event::CData(t) if in_text => paragraph.push_str(&t),
+            Event::GeneralRef(r) => {
+                if let Some(c) = reference_char(&r, reader.buffer_position(), in_text)? {
+                    if in_text {
+                        paragraph.push(c);
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out.retain(|t| !t.is_empty());
+    Ok(out)
+}
+
 /// A finished paragraph: a line of the document, or of the table cell being read.
 pub(super) fn end_paragraph(
     paragraph: &mut String,
@@ -381,6 +466,39 @@ mod tests {
             "[00:01:11] Participant 2: It was a shock."
         );
         assert_eq!(row(&["Anna", "12 noon", "Fine."]), "Anna: 12 noon Fine.");
+    }
+
+    #[test]
+    fn tables_keep_rows_cells_and_a_cells_paragraphs() {
+        let cell = |paragraphs: &[&str]| {
+            let ps: String = paragraphs
+                .iter()
+                .map(|p| format!("<w:p><w:r><w:t>{p}</w:t></w:r></w:p>"))
+                .collect();
+            format!("<w:tc>{ps}</w:tc>")
+        };
+        let row = |cells: &[String]| format!("<w:tr>{}</w:tr>", cells.concat());
+        // A table nested in a cell is that cell's text, not rows of its own.
+        let nested = format!("<w:tc><w:tbl>{}</w:tbl></w:tc>", row(&[cell(&["inner"])]));
+        let xml = format!(
+            "{BODY_START}<w:p><w:r><w:t>Title</w:t></w:r></w:p><w:tbl>{}{}</w:tbl><w:p/><w:tbl>{}</w:tbl></w:body></w:document>",
+            row(&[cell(&["Code"]), cell(&["Example"])]),
+            row(&[cell(&["Trust"]), cell(&["I trust them.", "", "They never lie."])]),
+            row(&[cell(&["x"]), nested]),
+        );
+        assert_eq!(
+            tables(&xml).unwrap(),
+            vec![
+                vec![
+                    vec!["Code".to_string(), "Example".to_string()],
+                    vec![
+                        "Trust".to_string(),
+                        "I trust them.\nThey never lie.".to_string()
+                    ],
+                ],
+                vec![vec!["x".to_string(), "inner".to_string()]],
+            ]
+        );
     }
 
     #[test]

@@ -320,8 +320,9 @@ pub(crate) fn unique_headers(
 /// A table that is not a corpus (a codebook kept in a spreadsheet): its
 /// column names (trimmed, lower case) and each row's location (`row 3 (line
 /// 4)`, `sheet Codes, row 4`) and cells, read as participants and documents
-/// files are ([`case_table`]). `None` when the extension names no table
-/// (`.csv`, or a workbook: `.xlsx`, `.xlsm`, `.xls`, `.ods`).
+/// files are ([`case_table`]), or a Word document's table (`table 2, row
+/// 3`). `None` when the extension names no table (`.csv`, a workbook:
+/// `.xlsx`, `.xlsm`, `.xls`, `.ods`, or `.docx`).
 pub fn read_table(path: &Path) -> Option<Result<Table>> {
     read_table_where(path, &|_| true)
 }
@@ -333,6 +334,9 @@ pub fn read_table(path: &Path) -> Option<Result<Table>> {
 /// read, and a workbook without one fails on its first sheet as before.
 pub fn read_table_where(path: &Path, wanted: &dyn Fn(&Table) -> bool) -> Option<Result<Table>> {
     let format = SourceFormat::from_path(path)?;
+    if format == SourceFormat::Docx {
+        return Some(docx_table_where(path, wanted));
+    }
     if !matches!(format, SourceFormat::Csv | SourceFormat::Sheet) {
         return None;
     }
@@ -366,6 +370,55 @@ pub fn read_table_where(path: &Path, wanted: &dyn Fn(&Table) -> bool) -> Option<
         Ok(Table { headers, rows })
     };
     Some(read())
+}
+
+/// A Word document's table, as teams keep a codebook (one code per row, a
+/// heading row naming the columns): the first table whose first rows
+/// `wanted` takes, else the first table. Rows are located as `table 2, row
+/// 3`, counting the heading row as row 1; a cell's paragraphs are its lines.
+/// A document without a table is an error that says what is read.
+fn docx_table_where(path: &Path, wanted: &dyn Fn(&Table) -> bool) -> Result<Table> {
+    let bytes = crate::read_input(path)?;
+    let name = path.display().to_string();
+    let file = SourceFile {
+        path,
+        name: &name,
+        bytes: &bytes,
+    };
+    let tables = docx::docx_tables(file)?;
+    let as_table = |(t, rows): (usize, &Vec<Vec<String>>)| {
+        let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let padded = |r: &Vec<String>| {
+            let mut r = r.clone();
+            r.resize(width, String::new());
+            r
+        };
+        Table {
+            headers: rows.first().map(padded).unwrap_or_default(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, r)| (format!("table {}, row {}", t + 1, i + 1), padded(r)))
+                .collect(),
+        }
+    };
+    let mut all = tables.iter().enumerate().map(as_table);
+    let first = all.clone().next().ok_or_else(|| IngestError::BadTable {
+        file: path.into(),
+        location: "document".into(),
+        message: "no table in it; a codebook in Word is read from a table, one code per row, \
+                  under a heading row naming its columns (Code, Definition, Inclusion, \
+                  Exclusion, Example, …)"
+            .into(),
+    })?;
+    let mut table = all.find(|t| wanted(t)).unwrap_or(first);
+    table.headers = table
+        .headers
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    Ok(table)
 }
 
 /// What [`read_table`] reads.
