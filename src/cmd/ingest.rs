@@ -216,7 +216,7 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
         eprintln!(
             "warning: {how_many} speak in no document ({list}): their attributes reach no count \
              until a speaker's name or id matches theirs (a transcript still to come, or ids \
-             other than the transcripts' or the export's: `R_0001`, not `R0001`?)"
+             other than the transcripts' or the export's: `Resp-1` for the export's `R_0001`?)"
         );
     }
     if !s.unlabelled_documents.is_empty() {

@@ -28,6 +28,12 @@ const ID_COLUMNS: &[&str] = &[
     "responseid",
     "speaker id",
     "case id",
+    // Columns of ids under a plain heading, beside a name column
+    // (`Participant, Pseudonym, Site`); alone, the one column is both.
+    "participant",
+    "case",
+    "case name",
+    "respondent",
 ];
 
 /// The names a participants file's name column goes by, preferred first:
@@ -45,6 +51,41 @@ const NAME_COLUMNS: &[&str] = &[
     "fullname",
 ];
 
+/// Where a participants table's column names are: 0 for its first row
+/// (`headers`), `i` for its `i`th row below (a title or a version line
+/// above the names), `None` where none of its first ten rows names an id or
+/// a name column.
+fn header_row(headers: &[String], rows: &[crate::formats::CaseRow]) -> Option<usize> {
+    let names_people = |cells: &[String]| {
+        let cells: Vec<String> = cells.iter().map(|c| c.trim().to_lowercase()).collect();
+        crate::formats::find_column(&cells, ID_COLUMNS).is_some()
+            || crate::formats::find_column(&cells, NAME_COLUMNS).is_some()
+    };
+    // NVivo's classification sheet: an unnamed first column of cases.
+    let nvivo = headers.first().is_some_and(|h| h.trim().is_empty()) && headers.len() > 1;
+    if names_people(headers) || nvivo {
+        return Some(0);
+    }
+    rows.iter()
+        .take(10)
+        .position(|r| {
+            let cells: Vec<String> = r.record.iter().map(str::to_string).collect();
+            names_people(&cells)
+        })
+        .map(|i| i + 1)
+}
+
+/// A note typed in a participants table's first cell below or between the
+/// rows ("Note: P03 withdrew 02/04", "NB …", "* pseudonym to follow"): no
+/// participant's id holds a colon and a space, or starts so.
+fn is_note(cell: &str) -> bool {
+    let lower = cell.to_lowercase();
+    cell.contains(": ")
+        || ["note", "nb ", "nb:", "n.b.", "*", "key:"]
+            .iter()
+            .any(|w| lower.starts_with(w))
+}
+
 impl Participants {
     /// Reads a participants CSV file.
     pub fn from_csv_path(path: &Path) -> Result<Participants> {
@@ -60,17 +101,50 @@ impl Participants {
             location,
             message,
         };
-        let (headers, records) = crate::formats::case_table(path, bytes, &bad)?;
+        // The first sheet naming an id or name column in its first rows: a
+        // tracker's "Read me" sheet before its participants is passed over.
+        let (headers, records) =
+            crate::formats::case_table_where(path, bytes, &bad, &|h, rows| {
+                header_row(h, rows).is_some()
+            })?;
+        // A title, a version line or a blank row above the column names
+        // ("Participant tracker, v3"): the first row naming an id or name
+        // column is the header, as a codebook sheet's is.
+        let (headers, records) = match header_row(&headers, &records) {
+            Some(0) | None => (headers, records),
+            Some(at) => {
+                let header = &records[at - 1].record;
+                let headers = header.iter().map(|h| h.trim().to_lowercase()).collect();
+                (headers, records.into_iter().skip(at).collect())
+            }
+        };
         crate::formats::unique_headers(&headers, &bad)?;
         use crate::formats::find_column;
+        // NVivo's classification sheet names its cases in an unnamed first
+        // column (`P01`, or the path `Cases\P01`).
+        let nvivo_cases = headers.first().is_some_and(|h| h.is_empty())
+            && find_column(&headers, ID_COLUMNS).is_none()
+            && find_column(&headers, NAME_COLUMNS).is_none();
         // A file with ids alone (`P01`, as the transcripts label turns) or
         // names alone uses the one column as both.
-        let (id_i, name_i) = match (
-            find_column(&headers, ID_COLUMNS),
-            find_column(&headers, NAME_COLUMNS),
-        ) {
-            (Some(id), Some(name)) if id != name => (id, name),
-            (Some(i), _) | (None, Some(i)) => (i, i),
+        let id_column = find_column(&headers, ID_COLUMNS).or(nvivo_cases.then_some(0));
+        let name_column = {
+            let others: Vec<String> = headers
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    if Some(i) == id_column {
+                        String::new()
+                    } else {
+                        h.clone()
+                    }
+                })
+                .collect();
+            find_column(&others, NAME_COLUMNS)
+        };
+        let (id_i, name_i) = match (id_column, name_column) {
+            (Some(id), Some(name)) => (id, name),
+            (Some(i), None) | (None, Some(i)) => (i, i),
             (None, None) => {
                 return Err(IngestError::MissingColumn {
                     file: path.into(),
@@ -91,14 +165,38 @@ impl Participants {
         for row in records {
             let (record, location) = (&row.record, row.location);
             let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
-            let id = get(id_i);
-            let name = get(name_i);
-            if id.is_empty() || name.is_empty() {
+            let filled: Vec<String> = record
+                .iter()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect();
+            // Rows Excel saves empty (`,,,`), and a note typed in the
+            // first cell below the list ("Note: P03 withdrew"): no one.
+            if filled.is_empty() || (filled.len() == 1 && headers.len() > 1 && is_note(&filled[0]))
+            {
+                continue;
+            }
+            let mut id = get(id_i);
+            if nvivo_cases && id_i == 0 {
+                id = id.rsplit('\\').next().unwrap_or(&id).trim().to_string();
+            }
+            let mut name = get(name_i);
+            // A pseudonym not chosen yet: the id names the participant (and
+            // an id not given yet, the name).
+            if name.is_empty() {
+                name = id.clone();
+            } else if id.is_empty() {
+                id = name.clone();
+            }
+            if id.is_empty() {
+                let column = |i: usize| headers.get(i).map_or("", String::as_str);
                 return Err(bad(
                     location,
                     format!(
-                        "field `{}` is empty",
-                        if id.is_empty() { "id" } else { "name" }
+                        "column `{}` is empty, and so is `{}`: give the participant's id (or delete the row)",
+                        column(id_i),
+                        column(name_i)
                     ),
                 ));
             }
@@ -197,12 +295,58 @@ impl Participants {
     pub fn index(&self) -> ParticipantIndex<'_> {
         let mut by_name: HashMap<String, Vec<&Participant>> = HashMap::new();
         let mut by_id: HashMap<String, &Participant> = HashMap::new();
+        let mut by_loose_id: HashMap<String, Option<&Participant>> = HashMap::new();
+        let mut by_document: HashMap<String, Vec<&Participant>> = HashMap::new();
         for p in &self.list {
             by_name.entry(key(&p.name)).or_default().push(p);
             by_id.entry(key(&p.id)).or_insert(p);
+            // Two ids one loose spelling stands for (`P3`, `P03`): neither.
+            by_loose_id
+                .entry(loose_id(&p.id))
+                .and_modify(|q| *q = None)
+                .or_insert(Some(p));
+            if let Some(d) = p.document.as_deref().filter(|_| !p.is_moderator) {
+                by_document.entry(document_key(d)).or_default().push(p);
+            }
         }
-        ParticipantIndex { by_name, by_id }
+        ParticipantIndex {
+            by_name,
+            by_id,
+            by_loose_id,
+            by_document,
+        }
     }
+}
+
+/// An id as transcripts and exports spell it loosely: case, spaces, `-`,
+/// `_` and a number's leading zeros aside, and a whole number's `.0` (a
+/// CSV saved from pandas writes `1.0` for the sheet's `1`). `P3`, `P03`,
+/// `p-003` and `P 3` are one id.
+fn loose_id(id: &str) -> String {
+    let id = key(id);
+    let id = id
+        .strip_suffix(".0")
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or(&id);
+    let mut out = String::with_capacity(id.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if !digits.is_empty() {
+            let trimmed = digits.trim_start_matches('0');
+            out.push_str(if trimmed.is_empty() { "0" } else { trimmed });
+            digits.clear();
+        }
+    };
+    for c in id.chars().filter(|c| !matches!(c, ' ' | '-' | '_')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
 }
 
 /// Finds the participant a speaker label stands for.
@@ -210,6 +354,10 @@ impl Participants {
 pub struct ParticipantIndex<'a> {
     by_name: HashMap<String, Vec<&'a Participant>>,
     by_id: HashMap<String, &'a Participant>,
+    /// [`loose_id`] → the one participant of that id (`None`: several).
+    by_loose_id: HashMap<String, Option<&'a Participant>>,
+    /// A document's key → the participants (no moderators) the file scopes to it.
+    by_document: HashMap<String, Vec<&'a Participant>>,
 }
 
 impl<'a> ParticipantIndex<'a> {
@@ -227,13 +375,50 @@ impl<'a> ParticipantIndex<'a> {
                 return Some(p);
             }
         }
+        let in_document = |p: &&&'a Participant| match p.document.as_deref() {
+            None => true,
+            Some(d) => document_key(d) == doc,
+        };
+        self.by_id.get(&k).filter(in_document).copied().or_else(|| {
+            // `P3:` in a transcript, `P03` in the file; `1.0` and `1`.
+            self.by_loose_id
+                .get(&loose_id(speaker))
+                .and_then(Option::as_ref)
+                .filter(in_document)
+                .copied()
+        })
+    }
+
+    /// The participant whose id a label's brackets hold, `Maria (P12):`
+    /// where the file lists `P12`: the id says who, the name is how the
+    /// transcriber wrote them (two `Maria`s, one of them `Maria G`).
+    pub fn by_bracketed_id(&self, inner: &str, document: &str) -> Option<&'a Participant> {
+        let doc = document_key(document);
+        let in_document = |p: &&&'a Participant| match p.document.as_deref() {
+            None => true,
+            Some(d) => document_key(d) == doc,
+        };
         self.by_id
-            .get(&k)
-            .filter(|p| match p.document.as_deref() {
-                None => true,
-                Some(d) => document_key(d) == doc,
-            })
+            .get(&key(inner))
+            .filter(in_document)
             .copied()
+            .or_else(|| {
+                self.by_loose_id
+                    .get(&loose_id(inner))
+                    .and_then(Option::as_ref)
+                    .filter(in_document)
+                    .copied()
+            })
+    }
+
+    /// The one participant (no moderator) the file scopes to `document`
+    /// (its `document` column): one interviewee per file, as a tracker
+    /// lists them (`P01, Maria, P01_interview.docx`).
+    pub fn sole_participant_of(&self, document: &str) -> Option<&'a Participant> {
+        match self.by_document.get(&document_key(document))?.as_slice() {
+            [p] => Some(p),
+            _ => None,
+        }
     }
 }
 
@@ -374,6 +559,74 @@ mod tests {
     }
 
     #[test]
+    fn trackers_as_research_assistants_keep_them() {
+        // A title and a version line above the column names; rows Excel
+        // saves empty; a note below the list; a pseudonym not chosen yet.
+        let p = parse(
+            "Participant tracker,,\nVersion 3,,\n,,\nParticipant ID,Pseudonym,Site\nP01,Maria,Leeds\n,,\nP02,,Bristol\n,,\nNote: P03 withdrew,,\n",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = p
+            .list
+            .iter()
+            .map(|x| (x.id.as_str(), x.name.as_str()))
+            .collect();
+        assert_eq!(got, [("P01", "Maria"), ("P02", "P02")]);
+        assert_eq!(p.list[1].attributes["site"], "Bristol");
+        // Ids under `Participant` or `Case` beside a pseudonym column.
+        for csv in [
+            "Participant,Pseudonym,Site\nP01,Maria,Leeds\n",
+            "Case,Pseudonym,Site\nP01,Maria,Leeds\n",
+        ] {
+            let p = parse(csv).unwrap();
+            assert_eq!(
+                (p.list[0].id.as_str(), p.list[0].name.as_str()),
+                ("P01", "Maria"),
+                "{csv}"
+            );
+            assert_eq!(p.list[0].attributes.len(), 1, "{csv}");
+        }
+        // NVivo's classification sheet: cases in an unnamed first column,
+        // as names or as paths.
+        let p = parse(",Age,Site\nCases\\P01,72,Leeds\nP02,68,Bristol\n").unwrap();
+        let got: Vec<&str> = p.list.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(got, ["P01", "P02"]);
+        assert_eq!(p.list[0].attributes["age"], "72");
+        // A row with neither id nor name but other cells names the columns.
+        let e = parse("id,name,site\nP1,Anna,x\n,,Leeds\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "people.csv: row 2 (line 3): column `id` is empty, and so is `name`: give the participant's id (or delete the row)"
+        );
+    }
+
+    #[test]
+    fn loose_ids_match_as_transcripts_and_exports_write_them() {
+        for (a, b) in [
+            ("P3", "P03"),
+            ("p-003", "P3"),
+            ("P 3", "P3"),
+            ("1.0", "1"),
+            ("R_0001", "R1"),
+            ("0", "00"),
+        ] {
+            assert_eq!(loose_id(a), loose_id(b), "{a} {b}");
+        }
+        for (a, b) in [("P3", "P30"), ("P1", "Q1"), ("10", "1"), ("1.5", "15")] {
+            assert_ne!(loose_id(a), loose_id(b), "{a} {b}");
+        }
+        let p = parse("id,name\nP03,Anna\n1,Bob\n").unwrap();
+        let idx = p.index();
+        assert_eq!(idx.resolve("P3", "x.txt").unwrap().id, "P03");
+        assert_eq!(idx.resolve("1.0", "survey.csv").unwrap().id, "1");
+        // Two ids one loose spelling stands for: neither.
+        let p = parse("id,name\nP3,Anna\nP03,Bob\n").unwrap();
+        assert!(p.index().resolve("P003", "x.txt").is_none());
+    }
+
+    #[test]
     fn attributes_scopes_and_lookup() {
         let p = parse("id,name,group,role,age_band,document\nP1,Anna Smith,G1,police,30-39,\nP2,Bob,G1,researcher,,group1\nP3,Bob,G2,business,,group2.txt\nM1,Jane,,Moderator,,\n").unwrap();
         assert_eq!(p.list.len(), 4);
@@ -420,8 +673,10 @@ mod tests {
             e.starts_with("people.csv: row 2 (line 3): name `anna` is already listed in row 1"),
             "{e}"
         );
-        let e = parse("id,name\n,Anna\n").unwrap_err().to_string();
-        assert_eq!(e, "people.csv: row 1 (line 2): field `id` is empty");
+        // A name without an id yet is its own id (the empty row's error is
+        // in `trackers_as_research_assistants_keep_them`).
+        let p = parse("id,name\n,Anna\n").unwrap();
+        assert_eq!(p.list[0].id, "Anna");
         // Two columns of one name: the id, or an attribute the other would
         // overwrite.
         for (csv, h, cols) in [

@@ -6,7 +6,10 @@
 //!    scoped to the document first, else by id) is that participant, and a
 //!    moderator when the file's `role` says so. This always wins, so a file
 //!    can make `Interviewee` one person across documents or mark `Speaker 1`
-//!    of one interview as the interviewer.
+//!    of one interview as the interviewer. A bracketed listed id wins over
+//!    the name (`Maria (P12):`), and where the file gives the document one
+//!    participant, the document's only unlisted generic interviewee label
+//!    (`R`, `Respondent`, `Participant 4`) is them (one interviewee per file).
 //! 2. **Group labels** (`All`, `Unknown`, `Crosstalk`, …) belong to no participant.
 //! 3. **Moderator labels** (`Moderator`, `Interviewer`, `Interviewer 1`,
 //!    `Interviewer2`, `Int1`, `INT`, `I`, `I1`, `Q`, `Moderator 2`,
@@ -190,6 +193,9 @@ pub struct DocumentSpeakers<'a, 'p> {
     paired_letters: bool,
     /// Label key → first spelling of a generic label in this document.
     first_spelling: HashMap<String, &'a str>,
+    /// The document's one generic interviewee label (its key) and the one
+    /// participant the participants file scopes to the document (rule 1).
+    sole_interviewee: Option<(String, &'p crate::Participant)>,
 }
 
 impl<'a, 'p> DocumentSpeakers<'a, 'p> {
@@ -224,11 +230,32 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         for l in &labels {
             first_spelling.entry(label_key(l)).or_insert(*l);
         }
+        // One interviewee per file: where the file gives a document one
+        // participant and the document's only unlisted interviewee label is
+        // generic (`R`, `Respondent`, `Participant 4`), that label is them.
+        // Before, they were `<document>/R`, without the tracker's row.
+        let sole_interviewee = participants.sole_participant_of(document).and_then(|p| {
+            let listed = |l: &&str| participants.resolve(l, document);
+            if labels
+                .iter()
+                .any(|l| listed(l).is_some_and(|q| q.id == p.id))
+            {
+                return None;
+            }
+            let generic: std::collections::BTreeSet<String> = labels
+                .iter()
+                .filter(|l| listed(l).is_none())
+                .filter(|l| label_role(l, paired_letters) == SpeakerRole::Interviewee)
+                .map(|l| label_key(l))
+                .collect();
+            (generic.len() == 1).then(|| (generic.into_iter().next().unwrap_or_default(), p))
+        });
         DocumentSpeakers {
             document,
             participants,
             paired_letters,
             first_spelling,
+            sole_interviewee,
         }
     }
 
@@ -237,7 +264,17 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         let label = label.trim();
         let role = label_role(label, self.paired_letters);
         let inline_moderator = inline_role.is_some_and(is_moderator_role);
-        if let Some(p) = self.participants.resolve(label, self.document) {
+        // `Maria (P12):`: the brackets hold a listed id, which says who.
+        let by_id = inline_role.and_then(|r| self.participants.by_bracketed_id(r, self.document));
+        let sole = self
+            .sole_interviewee
+            .as_ref()
+            .filter(|(k, _)| *k == label_key(label))
+            .map(|(_, p)| *p);
+        if let Some(p) = by_id
+            .or_else(|| self.participants.resolve(label, self.document))
+            .or(sole)
+        {
             return Resolution {
                 participant_id: Some(p.id.clone()),
                 is_moderator: p.is_moderator || inline_moderator || role == SpeakerRole::Moderator,
@@ -480,6 +517,69 @@ mod tests {
         assert_eq!(
             ids(&resolve_all("three.txt", &["Speaker 1"], &people)),
             vec![(Some("three.txt/Speaker 1"), false)]
+        );
+    }
+
+    #[test]
+    fn one_interviewee_per_file_and_ids_as_transcripts_write_them() {
+        let people = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"Participant ID,Pseudonym,Transcript\nP01,Maria,P01_interview.docx\nP03,Aisha,P03.docx\nP04,Tom,P04.docx\nP12,Maria G,\n",
+        )
+        .unwrap();
+        // The file gives the document one participant, whose interview
+        // labels them `R` (I/R) or `Participant 4`.
+        assert_eq!(
+            ids(&resolve_all("P01_interview.docx", &["I", "R"], &people)),
+            vec![(Some("I"), true), (Some("P01"), false)]
+        );
+        assert_eq!(
+            ids(&resolve_all(
+                "P04.docx",
+                &["Interviewer", "Participant 4"],
+                &people
+            )),
+            vec![(Some("Interviewer"), true), (Some("P04"), false)]
+        );
+        // `P3` is the file's `P03`.
+        assert_eq!(
+            ids(&resolve_all("P03.docx", &["Interviewer", "P3"], &people)),
+            vec![(Some("Interviewer"), true), (Some("P03"), false)]
+        );
+        // Two generic interviewees: which is the file's one is not known.
+        assert_eq!(
+            ids(&resolve_all(
+                "P04.docx",
+                &["Speaker 1", "Speaker 2"],
+                &people
+            )),
+            vec![
+                (Some("P04.docx/Speaker 1"), false),
+                (Some("P04.docx/Speaker 2"), false)
+            ]
+        );
+        // Where the document names its participant, a generic label is
+        // someone else (a carer beside her).
+        assert_eq!(
+            ids(&resolve_all("P04.docx", &["Tom", "Carer"], &people)),
+            vec![(Some("P04"), false), (Some("P04.docx/Carer"), false)]
+        );
+        // A bracketed id says who: `Maria (P12):`, not the other Maria.
+        let index = people.index();
+        let speakers = DocumentSpeakers::new("P01_interview.docx", ["Int", "Maria"], &index);
+        assert_eq!(
+            speakers
+                .resolve("Maria", Some("P12"))
+                .participant_id
+                .as_deref(),
+            Some("P12")
+        );
+        assert_eq!(
+            speakers
+                .resolve("Maria", Some("police"))
+                .participant_id
+                .as_deref(),
+            Some("P01")
         );
     }
 

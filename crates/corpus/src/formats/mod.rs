@@ -218,7 +218,7 @@ pub(crate) fn case_table(
 
 /// [`case_table`] of the first sheet `wanted` takes (a workbook's; a CSV
 /// has one table), else of the first sheet with cells.
-fn case_table_where(
+pub(crate) fn case_table_where(
     path: &Path,
     bytes: &[u8],
     bad: &dyn Fn(String, String) -> IngestError,
