@@ -556,9 +556,31 @@ impl DocumentLabels {
         let relaxed = repeated_header_lines(lines.clone());
         let all: Vec<&str> = lines.collect();
         let dashed = confirmed_dashed_labels(&all);
+        // A header block's `Interviewer: Sarah Jones` and `Participant ID:
+        // P10` describe the interview, not its turns: a transcript whose
+        // turns are names alone on their lines (bold in Word) under such a
+        // header was read as unlabelled.
+        // Without the document's labels known yet, the block may run on
+        // past its keys (`Q. How far?` reads as a title line here): its
+        // title lines above the keys and its `Key: value` lines are the
+        // header, not what follows them.
+        let is_header_line: Vec<bool> = {
+            let text = all.join("\n");
+            let end = header_block_end(&text, &|_| false);
+            let block =
+                text[..end].matches('\n').count() + usize::from(end == text.len() && end > 0);
+            let first_key = all[..block.min(all.len())]
+                .iter()
+                .position(|l| l.contains(':'));
+            (0..all.len())
+                .map(|i| i < block && (all[i].contains(':') || first_key.is_some_and(|k| i < k)))
+                .collect()
+        };
         let mut names: Vec<String> = all
             .iter()
-            .filter_map(|l| parse_speaker_line(l).map(|x| x.name))
+            .zip(&is_header_line)
+            .filter(|(_, header)| !**header)
+            .filter_map(|(l, _)| parse_speaker_line(l).map(|x| x.name))
             .collect();
         names.sort();
         names.dedup();
@@ -571,7 +593,12 @@ impl DocumentLabels {
                 ..Default::default()
             };
         }
-        let filled: Vec<&str> = all.into_iter().filter(|l| !l.trim().is_empty()).collect();
+        let filled: Vec<&str> = all
+            .into_iter()
+            .zip(is_header_line)
+            .filter(|(l, header)| !header && !l.trim().is_empty())
+            .map(|(l, _)| l)
+            .collect();
         let mut names: Vec<String> = Vec::new();
         for (i, l) in filled.iter().enumerate() {
             if let Some(b) = bare_label(l) {
@@ -1085,8 +1112,10 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
             }
             // A title line; a label of another kind (`Q.`, `Interviewer<TAB>…`,
             // `Speaker 1 00:00:03`: the document's own), or a line that
-            // starts with a time, starts the dialogue.
-            None if is_label(raw.trim_end_matches('\r'))
+            // starts with a time, starts the dialogue. Above the keys, a
+            // line a document's names-alone labels would read (`Ageing Well
+            // Study`) is its title.
+            None if (keyed > 0 && is_label(raw.trim_end_matches('\r')))
                 || parse_speaker_line(line).is_some()
                 || leading_time(line, 0).is_some() =>
             {

@@ -575,6 +575,19 @@ mod tests {
         // Lines a page wrapped, one word left on some: no names either.
         let text = "It was in the spring of that year and\nThe\nlast shift ended late, so\nWe\nwalked home; in the end\nThe\nbus came and\nWe\ngot on. Then Maria\nSmith\nrang and Maria\nSmith\nsaid no.\n";
         assert!(turns(text, false).iter().all(|t| t.0.is_none()));
+        // Under a header block whose keys are colon lines (`Interviewer:
+        // Sarah Jones`): the header describes the interview, the names
+        // alone on their lines still label its turns.
+        let text = "Ageing Well Study\n\nDate: 02/05/2024\nInterviewer: Sarah Jones\nParticipant ID: P10\n\nInterviewer\nHow do you book?\nP10\nI ring at eight.\nInterviewer\nAnd then?\nP10\nI ring again.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Interviewer"), None, None, "How do you book?"),
+                (s("P10"), None, None, "I ring at eight."),
+                (s("Interviewer"), None, None, "And then?"),
+                (s("P10"), None, None, "I ring again."),
+            ]
+        );
         // Beside colon labels a short line is that speaker's words.
         let text = "Anna: Hello.\nBob\nHi.\nAnna: Bye.\nBob\nSee you.\nBob\nOk.\n";
         assert_eq!(
