@@ -15,6 +15,12 @@ use crate::codebook::{Code, Codebook, CodebookError, Problem};
 enum Field {
     Id,
     Name,
+    /// A sub-theme beside its theme (`Theme | Sub-theme`): the row's code,
+    /// under the theme.
+    SubName,
+    /// A code's outline number (`No.`, `1.2`): read for the hierarchy and
+    /// for parent cells that give the parent's number.
+    Number,
     Parent,
     Definition,
     Inclusion,
@@ -40,6 +46,27 @@ const COLUMNS: &[(&str, Field)] = &[
     ("node", Field::Name),
     ("hierarchical name", Field::Name),
     ("category", Field::Name),
+    ("sub theme", Field::SubName),
+    ("sub themes", Field::SubName),
+    ("subtheme", Field::SubName),
+    ("subthemes", Field::SubName),
+    ("sub code", Field::SubName),
+    ("sub codes", Field::SubName),
+    ("subcode", Field::SubName),
+    ("subcodes", Field::SubName),
+    ("child code", Field::SubName),
+    ("child theme", Field::SubName),
+    ("child node", Field::SubName),
+    ("sub category", Field::SubName),
+    ("sub categories", Field::SubName),
+    ("subcategory", Field::SubName),
+    ("subcategories", Field::SubName),
+    ("sub node", Field::SubName),
+    ("subnode", Field::SubName),
+    ("no", Field::Number),
+    ("number", Field::Number),
+    ("code no", Field::Number),
+    ("code number", Field::Number),
     ("parent", Field::Parent),
     ("parent code", Field::Parent),
     ("parent id", Field::Parent),
@@ -109,12 +136,6 @@ fn cell_lines(cell: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_string)
 }
 
-/// The codebook in a table: `headers` are the column names, `rows` each
-/// row's location (for messages) and cells. A row without a code name or id
-/// is skipped (a blank line, a section heading in a merged cell); columns
-/// the table has beyond [`COLUMNS`] (NVivo's `Files` and `References`
-/// counts, a team's own notes) are ignored. A parent cell may hold the
-/// parent's id or its name. Problems name the file and the row.
 /// Whether cells name a code column (`code`, `name`, `id`, …).
 fn names_codes(cells: &[String]) -> bool {
     cells.iter().any(|c| {
@@ -132,6 +153,18 @@ pub fn table_names_codes(headers: &[String], rows: &[(String, Vec<String>)]) -> 
     names_codes(headers) || rows.iter().take(10).any(|(_, cells)| names_codes(cells))
 }
 
+/// The codebook in a table: `headers` are the column names, `rows` each
+/// row's location (for messages) and cells. A row without a code name or id
+/// is skipped (a blank line, a section heading in a merged cell); columns
+/// the table has beyond [`COLUMNS`] (NVivo's `Files` and `References`
+/// counts, a team's own notes) are ignored. A parent cell may hold the
+/// parent's id, its name or its number. Problems name the file and the row.
+///
+/// The hierarchy is the table's where its columns give one: a parent
+/// column, paths (`Challenges\Isolation`), a sub-theme column beside the
+/// theme's. Where they give none it is read from the names, conservatively
+/// ([`read_written_parents`], [`read_outline`]): a name that cannot be read
+/// as a child stays a top-level code, as it was before.
 pub fn codebook_from_table(
     file: &str,
     name: &str,
@@ -182,20 +215,42 @@ pub fn codebook_from_table(
             ),
         }));
     }
+    // A thematic-analysis codebook names its codes in two columns, `Theme |
+    // Sub-theme` (or `Code | Sub-code`, three deep `Theme | Sub-theme |
+    // Code`): a row's code is its rightmost name, under the names left of
+    // it. Only the name column was read before: every sub-theme was lost,
+    // or a theme written on each of its rows was a duplicate id.
+    let levels: Vec<usize> = if has(Field::SubName) {
+        fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matches!(f, Some(Field::Name | Field::SubName)))
+            .map(|(i, _)| i)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The names above the row, from the rows before it: a theme cell
+    // merged down over its sub-themes reads as empty below its first row.
+    let mut carried: Vec<Option<String>> = vec![None; levels.len()];
     let mut codes = Vec::new();
     let mut locations = Vec::new();
     // Each code's path from its root, where its row wrote one
-    // (`Barriers\Other\Misc`): its parent is the code of the path above.
+    // (`Barriers\Other\Misc`) or its theme columns give one: its parent is
+    // the code of the path above.
     let mut paths: Vec<Option<Vec<String>>> = Vec::new();
+    // Each code's number cell, where the table has a number column.
+    let mut number_cells: Vec<Option<String>> = Vec::new();
     for (location, cells) in rows {
         let mut code = Code::default();
         let mut definitions = Vec::new();
+        let mut number_cell = None;
         // A table with NVivo's `Hierarchical Name` beside its `Name` reads
         // the path: the one cell of the row that holds one.
         let path_cell = cells
             .iter()
             .zip(&fields)
-            .find(|(c, f)| **f == Some(Field::Name) && c.contains('\\'))
+            .find(|(c, f)| levels.is_empty() && **f == Some(Field::Name) && c.contains('\\'))
             .map(|(c, _)| c.trim().to_string());
         for (cell, field) in cells.iter().zip(&fields) {
             let text = cell.trim();
@@ -205,8 +260,11 @@ pub fn codebook_from_table(
             }
             match field {
                 Field::Id => code.id = text.to_string(),
-                Field::Name if code.name.contains('\\') => {}
+                // Read as levels, below.
+                Field::SubName => {}
+                Field::Name if !levels.is_empty() || code.name.contains('\\') => {}
                 Field::Name => code.name = text.to_string(),
+                Field::Number => number_cell = Some(text.to_string()),
                 Field::Parent => code.parent = Some(text.to_string()),
                 Field::Definition => definitions.push(text.to_string()),
                 Field::Inclusion => code.inclusion.extend(cell_lines(text)),
@@ -219,25 +277,31 @@ pub fn codebook_from_table(
         if let Some(path) = path_cell {
             code.name = path;
         }
+        let mut path = if levels.is_empty() {
+            None
+        } else {
+            level_path(cells, &levels, &mut carried)
+        };
+        if let Some(leaf) = path.as_ref().and_then(|p| p.last()) {
+            code.name = leaf.clone();
+        }
         if code.id.is_empty() && code.name.is_empty() {
             continue;
         }
-        let mut path = None;
         // NVivo and MAXQDA write a code with its path, `Challenges\Isolation`
         // (NVivo's Hierarchical Name from its root, `Codes\\Challenges\\…`):
         // the last part is the code, the one before it its parent.
-        if code.name.contains('\\') {
+        if path.is_none() && code.name.contains('\\') {
             let parts = path_parts(&code.name);
-            if let Some((leaf, above)) = parts.split_last() {
-                if code.parent.is_none() {
-                    code.parent = above.last().map(|p| p.to_string());
-                }
-                path = Some(parts.clone());
-                code.name = leaf.to_string();
+            if let Some(leaf) = parts.last() {
+                code.name = leaf.clone();
+                path = Some(parts);
             }
         }
-        if code.id.is_empty() {
-            code.id = code.name.clone();
+        if let Some([.., above, _]) = path.as_deref() {
+            if code.parent.is_none() {
+                code.parent = Some(above.clone());
+            }
         }
         if code.name.is_empty() {
             code.name = code.id.clone();
@@ -246,6 +310,7 @@ pub fn codebook_from_table(
         codes.push(code);
         locations.push(location.as_str());
         paths.push(path);
+        number_cells.push(number_cell);
     }
     if codes.is_empty() {
         return Err(CodebookError::Parse(Problem {
@@ -254,6 +319,61 @@ pub fn codebook_from_table(
             field: "rows".into(),
             message: "no row names a code (each code is a row with its name or id)".into(),
         }));
+    }
+    // A theme named only on its sub-themes' rows (no row of its own, no
+    // definition) is a code too, before its first sub-theme; a theme row
+    // after its sub-themes is the theme itself, not a second one.
+    if !levels.is_empty() {
+        let written: HashSet<Vec<String>> = paths.iter().flatten().cloned().collect();
+        let mut added: HashSet<Vec<String>> = HashSet::new();
+        let mut at = 0;
+        while at < codes.len() {
+            let missing: Vec<Vec<String>> = paths[at]
+                .iter()
+                .flat_map(|p| (1..p.len()).map(|n| p[..n].to_vec()))
+                .filter(|above| !written.contains(above) && !added.contains(above))
+                .collect();
+            let location = locations[at];
+            for above in missing {
+                let theme = Code {
+                    name: above[above.len() - 1].clone(),
+                    parent: above.len().checked_sub(2).map(|i| above[i].clone()),
+                    ..Code::default()
+                };
+                codes.insert(at, theme);
+                locations.insert(at, location);
+                paths.insert(at, Some(above.clone()));
+                number_cells.insert(at, None);
+                added.insert(above);
+                at += 1;
+            }
+            at += 1;
+        }
+    }
+    // Each code's outline number: its number cell, or else the number its
+    // name starts with (`1.2 Transport`).
+    let numbers: Vec<Option<Vec<String>>> = if has(Field::Number) {
+        number_cells
+            .iter()
+            .map(|n| n.as_deref().and_then(number_of_cell))
+            .collect()
+    } else {
+        codes.iter().map(|c| leading_number(&c.name)).collect()
+    };
+    // Where the columns give no hierarchy, the names may: `Access > Travel`
+    // and numbered outlines were flattened into top-level codes before.
+    let given =
+        codes.iter().any(|c| c.parent.is_some()) || paths.iter().flatten().any(|p| p.len() > 1);
+    if !given {
+        for separator in ['>', ':'] {
+            read_written_parents(separator, &mut codes, &mut paths);
+        }
+        read_outline(&numbers, &mut codes, &mut paths);
+    }
+    for code in &mut codes {
+        if code.id.is_empty() {
+            code.id = code.name.clone();
+        }
     }
     // Without an id column a code's id is its name, and the same name
     // under two parents (`Challenges\Other`, `Practicalities\Other`) is
@@ -303,8 +423,10 @@ pub fn codebook_from_table(
             code.parent = Some(id.clone());
         }
     }
-    // A parent named by its id, or else by its name; a name two codes share
-    // names neither (it went to the last of them).
+    // A parent named by its id, or else by its name, or else by its number
+    // (a `No.` column beside a `Parent` column of numbers: `1.2` under `1`,
+    // refused as an unknown parent "1" before); a name or number two codes
+    // share names neither (it went to the last of them).
     let ids: HashSet<String> = codes.iter().map(|c| c.id.clone()).collect();
     let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
     for c in &codes {
@@ -312,6 +434,12 @@ pub fn codebook_from_table(
             .entry(c.name.clone())
             .or_default()
             .push(c.id.clone());
+    }
+    let mut by_number: HashMap<Vec<String>, Vec<String>> = HashMap::new();
+    for (c, n) in codes.iter().zip(&numbers) {
+        if let Some(n) = n {
+            by_number.entry(n.clone()).or_default().push(c.id.clone());
+        }
     }
     let mut ambiguous = Vec::new();
     for (i, code) in codes.iter_mut().enumerate() {
@@ -321,14 +449,21 @@ pub fn codebook_from_table(
         if ids.contains(&parent) {
             continue;
         }
-        match by_name.get(&parent).map(Vec::as_slice) {
+        let (what, found) = match by_name.get(&parent) {
+            Some(found) => ("name", Some(found)),
+            None => (
+                "number",
+                number_of_cell(&parent).and_then(|n| by_number.get(&n)),
+            ),
+        };
+        match found.map(Vec::as_slice) {
             Some([id]) => code.parent = Some(id.clone()),
             Some(several) if several.len() > 1 => ambiguous.push(Problem {
                 file: file.to_string(),
                 line: None,
                 field: format!("codes[{i}].parent"),
                 message: format!(
-                    "code {:?} has parent {parent:?}, the name of {} codes ({}); give the parent's id",
+                    "code {:?} has parent {parent:?}, the {what} of {} codes ({}); give the parent's id",
                     code.name,
                     several.len(),
                     several.join(", ")
@@ -371,6 +506,164 @@ pub fn codebook_from_table(
             })
             .collect(),
     ))
+}
+
+/// A row's path in a table of theme columns (`levels`, left to right):
+/// its rightmost name under the names left of it, an empty cell taking the
+/// name above it (`carried`, as merged cells mean). A name starts its
+/// level afresh: the sub-themes carried from the theme before are not
+/// under the next theme. `None` for a row that names nothing.
+fn level_path(
+    cells: &[String],
+    levels: &[usize],
+    carried: &mut [Option<String>],
+) -> Option<Vec<String>> {
+    let written: Vec<&str> = levels
+        .iter()
+        .map(|&i| cells.get(i).map_or("", |c| c.trim()))
+        .collect();
+    let deepest = written.iter().rposition(|c| !c.is_empty())?;
+    for (level, name) in written.iter().enumerate().take(deepest + 1) {
+        if !name.is_empty() {
+            carried[level] = Some(name.to_string());
+            carried[level + 1..].fill(None);
+        }
+    }
+    Some(carried[..=deepest].iter().flatten().cloned().collect())
+}
+
+/// Names that write their parent in them, `Access to care > Transport`
+/// (`separator` `>`) or `Trust: institutions` (`:`), are read as paths
+/// (the code `Transport` under `Access to care`) only where every name
+/// with the separator has, before its last one, the name of a code of the
+/// table (or the written path of one: `A > B` for `A > B > C`). A colon is
+/// common inside an ordinary name, and one name whose part before it is no
+/// code leaves all the names whole, as they were before.
+fn read_written_parents(separator: char, codes: &mut [Code], paths: &mut [Option<Vec<String>>]) {
+    let written: Vec<Option<Vec<String>>> = codes
+        .iter()
+        .zip(paths.iter())
+        .map(|(c, p)| {
+            let parts: Vec<String> = c
+                .name
+                .split(separator)
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            (p.is_none() && c.parent.is_none() && parts.len() > 1).then_some(parts)
+        })
+        .collect();
+    if written.iter().all(Option::is_none) {
+        return;
+    }
+    let known: HashSet<Vec<String>> = codes
+        .iter()
+        .zip(paths.iter())
+        .zip(&written)
+        .map(|((c, p), w)| {
+            w.clone()
+                .or_else(|| p.clone())
+                .unwrap_or_else(|| vec![c.name.clone()])
+        })
+        .collect();
+    if written
+        .iter()
+        .flatten()
+        .any(|parts| !known.contains(&parts[..parts.len() - 1]))
+    {
+        return;
+    }
+    for ((code, path), parts) in codes.iter_mut().zip(paths.iter_mut()).zip(written) {
+        match parts {
+            Some(parts) => {
+                code.name = parts[parts.len() - 1].clone();
+                code.parent = Some(parts[parts.len() - 2].clone());
+                *path = Some(parts);
+            }
+            None if path.is_none() => *path = Some(vec![code.name.clone()]),
+            None => {}
+        }
+    }
+}
+
+/// A numbered outline (`1 Access to care`, `1.1 Appointment booking`, or
+/// a number column): a code whose number extends another's by one part is
+/// its child. Read only where the numbered codes' numbers are all
+/// different, one at least has two parts, and every one of two or more
+/// parts has its parent's number among them (`1.1` with a `1`): section
+/// numbers without their sections (`1.1`, `1.2`, `2.1` alone) or a name
+/// that merely starts with a number (`2020 election`) leave the codes
+/// top-level, as before. Codes without a number stay top-level.
+fn read_outline(
+    numbers: &[Option<Vec<String>>],
+    codes: &mut [Code],
+    paths: &mut [Option<Vec<String>>],
+) {
+    let mut numbered: HashMap<&[String], usize> = HashMap::new();
+    for (i, number) in numbers.iter().enumerate() {
+        let Some(number) = number else { continue };
+        if codes[i].parent.is_some() || paths[i].as_ref().is_some_and(|p| p.len() > 1) {
+            continue;
+        }
+        if numbered.insert(number.as_slice(), i).is_some() {
+            return;
+        }
+    }
+    let has_parent = |n: &[String]| n.len() < 2 || numbered.contains_key(&n[..n.len() - 1]);
+    if !numbered.keys().any(|n| n.len() > 1) || !numbered.keys().all(|n| has_parent(n)) {
+        return;
+    }
+    // Parents before their children: a parent's number is shorter.
+    let mut order: Vec<(&[String], usize)> = numbered.iter().map(|(n, i)| (*n, *i)).collect();
+    order.sort_by_key(|(n, i)| (n.len(), *i));
+    for (number, i) in order {
+        let path = match number.len().checked_sub(1).filter(|&n| n > 0) {
+            Some(n) => {
+                let parent = numbered[&number[..n]];
+                codes[i].parent = Some(codes[parent].name.clone());
+                let mut path = paths[parent]
+                    .clone()
+                    .unwrap_or_else(|| vec![codes[parent].name.clone()]);
+                path.push(codes[i].name.clone());
+                path
+            }
+            None => vec![codes[i].name.clone()],
+        };
+        paths[i] = Some(path);
+    }
+}
+
+/// The outline number a name starts with, its parts (`1.2 Transport`:
+/// `1`, `2`): numbers and single letters joined by dots (`1`, `1.2.`,
+/// `A.1`, `a)`), then a space and the name. A letter alone is a number only
+/// with its dot or bracket (`A. Access`): `A sense of belonging` has none.
+fn leading_number(name: &str) -> Option<Vec<String>> {
+    let (token, rest) = name.split_once(char::is_whitespace)?;
+    if rest.trim().is_empty() {
+        return None;
+    }
+    let (bare, marked) = match token.strip_suffix(['.', ')']) {
+        Some(bare) => (bare, true),
+        None => (token, false),
+    };
+    let parts: Vec<&str> = bare.split('.').collect();
+    let digits = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit());
+    let letter = |p: &&str| p.len() == 1 && p.chars().all(|c| c.is_ascii_alphabetic());
+    let outline = parts.iter().all(|p| digits(p) || letter(p));
+    (outline && (marked || parts.len() > 1 || parts.iter().all(digits)))
+        .then(|| parts.iter().map(|p| p.to_string()).collect())
+}
+
+/// A number cell's parts (`1.2`, `1.2.`, `A.1`): letters and digits
+/// between dots; `None` for other text.
+fn number_of_cell(cell: &str) -> Option<Vec<String>> {
+    let bare = cell.trim().trim_end_matches(['.', ')']);
+    let parts: Vec<String> = bare.split('.').map(|p| p.trim().to_string()).collect();
+    parts
+        .iter()
+        .all(|p| !p.is_empty() && p.chars().all(char::is_alphanumeric))
+        .then_some(parts)
 }
 
 /// A code's path as NVivo and MAXQDA write it (`Challenges\Isolation`),
@@ -690,6 +983,385 @@ mod tests {
         assert_eq!(cb.codes.len(), 1);
         assert_eq!(cb.codes[0].id, "Costs");
         assert_eq!(cb.codes[0].examples, vec!["Rent doubled."]);
+    }
+
+    /// Each code as (id, name, parent), to compare a whole hierarchy.
+    fn tree(cb: &Codebook) -> Vec<(String, String, Option<String>)> {
+        cb.codes
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone(), c.parent.clone()))
+            .collect()
+    }
+
+    fn own(v: &[(&str, &str, Option<&str>)]) -> Vec<(String, String, Option<String>)> {
+        v.iter()
+            .map(|(i, n, p)| (i.to_string(), n.to_string(), p.map(str::to_string)))
+            .collect()
+    }
+
+    /// A thematic-analysis codebook with the theme cell merged down over
+    /// its sub-themes (read as empty below its first row): only the theme
+    /// column was read, and every sub-theme was lost.
+    #[test]
+    fn sub_themes_under_a_merged_theme_cell_are_codes_under_the_theme() {
+        let (headers, rows) = table(&[
+            &["Theme", "Sub-theme", "Definition", "Example"],
+            &[
+                "Access to care",
+                "Appointment booking",
+                "Difficulty getting a GP appointment.",
+                "You ring at eight and they're gone.",
+            ],
+            &["", "Transport", "Getting to the surgery.", "Two buses."],
+            &["", "", "", ""],
+            &[
+                "Relationship with clinicians",
+                "Continuity of care",
+                "Same GP vs locums.",
+                "",
+            ],
+            &["", "Ageism", "Dismissed because of age.", "It's your age."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Access to care", "Access to care", None),
+                (
+                    "Appointment booking",
+                    "Appointment booking",
+                    Some("Access to care")
+                ),
+                ("Transport", "Transport", Some("Access to care")),
+                (
+                    "Relationship with clinicians",
+                    "Relationship with clinicians",
+                    None
+                ),
+                (
+                    "Continuity of care",
+                    "Continuity of care",
+                    Some("Relationship with clinicians")
+                ),
+                ("Ageism", "Ageism", Some("Relationship with clinicians")),
+            ])
+        );
+        // A theme named only on its sub-themes' rows has no definition of
+        // its own; each sub-theme keeps its row's.
+        assert_eq!(cb.codes[0].definition, "");
+        assert!(cb.codes[0].examples.is_empty());
+        assert_eq!(cb.codes[2].definition, "Getting to the surgery.");
+        assert_eq!(cb.codes[2].examples, vec!["Two buses."]);
+        assert_eq!(cb.codes[5].examples, vec!["It's your age."]);
+    }
+
+    /// The theme written on every row (a duplicate id before), a theme row
+    /// of its own (before or after its sub-themes), one sub-theme name
+    /// under two themes, and three columns deep.
+    #[test]
+    fn a_theme_written_on_every_row_or_on_a_row_of_its_own() {
+        let (headers, rows) = table(&[
+            &["Theme", "Subtheme", "Description"],
+            &["Barriers", "Cost", "Money"],
+            &["Barriers", "Other", "Other barriers"],
+            &["Barriers", "", "What stands in the way"],
+            &["Facilitators", "", "What helps"],
+            &["Facilitators", "Other", "Other help"],
+        ]);
+        let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Cost", "Cost", Some("Barriers")),
+                ("Barriers/Other", "Other", Some("Barriers")),
+                ("Barriers", "Barriers", None),
+                ("Facilitators", "Facilitators", None),
+                ("Facilitators/Other", "Other", Some("Facilitators")),
+            ])
+        );
+        assert_eq!(cb.codes[2].definition, "What stands in the way");
+        assert_eq!(cb.codes[0].definition, "Money");
+        // Two rows of its own for one theme are still a duplicate.
+        let (headers, rows) = table(&[
+            &["Code", "Sub-code", "Definition"],
+            &["Trust", "", "one"],
+            &["Trust", "", "two"],
+        ]);
+        let e = codebook_from_table("cb.csv", "cb", &headers, &rows)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("row 2 (line 3), id: duplicate id \"Trust\" (first used by row 1 (line 2))"),
+            "{e}"
+        );
+        // Theme | Sub-theme | Code: a new theme does not carry the last
+        // theme's sub-theme.
+        let (headers, rows) = table(&[
+            &["Theme", "Sub-theme", "Code", "Definition"],
+            &["Access", "Booking", "Phone lines", "Engaged tone"],
+            &["", "", "Online", "Apps"],
+            &["Trust", "", "Doctors", "In clinicians"],
+        ]);
+        let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Access", "Access", None),
+                ("Booking", "Booking", Some("Access")),
+                ("Phone lines", "Phone lines", Some("Booking")),
+                ("Online", "Online", Some("Booking")),
+                ("Trust", "Trust", None),
+                ("Doctors", "Doctors", Some("Trust")),
+            ])
+        );
+        assert_eq!(cb.codes[3].definition, "Apps");
+    }
+
+    /// A numbered outline (a MacQueen table in Word, `1 Access to care`,
+    /// `1.1 Appointment booking`) was flattened: each number is its code's
+    /// child of the number it extends, and stays in the name.
+    #[test]
+    fn outline_numbers_in_the_names_are_the_hierarchy() {
+        let (headers, rows) = table(&[
+            &["Code", "Definition"],
+            &["1 Access to care", "Barriers to primary care."],
+            &["1.1 Appointment booking", "Getting an appointment."],
+            &["1.1.1 Online booking", "Apps."],
+            &["1.2 Transport", "Getting there."],
+            &["2. Relationship with clinicians", "Doctors."],
+            &["2.1. Continuity of care", "Same GP."],
+            &["Other", "Anything else."],
+        ]);
+        let cb = codebook_from_table("cb.docx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("1 Access to care", "1 Access to care", None),
+                (
+                    "1.1 Appointment booking",
+                    "1.1 Appointment booking",
+                    Some("1 Access to care")
+                ),
+                (
+                    "1.1.1 Online booking",
+                    "1.1.1 Online booking",
+                    Some("1.1 Appointment booking")
+                ),
+                ("1.2 Transport", "1.2 Transport", Some("1 Access to care")),
+                (
+                    "2. Relationship with clinicians",
+                    "2. Relationship with clinicians",
+                    None
+                ),
+                (
+                    "2.1. Continuity of care",
+                    "2.1. Continuity of care",
+                    Some("2. Relationship with clinicians")
+                ),
+                ("Other", "Other", None),
+            ])
+        );
+        let (headers, rows) = table(&[
+            &["Code"],
+            &["A. Access"],
+            &["A.1 Booking"],
+            &["A sense of belonging"],
+        ]);
+        let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
+        let parents: Vec<Option<&str>> = cb.codes.iter().map(|c| c.parent.as_deref()).collect();
+        assert_eq!(parents, vec![None, Some("A. Access"), None]);
+    }
+
+    /// Numbers that cannot be read as an outline leave the codebook as it
+    /// was: sections numbered without their own rows, a number twice,
+    /// names that merely start with a number.
+    #[test]
+    fn numbers_that_are_no_outline_leave_the_codes_top_level() {
+        for names in [
+            &["1.1 Booking", "1.2 Transport", "2.1 Continuity"][..],
+            &["1 Access", "1 Trust", "1.1 Booking"][..],
+            &["2020 election", "3.5 stars", "10 Downing Street"][..],
+        ] {
+            let mut t: Vec<&[&str]> = vec![&["Code"]];
+            let rows: Vec<[&str; 1]> = names.iter().map(|n| [*n]).collect();
+            t.extend(rows.iter().map(|r| &r[..]));
+            let (headers, rows) = table(&t);
+            let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
+            let flat: Vec<(&str, Option<&str>)> = cb
+                .codes
+                .iter()
+                .map(|c| (c.id.as_str(), c.parent.as_deref()))
+                .collect();
+            assert_eq!(
+                flat,
+                names.iter().map(|n| (*n, None)).collect::<Vec<_>>(),
+                "{names:?}"
+            );
+        }
+    }
+
+    /// `Parent > Child` in Excel was flattened into a top-level code named
+    /// with both; read as a path where every such name's parent is a code.
+    #[test]
+    fn a_parent_written_before_the_name_is_the_parent_where_it_is_a_code() {
+        let (headers, rows) = table(&[
+            &["Code", "Definition"],
+            &["Access to care", "Barriers."],
+            &["Access to care > Appointment booking", "Appointments."],
+            &["Access to care > Appointment booking > Online", "Apps."],
+            &["Trust", "Faith."],
+            &["Trust > Other", "Other trust."],
+            &["Access to care > Other", "Other access."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Access to care", "Access to care", None),
+                (
+                    "Appointment booking",
+                    "Appointment booking",
+                    Some("Access to care")
+                ),
+                ("Online", "Online", Some("Appointment booking")),
+                ("Trust", "Trust", None),
+                ("Trust/Other", "Other", Some("Trust")),
+                ("Access to care/Other", "Other", Some("Access to care")),
+            ])
+        );
+        assert_eq!(cb.codes[2].definition, "Apps.");
+        let (headers, rows) = table(&[
+            &["Code", "Definition"],
+            &["Trust", "Faith."],
+            &["Trust: institutions", "In the NHS."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Trust", "Trust", None),
+                ("institutions", "institutions", Some("Trust")),
+            ])
+        );
+    }
+
+    /// A colon inside ordinary names (`Trust: institutions` with no `Trust`
+    /// code), and a flat codebook, are read as before.
+    #[test]
+    fn colons_in_names_without_a_parent_code_and_flat_codebooks_are_unchanged() {
+        let (headers, rows) = table(&[
+            &["Code", "Definition"],
+            &["Trust: institutions", "In the NHS."],
+            &["Trust: people", "In neighbours."],
+            &["Costs", "Money."],
+            &["Costs: hidden", "Unexpected."],
+            &["Cost > benefit", "Weighed."],
+        ]);
+        let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Trust: institutions", "Trust: institutions", None),
+                ("Trust: people", "Trust: people", None),
+                ("Costs", "Costs", None),
+                ("Costs: hidden", "Costs: hidden", None),
+                ("Cost > benefit", "Cost > benefit", None),
+            ])
+        );
+        let (headers, rows) = table(&[
+            &["Code", "Definition", "Example"],
+            &["Costs", "Money.", "Rent doubled."],
+            &["Premises", "Offices.", ""],
+            &["Isolation", "Alone.", ""],
+        ]);
+        let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Costs", "Costs", None),
+                ("Premises", "Premises", None),
+                ("Isolation", "Isolation", None),
+            ])
+        );
+        assert_eq!(cb.codes[0].examples, vec!["Rent doubled."]);
+        // With a parent column the table's hierarchy is the one read: a
+        // name with a colon is a name.
+        let (headers, rows) = table(&[
+            &["Code", "Parent"],
+            &["Trust", ""],
+            &["Trust: institutions", ""],
+            &["Doctors", "Trust"],
+        ]);
+        let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
+        assert_eq!(cb.codes[1].parent, None);
+        assert_eq!(cb.codes[1].name, "Trust: institutions");
+    }
+
+    /// A `No.` column with a `Parent` column of numbers: refused before as
+    /// an unknown parent "1". A number column alone is an outline.
+    #[test]
+    fn a_number_column_names_parents_by_number() {
+        let (headers, rows) = table(&[
+            &["No.", "Code", "Parent", "Definition"],
+            &["1", "Access to care", "", "Barriers."],
+            &["1.1", "Appointment booking", "1", "Appointments."],
+            &["1.2", "Transport", "1.", "Travel."],
+            &["2", "Trust", "", "Faith."],
+            &["2.1", "Continuity of care", "Trust", "Same GP."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Access to care", "Access to care", None),
+                (
+                    "Appointment booking",
+                    "Appointment booking",
+                    Some("Access to care")
+                ),
+                ("Transport", "Transport", Some("Access to care")),
+                ("Trust", "Trust", None),
+                ("Continuity of care", "Continuity of care", Some("Trust")),
+            ])
+        );
+        let (headers, rows) = table(&[
+            &["Code number", "Code", "Definition"],
+            &["1", "Access to care", "Barriers."],
+            &["1.1", "Appointment booking", "Appointments."],
+            &["2", "Trust", "Faith."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        let parents: Vec<Option<&str>> = cb.codes.iter().map(|c| c.parent.as_deref()).collect();
+        assert_eq!(parents, vec![None, Some("Access to care"), None]);
+        // A number two codes share names neither.
+        let (headers, rows) = table(&[
+            &["No", "Code", "Parent"],
+            &["1", "Access", ""],
+            &["1", "Trust", ""],
+            &["1.1", "Booking", "1"],
+        ]);
+        let e = codebook_from_table("cb.xlsx", "cb", &headers, &rows)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "1 problem(s) in the codebook:\n  cb.xlsx: row 3 (line 4), parent: code \"Booking\" has parent \"1\", the number of 2 codes (Access, Trust); give the parent's id"
+        );
+    }
+
+    #[test]
+    fn outline_numbers_are_read_from_names_and_cells() {
+        let parts = |v: &[&str]| Some(v.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+        assert_eq!(leading_number("1 Access"), parts(&["1"]));
+        assert_eq!(leading_number("1.2. Transport"), parts(&["1", "2"]));
+        assert_eq!(leading_number("A.1 Booking"), parts(&["A", "1"]));
+        assert_eq!(leading_number("b) Booking"), parts(&["b"]));
+        assert_eq!(leading_number("A sense of belonging"), None);
+        assert_eq!(leading_number("1.Access"), None);
+        assert_eq!(leading_number("1.2"), None);
+        assert_eq!(number_of_cell(" 1.2. "), parts(&["1", "2"]));
+        assert_eq!(number_of_cell("Trust"), parts(&["Trust"]));
+        assert_eq!(number_of_cell("Trust, people"), None);
     }
 
     #[test]
