@@ -654,6 +654,79 @@ fn a_surveys_attribute_columns_are_its_respondents_attributes() {
     assert!(by.get("Country").is_none(), "one attribute: {st}");
 }
 
+/// A panel's waves are separate exports with their own attribute columns,
+/// each ingested with the same participants file: the file read again
+/// replaces its own columns' attributes, not the first wave's sheet's
+/// (before, wave 2 took `dept` out of every crosstab).
+#[test]
+fn a_second_waves_sheet_keeps_the_first_waves_attributes() {
+    let input = tempfile::tempdir().unwrap();
+    let people = write(
+        input.path(),
+        "participants.csv",
+        b"id,region\nR1,North\nR2,South\n",
+    );
+    let wave1 = write(
+        input.path(),
+        "wave1.csv",
+        b"id,dept,q1\nR1,Finance,Nobody to talk to at lunch.\nR2,IT,The VPN drops every hour.\n",
+    );
+    let wave2 = write(
+        input.path(),
+        "wave2.csv",
+        b"id,site,q2\nR1,Leeds,Fewer meetings please.\nR2,York,Fix the VPN.\n",
+    );
+    let project = new_project();
+    for (file, question, attribute) in [(&wave1, "q1", "dept"), (&wave2, "q2", "site")] {
+        let (code, summary, _) = ingest_json(
+            project.path(),
+            &[
+                file.to_str().unwrap(),
+                "--speaker-column",
+                "id",
+                "--question-column",
+                question,
+                "--attribute-column",
+                attribute,
+                "--participants",
+                people.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, 0, "{summary}");
+    }
+    let st = stats(project.path());
+    let by = &st["participants_by"];
+    assert_eq!(by["dept"]["Finance"], 1, "{st}");
+    assert_eq!(by["site"]["York"], 1, "{st}");
+    assert_eq!(by["region"]["North"], 1, "{st}");
+    // The file's own column is the file's: changed there, changed here.
+    write(
+        input.path(),
+        "participants.csv",
+        b"id,region\nR1,East\nR2,South\n",
+    );
+    let (code, summary, _) = ingest_json(
+        project.path(),
+        &[
+            wave2.to_str().unwrap(),
+            "--speaker-column",
+            "id",
+            "--question-column",
+            "q2",
+            "--attribute-column",
+            "site",
+            "--participants",
+            people.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{summary}");
+    let st = stats(project.path());
+    let by = &st["participants_by"];
+    assert_eq!(by["region"]["East"], 1, "{st}");
+    assert!(by["region"].get("North").is_none(), "{st}");
+    assert_eq!(by["dept"]["IT"], 1, "{st}");
+}
+
 /// A series of interviews with a named host: the one speaker in every
 /// document who asks (a question in more of their turns than the others)
 /// is taken as the interviewer, and a later run of one new interview

@@ -145,4 +145,9 @@ pub struct Participant {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Participants {
     pub list: Vec<Participant>,
+    /// The attribute columns of the participants files read (lower case):
+    /// the attributes these files own, which a file read again replaces,
+    /// leaving those a survey sheet gave.
+    #[serde(default)]
+    pub columns: Vec<String>,
 }

@@ -236,7 +236,13 @@ impl Participants {
                 attributes,
             });
         }
-        Ok(Participants { list })
+        let columns = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| *i != id_i && *i != name_i && Some(*i) != doc_i && !h.is_empty())
+            .map(|(_, h)| h.clone())
+            .collect();
+        Ok(Participants { list, columns })
     }
 
     /// Whether a participants file lists `name` (by name or id).
@@ -287,6 +293,11 @@ impl Participants {
                 });
             }
             self.list.push(p);
+        }
+        for c in other.columns {
+            if !self.columns.contains(&c) {
+                self.columns.push(c);
+            }
         }
         Ok(())
     }

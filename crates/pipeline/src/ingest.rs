@@ -569,7 +569,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         .map(|f| DocumentCases::from_csv_path(f))
         .collect::<Result<Vec<_>, _>>()?;
     // Registered participants first, so every document's speakers resolve to them.
-    store.put_participants(&participants.list)?;
+    store.put_listed_participants(&participants)?;
     let index = participants.index();
     let columns = columns_of(opts);
     // A survey sheet's attribute column named like a participants file's

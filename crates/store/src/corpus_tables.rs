@@ -131,10 +131,28 @@ impl Store {
     }
 
     /// Inserts or updates participants (and their attributes) in one transaction.
+    /// A listed participant's attributes are replaced by theirs.
     pub fn put_participants(&mut self, people: &[Participant]) -> Result<()> {
         self.write(|tx| {
             for p in people {
-                put_participant_tx(tx, p)?;
+                put_participant_tx(tx, p, None)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// [`Store::put_participants`] of a participants file's people, whose
+    /// attributes replace only those of the file's columns (and `role`,
+    /// which `--interviewer` sets): a survey sheet's attributes a respondent
+    /// was given by an earlier export stay. Before, reading the file again
+    /// with a second wave's sheet took the first wave's attributes out of
+    /// every crosstab.
+    pub fn put_listed_participants(&mut self, people: &corpus::Participants) -> Result<()> {
+        let mut owned: Vec<&str> = people.columns.iter().map(String::as_str).collect();
+        owned.push("role");
+        self.write(|tx| {
+            for p in &people.list {
+                put_participant_tx(tx, p, Some(&owned))?;
             }
             Ok(())
         })
@@ -282,7 +300,8 @@ impl Store {
     }
 }
 
-fn put_participant_tx(tx: &Transaction, p: &Participant) -> Result<()> {
+/// `owned`: the attribute keys a listed participant's own replace (`None`: all).
+fn put_participant_tx(tx: &Transaction, p: &Participant, owned: Option<&[&str]>) -> Result<()> {
     tx.execute(
         "INSERT INTO participants(id, name, document, is_moderator, registered) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, document = excluded.document,
@@ -291,10 +310,22 @@ fn put_participant_tx(tx: &Transaction, p: &Participant) -> Result<()> {
         params![p.id, p.name, p.document, p.is_moderator, p.registered],
     )?;
     if p.registered {
-        tx.execute(
-            "DELETE FROM participant_attributes WHERE participant_id = ?1",
-            [&p.id],
-        )?;
+        match owned {
+            None => {
+                tx.execute(
+                    "DELETE FROM participant_attributes WHERE participant_id = ?1",
+                    [&p.id],
+                )?;
+            }
+            Some(keys) => {
+                for k in keys {
+                    tx.execute(
+                        "DELETE FROM participant_attributes WHERE participant_id = ?1 AND key = ?2",
+                        params![p.id, k],
+                    )?;
+                }
+            }
+        }
     }
     for (k, v) in &p.attributes {
         tx.execute(
