@@ -727,6 +727,86 @@ fn a_second_waves_sheet_keeps_the_first_waves_attributes() {
     assert_eq!(by["dept"]["IT"], 1, "{st}");
 }
 
+/// Two surveys exported separately number their respondents 1, 2, …: the
+/// same id in both with different attributes is named (before, staff 1
+/// and student 1 were one participant without a word, the second file's
+/// department overwriting the first's).
+#[test]
+fn one_respondent_id_in_two_exports_with_other_attributes_is_warned_about() {
+    let input = tempfile::tempdir().unwrap();
+    let staff = write(
+        input.path(),
+        "staff.csv",
+        b"id,dept,q\n1,Finance,Too many meetings.\n2,IT,The VPN drops.\n",
+    );
+    let students = write(
+        input.path(),
+        "students.csv",
+        b"id,dept,q\n1,Physics,The library closes early.\n2,History,No quiet rooms.\n",
+    );
+    let panel = write(
+        input.path(),
+        "staff-wave2.csv",
+        b"id,dept,q2\n1,Finance,Fewer meetings now.\n",
+    );
+    let run_in = |project: &Path, file: &Path, question: &str| {
+        ingest_json(
+            project,
+            &[
+                file.to_str().unwrap(),
+                "--speaker-column",
+                "id",
+                "--question-column",
+                question,
+                "--attribute-column",
+                "dept",
+            ],
+        )
+    };
+    let project = new_project();
+    let run = |file: &Path, question: &str| run_in(project.path(), file, question);
+    let (code, summary, stderr) = run(&staff, "q");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning: respondent"), "{stderr}");
+    assert_eq!(summary["respondents_across_exports"], serde_json::json!([]));
+    // A panel's second wave, the same people with the same attributes: nothing.
+    let (_, summary, stderr) = run(&panel, "q2");
+    assert!(!stderr.contains("warning: respondent"), "{stderr}");
+    assert_eq!(summary["respondents_across_exports"], serde_json::json!([]));
+    let (code, summary, stderr) = run(&students, "q");
+    assert_eq!(code, 0, "{stderr}");
+    let found = summary["respondents_across_exports"].as_array().unwrap();
+    assert_eq!(found.len(), 2, "{summary}");
+    assert_eq!(found[0]["id"], "1");
+    assert_eq!(found[0]["attribute"], "dept");
+    assert_eq!(found[0]["earlier_value"], "Finance");
+    assert_eq!(found[0]["value"], "Physics");
+    assert_eq!(found[0]["document"], "students.csv");
+    // Said in words where the run is read by a person.
+    let project = new_project();
+    let (code, _, stderr) = run_in(project.path(), &staff, "q");
+    assert_eq!(code, 0, "{stderr}");
+    let out = autocode(
+        project.path(),
+        &[
+            "ingest",
+            students.to_str().unwrap(),
+            "--speaker-column",
+            "id",
+            "--question-column",
+            "q",
+            "--attribute-column",
+            "dept",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: respondent `1` has dept `Finance` in `staff")
+            && stderr.contains("and `Physics` in `students.csv` (and 1 more respondent id(s) like it): one participant in both"),
+        "{stderr}"
+    );
+}
+
 /// A series of interviews with a named host: the one speaker in every
 /// document who asks (a question in more of their turns than the others)
 /// is taken as the interviewer, and a later run of one new interview

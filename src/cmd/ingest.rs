@@ -323,6 +323,26 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             ids.len()
         );
     }
+    if let Some(first) = s.respondents_across_exports.first() {
+        let n = s.respondents_across_exports.len();
+        let more = if n > 1 {
+            format!(" (and {} more respondent id(s) like it)", n - 1)
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "warning: respondent `{}` has {} `{}` in `{}` and `{}` in `{}`{more}: one participant in both. \
+             Separate exports that number their respondents 1, 2, … merge different people so; \
+             give each export ids of its own (a prefix in its id column), or, for one panel's waves, \
+             check the attribute",
+            printable(&first.id),
+            printable(&first.attribute),
+            printable(&first.earlier_value),
+            printable(&first.earlier_document),
+            printable(&first.value),
+            printable(&first.document),
+        );
+    }
     for (document, lost) in &s.replaced_losses {
         let mut what = Vec::new();
         if lost.detached_reviews > 0 {

@@ -153,6 +153,23 @@ pub struct IngestSummary {
     /// under another file name (Qualtrics names each download by its date)
     /// is a second document, and every answer is counted twice.
     pub survey_reexports: Vec<(String, store::SharedAnswers)>,
+    /// Respondent ids two survey documents give different values of one
+    /// attribute: separate exports numbering their respondents 1, 2, …
+    /// merge different people into one participant.
+    pub respondents_across_exports: Vec<RespondentAcrossExports>,
+}
+
+/// A respondent id whose attribute two survey documents disagree on.
+#[derive(Debug, Clone, Serialize)]
+pub struct RespondentAcrossExports {
+    pub id: String,
+    pub attribute: String,
+    /// The value stored before, and a document the id speaks in there.
+    pub earlier_value: String,
+    pub earlier_document: String,
+    /// The value this document gives.
+    pub value: String,
+    pub document: String,
 }
 
 /// A survey table whose answers to one question share respondent ids.
@@ -621,6 +638,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         replaced_losses: Vec::new(),
         pooled_respondents: Vec::new(),
         duplicate_respondents: Vec::new(),
+        respondents_across_exports: Vec::new(),
         survey_reexports: Vec::new(),
         participants_not_speaking: Vec::new(),
         participants_rows: participants.list.iter().filter(|p| !p.is_moderator).count(),
@@ -633,6 +651,13 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     let mut read_names: BTreeSet<String> = BTreeSet::new();
     // Document name → file that provided it in this run.
     let mut seen: HashMap<String, String> = HashMap::new();
+    // The stored participants' attributes and documents, read at the first
+    // survey table with attributes and kept up to date through the run.
+    type KnownRespondents = (
+        BTreeMap<String, BTreeMap<String, String>>,
+        BTreeMap<String, BTreeSet<String>>,
+    );
+    let mut known_respondents: Option<KnownRespondents> = None;
     for input in &inputs.files {
         let path = input.path.display().to_string();
         let mut report = FileReport {
@@ -728,6 +753,53 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?
                         .filter(|earlier| another_existing_file(earlier, &input.path));
                     let sheet = corpus::registered_sheet_attributes(&doc, &index);
+                    if survey_table && !doc.speaker_attributes.is_empty() {
+                        let known = match &mut known_respondents {
+                            Some(k) => k,
+                            None => known_respondents.insert(
+                                store
+                                    .participant_attributes()
+                                    .and_then(|a| Ok((a, store.participant_documents()?)))
+                                    .map_err(|e| format!("{path}: reading participants: {e}"))?,
+                            ),
+                        };
+                        let given = extra
+                            .iter()
+                            .filter(|p| !p.registered)
+                            .map(|p| (&p.id, &p.attributes))
+                            .chain(sheet.iter().map(|(id, a)| (id, a)));
+                        for (id, attributes) in given {
+                            let (stored, documents) = &mut *known;
+                            let elsewhere = documents
+                                .get(id)
+                                .and_then(|d| d.iter().find(|d| **d != doc.name))
+                                .cloned();
+                            if let (Some(earlier), Some(before)) = (elsewhere, stored.get(id)) {
+                                if let Some((k, old, new)) = attributes.iter().find_map(|(k, v)| {
+                                    before.get(k).filter(|old| *old != v).map(|old| (k, old, v))
+                                }) {
+                                    summary.respondents_across_exports.push(
+                                        RespondentAcrossExports {
+                                            id: id.clone(),
+                                            attribute: k.clone(),
+                                            earlier_value: old.clone(),
+                                            earlier_document: earlier,
+                                            value: new.clone(),
+                                            document: doc.name.clone(),
+                                        },
+                                    );
+                                }
+                            }
+                            stored
+                                .entry(id.clone())
+                                .or_default()
+                                .extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                            documents
+                                .entry(id.clone())
+                                .or_default()
+                                .insert(doc.name.clone());
+                        }
+                    }
                     let (outcome, losses) = store
                         .put_participants(&extra)
                         .and_then(|()| store.add_participant_attributes(&sheet))

@@ -238,6 +238,21 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The documents each participant speaks in: participant id → names.
+    pub fn participant_documents(&self) -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT s.participant_id, d.name FROM segments s
+             JOIN documents d ON d.id = s.document_id WHERE s.participant_id IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for row in rows {
+            let (id, doc) = row?;
+            out.entry(id).or_default().insert(doc);
+        }
+        Ok(out)
+    }
+
     /// Participant attributes: participant id → attribute → value.
     pub fn participant_attributes(&self) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
         let mut stmt = self
