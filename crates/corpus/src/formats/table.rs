@@ -464,8 +464,65 @@ pub(super) fn table_rows(
             attributes,
         });
     }
+    if let ([(q, header)], [given], Some(speaker)) = (&question_cols[..], &answers[..], speaker_i) {
+        long_export_without_text_column(file, &headers, *q, header, speaker, given)?;
+    }
     rows.extend(answers.into_iter().flatten());
     Ok(rows)
+}
+
+/// A long export (respondent, item, answer: one row per answer) read with
+/// its item column as `--question-column` and no `--text-column` reads as a
+/// wide export of one question whose "answers" are the item labels, the
+/// real answers dropped. Its signs: respondents on several rows each (a
+/// wide export has one row per respondent) and few distinct values in the
+/// question column, each given by several respondents. An error naming
+/// the columns nothing reads; before, the ingest stored the labels and
+/// said nothing.
+fn long_export_without_text_column(
+    file: SourceFile<'_>,
+    headers: &[String],
+    question: usize,
+    header: &str,
+    speaker: usize,
+    given: &[Row],
+) -> Result<()> {
+    let filled: Vec<&Row> = given.iter().filter(|r| !r.text.trim().is_empty()).collect();
+    let speakers: std::collections::BTreeSet<&str> =
+        filled.iter().filter_map(|r| r.speaker.as_deref()).collect();
+    let mut values: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for r in &filled {
+        values
+            .entry(r.text.trim())
+            .or_default()
+            .insert(r.speaker.as_deref().unwrap_or(""));
+    }
+    let n = filled.len();
+    let repeated_respondents = n >= 4 && speakers.len() * 3 <= n * 2;
+    let few_values = values.len() * 2 <= n && values.values().all(|who| who.len() >= 2);
+    if !(repeated_respondents && few_values) {
+        return Ok(());
+    }
+    let unread: Vec<String> = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| *i != question && *i != speaker && !h.trim().is_empty())
+        .map(|(_, h)| format!("`{h}`"))
+        .collect();
+    let shown: Vec<String> = values.keys().take(3).map(|v| format!("`{v}`")).collect();
+    Err(IngestError::BadTable {
+        file: file.path.into(),
+        location: format!("column `{header}`"),
+        message: format!(
+            "each respondent has several rows and this question column repeats {} values ({}{}) across them: \
+             a long export (one row per answer) whose item column this is; name the answers' column with \
+             --text-column (columns not read: {})",
+            values.len(),
+            shown.join(", "),
+            if values.len() > 3 { ", …" } else { "" },
+            if unread.is_empty() { "none".to_string() } else { unread.join(", ") }
+        ),
+    })
 }
 
 /// The header rows survey tools write below a wide export's column names,
@@ -1037,6 +1094,30 @@ mod tests {
                 vec![Some("interviewer"), None, None, Some("interviewer"), None]
             );
         }
+    }
+
+    #[test]
+    fn a_long_export_read_without_its_text_column_is_an_error_naming_it() {
+        let columns = || CsvReader {
+            columns: TableColumns {
+                speaker: "respondent".into(),
+                questions: vec!["item".into()],
+                ..TableColumns::default()
+            },
+        };
+        let long = "respondent,item,answer\nR1,What is hard?,Lunch.\nR1,What helps?,A monitor.\n\
+                    R2,What is hard?,VPN.\nR2,What helps?,Fix it.\nR3,What is hard?,Meetings.\nR3,What helps?,Fewer.\n";
+        let e = read(&columns(), "long.csv", long).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "long.csv: column `item`: each respondent has several rows and this question column repeats 2 values \
+             (`What helps?`, `What is hard?`) across them: a long export (one row per answer) whose item column \
+             this is; name the answers' column with --text-column (columns not read: `answer`)"
+        );
+        // A wide export of one closed-looking question (one row each, many
+        // alike answers), and one with a double submission, are read.
+        let wide = "respondent,item\nR1,Yes.\nR2,Yes.\nR3,No.\nR4,Yes.\nR5,No.\nR5,No.\n";
+        assert!(read(&columns(), "wide.csv", wide).is_ok());
     }
 
     #[test]
