@@ -467,8 +467,26 @@ pub(super) fn table_rows(
     if let ([(q, header)], [given], Some(speaker)) = (&question_cols[..], &answers[..], speaker_i) {
         long_export_without_text_column(file, &headers, *q, header, speaker, given)?;
     }
+    if long_question.is_some() {
+        by_question(&mut rows);
+    }
     rows.extend(answers.into_iter().flatten());
     Ok(rows)
+}
+
+/// A long export's rows question by question (in the order each question
+/// first comes), then as the file has them, as a wide export's are: the
+/// same answers make the same document whichever way the file is sorted.
+/// Sorted by respondent, each answer came after a question turn of its own
+/// (hundreds of repeated questions), and coding the same answers gave
+/// other counts than the same file sorted by question.
+fn by_question(rows: &mut [Row]) {
+    let mut first: HashMap<Option<String>, usize> = HashMap::new();
+    for r in rows.iter() {
+        let n = first.len();
+        first.entry(r.question.clone()).or_insert(n);
+    }
+    rows.sort_by_key(|r| first[&r.question]);
 }
 
 /// A long export (respondent, item, answer: one row per answer) read with
@@ -1094,6 +1112,38 @@ mod tests {
                 vec![Some("interviewer"), None, None, Some("interviewer"), None]
             );
         }
+    }
+
+    #[test]
+    fn a_long_export_makes_one_document_whichever_way_it_is_sorted() {
+        let columns = || CsvReader {
+            columns: TableColumns {
+                speaker: "respondent".into(),
+                text: "answer".into(),
+                questions: vec!["item".into()],
+                ..TableColumns::default()
+            },
+        };
+        let by_respondent =
+            "respondent,item,answer\nR1,What is hard?,Lunch.\nR1,What helps?,A monitor.\n\
+                             R2,What is hard?,VPN.\nR2,What helps?,Fix it.\n";
+        let by_question =
+            "respondent,item,answer\nR1,What is hard?,Lunch.\nR2,What is hard?,VPN.\n\
+                           R1,What helps?,A monitor.\nR2,What helps?,Fix it.\n";
+        let a = read(&columns(), "s.csv", by_respondent).unwrap();
+        let b = read(&columns(), "s.csv", by_question).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            turns(&a[0]),
+            vec![
+                (Some("Q"), "What is hard?", None, None),
+                (Some("R1"), "Lunch.", None, None),
+                (Some("R2"), "VPN.", None, None),
+                (Some("Q"), "What helps?", None, None),
+                (Some("R1"), "A monitor.", None, None),
+                (Some("R2"), "Fix it.", None, None),
+            ]
+        );
     }
 
     #[test]
