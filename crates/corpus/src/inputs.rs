@@ -121,10 +121,24 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
             inputs.documents.push(path);
             continue;
         }
-        let not_transcript = lower.starts_with("codebook.")
+        // A codebook by any name that says so (`Codebook v3.docx`,
+        // `codebook_final.xlsx`, `Coding frame.docx`): before, only
+        // `codebook.*` was passed over, and a Word codebook beside the
+        // transcripts was read as one.
+        let not_transcript = lower.starts_with("codebook")
+            || lower.starts_with("coding frame")
+            || lower.starts_with("coding_frame")
+            || lower.starts_with("coding-frame")
             || (lower.starts_with("gold") && lower.ends_with(".jsonl"))
             || lower.ends_with(".toml")
-            || lower.starts_with("readme");
+            || lower.starts_with("readme")
+            // The project's own store, its SQLite journals and the run's
+            // lock, when the inputs are the project folder (`ingest .`):
+            // before, each was listed as skipped.
+            || [".db", ".db-wal", ".db-shm", ".db-journal"]
+                .iter()
+                .any(|e| lower.ends_with(e))
+            || lower == "autocode.lock";
         if not_transcript {
             continue;
         }
@@ -188,9 +202,15 @@ mod tests {
             "participants.csv",
             "documents.csv",
             "codebook.yaml",
+            "Codebook v3.docx",
+            "Coding frame.xlsx",
             "gold.jsonl",
             "gold-extra.jsonl",
             "autocode.toml",
+            "autocode.db",
+            "autocode.db-wal",
+            "autocode.db-shm",
+            "autocode.lock",
             "README.md",
             ".hidden.txt",
             "audio.mp3",
