@@ -181,6 +181,22 @@ pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Res
             s.not_coded
         );
     }
+    if let Some((document, participant, text)) = s.cut_off.first() {
+        let start: String = text.chars().take(60).collect();
+        let more = match s.cut_off.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        eprintln!(
+            "warning: {} participant sentence(s) are longer than the model reads (256 word pieces) and were \
+             coded from their beginning alone (a long answer without full stops): `{}` by {} (\"{}…\"){more}; \
+             read their endings yourself",
+            s.cut_off.len(),
+            super::printable(document),
+            participant.as_deref().map_or("no one".to_string(), |p| format!("`{}`", super::printable(p))),
+            super::printable(&start),
+        );
+    }
     if let Some((drawn_from, now)) = s.audit_population_changed {
         eprintln!(
             "warning: the audit sample was drawn from {drawn_from} units and the project has {now} now \

@@ -57,6 +57,10 @@ pub struct ReportSummary {
     /// since the last `code`, or never embedded), which count for no code:
     /// a report read without knowing it under-counts them.
     pub not_coded: usize,
+    /// Participant sentences the coding model read cut off at its input
+    /// limit (256 word pieces), coded from their beginning alone:
+    /// (document, participant, text).
+    pub cut_off: Vec<(String, Option<String>, String)>,
     /// A drawn audit sample whose units were drawn from a population of
     /// another size than today's (units drawn from, units now): the
     /// corpus grew or shrank since, and the units added could not be drawn.
@@ -160,6 +164,7 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         qdpx_sources: None,
         qdpx_selections: None,
         not_coded,
+        cut_off: store.truncated_participant_segments_coded()?,
         audit_population_changed,
         audit_predates_codes: Vec::new(),
     };

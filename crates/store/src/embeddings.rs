@@ -151,6 +151,45 @@ impl Store {
             |r| r.get::<_, i64>(0),
         )? as usize)
     }
+
+    /// The participant sentences the model of the newest machine coding
+    /// read cut off (their vectors' `truncated`), as (document, participant,
+    /// text) in id order: a long unpunctuated answer coded from its first
+    /// 256 word pieces, its ending unread.
+    pub fn truncated_participant_segments_coded(
+        &self,
+    ) -> Result<Vec<(String, Option<String>, String)>> {
+        let key: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT model_key FROM coding_marks ORDER BY coded_at DESC, segment_id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(key) = key else {
+            return Ok(Vec::new());
+        };
+        let any: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM embeddings INDEXED BY embeddings_truncated
+                            WHERE model_key = ?1 AND truncated = 1)",
+            [&key],
+            |r| r.get(0),
+        )?;
+        if !any {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT d.name, s.participant_id, s.text FROM segments s
+             JOIN documents d ON d.id = s.document_id
+             WHERE s.is_moderator = 0 AND s.text_hash IN
+               (SELECT text_hash FROM embeddings INDEXED BY embeddings_truncated
+                WHERE model_key = ?1 AND truncated = 1)
+             ORDER BY s.id",
+        )?;
+        let rows = stmt.query_map([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 #[cfg(test)]
@@ -228,5 +267,25 @@ mod tests {
         assert_eq!(s.truncated_segment_count("m1").unwrap(), 2);
         assert_eq!(s.truncated_segment_count("m2").unwrap(), 0);
         assert_eq!(s.truncated_segment_count("m3").unwrap(), 0);
+        // The report names those the coding model read cut off: none before
+        // any coding, then both sentences under m1, none under m2.
+        assert!(s.truncated_participant_segments_coded().unwrap().is_empty());
+        let mark = |s: &Store, model: &str, at: &str| {
+            s.conn
+                .execute(
+                    "INSERT OR REPLACE INTO coding_marks(segment_id, codebook_version, model_key, classifier, coded_at)
+                     SELECT id, 1, ?1, 'c', ?2 FROM segments",
+                    params![model, at],
+                )
+                .unwrap();
+        };
+        mark(&s, "m1", "2026-01-01T00:00:00Z");
+        let cut = s.truncated_participant_segments_coded().unwrap();
+        let docs: Vec<&str> = cut.iter().map(|(d, _, _)| d.as_str()).collect();
+        assert_eq!(docs, ["a.txt", "b.txt"]);
+        assert_eq!(cut[0].1.as_deref(), Some("P1"));
+        assert_eq!(cut[0].2, long);
+        mark(&s, "m2", "2026-01-02T00:00:00Z");
+        assert!(s.truncated_participant_segments_coded().unwrap().is_empty());
     }
 }
