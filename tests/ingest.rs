@@ -807,6 +807,49 @@ fn one_respondent_id_in_two_exports_with_other_attributes_is_warned_about() {
     );
 }
 
+/// Answers in another language than English are named at ingest: the
+/// default model codes them unreliably (a German "I feel lonely" got
+/// another code than its English original, or none), without a word.
+#[test]
+fn answers_in_another_language_are_warned_about() {
+    let input = tempfile::tempdir().unwrap();
+    let survey = write(
+        input.path(),
+        "s.csv",
+        "rid,q1\nE1,I feel lonely and cut off from my colleagues.\nE2,The VPN keeps dropping and my laptop is too slow.\n\
+         G1,Ich fühle mich einsam und von meinen Kollegen abgeschnitten.\nG2,Das VPN bricht ständig ab und mein Laptop ist zu langsam.\n\
+         S1,Me siento solo y aislado de mis compañeros de trabajo.\nS2,La VPN se cae constantemente y mi portátil es demasiado lento.\n"
+            .as_bytes(),
+    );
+    let args = [
+        survey.to_str().unwrap(),
+        "--speaker-column",
+        "rid",
+        "--question-column",
+        "q1",
+    ];
+    let project = new_project();
+    let (code, summary, _) = ingest_json(project.path(), &args);
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!(summary["language_checked"], 6);
+    assert_eq!(
+        summary["other_languages"],
+        serde_json::json!({"German": 2, "Spanish": 2})
+    );
+    let out = autocode(project.path(), &[&["ingest"][..], &args].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: 4 of 6 participant sentences read as another language than English (German 2, Spanish 2)"),
+        "{stderr}"
+    );
+    // The demo's English focus groups: no warning.
+    let project = new_project();
+    let out = autocode(project.path(), &["ingest", "data/demo"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("another language"), "{stderr}");
+}
+
 /// A series of interviews with a named host: the one speaker in every
 /// document who asks (a question in more of their turns than the others)
 /// is taken as the interviewer, and a later run of one new interview

@@ -219,6 +219,25 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
              other than the transcripts' or the export's: `Resp-1` for the export's `R_0001`?)"
         );
     }
+    let other: usize = s.other_languages.values().sum();
+    // A few misread sentences (a name-heavy line, a quoted phrase) are no
+    // corpus in another language.
+    if other >= 3 && other * 50 >= s.language_checked {
+        let mut by: Vec<(&String, &usize)> = s.other_languages.iter().collect();
+        by.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let list = by
+            .iter()
+            .take(4)
+            .map(|(lang, n)| format!("{lang} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        eprintln!(
+            "warning: {other} of {} participant sentences read as another language than English ({list}): \
+             the default model (all-MiniLM-L6-v2) was trained on English and codes them unreliably, often not \
+             at all; code them by hand, or translate them and ingest the translation",
+            s.language_checked
+        );
+    }
     if !s.unlabelled_documents.is_empty() {
         let list = shown_list(
             s.unlabelled_documents
