@@ -148,13 +148,21 @@ pub fn qdpx_bytes(
 
     // Variables and Cases: participants and their attributes.
     let keys: BTreeSet<&String> = data.attributes.values().flat_map(|a| a.keys()).collect();
+    let kinds: BTreeMap<&String, VariableKind> = keys
+        .iter()
+        .map(|k| {
+            let values = data.attributes.values().filter_map(|a| a.get(*k));
+            (*k, VariableKind::of(values))
+        })
+        .collect();
     if !keys.is_empty() {
         x.push_str("  <Variables>\n");
         for k in &keys {
             x.push_str(&format!(
-                "    <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"Text\"/>\n",
+                "    <Variable guid=\"{}\" name=\"{}\" typeOfVariable=\"{}\"/>\n",
                 guid("variable", k),
-                xml(k)
+                xml(k),
+                kinds[k].type_name()
             ));
         }
         x.push_str("  </Variables>\n");
@@ -228,10 +236,13 @@ pub fn qdpx_bytes(
             ));
             if let Some(attrs) = data.attributes.get(*p) {
                 for (k, v) in attrs {
+                    let tag = kinds
+                        .get(k)
+                        .map_or("TextValue", |kind| kind.value_element());
                     x.push_str(&format!(
-                        "      <VariableValue>\n        <VariableRef targetGUID=\"{}\"/>\n        <TextValue>{}</TextValue>\n      </VariableValue>\n",
+                        "      <VariableValue>\n        <VariableRef targetGUID=\"{}\"/>\n        <{tag}>{}</{tag}>\n      </VariableValue>\n",
                         guid("variable", k),
-                        xml(v)
+                        xml(v.trim())
                     ));
                 }
             }
@@ -880,4 +891,115 @@ pub fn import_qdpx(
     summary.codings_added = added;
     summary.already_present = present;
     Ok(summary)
+}
+
+/// A participant attribute's REFI-QDA variable type, from its values: an
+/// attribute whose every value is a whole number (`Age`: `72`) is
+/// `Integer`, a number `Float`, an ISO date (`2024-03-14`, as spreadsheet
+/// dates are read) `Date`, anything else `Text`. Before, every variable
+/// was `Text`, and NVivo's and ATLAS.ti's numeric filters (age over 65)
+/// could not read an age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VariableKind {
+    Text,
+    Integer,
+    Float,
+    Date,
+}
+
+impl VariableKind {
+    fn of<'a>(values: impl Iterator<Item = &'a String>) -> VariableKind {
+        let numeric = |v: &str| {
+            !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'))
+                && v.chars().any(|c| c.is_ascii_digit())
+        };
+        // A leading zero (`007`, an id) is text, not the number 7.
+        let integer = |v: &str| {
+            let digits = v.trim_start_matches(['-', '+']);
+            numeric(v) && v.parse::<i64>().is_ok() && !(digits.len() > 1 && digits.starts_with('0'))
+        };
+        let float = |v: &str| {
+            let digits = v.trim_start_matches(['-', '+']);
+            numeric(v)
+                && v.parse::<f64>().is_ok_and(f64::is_finite)
+                && !(digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0."))
+        };
+        let date = |v: &str| {
+            let b = v.as_bytes();
+            b.len() == 10
+                && b[4] == b'-'
+                && b[7] == b'-'
+                && b.iter()
+                    .enumerate()
+                    .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+                && (1..=12).contains(&v[5..7].parse::<u32>().unwrap_or(0))
+                && (1..=31).contains(&v[8..10].parse::<u32>().unwrap_or(0))
+        };
+        let values: Vec<&str> = values.map(|v| v.trim()).collect();
+        if values.is_empty() {
+            VariableKind::Text
+        } else if values.iter().all(|v| integer(v)) {
+            VariableKind::Integer
+        } else if values.iter().all(|v| float(v)) {
+            VariableKind::Float
+        } else if values.iter().all(|v| date(v)) {
+            VariableKind::Date
+        } else {
+            VariableKind::Text
+        }
+    }
+
+    fn type_name(self) -> &'static str {
+        match self {
+            VariableKind::Text => "Text",
+            VariableKind::Integer => "Integer",
+            VariableKind::Float => "Float",
+            VariableKind::Date => "Date",
+        }
+    }
+
+    /// The schema's element for one value of this type.
+    fn value_element(self) -> &'static str {
+        match self {
+            VariableKind::Text => "TextValue",
+            VariableKind::Integer => "IntegerValue",
+            VariableKind::Float => "FloatValue",
+            VariableKind::Date => "DateValue",
+        }
+    }
+}
+
+#[cfg(test)]
+mod variable_kind_tests {
+    use super::VariableKind;
+
+    fn kind(values: &[&str]) -> VariableKind {
+        let owned: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        VariableKind::of(owned.iter())
+    }
+
+    #[test]
+    fn a_variables_type_follows_all_its_values() {
+        assert_eq!(kind(&["72", "66", "-3"]), VariableKind::Integer);
+        assert_eq!(kind(&["72", "66.5"]), VariableKind::Float);
+        assert_eq!(kind(&["0.5", "12"]), VariableKind::Float);
+        assert_eq!(kind(&["2024-03-14", "2023-12-01"]), VariableKind::Date);
+        // Ids with leading zeros, bands, a date not in ISO form, a value
+        // Rust would read as a float: text.
+        for values in [
+            &["007", "12"][..],
+            &["30-39", "40-49"],
+            &["14/03/2024"],
+            &["inf"],
+            &["NaN"],
+            &["1e5"],
+            &["2024-13-01"],
+            &["72", "unknown"],
+            &[],
+        ] {
+            assert_eq!(kind(values), VariableKind::Text, "{values:?}");
+        }
+    }
 }

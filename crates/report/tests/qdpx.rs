@@ -837,3 +837,79 @@ fn codes_sharing_a_name_are_told_apart_by_their_path() {
     assert_eq!(*n, 1);
     assert!(label.contains("a name 2 codes share"), "{label}");
 }
+
+/// A participant attribute's variable is typed by its values, as NVivo's
+/// and ATLAS.ti's numeric and date filters read them: an age `Integer`, a
+/// score `Float`, an interview date `Date`, a band `Text`.
+#[test]
+fn numbers_and_dates_are_typed_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = project(dir.path(), "\n");
+    let attrs = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    store
+        .add_participant_attributes(&[
+            (
+                "P1".into(),
+                attrs(&[
+                    ("age", "72"),
+                    ("score", "3.5"),
+                    ("interviewed", "2024-03-14"),
+                ]),
+            ),
+            (
+                "P2".into(),
+                attrs(&[("age", "66"), ("score", "4"), ("interviewed", "2024-04-02")]),
+            ),
+        ])
+        .unwrap();
+    let (bytes, _) =
+        qdpx_bytes(&store, &ProjectData::load(&store).unwrap(), &export_opts()).unwrap();
+    let files = unzip(&bytes);
+    let doc = roxmltree::Document::parse(&files[0].1).unwrap();
+    let types: Vec<(&str, &str)> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "Variable")
+        .map(|n| {
+            (
+                n.attribute("name").unwrap(),
+                n.attribute("typeOfVariable").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("age", "Integer"),
+            ("group", "Text"),
+            ("interviewed", "Date"),
+            ("role", "Text"),
+            ("score", "Float")
+        ]
+    );
+    let p1 = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "Case" && n.attribute("name") == Some("P1"))
+        .unwrap();
+    let values: Vec<(&str, &str)> = p1
+        .descendants()
+        .filter(|n| {
+            n.tag_name().name().ends_with("Value") && n.tag_name().name() != "VariableValue"
+        })
+        .map(|n| (n.tag_name().name(), n.text().unwrap()))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("IntegerValue", "72"),
+            ("TextValue", "A"),
+            ("DateValue", "2024-03-14"),
+            ("TextValue", "resident"),
+            ("FloatValue", "3.5")
+        ]
+    );
+}
