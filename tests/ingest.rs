@@ -782,6 +782,39 @@ fn one_respondent_id_in_two_exports_with_other_attributes_is_warned_about() {
     assert_eq!(found[0]["earlier_value"], "Finance");
     assert_eq!(found[0]["value"], "Physics");
     assert_eq!(found[0]["document"], "students.csv");
+    // A panel's waves, each export with its own `wave` for everyone: an
+    // attribute of the export, no sign of other people.
+    let project_w = new_project();
+    for (name, body) in [
+        (
+            "w1.csv",
+            "id,wave,q\n1,1,Too many meetings.\n2,1,The VPN drops.\n",
+        ),
+        (
+            "w2.csv",
+            "id,wave,q3\n1,2,Fewer meetings.\n2,2,VPN fixed.\n",
+        ),
+    ] {
+        let f = write(input.path(), name, body.as_bytes());
+        let (code, summary, _) = ingest_json(
+            project_w.path(),
+            &[
+                f.to_str().unwrap(),
+                "--speaker-column",
+                "id",
+                "--question-column",
+                if name == "w1.csv" { "q" } else { "q3" },
+                "--attribute-column",
+                "wave",
+            ],
+        );
+        assert_eq!(code, 0, "{summary}");
+        assert_eq!(
+            summary["respondents_across_exports"],
+            serde_json::json!([]),
+            "{name}"
+        );
+    }
     // Said in words where the run is read by a person.
     let project = new_project();
     let (code, _, stderr) = run_in(project.path(), &staff, "q");

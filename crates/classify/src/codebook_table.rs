@@ -365,9 +365,10 @@ pub fn codebook_from_table(
     let given =
         codes.iter().any(|c| c.parent.is_some()) || paths.iter().flatten().any(|p| p.len() > 1);
     if !given {
-        for separator in ['>', ':'] {
-            read_written_parents(separator, &mut codes, &mut paths);
-        }
+        // `>` only: `Work` beside `Work: life balance`, or `Life` beside
+        // `Life: death`, are names with a colon as often as a hierarchy, and
+        // reading them so changed the ids of codebooks imported before.
+        read_written_parents('>', &mut codes, &mut paths);
         read_outline(&numbers, &mut codes, &mut paths);
     }
     for code in &mut codes {
@@ -533,7 +534,7 @@ fn level_path(
 }
 
 /// Names that write their parent in them, `Access to care > Transport`
-/// (`separator` `>`) or `Trust: institutions` (`:`), are read as paths
+/// (`separator` `>`), are read as paths
 /// (the code `Transport` under `Access to care`) only where every name
 /// with the separator has, before its last one, the name of a code of the
 /// table (or the written path of one: `A > B` for `A > B > C`). A colon is
@@ -611,7 +612,19 @@ fn read_outline(
         }
     }
     let has_parent = |n: &[String]| n.len() < 2 || numbered.contains_key(&n[..n.len() - 1]);
-    if !numbered.keys().any(|n| n.len() > 1) || !numbered.keys().all(|n| has_parent(n)) {
+    // An outline numbers each level from its first (`1.1`, `A.a`): a
+    // parent's children include a first. `1 Access` and `1.5 degree
+    // target`, `3 stars` and `3.5 stars` are decimals, no outline.
+    let mut children: HashMap<&[String], Vec<&str>> = HashMap::new();
+    for n in numbered.keys().filter(|n| n.len() > 1) {
+        children
+            .entry(&n[..n.len() - 1])
+            .or_default()
+            .push(n[n.len() - 1].as_str());
+    }
+    let first = |part: &&str| part.trim_start_matches('0') == "1" || part.eq_ignore_ascii_case("a");
+    let counts_from_first = children.values().all(|parts| parts.iter().any(first));
+    if !counts_from_first || !numbered.keys().all(|n| has_parent(n)) {
         return;
     }
     // Parents before their children: a parent's number is shorter.
@@ -1178,6 +1191,10 @@ mod tests {
     #[test]
     fn numbers_that_are_no_outline_leave_the_codes_top_level() {
         for names in [
+            // Decimals, not a level counted from its first: `1.5 degree
+            // target` is no child of `1 Access`.
+            &["1 Access", "1.5 degree target", "2 Trust"][..],
+            &["3 stars", "3.5 stars", "4 stars"],
             &["1.1 Booking", "1.2 Transport", "2.1 Continuity"][..],
             &["1 Access", "1 Trust", "1.1 Booking"][..],
             &["2020 election", "3.5 stars", "10 Downing Street"][..],
@@ -1230,17 +1247,23 @@ mod tests {
             ])
         );
         assert_eq!(cb.codes[2].definition, "Apps.");
+        // A colon is no hierarchy: `Work` and `Work: life balance`, `Life`
+        // and `Life: death` stay top-level codes, their ids kept.
         let (headers, rows) = table(&[
-            &["Code", "Definition"],
-            &["Trust", "Faith."],
-            &["Trust: institutions", "In the NHS."],
+            &["Code"],
+            &["Work"],
+            &["Work: life balance"],
+            &["Life"],
+            &["Life: death"],
         ]);
         let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
         assert_eq!(
             tree(&cb),
             own(&[
-                ("Trust", "Trust", None),
-                ("institutions", "institutions", Some("Trust")),
+                ("Work", "Work", None),
+                ("Work: life balance", "Work: life balance", None),
+                ("Life", "Life", None),
+                ("Life: death", "Life: death", None),
             ])
         );
     }

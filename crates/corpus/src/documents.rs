@@ -48,8 +48,8 @@ impl DocumentCases {
         };
         let (headers, records) = crate::formats::case_table(path, bytes, &bad)?;
         crate::formats::unique_headers(&headers, &bad)?;
-        let doc_i = crate::formats::find_column(&headers, crate::formats::DOCUMENT_COLUMNS)
-            .ok_or_else(|| IngestError::MissingColumn {
+        let doc_i = crate::formats::find_document_column(&headers, &records).ok_or_else(|| {
+            IngestError::MissingColumn {
                 file: path.into(),
                 column: "document".into(),
                 role: "documents file",
@@ -58,7 +58,8 @@ impl DocumentCases {
                     .map(|h| format!("`{h}`"))
                     .collect::<Vec<_>>()
                     .join(", "),
-            })?;
+            }
+        })?;
         let mut list = Vec::new();
         let mut rows: HashMap<String, u64> = HashMap::new();
         for row in records {
@@ -179,11 +180,22 @@ mod tests {
     #[test]
     fn the_document_column_as_people_head_it() {
         for csv in [
-            "File Name,Site\na,Leeds\n",
+            "File Name,Site\na.txt,Leeds\n",
             "transcript,site\na.txt,Leeds\n",
         ] {
             let m = parse(csv).unwrap().match_documents(["a.txt"]).unwrap();
             assert_eq!(m["a.txt"]["site"], "Leeds", "{csv}");
+        }
+        // Another name's column is the documents' only where it names
+        // transcript files: a tracker's `File` of audio names, a
+        // `Transcript` status, a `Doc` of yes and no are not.
+        for csv in [
+            "File,Site\nRecording_0412.m4a,Leeds\n",
+            "Transcript,Site\nDone,Leeds\n",
+            "Doc,Site\nyes,Leeds\n",
+        ] {
+            let e = parse(csv).unwrap_err().to_string();
+            assert!(e.contains("no column `document`"), "{csv}: {e}");
         }
     }
 

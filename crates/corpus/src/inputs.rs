@@ -121,14 +121,7 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
             inputs.documents.push(path);
             continue;
         }
-        // A codebook by any name that says so (`Codebook v3.docx`,
-        // `codebook_final.xlsx`, `Coding frame.docx`): before, only
-        // `codebook.*` was passed over, and a Word codebook beside the
-        // transcripts was read as one.
-        let not_transcript = lower.starts_with("codebook")
-            || lower.starts_with("coding frame")
-            || lower.starts_with("coding_frame")
-            || lower.starts_with("coding-frame")
+        let not_transcript = lower.starts_with("codebook.")
             || (lower.starts_with("gold") && lower.ends_with(".jsonl"))
             || lower.ends_with(".toml")
             || lower.starts_with("readme")
@@ -140,6 +133,28 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
                 .any(|e| lower.ends_with(e))
             || lower == "autocode.lock";
         if not_transcript {
+            continue;
+        }
+        // A codebook by another name that says so, in a codebook's format
+        // (`Codebook v3.docx`, `codebook_final.xlsx`, `Coding frame.docx`):
+        // listed as skipped, so that a transcript named so (`codebook
+        // discussion.docx`) is seen, and read with an explicit path. Before,
+        // a Word codebook beside the transcripts was read as one; `.txt`,
+        // `.md` and the caption formats are read whatever their name.
+        let codebook_name = ["codebook", "coding frame", "coding_frame", "coding-frame"]
+            .iter()
+            .any(|w| lower.starts_with(w));
+        let codebook_format = [
+            ".yaml", ".yml", ".json", ".qdc", ".xml", ".csv", ".tsv", ".xlsx", ".xlsm", ".xls",
+            ".ods", ".docx",
+        ]
+        .iter()
+        .any(|e| lower.ends_with(e));
+        if codebook_name && codebook_format {
+            inputs.skipped.push(Skipped {
+                path,
+                reason: "a codebook by its name (give its path to ingest it as a transcript)",
+            });
             continue;
         }
         // Word and Excel keep `~$name.docx` beside a document while it is
@@ -204,6 +219,7 @@ mod tests {
             "codebook.yaml",
             "Codebook v3.docx",
             "Coding frame.xlsx",
+            "codebook discussion.txt",
             "gold.jsonl",
             "gold-extra.jsonl",
             "autocode.toml",
@@ -226,7 +242,14 @@ mod tests {
         let names: Vec<_> = inputs.files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
-            ["a.md", "b.txt", "rows.jsonl", "sub/c.vtt", "missing.txt"]
+            [
+                "a.md",
+                "b.txt",
+                "codebook discussion.txt",
+                "rows.jsonl",
+                "sub/c.vtt",
+                "missing.txt"
+            ]
         );
         assert_eq!(inputs.participants, vec![root.join("participants.csv")]);
         assert_eq!(inputs.documents, vec![root.join("documents.csv")]);
@@ -234,6 +257,14 @@ mod tests {
         assert_eq!(
             skipped,
             [
+                (
+                    &root.join("Codebook v3.docx"),
+                    "a codebook by its name (give its path to ingest it as a transcript)"
+                ),
+                (
+                    &root.join("Coding frame.xlsx"),
+                    "a codebook by its name (give its path to ingest it as a transcript)"
+                ),
                 (&root.join("audio.mp3"), "not a transcript type"),
                 (&root.join("report.csv"), "autocode's own report output"),
                 (&root.join("report.html"), "not a transcript type"),

@@ -158,7 +158,7 @@ impl Participants {
                 })
             }
         };
-        let doc_i = find_column(&headers, crate::formats::DOCUMENT_COLUMNS);
+        let doc_i = crate::formats::find_document_column(&headers, &records);
         let mut list = Vec::new();
         let mut ids: HashMap<String, u64> = HashMap::new();
         let mut names: HashMap<(String, Option<String>), u64> = HashMap::new();
@@ -404,6 +404,15 @@ impl<'a> ParticipantIndex<'a> {
     /// where the file lists `P12`: the id says who, the name is how the
     /// transcriber wrote them (two `Maria`s, one of them `Maria G`).
     pub fn by_bracketed_id(&self, inner: &str, document: &str) -> Option<&'a Participant> {
+        // An id such as `P12` or `R_07`: letters and digits both. A number
+        // alone in brackets is as often an age (`Anna (35):`), and letters
+        // alone a role (`Maria (GP):`), as a roster's id.
+        let id_like = inner.chars().any(|c| c.is_alphabetic())
+            && inner.chars().any(|c| c.is_ascii_digit())
+            && !inner.contains(char::is_whitespace);
+        if !id_like {
+            return None;
+        }
         let doc = document_key(document);
         let in_document = |p: &&&'a Participant| match p.document.as_deref() {
             None => true,
@@ -559,6 +568,16 @@ mod tests {
             assert_eq!(x.document.as_deref(), Some("int01.docx"), "{csv}");
             assert_eq!(x.attributes.len(), 1, "{csv}");
             assert_eq!(p.index().resolve("P01", "int01.docx").unwrap().id, "P01");
+        }
+        // A `File` of audio names or a `Transcript` status is no document
+        // column: the rows stay unscoped.
+        for csv in [
+            "id,name,file,site\nP01,Anna,Recording_0412.m4a,Leeds\n",
+            "id,name,transcript,site\nP01,Anna,Done,Leeds\n",
+        ] {
+            let p = parse(csv).unwrap();
+            assert_eq!(p.list[0].document, None, "{csv}");
+            assert_eq!(p.list[0].attributes.len(), 2, "{csv}");
         }
         // `id` and `name` win over the other spellings.
         let p = parse("speaker,id,name\nx,P1,Anna\n").unwrap();

@@ -581,6 +581,18 @@ mod tests {
                 .as_deref(),
             Some("P01")
         );
+        // A number alone is an age, letters alone a role, though the
+        // roster has such ids.
+        let roster = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"id,name\n35,Zoe\nGP,Dr Ahmed\nP1,Anna\n",
+        )
+        .unwrap();
+        let index = roster.index();
+        let speakers = DocumentSpeakers::new("x.txt", ["Anna", "Tom"], &index);
+        let who = |label: &str, inner: &str| speakers.resolve(label, Some(inner)).participant_id;
+        assert_eq!(who("Anna", "35").as_deref(), Some("P1"));
+        assert_eq!(who("Tom", "GP").as_deref(), Some("Tom"));
     }
 
     #[test]

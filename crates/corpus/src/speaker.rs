@@ -712,9 +712,12 @@ fn dashed_label(line: &str) -> Option<SpeakerLabel> {
 /// Whether a document's dashed labels ([`dashed_label`]) are its speakers:
 /// at least four such lines, two names that come back, and those that come
 /// back nine in ten of them (speakers take turns; notes' topics do not).
-/// Their times run forward, at most one in ten going back (a recording's
-/// clock does; a diary read out over two days, `07:00 - Breakfast:`,
-/// `12:30 - Lunch:`, `07:00 - Breakfast:`, starts again).
+/// Their times run forward as a recording's clock does: a step back of
+/// more than five seconds at most once in ten lines, or once (a recording
+/// in two parts; crosstalk timed a second early is no step), and no two
+/// lines repeat a time and name (a diary read out over two days,
+/// `07:00 - Breakfast:`, `12:30 - Lunch:`, `07:00 - Breakfast:`,
+/// `12:30 - Lunch:`, starts again with the same entries).
 fn confirmed_dashed_labels(lines: &[&str]) -> bool {
     let labels: Vec<SpeakerLabel> = lines
         .iter()
@@ -723,13 +726,22 @@ fn confirmed_dashed_labels(lines: &[&str]) -> bool {
         .collect();
     let back = labels
         .windows(2)
-        .filter(|w| w[1].start_ms < w[0].start_ms)
+        .filter(|w| {
+            let (a, b) = (w[0].start_ms.unwrap_or(0), w[1].start_ms.unwrap_or(0));
+            b + 5_000 < a
+        })
         .count();
-    let mut names: Vec<String> = labels.into_iter().map(|x| x.name).collect();
-    let count = names.len();
-    if back * 10 > count {
+    let mut entries: Vec<(Option<u64>, &str)> = labels
+        .iter()
+        .map(|x| (x.start_ms, x.name.as_str()))
+        .collect();
+    entries.sort();
+    let repeated = entries.windows(2).filter(|w| w[0] == w[1]).count();
+    if back > (labels.len() / 10).max(1) || repeated >= 2 {
         return false;
     }
+    let mut names: Vec<String> = labels.into_iter().map(|x| x.name).collect();
+    let count = names.len();
     names.sort();
     let mut distinct = names.clone();
     distinct.dedup();
@@ -1766,6 +1778,21 @@ mod tests {
         ];
         let labels = DocumentLabels::of(diary.iter().copied());
         assert!(diary[1..].iter().all(|l| labels.label(l).is_none()));
+        // An interview recorded in two parts, its clock starting again
+        // once, and a line of crosstalk timed a second early: speakers.
+        let two_parts = [
+            "00:00:05 - Interviewer: How did you start?",
+            "00:00:09 - Anna: With a friend.",
+            "00:00:20 - Interviewer: Why?",
+            "00:00:19 - Anna: Money.",
+            "00:00:31 - Interviewer: And then?",
+            "00:00:02 - Interviewer: We are recording again.",
+            "00:00:06 - Anna: Yes.",
+            "00:00:12 - Interviewer: Go on.",
+            "00:00:15 - Anna: We grew.",
+        ];
+        let labels = DocumentLabels::of(two_parts.iter().copied());
+        assert!(two_parts.iter().all(|l| labels.label(l).is_some()));
         // Too few dashed lines to confirm them, repeated as display-name
         // lines are: no speaker `- Anna`.
         let short = [

@@ -790,6 +790,19 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                                     .map_err(|e| format!("{path}: reading participants: {e}"))?,
                             ),
                         };
+                        // An attribute one value for the export's every
+                        // respondent (a panel's `wave`, a form's language)
+                        // describes the export, not who answered.
+                        let mut values_of: BTreeMap<&String, BTreeSet<&String>> = BTreeMap::new();
+                        for attrs in doc.speaker_attributes.values() {
+                            for (k, v) in attrs {
+                                values_of.entry(k).or_default().insert(v);
+                            }
+                        }
+                        let of_the_export = |k: &String| {
+                            doc.speaker_attributes.len() >= 2
+                                && values_of.get(k).is_some_and(|v| v.len() == 1)
+                        };
                         let given = extra
                             .iter()
                             .filter(|p| !p.registered)
@@ -802,9 +815,13 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                                 .and_then(|d| d.iter().find(|d| **d != doc.name))
                                 .cloned();
                             if let (Some(earlier), Some(before)) = (elsewhere, stored.get(id)) {
-                                if let Some((k, old, new)) = attributes.iter().find_map(|(k, v)| {
-                                    before.get(k).filter(|old| *old != v).map(|old| (k, old, v))
-                                }) {
+                                if let Some((k, old, new)) = attributes
+                                    .iter()
+                                    .filter(|(k, _)| !of_the_export(k))
+                                    .find_map(|(k, v)| {
+                                        before.get(k).filter(|old| *old != v).map(|old| (k, old, v))
+                                    })
+                                {
                                     summary.respondents_across_exports.push(
                                         RespondentAcrossExports {
                                             id: id.clone(),

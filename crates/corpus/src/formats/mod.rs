@@ -281,9 +281,9 @@ pub(crate) fn find_column(headers: &[String], names: &[&str]) -> Option<usize> {
         .find_map(|name| headers.iter().position(|h| h == name))
 }
 
-/// The names a case table's document column goes by, preferred first.
+/// The names a case table's document column goes by besides `document`,
+/// preferred first ([`find_document_column`]).
 pub(crate) const DOCUMENT_COLUMNS: &[&str] = &[
-    "document",
     "document name",
     "file",
     "file name",
@@ -292,6 +292,34 @@ pub(crate) const DOCUMENT_COLUMNS: &[&str] = &[
     "transcript file",
     "doc",
 ];
+
+/// A case table's document column: `document`, else a column of another
+/// name in [`DOCUMENT_COLUMNS`] whose filled cells, half of them at least,
+/// name a transcript file (`P01_interview.docx`). A tracker's `File` may
+/// hold the audio's name (`Recording_0412.m4a`), its `Transcript` a status
+/// (`Done`) and its `Doc` a yes or no: read as documents, they scoped every
+/// row to a document that does not exist, and no speaker matched.
+pub(crate) fn find_document_column(headers: &[String], rows: &[CaseRow]) -> Option<usize> {
+    if let Some(i) = find_column(headers, &["document"]) {
+        return Some(i);
+    }
+    let names_transcripts = |i: usize| {
+        let filled: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.record.get(i))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let transcripts = filled
+            .iter()
+            .filter(|c| SourceFormat::from_path(Path::new(c)).is_some())
+            .count();
+        !filled.is_empty() && transcripts * 2 >= filled.len()
+    };
+    DOCUMENT_COLUMNS
+        .iter()
+        .find_map(|name| find_column(headers, &[name]).filter(|&i| names_transcripts(i)))
+}
 
 /// For a table every column of which is read (a participants or documents
 /// file: the columns past the id are attributes), a name heading two

@@ -480,7 +480,20 @@ pub(super) fn table_rows(
 /// Sorted by respondent, each answer came after a question turn of its own
 /// (hundreds of repeated questions), and coding the same answers gave
 /// other counts than the same file sorted by question.
+/// Only a survey's: where a speaker answers a question once (in each
+/// document), not a transcript table's topic column, under which one
+/// speaker takes many turns in the file's order, nor a diary's question
+/// answered day after day.
 fn by_question(rows: &mut [Row]) {
+    let mut pairs: std::collections::HashSet<(&Option<String>, &Option<String>, &Option<String>)> =
+        std::collections::HashSet::new();
+    let repeated = rows
+        .iter()
+        .filter(|r| !pairs.insert((&r.doc, &r.speaker, &r.question)))
+        .count();
+    if repeated * 20 > rows.len() {
+        return;
+    }
     let mut first: HashMap<Option<String>, usize> = HashMap::new();
     for r in rows.iter() {
         let n = first.len();
@@ -1133,6 +1146,29 @@ mod tests {
         let a = read(&columns(), "s.csv", by_respondent).unwrap();
         let b = read(&columns(), "s.csv", by_question).unwrap();
         assert_eq!(a, b);
+        // A transcript table's topic column: one speaker speaks many times
+        // under a topic, and the interviewer returns to an earlier one; the
+        // file's order stands.
+        let dialogue =
+            "respondent,item,answer\nI,Work,How is work?\nAnna,Work,Busy.\nI,Home,And home?\n\
+                        Anna,Home,Quiet.\nI,Work,Back to work: hours?\nAnna,Work,Long.\n";
+        let d = read(&columns(), "d.csv", dialogue).unwrap();
+        let said: Vec<&str> = turns(&d[0])
+            .into_iter()
+            .filter(|t| t.0 != Some("Q"))
+            .map(|t| t.1)
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "How is work?",
+                "Busy.",
+                "And home?",
+                "Quiet.",
+                "Back to work: hours?",
+                "Long."
+            ]
+        );
         assert_eq!(
             turns(&a[0]),
             vec![
