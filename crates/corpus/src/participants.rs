@@ -36,6 +36,10 @@ const ID_COLUMNS: &[&str] = &[
     "respondent",
 ];
 
+/// The [`ID_COLUMNS`] whose heading says less than "id": read as ids only
+/// where their cells are all different.
+const PLAIN_ID_HEADINGS: &[&str] = &["participant", "case", "case name", "respondent"];
+
 /// The names a participants file's name column goes by, preferred first:
 /// the name a transcript's labels use.
 const NAME_COLUMNS: &[&str] = &[
@@ -127,7 +131,25 @@ impl Participants {
             && find_column(&headers, NAME_COLUMNS).is_none();
         // A file with ids alone (`P01`, as the transcripts label turns) or
         // names alone uses the one column as both.
-        let id_column = find_column(&headers, ID_COLUMNS).or(nvivo_cases.then_some(0));
+        // A plain heading (`Participant`, `Case`, `Respondent`) holds ids
+        // only where its cells are all different: a `Respondent` column of
+        // Yes and No beside `Name` is an attribute (it made Maria `Yes`).
+        let unique = |i: usize| {
+            let mut seen = std::collections::HashSet::new();
+            records
+                .iter()
+                .filter_map(|r| r.record.get(i))
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .all(|c| seen.insert(c.to_lowercase()))
+        };
+        let id_column = ID_COLUMNS
+            .iter()
+            .find_map(|name| {
+                find_column(&headers, &[name])
+                    .filter(|&i| !PLAIN_ID_HEADINGS.contains(name) || unique(i))
+            })
+            .or(nvivo_cases.then_some(0));
         let name_column = {
             let others: Vec<String> = headers
                 .iter()
@@ -348,8 +370,20 @@ fn loose_id(id: &str) -> String {
             digits.clear();
         }
     };
-    for c in id.chars().filter(|c| !matches!(c, ' ' | '-' | '_')) {
-        if c.is_ascii_digit() {
+    let chars: Vec<char> = id.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if matches!(c, ' ' | '-' | '_') {
+            // Between two numbers a separator tells ids apart (`P1-1` is
+            // not `P11`); elsewhere it is spelling (`R_0001`, `P 3`).
+            let between_numbers = i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+            if !between_numbers {
+                continue;
+            }
+            flush(&mut digits, &mut out);
+            out.push('-');
+        } else if c.is_ascii_digit() {
             digits.push(c);
         } else {
             flush(&mut digits, &mut out);
@@ -579,6 +613,14 @@ mod tests {
             assert_eq!(p.list[0].document, None, "{csv}");
             assert_eq!(p.list[0].attributes.len(), 2, "{csv}");
         }
+        // A `Respondent` column of yes and no beside `Name` is an
+        // attribute, the names the ids.
+        let p = parse("Name,Respondent,Site\nMaria,Yes,Leeds\nTom,Yes,York\n").unwrap();
+        assert_eq!(
+            (p.list[0].id.as_str(), p.list[0].name.as_str()),
+            ("Maria", "Maria")
+        );
+        assert_eq!(p.list[0].attributes["respondent"], "Yes");
         // `id` and `name` win over the other spellings.
         let p = parse("speaker,id,name\nx,P1,Anna\n").unwrap();
         assert_eq!(
@@ -644,7 +686,14 @@ mod tests {
         ] {
             assert_eq!(loose_id(a), loose_id(b), "{a} {b}");
         }
-        for (a, b) in [("P3", "P30"), ("P1", "Q1"), ("10", "1"), ("1.5", "15")] {
+        for (a, b) in [
+            ("P3", "P30"),
+            ("P1", "Q1"),
+            ("10", "1"),
+            ("1.5", "15"),
+            ("P1-1", "P11"),
+            ("1_2", "12"),
+        ] {
             assert_ne!(loose_id(a), loose_id(b), "{a} {b}");
         }
         let p = parse("id,name\nP03,Anna\n1,Bob\n").unwrap();

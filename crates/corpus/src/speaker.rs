@@ -545,6 +545,9 @@ pub(crate) struct DocumentLabels {
     letter_dots: bool,
     /// A time, a dash, then a label ([`dashed_label`]).
     dashed: bool,
+    /// Colon lines are words, not labels: a document of names alone on
+    /// their lines in which an answer or two reads `Distance: ten miles`.
+    colon_is_text: bool,
 }
 
 impl DocumentLabels {
@@ -582,16 +585,19 @@ impl DocumentLabels {
             .filter(|(_, header)| !**header)
             .filter_map(|(l, _)| parse_speaker_line(l).map(|x| x.name))
             .collect();
+        let colon_lines = names.len();
         names.sort();
         names.dedup();
-        let plain = !relaxed && names.is_empty();
-        if !plain {
-            return DocumentLabels {
-                names,
-                relaxed,
-                dashed,
-                ..Default::default()
-            };
+        let colon_document = DocumentLabels {
+            names: names.clone(),
+            relaxed,
+            dashed,
+            ..Default::default()
+        };
+        // Two colon lines at most may be words in a document of names
+        // alone on their lines (below).
+        if relaxed || colon_lines > 2 {
+            return colon_document;
         }
         let filled: Vec<&str> = all
             .into_iter()
@@ -621,6 +627,21 @@ impl DocumentLabels {
         // A few speakers, taking turns: the names that come back are nine
         // in ten of such lines.
         let bare = count >= 4 && returning.len() >= 2 && covered * 10 >= count * 9;
+        // One or two colon lines among four times as many names-alone
+        // labels are answers (`Distance: about ten miles`, `Start: 7:30`):
+        // read as labels, they made the document one of colon labels, its
+        // turns before the first dropped and the rest one speaker's.
+        if colon_lines > 0 {
+            if !(bare && count >= 4 * colon_lines) {
+                return colon_document;
+            }
+            return DocumentLabels {
+                bare: true,
+                colon_is_text: true,
+                dashed,
+                ..Default::default()
+            };
+        }
         let letters = |c: &str| {
             filled
                 .iter()
@@ -633,12 +654,15 @@ impl DocumentLabels {
             bare,
             letter_dots: !bare && letters("Q") >= 2 && letters("A") >= 2,
             dashed,
+            colon_is_text: false,
         }
     }
 
     /// The label `line` starts with, under these rules.
     pub(crate) fn label(&self, line: &str) -> Option<SpeakerLabel> {
-        parse_speaker_line(line)
+        (!self.colon_is_text)
+            .then(|| parse_speaker_line(line))
+            .flatten()
             .or_else(|| self.dashed.then(|| dashed_label(line)).flatten())
             .or_else(|| self.relaxed.then(|| relaxed_label(line)).flatten())
             .or_else(|| self.bare.then(|| bare_label(line)).flatten())
@@ -739,6 +763,21 @@ fn confirmed_dashed_labels(lines: &[&str]) -> bool {
     let repeated = entries.windows(2).filter(|w| w[0] == w[1]).count();
     if back > (labels.len() / 10).max(1) || repeated >= 2 {
         return false;
+    }
+    // A short transcript that is these lines and little else (three turns
+    // or so, four in five of its lines, a name coming back): too few for
+    // the count below, but no one's diary inside an answer either, nor
+    // field notes' topics (which do not come back).
+    let filled = lines.iter().filter(|l| !l.trim().is_empty()).count();
+    let mut seen = std::collections::HashSet::new();
+    let a_name_returns = labels.iter().any(|x| !seen.insert(x.name.as_str()));
+    if labels.len() >= 3
+        && labels.len() * 5 >= filled * 4
+        && back == 0
+        && repeated == 0
+        && a_name_returns
+    {
+        return true;
     }
     let mut names: Vec<String> = labels.into_iter().map(|x| x.name).collect();
     let count = names.len();
@@ -1793,19 +1832,33 @@ mod tests {
         ];
         let labels = DocumentLabels::of(two_parts.iter().copied());
         assert!(two_parts.iter().all(|l| labels.label(l).is_some()));
-        // Too few dashed lines to confirm them, repeated as display-name
-        // lines are: no speaker `- Anna`.
+        // A short transcript of such lines alone: its speakers, and no
+        // speaker `- Anna` (as display-name lines once made).
         let short = [
             "00:00:05 - Interviewer: How did you start?",
             "00:00:09 - Anna: With a friend.",
             "00:00:20 - Interviewer: Why?",
         ];
         let labels = DocumentLabels::of(short.iter().copied());
-        for line in short {
-            assert!(
-                labels.label(line).is_none_or(|x| !x.name.starts_with('-')),
-                "{line}"
-            );
-        }
+        let names: Vec<String> = short
+            .iter()
+            .map(|l| labels.label(l).map(|x| x.name).unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["Interviewer", "Anna", "Interviewer"]);
+        // The same three lines inside a longer answer are its words.
+        let inside = [
+            "Anna: My day, as I wrote it down, went like this and it was long.",
+            "It started early, before anyone else was up, as it always does.",
+            "00:00:05 - Interviewer: How did you start?",
+            "00:00:09 - Anna: With a friend.",
+            "00:00:20 - Interviewer: Why?",
+            "Then it was over, and I went home and slept for a long time.",
+            "Bob: That sounds like my days too, to be honest with you all.",
+            "Anna: It was not easy.",
+        ];
+        let labels = DocumentLabels::of(inside.iter().copied());
+        assert!(inside[2..5]
+            .iter()
+            .all(|l| labels.label(l).is_none_or(|x| !x.name.starts_with('-'))));
     }
 }

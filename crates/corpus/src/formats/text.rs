@@ -588,6 +588,21 @@ mod tests {
                 (s("P10"), None, None, "I ring again."),
             ]
         );
+        // An answer that reads like a colon label (`Distance: about ten
+        // miles`) among names alone on their lines is words: before, the
+        // turns above it were dropped and the rest were `Distance`'s.
+        let text = "Interviewer\nHow far is it?\nAnna\nDistance: about ten miles.\nInterviewer\nBy bus?\nAnna\nYes, the 42.\nInterviewer\nEvery day?\nAnna\nMost days.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Interviewer"), None, None, "How far is it?"),
+                (s("Anna"), None, None, "Distance: about ten miles."),
+                (s("Interviewer"), None, None, "By bus?"),
+                (s("Anna"), None, None, "Yes, the 42."),
+                (s("Interviewer"), None, None, "Every day?"),
+                (s("Anna"), None, None, "Most days."),
+            ]
+        );
         // Beside colon labels a short line is that speaker's words.
         let text = "Anna: Hello.\nBob\nHi.\nAnna: Bye.\nBob\nSee you.\nBob\nOk.\n";
         assert_eq!(
