@@ -157,6 +157,24 @@ fn a_codebook_sheet_reads_as_its_yaml_does() {
     let mut d: Value = serde_json::from_str(&std::fs::read_to_string(&from_docx).unwrap()).unwrap();
     d["name"] = Value::String("small-codebook".into());
     assert_eq!(a, d);
+    // A team table (`Name | Role`) before the codebook is passed over, and
+    // a codebook split over two tables under one heading row is one.
+    let split = dir.path().join("split.json");
+    ok(&[
+        "codebook",
+        "import",
+        "tests/fixtures/classify/split-codebook.docx",
+        "-o",
+        s(&split),
+    ]);
+    let e: Value = serde_json::from_str(&std::fs::read_to_string(&split).unwrap()).unwrap();
+    let ids: Vec<&str> = e["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["Places", "Parks", "Trust"]);
 
     let csv = dir.path().join("codes.csv");
     std::fs::write(

@@ -153,6 +153,34 @@ pub fn table_names_codes(headers: &[String], rows: &[(String, Vec<String>)]) -> 
     names_codes(headers) || rows.iter().take(10).any(|(_, cells)| names_codes(cells))
 }
 
+/// Whether cells name a code column and a column that says what a code is
+/// (a definition, criteria, examples, a parent or sub-theme).
+fn describes_codes(cells: &[String]) -> bool {
+    let fields: Vec<Field> = cells
+        .iter()
+        .filter_map(|c| {
+            let key = column_key(c);
+            COLUMNS.iter().find(|(k, _)| *k == key).map(|(_, f)| *f)
+        })
+        .collect();
+    fields.iter().any(|f| matches!(f, Field::Id | Field::Name))
+        && fields
+            .iter()
+            .any(|f| !matches!(f, Field::Id | Field::Name | Field::Number | Field::Color))
+}
+
+/// [`table_names_codes`] of a table that also says what its codes are: a
+/// document's history (`Version | Date | Name | Changes`) or team (`Name |
+/// Role`) table names a `Name` column and nothing a code has, and was read
+/// as the codebook before the codebook's own table.
+pub fn table_describes_codes(headers: &[String], rows: &[(String, Vec<String>)]) -> bool {
+    describes_codes(headers)
+        || rows
+            .iter()
+            .take(10)
+            .any(|(_, cells)| describes_codes(cells))
+}
+
 /// The codebook in a table: `headers` are the column names, `rows` each
 /// row's location (for messages) and cells. A row without a code name or id
 /// is skipped (a blank line, a section heading in a merged cell); columns

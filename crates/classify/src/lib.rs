@@ -22,7 +22,7 @@ pub use codebook::{
     codebook_of_file_text, edit_distance, load_codebook, parse_codebook, save_codebook, Code,
     Codebook, CodebookError, CodebookFormat, Problem,
 };
-pub use codebook_table::{codebook_from_table, table_names_codes};
+pub use codebook_table::{codebook_from_table, table_describes_codes, table_names_codes};
 pub use model::{
     codebook_rows, prototype_texts, Classifier, ClassifierParams, ClassifyError, CodeKind,
     CodeModel, Context, Features, Label, Mode, Predictions, SelfTraining, SelfTrainingPositives,

@@ -43,9 +43,19 @@ pub fn load_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
 
 /// [`load_codebook`] without its warnings: for checking a file before a run.
 pub fn read_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
-    let cb = match corpus::formats::read_table_where(path, &|t| {
-        classify::table_names_codes(&t.headers, &t.rows)
-    }) {
+    // The first table (sheet) that says what its codes are, else the first
+    // that names a code column: a Word codebook's history or team table,
+    // or a workbook's sheet of coders' names, comes before the codebook.
+    let describes =
+        |t: &corpus::formats::Table| classify::table_describes_codes(&t.headers, &t.rows);
+    let table = match corpus::formats::read_table_where(path, &describes) {
+        Some(Ok(t)) if !describes(&t) => Some(corpus::formats::read_table_where(path, &|t| {
+            classify::table_names_codes(&t.headers, &t.rows)
+        }))
+        .flatten(),
+        other => other,
+    };
+    let cb = match table {
         // Decoded as a transcript is: a byte-order mark, UTF-16 and
         // Windows-1252 (Notepad's and Excel's encodings) are read, and a bad
         // byte is named with its line. Before, each of these was "stream

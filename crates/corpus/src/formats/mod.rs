@@ -440,7 +440,29 @@ fn docx_table_where(path: &Path, wanted: &dyn Fn(&Table) -> bool) -> Result<Tabl
                   Exclusion, Example, …)"
             .into(),
     })?;
+    let chosen = tables
+        .iter()
+        .enumerate()
+        .map(as_table)
+        .position(|t| wanted(&t));
     let mut table = all.find(|t| wanted(t)).unwrap_or(first);
+    // A codebook split over several tables (a page or section each), each
+    // under the same heading row: the later ones' rows are the codebook's
+    // too. Before, all but the first table's codes were dropped.
+    if let Some(at) = chosen {
+        for (t, rows) in tables.iter().enumerate().skip(at + 1) {
+            let more = as_table((t, rows));
+            let same = more.headers.len() == table.headers.len()
+                && more
+                    .headers
+                    .iter()
+                    .zip(&table.headers)
+                    .all(|(a, b)| a.trim().eq_ignore_ascii_case(b.trim()));
+            if same {
+                table.rows.extend(more.rows);
+            }
+        }
+    }
     table.headers = table
         .headers
         .iter()
