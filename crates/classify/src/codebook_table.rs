@@ -256,7 +256,34 @@ pub fn codebook_from_table(
             .map(|(i, _)| i)
             .collect()
     } else {
-        Vec::new()
+        // `Theme | Code` (or `Category | Code`, either order): the theme or
+        // category column names the code's parent. Before, only one of the
+        // two was read: the themes were dropped, or with `Code | Theme`
+        // each theme's name was a duplicate id.
+        let column = |keys: &[&str]| {
+            headers.iter().zip(&fields).position(|(h, f)| {
+                *f == Some(Field::Name) && keys.contains(&column_key(h).as_str())
+            })
+        };
+        // Only where a theme covers several codes (a value repeated, or a
+        // cell left empty below it): a `Code | Theme` table of one theme per
+        // code names each code twice (`ACC`, `Access to care`).
+        let groups = |theme: usize, code: usize| {
+            let mut seen = HashSet::new();
+            rows.iter()
+                .filter(|(_, cells)| cells.get(code).is_some_and(|c| !c.trim().is_empty()))
+                .any(|(_, cells)| {
+                    let t = cells.get(theme).map_or("", |c| c.trim());
+                    t.is_empty() || !seen.insert(t.to_string())
+                })
+        };
+        match (
+            column(&["theme", "category"]),
+            column(&["code", "code name", "code label", "label", "tag"]),
+        ) {
+            (Some(theme), Some(code)) if theme != code && groups(theme, code) => vec![theme, code],
+            _ => Vec::new(),
+        }
     };
     // The names above the row, from the rows before it: a theme cell
     // merged down over its sub-themes reads as empty below its first row.
@@ -1346,6 +1373,63 @@ mod tests {
         let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
         assert_eq!(cb.codes[1].parent, None);
         assert_eq!(cb.codes[1].name, "Trust: institutions");
+    }
+
+    /// `Theme | Code` and `Code | Category`: the theme or category is the
+    /// code's parent (before, the themes were dropped, or were duplicate
+    /// ids).
+    #[test]
+    fn a_theme_or_category_column_beside_the_code_column_is_its_parent() {
+        let (headers, rows) = table(&[
+            &["Theme", "Code", "Definition"],
+            &["Access", "Booking", "Getting an appointment."],
+            &["", "Transport", "Getting there."],
+            &["Trust", "Continuity", "Seeing the same GP."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("Access", "Access", None),
+                ("Booking", "Booking", Some("Access")),
+                ("Transport", "Transport", Some("Access")),
+                ("Trust", "Trust", None),
+                ("Continuity", "Continuity", Some("Trust")),
+            ])
+        );
+        assert_eq!(cb.codes[1].definition, "Getting an appointment.");
+        let (headers, rows) = table(&[
+            &["Code", "Category"],
+            &["Booking", "Access"],
+            &["Transport", "Access"],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        let parents: Vec<(&str, Option<&str>)> = cb
+            .codes
+            .iter()
+            .map(|c| (c.id.as_str(), c.parent.as_deref()))
+            .collect();
+        assert_eq!(
+            parents,
+            [
+                ("Access", None),
+                ("Booking", Some("Access")),
+                ("Transport", Some("Access"))
+            ]
+        );
+        // One theme per code: the two columns name each code, no hierarchy.
+        let (headers, rows) = table(&[
+            &["Code", "Theme"],
+            &["ACC", "Access to care"],
+            &["TRU", "Trust"],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert!(
+            cb.codes.iter().all(|c| c.parent.is_none()),
+            "{:?}",
+            tree(&cb)
+        );
+        assert_eq!(cb.codes.len(), 2);
     }
 
     /// A `No.` column with a `Parent` column of numbers: refused before as
