@@ -149,7 +149,7 @@ pub(super) fn table_rows(
         let mut hits = headers
             .iter()
             .enumerate()
-            .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+            .filter(|(_, h)| same_header(h, name))
             .map(|(i, _)| i);
         let first = hits.next();
         if let (Some(i), Some(j)) = (first, hits.next()) {
@@ -200,7 +200,7 @@ pub(super) fn table_rows(
         headers
             .iter()
             .enumerate()
-            .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+            .filter(|(_, h)| same_header(h, name))
             .map(|(i, _)| i)
             .collect()
     };
@@ -437,7 +437,7 @@ pub(super) fn table_rows(
                 let text = std::iter::once(i)
                     .chain(more.iter().copied())
                     .filter_map(|j| record.get(j))
-                    .filter(|t| !t.trim().is_empty())
+                    .filter(|t| !is_blank(t))
                     .collect::<Vec<_>>()
                     .join("\n\n");
                 out.push(Row {
@@ -688,7 +688,7 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
         let get = |name: &str| {
             obj.get(name).or_else(|| {
                 obj.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .find(|(k, _)| same_header(k, name))
                     .map(|(_, v)| v)
             })
         };
@@ -958,6 +958,33 @@ pub const UNNAMED_RESPONDENT: &str = "Respondent";
 /// a turn of its own before it, by [`QUESTION_SPEAKER`] in the role of
 /// interviewer: a survey's answers are read with their question as an
 /// interview's are (docs/classify.md, "The question a turn answers").
+/// Whether a column's header is the name a flag gives: case aside, and
+/// white space too, one space or a line break alike (Microsoft Forms breaks
+/// a long question's header over lines; typed on the command line it is
+/// one line).
+fn same_header(header: &str, name: &str) -> bool {
+    let words = |s: &str| {
+        s.split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    header.eq_ignore_ascii_case(name) || words(header) == words(name)
+}
+
+/// A cell with nothing to read: white space, or only the invisible
+/// characters a pasted answer keeps (zero-width space and joiners, a
+/// byte-order mark, a word joiner), which `trim` leaves. Before, such a
+/// cell was an answer, and its author a participant.
+fn is_blank(cell: &str) -> bool {
+    cell.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+            )
+    })
+}
+
 pub(super) fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
     let mut docs: Vec<RawDocument> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -988,7 +1015,7 @@ pub(super) fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
                 .extend(row.attributes);
         }
         let body = row.text.trim();
-        if body.is_empty() {
+        if is_blank(body) {
             continue;
         }
         if let Some(q) = row.question.filter(|q| asked.get(&at) != Some(q)) {
@@ -1125,6 +1152,40 @@ mod tests {
                 vec![Some("interviewer"), None, None, Some("interviewer"), None]
             );
         }
+    }
+
+    #[test]
+    fn a_header_broken_over_lines_is_the_question_typed_on_one() {
+        let columns = CsvReader {
+            columns: TableColumns {
+                speaker: "id".into(),
+                questions: vec!["What could we improve?".into()],
+                ..TableColumns::default()
+            },
+        };
+        let csv = "id,\"What could we\nimprove?\"\nR1,Lunch.\n";
+        let docs = read(&columns, "s.csv", csv).unwrap();
+        assert_eq!(turns(&docs[0])[1], (Some("R1"), "Lunch.", None, None));
+    }
+
+    #[test]
+    fn a_cell_of_invisible_characters_is_no_answer() {
+        let columns = CsvReader {
+            columns: TableColumns {
+                speaker: "id".into(),
+                questions: vec!["Why?".into()],
+                ..TableColumns::default()
+            },
+        };
+        let csv = "id,Why?\nR1,Because.\nR2,\u{200B}\nR3,\u{FEFF} \u{00A0}\n";
+        let docs = read(&columns, "s.csv", csv).unwrap();
+        assert_eq!(
+            turns(&docs[0]),
+            vec![
+                (Some("Q"), "Why?", None, None),
+                (Some("R1"), "Because.", None, None)
+            ]
+        );
     }
 
     #[test]
