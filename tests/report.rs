@@ -427,3 +427,67 @@ fn a_name_of_dots_makes_no_hidden_qdpx() {
         assert_eq!(written, [file], "{name:?}");
     }
 }
+
+/// The report and `codebook export` follow the codebook in use, as `code`
+/// and the review page do: approving B and then A again made the report
+/// B's (its codes at 0, A's codings loose rows labelled by id) and the
+/// export B's.
+#[test]
+fn the_report_and_the_export_follow_the_codebook_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = scripted_project(dir.path());
+    let a = dir.path().join("a.yaml");
+    let o = autocode(
+        &proj,
+        &[
+            "codebook",
+            "export",
+            "--version",
+            "1",
+            "-o",
+            a.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let b = dir.path().join("b.yaml");
+    std::fs::write(
+        &b,
+        "name: Another study\ncodes:\n  - id: rent\n    name: Rent\n    definition: Housing costs.\n",
+    )
+    .unwrap();
+    for file in [&a, &b, &a] {
+        let o = autocode(&proj, &["codebook", "approve", file.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let out = dir.path().join("out");
+    let o = autocode(&proj, &["report", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["codebook"]["name"], "Neighbourhood safety",
+        "{}",
+        json["codebook"]
+    );
+    let names: Vec<&str> = json["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        names.contains(&"Parks") && !names.contains(&"Rent"),
+        "{names:?}"
+    );
+    let exported = dir.path().join("now.yaml");
+    let o = autocode(
+        &proj,
+        &["codebook", "export", "-o", exported.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let body = std::fs::read_to_string(&exported).unwrap();
+    assert!(
+        body.contains("Neighbourhood safety") && !body.contains("Rent"),
+        "{body}"
+    );
+}

@@ -65,7 +65,7 @@ pub fn run(g: &Global, a: CodebookArgs) -> Outcome {
                     .find(|c| c.version == v)
                     .map(|c| (v, c.body))
                     .with_context(|| format!("no codebook version {v} in the project"))?,
-                None => store.latest_codebook()?.context(
+                None => store.codebook_in_use()?.context(
                     "the project has no approved codebook (run `autocode codebook approve FILE`)",
                 )?,
             };

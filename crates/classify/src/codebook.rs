@@ -829,7 +829,7 @@ impl Codebook {
     }
 
     pub fn to_yaml(&self) -> String {
-        serde_yaml_ng::to_string(self).expect("codebook serialises")
+        quote_yaml11_booleans(&serde_yaml_ng::to_string(self).expect("codebook serialises"))
     }
 
     /// The text of a codebook file of `format`: pretty JSON with a final
@@ -1084,6 +1084,65 @@ fn key_of(line: &str) -> Option<&str> {
     }
 }
 
+/// YAML 1.1's booleans besides `true`/`false` (which the emitter quotes
+/// already): plain in YAML 1.2, which serde_yaml_ng writes, but read as
+/// true or false by PyYAML, R's yaml and Ruby's Psych, so a code with id
+/// `No` or `On` came back to them as a boolean.
+const YAML11_BOOLEANS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+    "OFF",
+];
+
+/// `yaml` with each plain scalar that YAML 1.1 reads as a boolean quoted:
+/// a line's value after its indent, an optional `- ` and an optional
+/// `key: `. The emitter writes every scalar of a codebook on its own line
+/// (long texts as quoted or block scalars), so lines are enough.
+fn quote_yaml11_booleans(yaml: &str) -> String {
+    let mut out = String::with_capacity(yaml.len() + 16);
+    // The indent of the key whose block scalar (`|-`, `>`) the lines
+    // below belong to while they are indented deeper: text, left as it is.
+    let mut block_of: Option<usize> = None;
+    for line in yaml.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        if let Some(key_indent) = block_of {
+            if body.trim().is_empty() || indent > key_indent {
+                out.push_str(line);
+                continue;
+            }
+            block_of = None;
+        }
+        let mut rest = &body[indent..];
+        let mut head = indent;
+        if let Some(after) = rest.strip_prefix("- ") {
+            head += 2;
+            rest = after;
+        }
+        if let Some((key, value)) = rest.split_once(": ") {
+            if !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                head += key.len() + 2;
+                rest = value;
+            }
+        }
+        if rest.starts_with('|') || rest.starts_with('>') {
+            block_of = Some(indent + usize::from(body[indent..].starts_with("- ")) * 2);
+        }
+        if YAML11_BOOLEANS.contains(&rest) {
+            out.push_str(&body[..head]);
+            out.push('\'');
+            out.push_str(rest);
+            out.push('\'');
+        } else {
+            out.push_str(body);
+        }
+        out.push_str(newline);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1314,6 +1373,45 @@ mod tests {
         let cb = parse_codebook(src, "cb.yaml", CodebookFormat::Yaml).unwrap();
         assert_eq!(cb.codes[0].definition, "money spent or saved");
         assert!(cb.to_yaml().contains("definition: money spent or saved"));
+    }
+
+    /// YAML 1.1 readers (PyYAML, R's yaml) took an exported `id: No` for
+    /// false: such scalars are quoted, and text in a block scalar is not
+    /// touched.
+    #[test]
+    fn yaml_quotes_what_yaml_1_1_reads_as_a_boolean() {
+        let mut cb = Codebook {
+            name: "Yes".into(),
+            codes: vec![Code {
+                id: "No".into(),
+                name: "On".into(),
+                definition: "Yes\nNo\noff".into(),
+                examples: vec!["Off".into(), "No way.".into()],
+                ..Code::default()
+            }],
+        };
+        cb.codes.push(Code {
+            id: "y".into(),
+            name: "N".into(),
+            parent: Some("No".into()),
+            ..Code::default()
+        });
+        let yaml = cb.to_yaml();
+        for quoted in [
+            "name: 'Yes'",
+            "id: 'No'",
+            "name: 'On'",
+            "- 'Off'",
+            "id: 'y'",
+            "name: 'N'",
+            "parent: 'No'",
+        ] {
+            assert!(yaml.contains(quoted), "{quoted} in\n{yaml}");
+        }
+        assert!(yaml.contains("\n    Yes\n    No\n    off\n"), "{yaml}");
+        assert!(yaml.contains("- No way."), "{yaml}");
+        let back = parse_codebook(&yaml, "cb.yaml", CodebookFormat::Yaml).unwrap();
+        assert_eq!(back, cb);
     }
 
     /// Unknown keys used to be ignored: `parnet:` lost the hierarchy, and a

@@ -45,6 +45,8 @@ const COLUMNS: &[(&str, Field)] = &[
     ("tag", Field::Name),
     ("node", Field::Name),
     ("hierarchical name", Field::Name),
+    // MAXQDA's code system export: each cell a path, `Barriers\Cost`.
+    ("code system", Field::Name),
     ("category", Field::Name),
     ("sub theme", Field::SubName),
     ("sub themes", Field::SubName),
@@ -84,12 +86,17 @@ const COLUMNS: &[(&str, Field)] = &[
     ("comment", Field::Definition),
     ("memo", Field::Definition),
     ("code memo", Field::Definition),
+    ("memo text", Field::Definition),
     ("inclusion", Field::Inclusion),
     ("inclusion criteria", Field::Inclusion),
+    ("inclusion criterion", Field::Inclusion),
+    ("criteria for inclusion", Field::Inclusion),
     ("include", Field::Inclusion),
     ("when to use", Field::Inclusion),
     ("exclusion", Field::Exclusion),
     ("exclusion criteria", Field::Exclusion),
+    ("exclusion criterion", Field::Exclusion),
+    ("criteria for exclusion", Field::Exclusion),
     ("exclude", Field::Exclusion),
     ("when not to use", Field::Exclusion),
     ("example", Field::Examples),
@@ -98,6 +105,23 @@ const COLUMNS: &[(&str, Field)] = &[
     ("typical examples", Field::Examples),
     ("example quote", Field::Examples),
     ("example quotes", Field::Examples),
+    // MacQueen et al. (1998): typical exemplars, and atypical ones ("text
+    // that should be coded but may at first seem not to belong"): both
+    // are the code's examples.
+    ("exemplar", Field::Examples),
+    ("exemplars", Field::Examples),
+    ("typical exemplar", Field::Examples),
+    ("typical exemplars", Field::Examples),
+    ("atypical exemplar", Field::Examples),
+    ("atypical exemplars", Field::Examples),
+    ("atypical example", Field::Examples),
+    ("atypical examples", Field::Examples),
+    ("quote", Field::Examples),
+    ("quotes", Field::Examples),
+    ("illustrative quote", Field::Examples),
+    ("illustrative quotes", Field::Examples),
+    ("example quotation", Field::Examples),
+    ("example quotations", Field::Examples),
     ("counter example", Field::CounterExamples),
     ("counter examples", Field::CounterExamples),
     ("counterexample", Field::CounterExamples),
@@ -112,8 +136,25 @@ const COLUMNS: &[(&str, Field)] = &[
 ];
 
 /// A column name as [`COLUMNS`] lists it: lower case, punctuation and
-/// underscores as spaces, a trailing number dropped.
+/// underscores as spaces, a trailing number dropped, and a gloss in
+/// brackets dropped (`Inclusion (when to use)`, `Example(s)`, `Definition
+/// [brief]`: read as no column before, their criteria and examples lost).
 fn column_key(header: &str) -> String {
+    let mut bare = String::new();
+    let mut depth = 0usize;
+    for c in header.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => bare.push(c),
+            _ => {}
+        }
+    }
+    let header = if bare.chars().any(char::is_alphanumeric) {
+        bare.as_str()
+    } else {
+        header
+    };
     let words: Vec<String> = header
         .to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
@@ -216,6 +257,21 @@ pub fn codebook_from_table(
                 })
         })
         .collect();
+    // Dedoose's code export, `Parent Code | Child Code | Description`:
+    // no name column, the parent column the theme above each child (a row
+    // without a child is the parent itself). Refused as naming no codes
+    // before.
+    let mut fields = fields;
+    let mut parent_as_name = None;
+    if !fields.contains(&Some(Field::Id))
+        && !fields.contains(&Some(Field::Name))
+        && fields.contains(&Some(Field::SubName))
+    {
+        if let Some(parent) = fields.iter().position(|f| *f == Some(Field::Parent)) {
+            fields[parent] = Some(Field::Name);
+            parent_as_name = Some(parent);
+        }
+    }
     let has = |field: Field| fields.contains(&Some(field));
     if !has(Field::Id) && !has(Field::Name) {
         // A sheet that opens with a title or a note above its column
@@ -249,11 +305,20 @@ pub fn codebook_from_table(
     // it. Only the name column was read before: every sub-theme was lost,
     // or a theme written on each of its rows was a duplicate id.
     let levels: Vec<usize> = if has(Field::SubName) {
-        fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| matches!(f, Some(Field::Name | Field::SubName)))
-            .map(|(i, _)| i)
+        // Dedoose's parent column above its children whatever the columns'
+        // order (`Child Code | Parent Code` is the same tree).
+        parent_as_name
+            .into_iter()
+            .chain(
+                fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, f)| {
+                        matches!(f, Some(Field::Name | Field::SubName))
+                            && Some(*i) != parent_as_name
+                    })
+                    .map(|(i, _)| i),
+            )
             .collect()
     } else {
         // `Theme | Code` (or `Category | Code`, either order): the theme or
@@ -377,9 +442,16 @@ pub fn codebook_from_table(
     }
     // A theme named only on its sub-themes' rows (no row of its own, no
     // definition) is a code too, before its first sub-theme; a theme row
-    // after its sub-themes is the theme itself, not a second one.
-    if !levels.is_empty() {
-        let written: HashSet<Vec<String>> = paths.iter().flatten().cloned().collect();
+    // after its sub-themes is the theme itself, not a second one. So is a
+    // parent named only in its children's paths (`Barriers\Cost` without a
+    // `Barriers` row: MAXQDA's codebook of the codes with memos, a
+    // filtered list), refused as an unknown parent before.
+    if paths.iter().flatten().any(|p| p.len() > 1) {
+        let written: HashSet<Vec<String>> = paths
+            .iter()
+            .zip(&codes)
+            .map(|(p, c)| p.clone().unwrap_or_else(|| vec![c.name.clone()]))
+            .collect();
         let mut added: HashSet<Vec<String>> = HashSet::new();
         let mut at = 0;
         while at < codes.len() {
@@ -1482,6 +1554,112 @@ mod tests {
             e,
             "1 problem(s) in the codebook:\n  cb.xlsx: row 3 (line 4), parent: code \"Booking\" has parent \"1\", the number of 2 codes (Access, Trust); give the parent's id"
         );
+    }
+
+    /// Columns with a gloss in brackets and MacQueen's exemplars were
+    /// read as no column: the examples and criteria were lost.
+    #[test]
+    fn glossed_and_exemplar_columns_are_read() {
+        assert_eq!(column_key("Inclusion (when to use)"), "inclusion");
+        assert_eq!(column_key("Example(s)"), "example");
+        assert_eq!(column_key("Definition [brief]"), "definition");
+        assert_eq!(column_key("(Notes)"), "notes");
+        let (headers, rows) = table(&[
+            &[
+                "Code",
+                "Definition (brief)",
+                "Inclusion (when to use)",
+                "Exclusion (when not to use)",
+                "Typical exemplars",
+                "Atypical exemplars",
+                "Illustrative quote",
+            ],
+            &[
+                "TRUST",
+                "Trust in institutions.",
+                "an institution",
+                "people",
+                "I trust the council.",
+                "Police are the last people.",
+                "They would never.",
+            ],
+        ]);
+        let cb = codebook_from_table("cb.csv", "cb", &headers, &rows).unwrap();
+        let code = &cb.codes[0];
+        assert_eq!(code.definition, "Trust in institutions.");
+        assert_eq!(code.inclusion, vec!["an institution"]);
+        assert_eq!(code.exclusion, vec!["people"]);
+        assert_eq!(
+            code.examples,
+            vec![
+                "I trust the council.",
+                "Police are the last people.",
+                "They would never."
+            ]
+        );
+    }
+
+    /// Dedoose's `Parent Code | Child Code` and MAXQDA's `Code System` of
+    /// paths whose parents have no row were refused.
+    #[test]
+    fn dedoose_columns_and_parents_named_only_in_paths_are_codes() {
+        let parents = |cb: &Codebook| -> Vec<(String, Option<String>)> {
+            cb.codes
+                .iter()
+                .map(|c| (c.id.clone(), c.parent.clone()))
+                .collect()
+        };
+        let owned = |v: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.map(str::to_string)))
+                .collect()
+        };
+        let (headers, rows) = table(&[
+            &["Parent Code", "Child Code", "Description"],
+            &["Barriers", "", "What stands in the way."],
+            &["Barriers", "Cost", "Money."],
+            &["Facilitators", "Collaboration", "Working together."],
+        ]);
+        let cb = codebook_from_table("codes.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            parents(&cb),
+            owned(&[
+                ("Barriers", None),
+                ("Cost", Some("Barriers")),
+                ("Facilitators", None),
+                ("Collaboration", Some("Facilitators")),
+            ])
+        );
+        assert_eq!(cb.codes[0].definition, "What stands in the way.");
+        // The child column first: the same tree.
+        let (headers, rows) = table(&[&["Child Code", "Parent Code"], &["Cost", "Barriers"]]);
+        let cb = codebook_from_table("codes.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            parents(&cb),
+            owned(&[("Barriers", None), ("Cost", Some("Barriers"))])
+        );
+        let (headers, rows) = table(&[
+            &["Code System", "Memo"],
+            &["Code System\\Barriers\\Cost", "Money."],
+            &[
+                "Code System\\Facilitators\\Collaboration",
+                "Working together.",
+            ],
+            &["Code System\\Facilitators", "What helps."],
+            &["Trust", "Faith."],
+        ]);
+        let cb = codebook_from_table("codes.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            parents(&cb),
+            owned(&[
+                ("Barriers", None),
+                ("Cost", Some("Barriers")),
+                ("Collaboration", Some("Facilitators")),
+                ("Facilitators", None),
+                ("Trust", None),
+            ])
+        );
+        assert_eq!(cb.codes[3].definition, "What helps.");
     }
 
     #[test]

@@ -95,16 +95,23 @@ fn description_of(c: &Code) -> String {
             lines.push(format!("{prefix}: {it}"));
         }
     }
+    // Whether the code is a catch-all, where the codebook says: lost on the
+    // way through a .qdc before, so an "Other" kept out of the catch-all
+    // rule (`residual: false`, as interviews want) came back as one.
+    if let Some(residual) = c.residual {
+        lines.push(format!("Residual: {residual}"));
+    }
     lines.join("\n")
 }
 
 /// The description line prefixes that carry a code's fields.
-const FIELD_PREFIXES: [&str; 5] = [
+const FIELD_PREFIXES: [&str; 6] = [
     "Id: ",
     "Include: ",
     "Exclude: ",
     "Example: ",
     "Counter-example: ",
+    "Residual: ",
 ];
 
 /// The field prefix a (trimmed) description line starts with, if any.
@@ -135,6 +142,11 @@ fn apply_description(c: &mut Code, text: &str) {
                     "Include: " => c.inclusion.push(v),
                     "Exclude: " => c.exclusion.push(v),
                     "Example: " => c.examples.push(v),
+                    "Residual: " => match v.trim().to_lowercase().as_str() {
+                        "true" | "yes" => c.residual = Some(true),
+                        "false" | "no" => c.residual = Some(false),
+                        _ => definition.push(line.trim_end().to_string()),
+                    },
                     _ => c.counter_examples.push(v),
                 }
             }
@@ -265,6 +277,7 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     let mut in_sets = false;
     let mut desc = String::new();
     let mut saw_root = false;
+    let mut written_by_autocode = false;
     let mut root_closed = false;
     let attrs = |e: &BytesStart, pos: u64| -> Result<Code, CodebookError> {
         let mut c = Code::default();
@@ -292,11 +305,34 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
             .read_event()
             .map_err(|e| err(reader.error_position(), e.to_string()))?;
         match ev {
+            // autocode writes one set of all codes, named as the codebook:
+            // its name comes back (it became the file's name before).
+            // Other tools' sets group codes and name no codebook.
             Event::Start(e) | Event::Empty(e) if in_sets => {
-                let _ = e;
+                let names_codebook =
+                    written_by_autocode && cb.name.is_empty() && e.local_name().as_ref() == b"Set";
+                let name = if names_codebook {
+                    e.try_get_attribute("name")
+                        .map_err(|x| err(pos, x.to_string()))?
+                } else {
+                    None
+                };
+                if let Some(name) = name {
+                    cb.name = name
+                        .unescape_value()
+                        .map_err(|x| err(pos, x.to_string()))?
+                        .into_owned();
+                }
             }
             Event::Start(e) => match e.local_name().as_ref() {
-                b"CodeBook" => saw_root = true,
+                b"CodeBook" => {
+                    saw_root = true;
+                    written_by_autocode = e
+                        .try_get_attribute("origin")
+                        .ok()
+                        .flatten()
+                        .is_some_and(|a| a.value.as_ref() == b"autocode");
+                }
                 b"Sets" => in_sets = true,
                 b"Code" => {
                     let c = attrs(&e, pos)?;
@@ -399,7 +435,7 @@ mod tests {
 
     fn sample() -> Codebook {
         parse_codebook(
-            "name: demo & co\ncodes:\n  - id: safety\n    name: Safety <feeling>\n    definition: \"Feeling safe\\nor not\"\n    inclusion: [\"mentions fear\"]\n    examples: [\"I feel safe at night & day\"]\n    color: \"#FF0000\"\n  - id: lighting\n    name: lighting\n    parent: safety\n    definition: Street lights\n    counter_examples: [\"the light of dawn\"]\n  - id: trust\n    name: Trust\n    examples: [\"I trust them\"]\n",
+            "name: demo & co\ncodes:\n  - id: safety\n    name: Safety <feeling>\n    definition: \"Feeling safe\\nor not\"\n    inclusion: [\"mentions fear\"]\n    examples: [\"I feel safe at night & day\"]\n    color: \"#FF0000\"\n  - id: lighting\n    name: lighting\n    parent: safety\n    definition: Street lights\n    counter_examples: [\"the light of dawn\"]\n  - id: trust\n    name: Trust\n    examples: [\"I trust them\"]\n  - id: other\n    name: Other\n    residual: false\n",
             "s.yaml",
             CodebookFormat::Yaml,
         )
@@ -412,9 +448,10 @@ mod tests {
         let xml = to_qdc(&cb);
         assert!(xml.contains("xmlns=\"urn:QDA-XML:codebook:1.0\""));
         let back = parse_codebook(&xml, "x.qdc", CodebookFormat::Qdc).unwrap();
-        let mut expect = cb.clone();
-        expect.name = String::new(); // QDC carries no codebook name
-        assert_eq!(back, expect);
+        // The codebook's name and a code's `residual` come back too.
+        assert_eq!(back.name, "demo & co");
+        assert_eq!(back.codes[3].residual, Some(false));
+        assert_eq!(back, cb);
         assert_eq!(
             to_qdc(&Codebook {
                 name: cb.name.clone(),

@@ -531,10 +531,10 @@ fn phrase_labels(
     }
 }
 
-/// Unit vectors of the latest codebook's codes (name: definition, inclusions
-/// and examples averaged), or none when there is no codebook.
+/// Unit vectors of the codes of the codebook in use (name: definition,
+/// inclusions and examples averaged), or none when there is no codebook.
 fn codebook_vectors(store: &Store, encoder: &StageEncoder) -> anyhow::Result<Vec<CodeVector>> {
-    let Some((version, body)) = store.latest_codebook()? else {
+    let Some((version, body)) = store.codebook_in_use()? else {
         return Ok(Vec::new());
     };
     let cb: classify::Codebook = serde_json::from_str(&body)

@@ -262,7 +262,7 @@ impl Cell {
 
 impl ProjectData {
     pub fn load(store: &Store) -> Result<ProjectData, Error> {
-        let (codebook_version, codebook) = match store.latest_codebook()? {
+        let (codebook_version, codebook) = match store.codebook_in_use()? {
             Some((v, body)) => {
                 let cb: Codebook = serde_json::from_str(&body).map_err(|e| {
                     Error::Invalid(format!(

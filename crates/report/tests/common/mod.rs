@@ -287,6 +287,8 @@ pub fn audited_before_lighting(dir: &Path) -> (Store, BTreeMap<i64, BTreeSet<Str
 
 /// Codebook version 1 (2026-01-01) without "lighting", version 2
 /// (2026-01-02, `CODEBOOK`) with it: a code added after people coded.
+/// Version 2 is approved, so it is the codebook in use (the report reads
+/// that one, not the newest by number).
 pub fn add_lighting_later(store: &Store) {
     let v1 = CODEBOOK.replace(
         "  {\"id\": \"lighting\", \"name\": \"Street lighting\", \"parent\": \"safety\"},\n",
@@ -302,6 +304,13 @@ pub fn add_lighting_later(store: &Store) {
         .execute(
             "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-01-02T00:00:00Z')",
             [CODEBOOK],
+        )
+        .unwrap();
+    store
+        .conn()
+        .execute(
+            "INSERT INTO meta(key, value) VALUES (?1, '2')",
+            [store::CODEBOOK_IN_USE_META],
         )
         .unwrap();
 }
