@@ -934,8 +934,21 @@ impl VariableKind {
                 && b.iter()
                     .enumerate()
                     .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-                && (1..=12).contains(&v[5..7].parse::<u32>().unwrap_or(0))
-                && (1..=31).contains(&v[8..10].parse::<u32>().unwrap_or(0))
+                && {
+                    // A day the month has (`2023-02-29`, `2024-04-31` are
+                    // no xsd:date, and other tools may refuse the project).
+                    let year = v[0..4].parse::<u32>().unwrap_or(0);
+                    let month = v[5..7].parse::<u32>().unwrap_or(0);
+                    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+                    let days = match month {
+                        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                        4 | 6 | 9 | 11 => 30,
+                        2 if leap => 29,
+                        2 => 28,
+                        _ => 0,
+                    };
+                    (1..=days).contains(&v[8..10].parse::<u32>().unwrap_or(0))
+                }
         };
         let values: Vec<&str> = values.map(|v| v.trim()).collect();
         if values.is_empty() {
@@ -986,6 +999,11 @@ mod variable_kind_tests {
         assert_eq!(kind(&["72", "66.5"]), VariableKind::Float);
         assert_eq!(kind(&["0.5", "12"]), VariableKind::Float);
         assert_eq!(kind(&["2024-03-14", "2023-12-01"]), VariableKind::Date);
+        assert_eq!(kind(&["2024-02-29", "2000-02-29"]), VariableKind::Date);
+        // No such day: text, not an invalid xsd:date.
+        assert_eq!(kind(&["2024-03-14", "2023-02-29"]), VariableKind::Text);
+        assert_eq!(kind(&["2024-04-31"]), VariableKind::Text);
+        assert_eq!(kind(&["1900-02-29"]), VariableKind::Text);
         // Ids with leading zeros, bands, a date not in ISO form, a value
         // Rust would read as a float: text.
         for values in [
