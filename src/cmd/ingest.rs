@@ -298,14 +298,25 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
         );
     }
     for (document, other) in &s.survey_reexports {
+        // An export without respondent ids shares words, not respondents.
+        let shared =
+            if other.shared_respondents >= 3 && other.shared_respondents * 2 >= other.respondents {
+                format!(
+                    "{} of its {} respondents answering",
+                    other.shared_respondents, other.respondents
+                )
+            } else {
+                format!(
+                    "{} of its {} answers, word for word, to",
+                    other.shared_answers, other.answers
+                )
+            };
         eprintln!(
-            "warning: `{}` holds {} of its {} respondents answering the same questions as `{}`, a document \
+            "warning: `{}` holds {shared} the same questions as `{}`, a document \
              stored already (another download of the same survey?): both are counted, so their answers \
              count twice; ingest a survey's new export under the file name of the earlier one, which it \
              then replaces (reviews and people's codings reattach); a panel's later wave is counted as meant",
             printable(document),
-            other.shared_respondents,
-            other.respondents,
             printable(&other.document)
         );
     }

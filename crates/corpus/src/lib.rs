@@ -430,6 +430,40 @@ pub fn registered_sheet_attributes(
     out.into_iter().filter(|(_, a)| !a.is_empty()).collect()
 }
 
+/// The attributes a survey sheet gives respondents who answer none of its
+/// questions in this document (an event of a REDCap export whose
+/// demographics sit on the baseline row, the record answering only at
+/// follow-up): (participant id, attributes), for ids that name one person
+/// in every document (not `Respondent N`, a row of this document alone).
+/// They become no participant here, so their attributes reached no one
+/// before: such a respondent was `(missing)` in every crosstab.
+pub fn silent_respondent_attributes(
+    doc: &Document,
+    participants: &ParticipantIndex<'_>,
+) -> Vec<(String, BTreeMap<String, String>)> {
+    let speaking: std::collections::HashSet<&str> = doc
+        .turns
+        .iter()
+        .filter_map(|t| t.speaker.as_deref())
+        .collect();
+    let speakers = resolve::DocumentSpeakers::new(
+        &doc.name,
+        doc.turns.iter().filter_map(|t| t.speaker.as_deref()),
+        participants,
+    );
+    doc.speaker_attributes
+        .iter()
+        .filter(|(speaker, attributes)| {
+            !speaking.contains(speaker.as_str()) && !attributes.is_empty()
+        })
+        .filter_map(|(speaker, attributes)| {
+            let r = speakers.resolve(speaker, Some(formats::RESPONDENT_ROLE));
+            let id = r.participant_id?;
+            (r.source != resolve::IdSource::PerDocument).then(|| (id, attributes.clone()))
+        })
+        .collect()
+}
+
 /// Speakers of a document that the participants file does not list, as
 /// unregistered participants (id as [`resolve`] makes it: the name as
 /// written, or `<document>/<label>` with `document` set for a generic
@@ -473,7 +507,7 @@ pub fn unregistered_speakers(
                 .unwrap_or_default(),
         });
         p.is_moderator |= t.is_moderator;
-        if let Some(role) = &t.role {
+        if let Some(role) = t.role.as_ref().filter(|r| *r != formats::RESPONDENT_ROLE) {
             p.attributes
                 .entry("role".into())
                 .or_insert_with(|| role.clone());
@@ -887,6 +921,82 @@ mod tests {
             e.to_string()
                 .contains("Makefile: unknown file type; expected"),
             "{e}"
+        );
+    }
+
+    fn read_survey(csv: &str, cols: TableColumns) -> Vec<Document> {
+        let dir = tempfile::tempdir().unwrap();
+        let path: PathBuf = dir.path().join("survey.csv");
+        std::fs::write(&path, csv).unwrap();
+        read_file(&path, "survey.csv", &cols, &Participants::default().index()).unwrap()
+    }
+
+    /// A wide export's every row is a respondent, whatever their id reads
+    /// as: questionnaire numbers and interview codes were interviewers,
+    /// `Participant 1` a person of one export, `Smith, Jane` two people.
+    #[test]
+    fn a_wide_exports_ids_are_respondents_whatever_they_read_as() {
+        let cols = TableColumns {
+            speaker: "id".into(),
+            speaker_required: true,
+            questions: vec!["Why?".into()],
+            ..TableColumns::default()
+        };
+        let csv = "id,Why?\nQ01,Because of the rent.\nI04,The buses stopped.\nINT06,No time.\nParticipant 1,Too far away.\n\"Smith, Jane\",Childcare costs.\nR7,The hours.\n";
+        let docs = read_survey(csv, cols);
+        let answers: Vec<(Option<&str>, bool)> = docs[0]
+            .segments
+            .iter()
+            .filter(|s| s.speaker.as_deref() != Some(formats::QUESTION_SPEAKER))
+            .map(|s| (s.participant_id.as_deref(), s.is_moderator))
+            .collect();
+        assert_eq!(
+            answers,
+            vec![
+                (Some("Q01"), false),
+                (Some("I04"), false),
+                (Some("INT06"), false),
+                (Some("Participant 1"), false),
+                (Some("Smith, Jane"), false),
+                (Some("R7"), false),
+            ]
+        );
+        // Their participants carry no `role` made of that reading.
+        let people = unregistered_speakers(&docs[0], &Participants::default().index());
+        assert!(people
+            .iter()
+            .filter(|p| p.id != formats::QUESTION_SPEAKER)
+            .all(|p| !p.is_moderator && !p.attributes.contains_key("role")));
+    }
+
+    /// A respondent who answers nothing in one event of a longitudinal
+    /// export still has that event's demographics to give.
+    #[test]
+    fn a_silent_respondents_attributes_are_kept_for_them() {
+        let cols = TableColumns {
+            speaker: "record_id".into(),
+            speaker_required: true,
+            doc: "event".into(),
+            doc_required: true,
+            questions: vec!["hardest".into()],
+            attributes: vec!["age_band".into()],
+            ..TableColumns::default()
+        };
+        let csv = "record_id,event,hardest,age_band\n1,baseline,The wifi.,18-20\n3,baseline,,35+\n1,followup,Still the wifi.,\n3,followup,The noise.,\n";
+        let docs = read_survey(csv, cols);
+        let none = Participants::default();
+        let index = none.index();
+        let silent: Vec<(String, Vec<(String, String)>)> = docs
+            .iter()
+            .flat_map(|d| silent_respondent_attributes(d, &index))
+            .map(|(id, a)| (id, a.into_iter().collect()))
+            .collect();
+        assert_eq!(
+            silent,
+            vec![(
+                "3".to_string(),
+                vec![("age_band".to_string(), "35+".to_string())]
+            )]
         );
     }
 }

@@ -484,6 +484,21 @@ impl<'a> ParticipantIndex<'a> {
 /// `O'Brien` (before, she was an unlisted speaker without her attributes).
 fn key(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
+    // Pronouns after a name (`Maria Lopez (she/her)`, copied from a meeting
+    // tool's display name) are how the person is shown, not their name:
+    // the transcript's label drops them.
+    let name = match name
+        .trim_end()
+        .strip_suffix(')')
+        .and_then(|n| n.rsplit_once('('))
+    {
+        Some((base, inner))
+            if crate::speaker::is_pronouns(inner.trim()) && !base.trim().is_empty() =>
+        {
+            base
+        }
+        _ => name,
+    };
     name.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -541,6 +556,8 @@ mod tests {
     #[test]
     fn names_and_documents_compare_composed() {
         assert_eq!(key("Zoe\u{301}  Martin"), key("zo\u{e9} martin"));
+        assert_eq!(key("Maria Lopez (she/her)"), key("Maria Lopez"));
+        assert_ne!(key("Maria Lopez (Guest)"), key("Maria Lopez"));
         assert_eq!(
             document_key("Interviews/Zoe\u{301}.txt"),
             document_key("zo\u{e9}")

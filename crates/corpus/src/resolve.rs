@@ -156,6 +156,10 @@ pub fn label_role(label: &str, paired_letters: bool) -> SpeakerRole {
         SpeakerRole::Moderator
     } else if is_generic_interviewee_name(label)
         || (paired_letters && PAIRED_INTERVIEWEE_LETTERS.contains(&label_key(label).as_str()))
+        // f4's numbered interviewee, `B1` (Befragte/r) beside `I1`: the
+        // first interviewee of this interview, not one person across
+        // every interview (all of a study's `B1` were one participant).
+        || (paired_letters && label_base(label) == "b" && label_key(label) != "b")
     {
         SpeakerRole::Interviewee
     } else {
@@ -262,7 +266,12 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
     /// The participant `label` (with its inline role, if any) stands for.
     pub fn resolve(&self, label: &str, inline_role: Option<&str>) -> Resolution {
         let label = label.trim();
-        let role = label_role(label, self.paired_letters);
+        // A wide export's respondent: their id is theirs, whatever it reads as.
+        let role = if inline_role == Some(crate::formats::RESPONDENT_ROLE) {
+            SpeakerRole::Named
+        } else {
+            label_role(label, self.paired_letters)
+        };
         let inline_moderator = inline_role.is_some_and(is_moderator_role);
         // `Maria (P12):`: the brackets hold a listed id, which says who.
         let by_id = inline_role.and_then(|r| self.participants.by_bracketed_id(r, self.document));
@@ -449,6 +458,15 @@ mod tests {
                 (Some("ib.txt/B"), false),
                 (Some("I"), true),
                 (Some("ib.txt/R"), false)
+            ]
+        );
+        // f4's numbered `B1`, `B2` beside `I1` are this interview's.
+        assert_eq!(
+            ids(&resolve_all("f4.txt", &["I1", "B1", "B2"], &none)),
+            vec![
+                (Some("I1"), true),
+                (Some("f4.txt/B1"), false),
+                (Some("f4.txt/B2"), false)
             ]
         );
         // The interviewer's own word pairs them too, and `P` is the

@@ -234,6 +234,32 @@ const NOT_FIRST_WORDS: &[&str] = &[
     "morning", "good", "great", "sure", "right",
 ];
 
+/// Words that open speech, not a surname: `Yeah, Maria` is no
+/// `Surname, Given`.
+const SPEECH_OPENERS: &[&str] = &[
+    "yeah",
+    "yep",
+    "oh",
+    "um",
+    "uh",
+    "ah",
+    "hmm",
+    "mm",
+    "dear",
+    "sorry",
+    "cheers",
+    "bye",
+    "excuse",
+    "listen",
+    "look",
+    "see",
+    "wait",
+    "anyway",
+    "actually",
+    "honestly",
+    "basically",
+];
+
 /// Lower-case particles allowed inside names ("Anna van Dijk").
 const NAME_PARTICLES: &[&str] = &[
     "van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "la", "le", "bin", "al",
@@ -273,12 +299,32 @@ fn timed_header(name: &str, ms: u64, line: &str) -> Option<SpeakerLabel> {
 /// The label of a line that holds a name and nothing said (the words are
 /// on the lines below), if `name` reads as a name and holds no time.
 fn name_line(name: &str, start_ms: Option<u64>, line: &str) -> Option<SpeakerLabel> {
+    // A bracket after the name, as a colon label may have one: pronouns
+    // (`Maria Lopez (she/her)  0:12`, as Otter and Zoom show display
+    // names), else a role or id (`(Guest)`, `(P01)`). Such a header was no
+    // label before: it and the answer below it went to the speaker above.
+    let (name, role) = match name.strip_suffix(')').and_then(|n| n.rsplit_once('(')) {
+        Some((base, inner))
+            if !inner.trim().is_empty()
+                && inner.chars().count() <= MAX_NAME_CHARS
+                && !inner.contains(['(', ')'])
+                && parse_clock(inner.trim()).is_none()
+                && !crate::notes::is_transcriber_note(inner) =>
+        {
+            let inner = inner.trim();
+            (
+                base.trim(),
+                (!is_pronouns(inner)).then(|| inner.to_string()),
+            )
+        }
+        _ => (name, None),
+    };
     if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
         return None;
     }
     Some(SpeakerLabel {
         name: name.to_string(),
-        role: None,
+        role,
         start_ms,
         text_start: line.len(),
     })
@@ -311,6 +357,25 @@ pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
             start_ms: Some(ms),
             text_start: line.len(),
         });
+    }
+    // Otter's header with a display name as its user set it, `maria lopez
+    // 0:12` (two spaces or a tab before a time at the end): the format
+    // marks the name as Zoom's brackets do, where the document repeats it.
+    // Before, each such document was one unnamed participant's.
+    let before_time = &trimmed[..trimmed.len() - last.len()];
+    let spaced = before_time.ends_with("  ") || before_time.ends_with('\t');
+    if token_time(last).is_some() && spaced && !name.contains(':') && is_display_name(name) {
+        if let Some(label) = timed_header(name, ms, line) {
+            return Some(label);
+        }
+        if !name.contains('\t') && !name.split_whitespace().any(|w| parse_clock(w).is_some()) {
+            return Some(SpeakerLabel {
+                name: name.to_string(),
+                role: None,
+                start_ms: Some(ms),
+                text_start: line.len(),
+            });
+        }
     }
     timed_header(name, ms, line)
 }
@@ -390,6 +455,46 @@ pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
     header_line(line)
         .or_else(|| separated_label(line))
         .or_else(|| timed_display_label(line))
+        .or_else(|| bracketed_role_label(line))
+}
+
+/// `[Interviewer] So tell me…` / `[Participant] Yeah…`: a role or name in
+/// square brackets before the words, as some transcribers mark turns.
+/// Like [`header_line`], only where a document repeats them; a
+/// transcriber's note (`[laughs] Yeah.`) is no label. Before, each such
+/// document was one unnamed participant's, the questions counted with
+/// the answers.
+fn bracketed_role_label(line: &str) -> Option<SpeakerLabel> {
+    let from = skip_ws(line, 0);
+    let rest = line[from..].strip_prefix('[')?;
+    let close = rest.find(']')?;
+    let name = rest[..close].trim();
+    let after = &rest[close + 1..];
+    let text_start = line.len() - after.len() + (after.len() - after.trim_start().len());
+    let words = after.trim();
+    let words = words
+        .strip_prefix(':')
+        .map(str::trim_start)
+        .unwrap_or(words);
+    if words.is_empty()
+        || !after.starts_with([' ', ':', '\t'])
+        || crate::notes::is_transcriber_note(name)
+        || parse_clock(name).is_some()
+        || !is_name_like(name)
+    {
+        return None;
+    }
+    let text_start = if after.trim_start().starts_with(':') {
+        line.len() - after.trim_start()[1..].trim_start().len()
+    } else {
+        text_start
+    };
+    Some(SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: None,
+        text_start,
+    })
 }
 
 /// `[00:00:14] karen doyle: words`: a time, then a display name as its
@@ -999,6 +1104,9 @@ fn leading_time(line: &str, pos: usize) -> Option<(u64, usize)> {
     let (open, close) = match rest.chars().next()? {
         '[' => ('[', ']'),
         '(' => ('(', ')'),
+        // f4's and MAXQDA's stamp before the label, `#00:00:03-3# I1: …`
+        // (most put it at the paragraph's end).
+        '#' => return bracketed_time(line, pos),
         c if c.is_ascii_digit() => {
             let end = rest.find(char::is_whitespace)?;
             return parse_clock(&rest[..end]).map(|ms| (ms, pos + end));
@@ -1154,7 +1262,7 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
                 // (one word, `Hello` or `Maria`, is as likely a turn).
                 let describes_speaker = (is_moderator_name(k)
                     || crate::resolve::is_generic_interviewee_name(k))
-                    && ((words >= 2 && is_name_like(v)) || is_id_like(v));
+                    && describes_a_person(v);
                 if !short || !(is_key || describes_speaker) {
                     break;
                 }
@@ -1184,6 +1292,32 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
     }
 }
 
+/// Whether a header block's value after a role key names the person: a
+/// full name or an id (`Dr. Smith`, `Jane Doe`, `P01`; one word, `Hello`
+/// or `Maria`, is as likely a turn), the two together (`Maria Lopez
+/// (P01)`), or initials (`SK`), as anonymised transcripts name their
+/// interviewer. Before, `Interviewee: Maria Lopez (P01)` and
+/// `Interviewer: SK` ended the block, and its keys below (`Mode: Zoom`,
+/// `Site: Leeds`) were each a participant.
+fn describes_a_person(value: &str) -> bool {
+    let value = value.trim();
+    let words = value.split_whitespace().count();
+    if (words >= 2 && is_name_like(value)) || is_id_like(value) {
+        return true;
+    }
+    if let Some((base, inner)) = value.strip_suffix(')').and_then(|v| v.rsplit_once('(')) {
+        let (base, inner) = (base.trim(), inner.trim());
+        return is_name_like(base) && (is_id_like(inner) || base.split_whitespace().count() >= 2);
+    }
+    let initials = (2..=3).contains(&value.chars().count())
+        && value.chars().all(|c| c.is_uppercase())
+        && ![
+            "OK", "NO", "SO", "HI", "AH", "OH", "UM", "UH", "MM", "HM", "YES", "YEP",
+        ]
+        .contains(&value);
+    initials
+}
+
 /// An identifier such as a participant code: one word of letters and
 /// digits with at least one of each (`P01`, `INT-07`, `R_12`; not `1985`).
 fn is_id_like(value: &str) -> bool {
@@ -1200,6 +1334,26 @@ pub fn is_name_like(name: &str) -> bool {
     let name = without_gender_suffix(name);
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return false;
+    }
+    // A directory's `Surname, Given` (`Lopez, Maria`), as Microsoft Teams
+    // and Outlook show staff of many organisations: one person. Read as a
+    // joint label of two people before, every such speaker was counted as
+    // nobody. Not a sentence's opening (`Well, Maria`, `Yeah, so`).
+    if let Some((surname, given)) = name.split_once(", ") {
+        let opens_speech = |part: &str| {
+            part.split_whitespace().next().is_some_and(|w| {
+                let w = w.to_lowercase();
+                NOT_FIRST_WORDS.contains(&w.as_str()) || SPEECH_OPENERS.contains(&w.as_str())
+            })
+        };
+        return !given.contains(',')
+            && [surname, given].iter().all(|part| {
+                let part = part.trim();
+                part.split_whitespace().count() <= 2
+                    && !part.chars().any(char::is_numeric)
+                    && !opens_speech(part)
+                    && is_name_like(part)
+            });
     }
     let words: Vec<&str> = name.split_whitespace().collect();
     if words.is_empty() || words.len() > MAX_WORDS {
@@ -1497,6 +1651,83 @@ mod tests {
         assert_eq!(label("I: So tell me."), named("I", "So tell me."));
         assert_eq!(label("Int.: So?"), named("Int.", "So?"));
         assert_eq!(label("Anna Byrne: Yes."), named("Anna Byrne", "Yes."));
+    }
+
+    /// A directory's `Surname, Given` (Teams, Outlook) is one person, not
+    /// a joint label of two; a sentence's opening is no such name.
+    #[test]
+    fn surname_comma_given_is_one_person() {
+        assert!(is_name_like("Lopez, Maria"));
+        assert!(is_name_like("Van Dijk, Anna"));
+        assert!(!is_group_name("Lopez, Maria"));
+        assert_eq!(
+            label("Khan, Sarah: Shall we start?"),
+            named("Khan, Sarah", "Shall we start?")
+        );
+        for line in [
+            "Well, Maria: it was late.",
+            "Yeah, so: we went.",
+            "So, Tom: go on.",
+        ] {
+            assert_eq!(parse_speaker_line(line), None, "{line}");
+        }
+        assert!(!is_name_like("Priya, Siobhán and Tom"));
+        assert!(is_group_name("Priya, Siobhán and Tom"));
+        assert!(!is_name_like("Lopez, Maria, Khan"));
+    }
+
+    /// Otter's header with a bracket after the name: pronouns are no role,
+    /// a role or id is; a transcriber's note is no header.
+    #[test]
+    fn a_name_and_time_header_may_carry_a_bracket() {
+        let header = |line: &str| {
+            parse_speaker_line(line)
+                .map(|l| (l.name, l.role, l.start_ms, l.text_start == line.len()))
+        };
+        assert_eq!(
+            header("Maria Lopez (she/her)  0:12"),
+            Some(("Maria Lopez".into(), None, Some(12_000), true))
+        );
+        assert_eq!(
+            header("Maria Lopez (Guest)  1:02"),
+            Some((
+                "Maria Lopez".into(),
+                Some("Guest".into()),
+                Some(62_000),
+                true
+            ))
+        );
+        assert_eq!(
+            header("Maria Lopez (P01)  0:12"),
+            Some(("Maria Lopez".into(), Some("P01".into()), Some(12_000), true))
+        );
+        assert_eq!(header("Maria Lopez (laughs)  0:12"), None);
+    }
+
+    /// A header block's role keys name their person by a name and id
+    /// together, or by initials; the block's keys below them are no
+    /// speakers.
+    #[test]
+    fn a_header_block_names_people_by_name_and_id_or_initials() {
+        let text = "INTERVIEW TRANSCRIPT\n\nProject: Shift Work Study 2024\nInterviewee: Maria Lopez (P01)\nInterviewer: SK\nDate of interview: 12 March 2024\nMode: Zoom\nSite: Leeds General\nConsent: verbal consent recorded at 00:00:12\nLength: 47 minutes\n\nSK: Thanks for doing this.\n";
+        let end = header_block_end(text, &|_| false);
+        assert_eq!(&text[end..], "\nSK: Thanks for doing this.\n");
+        assert!(describes_a_person("Maria Lopez (P01)"));
+        assert!(describes_a_person("SK"));
+        assert!(describes_a_person("Dr. Smith"));
+        assert!(!describes_a_person("OK"));
+        assert!(!describes_a_person("Maria"));
+        assert!(!describes_a_person("Welcome everyone"));
+    }
+
+    /// f4's stamp before the label (`#00:00:03-3# I1: …`) is the turn's time.
+    #[test]
+    fn an_f4_stamp_may_come_before_the_label() {
+        assert_eq!(
+            parse_speaker_line("#00:00:03-3# I1: Thanks for doing this.")
+                .map(|l| (l.name, l.start_ms)),
+            Some(("I1".into(), Some(3_300)))
+        );
     }
 
     #[test]

@@ -372,13 +372,22 @@ pub fn speaker_turns(
 /// interviewed again and again (a panel) is in every document too, but
 /// answers more than they ask. ../shared's founderstalk host speaks in 50
 /// of 50 episodes and asks in 42% of his turns, the founders in 22%.
+///
+/// A team of interviewers who share the documents (two researchers, each
+/// interviewing half the participants) is found the same way: speakers
+/// who each speak in at least 2 documents and a tenth of them, and ask as
+/// above, are taken together where the documents they speak in are at
+/// least 80% of the run's. Before, neither of two such interviewers was
+/// in 80% of the documents, and both were counted and coded as
+/// participants (N 6 for 4 interviewees).
 pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<DetectedInterviewer> {
     let n = docs.len();
     if n < 3 {
         return Vec::new();
     }
     let mut total: BTreeMap<&str, (usize, SpeakerTurns)> = BTreeMap::new();
-    for doc in docs {
+    let mut documents_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, doc) in docs.iter().enumerate() {
         for (name, c) in doc {
             let e = total.entry(name.as_str()).or_default();
             e.0 += 1;
@@ -386,11 +395,12 @@ pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<Detec
             e.1.questions += c.questions;
             e.1.others_turns += c.others_turns;
             e.1.others_questions += c.others_questions;
+            documents_of.entry(name.as_str()).or_default().push(i);
         }
     }
-    total
+    let askers: Vec<DetectedInterviewer> = total
         .into_iter()
-        .filter(|(_, (d, c))| d * 5 >= n * 4 && c.others_turns > 0)
+        .filter(|(_, (d, c))| *d >= 2 && d * 10 >= n && c.others_turns > 0)
         .map(|(name, (d, c))| DetectedInterviewer {
             name: name.to_string(),
             documents: d,
@@ -400,7 +410,19 @@ pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<Detec
             remembered: false,
         })
         .filter(|x| x.question_share >= 0.2 && x.question_share >= 1.5 * x.others_question_share)
-        .collect()
+        .collect();
+    let covered: std::collections::BTreeSet<usize> = askers
+        .iter()
+        .flat_map(|x| documents_of[x.name.as_str()].iter().copied())
+        .collect();
+    if covered.len() * 5 >= n * 4 {
+        askers
+    } else {
+        askers
+            .into_iter()
+            .filter(|x| x.documents * 5 >= n * 4)
+            .collect()
+    }
 }
 
 impl IngestSummary {
@@ -473,7 +495,23 @@ fn interviewers_by_detection(
     for input in &inputs.files {
         // A file that cannot be read fails in the main pass, with its error.
         if let Ok(docs) = corpus::read_file_unhashed(&input.path, &input.name, columns, &index) {
-            per_doc.extend(docs.iter().map(|d| speaker_turns(d, &index)));
+            // A survey export's questions are its columns' (`Q` turns): no
+            // respondent interviews the others, and a panel's respondent
+            // who answers with questions ("Why are we paying full fees?")
+            // in every wave was taken as the interviewer, their answers
+            // dropped.
+            let is_survey = |d: &corpus::Document| {
+                use corpus::SourceFormat::{Csv, Jsonl, Sheet};
+                matches!(d.format, Csv | Jsonl | Sheet)
+                    && d.turns
+                        .iter()
+                        .any(|t| t.speaker.as_deref() == Some(corpus::formats::QUESTION_SPEAKER))
+            };
+            per_doc.extend(
+                docs.iter()
+                    .filter(|d| !is_survey(d))
+                    .map(|d| speaker_turns(d, &index)),
+            );
         }
     }
     let mut found: Vec<DetectedInterviewer> = detect_interviewers(&per_doc)
@@ -667,6 +705,10 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         BTreeMap<String, BTreeSet<String>>,
     );
     let mut known_respondents: Option<KnownRespondents> = None;
+    // Respondents' attributes from documents where they answered nothing,
+    // given once every document is stored (the one they answer in may
+    // come later).
+    let mut silent_attributes: Vec<(String, BTreeMap<String, String>)> = Vec::new();
     for input in &inputs.files {
         let path = input.path.display().to_string();
         let mut report = FileReport {
@@ -780,6 +822,10 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?
                         .filter(|earlier| another_existing_file(earlier, &input.path));
                     let sheet = corpus::registered_sheet_attributes(&doc, &index);
+                    if survey_table {
+                        silent_attributes
+                            .extend(corpus::silent_respondent_attributes(&doc, &index));
+                    }
                     if survey_table && !doc.speaker_attributes.is_empty() {
                         let known = match &mut known_respondents {
                             Some(k) => k,
@@ -864,11 +910,14 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         let shared = store
                             .documents_sharing_answers(&doc.name)
                             .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?;
-                        // Most of its respondents, answering its questions.
+                        // Most of its respondents, answering its questions;
+                        // or, where the export gives no ids, most of its
+                        // answers, word for word, to its questions.
                         if let Some(other) = shared.into_iter().find(|o| {
-                            o.shared_respondents >= 3
-                                && o.shared_respondents * 2 >= o.respondents
-                                && o.shared_questions * 2 > o.questions
+                            o.shared_questions * 2 > o.questions
+                                && ((o.shared_respondents >= 3
+                                    && o.shared_respondents * 2 >= o.respondents)
+                                    || (o.shared_answers >= 5 && o.shared_answers * 2 >= o.answers))
                         }) {
                             summary.survey_reexports.push((doc.name.clone(), other));
                         }
@@ -911,6 +960,8 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         }
         summary.files.push(report);
     }
+
+    store.fill_participant_attributes(&silent_attributes)?;
 
     // A shard's store holds its own documents alone: the others' speakers
     // are not silent, so only a whole ingest says who is.
@@ -1055,5 +1106,35 @@ mod tests {
         assert!((host.others_question_share - 5.0 / 39.0).abs() < 1e-12);
         // The asker is in one document of five, the panel answers.
         assert!(detect_interviewers(&docs[..2]).is_empty());
+    }
+
+    /// Two interviewers who share the interviews, each in half of them,
+    /// are both found; one who asks in too few of the documents for the
+    /// team to cover 80% of them is not.
+    #[test]
+    fn interviewers_who_share_the_documents_are_found_together() {
+        let doc = |entries: &[(&str, SpeakerTurns)]| -> BTreeMap<String, SpeakerTurns> {
+            entries.iter().map(|(n, c)| (n.to_string(), *c)).collect()
+        };
+        let docs = vec![
+            doc(&[("Sarah", turns(10, 5, 10, 1)), ("Ann", turns(10, 1, 10, 5))]),
+            doc(&[("Sarah", turns(8, 4, 8, 1)), ("Bo", turns(8, 1, 8, 4))]),
+            doc(&[("Adam", turns(12, 6, 12, 2)), ("Cy", turns(12, 2, 12, 6))]),
+            doc(&[("Adam", turns(9, 4, 9, 0)), ("Di", turns(9, 0, 9, 4))]),
+            doc(&[("Adam", turns(9, 4, 9, 0)), ("Ed", turns(9, 0, 9, 4))]),
+        ];
+        let found: Vec<(String, usize)> = detect_interviewers(&docs)
+            .into_iter()
+            .map(|d| (d.name, d.documents))
+            .collect();
+        assert_eq!(
+            found,
+            vec![("Adam".to_string(), 3), ("Sarah".to_string(), 2)]
+        );
+        // Without Sarah's documents' second one, the two cover 4 of 5
+        // documents only if she is found: she is in one, too few.
+        let mut fewer = docs.clone();
+        fewer[1] = doc(&[("Flo", turns(8, 4, 8, 1)), ("Bo", turns(8, 1, 8, 4))]);
+        assert!(detect_interviewers(&fewer).is_empty());
     }
 }

@@ -183,6 +183,31 @@ impl Store {
         })
     }
 
+    /// Gives stored participants the attributes they do not have yet (a
+    /// value already stored stays): a survey's demographics from a row
+    /// where the respondent answered nothing.
+    pub fn fill_participant_attributes(
+        &mut self,
+        attributes: &[(String, BTreeMap<String, String>)],
+    ) -> Result<()> {
+        if attributes.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            for (id, attrs) in attributes {
+                for (k, v) in attrs {
+                    tx.execute(
+                        "INSERT INTO participant_attributes(participant_id, key, value)
+                         SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM participants WHERE id = ?1)
+                         ON CONFLICT(participant_id, key) DO NOTHING",
+                        params![id, k, v],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+
     pub fn documents(&self) -> Result<Vec<DocumentSummary>> {
         let mut stmt = self
             .conn

@@ -104,6 +104,10 @@ impl Store {
             "SELECT COUNT(DISTINCT s.text_hash) FROM segments s JOIN documents d ON d.id = s.document_id
              WHERE d.name = ?1 AND s.is_moderator = 1",
         )?;
+        let answers = own(
+            "SELECT COUNT(DISTINCT s.text_hash) FROM segments s JOIN documents d ON d.id = s.document_id
+             WHERE d.name = ?1 AND s.is_moderator = 0",
+        )?;
         let mut stmt = self.conn.prepare(
             "WITH mine AS (SELECT id FROM documents WHERE name = ?1),
              people AS (
@@ -117,19 +121,31 @@ impl Store {
                  FROM segments m JOIN segments o ON o.text_hash = m.text_hash
                  WHERE m.document_id = (SELECT id FROM mine) AND m.is_moderator = 1
                    AND o.is_moderator = 1 AND o.document_id != m.document_id
-                 GROUP BY o.document_id)
-             SELECT d.name, people.n, COALESCE(asked.n, 0)
-             FROM people JOIN documents d ON d.id = people.doc
-             LEFT JOIN asked ON asked.doc = people.doc
-             ORDER BY people.n DESC, d.name",
+                 GROUP BY o.document_id),
+             said AS (
+                 SELECT o.document_id AS doc, COUNT(DISTINCT o.text_hash) AS n
+                 FROM segments o
+                 WHERE o.is_moderator = 0 AND o.document_id != (SELECT id FROM mine)
+                   AND o.text_hash IN (SELECT text_hash FROM segments
+                                       WHERE document_id = (SELECT id FROM mine) AND is_moderator = 0)
+                 GROUP BY o.document_id),
+             docs AS (SELECT doc FROM people UNION SELECT doc FROM said)
+             SELECT d.name, COALESCE(people.n, 0), COALESCE(asked.n, 0), COALESCE(said.n, 0)
+             FROM docs JOIN documents d ON d.id = docs.doc
+             LEFT JOIN people ON people.doc = docs.doc
+             LEFT JOIN asked ON asked.doc = docs.doc
+             LEFT JOIN said ON said.doc = docs.doc
+             ORDER BY COALESCE(people.n, 0) DESC, COALESCE(said.n, 0) DESC, d.name",
         )?;
         let rows = stmt.query_map([name], |r| {
             Ok(SharedAnswers {
                 document: r.get(0)?,
                 shared_respondents: r.get::<_, i64>(1)? as usize,
                 shared_questions: r.get::<_, i64>(2)? as usize,
+                shared_answers: r.get::<_, i64>(3)? as usize,
                 respondents: respondents as usize,
                 questions: questions as usize,
+                answers: answers as usize,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -221,7 +237,13 @@ pub struct SharedAnswers {
     pub document: String,
     pub shared_respondents: usize,
     pub shared_questions: usize,
-    /// The document asked about: its respondents and question sentences.
+    /// Answer sentences (participants', by text) both hold: a form that
+    /// exports no respondent id (Google Forms' `Respondent 3` is its row's
+    /// number) shares no respondent with its second download, only words.
+    pub shared_answers: usize,
+    /// The document asked about: its respondents, question sentences and
+    /// answer sentences (distinct texts).
     pub respondents: usize,
     pub questions: usize,
+    pub answers: usize,
 }

@@ -15,7 +15,7 @@
 
 use std::io::{Cursor, Read};
 
-use super::docx::row_line;
+use super::docx::TableRows;
 use super::text::extracted_text_document;
 use super::{RawDocument, Reader, SourceFile};
 use crate::error::{IngestError, Result};
@@ -279,7 +279,7 @@ fn main_text(
 
 /// The characters as lines: a paragraph mark, line break or page break ends
 /// a line; cells (each ended by 0x07) gather into a row, written as
-/// [`row_line`] writes a DOCX's. The row ends at a 0x07 inside one of
+/// [`TableRows`] writes a DOCX's. The row ends at a 0x07 inside one of
 /// `row_ends` (byte ranges of row-end paragraphs); without them, at the
 /// second 0x07 in a row, which an empty cell's mark would also be. A
 /// field's instruction (0x13 … 0x14) is dropped, its result (… 0x15) kept;
@@ -292,6 +292,7 @@ fn lines(chars: &[(char, usize)], row_ends: &[(usize, usize)]) -> String {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut cells: Vec<String> = Vec::new();
+    let mut rows = TableRows::default();
     // Field nesting: for each open field, whether its result has begun.
     let mut fields: Vec<bool> = Vec::new();
     let mut last_was_cell_end = false;
@@ -310,6 +311,9 @@ fn lines(chars: &[(char, usize)], row_ends: &[(usize, usize)]) -> String {
             _ if fields.last() == Some(&false) => {}
             '\r' | '\u{b}' | '\u{c}' => {
                 if cells.is_empty() && !last_was_cell_end {
+                    // A paragraph outside a table: a table after it has a
+                    // heading row of its own.
+                    rows.start_table();
                     lines.push(std::mem::take(&mut line));
                 } else {
                     // A paragraph inside a cell: the cell's text goes on.
@@ -324,7 +328,7 @@ fn lines(chars: &[(char, usize)], row_ends: &[(usize, usize)]) -> String {
                 };
                 if row_end {
                     // The row's end mark after its last cell.
-                    lines.push(row_line(&std::mem::take(&mut cells)));
+                    lines.push(rows.line(&std::mem::take(&mut cells)));
                 } else {
                     cells.push(std::mem::take(&mut line).trim().to_string());
                 }
@@ -339,7 +343,7 @@ fn lines(chars: &[(char, usize)], row_ends: &[(usize, usize)]) -> String {
         last_was_cell_end = cell_end && !last_was_cell_end;
     }
     if !cells.is_empty() {
-        lines.push(row_line(&cells));
+        lines.push(rows.line(&cells));
     }
     if !line.trim().is_empty() {
         lines.push(line);

@@ -175,6 +175,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     // Cells of the table row being read, innermost table only.
     let mut row: Option<Vec<String>> = None;
     let mut cell: Option<Vec<String>> = None;
+    let mut rows = TableRows::default();
     loop {
         let event = reader
             .read_event()
@@ -183,6 +184,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
         match event {
             Event::Start(e) => match e.name().as_ref() {
                 "w:t" => in_text = true,
+                "w:tbl" => rows.start_table(),
                 "w:tr" => row = Some(Vec::new()),
                 "w:tc" => cell = Some(Vec::new()),
                 _ => {}
@@ -204,7 +206,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
                 }
                 "w:tr" => {
                     if let Some(r) = row.take() {
-                        lines.push(row_line(&r));
+                        lines.push(rows.line(&r));
                     }
                 }
                 _ => {}
@@ -356,7 +358,135 @@ const TABLE_HEADINGS: &[&str] = &[
     "texte",
     "hablante",
     "texto",
+    // NVivo's transcript table: `# | Timespan | Content | Speaker`.
+    "#",
+    "timespan",
+    "time span",
+    "duration",
+    "speaker name",
 ];
+
+/// Headings of a transcript table's speaker, text and time columns.
+const SPEAKER_HEADINGS: &[&str] = &[
+    "speaker",
+    "speakers",
+    "speaker name",
+    "name",
+    "person",
+    "who",
+    "sprecher",
+    "sprecherin",
+    "locuteur",
+    "hablante",
+];
+const TEXT_HEADINGS: &[&str] = &[
+    "transcript",
+    "transcription",
+    "text",
+    "utterance",
+    "content",
+    "speech",
+    "dialogue",
+    "verbatim",
+    "texte",
+    "texto",
+];
+const TIME_HEADINGS: &[&str] = &[
+    "time",
+    "timestamp",
+    "time stamp",
+    "timecode",
+    "time code",
+    "start",
+    "timespan",
+    "time span",
+    "zeit",
+];
+
+/// Where a transcript table's heading row puts its speaker, text and
+/// time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TableLayout {
+    cells: usize,
+    speaker: usize,
+    text: usize,
+    time: Option<usize>,
+}
+
+/// The lines of a document's table rows, each as [`row_line`] writes it,
+/// except below a heading row that names a speaker column and a text
+/// column: there each row is read by those columns wherever they stand
+/// (NVivo's `# | Timespan | Content | Speaker`, the speaker last). Before,
+/// such rows were read by their first cells, and the heading `Timespan`
+/// was one speaker who said everything.
+#[derive(Debug, Default)]
+pub(super) struct TableRows {
+    layout: Option<TableLayout>,
+}
+
+impl TableRows {
+    /// A new table begins: no heading read yet.
+    pub(super) fn start_table(&mut self) {
+        self.layout = None;
+    }
+
+    /// The line of one row of the table being read.
+    pub(super) fn line(&mut self, cells: &[String]) -> String {
+        if let Some(layout) = heading_layout(cells) {
+            self.layout = Some(layout);
+            return cells.join("\t");
+        }
+        match self.layout {
+            Some(layout) if layout.cells == cells.len() => layout_line(&layout, cells),
+            _ => {
+                self.layout = None;
+                row_line(cells)
+            }
+        }
+    }
+}
+
+/// The layout a heading row names, if every filled cell is a heading and
+/// one names the speaker and another the text.
+fn heading_layout(cells: &[String]) -> Option<TableLayout> {
+    let keys: Vec<String> = cells
+        .iter()
+        .map(|c| c.trim().trim_end_matches(':').to_lowercase())
+        .collect();
+    let filled = keys.iter().filter(|k| !k.is_empty());
+    if filled.clone().count() < 2 || !filled.clone().all(|k| TABLE_HEADINGS.contains(&k.as_str())) {
+        return None;
+    }
+    let at = |names: &[&str]| keys.iter().position(|k| names.contains(&k.as_str()));
+    Some(TableLayout {
+        cells: cells.len(),
+        speaker: at(SPEAKER_HEADINGS)?,
+        text: at(TEXT_HEADINGS)?,
+        time: at(TIME_HEADINGS),
+    })
+}
+
+/// A row read by its table's heading: `[time] Speaker: text`, or the text
+/// alone where the speaker cell is empty (the turn above goes on).
+fn layout_line(layout: &TableLayout, cells: &[String]) -> String {
+    let name = cells[layout.speaker].trim();
+    let text = cells[layout.text].trim();
+    if name.is_empty() {
+        return text.to_string();
+    }
+    // A time span (`00:00:03 - 00:00:07`) starts at its first clock.
+    let time = layout
+        .time
+        .map(|i| cells[i].trim().trim_matches(['[', ']']))
+        .and_then(|t| {
+            let first = t.split(['-', '–']).next().unwrap_or("").trim();
+            parse_clock(first).map(|_| first)
+        });
+    match time {
+        Some(time) => format!("[{time}] {name}: {text}"),
+        None => format!("{name}: {text}"),
+    }
+}
 
 /// One line for a table row: `[time] Speaker: text` when the first or second
 /// cell is a name (the other before it a time, or empty), else the cells
@@ -466,6 +596,52 @@ mod tests {
             "[00:01:11] Participant 2: It was a shock."
         );
         assert_eq!(row(&["Anna", "12 noon", "Fine."]), "Anna: 12 noon Fine.");
+    }
+
+    /// NVivo's transcript table names its columns `# | Timespan | Content
+    /// | Speaker`: the rows are read by those columns (the heading
+    /// `Timespan` was one speaker who said everything, the names and
+    /// times were glued to the text).
+    #[test]
+    fn a_heading_row_says_where_speaker_text_and_time_stand() {
+        let mut rows = TableRows::default();
+        let mut line =
+            |cells: &[&str]| rows.line(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            line(&["", "Timespan", "Content", "Speaker"]),
+            "\tTimespan\tContent\tSpeaker"
+        );
+        assert_eq!(
+            line(&[
+                "1",
+                "00:00:03 - 00:00:07",
+                "Thanks for doing this.",
+                "Interviewer"
+            ]),
+            "[00:00:03] Interviewer: Thanks for doing this."
+        );
+        assert_eq!(
+            line(&[
+                "2",
+                "0:00:11.0 – 0:00:15.0",
+                "Yeah, that's fine.",
+                "Maria Lopez"
+            ]),
+            "[0:00:11.0] Maria Lopez: Yeah, that's fine."
+        );
+        // No speaker: the turn above goes on; no time: none given.
+        assert_eq!(line(&["3", "", "And then some.", ""]), "And then some.");
+        assert_eq!(
+            line(&["4", "", "Right.", "Interviewer"]),
+            "Interviewer: Right."
+        );
+        // A row of another shape is no row of that table.
+        assert_eq!(line(&["Anna", "Text me later."]), "Anna: Text me later.");
+        assert_eq!(line(&["5", "", "Hello.", "Bob"]), "5\t\tHello.\tBob");
+        // A heading row without a speaker column sets no layout.
+        let mut rows = TableRows::default();
+        rows.line(&["Time".to_string(), "Text".to_string()]);
+        assert_eq!(rows.layout, None);
     }
 
     #[test]

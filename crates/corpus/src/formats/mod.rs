@@ -26,7 +26,9 @@ pub use odt::OdtReader;
 pub use pdf::PdfReader;
 pub use rtf::{rtf_text, RtfReader};
 pub use sheet::SheetReader;
-pub use table::{is_column_label, is_import_id_row, CsvReader, JsonlReader, QUESTION_SPEAKER};
+pub use table::{
+    is_column_label, is_import_id_row, CsvReader, JsonlReader, QUESTION_SPEAKER, RESPONDENT_ROLE,
+};
 pub use text::{turns_from_text, TextReader};
 
 /// One input file.

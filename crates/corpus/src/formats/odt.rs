@@ -8,7 +8,7 @@
 
 use quick_xml::events::Event;
 
-use super::docx::{end_paragraph, package_text, reference_char, row_line, Package};
+use super::docx::{end_paragraph, package_text, reference_char, Package, TableRows};
 use super::text::extracted_text_document;
 use super::{RawDocument, Reader, SourceFile};
 use crate::error::Result;
@@ -58,6 +58,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     let mut skipping = 0usize;
     let mut row: Option<Vec<String>> = None;
     let mut cell: Option<Vec<String>> = None;
+    let mut rows = TableRows::default();
     let mut depth = 0usize;
     loop {
         let event = reader
@@ -73,6 +74,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
                 }
                 match name.as_ref() {
                     "text:p" | "text:h" => open += 1,
+                    "table:table" => rows.start_table(),
                     "table:table-row" => row = Some(Vec::new()),
                     "table:table-cell" => cell = Some(Vec::new()),
                     _ => {}
@@ -124,7 +126,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
                     }
                     "table:table-row" => {
                         if let Some(r) = row.take() {
-                            lines.push(row_line(&r));
+                            lines.push(rows.line(&r));
                         }
                     }
                     _ => {}

@@ -260,19 +260,29 @@ pub(super) fn table_rows(
     let mut rows = Vec::new();
     let mut records = records;
     // A survey tool's extra header rows come first: read them apart.
+    // A survey's one open question read row by row (`--text-column`, the
+    // per-row form) has them too: Qualtrics' texts and ImportId rows were
+    // two respondents, SurveyMonkey's `Open-Ended Response` an answer.
     let mut head: Vec<(csv::StringRecord, String)> = Vec::new();
-    if wide {
+    if wide || (text_i.is_some() && speaker_i.is_some()) {
         for record in records.by_ref().take(2) {
             head.push(record?);
         }
     }
     let head_records: Vec<&csv::StringRecord> = head.iter().map(|(r, _)| r).collect();
     let speaker_header = speaker_i.map(|i| headers[i].as_str());
-    let found: Vec<(usize, &str)> = question_hits
-        .iter()
-        .flatten()
-        .map(|&i| (i, headers[i].as_str()))
-        .collect();
+    let found: Vec<(usize, &str)> = if wide {
+        question_hits
+            .iter()
+            .flatten()
+            .map(|&i| (i, headers[i].as_str()))
+            .collect()
+    } else {
+        text_i
+            .map(|i| (i, headers[i].as_str()))
+            .into_iter()
+            .collect()
+    };
     let (skip, texts_row) =
         survey_header_rows(&headers, &head_records, &found, speaker_i, speaker_header);
     // A question named by its text where the export names its columns by
@@ -290,6 +300,25 @@ pub(super) fn table_rows(
             }
         }
     }
+    // One column named twice, by its id and by its text (`Q6` and the
+    // question Qualtrics writes below it): each of its answers was read
+    // twice.
+    for (k, hits) in question_hits.iter().enumerate() {
+        if let Some((j, _)) = question_hits[..k]
+            .iter()
+            .enumerate()
+            .find(|(_, earlier)| earlier.iter().any(|i| hits.contains(i)))
+        {
+            return Err(IngestError::BadCsv {
+                file: file.path.into(),
+                location: "header".into(),
+                message: format!(
+                    "--question-column {:?} and --question-column {:?} name the same column (by its name and by its question text): each column is read once, name it once",
+                    cols.questions[j], cols.questions[k]
+                ),
+            });
+        }
+    }
     if let Some(missing) = question_hits
         .iter()
         .zip(&cols.questions)
@@ -298,8 +327,8 @@ pub(super) fn table_rows(
         // The error names the columns the file has.
         find(missing.1, "survey question (--question-column)", true)?;
     }
-    // Each attribute column with its name: the header, or the question
-    // text the user named it by (its crosstab is labelled as they wrote it).
+    // Each attribute column with its name as the user wrote it (its
+    // crosstab is labelled so): the header, or the question text.
     let mut attribute_cols: Vec<(usize, &str)> = Vec::new();
     for (name, hit) in cols.attributes.iter().zip(&attribute_by_header) {
         let by_text = || {
@@ -314,7 +343,10 @@ pub(super) fn table_rows(
             (hits.len() == 1).then(|| hits[0])
         };
         match (hit, by_text()) {
-            (Some(i), _) => attribute_cols.push((*i, headers[*i].as_str())),
+            // Named as the flag names it: waves whose headers differ in
+            // case or spaces (`Age band`, `Age Band `) were two attributes,
+            // each wave `(missing)` in the other's crosstab.
+            (Some(i), _) => attribute_cols.push((*i, name.trim())),
             (None, Some(i)) => attribute_cols.push((i, name.as_str())),
             // The error names the columns the file has.
             (None, None) => {
@@ -425,9 +457,9 @@ pub(super) fn table_rows(
             // import makes a case of each row, not one pooled speaker.
             // Microsoft Forms writes `anonymous` in the e-mail and name
             // columns of an anonymous form's every response: no id either.
-            let speaker = cell(speaker_i)
-                .filter(|id| !is_anonymous(id))
-                .unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
+            let given = cell(speaker_i).filter(|id| !is_anonymous(id));
+            let role = cell(role_i).or_else(|| given.as_deref().and_then(respondent_role));
+            let speaker = given.unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
             for (((&(i, _), question), out), more) in question_cols
                 .iter()
                 .zip(&question_texts)
@@ -443,7 +475,7 @@ pub(super) fn table_rows(
                 out.push(Row {
                     doc: cell(doc_i),
                     speaker: Some(speaker.clone()),
-                    role: cell(role_i),
+                    role: role.clone(),
                     question: Some(question.clone()),
                     text,
                     start_ms: None,
@@ -607,7 +639,9 @@ fn survey_header_rows(
     // an answer).
     let labels_row = head.first().is_some_and(|r| {
         let speaker_labelled = match (speaker_i.and_then(|i| r.get(i)), speaker_header) {
-            (Some(cell), Some(header)) => is_column_label(cell, header),
+            (Some(cell), Some(header)) => {
+                is_column_label(cell, header) || names_an_id_column(cell, header)
+            }
             _ => false,
         };
         speaker_labelled
@@ -647,6 +681,33 @@ fn survey_header_rows(
     } else {
         (0, None)
     }
+}
+
+/// Whether a respondent column's cell is the label a survey tool gives
+/// such a column, not an id: Qualtrics' `External Data Reference` under
+/// `ExternalReference`, or its legacy export's `ResponseID` under `V1`
+/// (columns `V1`…`V10`, the names on the row below). No respondent's id
+/// is `ResponseID`; that row was read as one, with the question texts as
+/// their answers.
+fn names_an_id_column(cell: &str, header: &str) -> bool {
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    const ID_LABELS: &[&str] = &[
+        "responseid",
+        "respondentid",
+        "externalreference",
+        "externaldatareference",
+        "recordid",
+        "participantid",
+    ];
+    let (cell, header) = (letters(cell), letters(header));
+    ID_LABELS.contains(&cell.as_str())
+        && (ID_LABELS.contains(&header.as_str())
+            || (header.starts_with('v') && header[1..].chars().all(|c| c.is_ascii_digit())))
 }
 
 /// A SurveyMonkey header cell naming a column's kind of answer.
@@ -953,6 +1014,22 @@ pub const QUESTION_SPEAKER: &str = "Q";
 /// ([`crate::resolve`], rule 4).
 pub const UNNAMED_RESPONDENT: &str = "Respondent";
 
+/// The role of a wide export's respondent whose id reads as another kind
+/// of label: a row of a wide export is a respondent, and its id cell is
+/// their id in every export, whatever it looks like. Questionnaire numbers
+/// and interview codes (`Q01`, `I04`, `INT06`) were read as interviewers'
+/// labels and their answers neither coded nor counted; `Participant 1`
+/// was a person of one export alone (two waves, twice the respondents).
+/// Given only to such ids, so that other exports' turns stay as they were.
+pub const RESPONDENT_ROLE: &str = "respondent";
+
+/// [`RESPONDENT_ROLE`] for a wide export's respondent id that the
+/// resolver would not read as a name.
+fn respondent_role(id: &str) -> Option<String> {
+    (crate::resolve::label_role(id, true) != crate::resolve::SpeakerRole::Named)
+        .then(|| RESPONDENT_ROLE.to_string())
+}
+
 /// The rows as documents, one turn per row. A row with a `question`
 /// different from the last one asked in its document gets that question as
 /// a turn of its own before it, by [`QUESTION_SPEAKER`] in the role of
@@ -1079,6 +1156,78 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// One open question read row by row (`--text-column`): the survey
+    /// tool's header rows are no answers, as in the wide form.
+    #[test]
+    fn a_one_question_export_read_by_its_text_column_skips_the_tools_rows() {
+        let read_one = |csv: &str, speaker: &str, text: &str| {
+            let columns = TableColumns {
+                speaker: speaker.into(),
+                speaker_required: true,
+                text: text.into(),
+                ..TableColumns::default()
+            };
+            let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+            turns(&docs[0])
+                .into_iter()
+                .map(|(who, text, _, _)| (who.unwrap_or("").to_string(), text.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let pair = |w: &str, t: &str| (w.to_string(), t.to_string());
+        let qualtrics = "ResponseId,Q6\nResponse ID,What was hardest?\n\"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID6_TEXT\"\"}\"\nR_1,The wifi.\n";
+        assert_eq!(
+            read_one(qualtrics, "ResponseId", "Q6"),
+            vec![pair("R_1", "The wifi.")]
+        );
+        let monkey = "Respondent ID,What was hardest?\n,Open-Ended Response\n118,The wifi.\n";
+        assert_eq!(
+            read_one(monkey, "Respondent ID", "What was hardest?"),
+            vec![pair("118", "The wifi.")]
+        );
+        // A transcript table's first row is a turn.
+        let talk = "Speaker,Utterance\nAnna,Hello.\nBob,Response\n";
+        assert_eq!(
+            read_one(talk, "Speaker", "Utterance"),
+            vec![pair("Anna", "Hello."), pair("Bob", "Response")]
+        );
+    }
+
+    /// A question named by its column's id and by its text is one column,
+    /// refused as naming it twice would be (each answer was read twice).
+    #[test]
+    fn one_column_named_by_id_and_by_text_is_refused() {
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            speaker_required: true,
+            questions: vec!["Q6".into(), "What was hardest?".into()],
+            ..TableColumns::default()
+        };
+        let csv = "ResponseId,Q6\nResponse ID,What was hardest?\nR_1,The wifi.\n";
+        let e = read(&CsvReader { columns }, "s.csv", csv)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("name the same column"), "{e}");
+    }
+
+    /// An attribute is named as its flag names it, whatever each export's
+    /// header's case or spaces.
+    #[test]
+    fn an_attribute_is_named_as_its_flag_names_it() {
+        for header in ["Age band", "Age Band ", "AGE BAND"] {
+            let columns = TableColumns {
+                speaker: "id".into(),
+                speaker_required: true,
+                questions: vec!["Why?".into()],
+                attributes: vec!["age band".into()],
+                ..TableColumns::default()
+            };
+            let csv = format!("id,Why?,{header}\nR1,Rent.,18-20\n");
+            let docs = read(&CsvReader { columns }, "s.csv", &csv).unwrap();
+            let keys: Vec<&String> = docs[0].speaker_attributes["R1"].keys().collect();
+            assert_eq!(keys, vec!["age band"], "{header:?}");
+        }
     }
 
     #[test]
@@ -1469,6 +1618,36 @@ mod tests {
                 vec!["Has it been lonely?", "Some weeks."],
                 "{speaker:?}"
             );
+        }
+        // Its ImportId row deleted, read by `ExternalReference` alone (its
+        // label `External Data Reference`), and Qualtrics' legacy export
+        // (columns `V1`…, the names below them): before, the names row was
+        // a respondent `ResponseID` whose answers were the question texts.
+        for (csv, speaker) in [
+            (
+                "ExternalReference,Q1\nExternal Data Reference,Has it been lonely?\nEMP001,Some weeks.\n",
+                "ExternalReference",
+            ),
+            (
+                "V1,V2,Q1\nResponseID,ResponseSet,Has it been lonely?\nR_1,Default Response Set,Some weeks.\n",
+                "V1",
+            ),
+        ] {
+            let columns = TableColumns {
+                speaker: speaker.into(),
+                speaker_required: true,
+                questions: vec!["Q1".into()],
+                ..TableColumns::default()
+            };
+            let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+            let got: Vec<(Option<&str>, &str)> =
+                turns(&docs[0]).into_iter().map(|t| (t.0, t.1)).collect();
+            assert_eq!(
+                got,
+                vec![(Some("Q"), "Has it been lonely?"), (got[1].0, "Some weeks.")],
+                "{speaker}"
+            );
+            assert_ne!(got[1].0, Some("ResponseID"));
         }
     }
 

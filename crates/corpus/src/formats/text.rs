@@ -786,6 +786,61 @@ mod tests {
         );
     }
 
+    /// Otter's header with a lower-case display name, and roles in square
+    /// brackets before the words, where the document repeats them.
+    #[test]
+    fn lower_case_otter_headers_and_bracketed_roles_label_turns() {
+        let otter = "sarah khan  0:03\nThanks for doing this.\n\n\
+                     maria lopez  0:12\nYeah, that's fine.\n\n\
+                     sarah khan  0:21\nHow did you start?\n\n\
+                     maria lopez  0:30\nIn retail.\n";
+        let t: Vec<(Option<String>, Option<u64>, String)> = turns(otter, false)
+            .into_iter()
+            .map(|t| (t.0, t.2, t.3.to_string()))
+            .collect();
+        assert_eq!(
+            t,
+            vec![
+                (
+                    s("sarah khan"),
+                    Some(3_000),
+                    "Thanks for doing this.".to_string()
+                ),
+                (
+                    s("maria lopez"),
+                    Some(12_000),
+                    "Yeah, that's fine.".to_string()
+                ),
+                (
+                    s("sarah khan"),
+                    Some(21_000),
+                    "How did you start?".to_string()
+                ),
+                (s("maria lopez"), Some(30_000), "In retail.".to_string()),
+            ]
+        );
+        let bracketed = "[Interviewer] Thanks for doing this.\n\n\
+                         [Participant] Yeah, that's fine. [laughs]\n\n\
+                         [Interviewer] How did you start?\n\n\
+                         [Participant] In retail.\n";
+        let t: Vec<(Option<String>, String)> = turns(bracketed, false)
+            .into_iter()
+            .map(|t| (t.0, t.3.to_string()))
+            .collect();
+        assert_eq!(
+            t,
+            vec![
+                (s("Interviewer"), "Thanks for doing this.".to_string()),
+                (s("Participant"), "Yeah, that's fine. [laughs]".to_string()),
+                (s("Interviewer"), "How did you start?".to_string()),
+                (s("Participant"), "In retail.".to_string()),
+            ]
+        );
+        // Transcriber's notes opening lines are no labels.
+        let notes = "[laughs] Yeah.\n[inaudible] so.\n[laughs] Right.\n[laughs] Okay.\n";
+        assert!(turns(notes, false).iter().all(|t| t.0.is_none()));
+    }
+
     #[test]
     fn a_second_speakers_label_inside_a_line_starts_their_turn() {
         let text = "Moderator: Is the bus on time?\n\
