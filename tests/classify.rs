@@ -400,9 +400,10 @@ fn codebook_qdc_round_trip_and_store_versions() {
         "-o",
         s(&orig),
     ]);
-    let mut a: Value = serde_json::from_str(&std::fs::read_to_string(&orig).unwrap()).unwrap();
+    let a: Value = serde_json::from_str(&std::fs::read_to_string(&orig).unwrap()).unwrap();
     let b: Value = serde_json::from_str(&std::fs::read_to_string(&back).unwrap()).unwrap();
-    a["name"] = Value::String("cb".into()); // QDC has no codebook name: the file stem stands in
+    // The codebook's name comes back too (autocode's .qdc names its one
+    // set as the codebook; the file stem stood in before).
     assert_eq!(a, b);
     // Export is byte-stable.
     let qdc2 = dir.path().join("cb2.qdc");
@@ -425,8 +426,16 @@ fn codebook_qdc_round_trip_and_store_versions() {
         "tests/fixtures/classify/small-codebook.yaml",
     ]);
     assert!(v1.contains("version 1 (new)"), "{v1}");
+    // The round trip is the same codebook, name and all: the same version.
     let again = ok(&["--project", s(&project), "codebook", "approve", s(&back)]);
-    assert!(again.contains("version 2 (new)"), "{again}"); // other name → other content
+    assert!(again.contains("version 1 (unchanged)"), "{again}");
+    // Another name is other content: a new version.
+    let renamed = dir.path().join("renamed.yaml");
+    let mut c = b.clone();
+    c["name"] = Value::String("Another study".into());
+    std::fs::write(&renamed, serde_json::to_string(&c).unwrap()).unwrap();
+    let other = ok(&["--project", s(&project), "codebook", "approve", s(&renamed)]);
+    assert!(other.contains("version 2 (new)"), "{other}");
     let same = ok(&[
         "--project",
         s(&project),

@@ -969,6 +969,36 @@ mod tests {
             .all(|p| !p.is_moderator && !p.attributes.contains_key("role")));
     }
 
+    /// A long export's (respondent, item, answer) rows are respondents'
+    /// answers whatever the ids read as, as a wide export's are.
+    #[test]
+    fn a_long_exports_ids_are_respondents_whatever_they_read_as() {
+        let cols = TableColumns {
+            speaker: "respondent".into(),
+            speaker_required: true,
+            text: "answer".into(),
+            questions: vec!["item".into()],
+            ..TableColumns::default()
+        };
+        let csv = "respondent,item,answer\nQ01,Why?,The rent.\nI04,Why?,The buses.\nQ01,How?,By bike.\nI04,How?,On foot.\n";
+        let docs = read_survey(csv, cols);
+        let answers: Vec<(Option<&str>, bool)> = docs[0]
+            .segments
+            .iter()
+            .filter(|s| s.speaker.as_deref() != Some(formats::QUESTION_SPEAKER))
+            .map(|s| (s.participant_id.as_deref(), s.is_moderator))
+            .collect();
+        assert_eq!(
+            answers,
+            vec![
+                (Some("Q01"), false),
+                (Some("I04"), false),
+                (Some("Q01"), false),
+                (Some("I04"), false),
+            ]
+        );
+    }
+
     /// A respondent who answers nothing in one event of a longitudinal
     /// export still has that event's demographics to give.
     #[test]

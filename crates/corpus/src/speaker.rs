@@ -260,6 +260,38 @@ const SPEECH_OPENERS: &[&str] = &[
     "basically",
 ];
 
+/// A directory's `Surname, Given` (`Lopez, Maria`), as Microsoft Teams
+/// and Outlook show staff of many organisations: one person, where a
+/// format marks it as a speaker (a caption's voice tag, a table's speaker
+/// cell, a survey's id) or a document repeats it as a label
+/// ([`relaxed_label`]). Read as a joint label of two people before, every
+/// such speaker was counted as nobody. Not a sentence's opening (`Well,
+/// Maria`, `Yeah, so`), nor an initial (`Smith, J.`). A comma label said
+/// once inside an answer (`Mum, Dad: I have news.`) stays speech.
+pub fn is_surname_given(name: &str) -> bool {
+    let name = name.trim();
+    let Some((surname, given)) = name.split_once(", ") else {
+        return false;
+    };
+    let opens_speech = |part: &str| {
+        part.split_whitespace().next().is_some_and(|w| {
+            let w = w.to_lowercase();
+            NOT_FIRST_WORDS.contains(&w.as_str()) || SPEECH_OPENERS.contains(&w.as_str())
+        })
+    };
+    name.chars().count() <= MAX_NAME_CHARS
+        && !given.contains(',')
+        && !given.trim_end().ends_with('.')
+        && given.trim().chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && [surname, given].iter().all(|part| {
+            let part = part.trim();
+            part.split_whitespace().count() <= 2
+                && !part.chars().any(char::is_numeric)
+                && !opens_speech(part)
+                && is_name_like(part)
+        })
+}
+
 /// Lower-case particles allowed inside names ("Anna van Dijk").
 const NAME_PARTICLES: &[&str] = &[
     "van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "la", "le", "bin", "al",
@@ -364,6 +396,14 @@ pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
     // Before, each such document was one unnamed participant's.
     let before_time = &trimmed[..trimmed.len() - last.len()];
     let spaced = before_time.ends_with("  ") || before_time.ends_with('\t');
+    if token_time(last).is_some() && spaced && is_surname_given(name) {
+        return Some(SpeakerLabel {
+            name: name.to_string(),
+            role: None,
+            start_ms: Some(ms),
+            text_start: line.len(),
+        });
+    }
     if token_time(last).is_some() && spaced && !name.contains(':') && is_display_name(name) {
         if let Some(label) = timed_header(name, ms, line) {
             return Some(label);
@@ -456,10 +496,29 @@ pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
         .or_else(|| separated_label(line))
         .or_else(|| timed_display_label(line))
         .or_else(|| bracketed_role_label(line))
+        .or_else(|| surname_given_label(line))
 }
 
-/// `[Interviewer] So tell me…` / `[Participant] Yeah…`: a role or name in
-/// square brackets before the words, as some transcribers mark turns.
+/// `Khan, Sarah: words` ([`is_surname_given`]), where a document repeats
+/// such labels: said once inside an answer (`Mum, Dad: I have news.`) a
+/// comma before a colon is speech.
+fn surname_given_label(line: &str) -> Option<SpeakerLabel> {
+    let from = skip_ws(line, 0);
+    let rest = &line[from..];
+    let colon = rest
+        .find(": ")
+        .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))?;
+    let name = rest[..colon].trim();
+    is_surname_given(name).then(|| SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: None,
+        text_start: skip_ws(line, (from + colon + 1).min(line.len())),
+    })
+}
+
+/// `[Interviewer] So tell me…` / `[Participant] Yeah…`: a role in square
+/// brackets before the words, as some transcribers mark turns.
 /// Like [`header_line`], only where a document repeats them; a
 /// transcriber's note (`[laughs] Yeah.`) is no label. Before, each such
 /// document was one unnamed participant's, the questions counted with
@@ -481,6 +540,10 @@ fn bracketed_role_label(line: &str) -> Option<SpeakerLabel> {
         || crate::notes::is_transcriber_note(name)
         || parse_clock(name).is_some()
         || !is_name_like(name)
+        // A role (`Interviewer`, `Participant 3`, `R`), not a name: an
+        // anonymised name (`[Manager] told me…`, `[Name] did nothing`) is
+        // speech, and a minutes' `[Action]` a note.
+        || !(is_moderator_name(name) || crate::resolve::is_generic_interviewee_name(name))
     {
         return None;
     }
@@ -1335,26 +1398,6 @@ pub fn is_name_like(name: &str) -> bool {
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return false;
     }
-    // A directory's `Surname, Given` (`Lopez, Maria`), as Microsoft Teams
-    // and Outlook show staff of many organisations: one person. Read as a
-    // joint label of two people before, every such speaker was counted as
-    // nobody. Not a sentence's opening (`Well, Maria`, `Yeah, so`).
-    if let Some((surname, given)) = name.split_once(", ") {
-        let opens_speech = |part: &str| {
-            part.split_whitespace().next().is_some_and(|w| {
-                let w = w.to_lowercase();
-                NOT_FIRST_WORDS.contains(&w.as_str()) || SPEECH_OPENERS.contains(&w.as_str())
-            })
-        };
-        return !given.contains(',')
-            && [surname, given].iter().all(|part| {
-                let part = part.trim();
-                part.split_whitespace().count() <= 2
-                    && !part.chars().any(char::is_numeric)
-                    && !opens_speech(part)
-                    && is_name_like(part)
-            });
-    }
     let words: Vec<&str> = name.split_whitespace().collect();
     if words.is_empty() || words.len() > MAX_WORDS {
         return false;
@@ -1564,7 +1607,10 @@ pub fn is_group_name(name: &str) -> bool {
     // (before, such respondents had no participant and lost their
     // attributes).
     let parts = joint_parts(name);
-    let joint = parts.len() >= 2 && !is_name_like(name) && parts.iter().all(|p| is_name_like(p));
+    let joint = parts.len() >= 2
+        && !is_name_like(name)
+        && !is_surname_given(name)
+        && parts.iter().all(|p| is_name_like(p));
     joint
         || GROUP_NAMES.contains(&lower.as_str())
         || lower.starts_with("unknown ")
@@ -1657,23 +1703,28 @@ mod tests {
     /// a joint label of two; a sentence's opening is no such name.
     #[test]
     fn surname_comma_given_is_one_person() {
-        assert!(is_name_like("Lopez, Maria"));
-        assert!(is_name_like("Van Dijk, Anna"));
+        assert!(is_surname_given("Lopez, Maria"));
+        assert!(is_surname_given("Van Dijk, Anna"));
         assert!(!is_group_name("Lopez, Maria"));
+        // A label where a document repeats it; one line alone is speech.
         assert_eq!(
-            label("Khan, Sarah: Shall we start?"),
-            named("Khan, Sarah", "Shall we start?")
+            relaxed_label("Khan, Sarah: Shall we start?").map(|l| (l.name, l.text_start)),
+            Some(("Khan, Sarah".to_string(), 13))
         );
-        for line in [
-            "Well, Maria: it was late.",
-            "Yeah, so: we went.",
-            "So, Tom: go on.",
+        assert_eq!(parse_speaker_line("Mum, Dad: I have news."), None);
+        for name in [
+            "Well, Maria",
+            "Yeah, so",
+            "So, Tom",
+            "Smith, J.",
+            "Jones, K",
+            "Mum, Dad, Tom",
         ] {
-            assert_eq!(parse_speaker_line(line), None, "{line}");
+            assert!(!is_surname_given(name), "{name}");
         }
-        assert!(!is_name_like("Priya, Siobhán and Tom"));
+        assert!(!is_surname_given("Priya, Siobhán and Tom"));
         assert!(is_group_name("Priya, Siobhán and Tom"));
-        assert!(!is_name_like("Lopez, Maria, Khan"));
+        assert!(!is_surname_given("Lopez, Maria, Khan"));
     }
 
     /// Otter's header with a bracket after the name: pronouns are no role,

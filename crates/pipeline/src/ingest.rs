@@ -377,9 +377,11 @@ pub fn speaker_turns(
 /// interviewing half the participants) is found the same way: speakers
 /// who each speak in at least 2 documents and a tenth of them, and ask as
 /// above, are taken together where the documents they speak in are at
-/// least 80% of the run's. Before, neither of two such interviewers was
-/// in 80% of the documents, and both were counted and coded as
-/// participants (N 6 for 4 interviewees).
+/// least 80% of the run's, no one is in 80% of them alone, and each speaks
+/// in more documents than every speaker beside them who does not ask.
+/// Before, neither of two such interviewers was in 80% of the documents,
+/// and both were counted and coded as participants (N 6 for 4
+/// interviewees).
 pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<DetectedInterviewer> {
     let n = docs.len();
     if n < 3 {
@@ -399,11 +401,11 @@ pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<Detec
         }
     }
     let askers: Vec<DetectedInterviewer> = total
-        .into_iter()
+        .iter()
         .filter(|(_, (d, c))| *d >= 2 && d * 10 >= n && c.others_turns > 0)
         .map(|(name, (d, c))| DetectedInterviewer {
             name: name.to_string(),
-            documents: d,
+            documents: *d,
             of: n,
             question_share: c.questions as f64 / c.turns as f64,
             others_question_share: c.others_questions as f64 / c.others_turns as f64,
@@ -411,17 +413,38 @@ pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<Detec
         })
         .filter(|x| x.question_share >= 0.2 && x.question_share >= 1.5 * x.others_question_share)
         .collect();
-    let covered: std::collections::BTreeSet<usize> = askers
+    let alone: Vec<&DetectedInterviewer> =
+        askers.iter().filter(|x| x.documents * 5 >= n * 4).collect();
+    if !alone.is_empty() {
+        return alone.into_iter().cloned().collect();
+    }
+    // A team only where no one is in 80% of the documents alone (a
+    // participant who asks the group in two of ten focus groups beside
+    // the moderator of all ten is no co-moderator by these counts), and
+    // each member speaks in more documents than every speaker beside them
+    // who does not ask: an interviewer meets many interviewees, while a
+    // panel's interviewee, interviewed by one researcher a wave, meets
+    // fewer people than the researchers (in such a panel whose
+    // interviewees asked rhetorical questions, each was taken as an
+    // interviewer).
+    let asking: BTreeSet<&str> = askers.iter().map(|x| x.name.as_str()).collect();
+    let meets_more = |x: &DetectedInterviewer| {
+        documents_of[x.name.as_str()].iter().all(|&i| {
+            docs[i]
+                .keys()
+                .filter(|other| !asking.contains(other.as_str()))
+                .all(|other| total[other.as_str()].0 < x.documents)
+        })
+    };
+    let team: Vec<DetectedInterviewer> = askers.iter().filter(|x| meets_more(x)).cloned().collect();
+    let covered: BTreeSet<usize> = team
         .iter()
         .flat_map(|x| documents_of[x.name.as_str()].iter().copied())
         .collect();
     if covered.len() * 5 >= n * 4 {
-        askers
+        team
     } else {
-        askers
-            .into_iter()
-            .filter(|x| x.documents * 5 >= n * 4)
-            .collect()
+        Vec::new()
     }
 }
 
@@ -637,12 +660,31 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     // A survey sheet's attribute column named like a participants file's
     // column (`Region` and `region`: the file's names are read in lower
     // case) is that attribute: one crosstab, not two.
-    let file_keys: BTreeMap<String, String> = participants
+    // An attribute's one spelling: the participants file's column, else
+    // the first spelling the project stored or this run read (`Age band`
+    // and a later export's `Age Band ` were two attributes, each export's
+    // respondents `(missing)` in the other's crosstab).
+    let attribute_key = |k: &str| {
+        k.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let mut file_keys: BTreeMap<String, String> = participants
         .list
         .iter()
         .flat_map(|p| p.attributes.keys())
-        .map(|k| (k.to_lowercase(), k.clone()))
+        .map(|k| (attribute_key(k), k.clone()))
         .collect();
+    if !opts.attribute_columns.is_empty() {
+        for attrs in store.participant_attributes()?.values() {
+            for k in attrs.keys() {
+                file_keys
+                    .entry(attribute_key(k))
+                    .or_insert_with(|| k.clone());
+            }
+        }
+    }
 
     let mut summary = IngestSummary {
         files: Vec::new(),
@@ -733,15 +775,14 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                     .into_iter()
                     .filter(|d| opts.shard.is_none_or(|s| s.contains(&d.name)));
                 for mut doc in mine {
-                    if !file_keys.is_empty() {
-                        for attrs in doc.speaker_attributes.values_mut() {
-                            *attrs = std::mem::take(attrs)
-                                .into_iter()
-                                .map(|(k, v)| {
-                                    (file_keys.get(&k.to_lowercase()).cloned().unwrap_or(k), v)
-                                })
-                                .collect();
-                        }
+                    for attrs in doc.speaker_attributes.values_mut() {
+                        *attrs = std::mem::take(attrs)
+                            .into_iter()
+                            .map(|(k, v)| {
+                                let key = file_keys.entry(attribute_key(&k)).or_insert(k);
+                                (key.clone(), v)
+                            })
+                            .collect();
                     }
                     seen.insert(doc.name.clone(), path.clone());
                     spoken.extend(doc.segments.iter().flat_map(|seg| {
@@ -1136,5 +1177,31 @@ mod tests {
         let mut fewer = docs.clone();
         fewer[1] = doc(&[("Flo", turns(8, 4, 8, 1)), ("Bo", turns(8, 1, 8, 4))]);
         assert!(detect_interviewers(&fewer).is_empty());
+        // A panel: each interviewee in two waves, interviewed by another
+        // researcher each wave, who asks without question marks; the
+        // interviewees' rhetorical questions make them no interviewers.
+        let panel: Vec<_> = ["Tom", "Anna", "Lee", "Rosa"]
+            .iter()
+            .flat_map(|who| {
+                [
+                    doc(&[(who, turns(5, 2, 5, 1)), ("Sarah", turns(5, 1, 5, 2))]),
+                    doc(&[(who, turns(5, 2, 5, 1)), ("Karim", turns(5, 1, 5, 2))]),
+                ]
+            })
+            .collect();
+        assert!(detect_interviewers(&panel).is_empty());
+        // A participant who asks the group in two of ten focus groups
+        // beside the moderator of all ten is no co-moderator.
+        let mut groups: Vec<_> = (0..10)
+            .map(|_| doc(&[("Helen", turns(10, 6, 20, 2)), ("Ann", turns(20, 2, 10, 6))]))
+            .collect();
+        for g in &mut groups[..2] {
+            g.insert("Mark".into(), turns(2, 2, 30, 8));
+        }
+        let found: Vec<String> = detect_interviewers(&groups)
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(found, vec!["Helen".to_string()]);
     }
 }

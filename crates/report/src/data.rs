@@ -439,8 +439,9 @@ impl ProjectData {
     /// code, source, coder), in document order (start, end, codebook order,
     /// source, coder): human and gold codings as given (unless a later review
     /// rejected them: the report counts such a code absent, so the segments
-    /// table and the REFI-QDA export leave it out too), and the machine's assigned codings no one has
-    /// decided on, unless `accepted_only`. What the REFI-QDA export writes
+    /// table and the REFI-QDA export leave it out too), the machine's assigned codings no one has
+    /// decided on, unless `accepted_only`, and the machine's parent codings
+    /// that a person's coding of a child settles. What the REFI-QDA export writes
     /// and the coded-segments table lists.
     pub fn given_codings(&self, accepted_only: bool) -> Vec<GivenCoding<'_>> {
         let segments: BTreeMap<i64, &StoredSegment> =
@@ -453,6 +454,14 @@ impl ProjectData {
             let e = newest.entry(c.segment_id).or_insert(c.codebook_version);
             *e = (*e).max(c.codebook_version);
         }
+        // Cells a person's row gives; a parent given by a person's coding
+        // of its child has none of its own.
+        let people_gave: BTreeSet<(i64, &str)> = self
+            .codings
+            .iter()
+            .filter(|c| c.source != Source::Machine)
+            .map(|c| (c.segment_id, c.code_id.as_str()))
+            .collect();
         let mut seen: BTreeSet<(i64, &str, Source, &str)> = BTreeSet::new();
         let mut out: Vec<GivenCoding> = Vec::new();
         for c in &self.codings {
@@ -466,10 +475,23 @@ impl ProjectData {
             let cell = self.cells.get(&(c.segment_id, c.code_id.clone()));
             let keep = match c.source {
                 Source::Gold | Source::Human => cell.and_then(|x| x.settled) != Some(false),
+                // A parent the machine gave, settled by a person's coding
+                // of its child (an accepted child gives its parents too):
+                // the machine's row is the parent's reference. It was
+                // dropped from the segments table and the .qdpx while the
+                // co-occurrence counted it.
                 Source::Machine => {
-                    !accepted_only
-                        && c.assigned
-                        && cell.is_some_and(|x| x.settled.is_none() && x.machine_assigned)
+                    c.assigned
+                        && cell.is_some_and(|x| {
+                            x.machine_assigned
+                                && match x.settled {
+                                    None => !accepted_only,
+                                    Some(true) => {
+                                        !people_gave.contains(&(c.segment_id, c.code_id.as_str()))
+                                    }
+                                    Some(false) => false,
+                                }
+                        })
                 }
             };
             if !keep || !seen.insert((c.segment_id, &c.code_id, c.source, &c.coder)) {

@@ -168,3 +168,39 @@ fn a_gold_coding_a_reviewer_rejected_is_not_listed() {
         1
     );
 }
+
+/// A person's coding of a child code (an accepted suggestion) settles its
+/// parent as given; the machine's parent coding of that sentence stays
+/// the parent's reference in the segments table and the REFI-QDA export,
+/// as the co-occurrence counts it (it was dropped from both).
+#[test]
+fn a_parent_a_persons_child_coding_gives_keeps_the_machines_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    machine(&store, BEN_LIGHTS, "safety", 0.8, true);
+    machine(&store, BEN_LIGHTS, "lighting", 0.7, true);
+    human(&store, BEN_LIGHTS, "lighting", "human", "rev");
+    let data = ProjectData::load(&store).unwrap();
+    let all = rows(dir.path(), &data, false);
+    assert!(find(&all, "safety", BEN_LIGHTS).is_some(), "parent kept");
+    assert!(find(&all, "lighting", BEN_LIGHTS).is_some(), "child kept");
+    for accepted_only in [false, true] {
+        let safety: Vec<_> = data
+            .given_codings(accepted_only)
+            .into_iter()
+            .filter(|g| g.code_id == "safety" && g.segment.text == BEN_LIGHTS)
+            .map(|g| g.source)
+            .collect();
+        assert_eq!(safety.len(), 1, "accepted_only {accepted_only}");
+    }
+    // A person who coded the parent too: their row, not the machine's.
+    human(&store, BEN_LIGHTS, "safety", "human", "rev");
+    let data = ProjectData::load(&store).unwrap();
+    let safety: Vec<_> = data
+        .given_codings(false)
+        .into_iter()
+        .filter(|g| g.code_id == "safety" && g.segment.text == BEN_LIGHTS)
+        .map(|g| g.source)
+        .collect();
+    assert_eq!(safety, vec![report::data::Source::Human]);
+}

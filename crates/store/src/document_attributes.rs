@@ -104,9 +104,12 @@ impl Store {
             "SELECT COUNT(DISTINCT s.text_hash) FROM segments s JOIN documents d ON d.id = s.document_id
              WHERE d.name = ?1 AND s.is_moderator = 1",
         )?;
+        // Answers of five words or more: stock replies ("All good", "Not
+        // bad") repeat from one wave of a pulse survey to the next.
         let answers = own(
             "SELECT COUNT(DISTINCT s.text_hash) FROM segments s JOIN documents d ON d.id = s.document_id
-             WHERE d.name = ?1 AND s.is_moderator = 0",
+             WHERE d.name = ?1 AND s.is_moderator = 0
+               AND length(trim(s.text)) - length(replace(trim(s.text), ' ', '')) >= 4",
         )?;
         let mut stmt = self.conn.prepare(
             "WITH mine AS (SELECT id FROM documents WHERE name = ?1),
@@ -126,6 +129,7 @@ impl Store {
                  SELECT o.document_id AS doc, COUNT(DISTINCT o.text_hash) AS n
                  FROM segments o
                  WHERE o.is_moderator = 0 AND o.document_id != (SELECT id FROM mine)
+                   AND length(trim(o.text)) - length(replace(trim(o.text), ' ', '')) >= 4
                    AND o.text_hash IN (SELECT text_hash FROM segments
                                        WHERE document_id = (SELECT id FROM mine) AND is_moderator = 0)
                  GROUP BY o.document_id),
@@ -237,12 +241,13 @@ pub struct SharedAnswers {
     pub document: String,
     pub shared_respondents: usize,
     pub shared_questions: usize,
-    /// Answer sentences (participants', by text) both hold: a form that
+    /// Answer sentences of five words or more (participants', by text)
+    /// both hold: a form that
     /// exports no respondent id (Google Forms' `Respondent 3` is its row's
     /// number) shares no respondent with its second download, only words.
     pub shared_answers: usize,
     /// The document asked about: its respondents, question sentences and
-    /// answer sentences (distinct texts).
+    /// answer sentences of five words or more (distinct texts).
     pub respondents: usize,
     pub questions: usize,
     pub answers: usize,

@@ -187,7 +187,8 @@ fn display_name_prefix(line: &str) -> Option<(String, &str)> {
             name = name[..open].trim_end();
         }
     }
-    crate::speaker::is_display_name(name).then(|| (name.to_string(), rest.trim()))
+    (crate::speaker::is_display_name(name) || crate::speaker::is_surname_given(name))
+        .then(|| (name.to_string(), rest.trim()))
 }
 
 /// The display names of a caption file whose cues each start with one

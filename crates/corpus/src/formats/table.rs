@@ -327,8 +327,8 @@ pub(super) fn table_rows(
         // The error names the columns the file has.
         find(missing.1, "survey question (--question-column)", true)?;
     }
-    // Each attribute column with its name as the user wrote it (its
-    // crosstab is labelled so): the header, or the question text.
+    // Each attribute column with its name: the header, or the question
+    // text the user named it by (its crosstab is labelled as they wrote it).
     let mut attribute_cols: Vec<(usize, &str)> = Vec::new();
     for (name, hit) in cols.attributes.iter().zip(&attribute_by_header) {
         let by_text = || {
@@ -343,15 +343,31 @@ pub(super) fn table_rows(
             (hits.len() == 1).then(|| hits[0])
         };
         match (hit, by_text()) {
-            // Named as the flag names it: waves whose headers differ in
-            // case or spaces (`Age band`, `Age Band `) were two attributes,
-            // each wave `(missing)` in the other's crosstab.
-            (Some(i), _) => attribute_cols.push((*i, name.trim())),
+            // Named by its header (ingest gives one spelling to the
+            // spellings of one attribute across exports).
+            (Some(i), _) => attribute_cols.push((*i, headers[*i].trim())),
             (None, Some(i)) => attribute_cols.push((i, name.as_str())),
             // The error names the columns the file has.
             (None, None) => {
                 find(name, "participant attribute (--attribute-column)", true)?;
             }
+        }
+    }
+    // One attribute column named by its id and by its text: two
+    // identical crosstabs.
+    for (k, &(i, _)) in attribute_cols.iter().enumerate() {
+        if let Some(j) = attribute_cols[..k]
+            .iter()
+            .position(|&(earlier, _)| earlier == i)
+        {
+            return Err(IngestError::BadCsv {
+                file: file.path.into(),
+                location: "header".into(),
+                message: format!(
+                    "--attribute-column {:?} and --attribute-column {:?} name the same column (by its name and by its question text): each column is read once, name it once",
+                    cols.attributes[j], cols.attributes[k]
+                ),
+            });
         }
     }
     let question_cols: Vec<(usize, &str)> = question_hits
@@ -485,10 +501,18 @@ pub(super) fn table_rows(
             }
             continue;
         }
+        // A long export's rows (respondent, item, answer) are respondents'
+        // answers, as a wide export's are: `Q01` and `I04` were taken as
+        // interviewers there too.
+        let role = cell(role_i).or_else(|| {
+            long_question
+                .and_then(|_| cell(speaker_i))
+                .and_then(|id| respondent_role(&id))
+        });
         rows.push(Row {
             doc: cell(doc_i),
             speaker: cell(speaker_i),
-            role: cell(role_i),
+            role,
             question: cell(question_i),
             text: text_i.and_then(|i| record.get(i)).unwrap_or("").to_string(),
             start_ms,
@@ -1211,11 +1235,32 @@ mod tests {
         assert!(e.contains("name the same column"), "{e}");
     }
 
-    /// An attribute is named as its flag names it, whatever each export's
-    /// header's case or spaces.
+    /// An attribute column named by its id and by its text is refused.
     #[test]
-    fn an_attribute_is_named_as_its_flag_names_it() {
-        for header in ["Age band", "Age Band ", "AGE BAND"] {
+    fn one_attribute_column_named_by_id_and_by_text_is_refused() {
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            speaker_required: true,
+            questions: vec!["Q6".into()],
+            attributes: vec!["Q7".into(), "How satisfied are you?".into()],
+            ..TableColumns::default()
+        };
+        let csv = "ResponseId,Q6,Q7\nResponse ID,Why?,How satisfied are you?\nR_1,Rent.,Very\n";
+        let e = read(&CsvReader { columns }, "s.csv", csv)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--attribute-column \"Q7\" and --attribute-column"),
+            "{e}"
+        );
+    }
+
+    /// An attribute is named by its header, without the spaces around it
+    /// (ingest gives one spelling to an attribute's spellings across
+    /// exports, whatever the flag's).
+    #[test]
+    fn an_attribute_is_named_by_its_header() {
+        for header in ["Age band", " Age band  "] {
             let columns = TableColumns {
                 speaker: "id".into(),
                 speaker_required: true,
@@ -1226,7 +1271,7 @@ mod tests {
             let csv = format!("id,Why?,{header}\nR1,Rent.,18-20\n");
             let docs = read(&CsvReader { columns }, "s.csv", &csv).unwrap();
             let keys: Vec<&String> = docs[0].speaker_attributes["R1"].keys().collect();
-            assert_eq!(keys, vec!["age band"], "{header:?}");
+            assert_eq!(keys, vec!["Age band"], "{header:?}");
         }
     }
 

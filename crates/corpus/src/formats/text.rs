@@ -836,9 +836,19 @@ mod tests {
                 (s("Participant"), "In retail.".to_string()),
             ]
         );
-        // Transcriber's notes opening lines are no labels.
+        // Transcriber's notes opening lines are no labels, nor are
+        // anonymised names (speech) or minutes' tags (notes).
         let notes = "[laughs] Yeah.\n[inaudible] so.\n[laughs] Right.\n[laughs] Okay.\n";
         assert!(turns(notes, false).iter().all(|t| t.0.is_none()));
+        let redacted = "Interviewer: What happened?\n\
+                        Participant: It was bad.\n\
+                        [Manager] told me I was too slow.\n\
+                        [Name] did nothing about it.\n\
+                        [Manager] laughed.\n\
+                        [Action] Ravi to draft a rota.\n\
+                        [Action] Ellen to book a room.\n";
+        let who: Vec<Option<String>> = turns(redacted, false).into_iter().map(|t| t.0).collect();
+        assert_eq!(who, vec![s("Interviewer"), s("Participant")]);
     }
 
     #[test]
