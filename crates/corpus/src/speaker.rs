@@ -330,14 +330,20 @@ fn timed_header(name: &str, ms: u64, line: &str) -> Option<SpeakerLabel> {
 
 /// The label of a line that holds a name and nothing said (the words are
 /// on the lines below), if `name` reads as a name and holds no time.
-fn name_line(name: &str, start_ms: Option<u64>, line: &str) -> Option<SpeakerLabel> {
-    // A bracket after the name, as a colon label may have one: pronouns
-    // (`Maria Lopez (she/her)  0:12`, as Otter and Zoom show display
-    // names), else a role or id (`(Guest)`, `(P01)`). Such a header was no
-    // label before: it and the answer below it went to the speaker above.
-    let (name, role) = match name.strip_suffix(')').and_then(|n| n.rsplit_once('(')) {
+/// A name and the bracket after it, as a colon label may have one:
+/// pronouns (`Maria Lopez (she/her)`, as Otter, Zoom and Teams show
+/// display names) give no role, else the bracket is a role or id
+/// (`(Guest)`, `(External)`, `(P01)`). A time or a transcriber's note in
+/// the bracket is none of these: the name is returned whole.
+pub(crate) fn name_and_bracket(name: &str) -> (&str, Option<String>) {
+    match name
+        .trim()
+        .strip_suffix(')')
+        .and_then(|n| n.rsplit_once('('))
+    {
         Some((base, inner))
-            if !inner.trim().is_empty()
+            if !base.trim().is_empty()
+                && !inner.trim().is_empty()
                 && inner.chars().count() <= MAX_NAME_CHARS
                 && !inner.contains(['(', ')'])
                 && parse_clock(inner.trim()).is_none()
@@ -350,7 +356,14 @@ fn name_line(name: &str, start_ms: Option<u64>, line: &str) -> Option<SpeakerLab
             )
         }
         _ => (name, None),
-    };
+    }
+}
+
+fn name_line(name: &str, start_ms: Option<u64>, line: &str) -> Option<SpeakerLabel> {
+    // A bracket after the name (`Maria Lopez (she/her)  0:12`, `(Guest)`):
+    // such a header was no label before, and it and the answer below it
+    // went to the speaker above.
+    let (name, role) = name_and_bracket(name);
     if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
         return None;
     }
@@ -396,10 +409,14 @@ pub(crate) fn header_line(line: &str) -> Option<SpeakerLabel> {
     // Before, each such document was one unnamed participant's.
     let before_time = &trimmed[..trimmed.len() - last.len()];
     let spaced = before_time.ends_with("  ") || before_time.ends_with('\t');
-    if token_time(last).is_some() && spaced && is_surname_given(name) {
+    // Teams' `Khan, Sarah   0:03`, and a guest's `Lopez, Maria (External)
+    // 0:20` (before, only the first was read, and the guest's answers went
+    // to the interviewer).
+    let (base, role) = name_and_bracket(name);
+    if token_time(last).is_some() && spaced && is_surname_given(base) {
         return Some(SpeakerLabel {
-            name: name.to_string(),
-            role: None,
+            name: base.to_string(),
+            role,
             start_ms: Some(ms),
             text_start: line.len(),
         });
@@ -508,10 +525,10 @@ fn surname_given_label(line: &str) -> Option<SpeakerLabel> {
     let colon = rest
         .find(": ")
         .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))?;
-    let name = rest[..colon].trim();
+    let (name, role) = name_and_bracket(rest[..colon].trim());
     is_surname_given(name).then(|| SpeakerLabel {
         name: name.to_string(),
-        role: None,
+        role,
         start_ms: None,
         text_start: skip_ws(line, (from + colon + 1).min(line.len())),
     })
@@ -1712,6 +1729,19 @@ mod tests {
             Some(("Khan, Sarah".to_string(), 13))
         );
         assert_eq!(parse_speaker_line("Mum, Dad: I have news."), None);
+        // A guest's bracket after the name, in a header or a colon label.
+        assert_eq!(
+            relaxed_label("Lopez, Maria (External)   0:20").map(|l| (l.name, l.role, l.start_ms)),
+            Some((
+                "Lopez, Maria".to_string(),
+                Some("External".to_string()),
+                Some(20_000)
+            ))
+        );
+        assert_eq!(
+            relaxed_label("Jones, Kate (Guest): Hello.").map(|l| (l.name, l.role)),
+            Some(("Jones, Kate".to_string(), Some("Guest".to_string())))
+        );
         for name in [
             "Well, Maria",
             "Yeah, so",

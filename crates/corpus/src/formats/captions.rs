@@ -132,7 +132,18 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty())
             .collect();
-        let mut speaker = voice.map(|v| (v, None));
+        // A voice's bracket is its role, as a text label's is (`<v Maria
+        // Lopez (Guest)>` was the participant `Maria Lopez (Guest)`, and a
+        // text export's `Maria Lopez (Guest)  0:20` another, `Maria Lopez`);
+        // pronouns are no role.
+        let mut speaker = voice.map(|v| {
+            let (name, role) = crate::speaker::name_and_bracket(&v);
+            if crate::speaker::is_name_like(name) || crate::speaker::is_surname_given(name) {
+                (name.to_string(), role)
+            } else {
+                (v.clone(), None)
+            }
+        });
         if speaker.is_none() {
             if let Some(first) = body.first() {
                 if let Some(label) = parse_speaker_line(first) {
@@ -350,6 +361,30 @@ mod tests {
                 bytes: src.as_bytes(),
             })
             .map(|mut v| v.remove(0))
+    }
+
+    /// A voice's bracket is its role, pronouns none: the participant is
+    /// the name, as a text export's header reads it.
+    #[test]
+    fn a_voices_bracket_is_a_role() {
+        let src =
+            "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\n<v Maria Lopez (Guest)>Yes, fine.</v>\n\n\
+                   2\n00:00:03.000 --> 00:00:04.000\n<v Lopez, Maria (External)>Sure.</v>\n\n\
+                   3\n00:00:04.000 --> 00:00:05.000\n<v Helen Ward (she/her)>Thanks.</v>\n";
+        let doc = read(&VttReader, "t.vtt", src).unwrap();
+        let who: Vec<(Option<&str>, Option<&str>)> = doc
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.role.as_deref()))
+            .collect();
+        assert_eq!(
+            who,
+            vec![
+                (Some("Maria Lopez"), Some("Guest")),
+                (Some("Lopez, Maria"), Some("External")),
+                (Some("Helen Ward"), None),
+            ]
+        );
     }
 
     #[test]
