@@ -165,22 +165,7 @@ impl Store {
         &mut self,
         attributes: &[(String, BTreeMap<String, String>)],
     ) -> Result<()> {
-        if attributes.is_empty() {
-            return Ok(());
-        }
-        self.write(|tx| {
-            for (id, attrs) in attributes {
-                for (k, v) in attrs {
-                    tx.execute(
-                        "INSERT INTO participant_attributes(participant_id, key, value)
-                         SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM participants WHERE id = ?1)
-                         ON CONFLICT(participant_id, key) DO UPDATE SET value = excluded.value",
-                        params![id, k, v],
-                    )?;
-                }
-            }
-            Ok(())
-        })
+        self.put_participant_attributes(attributes, "DO UPDATE SET value = excluded.value")
     }
 
     /// Gives stored participants the attributes they do not have yet (a
@@ -190,18 +175,28 @@ impl Store {
         &mut self,
         attributes: &[(String, BTreeMap<String, String>)],
     ) -> Result<()> {
+        self.put_participant_attributes(attributes, "DO NOTHING")
+    }
+
+    /// Stores attributes of participants the store holds; `on_conflict`
+    /// says what a value already stored under the key becomes.
+    fn put_participant_attributes(
+        &mut self,
+        attributes: &[(String, BTreeMap<String, String>)],
+        on_conflict: &str,
+    ) -> Result<()> {
         if attributes.is_empty() {
             return Ok(());
         }
+        let sql = format!(
+            "INSERT INTO participant_attributes(participant_id, key, value)
+             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM participants WHERE id = ?1)
+             ON CONFLICT(participant_id, key) {on_conflict}"
+        );
         self.write(|tx| {
             for (id, attrs) in attributes {
                 for (k, v) in attrs {
-                    tx.execute(
-                        "INSERT INTO participant_attributes(participant_id, key, value)
-                         SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM participants WHERE id = ?1)
-                         ON CONFLICT(participant_id, key) DO NOTHING",
-                        params![id, k, v],
-                    )?;
+                    tx.execute(&sql, params![id, k, v])?;
                 }
             }
             Ok(())
@@ -902,6 +897,44 @@ mod tests {
             }],
             speaker_attributes: Default::default(),
         }
+    }
+
+    /// Filling attributes keeps a value stored; adding replaces it; neither
+    /// makes a participant the store does not hold.
+    #[test]
+    fn fill_keeps_stored_values_and_add_replaces_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_participants(&[corpus::Participant {
+            id: "3".into(),
+            name: "3".into(),
+            document: None,
+            is_moderator: false,
+            registered: false,
+            attributes: BTreeMap::from([("age".to_string(), "35+".to_string())]),
+        }])
+        .unwrap();
+        let given = |pairs: &[(&str, &str)]| -> Vec<(String, BTreeMap<String, String>)> {
+            ["3", "9"]
+                .iter()
+                .map(|id| {
+                    let attrs = pairs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
+                    (id.to_string(), attrs)
+                })
+                .collect()
+        };
+        s.fill_participant_attributes(&given(&[("age", "18-20"), ("region", "North")]))
+            .unwrap();
+        let stored = s.participant_attributes().unwrap();
+        assert_eq!(stored["3"]["age"], "35+");
+        assert_eq!(stored["3"]["region"], "North");
+        assert!(!stored.contains_key("9"));
+        s.add_participant_attributes(&given(&[("age", "18-20")]))
+            .unwrap();
+        assert_eq!(s.participant_attributes().unwrap()["3"]["age"], "18-20");
     }
 
     #[test]
