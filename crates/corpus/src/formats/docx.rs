@@ -326,45 +326,22 @@ pub(super) fn end_paragraph(
     }
 }
 
-/// The column names of a transcript table's heading row, lower case.
-const TABLE_HEADINGS: &[&str] = &[
-    "speaker",
-    "speakers",
-    "name",
-    "person",
-    "who",
-    "role",
-    "time",
-    "timestamp",
-    "time stamp",
-    "timecode",
-    "time code",
-    "start",
-    "end",
-    "transcript",
-    "transcription",
-    "text",
-    "utterance",
-    "content",
-    "speech",
-    "dialogue",
-    "verbatim",
-    "notes",
-    "comments",
-    "sprecher",
-    "sprecherin",
-    "zeit",
-    "locuteur",
-    "texte",
-    "hablante",
-    "texto",
-    // NVivo's transcript table: `# | Timespan | Content | Speaker`.
-    "#",
-    "timespan",
-    "time span",
-    "duration",
-    "speaker name",
-];
+/// The column names of a transcript table's heading row, lower case,
+/// besides its speaker, text and time columns' ([`is_table_heading`]):
+/// NVivo's numbering `#`, a role, an end, a duration, notes.
+const OTHER_HEADINGS: &[&str] = &["role", "end", "notes", "comments", "#", "duration"];
+
+/// Whether a cell (lower case) names a column of a transcript table.
+fn is_table_heading(key: &str) -> bool {
+    [
+        SPEAKER_HEADINGS,
+        TEXT_HEADINGS,
+        TIME_HEADINGS,
+        OTHER_HEADINGS,
+    ]
+    .iter()
+    .any(|names| names.contains(&key))
+}
 
 /// Headings of a transcript table's speaker, text and time columns.
 const SPEAKER_HEADINGS: &[&str] = &[
@@ -454,7 +431,7 @@ fn heading_layout(cells: &[String]) -> Option<TableLayout> {
         .map(|c| c.trim().trim_end_matches(':').to_lowercase())
         .collect();
     let filled = keys.iter().filter(|k| !k.is_empty());
-    if filled.clone().count() < 2 || !filled.clone().all(|k| TABLE_HEADINGS.contains(&k.as_str())) {
+    if filled.clone().count() < 2 || !filled.clone().all(|k| is_table_heading(k)) {
         return None;
     }
     let at = |names: &[&str]| keys.iter().position(|k| names.contains(&k.as_str()));
@@ -497,7 +474,7 @@ pub(super) fn row_line(cells: &[String]) -> String {
     // Name | Text`) names its columns: no one said "Transcript".
     let filled = || cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
     if filled().count() >= 2
-        && filled().all(|c| TABLE_HEADINGS.contains(&c.to_lowercase().trim_end_matches(':')))
+        && filled().all(|c| is_table_heading(c.to_lowercase().trim_end_matches(':')))
     {
         return cells.join("\t");
     }
