@@ -733,6 +733,8 @@ pub(crate) struct DocumentLabels {
     /// Colon lines are words, not labels: a document of names alone on
     /// their lines in which an answer or two reads `Distance: ten miles`.
     colon_is_text: bool,
+    /// Lines of a list of times ([`time_list_lines`]), trimmed: no labels.
+    listed: Vec<String>,
 }
 
 impl DocumentLabels {
@@ -741,8 +743,17 @@ impl DocumentLabels {
     /// four such lines, each with words below it, two names that come back,
     /// and those that come back nine in ten of them. `Q.`/`A.`: in a document with no other label, each at least twice.
     pub(crate) fn of<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> DocumentLabels {
-        let relaxed = repeated_header_lines(lines.clone());
         let all: Vec<&str> = lines.collect();
+        // An agenda's or a rota's `Break  10:30` lines read as Otter's
+        // headers: each was a speaker, and the words below the last one
+        // theirs.
+        let listed = time_list_lines(&all);
+        let unlisted = |l: &&str| {
+            listed
+                .binary_search_by(|x| x.as_str().cmp(l.trim()))
+                .is_err()
+        };
+        let relaxed = repeated_header_lines(all.iter().copied().filter(unlisted));
         let dashed = confirmed_dashed_labels(&all);
         // A header block's `Interviewer: Sarah Jones` and `Participant ID:
         // P10` describe the interview, not its turns: a transcript whose
@@ -767,7 +778,7 @@ impl DocumentLabels {
         let mut names: Vec<String> = all
             .iter()
             .zip(&is_header_line)
-            .filter(|(_, header)| !**header)
+            .filter(|(l, header)| !**header && unlisted(l))
             .filter_map(|(l, _)| parse_speaker_line(l).map(|x| x.name))
             .collect();
         let colon_lines = names.len();
@@ -777,6 +788,7 @@ impl DocumentLabels {
             names: names.clone(),
             relaxed,
             dashed,
+            listed: listed.clone(),
             ..Default::default()
         };
         // Two colon lines at most may be words in a document of names
@@ -824,6 +836,7 @@ impl DocumentLabels {
                 bare: true,
                 colon_is_text: true,
                 dashed,
+                listed,
                 ..Default::default()
             };
         }
@@ -840,11 +853,19 @@ impl DocumentLabels {
             letter_dots: !bare && letters("Q") >= 2 && letters("A") >= 2,
             dashed,
             colon_is_text: false,
+            listed,
         }
     }
 
     /// The label `line` starts with, under these rules.
     pub(crate) fn label(&self, line: &str) -> Option<SpeakerLabel> {
+        if self
+            .listed
+            .binary_search_by(|x| x.as_str().cmp(line.trim()))
+            .is_ok()
+        {
+            return None;
+        }
         (!self.colon_is_text)
             .then(|| parse_speaker_line(line))
             .flatten()
@@ -895,6 +916,38 @@ impl DocumentLabels {
             text_start: skip_ws(line, colon + 1),
         })
     }
+}
+
+/// The lines, trimmed and sorted, that end in a time after two spaces or a
+/// tab (`Break  10:30`, `Thursday  21:00`) next to another such line, blank
+/// lines aside: an agenda or a rota. Otter's and Teams' headers
+/// ([`name_and_time_line`], [`header_line`]) have their turn's words
+/// below them, never another header.
+fn time_list_lines(lines: &[&str]) -> Vec<String> {
+    let spaced_time = |line: &str| {
+        let trimmed = line.trim();
+        trimmed
+            .rsplit_once(char::is_whitespace)
+            .is_some_and(|(before, last)| {
+                let separator = trimmed[before.len()..].chars().next();
+                token_time(last).is_some()
+                    && (before.ends_with(char::is_whitespace) || separator == Some('\t'))
+                    && before.trim().chars().any(char::is_alphabetic)
+            })
+    };
+    let filled: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let timed: Vec<bool> = filled.iter().map(|l| spaced_time(l)).collect();
+    let mut listed: Vec<String> = (0..filled.len())
+        .filter(|&i| timed[i] && ((i > 0 && timed[i - 1]) || timed.get(i + 1) == Some(&true)))
+        .map(|i| filled[i].trim().to_string())
+        .collect();
+    listed.sort();
+    listed.dedup();
+    listed
 }
 
 /// `00:00:12 - Interviewer: words`, `[00:00:12] | Maria: words`: a time,

@@ -182,13 +182,28 @@ const NON_ANSWERS: &[&str] = &[
     "[no answer]",
     "nan",
     "null",
+    // The stock replies to "Anything else you would like to tell us?":
+    // they decline the question, whichever it is.
+    "nothing to add",
+    "nothing more to add",
+    "nothing else to add",
+    "nothing further to add",
+    "nothing further",
+    "nothing to report",
+    "no further comment",
+    "no further comments",
+    "no other comments",
+    "no additional comments",
+    "no more comments",
 ];
 
 /// Whether a sentence is a survey's mark of a missing answer ("N/A", "-",
 /// "No comment.", "Prefer not to say"): such a respondent did not answer
 /// the question, and is not counted among those who did (the "of N who
 /// answered" of [`Totals::participants_by_question`]). Before, LimeSurvey's
-/// "N/A" and a typed "-" counted as answering.
+/// "N/A" and a typed "-" counted as answering, and so did "Nothing to
+/// add." and "No further comments." (a question's "of N who answered" four
+/// times too many in a small survey).
 pub fn is_non_answer(text: &str) -> bool {
     let t = text.trim().to_lowercase();
     let t = t.trim_end_matches(['.', '!']).trim();
@@ -691,5 +706,33 @@ fn cooccurrence(
         turn: matrix(&mut turn_units.values()),
         participant: matrix(&mut person_units.values()),
         codes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_non_answer;
+
+    #[test]
+    fn stock_replies_decline_and_short_answers_answer() {
+        for t in [
+            "N/A",
+            "-",
+            "No comment.",
+            "Nothing to add.",
+            "no further comments",
+            "Nothing further!",
+        ] {
+            assert!(is_non_answer(t), "{t:?}");
+        }
+        // "What is the hardest part?" "Nothing." answers the question.
+        for t in [
+            "Nothing.",
+            "No",
+            "None of it helps.",
+            "Nothing to add, except the parking.",
+        ] {
+            assert!(!is_non_answer(t), "{t:?}");
+        }
     }
 }

@@ -549,6 +549,36 @@ mod tests {
     }
 
     #[test]
+    fn an_agenda_or_a_rota_of_times_is_no_speakers() {
+        // Lines ending in a time after two spaces, one after another, are a
+        // list: before, the last of each ran was a speaker ("Break",
+        // "Thursday") and the words below it theirs.
+        let text = "Registration  9:00\nWelcome  9:30\nBreak  10:30\nGroup work  11:00\n\nFacilitator: What brought you here?\nPriya: My manager.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Facilitator"), None, None, "What brought you here?"),
+                (s("Priya"), None, None, "My manager."),
+            ]
+        );
+        let text = "Interviewer: Your rota?\nNadia: I read it out.\nMonday  7:00\nWednesday\t21:00\nThursday  21:00\nThat is four shifts.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Interviewer"), None, None, "Your rota?"),
+                (
+                    s("Nadia"),
+                    None,
+                    None,
+                    "I read it out.\nMonday  7:00\nWednesday\t21:00\nThursday  21:00\nThat is four shifts."
+                ),
+            ]
+        );
+        // Otter's headers, each with its words below, are still read.
+        assert_eq!(turns("Anna  0:02\nYes.\nBob  0:05\nNo.\n", false).len(), 2);
+    }
+
+    #[test]
     fn names_alone_on_their_lines_label_a_document_labelled_so() {
         // A Word transcript's bold name paragraphs, saved as text.
         let text = "Interview 12\n\nInterviewer\nHow did you start?\n\nParticipant 4\nI was nineteen.\nI needed money.\n\nInterviewer\nAnd then?\n\nParticipant 4\nThe depot hired me.\nRight\n";
