@@ -89,6 +89,41 @@ const GENERIC_INTERVIEWEE_NAMES: &[&str] = &[
     "caregiver",
     "client",
     "relative",
+    // `INT:`/`RES:`, the UK Data Service's common pair.
+    "res",
+    // Family and dyadic interviews' members, named by their place in the
+    // family (`Mother:`/`Father:` in each of a study's family interviews
+    // were two people across all of them).
+    "mother",
+    "father",
+    "mum",
+    "mom",
+    "dad",
+    "parent",
+    "husband",
+    "wife",
+    "partner",
+    "son",
+    "daughter",
+    "grandmother",
+    "grandfather",
+    "grandparent",
+    "child",
+    // Roles a study's interviewees are named by, each interview's own.
+    "young person",
+    "student",
+    "pupil",
+    "teacher",
+    "head teacher",
+    "headteacher",
+    "nurse",
+    "social worker",
+    "support worker",
+    "key worker",
+    "care worker",
+    "volunteer",
+    "employee",
+    "staff member",
 ];
 
 /// Interviewee letters of the Q/A, I/B, I/R and I/P conventions (rule 5).
@@ -144,7 +179,27 @@ pub fn label_base(label: &str) -> String {
 pub fn is_generic_interviewee_name(label: &str) -> bool {
     // `Resp.`: an abbreviation's full stop.
     let label = crate::speaker::without_gender_suffix(label.trim());
-    GENERIC_INTERVIEWEE_NAMES.contains(&label_base(label.trim_end_matches('.')).as_str())
+    let generic =
+        |l: &str| GENERIC_INTERVIEWEE_NAMES.contains(&label_base(l.trim_end_matches('.')).as_str());
+    // `Respondent A`, `Speaker B`: lettered as others number them (before,
+    // each group's `Respondent A` was one person across the series).
+    let lettered = label.rsplit_once(' ').is_some_and(|(base, letter)| {
+        letter.chars().count() == 1
+            && letter.chars().all(|c| c.is_ascii_uppercase())
+            && generic(base)
+    });
+    generic(label) || lettered
+}
+
+/// Interviewee letters numbered within an interview: a couple's `R1` and
+/// `R2`, f4's `B1` and `B2`. Not `P`: `P07` is as often a study's id.
+const NUMBERED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r"];
+
+/// Whether `label` is one of [`NUMBERED_INTERVIEWEE_LETTERS`] with a number.
+fn numbered_letter(label: &str) -> Option<String> {
+    let base = label_base(label);
+    (NUMBERED_INTERVIEWEE_LETTERS.contains(&base.as_str()) && label_key(label) != base)
+        .then_some(base)
 }
 
 /// The role of `label` in a document that does (`paired_letters`) or does
@@ -165,6 +220,27 @@ pub fn label_role(label: &str, paired_letters: bool) -> SpeakerRole {
     } else {
         SpeakerRole::Named
     }
+}
+
+/// [`label_role`] with what the rest of the document says: its numbered
+/// interviewee letters and whether `M` moderates.
+fn role_in_document(
+    label: &str,
+    paired_letters: bool,
+    numbered_letters: &[String],
+    m_moderates: bool,
+) -> SpeakerRole {
+    let key = label_key(label);
+    if m_moderates && (key == "m" || key == "am") {
+        return SpeakerRole::Moderator;
+    }
+    let role = label_role(label, paired_letters);
+    if role == SpeakerRole::Named
+        && numbered_letter(label).is_some_and(|b| numbered_letters.contains(&b))
+    {
+        return SpeakerRole::Interviewee;
+    }
+    role
 }
 
 /// Where a speaker's participant id came from.
@@ -195,6 +271,10 @@ pub struct DocumentSpeakers<'a, 'p> {
     document: &'a str,
     participants: &'a ParticipantIndex<'p>,
     paired_letters: bool,
+    /// Letters the document numbers two or more labels of (`R1`, `R2`).
+    numbered_letters: Vec<String>,
+    /// `M` is the moderator (and `AM` the assistant moderator).
+    m_moderates: bool,
     /// Label key → first spelling of a generic label in this document.
     first_spelling: HashMap<String, &'a str>,
     /// The document's one generic interviewee label (its key) and the one
@@ -230,6 +310,23 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             .iter()
             .any(|l| ["q", "i"].contains(&label_base(l).as_str()))
             || (letters.len() == 1 && labels.iter().any(|l| is_paired_interviewer_label(l)));
+        // `R1:` and `R2:` in one interview (a couple, a dyad) are that
+        // interview's two interviewees; `R12:` alone is a study's id.
+        let mut numbered: Vec<String> = labels.iter().filter_map(|l| numbered_letter(l)).collect();
+        numbered.sort();
+        let numbered_letters: Vec<String> = numbered
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0].clone())
+            .collect();
+        // Krueger's focus-group convention: `M:` the moderator, `AM:` the
+        // assistant moderator, where no other label moderates and no `F:`
+        // makes `M` a man (a couple's `M:`/`F:`). Before, both were
+        // participants and their questions coded.
+        let keys: Vec<String> = labels.iter().map(|l| label_key(l)).collect();
+        let m_moderates = keys.iter().any(|k| k == "m")
+            && !keys.iter().any(|k| k == "f")
+            && !labels.iter().any(|l| is_moderator_name(l));
         let mut first_spelling = HashMap::new();
         for l in &labels {
             first_spelling.entry(label_key(l)).or_insert(*l);
@@ -249,7 +346,10 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             let generic: std::collections::BTreeSet<String> = labels
                 .iter()
                 .filter(|l| listed(l).is_none())
-                .filter(|l| label_role(l, paired_letters) == SpeakerRole::Interviewee)
+                .filter(|l| {
+                    role_in_document(l, paired_letters, &numbered_letters, m_moderates)
+                        == SpeakerRole::Interviewee
+                })
                 .map(|l| label_key(l))
                 .collect();
             (generic.len() == 1).then(|| (generic.into_iter().next().unwrap_or_default(), p))
@@ -258,6 +358,8 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             document,
             participants,
             paired_letters,
+            numbered_letters,
+            m_moderates,
             first_spelling,
             sole_interviewee,
         }
@@ -270,7 +372,12 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         let role = if inline_role == Some(crate::formats::RESPONDENT_ROLE) {
             SpeakerRole::Named
         } else {
-            label_role(label, self.paired_letters)
+            role_in_document(
+                label,
+                self.paired_letters,
+                &self.numbered_letters,
+                self.m_moderates,
+            )
         };
         let inline_moderator = inline_role.is_some_and(is_moderator_role);
         // `Maria (P12):`: the brackets hold a listed id, which says who.
@@ -442,6 +549,110 @@ mod tests {
                 (Some("Anna"), false)
             ]
         );
+    }
+
+    #[test]
+    fn roles_couples_and_lettered_labels_are_each_interviews_own() {
+        let none = Participants::default();
+        // `INT:`/`RES:`; a family's `Mother:`/`Father:`; `Young person:`;
+        // a group's `Respondent A`.
+        for (doc, labels) in [
+            ("int01.txt", &["INT", "RES"][..]),
+            ("family01.txt", &["Interviewer", "Mother", "Father"][..]),
+            ("yp.txt", &["Interviewer", "Young person"][..]),
+            (
+                "fg1.txt",
+                &["Moderator", "Respondent A", "Respondent B"][..],
+            ),
+        ] {
+            let got = resolve_all(doc, labels, &none);
+            assert!(got[0].is_moderator, "{doc}");
+            for (label, r) in labels.iter().zip(&got).skip(1) {
+                assert_eq!(
+                    r.participant_id.as_deref(),
+                    Some(format!("{doc}/{label}").as_str())
+                );
+                assert!(!r.is_moderator, "{doc} {label}");
+            }
+        }
+        // A couple's `R1` and `R2` are this interview's; `R12` alone is a
+        // study's id, the same person in every document.
+        assert_eq!(
+            ids(&resolve_all("couple.txt", &["INT", "R1", "R2"], &none)),
+            vec![
+                (Some("INT"), true),
+                (Some("couple.txt/R1"), false),
+                (Some("couple.txt/R2"), false)
+            ]
+        );
+        assert_eq!(
+            ids(&resolve_all("int12.txt", &["Interviewer", "R12"], &none)),
+            vec![(Some("Interviewer"), true), (Some("R12"), false)]
+        );
+        // `Int. 1` and `Int. 2` are two interviewers.
+        assert_eq!(
+            ids(&resolve_all(
+                "two.txt",
+                &["Int. 1", "Int. 2", "Rosa"],
+                &none
+            )),
+            vec![
+                (Some("Int. 1"), true),
+                (Some("Int. 2"), true),
+                (Some("Rosa"), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn m_and_am_moderate_a_focus_group_unless_m_is_a_man() {
+        let none = Participants::default();
+        assert_eq!(
+            ids(&resolve_all("fg.txt", &["M", "P1", "AM", "P2"], &none)),
+            vec![
+                (Some("M"), true),
+                (Some("P1"), false),
+                (Some("AM"), true),
+                (Some("P2"), false)
+            ]
+        );
+        // A couple's `M:` and `F:` beside the interviewer, and `M1`/`M2`
+        // (male participants) beside a moderator, are participants.
+        assert_eq!(
+            ids(&resolve_all("couple.txt", &["I", "M", "F"], &none)),
+            vec![(Some("I"), true), (Some("M"), false), (Some("F"), false)]
+        );
+        assert_eq!(
+            ids(&resolve_all(
+                "mf.txt",
+                &["Moderator", "M1", "F1", "AM"],
+                &none
+            )),
+            vec![
+                (Some("Moderator"), true),
+                (Some("M1"), false),
+                (Some("F1"), false),
+                (Some("AM"), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_and_several_voices_are_no_one() {
+        for label in [
+            "Unknown speaker",
+            "Unidentified female",
+            "?",
+            "Multiple speakers",
+            "Several participants",
+            "All participants",
+            "Both",
+            "UF",
+            "Many voices",
+        ] {
+            assert_eq!(label_role(label, false), SpeakerRole::Group, "{label}");
+        }
+        assert_eq!(label_role("Allison", false), SpeakerRole::Named);
     }
 
     #[test]

@@ -901,6 +901,12 @@ impl DocumentLabels {
     /// document labels on their own count, so `Pros and cons:` is text.
     fn joint_label(&self, line: &str) -> Option<SpeakerLabel> {
         let from = skip_ws(line, 0);
+        // `[00:00:50] P2/P4:`, timed as the document's other labels are
+        // (before, the joint turn was the moderator's above it).
+        let (start_ms, from) = match leading_time(line, from) {
+            Some((ms, next)) => (Some(ms), skip_ws(line, next)),
+            None => (None, from),
+        };
         let colon = line[from..].find(':').filter(|&i| i <= 80)? + from;
         let after = &line[colon + 1..];
         if !(after.is_empty() || after.starts_with(char::is_whitespace)) {
@@ -912,7 +918,7 @@ impl DocumentLabels {
         (parts.len() >= 2 && parts.iter().all(known)).then(|| SpeakerLabel {
             name: joint.to_string(),
             role: None,
-            start_ms: None,
+            start_ms,
             text_start: skip_ws(line, colon + 1),
         })
     }
@@ -1083,7 +1089,8 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
         .find(|g| rest[name_end..].starts_with(**g) && rest[name_end + g.len()..].starts_with(':'))
         .map_or(name_end, |g| name_end + g.len());
     let name = rest[..name_end].trim();
-    if !is_name_like(name) {
+    // `?:`, a transcriber's unknown voice.
+    if !is_name_like(name) && !matches!(name, "?" | "??" | "???") {
         return None;
     }
     pos += name_end;
@@ -1107,7 +1114,18 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
         } else if is_pronouns(inner) {
             // Zoom's and Teams' display names carry pronouns, `Helen
             // Ward (she/her)`: part of how a person is shown, no role.
-        } else if role.is_none() && open == '(' {
+        } else if crate::notes::is_transcriber_note(inner) || is_continuation(inner) {
+            // `P3 (cont'd):`, `P2 (laughing):`: how the turn sounds, not
+            // who says it (before, "laughing" was P2's role in the
+            // crosstabs).
+        } else if role.is_none()
+            && (open == '('
+                || (inner.chars().any(|c| c.is_ascii_digit())
+                    && !inner.contains(char::is_whitespace)))
+        {
+            // `Interviewee [P07]:` as `Maria (P12):`: an id in square
+            // brackets (before, no label, and the answers were the
+            // interviewer's).
             role = Some(inner.to_string());
         } else {
             return None;
@@ -1500,7 +1518,8 @@ pub fn is_name_like(name: &str) -> bool {
     // words joined the turn above it.
     let several_word_role = words.len() > 1
         && (MODERATOR_NAMES.contains(&base.as_str())
-            || crate::resolve::is_generic_interviewee_name(&lower));
+            || crate::resolve::is_generic_interviewee_name(&lower)
+            || is_group_word(&lower));
     for (i, word) in words.iter().enumerate() {
         // `Participant #3`: a number after a hash sign.
         if i > 0
@@ -1646,7 +1665,70 @@ const GROUP_NAMES: &[&str] = &[
     "unidentified",
     "inaudible",
     "audience",
+    "both",
+    "many",
+    "voices",
+    "?",
+    "??",
+    "???",
+    // Transcription agencies' unidentified female and male voices.
+    "uf",
+    "um",
+    "ufs",
+    "ums",
 ];
+
+/// Second words that make a group word a group's label: `Multiple
+/// speakers:`, `Several participants:`, `All together:`, `Many voices:`.
+const GROUP_SECOND_WORDS: &[&str] = &[
+    "speaker",
+    "speakers",
+    "participant",
+    "participants",
+    "voice",
+    "voices",
+    "people",
+    "together",
+    "respondents",
+    "members",
+    "male",
+    "female",
+    "man",
+    "woman",
+    "men",
+    "women",
+];
+
+/// Whether a bracket after a label marks a turn that goes on (`cont'd`,
+/// `continued`) or how it is said (`laughing`, `interrupting`,
+/// `overlapping`): no role.
+fn is_continuation(inner: &str) -> bool {
+    let lower = inner.trim().trim_end_matches('.').to_lowercase();
+    // Not every `-ing` word: `(Nursing)`, `(Marketing)` are departments.
+    [
+        "cont'd",
+        "cont’d",
+        "contd",
+        "cont",
+        "continued",
+        "continues",
+        "continuing",
+        "laughing",
+        "interrupting",
+        "overlapping",
+        "overlap",
+        "crying",
+        "whispering",
+        "sighing",
+        "shouting",
+        "joking",
+        "reading",
+        "quietly",
+        "softly",
+        "aside",
+    ]
+    .contains(&lower.as_str())
+}
 
 /// Whether a parenthesis after a name gives pronouns (`she/her`, `they/
 /// them`, `he/him/his`, `any pronouns`).
@@ -1681,10 +1763,18 @@ pub fn is_group_name(name: &str) -> bool {
         && !is_name_like(name)
         && !is_surname_given(name)
         && parts.iter().all(|p| is_name_like(p));
-    joint
-        || GROUP_NAMES.contains(&lower.as_str())
+    joint || is_group_word(&lower)
+}
+
+/// Whether a label, lower case, is a group's or an unknown voice's word
+/// (`all`, `unknown speaker`, `multiple speakers`), not a joint label.
+fn is_group_word(lower: &str) -> bool {
+    GROUP_NAMES.contains(&lower)
         || lower.starts_with("unknown ")
         || lower.starts_with("unidentified ")
+        || lower.split_once(' ').is_some_and(|(first, second)| {
+            GROUP_NAMES.contains(&first) && GROUP_SECOND_WORDS.contains(&second)
+        })
 }
 
 /// Roles that make a speaker a moderator.
@@ -1712,8 +1802,11 @@ pub fn is_moderator_name(name: &str) -> bool {
     let lower = without_gender_suffix(name.trim())
         .trim_end_matches('.')
         .to_lowercase();
+    // `Int. 1`: the number after the abbreviation's full stop.
+    let base = crate::resolve::label_base(&lower);
     if MODERATOR_NAMES.contains(&lower.as_str())
-        || MODERATOR_NAMES.contains(&crate::resolve::label_base(&lower).as_str())
+        || MODERATOR_NAMES.contains(&base.as_str())
+        || MODERATOR_NAMES.contains(&base.trim_end_matches('.'))
     {
         return true;
     }

@@ -94,19 +94,40 @@ pub(super) fn extracted_text_document(
 /// The number a line-numbered transcript starts each line with (ATLAS.ti's
 /// and NVivo's printouts, and transcripts prepared for them: `12  I: So…`),
 /// with the spaces after it: its length in bytes.
+/// Thesis appendices also write `12 | I: So…`, `12: I: So…` and `[12] I:
+/// So…`; before, their numbers hid every label, and the interviewer's
+/// questions were coded as one unnamed speaker's words.
 fn line_number_len(line: &str) -> Option<(usize, u64)> {
     let lead = line.len() - line.trim_start().len();
-    let rest = &line[lead..];
+    let bracket = usize::from(line[lead..].starts_with('['));
+    let rest = &line[lead + bracket..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 || digits > 5 {
         return None;
     }
-    let after = &rest[digits..];
-    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    let number = rest[..digits].parse().ok()?;
+    let mut after = &rest[digits..];
+    if bracket == 1 {
+        after = after.strip_prefix(']')?;
+    } else if let Some(a) = after
+        .strip_prefix(':')
+        .filter(|a| a.starts_with([' ', '\t']))
+    {
+        after = a;
+    }
+    let spaces = |a: &str| a.len() - a.trim_start_matches([' ', '\t']).len();
+    let mut gap = spaces(after);
+    if let Some(bar) = ['|', '│'].iter().find(|b| after[gap..].starts_with(**b)) {
+        let behind = &after[gap + bar.len_utf8()..];
+        if !(behind.is_empty() || behind.starts_with([' ', '\t', '\r', '\n'])) {
+            return None;
+        }
+        gap += bar.len_utf8() + spaces(behind);
+    }
     if gap == 0 && !(after.is_empty() || after.starts_with(['\r', '\n'])) {
         return None;
     }
-    Some((lead + digits + gap, rest[..digits].parse().ok()?))
+    Some((line.len() - after.len() + gap, number))
 }
 
 /// `text` without its line numbers, when it is line-numbered: at least
@@ -546,6 +567,51 @@ mod tests {
                 (s("Bob"), None, Some(15_000), "No."),
             ]
         );
+    }
+
+    #[test]
+    fn labels_read_in_research_and_focus_group_transcripts() {
+        let text = "Interviewer: How are you?\nYoung person: Quite hard.\nUnknown speaker: Terrible.\n?: The wifi is awful.\nInterviewee [P07]: Work is fine.\nP3 (cont'd): And so on.\nMaria (Nursing): Shifts.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Interviewer"), None, None, "How are you?"),
+                (s("Young person"), None, None, "Quite hard."),
+                (s("Unknown speaker"), None, None, "Terrible."),
+                (s("?"), None, None, "The wifi is awful."),
+                (s("Interviewee"), s("P07"), None, "Work is fine."),
+                (s("P3"), None, None, "And so on."),
+                (s("Maria"), s("Nursing"), None, "Shifts."),
+            ]
+        );
+        // A joint turn after a time, as the untimed one.
+        let text = "[00:00:40] Facilitator: Was she helpful?\n[00:00:50] P2/P4: Yeah, definitely.\n[00:01:00] P2: She was.\n[00:01:10] P4: Yes.\n";
+        assert_eq!(
+            turns(text, false)[1],
+            (s("P2/P4"), None, Some(50_000), "Yeah, definitely.")
+        );
+    }
+
+    #[test]
+    fn line_numbers_behind_a_bar_a_colon_or_in_brackets_are_layout() {
+        for (open, close) in [("", " |"), ("", ":"), ("[", "]"), ("", " │")] {
+            let text: String = [
+                "I: So can you tell me about the day?",
+                "R: I remember it was raining.",
+                "didn't take in anything.",
+                "I: Was anyone with you?",
+                "R: My sister came with me.",
+            ]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{open}{}{close} {l}\n", i + 12))
+            .collect();
+            let plain = without_line_numbers(&text).unwrap_or_else(|| panic!("{text}"));
+            assert!(plain.starts_with("I: So can you"), "{plain}");
+            assert!(plain.contains("\ndidn't take"), "{plain}");
+        }
+        // A time at a line's start is no line number.
+        assert_eq!(line_number_len("12:30 we met"), None);
     }
 
     #[test]
