@@ -2324,3 +2324,77 @@ fn a_double_submission_is_named_and_a_slashed_id_is_a_respondent() {
     assert_eq!(st["unlabelled_participants"], 0, "{st}");
     assert_eq!(st["participants_by"]["Age group"]["25-34"], 2, "{st}");
 }
+
+/// One person whose name two files spell in other cases (a typed `Tom
+/// Reid:`, Otter's lower-case `tom reid  0:00`), and a survey respondent
+/// whose e-mail id a second wave capitalises, are one participant, in the
+/// spelling stored first; and the interviewer team is found with them.
+/// Before, each spelling was a participant: N 6 for 4 interviewees, and
+/// the second wave's respondent counted twice.
+#[test]
+fn an_ids_case_variants_are_one_participant() {
+    let p = new_project();
+    let dir = tempfile::tempdir().unwrap();
+    let q = "How did you first get involved with the clinic?";
+    let answer = "I started going after my GP referred me. It took three months.";
+    for (file, asker, who) in [
+        ("interview-01.txt", "Sarah Khan", "Maria Lopez"),
+        ("interview-02.txt", "Tom Reid", "John Okafor"),
+        ("interview-03.txt", "Sarah Khan", "Priya Shah"),
+    ] {
+        let body =
+            format!("{asker}: {q}\n\n{who}: {answer}\n\n{asker}: And then?\n\n{who}: {answer}\n");
+        write(dir.path(), file, body.as_bytes());
+    }
+    write(
+        dir.path(),
+        "interview-04.txt",
+        format!("tom reid  0:00\n{q}\n\nElla Byrne  0:07\n{answer}\n\ntom reid  0:20\nAnd then?\n\nElla Byrne  0:25\n{answer}\n\ntom reid  0:40\nWhy?\n\nElla Byrne  0:45\n{answer}\n").as_bytes(),
+    );
+    let (code, _, stderr) = ingest_json(p.path(), &[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let st = stats(p.path());
+    assert_eq!(
+        (st["participants"].as_u64(), st["moderators"].as_u64()),
+        (Some(4), Some(2)),
+        "{st}"
+    );
+    let db = rusqlite::Connection::open(p.path().join("autocode.db")).unwrap();
+    let ids: Vec<String> = db
+        .prepare(
+            "SELECT DISTINCT participant_id FROM segments WHERE speaker LIKE '%reid' ORDER BY 1",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ids, vec!["Tom Reid".to_string()]);
+
+    // Two waves of a form keyed by e-mail.
+    let p = new_project();
+    let wave1 = write(
+        dir.path(),
+        "wave1.csv",
+        b"Email,What would help?\nr01@x.org,Free parking on site.\nr04@x.org,More flexible hours please.\n",
+    );
+    let wave2 = write(
+        dir.path(),
+        "wave2.csv",
+        b"Email,What would help?\nR04@x.org,\"Still the hours, honestly.\"\nr05@x.org,A quieter office.\n",
+    );
+    for wave in [&wave1, &wave2] {
+        let (code, _, stderr) = ingest_json(
+            p.path(),
+            &[
+                wave.to_str().unwrap(),
+                "--speaker-column",
+                "Email",
+                "--question-column",
+                "What would help?",
+            ],
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    assert_eq!(stats(p.path())["participants"].as_u64(), Some(3));
+}

@@ -198,8 +198,15 @@ const NUMBERED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r"];
 /// Whether `label` is one of [`NUMBERED_INTERVIEWEE_LETTERS`] with a number.
 fn numbered_letter(label: &str) -> Option<String> {
     let base = label_base(label);
-    (NUMBERED_INTERVIEWEE_LETTERS.contains(&base.as_str()) && label_key(label) != base)
-        .then_some(base)
+    let key = label_key(label);
+    // One digit: `R12` and `R13` are a study's ids, not a couple's 1 and 2.
+    let number = key
+        .strip_prefix(base.as_str())?
+        .trim_start_matches([' ', '_', '-', '#']);
+    (NUMBERED_INTERVIEWEE_LETTERS.contains(&base.as_str())
+        && number.len() == 1
+        && number.chars().all(|c| c.is_ascii_digit()))
+    .then_some(base)
 }
 
 /// The role of `label` in a document that does (`paired_letters`) or does
@@ -229,10 +236,14 @@ fn role_in_document(
     paired_letters: bool,
     numbered_letters: &[String],
     m_moderates: bool,
+    unknown_voices: bool,
 ) -> SpeakerRole {
     let key = label_key(label);
     if m_moderates && (key == "m" || key == "am") {
         return SpeakerRole::Moderator;
+    }
+    if unknown_voices && ["uf", "um", "ufs", "ums"].contains(&key.as_str()) {
+        return SpeakerRole::Group;
     }
     let role = label_role(label, paired_letters);
     if role == SpeakerRole::Named
@@ -275,6 +286,8 @@ pub struct DocumentSpeakers<'a, 'p> {
     numbered_letters: Vec<String>,
     /// `M` is the moderator (and `AM` the assistant moderator).
     m_moderates: bool,
+    /// `UF` and `UM` are unknown voices.
+    unknown_voices: bool,
     /// Label key → first spelling of a generic label in this document.
     first_spelling: HashMap<String, &'a str>,
     /// The document's one generic interviewee label (its key) and the one
@@ -324,9 +337,26 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         // makes `M` a man (a couple's `M:`/`F:`). Before, both were
         // participants and their questions coded.
         let keys: Vec<String> = labels.iter().map(|l| label_key(l)).collect();
+        // Nor where the others are initials (`LB:`/`M:`, `KJ`, `AM`, `T`,
+        // `M`: M is a person).
+        let initials = |l: &&str| {
+            !["M", "AM"].contains(l)
+                && (1..=3).contains(&l.chars().count())
+                && l.chars().all(|c| c.is_alphabetic() && c.is_uppercase())
+        };
         let m_moderates = keys.iter().any(|k| k == "m")
-            && !keys.iter().any(|k| k == "f")
+            && !labels.iter().any(initials)
             && !labels.iter().any(|l| is_moderator_name(l));
+        // Transcription agencies' `UF:`/`UM:` (unidentified female/male)
+        // beside the people of the document: an unknown voice. Alone with
+        // the interviewer they are the interviewee's initials.
+        let unidentified = |k: &str| ["uf", "um", "ufs", "ums"].contains(&k);
+        let people_beside = labels.iter().any(|l| {
+            !unidentified(&label_key(l))
+                && label_role(l, paired_letters) != SpeakerRole::Moderator
+                && label_role(l, paired_letters) != SpeakerRole::Group
+        });
+        let unknown_voices = people_beside && keys.iter().any(|k| unidentified(k));
         let mut first_spelling = HashMap::new();
         for l in &labels {
             first_spelling.entry(label_key(l)).or_insert(*l);
@@ -347,8 +377,13 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                 .iter()
                 .filter(|l| listed(l).is_none())
                 .filter(|l| {
-                    role_in_document(l, paired_letters, &numbered_letters, m_moderates)
-                        == SpeakerRole::Interviewee
+                    role_in_document(
+                        l,
+                        paired_letters,
+                        &numbered_letters,
+                        m_moderates,
+                        unknown_voices,
+                    ) == SpeakerRole::Interviewee
                 })
                 .map(|l| label_key(l))
                 .collect();
@@ -360,6 +395,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             paired_letters,
             numbered_letters,
             m_moderates,
+            unknown_voices,
             first_spelling,
             sole_interviewee,
         }
@@ -377,6 +413,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                 self.paired_letters,
                 &self.numbered_letters,
                 self.m_moderates,
+                self.unknown_voices,
             )
         };
         let inline_moderator = inline_role.is_some_and(is_moderator_role);
@@ -589,6 +626,14 @@ mod tests {
             ids(&resolve_all("int12.txt", &["Interviewer", "R12"], &none)),
             vec![(Some("Interviewer"), true), (Some("R12"), false)]
         );
+        assert_eq!(
+            ids(&resolve_all("joint.txt", &["INT", "R12", "R13"], &none)),
+            vec![
+                (Some("INT"), true),
+                (Some("R12"), false),
+                (Some("R13"), false)
+            ]
+        );
         // `Int. 1` and `Int. 2` are two interviewers.
         assert_eq!(
             ids(&resolve_all(
@@ -622,6 +667,22 @@ mod tests {
             ids(&resolve_all("couple.txt", &["I", "M", "F"], &none)),
             vec![(Some("I"), true), (Some("M"), false), (Some("F"), false)]
         );
+        // Beside initials, `M` and `AM` are people too (`LB`/`M`; a
+        // mother and daughter `M`/`D`; a group's `KJ`, `AM`, `T`, `M`).
+        for labels in [
+            &["LB", "M"][..],
+            &["Sarah", "M", "D"][..],
+            &["KJ", "AM", "T", "M"][..],
+        ] {
+            let got = resolve_all("initials.txt", labels, &none);
+            assert!(got.iter().all(|r| !r.is_moderator), "{labels:?}");
+        }
+        // First names beside them are no initials.
+        let got = resolve_all("fg2.txt", &["M", "Tom", "Sue", "AM"], &none);
+        assert_eq!(
+            got.iter().map(|r| r.is_moderator).collect::<Vec<_>>(),
+            vec![true, false, false, true]
+        );
         assert_eq!(
             ids(&resolve_all(
                 "mf.txt",
@@ -647,12 +708,31 @@ mod tests {
             "Several participants",
             "All participants",
             "Both",
-            "UF",
             "Many voices",
         ] {
             assert_eq!(label_role(label, false), SpeakerRole::Group, "{label}");
         }
         assert_eq!(label_role("Allison", false), SpeakerRole::Named);
+        // `UM` and `UF` are unknown voices beside the document's people,
+        // and an interviewee's initials alone with the interviewer.
+        let none = Participants::default();
+        assert_eq!(
+            ids(&resolve_all(
+                "fg.txt",
+                &["Moderator", "Anna", "UF", "Ben"],
+                &none
+            )),
+            vec![
+                (Some("Moderator"), true),
+                (Some("Anna"), false),
+                (None, false),
+                (Some("Ben"), false)
+            ]
+        );
+        assert_eq!(
+            ids(&resolve_all("um.txt", &["I", "UM"], &none)),
+            vec![(Some("I"), true), (Some("UM"), false)]
+        );
     }
 
     #[test]

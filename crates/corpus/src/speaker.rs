@@ -930,25 +930,35 @@ impl DocumentLabels {
 /// ([`name_and_time_line`], [`header_line`]) have their turn's words
 /// below them, never another header.
 fn time_list_lines(lines: &[&str]) -> Vec<String> {
-    let spaced_time = |line: &str| {
+    // The name before the time, where the line ends in one.
+    let spaced_time = |line: &str| -> Option<String> {
         let trimmed = line.trim();
-        trimmed
-            .rsplit_once(char::is_whitespace)
-            .is_some_and(|(before, last)| {
-                let separator = trimmed[before.len()..].chars().next();
-                token_time(last).is_some()
-                    && (before.ends_with(char::is_whitespace) || separator == Some('\t'))
-                    && before.trim().chars().any(char::is_alphabetic)
-            })
+        let (before, last) = trimmed.rsplit_once(char::is_whitespace)?;
+        let separator = trimmed[before.len()..].chars().next();
+        (token_time(last).is_some()
+            && (before.ends_with(char::is_whitespace) || separator == Some('\t'))
+            && before.trim().chars().any(char::is_alphabetic))
+        .then(|| before.trim().to_string())
     };
     let filled: Vec<&str> = lines
         .iter()
         .copied()
         .filter(|l| !l.trim().is_empty())
         .collect();
-    let timed: Vec<bool> = filled.iter().map(|l| spaced_time(l)).collect();
+    let timed: Vec<Option<String>> = filled.iter().map(|l| spaced_time(l)).collect();
+    let in_run = |i: usize| {
+        timed[i].is_some()
+            && ((i > 0 && timed[i - 1].is_some()) || timed.get(i + 1).is_some_and(Option::is_some))
+    };
+    // A speaker's header with no words below it (a microphone left off)
+    // sits beside the next one: a name that heads words elsewhere in the
+    // document is a speaker's, not a list item.
+    let speaking: std::collections::BTreeSet<&str> = (0..filled.len())
+        .filter(|&i| !in_run(i))
+        .filter_map(|i| timed[i].as_deref())
+        .collect();
     let mut listed: Vec<String> = (0..filled.len())
-        .filter(|&i| timed[i] && ((i > 0 && timed[i - 1]) || timed.get(i + 1) == Some(&true)))
+        .filter(|&i| in_run(i) && timed[i].as_deref().is_some_and(|n| !speaking.contains(n)))
         .map(|i| filled[i].trim().to_string())
         .collect();
     listed.sort();
@@ -1118,11 +1128,7 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
             // `P3 (cont'd):`, `P2 (laughing):`: how the turn sounds, not
             // who says it (before, "laughing" was P2's role in the
             // crosstabs).
-        } else if role.is_none()
-            && (open == '('
-                || (inner.chars().any(|c| c.is_ascii_digit())
-                    && !inner.contains(char::is_whitespace)))
-        {
+        } else if role.is_none() && (open == '(' || is_bracketed_id(inner)) {
             // `Interviewee [P07]:` as `Maria (P12):`: an id in square
             // brackets (before, no label, and the answers were the
             // interviewer's).
@@ -1671,11 +1677,6 @@ const GROUP_NAMES: &[&str] = &[
     "?",
     "??",
     "???",
-    // Transcription agencies' unidentified female and male voices.
-    "uf",
-    "um",
-    "ufs",
-    "ums",
 ];
 
 /// Second words that make a group word a group's label: `Multiple
@@ -1698,6 +1699,20 @@ const GROUP_SECOND_WORDS: &[&str] = &[
     "men",
     "women",
 ];
+
+/// An id or initials in square brackets after a label (`Interviewee
+/// [P07]:`, `Interviewer [KM]:`): one word of letters and digits, with a
+/// digit or in capitals.
+fn is_bracketed_id(inner: &str) -> bool {
+    inner.chars().count() <= 12
+        && inner
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-'))
+        && (inner.chars().any(|c| c.is_ascii_digit())
+            || inner
+                .chars()
+                .all(|c| c.is_uppercase() || c.is_ascii_digit()))
+}
 
 /// Whether a bracket after a label marks a turn that goes on (`cont'd`,
 /// `continued`) or how it is said (`laughing`, `interrupting`,

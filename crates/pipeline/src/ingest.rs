@@ -322,10 +322,11 @@ pub fn speaker_turns(
     doc: &corpus::Document,
     index: &corpus::ParticipantIndex<'_>,
 ) -> BTreeMap<String, SpeakerTurns> {
+    // By [`id_spelling_key`]: the segments' ids are ingest's one spelling.
     let named: BTreeSet<String> = corpus::unregistered_speakers(doc, index)
         .into_iter()
         .filter(|p| p.document.is_none() && !p.is_moderator)
-        .map(|p| p.id)
+        .map(|p| id_spelling_key(&p.id))
         .collect();
     // turn → (participant id, asks)
     let mut turns: BTreeMap<usize, (Option<&str>, bool)> = BTreeMap::new();
@@ -343,7 +344,7 @@ pub fn speaker_turns(
     for (who, asks) in turns.values() {
         all_turns += 1;
         all_questions += usize::from(*asks);
-        if let Some(who) = who.filter(|w| named.contains(*w)) {
+        if let Some(who) = who.filter(|w| named.contains(&id_spelling_key(w))) {
             let e = own.entry(who).or_default();
             e.0 += 1;
             e.1 += usize::from(*asks);
@@ -515,9 +516,19 @@ fn interviewers_by_detection(
 ) -> anyhow::Result<Vec<DetectedInterviewer>> {
     let index = participants.index();
     let mut per_doc = Vec::new();
+    // Ids of one spelling, as ingest stores them (`one_spelling_per_id`).
+    let mut id_spellings: HashMap<String, String> = store
+        .participant_ids()?
+        .into_iter()
+        .map(|id| (id_spelling_key(&id), id))
+        .collect();
     for input in &inputs.files {
         // A file that cannot be read fails in the main pass, with its error.
-        if let Ok(docs) = corpus::read_file_unhashed(&input.path, &input.name, columns, &index) {
+        if let Ok(mut docs) = corpus::read_file_unhashed(&input.path, &input.name, columns, &index)
+        {
+            for d in &mut docs {
+                one_spelling_per_id(d, &mut id_spellings);
+            }
             // A survey export's questions are its columns' (`Q` turns): no
             // respondent interviews the others, and a panel's respondent
             // who answers with questions ("Why are we paying full fees?")
@@ -566,6 +577,40 @@ fn interviewers_by_detection(
         )?;
     }
     Ok(found)
+}
+
+/// A participant id compared case-insensitively, its whitespace collapsed.
+fn id_spelling_key(id: &str) -> String {
+    id.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Gives `doc`'s participant ids the spelling `spellings` holds for them,
+/// recording the first spelling of each new one. A generic label's id
+/// (`<document>/<label>`) is the document's own and already one spelling.
+fn one_spelling_per_id(doc: &mut corpus::Document, spellings: &mut HashMap<String, String>) {
+    let own = format!("{}/", doc.name);
+    for id in doc
+        .segments
+        .iter_mut()
+        .filter_map(|s| s.participant_id.as_mut())
+    {
+        if !id.starts_with(&own) {
+            spell(id, spellings);
+        }
+    }
+}
+
+/// `id` in the spelling `spellings` holds for it (recorded if new).
+fn spell(id: &mut String, spellings: &mut HashMap<String, String>) {
+    let first = spellings
+        .entry(id_spelling_key(id))
+        .or_insert_with(|| id.clone());
+    if first != id {
+        id.clone_from(first);
+    }
 }
 
 /// Reads every transcript under `opts.paths` into the store. A file that
@@ -751,6 +796,15 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     // given once every document is stored (the one they answer in may
     // come later).
     let mut silent_attributes: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    // One spelling per participant id, whatever its case: Otter's `tom
+    // reid` and a text export's `Tom Reid`, a survey's `r04@x.org` in one
+    // wave and `R04@x.org` in the next, were two participants. The stored
+    // spelling wins, then the first read.
+    let mut id_spellings: HashMap<String, String> = store
+        .participant_ids()?
+        .into_iter()
+        .map(|id| (id_spelling_key(&id), id))
+        .collect();
     for input in &inputs.files {
         let path = input.path.display().to_string();
         let mut report = FileReport {
@@ -785,6 +839,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                             .collect();
                     }
                     seen.insert(doc.name.clone(), path.clone());
+                    one_spelling_per_id(&mut doc, &mut id_spellings);
                     spoken.extend(doc.segments.iter().flat_map(|seg| {
                         [seg.speaker.as_deref(), seg.participant_id.as_deref()]
                             .into_iter()
@@ -816,7 +871,10 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                                 .or_default() += 1;
                         }
                     }
-                    let extra = corpus::unregistered_speakers(&doc, &index);
+                    let mut extra = corpus::unregistered_speakers(&doc, &index);
+                    for p in extra.iter_mut().filter(|p| p.document.is_none()) {
+                        spell(&mut p.id, &mut id_spellings);
+                    }
                     // A survey table's respondents (a wide export's rows,
                     // or a table's with attribute columns) are listed by
                     // the table itself: no warning naming each of them.
@@ -864,8 +922,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         .filter(|earlier| another_existing_file(earlier, &input.path));
                     let sheet = corpus::registered_sheet_attributes(&doc, &index);
                     if survey_table {
-                        silent_attributes
-                            .extend(corpus::silent_respondent_attributes(&doc, &index));
+                        for (mut id, attributes) in
+                            corpus::silent_respondent_attributes(&doc, &index)
+                        {
+                            spell(&mut id, &mut id_spellings);
+                            silent_attributes.push((id, attributes));
+                        }
                     }
                     if survey_table && !doc.speaker_attributes.is_empty() {
                         let known = match &mut known_respondents {

@@ -81,7 +81,8 @@ pub struct CorpusStats {
     pub moderators: i64,
     pub turns: i64,
     pub segments: i64,
-    /// Segments said by participants (not moderators): what gets coded.
+    /// Segments said by participants: not moderators, not group voices
+    /// (`All:`; coded, but no one's).
     pub participant_segments: i64,
     /// attribute name → value → participants.
     pub participants_by: BTreeMap<String, BTreeMap<String, i64>>,
@@ -258,6 +259,15 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every stored participant's id, sorted.
+    pub fn participant_ids(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM participants ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The documents each participant speaks in: participant id → names.
     pub fn participant_documents(&self) -> Result<BTreeMap<String, BTreeSet<String>>> {
         let mut stmt = self.conn.prepare(
@@ -329,7 +339,10 @@ impl Store {
             ))?,
             turns: one("SELECT COUNT(*) FROM turns")?,
             segments: one("SELECT COUNT(*) FROM segments")?,
-            participant_segments: one("SELECT COUNT(*) FROM segments WHERE is_moderator = 0")?,
+            // A group voice's (`All:`, `Unknown speaker:`; no participant
+            // but a label) is no participant's, as the report counts.
+            participant_segments: one("SELECT COUNT(*) FROM segments WHERE is_moderator = 0
+                 AND NOT (participant_id IS NULL AND speaker IS NOT NULL)")?,
             participants_by,
         })
     }

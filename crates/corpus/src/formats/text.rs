@@ -571,7 +571,7 @@ mod tests {
 
     #[test]
     fn labels_read_in_research_and_focus_group_transcripts() {
-        let text = "Interviewer: How are you?\nYoung person: Quite hard.\nUnknown speaker: Terrible.\n?: The wifi is awful.\nInterviewee [P07]: Work is fine.\nP3 (cont'd): And so on.\nMaria (Nursing): Shifts.\n";
+        let text = "Interviewer: How are you?\nYoung person: Quite hard.\nUnknown speaker: Terrible.\n?: The wifi is awful.\nInterviewee [P07]: Work is fine.\nInterviewer [KM]: What helped?\nP3 (cont'd): And so on.\nMaria (Nursing): Shifts.\n";
         assert_eq!(
             turns(text, false),
             vec![
@@ -580,6 +580,7 @@ mod tests {
                 (s("Unknown speaker"), None, None, "Terrible."),
                 (s("?"), None, None, "The wifi is awful."),
                 (s("Interviewee"), s("P07"), None, "Work is fine."),
+                (s("Interviewer"), s("KM"), None, "What helped?"),
                 (s("P3"), None, None, "And so on."),
                 (s("Maria"), s("Nursing"), None, "Shifts."),
             ]
@@ -640,8 +641,19 @@ mod tests {
                 ),
             ]
         );
-        // Otter's headers, each with its words below, are still read.
+        // Otter's headers, each with its words below, are still read, and
+        // so is a speaker's header with none (a microphone left off) beside
+        // the next: its name heads words elsewhere.
         assert_eq!(turns("Anna  0:02\nYes.\nBob  0:05\nNo.\n", false).len(), 2);
+        let text = "Khan, Sarah   0:02\nCan you hear me?\nLopez, Maria   0:07\nKhan, Sarah   0:09\nMaria?\nLopez, Maria   0:12\nYes, sorry.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Khan, Sarah"), None, Some(2_000), "Can you hear me?"),
+                (s("Khan, Sarah"), None, Some(9_000), "Maria?"),
+                (s("Lopez, Maria"), None, Some(12_000), "Yes, sorry."),
+            ]
+        );
     }
 
     #[test]
