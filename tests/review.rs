@@ -290,6 +290,34 @@ fn stale_version_gets_409_with_the_first_decision() {
     assert_eq!(fixture::reviews(&fx.path).len(), 1);
 }
 
+/// A decision on a sentence id the store does not have is a 404 that
+/// says so (before, a 409 "changed since the page showed it").
+#[test]
+fn a_decision_on_no_sentence_is_not_found() {
+    let fx = fixture::build();
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let missing = http(
+        srv.addr.as_str(),
+        "POST",
+        "/api/decision",
+        &[AUTH],
+        Some(&decision(
+            999_999,
+            "delay",
+            "accept",
+            0,
+            json!({"text": "Hello."}),
+        )),
+    );
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    assert!(
+        missing.body.contains("no sentence with id 999999"),
+        "{}",
+        missing.body
+    );
+    assert!(fixture::reviews(&fx.path).is_empty());
+}
+
 /// A decision carries the sentence's text as the page showed it: after a
 /// re-ingest an id can name another sentence, and a decision whose text is
 /// not the stored one is refused (409), not saved on that other sentence.

@@ -709,6 +709,34 @@ fn yaml_nesting_over(src: &str, limit: usize) -> Option<usize> {
 }
 
 impl Codebook {
+    /// `codes` and every ancestor this codebook gives them.
+    pub fn with_ancestors<'a>(
+        &self,
+        codes: impl IntoIterator<Item = &'a str>,
+    ) -> std::collections::BTreeSet<String> {
+        let parent: std::collections::BTreeMap<&str, &str> = self
+            .codes
+            .iter()
+            .filter_map(|c| c.parent.as_deref().map(|p| (c.id.as_str(), p)))
+            .collect();
+        let mut out = std::collections::BTreeSet::new();
+        for code in codes {
+            let mut at = code;
+            // A cycle is refused at approval; the bound keeps a stored one
+            // finite. A code met before brought its ancestors with it.
+            for _ in 0..=self.codes.len() {
+                if !out.insert(at.to_string()) {
+                    break;
+                }
+                match parent.get(at) {
+                    Some(&up) => at = up,
+                    None => break,
+                }
+            }
+        }
+        out
+    }
+
     /// Every problem: no codes, duplicate or empty id, unknown parent, cycle,
     /// a hierarchy deeper than [`MAX_HIERARCHY_DEPTH`], a code with neither
     /// definition nor examples. `src` (the file text) locates lines. Linear

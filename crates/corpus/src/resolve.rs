@@ -200,9 +200,9 @@ fn numbered_letter(label: &str) -> Option<String> {
     let base = label_base(label);
     let key = label_key(label);
     // One digit: `R12` and `R13` are a study's ids, not a couple's 1 and 2.
-    let number = key
-        .strip_prefix(base.as_str())?
-        .trim_start_matches([' ', '_', '-', '#']);
+    // `R1`, `R 1`; not a survey's `R_1`.
+    let number = key.strip_prefix(base.as_str())?;
+    let number = number.strip_prefix(' ').unwrap_or(number);
     (NUMBERED_INTERVIEWEE_LETTERS.contains(&base.as_str())
         && number.len() == 1
         && number.chars().all(|c| c.is_ascii_digit()))
@@ -323,14 +323,15 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             .iter()
             .any(|l| ["q", "i"].contains(&label_base(l).as_str()))
             || (letters.len() == 1 && labels.iter().any(|l| is_paired_interviewer_label(l)));
-        // `R1:` and `R2:` in one interview (a couple, a dyad) are that
-        // interview's two interviewees; `R12:` alone is a study's id.
+        // `R1:` and `R2:` in one interview (a couple, a dyad, a family:
+        // two to four of them) are that interview's interviewees; `R12:`
+        // alone is a study's id, and a table of many `R1`…`R9` a survey's.
         let mut numbered: Vec<String> = labels.iter().filter_map(|l| numbered_letter(l)).collect();
         numbered.sort();
         let numbered_letters: Vec<String> = numbered
-            .windows(2)
-            .filter(|w| w[0] == w[1])
-            .map(|w| w[0].clone())
+            .chunk_by(|a, b| a == b)
+            .filter(|same| (2..=4).contains(&same.len()))
+            .map(|same| same[0].clone())
             .collect();
         // Krueger's focus-group convention: `M:` the moderator, `AM:` the
         // assistant moderator, where no other label moderates and no `F:`

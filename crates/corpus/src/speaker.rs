@@ -1370,6 +1370,8 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
     let mut at = 0usize;
     let mut end = 0usize;
     let (mut keyed, mut header_key, mut started) = (0usize, false, false);
+    // The roles the block's speaker lines name (`Interviewer: SK`).
+    let mut roles: Vec<String> = Vec::new();
     for raw in text.split('\n') {
         let next = at + raw.len() + 1;
         let line = raw.trim_end_matches('\r').trim();
@@ -1425,6 +1427,9 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
                 }
                 keyed += 1;
                 header_key |= is_key;
+                if !is_key {
+                    roles.push(crate::resolve::label_base(k));
+                }
             }
             // A title line; a label of another kind (`Q.`, `Interviewer<TAB>…`,
             // `Speaker 1 00:00:03`: the document's own), or a line that
@@ -1442,7 +1447,18 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
         at = next;
         end = next.min(text.len());
     }
-    if keyed >= 2 && header_key {
+    // A block of role lines alone (`Interviewer: SK`, `Participant: R12`
+    // above a Q:/A: transcript) describes the interview where no turn
+    // below is labelled by those roles: before, `SK` was the
+    // interviewer's sentence and `R12` a second interviewee's.
+    let roles_only = keyed >= 1
+        && roles.len() == keyed
+        && end > 0
+        && !text[end..].lines().any(|l| {
+            parse_speaker_line(l)
+                .is_some_and(|x| roles.contains(&crate::resolve::label_base(&x.name)))
+        });
+    if (keyed >= 2 && header_key) || roles_only {
         end
     } else {
         0

@@ -379,14 +379,18 @@ pub fn stored_labels(
             }
             // "No code": every code the sentence has is absent, until a
             // later judgement gives one.
+            // A code added since, and the codes above it (whose count
+            // holds it), were not judged by it.
             None => {
                 let at = decided_at.get(&r.decided_by);
+                let later = codebook.with_ancestors(
+                    first_seen
+                        .iter()
+                        .filter(|(_, first)| at.is_some_and(|at| *first > at))
+                        .map(|(code, _)| code.as_str()),
+                );
                 for (l, code) in row.iter_mut().zip(&codebook.codes) {
-                    let existed = match (first_seen.get(&code.id), at) {
-                        (Some(first), Some(at)) => first <= at,
-                        _ => true,
-                    };
-                    if existed {
+                    if !later.contains(&code.id) {
                         *l = Label::No;
                     }
                 }

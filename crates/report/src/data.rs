@@ -277,7 +277,7 @@ impl ProjectData {
         let attributes = store.participant_attributes()?;
         let document_attributes = store.document_attributes()?;
         let codings = load_codings(store)?;
-        let reviews = load_reviews(store, &segments)?;
+        let reviews = load_reviews(store, &segments, &codebook)?;
         let themes = load_themes(store)?;
 
         let mut extra: BTreeSet<String> = BTreeSet::new();
@@ -583,7 +583,11 @@ fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
     Ok(out)
 }
 
-fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewRow>, Error> {
+fn load_reviews(
+    store: &Store,
+    segments: &[StoredSegment],
+    codebook: &Codebook,
+) -> Result<Vec<ReviewRow>, Error> {
     // A review whose sentence a re-ingest removed is detached (segment id
     // NULL): ingest gives it back where its sentence returns, to its own
     // speaker (store::corpus_tables::reattach_reviews_tx). Until then it
@@ -608,11 +612,15 @@ fn load_reviews(store: &Store, segments: &[StoredSegment]) -> Result<Vec<ReviewR
             continue;
         };
         let codes_after = if decision == "none" {
-            first_seen
+            let later = first_seen
                 .iter()
                 .filter(|(_, at)| at.as_str() > created_at.as_str())
-                .map(|(code, _)| code.clone())
-                .collect()
+                .map(|(code, _)| code.as_str());
+            // Nor the codes above one, whose count holds it, as an audit
+            // coded before a child existed judged neither (`GoldCoverage`).
+            // Before, the parent stayed absent while its new child was
+            // counted: the child held a sentence its parent did not.
+            codebook.with_ancestors(later)
         } else {
             BTreeSet::new()
         };

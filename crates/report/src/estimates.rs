@@ -219,10 +219,17 @@ pub(crate) fn estimate(
             .codings
             .iter()
             .any(|c| c.source == crate::data::Source::Machine);
+    // A code the codebook in use no longer has (renamed, dropped), kept
+    // for people's codings of it: no machine codes it now. Before, its
+    // estimate was a "model-only" 0, calibrated, beside 2 people.
+    let machine_codes_it = node.in_codebook
+        || data.codings.iter().any(|c| {
+            c.source == crate::data::Source::Machine && node.descendants.contains(&c.code_id)
+        });
     let audit = audit.filter(|a| !a.audited.is_empty());
     let audit_predates = audit.map_or_else(Vec::new, |a| audit_unjudged(data, a, node));
     let Some(audit) = audit.filter(|_| audit_predates.is_empty()) else {
-        if !machine_ran {
+        if !machine_ran || !machine_codes_it {
             // Neither a machine nor a random sample: what people coded is
             // all there is, a lower bound. A "model-only" 0 beside a
             // participant people coded named a machine that never ran.

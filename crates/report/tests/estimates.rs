@@ -106,6 +106,28 @@ fn without_a_machine_or_an_audit_the_figure_is_what_people_coded() {
     );
 }
 
+/// A code people coded that the codebook in use no longer has (renamed or
+/// dropped in a revision) is coded by no machine: its figure is what
+/// people coded, named so, beside the machine's codes. Before, a
+/// calibrated "model-only" 0 stood beside its 2 participants.
+#[test]
+fn a_code_the_codebook_dropped_is_what_people_coded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    machine(&store, ANA_PARK, "parks", 0.8, true);
+    human(&store, ANA_PARK, "tools", "human", "rev");
+    human(&store, CAI_PARK, "tools", "human", "rev");
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let tools = report.codes.iter().find(|c| c.code_id == "tools").unwrap();
+    assert!(!tools.in_codebook);
+    let e = &tools.estimates;
+    assert_eq!(e.participants.method, Method::PeopleCoded);
+    assert_eq!((e.participants.estimate, e.participants.low), (2.0, None));
+    assert!(!e.calibrated);
+    let parks = report.codes.iter().find(|c| c.code_id == "parks").unwrap();
+    assert_eq!(parks.estimates.participants.method, Method::ModelOnly);
+}
+
 /// A classifier ran (its calibration record is there) but a re-ingest took
 /// its codings (a survey export replaced whole): not "people-coded", which
 /// says no classifier ran; the machine's figure until `code` runs again.
@@ -180,8 +202,9 @@ fn an_audit_coded_before_a_code_existed_does_not_judge_it() {
 
 /// Rev marked Ben's sentence "no code" on 2026-01-01, under version 1;
 /// "lighting" came with version 2 a day later, and the machine gives it
-/// there. The "no code" did not judge lighting: the machine's coding
-/// counts, and is not rejected. The police suggestion it did judge is.
+/// there. The "no code" did not judge lighting, nor safety above it: the
+/// machine's coding counts, and is not rejected. The police suggestion it
+/// did judge is.
 #[test]
 fn a_no_code_decision_does_not_judge_a_code_added_later() {
     let dir = tempfile::tempdir().unwrap();
@@ -200,4 +223,8 @@ fn a_no_code_decision_does_not_judge_a_code_added_later() {
         (code("police").participants, code("police").rejected),
         (0, 1)
     );
+    // Nor "safety" above lighting, whose count holds it: a child's
+    // sentences are its parent's (before, safety stayed absent there, 0
+    // participants beside its child's 1).
+    assert_eq!(code("safety").participants, 1);
 }

@@ -458,11 +458,16 @@ pub async fn decide(
             ))
         })?;
         let conn = store.conn();
+        // No such sentence: a mistyped id, or one a re-ingest removed.
+        // Before, it was refused as "changed since the page showed it" (409).
+        let Some(stored) = store::segment_in_document(conn, b.segment_id)? else {
+            return Err(ApiError::NotFound(format!(
+                "no sentence with id {} (if the page showed it, its document was ingested again: reload the queue); nothing was saved",
+                b.segment_id
+            )));
+        };
         if let Some(shown) = &b.text {
-            let stored = store::segment_in_document(conn, b.segment_id)?
-                .map(|seg| seg.text)
-                .unwrap_or_default();
-            if *shown != stored {
+            if *shown != stored.text {
                 let scope = cfg.blind.then_some(reviewer.as_str());
                 return Err(ApiError::Conflict(json!({
                     "status": "changed",

@@ -175,7 +175,7 @@ pub fn transcript_text(pages: &[String]) -> String {
 
 /// A line's shape for comparing running headers: trimmed, lower case,
 /// each run of digits one `#`.
-fn shape(line: &str) -> String {
+pub(super) fn shape(line: &str) -> String {
     let mut out = String::new();
     for c in line.trim().chars().flat_map(char::to_lowercase) {
         if c.is_ascii_digit() {

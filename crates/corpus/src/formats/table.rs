@@ -399,6 +399,23 @@ pub(super) fn table_rows(
                 .collect()
         })
         .collect();
+    // A choice read as an attribute with SurveyMonkey's "Other (please
+    // specify)" box beside it, unheaded: a respondent who chose Other left
+    // the choice blank and typed their own (before, `(missing)` in every
+    // crosstab). Their value is `Other: <typed>`.
+    let other_boxes: Vec<Option<usize>> = attribute_cols
+        .iter()
+        .map(|&(i, _)| {
+            let j = i + 1;
+            (kind_row
+                && headers.get(j).is_some_and(|h| h.trim().is_empty())
+                && head[0]
+                    .0
+                    .get(j)
+                    .is_some_and(|c| c.trim().to_lowercase().starts_with("other")))
+            .then_some(j)
+        })
+        .collect();
     // A wide export's answers, question by question (then respondent by
     // respondent), so that a question is asked once before its answers.
     let mut answers: Vec<Vec<Row>> = (0..question_cols.len()).map(|_| Vec::new()).collect();
@@ -454,7 +471,12 @@ pub(super) fn table_rows(
         check_order(start_ms, end_ms).map_err(|message| bad_field(&cols.end, message))?;
         let attributes: BTreeMap<String, String> = attribute_cols
             .iter()
-            .filter_map(|&(i, header)| cell(Some(i)).map(|v| (header.to_string(), v)))
+            .zip(&other_boxes)
+            .filter_map(|(&(i, header), &other)| {
+                cell(Some(i))
+                    .or_else(|| cell(other).map(|typed| format!("Other: {typed}")))
+                    .map(|v| (header.to_string(), v))
+            })
             .collect();
         // An anonymous respondent of a wide export is a respondent of
         // their own (below): no other row's attributes are theirs.
@@ -1602,6 +1624,24 @@ mod tests {
                 ("102", "Earlier rota"),
             ])
         );
+    }
+
+    #[test]
+    fn a_surveymonkey_choice_read_as_an_attribute_takes_its_other_box() {
+        let csv = "Respondent ID,Which department?,,What would help?\n\
+            ,Response,Other (please specify),Open-Ended Response\n\
+            101,Sales,,More parking.\n102,,Warehouse,A bigger canteen.\n";
+        let columns = TableColumns {
+            speaker: "Respondent ID".into(),
+            speaker_required: true,
+            questions: vec!["What would help?".into()],
+            attributes: vec!["Which department?".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+        let department = |who: &str| docs[0].speaker_attributes[who]["Which department?"].clone();
+        assert_eq!(department("101"), "Sales");
+        assert_eq!(department("102"), "Other: Warehouse");
     }
 
     #[test]

@@ -22,6 +22,7 @@ impl Reader for TextReader {
 
     fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
         let text = decode_text(file.path, file.bytes)?.text;
+        let text = without_page_furniture(&text).unwrap_or(text);
         let text = without_line_numbers(&text).unwrap_or(text);
         let md = self.format == SourceFormat::Markdown;
         let text = if md {
@@ -80,6 +81,7 @@ pub(super) fn extracted_text_document(
         });
     }
     crate::decode::check_line_lengths(file.path, &text)?;
+    let text = without_page_furniture(&text).unwrap_or(text);
     let text = without_line_numbers(&text).unwrap_or(text);
     let turns = turns_from_text(&text, false);
     Ok(vec![RawDocument {
@@ -156,6 +158,71 @@ pub(super) fn without_line_numbers(text: &str) -> Option<String> {
         out.push_str(&line[cut..]);
     }
     Some(out)
+}
+
+/// A page's furniture typed or pasted into a transcript's body (a Word
+/// file converted from a PDF, a transcript copied from one): its page
+/// lines (`Interview 7 – Page 2 of 3`, `Page 4`), where the document has
+/// two or more, and the short lines that come back beside them
+/// (`Confidential`, a running title). Before, each was a sentence of the
+/// speaker above, and one the page cut mid-answer sat inside it. `None`:
+/// nothing to take out.
+pub(super) fn without_page_furniture(text: &str) -> Option<String> {
+    // "page #", "page # of #", "p. #" ending a line of at most eight words.
+    let shape = |line: &str| super::pdf::shape(line);
+    let page_line = |line: &str| {
+        let sh = shape(line);
+        (1..=8).contains(&line.split_whitespace().count())
+            && crate::speaker::parse_speaker_line(line).is_none()
+            && ["page #", "page # of #", "p. #", "page #/#"]
+                .iter()
+                .any(|end| {
+                    sh.strip_suffix(end).is_some_and(|before| {
+                        before.is_empty() || before.ends_with(|c: char| !c.is_alphanumeric())
+                    })
+                })
+    };
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let filled: Vec<usize> = (0..lines.len())
+        .filter(|&i| !lines[i].trim().is_empty())
+        .collect();
+    let pages: Vec<usize> = filled
+        .iter()
+        .copied()
+        .filter(|&i| page_line(lines[i]))
+        .collect();
+    if pages.len() < 2 {
+        return None;
+    }
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    for &i in &filled {
+        *counts.entry(shape(lines[i])).or_default() += 1;
+    }
+    let mut drop: std::collections::BTreeSet<usize> = pages.iter().copied().collect();
+    for (k, &i) in filled.iter().enumerate() {
+        let line = lines[i].trim();
+        let beside_page = [k.checked_sub(1), Some(k + 1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|j| filled.get(j))
+            .any(|j| pages.contains(j));
+        let furniture = beside_page
+            && counts[&shape(line)] >= 2
+            && line.split_whitespace().count() <= 6
+            && !line.ends_with(['.', '?', '!', ':'])
+            && crate::speaker::parse_speaker_line(line).is_none();
+        if furniture {
+            drop.insert(i);
+        }
+    }
+    Some(
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, l)| *l)
+            .collect(),
+    )
 }
 
 struct OpenTurn {
@@ -591,6 +658,26 @@ mod tests {
             turns(text, false)[1],
             (s("P2/P4"), None, Some(50_000), "Yeah, definitely.")
         );
+    }
+
+    #[test]
+    fn a_pages_furniture_in_the_body_is_no_speech() {
+        let text = "Interviewer: What about pay?\nParticipant: Just above minimum wage. I could earn more\nConfidential\nInterview 7 – Page 2 of 3\nstacking shelves.\nInterviewer: Why stay?\nParticipant: The residents.\nConfidential\nInterview 7 – Page 3 of 3\n";
+        let clean = without_page_furniture(text).unwrap();
+        assert_eq!(
+            clean,
+            "Interviewer: What about pay?\nParticipant: Just above minimum wage. I could earn more\nstacking shelves.\nInterviewer: Why stay?\nParticipant: The residents.\n"
+        );
+        // One page line, or a "Confidential" said as an answer away from
+        // them, stays.
+        assert_eq!(
+            without_page_furniture("A: See page 4\nB: Page 2 of 3\n"),
+            None
+        );
+        let text = "Page 1 of 2\nI: Is it secret?\nR: Confidential\nI: Why?\nR: Confidential\nPage 2 of 2\n";
+        assert!(without_page_furniture(text)
+            .unwrap()
+            .contains("R: Confidential\nI: Why?\nR: Confidential\n"));
     }
 
     #[test]
