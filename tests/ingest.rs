@@ -2398,3 +2398,85 @@ fn an_ids_case_variants_are_one_participant() {
     }
     assert_eq!(stats(p.path())["participants"].as_u64(), Some(3));
 }
+
+/// A REDCap export's events, split by `--doc-column`, share their
+/// respondents and questions by design: no "another download" warning
+/// (before, the second event was warned about as a second download).
+#[test]
+fn events_of_one_export_are_no_second_download() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    let mut rows = String::from("record_id,event,What helps you most?\n");
+    for event in ["Baseline", "6 months"] {
+        for r in 1..=5 {
+            rows.push_str(&format!(
+                "{r},{event},Talking to the other parents in the group every week helps me {r}.\n"
+            ));
+        }
+    }
+    let path = write(input.path(), "redcap.csv", rows.as_bytes());
+    let out = autocode(
+        project.path(),
+        &[
+            "ingest",
+            path.to_str().unwrap(),
+            "--speaker-column",
+            "record_id",
+            "--doc-column",
+            "event",
+            "--question-column",
+            "What helps you most?",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("another download"), "{stderr}");
+    assert_eq!(stats(project.path())["documents"].as_u64(), Some(2));
+}
+
+/// A role word or a researcher's numbered letter that asks in every
+/// interview is the interviewer, as a name is: `Teacher:` interviewing
+/// `Pupil:` in three classes, and `R1:`/`R2:` running three groups. Before
+/// the role words became each document's own, the names rule found them;
+/// after, they were interviewees of each document until this rule.
+#[test]
+fn a_role_word_that_asks_in_every_interview_is_the_interviewer() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in 1..=3 {
+        write(
+            dir.path(),
+            &format!("class{n}.txt"),
+            format!(
+                "Teacher: What do you like about school?\nPupil: Playtime with my friends {n}.\n\
+                 Teacher: And what is hard?\nPupil: Spelling tests on Fridays.\n\
+                 Teacher: Why is that?\nPupil: I get nervous.\n"
+            )
+            .as_bytes(),
+        );
+        write(
+            dir.path(),
+            &format!("group{n}.txt"),
+            format!(
+                "R1: How do you care for your mother?\nP{a}: I visit every day after work.\n\
+                 R2: Who helps you?\nP{b}: My brother, sometimes, at weekends.\n\
+                 R1: What would make it easier?\nP{a}: Respite care once a month.\n",
+                a = 2 * n - 1,
+                b = 2 * n
+            )
+            .as_bytes(),
+        );
+    }
+    let p = new_project();
+    let (code, json, stderr) = ingest_json(p.path(), &[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut found: Vec<&str> = json["detected_interviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    found.sort();
+    assert_eq!(found, ["R1", "R2", "Teacher"], "{json}");
+    // Three pupils, one per class, and P1…P6.
+    assert_eq!(stats(p.path())["participants"].as_u64(), Some(9));
+}

@@ -192,7 +192,8 @@ fn assemble_unhashed(
         &raw.name,
         raw.turns.iter().filter_map(|t| t.speaker.as_deref()),
         participants,
-    );
+    )
+    .with_header_interviewee(speaker::header_interviewee(&raw.text).as_deref());
     // Splitting is per turn and independent, so it runs on every core; the
     // rest is one cheap forward pass (at a million turns splitting was a
     // fifth of ingest's time, issue #17 item 6).
@@ -450,7 +451,8 @@ pub fn silent_respondent_attributes(
         &doc.name,
         doc.turns.iter().filter_map(|t| t.speaker.as_deref()),
         participants,
-    );
+    )
+    .with_header_interviewee(speaker::header_interviewee(&doc.text).as_deref());
     doc.speaker_attributes
         .iter()
         .filter(|(speaker, attributes)| {
@@ -476,7 +478,8 @@ pub fn unregistered_speakers(
         &doc.name,
         doc.turns.iter().filter_map(|t| t.speaker.as_deref()),
         participants,
-    );
+    )
+    .with_header_interviewee(speaker::header_interviewee(&doc.text).as_deref());
     let mut found: BTreeMap<String, Participant> = BTreeMap::new();
     // A turn adds nothing that an earlier turn with the same speaker, role
     // and moderator flag did not: skip it before resolving (a long document

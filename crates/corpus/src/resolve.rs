@@ -288,6 +288,12 @@ pub struct DocumentSpeakers<'a, 'p> {
     m_moderates: bool,
     /// `UF` and `UM` are unknown voices.
     unknown_voices: bool,
+    /// The document's one unlisted generic interviewee label (its key).
+    sole_generic: Option<String>,
+    /// That label's participant as the header block names them
+    /// ([`DocumentSpeakers::with_header_interviewee`]): their id, and
+    /// whether the participants file lists them.
+    header_link: Option<(String, bool)>,
     /// Label key → first spelling of a generic label in this document.
     first_spelling: HashMap<String, &'a str>,
     /// The document's one generic interviewee label (its key) and the one
@@ -366,29 +372,33 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         // participant and the document's only unlisted interviewee label is
         // generic (`R`, `Respondent`, `Participant 4`), that label is them.
         // Before, they were `<document>/R`, without the tracker's row.
+        let listed = |l: &&str| participants.resolve(l, document);
+        // The document's unlisted generic interviewee labels, by key.
+        let generic: std::collections::BTreeSet<String> = labels
+            .iter()
+            .filter(|l| listed(l).is_none())
+            .filter(|l| {
+                role_in_document(
+                    l,
+                    paired_letters,
+                    &numbered_letters,
+                    m_moderates,
+                    unknown_voices,
+                ) == SpeakerRole::Interviewee
+            })
+            .map(|l| label_key(l))
+            .collect();
+        let sole_generic = (generic.len() == 1)
+            .then(|| generic.iter().next().cloned())
+            .flatten();
         let sole_interviewee = participants.sole_participant_of(document).and_then(|p| {
-            let listed = |l: &&str| participants.resolve(l, document);
             if labels
                 .iter()
                 .any(|l| listed(l).is_some_and(|q| q.id == p.id))
             {
                 return None;
             }
-            let generic: std::collections::BTreeSet<String> = labels
-                .iter()
-                .filter(|l| listed(l).is_none())
-                .filter(|l| {
-                    role_in_document(
-                        l,
-                        paired_letters,
-                        &numbered_letters,
-                        m_moderates,
-                        unknown_voices,
-                    ) == SpeakerRole::Interviewee
-                })
-                .map(|l| label_key(l))
-                .collect();
-            (generic.len() == 1).then(|| (generic.into_iter().next().unwrap_or_default(), p))
+            sole_generic.clone().map(|k| (k, p))
         });
         DocumentSpeakers {
             document,
@@ -397,9 +407,51 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             numbered_letters,
             m_moderates,
             unknown_voices,
+            sole_generic,
+            header_link: None,
             first_spelling,
             sole_interviewee,
         }
+    }
+
+    /// Links the document's one generic interviewee label to the person its
+    /// header block names (`Participant: R12`, `Interviewee: Maria Lopez
+    /// (P01)`; [`crate::speaker::header_interviewee`]): the participants
+    /// file's row for them where it lists them (by id, the bracketed id or
+    /// the name), else the id (or name) as written, one person across
+    /// documents. Before, `A:` under such a header was `<document>/A`,
+    /// without the tracker's row. Where the file already scopes a
+    /// participant to the document, that wins.
+    pub fn with_header_interviewee(mut self, header: Option<&str>) -> Self {
+        let (Some(header), Some(_)) = (header, &self.sole_generic) else {
+            return self;
+        };
+        if self.sole_interviewee.is_some() {
+            return self;
+        }
+        let (base, bracket) = match header
+            .trim()
+            .strip_suffix(')')
+            .and_then(|h| h.rsplit_once('('))
+        {
+            Some((b, inner)) => (b.trim(), Some(inner.trim())),
+            None => (header.trim(), None),
+        };
+        let listed = bracket
+            .and_then(|inner| self.participants.by_bracketed_id(inner, self.document))
+            .or_else(|| self.participants.resolve(base, self.document))
+            .or_else(|| bracket.and_then(|inner| self.participants.resolve(inner, self.document)));
+        self.header_link = Some(match listed {
+            Some(p) if !p.is_moderator => (p.id.clone(), true),
+            Some(_) => return self,
+            None => {
+                let id = bracket
+                    .filter(|inner| crate::speaker::is_id_like(inner))
+                    .unwrap_or(base);
+                (id.to_string(), false)
+            }
+        });
+        self
     }
 
     /// The participant `label` (with its inline role, if any) stands for.
@@ -425,10 +477,22 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             .as_ref()
             .filter(|(k, _)| *k == label_key(label))
             .map(|(_, p)| *p);
-        if let Some(p) = by_id
-            .or_else(|| self.participants.resolve(label, self.document))
-            .or(sole)
-        {
+        let listed_here = by_id.or_else(|| self.participants.resolve(label, self.document));
+        if let (None, None, Some((id, registered))) = (listed_here, sole, &self.header_link) {
+            if self.sole_generic.as_deref() == Some(label_key(label).as_str()) {
+                return Resolution {
+                    participant_id: Some(id.clone()),
+                    is_moderator: inline_moderator,
+                    source: if *registered {
+                        IdSource::Registered
+                    } else {
+                        IdSource::Label
+                    },
+                    role,
+                };
+            }
+        }
+        if let Some(p) = listed_here.or(sole) {
             return Resolution {
                 participant_id: Some(p.id.clone()),
                 is_moderator: p.is_moderator || inline_moderator || role == SpeakerRole::Moderator,
@@ -827,6 +891,58 @@ mod tests {
         assert_eq!(
             ids(&resolve_all("three.txt", &["Speaker 1"], &people)),
             vec![(Some("three.txt/Speaker 1"), false)]
+        );
+    }
+
+    #[test]
+    fn the_interviewee_a_header_names_is_the_documents_generic_label() {
+        let people = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"Participant ID,Pseudonym\nP01,Maria Lopez\nP12,Rose Hill\n",
+        )
+        .unwrap();
+        let none = Participants::default();
+        let link = |doc: &str, labels: &[&str], header: &str, people: &Participants| {
+            let index = people.index();
+            let speakers = DocumentSpeakers::new(doc, labels.iter().copied(), &index)
+                .with_header_interviewee(Some(header));
+            labels
+                .iter()
+                .map(|l| {
+                    let r = speakers.resolve(l, None);
+                    (r.participant_id, r.source)
+                })
+                .collect::<Vec<_>>()
+        };
+        // Listed: by the bracketed id, or by the name.
+        for header in ["Maria Lopez (P01)", "P01", "Maria Lopez"] {
+            assert_eq!(
+                link("int01.txt", &["Q", "A"], header, &people)[1],
+                (Some("P01".to_string()), IdSource::Registered),
+                "{header}"
+            );
+        }
+        assert_eq!(
+            link(
+                "int12.txt",
+                &["Interviewer", "Participant"],
+                "Rose Hill (P12)",
+                &people
+            )[1],
+            (Some("P12".to_string()), IdSource::Registered)
+        );
+        // Unlisted: the id as written, one person across documents.
+        assert_eq!(
+            link("int03.txt", &["Q", "A"], "R12", &none),
+            vec![
+                (Some("Q".to_string()), IdSource::Label),
+                (Some("R12".to_string()), IdSource::Label)
+            ]
+        );
+        // Two generic interviewees: which one the header names is not known.
+        assert_eq!(
+            link("couple.txt", &["INT", "R1", "R2"], "R12", &none)[1].0,
+            Some("couple.txt/R1".to_string())
         );
     }
 

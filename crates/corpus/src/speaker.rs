@@ -1491,9 +1491,47 @@ fn describes_a_person(value: &str) -> bool {
     initials
 }
 
+/// Who a transcript's header block says the interviewee is: the value of
+/// its `Participant:`, `Interviewee:` or `Respondent ID:`-like line (a
+/// generic interviewee's role, alone or with `ID`, `code`, `no.`),
+/// a full name, an id or both (`Maria Lopez (P01)`, `R12`). `None` where
+/// the header names none, or two.
+pub(crate) fn header_interviewee(text: &str) -> Option<String> {
+    let end = header_block_end(text, &|_| false);
+    let mut found: Vec<String> = Vec::new();
+    for line in text[..end].lines() {
+        let line = line
+            .trim()
+            .trim_start_matches(['-', '*', ' '])
+            .replace("**", "");
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let k = k.trim();
+        let role = ["id", "code", "no.", "no", "number", "pseudonym", "name"]
+            .iter()
+            .find_map(|suffix| {
+                k.to_lowercase()
+                    .strip_suffix(suffix)
+                    .map(|r| r.trim_end().to_string())
+                    .filter(|r| !r.is_empty())
+            })
+            .unwrap_or_else(|| k.to_lowercase());
+        let v = v.trim();
+        if crate::resolve::is_generic_interviewee_name(&role) && describes_a_person(v) {
+            found.push(v.to_string());
+        }
+    }
+    found.dedup();
+    match found.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 /// An identifier such as a participant code: one word of letters and
 /// digits with at least one of each (`P01`, `INT-07`, `R_12`; not `1985`).
-fn is_id_like(value: &str) -> bool {
+pub(crate) fn is_id_like(value: &str) -> bool {
     !value.contains(char::is_whitespace)
         && value.chars().any(|c| c.is_ascii_digit())
         && value.chars().any(char::is_alphabetic)

@@ -313,6 +313,9 @@ pub struct SpeakerTurns {
     pub questions: usize,
     pub others_turns: usize,
     pub others_questions: usize,
+    /// A generic label's (`Teacher`, `R1`), counted under the label in
+    /// every document that has it.
+    pub per_document: bool,
 }
 
 /// Per named speaker that no participants file lists (not a per-document
@@ -323,10 +326,19 @@ pub fn speaker_turns(
     index: &corpus::ParticipantIndex<'_>,
 ) -> BTreeMap<String, SpeakerTurns> {
     // By [`id_spelling_key`]: the segments' ids are ingest's one spelling.
-    let named: BTreeSet<String> = corpus::unregistered_speakers(doc, index)
+    // A generic label's speaker (`<document>/Teacher`) is counted under
+    // the label: a role word or a researcher's `R1` that asks in every
+    // interview is the interviewer, as a name is (before, `Teacher:`
+    // interviewing pupils was an interviewee of each document, and their
+    // questions were coded).
+    // Id key → the label of a generic one (`None`: a name).
+    let speakers: BTreeMap<String, Option<String>> = corpus::unregistered_speakers(doc, index)
         .into_iter()
-        .filter(|p| p.document.is_none() && !p.is_moderator)
-        .map(|p| id_spelling_key(&p.id))
+        .filter(|p| !p.is_moderator)
+        .map(|p| {
+            let label = p.document.is_some().then_some(p.name);
+            (id_spelling_key(&p.id), label)
+        })
         .collect();
     // turn → (participant id, asks)
     let mut turns: BTreeMap<usize, (Option<&str>, bool)> = BTreeMap::new();
@@ -340,18 +352,26 @@ pub fn speaker_turns(
     // named respondents): each speaker's own counts, the others' are the
     // document's less them.
     let (mut all_turns, mut all_questions) = (0, 0);
-    let mut own: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut own: BTreeMap<(&str, bool), (usize, usize)> = BTreeMap::new();
     for (who, asks) in turns.values() {
         all_turns += 1;
         all_questions += usize::from(*asks);
-        if let Some(who) = who.filter(|w| named.contains(&id_spelling_key(w))) {
-            let e = own.entry(who).or_default();
-            e.0 += 1;
-            e.1 += usize::from(*asks);
-        }
+        let Some(who) = *who else { continue };
+        let Some(label) = speakers.get(&id_spelling_key(who)) else {
+            continue;
+        };
+        // A name by the segments' id (ingest's one spelling), a generic
+        // label's speaker by the label.
+        let key = match label {
+            Some(label) => (label.as_str(), true),
+            None => (who, false),
+        };
+        let e = own.entry(key).or_default();
+        e.0 += 1;
+        e.1 += usize::from(*asks);
     }
     own.into_iter()
-        .map(|(name, (turns, questions))| {
+        .map(|((name, per_document), (turns, questions))| {
             (
                 name.to_string(),
                 SpeakerTurns {
@@ -359,6 +379,7 @@ pub fn speaker_turns(
                     questions,
                     others_turns: all_turns - turns,
                     others_questions: all_questions - questions,
+                    per_document,
                 },
             )
         })
@@ -431,10 +452,12 @@ pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<Detec
     let asking: BTreeSet<&str> = askers.iter().map(|x| x.name.as_str()).collect();
     let meets_more = |x: &DetectedInterviewer| {
         documents_of[x.name.as_str()].iter().all(|&i| {
+            // A generic label's speakers are each document's own: no one
+            // meets them in other documents.
             docs[i]
-                .keys()
-                .filter(|other| !asking.contains(other.as_str()))
-                .all(|other| total[other.as_str()].0 < x.documents)
+                .iter()
+                .filter(|(other, c)| !asking.contains(other.as_str()) && !c.per_document)
+                .all(|(other, _)| total[other.as_str()].0 < x.documents)
         })
     };
     let team: Vec<DetectedInterviewer> = askers.iter().filter(|x| meets_more(x)).cloned().collect();
@@ -579,12 +602,18 @@ fn interviewers_by_detection(
     Ok(found)
 }
 
-/// A participant id compared case-insensitively, its whitespace collapsed.
+/// A participant id compared case-insensitively, its whitespace collapsed;
+/// but initials in capitals (`MO`, `AL`) keep their case: `Mo` and `Al`
+/// are names, other people.
 fn id_spelling_key(id: &str) -> String {
-    id.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let id = id.split_whitespace().collect::<Vec<_>>().join(" ");
+    let initials = (1..=3).contains(&id.chars().count())
+        && id.chars().all(|c| c.is_alphabetic() && c.is_uppercase());
+    if initials {
+        id
+    } else {
+        id.to_lowercase()
+    }
 }
 
 /// Gives `doc`'s participant ids the spelling `spellings` holds for them,
@@ -1016,8 +1045,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         // Most of its respondents, answering its questions;
                         // or, where the export gives no ids, most of its
                         // answers, word for word, to its questions.
+                        // Not a document of the same file: a REDCap
+                        // export's events split by `--doc-column` share
+                        // their respondents and questions by design.
                         if let Some(other) = shared.into_iter().find(|o| {
-                            o.shared_questions * 2 > o.questions
+                            seen.get(&o.document) != Some(&path)
+                                && o.shared_questions * 2 > o.questions
                                 && ((o.shared_respondents >= 3
                                     && o.shared_respondents * 2 >= o.respondents)
                                     || (o.shared_answers >= 5 && o.shared_answers * 2 >= o.answers))
@@ -1164,6 +1197,7 @@ mod tests {
             questions,
             others_turns: others,
             others_questions: others_q,
+            per_document: false,
         }
     }
 

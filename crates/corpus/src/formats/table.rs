@@ -403,17 +403,39 @@ pub(super) fn table_rows(
     // specify)" box beside it, unheaded: a respondent who chose Other left
     // the choice blank and typed their own (before, `(missing)` in every
     // crosstab). Their value is `Other: <typed>`.
+    // So do LimeSurvey's `Q3[other]` beside `Q3` (which then holds
+    // `-oth-`) and Qualtrics' `Q6_TEXT` / `Q6_4_TEXT` beside `Q6` (which
+    // holds `Other`).
     let other_boxes: Vec<Option<usize>> = attribute_cols
         .iter()
         .map(|&(i, _)| {
             let j = i + 1;
-            (kind_row
+            let monkey = kind_row
                 && headers.get(j).is_some_and(|h| h.trim().is_empty())
                 && head[0]
                     .0
                     .get(j)
-                    .is_some_and(|c| c.trim().to_lowercase().starts_with("other")))
-            .then_some(j)
+                    .is_some_and(|c| c.trim().to_lowercase().starts_with("other"));
+            let id = headers[i].trim();
+            let named_box = |h: &String| {
+                let h = h.trim();
+                h.strip_prefix(id).is_some_and(|rest| {
+                    rest.eq_ignore_ascii_case("[other]")
+                        || rest.strip_suffix("_TEXT").is_some_and(|n| {
+                            n.is_empty()
+                                || n.strip_prefix('_').is_some_and(|d| {
+                                    !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
+                                })
+                        })
+                })
+            };
+            if monkey {
+                Some(j)
+            } else if id.is_empty() {
+                None
+            } else {
+                headers.iter().position(named_box)
+            }
         })
         .collect();
     // A wide export's answers, question by question (then respondent by
@@ -473,9 +495,19 @@ pub(super) fn table_rows(
             .iter()
             .zip(&other_boxes)
             .filter_map(|(&(i, header), &other)| {
-                cell(Some(i))
-                    .or_else(|| cell(other).map(|typed| format!("Other: {typed}")))
-                    .map(|v| (header.to_string(), v))
+                let chosen = cell(Some(i));
+                let other_chosen = chosen.as_deref().is_none_or(|c| {
+                    c == "-oth-"
+                        || c.eq_ignore_ascii_case("other")
+                        || c.to_lowercase().starts_with("other (")
+                });
+                let typed = cell(other);
+                let value = match (other_chosen, typed) {
+                    (true, Some(typed)) => Some(format!("Other: {typed}")),
+                    (true, None) if chosen.as_deref() == Some("-oth-") => Some("Other".to_string()),
+                    _ => chosen,
+                };
+                value.map(|v| (header.to_string(), v))
             })
             .collect();
         // An anonymous respondent of a wide export is a respondent of
@@ -1642,6 +1674,30 @@ mod tests {
         let department = |who: &str| docs[0].speaker_attributes[who]["Which department?"].clone();
         assert_eq!(department("101"), "Sales");
         assert_eq!(department("102"), "Other: Warehouse");
+        // LimeSurvey's `Q3[other]` beside `Q3` holding `-oth-`, Qualtrics'
+        // `Q6_TEXT` beside `Q6` holding `Other`.
+        for (csv, choice) in [
+            ("id,Q3,Q3[other],Q1\n1,A2,,More parking.\n2,-oth-,Contractor,A canteen.\n3,-oth-,,Less noise.\n", "Q3"),
+            ("ResponseId,Q6,Q6_TEXT,Q1\nR_1,Nurse,,More parking.\nR_2,Other,Contractor,A canteen.\nR_3,Other,,Less noise.\n", "Q6"),
+        ] {
+            let speaker = csv.split(',').next().unwrap().to_string();
+            let columns = TableColumns {
+                speaker,
+                speaker_required: true,
+                questions: vec!["Q1".into()],
+                attributes: vec![choice.into()],
+                ..TableColumns::default()
+            };
+            let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+            let values: Vec<&str> = docs[0]
+                .speaker_attributes
+                .values()
+                .map(|a| a[choice].as_str())
+                .collect();
+            assert_eq!(values[1], "Other: Contractor", "{values:?}");
+            assert_ne!(values[0], "Other: Contractor");
+            assert!(values[2] == "Other", "{values:?}");
+        }
     }
 
     #[test]

@@ -186,17 +186,20 @@ pub(super) fn without_page_furniture(text: &str) -> Option<String> {
     let filled: Vec<usize> = (0..lines.len())
         .filter(|&i| !lines[i].trim().is_empty())
         .collect();
-    let pages: Vec<usize> = filled
-        .iter()
-        .copied()
-        .filter(|&i| page_line(lines[i]))
-        .collect();
-    if pages.len() < 2 {
-        return None;
-    }
     let mut counts: std::collections::HashMap<String, usize> = Default::default();
     for &i in &filled {
         *counts.entry(shape(lines[i])).or_default() += 1;
+    }
+    // A running footer comes back in one shape, its numbers aside
+    // (`Interview 7 – Page # of #`); a participant reading a leaflet out
+    // ("then you turn to page 2", "the table on page 3") says each once.
+    let pages: Vec<usize> = filled
+        .iter()
+        .copied()
+        .filter(|&i| page_line(lines[i]) && counts[&shape(lines[i])] >= 2)
+        .collect();
+    if pages.len() < 2 {
+        return None;
     }
     let mut drop: std::collections::BTreeSet<usize> = pages.iter().copied().collect();
     for (k, &i) in filled.iter().enumerate() {
@@ -668,12 +671,14 @@ mod tests {
             clean,
             "Interviewer: What about pay?\nParticipant: Just above minimum wage. I could earn more\nstacking shelves.\nInterviewer: Why stay?\nParticipant: The residents.\n"
         );
-        // One page line, or a "Confidential" said as an answer away from
-        // them, stays.
+        // One page line, lines that each name a page once, or a
+        // "Confidential" said as an answer away from them, stay.
         assert_eq!(
             without_page_furniture("A: See page 4\nB: Page 2 of 3\n"),
             None
         );
+        let leaflet = "R: It is confusing.\nThen you turn to page 2\nMm\nAnd there's the table on page 3\nMm\nWhich nobody understands.\n";
+        assert_eq!(without_page_furniture(leaflet), None);
         let text = "Page 1 of 2\nI: Is it secret?\nR: Confidential\nI: Why?\nR: Confidential\nPage 2 of 2\n";
         assert!(without_page_furniture(text)
             .unwrap()
@@ -700,6 +705,25 @@ mod tests {
         }
         // A time at a line's start is no line number.
         assert_eq!(line_number_len("12:30 we met"), None);
+    }
+
+    #[test]
+    fn a_header_names_the_interviewee() {
+        use crate::speaker::header_interviewee;
+        let text = "Interview 03\nInterviewer: SK\nParticipant: R12\n\nQ: Where did you grow up?\nA: In a village.\n";
+        assert_eq!(header_interviewee(text).as_deref(), Some("R12"));
+        let text = "Project: Ageing well\nDate: 3 May 2024\nInterviewee: Maria Lopez (P01)\n\nI: Hello.\nR: Hi.\n";
+        assert_eq!(
+            header_interviewee(text).as_deref(),
+            Some("Maria Lopez (P01)")
+        );
+        let text = "Project: Ageing well\nParticipant ID: P07_F_34\nDuration: 47 min\n\nI: Hello.\nR: Hi.\n";
+        assert_eq!(header_interviewee(text).as_deref(), Some("P07_F_34"));
+        // No header, or a turn.
+        assert_eq!(
+            header_interviewee("I: Hello.\nParticipant: Hi there, I am fine.\n"),
+            None
+        );
     }
 
     #[test]
