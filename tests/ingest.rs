@@ -2479,4 +2479,33 @@ fn a_role_word_that_asks_in_every_interview_is_the_interviewer() {
     assert_eq!(found, ["R1", "R2", "Teacher"], "{json}");
     // Three pupils, one per class, and P1…P6.
     assert_eq!(stats(p.path())["participants"].as_u64(), Some(9));
+
+    // Beside a labelled interviewer, a mother asking her child is family.
+    let dir = tempfile::tempdir().unwrap();
+    for n in 1..=3 {
+        write(
+            dir.path(),
+            &format!("family{n}.txt"),
+            format!(
+                "Interviewer: How are mealtimes at home?
+Mother: What did you have today?
+                 Child: Pasta with peas {n}.
+Mother: And did you like it?
+Child: Yes.
+                 Interviewer: Who cooks?
+Mother: Mostly me, after work.
+"
+            )
+            .as_bytes(),
+        );
+    }
+    let p = new_project();
+    let (code, json, stderr) = ingest_json(p.path(), &[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        json["detected_interviewers"],
+        serde_json::json!([]),
+        "{json}"
+    );
+    assert_eq!(stats(p.path())["participants"].as_u64(), Some(6));
 }

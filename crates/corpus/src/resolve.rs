@@ -437,6 +437,14 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             Some((b, inner)) => (b.trim(), Some(inner.trim())),
             None => (header.trim(), None),
         };
+        // A role, not a person (`Interviewee: Head Teacher (School 1)`):
+        // each interview's own, as the label is.
+        let id_bracket = bracket.filter(|inner| crate::speaker::is_id_like(inner));
+        if id_bracket.is_none()
+            && (is_generic_interviewee_name(base) || is_moderator_name(base) || is_group_name(base))
+        {
+            return self;
+        }
         let listed = bracket
             .and_then(|inner| self.participants.by_bracketed_id(inner, self.document))
             .or_else(|| self.participants.resolve(base, self.document))
@@ -444,12 +452,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         self.header_link = Some(match listed {
             Some(p) if !p.is_moderator => (p.id.clone(), true),
             Some(_) => return self,
-            None => {
-                let id = bracket
-                    .filter(|inner| crate::speaker::is_id_like(inner))
-                    .unwrap_or(base);
-                (id.to_string(), false)
-            }
+            None => (id_bracket.unwrap_or(base).to_string(), false),
         });
         self
     }
@@ -938,6 +941,11 @@ mod tests {
                 (Some("Q".to_string()), IdSource::Label),
                 (Some("R12".to_string()), IdSource::Label)
             ]
+        );
+        // A role is no person: each head teacher is their interview's own.
+        assert_eq!(
+            link("school1.txt", &["Q", "A"], "Head Teacher (School 1)", &none)[1].0,
+            Some("school1.txt/A".to_string())
         );
         // Two generic interviewees: which one the header names is not known.
         assert_eq!(

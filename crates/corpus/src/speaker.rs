@@ -506,11 +506,17 @@ pub(crate) fn separated_label(line: &str) -> Option<SpeakerLabel> {
     })
 }
 
-/// [`header_line`] or [`separated_label`]: the labels a document's
-/// repetition confirms ([`repeated_header_lines`]).
+/// [`relaxed_label_of`] with separated labels.
+#[cfg(test)]
 pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
+    relaxed_label_of(line, true)
+}
+
+/// [`header_line`] or [`separated_label`] (where `separated`) and the
+/// other labels a document's repetition confirms ([`repeated_header_lines`]).
+fn relaxed_label_of(line: &str, separated: bool) -> Option<SpeakerLabel> {
     header_line(line)
-        .or_else(|| separated_label(line))
+        .or_else(|| separated.then(|| separated_label(line)).flatten())
         .or_else(|| timed_display_label(line))
         .or_else(|| bracketed_role_label(line))
         .or_else(|| surname_given_label(line))
@@ -605,10 +611,13 @@ fn timed_display_label(line: &str) -> Option<SpeakerLabel> {
 /// Whether `lines` repeat [`relaxed_label`]s as speaker labels do: at
 /// least three such lines that no other rule reads as a label, and some
 /// name in two of them.
-pub(crate) fn repeated_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> bool {
+pub(crate) fn repeated_header_lines<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    separated: bool,
+) -> bool {
     let mut names: Vec<String> = lines
         .filter(|l| parse_speaker_line(l).is_none())
-        .filter_map(|l| relaxed_label(l).map(|h| h.name))
+        .filter_map(|l| relaxed_label_of(l, separated).map(|h| h.name))
         .collect();
     let count = names.len();
     names.sort();
@@ -735,6 +744,9 @@ pub(crate) struct DocumentLabels {
     colon_is_text: bool,
     /// Lines of a list of times ([`time_list_lines`]), trimmed: no labels.
     listed: Vec<String>,
+    /// No tab- or dash-separated labels ([`separated_label`]): a colon
+    /// transcript's.
+    no_separated: bool,
 }
 
 impl DocumentLabels {
@@ -753,7 +765,6 @@ impl DocumentLabels {
                 .binary_search_by(|x| x.as_str().cmp(l.trim()))
                 .is_err()
         };
-        let relaxed = repeated_header_lines(all.iter().copied().filter(unlisted));
         let dashed = confirmed_dashed_labels(&all);
         // A header block's `Interviewer: Sarah Jones` and `Participant ID:
         // P10` describe the interview, not its turns: a transcript whose
@@ -784,11 +795,22 @@ impl DocumentLabels {
         let colon_lines = names.len();
         names.sort();
         names.dedup();
+        // A table above a colon transcript (`Speaker<TAB>Organisation`,
+        // `Maria<TAB>Day centre`: a Word attendee table) is no tab-separated
+        // turns where colon labels are three or more and as many: before,
+        // `Speaker` was a participant saying "Organisation".
+        let separated_lines = all
+            .iter()
+            .filter(|l| parse_speaker_line(l).is_none() && separated_label(l).is_some())
+            .count();
+        let no_separated = colon_lines >= 3 && colon_lines >= separated_lines;
+        let relaxed = repeated_header_lines(all.iter().copied().filter(unlisted), !no_separated);
         let colon_document = DocumentLabels {
             names: names.clone(),
             relaxed,
             dashed,
             listed: listed.clone(),
+            no_separated,
             ..Default::default()
         };
         // Two colon lines at most may be words in a document of names
@@ -854,6 +876,7 @@ impl DocumentLabels {
             dashed,
             colon_is_text: false,
             listed,
+            no_separated: false,
         }
     }
 
@@ -870,7 +893,11 @@ impl DocumentLabels {
             .then(|| parse_speaker_line(line))
             .flatten()
             .or_else(|| self.dashed.then(|| dashed_label(line)).flatten())
-            .or_else(|| self.relaxed.then(|| relaxed_label(line)).flatten())
+            .or_else(|| {
+                self.relaxed
+                    .then(|| relaxed_label_of(line, !self.no_separated))
+                    .flatten()
+            })
             .or_else(|| self.bare.then(|| bare_label(line)).flatten())
             .or_else(|| self.letter_dots.then(|| letter_dot_label(line)).flatten())
             .or_else(|| self.joint_label(line))
@@ -1370,8 +1397,10 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
     let mut at = 0usize;
     let mut end = 0usize;
     let (mut keyed, mut header_key, mut started) = (0usize, false, false);
-    // The roles the block's speaker lines name (`Interviewer: SK`).
+    // The roles the block's speaker lines name (`Interviewer: SK`), and
+    // how many of them only loosely.
     let mut roles: Vec<String> = Vec::new();
+    let mut loose = 0usize;
     for raw in text.split('\n') {
         let next = at + raw.len() + 1;
         let line = raw.trim_end_matches('\r').trim();
@@ -1422,11 +1451,21 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
                 let describes_speaker = (is_moderator_name(k)
                     || crate::resolve::is_generic_interviewee_name(k))
                     && describes_a_person(v);
-                if !short || !(is_key || describes_speaker) {
+                // Among header keys, an interviewee line whose value is a
+                // pseudonym, a blank mark or particulars (`Participant:
+                // Ana`, `Participant: N/A`, `Respondent: Female, 45`):
+                // before, a turn, one more participant per interview.
+                let describes_loosely = !describes_speaker
+                    && crate::resolve::is_generic_interviewee_name(k)
+                    && !v.is_empty()
+                    && words <= 3
+                    && !v.ends_with(['.', '?', '!']);
+                if !short || !(is_key || describes_speaker || describes_loosely) {
                     break;
                 }
                 keyed += 1;
                 header_key |= is_key;
+                loose += usize::from(describes_loosely);
                 if !is_key {
                     roles.push(crate::resolve::label_base(k));
                 }
@@ -1452,6 +1491,7 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
     // below is labelled by those roles: before, `SK` was the
     // interviewer's sentence and `R12` a second interviewee's.
     let roles_only = keyed >= 1
+        && loose == 0
         && roles.len() == keyed
         && end > 0
         && !text[end..].lines().any(|l| {
@@ -1518,7 +1558,15 @@ pub(crate) fn header_interviewee(text: &str) -> Option<String> {
             })
             .unwrap_or_else(|| k.to_lowercase());
         let v = v.trim();
-        if crate::resolve::is_generic_interviewee_name(&role) && describes_a_person(v) {
+        // A pseudonym of one word (`Participant: Ana`) too, not a reply.
+        let pseudonym = !v.contains(char::is_whitespace)
+            && is_name_like(v)
+            && !REPLIES.contains(&v.to_lowercase().as_str())
+            && !crate::resolve::is_generic_interviewee_name(v)
+            && !is_moderator_name(v);
+        if crate::resolve::is_generic_interviewee_name(&role)
+            && (describes_a_person(v) || pseudonym)
+        {
             found.push(v.to_string());
         }
     }

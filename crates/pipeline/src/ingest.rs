@@ -332,9 +332,13 @@ pub fn speaker_turns(
     // interviewing pupils was an interviewee of each document, and their
     // questions were coded).
     // Id key → the label of a generic one (`None`: a name).
+    // Not beside a labelled interviewer: a `Mother:` asking her child, a
+    // partner's `R1:` with tag questions, are family beside the
+    // `Interviewer:` (whose questions the others' share leaves out).
+    let moderated = doc.segments.iter().any(|s| s.is_moderator);
     let speakers: BTreeMap<String, Option<String>> = corpus::unregistered_speakers(doc, index)
         .into_iter()
-        .filter(|p| !p.is_moderator)
+        .filter(|p| !(p.is_moderator || (moderated && p.document.is_some())))
         .map(|p| {
             let label = p.document.is_some().then_some(p.name);
             (id_spelling_key(&p.id), label)

@@ -399,16 +399,81 @@ struct TableLayout {
 #[derive(Debug, Default)]
 pub(super) struct TableRows {
     layout: Option<TableLayout>,
+    /// Rows read of the table being read.
+    rows: usize,
+    /// The table lists people, not turns ([`is_people_heading`]).
+    people: bool,
+}
+
+/// Whether a table's first row heads a list of people, not a transcript:
+/// its first cell names the people (`Participant`, `Speaker`, `Name`,
+/// `Attendee`) and no cell names a text column (`Participant | Age |
+/// Gender | Role`, `Speaker | Organisation` above a colon transcript).
+/// Before, each row was a turn: Maria said "45 F Manager".
+fn is_people_heading(cells: &[String]) -> bool {
+    let keys: Vec<String> = cells
+        .iter()
+        .map(|c| c.trim().trim_end_matches(':').to_lowercase())
+        .collect();
+    let first = keys.first().map_or("", String::as_str);
+    let people = SPEAKER_HEADINGS.contains(&first)
+        || [
+            "participant",
+            "participants",
+            "participant id",
+            "respondent",
+            "attendee",
+            "attendees",
+            "pseudonym",
+            "interviewee",
+        ]
+        .contains(&first);
+    // What a person says, under a heading a transcript or a coder's sheet
+    // may give it.
+    const SAID: &[&str] = &[
+        "response",
+        "responses",
+        "answer",
+        "answers",
+        "comment",
+        "comments",
+        "quote",
+        "quotes",
+        "words",
+        "statement",
+        "remarks",
+        "contribution",
+        "said",
+        "what was said",
+        "discussion",
+        "notes",
+        "turn",
+        "message",
+    ];
+    people
+        && keys.iter().filter(|k| !k.is_empty()).count() >= 2
+        && !keys
+            .iter()
+            .any(|k| TEXT_HEADINGS.contains(&k.as_str()) || SAID.contains(&k.as_str()))
 }
 
 impl TableRows {
     /// A new table begins: no heading read yet.
     pub(super) fn start_table(&mut self) {
         self.layout = None;
+        self.rows = 0;
+        self.people = false;
     }
 
     /// The line of one row of the table being read.
     pub(super) fn line(&mut self, cells: &[String]) -> String {
+        self.rows += 1;
+        if self.rows == 1 && is_people_heading(cells) {
+            self.people = true;
+        }
+        if self.people {
+            return cells.join("\t");
+        }
         if let Some(layout) = heading_layout(cells) {
             self.layout = Some(layout);
             return cells.join("\t");
@@ -579,6 +644,31 @@ mod tests {
     /// | Speaker`: the rows are read by those columns (the heading
     /// `Timespan` was one speaker who said everything, the names and
     /// times were glued to the text).
+    #[test]
+    fn a_table_of_people_is_no_turns() {
+        let cells = |row: &[&str]| row.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        for table in [
+            &[
+                &["Participant", "Age", "Gender", "Role"][..],
+                &["Maria", "45", "F", "Manager"],
+            ][..],
+            &[&["Speaker", "Organisation"][..], &["Maria", "Day centre"]],
+        ] {
+            let mut rows = TableRows::default();
+            rows.start_table();
+            let lines: Vec<String> = table.iter().map(|r| rows.line(&cells(r))).collect();
+            assert!(lines.iter().all(|l| !l.contains(':')), "{lines:?}");
+        }
+        // A transcript's `Speaker | Response` table is turns.
+        let mut rows = TableRows::default();
+        rows.start_table();
+        rows.line(&cells(&["Speaker", "Response"]));
+        assert_eq!(
+            rows.line(&cells(&["Maria", "The rota."])),
+            "Maria: The rota."
+        );
+    }
+
     #[test]
     fn a_heading_row_says_where_speaker_text_and_time_stand() {
         let mut rows = TableRows::default();

@@ -177,8 +177,14 @@ pub(super) fn without_page_furniture(text: &str) -> Option<String> {
             && ["page #", "page # of #", "p. #", "page #/#"]
                 .iter()
                 .any(|end| {
+                    // Alone, after a separator (`Interview 7 – Page 2`,
+                    // `P07 | Page 3`), or `… page 2 of 3`; not words
+                    // leading to it ("Turn to page 5", read aloud).
                     sh.strip_suffix(end).is_some_and(|before| {
-                        before.is_empty() || before.ends_with(|c: char| !c.is_alphanumeric())
+                        let before = before.trim_end();
+                        before.is_empty()
+                            || before.ends_with(|c: char| !c.is_alphanumeric())
+                            || *end == "page # of #"
                     })
                 })
     };
@@ -679,6 +685,8 @@ mod tests {
         );
         let leaflet = "R: It is confusing.\nThen you turn to page 2\nMm\nAnd there's the table on page 3\nMm\nWhich nobody understands.\n";
         assert_eq!(without_page_furniture(leaflet), None);
+        let reading = "I: Read this for me.\nC: The cat sat.\nTurn to page 5\nThe dog ran.\nTurn to page 6\nThe end.\n";
+        assert_eq!(without_page_furniture(reading), None);
         let text = "Page 1 of 2\nI: Is it secret?\nR: Confidential\nI: Why?\nR: Confidential\nPage 2 of 2\n";
         assert!(without_page_furniture(text)
             .unwrap()
@@ -724,6 +732,19 @@ mod tests {
             header_interviewee("I: Hello.\nParticipant: Hi there, I am fine.\n"),
             None
         );
+        // Among header keys, a pseudonym names them; a blank mark or
+        // particulars name no one, and neither is a turn.
+        let text = "Date: 3 May 2024\nParticipant: Ana\n\nI: Hello.\nR: Hi.\n";
+        assert_eq!(header_interviewee(text).as_deref(), Some("Ana"));
+        for value in ["N/A", "Female, 45", "Yes"] {
+            let text = format!("Date: 3 May 2024\nParticipant: {value}\n\nI: Hello.\nR: Hi.\n");
+            assert_eq!(header_interviewee(&text), None, "{value}");
+            let said: Vec<String> = turns(&text, false)
+                .into_iter()
+                .map(|t| t.3.to_string())
+                .collect();
+            assert_eq!(said, ["Hello.", "Hi."], "{value}");
+        }
     }
 
     #[test]
