@@ -506,17 +506,11 @@ pub(crate) fn separated_label(line: &str) -> Option<SpeakerLabel> {
     })
 }
 
-/// [`relaxed_label_of`] with separated labels.
-#[cfg(test)]
+/// [`header_line`] or [`separated_label`]: the labels a document's
+/// repetition confirms ([`repeated_header_lines`]).
 pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
-    relaxed_label_of(line, true)
-}
-
-/// [`header_line`] or [`separated_label`] (where `separated`) and the
-/// other labels a document's repetition confirms ([`repeated_header_lines`]).
-fn relaxed_label_of(line: &str, separated: bool) -> Option<SpeakerLabel> {
     header_line(line)
-        .or_else(|| separated.then(|| separated_label(line)).flatten())
+        .or_else(|| separated_label(line))
         .or_else(|| timed_display_label(line))
         .or_else(|| bracketed_role_label(line))
         .or_else(|| surname_given_label(line))
@@ -611,13 +605,10 @@ fn timed_display_label(line: &str) -> Option<SpeakerLabel> {
 /// Whether `lines` repeat [`relaxed_label`]s as speaker labels do: at
 /// least three such lines that no other rule reads as a label, and some
 /// name in two of them.
-pub(crate) fn repeated_header_lines<'a>(
-    lines: impl Iterator<Item = &'a str>,
-    separated: bool,
-) -> bool {
+pub(crate) fn repeated_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> bool {
     let mut names: Vec<String> = lines
         .filter(|l| parse_speaker_line(l).is_none())
-        .filter_map(|l| relaxed_label_of(l, separated).map(|h| h.name))
+        .filter_map(|l| relaxed_label(l).map(|h| h.name))
         .collect();
     let count = names.len();
     names.sort();
@@ -744,9 +735,6 @@ pub(crate) struct DocumentLabels {
     colon_is_text: bool,
     /// Lines of a list of times ([`time_list_lines`]), trimmed: no labels.
     listed: Vec<String>,
-    /// No tab- or dash-separated labels ([`separated_label`]): a colon
-    /// transcript's.
-    no_separated: bool,
 }
 
 impl DocumentLabels {
@@ -795,22 +783,12 @@ impl DocumentLabels {
         let colon_lines = names.len();
         names.sort();
         names.dedup();
-        // A table above a colon transcript (`Speaker<TAB>Organisation`,
-        // `Maria<TAB>Day centre`: a Word attendee table) is no tab-separated
-        // turns where colon labels are three or more and as many: before,
-        // `Speaker` was a participant saying "Organisation".
-        let separated_lines = all
-            .iter()
-            .filter(|l| parse_speaker_line(l).is_none() && separated_label(l).is_some())
-            .count();
-        let no_separated = colon_lines >= 3 && colon_lines >= separated_lines;
-        let relaxed = repeated_header_lines(all.iter().copied().filter(unlisted), !no_separated);
+        let relaxed = repeated_header_lines(all.iter().copied().filter(unlisted));
         let colon_document = DocumentLabels {
             names: names.clone(),
             relaxed,
             dashed,
             listed: listed.clone(),
-            no_separated,
             ..Default::default()
         };
         // Two colon lines at most may be words in a document of names
@@ -876,7 +854,6 @@ impl DocumentLabels {
             dashed,
             colon_is_text: false,
             listed,
-            no_separated: false,
         }
     }
 
@@ -893,11 +870,7 @@ impl DocumentLabels {
             .then(|| parse_speaker_line(line))
             .flatten()
             .or_else(|| self.dashed.then(|| dashed_label(line)).flatten())
-            .or_else(|| {
-                self.relaxed
-                    .then(|| relaxed_label_of(line, !self.no_separated))
-                    .flatten()
-            })
+            .or_else(|| self.relaxed.then(|| relaxed_label(line)).flatten())
             .or_else(|| self.bare.then(|| bare_label(line)).flatten())
             .or_else(|| self.letter_dots.then(|| letter_dot_label(line)).flatten())
             .or_else(|| self.joint_label(line))
@@ -1457,9 +1430,8 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
                 // before, a turn, one more participant per interview.
                 let describes_loosely = !describes_speaker
                     && crate::resolve::is_generic_interviewee_name(k)
-                    && !v.is_empty()
-                    && words <= 3
-                    && !v.ends_with(['.', '?', '!']);
+                    && !k.chars().any(|c| c.is_ascii_digit())
+                    && names_loosely(v);
                 if !short || !(is_key || describes_speaker || describes_loosely) {
                     break;
                 }
@@ -1531,6 +1503,63 @@ fn describes_a_person(value: &str) -> bool {
     initials
 }
 
+/// A header's interviewee value that is no reply: a pseudonym of one word
+/// (`Ana`; not `Yes`, `Sure`, `Hi`), a blank mark (`N/A`, `-`,
+/// `Unknown`, `Withheld`) or particulars (`Female, 45`, `M, 34`).
+/// "Sure, go ahead", "Not really", "Good morning" are turns.
+fn names_loosely(v: &str) -> bool {
+    let lower = v.trim().trim_end_matches('.').to_lowercase();
+    const BLANK: &[&str] = &[
+        "n/a",
+        "na",
+        "-",
+        "--",
+        "none",
+        "unknown",
+        "tbc",
+        "tba",
+        "withheld",
+        "anonymous",
+        "redacted",
+        "not given",
+        "not stated",
+    ];
+    const PARTICULARS: &[&str] = &[
+        "female",
+        "male",
+        "f",
+        "m",
+        "woman",
+        "man",
+        "non-binary",
+        "nonbinary",
+        "other",
+    ];
+    let particulars = lower
+        .split([',', ';', '/', ' '])
+        .filter(|w| !w.is_empty())
+        .all(|w| PARTICULARS.contains(&w) || w.chars().all(|c| c.is_ascii_digit()))
+        && lower
+            .chars()
+            .any(|c| c.is_ascii_digit() || c.is_alphabetic());
+    let pseudonym = !v.contains(char::is_whitespace)
+        && is_name_like(v)
+        && !REPLIES.contains(&lower.as_str())
+        && !SPEECH_OPENERS.contains(&lower.as_str())
+        && ![
+            "hi",
+            "hello",
+            "hey",
+            "morning",
+            "afternoon",
+            "evening",
+            "thanks",
+            "cheers",
+        ]
+        .contains(&lower.as_str());
+    BLANK.contains(&lower.as_str()) || particulars || pseudonym
+}
+
 /// Who a transcript's header block says the interviewee is: the value of
 /// its `Participant:`, `Interviewee:` or `Respondent ID:`-like line (a
 /// generic interviewee's role, alone or with `ID`, `code`, `no.`),
@@ -1561,7 +1590,7 @@ pub(crate) fn header_interviewee(text: &str) -> Option<String> {
         // A pseudonym of one word (`Participant: Ana`) too, not a reply.
         let pseudonym = !v.contains(char::is_whitespace)
             && is_name_like(v)
-            && !REPLIES.contains(&v.to_lowercase().as_str())
+            && names_loosely(v)
             && !crate::resolve::is_generic_interviewee_name(v)
             && !is_moderator_name(v);
         if crate::resolve::is_generic_interviewee_name(&role)

@@ -355,6 +355,9 @@ const SPEAKER_HEADINGS: &[&str] = &[
     "sprecherin",
     "locuteur",
     "hablante",
+    "participant",
+    "respondent",
+    "interviewee",
 ];
 const TEXT_HEADINGS: &[&str] = &[
     "transcript",
@@ -367,6 +370,22 @@ const TEXT_HEADINGS: &[&str] = &[
     "verbatim",
     "texte",
     "texto",
+    // Before 2026-12-06 a heading row naming its words so (`Participant |
+    // Dialogue`, `Speaker | Translation`, `Who | What`) was a turn of a
+    // participant `Participant` or `Speaker`, one more per document.
+    "utterances",
+    "translation",
+    "english",
+    "original",
+    "words",
+    "words spoken",
+    "what was said",
+    "said",
+    "what",
+    "reply",
+    "response",
+    "answer",
+    "interview text",
 ];
 const TIME_HEADINGS: &[&str] = &[
     "time",
@@ -659,7 +678,18 @@ mod tests {
             let lines: Vec<String> = table.iter().map(|r| rows.line(&cells(r))).collect();
             assert!(lines.iter().all(|l| !l.contains(':')), "{lines:?}");
         }
-        // A transcript's `Speaker | Response` table is turns.
+        // A transcript's `Speaker | Response` table is turns, and its
+        // heading row none.
+        for heading in [
+            ["Participant", "Dialogue"],
+            ["Speaker", "Translation"],
+            ["Who", "What"],
+        ] {
+            let mut rows = TableRows::default();
+            rows.start_table();
+            assert!(!rows.line(&cells(&heading)).contains(':'), "{heading:?}");
+            assert_eq!(rows.line(&cells(&["Maria", "Yes."])), "Maria: Yes.");
+        }
         let mut rows = TableRows::default();
         rows.start_table();
         rows.line(&cells(&["Speaker", "Response"]));

@@ -736,7 +736,7 @@ mod tests {
         // particulars name no one, and neither is a turn.
         let text = "Date: 3 May 2024\nParticipant: Ana\n\nI: Hello.\nR: Hi.\n";
         assert_eq!(header_interviewee(text).as_deref(), Some("Ana"));
-        for value in ["N/A", "Female, 45", "Yes"] {
+        for value in ["N/A", "Female, 45"] {
             let text = format!("Date: 3 May 2024\nParticipant: {value}\n\nI: Hello.\nR: Hi.\n");
             assert_eq!(header_interviewee(&text), None, "{value}");
             let said: Vec<String> = turns(&text, false)
@@ -744,6 +744,17 @@ mod tests {
                 .map(|t| t.3.to_string())
                 .collect();
             assert_eq!(said, ["Hello.", "Hi."], "{value}");
+        }
+        // A reply, a greeting or a numbered participant under the keys is
+        // a turn.
+        for first in [
+            "Participant: Yes",
+            "Participant: Sure, go ahead",
+            "Participant: Good morning",
+            "Participant 3: Me neither",
+        ] {
+            let text = format!("Date: 3 May 2024\n{first}\nInterviewer: Shall we start?\n");
+            assert_eq!(turns(&text, false).len(), 2, "{first}");
         }
     }
 
