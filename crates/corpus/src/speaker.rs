@@ -1509,21 +1509,6 @@ fn describes_a_person(value: &str) -> bool {
 /// "Sure, go ahead", "Not really", "Good morning" are turns.
 fn names_loosely(v: &str) -> bool {
     let lower = v.trim().trim_end_matches('.').to_lowercase();
-    const BLANK: &[&str] = &[
-        "n/a",
-        "na",
-        "-",
-        "--",
-        "none",
-        "unknown",
-        "tbc",
-        "tba",
-        "withheld",
-        "anonymous",
-        "redacted",
-        "not given",
-        "not stated",
-    ];
     const PARTICULARS: &[&str] = &[
         "female",
         "male",
@@ -1557,7 +1542,30 @@ fn names_loosely(v: &str) -> bool {
             "cheers",
         ]
         .contains(&lower.as_str());
-    BLANK.contains(&lower.as_str()) || particulars || pseudonym
+    is_blank_mark(v) || particulars || pseudonym
+}
+
+/// A header value that names no one: `N/A`, `-`, `Unknown`, `Withheld`,
+/// `Anonymous`, `Redacted`.
+fn is_blank_mark(v: &str) -> bool {
+    const BLANK: &[&str] = &[
+        "n/a",
+        "na",
+        "-",
+        "--",
+        "none",
+        "unknown",
+        "tbc",
+        "tba",
+        "withheld",
+        "anonymous",
+        "anonymised",
+        "anonymized",
+        "redacted",
+        "not given",
+        "not stated",
+    ];
+    BLANK.contains(&v.trim().trim_end_matches('.').to_lowercase().as_str())
 }
 
 /// Who a transcript's header block says the interviewee is: the value of
@@ -1587,9 +1595,12 @@ pub(crate) fn header_interviewee(text: &str) -> Option<String> {
             })
             .unwrap_or_else(|| k.to_lowercase());
         let v = v.trim();
-        // A pseudonym of one word (`Participant: Ana`) too, not a reply.
+        // A pseudonym of one word (`Participant: Ana`) too, not a reply,
+        // never a blank mark (`Withheld` in two interviews made their
+        // interviewees one person).
         let pseudonym = !v.contains(char::is_whitespace)
             && is_name_like(v)
+            && !is_blank_mark(v)
             && names_loosely(v)
             && !crate::resolve::is_generic_interviewee_name(v)
             && !is_moderator_name(v);

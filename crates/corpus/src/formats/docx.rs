@@ -519,6 +519,16 @@ fn heading_layout(cells: &[String]) -> Option<TableLayout> {
         return None;
     }
     let at = |names: &[&str]| keys.iter().position(|k| names.contains(&k.as_str()));
+    // Two text columns (`Speaker | Original | English`): the row keeps
+    // them both ([`row_line`]), not the first alone.
+    if keys
+        .iter()
+        .filter(|k| TEXT_HEADINGS.contains(&k.as_str()))
+        .count()
+        > 1
+    {
+        return None;
+    }
     Some(TableLayout {
         cells: cells.len(),
         speaker: at(SPEAKER_HEADINGS)?,
@@ -678,6 +688,16 @@ mod tests {
             let lines: Vec<String> = table.iter().map(|r| rows.line(&cells(r))).collect();
             assert!(lines.iter().all(|l| !l.contains(':')), "{lines:?}");
         }
+        // A bilingual table keeps both its columns.
+        let mut rows = TableRows::default();
+        rows.start_table();
+        assert!(!rows
+            .line(&cells(&["Speaker", "Original", "English"]))
+            .contains(':'));
+        assert_eq!(
+            rows.line(&cells(&["Maria", "Vine en autobús.", "I came by bus."])),
+            "Maria: Vine en autobús. I came by bus."
+        );
         // A transcript's `Speaker | Response` table is turns, and its
         // heading row none.
         for heading in [

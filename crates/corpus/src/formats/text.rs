@@ -736,7 +736,7 @@ mod tests {
         // particulars name no one, and neither is a turn.
         let text = "Date: 3 May 2024\nParticipant: Ana\n\nI: Hello.\nR: Hi.\n";
         assert_eq!(header_interviewee(text).as_deref(), Some("Ana"));
-        for value in ["N/A", "Female, 45"] {
+        for value in ["N/A", "Female, 45", "Withheld", "Anonymous"] {
             let text = format!("Date: 3 May 2024\nParticipant: {value}\n\nI: Hello.\nR: Hi.\n");
             assert_eq!(header_interviewee(&text), None, "{value}");
             let said: Vec<String> = turns(&text, false)
