@@ -294,6 +294,9 @@ pub struct DocumentSpeakers<'a, 'p> {
     /// ([`DocumentSpeakers::with_header_interviewee`]): their id, and
     /// whether the participants file lists them.
     header_link: Option<(String, bool)>,
+    /// The interviewers the header block names, by label key
+    /// ([`DocumentSpeakers::with_header_interviewers`]).
+    header_interviewers: Vec<String>,
     /// Label key → first spelling of a generic label in this document.
     first_spelling: HashMap<String, &'a str>,
     /// The document's one generic interviewee label (its key) and the one
@@ -409,6 +412,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             unknown_voices,
             sole_generic,
             header_link: None,
+            header_interviewers: Vec::new(),
             first_spelling,
             sole_interviewee,
         }
@@ -457,6 +461,15 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         self
     }
 
+    /// The labels the header block names as the interviewers (`Interviewer:
+    /// SK` above `SK:` turns; [`crate::speaker::header_interviewers`]) are
+    /// moderators where the participants file does not list them. Before,
+    /// SK was a participant and their questions were coded.
+    pub fn with_header_interviewers(mut self, names: &[String]) -> Self {
+        self.header_interviewers = names.iter().map(|n| label_key(n)).collect();
+        self
+    }
+
     /// The participant `label` (with its inline role, if any) stands for.
     pub fn resolve(&self, label: &str, inline_role: Option<&str>) -> Resolution {
         let label = label.trim();
@@ -481,6 +494,14 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             .filter(|(k, _)| *k == label_key(label))
             .map(|(_, p)| *p);
         let listed_here = by_id.or_else(|| self.participants.resolve(label, self.document));
+        if listed_here.is_none() && self.header_interviewers.contains(&label_key(label)) {
+            return Resolution {
+                participant_id: Some(label.to_string()),
+                is_moderator: true,
+                source: IdSource::Label,
+                role: SpeakerRole::Moderator,
+            };
+        }
         if let (None, None, Some((id, registered))) = (listed_here, sole, &self.header_link) {
             if self.sole_generic.as_deref() == Some(label_key(label).as_str()) {
                 return Resolution {
@@ -942,6 +963,12 @@ mod tests {
                 (Some("R12".to_string()), IdSource::Label)
             ]
         );
+        // The interviewer the header names is the moderator of their turns.
+        let index = none.index();
+        let speakers = DocumentSpeakers::new("int.txt", ["SK", "RH"], &index)
+            .with_header_interviewers(&["SK".to_string()]);
+        assert!(speakers.resolve("SK", None).is_moderator);
+        assert!(!speakers.resolve("RH", None).is_moderator);
         // A role is no person: each head teacher is their interview's own.
         assert_eq!(
             link("school1.txt", &["Q", "A"], "Head Teacher (School 1)", &none)[1].0,

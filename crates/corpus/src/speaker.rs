@@ -1617,6 +1617,24 @@ pub(crate) fn header_interviewee(text: &str) -> Option<String> {
     }
 }
 
+/// The interviewers a transcript's header block names (`Interviewer: SK`,
+/// `Moderator: Sarah Khan`): a full name, an id or initials.
+pub(crate) fn header_interviewers(text: &str) -> Vec<String> {
+    let end = header_block_end(text, &|_| false);
+    text[..end]
+        .lines()
+        .filter_map(|line| {
+            let line = line
+                .trim()
+                .trim_start_matches(['-', '*', ' '])
+                .replace("**", "");
+            let (k, v) = line.split_once(':')?;
+            (is_moderator_name(k.trim()) && describes_a_person(v.trim()))
+                .then(|| v.trim().to_string())
+        })
+        .collect()
+}
+
 /// An identifier such as a participant code: one word of letters and
 /// digits with at least one of each (`P01`, `INT-07`, `R_12`; not `1985`).
 pub(crate) fn is_id_like(value: &str) -> bool {
