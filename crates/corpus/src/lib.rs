@@ -193,8 +193,7 @@ fn assemble_unhashed(
         raw.turns.iter().filter_map(|t| t.speaker.as_deref()),
         participants,
     )
-    .with_header_interviewee(speaker::header_interviewee(&raw.text).as_deref())
-    .with_header_interviewers(&speaker::header_interviewers(&raw.text));
+    .with_header(&raw.text);
     // Splitting is per turn and independent, so it runs on every core; the
     // rest is one cheap forward pass (at a million turns splitting was a
     // fifth of ingest's time, issue #17 item 6).
@@ -453,8 +452,7 @@ pub fn silent_respondent_attributes(
         doc.turns.iter().filter_map(|t| t.speaker.as_deref()),
         participants,
     )
-    .with_header_interviewee(speaker::header_interviewee(&doc.text).as_deref())
-    .with_header_interviewers(&speaker::header_interviewers(&doc.text));
+    .with_header(&doc.text);
     doc.speaker_attributes
         .iter()
         .filter(|(speaker, attributes)| {
@@ -481,8 +479,7 @@ pub fn unregistered_speakers(
         doc.turns.iter().filter_map(|t| t.speaker.as_deref()),
         participants,
     )
-    .with_header_interviewee(speaker::header_interviewee(&doc.text).as_deref())
-    .with_header_interviewers(&speaker::header_interviewers(&doc.text));
+    .with_header(&doc.text);
     let mut found: BTreeMap<String, Participant> = BTreeMap::new();
     // A turn adds nothing that an earlier turn with the same speaker, role
     // and moderator flag did not: skip it before resolving (a long document

@@ -418,9 +418,19 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         }
     }
 
+    /// The header block of `text` read once
+    /// ([`crate::speaker::header_people`]): its interviewee
+    /// ([`DocumentSpeakers::with_header_interviewee`]) and interviewers
+    /// ([`DocumentSpeakers::with_header_interviewers`]).
+    pub fn with_header(self, text: &str) -> Self {
+        let people = crate::speaker::header_people(text);
+        self.with_header_interviewers(&people.interviewers)
+            .with_header_interviewee(people.interviewee.as_deref())
+    }
+
     /// Links the document's one generic interviewee label to the person its
     /// header block names (`Participant: R12`, `Interviewee: Maria Lopez
-    /// (P01)`; [`crate::speaker::header_interviewee`]): the participants
+    /// (P01)`; [`crate::speaker::header_people`]): the participants
     /// file's row for them where it lists them (by id, the bracketed id or
     /// the name), else the id (or name) as written, one person across
     /// documents. Before, `A:` under such a header was `<document>/A`,
@@ -462,7 +472,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
     }
 
     /// The labels the header block names as the interviewers (`Interviewer:
-    /// SK` above `SK:` turns; [`crate::speaker::header_interviewers`]) are
+    /// SK` above `SK:` turns; [`crate::speaker::header_people`]) are
     /// moderators where the participants file does not list them. Before,
     /// SK was a participant and their questions were coded.
     pub fn with_header_interviewers(mut self, names: &[String]) -> Self {

@@ -1568,14 +1568,25 @@ fn is_blank_mark(v: &str) -> bool {
     BLANK.contains(&v.trim().trim_end_matches('.').to_lowercase().as_str())
 }
 
-/// Who a transcript's header block says the interviewee is: the value of
-/// its `Participant:`, `Interviewee:` or `Respondent ID:`-like line (a
-/// generic interviewee's role, alone or with `ID`, `code`, `no.`),
-/// a full name, an id or both (`Maria Lopez (P01)`, `R12`). `None` where
-/// the header names none, or two.
-pub(crate) fn header_interviewee(text: &str) -> Option<String> {
+/// The people a transcript's header block names.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct HeaderPeople {
+    /// The interviewee: the value of its `Participant:`, `Interviewee:` or
+    /// `Respondent ID:`-like line (a generic interviewee's role, alone or
+    /// with `ID`, `code`, `no.`), a full name, an id or both (`Maria Lopez
+    /// (P01)`, `R12`), or a one-word pseudonym. `None` where the header
+    /// names none, or two.
+    pub interviewee: Option<String>,
+    /// The interviewers (`Interviewer: SK`, `Moderator: Sarah Khan`): a
+    /// full name, an id or initials.
+    pub interviewers: Vec<String>,
+}
+
+/// [`HeaderPeople`] of `text`, read from its header block in one pass.
+pub(crate) fn header_people(text: &str) -> HeaderPeople {
     let end = header_block_end(text, &|_| false);
-    let mut found: Vec<String> = Vec::new();
+    let mut interviewees: Vec<String> = Vec::new();
+    let mut interviewers: Vec<String> = Vec::new();
     for line in text[..end].lines() {
         let line = line
             .trim()
@@ -1584,7 +1595,11 @@ pub(crate) fn header_interviewee(text: &str) -> Option<String> {
         let Some((k, v)) = line.split_once(':') else {
             continue;
         };
-        let k = k.trim();
+        let (k, v) = (k.trim(), v.trim());
+        if is_moderator_name(k) && describes_a_person(v) {
+            interviewers.push(v.to_string());
+            continue;
+        }
         let role = ["id", "code", "no.", "no", "number", "pseudonym", "name"]
             .iter()
             .find_map(|suffix| {
@@ -1594,7 +1609,6 @@ pub(crate) fn header_interviewee(text: &str) -> Option<String> {
                     .filter(|r| !r.is_empty())
             })
             .unwrap_or_else(|| k.to_lowercase());
-        let v = v.trim();
         // A pseudonym of one word (`Participant: Ana`) too, not a reply,
         // never a blank mark (`Withheld` in two interviews made their
         // interviewees one person).
@@ -1607,32 +1621,17 @@ pub(crate) fn header_interviewee(text: &str) -> Option<String> {
         if crate::resolve::is_generic_interviewee_name(&role)
             && (describes_a_person(v) || pseudonym)
         {
-            found.push(v.to_string());
+            interviewees.push(v.to_string());
         }
     }
-    found.dedup();
-    match found.as_slice() {
-        [one] => Some(one.clone()),
-        _ => None,
+    interviewees.dedup();
+    HeaderPeople {
+        interviewee: match interviewees.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        },
+        interviewers,
     }
-}
-
-/// The interviewers a transcript's header block names (`Interviewer: SK`,
-/// `Moderator: Sarah Khan`): a full name, an id or initials.
-pub(crate) fn header_interviewers(text: &str) -> Vec<String> {
-    let end = header_block_end(text, &|_| false);
-    text[..end]
-        .lines()
-        .filter_map(|line| {
-            let line = line
-                .trim()
-                .trim_start_matches(['-', '*', ' '])
-                .replace("**", "");
-            let (k, v) = line.split_once(':')?;
-            (is_moderator_name(k.trim()) && describes_a_person(v.trim()))
-                .then(|| v.trim().to_string())
-        })
-        .collect()
 }
 
 /// An identifier such as a participant code: one word of letters and

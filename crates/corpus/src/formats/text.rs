@@ -717,10 +717,10 @@ mod tests {
 
     #[test]
     fn a_header_names_the_interviewee() {
-        use crate::speaker::header_interviewee;
+        let header_interviewee = |t: &str| crate::speaker::header_people(t).interviewee;
         let text = "Interview 03\nInterviewer: SK\nParticipant: R12\n\nQ: Where did you grow up?\nA: In a village.\n";
         assert_eq!(header_interviewee(text).as_deref(), Some("R12"));
-        assert_eq!(crate::speaker::header_interviewers(text), ["SK"]);
+        assert_eq!(crate::speaker::header_people(text).interviewers, ["SK"]);
         let text = "Project: Ageing well\nDate: 3 May 2024\nInterviewee: Maria Lopez (P01)\n\nI: Hello.\nR: Hi.\n";
         assert_eq!(
             header_interviewee(text).as_deref(),
