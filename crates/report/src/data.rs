@@ -73,6 +73,8 @@ pub struct CodingRow {
     pub confidence: f64,
     pub assigned: bool,
     pub classifier: Option<String>,
+    /// When it was made, as stored (see `store::CodingRecord::created_at`).
+    pub created_at: Option<String>,
 }
 
 /// One row of `reviews`, attached to a current segment.
@@ -432,6 +434,10 @@ pub struct GivenCoding<'a> {
     pub confidence: f64,
     /// The classifier that made a machine coding.
     pub classifier: Option<&'a str>,
+    /// When a person's coding was made (a review's time, or the date an
+    /// imported coding carried); `None` for the machine's, whose time is
+    /// the run's and would make two exports of the same codings differ.
+    pub created_at: Option<&'a str>,
 }
 
 impl ProjectData {
@@ -510,6 +516,9 @@ impl ProjectData {
                 classifier: (c.source == Source::Machine)
                     .then_some(c.classifier.as_deref())
                     .flatten(),
+                created_at: (c.source != Source::Machine)
+                    .then_some(c.created_at.as_deref())
+                    .flatten(),
             });
         }
         out.sort_by(|a, b| {
@@ -561,6 +570,7 @@ fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
             confidence,
             assigned,
             classifier,
+            created_at,
         } = row;
         let source = Source::parse(&source).ok_or_else(|| {
             Error::Invalid(format!(
@@ -578,6 +588,7 @@ fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
             confidence,
             assigned,
             classifier,
+            created_at,
         });
     }
     Ok(out)

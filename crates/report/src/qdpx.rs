@@ -317,10 +317,19 @@ pub fn qdpx_bytes(
                     s.coder
                 ),
             };
+            // A person's coding carries when it was made (NVivo and
+            // ATLAS.ti show it; without it every coding of a study read
+            // as made on the day of import). Not the machine's: its time
+            // is the run's, and two exports of the same codings would differ.
+            let made = s
+                .created_at
+                .filter(|t| is_xs_date_time(t))
+                .map(|t| format!(" creationDateTime=\"{}\"", xml(t)))
+                .unwrap_or_default();
             x.push_str(&format!(
-                "      <PlainTextSelection guid=\"{}\" name=\"{}\" startPosition=\"{}\" endPosition=\"{}\" creatingUser=\"{user}\">\n\
+                "      <PlainTextSelection guid=\"{}\" name=\"{}\" startPosition=\"{}\" endPosition=\"{}\" creatingUser=\"{user}\"{made}>\n\
                  \x20       <Description>{}</Description>\n\
-                 \x20       <Coding guid=\"{}\" creatingUser=\"{user}\">\n\
+                 \x20       <Coding guid=\"{}\" creatingUser=\"{user}\"{made}>\n\
                  \x20         <CodeRef targetGUID=\"{}\"/>\n\
                  \x20       </Coding>\n\
                  \x20     </PlainTextSelection>\n",
@@ -643,6 +652,8 @@ pub fn import_qdpx(
 
     let mut summary = ImportSummary::default();
     let mut rows: BTreeSet<(i64, String, String)> = BTreeSet::new();
+    // When each row was coded, where the file says (its earliest date).
+    let mut dates: BTreeMap<(i64, String, String), String> = BTreeMap::new();
     let mut covered_docs: BTreeSet<String> = BTreeSet::new();
     for source in root.descendants().filter(|n| named(n, "TextSource")) {
         summary.sources += 1;
@@ -816,8 +827,22 @@ pub fn import_qdpx(
                     .clone()
                     .or_else(|| user.as_ref().and_then(|u| users.get(u).cloned()))
                     .unwrap_or_else(|| "qdpx".to_string());
+                // The coding's own date, else its selection's: kept, so an
+                // export read back says when people coded, not when it was read.
+                let made = coding
+                    .attribute("creationDateTime")
+                    .or(sel.attribute("creationDateTime"))
+                    .map(str::trim)
+                    .filter(|t| is_xs_date_time(t));
                 for seg in &covered {
-                    rows.insert((*seg, code.clone(), coder.clone()));
+                    let key = (*seg, code.clone(), coder.clone());
+                    if let Some(t) = made {
+                        let earliest = dates.entry(key.clone()).or_insert_with(|| t.to_string());
+                        if t < earliest.as_str() {
+                            *earliest = t.to_string();
+                        }
+                    }
+                    rows.insert(key);
                 }
             }
         }
@@ -870,7 +895,8 @@ pub fn import_qdpx(
             store::add_gold_coverage(tx, *seg)?;
         }
         let now = store::now();
-        for (seg, code, coder) in &rows {
+        for row in &rows {
+            let (seg, code, coder) = row;
             let coding = store::SettledCoding {
                 segment_id: *seg,
                 code_id: code,
@@ -878,7 +904,7 @@ pub fn import_qdpx(
                 source,
                 coder,
                 classifier: Some(&classifier),
-                created_at: &now,
+                created_at: dates.get(row).unwrap_or(&now),
             };
             if store::add_settled_coding(tx, &coding)? {
                 added += 1;
@@ -982,6 +1008,49 @@ impl VariableKind {
             VariableKind::Date => "DateValue",
         }
     }
+}
+
+/// Whether `t` is an XML Schema `dateTime` as REFI-QDA's
+/// `creationDateTime` needs (`2024-03-14T10:22:33`, fractions of a second
+/// and a zone `Z` or `+01:00` optional): the store's times are, an
+/// imported file's may not be, and a malformed one would make the export
+/// invalid. Checked by hand: no date crate is a dependency, and this is
+/// its shape only.
+pub fn is_xs_date_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 19
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+        || b[10] != b'T'
+        || !digits(11..13)
+        || b[13] != b':'
+        || !digits(14..16)
+        || b[16] != b':'
+        || !digits(17..19)
+    {
+        return false;
+    }
+    let mut rest = &t[19..];
+    if let Some(f) = rest.strip_prefix('.') {
+        let n = f.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &f[n..];
+    }
+    let zone = rest.as_bytes();
+    rest.is_empty()
+        || rest == "Z"
+        || (zone.len() == 6
+            && (zone[0] == b'+' || zone[0] == b'-')
+            && zone[1..3].iter().all(u8::is_ascii_digit)
+            && zone[3] == b':'
+            && zone[4..6].iter().all(u8::is_ascii_digit))
 }
 
 #[cfg(test)]

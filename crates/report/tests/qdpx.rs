@@ -125,6 +125,120 @@ fn export_then_import_keeps_codings_and_offsets_with_crlf_and_non_ascii() {
 }
 
 #[test]
+fn peoples_codings_keep_their_dates_through_export_and_import() {
+    let a_dir = tempfile::tempdir().unwrap();
+    let a = project(a_dir.path(), "\n");
+    // `human` dates its rows 2026-01-01T00:00:00Z; a review's coding its own.
+    human(&a, CAI_PARK, "parks", "human", "Zoë");
+    human(&a, BEN_LIGHTS, "lighting", "gold", "study");
+    a.conn()
+        .execute(
+            "UPDATE codings SET created_at = '2025-07-09T13:14:15Z' WHERE coder = 'study'",
+            [],
+        )
+        .unwrap();
+    let (bytes, _) = qdpx_bytes(&a, &ProjectData::load(&a).unwrap(), &export_opts()).unwrap();
+    let files = unzip(&bytes);
+    let doc = roxmltree::Document::parse(&files[0].1).unwrap();
+    let machine = doc
+        .descendants()
+        .find(|n| n.has_tag_name(("urn:QDA-XML:project:1.0", "User")))
+        .unwrap()
+        .attribute("guid")
+        .unwrap();
+    let mut dated: Vec<(String, Option<&str>, Option<&str>)> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "PlainTextSelection")
+        .filter_map(|sel| {
+            let coding = sel.children().find(|c| c.tag_name().name() == "Coding")?;
+            Some((
+                format!(
+                    "{}:{}",
+                    sel.attribute("creatingUser") == Some(machine),
+                    selection_text(&files, sel)
+                ),
+                sel.attribute("creationDateTime"),
+                coding.attribute("creationDateTime"),
+            ))
+        })
+        .collect();
+    dated.sort();
+    // People's codings carry the date they were made, on the selection and
+    // its coding; the machine's none (its time is the run's).
+    let people: Vec<_> = dated.iter().filter(|d| d.0.starts_with("false:")).collect();
+    assert_eq!(people.len(), 3, "{people:?}");
+    assert!(people.iter().all(|d| d.1.is_some() && d.1 == d.2));
+    for (text, date) in [
+        (BEN_LIGHTS, "2025-07-09T13:14:15Z"),
+        (CAI_PARK, "2026-01-01T00:00:00Z"),
+    ] {
+        let row = people
+            .iter()
+            .find(|d| d.0 == format!("false:{text}"))
+            .unwrap();
+        assert_eq!(row.1, Some(date), "{text}");
+    }
+    let machine_rows: Vec<_> = dated.iter().filter(|d| d.0.starts_with("true:")).collect();
+    assert!(!machine_rows.is_empty());
+    assert!(machine_rows.iter().all(|d| d.1.is_none() && d.2.is_none()));
+
+    // Read back, the codings keep the file's dates, not the day of import.
+    let file = a_dir.path().join("a.qdpx");
+    std::fs::write(&file, &bytes).unwrap();
+    let b_dir = tempfile::tempdir().unwrap();
+    let mut b = empty_project(b_dir.path(), "\n");
+    import_qdpx(
+        &mut b,
+        &file,
+        &ImportOptions {
+            source: Source::Human,
+            coder: None,
+        },
+    )
+    .unwrap();
+    let dates = |store: &Store, sources: &str| -> BTreeSet<(String, String)> {
+        store
+            .conn()
+            .prepare(&format!(
+                "SELECT s.text, c.created_at FROM codings c JOIN segments s ON s.id = c.segment_id
+                 WHERE c.source IN ({sources})"
+            ))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let read_back = dates(&b, "'human'");
+    assert_eq!(read_back, dates(&a, "'human', 'gold'"));
+    assert!(read_back.contains(&(BEN_LIGHTS.to_string(), "2025-07-09T13:14:15Z".to_string())));
+}
+
+#[test]
+fn xs_date_times_are_told_from_other_text() {
+    use report::qdpx::is_xs_date_time;
+    for ok in [
+        "2026-01-01T00:00:00Z",
+        "2021-03-04T10:22:33",
+        "2021-03-04T10:22:33.123+01:00",
+        "2021-03-04T10:22:33-05:00",
+    ] {
+        assert!(is_xs_date_time(ok), "{ok}");
+    }
+    for bad in [
+        "then",
+        "2021-03-04",
+        "2021-03-04 10:22:33",
+        "2021-03-04T10:22:33.Z",
+        "2021-03-04T10:22:33+0100",
+        "2021-03-04T10:22:33Zx",
+        "",
+    ] {
+        assert!(!is_xs_date_time(bad), "{bad}");
+    }
+}
+
+#[test]
 fn export_is_byte_stable_and_follows_the_schema() {
     let d1 = tempfile::tempdir().unwrap();
     let d2 = tempfile::tempdir().unwrap();

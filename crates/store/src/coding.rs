@@ -58,6 +58,9 @@ pub struct CodingRecord {
     pub confidence: Option<f64>,
     pub assigned: bool,
     pub classifier: Option<String>,
+    /// When the row was written (`YYYY-MM-DDThh:mm:ssZ`), or the date an
+    /// imported coding carried.
+    pub created_at: Option<String>,
 }
 
 /// A human or gold coding to add (certain and assigned).
@@ -177,7 +180,8 @@ impl Store {
     /// Every coding row in id order.
     pub fn codings(&self) -> Result<Vec<CodingRecord>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier
+            "SELECT id, segment_id, code_id, codebook_version, source, coder, confidence, assigned, classifier,
+                    created_at
              FROM codings ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -191,6 +195,7 @@ impl Store {
                 confidence: r.get(6)?,
                 assigned: r.get(7)?,
                 classifier: r.get(8)?,
+                created_at: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
