@@ -138,6 +138,11 @@ pub const SPOKEN_FILLERS: &[&str] = &[
     "hey",
     "let's",
     "lets",
+    // Spellings of "yeah" and "okay" transcribers use.
+    "yea",
+    "yeh",
+    "ya",
+    "okey",
 ];
 
 /// Words of backchannels and minimal answers ("Yeah, exactly.", "Perfect,
@@ -178,7 +183,34 @@ pub const BACKCHANNEL_WORDS: &[&str] = &[
     "mm-mm",
     "uh-uh",
     "hmm-mm",
+    "uh-hum",
+    "uh-hm",
+    "mm-hm",
 ];
+
+/// Hesitations with each run of a letter written once: what "Umm",
+/// "Uhhh", "Mmhm", "Errr", "Ooh" and "Ehm" are ([`is_hesitation`]).
+const HESITATION_FORMS: &[&str] = &[
+    "um", "uh", "er", "erm", "ah", "eh", "ehm", "em", "ahm", "uhm", "hm", "mhm", "mh", "m", "oh",
+];
+
+/// Whether `word` (lower case) is a hesitation however its letters are
+/// drawn out: "umm", "ummm", "uhh", "mmhm", "errr", "emm". Human
+/// transcribers write these as they hear them; only "um", "mm" and "mhm"
+/// were in the filler list, so "Umm." and "Uhh, yeah." were content and
+/// made a theme of their own ("uhh, mmhm, umm"). Only the listed forms:
+/// collapsing letters in general would make "bee" the stop word "be".
+fn is_hesitation(word: &str) -> bool {
+    let mut collapsed = String::with_capacity(word.len());
+    let mut last = None;
+    for c in word.chars() {
+        if last != Some(c) {
+            collapsed.push(c);
+        }
+        last = Some(c);
+    }
+    HESITATION_FORMS.contains(&collapsed.as_str())
+}
 
 /// Words of a survey's non-answers ("Nothing really.", "None.", "idk",
 /// "NA", "Not applicable.", "No comment.", "No idea."): a sentence whose
@@ -275,8 +307,9 @@ pub fn is_content_word(word: &str) -> bool {
             && !w.chars().all(|c| c.is_numeric())
             && !skip.contains(w)
             && !skip.contains(&w.replace('\'', ""))
+            && !is_hesitation(w)
     };
-    if skip.contains(word) {
+    if skip.contains(word) || is_hesitation(word) {
         return false;
     }
     if word.contains('-') {
@@ -362,13 +395,15 @@ impl SpokenParams {
 }
 
 /// `text` with its square-bracketed spans (`[laughs]`, `\[inaudible
-/// 01:09:28\]`) blanked; an unclosed `[` keeps the rest.
+/// 01:09:28\]`) blanked, and its round-bracketed transcriber's notes
+/// ([`is_round_note`]); an unclosed bracket keeps the rest.
 fn without_transcriber_notes(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = without_round_notes(text);
     if !text.contains('[') {
-        return std::borrow::Cow::Borrowed(text);
+        return text;
     }
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
+    let mut rest = text.as_ref();
     while let Some(open) = rest.find('[') {
         let Some(close) = rest[open..].find(']') else {
             break;
@@ -377,6 +412,56 @@ fn without_transcriber_notes(text: &str) -> std::borrow::Cow<'_, str> {
         out.push_str(rest[..open].strip_suffix('\\').unwrap_or(&rest[..open]));
         out.push(' ');
         rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether the text inside round brackets is a transcriber's note, as
+/// broadcast and many typed research transcripts write them: `(laughs)`,
+/// `(LAUGHTER)`, `(long pause)`, `(inaudible 00:12:03)`, Jefferson's
+/// `((laughs))` (`inner` is then `(laughs)`). A note of one or two words
+/// (a time stamp not counted) starting with a note's root
+/// ([`corpus::notes::is_transcriber_note`]); anything longer is the
+/// speaker's or the transcriber's aside in words ("(Laughs at the
+/// cost.)") and is speech, as round brackets were before.
+fn is_round_note(inner: &str) -> bool {
+    let inner = inner
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim_end_matches(['.', '!', '?']);
+    let words = inner
+        .split_whitespace()
+        .filter(|w| corpus::speaker::parse_clock(w).is_none())
+        .count();
+    (1..=2).contains(&words) && corpus::notes::is_transcriber_note(inner)
+}
+
+/// `text` with its round-bracketed transcriber's notes ([`is_round_note`])
+/// blanked.
+fn without_round_notes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('(') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        // Jefferson's double brackets close twice.
+        let double = rest[open..].starts_with("((");
+        let closing = if double { "))" } else { ")" };
+        let Some(close) = rest[open..].find(closing) else {
+            break;
+        };
+        let span = &rest[open..open + close + closing.len()];
+        let inner = &span[1..span.len() - 1];
+        out.push_str(&rest[..open]);
+        if is_round_note(inner) {
+            out.push(' ');
+        } else {
+            out.push_str(span);
+        }
+        rest = &rest[open + span.len()..];
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
@@ -405,7 +490,7 @@ pub fn clean(text: &str) -> String {
     let mut i = 0;
     while i < tokens.len() {
         let bare = tokens[i].1.as_str();
-        if HESITATIONS.contains(&bare) {
+        if HESITATIONS.contains(&bare) || is_hesitation(bare) {
             i += 1;
             continue;
         }
@@ -476,6 +561,28 @@ mod tests {
             "Lovely.",
             "Jeez.",
             "No worries.",
+            // Drawn-out hesitations and other spellings (hW/03).
+            "Umm.",
+            "Uhh.",
+            "Ummm, yeah.",
+            "Uhh, yeah.",
+            "Mmhm.",
+            "Yea.",
+            "Uh-hum.",
+            "Yeh.",
+            "Ya.",
+            "Okey.",
+            "Ehm.",
+            "Emm.",
+            "Errr, okay.",
+            // Round-bracketed transcriber's notes (hW/02).
+            "(laughs)",
+            "(LAUGHTER)",
+            "Yeah. (pause)",
+            "((laughs))",
+            "(inaudible 00:12:03)",
+            "(long pause) Okay.",
+            "(Crosstalk.)",
         ] {
             assert!(is_minimal(t), "{t:?} should be minimal");
         }
@@ -541,6 +648,11 @@ mod tests {
             "Right. [laughs",
             "Honestly, the pay is awful.",
             "Lovely garden though.",
+            // A bracket of words is speech, a note's root or not.
+            "(The music was too loud.)",
+            "Yeah (the rent).",
+            "(Pause for breath, then the rent.)",
+            "The bee stung me.",
         ] {
             assert!(!is_minimal(t), "{t:?} should not be minimal");
         }
