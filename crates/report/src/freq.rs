@@ -205,10 +205,45 @@ const NON_ANSWERS: &[&str] = &[
 /// add." and "No further comments." (a question's "of N who answered" four
 /// times too many in a small survey).
 pub fn is_non_answer(text: &str) -> bool {
-    let t = text.trim().to_lowercase();
-    let t = t.trim_end_matches(['.', '!']).trim();
-    NON_ANSWERS.contains(&t)
+    let lower = text.trim().to_lowercase();
+    let mut t = lower.trim_end_matches(['.', '!']).trim();
+    if NON_ANSWERS.contains(&t) {
+        return true;
+    }
+    // The same with its courtesies: "No comments, thanks.", "N/A, thank
+    // you!", "Nothing to add at this time.", "(no response)" counted as
+    // answers (a closing question's "of N who answered" 7 where 2 had).
+    loop {
+        let before = t;
+        if let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            t = inner.trim().trim_end_matches(['.', '!']).trim();
+        }
+        for courtesy in COURTESIES {
+            if let Some(rest) = t.strip_suffix(courtesy) {
+                t = rest.trim_end_matches([' ', ',', ';', '-', '.', '!']);
+            }
+        }
+        if t == before {
+            break;
+        }
+    }
+    NON_ANSWERS.contains(&t) || (t != lower.trim_end_matches(['.', '!']).trim() && t.is_empty())
 }
+
+/// What a respondent adds to a declining reply ("No comments, thanks",
+/// "Nothing to add at this time"), lower case, the longer forms first.
+const COURTESIES: &[&str] = &[
+    "thank you very much",
+    "thanks very much",
+    "thanks so much",
+    "thank you",
+    "thanks",
+    "cheers",
+    "at this time",
+    "at the moment",
+    "at present",
+    "for now",
+];
 
 /// Each question with how many people are in its set.
 fn question_counts<P>(questions: &[String], people: &[BTreeSet<P>]) -> Vec<QuestionCount> {
@@ -722,6 +757,16 @@ mod tests {
             "Nothing to add.",
             "no further comments",
             "Nothing further!",
+            // With courtesies and brackets (hY/04).
+            "No comments, thanks.",
+            "Nothing to add at this time.",
+            "(no response)",
+            "N/A, thank you!",
+            "No further comments at this time.",
+            "Nothing more to add for now, thanks!",
+            "Thank you.",
+            "Thanks!",
+            "(No response.)",
         ] {
             assert!(is_non_answer(t), "{t:?}");
         }
@@ -731,6 +776,9 @@ mod tests {
             "No",
             "None of it helps.",
             "Nothing to add, except the parking.",
+            "Nothing really.",
+            "No, thanks to the new manager.",
+            "(The parking, thanks.)",
         ] {
             assert!(!is_non_answer(t), "{t:?}");
         }
