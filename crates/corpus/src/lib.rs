@@ -202,7 +202,15 @@ fn assemble_unhashed(
         .par_iter()
         .map(|t| {
             let turn = &raw.text[t.start..t.end];
-            sentences::split_sentences(turn)
+            // Where the turn's caption cues start: an unpunctuated run of
+            // automatic captions is cut there (`sentences::split_long`).
+            let first = raw.cues.partition_point(|c| c.start <= t.start);
+            let breaks: Vec<usize> = raw.cues[first..]
+                .iter()
+                .take_while(|c| c.start < t.end)
+                .map(|c| c.start - t.start)
+                .collect();
+            sentences::split_sentences_at(turn, &breaks)
                 .into_iter()
                 .filter_map(|(s, e)| without_leading_time_stamps(turn, s, e))
                 .collect()

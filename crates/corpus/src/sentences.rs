@@ -13,9 +13,170 @@ use unicode_segmentation::UnicodeSegmentation;
 /// "etc." is not among them: it ends sentences as often as not, so it only
 /// stays inside one when a lower-case word follows (UAX #29 does that).
 const ABBREVIATIONS: &[&str] = &[
-    "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "vs.", "approx.", "e.g.", "i.e.", "cf.", "jr.",
-    "sr.", "nr.", "ca.", "z.b.", "d.h.", "dra.", "sra.", "srta.", "mme.", "mlle.", "ee.",
+    "mr.", "mrs.", "ms.", "dr.", "prof.", "vs.", "approx.", "e.g.", "i.e.", "cf.", "jr.", "sr.",
+    "nr.", "ca.", "z.b.", "d.h.", "dra.", "sra.", "srta.", "mme.", "mlle.", "ee.",
 ];
+
+/// Titles and place words that stand before a name ("Rev. Ade", "Cllr.
+/// Okafor", "Mt. Kenya", "St. Louis") but also end sentences ("on Main
+/// St. It's quiet"): written with a capital, they keep the next word
+/// unless it starts a sentence ([`starts_sentence`]). Before, "Cllr." and
+/// "Sgt." were participants' one-word sentences.
+const TITLES: &[&str] = &[
+    "st.", "rev.", "fr.", "cllr.", "sgt.", "mt.", "capt.", "lt.", "col.", "gen.", "gov.", "sen.",
+    "rep.", "supt.", "insp.", "pres.",
+];
+
+/// Abbreviations that stand before a number ("No. 5", "Jan. 2019", "p.
+/// 12", "Fig. 3"): they keep a number after them; before a word, "No."
+/// and "Jan." end sentences as often as not.
+const BEFORE_NUMBERS: &[&str] = &[
+    "no.", "nos.", "p.", "pp.", "fig.", "vol.", "ch.", "tel.", "ext.", "art.", "sec.", "para.",
+    "jan.", "feb.", "mar.", "apr.", "jun.", "jul.", "aug.", "sep.", "sept.", "oct.", "nov.",
+    "dec.",
+];
+
+/// Words that start a sentence and never follow a title or an initial as
+/// a name does: "I got a B. I was gutted", "hepatitis C. Nobody told me",
+/// "the rep. She said" are two sentences, "J. K. Rowling" one.
+const SENTENCE_STARTERS: &[&str] = &[
+    "i",
+    "i'm",
+    "i've",
+    "i'd",
+    "i'll",
+    "it",
+    "it's",
+    "its",
+    "the",
+    "we",
+    "we're",
+    "we've",
+    "they",
+    "they're",
+    "he",
+    "she",
+    "he's",
+    "she's",
+    "you",
+    "you're",
+    "nobody",
+    "no",
+    "yes",
+    "yeah",
+    "so",
+    "but",
+    "and",
+    "then",
+    "that",
+    "that's",
+    "this",
+    "there",
+    "there's",
+    "my",
+    "our",
+    "your",
+    "his",
+    "her",
+    "their",
+    "what",
+    "why",
+    "how",
+    "when",
+    "where",
+    "who",
+    "if",
+    "in",
+    "on",
+    "at",
+    "because",
+    "well",
+    "oh",
+    "anyway",
+    "also",
+    "a",
+    "an",
+    "not",
+    "now",
+    "just",
+    "everyone",
+    "everybody",
+    "nothing",
+    "some",
+    "all",
+    "most",
+    "many",
+    "after",
+    "before",
+    "once",
+    "actually",
+    "honestly",
+    "basically",
+    "ok",
+    "okay",
+    "maybe",
+    "do",
+    "did",
+    "does",
+    "is",
+    "was",
+    "were",
+    "are",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "as",
+    "for",
+    "to",
+    "of",
+    "with",
+    "one",
+    "other",
+    "those",
+    "these",
+    "like",
+    "even",
+    "still",
+    "never",
+    "always",
+    "sometimes",
+];
+
+/// How a piece that ends in an abbreviation or an initial holds the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Glue {
+    /// "Dr. Jones", "e.g. Amsterdam": always.
+    Always,
+    /// A title or an initial: unless the next piece starts a sentence.
+    UnlessStarter,
+    /// "No. 5", "Jan. 2019": only a number.
+    BeforeNumber,
+}
+
+impl Glue {
+    fn holds(self, next: &str) -> bool {
+        match self {
+            Glue::Always => true,
+            Glue::UnlessStarter => !starts_sentence(next),
+            Glue::BeforeNumber => next.trim_start().starts_with(|c: char| c.is_ascii_digit()),
+        }
+    }
+}
+
+/// Whether `piece`'s first word is one of [`SENTENCE_STARTERS`].
+fn starts_sentence(piece: &str) -> bool {
+    let word = piece
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim_end_matches(|c: char| !c.is_alphanumeric())
+        .replace('’', "'")
+        .to_lowercase();
+    SENTENCE_STARTERS.contains(&word.as_str())
+}
 
 /// Splits `text` into sentences: byte ranges into `text`, trimmed of
 /// surrounding whitespace, never empty, in order.
@@ -25,6 +186,13 @@ const ABBREVIATIONS: &[&str] = &[
 /// and so does a line break before a list item after a clause's end
 /// ([`join_wrapped_lines`]).
 pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
+    split_sentences_at(text, &[])
+}
+
+/// [`split_sentences`] where `breaks` are the byte offsets at which the
+/// caption cues of `text` start (ascending): an unpunctuated run is cut
+/// at them ([`split_long`]).
+pub fn split_sentences_at(text: &str, breaks: &[usize]) -> Vec<(usize, usize)> {
     // A number at a line's start is a list's only where lines numbered 1
     // and 2 (or a and b) are: "23. If you're listening…" answers "How old
     // were you?", and "5." and "4." starting wrapped lines are no list.
@@ -41,8 +209,20 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
     let numbered = first_two("1", "2") || first_two("a", "b");
     let normalised = join_wrapped_lines(text, numbered);
     let mut merged: Vec<(usize, usize)> = Vec::new();
-    let mut glue_next = false;
-    for (mut start, mut piece) in normalised.split_sentence_bound_indices() {
+    let mut glue_next: Option<Glue> = None;
+    let pieces = normalised
+        .split_sentence_bound_indices()
+        .flat_map(|(start, piece)| {
+            let cuts = unmarked_starts(piece);
+            let mut bounds = vec![0];
+            bounds.extend(cuts);
+            bounds.push(piece.len());
+            bounds
+                .windows(2)
+                .map(|w| (start + w[0], &piece[w[0]..w[1]]))
+                .collect::<Vec<_>>()
+        });
+    for (mut start, mut piece) in pieces {
         let end = start + piece.len();
         // French writes a space before the closing guillemet (`« Vous
         // apprendrez sur le tas. » Voilà.`), and UAX #29 then starts the
@@ -63,7 +243,7 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
         }
         let trimmed = piece.trim();
         let attach = match merged.last() {
-            Some(_) if glue_next => true,
+            Some(_) if glue_next.is_some_and(|g| g.holds(piece)) => true,
             // A word that starts with a full stop (".NET", ".js"): UAX #29
             // ends a sentence at its dot, which follows a space and is
             // followed by a letter with none between them.
@@ -89,10 +269,13 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
             let line_start = normalised[..start + (piece.len() - piece.trim_start().len())]
                 .trim_end_matches([' ', '\t'])
                 .is_empty_or_ends_with_newline();
-            glue_next = (ends_with_abbreviation(trimmed)
-                || (numbered && line_start && is_list_number(trimmed)))
-                && !piece.contains("\n\n")
-                && !piece.ends_with('\n');
+            let list_number = numbered && line_start && is_list_number(trimmed);
+            glue_next = if list_number {
+                Some(Glue::Always)
+            } else {
+                ends_with_abbreviation(trimmed)
+            }
+            .filter(|_| !piece.contains("\n\n") && !piece.ends_with('\n'));
         }
     }
     let trimmed: Vec<(usize, usize)> = merged
@@ -105,6 +288,78 @@ pub fn split_sentences(text: &str) -> Vec<(usize, usize)> {
         })
         .collect();
     join_open_quotes(text, join_fragments(text, trimmed, numbered))
+        .into_iter()
+        .flat_map(|range| split_long(text, range, breaks))
+        .collect()
+}
+
+/// An unpunctuated run of more words than this is cut ([`split_long`]).
+const MAX_UNPUNCTUATED_WORDS: usize = 60;
+/// About how many words each piece of an unpunctuated run gets.
+const UNPUNCTUATED_PIECE_WORDS: usize = 30;
+/// A punctuated sentence of more words than this is cut at its commas.
+const MAX_SENTENCE_WORDS: usize = 150;
+
+/// A sentence too long to be a coding unit, cut into pieces (each a slice
+/// of `text`): Zoom's, Teams' and YouTube's automatic captions and older
+/// speech recognisers write no punctuation, and a participant's three
+/// minutes were one 419-word "sentence", longer than the model reads (256
+/// word pieces: its last third was never embedded nor coded) and one unit
+/// in every count. A run of more than [`MAX_UNPUNCTUATED_WORDS`] words
+/// with no punctuation inside is cut into pieces of about
+/// [`UNPUNCTUATED_PIECE_WORDS`], at a caption cue's start where one falls
+/// between 20 and 40 words (`breaks`), else at 30 words; a punctuated
+/// sentence of more than [`MAX_SENTENCE_WORDS`] words after a comma, a
+/// semicolon or a dash once it has 40 words (none of ../shared's
+/// Founders Talk interviews has one: their longest is 131 words). The
+/// last piece keeps at least 10 words.
+fn split_long(text: &str, (start, end): (usize, usize), breaks: &[usize]) -> Vec<(usize, usize)> {
+    let sentence = &text[start..end];
+    // Words as (start, end) byte offsets into `text`.
+    let words: Vec<(usize, usize)> = sentence
+        .split_whitespace()
+        .map(|w| {
+            let at = w.as_ptr() as usize - sentence.as_ptr() as usize;
+            (start + at, start + at + w.len())
+        })
+        .collect();
+    let body = sentence.trim_end_matches(['.', '!', '?', '…', '"', '”', '\'', '’', ')']);
+    let punctuated = body.contains([',', ';', ':', '.', '?', '!', '—', '–', '…']);
+    let (limit, least, most) = if punctuated {
+        (MAX_SENTENCE_WORDS, 40, 100)
+    } else {
+        (MAX_UNPUNCTUATED_WORDS, 20, 40)
+    };
+    if words.len() <= limit {
+        return vec![(start, end)];
+    }
+    let mut out = Vec::new();
+    let mut from = 0; // index of the piece's first word
+    while words.len() - from > most {
+        // The word a new piece starts at: the first in [from + least,
+        // from + most] that a cue starts at or that follows a comma.
+        let cut = (from + least..=from + most)
+            .find(|&k| {
+                if punctuated {
+                    text[words[k - 1].0..words[k - 1].1].ends_with([',', ';', ':', '—', '–'])
+                        || text[words[k - 1].1..words[k].0].contains(['—', '–'])
+                } else {
+                    breaks.binary_search(&words[k].0).is_ok()
+                }
+            })
+            .unwrap_or(if punctuated {
+                from + (least + most) / 2
+            } else {
+                from + UNPUNCTUATED_PIECE_WORDS
+            });
+        if words.len() - cut < 10 {
+            break;
+        }
+        out.push((words[from].0, words[cut - 1].1));
+        from = cut;
+    }
+    out.push((words[from].0, end));
+    out
 }
 
 /// Sentences a quotation runs across are joined into one: UAX #29 ends a
@@ -123,7 +378,19 @@ fn join_open_quotes(text: &str, sentences: Vec<(usize, usize)>) -> Vec<(usize, u
     while i < sentences.len() {
         let (start, end) = sentences[i];
         let mut joined = None;
-        if quotes_open(&text[start..end]) {
+        // The outer quotation decides: a single quotation inside a double
+        // one (`"I have 'a cushion job', that…"`, or one a transcriber
+        // left open) neither opens nor closes it.
+        let (double, single) = quotes_open(&text[start..end]);
+        if double || single {
+            let open = |span: &str| {
+                let (d, s) = quotes_open(span);
+                if double {
+                    d
+                } else {
+                    s
+                }
+            };
             for (k, &(s, e)) in sentences.iter().enumerate().skip(i + 1) {
                 // Never across a line break: a list's items, a paragraph.
                 let gap = &text[sentences[k - 1].1..s];
@@ -131,7 +398,7 @@ fn join_open_quotes(text: &str, sentences: Vec<(usize, usize)>) -> Vec<(usize, u
                 {
                     break;
                 }
-                if !quotes_open(&text[start..e]) {
+                if !open(&text[start..e]) {
                     joined = Some((k, e));
                     break;
                 }
@@ -156,24 +423,42 @@ const MAX_QUOTE_SENTENCES: usize = 5;
 /// The longest a sentence joined across a quotation gets, in bytes.
 const MAX_QUOTE_BYTES: usize = 800;
 
-/// Whether `s` leaves a double quotation open: an odd number of straight
-/// quotes, or more opening curly quotes than closing ones. A straight quote
-/// right after a digit is an inch mark (`a 27" monitor`), not a quote.
-fn quotes_open(s: &str) -> bool {
+/// Whether `s` leaves a double and a single quotation open: an odd number of straight double
+/// quotes, or more opening curly double quotes than closing ones; or more
+/// opening single quotes than closing ones, as British transcripts quote
+/// (`She said, ‘You can’t do that. It’s against policy.’` was cut in two).
+/// A straight double quote right after a digit is an inch mark (`a 27"
+/// monitor`), not a quote. A single quote between two letters is an
+/// apostrophe (`can’t`); a straight one opens only before a letter after
+/// a space or an opening bracket, and closes only after `.`, `?`, `!` or
+/// `,` (`'cause`, `students'` never close a quotation).
+fn quotes_open(s: &str) -> (bool, bool) {
     let (mut straight, mut opening, mut closing) = (0usize, 0usize, 0usize);
-    let mut before = ' ';
-    for c in s.chars() {
-        let after_digit = before.is_ascii_digit();
-        before = c;
+    let (mut single_open, mut single_close) = (0usize, 0usize);
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let before = if i == 0 { ' ' } else { chars[i - 1] };
+        let after = chars.get(i + 1).copied().unwrap_or(' ');
         match c {
-            '"' if after_digit => {}
+            '"' if before.is_ascii_digit() => {}
             '"' => straight += 1,
             '“' => opening += 1,
             '”' => closing += 1,
+            '‘' => single_open += 1,
+            '’' if !(before.is_alphanumeric() && after.is_alphanumeric()) => single_close += 1,
+            '\'' if (before.is_whitespace() || "([“\"".contains(before))
+                && after.is_alphabetic() =>
+            {
+                single_open += 1
+            }
+            '\'' if ".?!,".contains(before) && !after.is_alphanumeric() => single_close += 1,
             _ => {}
         }
     }
-    straight % 2 == 1 || opening > closing
+    (
+        straight % 2 == 1 || opening > closing,
+        single_open > single_close,
+    )
 }
 
 /// Joins the fragments a split leaves to their neighbour; `sentences` are
@@ -249,11 +534,13 @@ fn starts_lower_case(sentence: &str) -> bool {
     w.chars().next().is_some_and(char::is_lowercase) && !w.chars().any(char::is_uppercase)
 }
 
+/// Whether the first word starts with a capital, or with a number as a
+/// sentence of a cased text may ("9 out of 10 of them were like "Hey?"").
 fn starts_upper_case(sentence: &str) -> bool {
     first_word(sentence)
         .chars()
         .next()
-        .is_some_and(char::is_uppercase)
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
 /// "Or …?": the second half of an either-or question split at its "?".
@@ -314,21 +601,85 @@ fn is_short_verbless(sentence: &str) -> bool {
         })
 }
 
-fn ends_with_abbreviation(sentence: &str) -> bool {
+/// How the piece after `sentence` joins it, where `sentence` ends in an
+/// abbreviation or an initial.
+fn ends_with_abbreviation(sentence: &str) -> Option<Glue> {
     let last = sentence
         .rsplit(|c: char| c.is_whitespace() || c == '(')
         .next()
         .unwrap_or("");
     let lower = last.to_lowercase();
-    if ABBREVIATIONS.contains(&lower.as_str()) {
-        return true;
+    // Capitals throughout are an acronym, not the abbreviation they spell
+    // in lower case: "diagnosed with MS. It changed", "my son has CF." ended
+    // no sentence (Spanish "EE. UU." aside).
+    let letters = last.chars().filter(|c| c.is_alphabetic()).count();
+    let capitals = letters >= 2 && !last.chars().any(char::is_lowercase) && lower != "ee.";
+    if ABBREVIATIONS.contains(&lower.as_str()) && !capitals {
+        return Some(Glue::Always);
     }
-    // An initial: "J. K. Rowling".
+    if TITLES.contains(&lower.as_str()) && last.starts_with(char::is_uppercase) && !capitals {
+        return Some(Glue::UnlessStarter);
+    }
+    if BEFORE_NUMBERS.contains(&lower.as_str()) {
+        return Some(Glue::BeforeNumber);
+    }
+    // An initial: "J. K. Rowling"; not "a B. I was gutted".
     let mut chars = last.chars();
     matches!(
         (chars.next(), chars.next(), chars.next()),
         (Some(c), Some('.'), None) if c.is_uppercase()
     )
+    .then_some(Glue::UnlessStarter)
+}
+
+/// Where UAX #29 does not end a sentence but speech does, as byte offsets
+/// into `piece` at which a new sentence starts:
+/// - before a number after a full stop ("I started in 2015. 2016 was
+///   awful"): UAX #29 looks past the digits for a lower-case word and
+///   finds "was"; not after an abbreviation ("approx. 30 people", "No. 5",
+///   "Jan. 2019", "a.m."), an initial or a list number;
+/// - after an ellipsis character before a capital ("three times… Nobody
+///   picked up"), as after "..." (Word's AutoCorrect writes one for the
+///   other, and the same words split two ways).
+fn unmarked_starts(piece: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let bytes = piece.as_bytes();
+    for (i, c) in piece.char_indices() {
+        if i == 0 || !(c.is_ascii_digit() || c.is_uppercase()) {
+            continue;
+        }
+        let before = &piece[..i];
+        let gap = before.len() - before.trim_end_matches([' ', '\t']).len();
+        if gap == 0 || bytes[i - 1] == b'\n' {
+            continue;
+        }
+        let before = before.trim_end_matches([' ', '\t']);
+        if c.is_ascii_digit() {
+            let Some(word) = before.strip_suffix('.') else {
+                continue;
+            };
+            let token = word
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or("")
+                .trim_start_matches(['(', '"', '“', '\'']);
+            let with_dot = format!("{}.", token.to_lowercase());
+            let word_like = token.chars().count() >= 2
+                && (token.chars().all(char::is_alphabetic)
+                    || token.chars().all(|c| c.is_ascii_digit()));
+            if word_like
+                && !ABBREVIATIONS.contains(&with_dot.as_str())
+                && !TITLES.contains(&with_dot.as_str())
+                && !BEFORE_NUMBERS.contains(&with_dot.as_str())
+                && !ACRONYM_ENDINGS.contains(&with_dot.as_str())
+            {
+                out.push(i);
+            }
+        } else if before.ends_with('…') && !before.trim_end_matches('…').is_empty() {
+            out.push(i);
+        }
+    }
+    out
 }
 
 trait LineStart {
@@ -418,6 +769,173 @@ mod tests {
             .into_iter()
             .map(|(s, e)| &text[s..e])
             .collect()
+    }
+
+    /// The hunt of 2026-12-06 (hS): sentences speech ends that UAX #29 and
+    /// the abbreviation list did not, and the ones they still keep.
+    #[test]
+    fn acronyms_initials_titles_numbers_and_ellipses() {
+        // Capitals are an acronym, not "Ms." or "cf.".
+        assert_eq!(
+            split("I was diagnosed with MS. It changed everything. My son has CF. He copes."),
+            [
+                "I was diagnosed with MS.",
+                "It changed everything.",
+                "My son has CF.",
+                "He copes."
+            ]
+        );
+        assert_eq!(
+            split("I saw Ms. Patel. She helped."),
+            ["I saw Ms. Patel.", "She helped."]
+        );
+        // A capital letter and a full stop: an initial before a name, a
+        // grade or a vitamin before a sentence.
+        assert_eq!(
+            split("I got a B. I was gutted. It was hepatitis C. Nobody told me."),
+            [
+                "I got a B.",
+                "I was gutted.",
+                "It was hepatitis C.",
+                "Nobody told me."
+            ]
+        );
+        assert_eq!(
+            split("My tutor, J. K. Lee, was lovely. We read J. R. R. Tolkien."),
+            [
+                "My tutor, J. K. Lee, was lovely.",
+                "We read J. R. R. Tolkien."
+            ]
+        );
+        // Titles keep a name, not a sentence; "No." keeps a number only.
+        assert_eq!(
+            split("Cllr. Okafor was first. Sgt. Hale came. Rev. Ade prayed. I met the rep. She was kind."),
+            [
+                "Cllr. Okafor was first.",
+                "Sgt. Hale came.",
+                "Rev. Ade prayed.",
+                "I met the rep.",
+                "She was kind."
+            ]
+        );
+        assert_eq!(
+            split("We lived on Main St. It was quiet. Then St. Louis."),
+            ["We lived on Main St.", "It was quiet.", "Then St. Louis."]
+        );
+        assert_eq!(
+            split("It was No. 5 I think. Did you go? No. Never."),
+            ["It was No. 5 I think.", "Did you go?", "No.", "Never."]
+        );
+        // A sentence that starts with a number.
+        assert_eq!(
+            split("I started there in 2015. 2016 was awful. It took 8 years. 3 of those were hard. 9 of them said \"Why?\" and left."),
+            [
+                "I started there in 2015.",
+                "2016 was awful.",
+                "It took 8 years.",
+                "3 of those were hard.",
+                "9 of them said \"Why?\" and left."
+            ]
+        );
+        assert_eq!(
+            split("We hired approx. 30 people by Jan. 2020. Fig. 3 shows it at 10 a.m. and p. 12 too."),
+            [
+                "We hired approx. 30 people by Jan. 2020.",
+                "Fig. 3 shows it at 10 a.m. and p. 12 too."
+            ]
+        );
+        // "…" as "...".
+        assert_eq!(
+            split("I rang them three times… Nobody picked up. I rang again... Nobody came."),
+            [
+                "I rang them three times…",
+                "Nobody picked up.",
+                "I rang again...",
+                "Nobody came."
+            ]
+        );
+        assert_eq!(
+            split("and then… and then it stopped."),
+            ["and then… and then it stopped."]
+        );
+    }
+
+    #[test]
+    fn single_quotations_are_not_cut() {
+        assert_eq!(
+            split("She said, ‘You can’t do that. It’s against policy.’ So I went home."),
+            [
+                "She said, ‘You can’t do that. It’s against policy.’",
+                "So I went home."
+            ]
+        );
+        assert_eq!(
+            split("He goes, 'Are you sure? Think about it.' and I said yes. It's the students' fault."),
+            [
+                "He goes, 'Are you sure? Think about it.' and I said yes.",
+                "It's the students' fault."
+            ]
+        );
+        // An apostrophe that opens a word is no quotation never closed.
+        assert_eq!(
+            split("'cause I was tired. We left early. They stayed."),
+            ["'cause I was tired.", "We left early.", "They stayed."]
+        );
+    }
+
+    #[test]
+    fn an_unpunctuated_run_is_cut_at_its_cues() {
+        let words: Vec<String> = (0..130).map(|i| format!("w{i}")).collect();
+        let text = words.join(" ");
+        // No cues: pieces of 30 words, the last keeping at least 10.
+        let pieces = split(&text);
+        let counts: Vec<usize> = pieces
+            .iter()
+            .map(|p| p.split_whitespace().count())
+            .collect();
+        assert_eq!(counts, [30, 30, 30, 40]);
+        assert_eq!(pieces.join(" "), text);
+        // Cues every 7 words: each piece ends where a cue does, at 21 to 40 words.
+        let breaks: Vec<usize> = (7..130)
+            .step_by(7)
+            .map(|k| {
+                text.find(&format!(" w{k} "))
+                    .map_or(text.rfind(" w").unwrap(), |i| i)
+                    + 1
+            })
+            .collect();
+        let pieces: Vec<&str> = split_sentences_at(&text, &breaks)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        let counts: Vec<usize> = pieces
+            .iter()
+            .map(|p| p.split_whitespace().count())
+            .collect();
+        assert_eq!(counts, [21, 21, 21, 21, 21, 25]);
+        // 60 words stay one; a punctuated sentence stays one up to 150.
+        let sixty = words[..60].join(" ");
+        assert_eq!(split(&sixty).len(), 1);
+        let long = words[..120].join(", ");
+        assert_eq!(split(&long).len(), 1);
+        let longer = format!(
+            "{}.",
+            words
+                .iter()
+                .chain(&words)
+                .take(160)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replacen(" w50 ", ", w50 ", 1)
+        );
+        // 160 words: cut after the comma (50 words), then at 70 (none
+        // more), the rest 40.
+        let counts: Vec<usize> = split(&longer)
+            .iter()
+            .map(|p| p.split_whitespace().count())
+            .collect();
+        assert_eq!(counts, [50, 70, 40]);
     }
 
     #[test]
