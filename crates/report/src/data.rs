@@ -244,6 +244,14 @@ pub struct Cell {
     pub machine_assigned: bool,
     /// A human decided: Some(true) present, Some(false) absent.
     pub settled: Option<bool>,
+    /// What the gold standard (the blind audit, a gold import) says where
+    /// it covers the sentence: Some(true) a gold coding gives the code (or
+    /// one below it), Some(false) it judged the code absent. Review
+    /// decisions never change it: the audit's estimate reads it, and a
+    /// decision made later in the review queue, with the machine's
+    /// suggestion in view, rewrote an audited participant's value
+    /// (docs/report.md, "Estimate").
+    pub gold: Option<bool>,
 }
 
 impl Cell {
@@ -819,18 +827,24 @@ fn resolve_cells(
         for code in
             std::iter::once(&c.code_id).chain(ancestors.get(&c.code_id).into_iter().flatten())
         {
-            cells
-                .entry((c.segment_id, code.clone()))
-                .or_default()
-                .settled = Some(true);
+            let cell = cells.entry((c.segment_id, code.clone())).or_default();
+            cell.settled = Some(true);
+            if c.source == Source::Gold {
+                cell.gold = Some(true);
+            }
         }
     }
     // A gold standard that covers a sentence says every other code people
     // judged there is absent.
     if let Some(covered) = gold_coverage {
         for ((seg, code), cell) in cells.iter_mut() {
-            if cell.settled.is_none() && covered.judges(*seg, code) {
-                cell.settled = Some(false);
+            if covered.judges(*seg, code) {
+                if cell.settled.is_none() {
+                    cell.settled = Some(false);
+                }
+                if cell.gold.is_none() {
+                    cell.gold = Some(false);
+                }
             }
         }
     }

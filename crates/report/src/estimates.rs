@@ -143,6 +143,22 @@ fn human_present(cells: &[(usize, Cell)], mask: &[bool]) -> bool {
         .any(|(c, cell)| mask[*c] && cell.settled == Some(true))
 }
 
+/// Whether people said the code applies to an audited sentence: the gold
+/// standard's word where it covers the sentence (`gold_covered`), what any
+/// person decided elsewhere (an audit coded by a `--import-as human`
+/// project). A review decision on a gold-covered sentence is no audit: it
+/// was made with the machine's suggestion in view, and it moved a blind
+/// audit's estimate 2 → 4.
+fn audit_present(cells: &[(usize, Cell)], mask: &[bool], gold_covered: bool) -> bool {
+    if gold_covered {
+        cells
+            .iter()
+            .any(|(c, cell)| mask[*c] && cell.gold == Some(true))
+    } else {
+        human_present(cells, mask)
+    }
+}
+
 /// The codes of `node` and below it that people did not judge on every
 /// sentence of the audited units: they coded them under a codebook that
 /// did not have the code ([`crate::data::GoldCoverage`]). A code added since was never judged
@@ -293,7 +309,8 @@ pub(crate) fn estimate(
         for s in sentences {
             let pos = counted.position[&s.id];
             let cells = &counted.cells[pos];
-            let present = audited && human_present(cells, mask);
+            let covered = data.gold_coverage.as_ref().is_some_and(|g| g.covers(s.id));
+            let present = audited && audit_present(cells, mask, covered);
             *people.entry(counted.person[pos]).or_default() |= present;
             sent_y += present as u8 as f64;
             sent_ps.push(machine_p(cells, mask, own));

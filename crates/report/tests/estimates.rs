@@ -228,3 +228,39 @@ fn a_no_code_decision_does_not_judge_a_code_added_later() {
     // participants beside its child's 1).
     assert_eq!(code("safety").participants, 1);
 }
+
+/// People coded every sentence blind (gold, a census): parks is Ana's and
+/// Cai's. A reviewer later accepts parks on Ben's sentence in the queue,
+/// and a second coder's project, imported as human, gives parks to Ana's
+/// police sentence. The census stays the gold's 2 (hT/01: the review
+/// moved a blind audit's estimate, and a census reported two coders
+/// together); the report's given codings count the decision as before.
+#[test]
+fn a_review_decision_does_not_rewrite_the_blind_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, labels_v2) = audited_before_lighting(dir.path());
+    store.put_gold_codings("g", Some(2), &labels_v2).unwrap();
+    let parks = |store: &store::Store| {
+        let report = build(store, &ReportOptions::default()).unwrap();
+        report
+            .codes
+            .iter()
+            .find(|c| c.code_id == "parks")
+            .unwrap()
+            .clone()
+    };
+    let before = parks(&store);
+    assert_eq!(before.estimates.participants.method, Method::Census);
+    assert_eq!(before.estimates.participants.estimate, 2.0);
+    assert_eq!(before.estimates.sentences.estimate, 2.0);
+
+    review(&store, BEN_LIGHTS, "parks", "add", "rev");
+    human(&store, ANA_POLICE, "parks", "human", "second");
+    let after = parks(&store);
+    assert_eq!(after.estimates.participants.method, Method::Census);
+    assert_eq!(after.estimates.participants.estimate, 2.0);
+    assert_eq!(after.estimates.sentences.estimate, 2.0);
+    // The decisions are still what people gave: Ben counts among the
+    // participants with a parks coding.
+    assert_eq!((before.participants, after.participants), (2, 3));
+}
