@@ -409,6 +409,21 @@ pub fn speaker_turns(
 /// and both were counted and coded as participants (N 6 for 4
 /// interviewees).
 pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<DetectedInterviewer> {
+    detect_interviewers_beside(docs, &vec![false; docs.len()])
+}
+
+/// [`detect_interviewers`] where `moderated[i]` says that document `i`
+/// already has its interviewer (a labelled `Interviewer:`, a moderator the
+/// participants file names): a speaker alone is weighed against the
+/// documents that lack one and those they speak in. A study's in-person
+/// interview typed by a transcription service with `Interviewer:` beside
+/// three video calls where the researcher is `Sarah Khan` left her in 3
+/// of 4 documents, under 80%, and she was counted and coded as a
+/// participant.
+pub fn detect_interviewers_beside(
+    docs: &[BTreeMap<String, SpeakerTurns>],
+    moderated: &[bool],
+) -> Vec<DetectedInterviewer> {
     let n = docs.len();
     if n < 3 {
         return Vec::new();
@@ -439,10 +454,28 @@ pub fn detect_interviewers(docs: &[BTreeMap<String, SpeakerTurns>]) -> Vec<Detec
         })
         .filter(|x| x.question_share >= 0.2 && x.question_share >= 1.5 * x.others_question_share)
         .collect();
-    let alone: Vec<&DetectedInterviewer> =
-        askers.iter().filter(|x| x.documents * 5 >= n * 4).collect();
+    // The documents a speaker could be the interviewer of: those without
+    // one, and those they speak in.
+    let open_to = |x: &DetectedInterviewer| {
+        (0..n)
+            .filter(|&i| {
+                !moderated.get(i).copied().unwrap_or(false) || docs[i].contains_key(x.name.as_str())
+            })
+            .count()
+    };
+    let alone: Vec<DetectedInterviewer> = askers
+        .iter()
+        .filter(|x| {
+            let of = open_to(x);
+            of >= 3 && x.documents * 5 >= of * 4
+        })
+        .map(|x| DetectedInterviewer {
+            of: open_to(x),
+            ..x.clone()
+        })
+        .collect();
     if !alone.is_empty() {
-        return alone.into_iter().cloned().collect();
+        return alone;
     }
     // A team only where no one is in 80% of the documents alone (a
     // participant who asks the group in two of ten focus groups beside
@@ -543,6 +576,7 @@ fn interviewers_by_detection(
 ) -> anyhow::Result<Vec<DetectedInterviewer>> {
     let index = participants.index();
     let mut per_doc = Vec::new();
+    let mut moderated = Vec::new();
     // Ids of one spelling, as ingest stores them (`one_spelling_per_id`).
     let mut id_spellings: HashMap<String, String> = store
         .participant_ids()?
@@ -568,14 +602,13 @@ fn interviewers_by_detection(
                         .iter()
                         .any(|t| t.speaker.as_deref() == Some(corpus::formats::QUESTION_SPEAKER))
             };
-            per_doc.extend(
-                docs.iter()
-                    .filter(|d| !is_survey(d))
-                    .map(|d| speaker_turns(d, &index)),
-            );
+            for d in docs.iter().filter(|d| !is_survey(d)) {
+                per_doc.push(speaker_turns(d, &index));
+                moderated.push(d.segments.iter().any(|s| s.is_moderator));
+            }
         }
     }
-    let mut found: Vec<DetectedInterviewer> = detect_interviewers(&per_doc)
+    let mut found: Vec<DetectedInterviewer> = detect_interviewers_beside(&per_doc, &moderated)
         .into_iter()
         .filter(|d| !participants.lists(&d.name))
         .collect();
@@ -1247,6 +1280,43 @@ mod tests {
         assert!((host.others_question_share - 5.0 / 39.0).abs() < 1e-12);
         // The asker is in one document of five, the panel answers.
         assert!(detect_interviewers(&docs[..2]).is_empty());
+    }
+
+    /// A document with its own labelled interviewer does not count against
+    /// the one who interviews in all the others (hW/01): 3 of 4 is no 80%,
+    /// 3 of the 3 open to her is; one who speaks in the moderated document
+    /// is weighed against it too.
+    #[test]
+    fn a_document_with_its_own_interviewer_is_not_counted_against_another() {
+        let doc = |entries: &[(&str, SpeakerTurns)]| -> BTreeMap<String, SpeakerTurns> {
+            entries.iter().map(|(n, c)| (n.to_string(), *c)).collect()
+        };
+        let mut docs: Vec<_> = ["Ann", "Bo", "Cy"]
+            .iter()
+            .map(|who| {
+                doc(&[
+                    ("Sarah Khan", turns(10, 6, 10, 1)),
+                    (who, turns(10, 1, 10, 6)),
+                ])
+            })
+            .collect();
+        docs.push(BTreeMap::new());
+        let moderated = [false, false, false, true];
+        assert!(detect_interviewers(&docs).is_empty());
+        let found = detect_interviewers_beside(&docs, &moderated);
+        assert_eq!(
+            found
+                .iter()
+                .map(|d| (d.name.as_str(), d.documents, d.of))
+                .collect::<Vec<_>>(),
+            [("Sarah Khan", 3, 3)]
+        );
+        // Two unmoderated documents are too few to tell.
+        assert!(detect_interviewers_beside(&docs[1..], &moderated[1..]).is_empty());
+        // Speaking in the moderated document, she is weighed against it: 4 of 4.
+        docs[3] = doc(&[("Sarah Khan", turns(2, 1, 10, 1))]);
+        let found = detect_interviewers_beside(&docs, &moderated);
+        assert_eq!((found[0].documents, found[0].of), (4, 4));
     }
 
     /// Two interviewers who share the interviews, each in half of them,
