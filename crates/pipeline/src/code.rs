@@ -715,9 +715,21 @@ pub fn zero_shot_sample<'a>(
     embeddings: &HashMap<i64, Vec<f32>>,
     kept: Option<&ZeroShotSample>,
 ) -> (Vec<&'a StoredSegment>, ZeroShotSample, bool) {
+    // One copy of each text: the first by document name and place, not by
+    // row id. Two people who say the same sentence have different
+    // neighbours, questions and documents, so the copy kept sets its
+    // pseudo-labels; by row id it was the one stored first, and a sharded
+    // run merged, or the files listed in another order, coded differently
+    // (3 → 4 participants for a code).
     let mut by_hash: BTreeMap<&str, &StoredSegment> = BTreeMap::new();
+    fn place(s: &StoredSegment) -> (&str, i64, i64) {
+        (s.document.as_str(), s.start_char, s.end_char)
+    }
     for s in segments.iter().filter(|s| embeddings.contains_key(&s.id)) {
-        by_hash.entry(s.text_hash.as_str()).or_insert(s);
+        let kept = by_hash.entry(s.text_hash.as_str()).or_insert(s);
+        if place(s) < place(kept) {
+            *kept = s;
+        }
     }
     let distinct = by_hash.len();
     if let Some(k) = kept.filter(|k| {
@@ -1553,6 +1565,25 @@ mod tests {
         assert!(zero_shot_corpus(&cb, &protos, &[], &embeddings, &HashMap::new()).is_none());
         let (none, _, _) = zero_shot_sample(&refs[3..], &embeddings, None);
         assert!(none.is_empty());
+    }
+
+    /// Of a sentence said twice, the sample keeps the copy first by
+    /// document and place, whichever was stored first (hV/02: a sharded
+    /// run merged stored them in another order and coded differently).
+    #[test]
+    fn a_repeated_sentence_is_sampled_by_place_not_row_id() {
+        let mut early = segment(1, "That was the worst part for me.");
+        early.document = "p04.txt".into();
+        let mut late = segment(9, "That was the worst part for me.");
+        late.document = "p01.txt".into();
+        let embeddings: HashMap<i64, Vec<f32>> = [(1, vec![1.0f32, 0.0]), (9, vec![0.0, 1.0])]
+            .into_iter()
+            .collect();
+        for order in [vec![&early, &late], vec![&late, &early]] {
+            let (picked, sample, _) = zero_shot_sample(&order, &embeddings, None);
+            assert_eq!(sample.distinct, 1);
+            assert_eq!(picked[0].document, "p01.txt");
+        }
     }
 
     /// The last run's sample is kept while all its members are in the corpus
