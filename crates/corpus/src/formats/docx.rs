@@ -165,6 +165,27 @@ pub(super) fn track_open(
     Ok(())
 }
 
+/// Whether `event` is in (or opens or closes) a markup-compatibility
+/// `mc:Fallback`: Word saves a text box as `mc:AlternateContent`, its text
+/// once in the DrawingML `mc:Choice` and again in the VML `mc:Fallback`
+/// copy, and both were read (a text box's sentence stored twice for its
+/// speaker). `depth` counts the open fallbacks.
+fn in_fallback(event: &Event<'_>, depth: &mut usize) -> bool {
+    let is_fallback = |name: &str| name == "mc:Fallback" || name.ends_with(":Fallback");
+    match event {
+        Event::Start(e) if is_fallback(e.name().as_ref()) => {
+            *depth += 1;
+            true
+        }
+        Event::End(e) if is_fallback(e.name().as_ref()) => {
+            *depth = depth.saturating_sub(1);
+            true
+        }
+        Event::Empty(e) if is_fallback(e.name().as_ref()) => true,
+        _ => *depth > 0,
+    }
+}
+
 /// The document's paragraphs joined by `\n`; on error the byte offset in the XML.
 pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     let mut reader = quick_xml::Reader::from_str(xml);
@@ -176,11 +197,15 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     let mut row: Option<Vec<String>> = None;
     let mut cell: Option<Vec<String>> = None;
     let mut rows = TableRows::default();
+    let mut fallback = 0usize;
     loop {
         let event = reader
             .read_event()
             .map_err(|e| (reader.error_position(), e.to_string()))?;
         track_open(&event, &mut open, reader.buffer_position())?;
+        if in_fallback(&event, &mut fallback) {
+            continue;
+        }
         match event {
             Event::Start(e) => match e.name().as_ref() {
                 "w:t" => in_text = true,
@@ -248,11 +273,15 @@ fn tables(xml: &str) -> std::result::Result<Tables, (u64, String)> {
     let mut cell: Vec<String> = Vec::new();
     let mut paragraph = String::new();
     let mut in_text = false;
+    let mut fallback = 0usize;
     loop {
         let event = reader
             .read_event()
             .map_err(|e| (reader.error_position(), e.to_string()))?;
         track_open(&event, &mut open, reader.buffer_position())?;
+        if in_fallback(&event, &mut fallback) {
+            continue;
+        }
         match event {
             Event::Start(e) => match e.name().as_ref() {
                 "w:t" => in_text = true,
@@ -792,6 +821,17 @@ mod tests {
                 vec![vec!["x".to_string(), "inner".to_string()]],
             ]
         );
+    }
+
+    /// A text box is read once: Word writes its text in the DrawingML
+    /// choice and again in the VML fallback (hU/02: stored twice).
+    #[test]
+    fn a_text_box_is_read_once_not_from_its_fallback_copy() {
+        let xml = r#"<w:document><w:body><w:p><w:r><w:t>Amy: It broke. </w:t></w:r><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent><w:p><w:r><w:t>Shows a screenshot.</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox><w:txbxContent><w:p><w:r><w:t>Shows a screenshot.</w:t></w:r></w:p></w:txbxContent></v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>Ann</w:t></w:r><mc:AlternateContent><mc:Choice/><mc:Fallback><w:r><w:t>copy</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p></w:tc></w:tr></w:tbl></w:body></w:document>"#;
+        let text = paragraphs(xml).unwrap();
+        assert_eq!(text.matches("Shows a screenshot.").count(), 1, "{text}");
+        assert!(!text.contains("copy"), "{text}");
+        assert_eq!(tables(xml).unwrap(), vec![vec![vec!["Ann".to_string()]]]);
     }
 
     #[test]
