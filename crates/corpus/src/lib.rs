@@ -29,7 +29,7 @@ pub use error::{IngestError, Result};
 pub use formats::{RawDocument, RawTurn, TableColumns};
 pub use inputs::{collect_inputs, InputFile, Inputs, Skipped};
 pub use model::{Document, Participant, Participants, Segment, SourceFormat, Turn};
-pub use participants::{document_key, ParticipantIndex};
+pub use participants::{document_key, id_key, ParticipantIndex};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

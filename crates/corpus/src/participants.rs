@@ -182,7 +182,7 @@ impl Participants {
         };
         let doc_i = crate::formats::find_document_column(&headers, &records);
         let mut list = Vec::new();
-        let mut ids: HashMap<String, u64> = HashMap::new();
+        let mut ids: HashMap<String, (u64, String)> = HashMap::new();
         let mut names: HashMap<(String, Option<String>), u64> = HashMap::new();
         for row in records {
             let (record, location) = (&row.record, row.location);
@@ -223,10 +223,15 @@ impl Participants {
                 ));
             }
             let document = doc_i.map(get).filter(|d| !d.is_empty());
-            if let Some(prev) = ids.insert(id.clone(), row.number) {
+            if let Some((prev, spelt)) = ids.insert(id_key(&id), (row.number, id.clone())) {
+                let spelling = if spelt == id {
+                    String::new()
+                } else {
+                    format!(" as `{spelt}` (an id is one participant whatever its case)")
+                };
                 return Err(bad(
                     location,
-                    format!("participant id `{id}` is already used in row {prev}"),
+                    format!("participant id `{id}` is already used in row {prev}{spelling}"),
                 ));
             }
             let name_key = (key(&name), document.as_deref().map(document_key));
@@ -307,7 +312,7 @@ impl Participants {
     /// naming `other_file`.
     pub fn merge(&mut self, other: Participants, other_file: &Path) -> Result<()> {
         for p in other.list {
-            if self.list.iter().any(|q| q.id == p.id) {
+            if self.list.iter().any(|q| id_key(&q.id) == id_key(&p.id)) {
                 return Err(IngestError::BadParticipants {
                     file: other_file.into(),
                     location: format!("id `{}`", p.id),
@@ -547,6 +552,23 @@ pub fn document_key(name: &str) -> String {
     stem.trim().nfc().collect::<String>().to_lowercase()
 }
 
+/// A participant id's key: one participant whatever its case and spacing
+/// (Otter's `tom reid` and a text export's `Tom Reid`, a survey's
+/// `r04@x.org` and `R04@x.org`), except capital initials of three letters
+/// or fewer (`MO` is not `Mo`). Ingest stores one spelling per key, and a
+/// participants file may not list two ids of one key: `P1` (Maria) and
+/// `p1` (John) became one person with John's attributes.
+pub fn id_key(id: &str) -> String {
+    let id = id.split_whitespace().collect::<Vec<_>>().join(" ");
+    let initials = (1..=3).contains(&id.chars().count())
+        && id.chars().all(|c| c.is_alphabetic() && c.is_uppercase());
+    if initials {
+        id
+    } else {
+        id.to_lowercase()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -762,6 +784,16 @@ mod tests {
             e,
             "people.csv: row 2 (line 3): participant id `P1` is already used in row 1"
         );
+        // Ids one participant whatever their case (hU/01: P1 Maria and p1
+        // John were merged at ingest); capital initials are not.
+        let e = parse("id,name\nP1,Maria\np1,John\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "people.csv: row 2 (line 3): participant id `p1` is already used in row 1 as `P1` (an id is one participant whatever its case)"
+        );
+        assert_eq!(parse("id,name\nMO,Mo\nMo,Mary\n").unwrap().list.len(), 2);
         let e = parse("id,name\nP1,Anna\nP2, anna\n")
             .unwrap_err()
             .to_string();

@@ -641,16 +641,9 @@ fn interviewers_by_detection(
 
 /// A participant id compared case-insensitively, its whitespace collapsed;
 /// but initials in capitals (`MO`, `AL`) keep their case: `Mo` and `Al`
-/// are names, other people.
+/// are names, other people ([`corpus::id_key`]).
 fn id_spelling_key(id: &str) -> String {
-    let id = id.split_whitespace().collect::<Vec<_>>().join(" ");
-    let initials = (1..=3).contains(&id.chars().count())
-        && id.chars().all(|c| c.is_alphabetic() && c.is_uppercase());
-    if initials {
-        id
-    } else {
-        id.to_lowercase()
-    }
+    corpus::id_key(id)
 }
 
 /// Gives `doc`'s participant ids the spelling `spellings` holds for them,
