@@ -249,7 +249,7 @@ impl Participants {
                     continue;
                 }
                 let v = get(i);
-                if !v.is_empty() {
+                if !v.is_empty() && !is_unset_value(&v) {
                     attributes.insert(h.clone(), v);
                 }
             }
@@ -552,6 +552,14 @@ pub fn document_key(name: &str) -> String {
     stem.trim().nfc().collect::<String>().to_lowercase()
 }
 
+/// NVivo's marks of an attribute never set, as its classification sheets
+/// export them: no value (`(missing)` in a crosstab). Before, "Unassigned"
+/// was a group of its own, and an age column holding it was exported to
+/// the .qdpx as text, not a number.
+fn is_unset_value(value: &str) -> bool {
+    ["unassigned", "not applicable"].contains(&value.trim().to_lowercase().as_str())
+}
+
 /// A participant id's key: one participant whatever its case and spacing
 /// (Otter's `tom reid` and a text export's `Tom Reid`, a survey's
 /// `r04@x.org` and `R04@x.org`), except capital initials of three letters
@@ -703,6 +711,14 @@ mod tests {
         let got: Vec<&str> = p.list.iter().map(|x| x.id.as_str()).collect();
         assert_eq!(got, ["P01", "P02"]);
         assert_eq!(p.list[0].attributes["age"], "72");
+        // NVivo's "Unassigned" and "Not Applicable" are no value (hT/03).
+        let p = parse(",Gender,Age\nCases\\P03,Unassigned,Not Applicable\nP04,Male,52\n").unwrap();
+        assert!(
+            p.list[0].attributes.is_empty(),
+            "{:?}",
+            p.list[0].attributes
+        );
+        assert_eq!(p.list[1].attributes["gender"], "Male");
         // A row with neither id nor name but other cells names the columns.
         let e = parse("id,name,site\nP1,Anna,x\n,,Leeds\n")
             .unwrap_err()
