@@ -263,6 +263,7 @@ impl Participants {
                 attributes,
             });
         }
+        one_spelling_per_value(&mut list);
         let columns = headers
             .iter()
             .enumerate()
@@ -552,6 +553,57 @@ pub fn document_key(name: &str) -> String {
     stem.trim().nfc().collect::<String>().to_lowercase()
 }
 
+/// Gives each attribute's values one spelling whatever their case and
+/// spacing, the file's most common (the first of equals): a tracker typed
+/// by hand holds `Female` and `female`, `North` and `north ` (hT/02:
+/// each was a crosstab group, "Workload among women" 1 of 2 and 1 of 1
+/// instead of 2 of 3). Attribute names were already merged so.
+fn one_spelling_per_value(list: &mut [Participant]) {
+    // (attribute, value key) → spelling → (count, first row).
+    let mut seen: HashMap<(String, String), BTreeMap<String, (usize, usize)>> = HashMap::new();
+    for (row, p) in list.iter().enumerate() {
+        for (k, v) in &p.attributes {
+            let e = seen
+                .entry((k.clone(), value_key(v)))
+                .or_default()
+                .entry(v.clone())
+                .or_insert((0, row));
+            e.0 += 1;
+        }
+    }
+    let chosen: HashMap<(String, String), String> = seen
+        .into_iter()
+        .filter(|(_, spellings)| spellings.len() > 1)
+        .map(|(key, spellings)| {
+            let best = spellings
+                .into_iter()
+                .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+                .expect("one or more spellings")
+                .0;
+            (key, best)
+        })
+        .collect();
+    if chosen.is_empty() {
+        return;
+    }
+    for p in list.iter_mut() {
+        for (k, v) in p.attributes.iter_mut() {
+            if let Some(best) = chosen.get(&(k.clone(), value_key(v))) {
+                v.clone_from(best);
+            }
+        }
+    }
+}
+
+/// An attribute value's key: lower case, its whitespace collapsed.
+fn value_key(value: &str) -> String {
+    value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 /// NVivo's marks of an attribute never set, as its classification sheets
 /// export them: no value (`(missing)` in a crosstab). Before, "Unassigned"
 /// was a group of its own, and an age column holding it was exported to
@@ -711,6 +763,30 @@ mod tests {
         let got: Vec<&str> = p.list.iter().map(|x| x.id.as_str()).collect();
         assert_eq!(got, ["P01", "P02"]);
         assert_eq!(p.list[0].attributes["age"], "72");
+        // A value typed two ways is one, its most common spelling (hT/02).
+        let p = parse(
+            "id,gender,site\nP1,Female,North\nP2,female,north\nP3,Female,South\nP4,male,North\n",
+        )
+        .unwrap();
+        let values: Vec<(&str, &str)> = p
+            .list
+            .iter()
+            .map(|x| {
+                (
+                    x.attributes["gender"].as_str(),
+                    x.attributes["site"].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ("Female", "North"),
+                ("Female", "North"),
+                ("Female", "South"),
+                ("male", "North")
+            ]
+        );
         // NVivo's "Unassigned" and "Not Applicable" are no value (hT/03).
         let p = parse(",Gender,Age\nCases\\P03,Unassigned,Not Applicable\nP04,Male,52\n").unwrap();
         assert!(
