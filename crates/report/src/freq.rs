@@ -305,13 +305,10 @@ fn questions_answered(
     // Who answered each question text (the same text asked in several
     // documents is one question).
     let mut people: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    let mut first_asked: Vec<&str> = Vec::new();
     for (text, _) in &asked {
-        if !people.contains_key(text.as_str()) {
-            first_asked.push(text);
-            people.insert(text, BTreeSet::new());
-        }
+        people.entry(text).or_default();
     }
+    let first_asked = questionnaire_order(&asked);
     for (id, &q) in &answers {
         if let Some(s) = counted_ids.get(id) {
             people
@@ -336,6 +333,64 @@ fn questions_answered(
         .filter_map(|(id, q)| index.get(asked[q].0.as_str()).map(|&i| (id, i)))
         .collect();
     (listed, of_segment)
+}
+
+/// The distinct question texts of `asked` (each with its document and turn,
+/// documents in name order) in the questionnaire's order: a question asked
+/// before another in any document comes first (a topological order of the
+/// documents' sequences), ties in order of first appearance. Walking the
+/// documents by name listed them Q2, Q3, Q1 where the first document by
+/// name (a site split off by `--doc-column`) had no answer to Q1; where
+/// documents disagree (a cycle), the earliest first appearance goes first.
+fn questionnaire_order(asked: &[(String, (String, i64))]) -> Vec<&str> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut texts: Vec<&str> = Vec::new();
+    for (text, _) in asked {
+        index.entry(text.as_str()).or_insert_with(|| {
+            texts.push(text.as_str());
+            texts.len() - 1
+        });
+    }
+    let n = texts.len();
+    let mut after: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+    let mut before_count = vec![0usize; n];
+    let mut last: Option<(&str, usize)> = None;
+    for (text, (doc, _)) in asked {
+        let q = index[text.as_str()];
+        if let Some((d, p)) = last {
+            if d == doc.as_str() && p != q && after[p].insert(q) {
+                before_count[q] += 1;
+            }
+        }
+        last = Some((doc.as_str(), q));
+    }
+    // Two documents asking two questions in opposite orders (or one asking
+    // a question again): the order of first appearance holds.
+    for p in 0..n {
+        let back: Vec<usize> = after[p]
+            .iter()
+            .copied()
+            .filter(|&q| q < p && after[q].contains(&p))
+            .collect();
+        for q in back {
+            after[p].remove(&q);
+            before_count[q] -= 1;
+        }
+    }
+    let mut done = vec![false; n];
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let next = (0..n)
+            .find(|&q| !done[q] && before_count[q] == 0)
+            .or_else(|| (0..n).find(|&q| !done[q]))
+            .expect("a question not yet placed");
+        done[next] = true;
+        for &q in &after[next] {
+            before_count[q] = before_count[q].saturating_sub(1);
+        }
+        out.push(texts[next]);
+    }
+    out
 }
 
 /// How often codes occur together, counted in units of three sizes.
@@ -746,7 +801,37 @@ fn cooccurrence(
 
 #[cfg(test)]
 mod tests {
-    use super::is_non_answer;
+    use super::{is_non_answer, questionnaire_order};
+
+    /// hY/05: the first document by name skips Q1; the questionnaire's
+    /// order is kept. Documents that disagree keep first appearance.
+    #[test]
+    fn questions_keep_the_questionnaires_order_across_documents() {
+        let asked = |rows: &[(&str, &str)]| -> Vec<(String, (String, i64))> {
+            rows.iter()
+                .enumerate()
+                .map(|(i, (doc, q))| (q.to_string(), (doc.to_string(), i as i64)))
+                .collect()
+        };
+        let split = asked(&[
+            ("Hull", "Q2"),
+            ("Hull", "Q3"),
+            ("Leeds", "Q1"),
+            ("Leeds", "Q2"),
+            ("Leeds", "Q3"),
+        ]);
+        assert_eq!(questionnaire_order(&split), ["Q1", "Q2", "Q3"]);
+        let disagree = asked(&[
+            ("a", "Q1"),
+            ("a", "Q2"),
+            ("b", "Q2"),
+            ("b", "Q1"),
+            ("b", "Q3"),
+        ]);
+        assert_eq!(questionnaire_order(&disagree), ["Q1", "Q2", "Q3"]);
+        let repeated = asked(&[("a", "Q1"), ("a", "Q2"), ("a", "Q1"), ("b", "Q3")]);
+        assert_eq!(questionnaire_order(&repeated), ["Q1", "Q2", "Q3"]);
+    }
 
     #[test]
     fn stock_replies_decline_and_short_answers_answer() {
