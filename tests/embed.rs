@@ -216,9 +216,11 @@ fn ingested_project(dir: &Path, name: &str, text: &str) -> PathBuf {
 #[test]
 fn embed_twice_does_no_model_work_the_second_time() {
     let dir = tempfile::tempdir().unwrap();
-    // A turn of one sentence far beyond 256 word pieces, said twice (one
-    // distinct text), plus ordinary short sentences.
-    let long = (0..300)
+    // A turn of one sentence far beyond 256 word pieces (each `pointN,`
+    // is three or four), said twice (one distinct text), plus ordinary
+    // short sentences. 120 words: a sentence of more than 150 is cut at
+    // its commas (`corpus::sentences::split_long`).
+    let long = (0..120)
         .map(|i| format!("point{i}"))
         .collect::<Vec<_>>()
         .join(", ");
