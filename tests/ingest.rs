@@ -2509,3 +2509,93 @@ Mother: Mostly me, after work.
     );
     assert_eq!(stats(p.path())["participants"].as_u64(), Some(6));
 }
+
+/// hV/01: a transcript filed into a subfolder after a first ingest (its
+/// text unchanged, its old file gone) is the same document under its new
+/// name, with its people's codings and reviews; a copy whose original is
+/// still there is a second document, as before.
+#[test]
+fn a_moved_transcript_is_the_same_document_a_copy_is_another() {
+    let project = new_project();
+    let inputs = tempfile::tempdir().unwrap();
+    let root = inputs.path().join("transcripts");
+    std::fs::create_dir_all(&root).unwrap();
+    let text = "Interviewer: How is telehealth for you?\nInterviewee: The video calls save me a long drive.\n";
+    std::fs::write(root.join("interview_01.txt"), text).unwrap();
+    std::fs::write(
+        root.join("interview_02.txt"),
+        "Interviewer: And for you?\nInterviewee: I miss seeing the nurse in person.\n",
+    )
+    .unwrap();
+    let (code, _, err) = ingest_json(project.path(), &[root.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // A person's coding and a review of the first interview's answer.
+    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
+    let (seg, doc, hash): (i64, String, String) = db
+        .query_row(
+            "SELECT s.id, d.name, s.text_hash FROM segments s JOIN documents d ON d.id = s.document_id
+             WHERE s.text LIKE 'The video calls%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    db.execute(
+        "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+         VALUES (?1, 'access', NULL, 'gold', 'g', 1.0, 1, '2026-01-01T00:00:00Z')",
+        [seg],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, reviewer, created_at)
+         VALUES (?1, ?2, ?3, 'access', 'accept', 'rev', '2026-01-01T00:00:00Z')",
+        rusqlite::params![seg, doc, hash],
+    )
+    .unwrap();
+    drop(db);
+
+    std::fs::create_dir_all(root.join("anonymised")).unwrap();
+    std::fs::rename(
+        root.join("interview_01.txt"),
+        root.join("anonymised/interview_01.txt"),
+    )
+    .unwrap();
+    let (code, json, err) = ingest_json(project.path(), &[root.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        json["moved_documents"][0]["from"].as_str(),
+        Some(doc.as_str()),
+        "{json}"
+    );
+    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
+    let names: Vec<String> = db
+        .prepare("SELECT name FROM documents ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["anonymised/interview_01.txt", "interview_02.txt"]);
+    let kept: (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM codings c JOIN segments s ON s.id = c.segment_id
+                     WHERE c.source = 'gold' AND s.text LIKE 'The video calls%'),
+                    (SELECT COUNT(*) FROM reviews r JOIN segments s ON s.id = r.segment_id
+                     WHERE s.text LIKE 'The video calls%' AND r.document = 'anonymised/interview_01.txt')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(kept, (1, 1));
+    drop(db);
+
+    // A copy beside its original is another document.
+    std::fs::copy(
+        root.join("interview_02.txt"),
+        root.join("interview_02_copy.txt"),
+    )
+    .unwrap();
+    let (code, json, err) = ingest_json(project.path(), &[root.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json["moved_documents"].as_array().map(Vec::len), Some(0));
+    assert_eq!(json["inserted"].as_u64(), Some(1), "{json}");
+}

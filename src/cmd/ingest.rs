@@ -404,6 +404,14 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             what.join("; ")
         );
     }
+    for m in &s.moved_documents {
+        eprintln!(
+            "moved: document `{}` is now `{}` ({}: the same text, its earlier file gone): stored under the new name, its reviews and people's codings kept",
+            printable(&m.from),
+            printable(&m.to),
+            printable(&m.file)
+        );
+    }
     for r in &s.replaced_from_other_files {
         eprintln!(
             "warning: {} replaced document `{}`, which was read from {} (a document is known by its name; \

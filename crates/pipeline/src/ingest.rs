@@ -112,6 +112,10 @@ pub struct IngestSummary {
     /// name, the earlier file still there: a second wave's `Sheet_1.csv`
     /// given on its own replaces the first's.
     pub replaced_from_other_files: Vec<ReplacedFromOtherFile>,
+    /// Stored documents whose file is gone and whose text a new name of
+    /// this run holds word for word: moved or renamed, stored under the new
+    /// name with their reviews and people's codings ([`moved_document`]).
+    pub moved_documents: Vec<MovedDocument>,
     /// `--interviewer` names no speaker of a document read in this run says
     /// (a typo, `Moderater`, would leave the real moderator coded).
     pub interviewers_not_speaking: Vec<String>,
@@ -272,6 +276,44 @@ pub struct ReplacedFromOtherFile {
     /// The file it was read from before, as given then.
     pub earlier_file: String,
     pub file: String,
+}
+
+/// A stored document moved or renamed ([`IngestSummary::moved_documents`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MovedDocument {
+    pub from: String,
+    pub to: String,
+    pub file: String,
+}
+
+/// The stored document `doc` (a name the store does not hold) is, moved
+/// or renamed, with `doc`'s content hash: one with the same text whose
+/// file no longer exists and that this run has not read. A transcript
+/// filed into `anonymised/` or renamed `_final` after a first run was
+/// stored again as a second document, its interviewee counted twice, and
+/// no command removed the first.
+fn moved_document(
+    store: &store::Store,
+    doc: &corpus::Document,
+    read_names: &BTreeSet<String>,
+) -> store::Result<Option<(String, String)>> {
+    if store.document_source(&doc.name)?.is_some() {
+        return Ok(None);
+    }
+    // The content hash covers the name (and the ids it gives generic
+    // speakers), so the texts are compared, of documents whose file is gone.
+    for d in store.documents()? {
+        if d.name == doc.name || read_names.contains(&d.name) {
+            continue;
+        }
+        let gone = store
+            .document_source(&d.name)?
+            .is_some_and(|src| !std::path::Path::new(&src).exists());
+        if gone && store.document_text(&d.name)?.as_deref() == Some(doc.text.as_str()) {
+            return Ok(Some((d.name, corpus::document_hash(doc))));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether `earlier` (a stored document's source path) names a file that
@@ -821,6 +863,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         described_documents: 0,
         detected_interviewers: detected,
         replaced_from_other_files: Vec::new(),
+        moved_documents: Vec::new(),
         interviewers_not_speaking: Vec::new(),
         stored_not_in_inputs: Vec::new(),
         documents_not_ingested: Vec::new(),
@@ -1052,14 +1095,27 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                                 .insert(doc.name.clone());
                         }
                     }
+                    let moved_from = moved_document(store, &doc, &read_names)
+                        .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?;
                     let (outcome, losses) = store
                         .put_participants(&extra)
                         .and_then(|()| store.add_participant_attributes(&sheet))
-                        .and_then(|()| {
-                            store
-                                .put_document_reporting_losses(&doc, || corpus::document_hash(&doc))
+                        .and_then(|()| match &moved_from {
+                            Some((from, hash)) => store
+                                .put_moved_document(&doc, from, hash)
+                                .map(|()| (IngestOutcome::Inserted, Default::default())),
+                            None => store.put_document_reporting_losses(&doc, || {
+                                corpus::document_hash(&doc)
+                            }),
                         })
                         .map_err(|e| format!("{path}: storing document `{}`: {e}", doc.name))?;
+                    if let Some((from, _)) = moved_from {
+                        summary.moved_documents.push(MovedDocument {
+                            from,
+                            to: doc.name.clone(),
+                            file: path.clone(),
+                        });
+                    }
                     if !losses.is_empty() {
                         summary.replaced_losses.push((doc.name.clone(), losses));
                     }

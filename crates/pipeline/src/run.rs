@@ -555,6 +555,8 @@ impl ProjectLock {
 }
 
 /// What one stage of a batch produced.
+// One value per stage of a run: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum StageOutput {
     Ingest(IngestSummary),

@@ -131,6 +131,45 @@ impl Store {
         self.write(|tx| put_document_tx(tx, doc, hash))
     }
 
+    /// Stores `doc`, a new name, as the stored document `from` moved or
+    /// renamed (the same text; the caller checked that `from`'s file is
+    /// gone): `from`'s rows go, and its reviews, people's codings, gold
+    /// coverage and document attributes pass to `doc` as a new version of
+    /// `from` would keep them. Before, the moved file was a second copy of
+    /// the interview, counted twice, and nothing could remove the first.
+    pub fn put_moved_document(
+        &mut self,
+        doc: &Document,
+        from: &str,
+        content_hash: &str,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let id: i64 =
+                tx.query_row("SELECT id FROM documents WHERE name = ?1", [from], |r| {
+                    r.get(0)
+                })?;
+            remove_document_tx(tx, id)?;
+            for table in [
+                "main.reviews",
+                "main.document_attributes",
+                "temp.detached_codings",
+                "temp.detached_coverage",
+                "temp.replaced_sentences",
+            ] {
+                tx.execute(
+                    &format!("UPDATE {table} SET document = ?2 WHERE document = ?1"),
+                    params![from, doc.name],
+                )?;
+            }
+            let (doc_id, (), _) = insert_document_rows_tx(tx, doc, || ())?;
+            tx.execute(
+                "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
+                params![content_hash, doc_id],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Inserts or updates participants (and their attributes) in one transaction.
     /// A listed participant's attributes are replaced by theirs.
     pub fn put_participants(&mut self, people: &[Participant]) -> Result<()> {
