@@ -438,6 +438,31 @@ pub(super) fn table_rows(
             }
         })
         .collect();
+    // SurveyMonkey's "select all that apply" read as an attribute: its
+    // first option's column alone is headed, the other options' columns
+    // are unheaded, each named on the row of answer kinds and holding the
+    // option where ticked (an "Other (please specify)" box last). The
+    // value is every option ticked, `; `-joined, the typed other as
+    // `Other: <typed>` (before, the first option's column alone was read:
+    // those who ticked only others were `(missing)` in every crosstab).
+    let option_spans: Vec<(Vec<usize>, Option<usize>)> = attribute_cols
+        .iter()
+        .map(|&(i, _)| {
+            if !kind_row {
+                return (Vec::new(), None);
+            }
+            let kind = |j: usize| head[0].0.get(j).map_or("", |c| c.trim());
+            let span: Vec<usize> = (i + 1..headers.len())
+                .take_while(|&j| headers[j].trim().is_empty() && !kind(j).is_empty())
+                .collect();
+            let is_other = |j: usize| kind(j).to_lowercase().starts_with("other");
+            let options: Vec<usize> = span.iter().copied().filter(|&j| !is_other(j)).collect();
+            if options.is_empty() || is_other(i) || kind(i).eq_ignore_ascii_case("response") {
+                return (Vec::new(), None);
+            }
+            (options, span.into_iter().find(|&j| is_other(j)))
+        })
+        .collect();
     // A wide export's answers, question by question (then respondent by
     // respondent), so that a question is asked once before its answers.
     let mut answers: Vec<Vec<Row>> = (0..question_cols.len()).map(|_| Vec::new()).collect();
@@ -494,7 +519,16 @@ pub(super) fn table_rows(
         let attributes: BTreeMap<String, String> = attribute_cols
             .iter()
             .zip(&other_boxes)
-            .filter_map(|(&(i, header), &other)| {
+            .zip(&option_spans)
+            .filter_map(|((&(i, header), &other), (options, typed_box))| {
+                if !options.is_empty() {
+                    let mut ticked: Vec<String> = std::iter::once(i)
+                        .chain(options.iter().copied())
+                        .filter_map(|j| cell(Some(j)))
+                        .collect();
+                    ticked.extend(cell(*typed_box).map(|t| format!("Other: {t}")));
+                    return (!ticked.is_empty()).then(|| (header.to_string(), ticked.join("; ")));
+                }
                 let chosen = cell(Some(i));
                 let other_chosen = chosen.as_deref().is_none_or(|c| {
                     c == "-oth-"
@@ -1698,6 +1732,37 @@ mod tests {
             assert_ne!(values[0], "Other: Contractor");
             assert!(values[2] == "Other", "{values:?}");
         }
+    }
+
+    /// hY/01: a "select all that apply" read as an attribute takes every
+    /// option ticked, and its typed other.
+    #[test]
+    fn a_surveymonkey_multiple_choice_read_as_an_attribute_takes_every_option() {
+        let csv = "Respondent ID,Which tools? (select all that apply),,,,What would help?\n\
+            ,Email,Microsoft Teams,Slack,Other (please specify),Open-Ended Response\n\
+            101,Email,Microsoft Teams,,,More parking.\n\
+            102,,Microsoft Teams,Slack,,A bigger canteen.\n\
+            103,,,,WhatsApp group,Less noise.\n\
+            104,,,,,Nothing.\n";
+        let columns = TableColumns {
+            speaker: "Respondent ID".into(),
+            speaker_required: true,
+            questions: vec!["What would help?".into()],
+            attributes: vec!["Which tools? (select all that apply)".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+        let tools = |who: &str| {
+            docs[0]
+                .speaker_attributes
+                .get(who)
+                .and_then(|a| a.get("Which tools? (select all that apply)"))
+                .cloned()
+        };
+        assert_eq!(tools("101").as_deref(), Some("Email; Microsoft Teams"));
+        assert_eq!(tools("102").as_deref(), Some("Microsoft Teams; Slack"));
+        assert_eq!(tools("103").as_deref(), Some("Other: WhatsApp group"));
+        assert_eq!(tools("104"), None);
     }
 
     #[test]
