@@ -271,6 +271,16 @@ pub(super) fn table_rows(
     }
     let head_records: Vec<&csv::StringRecord> = head.iter().map(|(r, _)| r).collect();
     let speaker_header = speaker_i.map(|i| headers[i].as_str());
+    // Microsoft Forms' `ID` (beside its `Start time` and `Completion
+    // time`) numbers the form's responses 1, 2, 3…: no person's id. Read
+    // as one, response 1 of a staff form and response 1 of a student form
+    // were one participant (7 respondents counted as 4); each is the
+    // form's own `Respondent <ID>`, as a row without an id is.
+    let header_named = |name: &str| headers.iter().any(|h| h.trim().eq_ignore_ascii_case(name));
+    let response_numbers = wide
+        && speaker_header.is_some_and(|h| h.trim().eq_ignore_ascii_case("id"))
+        && header_named("start time")
+        && header_named("completion time");
     let found: Vec<(usize, &str)> = if wide {
         question_hits
             .iter()
@@ -561,7 +571,13 @@ pub(super) fn table_rows(
             // import makes a case of each row, not one pooled speaker.
             // Microsoft Forms writes `anonymous` in the e-mail and name
             // columns of an anonymous form's every response: no id either.
-            let given = cell(speaker_i).filter(|id| !is_anonymous(id));
+            let given = cell(speaker_i).filter(|id| !is_anonymous(id)).map(|id| {
+                if response_numbers {
+                    format!("{UNNAMED_RESPONDENT} {id}")
+                } else {
+                    id
+                }
+            });
             let role = cell(role_i).or_else(|| given.as_deref().and_then(respondent_role));
             let speaker = given.unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
             for (((&(i, _), question), out), more) in question_cols
@@ -1907,6 +1923,44 @@ mod tests {
             speakers,
             vec!["Q", "Respondent 1", "Respondent 2", "Respondent 4"]
         );
+    }
+
+    /// hY/02: Microsoft Forms' `ID` numbers a form's responses; read as
+    /// the respondent column, each is that form's `Respondent <ID>`. An
+    /// `ID` column of another export is an id, as before.
+    #[test]
+    fn microsoft_forms_response_numbers_are_no_ids() {
+        let csv = "ID,Start time,Completion time,Email,Name,Why?\n\
+            1,3/4/25 9:00,3/4/25 9:05,anonymous,,The rota is late.\n\
+            2,3/4/25 9:10,3/4/25 9:12,anonymous,,Short staffing.\n";
+        let columns = TableColumns {
+            speaker: "ID".into(),
+            speaker_required: true,
+            questions: vec!["Why?".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(
+            &CsvReader {
+                columns: columns.clone(),
+            },
+            "staff.csv",
+            csv,
+        )
+        .unwrap();
+        let who: Vec<String> = turns(&docs[0])
+            .into_iter()
+            .filter_map(|(w, _, _, _)| w.map(str::to_string))
+            .filter(|w| w != "Q")
+            .collect();
+        assert_eq!(who, ["Respondent 1", "Respondent 2"]);
+        let plain = "ID,Why?\n1,The rota is late.\n2,Short staffing.\n";
+        let docs = read(&CsvReader { columns }, "ids.csv", plain).unwrap();
+        let who: Vec<String> = turns(&docs[0])
+            .into_iter()
+            .filter_map(|(w, _, _, _)| w.map(str::to_string))
+            .filter(|w| w != "Q")
+            .collect();
+        assert_eq!(who, ["1", "2"]);
     }
 
     /// An anonymous Microsoft Forms export: `anonymous` in every row's
