@@ -524,7 +524,11 @@ impl TableRows {
         }
         if let Some(layout) = heading_layout(cells) {
             self.layout = Some(layout);
-            return cells.join("\t");
+            // No line: no one said "Response". A table's heading row read
+            // as a line was the last turn's words where a table per
+            // question (or a transcript in two tables) repeats it below
+            // the turns of the one before (hY/03).
+            return String::new();
         }
         match self.layout {
             Some(layout) if layout.cells == cells.len() => layout_line(&layout, cells),
@@ -753,10 +757,9 @@ mod tests {
         let mut rows = TableRows::default();
         let mut line =
             |cells: &[&str]| rows.line(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
-        assert_eq!(
-            line(&["", "Timespan", "Content", "Speaker"]),
-            "\tTimespan\tContent\tSpeaker"
-        );
+        // The heading row is no line of the text (hY/03: a second table's
+        // heading was the turn above's words).
+        assert_eq!(line(&["", "Timespan", "Content", "Speaker"]), "");
         assert_eq!(
             line(&[
                 "1",
