@@ -252,6 +252,10 @@ pub struct Cell {
     /// suggestion in view, rewrote an audited participant's value
     /// (docs/report.md, "Estimate").
     pub gold: Option<bool>,
+    /// A person's coding or a review names this code itself, not only a
+    /// code below it (whose coding settles it present too): what the
+    /// `codings` count counts as a pair given.
+    pub given: bool,
 }
 
 impl Cell {
@@ -829,6 +833,7 @@ fn resolve_cells(
         {
             let cell = cells.entry((c.segment_id, code.clone())).or_default();
             cell.settled = Some(true);
+            cell.given |= *code == c.code_id;
             if c.source == Source::Gold {
                 cell.gold = Some(true);
             }
@@ -862,7 +867,9 @@ fn apply_review(r: &ReviewRow, cells: &mut BTreeMap<(i64, String), Cell>) {
         present: bool,
     ) {
         if let Some(code) = code {
-            cells.entry((segment, code.clone())).or_default().settled = Some(present);
+            let cell = cells.entry((segment, code.clone())).or_default();
+            cell.settled = Some(present);
+            cell.given = present;
         }
     }
     let s = r.segment_id;

@@ -617,11 +617,17 @@ pub fn frequencies(
                 }
                 if cell.present() {
                     any_present = true;
-                    codings += 1;
-                    if cell.settled.is_some() {
-                        reviewed += 1;
-                    } else {
-                        unreviewed += 1;
+                    // A parent a person's coding of its child settles is
+                    // counted through the child: no pair of its own (hT/04:
+                    // 3 Staffing codings and 1 Workload were 7 Workload
+                    // codings "a human gave").
+                    if cell.given || cell.machine_assigned {
+                        codings += 1;
+                        if cell.settled.is_some() {
+                            reviewed += 1;
+                        } else {
+                            unreviewed += 1;
+                        }
                     }
                     let key = (cell.settled.is_some(), cell.probability());
                     if best.is_none_or(|b| {

@@ -531,3 +531,24 @@ fn a_parents_own_probability_is_not_combined_with_its_childrens() {
         safety.expected
     );
 }
+
+/// hT/04: a person's coding of a child is a pair of the child's, counted
+/// in its parent's `codings` through it, not a second time as a parent
+/// pair no one gave: lighting on Ben's sentence and safety itself on
+/// Ana's are safety's 2 codings, both reviewed, not 3.
+#[test]
+fn a_parent_implied_by_a_childs_coding_is_no_coding_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    human(&store, BEN_LIGHTS, "lighting", "human", "a");
+    human(&store, ANA_POLICE, "safety", "human", "a");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let safety = code(&r, "safety");
+    assert_eq!(
+        (safety.codings, safety.reviewed, safety.unreviewed),
+        (2, 2, 0)
+    );
+    assert_eq!((safety.participants, safety.sentences), (2, 2));
+    let lighting = code(&r, "lighting");
+    assert_eq!((lighting.codings, lighting.reviewed), (1, 1));
+}
