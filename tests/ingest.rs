@@ -2599,3 +2599,45 @@ fn a_moved_transcript_is_the_same_document_a_copy_is_another() {
     assert_eq!(json["moved_documents"].as_array().map(Vec::len), Some(0));
     assert_eq!(json["inserted"].as_u64(), Some(1), "{json}");
 }
+
+/// hY/02: two Microsoft Forms exports read by their `ID` column: each
+/// form's response 1 is its own respondent, 4 participants, not 2.
+#[test]
+fn two_microsoft_forms_response_numbers_are_four_respondents() {
+    let project = new_project();
+    let inputs = tempfile::tempdir().unwrap();
+    let header = "ID,Start time,Completion time,Email,Name,What would help?\n";
+    for (file, answers) in [
+        ("staff.csv", ["A team day.", "A proper desk."]),
+        ("students.csv", ["Quiet rooms.", "Longer library hours."]),
+    ] {
+        let mut csv = header.to_string();
+        for (i, a) in answers.iter().enumerate() {
+            csv.push_str(&format!(
+                "{},3/4/25 9:00,3/4/25 9:05,anonymous,,{a}\n",
+                i + 1
+            ));
+        }
+        std::fs::write(inputs.path().join(file), csv).unwrap();
+    }
+    let (code, _, err) = ingest_json(
+        project.path(),
+        &[
+            inputs.path().to_str().unwrap(),
+            "--speaker-column",
+            "ID",
+            "--question-column",
+            "What would help?",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let db = rusqlite::Connection::open(project.path().join("autocode.db")).unwrap();
+    let people: i64 = db
+        .query_row(
+            "SELECT COUNT(DISTINCT participant_id) FROM segments WHERE is_moderator = 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(people, 4);
+}

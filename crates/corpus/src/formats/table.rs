@@ -571,15 +571,21 @@ pub(super) fn table_rows(
             // import makes a case of each row, not one pooled speaker.
             // Microsoft Forms writes `anonymous` in the e-mail and name
             // columns of an anonymous form's every response: no id either.
-            let given = cell(speaker_i).filter(|id| !is_anonymous(id)).map(|id| {
-                if response_numbers {
-                    format!("{UNNAMED_RESPONDENT} {id}")
-                } else {
-                    id
-                }
-            });
+            let given = cell(speaker_i).filter(|id| !is_anonymous(id));
+            // A form's response number: the form's own respondent, as a row
+            // without an id is (no respondent role: not one id everywhere).
+            let (given, number) = if response_numbers {
+                (None, given)
+            } else {
+                (given, None)
+            };
             let role = cell(role_i).or_else(|| given.as_deref().and_then(respondent_role));
-            let speaker = given.unwrap_or_else(|| format!("{UNNAMED_RESPONDENT} {}", data_row + 1));
+            let speaker = given.unwrap_or_else(|| {
+                format!(
+                    "{UNNAMED_RESPONDENT} {}",
+                    number.unwrap_or_else(|| (data_row + 1).to_string())
+                )
+            });
             for (((&(i, _), question), out), more) in question_cols
                 .iter()
                 .zip(&question_texts)
@@ -1953,6 +1959,16 @@ mod tests {
             .filter(|w| w != "Q")
             .collect();
         assert_eq!(who, ["Respondent 1", "Respondent 2"]);
+        // The form's own respondents: no respondent role (which makes an
+        // id one person in every export), a participant of this document.
+        assert!(docs[0]
+            .turns
+            .iter()
+            .filter(|t| t
+                .speaker
+                .as_deref()
+                .is_some_and(|w| w.starts_with("Respondent")))
+            .all(|t| t.role.is_none()));
         let plain = "ID,Why?\n1,The rota is late.\n2,Short staffing.\n";
         let docs = read(&CsvReader { columns }, "ids.csv", plain).unwrap();
         let who: Vec<String> = turns(&docs[0])
