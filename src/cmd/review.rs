@@ -70,7 +70,9 @@ pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
     // does: machine codings on minimal responses (which `code` skips now) do
     // not count.
     let report_data = review::ReportDataAdjust(std::sync::Arc::new(|data| {
-        let spoken = themes::SpokenParams::default();
+        let params = themes::SpokenParams::default();
+        let names = pipeline::code::interviewer_names(&data.segments);
+        let spoken = params.beside(&names);
         let skipped: std::collections::BTreeSet<i64> = data
             .segments
             .iter()

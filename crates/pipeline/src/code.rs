@@ -549,6 +549,35 @@ pub fn segment_contexts<'a>(
         .collect()
 }
 
+/// The words of the interviewers' names (moderators labelled by a name,
+/// `Adam Stacoviak`, not by a role, `Interviewer`), lower case: what the
+/// minimal-response rule does not count as content
+/// ([`themes::SpokenParams::beside`]), so a participant's "Thanks so much,
+/// Adam." is not coded. `code`, `themes`, `report` and the review page
+/// read the same words from the same segments.
+pub fn interviewer_names(segments: &[StoredSegment]) -> BTreeSet<String> {
+    names_of_interviewers(
+        segments
+            .iter()
+            .filter(|s| s.is_moderator)
+            .filter_map(|s| s.speaker.as_deref()),
+    )
+}
+
+/// [`interviewer_names`] of the moderators' speaker labels `labels`.
+pub fn names_of_interviewers<'a>(labels: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    let labels: BTreeSet<&str> = labels.into_iter().collect();
+    labels
+        .into_iter()
+        .filter(|l| {
+            corpus::resolve::label_role(l, false) == corpus::resolve::SpeakerRole::Named
+                && l.chars().next().is_some_and(char::is_uppercase)
+        })
+        .flat_map(|l| themes::spoken::words(l).collect::<Vec<_>>())
+        .filter(|w| w.chars().count() >= 2 && !w.chars().any(|c| c.is_ascii_digit()))
+        .collect()
+}
+
 /// The question each stored sentence's turn answers
 /// ([`classify::context::questions`], in `segments`' order): the
 /// moderator's last turn before it in its document that says something
@@ -868,9 +897,11 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     let segments = store.segments(false)?;
     // Minimal responses are decided from the text, as the themes stage does.
     let participant_all = segments.iter().filter(|s| !s.is_moderator).count();
+    let names = interviewer_names(&segments);
+    let spoken = opts.spoken.beside(&names);
     let participant_segments: Vec<&StoredSegment> = segments
         .iter()
-        .filter(|s| !s.is_moderator && !opts.spoken.skips(&s.text))
+        .filter(|s| !s.is_moderator && !spoken.skips(&s.text))
         .collect();
     let skipped_minimal = participant_all - participant_segments.len();
     if participant_segments

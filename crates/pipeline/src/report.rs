@@ -103,10 +103,12 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
     let mut data = ::report::ProjectData::load(store)?;
     // The sentences `code` would skip now: what the machine said there before
     // does not count (human codings and reviews do).
+    let names = crate::code::interviewer_names(&data.segments);
+    let spoken = opts.spoken.beside(&names);
     let skipped: BTreeSet<i64> = data
         .segments
         .iter()
-        .filter(|s| opts.spoken.skips(&s.text))
+        .filter(|s| spoken.skips(&s.text))
         .map(|s| s.id)
         .collect();
     data.drop_machine_codings(&skipped);

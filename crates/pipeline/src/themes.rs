@@ -333,9 +333,12 @@ pub fn themes_unless_up_to_date(
     // Minimal responses ("Yeah.", "Okay.") are decided from the text here,
     // not stored: a word count per sentence costs nothing beside clustering.
     let embedded = segments.len();
+    let labels = store.moderator_labels()?;
+    let names = crate::code::names_of_interviewers(labels.iter().map(String::as_str));
+    let spoken = opts.spoken.beside(&names);
     let segments: Vec<_> = segments
         .into_iter()
-        .filter(|s| !opts.spoken.skips_in_themes(&s.text))
+        .filter(|s| !spoken.skips_in_themes(&s.text))
         .collect();
     let skipped_minimal = embedded - segments.len();
     if segments.is_empty() && skipped_minimal > 0 {

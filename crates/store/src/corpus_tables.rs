@@ -268,6 +268,15 @@ impl Store {
             .optional()?)
     }
 
+    /// The distinct speaker labels of moderators' sentences.
+    pub fn moderator_labels(&self) -> Result<BTreeSet<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT speaker FROM segments WHERE is_moderator = 1 AND speaker IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// All segments in id order; `participants_only` drops moderator turns.
     pub fn segments(&self, participants_only: bool) -> Result<Vec<StoredSegment>> {
         let sql = format!(

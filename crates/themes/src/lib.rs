@@ -41,7 +41,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use spoken::SpokenParams;
+pub use spoken::{SpokenParams, SpokenRule};
 pub use suggest::{describe, CodeVector, Quote, SegmentInfo, ThemeSuggestion};
 pub use update::{PriorFit, PriorTheme};
 

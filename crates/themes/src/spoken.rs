@@ -394,6 +394,50 @@ impl SpokenParams {
     }
 }
 
+/// [`SpokenParams`] beside the names of the interviewers a corpus's
+/// participants address ([`SpokenParams::beside`]): a name is no content
+/// word, so "Thanks so much, Adam." is as minimal as "Thanks so much.".
+/// Before, a founder's thanks to the host by name was coded and counted.
+#[derive(Debug, Clone, Copy)]
+pub struct SpokenRule<'a> {
+    params: &'a SpokenParams,
+    names: &'a std::collections::BTreeSet<String>,
+}
+
+impl SpokenParams {
+    /// This rule where `names` (lower-case words, [`words`]) are no content
+    /// words: the interviewers' names.
+    pub fn beside<'a>(&'a self, names: &'a std::collections::BTreeSet<String>) -> SpokenRule<'a> {
+        SpokenRule {
+            params: self,
+            names,
+        }
+    }
+}
+
+impl SpokenRule<'_> {
+    /// [`SpokenParams::is_minimal`], the names not counted.
+    pub fn is_minimal(&self, text: &str) -> bool {
+        let need = self.params.min_content_words;
+        need > 0
+            && words(&without_transcriber_notes(text))
+                .filter(|w| is_content_word(w) && !self.names.contains(w))
+                .take(need)
+                .count()
+                < need
+    }
+
+    /// [`SpokenParams::skips`], the names not counted.
+    pub fn skips(&self, text: &str) -> bool {
+        self.params.skip_minimal && self.is_minimal(text)
+    }
+
+    /// [`SpokenParams::skips_in_themes`], the names not counted.
+    pub fn skips_in_themes(&self, text: &str) -> bool {
+        self.skips(text) || (self.params.skip_minimal && self.params.is_non_answer(text))
+    }
+}
+
 /// `text` with its square-bracketed spans (`[laughs]`, `\[inaudible
 /// 01:09:28\]`) blanked, and its round-bracketed transcriber's notes
 /// ([`is_round_note`]); an unclosed bracket keeps the rest.
@@ -656,6 +700,31 @@ mod tests {
         ] {
             assert!(!is_minimal(t), "{t:?} should not be minimal");
         }
+    }
+
+    /// hE/01: an interviewer's name is no content word beside them.
+    #[test]
+    fn an_interviewers_name_is_no_content_word() {
+        let names: std::collections::BTreeSet<String> =
+            ["adam", "stacoviak"].map(String::from).into();
+        let spoken = SpokenParams::default();
+        let rule = spoken.beside(&names);
+        for t in [
+            "Thanks so much, Adam.",
+            "Yeah, Adam, exactly.",
+            "Cheers, Adam Stacoviak!",
+        ] {
+            assert!(!spoken.is_minimal(t), "{t:?} alone");
+            assert!(
+                rule.is_minimal(t) && rule.skips(t) && rule.skips_in_themes(t),
+                "{t:?}"
+            );
+        }
+        for t in ["Adam, the pricing was wrong.", "Privacy matters."] {
+            assert!(!rule.is_minimal(t), "{t:?}");
+        }
+        let none = std::collections::BTreeSet::new();
+        assert!(!spoken.beside(&none).is_minimal("Thanks so much, Adam."));
     }
 
     #[test]
