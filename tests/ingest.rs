@@ -1353,16 +1353,22 @@ fn a_spreadsheet_survey_is_read_as_its_csv_would_be() {
     assert_eq!(st["participants_by"]["Team size"]["12"], 1, "{st}");
     let segments = speakers_and_sentences(project.path());
     let expect = |s: &str, m: bool, t: &str| (s.to_string(), m, t.to_string());
+    // Microsoft Forms' `ID` numbers the form's responses: each is the
+    // form's `Respondent <ID>` (since 2026-12-06; was the bare number).
     assert_eq!(
         segments,
         vec![
             expect("Q", true, "What is the hardest part of working from home?"),
-            expect("1", false, "Nobody to talk to at lunch."),
-            expect("1", false, "Some weeks I only see the courier."),
-            expect("2", false, "The internet in the village drops every call."),
+            expect("Respondent 1", false, "Nobody to talk to at lunch."),
+            expect("Respondent 1", false, "Some weeks I only see the courier."),
+            expect(
+                "Respondent 2",
+                false,
+                "The internet in the village drops every call."
+            ),
             expect("Q", true, "What would help most?"),
-            expect("1", false, "A shared office one day a week."),
-            expect("3", false, "Better broadband."),
+            expect("Respondent 1", false, "A shared office one day a week."),
+            expect("Respondent 3", false, "Better broadband."),
         ]
     );
 
