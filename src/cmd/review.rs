@@ -73,10 +73,11 @@ pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
         let params = themes::SpokenParams::default();
         let names = pipeline::code::interviewer_names(&data.segments);
         let spoken = params.beside(&names);
+        let answers = pipeline::code::whole_answers(&data.segments);
         let skipped: std::collections::BTreeSet<i64> = data
             .segments
             .iter()
-            .filter(|s| spoken.skips(&s.text))
+            .filter(|s| spoken.skips(&s.text) && !answers.contains(&s.id))
             .map(|s| s.id)
             .collect();
         data.drop_machine_codings(&skipped);

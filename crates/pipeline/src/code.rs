@@ -549,6 +549,64 @@ pub fn segment_contexts<'a>(
         .collect()
 }
 
+/// Sentences that are a respondent's whole answer to a survey question:
+/// the one sentence of a participant's only turn after a turn by
+/// [`corpus::formats::QUESTION_SPEAKER`] (a survey's question as ingest
+/// writes it, or a transcript's `Q:`) and before the next moderator's
+/// turn, unless it marks a missing answer
+/// ([`report::freq::is_non_answer`]). Such an answer is deliberate, never a
+/// backchannel: "Yes, a lot." to "Has working from home been lonely?" has
+/// no content word, and as a minimal response it was neither coded nor
+/// counted (a code's 21 respondents reported as 17). `code`, `report` and
+/// the review page skip minimal responses but these.
+pub fn whole_answers(segments: &[StoredSegment]) -> std::collections::HashSet<i64> {
+    let mut order: Vec<&StoredSegment> = segments.iter().collect();
+    order.sort_by(|a, b| {
+        (&a.document, a.turn_index, a.sentence_index).cmp(&(
+            &b.document,
+            b.turn_index,
+            b.sentence_index,
+        ))
+    });
+    let turns: Vec<&[&StoredSegment]> = order
+        .chunk_by(|a, b| a.document == b.document && a.turn_index == b.turn_index)
+        .collect();
+    let mut out = std::collections::HashSet::new();
+    // Each stretch of participant turns after a moderator's turn, in its
+    // document: a `Q` turn's stretch holds its answers (a wide survey's
+    // every respondent, one turn each).
+    let mut k = 0;
+    while k < turns.len() {
+        let asker = turns[k][0];
+        let mut end = k + 1;
+        while end < turns.len()
+            && turns[end][0].document == asker.document
+            && !turns[end][0].is_moderator
+        {
+            end += 1;
+        }
+        let asked = asker.is_moderator
+            && asker.speaker.as_deref() == Some(corpus::formats::QUESTION_SPEAKER);
+        if asked {
+            let stretch = &turns[k + 1..end];
+            let mut by_speaker: HashMap<Option<&str>, usize> = HashMap::new();
+            for t in stretch {
+                *by_speaker.entry(t[0].speaker.as_deref()).or_default() += 1;
+            }
+            for t in stretch {
+                let [answer] = t else { continue };
+                if by_speaker[&answer.speaker.as_deref()] == 1
+                    && !report::freq::is_non_answer(&answer.text)
+                {
+                    out.insert(answer.id);
+                }
+            }
+        }
+        k = end.max(k + 1);
+    }
+    out
+}
+
 /// The words of the interviewers' names (moderators labelled by a name,
 /// `Adam Stacoviak`, not by a role, `Interviewer`), lower case: what the
 /// minimal-response rule does not count as content
@@ -899,9 +957,10 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     let participant_all = segments.iter().filter(|s| !s.is_moderator).count();
     let names = interviewer_names(&segments);
     let spoken = opts.spoken.beside(&names);
+    let answers = whole_answers(&segments);
     let participant_segments: Vec<&StoredSegment> = segments
         .iter()
-        .filter(|s| !s.is_moderator && !spoken.skips(&s.text))
+        .filter(|s| !s.is_moderator && (answers.contains(&s.id) || !spoken.skips(&s.text)))
         .collect();
     let skipped_minimal = participant_all - participant_segments.len();
     if participant_segments
@@ -1596,6 +1655,61 @@ mod tests {
         assert!(zero_shot_corpus(&cb, &protos, &[], &embeddings, &HashMap::new()).is_none());
         let (none, _, _) = zero_shot_sample(&refs[3..], &embeddings, None);
         assert!(none.is_empty());
+    }
+
+    /// hW/04: a one-sentence answer to a survey question is a whole
+    /// answer; two sentences, an interviewer's prompt or a mark of no
+    /// answer are not.
+    #[test]
+    fn a_survey_respondents_one_sentence_answer_is_a_whole_answer() {
+        let at = |id: i64,
+                  doc: &str,
+                  speaker: &str,
+                  moderator: bool,
+                  turn: i64,
+                  sentence: i64,
+                  text: &str| {
+            StoredSegment {
+                document: doc.into(),
+                speaker: Some(speaker.into()),
+                is_moderator: moderator,
+                turn_index: turn,
+                sentence_index: sentence,
+                ..segment(id, text)
+            }
+        };
+        let segments = vec![
+            at(
+                1,
+                "s.csv",
+                "Q",
+                true,
+                0,
+                0,
+                "Has working from home been lonely?",
+            ),
+            at(2, "s.csv", "R1", false, 1, 0, "Yes, a lot."),
+            at(3, "s.csv", "R2", false, 2, 0, "Yes."),
+            at(4, "s.csv", "Q", true, 3, 0, "Anything else?"),
+            at(5, "s.csv", "R1", false, 4, 0, "N/A"),
+            at(6, "s.csv", "Q", true, 5, 0, "What helps?"),
+            at(7, "s.csv", "R1", false, 6, 0, "Yeah."),
+            at(8, "s.csv", "R1", false, 6, 1, "Walks at lunch."),
+            at(9, "i.txt", "Interviewer", true, 0, 0, "Was it lonely?"),
+            at(10, "i.txt", "Ann", false, 1, 0, "Yeah."),
+        ];
+        let answers = whole_answers(&segments);
+        let mut got: Vec<i64> = answers.into_iter().collect();
+        got.sort();
+        // R1's and R2's answers to the first question; not "N/A", not a
+        // sentence of a longer answer, not an answer to an interviewer's
+        // prompt (no `Q`).
+        assert_eq!(got, [2, 3]);
+        // A speaker with two turns after the question is in a discussion.
+        let mut talk = segments[..3].to_vec();
+        talk.push(at(11, "s.csv", "R1", false, 3, 0, "Yes."));
+        assert!(whole_answers(&talk).contains(&3));
+        assert!(!whole_answers(&talk).contains(&2));
     }
 
     /// Of a sentence said twice, the sample keeps the copy first by

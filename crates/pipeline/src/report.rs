@@ -105,10 +105,11 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
     // does not count (human codings and reviews do).
     let names = crate::code::interviewer_names(&data.segments);
     let spoken = opts.spoken.beside(&names);
+    let answers = crate::code::whole_answers(&data.segments);
     let skipped: BTreeSet<i64> = data
         .segments
         .iter()
-        .filter(|s| spoken.skips(&s.text))
+        .filter(|s| spoken.skips(&s.text) && !answers.contains(&s.id))
         .map(|s| s.id)
         .collect();
     data.drop_machine_codings(&skipped);
