@@ -552,8 +552,9 @@ pub fn segment_contexts<'a>(
 /// Sentences that are a respondent's whole answer to a survey question:
 /// the one sentence of a participant's only turn after a turn by
 /// [`corpus::formats::QUESTION_SPEAKER`] (a survey's question as ingest
-/// writes it, or a transcript's `Q:`) and before the next moderator's
-/// turn, unless it marks a missing answer
+/// writes it, answered by several; or a transcript's `Q:` that asks, with
+/// a "?") and before the next moderator's turn, unless it marks a missing
+/// answer
 /// ([`report::freq::is_non_answer`]). Such an answer is deliberate, never a
 /// backchannel: "Yes, a lot." to "Has working from home been lonely?" has
 /// no content word, and as a minimal response it was neither coded nor
@@ -592,6 +593,14 @@ pub fn whole_answers(segments: &[StoredSegment]) -> std::collections::HashSet<i6
             let mut by_speaker: HashMap<Option<&str>, usize> = HashMap::new();
             for t in stretch {
                 *by_speaker.entry(t[0].speaker.as_deref()).or_default() += 1;
+            }
+            // A survey's question is answered by its respondents, several;
+            // a Q/A transcript's `Q:` by one, and then only where it asks
+            // ("Q: So you had a routine." "A: Mm-hm." is a backchannel).
+            let asks = turns[k].iter().any(|q| q.text.contains('?'));
+            if by_speaker.len() < 2 && !asks {
+                k = end;
+                continue;
             }
             for t in stretch {
                 let [answer] = t else { continue };
@@ -1705,6 +1714,15 @@ mod tests {
         // sentence of a longer answer, not an answer to an interviewer's
         // prompt (no `Q`).
         assert_eq!(got, [2, 3]);
+        // A `Q:` that asks nothing, answered by one: a backchannel.
+        let prompt = vec![
+            at(21, "i.txt", "Q", true, 0, 0, "So you had a routine."),
+            at(22, "i.txt", "A", false, 1, 0, "Mm-hm."),
+            at(23, "i.txt", "Q", true, 2, 0, "Did it help?"),
+            at(24, "i.txt", "A", false, 3, 0, "Yes, a lot."),
+        ];
+        let got: Vec<i64> = whole_answers(&prompt).into_iter().collect();
+        assert_eq!(got, [24]);
         // A speaker with two turns after the question is in a discussion.
         let mut talk = segments[..3].to_vec();
         talk.push(at(11, "s.csv", "R1", false, 3, 0, "Yes."));
