@@ -287,10 +287,21 @@ pub fn split_sentences_at(text: &str, breaks: &[usize]) -> Vec<(usize, usize)> {
             (s + lead < e - trail).then_some((s + lead, e - trail))
         })
         .collect();
-    join_open_quotes(text, join_fragments(text, trimmed, numbered))
-        .into_iter()
-        .flat_map(|range| split_long(text, range, breaks))
-        .collect()
+    let joined = join_open_quotes(text, join_fragments(text, trimmed, numbered));
+    let mut out = Vec::with_capacity(joined.len());
+    for (start, end) in joined {
+        // Nearly every sentence is short: only a long one is cut.
+        if text[start..end]
+            .split_whitespace()
+            .nth(MAX_UNPUNCTUATED_WORDS)
+            .is_some()
+        {
+            out.extend(split_long(text, (start, end), breaks));
+        } else {
+            out.push((start, end));
+        }
+    }
+    out
 }
 
 /// An unpunctuated run of more words than this is cut ([`split_long`]).
@@ -435,10 +446,11 @@ const MAX_QUOTE_BYTES: usize = 800;
 fn quotes_open(s: &str) -> (bool, bool) {
     let (mut straight, mut opening, mut closing) = (0usize, 0usize, 0usize);
     let (mut single_open, mut single_close) = (0usize, 0usize);
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let before = if i == 0 { ' ' } else { chars[i - 1] };
-        let after = chars.get(i + 1).copied().unwrap_or(' ');
+    let mut last = ' ';
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let after = chars.peek().copied().unwrap_or(' ');
+        let before = std::mem::replace(&mut last, c);
         match c {
             '"' if before.is_ascii_digit() => {}
             '"' => straight += 1,

@@ -296,21 +296,34 @@ fn moved_document(
     store: &store::Store,
     doc: &corpus::Document,
     read_names: &BTreeSet<String>,
+    gone: &mut Option<Vec<String>>,
 ) -> store::Result<Option<(String, String)>> {
-    if store.document_source(&doc.name)?.is_some() {
-        return Ok(None);
-    }
+    // The stored documents whose file is gone, found once per run at its
+    // first new name (a stat per stored document), not once per new name.
+    let gone = match gone {
+        Some(g) => g,
+        None => {
+            let mut names = Vec::new();
+            for d in store.documents()? {
+                let missing = store
+                    .document_source(&d.name)?
+                    .is_some_and(|src| !std::path::Path::new(&src).exists());
+                if missing {
+                    names.push(d.name);
+                }
+            }
+            gone.insert(names)
+        }
+    };
     // The content hash covers the name (and the ids it gives generic
-    // speakers), so the texts are compared, of documents whose file is gone.
-    for d in store.documents()? {
-        if d.name == doc.name || read_names.contains(&d.name) {
+    // speakers), so the texts are compared.
+    for k in 0..gone.len() {
+        let name = &gone[k];
+        if *name == doc.name || read_names.contains(name) {
             continue;
         }
-        let gone = store
-            .document_source(&d.name)?
-            .is_some_and(|src| !std::path::Path::new(&src).exists());
-        if gone && store.document_text(&d.name)?.as_deref() == Some(doc.text.as_str()) {
-            return Ok(Some((d.name, corpus::document_hash(doc))));
+        if store.document_text(name)?.as_deref() == Some(doc.text.as_str()) {
+            return Ok(Some((gone.swap_remove(k), corpus::document_hash(doc))));
         }
     }
     Ok(None)
@@ -898,6 +911,8 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     // given once every document is stored (the one they answer in may
     // come later).
     let mut silent_attributes: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    // Stored documents whose file is gone (`moved_document`), once read.
+    let mut gone_files: Option<Vec<String>> = None;
     // One spelling per participant id, whatever its case: Otter's `tom
     // reid` and a text export's `Tom Reid`, a survey's `r04@x.org` in one
     // wave and `R04@x.org` in the next, were two participants. The stored
@@ -1018,10 +1033,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         };
                         list.or_default().insert(doc.name.clone());
                     }
-                    let earlier = store
+                    let stored_source = store
                         .document_source(&doc.name)
-                        .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?
-                        .filter(|earlier| another_existing_file(earlier, &input.path));
+                        .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?;
+                    let is_new = stored_source.is_none();
+                    let earlier =
+                        stored_source.filter(|earlier| another_existing_file(earlier, &input.path));
                     let sheet = corpus::registered_sheet_attributes(&doc, &index);
                     if survey_table {
                         for (mut id, attributes) in
@@ -1095,8 +1112,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                                 .insert(doc.name.clone());
                         }
                     }
-                    let moved_from = moved_document(store, &doc, &read_names)
-                        .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?;
+                    let moved_from = if is_new {
+                        moved_document(store, &doc, &read_names, &mut gone_files)
+                            .map_err(|e| format!("{path}: reading document `{}`: {e}", doc.name))?
+                    } else {
+                        None
+                    };
                     let (outcome, losses) = store
                         .put_participants(&extra)
                         .and_then(|()| store.add_participant_attributes(&sheet))

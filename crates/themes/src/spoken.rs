@@ -201,6 +201,11 @@ const HESITATION_FORMS: &[&str] = &[
 /// made a theme of their own ("uhh, mmhm, umm"). Only the listed forms:
 /// collapsing letters in general would make "bee" the stop word "be".
 fn is_hesitation(word: &str) -> bool {
+    // Most words hold a letter no hesitation has: no string built for them
+    // (this runs on every word of every sentence).
+    if word.len() > 12 || !word.bytes().all(|b| b"aehmoru".contains(&b)) {
+        return false;
+    }
     let mut collapsed = String::with_capacity(word.len());
     let mut last = None;
     for c in word.chars() {

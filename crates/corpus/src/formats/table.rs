@@ -1945,20 +1945,25 @@ mod tests {
             questions: vec!["Why?".into()],
             ..TableColumns::default()
         };
-        let docs = read(
-            &CsvReader {
-                columns: columns.clone(),
-            },
-            "staff.csv",
-            csv,
-        )
-        .unwrap();
-        let who: Vec<String> = turns(&docs[0])
-            .into_iter()
-            .filter_map(|(w, _, _, _)| w.map(str::to_string))
-            .filter(|w| w != "Q")
-            .collect();
-        assert_eq!(who, ["Respondent 1", "Respondent 2"]);
+        let read_as = |name: &str, csv: &str| {
+            read(
+                &CsvReader {
+                    columns: columns.clone(),
+                },
+                name,
+                csv,
+            )
+            .unwrap()
+        };
+        let respondents = |docs: &[RawDocument]| -> Vec<String> {
+            turns(&docs[0])
+                .into_iter()
+                .filter_map(|(w, _, _, _)| w.map(str::to_string))
+                .filter(|w| w != "Q")
+                .collect()
+        };
+        let docs = read_as("staff.csv", csv);
+        assert_eq!(respondents(&docs), ["Respondent 1", "Respondent 2"]);
         // The form's own respondents: no respondent role (which makes an
         // id one person in every export), a participant of this document.
         assert!(docs[0]
@@ -1970,13 +1975,7 @@ mod tests {
                 .is_some_and(|w| w.starts_with("Respondent")))
             .all(|t| t.role.is_none()));
         let plain = "ID,Why?\n1,The rota is late.\n2,Short staffing.\n";
-        let docs = read(&CsvReader { columns }, "ids.csv", plain).unwrap();
-        let who: Vec<String> = turns(&docs[0])
-            .into_iter()
-            .filter_map(|(w, _, _, _)| w.map(str::to_string))
-            .filter(|w| w != "Q")
-            .collect();
-        assert_eq!(who, ["1", "2"]);
+        assert_eq!(respondents(&read_as("ids.csv", plain)), ["1", "2"]);
     }
 
     /// An anonymous Microsoft Forms export: `anonymous` in every row's
