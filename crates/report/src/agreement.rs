@@ -350,12 +350,25 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                 jx.as_ref().is_none_or(|j| j.contains(code))
                     && jy.as_ref().is_none_or(|j| j.contains(code))
             };
+            // The codes either gave, and those both reviewers judged and
+            // neither kept: a rejection is a judgement, so two reviewers
+            // who both rejected a suggestion agree on it. Before, only
+            // codes someone gave were listed, and two blind reviewers
+            // who made the same four decisions (two accepts, two
+            // rejections) had κ undefined on n = 2 in the report while
+            // the Progress tab, over the pairs both judged, gave κ 1.
             let mut used: Vec<String> = decided
                 .iter()
                 .flat_map(|(x, y, jx, jy)| {
+                    let judged_by_both: Vec<&String> = match (jx, jy) {
+                        (Some(a), Some(b)) => a.intersection(b).collect(),
+                        (Some(a), None) | (None, Some(a)) => a.iter().collect(),
+                        (None, None) => Vec::new(),
+                    };
                     x.iter()
                         .chain(y.iter())
                         .filter(move |c| both_judged(jx, jy, c))
+                        .chain(judged_by_both)
                 })
                 .cloned()
                 .collect::<BTreeSet<_>>()

@@ -166,6 +166,47 @@ fn reviewers_agree_or_disagree_only_on_codes_both_judged() {
     assert_eq!(pair.overall.n, 1);
 }
 
+/// A rejection is a judgement: two reviewers who both turn a suggestion
+/// down agree on it. Before, a code neither of them gave was left out of
+/// their table, so two blind reviewers who made the same decisions had κ
+/// undefined, n counting only their accepts.
+#[test]
+fn reviewers_who_both_reject_a_suggestion_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    // "rev" accepted police on Ana's sentence and rejected it on Cai's;
+    // "bob" does the same.
+    review(&store, ANA_POLICE, "police", "accept", "bob");
+    review(&store, CAI_PARK, "police", "reject", "bob");
+    // And both turn down lighting on Ana's park sentence, a code neither
+    // gives anywhere.
+    review(&store, ANA_PARK, "lighting", "reject", "rev");
+    review(&store, ANA_PARK, "lighting", "reject", "bob");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let pair = r
+        .agreement
+        .pairs
+        .iter()
+        .find(|p| p.coder_a == "human:bob" && p.coder_b == "human:rev")
+        .unwrap();
+    let police = pair.codes.iter().find(|c| c.code_id == "police").unwrap();
+    let f = &police.figures;
+    assert_eq!(
+        (f.n, f.both, f.only_a, f.only_b, f.neither),
+        (2, 1, 0, 0, 1)
+    );
+    assert_eq!(f.cohen_kappa, Some(1.0));
+    let lighting = pair.codes.iter().find(|c| c.code_id == "lighting");
+    let f = &lighting
+        .expect("lighting, rejected by both, is listed")
+        .figures;
+    assert_eq!((f.n, f.neither), (1, 1));
+    // Police on two sentences, lighting on one, and safety, the parent
+    // both gave through police on Ana's sentence.
+    assert_eq!(pair.overall.n, 4, "{:?}", pair.codes);
+    assert_eq!(pair.overall.cohen_kappa, Some(1.0));
+}
+
 /// The agreement of the machine with the gold coder "study".
 fn machine_and_study(r: &report::Report) -> &report::agreement::PairAgreement {
     r.agreement
