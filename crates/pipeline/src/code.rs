@@ -367,14 +367,26 @@ pub fn stored_labels(
         .into_iter()
         .map(|r| (r.id, r.created_at))
         .collect();
+    // Blind reviewers' judgements stand side by side, their union given
+    // (`store::BlindUnion`, as the report counts them).
+    let mut votes: BTreeMap<(i64, usize), store::BlindUnion> = BTreeMap::new();
     for r in judged {
         let row = labels
             .entry(r.segment_id)
             .or_insert_with(|| vec![Label::Unknown; k]);
+        let mut judge = |c: usize, applies: bool| {
+            let v = votes.entry((r.segment_id, c)).or_default();
+            v.judge(&r.reviewer, applies, r.blind);
+            if v.given().unwrap_or(applies) {
+                Label::Yes
+            } else {
+                Label::No
+            }
+        };
         match &r.code_id {
             Some(code) => {
                 if let Some(&c) = index.get(code.as_str()) {
-                    row[c] = if r.applies { Label::Yes } else { Label::No };
+                    row[c] = judge(c, r.applies);
                 }
             }
             // "No code": every code the sentence has is absent, until a
@@ -389,9 +401,9 @@ pub fn stored_labels(
                         .filter(|(_, first)| at.is_some_and(|at| *first > at))
                         .map(|(code, _)| code.as_str()),
                 );
-                for (l, code) in row.iter_mut().zip(&codebook.codes) {
+                for (c, (l, code)) in row.iter_mut().zip(&codebook.codes).enumerate() {
                     if !later.contains(&code.id) {
-                        *l = Label::No;
+                        *l = judge(c, false);
                     }
                 }
             }
@@ -1807,6 +1819,7 @@ mod tests {
                 reviewer: "rita".into(),
                 memo: memo.map(String::from),
                 created_at: String::new(),
+                blind: false,
             }
         };
         let judged = |seg: i64, code: Option<&str>, applies: bool| store::ReviewLabel {
@@ -1817,6 +1830,7 @@ mod tests {
             document: "d".into(),
             text_hash: format!("h{seg}"),
             decided_by: seg,
+            blind: false,
         };
         let reviews = vec![
             review(

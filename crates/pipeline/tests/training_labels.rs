@@ -92,6 +92,47 @@ fn the_latest_judgement_of_any_reviewer_is_the_training_label() {
     assert_eq!(labels[&segs[2].id], vec![Label::No, Label::No]);
 }
 
+/// Blind double coders (`review --blind`) see only their own decisions:
+/// neither overrules the other, and a code one of them gives is a Yes
+/// whichever saved last (their union, as the report counts them). A
+/// decision made seeing theirs, without `--blind`, still stands over both.
+#[test]
+fn blind_reviewers_are_trained_on_as_their_union() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, segs) = three_sentences(dir.path());
+    let cb = surveillance_and_trust();
+    use store::Decision::{Accept, None as NoCode, Reject};
+    let mut blind = |seg: usize, code: Option<&str>, decision: store::Decision, who: &str| {
+        let id = segs[seg].id;
+        let version = store.review_version(id, Some(who)).unwrap();
+        let input = store::ReviewInput {
+            segment_id: id,
+            code_id: code.map(String::from),
+            decision,
+            new_code_id: None,
+            reviewer: who.into(),
+            memo: None,
+        };
+        store.record_review(&input, version, Some(who)).unwrap();
+    };
+    // Sentence 0: ann accepts, then zoe rejects; sentence 1 the other way
+    // round; sentence 2: zoe accepts trust, ann says "no code".
+    blind(0, Some("surveillance"), Accept, "ann");
+    blind(0, Some("surveillance"), Reject, "zoe");
+    blind(1, Some("trust"), Reject, "zoe");
+    blind(1, Some("trust"), Accept, "ann");
+    blind(2, Some("trust"), Accept, "zoe");
+    blind(2, None, NoCode, "ann");
+    let labels = stored_labels(&store, &cb).unwrap();
+    assert_eq!(labels[&segs[0].id], vec![Label::Yes, Label::Unknown]);
+    assert_eq!(labels[&segs[1].id], vec![Label::Unknown, Label::Yes]);
+    assert_eq!(labels[&segs[2].id], vec![Label::No, Label::Yes]);
+    // Rita, reviewing with both in view, turns surveillance down.
+    decide(&mut store, segs[0].id, Some("surveillance"), Reject, "rita");
+    let labels = stored_labels(&store, &cb).unwrap();
+    assert_eq!(labels[&segs[0].id], vec![Label::No, Label::Unknown]);
+}
+
 /// Gold coded under a codebook that had no "trust" says nothing about
 /// trust: the sentence is a No of surveillance only. Gold whose
 /// version is not recorded judges every code, as before. A reviewer's

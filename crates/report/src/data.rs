@@ -86,6 +86,8 @@ pub struct ReviewRow {
     pub decision: String,
     pub new_code_id: Option<String>,
     pub reviewer: String,
+    /// Made in blind double coding ([`store::ReviewRecord::blind`]).
+    pub blind: bool,
     /// Codes first in a codebook after this decision was made
     /// (`Store::code_first_seen`): a "no code" did not judge them, so it
     /// is not their "absent" (a theme accepted as a code later).
@@ -629,6 +631,7 @@ fn load_reviews(
             new_code_id,
             reviewer,
             created_at,
+            blind,
             ..
         } = row;
         let Some(segment_id) = segment_id.filter(|s| live.contains(s)) else {
@@ -654,6 +657,7 @@ fn load_reviews(
             decision,
             new_code_id,
             reviewer,
+            blind,
             codes_after,
         });
     }
@@ -853,39 +857,41 @@ fn resolve_cells(
             }
         }
     }
+    let mut judged: BTreeMap<(i64, String), store::BlindUnion> = BTreeMap::new();
     for r in reviews {
-        apply_review(r, &mut cells);
+        apply_review(r, &mut cells, &mut judged);
     }
     cells
 }
 
-fn apply_review(r: &ReviewRow, cells: &mut BTreeMap<(i64, String), Cell>) {
-    fn set(
-        cells: &mut BTreeMap<(i64, String), Cell>,
-        segment: i64,
-        code: Option<&String>,
-        present: bool,
-    ) {
+/// Applies one decision; `judged` folds each (sentence, code)'s decisions
+/// so far ([`store::BlindUnion`]: blind reviewers' judgements stand side by
+/// side, a decision made seeing them stands over them).
+fn apply_review(
+    r: &ReviewRow,
+    cells: &mut BTreeMap<(i64, String), Cell>,
+    judged: &mut BTreeMap<(i64, String), store::BlindUnion>,
+) {
+    let mut set = |segment: i64, code: Option<&String>, present: bool| {
         if let Some(code) = code {
-            let cell = cells.entry((segment, code.clone())).or_default();
+            let key = (segment, code.clone());
+            let votes = judged.entry(key.clone()).or_default();
+            votes.judge(&r.reviewer, present, r.blind);
+            let present = votes.given().unwrap_or(present);
+            let cell = cells.entry(key).or_default();
             cell.settled = Some(present);
             cell.given = present;
         }
-    }
+    };
     let s = r.segment_id;
     match r.decision.as_str() {
-        "accept" => set(cells, s, r.code_id.as_ref(), true),
-        "reject" => set(cells, s, r.code_id.as_ref(), false),
+        "accept" => set(s, r.code_id.as_ref(), true),
+        "reject" => set(s, r.code_id.as_ref(), false),
         "recode" => {
-            set(cells, s, r.code_id.as_ref(), false);
-            set(cells, s, r.new_code_id.as_ref(), true);
+            set(s, r.code_id.as_ref(), false);
+            set(s, r.new_code_id.as_ref(), true);
         }
-        "add" => set(
-            cells,
-            s,
-            r.new_code_id.as_ref().or(r.code_id.as_ref()),
-            true,
-        ),
+        "add" => set(s, r.new_code_id.as_ref().or(r.code_id.as_ref()), true),
         // No code applies: every code known on the sentence is settled
         // absent, but for codes added to the codebook since, never judged.
         "none" => {
@@ -894,7 +900,12 @@ fn apply_review(r: &ReviewRow, cells: &mut BTreeMap<(i64, String), Cell>) {
                     break;
                 }
                 if !r.codes_after.contains(code) {
-                    cell.settled = Some(false);
+                    let votes = judged.entry((s, code.clone())).or_default();
+                    votes.judge(&r.reviewer, false, r.blind);
+                    cell.settled = votes.given();
+                    if cell.settled == Some(false) {
+                        cell.given = false;
+                    }
                 }
             }
         }

@@ -620,8 +620,12 @@ pub fn frequencies(
                     // A parent a person's coding of its child settles is
                     // counted through the child: no pair of its own (hT/04:
                     // 3 Staffing codings and 1 Workload were 7 Workload
-                    // codings "a human gave").
-                    if cell.given || cell.machine_assigned {
+                    // codings "a human gave"); nor the machine's own
+                    // coding of it, which that person's child coding
+                    // settles (hb/03: gold giving children on 4 sentences
+                    // where the machine gave the parent too was 8 parent
+                    // codings, 8 reviewed).
+                    if cell.given || (cell.machine_assigned && cell.settled.is_none()) {
                         codings += 1;
                         if cell.settled.is_some() {
                             reviewed += 1;

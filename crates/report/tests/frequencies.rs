@@ -207,6 +207,36 @@ fn reviewers_who_both_reject_a_suggestion_agree() {
     assert_eq!(pair.overall.cohen_kappa, Some(1.0));
 }
 
+/// Blind double coders see only their own decisions, so neither
+/// overrules the other: a code one of them gives counts, whoever saved
+/// last (their union, as two imported coders are counted). Before, the
+/// later decision stood, so the count depended on who clicked last.
+#[test]
+fn blind_reviewers_count_as_their_union_in_either_order() {
+    let count = |first: (&str, &str), second: (&str, &str)| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = project(dir.path(), "\n");
+        for (decision, who) in [first, second] {
+            review_as(&store, BEN_LIGHTS, "lighting", decision, who, true);
+        }
+        let r = build(&store, &ReportOptions::default()).unwrap();
+        let lighting = code(&r, "lighting");
+        (lighting.participants, lighting.reviewed)
+    };
+    let ana_first = count(("accept", "ana"), ("reject", "ben"));
+    let ben_first = count(("reject", "ben"), ("accept", "ana"));
+    assert_eq!(ana_first, ben_first);
+    // Ben, whose sentence Ana confirmed.
+    assert_eq!(ana_first, (1, 1));
+    // A decision made seeing both (no --blind) stands over them.
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    review_as(&store, BEN_LIGHTS, "lighting", "accept", "ana", true);
+    review_as(&store, BEN_LIGHTS, "lighting", "reject", "rita", false);
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    assert_eq!(code(&r, "lighting").participants, 0);
+}
+
 /// The agreement of the machine with the gold coder "study".
 fn machine_and_study(r: &report::Report) -> &report::agreement::PairAgreement {
     r.agreement

@@ -91,6 +91,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "016_review_detached_voice",
         include_str!("migrations/016_review_detached_voice.sql"),
     ),
+    (
+        "017_review_blind",
+        include_str!("migrations/017_review_blind.sql"),
+    ),
 ];
 
 /// The page size of a new store, in bytes (see `Store::open_with`).

@@ -82,6 +82,10 @@ pub struct ReviewRecord {
     pub reviewer: String,
     pub memo: Option<String>,
     pub created_at: String,
+    /// Made in blind double coding (`review --blind`): the reviewer saw
+    /// only their own decisions on the sentence, so it overrules no one
+    /// else's ([`BlindUnion`]).
+    pub blind: bool,
 }
 
 /// The result of [`Store::record_review`].
@@ -112,9 +116,42 @@ pub struct ReviewLabel {
     /// latest judgement of a code on a sentence is the one that stands, as
     /// the report counts it.
     pub decided_by: i64,
+    /// Whether that decision was made blind ([`ReviewRecord::blind`]).
+    pub blind: bool,
 }
 
-const REVIEW_COLUMNS: &str = "id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at";
+/// How people's judgements of one code on one sentence combine, in
+/// decision order. A decision made seeing the others' (the review page
+/// without `--blind`) stands over every earlier one, whoever made it; a
+/// blind decision ([`ReviewRecord::blind`]) stands over its reviewer's own
+/// only, beside the others', and the code is given when any current
+/// judgement gives it: blind double coders are counted as their union, as
+/// two coders imported from a QDA project are. Before, the latest decision
+/// stood whoever made it, so which of two blind reviewers saved last
+/// decided the count. The report (`report::data`) and training
+/// (`pipeline::code`) both fold decisions through this.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlindUnion {
+    judgements: BTreeMap<String, bool>,
+}
+
+impl BlindUnion {
+    /// Adds `reviewer`'s judgement (`applies`), made `blind` or not.
+    pub fn judge(&mut self, reviewer: &str, applies: bool, blind: bool) {
+        if !blind {
+            self.judgements.clear();
+        }
+        self.judgements.insert(reviewer.to_string(), applies);
+    }
+
+    /// Whether the code stands as given: some current judgement gives it.
+    /// `None` before any judgement.
+    pub fn given(&self) -> Option<bool> {
+        (!self.judgements.is_empty()).then(|| self.judgements.values().any(|&a| a))
+    }
+}
+
+const REVIEW_COLUMNS: &str = "id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at, blind";
 
 fn review_from_row(r: &rusqlite::Row) -> rusqlite::Result<ReviewRecord> {
     Ok(ReviewRecord {
@@ -128,6 +165,7 @@ fn review_from_row(r: &rusqlite::Row) -> rusqlite::Result<ReviewRecord> {
         reviewer: r.get(7)?,
         memo: r.get(8)?,
         created_at: r.get(9)?,
+        blind: r.get(10)?,
     })
 }
 
@@ -203,8 +241,8 @@ pub fn record_review_tx(
     }
     let created_at = now();
     tx.execute(
-        "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at, blind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             input.segment_id,
             document,
@@ -214,7 +252,8 @@ pub fn record_review_tx(
             input.new_code_id,
             input.reviewer,
             input.memo,
-            created_at
+            created_at,
+            scope.is_some()
         ],
     )?;
     let review_id = tx.last_insert_rowid();
@@ -450,7 +489,7 @@ impl Store {
     /// agreement is computed from. Reviews whose segment is gone are skipped.
     pub fn review_labels(&self) -> Result<Vec<ReviewLabel>> {
         // (reviewer, segment) → (document, text hash, code (None = "no code") → applies)
-        type Judgement = (String, String, BTreeMap<Option<String>, (bool, i64)>);
+        type Judgement = (String, String, BTreeMap<Option<String>, (bool, i64, bool)>);
         let mut state: BTreeMap<(String, i64), Judgement> = BTreeMap::new();
         for r in self.reviews()? {
             let (Some(seg), Some(decision)) = (r.segment_id, Decision::parse(&r.decision)) else {
@@ -465,7 +504,7 @@ impl Store {
             // counts them (`report::data`, "none"), so the sentence's other
             // suggestions do not come back to the queue.
             let mut set = |code: &Option<String>, applies: bool| {
-                codes.insert(code.clone(), (applies, r.id));
+                codes.insert(code.clone(), (applies, r.id, r.blind));
             };
             match decision {
                 Decision::Accept => set(&r.code_id, true),
@@ -477,9 +516,9 @@ impl Store {
                 Decision::Add => set(&r.new_code_id, true),
                 Decision::None => {
                     for v in codes.values_mut() {
-                        *v = (false, r.id);
+                        *v = (false, r.id, r.blind);
                     }
-                    codes.insert(None, (false, r.id));
+                    codes.insert(None, (false, r.id, r.blind));
                 }
                 Decision::Memo => {}
             }
@@ -494,7 +533,7 @@ impl Store {
             if !live.contains(&segment_id) {
                 continue;
             }
-            for (code_id, (applies, decided_by)) in codes {
+            for (code_id, (applies, decided_by, blind)) in codes {
                 out.push(ReviewLabel {
                     reviewer: reviewer.clone(),
                     segment_id,
@@ -503,6 +542,7 @@ impl Store {
                     document: document.clone(),
                     text_hash: text_hash.clone(),
                     decided_by,
+                    blind,
                 });
             }
         }
@@ -678,6 +718,37 @@ mod tests {
         assert_eq!(store.restore_review_codings().unwrap(), 1);
         assert_eq!(human_codes(&store, seg), vec!["B"]);
         assert_eq!(store.restore_review_codings().unwrap(), 0);
+    }
+
+    #[test]
+    fn blind_judgements_stand_side_by_side_and_a_seeing_one_over_them() {
+        let mut u = BlindUnion::default();
+        assert_eq!(u.given(), None);
+        u.judge("ana", true, true);
+        u.judge("ben", false, true);
+        assert_eq!(u.given(), Some(true), "either order gives the union");
+        u.judge("ana", false, true);
+        assert_eq!(u.given(), Some(false), "ana changed her mind");
+        u.judge("ben", true, true);
+        u.judge("rita", false, false);
+        assert_eq!(u.given(), Some(false), "rita saw ben's and overruled it");
+        u.judge("ana", true, false);
+        assert_eq!(u.given(), Some(true), "the latest seeing decision");
+    }
+
+    #[test]
+    fn blind_decisions_are_stored_as_blind() {
+        let (_dir, mut store, seg) = store_with_segment();
+        let a = input(seg, Decision::Accept, Some("A"), None);
+        store.record_review(&a, 0, Some("rita")).unwrap();
+        store.record_review(&a, 1, None).unwrap();
+        let blind: Vec<bool> = store.reviews().unwrap().iter().map(|r| r.blind).collect();
+        assert_eq!(blind, [true, false]);
+        let labels = store.review_labels().unwrap();
+        assert!(
+            labels.iter().all(|l| !l.blind),
+            "the latest decision was seen"
+        );
     }
 
     #[test]

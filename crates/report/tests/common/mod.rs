@@ -183,6 +183,18 @@ pub fn human(store: &Store, text: &str, code: &str, source: &str, coder: &str) {
 }
 
 pub fn review(store: &Store, text: &str, code: &str, decision: &str, reviewer: &str) {
+    review_as(store, text, code, decision, reviewer, false)
+}
+
+/// [`review`], made in blind double coding (`review --blind`) when `blind`.
+pub fn review_as(
+    store: &Store,
+    text: &str,
+    code: &str,
+    decision: &str,
+    reviewer: &str,
+    blind: bool,
+) {
     let s = seg(store, text);
     let (doc, hash): (String, String) = store
         .conn()
@@ -195,9 +207,9 @@ pub fn review(store: &Store, text: &str, code: &str, decision: &str, reviewer: &
     store
         .conn()
         .execute(
-            "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, reviewer, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '2026-01-01T00:00:00Z')",
-            (s, doc, hash, code, decision, reviewer),
+            "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, reviewer, created_at, blind)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '2026-01-01T00:00:00Z', ?7)",
+            (s, doc, hash, code, decision, reviewer, blind),
         )
         .unwrap();
     if decision == "accept" {
