@@ -623,3 +623,29 @@ fn a_parent_implied_by_a_childs_coding_is_no_coding_of_its_own() {
     let lighting = code(&r, "lighting");
     assert_eq!((lighting.codings, lighting.reviewed), (1, 1));
 }
+
+/// hb/03: the same when the machine gave the parent too. The machine's
+/// safety on Ben's sentence is settled by the person's lighting there, so
+/// it is no second reviewed pair: before, safety had 2 codings, both
+/// "reviewed", on one sentence.
+#[test]
+fn a_machine_parent_a_childs_coding_settles_is_no_coding_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    machine(&store, BEN_LIGHTS, "safety", 0.8, true);
+    human(&store, BEN_LIGHTS, "lighting", "gold", "g");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let safety = code(&r, "safety");
+    assert_eq!(
+        (safety.sentences, safety.codings, safety.reviewed),
+        (1, 1, 1)
+    );
+    // Unsettled, the machine's parent pair is one of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    machine(&store, BEN_LIGHTS, "safety", 0.8, true);
+    machine(&store, BEN_LIGHTS, "lighting", 0.7, true);
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    let safety = code(&r, "safety");
+    assert_eq!((safety.codings, safety.unreviewed), (2, 2));
+}
