@@ -680,7 +680,10 @@ fn load_themes(store: &Store) -> Result<Vec<ThemeView>, Error> {
             ))
         })?;
         theme.id = id;
-        if theme.label.is_empty() {
+        // The stored label: the machine's, or a reviewer's rename (the
+        // body keeps the machine's; before, the report showed it even
+        // after a rename).
+        if !t.label.is_empty() {
             theme.label = t.label;
         }
         theme.status = t.status;

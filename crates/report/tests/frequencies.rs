@@ -378,7 +378,9 @@ fn themes_and_two_reviewers_appear() {
         "quotes": [{"segment_id": seg(&store, CAI_PARK), "text": CAI_PARK, "speaker": "Cai",
                     "participant_id": "P3", "document": "group2.txt", "turn_index": 0, "sentence_index": 1}]
     });
-    for (label, status) in [("parks at night", "open"), ("gone", "dismissed")] {
+    // The open theme was renamed on the review page: the stored label is
+    // the reviewer's, the body keeps the machine's.
+    for (label, status) in [("Parks after dark", "open"), ("gone", "dismissed")] {
         store
             .conn()
             .execute(
@@ -391,7 +393,11 @@ fn themes_and_two_reviewers_appear() {
     assert_eq!(r.themes.len(), 1, "dismissed themes are left out");
     assert_eq!(r.themes[0].quotes[0].speaker.as_deref(), Some("Cai"));
     let html = report::html::render_html(&r);
-    assert!(html.contains("parks at night"));
+    assert_eq!(
+        r.themes[0].label, "Parks after dark",
+        "the reviewer's label"
+    );
+    assert!(html.contains("Parks after dark"));
     assert!(
         html.contains("Cai — group2.txt</cite>"),
         "theme quotes name speaker and document"

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::{blob_to_vector, Result, Store};
 
@@ -179,6 +179,58 @@ pub fn set_theme_label(conn: &Connection, theme_id: i64, label: &str) -> Result<
     Ok(())
 }
 
+/// A run carried forward from run `from` (its themes in the same order,
+/// `ids` the new ones: `themes::ValidThemeParams::update` keeps them) takes
+/// over what reviewers decided on them: each theme's decisions are copied
+/// to its successor (their reviewer and time kept, so its history and the
+/// page's version continue), with its status, and its label where a
+/// reviewer renamed it (the latest rename). Before, a nightly run that
+/// carried the themes forward showed a renamed theme under its machine
+/// label again and a dismissed or accepted one as open (accepting it again
+/// was refused: the code existed). A theme no one decided on takes this
+/// run's label.
+fn carry_theme_decisions_tx(tx: &Transaction, from: i64, ids: &[i64]) -> Result<usize> {
+    let prior: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, status FROM theme_suggestions WHERE theme_run_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([from], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut carried = 0;
+    for ((old, status), &new) in prior.iter().zip(ids) {
+        let copied = tx.execute(
+            "INSERT INTO theme_decisions(theme_id, action, code_id, label, codebook_version, reviewer, created_at)
+             SELECT ?2, action, code_id, label, codebook_version, reviewer, created_at
+             FROM theme_decisions WHERE theme_id = ?1 ORDER BY id",
+            params![old, new],
+        )?;
+        if copied == 0 {
+            continue;
+        }
+        carried += 1;
+        tx.execute(
+            "UPDATE theme_suggestions SET status = ?1 WHERE id = ?2",
+            params![status, new],
+        )?;
+        let renamed: Option<String> = tx
+            .query_row(
+                "SELECT label FROM theme_decisions WHERE theme_id = ?1 AND action = 'rename'
+                 AND label IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [new],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(label) = renamed {
+            tx.execute(
+                "UPDATE theme_suggestions SET label = ?1 WHERE id = ?2",
+                params![label, new],
+            )?;
+        }
+    }
+    Ok(carried)
+}
+
 impl Store {
     /// Writes a run, its suggestions and the run's inputs (which give the
     /// suggestions' members, [`theme_members`]) in one transaction,
@@ -223,6 +275,9 @@ impl Store {
                         parent_stmt.execute(params![ids[p], ids[i]])?;
                     }
                 }
+            }
+            if let Some(from) = run.updated_from {
+                carry_theme_decisions_tx(tx, from, &ids)?;
             }
             tx.execute("DELETE FROM theme_run_inputs WHERE theme_run_id <> ?1", [run_id])?;
             {
@@ -432,6 +487,20 @@ mod tests {
             "dismissed"
         );
 
+        crate::set_theme_label(store.conn(), ids[0], "Night-time parks").unwrap();
+        crate::record_theme_decision(
+            store.conn(),
+            &crate::NewThemeDecision {
+                theme_id: ids[0],
+                action: "rename",
+                code_id: None,
+                label: Some("Night-time parks"),
+                codebook_version: None,
+                reviewer: "ben",
+            },
+        )
+        .unwrap();
+
         // A later run keeps only its own inputs and records what it updated.
         let later = NewThemeRun {
             updated_from: Some(run_id),
@@ -445,7 +514,7 @@ mod tests {
         // The earlier run: the theme decided on keeps its members, the
         // others' went with the run's inputs.
         assert_eq!(store.theme_members(ids[1]).unwrap(), vec![3]);
-        assert!(store.theme_members(ids[0]).unwrap().is_empty());
+        assert_eq!(store.theme_members(ids[0]).unwrap(), vec![1, 2], "renamed");
         assert!(store.theme_members(ids[2]).unwrap().is_empty());
         let ids2: Vec<i64> = store
             .theme_suggestions(run2)
@@ -453,6 +522,31 @@ mod tests {
             .iter()
             .map(|t| t.id)
             .collect();
+        // It carries the decisions forward: the rename, the dismissal, the
+        // history (the page's version) with them; the undecided parent
+        // takes the run's label.
+        let run2_themes = store.theme_suggestions(run2).unwrap();
+        let seen: Vec<(&str, &str)> = run2_themes
+            .iter()
+            .map(|t| (t.label.as_str(), t.status.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("Night-time parks", "open"),
+                ("b", "dismissed"),
+                ("ab", "open")
+            ]
+        );
+        let history: Vec<i64> = ids2
+            .iter()
+            .map(|&t| crate::theme_decision_count(store.conn(), t).unwrap())
+            .collect();
+        assert_eq!(history, [1, 1, 0]);
+        assert_eq!(
+            crate::theme_decisions(store.conn(), ids2[0]).unwrap()[0].reviewer,
+            "ben"
+        );
         assert_eq!(store.theme_members(ids2[0]).unwrap(), vec![1, 2]);
         assert_eq!(store.theme_members(ids2[2]).unwrap(), vec![1, 2]);
         assert!(store.theme_members(ids2[1]).unwrap().is_empty());
