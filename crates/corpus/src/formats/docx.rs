@@ -186,6 +186,21 @@ fn in_fallback(event: &Event<'_>, depth: &mut usize) -> bool {
     }
 }
 
+/// The grid columns a `w:gridSpan` (a cell merged across columns) or
+/// `w:gridBefore` (cells a row leaves out before its first) counts, from
+/// its `w:val`; 1 when absent or unreadable, at most 64 (Word's own limit
+/// is 63 columns). A merged cell's text is its first column's and the
+/// columns it covers are empty, as a spreadsheet reader gives a merged
+/// range: before, every later cell of the row moved one column left (a
+/// codebook's example read as its exclusion criterion).
+fn grid_span(e: &quick_xml::events::BytesStart<'_>) -> usize {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == "w:val")
+        .and_then(|a| a.value.trim().parse::<usize>().ok())
+        .map_or(1, |n| n.clamp(1, 64))
+}
+
 /// The document's paragraphs joined by `\n`; on error the byte offset in the XML.
 pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     let mut reader = quick_xml::Reader::from_str(xml);
@@ -197,6 +212,9 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
     let mut row: Option<Vec<String>> = None;
     let mut cell: Option<Vec<String>> = None;
     let mut rows = TableRows::default();
+    // Grid columns the cell being read spans (`w:gridSpan`), and those a
+    // row skips before its first cell (`w:gridBefore`): see [`grid_span`].
+    let mut span = 1usize;
     let mut fallback = 0usize;
     loop {
         let event = reader
@@ -211,7 +229,10 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
                 "w:t" => in_text = true,
                 "w:tbl" => rows.start_table(),
                 "w:tr" => row = Some(Vec::new()),
-                "w:tc" => cell = Some(Vec::new()),
+                "w:tc" => {
+                    cell = Some(Vec::new());
+                    span = 1;
+                }
                 _ => {}
             },
             Event::Empty(e) => match e.name().as_ref() {
@@ -219,6 +240,12 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
                 "w:br" | "w:cr" => paragraph.push('\n'),
                 "w:noBreakHyphen" => paragraph.push('-'),
                 "w:p" => end_paragraph(&mut paragraph, &mut cell, &mut lines),
+                "w:gridSpan" => span = grid_span(&e),
+                "w:gridBefore" => {
+                    if let Some(r) = row.as_mut() {
+                        r.extend(std::iter::repeat_n(String::new(), grid_span(&e)));
+                    }
+                }
                 _ => {}
             },
             Event::End(e) => match e.name().as_ref() {
@@ -227,6 +254,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
                 "w:tc" => {
                     if let (Some(c), Some(r)) = (cell.take(), row.as_mut()) {
                         r.push(c.join(" ").trim().to_string());
+                        r.extend(std::iter::repeat_n(String::new(), span - 1));
                     }
                 }
                 "w:tr" => {
@@ -273,6 +301,7 @@ fn tables(xml: &str) -> std::result::Result<Tables, (u64, String)> {
     let mut cell: Vec<String> = Vec::new();
     let mut paragraph = String::new();
     let mut in_text = false;
+    let mut span = 1usize;
     let mut fallback = 0usize;
     loop {
         let event = reader
@@ -285,6 +314,7 @@ fn tables(xml: &str) -> std::result::Result<Tables, (u64, String)> {
         match event {
             Event::Start(e) => match e.name().as_ref() {
                 "w:t" => in_text = true,
+                "w:tc" if depth == 1 => span = 1,
                 "w:tbl" => {
                     depth += 1;
                     if depth == 1 {
@@ -298,6 +328,10 @@ fn tables(xml: &str) -> std::result::Result<Tables, (u64, String)> {
                 "w:br" | "w:cr" => paragraph.push('\n'),
                 "w:noBreakHyphen" => paragraph.push('-'),
                 "w:p" if depth > 0 => cell.push(String::new()),
+                "w:gridSpan" if depth == 1 => span = grid_span(&e),
+                "w:gridBefore" if depth == 1 => {
+                    row.extend(std::iter::repeat_n(String::new(), grid_span(&e)))
+                }
                 _ => {}
             },
             Event::End(e) => match e.name().as_ref() {
@@ -317,6 +351,7 @@ fn tables(xml: &str) -> std::result::Result<Tables, (u64, String)> {
                         .collect::<Vec<_>>()
                         .join("\n");
                     row.push(text);
+                    row.extend(std::iter::repeat_n(String::new(), span - 1));
                 }
                 "w:tr" if depth == 1 => {
                     if let Some(table) = out.last_mut() {
@@ -824,6 +859,41 @@ mod tests {
                 vec![vec!["x".to_string(), "inner".to_string()]],
             ]
         );
+    }
+
+    /// A cell merged across columns (`w:gridSpan`) keeps the next cells in
+    /// their columns, and a row that starts further right (`w:gridBefore`)
+    /// too (ha/03: a merged note moved a codebook's example into its
+    /// exclusion column).
+    #[test]
+    fn merged_cells_keep_the_rest_of_the_row_in_its_columns() {
+        let cell = |props: &str, text: &str| {
+            format!("<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>")
+        };
+        let xml = format!(
+            "{BODY_START}<w:tbl><w:tr>{}{}{}{}</w:tr><w:tr>{}{}{}</w:tr><w:tr><w:trPr><w:gridBefore w:val=\"2\"/></w:trPr>{}{}</w:tr></w:tbl></w:body></w:document>",
+            cell("", "Code"),
+            cell("", "Include"),
+            cell("", "Exclude"),
+            cell("", "Example"),
+            cell("", "Distance"),
+            cell("<w:gridSpan w:val=\"2\"/>", "Any travel."),
+            cell("", "It is far."),
+            cell("", "-"),
+            cell("", "Also far."),
+        );
+        let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            tables(&xml).unwrap(),
+            vec![vec![
+                s(&["Code", "Include", "Exclude", "Example"]),
+                s(&["Distance", "Any travel.", "", "It is far."]),
+                s(&["", "", "-", "Also far."]),
+            ]]
+        );
+        // The transcript reader keeps the columns the same way.
+        let text = paragraphs(&xml).unwrap();
+        assert!(text.ends_with("\n\t\t-\tAlso far."), "{text:?}");
     }
 
     /// A text box is read once: Word writes its text in the DrawingML
