@@ -156,6 +156,9 @@ pub struct ProjectData {
     pub codebook_version: Option<i64>,
     /// Codes in hierarchy pre-order (parents before children, codebook order).
     pub codes: Vec<CodeNode>,
+    /// The codebook in use's codes as written (criteria, examples and all),
+    /// by id: what an export's codebook describes them with.
+    pub written_codes: BTreeMap<String, classify::Code>,
     /// All segments, moderators included, in id order.
     pub segments: Vec<StoredSegment>,
     /// Participant id → attribute → value (the participants file).
@@ -332,10 +335,16 @@ impl ProjectData {
             }
             None => None,
         };
+        let written_codes = codebook
+            .codes
+            .iter()
+            .map(|c| (c.id.clone(), c.clone()))
+            .collect();
         Ok(ProjectData {
             codebook_name: codebook.name,
             codebook_version,
             codes,
+            written_codes,
             segments,
             attributes,
             document_attributes,

@@ -138,7 +138,11 @@ pub fn qdpx_bytes(
                 parent: c.parent.clone(),
                 definition: c.definition.clone(),
                 color: c.color.clone(),
-                ..classify::Code::default()
+                // Criteria, examples and the catch-all mark as the codebook
+                // has them, so the `.qdc` and this `<CodeBook>` are the same
+                // (before, only the definition was written here: a team's
+                // coding rules were gone in NVivo / ATLAS.ti / MAXQDA).
+                ..data.written_codes.get(&c.id).cloned().unwrap_or_default()
             })
             .collect(),
     };

@@ -238,6 +238,60 @@ fn xs_date_times_are_told_from_other_text() {
     }
 }
 
+/// The `<CodeBook>` describes each code as the `.qdc` writer does:
+/// definition, inclusion and exclusion criteria, examples and
+/// counter-examples (ha/01: only the definition was written, so a team's
+/// coding rules were gone in the QDA program the project was opened in).
+#[test]
+fn the_exported_codebook_keeps_criteria_and_examples() {
+    let d = tempfile::tempdir().unwrap();
+    let s = project(d.path(), "\n");
+    let mut cb: classify::Codebook = serde_json::from_str(CODEBOOK).unwrap();
+    let parks = cb.codes.iter_mut().find(|c| c.id == "parks").unwrap();
+    parks.inclusion = vec!["Playgrounds and commons".into()];
+    parks.exclusion = vec!["Private gardens".into()];
+    parks.examples = vec!["The park is lovely.".into()];
+    parks.counter_examples = vec!["My garden is small.".into()];
+    s.conn()
+        .execute(
+            "UPDATE codebooks SET body = ?1 WHERE version = 1",
+            [serde_json::to_string(&cb).unwrap()],
+        )
+        .unwrap();
+    let (bytes, _) = qdpx_bytes(&s, &ProjectData::load(&s).unwrap(), &export_opts()).unwrap();
+    let xml = &unzip(&bytes)[0].1;
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let code = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "Code" && n.attribute("name") == Some("Parks"))
+        .unwrap();
+    let description = code
+        .children()
+        .find(|n| n.tag_name().name() == "Description")
+        .and_then(|n| n.text())
+        .unwrap();
+    let mut qdc = String::new();
+    classify::qdc::write_codes(&mut qdc, &cb, 0);
+    let wrapped = format!("<Codes>{qdc}</Codes>");
+    let written = roxmltree::Document::parse(&wrapped).unwrap();
+    let expected = written
+        .descendants()
+        .find(|n| n.tag_name().name() == "Code" && n.attribute("name") == Some("Parks"))
+        .and_then(|n| n.children().find(|n| n.tag_name().name() == "Description"))
+        .and_then(|n| n.text())
+        .unwrap()
+        .to_string();
+    assert_eq!(description, expected);
+    for line in [
+        "Include: Playgrounds and commons",
+        "Exclude: Private gardens",
+        "Example: The park is lovely.",
+        "Counter-example: My garden is small.",
+    ] {
+        assert!(description.contains(line), "{description}");
+    }
+}
+
 #[test]
 fn export_is_byte_stable_and_follows_the_schema() {
     let d1 = tempfile::tempdir().unwrap();
