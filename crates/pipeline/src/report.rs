@@ -152,6 +152,18 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         }
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     }
+    let final_out = out;
+    // Every file is written into a staging folder inside `--out` first and
+    // moved into place only when all of them are written ([`Staging`]), so
+    // a run that fails half-way (a full disk, a kill) leaves the last
+    // complete report as it was. Before, a full disk left report.json
+    // truncated, report.csv of tonight and report.html of last night.
+    let staging = (opts.format != Format::Table)
+        .then(|| Staging::create(&final_out))
+        .transpose()?;
+    let out = staging
+        .as_ref()
+        .map_or_else(|| final_out.clone(), |s| s.dir.clone());
     // The units today, as `audit draw` counts them.
     let audit_population_changed =
         data.audit
@@ -228,10 +240,57 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         summary.qdpx_selections = Some(s.selections);
         summary.written.push(p);
     }
+    if let Some(staging) = staging {
+        summary.written = staging.publish(&summary.written, &final_out)?;
+    }
     if opts.format == Format::Table || opts.format == Format::All {
         summary.table = Some(::report::output::render_table(&r));
     }
     Ok(summary)
+}
+
+/// A hidden folder in the report's `--out` that a run writes its files
+/// into; [`Staging::publish`] moves them into `--out` (a rename each, on
+/// the same file system); dropping it removes it with whatever is left
+/// (everything, when a run failed before publishing). Named by the process, so two reports written into
+/// one folder at once do not share it; one a kill left behind stays
+/// (`.autocode-report-<pid>`) and may be deleted.
+struct Staging {
+    dir: PathBuf,
+}
+
+impl Staging {
+    fn create(out: &Path) -> anyhow::Result<Staging> {
+        let dir = out.join(format!(".autocode-report-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+        }
+        std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Staging { dir })
+    }
+
+    /// Moves `written` (files in the staging folder) into `out`; returns
+    /// their new paths.
+    fn publish(self, written: &[PathBuf], out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+        let mut moved = Vec::with_capacity(written.len());
+        for p in written {
+            let name = p
+                .file_name()
+                .with_context(|| format!("{}: no file name", p.display()))?;
+            let to = out.join(name);
+            std::fs::rename(p, &to)
+                .with_context(|| format!("moving {} to {}", p.display(), to.display()))?;
+            moved.push(to);
+        }
+        // Drop removes the folder, empty now.
+        Ok(moved)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// Writes the project's REFI-QDA file, `<name>.qdpx` in `out` (the name's
@@ -281,4 +340,59 @@ pub fn import_qdpx(
 ) -> anyhow::Result<ImportSummary> {
     ::report::qdpx::import_qdpx(project.store_mut(), path, opts)
         .with_context(|| format!("importing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// hd/03: a report that fails half-way leaves the last complete one as
+    /// it was and no staging folder; one that finishes replaces it whole.
+    #[test]
+    fn report_files_are_replaced_only_when_all_are_written() {
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("report.json"), "{\"night\": 1}").unwrap();
+        std::fs::write(out.path().join("report.csv"), "night,1\n").unwrap();
+        let listing = |p: &Path| {
+            let mut names: Vec<String> = std::fs::read_dir(p)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        // Night 2 writes one file, then fails (dropped unpublished).
+        {
+            let staging = Staging::create(out.path()).unwrap();
+            std::fs::write(staging.dir.join("report.json"), "{\"night\": 2").unwrap();
+        }
+        assert_eq!(listing(out.path()), ["report.csv", "report.json"]);
+        assert_eq!(
+            std::fs::read_to_string(out.path().join("report.json")).unwrap(),
+            "{\"night\": 1}"
+        );
+        // Night 3 writes both and publishes.
+        let staging = Staging::create(out.path()).unwrap();
+        let written: Vec<PathBuf> = ["report.json", "report.csv"]
+            .iter()
+            .map(|n| {
+                let p = staging.dir.join(n);
+                std::fs::write(&p, "3").unwrap();
+                p
+            })
+            .collect();
+        let moved = staging.publish(&written, out.path()).unwrap();
+        assert_eq!(
+            moved,
+            [
+                out.path().join("report.json"),
+                out.path().join("report.csv")
+            ]
+        );
+        assert_eq!(listing(out.path()), ["report.csv", "report.json"]);
+        assert_eq!(
+            std::fs::read_to_string(out.path().join("report.csv")).unwrap(),
+            "3"
+        );
+    }
 }
