@@ -272,6 +272,40 @@ pub fn codebook_from_table(
             parent_as_name = Some(parent);
         }
     }
+    // A team template that cites codes by a short code beside their label
+    // (`Code | Label | Definition`: `ACCESS-COST`, `Cost of care`): the
+    // column whose every cell is one word is the id, the other the name.
+    // Before, the rightmost of the two was both, the other lost without a
+    // word (ha/05).
+    if !fields.contains(&Some(Field::Id)) {
+        let naming: Vec<usize> = headers
+            .iter()
+            .zip(&fields)
+            .enumerate()
+            .filter(|(_, (h, f))| {
+                **f == Some(Field::Name)
+                    && ["code", "code name", "name", "label", "code label", "tag"]
+                        .contains(&column_key(h).as_str())
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if let [a, b] = naming[..] {
+            let cells = |col: usize| {
+                rows.iter()
+                    .filter_map(move |(_, cells)| cells.get(col).map(|c| c.trim()))
+                    .filter(|c| !c.is_empty())
+            };
+            let one_word = |col: usize| {
+                cells(col).next().is_some() && cells(col).all(|c| !c.contains(char::is_whitespace))
+            };
+            let spaced = |col: usize| cells(col).any(|c| c.contains(char::is_whitespace));
+            if one_word(a) && spaced(b) {
+                fields[a] = Some(Field::Id);
+            } else if one_word(b) && spaced(a) {
+                fields[b] = Some(Field::Id);
+            }
+        }
+    }
     let has = |field: Field| fields.contains(&Some(field));
     if !has(Field::Id) && !has(Field::Name) {
         // A sheet that opens with a title or a note above its column
@@ -440,6 +474,40 @@ pub fn codebook_from_table(
             message: "no row names a code (each code is a row with its name or id)".into(),
         }));
     }
+    // A flat table laid out in sections: a heading row in capitals with
+    // nothing but its name (`BARRIERS`, a cell merged across the row) above
+    // codes that have definitions. The heading is the parent of the codes
+    // below it, up to the next heading. Before, each heading was a childless
+    // code of its own, counted from its name alone, and the codes under it
+    // were top-level (ha/02).
+    let flat = levels.is_empty()
+        && paths.iter().all(Option::is_none)
+        && number_cells.iter().all(Option::is_none)
+        && codes.iter().all(|c| c.parent.is_none());
+    if flat {
+        let bare = |c: &Code| {
+            c.definition.is_empty()
+                && c.inclusion.is_empty()
+                && c.exclusion.is_empty()
+                && c.examples.is_empty()
+                && c.counter_examples.is_empty()
+        };
+        let heading = |c: &Code| {
+            let letters: Vec<char> = c.name.chars().filter(|ch| ch.is_alphabetic()).collect();
+            bare(c) && letters.len() >= 4 && letters.iter().all(|ch| ch.is_uppercase())
+        };
+        let described = codes.iter().filter(|c| !bare(c)).count();
+        if described * 2 >= codes.len() && codes.iter().any(&heading) {
+            let mut above: Option<String> = None;
+            for i in 0..codes.len() {
+                if heading(&codes[i]) && codes.get(i + 1).is_some_and(|n| !heading(n)) {
+                    above = Some(codes[i].name.clone());
+                } else {
+                    codes[i].parent = above.clone();
+                }
+            }
+        }
+    }
     // A theme named only on its sub-themes' rows (no row of its own, no
     // definition) is a code too, before its first sub-theme; a theme row
     // after its sub-themes is the theme itself, not a second one. So is a
@@ -509,18 +577,27 @@ pub fn codebook_from_table(
     // (`Challenges/Other`).
     // A path deeper than two (`Barriers\Other\Misc`, `Facilitators\Other\
     // Misc`) takes as many of its last parts as make it unique.
+    // A code without a path but with a parent's name reads as the path of
+    // the two (a parent cell holding a path, `Staff\Positive`, as that
+    // path and the code's name).
+    let full: Vec<Vec<String>> = codes
+        .iter()
+        .zip(&paths)
+        .map(|(c, p)| match (p, &c.parent) {
+            (Some(p), _) => p.clone(),
+            (None, Some(parent)) => {
+                let mut path = if parent.contains('\\') {
+                    path_parts(parent)
+                } else {
+                    vec![parent.clone()]
+                };
+                path.push(c.name.clone());
+                path
+            }
+            (None, None) => vec![c.name.clone()],
+        })
+        .collect();
     if !has(Field::Id) {
-        // A code without a path but with a parent's name reads as the
-        // path of the two.
-        let full: Vec<Vec<String>> = codes
-            .iter()
-            .zip(&paths)
-            .map(|(c, p)| match (p, &c.parent) {
-                (Some(p), _) => p.clone(),
-                (None, Some(parent)) => vec![parent.clone(), c.name.clone()],
-                (None, None) => vec![c.name.clone()],
-            })
-            .collect();
         let current: Vec<String> = codes.iter().map(|c| c.id.clone()).collect();
         let ids = crate::codebook::ids_by_path(&current, &full, &vec![false; codes.len()]);
         for (c, id) in codes.iter_mut().zip(ids) {
@@ -535,6 +612,11 @@ pub fn codebook_from_table(
         .zip(&codes)
         .filter_map(|(p, c)| Some((p.clone()?, c.id.clone())))
         .collect();
+    let full_ids: Vec<(Vec<String>, String)> = full
+        .iter()
+        .zip(&codes)
+        .map(|(p, c)| (p.clone(), c.id.clone()))
+        .collect();
     for (code, path) in codes.iter_mut().zip(&paths) {
         let above: Option<Vec<String>> = match (path, &code.parent) {
             (Some(path), _) if path.len() > 1 => Some(path[..path.len() - 1].to_vec()),
@@ -547,8 +629,22 @@ pub fn codebook_from_table(
             }
             _ => None,
         };
-        if let Some(id) = above.and_then(|a| by_path.get(&a)) {
+        let Some(above) = above else { continue };
+        if let Some(id) = by_path.get(&above) {
             code.parent = Some(id.clone());
+            continue;
+        }
+        // A parent cell's path names the one code whose path, from its
+        // row's parent, ends so (ha/04: `Staff\Positive` beside a
+        // `Facilities` that has a `Positive` too was cut to "Positive" and
+        // the codebook refused as ambiguous).
+        let ends_so: Vec<&String> = full_ids
+            .iter()
+            .filter(|(p, _)| p.ends_with(&above))
+            .map(|(_, id)| id)
+            .collect();
+        if let [id] = ends_so.as_slice() {
+            code.parent = Some((*id).clone());
         }
     }
     // A parent named by its id, or else by its name, or else by its number
@@ -1137,6 +1233,82 @@ mod tests {
         v.iter()
             .map(|(i, n, p)| (i.to_string(), n.to_string(), p.map(str::to_string)))
             .collect()
+    }
+
+    /// A flat codebook in sections: a heading row in capitals with nothing
+    /// but its name is the parent of the codes below it (ha/02).
+    #[test]
+    fn a_section_heading_row_is_the_parent_of_the_codes_below_it() {
+        let (headers, rows) = table(&[
+            &["Code", "Definition", "Example"],
+            &["BARRIERS", "", ""],
+            &["Cost", "Money as an obstacle.", "The fare is too much."],
+            &["Distance", "How far care is.", ""],
+            &["FACILITATORS", "", ""],
+            &["Family", "Relatives who help.", "My son drives me."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            tree(&cb),
+            own(&[
+                ("BARRIERS", "BARRIERS", None),
+                ("Cost", "Cost", Some("BARRIERS")),
+                ("Distance", "Distance", Some("BARRIERS")),
+                ("FACILITATORS", "FACILITATORS", None),
+                ("Family", "Family", Some("FACILITATORS")),
+            ])
+        );
+        // A code in capitals with a definition is no heading, nor is a
+        // short acronym without one.
+        let (headers, rows) = table(&[
+            &["Code", "Definition"],
+            &["PPE", ""],
+            &["COST", "Money as an obstacle."],
+            &["Family", "Relatives who help."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        assert!(
+            cb.codes.iter().all(|c| c.parent.is_none()),
+            "{:?}",
+            tree(&cb)
+        );
+    }
+
+    /// A parent cell holding a path names the code at the end of that path
+    /// when a name repeats under two parents (ha/04).
+    #[test]
+    fn a_parent_path_picks_the_code_under_that_parent() {
+        let (headers, rows) = table(&[
+            &["Name", "Parent", "Definition"],
+            &["Staff", "", "About staff."],
+            &["Positive", "Staff", "Good staff experiences."],
+            &["Facilities", "", "About buildings."],
+            &["Positive", "Facilities", "Good buildings."],
+            &["Communication", "Staff\\Positive", "Staff who explain."],
+        ]);
+        let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+        let communication = cb.codes.iter().find(|c| c.name == "Communication").unwrap();
+        assert_eq!(communication.parent.as_deref(), Some("Staff/Positive"));
+    }
+
+    /// `Code | Label | Definition`: the one-word column is the id, the
+    /// other the name; both were read as the name before (ha/05).
+    #[test]
+    fn a_short_code_beside_its_label_is_the_id() {
+        for (headers, row) in [
+            (
+                ["Code", "Label", "Definition"],
+                ["ACCESS-COST", "Cost of care", "Money."],
+            ),
+            (
+                ["Name", "Code", "Definition"],
+                ["Cost of care", "ACCESS-COST", "Money."],
+            ),
+        ] {
+            let (headers, rows) = table(&[&headers, &row]);
+            let cb = codebook_from_table("cb.xlsx", "cb", &headers, &rows).unwrap();
+            assert_eq!(tree(&cb), own(&[("ACCESS-COST", "Cost of care", None)]));
+        }
     }
 
     /// A thematic-analysis codebook with the theme cell merged down over
