@@ -507,7 +507,9 @@
     for (const div of document.querySelectorAll('#audit-unit .audit-sentence')) {
       const codes = none ? [] : [...div.querySelectorAll('input.audit-code:checked')].map((i) => i.value);
       ticked += codes.length;
-      sentences.push({ segment_id: Number(div.dataset.segment), codes });
+      const id = Number(div.dataset.segment);
+      const shownSentence = u.sentences.find((x) => x.segment_id === id);
+      sentences.push({ segment_id: id, codes, text: shownSentence ? shownSentence.text : undefined });
     }
     if (!none && ticked === 0) {
       setStatus('Nothing ticked: press “No code applies” if none of the codes applies to this unit.', 'error');

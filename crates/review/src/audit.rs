@@ -205,6 +205,12 @@ pub struct SentenceCodes {
     segment_id: i64,
     /// Codes that apply; empty: no code applies.
     codes: Vec<String>,
+    /// The sentence's text as the page showed it (the page sends it): a
+    /// submission whose sentence now reads otherwise is refused (409), as
+    /// `/api/decision` refuses one, since a re-ingest can give another
+    /// sentence the id the coder saw.
+    #[serde(default)]
+    text: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -265,11 +271,28 @@ pub async fn submit(
                 })))
             }
         }
-        let unit_ids: BTreeSet<i64> = su
+        let unit_texts: BTreeMap<i64, &str> = su
             .sentences
             .get(&b.key)
-            .map(|ss| ss.iter().map(|s| s.id).collect())
+            .map(|ss| ss.iter().map(|s| (s.id, s.text.as_str())).collect())
             .unwrap_or_default();
+        let unit_ids: BTreeSet<i64> = unit_texts.keys().copied().collect();
+        // hc/01: a transcript corrected and ingested again while the unit
+        // was open gave its sentences' ids to other sentences; the codes
+        // were stored on sentences the coder never saw.
+        if let Some(s) = b.sentences.iter().find(|s| {
+            s.text
+                .as_deref()
+                .is_some_and(|shown| unit_texts.get(&s.segment_id).is_some_and(|now| *now != shown))
+        }) {
+            return Err(ApiError::Conflict(json!({
+                "error": format!(
+                    "sentence {} of unit {:?} changed since the page showed it (its document was ingested again): \
+                     reload the Audit tab and code the unit again; nothing was saved",
+                    s.segment_id, b.key
+                ),
+            })));
+        }
         if unit_ids.is_empty() {
             return Err(ApiError::BadRequest(format!(
                 "unit {:?} has no participant sentences in the project any more",

@@ -352,6 +352,22 @@ fn audit_codings_take_only_codebook_codes_and_whole_units() {
         )),
         "{r:?}"
     );
+    // A sentence that reads otherwise than the page showed it (a re-ingest
+    // gave its id to another sentence): refused, naming it (hc/01).
+    let shown = unit["sentences"][0]["text"].as_str().unwrap().to_string();
+    let r = submit(
+        json!(["access"]),
+        json!({"sentences": [{"segment_id": ids[0], "codes": ["access"], "text": "Sorry, can you repeat that?"},
+                             {"segment_id": ids[1], "codes": []}]}),
+    );
+    assert_eq!(r.0, 409, "{:?}", r.1);
+    assert!(
+        error_of(&r).starts_with(&format!(
+            "sentence {} of unit \"P5\" changed since the page showed it",
+            ids[0]
+        )),
+        "{r:?}"
+    );
     // Nothing refused was stored.
     let store = store::Store::open(&fx.path).unwrap();
     assert!(store.gold_segments().unwrap().is_empty());
@@ -359,7 +375,9 @@ fn audit_codings_take_only_codebook_codes_and_whole_units() {
 
     let r = submit(
         json!(["access", "delay"]),
-        json!({"codebook_version": version}),
+        json!({"codebook_version": version,
+               "sentences": [{"segment_id": ids[0], "codes": ["access", "delay"], "text": shown},
+                             {"segment_id": ids[1], "codes": []}]}),
     );
     assert_eq!(r.0, 200, "{:?}", r.1);
     assert_eq!(
