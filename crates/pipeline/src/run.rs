@@ -853,9 +853,36 @@ fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
     // Which shard of which count each store says it is (`SHARD_META`).
     let mut placed: Vec<(&PathBuf, Shard)> = Vec::new();
     for shard in shards {
-        let (id, place) = store::Store::open(shard)
-            .and_then(|s| Ok((s.shard_identity()?, s.meta(SHARD_META)?)))
+        let (id, place, last_run) = store::Store::open(shard)
+            .and_then(|s| {
+                let last_run = s
+                    .runs()?
+                    .into_iter()
+                    .rev()
+                    .find(|r| r.command.starts_with("run"));
+                Ok((s.shard_identity()?, s.meta(SHARD_META)?, last_run))
+            })
             .with_context(|| format!("reading shard {}", shard.display()))?;
+        // A shard whose run did not finish (killed, or failed) holds
+        // sentences not embedded or coded yet: merged, they counted for no
+        // code, with one warning line (hd/02).
+        if let Some(r) =
+            last_run.filter(|r| matches!(r.status.as_str(), "running" | "interrupted" | "failed"))
+        {
+            anyhow::bail!(
+                "shard {} did not finish: its last `{}` (started {}) is {}; run it again \
+                 (`autocode run --shard I/N` resumes it) before merging, or its sentences not \
+                 embedded and coded yet would count for no code",
+                shard.display(),
+                r.command,
+                r.started_at,
+                if r.status == "failed" {
+                    "failed"
+                } else {
+                    "unfinished (killed?)"
+                }
+            );
+        }
         if let Some(place) = place.as_deref().and_then(|p| Shard::parse(p).ok()) {
             placed.push((shard, place));
         }
