@@ -817,15 +817,83 @@ pub(crate) fn reattach_people_codings_tx(
     Ok(detached - matched)
 }
 
+/// The speakers a re-ingest relabelled: old voice → new voice, where the
+/// old speaker's sentences (text hash and occurrence, `before`) are, for
+/// more than half of them, another voice's in the new version (`now`) and
+/// more of them than that voice's own label keeps. Generic labels renamed
+/// to pseudonyms (`Speaker 2` → `Maria`), or a survey's `Respondent N` by
+/// row after a deleted row moved every later label by one. One to one: two
+/// old voices that would share a new one keep their own. Before, such a
+/// review went to the first sentence of its text, whoever said it (hc/02:
+/// John's rejection of "They were rude." landed on Maria's), or to the
+/// sentence of its text now under the old label (hc/03: two respondents'
+/// "Waiting times." swapped decisions).
+fn relabelled_voices(
+    before: &HashSet<(String, String, i64)>,
+    now: &HashMap<(String, String, i64), i64>,
+) -> HashMap<String, String> {
+    let mut now_voices: HashMap<(&str, i64), Vec<&str>> = HashMap::new();
+    for (voice, hash, occurrence) in now.keys() {
+        now_voices
+            .entry((hash.as_str(), *occurrence))
+            .or_default()
+            .push(voice.as_str());
+    }
+    let mut old_sizes: HashMap<&str, usize> = HashMap::new();
+    // (old voice, new voice) → sentences they share.
+    let mut shared: HashMap<(&str, &str), usize> = HashMap::new();
+    for (voice, hash, occurrence) in before {
+        *old_sizes.entry(voice.as_str()).or_default() += 1;
+        for new in now_voices
+            .get(&(hash.as_str(), *occurrence))
+            .into_iter()
+            .flatten()
+        {
+            *shared.entry((voice.as_str(), new)).or_default() += 1;
+        }
+    }
+    // Each old voice's best new one and each new voice's best old one; a
+    // tie is no best.
+    let mut best_new: HashMap<&str, (usize, Option<&str>)> = HashMap::new();
+    let mut best_old: HashMap<&str, (usize, Option<&str>)> = HashMap::new();
+    for (&(old, new), &n) in &shared {
+        for (map, key, value) in [(&mut best_new, old, new), (&mut best_old, new, old)] {
+            let e = map.entry(key).or_insert((0, None));
+            if n > e.0 {
+                *e = (n, Some(value));
+            } else if n == e.0 && e.1 != Some(value) {
+                e.1 = None;
+            }
+        }
+    }
+    // Mutual bests only: an answer edited into words another respondent
+    // also wrote (RA's sentence now RB's words) does not make RA RB, whose
+    // own sentences are still best explained by RB.
+    let mut map: HashMap<String, String> = HashMap::new();
+    for (old, &(n, new)) in &best_new {
+        let Some(new) = new else { continue };
+        let own = shared.get(&(*old, *old)).copied().unwrap_or(0);
+        let mutual = best_old.get(new).and_then(|b| b.1) == Some(*old);
+        if new != *old && mutual && n > own && 2 * n > old_sizes[old] {
+            map.insert(old.to_string(), new.to_string());
+        }
+    }
+    map
+}
+
 /// Reattaches detached reviews of a document to the sentences whose text
 /// survived: a review that knows where it was ([`remove_document_tx`]
 /// wrote its speaker and occurrence) to the sentence of the same speaker,
 /// text and occurrence, as people's codings are; while that speaker still
 /// speaks in the document without it, it stays detached (its sentence is
 /// gone), unless this re-ingest gave the text to another speaker where no
-/// one said it so before (a transcriber corrected who said the line). The rest (its speaker relabelled or gone, a review detached
-/// before migration 016) go to the first participant's sentence (by id)
-/// with the same text hash, else the first moderator's. Before, every
+/// one said it so before (a transcriber corrected who said the line). A
+/// speaker relabelled ([`relabelled_voices`]) is looked for under the new
+/// label. The rest (its speaker gone, a review detached before migration
+/// 016) go to the one participant's sentence with the same text hash, else
+/// the first moderator's; where several participants said that text, the
+/// review stays detached (kept, and reported by the ingest) rather than
+/// go to one of them at random. Before, every
 /// review went to the first sentence of its text: in a survey where two
 /// respondents wrote "Fix the hoists.", a re-ingest moved the second's
 /// review onto the first; and a respondent's review whose answer was
@@ -902,17 +970,35 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
             placed.insert(key, id);
         }
     }
+    let relabelled = relabelled_voices(&before, &placed);
+    // Participants' sentences per text: a text several said is no place
+    // for a review whose speaker is unknown.
+    let mut said: HashMap<&str, usize> = HashMap::new();
+    for (voice, hash, _) in placed.keys() {
+        if voice.ends_with("\u{1f}0") {
+            *said.entry(hash.as_str()).or_default() += 1;
+        }
+    }
+    let unique_first = |hash: &str| {
+        first
+            .get(hash)
+            .copied()
+            .filter(|_| said.get(hash).copied().unwrap_or(0) <= 1)
+    };
     let mut update = tx.prepare("UPDATE reviews SET segment_id = ?1 WHERE id = ?2")?;
     for (review, hash, voice, occurrence) in detached {
         let segment = match (voice, occurrence) {
-            (Some(v), Some(k)) => match placed.get(&(v.clone(), hash.clone(), k)) {
-                Some(id) => Some(*id),
-                // Its speaker still speaks: its sentence is gone, unless a
-                // corrected label moved it to another speaker.
-                None if voices.contains(&v) => moved.get(&hash).copied(),
-                None => first.get(&hash).copied(),
-            },
-            _ => first.get(&hash).copied(),
+            (Some(v), Some(k)) => {
+                let v = relabelled.get(&v).cloned().unwrap_or(v);
+                match placed.get(&(v.clone(), hash.clone(), k)) {
+                    Some(id) => Some(*id),
+                    // Its speaker still speaks: its sentence is gone, unless
+                    // a corrected label moved it to another speaker.
+                    None if voices.contains(&v) => moved.get(&hash).copied(),
+                    None => unique_first(&hash),
+                }
+            }
+            _ => unique_first(&hash),
         };
         if let Some(segment) = segment {
             update.execute(params![segment, review])?;
@@ -1331,6 +1417,94 @@ mod tests {
             .unwrap();
         assert_eq!(reviewed, Some(now[1].id));
         assert_eq!(now[1].participant_id.as_deref(), Some("Bob"));
+    }
+
+    /// Speaker labels renamed (generic labels to pseudonyms, hc/02) or
+    /// shifted by a deleted survey row (`Respondent N` by row, hc/03): each
+    /// review stays on its speaker's sentence under the new label, even
+    /// where another speaker said the same words. Before, both reviews of
+    /// "They were rude." went to the first speaker's, and two respondents'
+    /// "Waiting times." swapped decisions.
+    #[test]
+    fn reviews_follow_their_speaker_to_a_new_label() {
+        let reviewed = |s: &Store| -> Vec<(String, Option<String>)> {
+            s.conn
+                .prepare(
+                    "SELECT r.new_code_id, s.speaker FROM reviews r LEFT JOIN segments s ON s.id = r.segment_id ORDER BY r.id",
+                )
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let relabel = |s: &mut Store, before: &[(&str, &str)], after: &[(&str, &str)]| {
+            s.put_document(&doc_by(before)).unwrap();
+            let old = s.segments(false).unwrap();
+            for seg in &old {
+                if seg.text == "They were rude." || seg.text == "Waiting times." {
+                    let code = format!("by {}", seg.speaker.as_deref().unwrap());
+                    add_review(s, seg, &code);
+                }
+            }
+            let mut new = doc_by(after);
+            new.content_hash = corpus::content_hash(format!("{after:?}").as_bytes());
+            assert_eq!(s.put_document(&new).unwrap(), IngestOutcome::Replaced);
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        relabel(
+            &mut s,
+            &[
+                ("Speaker 2", "The receptionist ignored me."),
+                ("Speaker 2", "They were rude."),
+                ("Speaker 3", "The other patients pushed in."),
+                ("Speaker 3", "They were rude."),
+            ],
+            &[
+                ("Maria", "The receptionist ignored me."),
+                ("Maria", "They were rude."),
+                ("John", "The other patients pushed in."),
+                ("John", "They were rude."),
+            ],
+        );
+        let got = reviewed(&s);
+        let want = |pairs: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
+            pairs
+                .iter()
+                .map(|(c, w)| (c.to_string(), Some(w.to_string())))
+                .collect()
+        };
+        assert_eq!(
+            got,
+            want(&[("by Speaker 2", "Maria"), ("by Speaker 3", "John")])
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        relabel(
+            &mut s,
+            &[
+                ("Respondent 1", "Test answer."),
+                ("Respondent 2", "Waiting times."),
+                ("Respondent 2", "The nurses were kind."),
+                ("Respondent 3", "Parking is hard."),
+                ("Respondent 3", "Waiting times."),
+            ],
+            &[
+                ("Respondent 1", "Waiting times."),
+                ("Respondent 1", "The nurses were kind."),
+                ("Respondent 2", "Parking is hard."),
+                ("Respondent 2", "Waiting times."),
+            ],
+        );
+        assert_eq!(
+            reviewed(&s),
+            want(&[
+                ("by Respondent 2", "Respondent 1"),
+                ("by Respondent 3", "Respondent 2")
+            ])
+        );
     }
 
     /// A reviewer's "add" of `code` on `seg`, as the review page records it.
