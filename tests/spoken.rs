@@ -336,14 +336,14 @@ fn machine_codings_on_minimal_responses_do_not_count_in_the_report() {
         .arg("--keep-minimal"));
 
     // Per code: minimal responses the machine gave it to, as the rule
-    // `code` and `report` share reads them: the interviewers' names no
+    // `code` and `report` share reads them: the speakers' names no
     // content, a whole answer to a `Q:` that asks never minimal
     // (`pipeline::code::whole_answers`).
     let segments = store::Store::open(&p.join("autocode.db"))
         .unwrap()
         .segments(false)
         .unwrap();
-    let names = pipeline::code::interviewer_names(&segments);
+    let names = pipeline::code::names_in(&segments);
     let answers = pipeline::code::whole_answers(&segments);
     let spoken = themes::SpokenParams::default();
     let rule = spoken.beside(&names);

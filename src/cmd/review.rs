@@ -71,7 +71,7 @@ pub fn run(g: &Global, a: ReviewArgs) -> Outcome {
     // not count.
     let report_data = review::ReportDataAdjust(std::sync::Arc::new(|data| {
         let params = themes::SpokenParams::default();
-        let names = pipeline::code::interviewer_names(&data.segments);
+        let names = pipeline::code::names_in(&data.segments);
         let spoken = params.beside(&names);
         let answers = pipeline::code::whole_answers(&data.segments);
         let skipped: std::collections::BTreeSet<i64> = data

@@ -643,6 +643,53 @@ pub fn interviewer_names(segments: &[StoredSegment]) -> BTreeSet<String> {
     )
 }
 
+/// The names a corpus's speakers go by, none of them a content word
+/// ([`themes::SpokenParams::beside`]): the interviewers' ([`names_of_interviewers`]
+/// of `moderator_labels`) and the participants' (the same words of their
+/// speaker labels), but a participant's name word the participants also
+/// say in lower case ("hope", "will", "grace" said as words, not names),
+/// which stays a word. In a focus group "I agree with Chloe." and "Same as
+/// Chloe really." were content, clustered into a theme labelled with the
+/// group's names, while "Yeah, I agree." was a minimal response (hZ/01).
+pub fn speaker_names<'a>(
+    moderator_labels: impl IntoIterator<Item = &'a str>,
+    participants: &[&StoredSegment],
+) -> BTreeSet<String> {
+    let mut names = names_of_interviewers(moderator_labels);
+    let said_lower: BTreeSet<String> = participants
+        .iter()
+        .flat_map(|s| {
+            s.text
+                .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
+                .filter(|t| t.chars().next().is_some_and(char::is_lowercase))
+                .flat_map(themes::spoken::words)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let labels: BTreeSet<&str> = participants
+        .iter()
+        .filter_map(|s| s.speaker.as_deref())
+        .collect();
+    names.extend(
+        names_of_interviewers(labels)
+            .into_iter()
+            .filter(|w| !said_lower.contains(w)),
+    );
+    names
+}
+
+/// [`speaker_names`] of `segments` (moderators' and participants').
+pub fn names_in(segments: &[StoredSegment]) -> BTreeSet<String> {
+    let participants: Vec<&StoredSegment> = segments.iter().filter(|s| !s.is_moderator).collect();
+    speaker_names(
+        segments
+            .iter()
+            .filter(|s| s.is_moderator)
+            .filter_map(|s| s.speaker.as_deref()),
+        &participants,
+    )
+}
+
 /// [`interviewer_names`] of the moderators' speaker labels `labels`.
 pub fn names_of_interviewers<'a>(labels: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
     let labels: BTreeSet<&str> = labels.into_iter().collect();
@@ -976,7 +1023,7 @@ pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSum
     let segments = store.segments(false)?;
     // Minimal responses are decided from the text, as the themes stage does.
     let participant_all = segments.iter().filter(|s| !s.is_moderator).count();
-    let names = interviewer_names(&segments);
+    let names = names_in(&segments);
     let spoken = opts.spoken.beside(&names);
     let answers = whole_answers(&segments);
     let participant_segments: Vec<&StoredSegment> = segments
@@ -1571,6 +1618,36 @@ mod tests {
             text: text.into(),
             text_hash: corpus::content_hash(text.as_bytes()),
         }
+    }
+
+    /// The participants' names are no content words, like the
+    /// interviewer's, but a name they also say as a word (hZ/01).
+    #[test]
+    fn speakers_names_are_no_content_words_unless_said_as_words() {
+        let said = |id: i64, speaker: &str, moderator: bool, text: &str| StoredSegment {
+            speaker: Some(speaker.into()),
+            is_moderator: moderator,
+            ..segment(id, text)
+        };
+        let segments = [
+            said(1, "Sarah Khan", true, "What do you think?"),
+            said(2, "Chloe", false, "The buses are late."),
+            said(3, "Linda", false, "I agree with Chloe."),
+            said(4, "Hope", false, "I hope the buses come."),
+            said(5, "Speaker 3", false, "Same as Linda, really."),
+        ];
+        let names = names_in(&segments);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(names, ["chloe", "khan", "linda", "sarah"]);
+        let spoken = themes::SpokenParams::default();
+        let no_names = BTreeSet::new();
+        let rule = spoken.beside(&no_names);
+        assert!(!rule.is_minimal("I agree with Chloe."), "content before");
+        let names = names_in(&segments);
+        let rule = spoken.beside(&names);
+        assert!(rule.is_minimal("I agree with Chloe."));
+        assert!(rule.is_minimal("Same as Linda, really."));
+        assert!(!rule.is_minimal("I hope the buses come."));
     }
 
     /// A turn's sentences are each other's neighbours in sentence order;

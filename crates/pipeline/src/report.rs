@@ -103,7 +103,7 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
     let mut data = ::report::ProjectData::load(store)?;
     // The sentences `code` would skip now: what the machine said there before
     // does not count (human codings and reviews do).
-    let names = crate::code::interviewer_names(&data.segments);
+    let names = crate::code::names_in(&data.segments);
     let spoken = opts.spoken.beside(&names);
     let answers = crate::code::whole_answers(&data.segments);
     let skipped: BTreeSet<i64> = data

@@ -334,7 +334,8 @@ pub fn themes_unless_up_to_date(
     // not stored: a word count per sentence costs nothing beside clustering.
     let embedded = segments.len();
     let labels = store.moderator_labels()?;
-    let names = crate::code::names_of_interviewers(labels.iter().map(String::as_str));
+    let participants: Vec<&store::StoredSegment> = segments.iter().collect();
+    let names = crate::code::speaker_names(labels.iter().map(String::as_str), &participants);
     let spoken = opts.spoken.beside(&names);
     let segments: Vec<_> = segments
         .into_iter()
