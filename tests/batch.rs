@@ -482,6 +482,31 @@ fn four_shards_merged_equal_one_unsharded_run() {
                 == 0
         }
     );
+    // A shard whose run was killed (its run record still `running`) is
+    // refused by name: merged, its sentences not embedded or coded yet
+    // counted for no code (hd/02).
+    let set_status = |status: &str| {
+        let conn = rusqlite::Connection::open(&shards[2]).unwrap();
+        conn.execute(
+            "UPDATE runs SET status = ?1 WHERE id = (SELECT MAX(id) FROM runs)",
+            [status],
+        )
+        .unwrap();
+    };
+    set_status("running");
+    let killed = Command::new(bin())
+        .args(["merge", "--config"])
+        .arg(sharded.join("autocode.toml"))
+        .args(&shards)
+        .output()
+        .unwrap();
+    assert!(!killed.status.success());
+    let err = String::from_utf8_lossy(&killed.stderr);
+    assert!(
+        err.contains(&format!("shard {} did not finish", shards[2].display())),
+        "{err}"
+    );
+    set_status("ok");
     merge_into(&sharded, shards.iter().rev());
     assert_eq!(
         fingerprint(&store_of(&sharded)),
