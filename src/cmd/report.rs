@@ -111,6 +111,12 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
             s.codings_added,
             s.already_present
         );
+        if s.codings_removed > 0 {
+            println!(
+                "{} codings an earlier import of these coders gave on these documents are no longer in the file: taken back",
+                s.codings_removed
+            );
+        }
         if s.skipped_machine > 0 {
             println!(
                 "skipped {} codings made by autocode's machine user",
@@ -141,6 +147,12 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
             eprintln!(
                 "warning: {} selections cover no stored sentence",
                 s.unplaced_selections
+            );
+        }
+        if s.whole_source_codings > 0 {
+            eprintln!(
+                "warning: {} codings of a whole source (a <Coding> on the <TextSource> itself) not imported: autocode codes sentences; code the passages, or the respondent's answer, in the QDA program",
+                s.whole_source_codings
             );
         }
         return Ok(if s.partial() {

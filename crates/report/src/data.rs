@@ -483,14 +483,6 @@ impl ProjectData {
             let e = newest.entry(c.segment_id).or_insert(c.codebook_version);
             *e = (*e).max(c.codebook_version);
         }
-        // Cells a person's row gives; a parent given by a person's coding
-        // of its child has none of its own.
-        let people_gave: BTreeSet<(i64, &str)> = self
-            .codings
-            .iter()
-            .filter(|c| c.source != Source::Machine)
-            .map(|c| (c.segment_id, c.code_id.as_str()))
-            .collect();
         let mut seen: BTreeSet<(i64, &str, Source, &str)> = BTreeSet::new();
         let mut out: Vec<GivenCoding> = Vec::new();
         for c in &self.codings {
@@ -506,21 +498,16 @@ impl ProjectData {
                 Source::Gold | Source::Human => cell.and_then(|x| x.settled) != Some(false),
                 // A parent the machine gave, settled by a person's coding
                 // of its child (an accepted child gives its parents too):
-                // the machine's row is the parent's reference. It was
-                // dropped from the segments table and the .qdpx while the
-                // co-occurrence counted it.
+                // the person's child row holds it, as in a project coded
+                // by people alone, where no parent row exists, and as
+                // report.csv's `codings` counts it (hb/03). Until
+                // 2026-12-06 the machine's row stayed here as the parent's
+                // reference: a census showed machine rows report.csv said
+                // did not exist (hf/02).
                 Source::Machine => {
                     c.assigned
-                        && cell.is_some_and(|x| {
-                            x.machine_assigned
-                                && match x.settled {
-                                    None => !accepted_only,
-                                    Some(true) => {
-                                        !people_gave.contains(&(c.segment_id, c.code_id.as_str()))
-                                    }
-                                    Some(false) => false,
-                                }
-                        })
+                        && !accepted_only
+                        && cell.is_some_and(|x| x.machine_assigned && x.settled.is_none())
                 }
             };
             if !keep || !seen.insert((c.segment_id, &c.code_id, c.source, &c.coder)) {

@@ -459,6 +459,14 @@ pub struct ImportSummary {
     pub skipped_machine: usize,
     /// Selections covering no stored sentence.
     pub unplaced_selections: usize,
+    /// Codings of a whole source (a `<Coding>` on the `<TextSource>`
+    /// itself, as the schema allows): not imported, since autocode codes
+    /// sentences, and said so. Before, they were skipped without a word
+    /// (he/04).
+    pub whole_source_codings: usize,
+    /// Codings an earlier import of the same coders put on these documents
+    /// that this file no longer gives: taken back.
+    pub codings_removed: usize,
     /// Code names not in the codebook → codings skipped.
     pub unknown_codes: BTreeMap<String, usize>,
     /// Sources with no matching document, or whose text differs: why.
@@ -476,6 +484,7 @@ impl ImportSummary {
         !self.unknown_codes.is_empty()
             || !self.unmatched_sources.is_empty()
             || self.unplaced_selections > 0
+            || self.whole_source_codings > 0
     }
 }
 
@@ -659,6 +668,7 @@ pub fn import_qdpx(
     // When each row was coded, where the file says (its earliest date).
     let mut dates: BTreeMap<(i64, String, String), String> = BTreeMap::new();
     let mut covered_docs: BTreeSet<String> = BTreeSet::new();
+    let mut matched_docs: BTreeSet<String> = BTreeSet::new();
     for source in root.descendants().filter(|n| named(n, "TextSource")) {
         summary.sources += 1;
         let sguid = source.attribute("guid").unwrap_or("?");
@@ -700,11 +710,20 @@ pub fn import_qdpx(
                     .filter(|d| d.name != sname && stem(&d.name) == stem(&sname)),
             )
             .collect();
+        // The same text, but for the white space ending it: a tool that
+        // adds or drops a final line break keeps every position before it
+        // (he/03: a whole interview's codings were dropped over one "\n").
+        let trimmed = |c: &[char]| -> usize {
+            c.len() - c.iter().rev().take_while(|ch| ch.is_whitespace()).count()
+        };
+        let same = |a: &Normalized, b: &Normalized| {
+            a.chars[..trimmed(&a.chars)] == b.chars[..trimmed(&b.chars)]
+        };
         let mut matched: Option<(String, Normalized)> = None;
         for d in candidates {
             let stored = store.document_text(&d.name)?.unwrap_or_default();
             let n = normalize(&stored);
-            if n.chars == src.chars {
+            if same(&n, &src) {
                 matched = Some((d.name.clone(), n));
                 break;
             }
@@ -713,7 +732,7 @@ pub fn import_qdpx(
             for d in &documents {
                 let stored = store.document_text(&d.name)?.unwrap_or_default();
                 let n = normalize(&stored);
-                if n.chars == src.chars {
+                if same(&n, &src) {
                     matched = Some((d.name.clone(), n));
                     break;
                 }
@@ -731,6 +750,14 @@ pub fn import_qdpx(
             .get(doc_name.as_str())
             .cloned()
             .unwrap_or_default();
+        summary.whole_source_codings += source
+            .children()
+            .filter(|c| named(c, "Coding"))
+            .filter(|c| {
+                c.attribute("creatingUser").map(str::to_ascii_lowercase)
+                    != Some(machine_user_guid().to_ascii_lowercase())
+            })
+            .count();
         let src_len = src.to_norm.len() - 1;
         for sel in source.children().filter(|c| named(c, "PlainTextSelection")) {
             let pos = |attr: &str| -> Result<usize, Error> {
@@ -755,20 +782,38 @@ pub fn import_qdpx(
                     sel.attribute("guid").unwrap_or("?")
                 )));
             }
-            let (s, e) = (
-                dst.from_norm[src.to_norm[start]] as i64,
-                dst.from_norm[src.to_norm[end]] as i64,
-            );
-            let covered: Vec<i64> = segments
+            // Positions in the final white space one text has and the
+            // other lacks fall at the other's end.
+            let at = |i: usize| dst.from_norm[src.to_norm[i].min(dst.from_norm.len() - 1)] as i64;
+            let (s, e) = (at(start), at(end));
+            let overlap =
+                |seg: &StoredSegment| (e.min(seg.end_char) - s.max(seg.start_char)).max(0);
+            let mut covered: Vec<i64> = segments
                 .iter()
                 .filter(|seg| {
-                    let overlap = (e.min(seg.end_char) - s.max(seg.start_char)).max(0);
                     let len = seg.end_char - seg.start_char;
-                    (len > 0 && overlap * 2 >= len)
+                    (len > 0 && overlap(seg) * 2 >= len)
                         || (s >= seg.start_char && e <= seg.end_char && e > s)
                 })
                 .map(|seg| seg.id)
                 .collect();
+            // A selection across a sentence break that covers less than
+            // half of each ("an hour each way. I waited three weeks"): the
+            // sentence it overlaps most (the first of equals). Before, it
+            // was dropped as covering no sentence (he/01).
+            if covered.is_empty() {
+                if let Some(best) = segments
+                    .iter()
+                    .filter(|seg| overlap(seg) > 0)
+                    .max_by(|a, b| {
+                        overlap(a)
+                            .cmp(&overlap(b))
+                            .then(b.start_char.cmp(&a.start_char))
+                    })
+                {
+                    covered.push(best.id);
+                }
+            }
             let sel_user = sel
                 .attribute("creatingUser")
                 .map(|u| u.to_ascii_lowercase());
@@ -865,6 +910,7 @@ pub fn import_qdpx(
                         .map(|u| u.to_ascii_lowercase());
                     user.as_deref() != Some(machine_user_guid().to_ascii_lowercase().as_str())
                 });
+        matched_docs.insert(doc_name.clone());
         if coded_here {
             covered_docs.insert(doc_name.clone());
         } else {
@@ -893,8 +939,35 @@ pub fn import_qdpx(
         } else {
             Vec::new()
         };
-    let (added, present) = store.write(|tx| -> Result<(usize, usize), Error> {
+    // A coder's work on the documents this file holds replaces what an
+    // earlier import of theirs put there: a corrected export (a coding
+    // moved from one code to another after a coding meeting) read again
+    // takes back what it no longer gives. Before, imports only added, so
+    // the sentence kept both codes (he/02).
+    let file_coders: BTreeSet<String> = match &opts.coder {
+        Some(c) => BTreeSet::from([c.clone()]),
+        None => users
+            .values()
+            .cloned()
+            .chain(rows.iter().map(|(_, _, c)| c.clone()))
+            .collect(),
+    };
+    let held: Vec<i64> = data
+        .segments
+        .iter()
+        .filter(|s| matched_docs.contains(&s.document))
+        .map(|s| s.id)
+        .collect();
+    let (added, present, removed) = store.write(|tx| -> Result<(usize, usize, usize), Error> {
         let (mut added, mut present) = (0, 0);
+        // What was there, and when it was coded: a coding the file gives
+        // again keeps its date unless the file says one.
+        let mut before: BTreeMap<(i64, String, String), String> = BTreeMap::new();
+        for coder in &file_coders {
+            for (seg, code, at) in store::remove_imported_codings(tx, &held, source, coder)? {
+                before.insert((seg, code, coder.clone()), at);
+            }
+        }
         for seg in &coverage {
             store::add_gold_coverage(tx, *seg)?;
         }
@@ -908,18 +981,21 @@ pub fn import_qdpx(
                 source,
                 coder,
                 classifier: Some(&classifier),
-                created_at: dates.get(row).unwrap_or(&now),
+                created_at: dates.get(row).or(before.get(row)).unwrap_or(&now),
             };
-            if store::add_settled_coding(tx, &coding)? {
+            let written = store::add_settled_coding(tx, &coding)?;
+            if written && !before.contains_key(row) {
                 added += 1;
             } else {
                 present += 1;
             }
         }
-        Ok((added, present))
+        let removed = before.keys().filter(|r| !rows.contains(*r)).count();
+        Ok((added, present, removed))
     })?;
     summary.codings_added = added;
     summary.already_present = present;
+    summary.codings_removed = removed;
     Ok(summary)
 }
 

@@ -619,7 +619,124 @@ fn a_source_no_person_coded_is_not_covered_as_gold() {
     );
 }
 
-/// A zip of `entries` (name, text) at `path`, as a tool's `.qdpx` is.
+/// A coder's corrected export read again replaces their earlier import
+/// on its documents (he/02: a coding moved from one code to another kept
+/// both); a source whose text differs only in its final white space is
+/// the document (he/03); a selection across a sentence break covering less
+/// than half of each goes to the sentence it overlaps most (he/01); a
+/// coding of the whole source is counted as not imported (he/04).
+#[test]
+fn a_corrected_export_replaces_the_coders_earlier_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let one = store.document_text("group1.txt").unwrap().unwrap();
+    let pos = |t: &str| one[..one.find(t).unwrap()].chars().count();
+    let across = (
+        pos(ANA_POLICE) + ANA_POLICE.chars().count() - 10,
+        pos(ANA_PARK) + 8,
+    );
+    let ben = (
+        pos(BEN_LIGHTS),
+        pos(BEN_LIGHTS) + BEN_LIGHTS.chars().count(),
+    );
+    // The tool's copy of the text ends in other white space.
+    let source_text = format!("{}\n\n\n", one.trim_end());
+    assert_ne!(source_text, one);
+    let qde = |ben_code: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="maxqda">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Priya"/></Users>
+ <CodeBook><Codes>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000001" name="parks" isCodable="true"/>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000002" name="Street Lighting" isCodable="true"/>
+ </Codes></CodeBook>
+ <Sources>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000001" name="Group one" plainTextPath="internal://one.txt">
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000001" startPosition="{}" endPosition="{}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+   </PlainTextSelection>
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000002" startPosition="{}" endPosition="{}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000002"><CodeRef targetGUID="{ben_code}"/></Coding>
+   </PlainTextSelection>
+   <Coding guid="FFFFFFFF-0000-0000-0000-000000000003" creatingUser="AAAAAAAA-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+  </TextSource>
+ </Sources>
+</Project>"#,
+            across.0, across.1, ben.0, ben.1
+        )
+    };
+    let import = |store: &mut Store, name: &str, ben_code: &str| {
+        let file = dir.path().join(name);
+        write_zip(
+            &file,
+            &[
+                ("project.qde", &qde(ben_code)),
+                ("sources/one.txt", &source_text),
+            ],
+        );
+        import_qdpx(
+            store,
+            &file,
+            &ImportOptions {
+                source: Source::Gold,
+                coder: None,
+            },
+        )
+        .unwrap()
+    };
+    let gold = |store: &Store| -> Vec<(String, String)> {
+        let spans: Vec<(i64, &str)> = [ANA_POLICE, ANA_PARK, BEN_LIGHTS]
+            .iter()
+            .map(|t| (seg_span(store, t).0, *t))
+            .collect();
+        codings(store, "gold")
+            .into_iter()
+            .map(|(_, start, _, code, coder)| {
+                assert_eq!(coder, "Priya");
+                let text = spans.iter().find(|(s, _)| *s == start).unwrap().1;
+                (text.to_string(), code)
+            })
+            .collect()
+    };
+    let s = import(
+        &mut store,
+        "v1.qdpx",
+        "CCCCCCCC-0000-0000-0000-000000000002",
+    );
+    assert_eq!(s.matched_sources, 1, "{s:?}");
+    assert_eq!(s.whole_source_codings, 1);
+    assert!(s.partial());
+    let mut want = vec![
+        (ANA_POLICE.to_string(), "parks".to_string()),
+        (BEN_LIGHTS.to_string(), "lighting".to_string()),
+    ];
+    want.sort();
+    assert_eq!(gold(&store), want);
+    // The same file again: nothing added, nothing taken back.
+    let again = import(
+        &mut store,
+        "v1.qdpx",
+        "CCCCCCCC-0000-0000-0000-000000000002",
+    );
+    assert_eq!((again.codings_added, again.codings_removed), (0, 0));
+    assert_eq!(again.already_present, 2);
+    // After the coding meeting Ben's sentence is parks, not lighting.
+    let v2 = import(
+        &mut store,
+        "v2.qdpx",
+        "CCCCCCCC-0000-0000-0000-000000000001",
+    );
+    assert_eq!((v2.codings_added, v2.codings_removed), (1, 1), "{v2:?}");
+    let mut want = vec![
+        (ANA_POLICE.to_string(), "parks".to_string()),
+        (BEN_LIGHTS.to_string(), "parks".to_string()),
+    ];
+    want.sort();
+    assert_eq!(gold(&store), want);
+}
+
+/// A zip of `entries` (name, text) at `path`, as a tool's `.qdpx` is./// A zip of `entries` (name, text) at `path`, as a tool's `.qdpx` is.
 fn write_zip(path: &std::path::Path, entries: &[(&str, &str)]) {
     let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let o = zip::write::SimpleFileOptions::default();

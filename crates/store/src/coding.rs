@@ -89,6 +89,38 @@ pub fn add_settled_coding(conn: &Connection, c: &SettledCoding<'_>) -> Result<bo
     Ok(n == 1)
 }
 
+/// Removes the codings a REFI-QDA import wrote (classifier `qdpx:…`) of
+/// `coder` from `source` on `segments`, before a new import of the same
+/// coder's work on them; returns the (segment, code, created_at) of those
+/// removed. A review decision's coding (no classifier) is not touched.
+pub fn remove_imported_codings(
+    conn: &Connection,
+    segments: &[i64],
+    source: &str,
+    coder: &str,
+) -> Result<Vec<(i64, String, String)>> {
+    let mut select = conn.prepare_cached(
+        "SELECT code_id, created_at FROM codings WHERE segment_id = ?1 AND source = ?2 AND coder = ?3
+         AND classifier LIKE 'qdpx:%' ORDER BY code_id",
+    )?;
+    let mut delete = conn.prepare_cached(
+        "DELETE FROM codings WHERE segment_id = ?1 AND source = ?2 AND coder = ?3
+         AND classifier LIKE 'qdpx:%'",
+    )?;
+    let mut removed = Vec::new();
+    for &seg in segments {
+        let codes = select.query_map(params![seg, source, coder], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for code in codes {
+            let (code, at) = code?;
+            removed.push((seg, code, at));
+        }
+        delete.execute(params![seg, source, coder])?;
+    }
+    Ok(removed)
+}
+
 /// Marks a sentence as covered by the gold standard: there, a code without a
 /// gold coding is absent.
 pub fn add_gold_coverage(conn: &Connection, segment_id: i64) -> Result<()> {
