@@ -188,7 +188,8 @@ pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Res
     if s.not_coded > 0 {
         eprintln!(
             "warning: {} participant sentences are not coded by the current classifier and count for no code \
-             (ingested since the last `autocode code`, or not embedded): run `autocode embed` and `autocode code`, \
+             (ingested since the last `autocode code`, not embedded, or coded under a codebook file approved since): \
+             run `autocode embed` and `autocode code`, \
              or `autocode run`",
             s.not_coded
         );

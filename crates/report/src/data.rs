@@ -295,7 +295,24 @@ impl ProjectData {
         let segments = store.segments(false)?;
         let attributes = store.participant_attributes()?;
         let document_attributes = store.document_attributes()?;
-        let codings = load_codings(store)?;
+        let mut codings = load_codings(store)?;
+        // Only the machine codings of the codebook in use's line describe
+        // the project: it and the versions it descends from (the review
+        // page's extensions keep their parent's codings). After a changed
+        // codebook file is approved, the last run's codings belong to
+        // another line until `code` runs: they count for nothing and the
+        // sentences read as not coded yet, with the report's warning.
+        // Before, the report named the new codebook and counted the old
+        // one's codings (a dropped id `isolaton` at its old count beside
+        // its corrected `isolation` at 0, "model-only"; hf/01).
+        let lineage = match codebook_version {
+            Some(v) => store.codebook_lineage(v)?,
+            None => BTreeSet::new(),
+        };
+        let current = |version: Option<i64>| {
+            lineage.is_empty() || version.is_none_or(|v| lineage.contains(&v))
+        };
+        codings.retain(|c| c.source != Source::Machine || current(c.codebook_version));
         let reviews = load_reviews(store, &segments, &codebook)?;
         let themes = load_themes(store)?;
 
@@ -308,7 +325,14 @@ impl ProjectData {
             extra.extend(r.new_code_id.iter().cloned());
         }
         let codes = hierarchy(&codebook, &extra);
-        let machine_coded = nonempty(store.coding_mark_segments()?);
+        let machine_coded = nonempty(
+            store
+                .coding_marks_by_version()?
+                .into_iter()
+                .filter(|(_, v)| current(Some(*v)))
+                .map(|(s, _)| s)
+                .collect(),
+        );
         let gold_coverage = GoldCoverage::load(store)?;
         let cells = resolve_cells(&codes, &codings, &reviews, gold_coverage.as_ref());
         let human_coded = store.gold_segments()?;

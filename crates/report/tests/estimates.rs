@@ -264,3 +264,45 @@ fn a_review_decision_does_not_rewrite_the_blind_audit() {
     // participants with a parks coding.
     assert_eq!((before.participants, after.participants), (2, 3));
 }
+
+/// A changed codebook file approved after the last `code` run starts a new
+/// line of versions: the run's machine codings (of the old line) count for
+/// nothing until `code` runs again, and the sentences read as not coded
+/// (hf/01: a dropped id kept its old count beside its corrected id at 0).
+/// People's codings stay.
+#[test]
+fn a_codebook_file_approved_since_the_last_run_does_not_count_its_codings() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(dir.path(), "\n");
+    let before = build(&store, &ReportOptions::default()).unwrap();
+    let count = |r: &report::Report, id: &str| {
+        r.codes
+            .iter()
+            .find(|c| c.code_id == id)
+            .map_or(0, |c| c.participants)
+    };
+    assert_eq!(count(&before, "parks"), 2, "the machine's, under version 1");
+    let v2 = CODEBOOK.replace("Green & open spaces", "Green and open spaces");
+    store
+        .conn()
+        .execute(
+            "INSERT INTO codebooks(version, name, content_hash, body, created_at, origin) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-02-01T00:00:00Z', 'file')",
+            [&v2],
+        )
+        .unwrap();
+    store
+        .conn()
+        .execute(
+            "INSERT INTO meta(key, value) VALUES (?1, '2')",
+            [store::CODEBOOK_IN_USE_META],
+        )
+        .unwrap();
+    let after = build(&store, &ReportOptions::default()).unwrap();
+    assert_eq!(count(&after, "parks"), 0);
+    assert_eq!(count(&after, "police"), 1, "rev's accept stays");
+    assert!(report::data::ProjectData::load(&store)
+        .unwrap()
+        .codings
+        .iter()
+        .all(|c| c.source != report::data::Source::Machine));
+}

@@ -432,7 +432,22 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The newest version whose parent chain reaches `root`.
+    /// `version` and the versions it descends from (its parent chain): the
+    /// codebooks whose machine codings still describe a project that uses
+    /// `version` (a version the review page extended keeps its parent's
+    /// codings; a file approved since starts a new line).
+    pub fn codebook_lineage(&self, version: i64) -> Result<BTreeSet<i64>> {
+        let mut stmt = self.conn().prepare(
+            "WITH RECURSIVE line(version, parent) AS (
+                 SELECT version, parent_version FROM codebooks WHERE version = ?1
+                 UNION SELECT c.version, c.parent_version FROM codebooks c JOIN line ON c.version = line.parent)
+             SELECT version FROM line",
+        )?;
+        let rows = stmt.query_map([version], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// [`codebook_descendant`].
     pub fn codebook_descendant(&self, root: i64) -> Result<i64> {
         codebook_descendant(self.conn(), root)
     }

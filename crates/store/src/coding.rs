@@ -234,6 +234,16 @@ impl Store {
     }
 
     /// Sentences the current classifier has coded (`coding_marks`).
+    /// The sentences a classifier coded (`coding_marks`), with the codebook
+    /// version it coded them under.
+    pub fn coding_marks_by_version(&self) -> Result<BTreeMap<i64, i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT segment_id, codebook_version FROM coding_marks")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn coding_mark_segments(&self) -> Result<BTreeSet<i64>> {
         let mut stmt = self.conn.prepare("SELECT segment_id FROM coding_marks")?;
         let rows = stmt.query_map([], |r| r.get(0))?;

@@ -298,9 +298,10 @@ pub fn audited_before_lighting(dir: &Path) -> (Store, BTreeMap<i64, BTreeSet<Str
 }
 
 /// Codebook version 1 (2026-01-01) without "lighting", version 2
-/// (2026-01-02, `CODEBOOK`) with it: a code added after people coded.
-/// Version 2 is approved, so it is the codebook in use (the report reads
-/// that one, not the newest by number).
+/// (2026-01-02, `CODEBOOK`) with it: a code added after people coded, as
+/// the review page adds one (a child version of 1, so the machine's
+/// codings under 1 still describe the project). Version 2 is in use (the
+/// report reads that one, not the newest by number).
 pub fn add_lighting_later(store: &Store) {
     let v1 = CODEBOOK.replace(
         "  {\"id\": \"lighting\", \"name\": \"Street lighting\", \"parent\": \"safety\"},\n",
@@ -314,7 +315,7 @@ pub fn add_lighting_later(store: &Store) {
     store
         .conn()
         .execute(
-            "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-01-02T00:00:00Z')",
+            "INSERT INTO codebooks(version, name, content_hash, body, created_at, parent_version, origin) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-01-02T00:00:00Z', 1, 'review')",
             [CODEBOOK],
         )
         .unwrap();
