@@ -283,20 +283,7 @@ fn a_codebook_file_approved_since_the_last_run_does_not_count_its_codings() {
     };
     assert_eq!(count(&before, "parks"), 2, "the machine's, under version 1");
     let v2 = CODEBOOK.replace("Green & open spaces", "Green and open spaces");
-    store
-        .conn()
-        .execute(
-            "INSERT INTO codebooks(version, name, content_hash, body, created_at, origin) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-02-01T00:00:00Z', 'file')",
-            [&v2],
-        )
-        .unwrap();
-    store
-        .conn()
-        .execute(
-            "INSERT INTO meta(key, value) VALUES (?1, '2')",
-            [store::CODEBOOK_IN_USE_META],
-        )
-        .unwrap();
+    put_version_in_use(&store, 2, &v2, None, "2026-02-01T00:00:00Z");
     let after = build(&store, &ReportOptions::default()).unwrap();
     assert_eq!(count(&after, "parks"), 0);
     assert_eq!(count(&after, "police"), 1, "rev's accept stays");

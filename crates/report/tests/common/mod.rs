@@ -312,18 +312,26 @@ pub fn add_lighting_later(store: &Store) {
         .conn()
         .execute("UPDATE codebooks SET body = ?1 WHERE version = 1", [&v1])
         .unwrap();
+    put_version_in_use(store, 2, CODEBOOK, Some(1), "2026-01-02T00:00:00Z");
+}
+
+/// Stores codebook `version` (`body`; made on the review page from
+/// `parent`, or a file's root without one) and makes it the codebook in use.
+pub fn put_version_in_use(store: &Store, version: i64, body: &str, parent: Option<i64>, at: &str) {
+    let origin = if parent.is_some() { "review" } else { "file" };
     store
         .conn()
         .execute(
-            "INSERT INTO codebooks(version, name, content_hash, body, created_at, parent_version, origin) VALUES (2, 'Neighbourhood safety', 'h2', ?1, '2026-01-02T00:00:00Z', 1, 'review')",
-            [CODEBOOK],
+            "INSERT INTO codebooks(version, name, content_hash, body, created_at, parent_version, origin)
+             VALUES (?1, 'Neighbourhood safety', 'h' || ?1, ?2, ?3, ?4, ?5)",
+            (version, body, at, parent, origin),
         )
         .unwrap();
     store
         .conn()
         .execute(
-            "INSERT INTO meta(key, value) VALUES (?1, '2')",
-            [store::CODEBOOK_IN_USE_META],
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+            (store::CODEBOOK_IN_USE_META, version.to_string()),
         )
         .unwrap();
 }
