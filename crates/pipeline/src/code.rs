@@ -656,25 +656,28 @@ pub fn speaker_names<'a>(
     participants: &[&StoredSegment],
 ) -> BTreeSet<String> {
     let mut names = names_of_interviewers(moderator_labels);
-    let said_lower: BTreeSet<String> = participants
-        .iter()
-        .flat_map(|s| {
-            s.text
-                .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
-                .filter(|t| t.chars().next().is_some_and(char::is_lowercase))
-                .flat_map(themes::spoken::words)
-                .collect::<Vec<_>>()
-        })
-        .collect();
     let labels: BTreeSet<&str> = participants
         .iter()
         .filter_map(|s| s.speaker.as_deref())
         .collect();
-    names.extend(
-        names_of_interviewers(labels)
-            .into_iter()
-            .filter(|w| !said_lower.contains(w)),
-    );
+    let mut candidates = names_of_interviewers(labels);
+    candidates.retain(|w| !names.contains(w));
+    // Only the candidates are looked for: a name word said in lower case
+    // stays a word. No participant name (generic labels): nothing to read.
+    let mut said_lower: BTreeSet<String> = BTreeSet::new();
+    if !candidates.is_empty() {
+        for s in participants {
+            for t in themes::spoken::tokens(&s.text) {
+                if t.chars().next().is_some_and(char::is_lowercase) {
+                    let w = themes::spoken::word(t);
+                    if candidates.contains(&w) {
+                        said_lower.insert(w);
+                    }
+                }
+            }
+        }
+    }
+    names.extend(candidates.into_iter().filter(|w| !said_lower.contains(w)));
     names
 }
 

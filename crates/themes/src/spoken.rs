@@ -292,13 +292,21 @@ fn non_content_words() -> &'static HashSet<String> {
 /// The lower-case words of `text`: letters, digits, inner apostrophes and
 /// hyphens ("don't", "mm-hmm"); curly apostrophes read as straight ones.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    tokens(text).map(word).filter(|t| !t.is_empty())
+}
+
+/// The raw pieces of `text` that [`words`] makes its words of (letters,
+/// digits, apostrophes and hyphens), as written, case kept.
+pub fn tokens(text: &str) -> impl Iterator<Item = &str> + '_ {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
-        .map(|t| {
-            t.replace('’', "'")
-                .trim_matches(|c| c == '\'' || c == '-')
-                .to_lowercase()
-        })
-        .filter(|t| !t.is_empty())
+}
+
+/// One of [`tokens`] as [`words`] gives it (lower case, apostrophes
+/// straightened and trimmed); empty where nothing is left.
+pub fn word(t: &str) -> String {
+    t.replace('’', "'")
+        .trim_matches(|c| c == '\'' || c == '-')
+        .to_lowercase()
 }
 
 /// Whether `word` (lower case, from [`words`]) is a content word: two or
