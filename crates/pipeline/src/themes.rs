@@ -429,12 +429,19 @@ pub fn themes_unless_up_to_date(
     let codes = codebook_vectors(store, &code_encoder)?;
     code_encoder.keep(store)?;
     let attributes = store.participant_attributes()?;
-    let mut suggestions =
-        themes::describe(&fit, &ds, &infos, &attributes, &codes, opts.match_threshold);
+    let mut suggestions = themes::describe(
+        &fit,
+        &ds,
+        &infos,
+        &attributes,
+        &codes,
+        opts.match_threshold,
+        &names,
+    );
     let texts: Vec<&str> = infos.iter().map(|i| i.text.as_str()).collect();
     let phrase_encoder =
         StageEncoder::lazy(dir, model_key.clone(), PHRASE_KIND).with_ready(ready_model);
-    let (phrases, candidates) = phrase_labels(store, &phrase_encoder, &fit, &ds, &texts)?;
+    let (phrases, candidates) = phrase_labels(store, &phrase_encoder, &fit, &ds, &texts, &names)?;
     for (s, phrase) in suggestions.iter_mut().zip(phrases) {
         s.phrase = phrase;
     }
@@ -520,9 +527,10 @@ fn phrase_labels(
     fit: &themes::FittedThemes,
     ds: &Dataset<(String, String, i64, i64)>,
     texts: &[&str],
+    names: &BTreeSet<String>,
 ) -> anyhow::Result<(Vec<Option<String>>, BTreeSet<String>)> {
     let mut asked = BTreeSet::new();
-    let labels = themes::phrases::phrase_labels(fit, ds, texts, |phrases| {
+    let labels = themes::phrases::phrase_labels(fit, ds, texts, names, |phrases| {
         asked.extend(phrases.iter().map(|p| classify::text_hash(p)));
         encoder.vectors(store, phrases)
     });

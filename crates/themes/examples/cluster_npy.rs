@@ -68,7 +68,15 @@ fn main() -> anyhow::Result<()> {
             })
             .collect();
         anyhow::ensure!(infos.len() == rows, "fewer texts than vectors");
-        let s = themes::describe(&fit, &ds, &infos, &Default::default(), &[], 0.5);
+        let s = themes::describe(
+            &fit,
+            &ds,
+            &infos,
+            &Default::default(),
+            &[],
+            0.5,
+            &Default::default(),
+        );
         describe_s = t2.elapsed().as_secs_f64();
         if let Some(path) = opt("--dump-suggestions") {
             std::fs::write(path, serde_json::to_string_pretty(&s)?)?;

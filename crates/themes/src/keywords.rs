@@ -9,7 +9,7 @@
 //! "cameras" count as one term, and each term is shown in its most frequent
 //! surface form.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
@@ -21,13 +21,19 @@ use rust_stemmers::{Algorithm, Stemmer};
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
-/// Content words of a text: (stem, lower-case surface), stop words removed.
-pub fn content_words(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
+/// Content words of a text: (stem, lower-case surface), stop words and
+/// `names` (lower-case words: the speakers' names) removed.
+pub fn content_words(
+    text: &str,
+    stemmer: &Stemmer,
+    names: &BTreeSet<String>,
+) -> Vec<(String, String)> {
     let stops = crate::spoken::stop_words();
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .map(|t| t.replace('’', "'").trim_matches('\'').to_lowercase())
         .filter(|t| t.chars().count() >= 2 && !t.chars().all(|c| c.is_numeric()))
         .filter(|t| !stops.contains(t) && !stops.contains(&t.replace('\'', "")))
+        .filter(|t| !names.contains(t))
         .filter(|t| crate::spoken::is_content_word(t))
         .map(|t| (stemmer.stem(&t).into_owned(), t))
         .collect()
@@ -35,8 +41,8 @@ pub fn content_words(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
 
 /// A text's terms: unigram stems and bigrams of adjacent content words, each
 /// with its surface form.
-fn text_terms(text: &str, stemmer: &Stemmer) -> Vec<(String, String)> {
-    let words = content_words(text, stemmer);
+fn text_terms(text: &str, stemmer: &Stemmer, names: &BTreeSet<String>) -> Vec<(String, String)> {
+    let words = content_words(text, stemmer, names);
     let mut terms: Vec<(String, String)> = Vec::with_capacity(2 * words.len());
     for pair in words.windows(2) {
         if pair[0].0 != pair[1].0 {
@@ -139,6 +145,13 @@ pub struct TermIndex {
 
 impl TermIndex {
     pub fn build(texts: &[&str]) -> TermIndex {
+        TermIndex::build_without(texts, &BTreeSet::new())
+    }
+
+    /// [`TermIndex::build`] where `names` (lower-case words) are no terms:
+    /// the speakers' names, which self-introductions and "I agree with
+    /// Chloe" would otherwise make a theme's keywords (hZ/01).
+    pub fn build_without(texts: &[&str], names: &BTreeSet<String>) -> TermIndex {
         // Tokenised and given term ids chunk by chunk in parallel, then the
         // chunks' ids are merged in chunk order, which keeps ids in order of
         // first occurrence (a term new in a chunk was in no earlier one).
@@ -159,7 +172,7 @@ impl TermIndex {
                     .map(|text| {
                         // Weighed on the cleaned text: a word said twice
                         // in a restart ("the pricing, uh, pricing") counts once.
-                        text_terms(&crate::spoken::clean(text), &stemmer)
+                        text_terms(&crate::spoken::clean(text), &stemmer, names)
                             .into_iter()
                             .map(|(term, surface)| {
                                 let id = vocab.id(term);
@@ -382,11 +395,20 @@ mod tests {
     #[test]
     fn stop_words_and_fillers_are_dropped_bigrams_kept() {
         let stemmer = Stemmer::create(Algorithm::English);
-        let w = content_words("Um, I think the parking lot is really full", &stemmer);
+        let none = BTreeSet::new();
+        let w = content_words(
+            "Um, I think the parking lot is really full",
+            &stemmer,
+            &none,
+        );
         let surf: Vec<&str> = w.iter().map(|(_, s)| s.as_str()).collect();
         // "lot" is a filler ("a lot"), so only the topical words remain.
         assert_eq!(surf, ["parking", "full"]);
-        let w = content_words("There's the office, and what's left of it.", &stemmer);
+        let w = content_words(
+            "There's the office, and what's left of it.",
+            &stemmer,
+            &none,
+        );
         let surf: Vec<&str> = w.iter().map(|(_, s)| s.as_str()).collect();
         assert_eq!(surf, ["office", "left"]);
         let kw = ctfidf(
@@ -395,6 +417,23 @@ mod tests {
             10,
         );
         assert!(kw[0].iter().any(|(k, _)| k == "night shift"), "{:?}", kw[0]);
+    }
+
+    #[test]
+    fn speakers_names_are_no_terms() {
+        let texts = [
+            "I agree with Chloe about the buses.",
+            "Same as Chloe, the buses are late.",
+        ];
+        let names: BTreeSet<String> = ["chloe".to_string()].into();
+        let index = TermIndex::build_without(&texts, &names);
+        let kw = index.ctfidf(&[vec![0, 1]], &[], 10);
+        let words: Vec<&str> = kw[0].iter().map(|(k, _)| k.as_str()).collect();
+        assert!(words.contains(&"buses"), "{words:?}");
+        assert!(!words.iter().any(|k| k.contains("chloe")), "{words:?}");
+        // Without names the name is a keyword like any word.
+        let kw = TermIndex::build(&texts).ctfidf(&[vec![0, 1]], &[], 10);
+        assert!(kw[0].iter().any(|(k, _)| k == "chloe"), "{:?}", kw[0]);
     }
 
     #[test]

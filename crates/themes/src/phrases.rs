@@ -31,6 +31,14 @@ pub const CENTRAL_MEMBERS: usize = 1000;
 /// Candidate phrases of one text: distinct n-grams (lower case, single
 /// spaces) with content words at both edges.
 pub fn text_candidates(text: &str) -> BTreeSet<String> {
+    text_candidates_without(text, &BTreeSet::new())
+}
+
+/// [`text_candidates`] where `names` (lower-case words, the speakers'
+/// names) are no content words: no phrase starts or ends with one, so a
+/// theme of agreements with another participant is not named "linda".
+pub fn text_candidates_without(text: &str, names: &BTreeSet<String>) -> BTreeSet<String> {
+    let content = |w: &str| is_content_word(w) && !names.contains(w);
     let mut out = BTreeSet::new();
     let cleaned = clean(text);
     for clause in cleaned.split(|c: char| {
@@ -41,11 +49,11 @@ pub fn text_candidates(text: &str) -> BTreeSet<String> {
     }) {
         let w: Vec<String> = words(clause).collect();
         for start in 0..w.len() {
-            if !is_content_word(&w[start]) {
+            if !content(&w[start]) {
                 continue;
             }
             for end in start..(start + MAX_WORDS).min(w.len()) {
-                if is_content_word(&w[end]) {
+                if content(&w[end]) {
                     out.insert(w[start..=end].join(" "));
                 }
             }
@@ -57,11 +65,12 @@ pub fn text_candidates(text: &str) -> BTreeSet<String> {
 /// Per theme of `fit`, the phrases to embed: the [`CANDIDATES`] found in
 /// the most of its central members' texts (ties: longer, then
 /// alphabetical), each in at least two sentences when the theme has ten
-/// or more members.
+/// or more members. `names` as in [`text_candidates_without`].
 pub fn candidates<K: Sync>(
     fit: &FittedThemes,
     ds: &Dataset<K>,
     texts: &[&str],
+    names: &BTreeSet<String>,
 ) -> Vec<Vec<String>> {
     fit.themes
         .par_iter()
@@ -76,7 +85,7 @@ pub fn candidates<K: Sync>(
             central.truncate(CENTRAL_MEMBERS);
             let mut df: BTreeMap<String, usize> = BTreeMap::new();
             for &(_, r) in &central {
-                for c in text_candidates(texts[r]) {
+                for c in text_candidates_without(texts[r], names) {
                     *df.entry(c).or_default() += 1;
                 }
             }
@@ -105,9 +114,10 @@ pub fn phrase_labels<K: Sync, E>(
     fit: &FittedThemes,
     ds: &Dataset<K>,
     texts: &[&str],
+    names: &BTreeSet<String>,
     encode: impl FnOnce(&[&str]) -> Result<Vec<Vec<f32>>, E>,
 ) -> Result<Vec<Option<String>>, E> {
-    let per_theme = candidates(fit, ds, texts);
+    let per_theme = candidates(fit, ds, texts, names);
     let distinct: BTreeSet<&str> = per_theme.iter().flatten().map(String::as_str).collect();
     let distinct: Vec<&str> = distinct.into_iter().collect();
     if distinct.is_empty() {
@@ -173,5 +183,15 @@ mod tests {
         // Clauses end at commas: no phrase spans "life in the city was, uh".
         assert!(text_candidates("Hiring, engineers").len() == 2);
         assert!(text_candidates("Yeah. Okay, right.").is_empty());
+    }
+
+    #[test]
+    fn speakers_names_are_no_phrase_edges() {
+        let names: BTreeSet<String> = ["linda".to_string()].into();
+        let c = text_candidates_without("I agree with Linda about the night buses.", &names);
+        assert!(c.contains("night buses"), "{c:?}");
+        assert!(!c.iter().any(|p| p.contains("linda")), "{c:?}");
+        // Without names the name is a candidate, as any word.
+        assert!(text_candidates("I agree with Linda.").contains("linda"));
     }
 }

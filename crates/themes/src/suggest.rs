@@ -83,6 +83,7 @@ pub const MMR_RELEVANCE: f32 = 0.7;
 
 /// One suggestion per theme of `fit` (same order). `infos` is row-aligned
 /// with `ds`; `codes` may be empty (no codebook yet: every theme is "new").
+/// `names` (lower-case words, the speakers' names) are no keywords.
 pub fn describe<K: Ord + Sync>(
     fit: &FittedThemes,
     ds: &Dataset<K>,
@@ -90,12 +91,13 @@ pub fn describe<K: Ord + Sync>(
     attributes: &BTreeMap<String, BTreeMap<String, String>>,
     codes: &[CodeVector],
     match_threshold: f32,
+    names: &BTreeSet<String>,
 ) -> Vec<ThemeSuggestion> {
     assert_eq!(infos.len(), ds.len(), "one SegmentInfo per row");
     // Keywords level by level: each level's themes are the classes, every
     // other sentence is background.
     let texts: Vec<&str> = infos.iter().map(|i| i.text.as_str()).collect();
-    let index = TermIndex::build(&texts);
+    let index = TermIndex::build_without(&texts, names);
     let content: Vec<usize> = texts
         .par_iter()
         .map(|t| crate::spoken::content_word_count(t))
