@@ -193,7 +193,7 @@ pub fn is_generic_interviewee_name(label: &str) -> bool {
 
 /// Interviewee letters numbered within an interview: a couple's `R1` and
 /// `R2`, f4's `B1` and `B2`. Not `P`: `P07` is as often a study's id.
-const NUMBERED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r"];
+const NUMBERED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r", "s"];
 
 /// Whether `label` is one of [`NUMBERED_INTERVIEWEE_LETTERS`] with a number.
 fn numbered_letter(label: &str) -> Option<String> {
@@ -719,6 +719,15 @@ mod tests {
                 (Some("INT"), true),
                 (Some("couple.txt/R1"), false),
                 (Some("couple.txt/R2"), false)
+            ]
+        );
+        // A transcription service's `S1` and `S2` likewise (all of a
+        // study's `S2` were one participant).
+        assert_eq!(
+            ids(&resolve_all("scribie.txt", &["S1", "S2"], &none)),
+            vec![
+                (Some("scribie.txt/S1"), false),
+                (Some("scribie.txt/S2"), false)
             ]
         );
         assert_eq!(

@@ -507,7 +507,12 @@ pub fn join_fragments(
             && out.last().is_some_and(|&(ps, pe)| {
                 let before = &text[ps..pe];
                 before.ends_with(',')
-                    || (starts_lower_case(piece) && starts_upper_case(before))
+                    // Not after a full stop: UAX #29 never ends a sentence
+                    // there before a lower-case word, only `unmarked_starts`
+                    // does, where the writer left out the capital.
+                    || (starts_lower_case(piece)
+                        && starts_upper_case(before)
+                        && !ends_with_full_stop(before))
                     || (before.trim_end_matches(CLOSING).ends_with('?')
                         && is_alternative_question(piece))
                     || (ends_with_acronym(before) && is_short_verbless(piece))
@@ -526,6 +531,13 @@ pub fn join_fragments(
         }
     }
     out
+}
+
+/// Whether `sentence` ends with one full stop (not "..."), closing quotes
+/// and brackets aside.
+fn ends_with_full_stop(sentence: &str) -> bool {
+    let body = sentence.trim_end().trim_end_matches(CLOSING);
+    body.ends_with('.') && !body.ends_with("..")
 }
 
 /// Closing quotes and brackets after a sentence's final mark.
@@ -652,12 +664,25 @@ fn ends_with_abbreviation(sentence: &str) -> Option<Glue> {
 ///   "Jan. 2019", "a.m."), an initial or a list number;
 /// - after an ellipsis character before a capital ("three times… Nobody
 ///   picked up"), as after "..." (Word's AutoCorrect writes one for the
-///   other, and the same words split two ways).
+///   other, and the same words split two ways);
+/// - before a lower-case word after a full stop that ends a word ("it was
+///   awful. nobody showed me"): UAX #29 keeps a full stop before a
+///   lower-case word inside the sentence, so lower-case text (automatic
+///   transcripts, chat, answers typed on a phone) was one sentence per
+///   turn, however many full stops it had. Not after an abbreviation
+///   ("etc. and", "approx. ten", "et al. found"), a dotted one ("e.g.",
+///   "a.m."), a single letter or a list number.
 fn unmarked_starts(piece: &str) -> Vec<usize> {
     let mut out = Vec::new();
     let bytes = piece.as_bytes();
     for (i, c) in piece.char_indices() {
-        if i == 0 || !(c.is_ascii_digit() || c.is_uppercase()) {
+        if i == 0 || !(c.is_ascii_digit() || c.is_uppercase() || c.is_lowercase()) {
+            continue;
+        }
+        if c.is_lowercase() {
+            if lower_case_start(piece, i) {
+                out.push(i);
+            }
             continue;
         }
         let before = &piece[..i];
@@ -692,6 +717,60 @@ fn unmarked_starts(piece: &str) -> Vec<usize> {
         }
     }
     out
+}
+
+/// Abbreviations that a lower-case word follows inside a sentence, beside
+/// [`ABBREVIATIONS`], [`TITLES`], [`BEFORE_NUMBERS`] and
+/// [`ACRONYM_ENDINGS`] ([`lower_case_start`]).
+const BEFORE_LOWER_CASE: &[&str] = &[
+    "etc.", "al.", "viz.", "incl.", "esp.", "dept.", "govt.", "approx.", "min.", "mins.", "hr.",
+    "hrs.", "yr.", "yrs.", "wk.", "wks.", "mo.", "mos.", "ft.", "lb.", "lbs.", "oz.", "sq.",
+    "avg.", "misc.", "ref.", "resp.", "abt.", "cont.", "temp.", "max.", "univ.", "sqft.", "kg.",
+    "km.", "cm.", "mph.", "pts.", "qty.",
+];
+
+/// Whether a sentence starts at `i` of `piece`, a lower-case letter after
+/// a full stop and white space on the same line ([`unmarked_starts`]).
+fn lower_case_start(piece: &str, i: usize) -> bool {
+    let before = &piece[..i];
+    let trimmed = before.trim_end_matches([' ', '\t']);
+    if trimmed.len() == before.len() || before.ends_with('\n') {
+        return false;
+    }
+    let Some(word) = trimmed.strip_suffix('.') else {
+        return false;
+    };
+    // "..." is a pause, not an end, in lower-case speech as in any.
+    if word.ends_with('.') {
+        return false;
+    }
+    let token = word
+        .rsplit(char::is_whitespace)
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(['(', '"', '“', '\'', '‘']);
+    let with_dot = format!("{}.", token.to_lowercase());
+    let word_like = token.chars().count() >= 2
+        && (token.chars().all(char::is_alphabetic) || token.chars().all(|c| c.is_ascii_digit()));
+    // The next word is a word ("nobody"), not a file name or a unit ("x.y").
+    let next_is_word = piece[i..]
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '?' | ';' | ':'))
+        .next()
+        .is_some_and(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '’')
+        });
+    word_like
+        && next_is_word
+        && ![
+            ABBREVIATIONS,
+            TITLES,
+            BEFORE_NUMBERS,
+            ACRONYM_ENDINGS,
+            BEFORE_LOWER_CASE,
+        ]
+        .iter()
+        .any(|list| list.contains(&with_dot.as_str()))
 }
 
 trait LineStart {
@@ -870,6 +949,39 @@ mod tests {
             split("and then… and then it stopped."),
             ["and then… and then it stopped."]
         );
+    }
+
+    #[test]
+    fn lower_case_text_ends_sentences_at_full_stops() {
+        // Automatic transcripts and typed answers in lower case.
+        assert_eq!(
+            split("honestly it was awful. nobody showed me anything. i just had to work it out."),
+            [
+                "honestly it was awful.",
+                "nobody showed me anything.",
+                "i just had to work it out."
+            ]
+        );
+        assert_eq!(
+            split("The rota was late. i had to swap with Sam. he was fine about it."),
+            [
+                "The rota was late.",
+                "i had to swap with Sam.",
+                "he was fine about it."
+            ]
+        );
+        // Abbreviations, dotted ones, initials and pauses keep the word after them.
+        for one in [
+            "we had forms, leaflets etc. and nobody read them.",
+            "smith et al. found the same in their study.",
+            "it was approx. ten people at 9 a.m. on monday.",
+            "we use e.g. slack and i.e. email too.",
+            "she said no. 5 was hers.",
+            "it was, well... not great.",
+            "the file was called notes.txt and it was empty.",
+        ] {
+            assert_eq!(split(one), [one], "{one}");
+        }
     }
 
     #[test]

@@ -72,9 +72,20 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
         }
     }
     // Blocks of non-blank lines, with the 1-based number of their first line.
+    // In WebVTT only an empty line ends a cue: YouTube's automatic captions
+    // hold a line of one space inside each cue, which was read as the
+    // cue's end and the file refused. SRT has no such rule; a line of
+    // white space ends its block.
+    let blank = |line: &str| {
+        if vtt {
+            line.is_empty()
+        } else {
+            line.trim().is_empty()
+        }
+    };
     let mut blocks: Vec<(usize, Vec<&str>)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
+        if blank(line) {
             continue;
         }
         match blocks.last_mut() {
@@ -83,7 +94,8 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
         }
     }
     let display_names = display_name_labels(&blocks, vtt);
-    let mut cues = Vec::new();
+    // Each cue's speaker, times and lines, before rolling repeats go.
+    let mut bodies: Vec<(Option<(String, Option<String>)>, u64, u64, Vec<String>)> = Vec::new();
     let mut current_speaker: Option<(String, Option<String>)> = None;
     for (block_no, (first_line, block)) in blocks.iter().enumerate() {
         if vtt && block_no == 0 {
@@ -155,22 +167,42 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
                 {
                     body[0] = rest.to_string();
                     speaker = Some((name, None));
+                } else if let Some(label) = crate::speaker::relaxed_label(first)
+                    .filter(|l| display_names.contains(l.name.as_str()))
+                {
+                    body[0] = first[label.text_start..].trim().to_string();
+                    speaker = Some((label.name, label.role));
                 }
             }
         }
         if speaker.is_some() {
             current_speaker = speaker;
         }
-        let text = body
-            .into_iter()
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        body.retain(|l| !l.is_empty());
+        bodies.push((current_speaker.clone(), start_ms, end_ms, body));
+    }
+    let rolling = rolling_captions(&bodies);
+    let mut cues = Vec::new();
+    let mut previous_last: Option<String> = None;
+    for (who, start_ms, end_ms, mut body) in bodies {
+        let last = body.last().cloned();
+        if rolling {
+            // The line the last cue ended with, shown again on top.
+            if let (Some(prev), Some(first)) = (&previous_last, body.first()) {
+                if first == prev {
+                    body.remove(0);
+                }
+            }
+        }
+        if last.is_some() {
+            previous_last = last;
+        }
+        let text = body.join(" ");
         if text.is_empty() {
             continue;
         }
-        let (speaker, role) = match &current_speaker {
-            Some((s, r)) => (Some(s.clone()), r.clone()),
+        let (speaker, role) = match who {
+            Some((s, r)) => (Some(s), r),
             None => (None, None),
         };
         cues.push(ParsedCue {
@@ -182,6 +214,30 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
         });
     }
     Ok(cues)
+}
+
+/// Whether cues roll up, as YouTube's automatic captions (and live
+/// captioning in "roll-up" mode) write them: each cue shows the line the
+/// cue before it ended with, then its new words, so every line of speech
+/// is written two or three times (a 29-word answer was stored as 87
+/// words). Decided for the file: at least three cues, and at least half of
+/// those after the first begin with the previous cue's last line. A
+/// speaker who says the same line in two cues of an ordinary file keeps
+/// both.
+fn rolling_captions(bodies: &[(Option<(String, Option<String>)>, u64, u64, Vec<String>)]) -> bool {
+    let with_text: Vec<&Vec<String>> = bodies
+        .iter()
+        .map(|b| &b.3)
+        .filter(|b| !b.is_empty())
+        .collect();
+    if with_text.len() < 3 {
+        return false;
+    }
+    let repeated = with_text
+        .windows(2)
+        .filter(|w| w[0].last() == w[1].first())
+        .count();
+    2 * repeated >= with_text.len() - 1
 }
 
 /// A cue's `Name: words` as a meeting tool writes it with the display
@@ -204,9 +260,13 @@ fn display_name_prefix(line: &str) -> Option<(String, &str)> {
 
 /// The display names of a caption file whose cues each start with one
 /// (Zoom's transcript `.vtt`), where the strict label rules miss them
-/// (lower case, `Karen's iPhone`): the names that head at least two
-/// cues, in a file where at least half of three or more cues start with
-/// such a prefix. Empty elsewhere, so a cue's "he said: no" is speech.
+/// (lower case, `Karen's iPhone`), or with a label a text transcript
+/// reads where its document repeats it ([`crate::speaker::relaxed_label`]:
+/// WhisperX's and pyannote's `[SPEAKER_00]: words`; before, such a file
+/// was one speakerless sentence holding the whole interview, labels and
+/// all): the names that head at least two cues, in a file where at least
+/// half of three or more cues start with such a prefix. Empty elsewhere,
+/// so a cue's "he said: no" is speech.
 fn display_name_labels(blocks: &[(usize, Vec<&str>)], vtt: bool) -> HashSet<String> {
     let firsts: Vec<&str> = blocks
         .iter()
@@ -220,7 +280,10 @@ fn display_name_labels(blocks: &[(usize, Vec<&str>)], vtt: bool) -> HashSet<Stri
     let mut counts: HashMap<String, usize> = HashMap::new();
     let mut prefixed = 0;
     for first in &firsts {
-        if let Some((name, _)) = display_name_prefix(first) {
+        let name = display_name_prefix(first)
+            .map(|(name, _)| name)
+            .or_else(|| crate::speaker::relaxed_label(first).map(|l| l.name));
+        if let Some(name) = name {
             prefixed += 1;
             *counts.entry(name).or_default() += 1;
         }
@@ -497,6 +560,61 @@ mod tests {
         assert_eq!(doc.turns[0].start_ms, Some(1_000));
         assert_eq!(doc.turns[0].end_ms, Some(4_000));
         assert_eq!(doc.turns[1].speaker.as_deref(), Some("Interviewer"));
+    }
+
+    #[test]
+    fn whisperx_speaker_labels_head_their_cues() {
+        let src = "1\n00:00:00,031 --> 00:00:04,512\n[SPEAKER_00]: okay so can you tell me what you do\n\n\
+                   2\n00:00:05,120 --> 00:00:09,870\n[SPEAKER_01]: yeah sure so i work as a nurse and i've been\n\n\
+                   3\n00:00:09,870 --> 00:00:14,200\n[SPEAKER_01]: doing it for about 11 years now\n\n\
+                   4\n00:00:14,900 --> 00:00:17,300\n[SPEAKER_00]: and what's the hardest part\n";
+        let doc = read(&SrtReader, "w.srt", src).unwrap();
+        let turns: Vec<(Option<&str>, &str)> = doc
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), &doc.text[t.start..t.end]))
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                (Some("SPEAKER_00"), "okay so can you tell me what you do"),
+                (
+                    Some("SPEAKER_01"),
+                    "yeah sure so i work as a nurse and i've been doing it for about 11 years now"
+                ),
+                (Some("SPEAKER_00"), "and what's the hardest part"),
+            ]
+        );
+    }
+
+    #[test]
+    fn rolling_captions_are_read_once() {
+        // YouTube's automatic captions: a line of one space inside cues,
+        // word timings, and each line shown again atop the next cue.
+        let src = "WEBVTT\nKind: captions\nLanguage: en\n\n\
+            00:00:00.160 --> 00:00:02.860 align:start position:0%\n \n\
+            so<00:00:00.410><c> thanks</c><00:00:00.660><c> for</c><00:00:00.910><c> coming</c>\n\n\
+            00:00:02.860 --> 00:00:02.870 align:start position:0%\nso thanks for coming\n \n\n\
+            00:00:02.870 --> 00:00:05.570 align:start position:0%\nso thanks for coming\n\
+            can<00:00:03.120><c> you</c><00:00:03.370><c> tell</c><00:00:03.620><c> me</c>\n\n\
+            00:00:05.570 --> 00:00:05.580 align:start position:0%\ncan you tell me\n \n\n\
+            00:00:05.580 --> 00:00:08.280 align:start position:0%\ncan you tell me\n\
+            yeah<00:00:05.830><c> so</c><00:00:06.080><c> i</c><00:00:06.330><c> work</c>\n";
+        let doc = read(&VttReader, "y.vtt", src).unwrap();
+        assert_eq!(
+            doc.text.split_whitespace().collect::<Vec<_>>().join(" "),
+            "so thanks for coming can you tell me yeah so i work"
+        );
+        // An ordinary file keeps a line said in two cues.
+        let src = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nNo.\n\n\
+                   00:00:02.000 --> 00:00:03.000\nNo.\n\n\
+                   00:00:03.000 --> 00:00:04.000\nI said it twice.\n\n\
+                   00:00:04.000 --> 00:00:05.000\nThen left.\n";
+        let doc = read(&VttReader, "n.vtt", src).unwrap();
+        assert_eq!(
+            doc.text.split_whitespace().collect::<Vec<_>>().join(" "),
+            "No. No. I said it twice. Then left."
+        );
     }
 
     #[test]
