@@ -514,6 +514,32 @@ pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
         .or_else(|| timed_display_label(line))
         .or_else(|| bracketed_role_label(line))
         .or_else(|| surname_given_label(line))
+        .or_else(|| number_label(line))
+}
+
+/// `1001: words`: a participant's number as the label (health and social
+/// research label turns by study id; a focus group's `1:`/`2:`). Like
+/// [`header_line`], only where a document repeats them: a list's `1: …`
+/// said once is text. Before, such answers were the interviewer's turn,
+/// label and all, and never counted (hg/02).
+fn number_label(line: &str) -> Option<SpeakerLabel> {
+    let from = skip_ws(line, 0);
+    let rest = &line[from..];
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if !(1..=6).contains(&digits) {
+        return None;
+    }
+    let after = rest[digits..].strip_prefix(':')?;
+    // `10:30` is a time, `1:` alone a list's empty item.
+    if !after.starts_with([' ', '\t']) || after.trim().is_empty() {
+        return None;
+    }
+    Some(SpeakerLabel {
+        name: rest[..digits].to_string(),
+        role: None,
+        start_ms: None,
+        text_start: skip_ws(line, from + digits + 1),
+    })
 }
 
 /// `Khan, Sarah: words` ([`is_surname_given`]), where a document repeats

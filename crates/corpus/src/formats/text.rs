@@ -801,6 +801,32 @@ mod tests {
     }
 
     #[test]
+    fn participant_numbers_label_turns_where_the_document_repeats_them() {
+        let text = "Interviewer: How do you get to the clinic?\n1001: I take the bus.\n1001: It is late.\nInterviewer: And the staff?\n1001: Lovely.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (
+                    s("Interviewer"),
+                    None,
+                    None,
+                    "How do you get to the clinic?"
+                ),
+                (s("1001"), None, None, "I take the bus."),
+                (s("1001"), None, None, "It is late."),
+                (s("Interviewer"), None, None, "And the staff?"),
+                (s("1001"), None, None, "Lovely."),
+            ]
+        );
+        // A numbered list is text, and so is a time.
+        let text = "Interviewer: Which three?\nAnna: Mine were:\n1: the bus\n2: the rota\n3: the pay\nAnna: We met at 10:30 then.\n";
+        let got = turns(text, false);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[1].3, "Mine were:\n1: the bus\n2: the rota\n3: the pay");
+        assert_eq!(got[2].3, "We met at 10:30 then.");
+    }
+
+    #[test]
     fn names_alone_on_their_lines_label_a_document_labelled_so() {
         // A Word transcript's bold name paragraphs, saved as text.
         let text = "Interview 12\n\nInterviewer\nHow did you start?\n\nParticipant 4\nI was nineteen.\nI needed money.\n\nInterviewer\nAnd then?\n\nParticipant 4\nThe depot hired me.\nRight\n";
