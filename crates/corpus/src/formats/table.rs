@@ -504,6 +504,8 @@ pub(super) fn table_rows(
         }
     }
     let head = head.into_iter().skip(skip).map(Ok);
+    let mut whole_number_times = true;
+    let mut durations_ms: Vec<u64> = Vec::new();
     for (data_row, record) in head.chain(records).enumerate() {
         let (record, location) = record?;
         let cell = |i: Option<usize>| {
@@ -526,6 +528,14 @@ pub(super) fn table_rows(
         let start_ms = time(start_i, &cols.start)?;
         let end_ms = time(end_i, &cols.end)?;
         check_order(start_ms, end_ms).map_err(|message| bad_field(&cols.end, message))?;
+        for i in [start_i, end_i] {
+            if let Some(c) = cell(i) {
+                whole_number_times &= c.chars().all(|c| c.is_ascii_digit());
+            }
+        }
+        if let (Some(s), Some(e)) = (start_ms, end_ms) {
+            durations_ms.push(e - s);
+        }
         let attributes: BTreeMap<String, String> = attribute_cols
             .iter()
             .zip(&other_boxes)
@@ -629,6 +639,12 @@ pub(super) fn table_rows(
             end_ms,
             attributes,
         });
+    }
+    if whole_number_times && in_milliseconds(&mut durations_ms) {
+        for row in &mut rows {
+            row.start_ms = row.start_ms.map(|t| t / 1000);
+            row.end_ms = row.end_ms.map(|t| t / 1000);
+        }
     }
     if let ([(q, header)], [given], Some(speaker)) = (&question_cols[..], &answers[..], speaker_i) {
         long_export_without_text_column(file, &headers, *q, header, speaker, given)?;
@@ -1054,6 +1070,20 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// A time cell: seconds (`12.5`) or a clock (`00:01:02.5`), in milliseconds;
 /// on error the message for the field.
+/// Whether a table's whole-number times (read as seconds, `durations_ms`
+/// their rows' end minus start) are milliseconds: OpenAI Whisper's and
+/// WhisperX's `--output_format tsv` (`start`, `end`, `text`) write whole
+/// milliseconds, and every time was stored 1000 times too late (an answer
+/// at 0:00:17 at 4:56:40). An utterance lasts seconds: a median of 250
+/// "seconds" or more is milliseconds.
+fn in_milliseconds(durations_ms: &mut [u64]) -> bool {
+    if durations_ms.is_empty() {
+        return false;
+    }
+    durations_ms.sort_unstable();
+    durations_ms[durations_ms.len() / 2] >= 250_000
+}
+
 fn parse_time_str(s: &str) -> std::result::Result<u64, String> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<f64>() {
@@ -2419,6 +2449,30 @@ mod tests {
 
     /// `1e300` used to become u64::MAX (stored as −1) and end < start was
     /// accepted; now one rule for CSV and JSONL, as for captions.
+    #[test]
+    fn whisper_tsv_times_are_milliseconds() {
+        let csv = CsvReader {
+            columns: TableColumns::default(),
+        };
+        let src = "start\tend\ttext\n0\t4520\tSo, what do you do?\n5120\t14200\tI am a nurse.\n14900\t17300\tAnd the hardest part?\n";
+        let docs = read(&csv, "w.tsv", src).unwrap();
+        assert_eq!(
+            turns(&docs[0]),
+            vec![
+                (None, "So, what do you do?", Some(0), Some(4_520)),
+                (None, "I am a nurse.", Some(5_120), Some(14_200)),
+                (None, "And the hardest part?", Some(14_900), Some(17_300)),
+            ]
+        );
+        // Whole seconds stay seconds.
+        let src = "start,end,text\n0,4,Hi.\n5,14,Hello.\n";
+        let docs = read(&csv, "s.csv", src).unwrap();
+        assert_eq!(
+            turns(&docs[0])[1],
+            (None, "Hello.", Some(5_000), Some(14_000))
+        );
+    }
+
     #[test]
     fn times_out_of_range_negative_or_reversed_are_errors() {
         let csv = || CsvReader {
