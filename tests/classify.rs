@@ -1743,3 +1743,55 @@ fn a_failed_supervised_run_leaves_no_classifier_behind() {
         .collect();
     assert_eq!(methods, ["people-coded"].into(), "{report}");
 }
+
+#[test]
+fn a_failed_code_run_leaves_the_codebook_in_use_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    ok(&["init", s(&project)]);
+    let transcript = dir.path().join("int01.txt");
+    std::fs::write(
+        &transcript,
+        "Interviewer: Can you tell me about getting to the clinic?\n\
+         P01: The bus is the hardest part. It comes every forty minutes.\n\
+         Interviewer: And the staff?\n\
+         P01: The nurses explain everything clearly. The front desk is rushed.\n",
+    )
+    .unwrap();
+    ok(&["--project", s(&project), "ingest", s(&transcript)]);
+    embed_project(&project);
+    let first = dir.path().join("v1.yaml");
+    std::fs::write(
+        &first,
+        "name: Clinic access\ncodes:\n  - id: transport\n    name: Transport barriers\n    definition: Buses or distance making it hard to reach the clinic.\n  - id: staff\n    name: Staff communication\n    definition: How nurses and front desk staff listen and explain.\n",
+    )
+    .unwrap();
+    let second = dir.path().join("v2.yaml");
+    std::fs::write(
+        &second,
+        "name: Clinic access\ncodes:\n  - id: transport\n    name: Transport barriers\n    definition: Buses or distance making it hard to reach the clinic.\n  - id: cost\n    name: Costs\n    definition: Money spent on fares or fees to attend the clinic.\n",
+    )
+    .unwrap();
+    ok(&["--project", s(&project), "code", "--codebook", s(&first)]);
+    let in_use = || {
+        let store = store::Store::open(&project).unwrap();
+        let (version, body) = store.codebook_in_use().unwrap().unwrap();
+        let versions = store.codebook_versions().unwrap().len();
+        (version, body.contains("\"staff\""), versions)
+    };
+    let before = in_use();
+    assert_eq!(before, (1, true, 1));
+    // A mistyped model folder: the run fails after approving the file.
+    let missing_model = dir.path().join("no-such-model");
+    let err = failure(&[
+        "--project",
+        s(&project),
+        "code",
+        "--codebook",
+        s(&second),
+        "--model",
+        s(&missing_model),
+    ]);
+    assert!(err.contains("no-such-model"), "{err}");
+    assert_eq!(in_use(), before, "the failed run left its codebook in use");
+}

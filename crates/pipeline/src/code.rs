@@ -976,8 +976,24 @@ pub fn prototypes(enc: &dyn Encoder, cb: &Codebook) -> anyhow::Result<Vec<Vec<Ve
 }
 
 /// Codes every participant sentence the current classifier has not coded,
-/// a transaction per chunk, and counts what the machine assigned.
+/// a transaction per chunk, and counts what the machine assigned. A run
+/// that approves `--codebook` and then fails leaves the codebook in use
+/// as it was ([`store::Store::restore_codebook_approval`]).
 pub fn code(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSummary> {
+    let before = match &opts.codebook {
+        Some(_) => Some(project.store().codebook_approval()?),
+        None => None,
+    };
+    let out = code_with_codebook(project, opts);
+    if let (Err(_), Some(before)) = (&out, &before) {
+        if let Err(e) = project.store_mut().restore_codebook_approval(before) {
+            tracing::warn!("could not restore the codebook in use after the failure: {e:#}");
+        }
+    }
+    out
+}
+
+fn code_with_codebook(project: &mut Project, opts: &CodeOptions) -> anyhow::Result<CodeSummary> {
     let ready_model = project.loaded_model();
     let store = project.store_mut();
     let (cb_version, cb, codebook_note) = choose_codebook(store, opts.codebook.as_deref())?;

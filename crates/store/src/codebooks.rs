@@ -112,6 +112,14 @@ pub fn latest_codebook(conn: &Connection) -> Result<Option<(i64, String)>> {
 /// `code --codebook FILE`).
 pub const CODEBOOK_IN_USE_META: &str = "codebook_in_use";
 
+/// The codebook in use and the newest version stored, at one moment
+/// ([`Store::codebook_approval`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodebookApproval {
+    in_use: Option<String>,
+    newest_version: Option<i64>,
+}
+
 /// The codebook version the project codes with now, and its body: the
 /// newest version in the lineage of the codebook file approved last (a
 /// code added in review extends it: [`codebook_descendant`]); in a store
@@ -383,6 +391,48 @@ impl Store {
         code_ids: &[String],
     ) -> Result<CodebookChoice> {
         self.write(|tx| approve_codebook_file(tx, name, body_json, hash, code_ids))
+    }
+
+    /// What approving a codebook file changes ([`Store::approve_codebook_file`]),
+    /// as it stands now: for [`Store::restore_codebook_approval`].
+    pub fn codebook_approval(&self) -> Result<CodebookApproval> {
+        let in_use = self.meta(CODEBOOK_IN_USE_META)?;
+        let newest_version =
+            self.conn()
+                .query_row("SELECT MAX(version) FROM codebooks", [], |r| r.get(0))?;
+        Ok(CodebookApproval {
+            in_use,
+            newest_version,
+        })
+    }
+
+    /// Undoes the approvals made since `before`: the codebook in use is
+    /// `before`'s again, and versions stored since that nothing refers to
+    /// (no coding, mark, theme decision, gold coverage or child version) go. A
+    /// command that approves a file and then fails (`code --codebook NEW`
+    /// with a mistyped `--model`) had left NEW in use, and the report
+    /// counted the last run's codings for nothing (hg/04).
+    pub fn restore_codebook_approval(&mut self, before: &CodebookApproval) -> Result<()> {
+        self.write(|tx| {
+            match &before.in_use {
+                Some(v) => tx.execute(
+                    "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![CODEBOOK_IN_USE_META, v],
+                )?,
+                None => tx.execute("DELETE FROM meta WHERE key = ?1", [CODEBOOK_IN_USE_META])?,
+            };
+            tx.execute(
+                "DELETE FROM codebooks AS cb WHERE cb.version > ?1
+                 AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.codebook_version = cb.version)
+                 AND NOT EXISTS (SELECT 1 FROM coding_marks m WHERE m.codebook_version = cb.version)
+                 AND NOT EXISTS (SELECT 1 FROM theme_decisions t WHERE t.codebook_version = cb.version)
+                 AND NOT EXISTS (SELECT 1 FROM gold_coverage g WHERE g.codebook_version = cb.version)
+                 AND NOT EXISTS (SELECT 1 FROM codebooks k WHERE k.parent_version = cb.version)",
+                [before.newest_version.unwrap_or(0)],
+            )?;
+            Ok(())
+        })
     }
 
     /// The newest codebook version overall: (version, body JSON).
