@@ -335,7 +335,7 @@ fn split_long(text: &str, (start, end): (usize, usize), breaks: &[usize]) -> Vec
         })
         .collect();
     let body = sentence.trim_end_matches(['.', '!', '?', '…', '"', '”', '\'', '’', ')']);
-    let punctuated = body.contains([',', ';', ':', '.', '?', '!', '—', '–', '…']);
+    let punctuated = has_punctuation(body);
     let (limit, least, most) = if punctuated {
         (MAX_SENTENCE_WORDS, 40, 100)
     } else {
@@ -371,6 +371,32 @@ fn split_long(text: &str, (start, end): (usize, usize), breaks: &[usize]) -> Vec
     }
     out.push((words[from].0, end));
     out
+}
+
+/// Whether `body` is punctuated speech ([`split_long`]): a comma, colon,
+/// full stop, dash or the like, not inside a transcriber's square-bracketed
+/// note (`[inaudible 00:03:12]`) nor between two digits (`7:30`, `£3.50`).
+/// Before, one such note or clock made an unpunctuated run of automatic
+/// captions count as punctuated, and it was not cut where its cues start.
+fn has_punctuation(body: &str) -> bool {
+    let chars: Vec<char> = body.chars().collect();
+    let mut in_note = false;
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '[' => in_note = true,
+            ']' => in_note = false,
+            ',' | ';' | ':' | '.' | '?' | '!' | '—' | '–' | '…' if !in_note => {
+                let digits = i > 0
+                    && chars[i - 1].is_ascii_digit()
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+                if !digits {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Sentences a quotation runs across are joined into one: UAX #29 ends a
@@ -1060,6 +1086,19 @@ mod tests {
             .map(|p| p.split_whitespace().count())
             .collect();
         assert_eq!(counts, [50, 70, 40]);
+        // A transcriber's timed note, a clock or a price is no punctuation.
+        for aside in ["[inaudible 00:03:12]", "at 7:30", "for £3.50"] {
+            let noted = format!(
+                "{} {aside} {}",
+                words[..60].join(" "),
+                words[60..].join(" ")
+            );
+            let counts: Vec<usize> = split(&noted)
+                .iter()
+                .map(|p| p.split_whitespace().count())
+                .collect();
+            assert!(counts.iter().all(|&n| n <= 40), "{aside}: {counts:?}");
+        }
     }
 
     #[test]
