@@ -2516,6 +2516,41 @@ Mother: Mostly me, after work.
     assert_eq!(stats(p.path())["participants"].as_u64(), Some(6));
 }
 
+/// Automatic transcripts write no "?": the `Speaker 1` who asks in every
+/// interview ("how long have you been doing that") is the interviewer, as
+/// with question marks (hi/07; before, each interview's interviewer was
+/// counted and coded).
+#[test]
+fn an_unpunctuated_interviewer_who_asks_in_every_interview_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in 1..=3 {
+        write(
+            dir.path(),
+            &format!("interview{n}.txt"),
+            format!(
+                "Speaker 1  0:00\nso thanks for joining me can you tell me about your role\n\n\
+                 Speaker 2  0:07\nyeah so i am a nurse {n} i do home visits mostly\n\n\
+                 Speaker 1  0:28\nhow long have you been doing that\n\n\
+                 Speaker 2  0:35\nabout eleven years now i started after uni\n\n\
+                 Speaker 1  0:41\nand what is the hardest part at the moment\n\n\
+                 Speaker 2  0:47\nthe staffing we are always short\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let p = new_project();
+    let (code, json, stderr) = ingest_json(p.path(), &[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let found: Vec<&str> = json["detected_interviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["Speaker 1"], "{json}");
+    assert_eq!(stats(p.path())["participants"].as_u64(), Some(3));
+}
+
 /// hV/01: a transcript filed into a subfolder after a first ingest (its
 /// text unchanged, its old file gone) is the same document under its new
 /// name, with its people's codings and reviews; a copy whose original is

@@ -399,13 +399,25 @@ pub fn speaker_turns(
             (id_spelling_key(&p.id), label)
         })
         .collect();
-    // turn → (participant id, asks)
+    // turn → (participant id, asks); turn → (holds no sentence
+    // punctuation, says an asking phrase)
     let mut turns: BTreeMap<usize, (Option<&str>, bool)> = BTreeMap::new();
+    let mut unpunctuated: BTreeMap<usize, (bool, bool)> = BTreeMap::new();
     for s in doc.segments.iter().filter(|s| !s.is_moderator) {
         let t = turns
             .entry(s.turn_index)
             .or_insert((s.participant_id.as_deref(), false));
         t.1 |= s.text.contains('?');
+        let u = unpunctuated.entry(s.turn_index).or_insert((true, false));
+        u.0 &= !s.text.contains(['.', '!', '?']);
+        u.1 |= asks_unpunctuated(&s.text);
+    }
+    for (turn, (bare, asks)) in unpunctuated {
+        if bare && asks {
+            if let Some(t) = turns.get_mut(&turn) {
+                t.1 = true;
+            }
+        }
     }
     // One pass over the turns (a survey table is one document of many
     // named respondents): each speaker's own counts, the others' are the
@@ -443,6 +455,70 @@ pub fn speaker_turns(
             )
         })
         .collect()
+}
+
+/// Words that ask, said anywhere in a turn: automatic transcripts write
+/// no "?" ("how long have you been doing that"), and their interviewer,
+/// asking every question, was never found (hi/07). Read only in a turn
+/// with no sentence punctuation at all ([`speaker_turns`]).
+const ASKING_PHRASES: &[&str] = &[
+    "can you",
+    "could you",
+    "would you",
+    "do you",
+    "did you",
+    "have you",
+    "are you",
+    "were you",
+    "is there",
+    "are there",
+    "how long",
+    "how many",
+    "how much",
+    "how often",
+    "how do",
+    "how did",
+    "how does",
+    "how was",
+    "how is",
+    "how are",
+    "what do",
+    "what did",
+    "what does",
+    "what is",
+    "what's",
+    "what was",
+    "what are",
+    "what were",
+    "what would",
+    "what made",
+    "why do",
+    "why did",
+    "why is",
+    "why was",
+    "where do",
+    "where did",
+    "when did",
+    "when do",
+    "tell me",
+    "walk me",
+];
+
+/// Whether an unpunctuated sentence asks something ([`ASKING_PHRASES`]).
+fn asks_unpunctuated(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
+        })
+        .collect();
+    words.windows(2).any(|w| {
+        let pair = format!("{} {}", w[0], w[1]);
+        ASKING_PHRASES.contains(&pair.as_str()) || ASKING_PHRASES.contains(&w[0].as_str())
+    }) || words
+        .last()
+        .is_some_and(|w| ASKING_PHRASES.contains(&w.as_str()))
 }
 
 /// Named speakers to take as the interviewer in a series of interviews or
