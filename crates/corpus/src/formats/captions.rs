@@ -95,7 +95,7 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
     }
     let display_names = display_name_labels(&blocks, vtt);
     // Each cue's speaker, times and lines, before rolling repeats go.
-    let mut bodies: Vec<(Option<(String, Option<String>)>, u64, u64, Vec<String>)> = Vec::new();
+    let mut bodies: Vec<CueLines> = Vec::new();
     let mut current_speaker: Option<(String, Option<String>)> = None;
     for (block_no, (first_line, block)) in blocks.iter().enumerate() {
         if vtt && block_no == 0 {
@@ -216,6 +216,9 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
     Ok(cues)
 }
 
+/// A cue's speaker (name, role), start and end (ms) and lines.
+type CueLines = (Option<(String, Option<String>)>, u64, u64, Vec<String>);
+
 /// Whether cues roll up, as YouTube's automatic captions (and live
 /// captioning in "roll-up" mode) write them: each cue shows the line the
 /// cue before it ended with, then its new words, so every line of speech
@@ -224,7 +227,7 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
 /// those after the first begin with the previous cue's last line. A
 /// speaker who says the same line in two cues of an ordinary file keeps
 /// both.
-fn rolling_captions(bodies: &[(Option<(String, Option<String>)>, u64, u64, Vec<String>)]) -> bool {
+fn rolling_captions(bodies: &[CueLines]) -> bool {
     let with_text: Vec<&Vec<String>> = bodies
         .iter()
         .map(|b| &b.3)
