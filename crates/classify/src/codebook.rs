@@ -410,6 +410,12 @@ pub fn parse_codebook(
         CodebookFormat::Yaml => {
             check_yaml_nesting(src, file)?;
             serde_yaml_ng::from_str::<Codebook>(src).map_err(|e| {
+                // Parsed again only on this error path, to name its shape.
+                if serde_yaml_ng::from_str::<serde_yaml_ng::Value>(src)
+                    .is_ok_and(|v| v.is_sequence())
+                {
+                    return bare_list(file, src, CodebookFormat::Yaml);
+                }
                 let line = e.location().map(|l| l.line());
                 let mut message = e.to_string();
                 // Excel's "Unicode Text" is a tab-separated table saved as
@@ -452,6 +458,9 @@ fn parse_json(src: &str, file: &str) -> Result<Codebook, CodebookError> {
         CodebookError::Parse(parse_problem(file, Some(e.line()), &e.to_string()))
     };
     let value: serde_json::Value = serde_json::from_str(src).map_err(parse_err)?;
+    if value.is_array() {
+        return Err(bare_list(file, src, CodebookFormat::Json));
+    }
     if value.get("labels").is_some() && value.get("codes").is_none() {
         let shared: SharedCodebook = serde_json::from_str(src).map_err(parse_err)?;
         return Ok(Codebook {
@@ -474,6 +483,33 @@ fn parse_json(src: &str, file: &str) -> Result<Codebook, CodebookError> {
         });
     }
     serde_json::from_str(src).map_err(parse_err)
+}
+
+/// A codebook file that is a bare list of codes (`json.dump(codes)`, a
+/// hand-written `[{"id": …}, …]` or YAML `- id: …`): serde reads a list as
+/// the codebook's fields by position, and said "invalid type: map, expected
+/// a string" (hg/05). Says what a codebook is, at the list's first line.
+fn bare_list(file: &str, src: &str, format: CodebookFormat) -> CodebookError {
+    let line = src
+        .lines()
+        .position(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with('#') && l != "---"
+        })
+        .map(|i| i + 1);
+    let shape = match format {
+        CodebookFormat::Json => r#"{"name": "…", "codes": [{"id": "…", "name": "…"}, …]}"#,
+        _ => "`name: …` and `codes:` with the list of codes under it",
+    };
+    CodebookError::Parse(Problem {
+        file: file.to_string(),
+        line,
+        field: "codebook".into(),
+        message: format!(
+            "the file is a bare list; a codebook is an object with a `codes` list ({shape}): \
+             put the list under `codes`"
+        ),
+    })
 }
 
 /// A YAML/JSON parse error as a [`Problem`]. An unknown key (serde's
@@ -1675,6 +1711,33 @@ mod tests {
         let typo = "codes:\n- id: a\n  definition: x\n  residul: true\n";
         let err = parse_codebook(typo, "t.yaml", CodebookFormat::Yaml).unwrap_err();
         assert!(err.to_string().contains("residual"), "{err}");
+    }
+
+    /// hg/05: a bare list of codes is named as one, with what a codebook is,
+    /// not serde's "invalid type: map, expected a string".
+    #[test]
+    fn a_bare_list_of_codes_says_a_codebook_has_codes() {
+        let json =
+            "\n[\n  {\"id\": \"transport\", \"name\": \"Transport\"},\n  {\"id\": \"staff\"}\n]\n";
+        let err = parse_codebook(json, "cb.json", CodebookFormat::Json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cb.json:2: codebook: the file is a bare list; a codebook is an object with a `codes` list ({\"name\""),
+            "{err}"
+        );
+        let yaml = "# codes\n- id: transport\n  name: Transport\n- id: staff\n";
+        let err = parse_codebook(yaml, "cb.yaml", CodebookFormat::Yaml)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cb.yaml:2: codebook: the file is a bare list; a codebook is an object with a `codes` list (`name: …` and `codes:`"),
+            "{err}"
+        );
+        // The list under `codes` is a codebook.
+        let fixed = format!("{{\"codes\": {json}}}");
+        let cb = parse_codebook(&fixed, "cb.json", CodebookFormat::Json).unwrap();
+        assert_eq!(cb.codes.len(), 2);
     }
 
     #[test]

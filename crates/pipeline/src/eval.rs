@@ -118,6 +118,18 @@ fn read_gold_lines(path: &Path) -> anyhow::Result<Vec<GoldItem>> {
         if line.trim().is_empty() {
             continue;
         }
+        // One JSON array of items (Label Studio's export, `json.dump(items)`)
+        // is no JSON Lines file: serde said "EOF while parsing a list" of
+        // its `[` line, or "invalid type: map" of a one-line array (hg/05).
+        if out.is_empty() && line.trim_start().starts_with('[') {
+            bail!(
+                "{}:{}: the file is one JSON array; a gold file is JSON Lines, one object per \
+                 line ({{\"text\": …, \"labels\": [\"code_id\", …]}}), no `[` around them \
+                 (`jq -c '.[]' FILE` writes one from an array)",
+                path.display(),
+                i + 1
+            );
+        }
         let mut item: GoldItem = serde_json::from_str(line).with_context(|| {
             format!(
                 "{}:{}: not a gold item (id, text, labels, doc)",
@@ -1926,6 +1938,30 @@ mod tests {
             let err = format!("{:#}", read_gold(&p, None).unwrap_err());
             assert!(
                 err.starts_with(&format!("{}: no gold item with a text", p.display())),
+                "{err}"
+            );
+        }
+    }
+
+    /// hg/05: a gold file written as one JSON array, over many lines or
+    /// one, is named as one with what JSON Lines is, not "EOF while
+    /// parsing a list" or "invalid type: map".
+    #[test]
+    fn a_gold_file_of_one_json_array_says_it_is_json_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gold.jsonl");
+        let item = "{\"text\": \"a\", \"labels\": [\"x\"]}";
+        for (body, line) in [
+            (format!("[\n  {item},\n  {item}\n]\n"), 1),
+            (format!("\u{feff}\n[{item}, {item}]\n"), 2),
+        ] {
+            std::fs::write(&p, body).unwrap();
+            let err = format!("{:#}", read_gold(&p, None).unwrap_err());
+            assert!(
+                err.starts_with(&format!(
+                    "{}:{line}: the file is one JSON array; a gold file is JSON Lines, one object per line",
+                    p.display()
+                )),
                 "{err}"
             );
         }
