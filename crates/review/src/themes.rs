@@ -94,11 +94,20 @@ pub struct ThemeAction {
     parent: Option<String>,
 }
 
-/// A code id from a name: lowercase ASCII letters and digits joined by `_`.
+/// A code id from a name: its letters and digits, lower case, with one `_`
+/// for each run of anything else. A codebook's id may be any non-empty text
+/// unique in it (`Codebook::validate`; a table's ids are its names, `.qdc`
+/// carries the id as written), so letters of every script are kept, in
+/// composed form (NFC) with the combining marks they carry (Devanagari's
+/// vowel signs, a decomposed `ü`). Before 2026-12-07 only ASCII letters
+/// were: "Überforderung im Alltag" was `berforderung_im_alltag`, and a
+/// Chinese, Russian or Greek name had no id (hg/06).
 pub(crate) fn slug(name: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
     let mut out = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
+    for c in name.nfc().flat_map(char::to_lowercase) {
+        let carried = is_combining_mark(c) && !out.is_empty() && !out.ends_with('_');
+        if c.is_alphanumeric() || carried {
             out.push(c);
         } else if !out.ends_with('_') && !out.is_empty() {
             out.push('_');
@@ -306,10 +315,47 @@ pub async fn act(
 mod tests {
     use super::slug;
 
+    /// hg/06: a name's letters are kept in every script, lower case, and
+    /// the id is one a codebook takes and a `.qdc` gives back.
     #[test]
-    fn slugs_are_ascii_ids() {
+    fn slugs_keep_the_names_letters() {
         assert_eq!(slug("Cost of Living!"), "cost_of_living");
-        assert_eq!(slug("  Ärger & Co "), "rger_co");
+        assert_eq!(slug("  Ärger & Co "), "ärger_co");
+        assert_eq!(slug("Überforderung im Alltag"), "überforderung_im_alltag");
+        // Decomposed (macOS file names, some keyboards): composed first.
+        assert_eq!(slug("U\u{308}berforderung"), "überforderung");
+        assert_eq!(slug("Équipe soignante"), "équipe_soignante");
+        assert_eq!(slug("交通 问题"), "交通_问题");
+        assert_eq!(slug("Нехватка персонала"), "нехватка_персонала");
+        assert_eq!(slug("Άγχος ΚΑΙ φόβος"), "άγχος_και_φόβος");
+        // A virama is no letter but belongs to its syllable.
+        assert_eq!(slug("हिन्दी भाषा"), "हिन्दी_भाषा");
+        assert_eq!(slug("Wait-time (2h)"), "wait_time_2h");
         assert_eq!(slug("***"), "");
+
+        let names = ["Überforderung im Alltag", "交通 问题", "Нехватка персонала"];
+        let cb = classify::Codebook {
+            name: "t".into(),
+            codes: names
+                .iter()
+                .map(|n| classify::Code {
+                    id: slug(n),
+                    name: n.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+        };
+        cb.validate("t", None).unwrap();
+        let back = classify::parse_codebook(
+            &cb.to_format(classify::CodebookFormat::Qdc),
+            "t.qdc",
+            classify::CodebookFormat::Qdc,
+        )
+        .unwrap();
+        let ids: Vec<&str> = back.codes.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["überforderung_im_alltag", "交通_问题", "нехватка_персонала"]
+        );
     }
 }
