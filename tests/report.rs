@@ -491,3 +491,56 @@ fn the_report_and_the_export_follow_the_codebook_in_use() {
         "{body}"
     );
 }
+
+/// hh/03: a sentence of a hard-wrapped transcript keeps its line break in
+/// the store (the `.qdpx` selects the source's own characters), but the
+/// report quotes it with the break read as a space, as docs/corpus.md reads
+/// it: report.csv's `example`, report_segments.csv's `text`, report.json's
+/// examples and the HTML's quotes.
+#[test]
+fn quotes_read_a_hard_wrapped_line_break_as_a_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = dir.path().join("proj");
+    let mut store = empty_project(&proj, "\r\n");
+    let wrapped = "The monthly ticket went up to ninety euros, which is far\r\ntoo much for me.";
+    let flat = "The monthly ticket went up to ninety euros, which is far too much for me.";
+    let doc = document(
+        "email.txt",
+        &[SpeakerTurn {
+            speaker: "Dee",
+            participant: Some("P4"),
+            moderator: false,
+            sentences: &[wrapped],
+        }],
+        "\r\n",
+    );
+    store.put_document(&doc).unwrap();
+    human(&store, wrapped, "parks", "gold", "g");
+    drop(store);
+    let out = dir.path().join("out");
+    let o = autocode(&proj, &["report", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    // The quote has commas, so CSV writes it in quotes.
+    for file in ["report.csv", "report_segments.csv"] {
+        let body = std::fs::read_to_string(out.join(file)).unwrap();
+        let row = body.lines().find(|l| l.starts_with("parks,")).unwrap();
+        assert!(row.contains(&format!("\"{flat}\"")), "{file}: {body:?}");
+        assert!(!body.contains("far\r\ntoo"), "{file}: {body:?}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let parks = json["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code_id"] == "parks")
+        .unwrap();
+    assert_eq!(parks["examples"][0]["text"], flat);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(flat) && !html.contains("far\r\ntoo"));
+    // The store keeps the source's characters (`seg` finds a sentence by
+    // its exact text).
+    let store = store::Store::open(&proj).unwrap();
+    seg(&store, wrapped);
+}

@@ -269,6 +269,16 @@ impl Cell {
         self.settled.unwrap_or(self.machine_assigned)
     }
 
+    /// Whether the code itself was given on this sentence, not only through
+    /// a code below it: a person's coding or review names it, or the
+    /// machine assigned it and no one decided. What `codings` counts and
+    /// report_segments.csv lists; co-occurrence counts these too, as NVivo
+    /// and ATLAS.ti count codes as applied (a parent settled by its child's
+    /// coding would "co-occur" with every child it has).
+    pub fn applied(&self) -> bool {
+        self.present() && (self.given || (self.machine_assigned && self.settled.is_none()))
+    }
+
     /// Probability that the code applies: certain once a human decided.
     pub fn probability(&self) -> f64 {
         match self.settled {
@@ -707,6 +717,11 @@ fn load_themes(store: &Store) -> Result<Vec<ThemeView>, Error> {
             theme.label = t.label;
         }
         theme.status = t.status;
+        // Quoted as the code examples are (`freq::quote_text`): a line
+        // break inside a sentence is a space.
+        for q in &mut theme.quotes {
+            q.text = crate::freq::quote_text(&q.text);
+        }
         out.push(theme);
     }
     // The finest level is what a reviewer accepts or dismisses; broader levels

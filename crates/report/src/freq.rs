@@ -393,6 +393,45 @@ fn questionnaire_order(asked: &[(String, (String, i64))]) -> Vec<&str> {
     out
 }
 
+/// A sentence as the report quotes it: each run of white space that holds a
+/// line break becomes one space. A hard-wrapped transcript keeps its break
+/// inside a sentence (the stored text is the source's own characters, which
+/// the `.qdpx` selections must select), and docs/corpus.md reads such a
+/// break as a space; quoted as stored, report.csv's `example` was a
+/// two-line cell and a quote copied into a paper a broken line (hh/03).
+/// Other white space is left as it is.
+pub fn quote_text(text: &str) -> String {
+    let is_break = |c: char| {
+        matches!(
+            c,
+            '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        )
+    };
+    if !text.contains(is_break) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |out: &mut String, run: &mut String| {
+        if run.contains(is_break) {
+            out.push(' ');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            run.push(c);
+        } else {
+            flush(&mut out, &mut run);
+            out.push(c);
+        }
+    }
+    flush(&mut out, &mut run);
+    out
+}
+
 /// How often codes occur together, counted in units of three sizes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cooccurrence {
@@ -625,7 +664,7 @@ pub fn frequencies(
                     // settles (hb/03: gold giving children on 4 sentences
                     // where the machine gave the parent too was 8 parent
                     // codings, 8 reviewed).
-                    if cell.given || (cell.machine_assigned && cell.settled.is_none()) {
+                    if cell.applied() {
                         codings += 1;
                         if cell.settled.is_some() {
                             reviewed += 1;
@@ -671,7 +710,7 @@ pub fn frequencies(
                     document: s.document.clone(),
                     speaker: s.speaker.clone(),
                     participant_id: s.participant_id.clone(),
-                    text: s.text.clone(),
+                    text: quote_text(&s.text),
                     confidence,
                     calibrated: true,
                     reviewed,
@@ -754,12 +793,16 @@ fn cooccurrence(
     let mut turn_units: BTreeMap<(&str, i64), BTreeSet<&str>> = BTreeMap::new();
     let mut person_units: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for s in segments {
+        // Codes as given (`Cell::applied`), not rolled up: a person's
+        // coding of a child settles its parents present, and counting those
+        // filled the matrix with each theme "co-occurring" with its own
+        // subthemes (hh/04), against docs/formats.md.
         let present: BTreeSet<&str> = by_segment
             .get(&s.id)
             .map(|cells| {
                 cells
                     .iter()
-                    .filter(|(_, c)| c.present())
+                    .filter(|(_, c)| c.applied())
                     .map(|(code, _)| *code)
                     .collect()
             })
@@ -811,7 +854,24 @@ fn cooccurrence(
 
 #[cfg(test)]
 mod tests {
-    use super::{is_non_answer, questionnaire_order};
+    use super::{is_non_answer, questionnaire_order, quote_text};
+
+    /// hh/03: a line break inside a sentence, with the white space around
+    /// it, is quoted as one space; other white space is kept.
+    #[test]
+    fn quotes_read_a_line_break_as_one_space() {
+        assert_eq!(
+            quote_text("late more often than\nit is on time"),
+            "late more often than it is on time"
+        );
+        assert_eq!(quote_text("far  \r\n  too much"), "far too much");
+        assert_eq!(quote_text("a\u{2028}b\r\rc"), "a b c");
+        assert_eq!(
+            quote_text("two  spaces\tand a tab"),
+            "two  spaces\tand a tab"
+        );
+        assert_eq!(quote_text("ends\n"), "ends ");
+    }
 
     /// hY/05: the first document by name skips Q1; the questionnaire's
     /// order is kept. Documents that disagree keep first appearance.

@@ -156,34 +156,50 @@ pub fn build_from(data: &ProjectData, opts: &ReportOptions) -> Report {
     }
 }
 
-/// Reads a `code,expected` CSV (header required; `code` is a code id or name).
+/// Reads a `code,expected` table (header required; `code` is a code id or
+/// name): a CSV or TSV, or a workbook's first sheet with those columns.
 pub fn read_compare(path: &Path) -> Result<BTreeMap<String, f64>, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    // Decoded as every other table autocode reads: Excel's "Unicode Text"
-    // and UTF-16 CSVs, a BOM, Latin-1 (before, UTF-16 was "invalid UTF-8").
-    let text = corpus::decode_structured_text(path, &bytes)
-        .map_err(|e| Error::Invalid(e.to_string()))?
-        .text;
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
     let bad = |msg: String| Error::Invalid(format!("{}: {msg}", path.display()));
-    let headers = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (Some(code_col), Some(value_col)) = (col("code"), col("expected")) else {
+    let named = |headers: &[String], name: &str| headers.iter().position(|h| h == name);
+    let wanted =
+        |t: &corpus::formats::Table| named(&t.headers, "code").and(named(&t.headers, "expected"));
+    // Read as every other table autocode reads (participants, documents,
+    // codebook tables): decoded (a BOM, UTF-16, Excel's "Unicode Text",
+    // Windows-1252) and split on the delimiter sniffed from its rows (`,`,
+    // European Excel's `;`, tabs). Before 2026-12-07 only the decoding was
+    // shared and every file was split on commas, so a `;` file's one
+    // column was "code;expected" (hg/03).
+    let (table, named_a_table) =
+        match corpus::formats::read_table_where(path, &|t| wanted(t).is_some()) {
+            Some(table) => (table.map_err(|e| Error::Invalid(e.to_string()))?, true),
+            // Not named as a table (a `.txt`): comma-separated, as before.
+            None => (comma_table(path)?, false),
+        };
+    let (Some(code_col), Some(value_col)) = (
+        named(&table.headers, "code"),
+        named(&table.headers, "expected"),
+    ) else {
+        let hint = if !named_a_table && table.headers.iter().any(|h| h.contains([';', '\t'])) {
+            " (a `;`- or tab-separated table is read as one when its name ends in .csv or .tsv)"
+        } else {
+            ""
+        };
         return Err(bad(format!(
-            "line 1: needs columns `code` and `expected`, found {:?}",
-            headers.iter().collect::<Vec<_>>()
+            "line 1: needs columns `code` and `expected`, found {:?}{hint}",
+            table.headers
         )));
     };
     let mut out = BTreeMap::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| bad(format!("line {line}: {e}")))?;
-        let code = rec.get(code_col).unwrap_or("").to_string();
-        let raw = rec.get(value_col).unwrap_or("");
+    for (location, cells) in &table.rows {
+        let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
+        let code = cell(code_col).to_string();
+        let raw = cell(value_col);
+        if code.is_empty() && raw.is_empty() {
+            // A blank row (a spreadsheet's trailing one) lists nothing.
+            continue;
+        }
         if code.is_empty() {
-            return Err(bad(format!("line {line}: empty `code`")));
+            return Err(bad(format!("{location}: empty `code`")));
         }
         let value: f64 = raw
             .parse()
@@ -191,12 +207,42 @@ pub fn read_compare(path: &Path) -> Result<BTreeMap<String, f64>, Error> {
             .filter(|v: &f64| v.is_finite() && *v >= 0.0)
             .ok_or_else(|| {
                 bad(format!(
-                    "line {line}: `expected` is {raw:?}, not a count (a number, at least 0)"
+                    "{location}: `expected` is {raw:?}, not a count (a number, at least 0)"
                 ))
             })?;
         if out.insert(code.clone(), value).is_some() {
-            return Err(bad(format!("line {line}: code {code:?} listed twice")));
+            return Err(bad(format!("{location}: code {code:?} listed twice")));
         }
     }
     Ok(out)
+}
+
+/// A file whose name says no table format, read as a comma-separated table
+/// in [`corpus::formats::Table`]'s shape (column names trimmed, lower case;
+/// rows located by line).
+fn comma_table(path: &Path) -> Result<corpus::formats::Table, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = corpus::decode_structured_text(path, &bytes)
+        .map_err(|e| Error::Invalid(e.to_string()))?
+        .text;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let bad = |msg: String| Error::Invalid(format!("{}: {msg}", path.display()));
+    let headers = rdr
+        .headers()
+        .map_err(|e| bad(e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| bad(format!("line {line}: {e}")))?;
+        rows.push((
+            format!("line {line}"),
+            rec.iter().map(str::to_string).collect(),
+        ));
+    }
+    Ok(corpus::formats::Table { headers, rows })
 }

@@ -435,7 +435,8 @@ pub fn write_segments_csv(
             s.start_ms.map(clock).unwrap_or_default(),
             csv_text(&speaker_key(s)),
             csv_text(s.speaker.as_deref().unwrap_or_default()),
-            csv_text(&s.text),
+            // As the report quotes it: a hard-wrapped line break is a space.
+            csv_text(&crate::freq::quote_text(&s.text)),
             g.source.as_str().to_string(),
             csv_text(&r.coders.join("; ")),
             if scored {

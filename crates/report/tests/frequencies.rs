@@ -87,6 +87,44 @@ fn counts_participants_sentences_and_levels() {
     assert_eq!(co.sentence[i("parks")][i("parks")], 2);
 }
 
+/// hh/04: co-occurrence counts codes as given, not rolled up to their
+/// parents (docs/formats.md). Gold gives `police` on Ana's police sentence
+/// and `lighting` on Ben's; it gives the parent `safety` itself only on
+/// Cai's park sentence, beside `parks`. Rolled up, `safety` was on three
+/// sentences and "co-occurred" with each of its own children.
+#[test]
+fn cooccurrence_counts_codes_as_given_not_their_parents() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    human(&store, ANA_POLICE, "police", "gold", "g");
+    human(&store, BEN_LIGHTS, "lighting", "gold", "g");
+    human(&store, CAI_PARK, "safety", "gold", "g");
+    human(&store, CAI_PARK, "parks", "gold", "g");
+    let r = build(&store, &ReportOptions::default()).unwrap();
+    assert_eq!(code(&r, "safety").sentences, 3, "frequencies still roll up");
+    let co = &r.cooccurrence;
+    assert_eq!(co.codes, ["safety", "police", "lighting", "parks"]);
+    let i = |id: &str| co.codes.iter().position(|c| c == id).unwrap();
+    assert_eq!(co.sentence[i("safety")][i("safety")], 1, "given on one");
+    assert_eq!(co.sentence[i("safety")][i("police")], 0);
+    assert_eq!(co.sentence[i("safety")][i("lighting")], 0);
+    assert_eq!(co.sentence[i("safety")][i("parks")], 1);
+    assert_eq!(co.turn[i("safety")][i("police")], 0);
+    assert_eq!(co.participant[i("safety")][i("police")], 0, "Ana");
+    assert_eq!(co.participant[i("safety")][i("parks")], 1, "Cai");
+
+    // A parent only a child's coding settles is not in the matrix at all.
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    human(&store, ANA_POLICE, "police", "gold", "g");
+    human(&store, ANA_PARK, "parks", "gold", "g");
+    let co = build(&store, &ReportOptions::default())
+        .unwrap()
+        .cooccurrence;
+    assert_eq!(co.codes, ["police", "parks"]);
+    assert_eq!(co.participant, [[1, 1], [1, 1]]);
+}
+
 #[test]
 fn moderators_count_when_asked() {
     let dir = tempfile::tempdir().unwrap();
@@ -356,6 +394,63 @@ fn compare_file_matches_ids_and_names() {
     std::fs::write(&path, utf16).unwrap();
     let compare = report::read_compare(&path).unwrap();
     assert_eq!(compare.get("Parks"), Some(&5.0));
+}
+
+/// hg/03: a `code,expected` table is split on the delimiter sniffed from
+/// it, as the other tables autocode reads are: European Excel's `;` with a
+/// BOM, and Excel's "Unicode Text" (UTF-16, tabs). Before, both were one
+/// column named "code;expected".
+#[test]
+fn compare_file_is_read_with_semicolons_or_tabs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("study_counts.csv");
+    std::fs::write(
+        &path,
+        "\u{FEFF}code;expected\r\nParks, green spaces;2,5\r\nPolice presence;1\r\n",
+    )
+    .unwrap();
+    // `2,5` is a decimal comma, not a count: named with its line.
+    let err = report::read_compare(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("study_counts.csv") && err.contains("line 2") && err.contains("\"2,5\""),
+        "{err}"
+    );
+    std::fs::write(
+        &path,
+        "\u{FEFF}code;expected\r\nParks;2\r\nPolice presence;1\r\n",
+    )
+    .unwrap();
+    let compare = report::read_compare(&path).unwrap();
+    assert_eq!(
+        compare.into_iter().collect::<Vec<_>>(),
+        [
+            ("Parks".to_string(), 2.0),
+            ("Police presence".to_string(), 1.0)
+        ]
+    );
+
+    let path = dir.path().join("study_counts.tsv");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "code\texpected\r\nParks, green spaces\t5\r\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    std::fs::write(&path, utf16).unwrap();
+    let compare = report::read_compare(&path).unwrap();
+    assert_eq!(compare.get("Parks, green spaces"), Some(&5.0));
+
+    // Excel saves "Unicode Text" as .txt, a name that says no table: read
+    // with commas as before, and the error says what to name it.
+    let path = dir.path().join("study_counts.txt");
+    std::fs::write(&path, "code\texpected\nParks\t5\n").unwrap();
+    let err = report::read_compare(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("study_counts.txt") && err.contains(".tsv"),
+        "{err}"
+    );
 }
 
 #[test]
