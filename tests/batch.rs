@@ -771,3 +771,58 @@ fn a_missing_or_broken_codebook_stops_the_run_before_any_stage() {
     assert!(err.contains("codebook.yaml"), "{err}");
     assert!(!store_of(&p).exists());
 }
+
+/// hd/01: a transcript renamed between two sharded nights, its new name in
+/// the other shard, is one document after the second night's merge, with
+/// its sentences counted once (before, the merge added the new name and
+/// kept the old one, whose shard store still held it).
+#[test]
+fn a_transcript_renamed_between_sharded_nights_is_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "renamed");
+    let shard_of = |name: &str| {
+        (0..2)
+            .find(|&i| pipeline::run::Shard { index: i, count: 2 }.contains(name))
+            .unwrap()
+    };
+    let night = |p: &Path| {
+        for i in 0..2 {
+            ok(&run(p, &["--shard", &format!("{i}/2")]));
+        }
+        merge_into(
+            p,
+            (0..2).map(|i| p.join(format!("store/autocode.shard-{i}-of-2.db"))),
+        );
+    };
+    let counts = |p: &Path| -> (i64, i64, Vec<String>) {
+        let conn = rusqlite::Connection::open(store_of(p)).unwrap();
+        let n = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        let names = conn
+            .prepare("SELECT name FROM documents ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        (
+            n("SELECT COUNT(*) FROM documents"),
+            n("SELECT COUNT(*) FROM segments"),
+            names,
+        )
+    };
+    night(&p);
+    let (docs, sentences, _) = counts(&p);
+    let old = "transcripts/group-5.txt";
+    let new = (1..)
+        .map(|k| format!("transcripts/group-5 (corrected {k}).txt"))
+        .find(|n| shard_of(n) != shard_of(old))
+        .unwrap();
+    std::fs::rename(p.join("corpus").join(old), p.join("corpus").join(&new)).unwrap();
+    night(&p);
+    let (docs2, sentences2, names) = counts(&p);
+    assert_eq!((docs2, sentences2), (docs, sentences), "{names:?}");
+    assert!(
+        names.contains(&new) && !names.iter().any(|n| n == old),
+        "{names:?}"
+    );
+}

@@ -970,6 +970,86 @@ fn check_shard_set(placed: &[(&PathBuf, Shard)], all_placed: bool) -> anyhow::Re
     Ok(())
 }
 
+/// Documents moved or renamed since the shards were last merged
+/// ([`moved_documents`]).
+#[derive(Debug, Default)]
+struct MovedDocuments {
+    /// (old name, new name) of the project's documents whose file is gone
+    /// and whose text a shard brings under a name the project lacks.
+    in_project: Vec<(String, String)>,
+    /// Per shard (index into the merge's shards), its stale copies: names
+    /// whose file is gone and whose text another document, its file
+    /// present, holds.
+    stale: BTreeMap<usize, std::collections::BTreeSet<String>>,
+}
+
+/// The moves a sharded night made: an unsharded run's ingest finds a
+/// document whose file is gone with the same text under a new name
+/// (`ingest::moved_document`), but a shard only reads its own files, and
+/// the new name may fall in another shard, whose run cannot see the old
+/// one. Before, the merge added the new name and kept the old, and the
+/// interview was counted twice (hd/01). Texts are read only where some
+/// document's file is gone.
+fn moved_documents(project: &store::Store, shards: &[PathBuf]) -> anyhow::Result<MovedDocuments> {
+    let gone = |store: &store::Store, name: &str| -> anyhow::Result<bool> {
+        Ok(store
+            .document_source(name)?
+            .is_some_and(|src| !Path::new(&src).exists()))
+    };
+    let stores: Vec<store::Store> = shards
+        .iter()
+        .map(|s| store::Store::open(s).with_context(|| format!("reading {}", s.display())))
+        .collect::<anyhow::Result<_>>()?;
+    // Gone documents: (store: None the project, Some(i) shard i, name) by text.
+    let mut gone_by_text: BTreeMap<String, Vec<(Option<usize>, String)>> = BTreeMap::new();
+    let mut present: Vec<(usize, String)> = Vec::new();
+    for d in project.documents()? {
+        if gone(project, &d.name)? {
+            if let Some(text) = project.document_text(&d.name)? {
+                gone_by_text.entry(text).or_default().push((None, d.name));
+            }
+        }
+    }
+    for (i, store) in stores.iter().enumerate() {
+        for d in store.documents()? {
+            if gone(store, &d.name)? {
+                if let Some(text) = store.document_text(&d.name)? {
+                    gone_by_text
+                        .entry(text)
+                        .or_default()
+                        .push((Some(i), d.name));
+                }
+            } else {
+                present.push((i, d.name));
+            }
+        }
+    }
+    let mut moves = MovedDocuments::default();
+    if gone_by_text.is_empty() {
+        return Ok(moves);
+    }
+    let in_project: std::collections::BTreeSet<String> =
+        project.documents()?.into_iter().map(|d| d.name).collect();
+    for (i, name) in present {
+        let Some(text) = stores[i].document_text(&name)? else {
+            continue;
+        };
+        let Some(olds) = gone_by_text.remove(&text) else {
+            continue;
+        };
+        for (from, old) in olds {
+            match from {
+                Some(shard) => {
+                    moves.stale.entry(shard).or_default().insert(old);
+                }
+                None if !in_project.contains(&name) => moves.in_project.push((old, name.clone())),
+                None => {}
+            }
+        }
+    }
+    Ok(moves)
+}
+
 pub fn merge(
     store_file: &Path,
     shards: &[PathBuf],
@@ -1008,11 +1088,17 @@ pub fn merge(
     check_shards_agree(&shards)?;
     let mut project = Project::open_or_create(store_file)?;
     let run_id = project.store().start_run("merge")?;
+    let moves = moved_documents(project.store(), &shards)?;
+    for (from, to) in &moves.in_project {
+        tracing::info!("{from} moved to {to}: the project keeps it under its new name");
+        project.store_mut().remove_moved_document(from, to)?;
+    }
     let mut per_shard = Vec::new();
-    for shard in &shards {
+    let none = std::collections::BTreeSet::new();
+    for (i, shard) in shards.iter().enumerate() {
         let stats = project
             .store_mut()
-            .merge_shard(shard)
+            .merge_shard_skipping(shard, moves.stale.get(&i).unwrap_or(&none))
             .with_context(|| format!("merging {}", shard.display()))?;
         per_shard.push(serde_json::json!({ "shard": shard, "stats": stats }));
     }

@@ -144,23 +144,7 @@ impl Store {
         content_hash: &str,
     ) -> Result<()> {
         self.write(|tx| {
-            let id: i64 =
-                tx.query_row("SELECT id FROM documents WHERE name = ?1", [from], |r| {
-                    r.get(0)
-                })?;
-            remove_document_tx(tx, id)?;
-            for table in [
-                "main.reviews",
-                "main.document_attributes",
-                "temp.detached_codings",
-                "temp.detached_coverage",
-                "temp.replaced_sentences",
-            ] {
-                tx.execute(
-                    &format!("UPDATE {table} SET document = ?2 WHERE document = ?1"),
-                    params![from, doc.name],
-                )?;
-            }
+            remove_moved_document_tx(tx, from, &doc.name)?;
             let (doc_id, (), _) = insert_document_rows_tx(tx, doc, || ())?;
             tx.execute(
                 "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
@@ -168,6 +152,17 @@ impl Store {
             )?;
             Ok(())
         })
+    }
+
+    /// Removes the stored document `from`, moved or renamed to `to` (the
+    /// same text, the caller checked that `from`'s file is gone), whose
+    /// rows a merged shard brings next: its reviews, people's codings, gold
+    /// coverage and document attributes wait for `to` as
+    /// [`Store::put_moved_document`] passes them on. A sharded night's
+    /// merge added a renamed transcript and kept the old name too, so the
+    /// interview was counted twice (hd/01).
+    pub fn remove_moved_document(&mut self, from: &str, to: &str) -> Result<()> {
+        self.write(|tx| remove_moved_document_tx(tx, from, to))
     }
 
     /// Inserts or updates participants (and their attributes) in one transaction.
@@ -665,6 +660,28 @@ fn insert_rows<T>(
 /// were: the speaker and the occurrence of the text in that speaker's
 /// sentences, for [`reattach_reviews_tx`] (two respondents who wrote the
 /// same answer keep their own reviews).
+/// Removes document `from` and points what it leaves for its next version
+/// (reviews, attributes, detached codings and coverage) at the name `to`.
+fn remove_moved_document_tx(tx: &Transaction, from: &str, to: &str) -> Result<()> {
+    let id: i64 = tx.query_row("SELECT id FROM documents WHERE name = ?1", [from], |r| {
+        r.get(0)
+    })?;
+    remove_document_tx(tx, id)?;
+    for table in [
+        "main.reviews",
+        "main.document_attributes",
+        "temp.detached_codings",
+        "temp.detached_coverage",
+        "temp.replaced_sentences",
+    ] {
+        tx.execute(
+            &format!("UPDATE {table} SET document = ?2 WHERE document = ?1"),
+            params![from, to],
+        )?;
+    }
+    Ok(())
+}
+
 pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
     // The version's sentences, for [`reattach_reviews_tx`]: a sentence of
     // the new version that no speaker said so before is one a correction

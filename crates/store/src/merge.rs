@@ -6,7 +6,7 @@
 //! gave their units travel with the codings. Themes, reviews and reports are
 //! not merged: they run once on the merged whole.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -19,6 +19,8 @@ pub struct MergeStats {
     pub documents_added: usize,
     pub documents_replaced: usize,
     pub documents_unchanged: usize,
+    /// Stale copies of moved documents left out ([`Store::merge_shard_skipping`]).
+    pub documents_skipped: usize,
     pub segments: usize,
     pub embeddings: usize,
     pub codings: usize,
@@ -29,6 +31,18 @@ pub struct MergeStats {
 impl Store {
     /// Merges one shard store into this one, in one transaction.
     pub fn merge_shard(&mut self, shard: &Path) -> Result<MergeStats> {
+        self.merge_shard_skipping(shard, &BTreeSet::new())
+    }
+
+    /// [`Store::merge_shard`] but for the shard's documents named in
+    /// `skip`: stale copies of documents moved since (their file gone, their
+    /// text under a new name in another shard), which the project must not
+    /// take back.
+    pub fn merge_shard_skipping(
+        &mut self,
+        shard: &Path,
+        skip: &BTreeSet<String>,
+    ) -> Result<MergeStats> {
         let shard = crate::resolve(shard);
         if !shard.exists() {
             return Err(Error::NotFound(shard));
@@ -37,7 +51,7 @@ impl Store {
         drop(Store::open(&shard)?);
         self.conn
             .execute("ATTACH DATABASE ?1 AS shard", [shard.to_string_lossy()])?;
-        let out = self.write(merge_tx);
+        let out = self.write(|tx| merge_tx(tx, skip));
         self.conn.execute("DETACH DATABASE shard", [])?;
         out
     }
@@ -76,7 +90,7 @@ impl Store {
     }
 }
 
-fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
+fn merge_tx(tx: &Transaction, skip: &BTreeSet<String>) -> Result<MergeStats> {
     let mut stats = MergeStats::default();
 
     tx.execute_batch(
@@ -147,6 +161,10 @@ fn merge_tx(tx: &Transaction) -> Result<MergeStats> {
         rows.collect::<rusqlite::Result<_>>()?
     };
     for (shard_id, name, source_path, format, hash, text, ingested_at) in docs {
+        if skip.contains(&name) {
+            stats.documents_skipped += 1;
+            continue;
+        }
         let existing: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, content_hash FROM main.documents WHERE name = ?1",
