@@ -544,3 +544,85 @@ fn quotes_read_a_hard_wrapped_line_break_as_a_space() {
     let store = store::Store::open(&proj).unwrap();
     seg(&store, wrapped);
 }
+
+/// A parent counts every participant its children count: with an audit,
+/// each code's prediction-powered estimate is tuned on its own, and the
+/// demo's "Risks" was estimated below its child "Data breach and privacy"
+/// (hh/02). No parent's estimate or upper bound is below a child's.
+#[test]
+fn a_parents_estimate_is_never_below_its_childs() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = dir.path().join("demo");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_autocode"))
+            .current_dir(&demo)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+    };
+    let p = proj.to_str().unwrap();
+    run(&["-q", "init", p]);
+    run(&[
+        "-q",
+        "--project",
+        p,
+        "ingest",
+        "transcripts",
+        "--participants",
+        "participants.csv",
+    ]);
+    run(&["-q", "--project", p, "embed"]);
+    run(&["-q", "--project", p, "code", "--codebook", "codebook.yaml"]);
+    run(&["-q", "--project", p, "audit", "draw", "--size", "10"]);
+    run(&[
+        "-q",
+        "--project",
+        p,
+        "code",
+        "--import-gold",
+        "gold.jsonl",
+        "--audit-only",
+    ]);
+    let out = dir.path().join("out");
+    run(&[
+        "-q",
+        "--project",
+        p,
+        "report",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let codes = report["codes"].as_array().unwrap();
+    let by_id: std::collections::BTreeMap<&str, &serde_json::Value> = codes
+        .iter()
+        .map(|c| (c["code_id"].as_str().unwrap(), c))
+        .collect();
+    let mut pairs = 0;
+    for c in codes {
+        let Some(parent) = c["parent_id"].as_str().and_then(|p| by_id.get(p)) else {
+            continue;
+        };
+        let (pe, ce) = (&parent["estimate"], &c["estimate"]);
+        assert_eq!(pe["method"], "prediction-powered", "{pe}");
+        pairs += 1;
+        let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap();
+        assert!(
+            f(pe, "estimate") >= f(ce, "estimate"),
+            "{}: {pe} < {}: {ce}",
+            parent["code_id"],
+            c["code_id"]
+        );
+        assert!(f(pe, "high") >= f(ce, "high"), "{pe} < {ce}");
+        assert!(
+            f(pe, "low") <= f(pe, "estimate") && f(pe, "estimate") <= f(pe, "high"),
+            "{pe}"
+        );
+    }
+    assert!(pairs >= 20, "{pairs} parent-child pairs");
+}

@@ -776,11 +776,72 @@ pub fn frequencies(
         });
     }
 
+    parents_at_least_their_children(&mut codes);
     let cooccurrence = cooccurrence(data, &segments, &by_segment);
     Frequencies {
         totals,
         codes,
         cooccurrence,
+    }
+}
+
+/// A parent counts every participant (and sentence) any of its children
+/// counts, so its true count is at least each child's; each code's
+/// estimate is computed on its own (its own λ), and on the demo with an
+/// audit of 10 participants "Risks" was estimated at 33.4 beside its child
+/// "Data breach and privacy" at 35.7 (hh/02). Where a parent's estimate,
+/// by the same method, falls below a child's, it is raised to the child's,
+/// and its interval's upper end to the child's: the interval only widens,
+/// so its coverage does not fall; its lower end stays. Deepest codes
+/// first, so a grandchild's count reaches the grandparent.
+fn parents_at_least_their_children(codes: &mut [CodeFrequency]) {
+    let index: BTreeMap<String, usize> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.code_id.clone(), i))
+        .collect();
+    let mut order: Vec<usize> = (0..codes.len()).collect();
+    order.sort_by(|&a, &b| codes[b].depth.cmp(&codes[a].depth).then(a.cmp(&b)));
+    for child in order {
+        let Some(parent) = codes[child]
+            .parent_id
+            .as_ref()
+            .and_then(|p| index.get(p))
+            .copied()
+        else {
+            continue;
+        };
+        if parent == child {
+            continue;
+        }
+        let from = codes[child].estimates.clone();
+        let to = &mut codes[parent].estimates;
+        at_least(&mut to.participants, &from.participants);
+        at_least(&mut to.sentences, &from.sentences);
+        for (key, values) in &from.by_attribute {
+            if let Some(row) = to.by_attribute.get_mut(key) {
+                for (value, e) in values {
+                    if let Some(p) = row.get_mut(value) {
+                        at_least(p, e);
+                    }
+                }
+            }
+        }
+        codes[parent].estimate = codes[parent].estimates.participants;
+    }
+}
+
+/// `parent` raised to `child` where both are estimates of one method and
+/// the child's is larger ([`parents_at_least_their_children`]).
+fn at_least(parent: &mut crate::ppi::CountEstimate, child: &crate::ppi::CountEstimate) {
+    if parent.method != child.method {
+        return;
+    }
+    if child.estimate > parent.estimate {
+        parent.estimate = child.estimate;
+    }
+    if let (Some(high), Some(child_high)) = (parent.high, child.high) {
+        parent.high = Some(high.max(child_high).max(parent.estimate));
     }
 }
 
