@@ -488,7 +488,10 @@ pub fn reader_for(path: &Path, columns: &TableColumns) -> Result<Box<dyn Reader>
         ext: path.extension().map(|e| e.to_string_lossy().into_owned()),
     })?;
     Ok(match format {
-        SourceFormat::Text | SourceFormat::Markdown => Box::new(TextReader { format }),
+        SourceFormat::Text | SourceFormat::Markdown => Box::new(TextReader {
+            format,
+            columns: columns.clone(),
+        }),
         SourceFormat::Vtt => Box::new(VttReader),
         SourceFormat::Srt => Box::new(SrtReader),
         SourceFormat::Docx => Box::new(DocxReader),

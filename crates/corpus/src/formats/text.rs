@@ -13,6 +13,36 @@ use crate::SourceFormat;
 
 pub struct TextReader {
     pub format: SourceFormat,
+    /// The table's columns, for a `.txt` that is Excel's "Unicode Text"
+    /// ([`is_unicode_text_table`]).
+    pub columns: super::TableColumns,
+}
+
+/// Whether a `.txt` is Excel's "Save As > Unicode Text": UTF-16 with every
+/// non-empty line split by the same number (two or more) of tabs, in three
+/// lines or more. Read as a transcript, a survey saved so was one unnamed
+/// speaker's rows, tabs and header row included, and the column flags were
+/// silently ignored (hg/01). A transcript in UTF-16 whose every line has
+/// the same tabs is a table too.
+fn is_unicode_text_table(encoding: &str, text: &str) -> bool {
+    if !encoding.starts_with("UTF-16") {
+        return false;
+    }
+    let mut tabs = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.matches('\t').count());
+    let Some(first) = tabs.next() else {
+        return false;
+    };
+    let mut lines = 1;
+    for n in tabs {
+        if n != first {
+            return false;
+        }
+        lines += 1;
+    }
+    first >= 2 && lines >= 3
 }
 
 impl Reader for TextReader {
@@ -21,7 +51,16 @@ impl Reader for TextReader {
     }
 
     fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
-        let text = decode_text(file.path, file.bytes)?.text;
+        let decoded = decode_text(file.path, file.bytes)?;
+        if self.format == SourceFormat::Text
+            && is_unicode_text_table(decoded.encoding, &decoded.text)
+        {
+            return super::CsvReader {
+                columns: self.columns.clone(),
+            }
+            .read(file);
+        }
+        let text = decoded.text;
         let text = without_page_furniture(&text).unwrap_or(text);
         let text = without_line_numbers(&text).unwrap_or(text);
         let md = self.format == SourceFormat::Markdown;
@@ -1230,5 +1269,37 @@ mod tests {
                 (None, None, None, "Second one."),
             ]
         );
+    }
+}
+#[cfg(test)]
+mod unicode_text_tests {
+    use super::*;
+
+    #[test]
+    fn excel_unicode_text_is_read_as_its_table() {
+        let text = "Respondent\tTeam\tWhat could we improve?\r\nR1\tFinance\tParking is too expensive.\r\nR2\tNursing\tMore staff on nights.\r\nR3\tPharmacy\tFix the ordering.\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        let columns = crate::formats::TableColumns {
+            speaker: "Respondent".into(),
+            text: "What could we improve?".into(),
+            ..Default::default()
+        };
+        let reader = TextReader {
+            format: SourceFormat::Text,
+            columns,
+        };
+        let path = std::path::Path::new("survey.txt");
+        let docs = reader
+            .read(SourceFile {
+                path,
+                name: "survey.txt",
+                bytes: &bytes,
+            })
+            .unwrap();
+        let turns: Vec<Option<&str>> = docs[0].turns.iter().map(|t| t.speaker.as_deref()).collect();
+        assert_eq!(turns, [Some("R1"), Some("R2"), Some("R3")], "{docs:?}");
     }
 }
