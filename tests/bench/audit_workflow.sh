@@ -48,7 +48,7 @@ for g in map(json.loads, open(gold)):
 rows = {}
 files = sorted(glob.glob(reports + "/report_*.csv"))
 for f in files:
-    for r in csv.DictReader(open(f, encoding="utf-8-sig")):
+    for r in csv.DictReader(open(f)):
         t = len(truth.get(r["code_id"], ()))
         lo, hi, est = float(r["estimate_low"]), float(r["estimate_high"]), float(r["estimate"])
         rows.setdefault(r["code_id"], []).append((lo - 1e-6 <= t <= hi + 1e-6, est - t, r["estimate_method"]))

@@ -219,21 +219,6 @@ pub const CSV_COLUMNS: &[&str] = &[
     "example_document",
 ];
 
-/// A CSV writer for `path` that starts the file with UTF-8's byte-order
-/// mark, as Excel's own "CSV UTF-8" does: without it Excel opens a CSV in
-/// the system's code page, and "Zoë", "Łódź" and "李伟" in speakers,
-/// attribute values and quotes came out garbled (hh/01). R's readr, pandas
-/// and LibreOffice read the mark as an encoding signature; Python's `csv`
-/// needs `encoding="utf-8-sig"`.
-fn excel_csv(path: &Path) -> Result<csv::Writer<std::fs::File>, Error> {
-    use std::io::Write;
-    let mut file = std::fs::File::create(path)
-        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
-    file.write_all(b"\xEF\xBB\xBF")
-        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
-    Ok(csv::Writer::from_writer(file))
-}
-
 fn csv_err(path: &Path, e: csv::Error) -> Error {
     Error::Invalid(format!("{}: {e}", path.display()))
 }
@@ -424,7 +409,7 @@ pub fn write_segments_csv(
         key(a).cmp(&key(b))
     });
     let path = dir.join("report_segments.csv");
-    let mut w = excel_csv(&path)?;
+    let mut w = csv::Writer::from_path(&path).map_err(|e| csv_err(&path, e))?;
     w.write_record(SEGMENTS_COLUMNS)
         .map_err(|e| csv_err(&path, e))?;
     for mut r in rows {
@@ -477,7 +462,7 @@ pub fn write_segments_csv(
 /// report_by_question.csv into `dir`.
 pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
     let main = dir.join("report.csv");
-    let mut w = excel_csv(&main)?;
+    let mut w = csv::Writer::from_path(&main).map_err(|e| csv_err(&main, e))?;
     w.write_record(CSV_COLUMNS).map_err(|e| csv_err(&main, e))?;
     for c in &r.codes {
         let ex = c.examples.first();
@@ -518,7 +503,7 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
     w.flush().map_err(|e| Error::io(&main, e))?;
 
     let cross = dir.join("report_crosstab.csv");
-    let mut w = excel_csv(&cross)?;
+    let mut w = csv::Writer::from_path(&cross).map_err(|e| csv_err(&cross, e))?;
     w.write_record([
         "code_id",
         "attribute",
@@ -563,7 +548,7 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
     // The code-document table: every code in every document with counted
     // sentences, zeros included, so it pivots into a full matrix.
     let by_doc = dir.join("report_by_document.csv");
-    let mut w = excel_csv(&by_doc)?;
+    let mut w = csv::Writer::from_path(&by_doc).map_err(|e| csv_err(&by_doc, e))?;
     w.write_record(BY_DOCUMENT_COLUMNS)
         .map_err(|e| csv_err(&by_doc, e))?;
     for c in &r.codes {
@@ -586,7 +571,7 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
     written.push(by_doc);
     if !r.totals.participants_by_question.is_empty() {
         let by_q = dir.join("report_by_question.csv");
-        let mut w = excel_csv(&by_q)?;
+        let mut w = csv::Writer::from_path(&by_q).map_err(|e| csv_err(&by_q, e))?;
         w.write_record([
             "code_id",
             "question",
@@ -613,7 +598,7 @@ pub fn write_csv(r: &Report, dir: &Path) -> Result<Vec<std::path::PathBuf>, Erro
     }
 
     let agr = dir.join("report_agreement.csv");
-    let mut w = excel_csv(&agr)?;
+    let mut w = csv::Writer::from_path(&agr).map_err(|e| csv_err(&agr, e))?;
     w.write_record([
         "coder_a",
         "coder_b",

@@ -672,10 +672,6 @@ fn a_surveys_questions_break_the_codes_down() {
     let by_q = out.path().join("report_by_question.csv");
     assert!(files.contains(&by_q), "{files:?}");
     let csv = std::fs::read_to_string(&by_q).unwrap();
-    // Excel's "CSV UTF-8": the byte-order mark first (hh/01).
-    let csv = csv
-        .strip_prefix('\u{feff}')
-        .expect("a UTF-8 byte-order mark");
     assert!(
         csv.starts_with("code_id,question,participants,participants_answering,share\n"),
         "{csv}"
