@@ -109,6 +109,10 @@ const GENERIC_INTERVIEWEE_NAMES: &[&str] = &[
     "grandfather",
     "grandparent",
     "child",
+    // A focus group's unnamed members by gender and number (`Female 1`,
+    // `Male 2`), as transcription services label them: each group's own.
+    "female",
+    "male",
     // Roles a study's interviewees are named by, each interview's own.
     "young person",
     "student",
@@ -193,7 +197,7 @@ pub fn is_generic_interviewee_name(label: &str) -> bool {
 
 /// Interviewee letters numbered within an interview: a couple's `R1` and
 /// `R2`, f4's `B1` and `B2`. Not `P`: `P07` is as often a study's id.
-const NUMBERED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r", "s"];
+const NUMBERED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r", "s", "f", "m"];
 
 /// Whether `label` is one of [`NUMBERED_INTERVIEWEE_LETTERS`] with a number.
 fn numbered_letter(label: &str) -> Option<String> {
@@ -337,11 +341,22 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         // alone is a study's id, and a table of many `R1`…`R9` a survey's.
         let mut numbered: Vec<String> = labels.iter().filter_map(|l| numbered_letter(l)).collect();
         numbered.sort();
-        let numbered_letters: Vec<String> = numbered
+        let mut numbered_letters: Vec<String> = numbered
             .chunk_by(|a, b| a == b)
             .filter(|same| (2..=4).contains(&same.len()))
             .map(|same| same[0].clone())
             .collect();
+        // A focus group's `F1`, `F2`, `M1` (female and male members, as
+        // transcription services label them) are the group's own, counted
+        // together: all of a study's `M1` were one participant (hk/01).
+        let gendered = numbered.iter().filter(|b| *b == "f" || *b == "m").count();
+        if (2..=12).contains(&gendered) {
+            for b in ["f", "m"] {
+                if !numbered_letters.iter().any(|l| l == b) {
+                    numbered_letters.push(b.to_string());
+                }
+            }
+        }
         // Krueger's focus-group convention: `M:` the moderator, `AM:` the
         // assistant moderator, where no other label moderates and no `F:`
         // makes `M` a man (a couple's `M:`/`F:`). Before, both were
@@ -721,6 +736,33 @@ mod tests {
                 (Some("couple.txt/R2"), false)
             ]
         );
+        // A focus group's `Female 1`/`Male 1` and `F1`/`F2`/`M1`, each
+        // group's own (all of a study's `Male 1` were one participant).
+        assert_eq!(
+            ids(&resolve_all(
+                "fg1.txt",
+                &["Moderator", "Female 1", "Male 1"],
+                &none
+            )),
+            vec![
+                (Some("Moderator"), true),
+                (Some("fg1.txt/Female 1"), false),
+                (Some("fg1.txt/Male 1"), false)
+            ]
+        );
+        assert_eq!(
+            ids(&resolve_all(
+                "fg2.txt",
+                &["Moderator", "F1", "F2", "M1"],
+                &none
+            )),
+            vec![
+                (Some("Moderator"), true),
+                (Some("fg2.txt/F1"), false),
+                (Some("fg2.txt/F2"), false),
+                (Some("fg2.txt/M1"), false)
+            ]
+        );
         // A transcription service's `S1` and `S2` likewise (all of a
         // study's `S2` were one participant).
         assert_eq!(
@@ -797,10 +839,11 @@ mod tests {
                 &["Moderator", "M1", "F1", "AM"],
                 &none
             )),
+            // `M1` and `F1` are members, the group's own (since 2026-12-07).
             vec![
                 (Some("Moderator"), true),
-                (Some("M1"), false),
-                (Some("F1"), false),
+                (Some("mf.txt/M1"), false),
+                (Some("mf.txt/F1"), false),
                 (Some("AM"), false)
             ]
         );
