@@ -214,14 +214,11 @@ pub(crate) fn estimate(
     // sentence's speaker): the machine's P(mentions the code).
     let own = counted.own(node);
     let mut person_none: Vec<f64> = vec![1.0; counted.persons.len()];
-    let mut sentence_ps = Vec::with_capacity(counted.cells.len());
     for (cells, &person) in counted.cells.iter().zip(&counted.person) {
         let p = machine_p(cells, mask, own);
         person_none[person] *= 1.0 - p;
-        sentence_ps.push(p);
     }
-    let sentences_counted = sentence_ps.len();
-    let sentence_sum = stable_sum(sentence_ps);
+    let sentences_counted = counted.cells.len();
     let person_p: Vec<f64> = person_none.iter().map(|none| 1.0 - none).collect();
 
     // Without any machine coding (the audit answered before `code` ran, or
@@ -276,9 +273,25 @@ pub(crate) fn estimate(
                 audit_predates,
             };
         }
-        let participants = ppi::model_only(&person_p, calibrated);
+        // Without a random sample nothing corrects the machine, so what
+        // people confirmed is known: a participant a person coded with the
+        // code mentions it (p = 1), and so does a sentence. Before, two
+        // participants a reviewer coded beside a machine that missed them
+        // gave a "model-only" estimate of 1.46 (hk/02).
+        let mut person_known = person_p.clone();
+        let mut sentence_known = 0.0;
+        let mut sentence_ps_known = Vec::with_capacity(sentences_counted);
+        for (cells, &person) in counted.cells.iter().zip(&counted.person) {
+            if human_present(cells, mask) {
+                person_known[person] = 1.0;
+                sentence_known += 1.0;
+            } else {
+                sentence_ps_known.push(machine_p(cells, mask, own));
+            }
+        }
+        let participants = ppi::model_only(&person_known, calibrated);
         let mut sentences = ppi::model_only(&[], calibrated);
-        sentences.estimate = sentence_sum;
+        sentences.estimate = sentence_known + stable_sum(sentence_ps_known);
         sentences.units = sentences_counted as u64;
         let units = person_p.len() as u64;
         let prevalence = if units > 0 {

@@ -128,6 +128,35 @@ fn a_code_the_codebook_dropped_is_what_people_coded() {
     assert_eq!(parks.estimates.participants.method, Method::ModelOnly);
 }
 
+/// Without an audit sample, the machine's figure counts what people
+/// confirmed as known: two participants a reviewer coded with a code the
+/// machine gave them little chance of make the estimate at least 2, the
+/// sentences at least theirs (hk/02: 1.46 beside 3 counted).
+#[test]
+fn a_model_only_figure_counts_what_people_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    machine(&store, ANA_PARK, "parks", 0.1, false);
+    machine(&store, CAI_PARK, "parks", 0.1, false);
+    machine(&store, BEN_LIGHTS, "parks", 0.3, false);
+    human(&store, ANA_PARK, "parks", "human", "rev");
+    human(&store, CAI_PARK, "parks", "human", "rev");
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let parks = report.codes.iter().find(|c| c.code_id == "parks").unwrap();
+    let e = &parks.estimates;
+    assert_eq!(e.participants.method, Method::ModelOnly);
+    assert!(
+        (e.participants.estimate - 2.3).abs() < 1e-9,
+        "{:?}",
+        e.participants
+    );
+    assert!(
+        (e.sentences.estimate - 2.3).abs() < 1e-9,
+        "{:?}",
+        e.sentences
+    );
+}
+
 /// A classifier ran (its calibration record is there) but a re-ingest took
 /// its codings (a survey export replaced whole): not "people-coded", which
 /// says no classifier ran; the machine's figure until `code` runs again.
