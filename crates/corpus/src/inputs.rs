@@ -69,7 +69,8 @@ pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
     let mut inputs = Inputs::default();
     for path in paths {
         if path.is_dir() {
-            walk(path, path, &mut inputs)?;
+            let mut seen = std::collections::BTreeSet::new();
+            walk(path, path, &mut inputs, &mut seen)?;
         } else {
             let file_name = path
                 .file_name()
@@ -90,7 +91,19 @@ pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
     Ok(inputs)
 }
 
-fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
+/// `seen`: the folders walked, as canonical paths: a folder reached again
+/// through a link (a link to a parent) is walked once.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    inputs: &mut Inputs,
+    seen: &mut std::collections::BTreeSet<PathBuf>,
+) -> std::io::Result<()> {
+    if let Ok(real) = dir.canonicalize() {
+        if !seen.insert(real) {
+            return Ok(());
+        }
+    }
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
@@ -99,8 +112,15 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
             continue;
         }
         let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            walk(root, &path, inputs)?;
+        // A linked folder is walked as a folder (HPC and shared-drive
+        // studies link wave folders in): before, `wave2 -> /scratch/wave2`
+        // was skipped as "not a transcript type" and its interviews left
+        // out of every count (hj/01).
+        let file_type = entry.file_type()?;
+        if file_type.is_dir()
+            || (file_type.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_dir()))
+        {
+            walk(root, &path, inputs, seen)?;
             continue;
         }
         // Through symlinks; a broken link stays a file, so that reading it
@@ -204,6 +224,29 @@ fn walk(root: &Path, dir: &Path, inputs: &mut Inputs) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn linked_folders_are_walked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("scratch/wave2");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("i2.txt"), "A: Hi.\n").unwrap();
+        let root = dir.path().join("study");
+        std::fs::create_dir_all(root.join("wave1")).unwrap();
+        std::fs::write(root.join("wave1/i1.txt"), "A: Hi.\n").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join("wave2")).unwrap();
+        // A link back up is no loop.
+        std::os::unix::fs::symlink(&root, root.join("wave1/up")).unwrap();
+        let inputs = collect_inputs(&[root.clone()]).unwrap();
+        let names: Vec<&str> = inputs.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["wave1/i1.txt", "wave2/i2.txt"],
+            "{:?}",
+            inputs.skipped
+        );
+    }
 
     #[test]
     fn walks_sorted_and_skips_non_transcripts() {

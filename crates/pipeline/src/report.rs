@@ -73,8 +73,15 @@ pub struct ReportSummary {
 
 /// The project folder's name, for titles.
 pub fn project_name(store_path: &Path) -> String {
-    store_path
-        .parent()
+    // A bare `autocode.db` has the empty path as its parent, which does not
+    // canonicalise: the report was named "autocode" inside the project
+    // folder and after it from outside (hj/02). The folder it is in is `.`.
+    let parent = match store_path.parent() {
+        Some(p) if p.as_os_str().is_empty() => Path::new("."),
+        Some(p) => p,
+        None => Path::new("."),
+    };
+    Some(parent)
         .and_then(|p| p.canonicalize().ok())
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
         .filter(|n| !n.is_empty())
@@ -345,6 +352,17 @@ pub fn import_qdpx(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// hj/02: a store named bare (`autocode.db`, the default inside the
+    /// project folder) names the report after the folder it is in, as its
+    /// full path does.
+    #[test]
+    fn a_bare_store_name_is_named_after_its_folder() {
+        let here = std::env::current_dir().unwrap();
+        let folder = here.file_name().unwrap().to_string_lossy().to_string();
+        assert_eq!(project_name(Path::new("autocode.db")), folder);
+        assert_eq!(project_name(&here.join("autocode.db")), folder);
+    }
 
     /// hd/03: a report that fails half-way leaves the last complete one as
     /// it was and no staging folder; one that finishes replaces it whole.

@@ -432,6 +432,18 @@ impl RunConfig {
 /// `ingest --shard` (and so `run --shard`): `merge` checks the set.
 pub const SHARD_META: &str = "shard";
 
+/// Says that a run is a shard because of the job array's variables, not a
+/// flag: a `run` inside a Slurm array task (several studies or seeds run
+/// as one array) silently read part of the corpus into a shard store and
+/// wrote no report (hj/04).
+fn announce(shard: &Shard, from: &str) {
+    tracing::warn!(
+        "{from}: this run is shard {} of the job array, reading its part of the corpus into its shard store; \
+         `autocode merge` makes the report (unset these variables to run the whole corpus)",
+        shard.label()
+    );
+}
+
 /// A shard of a job array: this process handles shard `index` of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
@@ -467,23 +479,33 @@ impl Shard {
         if let (Some(i), Some(n)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT")) {
             // Slurm arrays may start at any index; the documented scripts use --array=0-(N-1).
             // The error names the variables, not a flag the user never gave.
-            return Shard::parse(&format!("{i}/{n}")).map(Some).map_err(|_| {
+            let shard = Shard::parse(&format!("{i}/{n}")).map_err(|_| {
                 anyhow::anyhow!(
                     "SLURM_ARRAY_TASK_ID={i} SLURM_ARRAY_TASK_COUNT={n}: the shard comes from Slurm's job array, \
                      whose task ids must be whole numbers 0..N-1 (--array=0-{})",
                     n.trim().parse::<u32>().map_or(0, |n| n.saturating_sub(1))
                 )
-            });
+            })?;
+            announce(
+                &shard,
+                &format!("SLURM_ARRAY_TASK_ID={i} SLURM_ARRAY_TASK_COUNT={n}"),
+            );
+            return Ok(Some(shard));
         }
         if let Some(i) = var("JOB_COMPLETION_INDEX") {
             let n = var("AUTOCODE_SHARD_COUNT")
                 .context("JOB_COMPLETION_INDEX is set but AUTOCODE_SHARD_COUNT is not (set it to the Job's completions)")?;
-            return Shard::parse(&format!("{i}/{n}")).map(Some).map_err(|_| {
+            let shard = Shard::parse(&format!("{i}/{n}")).map_err(|_| {
                 anyhow::anyhow!(
                     "JOB_COMPLETION_INDEX={i} AUTOCODE_SHARD_COUNT={n}: the shard comes from these variables, \
                      whose index must be a whole number 0..N-1"
                 )
-            });
+            })?;
+            announce(
+                &shard,
+                &format!("JOB_COMPLETION_INDEX={i} AUTOCODE_SHARD_COUNT={n}"),
+            );
+            return Ok(Some(shard));
         }
         Ok(None)
     }
