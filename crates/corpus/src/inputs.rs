@@ -238,7 +238,7 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere, root.join("wave2")).unwrap();
         // A link back up is no loop.
         std::os::unix::fs::symlink(&root, root.join("wave1/up")).unwrap();
-        let inputs = collect_inputs(&[root.clone()]).unwrap();
+        let inputs = collect_inputs(std::slice::from_ref(&root)).unwrap();
         let names: Vec<&str> = inputs.files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
