@@ -413,7 +413,7 @@ fn a_gold_coding_of_every_answer_makes_the_reports_estimates_a_census() {
     let stderr = String::from_utf8_lossy(&imported.stderr).into_owned();
     ok(imported);
     assert!(
-        stderr.contains("gold: 540 sentences, ") && !stderr.contains("match no stored"),
+        stderr.contains("gold: 541 sentences, ") && !stderr.contains("match no stored"),
         "{stderr}"
     );
     let sheet_report = p.join("sheet");

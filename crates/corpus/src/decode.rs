@@ -21,6 +21,7 @@ pub struct Decoded {
 pub fn decode_text(file: &Path, bytes: &[u8]) -> Result<Decoded> {
     let mut decoded = decode(file, bytes)?;
     decoded.text = lone_carriage_returns_as_line_feeds(decoded.text);
+    decoded.text = without_invisible_marks(decoded.text);
     if decoded.text.trim().is_empty() {
         return Err(IngestError::Empty { file: file.into() });
     }
@@ -58,6 +59,31 @@ fn lone_carriage_returns_as_line_feeds(text: String) -> String {
         }
     }
     String::from_utf8(bytes).expect("an ASCII byte for an ASCII byte keeps UTF-8 valid")
+}
+
+/// Whether `c` is an invisible formatting mark a transcript's text does
+/// not need: a byte-order mark inside the file (files joined with `cat`
+/// or `copy /b`), zero-width spaces and word joiners pasted from the web,
+/// and the direction marks and embeddings that right-to-left keyboards
+/// write after an Arabic or Hebrew name. Beside a speaker label each hid
+/// the label: "Interviewer:" after a joined file's mark was a
+/// participant's sentence, and an Arabic speaker's answers the
+/// interviewer's turn (hm/01). The zero-width joiner, which binds emoji
+/// and Indic letters, stays.
+fn is_invisible_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{feff}' | '\u{200b}' | '\u{2060}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// `text` without [`is_invisible_mark`]s.
+fn without_invisible_marks(text: String) -> String {
+    if !text.contains(is_invisible_mark) {
+        return text;
+    }
+    text.chars().filter(|&c| !is_invisible_mark(c)).collect()
 }
 
 /// Rejects any line longer than [`MAX_LINE_BYTES`].
@@ -220,6 +246,16 @@ mod tests {
 
     fn p() -> &'static Path {
         Path::new("talk.txt")
+    }
+
+    #[test]
+    fn invisible_marks_go_emoji_joiners_stay() {
+        let text = "Sam: Fine.\n\u{feff}Interviewer: Anything else?\nسارة\u{200f}: نعم.\n\u{200b}Anna\u{200b} Smith: 👩\u{200d}⚕️ yes.\n";
+        let d = decode_text(p(), text.as_bytes()).unwrap();
+        assert_eq!(
+            d.text,
+            "Sam: Fine.\nInterviewer: Anything else?\nسارة: نعم.\nAnna Smith: 👩\u{200d}⚕️ yes.\n"
+        );
     }
 
     #[test]

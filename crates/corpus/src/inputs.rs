@@ -63,6 +63,19 @@ fn is_report_table(lower_name: &str) -> bool {
     REPORT_TABLES.contains(&lower_name)
 }
 
+/// A document's name in composed form (NFC): macOS writes file names
+/// decomposed ("Zoé" as e and a combining accent), Windows and Linux
+/// composed, and the same interview corrected on another machine was a
+/// second document beside the first, counted twice (hm/04).
+fn composed(name: String) -> String {
+    if unicode_normalization::is_nfc(&name) {
+        name
+    } else {
+        use unicode_normalization::UnicodeNormalization;
+        name.nfc().collect()
+    }
+}
+
 /// The transcripts, participants and documents files under `paths`. A path that does
 /// not exist is kept as a file, so that reading it reports the error.
 pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
@@ -83,7 +96,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
             } else {
                 inputs.files.push(InputFile {
                     path: path.clone(),
-                    name: file_name,
+                    name: composed(file_name),
                 });
             }
         }
@@ -215,7 +228,7 @@ fn walk(
             .join("/");
         inputs.files.push(InputFile {
             path,
-            name: relative,
+            name: composed(relative),
         });
     }
     Ok(())

@@ -28,6 +28,12 @@ const ID_COLUMNS: &[&str] = &[
     "responseid",
     "speaker id",
     "case id",
+    // REDCap's `record_id` (`Record ID` in its labels export) and trackers'
+    // study and subject ids: before, beside a pseudonym column the
+    // pseudonyms became the ids and these an attribute (hl/04).
+    "record id",
+    "study id",
+    "subject id",
     // Columns of ids under a plain heading, beside a name column
     // (`Participant, Pseudonym, Site`); alone, the one column is both.
     "participant",
@@ -53,7 +59,39 @@ const NAME_COLUMNS: &[&str] = &[
     "display name",
     "full name",
     "fullname",
+    // A tracker's first names, which focus-group labels use (hl/04).
+    "first name",
+    "given name",
+    "forename",
 ];
+
+/// The columns a participants file says a person's part in the study in,
+/// compared with `_` and `-` read as spaces: a facilitator listed under
+/// `Participant type` or `Role in study` was counted and coded (hl/03).
+const ROLE_COLUMNS: &[&str] = &[
+    "role",
+    "participant role",
+    "role in study",
+    "study role",
+    "participant type",
+    "type",
+    "participant category",
+    "category",
+];
+
+/// Whether `attributes` (a participants file's columns) say the person
+/// moderates ([`ROLE_COLUMNS`], [`is_moderator_role`]).
+fn role_moderates(attributes: &BTreeMap<String, String>) -> bool {
+    attributes.iter().any(|(k, v)| {
+        let key = k
+            .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        ROLE_COLUMNS.contains(&key.as_str()) && is_moderator_role(v)
+    })
+}
 
 /// Where a participants table's column names are: 0 for its first row
 /// (`headers`), `i` for its `i`th row below (a title or a version line
@@ -253,7 +291,7 @@ impl Participants {
                     attributes.insert(h.clone(), v);
                 }
             }
-            let is_moderator = attributes.get("role").is_some_and(|r| is_moderator_role(r));
+            let is_moderator = role_moderates(&attributes);
             list.push(Participant {
                 id,
                 name,
@@ -608,8 +646,22 @@ fn value_key(value: &str) -> String {
 /// export them: no value (`(missing)` in a crosstab). Before, "Unassigned"
 /// was a group of its own, and an age column holding it was exported to
 /// the .qdpx as text, not a number.
+///
+/// Also the marks of a missing cell that R (`NA`), pandas and Excel
+/// (`#N/A`) write and people type (`N/A`, `n/a`, `-`): before, `NA` was a
+/// crosstab group of its own beside `(missing)` (hl/01).
 fn is_unset_value(value: &str) -> bool {
-    ["unassigned", "not applicable"].contains(&value.trim().to_lowercase().as_str())
+    [
+        "unassigned",
+        "not applicable",
+        "na",
+        "n/a",
+        "#n/a",
+        "-",
+        "–",
+        "—",
+    ]
+    .contains(&value.trim().to_lowercase().as_str())
 }
 
 /// A participant id's key: one participant whatever its case and spacing
@@ -786,6 +838,32 @@ mod tests {
                 ("Female", "South"),
                 ("male", "North")
             ]
+        );
+        // R's, pandas' and people's marks of a missing cell too (hl/01).
+        let p = parse("id,gender,age\nP1,NA,N/A\nP2,#N/A,-\nP3,Female,n/a\n").unwrap();
+        assert!(
+            p.list[0].attributes.is_empty(),
+            "{:?}",
+            p.list[0].attributes
+        );
+        assert!(
+            p.list[1].attributes.is_empty(),
+            "{:?}",
+            p.list[1].attributes
+        );
+        assert_eq!(p.list[2].attributes.len(), 1, "{:?}", p.list[2].attributes);
+        // A facilitator under another role heading moderates (hl/03); REDCap's
+        // `record_id` is the id beside a pseudonym (hl/04).
+        let p = parse(
+            "record_id,pseudonym,Participant type\nP01,Sam,Facilitator\nP02,Ann,Participant\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.list
+                .iter()
+                .map(|x| (x.id.as_str(), x.name.as_str(), x.is_moderator))
+                .collect::<Vec<_>>(),
+            [("P01", "Sam", true), ("P02", "Ann", false)]
         );
         // NVivo's "Unassigned" and "Not Applicable" are no value (hT/03).
         let p = parse(",Gender,Age\nCases\\P03,Unassigned,Not Applicable\nP04,Male,52\n").unwrap();

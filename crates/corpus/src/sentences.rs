@@ -846,7 +846,10 @@ fn starts_numbered_item(line: &str) -> bool {
 fn join_wrapped_lines(text: &str, numbered: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
-    let line_blank = |from: usize, to: usize| bytes[from..to].iter().all(u8::is_ascii_whitespace);
+    // Any white space, a non-breaking space too: a Word paragraph holding
+    // one (pasted from a web page) is a blank line; before, the points of
+    // an unpunctuated list around it were one sentence (hm/03).
+    let line_blank = |from: usize, to: usize| text[from..to].chars().all(char::is_whitespace);
     let breaks: Vec<usize> = bytes
         .iter()
         .enumerate()
@@ -974,6 +977,14 @@ mod tests {
         assert_eq!(
             split("and then… and then it stopped."),
             ["and then… and then it stopped."]
+        );
+    }
+
+    #[test]
+    fn a_line_of_a_non_breaking_space_is_blank() {
+        assert_eq!(
+            split("Cheaper fares\n\u{a0}\nFriendlier drivers\n\u{a0}\nMore buses at night"),
+            ["Cheaper fares", "Friendlier drivers", "More buses at night"]
         );
     }
 

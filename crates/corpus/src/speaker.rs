@@ -1735,10 +1735,16 @@ pub fn is_name_like(name: &str) -> bool {
             || (i == 0 && lower_case_role)
             || (i > 0 && several_word_role)
             || elided_particle(word);
+        // `Maria’s mum:`, `Tom's dad:`: a relation after a possessive, as
+        // family and dyad interviews label a relative (hm/02; before, her
+        // answers were the interviewer's turn).
+        let relation = i > 0
+            && (words[i - 1].ends_with("'s") || words[i - 1].ends_with("’s"))
+            && RELATION_WORDS.contains(&word.to_lowercase().as_str());
         let ok = if i == 0 {
             capitalised
         } else {
-            capitalised || first.is_ascii_digit() || NAME_PARTICLES.contains(word)
+            capitalised || relation || first.is_ascii_digit() || NAME_PARTICLES.contains(word)
         };
         if !ok {
             return false;
@@ -1746,6 +1752,44 @@ pub fn is_name_like(name: &str) -> bool {
     }
     true
 }
+
+/// Relatives and carers a label names after a possessive (`Maria’s mum`).
+const RELATION_WORDS: &[&str] = &[
+    "mum",
+    "mom",
+    "mother",
+    "dad",
+    "father",
+    "parent",
+    "sister",
+    "brother",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "partner",
+    "carer",
+    "caregiver",
+    "friend",
+    "grandmother",
+    "grandma",
+    "gran",
+    "nan",
+    "grandfather",
+    "grandad",
+    "granddad",
+    "grandpa",
+    "aunt",
+    "auntie",
+    "uncle",
+    "cousin",
+    "niece",
+    "nephew",
+    "child",
+    "baby",
+    "teacher",
+    "keyworker",
+];
 
 /// A surname after an elided particle: `d'Souza`, `l'Aquila`, `dell’Orto`
 /// (one to four lower-case letters, an apostrophe, a capital).
@@ -2311,6 +2355,22 @@ mod tests {
             label("Bob\t0:15"),
             Some(("Bob".into(), None, Some(15_000), "".into()))
         );
+    }
+
+    #[test]
+    fn a_relative_named_by_a_possessive_is_a_label() {
+        for (line, name) in [
+            ("Maria’s mum: Yes, every week.", "Maria’s mum"),
+            ("Tom's dad: He loves it.", "Tom's dad"),
+        ] {
+            assert_eq!(
+                parse_speaker_line(line).map(|l| l.name),
+                Some(name.to_string()),
+                "{line}"
+            );
+        }
+        // A lower-case word that names no relative stays speech.
+        assert_eq!(parse_speaker_line("Tom's view: it was fine."), None);
     }
 
     #[test]
