@@ -83,13 +83,8 @@ const ROLE_COLUMNS: &[&str] = &[
 /// moderates ([`ROLE_COLUMNS`], [`is_moderator_role`]).
 fn role_moderates(attributes: &BTreeMap<String, String>) -> bool {
     attributes.iter().any(|(k, v)| {
-        let key = k
-            .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        ROLE_COLUMNS.contains(&key.as_str()) && is_moderator_role(v)
+        crate::formats::find_column(&[k.to_lowercase()], ROLE_COLUMNS).is_some()
+            && is_moderator_role(v)
     })
 }
 

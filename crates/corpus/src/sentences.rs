@@ -379,22 +379,24 @@ fn split_long(text: &str, (start, end): (usize, usize), breaks: &[usize]) -> Vec
 /// Before, one such note or clock made an unpunctuated run of automatic
 /// captions count as punctuated, and it was not cut where its cues start.
 fn has_punctuation(body: &str) -> bool {
-    let chars: Vec<char> = body.chars().collect();
+    // Every sentence passes here: one pass, no copy of its characters.
     let mut in_note = false;
-    for (i, &c) in chars.iter().enumerate() {
+    let mut previous = ' ';
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '[' => in_note = true,
             ']' => in_note = false,
             ',' | ';' | ':' | '.' | '?' | '!' | '—' | '–' | '…' if !in_note => {
-                let digits = i > 0
-                    && chars[i - 1].is_ascii_digit()
-                    && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+                let digits =
+                    previous.is_ascii_digit() && chars.peek().is_some_and(char::is_ascii_digit);
                 if !digits {
                     return true;
                 }
             }
             _ => {}
         }
+        previous = c;
     }
     false
 }

@@ -409,8 +409,10 @@ pub fn speaker_turns(
             .or_insert((s.participant_id.as_deref(), false));
         t.1 |= s.text.contains('?');
         let u = unpunctuated.entry(s.turn_index).or_insert((true, false));
-        u.0 &= !s.text.contains(['.', '!', '?']);
-        u.1 |= asks_unpunctuated(&s.text);
+        let bare = !s.text.contains(['.', '!', '?']);
+        u.0 &= bare;
+        // Read only where it can count: most sentences are punctuated.
+        u.1 |= bare && !u.1 && asks_unpunctuated(&s.text);
     }
     for (turn, (bare, asks)) in unpunctuated {
         if bare && asks {
@@ -513,12 +515,12 @@ fn asks_unpunctuated(text: &str) -> bool {
                 .to_lowercase()
         })
         .collect();
-    words.windows(2).any(|w| {
-        let pair = format!("{} {}", w[0], w[1]);
-        ASKING_PHRASES.contains(&pair.as_str()) || ASKING_PHRASES.contains(&w[0].as_str())
-    }) || words
-        .last()
-        .is_some_and(|w| ASKING_PHRASES.contains(&w.as_str()))
+    ASKING_PHRASES
+        .iter()
+        .any(|phrase| match phrase.split_once(' ') {
+            Some((a, b)) => words.windows(2).any(|w| w[0] == a && w[1] == b),
+            None => words.iter().any(|w| w == phrase),
+        })
 }
 
 /// Named speakers to take as the interviewer in a series of interviews or

@@ -1025,10 +1025,15 @@ fn moved_documents(project: &store::Store, shards: &[PathBuf]) -> anyhow::Result
     // Gone documents: (store: None the project, Some(i) shard i, name) by text.
     let mut gone_by_text: BTreeMap<String, Vec<(Option<usize>, String)>> = BTreeMap::new();
     let mut present: Vec<(usize, String)> = Vec::new();
-    for d in project.documents()? {
-        if gone(project, &d.name)? {
-            if let Some(text) = project.document_text(&d.name)? {
-                gone_by_text.entry(text).or_default().push((None, d.name));
+    let in_project: std::collections::BTreeSet<String> =
+        project.documents()?.into_iter().map(|d| d.name).collect();
+    for name in &in_project {
+        if gone(project, name)? {
+            if let Some(text) = project.document_text(name)? {
+                gone_by_text
+                    .entry(text)
+                    .or_default()
+                    .push((None, name.clone()));
             }
         }
     }
@@ -1050,8 +1055,6 @@ fn moved_documents(project: &store::Store, shards: &[PathBuf]) -> anyhow::Result
     if gone_by_text.is_empty() {
         return Ok(moves);
     }
-    let in_project: std::collections::BTreeSet<String> =
-        project.documents()?.into_iter().map(|d| d.name).collect();
     for (i, name) in present {
         let Some(text) = stores[i].document_text(&name)? else {
             continue;
