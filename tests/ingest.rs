@@ -2641,6 +2641,85 @@ fn a_moved_transcript_is_the_same_document_a_copy_is_another() {
     assert_eq!(json["inserted"].as_u64(), Some(1), "{json}");
 }
 
+/// hj/03: the same files read one night through the study folder and the
+/// next through its `transcripts` subfolder (or from another working
+/// folder) are the same documents under their first names, not a second
+/// copy of every interview; the run says which name each keeps.
+#[test]
+fn a_file_read_through_another_folder_keeps_its_stored_name() {
+    let project = new_project();
+    let inputs = tempfile::tempdir().unwrap();
+    let study = inputs.path().join("study");
+    let root = study.join("transcripts");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("interview_01.txt"),
+        "Interviewer: How is telehealth for you?\nMaria: The video calls save me a long drive.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("interview_02.txt"),
+        "Interviewer: And for you?\nTom: I miss seeing the nurse in person.\n",
+    )
+    .unwrap();
+    let names = |p: &Path| -> Vec<String> {
+        let db = rusqlite::Connection::open(p.join("autocode.db")).unwrap();
+        let mut stmt = db
+            .prepare("SELECT name FROM documents ORDER BY name")
+            .unwrap();
+        let names = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        names
+    };
+    let (code, _, err) = ingest_json(project.path(), &[study.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let first = [
+        "transcripts/interview_01.txt",
+        "transcripts/interview_02.txt",
+    ];
+    assert_eq!(names(project.path()), first);
+
+    let (code, json, err) = ingest_json(project.path(), &[root.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(names(project.path()), first, "{json}");
+    assert_eq!(json["unchanged"].as_u64(), Some(2), "{json}");
+    assert_eq!(json["inserted"].as_u64(), Some(0), "{json}");
+    assert_eq!(
+        json["kept_names"][0]["read_as"].as_str(),
+        Some("interview_01.txt"),
+        "{json}"
+    );
+    assert_eq!(
+        json["kept_names"][0]["document"].as_str(),
+        Some("transcripts/interview_01.txt"),
+        "{json}"
+    );
+    let out = autocode(project.path(), &["ingest", root.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(" and 1 other file keep the names the project stored them by, from the folder read before (`transcripts/interview_01.txt`, not `interview_01.txt`)"),
+        "{err}"
+    );
+    assert_eq!(stats(project.path())["participants"].as_u64(), Some(2));
+
+    // A relative path typed in another working folder is the same file,
+    // not a moved one.
+    let out = Command::new(env!("CARGO_BIN_EXE_autocode"))
+        .arg("--project")
+        .arg(project.path())
+        .args(["ingest", "--json", "interview_02.txt"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["moved_documents"], serde_json::json!([]), "{json}");
+    assert_eq!(json["unchanged"].as_u64(), Some(1), "{json}");
+    assert_eq!(names(project.path()), first);
+}
+
 /// hY/02: two Microsoft Forms exports read by their `ID` column: each
 /// form's response 1 is its own respondent, 4 participants, not 2.
 #[test]

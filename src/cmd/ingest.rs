@@ -412,6 +412,21 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             printable(&m.file)
         );
     }
+    // One line, not one per file: a changed `[inputs] paths` would
+    // otherwise repeat every transcript each night.
+    if let Some(k) = s.kept_names.first() {
+        let others = match s.kept_names.len() - 1 {
+            0 => String::new(),
+            1 => " and 1 other file".to_string(),
+            n => format!(" and {n} other files"),
+        };
+        eprintln!(
+            "note: {}{others} keep the names the project stored them by, from the folder read before (`{}`, not `{}`)",
+            printable(&k.file),
+            printable(&k.document),
+            printable(&k.read_as)
+        );
+    }
     for r in &s.replaced_from_other_files {
         eprintln!(
             "warning: {} replaced document `{}`, which was read from {} (a document is known by its name; \

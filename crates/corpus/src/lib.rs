@@ -135,7 +135,13 @@ pub fn read_file_unhashed(
     if raw.is_empty() {
         return Err(IngestError::Empty { file: path.into() });
     }
-    let source_path = path.display().to_string();
+    // The file's canonical path, so that a later run given another folder
+    // or started in another working folder knows it for the same file
+    // (`pipeline::ingest`'s moved-document and stored-name checks).
+    let source_path = std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
     Ok(raw
         .into_iter()
         .map(|r| assemble_unhashed(r, &source_path, reader.format(), participants))

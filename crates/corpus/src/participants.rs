@@ -155,6 +155,32 @@ impl Participants {
                 (headers, records.into_iter().skip(at).collect())
             }
         };
+        // A survey tool's export used as the participants file: Qualtrics
+        // writes a row of question texts (`Response ID` under `ResponseId`)
+        // and a row of `{"ImportId":…}` cells below its column names. They
+        // are no one; they were listed as two people.
+        let records: Vec<_> = {
+            let mut skipped = 0;
+            records
+                .into_iter()
+                .filter(|row| {
+                    let header_row = skipped < 2
+                        && (crate::formats::is_import_id_row(row.record.iter())
+                            || row
+                                .record
+                                .iter()
+                                .zip(&headers)
+                                .filter(|(cell, header)| {
+                                    crate::formats::is_column_label(cell, header)
+                                })
+                                .count()
+                                >= 2);
+                    // Only the rows right below the column names.
+                    skipped = if header_row { skipped + 1 } else { 2 };
+                    !header_row
+                })
+                .collect()
+        };
         crate::formats::unique_headers(&headers, &bad)?;
         use crate::formats::find_column;
         // NVivo's classification sheet names its cases in an unnamed first
@@ -176,11 +202,24 @@ impl Participants {
                 .filter(|c| !c.is_empty())
                 .all(|c| seen.insert(c.to_lowercase()))
         };
-        let id_column = ID_COLUMNS
-            .iter()
-            .find_map(|name| {
-                find_column(&headers, &[name])
-                    .filter(|&i| !PLAIN_ID_HEADINGS.contains(name) || unique(i))
+        // Qualtrics' `ExternalReference` holds the researcher's own ids
+        // (a panel's `P01`) where the survey link carried them; its
+        // `ResponseId` is the tool's (`R_1`), which no transcript labels.
+        // Always in the export, it is read as the ids only when filled and
+        // different in every row.
+        let external_reference =
+            find_column(&headers, &["externalreference", "external reference"]).filter(|&i| {
+                unique(i)
+                    && records
+                        .iter()
+                        .all(|r| r.record.get(i).is_some_and(|c| !c.trim().is_empty()))
+            });
+        let id_column = external_reference
+            .or_else(|| {
+                ID_COLUMNS.iter().find_map(|name| {
+                    find_column(&headers, &[name])
+                        .filter(|&i| !PLAIN_ID_HEADINGS.contains(name) || unique(i))
+                })
             })
             .or(nvivo_cases.then_some(0));
         let name_column = {
@@ -935,6 +974,34 @@ mod tests {
             p.index().resolve("Siobhán O’Brien", "fg.docx").unwrap().id,
             "P9"
         );
+    }
+
+    /// A Qualtrics export used as the participants file: its rows of
+    /// question texts and ImportIds are no one, and its `ExternalReference`
+    /// (the researcher's ids, where filled) is the id column, not the
+    /// tool's `ResponseId`.
+    #[test]
+    fn a_qualtrics_export_lists_its_respondents_alone() {
+        let export = "StartDate,ResponseId,ExternalReference,Q1\n\
+                      Start Date,Response ID,External Data Reference,What is your gender?\n\
+                      \"{\"\"ImportId\"\":\"\"startDate\"\"}\",\"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"externalDataReference\"\"}\",\"{\"\"ImportId\"\":\"\"QID1\"\"}\"\n\
+                      2024-01-01,R_1,P01,Female\n\
+                      2024-01-02,R_2,P02,Male\n";
+        let p = parse(export).unwrap();
+        let ids: Vec<&str> = p.list.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["P01", "P02"]);
+        assert_eq!(p.list[0].attributes["q1"], "Female");
+        // Without the researcher's ids, the response ids; the header rows
+        // are still no one (before: `Response ID` and the ImportId cell
+        // were listed as two people).
+        let blank = export.replace(",P01,", ",,").replace(",P02,", ",,");
+        let p = parse(&blank).unwrap();
+        let ids: Vec<&str> = p.list.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["R_1", "R_2"]);
+        // A first respondent whose answers happen to repeat one heading is
+        // a respondent.
+        let p = parse("id,name,group\nP1,Name,G1\nP2,Bob,G2\n").unwrap();
+        assert_eq!(p.list.len(), 2);
     }
 
     #[test]

@@ -116,6 +116,10 @@ pub struct IngestSummary {
     /// this run holds word for word: moved or renamed, stored under the new
     /// name with their reviews and people's codings ([`moved_document`]).
     pub moved_documents: Vec<MovedDocument>,
+    /// Files the project holds under another name, read in this run
+    /// through another folder: each keeps its stored name
+    /// ([`keep_stored_names`]).
+    pub kept_names: Vec<KeptName>,
     /// `--interviewer` names no speaker of a document read in this run says
     /// (a typo, `Moderater`, would leave the real moderator coded).
     pub interviewers_not_speaking: Vec<String>,
@@ -284,6 +288,62 @@ pub struct MovedDocument {
     pub from: String,
     pub to: String,
     pub file: String,
+}
+
+/// A file read under another name than the one it is stored by
+/// ([`IngestSummary::kept_names`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeptName {
+    pub file: String,
+    /// Its name from the folder given in this run.
+    pub read_as: String,
+    /// The stored document's name, which it keeps.
+    pub document: String,
+}
+
+/// A file the project already holds, read in this run through another
+/// folder (`ingest study` one night and `ingest study/transcripts` the
+/// next, or `[inputs] paths` changed from `.` to `transcripts`), keeps
+/// its stored name. A document's name is its path from the folder given,
+/// so the same file was stored a second time under the shorter name, its
+/// interviewees counted twice, and the audit sample, drawn by name,
+/// changed with the folder typed (hj/03, hj/05). Files are compared by
+/// their canonical paths (the store keeps each document's, see
+/// `corpus::read_file`); a stored name that this run also reads is left
+/// to its own file. A table split into several documents (`--doc-column`)
+/// names each part after the file and is left as read.
+fn keep_stored_names(
+    store: &store::Store,
+    files: &mut [corpus::InputFile],
+) -> store::Result<Vec<KeptName>> {
+    let stored: BTreeSet<String> = store.documents()?.into_iter().map(|d| d.name).collect();
+    if files.iter().all(|f| stored.contains(&f.name)) {
+        return Ok(Vec::new());
+    }
+    let read: BTreeSet<String> = files.iter().map(|f| f.name.clone()).collect();
+    let mut by_file: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    for name in stored.iter().filter(|n| !read.contains(*n)) {
+        if let Some(file) = store
+            .document_source(name)?
+            .and_then(|src| std::fs::canonicalize(src).ok())
+        {
+            by_file.entry(file).or_default().push(name.clone());
+        }
+    }
+    let mut kept = Vec::new();
+    for f in files.iter_mut().filter(|f| !stored.contains(&f.name)) {
+        let Ok(file) = std::fs::canonicalize(&f.path) else {
+            continue;
+        };
+        if let Some([name]) = by_file.get(&file).map(Vec::as_slice) {
+            kept.push(KeptName {
+                file: f.path.display().to_string(),
+                read_as: std::mem::replace(&mut f.name, name.clone()),
+                document: name.clone(),
+            });
+        }
+    }
+    Ok(kept)
 }
 
 /// The stored document `doc` (a name the store does not hold) is, moved
@@ -856,7 +916,8 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     if let Some(shard) = opts.shard {
         store.set_meta(crate::run::SHARD_META, &shard.label())?;
     }
-    let inputs = corpus::collect_inputs(&opts.paths)?;
+    let mut inputs = corpus::collect_inputs(&opts.paths)?;
+    let kept_names = keep_stored_names(store, &mut inputs.files)?;
     if inputs.files.is_empty() {
         anyhow::bail!(
             "no transcripts found in {}",
@@ -955,6 +1016,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         detected_interviewers: detected,
         replaced_from_other_files: Vec::new(),
         moved_documents: Vec::new(),
+        kept_names,
         interviewers_not_speaking: Vec::new(),
         stored_not_in_inputs: Vec::new(),
         documents_not_ingested: Vec::new(),
