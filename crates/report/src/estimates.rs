@@ -136,6 +136,22 @@ fn machine_p(cells: &[(usize, Cell)], mask: &[bool], own: Option<usize>) -> f64 
     )
 }
 
+/// The probability that a sentence has the code or one below it, people's
+/// decisions included ([`Cell::probability`]: 1 where a person gave it, 0
+/// where one rejected it): what `expected_participants` sums.
+fn known_p(cells: &[(usize, Cell)], mask: &[bool], own: Option<usize>) -> f64 {
+    let own_p = own
+        .and_then(|o| cells.iter().find(|(c, _)| *c == o))
+        .map(|(_, cell)| cell.probability());
+    code_or_below(
+        own_p,
+        cells
+            .iter()
+            .filter(|(c, _)| mask[*c])
+            .map(|(_, cell)| cell.probability()),
+    )
+}
+
 /// Whether people said the sentence has the code or one below it.
 fn human_present(cells: &[(usize, Cell)], mask: &[bool]) -> bool {
     cells
@@ -274,24 +290,25 @@ pub(crate) fn estimate(
             };
         }
         // Without a random sample nothing corrects the machine, so what
-        // people confirmed is known: a participant a person coded with the
-        // code mentions it (p = 1), and so does a sentence. Before, two
+        // people decided is known: a sentence a person coded with the code
+        // has it (p = 1), one where people rejected it has not (p = 0),
+        // and a participant mentions it with 1 − Π(1 − p) over their
+        // sentences, as `expected_participants` counts. Before, two
         // participants a reviewer coded beside a machine that missed them
-        // gave a "model-only" estimate of 1.46 (hk/02).
-        let mut person_known = person_p.clone();
-        let mut sentence_known = 0.0;
+        // gave a "model-only" estimate of 1.46 (hk/02), and a participant
+        // whose every machine coding a reviewer rejected still counted
+        // 0.78 (hn/01: 2.76 beside expected_participants' 1.98).
+        let mut person_none_known: Vec<f64> = vec![1.0; counted.persons.len()];
         let mut sentence_ps_known = Vec::with_capacity(sentences_counted);
         for (cells, &person) in counted.cells.iter().zip(&counted.person) {
-            if human_present(cells, mask) {
-                person_known[person] = 1.0;
-                sentence_known += 1.0;
-            } else {
-                sentence_ps_known.push(machine_p(cells, mask, own));
-            }
+            let p = known_p(cells, mask, own);
+            person_none_known[person] *= 1.0 - p;
+            sentence_ps_known.push(p);
         }
+        let person_known: Vec<f64> = person_none_known.iter().map(|none| 1.0 - none).collect();
         let participants = ppi::model_only(&person_known, calibrated);
         let mut sentences = ppi::model_only(&[], calibrated);
-        sentences.estimate = sentence_known + stable_sum(sentence_ps_known);
+        sentences.estimate = stable_sum(sentence_ps_known);
         sentences.units = sentences_counted as u64;
         let units = person_p.len() as u64;
         let prevalence = if units > 0 {

@@ -157,6 +157,48 @@ fn a_model_only_figure_counts_what_people_confirmed() {
     );
 }
 
+/// Without an audit sample, what people rejected is known too: a
+/// reviewer who rejects every machine coding of Ana's takes her out of the
+/// figure, as out of `expected_participants` (hn/01: she still counted
+/// 0.78, the estimate 2.76 beside 1.98).
+#[test]
+fn a_model_only_figure_counts_what_people_rejected_as_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    machine(&store, ANA_PARK, "parks", 0.6, true);
+    machine(&store, ANA_POLICE, "parks", 0.5, true);
+    machine(&store, CAI_PARK, "parks", 0.7, true);
+    machine(&store, BEN_LIGHTS, "parks", 0.2, false);
+    let parks = |store: &store::Store| {
+        let report = build(store, &ReportOptions::default()).unwrap();
+        let c = report
+            .codes
+            .iter()
+            .find(|c| c.code_id == "parks")
+            .unwrap()
+            .clone();
+        c
+    };
+    // Ana 1 − 0.4 × 0.5 = 0.8, Cai 0.7, Ben 0.2.
+    let before = parks(&store).estimates;
+    assert!((before.participants.estimate - 1.7).abs() < 1e-9, "{before:?}");
+    assert!((before.sentences.estimate - 2.0).abs() < 1e-9, "{before:?}");
+    review(&store, ANA_PARK, "parks", "reject", "rev");
+    review(&store, ANA_POLICE, "parks", "reject", "rev");
+    let after = parks(&store);
+    assert_eq!(after.estimates.participants.method, Method::ModelOnly);
+    assert!(
+        (after.estimates.participants.estimate - 0.9).abs() < 1e-9,
+        "{:?}",
+        after.estimates
+    );
+    assert!(
+        (after.estimates.sentences.estimate - 0.9).abs() < 1e-9,
+        "{:?}",
+        after.estimates
+    );
+}
+
 /// A classifier ran (its calibration record is there) but a re-ingest took
 /// its codings (a survey export replaced whole): not "people-coded", which
 /// says no classifier ran; the machine's figure until `code` runs again.
