@@ -150,6 +150,24 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.is_empty())
 }
 
+/// The page's participant filter `key=value` as (key, value). An
+/// attribute's name may hold `=` itself (a Likert question's header,
+/// `Satisfaction (1 = very low, 5 = very high)`), so the split is at the
+/// first `=` whose left side names a stored attribute, else the first.
+/// Before, the key was cut at the first `=` and the filter found nothing
+/// (ho/01).
+fn attribute_filter<'a>(
+    filter: &'a str,
+    attrs: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Option<(&'a str, &'a str)> {
+    let known = |k: &str| attrs.values().any(|a| a.contains_key(k));
+    filter
+        .match_indices('=')
+        .map(|(i, _)| (&filter[..i], &filter[i + 1..]))
+        .find(|(k, _)| known(k))
+        .or_else(|| filter.split_once('='))
+}
+
 pub async fn queue(
     State(st): State<Shared>,
     Query(q): Query<QueueParams>,
@@ -157,13 +175,13 @@ pub async fn queue(
     with_store(&st, move |store, cfg| {
         let scope = scope(cfg.blind, q.reviewer.as_deref())?;
         let scope = scope.as_deref();
+        let attrs = store.participant_attributes()?;
         let attr = match nonempty(&q.attr) {
-            Some(a) => Some(a.split_once('=').ok_or_else(|| {
+            Some(a) => Some(attribute_filter(a, &attrs).ok_or_else(|| {
                 ApiError::BadRequest(format!("attr filter {a:?} is not key=value"))
             })?),
             None => None,
         };
-        let attrs = store.participant_attributes()?;
         let uncalibrated = uncalibrated_codes(store)?;
         let judged = judged(store, scope)?;
         let versions = store::review_versions(store.conn(), scope)?;
@@ -554,4 +572,28 @@ fn uncalibrated_codes(
         ))
     })?;
     Ok(rec.uncalibrated.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ho/01: a Likert header holding `=` is the key, and a value may hold
+    /// `=` too; a filter naming no stored attribute splits at its first.
+    #[test]
+    fn an_attribute_filter_splits_where_its_key_is_an_attribute() {
+        let likert = "Satisfaction (1 = very low, 5 = very high)";
+        let attrs = BTreeMap::from([(
+            "R_001".to_string(),
+            BTreeMap::from([
+                (likert.to_string(), "4".to_string()),
+                ("group".to_string(), "a=b".to_string()),
+            ]),
+        )]);
+        let filter = format!("{likert}=4");
+        assert_eq!(attribute_filter(&filter, &attrs), Some((likert, "4")));
+        assert_eq!(attribute_filter("group=a=b", &attrs), Some(("group", "a=b")));
+        assert_eq!(attribute_filter("site=x=y", &attrs), Some(("site", "x=y")));
+        assert_eq!(attribute_filter("group", &attrs), None);
+    }
 }
