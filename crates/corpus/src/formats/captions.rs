@@ -308,20 +308,67 @@ fn parse_timing(line: &str) -> Option<(u64, u64)> {
     (end >= start).then_some((start, end))
 }
 
+/// The character reference at the start of `rest` (the named ones
+/// captions use, and `&#39;` / `&#x27;`), as (its text, its length).
+fn entity_at(rest: &str) -> Option<(String, usize)> {
+    const NAMED: [(&str, &str); 8] = [
+        ("&amp;", "&"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&nbsp;", " "),
+        ("&quot;", "\""),
+        ("&apos;", "'"),
+        ("&lrm;", ""),
+        ("&rlm;", ""),
+    ];
+    if let Some((e, r)) = NAMED.iter().find(|(e, _)| rest.starts_with(e)) {
+        return Some((r.to_string(), e.len()));
+    }
+    let body = rest.strip_prefix("&#")?;
+    let end = body.find(';').filter(|&e| e <= 8)?;
+    let code = match body[..end].strip_prefix(['x', 'X']) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+        None => body[..end].parse().ok()?,
+    };
+    Some((char::from_u32(code)?.to_string(), end + 3))
+}
+
+/// `text` with its character references decoded ([`entity_at`]).
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some((r, len)) = (c == '&').then(|| entity_at(rest)).flatten() {
+            out.push_str(&r);
+            rest = &rest[len..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
 /// Removes markup (`<i>`, `<c.x>`, `<00:00:01.000>`, `{\an8}`) and decodes
-/// the entities captions use; returns the `<v Name>` voice if the cue has one.
+/// the entities captions use; returns the `<v Name>` voice if the cue has one,
+/// its entities decoded too (WebVTT writes `<v Mum &amp; Dad>`; before
+/// 2026-12-07 the name kept `&amp;` and matched no participant, ho/03).
+/// A `<` followed by a space, or by another `<` before its `>`, is text
+/// (`2 < 3` in an SRT line), not a tag.
 fn strip_tags(raw: &str) -> (Option<String>, String) {
     let mut voice = None;
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(c) = rest.chars().next() {
         if c == '<' {
-            if let Some(end) = rest.find('>') {
+            if let Some(end) = rest.find('>').filter(|&end| {
+                !rest[1..end].contains('<') && !rest[1..].starts_with(char::is_whitespace)
+            }) {
                 let tag = &rest[1..end];
                 if voice.is_none() && (tag.starts_with("v ") || tag.starts_with("v.")) {
                     let name = tag.split_once(' ').map(|(_, n)| n.trim()).unwrap_or("");
                     if !name.is_empty() {
-                        voice = Some(name.to_string());
+                        voice = Some(decode_entities(name));
                     }
                 }
                 rest = &rest[end + 1..];
@@ -334,22 +381,10 @@ fn strip_tags(raw: &str) -> (Option<String>, String) {
                 continue;
             }
         }
-        if c == '&' {
-            let entities = [
-                ("&amp;", "&"),
-                ("&lt;", "<"),
-                ("&gt;", ">"),
-                ("&nbsp;", " "),
-                ("&quot;", "\""),
-                ("&apos;", "'"),
-                ("&lrm;", ""),
-                ("&rlm;", ""),
-            ];
-            if let Some((e, r)) = entities.iter().find(|(e, _)| rest.starts_with(e)) {
-                out.push_str(r);
-                rest = &rest[e.len()..];
-                continue;
-            }
+        if let Some((r, len)) = (c == '&').then(|| entity_at(rest)).flatten() {
+            out.push_str(&r);
+            rest = &rest[len..];
+            continue;
         }
         out.push(c);
         rest = &rest[c.len_utf8()..];
@@ -653,5 +688,20 @@ mod tests {
             e,
             "c.vtt: line 4: expected a cue timing line `00:00:01.000 --> 00:00:04.000`, found `00:00:05.000 -> 00:00:07.000`"
         );
+    }
+
+    /// ho/03: a voice's name is decoded as the cue's text is (`Mum &amp;
+    /// Dad`, `O&apos;Neill`, `&#39;`); a lone `<` in an SRT line is text.
+    #[test]
+    fn voice_names_are_decoded_and_a_lone_angle_bracket_is_text() {
+        let (voice, text) = strip_tags("<v Mum &amp; Dad>Chaos now &amp; the kids.</v>");
+        assert_eq!(voice.as_deref(), Some("Mum & Dad"));
+        assert_eq!(text, "Chaos now & the kids.");
+        let (voice, _) = strip_tags("<v O&apos;Neill, Siobh&#225;n>Yes.");
+        assert_eq!(voice.as_deref(), Some("O'Neill, Siobhán"));
+        let (_, text) = strip_tags("It's a 2 < 3 situation <inaudible> really.");
+        assert_eq!(text, "It's a 2 < 3 situation  really.");
+        let (_, text) = strip_tags("Cost &#x27;em &#99999999999; and &bogus; too");
+        assert_eq!(text, "Cost 'em &#99999999999; and &bogus; too");
     }
 }
