@@ -196,17 +196,11 @@ pub fn split_sentences_at(text: &str, breaks: &[usize]) -> Vec<(usize, usize)> {
     // A number at a line's start is a list's only where lines numbered 1
     // and 2 (or a and b) are: "23. If you're listening…" answers "How old
     // were you?", and "5." and "4." starting wrapped lines are no list.
-    let first_two = |a: &str, b: &str| {
-        let starts = |n: &str| {
-            text.lines().any(|l| {
-                l.trim_start()
-                    .split_once(' ')
-                    .is_some_and(|(m, _)| is_list_number(m) && m[..m.len() - 1] == *n)
-            })
-        };
-        starts(a) && starts(b)
+    let starts = |n: &str| {
+        text.lines()
+            .any(|l| list_marker(l).is_some_and(|m| m[..m.len() - 1] == *n))
     };
-    let numbered = first_two("1", "2") || first_two("a", "b");
+    let numbered = (starts("1") && starts("2")) || (starts("a") && starts("b"));
     let normalised = join_wrapped_lines(text, numbered);
     let mut merged: Vec<(usize, usize)> = Vec::new();
     let mut glue_next: Option<Glue> = None;
@@ -820,9 +814,35 @@ fn is_list_number(piece: &str) -> bool {
         || (body.len() == 1 && piece.ends_with(')') && body.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
+/// The list number a line starts with (`1.`, `12)`, `a)`), followed by a
+/// space or a tab, or a number followed directly by a letter: answers
+/// typed in a form's box write "1.Flexible hours⏎2.Working from home"
+/// (hq/01). Not a number that goes on ("2.5 days", "7.30 start") nor one
+/// that ends its line ("23.⏎If you're listening").
+fn list_marker(line: &str) -> Option<&str> {
+    let line = line.trim_start();
+    let end = line.find(['.', ')'])? + 1;
+    let marker = &line[..end];
+    let next = line[end..].chars().next()?;
+    let spaced = next == ' ' || next == '\t';
+    let glued = next.is_alphabetic() && marker.starts_with(|c: char| c.is_ascii_digit());
+    (is_list_number(marker) && (spaced || glued)).then_some(marker)
+}
+
+/// The place a list number counts (`3.` → 3, `b)` → 2), to tell a list's
+/// next item from a line that starts with another number.
+fn list_ordinal(marker: &str) -> u32 {
+    let body = &marker[..marker.len() - 1];
+    match body.parse() {
+        Ok(n) => n,
+        // A letter ("b)"), as `is_list_number` allows only one.
+        Err(_) => u32::from(body.as_bytes()[0] - b'a') + 1,
+    }
+}
+
 /// Whether a line starts a list item: a bullet (`-`, `*`, `•`, `–`) and
 /// a space, or, in a text with a `numbered` list, a number (`1.`, `2)`,
-/// `a)`) and a space. Such a line starts a sentence, even in a paragraph
+/// `a)`) and a space ([`list_marker`]). Such a line starts a sentence, even in a paragraph
 /// of wrapped lines: "- Publish the rota.\n- Pay on time." are two (read
 /// as one line, the dash joined them, as UAX #29 reads "ahead. - Pay" as
 /// one sentence).
@@ -834,17 +854,17 @@ fn starts_list_item(line: &str, numbered: bool) -> bool {
         || (numbered && starts_numbered_item(line))
 }
 
-/// A line that starts with a list number and a space (`1. `, `2) `).
+/// A line that starts with a list number and a space (`1. `, `2) `), or
+/// a number and a letter (`1.Flexible hours`).
 fn starts_numbered_item(line: &str) -> bool {
-    line.trim_start()
-        .split_once(' ')
-        .is_some_and(|(marker, _)| is_list_number(marker))
+    list_marker(line).is_some()
 }
 
 /// Replaces line breaks inside a paragraph by spaces (and `\r` always), so
 /// that UAX #29, which ends a sentence at every line break, sees wrapped
 /// lines as one; a line that starts a list item ([`starts_list_item`])
-/// keeps its break. Every replaced byte is one ASCII byte, so offsets hold.
+/// after a clause's end, or a numbered list's next item, keeps its break.
+/// Every replaced byte is one ASCII byte, so offsets hold.
 fn join_wrapped_lines(text: &str, numbered: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
@@ -858,18 +878,37 @@ fn join_wrapped_lines(text: &str, numbered: bool) -> String {
         .filter(|(_, &b)| b == b'\n')
         .map(|(i, _)| i)
         .collect();
+    // The place of the last numbered line seen (`3.` → 3).
+    let mut last_number = numbered
+        .then(|| list_marker(&text[..breaks.first().copied().unwrap_or(bytes.len())]))
+        .flatten()
+        .map(list_ordinal);
     for (k, &i) in breaks.iter().enumerate() {
         let prev_start = if k == 0 { 0 } else { breaks[k - 1] + 1 };
         let next_end = breaks.get(k + 1).copied().unwrap_or(bytes.len());
+        let line = &text[i + 1..next_end];
         // A list item's line keeps its break where the line before it
         // ends a clause: "- Fix the hoists.\n- Pay on time." are two, while
         // "we had\n- and I'm not exaggerating -" is a wrapped line, and "-
         // new laptop\n- bigger monitor" one answer, as before.
-        let item = starts_list_item(&text[i + 1..next_end], numbered)
-            && text[prev_start..i]
-                .trim_end()
-                .trim_end_matches(CLOSING)
-                .ends_with(['.', '!', '?', ':', ';', '…']);
+        let after_clause = text[prev_start..i]
+            .trim_end()
+            .trim_end_matches(CLOSING)
+            .ends_with(['.', '!', '?', ':', ';', '…']);
+        // A numbered list's first item, or the one after the last numbered
+        // line, keeps it after any line: its number shows it is an item, and
+        // joined, "1. More staff⏎2. Better pay" was cut after "2." (UAX #29
+        // ends a sentence at its dot), each number glued to the item before
+        // (hq/01). Another number ("I gave them⏎5. And") is a wrapped line.
+        let number = numbered
+            .then(|| list_marker(line))
+            .flatten()
+            .map(list_ordinal);
+        let next_item = number.is_some_and(|n| n == 1 || last_number.map(|l| l + 1) == Some(n));
+        if number.is_some() {
+            last_number = number;
+        }
+        let item = starts_list_item(line, numbered) && (after_clause || next_item);
         if !line_blank(prev_start, i) && !line_blank(i + 1, next_end) && !item {
             out[i] = b' ';
         }
@@ -1418,6 +1457,100 @@ mod tests {
             split("Did you go? - yes I did."),
             ["Did you go? - yes I did."]
         );
+    }
+
+    /// hq/01: numbered answers typed without full stops, as forms' free-text
+    /// boxes get them. Before, each number stuck to the item before it
+    /// ("1. More staff on the wards\n2.", "Better pay\n3.") and "1.Flexible
+    /// hours" gave a sentence "1." alone.
+    #[test]
+    fn numbered_items_without_full_stops_are_sentences_with_their_numbers() {
+        let text = "1. More staff on the wards\n2. Better pay\n3. Free parking for night shifts";
+        assert_eq!(split_sentences(text), [(0, 26), (27, 40), (41, text.len())]);
+        assert_eq!(
+            split(text),
+            [
+                "1. More staff on the wards",
+                "2. Better pay",
+                "3. Free parking for night shifts"
+            ]
+        );
+        assert_eq!(
+            split("1) More staff on the wards\n2) Better pay"),
+            ["1) More staff on the wards", "2) Better pay"]
+        );
+        // No space after the number.
+        assert_eq!(
+            split("1.Flexible hours\n2.Working from home on Fridays"),
+            ["1.Flexible hours", "2.Working from home on Fridays"]
+        );
+        assert_eq!(
+            split("1)Flexible hours\r\n2)Working from home"),
+            ["1)Flexible hours", "2)Working from home"]
+        );
+        // After an intro line, with or without a colon; a wrapped item.
+        assert_eq!(
+            split("Three things:\n1. More staff\n2. Better pay"),
+            ["Three things:", "1. More staff", "2. Better pay"]
+        );
+        assert_eq!(
+            split("Three things\n1. More staff on\nthe wards\n2. better pay"),
+            [
+                "Three things",
+                "1. More staff on\nthe wards",
+                "2. better pay"
+            ]
+        );
+        // Items of more than one sentence, as before.
+        assert_eq!(
+            split("1. More staff. They are exhausted.\n2. Pay."),
+            ["1. More staff.", "They are exhausted.", "2. Pay."]
+        );
+        // A line that starts with a number out of the list's turn is
+        // wrapped: "I gave them 5." is a sentence, "5." no item.
+        assert_eq!(
+            split("1. More staff\n2. Last year I gave them\n5. This year 3"),
+            [
+                "1. More staff",
+                "2. Last year I gave them\n5.",
+                "This year 3"
+            ]
+        );
+        // Numbers that are no list's stay as they were.
+        assert_eq!(
+            split("I was born in 1984.\nThen I moved. It took 2.5 days on v1.2 at 7.30."),
+            [
+                "I was born in 1984.",
+                "Then I moved.",
+                "It took 2.5 days on v1.2 at 7.30."
+            ]
+        );
+        assert_eq!(
+            split("I started in 2015. 2016 was awful."),
+            ["I started in 2015.", "2016 was awful."]
+        );
+        // A bulleted list without full stops is still one answer.
+        assert_eq!(
+            split("• More staff\n• Better pay"),
+            ["• More staff\n• Better pay"]
+        );
+    }
+
+    #[test]
+    fn list_markers_and_their_places() {
+        assert_eq!(list_marker("1. More staff"), Some("1."));
+        assert_eq!(list_marker("  12) Pay"), Some("12)"));
+        assert_eq!(list_marker("1.Flexible hours"), Some("1."));
+        assert_eq!(list_marker("b) a quiet room"), Some("b)"));
+        assert_eq!(list_marker("b)quiet"), None);
+        assert_eq!(list_marker("2.5 days"), None);
+        assert_eq!(list_marker("7.30 start"), None);
+        assert_eq!(list_marker("23."), None);
+        assert_eq!(list_marker("2016 was awful."), None);
+        assert_eq!(list_marker("1984. Then"), None);
+        assert_eq!(list_ordinal("3."), 3);
+        assert_eq!(list_ordinal("10)"), 10);
+        assert_eq!(list_ordinal("b)"), 2);
     }
 
     #[test]
