@@ -1163,6 +1163,39 @@ mod audit_browser {
         assert_eq!(coders, ["rita"]);
     }
 
+    /// hq/03: the Audit tab showed a survey respondent's "My colleagues."
+    /// and "The pay." without their questions (like most, like least). Each
+    /// answer is now shown under its question, as the queue's item view
+    /// shows it; still no machine figure on the tab.
+    #[test]
+    fn the_audit_tab_shows_each_survey_answer_under_its_question() {
+        let fx = fixture::build_survey_audit();
+        let (_srv, _profile, _browser, tab) = open_audit_page(&fx.path);
+        wait_for(
+            &tab,
+            "document.querySelectorAll('#audit-unit .audit-sentence').length === 2",
+        );
+        let shown = eval(&tab, "document.getElementById('audit-unit').innerText")
+            .as_str()
+            .unwrap()
+            .to_string();
+        let at = |text: &str| {
+            shown
+                .find(text)
+                .unwrap_or_else(|| panic!("{text:?} not shown: {shown}"))
+        };
+        let [most, least] = fixture::SURVEY_QUESTIONS;
+        assert!(
+            at(most) < at("My colleagues.")
+                && at("My colleagues.") < at(least)
+                && at(least) < at("The pay."),
+            "each answer under its question: {shown}"
+        );
+        for machine in ["Suggested", "confidence", "score", "%"] {
+            assert!(!shown.contains(machine), "{machine} shown: {shown}");
+        }
+    }
+
     /// A unit coded on a page that loaded an older codebook is refused, not
     /// saved under the new version (where it would judge a code the coder
     /// had no box for); the page shows the unit again with the new code's

@@ -481,9 +481,20 @@
       u.unit + ' ' + (u.position + 1) + ' of ' + u.size + ': ' + u.label +
       (u.audited ? ' · coded' + (u.coders.length ? ' by ' + u.coders.join(', ') : '') : ' · not coded yet')));
     const cs = codes();
+    let lastTurn = null;
     for (const s of u.sentences) {
       const given = new Set(s.codes || []);
+      // The question a survey answer answers, above its turn's first
+      // sentence as the item view shows it: "The pay." is praise or
+      // complaint only by its question (hq/03).
+      const turn = s.document + '\t' + s.turn_index;
+      const asked = s.question && turn !== lastTurn
+        ? el('div', { class: 'turn moderator audit-question' },
+          el('span', { class: 'speaker' }, 'Question'), el('p', { class: 'turn-text' }, s.question))
+        : null;
+      lastTurn = turn;
       box.appendChild(el('div', { class: 'audit-sentence', dataset: { segment: String(s.segment_id) } },
+        asked,
         el('span', { class: 'speaker' }, (s.speaker || 'unnamed speaker') + ' · ' + s.document + ' · turn ' + s.turn_index),
         el('p', { class: 'turn-text' }, s.text),
         el('div', { class: 'audit-codes' }, cs.map((c) => el('label', { title: c.definition || '' },

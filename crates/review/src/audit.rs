@@ -11,6 +11,7 @@
 //! a unit is audited only after it is submitted. Review-queue decisions are
 //! reviews, not gold, and never make a unit audited.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::{Path, Query, State};
@@ -21,6 +22,7 @@ use serde_json::{json, Value};
 use report::ppi::{AuditUnit, CountEstimate};
 use store::StoredSegment;
 
+use crate::queue::slice;
 use crate::{
     check_len, latest_codebook, reviewer_name, with_store, ApiError, ApiResult, ServeConfig,
     Shared, MAX_NAME_CHARS,
@@ -99,6 +101,52 @@ fn unit_label(unit: AuditUnit, key: &str, sentences: &[StoredSegment]) -> String
     }
 }
 
+/// The question each of `sentences` answers, by segment id: the text of the
+/// last moderator turn before the sentence's turn, as the queue's item view
+/// finds it (`store::moderator_turn_before`), where that turn is a
+/// question as ingest writes a survey's (speaker
+/// [`corpus::formats::QUESTION_SPEAKER`], and `Q:` in a transcript).
+/// Without it a respondent's "The pay." reads as praise or complaint alike
+/// (hq/03). Other moderator turns ("Mm-hmm.", a focus group's follow-ups)
+/// are not questions, as the report reads them, so interview units show
+/// none.
+fn questions_answered(
+    store: &store::Store,
+    sentences: &[StoredSegment],
+) -> ApiResult<BTreeMap<i64, String>> {
+    let conn = store.conn();
+    // Per document of the unit, its id and text, read once.
+    let mut documents: BTreeMap<&str, (i64, Vec<char>)> = BTreeMap::new();
+    let mut asked: BTreeMap<(&str, i64), Option<String>> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for s in sentences {
+        let question = match asked.entry((s.document.as_str(), s.turn_index)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let (document_id, chars) = match documents.entry(s.document.as_str()) {
+                    Entry::Occupied(d) => d.into_mut(),
+                    Entry::Vacant(d) => {
+                        // Gone since the unit was read: shown without.
+                        let Some(found) = store::segment_in_document(conn, s.id)? else {
+                            continue;
+                        };
+                        d.insert((found.document_id, found.document_text.chars().collect()))
+                    }
+                };
+                let question = store::moderator_turn_before(conn, *document_id, s.turn_index)?
+                    .filter(|t| t.speaker.as_deref() == Some(corpus::formats::QUESTION_SPEAKER))
+                    .map(|t| slice(chars, t.start_char, t.end_char).trim().to_string())
+                    .filter(|q| !q.is_empty());
+                e.insert(question)
+            }
+        };
+        if let Some(q) = question {
+            out.insert(s.id, q.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Whether people coded every sentence of the unit (the report's rule).
 fn audited(sentences: &[StoredSegment], gold: &BTreeSet<i64>) -> bool {
     !sentences.is_empty() && sentences.iter().all(|s| gold.contains(&s.id))
@@ -144,8 +192,9 @@ pub async fn overview(
     .await
 }
 
-/// One unit to code: its sentences with their turn's speaker, and the gold
-/// codes already given (shown to their coder only in blind mode).
+/// One unit to code: its sentences with their turn's speaker and the
+/// question each answers (a survey's; null where none), and the gold codes
+/// already given (shown to their coder only in blind mode).
 pub async fn unit(
     State(st): State<Shared>,
     Path(position): Path<usize>,
@@ -177,13 +226,14 @@ pub async fn unit(
                 .as_ref()
                 .is_none_or(|r| g.coders.is_empty() || g.coders.iter().all(|c| c == r))
         };
+        let questions = questions_answered(store, ss)?;
         let sentences: Vec<Value> = ss
             .iter()
             .map(|s| {
                 let given = gold.get(&s.id).filter(|g| visible(g));
                 json!({"segment_id": s.id, "document": s.document, "speaker": s.speaker,
                        "participant_id": s.participant_id, "turn_index": s.turn_index,
-                       "text": s.text,
+                       "question": questions.get(&s.id), "text": s.text,
                        "codes": given.map(|g| g.codes.iter().cloned().collect::<Vec<_>>())})
             })
             .collect();

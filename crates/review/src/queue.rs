@@ -333,7 +333,7 @@ pub struct ItemParams {
 }
 
 /// Code-point slice of `chars`, clamped to its bounds.
-fn slice(chars: &[char], start: i64, end: i64) -> String {
+pub(crate) fn slice(chars: &[char], start: i64, end: i64) -> String {
     let n = chars.len() as i64;
     let (s, e) = (start.clamp(0, n), end.clamp(0, n));
     chars[s as usize..e.max(s) as usize].iter().collect()
@@ -592,7 +592,10 @@ mod tests {
         )]);
         let filter = format!("{likert}=4");
         assert_eq!(attribute_filter(&filter, &attrs), Some((likert, "4")));
-        assert_eq!(attribute_filter("group=a=b", &attrs), Some(("group", "a=b")));
+        assert_eq!(
+            attribute_filter("group=a=b", &attrs),
+            Some(("group", "a=b"))
+        );
         assert_eq!(attribute_filter("site=x=y", &attrs), Some(("site", "x=y")));
         assert_eq!(attribute_filter("group", &attrs), None);
     }

@@ -276,6 +276,60 @@ fn audit_items_carry_no_machine_suggestion_or_score() {
     assert_eq!(get(&addr, "/api/audit/unit/8").0, 404);
 }
 
+/// hq/03: a survey respondent's audit unit showed "My colleagues." and "The
+/// pay." without the questions they answer (like most, like least), so the
+/// coder could not tell praise from complaint. Each sentence now carries
+/// the question of its turn, as the queue's item view shows it; a focus
+/// group's sentences, after a moderator who asks no survey question, carry
+/// none. Still nothing the machine said.
+#[test]
+fn audit_units_give_each_survey_answer_its_question() {
+    let fx = fixture::build_survey_audit();
+    let server = serve(&fx.path);
+    let addr = server.addr().to_string();
+    let r = get(&addr, "/api/audit/unit/0");
+    assert_eq!(r.0, 200, "{:?}", r.1);
+    assert_eq!(r.1["key"], "R_1");
+    let asked: Vec<(&str, &str)> = r.1["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["text"].as_str().unwrap(), s["question"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            ("My colleagues.", fixture::SURVEY_QUESTIONS[0]),
+            ("The pay.", fixture::SURVEY_QUESTIONS[1]),
+        ]
+    );
+    // The item view reads the same question for the same sentence.
+    let pay = r.1["sentences"][1]["segment_id"].as_i64().unwrap();
+    let item = get(&addr, &format!("/api/item/{pay}")).1;
+    assert!(
+        item["context"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["text"] == fixture::SURVEY_QUESTIONS[1]),
+        "{item}"
+    );
+    let mut keys = Vec::new();
+    keys_and_numbers(&r.1, &mut keys, &mut Vec::new());
+    for bad in ["confidence", "suggestions", "assigned", "code_id"] {
+        assert!(!keys.iter().any(|k| k == bad), "{bad} in {}", r.1);
+    }
+
+    let focus_group = get(&addr, "/api/audit/unit/1").1;
+    assert_eq!(focus_group["key"], "P1");
+    let sentences = focus_group["sentences"].as_array().unwrap();
+    assert_eq!(sentences.len(), 3);
+    assert!(
+        sentences.iter().all(|s| s["question"].is_null()),
+        "{focus_group}"
+    );
+}
+
 /// Blind audit codings take only codes of the codebook, cover the whole
 /// unit, and are refused when the sample changed since the page loaded.
 #[test]
