@@ -2,11 +2,13 @@
 //! so codebooks move to and from NVivo, ATLAS.ti, MAXQDA and QualCoder.
 //!
 //! A QDC code has a guid, a name, a colour and one free-text `Description`;
-//! autocode's criteria and examples travel inside that description as
-//! prefixed lines (`Include:`, `Exclude:`, `Example:`, `Counter-example:`,
-//! and `Id:` when the id differs from the name), so an export re-imports to
-//! the same codebook. GUIDs derive from the code id ([`code_guid`], shared
-//! with the `.qdpx` export), so export is byte-stable.
+//! autocode's id, criteria and examples travel inside that description as
+//! prefixed lines (`Id:`, `Include:`, `Exclude:`, `Example:`,
+//! `Counter-example:`), one line per value with its line breaks escaped
+//! (`\n`), so an export re-imports to the same codebook, and a code
+//! renamed in a QDA tool keeps its id. GUIDs derive from the code id
+//! ([`code_guid`], shared with the `.qdpx` export), so export is
+//! byte-stable.
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -71,18 +73,36 @@ fn qda_color(color: Option<&str>) -> Option<String> {
 
 fn description_of(c: &Code) -> String {
     let mut lines = Vec::new();
-    if c.id != c.name {
-        lines.push(format!("Id: {}", c.id));
-    }
+    // The id is written for every code, its name's too: NVivo and ATLAS.ti
+    // keep a code's GUID and description when the team renames it, but the
+    // GUID (`code_guid(id)`, a hash) cannot be read back to the id, and a
+    // code read without an `Id:` line takes its id from its name. Before,
+    // a code whose id was its name (a table's codes, all of them) came back
+    // from a rename with a new id, and every coding and review on it was
+    // left under the old one (hr/02).
+    lines.push(format!("Id: {}", escape_field(&c.id)));
     // A definition line that reads as a field ("Example: …", "Id: …") or
     // starts with the escape is written behind a backslash, which
     // `apply_description` takes off: before, such a line came back as an
-    // example, or as the code's id, renaming it.
-    for line in c.definition.lines() {
-        if line.trim_start().starts_with('\\') || field_of(line.trim()).is_some() {
-            lines.push(format!("\\{line}"));
-        } else {
-            lines.push(line.to_string());
+    // example, or as the code's id, renaming it. So is a line that the
+    // reader would trim (trailing spaces, a carriage return) and a blank
+    // first or last line, which the reader drops from a tool's
+    // description: a YAML block definition (`definition: |`) ends in a
+    // line break, and without it came back as other content, a new
+    // version (ho/02).
+    if !c.definition.is_empty() {
+        let definition: Vec<&str> = c.definition.split('\n').collect();
+        let last = definition.len() - 1;
+        for (k, line) in definition.iter().enumerate() {
+            let protect = line.trim_start().starts_with('\\')
+                || field_of(line.trim_start()).is_some()
+                || line.ends_with(char::is_whitespace)
+                || (line.is_empty() && (k == 0 || k == last));
+            if protect {
+                lines.push(format!("\\{line}"));
+            } else {
+                lines.push(line.to_string());
+            }
         }
     }
     for (prefix, items) in [
@@ -92,7 +112,7 @@ fn description_of(c: &Code) -> String {
         ("Counter-example", &c.counter_examples),
     ] {
         for it in items {
-            lines.push(format!("{prefix}: {it}"));
+            lines.push(format!("{prefix}: {}", escape_field(it)));
         }
     }
     // Whether the code is a catch-all, where the codebook says: lost on the
@@ -102,6 +122,75 @@ fn description_of(c: &Code) -> String {
         lines.push(format!("Residual: {residual}"));
     }
     lines.join("\n")
+}
+
+/// The escapes of a field line's value: the letter after a backslash and
+/// the character it stands for.
+const FIELD_ESCAPES: [(char, char); 5] = [
+    ('n', '\n'),
+    ('r', '\r'),
+    ('t', '\t'),
+    ('s', ' '),
+    ('\\', '\\'),
+];
+
+/// A field's value as one description line (`Example: …`): a line break
+/// is `\n` and a carriage return `\r`, since the line ends the field
+/// (before, an example's second line came back as a line of the
+/// definition, ho/02); a space or tab ending the value is `\s` or `\t`,
+/// which the reader would trim. A backslash is doubled only where it
+/// would read as one of these escapes, so a quote's `\` reads as written
+/// in NVivo and ATLAS.ti, and in exports made before escapes existed.
+fn escape_field(value: &str) -> String {
+    let kept_end = value.trim_end_matches([' ', '\t']).len();
+    let escaped = |i: usize, c: char| -> Option<&'static str> {
+        match c {
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            ' ' if i >= kept_end => Some("\\s"),
+            '\t' if i >= kept_end => Some("\\t"),
+            _ => None,
+        }
+    };
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if let Some(e) = escaped(i, c) {
+            out.push_str(e);
+            continue;
+        }
+        out.push(c);
+        if c == '\\' {
+            let reads_as_escape = chars.peek().is_some_and(|&(j, next)| {
+                escaped(j, next).is_some() || FIELD_ESCAPES.iter().any(|(e, _)| *e == next)
+            });
+            if reads_as_escape {
+                out.push('\\');
+            }
+        }
+    }
+    out
+}
+
+/// The value [`escape_field`] wrote; a backslash before any other
+/// character is itself.
+fn unescape_field(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        let unescaped = (c == '\\')
+            .then(|| chars.peek())
+            .flatten()
+            .and_then(|next| FIELD_ESCAPES.iter().find(|(e, _)| e == next));
+        match unescaped {
+            Some(&(_, ch)) => {
+                out.push(ch);
+                chars.next();
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// The description line prefixes that carry a code's fields.
@@ -114,7 +203,7 @@ const FIELD_PREFIXES: [&str; 6] = [
     "Residual: ",
 ];
 
-/// The field prefix a (trimmed) description line starts with, if any.
+/// The field prefix a (start-trimmed) description line starts with, if any.
 fn field_of(line: &str) -> Option<&'static str> {
     FIELD_PREFIXES.into_iter().find(|p| line.starts_with(p))
 }
@@ -124,40 +213,59 @@ fn field_of(line: &str) -> Option<&'static str> {
 /// line), trailing spaces and blank lines at either end aside, so that an
 /// exported codebook imports back to the same codebook (before, blank
 /// lines and indentation were dropped, and re-approving an export made a
-/// new version).
-fn apply_description(c: &mut Code, text: &str) {
-    let mut definition: Vec<String> = Vec::new();
-    for line in text.lines() {
-        let t = line.trim();
-        if let Some(escaped) = line.trim_start().strip_prefix('\\') {
-            let indent = &line[..line.len() - line.trim_start().len()];
-            definition.push(format!("{indent}{}", escaped.trim_end()));
+/// new version). A line behind the `\` escape is the definition's as it
+/// stands, its end's spaces and a blank line at either end included.
+/// Returns whether the description gave the code's id.
+fn apply_description(c: &mut Code, text: &str) -> bool {
+    // (line, written behind the escape): only a bare line is trimmed.
+    let mut definition: Vec<(String, bool)> = Vec::new();
+    let mut gave_id = false;
+    for line in text.split('\n') {
+        let start = line.trim_start();
+        if let Some(escaped) = start.strip_prefix('\\') {
+            let indent = &line[..line.len() - start.len()];
+            definition.push((format!("{indent}{escaped}"), true));
             continue;
         }
-        match field_of(t) {
+        match field_of(start) {
             Some(prefix) => {
-                let v = t[prefix.len()..].to_string();
+                // A tool may leave spaces after a line; the writer escapes
+                // the value's own.
+                let raw = start[prefix.len()..].trim_end_matches([' ', '\t']);
+                let v = unescape_field(raw);
                 match prefix {
-                    "Id: " => c.id = v.trim().to_string(),
+                    "Id: " => {
+                        c.id = unescape_field(raw.trim());
+                        gave_id = true;
+                    }
                     "Include: " => c.inclusion.push(v),
                     "Exclude: " => c.exclusion.push(v),
                     "Example: " => c.examples.push(v),
                     "Residual: " => match v.trim().to_lowercase().as_str() {
                         "true" | "yes" => c.residual = Some(true),
                         "false" | "no" => c.residual = Some(false),
-                        _ => definition.push(line.trim_end().to_string()),
+                        _ => definition.push((line.trim_end().to_string(), false)),
                     },
                     _ => c.counter_examples.push(v),
                 }
             }
-            None => definition.push(line.trim_end().to_string()),
+            None => definition.push((line.trim_end().to_string(), false)),
         }
     }
-    while definition.last().is_some_and(|l| l.is_empty()) {
+    let blank = |(l, escaped): &(String, bool)| l.is_empty() && !escaped;
+    while definition.last().is_some_and(blank) {
         definition.pop();
     }
-    let first = definition.iter().position(|l| !l.is_empty()).unwrap_or(0);
-    c.definition = definition[first..].join("\n");
+    let first = definition
+        .iter()
+        .position(|l| !blank(l))
+        .unwrap_or(definition.len());
+    c.definition = definition[first..]
+        .iter()
+        .map(|(l, _)| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    gave_id
 }
 
 /// Writes the `<Codes>` element of a REFI-QDA codebook, `indent` steps of
@@ -252,8 +360,9 @@ pub fn to_qdc(cb: &Codebook) -> String {
     out
 }
 
-/// Reads QDC XML. Code ids are the `Id:` description line when present,
-/// else the code's name; nesting becomes `parent`. Sets are not represented
+/// Reads QDC XML. Code ids are the `Id:` description line when present
+/// (autocode writes one for every code, so a code renamed in NVivo or
+/// ATLAS.ti keeps its id), else the code's name; nesting becomes `parent`. Sets are not represented
 /// in autocode's codebook and are skipped.
 pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     let mut reader = Reader::from_str(src);
@@ -355,6 +464,10 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
             }
             Event::Text(t) if in_description => {
                 let s = t.decode().map_err(|x| err(pos, x.to_string()))?;
+                // XML's end-of-line handling: a line end written as such
+                // (a Windows tool's CRLF) is a line feed; a carriage return
+                // the writer wrote as `&#13;` (a GeneralRef) is the text's.
+                let s = s.replace("\r\n", "\n").replace('\r', "\n");
                 desc.push_str(
                     &quick_xml::escape::unescape(&s).map_err(|x| err(pos, x.to_string()))?,
                 );
@@ -367,7 +480,11 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 );
             }
             Event::CData(t) if in_description => {
-                desc.push_str(&String::from_utf8_lossy(&t));
+                desc.push_str(
+                    &String::from_utf8_lossy(&t)
+                        .replace("\r\n", "\n")
+                        .replace('\r', "\n"),
+                );
             }
             Event::End(e) => match e.local_name().as_ref() {
                 b"CodeBook" => root_closed = true,
@@ -375,9 +492,7 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 b"Description" if in_description => {
                     in_description = false;
                     let i = *stack.last().expect("description inside a code");
-                    let old_id = cb.codes[i].id.clone();
-                    apply_description(&mut cb.codes[i], &desc);
-                    given_id[i] |= cb.codes[i].id != old_id;
+                    given_id[i] |= apply_description(&mut cb.codes[i], &desc);
                 }
                 b"Code" if !in_sets => {
                     stack.pop();
@@ -490,6 +605,114 @@ mod tests {
         assert_eq!(back.codes[0].id, "privacy");
         assert_eq!(back.codes[0].definition, cb.codes[0].definition);
         assert_eq!(back.codes[0].examples, cb.codes[0].examples);
+    }
+
+    /// Every field's text comes back as it was (ho/02): a line break in an
+    /// example, a criterion or a counter-example, a carriage return,
+    /// spaces at a value's end, backslashes, and a definition's final line
+    /// break (a YAML block, `definition: |`) and blank first line. Before,
+    /// the example's second line came back as a line of the definition and
+    /// the final line break was dropped: other content, a new version.
+    #[test]
+    fn multi_line_fields_and_a_final_line_break_round_trip() {
+        let cb = parse_codebook(
+            "name: Families\ncodes:\n  - id: costs\n    name: Childcare costs\n    definition: |\n      The cost of childcare.\n      Fees, too.\n    examples:\n      - \"Honestly the fees\\nare too high for us\"\n      - \"ends in spaces  \"\n    inclusion: [\"Prices,\\r\\nfees\"]\n    exclusion: [\"C:\\\\new and \\\\\\\\ and \\\\s and a last \\\\\"]\n    counter_examples: [\"two\\n\\nparagraphs\\n\"]\n  - id: voice\n    name: Parents' voice\n    definition: \"\\n  indented after a blank line \\nExample: prose\\n\"\n",
+            "cb.yaml",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let costs = &cb.codes[0];
+        assert_eq!(costs.definition, "The cost of childcare.\nFees, too.\n");
+        assert_eq!(costs.examples[0], "Honestly the fees\nare too high for us");
+        assert_eq!(costs.exclusion[0], r"C:\new and \\ and \s and a last \");
+        let xml = to_qdc(&cb);
+        // One line per value, its line break escaped: NVivo shows
+        // `Example: Honestly the fees\nare too high for us`.
+        assert!(
+            xml.contains("Example: Honestly the fees\\nare too high for us&#10;"),
+            "{xml}"
+        );
+        assert!(xml.contains("Example: ends in spaces\\s\\s&#10;"), "{xml}");
+        assert!(xml.contains("Include: Prices,\\r\\nfees&#10;"), "{xml}");
+        // A backslash is doubled only where it would read as an escape.
+        assert!(
+            xml.contains(r"Exclude: C:\\new and \\\ and \\s and a last \&#10;"),
+            "{xml}"
+        );
+        let back = parse_codebook(&xml, "cb.qdc", CodebookFormat::Qdc).unwrap();
+        assert_eq!(
+            back.codes[0].examples,
+            ["Honestly the fees\nare too high for us", "ends in spaces  "]
+        );
+        assert_eq!(back.codes[0].inclusion, ["Prices,\r\nfees"]);
+        assert_eq!(back.codes[0].counter_examples, ["two\n\nparagraphs\n"]);
+        assert_eq!(
+            back.codes[0].definition,
+            "The cost of childcare.\nFees, too.\n"
+        );
+        assert_eq!(
+            back.codes[1].definition,
+            "\n  indented after a blank line \nExample: prose\n"
+        );
+        assert_eq!(back, cb);
+        // The same content, so the same version.
+        assert_eq!(back.content_hash(), cb.content_hash());
+        assert_eq!(to_qdc(&back), xml);
+    }
+
+    /// Exports made before the escapes and other tools' descriptions read
+    /// as before: a backslash before another letter is a backslash, a
+    /// Windows tool's line ends (CRLF) are line ends, and a value's spaces
+    /// at the end of its line are trimmed.
+    #[test]
+    fn older_exports_and_windows_line_ends_read_as_before() {
+        let xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"autocode\"><Codes>\r\n  <Code guid=\"A0000000-0000-4000-8000-000000000001\" name=\"Paths\" isCodable=\"true\">\r\n    <Description>Id: paths\r\nFolders named\r\n\\Example: in prose   \r\nExample: C:\\Users\\me   \r\nInclude: a share \\\\server\r\n</Description>\r\n  </Code>\r\n</Codes></CodeBook>";
+        let cb = from_qdc(xml, "old.qdc").unwrap();
+        let paths = &cb.codes[0];
+        assert_eq!(paths.id, "paths");
+        assert_eq!(paths.definition, "Folders named\nExample: in prose   ");
+        assert_eq!(paths.examples, [r"C:\Users\me"]);
+        assert_eq!(paths.inclusion, [r"a share \server"]);
+    }
+
+    /// A code renamed in NVivo or ATLAS.ti keeps its GUID and description,
+    /// and so its id (hr/02): the `Id:` line is written for every code, its
+    /// name's too. Before, a code whose id was its name came back with its
+    /// new name as id, and its codings and reviews were left on the old.
+    #[test]
+    fn a_code_renamed_in_a_qda_tool_keeps_its_id() {
+        let cb = parse_codebook(
+            "codes:\n  - id: Support\n  - id: Managment support\n    parent: Support\n    definition: Managers' help.\n  - id: Peer support\n    parent: Managment support\n",
+            "cb.yaml",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        assert_eq!(cb.codes[1].name, "Managment support");
+        let xml = to_qdc(&cb);
+        let guid = code_guid("Managment support");
+        let renamed = xml.replace("name=\"Managment support\"", "name=\"Management support\"");
+        assert!(renamed.contains(&format!(
+            "<Code guid=\"{guid}\" name=\"Management support\""
+        )));
+        let back = parse_codebook(&renamed, "cb.qdc", CodebookFormat::Qdc).unwrap();
+        let view: Vec<(&str, &str, Option<&str>)> = back
+            .codes
+            .iter()
+            .map(|c| (c.id.as_str(), c.name.as_str(), c.parent.as_deref()))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("Support", "Support", None),
+                ("Managment support", "Management support", Some("Support")),
+                ("Peer support", "Peer support", Some("Managment support")),
+            ]
+        );
+        assert_eq!(back.codes[1].definition, "Managers' help.");
+        // Exported again, the code keeps its GUID: it is the same code.
+        assert!(to_qdc(&back).contains(&format!(
+            "<Code guid=\"{guid}\" name=\"Management support\""
+        )));
     }
 
     /// A `.qdc` cut short is an error naming the file and its last line,
