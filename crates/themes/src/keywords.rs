@@ -5,7 +5,8 @@
 //! Terms are unigrams and bigrams of the words left after English stop words
 //! (NLTK's list plus spoken fillers, [`crate::spoken::stop_words`]) are
 //! removed from the cleaned text ([`crate::spoken::clean`]), as scikit-learn's
-//! CountVectorizer builds them; words are Porter2-stemmed so "camera" and
+//! CountVectorizer builds them, except that a bigram does not span clause
+//! punctuation ([`crate::spoken::clauses`]); words are Porter2-stemmed so "camera" and
 //! "cameras" count as one term, and each term is shown in its most frequent
 //! surface form.
 
@@ -39,23 +40,31 @@ pub fn content_words(
         .collect()
 }
 
-/// A text's terms: unigram stems and bigrams of adjacent content words, each
-/// with its surface form.
+/// A text's terms: unigram stems and bigrams of content words adjacent
+/// inside a clause ([`crate::spoken::clauses`]), each with its surface
+/// form. Not across a comma or a sentence's end, as scikit-learn's
+/// CountVectorizer makes them: hp/05 (2026-12-07), a theme was labelled
+/// "dearly sixty" from "I love them dearly, but I'm sixty-eight" and "hear
+/// dear" from "I can hear you, dear."; the label is what a researcher
+/// reads, and a phrase label's candidates were already made so.
 fn text_terms(text: &str, stemmer: &Stemmer, names: &BTreeSet<String>) -> Vec<(String, String)> {
-    let words = content_words(text, stemmer, names);
-    let mut terms: Vec<(String, String)> = Vec::with_capacity(2 * words.len());
-    for pair in words.windows(2) {
-        if pair[0].0 != pair[1].0 {
-            terms.push((
-                format!("{} {}", pair[0].0, pair[1].0),
-                format!("{} {}", pair[0].1, pair[1].1),
-            ));
+    let mut unigrams: Vec<(String, String)> = Vec::new();
+    let mut bigrams: Vec<(String, String)> = Vec::new();
+    for clause in crate::spoken::clauses(text) {
+        let words = content_words(clause, stemmer, names);
+        for pair in words.windows(2) {
+            if pair[0].0 != pair[1].0 {
+                bigrams.push((
+                    format!("{} {}", pair[0].0, pair[1].0),
+                    format!("{} {}", pair[0].1, pair[1].1),
+                ));
+            }
         }
+        unigrams.extend(words);
     }
     // Unigrams, then bigrams: the order of a row's terms sets id order.
-    let bigrams = std::mem::replace(&mut terms, words);
-    terms.extend(bigrams);
-    terms
+    unigrams.extend(bigrams);
+    unigrams
 }
 
 /// Terms numbered in order of first occurrence, with how often each was
@@ -417,6 +426,64 @@ mod tests {
             10,
         );
         assert!(kw[0].iter().any(|(k, _)| k == "night shift"), "{:?}", kw[0]);
+    }
+
+    /// hp/05: a bigram is two words said inside one clause.
+    #[test]
+    fn bigrams_do_not_span_clause_punctuation() {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let none = BTreeSet::new();
+        let terms: Vec<String> = text_terms(
+            "I love them dearly, but I'm sixty-eight and it's exhausting.",
+            &stemmer,
+            &none,
+        )
+        .into_iter()
+        .map(|(_, surface)| surface)
+        .collect();
+        assert_eq!(
+            terms,
+            [
+                "love",
+                "dearly",
+                "sixty",
+                "eight",
+                "exhausting",
+                "love dearly",
+                "sixty eight",
+                "eight exhausting"
+            ]
+        );
+        let terms: Vec<String> = text_terms(
+            "The ring road. Parking costs six pounds a day, fuel too.",
+            &stemmer,
+            &none,
+        )
+        .into_iter()
+        .map(|(_, surface)| surface)
+        .filter(|s| s.contains(' '))
+        .collect();
+        assert_eq!(
+            terms,
+            [
+                "ring road",
+                "parking costs",
+                "costs six",
+                "six pounds",
+                "pounds day"
+            ]
+        );
+        let kw = ctfidf(
+            &[vec!["We pay rent, fees on top.", "The rent, fees."]],
+            &[],
+            10,
+        );
+        let words: Vec<&str> = kw[0].iter().map(|(k, _)| k.as_str()).collect();
+        assert!(
+            words.contains(&"rent") && words.contains(&"fees"),
+            "{words:?}"
+        );
+        assert!(!words.contains(&"rent fees"), "{words:?}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use crate::knn::dot;
-use crate::spoken::{clean, is_content_word, words};
+use crate::spoken::{clauses, clean, is_content_word, words};
 use crate::{Dataset, FittedThemes};
 
 /// Longest candidate, in words.
@@ -41,12 +41,7 @@ pub fn text_candidates_without(text: &str, names: &BTreeSet<String>) -> BTreeSet
     let content = |w: &str| is_content_word(w) && !names.contains(w);
     let mut out = BTreeSet::new();
     let cleaned = clean(text);
-    for clause in cleaned.split(|c: char| {
-        matches!(
-            c,
-            ',' | '.' | ';' | ':' | '?' | '!' | '(' | ')' | '"' | '—' | '–' | '…'
-        )
-    }) {
+    for clause in clauses(&cleaned) {
         let w: Vec<String> = words(clause).collect();
         for start in 0..w.len() {
             if !content(&w[start]) {

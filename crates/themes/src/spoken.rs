@@ -143,6 +143,32 @@ pub const SPOKEN_FILLERS: &[&str] = &[
     "yeh",
     "ya",
     "okey",
+    // British and colloquial fillers and hedges, spelt as transcribers
+    // write them (hp/01, 2026-12-07): "Yeah, y'know.", "Yeah, innit.",
+    // "Yeah, I suppose.", "I reckon so.", "Okey dokey.", "Yeah, deffo."
+    // were clustered as content and labelled a theme ("hear, suppose, ta").
+    // "suppose" and "reckon" hedge as "guess" and "think" do.
+    "y'know",
+    "innit",
+    "suppose",
+    "reckon",
+    "deffo",
+    "defo",
+    "dokey",
+    "dokie",
+    "okie",
+    "righto",
+    "righty",
+    "alrighty",
+    "aye",
+    "yah",
+    // A British hedge as "pretty" is: "Yes, that's quite all right." was
+    // content, and "quite" labelled hp/02's theme of leftovers.
+    "quite",
+    // As unspecific as "something": "Um, no, I think that's everything."
+    // closes an interview, and "everything" labelled hp/03's leftovers.
+    "everything",
+    "anything",
 ];
 
 /// Words of backchannels and minimal answers ("Yeah, exactly.", "Perfect,
@@ -177,6 +203,23 @@ pub const BACKCHANNEL_WORDS: &[&str] = &[
     "brilliant",
     "lovely",
     "worries",
+    // Apologies, greetings, thanks and vocatives of British and colloquial
+    // speech (hp/01, hp/02, 2026-12-07): "Sorry, sorry.", "Pardon?", "Ta.",
+    // "Hiya.", "Cheerio.", "Wonderful.", "No, dear, that's all." A
+    // sentence that says more ("I'm sorry to say the fees doubled.") keeps
+    // its other words.
+    "sorry",
+    "apologies",
+    "pardon",
+    "dear",
+    "ta",
+    "hiya",
+    "cheerio",
+    "wonderful",
+    "fantastic",
+    "excellent",
+    "marvellous",
+    "splendid",
     "mm-hmm",
     "uh-huh",
     "um-hum",
@@ -215,6 +258,51 @@ fn is_hesitation(word: &str) -> bool {
         last = Some(c);
     }
     HESITATION_FORMS.contains(&collapsed.as_str())
+}
+
+/// Letters a word is drawn out with even where two of them are written
+/// ("Yeahh", "Okayy", "Hiyaa", "Nahh"): English words seldom double them,
+/// so "yeahh" written with one "h" is what was said. Not "e" ("bee" is not
+/// "be"), "l" or "s" ("well", "less"); a doubled "o" only at the end
+/// ("Noo", "Soo"; "good" is not "god").
+const DRAWN_OUT_LETTERS: &[u8] = b"ahiuwy";
+
+/// `word` (lower case) with its drawn-out letters written once and, where
+/// a letter is written three times or more, twice: the two readings of
+/// "wellll" ("wel", "well") and "nooo" ("no", "noo"). `None` when no letter
+/// is drawn out ([`DRAWN_OUT_LETTERS`] doubled, or any letter three times
+/// running). Only for asking whether the word is a filler or backchannel
+/// drawn out ([`is_content_word`]): hp/01 (2026-12-07), "Yeahh.", "Nooo."
+/// and "Okayyy." were content words and "nooo" labelled a theme.
+fn undrawn(word: &str) -> Option<[String; 2]> {
+    let bytes = word.as_bytes();
+    // Most words have no run at all: nothing built for them (this runs on
+    // every word of every sentence).
+    let drawn = bytes.windows(2).enumerate().any(|(i, w)| {
+        w[0] == w[1]
+            && w[0].is_ascii_alphabetic()
+            && (DRAWN_OUT_LETTERS.contains(&w[0])
+                || bytes.get(i + 2) == Some(&w[0])
+                || (w[0] == b'o' && i + 2 == bytes.len()))
+    });
+    if !drawn {
+        return None;
+    }
+    let (mut once, mut twice) = (String::new(), String::new());
+    let chars: Vec<char> = word.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let run = chars[i..].iter().take_while(|&&d| d == c).count();
+        let end = i + run == chars.len();
+        let doubled_drawn = run == 2
+            && (c.is_ascii() && DRAWN_OUT_LETTERS.contains(&(c as u8)) || (c == 'o' && end));
+        let keep = if run >= 3 || doubled_drawn { 1 } else { run };
+        once.extend(std::iter::repeat_n(c, keep));
+        twice.extend(std::iter::repeat_n(c, if run >= 3 { 2 } else { run }));
+        i += run;
+    }
+    Some([once, twice])
 }
 
 /// Words of a survey's non-answers ("Nothing really.", "None.", "idk",
@@ -315,14 +403,16 @@ pub fn word(t: &str) -> String {
 /// "long-term" does).
 pub fn is_content_word(word: &str) -> bool {
     let skip = non_content_words();
-    let single = |w: &str| {
-        w.chars().count() >= 2
-            && !w.chars().all(|c| c.is_numeric())
-            && !skip.contains(w)
-            && !skip.contains(&w.replace('\'', ""))
-            && !is_hesitation(w)
+    let listed = |w: &str| skip.contains(w) || skip.contains(&w.replace('\'', ""));
+    // A filler or backchannel however its letters are drawn out.
+    let said_so = |w: &str| {
+        listed(w)
+            || is_hesitation(w)
+            || undrawn(w).is_some_and(|forms| forms.iter().any(|f| listed(f)))
     };
-    if skip.contains(word) || is_hesitation(word) {
+    let single =
+        |w: &str| w.chars().count() >= 2 && !w.chars().all(|c| c.is_numeric()) && !said_so(w);
+    if said_so(word) {
         return false;
     }
     if word.contains('-') {
@@ -374,16 +464,15 @@ impl SpokenParams {
     /// `min_content_words`, words in square brackets not counted (a
     /// transcriber's note such as `[laughs]`, `[crosstalk]`, Markdown's
     /// `\[laughs\]`: "Right. [laughs]" says no more than "Right."; round
-    /// brackets are speech's own asides and count). Independent of
+    /// brackets are speech's own asides and count, unless a note:
+    /// [`is_round_note`]), nor the words of a pleasantry phrase ("No
+    /// problem.", "I can hear you.": [`PLEASANTRY_PHRASES`],
+    /// [`CALL_CHECK_PHRASES`]); a sentence of
+    /// call logistics ("Sorry, my camera's being weird today.":
+    /// [`CALL_EQUIPMENT`]) is minimal however many it has. Independent of
     /// `skip_minimal`.
     pub fn is_minimal(&self, text: &str) -> bool {
-        let need = self.min_content_words;
-        need > 0
-            && words(&without_transcriber_notes(text))
-                .filter(|w| is_content_word(w))
-                .take(need)
-                .count()
-                < need
+        minimal_beside(text, self.min_content_words, &NO_NAMES)
     }
 
     /// Whether `text` is left out of themes and coding.
@@ -394,9 +483,13 @@ impl SpokenParams {
     /// Whether `text` is a non-answer: not minimal, but every content word
     /// it has is one of [`NON_ANSWER_WORDS`] ("Nothing really.", "idk").
     pub fn is_non_answer(&self, text: &str) -> bool {
-        let said = without_transcriber_notes(text);
-        let mut content = words(&said).filter(|w| is_content_word(w)).peekable();
-        content.peek().is_some() && content.all(|w| NON_ANSWER_WORDS.contains(&w.as_str()))
+        let said = said_content_words(text, &NO_NAMES);
+        !said.call_logistics
+            && !said.content.is_empty()
+            && said
+                .content
+                .iter()
+                .all(|w| NON_ANSWER_WORDS.contains(&w.as_str()))
     }
 
     /// Whether `text` is left out of themes: [`SpokenParams::skips`], and
@@ -431,13 +524,7 @@ impl SpokenParams {
 impl SpokenRule<'_> {
     /// [`SpokenParams::is_minimal`], the names not counted.
     pub fn is_minimal(&self, text: &str) -> bool {
-        let need = self.params.min_content_words;
-        need > 0
-            && words(&without_transcriber_notes(text))
-                .filter(|w| is_content_word(w) && !self.names.contains(w))
-                .take(need)
-                .count()
-                < need
+        minimal_beside(text, self.params.min_content_words, self.names)
     }
 
     /// [`SpokenParams::skips`], the names not counted.
@@ -449,6 +536,165 @@ impl SpokenRule<'_> {
     pub fn skips_in_themes(&self, text: &str) -> bool {
         self.skips(text) || (self.params.skip_minimal && self.params.is_non_answer(text))
     }
+}
+
+/// No speaker's names: [`SpokenParams`]'s own rule.
+static NO_NAMES: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+
+/// Pleasantries whose words say nothing together, though each may be a
+/// content word alone ("problem", "care", "ahead", "good"): "No
+/// problem.", "Spot on.", "No worries, take care.", "Yes, that's fine, go
+/// ahead.", "Sounds good." (hp/01, hp/02, 2026-12-07). Lower-case word
+/// sequences as [`words`] gives them; a content word said beside one still
+/// counts ("No problem, the rent doubled." is content).
+const PLEASANTRY_PHRASES: &[&[&str]] = &[
+    &["no", "problem"],
+    &["no", "problems"],
+    &["not", "a", "problem"],
+    &["no", "bother"],
+    &["my", "pleasure"],
+    &["spot", "on"],
+    &["bang", "on"],
+    &["take", "care"],
+    &["go", "ahead"],
+    &["sounds", "good"],
+    &["sounds", "great"],
+    &["sounds", "fine"],
+    &["sounds", "lovely"],
+    &["sounds", "perfect"],
+];
+
+/// A video call's checks, which say nothing either ("Can you hear me
+/// now?", "Yeah, I can hear you.", "Yep, loud and clear.", "You're on
+/// mute."; hp/02, 2026-12-07: with the apologies and the equipment
+/// ([`CALL_EQUIPMENT`]) they were clustered into a theme "hear, sorry,
+/// dear" that all eight interviewees of a video-call study "raised").
+/// "Hear" only before "you", "me" or "us": "We hear the trains all night."
+/// keeps it, and so does a content word beside the phrase ("I hear you,
+/// the fees are insane." is content). Also what makes a sentence about
+/// the equipment call logistics.
+const CALL_CHECK_PHRASES: &[&[&str]] = &[
+    &["loud", "and", "clear"],
+    &["hear", "you"],
+    &["hear", "me"],
+    &["hear", "us"],
+    &["on", "mute"],
+];
+
+/// Words of a video call's equipment: a sentence whose content words are
+/// all these and [`CALL_STATE_WORDS`], one of these among them, said with
+/// an apology or to the other person ([`CALL_ADDRESS_WORDS`]) or beside a
+/// call check ("hear you"), is call logistics and minimal ("Sorry, my
+/// camera's being weird today.", "Sorry, the wifi is a bit patchy here.",
+/// "Can you see my screen?"; hp/02, 2026-12-07). A sentence with any other
+/// content word is not ("The wifi on the train is terrible."), nor is one
+/// without the apology or address ("My internet is slow." may be what a
+/// study of home working asks about).
+pub const CALL_EQUIPMENT: &[&str] = &[
+    "camera",
+    "cameras",
+    "webcam",
+    "video",
+    "mic",
+    "microphone",
+    "mute",
+    "muted",
+    "unmute",
+    "unmuted",
+    "wifi",
+    "wi-fi",
+    "internet",
+    "connection",
+    "signal",
+    "audio",
+    "echo",
+    "echoey",
+    "headphones",
+    "headset",
+    "earphones",
+    "screen",
+    "zoom",
+    "bandwidth",
+];
+
+/// How the equipment of a call is doing ("weird today", "a bit patchy",
+/// "keeps cutting out"): content words that a call-logistics sentence
+/// ([`CALL_EQUIPMENT`]) may hold besides its equipment.
+const CALL_STATE_WORDS: &[&str] = &[
+    "weird", "funny", "patchy", "bad", "poor", "slow", "frozen", "froze", "freezing", "lagging",
+    "laggy", "glitchy", "dropping", "dropped", "cutting", "cut", "breaking", "working", "playing",
+    "today", "loud", "quiet", "clear", "keeps", "call", "sound", "share", "sharing", "sec",
+    "second", "moment", "hang", "hold", "bear", "wait", "fix", "turn", "switch", "better",
+];
+
+/// Words that say a sentence about a call's equipment is said to the other
+/// person on the call: an apology or the second person.
+const CALL_ADDRESS_WORDS: &[&str] = &[
+    "sorry",
+    "apologies",
+    "pardon",
+    "you",
+    "your",
+    "you're",
+    "you've",
+];
+
+/// What a sentence says, for the minimal-response rule.
+struct SaidWords {
+    /// Its content words ([`is_content_word`]) outside transcriber's
+    /// notes, [`PLEASANTRY_PHRASES`] and [`CALL_CHECK_PHRASES`], `names`
+    /// left out.
+    content: Vec<String>,
+    /// Whether it is call logistics ([`CALL_EQUIPMENT`]).
+    call_logistics: bool,
+}
+
+/// The content words of `text` as [`SaidWords`] reads them.
+fn said_content_words(text: &str, names: &std::collections::BTreeSet<String>) -> SaidWords {
+    let said: Vec<String> = words(&without_transcriber_notes(text)).collect();
+    let mut in_phrase = vec![false; said.len()];
+    let mut call_check = false;
+    for start in 0..said.len() {
+        let phrases = PLEASANTRY_PHRASES.iter().map(|p| (p, false));
+        for (phrase, checks_call) in phrases.chain(CALL_CHECK_PHRASES.iter().map(|p| (p, true))) {
+            let end = start + phrase.len();
+            if end <= said.len() && said[start..end].iter().zip(*phrase).all(|(w, p)| w == p) {
+                in_phrase[start..end].fill(true);
+                call_check |= checks_call;
+            }
+        }
+    }
+    let content: Vec<String> = said
+        .iter()
+        .zip(&in_phrase)
+        .filter(|(w, &phrase)| !phrase && is_content_word(w) && !names.contains(*w))
+        .map(|(w, _)| w.clone())
+        .collect();
+    // "camera's": the equipment is the camera.
+    let bare = |w: &str| w.strip_suffix("'s").unwrap_or(w).to_string();
+    let equipment = |w: &String| CALL_EQUIPMENT.contains(&bare(w).as_str());
+    let call_logistics = content.iter().any(equipment)
+        && content
+            .iter()
+            .all(|w| equipment(w) || CALL_STATE_WORDS.contains(&bare(w).as_str()))
+        && (call_check
+            || said
+                .iter()
+                .any(|w| CALL_ADDRESS_WORDS.contains(&w.as_str())));
+    SaidWords {
+        content,
+        call_logistics,
+    }
+}
+
+/// Whether `text` has fewer than `need` content words beside `names`, or
+/// is call logistics: [`SpokenParams::is_minimal`].
+fn minimal_beside(text: &str, need: usize, names: &std::collections::BTreeSet<String>) -> bool {
+    if need == 0 {
+        return false;
+    }
+    let said = said_content_words(text, names);
+    said.call_logistics || said.content.len() < need
 }
 
 /// `text` with its square-bracketed spans (`[laughs]`, `\[inaudible
@@ -474,25 +720,83 @@ fn without_transcriber_notes(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Roots of the first word of a note in round brackets beyond a note's
+/// roots ([`corpus::notes::is_transcriber_note`]): what the speaker does
+/// without words and what happens in the room ("(nods)", "(shakes head)",
+/// "(smiles)", "(crying)", "(tearful)", "(phone rings)", "(knock at
+/// door)", "(recording paused)"), as in-person and sensitive-topic
+/// interviews are transcribed (hp/03, 2026-12-07: "Yeah. (nods)" was
+/// clustered as content and "nods" labelled a theme). Round brackets only:
+/// square brackets are never speech here, and `corpus`'s list, which the
+/// model's reading and the speaker labels use, is left as it is.
+const ROUND_NOTE_ROOTS: &[&str] = &[
+    "nod",
+    "shak",
+    "smil",
+    "grin",
+    "crying",
+    "cries",
+    "cried",
+    "sobs",
+    "sobb",
+    "tear",
+    "weep",
+    "frown",
+    "shrug",
+    "gestur",
+    "wink",
+    "yawn",
+    "sniff",
+    "gasp",
+    "whisper",
+    "sneez",
+    "phone",
+    "knock",
+    "doorbell",
+    "recording",
+];
+
+/// Words before a [`ROUND_NOTE_ROOTS`] root that keep a bracket a note:
+/// who does it or how ("(both nod)", "(she smiles)", "(long sniff)").
+const ROUND_NOTE_QUALIFIERS: &[&str] = &[
+    "both", "all", "he", "she", "they", "long", "brief", "slight", "small", "soft", "loud",
+];
+
+/// A transcriber's mark in round brackets, the whole bracket: "(sic)"
+/// after a word as said, "(ph)" or "(sp)" after a name spelt as heard,
+/// "(?)" after a word not made out (hp/03: "ph" was a content word).
+const ROUND_NOTE_MARKS: &[&str] = &["sic", "ph", "sp", "sp?", "ph?", "?", "redacted"];
+
 /// Whether the text inside round brackets is a transcriber's note, as
 /// broadcast and many typed research transcripts write them: `(laughs)`,
 /// `(LAUGHTER)`, `(long pause)`, `(inaudible 00:12:03)`, Jefferson's
-/// `((laughs))` (`inner` is then `(laughs)`). A note of one or two words
+/// `((laughs))` (`inner` is then `(laughs)`). A note of one to three words
 /// (a time stamp not counted) starting with a note's root
-/// ([`corpus::notes::is_transcriber_note`]); anything longer is the
+/// ([`corpus::notes::is_transcriber_note`], [`ROUND_NOTE_ROOTS`]), or a
+/// transcriber's mark ([`ROUND_NOTE_MARKS`]); anything longer is the
 /// speaker's or the transcriber's aside in words ("(Laughs at the
-/// cost.)") and is speech, as round brackets were before.
+/// cost.)") and is speech, as round brackets were before, and so is a
+/// bracket starting with any other word ("(which was awful)", "(the one
+/// near us)").
 fn is_round_note(inner: &str) -> bool {
-    let inner = inner
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .trim_end_matches(['.', '!', '?']);
-    let words = inner
+    let inner = inner.trim().trim_start_matches('(').trim_end_matches(')');
+    let lower = inner.trim().to_lowercase();
+    if ROUND_NOTE_MARKS.contains(&lower.as_str()) {
+        return true;
+    }
+    let lower = lower.trim_end_matches(['.', '!', '?']);
+    let words: Vec<&str> = lower
         .split_whitespace()
         .filter(|w| corpus::speaker::parse_clock(w).is_none())
-        .count();
-    (1..=2).contains(&words) && corpus::notes::is_transcriber_note(inner)
+        .collect();
+    if !(1..=3).contains(&words.len()) {
+        return false;
+    }
+    let first = usize::from(words.len() > 1 && ROUND_NOTE_QUALIFIERS.contains(&words[0]));
+    corpus::notes::is_transcriber_note(lower)
+        || ROUND_NOTE_ROOTS
+            .iter()
+            .any(|root| words[first].starts_with(root))
 }
 
 /// `text` with its round-bracketed transcriber's notes ([`is_round_note`])
@@ -522,6 +826,20 @@ fn without_round_notes(text: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
+}
+
+/// The clauses of `text`: its pieces between clause punctuation (a comma,
+/// a sentence's end, a colon or semicolon, a bracket, a quotation mark, a
+/// dash or an ellipsis). What a theme's phrase ([`crate::phrases`]) and
+/// its keyword bigrams ([`crate::keywords`]) are made inside: no one said
+/// "dearly sixty" in "I love them dearly, but I'm sixty-eight".
+pub fn clauses(text: &str) -> impl Iterator<Item = &str> + '_ {
+    text.split(|c: char| {
+        matches!(
+            c,
+            ',' | '.' | ';' | ':' | '?' | '!' | '(' | ')' | '"' | '—' | '–' | '…'
+        )
+    })
 }
 
 /// [`SpokenParams::is_minimal`] with the default threshold.
@@ -643,6 +961,185 @@ mod tests {
         ] {
             assert!(is_minimal(t), "{t:?} should be minimal");
         }
+    }
+
+    /// hp/01: drawn-out, British and colloquial spellings of fillers and
+    /// backchannels are minimal; a word drawn out is the word.
+    #[test]
+    fn colloquial_and_drawn_out_backchannels_are_minimal() {
+        for t in [
+            "Yeah, y'know.",
+            "Yeah, y’know.",
+            "Yeahh.",
+            "Yeahhh, yeah.",
+            "Nooo.",
+            "Noo.",
+            "Sooo, yeah.",
+            "Okayyy.",
+            "Okayy, yeah.",
+            "Yesss.",
+            "Riiight.",
+            "Wellll, yeah.",
+            "Coool.",
+            "Hiiii!",
+            "Yeah, I suppose.",
+            "Yeah, I reckon so.",
+            "Yeah, innit.",
+            "Pardon?",
+            "Sorry?",
+            "Ta.",
+            "Hiya.",
+            "No problem.",
+            "Not a problem at all.",
+            "Wonderful.",
+            "Okey dokey.",
+            "Okey-dokey.",
+            "Spot on.",
+            "Cheerio.",
+            "Yeah, deffo.",
+            "Aye, righto.",
+            "Sounds good.",
+        ] {
+            assert!(is_minimal(t), "{t:?} should be minimal");
+        }
+        for t in [
+            // Content words stay content however they are drawn out.
+            "The queue was loooong.",
+            "The bee stung me.",
+            "We went to the inn.",
+            "Good food.",
+            "The problem is the rent.",
+            "We had no problems with the landlord.",
+            "I suppose the rent is fair.",
+            "I reckon the buses are worse.",
+        ] {
+            assert!(!is_minimal(t), "{t:?} should not be minimal");
+        }
+        assert_eq!(undrawn("yeahh"), Some(["yeah".into(), "yeahh".into()]));
+        assert_eq!(undrawn("wellll"), Some(["wel".into(), "well".into()]));
+        assert_eq!(undrawn("nooo"), Some(["no".into(), "noo".into()]));
+        assert_eq!(undrawn("noo"), Some(["no".into(), "noo".into()]));
+        // "good", "bee", "less", "well": nothing drawn out.
+        for w in ["good", "bee", "less", "well", "parking"] {
+            assert_eq!(undrawn(w), None, "{w}");
+        }
+        assert!(!is_content_word("okayyy") && !is_content_word("sooo"));
+        assert!(is_content_word("loooong") && is_content_word("bee"));
+    }
+
+    /// hp/02: video-call logistics and pleasantries are minimal; a
+    /// sentence that merely holds "hear", "sorry" or a call's equipment
+    /// beside what it says is not.
+    #[test]
+    fn call_logistics_are_minimal_and_content_beside_them_is_not() {
+        for t in [
+            "Yeah, I can hear you.",
+            "Yeah, yeah, I can hear you.",
+            "Can you hear me now?",
+            "Hello, yes, I can hear you, dear.",
+            "Um, yeah, it's a bit echoey but I can hear you fine.",
+            "Sorry, sorry.",
+            "Sorry, my camera's being weird today.",
+            "Yes, hi, sorry, the wifi is a bit patchy here.",
+            "Can you see my screen?",
+            "You're on mute.",
+            "Yep, loud and clear.",
+            "No, dear, that's all.",
+            "No worries, take care.",
+            "Oh dear.",
+        ] {
+            assert!(is_minimal(t), "{t:?} should be minimal");
+        }
+        for t in [
+            "I'm sorry to say the nursery fees doubled last year.",
+            "Sorry I'm a couple of minutes late.",
+            "I hear you, the fees are insane.",
+            "We hear the trains all night.",
+            "I couldn't hear the teacher over the noise.",
+            "The wifi on the train is terrible.",
+            // No apology, no one addressed: what a study may ask about.
+            "My internet is slow.",
+            "Sorry, the internet at home is too slow for work.",
+            "The cameras in the car park make me feel safer.",
+            "Take care of the kids, that's my job now.",
+        ] {
+            assert!(!is_minimal(t), "{t:?} should not be minimal");
+        }
+        let said = said_content_words("Sorry, my camera's being weird today.", &NO_NAMES);
+        assert_eq!(said.content, ["camera's", "weird", "today"]);
+        assert!(said.call_logistics);
+        let said = said_content_words("Yes, I can hear you, the rent doubled.", &NO_NAMES);
+        assert_eq!(said.content, ["rent", "doubled"]);
+        assert!(!said.call_logistics);
+        // Call logistics are no non-answers (they are minimal already).
+        assert!(!SpokenParams::default().is_non_answer("Sorry, my camera's frozen."));
+        // With a higher threshold the phrase's words still do not count.
+        let two = SpokenParams {
+            min_content_words: 2,
+            ..Default::default()
+        };
+        assert!(two.is_minimal("No problem, the rent."));
+        assert!(!two.is_minimal("No problem, the rent doubled."));
+    }
+
+    /// hp/03: non-verbal notes and transcriber's marks in round brackets
+    /// are notes; round brackets of speech stay speech.
+    #[test]
+    fn non_verbal_notes_in_round_brackets_are_no_speech() {
+        for t in [
+            "Yeah. (nods)",
+            "No. (shakes head)",
+            "Yeah. (smiles)",
+            "(crying)",
+            "(tearful)",
+            "(phone rings)",
+            "(knock at door)",
+            "(recording paused) Okay.",
+            "(both nod)",
+            "(Sighs.) Yeah.",
+            "Yeah. (sic)",
+        ] {
+            assert!(is_minimal(t), "{t:?} should be minimal");
+        }
+        for (inner, note) in [
+            ("nods", true),
+            ("Shakes head", true),
+            ("she smiles", true),
+            ("knock at door", true),
+            ("recording paused", true),
+            ("sic", true),
+            ("ph", true),
+            ("?", true),
+            ("long pause here", true),
+            ("which was awful", false),
+            ("the one near us", false),
+            ("Laughs at the cost.", false),
+            ("photos", false),
+            ("spring", false),
+            ("sick", false),
+            ("Crystal", false),
+        ] {
+            assert_eq!(is_round_note(inner), note, "{inner:?}");
+        }
+        assert_eq!(
+            without_round_notes("We went to Castleford (ph), which is far."),
+            "We went to Castleford  , which is far."
+        );
+        assert_eq!(
+            without_round_notes("The nursery (the one near us) closed."),
+            "The nursery (the one near us) closed."
+        );
+        for t in [
+            "The nursery (the one near us) closed.",
+            "It was (which was awful) the worst.",
+        ] {
+            assert!(!is_minimal(t), "{t:?}");
+        }
+        // Nor are notes words a theme's keywords are weighed on.
+        assert_eq!(
+            clean("Yeah. (nods) The rent (phone rings) went up (sic)."),
+            "Yeah. The rent went up ."
+        );
     }
 
     #[test]
@@ -776,6 +1273,19 @@ mod tests {
         assert_eq!(content_word_count("Um, I think the parking lot is full"), 2);
         assert_eq!(content_word_count("Mm-hmm, long-term planning."), 2);
         assert_eq!(content_word_count("I don't know, you know?"), 0);
+    }
+
+    /// hp/05: clauses end at clause punctuation.
+    #[test]
+    fn clauses_end_at_clause_punctuation() {
+        let got: Vec<&str> = clauses("I love them dearly, but I'm sixty-eight; tired (very).")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(
+            got,
+            ["I love them dearly", "but I'm sixty-eight", "tired", "very"]
+        );
     }
 
     #[test]
