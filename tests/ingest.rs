@@ -991,6 +991,49 @@ fn a_named_host_who_asks_in_every_interview_is_taken_as_the_interviewer() {
     assert_eq!(stats(project.path())["participants"], 1);
 }
 
+/// hp/04, hW/05: interviews ingested one per command, as fieldwork brings
+/// them, are weighed together: at the third, the host who asks in every
+/// one is taken as the interviewer, and the two stored before are read
+/// again from their files, so her questions leave every count, as when the
+/// folder is ingested at once.
+#[test]
+fn a_host_is_found_across_interviews_ingested_one_at_a_time() {
+    let input = tempfile::tempdir().unwrap();
+    let project = new_project();
+    for (i, (file, guest)) in [
+        ("a.txt", "Ann Lee"),
+        ("b.txt", "Bo Kim"),
+        ("c.txt", "Cy Ng"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = format!(
+            "Pat Host: Why did you start?\n{guest}: Money, mostly.\nPat Host: And then?\n{guest}: Then it grew.\n"
+        );
+        let path = write(input.path(), file, body.as_bytes());
+        let out = autocode(project.path(), &["ingest", path.to_str().unwrap()]);
+        assert!(out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if i < 2 {
+            assert!(!stderr.contains("interviewer: Pat Host"), "{stderr}");
+        } else {
+            assert!(
+                stderr.contains("interviewer: Pat Host speaks in 3 of 3 documents"),
+                "{stderr}"
+            );
+        }
+    }
+    let st = stats(project.path());
+    assert_eq!(
+        (&st["documents"], &st["participants"], &st["moderators"]),
+        (&Value::from(3), &Value::from(3), &Value::from(1))
+    );
+    assert!(speakers_and_sentences(project.path())
+        .iter()
+        .all(|(speaker, moderator, _)| (speaker == "Pat Host") == *moderator));
+}
+
 #[test]
 fn unlisted_speakers_are_kept_with_a_warning() {
     let project = new_project();

@@ -419,10 +419,22 @@ pub struct DetectedInterviewer {
 /// The store's meta key of the names taken as interviewers by detection.
 pub const DETECTED_INTERVIEWERS_META: &str = "detected_interviewers";
 
+/// Store meta key: per stored document, its named speakers'
+/// [`SpeakerTurns`] and whether a moderator speaks in it, as the ingest
+/// that stored it counted them. Interviewer detection reads them for the
+/// documents a run does not read, so interviews ingested one per command
+/// (as fieldwork brings them) are weighed together as a folder ingested at
+/// once is (hp/04, hW/05).
+pub const SPEAKER_TURNS_META: &str = "speaker_turns_by_document";
+
+/// [`SPEAKER_TURNS_META`]'s value: document name → (speakers' turns,
+/// whether a moderator speaks there).
+type SpeakerTurnsByDocument = BTreeMap<String, (BTreeMap<String, SpeakerTurns>, bool)>;
+
 /// One named speaker's turns in one document: (turns, turns asking
 /// something), and the same for the document's other speakers who are
 /// not moderators.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct SpeakerTurns {
     pub turns: usize,
     pub questions: usize,
@@ -761,15 +773,28 @@ fn columns_of(opts: &IngestOptions) -> TableColumns {
 /// of one new interview treats its host as the first run did). A name a
 /// participants file or `--interviewer` lists is never detected: the file
 /// decides. The store's list is updated with this run's finds.
+///
+/// The documents the store holds that this run does not read count too,
+/// from what the ingest that stored them counted ([`SPEAKER_TURNS_META`]);
+/// where a speaker is found an interviewer for the first time, the stored
+/// documents they speak in whose files are still there are returned, to be
+/// read again with that speaker as the interviewer.
 fn interviewers_by_detection(
     store: &store::Store,
     inputs: &corpus::Inputs,
     columns: &TableColumns,
     participants: &Participants,
-) -> anyhow::Result<Vec<DetectedInterviewer>> {
+) -> anyhow::Result<(Vec<DetectedInterviewer>, Vec<corpus::InputFile>)> {
     let index = participants.index();
     let mut per_doc = Vec::new();
     let mut moderated = Vec::new();
+    let mut counted: SpeakerTurnsByDocument = match store.meta(SPEAKER_TURNS_META)? {
+        Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+        None => BTreeMap::new(),
+    };
+    let stored: BTreeSet<String> = store.documents()?.into_iter().map(|d| d.name).collect();
+    counted.retain(|name, _| stored.contains(name));
+    let mut read_now: BTreeSet<String> = BTreeSet::new();
     // Ids of one spelling, as ingest stores them (`one_spelling_per_id`).
     let mut id_spellings: HashMap<String, String> = store
         .participant_ids()?
@@ -795,11 +820,27 @@ fn interviewers_by_detection(
                         .iter()
                         .any(|t| t.speaker.as_deref() == Some(corpus::formats::QUESTION_SPEAKER))
             };
+            for d in &docs {
+                read_now.insert(d.name.clone());
+            }
             for d in docs.iter().filter(|d| !is_survey(d)) {
-                per_doc.push(speaker_turns(d, &index));
-                moderated.push(d.segments.iter().any(|s| s.is_moderator));
+                let turns = speaker_turns(d, &index);
+                let has_moderator = d.segments.iter().any(|s| s.is_moderator);
+                counted.insert(d.name.clone(), (turns.clone(), has_moderator));
+                per_doc.push(turns);
+                moderated.push(has_moderator);
             }
         }
+    }
+    // The stored documents this run does not read, as they were counted.
+    let elsewhere: Vec<&String> = counted
+        .keys()
+        .filter(|name| !read_now.contains(*name))
+        .collect();
+    for name in &elsewhere {
+        let (turns, has_moderator) = &counted[*name];
+        per_doc.push(turns.clone());
+        moderated.push(*has_moderator);
     }
     let mut found: Vec<DetectedInterviewer> = detect_interviewers_beside(&per_doc, &moderated)
         .into_iter()
@@ -809,6 +850,10 @@ fn interviewers_by_detection(
         Some(json) => serde_json::from_str(&json).unwrap_or_default(),
         None => BTreeSet::new(),
     };
+    // Found again over the stored documents: said as found before.
+    for d in found.iter_mut() {
+        d.remembered = remembered.contains(&d.name);
+    }
     for name in &remembered {
         if !participants.lists(name) && found.iter().all(|d| &d.name != name) {
             found.push(DetectedInterviewer {
@@ -821,6 +866,31 @@ fn interviewers_by_detection(
             });
         }
     }
+    // Stored documents a newly found interviewer speaks in, stored with
+    // them as a participant: read again, so their questions leave the
+    // counts there too.
+    let new_names: Vec<&str> = found
+        .iter()
+        .filter(|d| !remembered.contains(&d.name))
+        .map(|d| d.name.as_str())
+        .collect();
+    let mut again = Vec::new();
+    for name in &elsewhere {
+        let (turns, _) = &counted[*name];
+        if !new_names.iter().any(|n| turns.contains_key(*n)) {
+            continue;
+        }
+        let file = store
+            .document_source(name)?
+            .map(std::path::PathBuf::from)
+            .filter(|f| f.is_file());
+        if let Some(path) = file {
+            again.push(corpus::InputFile {
+                path,
+                name: (*name).clone(),
+            });
+        }
+    }
     let before = remembered.len();
     remembered.extend(found.iter().map(|d| d.name.clone()));
     if remembered.len() != before {
@@ -829,7 +899,8 @@ fn interviewers_by_detection(
             &serde_json::to_string(&remembered)?,
         )?;
     }
-    Ok(found)
+    store.set_meta(SPEAKER_TURNS_META, &serde_json::to_string(&counted)?)?;
+    Ok((found, again))
 }
 
 /// A participant id compared case-insensitively, its whitespace collapsed;
@@ -940,7 +1011,10 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     // or detection add below (before, "1 participants listed" with no file).
     let listed_in_files = participants.list.len();
     participants.mark_interviewers(&opts.interviewers);
-    let detected = interviewers_by_detection(store, &inputs, &columns_of(opts), &participants)?;
+    let (detected, read_again) =
+        interviewers_by_detection(store, &inputs, &columns_of(opts), &participants)?;
+    // Read again after this run's own files, under their stored names.
+    inputs.files.extend(read_again);
     participants.mark_interviewers(&detected.iter().map(|d| d.name.clone()).collect::<Vec<_>>());
     // Read (and checked) before any transcript, so a bad file stores nothing.
     let documents_files = match &opts.documents {
