@@ -492,6 +492,36 @@ fn the_report_and_the_export_follow_the_codebook_in_use() {
     );
 }
 
+/// hr/03: a code people coded that the codebook in use no longer has (a
+/// code merged into another in a revision) is named in a warning, with its
+/// codings: its row is people's codings alone, and its former parent no
+/// longer counts them. Before, only report.json's `in_codebook` said so.
+#[test]
+fn a_code_the_codebook_no_longer_has_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let proj = dir.path().join("proj");
+    let store = project(&proj, "\n");
+    machine(&store, CAI_SCRIPT, "lighting", 0.5, true);
+    human(&store, ANA_PARK, "scheduling", "human", "rev");
+    human(&store, CAI_PARK, "scheduling", "human", "rev");
+    drop(store);
+    let out = dir.path().join("out");
+    let o = autocode(&proj, &["report", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stderr = text(&o.stderr);
+    assert!(
+        stderr.contains(
+            "warning: people coded a code the codebook in use does not have (dropped or renamed in a revision): `scheduling` (2 codings)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        text(&o.stdout).contains("people-coded: no classifier codes the code (none has coded the corpus, or the code is not in the codebook in use)"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
 /// hh/03: a sentence of a hard-wrapped transcript keeps its line break in
 /// the store (the `.qdpx` selects the source's own characters), but the
 /// report quotes it with the break read as a space, as docs/corpus.md reads

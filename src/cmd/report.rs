@@ -233,6 +233,21 @@ pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Res
             if one { "it" } else { "them" },
         );
     }
+    if !s.codes_not_in_codebook.is_empty() {
+        let list: Vec<String> = s
+            .codes_not_in_codebook
+            .iter()
+            .map(|(code, n)| format!("`{}` ({n} codings)", super::printable(code)))
+            .collect();
+        eprintln!(
+            "warning: people coded {} the codebook in use does not have (dropped or renamed in a revision): {};              {} figures are people's codings alone, and no code above {} counts them.              Recode them on the review page, or give the codebook {} again",
+            if list.len() == 1 { "a code" } else { "codes" },
+            list.join(", "),
+            if list.len() == 1 { "its" } else { "their" },
+            if list.len() == 1 { "it" } else { "them" },
+            if list.len() == 1 { "it" } else { "them" },
+        );
+    }
     if g.quiet {
         return Ok(());
     }

@@ -69,6 +69,11 @@ pub struct ReportSummary {
     /// since): their figures, and those of the codes above them, are the
     /// machine's, with no interval (`CodeEstimates::audit_predates`).
     pub audit_predates_codes: Vec<String>,
+    /// Codes the codebook in use no longer has (dropped or renamed in a
+    /// revision) that people coded, with their codings: listed in every
+    /// file beside the codebook's codes, people's codings alone (hr/03:
+    /// only report.json's `in_codebook` said so).
+    pub codes_not_in_codebook: Vec<(String, u64)>,
 }
 
 /// The project folder's name, for titles.
@@ -189,6 +194,7 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         cut_off: store.truncated_participant_segments_coded()?,
         audit_population_changed,
         audit_predates_codes: Vec::new(),
+        codes_not_in_codebook: Vec::new(),
     };
     // The report's tables and their files on one thread, the .qdpx (which
     // reads the store, so stays on this one) beside it: they share only
@@ -239,6 +245,12 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
         .filter(|c| c.estimates.audit_predates.contains(&c.code_id))
         .map(|c| c.code_id.clone())
         .filter(|c| seen.insert(c.clone()))
+        .collect();
+    summary.codes_not_in_codebook = r
+        .codes
+        .iter()
+        .filter(|c| !c.in_codebook)
+        .map(|c| (c.code_id.clone(), c.codings))
         .collect();
     if let Some(qdpx) = qdpx {
         let (p, s) = qdpx?;

@@ -178,3 +178,55 @@ fn a_judgement_made_before_a_code_existed_is_no_label_of_it() {
     let labels = stored_labels(&store, &cb).unwrap();
     assert_eq!(labels[&segs[2].id], vec![Label::No, Label::Unknown]);
 }
+
+/// A code judged absent is absent below it, as the report counts it: a
+/// rejected parent makes its children No (hr/04: a code split into
+/// children after its rejection had them learnt as unknown, and the
+/// machine gave them back); a recode from a parent to its own child gives
+/// the child (the "absent" of a decision before its "given").
+#[test]
+fn a_rejected_code_is_a_no_for_the_codes_below_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, segs) = three_sentences(dir.path());
+    let cb = Codebook {
+        name: "t".into(),
+        codes: [
+            ("support", None),
+            ("peer", Some("support")),
+            ("family", Some("support")),
+        ]
+        .iter()
+        .map(|(id, parent)| classify::Code {
+            id: id.to_string(),
+            name: id.to_string(),
+            parent: parent.map(String::from),
+            ..Default::default()
+        })
+        .collect(),
+    };
+    decide(
+        &mut store,
+        segs[0].id,
+        Some("support"),
+        store::Decision::Reject,
+        "ann",
+    );
+    let version = store.review_version(segs[1].id, None).unwrap();
+    store
+        .record_review(
+            &store::ReviewInput {
+                segment_id: segs[1].id,
+                code_id: Some("support".into()),
+                decision: store::Decision::Recode,
+                new_code_id: Some("peer".into()),
+                reviewer: "ann".into(),
+                memo: None,
+            },
+            version,
+            None,
+        )
+        .unwrap();
+    let labels = stored_labels(&store, &cb).unwrap();
+    assert_eq!(labels[&segs[0].id], vec![Label::No, Label::No, Label::No]);
+    assert_eq!(labels[&segs[1].id][1..], [Label::Yes, Label::No]);
+}

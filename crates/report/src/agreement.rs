@@ -212,6 +212,9 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                 _ => {
                     if let Some(set) = judged_here {
                         set.extend(r.code_id.iter().chain(r.new_code_id.iter()).cloned());
+                        // A rejected code's children are judged absent
+                        // with it (`ReviewRow::absent_below`).
+                        set.extend(r.absent_below.iter().cloned());
                     }
                 }
             }
@@ -222,10 +225,16 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                     if let Some(c) = &r.code_id {
                         set.remove(c);
                     }
+                    for below in &r.absent_below {
+                        set.remove(below);
+                    }
                 }
                 "recode" => {
                     if let Some(c) = &r.code_id {
                         set.remove(c);
+                    }
+                    for below in &r.absent_below {
+                        set.remove(below);
                     }
                     set.extend(r.new_code_id.iter().cloned());
                 }
@@ -288,6 +297,15 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
 
     let order = data.code_order();
     let ancestors = crate::data::ancestors_of(&data.codes);
+    // What two coders who each judged every code (the machine, a coder
+    // imported from a .qdpx or a gold file without its codebook version)
+    // both judged: the codebook in use's codes.
+    let every_code: Vec<String> = data
+        .codes
+        .iter()
+        .filter(|c| c.in_codebook)
+        .map(|c| c.id.clone())
+        .collect();
     let mut pairs = Vec::new();
     for i in 0..views.len() {
         for j in (i + 1)..views.len() {
@@ -363,7 +381,13 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
                     let judged_by_both: Vec<&String> = match (jx, jy) {
                         (Some(a), Some(b)) => a.intersection(b).collect(),
                         (Some(a), None) | (None, Some(a)) => a.iter().collect(),
-                        (None, None) => Vec::new(),
+                        // Both judged every code: those neither gave are
+                        // agreed on too, as where one coder's judged codes
+                        // are listed. Before 2026-12-07 they were left out
+                        // here alone, so the same two codings pooled 6
+                        // codes imported from a .qdpx and 7 from a gold
+                        // file (hn/03).
+                        (None, None) => every_code.iter().collect(),
                     };
                     x.iter()
                         .chain(y.iter())

@@ -92,6 +92,8 @@ pub struct ReviewRow {
     /// (`Store::code_first_seen`): a "no code" did not judge them, so it
     /// is not their "absent" (a theme accepted as a code later).
     pub codes_after: BTreeSet<String>,
+    /// The codes below a rejected (or recoded-from) code: absent with it.
+    pub absent_below: BTreeSet<String>,
 }
 
 /// A code with its place in the hierarchy.
@@ -672,13 +674,28 @@ fn load_reviews(
                 .iter()
                 .filter(|(_, at)| at.as_str() > created_at.as_str())
                 .map(|(code, _)| code.as_str());
-            // Nor the codes above one, whose count holds it, as an audit
-            // coded before a child existed judged neither (`GoldCoverage`).
-            // Before, the parent stayed absent while its new child was
-            // counted: the child held a sentence its parent did not.
-            codebook.with_ancestors(later)
+            // A child added under a code the decision judged absent was
+            // judged with it (a child is its parent's code). Before
+            // 2026-12-07 the codes above a new code were reopened instead,
+            // so one sub-code added anywhere put its parent back on every
+            // "no code" sentence the machine gave it (hr/01).
+            unjudged_by_no_code(codebook, later)
         } else {
             BTreeSet::new()
+        };
+        // A code judged absent is absent below it too: a rejected parent's
+        // children (a code split into two since) are no longer the
+        // machine's to give there (hr/04).
+        let absent_below = match (decision.as_str(), &code_id) {
+            ("reject" | "recode", Some(code)) => codebook
+                .codes
+                .iter()
+                .filter(|c| {
+                    c.id != *code && codebook.with_ancestors([c.id.as_str()]).contains(code)
+                })
+                .map(|c| c.id.clone())
+                .collect(),
+            _ => BTreeSet::new(),
         };
         out.push(ReviewRow {
             id,
@@ -689,9 +706,32 @@ fn load_reviews(
             reviewer,
             blind,
             codes_after,
+            absent_below,
         });
     }
     Ok(out)
+}
+
+/// The codes of `added` (first in a codebook after a "no code" decision)
+/// that the decision did not judge: those with no ancestor it judged. A
+/// child is its parent's code, so a "no code", which judged the parent
+/// absent, judged every child added under it since; a new top-level code,
+/// or a new code under a new parent, it did not.
+pub fn unjudged_by_no_code<'a>(
+    codebook: &classify::Codebook,
+    added: impl IntoIterator<Item = &'a str>,
+) -> BTreeSet<String> {
+    let added: BTreeSet<&str> = added.into_iter().collect();
+    added
+        .iter()
+        .filter(|code| {
+            codebook
+                .with_ancestors([**code])
+                .iter()
+                .all(|a| added.contains(a.as_str()))
+        })
+        .map(|code| code.to_string())
+        .collect()
 }
 
 fn load_themes(store: &Store) -> Result<Vec<ThemeView>, Error> {
@@ -924,9 +964,17 @@ fn apply_review(
     let s = r.segment_id;
     match r.decision.as_str() {
         "accept" => set(s, r.code_id.as_ref(), true),
-        "reject" => set(s, r.code_id.as_ref(), false),
+        "reject" => {
+            set(s, r.code_id.as_ref(), false);
+            for below in &r.absent_below {
+                set(s, Some(below), false);
+            }
+        }
         "recode" => {
             set(s, r.code_id.as_ref(), false);
+            for below in &r.absent_below {
+                set(s, Some(below), false);
+            }
             set(s, r.new_code_id.as_ref(), true);
         }
         "add" => set(s, r.new_code_id.as_ref().or(r.code_id.as_ref()), true),

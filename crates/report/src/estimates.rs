@@ -444,6 +444,26 @@ pub(crate) fn estimate(
                     .iter()
                     .filter(|v| !v.audited && attribute_of(&v.key, key) == value)
                     .count();
+                // A group the random sample missed (a small department,
+                // "Prefer not to say"): the sample says nothing about it,
+                // so its figure is the machine's, named so and with no
+                // interval. Before, the domain estimator's λ fitted on no
+                // member was 0 and the group read "prediction-powered 0
+                // [0–3]" beside 3 of 3 members the machine counted, the
+                // groups summing to 4 of the code's 9.7 (hq/02).
+                let audited_members = values
+                    .iter()
+                    .filter(|v| v.audited && attribute_of(&v.key, key) == value)
+                    .count();
+                if audited_members == 0 {
+                    let ps: Vec<f64> = values
+                        .iter()
+                        .filter(|v| attribute_of(&v.key, key) == value)
+                        .map(|v| v.participants.1)
+                        .collect();
+                    row.insert(value, ppi::model_only(&ps, calibrated));
+                    continue;
+                }
                 let est = ppi::estimate_domain_count(
                     &audited,
                     &rest,

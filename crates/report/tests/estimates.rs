@@ -101,7 +101,7 @@ fn without_a_machine_or_an_audit_the_figure_is_what_people_coded() {
     assert!(!e.calibrated);
     let legend = report::output::estimate_legend(&report);
     assert!(
-        legend.contains("people-coded: no classifier has coded the corpus"),
+        legend.contains("people-coded: no classifier codes the code (none has coded the corpus"),
         "{legend}"
     );
 }
@@ -181,7 +181,10 @@ fn a_model_only_figure_counts_what_people_rejected_as_absent() {
     };
     // Ana 1 − 0.4 × 0.5 = 0.8, Cai 0.7, Ben 0.2.
     let before = parks(&store).estimates;
-    assert!((before.participants.estimate - 1.7).abs() < 1e-9, "{before:?}");
+    assert!(
+        (before.participants.estimate - 1.7).abs() < 1e-9,
+        "{before:?}"
+    );
     assert!((before.sentences.estimate - 2.0).abs() < 1e-9, "{before:?}");
     review(&store, ANA_PARK, "parks", "reject", "rev");
     review(&store, ANA_POLICE, "parks", "reject", "rev");
@@ -196,6 +199,43 @@ fn a_model_only_figure_counts_what_people_rejected_as_absent() {
         (after.estimates.sentences.estimate - 0.9).abs() < 1e-9,
         "{:?}",
         after.estimates
+    );
+}
+
+/// A participant sample that missed a whole group (Cai, group B): the
+/// sample says nothing about B, so its figure is the machine's, named
+/// model-only with no interval; the audited group A is the sample's
+/// (hq/02: B read "prediction-powered 0 [0–3]" beside members the machine
+/// counted).
+#[test]
+fn a_group_the_audit_sample_missed_is_the_machines_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = project(dir.path(), "\n");
+    machine(&store, ANA_PARK, "parks", 0.8, true);
+    machine(&store, ANA_POLICE, "parks", 0.1, false);
+    machine(&store, BEN_LIGHTS, "parks", 0.1, false);
+    machine(&store, CAI_PARK, "parks", 0.9, true);
+    machine(&store, CAI_SCRIPT, "parks", 0.1, false);
+    human(&store, ANA_PARK, "parks", "gold", "g");
+    human(&store, ANA_POLICE, "police", "gold", "g");
+    human(&store, BEN_LIGHTS, "police", "gold", "g");
+    let audited: Vec<String> = ["P1", "P2"].map(String::from).to_vec();
+    store
+        .put_audit_sample("participant", "draw", Some(1), 3, &audited)
+        .unwrap();
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let parks = report.codes.iter().find(|c| c.code_id == "parks").unwrap();
+    let groups = &parks.estimates.by_attribute["group"];
+    let b = &groups["B"];
+    assert_eq!(b.method, Method::ModelOnly, "{b:?}");
+    assert!((b.estimate - (1.0 - 0.1 * 0.9)).abs() < 1e-6, "{b:?}");
+    assert_eq!((b.low, b.high, b.audited), (None, None, 0));
+    // Group A, every member audited: the sample's count, exact.
+    let a = &groups["A"];
+    assert_eq!(
+        (a.estimate, a.low, a.high),
+        (1.0, Some(1.0), Some(1.0)),
+        "{a:?}"
     );
 }
 
@@ -272,12 +312,15 @@ fn an_audit_coded_before_a_code_existed_does_not_judge_it() {
 }
 
 /// Rev marked Ben's sentence "no code" on 2026-01-01, under version 1;
-/// "lighting" came with version 2 a day later, and the machine gives it
-/// there. The "no code" did not judge lighting, nor safety above it: the
-/// machine's coding counts, and is not rejected. The police suggestion it
-/// did judge is.
+/// "lighting" came with version 2 a day later, under "safety", and the
+/// machine gives it there. The "no code" judged safety absent, and a child
+/// is its parent's code: lighting is absent with it, the machine's coding
+/// rejected (hr/01: a sub-code added under a parent reopened the parent
+/// on every "no code" sentence). The police suggestion it judged is
+/// rejected too. Moved to the top of the codebook (version 3), lighting is
+/// a code the decision never judged: the machine's coding counts.
 #[test]
-fn a_no_code_decision_does_not_judge_a_code_added_later() {
+fn a_no_code_decision_judges_codes_added_below_a_code_it_judged() {
     let dir = tempfile::tempdir().unwrap();
     let store = empty_project(dir.path(), "\n");
     add_lighting_later(&store);
@@ -285,19 +328,69 @@ fn a_no_code_decision_does_not_judge_a_code_added_later() {
     machine(&store, BEN_LIGHTS, "police", 0.6, true);
     review(&store, BEN_LIGHTS, "police", "none", "rev");
     let report = build(&store, &ReportOptions::default()).unwrap();
-    let code = |id: &str| report.codes.iter().find(|c| c.code_id == id).unwrap();
+    let code = |id: &str| {
+        report
+            .codes
+            .iter()
+            .find(|c| c.code_id == id)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(
         (code("lighting").participants, code("lighting").rejected),
-        (1, 0)
+        (0, 1)
     );
     assert_eq!(
         (code("police").participants, code("police").rejected),
         (0, 1)
     );
-    // Nor "safety" above lighting, whose count holds it: a child's
-    // sentences are its parent's (before, safety stayed absent there, 0
-    // participants beside its child's 1).
-    assert_eq!(code("safety").participants, 1);
+    assert_eq!(code("safety").participants, 0);
+
+    let top_level = CODEBOOK.replace(
+        r#"{"id": "lighting", "name": "Street lighting", "parent": "safety"}"#,
+        r#"{"id": "lighting", "name": "Street lighting"}"#,
+    );
+    assert_ne!(top_level, CODEBOOK);
+    put_version_in_use(&store, 3, &top_level, Some(2), "2026-01-03T00:00:00Z");
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let lighting = report
+        .codes
+        .iter()
+        .find(|c| c.code_id == "lighting")
+        .unwrap();
+    assert_eq!((lighting.participants, lighting.rejected), (1, 0));
+}
+
+/// A reviewer rejects "safety" on Ben's sentence: its child "lighting",
+/// which the machine gives there, is absent with it (a child is its
+/// parent's code), in the counts and as a rejected machine coding. Before,
+/// the machine's child brought the sentence back under the parent the
+/// reviewer rejected (hr/04).
+#[test]
+fn a_rejected_code_is_absent_below_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = empty_project(dir.path(), "\n");
+    machine(&store, BEN_LIGHTS, "lighting", 0.7, true);
+    machine(&store, BEN_LIGHTS, "safety", 0.7, true);
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let safety = report.codes.iter().find(|c| c.code_id == "safety").unwrap();
+    assert_eq!(safety.participants, 1);
+    review(&store, BEN_LIGHTS, "safety", "reject", "rev");
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let code = |id: &str| report.codes.iter().find(|c| c.code_id == id).unwrap();
+    assert_eq!(
+        (code("safety").participants, code("lighting").participants),
+        (0, 0)
+    );
+    assert_eq!(code("lighting").rejected, 1);
+    // A later "add" of the child gives it back, and its parent with it.
+    review(&store, BEN_LIGHTS, "lighting", "add", "rev");
+    let report = build(&store, &ReportOptions::default()).unwrap();
+    let code = |id: &str| report.codes.iter().find(|c| c.code_id == id).unwrap();
+    assert_eq!(
+        (code("safety").participants, code("lighting").participants),
+        (1, 1)
+    );
 }
 
 /// People coded every sentence blind (gold, a census): parks is Ana's and
