@@ -1433,38 +1433,13 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
         });
         match key_value {
             Some((k, v)) => {
-                let v = v.trim();
-                let words = v.split_whitespace().count();
-                // A full stop inside ends a sentence unless it ends an
-                // abbreviation (`Dr. Smith`, `St. James`).
-                let sentence_inside = v.split_whitespace().rev().skip(1).any(|w| {
-                    w.ends_with(['.', '?', '!']) && w.trim_end_matches('.').chars().count() > 3
-                });
-                let short = words <= 6
-                    && !v.ends_with(['?', '!'])
-                    && (!v.ends_with('.') || words <= 2)
-                    && !sentence_inside;
-                let is_key = is_header_key(k);
-                // A role's full name or id: `Dr. Smith`, `Jane Doe`, `P01`
-                // (one word, `Hello` or `Maria`, is as likely a turn).
-                let describes_speaker = (is_moderator_name(k)
-                    || crate::resolve::is_generic_interviewee_name(k))
-                    && describes_a_person(v);
-                // Among header keys, an interviewee line whose value is a
-                // pseudonym, a blank mark or particulars (`Participant:
-                // Ana`, `Participant: N/A`, `Respondent: Female, 45`):
-                // before, a turn, one more participant per interview.
-                let describes_loosely = !describes_speaker
-                    && crate::resolve::is_generic_interviewee_name(k)
-                    && !k.chars().any(|c| c.is_ascii_digit())
-                    && names_loosely(v);
-                if !short || !(is_key || describes_speaker || describes_loosely) {
+                let Some(entry) = header_entry(k, v) else {
                     break;
-                }
+                };
                 keyed += 1;
-                header_key |= is_key;
-                loose += usize::from(describes_loosely);
-                if !is_key {
+                header_key |= entry.is_key;
+                loose += usize::from(entry.loosely);
+                if !entry.is_key {
                     roles.push(crate::resolve::label_base(k));
                 }
             }
@@ -1501,6 +1476,69 @@ pub(crate) fn header_block_end(text: &str, is_label: &dyn Fn(&str) -> bool) -> u
     } else {
         0
     }
+}
+
+/// How a header block's `Key: value` line reads ([`header_entry`]).
+struct HeaderEntry {
+    /// The key is a header key (`Date`, `Gender`, `Interview ID`), not a
+    /// speaker's role.
+    is_key: bool,
+    /// An interviewee's role with a pseudonym, a blank mark or
+    /// particulars as its value (`Participant: Ana`).
+    loosely: bool,
+}
+
+/// `key: value` as a line of a header block ([`header_block_end`]), or
+/// `None` where such a line would end the block: a value of more than six
+/// words or a sentence, or a key that is neither a header key nor a
+/// speaker's role naming a person.
+fn header_entry(key: &str, value: &str) -> Option<HeaderEntry> {
+    let (k, v) = (key.trim(), value.trim());
+    let words = v.split_whitespace().count();
+    // A full stop inside ends a sentence unless it ends an
+    // abbreviation (`Dr. Smith`, `St. James`).
+    let sentence_inside = v
+        .split_whitespace()
+        .rev()
+        .skip(1)
+        .any(|w| w.ends_with(['.', '?', '!']) && w.trim_end_matches('.').chars().count() > 3);
+    let short = words <= 6
+        && !v.ends_with(['?', '!'])
+        && (!v.ends_with('.') || words <= 2)
+        && !sentence_inside;
+    let is_key = is_header_key(k);
+    // A role's full name or id: `Dr. Smith`, `Jane Doe`, `P01`
+    // (one word, `Hello` or `Maria`, is as likely a turn).
+    let describes_speaker = (is_moderator_name(k)
+        || crate::resolve::is_generic_interviewee_name(k))
+        && describes_a_person(v);
+    // Among header keys, an interviewee line whose value is a
+    // pseudonym, a blank mark or particulars (`Participant:
+    // Ana`, `Participant: N/A`, `Respondent: Female, 45`):
+    // before, a turn, one more participant per interview.
+    let loosely = !describes_speaker
+        && crate::resolve::is_generic_interviewee_name(k)
+        && !k.chars().any(|c| c.is_ascii_digit())
+        && names_loosely(v);
+    (short && (is_key || describes_speaker || loosely)).then_some(HeaderEntry { is_key, loosely })
+}
+
+/// Whether a table row `key | value` reads as a line of a header block
+/// would (`Participant ID | P07`, `Interviewer | SK`, `Duration | 42
+/// minutes`): a transcription service's details table, which
+/// [`header_block_end`] reads once written `Key: value`. The key is
+/// shaped as a header block's (a few words, starting with a letter) and
+/// the value is no column heading of its own (`Participant | Age` heads a
+/// table of people).
+pub(crate) fn is_header_entry(key: &str, value: &str) -> bool {
+    let (k, v) = (key.trim(), value.trim());
+    !k.is_empty()
+        && !v.is_empty()
+        && k.chars().count() <= MAX_NAME_CHARS
+        && k.split_whitespace().count() <= MAX_WORDS
+        && k.chars().next().is_some_and(char::is_alphabetic)
+        && !is_header_key(v)
+        && header_entry(k, v).is_some()
 }
 
 /// Whether a header block's value after a role key names the person: a
@@ -2072,6 +2110,32 @@ mod tests {
     use super::*;
 
     type Label = (String, Option<String>, Option<u64>, String);
+
+    /// A details table's row reads as a header block's line would
+    /// (ht/04); a table of people's heading row and a turn do not.
+    #[test]
+    fn a_details_rows_key_and_value_are_a_header_entry() {
+        for (key, value) in [
+            ("Participant ID", "P07"),
+            ("Interviewer", "SK"),
+            ("Date of interview", "14/05/2024"),
+            ("Duration", "42 minutes"),
+            ("Transcribed by", "Jo Bell"),
+            ("Gender", "Female"),
+        ] {
+            assert!(is_header_entry(key, value), "{key} | {value}");
+        }
+        for (key, value) in [
+            ("Participant", "Age"),
+            ("Name", "Role"),
+            ("Speaker", "Organisation"),
+            ("Interviewer", "Thanks for coming. How did you hear of it?"),
+            ("Maria", "45"),
+            ("Participant ID", ""),
+        ] {
+            assert!(!is_header_entry(key, value), "{key} | {value}");
+        }
+    }
 
     fn label(line: &str) -> Option<Label> {
         parse_speaker_line(line)

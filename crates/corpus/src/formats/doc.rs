@@ -313,7 +313,7 @@ fn lines(chars: &[(char, usize)], row_ends: &[(usize, usize)]) -> String {
                 if cells.is_empty() && !last_was_cell_end {
                     // A paragraph outside a table: a table after it has a
                     // heading row of its own.
-                    rows.start_table();
+                    rows.start_table(&lines);
                     lines.push(std::mem::take(&mut line));
                 } else {
                     // A paragraph inside a cell: the cell's text goes on.

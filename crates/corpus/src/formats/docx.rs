@@ -7,11 +7,11 @@
 
 use quick_xml::events::Event;
 
-use super::text::extracted_text_document;
+use super::text::extracted_text_with_headings;
 use super::{RawDocument, Reader, SourceFile};
 use crate::archive::{read_entry_capped, CappedReadError};
 use crate::error::{IngestError, Result};
-use crate::speaker::{is_name_like, parse_clock};
+use crate::speaker::{is_header_entry, is_name_like, parse_clock, parse_speaker_line};
 use crate::SourceFormat;
 
 /// Refuse to inflate a document.xml beyond this (a zip bomb, not a
@@ -27,7 +27,8 @@ impl Reader for DocxReader {
     }
 
     fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
-        extracted_text_document(file, package_text(file, &DOCX, paragraphs)?)
+        let (text, headings) = package_text(file, &DOCX, paragraphs_and_headings)?;
+        extracted_text_with_headings(file, text, &headings)
     }
 }
 
@@ -202,16 +203,49 @@ fn grid_span(e: &quick_xml::events::BytesStart<'_>) -> usize {
 }
 
 /// The document's paragraphs joined by `\n`; on error the byte offset in the XML.
-pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
+#[cfg(test)]
+fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
+    paragraphs_and_headings(xml).map(|(text, _)| text)
+}
+
+/// Whether the text of a table row merged across the whole table (one
+/// cell, `w:gridSpan` over every grid column) is a heading: a topic
+/// guide's section (`Experiences of the Service`, `Part 2 – Barriers to
+/// access`) or a transcriber's note (`Recording paused at 00:14:10 and
+/// resumed`). A few words and no sentence, unless bracketed, nor a
+/// speaker's label: a merged row of sentences is read as any line.
+fn is_merged_heading(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty()
+        && text.split_whitespace().count() <= 12
+        && (!text.ends_with(['.', '?', '!']) || text.starts_with(['[', '(']))
+        && parse_speaker_line(text).is_none()
+}
+
+/// [`paragraphs`], and the lines of it (0-based, rising) that are
+/// headings: a table row merged across the whole table holding a few words
+/// ([`is_merged_heading`]). In a `Speaker | Text` table such a row is no
+/// turn: before 2026-12-07 it was read as a speaker's cell with nothing
+/// beside it, `Experiences of the Service: `, and stored as the sentence
+/// of the speaker above (ht/01).
+pub(super) fn paragraphs_and_headings(
+    xml: &str,
+) -> std::result::Result<(String, Vec<usize>), (u64, String)> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut open = 0usize;
     let mut lines: Vec<String> = Vec::new();
+    // Indices into `lines` of merged rows' headings.
+    let mut heading_lines: Vec<usize> = Vec::new();
     let mut paragraph = String::new();
     let mut in_text = false;
-    // Cells of the table row being read, innermost table only.
+    // Cells of the table row being read, innermost table only, and how
+    // many `w:tc` it has (a merged cell is one, its columns padded).
     let mut row: Option<Vec<String>> = None;
+    let mut row_cells = 0usize;
     let mut cell: Option<Vec<String>> = None;
     let mut rows = TableRows::default();
+    // Grid columns (`w:gridCol`) of each table open, the innermost last.
+    let mut grid_columns: Vec<usize> = Vec::new();
     // Grid columns the cell being read spans (`w:gridSpan`), and those a
     // row skips before its first cell (`w:gridBefore`): see [`grid_span`].
     let mut span = 1usize;
@@ -227,15 +261,32 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
         match event {
             Event::Start(e) => match e.name().as_ref() {
                 "w:t" => in_text = true,
-                "w:tbl" => rows.start_table(),
-                "w:tr" => row = Some(Vec::new()),
+                "w:tbl" => {
+                    rows.start_table(&lines);
+                    grid_columns.push(0);
+                }
+                "w:tr" => {
+                    row = Some(Vec::new());
+                    row_cells = 0;
+                }
                 "w:tc" => {
                     cell = Some(Vec::new());
                     span = 1;
+                    row_cells += 1;
+                }
+                "w:gridCol" => {
+                    if let Some(n) = grid_columns.last_mut() {
+                        *n += 1;
+                    }
                 }
                 _ => {}
             },
             Event::Empty(e) => match e.name().as_ref() {
+                "w:gridCol" => {
+                    if let Some(n) = grid_columns.last_mut() {
+                        *n += 1;
+                    }
+                }
                 "w:tab" => paragraph.push('\t'),
                 "w:br" | "w:cr" => paragraph.push('\n'),
                 "w:noBreakHyphen" => paragraph.push('-'),
@@ -257,9 +308,26 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
                         r.extend(std::iter::repeat_n(String::new(), span - 1));
                     }
                 }
+                "w:tbl" => {
+                    grid_columns.pop();
+                }
                 "w:tr" => {
-                    if let Some(r) = row.take() {
-                        lines.push(rows.line(&r));
+                    let Some(r) = row.take() else { continue };
+                    // One cell over every column (a table without its
+                    // grid: over two or more).
+                    let whole_width = row_cells == 1
+                        && span >= 2
+                        && r.len() >= grid_columns.last().copied().unwrap_or(0);
+                    let merged = whole_width.then(|| r.concat());
+                    match merged {
+                        Some(text) if is_merged_heading(&text) => {
+                            heading_lines.push(lines.len());
+                            lines.push(text);
+                        }
+                        // Sentences across the table: a line as typed,
+                        // not a speaker's cell with nothing beside it.
+                        Some(text) if !text.trim().is_empty() => lines.push(text),
+                        _ => lines.push(rows.line(&r)),
                     }
                 }
                 _ => {}
@@ -278,7 +346,19 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
             _ => {}
         }
     }
-    Ok(lines.join("\n"))
+    // A line may hold line breaks (`w:br`): each of its lines is a line of
+    // the text.
+    let mut headings = Vec::new();
+    let mut at = 0usize;
+    let mut next_heading = heading_lines.iter().peekable();
+    for (i, line) in lines.iter().enumerate() {
+        let height = 1 + line.matches('\n').count();
+        if next_heading.next_if(|&&h| h == i).is_some() {
+            headings.extend(at..at + height);
+        }
+        at += height;
+    }
+    Ok((lines.join("\n"), headings))
 }
 
 /// The tables of a DOCX's `word/document.xml`, each a list of rows of cells,
@@ -392,8 +472,32 @@ pub(super) fn end_paragraph(
 
 /// The column names of a transcript table's heading row, lower case,
 /// besides its speaker, text and time columns' ([`is_table_heading`]):
-/// NVivo's numbering `#`, a role, an end, a duration, notes.
-const OTHER_HEADINGS: &[&str] = &["role", "end", "notes", "comments", "#", "duration"];
+/// NVivo's numbering `#`, a role, an end, a duration, a transcriber's
+/// notes. A notes column is no text column: before 2026-12-07 `Time |
+/// Speaker | Transcript | Comment` was no heading row and each note
+/// (`Background noise – baby crying`) a sentence of the speaker (ht/05).
+const OTHER_HEADINGS: &[&str] = &[
+    "role",
+    "end",
+    "#",
+    "duration",
+    "notes",
+    "note",
+    "comments",
+    "comment",
+    "observations",
+    "observation",
+    "transcriber notes",
+    "transcriber note",
+    "transcriber's notes",
+    "transcriber’s notes",
+    "transcriber comments",
+    "transcriber comment",
+    "transcriber's comments",
+    "transcriber’s comments",
+    "transcription notes",
+    "notes/comments",
+];
 
 /// Whether a cell (lower case) names a column of a transcript table.
 fn is_table_heading(key: &str) -> bool {
@@ -486,6 +590,33 @@ pub(super) struct TableRows {
     rows: usize,
     /// The table lists people, not turns ([`is_people_heading`]).
     people: bool,
+    /// The table is a transcript's details at its top ([`details_entry`]).
+    details: bool,
+    /// A turn or a table other than a details table came before: a
+    /// details table is read at the document's top only, where a header
+    /// block would stand.
+    below_the_top: bool,
+    /// Lines of the document above searched for a label so far.
+    lines_seen: usize,
+}
+
+/// A row of a transcript's details table (`Participant ID | P07`,
+/// `Interviewer | SK`, `Duration | 42 minutes`): its key and value, as a
+/// header block's `Key: value` line reads ([`is_header_entry`]). Written
+/// so, the table is read by the header block rule: the interviewer it
+/// names moderates, the interviewee it names is theirs. Before
+/// 2026-12-07 its first row (`Participant ID`) headed a table of people,
+/// its rows were lines of tabs and SK a second participant (ht/04).
+fn details_entry(cells: &[String]) -> Option<(&str, &str)> {
+    let mut filled = cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
+    let (key, value) = (filled.next()?, filled.next()?);
+    let key = key.trim_end_matches([':', '：']).trim_end();
+    (filled.next().is_none()
+        && !cells[0].trim().is_empty()
+        && !value.contains('\n')
+        && !is_table_heading(&value.to_lowercase())
+        && is_header_entry(key, value))
+    .then_some((key, value))
 }
 
 /// Whether a table's first row heads a list of people, not a transcript:
@@ -541,16 +672,38 @@ fn is_people_heading(cells: &[String]) -> bool {
 }
 
 impl TableRows {
-    /// A new table begins: no heading read yet.
-    pub(super) fn start_table(&mut self) {
+    /// A new table begins below the document's `lines_above`: no heading
+    /// read yet.
+    pub(super) fn start_table(&mut self, lines_above: &[String]) {
         self.layout = None;
         self.rows = 0;
         self.people = false;
+        self.details = false;
+        // Each line once: the DOC reader starts a table at every
+        // paragraph.
+        let new_lines = lines_above.get(self.lines_seen..).unwrap_or_default();
+        self.lines_seen = lines_above.len();
+        if !self.below_the_top {
+            self.below_the_top = new_lines
+                .iter()
+                .flat_map(|l| l.lines())
+                .any(|l| parse_speaker_line(l).is_some());
+        }
     }
 
     /// The line of one row of the table being read.
     pub(super) fn line(&mut self, cells: &[String]) -> String {
         self.rows += 1;
+        if self.rows == 1 {
+            self.details = !self.below_the_top && details_entry(cells).is_some();
+            self.below_the_top |= !self.details;
+        }
+        if self.details {
+            return match details_entry(cells) {
+                Some((key, value)) => format!("{key}: {value}"),
+                None => cells.join("\t"),
+            };
+        }
         if self.rows == 1 && is_people_heading(cells) {
             self.people = true;
         }
@@ -608,7 +761,11 @@ fn heading_layout(cells: &[String]) -> Option<TableLayout> {
 /// A row read by its table's heading: `[time] Speaker: text`, or the text
 /// alone where the speaker cell is empty (the turn above goes on).
 fn layout_line(layout: &TableLayout, cells: &[String]) -> String {
-    let name = cells[layout.speaker].trim();
+    // A speaker typed with a colon (`Facilitator:`), as in a table
+    // without a heading row: before 2026-12-07 the line read
+    // `Facilitator:: Thanks…` and no label was found (ht/02).
+    let (name, time_below) = speaker_and_time(&cells[layout.speaker]);
+    let name = name.trim_end_matches([':', '：']).trim_end();
     let text = cells[layout.text].trim();
     if name.is_empty() {
         return text.to_string();
@@ -620,11 +777,44 @@ fn layout_line(layout: &TableLayout, cells: &[String]) -> String {
         .and_then(|t| {
             let first = t.split(['-', '–']).next().unwrap_or("").trim();
             parse_clock(first).map(|_| first)
-        });
+        })
+        .or(time_below);
     match time {
         Some(time) => format!("[{time}] {name}: {text}"),
         None => format!("{name}: {text}"),
     }
+}
+
+/// A speaker cell's name and the turn's time typed below it (`Interviewer`
+/// / `00:00:10`, in a second paragraph of the cell, read as a space, or
+/// after a soft return) or above it. The time says when the turn began:
+/// before 2026-12-07 it hid the name (`Interviewer 00:00:10` was no
+/// speaker) or began the turn's words (`00:00:10: Thanks…`) (ht/06). A
+/// bracketed time beside the name (`Interviewer [00:00:10]`) is left to
+/// the label rules, which read it so.
+fn speaker_and_time(cell: &str) -> (&str, Option<&str>) {
+    let trimmed = cell.trim();
+    fn is_time(token: &str, on_own_line: bool) -> Option<&str> {
+        let token = if on_own_line {
+            token.trim_matches(['[', ']', '(', ')'])
+        } else {
+            token
+        };
+        parse_clock(token).is_some().then_some(token)
+    }
+    if let Some((name, time)) = trimmed.rsplit_once(char::is_whitespace) {
+        let below = trimmed[name.len()..].starts_with('\n');
+        if let Some(time) = is_time(time, below).filter(|_| !name.trim().is_empty()) {
+            return (name.trim(), Some(time));
+        }
+    }
+    if let Some((time, name)) = trimmed.split_once(char::is_whitespace) {
+        let above = trimmed[time.len()..].starts_with('\n');
+        if let Some(time) = is_time(time, above).filter(|_| !name.trim().is_empty()) {
+            return (name.trim(), Some(time));
+        }
+    }
+    (cell, None)
 }
 
 /// One line for a table row: `[time] Speaker: text` when the first or second
@@ -641,7 +831,7 @@ pub(super) fn row_line(cells: &[String]) -> String {
         return cells.join("\t");
     }
     for name_at in 0..cells.len().min(2) {
-        let name = cells[name_at];
+        let (name, time_below) = speaker_and_time(cells[name_at]);
         // A time before the name, or a time cell left empty (a turn
         // typed on without its time).
         let time = cells[0].trim().trim_matches(['[', ']']);
@@ -661,6 +851,8 @@ pub(super) fn row_line(cells: &[String]) -> String {
                 format!("[{time}] {name}: {text}")
             } else if time_after {
                 format!("[{after}] {name}: {text}")
+            } else if let Some(time) = time_below {
+                format!("[{time}] {name}: {text}")
             } else {
                 format!("{name}: {text}")
             };
@@ -718,6 +910,343 @@ mod tests {
             .map(|mut v| v.remove(0))
     }
 
+    /// A cell of one paragraph per item of `paragraphs`, its first run
+    /// bold, with these cell properties (`<w:gridSpan w:val="2"/>`).
+    fn tc(props: &str, paragraphs: &[&str]) -> String {
+        let ps: String = paragraphs
+            .iter()
+            .map(|p| format!("<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">{p}</w:t></w:r></w:p>"))
+            .collect();
+        format!("<w:tc><w:tcPr>{props}</w:tcPr>{ps}</w:tc>")
+    }
+
+    /// A table of `columns` grid columns and these rows of cells.
+    fn tbl(columns: usize, rows: &[Vec<String>]) -> String {
+        let grid = "<w:gridCol w:w=\"2000\"/>".repeat(columns);
+        let rows: String = rows
+            .iter()
+            .map(|r| format!("<w:tr>{}</w:tr>", r.concat()))
+            .collect();
+        format!("<w:tbl><w:tblGrid>{grid}</w:tblGrid>{rows}</w:tbl>")
+    }
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| tc("", &[c])).collect()
+    }
+
+    /// The document's sentences as stored: speaker, moderator, text, each
+    /// checked to be the document text at its offsets.
+    fn sentences(body: &str) -> Vec<(Option<String>, bool, String)> {
+        let people = crate::Participants::default();
+        let doc = crate::assemble(
+            read(&docx(body)).unwrap(),
+            "talk.docx",
+            SourceFormat::Docx,
+            &people.index(),
+        );
+        doc.segments
+            .iter()
+            .map(|s| {
+                let at: String = doc
+                    .text
+                    .chars()
+                    .skip(s.start_char)
+                    .take(s.end_char - s.start_char)
+                    .collect();
+                assert_eq!(at, s.text);
+                (s.speaker.clone(), s.is_moderator, s.text.clone())
+            })
+            .collect()
+    }
+
+    fn said(speaker: &str, moderator: bool, text: &str) -> (Option<String>, bool, String) {
+        (Some(speaker.to_string()), moderator, text.to_string())
+    }
+
+    /// A row merged across the whole table is a heading, no one's words
+    /// (ht/01: `Experiences of the Service:` was P07's sentence, the
+    /// colon autocode's), with or without the table's heading row; a
+    /// merged row of sentences or with a label is read as any line.
+    #[test]
+    fn a_row_merged_across_the_table_is_a_heading_not_speech() {
+        let merged = |text: &str| vec![tc("<w:gridSpan w:val=\"2\"/>", &[text])];
+        let turns = |heading_row: bool, merged_text: &str| {
+            let mut rows = Vec::new();
+            if heading_row {
+                rows.push(row(&["Speaker", "Text"]));
+            }
+            rows.extend([
+                row(&["Interviewer", "How did you hear of it?"]),
+                row(&["P07", "A neighbour told me."]),
+                merged(merged_text),
+                row(&["Interviewer", "And the first visit?"]),
+                row(&["P07", "They were kind."]),
+            ]);
+            sentences(&tbl(2, &rows))
+        };
+        let spoken = vec![
+            said("Interviewer", true, "How did you hear of it?"),
+            said("P07", false, "A neighbour told me."),
+            said("Interviewer", true, "And the first visit?"),
+            said("P07", false, "They were kind."),
+        ];
+        for heading in [
+            "Experiences of the Service",
+            "Part 2 – Barriers to access",
+            "Recording paused at 00:14:10 and resumed",
+            "[Recording paused.]",
+        ] {
+            assert_eq!(turns(true, heading), spoken, "{heading}");
+            assert_eq!(turns(false, heading), spoken, "{heading}");
+        }
+        // The heading stays in the document's text, a line of its own.
+        let xml = format!(
+            "{BODY_START}{}</w:body></w:document>",
+            tbl(
+                2,
+                &[
+                    row(&["Speaker", "Text"]),
+                    merged("Experiences of the Service"),
+                    row(&["P07", "Yes."])
+                ]
+            )
+        );
+        assert_eq!(
+            paragraphs_and_headings(&xml).unwrap(),
+            (
+                "\nExperiences of the Service\nP07: Yes.".to_string(),
+                vec![1]
+            )
+        );
+        // Sentences across the table go on the turn above; a label there
+        // starts a turn.
+        let mut expected = spoken.clone();
+        expected.insert(2, said("P07", false, "It was a long walk."));
+        assert_eq!(turns(true, "It was a long walk."), expected);
+        let mut expected = spoken.clone();
+        expected.insert(2, said("Interviewer", true, "Did you go back?"));
+        assert_eq!(turns(true, "Interviewer: Did you go back?"), expected);
+        // A cell merged over two of three columns is no heading.
+        let xml = format!(
+            "{BODY_START}{}</w:body></w:document>",
+            tbl(
+                3,
+                &[
+                    vec![
+                        tc("<w:gridSpan w:val=\"2\"/>", &["Anna"]),
+                        tc("", &["Fine."])
+                    ],
+                    vec![tc("<w:gridSpan w:val=\"2\"/>", &["Totals"])]
+                ]
+            )
+        );
+        assert_eq!(
+            paragraphs_and_headings(&xml).unwrap().1,
+            Vec::<usize>::new()
+        );
+    }
+
+    /// A speaker cell typed with a colon under a heading row is read as
+    /// it is without one (ht/02: `Facilitator:: Thanks…`, no label).
+    #[test]
+    fn a_speaker_typed_with_a_colon_under_a_heading_row_is_a_label() {
+        let body = |heading_row: bool| {
+            let mut rows = Vec::new();
+            if heading_row {
+                rows.push(row(&["Speaker", "Text"]));
+            }
+            rows.extend([
+                row(&["Facilitator:", "Thanks for coming. What do you think?"]),
+                row(&["Parent A:", "It's chaos at the gate."]),
+                row(&["Parent B：", "I like it."]),
+            ]);
+            tbl(2, &rows)
+        };
+        let expected = vec![
+            said("Facilitator", true, "Thanks for coming."),
+            said("Facilitator", true, "What do you think?"),
+            said("Parent A", false, "It's chaos at the gate."),
+            said("Parent B", false, "I like it."),
+        ];
+        assert_eq!(sentences(&body(true)), expected);
+        assert_eq!(sentences(&body(false)), expected);
+        let mut rows = TableRows::default();
+        rows.start_table(&[]);
+        let cells = |r: &[&str]| r.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(rows.line(&cells(&["Speaker", "Text"])), "");
+        assert_eq!(
+            rows.line(&cells(&["Facilitator:", "Thanks."])),
+            "Facilitator: Thanks."
+        );
+    }
+
+    /// A transcription service's details table above the transcript is
+    /// read as a header block (ht/04: `Interviewer | SK` left SK a
+    /// participant, the table one of people).
+    #[test]
+    fn a_details_table_at_the_top_is_the_header_block() {
+        let details = tbl(
+            2,
+            &[
+                row(&["Participant ID", "P07"]),
+                row(&["Interviewer", "SK"]),
+                row(&["Date of interview", "14/05/2024"]),
+                row(&["Duration", "42 minutes"]),
+                row(&["Transcribed by", "Jo Bell"]),
+            ],
+        );
+        let transcript = tbl(
+            2,
+            &[
+                row(&["Speaker", "Text"]),
+                row(&["SK", "How did you hear of it?"]),
+                row(&["P07", "A neighbour told me."]),
+                row(&["SK", "And the first visit?"]),
+                row(&["P07", "They were kind."]),
+            ],
+        );
+        let body =
+            format!("<w:p><w:r><w:t>Transcript</w:t></w:r></w:p>{details}<w:p/>{transcript}");
+        let doc = read(&docx(&body)).unwrap();
+        assert!(
+            doc.text.starts_with(
+                "Transcript\nParticipant ID: P07\nInterviewer: SK\nDate of interview: 14/05/2024\nDuration: 42 minutes\nTranscribed by: Jo Bell\n\n\nSK: How"
+            ),
+            "{:?}",
+            doc.text
+        );
+        assert_eq!(
+            crate::speaker::header_people(&doc.text).interviewers,
+            vec!["SK"]
+        );
+        assert_eq!(
+            sentences(&body),
+            vec![
+                said("SK", true, "How did you hear of it?"),
+                said("P07", false, "A neighbour told me."),
+                said("SK", true, "And the first visit?"),
+                said("P07", false, "They were kind."),
+            ]
+        );
+        // Below the transcript's first turn such a table is no header:
+        // its rows are read as before.
+        let cells = |r: &[&str]| r.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let mut rows = TableRows::default();
+        rows.start_table(&["Anna: Hello.".to_string()]);
+        assert_eq!(rows.line(&cells(&["Interviewer", "SK"])), "Interviewer: SK");
+        assert_eq!(
+            rows.line(&cells(&["Participant ID", "P07"])),
+            "Participant ID\tP07"
+        );
+        // A table of people keeps its rows as they were.
+        let mut rows = TableRows::default();
+        rows.start_table(&[]);
+        assert_eq!(
+            rows.line(&cells(&["Participant", "Age"])),
+            "Participant\tAge"
+        );
+        assert_eq!(rows.line(&cells(&["Maria", "45"])), "Maria\t45");
+    }
+
+    /// A transcriber's notes column is no text column, whatever its
+    /// heading (ht/05: `Comment`'s notes were the respondent's
+    /// sentences).
+    #[test]
+    fn a_notes_column_is_not_speech() {
+        let cells = |r: &[&str]| r.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        for notes in [
+            "Comment",
+            "Note",
+            "Notes",
+            "Comments",
+            "Observations",
+            "Transcriber notes",
+            "TRANSCRIBER COMMENTS",
+            "Transcriber’s notes",
+        ] {
+            let mut rows = TableRows::default();
+            rows.start_table(&[]);
+            assert_eq!(
+                rows.line(&cells(&["Time", "Speaker", "Transcript", notes])),
+                "",
+                "{notes}"
+            );
+            assert_eq!(
+                rows.line(&cells(&[
+                    "00:00:14",
+                    "Respondent",
+                    "A neighbour told me.",
+                    "Background noise – baby crying"
+                ])),
+                "[00:00:14] Respondent: A neighbour told me.",
+                "{notes}"
+            );
+        }
+    }
+
+    /// The turn's time typed below the name in its speaker cell is the
+    /// turn's time (ht/06: in a second paragraph no speaker was found;
+    /// after a soft return each turn began `00:00:10: `).
+    #[test]
+    fn a_time_below_the_name_in_a_speaker_cell_is_the_turns_time() {
+        let soft_return = |name: &str, time: &str| {
+            format!("<w:tc><w:p><w:r><w:rPr><w:b/></w:rPr><w:t>{name}</w:t></w:r><w:r><w:br/></w:r><w:r><w:t>{time}</w:t></w:r></w:p></w:tc>")
+        };
+        for stacked in [
+            &|name: &str, time: &str| tc("", &[name, time]) as String,
+            &soft_return as &dyn Fn(&str, &str) -> String,
+        ] {
+            let said_at =
+                |name: &str, time: &str, text: &str| vec![stacked(name, time), tc("", &[text])];
+            for heading_row in [true, false] {
+                let mut rows = Vec::new();
+                if heading_row {
+                    rows.push(row(&["Speaker", "Text"]));
+                }
+                rows.extend([
+                    said_at(
+                        "Interviewer",
+                        "00:00:10",
+                        "Thanks for coming. What do you think?",
+                    ),
+                    said_at("Parent", "00:00:18", "It's chaos."),
+                    said_at("Interviewer", "00:00:31", "Why?"),
+                ]);
+                let body = tbl(2, &rows);
+                assert_eq!(
+                    sentences(&body),
+                    vec![
+                        said("Interviewer", true, "Thanks for coming."),
+                        said("Interviewer", true, "What do you think?"),
+                        said("Parent", false, "It's chaos."),
+                        said("Interviewer", true, "Why?"),
+                    ]
+                );
+                let doc = read(&docx(&body)).unwrap();
+                let times: Vec<_> = doc.turns.iter().map(|t| t.start_ms).collect();
+                assert_eq!(times, vec![Some(10_000), Some(18_000), Some(31_000)]);
+            }
+        }
+        assert_eq!(
+            speaker_and_time("Interviewer\n00:00:10"),
+            ("Interviewer", Some("00:00:10"))
+        );
+        assert_eq!(
+            speaker_and_time("Interviewer\n[00:00:10]"),
+            ("Interviewer", Some("00:00:10"))
+        );
+        assert_eq!(
+            speaker_and_time("00:00:10\nParent"),
+            ("Parent", Some("00:00:10"))
+        );
+        // Beside the name in brackets, the label rules read it.
+        assert_eq!(
+            speaker_and_time("Interviewer [00:00:10]"),
+            ("Interviewer [00:00:10]", None)
+        );
+        assert_eq!(speaker_and_time("Speaker 2"), ("Speaker 2", None));
+    }
+
     #[test]
     fn a_transcript_tables_heading_row_is_no_turn() {
         let row =
@@ -752,13 +1281,13 @@ mod tests {
             &[&["Speaker", "Organisation"][..], &["Maria", "Day centre"]],
         ] {
             let mut rows = TableRows::default();
-            rows.start_table();
+            rows.start_table(&[]);
             let lines: Vec<String> = table.iter().map(|r| rows.line(&cells(r))).collect();
             assert!(lines.iter().all(|l| !l.contains(':')), "{lines:?}");
         }
         // A bilingual table keeps both its columns.
         let mut rows = TableRows::default();
-        rows.start_table();
+        rows.start_table(&[]);
         assert!(!rows
             .line(&cells(&["Speaker", "Original", "English"]))
             .contains(':'));
@@ -774,12 +1303,12 @@ mod tests {
             ["Who", "What"],
         ] {
             let mut rows = TableRows::default();
-            rows.start_table();
+            rows.start_table(&[]);
             assert!(!rows.line(&cells(&heading)).contains(':'), "{heading:?}");
             assert_eq!(rows.line(&cells(&["Maria", "Yes."])), "Maria: Yes.");
         }
         let mut rows = TableRows::default();
-        rows.start_table();
+        rows.start_table(&[]);
         rows.line(&cells(&["Speaker", "Response"]));
         assert_eq!(
             rows.line(&cells(&["Maria", "The rota."])),

@@ -74,7 +74,7 @@ pub fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
                 }
                 match name.as_ref() {
                     "text:p" | "text:h" => open += 1,
-                    "table:table" => rows.start_table(),
+                    "table:table" => rows.start_table(&lines),
                     "table:table-row" => row = Some(Vec::new()),
                     "table:table-cell" => cell = Some(Vec::new()),
                     _ => {}

@@ -114,15 +114,41 @@ pub(super) fn extracted_text_document(
     file: SourceFile<'_>,
     text: String,
 ) -> Result<Vec<RawDocument>> {
+    extracted_text_with_headings(file, text, &[])
+}
+
+/// [`extracted_text_document`] of a text some of whose lines (0-based
+/// indices into `text.split('\n')`) the reader knows are headings, not
+/// speech: a Word table's row merged across the whole table (a topic
+/// guide's section, `[Recording paused]`). Each ends the turn above it and
+/// is not segmented, as a Markdown heading is; before, it was the last
+/// speaker's sentence.
+pub(super) fn extracted_text_with_headings(
+    file: SourceFile<'_>,
+    text: String,
+    headings: &[usize],
+) -> Result<Vec<RawDocument>> {
     if text.trim().is_empty() {
         return Err(crate::error::IngestError::Empty {
             file: file.path.into(),
         });
     }
     crate::decode::check_line_lengths(file.path, &text)?;
-    let text = without_page_furniture(&text).unwrap_or(text);
+    let (text, headings) = match page_furniture_lines(&text) {
+        // The lines below a dropped one move up.
+        Some(dropped) => (
+            without_lines(&text, &dropped),
+            headings
+                .iter()
+                .filter(|i| !dropped.contains(i))
+                .map(|&i| i - dropped.range(..i).count())
+                .collect(),
+        ),
+        None => (text, headings.to_vec()),
+    };
+    // Taking line numbers off keeps every line where it is.
     let text = without_line_numbers(&text).unwrap_or(text);
-    let turns = turns_from_text(&text, false);
+    let turns = turns_from_text_with_headings(&text, false, &headings);
     Ok(vec![RawDocument {
         name: file.name.to_string(),
         text,
@@ -207,6 +233,21 @@ pub(super) fn without_line_numbers(text: &str) -> Option<String> {
 /// speaker above, and one the page cut mid-answer sat inside it. `None`:
 /// nothing to take out.
 pub(super) fn without_page_furniture(text: &str) -> Option<String> {
+    page_furniture_lines(text).map(|dropped| without_lines(text, &dropped))
+}
+
+/// `text` without the lines (0-based) in `dropped`.
+fn without_lines(text: &str, dropped: &std::collections::BTreeSet<usize>) -> String {
+    text.split_inclusive('\n')
+        .enumerate()
+        .filter(|(i, _)| !dropped.contains(i))
+        .map(|(_, l)| l)
+        .collect()
+}
+
+/// The lines (0-based) of [`without_page_furniture`]'s page furniture in
+/// `text`; `None`: nothing to take out.
+fn page_furniture_lines(text: &str) -> Option<std::collections::BTreeSet<usize>> {
     // "page #", "page # of #", "p. #" ending a line of at most eight words.
     let shape = |line: &str| super::pdf::shape(line);
     let page_line = |line: &str| {
@@ -263,14 +304,7 @@ pub(super) fn without_page_furniture(text: &str) -> Option<String> {
             drop.insert(i);
         }
     }
-    Some(
-        lines
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !drop.contains(i))
-            .map(|(_, l)| *l)
-            .collect(),
-    )
+    Some(drop)
 }
 
 struct OpenTurn {
@@ -280,6 +314,13 @@ struct OpenTurn {
 
 /// Speaker turns of a transcript text (byte offsets).
 pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
+    turns_from_text_with_headings(text, markdown, &[])
+}
+
+/// [`turns_from_text`], the lines (0-based, in rising order) in `headings`
+/// ending the turn above them and not segmented
+/// ([`extracted_text_with_headings`]).
+fn turns_from_text_with_headings(text: &str, markdown: bool, headings: &[usize]) -> Vec<RawTurn> {
     let mut turns: Vec<RawTurn> = Vec::new();
     let mut open: Option<OpenTurn> = None;
     // Speakerless paragraphs, used only when the text has no label at all.
@@ -303,14 +344,16 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
     // Female`) is read as text before the first label: kept, not segmented.
     let header_end = crate::speaker::header_block_end(text, &|line| labels.label(line).is_some());
     let mut line_start = 0usize;
-    for raw_line in text.split('\n') {
+    for (line_index, raw_line) in text.split('\n').enumerate() {
         let line_end = line_start + raw_line.len();
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
         let next_start = line_end + 1;
         let trimmed = line.trim();
         let blank = trimmed.is_empty();
 
-        if markdown && (trimmed.starts_with('#') || is_rule(trimmed)) {
+        if (markdown && (trimmed.starts_with('#') || is_rule(trimmed)))
+            || headings.binary_search(&line_index).is_ok()
+        {
             close(&mut open, &mut turns);
             if let Some((s, e)) = paragraph.take() {
                 paragraphs.push(speakerless(s, e));
@@ -426,6 +469,9 @@ pub fn turns_from_text(text: &str, markdown: bool) -> Vec<RawTurn> {
 pub(crate) fn is_transcript_marker(line: &str) -> bool {
     let decoration = |c: char| !c.is_alphanumeric() && c != '\'' && c != '’';
     let core = line.trim_matches(decoration);
+    if is_tool_notice(core) {
+        return true;
+    }
     if core.is_empty() || core.len() > 80 {
         return false;
     }
@@ -481,6 +527,39 @@ pub(crate) fn is_transcript_marker(line: &str) -> bool {
         || lower.starts_with("meeting ended after ")
         || lower.ends_with(" started transcription")
         || lower.ends_with(" stopped transcription")
+}
+
+/// Whether a line (its decoration trimmed) is a transcription tool's own
+/// closing line or advert, word for word from its start: Google Meet's
+/// `Transcription ended after 00:07:41` and the disclaimer below it (`This
+/// editable transcript was computer generated and might contain errors.
+/// People can also change the text after it was created.`), and Sonix's
+/// free-tier promotion (`Automatically convert your audio files to text
+/// with Sonix. …`, `Sonix is the world's most advanced automated
+/// transcription …`). Before 2026-12-07 each was a sentence of the last
+/// speaker above it (ht/03). Whole sentences of the tool's, not a
+/// speaker's words about transcripts, which go on past them.
+fn is_tool_notice(core: &str) -> bool {
+    let lower = core.to_lowercase().replace('’', "'");
+    if let Some(after) = lower.strip_prefix("transcription ended after ") {
+        return crate::speaker::parse_clock(after.trim()).is_some();
+    }
+    const DISCLAIMER: &str =
+        "this editable transcript was computer generated and might contain errors";
+    const DISCLAIMER_END: &str = "people can also change the text after it was created";
+    if let Some(rest) = lower
+        .replace("computer-generated", "computer generated")
+        .strip_prefix(DISCLAIMER)
+    {
+        let rest = rest.trim_start_matches('.').trim();
+        return rest.is_empty() || rest.trim_end_matches('.') == DISCLAIMER_END;
+    }
+    [
+        "automatically convert your audio files to text with sonix.",
+        "sonix is the world's most advanced automated transcription",
+    ]
+    .iter()
+    .any(|advert| lower.starts_with(advert))
 }
 
 fn speakerless(start: usize, end: usize) -> RawTurn {
@@ -1257,6 +1336,106 @@ mod tests {
         ] {
             assert!(!is_transcript_marker(speech), "{speech}");
         }
+    }
+
+    /// Google Meet's closing lines and Sonix's advert end the turn above
+    /// them (ht/03: Meet's three were the last speaker's sentences); a
+    /// speaker's words about such things are speech.
+    #[test]
+    fn meet_and_sonix_closing_lines_are_no_ones_speech() {
+        let text = "Sarah Khan: What helped you cope with that?\n\
+                    Maria Lopez: My team, mostly.\n\
+                    Transcription ended after 00:07:41\n\
+                    \n\
+                    This editable transcript was computer generated and might contain errors. People can also change the text after it was created.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (
+                    s("Sarah Khan"),
+                    None,
+                    None,
+                    "What helped you cope with that?"
+                ),
+                (s("Maria Lopez"), None, None, "My team, mostly."),
+            ]
+        );
+        let sonix = "Anna: We started in May.\n\
+                     Automatically convert your audio files to text with Sonix. Sonix is the best online, automated transcription service.\n\
+                     Ben: And then?\n\
+                     Sonix is the world's most advanced automated transcription, translation, and subtitling platform. Fast, accurate, and affordable.\n";
+        assert_eq!(
+            turns(sonix, false),
+            vec![
+                (s("Anna"), None, None, "We started in May."),
+                (s("Ben"), None, None, "And then?"),
+            ]
+        );
+        for marker in [
+            "Transcription ended after 01:02:03",
+            "This editable transcript was computer-generated and might contain errors.",
+        ] {
+            assert!(is_transcript_marker(marker), "{marker}");
+        }
+        for speech in [
+            "Transcription ended after the second meeting, I think.",
+            "This editable transcript was computer generated and might contain errors, you said?",
+            "The transcript was computer generated and might contain errors.",
+            "I asked whether Sonix is the world's most advanced automated transcription tool.",
+            "Transcription ended after 00:07:41 and then we talked on.",
+        ] {
+            assert!(!is_transcript_marker(speech), "{speech}");
+        }
+    }
+
+    /// Lines a reader knows are headings (a Word table's merged row) end
+    /// the turn above them and are no one's words (ht/01).
+    #[test]
+    fn heading_lines_end_the_turn_above_them() {
+        let text = "Interviewer: How did you hear of it?\nP07: A neighbour told me.\nExperiences of the Service\nInterviewer: And the first visit?\nP07: Kind.";
+        let turns: Vec<(Option<String>, &str)> = turns_from_text_with_headings(text, false, &[2])
+            .into_iter()
+            .map(|t| (t.speaker, &text[t.start..t.end]))
+            .collect();
+        assert_eq!(
+            turns,
+            vec![
+                (s("Interviewer"), "How did you hear of it?"),
+                (s("P07"), "A neighbour told me."),
+                (s("Interviewer"), "And the first visit?"),
+                (s("P07"), "Kind."),
+            ]
+        );
+        // Without, the heading is P07's.
+        assert_eq!(
+            &text[turns_from_text(text, false)[1].start..turns_from_text(text, false)[1].end],
+            "A neighbour told me.\nExperiences of the Service"
+        );
+    }
+
+    /// A heading line keeps its place when page furniture above it is
+    /// taken out.
+    #[test]
+    fn heading_lines_move_up_with_the_page_furniture_taken_out() {
+        let text = "Interview 7 – Page 1 of 2\nAnna: Hi.\nSection B\nBen: Yo.\nInterview 7 – Page 2 of 2\nSection C\nAnna: Bye.";
+        let file = SourceFile {
+            path: std::path::Path::new("t.docx"),
+            name: "t.docx",
+            bytes: b"",
+        };
+        let doc = extracted_text_with_headings(file, text.to_string(), &[2, 5])
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            doc.text,
+            "Anna: Hi.\nSection B\nBen: Yo.\nSection C\nAnna: Bye."
+        );
+        let turns: Vec<&str> = doc
+            .turns
+            .iter()
+            .map(|t| &doc.text[t.start..t.end])
+            .collect();
+        assert_eq!(turns, vec!["Hi.", "Yo.", "Bye."]);
     }
 
     #[test]
