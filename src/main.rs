@@ -21,10 +21,13 @@ fn main() -> ExitCode {
         large_buffers_stay_in_the_heap();
     }
     cmd::init_logging(&cli.global);
+    let project = cli.global.project.clone();
     match cmd::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {}", cmd::printable_message(&cmd::error_chain(&err)));
+            let message = cmd::read_only_store_message(&err, &project)
+                .unwrap_or_else(|| cmd::printable_message(&cmd::error_chain(&err)));
+            eprintln!("error: {message}");
             ExitCode::from(1)
         }
     }

@@ -15,7 +15,7 @@ pub mod run;
 pub mod stats;
 pub mod themes;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -198,6 +198,32 @@ pub fn error_chain(err: &anyhow::Error) -> String {
     out
 }
 
+/// The message for an error that SQLite raised because the project's
+/// store cannot be written (a read-only file or folder: a project copied
+/// from a read-only share or unpacked from an archive), naming the store.
+/// Before, every writing command said `store: attempt to write a readonly
+/// database` without naming it (hs/03).
+pub fn read_only_store_message(err: &anyhow::Error, project: &Path) -> Option<String> {
+    let read_only = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<store::Error>()
+            .is_some_and(store::Error::is_read_only)
+    });
+    read_only.then(|| {
+        let store = if project.is_dir() {
+            project.join("autocode.db")
+        } else {
+            project.to_path_buf()
+        };
+        format!(
+            "the project's store {} cannot be written (the file or its folder is read-only): \
+             autocode keeps every command's results there; make both writable (`chmod u+w`), \
+             or copy the project folder where you can write",
+            printable(&store.display().to_string())
+        )
+    })
+}
+
 /// An error message as it may be printed: its lines kept (a codebook's
 /// problems come one per line), each one [`printable`], and every line
 /// after the first indented, so a newline inside a quoted file name cannot
@@ -219,7 +245,31 @@ pub fn printable_message(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{printable, printable_message};
+    use super::{printable, printable_message, read_only_store_message};
+
+    /// hs/03: SQLite's "attempt to write a readonly database", however
+    /// deep in the chain, names the project's store; other errors do not.
+    /// (A real read-only file cannot be made in a test that may run as
+    /// root, whom permissions do not stop.)
+    #[test]
+    fn a_read_only_store_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let read_only = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some("attempt to write a readonly database".into()),
+        );
+        let err = anyhow::Error::new(store::Error::Db(read_only)).context("storing a.txt");
+        let message = read_only_store_message(&err, dir.path()).unwrap();
+        assert!(
+            message.starts_with(&format!(
+                "the project's store {} cannot be written (the file or its folder is read-only)",
+                dir.path().join("autocode.db").display()
+            )),
+            "{message}"
+        );
+        let other = anyhow::Error::new(store::Error::Invalid("x".into()));
+        assert_eq!(read_only_store_message(&other, dir.path()), None);
+    }
 
     #[test]
     fn an_errors_causes_are_printed_once() {

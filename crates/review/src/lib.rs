@@ -165,6 +165,13 @@ pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
         anyhow::bail!("the review token must be at least 8 characters");
     }
     let store = store::Store::open(&cfg.store)?;
+    // A retrain runs on this server's own thread: one a stopped server left
+    // `running` will never finish (hs/01: the page said "running" forever).
+    let interrupted = store::interrupt_unfinished_retrains(store.conn())
+        .context("ending the retrain requests a stopped server left unfinished")?;
+    if interrupted > 0 {
+        tracing::warn!("{interrupted} retrain request(s) left unfinished by a stopped review server marked failed");
+    }
     // WAL with synchronous=NORMAL can drop the last commits on power loss;
     // review decisions are the project's most valuable data, so the review
     // server's connection syncs every commit.
@@ -226,8 +233,9 @@ pub fn start(cfg: ServeConfig) -> anyhow::Result<Running> {
     })
 }
 
-/// A future that resolves on SIGTERM (how service managers stop a server) or
-/// SIGINT (Ctrl-C), with both handlers registered before it returns.
+/// A future that resolves on SIGTERM (how service managers stop a server),
+/// SIGINT (Ctrl-C) or SIGHUP (the terminal closed), with the handlers
+/// registered before it returns.
 fn stop_signals() -> std::io::Result<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>
 {
     #[cfg(unix)]
@@ -235,10 +243,16 @@ fn stop_signals() -> std::io::Result<std::pin::Pin<Box<dyn std::future::Future<O
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
+        // The terminal window closed, or the SSH session to the team's
+        // server dropped: stop as cleanly, so the write-ahead log is folded
+        // into autocode.db. Before, SIGHUP killed the server and a copy of
+        // autocode.db alone held none of the decisions it had saved (hs/02).
+        let mut hup = signal(SignalKind::hangup())?;
         Ok(Box::pin(async move {
             tokio::select! {
                 _ = term.recv() => {}
                 _ = int.recv() => {}
+                _ = hup.recv() => {}
             }
         }))
     }

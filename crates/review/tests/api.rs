@@ -606,3 +606,26 @@ fn no_code_then_one_code_keeps_the_other_suggestions_decided() {
     assert_eq!(fixture::human_codings(&fx.path).len(), 1);
     server.stop().unwrap();
 }
+
+/// hs/01: a retrain a stopped server left `running` (its thread died with
+/// the server) is ended as failed, with why, when a server starts on the
+/// store: the page polled "running" forever.
+#[test]
+fn a_retrain_a_stopped_server_left_running_is_ended_as_interrupted() {
+    let fx = fixture::build();
+    {
+        let store = store::Store::open(&fx.path).unwrap();
+        store::add_retrain_request(store.conn(), "rita", 0, "running").unwrap();
+    }
+    let server = serve(&fx.path);
+    let (status, body) = get(&server.addr().to_string(), "/api/retrain");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["latest"]["status"], json!("failed"), "{body}");
+    assert!(
+        body["latest"]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("interrupted: the review server stopped before the retrain finished"),
+        "{body}"
+    );
+}

@@ -50,3 +50,15 @@ fn plural_codes(ids: &[String]) -> String {
         format!("codes {list}")
     }
 }
+
+impl Error {
+    /// Whether SQLite refused a write because the store's file, or its
+    /// folder, is read-only: the CLI names the store then (hs/03).
+    pub fn is_read_only(&self) -> bool {
+        let sqlite = match self {
+            Error::Db(e) | Error::Sqlite(_, e) => e,
+            _ => return false,
+        };
+        sqlite.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly)
+    }
+}

@@ -429,6 +429,20 @@ pub fn add_retrain_request(
     Ok(conn.last_insert_rowid())
 }
 
+/// Ends every retrain request still `requested` or `running` as `failed`,
+/// saying the server stopped first; returns how many. A review server
+/// calls it as it starts: a retrain runs on the server's own thread, so
+/// one that a stopped server left unfinished will never finish, and the
+/// page polled "running" forever (hs/01).
+pub fn interrupt_unfinished_retrains(conn: &Connection) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE retrain_requests SET status = 'failed',
+             detail = 'interrupted: the review server stopped before the retrain finished; press Retrain again'
+         WHERE status IN ('requested', 'running')",
+        [],
+    )?)
+}
+
 /// Records how a retrain request ended.
 pub fn finish_retrain_request(
     conn: &Connection,
