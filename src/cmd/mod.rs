@@ -210,11 +210,7 @@ pub fn read_only_store_message(err: &anyhow::Error, project: &Path) -> Option<St
             .is_some_and(store::Error::is_read_only)
     });
     read_only.then(|| {
-        let store = if project.is_dir() {
-            project.join("autocode.db")
-        } else {
-            project.to_path_buf()
-        };
+        let store = store::resolve(project);
         format!(
             "the project's store {} cannot be written (the file or its folder is read-only): \
              autocode keeps every command's results there; make both writable (`chmod u+w`), \

@@ -240,7 +240,9 @@ pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Res
             .map(|(code, n)| format!("`{}` ({n} codings)", super::printable(code)))
             .collect();
         eprintln!(
-            "warning: people coded {} the codebook in use does not have (dropped or renamed in a revision): {};              {} figures are people's codings alone, and no code above {} counts them.              Recode them on the review page, or give the codebook {} again",
+            "warning: people coded {} the codebook in use does not have (dropped or renamed in a revision): {}; \
+             {} figures are people's codings alone, and no code above {} counts them. \
+             Recode them on the review page, or give the codebook {} again",
             if list.len() == 1 { "a code" } else { "codes" },
             list.join(", "),
             if list.len() == 1 { "its" } else { "their" },

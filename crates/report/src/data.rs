@@ -653,6 +653,15 @@ fn load_reviews(
     // another respondent's identical answer "mentioned" the reviewer's code.
     let live: BTreeSet<i64> = segments.iter().map(|s| s.id).collect();
     let first_seen = store.code_first_seen()?;
+    // Per code, the codes below it, found once for every decision.
+    let mut below: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in &codebook.codes {
+        for up in codebook.with_ancestors([c.id.as_str()]) {
+            if up != c.id {
+                below.entry(up).or_default().insert(c.id.clone());
+            }
+        }
+    }
     let mut out = Vec::new();
     for row in store.reviews()? {
         let store::ReviewRecord {
@@ -687,14 +696,7 @@ fn load_reviews(
         // children (a code split into two since) are no longer the
         // machine's to give there (hr/04).
         let absent_below = match (decision.as_str(), &code_id) {
-            ("reject" | "recode", Some(code)) => codebook
-                .codes
-                .iter()
-                .filter(|c| {
-                    c.id != *code && codebook.with_ancestors([c.id.as_str()]).contains(code)
-                })
-                .map(|c| c.id.clone())
-                .collect(),
+            ("reject" | "recode", Some(code)) => below.get(code).cloned().unwrap_or_default(),
             _ => BTreeSet::new(),
         };
         out.push(ReviewRow {

@@ -121,35 +121,38 @@ pub(crate) fn code_or_below(own: Option<f64>, all: impl IntoIterator<Item = f64>
     }
 }
 
-/// The machine's probability that a sentence has the code or one below it
-/// (`mask`: [`Counted::mask`], `own`: [`Counted::own`]).
-fn machine_p(cells: &[(usize, Cell)], mask: &[bool], own: Option<usize>) -> f64 {
+/// The probability that a sentence has the code or one below it, each
+/// cell's probability read by `p` (`mask`: [`Counted::mask`], `own`:
+/// [`Counted::own`]).
+fn code_or_below_by(
+    cells: &[(usize, Cell)],
+    mask: &[bool],
+    own: Option<usize>,
+    p: impl Fn(&Cell) -> f64,
+) -> f64 {
     let own_p = own
         .and_then(|o| cells.iter().find(|(c, _)| *c == o))
-        .map(|(_, cell)| cell.machine_p);
+        .map(|(_, cell)| p(cell));
     code_or_below(
         own_p,
         cells
             .iter()
             .filter(|(c, _)| mask[*c])
-            .map(|(_, cell)| cell.machine_p),
+            .map(|(_, cell)| p(cell)),
     )
+}
+
+/// The machine's probability that a sentence has the code or one below it.
+fn machine_p(cells: &[(usize, Cell)], mask: &[bool], own: Option<usize>) -> f64 {
+    code_or_below_by(cells, mask, own, |cell| cell.machine_p)
 }
 
 /// The probability that a sentence has the code or one below it, people's
 /// decisions included ([`Cell::probability`]: 1 where a person gave it, 0
-/// where one rejected it): what `expected_participants` sums.
-fn known_p(cells: &[(usize, Cell)], mask: &[bool], own: Option<usize>) -> f64 {
-    let own_p = own
-        .and_then(|o| cells.iter().find(|(c, _)| *c == o))
-        .map(|(_, cell)| cell.probability());
-    code_or_below(
-        own_p,
-        cells
-            .iter()
-            .filter(|(c, _)| mask[*c])
-            .map(|(_, cell)| cell.probability()),
-    )
+/// where one rejected it): what `expected_participants` sums
+/// (`freq::frequencies` reads it too).
+pub(crate) fn known_p(cells: &[(usize, Cell)], mask: &[bool], own: Option<usize>) -> f64 {
+    code_or_below_by(cells, mask, own, Cell::probability)
 }
 
 /// Whether people said the sentence has the code or one below it.

@@ -637,12 +637,8 @@ pub fn frequencies(
                 continue;
             }
             let person = counted.person[pos];
-            // The code or one below it (`estimates::code_or_below`).
-            let own_p = own
-                .and_then(|o| cells.iter().find(|(c, _)| *c == o))
-                .map(|(_, cell)| cell.probability());
-            let p_sentence =
-                crate::estimates::code_or_below(own_p, mine.iter().map(|c| c.probability()));
+            // The code or one below it, people's decisions included.
+            let p_sentence = crate::estimates::known_p(cells, &mask, own);
             *none_prob.entry(person).or_insert(1.0) *= 1.0 - p_sentence;
             let mut any_present = false;
             let mut best: Option<(bool, f64)> = None;
