@@ -145,7 +145,7 @@ impl Store {
     ) -> Result<()> {
         self.write(|tx| {
             remove_moved_document_tx(tx, from, &doc.name)?;
-            let (doc_id, (), _) = insert_document_rows_tx(tx, doc, || ())?;
+            let (doc_id, (), _, _) = insert_document_rows_tx(tx, doc, || ())?;
             tx.execute(
                 "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
                 params![content_hash, doc_id],
@@ -441,7 +441,7 @@ fn put_document_tx(
         )
         .optional()?;
     let Some((id, stored)) = existing else {
-        let (doc_id, content_hash, _) = insert_document_rows_tx(tx, doc, hash)?;
+        let (doc_id, content_hash, _, _) = insert_document_rows_tx(tx, doc, hash)?;
         tx.execute(
             "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
             params![content_hash, doc_id],
@@ -466,7 +466,8 @@ fn put_document_tx(
     };
     // Segments cascade to their codings; reviews keep (document, text_hash).
     remove_document_tx(tx, id)?;
-    let (doc_id, (), dropped_people_codings) = insert_document_rows_tx(tx, doc, || ())?;
+    let (doc_id, (), dropped_people_codings, relabelling) =
+        insert_document_rows_tx(tx, doc, || ())?;
     tx.execute(
         "UPDATE documents SET content_hash = ?1 WHERE id = ?2",
         params![content_hash, doc_id],
@@ -483,9 +484,14 @@ fn put_document_tx(
             .difference(&detached_before)
             .count(),
         dropped_people_codings,
+        // A relabelled participant speaks under their new id; an orphaned
+        // one's id is another person's now.
         speakers_gone: workers_before
             .into_iter()
-            .filter(|p| !speaking.contains(p.as_str()))
+            .filter(|p| {
+                !relabelling.keys.contains_key(p)
+                    && (relabelling.orphaned_keys.contains(p) || !speaking.contains(p.as_str()))
+            })
             .collect(),
     };
     Ok((IngestOutcome::Replaced, losses))
@@ -500,17 +506,18 @@ fn detached_reviews_tx(tx: &Transaction, name: &str) -> Result<BTreeSet<i64>> {
 }
 
 /// Inserts the document's row (its content hash empty: the caller sets it),
-/// turns and segments, and reattaches its detached reviews; returns its id,
-/// what `alongside` returned and how many of people's codings of its
-/// earlier version found no sentence (dropped). `alongside` runs on another thread while
-/// this one inserts the segments, the longest write, once the sentence
-/// hashes are done (so that the two do not compete for the cores the
-/// writer is waiting on).
+/// turns and segments, reattaches its detached reviews and people's work
+/// and follows relabelled participants in the audit samples; returns its
+/// id, what `alongside` returned, how many of people's codings of its
+/// earlier version found no sentence (dropped), and the [`Relabelling`].
+/// `alongside` runs on another thread while this one inserts the segments,
+/// the longest write, once the sentence hashes are done (so that the two
+/// do not compete for the cores the writer is waiting on).
 fn insert_document_rows_tx<T: Send>(
     tx: &Transaction,
     doc: &Document,
     alongside: impl FnOnce() -> T + Send,
-) -> Result<(i64, T, usize)> {
+) -> Result<(i64, T, usize, Relabelling)> {
     tx.execute(
         "INSERT INTO documents(name, source_path, format, content_hash, text, ingested_at)
          VALUES (?1, ?2, ?3, '', ?4, ?5)",
@@ -559,9 +566,11 @@ fn insert_document_rows_tx<T: Send>(
     }
     // Reattach reviews, people's codings and gold coverage of sentences that
     // survived the edit.
-    reattach_reviews_tx(tx, doc_id, &doc.name)?;
-    let dropped = reattach_people_codings_tx(tx, doc_id, &doc.name)?;
-    Ok((doc_id, alongside, dropped))
+    let relabelling = relabelling_tx(tx, doc_id, &doc.name)?;
+    reattach_reviews_tx(tx, doc_id, &doc.name, &relabelling)?;
+    let dropped = reattach_people_codings_tx(tx, doc_id, &doc.name, &relabelling)?;
+    remap_audit_units_tx(tx, &relabelling)?;
+    Ok((doc_id, alongside, dropped, relabelling))
 }
 
 fn insert_segments_tx(
@@ -686,16 +695,19 @@ pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
     // The version's sentences, for [`reattach_reviews_tx`]: a sentence of
     // the new version that no speaker said so before is one a correction
     // moved (its speaker fixed), not another speaker's own same words.
+    // With each sentence's audit unit key ([`UNIT_KEY`]), for
+    // [`remap_audit_units_tx`].
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS replaced_sentences(
              document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL,
-             occurrence INTEGER NOT NULL);",
+             occurrence INTEGER NOT NULL, unit_key TEXT NOT NULL);",
     )?;
     tx.execute(
         &format!(
             "INSERT INTO temp.replaced_sentences
-             SELECT d.name, s.voice, s.text_hash, s.occurrence
-             FROM ({SENTENCE_OCCURRENCES}) s JOIN main.documents d ON d.id = ?1"
+             SELECT d.name, s.voice, s.text_hash, s.occurrence, {UNIT_KEY}
+             FROM ({SENTENCE_OCCURRENCES}) s JOIN main.segments g ON g.id = s.id
+             JOIN main.documents d ON d.id = ?1"
         ),
         [id],
     )?;
@@ -723,6 +735,14 @@ const SENTENCE_OCCURRENCES: &str = "SELECT id, text_hash,
         COALESCE(speaker, '') || char(31) || is_moderator AS voice,
         ROW_NUMBER() OVER (PARTITION BY speaker, is_moderator, text_hash ORDER BY id) AS occurrence
      FROM segments WHERE document_id = ?1";
+
+/// A sentence's participant as an audit sample by participant keys it
+/// (`report::freq::speaker_key`, `report::ppi::AuditUnit::key`), of the
+/// segment `g` in the document `d`: its participant id, else its speaker
+/// in that document.
+const UNIT_KEY: &str = "CASE WHEN g.participant_id IS NOT NULL THEN g.participant_id
+          WHEN g.speaker IS NOT NULL THEN g.speaker || ' @ ' || d.name
+          ELSE '(unknown) @ ' || d.name END";
 
 /// Sets aside the people's codings (human and gold, not the machine's,
 /// which a re-run recomputes) and the gold coverage of a document about to
@@ -765,16 +785,152 @@ fn detach_people_codings_tx(tx: &Transaction, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// How the speakers of a replaced document's version before map onto its
+/// new version's ([`relabelling_tx`]): what its reviews, people's codings,
+/// gold coverage and audit sample follow. Empty where nothing was replaced.
+#[derive(Debug, Default)]
+pub(crate) struct Relabelling {
+    /// The version before's sentences: (voice, text hash, occurrence).
+    before: HashSet<(String, String, i64)>,
+    /// Old voice → new voice ([`relabelled_voices`]).
+    voices: HashMap<String, String>,
+    /// Old voices not relabelled whose label a relabelled voice now has
+    /// (a survey's test row `Respondent 1`, deleted, whose label the next
+    /// row took): the sentences under that label are another person's, so
+    /// their work does not go there.
+    orphaned: HashSet<String>,
+    /// Participants' audit unit keys ([`UNIT_KEY`]) of relabelled voices,
+    /// old → new, where each is one voice's of this document and speaks in
+    /// no other (`responses.csv/Respondent 2` → `responses.csv/Respondent 1`).
+    keys: HashMap<String, String>,
+    /// Such keys of orphaned voices, where they now name another voice.
+    orphaned_keys: HashSet<String>,
+}
+
+/// The [`Relabelling`] of document `doc_id` (named `name`), whose version
+/// before [`remove_document_tx`] set aside in `temp.replaced_sentences`
+/// (taken from there: each replacement is looked at once). Before, only
+/// reviews followed a relabelled speaker, and only when the document had
+/// detached reviews; people's codings and gold coverage joined on the old
+/// label, so a Google Forms export re-downloaded without its test row (each
+/// later `Respondent N` one lower) dropped all of them (hv/03).
+pub(crate) fn relabelling_tx(tx: &Transaction, doc_id: i64, name: &str) -> Result<Relabelling> {
+    let replaced: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_temp_master WHERE name = 'replaced_sentences')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !replaced {
+        return Ok(Relabelling::default());
+    }
+    let rows: Vec<(String, String, i64, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT voice, text_hash, occurrence, unit_key FROM temp.replaced_sentences
+             WHERE document = ?1",
+        )?;
+        let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    if rows.is_empty() {
+        return Ok(Relabelling::default());
+    }
+    tx.execute(
+        "DELETE FROM temp.replaced_sentences WHERE document = ?1",
+        [name],
+    )?;
+    // Voice → the audit unit keys of its sentences, before and now.
+    let mut old_keys: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut before: HashSet<(String, String, i64)> = HashSet::new();
+    for (voice, hash, occurrence, key) in rows {
+        old_keys.entry(voice.clone()).or_default().insert(key);
+        before.insert((voice, hash, occurrence));
+    }
+    let mut now: HashSet<(String, String, i64)> = HashSet::new();
+    let mut new_keys: HashMap<String, BTreeSet<String>> = HashMap::new();
+    {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT s.voice, s.text_hash, s.occurrence, {UNIT_KEY}
+             FROM ({SENTENCE_OCCURRENCES}) s JOIN main.segments g ON g.id = s.id
+             JOIN main.documents d ON d.id = ?1"
+        ))?;
+        let rows = stmt.query_map([doc_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (voice, hash, occurrence, key) = row?;
+            new_keys.entry(voice.clone()).or_default().insert(key);
+            now.insert((voice, hash, occurrence));
+        }
+    }
+    let voices = relabelled_voices(&before, &now);
+    let taken: HashSet<&str> = voices.values().map(String::as_str).collect();
+    let orphaned: HashSet<String> = old_keys
+        .keys()
+        .filter(|v| !voices.contains_key(*v) && taken.contains(v.as_str()))
+        .cloned()
+        .collect();
+    let mut keys = HashMap::new();
+    let mut orphaned_keys = HashSet::new();
+    if !voices.is_empty() {
+        // A voice's key, where it has one and no other voice has it.
+        let own = |by_voice: &HashMap<String, BTreeSet<String>>, voice: &str| {
+            let mine = by_voice.get(voice).filter(|k| k.len() == 1)?;
+            let key = mine.first()?;
+            let shared = by_voice.iter().any(|(v, k)| v != voice && k.contains(key));
+            (!shared).then(|| key.clone())
+        };
+        // A participant who speaks in another document too is more than
+        // this document's voice: their unit is not this label's to move.
+        let mut elsewhere_stmt = tx.prepare(
+            "SELECT EXISTS(SELECT 1 FROM main.document_speakers
+                           WHERE participant_id = ?1 AND document_id != ?2)",
+        )?;
+        let mut elsewhere = |key: &str| -> Result<bool> {
+            Ok(elsewhere_stmt.query_row(params![key, doc_id], |r| r.get(0))?)
+        };
+        for (old, new) in &voices {
+            if let (Some(from), Some(to)) = (own(&old_keys, old), own(&new_keys, new)) {
+                if from != to && !elsewhere(&from)? && !elsewhere(&to)? {
+                    keys.insert(from, to);
+                }
+            }
+        }
+        let named_now: HashSet<&str> = new_keys.values().flatten().map(String::as_str).collect();
+        for voice in &orphaned {
+            if let Some(key) = own(&old_keys, voice) {
+                if named_now.contains(key.as_str()) && !elsewhere(&key)? {
+                    orphaned_keys.insert(key);
+                }
+            }
+        }
+    }
+    Ok(Relabelling {
+        before,
+        voices,
+        orphaned,
+        keys,
+        orphaned_keys,
+    })
+}
+
 /// Gives a replaced document's people's codings and gold coverage
-/// ([`detach_people_codings_tx`]) to its new sentences of the same text and
-/// occurrence, where the project does not hold the same coding already (a
-/// merged shard's copy). Those whose sentence the edit removed or changed
-/// are dropped: they coded a text that no longer exists. Returns how many
+/// ([`detach_people_codings_tx`]) to its new sentences of the same speaker,
+/// text and occurrence, where the project does not hold the same coding
+/// already (a merged shard's copy). A speaker relabelled ([`Relabelling`])
+/// is looked for under the new label, as reviews are; an orphaned one's
+/// are dropped. Those whose sentence the edit removed or changed are
+/// dropped: they coded a text that no longer exists. Returns how many
 /// codings were dropped.
 pub(crate) fn reattach_people_codings_tx(
     tx: &Transaction,
     doc_id: i64,
     name: &str,
+    relabelling: &Relabelling,
 ) -> Result<usize> {
     let held: bool = tx.query_row(
         "SELECT EXISTS(SELECT 1 FROM sqlite_temp_master WHERE name = 'detached_codings')",
@@ -789,6 +945,7 @@ pub(crate) fn reattach_people_codings_tx(
         [name],
         |r| r.get(0),
     )?;
+    relabel_detached_tx(tx, name, relabelling)?;
     let kept = tx.execute(
         &format!(
             "INSERT INTO main.codings(segment_id, code_id, codebook_version, source, coder, confidence,
@@ -834,6 +991,116 @@ pub(crate) fn reattach_people_codings_tx(
     Ok(detached - matched)
 }
 
+/// Rewrites the voices of document `name`'s detached codings and coverage
+/// by `relabelling`, all at once (a label shifted by one row is both an old
+/// voice and another's new one): a relabelled voice's become the new
+/// label's, an orphaned voice's go (dropped, and counted so).
+fn relabel_detached_tx(tx: &Transaction, name: &str, relabelling: &Relabelling) -> Result<()> {
+    if relabelling.voices.is_empty() && relabelling.orphaned.is_empty() {
+        return Ok(());
+    }
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS voice_relabelling(old TEXT PRIMARY KEY, new TEXT);
+         DELETE FROM temp.voice_relabelling;",
+    )?;
+    {
+        let mut insert =
+            tx.prepare("INSERT INTO temp.voice_relabelling(old, new) VALUES (?1, ?2)")?;
+        for (old, new) in &relabelling.voices {
+            insert.execute(params![old, new])?;
+        }
+        for old in &relabelling.orphaned {
+            insert.execute(params![old, Option::<&str>::None])?;
+        }
+    }
+    for table in ["detached_codings", "detached_coverage"] {
+        tx.execute(
+            &format!(
+                "DELETE FROM temp.{table} WHERE document = ?1
+                   AND voice IN (SELECT old FROM temp.voice_relabelling WHERE new IS NULL)"
+            ),
+            [name],
+        )?;
+        tx.execute(
+            &format!(
+                "UPDATE temp.{table}
+                 SET voice = (SELECT r.new FROM temp.voice_relabelling r WHERE r.old = {table}.voice)
+                 WHERE document = ?1
+                   AND voice IN (SELECT old FROM temp.voice_relabelling WHERE new IS NOT NULL)"
+            ),
+            [name],
+        )?;
+    }
+    tx.execute("DELETE FROM temp.voice_relabelling", [])?;
+    Ok(())
+}
+
+/// Follows a re-ingest's relabelled participants ([`Relabelling::keys`])
+/// in the audit samples drawn by participant, so that the units people
+/// coded blind still name the same people: `responses.csv/Respondent 2`,
+/// now `responses.csv/Respondent 1` after the test row above it was
+/// deleted, is that unit under the new id. A unit whose person left the
+/// document while another took their id ([`Relabelling::orphaned_keys`]),
+/// or whose id a relabelled unit of the sample now has, leaves the sample:
+/// it would name someone who was not drawn. The rest keep their keys and
+/// places. Returns how many units were renamed or left. Before, the keys
+/// stayed, each naming the next person up, and the report's audited units
+/// were other people's (hv/03).
+pub(crate) fn remap_audit_units_tx(tx: &Transaction, relabelling: &Relabelling) -> Result<usize> {
+    if relabelling.keys.is_empty() && relabelling.orphaned_keys.is_empty() {
+        return Ok(0);
+    }
+    if !crate::table_exists(tx, "audit_units")? {
+        return Ok(0);
+    }
+    let samples: Vec<i64> = tx
+        .prepare("SELECT id FROM main.audit_samples WHERE unit = 'participant' ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut changed = 0;
+    for sample in samples {
+        let units: Vec<(i64, String)> = tx
+            .prepare(
+                "SELECT position, unit_key FROM main.audit_units WHERE sample_id = ?1
+                 ORDER BY position",
+            )?
+            .query_map([sample], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let renamed_to: HashSet<&str> = units
+            .iter()
+            .filter_map(|(_, k)| relabelling.keys.get(k))
+            .map(String::as_str)
+            .collect();
+        let mut kept: Vec<(i64, &str)> = Vec::with_capacity(units.len());
+        let mut moved = 0;
+        for (position, key) in &units {
+            if let Some(new) = relabelling.keys.get(key) {
+                kept.push((*position, new));
+                moved += 1;
+            } else if relabelling.orphaned_keys.contains(key) || renamed_to.contains(key.as_str()) {
+                moved += 1;
+            } else {
+                kept.push((*position, key));
+            }
+        }
+        if moved == 0 {
+            continue;
+        }
+        changed += moved;
+        tx.execute(
+            "DELETE FROM main.audit_units WHERE sample_id = ?1",
+            [sample],
+        )?;
+        let mut insert = tx.prepare(
+            "INSERT INTO main.audit_units(sample_id, position, unit_key) VALUES (?1, ?2, ?3)",
+        )?;
+        for (position, key) in kept {
+            insert.execute(params![sample, position, key])?;
+        }
+    }
+    Ok(changed)
+}
+
 /// The speakers a re-ingest relabelled: old voice → new voice, where the
 /// old speaker's sentences (text hash and occurrence, `before`) are, for
 /// more than half of them, another voice's in the new version (`now`) and
@@ -847,10 +1114,10 @@ pub(crate) fn reattach_people_codings_tx(
 /// "Waiting times." swapped decisions).
 fn relabelled_voices(
     before: &HashSet<(String, String, i64)>,
-    now: &HashMap<(String, String, i64), i64>,
+    now: &HashSet<(String, String, i64)>,
 ) -> HashMap<String, String> {
     let mut now_voices: HashMap<(&str, i64), Vec<&str>> = HashMap::new();
-    for (voice, hash, occurrence) in now.keys() {
+    for (voice, hash, occurrence) in now {
         now_voices
             .entry((hash.as_str(), *occurrence))
             .or_default()
@@ -905,8 +1172,9 @@ fn relabelled_voices(
 /// speaks in the document without it, it stays detached (its sentence is
 /// gone), unless this re-ingest gave the text to another speaker where no
 /// one said it so before (a transcriber corrected who said the line). A
-/// speaker relabelled ([`relabelled_voices`]) is looked for under the new
-/// label. The rest (its speaker gone, a review detached before migration
+/// speaker relabelled ([`Relabelling`]) is looked for under the new
+/// label; an orphaned one's stays detached (another person speaks under
+/// its label now). The rest (its speaker gone, a review detached before migration
 /// 016) go to the one participant's sentence with the same text hash, else
 /// the first moderator's; where several participants said that text, the
 /// review stays detached (kept, and reported by the ingest) rather than
@@ -919,7 +1187,12 @@ fn relabelled_voices(
 /// by an index on `segments(text_hash)`: that index cost every ingest a
 /// B-tree filled in random order (migration 010), and this runs only when
 /// the document has detached reviews.
-pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> Result<()> {
+pub(crate) fn reattach_reviews_tx(
+    tx: &Transaction,
+    doc_id: i64,
+    name: &str,
+    relabelling: &Relabelling,
+) -> Result<()> {
     let detached: Vec<(i64, String, Option<String>, Option<i64>)> = {
         let mut stmt = tx.prepare(
             "SELECT id, text_hash, detached_voice, detached_occurrence FROM reviews
@@ -933,24 +1206,7 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
     }
     // The sentences the version before this one had, where this ingest
     // replaced it (none for a review detached by an earlier ingest).
-    let mut before: HashSet<(String, String, i64)> = HashSet::new();
-    let replaced: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sqlite_temp_master WHERE name = 'replaced_sentences')",
-        [],
-        |r| r.get(0),
-    )?;
-    if replaced {
-        let mut stmt = tx.prepare(
-            "SELECT voice, text_hash, occurrence FROM temp.replaced_sentences WHERE document = ?1",
-        )?;
-        let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        before = rows.collect::<rusqlite::Result<_>>()?;
-        drop(stmt);
-        tx.execute(
-            "DELETE FROM temp.replaced_sentences WHERE document = ?1",
-            [name],
-        )?;
-    }
+    let before = &relabelling.before;
     // One pass over the document's sentences, participants' first (a
     // review decides a machine suggestion, which only a participant's
     // sentence has, so an interviewer's "Yeah." added before theirs does
@@ -987,7 +1243,6 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
             placed.insert(key, id);
         }
     }
-    let relabelled = relabelled_voices(&before, &placed);
     // Participants' sentences per text: a text several said is no place
     // for a review whose speaker is unknown.
     let mut said: HashMap<&str, usize> = HashMap::new();
@@ -1005,8 +1260,10 @@ pub(crate) fn reattach_reviews_tx(tx: &Transaction, doc_id: i64, name: &str) -> 
     let mut update = tx.prepare("UPDATE reviews SET segment_id = ?1 WHERE id = ?2")?;
     for (review, hash, voice, occurrence) in detached {
         let segment = match (voice, occurrence) {
+            // Another person speaks under its label now.
+            (Some(v), Some(_)) if relabelling.orphaned.contains(&v) => None,
             (Some(v), Some(k)) => {
-                let v = relabelled.get(&v).cloned().unwrap_or(v);
+                let v = relabelling.voices.get(&v).cloned().unwrap_or(v);
                 match placed.get(&(v.clone(), hash.clone(), k)) {
                     Some(id) => Some(*id),
                     // Its speaker still speaks: its sentence is gone, unless
@@ -1521,6 +1778,239 @@ mod tests {
                 ("by Respondent 2", "Respondent 1"),
                 ("by Respondent 3", "Respondent 2")
             ])
+        );
+    }
+
+    /// A survey export without respondent ids (`Respondent N` by row, the
+    /// participant of that document alone: `g1.txt/Respondent N`) is
+    /// downloaded again without its test row, every answer unchanged: each
+    /// later respondent is one lower. People's codings and gold coverage
+    /// stay on the same sentences under the new labels, the audit sample
+    /// drawn by participant names the same people (the test respondent
+    /// leaves it), and the replacement reports nothing left behind. Before,
+    /// codings and coverage joined on the old label: all dropped, the
+    /// ingest warning that sentences people decided were gone (hv/03).
+    #[test]
+    fn peoples_codings_and_the_audit_sample_follow_respondents_renumbered_by_a_deleted_row() {
+        let survey = |rows: &[(&str, &str)]| {
+            let mut d = doc_by(rows);
+            for seg in &mut d.segments {
+                seg.participant_id = Some(format!("g1.txt/{}", seg.speaker.as_deref().unwrap()));
+            }
+            d.content_hash = corpus::content_hash(format!("{rows:?}").as_bytes());
+            d
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&survey(&[
+            ("Respondent 1", "test"),
+            ("Respondent 1", "test response please ignore"),
+            ("Respondent 2", "Night shifts are short of staff."),
+            ("Respondent 2", "Hire more nurses."),
+            ("Respondent 3", "The rota changes at short notice."),
+            ("Respondent 3", "Publish the rota."),
+            ("Respondent 4", "The printers never work."),
+            ("Respondent 4", "Fix the IT helpdesk."),
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        let by_text = |segs: &[StoredSegment], text: &str| -> i64 {
+            segs.iter().find(|x| x.text == text).unwrap().id
+        };
+        // Gold on Respondent 2 and 4 (one sentence judged "no code"), a
+        // human coding on Respondent 3.
+        let gold: BTreeMap<i64, BTreeSet<String>> = [
+            ("Night shifts are short of staff.", vec!["staffing"]),
+            ("Hire more nurses.", vec!["staffing"]),
+            ("The printers never work.", vec!["it"]),
+            ("Fix the IT helpdesk.", vec![]),
+        ]
+        .into_iter()
+        .map(|(t, codes)| {
+            let codes = codes.into_iter().map(String::from).collect();
+            (by_text(&old, t), codes)
+        })
+        .collect();
+        assert_eq!(s.import_gold_codings("gold", Some(1), &gold).unwrap(), 3);
+        s.conn
+            .execute(
+                "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+                 VALUES (?1, 'scheduling', 1, 'human', 'ann', 1.0, 1, 'now')",
+                [by_text(&old, "The rota changes at short notice.")],
+            )
+            .unwrap();
+        let units = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        s.put_audit_sample(
+            "participant",
+            "draw",
+            Some(7),
+            4,
+            &units(&[
+                "g1.txt/Respondent 4",
+                "g1.txt/Respondent 1",
+                "other.csv/Respondent 2",
+                "g1.txt/Respondent 2",
+            ]),
+        )
+        .unwrap();
+
+        let (outcome, losses) = put(
+            &mut s,
+            &survey(&[
+                ("Respondent 1", "Night shifts are short of staff."),
+                ("Respondent 1", "Hire more nurses."),
+                ("Respondent 2", "The rota changes at short notice."),
+                ("Respondent 2", "Publish the rota."),
+                ("Respondent 3", "The printers never work."),
+                ("Respondent 3", "Fix the IT helpdesk."),
+            ]),
+        );
+        assert_eq!(outcome, IngestOutcome::Replaced);
+        assert_eq!(losses, ReplacedLosses::default(), "nothing is gone");
+        let coded: Vec<(String, String, String, String)> = s
+            .conn
+            .prepare(
+                "SELECT s.participant_id, s.text, c.code_id, c.source FROM codings c
+                 JOIN segments s ON s.id = c.segment_id ORDER BY s.id, c.code_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let row = |who: &str, text: &str, code: &str, source: &str| {
+            (
+                format!("g1.txt/{who}"),
+                text.to_string(),
+                code.to_string(),
+                source.to_string(),
+            )
+        };
+        assert_eq!(
+            coded,
+            [
+                row(
+                    "Respondent 1",
+                    "Night shifts are short of staff.",
+                    "staffing",
+                    "gold"
+                ),
+                row("Respondent 1", "Hire more nurses.", "staffing", "gold"),
+                row(
+                    "Respondent 2",
+                    "The rota changes at short notice.",
+                    "scheduling",
+                    "human"
+                ),
+                row("Respondent 3", "The printers never work.", "it", "gold"),
+            ]
+        );
+        let now = s.segments(false).unwrap();
+        let covered: Vec<(String, Option<i64>)> = s
+            .gold_coverage_segments()
+            .unwrap()
+            .into_iter()
+            .map(|(seg, version)| {
+                let seg = now.iter().find(|x| x.id == seg).unwrap();
+                (
+                    format!("{}: {}", seg.speaker.as_deref().unwrap(), seg.text),
+                    version,
+                )
+            })
+            .collect();
+        assert_eq!(
+            covered,
+            [
+                (
+                    "Respondent 1: Night shifts are short of staff.".to_string(),
+                    Some(1)
+                ),
+                ("Respondent 1: Hire more nurses.".to_string(), Some(1)),
+                (
+                    "Respondent 3: The printers never work.".to_string(),
+                    Some(1)
+                ),
+                ("Respondent 3: Fix the IT helpdesk.".to_string(), Some(1)),
+            ]
+        );
+        // The same people, in their places; the deleted test respondent
+        // leaves the sample; another document's respondent keeps its key.
+        let sample = s.audit_sample().unwrap().unwrap();
+        assert_eq!(
+            sample.units,
+            units(&[
+                "g1.txt/Respondent 3",
+                "other.csv/Respondent 2",
+                "g1.txt/Respondent 1",
+            ])
+        );
+        assert_eq!(sample.population, 4);
+    }
+
+    /// The deleted test row's own work, where its words were also a later
+    /// respondent's: its gold coding is dropped (and reported, the test
+    /// respondent named as gone) and its review stays detached, rather than
+    /// go to the respondent who has its label now.
+    #[test]
+    fn a_deleted_rows_work_does_not_go_to_the_respondent_who_took_its_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&doc_by(&[
+            ("Respondent 1", "Waiting times."),
+            ("Respondent 2", "Waiting times."),
+            ("Respondent 2", "The nurses were kind."),
+            ("Respondent 3", "Parking is hard."),
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        for seg in [&old[0], &old[1]] {
+            let code = format!("by {}", seg.speaker.as_deref().unwrap());
+            add_review(&s, seg, &code);
+            s.conn
+                .execute(
+                    "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+                     VALUES (?1, ?2, 1, 'gold', 'gold', 1.0, 1, 'now')",
+                    params![seg.id, code],
+                )
+                .unwrap();
+        }
+        let mut shifted = doc_by(&[
+            ("Respondent 1", "Waiting times."),
+            ("Respondent 1", "The nurses were kind."),
+            ("Respondent 2", "Parking is hard."),
+        ]);
+        shifted.content_hash = corpus::content_hash(b"shifted");
+        let (_, losses) = put(&mut s, &shifted);
+        assert_eq!(
+            losses,
+            ReplacedLosses {
+                detached_reviews: 1,
+                dropped_people_codings: 1,
+                speakers_gone: vec!["Respondent 1".into()],
+            }
+        );
+        let decided = |table: &str, column: &str| -> Vec<(String, Option<String>)> {
+            s.conn
+                .prepare(&format!(
+                    "SELECT t.{column}, s.speaker FROM {table} t LEFT JOIN segments s ON s.id = t.segment_id ORDER BY t.id"
+                ))
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let by = |code: &str, who: Option<&str>| (code.to_string(), who.map(String::from));
+        assert_eq!(
+            decided("reviews", "new_code_id"),
+            [
+                by("by Respondent 1", None),
+                by("by Respondent 2", Some("Respondent 1"))
+            ]
+        );
+        assert_eq!(
+            decided("codings", "code_id"),
+            [by("by Respondent 2", Some("Respondent 1"))]
         );
     }
 

@@ -224,12 +224,14 @@ fn merge_tx(tx: &Transaction, skip: &BTreeSet<String>) -> Result<MergeStats> {
              WHERE document_id = ?1 AND participant_id IS NOT NULL",
             [main_id],
         )?;
-        crate::corpus_tables::reattach_reviews_tx(tx, main_id, &name)?;
+        let relabelling = crate::corpus_tables::relabelling_tx(tx, main_id, &name)?;
+        crate::corpus_tables::reattach_reviews_tx(tx, main_id, &name, &relabelling)?;
         let seg_map = segment_map(tx, shard_id, main_id)?;
         stats.codings += copy_codings(tx, &seg_map, &codebook_map)?;
         // After the shard's own codings, so that a coding both hold is
         // the shard's, once.
-        crate::corpus_tables::reattach_people_codings_tx(tx, main_id, &name)?;
+        crate::corpus_tables::reattach_people_codings_tx(tx, main_id, &name, &relabelling)?;
+        crate::corpus_tables::remap_audit_units_tx(tx, &relabelling)?;
     }
     stats.audit_samples = copy_audit_samples(tx)?;
     Ok(stats)
