@@ -439,7 +439,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
     /// ([`DocumentSpeakers::with_header_interviewers`]).
     pub fn with_header(self, text: &str) -> Self {
         let people = crate::speaker::header_people(text);
-        self.with_header_interviewers(&people.interviewers)
+        self.with_header_interviewers_beside(&people.interviewers, people.interviewee.as_deref())
             .with_header_interviewee(people.interviewee.as_deref())
     }
 
@@ -490,8 +490,66 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
     /// SK` above `SK:` turns; [`crate::speaker::header_people`]) are
     /// moderators where the participants file does not list them. Before,
     /// SK was a participant and their questions were coded.
-    pub fn with_header_interviewers(mut self, names: &[String]) -> Self {
-        self.header_interviewers = names.iter().map(|n| label_key(n)).collect();
+    pub fn with_header_interviewers(self, names: &[String]) -> Self {
+        self.with_header_interviewers_beside(names, None)
+    }
+
+    /// [`DocumentSpeakers::with_header_interviewers`] where the header
+    /// also names `interviewee`. A label the short way of a header
+    /// interviewer's full name (`Sarah:`, `Khan:`, `Dr Khan:`, `SK:` under
+    /// `Interviewer: Dr Sarah Khan`; [`short_names`]) is them too, where it
+    /// can be no one else: no other person the header names is called so,
+    /// no other label of the document is their name or another short way
+    /// of it, and no label of the document is a moderator's own (beside
+    /// `Interviewer:`, a `Sarah:` is the interviewee). Before 2026-12-07
+    /// only the header's words as written matched, and `Sarah` was a
+    /// participant whose questions were coded (hu/04).
+    fn with_header_interviewers_beside(
+        mut self,
+        names: &[String],
+        interviewee: Option<&str>,
+    ) -> Self {
+        let mut keys: Vec<String> = names.iter().flat_map(|n| written_names(n)).collect();
+        let labels: Vec<&str> = self.first_spelling.values().copied().collect();
+        let roles: Vec<SpeakerRole> = labels
+            .iter()
+            .map(|l| {
+                role_in_document(
+                    l,
+                    self.paired_letters,
+                    &self.numbered_letters,
+                    self.m_moderates,
+                    self.unknown_voices,
+                )
+            })
+            .collect();
+        if !roles.contains(&SpeakerRole::Moderator) {
+            let people: Vec<(Vec<String>, Vec<String>)> = names
+                .iter()
+                .map(String::as_str)
+                .chain(interviewee)
+                .map(|n| (written_names(n), short_names(n)))
+                .collect();
+            for (i, (written, short)) in people.iter().enumerate().take(names.len()) {
+                let called = |k: &String| written.contains(k) || short.contains(k);
+                let mut theirs = labels
+                    .iter()
+                    .zip(&roles)
+                    .map(|(l, role)| (label_key(l), role))
+                    .filter(|(k, _)| called(k));
+                let (Some((key, role)), None) = (theirs.next(), theirs.next()) else {
+                    continue;
+                };
+                let someone_else = people
+                    .iter()
+                    .enumerate()
+                    .any(|(j, (w, s))| j != i && (w.contains(&key) || s.contains(&key)));
+                if *role == SpeakerRole::Named && !someone_else && !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
+        self.header_interviewers = keys;
         self
     }
 
@@ -578,6 +636,79 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
 /// The id of a generic label's speaker in one document: `<document>/<label>`.
 pub fn per_document_id(document: &str, label: &str) -> String {
     format!("{document}/{}", label.trim())
+}
+
+/// The label keys a header block's person is written as: the value
+/// (`Sarah Khan`, `SK`), and where it brackets an id or initials after the
+/// name (`Sarah Khan (SK)`), the name and the id.
+fn written_names(value: &str) -> Vec<String> {
+    let mut keys = vec![label_key(value)];
+    if let Some((base, inner)) = value
+        .trim()
+        .strip_suffix(')')
+        .and_then(|v| v.rsplit_once('('))
+    {
+        keys.extend([label_key(base), label_key(inner)]);
+    }
+    keys.retain(|k| !k.is_empty());
+    keys
+}
+
+/// Titles before a name (`Dr Sarah Khan`, `Ms. Khan`), lower case,
+/// without a full stop.
+const TITLES: &[&str] = &[
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "prof",
+    "professor",
+    "sir",
+    "dame",
+];
+
+/// The short ways of writing a header block's full name as a label, by
+/// label key: the first name, the last name alone and after a title, and
+/// the initials (`sarah`, `khan`, `dr khan`, `ms. khan`, `sk` for `Dr
+/// Sarah Khan`). None for a name of one word without a title (`SK`,
+/// `P01`: an id or initials, matched as written).
+fn short_names(value: &str) -> Vec<String> {
+    let base = value
+        .trim()
+        .strip_suffix(')')
+        .and_then(|v| v.rsplit_once('('))
+        .map_or(value, |(base, _)| base);
+    let words: Vec<&str> = base.split_whitespace().collect();
+    let is_title = |w: &str| TITLES.contains(&w.trim_end_matches('.').to_lowercase().as_str());
+    let titled = words.first().is_some_and(|w| is_title(w));
+    let name = if titled { &words[1..] } else { &words[..] };
+    let Some(last) = name.last() else {
+        return Vec::new();
+    };
+    if name.len() < 2 && !titled {
+        return Vec::new();
+    }
+    let last = last.to_lowercase();
+    let mut keys = vec![last.clone()];
+    for title in TITLES {
+        keys.push(format!("{title} {last}"));
+        keys.push(format!("{title}. {last}"));
+    }
+    if name.len() >= 2 {
+        // A first name, not an initial (`J Smith`'s `J:` is anyone's).
+        if name[0].chars().count() >= 2 {
+            keys.push(name[0].to_lowercase());
+        }
+        keys.push(
+            name.iter()
+                .filter_map(|w| w.chars().next())
+                .flat_map(char::to_lowercase)
+                .collect(),
+        );
+    }
+    keys
 }
 
 /// Labels compare case-insensitively with inner whitespace collapsed.
@@ -1040,6 +1171,68 @@ mod tests {
         assert_eq!(
             link("couple.txt", &["INT", "R1", "R2"], "R12", &none)[1].0,
             Some("couple.txt/R1".to_string())
+        );
+    }
+
+    /// The header names the interviewer in full, the turns the short way
+    /// (hu/04): a first name, a last name with or without a title, or
+    /// initials are them where no one else can be meant.
+    #[test]
+    fn a_header_interviewers_first_name_or_title_and_surname_labels_their_turns() {
+        let none = Participants::default();
+        let index = none.index();
+        let moderators = |labels: &[&'static str], header: &str, interviewee: Option<&str>| {
+            let speakers = DocumentSpeakers::new("int.txt", labels.iter().copied(), &index)
+                .with_header_interviewers_beside(&[header.to_string()], interviewee);
+            labels
+                .iter()
+                .filter(|l| speakers.resolve(l, None).is_moderator)
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(moderators(&["Sarah", "P21"], "Sarah Khan", None), ["Sarah"]);
+        assert_eq!(
+            moderators(&["Dr Khan", "Lucy"], "Dr Sarah Khan", None),
+            ["Dr Khan"]
+        );
+        assert_eq!(
+            moderators(&["Khan", "Lucy"], "Dr. Sarah Khan", None),
+            ["Khan"]
+        );
+        assert_eq!(
+            moderators(&["Ms. Khan", "Lucy"], "Sarah Khan", None),
+            ["Ms. Khan"]
+        );
+        assert_eq!(moderators(&["SK", "Lucy"], "Sarah Khan (SK)", None), ["SK"]);
+        assert_eq!(moderators(&["SK", "LB"], "Sarah Khan", None), ["SK"]);
+        assert_eq!(moderators(&["Smith", "Lucy"], "Dr. Smith", None), ["Smith"]);
+        // The interviewee the header names is called so too: either Sarah.
+        assert!(moderators(&["Sarah", "P21"], "Sarah Khan", Some("Sarah Jones")).is_empty());
+        // Her full name labels turns too: `Sarah` is someone else.
+        assert_eq!(
+            moderators(&["Sarah Khan", "Sarah"], "Sarah Khan", None),
+            ["Sarah Khan"]
+        );
+        // Two labels would be her: neither is taken.
+        assert!(moderators(&["Sarah", "Dr Khan", "Lucy"], "Sarah Khan", None).is_empty());
+        // Beside a moderator's own label, `Sarah` is the interviewee.
+        assert_eq!(
+            moderators(&["Interviewer", "Sarah"], "Sarah Khan", None),
+            ["Interviewer"]
+        );
+        // An initial is no first name; another Khan's first name is no one's.
+        assert!(moderators(&["J", "Lucy"], "J Smith", None).is_empty());
+        assert!(moderators(&["Tom", "Lucy"], "Sarah Khan", None).is_empty());
+        // A participants file listing the label wins.
+        let people =
+            Participants::from_csv_bytes(Path::new("p.csv"), b"id,name\nP05,Sarah\n").unwrap();
+        let listed = people.index();
+        let speakers = DocumentSpeakers::new("int.txt", ["Sarah", "Lucy"], &listed)
+            .with_header_interviewers(&["Sarah Khan".to_string()]);
+        let sarah = speakers.resolve("Sarah", None);
+        assert_eq!(
+            (sarah.participant_id.as_deref(), sarah.is_moderator),
+            (Some("P05"), false)
         );
     }
 

@@ -2096,13 +2096,77 @@ pub fn is_moderator_name(name: &str) -> bool {
     lower.contains(' ') && MODERATOR_ROLES.contains(&first)
 }
 
-/// Whether a role (inline or from the participants file) marks a moderator.
+/// Words before a moderator role that keep it the research team's
+/// (`Co-facilitator`, `Assistant moderator`, `Lead interviewer`, `Focus
+/// group facilitator`, `Non-participant observer`), `-` read as a space.
+/// Other words make a job title (`Clinical facilitator`, `Practice
+/// facilitator`, `Peer facilitator`, `Telephone interviewer`): an
+/// interviewee's profession, as "researcher" is.
+const MODERATOR_ROLE_QUALIFIERS: &[&str] = &[
+    "co",
+    "assistant",
+    "lead",
+    "main",
+    "senior",
+    "junior",
+    "second",
+    "deputy",
+    "trainee",
+    "research",
+    "study",
+    "project",
+    "team",
+    "focus group",
+    "group",
+    "session",
+    "workshop",
+    "non participant",
+    "silent",
+];
+
+/// Whether a role (inline or from the participants file) marks a moderator:
+/// the role as a whole is one of [`MODERATOR_ROLES`], after the research
+/// team's qualifiers ([`MODERATOR_ROLE_QUALIFIERS`]) and before a number
+/// (`Facilitator 2`); of a role of several (`Observer / note-taker`,
+/// `Moderator, Interviewer`), one part. Before 2026-12-07 any word of it
+/// did: `Clinical facilitator`, an NHS nursing post in a participants
+/// file's `Role` column, made an interviewee a moderator, neither coded
+/// nor counted (hu/03).
 pub fn is_moderator_role(role: &str) -> bool {
-    let lower = role.trim().to_lowercase();
-    MODERATOR_ROLES.contains(&lower.as_str())
-        || lower
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| MODERATOR_ROLES.contains(&w))
+    role.to_lowercase()
+        .split(['/', ',', ';', '&', '+'])
+        .flat_map(|part| part.split(" and "))
+        .any(|part| {
+            let words: Vec<&str> = part
+                .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            let mut rest: &[&str] = &words;
+            // `Facilitator 2`, `Interviewer (2)`: the team's second.
+            while let Some((last, before)) = rest.split_last() {
+                if last.trim_matches(['(', ')', '#']).parse::<u32>().is_ok() {
+                    rest = before;
+                } else {
+                    break;
+                }
+            }
+            loop {
+                let phrase = rest.join(" ");
+                if MODERATOR_ROLES.contains(&phrase.as_str())
+                    || MODERATOR_ROLES.contains(&rest.concat().as_str())
+                {
+                    return true;
+                }
+                let qualifier = MODERATOR_ROLE_QUALIFIERS.iter().find(|q| {
+                    let n = q.split(' ').count();
+                    rest.len() > n && rest[..n].join(" ") == **q
+                });
+                match qualifier {
+                    Some(q) => rest = &rest[q.split(' ').count()..],
+                    None => return false,
+                }
+            }
+        })
 }
 
 #[cfg(test)]
@@ -2522,6 +2586,47 @@ mod tests {
             "assistant moderator",
         ] {
             assert!(is_moderator_role(role), "{role}");
+        }
+    }
+
+    /// A role moderates as a whole, with the research team's qualifiers
+    /// and a number; a job title that holds a moderator's word is an
+    /// interviewee's profession (hu/03: `Clinical facilitator` made N01 a
+    /// moderator, neither coded nor counted).
+    #[test]
+    fn a_role_moderates_as_a_whole_not_by_one_of_its_words() {
+        for role in [
+            "Facilitator",
+            " Moderator ",
+            "Co-facilitator",
+            "co facilitator",
+            "Lead facilitator",
+            "Focus group facilitator",
+            "Session moderator",
+            "Research interviewer",
+            "Facilitator 2",
+            "Interviewer (2)",
+            "Non-participant observer",
+            "Notetaker",
+            "Observer / note-taker",
+            "Moderator, Interviewer",
+            "Clinical facilitator/interviewer",
+        ] {
+            assert!(is_moderator_role(role), "{role}");
+        }
+        for role in [
+            "Clinical facilitator",
+            "Practice facilitator",
+            "Peer facilitator",
+            "Telephone interviewer",
+            "Clinical observer",
+            "Practice educator",
+            "Staff nurse",
+            "Moderator of an online forum",
+            "Researcher",
+            "",
+        ] {
+            assert!(!is_moderator_role(role), "{role}");
         }
     }
 

@@ -824,6 +824,11 @@ fn interviewers_by_detection(
                 read_now.insert(d.name.clone());
             }
             for d in docs.iter().filter(|d| !is_survey(d)) {
+                if !has_labelled_speaker(d) {
+                    // Counted so by an earlier version: counted no more.
+                    counted.remove(&d.name);
+                    continue;
+                }
                 let turns = speaker_turns(d, &index);
                 let has_moderator = d.segments.iter().any(|s| s.is_moderator);
                 counted.insert(d.name.clone(), (turns.clone(), has_moderator));
@@ -901,6 +906,17 @@ fn interviewers_by_detection(
     }
     store.set_meta(SPEAKER_TURNS_META, &serde_json::to_string(&counted)?)?;
     Ok((found, again))
+}
+
+/// Whether any turn of `doc` has a speaker label. One without (an
+/// interview schedule, a study's notes beside its transcripts) names no
+/// one, so it can show no one absent: interviewer detection leaves it out
+/// of the documents it weighs a speaker against, as it leaves out those
+/// with their own interviewer. Before 2026-12-07 the study's `Interview
+/// schedule.docx` beside three interviews left their interviewer in 3 of
+/// 4 documents, under 80%, counted and coded as a participant (hu/05).
+fn has_labelled_speaker(doc: &corpus::Document) -> bool {
+    doc.turns.iter().any(|t| t.speaker.is_some())
 }
 
 /// A participant id compared case-insensitively, its whitespace collapsed;
@@ -1601,6 +1617,59 @@ mod tests {
         docs[3] = doc(&[("Sarah Khan", turns(2, 1, 10, 1))]);
         let found = detect_interviewers_beside(&docs, &moderated);
         assert_eq!((found[0].documents, found[0].of), (4, 4));
+    }
+
+    /// A study's interview schedule, no speaker labelled, beside three
+    /// interviews led by Sarah Khan (hu/05): it names no one, so it is no
+    /// document she is absent from. Before, she was in 3 of 4 documents,
+    /// under 80%, and a participant.
+    #[test]
+    fn a_document_without_a_speaker_label_is_not_counted_against_the_interviewer() {
+        let dir = tempfile::tempdir().unwrap();
+        let study = dir.path().join("study");
+        std::fs::create_dir(&study).unwrap();
+        for (file, who) in [("P09.txt", "Tom"), ("P10.txt", "P10"), ("P11.txt", "Priya")] {
+            std::fs::write(
+                study.join(file),
+                format!(
+                    "Sarah Khan: How long have you worked on the ward?\n{who}: Three years now.\n\
+                     Sarah Khan: What was the first year like?\n{who}: Hard, mostly the nights.\n\
+                     Sarah Khan: Thank you.\n{who}: You are welcome.\n"
+                ),
+            )
+            .unwrap();
+        }
+        std::fs::write(
+            study.join("schedule.txt"),
+            "Interview schedule\n\n1. How long have you worked on the ward?\n\n\
+             2. What was the first year like?\n",
+        )
+        .unwrap();
+        let store = store::Store::create(&dir.path().join("project")).unwrap();
+        let inputs = corpus::collect_inputs(std::slice::from_ref(&study)).unwrap();
+        assert_eq!(inputs.files.len(), 4);
+        let (found, again) = interviewers_by_detection(
+            &store,
+            &inputs,
+            &TableColumns::default(),
+            &Participants::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            found
+                .iter()
+                .map(|d| (d.name.as_str(), d.documents, d.of))
+                .collect::<Vec<_>>(),
+            [("Sarah Khan", 3, 3)]
+        );
+        assert!(again.is_empty());
+        // Nor is it remembered as a document counted for a later run.
+        let counted: SpeakerTurnsByDocument =
+            serde_json::from_str(&store.meta(SPEAKER_TURNS_META).unwrap().unwrap()).unwrap();
+        assert_eq!(
+            counted.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["P09.txt", "P10.txt", "P11.txt"]
+        );
     }
 
     /// Two interviewers who share the interviews, each in half of them,

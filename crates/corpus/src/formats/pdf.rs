@@ -11,7 +11,10 @@
 //!   the one before it unless it starts a speaker turn, follows a blank line
 //!   or a label alone on its line; a line ending in a hyphen joins the next
 //!   without a space ("well-" + "known"). Without this every line end would
-//!   end a sentence.
+//!   end a sentence. A header block's lines (`Date: 16/04/2024`,
+//!   `Interviewee ID: P12`) and a transcript's end lines and tools' notices
+//!   (`[Recording ends]`, `END OF TRANSCRIPT`) are lines of their own, as
+//!   they are in the text the plain-text reader reads (since 2026-12-07).
 //! - **What it cannot read** gets a clear error naming the file: a damaged
 //!   or encrypted PDF, and a scan (pages without text: run OCR first). The
 //!   extractor can panic on a malformed file; it runs on its own thread,
@@ -244,10 +247,18 @@ fn is_page_number(line: &str) -> bool {
 
 /// Lines joined into the paragraphs they were wrapped from: a line starts
 /// a new one after a blank line, at a speaker label (as the plain-text
-/// reader will read it) and after a label alone on its line.
+/// reader will read it) and after a label alone on its line. A line of the
+/// header block ([`crate::speaker::header_block_end`]) and a transcript's
+/// own marker line ([`super::text::is_transcript_marker`]) are no wrapped
+/// text: each stays a line of its own, as the plain-text reader needs it.
+/// Before 2026-12-07 they were joined: `Interviewer: SK Interviewee ID: P12
+/// Duration: 33:10` ended the header, its interviewee was lost and its
+/// words were the interviewer's sentence (hu/01), and `[Recording ends] END
+/// OF TRANSCRIPT` was the last answer's sentence (hu/02).
 fn unwrap_lines(lines: &[&str]) -> String {
     let labels = DocumentLabels::of(lines.iter().copied());
     let label = |l: &str| labels.label(l);
+    let header_end = crate::speaker::header_block_end(&lines.join("\n"), &|l| label(l).is_some());
     let mut out: Vec<String> = Vec::new();
     // The paragraph being joined, and its last line as extracted.
     let mut open = String::new();
@@ -257,7 +268,11 @@ fn unwrap_lines(lines: &[&str]) -> String {
             out.push(std::mem::take(open));
         }
     };
+    // The byte offset of `line` in the lines joined by newlines.
+    let mut at = 0usize;
     for &line in lines {
+        let in_header = at < header_end;
+        at += line.len() + 1;
         let t = line.trim();
         if t.is_empty() {
             flush(&mut open, &mut out);
@@ -277,6 +292,11 @@ fn unwrap_lines(lines: &[&str]) -> String {
             }
             continue;
         }
+        if in_header || stands_alone_as_marker(t) {
+            flush(&mut open, &mut out);
+            out.push(t.to_string());
+            continue;
+        }
         if !open.is_empty() && !broke_inside_word(last) {
             open.push(' ');
         }
@@ -290,6 +310,15 @@ fn unwrap_lines(lines: &[&str]) -> String {
     let mut text = out.join("\n");
     text.push('\n');
     text
+}
+
+/// Whether a line (trimmed) is a transcript's end line or a tool's notice
+/// (`END OF TRANSCRIPT`, `[Recording ends]`, `Transcribed by
+/// https://otter.ai`) that the plain-text reader drops as no one's speech,
+/// written as such a line is: not starting in lower case, which a wrapped
+/// sentence's end would ("… and that was the" + "end of the interview.").
+fn stands_alone_as_marker(line: &str) -> bool {
+    !line.starts_with(char::is_lowercase) && super::text::is_transcript_marker(line)
 }
 
 /// Whether the line break after `line` (as extracted) fell inside a word:
@@ -407,6 +436,65 @@ mod tests {
              A new paragraph of hers, pre-Kickstarter, as a dash - says, and times--what, and a dash -- there.\n\
              Jonas:\n\
              I disagree.\n"
+        );
+    }
+
+    /// A header block's lines, one a line as Word's PDF export draws them,
+    /// are not joined as wrapped (hu/01): the plain-text reader finds the
+    /// block and its interviewee. Nor are the transcript's end lines below
+    /// the last answer (hu/02), which that reader drops; a wrapped
+    /// sentence that happens to end in such words stays joined.
+    #[test]
+    fn header_lines_and_end_lines_are_not_wrapped_text() {
+        let lines = [
+            "Project: NQN Transition Study",
+            "Date: 16/04/2024",
+            "Interviewer: SK",
+            "Interviewee ID: P12",
+            "Duration: 33:10",
+            "",
+            "I: Thanks for taking part. Can you tell me",
+            "about your ward?",
+            "R: No, I think that's everything.",
+            "[Recording ends]",
+            "END OF TRANSCRIPT",
+        ];
+        let text = unwrap_lines(&lines);
+        assert_eq!(
+            text,
+            "Project: NQN Transition Study\n\
+             Date: 16/04/2024\n\
+             Interviewer: SK\n\
+             Interviewee ID: P12\n\
+             Duration: 33:10\n\
+             \n\
+             I: Thanks for taking part. Can you tell me about your ward?\n\
+             R: No, I think that's everything.\n\
+             [Recording ends]\n\
+             END OF TRANSCRIPT\n"
+        );
+        let turns: Vec<(Option<String>, &str)> = super::super::text::turns_from_text(&text, false)
+            .into_iter()
+            .map(|t| (t.speaker, &text[t.start..t.end]))
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                (
+                    Some("I".to_string()),
+                    "Thanks for taking part. Can you tell me about your ward?"
+                ),
+                (Some("R".to_string()), "No, I think that's everything."),
+            ]
+        );
+        assert_eq!(
+            crate::speaker::header_people(&text).interviewee.as_deref(),
+            Some("P12")
+        );
+        // The words of a sentence the page wrapped are no end line.
+        assert_eq!(
+            unwrap_lines(&["Ann: And so that was the", "end of the interview."]),
+            "Ann: And so that was the end of the interview.\n"
         );
     }
 
