@@ -826,3 +826,76 @@ fn a_transcript_renamed_between_sharded_nights_is_counted_once() {
         "{names:?}"
     );
 }
+
+/// hz/01: a shard store left from the night before (its task did not run
+/// tonight) is refused by `merge`, naming it, though tonight brought a
+/// transcript of its shard; before, the merge exited 0 and the report
+/// lacked that transcript. Run again, the set merges with every document.
+#[test]
+fn a_shard_store_from_an_earlier_night_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "stale");
+    let shard_of = |name: &str| {
+        (0..2)
+            .find(|&i| pipeline::run::Shard { index: i, count: 2 }.contains(name))
+            .unwrap()
+    };
+    let shards: Vec<PathBuf> = (0..2)
+        .map(|i| p.join(format!("store/autocode.shard-{i}-of-2.db")))
+        .collect();
+    let documents = || -> Vec<String> {
+        let conn = rusqlite::Connection::open(store_of(&p)).unwrap();
+        let names = conn
+            .prepare("SELECT name FROM documents ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        names
+    };
+    for i in 0..2 {
+        ok(&run(&p, &["--shard", &format!("{i}/2")]));
+    }
+    merge_into(&p, &shards);
+    assert_eq!(documents().len(), 7);
+
+    // Night 2: a transcript of shard 1 arrives; only shard 0's task runs.
+    let new = (8..)
+        .map(|k| format!("transcripts/group-{k}.txt"))
+        .find(|n| shard_of(n) == 1)
+        .unwrap();
+    std::fs::write(
+        p.join("corpus").join(&new),
+        "Moderator: What would make the city feel safer at night?\n\
+         Anna: More light on the cycle paths along the river, honestly.\n\
+         Anna: And a night bus that still runs after midnight.\n",
+    )
+    .unwrap();
+    ok(&run(&p, &["--shard", "0/2"]));
+    let merged = Command::new(bin())
+        .args(["merge", "--config"])
+        .arg(p.join("autocode.toml"))
+        .args(&shards)
+        .output()
+        .unwrap();
+    assert_eq!(merged.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&merged.stderr);
+    assert!(
+        err.contains(&format!(
+            "{} (its last `run --shard 1/2`",
+            shards[1].display()
+        )) && err
+            .contains("saw 7 input files) read other inputs than the config's list now (8 files;")
+            && err.contains("run `autocode run --shard 1/2` again"),
+        "{err}"
+    );
+    assert!(!err.contains("shard-0-of-2"), "{err}");
+    assert_eq!(documents().len(), 7, "nothing merged");
+
+    ok(&run(&p, &["--shard", "1/2"]));
+    merge_into(&p, &shards);
+    let names = documents();
+    assert_eq!(names.len(), 8, "{names:?}");
+    assert!(names.contains(&new), "{names:?}");
+}

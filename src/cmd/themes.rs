@@ -67,7 +67,8 @@ pub struct ThemesArgs {
     #[arg(long)]
     pub incremental: bool,
     /// With --incremental: cluster from scratch when more than this share of
-    /// the latest run's sentences is new or gone.
+    /// the last real clustering's sentences is new or gone since it (summed
+    /// over the runs carried forward after it).
     #[arg(long, default_value_t = ThemesOptions::default().refit_share, value_name = "SHARE")]
     pub refit_share: f64,
     /// Cluster minimal responses too ("Yeah.", "Okay.", sentences without a content word) and a survey's non-answers ("Nothing really.", "idk"); docs/themes.md.

@@ -271,6 +271,31 @@ impl RunConfig {
         Ok(out)
     }
 
+    /// The listing of the transcripts the inputs hold now: every file's
+    /// name and content hash ([`InputListing`]). Each `run --shard I/N`
+    /// records it (all shards read the same listing, each keeping its own
+    /// part), and `merge` compares them.
+    pub fn input_listing(&self) -> anyhow::Result<InputListing> {
+        use rayon::prelude::*;
+        let inputs = corpus::collect_inputs(&self.input_paths()?)?;
+        let mut lines: Vec<String> = inputs
+            .files
+            .par_iter()
+            .map(|f| {
+                // A file that cannot be read is listed as such: ingest
+                // reports the error.
+                let hash = std::fs::read(&f.path)
+                    .map_or_else(|_| "unreadable".to_string(), |b| corpus::content_hash(&b));
+                format!("{}\t{hash}\n", f.name)
+            })
+            .collect();
+        lines.sort();
+        Ok(InputListing {
+            fingerprint: corpus::content_hash(lines.concat().as_bytes()),
+            files: lines.len(),
+        })
+    }
+
     pub fn ingest_options(&self, shard: Option<Shard>) -> anyhow::Result<IngestOptions> {
         let d = IngestOptions::default();
         let i = &self.inputs;
@@ -427,6 +452,23 @@ impl RunConfig {
         }
     }
 }
+
+/// The transcripts a run's inputs listed when it started: a fingerprint of
+/// every file's name and content hash (sorted), and how many files. A
+/// `run --shard I/N` records it in its run record (`versions.inputs`);
+/// shards of one night's run saw one listing, so `merge` refuses stores
+/// whose listings differ, and `merge --config` those whose listing is not
+/// the inputs' now. Before 2026-12-07 a shard store left from an earlier
+/// night (its task did not run tonight) merged without a word, and the
+/// report lacked that shard's new documents (hz/01).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputListing {
+    pub fingerprint: String,
+    pub files: usize,
+}
+
+/// The key of [`InputListing`] in a run record's `versions`.
+pub const INPUTS_KEY: &str = "inputs";
 
 /// The store meta key of the shard a shard store holds (`I/N`), written by
 /// `ingest --shard` (and so `run --shard`): `merge` checks the set.
@@ -634,6 +676,9 @@ pub struct Versions {
     pub autocode: String,
     pub model_key: Option<String>,
     pub schema: i64,
+    /// A shard run's input listing ([`InputListing`]), for `merge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<InputListing>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -741,6 +786,19 @@ fn whole_corpus_stages(
     Ok(worst)
 }
 
+/// Whether the code stage could approve the codebook file `path` against
+/// the project ([`crate::code::choose_codebook`], the one rule): the
+/// approval is made and then undone
+/// ([`store::Store::restore_codebook_approval`]), so the project is as it
+/// was whatever the outcome.
+fn check_codebook_approvable(project: &mut Project, path: &Path) -> anyhow::Result<()> {
+    let store = project.store_mut();
+    let before = store.codebook_approval()?;
+    let tried = crate::code::choose_codebook(store, Some(path)).map(|_| ());
+    store.restore_codebook_approval(&before)?;
+    tried
+}
+
 /// The batch: takes the project lock, records a run, calls the stages in
 /// order (`on_stage` sees each one's output as it finishes), stops at the
 /// first failure, and records the outcome. A shard run stops after `code`
@@ -755,8 +813,9 @@ pub fn run(
     // The codebook file is read before any stage: a missing or broken one
     // used to surface only at the code stage, after ingest and a long embed,
     // and is a mistake in the config, like a bad option.
-    if let Some(path) = cfg.code_options()?.and_then(|c| c.codebook) {
-        crate::read_codebook(&path)
+    let codebook_file = cfg.code_options()?.and_then(|c| c.codebook);
+    if let Some(path) = &codebook_file {
+        crate::read_codebook(path)
             .with_context(|| format!("{}: [codebook] path", cfg.source.display()))?;
     }
     let store_file = cfg.store_path(opts.project.as_deref(), shard);
@@ -767,12 +826,30 @@ pub fn run(
         Some(s) => format!("run --shard {}", s.label()),
         None => "run".to_string(),
     })?;
+    // What the inputs list as the shard starts, for `merge` to tie the
+    // shards of one night together. Unreadable inputs are left to ingest.
+    let inputs = match shard {
+        Some(_) => cfg
+            .input_listing()
+            .map_err(|e| tracing::debug!("listing the inputs: {e:#}"))
+            .ok(),
+        None => None,
+    };
 
     let started = Instant::now();
     let mut summaries = Vec::new();
     let mut worst = 0u8;
     let mut failure = None;
     let mut stages = || -> anyhow::Result<()> {
+        // The codebook file is approved against the store (the code
+        // stage's own rule) before any stage, and the approval undone: a
+        // file the project refuses (it lacks a code the review page added)
+        // used to stop the run only at the code stage, after ingest and a
+        // long embed (hz/03).
+        if let Some(path) = &codebook_file {
+            check_codebook_approvable(&mut project, path)
+                .with_context(|| format!("{}: [codebook] path", cfg.source.display()))?;
+        }
         let ingest = cfg.ingest_options(shard)?;
         worst = worst.max(stage("ingest", &mut summaries, on_stage, || {
             crate::ingest::ingest(&mut project, &ingest).map(StageOutput::Ingest)
@@ -827,6 +904,7 @@ pub fn run(
         autocode: opts.autocode_version.clone(),
         model_key: store.meta("model_key")?,
         schema: store::schema_version(),
+        inputs,
     };
     let counts = RunCounts {
         totals: after,
@@ -870,10 +948,12 @@ pub struct MergeSummary {
 /// sentences without the project's vectors and two classifiers' codings
 /// side by side, and the report named one codebook. Refused before
 /// anything is merged, naming the shards that differ and how.
-fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
+fn check_shards_agree(shards: &[PathBuf], current: Option<&InputListing>) -> anyhow::Result<()> {
     let mut first: Option<(&PathBuf, store::ShardIdentity)> = None;
     // Which shard of which count each store says it is (`SHARD_META`).
     let mut placed: Vec<(&PathBuf, Shard)> = Vec::new();
+    // The input listing each shard's last run saw, where it recorded one.
+    let mut listed: Vec<ListedShard> = Vec::new();
     for shard in shards {
         let (id, place, last_run) = store::Store::open(shard)
             .and_then(|s| {
@@ -888,8 +968,9 @@ fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
         // A shard whose run did not finish (killed, or failed) holds
         // sentences not embedded or coded yet: merged, they counted for no
         // code, with one warning line (hd/02).
-        if let Some(r) =
-            last_run.filter(|r| matches!(r.status.as_str(), "running" | "interrupted" | "failed"))
+        if let Some(r) = last_run
+            .as_ref()
+            .filter(|r| matches!(r.status.as_str(), "running" | "interrupted" | "failed"))
         {
             anyhow::bail!(
                 "shard {} did not finish: its last `{}` (started {}) is {}; run it again \
@@ -904,6 +985,20 @@ fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
                     "unfinished (killed?)"
                 }
             );
+        }
+        if let Some(r) = &last_run {
+            if let Some(listing) = r
+                .versions
+                .get(INPUTS_KEY)
+                .and_then(|v| serde_json::from_value::<InputListing>(v.clone()).ok())
+            {
+                listed.push(ListedShard {
+                    path: shard.clone(),
+                    command: r.command.clone(),
+                    started_at: r.started_at.clone(),
+                    listing,
+                });
+            }
         }
         if let Some(place) = place.as_deref().and_then(|p| Shard::parse(p).ok()) {
             placed.push((shard, place));
@@ -937,7 +1032,101 @@ fn check_shards_agree(shards: &[PathBuf]) -> anyhow::Result<()> {
     // A store that does not say which shard it is (written before
     // 2026-12-06) may be any of them: the set is then not checked for one
     // missing.
-    check_shard_set(&placed, placed.len() == shards.len())
+    check_shard_set(&placed, placed.len() == shards.len())?;
+    check_shard_inputs(&listed, current)
+}
+
+/// A shard store's last `run --shard` and the input listing it recorded.
+#[derive(Debug, Clone)]
+struct ListedShard {
+    path: PathBuf,
+    command: String,
+    started_at: String,
+    listing: InputListing,
+}
+
+/// The shards' runs saw one input listing, and with `current` (a `merge
+/// --config`) the one the inputs hold now. Shards of one night read the
+/// same inputs: a store whose run saw another listing is left from an
+/// earlier night (its task did not run tonight, or ran before the night's
+/// files were copied in), and what it holds for tonight is no better than a
+/// missing shard. Named, with the fix; stores whose run recorded no listing
+/// (written before 2026-12-07) are not checked.
+fn check_shard_inputs(
+    listed: &[ListedShard],
+    current: Option<&InputListing>,
+) -> anyhow::Result<()> {
+    let describe = |s: &ListedShard| {
+        format!(
+            "{} (its last `{}`, started {}, saw {} input file{})",
+            s.path.display(),
+            s.command,
+            s.started_at,
+            s.listing.files,
+            if s.listing.files == 1 { "" } else { "s" }
+        )
+    };
+    let again = |stale: &[&ListedShard]| {
+        let commands: Vec<String> = stale
+            .iter()
+            .map(|s| format!("`autocode {}`", s.command))
+            .collect();
+        format!(
+            "run {} again on tonight's inputs (it only adds what changed), then merge",
+            commands.join(", ")
+        )
+    };
+    if let Some(now) = current {
+        let stale: Vec<&ListedShard> = listed.iter().filter(|s| &s.listing != now).collect();
+        if !stale.is_empty() {
+            let all = stale.len() == listed.len();
+            anyhow::bail!(
+                "{} read other inputs than the config's list now ({} file{}; names or contents \
+                 differ): {}; {}",
+                stale
+                    .iter()
+                    .map(|s| describe(s))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                now.files,
+                if now.files == 1 { "" } else { "s" },
+                if all {
+                    "the inputs changed since the shards ran"
+                } else {
+                    "a shard store left from an earlier run would leave its new documents out of the report"
+                },
+                again(&stale)
+            );
+        }
+        return Ok(());
+    }
+    // Without the inputs to compare with, the newest shard run's listing is
+    // tonight's.
+    let Some(newest) = listed
+        .iter()
+        .max_by(|a, b| (&a.started_at, &a.path).cmp(&(&b.started_at, &b.path)))
+    else {
+        return Ok(());
+    };
+    let stale: Vec<&ListedShard> = listed
+        .iter()
+        .filter(|s| s.listing != newest.listing)
+        .collect();
+    if !stale.is_empty() {
+        anyhow::bail!(
+            "{} read other inputs than {}: shards of one run read one listing of the inputs, and \
+             a shard store left from an earlier run would leave its new documents out of the \
+             report; {}",
+            stale
+                .iter()
+                .map(|s| describe(s))
+                .collect::<Vec<_>>()
+                .join("; "),
+            describe(newest),
+            again(&stale)
+        );
+    }
+    Ok(())
 }
 
 /// The shards given are one run's whole set: one count, each index once,
@@ -1110,8 +1299,29 @@ pub fn merge(
                 .unwrap_or_else(|_| s.clone()),
         )
     });
-    check_shards_agree(&shards)?;
+    // The inputs as they are now, for the shards' listings to match.
+    let current = config.and_then(|c| {
+        c.input_listing()
+            .map_err(|e| tracing::warn!("listing the inputs to compare with the shards': {e:#}"))
+            .ok()
+    });
+    check_shards_agree(&shards, current.as_ref())?;
     let mut project = Project::open_or_create(store_file)?;
+    // As a run does, before anything is merged: merged, the shards' copy of
+    // the file's content let the code stage approve it unchecked.
+    if let Some(path) = config
+        .map(RunConfig::code_options)
+        .transpose()?
+        .flatten()
+        .and_then(|c| c.codebook)
+    {
+        check_codebook_approvable(&mut project, &path).with_context(|| {
+            format!(
+                "{}: [codebook] path",
+                config.map_or_else(String::new, |c| c.source.display().to_string())
+            )
+        })?;
+    }
     let run_id = project.store().start_run("merge")?;
     let moves = moved_documents(project.store(), &shards)?;
     for (from, to) in &moves.in_project {
@@ -1289,6 +1499,214 @@ mod tests {
         );
         assert!(!project.exists(), "nothing merged");
         merge(&project, &[a, c], None, &mut |_| {}).unwrap();
+    }
+
+    /// A shard store with its last `run --shard I/N` record, which saw
+    /// `listing` (`None`: recorded none, as before 2026-12-07).
+    fn shard_store(dir: &Path, i: u32, n: u32, listing: Option<&InputListing>) -> PathBuf {
+        let p = dir.join(format!("autocode.shard-{i}-of-{n}.db"));
+        let s = store::Store::create(&p).unwrap();
+        s.set_meta(SHARD_META, &format!("{i}/{n}")).unwrap();
+        let id = s.start_run(&format!("run --shard {i}/{n}")).unwrap();
+        let mut versions = serde_json::json!({ "autocode": "test" });
+        if let Some(l) = listing {
+            versions[INPUTS_KEY] = serde_json::to_value(l).unwrap();
+        }
+        s.finish_run(id, "ok", &versions, &serde_json::json!({}))
+            .unwrap();
+        p
+    }
+
+    /// hz/01: the input listing a config's inputs give is their files'
+    /// names and contents, and shards whose runs saw different listings,
+    /// or (with a config) another listing than the inputs hold now, are
+    /// refused before anything is merged, naming the stale store and the
+    /// run to do again.
+    #[test]
+    fn shards_that_saw_other_inputs_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("t");
+        std::fs::create_dir_all(t.join("wave")).unwrap();
+        std::fs::write(t.join("a.txt"), "P: one.\n").unwrap();
+        std::fs::write(t.join("wave/b.txt"), "P: two.\n").unwrap();
+        let p = dir.path().join("autocode.toml");
+        // The stages after a merge need embeddings these stores lack.
+        std::fs::write(
+            &p,
+            "[inputs]\npaths = [\"t\"]\n[themes]\nenabled = false\n[report]\nenabled = false\n",
+        )
+        .unwrap();
+        let cfg = RunConfig::load(&p).unwrap();
+        let night1 = cfg.input_listing().unwrap();
+        assert_eq!(night1.files, 2);
+        assert_eq!(night1.fingerprint.len(), 64);
+        assert_eq!(
+            cfg.input_listing().unwrap(),
+            night1,
+            "the same inputs, the same listing"
+        );
+        // A file's content counts, not only its name.
+        std::fs::write(t.join("a.txt"), "P: one, corrected.\n").unwrap();
+        let edited = cfg.input_listing().unwrap();
+        assert_eq!(edited.files, 2);
+        assert_ne!(edited, night1);
+        std::fs::write(t.join("a.txt"), "P: one.\n").unwrap();
+        assert_eq!(cfg.input_listing().unwrap(), night1);
+        // Night 2: a transcript arrives; shards 0 and 2 run, shard 1 does not.
+        std::fs::write(t.join("c.txt"), "P: three.\n").unwrap();
+        let night2 = cfg.input_listing().unwrap();
+        assert_eq!(night2.files, 3);
+
+        let shards = dir.path().join("shards");
+        let stale = shard_store(&shards, 1, 3, Some(&night1));
+        let set = [
+            shard_store(&shards, 0, 3, Some(&night2)),
+            stale.clone(),
+            shard_store(&shards, 2, 3, Some(&night2)),
+        ];
+        let project = dir.path().join("project.db");
+        // `merge --config`: compared with the inputs now.
+        let err = merge(&project, &set, Some(&cfg), &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "{} (its last `run --shard 1/3`, started ",
+                stale.display()
+            )) && err.contains(
+                ", saw 2 input files) read other inputs than the config's list now (3 files;"
+            ) && err.contains("run `autocode run --shard 1/3` again on tonight's inputs"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("shard-0-of-3") && !err.contains("shard-2-of-3"),
+            "{err}"
+        );
+        assert!(!project.exists(), "nothing merged");
+        // Without a config: compared with the newest shard run's listing.
+        let err = merge(&project, &set, None, &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("{} (its last `run --shard 1/3`", stale.display()))
+                && err.contains("saw 2 input files) read other inputs than ")
+                && err.contains("saw 3 input files): shards of one run read one listing"),
+            "{err}"
+        );
+        assert!(!project.exists(), "nothing merged");
+        // Every shard from before tonight's files came: all named.
+        let old: Vec<PathBuf> = (0..3)
+            .map(|i| shard_store(&dir.path().join("old"), i, 3, Some(&night1)))
+            .collect();
+        let err = merge(&project, &old, Some(&cfg), &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the inputs changed since the shards ran")
+                && (0..3).all(|i| err.contains(&format!("`autocode run --shard {i}/3`"))),
+            "{err}"
+        );
+        // Shard 1 run again tonight: the set merges. A store from before
+        // listings were recorded is not checked.
+        let again = shard_store(&dir.path().join("again"), 1, 3, Some(&night2));
+        merge(
+            &project,
+            &[set[0].clone(), again, set[2].clone()],
+            Some(&cfg),
+            &mut |_| {},
+        )
+        .unwrap();
+        let legacy = shard_store(&dir.path().join("legacy"), 1, 3, None);
+        merge(
+            &dir.path().join("p2.db"),
+            &[set[0].clone(), legacy, set[2].clone()],
+            None,
+            &mut |_| {},
+        )
+        .unwrap();
+    }
+
+    /// hz/03: a codebook file the project cannot approve (it lacks a code
+    /// the review page added) stops the run before ingest, with the code
+    /// stage's own message; the run is recorded as failed, and the store's
+    /// codebooks are as they were. A file the project accepts is checked
+    /// and the approval undone, for the code stage to make.
+    #[test]
+    fn a_codebook_the_project_refuses_stops_the_run_before_ingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("t")).unwrap();
+        std::fs::write(d.join("t/a.txt"), "Ana: We raised money from angels.\n").unwrap();
+        let yaml = |defn: &str, extra: &str| {
+            format!(
+                "name: cb\ncodes:\n  - id: funding\n    name: Funding\n    definition: {defn}\n{extra}"
+            )
+        };
+        let theme_code =
+            "  - id: theme_code\n    name: Theme code\n    definition: From a theme.\n";
+        std::fs::write(d.join("codebook.yaml"), yaml("Money.", "")).unwrap();
+        std::fs::write(
+            d.join("autocode.toml"),
+            "[project]\nstore = \"store/autocode.db\"\n[inputs]\npaths = [\"t\"]\n[codebook]\npath = \"codebook.yaml\"\n",
+        )
+        .unwrap();
+        let cfg = RunConfig::load(&d.join("autocode.toml")).unwrap();
+        let store_file = cfg.store_path(None, None);
+        {
+            let mut s = store::Store::create(&store_file).unwrap();
+            crate::code::choose_codebook(&mut s, Some(&d.join("codebook.yaml"))).unwrap();
+            // The review page accepts a theme as a code: v2, a child of v1.
+            std::fs::write(d.join("v2.yaml"), yaml("Money.", theme_code)).unwrap();
+            let v2 = crate::read_codebook(&d.join("v2.yaml")).unwrap();
+            store::put_codebook_child(s.conn(), 1, "cb", &v2.to_json(), &v2.content_hash())
+                .unwrap();
+        }
+        // The file is edited without the review-made code.
+        std::fs::write(d.join("codebook.yaml"), yaml("Money, investors.", "")).unwrap();
+        let opts = RunOptions {
+            config: cfg.clone(),
+            project: None,
+            shard: None,
+            progress: false,
+            autocode_version: "test".into(),
+        };
+        let mut seen = Vec::new();
+        let summary = run(&opts, &mut |out| seen.push(out.stage())).unwrap();
+        let err = format!("{:#}", summary.failure.as_ref().expect("the run failed"));
+        assert!(
+            err.contains("autocode.toml: [codebook] path: approving codebook")
+                && err.contains("lacks code theme_code that the review page added"),
+            "{err}"
+        );
+        assert_eq!(summary.status, "failed");
+        assert!(
+            seen.is_empty() && summary.counts.stages.is_empty(),
+            "{seen:?}"
+        );
+        assert_eq!(summary.counts.totals["documents"], 0, "nothing ingested");
+        let s = store::Store::open(&store_file).unwrap();
+        assert_eq!(s.runs().unwrap().last().unwrap().status, "failed");
+        let versions = |s: &store::Store| -> Vec<i64> {
+            s.codebook_versions()
+                .unwrap()
+                .iter()
+                .map(|v| v.version)
+                .collect()
+        };
+        assert_eq!(versions(&s), [1, 2]);
+        assert_eq!(s.codebook_in_use().unwrap().unwrap().0, 2);
+
+        // With the review-made code merged in, the file is approvable; the
+        // check leaves the store as it was.
+        std::fs::write(
+            d.join("codebook.yaml"),
+            yaml("Money, investors.", theme_code),
+        )
+        .unwrap();
+        let mut project = Project::open_or_create(&store_file).unwrap();
+        check_codebook_approvable(&mut project, &d.join("codebook.yaml")).unwrap();
+        assert_eq!(versions(project.store()), [1, 2]);
+        assert_eq!(project.store().codebook_in_use().unwrap().unwrap().0, 2);
     }
 
     /// Input paths are patterns only where no such path exists.

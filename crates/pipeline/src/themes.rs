@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use store::{NewTheme, NewThemeRun, Store, StoredSegment};
 use themes::{
     CodeVector, Dataset, SegmentInfo, SpokenParams, ThemeParams, ThemeSuggestion, ValidThemeParams,
@@ -29,7 +29,8 @@ pub struct ThemesOptions {
     /// Carry the latest theme run forward when few sentences changed since it.
     pub incremental: bool,
     /// With `incremental`: cluster from scratch when more than this share of
-    /// the latest run's sentences is new or gone.
+    /// the sentences the last clustering saw is new or gone since it, summed
+    /// over the runs carried forward from it ([`plan`]).
     pub refit_share: f64,
 }
 
@@ -123,6 +124,9 @@ pub enum ThemesPlan {
     Update {
         from_run: i64,
         prior: themes::PriorFit,
+        /// What has changed since the last clustering, this update included
+        /// ([`SinceClustering`]): recorded with the run this update stores.
+        since: SinceClustering,
     },
     /// Cluster from scratch; why.
     Refit { reason: String },
@@ -134,6 +138,94 @@ pub const LAST_SETTINGS_META: &str = "last_themes_settings";
 /// Store meta key of the inputs the last batch clustered
 /// ([`Store::themes_inputs_fingerprint`]).
 pub const LAST_INPUTS_META: &str = "last_themes_inputs";
+
+/// Store meta key of [`SinceClustering`] as of the latest theme run.
+pub const SINCE_CLUSTERING_META: &str = "themes_since_clustering";
+
+/// How far the latest theme run has drifted from the last run that really
+/// clustered (the root of its `updated_from` chain): `refit_share` bounds
+/// `changed / clustered_sentences`. Kept in the store's meta
+/// ([`SINCE_CLUSTERING_META`]) for `theme_run`, the run it describes.
+/// Before 2026-12-07 each carried run was compared with the run before it,
+/// itself carried: a corpus growing by under a tenth a night was carried
+/// forward for ever, and after six nights 23% of its sentences had never
+/// been clustered, only put in the nearest old theme (hz/02).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinceClustering {
+    /// The theme run this describes (the latest when it was recorded).
+    pub theme_run: i64,
+    /// The last run that clustered from scratch (`theme_run` itself when it did).
+    pub clustered_run: i64,
+    /// How many sentences that clustering had.
+    pub clustered_sentences: usize,
+    /// Sentences new or gone since it, summed over the runs carried forward
+    /// from it (a sentence whose text changed counts as gone and new).
+    pub changed: usize,
+}
+
+impl SinceClustering {
+    /// Share of the clustered sentences new or gone since.
+    pub fn share(&self) -> f64 {
+        self.changed as f64 / self.clustered_sentences.max(1) as f64
+    }
+
+    /// As recorded for the latest theme run `last` (which clustered
+    /// `clustered` sentences when it was no update). A carried run without
+    /// a record (stored before 2026-12-07, or by a command killed between
+    /// storing the run and recording this) is counted from itself, as the
+    /// rule was before.
+    pub fn of_latest(
+        store: &Store,
+        last: &store::ThemeRunRecord,
+        clustered: usize,
+    ) -> anyhow::Result<SinceClustering> {
+        let fresh = SinceClustering {
+            theme_run: last.id,
+            clustered_run: last.id,
+            clustered_sentences: clustered,
+            changed: 0,
+        };
+        if last.updated_from.is_none() {
+            return Ok(fresh);
+        }
+        let recorded = store
+            .meta(SINCE_CLUSTERING_META)?
+            .and_then(|v| serde_json::from_str::<SinceClustering>(&v).ok())
+            .filter(|r| r.theme_run == last.id && r.clustered_sentences > 0);
+        if recorded.is_none() {
+            tracing::info!(
+                "theme run {} was carried forward from an earlier clustering this store did not \
+                 record: sentences new or gone are counted from it",
+                last.id
+            );
+        }
+        Ok(recorded.unwrap_or(fresh))
+    }
+
+    /// Records what stored theme run `run_id` is: a clustering of
+    /// `sentences` (`updated` `None`), or an update with `updated`.
+    pub fn record(
+        store: &Store,
+        run_id: i64,
+        sentences: usize,
+        updated: Option<SinceClustering>,
+    ) -> anyhow::Result<SinceClustering> {
+        let since = match updated {
+            Some(u) => SinceClustering {
+                theme_run: run_id,
+                ..u
+            },
+            None => SinceClustering {
+                theme_run: run_id,
+                clustered_run: run_id,
+                clustered_sentences: sentences,
+                changed: 0,
+            },
+        };
+        store.set_meta(SINCE_CLUSTERING_META, &serde_json::to_string(&since)?)?;
+        Ok(since)
+    }
+}
 
 /// Clustering redoes the whole corpus, so a batch run skips it when the
 /// sentences, embeddings and codings it reads are those the last batch
@@ -150,8 +242,11 @@ pub fn up_to_date(store: &Store, fingerprint: &str, settings_key: &str) -> anyho
 
 /// The re-cluster rule for `segments` (the embedded participant sentences):
 /// [`ThemesPlan::Update`] from the latest theme run when `incremental`, it
-/// used the same model and settings, recorded its sentences, and at most
-/// `refit_share` of its sentences are new or gone (a sentence whose text
+/// used the same model and settings, recorded its sentences, and the
+/// sentences new or gone since the last run that clustered from scratch —
+/// those since the latest run added to those each run carried forward from
+/// that clustering counted ([`SinceClustering`]) — are at most
+/// `refit_share` of that clustering's sentences (a sentence whose text
 /// changed counts as gone and new; one that kept its text under another
 /// id, as a re-ingest renumbers, is known); else [`ThemesPlan::Refit`].
 pub fn plan(
@@ -224,14 +319,32 @@ pub fn plan(
     }
     let known = assignment.iter().filter(|a| a.is_some()).count();
     let changed = (inputs.len() - known) + (segments.len() - known);
-    let share = changed as f64 / inputs.len() as f64;
+    let before = SinceClustering::of_latest(store, &last, inputs.len())?;
+    let since = SinceClustering {
+        changed: before.changed + changed,
+        ..before
+    };
+    let share = since.share();
     if share > opts.refit_share {
-        return refit(format!(
-            "{changed} sentences new or gone since theme run {} ({:.1}% > {:.1}%)",
-            last.id,
-            100.0 * share,
-            100.0 * opts.refit_share
-        ));
+        return refit(if since.clustered_run == last.id {
+            format!(
+                "{changed} sentences new or gone since theme run {} ({:.1}% > {:.1}%)",
+                last.id,
+                100.0 * share,
+                100.0 * opts.refit_share
+            )
+        } else {
+            format!(
+                "{} sentences new or gone since theme run {} clustered {} ({changed} since theme \
+                 run {}, carried forward from it; {:.1}% > {:.1}%)",
+                since.changed,
+                since.clustered_run,
+                since.clustered_sentences,
+                last.id,
+                100.0 * share,
+                100.0 * opts.refit_share
+            )
+        });
     }
     let mut themes = Vec::with_capacity(stored.len());
     for t in &stored {
@@ -250,6 +363,7 @@ pub fn plan(
             assignment,
             outlier_share_clustered: last.outlier_share_clustered.unwrap_or(last.outlier_share),
         },
+        since,
     })
 }
 
@@ -381,21 +495,30 @@ pub fn themes_unless_up_to_date(
     }
     drop(vectors);
     let ds = Dataset::new(keys, flat, dim)?;
-    let (fit, updated_from) = match plan(store, &opts, &model_key, &segments)? {
-        ThemesPlan::Update { from_run, prior } => match params.update(&ds, &prior) {
+    // `since`: with an update, what changed since the last clustering.
+    let (fit, updated_from, since) = match plan(store, &opts, &model_key, &segments)? {
+        ThemesPlan::Update {
+            from_run,
+            prior,
+            since,
+        } => match params.update(&ds, &prior) {
             Ok(fit) => {
                 tracing::info!(
                     new = prior.new_rows(),
                     from_run,
-                    "carried the latest theme run forward"
+                    clustered_run = since.clustered_run,
+                    "carried the latest theme run forward ({:.1}% of the sentences new or gone \
+                     since theme run {} clustered)",
+                    100.0 * since.share(),
+                    since.clustered_run
                 );
-                (fit, Some(from_run))
+                (fit, Some(from_run), Some(since))
             }
             Err(themes::ThemeError::LeafEmptied(t)) => {
                 tracing::info!(
                     "theme {t} of run {from_run} lost all its sentences: clustering from scratch"
                 );
-                (params.fit(&ds)?, None)
+                (params.fit(&ds)?, None, None)
             }
             Err(e) => return Err(e.into()),
         },
@@ -403,7 +526,7 @@ pub fn themes_unless_up_to_date(
             if opts.incremental {
                 tracing::info!("{reason}: clustering from scratch");
             }
-            (params.fit(&ds)?, None)
+            (params.fit(&ds)?, None, None)
         }
         ThemesPlan::Skip => return Ok(None),
     };
@@ -491,6 +614,7 @@ pub fn themes_unless_up_to_date(
         &inputs,
         |i, ids| serde_json::to_string(&with_ids(i, ids)).expect("suggestion serialises"),
     )?;
+    SinceClustering::record(store, run_id, segments.len(), since)?;
     if let Some(fingerprint) = &fingerprint {
         store.set_meta(LAST_SETTINGS_META, &settings_key)?;
         store.set_meta(LAST_INPUTS_META, fingerprint)?;
@@ -571,4 +695,157 @@ fn codebook_vectors(store: &Store, encoder: &StageEncoder) -> anyhow::Result<Vec
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment(id: i64) -> StoredSegment {
+        StoredSegment {
+            id,
+            document: "d.txt".into(),
+            speaker: Some("P".into()),
+            participant_id: Some("P".into()),
+            is_moderator: false,
+            turn_index: id,
+            sentence_index: 0,
+            start_char: 0,
+            end_char: 1,
+            start_ms: None,
+            end_ms: None,
+            text: format!("sentence {id}"),
+            text_hash: format!("h{id}"),
+        }
+    }
+
+    /// Stores a theme run of sentences `1..=n` (one theme) as the stage
+    /// does, recording what it is; returns its id.
+    fn store_run(
+        store: &mut Store,
+        opts: &ValidThemesOptions,
+        n: i64,
+        updated: Option<(i64, SinceClustering)>,
+    ) -> i64 {
+        let hashes: Vec<String> = (1..=n).map(|i| format!("h{i}")).collect();
+        let inputs: Vec<store::ThemeInput> = hashes
+            .iter()
+            .enumerate()
+            .map(|(i, h)| store::ThemeInput {
+                segment_id: i as i64 + 1,
+                text_hash: h,
+                leaf: Some(0),
+            })
+            .collect();
+        let (id, _) = store
+            .put_theme_run(
+                &NewThemeRun {
+                    model_key: "m",
+                    params_json: &opts.params_json().unwrap(),
+                    outlier_share: 0.0,
+                    outlier_share_clustered: 0.0,
+                    n_segments: n as usize,
+                    updated_from: updated.map(|(from, _)| from),
+                },
+                &[NewTheme {
+                    label: "t",
+                    level: 0,
+                    parent: None,
+                }],
+                &inputs,
+                |_, _| "{}".into(),
+            )
+            .unwrap();
+        SinceClustering::record(store, id, n as usize, updated.map(|(_, s)| s)).unwrap();
+        id
+    }
+
+    fn plan_for(store: &Store, opts: &ValidThemesOptions, n: i64) -> ThemesPlan {
+        let segments: Vec<StoredSegment> = (1..=n).map(segment).collect();
+        plan(store, opts, "m", &segments).unwrap()
+    }
+
+    /// hz/02: nights that each add 6% of the sentences are carried forward
+    /// until the sentences new since the last clustering pass `refit_share`
+    /// of it (here the second night: 12 of 100), then cluster again; before,
+    /// each night was measured against the night before (6/106) and the
+    /// themes were carried forward for ever.
+    #[test]
+    fn refit_share_counts_from_the_last_clustering_not_the_last_carried_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        let opts = ThemesOptions {
+            incremental: true,
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        let first = store_run(&mut store, &opts, 100, None);
+
+        let ThemesPlan::Update {
+            from_run, since, ..
+        } = plan_for(&store, &opts, 106)
+        else {
+            panic!("6 of 100 new: carried forward");
+        };
+        assert_eq!(from_run, first);
+        assert_eq!(
+            since,
+            SinceClustering {
+                theme_run: first,
+                clustered_run: first,
+                clustered_sentences: 100,
+                changed: 6,
+            }
+        );
+        let carried = store_run(&mut store, &opts, 106, Some((first, since)));
+        let recorded: SinceClustering =
+            serde_json::from_str(&store.meta(SINCE_CLUSTERING_META).unwrap().unwrap()).unwrap();
+        assert_eq!(
+            (recorded.theme_run, recorded.clustered_run, recorded.changed),
+            (carried, first, 6)
+        );
+
+        // 6 more: 6/106 of the carried run, but 12/100 since the clustering.
+        match plan_for(&store, &opts, 112) {
+            ThemesPlan::Refit { reason } => assert_eq!(
+                reason,
+                format!(
+                    "12 sentences new or gone since theme run {first} clustered 100 (6 since \
+                     theme run {carried}, carried forward from it; 12.0% > 10.0%)"
+                )
+            ),
+            other => panic!("expected a refit, got {other:?}"),
+        }
+
+        // Clustered again: the count starts over from that run.
+        let third = store_run(&mut store, &opts, 112, None);
+        let ThemesPlan::Update { since, .. } = plan_for(&store, &opts, 118) else {
+            panic!("6 of 112 new: carried forward");
+        };
+        assert_eq!(
+            (
+                since.clustered_run,
+                since.clustered_sentences,
+                since.changed
+            ),
+            (third, 112, 6)
+        );
+
+        // A carried run with no record (a store from before 2026-12-07) is
+        // counted from itself.
+        let legacy = store_run(&mut store, &opts, 118, Some((third, since)));
+        store.set_meta(SINCE_CLUSTERING_META, "").unwrap();
+        let ThemesPlan::Update { since, .. } = plan_for(&store, &opts, 124) else {
+            panic!("6 of 118 new: carried forward");
+        };
+        assert_eq!(
+            (
+                since.clustered_run,
+                since.clustered_sentences,
+                since.changed
+            ),
+            (legacy, 118, 6)
+        );
+    }
 }
