@@ -36,9 +36,10 @@ const BEFORE_NUMBERS: &[&str] = &[
     "dec.",
 ];
 
-/// Words that start a sentence and never follow a title or an initial as
-/// a name does: "I got a B. I was gutted", "hepatitis C. Nobody told me",
-/// "the rep. She said" are two sentences, "J. K. Rowling" one.
+/// Words that start a sentence and never follow a title, an initial or a
+/// dotted acronym as a name does: "I got a B. I was gutted", "hepatitis C.
+/// Nobody told me", "the rep. She said", "to the U.S. Everything changed"
+/// are two sentences, "J. K. Rowling", "the U.S. Army" one.
 const SENTENCE_STARTERS: &[&str] = &[
     "i",
     "i'm",
@@ -142,6 +143,21 @@ const SENTENCE_STARTERS: &[&str] = &[
     "never",
     "always",
     "sometimes",
+    "everything",
+    "someone",
+    "somebody",
+    "people",
+    "here",
+    "today",
+    "later",
+    "eventually",
+    "unfortunately",
+    "luckily",
+    "obviously",
+    "really",
+    "probably",
+    "let's",
+    "sure",
 ];
 
 /// How a piece that ends in an abbreviation or an initial holds the next.
@@ -149,10 +165,13 @@ const SENTENCE_STARTERS: &[&str] = &[
 enum Glue {
     /// "Dr. Jones", "e.g. Amsterdam": always.
     Always,
-    /// A title or an initial: unless the next piece starts a sentence.
+    /// A title, an initial or a dotted acronym: unless the next piece
+    /// starts a sentence.
     UnlessStarter,
     /// "No. 5", "Jan. 2019": only a number.
     BeforeNumber,
+    /// A German ordinal ("am 15. März"): only a month.
+    BeforeMonth,
 }
 
 impl Glue {
@@ -161,9 +180,82 @@ impl Glue {
             Glue::Always => true,
             Glue::UnlessStarter => !starts_sentence(next),
             Glue::BeforeNumber => next.trim_start().starts_with(|c: char| c.is_ascii_digit()),
+            Glue::BeforeMonth => {
+                let word = first_word(next).trim_end_matches(|c: char| !c.is_alphabetic());
+                MONTHS.contains(&word.to_lowercase().as_str())
+            }
         }
     }
 }
+
+/// German months, which an ordinal stands before in a date ("am 1. Januar",
+/// "bis 15. März"; [`ends_with_ordinal`]).
+const MONTHS: &[&str] = &[
+    "januar",
+    "jänner",
+    "februar",
+    "märz",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "dezember",
+];
+
+/// German articles and prepositions fused with one that stand before an
+/// ordinal ("im 3. Quartal", "zum 2. Mal", "der 1. Versuch"), and that are
+/// no English word (English "am" is: "I am 15. School was hard").
+const BEFORE_ORDINALS: &[&str] = &[
+    "im", "vom", "zum", "zur", "beim", "der", "dem", "des", "das", "seit",
+];
+
+/// Words that open a clause as its subject: a lower-case one after a full
+/// stop starts a sentence even in a text that capitalises its sentences
+/// ("The rota was late. i had to swap"), as no word after an abbreviation
+/// that goes on with the sentence does ("Mill Rd. was", "500 mg. twice";
+/// [`lower_case_start`]).
+const SUBJECTS: &[&str] = &[
+    "i",
+    "i'm",
+    "i've",
+    "i'd",
+    "i'll",
+    "you",
+    "you're",
+    "you've",
+    "you'd",
+    "you'll",
+    "he",
+    "he's",
+    "he'd",
+    "she",
+    "she's",
+    "she'd",
+    "it",
+    "it's",
+    "we",
+    "we're",
+    "we've",
+    "we'd",
+    "we'll",
+    "they",
+    "they're",
+    "they've",
+    "they'd",
+    "there's",
+    "that's",
+    "nobody",
+    "everybody",
+    "everyone",
+    "somebody",
+    "someone",
+    "nothing",
+    "everything",
+];
 
 /// Whether `piece`'s first word is one of [`SENTENCE_STARTERS`].
 fn starts_sentence(piece: &str) -> bool {
@@ -202,6 +294,8 @@ pub fn split_sentences_at(text: &str, breaks: &[usize]) -> Vec<(usize, usize)> {
     };
     let numbered = (starts("1") && starts("2")) || (starts("a") && starts("b"));
     let normalised = join_wrapped_lines(text, numbered);
+    // Capitals say nothing in a text without lower case ([`ends_with_abbreviation`]).
+    let capitals_only = !text.chars().any(char::is_lowercase);
     let mut merged: Vec<(usize, usize)> = Vec::new();
     let mut glue_next: Option<Glue> = None;
     let pieces = normalised
@@ -267,7 +361,7 @@ pub fn split_sentences_at(text: &str, breaks: &[usize]) -> Vec<(usize, usize)> {
             glue_next = if list_number {
                 Some(Glue::Always)
             } else {
-                ends_with_abbreviation(trimmed)
+                ends_with_abbreviation(trimmed, capitals_only)
             }
             .filter(|_| !piece.contains("\n\n") && !piece.ends_with('\n'));
         }
@@ -464,24 +558,31 @@ const MAX_QUOTE_BYTES: usize = 800;
 /// monitor`), not a quote. A single quote between two letters is an
 /// apostrophe (`can’t`); a straight one opens only before a letter after
 /// a space or an opening bracket, and closes only after `.`, `?`, `!` or
-/// `,` (`'cause`, `students'` never close a quotation).
+/// `,` (`'cause`, `students'` never close a quotation). A single quote,
+/// curly or straight, before a number or a word it elides (`‘80s`, `‘cause`,
+/// `‘em`: [`ELIDED`]) is an apostrophe, no opening quote: Word's
+/// AutoCorrect writes `‘` for an apostrophe typed after a space, and such
+/// a `‘` with the next plural possessive (`nurses’ station`) joined the
+/// unrelated sentences between them.
 fn quotes_open(s: &str) -> (bool, bool) {
     let (mut straight, mut opening, mut closing) = (0usize, 0usize, 0usize);
     let (mut single_open, mut single_close) = (0usize, 0usize);
     let mut last = ' ';
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        let after = chars.peek().copied().unwrap_or(' ');
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let after = chars.peek().map_or(' ', |&(_, c)| c);
         let before = std::mem::replace(&mut last, c);
+        let elides = || after.is_ascii_digit() || starts_with_elided(&s[i + c.len_utf8()..]);
         match c {
             '"' if before.is_ascii_digit() => {}
             '"' => straight += 1,
             '“' => opening += 1,
             '”' => closing += 1,
-            '‘' => single_open += 1,
+            '‘' if !elides() => single_open += 1,
             '’' if !(before.is_alphanumeric() && after.is_alphanumeric()) => single_close += 1,
             '\'' if (before.is_whitespace() || "([“\"".contains(before))
-                && after.is_alphabetic() =>
+                && after.is_alphabetic()
+                && !elides() =>
             {
                 single_open += 1
             }
@@ -493,6 +594,23 @@ fn quotes_open(s: &str) -> (bool, bool) {
         straight % 2 == 1 || opening > closing,
         single_open > single_close,
     )
+}
+
+/// Words that speech shortens at their start, written after an apostrophe
+/// (`'cause`, `‘em`, `'til`, rock `‘n’` roll): [`quotes_open`].
+const ELIDED: &[&str] = &[
+    "cause", "cos", "coz", "cuz", "em", "til", "tis", "twas", "n", "bout", "round", "kay", "cept",
+    "fraid", "nuff", "scuse",
+];
+
+/// Whether `rest` starts with one of [`ELIDED`], as a whole word.
+fn starts_with_elided(rest: &str) -> bool {
+    let word = rest
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    ELIDED.contains(&word.as_str())
 }
 
 /// Joins the fragments a split leaves to their neighbour; `sentences` are
@@ -648,8 +766,9 @@ fn is_short_verbless(sentence: &str) -> bool {
 }
 
 /// How the piece after `sentence` joins it, where `sentence` ends in an
-/// abbreviation or an initial.
-fn ends_with_abbreviation(sentence: &str) -> Option<Glue> {
+/// abbreviation, an initial, a dotted acronym or an ordinal;
+/// `capitals_only`: the text it is part of has no lower-case letter.
+fn ends_with_abbreviation(sentence: &str, capitals_only: bool) -> Option<Glue> {
     let last = sentence
         .rsplit(|c: char| c.is_whitespace() || c == '(')
         .next()
@@ -657,17 +776,39 @@ fn ends_with_abbreviation(sentence: &str) -> Option<Glue> {
     let lower = last.to_lowercase();
     // Capitals throughout are an acronym, not the abbreviation they spell
     // in lower case: "diagnosed with MS. It changed", "my son has CF." ended
-    // no sentence (Spanish "EE. UU." aside).
+    // no sentence (Spanish "EE. UU." aside). Not in a text in capitals
+    // throughout (captions, old typed transcripts), where capitals say
+    // nothing: "I CALLED DR." + "PATEL RIGHT AWAY." and "MR." alone were
+    // sentences. There an abbreviation holds the next piece unless that
+    // starts a sentence, as a title does ("WITH MS. IT CHANGED" is two).
     let letters = last.chars().filter(|c| c.is_alphabetic()).count();
     let capitals = letters >= 2 && !last.chars().any(char::is_lowercase) && lower != "ee.";
     if ABBREVIATIONS.contains(&lower.as_str()) && !capitals {
         return Some(Glue::Always);
     }
-    if TITLES.contains(&lower.as_str()) && last.starts_with(char::is_uppercase) && !capitals {
+    if ABBREVIATIONS.contains(&lower.as_str()) && capitals_only {
+        return Some(Glue::UnlessStarter);
+    }
+    if TITLES.contains(&lower.as_str())
+        && last.starts_with(char::is_uppercase)
+        && (!capitals || capitals_only)
+    {
         return Some(Glue::UnlessStarter);
     }
     if BEFORE_NUMBERS.contains(&lower.as_str()) {
         return Some(Glue::BeforeNumber);
+    }
+    // A dotted acronym in capitals or a company's "Inc." stands before a
+    // name as a title does ("the U.S. Army", "G.I. Joe", "Inc. Magazine"),
+    // and ends a sentence before one that starts as no name does ("We
+    // moved to the U.S. Then we grew."). In lower case ("a.m.", "Ph.D.",
+    // "x.ai") it is no part of a name.
+    let company = ACRONYM_ENDINGS.contains(&lower.as_str()) && last.starts_with(char::is_uppercase);
+    if company || (ends_with_acronym(last) && !last.chars().any(char::is_lowercase)) {
+        return Some(Glue::UnlessStarter);
+    }
+    if let Some(glue) = ends_with_ordinal(sentence) {
+        return Some(glue);
     }
     // An initial: "J. K. Rowling"; not "a B. I was gutted".
     let mut chars = last.chars();
@@ -676,6 +817,27 @@ fn ends_with_abbreviation(sentence: &str) -> Option<Glue> {
         (Some(c), Some('.'), None) if c.is_uppercase()
     )
     .then_some(Glue::UnlessStarter)
+}
+
+/// How the piece after `sentence` joins it where `sentence` ends in a
+/// number of one or two digits and a full stop: German writes an ordinal
+/// so ("am 1. Januar 2020", "im 3. Quartal"), and UAX #29 ended a sentence
+/// at its dot before the capitalised noun ("Am 1." was a sentence). After
+/// a German article or fused preposition ([`BEFORE_ORDINALS`]) it holds
+/// what follows unless that starts a sentence; after any other word only a
+/// month ([`MONTHS`]): "I was 15. School was hard" is two.
+fn ends_with_ordinal(sentence: &str) -> Option<Glue> {
+    let mut words = sentence.split_whitespace().rev();
+    let number = words.next()?.strip_suffix('.')?;
+    if !(1..=2).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let before = words.next().unwrap_or("").to_lowercase();
+    Some(if BEFORE_ORDINALS.contains(&before.as_str()) {
+        Glue::UnlessStarter
+    } else {
+        Glue::BeforeMonth
+    })
 }
 
 /// Where UAX #29 does not end a sentence but speech does, as byte offsets
@@ -693,7 +855,9 @@ fn ends_with_abbreviation(sentence: &str) -> Option<Glue> {
 ///   transcripts, chat, answers typed on a phone) was one sentence per
 ///   turn, however many full stops it had. Not after an abbreviation
 ///   ("etc. and", "approx. ten", "et al. found"), a dotted one ("e.g.",
-///   "a.m."), a single letter or a list number.
+///   "a.m."), a single letter or a list number; in a sentence that starts
+///   with a capital, only before a clause's subject or after a whole word
+///   ([`lower_case_start`]).
 fn unmarked_starts(piece: &str) -> Vec<usize> {
     let mut out = Vec::new();
     let bytes = piece.as_bytes();
@@ -749,6 +913,12 @@ const BEFORE_LOWER_CASE: &[&str] = &[
     "hrs.", "yr.", "yrs.", "wk.", "wks.", "mo.", "mos.", "ft.", "lb.", "lbs.", "oz.", "sq.",
     "avg.", "misc.", "ref.", "resp.", "abt.", "cont.", "temp.", "max.", "univ.", "sqft.", "kg.",
     "km.", "cm.", "mph.", "pts.", "qty.",
+    // Addresses, appointments, doses and firms in capitalised text ("Oak
+    // Ave. near the park", "an appt. with the nurse", "Acme Intl. now").
+    "ave.", "rd.", "blvd.", "ln.", "hwy.", "appt.", "apt.", "mg.", "ml.", "mm.", "intl.", "co.",
+    "corp.", "ltd.", "assn.", "bros.", "est.", "mgmt.", "tbsp.", "tsp.",
+    // Spanish: "en EE. UU. durante", "Ud. sabe", "Uds. saben".
+    "uu.", "ud.", "uds.",
 ];
 
 /// Whether a sentence starts at `i` of `piece`, a lower-case letter after
@@ -782,17 +952,42 @@ fn lower_case_start(piece: &str, i: usize) -> bool {
             w.chars()
                 .all(|c| c.is_alphabetic() || c == '\'' || c == '’')
         });
-    word_like
-        && next_is_word
-        && ![
-            ABBREVIATIONS,
-            TITLES,
-            BEFORE_NUMBERS,
-            ACRONYM_ENDINGS,
-            BEFORE_LOWER_CASE,
-        ]
-        .iter()
-        .any(|list| list.contains(&with_dot.as_str()))
+    let listed = [
+        ABBREVIATIONS,
+        TITLES,
+        BEFORE_NUMBERS,
+        ACRONYM_ENDINGS,
+        BEFORE_LOWER_CASE,
+    ]
+    .iter()
+    .any(|list| list.contains(&with_dot.as_str()));
+    if !word_like || !next_is_word || listed {
+        return false;
+    }
+    // A text that capitalises its sentences writes a lower-case word after
+    // a full stop where the stop ends an abbreviation ("Oak Ave. near",
+    // "500 mg. twice", "EE. UU. durante": each was cut). The common ones
+    // are listed above; one no list holds is a word cut short, which a
+    // whole word is not: there the lower-case word only starts a sentence
+    // when it is a clause's subject ("late. i had to swap"). A whole word is
+    // a number, an acronym in capitals ("at IBM. then I left"), or letters
+    // with a vowel ("my kids. the youngest", "that security. you also"):
+    // short words end sentences too often ("I love my job. the people are
+    // great", typed in a survey box) to take every one for an abbreviation;
+    // letters without a vowel ("Rd.", "mg.", "pkg.") are cut short.
+    let cased = starts_upper_case(piece);
+    let next = piece[i..]
+        .split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’'))
+        .next()
+        .unwrap_or("")
+        .replace('’', "'");
+    let whole_word = token.chars().all(|c| c.is_ascii_digit())
+        || token.chars().all(char::is_uppercase)
+        || token
+            .chars()
+            .any(|c| matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u' | 'y'))
+        || !token.is_ascii();
+    !cased || whole_word || SUBJECTS.contains(&next.as_str())
 }
 
 trait LineStart {
@@ -1018,6 +1213,187 @@ mod tests {
         assert_eq!(
             split("and then… and then it stopped."),
             ["and then… and then it stopped."]
+        );
+    }
+
+    /// hx/01: a dotted acronym in capitals or "Inc." keeps a name's next
+    /// word, as a title does; "U.S." + "Army for ten years." were two.
+    #[test]
+    fn a_dotted_acronym_keeps_the_name_it_starts() {
+        for one in [
+            "I was in the U.S. Army for ten years.",
+            "Then the U.S. Department of Labor hired me.",
+            "The U.K. Government paid less, honestly.",
+            "As a kid I would play G.I. Joe and get dirty.",
+            "I think it was Inc. Magazine that did a big story on us.",
+        ] {
+            assert_eq!(split(one), [one], "{one}");
+        }
+        // Before a sentence's start, and in lower case, it still ends one.
+        assert_eq!(
+            split("We moved to the U.S. Then we grew. It was the E.U. But not for long."),
+            [
+                "We moved to the U.S.",
+                "Then we grew.",
+                "It was the E.U.",
+                "But not for long."
+            ]
+        );
+        assert_eq!(
+            split("I moved to the U.S. Everything changed."),
+            ["I moved to the U.S.", "Everything changed."]
+        );
+        assert_eq!(
+            split("We met at 9 a.m. Breakfast was late."),
+            ["We met at 9 a.m.", "Breakfast was late."]
+        );
+    }
+
+    /// hx/02: in a text that capitalises its sentences a lower-case word
+    /// after an abbreviation goes on with the sentence; after a whole word
+    /// (with a vowel), or before a clause's subject, it starts one.
+    #[test]
+    fn a_cased_sentence_goes_on_after_an_unlisted_abbreviation() {
+        assert_eq!(
+            split(
+                "We lived on Oak Ave. near the park for years. I had an appt. with the nurse on Friday. I take 500 mg. twice a day. The clinic on Mill Rd. was closed. I'm with Acme Intl. now."
+            ),
+            [
+                "We lived on Oak Ave. near the park for years.",
+                "I had an appt. with the nurse on Friday.",
+                "I take 500 mg. twice a day.",
+                "The clinic on Mill Rd. was closed.",
+                "I'm with Acme Intl. now."
+            ]
+        );
+        assert_eq!(
+            split("It was awful. nobody showed me anything. We reduced friction. npm is different. I met Sam. he was kind."),
+            [
+                "It was awful.",
+                "nobody showed me anything.",
+                "We reduced friction.",
+                "npm is different.",
+                "I met Sam.",
+                "he was kind."
+            ]
+        );
+        // After an acronym in capitals a full stop ends a sentence, as before.
+        assert_eq!(
+            split("I worked at IBM. then I left."),
+            ["I worked at IBM.", "then I left."]
+        );
+        // A short word is a whole word too: a missing capital after it, as
+        // typed in a survey box, still starts a sentence.
+        assert_eq!(
+            split("I love my job. the people are great. We had 3 kids. the youngest was 2."),
+            [
+                "I love my job.",
+                "the people are great.",
+                "We had 3 kids.",
+                "the youngest was 2."
+            ]
+        );
+        // A text in lower case gives no such sign: its full stops end sentences.
+        assert_eq!(
+            split("it was late. then we left."),
+            ["it was late.", "then we left."]
+        );
+    }
+
+    /// hx/03: "EE. UU." is one abbreviation, before a lower-case word too.
+    #[test]
+    fn spanish_ee_uu_goes_on_before_a_lower_case_word() {
+        assert_eq!(
+            split("Trabajé en EE. UU. durante dos años. Mi hermano vive en EE. UU. desde 2010. Luego volví a Madrid."),
+            [
+                "Trabajé en EE. UU. durante dos años.",
+                "Mi hermano vive en EE. UU. desde 2010.",
+                "Luego volví a Madrid."
+            ]
+        );
+        assert_eq!(
+            split("trabajé en ee. uu. durante dos años. ud. sabe cómo es."),
+            ["trabajé en ee. uu. durante dos años.", "ud. sabe cómo es."]
+        );
+    }
+
+    /// hx/04: a German ordinal keeps its noun; "Am 1." was a sentence.
+    #[test]
+    fn a_german_ordinal_keeps_its_noun() {
+        assert_eq!(
+            split("Am 1. Januar 2020 haben wir angefangen. Der Umzug war am 15. März. Das war im 3. Quartal schwierig. Dann kam Corona."),
+            [
+                "Am 1. Januar 2020 haben wir angefangen.",
+                "Der Umzug war am 15. März.",
+                "Das war im 3. Quartal schwierig.",
+                "Dann kam Corona."
+            ]
+        );
+        // An English number before a capital still ends its sentence.
+        assert_eq!(
+            split("I was 15. School was hard. I am 40. Life is good."),
+            ["I was 15.", "School was hard.", "I am 40.", "Life is good."]
+        );
+    }
+
+    /// hx/05: in a text in capitals throughout, capitals are no acronym's
+    /// sign: titles keep their names, and a sentence's start still starts one.
+    #[test]
+    fn titles_keep_their_names_in_a_text_in_capitals() {
+        assert_eq!(
+            split("I CALLED DR. PATEL RIGHT AWAY. MR. JONES WAS THERE. WE MOVED HIM TO ST. MARY'S HOSPITAL. WHAT DID MRS. JONES SAY?"),
+            [
+                "I CALLED DR. PATEL RIGHT AWAY.",
+                "MR. JONES WAS THERE.",
+                "WE MOVED HIM TO ST. MARY'S HOSPITAL.",
+                "WHAT DID MRS. JONES SAY?"
+            ]
+        );
+        assert_eq!(
+            split("I WAS DIAGNOSED WITH MS. IT CHANGED EVERYTHING."),
+            ["I WAS DIAGNOSED WITH MS.", "IT CHANGED EVERYTHING."]
+        );
+        // In a cased text capitals are still an acronym.
+        assert_eq!(
+            split("I called DR. It was late."),
+            ["I called DR.", "It was late."]
+        );
+    }
+
+    /// hx/06: Word's "‘" for an apostrophe that opens a word opens no
+    /// quotation that a plural possessive then closes.
+    #[test]
+    fn an_apostrophe_that_elides_opens_no_quotation() {
+        assert_eq!(
+            split("It was ‘cause we were short-staffed that winter. Nobody on the board cared at all. The nurses’ station was empty most nights."),
+            [
+                "It was ‘cause we were short-staffed that winter.",
+                "Nobody on the board cared at all.",
+                "The nurses’ station was empty most nights."
+            ]
+        );
+        assert_eq!(
+            split("We’d tell ‘em to wait. Some did. The porters’ union complained."),
+            [
+                "We’d tell ‘em to wait.",
+                "Some did.",
+                "The porters’ union complained."
+            ]
+        );
+        assert_eq!(
+            split(
+                "Back in the ‘80s it was different. We had more beds. The doctors’ mess was full."
+            ),
+            [
+                "Back in the ‘80s it was different.",
+                "We had more beds.",
+                "The doctors’ mess was full."
+            ]
+        );
+        // A quotation still opens before any other word.
+        assert_eq!(
+            split("He called it ‘a cushion job. Easy money.’ Then he quit."),
+            ["He called it ‘a cushion job. Easy money.’", "Then he quit."]
         );
     }
 
