@@ -155,6 +155,7 @@ const NON_ANSWERS: &[&str] = &[
     "n/a",
     "na",
     "n.a",
+    "n\\a",
     "#n/a",
     "-",
     "--",
@@ -207,7 +208,8 @@ const NON_ANSWERS: &[&str] = &[
 pub fn is_non_answer(text: &str) -> bool {
     let lower = text.trim().to_lowercase();
     let mut t = lower.trim_end_matches(['.', '!']).trim();
-    if NON_ANSWERS.contains(&t) {
+    // Marks alone, however many ("??", "-.-", "///"), say nothing.
+    if NON_ANSWERS.contains(&t) || (!t.is_empty() && t.chars().all(|c| c.is_ascii_punctuation())) {
         return true;
     }
     // The same with its courtesies: "No comments, thanks.", "N/A, thank
@@ -233,6 +235,10 @@ pub fn is_non_answer(text: &str) -> bool {
 /// What a respondent adds to a declining reply ("No comments, thanks",
 /// "Nothing to add at this time"), lower case, the longer forms first.
 const COURTESIES: &[&str] = &[
+    "thank you for asking us",
+    "thanks for asking us",
+    "thank you for asking",
+    "thanks for asking",
     "thank you very much",
     "thanks very much",
     "thanks so much",
@@ -309,8 +315,11 @@ fn questions_answered(
         people.entry(text).or_default();
     }
     let first_asked = questionnaire_order(&asked);
+    // A question is listed when two people answered it: a non-answer
+    // ("N/A", "-") is no answer here either (before, a question only one
+    // respondent answered was listed as "n = 1" beside the N/As).
     for (id, &q) in &answers {
-        if let Some(s) = counted_ids.get(id) {
+        if let Some(s) = counted_ids.get(id).filter(|s| !is_non_answer(&s.text)) {
             people
                 .get_mut(asked[q].0.as_str())
                 .expect("every asked text has an entry")
@@ -979,6 +988,11 @@ mod tests {
             "Thank you.",
             "Thanks!",
             "(No response.)",
+            // hv: marks alone, a backslash, thanks for the survey itself.
+            "??",
+            "N\\A",
+            "Thanks for asking us.",
+            "Nothing to add, thank you for asking!",
         ] {
             assert!(is_non_answer(t), "{t:?}");
         }

@@ -629,6 +629,7 @@ fn a_surveys_questions_break_the_codes_down() {
             answer("R1", &["More police.", "And the park lit at night."]),
             answer("R2", &["Nothing."]),
             q(&["Anything else?"]),
+            answer("R1", &["N/A"]),
             answer("R2", &["The park again."]),
         ],
         "\n",
@@ -647,7 +648,7 @@ fn a_surveys_questions_break_the_codes_down() {
         .iter()
         .map(|q| (q.question.as_str(), q.participants))
         .collect();
-    // "Anything else?" had one answer: not listed.
+    // "Anything else?" had one answer, beside R1's "N/A": not listed.
     assert_eq!(
         asked,
         [("Where do you feel safe?", 2), ("What would help?", 2)]
