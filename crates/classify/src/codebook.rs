@@ -34,6 +34,7 @@ const CODE_KEYS: &[&str] = &[
     "counter_examples",
     "color",
     "residual",
+    "codable",
 ];
 
 /// The approved list of codes, a hierarchy (via `parent`) of at most
@@ -49,7 +50,7 @@ pub struct Codebook {
 }
 
 /// One code: what it means and sentences that are (and are not) in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Code {
     /// A YAML null (`id: ~`, `id:`) is an empty id, which `validate` refuses
@@ -96,6 +97,41 @@ pub struct Code {
     /// definition ([`Code::looks_residual`]); `false` turns that off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub residual: Option<bool>,
+    /// Whether the code may be applied to data (REFI-QDA's `isCodable`).
+    /// `false` (`codable: false`) is a category, as MAXQDA's, NVivo's and
+    /// QualCoder's folders are: the classifier gives it no model and never
+    /// assigns it, and reports count it through the codes below it. Written
+    /// only when `false`, so a codebook whose codes are all codable has the
+    /// body, and so the content hash, it had before the field existed.
+    #[serde(default = "codable_default", skip_serializing_if = "is_codable")]
+    pub codable: bool,
+}
+
+fn codable_default() -> bool {
+    true
+}
+
+fn is_codable(codable: &bool) -> bool {
+    *codable
+}
+
+impl Default for Code {
+    /// An empty code, codable.
+    fn default() -> Code {
+        Code {
+            id: String::new(),
+            name: String::new(),
+            parent: None,
+            definition: String::new(),
+            inclusion: Vec::new(),
+            exclusion: Vec::new(),
+            examples: Vec::new(),
+            counter_examples: Vec::new(),
+            color: None,
+            residual: None,
+            codable: true,
+        }
+    }
 }
 
 /// Names of catch-all codes (lower case, words joined by one space).
@@ -202,10 +238,66 @@ impl CodebookFormat {
             .as_deref()
         {
             Some("json") => CodebookFormat::Json,
-            Some("qdc") | Some("xml") => CodebookFormat::Qdc,
+            // A REFI-QDA project's XML (`project.qde`, unzipped from a
+            // `.qdpx`) holds the same `<CodeBook>` as a `.qdc`; read as
+            // YAML, its error quoted the whole project, transcripts and all.
+            Some("qdc") | Some("xml") | Some("qde") => CodebookFormat::Qdc,
             _ => CodebookFormat::Yaml,
         }
     }
+}
+
+/// Why the file `path`, which starts with the bytes `start`, is no
+/// codebook file, and what to give instead: a REFI-QDA project (`.qdpx`,
+/// a zip holding `project.qde`), a QDA tool's own project file (NVivo's
+/// `.nvp`/`.nvpx`, MAXQDA's `.mx24`, …, ATLAS.ti's `.atlproj`/`.hpr7`), or
+/// another zip archive. `None` for anything else. Before, each was read as
+/// YAML text and refused as "binary file (NUL byte at byte 5)".
+pub fn not_a_codebook_file(path: &Path, start: &[u8]) -> Option<CodebookError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let maxqda = ext == "mex"
+        || ext
+            .strip_prefix("mx")
+            .is_some_and(|v| v.len() == 2 && v.bytes().all(|b| b.is_ascii_digit()));
+    let tool = match ext.as_str() {
+        "nvp" | "nvpx" => Some("NVivo"),
+        "atlproj" | "hpr7" => Some("ATLAS.ti"),
+        _ if maxqda => Some("MAXQDA"),
+        _ => None,
+    };
+    let message = if ext == "qdpx" {
+        "a .qdpx is a REFI-QDA project (a zip archive), not a codebook: export the codebook \
+         from the QDA tool as a REFI-QDA codebook (.qdc), or unzip the .qdpx and give its \
+         project.qde, whose codebook autocode reads; `autocode report --import-qdpx FILE` \
+         imports the project's codings"
+            .to_string()
+    } else if let Some(tool) = tool {
+        format!(
+            "a {tool} project file, not a codebook: export the codebook from {tool} as a \
+             REFI-QDA codebook (.qdc) or as a table (.xlsx, .csv), and give that file"
+        )
+    } else if start.starts_with(b"PK\x03\x04")
+        && !ext.starts_with("xls")
+        && ext != "docx"
+        && ext != "ods"
+    {
+        "a zip archive, not a codebook file (YAML, JSON, REFI-QDA .qdc or a table of codes); \
+         a REFI-QDA project (.qdpx) is one: export its codebook as a .qdc, or give the \
+         project.qde inside it"
+            .to_string()
+    } else {
+        return None;
+    };
+    Some(CodebookError::Parse(Problem {
+        file: path.display().to_string(),
+        line: None,
+        field: "codebook".into(),
+        message,
+    }))
 }
 
 /// The `codebook.json` form of the shared eval data: ids are the label text.
@@ -342,7 +434,19 @@ pub fn load_codebook(path: &Path) -> Result<Codebook, CodebookError> {
             std::io::Error::other("not a regular file (a FIFO, socket or device)"),
         ));
     }
-    let src = std::fs::read_to_string(path).map_err(|e| CodebookError::Io(file.clone(), e))?;
+    let bytes = std::fs::read(path).map_err(|e| CodebookError::Io(file.clone(), e))?;
+    if let Some(e) = not_a_codebook_file(path, &bytes) {
+        return Err(e);
+    }
+    let src = String::from_utf8(bytes).map_err(|_| {
+        CodebookError::Io(
+            file.clone(),
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ),
+        )
+    })?;
     codebook_of_file_text(path, &src)
 }
 
@@ -417,7 +521,21 @@ pub fn parse_codebook(
                     return bare_list(file, src, CodebookFormat::Yaml);
                 }
                 let line = e.location().map(|l| l.line());
-                let mut message = e.to_string();
+                // XML (a REFI-QDA project's `.qde` or a codebook under
+                // another extension) is one YAML string: serde's "invalid
+                // type: string …" quoted the whole file.
+                if src.trim_start().starts_with('<') {
+                    return CodebookError::Parse(Problem {
+                        file: file.to_string(),
+                        line,
+                        field: "codebook".into(),
+                        message: "the file is XML, not YAML (the format is read from the \
+                                  extension): a REFI-QDA codebook is read from a .qdc or \
+                                  .xml file, a REFI-QDA project's from its .qde; rename it so"
+                            .into(),
+                    });
+                }
+                let mut message = shorten_quoted(&e.to_string());
                 // Excel's "Unicode Text" is a tab-separated table saved as
                 // `.txt`, read here as YAML by its extension.
                 if src
@@ -436,6 +554,7 @@ pub fn parse_codebook(
         CodebookFormat::Json => parse_json(src, file)?,
         CodebookFormat::Qdc => crate::qdc::from_qdc(src, file)?,
     };
+    cb.normalise_texts();
     for c in &mut cb.codes {
         if c.name.trim().is_empty() {
             c.name = c.id.clone();
@@ -443,7 +562,74 @@ pub fn parse_codebook(
     }
     cb.validate(file, Some(src))
         .map_err(CodebookError::Invalid)?;
+    // After validation, whose problems name codes by their place in the file.
+    cb.put_in_canonical_order();
     Ok(cb)
+}
+
+/// `text` as a codebook keeps it: a vertical tab or a form feed (Word's
+/// manual line break and page break, pasted into a YAML or a spreadsheet
+/// cell, or written `\v` in a YAML string) is a line break, and the other
+/// characters XML 1.0 cannot carry (the C0 controls but tab, line feed and
+/// carriage return; U+FFFE, U+FFFF) are dropped. The `.qdc` writer drops
+/// them, so a codebook holding one came back from its `.qdc` export as
+/// other content, a new version, and every sentence was re-coded.
+pub(crate) fn normalise_text(text: &mut String) {
+    let odd = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
+    };
+    if !text.contains(odd) {
+        return;
+    }
+    *text = text
+        .chars()
+        .filter_map(|c| match c {
+            '\u{b}' | '\u{c}' => Some('\n'),
+            c if odd(c) => None,
+            c => Some(c),
+        })
+        .collect();
+}
+
+/// The longest quoted text an error message keeps of the file's.
+const QUOTED_SHOWN: usize = 60;
+
+/// `message` with each text serde quotes (`invalid type: string "…"`, the
+/// text escaped as Rust's `{:?}` writes it) cut to its first
+/// [`QUOTED_SHOWN`] characters and `…`: a file read as one YAML string
+/// was quoted whole, a project's transcripts and all.
+fn shorten_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(at) = rest.find("string \"") {
+        let open = at + "string \"".len();
+        out.push_str(&rest[..open]);
+        let body = &rest[open..];
+        // The closing quote: the first not behind a backslash.
+        let mut end = body.len();
+        let mut escaped = false;
+        for (i, c) in body.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let quoted = &body[..end];
+        if quoted.chars().count() > QUOTED_SHOWN {
+            out.extend(quoted.chars().take(QUOTED_SHOWN));
+            out.push('…');
+        } else {
+            out.push_str(quoted);
+        }
+        rest = &body[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Writes the codebook to `path` in the format its extension names (pretty
@@ -864,7 +1050,16 @@ impl Codebook {
             );
         }
         for (i, c) in self.codes.iter().enumerate() {
-            if c.residual == Some(true) && parent.contains(&Some(i)) {
+            if c.residual == Some(true) && !c.codable {
+                push(
+                    i,
+                    "residual",
+                    format!(
+                        "code \"{}\" is not codable (codable: false, a category), so it cannot be a catch-all (residual: true); drop one of the two",
+                        c.id
+                    ),
+                );
+            } else if c.residual == Some(true) && parent.contains(&Some(i)) {
                 push(
                     i,
                     "residual",
@@ -882,9 +1077,127 @@ impl Codebook {
         }
     }
 
-    /// sha256 of the canonical JSON body: the identity of a codebook version.
+    /// sha256 of the canonical JSON body, the codes in canonical order
+    /// ([`Codebook::canonical_order`]): the identity of a codebook version.
+    /// Where a child is listed is no content: a `.qdc` nests it under its
+    /// parent, and the report lists it there. A codebook already in that
+    /// order (every codebook read from a file since 2026-12-07) hashes as
+    /// it always has.
     pub fn content_hash(&self) -> String {
-        hex::encode(Sha256::digest(self.to_json().as_bytes()))
+        let order = self.canonical_order();
+        if order.iter().enumerate().all(|(k, &i)| k == i) {
+            return hex::encode(Sha256::digest(self.to_json().as_bytes()));
+        }
+        let canonical = Codebook {
+            name: self.name.clone(),
+            codes: order.iter().map(|&i| self.codes[i].clone()).collect(),
+        };
+        hex::encode(Sha256::digest(canonical.to_json().as_bytes()))
+    }
+
+    /// The codes' indices in canonical order: each top-level code in the
+    /// order listed, followed by the codes below it, depth first, children
+    /// in the order listed. It is the order the `.qdc` nests them in, reads
+    /// them back in, and the report lists them in: a sub-code appended at
+    /// the end of a YAML file (a second coding round's) comes right after
+    /// its parent. Codes no top-level code leads to (a parent cycle, in an
+    /// unvalidated codebook) follow in the order listed.
+    pub fn canonical_order(&self) -> Vec<usize> {
+        let parents = self.parent_indices();
+        let n = self.codes.len();
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, p) in parents.iter().enumerate() {
+            if let Some(p) = p.filter(|&p| p != i) {
+                children[p].push(i);
+            }
+        }
+        let mut order = Vec::with_capacity(n);
+        let mut seen = vec![false; n];
+        let mut stack: Vec<usize> = Vec::new();
+        for root in (0..n).filter(|&i| parents[i].is_none_or(|p| p == i)) {
+            stack.push(root);
+            while let Some(i) = stack.pop() {
+                if std::mem::replace(&mut seen[i], true) {
+                    continue;
+                }
+                order.push(i);
+                stack.extend(children[i].iter().rev());
+            }
+        }
+        order.extend((0..n).filter(|&i| !seen[i]));
+        order
+    }
+
+    /// Puts the codes in [`Codebook::canonical_order`]. Every codebook
+    /// read from a file is (`parse_codebook`, the table reader), so that
+    /// its `.qdc` export, which nests each child under its parent, reads
+    /// back to the same codebook, codes in the same order: the classifier's
+    /// columns and its fingerprint are the same whichever file is given.
+    pub fn put_in_canonical_order(&mut self) {
+        let order = self.canonical_order();
+        if order.iter().enumerate().all(|(k, &i)| k == i) {
+            return;
+        }
+        let mut codes: Vec<Option<Code>> = std::mem::take(&mut self.codes)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.codes = order.iter().filter_map(|&i| codes[i].take()).collect();
+    }
+
+    /// Every text of the codebook through [`normalise_text`]: its name and
+    /// each code's id, name, parent, definition, criteria, examples and
+    /// colour.
+    pub fn normalise_texts(&mut self) {
+        normalise_text(&mut self.name);
+        for c in &mut self.codes {
+            for t in [&mut c.id, &mut c.name, &mut c.definition] {
+                normalise_text(t);
+            }
+            for t in c.parent.iter_mut().chain(c.color.iter_mut()) {
+                normalise_text(t);
+            }
+            for list in [
+                &mut c.inclusion,
+                &mut c.exclusion,
+                &mut c.examples,
+                &mut c.counter_examples,
+            ] {
+                list.iter_mut().for_each(normalise_text);
+            }
+        }
+    }
+
+    /// The codable codes as a codebook of their own, each under its
+    /// nearest codable ancestor, and their indices here; `None` where
+    /// every code is codable. What the classifier trains on: a category
+    /// (`codable: false`) is no column of it, and the codes below one are
+    /// learnt as if it were not there.
+    pub(crate) fn codable_view(&self) -> Option<(Codebook, Vec<usize>)> {
+        if self.codes.iter().all(|c| c.codable) {
+            return None;
+        }
+        let ancestors = self.all_ancestors();
+        let keep: Vec<usize> = (0..self.codes.len())
+            .filter(|&i| self.codes[i].codable)
+            .collect();
+        let codes = keep
+            .iter()
+            .map(|&i| Code {
+                parent: ancestors[i]
+                    .iter()
+                    .find(|&&a| self.codes[a].codable)
+                    .map(|&a| self.codes[a].id.clone()),
+                ..self.codes[i].clone()
+            })
+            .collect();
+        Some((
+            Codebook {
+                name: self.name.clone(),
+                codes,
+            },
+            keep,
+        ))
     }
 
     /// Canonical JSON body (field order of the structs; stable).
@@ -934,7 +1247,9 @@ impl Codebook {
         self.codes
             .iter()
             .zip(has_children)
-            .map(|(c, parent)| !parent && c.residual.unwrap_or_else(|| c.looks_residual()))
+            .map(|(c, parent)| {
+                !parent && c.codable && c.residual.unwrap_or_else(|| c.looks_residual())
+            })
             .collect()
     }
 
@@ -944,12 +1259,14 @@ impl Codebook {
     /// ([`crate::prototype_texts`]), a label-name-only classifier's start.
     /// It codes worse than one with a definition, which callers warn about
     /// (docs/classify.md, "Codes with a name alone"). A parent is not
-    /// listed: its positives come from its children.
+    /// listed: its positives come from its children; nor is a category
+    /// (`codable: false`), which is never coded.
     pub fn name_only(&self) -> Vec<&str> {
         self.codes
             .iter()
             .filter(|c| {
-                c.definition.trim().is_empty()
+                c.codable
+                    && c.definition.trim().is_empty()
                     && c.examples.iter().all(|e| e.trim().is_empty())
                     && c.inclusion.iter().all(|e| e.trim().is_empty())
                     && !self

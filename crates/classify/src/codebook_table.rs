@@ -696,10 +696,15 @@ pub fn codebook_from_table(
             _ => {}
         }
     }
-    let codebook = Codebook {
+    let mut codebook = Codebook {
         name: name.to_string(),
         codes,
     };
+    // As `parse_codebook` reads a codebook: a cell's vertical tab (Word's
+    // line break) is a line break. The codes stay in the table's order
+    // (a sub-theme's row may come before its theme's); the content hash
+    // does not depend on it (`Codebook::content_hash`).
+    codebook.normalise_texts();
     let problems = match codebook.validate(file, None) {
         Ok(()) if ambiguous.is_empty() => return Ok(codebook),
         Ok(()) => ambiguous,

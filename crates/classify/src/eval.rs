@@ -231,14 +231,16 @@ fn keyword_predict(cb: &Codebook, text: &str) -> Vec<bool> {
     cb.codes
         .iter()
         .map(|c| {
-            tokenize(&format!("{} {}", c.name, c.id.replace('_', " ")))
-                .into_iter()
-                .filter(|w| w.len() >= 4 && !STOP.contains(&w.as_str()))
-                .any(|w| {
-                    // Crude stem: a word matches any token sharing its first 5 letters.
-                    let stem: String = w.chars().take(5).collect();
-                    toks.iter().any(|t| t.starts_with(&stem))
-                })
+            // A category (not codable) is never coded.
+            c.codable
+                && tokenize(&format!("{} {}", c.name, c.id.replace('_', " ")))
+                    .into_iter()
+                    .filter(|w| w.len() >= 4 && !STOP.contains(&w.as_str()))
+                    .any(|w| {
+                        // Crude stem: a word matches any token sharing its first 5 letters.
+                        let stem: String = w.chars().take(5).collect();
+                        toks.iter().any(|t| t.starts_with(&stem))
+                    })
         })
         .collect()
 }
@@ -422,12 +424,16 @@ pub(crate) fn report(
     folds: usize,
     opts: &EvalOptions,
 ) -> EvalReport {
-    let k = cb.codes.len();
+    // A category (a code not codable) is never coded: nothing to score.
+    let k = cb.codes.iter().filter(|c| c.codable).count();
     let mut per_code = BTreeMap::new();
     let (mut all_p, mut all_y, mut stored_p, mut stored_y) = (vec![], vec![], vec![], vec![]);
     let mut all_pred = vec![];
     let mut in_band = 0;
-    for (c, models) in (0..k).zip(models) {
+    for (c, models) in (0..cb.codes.len())
+        .zip(models)
+        .filter(|(c, _)| cb.codes[*c].codable)
+    {
         let gold: Vec<bool> = items
             .iter()
             .map(|it| it.labels.contains(&cb.codes[c].id))
@@ -813,6 +819,49 @@ mod tests {
             &Predictor::Keyword,
             &opts,
         )
+    }
+
+    /// A category (a code not codable, hw/01) is never coded, and so not
+    /// scored: the report is the one of the codebook without it.
+    #[test]
+    fn a_category_is_not_scored() {
+        let (cb, items) = keyword_items();
+        let refs: Vec<&GoldItem> = items.iter().collect();
+        let emb: Vec<&[f32]> = vec![&[]; items.len()];
+        let opts = EvalOptions {
+            folds: 2,
+            ..EvalOptions::default()
+        };
+        let cv = |cb: &Codebook| {
+            let protos = vec![Vec::new(); cb.codes.len()];
+            let none = TrainingSet::default();
+            cross_validate(
+                cb,
+                &protos,
+                &none,
+                &refs,
+                &emb,
+                &[],
+                &Predictor::Keyword,
+                &opts,
+            )
+            .unwrap()
+        };
+        let mut category = cb.clone();
+        category.codes[2].codable = false;
+        let mut without = cb.clone();
+        without.codes.pop();
+        let (a, b) = (cv(&category), cv(&without));
+        assert_eq!(a.per_code.keys().collect::<Vec<_>>(), ["privacy", "trust"]);
+        assert_eq!(a.per_code, b.per_code);
+        assert_eq!(a.macro_f1, b.macro_f1);
+        assert_eq!(a.kappa_undefined, b.kappa_undefined);
+        assert!(a.item_probabilities.iter().all(|p| p[2] == 0.0));
+        assert!(keyword_predict(&category, "the weather was fine") == [false, false, false]);
+        assert_eq!(
+            keyword_predict(&cb, "the weather was fine"),
+            [false, false, true]
+        );
     }
 
     /// Issue #13 bug 3: `--folds 0` panicked (index out of bounds) in

@@ -19,8 +19,8 @@ pub mod threshold;
 pub mod zeroshot;
 
 pub use codebook::{
-    codebook_of_file_text, edit_distance, load_codebook, parse_codebook, save_codebook, Code,
-    Codebook, CodebookError, CodebookFormat, Problem,
+    codebook_of_file_text, edit_distance, load_codebook, not_a_codebook_file, parse_codebook,
+    save_codebook, Code, Codebook, CodebookError, CodebookFormat, Problem,
 };
 pub use codebook_table::{codebook_from_table, table_describes_codes, table_names_codes};
 pub use model::{

@@ -16,7 +16,10 @@
 //! A code with fewer than `min_positives` labelled positives falls back to
 //! zero-shot and says so in [`CodeModel::note`]. After prediction the
 //! hierarchy is made consistent: a parent's probability is the max of its own
-//! and its children's, and a child that is assigned assigns its parent.
+//! and its children's, and a child that is assigned assigns its parent. A
+//! category (a code not codable, [`CodeKind::Category`]) has no model, is
+//! never assigned and has probability 0; the codable codes are fitted as if
+//! it were not there, and pass their codings up through it.
 
 use std::collections::BTreeMap;
 
@@ -676,6 +679,11 @@ pub enum CodeKind {
         prototype: Vec<f32>,
         platt: Option<Platt>,
     },
+    /// A code that is not codable ([`crate::Code::codable`] `false`, a
+    /// REFI-QDA category, a MAXQDA or NVivo folder): no model. It is never
+    /// assigned nor given a probability (0): it is coded only through the
+    /// codes below it, which reports count for it.
+    Category,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -703,6 +711,26 @@ impl CodeModel {
         matches!(self.kind, CodeKind::Supervised { .. })
     }
 
+    /// Whether the code is a category, with no model ([`CodeKind::Category`]).
+    pub fn is_category(&self) -> bool {
+        matches!(self.kind, CodeKind::Category)
+    }
+
+    /// The place of a category (a code not codable) among the models.
+    fn category(code_id: &str) -> CodeModel {
+        CodeModel {
+            code_id: code_id.to_string(),
+            kind: CodeKind::Category,
+            threshold: 1.0,
+            positives: 0,
+            negatives: 0,
+            note: "not codable (a category): no model; coded only through the codes below it"
+                .into(),
+            pseudo_labelled: false,
+            reads_context: false,
+        }
+    }
+
     /// Whether its probabilities were calibrated on labelled sentences
     /// (Platt scaling); otherwise they come from the fixed zero-shot mapping
     /// σ(a·(cos − b)), a prior, not a calibration.
@@ -713,6 +741,7 @@ impl CodeModel {
         match &self.kind {
             CodeKind::Supervised { .. } => true,
             CodeKind::ZeroShot { platt, .. } => platt.is_some(),
+            CodeKind::Category => false,
         }
     }
 }
@@ -831,6 +860,25 @@ impl ValidClassifierParams {
                 "{} prototype sets for {k} codes",
                 prototypes.len()
             )));
+        }
+        // Categories (codes not codable) get no model: the codable codes
+        // are fitted as a codebook of their own, and the categories put
+        // back, model-less, in their places.
+        if let Some((codable, keep)) = codebook.codable_view() {
+            let sub_reads: Vec<bool> = if reads.is_empty() {
+                Vec::new()
+            } else {
+                keep.iter()
+                    .map(|&c| reads.get(c).copied().unwrap_or(true))
+                    .collect()
+            };
+            let sub = self.fit_reading_context(
+                &codable,
+                &project_columns(prototypes, &keep),
+                &codable_rows(train, &keep, k)?,
+                &sub_reads,
+            )?;
+            return Ok(with_categories(sub, codebook));
         }
         let n = train.embeddings.len();
         if train.labels.len() != n
@@ -1103,6 +1151,82 @@ impl ValidClassifierParams {
     }
 }
 
+/// `columns`' entries at `keep`, in that order (the default past its end).
+pub(crate) fn project_columns<T: Clone + Default>(columns: &[T], keep: &[usize]) -> Vec<T> {
+    keep.iter()
+        .map(|&c| columns.get(c).cloned().unwrap_or_default())
+        .collect()
+}
+
+/// `set` with each label row cut to the columns `keep` (the codable codes
+/// of a codebook of `k` codes, [`Codebook::codable_view`]).
+pub(crate) fn codable_rows<'a>(
+    set: &TrainingSet<'a>,
+    keep: &[usize],
+    k: usize,
+) -> Result<TrainingSet<'a>, ClassifyError> {
+    let labels = set
+        .labels
+        .iter()
+        .map(|row| {
+            if row.len() != k {
+                return Err(ClassifyError::Input(format!(
+                    "a label row has {} codes, expected {k}",
+                    row.len()
+                )));
+            }
+            Ok(keep.iter().map(|&c| row[c]).collect())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(TrainingSet {
+        labels,
+        ..set.clone()
+    })
+}
+
+/// The classifier `sub`, fitted on the codable codes of `codebook`
+/// ([`Codebook::codable_view`]), with `codebook`'s categories put back in
+/// their places ([`CodeModel::category`]) and its hierarchy: predictions
+/// have a column for every code, a category's always 0 and unassigned.
+pub(crate) fn with_categories(sub: Classifier, codebook: &Codebook) -> Classifier {
+    let mut models = sub.codes.into_iter();
+    let codes = codebook
+        .codes
+        .iter()
+        .map(|c| match c.codable {
+            true => models.next().expect("one model per codable code"),
+            false => CodeModel::category(&c.id),
+        })
+        .collect();
+    let mut clf = Classifier {
+        params: sub.params,
+        codes,
+        bottom_up: codebook.bottom_up_order(),
+        parents: codebook.parent_indices(),
+        residual: codebook.residual_codes(),
+        tfidf: sub.tfidf,
+        dim: sub.dim,
+    };
+    // The catch-all notes as this codebook's rule has them, not as the
+    // codable codes' alone (where a catch-all below a category is one at
+    // the top level).
+    for m in &mut clf.codes {
+        for note in [RESIDUAL_NOTE, RESIDUAL_UNDER_CATEGORY_NOTE] {
+            if let Some(kept) = m.note.strip_suffix(note) {
+                m.note = kept.to_string();
+            }
+        }
+    }
+    clf.note_residual_codes();
+    clf
+}
+
+/// What [`Classifier::note_residual_codes`] adds to a catch-all's note.
+const RESIDUAL_NOTE: &str = "; catch-all: assigned when none of its sibling codes is";
+/// … to a catch-all's below a category, which the rule cannot code.
+const RESIDUAL_UNDER_CATEGORY_NOTE: &str =
+    "; catch-all below a category: not assigned until it has human codings to learn from (the rule needs its parent coded, and a category never is)";
+
 /// How far [`Classifier::predict_with`] goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decide {
@@ -1136,11 +1260,20 @@ impl Classifier {
 
     /// Says on each code the residual rule decides that it does.
     pub(crate) fn note_residual_codes(&mut self) {
-        const NOTE: &str = "; catch-all: assigned when none of its sibling codes is";
         let rule = self.residual_rule();
-        for (m, r) in self.codes.iter_mut().zip(rule) {
-            if r && !m.note.ends_with(NOTE) {
-                m.note.push_str(NOTE);
+        let under_category: Vec<bool> = self
+            .parents
+            .iter()
+            .map(|p| p.is_some_and(|p| self.codes[p].is_category()))
+            .collect();
+        for ((m, r), below) in self.codes.iter_mut().zip(rule).zip(under_category) {
+            let note = if below {
+                RESIDUAL_UNDER_CATEGORY_NOTE
+            } else {
+                RESIDUAL_NOTE
+            };
+            if r && !m.note.ends_with(note) {
+                m.note.push_str(note);
             }
         }
     }
@@ -1311,7 +1444,25 @@ impl Classifier {
         // while it has no human examples, by its model once it has.
         let top_catch_all =
             (0..k).any(|c| self.parents[c].is_none() && self.residual.get(c) == Some(&true));
-        let centered = self.params.zero_shot_centered && k > 1;
+        // Categories (codes not codable) have no model and are never
+        // assigned: the codes right below a top-level category are the
+        // top level the best-code floor picks among.
+        let category: Vec<bool> = self.codes.iter().map(CodeModel::is_category).collect();
+        let top: Vec<bool> = (0..k)
+            .map(|c| {
+                let mut up = self.parents[c];
+                // Bounded: a cycle cannot pass validation.
+                for _ in 0..k {
+                    match up {
+                        Some(p) if category[p] => up = self.parents[p],
+                        _ => break,
+                    }
+                }
+                !category[c] && up.is_none()
+            })
+            .collect();
+        let codable = category.iter().filter(|&&c| !c).count();
+        let centered = self.params.zero_shot_centered && codable > 1;
         let map = self.params.zero_shot;
         let plain = ClassifierParams {
             context_weight: 0.0,
@@ -1372,13 +1523,13 @@ impl Classifier {
                         .zip(&zs)
                         .map(|(c, &s)| match &c.kind {
                             CodeKind::ZeroShot { .. } => s,
-                            CodeKind::Supervised { .. } => 0.0,
+                            CodeKind::Supervised { .. } | CodeKind::Category => 0.0,
                         })
                         .collect();
                     let n_zs = self
                         .codes
                         .iter()
-                        .filter(|c| !c.is_supervised())
+                        .filter(|c| matches!(c.kind, CodeKind::ZeroShot { .. }))
                         .count()
                         .max(1);
                     let m = all.iter().sum::<f64>() / n_zs as f64;
@@ -1403,12 +1554,13 @@ impl Classifier {
                         CodeKind::ZeroShot { platt: None, .. } => {
                             sigmoid(map.slope * (s - map.center))
                         }
+                        CodeKind::Category => 0.0,
                     })
                     .collect();
                 let mut a: Vec<bool> = p
                     .iter()
                     .zip(&self.codes)
-                    .map(|(&pi, c)| pi >= c.threshold)
+                    .map(|(&pi, c)| !c.is_category() && pi >= c.threshold)
                     .collect();
                 if decide == Decide::OwnProbabilities {
                     return (p.into_iter().map(|v| v as f32).collect(), a);
@@ -1423,8 +1575,14 @@ impl Classifier {
                         a[par] |= a[c];
                     }
                 }
+                // A category passes its codes' codings up to the codes
+                // above it, and holds none itself.
+                for c in (0..k).filter(|&c| category[c]) {
+                    p[c] = 0.0;
+                    a[c] = false;
+                }
                 if decide == Decide::Full && !top_catch_all {
-                    let top = |c: &usize| self.parents[*c].is_none();
+                    let top = |c: &usize| top[*c];
                     if !(0..k).filter(top).any(|c| a[c]) {
                         // Ties go to the code listed first, as in the rule below.
                         let best = (0..k)

@@ -62,13 +62,19 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// A code's colour as REFI-QDA allows it (`#RRGGBB`, upper-case), else none.
+/// A code's colour where REFI-QDA's `RGBType` allows it (`#RRGGBB` or
+/// `#RGB`, either case), as the codebook has it, else none. The letter case
+/// is kept: NVivo writes `#e74c3c`, and the colour is part of a version's
+/// content, so upper-casing it (as before 2026-12-07) made the `.qdc`
+/// export of an NVivo codebook another version, every sentence re-coded.
 fn qda_color(color: Option<&str>) -> Option<String> {
     color
         .filter(|c| {
-            c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|h| h.is_ascii_hexdigit())
+            (c.len() == 7 || c.len() == 4)
+                && c.starts_with('#')
+                && c[1..].chars().all(|h| h.is_ascii_hexdigit())
         })
-        .map(str::to_ascii_uppercase)
+        .map(str::to_string)
 }
 
 fn description_of(c: &Code) -> String {
@@ -270,8 +276,9 @@ fn apply_description(c: &mut Code, text: &str) -> bool {
 
 /// Writes the `<Codes>` element of a REFI-QDA codebook, `indent` steps of
 /// two spaces deep: one `<Code>` per code (GUID from [`code_guid`], name,
-/// `isCodable`, colour when `#RRGGBB`, the `Description` above), children
-/// nested under their parents. The `.qdc` file and the `.qdpx` project's
+/// `isCodable` as [`Code::codable`] says, colour when `#RRGGBB` or `#RGB`,
+/// the `Description` above), children nested under their parents, in
+/// [`Codebook::canonical_order`]. The `.qdc` file and the `.qdpx` project's
 /// `CodeBook` are both written by this.
 pub fn write_codes(out: &mut String, cb: &Codebook, indent: usize) {
     let parents = cb.parent_indices();
@@ -291,9 +298,10 @@ pub fn write_codes(out: &mut String, cb: &Codebook, indent: usize) {
         let c = &cb.codes[i];
         let pad = "  ".repeat(depth);
         out.push_str(&format!(
-            "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"true\"",
+            "{pad}<Code guid=\"{}\" name=\"{}\" isCodable=\"{}\"",
             code_guid(&c.id),
-            xml_escape(&c.name)
+            xml_escape(&c.name),
+            c.codable
         ));
         if let Some(color) = qda_color(c.color.as_deref()) {
             out.push_str(&format!(" color=\"{color}\""));
@@ -334,7 +342,11 @@ pub fn write_codes(out: &mut String, cb: &Codebook, indent: usize) {
 
 /// Writes the codebook as a `.qdc` file: its codes (see [`write_codes`]) and
 /// one set holding every code, named after the codebook, so tools that group
-/// codebooks by set keep the import together.
+/// codebooks by set keep the import together. A set's member is
+/// `<MemberCode guid="…"/>`, as Codebook.xsd's `MemberCodeType` has it
+/// (before 2026-12-07 autocode wrote the project schema's `targetGUID`,
+/// and every `.qdc` failed the schema: QualCoder's validating import
+/// refused it).
 pub fn to_qdc(cb: &Codebook) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str(&format!(
@@ -350,7 +362,7 @@ pub fn to_qdc(cb: &Codebook) -> String {
         ));
         for c in &cb.codes {
             out.push_str(&format!(
-                "      <MemberCode targetGUID=\"{}\"/>\n",
+                "      <MemberCode guid=\"{}\"/>\n",
                 code_guid(&c.id)
             ));
         }
@@ -360,10 +372,14 @@ pub fn to_qdc(cb: &Codebook) -> String {
     out
 }
 
-/// Reads QDC XML. Code ids are the `Id:` description line when present
-/// (autocode writes one for every code, so a code renamed in NVivo or
-/// ATLAS.ti keeps its id), else the code's name; nesting becomes `parent`. Sets are not represented
-/// in autocode's codebook and are skipped.
+/// Reads QDC XML, or a REFI-QDA project's (`project.qde`) `<CodeBook>`,
+/// the codebook then named as the project. Code ids are the `Id:`
+/// description line when present (autocode writes one for every code, so a
+/// code renamed in NVivo or ATLAS.ti keeps its id), else the code's name;
+/// nesting becomes `parent`; `isCodable="false"` becomes `codable: false`.
+/// Sets are not represented in autocode's codebook and are skipped (a
+/// member written `guid=`, as the schema has it, or `targetGUID=`, as
+/// autocode wrote it before 2026-12-07, alike).
 pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     let mut reader = Reader::from_str(src);
     let err = |pos: u64, message: String| {
@@ -388,6 +404,8 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     let mut saw_root = false;
     let mut written_by_autocode = false;
     let mut root_closed = false;
+    // A REFI-QDA project (`project.qde`): its name names the codebook.
+    let mut project: Option<String> = None;
     let attrs = |e: &BytesStart, pos: u64| -> Result<Code, CodebookError> {
         let mut c = Code::default();
         for a in e.attributes() {
@@ -399,6 +417,10 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
             match a.key.local_name().as_ref() {
                 b"name" => c.name = v,
                 b"color" => c.color = Some(v),
+                // xsd:boolean: `false` or `0` is a category (MAXQDA's,
+                // NVivo's and QualCoder's folders); dropped before, and
+                // the folder was coded as a code.
+                b"isCodable" => c.codable = !matches!(v.trim(), "false" | "0"),
                 _ => {}
             }
         }
@@ -434,6 +456,15 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 }
             }
             Event::Start(e) => match e.local_name().as_ref() {
+                b"Project" if !saw_root && project.is_none() => {
+                    project = Some(match e.try_get_attribute("name") {
+                        Ok(Some(a)) => a
+                            .unescape_value()
+                            .map_err(|x| err(pos, x.to_string()))?
+                            .into_owned(),
+                        _ => String::new(),
+                    });
+                }
                 b"CodeBook" => {
                     saw_root = true;
                     written_by_autocode = e
@@ -504,7 +535,12 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
         }
     }
     if !saw_root {
-        return Err(err(0, "no <CodeBook> element".into()));
+        let message = if project.is_some() {
+            "the REFI-QDA project has no <CodeBook> element: no codes to read"
+        } else {
+            "no <CodeBook> element"
+        };
+        return Err(err(0, message.into()));
     }
     // A file cut short (a copy interrupted, an attachment truncated) parses
     // up to its end: its codes so far would be approved as the codebook.
@@ -539,6 +575,9 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     for (k, id) in ids.iter().enumerate() {
         cb.codes[k].parent = parent_of[k].map(|p| ids[p].clone());
         cb.codes[k].id = id.clone();
+    }
+    if cb.name.is_empty() {
+        cb.name = project.unwrap_or_default();
     }
     Ok(cb)
 }

@@ -508,6 +508,26 @@ pub fn fit_with_corpus(
     human: &TrainingSet<'_>,
     corpus: &TrainingSet<'_>,
 ) -> Result<Classifier, ClassifyError> {
+    // Categories (codes not codable) get no model, no pseudo-labels and no
+    // self-training: the codable codes are fitted as a codebook of their
+    // own, and the categories put back, model-less, in their places.
+    if let Some((codable, keep)) = cb.codable_view() {
+        let k = cb.codes.len();
+        if prototypes.len() != k {
+            return Err(ClassifyError::Input(format!(
+                "{} prototype sets for {k} codes",
+                prototypes.len()
+            )));
+        }
+        let sub = fit_with_corpus(
+            params,
+            &codable,
+            &crate::model::project_columns(prototypes, &keep),
+            &crate::model::codable_rows(human, &keep, k)?,
+            &crate::model::codable_rows(corpus, &keep, k)?,
+        )?;
+        return Ok(crate::model::with_categories(sub, cb));
+    }
     let written_only;
     let human = if params.mode == Mode::ZeroShot {
         written_only = written_rows(human);
@@ -852,6 +872,29 @@ pub fn pseudo_labelled<'a>(
     context: &[Context<'a>],
     params: &PseudoLabelParams,
 ) -> TrainingSet<'a> {
+    // A category (a code not codable) competes for no sentence: the codable
+    // codes are scored as a codebook of their own, and a category is no
+    // sentence's label.
+    if let Some((codable, keep)) = cb.codable_view() {
+        let mut set = pseudo_labelled(
+            &codable,
+            &crate::model::project_columns(prototypes, &keep),
+            embeddings,
+            texts,
+            groups,
+            context,
+            params,
+        );
+        let k = cb.codes.len();
+        for row in &mut set.labels {
+            let mut full = vec![Label::Unknown; k];
+            for (&c, &l) in keep.iter().zip(row.iter()) {
+                full[c] = l;
+            }
+            *row = full;
+        }
+        return set;
+    }
     // A written document's sentence is scored alone; read with its
     // neighbours, OPP-115's segments lose (0.461 → 0.343 zero-shot κ with
     // each segment's neighbours in its policy). An answer is scored with its

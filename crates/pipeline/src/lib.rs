@@ -28,9 +28,9 @@ pub use self::report::{report, ReportOptions, ReportSummary};
 pub use self::run::{merge, run, MergeSummary, RunConfig, RunOptions, RunSummary, Shard};
 pub use self::themes::{themes, ThemesOptions, ThemesPlan, ThemesSummary};
 
-/// Reads a codebook file: YAML, JSON or REFI-QDA `.qdc`
-/// (`classify::load_codebook`), or a table with one code per row, a CSV or a
-/// spreadsheet workbook (`.xlsx`, `.xlsm`, `.xls`, `.ods`), as teams keep
+/// Reads a codebook file: YAML, JSON, REFI-QDA `.qdc` or a REFI-QDA
+/// project's `project.qde` (`classify::load_codebook`), or a table with
+/// one code per row, a CSV or a spreadsheet workbook (`.xlsx`, `.xlsm`, `.xls`, `.ods`), as teams keep
 /// codebooks and NVivo and ATLAS.ti export code lists
 /// (`classify::codebook_from_table`, docs/classify.md "Codebook files").
 /// The table is read by `corpus`, which reads every other table a user
@@ -62,6 +62,12 @@ pub fn read_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
         // did not contain valid UTF-8", with no line.
         None => {
             let bytes = corpus::read_input(path)?;
+            // A REFI-QDA project (.qdpx), a QDA tool's project file or
+            // another zip is named as such, with what to give instead;
+            // before, "binary file (NUL byte at byte 5)".
+            if let Some(e) = classify::not_a_codebook_file(path, &bytes) {
+                return Err(e.into());
+            }
             let text = corpus::decode_structured_text(path, &bytes)?.text;
             classify::codebook_of_file_text(path, &text)?
         }
