@@ -1841,3 +1841,55 @@ fn a_failed_code_run_leaves_the_codebook_in_use_as_it_was() {
     assert!(err.contains("no-such-model"), "{err}");
     assert_eq!(in_use(), before, "the failed run left its codebook in use");
 }
+
+/// A category (`codable: false`, a MAXQDA or NVivo folder) has no model:
+/// `code` never assigns it, and its row rolls up the sentences and
+/// participants of the codes below it, each once (before, the summary
+/// showed it "0 0 zero-shot (uncalibrated)" beside its busy children).
+#[test]
+fn a_category_rolls_up_the_codes_below_it_in_the_code_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = demo_project(dir.path());
+    let p = s(&project);
+    let yaml = std::fs::read_to_string(root().join("data/demo/codebook.yaml")).unwrap();
+    let with_category = yaml.replacen(
+        "  - id: key_elements\n    name: Key elements\n",
+        "  - id: key_elements\n    name: Key elements\n    codable: false\n",
+        1,
+    );
+    assert_ne!(with_category, yaml);
+    let codebook = dir.path().join("codebook.yaml");
+    std::fs::write(&codebook, with_category).unwrap();
+    let out: Value = serde_json::from_str(&ok(&[
+        "--project",
+        p,
+        "code",
+        "--codebook",
+        s(&codebook),
+        "--json",
+    ]))
+    .unwrap();
+    let codes = out["codes"].as_array().unwrap();
+    let row = |id: &str| codes.iter().find(|c| c["code"] == id).unwrap();
+    let category = row("key_elements");
+    assert_eq!(category["model"], "category (codes below it)");
+    let children: Vec<&Value> = codes
+        .iter()
+        .filter(|c| c["parent"] == "key_elements")
+        .collect();
+    assert_eq!(children.len(), 3);
+    let n = |v: &Value, k: &str| v[k].as_u64().unwrap();
+    let most = |k: &str| children.iter().map(|c| n(c, k)).max().unwrap();
+    let sum: u64 = children.iter().map(|c| n(c, "sentences")).sum();
+    assert!(most("sentences") > 0, "{children:?}");
+    assert!(
+        n(category, "sentences") >= most("sentences") && n(category, "sentences") <= sum,
+        "{category} {children:?}"
+    );
+    assert!(n(category, "participants") >= most("participants"));
+    // The store holds no machine coding of the category itself.
+    let store = store::Store::open(&project.join("autocode.db")).unwrap();
+    let assigned = store.machine_assignments().unwrap();
+    assert!(!assigned.is_empty());
+    assert!(!assigned.iter().any(|(_, c)| c == "key_elements"));
+}

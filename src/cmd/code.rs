@@ -435,7 +435,8 @@ pub fn print(g: &Global, s: &CodeSummary, json: bool, out: &mut dyn Write) -> an
             format!("{}{}", "  ".repeat(depth), row.code),
             row.sentences,
             row.participants,
-            if row.calibrated {
+            // A category has no model to calibrate.
+            if row.calibrated || row.model.starts_with("category") {
                 row.model.to_string()
             } else {
                 format!("{} (uncalibrated)", row.model)

@@ -67,7 +67,8 @@ pub struct CodeRow {
     pub code: String,
     pub name: String,
     pub parent: Option<String>,
-    /// supervised | zero-shot
+    /// supervised | zero-shot | zero-shot (pseudo-labels) | category (codes
+    /// below it: a category has no model, its figures roll up theirs)
     pub model: &'static str,
     /// Whether its probabilities were calibrated on labelled sentences
     /// (otherwise they are the zero-shot prior, not probabilities to trust).
@@ -1378,6 +1379,10 @@ fn code_with_codebook(project: &mut Project, opts: &CodeOptions) -> anyhow::Resu
     };
     let mut sentences: BTreeMap<&str, usize> = BTreeMap::new();
     let mut people: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    // A category is never assigned itself: its row rolls up the sentences
+    // of the codes below it, each once, as the report counts a parent.
+    let all_ancestors = cb.all_ancestors();
+    let mut category_sentences: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
     let assigned = store.machine_assignments()?;
     let counted: BTreeSet<i64> = participant_segments.iter().map(|s| s.id).collect();
     for (sid, code) in &assigned {
@@ -1391,9 +1396,26 @@ fn code_with_codebook(project: &mut Project, opts: &CodeOptions) -> anyhow::Resu
         }
         let id = cb.codes[c].id.as_str();
         *sentences.entry(id).or_default() += 1;
-        if let Some(p) = seg_by_id.get(sid).and_then(|s| s.participant_id.as_deref()) {
+        let participant = seg_by_id.get(sid).and_then(|s| s.participant_id.as_deref());
+        if let Some(p) = participant {
             people.entry(id).or_default().insert(p);
         }
+        for &a in &all_ancestors[c] {
+            let category = &cb.codes[a];
+            if category.codable {
+                continue;
+            }
+            category_sentences
+                .entry(category.id.as_str())
+                .or_default()
+                .insert(*sid);
+            if let Some(p) = participant {
+                people.entry(category.id.as_str()).or_default().insert(p);
+            }
+        }
+    }
+    for (id, sids) in &category_sentences {
+        sentences.insert(id, sids.len());
     }
     let codes = cb
         .codes
@@ -1403,7 +1425,9 @@ fn code_with_codebook(project: &mut Project, opts: &CodeOptions) -> anyhow::Resu
             code: code.id.clone(),
             name: code.name.clone(),
             parent: code.parent.clone(),
-            model: if m.pseudo_labelled {
+            model: if !code.codable {
+                "category (codes below it)"
+            } else if m.pseudo_labelled {
                 "zero-shot (pseudo-labels)"
             } else if m.is_supervised() {
                 "supervised"
