@@ -270,6 +270,17 @@ fn display_name_prefix(line: &str) -> Option<(String, &str)> {
 /// all): the names that head at least two cues, in a file where at least
 /// half of three or more cues start with such a prefix. Empty elsewhere,
 /// so a cue's "he said: no" is speech.
+///
+/// A name heading one cue is a label too where the file leaves no doubt
+/// (hy/01: a focus group member who says "Yeah, same." once was the
+/// moderator's turn before, label and all, and not counted): another of
+/// its family (`SPEAKER_03` beside `SPEAKER_00`'s cues, `Speaker 4`
+/// beside `Speaker 1`'s), or, where nine in ten cues or more are headed
+/// by such names and some name heads two, a name of a person's shape
+/// ([`is_person_display_name`]: `karen doyle`, `Sam's Galaxy S21`). In a
+/// file half of whose cues run on unlabelled, a cue's "so then he
+/// said: no" stays speech, and so does a sentence's opening anywhere
+/// ("Well:", "my point:").
 fn display_name_labels(blocks: &[(usize, Vec<&str>)], vtt: bool) -> HashSet<String> {
     let firsts: Vec<&str> = blocks
         .iter()
@@ -294,11 +305,123 @@ fn display_name_labels(blocks: &[(usize, Vec<&str>)], vtt: bool) -> HashSet<Stri
     if firsts.len() < 3 || prefixed * 2 < firsts.len() {
         return HashSet::new();
     }
-    counts
-        .into_iter()
-        .filter(|&(_, n)| n >= 2)
-        .map(|(name, _)| name)
-        .collect()
+    let repeated: HashSet<String> = counts
+        .iter()
+        .filter(|&(_, &n)| n >= 2)
+        .map(|(name, _)| name.clone())
+        .collect();
+    // Nine in ten cues or more headed by a name said twice or of a
+    // person's shape: the file is labelled cue by cue, as Zoom writes it.
+    let labelled: usize = counts
+        .iter()
+        .filter(|&(name, &n)| n >= 2 || is_person_display_name(name))
+        .map(|(_, &n)| n)
+        .sum();
+    let established = !repeated.is_empty() && labelled * 10 >= firsts.len() * 9;
+    let families: HashSet<&str> = repeated.iter().filter_map(|n| numbered_family(n)).collect();
+    let once: Vec<String> = counts
+        .into_keys()
+        .filter(|name| {
+            !repeated.contains(name)
+                && (numbered_family(name).is_some_and(|f| families.contains(f))
+                    || (established && is_person_display_name(name)))
+        })
+        .collect();
+    repeated.into_iter().chain(once).collect()
+}
+
+/// The family of a numbered label: `SPEAKER_` of `SPEAKER_03`, `Speaker`
+/// of `Speaker 4`. None for a name without a number at its end.
+fn numbered_family(name: &str) -> Option<&str> {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    (base.len() < name.len() && base.chars().any(char::is_alphabetic))
+        .then(|| base.trim_end_matches([' ', '_', '-']))
+}
+
+/// Whether a display name heading one cue reads as a person's or their
+/// device's, as a meeting tool shows one: a name of two or three words as
+/// its user typed it (`karen doyle`, `Anna van Dijk`), or a possessive and
+/// a device (`Karen's iPhone`, `Sam's Galaxy S21`, `tom's laptop`). Not a
+/// sentence's opening said before a colon (`Well`, `Note`, `my answer`,
+/// `so then he said`, `the thing is`).
+fn is_person_display_name(name: &str) -> bool {
+    const NOT_NAME_WORDS: &[&str] = &[
+        "i", "me", "you", "he", "him", "she", "her", "we", "us", "they", "them", "it", "my",
+        "your", "his", "our", "their", "its", "the", "a", "an", "this", "that", "these", "those",
+        "and", "but", "or", "so", "then", "said", "says", "say", "asked", "told", "thought",
+        "think", "replied", "goes", "went", "was", "is", "are", "were", "be", "been", "had", "has",
+        "have", "did", "do", "does", "what", "which", "who", "when", "where", "why", "how",
+        "there", "here", "not", "no", "yes", "of", "to", "in", "on", "at", "for", "with", "about",
+        "like", "just", "one", "thing", "point", "answer", "question", "reason", "problem", "note",
+        "well", "okay", "ok", "yeah", "oh", "um", "uh", "because", "if", "all", "some", "very",
+        "really", "also", "only", "now", "first", "last",
+    ];
+    const DEVICES: &[&str] = &[
+        "iphone",
+        "ipad",
+        "phone",
+        "android",
+        "galaxy",
+        "pixel",
+        "laptop",
+        "pc",
+        "computer",
+        "tablet",
+        "mac",
+        "macbook",
+        "imac",
+        "surface",
+        "chromebook",
+        "desktop",
+        "mobile",
+    ];
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if words.is_empty() || words.len() > 4 {
+        return false;
+    }
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let letters = |w: &str| {
+        w.chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’'))
+    };
+    // `Karen's iPhone`: an owner's possessive, then the device.
+    if let Some(owner) = lower[0]
+        .strip_suffix("'s")
+        .or_else(|| lower[0].strip_suffix("’s"))
+    {
+        let device = words[1..].iter().zip(&lower[1..]).all(|(w, l)| {
+            DEVICES.contains(&l.as_str())
+                || w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+                || w.chars().nth(1).is_some_and(char::is_uppercase)
+        }) && lower[1..].iter().any(|l| DEVICES.contains(&l.as_str()));
+        return words.len() >= 2
+            && owner.chars().count() >= 2
+            && letters(owner)
+            && !NOT_NAME_WORDS.contains(&owner)
+            && device;
+    }
+    // `karen doyle`: a given name and a surname, as typed.
+    let capitalised: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f)
+                    if ![
+                        "van", "von", "der", "de", "da", "di", "du", "del", "la", "le", "bin", "al",
+                    ]
+                    .contains(w) =>
+                {
+                    f.to_uppercase().chain(c).collect()
+                }
+                _ => w.to_string(),
+            }
+        })
+        .collect();
+    (2..=3).contains(&words.len())
+        && words.iter().all(|w| letters(w) && w.chars().count() >= 2)
+        && !lower.iter().any(|l| NOT_NAME_WORDS.contains(&l.as_str()))
+        && crate::speaker::is_name_like(&capitalised.join(" "))
 }
 
 fn parse_timing(line: &str) -> Option<(u64, u64)> {
@@ -533,6 +656,134 @@ mod tests {
         let doc = read(&VttReader, "p.vtt", plain).unwrap();
         assert_eq!(doc.turns.len(), 1);
         assert_eq!(doc.turns[0].speaker, None);
+    }
+
+    /// hy/01: a focus group member heading one cue of a Zoom transcript
+    /// (every cue `Display name: words`) is that cue's speaker, as one who
+    /// speaks twice is: her words were the moderator's turn, label and all.
+    #[test]
+    fn a_display_name_heading_one_cue_of_a_labelled_file_is_its_speaker() {
+        let cue = |n: usize, line: &str| {
+            format!(
+                "{n}\n00:00:{:02}.000 --> 00:00:{:02}.000\n{line}\n\n",
+                n * 2,
+                n * 2 + 1
+            )
+        };
+        let lines = [
+            "Helen Ward: What do you think about health apps?",
+            "Tom Baker: I like booking appointments online.",
+            "aisha khan: I worry about the data.",
+            "Helen Ward: Anyone else?",
+            "karen doyle: Yeah, same, my records were leaked once.",
+            "aisha khan: Me neither.",
+            "Sam's Galaxy S21: I don't trust the clinics.",
+            "Tom Baker: That happened to my wife too.",
+            "tom's laptop: Sorry, that was me.",
+            "Helen Ward: Thank you all.",
+        ];
+        let src: String = std::iter::once("WEBVTT\n\n".to_string())
+            .chain(lines.iter().enumerate().map(|(n, l)| cue(n + 1, l)))
+            .collect();
+        let doc = read(&VttReader, "g4.vtt", &src).unwrap();
+        let t: Vec<(Option<&str>, &str)> = doc
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), &doc.text[t.start..t.end]))
+            .collect();
+        assert_eq!(
+            t,
+            vec![
+                (Some("Helen Ward"), "What do you think about health apps?"),
+                (Some("Tom Baker"), "I like booking appointments online."),
+                (Some("aisha khan"), "I worry about the data."),
+                (Some("Helen Ward"), "Anyone else?"),
+                (
+                    Some("karen doyle"),
+                    "Yeah, same, my records were leaked once."
+                ),
+                (Some("aisha khan"), "Me neither."),
+                (Some("Sam's Galaxy S21"), "I don't trust the clinics."),
+                (Some("Tom Baker"), "That happened to my wife too."),
+                (Some("tom's laptop"), "Sorry, that was me."),
+                (Some("Helen Ward"), "Thank you all."),
+            ]
+        );
+        // WhisperX's `[SPEAKER_02]` heading one cue beside the others'.
+        let src = "1\n00:00:00,000 --> 00:00:02,000\n[SPEAKER_00]: so what do you do\n\n\
+                   2\n00:00:02,000 --> 00:00:04,000\n[SPEAKER_01]: i'm a nurse\n\n\
+                   3\n00:00:04,000 --> 00:00:06,000\n[SPEAKER_00]: and you\n\n\
+                   4\n00:00:06,000 --> 00:00:08,000\n[SPEAKER_02]: i teach\n\n\
+                   5\n00:00:08,000 --> 00:00:10,000\n[SPEAKER_01]: we met at work\n";
+        let doc = read(&SrtReader, "w.srt", src).unwrap();
+        let who: Vec<Option<&str>> = doc.turns.iter().map(|t| t.speaker.as_deref()).collect();
+        assert_eq!(
+            who,
+            [
+                Some("SPEAKER_00"),
+                Some("SPEAKER_01"),
+                Some("SPEAKER_00"),
+                Some("SPEAKER_02"),
+                Some("SPEAKER_01"),
+            ]
+        );
+        // Where cues run on unlabelled, a name heading one cue is not
+        // taken: "so then he said: no" and "karen doyle: …" alike stay the
+        // words of the turn they continue.
+        let src = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhelen ward: So what happened?\n\n\
+                   00:00:02.000 --> 00:00:03.000\nanna smith: I asked him and\n\n\
+                   00:00:03.000 --> 00:00:04.000\nso then he said: no.\n\n\
+                   00:00:04.000 --> 00:00:05.000\nand that was it.\n\n\
+                   00:00:05.000 --> 00:00:06.000\nhelen ward: Right.\n\n\
+                   00:00:06.000 --> 00:00:07.000\nanna smith: I mean\n\n\
+                   00:00:07.000 --> 00:00:08.000\nkaren doyle: was there too.\n";
+        let doc = read(&VttReader, "h.vtt", src).unwrap();
+        let t: Vec<(Option<&str>, &str)> = doc
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), &doc.text[t.start..t.end]))
+            .collect();
+        assert_eq!(
+            t,
+            vec![
+                (Some("helen ward"), "So what happened?"),
+                (
+                    Some("anna smith"),
+                    "I asked him and so then he said: no. and that was it."
+                ),
+                (Some("helen ward"), "Right."),
+                (Some("anna smith"), "I mean karen doyle: was there too."),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_persons_display_name_is_told_from_a_sentences_opening() {
+        for name in [
+            "karen doyle",
+            "Anna van Dijk",
+            "Karen's iPhone",
+            "Sam's Galaxy S21",
+            "tom's laptop",
+            "Jo's MacBook Pro",
+        ] {
+            assert!(is_person_display_name(name), "{name}");
+        }
+        for name in [
+            "well",
+            "Note",
+            "karen",
+            "my answer",
+            "so then he said",
+            "the thing is",
+            "good morning",
+            "Karen's point",
+            "my iPhone",
+            "he said",
+            "mum said",
+        ] {
+            assert!(!is_person_display_name(name), "{name}");
+        }
     }
 
     #[test]

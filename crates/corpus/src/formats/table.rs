@@ -337,9 +337,54 @@ pub(super) fn table_rows(
         // The error names the columns the file has.
         find(missing.1, "survey question (--question-column)", true)?;
     }
+    // SurveyMonkey's second header row: each column's kind of answer
+    // (`Response`, `Open-Ended Response`) or the box, option or matrix
+    // row it holds (`Idea 1`, `Email`, `Pay`).
+    let kind_row = skip == 1
+        && texts_row.is_none()
+        && head
+            .first()
+            .is_some_and(|(r, _)| !is_import_id_row(r.iter()));
+    let kinds: Vec<String> = match head.first() {
+        Some((r, _)) if kind_row => r.iter().map(|c| c.trim().to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let kind = |j: usize| kinds.get(j).map_or("", String::as_str);
+    // A SurveyMonkey question spread over columns: its first column alone
+    // headed, the next ones unheaded, each named on the row of kinds (a
+    // "select all that apply"'s options, a matrix's rows, a "multiple
+    // textboxes" question's boxes), an "Other (please specify)" box last.
+    // The columns after the first but the other box, and the other box.
+    // Not a single choice (`Response`) with its other box.
+    let spread = |i: usize| -> Option<(Vec<usize>, Option<usize>)> {
+        if headers[i].trim().is_empty() {
+            return None;
+        }
+        let span: Vec<usize> = (i + 1..headers.len())
+            .take_while(|&j| headers[j].trim().is_empty() && !kind(j).is_empty())
+            .collect();
+        let is_other = |j: usize| kind(j).to_lowercase().starts_with("other");
+        let options: Vec<usize> = span.iter().copied().filter(|&j| !is_other(j)).collect();
+        if options.is_empty() || is_other(i) || kind(i).eq_ignore_ascii_case("response") {
+            return None;
+        }
+        Some((options, span.into_iter().find(|&j| is_other(j))))
+    };
     // Each attribute column with its name: the header, or the question
-    // text the user named it by (its crosstab is labelled as they wrote it).
-    let mut attribute_cols: Vec<(usize, &str)> = Vec::new();
+    // text the user named it by (its crosstab is labelled as they wrote it),
+    // and whether it is one row of a spread question named alone.
+    let mut attribute_cols: Vec<(usize, String, bool)> = Vec::new();
+    // Every spread question's columns, each named `<question> [<row>]`.
+    let spread_rows: Vec<(usize, String)> = (0..headers.len())
+        .filter_map(|i| spread(i).map(|(options, other)| (i, options, other)))
+        .flat_map(|(i, options, other)| {
+            let question = headers[i].trim();
+            std::iter::once(i)
+                .chain(options)
+                .chain(other)
+                .map(move |j| (j, format!("{question} [{}]", kind(j))))
+        })
+        .collect();
     for (name, hit) in cols.attributes.iter().zip(&attribute_by_header) {
         let by_text = || {
             let r = texts_row?;
@@ -355,20 +400,64 @@ pub(super) fn table_rows(
         match (hit, by_text()) {
             // Named by its header (ingest gives one spelling to the
             // spellings of one attribute across exports).
-            (Some(i), _) => attribute_cols.push((*i, headers[*i].trim())),
-            (None, Some(i)) => attribute_cols.push((i, name.as_str())),
-            // The error names the columns the file has.
+            (Some(i), _) => attribute_cols.push((*i, headers[*i].trim().to_string(), false)),
+            (None, Some(i)) => attribute_cols.push((i, name.clone(), false)),
+            // One row of a SurveyMonkey matrix (a box, an option), named by
+            // its label on the row of kinds (`Workload`) or as NVivo's
+            // survey import names it (`<question> [Workload]`): that
+            // column, named the latter way.
             (None, None) => {
-                find(name, "participant attribute (--attribute-column)", true)?;
+                let rows: Vec<&(usize, String)> = spread_rows
+                    .iter()
+                    .filter(|(j, full)| same_header(kind(*j), name) || same_header(full, name))
+                    .collect();
+                match &rows[..] {
+                    // The error names the columns the file has, a spread
+                    // question's unheaded ones as `<question> [<row>]`.
+                    [] if !spread_rows.is_empty() => {
+                        return Err(IngestError::MissingColumn {
+                            file: file.path.into(),
+                            column: name.to_string(),
+                            role: "participant attribute (--attribute-column)",
+                            found: headers
+                                .iter()
+                                .enumerate()
+                                .map(|(c, h)| match spread_rows.iter().find(|(j, _)| *j == c) {
+                                    Some((_, full)) if h.trim().is_empty() => format!("`{full}`"),
+                                    _ => format!("`{h}`"),
+                                })
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        });
+                    }
+                    [] => {
+                        find(name, "participant attribute (--attribute-column)", true)?;
+                    }
+                    [(j, full)] => attribute_cols.push((*j, full.clone(), true)),
+                    _ => {
+                        return Err(IngestError::BadCsv {
+                            file: file.path.into(),
+                            location: "header".into(),
+                            message: format!(
+                                "--attribute-column {name:?} names a row of several questions: {}; name one as `<question> [<row>]`",
+                                rows.iter()
+                                    .map(|(_, full)| format!("`{full}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        })
+                    }
+                }
             }
         }
     }
     // One attribute column named by its id and by its text: two
-    // identical crosstabs.
-    for (k, &(i, _)) in attribute_cols.iter().enumerate() {
+    // identical crosstabs. (A matrix row is named one way however it was
+    // named, its matrix's name too: one crosstab.)
+    for (k, (i, _, row)) in attribute_cols.iter().enumerate() {
         if let Some(j) = attribute_cols[..k]
             .iter()
-            .position(|&(earlier, _)| earlier == i)
+            .position(|(earlier, _, earlier_row)| earlier == i && !row && !earlier_row)
         {
             return Err(IngestError::BadCsv {
                 file: file.path.into(),
@@ -390,11 +479,6 @@ pub(super) fn table_rows(
     // specify)" box by its first column alone, the next ones blank: those
     // are more of the question's answer, read with it, a blank line apart
     // (so each box is a sentence of its own).
-    let kind_row = skip == 1
-        && texts_row.is_none()
-        && head
-            .first()
-            .is_some_and(|(r, _)| !is_import_id_row(r.iter()));
     let boxes: Vec<Vec<usize>> = question_cols
         .iter()
         .map(|&(i, _)| {
@@ -418,7 +502,10 @@ pub(super) fn table_rows(
     // holds `Other`).
     let other_boxes: Vec<Option<usize>> = attribute_cols
         .iter()
-        .map(|&(i, _)| {
+        .map(|&(i, _, row)| {
+            if row {
+                return None;
+            }
             let j = i + 1;
             let monkey = kind_row
                 && headers.get(j).is_some_and(|h| h.trim().is_empty())
@@ -448,30 +535,9 @@ pub(super) fn table_rows(
             }
         })
         .collect();
-    // SurveyMonkey's "select all that apply" read as an attribute: its
-    // first option's column alone is headed, the other options' columns
-    // are unheaded, each named on the row of answer kinds and holding the
-    // option where ticked (an "Other (please specify)" box last). The
-    // value is every option ticked, `; `-joined, the typed other as
-    // `Other: <typed>` (before, the first option's column alone was read:
-    // those who ticked only others were `(missing)` in every crosstab).
-    let option_spans: Vec<(Vec<usize>, Option<usize>)> = attribute_cols
+    let spreads: Vec<Option<(Vec<usize>, Option<usize>)>> = attribute_cols
         .iter()
-        .map(|&(i, _)| {
-            if !kind_row {
-                return (Vec::new(), None);
-            }
-            let kind = |j: usize| head[0].0.get(j).map_or("", |c| c.trim());
-            let span: Vec<usize> = (i + 1..headers.len())
-                .take_while(|&j| headers[j].trim().is_empty() && !kind(j).is_empty())
-                .collect();
-            let is_other = |j: usize| kind(j).to_lowercase().starts_with("other");
-            let options: Vec<usize> = span.iter().copied().filter(|&j| !is_other(j)).collect();
-            if options.is_empty() || is_other(i) || kind(i).eq_ignore_ascii_case("response") {
-                return (Vec::new(), None);
-            }
-            (options, span.into_iter().find(|&j| is_other(j)))
-        })
+        .map(|&(i, _, row)| if row { None } else { spread(i) })
         .collect();
     // A wide export's answers, question by question (then respondent by
     // respondent), so that a question is asked once before its answers.
@@ -503,10 +569,62 @@ pub(super) fn table_rows(
             };
         }
     }
-    let head = head.into_iter().skip(skip).map(Ok);
+    // The data rows, read before the attributes: whether a spread
+    // question holds its options' labels is the answers' to say. Up to
+    // the first bad record, which the loop below reports in its turn.
+    let mut data: Vec<Result<(csv::StringRecord, String)>> = Vec::new();
+    for record in head.into_iter().skip(skip).map(Ok).chain(records) {
+        let bad = record.is_err();
+        data.push(record);
+        if bad {
+            break;
+        }
+    }
+    // SurveyMonkey's "select all that apply" read as an attribute: each
+    // option's column holds the option's own label (its name on the row of
+    // kinds) where ticked. The value is every option ticked, `; `-joined,
+    // the typed other as `Other: <typed>` (before, the first option's
+    // column alone was read: those who ticked only others were `(missing)`
+    // in every crosstab).
+    // A matrix's cells hold scale points (`Satisfied` under `Pay`), a
+    // "multiple textboxes" question's what was typed (`Leeds` under
+    // `City`): joined, "Satisfied; Dissatisfied; Neutral" said nothing
+    // of which row was which. Each row (box) is an attribute of its own,
+    // `<question> [<row>]`, as NVivo's survey import makes one.
+    let readings: Vec<AttributeReading> = attribute_cols
+        .iter()
+        .zip(&other_boxes)
+        .zip(spreads)
+        .map(|((&(i, ref name, _), &other), spread)| {
+            let Some((options, typed)) = spread else {
+                return AttributeReading::Choice { other };
+            };
+            let ticked = data
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .all(|(record, _)| {
+                    std::iter::once(i).chain(options.iter().copied()).all(|j| {
+                        record.get(j).is_none_or(|c| {
+                            c.trim().is_empty() || c.trim().eq_ignore_ascii_case(kind(j))
+                        })
+                    })
+                });
+            if ticked {
+                AttributeReading::Ticked { options, typed }
+            } else {
+                AttributeReading::Rows(
+                    std::iter::once(i)
+                        .chain(options)
+                        .chain(typed)
+                        .map(|j| (j, format!("{name} [{}]", kind(j))))
+                        .collect(),
+                )
+            }
+        })
+        .collect();
     let mut whole_number_times = true;
     let mut durations_ms: Vec<u64> = Vec::new();
-    for (data_row, record) in head.chain(records).enumerate() {
+    for (data_row, record) in data.into_iter().enumerate() {
         let (record, location) = record?;
         let cell = |i: Option<usize>| {
             i.and_then(|i| record.get(i))
@@ -536,34 +654,47 @@ pub(super) fn table_rows(
         if let (Some(s), Some(e)) = (start_ms, end_ms) {
             durations_ms.push(e - s);
         }
-        let attributes: BTreeMap<String, String> = attribute_cols
-            .iter()
-            .zip(&other_boxes)
-            .zip(&option_spans)
-            .filter_map(|((&(i, header), &other), (options, typed_box))| {
-                if !options.is_empty() {
-                    let mut ticked: Vec<String> = std::iter::once(i)
+        let mut attributes: BTreeMap<String, String> = BTreeMap::new();
+        for ((i, header, _), reading) in attribute_cols.iter().zip(&readings) {
+            match reading {
+                AttributeReading::Ticked { options, typed } => {
+                    let mut ticked: Vec<String> = std::iter::once(*i)
                         .chain(options.iter().copied())
                         .filter_map(|j| cell(Some(j)))
                         .collect();
-                    ticked.extend(cell(*typed_box).map(|t| format!("Other: {t}")));
-                    return (!ticked.is_empty()).then(|| (header.to_string(), ticked.join("; ")));
+                    ticked.extend(cell(*typed).map(|t| format!("Other: {t}")));
+                    if !ticked.is_empty() {
+                        attributes.insert(header.clone(), ticked.join("; "));
+                    }
                 }
-                let chosen = cell(Some(i));
-                let other_chosen = chosen.as_deref().is_none_or(|c| {
-                    c == "-oth-"
-                        || c.eq_ignore_ascii_case("other")
-                        || c.to_lowercase().starts_with("other (")
-                });
-                let typed = cell(other);
-                let value = match (other_chosen, typed) {
-                    (true, Some(typed)) => Some(format!("Other: {typed}")),
-                    (true, None) if chosen.as_deref() == Some("-oth-") => Some("Other".to_string()),
-                    _ => chosen,
-                };
-                value.map(|v| (header.to_string(), v))
-            })
-            .collect();
+                AttributeReading::Rows(rows) => {
+                    for (j, name) in rows {
+                        if let Some(value) = cell(Some(*j)) {
+                            attributes.insert(name.clone(), value);
+                        }
+                    }
+                }
+                AttributeReading::Choice { other } => {
+                    let chosen = cell(Some(*i));
+                    let other_chosen = chosen.as_deref().is_none_or(|c| {
+                        c == "-oth-"
+                            || c.eq_ignore_ascii_case("other")
+                            || c.to_lowercase().starts_with("other (")
+                    });
+                    let typed = cell(*other);
+                    let value = match (other_chosen, typed) {
+                        (true, Some(typed)) => Some(format!("Other: {typed}")),
+                        (true, None) if chosen.as_deref() == Some("-oth-") => {
+                            Some("Other".to_string())
+                        }
+                        _ => chosen,
+                    };
+                    if let Some(value) = value {
+                        attributes.insert(header.clone(), value);
+                    }
+                }
+            }
+        }
         // An anonymous respondent of a wide export is a respondent of
         // their own (below): no other row's attributes are theirs.
         let checked_speaker = cell(speaker_i).filter(|id| !(wide && is_anonymous(id)));
@@ -1007,6 +1138,20 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
     }
     rows.extend(answers.into_iter().flatten());
     Ok(rows)
+}
+
+/// How [`table_rows`] reads an attribute column.
+enum AttributeReading {
+    /// The cell, or `Other: <typed>` from the other box beside the choice.
+    Choice { other: Option<usize> },
+    /// A "select all that apply": the options ticked, `; `-joined.
+    Ticked {
+        options: Vec<usize>,
+        typed: Option<usize>,
+    },
+    /// A matrix's rows, a "multiple textboxes" question's boxes: one
+    /// attribute per column, `<question> [<row>]`.
+    Rows(Vec<(usize, String)>),
 }
 
 /// Microsoft Forms writes `anonymous` in the e-mail and name columns of an
@@ -1815,6 +1960,130 @@ mod tests {
         assert_eq!(tools("102").as_deref(), Some("Microsoft Teams; Slack"));
         assert_eq!(tools("103").as_deref(), Some("Other: WhatsApp group"));
         assert_eq!(tools("104"), None);
+    }
+
+    /// hv/02: a SurveyMonkey matrix read as an attribute is one attribute
+    /// per row, `<question> [<row>]`, as NVivo's survey import makes them
+    /// (its cells are scale points, not their column's label: joined, they
+    /// said nothing of which row was which); so are a "multiple textboxes"
+    /// question's boxes. One row may be named alone, by its label or as
+    /// `<question> [<row>]`.
+    #[test]
+    fn a_surveymonkey_matrix_read_as_an_attribute_is_one_attribute_per_row() {
+        let csv = "Respondent ID,What is your department?,How satisfied are you with the following?,,,Where do you live?,,What should we improve?\n\
+            ,Response,Pay,Workload,Management,City,Postcode,Open-Ended Response\n\
+            118001,Finance,Satisfied,Dissatisfied,Neutral,Leeds,LS1 4AP,The intranet search.\n\
+            118002,Sales,Very dissatisfied,Satisfied,,York,,Pay is below market rate.\n";
+        let read_with = |attributes: &[&str]| {
+            let columns = TableColumns {
+                speaker: "Respondent ID".into(),
+                speaker_required: true,
+                questions: vec!["What should we improve?".into()],
+                attributes: attributes.iter().map(|a| a.to_string()).collect(),
+                ..TableColumns::default()
+            };
+            read(&CsvReader { columns }, "sm.csv", csv)
+        };
+        let docs = read_with(&[
+            "What is your department?",
+            "How satisfied are you with the following?",
+            "Where do you live?",
+        ])
+        .unwrap();
+        let of = |who: &str| -> Vec<(&str, &str)> {
+            docs[0].speaker_attributes[who]
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect()
+        };
+        assert_eq!(
+            of("118001"),
+            [
+                (
+                    "How satisfied are you with the following? [Management]",
+                    "Neutral"
+                ),
+                (
+                    "How satisfied are you with the following? [Pay]",
+                    "Satisfied"
+                ),
+                (
+                    "How satisfied are you with the following? [Workload]",
+                    "Dissatisfied"
+                ),
+                ("What is your department?", "Finance"),
+                ("Where do you live? [City]", "Leeds"),
+                ("Where do you live? [Postcode]", "LS1 4AP"),
+            ]
+        );
+        assert_eq!(
+            of("118002"),
+            [
+                (
+                    "How satisfied are you with the following? [Pay]",
+                    "Very dissatisfied"
+                ),
+                (
+                    "How satisfied are you with the following? [Workload]",
+                    "Satisfied"
+                ),
+                ("What is your department?", "Sales"),
+                ("Where do you live? [City]", "York"),
+            ]
+        );
+        // One row named alone, by its label or in full.
+        for name in [
+            "Workload",
+            "how satisfied are you with the following?  [Workload]",
+        ] {
+            let docs = read_with(&[name]).unwrap();
+            let values: Vec<Vec<(&str, &str)>> = docs[0]
+                .speaker_attributes
+                .values()
+                .map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+                .collect();
+            let key = "How satisfied are you with the following? [Workload]";
+            assert_eq!(
+                values,
+                [[(key, "Dissatisfied")], [(key, "Satisfied")]],
+                "{name}"
+            );
+        }
+        // A row named twice over, and with its matrix: one attribute.
+        let docs = read_with(&[
+            "Pay",
+            "How satisfied are you with the following? [Pay]",
+            "How satisfied are you with the following?",
+        ])
+        .unwrap();
+        assert_eq!(docs[0].speaker_attributes["118002"].len(), 2);
+        // A name no column or row has: the error names the rows.
+        let e = read_with(&["Wrkload"]).unwrap_err().to_string();
+        assert!(
+            e.contains("no column `Wrkload`")
+                && e.contains(
+                    "`How satisfied are you with the following?`, `How satisfied are you with the following? [Workload]`, `How satisfied are you with the following? [Management]`, `Where do you live?`, `Where do you live? [Postcode]`"
+                ),
+            "{e}"
+        );
+        // A label two matrices share names neither alone.
+        let two = "Respondent ID,Rate your manager,,Rate your team,,What would help?\n\
+            ,Support,Feedback,Support,Feedback,Open-Ended Response\n\
+            1,Good,Poor,Good,Good,More staff.\n";
+        let columns = TableColumns {
+            speaker: "Respondent ID".into(),
+            speaker_required: true,
+            questions: vec!["What would help?".into()],
+            attributes: vec!["Support".into()],
+            ..TableColumns::default()
+        };
+        let e = read(&CsvReader { columns }, "two.csv", two)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`Rate your manager [Support]`, `Rate your team [Support]`"),
+            "{e}"
+        );
     }
 
     #[test]
