@@ -399,6 +399,85 @@ fn another_existing_file(earlier: &str, now: &std::path::Path) -> bool {
     }
 }
 
+/// Names the parts of a table split by `--doc-column` (every document of
+/// `docs` not named `file_name`, the file's own name) so that two files'
+/// parts never share a name. A part is named by its `doc` cell
+/// (`baseline_arm_1`) unless that name is another file's document, stored
+/// or read earlier in this run: then it is `<file's name>: <cell>`
+/// (`siteB/redcap_export.csv: baseline_arm_1`). A part keeps the name its
+/// own file's part was stored by, bare or qualified, whatever the folder
+/// given, so a single export keeps its documents' names and two sites'
+/// exports of the same events are both kept (before, the second site's
+/// file replaced the first's documents, in one run or the next).
+fn name_doc_column_parts(
+    store: &store::Store,
+    file_name: &str,
+    file: &std::path::Path,
+    path: &str,
+    docs: &mut [corpus::Document],
+    seen: &HashMap<String, String>,
+    stored_by_file: &mut Option<HashMap<String, Vec<String>>>,
+) -> store::Result<()> {
+    if docs.iter().all(|d| d.name == file_name) {
+        return Ok(());
+    }
+    let by_file = match stored_by_file {
+        Some(m) => m,
+        None => {
+            let mut m: HashMap<String, Vec<String>> = HashMap::new();
+            for d in store.documents()? {
+                if let Some(src) = store.document_source(&d.name)? {
+                    let key = std::fs::canonicalize(&src)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or(src);
+                    m.entry(key).or_default().push(d.name);
+                }
+            }
+            stored_by_file.insert(m)
+        }
+    };
+    let own: &[String] = by_file
+        .get(&docs[0].source_path)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for doc in docs.iter_mut().filter(|d| d.name != file_name) {
+        let suffix = format!(": {}", doc.name);
+        if own.contains(&doc.name) {
+            continue;
+        }
+        let name = if let Some(stored) = own.iter().find(|n| n.ends_with(&suffix)) {
+            stored.clone()
+        } else {
+            let in_run = seen.get(&doc.name).is_some_and(|other| other != path);
+            let stored_elsewhere = store
+                .document_source(&doc.name)?
+                .is_some_and(|earlier| another_existing_file(&earlier, file));
+            if !in_run && !stored_elsewhere {
+                continue;
+            }
+            format!("{file_name}{suffix}")
+        };
+        rename_document(doc, name);
+    }
+    Ok(())
+}
+
+/// Renames `doc`, with the ids of its generic speakers
+/// (`<document>/<label>`), which name it.
+fn rename_document(doc: &mut corpus::Document, name: String) {
+    let old = format!("{}/", doc.name);
+    for id in doc
+        .segments
+        .iter_mut()
+        .filter_map(|s| s.participant_id.as_mut())
+    {
+        if let Some(label) = id.strip_prefix(&old) {
+            *id = format!("{name}/{label}");
+        }
+    }
+    doc.name = name;
+}
+
 /// A named speaker taken as the interviewer without being told
 /// ([`detect_interviewers`]), with the evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1130,6 +1209,9 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     let mut read_names: BTreeSet<String> = BTreeSet::new();
     // Document name → file that provided it in this run.
     let mut seen: HashMap<String, String> = HashMap::new();
+    // Stored document names by canonical source file, read at the first
+    // table split by `--doc-column` (`name_doc_column_parts`).
+    let mut stored_by_file: Option<HashMap<String, Vec<String>>> = None;
     // The stored participants' attributes and documents, read at the first
     // survey table with attributes and kept up to date through the run.
     type KnownRespondents = (
@@ -1162,7 +1244,17 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         };
         let result = corpus::read_file_unhashed(&input.path, &input.name, &columns, &index)
             .map_err(|e| e.to_string())
-            .and_then(|docs| {
+            .and_then(|mut docs| {
+                name_doc_column_parts(
+                    store,
+                    &input.name,
+                    &input.path,
+                    &path,
+                    &mut docs,
+                    &seen,
+                    &mut stored_by_file,
+                )
+                .map_err(|e| format!("{path}: reading the stored documents: {e}"))?;
                 for doc in &docs {
                     read_names.insert(doc.name.clone());
                     if let Some(other) = seen.get(&doc.name) {
@@ -1726,5 +1818,84 @@ mod tests {
             .map(|d| d.name)
             .collect();
         assert_eq!(found, vec!["Helen".to_string()]);
+    }
+
+    #[test]
+    fn two_exports_split_by_doc_column_keep_both_and_a_single_export_its_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let study = dir.path().join("study");
+        let export = |site: &str, first: u32| {
+            let folder = study.join(site);
+            std::fs::create_dir_all(&folder).unwrap();
+            let mut csv = String::from("record_id,redcap_event_name,exp_open\n");
+            for r in first..first + 2 {
+                csv.push_str(&format!(
+                    "{r},baseline_arm_1,Answer of record {r} at baseline.\n\
+                     {r},followup_arm_1,Answer of record {r} at follow-up.\n"
+                ));
+            }
+            std::fs::write(folder.join("redcap_export.csv"), csv).unwrap();
+        };
+        export("siteA", 1);
+        export("siteB", 101);
+        let mut project = Project::from_store(store::Store::create(&dir.path().join("p")).unwrap());
+        let opts = |path: PathBuf| IngestOptions {
+            paths: vec![path],
+            speaker_column: Some("record_id".into()),
+            doc_column: Some("redcap_event_name".into()),
+            question_columns: vec!["exp_open".into()],
+            ..IngestOptions::default()
+        };
+        let names = |project: &Project| -> Vec<String> {
+            let store = project.store();
+            store
+                .documents()
+                .unwrap()
+                .into_iter()
+                .map(|d| d.name)
+                .collect()
+        };
+        // One export alone: its parts are named by their events, as before.
+        let s = ingest(&mut project, &opts(study.join("siteA"))).unwrap();
+        assert_eq!((s.inserted, s.replaced), (2, 0));
+        assert_eq!(names(&project), ["baseline_arm_1", "followup_arm_1"]);
+        // The other site's export of the same events replaces none of them.
+        let s = ingest(&mut project, &opts(study.join("siteB"))).unwrap();
+        assert_eq!((s.inserted, s.replaced), (2, 0));
+        assert!(s.replaced_from_other_files.is_empty());
+        let both = [
+            "baseline_arm_1",
+            "followup_arm_1",
+            "redcap_export.csv: baseline_arm_1",
+            "redcap_export.csv: followup_arm_1",
+        ];
+        assert_eq!(names(&project), both);
+        // Both folders together: every part keeps its stored name.
+        let s = ingest(&mut project, &opts(study.clone())).unwrap();
+        assert_eq!((s.inserted, s.replaced, s.unchanged), (0, 0, 4));
+        assert!(s.files.iter().all(|f| f.error.is_none()));
+        assert_eq!(names(&project), both);
+        // A new project given the study folder: the second file's parts
+        // are named with it.
+        let mut fresh = Project::from_store(store::Store::create(&dir.path().join("q")).unwrap());
+        let s = ingest(&mut fresh, &opts(study.clone())).unwrap();
+        assert_eq!((s.inserted, s.replaced), (4, 0));
+        assert_eq!(
+            names(&fresh),
+            [
+                "baseline_arm_1",
+                "followup_arm_1",
+                "siteB/redcap_export.csv: baseline_arm_1",
+                "siteB/redcap_export.csv: followup_arm_1",
+            ]
+        );
+        let ids: BTreeSet<String> = fresh
+            .store()
+            .participant_ids()
+            .unwrap()
+            .into_iter()
+            .filter(|id| id != corpus::formats::QUESTION_SPEAKER)
+            .collect();
+        assert_eq!(ids, ["1", "101", "102", "2"].map(String::from).into());
     }
 }
