@@ -233,6 +233,21 @@ pub fn label_role(label: &str, paired_letters: bool) -> SpeakerRole {
     }
 }
 
+/// Whether `label` is the same person in every document whatever the
+/// document's other labels say: a name by [`label_role`] (with `Q` or `I`
+/// beside it) that no rule of [`role_in_document`] reads otherwise (a
+/// couple's `R1`/`R2` and a focus group's `F1`/`M1`, Krueger's `M`/`AM`,
+/// an agency's `UF`/`UM`). A table's respondent id that is not (`R1`,
+/// `Q01`, `Participant 1`) needs [`crate::formats::RESPONDENT_ROLE`] to
+/// resolve as written: before, the `R1`…`R4` of a panel's two waves were
+/// each wave's own people, N 8 for 4.
+pub fn resolves_as_written(label: &str) -> bool {
+    let key = label_key(label);
+    label_role(label, true) == SpeakerRole::Named
+        && numbered_letter(label).is_none()
+        && !["m", "am", "uf", "um", "ufs", "ums"].contains(&key.as_str())
+}
+
 /// [`label_role`] with what the rest of the document says: its numbered
 /// interviewee letters and whether `M` moderates.
 fn role_in_document(
@@ -1015,6 +1030,58 @@ mod tests {
             ids(&resolve_all("um.txt", &["I", "UM"], &none)),
             vec![(Some("I"), true), (Some("UM"), false)]
         );
+    }
+
+    /// hv/01: a table's respondent id that a document-level rule would
+    /// make a person of one export (`R1`…`R4`, as a couple's `R1`/`R2` of
+    /// one interview) resolves as written with the respondent role: a
+    /// panel's two waves are four people, not eight.
+    #[test]
+    fn a_respondent_id_resolves_as_written_in_every_wave() {
+        for id in [
+            "R1",
+            "S2",
+            "A1",
+            "F1",
+            "M3",
+            "M",
+            "AM",
+            "UF",
+            "Q01",
+            "Participant 1",
+            "B",
+        ] {
+            assert!(!resolves_as_written(id), "{id}");
+        }
+        for id in ["R12", "P1", "R_1", "Anna", "r04@x.org", "1001"] {
+            assert!(resolves_as_written(id), "{id}");
+        }
+        let none = Participants::default();
+        let index = none.index();
+        let labels = ["Q", "R1", "R2", "R3", "R4"];
+        for wave in ["wave1.csv", "wave2.csv"] {
+            let speakers = DocumentSpeakers::new(wave, labels.iter().copied(), &index);
+            let got: Vec<(Option<String>, IdSource)> = labels[1..]
+                .iter()
+                .map(|l| {
+                    let r = speakers.resolve(l, Some(crate::formats::RESPONDENT_ROLE));
+                    (r.participant_id, r.source)
+                })
+                .collect();
+            assert_eq!(
+                got,
+                labels[1..]
+                    .iter()
+                    .map(|l| (Some(l.to_string()), IdSource::Label))
+                    .collect::<Vec<_>>(),
+                "{wave}"
+            );
+            // Without the role, an interview's `R1`/`R2` stay its own.
+            assert_eq!(
+                speakers.resolve("R1", None).participant_id,
+                Some(format!("{wave}/R1"))
+            );
+        }
     }
 
     #[test]

@@ -740,6 +740,113 @@ fn letter_dot_label(line: &str) -> Option<SpeakerLabel> {
     })
 }
 
+/// A group's word that is also a header block's key, capitalised
+/// (`Participants`, `PARTICIPANTS`): [`NOT_NAMES`] keeps it from being a
+/// name (`Participants: 8`), [`GROUP_NAMES`] makes its turns no one's.
+fn is_group_header_word(name: &str) -> bool {
+    let lower = name.trim().to_lowercase();
+    GROUP_NAMES.contains(&lower.as_str())
+        && NOT_NAMES.contains(&lower.as_str())
+        && name.trim().starts_with(char::is_uppercase)
+}
+
+/// Whether the words after a header key read as its value, not speech:
+/// nothing (a list on the lines below), a count (`8`, `8 (5 women)`,
+/// `Eight`), a blank mark, or a list of names or ids (`Anna, Ben, Carl`,
+/// `Anna Smith (P01); Ben Jones (P02)`, `P01, P02 and P03`). A reply
+/// (`Yeah.`, `Yes, loads of us.`) is speech.
+fn reads_as_header_value(words: &str) -> bool {
+    const COUNTS: &[&str] = &[
+        "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    ];
+    let words = words.trim();
+    let first = words
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches([',', '.', ';'])
+        .to_lowercase();
+    if words.is_empty()
+        || words.starts_with(|c: char| c.is_ascii_digit())
+        || COUNTS.contains(&first.as_str())
+        || is_blank_mark(words)
+    {
+        return true;
+    }
+    // Each part a name or an id, its bracket (a role, an id) aside.
+    let mut parts = vec![words];
+    for sep in [",", ";", " and ", "&", "/"] {
+        parts = parts.into_iter().flat_map(|p| p.split(sep)).collect();
+    }
+    parts.iter().all(|part| {
+        let part = part.trim().trim_end_matches('.');
+        let (base, _) = name_and_bracket(part);
+        let lower = base.to_lowercase();
+        !base.is_empty()
+            && (is_name_like(base) || is_id_like(base))
+            && !REPLIES.contains(&lower.as_str())
+            && !SPEECH_OPENERS.contains(&lower.as_str())
+            && !NOT_FIRST_WORDS.contains(&lower.as_str())
+    })
+}
+
+/// `Participants: Yes, loads of us.`: the whole group answering, labelled
+/// by a group word that is also a header block's key
+/// ([`is_group_header_word`]). [`DocumentLabels`] reads it inside the
+/// dialogue only, and where its words are no header value
+/// ([`reads_as_header_value`]): `Participants: Anna, Ben, Carl` and
+/// `Participants: 8` stay a header's lines.
+fn group_header_word_label(line: &str) -> Option<SpeakerLabel> {
+    colon_label_as(line, true)
+        .filter(|l| is_group_header_word(&l.name) && !reads_as_header_value(&line[l.text_start..]))
+}
+
+/// Otter's header line with a display name as its user set it, `karen
+/// doyle  0:52` or `Karen's iPhone  1:10` (two spaces or a tab before the
+/// time, alone on its line): [`DocumentLabels`] reads it where the
+/// document's turns are such headers ([`otter_headers`]).
+fn display_name_header(line: &str) -> Option<SpeakerLabel> {
+    let trimmed = line.trim();
+    let (name, time) = trimmed.rsplit_once(char::is_whitespace)?;
+    let ms = parse_clock(time)?;
+    let separator = trimmed[name.len()..].chars().next();
+    if !(name.ends_with(char::is_whitespace) || separator == Some('\t')) {
+        return None;
+    }
+    let name = name.trim();
+    (is_display_name(name)
+        && !name.contains('\t')
+        && !name.split_whitespace().any(|w| parse_clock(w).is_some()))
+    .then(|| SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: Some(ms),
+        text_start: line.len(),
+    })
+}
+
+/// Whether `lines` are an Otter (or Teams) export's: at least three
+/// header lines `Name  0:03` ([`name_and_time_line`], or a display name
+/// as its user typed it, [`display_name_header`]), some name in two of
+/// them, and at least half of the document's labels. There a lower-case
+/// header said once or twice (`karen doyle  0:52`) is a speaker's too:
+/// before, it and her words were the turn above's, unless such headers
+/// came three times ([`repeated_header_lines`]).
+fn otter_headers<'a>(lines: impl Iterator<Item = &'a str>) -> bool {
+    let (mut headers, mut others) = (Vec::new(), 0usize);
+    for line in lines {
+        if let Some(h) = name_and_time_line(line).or_else(|| display_name_header(line)) {
+            headers.push(h.name.to_lowercase());
+        } else if parse_speaker_line(line).is_some() {
+            others += 1;
+        }
+    }
+    let count = headers.len();
+    headers.sort();
+    headers.dedup();
+    count >= 3 && headers.len() < count && count >= others
+}
+
 /// How one document labels its speakers, beyond what a single line shows
 /// ([`parse_speaker_line`]): decided once from all its lines, then applied
 /// line by line ([`DocumentLabels::label`]).
@@ -761,6 +868,12 @@ pub(crate) struct DocumentLabels {
     colon_is_text: bool,
     /// Lines of a list of times ([`time_list_lines`]), trimmed: no labels.
     listed: Vec<String>,
+    /// Otter's headers with a display name ([`display_name_header`]): the
+    /// document's turns are such headers ([`otter_headers`]).
+    otter: bool,
+    /// Lines, trimmed and sorted, that a group labels by a header word
+    /// inside the dialogue ([`group_header_word_label`]).
+    group_voices: Vec<String>,
 }
 
 impl DocumentLabels {
@@ -810,16 +923,41 @@ impl DocumentLabels {
         names.sort();
         names.dedup();
         let relaxed = repeated_header_lines(all.iter().copied().filter(unlisted));
+        let otter = otter_headers(
+            all.iter()
+                .zip(&is_header_line)
+                .filter(|(l, header)| !**header && unlisted(l))
+                .map(|(l, _)| *l),
+        );
+        // `Participants: Yeah.` after the dialogue's first label: the
+        // group, not a header's line.
+        let first_label = all
+            .iter()
+            .zip(&is_header_line)
+            .position(|(l, header)| !*header && unlisted(l) && parse_speaker_line(l).is_some());
+        let mut group_voices: Vec<String> = first_label
+            .map(|first| {
+                all[first + 1..]
+                    .iter()
+                    .filter(|l| group_header_word_label(l).is_some())
+                    .map(|l| l.trim().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        group_voices.sort();
+        group_voices.dedup();
         let colon_document = DocumentLabels {
             names: names.clone(),
             relaxed,
             dashed,
             listed: listed.clone(),
+            otter,
+            group_voices,
             ..Default::default()
         };
         // Two colon lines at most may be words in a document of names
         // alone on their lines (below).
-        if relaxed || colon_lines > 2 {
+        if relaxed || otter || colon_lines > 2 {
             return colon_document;
         }
         let filled: Vec<&str> = all
@@ -880,6 +1018,8 @@ impl DocumentLabels {
             dashed,
             colon_is_text: false,
             listed,
+            otter: false,
+            group_voices: Vec::new(),
         }
     }
 
@@ -897,9 +1037,20 @@ impl DocumentLabels {
             .flatten()
             .or_else(|| self.dashed.then(|| dashed_label(line)).flatten())
             .or_else(|| self.relaxed.then(|| relaxed_label(line)).flatten())
+            .or_else(|| self.otter.then(|| display_name_header(line)).flatten())
+            .or_else(|| self.group_voice(line))
             .or_else(|| self.bare.then(|| bare_label(line)).flatten())
             .or_else(|| self.letter_dots.then(|| letter_dot_label(line)).flatten())
             .or_else(|| self.joint_label(line))
+    }
+
+    /// `Participants: …` where [`DocumentLabels::of`] found it inside the
+    /// dialogue ([`group_header_word_label`]).
+    fn group_voice(&self, line: &str) -> Option<SpeakerLabel> {
+        self.group_voices
+            .binary_search_by(|x| x.as_str().cmp(line.trim()))
+            .ok()
+            .and_then(|_| group_header_word_label(line))
     }
 
     /// A second speaker's label inside a labelled line, where a transcriber
@@ -1085,6 +1236,13 @@ fn joint_parts(joint: &str) -> Vec<&str> {
 }
 
 fn colon_label(line: &str) -> Option<SpeakerLabel> {
+    colon_label_as(line, false)
+}
+
+/// [`colon_label`], also taking a group word that heads a header block's
+/// line (`Participants:`; [`is_group_header_word`]) as a name where
+/// `group_header_words`.
+fn colon_label_as(line: &str, group_header_words: bool) -> Option<SpeakerLabel> {
     let mut pos = skip_ws(line, 0);
     let mut start_ms = None;
     // Markdown list bullet or quote.
@@ -1126,7 +1284,8 @@ fn colon_label(line: &str) -> Option<SpeakerLabel> {
         .map_or(name_end, |g| name_end + g.len());
     let name = rest[..name_end].trim();
     // `?:`, a transcriber's unknown voice.
-    if !is_name_like(name) && !matches!(name, "?" | "??" | "???") {
+    let group_voice = group_header_words && is_group_header_word(name);
+    if !(is_name_like(name) || matches!(name, "?" | "??" | "???") || group_voice) {
         return None;
     }
     pos += name_end;
@@ -1736,10 +1895,20 @@ pub fn is_name_like(name: &str) -> bool {
     {
         return false;
     }
-    if words.len() > 1 && NOT_FIRST_WORDS.contains(&words[0].to_lowercase().as_str()) {
+    let base = crate::resolve::label_base(&lower);
+    // The research team's roles and a group's words of several words are
+    // labels whatever their first word (`Note taker:`, `Note Taker 2:`,
+    // `All participants:`, `All together:`): before, `note` (as in "Note
+    // that: …") and `all` kept them text, and their words were the
+    // participant's above.
+    let team_or_group =
+        words.len() > 1 && (MODERATOR_NAMES.contains(&base.as_str()) || is_group_word(&lower));
+    if words.len() > 1
+        && NOT_FIRST_WORDS.contains(&words[0].to_lowercase().as_str())
+        && !team_or_group
+    {
         return false;
     }
-    let base = crate::resolve::label_base(&lower);
     let lower_case_role = LOWER_CASE_ROLE_LABELS.contains(&base.as_str());
     // A role of several words is written in sentence case as often as in
     // title case (`Assistant moderator:`, `Service user 2:`): its later
@@ -1920,6 +2089,10 @@ const MODERATOR_NAMES: &[&str] = &[
     "co-moderator",
     "co-facilitator",
     "assistant moderator",
+    // Its common abbreviation, and the note-taker by another name.
+    "asst. moderator",
+    "asst moderator",
+    "scribe",
 ];
 
 /// Labels for several people at once or an unknown voice ("All: Yes!").
@@ -2073,6 +2246,7 @@ const MODERATOR_ROLES: &[&str] = &[
     "notetaker",
     "note taker",
     "observer",
+    "scribe",
 ];
 
 /// Whether a speaker name marks a moderator: one of the names above, also
@@ -2105,6 +2279,8 @@ pub fn is_moderator_name(name: &str) -> bool {
 const MODERATOR_ROLE_QUALIFIERS: &[&str] = &[
     "co",
     "assistant",
+    "asst",
+    "asst.",
     "lead",
     "main",
     "senior",
@@ -2628,6 +2804,172 @@ mod tests {
         ] {
             assert!(!is_moderator_role(role), "{role}");
         }
+    }
+
+    /// The research team's roles of several words are labels whatever
+    /// their first word (hy/03: `Note taker:` was text, the note-taker's
+    /// words the participant's above), and the assistant moderator's
+    /// abbreviation and the scribe moderate.
+    #[test]
+    fn note_taker_asst_moderator_and_scribe_are_the_teams_labels() {
+        for (line, name, words) in [
+            (
+                "Note taker: Could you repeat that?",
+                "Note taker",
+                "Could you repeat that?",
+            ),
+            (
+                "Note Taker: Carla has joined.",
+                "Note Taker",
+                "Carla has joined.",
+            ),
+            ("NOTE TAKER: Sorry.", "NOTE TAKER", "Sorry."),
+            ("Note taker 2: Yes.", "Note taker 2", "Yes."),
+            ("Asst. Moderator: Shall I?", "Asst. Moderator", "Shall I?"),
+            ("Asst. moderator: Shall I?", "Asst. moderator", "Shall I?"),
+            ("Scribe: Noted.", "Scribe", "Noted."),
+        ] {
+            assert_eq!(label(line), named(name, words), "{line}");
+            assert!(is_moderator_name(name), "{name}");
+        }
+        assert!(is_moderator_role("Asst. Moderator"));
+        assert!(is_moderator_role("scribe"));
+        assert!(!is_moderator_name("Assistant"));
+        // A group's words of several words likewise.
+        for (line, name) in [
+            ("All participants: Yes.", "All participants"),
+            ("All together: Yes!", "All together"),
+        ] {
+            assert_eq!(label(line), named(name, &line[name.len() + 2..]), "{line}");
+            assert!(is_group_name(name), "{name}");
+        }
+        // A note is still no label, nor a sentence's start.
+        for line in [
+            "Note: the recorder stopped.",
+            "Note that: we left.",
+            "Note the time: 3pm",
+            "All the same: we left.",
+            "All of us: yes.",
+        ] {
+            assert_eq!(parse_speaker_line(line), None, "{line}");
+        }
+    }
+
+    /// hy/02: in an Otter export, a header with the name as its user typed
+    /// it (`karen doyle  0:52`) said once is a speaker's header; before, it
+    /// and her words joined the moderator's turn above.
+    #[test]
+    fn an_otter_documents_lower_case_header_said_once_is_a_label() {
+        let otter = [
+            "Helen Ward  0:03",
+            "Hi everyone. What do you think?",
+            "",
+            "Tom Baker  0:15",
+            "I like the app.",
+            "",
+            "Helen Ward  0:45",
+            "Does anyone else feel the same?",
+            "",
+            "karen doyle  0:52",
+            "Yeah, same.",
+            "",
+            "Peter Novak  1:02",
+            "I trust them.",
+            "",
+            "Helen Ward  1:20",
+            "Thank you all.",
+        ];
+        let labels = DocumentLabels::of(otter.iter().copied());
+        let got: Vec<(String, Option<u64>)> = otter
+            .iter()
+            .filter_map(|l| labels.label(l).map(|x| (x.name, x.start_ms)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Helen Ward".to_string(), Some(3_000)),
+                ("Tom Baker".to_string(), Some(15_000)),
+                ("Helen Ward".to_string(), Some(45_000)),
+                ("karen doyle".to_string(), Some(52_000)),
+                ("Peter Novak".to_string(), Some(62_000)),
+                ("Helen Ward".to_string(), Some(80_000)),
+            ]
+        );
+        // Outside such a document the line alone is no label (a colon
+        // transcript's `meeting room  10:30`), nor in an agenda.
+        let colon = [
+            "Anna: We met in the big room.",
+            "meeting room  10:30",
+            "Bob: Yes.",
+            "Anna: Then we left.",
+        ];
+        let labels = DocumentLabels::of(colon.iter().copied());
+        assert_eq!(labels.label(colon[1]), None);
+        let agenda = [
+            "Helen Ward  0:03",
+            "Welcome. Here is the plan.",
+            "",
+            "coffee break  10:30",
+            "lunch  12:30",
+            "",
+            "Tom Baker  0:15",
+            "Fine.",
+            "",
+            "Helen Ward  0:20",
+            "Good.",
+        ];
+        let labels = DocumentLabels::of(agenda.iter().copied());
+        assert_eq!(labels.label(agenda[3]), None);
+        assert_eq!(labels.label(agenda[4]), None);
+    }
+
+    /// hy/04: `Participants:` inside the dialogue is the group answering
+    /// (no participant); a header's `Participants: Anna, Ben, Carl` or
+    /// `Participants: 8` is no speaker.
+    #[test]
+    fn participants_in_the_dialogue_is_a_group_voice() {
+        let group = [
+            "Participants: Anna, Ben, Carl",
+            "Moderator: Has anyone had their data leaked?",
+            "Fiona: Yes, my fitness app.",
+            "Participants: [laughter] Yes, loads of us.",
+            "Irene: My photos were exposed.",
+            "PARTICIPANTS: Yeah.",
+            "Participants: 8",
+            "Participants: Anna, Ben and Carl.",
+            "Participants: Dave Smith (P01); Irene Cole (P02)",
+            "Participants:",
+            "Moderator: Thank you all.",
+        ];
+        let labels = DocumentLabels::of(group.iter().copied());
+        let got: Vec<Option<(String, String)>> = group
+            .iter()
+            .map(|l| {
+                labels
+                    .label(l)
+                    .map(|x| (x.name, l[x.text_start..].to_string()))
+            })
+            .collect();
+        let voice = |name: &str, words: &str| Some((name.to_string(), words.to_string()));
+        assert_eq!(
+            got,
+            [
+                None,
+                voice("Moderator", "Has anyone had their data leaked?"),
+                voice("Fiona", "Yes, my fitness app."),
+                voice("Participants", "[laughter] Yes, loads of us."),
+                voice("Irene", "My photos were exposed."),
+                voice("PARTICIPANTS", "Yeah."),
+                None,
+                None,
+                None,
+                None,
+                voice("Moderator", "Thank you all."),
+            ]
+        );
+        assert!(is_group_name("Participants"));
+        // One line alone says nothing of where it stands: no label.
+        assert_eq!(parse_speaker_line("Participants: Yeah."), None);
     }
 
     /// Labels a research transcript writes that were not read, their words

@@ -1333,10 +1333,12 @@ pub const UNNAMED_RESPONDENT: &str = "Respondent";
 pub const RESPONDENT_ROLE: &str = "respondent";
 
 /// [`RESPONDENT_ROLE`] for a wide export's respondent id that the
-/// resolver would not read as a name.
+/// resolver would not keep as written: one it would not read as a name,
+/// and one a transcript's rule would read again by its document (a
+/// couple's `R1:`/`R2:`, a focus group's `F1`, Krueger's `M`/`AM`). Before,
+/// a panel's `R1`–`R4` in two waves were each wave's own people (hv/01).
 fn respondent_role(id: &str) -> Option<String> {
-    (crate::resolve::label_role(id, true) != crate::resolve::SpeakerRole::Named)
-        .then(|| RESPONDENT_ROLE.to_string())
+    (!crate::resolve::resolves_as_written(id)).then(|| RESPONDENT_ROLE.to_string())
 }
 
 /// The rows as documents, one turn per row. A row with a `question`
@@ -2201,16 +2203,18 @@ mod tests {
             .map(|t| (t.speaker.as_deref(), t.role.as_deref()))
             .collect();
         // The second row has no id: a respondent of its own, by its row.
+        // `a1` and `a3` are respondents in every export, not a transcript's
+        // numbered letters read again by their document.
         assert_eq!(
             who,
             vec![
                 (Some("Q"), Some("interviewer")),
-                (Some("a1"), None),
+                (Some("a1"), Some(RESPONDENT_ROLE)),
                 (Some("Respondent 2"), None),
                 (Some("Respondent 4"), None),
                 (Some("Q"), Some("interviewer")),
-                (Some("a1"), None),
-                (Some("a3"), None),
+                (Some("a1"), Some(RESPONDENT_ROLE)),
+                (Some("a3"), Some(RESPONDENT_ROLE)),
             ]
         );
         // No respondent column at all: each row is a respondent.
