@@ -1893,3 +1893,59 @@ fn a_category_rolls_up_the_codes_below_it_in_the_code_summary() {
     assert!(!assigned.is_empty());
     assert!(!assigned.iter().any(|(_, c)| c == "key_elements"));
 }
+
+/// A REFI-QDA project (`.qdpx`, as NVivo, ATLAS.ti and MAXQDA export
+/// one, and as `report --format qdpx` writes it) given as the codebook is
+/// read from its project XML's `<CodeBook>` (before, it was refused:
+/// "unzip it and give its project.qde").
+#[test]
+fn a_qdpx_project_is_read_as_its_codebook() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    let p = s(&project);
+    ok(&["init", p]);
+    ok(&["--project", p, "ingest", "data/demo"]);
+    ok(&[
+        "--project",
+        p,
+        "codebook",
+        "approve",
+        "data/demo/codebook.yaml",
+    ]);
+    let out = dir.path().join("r");
+    ok(&[
+        "--project",
+        p,
+        "report",
+        "--format",
+        "qdpx",
+        "--out",
+        s(&out),
+    ]);
+    let qdpx = out.join("p.qdpx");
+    let read = ok(&["codebook", "validate", s(&qdpx)]);
+    assert!(read.contains("ok, 26 codes (6 top-level)"), "{read}");
+    // Every code, its place in the hierarchy and its texts come back as
+    // the `.qdc` export gives them.
+    let qdc = dir.path().join("cb.qdc");
+    ok(&["--project", p, "codebook", "export", "-o", s(&qdc)]);
+    let json = |f: &Path| -> Value {
+        let j = dir
+            .path()
+            .join(format!("{}.json", f.file_name().unwrap().to_string_lossy()));
+        let other = dir
+            .path()
+            .join(format!("x{}", f.file_name().unwrap().to_string_lossy()));
+        ok(&["init", s(&other)]);
+        ok(&["--project", s(&other), "codebook", "approve", s(f)]);
+        ok(&["--project", s(&other), "codebook", "export", "-o", s(&j)]);
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+        v["codes"].clone()
+    };
+    assert_eq!(json(&qdpx), json(&qdc));
+    // A file that is no zip is named as such.
+    let bad = dir.path().join("bad.qdpx");
+    std::fs::write(&bad, "not a zip").unwrap();
+    let err = failure(&["codebook", "validate", s(&bad)]);
+    assert!(err.contains("bad.qdpx: not a .qdpx (zip) file"), "{err}");
+}

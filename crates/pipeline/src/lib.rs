@@ -60,6 +60,23 @@ pub fn read_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
         // Windows-1252 (Notepad's and Excel's encodings) are read, and a bad
         // byte is named with its line. Before, each of these was "stream
         // did not contain valid UTF-8", with no line.
+        // A REFI-QDA project's codebook is its project XML's `<CodeBook>`,
+        // as in the `project.qde` inside it, named after the project file.
+        None if is_qdpx(path) => {
+            let xml = ::report::qdpx::project_xml(path)?;
+            let mut cb = classify::parse_codebook(
+                &xml,
+                &path.display().to_string(),
+                classify::CodebookFormat::Qdc,
+            )?;
+            if cb.name.is_empty() {
+                cb.name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+            }
+            cb
+        }
         None => {
             let bytes = corpus::read_input(path)?;
             // A REFI-QDA project (.qdpx), a QDA tool's project file or
@@ -86,6 +103,11 @@ pub fn read_codebook(path: &Path) -> anyhow::Result<classify::Codebook> {
         }
     };
     Ok(cb)
+}
+
+fn is_qdpx(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("qdpx"))
 }
 
 /// A codebook of names alone is valid (NVivo and ATLAS.ti export many), but

@@ -533,6 +533,67 @@ fn stem(name: &str) -> &str {
 /// to gigabytes. The same limit as a DOCX's document.xml.
 pub const MAX_QDPX_ENTRY_BYTES: u64 = 256 << 20;
 
+/// The project XML (`project.qde`) of the `.qdpx` at `path`, capped at
+/// [`MAX_QDPX_ENTRY_BYTES`] inflated: its `<CodeBook>` is the project's
+/// codebook, which `autocode code --codebook project.qdpx` reads.
+pub fn project_xml(path: &Path) -> Result<String, Error> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .map_err(|e| Error::Invalid(format!("{}: not a .qdpx (zip) file: {e}", path.display())))?;
+    let (_, text) = read_project_entry(&mut zip, path)?;
+    Ok(text)
+}
+
+/// The name and text of the archive's project XML: `project.qde`, else the
+/// one `.qde` at its top level.
+fn read_project_entry(
+    zip: &mut zip::ZipArchive<std::fs::File>,
+    path: &Path,
+) -> Result<(String, String), Error> {
+    let shown = path.display().to_string();
+    let bad = |msg: String| Error::Invalid(format!("{shown}: {msg}"));
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok())
+        .map(|n| n.to_string())
+        .collect();
+    let qde = names
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case("project.qde"))
+        .or_else(|| {
+            names
+                .iter()
+                .find(|n| n.to_ascii_lowercase().ends_with(".qde") && !n.contains('/'))
+        })
+        .cloned()
+        .ok_or_else(|| bad("no project.qde inside".into()))?;
+    let text = read_capped_entry(zip, &qde, path)?;
+    Ok((qde, text))
+}
+
+/// One archive entry as UTF-8 text without its byte-order mark, capped at
+/// [`MAX_QDPX_ENTRY_BYTES`] inflated.
+fn read_capped_entry(
+    zip: &mut zip::ZipArchive<std::fs::File>,
+    name: &str,
+    path: &Path,
+) -> Result<String, Error> {
+    let shown = path.display().to_string();
+    let bad = |msg: String| Error::Invalid(format!("{shown}: {msg}"));
+    let f = zip.by_name(name).map_err(|e| bad(format!("{name}: {e}")))?;
+    let declared = f.size();
+    let bytes = corpus::archive::read_entry_capped(f, declared, MAX_QDPX_ENTRY_BYTES).map_err(
+        |e| match e {
+            corpus::archive::CappedReadError::TooLarge { .. } => bad(format!(
+                "{name}: {e}; refused (a zip bomb, or not a REFI-QDA project)"
+            )),
+            corpus::archive::CappedReadError::Io(_) => bad(format!("{name}: {e}")),
+        },
+    )?;
+    let text = String::from_utf8(bytes).map_err(|e| bad(format!("{name}: not UTF-8 ({e})")))?;
+    Ok(strip_bom(&text).to_string())
+}
+
 /// Reads `path` and stores its codings on the matching sentences. Every
 /// archive entry read is capped at [`MAX_QDPX_ENTRY_BYTES`] inflated.
 pub fn import_qdpx(
@@ -555,32 +616,9 @@ pub fn import_qdpx(
         .filter_map(|n| n.ok())
         .map(|n| n.to_string())
         .collect();
-    let qde = names
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case("project.qde"))
-        .or_else(|| {
-            names
-                .iter()
-                .find(|n| n.to_ascii_lowercase().ends_with(".qde") && !n.contains('/'))
-        })
-        .cloned()
-        .ok_or_else(|| bad("no project.qde inside".into()))?;
+    let (qde, project_xml) = read_project_entry(&mut zip, path)?;
     let read_entry =
-        |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| -> Result<String, Error> {
-            let f = zip.by_name(name).map_err(|e| bad(format!("{name}: {e}")))?;
-            let declared = f.size();
-            let bytes = corpus::archive::read_entry_capped(f, declared, MAX_QDPX_ENTRY_BYTES)
-                .map_err(|e| match e {
-                    corpus::archive::CappedReadError::TooLarge { .. } => bad(format!(
-                        "{name}: {e}; refused (a zip bomb, or not a REFI-QDA project)"
-                    )),
-                    corpus::archive::CappedReadError::Io(_) => bad(format!("{name}: {e}")),
-                })?;
-            let text =
-                String::from_utf8(bytes).map_err(|e| bad(format!("{name}: not UTF-8 ({e})")))?;
-            Ok(strip_bom(&text).to_string())
-        };
-    let project_xml = read_entry(&mut zip, &qde)?;
+        |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| read_capped_entry(zip, name, path);
     let doc = roxmltree::Document::parse(&project_xml)
         .map_err(|e| bad(format!("{qde}: not well-formed XML: {e}")))?;
     let root = doc.root_element();
