@@ -540,23 +540,28 @@ pub fn project_xml(path: &Path) -> Result<String, Error> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut zip = zip::ZipArchive::new(file)
         .map_err(|e| Error::Invalid(format!("{}: not a .qdpx (zip) file: {e}", path.display())))?;
-    let (_, text) = read_project_entry(&mut zip, path)?;
+    let names = entry_names(&zip);
+    let (_, text) = read_project_entry(&mut zip, &names, path)?;
     Ok(text)
+}
+
+/// The archive's entry names.
+fn entry_names(zip: &zip::ZipArchive<std::fs::File>) -> Vec<String> {
+    zip.file_names()
+        .filter_map(|n| n.ok())
+        .map(|n| n.to_string())
+        .collect()
 }
 
 /// The name and text of the archive's project XML: `project.qde`, else the
 /// one `.qde` at its top level.
 fn read_project_entry(
     zip: &mut zip::ZipArchive<std::fs::File>,
+    names: &[String],
     path: &Path,
 ) -> Result<(String, String), Error> {
     let shown = path.display().to_string();
     let bad = |msg: String| Error::Invalid(format!("{shown}: {msg}"));
-    let names: Vec<String> = zip
-        .file_names()
-        .filter_map(|n| n.ok())
-        .map(|n| n.to_string())
-        .collect();
     let qde = names
         .iter()
         .find(|n| n.eq_ignore_ascii_case("project.qde"))
@@ -611,12 +616,8 @@ pub fn import_qdpx(
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut zip =
         zip::ZipArchive::new(file).map_err(|e| bad(format!("not a .qdpx (zip) file: {e}")))?;
-    let names: Vec<String> = zip
-        .file_names()
-        .filter_map(|n| n.ok())
-        .map(|n| n.to_string())
-        .collect();
-    let (qde, project_xml) = read_project_entry(&mut zip, path)?;
+    let names = entry_names(&zip);
+    let (qde, project_xml) = read_project_entry(&mut zip, &names, path)?;
     let read_entry =
         |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| read_capped_entry(zip, name, path);
     let doc = roxmltree::Document::parse(&project_xml)
