@@ -6,11 +6,9 @@ mod cmd;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     threads_before_anything_starts();
-    let cli = cmd::Cli::parse();
+    let cli = cmd::Cli::parse_args();
     if !matches!(cli.command, cmd::Command::Review(_)) {
         stop_quietly_when_the_reader_goes();
     }

@@ -136,3 +136,103 @@ fn a_bad_slurm_array_index_is_named_as_slurms() {
         "{err}"
     );
 }
+
+/// The project store the user names is the one used (h5/01, h5/05): a
+/// `--project autocode.db` (or `AUTOCODE_PROJECT=autocode.db`), though it
+/// spells the default, overrides the config's `[project] store`, as any
+/// other name does; and a set but empty `AUTOCODE_PROJECT` is named in the
+/// error, not taken for a `--project` the user never typed, while a typed
+/// `--project` still overrides it.
+#[test]
+fn the_project_named_is_the_one_used_and_an_empty_variable_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study");
+    std::fs::create_dir_all(study.join("transcripts")).unwrap();
+    std::fs::write(
+        study.join("transcripts/group-1.txt"),
+        "Moderator: What makes a street feel safe?\n\
+         Anna: Good lighting, and people I can talk to.\n\
+         Bram: Cameras help a little. Neighbours help more.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        study.join("autocode.toml"),
+        format!(
+            "[project]\nstore = \"nightly/autocode.db\"\n\
+             [inputs]\npaths = [\"transcripts\"]\n\
+             [model]\npath = \"{}\"\n\
+             [themes]\nenabled = false\n[report]\nenabled = false\n",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("models/all-MiniLM-L6-v2")
+                .display()
+        ),
+    )
+    .unwrap();
+    let autocode = |cwd: &std::path::Path, args: &[&str], project_env: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_autocode"));
+        cmd.args(args)
+            .current_dir(cwd)
+            .env_remove("AUTOCODE_PROJECT");
+        if let Some(value) = project_env {
+            cmd.env("AUTOCODE_PROJECT", value);
+        }
+        cmd.output().expect("run autocode")
+    };
+    let documents = |cwd: &std::path::Path, store: &str| -> u64 {
+        let out = autocode(cwd, &["--project", store, "stats", "--json"], None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        stats["documents"].as_u64().unwrap()
+    };
+    let config = "../study/autocode.toml";
+    for (name, args, project_env) in [
+        (
+            "flag",
+            &["-q", "--project", "autocode.db", "run", "--config", config][..],
+            None,
+        ),
+        (
+            "variable",
+            &["-q", "run", "--config", config][..],
+            Some("autocode.db"),
+        ),
+    ] {
+        let mine = dir.path().join(name);
+        std::fs::create_dir(&mine).unwrap();
+        assert!(autocode(&mine, &["-q", "init", "."], None).status.success());
+        let out = autocode(&mine, args, project_env);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(documents(&mine, "autocode.db"), 1, "{name}");
+        assert!(
+            !study.join("nightly").exists(),
+            "{name}: the run wrote the config's store"
+        );
+    }
+
+    let mine = dir.path().join("flag");
+    let out = autocode(&mine, &["stats"], Some(""));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: AUTOCODE_PROJECT is set but empty: "),
+        "{err}"
+    );
+    let out = autocode(&mine, &["stats", "--project", "autocode.db"], Some(""));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = autocode(&mine, &["--project=", "stats"], Some(""));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("AUTOCODE_PROJECT"), "{err}");
+}

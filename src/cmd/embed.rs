@@ -78,6 +78,11 @@ pub struct EncodeArgs {
 }
 
 pub fn run(g: &Global, a: EmbedArgs) -> Outcome {
+    // Before the corpus is embedded: the export is written only after it.
+    if let Some(export) = &a.export {
+        embed::npy::check_output_path(export)
+            .with_context(|| format!("--export {}", export.display()))?;
+    }
     let _lock = super::lock_project(g)?;
     let mut project = Project::open(&g.project)?;
     let opts = EmbedOptions {
@@ -203,9 +208,10 @@ fn input_lines(name: &str, bytes: &[u8]) -> anyhow::Result<Vec<String>> {
 }
 
 pub fn encode(g: &Global, a: EncodeArgs) -> Outcome {
-    if a.output.extension().and_then(|e| e.to_str()) != Some("npy") {
-        anyhow::bail!("--output {}: expected a .npy file name", a.output.display());
-    }
+    // Before the input is read and the model loaded, which come before the
+    // file is created.
+    embed::npy::check_output_path(&a.output)
+        .with_context(|| format!("--output {}", a.output.display()))?;
     let lines = read_lines(a.input.as_deref())?;
     let s = pipeline::embed::encode(&a.model.options(), &lines, &a.output, !g.quiet)?;
     if a.timings {

@@ -18,7 +18,9 @@ pub mod themes;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// What a subcommand returns: an exit code, or an error printed with context.
 pub type Outcome = anyhow::Result<ExitCode>;
@@ -39,6 +41,67 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The environment variable that names the project store when `--project`
+/// is not given.
+pub const PROJECT_ENV: &str = "AUTOCODE_PROJECT";
+
+impl Cli {
+    /// Parses the process's arguments (and [`PROJECT_ENV`]), noting whether
+    /// the store was named ([`Global::project_given`]); bad arguments end
+    /// the process with clap's usage error (status 2).
+    pub fn parse_args() -> Cli {
+        let matches = Cli::command()
+            .try_get_matches()
+            .or_else(without_an_empty_project_variable)
+            .unwrap_or_else(|e| e.exit());
+        Cli::from_matches(&matches).unwrap_or_else(|e| e.format(&mut Cli::command()).exit())
+    }
+
+    /// The parsed arguments, with where `--project`'s value came from.
+    fn from_matches(matches: &ArgMatches) -> Result<Cli, clap::Error> {
+        let mut cli = Cli::from_arg_matches(matches)?;
+        cli.global.project_given = matches!(
+            matches.value_source("project"),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        );
+        Ok(cli)
+    }
+}
+
+/// clap reads a set but empty [`PROJECT_ENV`] (`export
+/// AUTOCODE_PROJECT=$STUDY_DIR` with `STUDY_DIR` unset) as an empty
+/// `--project`, even where `--project` was typed, and every command said
+/// "a value is required for '--project <PROJECT>' but none was supplied",
+/// naming an option the user may never have typed (h5/05). When `err` is
+/// that error, the arguments are parsed again without the variable: with
+/// `--project` typed they stand (it overrides the variable, as it overrides
+/// one that is not empty); without, the error names the variable. Any other
+/// error is returned as it is.
+fn without_an_empty_project_variable(err: clap::Error) -> Result<ArgMatches, clap::Error> {
+    if err.kind() != ErrorKind::InvalidValue
+        || !std::env::var_os(PROJECT_ENV).is_some_and(|v| v.is_empty())
+    {
+        return Err(err);
+    }
+    let Ok(matches) = Cli::command()
+        .mut_arg("project", |a| a.env(None::<&'static str>))
+        .try_get_matches()
+    else {
+        return Err(err);
+    };
+    if matches.value_source("project") == Some(ValueSource::CommandLine) {
+        return Ok(matches);
+    }
+    Err(Cli::command().error(
+        ErrorKind::InvalidValue,
+        format!(
+            "{PROJECT_ENV} is set but empty: set it to the project's store (an \
+             `autocode.db` file, or the folder holding one), or unset it to use \
+             ./autocode.db; `--project PATH` overrides it"
+        ),
+    ))
+}
+
 /// Options every subcommand takes.
 #[derive(Args, Debug, Clone)]
 pub struct Global {
@@ -46,10 +109,18 @@ pub struct Global {
     #[arg(
         long,
         global = true,
-        env = "AUTOCODE_PROJECT",
+        env = PROJECT_ENV,
         default_value = "autocode.db"
     )]
     pub project: PathBuf,
+    /// Whether `--project` or AUTOCODE_PROJECT named the store, rather than
+    /// the default applying (clap's value source; set by
+    /// [`Cli::parse_args`]): only a store named so overrides a config's
+    /// `[project] store`. Comparing the value with the default took
+    /// `--project autocode.db` for no `--project` at all, and the run wrote
+    /// the config's store instead (h5/01).
+    #[arg(skip)]
+    pub project_given: bool,
     /// More log output (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -265,6 +336,33 @@ mod tests {
         );
         let other = anyhow::Error::new(store::Error::Invalid("x".into()));
         assert_eq!(read_only_store_message(&other, dir.path()), None);
+    }
+
+    /// h5/01: `--project autocode.db`, before or after the subcommand, is
+    /// a store given, though it spells the default; no `--project` is not.
+    /// (The variable is taken off the command: the tests' environment may
+    /// set it.)
+    #[test]
+    fn a_project_spelled_as_the_default_is_still_given() {
+        use clap::CommandFactory;
+        let parse = |args: &[&str]| {
+            let matches = super::Cli::command()
+                .mut_arg("project", |a| a.env(None::<&'static str>))
+                .try_get_matches_from(args)
+                .unwrap();
+            super::Cli::from_matches(&matches).unwrap().global
+        };
+        for args in [
+            &["autocode", "--project", "autocode.db", "runs"][..],
+            &["autocode", "runs", "--project", "autocode.db"],
+        ] {
+            let given = parse(args);
+            assert!(given.project_given, "{args:?}");
+            assert_eq!(given.project, std::path::Path::new("autocode.db"));
+        }
+        let default = parse(&["autocode", "runs"]);
+        assert!(!default.project_given);
+        assert_eq!(default.project, std::path::Path::new("autocode.db"));
     }
 
     #[test]

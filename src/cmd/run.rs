@@ -3,7 +3,7 @@
 //! a function) and `pipeline::merge`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -48,10 +48,12 @@ pub struct MergeArgs {
     pub json: bool,
 }
 
-/// `--project` when given on the command line (not the default), which
-/// overrides the config's `[project] store`.
+/// The store `--project` or AUTOCODE_PROJECT named, which overrides the
+/// config's `[project] store`; `None` when the default applies. Given is
+/// given, whatever the value: `--project autocode.db` is the store in this
+/// folder, not "no `--project`" (h5/01).
 fn explicit_project(g: &Global) -> Option<PathBuf> {
-    (g.project != Path::new("autocode.db")).then(|| g.project.clone())
+    g.project_given.then(|| g.project.clone())
 }
 
 /// Prints what a stage printed when run on its own: to stdout, or to
@@ -123,7 +125,7 @@ pub fn run(g: &Global, a: RunArgs) -> Outcome {
 
 pub fn runs(g: &Global, a: RunsArgs) -> Outcome {
     let store = super::open_store(g)?;
-    let runs = store.runs()?;
+    let runs = pipeline::run::run_records(&store)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&runs)?);
         return Ok(ExitCode::SUCCESS);

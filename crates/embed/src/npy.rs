@@ -91,6 +91,46 @@ impl NpyWriter {
     }
 }
 
+/// Checks that a matrix can be written to `path`, before the work that
+/// computes it: `embed --export` found a missing folder only after embedding
+/// the whole corpus (hours on a large one), and wrote its `.npy` matrix under
+/// any name, `.csv` included, that a spreadsheet then opened as garbage
+/// (h5/04). `path` must end in `.npy`, its folder exist, and the file be
+/// one that can be opened for writing: a missing file is created and removed
+/// again, an existing one opened without being truncated, so nothing the
+/// user has changes. The caller names the option in its context.
+pub fn check_output_path(path: &Path) -> Result<()> {
+    if path.extension().and_then(|e| e.to_str()) != Some("npy") {
+        bail!("expected a .npy file name");
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => bail!("{} is not a folder", dir.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("the folder {} does not exist", dir.display())
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading the folder {}", dir.display())),
+    }
+    match File::options().write(true).create_new(true).open(path) {
+        Ok(file) => {
+            drop(file);
+            std::fs::remove_file(path).context("removing the file made to test it")?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            File::options()
+                .write(true)
+                .open(path)
+                .context("cannot be written")?;
+        }
+        Err(e) => return Err(e).context("cannot be created"),
+    }
+    Ok(())
+}
+
 /// Reads a 2-D little-endian f32 `.npy` (as written above) back: (rows, cols, data).
 pub fn read_f32_matrix(path: &Path) -> Result<(usize, usize, Vec<f32>)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -162,6 +202,44 @@ mod tests {
         let (r, c, d) = read_f32_matrix(&path).unwrap();
         assert_eq!((r, c), (2, 3));
         assert_eq!(d, vec![1.0, -2.0, 0.5, 3.0, 4.0, 5.0]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// h5/04: a name that is not `.npy`, a missing folder, a folder that is
+    /// a file and a folder in the file's place are refused; a new name is
+    /// accepted and left absent, an existing file accepted and left as it was.
+    #[test]
+    fn an_output_path_that_cannot_be_written_is_refused() {
+        let dir = std::env::temp_dir().join(format!("embed-npy-check-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let refused = |path: &Path| format!("{:#}", check_output_path(path).unwrap_err());
+        assert_eq!(refused(&dir.join("v.csv")), "expected a .npy file name");
+        assert_eq!(refused(&dir.join("v")), "expected a .npy file name");
+        let missing = dir.join("exports");
+        assert_eq!(
+            refused(&missing.join("v.npy")),
+            format!("the folder {} does not exist", missing.display())
+        );
+        let file = dir.join("notes.txt");
+        std::fs::write(&file, "x").unwrap();
+        assert_eq!(
+            refused(&file.join("v.npy")),
+            format!("{} is not a folder", file.display())
+        );
+        std::fs::create_dir(dir.join("d.npy")).unwrap();
+        assert!(
+            refused(&dir.join("d.npy")).starts_with("cannot be written: "),
+            "{}",
+            refused(&dir.join("d.npy"))
+        );
+
+        let new = dir.join("new.npy");
+        check_output_path(&new).unwrap();
+        assert!(!new.exists());
+        let old = dir.join("old.npy");
+        std::fs::write(&old, b"kept").unwrap();
+        check_output_path(&old).unwrap();
+        assert_eq!(std::fs::read(&old).unwrap(), b"kept");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -616,6 +616,67 @@ impl ProjectLock {
             }
         }
     }
+
+    /// Whether a process holds the lock of `store` now. Reads only: a
+    /// missing lock file (nothing ever took the lock) is not created, nor
+    /// its folder. The probe takes a shared lock for as long as one system
+    /// call (it is released when the file is closed here); shared, so two
+    /// readers never stand in each other's way.
+    pub fn is_held(store: &Path) -> std::io::Result<bool> {
+        let path = lock_path(store);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        match file.try_lock_shared() {
+            Ok(()) => Ok(false),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(true),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+}
+
+/// The project's run records as `autocode runs` lists them. A run killed
+/// (SIGKILL: the OOM killer, a scheduler's time limit) leaves its record
+/// `running` until the next run marks it `interrupted`
+/// ([`store::Store::start_run`]); listed in between, it read as a live run
+/// for hours, and a script waiting for `status != running` waited for
+/// nothing (h5/03). A run holds the project lock from before it records its
+/// start until after it records its end, so a record `running` while
+/// nothing holds the lock belongs to a process that is gone, and is listed
+/// `interrupted`, as the next run will write it. Reads only: neither the
+/// store nor the lock file is written.
+pub fn run_records(store: &store::Store) -> anyhow::Result<Vec<store::RunRecord>> {
+    let first = store.runs()?;
+    let running: Vec<i64> = first
+        .iter()
+        .filter(|r| r.is_running())
+        .map(|r| r.id)
+        .collect();
+    if running.is_empty() {
+        return Ok(first);
+    }
+    match ProjectLock::is_held(store.path()) {
+        Ok(false) => {}
+        Ok(true) => return Ok(first),
+        Err(e) => {
+            tracing::warn!(
+                "cannot tell whether a run holds the lock of {} ({e}); run records listed as stored",
+                store.path().display()
+            );
+            return Ok(first);
+        }
+    }
+    // Read again now that the lock was seen free: a run that finished
+    // between the first read and the probe has its end recorded by now,
+    // and one that started after the probe is not among `running` (its
+    // record is new), so it is listed as it stands.
+    let mut records = store.runs()?;
+    for r in records.iter_mut().filter(|r| running.contains(&r.id)) {
+        r.read_as_interrupted();
+    }
+    Ok(records)
 }
 
 /// What one stage of a batch produced.
@@ -1422,6 +1483,39 @@ mod tests {
         assert!(super::ProjectLock::acquire(&dir.path().join("linked/new.db")).is_err());
         drop((held, fresh));
         assert!(super::ProjectLock::acquire(&dir.path().join("link.db")).is_ok());
+    }
+
+    /// h5/03: a killed run's `running` record is listed `interrupted` when
+    /// nothing holds the project lock (no lock file yet, or one left free),
+    /// as it stands while a run holds it; the store is not written, nor a
+    /// lock file made.
+    #[test]
+    fn a_running_record_is_listed_interrupted_when_nothing_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("autocode.db");
+        let s = store::Store::create(&file).unwrap();
+        let done = s.start_run("run").unwrap();
+        s.finish_run(done, "ok", &serde_json::json!({}), &serde_json::json!({}))
+            .unwrap();
+        s.start_run("run").unwrap();
+        let listed = |s: &store::Store| -> Vec<String> {
+            super::run_records(s)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.status)
+                .collect()
+        };
+        assert_eq!(listed(&s), ["ok", "interrupted"]);
+        assert!(!super::lock_path(&file).exists());
+        let held = super::ProjectLock::acquire(&file).unwrap();
+        assert!(super::ProjectLock::is_held(&file).unwrap());
+        assert_eq!(listed(&s), ["ok", "running"]);
+        drop(held);
+        assert!(!super::ProjectLock::is_held(&file).unwrap());
+        assert_eq!(listed(&s), ["ok", "interrupted"]);
+        assert_eq!(s.runs().unwrap()[1].status, "running");
+        // The probe takes no lock that outlives it.
+        assert!(super::ProjectLock::acquire(&file).is_ok());
     }
 
     /// One run's whole set merges; another count, an index twice or one

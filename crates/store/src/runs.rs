@@ -19,6 +19,22 @@ pub struct RunRecord {
     pub counts: serde_json::Value,
 }
 
+impl RunRecord {
+    /// Whether the record says its run is still going.
+    pub fn is_running(&self) -> bool {
+        self.status == "running"
+    }
+
+    /// Reads a `running` record whose process is known to be gone (nothing
+    /// holds the project lock) as the next [`Store::start_run`] will write
+    /// it: `interrupted`. The value only; the store is not written.
+    pub fn read_as_interrupted(&mut self) {
+        if self.is_running() {
+            self.status = "interrupted".to_string();
+        }
+    }
+}
+
 impl Store {
     /// Records the start of a run. A row still `running` from a killed
     /// process is marked `interrupted` first: only one run holds the lock.
@@ -158,5 +174,27 @@ mod tests {
         assert_eq!(runs[0].status, "interrupted");
         assert_eq!(runs[1].status, "ok");
         assert_eq!(runs[1].counts["segments"], 3);
+    }
+
+    /// h5/03: a `running` record is read as `interrupted`, a finished one
+    /// keeps its status, and the store keeps what it holds.
+    #[test]
+    fn a_running_record_reads_as_interrupted_and_the_store_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::create(dir.path()).unwrap();
+        let done = s.start_run("run").unwrap();
+        s.finish_run(done, "ok", &serde_json::json!({}), &serde_json::json!({}))
+            .unwrap();
+        s.start_run("run --shard 0/2").unwrap();
+        let mut runs = s.runs().unwrap();
+        assert!(!runs[0].is_running());
+        assert!(runs[1].is_running());
+        for r in &mut runs {
+            r.read_as_interrupted();
+        }
+        let statuses: Vec<_> = runs.iter().map(|r| r.status.as_str()).collect();
+        assert_eq!(statuses, ["ok", "interrupted"]);
+        assert_eq!(runs[1].ended_at, None);
+        assert_eq!(s.runs().unwrap()[1].status, "running");
     }
 }
