@@ -105,17 +105,17 @@ fn decode(file: &Path, bytes: &[u8]) -> Result<Decoded> {
         return Err(IngestError::Empty { file: file.into() });
     }
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return utf8(file, rest, 3);
+        return utf8(file, without_end_of_file_marks(rest), 3);
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return utf16(file, rest, u16::from_le_bytes).map(|text| Decoded {
-            text,
+            text: text_without_end_of_file_marks(text),
             encoding: "UTF-16LE",
         });
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return utf16(file, rest, u16::from_be_bytes).map(|text| Decoded {
-            text,
+            text: text_without_end_of_file_marks(text),
             encoding: "UTF-16BE",
         });
     }
@@ -132,7 +132,35 @@ fn decode(file: &Path, bytes: &[u8]) -> Result<Decoded> {
             hint,
         });
     }
-    utf8(file, bytes, 0)
+    utf8(file, without_end_of_file_marks(bytes), 0)
+}
+
+/// The DOS end-of-file mark, Ctrl-Z, that `copy /a`, DOS-era editors and
+/// some transcription and mainframe export tools append to a text file
+/// (CP/M's pad the last 128-byte record with it).
+const END_OF_FILE_MARK: u8 = 0x1A;
+
+/// `bytes` without the end-of-file marks that end them: they are the
+/// file's end, not its text. Kept, one was stored in the last sentence of
+/// a UTF-8 file, and a Windows-1252 file was refused as "invalid UTF-8"
+/// at its first accented letter, a control byte ruling Windows-1252 out
+/// (h3/05). In UTF-8 and Windows-1252 the byte 0x1A is only ever the
+/// character U+001A, so this cuts no character in two; a Ctrl-Z anywhere
+/// else is left to the checks below.
+fn without_end_of_file_marks(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != END_OF_FILE_MARK)
+        .map_or(0, |last| last + 1);
+    &bytes[..end]
+}
+
+/// [`without_end_of_file_marks`] for a UTF-16 file, whose mark is the
+/// code unit U+001A.
+fn text_without_end_of_file_marks(mut text: String) -> String {
+    let end = text.trim_end_matches(char::from(END_OF_FILE_MARK)).len();
+    text.truncate(end);
+    text
 }
 
 fn utf8(file: &Path, bytes: &[u8], base: usize) -> Result<Decoded> {
@@ -293,6 +321,50 @@ mod tests {
         let d = decode_text(p(), b).unwrap();
         assert_eq!(d.text, "Anna: Café – naïve, schön.\r\n");
         assert_eq!(d.encoding, "windows-1252");
+    }
+
+    #[test]
+    fn a_trailing_end_of_file_mark_is_no_text() {
+        // Windows-1252 with CRLF and the Ctrl-Z `copy /a` appends: read as
+        // Windows-1252, not refused as invalid UTF-8 at the "é".
+        let b = b"Interviewer: How long?\r\nZo\xe9: Ten years \x96 I\x92ve stayed.\r\n\x1a";
+        let d = decode_text(p(), b).unwrap();
+        assert_eq!(
+            d.text,
+            "Interviewer: How long?\r\nZoé: Ten years – I’ve stayed.\r\n"
+        );
+        assert_eq!(d.encoding, "windows-1252");
+        // UTF-8, with and without a BOM; CP/M pads with several.
+        let s = "Zoé: I’ve complained twice.\r\n";
+        let mut b = s.as_bytes().to_vec();
+        b.push(0x1A);
+        assert_eq!(decode_text(p(), &b).unwrap().text, s);
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(s.as_bytes());
+        bom.extend_from_slice(&[0x1A, 0x1A, 0x1A]);
+        assert_eq!(decode_text(p(), &bom).unwrap().text, s);
+        // UTF-16 LE and BE: the mark is a code unit.
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for u in s.encode_utf16().chain([0x1A]) {
+            le.extend_from_slice(&u.to_le_bytes());
+            be.extend_from_slice(&u.to_be_bytes());
+        }
+        assert_eq!(decode_text(p(), &le).unwrap().text, s);
+        assert_eq!(decode_text(p(), &be).unwrap().text, s);
+        // A file of nothing but the mark is empty; one inside the text
+        // still rules Windows-1252 out.
+        assert_eq!(
+            decode_text(p(), b"\x1a").unwrap_err().to_string(),
+            "talk.txt: file is empty"
+        );
+        let e = decode_text(p(), b"Zo\xe9: \x1a fine.\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "talk.txt: invalid UTF-8 at byte 2 (line 1); save the file as UTF-8"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! WebVTT and SRT captions. The speaker of a cue comes from a `<v Name>` voice
 //! tag or a `Name:` label; a cue without one continues the previous speaker.
+//! A cue where two people speak (a second voice, a second labelled line) is
+//! split there, each part its speaker's, over the cue's times.
 //!
 //! Consecutive cues of one speaker are merged into one turn, the way NVivo
 //! and ATLAS.ti users read a transcript (a turn is what one person says until
@@ -94,9 +96,10 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
         }
     }
     let display_names = display_name_labels(&blocks, vtt);
-    // Each cue's speaker, times and lines, before rolling repeats go.
+    // Each cue's times and its pieces' speakers and lines, before rolling
+    // repeats go.
     let mut bodies: Vec<CueLines> = Vec::new();
-    let mut current_speaker: Option<(String, Option<String>)> = None;
+    let mut current_speaker: Option<Speaker> = None;
     for (block_no, (first_line, block)) in blocks.iter().enumerate() {
         if vtt && block_no == 0 {
             continue; // the header block
@@ -138,86 +141,129 @@ fn parse_cues(file: SourceFile<'_>, text: &str, vtt: bool) -> Result<Vec<ParsedC
             )
         })?;
         let raw = block[timing_at + 1..].join("\n");
-        let (voice, cleaned) = strip_tags(&raw);
-        let mut body: Vec<String> = cleaned
-            .split('\n')
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect();
-        // A voice's bracket is its role, as a text label's is (`<v Maria
-        // Lopez (Guest)>` was the participant `Maria Lopez (Guest)`, and a
-        // text export's `Maria Lopez (Guest)  0:20` another, `Maria Lopez`);
-        // pronouns are no role.
-        let mut speaker = voice.map(|v| {
-            let (name, role) = crate::speaker::name_and_bracket(&v);
-            if crate::speaker::is_name_like(name) || crate::speaker::is_surname_given(name) {
-                (name.to_string(), role)
-            } else {
-                (v.clone(), None)
+        let mut pieces: Vec<Piece> = Vec::new();
+        for (voice, cleaned) in strip_tags(&raw) {
+            let lines = cleaned
+                .split('\n')
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty());
+            if let Some(voice) = voice {
+                current_speaker = Some(voice_speaker(&voice));
+                pieces.push((current_speaker.clone(), lines.collect()));
+                continue;
             }
-        });
-        if speaker.is_none() {
-            if let Some(first) = body.first() {
-                if let Some(label) = parse_speaker_line(first) {
-                    let rest = first[label.text_start..].trim().to_string();
-                    body[0] = rest;
-                    speaker = Some((label.name, label.role));
-                } else if let Some((name, rest)) = display_name_prefix(first)
-                    .filter(|(name, _)| display_names.contains(name.as_str()))
-                {
-                    body[0] = rest.to_string();
-                    speaker = Some((name, None));
-                } else if let Some(label) = crate::speaker::relaxed_label(first)
-                    .filter(|l| display_names.contains(l.name.as_str()))
-                {
-                    body[0] = first[label.text_start..].trim().to_string();
-                    speaker = Some((label.name, label.role));
+            // A cue without a voice: each line headed by a label starts
+            // that speaker's piece, as a line of a text transcript does;
+            // lines without one continue the speaker before them.
+            let mut piece: Vec<String> = Vec::new();
+            for line in lines {
+                match line_label(&line, &display_names) {
+                    Some((speaker, rest)) => {
+                        if !piece.is_empty() {
+                            pieces.push((current_speaker.clone(), std::mem::take(&mut piece)));
+                        }
+                        current_speaker = Some(speaker);
+                        if !rest.is_empty() {
+                            piece.push(rest);
+                        }
+                    }
+                    None => piece.push(line),
                 }
             }
+            if !piece.is_empty() {
+                pieces.push((current_speaker.clone(), piece));
+            }
         }
-        if speaker.is_some() {
-            current_speaker = speaker;
-        }
-        body.retain(|l| !l.is_empty());
-        bodies.push((current_speaker.clone(), start_ms, end_ms, body));
+        pieces.retain(|(_, lines)| !lines.is_empty());
+        bodies.push((start_ms, end_ms, pieces));
     }
     let rolling = rolling_captions(&bodies);
     let mut cues = Vec::new();
     let mut previous_last: Option<String> = None;
-    for (who, start_ms, end_ms, mut body) in bodies {
-        let last = body.last().cloned();
+    for (start_ms, end_ms, mut pieces) in bodies {
+        let last = pieces.last().and_then(|(_, lines)| lines.last()).cloned();
         if rolling {
             // The line the last cue ended with, shown again on top.
-            if let (Some(prev), Some(first)) = (&previous_last, body.first()) {
-                if first == prev {
-                    body.remove(0);
+            if let (Some(prev), Some((_, first))) = (&previous_last, pieces.first_mut()) {
+                if first.first() == Some(prev) {
+                    first.remove(0);
                 }
             }
         }
         if last.is_some() {
             previous_last = last;
         }
-        let text = body.join(" ");
-        if text.is_empty() {
-            continue;
+        // Each piece is a cue of its own speaker over the cue's times:
+        // where in the cue the voice changes is not known.
+        for (who, lines) in pieces {
+            let text = lines.join(" ");
+            if text.is_empty() {
+                continue;
+            }
+            let (speaker, role) = match who {
+                Some((s, r)) => (Some(s), r),
+                None => (None, None),
+            };
+            cues.push(ParsedCue {
+                speaker,
+                role,
+                start_ms,
+                end_ms,
+                text,
+            });
         }
-        let (speaker, role) = match who {
-            Some((s, r)) => (Some(s), r),
-            None => (None, None),
-        };
-        cues.push(ParsedCue {
-            speaker,
-            role,
-            start_ms,
-            end_ms,
-            text,
-        });
     }
     Ok(cues)
 }
 
-/// A cue's speaker (name, role), start and end (ms) and lines.
-type CueLines = (Option<(String, Option<String>)>, u64, u64, Vec<String>);
+/// A speaker's name and role.
+type Speaker = (String, Option<String>);
+
+/// The part of a cue one speaker says: who (none before any label) and
+/// the lines.
+type Piece = (Option<Speaker>, Vec<String>);
+
+/// A cue's start and end (ms) and its pieces, in order: one, or one per
+/// voice or labelled line where two people speak in one cue.
+type CueLines = (u64, u64, Vec<Piece>);
+
+/// The speaker of a `<v Name>` voice. A voice's bracket is its role, as a
+/// text label's is (`<v Maria Lopez (Guest)>` was the participant `Maria
+/// Lopez (Guest)`, and a text export's `Maria Lopez (Guest)  0:20`
+/// another, `Maria Lopez`); pronouns are no role.
+fn voice_speaker(voice: &str) -> Speaker {
+    let (name, role) = crate::speaker::name_and_bracket(voice);
+    if crate::speaker::is_name_like(name) || crate::speaker::is_surname_given(name) {
+        (name.to_string(), role)
+    } else {
+        (voice.to_string(), None)
+    }
+}
+
+/// The speaker a line of a cue without a voice starts with, and the words
+/// after the label: a `Name:` label as a text transcript reads it, or one
+/// of the document's own display names ([`display_name_labels`]: `karen
+/// doyle: …`, `[SPEAKER_00]: …`). Every line is read so, not only a cue's
+/// first: a cue of two people's lines (`ANNA: About ten years.` /
+/// `INTERVIEWER: And before that?`, a dual-speaker subtitle) gave the
+/// second line, label and all, to the first speaker (h3/02).
+fn line_label(line: &str, display_names: &HashSet<String>) -> Option<(Speaker, String)> {
+    if let Some(label) = parse_speaker_line(line) {
+        let rest = line[label.text_start..].trim().to_string();
+        return Some(((label.name, label.role), rest));
+    }
+    if let Some((name, rest)) =
+        display_name_prefix(line).filter(|(name, _)| display_names.contains(name.as_str()))
+    {
+        return Some(((name, None), rest.to_string()));
+    }
+    crate::speaker::relaxed_label(line)
+        .filter(|l| display_names.contains(l.name.as_str()))
+        .map(|l| {
+            let rest = line[l.text_start..].trim().to_string();
+            ((l.name, l.role), rest)
+        })
+}
 
 /// Whether cues roll up, as YouTube's automatic captions (and live
 /// captioning in "roll-up" mode) write them: each cue shows the line the
@@ -228,18 +274,19 @@ type CueLines = (Option<(String, Option<String>)>, u64, u64, Vec<String>);
 /// speaker who says the same line in two cues of an ordinary file keeps
 /// both.
 fn rolling_captions(bodies: &[CueLines]) -> bool {
-    let with_text: Vec<&Vec<String>> = bodies
+    // A cue's first and last lines, over its pieces.
+    let with_text: Vec<(&String, &String)> = bodies
         .iter()
-        .map(|b| &b.3)
-        .filter(|b| !b.is_empty())
+        .filter_map(|(_, _, pieces)| {
+            let first = pieces.first()?.1.first()?;
+            let last = pieces.last()?.1.last()?;
+            Some((first, last))
+        })
         .collect();
     if with_text.len() < 3 {
         return false;
     }
-    let repeated = with_text
-        .windows(2)
-        .filter(|w| w[0].last() == w[1].first())
-        .count();
+    let repeated = with_text.windows(2).filter(|w| w[0].1 == w[1].0).count();
     2 * repeated >= with_text.len() - 1
 }
 
@@ -473,12 +520,19 @@ fn decode_entities(text: &str) -> String {
 }
 
 /// Removes markup (`<i>`, `<c.x>`, `<00:00:01.000>`, `{\an8}`) and decodes
-/// the entities captions use; returns the `<v Name>` voice if the cue has one,
-/// its entities decoded too (WebVTT writes `<v Mum &amp; Dad>`; before
-/// 2026-12-07 the name kept `&amp;` and matched no participant, ho/03).
+/// the entities captions use; returns the cue's text in pieces, one per
+/// `<v Name>` voice with its name, its entities decoded too (WebVTT writes
+/// `<v Mum &amp; Dad>`; before 2026-12-07 the name kept `&amp;` and
+/// matched no participant, ho/03). A cue without a voice is one piece
+/// without a name; text before a cue's first voice is that voice's. Each
+/// later voice starts a piece, as the WebVTT spec writes two people's lines
+/// in one cue (`<v Anna>About ten years.</v>` / `<v Interviewer>And before
+/// that?</v>`): before, the whole cue was its first voice's, and the
+/// interviewer's question counted as the participant's words (h3/01).
 /// A `<` followed by a space, or by another `<` before its `>`, is text
 /// (`2 < 3` in an SRT line), not a tag.
-fn strip_tags(raw: &str) -> (Option<String>, String) {
+fn strip_tags(raw: &str) -> Vec<(Option<String>, String)> {
+    let mut pieces: Vec<(Option<String>, String)> = Vec::new();
     let mut voice = None;
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -488,10 +542,21 @@ fn strip_tags(raw: &str) -> (Option<String>, String) {
                 !rest[1..end].contains('<') && !rest[1..].starts_with(char::is_whitespace)
             }) {
                 let tag = &rest[1..end];
-                if voice.is_none() && (tag.starts_with("v ") || tag.starts_with("v.")) {
+                if tag.starts_with("v ") || tag.starts_with("v.") {
                     let name = tag.split_once(' ').map(|(_, n)| n.trim()).unwrap_or("");
                     if !name.is_empty() {
-                        voice = Some(decode_entities(name));
+                        let name = decode_entities(name);
+                        match &voice {
+                            None => voice = Some(name),
+                            // The same voice again goes on.
+                            Some(v) if *v == name => {}
+                            // Another voice: what came before is the
+                            // voice before's.
+                            Some(_) => {
+                                let said = std::mem::take(&mut out);
+                                pieces.push((voice.replace(name), said));
+                            }
+                        }
                     }
                 }
                 rest = &rest[end + 1..];
@@ -512,7 +577,8 @@ fn strip_tags(raw: &str) -> (Option<String>, String) {
         out.push(c);
         rest = &rest[c.len_utf8()..];
     }
-    (voice, out)
+    pieces.push((voice, out));
+    pieces
 }
 
 fn assemble(name: &str, cues: Vec<ParsedCue>) -> RawDocument {
@@ -837,6 +903,124 @@ mod tests {
         assert_eq!(&doc.text[doc.cues[1].start..doc.cues[1].end], "Anyone?");
     }
 
+    /// A turn as read: speaker, text at the turn's offsets, start and end (ms).
+    type TurnRead<'a> = (Option<&'a str>, &'a str, Option<u64>, Option<u64>);
+
+    /// The turns of a document, as read.
+    fn turns_of(doc: &RawDocument) -> Vec<TurnRead<'_>> {
+        doc.turns
+            .iter()
+            .map(|t| {
+                (
+                    t.speaker.as_deref(),
+                    &doc.text[t.start..t.end],
+                    t.start_ms,
+                    t.end_ms,
+                )
+            })
+            .collect()
+    }
+
+    /// h3/01: a cue of two voices, one per line as the WebVTT spec writes
+    /// dialogue in one cue, or one after the other on a line, gives each
+    /// voice its own words over the cue's times; before, the whole cue was
+    /// the first voice's and the interviewer's question the participant's.
+    #[test]
+    fn each_voice_of_a_cue_says_its_own_words() {
+        let src = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Interviewer>How long have you lived here?</v>\n\n\
+                   00:00:04.500 --> 00:00:08.000\n<v Anna>About ten years.</v>\n<v Interviewer>And before that?</v>\n\n\
+                   00:00:08.500 --> 00:00:12.000\n<v Anna>We were in Leeds.</v> <v.loud Bob>No, Bradford! <v Anna>Bradford.\n";
+        let doc = read(&VttReader, "two.vtt", src).unwrap();
+        assert_eq!(
+            turns_of(&doc),
+            vec![
+                (
+                    Some("Interviewer"),
+                    "How long have you lived here?",
+                    Some(1_000),
+                    Some(4_000)
+                ),
+                (Some("Anna"), "About ten years.", Some(4_500), Some(8_000)),
+                (
+                    Some("Interviewer"),
+                    "And before that?",
+                    Some(4_500),
+                    Some(8_000)
+                ),
+                (Some("Anna"), "We were in Leeds.", Some(8_500), Some(12_000)),
+                (Some("Bob"), "No, Bradford!", Some(8_500), Some(12_000)),
+                (Some("Anna"), "Bradford.", Some(8_500), Some(12_000)),
+            ]
+        );
+        // One voice said again within its cue stays one piece; text before
+        // the first voice is that voice's.
+        assert_eq!(
+            strip_tags("- <v Anna>Yes.</v>\n<v Anna>Quite.</v>"),
+            vec![(Some("Anna".to_string()), "- Yes.\nQuite.".to_string())]
+        );
+    }
+
+    /// h3/02: a cue of two labelled lines (a dual-speaker subtitle) gives
+    /// the second line to its own speaker, label removed; a line without a
+    /// label continues the speaker before it, in the cue or the one above.
+    #[test]
+    fn each_labelled_line_of_a_cue_starts_its_speakers_turn() {
+        let src = "1\n00:00:01,000 --> 00:00:04,000\nINTERVIEWER: How long have you lived here?\n\n\
+                   2\n00:00:04,500 --> 00:00:08,000\nANNA: About ten years.\nINTERVIEWER: And before that?\n\n\
+                   3\n00:00:08,500 --> 00:00:12,000\nANNA: We were in Leeds,\nnear the station.\nINTERVIEWER:\nI see.\n\n\
+                   4\n00:00:12,000 --> 00:00:13,000\nAnd now?\n";
+        let doc = read(&SrtReader, "two.srt", src).unwrap();
+        assert_eq!(
+            turns_of(&doc),
+            vec![
+                (
+                    Some("INTERVIEWER"),
+                    "How long have you lived here?",
+                    Some(1_000),
+                    Some(4_000)
+                ),
+                (Some("ANNA"), "About ten years.", Some(4_500), Some(8_000)),
+                (
+                    Some("INTERVIEWER"),
+                    "And before that?",
+                    Some(4_500),
+                    Some(8_000)
+                ),
+                (
+                    Some("ANNA"),
+                    "We were in Leeds, near the station.",
+                    Some(8_500),
+                    Some(12_000)
+                ),
+                (
+                    Some("INTERVIEWER"),
+                    "I see. And now?",
+                    Some(8_500),
+                    Some(13_000)
+                ),
+            ]
+        );
+        // A Zoom file's display names head later lines too; a line with a
+        // colon that is no label of the file stays speech.
+        let src = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhelen ward: So what happened?\n\n\
+                   00:00:02.000 --> 00:00:03.000\nkaren doyle: I asked him\nand he said: no.\nhelen ward: Oh.\n\n\
+                   00:00:03.000 --> 00:00:04.000\nkaren doyle: Yes.\n";
+        let doc = read(&VttReader, "z.vtt", src).unwrap();
+        let who: Vec<(Option<&str>, &str)> = turns_of(&doc)
+            .into_iter()
+            .map(|(speaker, text, _, _)| (speaker, text))
+            .collect();
+        assert_eq!(
+            who,
+            vec![
+                (Some("helen ward"), "So what happened?"),
+                (Some("karen doyle"), "I asked him and he said: no."),
+                (Some("helen ward"), "Oh."),
+                (Some("karen doyle"), "Yes."),
+            ]
+        );
+    }
+
     #[test]
     fn srt_with_name_prefixes() {
         let src = "1\r\n00:00:01,000 --> 00:00:02,500\r\nANNA: Hello there.\r\n\r\n2\r\n00:00:02,500 --> 00:00:04,000\r\n<i>How are you?</i>\r\n\r\n3\r\n00:00:04,000 --> 00:00:05,000\r\nInterviewer: Fine.\r\n";
@@ -945,14 +1129,23 @@ mod tests {
     /// Dad`, `O&apos;Neill`, `&#39;`); a lone `<` in an SRT line is text.
     #[test]
     fn voice_names_are_decoded_and_a_lone_angle_bracket_is_text() {
-        let (voice, text) = strip_tags("<v Mum &amp; Dad>Chaos now &amp; the kids.</v>");
-        assert_eq!(voice.as_deref(), Some("Mum & Dad"));
-        assert_eq!(text, "Chaos now & the kids.");
-        let (voice, _) = strip_tags("<v O&apos;Neill, Siobh&#225;n>Yes.");
-        assert_eq!(voice.as_deref(), Some("O'Neill, Siobhán"));
-        let (_, text) = strip_tags("It's a 2 < 3 situation <inaudible> really.");
-        assert_eq!(text, "It's a 2 < 3 situation  really.");
-        let (_, text) = strip_tags("Cost &#x27;em &#99999999999; and &bogus; too");
-        assert_eq!(text, "Cost 'em &#99999999999; and &bogus; too");
+        let piece =
+            |voice: Option<&str>, text: &str| vec![(voice.map(String::from), text.to_string())];
+        assert_eq!(
+            strip_tags("<v Mum &amp; Dad>Chaos now &amp; the kids.</v>"),
+            piece(Some("Mum & Dad"), "Chaos now & the kids.")
+        );
+        assert_eq!(
+            strip_tags("<v O&apos;Neill, Siobh&#225;n>Yes."),
+            piece(Some("O'Neill, Siobhán"), "Yes.")
+        );
+        assert_eq!(
+            strip_tags("It's a 2 < 3 situation <inaudible> really."),
+            piece(None, "It's a 2 < 3 situation  really.")
+        );
+        assert_eq!(
+            strip_tags("Cost &#x27;em &#99999999999; and &bogus; too"),
+            piece(None, "Cost 'em &#99999999999; and &bogus; too")
+        );
     }
 }

@@ -213,8 +213,10 @@ fn paragraphs(xml: &str) -> std::result::Result<String, (u64, String)> {
 /// guide's section (`Experiences of the Service`, `Part 2 – Barriers to
 /// access`) or a transcriber's note (`Recording paused at 00:14:10 and
 /// resumed`). A few words and no sentence, unless bracketed, nor a
-/// speaker's label: a merged row of sentences is read as any line.
-fn is_merged_heading(text: &str) -> bool {
+/// speaker's label: a merged row of sentences is read as any line. The
+/// ODT reader uses the same rule, so an ODT reads as the DOCX it was saved
+/// from (`odt::tests::a_row_merged_across_the_table_reads_as_the_same_docx`).
+pub(super) fn is_merged_heading(text: &str) -> bool {
     let text = text.trim();
     !text.is_empty()
         && text.split_whitespace().count() <= 12

@@ -34,8 +34,30 @@ impl Reader for RtfReader {
     }
 }
 
-/// Destinations whose text is not the document's body.
+/// Destinations whose text is not the document's body. Footnotes and
+/// endnotes (`\footnote`, Word writes it unstarred inside the `\chftn`
+/// reference's group), their separators and continuation notices, and
+/// comments with their author, initials and date (`\annotation`,
+/// `\atnauthor`, …, which older writers leave unstarred) are no one's
+/// speech: before, a transcriber's footnote was read into the middle of
+/// the participant's sentence at its reference (h3/03), where the same
+/// interview saved as DOCX, ODT or DOC leaves its notes out.
 const SKIPPED_DESTINATIONS: &[&str] = &[
+    "footnote",
+    "ftnsep",
+    "ftnsepc",
+    "ftncn",
+    "aftnsep",
+    "aftnsepc",
+    "aftncn",
+    "annotation",
+    "atnauthor",
+    "atnid",
+    "atndate",
+    "atntime",
+    "atnref",
+    "atnicn",
+    "atnparent",
     "fonttbl",
     "colortbl",
     "stylesheet",
@@ -309,6 +331,33 @@ mod tests {
         assert_eq!(
             rtf_text(WORD_LIKE.as_bytes()).unwrap(),
             "Interviewer: How was the café at night?\nParticipant: It’s fine – we’re used to it.\nMostly.\n\nour site\n"
+        );
+    }
+
+    /// A footnote (Word writes `{\footnote …}` unstarred, inside the
+    /// group of its `\chftn` reference) and a comment written unstarred are
+    /// not the speaker's words, nor are the footnote separators: the
+    /// sentence around the reference reads as it does without them
+    /// (h3/03: `…since the Trussell Transcriber: the Trussell Trust runs
+    /// most UK food banks.` and `one opened.` apart).
+    #[test]
+    fn footnotes_and_comments_are_not_the_body() {
+        let word_footnote = concat!(
+            r"{\rtf1\ansi\ansicpg1252\uc1\deff0{\fonttbl{\f0 Calibri;}}",
+            r"{\*\ftnsep \pard\plain {\chftnsep \par }}{\*\ftnsepc \pard\plain {\chftnsepc \par }}",
+            r"{\ftnsep \pard\plain {\chftnsep separator\par }}{\ftncn \pard\plain {continued\par }}",
+            r"{\aftnsep \pard\plain {\chftnsep \par }}{\aftnsepc \pard\plain {\chftnsepc \par }}",
+            "\n",
+            r"\pard\plain {\insrsid100 Ren\'e9e: She\rquote d been going since the Trussell",
+            r"{\cs15\super\insrsid100 \chftn {\footnote \ltrpar \pard\plain \s16 {\cs15\super \chftn }",
+            r"{\insrsid100  Transcriber: the Trussell Trust runs most UK food banks.}}}",
+            r" one opened.\par }",
+            r"{\insrsid100 Interviewer: Why?{\chatn {\annotation {\atnauthor Helen}{\atnid HW}{\atndate 1}",
+            r"\pard\plain {\chatn }check this}} And then?\par }}",
+        );
+        assert_eq!(
+            rtf_text(word_footnote.as_bytes()).unwrap(),
+            "Renée: She’d been going since the Trussell one opened.\nInterviewer: Why? And then?\n"
         );
     }
 
