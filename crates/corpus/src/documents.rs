@@ -3,13 +3,14 @@
 //! date, role of the interviewee). A column `document` names the transcript
 //! (its document name, e.g. `interviews/03.txt`, or its file stem, `03`, as
 //! in the participants file); every other column is an attribute. Empty
-//! cells are no attribute.
+//! cells, and the marks of a missing value the participants file reads as
+//! none (`NA`, `N/A`, `#N/A`, `-`, NVivo's `Unassigned`), are no attribute.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::error::{IngestError, Result};
-use crate::participants::document_key;
+use crate::participants::{document_key, is_unset_value};
 
 /// One row of the documents file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +81,10 @@ impl DocumentCases {
                 .enumerate()
                 .filter(|(i, h)| *i != doc_i && !h.is_empty())
                 .map(|(i, h)| (h.clone(), get(i)))
-                .filter(|(_, v)| !v.is_empty())
+                // As the participants file reads them: R's `NA` and Excel's
+                // `#N/A` were crosstab groups of their own beside the
+                // participants' `(missing)` (h6/04).
+                .filter(|(_, v)| !v.is_empty() && !is_unset_value(v))
                 .collect();
             list.push(DocumentCase {
                 document,
@@ -223,6 +227,29 @@ mod tests {
                 ),
             ])
         );
+    }
+
+    /// R's, pandas', Excel's and people's marks of a missing cell are no
+    /// attribute, as in the participants file (h6/04).
+    #[test]
+    fn missing_value_marks_are_no_attribute() {
+        let cases = parse(
+            "document,Mode,Interviewer gender\nP01,Zoom,F\nP02,NA,F\nP03,N/A,M\nP04,#N/A,-\nP05,Unassigned,n/a\n",
+        )
+        .unwrap();
+        let m = cases
+            .match_documents(["P01.txt", "P02.txt", "P03.txt", "P04.txt", "P05.txt"])
+            .unwrap();
+        let attrs = |d: &str| {
+            m[d].iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(attrs("P01.txt"), ["interviewer gender=F", "mode=Zoom"]);
+        assert_eq!(attrs("P02.txt"), ["interviewer gender=F"]);
+        assert_eq!(attrs("P03.txt"), ["interviewer gender=M"]);
+        assert!(attrs("P04.txt").is_empty(), "{:?}", attrs("P04.txt"));
+        assert!(attrs("P05.txt").is_empty(), "{:?}", attrs("P05.txt"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The participants file: a CSV with `id`, `name`, optional `document`, and
 //! any attribute columns (`group`, `role`, `age_band`, …). Speakers are found
 //! by name (trimmed, case-insensitive), a name scoped to a document first;
-//! failing that by id, so transcripts may also label turns `P07:`.
+//! failing that by id, so transcripts may also label turns `P07:`. A
+//! `document` cell may name several transcripts, separated by `;` (one
+//! person interviewed in two sessions).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -91,25 +93,62 @@ fn role_moderates(attributes: &BTreeMap<String, String>) -> bool {
 /// Where a participants table's column names are: 0 for its first row
 /// (`headers`), `i` for its `i`th row below (a title or a version line
 /// above the names), `None` where none of its first ten rows names an id or
-/// a name column.
+/// a name column. A band of group headings merged over the column names
+/// (`Participant` over `ID` and `Name`, `Demographics` over `Gender` and
+/// `Age`) is passed over for the names below it ([`is_band_over`]).
 fn header_row(headers: &[String], rows: &[crate::formats::CaseRow]) -> Option<usize> {
-    let names_people = |cells: &[String]| {
-        let cells: Vec<String> = cells.iter().map(|c| c.trim().to_lowercase()).collect();
-        crate::formats::find_column(&cells, ID_COLUMNS).is_some()
-            || crate::formats::find_column(&cells, NAME_COLUMNS).is_some()
-    };
     // NVivo's classification sheet: an unnamed first column of cases.
     let nvivo = headers.first().is_some_and(|h| h.trim().is_empty()) && headers.len() > 1;
-    if names_people(headers) || nvivo {
+    if nvivo && !names_people(headers) {
         return Some(0);
     }
-    rows.iter()
-        .take(10)
-        .position(|r| {
-            let cells: Vec<String> = r.record.iter().map(str::to_string).collect();
-            names_people(&cells)
-        })
-        .map(|i| i + 1)
+    let row = |at: usize| -> Option<Vec<String>> {
+        match at {
+            0 => Some(headers.to_vec()),
+            _ => rows
+                .get(at - 1)
+                .map(|r| r.record.iter().map(str::to_string).collect()),
+        }
+    };
+    let at = (0..=10).find(|&at| row(at).is_some_and(|cells| names_people(&cells)))?;
+    match (row(at), row(at + 1)) {
+        (Some(band), Some(below)) if is_band_over(&band, &below) => Some(at + 1),
+        _ => Some(at),
+    }
+}
+
+/// Whether `cells` name an id or a name column.
+fn names_people(cells: &[String]) -> bool {
+    let cells: Vec<String> = cells.iter().map(|c| c.trim().to_lowercase()).collect();
+    crate::formats::find_column(&cells, ID_COLUMNS).is_some()
+        || crate::formats::find_column(&cells, NAME_COLUMNS).is_some()
+}
+
+/// Whether `band`, a row naming people only by a plain heading
+/// ([`PLAIN_ID_HEADINGS`]: `Participant`, `Respondent`), is a row of group
+/// headings merged over the row `below`, which names an id or a name
+/// column in more cells than `band` fills (a merged cell holds its text in
+/// its first cell only). Before, such a band was the header, and the row
+/// of column names a participant called `ID` (h6/02).
+fn is_band_over(band: &[String], below: &[String]) -> bool {
+    let filled = |cells: &[String]| cells.iter().filter(|c| !c.trim().is_empty()).count();
+    let plain_only = {
+        let cells: Vec<String> = band
+            .iter()
+            .map(|c| c.trim().to_lowercase())
+            .map(|c| {
+                let plain =
+                    crate::formats::find_column(std::slice::from_ref(&c), PLAIN_ID_HEADINGS);
+                if plain.is_some() {
+                    String::new()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        !names_people(&cells)
+    };
+    plain_only && names_people(below) && filled(below) > filled(band)
 }
 
 /// A note typed in a participants table's first cell below or between the
@@ -255,7 +294,9 @@ impl Participants {
         let doc_i = crate::formats::find_document_column(&headers, &records);
         let mut list = Vec::new();
         let mut ids: HashMap<String, (u64, String)> = HashMap::new();
-        let mut names: HashMap<(String, Option<String>), u64> = HashMap::new();
+        // Name key → the document keys each row of that name is scoped to
+        // (none: unscoped), and the row.
+        let mut names: HashMap<String, Vec<(Vec<String>, u64)>> = HashMap::new();
         for row in records {
             let (record, location) = (&row.record, row.location);
             let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
@@ -294,20 +335,52 @@ impl Participants {
                     ),
                 ));
             }
-            let document = doc_i.map(get).filter(|d| !d.is_empty());
+            // One person in several transcripts (two sessions) names them
+            // all in one cell, `P03_part1.docx; P03_part2.docx`: kept as one
+            // line, each name matched alone ([`Participant::documents`]).
+            // Before, the cell was one file name no input held, and each
+            // session's `Respondent` a participant of their own (h6/03).
+            let document = doc_i
+                .map(|i| document_names(&get(i)).collect::<Vec<_>>().join("; "))
+                .filter(|d| !d.is_empty());
             if let Some((prev, spelt)) = ids.insert(id_key(&id), (row.number, id.clone())) {
                 let spelling = if spelt == id {
                     String::new()
                 } else {
                     format!(" as `{spelt}` (an id is one participant whatever its case)")
                 };
+                // A second row for a second session's transcript.
+                let sessions = match doc_i.and_then(|i| headers.get(i)) {
+                    Some(column) if document.is_some() => format!(
+                        "; a participant with several transcripts names them all in one `{column}` cell, separated by `;`"
+                    ),
+                    _ => String::new(),
+                };
                 return Err(bad(
                     location,
-                    format!("participant id `{id}` is already used in row {prev}{spelling}"),
+                    format!(
+                        "participant id `{id}` is already used in row {prev}{spelling}{sessions}"
+                    ),
                 ));
             }
-            let name_key = (key(&name), document.as_deref().map(document_key));
-            if let Some(prev) = names.insert(name_key, row.number) {
+            // Two people of one name are told apart by their documents: a
+            // name may repeat unscoped once, and scoped to documents no
+            // other row of that name names.
+            let documents: Vec<String> = document
+                .as_deref()
+                .map(document_names)
+                .into_iter()
+                .flatten()
+                .map(document_key)
+                .collect();
+            let same_name = names.entry(key(&name)).or_default();
+            if let Some((_, prev)) = same_name.iter().find(|(other, _)| {
+                if documents.is_empty() || other.is_empty() {
+                    documents.is_empty() && other.is_empty()
+                } else {
+                    other.iter().any(|d| documents.contains(d))
+                }
+            }) {
                 return Err(bad(
                     location,
                     format!(
@@ -315,6 +388,7 @@ impl Participants {
                     ),
                 ));
             }
+            same_name.push((documents, row.number));
             let mut attributes = BTreeMap::new();
             for (i, h) in headers.iter().enumerate() {
                 if i == id_i || i == name_i || Some(i) == doc_i || h.is_empty() {
@@ -416,7 +490,7 @@ impl Participants {
                 .entry(loose_id(&p.id))
                 .and_modify(|q| *q = None)
                 .or_insert(Some(p));
-            if let Some(d) = p.document.as_deref().filter(|_| !p.is_moderator) {
+            for d in p.documents().filter(|_| !p.is_moderator) {
                 by_document.entry(document_key(d)).or_default().push(p);
             }
         }
@@ -490,18 +564,13 @@ impl<'a> ParticipantIndex<'a> {
         let k = key(speaker);
         let doc = document_key(document);
         if let Some(candidates) = self.by_name.get(&k) {
-            let scoped = candidates
-                .iter()
-                .find(|p| p.document.as_deref().map(document_key).as_deref() == Some(&doc));
-            let unscoped = candidates.iter().find(|p| p.document.is_none());
+            let scoped = candidates.iter().find(|p| p.is_scoped_to(&doc));
+            let unscoped = candidates.iter().find(|p| !p.is_scoped());
             if let Some(p) = scoped.or(unscoped) {
                 return Some(p);
             }
         }
-        let in_document = |p: &&&'a Participant| match p.document.as_deref() {
-            None => true,
-            Some(d) => document_key(d) == doc,
-        };
+        let in_document = |p: &&&'a Participant| !p.is_scoped() || p.is_scoped_to(&doc);
         self.by_id.get(&k).filter(in_document).copied().or_else(|| {
             // `P3:` in a transcript, `P03` in the file; `1.0` and `1`.
             self.by_loose_id
@@ -526,10 +595,7 @@ impl<'a> ParticipantIndex<'a> {
             return None;
         }
         let doc = document_key(document);
-        let in_document = |p: &&&'a Participant| match p.document.as_deref() {
-            None => true,
-            Some(d) => document_key(d) == doc,
-        };
+        let in_document = |p: &&&'a Participant| !p.is_scoped() || p.is_scoped_to(&doc);
         self.by_id
             .get(&key(inner))
             .filter(in_document)
@@ -590,8 +656,9 @@ fn key(name: &str) -> String {
 }
 
 impl Participants {
-    /// The listed participants whose `document` names none of `known` (the
-    /// documents read or stored, compared as [`document_key`] does): a typo
+    /// The listed participants whose `document` names a document not in
+    /// `known` (the documents read or stored, compared as [`document_key`]
+    /// does; each of a cell's documents, [`Participant::documents`]): a typo
     /// (`ft-91` for `ft91.txt`) leaves the row matching no speaker, its
     /// attributes with nobody, or the transcript is still to come.
     pub fn with_unknown_documents<'a>(
@@ -602,13 +669,39 @@ impl Participants {
             known.into_iter().map(document_key).collect();
         self.list
             .iter()
-            .filter(|p| {
-                p.document
-                    .as_deref()
-                    .is_some_and(|d| !known.contains(&document_key(d)))
-            })
+            .filter(|p| p.documents().any(|d| !known.contains(&document_key(d))))
             .collect()
     }
+}
+
+impl Participant {
+    /// The documents the participants file scopes this participant to:
+    /// its `document` cell's file names, separated by `;` or a line break
+    /// (`P03_part1.docx; P03_part2.docx`, one person's two sessions). None
+    /// for a participant of every document.
+    pub fn documents(&self) -> impl Iterator<Item = &str> {
+        document_names(self.document.as_deref().unwrap_or(""))
+    }
+
+    /// Whether the participants file scopes this participant to documents.
+    fn is_scoped(&self) -> bool {
+        self.documents().next().is_some()
+    }
+
+    /// Whether one of [`Self::documents`] is the document of key `doc`
+    /// ([`document_key`]).
+    fn is_scoped_to(&self, doc: &str) -> bool {
+        self.documents().any(|d| document_key(d) == doc)
+    }
+}
+
+/// The file names a participants file's `document` cell lists, separated
+/// by `;` or by line breaks (Excel's Alt+Enter), trimmed; none for an
+/// empty cell. A comma is part of a name (`Smith, J.docx`).
+fn document_names(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split([';', '\n', '\r'])
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
 }
 
 /// A document compares by its file stem, so `group1` scopes `group1.txt`
@@ -683,8 +776,9 @@ fn value_key(value: &str) -> String {
 ///
 /// Also the marks of a missing cell that R (`NA`), pandas and Excel
 /// (`#N/A`) write and people type (`N/A`, `n/a`, `-`): before, `NA` was a
-/// crosstab group of its own beside `(missing)` (hl/01).
-fn is_unset_value(value: &str) -> bool {
+/// crosstab group of its own beside `(missing)` (hl/01). A documents
+/// file's and a survey's attribute columns read them so too.
+pub(crate) fn is_unset_value(value: &str) -> bool {
     [
         "unassigned",
         "not applicable",
@@ -915,6 +1009,121 @@ mod tests {
             e,
             "people.csv: row 2 (line 3): column `id` is empty, and so is `name`: give the participant's id (or delete the row)"
         );
+    }
+
+    /// A band of group headings merged over the column names (`Participant`
+    /// over `ID` and `Name`): the names below it are the header. Before,
+    /// the band was, and the row of names a participant called `ID` (h6/02).
+    #[test]
+    fn a_band_of_headings_over_the_column_names_is_passed_over() {
+        let p = parse(
+            "Participant,,Demographics,,Focus group,\n\
+             ID,Name,Gender,Age,Site,Document\n\
+             L1,Anna,F,34,Leeds,Leeds.txt\n\
+             Y1,Anna,F,41,York,York.txt\n",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str, Option<&str>)> = p
+            .list
+            .iter()
+            .map(|x| (x.id.as_str(), x.name.as_str(), x.document.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("L1", "Anna", Some("Leeds.txt")),
+                ("Y1", "Anna", Some("York.txt"))
+            ]
+        );
+        assert_eq!(p.list[1].attributes["gender"], "F");
+        assert_eq!(p.list[1].attributes["age"], "41");
+        assert_eq!(p.index().resolve("Anna", "York.txt").unwrap().id, "Y1");
+        // Below a title too.
+        let p =
+            parse("Tracker v2,,\nParticipant,,Background\nID,Name,Site\nP1,Ann,Leeds\n").unwrap();
+        assert_eq!((p.list[0].id.as_str(), p.list.len()), ("P1", 1));
+        // A header of plain headings is the header: the row below is a
+        // participant (`Respondent` a role), however many cells it fills.
+        let p = parse("Participant,Role,Site\nP1,Respondent,Leeds\n").unwrap();
+        assert_eq!(p.list[0].id, "P1");
+        assert_eq!(p.list[0].attributes["role"], "Respondent");
+    }
+
+    /// One person in several transcripts (two sessions) names them all in
+    /// one `document` cell, separated by `;`: a generic `Respondent` in
+    /// either is that participant. Before, the cell was one file name no
+    /// input held, and each session's respondent a person of their own
+    /// (h6/03).
+    #[test]
+    fn a_document_cell_may_name_several_transcripts() {
+        let p = parse(
+            "Participant ID,Pseudonym,Transcript,Gender\n\
+             P01,Alice,P01_interview.docx,Female\n\
+             P03,Cara,P03_part1.docx; P03_part2.docx ;,Female\n\
+             P04,Dan,\"P04 a.docx\nP04 b.docx\",Male\n",
+        )
+        .unwrap();
+        let documents: Vec<Vec<&str>> = p.list.iter().map(|x| x.documents().collect()).collect();
+        assert_eq!(
+            documents,
+            [
+                vec!["P01_interview.docx"],
+                vec!["P03_part1.docx", "P03_part2.docx"],
+                vec!["P04 a.docx", "P04 b.docx"],
+            ]
+        );
+        assert_eq!(
+            p.list[1].document.as_deref(),
+            Some("P03_part1.docx; P03_part2.docx")
+        );
+        let idx = p.index();
+        for (document, id) in [
+            ("P01_interview.docx", "P01"),
+            ("P03_part1.docx", "P03"),
+            ("sessions/P03_part2.docx", "P03"),
+            ("P04 b.docx", "P04"),
+        ] {
+            assert_eq!(
+                idx.sole_participant_of(document).unwrap().id,
+                id,
+                "{document}"
+            );
+        }
+        assert_eq!(idx.resolve("Cara", "P03_part2.docx").unwrap().id, "P03");
+        assert_eq!(idx.resolve("P03", "P03_part1.docx").unwrap().id, "P03");
+        assert!(idx.resolve("P03", "P01_interview.docx").is_none());
+        // One of a cell's transcripts not read is named.
+        let unknown: Vec<&str> = p
+            .with_unknown_documents([
+                "P01_interview.docx",
+                "P03_part1.docx",
+                "P04 a.docx",
+                "P04 b.docx",
+            ])
+            .iter()
+            .map(|x| x.id.as_str())
+            .collect();
+        assert_eq!(unknown, ["P03"]);
+        // A second row for a second session: the error says how.
+        let e = parse("id,name,document\nP03,Cara,P03_part1.docx\nP03,Cara,P03_part2.docx\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "people.csv: row 2 (line 3): participant id `P03` is already used in row 1; a participant with several transcripts names them all in one `document` cell, separated by `;`"
+        );
+        // Two people of one name sharing a transcript are not told apart.
+        let e = parse("id,name,document\nP1,Anna,a.txt; b.txt\nP2,Anna,c.txt; B.docx\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("people.csv: row 2 (line 3): name `Anna` is already listed in row 1"),
+            "{e}"
+        );
+        let p = parse("id,name,document\nP1,Anna,a.txt; b.txt\nP2,Anna,c.txt\nP3,Anna,\n").unwrap();
+        assert_eq!(p.index().resolve("Anna", "c.txt").unwrap().id, "P2");
+        assert_eq!(p.index().resolve("Anna", "b.txt").unwrap().id, "P1");
+        assert_eq!(p.index().resolve("Anna", "d.txt").unwrap().id, "P3");
     }
 
     #[test]

@@ -2,12 +2,16 @@
 //! Microsoft Forms export them and as NVivo's and ATLAS.ti's survey imports
 //! read them: the first worksheet with cells is read as a CSV table is
 //! (docs/corpus.md, "CSV / JSONL"), its first row naming the columns. The
-//! workbook is read with calamine; each cell becomes the text it shows.
+//! workbook is read with calamine; each cell becomes the text it shows (an
+//! .xlsx number through its number format: `00000` keeps a ZIP code's
+//! leading zero, `"EMP"0000` a staff number's prefix).
 
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{open_workbook_auto_from_rs, Cell, Data, DataRef, Range, Reader as _, Sheets};
+use calamine::{
+    open_workbook_auto_from_rs, Cell, Data, DataRef, Range, Reader as _, Sheets, StyleRange,
+};
 
 use super::table::{group, table_rows};
 use super::{CaseRow, RawDocument, Reader, SourceFile, TableColumns};
@@ -68,23 +72,39 @@ pub(crate) fn workbook_table_where(
         // empty, so a respondent's answer vanished with no word.
         let mut uncached: Vec<(u32, u32)> = Vec::new();
         let range = match &mut workbook {
-            Sheets::Xlsx(x) => match x.worksheet_cells_reader(&name) {
-                Ok(mut cells) => used_cells(|| {
-                    cells.next_cell_with_formula_metadata().map(|c| {
-                        c.map(|c| {
-                            if c.formula.is_some() && c.value == DataRef::Empty {
-                                uncached.push(c.pos);
-                            }
-                            Cell::new(c.pos, c.value)
+            Sheets::Xlsx(x) => {
+                let used = match x.worksheet_cells_reader(&name) {
+                    Ok(mut cells) => used_cells(|| {
+                        cells.next_cell_with_formula_metadata().map(|c| {
+                            c.map(|c| {
+                                if c.formula.is_some() && c.value == DataRef::Empty {
+                                    uncached.push(c.pos);
+                                }
+                                Cell::new(c.pos, c.value)
+                            })
                         })
                     })
-                })
-                .map_err(|e| bad(format!("sheet {name}: {e}")))
-                .and_then(|used| checked_range(&name, used).map_err(bad))?,
-                // A chart sheet or a macro sheet: no cells to read.
-                Err(calamine::XlsxError::NotAWorksheet(_)) => Range::default(),
-                Err(e) => return Err(bad(format!("sheet {name}: {e}"))),
-            },
+                    .map_err(|e| bad(format!("sheet {name}: {e}")))?,
+                    // A chart sheet or a macro sheet: no cells to read.
+                    Err(calamine::XlsxError::NotAWorksheet(_)) => Vec::new(),
+                    Err(e) => return Err(bad(format!("sheet {name}: {e}"))),
+                };
+                // A number shows through its cell's number format (a ZIP
+                // code's `00000`): read as the plain number, `02134` was
+                // `2134` and `EMP0007` was `7` (h6/01). The styles are a
+                // second pass over the sheet, made only for numbers; a
+                // sheet whose styles cannot be read keeps plain numbers.
+                let numbers = used
+                    .iter()
+                    .any(|c| matches!(c.get_value(), Data::Float(_) | Data::Int(_)));
+                let used = if numbers {
+                    let styles = x.worksheet_style(&name).unwrap_or_default();
+                    shown_numbers(used, &styles).map_err(|e| bad(format!("sheet {name}: {e}")))?
+                } else {
+                    used
+                };
+                checked_range(&name, used).map_err(bad)?
+            }
             Sheets::Xlsb(x) => {
                 let mut cells = x
                     .worksheet_cells_reader(&name)
@@ -283,6 +303,355 @@ fn used_cells<'a, E: std::fmt::Display>(
     Ok(used)
 }
 
+/// `cells` with each number (an .xlsx's) as the text its number format in
+/// `styles` shows ([`shown_number`]); a number under `General` or a format
+/// not laid out here stays a number. The text is capped as shared strings'
+/// is ([`used_cells`]): a format's literal text repeats in every cell.
+fn shown_numbers(
+    cells: Vec<Cell<Data>>,
+    styles: &StyleRange,
+) -> std::result::Result<Vec<Cell<Data>>, String> {
+    let mut text = 0u64;
+    cells
+        .into_iter()
+        .map(|c| {
+            let pos = c.get_position();
+            let number = match c.get_value() {
+                Data::Float(f) => *f,
+                Data::Int(i) => *i as f64,
+                _ => return Ok(c),
+            };
+            let shown = styles
+                .get(pos)
+                .and_then(|style| style.number_format.as_ref())
+                .and_then(|format| shown_number(number, &format.format_code));
+            let Some(shown) = shown else {
+                return Ok(c);
+            };
+            text = text.saturating_add(shown.len() as u64);
+            if text > MAX_SHEET_TEXT_BYTES {
+                return Err(format!(
+                    "its numbers shown through their number formats hold more than {} MiB of \
+                     text; refused (a table that large, or a file made to exhaust memory)",
+                    MAX_SHEET_TEXT_BYTES >> 20
+                ));
+            }
+            Ok(Cell::new(pos, Data::String(shown)))
+        })
+        .collect()
+}
+
+/// The longest number format code Excel accepts.
+const MAX_NUMBER_FORMAT_CHARS: usize = 255;
+
+/// A piece of a number format's section ([`shown_number`]).
+#[derive(Debug, Clone, PartialEq)]
+enum FormatPart {
+    /// Text shown as it is: `"EMP"`, `\-`, `$`, a currency's `[$€-407]`.
+    Literal(String),
+    /// `%`: shown, and the number shown a hundred times larger.
+    Percent,
+    /// A digit's place: `0` shows a digit always (a leading zero), `#`
+    /// only a significant one.
+    Digit { zero: bool },
+    /// The decimal point.
+    Point,
+    /// A thousands separator between digits (left out), or after them a
+    /// scaling by a thousand (not laid out).
+    Comma,
+}
+
+/// The text Excel shows for `value` under the number format `code`, for
+/// the formats researchers' sheets use: digits padded with zeros
+/// (`00000`, Format Cells › Special › Zip Code; `000-00-0000`), literal
+/// text (`"EMP"0000`, `0" yrs"`), fixed decimals (`0.00`, `0.0#`),
+/// percentages (`0.0%`), currency symbols (`[$€-407]#,##0.00`), and a
+/// section for negatives and for zero (`#,##0;(#,##0)`). Thousands
+/// separators are left out: `1234.50` for `#,##0.00` still reads as a
+/// number (a time in seconds, a count), where `1,234.50` did not. `None`
+/// (read as the plain number) for `General`, text (`@`), and what is not
+/// laid out here: fractions (`# ?/?`), scientific notation, scaling by a
+/// thousand (`#,##0,`), conditions (`[<=9999999]`) and dates (calamine
+/// reads a date format's cells as dates).
+fn shown_number(value: f64, code: &str) -> Option<String> {
+    if !value.is_finite() || code.chars().count() > MAX_NUMBER_FORMAT_CHARS {
+        return None;
+    }
+    let sections = format_sections(code);
+    let (section, magnitude, negative) = match sections.as_slice() {
+        [_, negatives, ..] if value < 0.0 => (*negatives, -value, false),
+        [_, _, zero, ..] if value == 0.0 => (*zero, 0.0, false),
+        [first, ..] => (*first, value.abs(), value < 0.0),
+        [] => return None,
+    };
+    let parts = format_parts(section)?;
+    let digit_places = parts
+        .iter()
+        .filter(|p| matches!(p, FormatPart::Digit { .. }))
+        .count();
+    if digit_places == 0 {
+        return None;
+    }
+    let point = parts.iter().position(|p| *p == FormatPart::Point);
+    let (integer, fraction) = parts.split_at(point.unwrap_or(parts.len()));
+    let fraction = fraction.get(1..).unwrap_or_default();
+    // The fraction's digit places, then its text (`0.0%`, `0.00" kg"`):
+    // text between fraction digits, or a comma there, is not laid out.
+    let fraction_places = fraction
+        .iter()
+        .take_while(|p| matches!(p, FormatPart::Digit { .. }))
+        .count();
+    if fraction[fraction_places..]
+        .iter()
+        .any(|p| !matches!(p, FormatPart::Literal(_) | FormatPart::Percent))
+    {
+        return None;
+    }
+    let fraction_zeros = fraction[..fraction_places]
+        .iter()
+        .rposition(|p| *p == FormatPart::Digit { zero: true })
+        .map_or(0, |i| i + 1);
+    // The integer's digit places; its commas between them are thousands
+    // separators (left out), after them a scaling (`#,##0,`, not laid
+    // out).
+    let places: Vec<usize> = integer
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!(p, FormatPart::Digit { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    let (first_place, last_place) = (places.first().copied(), places.last().copied());
+    for (i, part) in integer.iter().enumerate() {
+        match (part, first_place, last_place) {
+            (FormatPart::Comma, Some(first), Some(last)) if i > first && i < last => {}
+            (FormatPart::Comma, ..) => return None,
+            _ => {}
+        }
+    }
+    let interleaved = match (first_place, last_place) {
+        (Some(first), Some(last)) => integer[first..last]
+            .iter()
+            .any(|p| matches!(p, FormatPart::Literal(_) | FormatPart::Percent)),
+        _ => false,
+    };
+    let percents = parts.iter().filter(|p| **p == FormatPart::Percent).count() as i32;
+    let (whole, mut decimals) = decimal_digits(magnitude, percents * 2, fraction_places)?;
+    while decimals.len() > fraction_zeros && decimals.ends_with('0') {
+        decimals.pop();
+    }
+    let integer_zeros = places
+        .iter()
+        .position(|&i| integer[i] == FormatPart::Digit { zero: true })
+        .map_or(0, |k| places.len() - k);
+    let mut digits = whole;
+    while digits.len() < integer_zeros {
+        digits.insert(0, '0');
+    }
+    let mut out = String::new();
+    if negative && (digits.chars().chain(decimals.chars()).any(|c| c != '0')) {
+        out.push('-');
+    }
+    // Each digit place takes one digit from the right; the first takes
+    // what is left (`000-00-0000`). Without text among the places, the
+    // first takes them all.
+    let mut place_digits: Vec<String> = vec![String::new(); places.len()];
+    if interleaved {
+        let mut rest: Vec<char> = digits.chars().collect();
+        for slot in place_digits.iter_mut().skip(1).rev() {
+            if let Some(d) = rest.pop() {
+                slot.push(d);
+            }
+        }
+        if let Some(first) = place_digits.first_mut() {
+            *first = rest.into_iter().collect();
+        }
+    } else if let Some(first) = place_digits.first_mut() {
+        first.clone_from(&digits);
+    }
+    let mut place = 0;
+    for part in integer {
+        match part {
+            FormatPart::Literal(text) => out.push_str(text),
+            FormatPart::Percent => out.push('%'),
+            FormatPart::Digit { .. } => {
+                out.push_str(&place_digits[place]);
+                place += 1;
+            }
+            FormatPart::Point | FormatPart::Comma => {}
+        }
+    }
+    if point.is_some() {
+        // A format with no digit place before the point (`.00`) still
+        // shows the whole number's digits there.
+        if places.is_empty() {
+            out.push_str(&digits);
+        }
+        out.push('.');
+        out.push_str(&decimals);
+        for part in &fraction[fraction_places..] {
+            match part {
+                FormatPart::Literal(text) => out.push_str(text),
+                FormatPart::Percent => out.push('%'),
+                _ => {}
+            }
+        }
+    }
+    // A zero under `#` shows nothing: kept as the number, not read as an
+    // empty cell.
+    (!out.is_empty()).then_some(out)
+}
+
+/// A number format's sections, split at the `;`s outside quotes, escapes
+/// and brackets: positive numbers; negative ones; zero; text.
+fn format_sections(code: &str) -> Vec<&str> {
+    let mut sections = Vec::new();
+    let (mut start, mut quoted, mut bracketed, mut escaped) = (0, false, false, false);
+    for (i, c) in code.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '"' => quoted = !quoted,
+            '\\' | '_' | '*' if !quoted => escaped = true,
+            '[' if !quoted => bracketed = true,
+            ']' if !quoted => bracketed = false,
+            ';' if !quoted && !bracketed => {
+                sections.push(&code[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    sections.push(&code[start..]);
+    sections
+}
+
+/// A number format's section as [`FormatPart`]s, or `None` for one not
+/// laid out here ([`shown_number`]).
+fn format_parts(section: &str) -> Option<Vec<FormatPart>> {
+    if section.trim().is_empty() || section.trim().eq_ignore_ascii_case("general") {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut chars = section.chars();
+    let mut points = 0;
+    while let Some(c) = chars.next() {
+        let part = match c {
+            '"' => FormatPart::Literal(chars.by_ref().take_while(|&c| c != '"').collect()),
+            '\\' => FormatPart::Literal(chars.next()?.to_string()),
+            // `_)`: a space as wide as `)`; `*-`: `-` repeated to fill
+            // the cell. Neither is text a reader would compare.
+            '_' | '*' => {
+                chars.next()?;
+                continue;
+            }
+            '[' => {
+                let inner: String = chars.by_ref().take_while(|&c| c != ']').collect();
+                if let Some(currency) = inner.strip_prefix('$') {
+                    // `[$€-407]`: the symbol, then its locale.
+                    let symbol = currency.split('-').next().unwrap_or_default();
+                    FormatPart::Literal(symbol.to_string())
+                } else if is_format_colour(&inner) {
+                    continue;
+                } else {
+                    // A condition (`[<=9999999]`) or an elapsed time.
+                    return None;
+                }
+            }
+            '0' => FormatPart::Digit { zero: true },
+            '#' => FormatPart::Digit { zero: false },
+            '.' => {
+                points += 1;
+                if points > 1 {
+                    return None;
+                }
+                FormatPart::Point
+            }
+            ',' => FormatPart::Comma,
+            '%' => FormatPart::Percent,
+            '$' | '-' | '+' | '(' | ')' | ':' | '!' | '^' | '&' | '\'' | '~' | '{' | '}' | '<'
+            | '>' | '=' | ' ' => FormatPart::Literal(c.to_string()),
+            // A currency symbol typed as it is (`€`, `£`).
+            c if !c.is_ascii() && !c.is_alphanumeric() => FormatPart::Literal(c.to_string()),
+            // `?`, `/`, `E+`, `@`, date and time letters: not laid out.
+            _ => return None,
+        };
+        parts.push(part);
+    }
+    Some(parts)
+}
+
+/// Whether `[name]` in a number format is a colour (`[Red]`, `[Color10]`).
+fn is_format_colour(name: &str) -> bool {
+    let name = name.to_lowercase();
+    [
+        "black", "blue", "cyan", "green", "magenta", "red", "white", "yellow",
+    ]
+    .contains(&name.as_str())
+        || name
+            .strip_prefix("color")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// `magnitude` (not negative) × 10^`shift`, rounded half away from zero to
+/// `decimals` places as Excel shows it (from its 15 significant digits, so
+/// 2.345 is 2.35, not the 2.34 its binary value rounds to): the digits
+/// before the point (none for 0) and the `decimals` digits after. `None`
+/// for a number too long to show.
+fn decimal_digits(magnitude: f64, shift: i32, decimals: usize) -> Option<(String, String)> {
+    // `d.dddddddddddddde±x`: 15 significant digits.
+    let scientific = format!("{magnitude:.14e}");
+    let (mantissa, exponent) = scientific.split_once('e')?;
+    let significant: Vec<u8> = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
+    let exponent: i64 = exponent.parse().ok()?;
+    // How many of the significant digits come before the point of the
+    // rounded number × 10^decimals.
+    let kept = exponent + 1 + i64::from(shift) + decimals as i64;
+    if kept > 400 {
+        return None;
+    }
+    let mut digits: Vec<u8> = if magnitude == 0.0 || kept < 0 {
+        Vec::new()
+    } else {
+        let kept = kept as usize;
+        let mut digits: Vec<u8> = significant.iter().copied().take(kept).collect();
+        digits.resize(kept, 0);
+        if significant.get(kept).is_some_and(|&d| d >= 5) {
+            // Round up, carrying.
+            let mut i = digits.len();
+            loop {
+                if i == 0 {
+                    digits.insert(0, 1);
+                    break;
+                }
+                i -= 1;
+                if digits[i] == 9 {
+                    digits[i] = 0;
+                } else {
+                    digits[i] += 1;
+                    break;
+                }
+            }
+        }
+        digits
+    };
+    while digits.len() < decimals {
+        digits.insert(0, 0);
+    }
+    let split = digits.len() - decimals;
+    let text = |d: &[u8]| d.iter().map(|d| char::from(b'0' + d)).collect::<String>();
+    let whole = text(&digits[..split]);
+    Some((
+        whole.trim_start_matches('0').to_string(),
+        text(&digits[split..]),
+    ))
+}
+
 /// The sheet's used cells as a range, or why not: their span names the
 /// farthest cell, which is usually a stray value far from the table.
 fn checked_range(name: &str, cells: Vec<Cell<Data>>) -> std::result::Result<Range<Data>, String> {
@@ -416,6 +785,12 @@ mod tests {
     /// A minimal .xlsx of one sheet whose `<sheetData>` holds `data`, with
     /// a shared-strings part of `shared` (each an `<si>`) if given.
     fn xlsx_of(data: &str, shared: Option<&[&str]>) -> Vec<u8> {
+        xlsx_styled(data, shared, None)
+    }
+
+    /// [`xlsx_of`] with a styles part `styles.xml` (a `<styleSheet>`'s
+    /// content) if given.
+    fn xlsx_styled(data: &str, shared: Option<&[&str]>, styles: Option<&str>) -> Vec<u8> {
         use std::io::Write;
         let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
         let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -454,9 +829,15 @@ mod tests {
                 ),
             )
         });
+        let styles = styles.map(|content| {
+            (
+                "xl/styles.xml",
+                format!(r#"<styleSheet xmlns="{main}">{content}</styleSheet>"#),
+            )
+        });
         let mut buf = std::io::Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut buf);
-        for (name, body) in parts.into_iter().chain(strings) {
+        for (name, body) in parts.into_iter().chain(strings).chain(styles) {
             zip.start_file(name, zip::write::SimpleFileOptions::default())
                 .unwrap();
             zip.write_all(body.as_bytes()).unwrap();
@@ -661,6 +1042,116 @@ mod tests {
         assert_eq!(cell_name((9, 25)), "Z10");
         assert_eq!(cell_name((0, 26)), "AA1");
         assert_eq!(cell_name((1_048_575, 16_383)), "XFD1048576");
+    }
+
+    /// A number shows through its number format, as Excel shows it: a ZIP
+    /// code's `00000` and a staff number's `"EMP"0000` were read as `2134`
+    /// and `7` (h6/01).
+    #[test]
+    fn numbers_read_as_their_format_shows_them() {
+        for (code, value, shown) in [
+            ("00000", 2134.0, "02134"),
+            ("00000", 501.0, "00501"),
+            ("00000", 10001.0, "10001"),
+            ("\"EMP\"0000", 7.0, "EMP0007"),
+            ("\"EMP\"0000", 12345.0, "EMP12345"),
+            ("\"EMP\"0000", -7.0, "-EMP0007"),
+            ("0\" yrs\"", 34.0, "34 yrs"),
+            ("000-00-0000", 123456789.0, "123-45-6789"),
+            ("000-00-0000", 5.0, "000-00-0005"),
+            ("\\P00", 3.0, "P03"),
+            ("0", 2.5, "3"),
+            ("0", -3.0, "-3"),
+            ("0.00", 3.0, "3.00"),
+            ("0.00", 2.345, "2.35"),
+            ("0.00", 0.005, "0.01"),
+            ("0.00", 9.999, "10.00"),
+            ("0.0#", 1.5, "1.5"),
+            ("0.0#", 1.256, "1.26"),
+            ("0.0#", 2.0, "2.0"),
+            ("#.00", 0.5, ".50"),
+            (".00", 3.5, "3.50"),
+            // Thousands separators left out: still a number.
+            ("#,##0", 1234567.0, "1234567"),
+            ("#,##0", 999.0, "999"),
+            ("#,##0.00", 1234.5, "1234.50"),
+            ("0%", 0.25, "25%"),
+            ("0.0%", 0.1234, "12.3%"),
+            ("#,##0_);(#,##0)", 1234.0, "1234"),
+            ("#,##0_);[Red](#,##0)", -1234.0, "(1234)"),
+            ("[$€-407] #,##0.00", 1234.5, "€ 1234.50"),
+            ("£#,##0", 12.0, "£12"),
+            ("0.00;(0.00);0", 0.0, "0"),
+        ] {
+            assert_eq!(
+                shown_number(value, code).as_deref(),
+                Some(shown),
+                "{code} {value}"
+            );
+        }
+        // Formats not laid out here: the plain number, as before.
+        for code in [
+            "General",
+            "@",
+            "0.00E+00",
+            "# ?/?",
+            "[<=9999999]###-####;(###) ###-####",
+            "mm/dd/yyyy",
+            "#",
+            "#,##0,",
+            // A zero section of text alone.
+            "0;-0;\"none\"",
+            "",
+        ] {
+            assert_eq!(shown_number(0.0, code), None, "{code}");
+        }
+        assert_eq!(shown_number(12.0, &"0".repeat(300)), None);
+    }
+
+    /// An .xlsx's number cells read through their styles: the text Excel
+    /// shows, `General` and dates as before.
+    #[test]
+    fn an_xlsx_number_reads_as_its_cell_shows_it() {
+        let inline =
+            |at: &str, t: &str| format!(r#"<c r="{at}" t="inlineStr"><is><t>{t}</t></is></c>"#);
+        let number =
+            |at: &str, style: u32, v: f64| format!(r#"<c r="{at}" s="{style}"><v>{v}</v></c>"#);
+        let data = [
+            format!(
+                r#"<row r="1">{}{}{}{}</row>"#,
+                inline("A1", "id"),
+                inline("B1", "zip code"),
+                inline("C1", "staff number"),
+                inline("D1", "age")
+            ),
+            format!(
+                r#"<row r="2">{}{}{}{}</row>"#,
+                inline("A2", "P01"),
+                number("B2", 1, 2134.0),
+                number("C2", 2, 7.0),
+                number("D2", 0, 34.0)
+            ),
+            format!(
+                r#"<row r="3">{}{}{}{}</row>"#,
+                inline("A3", "P02"),
+                number("B3", 1, 10001.0),
+                number("C3", 2, 12.0),
+                number("D3", 3, 45658.0)
+            ),
+        ]
+        .concat();
+        let styles = r#"<numFmts count="2"><numFmt numFmtId="164" formatCode="00000"/><numFmt numFmtId="165" formatCode="&quot;EMP&quot;0000"/></numFmts><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="165" applyNumberFormat="1"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>"#;
+        let bytes = xlsx_styled(&data, None, Some(styles));
+        let (headers, rows) = workbook_table(Path::new("participants.xlsx"), &bytes).unwrap();
+        assert_eq!(headers, ["id", "zip code", "staff number", "age"]);
+        let records: Vec<Vec<&str>> = rows.iter().map(|r| r.record.iter().collect()).collect();
+        assert_eq!(
+            records,
+            [
+                ["P01", "02134", "EMP0007", "34"],
+                ["P02", "10001", "EMP0012", "2025-01-01"]
+            ]
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::{RawDocument, RawTurn, Reader, SourceFile, TableColumns};
 use crate::decode::decode_text;
 use crate::error::{IngestError, Result};
+use crate::participants::is_unset_value;
 use crate::speaker::parse_clock;
 use crate::SourceFormat;
 
@@ -655,33 +656,38 @@ pub(super) fn table_rows(
             durations_ms.push(e - s);
         }
         let mut attributes: BTreeMap<String, String> = BTreeMap::new();
+        // An attribute's cell, none where it marks a missing value as the
+        // participants file reads them (R's `NA`, Excel's `#N/A`, a typed
+        // `N/A` or `-`): before, each was a crosstab group of its own
+        // beside the participants file's `(missing)` (h6/04).
+        let attribute = |i: Option<usize>| cell(i).filter(|v| !is_unset_value(v));
         for ((i, header, _), reading) in attribute_cols.iter().zip(&readings) {
             match reading {
                 AttributeReading::Ticked { options, typed } => {
                     let mut ticked: Vec<String> = std::iter::once(*i)
                         .chain(options.iter().copied())
-                        .filter_map(|j| cell(Some(j)))
+                        .filter_map(|j| attribute(Some(j)))
                         .collect();
-                    ticked.extend(cell(*typed).map(|t| format!("Other: {t}")));
+                    ticked.extend(attribute(*typed).map(|t| format!("Other: {t}")));
                     if !ticked.is_empty() {
                         attributes.insert(header.clone(), ticked.join("; "));
                     }
                 }
                 AttributeReading::Rows(rows) => {
                     for (j, name) in rows {
-                        if let Some(value) = cell(Some(*j)) {
+                        if let Some(value) = attribute(Some(*j)) {
                             attributes.insert(name.clone(), value);
                         }
                     }
                 }
                 AttributeReading::Choice { other } => {
-                    let chosen = cell(Some(*i));
+                    let chosen = attribute(Some(*i));
                     let other_chosen = chosen.as_deref().is_none_or(|c| {
                         c == "-oth-"
                             || c.eq_ignore_ascii_case("other")
                             || c.to_lowercase().starts_with("other (")
                     });
-                    let typed = cell(*other);
+                    let typed = attribute(*other);
                     let value = match (other_chosen, typed) {
                         (true, Some(typed)) => Some(format!("Other: {typed}")),
                         (true, None) if chosen.as_deref() == Some("-oth-") => {
@@ -1087,7 +1093,7 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .flatten()
-            .filter(|(_, v)| !v.is_empty())
+            .filter(|(_, v)| !v.is_empty() && !is_unset_value(v))
             .collect();
         attributes_seen.check(
             doc.clone(),
@@ -2511,6 +2517,47 @@ mod tests {
         assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
         // Nothing splits evenly: the header's most frequent one, as before.
         assert_eq!(sniff_delimiter("a;b;c\n1\n"), b';');
+    }
+
+    /// An attribute cell holding a mark of a missing value (R's `NA`,
+    /// Excel's `#N/A`, a typed `N/A` or `-`) is no value, as in the
+    /// participants file: before, `NA` and `N/A` were groups of their own
+    /// (h6/04).
+    #[test]
+    fn attribute_columns_read_missing_value_marks_as_no_value() {
+        let columns = TableColumns {
+            speaker: "respondent".into(),
+            questions: vec!["Is it lonely?".into()],
+            attributes: vec!["Age band".into(), "Site".into()],
+            ..TableColumns::default()
+        };
+        let csv = "respondent,Age band,Site,Is it lonely?\n\
+                   R1,30-39,Leeds,Some weeks.\n\
+                   R2,NA,#N/A,Never.\n\
+                   R3,N/A,-,Often.\n";
+        let jsonl = "{\"respondent\": \"R1\", \"Age band\": \"30-39\", \"Site\": \"Leeds\", \"Is it lonely?\": \"Some weeks.\"}\n\
+                     {\"respondent\": \"R2\", \"Age band\": \"NA\", \"Site\": \"#N/A\", \"Is it lonely?\": \"Never.\"}\n\
+                     {\"respondent\": \"R3\", \"Age band\": \"N/A\", \"Site\": \"-\", \"Is it lonely?\": \"Often.\"}\n";
+        let csv_docs = read(
+            &CsvReader {
+                columns: columns.clone(),
+            },
+            "s.csv",
+            csv,
+        )
+        .unwrap();
+        let jsonl_docs = read(&JsonlReader { columns }, "s.jsonl", jsonl).unwrap();
+        for docs in [csv_docs, jsonl_docs] {
+            let attributes = &docs[0].speaker_attributes;
+            let r1: Vec<&str> = attributes["R1"].values().map(String::as_str).collect();
+            assert_eq!(r1, ["30-39", "Leeds"]);
+            for r in ["R2", "R3"] {
+                assert!(
+                    attributes.get(r).is_none_or(BTreeMap::is_empty),
+                    "{r}: {attributes:?}"
+                );
+            }
+        }
     }
 
     #[test]
