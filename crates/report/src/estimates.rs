@@ -6,7 +6,9 @@
 //! only, never human decisions: the correction measured on audited units must
 //! apply to unaudited units built the same way. Human decisions outside the
 //! audit (the review queue, which is ordered by uncertainty, not drawn at
-//! random) reach the estimate through the next run's better predictions.
+//! random) reach the estimate through the next run's better predictions,
+//! and as a floor: a unit people coded with the code has it, so the count
+//! and its interval are at least those units (h1/03).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,29 +47,41 @@ pub struct CodeEstimates {
 /// What the audit sample says about the corpus, computed once per report.
 pub struct AuditView<'a> {
     pub unit: AuditUnit,
-    /// Unit key → its sentences (counted ones only).
+    /// Unit key → its sentences: the counted ones in the audit's frame,
+    /// participants' sentences (`pipeline::audit::population`).
     pub units: BTreeMap<String, Vec<&'a StoredSegment>>,
     /// Units of the sample whose every sentence people coded.
     pub audited: BTreeSet<String>,
+    /// Counted sentences outside the frame: moderators', counted with
+    /// `--include-moderators`. The sample could not draw them and the
+    /// machine does not code them, so the sample says nothing about them;
+    /// what people coded of them is added to the estimates as known.
+    /// Before, each moderator was an unaudited unit of the participants'
+    /// sample and got their audited prevalence: "Access to care" 16.0 of
+    /// 16 people with the moderator and the interviewer, neither with a
+    /// coded sentence (h1/01).
+    pub outside: Vec<&'a StoredSegment>,
 }
 
 impl<'a> AuditView<'a> {
     /// The stored audit sample's view; without one, a census of
-    /// participants when people coded every counted sentence (an imported
-    /// gold coding of the whole corpus): every count is then known, and a
-    /// model-only figure beside it would contradict it.
+    /// participants when people coded every counted sentence of the
+    /// frame (an imported gold coding of the whole corpus): every count is
+    /// then known, and a model-only figure beside it would contradict it.
     pub fn new(data: &ProjectData, segments: &[&'a StoredSegment]) -> Option<AuditView<'a>> {
+        let (frame, outside): (Vec<&StoredSegment>, Vec<&StoredSegment>) =
+            segments.iter().copied().partition(|s| !s.is_moderator);
         let census;
         let (unit, listed) = match data.audit.as_ref() {
             Some(sample) => (sample.unit, &sample.units),
             None => {
-                let all_coded = !segments.is_empty()
-                    && segments.iter().all(|s| data.human_coded.contains(&s.id));
+                let all_coded =
+                    !frame.is_empty() && frame.iter().all(|s| data.human_coded.contains(&s.id));
                 if !all_coded {
                     return None;
                 }
                 let unit = AuditUnit::Participant;
-                census = segments
+                census = frame
                     .iter()
                     .map(|s| unit.key(s))
                     .collect::<BTreeSet<_>>()
@@ -77,7 +91,7 @@ impl<'a> AuditView<'a> {
             }
         };
         let mut units: BTreeMap<String, Vec<&StoredSegment>> = BTreeMap::new();
-        for s in segments {
+        for s in frame {
             units.entry(unit.key(s)).or_default().push(s);
         }
         let audited = listed
@@ -93,6 +107,7 @@ impl<'a> AuditView<'a> {
             unit,
             units,
             audited,
+            outside,
         })
     }
 }
@@ -203,13 +218,36 @@ fn audit_unjudged(data: &ProjectData, audit: &AuditView, node: &CodeNode) -> Vec
         .collect()
 }
 
-/// One unit's values: (human count if audited, machine expectation), for the
-/// participants and the sentences quantities, and per participant.
+/// One unit's value of one quantity (its participants or its sentences
+/// with the code).
+#[derive(Clone, Copy)]
+struct UnitValue {
+    /// What the audit says (audited units; 0 otherwise).
+    human: f64,
+    /// The machine's expectation, from its probabilities alone.
+    machine: f64,
+    /// What people coded, wherever they did (a reviewer, a second coder):
+    /// at least this many, certain; the floor of an unaudited unit.
+    known: f64,
+}
+
+impl UnitValue {
+    const NONE: UnitValue = UnitValue {
+        human: 0.0,
+        machine: 0.0,
+        known: 0.0,
+    };
+}
+
+/// One unit's values, for the participants and the sentences quantities.
 struct UnitValues {
     key: String,
     audited: bool,
-    participants: (f64, f64),
-    sentences: (f64, f64),
+    participants: UnitValue,
+    sentences: UnitValue,
+    /// The unit's participants' probabilities with people's decisions
+    /// ([`known_p`]) summed: a model-only figure's share of it.
+    participants_known_p: f64,
     max_participants: f64,
     max_sentences: f64,
 }
@@ -329,6 +367,16 @@ pub(crate) fn estimate(
         };
     };
 
+    // Per participant: the probability that they mention the code with
+    // people's decisions in (1 where a person coded it): the model-only
+    // figures below are the no-audit branch's, and never under the people
+    // coded (h1/03).
+    let mut person_none_known: Vec<f64> = vec![1.0; counted.persons.len()];
+    for (cells, &person) in counted.cells.iter().zip(&counted.person) {
+        person_none_known[person] *= 1.0 - known_p(cells, mask, own);
+    }
+    let mut person_known: Vec<f64> = person_none_known.iter().map(|none| 1.0 - none).collect();
+
     let mut values: Vec<UnitValues> = Vec::with_capacity(audit.units.len());
     // Per participant: how many units they speak in, and whether people
     // said they mention the code (in an audited unit).
@@ -336,56 +384,105 @@ pub(crate) fn estimate(
     let mut person_human: Vec<bool> = vec![false; counted.persons.len()];
     for (key, sentences) in &audit.units {
         let audited = audit.audited.contains(key);
-        let mut people: BTreeMap<usize, bool> = BTreeMap::new();
+        // Per participant: (the audit says they mention it, people coded it).
+        let mut people: BTreeMap<usize, (bool, bool)> = BTreeMap::new();
         let mut sent_y = 0.0;
+        let mut sent_known = 0.0;
         let mut sent_ps = Vec::with_capacity(sentences.len());
         for s in sentences {
             let pos = counted.position[&s.id];
             let cells = &counted.cells[pos];
             let covered = data.gold_coverage.as_ref().is_some_and(|g| g.covers(s.id));
             let present = audited && audit_present(cells, mask, covered);
-            *people.entry(counted.person[pos]).or_default() |= present;
+            let coded = human_present(cells, mask);
+            let person = people.entry(counted.person[pos]).or_default();
+            person.0 |= present;
+            person.1 |= coded;
             sent_y += present as u8 as f64;
+            sent_known += coded as u8 as f64;
             sent_ps.push(machine_p(cells, mask, own));
         }
         let sent_f = stable_sum(sent_ps);
-        for (&p, &present) in &people {
+        for (&p, &(present, _)) in &people {
             person_units[p] += 1;
             person_human[p] |= present;
         }
-        let part_y = people.values().filter(|v| **v).count() as f64;
-        let part_f: f64 = people.keys().map(|&p| person_p[p]).sum();
         values.push(UnitValues {
             key: key.clone(),
             audited,
-            participants: (part_y, part_f),
-            sentences: (sent_y, sent_f),
+            participants: UnitValue {
+                human: people.values().filter(|v| v.0).count() as f64,
+                machine: people.keys().map(|&p| person_p[p]).sum(),
+                known: people.values().filter(|v| v.1).count() as f64,
+            },
+            sentences: UnitValue {
+                human: sent_y,
+                machine: sent_f,
+                known: sent_known,
+            },
+            participants_known_p: people.keys().map(|&p| person_known[p]).sum(),
             max_participants: people.len() as f64,
             max_sentences: sentences.len() as f64,
         });
     }
-    let split = |pick: &dyn Fn(&UnitValues) -> Option<(f64, f64)>| {
+    // Outside the audit's frame (moderators, with `--include-moderators`):
+    // what people coded of them, per sentence and per person who speaks
+    // only there. A person in the frame is the frame's unit.
+    let mut outside_sentences_known = 0.0;
+    let mut outside_people: BTreeMap<usize, bool> = BTreeMap::new();
+    for s in &audit.outside {
+        let pos = counted.position[&s.id];
+        let coded = human_present(&counted.cells[pos], mask);
+        outside_sentences_known += coded as u8 as f64;
+        let person = counted.person[pos];
+        if person_units[person] == 0 {
+            *outside_people.entry(person).or_default() |= coded;
+        }
+    }
+    // Outside the frame only people's codings count, in the model-only
+    // figures too (a machine's coding there, which `code` does not make,
+    // was never measured against anyone).
+    for (&person, &coded) in &outside_people {
+        person_known[person] = f64::from(u8::from(coded));
+    }
+    let outside_people_known = outside_people.values().filter(|v| **v).count() as f64;
+    let outside_sentences = audit.outside.len() as u64;
+    let outside_persons = outside_people.len() as u64;
+
+    // The audited units as the estimator takes them, the unaudited units'
+    // machine predictions, and what people coded on those.
+    let split = |pick: &dyn Fn(&UnitValues) -> UnitValue| {
         let mut audited = Vec::new();
         let mut rest = Vec::new();
+        let mut known_rest = 0.0;
         for v in &values {
-            let Some((y, f)) = pick(v) else { continue };
+            let value = pick(v);
             if v.audited {
                 audited.push(Audited {
-                    human: y,
-                    machine: f,
+                    human: value.human,
+                    machine: value.machine,
                 });
             } else {
-                rest.push(f);
+                rest.push(value.machine);
+                known_rest += value.known;
             }
         }
-        (audited, rest)
+        (audited, rest, known_rest)
     };
-    let count = |pick: &dyn Fn(&UnitValues) -> Option<(f64, f64)>, max: f64| -> CountEstimate {
-        let (audited, rest) = split(pick);
-        ppi::estimate_count(&audited, &rest, level, UnitRange { max }, machine_ran)
+    let count = |pick: &dyn Fn(&UnitValues) -> UnitValue, max: f64| -> CountEstimate {
+        let (audited, rest, known_rest) = split(pick);
+        ppi::estimate_count_at_least(
+            &audited,
+            &rest,
+            known_rest,
+            level,
+            UnitRange { max },
+            machine_ran,
+        )
     };
     let max_s = values.iter().map(|v| v.max_sentences).fold(0.0, f64::max);
-    let sentences = count(&|v| Some(v.sentences), max_s);
+    let sentences =
+        count(&|v| v.sentences, max_s).plus_known(outside_sentences_known, outside_sentences);
     // A participant who speaks in several documents (a panel's repeat
     // interviews) is in several units of a document sample: summed per
     // document, they counted once per document, and a census of two
@@ -400,7 +497,7 @@ pub(crate) fn estimate(
         AuditUnit::Sentence => {
             // A sample of sentences says nothing direct about how many people
             // mention a code: the machine's figure, no interval.
-            ppi::model_only(&person_p, calibrated)
+            ppi::model_only(&person_known, calibrated)
         }
         AuditUnit::Document if spans_documents => {
             if values.iter().all(|v| v.audited) {
@@ -414,8 +511,9 @@ pub(crate) fn estimate(
                     })
                     .collect();
                 ppi::estimate_count(&people, &[], level, UnitRange { max: 1.0 }, machine_ran)
+                    .plus_known(outside_people_known, outside_persons)
             } else {
-                ppi::model_only(&person_p, calibrated)
+                ppi::model_only(&person_known, calibrated)
             }
         }
         _ => {
@@ -423,7 +521,7 @@ pub(crate) fn estimate(
                 .iter()
                 .map(|v| v.max_participants)
                 .fold(0.0, f64::max);
-            count(&|v| Some(v.participants), max_p)
+            count(&|v| v.participants, max_p).plus_known(outside_people_known, outside_persons)
         }
     };
     let mut by_attribute: BTreeMap<String, BTreeMap<String, CountEstimate>> = BTreeMap::new();
@@ -433,20 +531,22 @@ pub(crate) fn estimate(
             for v in &values {
                 values_of.insert(attribute_of(&v.key, key));
             }
+            for &p in outside_people.keys() {
+                values_of.insert(attribute_of(counted.persons[p], key));
+            }
             let row = by_attribute.entry((*key).clone()).or_default();
             for value in values_of {
-                let (audited, rest) = split(&|v| {
-                    Some(if attribute_of(&v.key, key) == value {
-                        v.participants
-                    } else {
-                        (0.0, 0.0)
-                    })
-                });
-                // The group's unaudited members: at most each of them.
-                let members = values
+                let in_group = |v: &UnitValues| attribute_of(&v.key, key) == value;
+                // The group's members outside the frame, and whether people
+                // coded each with the code.
+                let outside_members: Vec<(usize, bool)> = outside_people
                     .iter()
-                    .filter(|v| !v.audited && attribute_of(&v.key, key) == value)
-                    .count();
+                    .filter(|(&p, _)| attribute_of(counted.persons[p], key) == value)
+                    .map(|(&p, &coded)| (p, coded))
+                    .collect();
+                let outside_known = outside_members.iter().filter(|m| m.1).count() as f64;
+                // The group's unaudited members: at most each of them.
+                let members = values.iter().filter(|v| !v.audited && in_group(v)).count();
                 // A group the random sample missed (a small department,
                 // "Prefer not to say"): the sample says nothing about it,
                 // so its figure is the machine's, named so and with no
@@ -454,27 +554,34 @@ pub(crate) fn estimate(
                 // member was 0 and the group read "prediction-powered 0
                 // [0–3]" beside 3 of 3 members the machine counted, the
                 // groups summing to 4 of the code's 9.7 (hq/02).
-                let audited_members = values
-                    .iter()
-                    .filter(|v| v.audited && attribute_of(&v.key, key) == value)
-                    .count();
+                let audited_members = values.iter().filter(|v| v.audited && in_group(v)).count();
                 if audited_members == 0 {
                     let ps: Vec<f64> = values
                         .iter()
-                        .filter(|v| attribute_of(&v.key, key) == value)
-                        .map(|v| v.participants.1)
+                        .filter(|v| in_group(v))
+                        .map(|v| v.participants_known_p)
+                        .chain(outside_members.iter().map(|&(p, _)| person_known[p]))
                         .collect();
                     row.insert(value, ppi::model_only(&ps, calibrated));
                     continue;
                 }
-                let est = ppi::estimate_domain_count(
+                let (audited, rest, known_rest) = split(&|v| {
+                    if in_group(v) {
+                        v.participants
+                    } else {
+                        UnitValue::NONE
+                    }
+                });
+                let est = ppi::estimate_domain_count_at_least(
                     &audited,
                     &rest,
+                    known_rest,
                     level,
                     UnitRange { max: 1.0 },
                     machine_ran,
                     members as f64,
-                );
+                )
+                .plus_known(outside_known, outside_members.len() as u64);
                 row.insert(value, est);
             }
         }
@@ -486,5 +593,153 @@ pub(crate) fn estimate(
         calibrated,
         audit_advice: None,
         audit_predates: Vec::new(),
+    }
+}
+
+/// The report crate's small focus-group project (tests/common), for the
+/// tests below.
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+#[cfg(test)]
+mod tests {
+    use super::common::*;
+
+    use crate::ppi::{CountEstimate, Method};
+    use crate::{build, ReportOptions};
+
+    fn parks(store: &store::Store, include_moderators: bool) -> crate::freq::CodeFrequency {
+        let opts = ReportOptions {
+            include_moderators,
+            ..ReportOptions::default()
+        };
+        let report = build(store, &opts).unwrap();
+        report
+            .codes
+            .into_iter()
+            .find(|c| c.code_id == "parks")
+            .unwrap()
+    }
+
+    /// Ana, Ben and Cai, parks as the machine sees it, and an audit of Ana
+    /// (parks) and Ben (no parks) coded blind.
+    fn audited_ana_and_ben(dir: &std::path::Path) -> store::Store {
+        let mut store = empty_project(dir, "\n");
+        machine(&store, ANA_PARK, "parks", 0.8, true);
+        machine(&store, ANA_POLICE, "parks", 0.1, false);
+        machine(&store, BEN_LIGHTS, "parks", 0.1, false);
+        machine(&store, CAI_PARK, "parks", 0.9, true);
+        machine(&store, CAI_SCRIPT, "parks", 0.1, false);
+        human(&store, ANA_PARK, "parks", "gold", "g");
+        human(&store, ANA_POLICE, "police", "gold", "g");
+        human(&store, BEN_LIGHTS, "police", "gold", "g");
+        let audited: Vec<String> = ["P1", "P2"].map(String::from).to_vec();
+        store
+            .put_audit_sample("participant", "draw", Some(1), 3, &audited)
+            .unwrap();
+        store
+    }
+
+    fn figures(e: &CountEstimate) -> (f64, Option<f64>, Option<f64>) {
+        (e.estimate, e.low, e.high)
+    }
+
+    /// h1/01: the sample was drawn from the participants; the moderator
+    /// was not in its frame and the machine does not code them. With
+    /// `--include-moderators` the moderator adds what people coded of
+    /// them, exactly, and nothing of the participants' prevalence. Before,
+    /// the moderator was an unaudited unit of the sample with f = 0, and
+    /// the estimate rose by the audited participants' share.
+    #[test]
+    fn moderators_outside_the_audit_frame_add_what_people_coded_of_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = audited_ana_and_ben(dir.path());
+        let without = parks(&store, false);
+        let with = parks(&store, true);
+        assert_eq!(without.estimate.method, Method::PredictionPowered);
+        assert_eq!(with.estimate.method, Method::PredictionPowered);
+        // Nobody coded the moderator with parks: the same figures, over
+        // one more person, none of them audited.
+        assert_eq!(figures(&with.estimate), figures(&without.estimate));
+        assert_eq!(
+            (with.estimate.units, with.estimate.audited),
+            (without.estimate.units + 1, 2)
+        );
+        // The sentences: the moderator's three add none.
+        assert_eq!(
+            figures(&with.estimates.sentences),
+            figures(&without.estimates.sentences)
+        );
+        assert_eq!(
+            with.estimates.sentences.units,
+            without.estimates.sentences.units + 3
+        );
+        // Group A's crosstab estimate is the participants' alone.
+        assert_eq!(
+            figures(&with.estimates.by_attribute["group"]["A"]),
+            figures(&without.estimates.by_attribute["group"]["A"])
+        );
+
+        // A person coded a moderator's sentence with parks: exactly one more.
+        human(&store, "Welcome everyone.", "parks", "human", "maria");
+        let without = parks(&store, false);
+        let with = parks(&store, true);
+        let plus_one = |v: Option<f64>| v.map(|x| x + 1.0);
+        assert_eq!(
+            figures(&with.estimate),
+            (
+                without.estimate.estimate + 1.0,
+                plus_one(without.estimate.low),
+                plus_one(without.estimate.high)
+            )
+        );
+        assert_eq!(
+            with.estimates.sentences.estimate,
+            without.estimates.sentences.estimate + 1.0
+        );
+        // The moderator has no group: the "(missing)" group is them alone,
+        // and holds what people coded of them.
+        let missing = &with.estimates.by_attribute["group"]["(missing)"];
+        assert_eq!((missing.estimate, missing.units), (1.0, 1), "{missing:?}");
+    }
+
+    /// h1/03: a colleague's coding of Cai, outside the sample, makes Cai a
+    /// participant who mentions parks, certain: neither the estimate nor
+    /// its interval goes below the audited positive (Ana) plus Cai, and
+    /// group B's figure, which the sample missed, counts Cai as 1. Before,
+    /// the machine's low probabilities for Cai put the estimate at 1.23
+    /// [1.0–2.0] and group B at the machine's 0.19.
+    #[test]
+    fn participants_people_coded_outside_the_sample_floor_the_estimate() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = audited_ana_and_ben(dir.path());
+        store
+            .conn()
+            .execute(
+                "UPDATE codings SET confidence = 0.1, assigned = 0
+                 WHERE source = 'machine' AND code_id = 'parks'
+                   AND segment_id = ?1",
+                [seg(&store, CAI_PARK)],
+            )
+            .unwrap();
+        let before = parks(&store, false);
+        assert!(
+            before.estimate.low.unwrap() < 2.0,
+            "the fixture must put the machine's figure under Ana and Cai: {:?}",
+            before.estimate
+        );
+        human(&store, CAI_PARK, "parks", "human", "maria");
+        let after = parks(&store, false);
+        let e = after.estimate;
+        assert_eq!(e.method, Method::PredictionPowered);
+        assert!(e.estimate >= 2.0 && e.low == Some(2.0), "{e:?}");
+        assert!(e.high.unwrap() >= e.estimate, "{e:?}");
+        // The audit is still Ana's and Ben's: one audited positive.
+        assert_eq!((e.audited, e.audited_count), (2, 1.0));
+        let b = &after.estimates.by_attribute["group"]["B"];
+        assert_eq!((b.method, b.estimate), (Method::ModelOnly, 1.0), "{b:?}");
+        let s = after.estimates.sentences;
+        assert!(s.estimate >= 2.0 && s.low == Some(2.0), "{s:?}");
     }
 }

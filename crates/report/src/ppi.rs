@@ -39,7 +39,11 @@
 //! per-code coverage 0.84 on OPP-115 policies), the score interval does
 //! not (0.96).
 //! The interval is clipped to what is possible: at least the audited
-//! positives, at most those plus every unaudited unit.
+//! positives plus the unaudited units people coded with the code (a
+//! reviewer's or a second coder's coding outside the sample: certain, as
+//! the report's own counts treat it), at most the audited positives plus
+//! every unaudited unit. The true count lies in that range, so the clip
+//! removes impossible values only and the coverage stays.
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -250,7 +254,33 @@ pub fn estimate_count(
     range: UnitRange,
     use_machine: bool,
 ) -> CountEstimate {
-    estimate_count_within(audited, unaudited, level, range, use_machine, None)
+    estimate_count_within(audited, unaudited, 0.0, level, range, use_machine, None)
+}
+
+/// [`estimate_count`] where people coded `known_unaudited` of the count on
+/// unaudited units (a reviewer's or a second coder's coding outside the
+/// sample, summed over those units): the count is at least the audited
+/// positives plus those, so the estimate and both ends of its interval are
+/// too. The machine's predictions stay the machine's alone, as the
+/// audited units' are. Before, a colleague's coding of four participants
+/// outside the sample stood beside an estimate of 0.0 [0.0–7.2] (h1/03).
+pub fn estimate_count_at_least(
+    audited: &[Audited],
+    unaudited: &[f64],
+    known_unaudited: f64,
+    level: f64,
+    range: UnitRange,
+    use_machine: bool,
+) -> CountEstimate {
+    estimate_count_within(
+        audited,
+        unaudited,
+        known_unaudited,
+        level,
+        range,
+        use_machine,
+        None,
+    )
 }
 
 /// [`estimate_count`] of a domain (a crosstab's group): units outside it
@@ -270,6 +300,30 @@ pub fn estimate_domain_count(
     estimate_count_within(
         audited,
         unaudited,
+        0.0,
+        level,
+        range,
+        use_machine,
+        Some(unaudited_capacity),
+    )
+}
+
+/// [`estimate_domain_count`] with the group's unaudited members' count
+/// people coded (`known_unaudited`) as a floor, as
+/// [`estimate_count_at_least`] has it.
+pub fn estimate_domain_count_at_least(
+    audited: &[Audited],
+    unaudited: &[f64],
+    known_unaudited: f64,
+    level: f64,
+    range: UnitRange,
+    use_machine: bool,
+    unaudited_capacity: f64,
+) -> CountEstimate {
+    estimate_count_within(
+        audited,
+        unaudited,
+        known_unaudited,
         level,
         range,
         use_machine,
@@ -280,6 +334,7 @@ pub fn estimate_domain_count(
 fn estimate_count_within(
     audited: &[Audited],
     unaudited: &[f64],
+    known_unaudited: f64,
     level: f64,
     range: UnitRange,
     use_machine: bool,
@@ -332,11 +387,13 @@ fn estimate_count_within(
     let residual: Vec<f64> = y.iter().zip(&f).map(|(a, b)| a - lambda * b).collect();
     let mean_u = lambda * mean(unaudited) + mean(&residual);
     let estimate = audited_count + n_u as f64 * mean_u;
-    let lo_possible = audited_count;
     let hi_possible = audited_count
         + unaudited_capacity
             .unwrap_or(f64::INFINITY)
             .min(n_u as f64 * range.max);
+    // What people coded outside the sample is certain: a count below it is
+    // impossible, as one below the audited positives is.
+    let lo_possible = (audited_count + known_unaudited.max(0.0)).min(hi_possible);
     if n < 2 {
         // One audited unit says nothing about the spread: no better than
         // everything possible.
@@ -448,6 +505,24 @@ fn score_interval(estimate: f64, lo: f64, hi: f64, half: impl Fn(f64) -> f64) ->
         a
     };
     (edge(centre, lo), edge(centre, hi))
+}
+
+impl CountEstimate {
+    /// This estimate with `units` more units whose count, `count`, is known
+    /// exactly without having been sampled: people outside the audit's
+    /// frame (moderators, whom the audit cannot draw and the machine does
+    /// not code, in a report with `--include-moderators`), added with
+    /// what people coded of them. The estimate and both ends move by the
+    /// count; the audit (`audited`, `audited_count`) stays the frame's.
+    pub fn plus_known(self, count: f64, units: u64) -> CountEstimate {
+        CountEstimate {
+            estimate: self.estimate + count,
+            low: self.low.map(|l| l + count),
+            high: self.high.map(|h| h + count),
+            units: self.units + units,
+            ..self
+        }
+    }
 }
 
 /// A model-only count (no audit sample): the expected count, no interval.
@@ -584,6 +659,70 @@ mod tests {
             .collect();
         let c = estimate_count(&a, &[0.5; 5], 0.95, UnitRange { max: 1.0 }, true);
         assert!(c.low.unwrap() >= 5.0 && c.high.unwrap() <= 10.0, "{c:?}");
+    }
+
+    /// h1/03: five audited participants without the code, a machine that
+    /// sees it nowhere, and a colleague's coding of four of the nine
+    /// others: the count is at least 4, so the estimate and both ends are;
+    /// the upper end is the unfloored one's (the floor removes only
+    /// impossible counts).
+    #[test]
+    fn units_people_coded_outside_the_sample_floor_the_estimate() {
+        let a = vec![
+            Audited {
+                human: 0.0,
+                machine: 0.02,
+            };
+            5
+        ];
+        let rest = [0.02; 9];
+        let plain = estimate_count(&a, &rest, 0.95, UnitRange { max: 1.0 }, true);
+        assert!(plain.estimate < 1.0 && plain.low == Some(0.0), "{plain:?}");
+        let known = estimate_count_at_least(&a, &rest, 4.0, 0.95, UnitRange { max: 1.0 }, true);
+        assert_eq!((known.estimate, known.low), (4.0, Some(4.0)), "{known:?}");
+        assert_eq!(known.high, plain.high, "{known:?}");
+        assert_eq!((known.audited, known.audited_count), (5, 0.0));
+        // A floor above everything the interval held: the count is at
+        // least it, never an interval below it.
+        let all = estimate_count_at_least(&a, &rest, 9.0, 0.95, UnitRange { max: 1.0 }, true);
+        assert_eq!(
+            (all.estimate, all.low, all.high),
+            (9.0, Some(9.0), Some(9.0))
+        );
+        // A group's floor, within what the group's members can hold.
+        let group =
+            estimate_domain_count_at_least(&a, &rest, 2.0, 0.95, UnitRange { max: 1.0 }, true, 3.0);
+        assert!(group.estimate >= 2.0 && group.low == Some(2.0), "{group:?}");
+        assert!(group.high.unwrap() <= 3.0, "{group:?}");
+    }
+
+    /// Known units outside the sample's frame move the estimate and both
+    /// ends by their count, and add to the units; the audit stays its own.
+    #[test]
+    fn known_units_shift_the_estimate_and_its_interval() {
+        let a = [
+            Audited {
+                human: 1.0,
+                machine: 0.8,
+            },
+            Audited {
+                human: 0.0,
+                machine: 0.1,
+            },
+            Audited {
+                human: 1.0,
+                machine: 0.7,
+            },
+        ];
+        let e = estimate_count(&a, &[0.5, 0.2, 0.9], 0.95, UnitRange { max: 1.0 }, true);
+        let shifted = e.plus_known(2.0, 3);
+        assert_eq!(shifted.estimate, e.estimate + 2.0);
+        assert_eq!(shifted.low, e.low.map(|l| l + 2.0));
+        assert_eq!(shifted.high, e.high.map(|h| h + 2.0));
+        assert_eq!((shifted.units, shifted.audited), (9, 3));
+        assert_eq!(shifted.audited_count, e.audited_count);
+        let none = model_only(&[0.5], true).plus_known(1.0, 1);
+        assert_eq!((none.estimate, none.low, none.units), (1.5, None, 2));
     }
 
     #[test]

@@ -71,20 +71,23 @@ pub struct DocumentSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CorpusStats {
     pub documents: i64,
-    /// Non-moderator participants that speak in at least one document,
-    /// `unlabelled_participants` included: the people the report counts.
+    /// Participants who say at least one sentence that is not a
+    /// moderator's, `unlabelled_participants` included: the people the
+    /// report counts (its N).
     pub participants: i64,
     /// Sentences without a speaker label (a transcript without `Name:`
     /// labels, a table without a speaker column): one unnamed participant
     /// per document, as the report counts them (`report::freq::speaker_key`).
     pub unlabelled_participants: i64,
+    /// People whose every sentence is a moderator's (a role column's
+    /// moderator, or a moderator label such as `Interviewer:`).
     pub moderators: i64,
     pub turns: i64,
     pub segments: i64,
     /// Segments said by participants: not moderators, not group voices
     /// (`All:`; coded, but no one's).
     pub participant_segments: i64,
-    /// attribute name → value → participants.
+    /// attribute name → value → participants (of `participants`).
     pub participants_by: BTreeMap<String, BTreeMap<String, i64>>,
 }
 
@@ -348,12 +351,20 @@ impl Store {
 
     pub fn corpus_stats(&self) -> Result<CorpusStats> {
         let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
-        let speaking = "SELECT DISTINCT participant_id FROM document_speakers";
+        // Who is a participant is read from the sentences, as the report
+        // counts them: a listed person is a moderator where ingest resolved
+        // their label so (a role column, or a moderator label such as
+        // `Interviewer:` the file lists without one), and `participants`
+        // keeps the file's row as it was. Counted from that row, a tracker
+        // listing the study's moderator and interviewer gave 16
+        // participants (+0 moderators) beside the report's N = 14, their
+        // site, gender and age in the sample's description (h1/02).
+        let counted = "SELECT DISTINCT participant_id FROM segments
+                       WHERE is_moderator = 0 AND participant_id IS NOT NULL";
         let mut participants_by: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
         let mut stmt = self.conn.prepare(&format!(
             "SELECT a.key, a.value, COUNT(*) FROM participant_attributes a
-             JOIN participants p ON p.id = a.participant_id
-             WHERE p.is_moderator = 0 AND a.participant_id IN ({speaking})
+             WHERE a.participant_id IN ({counted})
              GROUP BY a.key, a.value ORDER BY a.key, a.value"
         ))?;
         let rows = stmt.query_map([], |r| {
@@ -373,12 +384,15 @@ impl Store {
         )?;
         Ok(CorpusStats {
             documents: one("SELECT COUNT(*) FROM documents")?,
-            participants: one(&format!(
-                "SELECT COUNT(*) FROM participants WHERE is_moderator = 0 AND id IN ({speaking})"
-            ))? + unlabelled,
+            participants: one(&format!("SELECT COUNT(*) FROM ({counted})"))? + unlabelled,
             unlabelled_participants: unlabelled,
+            // Everyone who speaks only as a moderator; one who is a
+            // participant elsewhere (a moderator label in one transcript,
+            // a speaker in another) is counted once, as a participant.
             moderators: one(&format!(
-                "SELECT COUNT(*) FROM participants WHERE is_moderator = 1 AND id IN ({speaking})"
+                "SELECT COUNT(DISTINCT participant_id) FROM segments
+                 WHERE is_moderator = 1 AND participant_id IS NOT NULL
+                   AND participant_id NOT IN ({counted})"
             ))?,
             turns: one("SELECT COUNT(*) FROM turns")?,
             segments: one("SELECT COUNT(*) FROM segments")?,
@@ -1318,6 +1332,90 @@ mod tests {
             }],
             speaker_attributes: Default::default(),
         }
+    }
+
+    /// h1/02: a participants file without a role column lists the
+    /// interviewer; ingest resolves the label `Interviewer:` as a
+    /// moderator (their sentences are the moderator's), while the row keeps
+    /// the file's `is_moderator = 0`. stats counts them as the report does:
+    /// a moderator, not a participant, and not in the sample's attributes.
+    #[test]
+    fn stats_count_a_listed_interviewer_as_the_report_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        let listed = |id: &str, name: &str, gender: &str| corpus::Participant {
+            id: id.into(),
+            name: name.into(),
+            document: None,
+            is_moderator: false,
+            registered: true,
+            attributes: BTreeMap::from([("gender".to_string(), gender.to_string())]),
+        };
+        s.put_participants(&[
+            listed("I1", "Interviewer", "Male"),
+            listed("P1", "Ann", "Female"),
+        ])
+        .unwrap();
+        let mut d = doc("How was it? Fine.");
+        d.turns = vec![
+            Turn {
+                index: 0,
+                speaker: Some("Interviewer".into()),
+                role: None,
+                is_moderator: true,
+                start_char: 0,
+                end_char: 11,
+                start_ms: None,
+                end_ms: None,
+            },
+            Turn {
+                index: 1,
+                speaker: Some("Ann".into()),
+                role: None,
+                is_moderator: false,
+                start_char: 12,
+                end_char: 17,
+                start_ms: None,
+                end_ms: None,
+            },
+        ];
+        d.segments = vec![
+            Segment {
+                speaker: Some("Interviewer".into()),
+                participant_id: Some("I1".into()),
+                is_moderator: true,
+                turn_index: 0,
+                sentence_index: 0,
+                start_char: 0,
+                end_char: 11,
+                start_ms: None,
+                end_ms: None,
+                text: "How was it?".into(),
+            },
+            Segment {
+                speaker: Some("Ann".into()),
+                participant_id: Some("P1".into()),
+                is_moderator: false,
+                turn_index: 1,
+                sentence_index: 0,
+                start_char: 12,
+                end_char: 17,
+                start_ms: None,
+                end_ms: None,
+                text: "Fine.".into(),
+            },
+        ];
+        s.put_document(&d).unwrap();
+        let stats = s.corpus_stats().unwrap();
+        assert_eq!((stats.participants, stats.moderators), (1, 1));
+        assert_eq!(stats.participant_segments, 1);
+        assert_eq!(
+            stats.participants_by,
+            BTreeMap::from([(
+                "gender".to_string(),
+                BTreeMap::from([("Female".to_string(), 1)])
+            )])
+        );
     }
 
     /// Filling attributes keeps a value stored; adding replaces it; neither
