@@ -296,6 +296,11 @@ pub(crate) fn estimate(
         || data.codings.iter().any(|c| {
             c.source == crate::data::Source::Machine && node.descendants.contains(&c.code_id)
         });
+    // Whether a machine's predictions of this code can power the audit's
+    // estimate: a code the codebook in use dropped or renamed has none, and
+    // its audit figure is the sample's alone ("sample-only"), not a
+    // "prediction-powered" one with λ = 0 crediting no classifier (h9/01).
+    let machine_predicts_it = machine_ran && machine_codes_it;
     let audit = audit.filter(|a| !a.audited.is_empty());
     let audit_predates = audit.map_or_else(Vec::new, |a| audit_unjudged(data, a, node));
     let Some(audit) = audit.filter(|_| audit_predates.is_empty()) else {
@@ -477,7 +482,7 @@ pub(crate) fn estimate(
             known_rest,
             level,
             UnitRange { max },
-            machine_ran,
+            machine_predicts_it,
         )
     };
     let max_s = values.iter().map(|v| v.max_sentences).fold(0.0, f64::max);
@@ -510,8 +515,14 @@ pub(crate) fn estimate(
                         machine: 0.0,
                     })
                     .collect();
-                ppi::estimate_count(&people, &[], level, UnitRange { max: 1.0 }, machine_ran)
-                    .plus_known(outside_people_known, outside_persons)
+                ppi::estimate_count(
+                    &people,
+                    &[],
+                    level,
+                    UnitRange { max: 1.0 },
+                    machine_predicts_it,
+                )
+                .plus_known(outside_people_known, outside_persons)
             } else {
                 ppi::model_only(&person_known, calibrated)
             }
@@ -578,7 +589,7 @@ pub(crate) fn estimate(
                     known_rest,
                     level,
                     UnitRange { max: 1.0 },
-                    machine_ran,
+                    machine_predicts_it,
                     members as f64,
                 )
                 .plus_known(outside_known, outside_members.len() as u64);
@@ -702,6 +713,39 @@ mod tests {
         // and holds what people coded of them.
         let missing = &with.estimates.by_attribute["group"]["(missing)"];
         assert_eq!((missing.estimate, missing.units), (1.0, 1), "{missing:?}");
+    }
+
+    /// h9/01: a code the codebook in use no longer has (its id renamed
+    /// after the audit), kept for the audit's gold codings of it. No
+    /// machine predicts it, so its audit figure is the sample's alone:
+    /// "sample-only", not "prediction-powered" with λ = 0, as before.
+    #[test]
+    fn an_audited_code_no_machine_predicts_is_sample_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = audited_ana_and_ben(dir.path());
+        human(&store, ANA_PARK, "green", "gold", "g");
+        let opts = ReportOptions::default();
+        let report = build(&store, &opts).unwrap();
+        let green = report
+            .codes
+            .iter()
+            .find(|c| c.code_id == "green")
+            .expect("people's codings of a code the codebook dropped are reported");
+        assert_eq!(
+            green.estimate.method,
+            Method::SampleOnly,
+            "{:?}",
+            green.estimate
+        );
+        assert_eq!(green.estimate.lambda, None, "{:?}", green.estimate);
+        assert_eq!(
+            (green.estimate.audited, green.estimate.audited_count),
+            (2, 1.0)
+        );
+        assert_eq!(green.estimates.sentences.method, Method::SampleOnly);
+        // A code the machine predicts keeps its prediction-powered figure.
+        let parks = parks(&store, false);
+        assert_eq!(parks.estimate.method, Method::PredictionPowered);
     }
 
     /// h1/03: a colleague's coding of Cai, outside the sample, makes Cai a
