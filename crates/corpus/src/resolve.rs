@@ -31,8 +31,16 @@
 //!    document that also labels a speaker `Q` or `I` (the Q/A, I/B, I/R and
 //!    I/P transcription conventions), or with an interviewer's word
 //!    (`Interviewer`, `Int`, `IV`, …) where one such letter is its only
-//!    interviewee (Interviewer/R); elsewhere (beside a focus group's
+//!    interviewee (Interviewer/R), or where the letter is the one speaker
+//!    beside those the participants file, `--interviewer` or interviewer
+//!    detection names as the interviewers (Spanish and Portuguese `E:`
+//!    entrevistador/a with `P:`); elsewhere (beside a focus group's
 //!    `Moderator`, or several letters) they are read as initials, i.e. names.
+//!    `I` is the interviewer (rule 3) unless every other speaker of the
+//!    document is an interviewer (by the participants file,
+//!    `--interviewer`, interviewer detection or their label): then it is
+//!    the document's interviewee, the informant of Spanish PRESEEA
+//!    transcripts (`E:` entrevistador, `I:` informante).
 //! 6. **Names** (`Anna`, `Dr. Smith`) are the same person wherever they are
 //!    written: the label is the participant id (as before this rule existed).
 
@@ -195,6 +203,36 @@ pub fn is_generic_interviewee_name(label: &str) -> bool {
     generic(label) || lettered
 }
 
+/// Whether a document's speaker labels are `I` and one other single
+/// letter that no convention above reads (`E`; not `Q`, nor `A`, `B`, `R`,
+/// `P`), group labels aside. Which of the two asks the questions is not
+/// in the letters: German expert interviews write `I:` (Interviewer) with
+/// `E:` (Experte), Spanish PRESEEA transcripts `E:` (entrevistador) with
+/// `I:` (informante). Interviewer detection (pipeline's ingest) counts the
+/// `I` of such a document with the other speakers, so an `E` who asks
+/// across a series is found as the interviewer, and `I` is then the
+/// interviewee ([`DocumentSpeakers::new`]).
+pub fn is_letter_beside_i<'a>(labels: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut others = std::collections::BTreeSet::new();
+    let mut has_i = false;
+    for label in labels {
+        let key = label_key(label);
+        if key == "i" {
+            has_i = true;
+        } else if !is_group_name(label) {
+            others.insert(key);
+        }
+    }
+    let Some(other) = others.iter().next().filter(|_| others.len() == 1) else {
+        return false;
+    };
+    has_i
+        && other.chars().count() == 1
+        && other.chars().all(char::is_alphabetic)
+        && other != "q"
+        && !PAIRED_INTERVIEWEE_LETTERS.contains(&other.as_str())
+}
+
 /// Interviewee letters numbered within an interview: a couple's `R1` and
 /// `R2`, f4's `B1` and `B2`. Not `P`: `P07` is as often a study's id.
 const NUMBERED_INTERVIEWEE_LETTERS: &[&str] = &["a", "b", "r", "s", "f", "m"];
@@ -256,10 +294,14 @@ fn role_in_document(
     numbered_letters: &[String],
     m_moderates: bool,
     unknown_voices: bool,
+    i_answers: bool,
 ) -> SpeakerRole {
     let key = label_key(label);
     if m_moderates && (key == "m" || key == "am") {
         return SpeakerRole::Moderator;
+    }
+    if i_answers && key == "i" {
+        return SpeakerRole::Interviewee;
     }
     if unknown_voices && ["uf", "um", "ufs", "ums"].contains(&key.as_str()) {
         return SpeakerRole::Group;
@@ -307,6 +349,8 @@ pub struct DocumentSpeakers<'a, 'p> {
     m_moderates: bool,
     /// `UF` and `UM` are unknown voices.
     unknown_voices: bool,
+    /// `I` is the interviewee: every other speaker is an interviewer.
+    i_answers: bool,
     /// The document's one unlisted generic interviewee label (its key).
     sole_generic: Option<String>,
     /// That label's participant as the header block names them
@@ -347,10 +391,42 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             .map(|l| label_key(l))
             .filter(|k| PAIRED_INTERVIEWEE_LETTERS.contains(&k.as_str()))
             .collect();
-        let paired_letters = labels
-            .iter()
-            .any(|l| ["q", "i"].contains(&label_base(l).as_str()))
-            || (letters.len() == 1 && labels.iter().any(|l| is_paired_interviewer_label(l)));
+        // An interviewer the participants file, `--interviewer` or
+        // interviewer detection names.
+        let listed_interviewer = |l: &&str| {
+            participants
+                .resolve(l, document)
+                .is_some_and(|p| p.is_moderator)
+        };
+        // `I` is the interviewee where every other speaker is an
+        // interviewer, listed so or by their label (`I:` beside a detected
+        // `E:`): a document of interviewers alone stored nothing to code,
+        // and a PRESEEA transcript's informant was the moderator
+        // (hunt h4/06).
+        let is_i = |l: &&str| label_key(l) == "i";
+        let i_answers = labels.iter().any(is_i)
+            && participants.resolve("I", document).is_none()
+            && labels.iter().any(|l| !is_i(l) && !is_group_name(l))
+            && labels.iter().all(|l| {
+                is_i(l) || is_group_name(l) || listed_interviewer(l) || is_moderator_name(l)
+            });
+        // A letter that is the one speaker beside the interviewers the
+        // participants file, `--interviewer` or detection names is that
+        // interview's interviewee: three `E:`/`P:` interviews, `E` found
+        // as the interviewer, were one participant `P` (hunt h4/05).
+        let beside_listed = letters.len() == 1
+            && labels.iter().any(listed_interviewer)
+            && labels.iter().all(|l| {
+                PAIRED_INTERVIEWEE_LETTERS.contains(&label_key(l).as_str())
+                    || is_group_name(l)
+                    || listed_interviewer(l)
+            });
+        let paired_letters = (!i_answers
+            && labels
+                .iter()
+                .any(|l| ["q", "i"].contains(&label_base(l).as_str())))
+            || (letters.len() == 1 && labels.iter().any(|l| is_paired_interviewer_label(l)))
+            || beside_listed;
         // `R1:` and `R2:` in one interview (a couple, a dyad, a family:
         // two to four of them) are that interview's interviewees; `R12:`
         // alone is a study's id, and a table of many `R1`…`R9` a survey's.
@@ -417,6 +493,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                     &numbered_letters,
                     m_moderates,
                     unknown_voices,
+                    i_answers,
                 ) == SpeakerRole::Interviewee
             })
             .map(|l| label_key(l))
@@ -440,6 +517,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             numbered_letters,
             m_moderates,
             unknown_voices,
+            i_answers,
             sole_generic,
             header_link: None,
             header_interviewers: Vec::new(),
@@ -535,6 +613,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                     &self.numbered_letters,
                     self.m_moderates,
                     self.unknown_voices,
+                    self.i_answers,
                 )
             })
             .collect();
@@ -581,6 +660,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                 &self.numbered_letters,
                 self.m_moderates,
                 self.unknown_voices,
+                self.i_answers,
             )
         };
         let inline_moderator = inline_role.is_some_and(is_moderator_role);
@@ -1152,6 +1232,99 @@ mod tests {
                 (Some("B"), false)
             ]
         );
+    }
+
+    /// A letter beside the interviewers the participants file,
+    /// `--interviewer` or detection names is each interview's interviewee
+    /// (hunt h4/05: Spanish `E:`/`P:`), and `I` beside interviewers alone
+    /// is the interviewee (hunt h4/06: PRESEEA's `E:`/`I:`). Unnamed, the
+    /// letters are read as before.
+    #[test]
+    fn letters_beside_a_named_interviewer_are_the_interviews_own() {
+        let none = Participants::default();
+        let mut found = Participants::default();
+        found.mark_interviewers(&["E".to_string()]);
+        // E/P: P was a name, one person across every interview.
+        assert_eq!(
+            ids(&resolve_all("e1.txt", &["E", "P", "E", "P"], &none)),
+            vec![
+                (Some("E"), false),
+                (Some("P"), false),
+                (Some("E"), false),
+                (Some("P"), false)
+            ]
+        );
+        assert_eq!(
+            ids(&resolve_all("e1.txt", &["E", "P", "E", "P"], &found)),
+            vec![
+                (Some("E"), true),
+                (Some("e1.txt/P"), false),
+                (Some("E"), true),
+                (Some("e1.txt/P"), false)
+            ]
+        );
+        // Beside the found interviewer and a group's other members, the
+        // letter is an initial, a name, as before.
+        assert_eq!(
+            ids(&resolve_all("fg.txt", &["E", "P", "Karen"], &found)),
+            vec![
+                (Some("E"), true),
+                (Some("P"), false),
+                (Some("Karen"), false)
+            ]
+        );
+        // E/I: I is the interviewer by its letter, unless E is found.
+        assert_eq!(
+            ids(&resolve_all("e2.txt", &["E", "I"], &none)),
+            vec![(Some("E"), false), (Some("I"), true)]
+        );
+        let preseea = resolve_all("e2.txt", &["E", "I"], &found);
+        assert_eq!(
+            ids(&preseea),
+            vec![(Some("E"), true), (Some("e2.txt/I"), false)]
+        );
+        assert_eq!(preseea[1].role, SpeakerRole::Interviewee);
+        // `I` beside an interviewer's word alone answers too.
+        assert_eq!(
+            ids(&resolve_all("e3.txt", &["Entrevistador", "I"], &none)),
+            vec![(Some("Entrevistador"), true), (Some("e3.txt/I"), false)]
+        );
+        // Beside anyone else, `I` is the interviewer as before: I/B, I/R,
+        // and I with a found interviewer and an interviewee (`B`).
+        assert_eq!(
+            ids(&resolve_all("ib.txt", &["I", "B"], &found)),
+            vec![(Some("I"), true), (Some("ib.txt/B"), false)]
+        );
+        assert_eq!(
+            ids(&resolve_all("ieb.txt", &["I", "E", "B"], &found)),
+            vec![
+                (Some("I"), true),
+                (Some("E"), true),
+                (Some("ieb.txt/B"), false)
+            ]
+        );
+        // A participants file that lists `I` decides.
+        let listed = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"id,name,role,document\nI,I,interviewer,\nE,E,interviewer,\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ids(&resolve_all("e4.txt", &["E", "I"], &listed)),
+            vec![(Some("E"), true), (Some("I"), true)]
+        );
+        // The E/I shape whose letters do not say who asks.
+        assert!(is_letter_beside_i(["E", "I", "E", "All"]));
+        for labels in [
+            &["I", "B"][..],
+            &["I", "Q"],
+            &["I", "E", "B"],
+            &["I", "Eva"],
+            &["E", "P"],
+            &["I"],
+        ] {
+            assert!(!is_letter_beside_i(labels.iter().copied()), "{labels:?}");
+        }
     }
 
     #[test]

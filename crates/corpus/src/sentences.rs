@@ -9,12 +9,40 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+/// The question marks of the scripts transcripts are written in: ASCII's,
+/// the full-width one every Chinese and Japanese input method types (`？`),
+/// Arabic's (`؟`, Persian and Urdu write it too), Greek's (`;`, U+037E,
+/// where not normalised to a semicolon), Ethiopic's, the small form and
+/// the doubled and mixed ones (`⁇`, `⁈`, `⁉`, `‽`). Before, only `?`
+/// asked: a Chinese or Arabic interviewer who asked in every turn was never
+/// found (hunt h4/03).
+pub const QUESTION_MARKS: &[char] = &['?', '？', '؟', '\u{37E}', '፧', '﹖', '⁇', '⁈', '⁉', '‽'];
+
+/// Whether `text` holds a question mark of any script ([`QUESTION_MARKS`]).
+pub fn holds_question_mark(text: &str) -> bool {
+    text.contains(QUESTION_MARKS)
+}
+
 /// Abbreviations after which a capitalised word does not start a sentence.
 /// "etc." is not among them: it ends sentences as often as not, so it only
 /// stays inside one when a lower-case word follows (UAX #29 does that).
+/// German capitalises every noun, so its abbreviations are nearly always
+/// followed by a capital ("die Kollegen bzw. Kolleginnen", "sog.
+/// Teamtage"); those written with a full stop after each letter are in
+/// [`LETTER_ABBREVIATIONS`].
 const ABBREVIATIONS: &[&str] = &[
     "mr.", "mrs.", "ms.", "dr.", "prof.", "vs.", "approx.", "e.g.", "i.e.", "cf.", "jr.", "sr.",
-    "nr.", "ca.", "z.b.", "d.h.", "dra.", "sra.", "srta.", "mme.", "mlle.", "ee.",
+    "nr.", "ca.", "z.b.", "d.h.", "dra.", "sra.", "srta.", "mme.", "mlle.", "ee.", "bzw.", "ggf.",
+    "evtl.", "sog.", "inkl.", "bspw.", "vgl.", "insb.",
+];
+
+/// German abbreviations written with a full stop after each letter, spaced
+/// as Duden writes them (`z. B.`, `d. h.`, `u. a.`, `i. d. R.`) or not
+/// (`z.B.`), by their letters: UAX #29 ends a sentence after `z.` before
+/// the capital `B.`, and after `u. a.` before the noun that follows, and
+/// "Ich arbeite z." + "B. Montag im Büro." were two sentences.
+const LETTER_ABBREVIATIONS: &[&str] = &[
+    "zb", "dh", "ua", "uu", "va", "zt", "oä", "uä", "so", "su", "idr", "ia",
 ];
 
 /// Titles and place words that stand before a name ("Rev. Ade", "Cllr.
@@ -25,6 +53,8 @@ const ABBREVIATIONS: &[&str] = &[
 const TITLES: &[&str] = &[
     "st.", "rev.", "fr.", "cllr.", "sgt.", "mt.", "capt.", "lt.", "col.", "gen.", "gov.", "sen.",
     "rep.", "supt.", "insp.", "pres.",
+    // German: Herr, Herrn (and `Fr.`, Frau, above), Firma.
+    "hr.", "hrn.", "fa.",
 ];
 
 /// Abbreviations that stand before a number ("No. 5", "Jan. 2019", "p.
@@ -172,6 +202,9 @@ enum Glue {
     BeforeNumber,
     /// A German ordinal ("am 15. März"): only a month.
     BeforeMonth,
+    /// The first letters of one of [`LETTER_ABBREVIATIONS`] (`z.` of `z.
+    /// B.`, as their letters): only its next letter.
+    LetterAbbreviation(&'static str),
 }
 
 impl Glue {
@@ -184,8 +217,61 @@ impl Glue {
                 let word = first_word(next).trim_end_matches(|c: char| !c.is_alphabetic());
                 MONTHS.contains(&word.to_lowercase().as_str())
             }
+            Glue::LetterAbbreviation(begun) => {
+                let Some(next) = dotted_letters(first_word(next)) else {
+                    return false;
+                };
+                let letters = format!("{begun}{}", next.to_lowercase());
+                LETTER_ABBREVIATIONS
+                    .iter()
+                    .any(|a| a.starts_with(letters.as_str()))
+            }
         }
     }
+}
+
+/// The letters of `word` where it is letters each followed by a full stop
+/// (`B.`, `z.B.`, `u.`), in order.
+fn dotted_letters(word: &str) -> Option<String> {
+    let mut letters = String::new();
+    let mut chars = word.chars();
+    loop {
+        match (chars.next(), chars.next()) {
+            (Some(c), Some('.')) if c.is_alphabetic() => letters.push(c),
+            (None, _) if !letters.is_empty() => return Some(letters),
+            _ => return None,
+        }
+    }
+}
+
+/// How the piece after `sentence` joins it where `sentence` ends in one of
+/// [`LETTER_ABBREVIATIONS`] written with a lower-case letter (`z. B.`, `u.
+/// a.`, `u.a.`: any word, [`Glue::Always`]) or in its first letters (`z.`,
+/// `i. d.`: the letter that goes on with it).
+fn ends_with_letter_abbreviation(sentence: &str) -> Option<Glue> {
+    let mut words: Vec<String> = Vec::new();
+    for word in sentence.split_whitespace().rev() {
+        match dotted_letters(word.trim_start_matches(['(', '"', '„', '“'])) {
+            Some(letters) => words.push(letters),
+            None => break,
+        }
+    }
+    let written: String = words.iter().rev().map(String::as_str).collect();
+    if !written.chars().any(char::is_lowercase) {
+        return None;
+    }
+    let letters = written.to_lowercase();
+    // Every ending of the letters, longest first: "X. z." ends in `z.`.
+    let endings: Vec<&str> = letters.char_indices().map(|(i, _)| &letters[i..]).collect();
+    if endings.iter().any(|e| LETTER_ABBREVIATIONS.contains(e)) {
+        return Some(Glue::Always);
+    }
+    endings.iter().find_map(|e| {
+        LETTER_ABBREVIATIONS
+            .iter()
+            .find(|a| a.len() > e.len() && a.starts_with(e))
+            .map(|a| Glue::LetterAbbreviation(&a[..e.len()]))
+    })
 }
 
 /// German months, which an ordinal stands before in a date ("am 1. Januar",
@@ -563,7 +649,9 @@ const MAX_QUOTE_BYTES: usize = 800;
 /// `‘em`: [`ELIDED`]) is an apostrophe, no opening quote: Word's
 /// AutoCorrect writes `‘` for an apostrophe typed after a space, and such
 /// a `‘` with the next plural possessive (`nurses’ station`) joined the
-/// unrelated sentences between them.
+/// unrelated sentences between them. A straight double quote inside a
+/// Hebrew word is the gershayim of an acronym as Hebrew keyboards type it
+/// ([`is_gershayim`]: `צה"ל`, `אח"כ`), not a quote.
 fn quotes_open(s: &str) -> (bool, bool) {
     let (mut straight, mut opening, mut closing) = (0usize, 0usize, 0usize);
     let (mut single_open, mut single_close) = (0usize, 0usize);
@@ -574,7 +662,7 @@ fn quotes_open(s: &str) -> (bool, bool) {
         let before = std::mem::replace(&mut last, c);
         let elides = || after.is_ascii_digit() || starts_with_elided(&s[i + c.len_utf8()..]);
         match c {
-            '"' if before.is_ascii_digit() => {}
+            '"' if before.is_ascii_digit() || is_gershayim(&s[..i], &s[i + 1..]) => {}
             '"' => straight += 1,
             '“' => opening += 1,
             '”' => closing += 1,
@@ -594,6 +682,32 @@ fn quotes_open(s: &str) -> (bool, bool) {
         straight % 2 == 1 || opening > closing,
         single_open > single_close,
     )
+}
+
+/// Whether a straight double quote between `before` and `after` (the text
+/// either side of it) is a Hebrew acronym's gershayim: Israeli keyboards
+/// type `"` for ״, so `צה"ל` (the army), `אח"כ` (afterwards), `עו"ד` (a
+/// lawyer) are everyday words, and two of them a few sentences apart
+/// "opened" and "closed" a quotation that joined every sentence between
+/// them. A quotation that a prefix letter is written onto (`ש"זה קשה"`,
+/// `ב"בית"`) also has a Hebrew letter either side of its opening quote:
+/// it is told apart as an acronym is written, with one letter after the
+/// mark (`צה"ל`, `ש"ח`), or with a letter before it that is no prefix
+/// letter (`דו"חות`, `צה"לי`); a quoted word after prefix letters alone
+/// (`ש"זה`, `וכש"הם`) is a quotation.
+fn is_gershayim(before: &str, after: &str) -> bool {
+    const PREFIX_LETTERS: &[char] = &['ב', 'ה', 'ו', 'כ', 'ל', 'מ', 'ש'];
+    let hebrew = |c: &char| ('\u{5D0}'..='\u{5EA}').contains(c);
+    let letters_before: Vec<char> = before.chars().rev().take_while(hebrew).collect();
+    let letters_after = after.chars().take_while(hebrew).count();
+    let word_goes_on = after
+        .chars()
+        .nth(letters_after)
+        .is_some_and(char::is_alphanumeric);
+    if letters_before.is_empty() || letters_after == 0 || word_goes_on {
+        return false;
+    }
+    letters_after == 1 || letters_before.iter().any(|c| !PREFIX_LETTERS.contains(c))
 }
 
 /// Words that speech shortens at their start, written after an apostrophe
@@ -653,7 +767,7 @@ pub fn join_fragments(
                     || (starts_lower_case(piece)
                         && starts_upper_case(before)
                         && !ends_with_full_stop(before))
-                    || (before.trim_end_matches(CLOSING).ends_with('?')
+                    || (before.trim_end_matches(CLOSING).ends_with(QUESTION_MARKS)
                         && is_alternative_question(piece))
                     || (ends_with_acronym(before) && is_short_verbless(piece))
             });
@@ -710,7 +824,7 @@ fn starts_upper_case(sentence: &str) -> bool {
 /// "Or …?": the second half of an either-or question split at its "?".
 fn is_alternative_question(sentence: &str) -> bool {
     first_word(sentence).eq_ignore_ascii_case("or")
-        && sentence.trim_end_matches(CLOSING).ends_with('?')
+        && sentence.trim_end_matches(CLOSING).ends_with(QUESTION_MARKS)
 }
 
 /// Abbreviations UAX #29 ends a sentence at before a capital, and that end
@@ -781,6 +895,9 @@ fn ends_with_abbreviation(sentence: &str, capitals_only: bool) -> Option<Glue> {
     // nothing: "I CALLED DR." + "PATEL RIGHT AWAY." and "MR." alone were
     // sentences. There an abbreviation holds the next piece unless that
     // starts a sentence, as a title does ("WITH MS. IT CHANGED" is two).
+    if let Some(glue) = ends_with_letter_abbreviation(sentence) {
+        return Some(glue);
+    }
     let letters = last.chars().filter(|c| c.is_alphabetic()).count();
     let capitals = letters >= 2 && !last.chars().any(char::is_lowercase) && lower != "ee.";
     if ABBREVIATIONS.contains(&lower.as_str()) && !capitals {
@@ -919,6 +1036,8 @@ const BEFORE_LOWER_CASE: &[&str] = &[
     "corp.", "ltd.", "assn.", "bros.", "est.", "mgmt.", "tbsp.", "tsp.",
     // Spanish: "en EE. UU. durante", "Ud. sabe", "Uds. saben".
     "uu.", "ud.", "uds.",
+    // German "und so weiter", which ends sentences too (as "etc." does).
+    "usw.",
 ];
 
 /// Whether a sentence starts at `i` of `piece`, a lower-case letter after
@@ -1527,6 +1646,103 @@ mod tests {
                 .collect();
             assert!(counts.iter().all(|&n| n <= 40), "{aside}: {counts:?}");
         }
+    }
+
+    /// A Hebrew acronym's gershayim typed as `"` (hunt h4/01): two of
+    /// them five sentences apart joined the four sentences between them;
+    /// a quotation written onto a prefix letter (`ש"…"`) is still one.
+    #[test]
+    fn a_hebrew_acronyms_gershayim_opens_no_quotation() {
+        assert_eq!(
+            split("שירתתי בצה\"ל שלוש שנים. זה היה קשה מאוד. הייתי רחוקה מהבית. אח\"כ עברתי לתל אביב. שם התחלתי ללמוד."),
+            [
+                "שירתתי בצה\"ל שלוש שנים.",
+                "זה היה קשה מאוד.",
+                "הייתי רחוקה מהבית.",
+                "אח\"כ עברתי לתל אביב.",
+                "שם התחלתי ללמוד."
+            ]
+        );
+        // Inflected (`דו"חות`) and with a prefix (`בצה"ל`), one letter
+        // after the mark (`ש"ח`) or not.
+        for word in ["דו\"חות", "צה\"לי", "ש\"ח", "עו\"ד", "ארה\"ב", "ביה\"ס"]
+        {
+            assert!(!quotes_open(&format!("כתבתי {word} אתמול.")).0, "{word}");
+        }
+        // A quotation written onto `ש` ("that"): opened, and closed.
+        assert_eq!(
+            split("הוא אמר ש\"זה קשה. אני לא יכול.\" ואז הלך."),
+            ["הוא אמר ש\"זה קשה. אני לא יכול.\"", "ואז הלך."]
+        );
+        assert!(quotes_open("הוא אמר ש\"זה קשה.").0);
+        // A quoted acronym: its own quotation marks, not its gershayim.
+        assert!(!quotes_open("שירתתי ב\"צה\"ל\" שנים.").0);
+        // Latin letters either side of a quote are read as before.
+        assert!(quotes_open("He said\"Stop. It hurts.").0);
+    }
+
+    /// German abbreviations before a capitalised noun (hunt h4/04), Duden's
+    /// spaced `z. B.` too; `usw.` ends a sentence before a capital.
+    #[test]
+    fn german_abbreviations_keep_the_noun_after_them() {
+        assert_eq!(
+            split("Ich arbeite z. B. Montag und Dienstag im Büro. Die Kollegen bzw. Kolleginnen sind nett."),
+            [
+                "Ich arbeite z. B. Montag und Dienstag im Büro.",
+                "Die Kollegen bzw. Kolleginnen sind nett."
+            ]
+        );
+        assert_eq!(
+            split("Wir haben sog. Teamtage und ggf. Workshops. Es gibt evtl. Geld für einen Schreibtisch. Man bekommt inkl. Fahrtkosten eine Pauschale. Ich habe mit Hr. Schmidt darüber gesprochen."),
+            [
+                "Wir haben sog. Teamtage und ggf. Workshops.",
+                "Es gibt evtl. Geld für einen Schreibtisch.",
+                "Man bekommt inkl. Fahrtkosten eine Pauschale.",
+                "Ich habe mit Hr. Schmidt darüber gesprochen."
+            ]
+        );
+        assert_eq!(
+            split("Das gilt u. a. Berlin und i. d. R. Hamburg. Das heißt d. h. Sie zahlen. Wir hatten u.a. Kuchen. Es gab Tee, Kaffee usw. Dann gingen wir."),
+            [
+                "Das gilt u. a. Berlin und i. d. R. Hamburg.",
+                "Das heißt d. h. Sie zahlen.",
+                "Wir hatten u.a. Kuchen.",
+                "Es gab Tee, Kaffee usw.",
+                "Dann gingen wir."
+            ]
+        );
+        assert_eq!(
+            split("Es gab Tee usw. und Kuchen. Es gibt bzw. gab nichts."),
+            ["Es gab Tee usw. und Kuchen.", "Es gibt bzw. gab nichts."]
+        );
+        // A lone letter that begins no such abbreviation, and capitals
+        // throughout, are read as before.
+        assert_eq!(
+            split("It was plan b. Then we left. We moved to the U.S. Then we grew."),
+            [
+                "It was plan b.",
+                "Then we left.",
+                "We moved to the U.S.",
+                "Then we grew."
+            ]
+        );
+    }
+
+    /// The question marks of other scripts ask as `?` does (hunt h4/03).
+    #[test]
+    fn question_marks_of_other_scripts() {
+        for asks in [
+            "您觉得公司给了足够的支持吗？",
+            "كيف تجد العمل من المنزل؟",
+            "Τι κάνεις\u{37E}",
+            "Is it?",
+        ] {
+            assert!(holds_question_mark(asks), "{asks}");
+        }
+        for tells in ["我很孤独。", "أنا بخير.", "No; never.", "¡Sí!"] {
+            assert!(!holds_question_mark(tells), "{tells}");
+        }
+        assert!(is_alternative_question("Or other purposes？"));
     }
 
     #[test]
