@@ -1275,3 +1275,151 @@ mod audit_browser {
         assert_eq!(version, 2, "coded with version 2's boxes");
     }
 }
+
+/// h2/02: a category (`codable: false`, a MAXQDA/NVivo folder) is a
+/// folder of codes, never applied to a sentence. `/api/meta` says which
+/// codes are categories (and gives them no number key), and a decision
+/// that would give one (accept, recode to, add) is refused, 400, naming it;
+/// nothing is stored. Before, both were saved and the report's .qdpx coded
+/// a code it declared isCodable="false".
+#[test]
+fn a_category_is_no_code_to_assign() {
+    let fx = fixture::build();
+    {
+        let store = store::Store::open(&fx.path).unwrap();
+        let body = json!({
+            "name": "transport",
+            "codes": [
+                {"id": "travel", "name": "Travel", "definition": "Getting about.", "codable": false},
+                {"id": "cost", "name": "Cost", "definition": "Money: fares, prices.", "parent": "travel"},
+                {"id": "delay", "name": "Delays", "definition": "Services that are late.", "parent": "travel"},
+                {"id": "access", "name": "Access", "definition": "Getting to or into places."}
+            ]
+        })
+        .to_string();
+        let hash = corpus::content_hash(body.as_bytes());
+        store::put_codebook_child(store.conn(), 1, "transport", &body, &hash).unwrap();
+    }
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let meta = http(a, "GET", "/api/meta", &[AUTH], None).json();
+    assert_eq!(meta["codebook"]["version"], json!(2));
+    let codes: Vec<(String, bool, Value)> = meta["codebook"]["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["codable"].as_bool().unwrap(),
+                c["number"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("travel".to_string(), false, Value::Null),
+            ("cost".to_string(), true, json!(1)),
+            ("delay".to_string(), true, json!(2)),
+            ("access".to_string(), true, json!(3)),
+        ]
+    );
+    let seg = fx.seg["late"];
+    let refused = "is a category (codable: false) in the codebook in use (version 2): a category cannot be applied to a sentence; choose a code below it";
+    for (body, field) in [
+        (
+            decision(seg, "delay", "recode", 0, json!({"new_code_id": "travel"})),
+            "new_code_id",
+        ),
+        (
+            decision(seg, "delay", "add", 0, json!({"new_code_id": "travel"})),
+            "new_code_id",
+        ),
+        (decision(seg, "travel", "accept", 0, json!({})), "code_id"),
+    ] {
+        let r = http(a, "POST", "/api/decision", &[AUTH], Some(&body));
+        assert_eq!(r.status, 400, "{body}: {}", r.body);
+        assert_eq!(
+            r.json()["error"],
+            json!(format!("{field} \"travel\" (Travel) {refused}")),
+        );
+    }
+    assert!(fixture::reviews(&fx.path).is_empty());
+    assert!(fixture::human_codings(&fx.path).is_empty());
+    // A code below it is taken, and so is a "no" to the category.
+    let r = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[AUTH],
+        Some(&decision(
+            seg,
+            "delay",
+            "recode",
+            0,
+            json!({"new_code_id": "cost"}),
+        )),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = http(
+        a,
+        "POST",
+        "/api/decision",
+        &[AUTH],
+        Some(&decision(seg, "travel", "reject", 1, json!({}))),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        fixture::human_codings(&fx.path),
+        vec![(seg, "cost".to_string(), "rita".to_string())]
+    );
+}
+
+/// h2/02, the Audit tab: a submission that ticks a category is refused,
+/// 400, naming it; a code below it is taken.
+#[test]
+fn an_audit_unit_cannot_tick_a_category() {
+    let fx = fixture::build_audit();
+    {
+        let mut store = store::Store::open(&fx.path).unwrap();
+        store
+            .put_audit_sample("participant", "draw", Some(3), 1, &["P5".to_string()])
+            .unwrap();
+        let body = json!({
+            "name": "transport",
+            "codes": [
+                {"id": "travel", "name": "Travel", "definition": "Getting about.", "codable": false},
+                {"id": "access", "name": "Access", "definition": "Getting to or into places.", "parent": "travel"},
+                {"id": "cost", "name": "Cost", "definition": "Money: fares, prices."},
+                {"id": "delay", "name": "Delays", "definition": "Services that are late."}
+            ]
+        })
+        .to_string();
+        let hash = corpus::content_hash(body.as_bytes());
+        store::put_codebook_child(store.conn(), 1, "transport", &body, &hash).unwrap();
+    }
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let unit = http(a, "GET", "/api/audit/unit/0", &[AUTH], None).json();
+    let ids: Vec<i64> = unit["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["segment_id"].as_i64().unwrap())
+        .collect();
+    let submit = |code: &str| {
+        let body = json!({"position": 0, "key": "P5", "reviewer": "rita",
+                          "sentences": [{"segment_id": ids[0], "codes": [code]},
+                                        {"segment_id": ids[1], "codes": []}]});
+        http(a, "POST", "/api/audit/code", &[AUTH], Some(&body))
+    };
+    let r = submit("travel");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.json()["error"],
+        json!("sentences[0].codes[0]: code \"travel\" is a category (codable: false) in the codebook in use (version 2): a category cannot be applied to a sentence; tick a code below it")
+    );
+    let r = submit("access");
+    assert_eq!(r.status, 200, "{}", r.body);
+}

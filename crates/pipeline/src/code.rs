@@ -451,7 +451,12 @@ pub const MIN_REASON_WORDS: usize = 3;
 /// A reason counts only while its decision stands: the reviewer's current
 /// judgement (`current`, [`Store::review_labels`]) of that code on that
 /// sentence must still say the same, so a decision taken back takes its
-/// reason with it. Memos under [`MIN_REASON_WORDS`] words, codes outside
+/// reason with it, and no later decision may have overruled it
+/// ([`store::StandingJudgements`] over `reviews`, folded as training folds
+/// them: another reviewer's correction made seeing it, without `--blind`,
+/// or a "no" to a code above it). Before, another reviewer's correction
+/// left the reason training its code against the sentence's own label
+/// (h2/03). Memos under [`MIN_REASON_WORDS`] words, codes outside
 /// the codebook and repeated (text, labels) rows are left out. A memo
 /// alone (decision `memo`) judges nothing: it trains nothing, and its
 /// sentence is held out of the corpus's pseudo-labels ([`memo_held_texts`]).
@@ -476,16 +481,27 @@ pub fn memo_reasons(
             )
         })
         .collect();
-    // Does the reviewer still judge `code` on the sentence as `applies`?
-    // A "no code" judgement answers No for every code it has not since
-    // been given.
-    let stands = |r: &store::ReviewRecord, seg: i64, code: &str, applies: bool| match judged.get(&(
-        r.reviewer.as_str(),
-        seg,
-        Some(code),
-    )) {
-        Some(&a) => a == applies,
-        None => !applies && judged.get(&(r.reviewer.as_str(), seg, None)) == Some(&false),
+    // Code → the codes below it: a "no" to a code is a "no" to them.
+    let ancestors = codebook.all_ancestors();
+    let mut below: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (d, ups) in ancestors.iter().enumerate() {
+        for &a in ups {
+            below
+                .entry(codebook.codes[a].id.clone())
+                .or_default()
+                .insert(codebook.codes[d].id.clone());
+        }
+    }
+    let standing = store::StandingJudgements::new(reviews).with_codes_below(below);
+    // Does the reviewer still judge `code` on the sentence as `applies`,
+    // and does that judgement still stand? A "no code" judgement answers
+    // No for every code it has not since been given.
+    let stands = |r: &store::ReviewRecord, seg: i64, code: &str, applies: bool| {
+        let own = match judged.get(&(r.reviewer.as_str(), seg, Some(code))) {
+            Some(&a) => a == applies,
+            None => !applies && judged.get(&(r.reviewer.as_str(), seg, None)) == Some(&false),
+        };
+        own && standing.standing(&r.reviewer, seg, code) == Some(applies)
     };
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -584,8 +600,8 @@ pub fn segment_contexts<'a>(
 /// the one sentence of a participant's only turn after a turn by
 /// [`corpus::formats::QUESTION_SPEAKER`] (a survey's question as ingest
 /// writes it, answered by several; or a transcript's `Q:` that asks, with
-/// a "?") and before the next moderator's turn, unless it marks a missing
-/// answer
+/// a question mark, `?` or another script's) and before the next
+/// moderator's turn, unless it marks a missing answer
 /// ([`report::freq::is_non_answer`]). Such an answer is deliberate, never a
 /// backchannel: "Yes, a lot." to "Has working from home been lonely?" has
 /// no content word, and as a minimal response it was neither coded nor
@@ -628,7 +644,9 @@ pub fn whole_answers(segments: &[StoredSegment]) -> std::collections::HashSet<i6
             // A survey's question is answered by its respondents, several;
             // a Q/A transcript's `Q:` by one, and then only where it asks
             // ("Q: So you had a routine." "A: Mm-hm." is a backchannel).
-            let asks = turns[k].iter().any(|q| q.text.contains('?'));
+            let asks = turns[k]
+                .iter()
+                .any(|q| corpus::sentences::holds_question_mark(&q.text));
             if by_speaker.len() < 2 && !asks {
                 k = end;
                 continue;
@@ -1892,6 +1910,30 @@ mod tests {
         assert!(!whole_answers(&talk).contains(&2));
     }
 
+    /// A `Q:` that asks with a full-width or an Arabic question mark asks
+    /// (hunt h4/03): the one answer to it is whole, not a backchannel.
+    #[test]
+    fn a_q_that_asks_in_another_script_is_answered_whole() {
+        let at = |id: i64, speaker: &str, moderator: bool, turn: i64, text: &str| StoredSegment {
+            document: "i.txt".into(),
+            speaker: Some(speaker.into()),
+            is_moderator: moderator,
+            turn_index: turn,
+            ..segment(id, text)
+        };
+        let talk = vec![
+            at(1, "Q", true, 0, "您觉得孤独吗？"),
+            at(2, "A", false, 1, "是的。"),
+            at(3, "Q", true, 2, "هل كان العمل صعبا؟"),
+            at(4, "A", false, 3, "نعم."),
+            at(5, "Q", true, 4, "所以你有规律。"),
+            at(6, "A", false, 5, "嗯。"),
+        ];
+        let mut got: Vec<i64> = whole_answers(&talk).into_iter().collect();
+        got.sort();
+        assert_eq!(got, [2, 4]);
+    }
+
     /// Of a sentence said twice, the sample keeps the copy first by
     /// document and place, whichever was stored first (hV/02: a sharded
     /// run merged stored them in another order and coded differently).
@@ -2087,5 +2129,90 @@ mod tests {
             memo_held_texts(&reviews).into_iter().collect::<Vec<_>>(),
             vec!["h6".to_string()]
         );
+    }
+
+    /// h2/03: ana accepts `boundaries` with a reason; ben, seeing her
+    /// decision, rejects it. Her reason no longer stands, as when she takes
+    /// the accept back herself; blind, ben's reject overrules no one, and a
+    /// seeing accept that agrees leaves her reason. A "no" to the parent is
+    /// a "no" to the child, and takes the child's reason with it.
+    #[test]
+    fn an_overruled_decision_trains_no_reason() {
+        let cb = classify::parse_codebook(
+            "codes:\n- id: wellbeing\n  name: Wellbeing\n  definition: w\n- id: boundaries\n  name: Boundaries\n  parent: wellbeing\n  definition: b\n",
+            "t",
+            classify::CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let memo = "working from home blurs her working day";
+        let review = |id: i64, reviewer: &str, code: &str, decision: &str, blind: bool| {
+            store::ReviewRecord {
+                id,
+                segment_id: Some(1),
+                document: "d".into(),
+                text_hash: "h1".into(),
+                code_id: Some(code.into()),
+                decision: decision.into(),
+                new_code_id: None,
+                reviewer: reviewer.into(),
+                memo: (id == 1).then(|| memo.to_string()),
+                created_at: String::new(),
+                blind,
+            }
+        };
+        // Each reviewer's own latest judgement, as `Store::review_labels`
+        // derives it.
+        let current = |reviews: &[store::ReviewRecord]| {
+            let mut latest: BTreeMap<(String, String), store::ReviewLabel> = BTreeMap::new();
+            for r in reviews {
+                let code = r.code_id.clone().unwrap();
+                latest.insert(
+                    (r.reviewer.clone(), code.clone()),
+                    store::ReviewLabel {
+                        reviewer: r.reviewer.clone(),
+                        segment_id: 1,
+                        code_id: Some(code),
+                        applies: r.decision == "accept",
+                        document: "d".into(),
+                        text_hash: "h1".into(),
+                        decided_by: r.id,
+                        blind: r.blind,
+                    },
+                );
+            }
+            latest.into_values().collect::<Vec<_>>()
+        };
+        let reasons =
+            |reviews: &[store::ReviewRecord]| memo_reasons(reviews, &current(reviews), &cb);
+        use Label::{Unknown, Yes};
+        let trained = vec![(memo.to_string(), vec![Unknown, Yes])];
+        let accepted = review(1, "ana", "boundaries", "accept", false);
+        assert_eq!(reasons(std::slice::from_ref(&accepted)), trained);
+        // ben corrects her, seeing her accept: as if she took it back.
+        let overruled = [
+            accepted.clone(),
+            review(2, "ben", "boundaries", "reject", false),
+        ];
+        assert_eq!(reasons(&overruled), vec![]);
+        let taken_back = [
+            accepted.clone(),
+            review(2, "ana", "boundaries", "reject", false),
+        ];
+        assert_eq!(reasons(&taken_back), vec![]);
+        // Blind, ben's reject stands beside her accept.
+        let blind = [
+            review(1, "ana", "boundaries", "accept", true),
+            review(2, "ben", "boundaries", "reject", true),
+        ];
+        assert_eq!(reasons(&blind), trained);
+        // ben agrees: her reason still stands.
+        let agreed = [
+            accepted.clone(),
+            review(2, "ben", "boundaries", "accept", false),
+        ];
+        assert_eq!(reasons(&agreed), trained);
+        // A "no" to the parent is a "no" to the child.
+        let parent_rejected = [accepted, review(2, "ben", "wellbeing", "reject", false)];
+        assert_eq!(reasons(&parent_rejected), vec![]);
     }
 }

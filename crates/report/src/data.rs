@@ -910,24 +910,37 @@ fn resolve_cells(
     // QDA exports list the child alone, the machine stores both): else the
     // machine's parent coding on a sentence the gold gives the child would
     // count as rejected by the gold.
+    // Only a coding that stands settles the codes above it: one whose own
+    // code a later decision judged absent (a second reviewer correcting
+    // the first, without `--blind`) settles nothing, as when its coder
+    // takes it back, and the parent is the machine's again. Before, the
+    // parent stayed settled by the corrected coding: report.csv counted
+    // it, while the coded-segments table and the .qdpx had neither the
+    // person's row nor the machine's (h2/01). The gold's own word on the
+    // parent stays: review decisions never change it.
+    let overruled = overruled_codings(codings, reviews);
     let ancestors = ancestors_of(codes);
     for c in codings.iter().filter(|c| c.source != Source::Machine) {
+        let stands = !overruled.contains(&(c.segment_id, c.code_id.clone()));
         for code in
             std::iter::once(&c.code_id).chain(ancestors.get(&c.code_id).into_iter().flatten())
         {
+            let own = *code == c.code_id;
             let cell = cells.entry((c.segment_id, code.clone())).or_default();
-            cell.settled = Some(true);
-            cell.given |= *code == c.code_id;
+            if own || stands {
+                cell.settled = Some(true);
+            }
+            cell.given |= own;
             if c.source == Source::Gold {
                 cell.gold = Some(true);
             }
         }
     }
     // A gold standard that covers a sentence says every other code people
-    // judged there is absent.
+    // judged there is absent (not a code its own codings give).
     if let Some(covered) = gold_coverage {
         for ((seg, code), cell) in cells.iter_mut() {
-            if covered.judges(*seg, code) {
+            if covered.judges(*seg, code) && cell.gold != Some(true) {
                 if cell.settled.is_none() {
                     cell.settled = Some(false);
                 }
@@ -942,6 +955,35 @@ fn resolve_cells(
         apply_review(r, &mut cells, &mut judged);
     }
     cells
+}
+
+/// The (sentence, code) pairs of people's codings (human, gold) that the
+/// review decisions, folded as [`resolve_cells`] folds them, end up
+/// judging absent: codings that no longer stand.
+fn overruled_codings(codings: &[CodingRow], reviews: &[ReviewRow]) -> BTreeSet<(i64, String)> {
+    // Each coding's own cell, as `resolve_cells` has it before the
+    // decisions: present, there before any of them (so a "no code" judges
+    // it). The decisions judge a cell the same whatever other cells exist.
+    let mut cells: BTreeMap<(i64, String), Cell> = codings
+        .iter()
+        .filter(|c| c.source != Source::Machine)
+        .map(|c| {
+            let cell = Cell {
+                settled: Some(true),
+                ..Cell::default()
+            };
+            ((c.segment_id, c.code_id.clone()), cell)
+        })
+        .collect();
+    let coded: BTreeSet<(i64, String)> = cells.keys().cloned().collect();
+    let mut judged = BTreeMap::new();
+    for r in reviews {
+        apply_review(r, &mut cells, &mut judged);
+    }
+    coded
+        .into_iter()
+        .filter(|key| cells.get(key).is_some_and(|c| c.settled == Some(false)))
+        .collect()
 }
 
 /// Applies one decision; `judged` folds each (sentence, code)'s decisions
@@ -998,5 +1040,108 @@ fn apply_review(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codebook() -> Codebook {
+        classify::parse_codebook(
+            "codes:\n- id: wellbeing\n  name: Wellbeing\n  definition: w\n- id: boundaries\n  name: Boundaries\n  parent: wellbeing\n  definition: b\n",
+            "t",
+            classify::CodebookFormat::Yaml,
+        )
+        .unwrap()
+    }
+
+    fn coding(id: i64, code: &str, source: Source, coder: &str) -> CodingRow {
+        CodingRow {
+            id,
+            segment_id: 1,
+            code_id: code.into(),
+            codebook_version: Some(1),
+            source,
+            coder: coder.into(),
+            confidence: if source == Source::Machine { 0.9 } else { 1.0 },
+            assigned: true,
+            classifier: None,
+            created_at: None,
+        }
+    }
+
+    fn review(id: i64, reviewer: &str, decision: &str, blind: bool) -> ReviewRow {
+        ReviewRow {
+            id,
+            segment_id: 1,
+            code_id: Some("boundaries".into()),
+            decision: decision.into(),
+            new_code_id: None,
+            reviewer: reviewer.into(),
+            blind,
+            codes_after: BTreeSet::new(),
+            absent_below: BTreeSet::new(),
+        }
+    }
+
+    /// h2/01: ana accepts the machine's child code, ben (seeing her
+    /// decision) rejects it. Her human coding, left in a store from before
+    /// the fix, no longer settles the parent: the machine's parent coding
+    /// counts, unreviewed, as when ana takes her accept back herself.
+    /// Blind, ben's reject overrules no one: her coding stands, parent too.
+    #[test]
+    fn a_corrected_coding_settles_no_parent() {
+        let codes = hierarchy(&codebook(), &BTreeSet::new());
+        let codings = vec![
+            coding(1, "wellbeing", Source::Machine, "m"),
+            coding(2, "boundaries", Source::Machine, "m"),
+            coding(3, "boundaries", Source::Human, "ana"),
+        ];
+        let key = |c: &str| (1, c.to_string());
+        let seeing = [
+            review(1, "ana", "accept", false),
+            review(2, "ben", "reject", false),
+        ];
+        let cells = resolve_cells(&codes, &codings, &seeing, None);
+        let parent = cells[&key("wellbeing")];
+        assert_eq!(parent.settled, None);
+        assert!(parent.present() && parent.applied());
+        assert_eq!(cells[&key("boundaries")].settled, Some(false));
+        assert_eq!(
+            overruled_codings(&codings, &seeing),
+            BTreeSet::from([key("boundaries")])
+        );
+
+        let blind = [
+            review(1, "ana", "accept", true),
+            review(2, "ben", "reject", true),
+        ];
+        let cells = resolve_cells(&codes, &codings, &blind, None);
+        assert_eq!(cells[&key("wellbeing")].settled, Some(true));
+        assert_eq!(cells[&key("boundaries")].settled, Some(true));
+        assert!(overruled_codings(&codings, &blind).is_empty());
+    }
+
+    /// A gold child coding a review rejects settles no parent either, but
+    /// the gold's word on the parent stays, and its coverage does not read
+    /// the parent as absent.
+    #[test]
+    fn a_corrected_gold_coding_keeps_the_golds_parent() {
+        let codes = hierarchy(&codebook(), &BTreeSet::new());
+        let codings = vec![
+            coding(1, "wellbeing", Source::Machine, "m"),
+            coding(2, "boundaries", Source::Gold, "gina"),
+        ];
+        let coverage = GoldCoverage {
+            segments: BTreeMap::from([(1, None)]),
+            version_codes: BTreeMap::new(),
+        };
+        let reviews = [review(1, "ben", "reject", false)];
+        let cells = resolve_cells(&codes, &codings, &reviews, Some(&coverage));
+        let parent = cells[&(1, "wellbeing".to_string())];
+        assert_eq!((parent.settled, parent.gold), (None, Some(true)));
+        let child = cells[&(1, "boundaries".to_string())];
+        assert_eq!((child.settled, child.gold), (Some(false), Some(true)));
     }
 }

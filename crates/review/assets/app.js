@@ -91,6 +91,14 @@
     return (c.number ? c.number + ' ' : '') + c.path;
   }
 
+  // A category (codable: false) is a folder of codes, never applied to a
+  // sentence: a choice of code lists it as a heading that cannot be picked.
+  function codeOption(c, label) {
+    return c.codable === false
+      ? el('option', { value: c.id, disabled: true, class: 'category' }, label + ' (category)')
+      : el('option', { value: c.id }, label);
+  }
+
   function pct(x) {
     return (typeof x === 'number') ? x.toFixed(2) : '–';
   }
@@ -249,8 +257,8 @@
     }
 
     const cs = codes();
-    const recodeSel = el('select', { id: 'recode-code', 'aria-label': 'change to code' }, cs.map((c) => el('option', { value: c.id }, codeLabel(c))));
-    const addSel = el('select', { id: 'add-code', 'aria-label': 'add code' }, cs.map((c) => el('option', { value: c.id }, codeLabel(c))));
+    const recodeSel = el('select', { id: 'recode-code', 'aria-label': 'change to code' }, cs.map((c) => codeOption(c, codeLabel(c))));
+    const addSel = el('select', { id: 'add-code', 'aria-label': 'add code' }, cs.map((c) => codeOption(c, codeLabel(c))));
     box.appendChild(el('div', { class: 'actions' },
       el('button', { type: 'button', id: 'btn-accept', onclick: () => decide('accept') }, 'Accept (a)'),
       el('button', { type: 'button', id: 'btn-reject', onclick: () => decide('reject') }, 'Reject (r)'),
@@ -497,8 +505,11 @@
         asked,
         el('span', { class: 'speaker' }, (s.speaker || 'unnamed speaker') + ' · ' + s.document + ' · turn ' + s.turn_index),
         el('p', { class: 'turn-text' }, s.text),
-        el('div', { class: 'audit-codes' }, cs.map((c) => el('label', { title: c.definition || '' },
-          el('input', { type: 'checkbox', class: 'audit-code', value: c.id, checked: given.has(c.id) }), ' ' + c.path)))));
+        el('div', { class: 'audit-codes' }, cs.map((c) => c.codable === false
+          // A category is ticked through the codes below it: a heading.
+          ? el('span', { class: 'audit-category', title: c.definition || '' }, c.path)
+          : el('label', { title: c.definition || '' },
+            el('input', { type: 'checkbox', class: 'audit-code', value: c.id, checked: given.has(c.id) }), ' ' + c.path)))));
     }
     box.appendChild(el('div', { class: 'actions' },
       el('button', { type: 'button', id: 'audit-save', onclick: () => submitAudit(false) }, 'Save this unit'),

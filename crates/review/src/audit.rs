@@ -310,6 +310,12 @@ pub async fn submit(
             })));
         }
         let known: BTreeSet<&str> = codebook.codes.iter().map(|c| c.id.as_str()).collect();
+        let categories: BTreeSet<&str> = codebook
+            .codes
+            .iter()
+            .filter(|c| !c.codable)
+            .map(|c| c.id.as_str())
+            .collect();
         let Some(su) = sample_units(store)? else {
             return Err(ApiError::BadRequest(NO_SAMPLE_HINT.into()));
         };
@@ -370,6 +376,13 @@ pub async fn submit(
                 if !known.contains(c.as_str()) {
                     return Err(ApiError::BadRequest(format!(
                         "sentences[{i}].codes[{j}]: code {c:?} is not in the codebook in use (version {version})"
+                    )));
+                }
+                // A category is a folder of codes, never applied to data
+                // (h2/02): its children's codings give it.
+                if categories.contains(c.as_str()) {
+                    return Err(ApiError::BadRequest(format!(
+                        "sentences[{i}].codes[{j}]: code {c:?} is a category (codable: false) in the codebook in use (version {version}): a category cannot be applied to a sentence; tick a code below it"
                     )));
                 }
                 codes.insert(c.clone());

@@ -77,6 +77,9 @@ pub async fn meta(State(st): State<Shared>) -> ApiResult<Json<Value>> {
         let codebook = latest_codebook(conn)?.map(|(version, cb)| {
             // Number keys go to the codes sentences get: in a hierarchy the
             // leaves, in codebook order; parents stay reachable in the menus.
+            // A category (`codable: false`) is a folder of codes, never
+            // applied to a sentence: no number, and `codable` tells the page
+            // to list it as a heading, not a choice (h2/02).
             let parents: BTreeSet<&str> = cb
                 .codes
                 .iter()
@@ -87,7 +90,7 @@ pub async fn meta(State(st): State<Shared>) -> ApiResult<Json<Value>> {
                 .codes
                 .iter()
                 .map(|c| {
-                    let n = (!parents.contains(c.id.as_str())).then(|| {
+                    let n = (c.codable && !parents.contains(c.id.as_str())).then(|| {
                         number += 1;
                         number
                     });
@@ -103,7 +106,7 @@ pub async fn meta(State(st): State<Shared>) -> ApiResult<Json<Value>> {
                         None => c.name.clone(),
                     };
                     json!({"id": c.id, "name": c.name, "parent": c.parent, "path": path,
-                           "definition": c.definition, "number": n})
+                           "definition": c.definition, "number": n, "codable": c.codable})
                 })
                 .collect();
             json!({"version": version, "name": cb.name, "codes": codes})
@@ -529,6 +532,32 @@ pub async fn decide(
                     version_name()
                 )));
             }
+        }
+        // ... and a code, not a category (`codable: false`): a folder of
+        // codes that cannot be applied to data (docs/classify.md,
+        // "Categories"). Before, a recode or an add to one was saved, and
+        // the .qdpx coded a code it declared isCodable="false" (h2/02).
+        let given = match decision {
+            store::Decision::Accept => b.code_id.as_deref(),
+            store::Decision::Recode | store::Decision::Add => b.new_code_id.as_deref(),
+            _ => None,
+        };
+        if let Some((field, code)) = given.and_then(|code| {
+            let cb = &latest.as_ref()?.1;
+            let category = cb.codes.iter().find(|c| c.id == code && !c.codable)?;
+            let field = if decision == store::Decision::Accept {
+                "code_id"
+            } else {
+                "new_code_id"
+            };
+            Some((field, category))
+        }) {
+            return Err(ApiError::BadRequest(format!(
+                "{field} {:?} ({}) is a category (codable: false) in {}: a category cannot be applied to a sentence; choose a code below it",
+                code.id,
+                code.name,
+                version_name()
+            )));
         }
         let input = store::ReviewInput {
             segment_id: b.segment_id,

@@ -122,14 +122,17 @@ pub struct ReviewLabel {
 
 /// How people's judgements of one code on one sentence combine, in
 /// decision order. A decision made seeing the others' (the review page
-/// without `--blind`) stands over every earlier one, whoever made it; a
-/// blind decision ([`ReviewRecord::blind`]) stands over its reviewer's own
-/// only, beside the others', and the code is given when any current
-/// judgement gives it: blind double coders are counted as their union, as
-/// two coders imported from a QDA project are. Before, the latest decision
-/// stood whoever made it, so which of two blind reviewers saved last
-/// decided the count. The report (`report::data`) and training
-/// (`pipeline::code`) both fold decisions through this.
+/// without `--blind`) stands over every earlier one, whoever made it: the
+/// judgements it contradicts no longer stand (those that say the same
+/// stand beside it); a blind decision ([`ReviewRecord::blind`]) stands
+/// over its reviewer's own only, beside the others', and the code is given
+/// when any standing judgement gives it: blind double coders are counted
+/// as their union, as two coders imported from a QDA project are. Before,
+/// the latest decision stood whoever made it, so which of two blind
+/// reviewers saved last decided the count. The report (`report::data`),
+/// training (`pipeline::code`), the human codings a decision writes
+/// ([`record_review_tx`]) and the memos trained as reasons
+/// ([`StandingJudgements`]) all fold decisions through this.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlindUnion {
     judgements: BTreeMap<String, bool>,
@@ -139,15 +142,119 @@ impl BlindUnion {
     /// Adds `reviewer`'s judgement (`applies`), made `blind` or not.
     pub fn judge(&mut self, reviewer: &str, applies: bool, blind: bool) {
         if !blind {
-            self.judgements.clear();
+            // Seen and contradicted: overruled. Seen and confirmed: it
+            // still stands (a second reviewer's agreeing accept leaves the
+            // first's coding and reason in place).
+            self.judgements.retain(|_, a| *a == applies);
         }
         self.judgements.insert(reviewer.to_string(), applies);
     }
 
-    /// Whether the code stands as given: some current judgement gives it.
+    /// Whether the code stands as given: some standing judgement gives it.
     /// `None` before any judgement.
     pub fn given(&self) -> Option<bool> {
         (!self.judgements.is_empty()).then(|| self.judgements.values().any(|&a| a))
+    }
+
+    /// `reviewer`'s judgement where it still stands: `None` where they
+    /// judged nothing, or a later decision made seeing theirs (their own
+    /// or another reviewer's) contradicted it.
+    pub fn standing(&self, reviewer: &str) -> Option<bool> {
+        self.judgements.get(reviewer).copied()
+    }
+}
+
+/// Every decision on each sentence, in decision order, to fold per code
+/// through [`BlindUnion`]: whose judgement of a code on a sentence still
+/// stands, across reviewers. A decision taken back by its reviewer, or
+/// corrected by another reviewer who saw it (without `--blind`), no longer
+/// stands, and neither do the human coding it wrote
+/// ([`Store::restore_review_codings`]) nor the reason written with it
+/// (`pipeline::code::memo_reasons`). Before, both asked only the
+/// decision's own reviewer's latest judgement, so a coding and a reason
+/// another reviewer had corrected stayed (h2/01, h2/03).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StandingJudgements {
+    /// Sentence → its decisions that judge codes (no memos, no detached
+    /// reviews), in id order.
+    decisions: BTreeMap<i64, Vec<ReviewRecord>>,
+    /// Code → the codes below it, judged absent with it
+    /// ([`StandingJudgements::with_codes_below`]).
+    below: BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl StandingJudgements {
+    /// The decisions of `reviews` (any order); detached ones (no sentence)
+    /// and memos alone judge nothing.
+    pub fn new(reviews: &[ReviewRecord]) -> StandingJudgements {
+        let mut decisions: BTreeMap<i64, Vec<ReviewRecord>> = BTreeMap::new();
+        for r in reviews {
+            let judges = !matches!(Decision::parse(&r.decision), None | Some(Decision::Memo));
+            if let (Some(seg), true) = (r.segment_id, judges) {
+                decisions.entry(seg).or_default().push(r.clone());
+            }
+        }
+        for d in decisions.values_mut() {
+            d.sort_by_key(|r| r.id);
+        }
+        StandingJudgements {
+            decisions,
+            below: BTreeMap::new(),
+        }
+    }
+
+    /// Judges the codes below a rejected (or recoded-from) code absent
+    /// with it, as the report and training count them (a child is its
+    /// parent's code): `below` maps a code to every code below it. Without
+    /// it a decision judges only the codes it names, as its human codings
+    /// do ([`record_review_tx`]).
+    pub fn with_codes_below(
+        mut self,
+        below: BTreeMap<String, std::collections::BTreeSet<String>>,
+    ) -> StandingJudgements {
+        self.below = below;
+        self
+    }
+
+    /// Every judgement of `code` on `segment`, folded in decision order.
+    pub fn union(&self, segment: i64, code: &str) -> BlindUnion {
+        let mut union = BlindUnion::default();
+        for r in self.decisions.get(&segment).into_iter().flatten() {
+            if let Some(applies) = self.judgement(r, code) {
+                union.judge(&r.reviewer, applies, r.blind);
+            }
+        }
+        union
+    }
+
+    /// `reviewer`'s judgement of `code` on `segment` where it still stands
+    /// ([`BlindUnion::standing`]).
+    pub fn standing(&self, reviewer: &str, segment: i64, code: &str) -> Option<bool> {
+        self.union(segment, code).standing(reviewer)
+    }
+
+    /// What decision `r` says of `code`, if it judges it. Within one
+    /// decision its "absent" comes before its "given": a recode from a
+    /// parent to its own child gives the child.
+    fn judgement(&self, r: &ReviewRecord, code: &str) -> Option<bool> {
+        let names = |c: &Option<String>| c.as_deref() == Some(code);
+        let above = |c: &Option<String>| {
+            c.as_deref()
+                .and_then(|c| self.below.get(c))
+                .is_some_and(|b| b.contains(code))
+        };
+        match Decision::parse(&r.decision)? {
+            Decision::Accept => names(&r.code_id).then_some(true),
+            Decision::Reject => (names(&r.code_id) || above(&r.code_id)).then_some(false),
+            Decision::Recode if names(&r.new_code_id) => Some(true),
+            Decision::Recode => (names(&r.code_id) || above(&r.code_id)).then_some(false),
+            Decision::Add => {
+                (r.new_code_id.as_deref().or(r.code_id.as_deref()) == Some(code)).then_some(true)
+            }
+            // "No code": every code on the sentence is absent.
+            Decision::None => Some(false),
+            Decision::Memo => None,
+        }
     }
 }
 
@@ -276,11 +383,18 @@ pub fn record_review_tx(
         )?;
         Ok(())
     };
+    // A decision made seeing the others' stands over those it contradicts
+    // ([`BlindUnion`]): it takes back everyone's coding of the code, as
+    // the report and training count it; a blind one only its reviewer's
+    // own. Before, a second reviewer's correction left the first
+    // reviewer's coding, which went on settling the code's parents in the
+    // report (h2/01).
+    let whose = scope.map(|_| input.reviewer.as_str());
     let take_back = |code: Option<&str>| -> Result<()> {
         tx.execute(
-            "DELETE FROM codings WHERE segment_id = ?1 AND source = 'human' AND coder = ?2
-             AND (?3 IS NULL OR code_id = ?3)",
-            params![input.segment_id, input.reviewer, code],
+            "DELETE FROM codings WHERE segment_id = ?1 AND source = 'human'
+             AND (?2 IS NULL OR coder = ?2) AND (?3 IS NULL OR code_id = ?3)",
+            params![input.segment_id, whose, code],
         )?;
         Ok(())
     };
@@ -565,16 +679,22 @@ impl Store {
 
     /// Re-creates the human codings that reviews imply but `codings` lacks,
     /// e.g. after a re-ingested document's segments (and their codings) were
-    /// replaced and its reviews reattached by text. Idempotent; returns the
-    /// number of rows written.
+    /// replaced and its reviews reattached by text: a reviewer's coding of
+    /// each code their judgement gives where it still stands
+    /// ([`StandingJudgements`]; not where another reviewer, seeing it,
+    /// took the code back). Idempotent; returns the number of rows written.
     pub fn restore_review_codings(&mut self) -> Result<usize> {
         let labels = self.review_labels()?;
+        let standing = StandingJudgements::new(&self.reviews()?);
         self.write(|tx| {
             let codebook_version: Option<i64> =
                 crate::codebooks::codebook_in_use(tx)?.map(|(v, _)| v);
             let mut written = 0;
             for l in labels.iter().filter(|l| l.applies) {
                 let Some(code) = &l.code_id else { continue };
+                if standing.standing(&l.reviewer, l.segment_id, code) != Some(true) {
+                    continue;
+                }
                 let coding = SettledCoding {
                     segment_id: l.segment_id,
                     code_id: code,
@@ -748,6 +868,192 @@ mod tests {
         assert_eq!(u.given(), Some(false), "rita saw ben's and overruled it");
         u.judge("ana", true, false);
         assert_eq!(u.given(), Some(true), "the latest seeing decision");
+        assert_eq!(u.standing("rita"), None, "ana overruled her");
+        assert_eq!(u.standing("ana"), Some(true));
+        // A seeing decision that agrees leaves the judgements it confirms.
+        u.judge("ben", true, false);
+        assert_eq!(
+            (u.standing("ana"), u.standing("ben")),
+            (Some(true), Some(true))
+        );
+        u.judge("ben", false, true);
+        assert_eq!(u.given(), Some(true), "ben's blind change overrules no one");
+    }
+
+    fn by(reviewer: &str, mut i: ReviewInput) -> ReviewInput {
+        i.reviewer = reviewer.into();
+        i
+    }
+
+    fn human_codings_by_coder(store: &Store, seg: i64) -> Vec<(String, String)> {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT coder, code_id FROM codings WHERE segment_id = ?1 AND source = 'human'
+                 ORDER BY coder, code_id",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([seg], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    /// h2/01: without `--blind` a second reviewer's reject corrects the
+    /// first reviewer's accept, and her human coding goes with it, as when
+    /// she takes it back herself; a blind reject takes back only its own.
+    #[test]
+    fn a_seeing_correction_takes_back_every_reviewers_coding() {
+        let (_dir, mut store, seg) = store_with_segment();
+        let accept = input(seg, Decision::Accept, Some("A"), None);
+        let reject = input(seg, Decision::Reject, Some("A"), None);
+        store
+            .record_review(&by("ana", accept.clone()), 0, None)
+            .unwrap();
+        // An agreeing accept leaves hers: both stand.
+        store
+            .record_review(&by("ben", accept.clone()), 1, None)
+            .unwrap();
+        assert_eq!(
+            human_codings_by_coder(&store, seg),
+            pairs(&[("ana", "A"), ("ben", "A")])
+        );
+        store
+            .record_review(&by("ben", reject.clone()), 2, None)
+            .unwrap();
+        assert!(human_codings_by_coder(&store, seg).is_empty());
+        // Nothing stands to restore.
+        assert_eq!(store.restore_review_codings().unwrap(), 0);
+
+        // "No code" seen by everyone takes back every coding on the sentence.
+        store
+            .record_review(&by("ana", accept.clone()), 3, None)
+            .unwrap();
+        let add_b = input(seg, Decision::Add, None, Some("B"));
+        store.record_review(&by("carl", add_b), 4, None).unwrap();
+        store
+            .record_review(&by("ben", input(seg, Decision::None, None, None)), 5, None)
+            .unwrap();
+        assert!(human_codings_by_coder(&store, seg).is_empty());
+
+        // Blind: each reviewer takes back only their own.
+        let (_dir, mut store, seg) = store_with_segment();
+        store
+            .record_review(&by("ana", accept.clone()), 0, Some("ana"))
+            .unwrap();
+        store
+            .record_review(&by("ben", accept), 0, Some("ben"))
+            .unwrap();
+        store
+            .record_review(&by("ben", reject), 1, Some("ben"))
+            .unwrap();
+        assert_eq!(human_codings_by_coder(&store, seg), pairs(&[("ana", "A")]));
+        store.conn().execute("DELETE FROM codings", []).unwrap();
+        assert_eq!(store.restore_review_codings().unwrap(), 1);
+        assert_eq!(human_codings_by_coder(&store, seg), pairs(&[("ana", "A")]));
+    }
+
+    /// Before the fix, restoring gave back the coding of a reviewer whose
+    /// accept another had corrected: each reviewer's own latest judgement
+    /// was asked, not whether it still stood.
+    #[test]
+    fn restored_codings_are_those_that_stand() {
+        let (_dir, mut store, seg) = store_with_segment();
+        let recode = input(seg, Decision::Recode, Some("A"), Some("B"));
+        store
+            .record_review(
+                &by("ana", input(seg, Decision::Accept, Some("A"), None)),
+                0,
+                None,
+            )
+            .unwrap();
+        store.record_review(&by("ben", recode), 1, None).unwrap();
+        store.conn().execute("DELETE FROM codings", []).unwrap();
+        assert_eq!(store.restore_review_codings().unwrap(), 1);
+        assert_eq!(human_codings_by_coder(&store, seg), pairs(&[("ben", "B")]));
+    }
+
+    #[test]
+    fn standing_judgements_fold_every_reviewers_decisions() {
+        let review = |id: i64,
+                      reviewer: &str,
+                      decision: &str,
+                      code: Option<&str>,
+                      new: Option<&str>,
+                      blind: bool| {
+            ReviewRecord {
+                id,
+                segment_id: Some(7),
+                document: "d".into(),
+                text_hash: "h".into(),
+                code_id: code.map(String::from),
+                decision: decision.into(),
+                new_code_id: new.map(String::from),
+                reviewer: reviewer.into(),
+                memo: None,
+                created_at: String::new(),
+                blind,
+            }
+        };
+        // Given out of order: decision order is by id.
+        let reviews = vec![
+            review(2, "ben", "reject", Some("child"), None, false),
+            review(1, "ana", "accept", Some("child"), None, false),
+            review(3, "ana", "accept", Some("other"), None, false),
+            review(4, "ben", "memo", Some("other"), None, false),
+            review(5, "carl", "reject", Some("other"), None, true),
+            review(6, "dora", "recode", Some("parent"), Some("child"), false),
+        ];
+        let s = StandingJudgements::new(&reviews);
+        // ben corrected ana, seeing her accept.
+        assert_eq!(s.standing("ana", 7, "child"), None, "ben overruled her");
+        assert_eq!(s.standing("dora", 7, "child"), Some(true));
+        assert_eq!(
+            s.union(7, "child").given(),
+            Some(true),
+            "dora gave it again"
+        );
+        let before_dora = StandingJudgements::new(&reviews[..4]);
+        assert_eq!(before_dora.standing("ana", 7, "child"), None);
+        assert_eq!(before_dora.standing("ben", 7, "child"), Some(false));
+        assert_eq!(before_dora.union(7, "child").given(), Some(false));
+        // A memo judges nothing; a blind reject overrules no one.
+        assert_eq!(s.standing("ana", 7, "other"), Some(true));
+        assert_eq!(s.standing("carl", 7, "other"), Some(false));
+        assert_eq!(s.union(7, "other").given(), Some(true));
+        assert_eq!(s.standing("ana", 7, "parent"), None);
+        assert_eq!(s.standing("dora", 7, "parent"), Some(false));
+        // With the hierarchy, a rejected parent is a "no" to its children.
+        let below = BTreeMap::from([(
+            "parent".to_string(),
+            std::collections::BTreeSet::from(["child".to_string()]),
+        )]);
+        let mut rejected = reviews.clone();
+        rejected.push(review(7, "ben", "reject", Some("parent"), None, false));
+        let flat = StandingJudgements::new(&rejected);
+        assert_eq!(flat.standing("dora", 7, "child"), Some(true));
+        let tree = StandingJudgements::new(&rejected).with_codes_below(below.clone());
+        assert_eq!(tree.standing("dora", 7, "child"), None);
+        assert_eq!(tree.union(7, "child").given(), Some(false));
+        // A recode from a parent to its child gives the child.
+        let tree = StandingJudgements::new(&reviews).with_codes_below(below);
+        assert_eq!(tree.standing("dora", 7, "child"), Some(true));
+        // "No code" judges every code; a detached review nothing.
+        let mut none = reviews.clone();
+        none.push(review(8, "ben", "none", None, None, false));
+        let mut detached = review(9, "ana", "accept", Some("child"), None, false);
+        detached.segment_id = None;
+        none.push(detached);
+        let s = StandingJudgements::new(&none);
+        assert_eq!(s.union(7, "never_named").given(), Some(false));
+        assert_eq!(s.standing("ana", 7, "child"), None);
+        assert_eq!(s.standing("ben", 7, "other"), Some(false));
     }
 
     #[test]
