@@ -70,7 +70,11 @@ fn lone_carriage_returns_as_line_feeds(text: String) -> String {
 /// participant's sentence, and an Arabic speaker's answers the
 /// interviewer's turn (hm/01). The zero-width joiner, which binds emoji
 /// and Indic letters, stays.
-fn is_invisible_mark(c: char) -> bool {
+///
+/// Public because a text stored without these marks must still be
+/// recognised in another tool's copy that has them: the `.qdpx` import
+/// compares texts, and maps positions, by this same rule.
+pub fn is_invisible_mark(c: char) -> bool {
     matches!(
         c,
         '\u{feff}' | '\u{200b}' | '\u{2060}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}'

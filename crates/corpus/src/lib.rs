@@ -23,7 +23,7 @@ pub mod resolve;
 pub mod sentences;
 pub mod speaker;
 
-pub use decode::{decode_structured_text, decode_text, Decoded, MAX_LINE_BYTES};
+pub use decode::{decode_structured_text, decode_text, is_invisible_mark, Decoded, MAX_LINE_BYTES};
 pub use documents::{DocumentCase, DocumentCases};
 pub use error::{IngestError, Result};
 pub use formats::{RawDocument, RawTurn, TableColumns};

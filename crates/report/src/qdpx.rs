@@ -469,7 +469,10 @@ pub struct ImportSummary {
     pub codings_removed: usize,
     /// Code names not in the codebook → codings skipped.
     pub unknown_codes: BTreeMap<String, usize>,
-    /// Sources with no matching document, or whose text differs: why.
+    /// Sources left out, whole or in part, each with why: no stored
+    /// document has its text, the file does not hold its text (a linked
+    /// document), or its codings are on a PDF's regions, a picture or a
+    /// recording rather than on text.
     pub unmatched_sources: Vec<String>,
     /// Matched sources no person coded anything in (a QDA project holds
     /// every transcript, coded or not): imported as gold, they are not
@@ -488,7 +491,12 @@ impl ImportSummary {
     }
 }
 
-/// Code-point index → index in the text with `\r\n` (and lone `\r`) as `\n`.
+/// Code-point index → index in the text as ingest stores it: `\r\n` (and
+/// lone `\r`) as `\n`, and without the invisible marks ingest drops
+/// ([`corpus::is_invisible_mark`]: direction marks, zero-width spaces, a
+/// byte-order mark inside the text). Another tool's copy of a transcript
+/// keeps those marks; before, such a copy never matched its stored text
+/// and every coding of it was dropped (h8/01).
 struct Normalized {
     chars: Vec<char>,
     /// `to_norm[i]`: normalized index of original index i (len = original + 1).
@@ -503,8 +511,9 @@ fn normalize(text: &str) -> Normalized {
     let mut to_norm = Vec::with_capacity(orig.len() + 1);
     let mut from_norm = Vec::with_capacity(orig.len() + 1);
     for (i, &c) in orig.iter().enumerate() {
+        // A dropped character's position is that of the next one kept.
         to_norm.push(chars.len());
-        if c == '\r' && orig.get(i + 1) == Some(&'\n') {
+        if (c == '\r' && orig.get(i + 1) == Some(&'\n')) || corpus::is_invisible_mark(c) {
             continue;
         }
         from_norm.push(i);
@@ -598,6 +607,11 @@ fn read_capped_entry(
     let text = String::from_utf8(bytes).map_err(|e| bad(format!("{name}: not UTF-8 ({e})")))?;
     Ok(strip_bom(&text).to_string())
 }
+
+/// The REFI-QDA source elements whose codings are not on a text's
+/// positions (a PDF's text codings are: its `<Representation>` is read as a
+/// text source).
+const NON_TEXT_SOURCES: [&str; 4] = ["PDFSource", "PictureSource", "AudioSource", "VideoSource"];
 
 /// Reads `path` and stores its codings on the matching sentences. Every
 /// archive entry read is capped at [`MAX_QDPX_ENTRY_BYTES`] inflated.
@@ -708,34 +722,85 @@ pub fn import_qdpx(
     let mut dates: BTreeMap<(i64, String, String), String> = BTreeMap::new();
     let mut covered_docs: BTreeSet<String> = BTreeSet::new();
     let mut matched_docs: BTreeSet<String> = BTreeSet::new();
-    for source in root.descendants().filter(|n| named(n, "TextSource")) {
+    // A coding a person made: not by autocode's machine user (the coding's
+    // own `creatingUser`, else its selection's).
+    let machine = machine_user_guid().to_ascii_lowercase();
+    let by_person = |coding: &roxmltree::Node| {
+        let user = coding
+            .attribute("creatingUser")
+            .or_else(|| coding.parent().and_then(|p| p.attribute("creatingUser")))
+            .map(|u| u.to_ascii_lowercase());
+        user.as_deref() != Some(machine.as_str())
+    };
+    // The sources with a plain text to place selections in: each
+    // `<TextSource>`, and each PDF's `<Representation>` (a
+    // `TextSourceType`: the PDF's text, holding its text codings), named
+    // as its PDF is. Before, a PDF's text codings were not read (h8/02).
+    let text_sources: Vec<(roxmltree::Node, String)> = root
+        .descendants()
+        .filter_map(|n| {
+            let outer = if named(&n, "TextSource") {
+                n
+            } else if named(&n, "Representation") {
+                n.parent().filter(|p| named(p, "PDFSource"))?
+            } else {
+                return None;
+            };
+            let name = [outer, n]
+                .iter()
+                .find_map(|e| e.attribute("name"))
+                .or(outer.attribute("guid"))
+                .unwrap_or("?");
+            Some((n, name.to_string()))
+        })
+        .collect();
+    for (source, sname) in text_sources {
         summary.sources += 1;
-        let sguid = source.attribute("guid").unwrap_or("?");
-        let sname = source.attribute("name").unwrap_or(sguid).to_string();
         let inline = source
             .children()
             .find(|c| named(c, "PlainTextContent"))
             .map(|c| c.text().unwrap_or("").to_string());
-        let text = match (source.attribute("plainTextPath"), inline) {
-            (Some(p), _) if p.starts_with("internal://") => {
-                let file = &p["internal://".len()..];
-                let entry = names
-                    .iter()
-                    .find(|n| {
-                        n.split_once('/').is_some_and(|(dir, rest)| {
-                            dir.eq_ignore_ascii_case("sources") && rest == file
-                        })
+        let text_path = source.attribute("plainTextPath");
+        let entry = text_path
+            .and_then(|p| p.strip_prefix("internal://"))
+            .and_then(|file| {
+                names.iter().find(|n| {
+                    n.split_once('/').is_some_and(|(dir, rest)| {
+                        dir.eq_ignore_ascii_case("sources") && rest == file
                     })
-                    .cloned()
-                    .ok_or_else(|| bad(format!("source {sname:?}: {p} is not in the archive")))?;
-                read_entry(&mut zip, &entry)?
-            }
-            (_, Some(t)) => t,
-            (p, None) => {
-                return Err(bad(format!(
-                    "source {sname:?}: no plain text (plainTextPath {:?})",
-                    p.unwrap_or("missing")
-                )))
+                })
+            });
+        let text = match (entry, inline) {
+            (Some(entry), _) => read_entry(&mut zip, entry)?,
+            (None, Some(inline)) => inline,
+            // A source whose text this file does not hold (a document the
+            // QDA program links rather than embeds, `relative://` or a
+            // path; an export missing a file) is left out as an unmatched
+            // one is, and the rest imported. Before, it failed the whole
+            // import (h8/03).
+            (None, None) => {
+                let why = match text_path {
+                    Some(p) if p.starts_with("internal://") => {
+                        format!("its text {p} is not in the archive")
+                    }
+                    Some(p) => format!(
+                        "its text is not in the archive (plainTextPath {p:?} links a file outside it)"
+                    ),
+                    None => "it has no text (no plainTextPath, no PlainTextContent)".to_string(),
+                };
+                let codings = source
+                    .descendants()
+                    .filter(|c| named(c, "Coding") && by_person(c))
+                    .count();
+                let left_out = match codings {
+                    0 => "skipped (no person coded in it)".to_string(),
+                    1 => "skipped with its 1 coding; export the project with its sources embedded to import it".to_string(),
+                    n => format!("skipped with its {n} codings; export the project with its sources embedded to import them"),
+                };
+                summary
+                    .unmatched_sources
+                    .push(format!("{sname}: {why}: {left_out}"));
+                continue;
             }
         };
         let src = normalize(&text);
@@ -942,19 +1007,56 @@ pub fn import_qdpx(
                 .children()
                 .filter(|c| named(c, "PlainTextSelection"))
                 .flat_map(|sel| sel.children().filter(|c| named(c, "Coding")))
-                .any(|coding| {
-                    let user = coding
-                        .attribute("creatingUser")
-                        .or_else(|| coding.parent().and_then(|p| p.attribute("creatingUser")))
-                        .map(|u| u.to_ascii_lowercase());
-                    user.as_deref() != Some(machine_user_guid().to_ascii_lowercase().as_str())
-                });
+                .any(|coding| by_person(&coding));
         matched_docs.insert(doc_name.clone());
         if coded_here {
             covered_docs.insert(doc_name.clone());
         } else {
             summary.uncoded_sources.push(sname.clone());
         }
+    }
+    // Codings autocode cannot place, since it codes a text's sentences: a
+    // PDF's regions (`<PDFSelection>`), a picture's, a recording's
+    // stretches and its transcript's (`<TranscriptSelection>`, placed by
+    // time, not text positions), and such a source coded whole. Each
+    // source holding any is named with their count. Before, these sources
+    // were not read at all, and the import said nothing (h8/02).
+    for source in root
+        .descendants()
+        .filter(|n| NON_TEXT_SOURCES.iter().any(|kind| named(n, kind)))
+    {
+        let kind = source.tag_name().name();
+        let mut held: BTreeMap<String, usize> = BTreeMap::new();
+        for coding in source
+            .descendants()
+            .filter(|c| named(c, "Coding") && by_person(c))
+            // A PDF's text codings were read with its text above.
+            .filter(|c| !c.ancestors().any(|a| named(&a, "Representation")))
+        {
+            let holder = match coding.parent() {
+                Some(p) if p != source => format!("<{}>", p.tag_name().name()),
+                _ => format!("on the <{kind}> itself"),
+            };
+            *held.entry(holder).or_default() += 1;
+        }
+        if held.is_empty() {
+            continue;
+        }
+        let total: usize = held.values().sum();
+        let sname = source
+            .attribute("name")
+            .or(source.attribute("guid"))
+            .unwrap_or("?");
+        let detail = held
+            .iter()
+            .map(|(holder, n)| format!("{n} {holder}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        summary.unmatched_sources.push(format!(
+            "{sname} (<{kind}>): {total} coding{} not imported ({detail}): autocode codes text, \
+             not a PDF's regions, a picture or a recording; code the passage in the source's text in the QDA program",
+            if total == 1 { "" } else { "s" }
+        ));
     }
 
     let version = data.codebook_version;

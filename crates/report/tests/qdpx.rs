@@ -1198,3 +1198,233 @@ fn numbers_and_dates_are_typed_variables() {
         ]
     );
 }
+
+/// The selection's (start, end) in code points of `sentence` in `text`.
+fn char_span(text: &str, sentence: &str) -> (usize, usize) {
+    let start = text[..text.find(sentence).unwrap()].chars().count();
+    (start, start + sentence.chars().count())
+}
+
+fn import_gold(store: &mut Store, file: &std::path::Path) -> report::qdpx::ImportSummary {
+    import_qdpx(
+        store,
+        file,
+        &ImportOptions {
+            source: Source::Gold,
+            coder: None,
+        },
+    )
+    .unwrap()
+}
+
+/// A gold coding `(document, sentence, code)` by Maria, as stored.
+fn maria(store: &Store, document: &str, sentence: &str, code: &str) -> Row {
+    let (start, end) = seg_span(store, sentence);
+    (
+        document.to_string(),
+        start,
+        end,
+        code.to_string(),
+        "Maria".to_string(),
+    )
+}
+
+/// h8/01: a colleague's copy of a transcript keeps the invisible marks
+/// ingest drops (an RTL keyboard's mark after a name, a zero-width space
+/// pasted from the web, a joined file's byte-order mark, a direction
+/// embedding). It is the same text, and every selection lands on its
+/// sentence through the characters the store lacks; before, the source
+/// matched no document and all its codings were dropped.
+#[test]
+fn a_copy_with_the_invisible_marks_ingest_drops_matches_its_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\r\n");
+    let stored = store.document_text("group1.txt").unwrap().unwrap();
+    let park_with_mark = "The park\u{200b} is lovely.";
+    let lights_embedded = "Street lights are broken on \u{202b}Elm Street\u{202c}.";
+    let copy = stored
+        .replace("Ana:", "Ana\u{200f}:")
+        .replace(ANA_PARK, park_with_mark)
+        .replace("\r\nBen:", "\r\n\u{feff}Ben:")
+        .replace(BEN_LIGHTS, lights_embedded);
+    assert_eq!(copy.chars().count(), stored.chars().count() + 5);
+    // Ingest reads the colleague's file as the store holds it: one rule.
+    assert_eq!(
+        corpus::decode_text(std::path::Path::new("group1.txt"), copy.as_bytes())
+            .unwrap()
+            .text,
+        stored
+    );
+    let park = char_span(&copy, park_with_mark);
+    let lights = char_span(&copy, lights_embedded);
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="nvivo">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Maria"/></Users>
+ <CodeBook><Codes>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000001" name="Parks" isCodable="true"/>
+  <Code guid="CCCCCCCC-0000-0000-0000-000000000002" name="Street lighting" isCodable="true"/>
+ </Codes></CodeBook>
+ <Sources>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000001" name="Group one (NVivo)" plainTextPath="internal://one.txt">
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000001" startPosition="{}" endPosition="{}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+   </PlainTextSelection>
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000002" startPosition="{}" endPosition="{}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000002"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000002"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+ </Sources>
+</Project>"#,
+        park.0, park.1, lights.0, lights.1
+    );
+    let file = dir.path().join("marks.qdpx");
+    write_zip(&file, &[("project.qde", &qde), ("sources/one.txt", &copy)]);
+    let s = import_gold(&mut store, &file);
+    assert_eq!((s.sources, s.matched_sources), (1, 1), "{s:?}");
+    assert!(!s.partial(), "{s:?}");
+    let want: BTreeSet<Row> = [
+        maria(&store, "group1.txt", ANA_PARK, "parks"),
+        maria(&store, "group1.txt", BEN_LIGHTS, "lighting"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(codings(&store, "gold"), want);
+}
+
+/// h8/02: a PDF's text codings (its `<Representation>`, a text source)
+/// are imported as a text source's are; codings autocode cannot place (a
+/// PDF's regions, the PDF coded whole, a recording's and its transcript's
+/// stretches) are counted and named per source, and the import is partial.
+/// A non-text source with no person's coding says nothing. Before, none of
+/// these sources was read, and the import said "0 of 0 sources".
+#[test]
+fn a_pdfs_text_codings_are_imported_and_its_region_codings_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let two = store.document_text("group2.txt").unwrap().unwrap();
+    let park = char_span(&two, CAI_PARK);
+    let machine = report::qdpx::machine_user_guid();
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="atlas">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Maria"/></Users>
+ <CodeBook><Codes><Code guid="CCCCCCCC-0000-0000-0000-000000000001" name="parks" isCodable="true"/></Codes></CodeBook>
+ <Sources>
+  <PDFSource guid="DDDDDDDD-0000-0000-0000-000000000002" name="Group 2 (scan)" path="internal://two.pdf">
+   <Representation guid="DDDDDDDD-0000-0000-0000-000000000003" plainTextPath="internal://two.txt">
+    <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000001" startPosition="{}" endPosition="{}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+     <Coding guid="FFFFFFFF-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+    </PlainTextSelection>
+   </Representation>
+   <PDFSelection guid="EEEEEEEE-0000-0000-0000-000000000002" page="0" firstX="72" firstY="700" secondX="540" secondY="660" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000002"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+   </PDFSelection>
+   <Coding guid="FFFFFFFF-0000-0000-0000-000000000003" creatingUser="AAAAAAAA-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+  </PDFSource>
+  <AudioSource guid="DDDDDDDD-0000-0000-0000-000000000004" name="walk-along.m4a" path="internal://walk.m4a">
+   <Transcript guid="DDDDDDDD-0000-0000-0000-000000000005" plainTextPath="internal://walk.txt">
+    <SyncPoint guid="99999999-0000-0000-0000-000000000001" timeStamp="0" position="0"/>
+    <SyncPoint guid="99999999-0000-0000-0000-000000000002" timeStamp="4000" position="20"/>
+    <TranscriptSelection guid="EEEEEEEE-0000-0000-0000-000000000003" fromSyncPoint="99999999-0000-0000-0000-000000000001" toSyncPoint="99999999-0000-0000-0000-000000000002" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+     <Coding guid="FFFFFFFF-0000-0000-0000-000000000004"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+    </TranscriptSelection>
+   </Transcript>
+   <AudioSelection guid="EEEEEEEE-0000-0000-0000-000000000004" begin="0" end="4000" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000005"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+   </AudioSelection>
+  </AudioSource>
+  <VideoSource guid="DDDDDDDD-0000-0000-0000-000000000006" name="autocode's own" path="internal://v.mp4">
+   <VideoSelection guid="EEEEEEEE-0000-0000-0000-000000000005" begin="0" end="1000" creatingUser="{machine}">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000006"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000001"/></Coding>
+   </VideoSelection>
+  </VideoSource>
+  <PictureSource guid="DDDDDDDD-0000-0000-0000-000000000007" name="map.png" path="internal://map.png"/>
+ </Sources>
+</Project>"#,
+        park.0, park.1
+    );
+    let file = dir.path().join("pdf.qdpx");
+    write_zip(
+        &file,
+        &[
+            ("project.qde", &qde),
+            ("sources/two.txt", &two),
+            ("sources/two.pdf", "%PDF-1.4\n%%EOF\n"),
+        ],
+    );
+    let s = import_gold(&mut store, &file);
+    assert_eq!((s.sources, s.matched_sources), (1, 1), "{s:?}");
+    let why = "autocode codes text, not a PDF's regions, a picture or a recording; \
+               code the passage in the source's text in the QDA program";
+    assert_eq!(
+        s.unmatched_sources,
+        [
+            format!(
+                "Group 2 (scan) (<PDFSource>): 2 codings not imported \
+                 (1 <PDFSelection>, 1 on the <PDFSource> itself): {why}"
+            ),
+            format!(
+                "walk-along.m4a (<AudioSource>): 2 codings not imported \
+                 (1 <AudioSelection>, 1 <TranscriptSelection>): {why}"
+            ),
+        ]
+    );
+    assert!(s.partial());
+    assert_eq!(
+        codings(&store, "gold"),
+        BTreeSet::from([maria(&store, "group2.txt", CAI_PARK, "parks")])
+    );
+}
+
+/// h8/03: a source whose text the file does not hold (a document the QDA
+/// program links, `relative://`; an `internal://` file missing from the
+/// zip) is skipped with a warning naming it and what it held, and the
+/// other sources are imported. Before, it failed the whole import.
+#[test]
+fn a_source_whose_text_the_file_lacks_is_skipped_and_the_rest_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let one = store.document_text("group1.txt").unwrap().unwrap();
+    let lights = char_span(&one, BEN_LIGHTS);
+    let qde = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="maxqda" basePath="C:\Users\maria\Study">
+ <Users><User guid="AAAAAAAA-0000-0000-0000-000000000001" name="Maria"/></Users>
+ <CodeBook><Codes><Code guid="CCCCCCCC-0000-0000-0000-000000000002" name="Street lighting" isCodable="true"/></Codes></CodeBook>
+ <Sources>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000009" name="focus-group-2" plainTextPath="relative://focus-group-2.txt">
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000009" startPosition="0" endPosition="10" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000009"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000002"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000001" name="group1.txt" plainTextPath="internal://one.txt">
+   <PlainTextSelection guid="EEEEEEEE-0000-0000-0000-000000000001" startPosition="{}" endPosition="{}" creatingUser="AAAAAAAA-0000-0000-0000-000000000001">
+    <Coding guid="FFFFFFFF-0000-0000-0000-000000000001"><CodeRef targetGUID="CCCCCCCC-0000-0000-0000-000000000002"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+  <TextSource guid="DDDDDDDD-0000-0000-0000-000000000003" name="group3.txt" plainTextPath="internal://three.txt"/>
+ </Sources>
+</Project>"#,
+        lights.0, lights.1
+    );
+    let file = dir.path().join("linked.qdpx");
+    write_zip(&file, &[("project.qde", &qde), ("sources/one.txt", &one)]);
+    let s = import_gold(&mut store, &file);
+    assert_eq!((s.sources, s.matched_sources), (3, 1), "{s:?}");
+    assert_eq!(
+        s.unmatched_sources,
+        [
+            "focus-group-2: its text is not in the archive (plainTextPath \
+             \"relative://focus-group-2.txt\" links a file outside it): skipped with its 1 coding; \
+             export the project with its sources embedded to import it",
+            "group3.txt: its text internal://three.txt is not in the archive: \
+             skipped (no person coded in it)",
+        ]
+    );
+    assert!(s.partial());
+    assert_eq!(
+        codings(&store, "gold"),
+        BTreeSet::from([maria(&store, "group1.txt", BEN_LIGHTS, "lighting")])
+    );
+}
