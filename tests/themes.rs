@@ -376,3 +376,156 @@ fn a_reingested_survey_carries_its_themes_forward() {
         second["theme_run_id"]
     );
 }
+
+/// h7/01: `autocode themes` shows a run carried forward as the store, the
+/// report and the review page do: a renamed theme under the reviewer's
+/// label, an accepted one with its code, and the dismissed and merged ones
+/// not listed among the suggestions (the report leaves them out) but named
+/// with what was decided; `--json` gives every theme's stored label,
+/// `status` and `code_id`. Before, the printout took the label from the
+/// body (the machine's) and had no status, so a nightly's summary looked
+/// as if the reviewers' work was lost.
+#[test]
+fn a_carried_run_prints_the_reviewers_labels_and_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(bin().arg("init").arg(p));
+    let proj = ["--project", p.to_str().unwrap()];
+    ok(bin()
+        .args(proj)
+        .arg("ingest")
+        .arg(demo().join("transcripts"))
+        .arg(demo().join("participants.csv")));
+    ok(bin().args(proj).arg("embed"));
+    let themes_json = |extra: &[&str]| -> Value {
+        serde_json::from_str(&ok(bin()
+            .args(proj)
+            .args(["themes", "--json", "--seed", "7"])
+            .args(extra)))
+        .unwrap()
+    };
+    let first = themes_json(&[]);
+    let leaves: Vec<(i64, String)> = first["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["level"] == 0)
+        .map(|t| {
+            (
+                t["id"].as_i64().unwrap(),
+                t["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(leaves.len() >= 4, "{} leaf themes", leaves.len());
+    for t in first["themes"].as_array().unwrap() {
+        assert_eq!(t["status"], "open", "{t}");
+        assert!(t["code_id"].is_null(), "{t}");
+    }
+
+    // What the review page writes: rename the first leaf, dismiss the
+    // second, accept the third as a code, merge the fourth into one.
+    let conn = rusqlite::Connection::open(p.join("autocode.db")).unwrap();
+    let decide = |theme: i64, action: &str, code: Option<&str>, label: Option<&str>| {
+        conn.execute(
+            "INSERT INTO theme_decisions(theme_id, action, code_id, label, reviewer, created_at)
+             VALUES (?1, ?2, ?3, ?4, 'ann', '2026-12-07T10:00:00Z')",
+            rusqlite::params![theme, action, code, label],
+        )
+        .unwrap();
+    };
+    let set = |theme: i64, column: &str, value: &str| {
+        conn.execute(
+            &format!("UPDATE theme_suggestions SET {column} = ?1 WHERE id = ?2"),
+            rusqlite::params![value, theme],
+        )
+        .unwrap();
+    };
+    decide(leaves[0].0, "rename", None, Some("Paying for care"));
+    set(leaves[0].0, "label", "Paying for care");
+    decide(leaves[1].0, "dismiss", None, None);
+    set(leaves[1].0, "status", "dismissed");
+    decide(leaves[2].0, "accept", Some("surveillance_worries"), None);
+    set(leaves[2].0, "status", "accepted");
+    decide(leaves[3].0, "merge", Some("technology"), None);
+    set(leaves[3].0, "status", "merged");
+
+    // Nothing changed: the run is carried forward with the decisions.
+    let text = ok(bin()
+        .args(proj)
+        .args(["themes", "--seed", "7", "--incremental"]));
+    assert!(text.contains("carried forward"), "{text}");
+    let carried: Vec<i64> = conn
+        .prepare(
+            "SELECT id FROM theme_suggestions
+             WHERE theme_run_id = (SELECT MAX(id) FROM theme_runs) ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let line = |id: i64| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("#{id} ")))
+            .map(str::to_string)
+    };
+    let renamed = line(carried[0]).expect("the renamed theme is listed");
+    assert!(
+        renamed.starts_with(&format!("#{} Paying for care", carried[0])),
+        "{renamed}"
+    );
+    assert_eq!(
+        line(carried[1]),
+        None,
+        "a dismissed theme is not listed:\n{text}"
+    );
+    let accepted = line(carried[2]).expect("the accepted theme is listed");
+    assert!(
+        accepted.contains("; accepted as surveillance_worries; "),
+        "{accepted}"
+    );
+    assert_eq!(
+        line(carried[3]),
+        None,
+        "a merged theme is not listed:\n{text}"
+    );
+    let not_listed = text
+        .lines()
+        .find(|l| l.starts_with("Not listed, as reviewers decided"))
+        .unwrap_or_else(|| panic!("no line for the decided themes:\n{text}"));
+    assert!(
+        not_listed.contains(&format!("#{} {} (dismissed)", carried[1], leaves[1].1))
+            && not_listed.contains(&format!(
+                "#{} {} (merged into technology)",
+                carried[3], leaves[3].1
+            )),
+        "{not_listed}"
+    );
+    assert!(!text.contains(" 1 participants"), "{text}");
+
+    let json = themes_json(&["--incremental"]);
+    let by_position: Vec<(&str, &str, Option<&str>)> = json["themes"].as_array().unwrap()[..4]
+        .iter()
+        .map(|t| {
+            (
+                t["label"].as_str().unwrap(),
+                t["status"].as_str().unwrap(),
+                t["code_id"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_position,
+        [
+            ("Paying for care", "open", None),
+            (leaves[1].1.as_str(), "dismissed", None),
+            (
+                leaves[2].1.as_str(),
+                "accepted",
+                Some("surveillance_worries")
+            ),
+            (leaves[3].1.as_str(), "merged", Some("technology")),
+        ]
+    );
+}

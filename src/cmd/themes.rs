@@ -130,7 +130,11 @@ pub fn run(g: &Global, a: ThemesArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The stored run as text (or JSON) to `out`.
+/// The stored run as text (or JSON) to `out`. Themes are shown as the
+/// store holds them: under their stored label (a reviewer's rename) and
+/// with what reviewers decided; the text lists those the report lists (open
+/// or accepted, docs/formats.md) and names the dismissed and merged ones at
+/// the end, while `--json` gives every theme with its `status`.
 pub fn print(s: &ThemesSummary, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(s)?)?;
@@ -144,9 +148,9 @@ pub fn print(s: &ThemesSummary, json: bool, out: &mut dyn Write) -> anyhow::Resu
     }
     writeln!(
         out,
-        "{} themes from {} participant sentences (run {}{}); {:.1}% of sentences in no theme{}",
-        s.n_leaves,
-        s.sentences,
+        "{} from {} (run {}{}); {:.1}% of sentences in no theme{}",
+        counted(s.n_leaves, "theme"),
+        counted(s.sentences, "participant sentence"),
         s.theme_run_id,
         super::code::skipped_note(s.skipped_minimal),
         100.0 * s.outlier_share,
@@ -159,7 +163,8 @@ pub fn print(s: &ThemesSummary, json: bool, out: &mut dyn Write) -> anyhow::Resu
             String::new()
         }
     )?;
-    for t in s.themes.iter().take(s.n_leaves) {
+    let (leaves, parents) = s.themes.split_at(s.n_leaves.min(s.themes.len()));
+    for t in leaves.iter().filter(|t| t.in_report()) {
         let b = &t.body;
         let parent = t
             .parent_id
@@ -170,10 +175,22 @@ pub fn print(s: &ThemesSummary, json: bool, out: &mut dyn Write) -> anyhow::Resu
             .as_deref()
             .map(|p| format!(" — \"{p}\""))
             .unwrap_or_default();
+        let decided = if t.status == "open" {
+            String::new()
+        } else {
+            format!("{}; ", decision(t))
+        };
         writeln!(
             out,
-            "\n#{} {}{phrase}  [{} sentences, {} participants; cohesion {:.2}, stability {:.2}; {}{}]",
-            t.id, b.label, b.size, b.participants, b.cohesion, b.stability, b.verdict, parent
+            "\n#{} {}{phrase}  [{}, {}; cohesion {:.2}, stability {:.2}; {decided}{}{}]",
+            t.id,
+            b.label,
+            counted(b.size, "sentence"),
+            counted(b.participants, "participant"),
+            b.cohesion,
+            b.stability,
+            b.verdict,
+            parent
         )?;
         for q in b.quotes.iter().take(2) {
             writeln!(
@@ -185,25 +202,62 @@ pub fn print(s: &ThemesSummary, json: bool, out: &mut dyn Write) -> anyhow::Resu
             )?;
         }
     }
-    let parents = &s.themes[s.n_leaves.min(s.themes.len())..];
-    if !parents.is_empty() {
+    let listed_parents: Vec<_> = parents.iter().filter(|t| t.in_report()).collect();
+    if !listed_parents.is_empty() {
         writeln!(out, "\nBroader themes (merge tree):")?;
-        for t in parents {
+        for t in listed_parents {
             let b = &t.body;
             let kids: Vec<String> = b.children.iter().map(|c| format!("#{c}")).collect();
+            let decided = if t.status == "open" {
+                String::new()
+            } else {
+                format!("; {}", decision(t))
+            };
             writeln!(
                 out,
-                "  #{} level {} {}  [{} sentences, {} participants] = {}",
+                "  #{} level {} {}  [{}, {}{decided}] = {}",
                 t.id,
                 b.level,
                 b.label,
-                b.size,
-                b.participants,
+                counted(b.size, "sentence"),
+                counted(b.participants, "participant"),
                 kids.join(" + ")
             )?;
         }
     }
+    let left_out: Vec<String> = s
+        .themes
+        .iter()
+        .filter(|t| !t.in_report())
+        .map(|t| format!("#{} {} ({})", t.id, t.body.label, decision(t)))
+        .collect();
+    if !left_out.is_empty() {
+        writeln!(
+            out,
+            "\nNot listed, as reviewers decided (the report leaves them out too; --json lists them): {}",
+            left_out.join(", ")
+        )?;
+    }
     Ok(())
+}
+
+/// What reviewers decided on a theme, as its status reads: "accepted as
+/// CODE", "merged into CODE", "dismissed".
+fn decision(t: &pipeline::themes::StoredThemeSummary) -> String {
+    match (t.status.as_str(), &t.code_id) {
+        ("accepted", Some(code)) => format!("accepted as {code}"),
+        ("merged", Some(code)) => format!("merged into {code}"),
+        (status, _) => status.to_string(),
+    }
+}
+
+/// "1 participant", "2 participants".
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 pub fn eval(g: &Global, a: EvalThemesArgs) -> Outcome {

@@ -367,14 +367,78 @@ pub fn plan(
     })
 }
 
-/// One stored theme: its id, its parent's id, and its description with
-/// `children` as theme ids.
+/// One stored theme: its id, its parent's id, what reviewers decided on it,
+/// and its description with `children` as theme ids and `label` the stored
+/// label.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredThemeSummary {
     pub id: i64,
     pub parent_id: Option<i64>,
+    /// The review status stored with the theme: open | accepted | merged |
+    /// dismissed (a run carried forward takes over its predecessor's).
+    pub status: String,
+    /// The code a reviewer accepted the theme as or merged it into (the
+    /// latest such decision); `None` while no one did.
+    pub code_id: Option<String>,
+    /// Its description; `label` is the stored label, a reviewer's rename
+    /// where there is one (the body in the store keeps the machine's).
     #[serde(flatten)]
     pub body: ThemeSuggestion,
+}
+
+impl StoredThemeSummary {
+    /// Whether the report lists the theme: open or accepted, not dismissed
+    /// or merged into a code (docs/formats.md, `report::data::load_themes`).
+    pub fn in_report(&self) -> bool {
+        matches!(self.status.as_str(), "open" | "accepted")
+    }
+}
+
+/// Stored run `run_id`'s themes as the report and the review page show
+/// them: each `(id, parent id, body)` of `described` under the theme's
+/// stored label, with its review status and the code it was accepted as
+/// or merged into. A run carried forward has taken over what reviewers
+/// decided on its predecessor's themes as it was stored
+/// (`store::put_theme_run`); before, `autocode themes` printed such a run
+/// from the bodies alone, so a renamed theme showed its machine label and a
+/// dismissed one looked open, while the report and the review page showed
+/// the rename and the status (h7/01).
+fn stored_summaries(
+    store: &Store,
+    run_id: i64,
+    described: impl IntoIterator<Item = (i64, Option<i64>, ThemeSuggestion)>,
+) -> anyhow::Result<Vec<StoredThemeSummary>> {
+    let mut stored: BTreeMap<i64, store::StoredTheme> = store
+        .theme_suggestions(run_id)?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut out = Vec::new();
+    for (id, parent_id, mut body) in described {
+        let row = stored
+            .remove(&id)
+            .with_context(|| format!("theme {id} of run {run_id} is not in the store"))?;
+        if !row.label.is_empty() {
+            body.label = row.label;
+        }
+        let code_id = if matches!(row.status.as_str(), "accepted" | "merged") {
+            store::theme_decisions(store.conn(), id)?
+                .into_iter()
+                .rev()
+                .filter(|d| matches!(d.action.as_str(), "accept" | "merge"))
+                .find_map(|d| d.code_id)
+        } else {
+            None
+        };
+        out.push(StoredThemeSummary {
+            id,
+            parent_id,
+            status: row.status,
+            code_id,
+            body,
+        });
+    }
+    Ok(out)
 }
 
 /// The stored theme run (serialises as `autocode themes --json` prints it).
@@ -627,13 +691,17 @@ pub fn themes_unless_up_to_date(
         skipped_minimal,
         outlier_share: fit.outlier_share,
         outlier_share_before_reassignment: fit.outlier_share_clustered,
-        themes: (0..suggestions.len())
-            .map(|i| StoredThemeSummary {
-                id: ids[i],
-                parent_id: fit.themes[i].parent.map(|p| ids[p]),
-                body: with_ids(i, &ids),
-            })
-            .collect(),
+        themes: stored_summaries(
+            store,
+            run_id,
+            (0..suggestions.len()).map(|i| {
+                (
+                    ids[i],
+                    fit.themes[i].parent.map(|p| ids[p]),
+                    with_ids(i, &ids),
+                )
+            }),
+        )?,
         n_leaves: fit.n_leaves,
         reassigned_outliers: params.reassign_outliers.is_some(),
     }))
@@ -846,6 +914,124 @@ mod tests {
                 since.changed
             ),
             (legacy, 118, 6)
+        );
+    }
+
+    fn suggestion(label: &str) -> ThemeSuggestion {
+        ThemeSuggestion {
+            label: label.into(),
+            phrase: None,
+            keywords: Vec::new(),
+            size: 6,
+            participants: 1,
+            by_attribute: BTreeMap::new(),
+            quotes: Vec::new(),
+            cohesion: 0.7,
+            stability: 0.9,
+            nearest_code: None,
+            verdict: "new".into(),
+            level: 0,
+            children: Vec::new(),
+        }
+    }
+
+    /// h7/01: a run carried forward is summarised (what `autocode themes`
+    /// prints, text and `--json`) as stored: a renamed theme under the
+    /// reviewer's label, and each theme with its status and the code it was
+    /// accepted as. Before, the summary was the bodies alone: machine labels,
+    /// and a dismissed theme indistinguishable from an open one.
+    #[test]
+    fn a_carried_run_is_summarised_with_the_reviewers_labels_and_statuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        let labels = [
+            "days, childcare, pay",
+            "nursery, fees, meant",
+            "parking, costs, day",
+        ];
+        let put = |store: &mut Store, updated_from: Option<i64>| {
+            let new: Vec<NewTheme> = labels
+                .iter()
+                .map(|label| NewTheme {
+                    label,
+                    level: 0,
+                    parent: None,
+                })
+                .collect();
+            store
+                .put_theme_run(
+                    &NewThemeRun {
+                        model_key: "m",
+                        params_json: "{}",
+                        outlier_share: 0.0,
+                        outlier_share_clustered: 0.0,
+                        n_segments: 0,
+                        updated_from,
+                    },
+                    &new,
+                    &[],
+                    |i, _| serde_json::to_string(&suggestion(labels[i])).unwrap(),
+                )
+                .unwrap()
+        };
+        let (first, ids) = put(&mut store, None);
+        // What the review page does: rename the first, dismiss the second,
+        // accept the third as a code.
+        let conn = store.conn();
+        let decide = |theme_id: i64, action: &str, code_id: Option<&str>, label: Option<&str>| {
+            store::record_theme_decision(
+                conn,
+                &store::NewThemeDecision {
+                    theme_id,
+                    action,
+                    code_id,
+                    label,
+                    codebook_version: None,
+                    reviewer: "ann",
+                },
+            )
+            .unwrap();
+        };
+        decide(ids[0], "rename", None, Some("Paying for care"));
+        store::set_theme_label(conn, ids[0], "Paying for care").unwrap();
+        decide(ids[1], "dismiss", None, None);
+        store::set_theme_status(conn, ids[1], "dismissed").unwrap();
+        decide(ids[2], "accept", Some("parking"), None);
+        store::set_theme_status(conn, ids[2], "accepted").unwrap();
+
+        let (second, ids) = put(&mut store, Some(first));
+        let described = ids
+            .iter()
+            .zip(labels)
+            .map(|(&id, label)| (id, None, suggestion(label)));
+        let summaries = stored_summaries(&store, second, described).unwrap();
+        let seen: Vec<(&str, &str, Option<&str>, bool)> = summaries
+            .iter()
+            .map(|t| {
+                (
+                    t.body.label.as_str(),
+                    t.status.as_str(),
+                    t.code_id.as_deref(),
+                    t.in_report(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("Paying for care", "open", None, true),
+                ("nursery, fees, meant", "dismissed", None, false),
+                ("parking, costs, day", "accepted", Some("parking"), true),
+            ]
+        );
+        // `--json` prints the stored label once, and the status beside it.
+        let json = serde_json::to_value(&summaries[0]).unwrap();
+        assert_eq!(json["label"], "Paying for care");
+        assert_eq!(json["status"], "open");
+        assert_eq!(json["code_id"], serde_json::Value::Null);
+        assert_eq!(
+            serde_json::to_value(&summaries[2]).unwrap()["code_id"],
+            "parking"
         );
     }
 }
