@@ -2804,3 +2804,158 @@ fn two_microsoft_forms_response_numbers_are_four_respondents() {
         .unwrap();
     assert_eq!(people, 4);
 }
+
+/// Every stored participant sentence's document and participant id, in
+/// document and transcript order.
+fn participant_of_each_sentence(project: &Path) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(project.join("autocode.db")).unwrap();
+    let mut stmt = db
+        .prepare(
+            "SELECT d.name, s.participant_id FROM segments s JOIN documents d ON d.id = s.document_id
+             WHERE s.is_moderator = 0 ORDER BY d.name, s.turn_index, s.sentence_index",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows
+}
+
+/// A longitudinal study's second wave, ingested months later without the
+/// participants file the first was ingested with: `Maria:` is the `P01`
+/// the project lists, with her attributes (before, a second participant
+/// `Maria`: 3 participants for 2 people, her wave-2 sentences `(missing)`
+/// in every crosstab). Read again, with or without the file, nothing
+/// changes; a file given again still replaces what the project lists.
+#[test]
+fn a_later_ingest_without_the_participants_file_resolves_to_the_listed_people() {
+    let input = tempfile::tempdir().unwrap();
+    let wave1 = input.path().join("wave1");
+    let wave2 = input.path().join("wave2");
+    std::fs::create_dir_all(&wave1).unwrap();
+    std::fs::create_dir_all(&wave2).unwrap();
+    write(
+        &wave1,
+        "maria-w1.txt",
+        b"Interviewer: How have you been managing?\nMaria: It has been hard. I stopped driving.\n",
+    );
+    write(
+        &wave1,
+        "john-w1.txt",
+        b"Interviewer: How have you been managing?\nJohn: I keep busy with the allotment.\n",
+    );
+    write(
+        &wave2,
+        "maria-w2.txt",
+        b"Interviewer: What has changed?\nMaria: I moved in with my daughter. The nurse still calls.\n",
+    );
+    let people = write(
+        input.path(),
+        "participants.csv",
+        b"id,name,gender,site\nP01,Maria,female,Leeds\nP02,John,male,York\n",
+    );
+    let (w1, w2, file) = (
+        wave1.to_str().unwrap(),
+        wave2.to_str().unwrap(),
+        people.to_str().unwrap(),
+    );
+    let project = new_project();
+    let (code, first, err) = ingest_json(project.path(), &[w1, "--participants", file]);
+    assert_eq!(
+        (code, &first["registered_participants"]),
+        (0, &Value::from(2)),
+        "{err}"
+    );
+
+    let (code, second, err) = ingest_json(project.path(), &[w2]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        second["unregistered_speakers"],
+        serde_json::json!({}),
+        "{second}"
+    );
+    assert_eq!(second["participants_from_project"], 2, "{second}");
+    assert_eq!(second["registered_participants"], 0, "{second}");
+    // Said of the file when it was read, not again of the project's list.
+    assert_eq!(second["participants_not_speaking"], serde_json::json!([]));
+    let expected = [
+        ("john-w1.txt", "P02"),
+        ("maria-w1.txt", "P01"),
+        ("maria-w1.txt", "P01"),
+        ("maria-w2.txt", "P01"),
+        ("maria-w2.txt", "P01"),
+    ]
+    .map(|(d, p)| (d.to_string(), p.to_string()));
+    assert_eq!(participant_of_each_sentence(project.path()), expected);
+    let st = stats(project.path());
+    assert_eq!(st["participants"], 2, "{st}");
+    assert_eq!(st["participants_by"]["gender"]["female"], 1, "{st}");
+    assert_eq!(st["participants_by"]["site"]["Leeds"], 1, "{st}");
+    let store = store::Store::open(project.path()).unwrap();
+    assert_eq!(
+        store.participant_attributes().unwrap()["P01"],
+        BTreeMap::from([
+            ("gender".to_string(), "female".to_string()),
+            ("site".to_string(), "Leeds".to_string())
+        ])
+    );
+    drop(store);
+
+    // Read again, with the file and without it: nothing changes.
+    for args in [vec![w1, w2], vec![w1, w2, "--participants", file]] {
+        let (code, again, err) = ingest_json(project.path(), &args);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            (&again["inserted"], &again["replaced"], &again["unchanged"]),
+            (&Value::from(0), &Value::from(0), &Value::from(3)),
+            "{again}"
+        );
+        assert_eq!(again["unregistered_speakers"], serde_json::json!({}));
+        assert_eq!(participant_of_each_sentence(project.path()), expected);
+        assert_eq!(stats(project.path())["participants"], 2);
+    }
+
+    // A corrected file given again replaces the file's attributes as before.
+    write(
+        input.path(),
+        "participants.csv",
+        b"id,name,gender,site\nP01,Maria,female,Bristol\nP02,John,male,York\n",
+    );
+    let (code, _, err) = ingest_json(project.path(), &[w2, "--participants", file]);
+    assert_eq!(code, 0, "{err}");
+    let st = stats(project.path());
+    assert_eq!(st["participants_by"]["site"]["Bristol"], 1, "{st}");
+    assert!(st["participants_by"]["site"].get("Leeds").is_none(), "{st}");
+}
+
+/// A `document` cell naming two sessions, one of them not ingested yet:
+/// the warning names the missing one alone (before, the whole cell, as
+/// if neither were there), and suggests no session the cell names itself.
+#[test]
+fn a_participants_row_of_two_sessions_names_only_the_missing_one() {
+    let project = new_project();
+    let input = tempfile::tempdir().unwrap();
+    write(
+        input.path(),
+        "P03_part1.txt",
+        b"Interviewer: How did you start?\nRespondent: After my old job ended.\n",
+    );
+    write(
+        input.path(),
+        "participants.csv",
+        b"id,name,document,sector\nP03,Respondent,P03_part1.txt; P03_part2.txt,fintech\n",
+    );
+    let (code, summary, err) = ingest_json(project.path(), &[input.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        summary["participants_unknown_documents"],
+        serde_json::json!([{"id": "P03", "document": "P03_part2.txt", "nearest": null}]),
+        "{summary}"
+    );
+    assert_eq!(
+        participant_of_each_sentence(project.path()),
+        [("P03_part1.txt".to_string(), "P03".to_string())]
+    );
+}

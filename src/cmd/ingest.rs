@@ -164,6 +164,16 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
         s.unchanged,
         s.registered_participants
     )?;
+    if s.participants_from_project > 0 {
+        // A later ingest without the file resolves speakers against the
+        // list an earlier one stored; "0 participants listed" alone read as
+        // if the list had been lost.
+        writeln!(
+            out,
+            "{} participants listed by the project (an earlier participants file)",
+            s.participants_from_project
+        )?;
+    }
     if !s.unregistered_speakers.is_empty() && !g.quiet {
         let list = s
             .unregistered_speakers
@@ -177,7 +187,9 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let why = if s.participants_files.is_empty() {
+        let why = if s.participants_from_project > 0 {
+            "not in the project's participants list"
+        } else if s.participants_files.is_empty() {
             "no participants file was given"
         } else {
             "not in the participants file"

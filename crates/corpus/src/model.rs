@@ -132,7 +132,11 @@ pub struct Participant {
     pub id: String,
     /// Name as it appears in transcripts.
     pub name: String,
-    /// Restricts the name to one document when names repeat across groups.
+    /// Restricts the name to the document (or documents) it names, when
+    /// names repeat across groups: the participants file's `document`
+    /// cell as written, which may list several file names separated by `;`
+    /// or line breaks (one person's sessions); read them with
+    /// [`Participant::documents`].
     pub document: Option<String>,
     pub is_moderator: bool,
     /// Whether the participants file lists this person (otherwise the speaker

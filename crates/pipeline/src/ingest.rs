@@ -91,7 +91,12 @@ pub struct IngestSummary {
     pub files: Vec<FileReport>,
     pub skipped: Vec<BTreeMap<&'static str, String>>,
     pub participants_files: Vec<String>,
+    /// People this run's participants files list.
     pub registered_participants: usize,
+    /// People the project listed before (an earlier run's participants
+    /// file, `--interviewer`), read from the store because this run was
+    /// given no participants file: its speakers resolve to them.
+    pub participants_from_project: usize,
     pub inserted: usize,
     pub replaced: usize,
     pub unchanged: usize,
@@ -263,10 +268,12 @@ fn answers_by_respondent(doc: &corpus::Document) -> Vec<(&str, usize)> {
 }
 
 /// A participants-file row naming a document no input holds
-/// ([`IngestSummary::participants_unknown_documents`]).
+/// ([`IngestSummary::participants_unknown_documents`]), one per such
+/// document of its `document` cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnknownParticipantDocument {
     pub id: String,
+    /// The one file name of the cell that no input holds.
     pub document: String,
     /// The known document whose name is nearest, when one is close (a typo).
     pub nearest: Option<String>,
@@ -486,8 +493,8 @@ pub struct DetectedInterviewer {
     /// Documents of the run they speak in, of `documents`.
     pub documents: usize,
     pub of: usize,
-    /// Share of their turns that ask something (hold a "?"), and of the
-    /// other speakers' turns in the same documents.
+    /// Share of their turns that ask something (hold a question mark: `?`,
+    /// `？`, `؟`, …), and of the other speakers' turns in the same documents.
     pub question_share: f64,
     pub others_question_share: f64,
     /// Taken from an earlier run's detection (the store remembers it)
@@ -510,6 +517,65 @@ pub const SPEAKER_TURNS_META: &str = "speaker_turns_by_document";
 /// whether a moderator speaks there).
 type SpeakerTurnsByDocument = BTreeMap<String, (BTreeMap<String, SpeakerTurns>, bool)>;
 
+/// Store meta key: the attribute columns of every participants file read
+/// (lower case, as [`corpus::Participants::columns`]): the attributes a
+/// file gave, as against those a survey sheet gave the same people.
+pub const PARTICIPANTS_COLUMNS_META: &str = "participants_file_columns";
+
+/// The participants the project lists already, for an ingest given no
+/// participants file: a longitudinal study's second wave, ingested months
+/// after the first with its file, resolves `Maria:` to the listed `P01`
+/// and her attributes. Before, she became a second participant `Maria`
+/// (counted twice, `(missing)` in every crosstab), though the first
+/// ingest said a listed person waits for "a transcript still to come".
+///
+/// Each keeps of their attributes those a participants file gave (the
+/// file wins over a survey sheet's, as when it is given again; a store
+/// from before [`PARTICIPANTS_COLUMNS_META`] counts all as the file's).
+/// Interviewers found by detection are left to detection, which finds
+/// them again or remembers them.
+fn listed_by_project(store: &store::Store) -> anyhow::Result<Participants> {
+    let file_columns: Option<BTreeSet<String>> = store
+        .meta(PARTICIPANTS_COLUMNS_META)?
+        .and_then(|json| serde_json::from_str(&json).ok());
+    let detected: BTreeSet<String> = store
+        .meta(DETECTED_INTERVIEWERS_META)?
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    let mut list = store.registered_participants()?;
+    list.retain(|p| !(p.is_moderator && detected.contains(&p.id)));
+    if let Some(columns) = file_columns {
+        for p in &mut list {
+            p.attributes
+                .retain(|k, _| k == "role" || columns.contains(&k.to_lowercase()));
+        }
+    }
+    // No columns: storing them again replaces only `role` (as with
+    // `--interviewer` alone), and a survey sheet's attributes stay.
+    Ok(Participants {
+        list,
+        columns: Vec::new(),
+    })
+}
+
+/// Records `columns` (a participants file's, this run) beside those of
+/// the files read before ([`PARTICIPANTS_COLUMNS_META`]).
+fn remember_participants_columns(store: &store::Store, columns: &[String]) -> anyhow::Result<()> {
+    let stored = store.meta(PARTICIPANTS_COLUMNS_META)?;
+    let mut known: BTreeSet<String> = stored
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    let len = known.len();
+    known.extend(columns.iter().cloned());
+    // Written even with no columns: a file that gave no attributes gave
+    // none of those a survey sheet gives later.
+    if stored.is_none() || known.len() != len {
+        store.set_meta(PARTICIPANTS_COLUMNS_META, &serde_json::to_string(&known)?)?;
+    }
+    Ok(())
+}
+
 /// One named speaker's turns in one document: (turns, turns asking
 /// something), and the same for the document's other speakers who are
 /// not moderators.
@@ -526,7 +592,8 @@ pub struct SpeakerTurns {
 
 /// Per named speaker that no participants file lists (not a per-document
 /// label, not a moderator label), their [`SpeakerTurns`] in `doc`. A turn
-/// asks something when one of its sentences holds a "?".
+/// asks something when one of its sentences holds a question mark of any
+/// script (`?`, `？`, `؟`: [`corpus::sentences::QUESTION_MARKS`]).
 pub fn speaker_turns(
     doc: &corpus::Document,
     index: &corpus::ParticipantIndex<'_>,
@@ -550,17 +617,34 @@ pub fn speaker_turns(
             (id_spelling_key(&p.id), label)
         })
         .collect();
+    // `I:` beside one other letter (`E:`) is the interviewer by the I/B
+    // convention, the informant by Spanish PRESEEA's E/I: who asks decides,
+    // so `I`'s turns are the others' beside the letter's
+    // ([`corpus::resolve::is_letter_beside_i`]). Before, they were left
+    // out as a moderator's, the letter had no one to be weighed against,
+    // and an `E:` asking in every turn was never found (hunt h4/06).
+    let i_weighed =
+        corpus::resolve::is_letter_beside_i(doc.turns.iter().filter_map(|t| t.speaker.as_deref()))
+            && index.resolve("I", &doc.name).is_none();
+    let weighed = |s: &&corpus::Segment| {
+        !s.is_moderator
+            || (i_weighed
+                && s.speaker
+                    .as_deref()
+                    .is_some_and(|l| l.trim().eq_ignore_ascii_case("i")))
+    };
     // turn → (participant id, asks); turn → (holds no sentence
     // punctuation, says an asking phrase)
     let mut turns: BTreeMap<usize, (Option<&str>, bool)> = BTreeMap::new();
     let mut unpunctuated: BTreeMap<usize, (bool, bool)> = BTreeMap::new();
-    for s in doc.segments.iter().filter(|s| !s.is_moderator) {
+    for s in doc.segments.iter().filter(weighed) {
         let t = turns
             .entry(s.turn_index)
             .or_insert((s.participant_id.as_deref(), false));
-        t.1 |= s.text.contains('?');
+        let asks = corpus::sentences::holds_question_mark(&s.text);
+        t.1 |= asks;
         let u = unpunctuated.entry(s.turn_index).or_insert((true, false));
-        let bare = !s.text.contains(['.', '!', '?']);
+        let bare = !asks && !s.text.contains(['.', '!']);
         u.0 &= bare;
         // Read only where it can count: most sentences are punctuated.
         u.1 |= bare && !u.1 && asks_unpunctuated(&s.text);
@@ -987,6 +1071,37 @@ fn interviewers_by_detection(
     Ok((found, again))
 }
 
+/// About how many words `text` has, for the language check: its words
+/// between spaces, where a script written without spaces between words
+/// (Chinese, Japanese, Thai, Lao, Khmer, Burmese) counts a word per two of
+/// its letters. Before, a Chinese sentence was one "word" and never read:
+/// a corpus of Chinese interviews was checked not once and got no warning
+/// (hunt h4/02). Text in other scripts is counted as before.
+fn words_to_identify(text: &str) -> usize {
+    let unspaced = |c: char| {
+        matches!(c,
+            '\u{3040}'..='\u{30FF}'     // Hiragana, Katakana
+            | '\u{3400}'..='\u{4DBF}'   // CJK Extension A
+            | '\u{4E00}'..='\u{9FFF}'   // CJK Unified Ideographs
+            | '\u{F900}'..='\u{FAFF}'   // CJK Compatibility Ideographs
+            | '\u{20000}'..='\u{2FFFF}' // CJK Extensions B–F
+            | '\u{0E00}'..='\u{0EFF}'   // Thai, Lao
+            | '\u{1000}'..='\u{109F}'   // Myanmar
+            | '\u{1780}'..='\u{17FF}'   // Khmer
+        ) && c.is_alphabetic()
+    };
+    let mut letters = 0;
+    let mut words = 0;
+    for word in text.split_whitespace() {
+        let here = word.chars().filter(|&c| unspaced(c)).count();
+        if here == 0 {
+            words += 1;
+        }
+        letters += here;
+    }
+    words + letters / 2
+}
+
 /// Whether any turn of `doc` has a speaker label. One without (an
 /// interview schedule, a study's notes beside its transcripts) names no
 /// one, so it can show no one absent: interviewer detection leaves it out
@@ -1105,6 +1220,19 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     // Listed by a participants file: not the interviewers `--interviewer`
     // or detection add below (before, "1 participants listed" with no file).
     let listed_in_files = participants.list.len();
+    // Without a file, the speakers resolve to the people the project lists
+    // ([`listed_by_project`]); a file given again replaces them as before.
+    let listed_by_files = !participant_files.is_empty();
+    if listed_by_files {
+        remember_participants_columns(store, &participants.columns)?;
+    } else {
+        participants = listed_by_project(store)?;
+    }
+    let participants_from_project = if listed_by_files {
+        0
+    } else {
+        participants.list.len()
+    };
     participants.mark_interviewers(&opts.interviewers);
     let (detected, read_again) =
         interviewers_by_detection(store, &inputs, &columns_of(opts), &participants)?;
@@ -1170,6 +1298,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             .map(|p| p.display().to_string())
             .collect(),
         registered_participants: listed_in_files,
+        participants_from_project,
         inserted: 0,
         replaced: 0,
         unchanged: 0,
@@ -1199,7 +1328,11 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         respondents_across_exports: Vec::new(),
         survey_reexports: Vec::new(),
         participants_not_speaking: Vec::new(),
-        participants_rows: participants.list.iter().filter(|p| !p.is_moderator).count(),
+        participants_rows: if listed_by_files {
+            participants.list.iter().filter(|p| !p.is_moderator).count()
+        } else {
+            0
+        },
     };
     // Every speaker label and participant id of the documents read, lower
     // case, for `interviewers_not_speaking`.
@@ -1293,7 +1426,7 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                         summary.unlabelled_documents.push(doc.name.clone());
                     }
                     for seg in doc.segments.iter().filter(|s| !s.is_moderator) {
-                        if seg.text.split_whitespace().count() < 5 {
+                        if words_to_identify(&seg.text) < 5 {
                             continue;
                         }
                         summary.language_checked += 1;
@@ -1529,8 +1662,10 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
     store.fill_participant_attributes(&silent_attributes)?;
 
     // A shard's store holds its own documents alone: the others' speakers
-    // are not silent, so only a whole ingest says who is.
-    if !participants.list.is_empty() && opts.shard.is_none() {
+    // are not silent, so only a whole ingest says who is. Said of this
+    // run's participants files: the people the project listed before were
+    // said of when their file was read.
+    if listed_by_files && !participants.list.is_empty() && opts.shard.is_none() {
         let speaking = store.speaking_participants()?;
         summary.participants_not_speaking = participants
             .list
@@ -1539,34 +1674,46 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             .map(|p| p.id.clone())
             .collect();
     }
-    if participants.list.iter().any(|p| p.document.is_some()) {
+    if listed_by_files && participants.list.iter().any(|p| p.document.is_some()) {
         let stored: Vec<String> = store.documents()?.into_iter().map(|d| d.name).collect();
         let known: Vec<&str> = read_names
             .iter()
             .chain(&stored)
             .map(String::as_str)
             .collect();
+        let known_keys: BTreeSet<String> = known.iter().map(|k| corpus::document_key(k)).collect();
         for p in participants.with_unknown_documents(known.iter().copied()) {
-            let document = p.document.clone().unwrap_or_default();
-            let wanted = corpus::document_key(&document);
-            let nearest = known
-                .iter()
-                .map(|k| {
-                    (
-                        classify::edit_distance(&wanted, &corpus::document_key(k)),
-                        *k,
-                    )
-                })
-                .filter(|&(d, _)| d <= 2.max(wanted.chars().count() / 4))
-                .min()
-                .map(|(_, k)| k.to_string());
-            summary
-                .participants_unknown_documents
-                .push(UnknownParticipantDocument {
-                    id: p.id.clone(),
-                    document,
-                    nearest,
-                });
+            // Each of the cell's documents no input holds, by itself: a
+            // cell naming two sessions, one of them read, names the other
+            // (before, the whole cell was named, as if both were missing).
+            let own: BTreeSet<String> = p.documents().map(corpus::document_key).collect();
+            for document in p
+                .documents()
+                .filter(|d| !known_keys.contains(&corpus::document_key(d)))
+            {
+                let wanted = corpus::document_key(document);
+                // Not one the cell names too: `P03_part1` is no typo of
+                // its `P03_part2`.
+                let nearest = known
+                    .iter()
+                    .filter(|k| !own.contains(&corpus::document_key(k)))
+                    .map(|k| {
+                        (
+                            classify::edit_distance(&wanted, &corpus::document_key(k)),
+                            *k,
+                        )
+                    })
+                    .filter(|&(d, _)| d <= 2.max(wanted.chars().count() / 4))
+                    .min()
+                    .map(|(_, k)| k.to_string());
+                summary
+                    .participants_unknown_documents
+                    .push(UnknownParticipantDocument {
+                        id: p.id.clone(),
+                        document: document.to_string(),
+                        nearest,
+                    });
+            }
         }
     }
 
@@ -1762,6 +1909,176 @@ mod tests {
             counted.keys().map(String::as_str).collect::<Vec<_>>(),
             ["P09.txt", "P10.txt", "P11.txt"]
         );
+    }
+
+    /// Writes `files` (name, text) into a new folder of `dir` and ingests
+    /// it into a new project there: the summary, and every stored segment
+    /// as (document, speaker, participant id, is moderator).
+    fn ingest_folder(
+        dir: &std::path::Path,
+        folder: &str,
+        files: &[(String, String)],
+    ) -> (IngestSummary, Vec<(String, String, String, bool)>) {
+        let study = dir.join(folder);
+        std::fs::create_dir(&study).unwrap();
+        for (name, text) in files {
+            std::fs::write(study.join(name), text).unwrap();
+        }
+        let store = store::Store::create(&dir.join(format!("{folder}.db"))).unwrap();
+        let mut project = Project::from_store(store);
+        let opts = IngestOptions {
+            paths: vec![study],
+            ..IngestOptions::default()
+        };
+        let summary = ingest(&mut project, &opts).unwrap();
+        let segments = project
+            .store()
+            .segments(false)
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                (
+                    s.document,
+                    s.speaker.unwrap_or_default(),
+                    s.participant_id.unwrap_or_default(),
+                    s.is_moderator,
+                )
+            })
+            .collect();
+        (summary, segments)
+    }
+
+    /// An interviewer who asks with a full-width `？` (Chinese, Japanese)
+    /// or an Arabic `؟` is found as one who asks with `?` is (hunt h4/03):
+    /// before, they asked in none of their turns and were counted and
+    /// coded as a participant.
+    #[test]
+    fn question_marks_of_other_scripts_ask() {
+        let dir = tempfile::tempdir().unwrap();
+        let series = |asker: &str, question: &str, answer: &str| -> Vec<(String, String)> {
+            (1..=3)
+                .map(|n| {
+                    (
+                        format!("{n}.txt"),
+                        format!(
+                            "{asker}: {question}\nP{n}: {answer}\n{asker}: {question}\nP{n}: {answer}\n"
+                        ),
+                    )
+                })
+                .collect()
+        };
+        for (folder, asker, question, answer) in [
+            (
+                "zh",
+                "访谈者",
+                "您觉得公司给了足够的支持吗？",
+                "公司给我们买了新的电脑。",
+            ),
+            (
+                "ar",
+                "سارة",
+                "كيف تجد العمل من المنزل؟",
+                "العمل من المنزل مريح.",
+            ),
+        ] {
+            let (summary, segments) =
+                ingest_folder(dir.path(), folder, &series(asker, question, answer));
+            assert_eq!(
+                summary
+                    .detected_interviewers
+                    .iter()
+                    .map(|d| (d.name.as_str(), d.documents, d.question_share))
+                    .collect::<Vec<_>>(),
+                [(asker, 3, 1.0)],
+                "{folder}"
+            );
+            assert!(segments
+                .iter()
+                .all(|(_, speaker, _, moderator)| *moderator == (speaker == asker)));
+        }
+    }
+
+    /// Spanish E/P and PRESEEA's E/I interviews (hunt h4/05, h4/06): the
+    /// `E` who asks in every interview is found, and the other letter is
+    /// each interview's interviewee: three participants, not one `P`, and
+    /// not the informants' answers stored as a moderator's. German expert
+    /// interviews' I/E, where `I` asks, are read as before.
+    #[test]
+    fn the_letter_beside_an_asking_e_is_each_interviews_interviewee() {
+        let dir = tempfile::tempdir().unwrap();
+        let series = |asker: &str, answerer: &str, question: &str, answer: &str| {
+            (1..=3)
+                .map(|n| {
+                    (
+                        format!("entrevista{n}.txt"),
+                        format!(
+                            "{asker}: {question}\n{answerer}: {answer} Número {n}.\n\
+                             {asker}: {question}\n{answerer}: {answer}\n"
+                        ),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let question = "¿Cómo es su experiencia con el teletrabajo?";
+        let answer = "Bueno, al principio me gustaba mucho.";
+        for answerer in ["P", "I"] {
+            let (summary, segments) = ingest_folder(
+                dir.path(),
+                answerer,
+                &series("E", answerer, question, answer),
+            );
+            assert_eq!(
+                summary
+                    .detected_interviewers
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>(),
+                ["E"],
+                "E/{answerer}"
+            );
+            let mut answering: Vec<&str> = segments
+                .iter()
+                .filter(|(_, _, _, moderator)| !moderator)
+                .map(|(_, _, id, _)| id.as_str())
+                .collect();
+            answering.dedup();
+            assert_eq!(
+                answering,
+                [1, 2, 3].map(|n| format!("entrevista{n}.txt/{answerer}")),
+                "E/{answerer}"
+            );
+            assert!(segments
+                .iter()
+                .all(|(_, speaker, _, moderator)| *moderator == (speaker == "E")));
+        }
+        // German expert interviews: `I` asks, `E` (Experte) answers.
+        let (summary, segments) = ingest_folder(
+            dir.path(),
+            "experten",
+            &series(
+                "I",
+                "E",
+                "Wie sieht Ihr Arbeitsalltag aus?",
+                "Ich arbeite im Büro.",
+            ),
+        );
+        assert!(summary.detected_interviewers.is_empty());
+        assert!(segments
+            .iter()
+            .all(|(_, speaker, id, moderator)| *moderator == (speaker == "I") && id == speaker));
+    }
+
+    /// A sentence in a script written without spaces between words is
+    /// read for its language as one of about as many words is (hunt
+    /// h4/02: a Chinese corpus was never checked).
+    #[test]
+    fn sentences_without_spaces_are_long_enough_to_read() {
+        assert_eq!(words_to_identify("I do not know really."), 5);
+        assert_eq!(words_to_identify("在家工作让我觉得很孤独。"), 5);
+        assert_eq!(words_to_identify("在家工作。"), 2);
+        assert_eq!(words_to_identify("テレワークは本当に大変でした。"), 7);
+        assert_eq!(words_to_identify("我用 Zoom 开会"), 3);
+        assert_eq!(words_to_identify("ฉันทำงานที่บ้านทุกวัน"), 9);
     }
 
     /// Two interviewers who share the interviews, each in half of them,

@@ -164,6 +164,38 @@ impl Store {
         Ok(ids.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The participants the project lists (`registered`: a participants
+    /// file's rows, `--interviewer`'s names), in the order first stored,
+    /// with their attributes; not the speakers kept by their names.
+    pub fn registered_participants(&self) -> Result<Vec<corpus::Participant>> {
+        let mut attributes = self.participant_attributes()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, document, is_moderator FROM participants
+             WHERE registered = 1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, document, is_moderator) = row?;
+            out.push(corpus::Participant {
+                attributes: attributes.remove(&id).unwrap_or_default(),
+                id,
+                name,
+                document,
+                is_moderator,
+                registered: true,
+            });
+        }
+        Ok(out)
+    }
+
     /// How the speaking participants were resolved.
     pub fn speaker_resolution(&self) -> Result<SpeakerResolution> {
         let speaking = "SELECT DISTINCT participant_id FROM document_speakers";
