@@ -1423,3 +1423,96 @@ fn an_audit_unit_cannot_tick_a_category() {
     let r = submit("access");
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+/// h16/01: a theme is not merged into a category (`codable: false`): a
+/// folder of codes gets no model and no suggestions, so quotes kept as its
+/// examples teach nothing while the theme left the open list as merged.
+/// Refused, 400, naming it, as `/api/decision` refuses one; no codebook
+/// version is written and the theme stays open. A code below it takes the
+/// quotes, and a theme accepted as a new code may have the category as
+/// its parent.
+#[test]
+fn a_theme_cannot_merge_into_a_category() {
+    let fx = fixture::build();
+    {
+        let store = store::Store::open(&fx.path).unwrap();
+        let body = json!({
+            "name": "transport",
+            "codes": [
+                {"id": "travel", "name": "Travel", "definition": "Getting about.", "codable": false},
+                {"id": "cost", "name": "Cost", "definition": "Money: fares, prices.", "parent": "travel"},
+                {"id": "delay", "name": "Delays", "definition": "Services that are late.", "parent": "travel"},
+                {"id": "access", "name": "Access", "definition": "Getting to or into places."}
+            ]
+        })
+        .to_string();
+        let hash = corpus::content_hash(body.as_bytes());
+        store::put_codebook_child(store.conn(), 1, "transport", &body, &hash).unwrap();
+    }
+    let srv = start(&fx.path, &["--token", TOKEN]);
+    let a = srv.addr.as_str();
+    let act = |id: i64, action: &str, body: Value| {
+        let mut b = json!({"reviewer": "rita", "version": 0});
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        http(
+            a,
+            "POST",
+            &format!("/api/themes/{id}/{action}"),
+            &[AUTH],
+            Some(&b),
+        )
+    };
+    let status = |id: i64| {
+        http(a, "GET", "/api/themes", &[AUTH], None).json()["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == json!(id))
+            .unwrap()["status"]
+            .clone()
+    };
+    let versions = || {
+        store::Store::open(&fx.path)
+            .unwrap()
+            .codebook_versions()
+            .unwrap()
+            .len()
+    };
+
+    let r = act(fx.theme_id, "merge", json!({"code_id": "travel"}));
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.json()["error"],
+        json!("code_id \"travel\" (Travel) is a category (codable: false) in the codebook in use (version 2): a category cannot take a theme's quotes as examples (nothing learns from them); merge into a code below it, or accept the theme as a new code with the category as its parent")
+    );
+    assert_eq!(status(fx.theme_id), json!("open"));
+    assert_eq!(versions(), 2, "no codebook version written");
+
+    // A code below it takes the quotes (the theme's version is still 0).
+    let r = act(fx.theme_id, "merge", json!({"code_id": "cost"}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["codebook_version"], json!(3));
+    assert_eq!(status(fx.theme_id), json!("merged"));
+
+    // A new code may sit in the category.
+    let r = act(
+        fx.sub_theme_id,
+        "accept",
+        json!({"name": "Late buses", "code_id": "late_buses", "parent": "travel"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let store = store::Store::open(&fx.path).unwrap();
+    let newest = store.codebook_versions().unwrap().pop().unwrap();
+    assert_eq!(newest.version, 4);
+    let cb: classify::Codebook = serde_json::from_str(&newest.body).unwrap();
+    let cost = cb.codes.iter().find(|c| c.id == "cost").unwrap();
+    assert_eq!(
+        cost.examples,
+        vec!["Parking in town is impossible.".to_string()]
+    );
+    let late = cb.codes.iter().find(|c| c.id == "late_buses").unwrap();
+    assert_eq!(late.parent.as_deref(), Some("travel"));
+    assert!(late.codable);
+}

@@ -342,12 +342,22 @@
       (decision !== 'memo' && extra && extra.memo ? ' with its memo' : '');
     setStatus('saved: ' + what, 'saved');
     for (const x of state.items) if (x.segment_id === it.segment_id) x.version = r.data.version;
+    // The suggestions of this sentence the decision settled, as the server
+    // counts them (store::review_labels): "no code" all of them; the code a
+    // recode or an add gives, where the machine suggested it as well (before,
+    // that suggestion stayed open here and came next, though the server had
+    // it decided); accept, reject and recode the item itself.
+    const given = extra && extra.new_code_id;
+    const settled = (x) => x.segment_id === it.segment_id &&
+      (decision === 'none' || (given && x.code_id === given) || (x === it && decision !== 'memo' && decision !== 'add'));
+    state.items.forEach((x, i) => {
+      if (!settled(x)) return;
+      x.reviewed = true;
+      const li = document.querySelector('.queue-item[data-index="' + i + '"]');
+      if (li) li.classList.add('reviewed');
+    });
     // A memo or an added code leaves the suggestion itself undecided.
     if (decision === 'memo' || decision === 'add') { await select(state.index); return; }
-    it.reviewed = true;
-    if (decision === 'none') for (const x of state.items) if (x.segment_id === it.segment_id) x.reviewed = true;
-    const li = document.querySelector('.queue-item[data-index="' + state.index + '"]');
-    if (li) li.classList.add('reviewed');
     await next();
   }
 
@@ -403,17 +413,22 @@
       await loadMeta();
       await loadThemes();
     };
-    const codeOptions = () => codes().map((c) => el('option', { value: c.id }, c.path));
+    // Any code may be a new code's parent, a category above all (a folder
+    // of codes). A merge gives the theme's quotes to a code as examples: a
+    // category, which nothing learns from, is a heading that cannot be
+    // picked (the server refuses it too), so the menu never starts on one.
+    const parentOptions = () => codes().map((c) => el('option', { value: c.id }, c.path));
+    const mergeOptions = () => codes().map((c) => codeOption(c, c.path));
     if (t.status === 'open') {
       const name = el('input', { class: 'new-name', value: t.label, 'aria-label': 'code name' });
       const id = el('input', { class: 'new-id', placeholder: 'id (from the name)', 'aria-label': 'code id' });
       const def = el('textarea', { class: 'new-definition', rows: '2', placeholder: 'definition', 'aria-label': 'definition' });
-      const parent = el('select', { class: 'new-parent', 'aria-label': 'parent code' }, el('option', { value: '' }, '(top level)'), codeOptions());
+      const parent = el('select', { class: 'new-parent', 'aria-label': 'parent code' }, el('option', { value: '' }, '(top level)'), parentOptions());
       card.appendChild(el('div', { class: 'theme-accept' },
         el('label', {}, 'Name ', name), el('label', {}, 'Id ', id), el('label', {}, 'Parent ', parent), def,
         el('button', { type: 'button', class: 'btn-theme-accept',
           onclick: () => act('accept', { name: name.value, code_id: id.value, definition: def.value, parent: parent.value }) }, 'Accept as new code')));
-      const mergeSel = el('select', { class: 'merge-code', 'aria-label': 'merge into' }, codeOptions());
+      const mergeSel = el('select', { class: 'merge-code', 'aria-label': 'merge into' }, mergeOptions());
       card.appendChild(el('div', { class: 'theme-other' },
         mergeSel, el('button', { type: 'button', class: 'btn-theme-merge', onclick: () => act('merge', { code_id: mergeSel.value }) }, 'Merge into code'),
         el('button', { type: 'button', class: 'btn-theme-split', onclick: () => act('split', {}) }, 'Split'),

@@ -408,6 +408,35 @@ pub(crate) fn latest_codebook(
     }
 }
 
+/// Refuses a code a request gives (`field`: `code_id`, `new_code_id`)
+/// where `codebook` makes it a category (`codable: false`): a folder of
+/// codes that cannot be applied to data and gets no model, no
+/// pseudo-labels and no suggestions (docs/classify.md, "Categories").
+/// One rule for every place the page gives a code: a decision's accept,
+/// recode or add (h2/02) and a theme merged into a code (h16/01).
+/// `in_codebook` names the version ("the codebook in use (version 3)");
+/// `cannot` says what a category cannot take and what to choose instead.
+/// A code not in `codebook` passes: the caller refuses that its own way.
+pub(crate) fn refuse_category(
+    codebook: &classify::Codebook,
+    field: &str,
+    code_id: &str,
+    in_codebook: &str,
+    cannot: &str,
+) -> ApiResult<()> {
+    match codebook
+        .codes
+        .iter()
+        .find(|c| c.id == code_id && !c.codable)
+    {
+        Some(category) => Err(ApiError::BadRequest(format!(
+            "{field} {:?} ({}) is a category (codable: false) in {in_codebook}: {cannot}",
+            category.id, category.name
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Longest code id, code name or theme label a request may carry, in
 /// characters. Code ids are short slugs; without a cap a 1.9 MB id became a
 /// row of every report.

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
-    check_len, latest_codebook, reviewer_name, with_store, ApiError, ApiResult, Shared,
-    MAX_NAME_CHARS, MAX_TEXT_CHARS,
+    check_len, latest_codebook, refuse_category, reviewer_name, with_store, ApiError, ApiResult,
+    Shared, MAX_NAME_CHARS, MAX_TEXT_CHARS,
 };
 
 /// One machine suggestion: a code on a sentence, with its calibrated probability.
@@ -542,22 +542,19 @@ pub async fn decide(
             store::Decision::Recode | store::Decision::Add => b.new_code_id.as_deref(),
             _ => None,
         };
-        if let Some((field, code)) = given.and_then(|code| {
-            let cb = &latest.as_ref()?.1;
-            let category = cb.codes.iter().find(|c| c.id == code && !c.codable)?;
+        if let (Some(code), Some((_, cb))) = (given, &latest) {
             let field = if decision == store::Decision::Accept {
                 "code_id"
             } else {
                 "new_code_id"
             };
-            Some((field, category))
-        }) {
-            return Err(ApiError::BadRequest(format!(
-                "{field} {:?} ({}) is a category (codable: false) in {}: a category cannot be applied to a sentence; choose a code below it",
-                code.id,
-                code.name,
-                version_name()
-            )));
+            refuse_category(
+                cb,
+                field,
+                code,
+                &version_name(),
+                "a category cannot be applied to a sentence; choose a code below it",
+            )?;
         }
         let input = store::ReviewInput {
             segment_id: b.segment_id,

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
-    check_len, reviewer_name, with_store, ApiError, ApiResult, Shared, MAX_NAME_CHARS,
-    MAX_TEXT_CHARS,
+    check_len, refuse_category, reviewer_name, with_store, ApiError, ApiResult, Shared,
+    MAX_NAME_CHARS, MAX_TEXT_CHARS,
 };
 
 /// Quotes copied into a code's `examples` when a theme becomes (part of) it.
@@ -243,6 +243,20 @@ pub async fn act(
                     let target = a.code_id.clone().filter(|s| !s.is_empty())
                         .ok_or_else(|| ApiError::BadRequest("merge needs code_id".into()))?;
                     let (extended, mut cb) = latest_codebook_tx(tx)?;
+                    // A category gets no model and no suggestions: quotes
+                    // kept as its examples teach nothing, while the theme
+                    // would leave the open list as if it were part of a
+                    // code (h16/01). The accept's `parent` may be one: a
+                    // category is a folder of codes.
+                    if let Some(v) = extended {
+                        refuse_category(
+                            &cb,
+                            "code_id",
+                            &target,
+                            &format!("the codebook in use (version {v})"),
+                            "a category cannot take a theme's quotes as examples (nothing learns from them); merge into a code below it, or accept the theme as a new code with the category as its parent",
+                        )?;
+                    }
                     let code = cb.codes.iter_mut().find(|c| c.id == target).ok_or_else(|| {
                         ApiError::BadRequest(format!("code {target:?} is not in the codebook"))
                     })?;

@@ -550,3 +550,159 @@ fn help_navigation_add_no_code_and_memo_keys() {
     assert_eq!(fixture::human_codings(&fx.path), expect);
     server.stop().unwrap();
 }
+
+/// h16/01. The theme's "Merge into code" menu lists a category
+/// (`codable: false`) as a heading that cannot be picked and never starts
+/// on it (before, the codebook's first code, a category, was the default
+/// and one click merged the theme into a folder nothing learns from); the
+/// server refuses one the page is made to send. And a recode A → B on a
+/// sentence where B was suggested too settles B as the server counts it:
+/// the page marks that suggestion reviewed and does not show it next.
+#[test]
+fn theme_merge_menu_skips_categories_and_a_recode_settles_the_given_suggestion() {
+    let fx = fixture::build();
+    {
+        let store = store::Store::open(&fx.path).unwrap();
+        let body = serde_json::json!({
+            "name": "transport",
+            "codes": [
+                {"id": "travel", "name": "Travel", "definition": "Getting about.", "codable": false},
+                {"id": "cost", "name": "Cost", "definition": "Money: fares, prices.", "parent": "travel"},
+                {"id": "delay", "name": "Delays", "definition": "Services that are late.", "parent": "travel"},
+                {"id": "access", "name": "Access", "definition": "Getting to or into places."}
+            ]
+        })
+        .to_string();
+        let hash = corpus::content_hash(body.as_bytes());
+        store::put_codebook_child(store.conn(), 1, "transport", &body, &hash).unwrap();
+        // "The bus is always late.": cost suggested too, in the queue now.
+        // Most uncertain first: xss (0), late/cost (0.05), late/delay
+        // (0.06), costs (0.10), parking (0.40).
+        store
+            .conn()
+            .execute(
+                "UPDATE codings SET confidence = 0.45 WHERE segment_id = ?1 AND code_id = 'cost'",
+                [fx.seg["late"]],
+            )
+            .unwrap();
+    }
+    let server = serve(&fx.path, false);
+    let session = launch();
+    let tab = open_page(&session, &server.url());
+    order_most_uncertain(&tab, fx.seg["xss"]);
+    let at = |key: &str, code: &str| {
+        format!(
+            "document.getElementById('item').dataset.segment === '{}' && document.getElementById('item').dataset.code === '{code}'",
+            fx.seg[key]
+        )
+    };
+    tab.press_key("a").unwrap();
+    saved_count_is(&tab, 1);
+    wait_for(&tab, &at("late", "cost"));
+    // 2: not cost but delay (the category has no number key).
+    tab.press_key("2").unwrap();
+    saved_count_is(&tab, 2);
+    wait_for(&tab, &at("costs", "cost"));
+    assert_eq!(
+        eval(
+            &tab,
+            "JSON.stringify([...document.querySelectorAll('.queue-item')].map(li => li.classList.contains('reviewed')))"
+        ),
+        serde_json::json!("[true,true,true,false,false]")
+    );
+    assert_eq!(
+        fixture::reviews(&fx.path)
+            .into_iter()
+            .map(|r| (r.0, r.1, r.2, r.3))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                "accept".to_string(),
+                fx.seg["xss"],
+                Some("access".to_string()),
+                None
+            ),
+            (
+                "recode".to_string(),
+                fx.seg["late"],
+                Some("cost".to_string()),
+                Some("delay".to_string())
+            ),
+        ]
+    );
+
+    tab.find_element("#tab-themes").unwrap().click().unwrap();
+    let card = format!(".theme[data-theme-id='{}']", fx.theme_id);
+    tab.wait_for_element(&format!("{card} .btn-theme-merge"))
+        .unwrap();
+    // An object comes back as JSON text (evaluate returns no object by value).
+    let menu = |class: &str| -> serde_json::Value {
+        let text = eval(
+            &tab,
+            &format!(
+                "(() => {{ const s = document.querySelector(\"{card} .{class}\"); \
+                 return JSON.stringify({{value: s.value, options: [...s.options].map(o => [o.value, o.textContent, o.disabled])}}); }})()"
+            ),
+        );
+        serde_json::from_str(text.as_str().unwrap()).unwrap()
+    };
+    assert_eq!(
+        menu("merge-code"),
+        serde_json::json!({"value": "cost", "options": [
+            ["travel", "Travel (category)", true],
+            ["cost", "Travel › Cost", false],
+            ["delay", "Travel › Delays", false],
+            ["access", "Access", false],
+        ]})
+    );
+    // A new code may sit in the category: the parent menu offers it.
+    assert_eq!(
+        menu("new-parent")["options"][1],
+        serde_json::json!(["travel", "Travel", false])
+    );
+    // Made to send the category anyway, the page is refused, and says so.
+    eval(
+        &tab,
+        &format!("document.querySelector(\"{card} .merge-code\").value = 'travel'"),
+    );
+    tab.find_element(&format!("{card} .btn-theme-merge"))
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_for(
+        &tab,
+        "document.getElementById('status').textContent.startsWith('Not saved: code_id \"travel\" (Travel) is a category (codable: false)')",
+    );
+    // The theme is shown again, still open, its menu on a code.
+    tab.wait_for_element(&format!("{card}.open .btn-theme-merge"))
+        .unwrap();
+    assert_eq!(menu("merge-code")["value"], serde_json::json!("cost"));
+    tab.find_element(&format!("{card} .btn-theme-merge"))
+        .unwrap()
+        .click()
+        .unwrap();
+    saved_count_is(&tab, 3);
+    let store = store::Store::open(&fx.path).unwrap();
+    let newest = store.codebook_versions().unwrap().pop().unwrap();
+    assert_eq!(newest.version, 3);
+    let cb: classify::Codebook = serde_json::from_str(&newest.body).unwrap();
+    let examples = |id: &str| {
+        cb.codes
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .examples
+            .clone()
+    };
+    assert_eq!(
+        examples("cost"),
+        vec!["Parking in town is impossible.".to_string()]
+    );
+    assert!(examples("travel").is_empty());
+    let theme = store::theme_suggestion(store.conn(), fx.theme_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(theme.status, "merged");
+    drop(store);
+    server.stop().unwrap();
+}
