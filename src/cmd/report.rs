@@ -241,7 +241,8 @@ pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Res
             .collect();
         eprintln!(
             "warning: people coded {} the codebook in use does not have (dropped or renamed in a revision): {}; \
-             {} figures are people's codings alone, and no code above {} counts them. \
+             {} figures are people's codings alone; the codes the codebook of the day put above {} \
+             count them where the codebook in use still has those. \
              Recode them on the review page, or give the codebook {} again",
             if list.len() == 1 { "a code" } else { "codes" },
             list.join(", "),

@@ -21,6 +21,10 @@ enum Field {
     /// A code's outline number (`No.`, `1.2`): read for the hierarchy and
     /// for parent cells that give the parent's number.
     Number,
+    /// A code's depth in an outline (`Level`: 1 for a top-level code, 2
+    /// for one under it, …), rows in outline order: read for the
+    /// hierarchy ([`read_depths`]).
+    Depth,
     Parent,
     Definition,
     Inclusion,
@@ -69,6 +73,14 @@ const COLUMNS: &[(&str, Field)] = &[
     ("number", Field::Number),
     ("code no", Field::Number),
     ("code number", Field::Number),
+    // Excel codebooks, and NVivo's and MAXQDA's outline exports, give each
+    // code's depth beside it in outline order. Ignored before, with NVivo's
+    // count columns: every code came out top-level without a word (h12/03).
+    ("level", Field::Depth),
+    ("code level", Field::Depth),
+    ("hierarchy level", Field::Depth),
+    ("outline level", Field::Depth),
+    ("depth", Field::Depth),
     ("parent", Field::Parent),
     ("parent code", Field::Parent),
     ("parent id", Field::Parent),
@@ -205,9 +217,12 @@ fn describes_codes(cells: &[String]) -> bool {
         })
         .collect();
     fields.iter().any(|f| matches!(f, Field::Id | Field::Name))
-        && fields
-            .iter()
-            .any(|f| !matches!(f, Field::Id | Field::Name | Field::Number | Field::Color))
+        && fields.iter().any(|f| {
+            !matches!(
+                f,
+                Field::Id | Field::Name | Field::Number | Field::Depth | Field::Color
+            )
+        })
 }
 
 /// [`table_names_codes`] of a table that also says what its codes are: a
@@ -231,7 +246,9 @@ pub fn table_describes_codes(headers: &[String], rows: &[(String, Vec<String>)])
 ///
 /// The hierarchy is the table's where its columns give one: a parent
 /// column, paths (`Challenges\Isolation`), a sub-theme column beside the
-/// theme's. Where they give none it is read from the names, conservatively
+/// theme's, a level column of numbers (`Level`: 1, 2, 3 in outline order,
+/// [`read_depths`]; a level that skips one is refused, naming the row).
+/// Where they give none it is read from the names, conservatively
 /// ([`read_written_parents`], [`read_outline`]): a name that cannot be read
 /// as a child stays a top-level code, as it was before.
 pub fn codebook_from_table(
@@ -395,10 +412,13 @@ pub fn codebook_from_table(
     let mut paths: Vec<Option<Vec<String>>> = Vec::new();
     // Each code's number cell, where the table has a number column.
     let mut number_cells: Vec<Option<String>> = Vec::new();
+    // Each code's level cell, where the table has a level column.
+    let mut depth_cells: Vec<Option<String>> = Vec::new();
     for (location, cells) in rows {
         let mut code = Code::default();
         let mut definitions = Vec::new();
         let mut number_cell = None;
+        let mut depth_cell = None;
         // A table with NVivo's `Hierarchical Name` beside its `Name` reads
         // the path: the one cell of the row that holds one.
         let path_cell = cells
@@ -419,6 +439,7 @@ pub fn codebook_from_table(
                 Field::Name if !levels.is_empty() || code.name.contains('\\') => {}
                 Field::Name => code.name = text.to_string(),
                 Field::Number => number_cell = Some(text.to_string()),
+                Field::Depth => depth_cell = Some(text.to_string()),
                 Field::Parent => code.parent = Some(text.to_string()),
                 Field::Definition => definitions.push(text.to_string()),
                 Field::Inclusion => code.inclusion.extend(cell_lines(text)),
@@ -465,6 +486,7 @@ pub fn codebook_from_table(
         locations.push(location.as_str());
         paths.push(path);
         number_cells.push(number_cell);
+        depth_cells.push(depth_cell);
     }
     if codes.is_empty() {
         return Err(CodebookError::Parse(Problem {
@@ -483,6 +505,7 @@ pub fn codebook_from_table(
     let flat = levels.is_empty()
         && paths.iter().all(Option::is_none)
         && number_cells.iter().all(Option::is_none)
+        && depths_of_cells(&depth_cells).is_none()
         && codes.iter().all(|c| c.parent.is_none());
     if flat {
         let bare = |c: &Code| {
@@ -539,6 +562,7 @@ pub fn codebook_from_table(
                 locations.insert(at, location);
                 paths.insert(at, Some(above.clone()));
                 number_cells.insert(at, None);
+                depth_cells.insert(at, None);
                 added.insert(above);
                 at += 1;
             }
@@ -559,7 +583,23 @@ pub fn codebook_from_table(
     // and numbered outlines were flattened into top-level codes before.
     let given =
         codes.iter().any(|c| c.parent.is_some()) || paths.iter().flatten().any(|p| p.len() > 1);
-    if !given {
+    // A level column of numbers gives it where nothing else does.
+    let depth_column = fields
+        .iter()
+        .position(|f| *f == Some(Field::Depth))
+        .map(|i| headers[i].trim());
+    let by_depth = match (given, depth_column) {
+        (false, Some(column)) => read_depths(
+            file,
+            column,
+            &depth_cells,
+            &locations,
+            &mut codes,
+            &mut paths,
+        )?,
+        _ => false,
+    };
+    if !given && !by_depth {
         // `>` only: `Work` beside `Work: life balance`, or `Life` beside
         // `Life: death`, are names with a colon as often as a hierarchy, and
         // reading them so changed the ids of codebooks imported before.
@@ -813,6 +853,112 @@ fn read_written_parents(separator: char, codes: &mut [Code], paths: &mut [Option
             None if path.is_none() => *path = Some(vec![code.name.clone()]),
             None => {}
         }
+    }
+}
+
+/// The levels of a level column's cells (`1`, `2`; `2.0` as a workbook may
+/// write a number): `None` where no cell holds one, or where one holds
+/// something else (a `Level` of `Individual`, `Community`, a
+/// socio-ecological model's, is no depth: such a column is not read, as
+/// before). A code row without a level is `Some(None)`.
+fn depths_of_cells(cells: &[Option<String>]) -> Option<Vec<Option<usize>>> {
+    if cells.iter().all(Option::is_none) {
+        return None;
+    }
+    cells
+        .iter()
+        .map(|cell| match cell {
+            None => Some(None),
+            Some(cell) => {
+                let cell = cell.trim();
+                let whole = match cell.split_once('.') {
+                    Some((whole, zeros)) if zeros.chars().all(|c| c == '0') => whole,
+                    Some(_) => return None,
+                    None => cell,
+                };
+                let digits = !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit());
+                digits.then(|| whole.parse().ok().map(Some)).flatten()
+            }
+        })
+        .collect()
+}
+
+/// An outline written as each code's level (`column`, `depth_cells`: 1
+/// for a top-level code, 2 for one under it, …, the table's smallest level
+/// the top), rows in outline order: a code's parent is the nearest row
+/// above it one level up. Returns whether the column was read (its cells
+/// are levels, [`depths_of_cells`]). A code without a level, or one more
+/// than a level below the row above it (1 then 3: which level-2 code it
+/// is under is not written), is refused, naming its row. Before, the column
+/// was ignored and every code came out top-level, without a word (h12/03).
+fn read_depths(
+    file: &str,
+    column: &str,
+    depth_cells: &[Option<String>],
+    locations: &[&str],
+    codes: &mut [Code],
+    paths: &mut [Option<Vec<String>>],
+) -> Result<bool, CodebookError> {
+    let Some(depths) = depths_of_cells(depth_cells) else {
+        return Ok(false);
+    };
+    let top = depths.iter().flatten().min().copied().unwrap_or(1);
+    let problem = |i: usize, message: String| Problem {
+        file: file.to_string(),
+        line: None,
+        field: format!("{}, {column}", locations[i]),
+        message,
+    };
+    let mut problems = Vec::new();
+    // The codes the next row may be under, one per level from the top.
+    let mut open: Vec<usize> = Vec::new();
+    for (i, depth) in depths.iter().enumerate() {
+        let Some(depth) = *depth else {
+            problems.push(problem(
+                i,
+                format!(
+                    "code {:?} has no level, while the `{column}` column gives the other codes' ({top} for a top-level code, {} for one under it, …)",
+                    codes[i].name,
+                    top + 1
+                ),
+            ));
+            continue;
+        };
+        let below = depth - top;
+        if below > open.len() {
+            let above = match open.len() {
+                0 => "no row above it".to_string(),
+                n => format!("the row above it at level {}", top + n - 1),
+            };
+            problems.push(problem(
+                i,
+                format!(
+                    "code {:?} is at level {depth} with {above}: a code's parent is the nearest row above it at one level less ({}), and a level skipped leaves it unwritten; give the missing level's code, or the code a level at most one more than the row above",
+                    codes[i].name,
+                    depth - 1
+                ),
+            ));
+            continue;
+        }
+        open.truncate(below);
+        let path = match open.last() {
+            Some(&parent) => {
+                codes[i].parent = Some(codes[parent].name.clone());
+                let mut path = paths[parent]
+                    .clone()
+                    .unwrap_or_else(|| vec![codes[parent].name.clone()]);
+                path.push(codes[i].name.clone());
+                path
+            }
+            None => vec![codes[i].name.clone()],
+        };
+        paths[i] = Some(path);
+        open.push(i);
+    }
+    if problems.is_empty() {
+        Ok(true)
+    } else {
+        Err(CodebookError::Invalid(problems))
     }
 }
 
@@ -1852,6 +1998,113 @@ mod tests {
         assert_eq!(number_of_cell(" 1.2. "), parts(&["1", "2"]));
         assert_eq!(number_of_cell("Trust"), parts(&["Trust"]));
         assert_eq!(number_of_cell("Trust, people"), None);
+    }
+
+    /// h12/03: an Excel codebook's `Level` column (1, 2, 3 in outline
+    /// order) was ignored, every code top-level without a word.
+    #[test]
+    fn a_level_column_gives_the_outline() {
+        let parents = |cb: &Codebook| -> Vec<(String, Option<String>)> {
+            cb.codes
+                .iter()
+                .map(|c| (c.id.clone(), c.parent.clone()))
+                .collect()
+        };
+        let owned = |v: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.map(str::to_string)))
+                .collect()
+        };
+        let (headers, rows) = table(&[
+            &["Code", "Level", "Definition"],
+            &["Barriers", "1", "Things that hinder"],
+            &["Isolation", "2", "Cut off"],
+            &["Evening isolation", "3", "At night"],
+            &["Other", "3", "Else"],
+            &["Cost", "2.0", "Money"],
+            &["Facilitators", "1", "Things that help"],
+            &["Peer support", "2", "Colleagues help"],
+            &["Other", "2", "Else"],
+        ]);
+        let cb = codebook_from_table("codes.csv", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            parents(&cb),
+            owned(&[
+                ("Barriers", None),
+                ("Isolation", Some("Barriers")),
+                ("Evening isolation", Some("Isolation")),
+                ("Isolation/Other", Some("Isolation")),
+                ("Cost", Some("Barriers")),
+                ("Facilitators", None),
+                ("Peer support", Some("Facilitators")),
+                ("Facilitators/Other", Some("Facilitators")),
+            ])
+        );
+        assert_eq!(cb.codes[2].definition, "At night");
+        // Levels from 0 (an outline tool's depth) are the same tree.
+        let (headers, rows) = table(&[
+            &["Name", "Depth", "Description"],
+            &["Barriers", "0", "Hinders"],
+            &["Cost", "1", "Money"],
+        ]);
+        let cb = codebook_from_table("codes.csv", "cb", &headers, &rows).unwrap();
+        assert_eq!(
+            parents(&cb),
+            owned(&[("Barriers", None), ("Cost", Some("Barriers"))])
+        );
+        // A level of words (a socio-ecological model's) is no depth: read
+        // as before, the codes top-level.
+        let (headers, rows) = table(&[
+            &["Code", "Level", "Definition"],
+            &["Stigma", "Community", "Being judged"],
+            &["Cost", "Individual", "Money"],
+        ]);
+        let cb = codebook_from_table("codes.csv", "cb", &headers, &rows).unwrap();
+        assert_eq!(parents(&cb), owned(&[("Stigma", None), ("Cost", None)]));
+    }
+
+    /// A level that skips one (1 then 3) leaves the parent unwritten: the
+    /// row is named, as is a code without a level.
+    #[test]
+    fn a_level_skipped_is_refused_naming_the_row() {
+        let (headers, rows) = table(&[
+            &["Code", "Level", "Definition"],
+            &["Barriers", "1", "Things that hinder"],
+            &["Evening isolation", "3", "At night"],
+            &["Cost", "", "Money"],
+        ]);
+        let Err(CodebookError::Invalid(problems)) =
+            codebook_from_table("codes.csv", "cb", &headers, &rows)
+        else {
+            panic!("a skipped level was read");
+        };
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["row 2 (line 3), Level", "row 3 (line 4), Level"]);
+        assert!(
+            problems[0].message.starts_with(
+                "code \"Evening isolation\" is at level 3 with the row above it at level 1"
+            ),
+            "{}",
+            problems[0].message
+        );
+        assert!(
+            problems[1]
+                .message
+                .starts_with("code \"Cost\" has no level"),
+            "{}",
+            problems[1].message
+        );
+        // The first row below the top level has no row above it.
+        let (headers, rows) = table(&[&["Code", "Level"], &["A", "2"], &["B", "1"]]);
+        let Err(CodebookError::Invalid(problems)) =
+            codebook_from_table("codes.csv", "cb", &headers, &rows)
+        else {
+            panic!("a first row at level 2 was read");
+        };
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0]
+            .message
+            .contains("at level 2 with no row above it"));
     }
 
     #[test]

@@ -301,16 +301,30 @@ impl TrainingData {
 /// - a sentence with gold codings is gold-covered: every code not given is
 ///   No, of the codes the codebook people coded it under had (a code added
 ///   since was not judged there: Unknown, as the report reads it);
-/// - a human or gold coding makes its code Yes;
+/// - a human or gold coding makes its code Yes, and, read under the
+///   codebook version it was made under
+///   ([`report::data::CodebookHistory::coding_above`]), the codes above it
+///   then where its code is gone (a code split or dropped since: its old
+///   parent is still a Yes); a gold coding of a code moved since leaves
+///   the codes it was moved from Unknown;
 /// - a review decision on a code sets Yes/No (a No never overrides a coded Yes
-///   unless the decision is a No), a "no code applies" decision makes every
-///   still-unknown code No.
+///   unless the decision is a No), a No judging the codes below the code as
+///   the codebook of its day had them
+///   ([`report::data::CodebookHistory::absent_below`]); a "no code
+///   applies" decision makes every still-unknown code No.
+///
+/// The report reads people's judgements the same way (`report::data`).
+/// Before, every judgement was read with the codebook being coded: the
+/// sentences coded with a code split since were learnt as not its old
+/// parent (h12/01), and a "no" to a code as a "no" to a code moved under
+/// it since, over a reviewer's accept of it (h12/02).
 ///
 /// Codes outside the codebook are ignored.
 pub fn stored_labels(
     store: &Store,
     codebook: &Codebook,
 ) -> anyhow::Result<BTreeMap<i64, Vec<Label>>> {
+    let history = report::data::CodebookHistory::load(store, codebook)?;
     let k = codebook.codes.len();
     let index: BTreeMap<&str, usize> = codebook
         .codes
@@ -345,8 +359,29 @@ pub fn stored_labels(
             .unwrap_or_else(|| vec![Label::No; k]);
         labels.insert(*s, row);
     }
-    for h in store.human_codings()? {
-        if let Some(&c) = index.get(h.code_id.as_str()) {
+    let people_codings: Vec<(store::CodingRecord, report::data::AboveThen)> = store
+        .codings()?
+        .into_iter()
+        .filter(|c| matches!(c.source.as_str(), "human" | "gold"))
+        .map(|c| {
+            let above = history.coding_above(&c.code_id, c.codebook_version);
+            (c, above)
+        })
+        .collect();
+    // What a gold coding no longer says: its coverage's No is not the
+    // gold's word on a code it gave then (Unknown), before any Yes.
+    for (h, above) in people_codings.iter().filter(|(h, _)| h.source == "gold") {
+        if let Some(row) = labels.get_mut(&h.segment_id) {
+            for c in above.unjudged.iter().filter_map(|u| index.get(u.as_str())) {
+                if row[*c] == Label::No {
+                    row[*c] = Label::Unknown;
+                }
+            }
+        }
+    }
+    for (h, above) in &people_codings {
+        let given = std::iter::once(&h.code_id).chain(&above.given);
+        for &c in given.filter_map(|code| index.get(code.as_str())) {
             labels
                 .entry(h.segment_id)
                 .or_insert_with(|| vec![Label::Unknown; k])[c] = Label::Yes;
@@ -374,7 +409,6 @@ pub fn stored_labels(
     // Blind reviewers' judgements stand side by side, their union given
     // (`store::BlindUnion`, as the report counts them).
     let mut votes: BTreeMap<(i64, usize), store::BlindUnion> = BTreeMap::new();
-    let ancestors = codebook.all_ancestors();
     for r in judged {
         let row = labels
             .entry(r.segment_id)
@@ -396,10 +430,14 @@ pub fn stored_labels(
                     // child is its parent's code. Before, a rejected
                     // parent's children (a code split into two since)
                     // stayed unlabelled and the machine gave them back
-                    // (hr/04).
+                    // (hr/04). Below it as the codebook of the decision's
+                    // day had it (h12/02).
                     if !r.applies {
-                        for d in (0..k).filter(|&d| ancestors[d].contains(&c)) {
-                            row[d] = judge(d, false);
+                        let at = decided_at.get(&r.decided_by).map_or("", String::as_str);
+                        for d in history.absent_below(code, at) {
+                            if let Some(&d) = index.get(d.as_str()) {
+                                row[d] = judge(d, false);
+                            }
                         }
                     }
                 }
@@ -454,7 +492,8 @@ pub const MIN_REASON_WORDS: usize = 3;
 /// reason with it, and no later decision may have overruled it
 /// ([`store::StandingJudgements`] over `reviews`, folded as training folds
 /// them: another reviewer's correction made seeing it, without `--blind`,
-/// or a "no" to a code above it). Before, another reviewer's correction
+/// or a "no" to a code above it when that "no" was said, `history`'s
+/// [`report::data::CodebookHistory::absent_below`]). Before, another reviewer's correction
 /// left the reason training its code against the sentence's own label
 /// (h2/03). Memos under [`MIN_REASON_WORDS`] words, codes outside
 /// the codebook and repeated (text, labels) rows are left out. A memo
@@ -465,6 +504,7 @@ pub fn memo_reasons(
     reviews: &[store::ReviewRecord],
     current: &[store::ReviewLabel],
     codebook: &Codebook,
+    history: &report::data::CodebookHistory,
 ) -> Vec<(String, Vec<Label>)> {
     let index: BTreeMap<&str, usize> = codebook
         .codes
@@ -481,18 +521,17 @@ pub fn memo_reasons(
             )
         })
         .collect();
-    // Code → the codes below it: a "no" to a code is a "no" to them.
-    let ancestors = codebook.all_ancestors();
-    let mut below: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (d, ups) in ancestors.iter().enumerate() {
-        for &a in ups {
-            below
-                .entry(codebook.codes[a].id.clone())
-                .or_default()
-                .insert(codebook.codes[d].id.clone());
-        }
-    }
-    let standing = store::StandingJudgements::new(reviews).with_codes_below(below);
+    // Decision → the codes below the code it says no to, as its day's
+    // codebook had them: a "no" to a code is a "no" to them.
+    let below: BTreeMap<i64, BTreeSet<String>> = reviews
+        .iter()
+        .filter(|r| matches!(r.decision.as_str(), "reject" | "recode"))
+        .filter_map(|r| {
+            let code = r.code_id.as_deref()?;
+            Some((r.id, history.absent_below(code, &r.created_at)))
+        })
+        .collect();
+    let standing = store::StandingJudgements::new(reviews).with_absent_below(below);
     // Does the reviewer still judge `code` on the sentence as `applies`,
     // and does that judgement still stand? A "no code" judgement answers
     // No for every code it has not since been given.
@@ -784,7 +823,8 @@ pub fn training_set(
 ) -> anyhow::Result<TrainingData> {
     let labels = stored_labels(store, codebook)?;
     let reviews = store.reviews()?;
-    let reasons = memo_reasons(&reviews, &store.review_labels()?, codebook);
+    let history = report::data::CodebookHistory::load(store, codebook)?;
+    let reasons = memo_reasons(&reviews, &store.review_labels()?, codebook, &history);
     let memo_reasons = reasons.len();
     let (ex_texts, ex_labels): (Vec<String>, Vec<Vec<Label>>) = classify::codebook_rows(codebook)
         .into_iter()
@@ -2108,7 +2148,12 @@ mod tests {
         ];
         use Label::{No, Unknown, Yes};
         assert_eq!(
-            memo_reasons(&reviews, &current, &cb),
+            memo_reasons(
+                &reviews,
+                &current,
+                &cb,
+                &report::data::CodebookHistory::new(&cb)
+            ),
             vec![
                 (
                     "tickets are what she pays for".to_string(),
@@ -2128,6 +2173,109 @@ mod tests {
         assert_eq!(
             memo_held_texts(&reviews).into_iter().collect::<Vec<_>>(),
             vec!["h6".to_string()]
+        );
+    }
+
+    /// h12/01, h12/02: people judged under v1, where `isolation` and
+    /// `costs` were below `challenges`; v2 splits `isolation` (its id
+    /// gone) and moves `costs` under `practicalities`. Training under v2:
+    /// the gold's isolation sentence is a challenge (it was learnt as not
+    /// one), the gold's costs sentence says nothing of challenges now (it
+    /// was a No), and a reviewer's reject of `practicalities` under v1 is
+    /// no "no" to `costs`, whose accept stands with its reason (it was
+    /// overruled, its sentence a No of costs).
+    #[test]
+    fn judgements_are_read_under_the_codebook_they_were_made_under() {
+        let cb = |pairs: &[(&str, Option<&str>)]| Codebook {
+            name: "t".into(),
+            codes: pairs
+                .iter()
+                .map(|(id, parent)| classify::Code {
+                    id: id.to_string(),
+                    name: id.to_string(),
+                    parent: parent.map(String::from),
+                    ..Default::default()
+                })
+                .collect(),
+        };
+        let v1 = cb(&[
+            ("challenges", None),
+            ("isolation", Some("challenges")),
+            ("costs", Some("challenges")),
+            ("practicalities", None),
+        ]);
+        let v2 = cb(&[
+            ("challenges", None),
+            ("isolation_feel", Some("challenges")),
+            ("practicalities", None),
+            ("costs", Some("practicalities")),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(
+            &path,
+            "Ann: I am alone all day. Rent is high. We use Slack. We put the rent money into payroll software.\n",
+        )
+        .unwrap();
+        let people = corpus::Participants::default();
+        let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        store.put_document(&docs[0]).unwrap();
+        let segs: Vec<i64> = store
+            .segments(false)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(segs.len(), 4);
+        // v1 before the judgements, v2 after them (a date to come).
+        for (v, at, body) in [
+            (1, "2000-01-01T00:00:00Z", &v1),
+            (2, "2999-01-01T00:00:00Z", &v2),
+        ] {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (?1, 't', ?1, ?2, ?3)",
+                    (v, body.to_json(), at),
+                )
+                .unwrap();
+        }
+        let codes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        let gold = BTreeMap::from([
+            (segs[0], codes(&["isolation"])),
+            (segs[1], codes(&["costs"])),
+            (segs[2], codes(&["practicalities"])),
+        ]);
+        store.put_gold_codings("g", Some(1), &gold).unwrap();
+        let memo = "the rent money went on payroll software";
+        for (version, decision, code, memo) in [
+            (0, store::Decision::Accept, "costs", Some(memo)),
+            (1, store::Decision::Reject, "practicalities", None),
+        ] {
+            let input = store::ReviewInput {
+                segment_id: segs[3],
+                code_id: Some(code.into()),
+                decision,
+                new_code_id: None,
+                reviewer: "ana".into(),
+                memo: memo.map(String::from),
+            };
+            store.record_review(&input, version, None).unwrap();
+        }
+        use Label::{No, Unknown, Yes};
+        let labels = stored_labels(&store, &v2).unwrap();
+        // challenges, isolation_feel, practicalities, costs
+        assert_eq!(labels[&segs[0]], vec![Yes, Unknown, No, No]);
+        assert_eq!(labels[&segs[1]], vec![Unknown, Unknown, No, Yes]);
+        assert_eq!(labels[&segs[2]], vec![No, Unknown, Yes, No]);
+        assert_eq!(labels[&segs[3]], vec![Unknown, Unknown, No, Yes]);
+        let history = report::data::CodebookHistory::load(&store, &v2).unwrap();
+        let reviews = store.reviews().unwrap();
+        let current = store.review_labels().unwrap();
+        assert_eq!(
+            memo_reasons(&reviews, &current, &v2, &history),
+            vec![(memo.to_string(), vec![Unknown, Unknown, Unknown, Yes])]
         );
     }
 
@@ -2182,8 +2330,14 @@ mod tests {
             }
             latest.into_values().collect::<Vec<_>>()
         };
-        let reasons =
-            |reviews: &[store::ReviewRecord]| memo_reasons(reviews, &current(reviews), &cb);
+        let reasons = |reviews: &[store::ReviewRecord]| {
+            memo_reasons(
+                reviews,
+                &current(reviews),
+                &cb,
+                &report::data::CodebookHistory::new(&cb),
+            )
+        };
         use Label::{Unknown, Yes};
         let trained = vec![(memo.to_string(), vec![Unknown, Yes])];
         let accepted = review(1, "ana", "boundaries", "accept", false);

@@ -75,6 +75,10 @@ pub struct CodingRow {
     pub classifier: Option<String>,
     /// When it was made, as stored (see `store::CodingRecord::created_at`).
     pub created_at: Option<String>,
+    /// A person's coding made under another codebook version: what it says
+    /// of the codes that version put above its code and the codebook in
+    /// use does not ([`CodebookHistory::coding_above`]).
+    pub above_then: AboveThen,
 }
 
 /// One row of `reviews`, attached to a current segment.
@@ -92,8 +96,232 @@ pub struct ReviewRow {
     /// (`Store::code_first_seen`): a "no code" did not judge them, so it
     /// is not their "absent" (a theme accepted as a code later).
     pub codes_after: BTreeSet<String>,
-    /// The codes below a rejected (or recoded-from) code: absent with it.
+    /// The codes below a rejected (or recoded-from) code: absent with it
+    /// ([`CodebookHistory::absent_below`]: below it when the decision was
+    /// made, or added below it since).
     pub absent_below: BTreeSet<String>,
+}
+
+/// What a person's coding made under an earlier codebook version says of
+/// the codes above its code there that the codebook in use does not put
+/// above it ([`CodebookHistory::coding_above`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AboveThen {
+    /// Codes it gives as well: where the codebook in use no longer has the
+    /// code (dropped, split, merged or renamed since), the codes above it
+    /// then that it still has, with the codes above those now. A coding of
+    /// `isolation` under a codebook that had it below `challenges` said
+    /// the sentence is a challenge, whatever became of `isolation`.
+    pub given: BTreeSet<String>,
+    /// Codes it now says nothing of: those above the code then that the
+    /// codebook in use moved it away from (the code kept, its parent
+    /// changed). The coder gave them through the code, which the codebook
+    /// in use no longer counts as theirs: the coding neither gives them
+    /// nor, a gold standard's, leaves them judged absent.
+    pub unjudged: BTreeSet<String>,
+}
+
+/// A codebook's hierarchy, as [`CodebookHistory`] reads people's
+/// judgements through it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Hierarchy {
+    ids: BTreeSet<String>,
+    /// Each code's ancestors, nearest first.
+    above: BTreeMap<String, Vec<String>>,
+    /// Each code's descendants.
+    below: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Hierarchy {
+    fn of(codebook: &Codebook) -> Hierarchy {
+        Hierarchy::of_codes(
+            codebook
+                .codes
+                .iter()
+                .map(|c| (c.id.clone(), c.parent.clone())),
+        )
+    }
+
+    /// A stored version's hierarchy, from its body's codes' ids and
+    /// parents alone: a body stored by another build (a key since renamed)
+    /// still says where its codes were. `None` for a body that is no
+    /// codebook at all.
+    fn of_body(body: &str) -> Option<Hierarchy> {
+        let body: serde_json::Value = serde_json::from_str(body).ok()?;
+        let codes = body.get("codes")?.as_array()?;
+        let text = |c: &serde_json::Value, key: &str| {
+            c.get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .filter(|v| !v.is_empty())
+        };
+        Some(Hierarchy::of_codes(
+            codes
+                .iter()
+                .filter_map(|c| Some((text(c, "id")?, text(c, "parent")))),
+        ))
+    }
+
+    /// From (id, parent) pairs; a parent chain that comes back on itself
+    /// ends there.
+    fn of_codes(codes: impl IntoIterator<Item = (String, Option<String>)>) -> Hierarchy {
+        let parent: BTreeMap<String, Option<String>> = codes.into_iter().collect();
+        let mut out = Hierarchy::default();
+        for id in parent.keys() {
+            let mut ups: Vec<String> = Vec::new();
+            let mut at = id;
+            while let Some(Some(up)) = parent.get(at) {
+                if up == id || ups.contains(up) || !parent.contains_key(up) {
+                    break;
+                }
+                ups.push(up.clone());
+                at = up;
+            }
+            for up in &ups {
+                out.below.entry(up.clone()).or_default().insert(id.clone());
+            }
+            out.ids.insert(id.clone());
+            out.above.insert(id.clone(), ups);
+        }
+        out
+    }
+
+    fn above(&self, code: &str) -> &[String] {
+        self.above.get(code).map_or(&[], Vec::as_slice)
+    }
+
+    fn below(&self, code: &str) -> BTreeSet<String> {
+        self.below.get(code).cloned().unwrap_or_default()
+    }
+}
+
+/// A person's judgement means what it meant under the codebook version it
+/// was made under: the stored versions, each with when it was stored, and
+/// the codebook in use. A coding records its version
+/// (`codings.codebook_version`; a gold sentence's is its coverage's); a
+/// review decision records only its time, and was made under the version
+/// in use then: the newest stored before it (every version is in use from
+/// when it is stored: a codebook file approved, a code added on the review
+/// page; going back to an older file is not told apart). A decision made
+/// in the same second as a version was stored may have been made under
+/// either, and judges only what both say.
+///
+/// The report (`ProjectData::load`) and training (`pipeline::code`'s
+/// `stored_labels` and `memo_reasons`) read people's judgements through
+/// it, so the two agree. Before, both read every judgement with the
+/// codebook in use: a gold coding of a code split since was its old
+/// parent's negative (h12/01), and a "no" to a code judged absent a code
+/// moved below it since, overruling a reviewer's accept of it (h12/02).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CodebookHistory {
+    /// Version → (when it was stored, its hierarchy).
+    versions: BTreeMap<i64, (String, Hierarchy)>,
+    current: Hierarchy,
+}
+
+impl CodebookHistory {
+    /// `current`'s hierarchy alone: every judgement read with it.
+    pub fn new(current: &Codebook) -> CodebookHistory {
+        CodebookHistory {
+            versions: BTreeMap::new(),
+            current: Hierarchy::of(current),
+        }
+    }
+
+    /// Every version `store` holds, and `current`, the codebook in use.
+    pub fn load(store: &Store, current: &Codebook) -> Result<CodebookHistory, Error> {
+        let mut history = CodebookHistory::new(current);
+        for v in store.codebook_versions()? {
+            // A body that is no codebook says nothing of its version's
+            // hierarchy: judgements made under it are read with the
+            // codebook in use, as all were before.
+            if let Some(h) = Hierarchy::of_body(&v.body) {
+                history.versions.insert(v.version, (v.created_at, h));
+            }
+        }
+        Ok(history)
+    }
+
+    /// Adds version `version` of `codebook`, stored at `stored_at`
+    /// (`YYYY-MM-DDThh:mm:ssZ`).
+    pub fn insert(&mut self, version: i64, stored_at: &str, codebook: &Codebook) {
+        self.versions
+            .insert(version, (stored_at.to_string(), Hierarchy::of(codebook)));
+    }
+
+    /// The versions a decision made at `at` may have been made under: the
+    /// newest stored before that second, and those stored in it.
+    fn in_use_at(&self, at: &str) -> Vec<&Hierarchy> {
+        let before = self
+            .versions
+            .iter()
+            .filter(|(_, (stored, _))| stored.as_str() < at)
+            .map(|(v, _)| *v)
+            .max();
+        self.versions
+            .iter()
+            .filter(|(v, (stored, _))| Some(**v) == before || stored.as_str() == at)
+            .map(|(_, (_, h))| h)
+            .collect()
+    }
+
+    /// The codes a "no" to `code` (a reject, a recode from it, a "no code"
+    /// that took back its coding) made at `decided_at` judges absent with
+    /// it, a child being its parent's code: those below it in the codebook
+    /// in use then, and those the codebook in use has added below it since
+    /// (a code split into two since, hr/04). A code that was in that
+    /// codebook but not below `code`, and was moved below it since, keeps
+    /// its own judgements: the reviewer who said no to `code` did not say
+    /// no to it (h12/02). A decision time no stored version that has
+    /// `code` precedes is read with the codebook in use.
+    pub fn absent_below(&self, code: &str, decided_at: &str) -> BTreeSet<String> {
+        let now = self.current.below(code);
+        let then: Vec<&Hierarchy> = self
+            .in_use_at(decided_at)
+            .into_iter()
+            .filter(|h| h.ids.contains(code))
+            .collect();
+        if then.is_empty() {
+            return now;
+        }
+        let mut judged: Option<BTreeSet<String>> = None;
+        for h in then {
+            let mut said = h.below(code);
+            said.extend(now.iter().filter(|d| !h.ids.contains(*d)).cloned());
+            judged = Some(match judged {
+                None => said,
+                Some(both) => both.intersection(&said).cloned().collect(),
+            });
+        }
+        judged.unwrap_or_default()
+    }
+
+    /// What a person's coding of `code` made under `version` says of the
+    /// codes above it then that the codebook in use does not put above it
+    /// ([`AboveThen`]); nothing for a version not stored, or not known
+    /// (`None`). Codes the codebook in use does not have are left out.
+    pub fn coding_above(&self, code: &str, version: Option<i64>) -> AboveThen {
+        let Some((_, then)) = version.and_then(|v| self.versions.get(&v)) else {
+            return AboveThen::default();
+        };
+        let now = &self.current;
+        let kept = then.above(code).iter().filter(|a| now.ids.contains(*a));
+        if now.ids.contains(code) {
+            let above_now = now.above(code);
+            AboveThen {
+                given: BTreeSet::new(),
+                unjudged: kept.filter(|a| !above_now.contains(a)).cloned().collect(),
+            }
+        } else {
+            AboveThen {
+                given: kept
+                    .flat_map(|a| std::iter::once(a).chain(now.above(a)))
+                    .cloned()
+                    .collect(),
+                unjudged: BTreeSet::new(),
+            }
+        }
+    }
 }
 
 /// A code with its place in the hierarchy.
@@ -307,7 +535,11 @@ impl ProjectData {
         let segments = store.segments(false)?;
         let attributes = store.participant_attributes()?;
         let document_attributes = store.document_attributes()?;
+        let history = CodebookHistory::load(store, &codebook)?;
         let mut codings = load_codings(store)?;
+        for c in codings.iter_mut().filter(|c| c.source != Source::Machine) {
+            c.above_then = history.coding_above(&c.code_id, c.codebook_version);
+        }
         // Only the machine codings of the codebook in use's line describe
         // the project: it and the versions it descends from (the review
         // page's extensions keep their parent's codings). After a changed
@@ -325,7 +557,7 @@ impl ProjectData {
             lineage.is_empty() || version.is_none_or(|v| lineage.contains(&v))
         };
         codings.retain(|c| c.source != Source::Machine || current(c.codebook_version));
-        let reviews = load_reviews(store, &segments, &codebook)?;
+        let reviews = load_reviews(store, &segments, &codebook, &history)?;
         let themes = load_themes(store)?;
 
         let mut extra: BTreeSet<String> = BTreeSet::new();
@@ -635,6 +867,7 @@ fn load_codings(store: &Store) -> Result<Vec<CodingRow>, Error> {
             assigned,
             classifier,
             created_at,
+            above_then: AboveThen::default(),
         });
     }
     Ok(out)
@@ -644,6 +877,7 @@ fn load_reviews(
     store: &Store,
     segments: &[StoredSegment],
     codebook: &Codebook,
+    history: &CodebookHistory,
 ) -> Result<Vec<ReviewRow>, Error> {
     // A review whose sentence a re-ingest removed is detached (segment id
     // NULL): ingest gives it back where its sentence returns, to its own
@@ -653,15 +887,6 @@ fn load_reviews(
     // another respondent's identical answer "mentioned" the reviewer's code.
     let live: BTreeSet<i64> = segments.iter().map(|s| s.id).collect();
     let first_seen = store.code_first_seen()?;
-    // Per code, the codes below it, found once for every decision.
-    let mut below: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for c in &codebook.codes {
-        for up in codebook.with_ancestors([c.id.as_str()]) {
-            if up != c.id {
-                below.entry(up).or_default().insert(c.id.clone());
-            }
-        }
-    }
     let mut out = Vec::new();
     for row in store.reviews()? {
         let store::ReviewRecord {
@@ -694,9 +919,11 @@ fn load_reviews(
         };
         // A code judged absent is absent below it too: a rejected parent's
         // children (a code split into two since) are no longer the
-        // machine's to give there (hr/04).
+        // machine's to give there (hr/04). Below it as the codebook of the
+        // decision's day had it: a code moved under it since was not
+        // judged (h12/02).
         let absent_below = match (decision.as_str(), &code_id) {
-            ("reject" | "recode", Some(code)) => below.get(code).cloned().unwrap_or_default(),
+            ("reject" | "recode", Some(code)) => history.absent_below(code, &created_at),
             _ => BTreeSet::new(),
         };
         out.push(ReviewRow {
@@ -918,12 +1145,28 @@ fn resolve_cells(
     // it, while the coded-segments table and the .qdpx had neither the
     // person's row nor the machine's (h2/01). The gold's own word on the
     // parent stays: review decisions never change it.
+    // A coding made under another codebook version also gives the codes
+    // above it then, where its code is gone from the codebook in use, and
+    // says nothing of those the codebook in use moved it away from
+    // (`CodingRow::above_then`): a gold standard covering the sentence
+    // did not judge them absent. Before, a gold coding of a code split
+    // since was its old parent's "absent" (h12/01).
     let overruled = overruled_codings(codings, reviews);
     let ancestors = ancestors_of(codes);
+    let mut unjudged: BTreeSet<(i64, &str)> = BTreeSet::new();
     for c in codings.iter().filter(|c| c.source != Source::Machine) {
         let stands = !overruled.contains(&(c.segment_id, c.code_id.clone()));
-        for code in
-            std::iter::once(&c.code_id).chain(ancestors.get(&c.code_id).into_iter().flatten())
+        if c.source == Source::Gold {
+            unjudged.extend(
+                c.above_then
+                    .unjudged
+                    .iter()
+                    .map(|u| (c.segment_id, u.as_str())),
+            );
+        }
+        for code in std::iter::once(&c.code_id)
+            .chain(ancestors.get(&c.code_id).into_iter().flatten())
+            .chain(&c.above_then.given)
         {
             let own = *code == c.code_id;
             let cell = cells.entry((c.segment_id, code.clone())).or_default();
@@ -940,7 +1183,10 @@ fn resolve_cells(
     // judged there is absent (not a code its own codings give).
     if let Some(covered) = gold_coverage {
         for ((seg, code), cell) in cells.iter_mut() {
-            if covered.judges(*seg, code) && cell.gold != Some(true) {
+            if covered.judges(*seg, code)
+                && cell.gold != Some(true)
+                && !unjudged.contains(&(*seg, code.as_str()))
+            {
                 if cell.settled.is_none() {
                     cell.settled = Some(false);
                 }
@@ -1068,6 +1314,7 @@ mod tests {
             assigned: true,
             classifier: None,
             created_at: None,
+            above_then: AboveThen::default(),
         }
     }
 
@@ -1083,6 +1330,268 @@ mod tests {
             codes_after: BTreeSet::new(),
             absent_below: BTreeSet::new(),
         }
+    }
+
+    fn codes(pairs: &[(&str, Option<&str>)]) -> Codebook {
+        Codebook {
+            name: "t".into(),
+            codes: pairs
+                .iter()
+                .map(|(id, parent)| Code {
+                    id: id.to_string(),
+                    name: id.to_string(),
+                    parent: parent.map(String::from),
+                    ..Code::default()
+                })
+                .collect(),
+        }
+    }
+
+    fn ids(v: &[&str]) -> BTreeSet<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A store of Ann's sentences, with codebook `versions` (version,
+    /// stored at, codebook) stored, the last in use.
+    fn store_with(
+        dir: &std::path::Path,
+        sentences: &str,
+        versions: &[(i64, &str, &Codebook)],
+    ) -> (Store, Vec<i64>) {
+        let path = dir.join("a.txt");
+        std::fs::write(&path, format!("Ann: {sentences}\n")).unwrap();
+        let people = corpus::Participants::default();
+        let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
+        let mut store = Store::create(dir).unwrap();
+        store.put_document(&docs[0]).unwrap();
+        for (v, at, cb) in versions {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (?1, 't', ?1, ?2, ?3)",
+                    (v, cb.to_json(), at),
+                )
+                .unwrap();
+            store
+                .conn()
+                .execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+                    (store::CODEBOOK_IN_USE_META, v.to_string()),
+                )
+                .unwrap();
+        }
+        let segs = store
+            .segments(false)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        (store, segs)
+    }
+
+    /// What a "no" to a code judges below it is the hierarchy of the
+    /// codebook it was said under: codes below it then, and codes added
+    /// below it since (a split, hr/04), but not a code moved below it
+    /// since (h12/02). Said in the second a version was stored, it judges
+    /// only what both versions say.
+    #[test]
+    fn a_no_judges_the_codes_below_it_when_it_was_said() {
+        let v1 = codes(&[
+            ("challenges", None),
+            ("isolation", Some("challenges")),
+            ("costs", Some("challenges")),
+            ("practicalities", None),
+            ("tools", Some("practicalities")),
+        ]);
+        let v2 = codes(&[
+            ("challenges", None),
+            ("isolation_feel", Some("challenges")),
+            ("isolation_remedy", Some("challenges")),
+            ("practicalities", None),
+            ("tools", Some("practicalities")),
+            ("costs", Some("practicalities")),
+        ]);
+        let mut history = CodebookHistory::new(&v2);
+        assert_eq!(
+            history.absent_below("practicalities", "2000-01-01T12:00:00Z"),
+            ids(&["costs", "tools"]),
+            "without versions, the codebook in use"
+        );
+        history.insert(1, "2000-01-01T00:00:00Z", &v1);
+        history.insert(2, "2000-01-02T00:00:00Z", &v2);
+        let under_v1 = "2000-01-01T12:00:00Z";
+        assert_eq!(
+            history.absent_below("practicalities", under_v1),
+            ids(&["tools"])
+        );
+        assert_eq!(
+            history.absent_below("challenges", under_v1),
+            ids(&["costs", "isolation", "isolation_feel", "isolation_remedy"])
+        );
+        let under_v2 = "2000-01-03T00:00:00Z";
+        assert_eq!(
+            history.absent_below("practicalities", under_v2),
+            ids(&["costs", "tools"])
+        );
+        assert_eq!(
+            history.absent_below("challenges", under_v2),
+            ids(&["isolation_feel", "isolation_remedy"])
+        );
+        // In v2's second: v1 or v2.
+        assert_eq!(
+            history.absent_below("practicalities", "2000-01-02T00:00:00Z"),
+            ids(&["tools"])
+        );
+    }
+
+    /// A coding made under v1 of a code v2 split gives v1's parent; of a
+    /// code v2 moved, it no longer says its v1 parent.
+    #[test]
+    fn a_coding_says_what_its_codebook_put_above_it() {
+        let v1 = codes(&[
+            ("top", None),
+            ("challenges", Some("top")),
+            ("isolation", Some("challenges")),
+            ("costs", Some("challenges")),
+            ("practicalities", Some("top")),
+        ]);
+        let v2 = codes(&[
+            ("top", None),
+            ("challenges", Some("top")),
+            ("isolation_feel", Some("challenges")),
+            ("practicalities", Some("top")),
+            ("costs", Some("practicalities")),
+        ]);
+        let mut history = CodebookHistory::new(&v2);
+        history.insert(1, "2000-01-01T00:00:00Z", &v1);
+        assert_eq!(
+            history.coding_above("isolation", Some(1)),
+            AboveThen {
+                given: ids(&["challenges", "top"]),
+                unjudged: BTreeSet::new(),
+            }
+        );
+        assert_eq!(
+            history.coding_above("costs", Some(1)),
+            AboveThen {
+                given: BTreeSet::new(),
+                unjudged: ids(&["challenges"]),
+            }
+        );
+        for unknown in [None, Some(7)] {
+            assert_eq!(
+                history.coding_above("isolation", unknown),
+                AboveThen::default()
+            );
+        }
+    }
+
+    /// h12/01: gold coded under v1, where `isolation` and `costs` were
+    /// below `challenges`; v2 splits `isolation` (dropping its id) and
+    /// moves `costs` under `practicalities`. The isolation sentence is
+    /// still a challenge by the gold (it was a gold "absent" of it), the
+    /// costs sentence is the machine's (no longer the gold's either way),
+    /// a sentence gold gave no challenge stays its "absent".
+    #[test]
+    fn gold_coded_under_an_earlier_codebook_keeps_its_parents() {
+        let v1 = codes(&[
+            ("challenges", None),
+            ("isolation", Some("challenges")),
+            ("costs", Some("challenges")),
+            ("practicalities", None),
+        ]);
+        let v2 = codes(&[
+            ("challenges", None),
+            ("isolation_feel", Some("challenges")),
+            ("practicalities", None),
+            ("costs", Some("practicalities")),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, segs) = store_with(
+            dir.path(),
+            "I am alone all day. Rent is high. We use Slack.",
+            &[
+                (1, "2000-01-01T00:00:00Z", &v1),
+                (2, "2000-01-02T00:00:00Z", &v2),
+            ],
+        );
+        assert_eq!(segs.len(), 3);
+        let gold = BTreeMap::from([
+            (segs[0], ids(&["isolation"])),
+            (segs[1], ids(&["costs"])),
+            (segs[2], ids(&["practicalities"])),
+        ]);
+        store.put_gold_codings("g", Some(1), &gold).unwrap();
+        for &s in &segs {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+                     VALUES (?1, 'challenges', 2, 'machine', 'knn', 0.8, 1, '2000-01-03T00:00:00Z')",
+                    [s],
+                )
+                .unwrap();
+        }
+        let data = ProjectData::load(&store).unwrap();
+        let cell = |s: i64, code: &str| data.cells[&(s, code.to_string())];
+        let isolation = cell(segs[0], "challenges");
+        assert_eq!(
+            (isolation.gold, isolation.settled),
+            (Some(true), Some(true))
+        );
+        let costs = cell(segs[1], "challenges");
+        assert_eq!((costs.gold, costs.settled), (None, None));
+        assert!(costs.present(), "the machine's");
+        assert_eq!(cell(segs[1], "practicalities").settled, Some(true));
+        let slack = cell(segs[2], "challenges");
+        assert_eq!((slack.gold, slack.settled), (Some(false), Some(false)));
+    }
+
+    /// h12/02: under v1 a reviewer accepts `costs` (then below
+    /// `challenges`) and rejects `practicalities` on one sentence; v2
+    /// moves `costs` under `practicalities`. The reject did not judge
+    /// costs: the accept stands.
+    #[test]
+    fn a_code_moved_under_a_rejected_code_keeps_its_accept() {
+        let v1 = codes(&[
+            ("challenges", None),
+            ("costs", Some("challenges")),
+            ("practicalities", None),
+        ]);
+        let v2 = codes(&[
+            ("challenges", None),
+            ("practicalities", None),
+            ("costs", Some("practicalities")),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        // Version 2 is stored after the decisions (a date to come).
+        let (mut store, segs) = store_with(
+            dir.path(),
+            "We put the rent money into payroll software.",
+            &[
+                (1, "2000-01-01T00:00:00Z", &v1),
+                (2, "2999-01-01T00:00:00Z", &v2),
+            ],
+        );
+        let decide = |store: &mut Store, decision, code: &str, version| {
+            let input = store::ReviewInput {
+                segment_id: segs[0],
+                code_id: Some(code.into()),
+                decision,
+                new_code_id: None,
+                reviewer: "ana".into(),
+                memo: None,
+            };
+            store.record_review(&input, version, None).unwrap();
+        };
+        decide(&mut store, store::Decision::Accept, "costs", 0);
+        decide(&mut store, store::Decision::Reject, "practicalities", 1);
+        let data = ProjectData::load(&store).unwrap();
+        assert_eq!(data.reviews[1].absent_below, BTreeSet::new());
+        let cell = |code: &str| data.cells[&(segs[0], code.to_string())];
+        assert_eq!(cell("costs").settled, Some(true));
+        assert!(cell("costs").applied());
+        assert_eq!(cell("practicalities").settled, Some(false));
     }
 
     /// h2/01: ana accepts the machine's child code, ben (seeing her

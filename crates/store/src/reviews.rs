@@ -178,9 +178,9 @@ pub struct StandingJudgements {
     /// Sentence → its decisions that judge codes (no memos, no detached
     /// reviews), in id order.
     decisions: BTreeMap<i64, Vec<ReviewRecord>>,
-    /// Code → the codes below it, judged absent with it
-    /// ([`StandingJudgements::with_codes_below`]).
-    below: BTreeMap<String, std::collections::BTreeSet<String>>,
+    /// Decision (review id) → the codes below the code it says no to,
+    /// judged absent with it ([`StandingJudgements::with_absent_below`]).
+    absent_below: BTreeMap<i64, std::collections::BTreeSet<String>>,
 }
 
 impl StandingJudgements {
@@ -199,20 +199,23 @@ impl StandingJudgements {
         }
         StandingJudgements {
             decisions,
-            below: BTreeMap::new(),
+            absent_below: BTreeMap::new(),
         }
     }
 
     /// Judges the codes below a rejected (or recoded-from) code absent
     /// with it, as the report and training count them (a child is its
-    /// parent's code): `below` maps a code to every code below it. Without
-    /// it a decision judges only the codes it names, as its human codings
-    /// do ([`record_review_tx`]).
-    pub fn with_codes_below(
+    /// parent's code): `absent_below` maps a decision's review id to the
+    /// codes below its code, in the hierarchy of the codebook it was made
+    /// under (`report::data::CodebookHistory::absent_below`: a code moved
+    /// below it since was not judged by it, h12/02). Without it a decision
+    /// judges only the codes it names, as its human codings do
+    /// ([`record_review_tx`]).
+    pub fn with_absent_below(
         mut self,
-        below: BTreeMap<String, std::collections::BTreeSet<String>>,
+        absent_below: BTreeMap<i64, std::collections::BTreeSet<String>>,
     ) -> StandingJudgements {
-        self.below = below;
+        self.absent_below = absent_below;
         self
     }
 
@@ -238,16 +241,16 @@ impl StandingJudgements {
     /// parent to its own child gives the child.
     fn judgement(&self, r: &ReviewRecord, code: &str) -> Option<bool> {
         let names = |c: &Option<String>| c.as_deref() == Some(code);
-        let above = |c: &Option<String>| {
-            c.as_deref()
-                .and_then(|c| self.below.get(c))
+        let above = || {
+            self.absent_below
+                .get(&r.id)
                 .is_some_and(|b| b.contains(code))
         };
         match Decision::parse(&r.decision)? {
             Decision::Accept => names(&r.code_id).then_some(true),
-            Decision::Reject => (names(&r.code_id) || above(&r.code_id)).then_some(false),
+            Decision::Reject => (names(&r.code_id) || above()).then_some(false),
             Decision::Recode if names(&r.new_code_id) => Some(true),
-            Decision::Recode => (names(&r.code_id) || above(&r.code_id)).then_some(false),
+            Decision::Recode => (names(&r.code_id) || above()).then_some(false),
             Decision::Add => {
                 (r.new_code_id.as_deref().or(r.code_id.as_deref()) == Some(code)).then_some(true)
             }
@@ -1029,20 +1032,24 @@ mod tests {
         assert_eq!(s.union(7, "other").given(), Some(true));
         assert_eq!(s.standing("ana", 7, "parent"), None);
         assert_eq!(s.standing("dora", 7, "parent"), Some(false));
-        // With the hierarchy, a rejected parent is a "no" to its children.
-        let below = BTreeMap::from([(
-            "parent".to_string(),
-            std::collections::BTreeSet::from(["child".to_string()]),
-        )]);
+        // With the hierarchy, a rejected parent is a "no" to its children:
+        // those below it when each decision was made (dora's recode 6,
+        // ben's reject 7). A child moved below the parent after ben's
+        // reject was not judged by it: dora's "child" stands.
+        let children = std::collections::BTreeSet::from(["child".to_string()]);
+        let below = BTreeMap::from([(6, children.clone()), (7, children)]);
         let mut rejected = reviews.clone();
         rejected.push(review(7, "ben", "reject", Some("parent"), None, false));
         let flat = StandingJudgements::new(&rejected);
         assert_eq!(flat.standing("dora", 7, "child"), Some(true));
-        let tree = StandingJudgements::new(&rejected).with_codes_below(below.clone());
+        let tree = StandingJudgements::new(&rejected).with_absent_below(below.clone());
         assert_eq!(tree.standing("dora", 7, "child"), None);
         assert_eq!(tree.union(7, "child").given(), Some(false));
+        let moved_since = StandingJudgements::new(&rejected)
+            .with_absent_below(BTreeMap::from([(7, std::collections::BTreeSet::new())]));
+        assert_eq!(moved_since.standing("dora", 7, "child"), Some(true));
         // A recode from a parent to its child gives the child.
-        let tree = StandingJudgements::new(&reviews).with_codes_below(below);
+        let tree = StandingJudgements::new(&reviews).with_absent_below(below);
         assert_eq!(tree.standing("dora", 7, "child"), Some(true));
         // "No code" judges every code; a detached review nothing.
         let mut none = reviews.clone();
