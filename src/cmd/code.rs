@@ -248,7 +248,8 @@ pub struct EvalCodeArgs {
     pub predictions: Option<PathBuf>,
     /// Simulated review instead of the CV: from the codebook alone, review the
     /// queue's next items (answered from gold), retrain, repeat; against random
-    /// items. Scored on the held-out 1/--folds of the documents.
+    /// items. Scored on the held-out 1/--folds of the documents (of the
+    /// speakers or items, as `--group-by` groups the folds).
     #[arg(long)]
     pub simulate_review: bool,
     /// --simulate-review checkpoints: reviewed items per code.
@@ -527,8 +528,8 @@ pub fn eval(g: &Global, a: EvalCodeArgs) -> Outcome {
 fn print_simulation(r: &classify::simulate::SimulationReport) {
     use classify::simulate::{paired_difference, spread};
     println!(
-        "simulated review: {} items, {} codes, held-out 1/{} of the documents per seed, {} seeds, batch {}, queue order {}",
-        r.items, r.codes, r.folds, r.seeds, r.batch, r.queue
+        "simulated review: {} items, {} codes, held-out 1/{} of the {}s per seed, {} seeds, batch {}, queue order {}",
+        r.items, r.codes, r.folds, r.grouped_by, r.seeds, r.batch, r.queue
     );
     println!(
         "{:>8} {:>9}  {:<22} {:<22} {:>15}  {:<22} {:<22}",

@@ -35,22 +35,35 @@ pub fn fold_groups(
             items.len()
         )));
     }
+    // Each item alone (`--group-by id`), whatever document or speaker it
+    // names: only the folds change, not what the learner reads (each
+    // item's document still gives its neighbours and its question).
+    // Before, the documents were erased to get here, and the learner lost
+    // them too (h15/03).
+    if by_item {
+        let by_id: Vec<String> = items.iter().map(|it| it.id.clone()).collect();
+        let distinct = by_id.iter().collect::<BTreeSet<_>>().len();
+        if distinct < folds {
+            return Err(ClassifyError::Input(format!(
+                "{distinct} distinct item ids cannot fill {folds} folds"
+            )));
+        }
+        return Ok((by_id, "item"));
+    }
     let by_document: Vec<String> = items
         .iter()
         .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
         .collect();
     let documents = by_document.iter().collect::<BTreeSet<_>>().len();
     // Items that name speakers but no documents (a coder's sheet of survey
-    // answers): a respondent's answers stay together, as in one document,
-    // unless each item was asked to be its own group.
+    // answers): a respondent's answers stay together, as in one document.
     let speakers: BTreeSet<&str> = items
         .iter()
         .filter_map(|it| it.speaker.as_deref())
         .collect();
-    if !by_item
-        && items
-            .iter()
-            .all(|it| it.doc.is_none() && it.speaker.is_some())
+    if items
+        .iter()
+        .all(|it| it.doc.is_none() && it.speaker.is_some())
         && speakers.len() >= folds
     {
         let by_speaker = items
@@ -226,29 +239,76 @@ const STOP: &[&str] = &[
     "and", "the", "for", "with", "between", "from", "into", "about", "their", "other", "data",
 ];
 
+/// Short words that say nothing of a topic, never keywords even in a name
+/// of short words alone.
+const SHORT_STOP: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "he", "i", "if", "in",
+    "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "so", "the", "to",
+    "up", "us", "was", "we", "who", "you",
+];
+
+/// The keyword baseline's decision for each code: a code is assigned when
+/// the text has a word of its name (or id) of four letters or more, by its
+/// first five letters (a crude stem: "trusted" for "Trust"). A name whose
+/// words are all shorter ("Law", "Pay", "HR") has no such word: its short
+/// words then match as whole words, else the code could never be assigned
+/// (h15/06). A category (not codable) is never assigned; a child's
+/// assignment brings its codable ancestors, as the classifier's and the
+/// gold's labels are closed upward.
 fn keyword_predict(cb: &Codebook, text: &str) -> Vec<bool> {
     let toks: BTreeSet<String> = tokenize(text).into_iter().collect();
-    cb.codes
+    let mut assigned: Vec<bool> = cb
+        .codes
         .iter()
         .map(|c| {
-            // A category (not codable) is never coded.
-            c.codable
-                && tokenize(&format!("{} {}", c.name, c.id.replace('_', " ")))
-                    .into_iter()
-                    .filter(|w| w.len() >= 4 && !STOP.contains(&w.as_str()))
-                    .any(|w| {
-                        // Crude stem: a word matches any token sharing its first 5 letters.
-                        let stem: String = w.chars().take(5).collect();
-                        toks.iter().any(|t| t.starts_with(&stem))
-                    })
+            if !c.codable {
+                return false;
+            }
+            let words: Vec<String> = tokenize(&format!("{} {}", c.name, c.id.replace('_', " ")))
+                .into_iter()
+                .filter(|w| !STOP.contains(&w.as_str()))
+                .collect();
+            let long: Vec<&String> = words.iter().filter(|w| w.chars().count() >= 4).collect();
+            if long.is_empty() {
+                return words
+                    .iter()
+                    .filter(|w| w.chars().count() >= 2 && !SHORT_STOP.contains(&w.as_str()))
+                    .any(|w| toks.contains(w));
+            }
+            long.iter().any(|w| {
+                let stem: String = w.chars().take(5).collect();
+                toks.iter().any(|t| t.starts_with(&stem))
+            })
         })
-        .collect()
+        .collect();
+    for (c, ancestors) in cb.all_ancestors().iter().enumerate() {
+        if assigned[c] {
+            for &a in ancestors {
+                assigned[a] |= cb.codes[a].codable;
+            }
+        }
+    }
+    assigned
 }
 
 /// Mean pairwise kappa of the annotators per code (each pair of annotator
 /// ids over the items both coded, weighted by that count). Pairs whose kappa
 /// is undefined are left out; a code with no defined pair has no entry.
+/// Each annotator's codes (code ids) are closed upward, as the gold's are:
+/// a parent's human kappa stands beside its model kappa on the same labels
+/// (h15/04; before, a parent no annotator named had none, and one coder's
+/// parent against another's child counted as a disagreement).
 pub fn human_pairwise_kappa(cb: &Codebook, items: &[GoldItem]) -> BTreeMap<String, f64> {
+    let ancestors = cb.all_ancestors();
+    // An annotator's codes as code indices, with their ancestors.
+    let closed = |labels: &BTreeSet<String>| -> BTreeSet<usize> {
+        let mut out = BTreeSet::new();
+        for i in labels.iter().filter_map(|l| cb.index_of(l)) {
+            out.insert(i);
+            out.extend(ancestors[i].iter().copied());
+        }
+        out
+    };
     // (code, a, b) → [both, a only, b only, neither]
     let mut tables: BTreeMap<(usize, String, String), [f64; 4]> = BTreeMap::new();
     for it in items {
@@ -256,11 +316,12 @@ pub fn human_pairwise_kappa(cb: &Codebook, items: &[GoldItem]) -> BTreeMap<Strin
             continue;
         };
         let ids: Vec<&String> = ann.keys().collect();
+        let codes: Vec<BTreeSet<usize>> = ids.iter().map(|a| closed(&ann[*a])).collect();
         for i in 0..ids.len() {
             for j in i + 1..ids.len() {
-                for (c, code) in cb.codes.iter().enumerate() {
-                    let a = ann[ids[i]].contains(&code.id);
-                    let b = ann[ids[j]].contains(&code.id);
+                for c in 0..cb.codes.len() {
+                    let a = codes[i].contains(&c);
+                    let b = codes[j].contains(&c);
                     let t = tables
                         .entry((c, ids[i].clone(), ids[j].clone()))
                         .or_insert([0.0; 4]);
@@ -303,7 +364,20 @@ pub(crate) fn labels_of(cb: &Codebook, it: &GoldItem) -> Vec<Label> {
         .collect()
 }
 
-/// Restricts training items to at most `limit` positives per code (seeded).
+/// A learning curve's training part (`--per-code N`): a seeded random
+/// sample of N items per code, N × k of the training items `idx` where k
+/// is the number of codable codes the training part has a positive of,
+/// each item whole whatever its labels: what a coder codes in N items'
+/// time per code, and the budget of the simulated review's random order
+/// at N per code (`--simulate-review`), so the two curves are read alike.
+/// A random sample is a fair one: the uncoded items and each code's
+/// negatives keep their share. Before 2026-12-07 only each code's first N
+/// positives were kept and no uncoded item at all, so every learning-curve
+/// point was a learner that had never seen a sentence without a code
+/// (h15/01); a walk "until every code has N positives" was measured and
+/// not kept: the rarest code then holds the walk to the end, and the demo's
+/// curve was the full run from N = 9. In `idx`'s order; a budget at or
+/// above the training part is no limit.
 fn limit_per_code(
     cb: &Codebook,
     items: &[&GoldItem],
@@ -311,23 +385,20 @@ fn limit_per_code(
     limit: usize,
     seed: u64,
 ) -> Vec<usize> {
+    let codes_present = cb
+        .codes
+        .iter()
+        .filter(|c| c.codable && idx.iter().any(|&i| items[i].labels.contains(&c.id)))
+        .count();
+    let budget = limit.saturating_mul(codes_present.max(1));
+    if budget >= idx.len() {
+        return idx.to_vec();
+    }
     let mut rng = SplitMix(seed ^ 0xC0DE);
     let mut order: Vec<(u64, usize)> = idx.iter().map(|&i| (rng.next_u64(), i)).collect();
     order.sort();
-    let mut keep = BTreeSet::new();
-    for c in &cb.codes {
-        let mut n = 0;
-        for &(_, i) in &order {
-            if n >= limit {
-                break;
-            }
-            if items[i].labels.contains(&c.id) {
-                keep.insert(i);
-                n += 1;
-            }
-        }
-    }
-    keep.into_iter().collect()
+    let keep: BTreeSet<usize> = order[..budget].iter().map(|&(_, i)| i).collect();
+    idx.iter().copied().filter(|i| keep.contains(i)).collect()
 }
 
 /// Probabilities and decisions of one fold's test items.
@@ -472,7 +543,13 @@ pub(crate) fn report(
     let mean_kappa = mean(&defined);
     let kappa_undefined = k - defined.len();
     let micro = binary_scores(&all_pred, &all_y);
-    let human_mean_kappa = mean(&human.values().copied().collect::<Vec<_>>());
+    // The codes scored: a category's annotators' kappa is in no row.
+    let human_mean_kappa = mean(
+        &per_code
+            .values()
+            .filter_map(|r| r.human_kappa)
+            .collect::<Vec<_>>(),
+    );
     EvalReport {
         item_probabilities: probs.to_vec(),
         items: items.len(),
@@ -718,6 +795,12 @@ mod tests {
         assert_eq!(groups[0], groups[1]);
         assert_ne!(groups[1], groups[2]);
         assert_eq!(fold_groups(&refs, 5, true).unwrap().1, "item");
+        // Each item alone splits documents too, which the items keep
+        // (the learner reads its neighbours and question from them, h15/03).
+        let refs: Vec<&GoldItem> = interviews.iter().collect();
+        let (groups, unit) = fold_groups(&refs, 3, true).unwrap();
+        assert_eq!(unit, "item");
+        assert_eq!(groups, ["0", "1", "2", "3", "4", "5"]);
     }
 
     #[test]
@@ -773,6 +856,137 @@ mod tests {
             vec![true, false]
         );
         assert_eq!(keyword_predict(&cb, "I trusted them"), vec![false, true]);
+    }
+
+    /// h15/06: a child predicted brings its parent, as the gold's labels
+    /// are closed upward; a name of short words alone ("Law") matches them
+    /// as whole words, where words under four letters were dropped and the
+    /// code could never be assigned; a long name keeps ignoring its short
+    /// words ("Key elements" is not assigned for "key").
+    #[test]
+    fn keyword_baseline_closes_upward_and_reads_short_names() {
+        let cb = parse_codebook(
+            "codes:\n\
+             - id: obstacles\n  name: Obstacles for public servants\n  definition: o\n\
+             - id: law\n  name: Law\n  parent: obstacles\n  definition: l\n\
+             - id: people\n  name: People\n  parent: obstacles\n  definition: p\n\
+             - id: key_elements\n  name: Key elements\n  definition: k\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        assert_eq!(
+            keyword_predict(&cb, "Most people never asked."),
+            [true, false, true, false]
+        );
+        assert_eq!(
+            keyword_predict(&cb, "The law forbids it."),
+            [true, true, false, false]
+        );
+        // Whole words: "lawn" and "flaw" are no law.
+        assert_eq!(
+            keyword_predict(&cb, "A flaw in the lawn."),
+            [false, false, false, false]
+        );
+        assert_eq!(
+            keyword_predict(&cb, "The key question."),
+            [false, false, false, false]
+        );
+        // A category above a child is not assigned (it is never coded).
+        let mut category = cb.clone();
+        category.codes[0].codable = false;
+        assert_eq!(
+            keyword_predict(&category, "The law forbids it."),
+            [false, true, false, false]
+        );
+    }
+
+    /// h15/04: the annotators' codes are closed upward before their kappa,
+    /// as the gold's: a parent's human kappa is on the labels its model
+    /// kappa is scored on. Annotator 1 codes the children A and B, 2 codes
+    /// the parent P directly or a child: they agree on P on every item.
+    #[test]
+    fn human_kappa_of_a_parent_reads_its_childrens_codings() {
+        let cb = parse_codebook(
+            "codes:\n- id: P\n  definition: p\n- id: A\n  parent: P\n  definition: a\n\
+             - id: B\n  parent: P\n  definition: b\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let item = |one: &[&str], two: &[&str]| GoldItem {
+            annotator_labels: Some(BTreeMap::from([
+                ("1".to_string(), one.iter().map(|l| l.to_string()).collect()),
+                ("2".to_string(), two.iter().map(|l| l.to_string()).collect()),
+            ])),
+            ..GoldItem::default()
+        };
+        let items = vec![
+            item(&["A"], &["P"]),
+            item(&["B"], &["A"]),
+            item(&["A"], &["A"]),
+            item(&[], &[]),
+            item(&[], &[]),
+        ];
+        let k = human_pairwise_kappa(&cb, &items);
+        assert_eq!(k["P"], 1.0);
+        // A: both on item 3, 1 only on item 1, 2 only on item 2, neither
+        // on 4 and 5: p_o = 3/5, p_e = (2/5)² + (3/5)² = 13/25; κ = 1/6.
+        assert!((k["A"] - 1.0 / 6.0).abs() < 1e-12, "{}", k["A"]);
+    }
+
+    /// h15/01: `--per-code N` trains on a fair sample of the training
+    /// side, a seeded prefix of it, not on the codes' positives alone: a
+    /// limit no code reaches is no limit, and the uncoded items keep
+    /// their share (here 12 of 20; none were kept before).
+    #[test]
+    fn per_code_limit_keeps_the_uncoded_items_share() {
+        let cb = parse_codebook(
+            "codes:\n- id: A\n  definition: a\n- id: B\n  definition: b\n",
+            "t",
+            CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let items: Vec<GoldItem> = (0..20)
+            .map(|i| GoldItem {
+                id: i.to_string(),
+                labels: match i % 5 {
+                    0 => BTreeSet::from(["A".to_string()]),
+                    1 => BTreeSet::from(["B".to_string()]),
+                    _ => BTreeSet::new(),
+                },
+                ..GoldItem::default()
+            })
+            .collect();
+        let refs: Vec<&GoldItem> = items.iter().collect();
+        let idx: Vec<usize> = (0..20).collect();
+        // Two codes: 10 per code is the whole part, and so is more.
+        assert_eq!(limit_per_code(&cb, &refs, &idx, 10, 7), idx);
+        assert_eq!(limit_per_code(&cb, &refs, &idx, 100, 7), idx);
+        let (mut kept, mut uncoded) = (0, 0);
+        for seed in 0..400 {
+            let train = limit_per_code(&cb, &refs, &idx, 3, seed);
+            // 3 per code, 2 codes: 6 items, rising, each once.
+            assert_eq!(train.len(), 6, "seed {seed}");
+            assert!(train.windows(2).all(|w| w[0] < w[1]), "seed {seed}");
+            kept += train.len();
+            uncoded += train
+                .iter()
+                .filter(|&&i| items[i].labels.is_empty())
+                .count();
+        }
+        let share = uncoded as f64 / kept as f64;
+        // A random sample: 0.6 of the items are uncoded, as in the part.
+        assert!((0.55..0.65).contains(&share), "uncoded share {share}");
+        // Seeded: the same seed, the same sample; another, another.
+        assert_eq!(
+            limit_per_code(&cb, &refs, &idx, 3, 1),
+            limit_per_code(&cb, &refs, &idx, 3, 1)
+        );
+        assert_ne!(
+            limit_per_code(&cb, &refs, &idx, 3, 1),
+            limit_per_code(&cb, &refs, &idx, 3, 2)
+        );
     }
 
     fn keyword_items() -> (Codebook, Vec<GoldItem>) {

@@ -3,7 +3,9 @@
 //! gold), retrain, repeat; score on held-out documents after so many
 //! reviewed items per code, against the same loop reviewing random items.
 //!
-//! Protocol, per seed: the documents are split into `folds` groups
+//! Protocol, per seed: the documents (as the cross-validation's folds
+//! group them: [`crate::eval::fold_groups`], by item with
+//! [`SimulationOptions::by_item`]) are split into `folds` groups
 //! ([`group_folds`], seeded); group 0 is the test set, never reviewed, never
 //! in the corpus; the others are the pool the reviewer works through and the
 //! unlabelled corpus the zero-shot fallback draws pseudo-labels from. A
@@ -36,6 +38,11 @@ pub struct SimulationOptions {
     pub batch: usize,
     /// 1/folds of the documents are held out for scoring.
     pub folds: usize,
+    /// Held out item by item rather than by document (`eval code
+    /// --group-by id`), as the cross-validation's folds are
+    /// ([`crate::eval::fold_groups`]).
+    #[serde(default)]
+    pub by_item: bool,
     /// First seed; the others follow it.
     pub seed: u64,
     pub queue: QueueParams,
@@ -57,6 +64,7 @@ impl Default for SimulationOptions {
             seeds: 5,
             batch: 50,
             folds: 5,
+            by_item: false,
             seed: 42,
             queue: QueueParams::default(),
             pseudo: PseudoLabelParams::default(),
@@ -168,6 +176,10 @@ pub struct SimulationReport {
     pub items: usize,
     pub codes: usize,
     pub folds: usize,
+    /// What the held-out part is drawn by: "document", "speaker" (within a
+    /// document) or "item" ([`crate::eval::fold_groups`]).
+    #[serde(default)]
+    pub grouped_by: String,
     pub seeds: usize,
     pub batch: usize,
     pub queue: String,
@@ -321,7 +333,20 @@ pub fn simulate_review(
 ) -> Result<SimulationReport, ClassifyError> {
     opts.check()?;
     let k = cb.codes.len();
-    let (groups, _) = crate::eval::fold_groups(items, opts.folds, false)?;
+    // Held out as the cross-validation's folds are: `--group-by id` was
+    // ignored here and the split made by speaker (h15/07).
+    let (groups, grouped_by) = crate::eval::fold_groups(items, opts.folds, opts.by_item)?;
+    // The pseudo-labels' groups: the folds' (a document, a survey's
+    // respondent), but each item's document where the folds split
+    // documents, as the cross-validation's learner reads it.
+    let learner_groups: Vec<String> = if opts.by_item {
+        items
+            .iter()
+            .map(|it| it.doc.clone().unwrap_or_else(|| it.id.clone()))
+            .collect()
+    } else {
+        groups.clone()
+    };
     let context = crate::context::gold_contexts(items, embeddings, questions);
     let mut rows: Vec<SimulationRow> = Vec::new();
     let mut picks: Vec<SimulationPicks> = Vec::new();
@@ -389,7 +414,10 @@ pub fn simulate_review(
                 .iter()
                 .map(|&i| items[i].text.as_str())
                 .collect::<Vec<_>>(),
-            &pool.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
+            &pool
+                .iter()
+                .map(|&i| learner_groups[i].clone())
+                .collect::<Vec<_>>(),
             &pool_context,
             &opts.pseudo,
         );
@@ -510,6 +538,7 @@ pub fn simulate_review(
         items: items.len(),
         codes: k,
         folds: opts.folds,
+        grouped_by: grouped_by.to_string(),
         seeds: opts.seeds,
         batch: opts.batch,
         queue: opts.queue.strategy.to_string(),
@@ -534,6 +563,77 @@ mod tests {
         }
     }
     use super::*;
+
+    /// h15/07: `--group-by id` holds out items, not whole documents, as
+    /// the cross-validation's folds do with it; the report says which.
+    #[test]
+    fn the_held_out_part_is_drawn_as_the_folds_are_grouped() {
+        let cb = crate::codebook::parse_codebook(
+            "codes:\n- id: A\n  definition: a\n- id: B\n  definition: b\n",
+            "t",
+            crate::codebook::CodebookFormat::Yaml,
+        )
+        .unwrap();
+        let items: Vec<GoldItem> = (0..24)
+            .map(|i| GoldItem {
+                id: format!("i{i}"),
+                doc: Some(format!("d{}", i % 4)),
+                speaker: Some(format!("R{}", i % 4)),
+                text: format!("sentence {i}"),
+                labels: BTreeSet::from([if i % 2 == 0 { "A" } else { "B" }.to_string()]),
+                ..GoldItem::default()
+            })
+            .collect();
+        let refs: Vec<&GoldItem> = items.iter().collect();
+        let vectors: Vec<Vec<f32>> = (0..24)
+            .map(|i| {
+                let a = i as f32 * 0.7;
+                vec![a.cos(), a.sin(), if i % 2 == 0 { 1.0 } else { -1.0 }]
+            })
+            .collect();
+        let emb: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let prototypes = vec![vec![vec![0.0, 0.0, 1.0]], vec![vec![0.0, 0.0, -1.0]]];
+        let params = crate::model::ClassifierParams::default().check().unwrap();
+        let run = |by_item: bool| {
+            let opts = SimulationOptions {
+                per_code_steps: vec![2],
+                seeds: 1,
+                batch: 4,
+                folds: 2,
+                by_item,
+                record_picks: true,
+                ..SimulationOptions::default()
+            };
+            simulate_review(
+                &cb,
+                &prototypes,
+                &TrainingSet::default(),
+                &refs,
+                &emb,
+                &[],
+                &params,
+                &opts,
+            )
+            .unwrap()
+        };
+        // The documents held out: 2 of 4 documents, every item of them.
+        let docs_held_out = |r: &SimulationReport| -> BTreeMap<String, usize> {
+            let mut n = BTreeMap::new();
+            for id in &r.picks[0].test {
+                let it = items.iter().find(|it| &it.id == id).unwrap();
+                *n.entry(it.doc.clone().unwrap()).or_default() += 1;
+            }
+            n
+        };
+        let by_document = run(false);
+        assert_eq!(by_document.grouped_by, "document");
+        assert!(docs_held_out(&by_document).values().all(|&n| n == 6));
+        let by_item = run(true);
+        assert_eq!(by_item.grouped_by, "item");
+        let held = docs_held_out(&by_item);
+        assert_eq!(held.values().sum::<usize>(), 12);
+        assert!(held.values().any(|&n| n < 6), "{held:?}");
+    }
 
     #[test]
     fn paired_difference_matches_pythons_statistics() {

@@ -535,21 +535,20 @@ pub fn is_moderator_row(item: &GoldItem) -> bool {
         .is_some_and(corpus::speaker::is_moderator_name)
 }
 
-/// A gold file's rows (the first `limit`; without documents under
-/// `GroupBy::Id`) and, of them, the items to score and train on: every row
-/// not said by a moderator ([`is_moderator_row`]).
+/// A gold file's rows (the first `limit`) and, of them, the items to
+/// score and train on: every row not said by a moderator
+/// ([`is_moderator_row`]). Each keeps its document whatever the folds are
+/// grouped by (`--group-by id` reaches them through
+/// [`EvalOptions::by_item`]): the learner reads an item's neighbours and
+/// question from it (h15/03).
 fn read_gold_rows(
     path: &Path,
     cb: Option<&Codebook>,
     limit: Option<usize>,
-    group_by: GroupBy,
 ) -> anyhow::Result<(Vec<GoldItem>, Vec<GoldItem>)> {
     let mut rows = read_gold(path, cb)?;
     if let Some(n) = limit {
         rows.truncate(n);
-    }
-    if group_by == GroupBy::Id {
-        rows.iter_mut().for_each(|it| it.doc = None);
     }
     // Turns in the file's order, counted over every row: an interviewer's
     // rows, which are not items, end the answer before them.
@@ -1107,25 +1106,84 @@ fn labels_as_code_ids<'a>(
     for it in items {
         let mut ids = BTreeSet::new();
         for l in &it.labels {
-            match code_of_label(cb, l) {
-                Ok(id) => {
-                    ids.insert(id);
-                }
-                // A coder's word for "no code", where no code is called so.
-                Err(_) if NO_CODE_LABELS.contains(&l.trim().to_lowercase().as_str()) => {}
-                Err(why) => bail!(
-                    "{}: gold item {}: label {l:?} {why}{}",
-                    file.display(),
-                    it.id,
-                    nearest_code(cb, l)
-                        .map(|c| format!(" (did you mean {c:?}?)"))
-                        .unwrap_or_default()
-                ),
-            }
+            ids.extend(label_as_code_id(cb, file, &it.id, None, l)?);
         }
         it.labels = ids;
     }
     Ok(())
+}
+
+/// Each annotator's labels (`annotator_labels`) as code ids, read as
+/// [`labels_as_code_ids`] reads the gold's: by id or name, a coder's
+/// "no code" dropped. Before, they were compared with the code ids as
+/// written, so annotators who wrote code names had no human kappa at all,
+/// and a typo went unseen (h15/05). A label that names no code is an
+/// error naming the file, the item and the annotator where the codebook
+/// is a file (`strict`); without one (one code per gold label) it names
+/// none of the codes scored, and is counted in a warning.
+fn annotator_labels_as_code_ids<'a>(
+    cb: &Codebook,
+    file: &Path,
+    items: impl Iterator<Item = &'a mut GoldItem>,
+    strict: bool,
+) -> anyhow::Result<()> {
+    let mut unknown: Vec<(String, String, String)> = Vec::new();
+    for it in items {
+        let Some(annotators) = it.annotator_labels.as_mut() else {
+            continue;
+        };
+        for (annotator, labels) in annotators.iter_mut() {
+            let mut ids = BTreeSet::new();
+            for l in labels.iter() {
+                match label_as_code_id(cb, file, &it.id, Some(annotator), l) {
+                    Ok(id) => ids.extend(id),
+                    Err(e) if strict => return Err(e),
+                    Err(_) => {
+                        unknown.push((it.id.clone(), annotator.clone(), l.clone()));
+                        ids.insert(l.clone());
+                    }
+                }
+            }
+            *labels = ids;
+        }
+    }
+    if let Some((item, annotator, label)) = unknown.first() {
+        tracing::warn!(
+            "{}: {} annotator labels name none of the gold's labels (the first: item {item}, \
+             annotator {annotator:?}, {label:?}); they count for no code's human kappa",
+            file.display(),
+            unknown.len()
+        );
+    }
+    Ok(())
+}
+
+/// One gold label as the id of the code it names ([`code_of_label`]);
+/// `None` for a coder's word for "no code". The error names the file, the
+/// item, the annotator whose label it is (`None`: the gold's own) and the
+/// code a typo most likely meant.
+fn label_as_code_id(
+    cb: &Codebook,
+    file: &Path,
+    item: &str,
+    annotator: Option<&str>,
+    label: &str,
+) -> anyhow::Result<Option<String>> {
+    match code_of_label(cb, label) {
+        Ok(id) => Ok(Some(id)),
+        // A coder's word for "no code", where no code is called so.
+        Err(_) if NO_CODE_LABELS.contains(&label.trim().to_lowercase().as_str()) => Ok(None),
+        Err(why) => bail!(
+            "{}: gold item {item}: {}label {label:?} {why}{}",
+            file.display(),
+            annotator
+                .map(|a| format!("annotator {a:?}'s "))
+                .unwrap_or_default(),
+            nearest_code(cb, label)
+                .map(|c| format!(" (did you mean {c:?}?)"))
+                .unwrap_or_default()
+        ),
+    }
 }
 
 /// The code id or name nearest a label that names none, within two edits
@@ -1272,7 +1330,7 @@ pub fn eval_simulated_review(
         _ => anyhow::Error::new(e),
     })?;
     let file_cb = opts.codebook_file()?;
-    let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit, opts.group_by)?;
+    let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit)?;
     let cb = file_cb.unwrap_or_else(|| codebook_from_labels(&gold));
     labels_as_code_ids(&cb, &opts.gold, gold.iter_mut())?;
     for it in gold.iter_mut() {
@@ -1302,6 +1360,7 @@ pub fn eval_simulated_review(
     let emb_refs: Vec<&[f32]> = emb.iter().map(|v| v.as_slice()).collect();
     let sim = classify::simulate::SimulationOptions {
         folds: opts.folds,
+        by_item: opts.group_by == GroupBy::Id,
         seed: opts.seed,
         ..sim
     };
@@ -1323,6 +1382,40 @@ pub struct EvalCodeSummary {
     pub report: EvalReport,
     /// Time of the evaluation proper (embedding excluded).
     pub seconds: f64,
+    /// With `--train`: how many of the `--gold` items scored are in the
+    /// training file too ([`test_items_in_train`]); their figures are not
+    /// held out. Absent in a cross-validation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_items_in_train: Option<usize>,
+}
+
+/// How many of `test`'s items `train` holds too: an item of the same id,
+/// or of the same text in the same document (or, in files without
+/// documents, by the same speaker). A train/test split is read as held
+/// out; one whose test items are in its training file (the same file
+/// twice, two batches that share transcripts) was scored without a word
+/// (h15/02).
+fn test_items_in_train(train: &[GoldItem], test: &[GoldItem]) -> usize {
+    // Where an item is: its document, else (a sheet of answers) its
+    // speaker; an item of neither is known by its id alone.
+    fn place(it: &GoldItem) -> Option<(&'static str, &str)> {
+        it.doc
+            .as_deref()
+            .map(|d| ("doc", d))
+            .or(it.speaker.as_deref().map(|s| ("speaker", s)))
+    }
+    let ids: BTreeSet<&str> = train.iter().map(|it| it.id.as_str()).collect();
+    let texts: BTreeSet<(&str, &str, &str)> = train
+        .iter()
+        .filter_map(|it| place(it).map(|(kind, name)| (kind, name, it.text.trim())))
+        .collect();
+    test.iter()
+        .filter(|it| {
+            ids.contains(it.id.as_str())
+                || place(it)
+                    .is_some_and(|(kind, name)| texts.contains(&(kind, name, it.text.trim())))
+        })
+        .count()
 }
 
 /// Warns when no item of a gold or training file carries a code: a labels
@@ -1344,16 +1437,18 @@ fn warn_if_uncoded(path: &Path, items: &[GoldItem], consequence: &str) {
 pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalCodeSummary> {
     opts.check()?;
     let file_cb = opts.codebook_file()?;
-    let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit, opts.group_by)?;
+    let (rows, mut gold) = read_gold_rows(&opts.gold, file_cb.as_ref(), opts.limit)?;
     let (train_rows, mut train_items) = match &opts.train {
         Some(p) => {
-            let (rows, items) = read_gold_rows(p, file_cb.as_ref(), None, GroupBy::Doc)?;
+            let (rows, items) = read_gold_rows(p, file_cb.as_ref(), None)?;
             (rows, Some(items))
         }
         None => (Vec::new(), None),
     };
+    let codebook_given = file_cb.is_some();
     let cb = file_cb.unwrap_or_else(|| codebook_from_labels(&gold));
     labels_as_code_ids(&cb, &opts.gold, gold.iter_mut())?;
+    annotator_labels_as_code_ids(&cb, &opts.gold, gold.iter_mut(), codebook_given)?;
     if let (Some(path), Some(items)) = (&opts.train, train_items.as_mut()) {
         labels_as_code_ids(&cb, path, items.iter_mut())?;
     }
@@ -1373,6 +1468,22 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         &gold,
         "nothing can be scored: every code's kappa and F1 are 0",
     );
+    let test_items_in_train = match (&opts.train, &train_items) {
+        (Some(path), Some(items)) => {
+            let n = test_items_in_train(items, &gold);
+            if n > 0 {
+                tracing::warn!(
+                    "{}: {n} of its {} items are also in the training file {} (the same id, or \
+                     the same text in the same document); their figures are not held out",
+                    opts.gold.display(),
+                    gold.len(),
+                    path.display()
+                );
+            }
+            Some(n)
+        }
+        _ => None,
+    };
     if let (Some(path), Some(items)) = (&opts.train, &train_items) {
         if !matches!(predictor, Predictor::Keyword) && !matches!(opts.mode, EvalMode::ZeroShot) {
             warn_if_uncoded(path, items, "every code falls back to zero-shot");
@@ -1403,10 +1514,13 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         };
         (crate::code::prototypes(&enc, &cb)?, ge, te, written, gq, tq)
     } else {
+        // No vectors, one (empty) per item: the neighbours' contexts index
+        // them (`--mode keyword --train` panicked on spoken rows).
+        let train_len = train_items.as_ref().map_or(0, Vec::len);
         (
             vec![Vec::new(); cb.codes.len()],
             vec![Vec::new(); gold.len()],
-            Vec::new(),
+            vec![Vec::new(); train_len],
             WrittenRows::default(),
             Vec::new(),
             Vec::new(),
@@ -1487,7 +1601,11 @@ pub fn eval_code(opts: &EvalCodeOptions, project: &Path) -> anyhow::Result<EvalC
         }
         std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(EvalCodeSummary { report, seconds })
+    Ok(EvalCodeSummary {
+        report,
+        seconds,
+        test_items_in_train,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -1725,7 +1843,7 @@ mod tests {
         ]
         .concat();
         std::fs::write(&p, body).unwrap();
-        let (rows, items) = read_gold_rows(&p, None, None, GroupBy::Doc).unwrap();
+        let (rows, items) = read_gold_rows(&p, None, None).unwrap();
         assert_eq!((rows.len(), items.len()), (4, 3));
         let refs: Vec<&GoldItem> = items.iter().collect();
         assert_eq!(
@@ -1941,6 +2059,167 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    /// The keyword baseline's `eval code` of `gold` (a codebook of
+    /// P > {A, B} and C), no model needed.
+    fn keyword_eval(
+        dir: &Path,
+        gold: &str,
+        tune: impl Fn(&mut EvalCodeOptions),
+    ) -> anyhow::Result<EvalCodeSummary> {
+        let cb = dir.join("cb.yaml");
+        std::fs::write(
+            &cb,
+            concat!(
+                "codes:\n",
+                "  - id: p\n    name: Parent code\n    definition: p\n",
+                "  - id: a\n    name: Alpha\n    parent: p\n    definition: a\n",
+                "  - id: b\n    name: Beta\n    parent: p\n    definition: b\n",
+                "  - id: c\n    name: Gamma\n    definition: c\n",
+            ),
+        )
+        .unwrap();
+        let path = dir.join("gold.jsonl");
+        std::fs::write(&path, gold).unwrap();
+        let mut opts = EvalCodeOptions {
+            gold: path,
+            codebook: Some(cb),
+            folds: 2,
+            mode: EvalMode::Keyword,
+            ..Default::default()
+        };
+        tune(&mut opts);
+        eval_code(&opts, dir)
+    }
+
+    /// Four documents of two sentences and a fifth of one, each coded by
+    /// two annotators who write codes by name (`one`, `two`: the first
+    /// sentence's codes, the second's; the fifth's is Gamma for both); the
+    /// gold is the first annotator's. The second leaves document d0 uncoded.
+    fn annotated_gold(one: [&str; 2], two: [&str; 2]) -> String {
+        let line = |id: &str, doc: &str, text: &str, gold: &str, ak: &str, bm: &str| {
+            let list = |l: &str| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("\"{l}\"")
+                }
+            };
+            format!(
+                "{{\"id\": \"{id}\", \"doc\": \"{doc}\", \"speaker\": \"R\", \"text\": \"{text}\", \
+                 \"labels\": [{}], \"annotator_labels\": {{\"AK\": [{}], \"BM\": [{}]}}}}\n",
+                list(gold),
+                list(ak),
+                list(bm)
+            )
+        };
+        let mut out = String::new();
+        for d in 0..4 {
+            for (s, text) in ["alpha talk", "beta talk"].iter().enumerate() {
+                let bm = if d == 0 { "" } else { two[s] };
+                out += &line(
+                    &format!("d{d}:0:{s}"),
+                    &format!("d{d}"),
+                    text,
+                    one[s],
+                    one[s],
+                    bm,
+                );
+            }
+        }
+        out + &line("d4:0:0", "d4", "gamma", "Gamma", "Gamma", "Gamma")
+    }
+
+    /// h15/05 and h15/04: annotators' labels are read as the gold's are
+    /// (by id or name; a typo is an error naming the annotator), and
+    /// closed upward: the parent p, which neither annotator names, has its
+    /// human kappa (before: every human kappa null, by name or not).
+    #[test]
+    fn annotators_labels_are_read_and_closed_as_the_golds() {
+        let dir = tempfile::tempdir().unwrap();
+        let gold = annotated_gold(["Alpha", "Beta"], ["Alpha", "b"]);
+        let r = keyword_eval(dir.path(), &gold, |_| {}).unwrap().report;
+        let human = |code: &str| r.per_code[code].human_kappa.unwrap();
+        // a: AK 4 of 9 sentences, BM 3 of them: p_o = 8/9,
+        // p_e = (4·3 + 5·6)/81 = 42/81; κ = (72 − 42)/(81 − 42) = 10/13.
+        assert!((human("a") - 10.0 / 13.0).abs() < 1e-12, "{}", human("a"));
+        assert!((human("b") - 10.0 / 13.0).abs() < 1e-12, "{}", human("b"));
+        // p (a or b): AK 8 of 9, BM 6: p_o = 7/9, p_e = (8·6 + 1·3)/81 =
+        // 51/81; κ = (63 − 51)/(81 − 51) = 0.4.
+        assert!((human("p") - 0.4).abs() < 1e-12, "{}", human("p"));
+        assert_eq!(human("c"), 1.0);
+        let mean = (2.0 * 10.0 / 13.0 + 0.4 + 1.0) / 4.0;
+        assert!((r.human_mean_kappa.unwrap() - mean).abs() < 1e-12);
+        // A typo in an annotator's label is an error naming it, as in the gold's.
+        let typo = annotated_gold(["Alpha", "Beta"], ["Alpah", "b"]);
+        let err = format!("{:#}", keyword_eval(dir.path(), &typo, |_| {}).unwrap_err());
+        assert!(
+            err.contains(
+                "gold item d1:0:0: annotator \"BM\"'s label \"Alpah\" is not a code of the \
+                 codebook (did you mean \"Alpha\"?)"
+            ),
+            "{err}"
+        );
+        // Without a codebook (one code per gold label) such a label is no
+        // code scored: counted in a warning, not an error.
+        let r = keyword_eval(dir.path(), &typo, |o| o.codebook = None)
+            .unwrap()
+            .report;
+        assert_eq!(r.per_code["Gamma"].human_kappa, Some(1.0));
+    }
+
+    /// h15/03: `--group-by id` groups the folds by item and no more: the
+    /// items keep their documents (before, erased, and with them the
+    /// neighbours and questions the learner reads; the predictions file
+    /// wrote `"doc": null`).
+    #[test]
+    fn group_by_id_keeps_the_items_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let predictions = dir.path().join("p.jsonl");
+        let gold = annotated_gold(["Alpha", "Beta"], ["Alpha", "Beta"]);
+        let r = keyword_eval(dir.path(), &gold, |o| {
+            o.group_by = GroupBy::Id;
+            o.predictions = Some(predictions.clone());
+        })
+        .unwrap()
+        .report;
+        assert_eq!(r.grouped_by, "item");
+        let docs: Vec<serde_json::Value> = std::fs::read_to_string(&predictions)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["doc"].clone())
+            .collect();
+        assert_eq!(docs[0], "d0");
+        assert_eq!(docs[7], "d3");
+    }
+
+    /// h15/02: a train/test split whose test items are in the training
+    /// file (same id, or same text in the same document) says how many.
+    #[test]
+    fn test_items_also_in_the_training_file_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let gold = annotated_gold(["Alpha", "Beta"], ["Alpha", "Beta"]);
+        let train = dir.path().join("train.jsonl");
+        // d0 as it is, d1 under other ids, d2 and d3 not at all.
+        let mut lines: Vec<String> = gold.lines().take(4).map(str::to_string).collect();
+        lines[2] = lines[2].replace("d1:0:0", "other-0");
+        lines[3] = lines[3].replace("d1:0:1", "other-1");
+        lines.push(
+            "{\"id\": \"x\", \"doc\": \"d2\", \"text\": \"unlike the test's\", \"labels\": [\"Alpha\"]}".into(),
+        );
+        std::fs::write(&train, lines.join("\n") + "\n").unwrap();
+        let s = keyword_eval(dir.path(), &gold, |o| o.train = Some(train.clone())).unwrap();
+        assert_eq!(s.test_items_in_train, Some(4));
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["test_items_in_train"], 4);
+        // A cross-validation has no such count.
+        let s = keyword_eval(dir.path(), &gold, |_| {}).unwrap();
+        assert_eq!(s.test_items_in_train, None);
+        assert!(serde_json::to_value(&s)
+            .unwrap()
+            .get("test_items_in_train")
+            .is_none());
     }
 
     /// hg/05: a gold file written as one JSON array, over many lines or
