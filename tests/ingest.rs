@@ -2959,3 +2959,106 @@ fn a_participants_row_of_two_sessions_names_only_the_missing_one() {
         [("P03_part1.txt".to_string(), "P03".to_string())]
     );
 }
+
+/// h11/02 and h11/03: what a Qualtrics export leaves out is said. Given as
+/// the participants file, its own columns (IP address, GPS coordinates,
+/// timestamps) are no attributes and a warning names them, its questions
+/// staying attributes; read as a survey, its `Survey Preview` and `Spam`
+/// rows are no respondents and a warning counts them, once (interviewer
+/// detection reads the file first), `--quiet` or not; `--json` has both.
+#[test]
+fn what_a_qualtrics_export_leaves_out_is_said() {
+    let input = tempfile::tempdir().unwrap();
+    let dir = input.path();
+    let header = "StartDate,Status,IPAddress,RecordedDate,ResponseId,ExternalReference,LocationLatitude,LocationLongitude,Q1,Q4\n\
+        Start Date,Response Type,IP Address,Recorded Date,Response ID,External Data Reference,Location Latitude,Location Longitude,\
+        Which department do you work in?,What is the hardest part of working from home?\n\
+        \"{\"\"ImportId\"\":\"\"startDate\"\"}\",\"{\"\"ImportId\"\":\"\"status\"\"}\",\"{\"\"ImportId\"\":\"\"ipAddress\"\"}\",\
+        \"{\"\"ImportId\"\":\"\"recordedDate\"\"}\",\"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"externalDataReference\"\"}\",\
+        \"{\"\"ImportId\"\":\"\"locationLatitude\"\"}\",\"{\"\"ImportId\"\":\"\"locationLongitude\"\"}\",\"{\"\"ImportId\"\":\"\"QID1\"\"}\",\
+        \"{\"\"ImportId\"\":\"\"QID4_TEXT\"\"}\"\n";
+    let rows = "2025-03-10 09:00,Survey Preview,,2025-03-10 09:10,R_0,P03,51.5000,-0.1200,Finance,\"Testing the survey, ignore this.\"\n\
+        2025-03-11 09:01,IP Address,81.2.69.141,2025-03-11 09:11,R_1,P01,51.5001,-0.1201,Finance,Nobody to talk to at lunch.\n\
+        2025-03-12 09:02,IP Address,81.2.69.142,2025-03-12 09:12,R_2,P02,51.5002,-0.1202,Marketing,The noise from the street.\n\
+        2025-03-13 09:03,Spam,10.0.0.1,2025-03-13 09:13,R_3,P04,0,0,Finance,Buy cheap watches.\n";
+    let export = write(dir, "screening.csv", format!("{header}{rows}").as_bytes());
+    let export = export.to_str().unwrap();
+    let p01 = write(
+        dir,
+        "P01.txt",
+        b"Interviewer: How is working from home?\nP01: Lonely, I miss the chat at lunch.\n",
+    );
+    let p02 = write(
+        dir,
+        "P02.txt",
+        b"Interviewer: How is working from home?\nP02: Loud, the street is noisy all day.\n",
+    );
+    let (p01, p02) = (p01.to_str().unwrap(), p02.to_str().unwrap());
+
+    // The export as the participants file of two interviews.
+    let project = new_project();
+    let (code, summary, err) = ingest_json(project.path(), &[p01, p02, "--participants", export]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        summary["participants_columns_left_out"],
+        serde_json::json!([{
+            "file": export,
+            "tool": "Qualtrics",
+            "columns": ["startdate", "status", "ipaddress", "recordeddate", "responseid",
+                        "locationlatitude", "locationlongitude"],
+        }]),
+        "{summary}"
+    );
+    let by = &stats(project.path())["participants_by"];
+    assert!(by.get("ipaddress").is_none(), "{by}");
+    assert!(by.get("locationlatitude").is_none(), "{by}");
+    assert_eq!(by["q1"]["Finance"], 1, "{by}");
+    assert_eq!(by["q4"]["Nobody to talk to at lunch."], 1, "{by}");
+    let project = new_project();
+    let out = autocode(
+        project.path(),
+        &["ingest", p01, p02, "--participants", export, "-q"],
+    );
+    assert!(out.status.success());
+    let printed = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        printed.contains(&format!(
+            "warning: `{export}` is a Qualtrics export: its own columns `startdate`, `status`, \
+             `ipaddress`, `recordeddate`, `responseid`, `locationlatitude`, `locationlongitude` \
+             are not participant attributes and were left out"
+        )),
+        "{printed}"
+    );
+
+    // The export as a survey: its preview and its spam are no respondents.
+    let survey = [
+        "--speaker-column",
+        "ResponseId",
+        "--question-column",
+        "Q4",
+        "--attribute-column",
+        "Q1",
+    ];
+    let project = new_project();
+    let mut args = vec![export];
+    args.extend(survey);
+    let (code, summary, err) = ingest_json(project.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        summary["responses_left_out"],
+        serde_json::json!([{"file": export, "by_status": {"Spam": 1, "Survey Preview": 1}}]),
+        "{summary}"
+    );
+    assert_eq!(stats(project.path())["participants"], 2);
+    let project = new_project();
+    let mut args = vec!["ingest", export, "-q"];
+    args.extend(survey);
+    let out = autocode(project.path(), &args);
+    assert!(out.status.success());
+    let printed = String::from_utf8_lossy(&out.stderr);
+    let warning = format!(
+        "warning: `{export}`: 2 responses left out by its Qualtrics `Status` (`Spam` 1, `Survey Preview` 1): \
+         previews, test responses and spam are not respondents\n"
+    );
+    assert_eq!(printed.matches(&warning).count(), 1, "{printed}");
+}

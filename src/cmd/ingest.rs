@@ -174,6 +174,14 @@ pub fn print(g: &Global, s: &IngestSummary, out: &mut dyn Write) -> std::io::Res
             s.participants_from_project
         )?;
     }
+    // Said whatever --quiet says, as the other warnings are: what a
+    // survey tool's export leaves out changes what is counted.
+    for left_out in &s.participants_columns_left_out {
+        eprintln!("warning: {}", printable(&left_out.to_string()));
+    }
+    for left_out in &s.responses_left_out {
+        eprintln!("warning: {}", printable(&left_out.to_string()));
+    }
     if !s.unregistered_speakers.is_empty() && !g.quiet {
         let list = s
             .unregistered_speakers

@@ -29,7 +29,7 @@ pub use error::{IngestError, Result};
 pub use formats::{RawDocument, RawTurn, TableColumns};
 pub use inputs::{collect_inputs, InputFile, Inputs, Skipped};
 pub use model::{Document, Participant, Participants, Segment, SourceFormat, Turn};
-pub use participants::{document_key, id_key, ParticipantIndex};
+pub use participants::{document_key, id_key, ParticipantIndex, SurveyColumnsLeftOut};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -114,6 +114,47 @@ pub fn read_file_unhashed(
     columns: &TableColumns,
     participants: &ParticipantIndex<'_>,
 ) -> Result<Vec<Document>> {
+    read_file_unhashed_with_left_out(path, name, columns, participants).map(|(docs, _)| docs)
+}
+
+/// A survey export's rows left out as no respondent's: Qualtrics'
+/// previews, test responses and spam (its `Status` column), by status.
+/// Said once per file, by ingest's reading of it; not stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResponsesLeftOut {
+    /// The file, as it was given.
+    pub file: String,
+    /// Rows left out, by the status that left each out (`Survey Preview`).
+    pub by_status: BTreeMap<String, usize>,
+}
+
+impl std::fmt::Display for ResponsesLeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n: usize = self.by_status.values().sum();
+        write!(
+            f,
+            "`{}`: {n} {} left out by its Qualtrics `Status` ({}): previews, test responses and spam are not respondents",
+            self.file,
+            if n == 1 { "response" } else { "responses" },
+            self.by_status
+                .iter()
+                .map(|(status, n)| format!("`{status}` {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// [`read_file_unhashed`], with the rows of a survey export it left out as
+/// no respondent's ([`ResponsesLeftOut`]), for ingest to say: the readers
+/// leave them out without a word, and a read for another purpose (ingest's
+/// interviewer detection reads every file first) would say it twice.
+pub fn read_file_unhashed_with_left_out(
+    path: &Path,
+    name: &str,
+    columns: &TableColumns,
+    participants: &ParticipantIndex<'_>,
+) -> Result<(Vec<Document>, Option<ResponsesLeftOut>)> {
     // Before the extension check, so that `/nonexistent` is reported as
     // missing rather than as an unknown file type.
     if let Err(source) = std::fs::metadata(path) {
@@ -142,10 +183,21 @@ pub fn read_file_unhashed(
         .unwrap_or_else(|_| path.to_path_buf())
         .display()
         .to_string();
-    Ok(raw
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &raw {
+        for (status, n) in &r.left_out_responses {
+            *by_status.entry(status.clone()).or_default() += n;
+        }
+    }
+    let left_out = (!by_status.is_empty()).then(|| ResponsesLeftOut {
+        file: path.display().to_string(),
+        by_status,
+    });
+    let docs = raw
         .into_iter()
         .map(|r| assemble_unhashed(r, &source_path, reader.format(), participants))
-        .collect())
+        .collect();
+    Ok((docs, left_out))
 }
 
 /// Turns a reader's output into a [`Document`]: moderators marked, speakers
@@ -814,6 +866,7 @@ mod tests {
                     text: text.clone(),
                     cues: Vec::new(),
                     speaker_attributes: Default::default(),
+                    left_out_responses: Default::default(),
                 };
                 let doc = assemble(raw, "r.txt", format, &people.index());
                 assert_offsets(&doc);
@@ -846,6 +899,7 @@ mod tests {
             text,
             cues: Vec::new(),
             speaker_attributes: Default::default(),
+            left_out_responses: Default::default(),
         }
     }
 
@@ -1045,5 +1099,63 @@ mod tests {
                 vec![("age_band".to_string(), "35+".to_string())]
             )]
         );
+    }
+
+    /// h11/03: a file read for ingest says which responses its Qualtrics
+    /// `Status` left out, once for the file; a file without any says none.
+    #[test]
+    fn a_qualtrics_exports_left_out_responses_are_said_once_per_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.csv");
+        std::fs::write(
+            &path,
+            "Status,ResponseId,doc,Q4\nResponse Type,Response ID,Site,What is hardest?\n\
+             Survey Preview,R_0,North,\"Testing the survey, ignore this.\"\n\
+             IP Address,R_1,North,Lunch.\n\
+             Spam,R_2,South,Buy now.\n\
+             IP Address,R_3,South,The VPN.\n",
+        )
+        .unwrap();
+        let cols = TableColumns {
+            speaker: "ResponseId".into(),
+            speaker_required: true,
+            doc_required: true,
+            questions: vec!["Q4".into()],
+            ..TableColumns::default()
+        };
+        let none = Participants::default();
+        let (docs, left_out) =
+            read_file_unhashed_with_left_out(&path, "q.csv", &cols, &none.index()).unwrap();
+        assert_eq!(docs.len(), 2);
+        let left_out = left_out.unwrap();
+        assert_eq!(
+            left_out.by_status,
+            BTreeMap::from([("Spam".to_string(), 1), ("Survey Preview".to_string(), 1)])
+        );
+        assert_eq!(
+            left_out.to_string(),
+            format!(
+                "`{}`: 2 responses left out by its Qualtrics `Status` (`Spam` 1, `Survey Preview` 1): \
+                 previews, test responses and spam are not respondents",
+                path.display()
+            )
+        );
+        let one = ResponsesLeftOut {
+            file: "q.csv".into(),
+            by_status: BTreeMap::from([("Survey Preview".to_string(), 1)]),
+        };
+        assert_eq!(
+            one.to_string(),
+            "`q.csv`: 1 response left out by its Qualtrics `Status` (`Survey Preview` 1): \
+             previews, test responses and spam are not respondents"
+        );
+        std::fs::write(&path, "ResponseId,Q4\nR_1,Lunch.\n").unwrap();
+        let cols = TableColumns {
+            doc_required: false,
+            ..cols
+        };
+        let (_, left_out) =
+            read_file_unhashed_with_left_out(&path, "q.csv", &cols, &none.index()).unwrap();
+        assert_eq!(left_out, None);
     }
 }

@@ -5,7 +5,7 @@
 //! `document` cell may name several transcripts, separated by `;` (one
 //! person interviewed in two sessions).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use crate::error::{IngestError, Result};
@@ -80,6 +80,152 @@ const ROLE_COLUMNS: &[&str] = &[
     "participant category",
     "category",
 ];
+
+/// A survey tool, known by columns its every export has, with the columns
+/// it writes of its own beside the answers: when and how a response came
+/// in, from where and from whom (an IP address, GPS coordinates, an
+/// e-mail). None of them is an attribute of a participant: an export used
+/// as the participants file made them case attributes, crosstab groups of
+/// one person each and the .qdpx's case variables (h11/02). One list, for
+/// the participants file and the survey table reader
+/// (`formats::table`) alike.
+#[derive(Debug)]
+pub(crate) struct SurveyTool {
+    pub name: &'static str,
+    /// The columns that mark its export, every one of them there (the
+    /// first its first column where `sign_first` says so).
+    pub signs: &'static [&'static str],
+    pub sign_first: bool,
+    /// Its own columns, as it heads them.
+    pub metadata: &'static [&'static str],
+}
+
+/// Qualtrics' current CSV and Excel exports (`ResponseId`, then a row of
+/// question texts and one of `{"ImportId":…}` cells).
+pub(crate) const QUALTRICS: SurveyTool = SurveyTool {
+    name: "Qualtrics",
+    signs: &["ResponseId", "RecordedDate"],
+    sign_first: false,
+    metadata: &[
+        "StartDate",
+        "EndDate",
+        "Status",
+        "IPAddress",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "RecordedDate",
+        "ResponseId",
+        "RecipientLastName",
+        "RecipientFirstName",
+        "RecipientEmail",
+        "ExternalReference",
+        "LocationLatitude",
+        "LocationLongitude",
+        "DistributionChannel",
+        "UserLanguage",
+    ],
+};
+
+/// Google Forms' responses sheet: its first column is always `Timestamp`.
+pub(crate) const GOOGLE_FORMS: SurveyTool = SurveyTool {
+    name: "Google Forms",
+    signs: &["Timestamp"],
+    sign_first: true,
+    metadata: &["Timestamp", "Email address"],
+};
+
+/// Microsoft Forms' `.xlsx` (`ID`, `Start time`, `Completion time`,
+/// `Email`, `Name`, then the questions).
+pub(crate) const MICROSOFT_FORMS: SurveyTool = SurveyTool {
+    name: "Microsoft Forms",
+    signs: &["Start time", "Completion time"],
+    sign_first: false,
+    metadata: &[
+        "Start time",
+        "Completion time",
+        "Last modified time",
+        "Email",
+    ],
+};
+
+/// SurveyMonkey's export (`Respondent ID`, `Collector ID`, …).
+pub(crate) const SURVEYMONKEY: SurveyTool = SurveyTool {
+    name: "SurveyMonkey",
+    signs: &["Respondent ID", "Collector ID"],
+    sign_first: false,
+    metadata: &[
+        "Respondent ID",
+        "Collector ID",
+        "Start Date",
+        "End Date",
+        "IP Address",
+        "Email Address",
+        "First Name",
+        "Last Name",
+        "Custom Data 1",
+    ],
+};
+
+const SURVEY_TOOLS: &[&SurveyTool] = &[&QUALTRICS, &GOOGLE_FORMS, &MICROSOFT_FORMS, &SURVEYMONKEY];
+
+impl SurveyTool {
+    /// Whether `header` is `name` as the tool heads it: case and white
+    /// space aside.
+    pub fn heads(header: &str, name: &str) -> bool {
+        let words = |s: &str| {
+            s.split_whitespace()
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        };
+        words(header) == words(name)
+    }
+
+    /// Whether a table headed `headers` is this tool's export.
+    pub fn exported(&self, headers: &[String]) -> bool {
+        let has = |name: &&str| headers.iter().any(|h| Self::heads(h, name));
+        self.signs.iter().all(has)
+            && (!self.sign_first
+                || headers
+                    .first()
+                    .zip(self.signs.first())
+                    .is_some_and(|(h, s)| Self::heads(h, s)))
+    }
+
+    /// Whether `header` heads one of the tool's own columns.
+    pub fn is_metadata(&self, header: &str) -> bool {
+        self.metadata.iter().any(|m| Self::heads(header, m))
+    }
+}
+
+/// A survey tool's own columns a participants file left out
+/// ([`SurveyTool`]): said once, when the file is read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SurveyColumnsLeftOut {
+    /// The participants file.
+    pub file: String,
+    /// The survey tool whose export it is (`Qualtrics`).
+    pub tool: &'static str,
+    /// The columns left out that held a value, as the file's columns are
+    /// read (lower case).
+    pub columns: Vec<String>,
+}
+
+impl std::fmt::Display for SurveyColumnsLeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is a {} export: its own columns {} are not participant attributes and were left out (rename a column's header in the file to keep it as an attribute)",
+            self.file,
+            self.tool,
+            self.columns
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
 
 /// Whether `attributes` (a participants file's columns) say the person
 /// moderates ([`ROLE_COLUMNS`], [`is_moderator_role`]).
@@ -169,9 +315,27 @@ impl Participants {
         Self::from_csv_bytes(path, &bytes)
     }
 
+    /// Reads a participants file as [`Self::from_csv_path`] does, with the
+    /// survey tool's own columns it left out where the file is a survey
+    /// tool's export ([`SurveyTool`]), for ingest to say once.
+    pub fn from_csv_path_with_left_out(
+        path: &Path,
+    ) -> Result<(Participants, Option<SurveyColumnsLeftOut>)> {
+        let bytes = crate::read_input(path)?;
+        Self::read_table(path, &bytes)
+    }
+
     /// Parses a participants file, a CSV or a spreadsheet workbook
     /// (`formats::case_table`); `path` names the file in errors.
     pub fn from_csv_bytes(path: &Path, bytes: &[u8]) -> Result<Participants> {
+        Self::read_table(path, bytes).map(|(participants, _)| participants)
+    }
+
+    /// [`Self::from_csv_bytes`], with the survey tool's columns left out.
+    fn read_table(
+        path: &Path,
+        bytes: &[u8],
+    ) -> Result<(Participants, Option<SurveyColumnsLeftOut>)> {
         let bad = |location: String, message: String| IngestError::BadParticipants {
             file: path.into(),
             location,
@@ -198,13 +362,17 @@ impl Participants {
         // writes a row of question texts (`Response ID` under `ResponseId`)
         // and a row of `{"ImportId":…}` cells below its column names. They
         // are no one; they were listed as two people.
+        let mut import_id_row = false;
         let records: Vec<_> = {
             let mut skipped = 0;
             records
                 .into_iter()
                 .filter(|row| {
+                    let import_ids =
+                        skipped < 2 && crate::formats::is_import_id_row(row.record.iter());
+                    import_id_row |= import_ids;
                     let header_row = skipped < 2
-                        && (crate::formats::is_import_id_row(row.record.iter())
+                        && (import_ids
                             || row
                                 .record
                                 .iter()
@@ -292,6 +460,18 @@ impl Participants {
             }
         };
         let doc_i = crate::formats::find_document_column(&headers, &records);
+        // A survey tool's export (Qualtrics' by its ImportId row too): its
+        // own columns, but the ones read as the id, the name or the
+        // document, are no attributes. Before, a Qualtrics screening
+        // survey gave every person their IP address and GPS coordinates,
+        // in every crosstab and the .qdpx (h11/02).
+        let tool = if import_id_row {
+            Some(&QUALTRICS)
+        } else {
+            SURVEY_TOOLS.iter().copied().find(|t| t.exported(&headers))
+        };
+        let tools_own = |h: &str| tool.is_some_and(|t| t.is_metadata(h));
+        let mut left_out_with_values: Vec<usize> = Vec::new();
         let mut list = Vec::new();
         let mut ids: HashMap<String, (u64, String)> = HashMap::new();
         // Name key → the document keys each row of that name is scoped to
@@ -395,8 +575,13 @@ impl Participants {
                     continue;
                 }
                 let v = get(i);
-                if !v.is_empty() && !is_unset_value(&v) {
+                if v.is_empty() || is_unset_value(&v) {
+                    continue;
+                }
+                if !tools_own(h) {
                     attributes.insert(h.clone(), v);
+                } else if !left_out_with_values.contains(&i) {
+                    left_out_with_values.push(i);
                 }
             }
             let is_moderator = role_moderates(&attributes);
@@ -410,13 +595,27 @@ impl Participants {
             });
         }
         one_spelling_per_value(&mut list);
+        // The file's columns, those left out too: the file read again
+        // takes the values an earlier ingest stored from them (an IP
+        // address) out of the store, as it does a column's it no longer has.
         let columns = headers
             .iter()
             .enumerate()
             .filter(|(i, h)| *i != id_i && *i != name_i && Some(*i) != doc_i && !h.is_empty())
             .map(|(_, h)| h.clone())
             .collect();
-        Ok(Participants { list, columns })
+        left_out_with_values.sort_unstable();
+        let left_out =
+            tool.filter(|_| !left_out_with_values.is_empty())
+                .map(|t| SurveyColumnsLeftOut {
+                    file: path.display().to_string(),
+                    tool: t.name,
+                    columns: left_out_with_values
+                        .iter()
+                        .map(|&i| headers[i].clone())
+                        .collect(),
+                });
+        Ok((Participants { list, columns }, left_out))
     }
 
     /// Whether a participants file lists `name` (by name or id).
@@ -458,8 +657,12 @@ impl Participants {
     /// Adds the participants of another file; an id listed twice is an error
     /// naming `other_file`.
     pub fn merge(&mut self, other: Participants, other_file: &Path) -> Result<()> {
+        // The ids listed so far, compared as `id_key` spells them: each row
+        // compared with every earlier one made a 30,000-row sampling frame
+        // take minutes (100,000 rows, half an hour).
+        let mut listed: HashSet<String> = self.list.iter().map(|q| id_key(&q.id)).collect();
         for p in other.list {
-            if self.list.iter().any(|q| id_key(&q.id) == id_key(&p.id)) {
+            if !listed.insert(id_key(&p.id)) {
                 return Err(IngestError::BadParticipants {
                     file: other_file.into(),
                     location: format!("id `{}`", p.id),
@@ -859,6 +1062,40 @@ mod tests {
         Participants::from_csv_bytes(Path::new("people.csv"), src.as_bytes())
     }
 
+    /// Each row was compared with every one merged before it: 30,000 rows
+    /// took over a minute, 100,000 half an hour. An id in two files, as
+    /// `id_key` compares them, is still refused naming the second file.
+    #[test]
+    fn merging_is_linear_and_refuses_an_id_listed_twice() {
+        let rows = 100_000;
+        let mut frame = String::from("id,name,site\n");
+        for i in 0..rows {
+            frame.push_str(&format!(
+                "P{i:06},Person {i},{}\n",
+                ["North", "South"][i % 2]
+            ));
+        }
+        let mut all = Participants::default();
+        all.merge(parse(&frame).unwrap(), Path::new("frame.csv"))
+            .unwrap();
+        let more = "id,name,wave\nQ1,Quinn,2\n";
+        all.merge(parse(more).unwrap(), Path::new("wave2.csv"))
+            .unwrap();
+        assert_eq!(all.list.len(), rows + 1);
+        assert_eq!(all.list[rows - 1].id, "P099999");
+        assert_eq!(all.list[rows - 1].attributes["site"], "South");
+        assert_eq!(all.list[rows].name, "Quinn");
+        assert_eq!(all.columns, ["site", "wave"]);
+        let again = "id,name\n  p000042 ,Someone\n";
+        let err = all
+            .merge(parse(again).unwrap(), Path::new("late.csv"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "late.csv: id `p000042`: listed in another participants file too"
+        );
+    }
+
     #[test]
     fn id_and_name_columns_as_people_head_them() {
         // `Participant ID` and `Pseudonym`, as a study's sheet heads them.
@@ -1211,6 +1448,90 @@ mod tests {
         // a respondent.
         let p = parse("id,name,group\nP1,Name,G1\nP2,Bob,G2\n").unwrap();
         assert_eq!(p.list.len(), 2);
+    }
+
+    /// h11/02: a survey tool's export used as the participants file: the
+    /// tool's own columns (an IP address, GPS coordinates, timestamps) are
+    /// no attributes, said once; its questions are, and a tracker's
+    /// `Status` or `Email` column is still an attribute.
+    #[test]
+    fn a_survey_tools_own_columns_are_no_attributes() {
+        let read = |src: &str| {
+            Participants::read_table(Path::new("screening.csv"), src.as_bytes()).unwrap()
+        };
+        let export = "StartDate,EndDate,Status,IPAddress,Progress,Duration (in seconds),Finished,RecordedDate,ResponseId,\
+                      RecipientLastName,RecipientFirstName,RecipientEmail,ExternalReference,LocationLatitude,\
+                      LocationLongitude,DistributionChannel,UserLanguage,Q1,Q2\n\
+                      Start Date,End Date,Response Type,IP Address,Progress,Duration (in seconds),Finished,Recorded Date,\
+                      Response ID,Recipient Last Name,Recipient First Name,Recipient Email,External Data Reference,\
+                      Location Latitude,Location Longitude,Distribution Channel,User Language,Department,Age group\n\
+                      \"{\"\"ImportId\"\":\"\"startDate\"\"}\",,,,,,,,\"{\"\"ImportId\"\":\"\"_recordId\"\"}\",,,,,,,,,\"{\"\"ImportId\"\":\"\"QID1\"\"}\",\"{\"\"ImportId\"\":\"\"QID2\"\"}\"\n\
+                      2025-03-11 09:01,2025-03-11 09:11,IP Address,81.2.69.141,100,337,True,2025-03-11 09:11,R_1,,,,P02,51.5,-0.12,anonymous,EN,Finance,25-34\n\
+                      2025-03-12 09:02,2025-03-12 09:12,IP Address,81.2.69.142,100,374,True,2025-03-12 09:12,R_2,,,,P03,51.6,-0.13,anonymous,EN,Marketing,35-44\n";
+        let (p, left_out) = read(export);
+        assert_eq!(p.list[0].id, "P02");
+        assert_eq!(
+            p.list[0].attributes,
+            BTreeMap::from([
+                ("q1".to_string(), "Finance".to_string()),
+                ("q2".to_string(), "25-34".to_string())
+            ])
+        );
+        let left_out = left_out.unwrap();
+        assert_eq!(left_out.tool, "Qualtrics");
+        assert_eq!(
+            left_out.columns,
+            [
+                "startdate",
+                "enddate",
+                "status",
+                "ipaddress",
+                "progress",
+                "duration (in seconds)",
+                "finished",
+                "recordeddate",
+                "responseid",
+                "locationlatitude",
+                "locationlongitude",
+                "distributionchannel",
+                "userlanguage"
+            ]
+        );
+        assert!(left_out.to_string().starts_with(
+            "`screening.csv` is a Qualtrics export: its own columns `startdate`, `enddate`,"
+        ));
+        // The file's columns, those left out too: read again, it takes an
+        // earlier ingest's IP addresses out of the store.
+        assert!(p.columns.contains(&"ipaddress".to_string()));
+        // Without its ImportId row, known by its columns; its texts row is
+        // no one, as before.
+        let lines: Vec<&str> = export.lines().collect();
+        let (p, left_out) = read(&[lines[0], lines[1], lines[3]].join("\n"));
+        assert_eq!(p.list.len(), 1);
+        assert!(!p.list[0].attributes.contains_key("ipaddress"));
+        assert_eq!(left_out.unwrap().tool, "Qualtrics");
+        // Google Forms and Microsoft Forms.
+        let (p, left_out) = read(
+            "Timestamp,Email address,Participant ID,Your team\n2025/03/01 9:00:00 AM GMT,a@x.org,P01,Sales\n",
+        );
+        assert_eq!(
+            p.list[0].attributes.keys().collect::<Vec<_>>(),
+            ["your team"]
+        );
+        assert_eq!(left_out.unwrap().columns, ["timestamp", "email address"]);
+        let (p, left_out) = read(
+            "ID,Start time,Completion time,Email,Name,Your team\n1,3/1/25 9:00,3/1/25 9:05,a@x.org,Ana,Sales\n",
+        );
+        assert_eq!(
+            p.list[0].attributes.keys().collect::<Vec<_>>(),
+            ["your team"]
+        );
+        assert_eq!(left_out.unwrap().tool, "Microsoft Forms");
+        // A tracker's `Status` and `Email`: attributes, nothing said.
+        let (p, left_out) = read("id,name,Status,Email\nP01,Ana,Withdrawn,a@x.org\n");
+        assert_eq!(p.list[0].attributes["status"], "Withdrawn");
+        assert_eq!(p.list[0].attributes["email"], "a@x.org");
+        assert_eq!(left_out, None);
     }
 
     #[test]

@@ -177,6 +177,14 @@ pub struct IngestSummary {
     /// attribute: separate exports numbering their respondents 1, 2, …
     /// merge different people into one participant.
     pub respondents_across_exports: Vec<RespondentAcrossExports>,
+    /// Participants files that are a survey tool's export, with the tool's
+    /// own columns (an IP address, GPS coordinates, timestamps) that held
+    /// values and were left out of the attributes.
+    pub participants_columns_left_out: Vec<corpus::SurveyColumnsLeftOut>,
+    /// Survey exports read in this run whose previews, test responses and
+    /// spam (Qualtrics' `Status`) were left out, counted by the main read
+    /// only (interviewer detection reads the files first, and says nothing).
+    pub responses_left_out: Vec<corpus::ResponsesLeftOut>,
 }
 
 /// A respondent id whose attribute two survey documents disagree on.
@@ -1214,8 +1222,11 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         None => inputs.participants.clone(),
     };
     let mut participants = Participants::default();
+    let mut participants_columns_left_out = Vec::new();
     for file in &participant_files {
-        participants.merge(Participants::from_csv_path(file)?, file)?;
+        let (read, left_out) = Participants::from_csv_path_with_left_out(file)?;
+        participants.merge(read, file)?;
+        participants_columns_left_out.extend(left_out);
     }
     // Listed by a participants file: not the interviewers `--interviewer`
     // or detection add below (before, "1 participants listed" with no file).
@@ -1327,6 +1338,8 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         duplicate_respondents: Vec::new(),
         respondents_across_exports: Vec::new(),
         survey_reexports: Vec::new(),
+        participants_columns_left_out,
+        responses_left_out: Vec::new(),
         participants_not_speaking: Vec::new(),
         participants_rows: if listed_by_files {
             participants.list.iter().filter(|p| !p.is_moderator).count()
@@ -1375,9 +1388,14 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
             documents: Vec::new(),
             error: None,
         };
-        let result = corpus::read_file_unhashed(&input.path, &input.name, &columns, &index)
+        // The main read says what a survey export left out (the read for
+        // interviewer detection said nothing).
+        let read =
+            corpus::read_file_unhashed_with_left_out(&input.path, &input.name, &columns, &index);
+        let result = read
             .map_err(|e| e.to_string())
-            .and_then(|mut docs| {
+            .and_then(|(mut docs, left_out)| {
+                summary.responses_left_out.extend(left_out);
                 name_doc_column_parts(
                     store,
                     &input.name,

@@ -635,6 +635,7 @@ fn assemble(name: &str, cues: Vec<ParsedCue>) -> RawDocument {
         turns,
         cues: timed,
         speaker_attributes: Default::default(),
+        left_out_responses: Default::default(),
     }
 }
 

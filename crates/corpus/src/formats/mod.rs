@@ -109,6 +109,11 @@ pub struct RawDocument {
     pub cues: Vec<Cue>,
     /// Attributes by speaker label, from a table's attribute columns.
     pub speaker_attributes: BTreeMap<String, BTreeMap<String, String>>,
+    /// Rows of a survey export left out as no respondent's, by the
+    /// Qualtrics `Status` that says so (`Survey Preview` → 1): on a file's
+    /// first document only, so that a file of several documents counts
+    /// each row once ([`crate::ResponsesLeftOut`], for ingest to say).
+    pub left_out_responses: BTreeMap<String, usize>,
 }
 
 /// A format reader: a stage of the ingestion pipeline.

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{RawDocument, RawTurn, Reader, SourceFile, TableColumns};
 use crate::decode::decode_text;
 use crate::error::{IngestError, Result};
-use crate::participants::is_unset_value;
+use crate::participants::{is_unset_value, SurveyTool, MICROSOFT_FORMS, SURVEYMONKEY};
 use crate::speaker::parse_clock;
 use crate::SourceFormat;
 
@@ -43,6 +43,14 @@ pub(super) struct Row {
     attributes: BTreeMap<String, String>,
 }
 
+/// A table's rows as utterances ([`table_rows`]), and the rows it left out
+/// as no respondent's, by the Qualtrics `Status` that says so: [`group`]
+/// hands the count to the file's first document, for ingest to say.
+pub(super) struct TableRows {
+    rows: Vec<Row>,
+    left_out_responses: BTreeMap<String, usize>,
+}
+
 impl Reader for CsvReader {
     fn format(&self) -> SourceFormat {
         SourceFormat::Csv
@@ -63,7 +71,13 @@ impl Reader for JsonlReader {
     fn read(&self, file: SourceFile<'_>) -> Result<Vec<RawDocument>> {
         let text = decode_text(file.path, file.bytes)?.text;
         let rows = jsonl_rows(file, &text, &self.columns)?;
-        Ok(group(file.name, rows))
+        Ok(group(
+            file.name,
+            TableRows {
+                rows,
+                left_out_responses: BTreeMap::new(),
+            },
+        ))
     }
 }
 
@@ -94,7 +108,7 @@ pub(super) fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
-fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec<Row>> {
+fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<TableRows> {
     let delimiter = sniff_delimiter(text);
     if let Some(line) = unterminated_quote_line(text, delimiter) {
         return Err(IngestError::BadCsv {
@@ -139,13 +153,14 @@ fn csv_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<Vec
 }
 
 /// A table's rows (a record and where it is, for errors: "row 3 (line
-/// 4)", "sheet Answers, row 4") as utterances, by the columns `cols` names.
+/// 4)", "sheet Answers, row 4") as utterances, by the columns `cols` names,
+/// with the responses left out by their Qualtrics `Status`.
 pub(super) fn table_rows(
     file: SourceFile<'_>,
     headers: Vec<String>,
     records: impl Iterator<Item = Result<(csv::StringRecord, String)>>,
     cols: &TableColumns,
-) -> Result<Vec<Row>> {
+) -> Result<TableRows> {
     let find = |name: &str, role: &'static str, required: bool| -> Result<Option<usize>> {
         let mut hits = headers
             .iter()
@@ -277,11 +292,9 @@ pub(super) fn table_rows(
     // as one, response 1 of a staff form and response 1 of a student form
     // were one participant (7 respondents counted as 4); each is the
     // form's own `Respondent <ID>`, as a row without an id is.
-    let header_named = |name: &str| headers.iter().any(|h| h.trim().eq_ignore_ascii_case(name));
     let response_numbers = wide
         && speaker_header.is_some_and(|h| h.trim().eq_ignore_ascii_case("id"))
-        && header_named("start time")
-        && header_named("completion time");
+        && MICROSOFT_FORMS.exported(&headers);
     let found: Vec<(usize, &str)> = if wide {
         question_hits
             .iter()
@@ -296,6 +309,21 @@ pub(super) fn table_rows(
     };
     let (skip, texts_row) =
         survey_header_rows(&headers, &head_records, &found, speaker_i, speaker_header);
+    // Qualtrics' `Status` column (`Response Type` on its row of texts,
+    // `status` in its ImportId row), whose non-responses are left out
+    // ([`QUALTRICS_NON_RESPONSES`]); another table's `Status` is an answer.
+    let qualtrics_status = headers
+        .iter()
+        .position(|h| SurveyTool::heads(h, "Status"))
+        .filter(|&i| {
+            head_records.iter().take(skip).any(|r| {
+                r.get(i).is_some_and(|c| {
+                    let compact: String = c.split_whitespace().collect();
+                    SurveyTool::heads(c, "Response Type")
+                        || compact.starts_with("{\"ImportId\":\"status\"")
+                })
+            })
+        });
     // A question named by its text where the export names its columns by
     // id (Qualtrics' `Q4`, its text on the row below): that column.
     if let Some(r) = texts_row {
@@ -536,6 +564,25 @@ pub(super) fn table_rows(
             }
         })
         .collect();
+    // The label of the choice whose box each other box is, where Qualtrics
+    // writes it on its row of texts: the box's text is `<question> -
+    // <label> - Text` beside the choice's `<question> - Selected Choice`.
+    let other_labels: Vec<Option<String>> = attribute_cols
+        .iter()
+        .zip(&other_boxes)
+        .map(|(&(i, _, _), other)| {
+            let texts = &head[texts_row?].0;
+            let question = texts.get(i)?.trim().strip_suffix(" - Selected Choice")?;
+            let label = texts
+                .get((*other)?)?
+                .trim()
+                .strip_prefix(question)?
+                .strip_prefix(" - ")?
+                .strip_suffix(" - Text")?
+                .trim();
+            (!label.is_empty()).then(|| label.to_string())
+        })
+        .collect();
     let spreads: Vec<Option<(Vec<usize>, Option<usize>)>> = attribute_cols
         .iter()
         .map(|&(i, _, row)| if row { None } else { spread(i) })
@@ -594,11 +641,11 @@ pub(super) fn table_rows(
     // `<question> [<row>]`, as NVivo's survey import makes one.
     let readings: Vec<AttributeReading> = attribute_cols
         .iter()
-        .zip(&other_boxes)
+        .zip(other_boxes.iter().zip(other_labels))
         .zip(spreads)
-        .map(|((&(i, ref name, _), &other), spread)| {
+        .map(|((&(i, ref name, _), (&other, label)), spread)| {
             let Some((options, typed)) = spread else {
-                return AttributeReading::Choice { other };
+                return AttributeReading::Choice { other, label };
             };
             let ticked = data
                 .iter()
@@ -625,8 +672,24 @@ pub(super) fn table_rows(
         .collect();
     let mut whole_number_times = true;
     let mut durations_ms: Vec<u64> = Vec::new();
+    // Rows read, and those left out by their Qualtrics `Status`, by status.
+    let mut responses = 0;
+    let mut non_responses: BTreeMap<String, usize> = BTreeMap::new();
     for (data_row, record) in data.into_iter().enumerate() {
         let (record, location) = record?;
+        // A response the researcher previewed, one Qualtrics generated as
+        // a test or flagged as spam is no respondent's: its test answers
+        // ("Testing the survey, ignore this.") were coded and counted, one
+        // more in every share's denominator (h11/03). Its number in the
+        // file stays its own (`Respondent N` of a row without an id).
+        if let Some(status) = qualtrics_status
+            .and_then(|i| record.get(i))
+            .and_then(qualtrics_non_response)
+        {
+            *non_responses.entry(status.to_string()).or_default() += 1;
+            continue;
+        }
+        responses += 1;
         let cell = |i: Option<usize>| {
             i.and_then(|i| record.get(i))
                 .map(str::trim)
@@ -680,20 +743,17 @@ pub(super) fn table_rows(
                         }
                     }
                 }
-                AttributeReading::Choice { other } => {
+                AttributeReading::Choice { other, label } => {
                     let chosen = attribute(Some(*i));
-                    let other_chosen = chosen.as_deref().is_none_or(|c| {
-                        c == "-oth-"
-                            || c.eq_ignore_ascii_case("other")
-                            || c.to_lowercase().starts_with("other (")
-                    });
                     let typed = attribute(*other);
-                    let value = match (other_chosen, typed) {
-                        (true, Some(typed)) => Some(format!("Other: {typed}")),
-                        (true, None) if chosen.as_deref() == Some("-oth-") => {
-                            Some("Other".to_string())
+                    let value = match (chosen, typed) {
+                        // SurveyMonkey leaves the choice blank for Other.
+                        (None, Some(typed)) => Some(format!("Other: {typed}")),
+                        (Some(chosen), Some(typed)) => {
+                            Some(with_typed_other(&chosen, label.as_deref(), &typed))
                         }
-                        _ => chosen,
+                        (Some(chosen), None) if chosen == "-oth-" => Some("Other".to_string()),
+                        (chosen, None) => chosen,
                     };
                     if let Some(value) = value {
                         attributes.insert(header.clone(), value);
@@ -777,6 +837,23 @@ pub(super) fn table_rows(
             attributes,
         });
     }
+    if let (0, Some(i)) = (
+        responses,
+        qualtrics_status.filter(|_| !non_responses.is_empty()),
+    ) {
+        return Err(IngestError::BadCsv {
+            file: file.path.into(),
+            location: format!("column `{}`", headers[i].trim()),
+            message: format!(
+                "every response is a Qualtrics {}: previews, test responses and spam are no respondents' and are left out, which leaves nothing to read; export the survey's recorded responses",
+                non_responses
+                    .iter()
+                    .map(|(status, n)| format!("`{status}` ({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
     if whole_number_times && in_milliseconds(&mut durations_ms) {
         for row in &mut rows {
             row.start_ms = row.start_ms.map(|t| t / 1000);
@@ -790,7 +867,10 @@ pub(super) fn table_rows(
         by_question(&mut rows);
     }
     rows.extend(answers.into_iter().flatten());
-    Ok(rows)
+    Ok(TableRows {
+        rows,
+        left_out_responses: non_responses,
+    })
 }
 
 /// A long export's rows question by question (in the order each question
@@ -950,11 +1030,9 @@ fn survey_header_rows(
     // option's label (`Idea 1`, `Yes`). A respondent who answered so has
     // an id, and a form's first respondent who chose "Other (please
     // specify)" is a respondent.
-    let monkey = headers.iter().any(|h| {
-        ["Respondent ID", "Collector ID"]
-            .iter()
-            .any(|m| h.trim().eq_ignore_ascii_case(m))
-    });
+    let monkey = headers
+        .iter()
+        .any(|h| SURVEYMONKEY.signs.iter().any(|m| SurveyTool::heads(h, m)));
     let kind_row = head.first().is_some_and(|r| {
         speaker_i.is_none_or(|i| r.get(i).unwrap_or("").trim().is_empty())
             && !question_cols.is_empty()
@@ -1148,8 +1226,13 @@ fn jsonl_rows(file: SourceFile<'_>, text: &str, cols: &TableColumns) -> Result<V
 
 /// How [`table_rows`] reads an attribute column.
 enum AttributeReading {
-    /// The cell, or `Other: <typed>` from the other box beside the choice.
-    Choice { other: Option<usize> },
+    /// The cell, its Other as `Other: <typed>` from the other box beside
+    /// the choice ([`with_typed_other`]), whose choice's label Qualtrics'
+    /// row of texts may give.
+    Choice {
+        other: Option<usize>,
+        label: Option<String>,
+    },
     /// A "select all that apply": the options ticked, `; `-joined.
     Ticked {
         options: Vec<usize>,
@@ -1158,6 +1241,106 @@ enum AttributeReading {
     /// A matrix's rows, a "multiple textboxes" question's boxes: one
     /// attribute per column, `<question> [<row>]`.
     Rows(Vec<(usize, String)>),
+}
+
+/// A choice's cell with what the respondent typed in its other box: the
+/// choice the box belongs to (`label`, from Qualtrics' row of texts; else
+/// one that reads as Other, [`is_other_choice`]) becomes `Other: <typed>`
+/// (`<label>: <typed>` for a box of another choice, `Prefer to
+/// self-describe`), in a single choice's cell or in a multiple answer's,
+/// whose choices Qualtrics joins with `,` (`Email,Other`, `Email,Other:
+/// WhatsApp group`). A cell without that choice is kept as it is: the
+/// typed text is of a choice the respondent did not keep. Before, only a
+/// whole cell `Other` or `Other (…` took the box, and the typed text of a
+/// multiple answer, or of a choice labelled `Other, please specify`, was
+/// lost from every crosstab (h11/01).
+fn with_typed_other(chosen: &str, label: Option<&str>, typed: &str) -> String {
+    let typed_as = |label: &str| {
+        if is_other_choice(label) {
+            format!("Other: {typed}")
+        } else {
+            format!("{label}: {typed}")
+        }
+    };
+    // The label as a whole choice of the cell, `,` or its ends around it.
+    if let Some(label) = label {
+        let mut at = 0;
+        while let Some(found) = chosen[at..].find(label).map(|k| at + k) {
+            let end = found + label.len();
+            if (found == 0 || chosen[..found].ends_with(','))
+                && (end == chosen.len() || chosen[end..].starts_with(','))
+            {
+                return format!("{}{}{}", &chosen[..found], typed_as(label), &chosen[end..]);
+            }
+            at = found + label.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    // Without the label: the choices split where Qualtrics joins them, at
+    // a `,` without a space after it (a label's own comma has one: `Other,
+    // please specify`), and the first that reads as Other (a single
+    // choice's cell is one).
+    let mut choices: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (k, _) in chosen.match_indices(',') {
+        if !chosen[k + 1..].starts_with(char::is_whitespace) {
+            choices.push(&chosen[start..k]);
+            start = k + 1;
+        }
+    }
+    choices.push(&chosen[start..]);
+    let Some(other) = choices.iter().position(|c| is_other_choice(c)) else {
+        return chosen.to_string();
+    };
+    let typed_other = format!("Other: {typed}");
+    choices[other] = &typed_other;
+    choices.join(",")
+}
+
+/// Whether a choice's label is the Other of a choice question: `Other`,
+/// `Others`, or either before a note (`Other (please specify)`, `Other,
+/// please specify`, `Other - please specify`, `Other:`, `Other please
+/// specify`), and LimeSurvey's `-oth-`; not a choice of other things
+/// (`Other family members`).
+fn is_other_choice(label: &str) -> bool {
+    let label = label.trim().to_lowercase();
+    if label == "-oth-" {
+        return true;
+    }
+    let Some(rest) = label
+        .strip_prefix("others")
+        .or_else(|| label.strip_prefix("other"))
+    else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    rest.is_empty()
+        || rest.starts_with(|c: char| !c.is_alphanumeric())
+        || rest.starts_with("please")
+        || rest.starts_with("specify")
+}
+
+/// The kinds of response in Qualtrics' `Status` column ("Response Type")
+/// that no respondent gave, as its exports write them: the choice text, or
+/// its number where the export has numeric values (0 is `IP Address`, an
+/// ordinary response; 4 `Imported`, 16 `Offline`; both kept).
+const QUALTRICS_NON_RESPONSES: &[(&str, &str)] = &[
+    ("Survey Preview", "1"),
+    ("Survey Test", "2"),
+    ("Spam", "8"),
+    ("Survey Preview Spam", "9"),
+    ("Imported Spam", "12"),
+    ("Offline Survey Preview", "17"),
+    ("EX Spam", "40"),
+];
+
+/// The kind of non-response a Qualtrics `Status` cell names
+/// ([`QUALTRICS_NON_RESPONSES`]), by its text.
+fn qualtrics_non_response(status: &str) -> Option<&'static str> {
+    let status = status.trim();
+    QUALTRICS_NON_RESPONSES
+        .iter()
+        .find(|(text, code)| SurveyTool::heads(status, text) || status == *code)
+        .map(|(text, _)| *text)
 }
 
 /// Microsoft Forms writes `anonymous` in the e-mail and name columns of an
@@ -1379,7 +1562,11 @@ fn is_blank(cell: &str) -> bool {
     })
 }
 
-pub(super) fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
+pub(super) fn group(file_name: &str, table: TableRows) -> Vec<RawDocument> {
+    let TableRows {
+        rows,
+        left_out_responses,
+    } = table;
     let mut docs: Vec<RawDocument> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     // Per document, the last question asked.
@@ -1398,6 +1585,7 @@ pub(super) fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
                 turns: Vec::new(),
                 cues: Vec::new(),
                 speaker_attributes: BTreeMap::new(),
+                left_out_responses: BTreeMap::new(),
             });
             docs.len() - 1
         });
@@ -1443,6 +1631,9 @@ pub(super) fn group(file_name: &str, rows: Vec<Row>) -> Vec<RawDocument> {
         });
     }
     docs.retain(|d| !d.turns.is_empty());
+    if let Some(first) = docs.first_mut() {
+        first.left_out_responses = left_out_responses;
+    }
     docs
 }
 
@@ -1939,6 +2130,105 @@ mod tests {
         }
     }
 
+    /// h11/01: Qualtrics' typed other is kept where its choice is one of
+    /// a multiple answer's (`Email,Other`) or labelled `Other, please
+    /// specify` and the like, and a box's own choice is found by its label
+    /// on the row of texts (`Prefer to self-describe`).
+    #[test]
+    fn a_qualtrics_choice_keeps_its_typed_other_in_a_list_and_under_any_label() {
+        let csv = "ResponseId,Q1,Q1_5_TEXT,Q6,Q6_4_TEXT,Q2,Q2_3_TEXT,Q4\n\
+            Response ID,What is your role? - Selected Choice,What is your role? - Other (please specify) - Text,\
+            Which tools? - Selected Choice,Which tools? - Other - Text,\
+            Gender - Selected Choice,\"Gender - Prefer to self-describe, if you wish - Text\",What is hardest?\n\
+            \"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID1\"\"}\",\"{\"\"ImportId\"\":\"\"QID1_5_TEXT\"\"}\",\
+            \"{\"\"ImportId\"\":\"\"QID6\"\"}\",\"{\"\"ImportId\"\":\"\"QID6_4_TEXT\"\"}\",\"{\"\"ImportId\"\":\"\"QID2\"\"}\",\
+            \"{\"\"ImportId\"\":\"\"QID2_3_TEXT\"\"}\",\"{\"\"ImportId\"\":\"\"QID4_TEXT\"\"}\"\n\
+            R_1,Manager,,\"Email,Microsoft Teams\",,Woman,,Lunch.\n\
+            R_2,Other (please specify),Contractor,\"Email,Other\",WhatsApp group,\"Prefer to self-describe, if you wish\",Non-binary,VPN.\n\
+            R_3,\"Other, please specify\",Intern,\"Other,Microsoft Teams\",Signal,Man,,Chair.\n\
+            R_4,Other - please specify,Agency,Email,,Woman,,Stopping.\n\
+            R_5,Other:,Volunteer,\"Microsoft Teams,Other\",,Man,,Noise.\n\
+            R_6,Manager,Leftover,Other,Zoom,Woman,,Meetings.\n";
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            speaker_required: true,
+            questions: vec!["Q4".into()],
+            attributes: vec!["Q1".into(), "Q6".into(), "Q2".into()],
+            ..TableColumns::default()
+        };
+        let docs = read(&CsvReader { columns }, "q.csv", csv).unwrap();
+        let value = |who: &str, q: &str| {
+            docs[0].speaker_attributes[who]
+                .get(q)
+                .cloned()
+                .unwrap_or_default()
+        };
+        // Single choices: the box's own label, and labels that read as
+        // Other without it (R_3's differs from the row of texts).
+        assert_eq!(value("R_1", "Q1"), "Manager");
+        assert_eq!(value("R_2", "Q1"), "Other: Contractor");
+        assert_eq!(value("R_3", "Q1"), "Other: Intern");
+        assert_eq!(value("R_4", "Q1"), "Other: Agency");
+        assert_eq!(value("R_5", "Q1"), "Other: Volunteer");
+        // A box typed in but its choice not kept: the choice.
+        assert_eq!(value("R_6", "Q1"), "Manager");
+        // Multiple answers, joined by `,` as Qualtrics joins them.
+        assert_eq!(value("R_1", "Q6"), "Email,Microsoft Teams");
+        assert_eq!(value("R_2", "Q6"), "Email,Other: WhatsApp group");
+        assert_eq!(value("R_3", "Q6"), "Other: Signal,Microsoft Teams");
+        assert_eq!(value("R_4", "Q6"), "Email");
+        // Ticked, nothing typed: as Qualtrics wrote it.
+        assert_eq!(value("R_5", "Q6"), "Microsoft Teams,Other");
+        assert_eq!(value("R_6", "Q6"), "Other: Zoom");
+        // Another choice's box, its label holding a comma.
+        assert_eq!(
+            value("R_2", "Q2"),
+            "Prefer to self-describe, if you wish: Non-binary"
+        );
+        assert_eq!(value("R_3", "Q2"), "Man");
+    }
+
+    /// Which labels are a choice question's Other, and the typed text put
+    /// in a cell without Qualtrics' row of texts.
+    #[test]
+    fn other_choices_are_known_by_their_label() {
+        for label in [
+            "Other",
+            "other",
+            "Others",
+            "Other (please specify)",
+            "Other, please specify",
+            "Other - please specify",
+            "Other – please specify",
+            "Other:",
+            "Other please specify",
+            "Other (e.g. Zoom, Meet)",
+            "-oth-",
+        ] {
+            assert!(is_other_choice(label), "{label}");
+        }
+        for label in ["Other family members", "Otherwise", "Mother", "Email", ""] {
+            assert!(!is_other_choice(label), "{label}");
+        }
+        assert_eq!(
+            with_typed_other("Email,Other, please specify", None, "Signal"),
+            "Email,Other: Signal"
+        );
+        assert_eq!(
+            with_typed_other("Other, please specify,Email", None, "Signal"),
+            "Other: Signal,Email"
+        );
+        assert_eq!(
+            with_typed_other("Email,Other family members", None, "Signal"),
+            "Email,Other family members"
+        );
+        // The label found as a whole choice only (`Other app` is not `Other`).
+        assert_eq!(
+            with_typed_other("Other app,Other", Some("Other"), "Signal"),
+            "Other app,Other: Signal"
+        );
+    }
+
     /// hY/01: a "select all that apply" read as an attribute takes every
     /// option ticked, and its typed other.
     #[test]
@@ -2091,6 +2381,133 @@ mod tests {
         assert!(
             e.contains("`Rate your manager [Support]`, `Rate your team [Support]`"),
             "{e}"
+        );
+    }
+
+    /// h11/03: Qualtrics' previews, test responses and spam (its `Status`,
+    /// as text or numbers) are no respondents; another table's `Status`
+    /// column is read as before.
+    #[test]
+    fn qualtrics_previews_tests_and_spam_are_no_respondents() {
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            speaker_required: true,
+            questions: vec!["Q4".into()],
+            attributes: vec!["Q1".into()],
+            ..TableColumns::default()
+        };
+        let speakers = |csv: &str| -> Vec<String> {
+            let docs = read(
+                &CsvReader {
+                    columns: columns.clone(),
+                },
+                "q.csv",
+                csv,
+            )
+            .unwrap();
+            let mut who: Vec<String> = docs[0]
+                .turns
+                .iter()
+                .filter_map(|t| t.speaker.clone())
+                .filter(|s| s != QUESTION_SPEAKER)
+                .collect();
+            who.dedup();
+            who
+        };
+        let texts =
+            "Status,ResponseId,Q1,Q4\nResponse Type,Response ID,Your role?,What is hardest?\n";
+        let import_ids = "\"{\"\"ImportId\"\":\"\"status\"\"}\",\"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID1\"\"}\",\"{\"\"ImportId\"\":\"\"QID4_TEXT\"\"}\"\n";
+        let rows = "Survey Preview,R_0,Manager,\"Testing the survey, ignore this.\"\n\
+            IP Address,R_1,Nurse,Lunch.\n\
+            Survey Test,R_2,Nurse,Lorem ipsum.\n\
+            Spam,R_3,Nurse,Buy now.\n\
+            Imported,R_4,Nurse,The VPN.\n\
+            Offline,R_5,Nurse,My chair.\n";
+        let numeric = "1,R_0,Manager,Testing.\n0,R_1,Nurse,Lunch.\n2,R_2,Nurse,Lorem ipsum.\n\
+            8,R_3,Nurse,Buy now.\n4,R_4,Nurse,The VPN.\n16,R_5,Nurse,My chair.\n17,R_6,Nurse,Offline test.\n";
+        let kept = ["R_1", "R_4", "R_5"];
+        // The current export (texts and ImportId rows), with either row alone.
+        assert_eq!(speakers(&format!("{texts}{import_ids}{rows}")), kept);
+        assert_eq!(speakers(&format!("{texts}{rows}")), kept);
+        let header = texts.lines().next().unwrap();
+        assert_eq!(speakers(&format!("{header}\n{import_ids}{rows}")), kept);
+        assert_eq!(speakers(&format!("{texts}{import_ids}{numeric}")), kept);
+        // A `Status` column of another table (no Qualtrics rows) is no
+        // response type: every row is a respondent.
+        assert_eq!(
+            speakers(&format!("{header}\n{rows}")),
+            ["R_0", "R_1", "R_2", "R_3", "R_4", "R_5"]
+        );
+        // An export of nothing but previews: an error naming the rule.
+        let e = read(
+            &CsvReader {
+                columns: columns.clone(),
+            },
+            "q.csv",
+            &format!("{texts}{import_ids}Survey Preview,R_0,Manager,Testing.\n1,R_9,Nurse,Test.\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with(
+                "q.csv: column `Status`: every response is a Qualtrics `Survey Preview` (2)"
+            ),
+            "{e}"
+        );
+    }
+
+    /// h11/03: the responses a Qualtrics `Status` leaves out are counted,
+    /// by status, on the file's first document (once, however many
+    /// documents a `doc` column makes), for ingest to say; a file without
+    /// them, or a `Status` of another table, counts none.
+    #[test]
+    fn the_responses_a_qualtrics_status_leaves_out_are_counted_once_per_file() {
+        let columns = TableColumns {
+            speaker: "ResponseId".into(),
+            speaker_required: true,
+            questions: vec!["Q4".into()],
+            ..TableColumns::default()
+        };
+        let left_out = |columns: &TableColumns, csv: &str| -> Vec<BTreeMap<String, usize>> {
+            read(
+                &CsvReader {
+                    columns: columns.clone(),
+                },
+                "q.csv",
+                csv,
+            )
+            .unwrap()
+            .into_iter()
+            .map(|d| d.left_out_responses)
+            .collect()
+        };
+        let texts = "Status,ResponseId,doc,Q4\nResponse Type,Response ID,Site,What is hardest?\n";
+        let rows = "Survey Preview,R_0,North,\"Testing the survey, ignore this.\"\n\
+            IP Address,R_1,North,Lunch.\n\
+            Spam,R_2,South,Buy now.\n\
+            IP Address,R_3,South,The VPN.\n\
+            Survey Preview,R_4,South,test test\n";
+        let counted = BTreeMap::from([("Spam".to_string(), 1), ("Survey Preview".to_string(), 2)]);
+        // Two documents (a `doc` column): the first holds the count.
+        let by_site = TableColumns {
+            doc_required: true,
+            ..columns.clone()
+        };
+        assert_eq!(
+            left_out(&by_site, &format!("{texts}{rows}")),
+            [counted.clone(), BTreeMap::new()]
+        );
+        // One document (a wide export's `doc` column not named): it does.
+        assert_eq!(left_out(&columns, &format!("{texts}{rows}")), [counted]);
+        // Nothing left out: nothing counted; nor under another table's `Status`.
+        assert_eq!(
+            left_out(&columns, &format!("{texts}IP Address,R_1,North,Lunch.\n")),
+            [BTreeMap::new()]
+        );
+        let header = texts.lines().next().unwrap();
+        assert_eq!(
+            left_out(&columns, &format!("{header}\n{rows}")),
+            [BTreeMap::new()]
         );
     }
 

@@ -76,6 +76,7 @@ impl Reader for TextReader {
             turns,
             cues: Vec::new(),
             speaker_attributes: Default::default(),
+            left_out_responses: Default::default(),
         }])
     }
 }
@@ -155,6 +156,7 @@ pub(super) fn extracted_text_with_headings(
         turns,
         cues: Vec::new(),
         speaker_attributes: Default::default(),
+        left_out_responses: Default::default(),
     }])
 }
 
