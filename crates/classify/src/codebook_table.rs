@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::codebook::{Code, Codebook, CodebookError, Problem};
+use crate::codebook::{Code, Codebook, CodebookError, Problem, MAX_HIERARCHY_DEPTH};
 
 /// The codebook field a column fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -421,11 +421,11 @@ pub fn codebook_from_table(
         let mut depth_cell = None;
         // A table with NVivo's `Hierarchical Name` beside its `Name` reads
         // the path: the one cell of the row that holds one.
-        let path_cell = cells
+        let path_column = cells
             .iter()
             .zip(&fields)
-            .find(|(c, f)| levels.is_empty() && **f == Some(Field::Name) && c.contains('\\'))
-            .map(|(c, _)| c.trim().to_string());
+            .position(|(c, f)| levels.is_empty() && *f == Some(Field::Name) && c.contains('\\'));
+        let path_cell = path_column.map(|i| cells[i].trim().to_string());
         for (cell, field) in cells.iter().zip(&fields) {
             let text = cell.trim();
             let Some(field) = field else { continue };
@@ -472,6 +472,44 @@ pub fn codebook_from_table(
                 code.name = leaf.clone();
                 path = Some(parts);
             }
+        }
+        // A path deeper than a codebook may nest (a long backslashed string
+        // pasted into the cell) is refused as its row is read: below, each
+        // code above it is made with its own copy of its path, so a cell of
+        // 3,000 parts (19 KB) took 1 GB and one of 20,000 over 23 GB before
+        // validation refused the depth.
+        let written_depth = |parts: &[String], above: usize, column: Option<usize>| {
+            let deep = parts.len() + above;
+            if deep <= MAX_HIERARCHY_DEPTH {
+                return Ok(());
+            }
+            let shown = if parts.len() > 5 {
+                format!("{}\\…\\{}", parts[..3].join("\\"), parts[parts.len() - 1])
+            } else {
+                parts.join("\\")
+            };
+            let whose = if above == 0 { "its" } else { "its parent's" };
+            Err(CodebookError::Invalid(vec![Problem {
+                file: file.to_string(),
+                line: None,
+                field: match column {
+                    Some(i) => format!("{location}, {}", headers[i].trim()),
+                    None => location.clone(),
+                },
+                message: format!(
+                    "code {:?} is nested {deep} levels deep by {whose} path ({shown}); a \
+                     codebook may nest at most {MAX_HIERARCHY_DEPTH} levels (a top-level code \
+                     is level 1)",
+                    code.name
+                ),
+            }]))
+        };
+        if let Some(path) = &path {
+            written_depth(path, 0, path_column.or(levels.last().copied()))?;
+        }
+        if let Some(parent) = code.parent.as_deref().filter(|p| p.contains('\\')) {
+            let parent_column = fields.iter().position(|f| *f == Some(Field::Parent));
+            written_depth(&path_parts(parent), 1, parent_column)?;
         }
         if let Some([.., above, _]) = path.as_deref() {
             if code.parent.is_none() {
@@ -1107,6 +1145,50 @@ mod tests {
             })
             .collect();
         (headers, rows)
+    }
+
+    /// A code cell holding a path 3,000 levels deep (19 KB) made each code
+    /// above it with its own copy of its path, 1 GB, before validation
+    /// refused the depth; 20,000 levels took over 23 GB. It is refused as
+    /// its row is read, and so is a parent cell's path.
+    #[test]
+    fn a_path_deeper_than_the_limit_is_refused_as_read() {
+        let deep = |n: usize| {
+            (0..n)
+                .map(|i| format!("L{i}"))
+                .collect::<Vec<_>>()
+                .join("\\")
+        };
+        let refused = |rows: &[&[&str]]| {
+            let (headers, rows) = table(rows);
+            codebook_from_table("codes.csv", "codes", &headers, &rows)
+                .unwrap_err()
+                .to_string()
+        };
+        let path = deep(20_000);
+        assert_eq!(
+            refused(&[
+                &["Code", "Description"],
+                &["Fine", "ok"],
+                &[&path, "a deep path"]
+            ]),
+            "1 problem(s) in the codebook:\n  codes.csv: row 2 (line 3), Code: code \"L19999\" \
+             is nested 20000 levels deep by its path (L0\\L1\\L2\\…\\L19999); a codebook may \
+             nest at most 64 levels (a top-level code is level 1)"
+        );
+        let parent = deep(64);
+        assert_eq!(
+            refused(&[&["Code", "Parent", "Description"], &["X", &parent, "d"]]),
+            "1 problem(s) in the codebook:\n  codes.csv: row 1 (line 2), Parent: code \"X\" is \
+             nested 65 levels deep by its parent's path (L0\\L1\\L2\\…\\L63); a codebook may \
+             nest at most 64 levels (a top-level code is level 1)"
+        );
+        // At the limit: read, every code above it made from the path.
+        let (headers, rows) = table(&[&["Code", "Description"], &[&deep(64), "d"]]);
+        let cb = codebook_from_table("codes.csv", "codes", &headers, &rows).unwrap();
+        assert_eq!(cb.codes.len(), 64);
+        assert_eq!(cb.codes[63].name, "L63");
+        assert_eq!(cb.codes[63].parent.as_deref(), Some("L62"));
     }
 
     #[test]

@@ -14,6 +14,9 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use uuid::Uuid;
 
+/// The most levels a codebook's codes nest, here for the readers of
+/// REFI-QDA files outside this crate (`report`'s `.qdpx` import).
+pub use crate::codebook::MAX_HIERARCHY_DEPTH;
 use crate::codebook::{Code, Codebook, CodebookError, Problem};
 
 pub const QDC_NAMESPACE: &str = "urn:QDA-XML:codebook:1.0";
@@ -430,6 +433,24 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
         c.id = c.name.clone();
         Ok(c)
     };
+    // A code under `enclosing` open codes, refused past the depth limit as
+    // it is read, as YAML's nesting is before parsing: every code's path of
+    // names is as long as its level, so a file nested 10,000 deep built
+    // 5·10⁷ names (2.8 GB) and aborted before validation refused it.
+    let too_deep = |c: &Code, enclosing: usize, pos: u64| -> Result<(), CodebookError> {
+        if enclosing < MAX_HIERARCHY_DEPTH {
+            return Ok(());
+        }
+        Err(err(
+            pos,
+            format!(
+                "<Code> \"{}\" is nested {} levels deep; a codebook may nest at most \
+                 {MAX_HIERARCHY_DEPTH} levels (a top-level code is level 1)",
+                c.name,
+                enclosing + 1
+            ),
+        ))
+    };
     loop {
         let pos = reader.buffer_position();
         let ev = reader
@@ -476,6 +497,7 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
                 b"Sets" => in_sets = true,
                 b"Code" => {
                     let c = attrs(&e, pos)?;
+                    too_deep(&c, stack.len(), pos)?;
                     parent_of.push(stack.last().copied());
                     given_id.push(false);
                     cb.codes.push(c);
@@ -489,6 +511,7 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
             },
             Event::Empty(e) if e.local_name().as_ref() == b"Code" => {
                 let c = attrs(&e, pos)?;
+                too_deep(&c, stack.len(), pos)?;
                 parent_of.push(stack.last().copied());
                 given_id.push(false);
                 cb.codes.push(c);
@@ -560,6 +583,8 @@ pub fn from_qdc(src: &str, file: &str) -> Result<Codebook, CodebookError> {
     // A name two codes share, without an id of its own, takes as many of
     // its path's last names as make it unique (`Barriers/Other`), as a
     // table of paths does; before, the second was refused as a duplicate.
+    // A path is at most the depth limit long: deeper codes were refused
+    // as they were read.
     let path = |mut i: usize| -> Vec<String> {
         let mut names = vec![cb.codes[i].name.clone()];
         while let Some(p) = parent_of[i] {
@@ -767,6 +792,50 @@ mod tests {
             .to_string();
         assert!(err.starts_with("cut.qdc:"), "{err}");
         assert!(err.contains("the file ends inside <CodeBook>"), "{err}");
+    }
+
+    /// `<Code>` elements nested `depth` deep, one per line, each the only
+    /// child of the one above, the innermost written empty when `leaf`.
+    fn nested_qdc(depth: usize, leaf: bool) -> String {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\" origin=\"NVivo\"><Codes>\n",
+        );
+        for i in 0..depth {
+            let end = if leaf && i + 1 == depth { "/" } else { "" };
+            xml.push_str(&format!(
+                "<Code guid=\"{i:08}-0000-4000-8000-000000000000\" name=\"Other\" isCodable=\"true\"{end}>\n"
+            ));
+        }
+        let open = if leaf { depth - 1 } else { depth };
+        xml.push_str(&"</Code>".repeat(open));
+        xml.push_str("</Codes></CodeBook>\n");
+        xml
+    }
+
+    /// A file nested 10,000 deep built every code's path of names (5·10⁷
+    /// names, 2.8 GB) before validation refused it; it is refused as its
+    /// 65th level is read, with that line, in memory of 64 levels.
+    #[test]
+    fn codes_nested_past_the_limit_are_refused_as_read() {
+        let refused = |depth: usize, leaf: bool| {
+            parse_codebook(&nested_qdc(depth, leaf), "deep.qdc", CodebookFormat::Qdc)
+                .unwrap_err()
+                .to_string()
+        };
+        let message =
+            "deep.qdc:67: CodeBook: <Code> \"Other\" is nested 65 levels deep; a codebook \
+                       may nest at most 64 levels (a top-level code is level 1)";
+        assert_eq!(refused(10_000, false), message);
+        assert_eq!(refused(65, true), message);
+        // At the limit: read, the shared name made unique by its path.
+        let cb = parse_codebook(&nested_qdc(64, true), "deep.qdc", CodebookFormat::Qdc).unwrap();
+        assert_eq!(cb.codes.len(), 64);
+        assert_eq!(cb.codes[0].id, "Other");
+        assert_eq!(cb.codes[63].id, vec!["Other"; 64].join("/"));
+        assert_eq!(
+            cb.codes[63].parent.as_deref(),
+            Some(cb.codes[62].id.as_str())
+        );
     }
 
     /// NVivo and MAXQDA allow one name under two parents: two codes, their

@@ -76,6 +76,34 @@ fn composed(name: String) -> String {
     }
 }
 
+/// A file or folder name as (part of) a document name: its bytes as UTF-8,
+/// each byte that is none written `\xFC`. A Windows zip unpacked on Linux
+/// keeps `Müller` in Latin-1 (0xFC): read lossily, every such byte was
+/// U+FFFD, so `Teilnehmer_Müller.txt` and `Teilnehmer_Möller.txt` made one
+/// name and the second file was refused as taking the first's, and the
+/// stored name matched neither file. Escaped, a name depends on its own
+/// bytes only, the same in every run, and says which file it is.
+fn name_part(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write;
+        use std::os::unix::ffi::OsStrExt;
+        let mut part = String::with_capacity(name.len());
+        for chunk in name.as_bytes().utf8_chunks() {
+            part.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                write!(part, "\\x{byte:02X}").expect("writing to a String");
+            }
+        }
+        part
+    }
+    // Elsewhere names are (nearly always valid) UTF-16.
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
 /// The transcripts, participants and documents files under `paths`. A path that does
 /// not exist is kept as a file, so that reading it reports the error.
 pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
@@ -87,7 +115,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> std::io::Result<Inputs> {
         } else {
             let file_name = path
                 .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(name_part)
                 .unwrap_or_else(|| path.display().to_string());
             if is_case_file(&file_name, PARTICIPANTS_FILE) {
                 inputs.participants.push(path.clone());
@@ -223,7 +251,7 @@ fn walk(
             .strip_prefix(root)
             .unwrap_or(&path)
             .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .map(|c| name_part(c.as_os_str()))
             .collect::<Vec<_>>()
             .join("/");
         inputs.files.push(InputFile {
@@ -334,6 +362,35 @@ mod tests {
                 )
             ]
         );
+    }
+
+    /// Two names that differ only in bytes that are not UTF-8 (Latin-1's
+    /// `ü` and `ö`) were one document name, `Teilnehmer_M\u{FFFD}ller.txt`,
+    /// and the second file was refused; each byte is now written escaped.
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_keep_their_bytes_apart() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let name = |bytes: &[u8]| std::ffi::OsStr::from_bytes(bytes).to_os_string();
+        let sub = dir.path().join(name(b"Gespr\xe4che"));
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join(name(b"Teilnehmer_M\xfcller.txt")), "A: Hi.\n").unwrap();
+        std::fs::write(sub.join(name(b"Teilnehmer_M\xf6ller.txt")), "A: Hi.\n").unwrap();
+        std::fs::write(sub.join("Zoë.txt"), "A: Hi.\n").unwrap();
+        let inputs = collect_inputs(&[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<&str> = inputs.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                r"Gespr\xE4che/Teilnehmer_M\xF6ller.txt",
+                r"Gespr\xE4che/Teilnehmer_M\xFCller.txt",
+                r"Gespr\xE4che/Zoë.txt",
+            ]
+        );
+        let given = sub.join(name(b"Teilnehmer_M\xfcller.txt"));
+        let inputs = collect_inputs(&[given]).unwrap();
+        assert_eq!(inputs.files[0].name, r"Teilnehmer_M\xFCller.txt");
     }
 
     /// A FIFO in a folder used to be read, which blocks until something

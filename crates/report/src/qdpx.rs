@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Write};
 use std::path::Path;
 
-use classify::qdc::{code_guid, guid, xml_escape as xml};
+use classify::qdc::{code_guid, guid, xml_escape as xml, MAX_HIERARCHY_DEPTH};
 use store::{Store, StoredSegment};
 
 use crate::data::{GivenCoding, ProjectData, Source};
@@ -613,6 +613,51 @@ fn read_capped_entry(
 /// text source).
 const NON_TEXT_SOURCES: [&str; 4] = ["PDFSource", "PictureSource", "AudioSource", "VideoSource"];
 
+/// Each `<Code>`'s path of names (trimmed, lower case) from the top of the
+/// codebook under `root`, by its GUID (lower case); a code nested deeper
+/// than a codebook may nest has none (its path is none of ours). Made
+/// top-down in one pass, a code's path its enclosing code's and its own
+/// name: copying every ancestor's name for each code took 2.8 GB for a
+/// project whose codes nest 10,000 deep, and walking up from each, time
+/// quadratic in the depth.
+fn code_paths_by_guid(root: roxmltree::Node) -> BTreeMap<String, Vec<String>> {
+    let is_code = |n: &roxmltree::Node| n.is_element() && n.tag_name().name() == "Code";
+    let mut by_guid = BTreeMap::new();
+    // Each code's path, `None` past the limit, in document order; and, by
+    // node index, the innermost code a node is or is inside (an index into
+    // `paths`): a node's parent comes before it in document order.
+    let mut paths: Vec<Option<Vec<String>>> = Vec::new();
+    let mut innermost_code: Vec<Option<usize>> = Vec::new();
+    for n in root.descendants() {
+        let enclosing = n
+            .parent()
+            .and_then(|p| innermost_code.get(p.id().get_usize()).copied().flatten());
+        let mut innermost = enclosing;
+        if is_code(&n) {
+            let path = match enclosing {
+                None => Some(Vec::new()),
+                Some(k) => paths[k].clone(),
+            }
+            .filter(|p| p.len() < MAX_HIERARCHY_DEPTH)
+            .map(|mut p| {
+                p.push(n.attribute("name").unwrap_or("").trim().to_lowercase());
+                p
+            });
+            if let (Some(g), Some(path)) = (n.attribute("guid"), &path) {
+                by_guid.insert(g.to_ascii_lowercase(), path.clone());
+            }
+            paths.push(path);
+            innermost = Some(paths.len() - 1);
+        }
+        let at = n.id().get_usize();
+        if innermost_code.len() <= at {
+            innermost_code.resize(at + 1, None);
+        }
+        innermost_code[at] = innermost;
+    }
+    by_guid
+}
+
 /// Reads `path` and stores its codings on the matching sentences. Every
 /// archive entry read is capped at [`MAX_QDPX_ENTRY_BYTES`] inflated.
 pub fn import_qdpx(
@@ -649,7 +694,7 @@ pub fn import_qdpx(
     let mut code_names: BTreeMap<String, String> = BTreeMap::new();
     // Each of the project's codes' names from its root (`Barriers`,
     // `Other`): "Other" under two parents is two codes.
-    let mut code_paths: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let code_paths = code_paths_by_guid(root);
     for n in root.descendants() {
         if named(&n, "User") {
             if let Some(g) = n.attribute("guid") {
@@ -664,13 +709,6 @@ pub fn import_qdpx(
                     g.to_ascii_lowercase(),
                     n.attribute("name").unwrap_or("").to_string(),
                 );
-                let mut path: Vec<String> = n
-                    .ancestors()
-                    .filter(|a| named(a, "Code"))
-                    .map(|a| a.attribute("name").unwrap_or("").trim().to_lowercase())
-                    .collect();
-                path.reverse();
-                code_paths.insert(g.to_ascii_lowercase(), path);
             }
         }
     }
@@ -1272,6 +1310,54 @@ pub fn is_xs_date_time(t: &str) -> bool {
             && zone[1..3].iter().all(u8::is_ascii_digit)
             && zone[3] == b':'
             && zone[4..6].iter().all(u8::is_ascii_digit))
+}
+
+#[cfg(test)]
+mod code_paths_tests {
+    use super::code_paths_by_guid;
+
+    /// `<Code>` elements nested `depth` deep, named `Level 0`, `Level 1`, …
+    fn nested(depth: usize) -> String {
+        let mut xml = String::from("<Project><CodeBook><Codes>");
+        for i in 0..depth {
+            xml.push_str(&format!(r#"<Code guid="G{i}" name=" Level {i} ">"#));
+            xml.push_str("<Description>d</Description>");
+        }
+        xml.push_str(&"</Code>".repeat(depth));
+        xml.push_str("</Codes></CodeBook></Project>");
+        xml
+    }
+
+    #[test]
+    fn a_codes_path_is_its_names_from_the_top() {
+        let xml = r#"<Project><CodeBook><Codes>
+            <Code guid="A" name="Barriers"><Code guid="B" name=" Other "/></Code>
+            <Code guid="C" name="Other"><Code name="No guid"><Code guid="D" name="Misc"/></Code></Code>
+        </Codes></CodeBook></Project>"#;
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        let paths = code_paths_by_guid(doc.root_element());
+        let path = |g: &str| paths[g].join("\\");
+        assert_eq!(paths.len(), 4);
+        assert_eq!(path("a"), "barriers");
+        assert_eq!(path("b"), "barriers\\other");
+        assert_eq!(path("c"), "other");
+        assert_eq!(path("d"), "other\\no guid\\misc");
+    }
+
+    /// 10,000 levels copied every ancestor's name per code (5·10⁷ names,
+    /// 2.8 GB); past the 64 a codebook may nest, a code has no path.
+    #[test]
+    fn codes_past_the_depth_limit_have_no_path() {
+        let xml = nested(10_000);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let paths = code_paths_by_guid(doc.root_element());
+        assert_eq!(paths.len(), 64);
+        let deepest = &paths["g63"];
+        assert_eq!(deepest.len(), 64);
+        assert_eq!(deepest[0], "level 0");
+        assert_eq!(deepest[63], "level 63");
+        assert!(!paths.contains_key("g64"));
+    }
 }
 
 #[cfg(test)]

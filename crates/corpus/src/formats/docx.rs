@@ -64,12 +64,18 @@ pub(super) fn package_text<T>(
         });
     }
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(file.bytes)).map_err(|e| {
+        if is_encrypted_office_file(file.bytes) {
+            return password_protected(file.path);
+        }
         IngestError::NotZip {
             file: file.path.into(),
             kind: package.kind,
             message: e.to_string(),
         }
     })?;
+    if is_encrypted_open_document(&mut zip) {
+        return Err(password_protected(file.path));
+    }
     let entry = zip
         .by_name(package.entry)
         .map_err(|_| IngestError::NoDocumentXml {
@@ -107,6 +113,87 @@ pub(super) fn package_text<T>(
         offset,
         message,
     })
+}
+
+/// The first bytes of an OLE compound file: a Word 97-2003 `.doc`, an
+/// `.xls`, and the container a password-protected Office document is saved
+/// in.
+const COMPOUND_FILE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Whether `bytes` are a .docx, .xlsx or .pptx that Office encrypted with a
+/// password ("Protect Document → Encrypt with Password"; ethics boards and
+/// transcription services often deliver files so): [MS-OFFCRYPTO] §2.3.4
+/// keeps the encrypted zip package in an OLE compound file's
+/// `EncryptedPackage` stream and its keys in `EncryptionInfo`, so the file
+/// is no zip at all, and was refused as "not a zip archive" or "Cannot
+/// detect file format", which sent people re-exporting a file that opens
+/// fine in Word. The compound file is opened only when the first bytes say
+/// it is one.
+pub(super) fn is_encrypted_office_file(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(&COMPOUND_FILE_MAGIC) {
+        return false;
+    }
+    cfb::CompoundFile::open(std::io::Cursor::new(bytes)).is_ok_and(|compound| {
+        compound.is_stream("/EncryptedPackage") || compound.is_stream("/EncryptionInfo")
+    })
+}
+
+/// Whether the zip package is an OpenDocument file saved with a password
+/// (LibreOffice's "Save with password"): its `META-INF/manifest.xml` gives
+/// an encrypted entry's `<manifest:encryption-data>` (ODF 1.2 §3.8), and
+/// the entry itself holds ciphertext, which read as "not valid UTF-8".
+/// A package without a manifest (a DOCX) is not.
+pub(super) fn is_encrypted_open_document<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+) -> bool {
+    let Ok(manifest) = zip.by_name("META-INF/manifest.xml") else {
+        return false;
+    };
+    let declared = manifest.size();
+    let Ok(xml) = read_entry_capped(manifest, declared, MAX_XML_BYTES) else {
+        return false;
+    };
+    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e))
+                if e.local_name().into_inner() == "encryption-data" =>
+            {
+                return true
+            }
+            Ok(Event::Eof) | Err(_) => return false,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// The error for a file saved with a password: said as the encrypted `.doc`
+/// and PDF are (docs/corpus.md), with what to do about it.
+pub(super) fn password_protected(path: &std::path::Path) -> IngestError {
+    IngestError::Io {
+        file: path.into(),
+        source: std::io::Error::other(
+            "the file is encrypted (password-protected); open it with its password \
+             and save an unprotected copy",
+        ),
+    }
+}
+
+/// An OLE compound file holding `streams`, each a few bytes: with
+/// `EncryptionInfo` and `EncryptedPackage`, the shape of a .docx or .xlsx
+/// Office saved with a password.
+#[cfg(test)]
+pub(super) fn compound_file(streams: &[&str]) -> Vec<u8> {
+    use std::io::Write;
+    let mut compound = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    for name in streams {
+        let mut stream = compound.create_stream(format!("/{name}")).unwrap();
+        stream.write_all(&[0x04, 0x00, 0x04, 0x00, 0x40]).unwrap();
+    }
+    compound.flush().unwrap();
+    compound.into_inner().into_inner()
 }
 
 /// The character an entity or character reference in the text stands for:
@@ -1513,6 +1600,28 @@ mod tests {
         );
         let e = read(&docx("<w:p/>")).unwrap_err().to_string();
         assert_eq!(e, "talk.docx: file is empty");
+    }
+
+    /// Word's "Encrypt with Password" saves a compound file, no zip: it
+    /// was refused as "not a zip archive", as if damaged or misnamed.
+    #[test]
+    fn a_password_protected_docx_is_named_so() {
+        let e = read(&compound_file(&["EncryptionInfo", "EncryptedPackage"]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "talk.docx: cannot read: the file is encrypted (password-protected); open it with \
+             its password and save an unprotected copy"
+        );
+        // Another compound file (a .doc renamed .docx) is still no DOCX.
+        let e = read(&compound_file(&["WordDocument"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("talk.docx: not a DOCX file (not a zip archive"),
+            "{e}"
+        );
     }
 
     /// Used to say "not a DOCX file (not a zip archive: …)" of a zip.

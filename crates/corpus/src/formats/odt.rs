@@ -618,6 +618,42 @@ mod tests {
         );
     }
 
+    /// LibreOffice's "Save with password" keeps a zip whose content.xml is
+    /// ciphertext, named in the manifest: it read as "not valid UTF-8".
+    /// Office's encrypted package given as .odt is refused the same way.
+    #[test]
+    fn a_password_protected_odt_is_named_so() {
+        let protected = "talk.odt: cannot read: the file is encrypted (password-protected); \
+                         open it with its password and save an unprotected copy";
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            zip.start_file("mimetype", opts).unwrap();
+            zip.write_all(b"application/vnd.oasis.opendocument.text")
+                .unwrap();
+            zip.start_file("content.xml", opts).unwrap();
+            zip.write_all(&[0x9c, 0xff, 0x13, 0x80, 0x42]).unwrap();
+            zip.start_file("META-INF/manifest.xml", opts).unwrap();
+            zip.write_all(
+                br#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="1204">
+  <manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k" manifest:checksum="AAAA">
+   <manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="AAAA"/>
+  </manifest:encryption-data>
+ </manifest:file-entry>
+</manifest:manifest>"#,
+            )
+            .unwrap();
+            zip.finish().unwrap();
+        }
+        assert_eq!(read(&buf.into_inner()).unwrap_err().to_string(), protected);
+        let office = crate::formats::docx::compound_file(&["EncryptionInfo", "EncryptedPackage"]);
+        assert_eq!(read(&office).unwrap_err().to_string(), protected);
+    }
+
     #[test]
     fn bad_packages_and_xml_are_named() {
         let e = read(b"Anna: plain text").unwrap_err().to_string();

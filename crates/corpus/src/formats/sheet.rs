@@ -63,8 +63,12 @@ pub(crate) fn workbook_table_where(
     {
         ods_expansion_within_limits(bytes).map_err(bad)?;
     }
-    let mut workbook =
-        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        if is_password_protected(bytes) {
+            return super::docx::password_protected(path);
+        }
+        bad(e.to_string())
+    })?;
     let mut first = None;
     for name in workbook.sheet_names() {
         // Formula cells an .xlsx holds without a saved result (openpyxl
@@ -151,6 +155,23 @@ pub(crate) fn workbook_table_where(
         first.get_or_insert(read);
     }
     first.unwrap_or_else(|| Err(IngestError::Empty { file: path.into() }))
+}
+
+/// Whether a workbook calamine could not open was saved with a password:
+/// an encrypted .xlsx (an OLE compound file holding the encrypted package),
+/// an encrypted .ods (its manifest's encryption data), or an .xls whose
+/// `FilePass` record says it is encrypted. calamine's own "Workbook is
+/// password protected" is lost when it tries every format in turn ("Cannot
+/// detect file format"), so the file is asked again here, on the error's
+/// path only.
+fn is_password_protected(bytes: &[u8]) -> bool {
+    super::docx::is_encrypted_office_file(bytes)
+        || zip::ZipArchive::new(Cursor::new(bytes))
+            .is_ok_and(|mut zip| super::docx::is_encrypted_open_document(&mut zip))
+        || matches!(
+            calamine::open_workbook_from_rs::<calamine::Xls<_>, _>(Cursor::new(bytes)),
+            Err(calamine::XlsError::Password)
+        )
 }
 
 /// The most text a workbook's cells may expand to (the limit of a DOCX's
@@ -879,6 +900,78 @@ mod tests {
     /// LibreOffice repeats its empty trailing rows and columns a million
     /// times: read. A row of text repeated 200,000 times (an 845-byte file
     /// that asked for 4.8 GB and aborted the process): refused, by name.
+    /// Excel's "Encrypt with Password" saves a compound file holding the
+    /// encrypted workbook, and LibreOffice's "Save with password" an .ods
+    /// whose manifest names its encryption: both read as "Cannot detect
+    /// file format" (participants files and codebook tables alike).
+    #[test]
+    fn a_password_protected_workbook_is_named_so() {
+        let protected = |name: &str| {
+            format!(
+                "{name}: cannot read: the file is encrypted (password-protected); open it with \
+                 its password and save an unprotected copy"
+            )
+        };
+        let office = super::super::docx::compound_file(&["EncryptionInfo", "EncryptedPackage"]);
+        let path = Path::new("participants.xlsx");
+        let Err(err) = workbook_table(path, &office) else {
+            panic!("an encrypted workbook was read")
+        };
+        assert_eq!(err.to_string(), protected("participants.xlsx"));
+
+        let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="AAAA"/></manifest:encryption-data></manifest:file-entry></manifest:manifest>"#;
+        let mut buf = Cursor::new(Vec::new());
+        {
+            use std::io::Write;
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            zip.start_file("mimetype", opts).unwrap();
+            zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+                .unwrap();
+            zip.start_file("META-INF/manifest.xml", opts).unwrap();
+            zip.write_all(manifest.as_bytes()).unwrap();
+            // Ciphertext, as LibreOffice stores it.
+            zip.start_file("content.xml", opts).unwrap();
+            zip.write_all(&[0x9c, 0xff, 0x13, 0x80, 0x42]).unwrap();
+            zip.finish().unwrap();
+        }
+        let path = Path::new("codes.ods");
+        let Err(err) = workbook_table(path, &buf.into_inner()) else {
+            panic!("an encrypted workbook was read")
+        };
+        assert_eq!(err.to_string(), protected("codes.ods"));
+
+        // An .xls encrypted with a password: its Workbook stream's
+        // `FilePass` record (MS-XLS 2.4.117) after the BOF.
+        let mut compound = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        {
+            use std::io::Write;
+            let mut workbook = compound.create_stream("/Workbook").unwrap();
+            let bof = [0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+            workbook.write_all(&[0x09, 0x08, 16, 0]).unwrap();
+            workbook.write_all(&bof).unwrap();
+            workbook
+                .write_all(&[0x2F, 0x00, 6, 0, 1, 0, 1, 0, 1, 0])
+                .unwrap();
+        }
+        compound.flush().unwrap();
+        let xls = compound.into_inner().into_inner();
+        let Err(err) = workbook_table(Path::new("survey.xls"), &xls) else {
+            panic!("an encrypted workbook was read")
+        };
+        assert_eq!(err.to_string(), protected("survey.xls"));
+
+        // Another compound file that is no workbook keeps calamine's word.
+        let other = super::super::docx::compound_file(&["WordDocument"]);
+        let Err(err) = workbook_table(Path::new("x.xlsx"), &other) else {
+            panic!("a Word file was read as a workbook")
+        };
+        assert_eq!(
+            err.to_string(),
+            "x.xlsx: not a spreadsheet autocode can read (Cannot detect file format)"
+        );
+    }
+
     #[test]
     fn an_ods_is_read_and_its_repeated_rows_are_bounded() {
         let path = Path::new("answers.ods");
