@@ -2004,21 +2004,24 @@ mod tests {
         );
     }
 
+    /// Each code's id and parent, in the codebook's order.
+    fn parents(cb: &Codebook) -> Vec<(String, Option<String>)> {
+        cb.codes
+            .iter()
+            .map(|c| (c.id.clone(), c.parent.clone()))
+            .collect()
+    }
+
+    fn owned(v: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.map(str::to_string)))
+            .collect()
+    }
+
     /// Dedoose's `Parent Code | Child Code` and MAXQDA's `Code System` of
     /// paths whose parents have no row were refused.
     #[test]
     fn dedoose_columns_and_parents_named_only_in_paths_are_codes() {
-        let parents = |cb: &Codebook| -> Vec<(String, Option<String>)> {
-            cb.codes
-                .iter()
-                .map(|c| (c.id.clone(), c.parent.clone()))
-                .collect()
-        };
-        let owned = |v: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
-            v.iter()
-                .map(|(a, b)| (a.to_string(), b.map(str::to_string)))
-                .collect()
-        };
         let (headers, rows) = table(&[
             &["Parent Code", "Child Code", "Description"],
             &["Barriers", "", "What stands in the way."],
@@ -2086,17 +2089,6 @@ mod tests {
     /// order) was ignored, every code top-level without a word.
     #[test]
     fn a_level_column_gives_the_outline() {
-        let parents = |cb: &Codebook| -> Vec<(String, Option<String>)> {
-            cb.codes
-                .iter()
-                .map(|c| (c.id.clone(), c.parent.clone()))
-                .collect()
-        };
-        let owned = |v: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
-            v.iter()
-                .map(|(a, b)| (a.to_string(), b.map(str::to_string)))
-                .collect()
-        };
         let (headers, rows) = table(&[
             &["Code", "Level", "Definition"],
             &["Barriers", "1", "Things that hinder"],

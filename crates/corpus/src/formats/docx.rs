@@ -435,8 +435,17 @@ pub(super) fn paragraphs_and_headings(
             _ => {}
         }
     }
-    // A line may hold line breaks (`w:br`): each of its lines is a line of
-    // the text.
+    Ok(joined_with_heading_lines(&lines, &heading_lines))
+}
+
+/// The document's lines joined by `\n`, and the text lines of the heading
+/// lines `heading_lines` (indices into `lines`, rising): a line may hold
+/// line breaks (`w:br`, an ODT's `text:line-break`), each of whose lines is
+/// a line of the text. Shared by the DOCX and ODT readers.
+pub(super) fn joined_with_heading_lines(
+    lines: &[String],
+    heading_lines: &[usize],
+) -> (String, Vec<usize>) {
     let mut headings = Vec::new();
     let mut at = 0usize;
     let mut next_heading = heading_lines.iter().peekable();
@@ -447,7 +456,7 @@ pub(super) fn paragraphs_and_headings(
         }
         at += height;
     }
-    Ok((lines.join("\n"), headings))
+    (lines.join("\n"), headings)
 }
 
 /// The tables of a DOCX's `word/document.xml`, each a list of rows of cells,

@@ -9,7 +9,8 @@
 use quick_xml::events::Event;
 
 use super::docx::{
-    end_paragraph, is_merged_heading, package_text, reference_char, Package, TableRows,
+    end_paragraph, is_merged_heading, joined_with_heading_lines, package_text, reference_char,
+    Package, TableRows,
 };
 use super::text::extracted_text_with_headings;
 use super::{RawDocument, Reader, SourceFile};
@@ -249,19 +250,7 @@ fn paragraphs_and_headings(xml: &str) -> std::result::Result<(String, Vec<usize>
             _ => {}
         }
     }
-    // A line may hold line breaks (`text:line-break`): each of its lines
-    // is a line of the text.
-    let mut headings = Vec::new();
-    let mut at = 0usize;
-    let mut next_heading = heading_lines.iter().peekable();
-    for (i, line) in lines.iter().enumerate() {
-        let height = 1 + line.matches('\n').count();
-        if next_heading.next_if(|&&h| h == i).is_some() {
-            headings.extend(at..at + height);
-        }
-        at += height;
-    }
-    Ok((lines.join("\n"), headings))
+    Ok(joined_with_heading_lines(&lines, &heading_lines))
 }
 
 /// A `table:table-column` adds its `table:number-columns-repeated`
