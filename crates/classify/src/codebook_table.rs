@@ -1261,17 +1261,6 @@ mod tests {
     /// parent cell holding a path, Taguette's `tag`, a `Code Description`.
     #[test]
     fn deep_paths_two_name_columns_and_other_tools_columns() {
-        let ids = |cb: &Codebook| -> Vec<(String, Option<String>)> {
-            cb.codes
-                .iter()
-                .map(|c| (c.id.clone(), c.parent.clone()))
-                .collect()
-        };
-        let own = |v: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
-            v.iter()
-                .map(|(i, p)| (i.to_string(), p.map(str::to_string)))
-                .collect()
-        };
         let (headers, rows) = table(&[
             &["Name", "Description"],
             &["Barriers", "In the way"],
@@ -1283,8 +1272,8 @@ mod tests {
         ]);
         let cb = codebook_from_table("codes.csv", "codes", &headers, &rows).unwrap();
         assert_eq!(
-            ids(&cb),
-            own(&[
+            parents(&cb),
+            owned(&[
                 ("Barriers", None),
                 ("Barriers/Other", Some("Barriers")),
                 ("Barriers/Other/Misc", Some("Barriers/Other")),
@@ -1300,8 +1289,8 @@ mod tests {
         ]);
         let cb = codebook_from_table("nodes.csv", "nodes", &headers, &rows).unwrap();
         assert_eq!(
-            ids(&cb),
-            own(&[("Barriers", None), ("Cost", Some("Barriers"))])
+            parents(&cb),
+            owned(&[("Barriers", None), ("Cost", Some("Barriers"))])
         );
         let (headers, rows) = table(&[
             &["Code", "Parent code", "Code Description"],
@@ -1318,7 +1307,10 @@ mod tests {
             &["fees", "cost", "Fees paid", "2"],
         ]);
         let cb = codebook_from_table("taguette.csv", "t", &headers, &rows).unwrap();
-        assert_eq!(ids(&cb), own(&[("cost", None), ("fees", Some("cost"))]));
+        assert_eq!(
+            parents(&cb),
+            owned(&[("cost", None), ("fees", Some("cost"))])
+        );
         let (headers, rows) =
             table(&[&["Node", "Node Description"], &["Trust", "Faith in others"]]);
         let cb = codebook_from_table("n.csv", "n", &headers, &rows).unwrap();
