@@ -401,11 +401,16 @@ pub fn stored_labels(
     // A "no code" judged the codes of its day: one first in a codebook
     // after it (a theme accepted as a code) is no label of it.
     let first_seen = store.code_first_seen()?;
-    let decided_at: BTreeMap<i64, String> = store
+    let decided_at: BTreeMap<i64, (String, Option<i64>)> = store
         .reviews()?
         .into_iter()
-        .map(|r| (r.id, r.created_at))
+        .map(|r| (r.id, (r.created_at, r.codebook_version)))
         .collect();
+    let decided = |review: i64| {
+        decided_at
+            .get(&review)
+            .map(|(at, version)| report::data::Decided::new(at, *version))
+    };
     // Blind reviewers' judgements stand side by side, their union given
     // (`store::BlindUnion`, as the report counts them).
     let mut votes: BTreeMap<(i64, usize), store::BlindUnion> = BTreeMap::new();
@@ -433,7 +438,8 @@ pub fn stored_labels(
                     // (hr/04). Below it as the codebook of the decision's
                     // day had it (h12/02).
                     if !r.applies {
-                        let at = decided_at.get(&r.decided_by).map_or("", String::as_str);
+                        let at =
+                            decided(r.decided_by).unwrap_or(report::data::Decided::new("", None));
                         for d in history.absent_below(code, at) {
                             if let Some(&d) = index.get(d.as_str()) {
                                 row[d] = judge(d, false);
@@ -450,14 +456,10 @@ pub fn stored_labels(
             // too, so one sub-code added anywhere reopened its parent on
             // every "no code" sentence (hr/01).
             None => {
-                let at = decided_at.get(&r.decided_by);
-                let later = report::data::unjudged_by_no_code(
-                    codebook,
-                    first_seen
-                        .iter()
-                        .filter(|(_, first)| at.is_some_and(|at| *first > at))
-                        .map(|(code, _)| code.as_str()),
-                );
+                let added = decided(r.decided_by)
+                    .map(|at| history.codes_after(at, &first_seen))
+                    .unwrap_or_default();
+                let later = report::data::unjudged_by_no_code(codebook, added);
                 for (c, (l, code)) in row.iter_mut().zip(&codebook.codes).enumerate() {
                     if !later.contains(&code.id) {
                         *l = judge(c, false);
@@ -528,7 +530,8 @@ pub fn memo_reasons(
         .filter(|r| matches!(r.decision.as_str(), "reject" | "recode"))
         .filter_map(|r| {
             let code = r.code_id.as_deref()?;
-            Some((r.id, history.absent_below(code, &r.created_at)))
+            let decided = report::data::Decided::new(&r.created_at, r.codebook_version);
+            Some((r.id, history.absent_below(code, decided)))
         })
         .collect();
     let standing = store::StandingJudgements::new(reviews).with_absent_below(below);
@@ -2052,6 +2055,7 @@ mod tests {
                 memo: memo.map(String::from),
                 created_at: String::new(),
                 blind: false,
+                codebook_version: None,
             }
         };
         let judged = |seg: i64, code: Option<&str>, applies: bool| store::ReviewLabel {
@@ -2228,11 +2232,7 @@ mod tests {
             .map(|s| s.id)
             .collect();
         assert_eq!(segs.len(), 4);
-        // v1 before the judgements, v2 after them (a date to come).
-        for (v, at, body) in [
-            (1, "2000-01-01T00:00:00Z", &v1),
-            (2, "2999-01-01T00:00:00Z", &v2),
-        ] {
+        let put_version = |store: &Store, v: i64, at: &str, body: &Codebook| {
             store
                 .conn()
                 .execute(
@@ -2240,7 +2240,9 @@ mod tests {
                     (v, body.to_json(), at),
                 )
                 .unwrap();
-        }
+        };
+        // v1 before the judgements, v2 after them.
+        put_version(&store, 1, "2000-01-01T00:00:00Z", &v1);
         let codes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
         let gold = BTreeMap::from([
             (segs[0], codes(&["isolation"])),
@@ -2263,6 +2265,10 @@ mod tests {
             };
             store.record_review(&input, version, None).unwrap();
         }
+        // Stored with a time before the decisions (a clock set back, a
+        // store merged from elsewhere): the decisions' recorded version
+        // (migration 018) says they were made under v1.
+        put_version(&store, 2, "1999-01-01T00:00:00Z", &v2);
         use Label::{No, Unknown, Yes};
         let labels = stored_labels(&store, &v2).unwrap();
         // challenges, isolation_feel, practicalities, costs
@@ -2306,6 +2312,7 @@ mod tests {
                 memo: (id == 1).then(|| memo.to_string()),
                 created_at: String::new(),
                 blind,
+                codebook_version: None,
             }
         };
         // Each reviewer's own latest judgement, as `Store::review_labels`

@@ -198,13 +198,15 @@ impl Hierarchy {
 /// A person's judgement means what it meant under the codebook version it
 /// was made under: the stored versions, each with when it was stored, and
 /// the codebook in use. A coding records its version
-/// (`codings.codebook_version`; a gold sentence's is its coverage's); a
-/// review decision records only its time, and was made under the version
-/// in use then: the newest stored before it (every version is in use from
-/// when it is stored: a codebook file approved, a code added on the review
-/// page; going back to an older file is not told apart). A decision made
-/// in the same second as a version was stored may have been made under
-/// either, and judges only what both say.
+/// (`codings.codebook_version`; a gold sentence's is its coverage's), and
+/// so does a review decision since migration 018
+/// (`reviews.codebook_version`: the version the page checked it against).
+/// A decision saved before records only its time, and was made under the
+/// version in use then: the newest stored before it (every version is in
+/// use from when it is stored: a codebook file approved, a code added on
+/// the review page; going back to an older file is not told apart). Such a
+/// decision made in the same second as a version was stored may have been
+/// made under either, and judges only what both say.
 ///
 /// The report (`ProjectData::load`) and training (`pipeline::code`'s
 /// `stored_labels` and `memo_reasons`) read people's judgements through
@@ -249,9 +251,14 @@ impl CodebookHistory {
             .insert(version, (stored_at.to_string(), Hierarchy::of(codebook)));
     }
 
-    /// The versions a decision made at `at` may have been made under: the
-    /// newest stored before that second, and those stored in it.
-    fn in_use_at(&self, at: &str) -> Vec<&Hierarchy> {
+    /// The versions `decided` may have been made under: its recorded
+    /// version where that is stored; else the newest stored before its
+    /// second, and those stored in it.
+    fn in_use_at(&self, decided: Decided<'_>) -> Vec<&Hierarchy> {
+        if let Some((_, h)) = decided.version.and_then(|v| self.versions.get(&v)) {
+            return vec![h];
+        }
+        let at = decided.at;
         let before = self
             .versions
             .iter()
@@ -266,18 +273,18 @@ impl CodebookHistory {
     }
 
     /// The codes a "no" to `code` (a reject, a recode from it, a "no code"
-    /// that took back its coding) made at `decided_at` judges absent with
-    /// it, a child being its parent's code: those below it in the codebook
-    /// in use then, and those the codebook in use has added below it since
-    /// (a code split into two since, hr/04). A code that was in that
-    /// codebook but not below `code`, and was moved below it since, keeps
-    /// its own judgements: the reviewer who said no to `code` did not say
-    /// no to it (h12/02). A decision time no stored version that has
-    /// `code` precedes is read with the codebook in use.
-    pub fn absent_below(&self, code: &str, decided_at: &str) -> BTreeSet<String> {
+    /// that took back its coding) `decided` judges absent with it, a child
+    /// being its parent's code: those below it in the codebook in use then,
+    /// and those the codebook in use has added below it since (a code split
+    /// into two since, hr/04). A code that was in that codebook but not
+    /// below `code`, and was moved below it since, keeps its own
+    /// judgements: the reviewer who said no to `code` did not say no to it
+    /// (h12/02). A decision no stored version that has `code` was in use
+    /// for is read with the codebook in use.
+    pub fn absent_below(&self, code: &str, decided: Decided<'_>) -> BTreeSet<String> {
         let now = self.current.below(code);
         let then: Vec<&Hierarchy> = self
-            .in_use_at(decided_at)
+            .in_use_at(decided)
             .into_iter()
             .filter(|h| h.ids.contains(code))
             .collect();
@@ -294,6 +301,33 @@ impl CodebookHistory {
             });
         }
         judged.unwrap_or_default()
+    }
+
+    /// The codes of the codebook in use that a "no code" `decided` did not
+    /// judge, because its codebook did not have them (a theme accepted as
+    /// a code since, a code added by a later file): where its version is
+    /// recorded and stored, those that version lacks; else those first in
+    /// a codebook after its time (`first_seen`, `Store::code_first_seen`).
+    /// What [`unjudged_by_no_code`] reads.
+    pub fn codes_after<'a>(
+        &'a self,
+        decided: Decided<'a>,
+        first_seen: &'a BTreeMap<String, String>,
+    ) -> BTreeSet<&'a str> {
+        match decided.version.and_then(|v| self.versions.get(&v)) {
+            Some((_, then)) => self
+                .current
+                .ids
+                .iter()
+                .filter(|c| !then.ids.contains(*c))
+                .map(String::as_str)
+                .collect(),
+            None => first_seen
+                .iter()
+                .filter(|(_, first)| first.as_str() > decided.at)
+                .map(|(code, _)| code.as_str())
+                .collect(),
+        }
     }
 
     /// What a person's coding of `code` made under `version` says of the
@@ -321,6 +355,23 @@ impl CodebookHistory {
                 unjudged: BTreeSet::new(),
             }
         }
+    }
+}
+
+/// When a review decision was made and, where recorded, the codebook
+/// version it was made under (`store::ReviewRecord::codebook_version`):
+/// what [`CodebookHistory`] reads it through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided<'a> {
+    /// `YYYY-MM-DDThh:mm:ssZ`, as stored.
+    pub at: &'a str,
+    pub version: Option<i64>,
+}
+
+impl<'a> Decided<'a> {
+    /// A decision made at `at` under `version` (`None`: not recorded).
+    pub fn new(at: &'a str, version: Option<i64>) -> Decided<'a> {
+        Decided { at, version }
     }
 }
 
@@ -898,16 +949,15 @@ fn load_reviews(
             reviewer,
             created_at,
             blind,
+            codebook_version,
             ..
         } = row;
         let Some(segment_id) = segment_id.filter(|s| live.contains(s)) else {
             continue;
         };
+        let decided = Decided::new(&created_at, codebook_version);
         let codes_after = if decision == "none" {
-            let later = first_seen
-                .iter()
-                .filter(|(_, at)| at.as_str() > created_at.as_str())
-                .map(|(code, _)| code.as_str());
+            let later = history.codes_after(decided, &first_seen);
             // A child added under a code the decision judged absent was
             // judged with it (a child is its parent's code). Before
             // 2026-12-07 the codes above a new code were reopened instead,
@@ -923,7 +973,7 @@ fn load_reviews(
         // decision's day had it: a code moved under it since was not
         // judged (h12/02).
         let absent_below = match (decision.as_str(), &code_id) {
-            ("reject" | "recode", Some(code)) => history.absent_below(code, &created_at),
+            ("reject" | "recode", Some(code)) => history.absent_below(code, decided),
             _ => BTreeSet::new(),
         };
         out.push(ReviewRow {
@@ -1351,6 +1401,24 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    /// Stores codebook version `v`, stored at `at`, and puts it in use.
+    fn put_version(store: &Store, v: i64, at: &str, cb: &Codebook) {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (?1, 't', ?1, ?2, ?3)",
+                (v, cb.to_json(), at),
+            )
+            .unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+                (store::CODEBOOK_IN_USE_META, v.to_string()),
+            )
+            .unwrap();
+    }
+
     /// A store of Ann's sentences, with codebook `versions` (version,
     /// stored at, codebook) stored, the last in use.
     fn store_with(
@@ -1365,20 +1433,7 @@ mod tests {
         let mut store = Store::create(dir).unwrap();
         store.put_document(&docs[0]).unwrap();
         for (v, at, cb) in versions {
-            store
-                .conn()
-                .execute(
-                    "INSERT INTO codebooks(version, name, content_hash, body, created_at) VALUES (?1, 't', ?1, ?2, ?3)",
-                    (v, cb.to_json(), at),
-                )
-                .unwrap();
-            store
-                .conn()
-                .execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
-                    (store::CODEBOOK_IN_USE_META, v.to_string()),
-                )
-                .unwrap();
+            put_version(&store, *v, at, cb);
         }
         let segs = store
             .segments(false)
@@ -1412,14 +1467,15 @@ mod tests {
             ("costs", Some("practicalities")),
         ]);
         let mut history = CodebookHistory::new(&v2);
+        let at = |t| Decided::new(t, None);
         assert_eq!(
-            history.absent_below("practicalities", "2000-01-01T12:00:00Z"),
+            history.absent_below("practicalities", at("2000-01-01T12:00:00Z")),
             ids(&["costs", "tools"]),
             "without versions, the codebook in use"
         );
         history.insert(1, "2000-01-01T00:00:00Z", &v1);
         history.insert(2, "2000-01-02T00:00:00Z", &v2);
-        let under_v1 = "2000-01-01T12:00:00Z";
+        let under_v1 = at("2000-01-01T12:00:00Z");
         assert_eq!(
             history.absent_below("practicalities", under_v1),
             ids(&["tools"])
@@ -1428,7 +1484,7 @@ mod tests {
             history.absent_below("challenges", under_v1),
             ids(&["costs", "isolation", "isolation_feel", "isolation_remedy"])
         );
-        let under_v2 = "2000-01-03T00:00:00Z";
+        let under_v2 = at("2000-01-03T00:00:00Z");
         assert_eq!(
             history.absent_below("practicalities", under_v2),
             ids(&["costs", "tools"])
@@ -1439,8 +1495,89 @@ mod tests {
         );
         // In v2's second: v1 or v2.
         assert_eq!(
-            history.absent_below("practicalities", "2000-01-02T00:00:00Z"),
+            history.absent_below("practicalities", at("2000-01-02T00:00:00Z")),
             ids(&["tools"])
+        );
+    }
+
+    /// A decision that records its codebook version is read under that
+    /// version, whatever its time says: one made after going back to an
+    /// older codebook file (v1 approved again after v2) is v1's, and one
+    /// made in the second v2 was stored is v2's alone. Before migration
+    /// 018 both were read by time: under v2, and under what v1 and v2 both
+    /// say.
+    #[test]
+    fn a_recorded_version_decides_over_the_time() {
+        let v1 = codes(&[
+            ("challenges", None),
+            ("costs", Some("challenges")),
+            ("practicalities", None),
+            ("tools", Some("practicalities")),
+        ]);
+        let v2 = codes(&[
+            ("challenges", None),
+            ("practicalities", None),
+            ("tools", Some("practicalities")),
+            ("costs", Some("practicalities")),
+            ("wellbeing", None),
+        ]);
+        let mut history = CodebookHistory::new(&v2);
+        history.insert(1, "2000-01-01T00:00:00Z", &v1);
+        history.insert(2, "2000-01-02T00:00:00Z", &v2);
+        let later = "2000-01-05T00:00:00Z";
+        // `costs` was moved below `practicalities` by v2: a "no" said
+        // under v1 did not judge it, one said under v2 did.
+        assert_eq!(
+            history.absent_below("practicalities", Decided::new(later, Some(1))),
+            ids(&["tools"])
+        );
+        assert_eq!(
+            history.absent_below("practicalities", Decided::new(later, None)),
+            ids(&["costs", "tools"])
+        );
+        assert_eq!(
+            history.absent_below(
+                "practicalities",
+                Decided::new("2000-01-02T00:00:00Z", Some(2))
+            ),
+            ids(&["costs", "tools"])
+        );
+        // A version not stored (a store from another build): by time.
+        assert_eq!(
+            history.absent_below(
+                "practicalities",
+                Decided::new("2000-01-01T12:00:00Z", Some(9))
+            ),
+            ids(&["tools"])
+        );
+        // A "no code" under v1 did not judge v2's new codes, whenever made;
+        // without a version, only codes first seen after it are unjudged.
+        let first_seen: BTreeMap<String, String> = [
+            ("challenges", "2000-01-01T00:00:00Z"),
+            ("costs", "2000-01-01T00:00:00Z"),
+            ("practicalities", "2000-01-01T00:00:00Z"),
+            ("tools", "2000-01-01T00:00:00Z"),
+            ("wellbeing", "2000-01-02T00:00:00Z"),
+        ]
+        .into_iter()
+        .map(|(c, t)| (c.to_string(), t.to_string()))
+        .collect();
+        let set = |v: &[&'static str]| v.iter().copied().collect::<BTreeSet<&str>>();
+        assert_eq!(
+            history.codes_after(Decided::new(later, Some(1)), &first_seen),
+            set(&["wellbeing"])
+        );
+        assert_eq!(
+            history.codes_after(Decided::new(later, None), &first_seen),
+            set(&[])
+        );
+        assert_eq!(
+            history.codes_after(Decided::new("2000-01-01T12:00:00Z", None), &first_seen),
+            set(&["wellbeing"])
+        );
+        assert_eq!(
+            history.codes_after(Decided::new(later, Some(2)), &first_seen),
+            set(&[])
         );
     }
 
@@ -1564,14 +1701,10 @@ mod tests {
             ("costs", Some("practicalities")),
         ]);
         let dir = tempfile::tempdir().unwrap();
-        // Version 2 is stored after the decisions (a date to come).
         let (mut store, segs) = store_with(
             dir.path(),
             "We put the rent money into payroll software.",
-            &[
-                (1, "2000-01-01T00:00:00Z", &v1),
-                (2, "2999-01-01T00:00:00Z", &v2),
-            ],
+            &[(1, "2000-01-01T00:00:00Z", &v1)],
         );
         let decide = |store: &mut Store, decision, code: &str, version| {
             let input = store::ReviewInput {
@@ -1586,6 +1719,10 @@ mod tests {
         };
         decide(&mut store, store::Decision::Accept, "costs", 0);
         decide(&mut store, store::Decision::Reject, "practicalities", 1);
+        // Version 2 is stored after the decisions; by time alone a clock
+        // set back would read them under it, by their recorded version 1
+        // not (migration 018).
+        put_version(&store, 2, "1999-01-01T00:00:00Z", &v2);
         let data = ProjectData::load(&store).unwrap();
         assert_eq!(data.reviews[1].absent_below, BTreeSet::new());
         let cell = |code: &str| data.cells[&(segs[0], code.to_string())];

@@ -95,6 +95,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "017_review_blind",
         include_str!("migrations/017_review_blind.sql"),
     ),
+    (
+        "018_review_codebook_version",
+        include_str!("migrations/018_review_codebook_version.sql"),
+    ),
 ];
 
 /// The page size of a new store, in bytes (see `Store::open_with`).

@@ -86,6 +86,11 @@ pub struct ReviewRecord {
     /// only their own decisions on the sentence, so it overrules no one
     /// else's ([`BlindUnion`]).
     pub blind: bool,
+    /// The codebook version in use when it was made
+    /// ([`crate::codebooks::codebook_in_use`], migration 018); `None` for a
+    /// decision saved before that was recorded, whose version is inferred
+    /// from its time.
+    pub codebook_version: Option<i64>,
 }
 
 /// The result of [`Store::record_review`].
@@ -261,7 +266,7 @@ impl StandingJudgements {
     }
 }
 
-const REVIEW_COLUMNS: &str = "id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at, blind";
+const REVIEW_COLUMNS: &str = "id, segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at, blind, codebook_version";
 
 fn review_from_row(r: &rusqlite::Row) -> rusqlite::Result<ReviewRecord> {
     Ok(ReviewRecord {
@@ -276,6 +281,7 @@ fn review_from_row(r: &rusqlite::Row) -> rusqlite::Result<ReviewRecord> {
         memo: r.get(8)?,
         created_at: r.get(9)?,
         blind: r.get(10)?,
+        codebook_version: r.get(11)?,
     })
 }
 
@@ -350,9 +356,12 @@ pub fn record_review_tx(
         return Ok(ReviewOutcome::Stale { version });
     }
     let created_at = now();
+    // The decision was made against the codebook the page checks it with;
+    // its human codings record the same version.
+    let codebook_version: Option<i64> = crate::codebooks::codebook_in_use(tx)?.map(|(v, _)| v);
     tx.execute(
-        "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at, blind)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO reviews(segment_id, document, text_hash, code_id, decision, new_code_id, reviewer, memo, created_at, blind, codebook_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             input.segment_id,
             document,
@@ -363,14 +372,14 @@ pub fn record_review_tx(
             input.reviewer,
             input.memo,
             created_at,
-            scope.is_some()
+            scope.is_some(),
+            codebook_version
         ],
     )?;
     let review_id = tx.last_insert_rowid();
 
     // The human codings mirror the reviewer's current judgement, so a changed
     // mind replaces rather than piles up rows.
-    let codebook_version: Option<i64> = crate::codebooks::codebook_in_use(tx)?.map(|(v, _)| v);
     let give = |code: &str| -> Result<()> {
         add_settled_coding(
             tx,
@@ -1002,6 +1011,7 @@ mod tests {
                 memo: None,
                 created_at: String::new(),
                 blind,
+                codebook_version: None,
             }
         };
         // Given out of order: decision order is by id.
@@ -1076,6 +1086,44 @@ mod tests {
             labels.iter().all(|l| !l.blind),
             "the latest decision was seen"
         );
+    }
+
+    /// A decision records the codebook version in use when it was saved:
+    /// the file approved last, even an older one gone back to (what the
+    /// page checked it against), not the newest version by number.
+    #[test]
+    fn decisions_record_the_codebook_version_in_use() {
+        let (_dir, mut store, seg) = store_with_segment();
+        let a = input(seg, Decision::Accept, Some("A"), None);
+        store.record_review(&a, 0, None).unwrap();
+        let body = |codes: &[&str]| {
+            let codes: Vec<_> = codes
+                .iter()
+                .map(|c| serde_json::json!({"id": c, "name": c}))
+                .collect();
+            serde_json::json!({ "codes": codes }).to_string()
+        };
+        let approve = |store: &mut Store, codes: &[&str], hash: &str| {
+            let ids: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+            store
+                .approve_codebook_file("cb", &body(codes), hash, &ids)
+                .unwrap()
+                .version
+        };
+        let v1 = approve(&mut store, &["A"], "h1");
+        store.record_review(&a, 1, None).unwrap();
+        let v2 = approve(&mut store, &["A", "B"], "h2");
+        store.record_review(&a, 2, None).unwrap();
+        assert_eq!(approve(&mut store, &["A"], "h1"), v1, "back to v1");
+        store.record_review(&a, 3, None).unwrap();
+        let versions: Vec<Option<i64>> = store
+            .reviews()
+            .unwrap()
+            .iter()
+            .map(|r| r.codebook_version)
+            .collect();
+        assert_eq!(versions, [None, Some(v1), Some(v2), Some(v1)]);
+        assert!(v2 > v1);
     }
 
     #[test]

@@ -1,0 +1,11 @@
+-- The codebook version a review decision was made under: the version in
+-- use when it was saved (`codebooks::codebook_in_use`, which the review
+-- page checks decisions against). A "no" to a code then reaches the codes
+-- below it in that version, and a "no code" judges that version's codes,
+-- read exactly (`report::data::CodebookHistory`). Before, the version was
+-- inferred from the decision's time: the newest stored before it, so a
+-- decision made after going back to an older codebook file was read under
+-- the newer one, and one made in the same second as a new version was
+-- stored judged only what both said. NULL for every decision made before:
+-- read by time, as they were.
+ALTER TABLE reviews ADD COLUMN codebook_version INTEGER;
