@@ -167,7 +167,138 @@ pub(crate) const SURVEYMONKEY: SurveyTool = SurveyTool {
     ],
 };
 
-const SURVEY_TOOLS: &[&SurveyTool] = &[&QUALTRICS, &GOOGLE_FORMS, &MICROSOFT_FORMS, &SURVEYMONKEY];
+/// Prolific's "Download demographic data" export: the submission's own
+/// columns, then the participant's profile (`Age`, `Sex`, `Country of
+/// residence`, …), which are attributes. Before, the submission id, its
+/// four timestamps, `Time taken` and `Completion code` were attributes too,
+/// a crosstab of one-person groups each (h17/01).
+pub(crate) const PROLIFIC: SurveyTool = SurveyTool {
+    name: "Prolific",
+    signs: &["Submission id", "Participant id", "Started at"],
+    sign_first: false,
+    metadata: &[
+        "Submission id",
+        "Participant id",
+        "Status",
+        "Custom study tncs accepted at",
+        "Started at",
+        "Completed at",
+        "Reviewed at",
+        "Archived at",
+        "Time taken",
+        "Completion code",
+        "Total approvals",
+    ],
+};
+
+/// Prolific's older export, headed in snake case (`session_id`,
+/// `participant_id`, `entered_code`, …).
+pub(crate) const PROLIFIC_SNAKE_CASE: SurveyTool = SurveyTool {
+    name: "Prolific",
+    signs: &["session_id", "participant_id", "entered_code"],
+    sign_first: false,
+    metadata: &[
+        "session_id",
+        "participant_id",
+        "status",
+        "started_datetime",
+        "completed_date_time",
+        "reviewed_at_datetime",
+        "time_taken",
+        "entered_code",
+        "num_approvals",
+        "num_rejections",
+        "prolific_score",
+    ],
+};
+
+/// Alchemer's (formerly SurveyGizmo's) export: its first columns say how a
+/// response came in, and from where by its IP address (GPS coordinates,
+/// city, postal code). Before, each was an attribute (h17/01).
+pub(crate) const ALCHEMER: SurveyTool = SurveyTool {
+    name: "Alchemer",
+    signs: &["Response ID", "Time Started", "Date Submitted", "SessionID"],
+    sign_first: false,
+    metadata: &[
+        "Response ID",
+        "Time Started",
+        "Date Submitted",
+        "Status",
+        "Contact ID",
+        "Legacy Comments",
+        "Comments",
+        "Language",
+        "Referer",
+        "Extended Referer",
+        "SessionID",
+        "User Agent",
+        "Extended User Agent",
+        "Tags",
+        "IP Address",
+        "Longitude",
+        "Latitude",
+        "Country",
+        "City",
+        "State/Region",
+        "Region",
+        "Postal",
+    ],
+};
+
+/// LimeSurvey's export with question codes as headings (`id`,
+/// `submitdate`, `lastpage`, `startlanguage`, …).
+pub(crate) const LIMESURVEY: SurveyTool = SurveyTool {
+    name: "LimeSurvey",
+    signs: &["submitdate", "lastpage", "startlanguage"],
+    sign_first: false,
+    metadata: &[
+        "id",
+        "token",
+        "submitdate",
+        "lastpage",
+        "startlanguage",
+        "seed",
+        "startdate",
+        "datestamp",
+        "ipaddr",
+        "refurl",
+    ],
+};
+
+/// LimeSurvey's export with "Full question text" headings (`Response ID`,
+/// `Date submitted`, `Last page`, `Start language`, …).
+pub(crate) const LIMESURVEY_FULL_TEXT: SurveyTool = SurveyTool {
+    name: "LimeSurvey",
+    signs: &["Date submitted", "Last page", "Start language"],
+    sign_first: false,
+    metadata: &[
+        "Response ID",
+        "Token",
+        "Access code",
+        "Date submitted",
+        "Last page",
+        "Start language",
+        "Seed",
+        "Date started",
+        "Date last action",
+        "IP address",
+        "Referrer URL",
+    ],
+};
+
+/// The tools known, each by all its signs together: a tracker's own
+/// `Status`, `Country` or `Language` column alone marks no tool's export.
+const SURVEY_TOOLS: &[&SurveyTool] = &[
+    &QUALTRICS,
+    &GOOGLE_FORMS,
+    &MICROSOFT_FORMS,
+    &SURVEYMONKEY,
+    &PROLIFIC,
+    &PROLIFIC_SNAKE_CASE,
+    &ALCHEMER,
+    &LIMESURVEY,
+    &LIMESURVEY_FULL_TEXT,
+];
 
 impl SurveyTool {
     /// Whether `header` is `name` as the tool heads it: case and white
@@ -981,6 +1112,12 @@ fn value_key(value: &str) -> String {
 /// (`#N/A`) write and people type (`N/A`, `n/a`, `-`): before, `NA` was a
 /// crosstab group of its own beside `(missing)` (hl/01). A documents
 /// file's and a survey's attribute columns read them so too.
+///
+/// And Prolific's, in a demographic export: `CONSENT_REVOKED` in every
+/// profile cell of a participant who withdrew consent to share it,
+/// `DATA_EXPIRED` where a screener answer is out of date. Before, each was
+/// a crosstab group (a third "sex"), and an age column holding one went to
+/// the .qdpx as text (h17/02).
 pub(crate) fn is_unset_value(value: &str) -> bool {
     [
         "unassigned",
@@ -991,6 +1128,8 @@ pub(crate) fn is_unset_value(value: &str) -> bool {
         "-",
         "–",
         "—",
+        "consent_revoked",
+        "data_expired",
     ]
     .contains(&value.trim().to_lowercase().as_str())
 }
@@ -1532,6 +1671,140 @@ mod tests {
         assert_eq!(p.list[0].attributes["status"], "Withdrawn");
         assert_eq!(p.list[0].attributes["email"], "a@x.org");
         assert_eq!(left_out, None);
+    }
+
+    /// h17/01: Prolific's demographic export, Alchemer's and LimeSurvey's
+    /// (either heading form) used as the participants file: the tool's own
+    /// columns (submission ids, timestamps, IP address, GPS coordinates)
+    /// are no attributes, said once; the profile and the questions are. A
+    /// tracker's `Status`, `Country` or `Language` marks no tool.
+    #[test]
+    fn prolific_alchemer_and_limesurvey_own_columns_are_no_attributes() {
+        let read =
+            |src: &str| Participants::read_table(Path::new("panel.csv"), src.as_bytes()).unwrap();
+        let (p, left_out) = read(
+            "Submission id,Participant id,Status,Custom study tncs accepted at,Started at,Completed at,\
+             Reviewed at,Archived at,Time taken,Completion code,Total approvals,Age,Sex,Country of residence,Language\n\
+             65f0a1b2,5f8a1c2e,APPROVED,Not Applicable,2024-03-01T09:09:12Z,2024-03-01T09:20:41Z,\
+             2024-03-02T10:00:00Z,2024-03-01T09:20:41Z,689,C1A2B3C4,212,34,Female,United Kingdom,English\n",
+        );
+        assert_eq!(p.list[0].id, "5f8a1c2e");
+        assert_eq!(
+            p.list[0].attributes,
+            BTreeMap::from([
+                ("age".to_string(), "34".to_string()),
+                ("sex".to_string(), "Female".to_string()),
+                (
+                    "country of residence".to_string(),
+                    "United Kingdom".to_string()
+                ),
+                ("language".to_string(), "English".to_string()),
+            ])
+        );
+        let left_out = left_out.unwrap();
+        assert_eq!(left_out.tool, "Prolific");
+        assert_eq!(
+            left_out.columns,
+            [
+                "submission id",
+                "status",
+                "started at",
+                "completed at",
+                "reviewed at",
+                "archived at",
+                "time taken",
+                "completion code",
+                "total approvals"
+            ]
+        );
+        // Its older export, headed in snake case.
+        let (p, left_out) = read(
+            "session_id,participant_id,status,started_datetime,completed_date_time,time_taken,age,\
+             num_approvals,num_rejections,prolific_score,reviewed_at_datetime,entered_code,Sex\n\
+             s1,5f8a1c2e,APPROVED,2021-03-01 09:09,2021-03-01 09:20,689,34,212,0,100,2021-03-02,C1A2,Female\n",
+        );
+        assert_eq!(p.list[0].id, "5f8a1c2e");
+        assert_eq!(
+            p.list[0].attributes.keys().collect::<Vec<_>>(),
+            ["age", "sex"]
+        );
+        assert_eq!(left_out.unwrap().tool, "Prolific");
+        // Alchemer: its IP address, GPS coordinates and user agent too.
+        let (p, left_out) = read(
+            "Response ID,Time Started,Date Submitted,Status,Contact ID,Legacy Comments,Comments,Language,\
+             Referer,SessionID,User Agent,Tags,IP Address,Longitude,Latitude,Country,City,State/Region,Postal,\
+             What is your team?\n\
+             12,2024-05-01 10:00:00,2024-05-01 10:09:00,Complete,,,,English,https://example.org,\
+             1714557600_abc,Mozilla/5.0,,81.2.69.141,-0.12,51.5,United Kingdom,London,England,EC1A,Finance\n",
+        );
+        assert_eq!(p.list[0].id, "12");
+        assert_eq!(
+            p.list[0].attributes,
+            BTreeMap::from([("what is your team?".to_string(), "Finance".to_string())])
+        );
+        let left_out = left_out.unwrap();
+        assert_eq!(left_out.tool, "Alchemer");
+        assert!(left_out.columns.contains(&"ip address".to_string()));
+        assert!(left_out.columns.contains(&"latitude".to_string()));
+        assert!(left_out.columns.contains(&"user agent".to_string()));
+        // LimeSurvey, by question codes and by full question texts.
+        let (p, left_out) = read(
+            "id,submitdate,lastpage,startlanguage,seed,startdate,datestamp,ipaddr,refurl,ROLE\n\
+             1,2024-04-02 10:11:12,3,en,123456789,2024-04-02 10:01:00,2024-04-02 10:11:12,192.168.10.4,,Nurse\n",
+        );
+        assert_eq!(
+            p.list[0].attributes,
+            BTreeMap::from([("role".to_string(), "Nurse".to_string())])
+        );
+        assert_eq!(left_out.unwrap().tool, "LimeSurvey");
+        let (p, left_out) = read(
+            "Response ID,Date submitted,Last page,Start language,Seed,Date started,Date last action,\
+             IP address,Referrer URL,What is your role?\n\
+             1,2024-04-02 10:11:12,3,en,123456789,2024-04-02 10:01:00,2024-04-02 10:11:12,192.168.10.4,,Nurse\n",
+        );
+        assert_eq!(p.list[0].id, "1");
+        assert_eq!(
+            p.list[0].attributes,
+            BTreeMap::from([("what is your role?".to_string(), "Nurse".to_string())])
+        );
+        assert_eq!(left_out.unwrap().tool, "LimeSurvey");
+        // A tracker's `Status`, `Country`, `Language`, `City` and
+        // `Completed at`: attributes, nothing said.
+        let (p, left_out) = read(
+            "Participant id,Name,Status,Country,Language,City,Completed at\n\
+             P01,Ana,Withdrawn,Chile,Spanish,Santiago,2024-03-01\n",
+        );
+        assert_eq!(
+            p.list[0].attributes.keys().collect::<Vec<_>>(),
+            ["city", "completed at", "country", "language", "status"]
+        );
+        assert_eq!(left_out, None);
+    }
+
+    /// h17/02: Prolific's `CONSENT_REVOKED` and `DATA_EXPIRED` are no
+    /// value, as `NA` is, in any case; a value merely holding the words is
+    /// one.
+    #[test]
+    fn prolifics_missing_data_markers_are_no_value() {
+        for unset in [
+            "CONSENT_REVOKED",
+            "DATA_EXPIRED",
+            "consent_revoked",
+            " Data_Expired ",
+        ] {
+            assert!(is_unset_value(unset), "{unset}");
+        }
+        for value in ["Consent revoked by GP", "Expired", "NAN", "None", "0"] {
+            assert!(!is_unset_value(value), "{value}");
+        }
+        let p = parse(
+            "id,Age,Sex,Employment status\n\
+             P1,34,Female,Full-Time\n\
+             P2,CONSENT_REVOKED,CONSENT_REVOKED,DATA_EXPIRED\n",
+        )
+        .unwrap();
+        assert_eq!(p.list[0].attributes.len(), 3);
+        assert!(p.list[1].attributes.is_empty());
     }
 
     #[test]

@@ -528,7 +528,13 @@ pub(super) fn table_rows(
     // crosstab). Their value is `Other: <typed>`.
     // So do LimeSurvey's `Q3[other]` beside `Q3` (which then holds
     // `-oth-`) and Qualtrics' `Q6_TEXT` / `Q6_4_TEXT` beside `Q6` (which
-    // holds `Other`).
+    // holds `Other`); LimeSurvey's full question texts, `What is your
+    // role? [Other]` beside `What is your role?`, and its code-and-text
+    // headings, `ROLE[other]. What is your role? [Other]` beside `ROLE.
+    // What is your role?`; Alchemer's `Other - Write In:What is your
+    // role?`, or a bare `Other - Write In` right beside the choice (h17/04:
+    // before, only the code headings were read, and the typed other was
+    // lost).
     let other_boxes: Vec<Option<usize>> = attribute_cols
         .iter()
         .map(|&(i, _, row)| {
@@ -543,24 +549,25 @@ pub(super) fn table_rows(
                     .get(j)
                     .is_some_and(|c| c.trim().to_lowercase().starts_with("other"));
             let id = headers[i].trim();
-            let named_box = |h: &String| {
-                let h = h.trim();
-                h.strip_prefix(id).is_some_and(|rest| {
-                    rest.eq_ignore_ascii_case("[other]")
+            let named_box = |k: usize| {
+                let h = headers[k].trim();
+                let own = h.strip_prefix(id).is_some_and(|rest| {
+                    is_bracketed_other(rest.trim_start())
                         || rest.strip_suffix("_TEXT").is_some_and(|n| {
                             n.is_empty()
                                 || n.strip_prefix('_').is_some_and(|d| {
                                     !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
                                 })
                         })
-                })
+                });
+                own || is_limesurvey_code_text_other(h, id) || is_alchemer_write_in(h, id, k == j)
             };
             if monkey {
                 Some(j)
             } else if id.is_empty() {
                 None
             } else {
-                headers.iter().position(named_box)
+                (0..headers.len()).find(|&k| k != i && named_box(k))
             }
         })
         .collect();
@@ -1294,6 +1301,47 @@ fn with_typed_other(chosen: &str, label: Option<&str>, typed: &str) -> String {
     let typed_other = format!("Other: {typed}");
     choices[other] = &typed_other;
     choices.join(",")
+}
+
+/// Whether `s` is an Other choice's label in brackets, as LimeSurvey
+/// heads a list question's Other box after the question: `[other]` after
+/// its code, `[Other]` (or the survey's own label, `[Other (please
+/// specify)]`) after its text.
+fn is_bracketed_other(s: &str) -> bool {
+    s.strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .is_some_and(is_other_choice)
+}
+
+/// Whether `header` is LimeSurvey's "Question code & question text"
+/// heading of the Other box of the choice headed `choice`: `ROLE[other].
+/// What is your role? [Other]` beside `ROLE. What is your role?` (the code,
+/// `[other]`, the separator and text the choice has, the label in
+/// brackets).
+fn is_limesurvey_code_text_other(header: &str, choice: &str) -> bool {
+    let Some(at) = header.to_ascii_lowercase().find("[other]") else {
+        return false;
+    };
+    let (code, tail) = (&header[..at], &header[at + "[other]".len()..]);
+    let Some(separator_and_text) = choice.strip_prefix(code).filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    !code.trim().is_empty()
+        && tail.rfind('[').is_some_and(|b| {
+            is_bracketed_other(&tail[b..]) && tail[..b].trim_end() == separator_and_text
+        })
+}
+
+/// Whether `header` is Alchemer's box for a typed Other of the choice
+/// headed `choice`: `Other - Write In:<choice>` (`Other - Write In
+/// (Required):…` where an answer is required), or a bare `Other - Write
+/// In` where it stands right beside the choice (`beside`).
+fn is_alchemer_write_in(header: &str, choice: &str, beside: bool) -> bool {
+    let write_in = |label: &str| label.trim().to_lowercase().starts_with("other - write in");
+    match header.split_once(':') {
+        Some((label, question)) => write_in(label) && question.trim() == choice,
+        None => beside && write_in(header),
+    }
 }
 
 /// Whether a choice's label is the Other of a choice question: `Other`,
@@ -2127,6 +2175,83 @@ mod tests {
             assert_eq!(values[1], "Other: Contractor", "{values:?}");
             assert_ne!(values[0], "Other: Contractor");
             assert!(values[2] == "Other", "{values:?}");
+        }
+    }
+
+    /// h17/04: LimeSurvey's Other box headed by the question's full text
+    /// (`What is your role? [Other]`, a space before the bracket) or by its
+    /// code and text, and Alchemer's `Other - Write In` box, beside a
+    /// choice read as an attribute: the value is `Other: <typed>`. A
+    /// `[Other]` row of another question, or a write-in of another
+    /// question, is no box of this one.
+    #[test]
+    fn limesurvey_text_headings_and_alchemer_write_ins_are_other_boxes() {
+        for (csv, speaker, choice) in [
+            (
+                "Response ID,What is your role?,What is your role? [Other],Q1\n\
+                 1,Nurse,,More parking.\n2,Other,Porter,A canteen.\n3,Other,,Less noise.\n",
+                "Response ID",
+                "What is your role?",
+            ),
+            (
+                "Response ID,What is your role?,What is your role? [Other (please specify)],Q1\n\
+                 1,Nurse,,More parking.\n2,Other (please specify),Porter,A canteen.\n3,Other (please specify),,Less noise.\n",
+                "Response ID",
+                "What is your role?",
+            ),
+            (
+                "id. Response ID,ROLE. What is your role?,ROLE[other]. What is your role? [Other],Q1\n\
+                 1,Nurse,,More parking.\n2,Other,Porter,A canteen.\n3,Other,,Less noise.\n",
+                "id. Response ID",
+                "ROLE. What is your role?",
+            ),
+            (
+                "Response ID,What is your role?,Other - Write In:What is your role?,Q1\n\
+                 1,Nurse,,More parking.\n2,Other - Write In,Porter,A canteen.\n3,Other - Write In,,Less noise.\n",
+                "Response ID",
+                "What is your role?",
+            ),
+            (
+                "Response ID,What is your role?,Other - Write In,Q1\n\
+                 1,Nurse,,More parking.\n2,Other - Write In,Porter,A canteen.\n3,Other - Write In,,Less noise.\n",
+                "Response ID",
+                "What is your role?",
+            ),
+        ] {
+            let columns = TableColumns {
+                speaker: speaker.into(),
+                speaker_required: true,
+                questions: vec!["Q1".into()],
+                attributes: vec![choice.into()],
+                ..TableColumns::default()
+            };
+            let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+            let value = |who: &str| docs[0].speaker_attributes[who][choice].clone();
+            assert_eq!(value("1"), "Nurse", "{csv}");
+            assert_eq!(value("2"), "Other: Porter", "{csv}");
+            assert!(value("3").starts_with("Other"), "{csv}");
+        }
+        // Another question's box: a bare `Other - Write In` not beside the
+        // choice, a write-in of another question, an `[Other]` of another.
+        for csv in [
+            "Response ID,What is your role?,Q1,Other - Write In\n1,Nurse,Parking.,\n2,Other,Canteen.,Porter\n",
+            "Response ID,What is your role?,Other - Write In:Which site?,Q1\n1,Nurse,,Parking.\n2,Other,Porter,Canteen.\n",
+            "Response ID,What is your role?,Which site? [Other],Q1\n1,Nurse,,Parking.\n2,Other,Porter,Canteen.\n",
+            "Response ID,What is your role?,What is your role? [Other family members],Q1\n1,Nurse,,Parking.\n2,Other,Porter,Canteen.\n",
+        ] {
+            let columns = TableColumns {
+                speaker: "Response ID".into(),
+                speaker_required: true,
+                questions: vec!["Q1".into()],
+                attributes: vec!["What is your role?".into()],
+                ..TableColumns::default()
+            };
+            let docs = read(&CsvReader { columns }, "s.csv", csv).unwrap();
+            assert_eq!(
+                docs[0].speaker_attributes["2"]["What is your role?"],
+                "Other",
+                "{csv}"
+            );
         }
     }
 
