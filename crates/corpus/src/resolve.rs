@@ -97,6 +97,13 @@ const GENERIC_INTERVIEWEE_NAMES: &[&str] = &[
     "caregiver",
     "client",
     "relative",
+    // Their abbreviations as health-research transcribers type them
+    // (`Int:`/`Pt:`), and the clinician a study interviews (`GP:`, `HCP:`,
+    // a healthcare professional). Not `Pat`, a person's name as often.
+    // Before, each was one person across every interview.
+    "pt",
+    "gp",
+    "hcp",
     // `INT:`/`RES:`, the UK Data Service's common pair.
     "res",
     // Family and dyadic interviews' members, named by their place in the
@@ -998,6 +1005,28 @@ mod tests {
                 (Some("scribie.txt/S2"), false)
             ]
         );
+        // Health research's abbreviations, `Pt` (patient) beside `Int`, and
+        // the clinicians a study interviews, `GP` and `HCP` (h21/01): before,
+        // each was one person across every interview.
+        for (doc, label) in [
+            ("hp01.txt", "Pt"),
+            ("hp02.txt", "PT"),
+            ("hp03.txt", "Pt."),
+            ("hp04.txt", "Pt 1"),
+            ("gp01.txt", "GP"),
+            ("hcp01.txt", "HCP"),
+        ] {
+            assert_eq!(
+                ids(&resolve_all(doc, &["Int", label], &none)),
+                vec![
+                    (Some("Int"), true),
+                    (Some(format!("{doc}/{label}").as_str()), false)
+                ],
+                "{label}"
+            );
+        }
+        // `Pat` is as often a person's name: the same Pat everywhere.
+        assert_eq!(label_role("Pat", false), SpeakerRole::Named);
         assert_eq!(
             ids(&resolve_all("int12.txt", &["Interviewer", "R12"], &none)),
             vec![(Some("Interviewer"), true), (Some("R12"), false)]
@@ -1496,6 +1525,11 @@ mod tests {
                 &people
             )),
             vec![(Some("Interviewer"), true), (Some("P04"), false)]
+        );
+        // A patient typed `Pt` is the file's participant of the document.
+        assert_eq!(
+            ids(&resolve_all("P03.docx", &["Int", "Pt"], &people)),
+            vec![(Some("Int"), true), (Some("P03"), false)]
         );
         // `P3` is the file's `P03`.
         assert_eq!(

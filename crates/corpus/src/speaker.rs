@@ -519,9 +519,10 @@ pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
 
 /// `1001: words`: a participant's number as the label (health and social
 /// research label turns by study id; a focus group's `1:`/`2:`). Like
-/// [`header_line`], only where a document repeats them: a list's `1: …`
-/// said once is text. Before, such answers were the interviewer's turn,
-/// label and all, and never counted (hg/02).
+/// [`header_line`], only where a document repeats them, or where they
+/// take turns with the document's other labels ([`numbers_take_turns`]):
+/// a list's `1: …` said once is text. Before, such answers were the
+/// interviewer's turn, label and all, and never counted (hg/02).
 fn number_label(line: &str) -> Option<SpeakerLabel> {
     let from = skip_ws(line, 0);
     let rest = &line[from..];
@@ -640,6 +641,31 @@ pub(crate) fn repeated_header_lines<'a>(lines: impl Iterator<Item = &'a str>) ->
     names.sort();
     names.dedup();
     count >= 3 && names.len() < count
+}
+
+/// Whether `lines` label turns by number ([`number_label`]) as speakers
+/// take turns: a labelled line (`Interviewer:`) stands between two of
+/// them, or before the first and between two others. A numbered list
+/// comes in one run of such lines inside a turn (`1: the bus` / `2: the
+/// rota`); a respondent's `1001:` answers the interviewer's questions, a
+/// focus group's `1:`, `2:` and `3:` the moderator's. Before, a
+/// follow-up call's `1001:` said twice, or a group's numbers said once
+/// each, were short of [`repeated_header_lines`]' three lines with a name
+/// in two, and the respondent's answers were the interviewer's turn, label
+/// and all (h17/03).
+fn numbers_take_turns<'a>(lines: impl Iterator<Item = &'a str>) -> bool {
+    // Runs of number lines each after a labelled line.
+    let mut answering_runs = 0usize;
+    let mut labelled_since = false;
+    for line in lines {
+        if parse_speaker_line(line).is_some() {
+            labelled_since = true;
+        } else if number_label(line).is_some() {
+            answering_runs += usize::from(labelled_since);
+            labelled_since = false;
+        }
+    }
+    answering_runs >= 2
 }
 
 /// Words said alone on a line that a name line is not ("Right", "Okay",
@@ -857,6 +883,9 @@ pub(crate) struct DocumentLabels {
     names: Vec<String>,
     /// Headers and tab- or dash-separated labels ([`relaxed_label`]).
     relaxed: bool,
+    /// Participants' numbers taking turns with the other labels
+    /// ([`numbers_take_turns`]).
+    numbers: bool,
     /// Names alone on their lines ([`bare_label`]).
     bare: bool,
     /// `Q.` and `A.` ([`letter_dot_label`]).
@@ -923,6 +952,12 @@ impl DocumentLabels {
         names.sort();
         names.dedup();
         let relaxed = repeated_header_lines(all.iter().copied().filter(unlisted));
+        let numbers = numbers_take_turns(
+            all.iter()
+                .zip(&is_header_line)
+                .filter(|(l, header)| !**header && unlisted(l))
+                .map(|(l, _)| *l),
+        );
         let otter = otter_headers(
             all.iter()
                 .zip(&is_header_line)
@@ -949,6 +984,7 @@ impl DocumentLabels {
         let colon_document = DocumentLabels {
             names: names.clone(),
             relaxed,
+            numbers,
             dashed,
             listed: listed.clone(),
             otter,
@@ -957,7 +993,7 @@ impl DocumentLabels {
         };
         // Two colon lines at most may be words in a document of names
         // alone on their lines (below).
-        if relaxed || otter || colon_lines > 2 {
+        if relaxed || numbers || otter || colon_lines > 2 {
             return colon_document;
         }
         let filled: Vec<&str> = all
@@ -1013,6 +1049,7 @@ impl DocumentLabels {
         DocumentLabels {
             names: Vec::new(),
             relaxed: false,
+            numbers: false,
             bare,
             letter_dots: !bare && letters("Q") >= 2 && letters("A") >= 2,
             dashed,
@@ -1037,6 +1074,7 @@ impl DocumentLabels {
             .flatten()
             .or_else(|| self.dashed.then(|| dashed_label(line)).flatten())
             .or_else(|| self.relaxed.then(|| relaxed_label(line)).flatten())
+            .or_else(|| self.numbers.then(|| number_label(line)).flatten())
             .or_else(|| self.otter.then(|| display_name_header(line)).flatten())
             .or_else(|| self.group_voice(line))
             .or_else(|| self.bare.then(|| bare_label(line)).flatten())
@@ -3089,5 +3127,62 @@ mod tests {
         assert!(inside[2..5]
             .iter()
             .all(|l| labels.label(l).is_none_or(|x| !x.name.starts_with('-'))));
+    }
+
+    /// A respondent's study id said twice in a follow-up call, a focus
+    /// group's numbers said once each: labels, as they take turns with the
+    /// interviewer's or moderator's (h17/03). A numbered list inside a
+    /// turn, and a time, stay words.
+    #[test]
+    fn participant_numbers_taking_turns_with_the_interviewer_are_labels() {
+        let names = |lines: &[&str]| -> Vec<Option<String>> {
+            let labels = DocumentLabels::of(lines.iter().copied());
+            lines
+                .iter()
+                .map(|l| labels.label(l).map(|x| x.name))
+                .collect()
+        };
+        let s = |n: &str| Some(n.to_string());
+        let follow_up = [
+            "Interviewer: Thanks for agreeing to a follow-up call.",
+            "1001: Happy to. The nurse was lovely.",
+            "Interviewer: Can you tell me more about the wait?",
+            "1001: It was over an hour past my slot.",
+            "Interviewer: Thank you, that's really helpful.",
+        ];
+        assert_eq!(
+            names(&follow_up),
+            [
+                s("Interviewer"),
+                s("1001"),
+                s("Interviewer"),
+                s("1001"),
+                s("Interviewer")
+            ]
+        );
+        let group = [
+            "Moderator: What do you think of the clinic?",
+            "1: It is too far.",
+            "Moderator: And you?",
+            "2: The staff are kind.",
+            "3: I agree with that.",
+        ];
+        assert_eq!(
+            names(&group),
+            [s("Moderator"), s("1"), s("Moderator"), s("2"), s("3")]
+        );
+        // One run of numbers inside a turn is a list.
+        let list = [
+            "Interviewer: Which three?",
+            "Anna: Mine were:",
+            "1: the bus",
+            "2: the rota",
+            "3: the pay",
+            "Anna: We met at 10:30 then.",
+        ];
+        assert_eq!(
+            names(&list),
+            [s("Interviewer"), s("Anna"), None, None, None, s("Anna")]
+        );
     }
 }
