@@ -169,6 +169,24 @@ pub const SPOKEN_FILLERS: &[&str] = &[
     // closes an interview, and "everything" labelled hp/03's leftovers.
     "everything",
     "anything",
+    // Stance and hedge adverbs, as "maybe", "obviously", "definitely" and
+    // "certainly" are: "Yeah, probably.", "Possibly.", "Yeah, clearly.",
+    // "Apparently.", "Hopefully." were coded and clustered as content, and
+    // "clearly" labelled a catch-all theme (h21/03). Where "clearly" or
+    // "truly" says how, the sentence has other words to be about ("He
+    // explained it clearly to the ward." keeps "explained", "ward").
+    "probably",
+    "possibly",
+    "perhaps",
+    "presumably",
+    "clearly",
+    "apparently",
+    "hopefully",
+    "surely",
+    "essentially",
+    "precisely",
+    "genuinely",
+    "truly",
 ];
 
 /// Words of backchannels and minimal answers ("Yeah, exactly.", "Perfect,
@@ -544,6 +562,33 @@ impl SpokenRule<'_> {
 /// No speaker's names: [`SpokenParams`]'s own rule.
 static NO_NAMES: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
 
+/// Hedged answers whose words say nothing together, as "I think so" and "I
+/// suppose" say nothing ("think" and "suppose" are fillers), though each
+/// verb is topical alone: "Yeah, I believe so.", "I hope so.", "I imagine
+/// so.", "I'd imagine.", "Yeah, no doubt." were content (h21/03). As
+/// phrases, not words: "Do you believe in it?", "There's no hope.", "I had
+/// doubts about the surgery." keep their verbs, and the verbs stay keyword
+/// terms. Lower-case word sequences as [`words`] gives them.
+const HEDGE_PHRASES: &[&[&str]] = &[
+    &["believe", "so"],
+    &["believe", "not"],
+    &["imagine", "so"],
+    &["imagine", "not"],
+    &["hope", "so"],
+    &["hope", "not"],
+    &["expect", "so"],
+    &["expect", "not"],
+    &["assume", "so"],
+    &["presume", "so"],
+    &["i", "imagine"],
+    &["i'd", "imagine"],
+    &["would", "imagine"],
+    &["can", "imagine"],
+    &["can", "only", "imagine"],
+    &["no", "doubt"],
+    &["doubt", "it"],
+];
+
 /// Pleasantries whose words say nothing together, though each may be a
 /// content word alone ("problem", "care", "ahead", "good"): "No
 /// problem.", "Spot on.", "No worries, take care.", "Yes, that's fine, go
@@ -645,8 +690,8 @@ const CALL_ADDRESS_WORDS: &[&str] = &[
 /// What a sentence says, for the minimal-response rule.
 struct SaidWords {
     /// Its content words ([`is_content_word`]) outside transcriber's
-    /// notes, [`PLEASANTRY_PHRASES`] and [`CALL_CHECK_PHRASES`], `names`
-    /// left out.
+    /// notes, [`PLEASANTRY_PHRASES`], [`HEDGE_PHRASES`] and
+    /// [`CALL_CHECK_PHRASES`], `names` left out.
     content: Vec<String>,
     /// Whether it is call logistics ([`CALL_EQUIPMENT`]).
     call_logistics: bool,
@@ -658,7 +703,10 @@ fn said_content_words(text: &str, names: &std::collections::BTreeSet<String>) ->
     let mut in_phrase = vec![false; said.len()];
     let mut call_check = false;
     for start in 0..said.len() {
-        let phrases = PLEASANTRY_PHRASES.iter().map(|p| (p, false));
+        let phrases = PLEASANTRY_PHRASES
+            .iter()
+            .chain(HEDGE_PHRASES)
+            .map(|p| (p, false));
         for (phrase, checks_call) in phrases.chain(CALL_CHECK_PHRASES.iter().map(|p| (p, true))) {
             let end = start + phrase.len();
             if end <= said.len() && said[start..end].iter().zip(*phrase).all(|(w, p)| w == p) {
@@ -1083,6 +1131,59 @@ mod tests {
         };
         assert!(two.is_minimal("No problem, the rent."));
         assert!(!two.is_minimal("No problem, the rent doubled."));
+    }
+
+    /// h21/03: a hedge or stance answer with no topic is minimal, as
+    /// "Yeah, obviously." and "Yeah, I reckon so." are; a sentence with a
+    /// content word beside the hedge is content, and the hedge verbs stay
+    /// keyword terms.
+    #[test]
+    fn hedge_answers_are_minimal_and_content_beside_them_is_not() {
+        for t in [
+            "Yeah, probably.",
+            "Possibly.",
+            "Perhaps.",
+            "Yeah, clearly.",
+            "Apparently.",
+            "Hopefully.",
+            "Surely.",
+            "Presumably.",
+            "Precisely.",
+            "Essentially, yes.",
+            "Genuinely.",
+            "Yeah, truly.",
+            "Yeah, I believe so.",
+            "Yeah, I imagine so.",
+            "Yeah, I hope so.",
+            "I expect so.",
+            "Yeah, no doubt.",
+            "I doubt it.",
+            "Probably, yeah, I'd imagine.",
+            "I can only imagine.",
+        ] {
+            assert!(is_minimal(t), "{t:?} should be minimal");
+        }
+        for t in [
+            "Probably the rent, to be honest.",
+            "He explained it clearly to the ward.",
+            "Hopefully the new clinic opens soon.",
+            "I believe the nurses did their best.",
+            "I can't imagine raising kids on that wage.",
+            "I had doubts about the surgery.",
+            "There's no hope.",
+            "Do you believe in it?",
+            "I doubt the council will listen.",
+            "Apparently the bus stopped running in May.",
+        ] {
+            assert!(!is_minimal(t), "{t:?} should not be minimal");
+        }
+        // The adverbs are fillers, no keyword terms; the hedge verbs,
+        // topical elsewhere, stay terms.
+        assert!(stop_words().contains("clearly"));
+        assert!(stop_words().contains("probably"));
+        for verb in ["believe", "hope", "imagine", "doubt"] {
+            assert!(is_content_word(verb), "{verb}");
+        }
     }
 
     /// hp/03: non-verbal notes and transcriber's marks in round brackets
