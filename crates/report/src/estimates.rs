@@ -218,6 +218,22 @@ fn audit_unjudged(data: &ProjectData, audit: &AuditView, node: &CodeNode) -> Vec
         .collect()
 }
 
+/// The count people coded over `units` units, a lower bound with no
+/// interval: the figure where neither a machine's predictions nor the
+/// audit sample estimate the count.
+fn people_coded(count: f64, units: usize) -> CountEstimate {
+    CountEstimate {
+        method: ppi::Method::PeopleCoded,
+        estimate: count,
+        low: None,
+        high: None,
+        units: units as u64,
+        audited: 0,
+        audited_count: 0.0,
+        lambda: None,
+    }
+}
+
 /// One unit's value of one quantity (its participants or its sentences
 /// with the code).
 #[derive(Clone, Copy)]
@@ -316,16 +332,6 @@ pub(crate) fn estimate(
                     sentences_coded += 1;
                 }
             }
-            let people_coded = |count: f64, units: usize| CountEstimate {
-                method: ppi::Method::PeopleCoded,
-                estimate: count,
-                low: None,
-                high: None,
-                units: units as u64,
-                audited: 0,
-                audited_count: 0.0,
-                lambda: None,
-            };
             return CodeEstimates {
                 participants: people_coded(people.len() as f64, person_p.len()),
                 sentences: people_coded(sentences_coded as f64, sentences_counted),
@@ -377,10 +383,29 @@ pub(crate) fn estimate(
     // figures below are the no-audit branch's, and never under the people
     // coded (h1/03).
     let mut person_none_known: Vec<f64> = vec![1.0; counted.persons.len()];
+    // Per participant: whether people coded them with the code, wherever.
+    let mut person_coded: Vec<bool> = vec![false; counted.persons.len()];
     for (cells, &person) in counted.cells.iter().zip(&counted.person) {
         person_none_known[person] *= 1.0 - known_p(cells, mask, own);
+        person_coded[person] |= human_present(cells, mask);
     }
     let mut person_known: Vec<f64> = person_none_known.iter().map(|none| 1.0 - none).collect();
+    // A figure the sample does not estimate (participants from a sentence
+    // sample, a group the sample missed) is the machine's where one
+    // predicts the code, and otherwise what people coded, a lower bound,
+    // as without an audit. Before, an audit answered before any `code`
+    // gave those figures as a calibrated "model-only" count: 9.0 of Key
+    // elements' 39 participants, 0.0 for a group of whose members 5
+    // mention it (h19/02). Without a machine no probability is calibrated.
+    let calibrated = calibrated && machine_predicts_it;
+    let unestimated = |known_ps: &[f64], coded: usize| {
+        if machine_predicts_it {
+            ppi::model_only(known_ps, calibrated)
+        } else {
+            people_coded(coded as f64, known_ps.len())
+        }
+    };
+    let people_coded_count = person_coded.iter().filter(|c| **c).count();
 
     let mut values: Vec<UnitValues> = Vec::with_capacity(audit.units.len());
     // Per participant: how many units they speak in, and whether people
@@ -501,8 +526,9 @@ pub(crate) fn estimate(
     let participants = match audit.unit {
         AuditUnit::Sentence => {
             // A sample of sentences says nothing direct about how many people
-            // mention a code: the machine's figure, no interval.
-            ppi::model_only(&person_known, calibrated)
+            // mention a code: the machine's figure (without one, what people
+            // coded), no interval.
+            unestimated(&person_known, people_coded_count)
         }
         AuditUnit::Document if spans_documents => {
             if values.iter().all(|v| v.audited) {
@@ -524,7 +550,7 @@ pub(crate) fn estimate(
                 )
                 .plus_known(outside_people_known, outside_persons)
             } else {
-                ppi::model_only(&person_known, calibrated)
+                unestimated(&person_known, people_coded_count)
             }
         }
         _ => {
@@ -560,8 +586,8 @@ pub(crate) fn estimate(
                 let members = values.iter().filter(|v| !v.audited && in_group(v)).count();
                 // A group the random sample missed (a small department,
                 // "Prefer not to say"): the sample says nothing about it,
-                // so its figure is the machine's, named so and with no
-                // interval. Before, the domain estimator's λ fitted on no
+                // so its figure is the machine's (without one, what people
+                // coded), named so and with no interval. Before, the domain estimator's λ fitted on no
                 // member was 0 and the group read "prediction-powered 0
                 // [0–3]" beside 3 of 3 members the machine counted, the
                 // groups summing to 4 of the code's 9.7 (hq/02).
@@ -573,7 +599,13 @@ pub(crate) fn estimate(
                         .map(|v| v.participants_known_p)
                         .chain(outside_members.iter().map(|&(p, _)| person_known[p]))
                         .collect();
-                    row.insert(value, ppi::model_only(&ps, calibrated));
+                    let coded = values
+                        .iter()
+                        .filter(|v| in_group(v))
+                        .map(|v| v.participants.known)
+                        .sum::<f64>()
+                        + outside_known;
+                    row.insert(value, unestimated(&ps, coded as usize));
                     continue;
                 }
                 let (audited, rest, known_rest) = split(&|v| {
@@ -746,6 +778,70 @@ mod tests {
         // A code the machine predicts keeps its prediction-powered figure.
         let parks = parks(&store, false);
         assert_eq!(parks.estimate.method, Method::PredictionPowered);
+    }
+
+    /// h19/02: an audit answered before any classifier ran (gold for the
+    /// sampled units, no machine coding), and a colleague's coding of Cai
+    /// outside it. The figures the sample does not estimate (participants
+    /// from a sentence sample; group B, which a participant sample of Ana
+    /// and Ben missed) are what people coded, `people-coded`, as without
+    /// an audit, and nothing is calibrated. Before, they read as a
+    /// calibrated "model-only" count, naming a machine that never ran.
+    #[test]
+    fn without_a_machine_what_the_audit_cannot_estimate_is_what_people_coded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = empty_project(dir.path(), "\n");
+        human(&store, ANA_PARK, "parks", "gold", "g");
+        human(&store, ANA_POLICE, "police", "gold", "g");
+        human(&store, BEN_LIGHTS, "police", "gold", "g");
+        human(&store, CAI_PARK, "parks", "human", "maria");
+
+        let audited: Vec<String> = ["P1", "P2"].map(String::from).to_vec();
+        store
+            .put_audit_sample("participant", "draw", Some(1), 3, &audited)
+            .unwrap();
+        let by_participant = parks(&store, false);
+        assert_eq!(by_participant.estimate.method, Method::SampleOnly);
+        assert!(!by_participant.estimates.calibrated);
+        let b = &by_participant.estimates.by_attribute["group"]["B"];
+        assert_eq!(
+            (b.method, b.estimate, b.low, b.units),
+            (Method::PeopleCoded, 1.0, None, 1),
+            "{b:?}"
+        );
+        // Group A, which the sample holds, keeps its estimate.
+        let a = &by_participant.estimates.by_attribute["group"]["A"];
+        assert_eq!((a.method, a.low), (Method::SampleOnly, Some(1.0)), "{a:?}");
+
+        let sentence_key = |text: &str| -> String {
+            store
+                .conn()
+                .query_row(
+                    "SELECT d.name || char(9) || s.text_hash FROM segments s
+                     JOIN documents d ON d.id = s.document_id WHERE s.text = ?1",
+                    [text],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let sentences = vec![sentence_key(ANA_PARK), sentence_key(BEN_LIGHTS)];
+        store
+            .put_audit_sample("sentence", "draw", Some(2), 5, &sentences)
+            .unwrap();
+        let by_sentence = parks(&store, false);
+        let e = &by_sentence.estimates;
+        assert_eq!(e.sentences.method, Method::SampleOnly, "{e:?}");
+        assert_eq!(
+            (
+                e.participants.method,
+                e.participants.estimate,
+                e.participants.low
+            ),
+            (Method::PeopleCoded, 2.0, None),
+            "{e:?}"
+        );
+        assert_eq!(e.participants.units, 3);
+        assert!(!e.calibrated);
     }
 
     /// h1/03: a colleague's coding of Cai, outside the sample, makes Cai a

@@ -279,7 +279,7 @@ pub fn estimate_legend(r: &Report) -> String {
         out.push_str("  model-only: the machine's expected count from calibrated probabilities; no interval without an audit sample.\n");
     }
     if has(Method::PeopleCoded) {
-        out.push_str("  people-coded: no classifier codes the code (none has coded the corpus, or the code is not in the codebook in use) and no random sample was audited; the participants people coded with it, a lower bound, not an estimate.\n");
+        out.push_str("  people-coded: no classifier codes the code (none has coded the corpus, or the code is not in the codebook in use) and no random sample estimates the figure (none was audited, or it is a sentence sample's participants or a crosstab group the sample missed); the participants people coded with it, a lower bound, not an estimate.\n");
     }
     if has(Method::ModelOnlyUncalibrated) {
         out.push_str("  model-only (uncalibrated): no labels calibrated these probabilities (zero-shot prior); the figure is a rough guide, not an estimate.\n");

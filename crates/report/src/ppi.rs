@@ -44,6 +44,13 @@
 //! the report's own counts treat it), at most the audited positives plus
 //! every unaudited unit. The true count lies in that range, so the clip
 //! removes impossible values only and the coverage stays.
+//!
+//! Whole counts: the count is a whole number, so the interval's ends are
+//! rounded outward to whole numbers (⌊low⌋, ⌈high⌉, clipped as above):
+//! a group's "0 [0–0.72]" people claimed no member where one mentioned
+//! the code (h19/01). The point estimate stays the expected count, which
+//! may be fractional; [`ppi_mean_ci`], an interval for a mean, is not
+//! rounded.
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -103,8 +110,9 @@ pub enum Method {
     /// No audit sample and probabilities that no label calibrated.
     #[serde(rename = "model-only (uncalibrated)")]
     ModelOnlyUncalibrated,
-    /// No audit sample and no machine coding: the count people coded, a
-    /// lower bound, no interval.
+    /// No machine coding, and no audit sample that estimates the figure
+    /// (none at all, or a sentence sample's participants, a group the
+    /// sample missed): the count people coded, a lower bound, no interval.
     #[serde(rename = "people-coded")]
     PeopleCoded,
 }
@@ -427,6 +435,7 @@ fn estimate_count_within(
         t * n_u as f64 * (variance_at(total) * (1.0 / n as f64 + 1.0 / n_u as f64)).sqrt()
     };
     let (low, high) = score_interval(estimate, lo_possible, hi_possible, half_at);
+    let (low, high) = whole_count_ends(low, high, lo_possible, hi_possible);
     CountEstimate {
         method,
         estimate: estimate.clamp(lo_possible, hi_possible),
@@ -505,6 +514,23 @@ fn score_interval(estimate: f64, lo: f64, hi: f64, half: impl Fn(f64) -> f64) ->
         a
     };
     (edge(centre, lo), edge(centre, hi))
+}
+
+/// The interval's ends rounded outward to whole counts, within [lo, hi].
+/// What is counted (participants, sentences, documents, or each unit's
+/// sentences) is a whole number, and an end between two whole numbers is
+/// where the normal approximation placed the boundary, which it cannot
+/// place finely when few units are unaudited: the whole count just past
+/// the end is kept in. Rounding outward only widens the interval, so its
+/// coverage cannot fall. Before, a group whose one mentioning member was
+/// unaudited read "0 [0–0.72]" (no member), and a count that could only be
+/// 5 or 6 read [5.00, 5.88]; the crosstab's group cells held the truth
+/// 0.92 of the time at 40 of 47 participants audited, 0.84 where one
+/// member mentioned the code (h19/01; 0.995 and 1.0 rounded). `lo` and
+/// `hi` are whole (counts people coded, and unit counts × a unit's whole
+/// maximum), so the clip keeps the ends whole.
+fn whole_count_ends(low: f64, high: f64, lo: f64, hi: f64) -> (f64, f64) {
+    (low.floor().clamp(lo, hi), high.ceil().clamp(lo, hi))
 }
 
 impl CountEstimate {
@@ -723,6 +749,57 @@ mod tests {
         assert_eq!(shifted.audited_count, e.audited_count);
         let none = model_only(&[0.5], true).plus_known(1.0, 1);
         assert_eq!((none.estimate, none.low, none.units), (1.5, None, 2));
+    }
+
+    /// h19/01: 40 of 47 participants audited, a group of 7 whose six
+    /// audited members do not mention the code and whose seventh is
+    /// unaudited. The count is 0 or 1; the score interval's upper end fell
+    /// between them (0.72 on the demo) and said "nobody" where one member
+    /// mentions it. A count's ends are whole, rounded outward.
+    #[test]
+    fn a_counts_interval_ends_are_whole_numbers() {
+        let audited = vec![
+            Audited {
+                human: 0.0,
+                machine: 0.0,
+            };
+            40
+        ];
+        let group = estimate_domain_count(
+            &audited,
+            &[0.0; 7],
+            0.95,
+            UnitRange { max: 1.0 },
+            false,
+            1.0,
+        );
+        assert_eq!(group.estimate, 0.0, "{group:?}");
+        assert_eq!((group.low, group.high), (Some(0.0), Some(1.0)), "{group:?}");
+
+        // 8 of 20 audited have the code, 27 not audited: the score
+        // interval [10.42, 27.18] is [10, 28] in whole participants; the
+        // point estimate stays the expected count.
+        let audited: Vec<Audited> = (0..20)
+            .map(|i| Audited {
+                human: f64::from(u8::from(i < 8)),
+                machine: 0.5,
+            })
+            .collect();
+        let c = estimate_count(&audited, &[0.5; 27], 0.95, UnitRange { max: 1.0 }, false);
+        assert!((c.estimate - 18.8).abs() < 1e-9, "{c:?}");
+        assert_eq!((c.low, c.high), (Some(10.0), Some(28.0)), "{c:?}");
+
+        // Count units (a participant's sentences with the code, up to 3):
+        // a count of sentences is whole too, [20.45, 42.55] → [20, 43].
+        let audited: Vec<Audited> = (0..12)
+            .map(|i| Audited {
+                human: f64::from(i % 4),
+                machine: 0.0,
+            })
+            .collect();
+        let s = estimate_count(&audited, &[0.0; 9], 0.95, UnitRange { max: 3.0 }, false);
+        assert_eq!(s.estimate, 31.5, "{s:?}");
+        assert_eq!((s.low, s.high), (Some(20.0), Some(43.0)), "{s:?}");
     }
 
     #[test]
