@@ -590,7 +590,7 @@
     const r = await api('GET', '/api/progress?reviewer=' + encodeURIComponent(reviewer()));
     if (!r.ok) { setStatus(r.data.error, 'error'); return; }
     const p = r.data;
-    box.appendChild(el('p', { id: 'progress-total' }, p.reviewed + ' of ' + p.items + ' suggestions reviewed, ' + p.remaining + ' remaining · ' + p.reviews + ' decisions stored'));
+    box.appendChild(el('p', { id: 'progress-total' }, p.reviewed + ' of ' + p.items + ' suggestions reviewed, ' + p.remaining + ' remaining · ' + p.reviews + (BLIND ? ' decisions of yours stored' : ' decisions stored')));
     box.appendChild(el('p', {}, 'Machine vs reviewer: ' + kappaText(p.machine_vs_reviewer)));
     box.appendChild(el('table', { class: 'progress-table' },
       el('thead', {}, el('tr', {}, ['Code', 'Suggestions', 'Reviewed', 'Remaining', 'Machine vs reviewer'].map((h) => el('th', {}, h)))),
@@ -598,9 +598,12 @@
         el('td', {}, c.name), el('td', {}, c.items), el('td', {}, c.reviewed), el('td', {}, c.remaining),
         el('td', {}, kappaText(c.machine_vs_reviewer)))))));
     box.appendChild(el('h3', {}, 'Between reviewers (items both judged)'));
-    box.appendChild(p.between_reviewers.length
-      ? el('ul', {}, p.between_reviewers.map((b) => el('li', {}, b.a + ' vs ' + b.b + ': ' + kappaText(b.agreement))))
-      : el('p', {}, 'No item judged by two reviewers yet.'));
+    // Blind: a live pair figure would tell what the colleague decided.
+    box.appendChild(!p.between_reviewers_shown
+      ? el('p', { id: 'between-blind' }, 'Blind coding: agreement between reviewers is not shown while you code; `autocode report` gives it (report_agreement.csv).')
+      : p.between_reviewers.length
+        ? el('ul', {}, p.between_reviewers.map((b) => el('li', {}, b.a + ' vs ' + b.b + ': ' + kappaText(b.agreement))))
+        : el('p', {}, 'No item judged by two reviewers yet.'));
     await loadNarrowing();
     await retrainStatus();
   }

@@ -9,7 +9,11 @@
 //! `code --import-gold --random-sample` stores an imported random sample:
 //! the report counts a unit as audited once its every sentence is gold, so
 //! a unit is audited only after it is submitted. Review-queue decisions are
-//! reviews, not gold, and never make a unit audited.
+//! reviews, not gold, and never make a unit audited. Submitted again
+//! without `--blind`, a unit's gold is replaced whoever gave it (a
+//! correction, made seeing it); with `--blind` each reviewer's coding is
+//! kept beside the others' (double coding: the report gives a code where
+//! either gave it and pairs the coders), and each sees only their own.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
@@ -152,34 +156,67 @@ fn audited(sentences: &[StoredSegment], gold: &BTreeSet<i64>) -> bool {
     !sentences.is_empty() && sentences.iter().all(|s| gold.contains(&s.id))
 }
 
+/// Whether `reviewer`, coding blind, has coded the unit: it is covered
+/// and carries a gold coding of theirs, or it carries no one's (a unit
+/// submitted as "no code applies": the store does not record by whom, so
+/// it reads as coded to everyone, as it did). A unit only a colleague
+/// coded is not coded yet for this reviewer: before, the tab showed it
+/// coded and opened the next unit, so blind double coding of the sample
+/// never happened (h18/01).
+fn coded_blind_by(
+    reviewer: &str,
+    sentences: &[StoredSegment],
+    gold: &BTreeMap<i64, store::GoldCodes>,
+) -> bool {
+    let covered = !sentences.is_empty() && sentences.iter().all(|s| gold.contains_key(&s.id));
+    let given = |s: &StoredSegment| gold.get(&s.id).map(|g| &g.by_coder);
+    covered
+        && (sentences
+            .iter()
+            .any(|s| given(s).is_some_and(|c| c.contains_key(reviewer)))
+            || sentences
+                .iter()
+                .all(|s| given(s).is_none_or(|c| c.is_empty())))
+}
+
 #[derive(Debug, Deserialize, Default)]
 pub struct AuditParams {
     reviewer: Option<String>,
 }
 
 /// The sample: its units in draw order (the seeded order), each with whether
-/// it is audited. No machine figure of any kind.
+/// it is audited (in blind mode: coded by the reviewer asking,
+/// [`coded_blind_by`]). No machine figure of any kind.
 pub async fn overview(
     State(st): State<Shared>,
-    Query(_q): Query<AuditParams>,
+    Query(q): Query<AuditParams>,
 ) -> ApiResult<Json<Value>> {
-    with_store(&st, move |store, _| {
+    with_store(&st, move |store, cfg| {
+        let reviewer = if cfg.blind {
+            Some(reviewer_name(q.reviewer.as_deref())?)
+        } else {
+            None
+        };
         let Some(su) = sample_units(store)? else {
             return Ok(Json(json!({"sample": null, "hint": NO_SAMPLE_HINT})));
         };
         let gold = store.gold_segments()?;
         let empty = Vec::new();
-        let units: Vec<Value> = su
-            .sample
-            .units
-            .iter()
-            .enumerate()
-            .map(|(i, key)| {
-                let ss = su.sentences.get(key).unwrap_or(&empty);
+        let mut units: Vec<Value> = Vec::with_capacity(su.sample.units.len());
+        for (i, key) in su.sample.units.iter().enumerate() {
+            let ss = su.sentences.get(key).unwrap_or(&empty);
+            let done = match &reviewer {
+                Some(r) => {
+                    let ids: Vec<i64> = ss.iter().map(|s| s.id).collect();
+                    coded_blind_by(r, ss, &store.gold_codings_of(&ids)?)
+                }
+                None => audited(ss, &gold),
+            };
+            units.push(
                 json!({"position": i, "key": key, "label": unit_label(su.unit, key, ss),
-                       "sentences": ss.len(), "audited": audited(ss, &gold)})
-            })
-            .collect();
+                              "sentences": ss.len(), "audited": done}),
+            );
+        }
         let done = units.iter().filter(|u| u["audited"] == true).count();
         Ok(Json(json!({
             "sample": {"id": su.sample.id, "unit": su.sample.unit, "origin": su.sample.origin,
@@ -219,22 +256,31 @@ pub async fn unit(
         let ss = su.sentences.get(key).unwrap_or(&empty);
         let ids: Vec<i64> = ss.iter().map(|s| s.id).collect();
         let gold = store.gold_codings_of(&ids)?;
-        let is_audited = !ss.is_empty() && ss.iter().all(|s| gold.contains_key(&s.id));
-        // In blind double coding a reviewer sees only codes they gave.
-        let visible = |g: &store::GoldCodes| {
-            reviewer
-                .as_ref()
-                .is_none_or(|r| g.coders.is_empty() || g.coders.iter().all(|c| c == r))
+        // In blind double coding a reviewer sees only codes they gave, and
+        // a unit as coded once they coded it; the others' stay beside
+        // theirs unseen (`Store::put_coder_gold_codings`).
+        let is_audited = match &reviewer {
+            Some(r) => coded_blind_by(r, ss, &gold),
+            None => !ss.is_empty() && ss.iter().all(|s| gold.contains_key(&s.id)),
+        };
+        let codes_shown = |s: &StoredSegment| -> Option<Vec<String>> {
+            let g = gold.get(&s.id)?;
+            let codes = match &reviewer {
+                // Their sentence without a code of theirs: their "no code".
+                Some(r) if is_audited => g.by_coder.get(r).cloned().unwrap_or_default(),
+                Some(_) => return None,
+                None => g.codes.clone(),
+            };
+            Some(codes.into_iter().collect())
         };
         let questions = questions_answered(store, ss)?;
         let sentences: Vec<Value> = ss
             .iter()
             .map(|s| {
-                let given = gold.get(&s.id).filter(|g| visible(g));
                 json!({"segment_id": s.id, "document": s.document, "speaker": s.speaker,
                        "participant_id": s.participant_id, "turn_index": s.turn_index,
                        "question": questions.get(&s.id), "text": s.text,
-                       "codes": given.map(|g| g.codes.iter().cloned().collect::<Vec<_>>())})
+                       "codes": codes_shown(s)})
             })
             .collect();
         let coders: BTreeSet<&String> = gold.values().flat_map(|g| g.coders.iter()).collect();
@@ -285,7 +331,8 @@ pub async fn submit(
     State(st): State<Shared>,
     Json(b): Json<AuditSubmission>,
 ) -> ApiResult<Json<Value>> {
-    with_store(&st, move |store, _| {
+    with_store(&st, move |store, cfg| {
+        let blind = cfg.blind;
         let reviewer = reviewer_name(b.reviewer.as_deref())?;
         check_len("key", Some(&b.key), MAX_KEY_CHARS)?;
         if b.sentences.len() > MAX_UNIT_SENTENCES {
@@ -401,7 +448,14 @@ pub async fn submit(
                 b.key
             )));
         }
-        let codings = store.put_gold_codings(&reviewer, Some(version), &labels)?;
+        // Blind: a colleague's coding of the unit stays beside this one (the
+        // report counts their union and pairs them); seeing every coder's,
+        // the submission corrects them and replaces theirs.
+        let codings = if blind {
+            store.put_coder_gold_codings(&reviewer, Some(version), &labels)?
+        } else {
+            store.put_gold_codings(&reviewer, Some(version), &labels)?
+        };
         Ok(Json(json!({
             "status": "saved", "position": b.position, "key": b.key,
             "sentences": labels.len(), "codings": codings,
@@ -412,8 +466,12 @@ pub async fn submit(
 
 /// How the report reads the store: `ProjectData::load`, then the server's
 /// adjustment (the binary drops machine codings on minimal responses, as
-/// `autocode report` does).
-fn report_data(store: &store::Store, cfg: &ServeConfig) -> ApiResult<report::ProjectData> {
+/// `autocode report` does). The narrowing view's estimates and the
+/// Progress tab's reviewer pairs are the report's figures on it.
+pub(crate) fn report_data(
+    store: &store::Store,
+    cfg: &ServeConfig,
+) -> ApiResult<report::ProjectData> {
     let mut data = report::ProjectData::load(store).map_err(|e| {
         ApiError::Internal(anyhow::anyhow!("reading the project for estimates: {e}"))
     })?;
@@ -521,6 +579,148 @@ pub async fn narrowing(State(st): State<Shared>) -> ApiResult<Json<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{call, state};
+
+    /// The audit fixture's sample: P5 (two sentences) first.
+    fn audit_fixture() -> crate::fixture::Fixture {
+        let fx = crate::fixture::build_audit();
+        let mut store = store::Store::open(&fx.path).unwrap();
+        let units: Vec<String> = ["P5", "P1", "P7", "P2", "P3", "P4", "P6", "P8"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        store
+            .put_audit_sample("participant", "draw", Some(3), 8, &units)
+            .unwrap();
+        fx
+    }
+
+    fn params(reviewer: &str) -> Query<AuditParams> {
+        Query(AuditParams {
+            reviewer: Some(reviewer.into()),
+        })
+    }
+
+    fn unit_of(st: &Shared, reviewer: &str, position: usize) -> Value {
+        call(unit(State(st.clone()), Path(position), params(reviewer))).unwrap()
+    }
+
+    fn audited_of(st: &Shared, reviewer: &str) -> (Value, Vec<bool>) {
+        let o = call(overview(State(st.clone()), params(reviewer))).unwrap();
+        let each = o["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["audited"].as_bool().unwrap())
+            .collect();
+        (o["sample"]["audited"].clone(), each)
+    }
+
+    /// Codes each sentence of unit `position` as `codes` (in order), as the
+    /// page submits it.
+    fn submit_unit(st: &Shared, reviewer: &str, position: usize, codes: &[&[&str]]) {
+        let u = unit_of(st, reviewer, position);
+        let sentences: Vec<Value> = u["sentences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(codes)
+            .map(|(s, c)| json!({"segment_id": s["segment_id"], "codes": c, "text": s["text"]}))
+            .collect();
+        let body = json!({"position": position, "key": u["key"], "reviewer": reviewer,
+                          "codebook_version": 1, "sentences": sentences});
+        call(submit(
+            State(st.clone()),
+            Json(serde_json::from_value(body).unwrap()),
+        ))
+        .unwrap();
+    }
+
+    fn codes_seen(st: &Shared, reviewer: &str, position: usize) -> Vec<Value> {
+        unit_of(st, reviewer, position)["sentences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["codes"].clone())
+            .collect()
+    }
+
+    /// h18/01: blind double coding of the audit sample. A second coder
+    /// sees a unit a colleague coded as not coded yet, with no codes, and
+    /// their submission keeps the colleague's codings; each sees their
+    /// own; the report gives a code where either coder gave it and pairs
+    /// them in its agreement table. Without `--blind` a submission
+    /// corrects the unit: it replaces every coder's codings.
+    #[test]
+    fn blind_double_coding_of_a_unit_keeps_both_coders() {
+        let fx = audit_fixture();
+        let st = state(&fx.path, true);
+        submit_unit(&st, "ana", 0, &[&["access"], &[]]);
+        assert_eq!(audited_of(&st, "ana").0, 1);
+        let (ben_done, ben_units) = audited_of(&st, "ben");
+        assert_eq!((ben_done, ben_units[0]), (json!(0), false));
+        let ben_sees = unit_of(&st, "ben", 0);
+        assert_eq!(ben_sees["audited"], false);
+        assert_eq!(codes_seen(&st, "ben", 0), [Value::Null, Value::Null]);
+
+        submit_unit(&st, "ben", 0, &[&["delay"], &["access"]]);
+        assert_eq!(codes_seen(&st, "ana", 0), [json!(["access"]), json!([])]);
+        assert_eq!(
+            codes_seen(&st, "ben", 0),
+            [json!(["delay"]), json!(["access"])]
+        );
+        assert!(audited_of(&st, "ben").1[0]);
+
+        // A unit coded "no code applies" reads as coded: the store does not
+        // record by whom.
+        submit_unit(&st, "ana", 1, &[&[], &[], &[]]);
+        assert_eq!(audited_of(&st, "ana").1[..2], [true, true]);
+
+        let store = store::Store::open(&fx.path).unwrap();
+        let ids: Vec<i64> = ben_sees["sentences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["segment_id"].as_i64().unwrap())
+            .collect();
+        let gold = store.gold_codings_of(&ids).unwrap();
+        assert_eq!(
+            gold[&ids[0]].coders.iter().collect::<Vec<_>>(),
+            ["ana", "ben"]
+        );
+        let data = report::ProjectData::load(&store).unwrap();
+        let gold_of = |seg: i64, code: &str| data.cells[&(seg, code.to_string())].gold;
+        assert_eq!(
+            (
+                gold_of(ids[0], "access"),
+                gold_of(ids[0], "delay"),
+                gold_of(ids[1], "access")
+            ),
+            (Some(true), Some(true), Some(true))
+        );
+        let table = report::agreement::agreement(&data, report::AgreementUnit::Sentence, false);
+        let pair = table
+            .pairs
+            .iter()
+            .find(|p| (p.coder_a.as_str(), p.coder_b.as_str()) == ("gold:ana", "gold:ben"))
+            .expect("the two audit coders are paired");
+        // Both judged the codebook's 3 codes on P5's 2 sentences (and
+        // P1's, ana's alone, are not ben's).
+        let o = &pair.overall;
+        assert_eq!(
+            (o.n, o.both, o.only_a, o.only_b, o.neither),
+            (6, 0, 1, 2, 3)
+        );
+        drop(store);
+
+        // Without --blind: a correction, made seeing both, replaces both.
+        let open = state(&fx.path, false);
+        submit_unit(&open, "cat", 0, &[&["access"], &[]]);
+        let store = store::Store::open(&fx.path).unwrap();
+        let gold = store.gold_codings_of(&ids).unwrap();
+        assert_eq!(gold[&ids[0]].coders.iter().collect::<Vec<_>>(), ["cat"]);
+        assert!(gold[&ids[1]].coders.is_empty());
+    }
 
     #[test]
     fn narrowing_points_step_by_five_then_grow() {

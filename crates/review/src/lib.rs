@@ -456,18 +456,55 @@ pub(crate) fn check_len(field: &str, value: Option<&str>, max: usize) -> ApiResu
     Ok(())
 }
 
-/// The reviewer a request acts for: non-empty, trimmed, at most 100 chars.
+/// Longest reviewer name a request may carry, in characters.
+pub const MAX_REVIEWER_CHARS: usize = 100;
+
+/// The reviewer a request acts for, as stored: composed (NFC), without
+/// invisible marks (`corpus::is_invisible_mark`: a zero-width space
+/// pasted from a chat, a direction mark), trimmed; non-empty, on one line,
+/// at most [`MAX_REVIEWER_CHARS`]. The same name typed on two machines is
+/// one reviewer, as corpus compares speaker names: before, "José" typed
+/// composed and decomposed (as macOS input gives it), or "ana" and "ana"
+/// with a zero-width space, were two coders, and the report's agreement
+/// table paired a person with herself under one name shown twice (h18/04).
+/// Letter case is kept as typed: "Ana" and "ana" are two reviewers.
 pub(crate) fn reviewer_name(name: Option<&str>) -> ApiResult<String> {
-    let name = name.unwrap_or("").trim();
+    use unicode_normalization::UnicodeNormalization;
+    let raw = name.unwrap_or("");
+    // A line break or tab would split the name's cell in every CSV and
+    // the lines of the page; refused, not silently mended.
+    if let Some((at, c)) = raw
+        .trim()
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
+        let what = if matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            "a line break"
+        } else {
+            "a control character"
+        };
+        return Err(ApiError::BadRequest(format!(
+            "reviewer name contains {what} (U+{:04X}, character {}): type the name on one line",
+            c as u32,
+            at + 1
+        )));
+    }
+    let name: String = raw
+        .chars()
+        .filter(|&c| !corpus::is_invisible_mark(c))
+        .nfc()
+        .collect();
+    let name = name.trim();
     if name.is_empty() {
         return Err(ApiError::BadRequest(
             "enter your reviewer name first (it is stored with each decision)".into(),
         ));
     }
-    if name.chars().count() > 100 {
-        return Err(ApiError::BadRequest(
-            "reviewer name longer than 100 characters".into(),
-        ));
+    if name.chars().count() > MAX_REVIEWER_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "reviewer name longer than {MAX_REVIEWER_CHARS} characters"
+        )));
     }
     Ok(name.to_string())
 }
@@ -492,9 +529,123 @@ pub fn open_in_browser(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The review tests' project store (`tests/fixture`), for the unit tests.
+#[cfg(test)]
+#[path = "../tests/fixture/mod.rs"]
+pub(crate) mod fixture;
+
+/// Calls the API's handlers directly, on the state a server builds.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// The state `start` serves, over the store at `path`, without a listener.
+    pub fn state(path: &std::path::Path, blind: bool) -> Shared {
+        Arc::new(AppState {
+            store: Mutex::new(store::Store::open(path).unwrap()),
+            cfg: ServeConfig {
+                store: path.to_path_buf(),
+                listen: "127.0.0.1:0".parse().unwrap(),
+                token: "unit-test-token".into(),
+                reviewer: None,
+                blind,
+                retrain: None,
+                retrain_hint: "autocode code".into(),
+                audit: false,
+                report_data: None,
+            },
+            addr: "127.0.0.1:0".parse().unwrap(),
+            retraining: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// Runs a handler to its answer: the JSON body, or the error's status
+    /// and body.
+    pub fn call<F>(f: F) -> Result<serde_json::Value, (u16, serde_json::Value)>
+    where
+        F: std::future::Future<Output = ApiResult<Json<serde_json::Value>>>,
+    {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        match rt.block_on(f) {
+            Ok(Json(v)) => Ok(v),
+            Err(e) => {
+                let status = match &e {
+                    ApiError::BadRequest(_) => 400,
+                    ApiError::NotFound(_) => 404,
+                    ApiError::Conflict(_) => 409,
+                    ApiError::Internal(_) => 500,
+                };
+                let body = match e {
+                    ApiError::BadRequest(m) | ApiError::NotFound(m) => json!({ "error": m }),
+                    ApiError::Conflict(v) => v,
+                    ApiError::Internal(e) => json!({ "error": format!("{e:#}") }),
+                };
+                Err((status, body))
+            }
+        }
+    }
+
+    /// A review decision through `/api/decision`'s handler, at the version
+    /// the reviewer's page shows (in blind mode, their own decisions).
+    pub fn decide(st: &Shared, reviewer: &str, segment_id: i64, code_id: &str, decision: &str) {
+        let item = call(crate::queue::item(
+            axum::extract::State(st.clone()),
+            axum::extract::Path(segment_id),
+            axum::extract::Query(serde_json::from_value(json!({ "reviewer": reviewer })).unwrap()),
+        ))
+        .unwrap();
+        let body = json!({"segment_id": segment_id, "code_id": code_id, "decision": decision,
+                          "reviewer": reviewer, "version": item["version"]});
+        call(crate::queue::decide(
+            axum::extract::State(st.clone()),
+            Json(serde_json::from_value(body).unwrap()),
+        ))
+        .unwrap();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// h18/04: the same name typed on two machines is one reviewer; a name
+    /// that would split a CSV cell or a line of the page is refused.
+    #[test]
+    fn reviewer_names_compare_composed_without_invisible_marks() {
+        let composed = "Jos\u{e9}";
+        let decomposed = "Jose\u{301}";
+        assert_eq!(reviewer_name(Some(decomposed)).unwrap(), composed);
+        assert_eq!(reviewer_name(Some(composed)).unwrap(), composed);
+        assert_eq!(reviewer_name(Some("ana\u{200b}")).unwrap(), "ana");
+        assert_eq!(reviewer_name(Some("\u{feff} ana \u{2060}")).unwrap(), "ana");
+        // Case is kept as typed (docs/review.md): two reviewers.
+        assert_eq!(reviewer_name(Some("Ana")).unwrap(), "Ana");
+        let refused = |name: &str| match reviewer_name(Some(name)) {
+            Err(ApiError::BadRequest(m)) => m,
+            other => panic!("{name:?} was not refused: {other:?}"),
+        };
+        assert_eq!(
+            refused("ana\nben"),
+            "reviewer name contains a line break (U+000A, character 4): type the name on one line"
+        );
+        assert_eq!(
+            refused("ana\tben"),
+            "reviewer name contains a control character (U+0009, character 4): type the name on one line"
+        );
+        assert!(refused("ana\u{2028}ben").contains("a line break (U+2028"));
+        assert_eq!(
+            refused("\u{200b}"),
+            "enter your reviewer name first (it is stored with each decision)"
+        );
+        assert_eq!(
+            refused(&"a".repeat(101)),
+            "reviewer name longer than 100 characters"
+        );
+    }
 
     #[test]
     fn tokens_are_random_hex() {

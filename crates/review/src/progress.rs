@@ -1,7 +1,7 @@
 //! Progress per code, agreement (machine vs reviewer, reviewer vs
 //! reviewer), and the retrain button.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 use axum::extract::{Query, State};
@@ -9,8 +9,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::audit::report_data;
 use crate::queue::{judged, machine_items, scope};
-use crate::{latest_codebook, reviewer_name, with_store, ApiError, ApiResult, Shared};
+use crate::{latest_codebook, reviewer_name, with_store, ApiError, ApiResult, ServeConfig, Shared};
 
 /// Cohen's kappa for two binary raters, with the raw agreement; `kappa` is
 /// [`classify::metrics::cohen_kappa`], `None` when there are no pairs or
@@ -132,39 +133,75 @@ pub async fn progress(
         let total: usize = rows.values().map(|r| r.items).sum();
         let reviewed: usize = rows.values().map(|r| r.reviewed).sum();
 
-        // Reviewer pairs: every (sentence, code) both judged, for blind
-        // double coding. Only counts are shown, never the other's decisions.
-        let all_reviewers: Vec<&String> = j.keys().collect();
-        let mut between = Vec::new();
-        for (i, a) in all_reviewers.iter().enumerate() {
-            for b in &all_reviewers[i + 1..] {
-                let mut keys: BTreeSet<(i64, String)> = BTreeSet::new();
-                for r in [a, b] {
-                    for (seg, (codes, _)) in &j[r.as_str()] {
-                        keys.extend(codes.keys().map(|c| (*seg, c.clone())));
-                    }
-                }
-                for m in &items {
-                    keys.insert((m.segment_id, m.code_id.clone()));
-                }
-                let pairs: Vec<(bool, bool)> = keys
-                    .iter()
-                    .filter_map(|(s, c)| Some((judgement(&j, a, *s, c)?, judgement(&j, b, *s, c)?)))
-                    .collect();
-                if !pairs.is_empty() {
-                    between.push(json!({"a": a, "b": b, "agreement": cohen_kappa(&pairs)}));
-                }
-            }
-        }
+        // Blind coders see nothing of each other's while coding: no pair
+        // (a live figure of one's own pair moves with each decision and
+        // tells what the colleague decided there) and no count but their
+        // own. Before, a blind reviewer saw two colleagues' κ, every
+        // reviewer's decisions counted, and their own κ with each
+        // colleague change as they decided (h18/02). The report's
+        // agreement table gives the pairs once coding is done.
+        let (between, reviews) = match scope {
+            Some(me) => (
+                Vec::new(),
+                store.reviews()?.iter().filter(|r| r.reviewer == me).count() as i64,
+            ),
+            None => (reviewer_pairs(store, cfg, &j)?, store.review_count()?),
+        };
         Ok(Json(json!({
             "items": total, "reviewed": reviewed, "remaining": total - reviewed,
             "per_code": per_code,
             "machine_vs_reviewer": cohen_kappa(&all_pairs),
             "between_reviewers": between,
-            "reviews": store.review_count()?,
+            "between_reviewers_shown": scope.is_none(),
+            "reviews": reviews,
         })))
     })
     .await
+}
+
+/// Agreement between each pair of reviewers (those in `reviewers`: a
+/// coder imported from a QDA project is no reviewer of this page), the report's own figure
+/// (`report::agreement::agreement` on the project as `autocode report`
+/// reads it, sentences as units, participants only), the pooled row of
+/// report_agreement.csv. One statistic, one implementation: every code
+/// closed upward, a rejected code's children absent with it, the codes
+/// pooled those either gave and those both judged. Before, this tab
+/// paired the flat (sentence, code) judgements and said κ 1.00 on n 3
+/// where the report said κ 0.36 on n 7 for the same decisions (h18/03).
+fn reviewer_pairs(
+    store: &store::Store,
+    cfg: &ServeConfig,
+    reviewers: &Judgements,
+) -> ApiResult<Vec<Value>> {
+    let data = report_data(store, cfg)?;
+    let opts = report::ReportOptions::default();
+    let table = report::agreement::agreement(&data, opts.agreement_unit, opts.include_moderators);
+    Ok(table
+        .pairs
+        .iter()
+        .filter_map(|p| {
+            let (a, b) = (
+                reviewer_of(&p.coder_a, reviewers)?,
+                reviewer_of(&p.coder_b, reviewers)?,
+            );
+            let pooled = Kappa {
+                n: p.overall.n as usize,
+                agreement: p.overall.percent_agreement,
+                kappa: p.overall.cohen_kappa,
+            };
+            Some(json!({"a": a, "b": b, "units": p.units, "agreement": pooled}))
+        })
+        .collect())
+}
+
+/// How the report's agreement table labels a reviewer (`human:NAME`).
+const REVIEWER_CODER: &str = "human:";
+
+/// The reviewer an agreement table's coder label names, if one of `reviewers`.
+fn reviewer_of<'c>(coder: &'c str, reviewers: &Judgements) -> Option<&'c str> {
+    coder
+        .strip_prefix(REVIEWER_CODER)
+        .filter(|name| reviewers.contains_key(*name))
 }
 
 fn latest_request(conn: &store::Connection) -> ApiResult<Option<Value>> {
@@ -264,6 +301,120 @@ pub async fn retrain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{call, decide, state};
+
+    fn progress_of(st: &Shared, reviewer: &str) -> Value {
+        call(progress(
+            State(st.clone()),
+            Query(ProgressParams {
+                reviewer: Some(reviewer.into()),
+            }),
+        ))
+        .unwrap()
+    }
+
+    /// h18/02: a blind reviewer's Progress holds their own figures only:
+    /// no pair of two colleagues, no count of their decisions, and no
+    /// figure of their own pair that moves as they decide.
+    #[test]
+    fn blind_progress_shows_no_other_reviewers_figures() {
+        let fx = crate::fixture::build();
+        let st = state(&fx.path, true);
+        let (xss, late) = (fx.seg["xss"], fx.seg["late"]);
+        decide(&st, "ben", xss, "access", "accept");
+        decide(&st, "ben", late, "delay", "reject");
+        decide(&st, "cat", xss, "access", "reject");
+        decide(&st, "cat", late, "delay", "accept");
+        decide(&st, "ana", xss, "access", "accept");
+        let p = progress_of(&st, "ana");
+        assert_eq!(p["between_reviewers"], json!([]));
+        assert_eq!(p["between_reviewers_shown"], false);
+        assert_eq!(p["reviews"], 1);
+        assert_eq!(p["reviewed"], 1);
+        assert_eq!(p["machine_vs_reviewer"]["n"], 1);
+        decide(&st, "ana", late, "delay", "accept");
+        let p = progress_of(&st, "ana");
+        assert_eq!(p["between_reviewers"], json!([]));
+        assert_eq!(
+            (p["reviews"].as_i64(), p["reviewed"].as_i64()),
+            (Some(2), Some(2))
+        );
+
+        // The same store served without --blind: every pair, every decision.
+        let open = state(&fx.path, false);
+        let p = progress_of(&open, "ana");
+        assert_eq!(p["between_reviewers_shown"], true);
+        assert_eq!(p["reviews"], 6);
+        let pairs: Vec<(&str, &str)> = p["between_reviewers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["a"].as_str().unwrap(), b["b"].as_str().unwrap()))
+            .collect();
+        assert_eq!(pairs, [("ana", "ben"), ("ana", "cat"), ("ben", "cat")]);
+    }
+
+    /// h18/03: the pair κ on Progress is report_agreement.csv's pooled row
+    /// for the pair, hierarchy and all: ana's "no" to a parent is her "no"
+    /// to the child ben gives, and ben's child is his parent too. The flat
+    /// (sentence, code) pairing saw n 2 here.
+    #[test]
+    fn reviewer_pair_kappa_is_the_reports() {
+        let fx = crate::fixture::build();
+        // Delays and Access under a parent Service.
+        let codebook = json!({
+            "name": "transport",
+            "codes": [
+                {"id": "cost", "name": "Cost", "definition": "Money."},
+                {"id": "service", "name": "Service", "definition": "How the service runs."},
+                {"id": "delay", "name": "Delays", "parent": "service", "definition": "Late or slow."},
+                {"id": "access", "name": "Access", "parent": "service", "definition": "Getting in."}
+            ]
+        })
+        .to_string();
+        store::Store::open(&fx.path)
+            .unwrap()
+            .conn()
+            .execute(
+                "UPDATE codebooks SET body = ?1 WHERE version = 1",
+                [&codebook],
+            )
+            .unwrap();
+        let blind = state(&fx.path, true);
+        let (late, costs, parking) = (fx.seg["late"], fx.seg["costs"], fx.seg["parking"]);
+        decide(&blind, "ana", parking, "access", "accept");
+        decide(&blind, "ben", parking, "access", "accept");
+        decide(&blind, "ana", late, "service", "reject");
+        decide(&blind, "ben", late, "delay", "accept");
+        decide(&blind, "ana", costs, "cost", "accept");
+        decide(&blind, "ben", costs, "cost", "reject");
+        drop(blind);
+
+        let open = state(&fx.path, false);
+        let p = progress_of(&open, "ana");
+        let shown = &p["between_reviewers"][0];
+        assert_eq!(
+            (shown["a"].as_str(), shown["b"].as_str()),
+            (Some("ana"), Some("ben"))
+        );
+        let store = store::Store::open(&fx.path).unwrap();
+        let data = report::ProjectData::load(&store).unwrap();
+        let table = report::agreement::agreement(&data, report::AgreementUnit::Sentence, false);
+        let report = table
+            .pairs
+            .iter()
+            .find(|p| (p.coder_a.as_str(), p.coder_b.as_str()) == ("human:ana", "human:ben"))
+            .unwrap();
+        let o = &report.overall;
+        assert_eq!(
+            shown["agreement"],
+            json!({"n": o.n, "agreement": o.percent_agreement, "kappa": o.cohen_kappa})
+        );
+        // ana's "no" to Service on the late sentence meets ben's Delays,
+        // closed upward to Service: two disagreements there.
+        assert!(o.n > 2, "{o:?}");
+        assert!(o.only_b >= 2, "{o:?}");
+    }
 
     #[test]
     fn kappa_matches_hand_computation() {

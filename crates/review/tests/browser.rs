@@ -422,6 +422,26 @@ fn blind_reviewers_do_not_see_each_other_and_agreement_is_reported() {
     wait_for(&tab, &format!("document.getElementById('item').dataset.segment === '{}' && !document.querySelector('.decisions')", fx.seg["xss"]));
     tab.press_key("a").unwrap();
     saved_count_is(&tab, 2);
+    // Blind, the Progress tab shows sam his own figures and no reviewer
+    // pair: a live pair figure would tell him what rita decided (h18/02).
+    tab.find_element("#tab-progress").unwrap().click().unwrap();
+    wait_for(&tab, "!!document.getElementById('progress-total')");
+    let text = eval(&tab, "document.getElementById('progress').textContent");
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("Blind coding: agreement between reviewers is not shown while you code"),
+        "{text}"
+    );
+    assert!(!text.contains("rita vs sam"), "{text}");
+    assert!(
+        text.starts_with("1 of 4 suggestions reviewed, 3 remaining · 1 decisions of yours stored"),
+        "{text}"
+    );
+    server.stop().unwrap();
+
+    // Served without --blind afterwards, the pair's agreement is shown.
+    let server = serve(&fx.path, false);
+    let tab = open_page(&session, &server.url());
     tab.find_element("#tab-progress").unwrap().click().unwrap();
     wait_for(&tab, "!!document.getElementById('progress-total')");
     let text = eval(&tab, "document.getElementById('progress').textContent");
@@ -429,12 +449,6 @@ fn blind_reviewers_do_not_see_each_other_and_agreement_is_reported() {
         text.as_str()
             .unwrap()
             .contains("rita vs sam: κ undefined · agreement 1.00 · n 1"),
-        "{text}"
-    );
-    assert!(
-        text.as_str()
-            .unwrap()
-            .starts_with("1 of 4 suggestions reviewed"),
         "{text}"
     );
     server.stop().unwrap();

@@ -101,8 +101,9 @@ impl Store {
 
     /// The gold codings of `segments` that the gold standard covers (a
     /// covered sentence without a gold coding is "no code applies"): segment
-    /// → its gold codes and the coders who gave them. Segments not covered
-    /// are left out.
+    /// → its gold codes (every coder's: their union, as the report counts
+    /// them), the coders who gave them and each coder's own. Segments not
+    /// covered are left out.
     pub fn gold_codings_of(&self, segments: &[i64]) -> Result<BTreeMap<i64, GoldCodes>> {
         let mut covered = self.conn.prepare(
             "SELECT EXISTS(SELECT 1 FROM gold_coverage WHERE segment_id = ?1)
@@ -119,7 +120,11 @@ impl Store {
             let mut g = GoldCodes::default();
             let rows = codes.query_map([seg], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
             for row in rows {
-                let (code, coder) = row?;
+                let (code, coder): (String, String) = row?;
+                g.by_coder
+                    .entry(coder.clone())
+                    .or_default()
+                    .insert(code.clone());
                 g.codes.insert(code);
                 g.coders.insert(coder);
             }
@@ -135,4 +140,9 @@ pub struct GoldCodes {
     /// Empty: no code applies.
     pub codes: BTreeSet<String>,
     pub coders: BTreeSet<String>,
+    /// Coder → the codes they gave (blind double coding stores each
+    /// coder's beside the other's: `Store::put_coder_gold_codings`). A
+    /// coder who gave none here is not listed: the store does not record
+    /// who covered a sentence with "no code applies".
+    pub by_coder: BTreeMap<String, BTreeSet<String>>,
 }

@@ -131,6 +131,18 @@ pub fn add_gold_coverage(conn: &Connection, segment_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whose gold a write replaces on the segments it is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GoldWrite {
+    /// Every coder's (the audit page without `--blind`).
+    Replace,
+    /// Every coder's, except on a covered segment whose gold codes are the
+    /// ones given again (a gold file imported again).
+    KeepUnchanged,
+    /// The writing coder's own only (blind coding).
+    ReplaceOwn,
+}
+
 impl Store {
     /// Segment ids already coded by exactly this model, codebook version and classifier.
     pub fn coded_segments(&self, run: &CodingRun<'_>) -> Result<BTreeSet<i64>> {
@@ -290,13 +302,31 @@ impl Store {
     /// Replaces the gold codings of the given segments (segment → codes; an
     /// empty set records "gold says no code applies") in one transaction:
     /// people coded them just now, under `codebook_version` (the audit page).
+    /// Every coder's gold on them is replaced: the submission was made
+    /// seeing theirs (the audit page without `--blind`, a correction).
     pub fn put_gold_codings(
         &mut self,
         coder: &str,
         codebook_version: Option<i64>,
         labels: &BTreeMap<i64, BTreeSet<String>>,
     ) -> Result<usize> {
-        self.write_gold_codings(coder, codebook_version, labels, false)
+        self.write_gold_codings(coder, codebook_version, labels, GoldWrite::Replace)
+    }
+
+    /// As [`Store::put_gold_codings`], for a coder who coded blind (the
+    /// audit page with `review --blind`): only `coder`'s own gold on the
+    /// segments is replaced, and every other coder's stays beside it, as
+    /// two coders imported from a QDA project stay (the report gives a
+    /// code where either gives it and pairs them in the agreement table).
+    /// Before, a second blind coder's submission deleted the first's
+    /// codings of the unit (h18/01).
+    pub fn put_coder_gold_codings(
+        &mut self,
+        coder: &str,
+        codebook_version: Option<i64>,
+        labels: &BTreeMap<i64, BTreeSet<String>>,
+    ) -> Result<usize> {
+        self.write_gold_codings(coder, codebook_version, labels, GoldWrite::ReplaceOwn)
     }
 
     /// As [`Store::put_gold_codings`], for gold read from a file
@@ -311,7 +341,7 @@ impl Store {
         codebook_version: Option<i64>,
         labels: &BTreeMap<i64, BTreeSet<String>>,
     ) -> Result<usize> {
-        self.write_gold_codings(coder, codebook_version, labels, true)
+        self.write_gold_codings(coder, codebook_version, labels, GoldWrite::KeepUnchanged)
     }
 
     fn write_gold_codings(
@@ -319,7 +349,7 @@ impl Store {
         coder: &str,
         codebook_version: Option<i64>,
         labels: &BTreeMap<i64, BTreeSet<String>>,
-        keep_unchanged: bool,
+        how: GoldWrite,
     ) -> Result<usize> {
         self.write(|tx| {
             let created_at = now();
@@ -330,7 +360,9 @@ impl Store {
                 "SELECT DISTINCT code_id FROM codings WHERE segment_id = ?1 AND source = 'gold'",
             )?;
             for (seg, codes) in labels {
-                if keep_unchanged && covered.query_row([seg], |r| r.get::<_, bool>(0))? {
+                if how == GoldWrite::KeepUnchanged
+                    && covered.query_row([seg], |r| r.get::<_, bool>(0))?
+                {
                     let before: BTreeSet<String> = given
                         .query_map([seg], |r| r.get(0))?
                         .collect::<rusqlite::Result<_>>()?;
@@ -339,10 +371,16 @@ impl Store {
                         continue;
                     }
                 }
-                tx.execute(
-                    "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold'",
-                    [seg],
-                )?;
+                match how {
+                    GoldWrite::ReplaceOwn => tx.execute(
+                        "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold' AND coder = ?2",
+                        params![seg, coder],
+                    )?,
+                    GoldWrite::Replace | GoldWrite::KeepUnchanged => tx.execute(
+                        "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold'",
+                        [seg],
+                    )?,
+                };
                 // Coded again: the sentence is judged under this version now.
                 tx.execute(
                     "INSERT INTO gold_coverage(segment_id, codebook_version) VALUES (?1, ?2)
@@ -502,6 +540,73 @@ mod tests {
         assert_eq!(store.human_codings().unwrap().len(), 1);
         assert_eq!(store.gold_segments().unwrap().len(), 2);
         assert_eq!(store.code_participant_counts().unwrap().get("a"), Some(&1));
+    }
+
+    /// Blind double coding (h18/01): a second coder's submission of the
+    /// same sentences keeps the first coder's codings beside theirs; a
+    /// coder submitting again replaces only their own; a correction made
+    /// seeing everyone's (`put_gold_codings`) replaces every coder's.
+    #[test]
+    fn blind_gold_keeps_each_coders_codings() {
+        let (_d, mut store, ids) = store_with_segments();
+        let coded = |store: &Store| -> Vec<(i64, String, String)> {
+            store
+                .human_codings()
+                .unwrap()
+                .into_iter()
+                .map(|h| (h.segment_id, h.code_id, h.coder))
+                .collect()
+        };
+        let ana = BTreeMap::from([
+            (ids[0], BTreeSet::from(["costs".to_string()])),
+            (ids[1], BTreeSet::new()),
+        ]);
+        let ben = BTreeMap::from([
+            (ids[0], BTreeSet::from(["tools".to_string()])),
+            (ids[1], BTreeSet::from(["costs".to_string()])),
+        ]);
+        assert_eq!(
+            store.put_coder_gold_codings("ana", Some(1), &ana).unwrap(),
+            1
+        );
+        assert_eq!(
+            store.put_coder_gold_codings("ben", Some(1), &ben).unwrap(),
+            2
+        );
+        let ana_and_ben = vec![
+            (ids[0], "costs".to_string(), "ana".to_string()),
+            (ids[0], "tools".to_string(), "ben".to_string()),
+            (ids[1], "costs".to_string(), "ben".to_string()),
+        ];
+        assert_eq!(coded(&store), ana_and_ben);
+        assert_eq!(
+            store.gold_coverage_segments().unwrap(),
+            BTreeMap::from([(ids[0], Some(1)), (ids[1], Some(1))])
+        );
+        let gold = store.gold_codings_of(&ids).unwrap();
+        assert_eq!(
+            gold[&ids[0]].by_coder,
+            BTreeMap::from([
+                ("ana".to_string(), BTreeSet::from(["costs".to_string()])),
+                ("ben".to_string(), BTreeSet::from(["tools".to_string()])),
+            ])
+        );
+        // ana changes her mind: "no code" on the first sentence; ben's stay.
+        let ana_again = BTreeMap::from([(ids[0], BTreeSet::new())]);
+        store
+            .put_coder_gold_codings("ana", Some(1), &ana_again)
+            .unwrap();
+        assert_eq!(coded(&store), ana_and_ben[1..].to_vec());
+        // A correction made seeing both replaces both on its sentence.
+        let fixed = BTreeMap::from([(ids[0], BTreeSet::from(["costs".to_string()]))]);
+        store.put_gold_codings("cat", Some(1), &fixed).unwrap();
+        assert_eq!(
+            coded(&store),
+            vec![
+                (ids[0], "costs".to_string(), "cat".to_string()),
+                (ids[1], "costs".to_string(), "ben".to_string()),
+            ]
+        );
     }
 
     /// The coverage records the codebook version people coded under, and a
