@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use pipeline::{Project, ReportOptions, ReportSummary};
 use report::data::Source;
-use report::qdpx::ImportOptions;
+use report::qdpx::{ImportOptions, UnplacedSelection};
 use report::AgreementUnit;
 
 use super::{Global, Outcome, EXIT_PARTIAL};
@@ -113,9 +113,12 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
         );
         if s.codings_removed > 0 {
             println!(
-                "{} codings an earlier import of these coders gave on these documents are no longer in the file: taken back",
+                "{} codings an earlier import gave on documents the same coders code in this file are no longer in it: taken back",
                 s.codings_removed
             );
+        }
+        for note in &s.edited_sources {
+            println!("source {note}");
         }
         if s.skipped_machine > 0 {
             println!(
@@ -143,11 +146,8 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
         for (code, n) in &s.unknown_codes {
             eprintln!("warning: code {code:?} is not in the codebook: {n} codings skipped");
         }
-        if s.unplaced_selections > 0 {
-            eprintln!(
-                "warning: {} selections cover no stored sentence",
-                s.unplaced_selections
-            );
+        if !s.unplaced_selections.is_empty() {
+            print_unplaced(&s.unplaced_selections);
         }
         if s.whole_source_codings > 0 {
             eprintln!(
@@ -182,6 +182,53 @@ pub fn run(g: &Global, a: ReportArgs) -> Outcome {
     print(g, &summary, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// The selections of an import that cover no stored sentence, each named
+/// by its source, GUID, positions, text and codes, the first
+/// [`UNPLACED_SHOWN`] of them: a coder fixes them in the QDA program.
+fn print_unplaced(selections: &[UnplacedSelection]) {
+    let n = selections.len();
+    eprintln!(
+        "warning: {n} selection{} cover{} no stored sentence (text autocode stores no sentence of, \
+         such as a title or header line): {} not imported",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "s" } else { "" },
+        if n == 1 { "its codings are" } else { "their codings are" },
+    );
+    for sel in selections.iter().take(UNPLACED_SHOWN) {
+        let source = if sel.source == sel.document {
+            format!("`{}`", super::printable(&sel.source))
+        } else {
+            format!(
+                "`{}` (stored as `{}`)",
+                super::printable(&sel.source),
+                super::printable(&sel.document)
+            )
+        };
+        let guid = sel
+            .guid
+            .as_deref()
+            .map_or(String::new(), |g| format!(" {}", super::printable(g)));
+        let codes: Vec<String> = sel
+            .codes
+            .iter()
+            .map(|c| format!("`{}`", super::printable(c)))
+            .collect();
+        eprintln!(
+            "  {source}: selection{guid} at {}..{} (\"{}\"), coded {}",
+            sel.start,
+            sel.end,
+            super::printable(&sel.text),
+            codes.join(", ")
+        );
+    }
+    if n > UNPLACED_SHOWN {
+        eprintln!("  and {} more", n - UNPLACED_SHOWN);
+    }
+}
+
+/// How many unplaced selections an import names.
+const UNPLACED_SHOWN: usize = 10;
 
 /// The table and the files written, to `out`.
 pub fn print(g: &Global, s: &ReportSummary, out: &mut dyn Write) -> std::io::Result<()> {

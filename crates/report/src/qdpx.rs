@@ -457,28 +457,61 @@ pub struct ImportSummary {
     pub already_present: usize,
     /// Codings by autocode's machine user (an autocode export read back): not human.
     pub skipped_machine: usize,
-    /// Selections covering no stored sentence.
-    pub unplaced_selections: usize,
+    /// Selections covering no stored sentence (a title or header line
+    /// ingest keeps no sentence for), each named: one per selection, however
+    /// many codes it gives. Before, a bare count of their codings said
+    /// neither where nor what (h24/02).
+    pub unplaced_selections: Vec<UnplacedSelection>,
     /// Codings of a whole source (a `<Coding>` on the `<TextSource>`
     /// itself, as the schema allows): not imported, since autocode codes
     /// sentences, and said so. Before, they were skipped without a word
     /// (he/04).
     pub whole_source_codings: usize,
-    /// Codings an earlier import of the same coders put on these documents
-    /// that this file no longer gives: taken back.
+    /// Codings an earlier import put on a document, by a coder this file
+    /// holds codings of that document by, that it no longer gives: taken
+    /// back. A coder without a coding of a document in the file keeps
+    /// theirs.
     pub codings_removed: usize,
     /// Code names not in the codebook → codings skipped.
     pub unknown_codes: BTreeMap<String, usize>,
     /// Sources left out, whole or in part, each with why: no stored
     /// document has its text, the file does not hold its text (a linked
-    /// document), or its codings are on a PDF's regions, a picture or a
-    /// recording rather than on text.
+    /// document), its codings are on a PDF's regions, a picture or a
+    /// recording rather than on text, or some are on words its copy of the
+    /// stored document changed.
     pub unmatched_sources: Vec<String>,
     /// Matched sources no person coded anything in (a QDA project holds
-    /// every transcript, coded or not): imported as gold, they are not
-    /// marked as coded by people, so their sentences keep the machine's
-    /// codes rather than reading as "no code applies".
+    /// every transcript, coded or not) and no earlier gold import covers:
+    /// imported as gold, they are not marked as coded by people, so their
+    /// sentences keep the machine's codes rather than reading as "no code
+    /// applies". A document an earlier import covered keeps that import's
+    /// codings and marks (a colleague's copy of the project holds every
+    /// transcript, coded by them or not).
     pub uncoded_sources: Vec<String>,
+    /// Sources matched by name whose text differs from the stored
+    /// document's (a typo corrected in the QDA program) and every coding of
+    /// which was placed through the differences, each with where they
+    /// differ. One with codings on the changed text is in
+    /// `unmatched_sources` instead.
+    pub edited_sources: Vec<String>,
+}
+
+/// A selection that covers no stored sentence: its codings are not imported.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnplacedSelection {
+    /// The source's name in the file.
+    pub source: String,
+    /// The stored document it matched.
+    pub document: String,
+    /// The selection's GUID, where it has one.
+    pub guid: Option<String>,
+    /// Its positions in the file's text (code points, end exclusive).
+    pub start: usize,
+    pub end: usize,
+    /// Its text's beginning, on one line.
+    pub text: String,
+    /// The codes its codings give, as the file names them.
+    pub codes: Vec<String>,
 }
 
 impl ImportSummary {
@@ -486,7 +519,7 @@ impl ImportSummary {
     pub fn partial(&self) -> bool {
         !self.unknown_codes.is_empty()
             || !self.unmatched_sources.is_empty()
-            || self.unplaced_selections > 0
+            || !self.unplaced_selections.is_empty()
             || self.whole_source_codings > 0
     }
 }
@@ -535,6 +568,274 @@ fn strip_bom(s: &str) -> &str {
 fn stem(name: &str) -> &str {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     base.rsplit_once('.').map(|(s, _)| s).unwrap_or(base)
+}
+
+/// A stretch of text two copies share: (start in the file's copy, start in
+/// the stored text, length), in normalized positions.
+type Run = (usize, usize, usize);
+
+/// How a source's text lines up with its stored document's.
+enum Alignment {
+    /// The same text, but for what [`normalize`] reads alike and the white
+    /// space ending either.
+    Same,
+    /// The same document with words changed on one side (a typo corrected
+    /// in the QDA program after the transcript was ingested): the stretches
+    /// both share, in order, none adjacent to the next on both sides.
+    Edited(Vec<Run>),
+}
+
+impl Alignment {
+    /// The stored document's (start, end) of the file's selection
+    /// `start..end` (code points of the file's text): `None` when its text
+    /// is not unchanged in the stored one (it lies on changed words), so
+    /// no coding of it is placed on a sentence it was not in.
+    fn place(
+        &self,
+        src: &Normalized,
+        dst: &Normalized,
+        start: usize,
+        end: usize,
+    ) -> Option<(i64, i64)> {
+        let (from, to) = (src.to_norm[start], src.to_norm[end]);
+        match self {
+            // Positions in the final white space one text has and the
+            // other lacks fall at the other's end.
+            Alignment::Same => {
+                let last = dst.from_norm.len() - 1;
+                let at = |i: usize| dst.from_norm[i.min(last)] as i64;
+                Some((at(from), at(to)))
+            }
+            Alignment::Edited(runs) => {
+                let run = runs[..runs.partition_point(|r| r.0 <= from)].last()?;
+                if to > run.0 + run.2 {
+                    return None;
+                }
+                let (from, to) = (run.1 + from - run.0, run.1 + to - run.0);
+                // The end just after the selection's last character, not
+                // after a `\r` or a mark the store dropped there.
+                let end = match to > from {
+                    true => dst.from_norm[to - 1] + 1,
+                    false => dst.from_norm[to],
+                };
+                Some((dst.from_norm[from] as i64, end as i64))
+            }
+        }
+    }
+
+    /// Whether the stored text `start..end` (code points) is in the file's
+    /// copy unchanged.
+    fn unchanged_in_store(&self, dst: &Normalized, start: i64, end: i64) -> bool {
+        let Alignment::Edited(runs) = self else {
+            return true;
+        };
+        let at = |i: i64| {
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| dst.to_norm.get(i).copied())
+        };
+        let (Some(from), Some(to)) = (at(start), at(end)) else {
+            return false;
+        };
+        runs[..runs.partition_point(|r| r.1 <= from)]
+            .last()
+            .is_some_and(|r| to <= r.1 + r.2)
+    }
+}
+
+/// Most lines a file's copy and the stored text may differ in for it to be
+/// read as the same document edited: past it, they are two texts.
+const MAX_CHANGED_LINES: usize = 1_000;
+
+/// The stretches the file's copy `a` and the stored text `b` share, when
+/// they are one document with words changed: a line diff, then a character
+/// diff of each pair of changed passages. `None` when they share less than
+/// half of either, or differ in more than [`MAX_CHANGED_LINES`] lines: then
+/// they are different texts that happen to share a name.
+fn align_texts(a: &[char], b: &[char]) -> Option<Vec<Run>> {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a_mid, b_mid) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
+    // Each line (its final `\n` included) as its (start, end), and as a
+    // number the same line has in both texts.
+    let lines = |t: &[char]| -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, c) in t.iter().enumerate() {
+            if *c == '\n' {
+                out.push((start, i + 1));
+                start = i + 1;
+            }
+        }
+        if start < t.len() {
+            out.push((start, t.len()));
+        }
+        out
+    };
+    let (a_lines, b_lines) = (lines(a_mid), lines(b_mid));
+    let mut ids: std::collections::HashMap<&[char], usize> = std::collections::HashMap::new();
+    let (mut a_ids, mut b_ids) = (Vec::new(), Vec::new());
+    for (text, lines, out) in [(a_mid, &a_lines, &mut a_ids), (b_mid, &b_lines, &mut b_ids)] {
+        for &(s, e) in lines {
+            let next = ids.len();
+            out.push(*ids.entry(&text[s..e]).or_insert(next));
+        }
+    }
+    let line_runs = common_runs(&a_ids, &b_ids, MAX_CHANGED_LINES)?;
+
+    let mut runs: Vec<Run> = vec![(0, 0, prefix)];
+    let (mut i, mut j) = (0, 0);
+    let ends = std::iter::once((a_lines.len(), b_lines.len(), 0));
+    for (li, lj, len) in line_runs.into_iter().chain(ends) {
+        // The changed lines before this run: the characters they share,
+        // where they are mostly the same (a word corrected, not a passage
+        // rewritten, whose few common letters place nothing).
+        if li > i && lj > j {
+            let (a0, a1) = (a_lines[i].0, a_lines[li - 1].1);
+            let (b0, b1) = (b_lines[j].0, b_lines[lj - 1].1);
+            let (pa, pb) = (&a_mid[a0..a1], &b_mid[b0..b1]);
+            // Time is (length × edits): a long passage may differ in few.
+            let max_edits = (20_000_000 / (pa.len() + pb.len())).clamp(16, 1_000);
+            if let Some(shared) = common_runs(pa, pb, max_edits) {
+                let same: usize = shared.iter().map(|r| r.2).sum();
+                if same * 2 >= pa.len().max(pb.len()) {
+                    runs.extend(
+                        shared
+                            .into_iter()
+                            .map(|(x, y, n)| (prefix + a0 + x, prefix + b0 + y, n)),
+                    );
+                }
+            }
+        }
+        if len > 0 {
+            let (a0, b0) = (a_lines[li].0, b_lines[lj].0);
+            runs.push((prefix + a0, prefix + b0, a_lines[li + len - 1].1 - a0));
+        }
+        (i, j) = (li + len, lj + len);
+    }
+    runs.push((a.len() - suffix, b.len() - suffix, suffix));
+    // Runs that follow on in both texts are one stretch.
+    let mut merged: Vec<Run> = Vec::with_capacity(runs.len());
+    for r in runs.into_iter().filter(|r| r.2 > 0) {
+        match merged.last_mut() {
+            Some(m) if m.0 + m.2 == r.0 && m.1 + m.2 == r.1 => m.2 += r.2,
+            _ => merged.push(r),
+        }
+    }
+    let shared: usize = merged.iter().map(|r| r.2).sum();
+    (shared * 2 >= a.len().max(b.len())).then_some(merged)
+}
+
+/// The stretches of equal items of a shortest edit script from `a` to `b`
+/// (Myers 1986, "An O(ND) difference algorithm"), in order; `None` past
+/// `max_edits` insertions and deletions. Time O((|a| + |b|) · edits),
+/// memory O(edits²).
+fn common_runs<T: PartialEq>(a: &[T], b: &[T], max_edits: usize) -> Option<Vec<Run>> {
+    let (n, m) = (a.len() as isize, b.len() as isize);
+    let max = (max_edits as isize).min(n + m);
+    let offset = max + 1;
+    // `v[offset + k]`: the furthest x reached on diagonal k = x - y.
+    let mut v = vec![0isize; (2 * max + 3) as usize];
+    // Before each number of edits d, `v` on diagonals -d..=d.
+    let mut trace: Vec<Vec<isize>> = Vec::new();
+    let mut edits = None;
+    'search: for d in 0..=max {
+        trace.push(v[(offset - d) as usize..=(offset + d) as usize].to_vec());
+        for k in (-d..=d).step_by(2) {
+            let at = (offset + k) as usize;
+            let mut x = if k == -d || (k != d && v[at - 1] < v[at + 1]) {
+                v[at + 1]
+            } else {
+                v[at - 1] + 1
+            };
+            let mut y = x - k;
+            while x < n && y < m && a[x as usize] == b[y as usize] {
+                x += 1;
+                y += 1;
+            }
+            v[at] = x;
+            if x >= n && y >= m {
+                edits = Some(d);
+                break 'search;
+            }
+        }
+    }
+    let mut runs = Vec::new();
+    let (mut x, mut y) = (n, m);
+    for d in (1..=edits?).rev() {
+        let before = &trace[d as usize];
+        let reached = |k: isize| before[(k + d) as usize];
+        let k = x - y;
+        let prev_k = if k == -d || (k != d && reached(k - 1) < reached(k + 1)) {
+            k + 1
+        } else {
+            k - 1
+        };
+        let prev_x = reached(prev_k);
+        // Where the edit from diagonal prev_k left off: the equal items
+        // from there to (x, y) are a run.
+        let edit_x = if prev_k == k + 1 { prev_x } else { prev_x + 1 };
+        if x > edit_x {
+            runs.push((
+                edit_x as usize,
+                (edit_x - k) as usize,
+                (x - edit_x) as usize,
+            ));
+        }
+        (x, y) = (prev_x, prev_x - prev_k);
+    }
+    if x > 0 {
+        runs.push((0, 0, x as usize));
+    }
+    debug_assert_eq!(x, y);
+    runs.reverse();
+    Some(runs)
+}
+
+/// Where the file's copy `a` differs from the stored text `b` (aligned by
+/// `runs`): (how many places, the first's stored line, its stored words,
+/// the file's words). Changes within a word or in words next to each
+/// other are one place ("teh" read as "the" is two edits); the words are
+/// cut at 40 characters.
+fn first_difference(a: &[char], b: &[char], runs: &[Run]) -> (usize, usize, String, String) {
+    let widen = |t: &[char], mut s: usize, mut e: usize| -> (usize, usize) {
+        while s > 0 && !t[s - 1].is_whitespace() {
+            s -= 1;
+        }
+        while e < t.len() && !t[e].is_whitespace() {
+            e += 1;
+        }
+        (s, e)
+    };
+    // Each place: its words' (start, end) in the file's copy and the store.
+    let mut places: Vec<((usize, usize), (usize, usize))> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    for &(x, y, n) in runs.iter().chain([(a.len(), b.len(), 0)].iter()) {
+        if x > i || y > j {
+            let (wa, wb) = (widen(a, i, x), widen(b, j, y));
+            match places.last_mut() {
+                Some((pa, pb)) if wa.0 <= pa.1 || wb.0 <= pb.1 => {
+                    pa.1 = pa.1.max(wa.1);
+                    pb.1 = pb.1.max(wb.1);
+                }
+                _ => places.push((wa, wb)),
+            }
+        }
+        (i, j) = (x + n, y + n);
+    }
+    let Some(&((a0, a1), (b0, b1))) = places.first() else {
+        return (0, 0, String::new(), String::new());
+    };
+    let words = |t: &[char], s: usize, e: usize| {
+        crate::output::truncate_chars(&t[s..e].iter().collect::<String>(), 40)
+    };
+    let line = b[..b0].iter().filter(|c| **c == '\n').count() + 1;
+    (places.len(), line, words(b, b0, b1), words(a, a0, a1))
 }
 
 /// Largest inflated size of any one `.qdpx` entry (`project.qde`, each
@@ -759,7 +1060,11 @@ pub fn import_qdpx(
     // When each row was coded, where the file says (its earliest date).
     let mut dates: BTreeMap<(i64, String, String), String> = BTreeMap::new();
     let mut covered_docs: BTreeSet<String> = BTreeSet::new();
-    let mut matched_docs: BTreeSet<String> = BTreeSet::new();
+    // Each matched document's coders in this file: whose earlier imports
+    // of it this one replaces.
+    let mut coders_by_doc: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Stored sentences a source's copy changed the words of.
+    let mut changed_segments: BTreeSet<i64> = BTreeSet::new();
     // A coding a person made: not by autocode's machine user (the coding's
     // own `creatingUser`, else its selection's).
     let machine = machine_user_guid().to_ascii_lowercase();
@@ -861,29 +1166,55 @@ pub fn import_qdpx(
         let same = |a: &Normalized, b: &Normalized| {
             a.chars[..trimmed(&a.chars)] == b.chars[..trimmed(&b.chars)]
         };
-        let mut matched: Option<(String, Normalized)> = None;
+        let mut matched: Option<(String, Normalized, Alignment)> = None;
+        // Documents of the source's name whose text differs from the file's.
+        let mut named_other: Vec<(String, Normalized)> = Vec::new();
         for d in candidates {
             let stored = store.document_text(&d.name)?.unwrap_or_default();
             let n = normalize(&stored);
             if same(&n, &src) {
-                matched = Some((d.name.clone(), n));
+                matched = Some((d.name.clone(), n, Alignment::Same));
                 break;
             }
+            named_other.push((d.name.clone(), n));
         }
         if matched.is_none() {
             for d in &documents {
                 let stored = store.document_text(&d.name)?.unwrap_or_default();
                 let n = normalize(&stored);
                 if same(&n, &src) {
-                    matched = Some((d.name.clone(), n));
+                    matched = Some((d.name.clone(), n, Alignment::Same));
                     break;
                 }
             }
         }
-        let Some((doc_name, dst)) = matched else {
-            summary
-                .unmatched_sources
-                .push(format!("{sname}: no stored document has this text"));
+        // No stored document has the file's text, one has its name: the
+        // document with words changed in the QDA program since it was
+        // ingested (a typo corrected), when the two mostly agree. Its
+        // selections are placed through the differences. Before, one
+        // corrected letter dropped every coding of the document, with a
+        // warning that no document had its text (h24/01).
+        let other_name = named_other.first().map(|(name, _)| name.clone());
+        if matched.is_none() {
+            matched = named_other.into_iter().find_map(|(name, n)| {
+                align_texts(&src.chars, &n.chars).map(|runs| (name, n, Alignment::Edited(runs)))
+            });
+        }
+        let Some((doc_name, dst, alignment)) = matched else {
+            let why = match other_name {
+                Some(name) => format!(
+                    "the stored document `{name}` of this name has another text, and no stored document has this text"
+                ),
+                None => "no stored document has this text".to_string(),
+            };
+            let codings = source
+                .descendants()
+                .filter(|c| named(c, "Coding") && by_person(c))
+                .count();
+            summary.unmatched_sources.push(format!(
+                "{sname}: {why}: skipped with its {codings} coding{}",
+                if codings == 1 { "" } else { "s" }
+            ));
             continue;
         };
         summary.matched_sources += 1;
@@ -901,6 +1232,8 @@ pub fn import_qdpx(
             })
             .count();
         let src_len = src.to_norm.len() - 1;
+        // Codings whose selection lies on words the file's copy changed.
+        let mut on_changed_text = 0usize;
         for sel in source.children().filter(|c| named(c, "PlainTextSelection")) {
             let pos = |attr: &str| -> Result<usize, Error> {
                 let raw = sel.attribute(attr).unwrap_or("");
@@ -924,10 +1257,8 @@ pub fn import_qdpx(
                     sel.attribute("guid").unwrap_or("?")
                 )));
             }
-            // Positions in the final white space one text has and the
-            // other lacks fall at the other's end.
-            let at = |i: usize| dst.from_norm[src.to_norm[i].min(dst.from_norm.len() - 1)] as i64;
-            let (s, e) = (at(start), at(end));
+            let placed = alignment.place(&src, &dst, start, end);
+            let (s, e) = placed.unwrap_or((0, 0));
             let overlap =
                 |seg: &StoredSegment| (e.min(seg.end_char) - s.max(seg.start_char)).max(0);
             let mut covered: Vec<i64> = segments
@@ -959,6 +1290,8 @@ pub fn import_qdpx(
             let sel_user = sel
                 .attribute("creatingUser")
                 .map(|u| u.to_ascii_lowercase());
+            // The codes of this selection's codings no sentence takes.
+            let mut unplaced_codes: Vec<String> = Vec::new();
             for coding in sel.children().filter(|c| named(c, "Coding")) {
                 let user = coding
                     .attribute("creatingUser")
@@ -968,6 +1301,17 @@ pub fn import_qdpx(
                     summary.skipped_machine += 1;
                     continue;
                 }
+                let coder = opts
+                    .coder
+                    .clone()
+                    .or_else(|| user.as_ref().and_then(|u| users.get(u).cloned()))
+                    .unwrap_or_else(|| "qdpx".to_string());
+                // This coder's work on the document is in this file: it
+                // replaces what an earlier import of theirs put there.
+                coders_by_doc
+                    .entry(doc_name.clone())
+                    .or_default()
+                    .insert(coder.clone());
                 let Some(target) = coding
                     .children()
                     .find(|c| named(c, "CodeRef"))
@@ -1009,15 +1353,21 @@ pub fn import_qdpx(
                     *summary.unknown_codes.entry(label).or_default() += 1;
                     continue;
                 };
-                if covered.is_empty() {
-                    summary.unplaced_selections += 1;
+                if placed.is_none() {
+                    on_changed_text += 1;
                     continue;
                 }
-                let coder = opts
-                    .coder
-                    .clone()
-                    .or_else(|| user.as_ref().and_then(|u| users.get(u).cloned()))
-                    .unwrap_or_else(|| "qdpx".to_string());
+                if covered.is_empty() {
+                    let name = code_names
+                        .get(&target)
+                        .map(|n| n.trim())
+                        .filter(|n| !n.is_empty())
+                        .map_or(code, str::to_string);
+                    if !unplaced_codes.contains(&name) {
+                        unplaced_codes.push(name);
+                    }
+                    continue;
+                }
                 // The coding's own date, else its selection's: kept, so an
                 // export read back says when people coded, not when it was read.
                 let made = coding
@@ -1036,6 +1386,67 @@ pub fn import_qdpx(
                     rows.insert(key);
                 }
             }
+            if !unplaced_codes.is_empty() {
+                summary.unplaced_selections.push(UnplacedSelection {
+                    source: sname.clone(),
+                    document: doc_name.clone(),
+                    guid: sel.attribute("guid").map(str::to_string),
+                    start,
+                    end,
+                    text: crate::output::truncate_chars(
+                        &text
+                            .chars()
+                            .skip(start)
+                            .take(end - start)
+                            .collect::<String>(),
+                        60,
+                    ),
+                    codes: unplaced_codes,
+                });
+            }
+        }
+        if let Alignment::Edited(runs) = &alignment {
+            let (places, line, stored_words, file_words) =
+                first_difference(&src.chars, &dst.chars, runs);
+            // The stored sentences on changed text: what the file says of
+            // them is not known, so an earlier import's codings of them
+            // stay, and as gold they are not marked as coded by people.
+            let changed = segments
+                .iter()
+                .filter(|seg| !alignment.unchanged_in_store(&dst, seg.start_char, seg.end_char))
+                .map(|seg| changed_segments.insert(seg.id))
+                .count();
+            let left = match changed {
+                0 => String::new(),
+                n => format!(
+                    "; the {n} stored sentence{} on changed words {} left as {} ({})",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "is" } else { "are" },
+                    if n == 1 { "it was" } else { "they were" },
+                    if opts.source == Source::Gold {
+                        "no earlier coding taken back, not marked as coded by people"
+                    } else {
+                        "no earlier coding taken back"
+                    },
+                ),
+            };
+            let differs = format!(
+                "its text differs from the stored document `{doc_name}` in {places} place{} \
+                 ({}on line {line}: {stored_words:?} there, {file_words:?} in the file){left}",
+                if places == 1 { "" } else { "s" },
+                if places == 1 { "" } else { "the first " },
+            );
+            if on_changed_text > 0 {
+                summary.unmatched_sources.push(format!(
+                    "{sname}: {differs}; {on_changed_text} coding{} on changed words not imported, \
+                     the rest placed through the differences",
+                    if on_changed_text == 1 { "" } else { "s" }
+                ));
+            } else {
+                summary.edited_sources.push(format!(
+                    "{sname}: {differs}; every coding placed through the differences"
+                ));
+            }
         }
         // Only a source a person coded in was read by one (see
         // `uncoded_sources`); the rows are a set, so a coding it repeats
@@ -1046,10 +1457,15 @@ pub fn import_qdpx(
                 .filter(|c| named(c, "PlainTextSelection"))
                 .flat_map(|sel| sel.children().filter(|c| named(c, "Coding")))
                 .any(|coding| by_person(&coding));
-        matched_docs.insert(doc_name.clone());
+        // A document an earlier gold import covered keeps it (and its
+        // codings) when this file holds no coding of it: not "uncoded".
+        let covered_before = data
+            .gold_coverage
+            .as_ref()
+            .is_some_and(|c| segments.iter().any(|seg| c.covers(seg.id)));
         if coded_here {
             covered_docs.insert(doc_name.clone());
-        } else {
+        } else if !covered_before {
             summary.uncoded_sources.push(sname.clone());
         }
     }
@@ -1112,39 +1528,46 @@ pub fn import_qdpx(
         if opts.source == Source::Gold && crate::data::table_exists(store, "gold_coverage")? {
             data.segments
                 .iter()
-                .filter(|s| covered_docs.contains(&s.document) && !s.is_moderator)
+                .filter(|s| {
+                    covered_docs.contains(&s.document)
+                        && !s.is_moderator
+                        && !changed_segments.contains(&s.id)
+                })
                 .map(|s| s.id)
                 .collect()
         } else {
             Vec::new()
         };
-    // A coder's work on the documents this file holds replaces what an
-    // earlier import of theirs put there: a corrected export (a coding
-    // moved from one code to another after a coding meeting) read again
-    // takes back what it no longer gives. Before, imports only added, so
-    // the sentence kept both codes (he/02).
-    let file_coders: BTreeSet<String> = match &opts.coder {
-        Some(c) => BTreeSet::from([c.clone()]),
-        None => users
-            .values()
-            .cloned()
-            .chain(rows.iter().map(|(_, _, c)| c.clone()))
-            .collect(),
-    };
-    let held: Vec<i64> = data
-        .segments
+    // A coder's work on a document replaces what an earlier import of
+    // theirs put there: a corrected export (a coding moved from one code
+    // to another after a coding meeting) read again takes back what it no
+    // longer gives (he/02; before, imports only added, so the sentence kept
+    // both codes). Only the coders the file holds codings of the document
+    // by: a colleague's copy of the project lists every user, and it took
+    // back every other coder's earlier import while their documents stayed
+    // covered, each sentence a "no" for every code (h24/03). Sentences on
+    // words the file's copy changed keep theirs.
+    let replaced: Vec<(&String, Vec<i64>)> = coders_by_doc
         .iter()
-        .filter(|s| matched_docs.contains(&s.document))
-        .map(|s| s.id)
+        .flat_map(|(doc, coders)| {
+            let held: Vec<i64> = segs_by_doc
+                .get(doc.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|s| !changed_segments.contains(&s.id))
+                .map(|s| s.id)
+                .collect();
+            coders.iter().map(move |coder| (coder, held.clone()))
+        })
         .collect();
     let (added, present, removed) = store.write(|tx| -> Result<(usize, usize, usize), Error> {
         let (mut added, mut present) = (0, 0);
         // What was there, and when it was coded: a coding the file gives
         // again keeps its date unless the file says one.
         let mut before: BTreeMap<(i64, String, String), String> = BTreeMap::new();
-        for coder in &file_coders {
-            for (seg, code, at) in store::remove_imported_codings(tx, &held, source, coder)? {
-                before.insert((seg, code, coder.clone()), at);
+        for (coder, held) in &replaced {
+            for (seg, code, at) in store::remove_imported_codings(tx, held, source, coder)? {
+                before.insert((seg, code, (*coder).clone()), at);
             }
         }
         for seg in &coverage {
@@ -1395,5 +1818,136 @@ mod variable_kind_tests {
         ] {
             assert_eq!(kind(values), VariableKind::Text, "{values:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod alignment_tests {
+    use super::{align_texts, common_runs, first_difference, normalize, Alignment, Run};
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    /// The longest common subsequence's length, by the textbook table.
+    fn lcs(a: &[u8], b: &[u8]) -> usize {
+        let mut t = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                t[i][j] = if a[i - 1] == b[j - 1] {
+                    t[i - 1][j - 1] + 1
+                } else {
+                    t[i - 1][j].max(t[i][j - 1])
+                };
+            }
+        }
+        t[a.len()][b.len()]
+    }
+
+    /// Runs are equal, in order, apart, and as long as a longest common
+    /// subsequence: a shortest edit script's.
+    fn check(a: &[u8], b: &[u8], runs: &[Run]) {
+        let (mut i, mut j) = (0, 0);
+        for &(x, y, n) in runs {
+            assert!(x >= i && y >= j && n > 0, "{runs:?}");
+            assert_eq!(a[x..x + n], b[y..y + n]);
+            (i, j) = (x + n, y + n);
+        }
+        assert_eq!(runs.iter().map(|r| r.2).sum::<usize>(), lcs(a, b));
+    }
+
+    #[test]
+    fn common_runs_are_a_shortest_edit_scripts() {
+        check(
+            b"abcabba",
+            b"cbabac",
+            &common_runs(b"abcabba", b"cbabac", 100).unwrap(),
+        );
+        // Seeded pseudo-random pairs over a small alphabet, against the table.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for _ in 0..500 {
+            let a: Vec<u8> = (0..next(12)).map(|_| b'a' + next(3) as u8).collect();
+            let b: Vec<u8> = (0..next(12)).map(|_| b'a' + next(3) as u8).collect();
+            check(&a, &b, &common_runs(&a, &b, 100).unwrap());
+        }
+        assert_eq!(common_runs(b"", b"", 0), Some(vec![]));
+        // "abc" → "xyz" takes six edits.
+        assert_eq!(common_runs(b"abc", b"xyz", 5), None);
+        assert_eq!(common_runs(b"abc", b"xyz", 6), Some(vec![]));
+    }
+
+    /// A typo corrected in the file's copy ("teh" → "the") and a word put
+    /// back ("so"): selections on unchanged text land where their text is
+    /// in the stored one, positions after the added word three earlier;
+    /// one on a changed word is not placed; a stored sentence with a
+    /// changed word is told from one without.
+    #[test]
+    fn a_copy_with_words_changed_places_its_unchanged_text() {
+        let stored = "A: I went to teh park.\r\nB: It is lovely.\r\nA: I go every day.\r\n";
+        let file = "A: I went to the park.\nB: It is so lovely.\nA: I go every day.\n";
+        let (dst, src) = (normalize(stored), normalize(file));
+        let runs = align_texts(&src.chars, &dst.chars).unwrap();
+        let alignment = Alignment::Edited(runs.clone());
+        let span = |t: &str, part: &str| {
+            let s = t[..t.find(part).unwrap()].chars().count();
+            (s, s + part.chars().count())
+        };
+        let place = |part: &str| {
+            let (s, e) = span(file, part);
+            alignment.place(&src, &dst, s, e)
+        };
+        let stored_at = |part: &str| {
+            let (s, e) = span(stored, part);
+            Some((s as i64, e as i64))
+        };
+        assert_eq!(place("I went to"), stored_at("I went to"));
+        assert_eq!(place("I go every day."), stored_at("I go every day."));
+        assert_eq!(place("lovely."), stored_at("lovely."));
+        assert_eq!(place("the park"), None);
+        assert_eq!(place("It is so lovely."), None);
+        let unchanged = |part: &str| {
+            let (s, e) = span(stored, part);
+            alignment.unchanged_in_store(&dst, s as i64, e as i64)
+        };
+        assert!(!unchanged("I went to teh park."));
+        assert!(!unchanged("It is lovely."));
+        assert!(unchanged("I go every day."));
+        assert_eq!(
+            first_difference(&src.chars, &dst.chars, &runs),
+            (2, 1, "teh".to_string(), "the".to_string())
+        );
+    }
+
+    /// Two texts that share a name and little else are not aligned; a long
+    /// text with a few typos is, in little time.
+    #[test]
+    fn texts_sharing_little_are_not_one_document() {
+        assert!(align_texts(
+            &chars("Interviewer: How do you get to work?\nP1: By bus, mostly.\n"),
+            &chars("Interviewer: Tell me about your street.\nP2: It is quiet and the bins are collected.\n"),
+        )
+        .is_none());
+        let line = |i: usize| format!("P{i}: I think teh bus is late most days, number {i}.\n");
+        let stored: String = (0..20_000).map(line).collect();
+        let file = stored
+            .replacen("teh", "the", 3)
+            .replace("number 19999", "nr 19999");
+        let runs = align_texts(&chars(&file), &chars(&stored)).unwrap();
+        let (places, line_no, there, here) =
+            first_difference(&chars(&file), &chars(&stored), &runs);
+        assert_eq!(
+            (places, line_no, there.as_str(), here.as_str()),
+            (4, 1, "teh", "the")
+        );
+        let other: String = (0..20_000)
+            .map(|i| format!("Q{i}: Something else was said here, item {}.\n", i * 7))
+            .collect();
+        assert!(align_texts(&chars(&other), &chars(&stored)).is_none());
     }
 }

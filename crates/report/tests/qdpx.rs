@@ -1428,3 +1428,364 @@ fn a_source_whose_text_the_file_lacks_is_skipped_and_the_rest_imported() {
         BTreeSet::from([maria(&store, "group1.txt", BEN_LIGHTS, "lighting")])
     );
 }
+
+/// The codebook's four codes as a QDA program's project names them.
+const PROJECT_CODES: [(&str, &str); 4] = [
+    ("CCCCCCCC-0000-0000-0000-000000000001", "Parks"),
+    ("CCCCCCCC-0000-0000-0000-000000000002", "Street lighting"),
+    ("CCCCCCCC-0000-0000-0000-000000000003", "Police presence"),
+    ("CCCCCCCC-0000-0000-0000-000000000004", "Safety"),
+];
+
+/// One `<PlainTextSelection>`: its GUID, positions, creating user's GUID
+/// and the names of the codes its codings give.
+struct Selection<'a> {
+    guid: &'a str,
+    span: (usize, usize),
+    user: &'a str,
+    codes: &'a [&'a str],
+}
+
+/// A `.qdpx` at `path` whose `<Users>` are `users` (GUID, name) and whose
+/// text sources are `sources` (name, text, selections).
+fn write_project(
+    path: &std::path::Path,
+    users: &[(&str, &str)],
+    sources: &[(&str, &str, Vec<Selection>)],
+) {
+    let mut qde = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"nvivo\">\n <Users>",
+    );
+    for (guid, name) in users {
+        qde.push_str(&format!("<User guid=\"{guid}\" name=\"{name}\"/>"));
+    }
+    qde.push_str("</Users>\n <CodeBook><Codes>");
+    for (guid, name) in PROJECT_CODES {
+        qde.push_str(&format!(
+            "<Code guid=\"{guid}\" name=\"{name}\" isCodable=\"true\"/>"
+        ));
+    }
+    qde.push_str("</Codes></CodeBook>\n <Sources>\n");
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for (i, (name, text, selections)) in sources.iter().enumerate() {
+        qde.push_str(&format!(
+            "  <TextSource guid=\"DDDDDDDD-0000-0000-0000-00000000000{i}\" name=\"{name}\" plainTextPath=\"internal://{i}.txt\">\n"
+        ));
+        for sel in selections {
+            qde.push_str(&format!(
+                "   <PlainTextSelection guid=\"{}\" startPosition=\"{}\" endPosition=\"{}\" creatingUser=\"{}\">",
+                sel.guid, sel.span.0, sel.span.1, sel.user
+            ));
+            for code in sel.codes {
+                let (guid, _) = PROJECT_CODES.iter().find(|(_, n)| n == code).unwrap();
+                qde.push_str(&format!(
+                    "<Coding guid=\"{}-{guid}\"><CodeRef targetGUID=\"{guid}\"/></Coding>",
+                    sel.guid
+                ));
+            }
+            qde.push_str("</PlainTextSelection>\n");
+        }
+        qde.push_str("  </TextSource>\n");
+        entries.push((format!("sources/{i}.txt"), text.to_string()));
+    }
+    qde.push_str(" </Sources>\n</Project>\n");
+    let mut all: Vec<(&str, &str)> = vec![("project.qde", &qde)];
+    all.extend(entries.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    write_zip(path, &all);
+}
+
+const MARIA: &str = "AAAAAAAA-0000-0000-0000-000000000001";
+const TOM: &str = "AAAAAAAA-0000-0000-0000-000000000002";
+
+/// The participant sentences of `document` marked as gold-covered.
+fn covered(store: &Store, document: &str) -> BTreeSet<String> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT s.text FROM gold_coverage g JOIN segments s ON s.id = g.segment_id
+             JOIN documents d ON d.id = s.document_id WHERE d.name = ?1",
+        )
+        .unwrap();
+    stmt.query_map([document], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// h24/01: the QDA program's copy of a transcript had a word put back
+/// after it was ingested ("The park is so lovely."). It is the stored
+/// document of its name: each selection whose text is unchanged is placed
+/// through the difference (Ben's sentence after it, three characters on,
+/// lands on his sentence; "The park" on Ana's), the coding on the changed
+/// words is not imported and the warning names the document, where it
+/// differs and the coding left out; the changed sentence is neither
+/// covered nor has its earlier coding taken back. A source of that name
+/// with another text altogether is skipped, its codings counted. Before,
+/// one corrected word dropped every coding of the document, with a
+/// warning that no document had its text.
+#[test]
+fn a_copy_with_a_word_changed_keeps_the_codings_of_unchanged_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let one = store.document_text("group1.txt").unwrap().unwrap();
+    // An earlier import of the transcript as ingested: Maria's Parks on
+    // Ana's park sentence.
+    let first = dir.path().join("first.qdpx");
+    write_project(
+        &first,
+        &[(MARIA, "Maria")],
+        &[(
+            "group1.txt",
+            &one,
+            vec![Selection {
+                guid: "EEEEEEEE-0000-0000-0000-000000000001",
+                span: char_span(&one, ANA_PARK),
+                user: MARIA,
+                codes: &["Parks"],
+            }],
+        )],
+    );
+    let s = import_gold(&mut store, &first);
+    assert_eq!(s.codings_added, 1, "{s:?}");
+
+    let edited_park = "The park is so lovely.";
+    let copy = one.replace(ANA_PARK, edited_park);
+    let file = dir.path().join("edited.qdpx");
+    let sel = |guid, span, codes| Selection {
+        guid,
+        span,
+        user: MARIA,
+        codes,
+    };
+    let the_park = char_span(&copy, "The park");
+    write_project(
+        &file,
+        &[(MARIA, "Maria")],
+        &[(
+            "group1.txt",
+            &copy,
+            vec![
+                sel(
+                    "EEEEEEEE-0000-0000-0000-000000000002",
+                    char_span(&copy, ANA_POLICE),
+                    &["Police presence"],
+                ),
+                sel(
+                    "EEEEEEEE-0000-0000-0000-000000000003",
+                    char_span(&copy, BEN_LIGHTS),
+                    &["Street lighting"],
+                ),
+                sel(
+                    "EEEEEEEE-0000-0000-0000-000000000004",
+                    the_park,
+                    &["Safety"],
+                ),
+                sel(
+                    "EEEEEEEE-0000-0000-0000-000000000005",
+                    char_span(&copy, "so lovely"),
+                    &["Parks"],
+                ),
+            ],
+        )],
+    );
+    let s = import_gold(&mut store, &file);
+    assert_eq!((s.sources, s.matched_sources), (1, 1), "{s:?}");
+    assert_eq!(
+        s.unmatched_sources,
+        [
+            "group1.txt: its text differs from the stored document `group1.txt` in 1 place \
+          (on line 2: \"lovely.\" there, \"so lovely.\" in the file); the 1 stored sentence \
+          on changed words is left as it was (no earlier coding taken back, not marked as \
+          coded by people); 1 coding on changed words not imported, the rest placed through \
+          the differences"
+        ]
+    );
+    assert!(s.partial());
+    assert_eq!((s.codings_added, s.codings_removed), (3, 0), "{s:?}");
+    let want: BTreeSet<Row> = [
+        maria(&store, "group1.txt", ANA_POLICE, "police"),
+        maria(&store, "group1.txt", BEN_LIGHTS, "lighting"),
+        maria(&store, "group1.txt", ANA_PARK, "safety"),
+        maria(&store, "group1.txt", ANA_PARK, "parks"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(codings(&store, "gold"), want);
+    // Ana's park sentence was covered by the first import, and not by
+    // this one; Ben's and Ana's police sentence are.
+    assert_eq!(
+        covered(&store, "group1.txt"),
+        BTreeSet::from([ANA_POLICE, ANA_PARK, BEN_LIGHTS].map(str::to_string))
+    );
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let mut fresh = empty_project(fresh_dir.path(), "\n");
+    let s = import_gold(&mut fresh, &file);
+    assert_eq!(s.codings_added, 3, "{s:?}");
+    assert_eq!(
+        covered(&fresh, "group1.txt"),
+        BTreeSet::from([ANA_POLICE, BEN_LIGHTS].map(str::to_string))
+    );
+
+    // Another text under the document's name: not the document.
+    let other =
+        "Interviewer: Tell me about your street.\nDan: It is quiet and the bins are collected.\n";
+    let file = dir.path().join("other.qdpx");
+    write_project(
+        &file,
+        &[(MARIA, "Maria")],
+        &[(
+            "group1.txt",
+            other,
+            vec![sel(
+                "EEEEEEEE-0000-0000-0000-000000000006",
+                char_span(other, "It is quiet"),
+                &["Safety", "Parks"],
+            )],
+        )],
+    );
+    let before = codings(&store, "gold");
+    let s = import_gold(&mut store, &file);
+    assert_eq!(
+        s.unmatched_sources,
+        [
+            "group1.txt: the stored document `group1.txt` of this name has another text, \
+          and no stored document has this text: skipped with its 2 codings"
+        ]
+    );
+    assert_eq!(s.matched_sources, 0);
+    assert_eq!(codings(&store, "gold"), before);
+}
+
+/// h24/02: a selection covering no stored sentence (a speaker's label, a
+/// title line) is named by its source, GUID, positions, text and codes,
+/// once however many codes it gives. Before, the import counted its
+/// codings ("2 selections") and said neither where nor what.
+#[test]
+fn a_selection_covering_no_sentence_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let one = store.document_text("group1.txt").unwrap().unwrap();
+    let ana_label = char_span(&one, "Ana:");
+    let file = dir.path().join("labels.qdpx");
+    write_project(
+        &file,
+        &[(MARIA, "Maria")],
+        &[(
+            "Group one",
+            &one,
+            vec![
+                Selection {
+                    guid: "EEEEEEEE-0000-0000-0000-000000000001",
+                    span: ana_label,
+                    user: MARIA,
+                    codes: &["Parks", "Safety"],
+                },
+                Selection {
+                    guid: "EEEEEEEE-0000-0000-0000-000000000002",
+                    span: char_span(&one, BEN_LIGHTS),
+                    user: MARIA,
+                    codes: &["Street lighting"],
+                },
+            ],
+        )],
+    );
+    let s = import_gold(&mut store, &file);
+    assert_eq!(
+        s.unplaced_selections,
+        [report::qdpx::UnplacedSelection {
+            source: "Group one".into(),
+            document: "group1.txt".into(),
+            guid: Some("EEEEEEEE-0000-0000-0000-000000000001".into()),
+            start: ana_label.0,
+            end: ana_label.1,
+            text: "Ana:".into(),
+            codes: vec!["Parks".into(), "Safety".into()],
+        }]
+    );
+    assert!(s.partial());
+    assert_eq!(
+        codings(&store, "gold"),
+        BTreeSet::from([maria(&store, "group1.txt", BEN_LIGHTS, "lighting")])
+    );
+}
+
+/// h24/03: each coder codes in a copy of the master project, whose
+/// `<Users>` list every coder. Tom's copy holds no coding of Maria's: her
+/// earlier import stays, group1 (which Tom's copy holds uncoded) stays
+/// covered and is not called uncoded, and nothing is taken back, with or
+/// without `--coder`. Maria's own corrected copy still replaces her work
+/// (he/02), and leaves Tom's. Before, Tom's copy took back all of Maria's
+/// codings while her documents stayed covered: every sentence a "no".
+#[test]
+fn a_colleagues_copy_listing_every_user_keeps_the_other_coders_gold() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = empty_project(dir.path(), "\n");
+    let one = store.document_text("group1.txt").unwrap().unwrap();
+    let two = store.document_text("group2.txt").unwrap().unwrap();
+    let users = [(MARIA, "Maria"), (TOM, "Tom")];
+    let copy = |name: &str, one_codes: Vec<Selection>, two_codes: Vec<Selection>| {
+        let file = dir.path().join(name);
+        write_project(
+            &file,
+            &users,
+            &[
+                ("group1.txt", &one, one_codes),
+                ("group2.txt", &two, two_codes),
+            ],
+        );
+        file
+    };
+    let marias = |code: &'static [&'static str]| {
+        vec![Selection {
+            guid: "EEEEEEEE-0000-0000-0000-000000000001",
+            span: char_span(&one, ANA_POLICE),
+            user: MARIA,
+            codes: code,
+        }]
+    };
+    let toms = vec![Selection {
+        guid: "EEEEEEEE-0000-0000-0000-000000000002",
+        span: char_span(&two, CAI_PARK),
+        user: TOM,
+        codes: &["Parks"],
+    }];
+    let maria_copy = copy("maria.qdpx", marias(&["Police presence"]), vec![]);
+    let s = import_gold(&mut store, &maria_copy);
+    assert_eq!(s.uncoded_sources, ["group2.txt"]);
+    let tom_copy = copy("tom.qdpx", vec![], toms);
+    let s = import_gold(&mut store, &tom_copy);
+    assert_eq!((s.codings_added, s.codings_removed), (1, 0), "{s:?}");
+    assert!(s.uncoded_sources.is_empty(), "{s:?}");
+    let tom_row = (
+        "group2.txt".to_string(),
+        seg_span(&store, CAI_PARK).0,
+        seg_span(&store, CAI_PARK).1,
+        "parks".to_string(),
+        "Tom".to_string(),
+    );
+    let want = BTreeSet::from([
+        maria(&store, "group1.txt", ANA_POLICE, "police"),
+        tom_row.clone(),
+    ]);
+    assert_eq!(codings(&store, "gold"), want);
+    let s = import_qdpx(
+        &mut store,
+        &tom_copy,
+        &ImportOptions {
+            source: Source::Gold,
+            coder: Some("Tom".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!((s.codings_added, s.codings_removed), (0, 0), "{s:?}");
+    assert_eq!(codings(&store, "gold"), want);
+    assert!(covered(&store, "group1.txt").contains(ANA_POLICE));
+    // Maria's corrected copy: her sentence is Safety now.
+    let corrected = copy("maria2.qdpx", marias(&["Safety"]), vec![]);
+    let s = import_gold(&mut store, &corrected);
+    assert_eq!((s.codings_added, s.codings_removed), (1, 1), "{s:?}");
+    assert_eq!(
+        codings(&store, "gold"),
+        BTreeSet::from([maria(&store, "group1.txt", ANA_POLICE, "safety"), tom_row])
+    );
+}
