@@ -124,27 +124,143 @@ pub fn drawn_order(keys: &[String], seed: u64) -> Vec<String> {
 }
 
 /// Units of the sample whose every participant sentence is gold-covered.
+/// Warns of the units people coded in part ([`warn_of_partly_coded`]), so
+/// that `audit show` and `audit draw` say why a unit they list is not
+/// counted.
 pub fn coded_units(store: &Store, unit: AuditUnit, keys: &[String]) -> anyhow::Result<usize> {
-    Ok(coded_unit_keys(store, unit, keys)?.len())
+    let coverage = unit_coverage(store, unit, keys)?;
+    warn_of_partly_coded(&partly_coded(&coverage, keys));
+    Ok(coverage.values().filter(|c| c.complete()).count())
+}
+
+/// How many of a unit's participant sentences there are, and how many of
+/// them are gold-covered.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Coverage {
+    sentences: usize,
+    covered: usize,
+}
+
+impl Coverage {
+    /// The report's rule: a unit is audited when its every sentence is
+    /// coded (docs/report.md, "Estimates"): its human value is whether
+    /// people gave a code to any of its sentences, which a sentence no one
+    /// judged leaves unknown.
+    fn complete(&self) -> bool {
+        self.sentences > 0 && self.covered == self.sentences
+    }
+}
+
+/// Each unit of `keys` that has participant sentences: its [`Coverage`].
+fn unit_coverage(
+    store: &Store,
+    unit: AuditUnit,
+    keys: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, Coverage>> {
+    let gold = store.gold_segments()?;
+    let wanted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
+    let mut coverage: std::collections::BTreeMap<String, Coverage> = Default::default();
+    for s in store.segments(false)?.iter().filter(|s| !s.is_moderator) {
+        let k = unit.key(s);
+        if wanted.contains(k.as_str()) {
+            let c = coverage.entry(k).or_default();
+            c.sentences += 1;
+            c.covered += usize::from(gold.contains(&s.id));
+        }
+    }
+    Ok(coverage)
 }
 
 /// The units of `keys` whose every participant sentence is gold-covered.
 fn coded_unit_keys(store: &Store, unit: AuditUnit, keys: &[String]) -> anyhow::Result<Vec<String>> {
-    let gold = store.gold_segments()?;
-    let wanted: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
-    let mut complete: std::collections::BTreeMap<String, bool> = Default::default();
-    for s in store.segments(false)?.iter().filter(|s| !s.is_moderator) {
-        let k = unit.key(s);
-        if wanted.contains(k.as_str()) {
-            let e = complete.entry(k).or_insert(true);
-            *e &= gold.contains(&s.id);
-        }
-    }
-    Ok(complete
+    Ok(unit_coverage(store, unit, keys)?
         .into_iter()
-        .filter(|(_, c)| *c)
+        .filter(|(_, c)| c.complete())
         .map(|(k, _)| k)
         .collect())
+}
+
+/// A unit of the audit sample that people coded in part: some of its
+/// sentences are gold-covered, `uncoded` of its `sentences` are not. Its
+/// codes stay, but the report does not count it as audited until it is
+/// coded whole. A transcript corrected after its unit was coded leaves
+/// one so: the changed sentence's gold coding goes with its old text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartlyCoded {
+    pub key: String,
+    pub uncoded: usize,
+    pub sentences: usize,
+}
+
+/// The units of `keys` (in their order) coded in part.
+fn partly_coded(
+    coverage: &std::collections::BTreeMap<String, Coverage>,
+    keys: &[String],
+) -> Vec<PartlyCoded> {
+    keys.iter()
+        .filter_map(|k| {
+            let c = coverage.get(k)?;
+            (c.covered > 0 && c.covered < c.sentences).then(|| PartlyCoded {
+                key: k.clone(),
+                uncoded: c.sentences - c.covered,
+                sentences: c.sentences,
+            })
+        })
+        .collect()
+}
+
+/// The units of the audit sample in use that people coded in part, in
+/// draw order (none without a sample).
+pub fn partly_coded_units(store: &Store) -> anyhow::Result<Vec<PartlyCoded>> {
+    let Some(sample) = store.audit_sample()? else {
+        return Ok(Vec::new());
+    };
+    let Some(unit) = AuditUnit::parse(&sample.unit) else {
+        return Ok(Vec::new());
+    };
+    let coverage = unit_coverage(store, unit, &sample.units)?;
+    Ok(partly_coded(&coverage, &sample.units))
+}
+
+/// Names the units coded in part in a warning: which, how many sentences
+/// each still needs, and where to code them. Before, a one-letter typo
+/// fixed in an audited participant's transcript took the participant out
+/// of the report's audit with no word (`audited` 2 → 1, wider intervals;
+/// with none left, the advice to draw an audit as if none had been done),
+/// and `audit show` said "1 coded" (h20/03).
+pub fn warn_of_partly_coded(units: &[PartlyCoded]) {
+    if let Some(warning) = partly_coded_warning(units) {
+        tracing::warn!("{warning}");
+    }
+}
+
+/// [`warn_of_partly_coded`]'s warning; none when no unit is coded in part.
+fn partly_coded_warning(units: &[PartlyCoded]) -> Option<String> {
+    const SHOWN: usize = 5;
+    if units.is_empty() {
+        return None;
+    }
+    let mut named: Vec<String> = units
+        .iter()
+        .take(SHOWN)
+        .map(|u| {
+            format!(
+                "`{}` ({} of its {} sentences not coded)",
+                u.key, u.uncoded, u.sentences
+            )
+        })
+        .collect();
+    if units.len() > SHOWN {
+        named.push(format!("and {} more", units.len() - SHOWN));
+    }
+    Some(format!(
+        "{} audit unit(s) coded in part, which the report does not count as audited until they \
+         are coded whole: {}. A sentence edited since its unit was coded loses its audit coding \
+         with its old text: open the unit on the Audit tab (`autocode review --audit`; its other \
+         sentences show their codes), code the sentence and save the unit again",
+        units.len(),
+        named.join(", ")
+    ))
 }
 
 /// Draws (or extends) the audit sample and records it in the store.
@@ -414,5 +530,75 @@ mod tests {
         }
         let share = pair_01 as f64 / seeds as f64;
         assert!((share - 6.0 / 90.0).abs() < 0.02, "pair: {share}");
+    }
+
+    /// h20/03: a typo fixed in one sentence of an audited participant
+    /// drops that sentence's gold coding; the unit is coded in part. It
+    /// no longer counts as audited (the report's rule is unchanged), and
+    /// it is named with the sentences it still needs, where before nothing
+    /// said which unit had left the audit, or why.
+    #[test]
+    fn a_unit_whose_sentence_was_edited_is_named_as_coded_in_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |text: &str| {
+            let path = dir.path().join("g.txt");
+            std::fs::write(&path, text).unwrap();
+            let people = corpus::Participants::default();
+            corpus::read_file(&path, "g.txt", &Default::default(), &people.index())
+                .unwrap()
+                .remove(0)
+        };
+        let v1 = "Ann: I take the train. The train is too slwo.\nBob: I drive. Parking is hard.\n";
+        let mut store = Store::create(dir.path()).unwrap();
+        store.put_document(&read(v1)).unwrap();
+        let segments = store.segments(false).unwrap();
+        let keys = population(&segments, AuditUnit::Participant);
+        assert_eq!(keys.len(), 2, "{keys:?}");
+        store
+            .put_audit_sample("participant", "draw", Some(1), 2, &keys)
+            .unwrap();
+        // Both units coded whole, as the Audit tab stores them.
+        let gold: std::collections::BTreeMap<i64, BTreeSet<String>> = segments
+            .iter()
+            .map(|s| {
+                let codes = s.text.contains("train").then(|| "commuting".to_string());
+                (s.id, codes.into_iter().collect())
+            })
+            .collect();
+        store.import_gold_codings("ana", Some(1), &gold).unwrap();
+        assert_eq!(
+            coded_units(&store, AuditUnit::Participant, &keys).unwrap(),
+            2
+        );
+        assert_eq!(partly_coded_units(&store).unwrap(), []);
+
+        store
+            .put_document(&read(&v1.replace("slwo", "slow")))
+            .unwrap();
+        let ann = keys
+            .iter()
+            .find(|k| k.contains("Ann"))
+            .expect("Ann's unit")
+            .clone();
+        let partly = partly_coded_units(&store).unwrap();
+        assert_eq!(
+            partly,
+            [PartlyCoded {
+                key: ann.clone(),
+                uncoded: 1,
+                sentences: 2
+            }]
+        );
+        assert_eq!(
+            coded_units(&store, AuditUnit::Participant, &keys).unwrap(),
+            1,
+            "a unit coded in part is not audited"
+        );
+        let warning = partly_coded_warning(&partly).unwrap();
+        assert!(
+            warning.contains(&format!("`{ann}` (1 of its 2 sentences not coded)"))
+                && warning.contains("Audit tab"),
+            "{warning}"
+        );
     }
 }

@@ -864,13 +864,28 @@ pub fn detect_interviewers_beside(
     // interviewer).
     let asking: BTreeSet<&str> = askers.iter().map(|x| x.name.as_str()).collect();
     let meets_more = |x: &DetectedInterviewer| {
-        documents_of[x.name.as_str()].iter().all(|&i| {
+        let mine = &documents_of[x.name.as_str()];
+        // Beside them in every document they speak in and hardly asking
+        // (a quarter of their share at most): the one they interview, a
+        // role label no list knows (`Pat:`, `Dr:`) or a one-person panel
+        // interviewed by the team. Before, two researchers sharing four
+        // interviews whose patients were all `Pt:` met fewer people than
+        // `Pt`, and both were counted and coded as participants; a
+        // panel's rhetorical asker still meets a researcher who asks half
+        // as often, or another in each wave.
+        let interviewed = |other: &str| {
+            let (_, c) = &total[other];
+            mine.iter().all(|&i| docs[i].contains_key(other))
+                && c.turns > 0
+                && (c.questions as f64 / c.turns as f64) * 4.0 <= x.question_share
+        };
+        mine.iter().all(|&i| {
             // A generic label's speakers are each document's own: no one
             // meets them in other documents.
             docs[i]
                 .iter()
                 .filter(|(other, c)| !asking.contains(other.as_str()) && !c.per_document)
-                .all(|(other, _)| total[other.as_str()].0 < x.documents)
+                .all(|(other, _)| total[other.as_str()].0 < x.documents || interviewed(other))
         })
     };
     let team: Vec<DetectedInterviewer> = askers.iter().filter(|x| meets_more(x)).cloned().collect();
@@ -1436,11 +1451,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                             .flatten()
                             .map(|n| n.trim().to_lowercase())
                     }));
-                    if doc
-                        .segments
-                        .iter()
-                        .any(|s| !s.is_moderator && s.speaker.is_none())
-                    {
+                    // A document with no label that the participants
+                    // file gives one participant is theirs (a diary
+                    // entry, h22/01): not an unnamed participant's.
+                    if doc.segments.iter().any(|s| {
+                        !s.is_moderator && s.speaker.is_none() && s.participant_id.is_none()
+                    }) {
                         summary.unlabelled_documents.push(doc.name.clone());
                     }
                     for seg in doc.segments.iter().filter(|s| !s.is_moderator) {
@@ -1761,6 +1777,10 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
         // coding was lost before that (a store from an older version)
         // gets it back here. Idempotent.
         store.restore_review_codings()?;
+        // A sentence edited in an audited unit took its audit coding with
+        // its old text: the unit no longer counts as audited until it is
+        // coded whole, and the warning names it (h20/03).
+        crate::audit::warn_of_partly_coded(&crate::audit::partly_coded_units(store)?);
     }
     // Only when every file was read: a failed file's documents are not
     // known to be gone.
@@ -2153,6 +2173,58 @@ mod tests {
             .map(|d| d.name)
             .collect();
         assert_eq!(found, vec!["Helen".to_string()]);
+    }
+
+    /// Two researchers sharing four interviews whose interviewees are
+    /// typed with a role label no list knows (`Pat:`, in every document)
+    /// are found together (h21/02): the label hardly asks, so it is who
+    /// they interview, not someone who meets more people than they do.
+    /// Beside a podcast's host in ten more documents, he is found too. A
+    /// panel's rhetorical asker beside one researcher in every wave who
+    /// asks half as often is still no interviewer.
+    #[test]
+    fn a_label_beside_every_interview_of_a_team_who_hardly_asks_is_interviewed() {
+        let doc = |entries: &[(&str, SpeakerTurns)]| -> BTreeMap<String, SpeakerTurns> {
+            entries.iter().map(|(n, c)| (n.to_string(), *c)).collect()
+        };
+        let shared: Vec<_> = ["Sarah Khan", "Sarah Khan", "Tom Reid", "Tom Reid"]
+            .iter()
+            .map(|who| doc(&[(who, turns(12, 7, 12, 0)), ("Pat", turns(12, 0, 12, 7))]))
+            .collect();
+        let names = |docs: &[BTreeMap<String, SpeakerTurns>]| -> Vec<(String, usize)> {
+            detect_interviewers(docs)
+                .into_iter()
+                .map(|d| (d.name, d.documents))
+                .collect()
+        };
+        assert_eq!(
+            names(&shared),
+            [("Sarah Khan".to_string(), 2), ("Tom Reid".to_string(), 2)]
+        );
+        let mut mixed = shared.clone();
+        mixed.extend((0..10).map(|i| {
+            doc(&[
+                ("Adam", turns(20, 8, 20, 4)),
+                (["Ann", "Bo"][i % 2], turns(20, 4, 20, 8)),
+            ])
+        }));
+        assert_eq!(
+            names(&mixed),
+            [
+                ("Adam".to_string(), 10),
+                ("Sarah Khan".to_string(), 2),
+                ("Tom Reid".to_string(), 2)
+            ]
+        );
+        // A panel: four interviewees in two waves each, one researcher
+        // in all eight interviews who asks half as often as they do.
+        let panel: Vec<_> = ["Tom", "Anna", "Lee", "Rosa"]
+            .iter()
+            .flat_map(|who| {
+                [0, 1].map(|_| doc(&[(who, turns(5, 2, 5, 1)), ("Sarah", turns(5, 1, 5, 2))]))
+            })
+            .collect();
+        assert!(detect_interviewers(&panel).is_empty());
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub struct ReplacedLosses {
     /// Reviews whose sentence is gone: kept, detached, and reattached if
     /// a later version brings the sentence back.
     pub detached_reviews: usize,
-    /// People's codings (gold, human) whose sentence is gone: dropped.
+    /// People's codings (gold, human) whose sentence is gone: dropped. A
+    /// human coding whose review went to a sentence of this version is not
+    /// counted: ingest gives it back from the review.
     pub dropped_people_codings: usize,
     /// Participants who spoke in the old version and not in the new one,
     /// where they left reviews or codings behind.
@@ -696,6 +698,7 @@ fn remove_moved_document_tx(tx: &Transaction, from: &str, to: &str) -> Result<()
         "temp.detached_codings",
         "temp.detached_coverage",
         "temp.replaced_sentences",
+        "temp.replaced_reviews",
     ] {
         tx.execute(
             &format!("UPDATE {table} SET document = ?2 WHERE document = ?1"),
@@ -710,19 +713,34 @@ pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
     // the new version that no speaker said so before is one a correction
     // moved (its speaker fixed), not another speaker's own same words.
     // With each sentence's audit unit key ([`UNIT_KEY`]), for
-    // [`remap_audit_units_tx`].
+    // [`remap_audit_units_tx`], and its place in the document (its segment
+    // id: segments are written in document order), for the alignment of
+    // the old sentences with the new ([`sentence_successors`]).
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS replaced_sentences(
              document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL,
-             occurrence INTEGER NOT NULL, unit_key TEXT NOT NULL);",
+             occurrence INTEGER NOT NULL, unit_key TEXT NOT NULL, position INTEGER NOT NULL);",
     )?;
     tx.execute(
         &format!(
             "INSERT INTO temp.replaced_sentences
-             SELECT d.name, s.voice, s.text_hash, s.occurrence, {UNIT_KEY}
+             SELECT d.name, s.voice, s.text_hash, s.occurrence, {UNIT_KEY}, s.id
              FROM ({SENTENCE_OCCURRENCES}) s JOIN main.segments g ON g.id = s.id
              JOIN main.documents d ON d.id = ?1"
         ),
+        [id],
+    )?;
+    // The reviews this version held, which [`reattach_reviews_tx`] gives
+    // to their sentences' successors; a review detached by an earlier
+    // version knows its sentence by that version's numbering only.
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS replaced_reviews(
+             document TEXT NOT NULL, review INTEGER NOT NULL);",
+    )?;
+    tx.execute(
+        "INSERT INTO temp.replaced_reviews
+         SELECT d.name, r.id FROM main.reviews r JOIN main.segments g ON g.id = r.segment_id
+         JOIN main.documents d ON d.id = g.document_id WHERE g.document_id = ?1",
         [id],
     )?;
     tx.execute(
@@ -741,9 +759,12 @@ pub(crate) fn remove_document_tx(tx: &Transaction, id: i64) -> Result<()> {
 
 /// A document's sentences numbered within their speaker and text: the
 /// k-th sentence (by id, so in document order) whose speaker label (and
-/// role) is s and text hash is h is (s, h, k). A transcriber's edit to one
-/// sentence leaves every other sentence's (s, h, k) as it was, repeated
-/// "Yeah."s included; and an interviewer's "Yeah." added never takes a
+/// role) is s and text hash is h is (s, h, k): the name a detached review,
+/// coding or coverage row keeps of its sentence. Which new sentence an old
+/// (s, h, k) is, is not read from the new numbering but from an alignment
+/// of the two versions ([`sentence_successors`]): a repeat of the words
+/// inserted earlier in the transcript is the k-th one now, and is not the
+/// sentence people decided. An interviewer's "Yeah." added never takes a
 /// participant's "Yeah." coding (numbered across speakers, it did).
 const SENTENCE_OCCURRENCES: &str = "SELECT id, text_hash,
         COALESCE(speaker, '') || char(31) || is_moderator AS voice,
@@ -819,6 +840,14 @@ pub(crate) struct Relabelling {
     keys: HashMap<String, String>,
     /// Such keys of orphaned voices, where they now name another voice.
     orphaned_keys: HashSet<String>,
+    /// The version before's sentences (voice, text hash, occurrence) that
+    /// are sentences of the new version, and which (segment id):
+    /// [`sentence_successors`]. What reviews, people's codings and gold
+    /// coverage of the version before go to.
+    successors: HashMap<(String, String, i64), i64>,
+    /// The reviews the version before held (by id): detached by this
+    /// replacement, they go to their sentences' successors.
+    reviews: HashSet<i64>,
 }
 
 /// The [`Relabelling`] of document `doc_id` (named `name`), whose version
@@ -840,11 +869,21 @@ pub(crate) fn relabelling_tx(tx: &Transaction, doc_id: i64, name: &str) -> Resul
     let rows: Vec<(String, String, i64, String)> = {
         let mut stmt = tx.prepare(
             "SELECT voice, text_hash, occurrence, unit_key FROM temp.replaced_sentences
-             WHERE document = ?1",
+             WHERE document = ?1 ORDER BY position",
         )?;
         let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
+    let reviews: HashSet<i64> = {
+        let mut stmt =
+            tx.prepare("SELECT review FROM temp.replaced_reviews WHERE document = ?1")?;
+        let ids = stmt.query_map([name], |r| r.get(0))?;
+        ids.collect::<rusqlite::Result<_>>()?
+    };
+    tx.execute(
+        "DELETE FROM temp.replaced_reviews WHERE document = ?1",
+        [name],
+    )?;
     if rows.is_empty() {
         return Ok(Relabelling::default());
     }
@@ -852,20 +891,24 @@ pub(crate) fn relabelling_tx(tx: &Transaction, doc_id: i64, name: &str) -> Resul
         "DELETE FROM temp.replaced_sentences WHERE document = ?1",
         [name],
     )?;
-    // Voice → the audit unit keys of its sentences, before and now.
+    // Voice → the audit unit keys of its sentences, before and now; the
+    // sentences of both versions in document order, for the alignment.
     let mut old_keys: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut before: HashSet<(String, String, i64)> = HashSet::new();
+    let mut old_order: Vec<(String, String, i64)> = Vec::with_capacity(rows.len());
     for (voice, hash, occurrence, key) in rows {
         old_keys.entry(voice.clone()).or_default().insert(key);
-        before.insert((voice, hash, occurrence));
+        before.insert((voice.clone(), hash.clone(), occurrence));
+        old_order.push((voice, hash, occurrence));
     }
     let mut now: HashSet<(String, String, i64)> = HashSet::new();
     let mut new_keys: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut new_order: Vec<(i64, String, String)> = Vec::new();
     {
         let mut stmt = tx.prepare(&format!(
-            "SELECT s.voice, s.text_hash, s.occurrence, {UNIT_KEY}
+            "SELECT s.voice, s.text_hash, s.occurrence, {UNIT_KEY}, s.id
              FROM ({SENTENCE_OCCURRENCES}) s JOIN main.segments g ON g.id = s.id
-             JOIN main.documents d ON d.id = ?1"
+             JOIN main.documents d ON d.id = ?1 ORDER BY s.id"
         ))?;
         let rows = stmt.query_map([doc_id], |r| {
             Ok((
@@ -873,11 +916,13 @@ pub(crate) fn relabelling_tx(tx: &Transaction, doc_id: i64, name: &str) -> Resul
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
             ))
         })?;
         for row in rows {
-            let (voice, hash, occurrence, key) = row?;
+            let (voice, hash, occurrence, key, id) = row?;
             new_keys.entry(voice.clone()).or_default().insert(key);
+            new_order.push((id, voice.clone(), hash.clone()));
             now.insert((voice, hash, occurrence));
         }
     }
@@ -923,23 +968,31 @@ pub(crate) fn relabelling_tx(tx: &Transaction, doc_id: i64, name: &str) -> Resul
             }
         }
     }
+    let successors = sentence_successors(&old_order, &new_order, &voices, &orphaned);
     Ok(Relabelling {
         before,
         voices,
         orphaned,
         keys,
         orphaned_keys,
+        successors,
+        reviews,
     })
 }
 
 /// Gives a replaced document's people's codings and gold coverage
-/// ([`detach_people_codings_tx`]) to its new sentences of the same speaker,
-/// text and occurrence, where the project does not hold the same coding
-/// already (a merged shard's copy). A speaker relabelled ([`Relabelling`])
-/// is looked for under the new label, as reviews are; an orphaned one's
-/// are dropped. Those whose sentence the edit removed or changed are
-/// dropped: they coded a text that no longer exists. Returns how many
-/// codings were dropped.
+/// ([`detach_people_codings_tx`]) to the successors of their sentences
+/// ([`Relabelling::successors`], [`sentence_successors`]), where the
+/// project does not hold the same coding already (a merged shard's copy):
+/// the same speaker's sentence of the same text in the same place, under
+/// a relabelled speaker's new label, or the line a transcriber gave to
+/// another speaker, as reviews follow it ([`reattach_reviews_tx`]). An
+/// orphaned speaker's are dropped. Those whose sentence the edit removed
+/// or changed are dropped: they coded a text that no longer exists.
+/// Returns how many codings were dropped, less the human codings whose
+/// review found a sentence of the same text in this version (ingest
+/// re-creates them from the review: `Store::restore_review_codings`), so
+/// that the ingest's warning does not call a coding lost that it keeps.
 pub(crate) fn reattach_people_codings_tx(
     tx: &Transaction,
     doc_id: i64,
@@ -954,46 +1007,69 @@ pub(crate) fn reattach_people_codings_tx(
     if !held {
         return Ok(0);
     }
-    let detached: usize = tx.query_row(
-        "SELECT COUNT(*) FROM temp.detached_codings WHERE document = ?1",
+    let detached: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM temp.detached_codings WHERE document = ?1)
+             OR EXISTS(SELECT 1 FROM temp.detached_coverage WHERE document = ?1)",
         [name],
         |r| r.get(0),
     )?;
-    relabel_detached_tx(tx, name, relabelling)?;
-    let kept = tx.execute(
-        &format!(
-            "INSERT INTO main.codings(segment_id, code_id, codebook_version, source, coder, confidence,
-                                      assigned, model_key, classifier, created_at)
-             SELECT s.id, d.code_id, d.codebook_version, d.source, d.coder, d.confidence, d.assigned,
-                    d.model_key, d.classifier, d.created_at
-             FROM temp.detached_codings d JOIN ({SENTENCE_OCCURRENCES}) s
-               ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
-             WHERE d.document = ?2 AND NOT EXISTS (
-                 SELECT 1 FROM main.codings c WHERE c.segment_id = s.id AND c.code_id = d.code_id
-                     AND c.source = d.source AND c.coder = d.coder)
-             ORDER BY d.rowid"
-        ),
-        params![doc_id, name],
+    if !detached {
+        return Ok(0);
+    }
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS sentence_successors(
+             voice TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL,
+             segment_id INTEGER NOT NULL, PRIMARY KEY (voice, text_hash, occurrence));
+         DELETE FROM temp.sentence_successors;",
     )?;
-    let matched: usize = tx.query_row(
-        &format!(
-            "SELECT COUNT(*) FROM temp.detached_codings d JOIN ({SENTENCE_OCCURRENCES}) s
-               ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
-             WHERE d.document = ?2"
-        ),
-        params![doc_id, name],
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO temp.sentence_successors(voice, text_hash, occurrence, segment_id)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for ((voice, hash, occurrence), segment) in &relabelling.successors {
+            insert.execute(params![voice, hash, occurrence, segment])?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO main.codings(segment_id, code_id, codebook_version, source, coder, confidence,
+                                  assigned, model_key, classifier, created_at)
+         SELECT s.segment_id, d.code_id, d.codebook_version, d.source, d.coder, d.confidence,
+                d.assigned, d.model_key, d.classifier, d.created_at
+         FROM temp.detached_codings d JOIN temp.sentence_successors s
+           ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+         WHERE d.document = ?1 AND NOT EXISTS (
+             SELECT 1 FROM main.codings c WHERE c.segment_id = s.segment_id AND c.code_id = d.code_id
+                 AND c.source = d.source AND c.coder = d.coder)
+         ORDER BY d.rowid",
+        [name],
+    )?;
+    let dropped: usize = tx.query_row(
+        "SELECT COUNT(*) FROM temp.detached_codings d
+         WHERE d.document = ?1
+           AND NOT EXISTS (SELECT 1 FROM temp.sentence_successors s
+                           WHERE s.voice = d.voice AND s.text_hash = d.text_hash
+                             AND s.occurrence = d.occurrence)
+           AND NOT (d.source = 'human' AND EXISTS (
+               SELECT 1 FROM main.reviews r JOIN main.segments g ON g.id = r.segment_id
+               WHERE g.document_id = ?2 AND r.text_hash = d.text_hash AND r.reviewer = d.coder
+                 AND ((r.decision = 'accept' AND r.code_id = d.code_id)
+                      OR (r.decision IN ('add', 'recode') AND r.new_code_id = d.code_id))
+                 AND NOT EXISTS (SELECT 1 FROM main.codings c
+                                 WHERE c.segment_id = r.segment_id AND c.code_id = d.code_id
+                                   AND c.source = 'human' AND c.coder = d.coder)))",
+        params![name, doc_id],
         |r| r.get(0),
     )?;
-    debug_assert!(kept <= matched);
     tx.execute(
-        &format!(
-            "INSERT OR IGNORE INTO main.gold_coverage(segment_id, codebook_version)
-             SELECT s.id, d.codebook_version FROM temp.detached_coverage d JOIN ({SENTENCE_OCCURRENCES}) s
-               ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
-             WHERE d.document = ?2"
-        ),
-        params![doc_id, name],
+        "INSERT OR IGNORE INTO main.gold_coverage(segment_id, codebook_version)
+         SELECT s.segment_id, d.codebook_version
+         FROM temp.detached_coverage d JOIN temp.sentence_successors s
+           ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+         WHERE d.document = ?1",
+        [name],
     )?;
+    tx.execute_batch("DELETE FROM temp.sentence_successors;")?;
     tx.execute(
         "DELETE FROM temp.detached_codings WHERE document = ?1",
         [name],
@@ -1002,51 +1078,7 @@ pub(crate) fn reattach_people_codings_tx(
         "DELETE FROM temp.detached_coverage WHERE document = ?1",
         [name],
     )?;
-    Ok(detached - matched)
-}
-
-/// Rewrites the voices of document `name`'s detached codings and coverage
-/// by `relabelling`, all at once (a label shifted by one row is both an old
-/// voice and another's new one): a relabelled voice's become the new
-/// label's, an orphaned voice's go (dropped, and counted so).
-fn relabel_detached_tx(tx: &Transaction, name: &str, relabelling: &Relabelling) -> Result<()> {
-    if relabelling.voices.is_empty() && relabelling.orphaned.is_empty() {
-        return Ok(());
-    }
-    tx.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS voice_relabelling(old TEXT PRIMARY KEY, new TEXT);
-         DELETE FROM temp.voice_relabelling;",
-    )?;
-    {
-        let mut insert =
-            tx.prepare("INSERT INTO temp.voice_relabelling(old, new) VALUES (?1, ?2)")?;
-        for (old, new) in &relabelling.voices {
-            insert.execute(params![old, new])?;
-        }
-        for old in &relabelling.orphaned {
-            insert.execute(params![old, Option::<&str>::None])?;
-        }
-    }
-    for table in ["detached_codings", "detached_coverage"] {
-        tx.execute(
-            &format!(
-                "DELETE FROM temp.{table} WHERE document = ?1
-                   AND voice IN (SELECT old FROM temp.voice_relabelling WHERE new IS NULL)"
-            ),
-            [name],
-        )?;
-        tx.execute(
-            &format!(
-                "UPDATE temp.{table}
-                 SET voice = (SELECT r.new FROM temp.voice_relabelling r WHERE r.old = {table}.voice)
-                 WHERE document = ?1
-                   AND voice IN (SELECT old FROM temp.voice_relabelling WHERE new IS NOT NULL)"
-            ),
-            [name],
-        )?;
-    }
-    tx.execute("DELETE FROM temp.voice_relabelling", [])?;
-    Ok(())
+    Ok(dropped)
 }
 
 /// Follows a re-ingest's relabelled participants ([`Relabelling::keys`])
@@ -1179,13 +1211,316 @@ fn relabelled_voices(
     map
 }
 
+/// Which sentence of a replaced document's new version each sentence of
+/// its version before is: `before` (voice, text hash, occurrence) and
+/// `now` (segment id, voice, text hash), each in document order, aligned
+/// as a diff tool aligns two versions of a file, on (voice, text hash),
+/// an old voice read as its new label where `voices` relabelled it. An
+/// orphaned voice's sentences ([`Relabelling::orphaned`]) are no one's
+/// now. Three passes, each on what the ones before left:
+///
+/// 1. the longest common subsequence ([`common_subsequence`]): the
+///    sentences that kept their text, speaker and order;
+/// 2. within each stretch between two sentences the first pass kept, the
+///    same (voice, text) in order (a stretch too long for the first pass
+///    to align), then the same text said by another speaker: a transcriber
+///    corrected who said the line, which stays where it was;
+/// 3. runs of two or more sentences that read the same (voice and text)
+///    on both sides: a passage moved; then a sentence whose speaker says
+///    its words once among the rest on each side, after the same question
+///    (the moderator's sentence before it): a survey export's rows sorted
+///    otherwise.
+///
+/// The rest have no successor: their sentence was removed or changed, and
+/// a new sentence of the same words elsewhere, with nothing around it
+/// that was there before, is another one (a sentence alone that moved to
+/// another question loses its work, which the ingest reports, rather than
+/// work moving silently to a repeat of its words that no one decided). Before,
+/// old and new sentences were paired by occurrence (a speaker's k-th
+/// sentence of a text to their k-th), so a repeat of the words inserted
+/// earlier in the transcript took the review, the human and the gold
+/// codings of the sentence people had decided, and that sentence had none
+/// (h20/01); and a line given to another speaker kept its review but lost
+/// its gold coding and coverage (h20/02).
+fn sentence_successors(
+    before: &[(String, String, i64)],
+    now: &[(i64, String, String)],
+    voices: &HashMap<String, String>,
+    orphaned: &HashSet<String>,
+) -> HashMap<(String, String, i64), i64> {
+    // (voice, text) and text as numbers, the same in both versions.
+    fn number<K: Eq + std::hash::Hash>(numbers: &mut HashMap<K, u32>, key: K) -> u32 {
+        let next = numbers.len() as u32;
+        *numbers.entry(key).or_insert(next)
+    }
+    let mut said: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut texts: HashMap<&str, u32> = HashMap::new();
+    // The old sentences that are still someone's, by their index in `before`.
+    let old_at: Vec<usize> = (0..before.len())
+        .filter(|&i| !orphaned.contains(&before[i].0))
+        .collect();
+    let old_voices: Vec<&str> = old_at
+        .iter()
+        .map(|&i| voices.get(&before[i].0).unwrap_or(&before[i].0).as_str())
+        .collect();
+    let old: Vec<(u32, u32)> = old_at
+        .iter()
+        .zip(&old_voices)
+        .map(|(&i, &voice)| {
+            let hash = before[i].1.as_str();
+            (number(&mut said, (voice, hash)), number(&mut texts, hash))
+        })
+        .collect();
+    let new: Vec<(u32, u32)> = now
+        .iter()
+        .map(|(_, voice, hash)| {
+            (
+                number(&mut said, (voice.as_str(), hash.as_str())),
+                number(&mut texts, hash.as_str()),
+            )
+        })
+        .collect();
+    // Each sentence's question: the (voice, text) of the last moderator's
+    // sentence before it ([`SENTENCE_OCCURRENCES`]' voice ends in the
+    // moderator flag).
+    let asked = |voices: &mut dyn Iterator<Item = &str>, tokens: &[(u32, u32)]| {
+        let mut last: Option<u32> = None;
+        voices
+            .zip(tokens)
+            .map(|(voice, token)| {
+                let question = last;
+                if voice.ends_with("\u{1f}1") {
+                    last = Some(token.0);
+                }
+                question
+            })
+            .collect::<Vec<Option<u32>>>()
+    };
+    let old_asked = asked(&mut old_voices.iter().copied(), &old);
+    let new_asked = asked(&mut now.iter().map(|(_, v, _)| v.as_str()), &new);
+    let mut to_new: Vec<Option<usize>> = vec![None; old.len()];
+    let mut from_old: Vec<bool> = vec![false; new.len()];
+    let kept = common_subsequence(
+        &old.iter().map(|t| t.0).collect::<Vec<_>>(),
+        &new.iter().map(|t| t.0).collect::<Vec<_>>(),
+    );
+    for &(i, j) in &kept {
+        to_new[i] = Some(j);
+        from_old[j] = true;
+    }
+    // Pairs the unpaired old sentences of `olds` with the unpaired new ones
+    // of `news` whose `key` is the same, in order.
+    let mut pair = |olds: std::ops::Range<usize>,
+                    news: std::ops::Range<usize>,
+                    key: fn(&(u32, u32)) -> u32,
+                    to_new: &mut Vec<Option<usize>>| {
+        let mut open: HashMap<u32, std::collections::VecDeque<usize>> = HashMap::new();
+        for j in news.filter(|&j| !from_old[j]) {
+            open.entry(key(&new[j])).or_default().push_back(j);
+        }
+        for i in olds {
+            if to_new[i].is_some() {
+                continue;
+            }
+            if let Some(j) = open.get_mut(&key(&old[i])).and_then(|q| q.pop_front()) {
+                to_new[i] = Some(j);
+                from_old[j] = true;
+            }
+        }
+    };
+    let mut from = (0, 0);
+    for &(i, j) in kept.iter().chain([&(old.len(), new.len())]) {
+        pair(from.0..i, from.1..j, |t| t.0, &mut to_new);
+        pair(from.0..i, from.1..j, |t| t.1, &mut to_new);
+        from = (i + 1, j + 1);
+    }
+    // Runs of unpaired sentences that read the same on both sides.
+    let mut unpaired_at: HashMap<u32, Vec<usize>> = HashMap::new();
+    for j in (0..new.len()).filter(|&j| !from_old[j]) {
+        unpaired_at.entry(new[j].0).or_default().push(j);
+    }
+    let run = |to_new: &[Option<usize>], from_old: &[bool], i: usize, j: usize| {
+        (0..)
+            .take_while(|&t| {
+                i + t < old.len()
+                    && j + t < new.len()
+                    && to_new[i + t].is_none()
+                    && !from_old[j + t]
+                    && old[i + t].0 == new[j + t].0
+            })
+            .count()
+    };
+    let mut i = 0;
+    while i < old.len() {
+        let moved = match to_new[i] {
+            Some(_) => None,
+            None => unpaired_at
+                .get(&old[i].0)
+                .into_iter()
+                .flatten()
+                .map(|&j| (j, run(&to_new, &from_old, i, j)))
+                .find(|&(_, n)| n >= 2),
+        };
+        let Some((j, n)) = moved else {
+            i += 1;
+            continue;
+        };
+        for t in 0..n {
+            to_new[i + t] = Some(j + t);
+            from_old[j + t] = true;
+        }
+        i += n;
+    }
+    // Sentences whose speaker says their words once among the rest on
+    // each side, after the same question.
+    let mut once: HashMap<u32, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, t) in old.iter().enumerate().filter(|(i, _)| to_new[*i].is_none()) {
+        once.entry(t.0).or_default().0.push(i);
+    }
+    for (j, t) in new.iter().enumerate().filter(|(j, _)| !from_old[*j]) {
+        once.entry(t.0).or_default().1.push(j);
+    }
+    for (olds, news) in once.values() {
+        if let ([i], [j]) = (olds.as_slice(), news.as_slice()) {
+            if old_asked[*i] == new_asked[*j] {
+                to_new[*i] = Some(*j);
+            }
+        }
+    }
+    old_at
+        .into_iter()
+        .zip(to_new)
+        .filter_map(|(i, j)| Some((before[i].clone(), now[j?].0)))
+        .collect()
+}
+
+/// Most cells of the table [`common_subsequence`] fills for one stretch
+/// (16 MiB); a longer stretch is split at the items it has once on each
+/// side (patience diff) first.
+const ALIGNED_CELLS: usize = 1 << 22;
+
+/// A longest common subsequence of `old` and `new`: the (old index, new
+/// index) pairs of equal items it keeps, in order. The common head and
+/// tail first (one edit in a long transcript leaves little between); what
+/// remains by dynamic programming, where it fits [`ALIGNED_CELLS`], each
+/// item matched where it meets its equal, and between two optima the one
+/// that reads the new version's items as added before the old ones (a
+/// passage inserted earlier, the words of an edited sentence repeated in
+/// it, leave the old sentence where it was); a larger remainder is
+/// split at the items it holds once in `old` and once in `new` (the
+/// longest increasing run of them, as patience diff does) and each piece
+/// aligned so, or left unaligned where there is no such item.
+fn common_subsequence(old: &[u32], new: &[u32]) -> Vec<(usize, usize)> {
+    let mut kept: Vec<(usize, usize)> = Vec::new();
+    let mut stretches = vec![(0, old.len(), 0, new.len())];
+    while let Some((mut o0, mut o1, mut n0, mut n1)) = stretches.pop() {
+        while o0 < o1 && n0 < n1 && old[o0] == new[n0] {
+            kept.push((o0, n0));
+            o0 += 1;
+            n0 += 1;
+        }
+        while o0 < o1 && n0 < n1 && old[o1 - 1] == new[n1 - 1] {
+            o1 -= 1;
+            n1 -= 1;
+            kept.push((o1, n1));
+        }
+        let (rows, cols) = (o1 - o0, n1 - n0);
+        if rows == 0 || cols == 0 {
+            continue;
+        }
+        if (rows + 1).saturating_mul(cols + 1) <= ALIGNED_CELLS {
+            // longest[i][j]: the longest common subsequence of the
+            // stretch's old[i..] and new[j..].
+            let width = cols + 1;
+            let mut longest = vec![0u32; (rows + 1) * width];
+            for i in (0..rows).rev() {
+                for j in (0..cols).rev() {
+                    longest[i * width + j] = if old[o0 + i] == new[n0 + j] {
+                        longest[(i + 1) * width + j + 1] + 1
+                    } else {
+                        longest[(i + 1) * width + j].max(longest[i * width + j + 1])
+                    };
+                }
+            }
+            let (mut i, mut j) = (0, 0);
+            while i < rows && j < cols {
+                if old[o0 + i] == new[n0 + j] {
+                    kept.push((o0 + i, n0 + j));
+                    i += 1;
+                    j += 1;
+                } else if longest[i * width + j + 1] >= longest[(i + 1) * width + j] {
+                    j += 1;
+                } else {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        // Items once on each side, in old order, as (old, new) indexes.
+        // Item → (how many, the first's index), on each side.
+        let count = |items: &[u32], at: usize| {
+            let mut counted: HashMap<u32, (usize, usize)> = HashMap::new();
+            for (k, &t) in items.iter().enumerate() {
+                counted.entry(t).or_insert((0, at + k)).0 += 1;
+            }
+            counted
+        };
+        let in_new = count(&new[n0..n1], n0);
+        let mut once: Vec<(usize, usize)> = count(&old[o0..o1], o0)
+            .into_iter()
+            .filter_map(|(t, (n, i))| {
+                let &(m, j) = in_new.get(&t)?;
+                (n == 1 && m == 1).then_some((i, j))
+            })
+            .collect();
+        once.sort_unstable();
+        // The longest run increasing in new order (patience sorting).
+        let mut tails: Vec<usize> = Vec::new();
+        let mut back: Vec<Option<usize>> = vec![None; once.len()];
+        for k in 0..once.len() {
+            let at = tails.partition_point(|&t| once[t].1 < once[k].1);
+            back[k] = at.checked_sub(1).map(|p| tails[p]);
+            if at == tails.len() {
+                tails.push(k);
+            } else {
+                tails[at] = k;
+            }
+        }
+        let mut anchors: Vec<(usize, usize)> = Vec::with_capacity(tails.len());
+        let mut k = tails.last().copied();
+        while let Some(at) = k {
+            anchors.push(once[at]);
+            k = back[at];
+        }
+        anchors.reverse();
+        let mut from = (o0, n0);
+        for &(i, j) in &anchors {
+            kept.push((i, j));
+            stretches.push((from.0, i, from.1, j));
+            from = (i + 1, j + 1);
+        }
+        if !anchors.is_empty() {
+            stretches.push((from.0, o1, from.1, n1));
+        }
+    }
+    kept.sort_unstable();
+    kept
+}
+
 /// Reattaches detached reviews of a document to the sentences whose text
-/// survived: a review that knows where it was ([`remove_document_tx`]
-/// wrote its speaker and occurrence) to the sentence of the same speaker,
-/// text and occurrence, as people's codings are; while that speaker still
-/// speaks in the document without it, it stays detached (its sentence is
-/// gone), unless this re-ingest gave the text to another speaker where no
-/// one said it so before (a transcriber corrected who said the line). A
+/// survived: a review of the version this re-ingest replaced to its
+/// sentence's successor ([`sentence_successors`]: the same speaker's
+/// sentence in the same place among the sentences that did not change, or
+/// the line in its place that a transcriber gave to another speaker), as
+/// people's codings are; while its speaker still speaks in the document
+/// without a successor, it stays detached (its sentence is gone). One
+/// detached by an earlier re-ingest (it knows where it was:
+/// [`remove_document_tx`] wrote its speaker and occurrence) goes to the
+/// first sentence of the same speaker and text that this re-ingest added
+/// (its text returned; without the version before, the one of the same
+/// occurrence); while that speaker still speaks without it, it stays
+/// detached unless this re-ingest gave the text to another speaker where
+/// no one said it so before. A
 /// speaker relabelled ([`Relabelling`]) is looked for under the new
 /// label; an orphaned one's stays detached (another person speaks under
 /// its label now). The rest (its speaker gone, a review detached before migration
@@ -1225,13 +1560,15 @@ pub(crate) fn reattach_reviews_tx(
     // review decides a machine suggestion, which only a participant's
     // sentence has, so an interviewer's "Yeah." added before theirs does
     // not take it): (voice, text hash, occurrence) → sentence, the voices
-    // that speak, text hash → its first sentence, and text hash → its first
-    // sentence no speaker said so in the version before (where a corrected
-    // speaker label moved it).
+    // that speak, text hash → its first sentence, and text hash (and voice,
+    // text hash) → its first sentence that is none of the version before's
+    // (where a corrected speaker label moved it, or the text returned).
     let mut placed: HashMap<(String, String, i64), i64> = HashMap::new();
     let mut voices: HashSet<String> = HashSet::new();
     let mut first: HashMap<String, i64> = HashMap::new();
     let mut moved: HashMap<String, i64> = HashMap::new();
+    let mut returned: HashMap<(String, String), i64> = HashMap::new();
+    let succeeding: HashSet<i64> = relabelling.successors.values().copied().collect();
     {
         let mut stmt = tx.prepare(&format!(
             "SELECT o.id, o.text_hash, o.voice, o.occurrence
@@ -1250,8 +1587,9 @@ pub(crate) fn reattach_reviews_tx(
             let (id, hash, voice, occurrence) = row?;
             first.entry(hash.clone()).or_insert(id);
             let key = (voice, hash, occurrence);
-            if !before.is_empty() && !before.contains(&key) {
+            if !before.is_empty() && !succeeding.contains(&id) {
                 moved.entry(key.1.clone()).or_insert(id);
+                returned.entry((key.0.clone(), key.1.clone())).or_insert(id);
             }
             voices.insert(key.0.clone());
             placed.insert(key, id);
@@ -1276,9 +1614,34 @@ pub(crate) fn reattach_reviews_tx(
         let segment = match (voice, occurrence) {
             // Another person speaks under its label now.
             (Some(v), Some(_)) if relabelling.orphaned.contains(&v) => None,
+            (Some(v), Some(k)) if relabelling.reviews.contains(&review) => {
+                let was = (v, hash, k);
+                match relabelling.successors.get(&was) {
+                    Some(id) => Some(*id),
+                    // Its sentence is gone: it stays detached while its
+                    // speaker speaks, not on another sentence of the same
+                    // words (a repeat inserted elsewhere).
+                    None => {
+                        let v = relabelling.voices.get(&was.0).unwrap_or(&was.0);
+                        if voices.contains(v) {
+                            None
+                        } else {
+                            unique_first(&was.1)
+                        }
+                    }
+                }
+            }
+            // Detached by an earlier version: its occurrence is that
+            // version's. A sentence of its speaker and text the version
+            // before had is not its own (it would have come back to it).
             (Some(v), Some(k)) => {
                 let v = relabelling.voices.get(&v).cloned().unwrap_or(v);
-                match placed.get(&(v.clone(), hash.clone(), k)) {
+                let own = if before.is_empty() {
+                    placed.get(&(v.clone(), hash.clone(), k))
+                } else {
+                    returned.get(&(v.clone(), hash.clone()))
+                };
+                match own {
                     Some(id) => Some(*id),
                     // Its speaker still speaks: its sentence is gone, unless
                     // a corrected label moved it to another speaker.
@@ -2110,6 +2473,372 @@ mod tests {
             decided("codings", "code_id"),
             [by("by Respondent 2", Some("Respondent 1"))]
         );
+    }
+
+    /// The review, human, gold codings and coverage on one `sentence`,
+    /// each as `code`.
+    fn decide_all(s: &Store, sentence: &StoredSegment, code: &str) {
+        add_review(s, sentence, code);
+        for source in ["human", "gold"] {
+            s.conn
+                .execute(
+                    "INSERT INTO codings(segment_id, code_id, codebook_version, source, coder, confidence, assigned, created_at)
+                     VALUES (?1, ?2, 1, ?3, 'ann', 1.0, 1, 'now')",
+                    params![sentence.id, code, source],
+                )
+                .unwrap();
+        }
+        s.conn
+            .execute(
+                "INSERT INTO gold_coverage(segment_id, codebook_version) VALUES (?1, 1)",
+                [sentence.id],
+            )
+            .unwrap();
+    }
+
+    /// Where each kind of people's work is: (kind, speaker, text).
+    fn decided_where(s: &Store) -> Vec<(String, String, String)> {
+        s.conn
+            .prepare(
+                "SELECT 'review', s.speaker, s.text FROM reviews r JOIN segments s ON s.id = r.segment_id
+                 UNION ALL
+                 SELECT c.source, s.speaker, s.text FROM codings c JOIN segments s ON s.id = c.segment_id
+                 UNION ALL
+                 SELECT 'coverage', s.speaker, s.text FROM gold_coverage g JOIN segments s ON s.id = g.segment_id
+                 ORDER BY 1",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// h20/01: the transcriber adds a missed exchange earlier in the
+    /// interview in which Maria says the reviewed words once more. The
+    /// review, the human and gold codings and the coverage stay on the
+    /// answer they were made on (now after the new exchange), not on the
+    /// inserted repeat no one has seen. Before, the speaker's first
+    /// sentence of the text took them (paired by occurrence).
+    #[test]
+    fn a_repeat_inserted_earlier_does_not_take_the_decided_sentences_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&interview(&[
+            ("Int", "How is remote work?"),
+            ("Maria", "It is fine."),
+            ("Int", "And how does your manager handle it?"),
+            ("Maria", "My manager checks in every morning."),
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        decide_all(&s, &old[3], "management");
+        let mut v2 = interview(&[
+            ("Int", "How is remote work?"),
+            ("Maria", "It is fine."),
+            ("Int", "Do you feel watched?"),
+            ("Maria", "A bit."),
+            ("Maria", "My manager checks in every morning."),
+            ("Maria", "Every single day."),
+            ("Int", "And how does your manager handle it?"),
+            ("Maria", "My manager checks in every morning."),
+        ]);
+        v2.content_hash = corpus::content_hash(b"v2");
+        let (_, losses) = put(&mut s, &v2);
+        assert_eq!(losses, ReplacedLosses::default());
+        let now = s.segments(false).unwrap();
+        let answer = &now[7];
+        assert_eq!(answer.text, "My manager checks in every morning.");
+        let on = |kind: &str| (kind.to_string(), "Maria".to_string(), answer.text.clone());
+        assert_eq!(
+            decided_where(&s),
+            [on("coverage"), on("gold"), on("human"), on("review")]
+        );
+        let on_answer = |table: &str| -> i64 {
+            s.conn
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM {table} WHERE segment_id = ?1"),
+                    [answer.id],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(
+            (
+                on_answer("reviews"),
+                on_answer("codings"),
+                on_answer("gold_coverage")
+            ),
+            (1, 2, 1),
+            "all on the answer, none on the inserted repeat ({})",
+            now[4].id
+        );
+    }
+
+    /// [`doc_by`] with `Int` (an interviewer) and `Q` (a survey's
+    /// questions) moderators, no participants.
+    fn interview(sentences: &[(&str, &str)]) -> Document {
+        let mut d = doc_by(sentences);
+        for seg in d
+            .segments
+            .iter_mut()
+            .filter(|x| matches!(x.speaker.as_deref(), Some("Int" | "Q")))
+        {
+            seg.participant_id = None;
+            seg.is_moderator = true;
+        }
+        d
+    }
+
+    /// The decided answer edited while the same words are added earlier:
+    /// the review stays detached at this re-ingest and the next (it is not
+    /// the added repeat's), and returns to the answer when its words do.
+    #[test]
+    fn a_detached_review_does_not_go_to_a_repeat_its_sentence_never_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        let version = |answer: &str, tail: &[(&'static str, &'static str)]| {
+            let mut sentences = vec![
+                ("Int", "Do you feel watched?"),
+                ("Maria", "My manager checks in every morning."),
+                ("Int", "And how does your manager handle it?"),
+                ("Maria", answer),
+            ];
+            sentences.extend_from_slice(tail);
+            let mut d = interview(&sentences);
+            d.content_hash = corpus::content_hash(format!("{sentences:?}").as_bytes());
+            d
+        };
+        s.put_document(&interview(&[
+            ("Int", "And how does your manager handle it?"),
+            ("Maria", "My manager checks in every morning."),
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        add_review(&s, &old[1], "management");
+        let reviewed = |s: &Store| -> Option<i64> {
+            s.conn
+                .query_row("SELECT segment_id FROM reviews", [], |r| r.get(0))
+                .unwrap()
+        };
+        let (_, losses) = put(&mut s, &version("She checks in daily.", &[]));
+        assert_eq!(losses.detached_reviews, 1);
+        assert_eq!(reviewed(&s), None, "the answer is gone");
+        put(
+            &mut s,
+            &version("She checks in daily.", &[("Int", "Thanks.")]),
+        );
+        assert_eq!(reviewed(&s), None, "not the repeat's at the next re-ingest");
+        put(
+            &mut s,
+            &version("My manager checks in every morning.", &[("Int", "Thanks.")]),
+        );
+        let now = s.segments(false).unwrap();
+        assert_eq!(reviewed(&s), Some(now[3].id), "back on the answer");
+    }
+
+    /// Two exchanges swapped in the transcript: each answer keeps its
+    /// gold coding and coverage (the moved one as a run of sentences that
+    /// read the same on both sides), and nothing is reported lost.
+    #[test]
+    fn a_moved_passage_keeps_its_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&interview(&[
+            ("Int", "How do you get to work?"),
+            ("Maria", "By train."),
+            ("Maria", "It is late."),
+            ("Int", "And your manager?"),
+            ("Maria", "She trusts me."),
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        decide_all(&s, &old[2], "commuting");
+        decide_all(&s, &old[4], "management");
+        let mut swapped = interview(&[
+            ("Int", "And your manager?"),
+            ("Maria", "She trusts me."),
+            ("Int", "How do you get to work?"),
+            ("Maria", "By train."),
+            ("Maria", "It is late."),
+        ]);
+        swapped.content_hash = corpus::content_hash(b"swapped");
+        let (_, losses) = put(&mut s, &swapped);
+        assert_eq!(losses, ReplacedLosses::default());
+        let gold: Vec<(String, String)> = s
+            .conn
+            .prepare(
+                "SELECT s.text, c.code_id FROM codings c JOIN segments s ON s.id = c.segment_id
+                 WHERE c.source = 'gold' ORDER BY s.id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            gold,
+            [
+                ("She trusts me.".to_string(), "management".to_string()),
+                ("It is late.".to_string(), "commuting".to_string()),
+            ]
+        );
+        let covered: i64 = s
+            .conn
+            .query_row("SELECT COUNT(*) FROM gold_coverage", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(covered, 2);
+    }
+
+    /// A survey export downloaded again with its rows sorted otherwise:
+    /// each answer keeps its gold coding (its respondent says its words
+    /// once, after the same question), and nothing is reported lost.
+    #[test]
+    fn answers_keep_their_work_when_the_rows_are_sorted_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        let rows = [
+            ("R1", "Nobody to talk to."),
+            ("R2", "The internet drops."),
+            ("R3", "No."),
+            ("R4", "My chair hurts."),
+        ];
+        let survey = |order: &[usize]| {
+            let mut sentences = vec![("Q", "What is hardest?")];
+            sentences.extend(order.iter().map(|&k| rows[k]));
+            sentences.push(("Q", "Anything else?"));
+            sentences.extend(order.iter().map(|&k| (rows[k].0, "No.")));
+            let mut d = interview(&sentences);
+            d.content_hash = corpus::content_hash(format!("{order:?}").as_bytes());
+            d
+        };
+        // Each answer's respondent and question, as its code.
+        let answer = |segs: &[StoredSegment], seg: &StoredSegment| {
+            let second = segs.iter().find(|x| x.text == "Anything else?").unwrap();
+            let question = if seg.id < second.id { 1 } else { 2 };
+            format!("{} to Q{question}", seg.speaker.as_deref().unwrap())
+        };
+        s.put_document(&survey(&[0, 1, 2, 3])).unwrap();
+        let old = s.segments(false).unwrap();
+        for seg in old.iter().filter(|x| !x.is_moderator) {
+            decide_all(&s, seg, &answer(&old, seg));
+        }
+        let (_, losses) = put(&mut s, &survey(&[3, 1, 0, 2]));
+        assert_eq!(losses, ReplacedLosses::default());
+        let now = s.segments(false).unwrap();
+        let gold: Vec<(String, String)> = s
+            .conn
+            .prepare("SELECT code_id, segment_id FROM codings WHERE source = 'gold' ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|row| {
+                let (code, id): (String, i64) = row.unwrap();
+                let seg = now.iter().find(|x| x.id == id).unwrap();
+                (code, answer(&now, seg))
+            })
+            .collect();
+        assert_eq!(gold.len(), 8);
+        for (code, on) in &gold {
+            assert_eq!(code, on, "{gold:?}");
+        }
+        let covered: i64 = s
+            .conn
+            .query_row("SELECT COUNT(*) FROM gold_coverage", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(covered, 8);
+    }
+
+    /// h20/02: a transcriber corrects who said one line of a focus group
+    /// (Ana's → Bob's, Ana still speaking): the gold and human codings and
+    /// the coverage follow the line, as its review does, and nothing is
+    /// reported lost. Before, the review followed and the gold coding and
+    /// coverage were dropped (Bob's audit unit had an uncoded sentence),
+    /// and the ingest called the human coding dropped.
+    #[test]
+    fn peoples_codings_follow_a_line_whose_speaker_was_corrected() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&doc_by(&[
+            ("Ana", "I take the tram."),
+            ("Ana", "The internet at home drops out every afternoon."),
+            ("Bob", "I drive."),
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        decide_all(&s, &old[1], "equipment");
+        let mut corrected = doc_by(&[
+            ("Ana", "I take the tram."),
+            ("Bob", "The internet at home drops out every afternoon."),
+            ("Bob", "I drive."),
+        ]);
+        corrected.content_hash = corpus::content_hash(b"Ana: ... Bob: ...");
+        let (outcome, losses) = put(&mut s, &corrected);
+        assert_eq!(outcome, IngestOutcome::Replaced);
+        assert_eq!(losses, ReplacedLosses::default(), "nothing is lost");
+        let line = "The internet at home drops out every afternoon.";
+        let on = |kind: &str| (kind.to_string(), "Bob".to_string(), line.to_string());
+        assert_eq!(
+            decided_where(&s),
+            [on("coverage"), on("gold"), on("human"), on("review")]
+        );
+    }
+
+    /// A line moved and given to another speaker, its own speaker gone:
+    /// the review goes to the one sentence of its text (its speaker is
+    /// gone), and ingest gives the human coding back from it, so only the
+    /// gold coding is reported dropped. Before, both were (h20/02).
+    #[test]
+    fn a_human_coding_its_review_takes_along_is_not_reported_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&doc_by(&[
+            ("Ana", "I take the tram."),
+            ("Carla", "Parking is hard."),
+            ("Bob", "I drive."),
+        ]))
+        .unwrap();
+        let old = s.segments(false).unwrap();
+        decide_all(&s, &old[1], "parking");
+        let mut corrected = doc_by(&[
+            ("Ana", "I take the tram."),
+            ("Bob", "I drive."),
+            ("Bob", "Parking is hard."),
+        ]);
+        corrected.content_hash = corpus::content_hash(b"moved");
+        let (_, losses) = put(&mut s, &corrected);
+        assert_eq!(
+            losses,
+            ReplacedLosses {
+                detached_reviews: 0,
+                dropped_people_codings: 1,
+                speakers_gone: vec!["Carla".into()],
+            }
+        );
+        let line = "Parking is hard.".to_string();
+        assert_eq!(
+            decided_where(&s),
+            [("review".to_string(), "Bob".to_string(), line)]
+        );
+    }
+
+    /// A stretch too long for the table is split at the items it has once
+    /// on each side: every unchanged item is aligned with itself, and an
+    /// item repeated by the insertion is aligned with its own place.
+    #[test]
+    fn a_long_stretch_is_aligned_at_its_unique_items() {
+        let old: Vec<u32> = (0..3000).collect();
+        let mut new: Vec<u32> = vec![9999];
+        new.extend(0..1500);
+        new.extend([7777, 5]);
+        new.extend(1500..3000);
+        new.push(8888);
+        const { assert!(3001 * 3006 > ALIGNED_CELLS, "the test takes the split") };
+        let kept = common_subsequence(&old, &new);
+        let want: Vec<(usize, usize)> = (0..3000)
+            .map(|i| (i, if i < 1500 { i + 1 } else { i + 3 }))
+            .collect();
+        assert_eq!(kept, want);
     }
 
     /// A reviewer's "add" of `code` on `seg`, as the review page records it.
