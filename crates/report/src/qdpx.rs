@@ -11,10 +11,13 @@
 //! QualCoder back in as `human` or `gold` codings.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::Hash;
 use std::io::{Cursor, Write};
 use std::path::Path;
 
 use classify::qdc::{code_guid, guid, xml_escape as xml, MAX_HIERARCHY_DEPTH};
+use similar::algorithms::{diff_slices, DiffHook};
+use similar::Algorithm;
 use store::{Store, StoredSegment};
 
 use crate::data::{GivenCoding, ProjectData, Source};
@@ -686,7 +689,7 @@ fn align_texts(a: &[char], b: &[char]) -> Option<Vec<Run>> {
             out.push(*ids.entry(&text[s..e]).or_insert(next));
         }
     }
-    let line_runs = common_runs(&a_ids, &b_ids, MAX_CHANGED_LINES)?;
+    let line_runs = shared_runs(&a_ids, &b_ids, MAX_CHANGED_LINES)?;
 
     let mut runs: Vec<Run> = vec![(0, 0, prefix)];
     let (mut i, mut j) = (0, 0);
@@ -701,7 +704,7 @@ fn align_texts(a: &[char], b: &[char]) -> Option<Vec<Run>> {
             let (pa, pb) = (&a_mid[a0..a1], &b_mid[b0..b1]);
             // Time is (length × edits): a long passage may differ in few.
             let max_edits = (20_000_000 / (pa.len() + pb.len())).clamp(16, 1_000);
-            if let Some(shared) = common_runs(pa, pb, max_edits) {
+            if let Some(shared) = shared_runs(pa, pb, max_edits) {
                 let same: usize = shared.iter().map(|r| r.2).sum();
                 if same * 2 >= pa.len().max(pb.len()) {
                     runs.extend(
@@ -731,70 +734,58 @@ fn align_texts(a: &[char], b: &[char]) -> Option<Vec<Run>> {
     (shared * 2 >= a.len().max(b.len())).then_some(merged)
 }
 
-/// The stretches of equal items of a shortest edit script from `a` to `b`
-/// (Myers 1986, "An O(ND) difference algorithm"), in order; `None` past
-/// `max_edits` insertions and deletions. Time O((|a| + |b|) · edits),
-/// memory O(edits²).
-fn common_runs<T: PartialEq>(a: &[T], b: &[T], max_edits: usize) -> Option<Vec<Run>> {
-    let (n, m) = (a.len() as isize, b.len() as isize);
-    let max = (max_edits as isize).min(n + m);
-    let offset = max + 1;
-    // `v[offset + k]`: the furthest x reached on diagonal k = x - y.
-    let mut v = vec![0isize; (2 * max + 3) as usize];
-    // Before each number of edits d, `v` on diagonals -d..=d.
-    let mut trace: Vec<Vec<isize>> = Vec::new();
-    let mut edits = None;
-    'search: for d in 0..=max {
-        trace.push(v[(offset - d) as usize..=(offset + d) as usize].to_vec());
-        for k in (-d..=d).step_by(2) {
-            let at = (offset + k) as usize;
-            let mut x = if k == -d || (k != d && v[at - 1] < v[at + 1]) {
-                v[at + 1]
-            } else {
-                v[at - 1] + 1
-            };
-            let mut y = x - k;
-            while x < n && y < m && a[x as usize] == b[y as usize] {
-                x += 1;
-                y += 1;
-            }
-            v[at] = x;
-            if x >= n && y >= m {
-                edits = Some(d);
-                break 'search;
+/// The stretches of equal items of an edit script from `a` to `b`, in
+/// order; `None` past `max_edits` insertions and deletions. The script is
+/// `similar`'s Myers diff: a shortest one, but where the search grows
+/// costly, a good one (as Git's diff settles for). It is abandoned at the
+/// first edit past the cap, so two texts that are not one cost little.
+fn shared_runs<T: Hash + Eq>(a: &[T], b: &[T], max_edits: usize) -> Option<Vec<Run>> {
+    /// The equal stretches reported so far, each as long as it goes on.
+    struct Runs {
+        runs: Vec<Run>,
+        edits: usize,
+        max_edits: usize,
+    }
+    /// More edits than the cap: the diff is abandoned.
+    struct TooManyEdits;
+    impl Runs {
+        fn edit(&mut self, n: usize) -> Result<(), TooManyEdits> {
+            self.edits += n;
+            match self.edits > self.max_edits {
+                true => Err(TooManyEdits),
+                false => Ok(()),
             }
         }
     }
-    let mut runs = Vec::new();
-    let (mut x, mut y) = (n, m);
-    for d in (1..=edits?).rev() {
-        let before = &trace[d as usize];
-        let reached = |k: isize| before[(k + d) as usize];
-        let k = x - y;
-        let prev_k = if k == -d || (k != d && reached(k - 1) < reached(k + 1)) {
-            k + 1
-        } else {
-            k - 1
-        };
-        let prev_x = reached(prev_k);
-        // Where the edit from diagonal prev_k left off: the equal items
-        // from there to (x, y) are a run.
-        let edit_x = if prev_k == k + 1 { prev_x } else { prev_x + 1 };
-        if x > edit_x {
-            runs.push((
-                edit_x as usize,
-                (edit_x - k) as usize,
-                (x - edit_x) as usize,
-            ));
+    impl DiffHook for Runs {
+        type Error = TooManyEdits;
+        fn equal(
+            &mut self,
+            old_index: usize,
+            new_index: usize,
+            len: usize,
+        ) -> Result<(), Self::Error> {
+            match self.runs.last_mut() {
+                Some(r) if r.0 + r.2 == old_index && r.1 + r.2 == new_index => r.2 += len,
+                _ if len > 0 => self.runs.push((old_index, new_index, len)),
+                _ => {}
+            }
+            Ok(())
         }
-        (x, y) = (prev_x, prev_x - prev_k);
+        fn delete(&mut self, _: usize, old_len: usize, _: usize) -> Result<(), Self::Error> {
+            self.edit(old_len)
+        }
+        fn insert(&mut self, _: usize, _: usize, new_len: usize) -> Result<(), Self::Error> {
+            self.edit(new_len)
+        }
     }
-    if x > 0 {
-        runs.push((0, 0, x as usize));
-    }
-    debug_assert_eq!(x, y);
-    runs.reverse();
-    Some(runs)
+    let mut runs = Runs {
+        runs: Vec::new(),
+        edits: 0,
+        max_edits,
+    };
+    diff_slices(Algorithm::Myers, &mut runs, a, b).ok()?;
+    Some(runs.runs)
 }
 
 /// Where the file's copy `a` differs from the stored text `b` (aligned by
@@ -1823,63 +1814,41 @@ mod variable_kind_tests {
 
 #[cfg(test)]
 mod alignment_tests {
-    use super::{align_texts, common_runs, first_difference, normalize, Alignment, Run};
+    use super::{align_texts, first_difference, normalize, shared_runs, Alignment};
 
     fn chars(s: &str) -> Vec<char> {
         s.chars().collect()
     }
 
-    /// The longest common subsequence's length, by the textbook table.
-    fn lcs(a: &[u8], b: &[u8]) -> usize {
-        let mut t = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-        for i in 1..=a.len() {
-            for j in 1..=b.len() {
-                t[i][j] = if a[i - 1] == b[j - 1] {
-                    t[i - 1][j - 1] + 1
-                } else {
-                    t[i - 1][j].max(t[i][j - 1])
-                };
-            }
-        }
-        t[a.len()][b.len()]
-    }
-
-    /// Runs are equal, in order, apart, and as long as a longest common
-    /// subsequence: a shortest edit script's.
-    fn check(a: &[u8], b: &[u8], runs: &[Run]) {
+    /// The diff's equal stretches are whole (none follows on from the one
+    /// before in both texts) and in order; past the cap there are none.
+    #[test]
+    fn shared_runs_are_whole_stretches_within_the_edit_cap() {
+        // "ABCABBA" → "CBABAC" (Myers's example): four equal items, five
+        // edits.
+        let runs = shared_runs(b"ABCABBA", b"CBABAC", 100).unwrap();
         let (mut i, mut j) = (0, 0);
-        for &(x, y, n) in runs {
+        for (k, &(x, y, n)) in runs.iter().enumerate() {
             assert!(x >= i && y >= j && n > 0, "{runs:?}");
-            assert_eq!(a[x..x + n], b[y..y + n]);
+            assert!(k == 0 || x > i || y > j, "{runs:?}");
+            assert_eq!(b"ABCABBA"[x..x + n], b"CBABAC"[y..y + n]);
             (i, j) = (x + n, y + n);
         }
-        assert_eq!(runs.iter().map(|r| r.2).sum::<usize>(), lcs(a, b));
-    }
-
-    #[test]
-    fn common_runs_are_a_shortest_edit_scripts() {
-        check(
-            b"abcabba",
-            b"cbabac",
-            &common_runs(b"abcabba", b"cbabac", 100).unwrap(),
+        assert_eq!(runs.iter().map(|r| r.2).sum::<usize>(), 4);
+        assert_eq!(shared_runs(b"ABCABBA", b"CBABAC", 4), None);
+        assert_eq!(
+            shared_runs(b"the same text", b"the same text", 0),
+            Some(vec![(0, 0, 13)])
         );
-        // Seeded pseudo-random pairs over a small alphabet, against the table.
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
-        for _ in 0..500 {
-            let a: Vec<u8> = (0..next(12)).map(|_| b'a' + next(3) as u8).collect();
-            let b: Vec<u8> = (0..next(12)).map(|_| b'a' + next(3) as u8).collect();
-            check(&a, &b, &common_runs(&a, &b, 100).unwrap());
-        }
-        assert_eq!(common_runs(b"", b"", 0), Some(vec![]));
+        assert_eq!(shared_runs(b"", b"", 0), Some(vec![]));
         // "abc" → "xyz" takes six edits.
-        assert_eq!(common_runs(b"abc", b"xyz", 5), None);
-        assert_eq!(common_runs(b"abc", b"xyz", 6), Some(vec![]));
+        assert_eq!(shared_runs(b"abc", b"xyz", 5), None);
+        assert_eq!(shared_runs(b"abc", b"xyz", 6), Some(vec![]));
+        // Of the two shortest scripts for "teh" → "the", the one keeping "e".
+        assert_eq!(
+            shared_runs(b"I went to teh park", b"I went to the park", 2),
+            Some(vec![(0, 0, 11), (11, 12, 1), (13, 13, 5)])
+        );
     }
 
     /// A typo corrected in the file's copy ("teh" → "the") and a word put
