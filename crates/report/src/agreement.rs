@@ -162,6 +162,13 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
     for r in &data.reviews {
         people.insert((Source::Human, r.reviewer.clone()));
     }
+    // A gold coder who judged "no code applies" wherever they coded gave
+    // no coding: the coverage names them (migration 019).
+    if let Some(covered) = &data.gold_coverage {
+        for coder in covered.by_coder.keys() {
+            people.insert((Source::Gold, coder.clone()));
+        }
+    }
     for (source, coder) in people {
         let mut codes: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
         let mut touched: BTreeSet<i64> = BTreeSet::new();
@@ -250,14 +257,38 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
             }
         }
         // A reviewer judged the sentences they touched; an imported coder
-        // (no reviews) coded whole documents, so their silence means "absent".
+        // (no reviews) coded whole documents, so their silence means
+        // "absent". A gold coder the coverage names (migration 019: the
+        // audit page, `code --import-gold`) coded the sentences it names
+        // them for, in the documents it names them in: two audit coders of
+        // one focus group, one of whom coded more of its units, are
+        // compared on the units both coded. Before, every covered sentence
+        // of the documents a gold coder touched was theirs, so a
+        // colleague's further units counted as their "absent" and the
+        // agreement between audit coders was understated.
         let units = if reviews.is_empty() {
-            let docs: BTreeSet<&str> = touched.iter().filter_map(|s| doc_of(*s)).collect();
+            let named: Option<&BTreeSet<i64>> = match (&data.gold_coverage, source) {
+                (Some(covered), Source::Gold) => covered.by_coder.get(&coder),
+                _ => None,
+            };
+            let named_docs: BTreeSet<&str> = named
+                .into_iter()
+                .flatten()
+                .filter_map(|s| doc_of(*s))
+                .collect();
+            let mut docs: BTreeSet<&str> = touched.iter().filter_map(|s| doc_of(*s)).collect();
+            docs.extend(named_docs.iter().copied());
             let whole = segments_in(&docs);
+            let theirs = |s: &i64| {
+                touched.contains(s)
+                    || named.is_some_and(|n| n.contains(s))
+                    || doc_of(*s).is_some_and(|d| !named_docs.contains(d))
+            };
             match (&data.gold_coverage, source) {
-                (Some(covered), Source::Gold) => {
-                    whole.into_iter().filter(|s| covered.covers(*s)).collect()
-                }
+                (Some(covered), Source::Gold) => whole
+                    .into_iter()
+                    .filter(|s| covered.covers(*s) && theirs(s))
+                    .collect(),
                 _ => whole,
             }
         } else {
@@ -430,4 +461,96 @@ pub fn agreement(data: &ProjectData, unit: AgreementUnit, include_moderators: bo
         }
     }
     Agreement { unit, pairs }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A focus group's audit, coded blind by two people: ana coded four
+    /// of its sentences, ben the first two. The pair is compared on the
+    /// two both coded (n = 2 sentences × 2 codes), not on ana's other two
+    /// as ben's "absent" (before migration 019: n = 8). A coder of no
+    /// code is paired too; coverage naming no coder (written before the
+    /// migration) is read by document, as it was.
+    #[test]
+    fn audit_coders_are_compared_on_the_units_both_coded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("group.txt");
+        std::fs::write(
+            &path,
+            "Ann: Rent is high. Buses are late.\nBob: Rent went up. Trains too.\n",
+        )
+        .unwrap();
+        let people = corpus::Participants::default();
+        let docs =
+            corpus::read_file(&path, "group.txt", &Default::default(), &people.index()).unwrap();
+        let mut store = store::Store::create(dir.path()).unwrap();
+        store.put_document(&docs[0]).unwrap();
+        let codebook = classify::Codebook {
+            name: "t".into(),
+            codes: ["costs", "transport"]
+                .iter()
+                .map(|id| classify::Code {
+                    id: id.to_string(),
+                    name: id.to_string(),
+                    ..classify::Code::default()
+                })
+                .collect(),
+        };
+        store
+            .conn()
+            .execute(
+                "INSERT INTO codebooks(version, name, content_hash, body, created_at)
+                 VALUES (1, 't', 'h1', ?1, '2000-01-01T00:00:00Z')",
+                [codebook.to_json()],
+            )
+            .unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, '1')",
+                [store::CODEBOOK_IN_USE_META],
+            )
+            .unwrap();
+        let segs: Vec<i64> = store
+            .segments(false)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(segs.len(), 4);
+        let codes = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<BTreeSet<_>>();
+        let ana = BTreeMap::from([
+            (segs[0], codes(&["costs"])),
+            (segs[1], codes(&["transport"])),
+            (segs[2], codes(&["costs"])),
+            (segs[3], codes(&["transport"])),
+        ]);
+        let ben = BTreeMap::from([(segs[0], codes(&["costs"])), (segs[1], codes(&[]))]);
+        store.put_coder_gold_codings("ana", Some(1), &ana).unwrap();
+        store.put_coder_gold_codings("ben", Some(1), &ben).unwrap();
+        let pair_of = |store: &store::Store| {
+            let data = ProjectData::load(store).unwrap();
+            let table = agreement(&data, AgreementUnit::Sentence, false);
+            let pair = table
+                .pairs
+                .iter()
+                .find(|p| (p.coder_a.as_str(), p.coder_b.as_str()) == ("gold:ana", "gold:ben"))
+                .expect("the two audit coders are paired")
+                .clone();
+            let o = pair.overall;
+            (pair.units, o.n, o.both, o.only_a, o.only_b, o.neither)
+        };
+        // Both gave costs on the first; ana alone transport on the second.
+        assert_eq!(pair_of(&store), (2, 4, 1, 1, 0, 2));
+
+        // Coverage written before migration 019 names no coder: ben's
+        // units are the document's covered sentences, as they were.
+        store
+            .conn()
+            .execute("DELETE FROM gold_coverage_coders", [])
+            .unwrap();
+        assert_eq!(pair_of(&store), (4, 8, 1, 3, 0, 4));
+    }
 }

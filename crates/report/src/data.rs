@@ -479,6 +479,14 @@ pub struct GoldCoverage {
     pub segments: BTreeMap<i64, Option<i64>>,
     /// Each such version's code ids.
     pub version_codes: BTreeMap<i64, BTreeSet<String>>,
+    /// Gold coder → the covered sentences they coded themselves, "no code
+    /// applies" included (`gold_coverage_coders`, migration 019: the audit
+    /// page, `code --import-gold`). A coder's units in the agreement table
+    /// are these where their document has any: two audit coders of one
+    /// focus group are compared on the units both coded. Coverage written
+    /// before that migration, or by a `.qdpx` import (whole documents),
+    /// names no coder and is read by document, as before.
+    pub by_coder: BTreeMap<String, BTreeSet<i64>>,
 }
 
 impl GoldCoverage {
@@ -514,9 +522,11 @@ impl GoldCoverage {
             .into_iter()
             .map(|(seg, v)| (seg, v.filter(|v| version_codes.contains_key(v))))
             .collect();
+        let by_coder = store.gold_coverage_coders()?;
         Ok(Some(GoldCoverage {
             segments,
             version_codes,
+            by_coder,
         }))
     }
 }
@@ -1781,7 +1791,7 @@ mod tests {
         ];
         let coverage = GoldCoverage {
             segments: BTreeMap::from([(1, None)]),
-            version_codes: BTreeMap::new(),
+            ..GoldCoverage::default()
         };
         let reviews = [review(1, "ben", "reject", false)];
         let cells = resolve_cells(&codes, &codings, &reviews, Some(&coverage));

@@ -157,12 +157,14 @@ fn audited(sentences: &[StoredSegment], gold: &BTreeSet<i64>) -> bool {
 }
 
 /// Whether `reviewer`, coding blind, has coded the unit: it is covered
-/// and carries a gold coding of theirs, or it carries no one's (a unit
-/// submitted as "no code applies": the store does not record by whom, so
-/// it reads as coded to everyone, as it did). A unit only a colleague
-/// coded is not coded yet for this reviewer: before, the tab showed it
-/// coded and opened the next unit, so blind double coding of the sample
-/// never happened (h18/01).
+/// and they coded a sentence of it, "no code applies" included (the
+/// store's `gold_coverage_coders` names them: `GoldCodes::by_coder`). A
+/// unit only a colleague coded is not coded yet for this reviewer: before,
+/// the tab showed it coded and opened the next unit, so blind double
+/// coding of the sample never happened (h18/01), and a colleague's "no
+/// code applies" read as coded to everyone (before migration 019 the
+/// store did not record by whom). Coverage that names no coder at all
+/// (written before that migration) reads as coded to everyone, as it did.
 fn coded_blind_by(
     reviewer: &str,
     sentences: &[StoredSegment],
@@ -671,8 +673,8 @@ mod tests {
         );
         assert!(audited_of(&st, "ben").1[0]);
 
-        // A unit coded "no code applies" reads as coded: the store does not
-        // record by whom.
+        // A unit coded "no code applies" reads as coded for its coder
+        // (`blind_no_code_unit_is_coded_only_for_its_coder`).
         submit_unit(&st, "ana", 1, &[&[], &[], &[]]);
         assert_eq!(audited_of(&st, "ana").1[..2], [true, true]);
 
@@ -720,6 +722,44 @@ mod tests {
         let gold = store.gold_codings_of(&ids).unwrap();
         assert_eq!(gold[&ids[0]].coders.iter().collect::<Vec<_>>(), ["cat"]);
         assert!(gold[&ids[1]].coders.is_empty());
+    }
+
+    /// A unit ana submits blind as "No code applies" leaves no coding: it
+    /// is coded for her, and not yet for ben, who is shown no codes and
+    /// opens it as a unit to code; ben's own "no code" keeps hers, and the
+    /// report pairs the two coders on it. Before migration 019 the store
+    /// did not record who covered it, so it read as coded to ben too.
+    #[test]
+    fn blind_no_code_unit_is_coded_only_for_its_coder() {
+        let fx = audit_fixture();
+        let st = state(&fx.path, true);
+        submit_unit(&st, "ana", 0, &[&[], &[]]);
+        let (ana_done, ana_units) = audited_of(&st, "ana");
+        assert_eq!((ana_done, ana_units[0]), (json!(1), true));
+        assert_eq!(codes_seen(&st, "ana", 0), [json!([]), json!([])]);
+        let (ben_done, ben_units) = audited_of(&st, "ben");
+        assert_eq!((ben_done, ben_units[0]), (json!(0), false));
+        assert_eq!(unit_of(&st, "ben", 0)["audited"], false);
+        assert_eq!(codes_seen(&st, "ben", 0), [Value::Null, Value::Null]);
+
+        submit_unit(&st, "ben", 0, &[&[], &["access"]]);
+        assert!(audited_of(&st, "ben").1[0]);
+        assert_eq!(codes_seen(&st, "ana", 0), [json!([]), json!([])]);
+        assert_eq!(codes_seen(&st, "ben", 0), [json!([]), json!(["access"])]);
+        let store = store::Store::open(&fx.path).unwrap();
+        let data = report::ProjectData::load(&store).unwrap();
+        let table = report::agreement::agreement(&data, report::AgreementUnit::Sentence, false);
+        let pair = table
+            .pairs
+            .iter()
+            .find(|p| (p.coder_a.as_str(), p.coder_b.as_str()) == ("gold:ana", "gold:ben"))
+            .expect("ana, who gave no code, is paired with ben");
+        let o = &pair.overall;
+        // P5's 2 sentences × the codebook's 3 codes: ben's one "access".
+        assert_eq!(
+            (pair.units, o.n, o.both, o.only_a, o.only_b, o.neither),
+            (2, 6, 0, 0, 1, 5)
+        );
     }
 
     #[test]

@@ -102,8 +102,9 @@ impl Store {
     /// The gold codings of `segments` that the gold standard covers (a
     /// covered sentence without a gold coding is "no code applies"): segment
     /// → its gold codes (every coder's: their union, as the report counts
-    /// them), the coders who gave them and each coder's own. Segments not
-    /// covered are left out.
+    /// them), the coders who gave them and each coder's own, a coder who
+    /// covered it with "no code applies" among them (`by_coder`). Segments
+    /// not covered are left out.
     pub fn gold_codings_of(&self, segments: &[i64]) -> Result<BTreeMap<i64, GoldCodes>> {
         let mut covered = self.conn.prepare(
             "SELECT EXISTS(SELECT 1 FROM gold_coverage WHERE segment_id = ?1)
@@ -112,12 +113,18 @@ impl Store {
         let mut codes = self.conn.prepare(
             "SELECT code_id, coder FROM codings WHERE segment_id = ?1 AND source = 'gold' ORDER BY id",
         )?;
+        let mut covered_by = self
+            .conn
+            .prepare("SELECT coder FROM gold_coverage_coders WHERE segment_id = ?1")?;
         let mut out = BTreeMap::new();
         for &seg in segments {
             if !covered.query_row([seg], |r| r.get::<_, bool>(0))? {
                 continue;
             }
             let mut g = GoldCodes::default();
+            for coder in covered_by.query_map([seg], |r| r.get::<_, String>(0))? {
+                g.by_coder.entry(coder?).or_default();
+            }
             let rows = codes.query_map([seg], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
             for row in rows {
                 let (code, coder): (String, String) = row?;
@@ -141,8 +148,9 @@ pub struct GoldCodes {
     pub codes: BTreeSet<String>,
     pub coders: BTreeSet<String>,
     /// Coder → the codes they gave (blind double coding stores each
-    /// coder's beside the other's: `Store::put_coder_gold_codings`). A
-    /// coder who gave none here is not listed: the store does not record
-    /// who covered a sentence with "no code applies".
+    /// coder's beside the other's: `Store::put_coder_gold_codings`); a
+    /// coder who judged "no code applies" here has an empty set
+    /// (`gold_coverage_coders`, migration 019). Coverage written before
+    /// names no coder: a sentence covered so, without codings, has none.
     pub by_coder: BTreeMap<String, BTreeSet<String>>,
 }

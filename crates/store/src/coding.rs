@@ -1,5 +1,5 @@
-//! Codings (the `codings`, `coding_marks` and `gold_coverage` tables, owned
-//! by the classify stage); codebook versions are in `codebooks.rs`.
+//! Codings (the `codings`, `coding_marks`, `gold_coverage` and `gold_coverage_coders`
+//! tables, owned by the classify stage); codebook versions are in `codebooks.rs`.
 //!
 //! Machine codings: one row per (segment, code) whose calibrated probability
 //! is at least [`MIN_STORED_PROBABILITY`], `assigned` = 1 when the code is
@@ -273,6 +273,24 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Coder → the covered sentences they coded completely themselves
+    /// (`gold_coverage_coders`, migration 019: the audit page, `code
+    /// --import-gold`), "no code applies" included. Coverage written
+    /// before, or by a `.qdpx` import, names no coder and is not here.
+    pub fn gold_coverage_coders(&self) -> Result<BTreeMap<String, BTreeSet<i64>>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT k.coder, k.segment_id FROM gold_coverage_coders k
+             JOIN gold_coverage g ON g.segment_id = k.segment_id ORDER BY k.coder, k.segment_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+        for row in rows {
+            let (coder, seg) = row?;
+            out.entry(coder).or_default().insert(seg);
+        }
+        Ok(out)
+    }
+
     /// The code ids of each codebook version `coverage` names
     /// ([`Store::gold_coverage_segments`]; [`Store::codebook_code_ids`]):
     /// the codes people judged there. A version no longer stored is left out.
@@ -367,6 +385,19 @@ impl Store {
                         .query_map([seg], |r| r.get(0))?
                         .collect::<rusqlite::Result<_>>()?;
                     if &before == codes {
+                        // The file's coder covered it, where the gold on
+                        // it is theirs alone (coverage written before
+                        // migration 019 names no coder).
+                        tx.execute(
+                            "INSERT OR IGNORE INTO gold_coverage_coders(segment_id, coder, codebook_version)
+                             SELECT g.segment_id, ?2, g.codebook_version FROM gold_coverage g
+                             WHERE g.segment_id = ?1
+                               AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = ?1
+                                               AND c.source = 'gold' AND c.coder != ?2)
+                               AND NOT EXISTS (SELECT 1 FROM gold_coverage_coders o
+                                               WHERE o.segment_id = ?1 AND o.coder != ?2)",
+                            params![seg, coder],
+                        )?;
                         n += codes.len();
                         continue;
                     }
@@ -376,11 +407,25 @@ impl Store {
                         "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold' AND coder = ?2",
                         params![seg, coder],
                     )?,
-                    GoldWrite::Replace | GoldWrite::KeepUnchanged => tx.execute(
-                        "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold'",
-                        [seg],
-                    )?,
+                    GoldWrite::Replace | GoldWrite::KeepUnchanged => {
+                        // The others' codings are gone: so is their claim
+                        // to have coded the sentence.
+                        tx.execute(
+                            "DELETE FROM gold_coverage_coders WHERE segment_id = ?1",
+                            [seg],
+                        )?;
+                        tx.execute(
+                            "DELETE FROM codings WHERE segment_id = ?1 AND source = 'gold'",
+                            [seg],
+                        )?
+                    }
                 };
+                // Who coded it, even where they gave no code (migration 019).
+                tx.execute(
+                    "INSERT INTO gold_coverage_coders(segment_id, coder, codebook_version) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(segment_id, coder) DO UPDATE SET codebook_version = excluded.codebook_version",
+                    params![seg, coder, codebook_version],
+                )?;
                 // Coded again: the sentence is judged under this version now.
                 tx.execute(
                     "INSERT INTO gold_coverage(segment_id, codebook_version) VALUES (?1, ?2)
@@ -633,11 +678,62 @@ mod tests {
             store.gold_coverage_segments().unwrap(),
             BTreeMap::from([(ids[0], Some(1)), (ids[1], Some(3))])
         );
+        // Who coded each (migration 019): the file's coder, where ann's
+        // correction was taken back by the file; a correction replaces it.
+        let coders = |store: &Store| store.gold_coverage_coders().unwrap();
+        assert_eq!(
+            coders(&store),
+            BTreeMap::from([("gold".to_string(), BTreeSet::from([ids[0], ids[1]]))])
+        );
         // Submitted again on the audit page, unchanged: judged under 3 now.
         store.put_gold_codings("ann", Some(3), &labels).unwrap();
         assert_eq!(
             store.gold_coverage_segments().unwrap(),
             BTreeMap::from([(ids[0], Some(3)), (ids[1], Some(3))])
         );
+        assert_eq!(
+            coders(&store),
+            BTreeMap::from([("ann".to_string(), BTreeSet::from([ids[0], ids[1]]))])
+        );
+        // The file again, unchanged on both: its coder covers them only
+        // where no one else's coding or coverage is there.
+        store.import_gold_codings("gold", Some(3), &labels).unwrap();
+        assert_eq!(
+            coders(&store),
+            BTreeMap::from([("ann".to_string(), BTreeSet::from([ids[0], ids[1]]))])
+        );
+    }
+
+    /// Coverage written before migration 019 names no coder: a gold file
+    /// imported again unchanged names its coder on the sentences only it
+    /// coded, and a blind coder's "no code" names them (h18/01 follow-up).
+    #[test]
+    fn gold_coverage_names_its_coder_even_without_a_code() {
+        let (_d, mut store, ids) = store_with_segments();
+        let labels = BTreeMap::from([
+            (ids[0], BTreeSet::new()),
+            (ids[1], BTreeSet::from(["a".to_string()])),
+        ]);
+        store.import_gold_codings("gold", Some(1), &labels).unwrap();
+        store
+            .conn
+            .execute("DELETE FROM gold_coverage_coders", [])
+            .unwrap();
+        store.import_gold_codings("gold", Some(1), &labels).unwrap();
+        assert_eq!(
+            store.gold_coverage_coders().unwrap(),
+            BTreeMap::from([("gold".to_string(), BTreeSet::from([ids[0], ids[1]]))])
+        );
+        let none = BTreeMap::from([(ids[0], BTreeSet::new())]);
+        store.put_coder_gold_codings("ana", Some(1), &none).unwrap();
+        let gold = store.gold_codings_of(&[ids[0]]).unwrap();
+        assert_eq!(
+            gold[&ids[0]].by_coder,
+            BTreeMap::from([
+                ("ana".to_string(), BTreeSet::new()),
+                ("gold".to_string(), BTreeSet::new()),
+            ])
+        );
+        assert!(gold[&ids[0]].coders.is_empty());
     }
 }

@@ -697,6 +697,7 @@ fn remove_moved_document_tx(tx: &Transaction, from: &str, to: &str) -> Result<()
         "main.document_attributes",
         "temp.detached_codings",
         "temp.detached_coverage",
+        "temp.detached_coverage_coders",
         "temp.replaced_sentences",
         "temp.replaced_reviews",
     ] {
@@ -795,7 +796,10 @@ fn detach_people_codings_tx(tx: &Transaction, id: i64) -> Result<()> {
              confidence REAL, assigned INTEGER NOT NULL, model_key TEXT, classifier TEXT, created_at TEXT NOT NULL);
          CREATE TEMP TABLE IF NOT EXISTS detached_coverage(
              document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL,
-             codebook_version INTEGER);",
+             codebook_version INTEGER);
+         CREATE TEMP TABLE IF NOT EXISTS detached_coverage_coders(
+             document TEXT NOT NULL, voice TEXT NOT NULL, text_hash TEXT NOT NULL, occurrence INTEGER NOT NULL,
+             coder TEXT NOT NULL, codebook_version INTEGER);",
     )?;
     tx.execute(
         &format!(
@@ -813,6 +817,16 @@ fn detach_people_codings_tx(tx: &Transaction, id: i64) -> Result<()> {
             "INSERT INTO temp.detached_coverage
              SELECT d.name, s.voice, s.text_hash, s.occurrence, g.codebook_version
              FROM main.gold_coverage g JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = g.segment_id
+             JOIN main.documents d ON d.id = ?1"
+        ),
+        [id],
+    )?;
+    // Who covered each sentence (migration 019) follows it as its coverage does.
+    tx.execute(
+        &format!(
+            "INSERT INTO temp.detached_coverage_coders
+             SELECT d.name, s.voice, s.text_hash, s.occurrence, k.coder, k.codebook_version
+             FROM main.gold_coverage_coders k JOIN ({SENTENCE_OCCURRENCES}) s ON s.id = k.segment_id
              JOIN main.documents d ON d.id = ?1"
         ),
         [id],
@@ -1069,6 +1083,14 @@ pub(crate) fn reattach_people_codings_tx(
          WHERE d.document = ?1",
         [name],
     )?;
+    tx.execute(
+        "INSERT OR IGNORE INTO main.gold_coverage_coders(segment_id, coder, codebook_version)
+         SELECT s.segment_id, d.coder, d.codebook_version
+         FROM temp.detached_coverage_coders d JOIN temp.sentence_successors s
+           ON s.voice = d.voice AND s.text_hash = d.text_hash AND s.occurrence = d.occurrence
+         WHERE d.document = ?1",
+        [name],
+    )?;
     tx.execute_batch("DELETE FROM temp.sentence_successors;")?;
     tx.execute(
         "DELETE FROM temp.detached_codings WHERE document = ?1",
@@ -1076,6 +1098,10 @@ pub(crate) fn reattach_people_codings_tx(
     )?;
     tx.execute(
         "DELETE FROM temp.detached_coverage WHERE document = ?1",
+        [name],
+    )?;
+    tx.execute(
+        "DELETE FROM temp.detached_coverage_coders WHERE document = ?1",
         [name],
     )?;
     Ok(dropped)
@@ -2038,6 +2064,65 @@ mod tests {
                 (new[1].id, Some(1)),
                 (new[2].id, Some(1))
             ]
+        );
+    }
+
+    /// Who coded a gold sentence (`gold_coverage_coders`, migration 019),
+    /// "no code applies" included, is written by each audit submission
+    /// and follows the sentence across a re-ingest as its coverage does;
+    /// a changed sentence's goes with it.
+    #[test]
+    fn gold_coders_follow_their_sentence_across_a_reingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_document(&doc_of(&["Yeah.", "The rent is high.", "Typo hre."]))
+            .unwrap();
+        let old = s.segments(false).unwrap();
+        let none = |segs: &[&StoredSegment]| -> BTreeMap<i64, BTreeSet<String>> {
+            segs.iter().map(|x| (x.id, BTreeSet::new())).collect()
+        };
+        // ana: "no code applies" on all three; ben: "costs" on the rent.
+        s.put_coder_gold_codings("ana", Some(1), &none(&[&old[0], &old[1], &old[2]]))
+            .unwrap();
+        let ben = BTreeMap::from([(old[1].id, BTreeSet::from(["costs".to_string()]))]);
+        s.put_coder_gold_codings("ben", Some(1), &ben).unwrap();
+        let ids = |segs: &[&StoredSegment]| segs.iter().map(|x| x.id).collect::<BTreeSet<i64>>();
+        assert_eq!(
+            s.gold_coverage_coders().unwrap(),
+            BTreeMap::from([
+                ("ana".to_string(), ids(&[&old[0], &old[1], &old[2]])),
+                ("ben".to_string(), ids(&[&old[1]])),
+            ])
+        );
+
+        let outcome = s
+            .put_document(&doc_of(&[
+                "Hello.",
+                "Yeah.",
+                "The rent is high.",
+                "Typo here.",
+            ]))
+            .unwrap();
+        assert_eq!(outcome, IngestOutcome::Replaced);
+        let new = s.segments(false).unwrap();
+        assert_eq!(
+            s.gold_coverage_coders().unwrap(),
+            BTreeMap::from([
+                ("ana".to_string(), ids(&[&new[1], &new[2]])),
+                ("ben".to_string(), ids(&[&new[2]])),
+            ])
+        );
+        let gold = s.gold_codings_of(&[new[1].id, new[2].id]).unwrap();
+        assert_eq!(
+            gold[&new[2].id].by_coder,
+            BTreeMap::from([
+                ("ana".to_string(), BTreeSet::new()),
+                ("ben".to_string(), BTreeSet::from(["costs".to_string()])),
+            ])
+        );
+        assert_eq!(
+            gold[&new[1].id].by_coder,
+            BTreeMap::from([("ana".to_string(), BTreeSet::new())])
         );
     }
 

@@ -99,6 +99,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "018_review_codebook_version",
         include_str!("migrations/018_review_codebook_version.sql"),
     ),
+    (
+        "019_gold_coverage_coders",
+        include_str!("migrations/019_gold_coverage_coders.sql"),
+    ),
 ];
 
 /// The page size of a new store, in bytes (see `Store::open_with`).

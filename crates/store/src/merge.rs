@@ -348,6 +348,14 @@ fn copy_codings(
     )?;
     let mut gold_version =
         tx.prepare("SELECT codebook_version FROM shard.gold_coverage WHERE segment_id = ?1")?;
+    // Who covered it (migration 019), each under the version they coded in.
+    let mut gold_coders = tx.prepare(
+        "SELECT coder, codebook_version FROM shard.gold_coverage_coders WHERE segment_id = ?1 ORDER BY coder",
+    )?;
+    let mut gold_coder = tx.prepare(
+        "INSERT OR IGNORE INTO main.gold_coverage_coders(segment_id, coder, codebook_version)
+         VALUES (?1, ?2, ?3)",
+    )?;
     let mut n = 0;
     for shard_seg in shard_ids {
         // The mark tells `code` this sentence is done (see 003_coding.sql).
@@ -364,6 +372,13 @@ fn copy_codings(
             .flatten();
         let coded_under = coded_under.and_then(|v| codebook_map.get(&v).copied());
         gold.execute(params![seg_map[shard_seg], shard_seg, coded_under])?;
+        let coders: Vec<(String, Option<i64>)> = gold_coders
+            .query_map([shard_seg], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (coder, version) in coders {
+            let version = version.and_then(|v| codebook_map.get(&v).copied());
+            gold_coder.execute(params![seg_map[shard_seg], coder, version])?;
+        }
         let rows: Vec<CodingRow> = read
             .query_map([shard_seg], |r| {
                 Ok(CodingRow {
@@ -560,6 +575,14 @@ mod tests {
             ["privacy"]
         );
         assert!(gold[&merged[1]].codes.is_empty());
+        // Who coded them goes along, her "none applies" included.
+        assert_eq!(
+            project.gold_coverage_coders().unwrap(),
+            std::collections::BTreeMap::from([(
+                "rita".to_string(),
+                merged.iter().copied().collect()
+            )])
+        );
 
         // Merging again copies nothing twice; a newer sample drawn on the
         // project stays the one in use after merging the older shard sample.
