@@ -17,6 +17,7 @@ mod error;
 pub mod formats;
 mod inputs;
 mod model;
+pub mod non_answer;
 pub mod notes;
 mod participants;
 pub mod resolve;
@@ -275,9 +276,29 @@ fn assemble_unhashed(
         })
         .collect();
     // A label resolves the same way on every turn: once per (label, role),
-    // to (participant id, is moderator).
+    // to (participant id, is moderator, an interpreter on the interviewer's
+    // side).
     type LabelRole<'a> = (&'a str, Option<&'a str>);
-    let mut resolved: HashMap<LabelRole, (Option<String>, bool)> = HashMap::new();
+    let mut resolved: HashMap<LabelRole, (Option<String>, bool, bool)> = HashMap::new();
+    let mut voices: Vec<(Option<String>, bool, bool)> = raw
+        .turns
+        .iter()
+        .map(|t| {
+            let s = t
+                .speaker
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())?;
+            let voice = resolved.entry((s, t.role.as_deref())).or_insert_with(|| {
+                let r = speakers.resolve(s, t.role.as_deref());
+                let interpreter = r.role == resolve::SpeakerRole::Interpreter && r.is_moderator;
+                (r.participant_id, r.is_moderator, interpreter)
+            });
+            Some(voice.clone())
+        })
+        .map(|v| v.unwrap_or((None, false, false)))
+        .collect();
+    interpreters_render_participants(&raw, &mut voices);
     for ((index, t), split) in raw.turns.iter().enumerate().zip(splits) {
         let speaker = t
             .speaker
@@ -285,17 +306,20 @@ fn assemble_unhashed(
             .map(str::trim)
             .filter(|s| !s.is_empty());
         let (participant_id, is_moderator) = match speaker {
-            Some(s) => resolved
-                .entry((s, t.role.as_deref()))
-                .or_insert_with(|| {
-                    let r = speakers.resolve(s, t.role.as_deref());
-                    (r.participant_id, r.is_moderator)
-                })
-                .clone(),
-            None => (
-                None,
-                t.role.as_deref().is_some_and(speaker::is_moderator_role),
-            ),
+            Some(_) => {
+                let (id, moderator, _) = std::mem::take(&mut voices[index]);
+                (id, moderator)
+            }
+            None => {
+                let is_moderator = t.role.as_deref().is_some_and(speaker::is_moderator_role);
+                // A document without labels the participants file gives
+                // one person (a diary entry) is theirs.
+                let participant = speakers
+                    .unlabelled_participant()
+                    .filter(|_| !is_moderator)
+                    .map(|p| p.id.clone());
+                (participant, is_moderator)
+            }
         };
         // Offsets are taken in text order (turn start, its sentences, turn
         // end) so that the cursor only moves forward.
@@ -532,6 +556,98 @@ pub fn silent_respondent_attributes(
         .collect()
 }
 
+/// An interpreter's turns (`voices[i].2`: on the interviewer's side as
+/// their label resolves) that render a participant's words are that
+/// participant's (rule 3 of [`resolve`]): a turn after the participant's
+/// own (`Participant: [speaks Arabic]`, `Interpreter: She says …`), or one
+/// after the interviewer's that asks nothing and has words of its own (the
+/// participant's turn not transcribed), which is then the nearest
+/// participant's of the document, the one before first. A turn rendering
+/// the question (after the interviewer's, asking, or a bracketed note
+/// alone: `[translates]`) stays on the interviewer's side. Before
+/// 2026-12-07 `Interpreter` was one participant across every interview
+/// holding the refugees' accounts, and they held `[speaks Arabic]`
+/// (h25/01).
+fn interpreters_render_participants(
+    raw: &RawDocument,
+    voices: &mut [(Option<String>, bool, bool)],
+) {
+    if !voices.iter().any(|v| v.2) {
+        return;
+    }
+    // The participant a turn is by: an id, not the moderator's, not an
+    // interpreter's own.
+    let participant = |v: &(Option<String>, bool, bool)| v.0.clone().filter(|_| !v.1 && !v.2);
+    let labelled = |i: usize| {
+        raw.turns[i]
+            .speaker
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+    };
+    let before: Vec<Option<(bool, Option<String>)>> = {
+        // Per turn: whether the nearest labelled turn before it that is
+        // no interpreter's is a participant's, and the nearest
+        // participant before it.
+        let mut out = Vec::with_capacity(voices.len());
+        let (mut last_voice_participant, mut last_participant) = (None, None);
+        for (i, v) in voices.iter().enumerate() {
+            out.push(last_voice_participant.map(|p: bool| (p, last_participant.clone())));
+            if labelled(i) && !v.2 {
+                let p = participant(v);
+                last_voice_participant = Some(p.is_some());
+                if p.is_some() {
+                    last_participant = p;
+                }
+            }
+        }
+        out
+    };
+    let mut next_participant: Option<String> = None;
+    let mut after: Vec<Option<String>> = vec![None; voices.len()];
+    for i in (0..voices.len()).rev() {
+        after[i] = next_participant.clone();
+        if let Some(p) = participant(&voices[i]) {
+            next_participant = Some(p);
+        }
+    }
+    for (i, voice) in voices.iter_mut().enumerate() {
+        if !voice.2 {
+            continue;
+        }
+        let t = &raw.turns[i];
+        let text = raw.text.get(t.start..t.end).unwrap_or("");
+        let owner = match &before[i] {
+            Some((true, last)) => last.clone(),
+            _ if renders_an_answer(text) => before[i]
+                .as_ref()
+                .and_then(|(_, last)| last.clone())
+                .or_else(|| after[i].clone()),
+            _ => None,
+        };
+        if let Some(id) = owner {
+            *voice = (Some(id), false, false);
+        }
+    }
+}
+
+/// Whether an interpreter's turn renders an answer: words outside brackets
+/// (`[translates]` alone renders the question into the participant's
+/// language) and no question.
+fn renders_an_answer(turn: &str) -> bool {
+    let mut depth = 0usize;
+    let mut words = false;
+    for c in turn.chars() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            '?' | '？' | '؟' => return false,
+            c if depth == 0 && c.is_alphabetic() => words = true,
+            _ => {}
+        }
+    }
+    words
+}
+
 /// Speakers of a document that the participants file does not list, as
 /// unregistered participants (id as [`resolve`] makes it: the name as
 /// written, or `<document>/<label>` with `document` set for a generic
@@ -575,7 +691,10 @@ pub fn unregistered_speakers(
                 .cloned()
                 .unwrap_or_default(),
         });
-        p.is_moderator |= t.is_moderator;
+        // An interpreter is counted as no one, also where each of their
+        // turns renders a participant's words (and is that participant's).
+        p.is_moderator |=
+            t.is_moderator || (r.role == resolve::SpeakerRole::Interpreter && r.is_moderator);
         if let Some(role) = t.role.as_ref().filter(|r| *r != formats::RESPONDENT_ROLE) {
             p.attributes
                 .entry("role".into())
@@ -748,6 +867,112 @@ mod tests {
             ]
         );
         assert_offsets(doc);
+    }
+
+    /// The hunt h22/01: a diary study's entries, one unlabelled file each,
+    /// that the participants file's `document` column gives one person
+    /// (`;` between a person's entries) are that person's; an entry the
+    /// file names for no one, or for two people, stays unnamed.
+    #[test]
+    fn an_unlabelled_document_the_file_gives_one_participant_is_theirs() {
+        let people = Participants::from_csv_bytes(
+            Path::new("participants.csv"),
+            b"id,name,document,ward\n\
+              P07,P07,P07_day1.txt;P07_day2.txt,Surgical\n\
+              P12,P12,P12_day1.txt;shared.txt,ICU\n\
+              P15,P15,shared.txt,ICU\n",
+        )
+        .unwrap();
+        let entry = b"Long shift today. Nobody had time for breaks.\n\nI went home tired.\n";
+        let ids = |name: &str| -> Vec<Option<String>> {
+            let doc = &read(name, entry, &people).unwrap()[0];
+            doc.segments
+                .iter()
+                .map(|s| s.participant_id.clone())
+                .collect()
+        };
+        let p07 = Some("P07".to_string());
+        assert_eq!(ids("P07_day2.txt"), [p07.clone(), p07.clone(), p07]);
+        assert_eq!(ids("P12_day1.txt")[0].as_deref(), Some("P12"));
+        assert_eq!(ids("unlisted.txt"), [None, None, None]);
+        assert_eq!(ids("shared.txt"), [None, None, None]);
+        // A labelled turn keeps the label rule; unlabelled turns of a
+        // labelled document are no one's, as before.
+        let labelled = b"Intro line.\nInterviewer: How was it?\nAnna: Fine.\n";
+        let doc = &read("P07_day1.txt", labelled, &people).unwrap()[0];
+        let said: Vec<(Option<&str>, bool)> = doc
+            .segments
+            .iter()
+            .map(|s| (s.participant_id.as_deref(), s.is_moderator))
+            .collect();
+        assert_eq!(said, [(Some("Interviewer"), true), (Some("Anna"), false)]);
+    }
+
+    #[test]
+    fn an_interpreters_rendering_is_the_participants_and_they_are_no_one() {
+        // h25/01: the interpreter renders the question (interviewer's side),
+        // and the participant's answer (the participant's, label kept).
+        let people = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"id,name,document\nR01,Participant,r1.txt\nI9,Interpreter,r2.txt\n",
+        )
+        .unwrap();
+        let people_role = Participants::from_csv_bytes(
+            Path::new("p.csv"),
+            b"id,name,role,document\nT1,Interpreter,interpreter,r1.txt\n",
+        )
+        .unwrap();
+        let text = "Interviewer: How long has she lived here?\n\
+                    Interpreter: [translates]\n\
+                    Participant: [speaks Arabic]\n\
+                    Interpreter: She says two years.\n\
+                    Interviewer: Was an interpreter offered?\n\
+                    Interpreter: She says not at first.\n";
+        let view = |d: &Document| -> Vec<(String, Option<String>, bool)> {
+            d.segments
+                .iter()
+                .map(|s| {
+                    (
+                        s.speaker.clone().unwrap(),
+                        s.participant_id.clone(),
+                        s.is_moderator,
+                    )
+                })
+                .collect()
+        };
+        let s = |x: &str| Some(x.to_string());
+        let r1 = &read("r1.txt", text.as_bytes(), &people).unwrap()[0];
+        assert_eq!(
+            view(r1),
+            vec![
+                ("Interviewer".into(), s("Interviewer"), true),
+                ("Interpreter".into(), s("r1.txt/Interpreter"), true),
+                ("Participant".into(), s("R01"), false),
+                ("Interpreter".into(), s("R01"), false),
+                ("Interviewer".into(), s("Interviewer"), true),
+                ("Interpreter".into(), s("R01"), false),
+            ]
+        );
+        // Each document's own, counted as no one.
+        let index = people.index();
+        let unlisted = unregistered_speakers(r1, &index);
+        let interpreter = unlisted.iter().find(|p| p.name == "Interpreter").unwrap();
+        assert_eq!(interpreter.id, "r1.txt/Interpreter");
+        assert!(interpreter.is_moderator);
+        // A participants file's `role = interpreter` is no participant.
+        let r1 = &read("r1.txt", text.as_bytes(), &people_role).unwrap()[0];
+        assert_eq!(view(r1)[1], ("Interpreter".into(), s("T1"), true));
+        assert!(!view(r1)[3].2);
+        // The interpreter alone beside the interviewer is the interviewee's voice.
+        let alone = "Interviewer: How are you?\nInterpreter: She says fine.\n";
+        let r3 = &read("r3.txt", alone.as_bytes(), &people).unwrap()[0];
+        assert_eq!(
+            view(r3)[1],
+            ("Interpreter".into(), s("r3.txt/Interpreter"), false)
+        );
+        // The file wins: listed as a participant, they are one.
+        let r2 = &read("r2.txt", text.as_bytes(), &people).unwrap()[0];
+        assert_eq!(view(r2)[1], ("Interpreter".into(), s("I9"), false));
     }
 
     #[test]

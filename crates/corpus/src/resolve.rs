@@ -9,7 +9,9 @@
 //!    of one interview as the interviewer. A bracketed listed id wins over
 //!    the name (`Maria (P12):`), and where the file gives the document one
 //!    participant, the document's only unlisted generic interviewee label
-//!    (`R`, `Respondent`, `Participant 4`) is them (one interviewee per file).
+//!    (`R`, `Respondent`, `Participant 4`) is them (one interviewee per file);
+//!    so is a document with no label at all, a diary entry or a written
+//!    account ([`DocumentSpeakers::unlabelled_participant`]).
 //! 2. **Group labels** (`All`, `Unknown`, `Crosstalk`, …) belong to no participant.
 //! 3. **Moderator labels** (`Moderator`, `Interviewer`, `Interviewer 1`,
 //!    `Interviewer2`, `Int1`, `INT`, `I`, `I1`, `Q`, `Moderator 2`,
@@ -17,6 +19,16 @@
 //!    labels with an inline moderator role (`Tom (Moderator):`) are
 //!    moderators, with the label as their id (moderators are not counted, so
 //!    one id per label is enough).
+//!    **Interpreters** (`Interpreter`, `Translator`, `Interp`, numbered
+//!    too; [`crate::speaker::is_interpreter_name`]) of interpreter-mediated
+//!    interviews are a member of the research encounter, not a participant:
+//!    each document's own (`<document>/Interpreter`), counted as no one,
+//!    on the interviewer's side. A turn of theirs that renders a
+//!    participant's answer (after that participant's turn, or one after
+//!    the interviewer's that asks nothing, "She says …") is that
+//!    participant's (`crate::assemble`), the speaker label kept. Where no
+//!    other speaker of the document is a participant, the interpreter is
+//!    the interviewee's voice: the document's generic interviewee (rule 4).
 //! 4. **Generic interviewee labels** (`Interviewee`, `Respondent`,
 //!    `Participant`, `Speaker`, `Guest`, `Informant`, `IE`, each also
 //!    numbered: `Speaker 1`, `Respondent2`) name a role, not a person: they
@@ -48,7 +60,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::speaker::{is_group_name, is_moderator_name, is_moderator_role};
+use crate::speaker::{is_group_name, is_interpreter_name, is_moderator_name, is_moderator_role};
 use crate::ParticipantIndex;
 
 /// What a label alone says about its speaker (rules 2–6 above).
@@ -63,6 +75,12 @@ pub enum SpeakerRole {
     Interviewee,
     /// A name: the same person in every document.
     Named,
+    /// The interpreter of an interpreter-mediated interview (`Interpreter:`,
+    /// `Translator:`): each document's own, counted as no participant; the
+    /// turns in which they render a participant's words are that
+    /// participant's (`crate::assemble`), the others the interviewer's
+    /// side (rule 3).
+    Interpreter,
 }
 
 /// Generic interviewee labels (rule 4), lower case, without a number.
@@ -143,6 +161,49 @@ const GENERIC_INTERVIEWEE_NAMES: &[&str] = &[
     "volunteer",
     "employee",
     "staff member",
+    // More of them (h25/03, h25/04): the NHS staff a ward's or practice's
+    // group interview labels by post, in sentence case too (`Staff
+    // nurse:`), and the clinicians and relatives a study interviews. Each
+    // was one person across every interview (or, in sentence case, no
+    // label at all). Not `Sister` alone as a nurse's title only: a
+    // sibling dyad's `Sister:`/`Brother:` are each family's own too.
+    "hca",
+    "healthcare assistant",
+    "health care assistant",
+    "staff nurse",
+    "charge nurse",
+    "ward manager",
+    "practice manager",
+    "practice nurse",
+    "health visitor",
+    "district nurse",
+    "doctor",
+    "midwife",
+    "pharmacist",
+    "physio",
+    "physiotherapist",
+    "ot",
+    "occupational therapist",
+    "receptionist",
+    "consultant",
+    "caseworker",
+    "case worker",
+    "sister",
+    "brother",
+    "sibling",
+    "aunt",
+    "uncle",
+    "cousin",
+    "niece",
+    "nephew",
+    "grandson",
+    "granddaughter",
+    "grandchild",
+    "stepfather",
+    "stepmother",
+    "friend",
+    "neighbour",
+    "neighbor",
 ];
 
 /// Interviewee letters of the Q/A, I/B, I/R and I/P conventions (rule 5).
@@ -263,6 +324,8 @@ fn numbered_letter(label: &str) -> Option<String> {
 pub fn label_role(label: &str, paired_letters: bool) -> SpeakerRole {
     if is_group_name(label) {
         SpeakerRole::Group
+    } else if is_interpreter_name(label) {
+        SpeakerRole::Interpreter
     } else if is_moderator_name(label) {
         SpeakerRole::Moderator
     } else if is_generic_interviewee_name(label)
@@ -302,6 +365,7 @@ fn role_in_document(
     m_moderates: bool,
     unknown_voices: bool,
     i_answers: bool,
+    interpreter_answers: bool,
 ) -> SpeakerRole {
     let key = label_key(label);
     if m_moderates && (key == "m" || key == "am") {
@@ -314,6 +378,9 @@ fn role_in_document(
         return SpeakerRole::Group;
     }
     let role = label_role(label, paired_letters);
+    if interpreter_answers && role == SpeakerRole::Interpreter {
+        return SpeakerRole::Interviewee;
+    }
     if role == SpeakerRole::Named
         && numbered_letter(label).is_some_and(|b| numbered_letters.contains(&b))
     {
@@ -358,6 +425,9 @@ pub struct DocumentSpeakers<'a, 'p> {
     unknown_voices: bool,
     /// `I` is the interviewee: every other speaker is an interviewer.
     i_answers: bool,
+    /// The interpreter is the interviewee's only voice: no other speaker
+    /// of the document is a participant (rule 3).
+    interpreter_answers: bool,
     /// The document's one unlisted generic interviewee label (its key).
     sole_generic: Option<String>,
     /// That label's participant as the header block names them
@@ -372,6 +442,9 @@ pub struct DocumentSpeakers<'a, 'p> {
     /// The document's one generic interviewee label (its key) and the one
     /// participant the participants file scopes to the document (rule 1).
     sole_interviewee: Option<(String, &'p crate::Participant)>,
+    /// The one participant the participants file scopes to a document with
+    /// no speaker label ([`DocumentSpeakers::unlabelled_participant`]).
+    unlabelled_participant: Option<&'p crate::Participant>,
 }
 
 impl<'a, 'p> DocumentSpeakers<'a, 'p> {
@@ -480,6 +553,20 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                 && label_role(l, paired_letters) != SpeakerRole::Group
         });
         let unknown_voices = people_beside && keys.iter().any(|k| unidentified(k));
+        // An interpreter beside the interviewers alone (`Interviewer:` and
+        // `Interpreter:`, the participant's own words not transcribed):
+        // their English is the interviewee's every answer, each
+        // interview's own interviewee as `Participant` is. A study of
+        // interpreters labels its interviewees so too.
+        let interpreter_answers = labels.iter().any(|l| is_interpreter_name(l))
+            && labels.iter().all(|l| {
+                is_interpreter_name(l)
+                    || listed_interviewer(l)
+                    || matches!(
+                        label_role(l, paired_letters),
+                        SpeakerRole::Moderator | SpeakerRole::Group
+                    )
+            });
         let mut first_spelling = HashMap::new();
         for l in &labels {
             first_spelling.entry(label_key(l)).or_insert(*l);
@@ -501,6 +588,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                     m_moderates,
                     unknown_voices,
                     i_answers,
+                    interpreter_answers,
                 ) == SpeakerRole::Interviewee
             })
             .map(|l| label_key(l))
@@ -517,6 +605,16 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             }
             sole_generic.clone().map(|k| (k, p))
         });
+        // One interviewee per file, a document without labels too: a
+        // diary study's entries (`P07_2024-03-14.docx`, no label, the
+        // diarist the only voice) that the file's `document` column gives
+        // one person are theirs. Before, each entry was one more unnamed
+        // participant without the file's attributes, and the person the
+        // file listed for them spoke in no document (h22/01).
+        let unlabelled_participant = labels
+            .is_empty()
+            .then(|| participants.sole_participant_of(document))
+            .flatten();
         DocumentSpeakers {
             document,
             participants,
@@ -525,12 +623,23 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             m_moderates,
             unknown_voices,
             i_answers,
+            interpreter_answers,
             sole_generic,
             header_link: None,
             header_interviewers: Vec::new(),
             first_spelling,
             sole_interviewee,
+            unlabelled_participant,
         }
+    }
+
+    /// Who speaks a turn without a label, where the document has no label
+    /// at all and the participants file gives it one participant (its
+    /// `document` column; [`ParticipantIndex::sole_participant_of`]): that
+    /// participant. A document the file does not name, or names for
+    /// several people, stays one unnamed participant's.
+    pub fn unlabelled_participant(&self) -> Option<&'p crate::Participant> {
+        self.unlabelled_participant
     }
 
     /// The header block of `text` read once
@@ -621,6 +730,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                     self.m_moderates,
                     self.unknown_voices,
                     self.i_answers,
+                    self.interpreter_answers,
                 )
             })
             .collect();
@@ -668,6 +778,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
                 self.m_moderates,
                 self.unknown_voices,
                 self.i_answers,
+                self.interpreter_answers,
             )
         };
         let inline_moderator = inline_role.is_some_and(is_moderator_role);
@@ -714,7 +825,7 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
             SpeakerRole::Moderator | SpeakerRole::Named => {
                 (Some(label.to_string()), IdSource::Label)
             }
-            SpeakerRole::Interviewee => {
+            SpeakerRole::Interviewee | SpeakerRole::Interpreter => {
                 let spelling = self
                     .first_spelling
                     .get(&label_key(label))
@@ -728,7 +839,9 @@ impl<'a, 'p> DocumentSpeakers<'a, 'p> {
         };
         Resolution {
             participant_id,
-            is_moderator: inline_moderator || role == SpeakerRole::Moderator,
+            is_moderator: inline_moderator
+                || role == SpeakerRole::Moderator
+                || role == SpeakerRole::Interpreter,
             source,
             role,
         }
@@ -825,6 +938,42 @@ fn label_key(label: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// h25/04: roles and relatives a study's interviewees are labelled by
+    /// are each document's own, as `Mother` is; names stay names.
+    #[test]
+    fn more_roles_and_relatives_are_each_documents_own() {
+        for label in [
+            "HCA",
+            "Sister",
+            "Brother",
+            "Doctor",
+            "Midwife",
+            "Pharmacist",
+            "Aunt",
+            "Uncle",
+            "Friend",
+            "Neighbour",
+            "Grandson",
+            "Granddaughter",
+            "Staff nurse",
+            "Healthcare assistant",
+            "Ward manager",
+            "Health visitor",
+            "Practice manager",
+        ] {
+            assert_eq!(
+                label_role(label, false),
+                SpeakerRole::Interviewee,
+                "{label}"
+            );
+        }
+        for label in ["Anna", "Dr Smith", "Brotherton", "Sis"] {
+            assert_eq!(label_role(label, false), SpeakerRole::Named, "{label}");
+        }
+        assert_eq!(label_role("Interpreter", false), SpeakerRole::Interpreter);
+        assert_eq!(label_role("Translator 2", false), SpeakerRole::Interpreter);
+    }
 
     #[test]
     fn the_interviewee_in_other_words_and_languages() {

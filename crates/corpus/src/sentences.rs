@@ -444,7 +444,8 @@ pub fn split_sentences_at(text: &str, breaks: &[usize]) -> Vec<(usize, usize)> {
                 .trim_end_matches([' ', '\t'])
                 .is_empty_or_ends_with_newline();
             let list_number = numbered && line_start && is_list_number(trimmed);
-            glue_next = if list_number {
+            let sentence = &normalised[merged.last().expect("pushed above").0..end];
+            glue_next = if list_number || ends_with_micro_pause(sentence) {
                 Some(Glue::Always)
             } else {
                 ends_with_abbreviation(trimmed, capitals_only)
@@ -934,6 +935,23 @@ fn ends_with_abbreviation(sentence: &str, capitals_only: bool) -> Option<Glue> {
         (Some(c), Some('.'), None) if c.is_uppercase()
     )
     .then_some(Glue::UnlessStarter)
+}
+
+/// Jefferson's untimed pause, shorter than about two tenths of a second
+/// (Jefferson 2004, "Glossary of transcript symbols").
+const MICRO_PAUSE: &str = "(.)";
+
+/// Whether `sentence` (as merged so far) ends in a micro-pause inside the
+/// talk: the pause is no full stop, as a timed pause `(0.4)` is none, and
+/// UAX #29 ended a sentence at its dot before a capital ("an' (.)" + "I
+/// didn't tell anyone", "over to (.)" + "Leeds"), where conversation
+/// analysis writes one in nearly every turn. After a sentence's own end
+/// ("known. (.) Then") the sentence still ends there.
+fn ends_with_micro_pause(sentence: &str) -> bool {
+    sentence
+        .trim_end()
+        .strip_suffix(MICRO_PAUSE)
+        .is_some_and(|before| !before.trim_end().ends_with(['.', '!', '?', '…']))
 }
 
 /// How the piece after `sentence` joins it where `sentence` ends in a
@@ -2162,6 +2180,37 @@ mod tests {
         assert_eq!(
             split("It was hard . Then we grew."),
             ["It was hard .", "Then we grew."]
+        );
+    }
+
+    /// The hunt h22/02: Jefferson's micro-pause `(.)` ended a sentence
+    /// before a capital, as its timed pause `(0.4)` never did.
+    #[test]
+    fn a_micro_pause_ends_no_sentence() {
+        assert_eq!(
+            split("well .hh I went home an' (.) I didn't tell anyone for a week."),
+            ["well .hh I went home an' (.) I didn't tell anyone for a week."]
+        );
+        assert_eq!(
+            split("then we drove over to (.) Leeds to see my sister (0.4) she just kne:w."),
+            ["then we drove over to (.) Leeds to see my sister (0.4) she just kne:w."]
+        );
+        assert_eq!(
+            split("(.) So I went (.) Home."),
+            ["(.) So I went (.) Home."]
+        );
+        // After a sentence's own end the pause joins it, and the sentence
+        // ends there, as before; a blank line after a pause ends one too.
+        assert_eq!(
+            split("an' she said (.) mum would have known. (.) Then she left."),
+            [
+                "an' she said (.) mum would have known. (.)",
+                "Then she left."
+            ]
+        );
+        assert_eq!(
+            split("I went home. (.) I told nobody (.)\n\nThen I rang her."),
+            ["I went home. (.)", "I told nobody (.)", "Then I rang her."]
         );
     }
 

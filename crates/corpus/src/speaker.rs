@@ -163,6 +163,8 @@ const NOT_NAMES: &[&str] = &[
 /// ([`header_block_end`]), not everywhere, and no first name (`Ward:` and
 /// `Job:` speak in Dutch and English transcripts).
 const HEADER_KEYS: &[&str] = &[
+    "study",
+    "project",
     "role",
     "employment",
     "marital",
@@ -198,6 +200,10 @@ const HEADER_KEYS: &[&str] = &[
     "edad",
     "ocupación",
 ];
+
+/// Keys of a header block's title line, whose value may be longer than
+/// another key's: `Study: Access to primary care among resettled refugees`.
+const TITLE_KEYS: &[&str] = &["study", "study title", "project", "project title", "title"];
 
 /// Last words of a header block's multi-word keys (`Interview ID`,
 /// `Participant code`, `Date of interview`, `Transcribed by`), lower
@@ -485,6 +491,14 @@ pub(crate) fn separated_label(line: &str) -> Option<SpeakerLabel> {
     if !is_name_like(name) || name.split_whitespace().any(|w| parse_clock(w).is_some()) {
         return None;
     }
+    // `Q.<TAB>` / `A.<TAB>` (an oral history typed with Word's hanging
+    // indent) are the question-and-answer letters, read as such where a
+    // document has both ([`letter_dot_label`]), as `Q. ` / `A. ` are: taken
+    // for a name here, `A.` was no generic interviewee's label but one
+    // participant every narrator of a study shared (h22/04).
+    if letter_dot_label(rest).is_some() {
+        return None;
+    }
     let mut text_start = skip_ws(line, from + text_start);
     let mut start_ms = start_ms;
     // Speaker | Time | Text (a transcript table's columns in that order):
@@ -515,6 +529,52 @@ pub(crate) fn relaxed_label(line: &str) -> Option<SpeakerLabel> {
         .or_else(|| bracketed_role_label(line))
         .or_else(|| surname_given_label(line))
         .or_else(|| number_label(line))
+        .or_else(|| sentence_case_role_label(line))
+}
+
+/// Last words (endings) of a job title or role: `nurse`, `manager`,
+/// `visitor`, `assistant`, `therapist`, `worker`.
+const ROLE_WORD_ENDINGS: &[&str] = &[
+    "er", "or", "ist", "ant", "ent", "nurse", "wife", "lead", "user", "doctor", "guard",
+];
+
+/// `Staff nurse: words`, `Healthcare assistant: words`: a job title of two
+/// or three words in sentence case (its first word capitalised, the rest
+/// lower case, the last a role's: [`ROLE_WORD_ENDINGS`]), where a document
+/// repeats such labels ([`repeated_header_lines`]) as a staff group's
+/// transcript labels each member by post. Title case (`Staff Nurse:`)
+/// was a label already; before 2026-12-07 sentence case was not, and the
+/// staff's words were the facilitator's, label and all (h25/03).
+fn sentence_case_role_label(line: &str) -> Option<SpeakerLabel> {
+    let from = skip_ws(line, 0);
+    let rest = &line[from..];
+    let colon = rest
+        .find(": ")
+        .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))?;
+    let name = rest[..colon].trim();
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let lower = name.to_lowercase();
+    let first = words.first()?;
+    let last = words.last()?.to_lowercase();
+    let word_ok = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphabetic() || c == '-');
+    let role = (2..=3).contains(&words.len())
+        && first.chars().next().is_some_and(char::is_uppercase)
+        && first.chars().skip(1).all(char::is_lowercase)
+        && words.iter().all(|w| word_ok(w))
+        && words[1..]
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_lowercase() || c == '-'))
+        && !NOT_FIRST_WORDS.contains(&first.to_lowercase().as_str())
+        && !NOT_NAMES.contains(&lower.as_str())
+        && !METADATA_LAST_WORDS.contains(&last.as_str())
+        && !HEADER_KEYS.contains(&first.to_lowercase().as_str())
+        && ROLE_WORD_ENDINGS.iter().any(|e| last.ends_with(e));
+    role.then(|| SpeakerLabel {
+        name: name.to_string(),
+        role: None,
+        start_ms: None,
+        text_start: skip_ws(line, (from + colon + 1).min(line.len())),
+    })
 }
 
 /// `1001: words`: a participant's number as the label (health and social
@@ -1699,7 +1759,13 @@ fn header_entry(key: &str, value: &str) -> Option<HeaderEntry> {
         .rev()
         .skip(1)
         .any(|w| w.ends_with(['.', '?', '!']) && w.trim_end_matches('.').chars().count() > 3);
-    let short = words <= 6
+    // A study's or project's title is longer (`Study: Access to primary
+    // care among resettled refugees`): before, such a first line ended the
+    // block before it began, and its `Interviewer: Dr Helen Price` and
+    // `Interpreter: Samira Haddad (Arabic)` were turns (h25/02).
+    let lower_key = k.to_lowercase();
+    let title = TITLE_KEYS.contains(&lower_key.as_str());
+    let short = (words <= 6 || (title && words <= 15))
         && !v.ends_with(['?', '!'])
         && (!v.ends_with('.') || words <= 2)
         && !sentence_inside;
@@ -1717,7 +1783,17 @@ fn header_entry(key: &str, value: &str) -> Option<HeaderEntry> {
         && crate::resolve::is_generic_interviewee_name(k)
         && !k.chars().any(|c| c.is_ascii_digit())
         && names_loosely(v);
-    (short && (is_key || describes_speaker || loosely)).then_some(HeaderEntry { is_key, loosely })
+    // The interview's interpreter, who or how (`Interpreter: Samira Haddad
+    // (Arabic)`, `Interpreter: None`, `Translator: agency`, `Interpreting:
+    // telephone (Language Line)`), as `Observer: Tom Reid` names the
+    // observer. Before, the line began the dialogue: a participant
+    // `Interpreter` whose sentence was the interpreter's name (h25/02).
+    // A bracketed note alone (`Interpreter: [translates]`) is a turn.
+    let interpreter = (is_interpreter_name(k) || k.eq_ignore_ascii_case("interpreting"))
+        && !v.is_empty()
+        && !v.starts_with(['[', '(']);
+    (short && (is_key || describes_speaker || loosely || interpreter))
+        .then_some(HeaderEntry { is_key, loosely })
 }
 
 /// Whether a table row `key | value` reads as a line of a header block
@@ -2219,8 +2295,46 @@ fn is_continuation(inner: &str) -> bool {
         "quietly",
         "softly",
         "aside",
+        // Who comes and goes, and who interprets (`Daughter (enters):`,
+        // `Son (translating):`, `Participant (via interpreter):`): what
+        // happens in the turn, not who speaks; before, each was the
+        // speaker's role (h25/05).
+        "enters",
+        "entering",
+        "joins",
+        "joining",
+        "arrives",
+        "leaves",
+        "leaving",
+        "exits",
+        "returns",
+        "translating",
+        "interpreting",
+        "translated",
+        "interpreted",
+        "via interpreter",
+        "through interpreter",
+        "through the interpreter",
+        "via the interpreter",
     ]
     .contains(&lower.as_str())
+        || in_a_language(inner.trim())
+}
+
+/// `in Punjabi`, `speaking Arabic`: the language a turn is spoken in, one
+/// capitalised word (not an acronym: `in HR` is a department).
+fn in_a_language(inner: &str) -> bool {
+    let Some(language) = inner
+        .strip_prefix("in ")
+        .or_else(|| inner.strip_prefix("speaking "))
+        .or_else(|| inner.strip_prefix("Speaking "))
+    else {
+        return false;
+    };
+    let mut chars = language.chars();
+    chars.next().is_some_and(char::is_uppercase)
+        && language.chars().all(char::is_alphabetic)
+        && chars.any(char::is_lowercase)
 }
 
 /// Whether a parenthesis after a name gives pronouns (`she/her`, `they/
@@ -2287,6 +2401,30 @@ const MODERATOR_ROLES: &[&str] = &[
     "scribe",
 ];
 
+/// An interpreter's or translator's label (`Interpreter:`, `Translator 2:`,
+/// `Interp.:`), lower case, without a number: a role of the research
+/// encounter in interpreter-mediated interviews, not a study participant
+/// and never one person across interviews ([`is_interpreter_name`]).
+const INTERPRETER_NAMES: &[&str] = &["interpreter", "interp", "translator"];
+
+/// Whether a label names the interview's interpreter (`Interpreter:`,
+/// `Translator:`, `Interpreter 2:`): their English rendering is the voice
+/// of whoever they render (`crate::assemble`), and they are counted as no
+/// participant. Before 2026-12-07 `Interpreter` was a name, one participant
+/// across every interview holding the refugees' accounts (h25/01).
+pub fn is_interpreter_name(name: &str) -> bool {
+    let lower = without_gender_suffix(name.trim())
+        .trim_end_matches('.')
+        .to_lowercase();
+    let base = crate::resolve::label_base(&lower);
+    INTERPRETER_NAMES.contains(&base.trim_end_matches('.'))
+}
+
+/// Roles (inline or a participants file's) of the interview's interpreter:
+/// members of the research encounter, counted as no participant, as the
+/// research team's roles are ([`is_moderator_role`]).
+const INTERPRETER_ROLES: &[&str] = &["interpreter", "translator"];
+
 /// Whether a speaker name marks a moderator: one of the names above, also
 /// numbered ("Interviewer 2") or with a name ("Moderator Jane").
 /// Also with a number attached: "Interviewer2", "Int1", "I1", "Moderator 2".
@@ -2339,7 +2477,9 @@ const MODERATOR_ROLE_QUALIFIERS: &[&str] = &[
 ];
 
 /// Whether a role (inline or from the participants file) marks a moderator:
-/// the role as a whole is one of [`MODERATOR_ROLES`], after the research
+/// the role as a whole is one of [`MODERATOR_ROLES`] or the interview's
+/// interpreter's ([`INTERPRETER_ROLES`]: `interpreter` in a participants
+/// file's `role` column was one more participant, h25/01), after the research
 /// team's qualifiers ([`MODERATOR_ROLE_QUALIFIERS`]) and before a number
 /// (`Facilitator 2`); of a role of several (`Observer / note-taker`,
 /// `Moderator, Interviewer`), one part. Before 2026-12-07 any word of it
@@ -2368,6 +2508,7 @@ pub fn is_moderator_role(role: &str) -> bool {
                 let phrase = rest.join(" ");
                 if MODERATOR_ROLES.contains(&phrase.as_str())
                     || MODERATOR_ROLES.contains(&rest.concat().as_str())
+                    || INTERPRETER_ROLES.contains(&phrase.as_str())
                 {
                     return true;
                 }
@@ -2388,6 +2529,94 @@ mod tests {
     use super::*;
 
     type Label = (String, Option<String>, Option<u64>, String);
+
+    /// h25/03: any sentence-case job title a document repeats is a label.
+    #[test]
+    fn repeated_sentence_case_job_titles_are_labels() {
+        let text = "Facilitator: How are nights?\nTeam leader: Busy.\nNight porter: Quiet.\n\
+                    Facilitator: And days?\nTeam leader: Busier.\n";
+        let labels = DocumentLabels::of(text.lines());
+        let names: Vec<String> = text
+            .lines()
+            .filter_map(|l| labels.label(l).map(|x| x.name))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Facilitator",
+                "Team leader",
+                "Night porter",
+                "Facilitator",
+                "Team leader"
+            ]
+        );
+        // Said once, or no role's words, they are speech.
+        let text = "Facilitator: How are nights?\nTeam leader: Busy.\nFacilitator: And?\n";
+        let labels = DocumentLabels::of(text.lines());
+        assert!(labels.label("Team leader: Busy.").is_none());
+        assert!(sentence_case_role_label("Last week: it rained.").is_none());
+        assert!(sentence_case_role_label("Key points: two.").is_none());
+    }
+
+    /// h25/03: sentence-case job titles are labels, as in title case.
+    #[test]
+    fn sentence_case_job_titles_are_labels() {
+        for line in [
+            "Staff nurse: It's difficult at night.",
+            "Healthcare assistant: We cover two bays.",
+            "Ward manager: I try to be on the floor.",
+        ] {
+            let label = parse_speaker_line(line).expect(line);
+            assert_eq!(label.name, line.split_once(':').unwrap().0);
+            assert_eq!(label.role, None);
+        }
+        // A sentence is still no label.
+        assert!(parse_speaker_line("The nurse: she said so.").is_none());
+    }
+
+    /// h25/05: a stage direction after a label is no role.
+    #[test]
+    fn a_stage_direction_after_a_label_is_no_role() {
+        for (line, name) in [
+            ("Daughter (enters): Sorry I'm late.", "Daughter"),
+            ("Wife (joins): And me.", "Wife"),
+            ("Son (translating): He says yes.", "Son"),
+            ("Patient (in Punjabi): Theek hai.", "Patient"),
+            ("Participant (via interpreter): Yes.", "Participant"),
+        ] {
+            let label = parse_speaker_line(line).expect(line);
+            assert_eq!((label.name.as_str(), label.role), (name, None), "{line}");
+        }
+        // A department stays a role.
+        let label = parse_speaker_line("Tom (in HR): Yes.").unwrap();
+        assert_eq!(label.role.as_deref(), Some("in HR"));
+    }
+
+    /// A header block's interpreter line names who interprets, as
+    /// `Observer: Tom Reid` names the observer: it is no turn (h25/02).
+    #[test]
+    fn a_headers_interpreter_line_is_header() {
+        let text = "Study: Access to primary care among resettled refugees\nInterview ID: RH-03\nDate: 28 March 2024\n\
+                    Interviewer: Dr Helen Price\nInterpreter: Samira Haddad (Arabic)\n\n\
+                    Interviewer: Thank you for coming today. How long have you lived here?\n\
+                    Participant: Almost two years now.\n";
+        let end = header_block_end(text, &|_| false);
+        assert_eq!(&text[..end], "Study: Access to primary care among resettled refugees\nInterview ID: RH-03\nDate: 28 March 2024\nInterviewer: Dr Helen Price\nInterpreter: Samira Haddad (Arabic)\n");
+        for (key, value) in [
+            ("Interpreter", "Samira Haddad (Arabic)"),
+            ("Interpreter", "None"),
+            ("Translator", "Ahmed Karimi"),
+            ("Interpreting", "telephone (Language Line)"),
+        ] {
+            assert!(is_header_entry(key, value), "{key} | {value}");
+        }
+        // The interpreter's turn at the top of a dialogue is no header.
+        assert!(!is_header_entry("Interpreter", "[translates]"));
+        assert!(!is_header_entry(
+            "Interpreter",
+            "She says she has lived here two years."
+        ));
+    }
 
     /// A details table's row reads as a header block's line would
     /// (ht/04); a table of people's heading row and a turn do not.

@@ -597,6 +597,22 @@ const OTHER_HEADINGS: &[&str] = &[
     "notes/comments",
 ];
 
+/// Whether a table row's cells are a transcript table's heading row
+/// (`Speaker | Transcript`, `Time | Name | Text`): two cells or more
+/// filled, each naming a column ([`is_table_heading`]). No one said
+/// "Transcript". The same rule reads a table saved as RTF or as text, its
+/// cells joined by tabs ([`super::text`]).
+pub(super) fn is_table_heading_row<S: AsRef<str>>(cells: &[S]) -> bool {
+    let filled = || {
+        cells
+            .iter()
+            .map(|c| c.as_ref().trim())
+            .filter(|c| !c.is_empty())
+    };
+    filled().count() >= 2
+        && filled().all(|c| is_table_heading(c.to_lowercase().trim_end_matches(':')))
+}
+
 /// Whether a cell (lower case) names a column of a transcript table.
 fn is_table_heading(key: &str) -> bool {
     [
@@ -833,8 +849,7 @@ fn heading_layout(cells: &[String]) -> Option<TableLayout> {
         .iter()
         .map(|c| c.trim().trim_end_matches(':').to_lowercase())
         .collect();
-    let filled = keys.iter().filter(|k| !k.is_empty());
-    if filled.clone().count() < 2 || !filled.clone().all(|k| is_table_heading(k)) {
+    if !is_table_heading_row(&keys) {
         return None;
     }
     let at = |names: &[&str]| keys.iter().position(|k| names.contains(&k.as_str()));
@@ -920,12 +935,9 @@ fn speaker_and_time(cell: &str) -> (&str, Option<&str>) {
 /// tab-separated.
 pub(super) fn row_line(cells: &[String]) -> String {
     let cells: Vec<&str> = cells.iter().map(|c| c.as_str()).collect();
-    // A transcript table's heading row (`Speaker | Transcript`, `Time |
-    // Name | Text`) names its columns: no one said "Transcript".
-    let filled = || cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
-    if filled().count() >= 2
-        && filled().all(|c| is_table_heading(c.to_lowercase().trim_end_matches(':')))
-    {
+    // A transcript table's heading row names its columns, and reads as the
+    // text reader's heading line ([`super::text`]).
+    if is_table_heading_row(&cells) {
         return cells.join("\t");
     }
     for name_at in 0..cells.len().min(2) {

@@ -404,6 +404,50 @@ mod tests {
         }
     }
 
+    /// The hunt h22/03: a transcript table's heading row (`Speaker |
+    /// Utterance`) is no turn, as in the same table saved as `.docx`.
+    #[test]
+    fn a_tables_heading_row_is_no_turn() {
+        let table = concat!(
+            r"{\rtf1\ansi\deff0{\fonttbl{\f0 Calibri;}}",
+            "\n\\pard Interview 9\\par\n",
+            r"\trowd\cellx2500\cellx9000 \pard\intbl Speaker\cell \pard\intbl Utterance\cell \row",
+            "\n",
+            r"\trowd\cellx2500\cellx9000 \pard\intbl Interviewer\cell \pard\intbl Your first job?\cell \row",
+            "\n",
+            r"\trowd\cellx2500\cellx9000 \pard\intbl Dorothy\cell \pard\intbl In service.\cell \row",
+            "\n",
+            r"\trowd\cellx2500\cellx9000 \pard\intbl \cell \pard\intbl I was fourteen.\cell \row",
+            "\n",
+            r"\trowd\cellx2500\cellx9000 \pard\intbl Interviewer\cell \pard\intbl Paid much?\cell \row",
+            "\n",
+            r"\trowd\cellx2500\cellx9000 \pard\intbl Dorothy\cell \pard\intbl Five shillings.\cell \row",
+            "\n}"
+        );
+        let docs = RtfReader
+            .read(SourceFile {
+                path: std::path::Path::new("interview09.rtf"),
+                name: "interview09.rtf",
+                bytes: table.as_bytes(),
+            })
+            .unwrap();
+        let doc = &docs[0];
+        let turns: Vec<(Option<&str>, &str)> = doc
+            .turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), doc.text[t.start..t.end].trim()))
+            .collect();
+        assert_eq!(
+            turns,
+            [
+                (Some("Interviewer"), "Your first job?"),
+                (Some("Dorothy"), "In service.\t\n\tI was fourteen."),
+                (Some("Interviewer"), "Paid much?"),
+                (Some("Dorothy"), "Five shillings."),
+            ]
+        );
+    }
+
     #[test]
     fn speaker_turns_come_from_the_text() {
         let reader = RtfReader;

@@ -341,7 +341,8 @@ fn turns_from_text_with_headings(text: &str, markdown: bool, headings: &[usize])
     // `Speaker 2 00:00:07` or `00:00:07 Speaker 2` alone on a line, and
     // `Anna<TAB>…` or `Anna - …`, are labels only where the document
     // repeats such lines.
-    let labels = DocumentLabels::of(text.lines());
+    // A table's heading row confirms no label form either.
+    let labels = DocumentLabels::of(text.lines().filter(|l| !is_table_heading_line(l)));
     // A research transcript's header block (`Participant: P01`, `Gender:
     // Female`) is read as text before the first label: kept, not segmented.
     let header_end = crate::speaker::header_block_end(text, &|line| labels.label(line).is_some());
@@ -369,8 +370,12 @@ fn turns_from_text_with_headings(text: &str, markdown: bool, headings: &[usize])
         // turn before it rather than becoming its last sentence. So does a
         // cue's time range (`0:0:5.0 --> 0:0:9.500`, Teams' older
         // transcripts), which a line without final punctuation above it
-        // would otherwise join into one sentence.
-        if is_transcript_marker(trimmed) || crate::speaker::is_cue_timing(trimmed) {
+        // would otherwise join into one sentence, and a transcript table's
+        // heading row ([`is_table_heading_line`]).
+        if is_transcript_marker(trimmed)
+            || crate::speaker::is_cue_timing(trimmed)
+            || is_table_heading_line(line)
+        {
             close(&mut open, &mut turns);
             if let Some((s, e)) = paragraph.take() {
                 paragraphs.push(speakerless(s, e));
@@ -460,6 +465,16 @@ fn turns_from_text_with_headings(text: &str, markdown: bool, headings: &[usize])
     } else {
         paragraphs
     }
+}
+
+/// Whether a line is a transcript table's heading row saved as text or RTF,
+/// its cells joined by tabs (`Speaker<TAB>Utterance`, `Time<TAB>Speaker<TAB>
+/// Text`), by the rule that reads a Word table's
+/// ([`super::docx::is_table_heading_row`]). Before, `Speaker` was the first
+/// turn's speaker, a participant `<document>/Speaker` who said "Utterance",
+/// where the same table in a `.docx` had no such turn (h22/03).
+fn is_table_heading_line(line: &str) -> bool {
+    line.contains('\t') && super::docx::is_table_heading_row(&line.split('\t').collect::<Vec<_>>())
 }
 
 /// Whether a whole line is a transcript's own marker, not speech: the end
@@ -1038,6 +1053,33 @@ mod tests {
         }
     }
 
+    /// The hunt h22/04: `Q.<TAB>` / `A.<TAB>` (Word's hanging indent) were
+    /// tab-separated labels of speakers `Q.` and `A.`, and `A.` no generic
+    /// interviewee: they read as `Q. ` / `A. ` do.
+    #[test]
+    fn q_and_a_with_full_stops_and_tabs_read_as_with_spaces() {
+        let text =
+            "Q.\tWhere were you born?\nA.\tIn St Ives.\nQ.\tAnd your father?\nA.\tA fisherman.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Q"), None, None, "Where were you born?"),
+                (s("A"), None, None, "In St Ives."),
+                (s("Q"), None, None, "And your father?"),
+                (s("A"), None, None, "A fisherman."),
+            ]
+        );
+        // Below a header block, as with spaces.
+        let text =
+            "Interviewee: Arthur Penrose\n\nQ.\tBorn where?\nA.\tSt Ives.\nQ.\tWhen?\nA.\t1921.\n";
+        let speakers: Vec<Option<String>> = turns(text, false).into_iter().map(|t| t.0).collect();
+        assert_eq!(speakers, [s("Q"), s("A"), s("Q"), s("A")]);
+        // Other tab labels are names as before.
+        let text = "Anna\tWhy nights?\nBen\tThe pay.\nAnna\tAnd?\n";
+        let speakers: Vec<Option<String>> = turns(text, false).into_iter().map(|t| t.0).collect();
+        assert_eq!(speakers, [s("Anna"), s("Ben"), s("Anna")]);
+    }
+
     #[test]
     fn q_and_a_with_full_stops_label_a_document_that_has_both() {
         let text = "Q. How did you start?\nA. I was nineteen.\nQ. And then?\nA. The depot.\n";
@@ -1092,6 +1134,41 @@ mod tests {
         assert_eq!(turns(text, false), vec![(s("Anna"), None, None, "Hello.")]);
         let text = "Budget 10:30\nWe spent it.\n\nPlans 11:00\nMore.\n\nRisks 11:30\nFew.\n";
         assert!(turns(text, false).iter().all(|t| t.0.is_none()));
+    }
+
+    /// The hunt h22/03: a transcript table saved as text keeps its heading
+    /// row, which was a turn of a speaker `Speaker` who said "Utterance".
+    #[test]
+    fn a_tables_heading_row_saved_as_text_is_no_turn() {
+        let text = "Speaker\tUtterance\nInterviewer\tWhat was your first job?\nDorothy\tI went into service.\n\tI was fourteen.\nInterviewer\tWere you paid?\nDorothy\tFive shillings.\n";
+        let got: Vec<(Option<String>, &str)> =
+            turns(text, false).into_iter().map(|t| (t.0, t.3)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (s("Interviewer"), "What was your first job?"),
+                (s("Dorothy"), "I went into service.\n\tI was fourteen."),
+                (s("Interviewer"), "Were you paid?"),
+                (s("Dorothy"), "Five shillings."),
+            ]
+        );
+        // With a time column first, and below a title: the heading ends
+        // the text above it, which is no one's.
+        let text = "Interview 10\nTime\tSpeaker\tText\n00:12\tJonas\tToo dear.\n00:20\tIlse\tNo.\n00:31\tJonas\tYes.\n";
+        assert_eq!(
+            turns(text, false),
+            vec![
+                (s("Jonas"), None, Some(12_000), "Too dear."),
+                (s("Ilse"), None, Some(20_000), "No."),
+                (s("Jonas"), None, Some(31_000), "Yes."),
+            ]
+        );
+        // A speaker's words that are no column's name stay a turn.
+        let text = "Interviewer\tText?\nParticipant\tWords, yes.\nInterviewer\tSpeech\n";
+        assert_eq!(turns(text, false).len(), 3);
+        assert!(is_table_heading_line("Speaker:\tTranscript\t"));
+        assert!(!is_table_heading_line("Speaker Transcript"));
+        assert!(!is_table_heading_line("Speaker\t"));
     }
 
     #[test]
