@@ -643,8 +643,8 @@ pub fn segment_contexts<'a>(
 /// [`corpus::formats::QUESTION_SPEAKER`] (a survey's question as ingest
 /// writes it, answered by several; or a transcript's `Q:` that asks, with
 /// a question mark, `?` or another script's) and before the next
-/// moderator's turn, unless it marks a missing answer
-/// ([`report::freq::is_non_answer`]). Such an answer is deliberate, never a
+/// moderator's turn, unless it declines to answer
+/// ([`corpus::non_answer::is_non_answer`]). Such an answer is deliberate, never a
 /// backchannel: "Yes, a lot." to "Has working from home been lonely?" has
 /// no content word, and as a minimal response it was neither coded nor
 /// counted (a code's 21 respondents reported as 17). `code`, `report` and
@@ -696,7 +696,7 @@ pub fn whole_answers(segments: &[StoredSegment]) -> std::collections::HashSet<i6
             for t in stretch {
                 let [answer] = t else { continue };
                 if by_speaker[&answer.speaker.as_deref()] == 1
-                    && !report::freq::is_non_answer(&answer.text)
+                    && !corpus::non_answer::is_non_answer(&answer.text)
                 {
                     out.insert(answer.id);
                 }
@@ -1358,12 +1358,16 @@ fn code_with_codebook(project: &mut Project, opts: &CodeOptions) -> anyhow::Resu
         coder: &coder,
     };
     let done = store.coded_segments(&run)?;
+    // What declines to answer is coded with no code, not predicted.
+    let declining = uncode_non_answers(store, &run, &participant_segments)?;
     let todo: Vec<&StoredSegment> = participant_segments
         .iter()
         .copied()
-        .filter(|s| !done.contains(&s.id) && seg_emb.contains_key(&s.id))
+        .filter(|s| {
+            !done.contains(&s.id) && seg_emb.contains_key(&s.id) && !declining.contains(&s.id)
+        })
         .collect();
-    let mut coded = 0usize;
+    let mut coded = declining.iter().filter(|id| !done.contains(id)).count();
     for chunk in todo.chunks(CHUNK) {
         let emb: Vec<&[f32]> = chunk.iter().map(|s| seg_emb[&s.id].as_slice()).collect();
         let texts: Vec<&str> = chunk.iter().map(|s| s.text.as_str()).collect();
@@ -1430,7 +1434,7 @@ fn code_with_codebook(project: &mut Project, opts: &CodeOptions) -> anyhow::Resu
     }
     let missing_embeddings = participant_segments
         .iter()
-        .filter(|s| !seg_emb.contains_key(&s.id))
+        .filter(|s| !seg_emb.contains_key(&s.id) && !declining.contains(&s.id))
         .count();
 
     // Per code: sentences and participants with the code assigned by the machine.
@@ -1522,6 +1526,32 @@ fn code_with_codebook(project: &mut Project, opts: &CodeOptions) -> anyhow::Resu
         models,
         codes,
     })
+}
+
+/// Marks every sentence of `participant` that declines to answer ("No
+/// comment", "Don't know", "See above", "👍":
+/// [`corpus::non_answer::is_non_answer`]) coded by `run` with no code, and
+/// returns their ids. Such a sentence mentions no code: predicted, the
+/// best-code floor (`classify::ClassifierParams::best_code_floor`) gave
+/// "No comment" its likeliest code, counted in the report and carried into
+/// the .qdpx (h23/01). Every run, so that a run before this rule under the
+/// same classifier leaves no coding behind. They stay in the zero-shot
+/// sample, whose off-topic negatives hold them (docs/classify.md, "A
+/// survey's open answers": without them real answers took their place).
+fn uncode_non_answers(
+    store: &mut Store,
+    run: &store::CodingRun<'_>,
+    participant: &[&StoredSegment],
+) -> anyhow::Result<std::collections::HashSet<i64>> {
+    let declining: Vec<i64> = participant
+        .iter()
+        .filter(|s| corpus::non_answer::is_non_answer(&s.text))
+        .map(|s| s.id)
+        .collect();
+    if !declining.is_empty() {
+        store.put_machine_codings(run, &declining, &[])?;
+    }
+    Ok(declining.into_iter().collect())
 }
 
 /// The expected figure of a code: by id, else by name (as the report matches).
@@ -1951,6 +1981,86 @@ mod tests {
         talk.push(at(11, "s.csv", "R1", false, 3, 0, "Yes."));
         assert!(whole_answers(&talk).contains(&3));
         assert!(!whole_answers(&talk).contains(&2));
+    }
+
+    /// h23/01: a sentence that declines to answer ("No comment.",
+    /// "Don't know", "See above", "👍") is coded with no code, and a
+    /// coding an earlier run of the same classifier stored on it is taken
+    /// off; the answers beside it keep theirs.
+    #[test]
+    fn a_sentence_that_declines_to_answer_is_never_machine_coded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(
+            &path,
+            "Ann: No comment. The parking is awful.\nBen: Don't know.\nCat: See above.\nDan: 👍\n",
+        )
+        .unwrap();
+        let people = corpus::Participants::default();
+        let docs = corpus::read_file(&path, "a.txt", &Default::default(), &people.index()).unwrap();
+        let mut store = Store::create(dir.path()).unwrap();
+        store.put_document(&docs[0]).unwrap();
+        let segments = store.segments(false).unwrap();
+        let texts: Vec<&str> = segments.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "No comment.",
+                "The parking is awful.",
+                "Don't know.",
+                "See above.",
+                "👍"
+            ]
+        );
+        let run = store::CodingRun {
+            codebook_version: 1,
+            model_key: "m",
+            classifier: "c",
+            coder: "autocode/c",
+        };
+        // As the best-code floor coded them before (h23/01).
+        let ids: Vec<i64> = segments.iter().map(|s| s.id).collect();
+        let rows: Vec<store::MachineCoding> = ids
+            .iter()
+            .map(|&id| store::MachineCoding {
+                segment_id: id,
+                code_id: "parking".into(),
+                confidence: 0.4,
+                assigned: true,
+            })
+            .collect();
+        store.put_machine_codings(&run, &ids, &rows).unwrap();
+        let participant: Vec<&StoredSegment> = segments.iter().collect();
+        let declining = uncode_non_answers(&mut store, &run, &participant).unwrap();
+        let mut got: Vec<i64> = declining.into_iter().collect();
+        got.sort();
+        assert_eq!(got, [ids[0], ids[2], ids[3], ids[4]]);
+        assert_eq!(
+            store.machine_assignments().unwrap(),
+            [(ids[1], "parking".to_string())]
+        );
+        // Coded by this run, all of them: nothing is left to predict.
+        assert_eq!(
+            store.coded_segments(&run).unwrap(),
+            ids.iter().copied().collect::<BTreeSet<i64>>()
+        );
+        // Nor are they a survey's whole answers.
+        let asked =
+            |id: i64, speaker: &str, moderator: bool, turn: i64, text: &str| StoredSegment {
+                document: "s.csv".into(),
+                speaker: Some(speaker.into()),
+                is_moderator: moderator,
+                turn_index: turn,
+                ..segment(id, text)
+            };
+        let survey = vec![
+            asked(1, "Q", true, 0, "What could we improve?"),
+            asked(2, "R1", false, 1, "Parking."),
+            asked(3, "R2", false, 2, "Don't know"),
+            asked(4, "R3", false, 3, "Same as previous answer"),
+            asked(5, "R4", false, 4, "xxx"),
+        ];
+        assert_eq!(whole_answers(&survey).into_iter().collect::<Vec<_>>(), [2]);
     }
 
     /// A `Q:` that asks with a full-width or an Arabic question mark asks

@@ -121,7 +121,12 @@ pub fn report(project: &mut Project, opts: &ReportOptions) -> anyhow::Result<Rep
     let skipped: BTreeSet<i64> = data
         .segments
         .iter()
-        .filter(|s| spoken.skips(&s.text) && !answers.contains(&s.id))
+        .filter(|s| {
+            (spoken.skips(&s.text) && !answers.contains(&s.id))
+                // A sentence that declines to answer is never the
+                // machine's to code (h23/01), in a store coded before too.
+                || (!s.is_moderator && corpus::non_answer::is_non_answer(&s.text))
+        })
         .map(|s| s.id)
         .collect();
     data.drop_machine_codings(&skipped);

@@ -148,108 +148,14 @@ fn document_counts<'a>(
         .collect()
 }
 
-/// Marks of a missing answer, as survey tools export and respondents type
-/// them (lower case, without a closing full stop). "Nothing" and "No" are
-/// answers ("What is the hardest part?" "Nothing."), so they are not here.
-const NON_ANSWERS: &[&str] = &[
-    "n/a",
-    "na",
-    "n.a",
-    "n\\a",
-    "#n/a",
-    "-",
-    "--",
-    "---",
-    "–",
-    "—",
-    "",
-    "…",
-    "?",
-    "x",
-    "/",
-    "not applicable",
-    "no answer",
-    "no response",
-    "no comment",
-    "no comments",
-    "prefer not to say",
-    "prefer not to answer",
-    "skip",
-    "skipped",
-    "blank",
-    "(blank)",
-    "[blank]",
-    "(no answer)",
-    "[no answer]",
-    "nan",
-    "null",
-    // The stock replies to "Anything else you would like to tell us?":
-    // they decline the question, whichever it is.
-    "nothing to add",
-    "nothing more to add",
-    "nothing else to add",
-    "nothing further to add",
-    "nothing further",
-    "nothing to report",
-    "no further comment",
-    "no further comments",
-    "no other comments",
-    "no additional comments",
-    "no more comments",
-];
-
-/// Whether a sentence is a survey's mark of a missing answer ("N/A", "-",
-/// "No comment.", "Prefer not to say"): such a respondent did not answer
-/// the question, and is not counted among those who did (the "of N who
-/// answered" of [`Totals::participants_by_question`]). Before, LimeSurvey's
-/// "N/A" and a typed "-" counted as answering, and so did "Nothing to
-/// add." and "No further comments." (a question's "of N who answered" four
-/// times too many in a small survey).
-pub fn is_non_answer(text: &str) -> bool {
-    let lower = text.trim().to_lowercase();
-    let mut t = lower.trim_end_matches(['.', '!']).trim();
-    // Marks alone, however many ("??", "-.-", "///"), say nothing.
-    if NON_ANSWERS.contains(&t) || (!t.is_empty() && t.chars().all(|c| c.is_ascii_punctuation())) {
-        return true;
-    }
-    // The same with its courtesies: "No comments, thanks.", "N/A, thank
-    // you!", "Nothing to add at this time.", "(no response)" counted as
-    // answers (a closing question's "of N who answered" 7 where 2 had).
-    loop {
-        let before = t;
-        if let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
-            t = inner.trim().trim_end_matches(['.', '!']).trim();
-        }
-        for courtesy in COURTESIES {
-            if let Some(rest) = t.strip_suffix(courtesy) {
-                t = rest.trim_end_matches([' ', ',', ';', '-', '.', '!']);
-            }
-        }
-        if t == before {
-            break;
-        }
-    }
-    NON_ANSWERS.contains(&t) || (t != lower.trim_end_matches(['.', '!']).trim() && t.is_empty())
-}
-
-/// What a respondent adds to a declining reply ("No comments, thanks",
-/// "Nothing to add at this time"), lower case, the longer forms first.
-const COURTESIES: &[&str] = &[
-    "thank you for asking us",
-    "thanks for asking us",
-    "thank you for asking",
-    "thanks for asking",
-    "thank you very much",
-    "thanks very much",
-    "thanks so much",
-    "thank you",
-    "thanks",
-    "cheers",
-    "at this time",
-    "at the moment",
-    "at present",
-    "for now",
-];
+/// Whether a sentence declines to answer its question ("N/A", "-", "No
+/// comment.", "Prefer not to say", "Don't know", "See above", "👍",
+/// "keine Angabe"): such a respondent did not answer the question, and is
+/// not counted among those who did (the "of N who answered" of
+/// [`Totals::participants_by_question`]). The one rule the themes and the
+/// code stage read too ([`corpus::non_answer::is_non_answer`]); "Nothing"
+/// and "No" answer.
+pub use corpus::non_answer::is_non_answer;
 
 /// Each question with how many people are in its set.
 fn question_counts<P>(questions: &[String], people: &[BTreeSet<P>]) -> Vec<QuestionCount> {
@@ -1007,6 +913,59 @@ mod tests {
             "(The parking, thanks.)",
         ] {
             assert!(!is_non_answer(t), "{t:?}");
+        }
+    }
+
+    /// h23/02–07: the answers of the hunt's surveys that say nothing to
+    /// "What could we improve?" are not among those who answered it; the
+    /// real answers beside them are.
+    #[test]
+    fn symbols_fillers_dont_know_references_and_other_languages_do_not_answer() {
+        for t in [
+            // h23/02: symbols and emoji alone.
+            "👍",
+            "✔",
+            "……",
+            "🙂",
+            "••",
+            // h23/03: the x placeholder.
+            "xxx",
+            "XXX",
+            "xx",
+            // h23/04: don't know.
+            "Don't know",
+            "idk",
+            "No idea",
+            "Not sure",
+            "Unsure",
+            "dunno",
+            // h23/06: a pointer to another answer.
+            "See above",
+            "As above",
+            "Same as previous answer",
+            "Ditto",
+            "See Q1",
+            "As per Q2",
+            // h23/07: other languages' marks.
+            "keine Angabe",
+            "Keine Angaben",
+            "k.A.",
+            "sin comentarios",
+            "sin respuesta",
+            "RAS",
+            "pas de commentaire",
+            "n.v.t.",
+        ] {
+            assert!(is_non_answer(t), "{t:?} answers nothing");
+        }
+        for t in [
+            "Shorter waiting times.",
+            "idk, probably money",
+            "See above re parking",
+            "Nada.",
+            "👍 great staff",
+        ] {
+            assert!(!is_non_answer(t), "{t:?} answers");
         }
     }
 }

@@ -324,30 +324,19 @@ fn undrawn(word: &str) -> Option<[String; 2]> {
 }
 
 /// Words of a survey's non-answers ("Nothing really.", "None.", "idk",
-/// "NA", "Not applicable.", "No comment.", "No idea."): a sentence whose
-/// only content words are these says nothing to cluster, and clustered
-/// such answers made a theme of their own (data/survey: "nothing", 57
-/// sentences). Themes leave them out ([`SpokenParams::skips_in_themes`]);
-/// coding does not: there the zero-shot sample's off-topic negatives
-/// already hold them, and without them real answers took their place
-/// (pipeline κ 0.401 → 0.364; docs/classify.md, "A survey's open
+/// "NA", "Not applicable.", "No comment.", "No idea."), "nothing" answers
+/// among them: a sentence whose only content words are these says nothing
+/// to cluster, and clustered such answers made a theme of their own
+/// (data/survey: "nothing", 57 sentences). The list is the corpus crate's,
+/// beside its rule of a declining answer ([`corpus::non_answer`]), which
+/// the report and the code stage read too. Themes leave both out
+/// ([`SpokenParams::skips_in_themes`]); coding leaves the words' sentences
+/// ("Nothing really.") to the classifier, codes no declining answer
+/// (`pipeline::code`), and keeps them all in the zero-shot sample, whose
+/// off-topic negatives hold them: without them real answers took their
+/// place (pipeline κ 0.401 → 0.364; docs/classify.md, "A survey's open
 /// answers").
-pub const NON_ANSWER_WORDS: &[&str] = &[
-    "nothing",
-    "none",
-    "nil",
-    "idk",
-    "na",
-    "unsure",
-    "applicable",
-    "comment",
-    "comments",
-    "idea",
-    // "Nothing else to add.", "Not sure tbh."
-    "else",
-    "add",
-    "tbh",
-];
+pub use corpus::non_answer::NON_ANSWER_WORDS;
 
 /// Multi-word fillers [`clean`] removes (as lower-case word sequences).
 const FILLER_PHRASES: &[&[&str]] = &[&["you", "know"], &["i", "mean"]];
@@ -501,16 +490,22 @@ impl SpokenParams {
         self.skip_minimal && self.is_minimal(text)
     }
 
-    /// Whether `text` is a non-answer: not minimal, but every content word
-    /// it has is one of [`NON_ANSWER_WORDS`] ("Nothing really.", "idk").
+    /// Whether `text` is a non-answer: one that declines to answer
+    /// ([`corpus::non_answer::is_non_answer`]: "Prefer not to say", "Same
+    /// as previous answer", "As per Q2", "Ditto", "xxx", "keine Angabe"),
+    /// or one whose every content word, one at least, is one of
+    /// [`NON_ANSWER_WORDS`] ("Nothing really.", "idk"). Call logistics are
+    /// none (they are minimal already). h23/05: "Prefer not to say" and
+    /// the pointers to another answer made a theme, "answer, previous".
     pub fn is_non_answer(&self, text: &str) -> bool {
         let said = said_content_words(text, &NO_NAMES);
         !said.call_logistics
-            && !said.content.is_empty()
-            && said
-                .content
-                .iter()
-                .all(|w| NON_ANSWER_WORDS.contains(&w.as_str()))
+            && (corpus::non_answer::is_non_answer(text)
+                || (!said.content.is_empty()
+                    && said
+                        .content
+                        .iter()
+                        .all(|w| NON_ANSWER_WORDS.contains(&w.as_str()))))
     }
 
     /// Whether `text` is left out of themes: [`SpokenParams::skips`], and
@@ -1268,11 +1263,14 @@ mod tests {
             assert!(spoken.skips_in_themes(t), "{t:?}");
             assert!(!spoken.skips(t), "{t:?} is still coded");
         }
-        // Minimal already, or saying something: not a non-answer.
+        // Minimal already and declining (h23/05: one rule with the
+        // report's): non-answers, skipped either way.
+        for t in ["N/A", "Same as above", "-"] {
+            assert!(spoken.is_non_answer(t), "{t:?}");
+            assert!(spoken.skips(t), "{t:?}");
+        }
+        // Saying something: not a non-answer.
         for t in [
-            "N/A",
-            "Same as above",
-            "-",
             "Nothing beats my own desk.",
             "None of my staff want to go back.",
             "Most residents have no idea how any of this works.",
@@ -1287,6 +1285,42 @@ mod tests {
             ..SpokenParams::default()
         };
         assert!(!keep.skips_in_themes("Nothing really"));
+    }
+
+    /// h23/05: what declines to answer by the report's rule is no theme
+    /// either: "Prefer not to say" and the answers that only point to
+    /// another ("Same as previous answer", "As per Q2", "Ditto") made a
+    /// theme "answer, previous"; a sentence about answering stays.
+    #[test]
+    fn answers_that_decline_or_point_elsewhere_are_left_out_of_themes() {
+        let spoken = SpokenParams::default();
+        for t in [
+            "Prefer not to say",
+            "Same as previous answer",
+            "see previous answer",
+            "As per Q2",
+            "Ditto",
+            "See my answer to question 1.",
+            "xxx",
+            "keine Angabe",
+            "Don't know",
+            "👍",
+        ] {
+            assert!(spoken.skips_in_themes(t), "{t:?} should be left out");
+            assert!(
+                spoken.is_non_answer(t) || spoken.skips(t),
+                "{t:?} is a non-answer or minimal"
+            );
+        }
+        for t in [
+            "The phone line is never answered.",
+            "I'd prefer to say it to a nurse.",
+            "See above re parking",
+        ] {
+            assert!(!spoken.skips_in_themes(t), "{t:?} says something");
+        }
+        let names: std::collections::BTreeSet<String> = ["adam".to_string()].into();
+        assert!(spoken.beside(&names).skips_in_themes("Ditto."));
     }
 
     #[test]
