@@ -1420,117 +1420,55 @@ fn sentence_successors(
         .collect()
 }
 
-/// Most cells of the table [`common_subsequence`] fills for one stretch
-/// (16 MiB); a longer stretch is split at the items it has once on each
-/// side (patience diff) first.
+/// Most cells of the table a longest common subsequence fills for what
+/// two versions do not share at their head and tail (16 MiB); beyond it
+/// [`common_subsequence`] takes patience diff.
 const ALIGNED_CELLS: usize = 1 << 22;
 
 /// A longest common subsequence of `old` and `new`: the (old index, new
-/// index) pairs of equal items it keeps, in order. The common head and
-/// tail first (one edit in a long transcript leaves little between); what
-/// remains by dynamic programming, where it fits [`ALIGNED_CELLS`], each
-/// item matched where it meets its equal, and between two optima the one
-/// that reads the new version's items as added before the old ones (a
-/// passage inserted earlier, the words of an edited sentence repeated in
-/// it, leave the old sentence where it was); a larger remainder is
-/// split at the items it holds once in `old` and once in `new` (the
-/// longest increasing run of them, as patience diff does) and each piece
-/// aligned so, or left unaligned where there is no such item.
+/// index) pairs of equal items it keeps, in order, by `similar`'s diff
+/// algorithms. Where what the versions do not share at their head and tail
+/// (one edit in a long transcript leaves little between) fits
+/// [`ALIGNED_CELLS`], by dynamic programming, each item matched where it
+/// meets its equal, and between two optima the one that reads the new
+/// version's items as added before the old ones (a passage inserted
+/// earlier, the words of an edited sentence repeated in it, leave the old
+/// sentence where it was): `similar` reads the first version's items as
+/// removed first, so the versions go in swapped. A larger remainder by
+/// patience diff: aligned at the items it holds once in `old` and once in
+/// `new` (the longest increasing run of them), the stretches between by
+/// Myers' diff, its work bounded.
 fn common_subsequence(old: &[u32], new: &[u32]) -> Vec<(usize, usize)> {
-    let mut kept: Vec<(usize, usize)> = Vec::new();
-    let mut stretches = vec![(0, old.len(), 0, new.len())];
-    while let Some((mut o0, mut o1, mut n0, mut n1)) = stretches.pop() {
-        while o0 < o1 && n0 < n1 && old[o0] == new[n0] {
-            kept.push((o0, n0));
-            o0 += 1;
-            n0 += 1;
-        }
-        while o0 < o1 && n0 < n1 && old[o1 - 1] == new[n1 - 1] {
-            o1 -= 1;
-            n1 -= 1;
-            kept.push((o1, n1));
-        }
-        let (rows, cols) = (o1 - o0, n1 - n0);
-        if rows == 0 || cols == 0 {
-            continue;
-        }
-        if (rows + 1).saturating_mul(cols + 1) <= ALIGNED_CELLS {
-            // longest[i][j]: the longest common subsequence of the
-            // stretch's old[i..] and new[j..].
-            let width = cols + 1;
-            let mut longest = vec![0u32; (rows + 1) * width];
-            for i in (0..rows).rev() {
-                for j in (0..cols).rev() {
-                    longest[i * width + j] = if old[o0 + i] == new[n0 + j] {
-                        longest[(i + 1) * width + j + 1] + 1
-                    } else {
-                        longest[(i + 1) * width + j].max(longest[i * width + j + 1])
-                    };
-                }
-            }
-            let (mut i, mut j) = (0, 0);
-            while i < rows && j < cols {
-                if old[o0 + i] == new[n0 + j] {
-                    kept.push((o0 + i, n0 + j));
-                    i += 1;
-                    j += 1;
-                } else if longest[i * width + j + 1] >= longest[(i + 1) * width + j] {
-                    j += 1;
-                } else {
-                    i += 1;
-                }
-            }
-            continue;
-        }
-        // Items once on each side, in old order, as (old, new) indexes.
-        // Item → (how many, the first's index), on each side.
-        let count = |items: &[u32], at: usize| {
-            let mut counted: HashMap<u32, (usize, usize)> = HashMap::new();
-            for (k, &t) in items.iter().enumerate() {
-                counted.entry(t).or_insert((0, at + k)).0 += 1;
-            }
-            counted
-        };
-        let in_new = count(&new[n0..n1], n0);
-        let mut once: Vec<(usize, usize)> = count(&old[o0..o1], o0)
-            .into_iter()
-            .filter_map(|(t, (n, i))| {
-                let &(m, j) = in_new.get(&t)?;
-                (n == 1 && m == 1).then_some((i, j))
-            })
-            .collect();
-        once.sort_unstable();
-        // The longest run increasing in new order (patience sorting).
-        let mut tails: Vec<usize> = Vec::new();
-        let mut back: Vec<Option<usize>> = vec![None; once.len()];
-        for k in 0..once.len() {
-            let at = tails.partition_point(|&t| once[t].1 < once[k].1);
-            back[k] = at.checked_sub(1).map(|p| tails[p]);
-            if at == tails.len() {
-                tails.push(k);
-            } else {
-                tails[at] = k;
-            }
-        }
-        let mut anchors: Vec<(usize, usize)> = Vec::with_capacity(tails.len());
-        let mut k = tails.last().copied();
-        while let Some(at) = k {
-            anchors.push(once[at]);
-            k = back[at];
-        }
-        anchors.reverse();
-        let mut from = (o0, n0);
-        for &(i, j) in &anchors {
-            kept.push((i, j));
-            stretches.push((from.0, i, from.1, j));
-            from = (i + 1, j + 1);
-        }
-        if !anchors.is_empty() {
-            stretches.push((from.0, o1, from.1, n1));
-        }
-    }
-    kept.sort_unstable();
-    kept
+    let head = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let tail = old[head..]
+        .iter()
+        .rev()
+        .zip(new[head..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (rows, cols) = (old.len() - head - tail, new.len() - head - tail);
+    let algorithm = if (rows + 1).saturating_mul(cols + 1) <= ALIGNED_CELLS {
+        similar::Algorithm::Lcs
+    } else {
+        similar::Algorithm::Patience
+    };
+    // Without `similar`'s compaction, which slides an edit along a run of
+    // equal items and so undoes that choice between optima.
+    let mut ops = similar::algorithms::Capture::new();
+    let aligned = similar::algorithms::diff_slices(algorithm, &mut ops, new, old);
+    let Ok(()) = aligned;
+    ops.into_ops()
+        .into_iter()
+        .filter_map(|op| match op {
+            similar::DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => Some((new_index, old_index, len)),
+            _ => None,
+        })
+        .flat_map(|(i, j, len)| (0..len).map(move |k| (i + k, j + k)))
+        .collect()
 }
 
 /// Reattaches detached reviews of a document to the sentences whose text
@@ -2918,7 +2856,7 @@ mod tests {
         new.extend([7777, 5]);
         new.extend(1500..3000);
         new.push(8888);
-        const { assert!(3001 * 3006 > ALIGNED_CELLS, "the test takes the split") };
+        const { assert!(3001 * 3006 > ALIGNED_CELLS, "the test takes patience diff") };
         let kept = common_subsequence(&old, &new);
         let want: Vec<(usize, usize)> = (0..3000)
             .map(|i| (i, if i < 1500 { i + 1 } else { i + 3 }))
