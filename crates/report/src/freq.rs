@@ -875,47 +875,6 @@ mod tests {
         assert_eq!(questionnaire_order(&repeated), ["Q1", "Q2", "Q3"]);
     }
 
-    #[test]
-    fn stock_replies_decline_and_short_answers_answer() {
-        for t in [
-            "N/A",
-            "-",
-            "No comment.",
-            "Nothing to add.",
-            "no further comments",
-            "Nothing further!",
-            // With courtesies and brackets (hY/04).
-            "No comments, thanks.",
-            "Nothing to add at this time.",
-            "(no response)",
-            "N/A, thank you!",
-            "No further comments at this time.",
-            "Nothing more to add for now, thanks!",
-            "Thank you.",
-            "Thanks!",
-            "(No response.)",
-            // hv: marks alone, a backslash, thanks for the survey itself.
-            "??",
-            "N\\A",
-            "Thanks for asking us.",
-            "Nothing to add, thank you for asking!",
-        ] {
-            assert!(is_non_answer(t), "{t:?}");
-        }
-        // "What is the hardest part?" "Nothing." answers the question.
-        for t in [
-            "Nothing.",
-            "No",
-            "None of it helps.",
-            "Nothing to add, except the parking.",
-            "Nothing really.",
-            "No, thanks to the new manager.",
-            "(The parking, thanks.)",
-        ] {
-            assert!(!is_non_answer(t), "{t:?}");
-        }
-    }
-
     /// h23/02–07: the answers of the hunt's surveys that say nothing to
     /// "What could we improve?" are not among those who answered it; the
     /// real answers beside them are.
