@@ -527,8 +527,9 @@ type SpeakerTurnsByDocument = BTreeMap<String, (BTreeMap<String, SpeakerTurns>, 
 
 /// Store meta key: the attribute columns of every participants file read
 /// (lower case, as [`corpus::Participants::columns`]): the attributes a
-/// file gave, as against those a survey sheet gave the same people.
-pub const PARTICIPANTS_COLUMNS_META: &str = "participants_file_columns";
+/// file gave, as against those a survey sheet gave the same people. The
+/// store reads it too, so it is the store's constant.
+pub const PARTICIPANTS_COLUMNS_META: &str = store::PARTICIPANTS_FILE_COLUMNS_META;
 
 /// The participants the project lists already, for an ingest given no
 /// participants file: a longitudinal study's second wave, ingested months
@@ -1567,14 +1568,38 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                             .chain(sheet.iter().map(|(id, a)| (id, a)));
                         for (id, attributes) in given {
                             let (stored, documents) = &mut *known;
+                            // A listed person's attributes a participants
+                            // file gave win over the sheet's and stay stored
+                            // (`Store::put_participants`), and the file's
+                            // `document` (their transcript) gave no sheet
+                            // values: neither is another export's. Before,
+                            // the warning named the transcript as the source
+                            // of the file's value.
+                            let listed_row = participants
+                                .list
+                                .iter()
+                                .find(|p| p.registered && p.id == *id);
+                            let from_file = |k: &String| {
+                                listed_row.is_some_and(|p| {
+                                    p.attributes.keys().any(|f| f.eq_ignore_ascii_case(k))
+                                })
+                            };
+                            let own_documents: BTreeSet<String> = listed_row
+                                .map(|p| p.documents().map(corpus::document_key).collect())
+                                .unwrap_or_default();
                             let elsewhere = documents
                                 .get(id)
-                                .and_then(|d| d.iter().find(|d| **d != doc.name))
+                                .and_then(|d| {
+                                    d.iter().find(|d| {
+                                        **d != doc.name
+                                            && !own_documents.contains(&corpus::document_key(d))
+                                    })
+                                })
                                 .cloned();
                             if let (Some(earlier), Some(before)) = (elsewhere, stored.get(id)) {
                                 if let Some((k, old, new)) = attributes
                                     .iter()
-                                    .filter(|(k, _)| !of_the_export(k))
+                                    .filter(|(k, _)| !of_the_export(k) && !from_file(k))
                                     .find_map(|(k, v)| {
                                         before.get(k).filter(|old| *old != v).map(|old| (k, old, v))
                                     })
@@ -1591,10 +1616,12 @@ pub fn ingest(project: &mut Project, opts: &IngestOptions) -> anyhow::Result<Ing
                                     );
                                 }
                             }
-                            stored
-                                .entry(id.clone())
-                                .or_default()
-                                .extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                            stored.entry(id.clone()).or_default().extend(
+                                attributes
+                                    .iter()
+                                    .filter(|(k, _)| !from_file(k))
+                                    .map(|(k, v)| (k.clone(), v.clone())),
+                            );
                             documents
                                 .entry(id.clone())
                                 .or_default()

@@ -172,10 +172,16 @@ impl Store {
 
     /// Inserts or updates participants (and their attributes) in one transaction.
     /// A listed participant's attributes are replaced by theirs.
+    /// A speaker who is not listed (`registered = false`: a survey sheet's
+    /// respondent, a transcript's named speaker) whose id a listed person
+    /// has (an interviewee the participants file scopes to their
+    /// transcript, who answered the survey too) leaves the listed row as
+    /// the file gave it: see [`put_participant_tx`].
     pub fn put_participants(&mut self, people: &[Participant]) -> Result<()> {
         self.write(|tx| {
+            let file_columns = participants_file_columns_tx(tx)?;
             for p in people {
-                put_participant_tx(tx, p, None)?;
+                put_participant_tx(tx, p, None, file_columns.as_ref())?;
             }
             Ok(())
         })
@@ -192,7 +198,7 @@ impl Store {
         owned.push("role");
         self.write(|tx| {
             for p in &people.list {
-                put_participant_tx(tx, p, Some(&owned))?;
+                put_participant_tx(tx, p, Some(&owned), None)?;
             }
             Ok(())
         })
@@ -407,8 +413,74 @@ impl Store {
     }
 }
 
+/// Store meta key, written by ingest (`pipeline::ingest`): the attribute
+/// columns of every participants file read, lower case, as a JSON array:
+/// the attributes a file gave, as against those a survey sheet gave the
+/// same people.
+pub const PARTICIPANTS_FILE_COLUMNS_META: &str = "participants_file_columns";
+
+/// The attribute columns of the participants files read
+/// ([`PARTICIPANTS_FILE_COLUMNS_META`]); `None` in a store from before
+/// that key, where every attribute a listed person has counts as the
+/// file's (as `pipeline::ingest::listed_by_project` counts them).
+fn participants_file_columns_tx(tx: &Transaction) -> Result<Option<BTreeSet<String>>> {
+    let json: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [PARTICIPANTS_FILE_COLUMNS_META],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
 /// `owned`: the attribute keys a listed participant's own replace (`None`: all).
-fn put_participant_tx(tx: &Transaction, p: &Participant, owned: Option<&[&str]>) -> Result<()> {
+///
+/// An unlisted speaker's record (`p.registered` false) of an id the store
+/// lists changes neither the listed row's name, `document` nor moderator
+/// flag, and of its attributes replaces none a participants file gave
+/// (`file_columns`' keys and `role`, which `--interviewer` sets; `None`:
+/// every stored one): docs/corpus.md "Later ingests", the file wins over a
+/// survey sheet's. Its other attributes (a survey-only column) are stored
+/// as before. Before, a survey export ingested again after the interviews'
+/// participants file gave an interviewee (scoped to their transcript, so
+/// the sheet's row did not resolve to them) the sheet's values, and a NULL
+/// `document`: a later ingest of their transcript made a new anonymous
+/// participant of its `Participant:` label.
+fn put_participant_tx(
+    tx: &Transaction,
+    p: &Participant,
+    owned: Option<&[&str]>,
+    file_columns: Option<&BTreeSet<String>>,
+) -> Result<()> {
+    let listed_before = !p.registered
+        && tx
+            .query_row(
+                "SELECT registered FROM participants WHERE id = ?1",
+                [&p.id],
+                |r| r.get::<_, bool>(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+    if listed_before {
+        let from_file =
+            |k: &str| k == "role" || file_columns.is_none_or(|c| c.contains(&k.to_lowercase()));
+        for (k, v) in &p.attributes {
+            let on_conflict = if from_file(k) {
+                "DO NOTHING"
+            } else {
+                "DO UPDATE SET value = excluded.value"
+            };
+            tx.execute(
+                &format!(
+                    "INSERT INTO participant_attributes(participant_id, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(participant_id, key) {on_conflict}"
+                ),
+                params![p.id, k, v],
+            )?;
+        }
+        return Ok(());
+    }
     tx.execute(
         "INSERT INTO participants(id, name, document, is_moderator, registered) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, document = excluded.document,
@@ -1781,6 +1853,128 @@ mod tests {
         s.add_participant_attributes(&given(&[("age", "18-20")]))
             .unwrap();
         assert_eq!(s.participant_attributes().unwrap()["3"]["age"], "18-20");
+    }
+
+    fn person(
+        id: &str,
+        document: Option<&str>,
+        registered: bool,
+        attributes: &[(&str, &str)],
+    ) -> corpus::Participant {
+        corpus::Participant {
+            id: id.into(),
+            name: id.into(),
+            document: document.map(str::to_string),
+            is_moderator: false,
+            registered,
+            attributes: attributes
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn stored_row(s: &Store, id: &str) -> (String, Option<String>, bool) {
+        s.conn
+            .query_row(
+                "SELECT name, document, registered FROM participants WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+    }
+
+    /// h26/01, h26/02: a survey export ingested again (no participants
+    /// file) after the interviews' file listed R004 with their transcript
+    /// stores its respondent R004 as an unlisted speaker (the file scopes
+    /// R004 to `int_R004.txt`). The file's attributes and document link
+    /// stay; the sheet's survey-only `tenure` is stored as before.
+    #[test]
+    fn an_unlisted_record_keeps_a_listed_persons_file_attributes_and_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        let sheet = [
+            ("site", "North"),
+            ("role", "contractor"),
+            ("band", "25-34"),
+            ("tenure", "1y"),
+        ];
+        // Wave 1 of the survey, then the participants file.
+        s.put_participants(&[person("R004", None, false, &sheet)])
+            .unwrap();
+        s.set_meta(PARTICIPANTS_FILE_COLUMNS_META, r#"["band","role","site"]"#)
+            .unwrap();
+        let listed = corpus::Participants {
+            list: vec![person(
+                "R004",
+                Some("int_R004.txt"),
+                true,
+                &[("site", "North"), ("role", "manager"), ("band", "55+")],
+            )],
+            columns: vec!["site".into(), "role".into(), "band".into()],
+        };
+        s.put_listed_participants(&listed).unwrap();
+        // Wave 2: the listed person again (no file), then the sheet's row.
+        s.put_listed_participants(&corpus::Participants {
+            list: listed.list.clone(),
+            columns: Vec::new(),
+        })
+        .unwrap();
+        s.put_participants(&[person(
+            "R004",
+            None,
+            false,
+            &[
+                ("site", "South"),
+                ("role", "contractor"),
+                ("band", "25-34"),
+                ("tenure", "2y"),
+            ],
+        )])
+        .unwrap();
+        let attributes = &s.participant_attributes().unwrap()["R004"];
+        let expected: BTreeMap<String, String> = [
+            ("band", "55+"),
+            ("role", "manager"),
+            ("site", "North"),
+            ("tenure", "2y"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(attributes, &expected);
+        assert_eq!(
+            stored_row(&s, "R004"),
+            ("R004".to_string(), Some("int_R004.txt".to_string()), true)
+        );
+        let listed_now = s.registered_participants().unwrap();
+        assert_eq!(listed_now.len(), 1);
+        assert_eq!(listed_now[0].document.as_deref(), Some("int_R004.txt"));
+    }
+
+    /// A store from before the file's columns were remembered counts every
+    /// attribute a listed person has as the file's: an unlisted record adds
+    /// the keys they lack and replaces none. An unlisted person's record
+    /// still replaces their own earlier one.
+    #[test]
+    fn without_remembered_columns_an_unlisted_record_only_fills_a_listed_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(dir.path()).unwrap();
+        s.put_participants(&[
+            person("P1", Some("a.txt"), true, &[("age", "35+")]),
+            person("R9", None, false, &[("age", "18-24")]),
+        ])
+        .unwrap();
+        s.put_participants(&[
+            person("P1", None, false, &[("age", "18-24"), ("region", "East")]),
+            person("R9", None, false, &[("age", "25-34")]),
+        ])
+        .unwrap();
+        let stored = s.participant_attributes().unwrap();
+        assert_eq!(stored["P1"]["age"], "35+");
+        assert_eq!(stored["P1"]["region"], "East");
+        assert_eq!(stored["R9"]["age"], "25-34");
+        assert_eq!(stored_row(&s, "P1").1.as_deref(), Some("a.txt"));
     }
 
     #[test]

@@ -26,6 +26,7 @@ use rusqlite::{OpenFlags, Transaction};
 
 pub use corpus_tables::{
     CorpusStats, DocumentSummary, IngestOutcome, ReplacedLosses, StoredSegment,
+    PARTICIPANTS_FILE_COLUMNS_META,
 };
 pub use document_attributes::{DocumentAttributes, SharedAnswers, SpeakerResolution};
 pub use embeddings::{blob_to_vector, vector_to_blob, EmbeddingRow, ModelRecord};
